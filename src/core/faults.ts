@@ -1,0 +1,44 @@
+/**
+ * Modelled kernel faults. They are results, not crashes of dmasim: an oops or BUG is thrown as a
+ * `KernelFault` and caught by the step runner, which records it and stops the run; WARN, SIGBUS,
+ * bus errors and swiotlb/overflow warnings are recorded and the run goes on.
+ */
+
+export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic";
+
+export interface FaultRecord {
+  kind: FaultKind;
+  /** The kernel's message text (e.g. "Unable to handle kernel paging request at virtual address ..."). */
+  message: string;
+  /** Faulting address where one applies, kernel hex form. */
+  addr?: string;
+  /** The function that faulted (pc), when known. */
+  pc?: string;
+  /** Call chain at the fault, innermost last. */
+  chain?: string[];
+  /** Index of the scenario step during which it happened; filled by the runner. */
+  step?: number;
+}
+
+/** Thrown for faults that stop the kernel's control flow (oops, BUG, panic). */
+export class KernelFault extends Error {
+  constructor(readonly record: FaultRecord) {
+    super(record.message);
+    this.name = "KernelFault";
+  }
+}
+
+/** Bad input (scenario, option, op): the CLI prints one line and exits 2. */
+export class InputError extends Error {
+  constructor(message: string, readonly where?: { file?: string; line?: number; col?: number }) {
+    super(message);
+    this.name = "InputError";
+  }
+  /** file:line:col: message */
+  format(): string {
+    const w = this.where;
+    if (!w || (!w.file && w.line === undefined)) return this.message;
+    const loc = [w.file ?? "<input>", w.line, w.col].filter((x) => x !== undefined).join(":");
+    return `${loc}: ${this.message}`;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Real multi-level page tables (a radix tree per address space).
+ *
+ * Geometry per arch: arm64 4K pages VA48 = 4 levels (pgd/pud/pmd/pte at shifts 39/30/21/12, 512
+ * entries), VA39 = 3 levels (30/21/12); x86_64 4-level = 39/30/21/12; ARM32 short descriptors =
+ * 2 levels (1 MiB sections at shift 20 with 4096 entries, then 256 4 KiB entries).
+ * Leaves may sit at any level (block / huge / section mappings), as the linear map and vmemmap use.
+ */
+import { hex64 } from "../core/u64.js";
+
+/** Memory attributes that matter to the model. */
+export type Prot = "normal" | "nc" | "wc" | "device";
+
+export interface Leaf {
+  readonly leaf: true;
+  /** First pfn mapped by this entry. */
+  pfn: number;
+  prot: Prot;
+  /** Bytes covered by this leaf (4 KiB, 2 MiB, 1 GiB, 1 MiB section). */
+  size: number;
+}
+
+type Entry = Table | Leaf | undefined;
+interface Table {
+  readonly leaf: false;
+  entries: Entry[];
+}
+
+export interface Geometry {
+  /** Shift of each level, top level first, e.g. [39, 30, 21, 12]. */
+  shifts: number[];
+  /** Index bits of each level, e.g. [9, 9, 9, 9]. */
+  bits: number[];
+  /** Names of the levels for walk traces. */
+  names: string[];
+  /** Width of the address space the table translates (bits). */
+  vaBits: number;
+}
+
+export interface WalkResult {
+  phys: number;
+  pfn: number;
+  prot: Prot;
+  level: string;
+  leafSize: number;
+}
+
+export const GEOM_ARM64_VA48: Geometry = { shifts: [39, 30, 21, 12], bits: [9, 9, 9, 9], names: ["pgd", "pud", "pmd", "pte"], vaBits: 48 };
+export const GEOM_ARM64_VA39: Geometry = { shifts: [30, 21, 12], bits: [9, 9, 9], names: ["pgd", "pmd", "pte"], vaBits: 39 };
+export const GEOM_X86_64_L4: Geometry = { shifts: [39, 30, 21, 12], bits: [9, 9, 9, 9], names: ["pgd", "pud", "pmd", "pte"], vaBits: 48 };
+export const GEOM_ARM32: Geometry = { shifts: [20, 12], bits: [12, 8], names: ["pgd", "pte"], vaBits: 32 };
+
+export class PageTable {
+  private root: Table = { leaf: false, entries: [] };
+  private readonly span: number;
+  constructor(readonly g: Geometry) {
+    this.span = 2 ** g.vaBits;
+  }
+
+  /** The VA's offset inside the translated space (top sign-extension bits dropped). */
+  private off(va: number): number {
+    let o = va % this.span;
+    if (o < 0) o += this.span;
+    return o;
+  }
+
+  private index(o: number, level: number): number {
+    return Math.floor(o / 2 ** this.g.shifts[level]!) % 2 ** this.g.bits[level]!;
+  }
+
+  /** Map [va, va+size) to pfn.. with leaves of `leafSize` bytes (must match a level's size). */
+  map(va: number, pfn: number, size: number, prot: Prot, leafSize = 4096) {
+    const level = this.g.shifts.findIndex((s) => 2 ** s === leafSize);
+    if (level < 0) throw new Error(`no level maps ${leafSize} bytes`);
+    for (let done = 0; done < size; done += leafSize) {
+      const o = this.off(va + done);
+      let t = this.root;
+      for (let l = 0; l < level; l++) {
+        const i = this.index(o, l);
+        let e = t.entries[i];
+        if (!e) {
+          e = { leaf: false, entries: [] };
+          t.entries[i] = e;
+        } else if (e.leaf) throw new Error(`map over an existing block at ${hex64(va + done)}`);
+        t = e;
+      }
+      t.entries[this.index(o, level)] = { leaf: true, pfn: pfn + done / 4096, prot, size: leafSize };
+    }
+  }
+
+  /** Clear 4 KiB leaves over [va, va+size). */
+  unmap(va: number, size: number) {
+    for (let done = 0; done < size; done += 4096) {
+      const o = this.off(va + done);
+      let t: Table = this.root;
+      for (let l = 0; l < this.g.shifts.length; l++) {
+        const i = this.index(o, l);
+        const e = t.entries[i];
+        if (!e) break;
+        if (e.leaf) {
+          t.entries[i] = undefined;
+          break;
+        }
+        t = e;
+      }
+    }
+  }
+
+  /** Walk: the translation of va, or null (with the level where it stopped). */
+  walk(va: number): WalkResult | { missing: string } {
+    const o = this.off(va);
+    let t: Table = this.root;
+    for (let l = 0; l < this.g.shifts.length; l++) {
+      const e = t.entries[this.index(o, l)];
+      if (!e) return { missing: `${this.g.names[l]} entry none` };
+      if (e.leaf) {
+        const within = o % e.size;
+        return { phys: e.pfn * 4096 + within, pfn: e.pfn + Math.floor(within / 4096), prot: e.prot, level: this.g.names[l]!, leafSize: e.size };
+      }
+      t = e;
+    }
+    return { missing: "pte none" };
+  }
+}
+
+export function isWalkHit(w: WalkResult | { missing: string }): w is WalkResult {
+  return (w as WalkResult).phys !== undefined;
+}

@@ -1,0 +1,4 @@
+import { defineConfig } from "vitest/config";
+export default defineConfig({
+  test: { include: ["test/**/*.test.ts"], testTimeout: 30000, pool: "threads" },
+});
