@@ -28,7 +28,7 @@ export type TraceEvent =
 export class Tracer {
   readonly events: TraceEvent[] = [];
   depth = 0;
-  private stack: string[] = [];
+  readonly stack: string[] = [];
   /** Cap on retained events so a long fuzz run cannot exhaust memory. */
   constructor(readonly cap = 200_000) {}
 

@@ -1,0 +1,107 @@
+/**
+ * 32-bit ARM (no LPAE) memory layout and conversions (arch/arm/include/asm/memory.h,
+ * arch/arm/mm/mmu.c, arch/arm/mm/physaddr.c), 3G/1G split, FLATMEM mem_map with 32-byte
+ * struct page records allocated in lowmem.
+ */
+import type { Arch, Layout } from "../arch.js";
+import type { Kernel } from "../../kernel.js";
+import { GEOM_ARM32 } from "../../mm/pgtable.js";
+import { PAGE_SIZE, hex32 } from "../../core/u64.js";
+
+export const ARM_PAGE_OFFSET = 0xc000_0000;
+export const ARM_VMALLOC_END = 0xff80_0000;
+const VMALLOC_OFFSET = 8 * 1024 * 1024;
+const DEFAULT_VMALLOC = 240 * 1024 * 1024;
+
+/** arch/arm/mm/mmu.c: lowmem ends where the default 240 MiB vmalloc area (+8 MiB gap) begins */
+export function armLowmemLimit(physOffset: number, ramEnd: number): number {
+  const vmalloc_min = ARM_VMALLOC_END - (DEFAULT_VMALLOC + VMALLOC_OFFSET);
+  const lowmemPhysEnd = physOffset + (vmalloc_min - ARM_PAGE_OFFSET);
+  return Math.min(ramEnd, lowmemPhysEnd);
+}
+
+export function armLayout(physOffset: number, lowmemEnd: number, memmapVirt: number, kimagePhys: number, kimageSize: number): Layout {
+  const high_memory = ARM_PAGE_OFFSET + (lowmemEnd - physOffset);
+  const VMALLOC_START = Math.floor((high_memory + VMALLOC_OFFSET) / VMALLOC_OFFSET) * VMALLOC_OFFSET;
+  return {
+    PAGE_OFFSET: ARM_PAGE_OFFSET,
+    LINEAR_END: high_memory,
+    VMALLOC_START,
+    VMALLOC_END: ARM_VMALLOC_END,
+    memmap_base: memmapVirt - (physOffset / PAGE_SIZE) * 32,
+    VMEMMAP_START: memmapVirt,
+    VMEMMAP_END: memmapVirt,
+    STRUCT_PAGE_SIZE: 32,
+    KIMAGE_VADDR: ARM_PAGE_OFFSET + (kimagePhys - physOffset),
+    KIMAGE_SIZE: kimageSize,
+    kimage_phys: kimagePhys,
+    MMAP_BASE: 0xb6f0_0000,
+    geometry: GEOM_ARM32,
+    PHYS_OFFSET: physOffset,
+  };
+}
+
+export class Arm32 implements Arch {
+  readonly name = "arm" as const;
+  readonly allDmaCoherent = false;
+  constructor(readonly L: Layout) {}
+
+  fmtVa(a: number): string {
+    return hex32(a);
+  }
+
+  is_linear(a: number): boolean {
+    return a >= this.L.PAGE_OFFSET && a < this.L.LINEAR_END;
+  }
+
+  __va(phys: number): number {
+    return phys - this.L.PHYS_OFFSET + this.L.PAGE_OFFSET;
+  }
+
+  /** __virt_to_phys_nodebug: plain offset arithmetic for any address */
+  __virt_to_phys_nodebug(a: number): number {
+    return a - this.L.PAGE_OFFSET + this.L.PHYS_OFFSET;
+  }
+
+  /** arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL): WARN if !__virt_addr_valid, 5.x */
+  virt_to_phys(k: Kernel, a: number): number {
+    if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.virt_addr_valid(k, a)) {
+      k.warn(`virt_to_phys used for non-linear address: ${hex32(a)} (${k.chain()?.at(-1) ?? "?"})`, "__virt_to_phys");
+    }
+    return this.__virt_to_phys_nodebug(a);
+  }
+
+  /** virt_to_page = pfn_to_page(virt_to_pfn(a)): virt_to_pfn bypasses __virt_to_phys, so DEBUG_VIRTUAL checks nothing (5.x) */
+  virt_to_page(_k: Kernel, a: number): number {
+    const pfn = Math.floor((a - this.L.PAGE_OFFSET) / PAGE_SIZE) + this.L.PHYS_OFFSET / PAGE_SIZE;
+    return this.pfn_to_page(pfn);
+  }
+
+  /** FLATMEM page_to_pfn: (page - mem_map) + ARCH_PFN_OFFSET */
+  page_to_pfn(page: number): number {
+    return Math.floor((page - this.L.memmap_base) / 32);
+  }
+
+  pfn_to_page(pfn: number): number {
+    return (this.L.memmap_base + pfn * 32) >>> 0;
+  }
+
+  /** page_address: lowmem → linear address; highmem → NULL unless kmapped (HASHED_PAGE_VIRTUAL) */
+  page_address(k: Kernel, page: number): number {
+    const pfn = this.page_to_pfn(page);
+    const phys = pfn * PAGE_SIZE;
+    if (phys >= this.L.PHYS_OFFSET && this.__va(phys) < this.L.LINEAR_END) return this.__va(phys);
+    void k;
+    return 0;
+  }
+
+  virt_addr_valid(k: Kernel, a: number): boolean {
+    return this.is_linear(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
+  }
+
+  /** arch/arm/mm/fault.c __do_kernel_fault */
+  oopsText(a: number): string {
+    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${hex32(a)}`;
+    return `Unable to handle kernel paging request at virtual address ${hex32(a)}`;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * arm64 kernel memory layout and address conversions (arch/arm64/include/asm/memory.h,
+ * arch/arm64/mm/physaddr.c), 4 KiB pages, sizeof(struct page) = 64, the 5.11+ layout
+ * (PAGE_OFFSET = -2^VA_BITS, linear map in the lower half of the kernel range).
+ */
+import type { Arch, Layout } from "../arch.js";
+import type { Kernel } from "../../kernel.js";
+import { GEOM_ARM64_VA39, GEOM_ARM64_VA48 } from "../../mm/pgtable.js";
+import { PAGE_SIZE, hex64, wrap } from "../../core/u64.js";
+
+const SZ_256M = 256 * 1024 * 1024;
+const SZ_128M = 128 * 1024 * 1024;
+
+export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number): Layout {
+  const PAGE_OFFSET = -(2 ** vaBits);
+  const PAGE_END = -(2 ** (vaBits - 1));
+  const VMEMMAP_START = -(2 ** (vaBits - 6));
+  const VMEMMAP_SIZE = (PAGE_END - PAGE_OFFSET) / 64;
+  const MODULES_END = PAGE_END + SZ_128M + SZ_128M; // BPF JIT region, then modules
+  return {
+    PAGE_OFFSET,
+    LINEAR_END: PAGE_END,
+    VMALLOC_START: MODULES_END,
+    VMALLOC_END: VMEMMAP_START - SZ_256M,
+    VMEMMAP_START,
+    VMEMMAP_END: VMEMMAP_START + VMEMMAP_SIZE,
+    // vmemmap = (struct page *)VMEMMAP_START - (memstart_addr >> PAGE_SHIFT)
+    memmap_base: VMEMMAP_START - (memstart / PAGE_SIZE) * 64,
+    STRUCT_PAGE_SIZE: 64,
+    KIMAGE_VADDR: MODULES_END,
+    KIMAGE_SIZE: kimageSize,
+    kimage_phys: kimagePhys,
+    MMAP_BASE: 0xffff_b000_0000, // below the user stack in a 48-bit user VA space
+    geometry: vaBits === 39 ? GEOM_ARM64_VA39 : GEOM_ARM64_VA48,
+    PHYS_OFFSET: memstart,
+  };
+}
+
+export class Arm64 implements Arch {
+  readonly name = "arm64" as const;
+  readonly allDmaCoherent = false;
+  /** kimage_voffset = KIMAGE_VADDR - kernel load address */
+  readonly kimage_voffset: number;
+  constructor(readonly L: Layout) {
+    this.kimage_voffset = L.KIMAGE_VADDR - L.kimage_phys;
+  }
+
+  fmtVa(a: number): string {
+    return hex64(a);
+  }
+
+  /** __is_lm_address (arch/arm64/include/asm/memory.h, 5.11+) */
+  is_linear(a: number): boolean {
+    return a >= this.L.PAGE_OFFSET && a < this.L.LINEAR_END;
+  }
+
+  /** __va / phys_to_virt */
+  __va(phys: number): number {
+    return phys - this.L.PHYS_OFFSET + this.L.PAGE_OFFSET;
+  }
+
+  /** __virt_to_phys_nodebug: linear → a - PAGE_OFFSET + PHYS_OFFSET, anything else → a - kimage_voffset */
+  __virt_to_phys_nodebug(a: number): number {
+    return this.is_linear(a) ? a - this.L.PAGE_OFFSET + this.L.PHYS_OFFSET : wrap(a - this.kimage_voffset);
+  }
+
+  /** arch/arm64/mm/physaddr.c __virt_to_phys (CONFIG_DEBUG_VIRTUAL): WARN on a non-linear address, 5.4–5.19 */
+  virt_to_phys(k: Kernel, a: number): number {
+    if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.is_linear(a)) {
+      k.warn(`virt_to_phys used for non-linear address: ${hex64(a)} (${k.chain()?.at(-1) ?? "?"})`, "__virt_to_phys");
+    }
+    return this.__virt_to_phys_nodebug(a);
+  }
+
+  /**
+   * virt_to_page (asm/memory.h, 5.11–5.19): without DEBUG_VIRTUAL pure arithmetic from
+   * PAGE_OFFSET into VMEMMAP_START; with it, pfn_to_page(virt_to_pfn(a)) through the checked
+   * __virt_to_phys (WARN + kimage translation for non-linear addresses).
+   */
+  virt_to_page(k: Kernel, a: number): number {
+    if (k.cfg.CONFIG_DEBUG_VIRTUAL) return this.pfn_to_page(Math.floor(this.virt_to_phys(k, a) / PAGE_SIZE));
+    const off = wrap(a - this.L.PAGE_OFFSET);
+    const idx = Math.floor((off < 0 ? off + 2 ** 64 : off) / PAGE_SIZE);
+    return wrap(this.L.VMEMMAP_START + idx * 64);
+  }
+
+  /** page_to_pfn (SPARSEMEM_VMEMMAP): (page - vmemmap) / sizeof(struct page) */
+  page_to_pfn(page: number): number {
+    return Math.floor((page - this.L.memmap_base) / 64);
+  }
+
+  /** pfn_to_page (SPARSEMEM_VMEMMAP) */
+  pfn_to_page(pfn: number): number {
+    return wrap(this.L.memmap_base + pfn * 64);
+  }
+
+  /** page_address → page_to_virt (arm64, 5.11+): PAGE_OFFSET + index from VMEMMAP_START, no dereference without KASAN tags */
+  page_address(_k: Kernel, page: number): number {
+    const idx = Math.floor((page - this.L.VMEMMAP_START) / 64);
+    return wrap(this.L.PAGE_OFFSET + idx * PAGE_SIZE);
+  }
+
+  /** virt_addr_valid = __is_lm_address && pfn_is_map_memory(virt_to_pfn) */
+  virt_addr_valid(k: Kernel, a: number): boolean {
+    return this.is_linear(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
+  }
+
+  /** arch/arm64/mm/fault.c die_kernel_fault / __do_kernel_fault text */
+  oopsText(a: number): string {
+    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${hex64(a)}`;
+    return `Unable to handle kernel paging request at virtual address ${hex64(a)}`;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * x86_64 4-level kernel layout without KASLR of the bases (arch/x86/include/asm/page_64_types.h,
+ * pgtable_64_types.h) and __pa / virt_to_page (arch/x86/mm/physaddr.c).
+ */
+import type { Arch, Layout } from "../arch.js";
+import type { Kernel } from "../../kernel.js";
+import { GEOM_X86_64_L4 } from "../../mm/pgtable.js";
+import { PAGE_SIZE, hex64, parseU64, wrap } from "../../core/u64.js";
+
+export const X86_PAGE_OFFSET = parseU64("0xffff888000000000");
+export const X86_VMALLOC_START = parseU64("0xffffc90000000000");
+export const X86_VMALLOC_END = parseU64("0xffffe8ffffffffff");
+export const X86_VMEMMAP_START = parseU64("0xffffea0000000000");
+export const START_KERNEL_map = parseU64("0xffffffff80000000");
+const KERNEL_IMAGE_SIZE = 1024 * 1024 * 1024;
+/** boot_cpu_data.x86_phys_bits of the modelled PC (a client CPU) */
+export const X86_PHYS_BITS = 39;
+
+export function x86Layout(kimagePhys: number, kimageSize: number): Layout {
+  return {
+    PAGE_OFFSET: X86_PAGE_OFFSET,
+    LINEAR_END: X86_PAGE_OFFSET + 2 ** 46,
+    VMALLOC_START: X86_VMALLOC_START,
+    VMALLOC_END: X86_VMALLOC_END + 1,
+    memmap_base: X86_VMEMMAP_START,
+    VMEMMAP_START: X86_VMEMMAP_START,
+    VMEMMAP_END: X86_VMEMMAP_START + 2 ** 40,
+    STRUCT_PAGE_SIZE: 64,
+    KIMAGE_VADDR: START_KERNEL_map + kimagePhys,
+    KIMAGE_SIZE: kimageSize,
+    kimage_phys: kimagePhys,
+    MMAP_BASE: 0x7f00_0000_0000,
+    geometry: GEOM_X86_64_L4,
+    PHYS_OFFSET: 0,
+  };
+}
+
+export class X86_64 implements Arch {
+  readonly name = "x86_64" as const;
+  /** no ARCH_HAS_SYNC_DMA_*: dev_is_dma_coherent() is constant true */
+  readonly allDmaCoherent = true;
+  constructor(readonly L: Layout) {}
+
+  fmtVa(a: number): string {
+    return hex64(a);
+  }
+
+  is_linear(a: number): boolean {
+    return a >= this.L.PAGE_OFFSET && a < this.L.LINEAR_END;
+  }
+
+  __va(phys: number): number {
+    return phys + X86_PAGE_OFFSET;
+  }
+
+  /** __phys_addr_nodebug: kernel-image addresses via phys_base, everything else minus PAGE_OFFSET */
+  __phys_addr_nodebug(a: number): number {
+    if (a >= START_KERNEL_map) return a - START_KERNEL_map + 0; // phys_base 0 without relocation
+    return wrap(a - X86_PAGE_OFFSET);
+  }
+
+  /** arch/x86/mm/physaddr.c __phys_addr (DEBUG_VIRTUAL): VIRTUAL_BUG_ON when the result exceeds x86_phys_bits */
+  virt_to_phys(k: Kernel, a: number): number {
+    const x = this.__phys_addr_nodebug(a);
+    if (k.cfg.CONFIG_DEBUG_VIRTUAL) {
+      if (a >= START_KERNEL_map) {
+        if (x >= KERNEL_IMAGE_SIZE) k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} beyond the kernel image`, "__phys_addr");
+      } else if (x < 0 || x >= 2 ** X86_PHYS_BITS) {
+        k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} gives phys ${hex64(x)} beyond ${X86_PHYS_BITS} physical address bits`, "__phys_addr");
+      }
+    }
+    return x;
+  }
+
+  /** virt_to_page = pfn_to_page(__pa(a) >> PAGE_SHIFT) */
+  virt_to_page(k: Kernel, a: number): number {
+    return this.pfn_to_page(Math.floor(this.virt_to_phys(k, a) / PAGE_SIZE));
+  }
+
+  page_to_pfn(page: number): number {
+    return Math.floor((page - X86_VMEMMAP_START) / 64);
+  }
+
+  pfn_to_page(pfn: number): number {
+    return wrap(X86_VMEMMAP_START + pfn * 64);
+  }
+
+  page_address(_k: Kernel, page: number): number {
+    return this.__va(this.page_to_pfn(page) * PAGE_SIZE);
+  }
+
+  virt_addr_valid(k: Kernel, a: number): boolean {
+    const x = this.__phys_addr_nodebug(a);
+    if (x < 0 || x >= 2 ** X86_PHYS_BITS) return false;
+    return k.pfn_valid(Math.floor(x / PAGE_SIZE));
+  }
+
+  /** arch/x86/mm/fault.c show_fault_oops */
+  oopsText(a: number): string {
+    if (a >= 0 && a < PAGE_SIZE) return `BUG: kernel NULL pointer dereference, address: ${hex64(a)}`;
+    return `BUG: unable to handle page fault for address: ${hex64(a)}`;
+  }
+}

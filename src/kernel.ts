@@ -1,0 +1,258 @@
+/**
+ * The booted kernel: every piece of machine and kernel state a modelled function touches, plus
+ * the fault and diagnostic records of the run. Built by `boot()` (src/init.ts).
+ */
+import type { Arch } from "./arch/arch.js";
+import type { Device } from "./drivers/device.js";
+import type { Platform } from "./platforms/platform.js";
+import type { KernelVersion } from "./versions.js";
+import { KernelFault, type FaultRecord } from "./core/faults.js";
+import type { Tracer } from "./core/trace.js";
+import { PhysMem } from "./mm/physmem.js";
+import { Cache } from "./mm/cache.js";
+import type { Memblock } from "./mm/memblock.js";
+import type { BuddyAllocator, MemMap } from "./mm/page_alloc.js";
+import type { PageTable, Prot } from "./mm/pgtable.js";
+import { isWalkHit } from "./mm/pgtable.js";
+import type { VmallocSpace } from "./mm/vmalloc.js";
+import type { CmaArea, GenPool } from "./mm/genalloc.js";
+import { PAGE_SIZE, hex } from "./core/u64.js";
+
+/** Boot and Kconfig options a run can set. */
+export interface KConfig {
+  /** RAM size in bytes */
+  mem: number;
+  /** default CMA area size in bytes (0 = none) */
+  cma: number;
+  /** coherent_pool= (bytes) or 0 for the default */
+  coherent_pool: number;
+  /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce */
+  swiotlb_slabs: number;
+  swiotlb_force: "normal" | "force" | "noforce";
+  CONFIG_DEBUG_VIRTUAL: boolean;
+  CONFIG_DMA_API_DEBUG: boolean;
+  CONFIG_DMA_API_DEBUG_SG: boolean;
+  /** arm64 VA bits: 39 or 48 */
+  va_bits: number;
+  /** dma_debug num_errors / all_errors */
+  dma_debug_all_errors: boolean;
+  dma_debug_num_errors: number;
+}
+
+export interface Diagnostic {
+  id: string;
+  message: string;
+  step?: number;
+  printed: boolean;
+}
+
+export interface UserMapping {
+  vm_start: number;
+  vm_end: number;
+  prot: Prot;
+  name: string;
+}
+
+export class Kernel {
+  tr: Tracer | undefined;
+  readonly faults: FaultRecord[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  private warnedOnce = new Set<string>();
+  /** Index of the scenario step running now (for fault records). */
+  step = -1;
+
+  // machine
+  readonly mem: PhysMem;
+  readonly cache: Cache;
+  // mm (filled by boot)
+  memblock!: Memblock;
+  memmap!: MemMap;
+  buddy!: BuddyAllocator;
+  pgd!: PageTable;
+  vmalloc!: VmallocSpace;
+  /** user page table of the scenario's process and its VMAs */
+  user_pgd!: PageTable;
+  user_vmas: UserMapping[] = [];
+  user_mmap_cursor = 0;
+  zone_dma_bits = 24;
+  /** zone limits (exclusive end pfns), for describing */
+  dma_contiguous_default_area: CmaArea | null = null;
+  /** kernel/dma/pool.c pools (5.8+) or the single 5.6 remap.c pool (atomic_pool) */
+  atomic_pool_kernel: GenPool | null = null;
+  atomic_pool_dma: GenPool | null = null;
+  atomic_pool_dma32: GenPool | null = null;
+  atomic_pool_size = 0;
+  /** arch/arm coherent pool for the pool_allocator */
+  arm_atomic_pool: GenPool | null = null;
+  /** kernel/dma/swiotlb.c io_tlb_default_mem (any to avoid an import cycle; see swiotlb.ts) */
+  io_tlb_default_mem: import("./kernel/dma/swiotlb.js").IoTlbMem | null = null;
+  swiotlb_force: "normal" | "force" | "noforce" = "normal";
+  /** Xen state (rpi4-xen): P2M rbtree etc. */
+  xen: import("./xen/p2m.js").XenState | null = null;
+  /** dma-debug state when CONFIG_DMA_API_DEBUG */
+  dma_debug: import("./kernel/dma/debug.js").DmaDebug | null = null;
+  readonly devices = new Map<string, Device>();
+  /** arm32 __dma_alloc buffer list (arm_dma_bufs) */
+  arm_dma_bufs: { virt: number; allocator: string }[] = [];
+  /** Kernel stack of the current task (for D15 and stack buffers): [start, end) linear addresses */
+  task_stack: { start: number; end: number; vmapped: boolean; pfns: number[] } | null = null;
+  /** kernel text/rodata (linear alias of the image) */
+  kernel_text: { start: number; end: number } | null = null;
+
+  constructor(
+    readonly platform: Platform,
+    readonly version: KernelVersion,
+    readonly cfg: KConfig,
+    readonly arch: Arch,
+  ) {
+    this.mem = new PhysMem(platform.banks(cfg.mem));
+    this.cache = new Cache(this.mem);
+  }
+
+  /** Does this kernel carry the change introduced by `commit`? */
+  has(commit: string): boolean {
+    return this.version.switches.has(commit);
+  }
+
+  /** The current call chain (from the tracer), innermost last. */
+  chain(): string[] | undefined {
+    return this.tr ? this.tr.stack.slice() : undefined;
+  }
+
+  /** WARN(): recorded, the run goes on. */
+  warn(message: string, pc?: string): void {
+    const rec: FaultRecord = { kind: "warn", message, step: this.step };
+    if (pc) rec.pc = pc;
+    this.faults.push(rec);
+    this.tr?.fault("warn", message);
+  }
+
+  /** WARN_ONCE / dev_WARN_ONCE / pr_warn_once: only the first time per key. */
+  warnOnce(key: string, message: string, pc?: string): void {
+    if (this.warnedOnce.has(key)) return;
+    this.warnedOnce.add(key);
+    this.warn(message, pc);
+  }
+
+  /** A kernel log line that is not a fault (pr_info, dev_warn without backtrace). */
+  log(message: string): void {
+    this.tr?.note(message);
+  }
+
+  /** BUG(): stops the run. */
+  BUG(message: string, pc?: string): never {
+    const rec: FaultRecord = { kind: "bug", message: `kernel BUG: ${message}`, step: this.step };
+    if (pc) rec.pc = pc;
+    this.tr?.fault("bug", rec.message);
+    throw new KernelFault(rec);
+  }
+
+  /** An oops on a bad kernel memory access: stops the run. */
+  oops(addr: number, pc?: string): never {
+    const rec: FaultRecord = { kind: "oops", message: this.arch.oopsText(addr), addr: this.arch.fmtVa(addr), step: this.step };
+    if (pc) rec.pc = pc;
+    this.tr?.fault("oops", rec.message + (pc ? ` (pc: ${pc})` : ""));
+    throw new KernelFault(rec);
+  }
+
+  /** Non-fatal fault records (SIGBUS for a user process, bus error for a device). */
+  record(kind: "sigbus" | "bus_error", message: string, addr?: number): void {
+    const rec: FaultRecord = { kind, message, step: this.step };
+    if (addr !== undefined) rec.addr = hex(addr);
+    this.faults.push(rec);
+    this.tr?.fault(kind, message);
+  }
+
+  // ---- kernel virtual memory access through swapper_pg_dir ----
+
+  /** Translate a kernel VA for an access, or oops like the MMU would. */
+  translate(va: number, pc?: string): { phys: number; prot: Prot } {
+    const w = this.pgd.walk(va);
+    if (!isWalkHit(w)) {
+      this.tr?.walk(this.arch.fmtVa(va), w.missing);
+      this.oops(va, pc);
+    }
+    return { phys: w.phys, prot: w.prot };
+  }
+
+  /** CPU read through a kernel virtual address (cache model for cacheable aliases). */
+  kread(va: number, len: number, pc?: string): Uint8Array {
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = va + done;
+      const n = Math.min(len - done, PAGE_SIZE - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE));
+      const { phys, prot } = this.translate(a, pc);
+      if (!this.mem.isRam(phys)) this.oops(a, pc);
+      out.set(prot === "normal" ? this.cache.cpuRead(phys, n) : this.mem.read(phys, n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** CPU write through a kernel virtual address. */
+  kwrite(va: number, data: Uint8Array, pc?: string): void {
+    let done = 0;
+    while (done < data.length) {
+      const a = va + done;
+      const n = Math.min(data.length - done, PAGE_SIZE - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE));
+      const { phys, prot } = this.translate(a, pc);
+      if (!this.mem.isRam(phys)) this.oops(a, pc);
+      const chunk = data.subarray(done, done + n);
+      if (prot === "normal") this.cache.cpuWrite(phys, chunk);
+      else this.mem.write(phys, chunk);
+      done += n;
+    }
+  }
+
+  /** memset through a kernel virtual address. */
+  kmemset(va: number, value: number, len: number, pc?: string): void {
+    this.kwrite(va, new Uint8Array(len).fill(value), pc);
+  }
+
+  // ---- struct page access ----
+
+  /**
+   * Dereference a struct page pointer (read its flags word). The pointer must translate through
+   * the kernel page tables (vmemmap / mem_map), else the kernel oopses at that address.
+   * Returns the pfn the record describes, or null if it is mapped memory that holds no record.
+   */
+  page_deref(page: number, pc?: string): number | null {
+    this.translate(page, pc);
+    const pfn = this.arch.page_to_pfn(page);
+    return this.memmap.has(pfn) ? pfn : null;
+  }
+
+  /** TestClearPageXenRemapped(page) (include/xen/page.h → PG_owner_priv_1 test_and_clear_bit) */
+  TestClearPageFlag(page: number, flag: number, pc?: string): boolean {
+    const pfn = this.page_deref(page, pc);
+    if (pfn === null) return false;
+    const i = this.memmap.i(pfn);
+    const was = (this.memmap.flags[i]! & flag) !== 0;
+    this.memmap.flags[i]! &= ~flag;
+    return was;
+  }
+
+  /** SetPageFlag(page) */
+  SetPageFlag(page: number, flag: number, pc?: string): void {
+    const pfn = this.page_deref(page, pc);
+    if (pfn !== null) this.memmap.flags[this.memmap.i(pfn)]! |= flag;
+  }
+
+  /** pfn_valid (memblock_is_map_memory for arm/arm64; present sections elsewhere). */
+  pfn_valid(pfn: number): boolean {
+    return this.memmap.has(pfn) && this.mem.isRam(pfn * PAGE_SIZE);
+  }
+
+  page_to_phys(page: number): number {
+    return this.arch.page_to_pfn(page) * PAGE_SIZE;
+  }
+
+  /** Describe what a pfn is (for results): RAM and who owns it, or not RAM. */
+  describePfn(pfn: number): string {
+    const phys = pfn * PAGE_SIZE;
+    if (!this.mem.isRam(phys)) return `pfn ${hex(pfn)} (phys ${hex(phys)}) is not RAM`;
+    const mb = this.memblock.owner(phys);
+    return `pfn ${hex(pfn)} (phys ${hex(phys)}) is RAM: ${mb ? `reserved for ${mb}` : this.memmap.describe(pfn)}`;
+  }
+}

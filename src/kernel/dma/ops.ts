@@ -1,0 +1,55 @@
+/**
+ * struct dma_map_ops (include/linux/dma-map-ops.h) and the shared DMA data types.
+ * Functions take the booted Kernel first, then the kernel's own arguments.
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+
+/** struct scatterlist (one entry) */
+export interface Scatterlist {
+  /** struct page pointer (page_link) */
+  page: number;
+  offset: number;
+  length: number;
+  dma_address: number;
+  dma_length: number;
+}
+
+/** struct sg_table */
+export interface SgTable {
+  sgl: Scatterlist[];
+  nents: number;
+  orig_nents: number;
+}
+
+/** struct vm_area_struct, as far as mmap uses it */
+export interface Vma {
+  vm_start: number;
+  vm_end: number;
+  vm_pgoff: number;
+  vm_page_prot: import("../../mm/pgtable.js").Prot;
+}
+
+export interface DmaMapOps {
+  name: string;
+  file: string;
+  alloc?(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null;
+  free?(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number): void;
+  mmap?(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, attrs: number): number;
+  get_sgtable?(k: Kernel, dev: Device, sgt: SgTable, cpu_addr: number, dma_addr: number, size: number, attrs: number): number;
+  map_page?(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number;
+  unmap_page?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void;
+  map_sg?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number;
+  unmap_sg?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void;
+  sync_single_for_cpu?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number): void;
+  sync_single_for_device?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number): void;
+  sync_sg_for_cpu?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void;
+  sync_sg_for_device?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void;
+  dma_supported?(k: Kernel, dev: Device, mask: bigint): boolean;
+  max_mapping_size?(k: Kernel, dev: Device): number;
+}
+
+export const ENXIO = 6;
+export const ENOMEM = 12;
+export const EINVAL = 22;
+export const EIO = 5;

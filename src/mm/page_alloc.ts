@@ -1,0 +1,195 @@
+/**
+ * struct page records (the memmap) and the zoned buddy allocator.
+ *
+ * mm/page_alloc.c: zones ZONE_DMA / ZONE_DMA32 / ZONE_NORMAL / ZONE_HIGHMEM, free_area[order]
+ * lists per zone, split on allocation (expand) and buddy merge on free (__free_one_page).
+ * Freed blocks go to the head of their list and allocation takes the head, so after boot (which
+ * frees memory in ascending order) the highest free block of the preferred zone is used first.
+ */
+import { PAGE_SIZE, hex } from "../core/u64.js";
+
+export const MAX_ORDER = 11;
+
+/** Page flags the model uses (bit numbers are ours; names are the kernel's). */
+export const PG_reserved = 1 << 0;
+export const PG_buddy = 1 << 1;
+export const PG_highmem = 1 << 2; // zone-derived in the kernel; cached here
+export const PG_xen_remapped = 1 << 3; // alias of PG_owner_priv_1
+export const PG_slab = 1 << 4;
+export const PG_cma = 1 << 5;
+export const PG_head = 1 << 6;
+
+export type ZoneName = "DMA" | "DMA32" | "Normal" | "HighMem";
+
+export interface Zone {
+  name: ZoneName;
+  start_pfn: number;
+  end_pfn: number; // exclusive
+  free_area: number[][]; // per order: stack of block head pfns (last = head of list)
+  free_pages: number;
+  managed_pages: number;
+}
+
+/** The memmap: one record per page frame in [min_pfn, max_pfn). */
+export class MemMap {
+  readonly flags: Uint32Array;
+  readonly refcount: Int32Array;
+  /** order of a free buddy block whose head is this pfn, -1 otherwise */
+  readonly buddyOrder: Int8Array;
+  /** Who holds the page (for explanations), sparse. */
+  readonly owner = new Map<number, string>();
+  constructor(readonly min_pfn: number, readonly max_pfn: number) {
+    const n = max_pfn - min_pfn;
+    this.flags = new Uint32Array(n);
+    this.refcount = new Int32Array(n);
+    this.buddyOrder = new Int8Array(n).fill(-1);
+  }
+  has(pfn: number): boolean {
+    return pfn >= this.min_pfn && pfn < this.max_pfn;
+  }
+  i(pfn: number): number {
+    return pfn - this.min_pfn;
+  }
+  describe(pfn: number): string {
+    if (!this.has(pfn)) return "no struct page";
+    const f = this.flags[this.i(pfn)]!;
+    const o = this.owner.get(pfn);
+    const parts: string[] = [];
+    if (f & PG_reserved) parts.push("reserved");
+    if (f & PG_buddy) parts.push("free (buddy)");
+    if (f & PG_highmem) parts.push("highmem");
+    if (f & PG_cma) parts.push("CMA");
+    if (f & PG_slab) parts.push("slab");
+    if (o) parts.push(`owner: ${o}`);
+    return parts.join(", ") || "in use";
+  }
+}
+
+export interface GfpZone {
+  /** Highest zone allowed by the gfp zone modifiers. */
+  highest: ZoneName;
+}
+
+const ZONE_ORDER: ZoneName[] = ["DMA", "DMA32", "Normal", "HighMem"];
+
+export class BuddyAllocator {
+  readonly zones: Zone[] = [];
+  constructor(readonly memmap: MemMap) {}
+
+  addZone(name: ZoneName, start_pfn: number, end_pfn: number) {
+    if (end_pfn <= start_pfn) return;
+    this.zones.push({ name, start_pfn, end_pfn, free_area: Array.from({ length: MAX_ORDER }, () => []), free_pages: 0, managed_pages: 0 });
+    this.zones.sort((a, b) => ZONE_ORDER.indexOf(a.name) - ZONE_ORDER.indexOf(b.name));
+    if (name === "HighMem") for (let p = start_pfn; p < end_pfn; p++) if (this.memmap.has(p)) this.memmap.flags[this.memmap.i(p)]! |= PG_highmem;
+  }
+
+  zoneOf(pfn: number): Zone | undefined {
+    return this.zones.find((z) => pfn >= z.start_pfn && pfn < z.end_pfn);
+  }
+
+  /** Boot: hand free RAM [start, end) pfns to the allocator (memblock_free_all → __free_pages_core). */
+  freeRange(start: number, end: number) {
+    let pfn = start;
+    while (pfn < end) {
+      let order = MAX_ORDER - 1;
+      while (order > 0 && (pfn % (1 << order) !== 0 || pfn + (1 << order) > end)) order--;
+      const z = this.zoneOf(pfn);
+      // a block must not cross a zone boundary
+      while (order > 0 && z && pfn + (1 << order) > z.end_pfn) order--;
+      if (z) {
+        z.managed_pages += 1 << order;
+        this.__free_one_page(pfn, order, z);
+      }
+      pfn += 1 << order;
+    }
+  }
+
+  /** mm/page_alloc.c __free_one_page: merge with free buddies, put on the list head. */
+  private __free_one_page(pfn: number, order: number, z: Zone) {
+    const mm = this.memmap;
+    while (order < MAX_ORDER - 1) {
+      const buddy = pfn ^ (1 << order);
+      if (buddy < z.start_pfn || buddy + (1 << order) > z.end_pfn || !mm.has(buddy) || mm.buddyOrder[mm.i(buddy)] !== order) break;
+      // remove buddy from its list
+      const list = z.free_area[order]!;
+      const at = list.lastIndexOf(buddy);
+      list.splice(at, 1);
+      mm.buddyOrder[mm.i(buddy)] = -1;
+      mm.flags[mm.i(buddy)]! &= ~PG_buddy;
+      z.free_pages -= 1 << order;
+      pfn = Math.min(pfn, buddy);
+      order++;
+    }
+    mm.buddyOrder[mm.i(pfn)] = order;
+    mm.flags[mm.i(pfn)]! |= PG_buddy;
+    z.free_area[order]!.push(pfn);
+    z.free_pages += 1 << order;
+  }
+
+  /** Zones to try, best first, for a gfp zone limit (the zonelist). */
+  zonelist(highest: ZoneName): Zone[] {
+    const lim = ZONE_ORDER.indexOf(highest);
+    return this.zones.filter((z) => ZONE_ORDER.indexOf(z.name) <= lim).reverse();
+  }
+
+  /** __alloc_pages: first zone in the zonelist with a free block of at least `order`. */
+  alloc(order: number, highest: ZoneName, owner: string): number | null {
+    for (const z of this.zonelist(highest)) {
+      for (let o = order; o < MAX_ORDER; o++) {
+        const list = z.free_area[o]!;
+        if (list.length === 0) continue;
+        const pfn = list.pop()!;
+        const mm = this.memmap;
+        mm.buddyOrder[mm.i(pfn)] = -1;
+        mm.flags[mm.i(pfn)]! &= ~PG_buddy;
+        z.free_pages -= 1 << o;
+        // expand: give back the upper halves
+        let size = 1 << o;
+        let cur = o;
+        while (cur > order) {
+          cur--;
+          size >>= 1;
+          const upper = pfn + size;
+          mm.buddyOrder[mm.i(upper)] = cur;
+          mm.flags[mm.i(upper)]! |= PG_buddy;
+          z.free_area[cur]!.push(upper);
+          z.free_pages += size;
+        }
+        for (let i = 0; i < 1 << order; i++) {
+          mm.refcount[mm.i(pfn + i)] = i === 0 ? 1 : 0;
+          if (i === 0) mm.owner.set(pfn, owner);
+        }
+        return pfn;
+      }
+    }
+    return null;
+  }
+
+  /** __free_pages */
+  free(pfn: number, order: number) {
+    const z = this.zoneOf(pfn);
+    if (!z) throw new Error(`free of pfn ${hex(pfn)} outside every zone`);
+    const mm = this.memmap;
+    mm.refcount[mm.i(pfn)] = 0;
+    mm.owner.delete(pfn);
+    this.__free_one_page(pfn, order, z);
+  }
+
+  isFree(pfn: number): boolean {
+    // walk down to find a containing free block
+    const mm = this.memmap;
+    for (let o = 0; o < MAX_ORDER; o++) {
+      const head = pfn & ~((1 << o) - 1);
+      if (mm.has(head) && mm.buddyOrder[mm.i(head)] === o) return true;
+    }
+    return false;
+  }
+
+  totalFree(): number {
+    return this.zones.reduce((s, z) => s + z.free_pages, 0);
+  }
+}
+
+export function pagesToBytes(n: number): number {
+  return n * PAGE_SIZE;
+}

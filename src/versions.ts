@@ -1,0 +1,88 @@
+/**
+ * Kernel versions are data: a version is the set of behaviour switches it carries, each switch
+ * named by the upstream commit that introduced it. Code asks `k.has("40ac971eab89")`.
+ */
+
+export interface Switch {
+  /** Upstream commit id (12 hex digits). */
+  commit: string;
+  /** Commit subject. */
+  title: string;
+  /** First mainline release containing it. */
+  release: string;
+  /** What changes in the model when it is present. */
+  effect: string;
+}
+
+export const SWITCHES: Record<string, Switch> = {
+  "3acac065508f": {
+    commit: "3acac065508f",
+    title: "dma-mapping: merge the generic remapping helpers into dma-direct",
+    release: "5.7",
+    effect: "dma_direct_alloc remaps non-coherent pages itself (dma_common_contiguous_remap) instead of calling arch_dma_alloc in kernel/dma/remap.c",
+  },
+  "e860c299ac0d": {
+    commit: "e860c299ac0d",
+    title: "dma-remap: separate DMA atomic pools from direct remap code",
+    release: "5.8",
+    effect: "atomic pools move to kernel/dma/pool.c (dma_direct_alloc_from_pool)",
+  },
+  "54adadf9b085": {
+    commit: "54adadf9b085",
+    title: "dma-pool: add additional coherent pools to map to gfp mask",
+    release: "5.8",
+    effect: "three atomic pools (atomic_pool_kernel, atomic_pool_dma, atomic_pool_dma32) instead of one GFP_DMA32 pool",
+  },
+  "1d659236fb43": {
+    commit: "1d659236fb43",
+    title: "dma-pool: scale the default DMA coherent pool size with memory capacity",
+    release: "5.8",
+    effect: "atomic pool size = 128 KiB per GiB of RAM (min 128 KiB, max MAX_ORDER_NR_PAGES) instead of a fixed 256 KiB",
+  },
+  "8b1e868f6607": {
+    commit: "8b1e868f6607",
+    title: "swiotlb-xen: use vmalloc_to_page on vmalloc virt addresses",
+    release: "5.9",
+    effect: "xen_swiotlb_free_coherent looks the page up with vmalloc_to_page for vmalloc addresses instead of virt_to_page",
+  },
+  "91ffe4ad534a": {
+    commit: "91ffe4ad534a",
+    title: "swiotlb-xen: introduce phys_to_dma/dma_to_phys translations",
+    release: "5.9",
+    effect: "swiotlb-xen applies the device's dma-ranges offset on top of the P2M (xen_phys_to_dma / xen_dma_to_phys)",
+  },
+  "40ac971eab89": {
+    commit: "40ac971eab89",
+    title: "dma-mapping: handle vmalloc addresses in dma_common_{mmap,get_sgtable}",
+    release: "5.14",
+    effect: "dma_common_mmap / dma_common_get_sgtable use dma_common_vaddr_to_page (vmalloc_to_page for vmalloc addresses)",
+  },
+  "566fb90e050d": {
+    commit: "566fb90e050d",
+    title: "swiotlb-xen: fix DMA_ATTR_NO_KERNEL_MAPPING on arm",
+    release: "5.19",
+    effect: "on ARM, xen_swiotlb_dma_ops .alloc/.free are dma_direct_alloc/dma_direct_free; xen_alloc_coherent_pages is gone",
+  },
+};
+
+export interface KernelVersion {
+  id: string;
+  switches: ReadonlySet<string>;
+  notes: string;
+}
+
+const base510 = ["3acac065508f", "e860c299ac0d", "54adadf9b085", "1d659236fb43", "8b1e868f6607", "91ffe4ad534a"];
+
+export const VERSIONS: KernelVersion[] = [
+  { id: "5.6", switches: new Set([]), notes: "arch_dma_alloc in kernel/dma/remap.c with a single GFP_DMA32 atomic pool; swiotlb-xen free uses virt_to_page" },
+  { id: "5.10", switches: new Set(base510), notes: "pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page" },
+  { id: "5.13", switches: new Set(base510), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.14", switches: new Set([...base510, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
+  { id: "5.19", switches: new Set([...base510, "40ac971eab89", "566fb90e050d"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+];
+
+export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;
+
+export function findVersion(id: string): KernelVersion | undefined {
+  return VERSIONS.find((v) => v.id === id);
+}
