@@ -82,6 +82,10 @@ export class Kernel {
   atomic_pool_dma: GenPool | null = null;
   atomic_pool_dma32: GenPool | null = null;
   atomic_pool_size = 0;
+  /** kernel/dma/remap.c atomic_pool (5.4–5.7: the single pool before pool.c) */
+  atomic_pool: GenPool | null = null;
+  /** kmalloc caches */
+  slab!: import("./mm/mm.js").Slab;
   /** arch/arm coherent pool for the pool_allocator */
   arm_atomic_pool: GenPool | null = null;
   /** kernel/dma/swiotlb.c io_tlb_default_mem (any to avoid an import cycle; see swiotlb.ts) */

@@ -15,20 +15,14 @@ export interface Switch {
 }
 
 export const SWITCHES: Record<string, Switch> = {
-  "3acac065508f": {
-    commit: "3acac065508f",
-    title: "dma-mapping: merge the generic remapping helpers into dma-direct",
-    release: "5.7",
-    effect: "dma_direct_alloc remaps non-coherent pages itself (dma_common_contiguous_remap) instead of calling arch_dma_alloc in kernel/dma/remap.c",
-  },
   "e860c299ac0d": {
     commit: "e860c299ac0d",
     title: "dma-remap: separate DMA atomic pools from direct remap code",
     release: "5.8",
     effect: "atomic pools move to kernel/dma/pool.c (dma_direct_alloc_from_pool)",
   },
-  "54adadf9b085": {
-    commit: "54adadf9b085",
+  "c84dc6e68a1d": {
+    commit: "c84dc6e68a1d",
     title: "dma-pool: add additional coherent pools to map to gfp mask",
     release: "5.8",
     effect: "three atomic pools (atomic_pool_kernel, atomic_pool_dma, atomic_pool_dma32) instead of one GFP_DMA32 pool",
@@ -38,6 +32,18 @@ export const SWITCHES: Record<string, Switch> = {
     title: "dma-pool: scale the default DMA coherent pool size with memory capacity",
     release: "5.8",
     effect: "atomic pool size = 128 KiB per GiB of RAM (min 128 KiB, max MAX_ORDER_NR_PAGES) instead of a fixed 256 KiB",
+  },
+  "d7e673ec2c8e": {
+    commit: "d7e673ec2c8e",
+    title: "dma-pool: Only allocate from CMA when in same memory zone",
+    release: "5.9",
+    effect: "atomic_pool_expand takes CMA memory only if the default CMA area lies inside the pool's zone (cma_in_zone)",
+  },
+  "4544b9f25e70": {
+    commit: "4544b9f25e70",
+    title: "dma-mapping: Add vmap checks to dma_map_single()",
+    release: "5.9",
+    effect: "dma_map_single_attrs rejects vmalloc addresses with dev_WARN_ONCE \"rejecting DMA map of vmalloc memory\" and returns DMA_MAPPING_ERROR",
   },
   "8b1e868f6607": {
     commit: "8b1e868f6607",
@@ -71,11 +77,11 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["3acac065508f", "e860c299ac0d", "54adadf9b085", "1d659236fb43", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "4544b9f25e70", "8b1e868f6607", "91ffe4ad534a"];
 
 export const VERSIONS: KernelVersion[] = [
-  { id: "5.6", switches: new Set([]), notes: "arch_dma_alloc in kernel/dma/remap.c with a single GFP_DMA32 atomic pool; swiotlb-xen free uses virt_to_page" },
-  { id: "5.10", switches: new Set(base510), notes: "pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page" },
+  { id: "5.6", switches: new Set([]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
+  { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
   { id: "5.13", switches: new Set(base510), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
   { id: "5.14", switches: new Set([...base510, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
   { id: "5.19", switches: new Set([...base510, "40ac971eab89", "566fb90e050d"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },

@@ -1,0 +1,333 @@
+/**
+ * arch/arm/mm/dma-mapping.c (5.x, no LPAE): arm_dma_ops and __dma_alloc with its four allocators
+ * (cma / simple / remap / pool), the atomic pool, arm_dma_mmap and arm_dma_get_sgtable.
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+import type { DmaMapOps, Scatterlist, SgTable, Vma } from "../../kernel/dma/ops.js";
+import { ENXIO } from "../../kernel/dma/ops.js";
+import { sym } from "../../core/trace.js";
+import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
+import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { GenPool } from "../../mm/genalloc.js";
+import { PG_highmem } from "../../mm/page_alloc.js";
+import type { Prot } from "../../mm/pgtable.js";
+import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
+import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";
+import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
+import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
+import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
+
+const F = "arch/arm/mm/dma-mapping.c";
+const S___dma_alloc = sym("__dma_alloc", F);
+const S_arm_dma_alloc = sym("arm_dma_alloc", F);
+const S_arm_dma_free = sym("arm_dma_free", F);
+const S_cma = sym("__alloc_from_contiguous", F);
+const S_simple = sym("__alloc_simple_buffer", F);
+const S_remap = sym("__alloc_remap_buffer", F);
+const S_pool = sym("__alloc_from_pool", F);
+const S_dma_remap = sym("__dma_remap", F);
+const S_mmap = sym("arm_dma_mmap", F);
+const S_sgt = sym("arm_dma_get_sgtable", F);
+const S_map_page = sym("arm_dma_map_page", F);
+const S_unmap_page = sym("arm_dma_unmap_page", F);
+
+type Allocator = "cma" | "simple" | "remap" | "pool";
+
+/** __dma_clear_buffer: zero through the linear alias (or kmap for highmem) and flush it out of the cache */
+function __dma_clear_buffer(k: Kernel, page: number, size: number) {
+  const phys = k.page_to_phys(page);
+  k.mem.fill(phys, 0, size);
+  k.cache.flush(phys, size);
+}
+
+/** __dma_alloc_buffer: alloc_pages(order), split, free the excess, clear */
+function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
+  const order = get_order(size);
+  const page = alloc_pages(k, gfp, order, "__dma_alloc_buffer");
+  if (!page) return 0;
+  const pfn = k.arch.page_to_pfn(page);
+  const count = size / PAGE_SIZE;
+  // split_page + free the tail pages beyond size
+  for (let p = pfn + count; p < pfn + (1 << order); p++) k.buddy.free(p, 0);
+  __dma_clear_buffer(k, page, size);
+  return page;
+}
+
+function __dma_free_buffer(k: Kernel, page: number, size: number) {
+  const pfn = k.arch.page_to_pfn(page);
+  for (let i = 0; i < size / PAGE_SIZE; i++) k.buddy.free(pfn + i, 0);
+}
+
+/** __dma_remap: rewrite the existing linear-map PTEs of lowmem pages to the DMA prot (and flush the TLB) */
+function __dma_remap(k: Kernel, page: number, size: number, prot: Prot) {
+  k.tr?.enter(S_dma_remap, { page: k.arch.fmtVa(page), size: hex(size), prot });
+  const va = k.arch.page_address(k, page);
+  k.pgd.unmap(va, size);
+  k.pgd.map(va, k.arch.page_to_pfn(page), size, prot);
+  k.tr?.exit();
+}
+
+/** __alloc_remap_buffer: pages + dma_common_contiguous_remap → a vmap address */
+function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot: Prot, caller: string): { ptr: number; page: number } | null {
+  k.tr?.enter(S_remap, { size: hex(size), gfp: gfpName(gfp) });
+  const page = __dma_alloc_buffer(k, size, gfp);
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const ptr = dma_common_contiguous_remap(k, page, size, prot, caller);
+  if (!ptr) {
+    __dma_free_buffer(k, page, size);
+    k.tr?.exit("NULL");
+    return null;
+  }
+  k.tr?.exit(`${k.arch.fmtVa(ptr)} (vmalloc address)`);
+  return { ptr, page };
+}
+
+/** __alloc_from_contiguous: CMA pages; lowmem → remapped in place (linear address), highmem → vmap */
+function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string): { ptr: number; page: number } | null {
+  k.tr?.enter(S_cma, { size: hex(size) });
+  const page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, get_order(size));
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  __dma_clear_buffer(k, page, size);
+  const highmem = (k.memmap.flags[k.memmap.i(k.arch.page_to_pfn(page))]! & PG_highmem) !== 0;
+  k.tr?.decide("PageHighMem(page)", highmem, highmem ? "no linear alias: remap it" : "lowmem CMA page: rewrite its linear-map PTEs and return the linear address");
+  let ptr: number;
+  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) ptr = page;
+  else if (highmem) ptr = dma_common_contiguous_remap(k, page, size, prot, caller);
+  else {
+    __dma_remap(k, page, size, prot);
+    ptr = k.arch.page_address(k, page);
+  }
+  k.tr?.exit(k.arch.fmtVa(ptr));
+  return { ptr, page };
+}
+
+/** __alloc_simple_buffer: coherent devices, linear address */
+function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { ptr: number; page: number } | null {
+  k.tr?.enter(S_simple, { size: hex(size) });
+  const page = __dma_alloc_buffer(k, size, gfp);
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const ptr = k.arch.page_address(k, page);
+  k.tr?.exit(`${k.arch.fmtVa(ptr)} (linear)`);
+  return { ptr, page };
+}
+
+/** __alloc_from_pool: the 256 KiB atomic pool */
+function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page: number } | null {
+  k.tr?.enter(S_pool, { size: hex(size) });
+  const pool = k.arm_atomic_pool;
+  if (!pool) {
+    k.warn("coherent pool not initialised!", "__alloc_from_pool");
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const ptr = pool.alloc(size);
+  if (!ptr) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const page = k.arch.pfn_to_page(pool.virt_to_phys(ptr) / PAGE_SIZE);
+  k.kmemset(ptr, 0, size);
+  k.tr?.exit(k.arch.fmtVa(ptr));
+  return { ptr, page };
+}
+
+/** arch/arm/mm/dma-mapping.c atomic_pool_init (postcore_initcall, 5.x): from CMA if there is a default area, else remapped pages */
+export function arm_atomic_pool_init(k: Kernel): void {
+  const size = k.cfg.coherent_pool || 256 << 10;
+  const prot: Prot = "nc";
+  const r = dev_get_cma_area(k, null) ? __alloc_from_contiguous(k, null, size, prot, 0, "atomic_pool_init") : __alloc_remap_buffer(k, size, GFP_KERNEL | __GFP_DMA, prot, "atomic_pool_init");
+  if (!r) {
+    k.log(`DMA: failed to allocate ${size >> 10} KiB pool for atomic coherent allocation`);
+    return;
+  }
+  const pool = new GenPool(12, "arm atomic_pool");
+  pool.add_virt(r.ptr, k.page_to_phys(r.page), size);
+  k.arm_atomic_pool = pool;
+  k.log(`DMA: preallocated ${size >> 10} KiB pool for atomic coherent allocations`);
+}
+
+/** arch/arm/mm/dma-mapping.c __dma_alloc (5.x): pick cma / simple / remap / pool, record the buffer */
+export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Prot, is_coherent: boolean, attrs: number, caller: string): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S___dma_alloc, { size: hex(size), gfp: gfpName(gfp), is_coherent: String(is_coherent) });
+  const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
+  if (maskLimit(mask) < 0xffff_ffff) gfp |= __GFP_DMA;
+  size = PAGE_ALIGN(size);
+  const allowblock = gfpflags_allow_blocking(gfp);
+  const cma = allowblock ? dev_get_cma_area(k, dev) : null;
+  let which: Allocator;
+  if (cma) which = "cma";
+  else if (is_coherent) which = "simple";
+  else if (allowblock) which = "remap";
+  else which = "pool";
+  k.tr?.decide("allocator", true, {
+    cma: "gfp may block and a CMA area exists: cma_allocator",
+    simple: "device is coherent: simple_allocator",
+    remap: `gfp may block, no CMA area${k.cfg.cma === 0 ? " (cma=0)" : ""}, device not coherent: remap_allocator`,
+    pool: `${gfpName(gfp)} cannot block: pool_allocator`,
+  }[which]);
+  let r: { ptr: number; page: number } | null;
+  switch (which) {
+    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller); break;
+    case "simple": r = __alloc_simple_buffer(k, size, gfp); break;
+    case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller); break;
+    case "pool": r = __alloc_from_pool(k, size); break;
+  }
+  if (!r) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const dma_handle = phys_to_dma(k, dev, k.page_to_phys(r.page));
+  k.arm_dma_bufs.push({ virt: r.ptr, allocator: which });
+  const ret = attrs & DMA_ATTR_NO_KERNEL_MAPPING && which !== "cma" ? r.page : r.ptr;
+  k.tr?.exit(`${k.arch.fmtVa(ret)}, *handle = ${hex(dma_handle)}`);
+  return { cpu_addr: ret, dma_handle };
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_alloc */
+function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs: number) {
+  k.tr?.enter(S_arm_dma_alloc, { size: hex(size) });
+  const r = __dma_alloc(k, dev, size, gfp, dma_pgprot(k, dev, "normal", attrs), false, attrs, "arm_dma_alloc");
+  k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
+  return r;
+}
+
+/** arch/arm/mm/dma-mapping.c __arm_dma_free: the allocator is found from the buffer list by cpu_addr */
+function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, _attrs: number) {
+  k.tr?.enter(S_arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
+  size = PAGE_ALIGN(size);
+  const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
+  if (i < 0) {
+    k.warn(`WARNING: arm_dma_free: no buffer recorded for ${k.arch.fmtVa(cpu_addr)}`, "__arm_dma_free");
+    k.tr?.exit();
+    return;
+  }
+  const buf = k.arm_dma_bufs.splice(i, 1)[0]!;
+  const page = k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE));
+  switch (buf.allocator) {
+    case "pool":
+      k.arm_atomic_pool?.free(cpu_addr, size);
+      break;
+    case "remap":
+      dma_common_free_remap(k, cpu_addr);
+      __dma_free_buffer(k, page, size);
+      break;
+    case "simple":
+      __dma_free_buffer(k, page, size);
+      break;
+    case "cma": {
+      const pfn = k.arch.page_to_pfn(page);
+      if (k.memmap.flags[k.memmap.i(pfn)]! & PG_highmem) dma_common_free_remap(k, cpu_addr);
+      else __dma_remap(k, page, size, "normal");
+      const cma = dev_get_cma_area(k, dev);
+      if (!cma || !cma.release(pfn, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));
+      break;
+    }
+  }
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_mmap → __arm_dma_mmap: the pfn from the DMA handle */
+function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
+  k.tr?.enter(S_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
+  vma.vm_page_prot = dma_pgprot(k, dev, "normal", attrs);
+  const nr_vma_pages = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
+  const nr_pages = PAGE_ALIGN(size) / PAGE_SIZE;
+  const pfn = Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE);
+  k.tr?.note(`pfn = dma_to_pfn(dev, ${hex(dma_addr)}) = ${hex(pfn)}: taken from the DMA handle`);
+  const off = vma.vm_pgoff;
+  if (off < nr_pages && nr_vma_pages <= nr_pages - off) {
+    const r = remap_pfn_range(k, vma.vm_start, pfn + off, vma.vm_end - vma.vm_start, vma.vm_page_prot);
+    k.tr?.exit(String(r));
+    return r;
+  }
+  k.tr?.exit("-ENXIO");
+  return -ENXIO;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_get_sgtable: the page from the DMA handle, -ENXIO if !pfn_valid */
+function arm_dma_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cpu_addr: number, handle: number, size: number, _attrs: number): number {
+  k.tr?.enter(S_sgt, { handle: hex(handle), size: hex(size) });
+  const pfn = Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE);
+  if (!k.pfn_valid(pfn)) {
+    k.tr?.exit("-ENXIO");
+    return -ENXIO;
+  }
+  const page = k.arch.pfn_to_page(pfn);
+  sgt.sgl = [{ page, offset: 0, length: PAGE_ALIGN(size), dma_address: 0, dma_length: 0 }];
+  sgt.nents = sgt.orig_nents = 1;
+  k.tr?.exit("0");
+  return 0;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_map_page: __dma_page_cpu_to_dev unless SKIP_CPU_SYNC */
+function arm_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const phys = k.page_to_phys(page) + offset;
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
+  const dma = phys_to_dma(k, dev, phys);
+  k.tr?.exit(hex(dma));
+  return dma;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_unmap_page: __dma_page_dev_to_cpu unless SKIP_CPU_SYNC */
+function arm_dma_unmap_page(k: Kernel, dev: Device, handle: number, size: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_page, { handle: hex(handle), size: hex(size) });
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, handle), size, dir);
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_map_sg: each entry through map_page; undo and 0 on failure */
+function arm_dma_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
+  for (let i = 0; i < nents; i++) {
+    const s = sgl[i]!;
+    s.dma_address = arm_dma_map_page(k, dev, s.page, s.offset, s.length, dir, attrs);
+    if (s.dma_address === DMA_MAPPING_ERROR) {
+      for (let j = 0; j < i; j++) arm_dma_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs);
+      return 0;
+    }
+    s.dma_length = s.length;
+  }
+  return nents;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_supported: the mask as a pfn must reach max_pfn - 1 */
+function arm_dma_supported(k: Kernel, _dev: Device, mask: bigint): boolean {
+  return mask >> 12n >= BigInt(k.mem.max_pfn - 1);
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_ops (5.x) */
+export function arm_dma_ops(): DmaMapOps {
+  return {
+    name: "arm_dma_ops",
+    file: F,
+    alloc: arm_dma_alloc,
+    free: arm_dma_free,
+    mmap: arm_dma_mmap,
+    get_sgtable: arm_dma_get_sgtable,
+    map_page: arm_dma_map_page,
+    unmap_page: arm_dma_unmap_page,
+    map_sg: arm_dma_map_sg,
+    unmap_sg: (k, dev, sgl, n, dir, attrs) => {
+      for (let i = 0; i < n; i++) arm_dma_unmap_page(k, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, attrs);
+    },
+    sync_single_for_cpu: (k, dev, h, size, dir) => arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, h), size, dir),
+    sync_single_for_device: (k, dev, h, size, dir) => arch_sync_dma_for_device(k, dma_to_phys(k, dev, h), size, dir),
+    sync_sg_for_cpu: (k, dev, sgl, n, dir) => {
+      for (let i = 0; i < n; i++) arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, sgl[i]!.dma_address), sgl[i]!.length, dir);
+    },
+    sync_sg_for_device: (k, dev, sgl, n, dir) => {
+      for (let i = 0; i < n; i++) arch_sync_dma_for_device(k, dma_to_phys(k, dev, sgl[i]!.dma_address), sgl[i]!.length, dir);
+    },
+    dma_supported: arm_dma_supported,
+  };
+}

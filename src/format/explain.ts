@@ -1,0 +1,27 @@
+/**
+ * `dmasim explain` text view: the engine's explanation lines, then the result fields.
+ */
+import { makeColors, type Colors } from "./style.js";
+
+/** What src/explain.ts returns (the fields this view prints). */
+export interface ExplainView {
+  op: string;
+  platform: string;
+  kernel: string;
+  device: string;
+  lines: string[];
+  addr_kind: string;
+  result: Record<string, string>;
+}
+
+export function renderExplain(e: ExplainView, c: Colors = makeColors(false)): string {
+  const out = [`${c.bold(e.op)} on ${c.bold(e.platform)}, Linux ${c.bold(e.kernel)}, device ${e.device}`, ""];
+  out.push(...e.lines);
+  out.push("");
+  out.push(c.bold("result:"));
+  const fields: [string, string][] = Object.entries(e.result);
+  if (!("addr_kind" in e.result)) fields.push(["addr_kind", e.addr_kind]);
+  const w = Math.max(0, ...fields.map(([k]) => k.length));
+  for (const [k, v] of fields) out.push(`  ${k.padEnd(w)}  ${v}`);
+  return out.join("\n");
+}

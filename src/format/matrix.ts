@@ -1,0 +1,122 @@
+/**
+ * Matrix renderers: a terminal table (cli-table3), Markdown, JSON.
+ * Rows are scenario × platform, columns are kernels; a cell is "VERDICT addr-kind" and the first
+ * failure or fault in a few words.
+ */
+import Table from "cli-table3";
+import type { MatrixCell, MatrixResult, Verdict } from "../matrix.js";
+import { toJson } from "./json.js";
+import { clip, makeColors, tableStyle, type Colors } from "./style.js";
+
+export type MatrixFormat = "table" | "json" | "markdown";
+export const MATRIX_FORMATS: readonly MatrixFormat[] = ["table", "json", "markdown"];
+
+function cellAt(m: MatrixResult, scenarioIndex: number, platform: string, kernel: string): MatrixCell | undefined {
+  const per = m.platforms.length * m.kernels.length;
+  const i = scenarioIndex * per + m.platforms.indexOf(platform) * m.kernels.length + m.kernels.indexOf(kernel);
+  return m.cells[i];
+}
+
+export function paintVerdict(v: Verdict, c: Colors): string {
+  switch (v) {
+    case "PASS":
+      return c.green(v);
+    case "FAIL":
+      return c.yellow(v);
+    case "FAULT":
+      return c.red(c.bold(v));
+    case "ERROR":
+    case "CRASH":
+      return c.magenta(v);
+  }
+}
+
+/** The note under a verdict: the first failure, or for a passing run the (expected) fault. */
+export function cellNote(cell: MatrixCell): string | null {
+  if (cell.verdict !== "PASS") return cell.first_failure;
+  if (cell.faults.length) return `${cell.faults[0]} (expected)`;
+  return null;
+}
+
+function kindText(cell: MatrixCell): string {
+  return cell.first_alloc_kind ?? "";
+}
+
+/** A terminal table. `width` clips notes (per cell). */
+export function renderMatrixTable(m: MatrixResult, c: Colors = makeColors(false), noteWidth = 30): string {
+  const multi = m.scenarios.length > 1;
+  const head = [...(multi ? ["scenario"] : []), "platform", ...m.kernels];
+  const t = new Table({ head, style: tableStyle(c), wordWrap: false });
+  m.scenarios.forEach((s, si) => {
+    m.platforms.forEach((p, pi) => {
+      const row: Table.Cell[] = [];
+      if (multi && pi === 0) row.push({ content: clip(s.name, 28), rowSpan: m.platforms.length, vAlign: "center" });
+      row.push(p);
+      for (const k of m.kernels) {
+        const cell = cellAt(m, si, p, k);
+        if (!cell) {
+          row.push("");
+          continue;
+        }
+        const top = [paintVerdict(cell.verdict, c), kindText(cell)].filter(Boolean).join(" ");
+        const note = cellNote(cell);
+        row.push(note ? `${top}\n${c.dim(clip(note, noteWidth))}` : top);
+      }
+      t.push(row);
+    });
+  });
+  const lines = [t.toString()];
+  const title = m.scenarios.length === 1 ? `scenario: ${m.scenarios[0]!.name}${m.scenarios[0]!.file ? ` (${m.scenarios[0]!.file})` : ""}` : `${m.scenarios.length} scenarios`;
+  lines.unshift(c.bold(title));
+  lines.push(c.dim("cell: verdict, address kind of the first coherent allocation; below it the first failure or fault"));
+  lines.push(summaryLine(m, c));
+  return lines.join("\n");
+}
+
+export function summaryLine(m: MatrixResult, c: Colors = makeColors(false)): string {
+  const parts = (Object.keys(m.counts) as Verdict[]).filter((v) => m.counts[v] > 0).map((v) => `${m.counts[v]} ${paintVerdict(v, c)}`);
+  return `${m.cells.length} runs: ${parts.join(", ") || "none"}`;
+}
+
+function mdEscape(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** Markdown: one table, same layout as the terminal table, notes after an em dash. */
+export function renderMatrixMarkdown(m: MatrixResult): string {
+  const multi = m.scenarios.length > 1;
+  const head = [...(multi ? ["scenario"] : []), "platform", ...m.kernels];
+  const out = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  m.scenarios.forEach((s, si) => {
+    for (const p of m.platforms) {
+      const row = [...(multi ? [mdEscape(s.name)] : []), `\`${p}\``];
+      for (const k of m.kernels) {
+        const cell = cellAt(m, si, p, k);
+        if (!cell) {
+          row.push("");
+          continue;
+        }
+        const note = cellNote(cell);
+        row.push(mdEscape(`**${cell.verdict}**${cell.first_alloc_kind ? ` ${cell.first_alloc_kind}` : ""}${note ? ` — ${clip(note, 60)}` : ""}`));
+      }
+      out.push(`| ${row.join(" | ")} |`);
+    }
+  });
+  const title = m.scenarios.length === 1 ? `**${mdEscape(m.scenarios[0]!.name)}**\n\n` : "";
+  return `${title}${out.join("\n")}\n\n${summaryLine(m)}`;
+}
+
+export function renderMatrixJson(m: MatrixResult): string {
+  return toJson(m);
+}
+
+export function renderMatrix(m: MatrixResult, format: MatrixFormat, c?: Colors): string {
+  switch (format) {
+    case "table":
+      return renderMatrixTable(m, c);
+    case "markdown":
+      return renderMatrixMarkdown(m);
+    case "json":
+      return renderMatrixJson(m);
+  }
+}

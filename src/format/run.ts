@@ -1,0 +1,90 @@
+/**
+ * Text view of one run (`dmasim run`): header, each step with its results, expectation
+ * failures, faults and diagnostics, then the verdict. Addresses are printed exactly as the
+ * result carries them (the engine formats them the kernel's way).
+ */
+import { renderTrace } from "../core/trace.js";
+import type { RunResult, StepResult } from "../scenario/types.js";
+import { makeColors, type Colors } from "./style.js";
+
+export interface RunTextOptions {
+  colors?: Colors;
+  /** print each step's trace under it */
+  trace?: boolean;
+}
+
+/** Result fields printed first, in this order; the rest follow in the engine's order. */
+const KEY_FIELDS = ["cpu_addr", "dma_handle", "dma_addr", "bounced", "page", "pfn", "ret", "addr_kind"];
+
+function fmtValue(v: string | number | boolean | null): string {
+  if (v === null) return "NULL";
+  return String(v);
+}
+
+export function resultFields(result: StepResult["result"]): string[] {
+  const keys = Object.keys(result);
+  const ordered = [...KEY_FIELDS.filter((k) => keys.includes(k)), ...keys.filter((k) => !KEY_FIELDS.includes(k))];
+  return ordered.map((k) => `${k}=${fmtValue(result[k]!)}`);
+}
+
+function configText(cfg: RunResult["config"]): string {
+  const e = Object.entries(cfg);
+  return e.length ? e.map(([k, v]) => `${k}=${v}`).join(" ") : "(defaults)";
+}
+
+/** The verdict line: PASS / FAIL / FAULT with counts. */
+export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string {
+  const failed = r.expectations.filter((e) => !e.ok).length;
+  const held = r.expectations.length - failed;
+  const ran = r.steps.filter((s) => s.status === "ran").length;
+  const parts = [`${ran}/${r.steps.length} steps ran`, `${held}/${r.expectations.length} expectations held`];
+  if (r.faults.length) parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${[...new Set(r.faults.map((f) => f.kind))].join(", ")})`);
+  if (r.diagnostics.length) parts.push(`${r.diagnostics.length} diagnostic${r.diagnostics.length > 1 ? "s" : ""}`);
+  const stopping = r.faults.some((f) => f.kind !== "warn");
+  const word = r.ok ? c.green(c.bold("PASS")) : stopping ? c.red(c.bold("FAULT")) : c.yellow(c.bold("FAIL"));
+  const why = !r.ok && r.first_failure ? ` — ${r.first_failure}` : "";
+  return `${word}: ${parts.join(", ")}${why}`;
+}
+
+export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
+  const c = o.colors ?? makeColors(false);
+  const out: string[] = [];
+  out.push(`${c.bold("scenario")}  ${r.scenario}${r.file ? c.dim(`  (${r.file})`) : ""}`);
+  out.push(`${c.bold("platform")}  ${r.platform}   ${c.bold("kernel")} ${r.kernel}   ${c.bold("device")} ${r.device}`);
+  out.push(`${c.bold("config")}    ${configText(r.config)}`);
+  out.push("");
+
+  const width = String(Math.max(0, r.steps.length - 1)).length;
+  for (const s of r.steps) {
+    const idx = `#${String(s.index).padStart(width)}`;
+    const mark = s.status === "not run" ? c.dim("·") : s.ok ? c.green("✓") : c.red("✗");
+    if (s.status === "not run") {
+      out.push(`${mark} ${c.dim(`${idx}  ${s.op}  (not run)`)}`);
+      continue;
+    }
+    const fields = resultFields(s.result);
+    out.push(`${mark} ${idx}  ${c.bold(s.op)}${fields.length ? "  " + fields.join("  ") : ""}`);
+    const pad = " ".repeat(idx.length + 4);
+    if (s.summary) out.push(`${pad}${s.summary}`);
+    for (const e of r.expectations.filter((x) => x.step === s.index && !x.ok))
+      out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
+    for (const f of r.faults.filter((x) => x.step === s.index)) {
+      const where = [f.pc ? `pc ${f.pc}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
+      out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
+      if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
+    }
+    for (const d of r.diagnostics.filter((x) => x.step === s.index))
+      out.push(`${pad}${c.yellow(d.id)}: ${d.message}${d.printed ? "" : c.dim(" (not printed by the kernel)")}`);
+    if (o.trace && s.trace.length) {
+      for (const line of renderTrace(s.trace)) out.push(`${pad}${c.dim("│")} ${line}`);
+    }
+  }
+  const top = r.expectations.filter((x) => x.step === null);
+  const strayFaults = r.faults.filter((f) => f.step === undefined);
+  if (top.length || strayFaults.length) out.push("");
+  for (const e of top) out.push(`${e.ok ? c.green("✓") : c.red("✗")} scenario ${e.what}: expected ${e.expected}${e.ok ? "" : `, got ${e.actual}`}`);
+  for (const f of strayFaults) out.push(`${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}`);
+  out.push("");
+  out.push(verdictLine(r, c));
+  return out.join("\n");
+}

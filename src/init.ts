@@ -1,0 +1,233 @@
+/**
+ * Boot: setup_arch + mm_init + the initcalls the DMA layer depends on, in the kernel's order —
+ * memblock reservations (kernel image, CMA, memmap, swiotlb), page tables (linear map, kernel
+ * image, vmemmap), zones and the buddy allocator, atomic pools, device DMA configuration.
+ */
+import { Kernel, type KConfig } from "./kernel.js";
+import type { Platform } from "./platforms/platform.js";
+import type { KernelVersion } from "./versions.js";
+import type { Arch } from "./arch/arch.js";
+import { Arm64, arm64Layout } from "./arch/arm64/memory.js";
+import { Arm32, armLayout, armLowmemLimit } from "./arch/arm/memory.js";
+import { X86_64, x86Layout } from "./arch/x86/memory.js";
+import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
+import { Memblock } from "./mm/memblock.js";
+import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
+import { PageTable } from "./mm/pgtable.js";
+import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
+import { CmaArea } from "./mm/genalloc.js";
+import { Slab, alloc_pages, vmap } from "./mm/mm.js";
+import { of_dma_configure, type Device } from "./drivers/device.js";
+import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
+import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb.js";
+import { xen_swiotlb_dma_ops } from "./xen/swiotlb-xen.js";
+import { dma_debug_init } from "./kernel/dma/debug.js";
+import { GFP_KERNEL } from "./include/gfp.js";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const SECTION = 128 * MiB; // arm64 / x86_64 SPARSEMEM section
+
+/** Largest leaf (1 GiB, 2 MiB, or 4 KiB) that fits at va/phys with `left` bytes remaining. */
+function leafFor(va: number, phys: number, left: number, sizes: number[]): number {
+  for (const s of sizes) if (phys % s === 0 && ((va % s) + s) % s === 0 && left >= s) return s;
+  return sizes[sizes.length - 1]!;
+}
+
+function mapRange(pgd: PageTable, va: number, phys: number, size: number, sizes: number[], prot: "normal" | "nc") {
+  let done = 0;
+  while (done < size) {
+    const s = leafFor(va + done, phys + done, size - done, sizes);
+    pgd.map(va + done, (phys + done) / PAGE_SIZE, s, prot, s);
+    done += s;
+  }
+}
+
+export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): Kernel {
+  const banks = platform.banks(cfg.mem);
+  const memstart = platform.arch === "arm64" ? Math.floor(banks[0]!.start / GiB) * GiB : banks[0]!.start;
+  const ramEnd = banks[banks.length - 1]!.start + banks[banks.length - 1]!.size;
+  let arch: Arch;
+  let armLowEnd = 0;
+  const memblock = new Memblock(banks);
+  memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
+  if (platform.arch === "arm64") arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size));
+  else if (platform.arch === "x86_64") arch = new X86_64(x86Layout(platform.kimage.phys, platform.kimage.size));
+  else {
+    armLowEnd = armLowmemLimit(banks[0]!.start, ramEnd);
+    const npages = (ramEnd - banks[0]!.start) / PAGE_SIZE;
+    const memmapPhys = memblock.alloc(npages * 32, PAGE_SIZE, banks[0]!.start, armLowEnd, "mem_map");
+    arch = new Arm32(armLayout(banks[0]!.start, armLowEnd, memmapPhys - banks[0]!.start + 0xc000_0000, platform.kimage.phys, platform.kimage.size));
+  }
+  const k = new Kernel(platform, version, cfg, arch);
+  k.memblock = memblock;
+  const L = arch.L;
+
+  // --- zones (arm64 zone_sizes_init / x86 / ARM32 arm_dma_zone_size) ---
+  let dmaEnd = 0;
+  let dma32End = 0;
+  let normalEnd = ramEnd;
+  let highStart = Infinity;
+  if (platform.arch === "arm64") {
+    // zone_dma_bits = min(32, fls64(of_dma_get_max_cpu_address(NULL)))
+    let maxCpu = Infinity;
+    for (const d of platform.devices) for (const r of d.dma_ranges ?? []) maxCpu = Math.min(maxCpu, r.cpu_start + r.size - 1);
+    k.zone_dma_bits = maxCpu === Infinity ? 32 : Math.min(32, fls64(BigInt(maxCpu)));
+    const max_zone_phys = (bits: number) => {
+      const mask = 2 ** bits - 1;
+      const start = banks[0]!.start;
+      if (start > 4 * GiB) return Infinity;
+      if (start > mask) return 4 * GiB;
+      return Math.min(mask, ramEnd - 1) + 1;
+    };
+    dmaEnd = max_zone_phys(k.zone_dma_bits);
+    dma32End = max_zone_phys(32);
+  } else if (platform.arch === "x86_64") {
+    k.zone_dma_bits = 24;
+    dmaEnd = 16 * MiB;
+    dma32End = 4 * GiB;
+  } else {
+    k.zone_dma_bits = 24;
+    dmaEnd = platform.arm_dma_zone_size ? banks[0]!.start + platform.arm_dma_zone_size : 0;
+    dma32End = dmaEnd;
+    normalEnd = armLowEnd;
+    highStart = armLowEnd;
+  }
+
+  // --- CMA (dma_contiguous_reserve), top-down in the platform's window, 4 MiB aligned ---
+  let cmaBase = -1;
+  if (cfg.cma > 0) {
+    const [lo, hi] = platform.cmaWindow(cfg.mem);
+    const limit = platform.arch === "arm64" ? Math.min(hi, dmaEnd || hi) : hi;
+    cmaBase = memblock.alloc(cfg.cma, 4 * MiB, lo, limit, "CMA (linux,cma)");
+    k.log(`cma: Reserved ${cfg.cma / MiB} MiB at ${hex(cmaBase)}`);
+  }
+
+  // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---
+  const max_pfn = ramEnd / PAGE_SIZE;
+  k.swiotlb_force = cfg.swiotlb_force;
+  let wantSwiotlb = false;
+  let lowLimit = 4 * GiB;
+  if (platform.arch === "arm64") {
+    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || platform.xen !== null;
+    lowLimit = dmaEnd;
+    if (!wantSwiotlb) k.swiotlb_force = "noforce";
+  } else if (platform.arch === "x86_64") {
+    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE;
+    lowLimit = 4 * GiB;
+  }
+  if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
+  let swiotlbBase = -1;
+  let nslabs = 0;
+  if (wantSwiotlb) {
+    nslabs = cfg.swiotlb_slabs ? Math.ceil(cfg.swiotlb_slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : (64 * MiB) >> IO_TLB_SHIFT;
+    swiotlbBase = memblock.alloc(nslabs << IO_TLB_SHIFT, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
+  }
+
+  // --- memmap backing (vmemmap_populate for present sections / ARM32 mem_map done above) ---
+  const min_pfn = banks[0]!.start / PAGE_SIZE;
+  k.memmap = new MemMap(min_pfn, max_pfn);
+  const pgd = new PageTable(L.geometry);
+  k.pgd = pgd;
+  if (platform.arch !== "arm") {
+    for (const b of banks) {
+      const s0 = Math.floor(b.start / SECTION) * SECTION;
+      const s1 = Math.ceil((b.start + b.size) / SECTION) * SECTION;
+      const bytes = ((s1 - s0) / PAGE_SIZE) * 64;
+      const phys = memblock.alloc(bytes, 2 * MiB, banks[0]!.start, ramEnd, "vmemmap (struct pages)");
+      const va = arch.pfn_to_page(s0 / PAGE_SIZE);
+      mapRange(pgd, va, phys, bytes, [2 * MiB, PAGE_SIZE], "normal");
+    }
+  }
+
+  // --- the linear map (lowmem only on ARM32) ---
+  const blockSizes = platform.arch === "arm" ? [MiB, PAGE_SIZE] : [GiB, 2 * MiB, PAGE_SIZE];
+  for (const b of banks) {
+    const end = Math.min(b.start + b.size, normalEnd);
+    if (end <= b.start) continue;
+    if (platform.arch === "arm" && cmaBase >= 0) {
+      // arch/arm dma_contiguous_remap: CMA areas in lowmem are mapped with pages so __dma_remap can change them
+      const cmaEnd = cmaBase + cfg.cma;
+      const parts: [number, number, number[]][] = [[b.start, Math.min(end, cmaBase), blockSizes], [Math.max(b.start, cmaBase), Math.min(end, cmaEnd), [PAGE_SIZE]], [Math.max(b.start, cmaEnd), end, blockSizes]];
+      for (const [s, e, sz] of parts) if (e > s) mapRange(pgd, arch.__va(s), s, e - s, sz, "normal");
+    } else mapRange(pgd, arch.__va(b.start), b.start, end - b.start, blockSizes, "normal");
+  }
+  // kernel image mapping (arm64: inside the vmalloc range; x86: __START_KERNEL_map)
+  if (platform.arch !== "arm") mapRange(pgd, L.KIMAGE_VADDR, platform.kimage.phys, platform.kimage.size, [2 * MiB, PAGE_SIZE], "normal");
+  k.kernel_text = { start: arch.__va(platform.kimage.phys), end: arch.__va(platform.kimage.phys + platform.kimage.size) };
+
+  k.vmalloc = new VmallocSpace(L.VMALLOC_START, L.VMALLOC_END, pgd);
+  if (platform.arch === "arm64") k.vmalloc.get_vm_area(platform.kimage.size, VM_KERNEL_IMAGE, "kernel image (vm_area_add_early)", false);
+
+  // --- zones + buddy: free everything memblock did not reserve ---
+  const buddy = new BuddyAllocator(k.memmap);
+  k.buddy = buddy;
+  const pfn = (x: number) => Math.floor(x / PAGE_SIZE);
+  if (dmaEnd > banks[0]!.start) buddy.addZone("DMA", min_pfn, pfn(Math.min(dmaEnd, ramEnd)));
+  if (dma32End > Math.max(dmaEnd, banks[0]!.start)) buddy.addZone("DMA32", pfn(Math.max(dmaEnd, banks[0]!.start)), pfn(Math.min(dma32End, ramEnd)));
+  const normStart = Math.max(dma32End, dmaEnd, banks[0]!.start);
+  if (normalEnd > normStart) buddy.addZone("Normal", pfn(normStart), pfn(normalEnd));
+  if (highStart < ramEnd) buddy.addZone("HighMem", pfn(highStart), pfn(ramEnd));
+  for (const r of memblock.reserved) for (let p = pfn(r.start); p < pfn(r.start + r.size + PAGE_SIZE - 1); p++) if (k.memmap.has(p)) k.memmap.flags[k.memmap.i(p)]! |= PG_reserved;
+  for (const b of banks) {
+    let cur = b.start;
+    const end = b.start + b.size;
+    for (const r of memblock.reserved) {
+      if (r.start + r.size <= cur || r.start >= end) continue;
+      if (r.start > cur) buddy.freeRange(pfn(cur), pfn(r.start));
+      cur = Math.max(cur, r.start + r.size);
+    }
+    if (end > cur) buddy.freeRange(pfn(Math.ceil(cur / PAGE_SIZE) * PAGE_SIZE), pfn(end));
+  }
+  if (cmaBase >= 0) {
+    k.dma_contiguous_default_area = new CmaArea("reserved", pfn(cmaBase), cfg.cma / PAGE_SIZE);
+    for (let p = pfn(cmaBase); p < pfn(cmaBase + cfg.cma); p++) k.memmap.flags[k.memmap.i(p)] = PG_cma;
+  }
+
+  // --- user address space and the current task ---
+  k.user_pgd = new PageTable(L.geometry);
+  k.user_mmap_cursor = L.MMAP_BASE;
+  k.slab = new Slab(platform.arch === "arm64" ? 128 : platform.arch === "arm" ? 64 : 8);
+  const THREAD_SIZE = platform.arch === "arm" ? 8192 : 16384;
+  if (platform.arch === "arm") {
+    const page = alloc_pages(k, GFP_KERNEL, 1, "kernel stack");
+    const start = arch.page_address(k, page);
+    k.task_stack = { start, end: start + THREAD_SIZE, vmapped: false, pfns: [arch.page_to_pfn(page), arch.page_to_pfn(page) + 1] };
+  } else {
+    // CONFIG_VMAP_STACK: the stack is a vmalloc area
+    const pages = [0, 1, 2, 3].map(() => alloc_pages(k, GFP_KERNEL, 0, "kernel stack (vmap)"));
+    const vm = vmap(k, pages, VM_ALLOC, "normal", "kernel stack");
+    if (vm) {
+      vm.pages = pages;
+      k.task_stack = { start: vm.addr, end: vm.addr + THREAD_SIZE, vmapped: true, pfns: pages.map((p) => arch.page_to_pfn(p)) };
+    }
+  }
+
+  // --- swiotlb_init (mem_init) ---
+  if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
+
+  // --- postcore_initcall: atomic pools ---
+  if (platform.arch === "arm64") {
+    if (k.has("e860c299ac0d")) dma_atomic_pool_init(k);
+    else dma_atomic_pool_init_remap(k);
+  } else if (platform.arch === "arm") arm_atomic_pool_init(k);
+
+  // --- Xen (xen_mm_init: swiotlb-xen accepts the existing pool, probes GNTTABOP_cache_flush) ---
+  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map() };
+
+  // --- dma-debug ---
+  if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k);
+
+  // --- devices: of_dma_configure + arch_setup_dma_ops ---
+  const xenOps = platform.xen ? xen_swiotlb_dma_ops(k) : null;
+  const armOps = platform.arch === "arm" ? arm_dma_ops() : null;
+  for (const spec of platform.devices) {
+    const dev: Device = of_dma_configure(spec);
+    if (platform.arch === "arm") dev.dma_ops = armOps; // arm_get_dma_map_ops(coherent) without LPAE
+    if (xenOps) dev.dma_ops = xenOps; // arm64 arch_setup_dma_ops: xen_swiotlb_detect() overrides
+    k.devices.set(spec.name, dev);
+  }
+  void DMA_BIT_MASK;
+  return k;
+}

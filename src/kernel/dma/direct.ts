@@ -1,0 +1,457 @@
+/**
+ * kernel/dma/direct.c, direct.h and include/linux/dma-direct.h: dma-direct, the no-IOMMU path.
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+import type { Scatterlist, SgTable, Vma } from "./ops.js";
+import { ENXIO } from "./ops.js";
+import { sym } from "../../core/trace.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
+import {
+  DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
+  __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, __GFP_ZERO, attrsName, gfpName, gfpflags_allow_blocking,
+} from "../../include/gfp.js";
+import { PG_highmem } from "../../mm/page_alloc.js";
+import { __free_pages, alloc_pages, is_vmalloc_addr, remap_pfn_range, vunmap } from "../../mm/mm.js";
+import { dma_alloc_contiguous, dma_free_contiguous } from "./contiguous.js";
+import { dma_common_contiguous_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "./remap.js";
+import { dma_alloc_from_pool, dma_free_from_pool } from "./pool.js";
+import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "./arch-hooks.js";
+import {
+  is_swiotlb_active, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device,
+  swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
+} from "./swiotlb.js";
+
+const F = "kernel/dma/direct.c";
+const S_alloc = sym("dma_direct_alloc", F);
+const S_alloc_pages_56 = sym("dma_direct_alloc_pages", F);
+const S___alloc_pages = sym("__dma_direct_alloc_pages", F);
+const S_free = sym("dma_direct_free", F);
+const S_from_pool = sym("dma_direct_alloc_from_pool", F);
+const S_mmap = sym("dma_direct_mmap", F);
+const S_sgt = sym("dma_direct_get_sgtable", F);
+const S_map_page = sym("dma_direct_map_page", "kernel/dma/direct.h");
+const S_unmap_page = sym("dma_direct_unmap_page", "kernel/dma/direct.h");
+const S_map_sg = sym("dma_direct_map_sg", F);
+const S_unmap_sg = sym("dma_direct_unmap_sg", F);
+const S_sync_dev = sym("dma_direct_sync_single_for_device", "kernel/dma/direct.h");
+const S_sync_cpu = sym("dma_direct_sync_single_for_cpu", "kernel/dma/direct.h");
+const S_swiotlb_map = sym("swiotlb_map", "kernel/dma/swiotlb.c");
+
+/** Kconfig of the arch: which generic DMA options it selects. */
+export function DMA_DIRECT_REMAP(k: Kernel): boolean {
+  return k.arch.name === "arm64";
+}
+export function DMA_REMAP(k: Kernel): boolean {
+  return k.arch.name === "arm64" || k.arch.name === "arm";
+}
+export function DMA_COHERENT_POOL(k: Kernel): boolean {
+  return k.arch.name === "arm64";
+}
+
+// ---- address translation ----
+
+/** include/linux/dma-direct.h translate_phys_to_dma / phys_to_dma (5.10+; 5.6 used dma_pfn_offset, same result for one range) */
+export function phys_to_dma(_k: Kernel, dev: Device, paddr: number): number {
+  const map = dev.dma_range_map;
+  if (!map) return paddr;
+  for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return paddr - r.offset;
+  return DMA_MAPPING_ERROR;
+}
+
+/** include/linux/dma-direct.h translate_dma_to_phys / dma_to_phys: a miss is (phys_addr_t)-1 */
+export function dma_to_phys(_k: Kernel, dev: Device, dma: number): number {
+  const map = dev.dma_range_map;
+  if (!map) return dma;
+  for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma + r.offset;
+  return -1;
+}
+
+/** kernel/dma/direct.c phys_to_dma_direct (no memory encryption modelled) */
+export function phys_to_dma_direct(k: Kernel, dev: Device, phys: number): number {
+  return phys_to_dma(k, dev, phys);
+}
+
+/** include/linux/dma-direct.h dma_direct_to_page: pfn_to_page(PHYS_PFN(dma_to_phys(dev, dma_addr))) */
+export function dma_direct_to_page(k: Kernel, dev: Device, dma_addr: number): number {
+  return k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE));
+}
+
+/** include/linux/dma-direct.h dma_capable (5.10–5.14): end <= min_not_zero(*dma_mask, bus_dma_limit) */
+export function dma_capable(_k: Kernel, dev: Device, addr: number, size: number, _is_ram: boolean): boolean {
+  if (addr === DMA_MAPPING_ERROR) return false;
+  const end = addr + size - 1;
+  return end <= dev._dmaLimit && addr >= 0;
+}
+
+/** kernel/dma/direct.c dma_coherent_ok */
+export function dma_coherent_ok(k: Kernel, dev: Device, phys: number, size: number): boolean {
+  const dma_addr = phys_to_dma_direct(k, dev, phys);
+  if (dma_addr === DMA_MAPPING_ERROR) return false;
+  return dma_addr + size - 1 <= dev._coherentLimit;
+}
+
+/** kernel/dma/direct.c dma_direct_optimal_gfp_mask */
+export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: number; phys_limit: number } {
+  const dma_limit = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
+  const lim = maskLimit(dma_limit);
+  const phys_limit = lim === Infinity ? Infinity : dma_to_phys(k, dev, lim);
+  const pl = phys_limit < 0 ? Infinity : phys_limit;
+  if (pl <= maskLimit(DMA_BIT_MASK(k.zone_dma_bits))) return { gfp: __GFP_DMA, phys_limit: pl };
+  if (pl <= maskLimit(DMA_BIT_MASK(32))) return { gfp: __GFP_DMA32, phys_limit: pl };
+  return { gfp: 0, phys_limit: pl };
+}
+
+/**
+ * kernel/dma/direct.c __dma_direct_alloc_pages (5.6–5.19): zone flag from the masks, CMA first,
+ * then the page allocator with the GFP_DMA32 / GFP_DMA retry loop.
+ */
+export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number): number {
+  k.tr?.enter(S___alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
+  const { gfp: zoneFlag, phys_limit } = dma_direct_optimal_gfp_mask(k, dev);
+  gfp |= zoneFlag;
+  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (zone_dma_bits ${k.zone_dma_bits})`);
+  let page = dma_alloc_contiguous(k, dev, size, gfp);
+  if (page && !dma_coherent_ok(k, dev, k.page_to_phys(page), size)) {
+    k.tr?.note("CMA page is not reachable by the device: freed");
+    dma_free_contiguous(k, dev, page, size);
+    page = 0;
+  }
+  while (!page) {
+    page = alloc_pages(k, gfp, get_order(size), `dma_direct_alloc for ${dev.name}`);
+    if (page && !dma_coherent_ok(k, dev, k.page_to_phys(page), size)) {
+      __free_pages(k, page, get_order(size));
+      page = 0;
+      if (phys_limit < 2 ** 64 && !(gfp & (__GFP_DMA32 | __GFP_DMA)) && k.buddy.zones.some((z) => z.name === "DMA32")) {
+        gfp |= __GFP_DMA32;
+        continue;
+      }
+      if (!(gfp & __GFP_DMA) && k.buddy.zones.some((z) => z.name === "DMA")) {
+        gfp = (gfp & ~__GFP_DMA32) | __GFP_DMA;
+        continue;
+      }
+      break;
+    }
+    break;
+  }
+  k.tr?.exit(page ? `page ${k.arch.fmtVa(page)} (pfn ${hex(k.arch.page_to_pfn(page))})` : "NULL");
+  return page;
+}
+
+/** kernel/dma/direct.c dma_direct_alloc_from_pool (5.10–5.19) */
+function dma_direct_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S_from_pool, { size: hex(size) });
+  const { gfp: zoneFlag } = dma_direct_optimal_gfp_mask(k, dev);
+  const r = dma_alloc_from_pool(k, dev, size, gfp | zoneFlag, (phys, sz) => dma_coherent_ok(k, dev, phys, sz));
+  if (!r) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const dma_handle = phys_to_dma_direct(k, dev, k.page_to_phys(r.page));
+  k.tr?.exit(k.arch.fmtVa(r.vaddr));
+  return { cpu_addr: r.vaddr, dma_handle };
+}
+
+/**
+ * kernel/dma/direct.c dma_direct_alloc: 5.10–5.19 decision tree (kernel-dma-core.md §2.3); for
+ * 5.6 (pre e860c299ac0d) the dma_direct_alloc_pages order: the remap.c atomic pool is tried before
+ * the NO_KERNEL_MAPPING cookie.
+ */
+export function dma_direct_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc, { size: hex(size), gfp: gfpName(gfp), attrs: attrsName(attrs) });
+  const r = dma_direct_alloc_body(k, dev, size, gfp, attrs);
+  k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
+  return r;
+}
+
+function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  const t = k.tr;
+  size = PAGE_ALIGN(size);
+  if (attrs & DMA_ATTR_NO_WARN) gfp |= __GFP_NOWARN;
+  const coherent = dev_is_dma_coherent(k, dev);
+  const blocking = gfpflags_allow_blocking(gfp);
+  const pre58 = !k.has("e860c299ac0d");
+  t?.decide("dev_is_dma_coherent(dev)", coherent, coherent ? (k.arch.allDmaCoherent ? "the arch has no ARCH_HAS_SYNC_DMA_*: every device is coherent" : "the device has dma-coherent") : "the device has no dma-coherent property: CPU mappings must be uncached");
+  if (pre58) {
+    t?.enter(S_alloc_pages_56, { size: hex(size) });
+    // 5.6: atomic pool first (DMA_DIRECT_REMAP && uncached needed && cannot block)
+    if (DMA_DIRECT_REMAP(k) && !coherent && !blocking) {
+      t?.decide("DMA_DIRECT_REMAP && dma_alloc_need_uncached && !gfpflags_allow_blocking(gfp)", true, `${gfpName(gfp)} may not sleep, so remapping is impossible: take a pre-remapped chunk of the atomic pool (kernel/dma/remap.c)`);
+      const p = dma_alloc_from_pool_remap(k, size);
+      t?.exit();
+      if (!p) return null;
+      return { cpu_addr: p.vaddr, dma_handle: phys_to_dma(k, dev, k.page_to_phys(p.page)) };
+    }
+    const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
+    if (!page) {
+      t?.exit();
+      return null;
+    }
+    const r = finish_alloc(k, dev, page, size, attrs, coherent, true);
+    t?.exit();
+    return r;
+  }
+  // 5.8+: NO_KERNEL_MAPPING first
+  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
+    t?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "no kernel mapping wanted: the struct page pointer itself is returned as an opaque cookie");
+    const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
+    if (!page) return null;
+    if (!(k.memmap.flags[k.memmap.i(k.arch.page_to_pfn(page))]! & PG_highmem)) arch_dma_prep_coherent(k, page, size);
+    return { cpu_addr: page, dma_handle: phys_to_dma_direct(k, dev, k.page_to_phys(page)) };
+  }
+  if (DMA_COHERENT_POOL(k) && !blocking && DMA_DIRECT_REMAP(k) && !coherent) {
+    t?.decide("DMA_COHERENT_POOL && !gfpflags_allow_blocking(gfp) && DMA_DIRECT_REMAP && !coherent", true, `${gfpName(gfp)} may not sleep and vmap can: use the pre-remapped atomic pool (kernel/dma/pool.c)`);
+    return dma_direct_alloc_from_pool(k, dev, size, gfp);
+  }
+  if (DMA_COHERENT_POOL(k) && !coherent) t?.decide("gfpflags_allow_blocking(gfp)", true, `${gfpName(gfp)} may sleep: allocate pages and remap them`);
+  const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
+  if (!page) return null;
+  return finish_alloc(k, dev, page, size, attrs, coherent, false);
+}
+
+/** The remap / linear tail of dma_direct_alloc (5.10–5.19), and of 5.6 dma_direct_alloc_pages steps 3–7. */
+function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs: number, coherent: boolean, pre58: boolean): { cpu_addr: number; dma_handle: number } | null {
+  const t = k.tr;
+  const pfn = k.arch.page_to_pfn(page);
+  const highmem = (k.memmap.flags[k.memmap.i(pfn)]! & PG_highmem) !== 0;
+  const handle = () => phys_to_dma_direct(k, dev, k.page_to_phys(page));
+  if (pre58 && attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
+    t?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "the struct page pointer is returned as an opaque cookie");
+    if (!highmem) arch_dma_prep_coherent(k, page, size);
+    return { cpu_addr: page, dma_handle: handle() };
+  }
+  const remap = (DMA_DIRECT_REMAP(k) && !coherent) || (DMA_REMAP(k) && highmem);
+  t?.decide("(DMA_DIRECT_REMAP && !dev_is_dma_coherent(dev)) || (DMA_REMAP && PageHighMem(page))", remap,
+    remap ? (DMA_DIRECT_REMAP(k) ? "arm64 selects DMA_DIRECT_REMAP and the device is not coherent: give the CPU an uncached vmap alias" : "the page is highmem") : DMA_DIRECT_REMAP(k) ? "the device is coherent: the cacheable linear map is fine" : `${k.arch.name} does not select DMA_DIRECT_REMAP: use the linear map`);
+  if (remap) {
+    arch_dma_prep_coherent(k, page, size);
+    const ret = dma_common_contiguous_remap(k, page, size, dma_pgprot(k, dev, "normal", attrs), "dma_direct_alloc");
+    if (!ret) {
+      dma_free_contiguous(k, dev, page, size);
+      return null;
+    }
+    k.kmemset(ret, 0, size, "dma_direct_alloc");
+    return { cpu_addr: ret, dma_handle: handle() };
+  }
+  if (highmem) {
+    k.warn("Rejecting highmem page from CMA.", "dma_direct_alloc");
+    dma_free_contiguous(k, dev, page, size);
+    return null;
+  }
+  const ret = k.arch.page_address(k, page);
+  t?.note(`page_address(page) = ${k.arch.fmtVa(ret)} (linear map)`);
+  k.kmemset(ret, 0, size, "dma_direct_alloc");
+  return { cpu_addr: ret, dma_handle: handle() };
+}
+
+/** kernel/dma/direct.c dma_direct_free (5.6–5.19): the page comes from the DMA handle, never from cpu_addr */
+export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_addr: number, attrs: number): void {
+  k.tr?.enter(S_free, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_addr) });
+  size = PAGE_ALIGN(size);
+  const pre58 = !k.has("e860c299ac0d");
+  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
+    k.tr?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "cpu_addr is the page cookie");
+    dma_free_contiguous(k, dev, cpu_addr, size);
+    k.tr?.exit();
+    return;
+  }
+  if (pre58 ? DMA_DIRECT_REMAP(k) && dma_free_from_pool_remap(k, cpu_addr, size) : DMA_COHERENT_POOL(k) && dma_free_from_pool(k, dev, cpu_addr, size)) {
+    k.tr?.exit();
+    return;
+  }
+  const vm = DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr);
+  k.tr?.decide("DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
+  if (vm) vunmap(k, cpu_addr);
+  dma_free_contiguous(k, dev, dma_direct_to_page(k, dev, dma_addr), size);
+  k.tr?.exit();
+}
+
+/** kernel/dma/direct.c dma_direct_get_sgtable (5.x): the page from the DMA handle */
+export function dma_direct_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cpu_addr: number, dma_addr: number, size: number, _attrs: number): number {
+  k.tr?.enter(S_sgt, { dma_addr: hex(dma_addr), size: hex(size) });
+  const page = dma_direct_to_page(k, dev, dma_addr);
+  k.tr?.note(`dma_direct_to_page(${hex(dma_addr)}) = ${k.arch.fmtVa(page)} (pfn ${hex(k.arch.page_to_pfn(page))}): taken from the DMA handle`);
+  sgt.sgl = [{ page, offset: 0, length: PAGE_ALIGN(size), dma_address: 0, dma_length: 0 }];
+  sgt.nents = sgt.orig_nents = 1;
+  k.tr?.exit("0");
+  return 0;
+}
+
+/** kernel/dma/direct.c dma_direct_mmap (5.x): pfn = PHYS_PFN(dma_to_phys(handle)), range check, remap_pfn_range */
+export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
+  k.tr?.enter(S_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
+  const user_count = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
+  const count = PAGE_ALIGN(size) / PAGE_SIZE;
+  const pfn = Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE);
+  vma.vm_page_prot = dma_pgprot(k, dev, "normal", attrs);
+  k.tr?.note(`pfn = PHYS_PFN(dma_to_phys(dev, ${hex(dma_addr)})) = ${hex(pfn)}: taken from the DMA handle; vm_page_prot = ${vma.vm_page_prot}`);
+  if (vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) {
+    k.tr?.exit("-ENXIO");
+    return -ENXIO;
+  }
+  const r = remap_pfn_range(k, vma.vm_start, pfn + vma.vm_pgoff, vma.vm_end - vma.vm_start, vma.vm_page_prot);
+  k.tr?.exit(String(r));
+  return r;
+}
+
+// ---- streaming ----
+
+/** kernel/dma/swiotlb.c swiotlb_map (5.13–5.14) */
+export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_swiotlb_map, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const swiotlb_addr = swiotlb_tbl_map_single(k, dev, paddr, size, size, dir, attrs);
+  if (swiotlb_addr === DMA_MAPPING_ERROR) {
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
+  if (!dma_capable(k, dev, dma_addr, size, true)) {
+    swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${hex(dma_addr)}+${size} overflow (mask ${hex(Number(dev.dma_mask ?? 0n))}, bus limit ${hex(Number(dev.bus_dma_limit))}).`, "swiotlb_map");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, swiotlb_addr, size, dir);
+  k.tr?.exit(hex(dma_addr));
+  return dma_addr;
+}
+
+/** Mask printed as the kernel does (%llx of a u64). */
+function fmtMask(m: bigint | null): string {
+  return (m ?? 0n).toString(16);
+}
+
+/**
+ * kernel/dma/direct.h dma_direct_map_page (5.10–5.14): swiotlb=force bounces; an address the
+ * device cannot reach bounces, or fails with the "DMA addr ... overflow" WARN when swiotlb is off;
+ * then cache maintenance for non-coherent devices.
+ */
+export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
+  const t = k.tr;
+  t?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const phys = k.page_to_phys(page) + offset;
+  const dma_addr = phys_to_dma(k, dev, phys);
+  if (k.swiotlb_force === "force") {
+    t?.decide("swiotlb_force == SWIOTLB_FORCE", true, "swiotlb=force: every mapping bounces");
+    const r = swiotlb_map(k, dev, phys, size, dir, attrs);
+    t?.exit(hex(r));
+    return r;
+  }
+  if (!dma_capable(k, dev, dma_addr, size, true)) {
+    const why = dma_addr === DMA_MAPPING_ERROR ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+    if (k.swiotlb_force !== "noforce" && is_swiotlb_active(k)) {
+      t?.decide("dma_capable(dev, dma_addr, size)", false, `${why}: bounce through swiotlb`);
+      const r = swiotlb_map(k, dev, phys, size, dir, attrs);
+      t?.exit(hex(r));
+      return r;
+    }
+    t?.decide("dma_capable(dev, dma_addr, size)", false, `${why} and swiotlb is off: fail`);
+    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${hex(dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page");
+    t?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  t?.decide("dma_capable(dev, dma_addr, size)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
+  if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
+  t?.exit(hex(dma_addr));
+  return dma_addr;
+}
+
+/** kernel/dma/direct.h dma_direct_unmap_page (5.10–5.14) */
+export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_page, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const phys = dma_to_phys(k, dev, addr);
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
+  // 5.10–5.14 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
+  // (once by the sync above, once by the unmap); the SKIP_CPU_SYNC here came later.
+  if (is_swiotlb_buffer(k, phys)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, attrs);
+  k.tr?.exit();
+}
+
+/** kernel/dma/direct.h dma_direct_sync_single_for_device (5.10–5.14): bounce first, then clean/invalidate */
+export function dma_direct_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_dev, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const paddr = dma_to_phys(k, dev, addr);
+  if (is_swiotlb_buffer(k, paddr)) swiotlb_sync_single_for_device(k, dev, paddr, size, dir);
+  if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_device(k, paddr, size, dir);
+  k.tr?.exit();
+}
+
+/** kernel/dma/direct.h dma_direct_sync_single_for_cpu (5.10–5.14): invalidate first, then copy back from the bounce buffer */
+export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_cpu, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const paddr = dma_to_phys(k, dev, addr);
+  if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  if (is_swiotlb_buffer(k, paddr)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);
+  k.tr?.exit();
+}
+
+/** kernel/dma/direct.c dma_direct_map_sg (5.10–5.14): each entry mapped; on failure undo and return 0 */
+export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  for (let i = 0; i < nents; i++) {
+    const sg = sgl[i]!;
+    sg.dma_address = dma_direct_map_page(k, dev, sg.page, sg.offset, sg.length, dir, attrs);
+    if (sg.dma_address === DMA_MAPPING_ERROR) {
+      dma_direct_unmap_sg(k, dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+      k.tr?.exit("0");
+      return 0;
+    }
+    sg.dma_length = sg.length;
+  }
+  k.tr?.exit(String(nents));
+  return nents;
+}
+
+/** kernel/dma/direct.c dma_direct_unmap_sg (5.10–5.14) */
+export function dma_direct_unmap_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_sg, { nents: String(nents) });
+  for (let i = 0; i < nents; i++) dma_direct_unmap_page(k, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, attrs);
+  k.tr?.exit();
+}
+
+/** kernel/dma/direct.c dma_direct_sync_sg_for_device / _for_cpu (5.10–5.14) */
+export function dma_direct_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean): void {
+  for (let i = 0; i < nents; i++) {
+    const sg = sgl[i]!;
+    if (forCpu) dma_direct_sync_single_for_cpu(k, dev, sg.dma_address, sg.length, dir);
+    else dma_direct_sync_single_for_device(k, dev, sg.dma_address, sg.length, dir);
+  }
+}
+
+/** kernel/dma/direct.c dma_direct_max_mapping_size (5.10–5.14) */
+export function dma_direct_max_mapping_size(k: Kernel, dev: Device): number {
+  if (is_swiotlb_active(k) && (dma_addressing_limited(k, dev) || k.swiotlb_force === "force")) return swiotlb_max_mapping_size();
+  return Number.MAX_SAFE_INTEGER;
+}
+
+/** include/linux/dma-mapping.h dma_addressing_limited */
+export function dma_addressing_limited(k: Kernel, dev: Device): boolean {
+  return dev._dmaLimit < dma_direct_get_required_mask_num(k, dev);
+}
+
+function dma_direct_get_required_mask_num(k: Kernel, dev: Device): number {
+  const phys = (k.mem.max_pfn - 1) * PAGE_SIZE;
+  const max_dma = phys_to_dma_direct(k, dev, phys);
+  if (max_dma === DMA_MAPPING_ERROR) return Infinity;
+  return 2 ** Math.ceil(Math.log2(max_dma + 1)) - 1;
+}
+
+/** kernel/dma/direct.c dma_direct_get_required_mask (5.x) */
+export function dma_direct_get_required_mask(k: Kernel, dev: Device): bigint {
+  const phys = (k.mem.max_pfn - 1) * PAGE_SIZE;
+  const max_dma = phys_to_dma_direct(k, dev, phys);
+  if (max_dma === DMA_MAPPING_ERROR) return DMA_BIT_MASK(64);
+  return DMA_BIT_MASK(BigInt(max_dma).toString(2).length);
+}
+
+/** kernel/dma/direct.c dma_direct_supported (5.x) */
+export function dma_direct_supported(k: Kernel, dev: Device, mask: bigint): boolean {
+  if (mask >= DMA_BIT_MASK(32)) return true;
+  let min_mask = BigInt((k.mem.max_pfn - 1) * PAGE_SIZE);
+  const zmask = DMA_BIT_MASK(k.zone_dma_bits);
+  if (k.buddy.zones.some((z) => z.name === "DMA") && min_mask > zmask) min_mask = zmask;
+  const d = phys_to_dma(k, dev, Number(min_mask));
+  return d !== DMA_MAPPING_ERROR && mask >= BigInt(d);
+}
+
+export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE };

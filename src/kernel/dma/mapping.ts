@@ -1,0 +1,299 @@
+/**
+ * kernel/dma/mapping.c and include/linux/dma-mapping.h: the DMA API front door. Chooses the
+ * per-device coherent pool, dma-direct or the device's dma_map_ops, then calls the dma-debug hooks.
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+import { dev_update_limits } from "../../drivers/device.js";
+import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
+import { EIO, ENXIO } from "./ops.js";
+import { sym } from "../../core/trace.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, get_order, hex } from "../../core/u64.js";
+import { DIR_NAMES, DMA_NONE, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
+import * as direct from "./direct.js";
+import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
+import { is_vmalloc_addr } from "../../mm/mm.js";
+import * as dbg from "./debug.js";
+
+const F = "kernel/dma/mapping.c";
+const S_alloc = sym("dma_alloc_attrs", F);
+const S_free = sym("dma_free_attrs", F);
+const S_mmap = sym("dma_mmap_attrs", F);
+const S_sgt = sym("dma_get_sgtable_attrs", F);
+const S_map_page = sym("dma_map_page_attrs", F);
+const S_unmap_page = sym("dma_unmap_page_attrs", F);
+const S_map_single = sym("dma_map_single_attrs", "include/linux/dma-mapping.h");
+const S_map_sg = sym("dma_map_sg_attrs", F);
+const S_unmap_sg = sym("dma_unmap_sg_attrs", F);
+const S_sync_cpu = sym("dma_sync_single_for_cpu", F);
+const S_sync_dev = sym("dma_sync_single_for_device", F);
+const S_sync_sg_cpu = sym("dma_sync_sg_for_cpu", F);
+const S_sync_sg_dev = sym("dma_sync_sg_for_device", F);
+const S_set_mask = sym("dma_set_mask", F);
+const S_set_coherent_mask = sym("dma_set_coherent_mask", F);
+
+/** include/linux/dma-map-ops.h get_dma_ops */
+export function get_dma_ops(dev: Device): DmaMapOps | null {
+  return dev.dma_ops;
+}
+
+/** kernel/dma/mapping.c dma_go_direct (no DMA_OPS_BYPASS modelled): direct iff no ops */
+function dma_go_direct(ops: DmaMapOps | null): boolean {
+  return ops === null;
+}
+
+function ops_trace(k: Kernel, dev: Device, ops: DmaMapOps | null, what: string) {
+  k.tr?.decide("dma_alloc_direct(dev, ops)".replace("alloc", what), ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
+}
+
+/** kernel/dma/mapping.c dma_alloc_attrs (5.x) */
+export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc, { dev: dev.name, size: hex(size), gfp: gfpName(gfp), attrs: attrsName(attrs) });
+  if (dev.coherent_dma_mask === 0n) k.warnOnce(`nomask-${dev.name}`, "WARNING: dma_alloc_attrs: coherent_dma_mask is 0", "dma_alloc_attrs");
+  const dc = dma_alloc_from_dev_coherent(k, dev, size);
+  if (dc.handled) {
+    k.tr?.decide("dma_alloc_from_dev_coherent(dev, size, &handle, &cpu_addr)", true, "the device has its own coherent pool: used, no fallback");
+    k.tr?.exit(dc.cpu_addr ? k.arch.fmtVa(dc.cpu_addr) : "NULL");
+    return dc.cpu_addr ? { cpu_addr: dc.cpu_addr, dma_handle: dc.dma_handle } : null;
+  }
+  gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+  const ops = get_dma_ops(dev);
+  ops_trace(k, dev, ops, "alloc");
+  let r: { cpu_addr: number; dma_handle: number } | null = null;
+  if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
+  else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
+  if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, coherentPaddr(k, dev, r));
+  k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
+  return r;
+}
+
+/** The physical address dma-debug records for a coherent buffer (it looks vmalloc buffers up by pfn). */
+function coherentPaddr(k: Kernel, dev: Device, r: { cpu_addr: number; dma_handle: number }): number {
+  const p = direct.dma_to_phys(k, dev, r.dma_handle);
+  return p;
+}
+
+/** kernel/dma/mapping.c dma_free_attrs (5.x) */
+export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number): void {
+  k.tr?.enter(S_free, { dev: dev.name, size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_handle) });
+  if (dma_release_from_dev_coherent(k, dev, get_order(size), cpu_addr)) {
+    k.tr?.exit();
+    return;
+  }
+  if (!cpu_addr) {
+    k.tr?.exit();
+    return;
+  }
+  if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, direct.dma_to_phys(k, dev, dma_handle));
+  const ops = get_dma_ops(dev);
+  ops_trace(k, dev, ops, "alloc");
+  if (dma_go_direct(ops)) direct.dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
+  else if (ops!.free) ops!.free(k, dev, size, cpu_addr, dma_handle, attrs);
+  k.tr?.exit();
+}
+
+/** kernel/dma/mapping.c dma_mmap_attrs (5.x): dma_direct_mmap or ops->mmap, -ENXIO without one */
+export function dma_mmap_attrs(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
+  k.tr?.enter(S_mmap, { dev: dev.name, cpu_addr: k.arch.fmtVa(cpu_addr), dma_addr: hex(dma_addr), size: hex(size) });
+  const ops = get_dma_ops(dev);
+  ops_trace(k, dev, ops, "alloc");
+  let r: number;
+  if (dma_go_direct(ops)) r = direct.dma_direct_mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
+  else if (ops!.mmap) r = ops!.mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
+  else r = -ENXIO;
+  k.tr?.exit(String(r));
+  return r;
+}
+
+/** kernel/dma/mapping.c dma_get_sgtable_attrs (5.x) */
+export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
+  k.tr?.enter(S_sgt, { dev: dev.name, cpu_addr: k.arch.fmtVa(cpu_addr), dma_addr: hex(dma_addr), size: hex(size) });
+  const ops = get_dma_ops(dev);
+  ops_trace(k, dev, ops, "alloc");
+  let r: number;
+  if (dma_go_direct(ops)) r = direct.dma_direct_get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
+  else if (ops!.get_sgtable) r = ops!.get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
+  else r = -ENXIO;
+  k.tr?.exit(String(r));
+  return r;
+}
+
+function check_dir(k: Kernel, dir: number, fn: string) {
+  if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
+}
+
+/** kernel/dma/mapping.c dma_map_page_attrs (5.x) */
+export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
+  k.tr?.enter(S_map_page, { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, "dma_map_page_attrs");
+  if (dev.dma_mask === null) {
+    k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  const ops = get_dma_ops(dev);
+  let addr: number;
+  if (dma_go_direct(ops)) addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
+  else addr = ops!.map_page!(k, dev, page, offset, size, dir, attrs);
+  if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null);
+  k.tr?.exit(hex(addr));
+  return addr;
+}
+
+/**
+ * include/linux/dma-mapping.h dma_map_single_attrs: 5.9+ (4544b9f25e70) rejects vmalloc
+ * addresses with a dev_WARN_ONCE; then debug_dma_map_single and dma_map_page_attrs on
+ * virt_to_page(ptr) — which is wrong for any non-linear address.
+ */
+export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_single, { dev: dev.name, ptr: k.arch.fmtVa(ptr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.has("4544b9f25e70") && is_vmalloc_addr(k, ptr)) {
+    k.tr?.decide("is_vmalloc_addr(ptr)", true, "DMA must never operate on areas that might be remapped (4544b9f25e70)");
+    k.warnOnce(`vmalloc-map-${dev.name}`, `${dev.driver} ${dev.name}: rejecting DMA map of vmalloc memory`, "dma_map_single_attrs");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
+  const page = k.arch.virt_to_page(k, ptr);
+  const off = ((ptr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+  const addr = dma_map_page_attrs(k, dev, page, off, size, dir, attrs, true);
+  k.tr?.exit(hex(addr));
+  return addr;
+}
+
+/** kernel/dma/mapping.c dma_unmap_page_attrs (5.x) */
+export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle = false): void {
+  k.tr?.enter(S_unmap_page, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, "dma_unmap_page_attrs");
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
+  else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
+  if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle ? "single" : "page");
+  k.tr?.exit();
+}
+
+/** kernel/dma/mapping.c dma_map_sg_attrs (5.10–5.14): returns 0 on failure, never negative */
+export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_sg, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, "dma_map_sg_attrs");
+  if (dev.dma_mask === null) {
+    k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_sg_attrs: !dev->dma_mask", "dma_map_sg_attrs");
+    k.tr?.exit("0");
+    return 0;
+  }
+  const ops = get_dma_ops(dev);
+  let ents: number;
+  if (dma_go_direct(ops)) ents = direct.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
+  else ents = ops!.map_sg!(k, dev, sgl, nents, dir, attrs);
+  if (ents < 0) k.BUG(`at ${F} (dma_map_sg_attrs): ents < 0`, "dma_map_sg_attrs");
+  if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir);
+  k.tr?.exit(String(ents));
+  return ents;
+}
+
+/** kernel/dma/mapping.c dma_unmap_sg_attrs (5.x) */
+export function dma_unmap_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_sg, { dev: dev.name, nents: String(nents) });
+  check_dir(k, dir, "dma_unmap_sg_attrs");
+  if (k.dma_debug) dbg.debug_dma_unmap_sg(k, dev, sgl, nents, dir);
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_unmap_sg(k, dev, sgl, nents, dir, attrs);
+  else if (ops!.unmap_sg) ops!.unmap_sg(k, dev, sgl, nents, dir, attrs);
+  k.tr?.exit();
+}
+
+/** kernel/dma/mapping.c dma_sync_single_for_cpu (5.x) */
+export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_cpu, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, "dma_sync_single_for_cpu");
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
+  else if (ops!.sync_single_for_cpu) ops!.sync_single_for_cpu(k, dev, addr, size, dir);
+  if (k.dma_debug) dbg.debug_dma_sync_single_for_cpu(k, dev, addr, size, dir);
+  k.tr?.exit();
+}
+
+/** kernel/dma/mapping.c dma_sync_single_for_device (5.x) */
+export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_dev, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, "dma_sync_single_for_device");
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_device(k, dev, addr, size, dir);
+  else if (ops!.sync_single_for_device) ops!.sync_single_for_device(k, dev, addr, size, dir);
+  if (k.dma_debug) dbg.debug_dma_sync_single_for_device(k, dev, addr, size, dir);
+  k.tr?.exit();
+}
+
+/** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.x) */
+export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean): void {
+  k.tr?.enter(forCpu ? S_sync_sg_cpu : S_sync_sg_dev, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device");
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_sync_sg(k, dev, sgl, nents, dir, forCpu);
+  else if (forCpu && ops!.sync_sg_for_cpu) ops!.sync_sg_for_cpu(k, dev, sgl, nents, dir);
+  else if (!forCpu && ops!.sync_sg_for_device) ops!.sync_sg_for_device(k, dev, sgl, nents, dir);
+  if (k.dma_debug) {
+    if (forCpu) dbg.debug_dma_sync_sg_for_cpu(k, dev, sgl, nents, dir);
+    else dbg.debug_dma_sync_sg_for_device(k, dev, sgl, nents, dir);
+  }
+  k.tr?.exit();
+}
+
+/** include/linux/dma-mapping.h dma_mapping_error: debug hook, then compare with DMA_MAPPING_ERROR */
+export function dma_mapping_error(k: Kernel, dev: Device, dma_addr: number): number {
+  if (k.dma_debug) dbg.debug_dma_mapping_error(k, dev, dma_addr);
+  return dma_addr === DMA_MAPPING_ERROR ? -12 : 0;
+}
+
+/** kernel/dma/mapping.c dma_supported (5.x) */
+export function dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
+  const ops = get_dma_ops(dev);
+  if (!ops) return direct.dma_direct_supported(k, dev, mask);
+  if (!ops.dma_supported) return true;
+  return ops.dma_supported(k, dev, mask);
+}
+
+/** kernel/dma/mapping.c dma_set_mask (5.x): truncate to dma_addr_t, -EIO without dma_mask or when unsupported */
+export function dma_set_mask(k: Kernel, dev: Device, mask: bigint): number {
+  k.tr?.enter(S_set_mask, { dev: dev.name, mask: "0x" + mask.toString(16) });
+  mask &= DMA_BIT_MASK(64);
+  if (dev.dma_mask === null || !dma_supported(k, dev, mask)) {
+    k.tr?.exit("-EIO");
+    return -EIO;
+  }
+  dev.dma_mask = mask;
+  dev_update_limits(dev);
+  k.tr?.exit("0");
+  return 0;
+}
+
+/** kernel/dma/mapping.c dma_set_coherent_mask (5.x) */
+export function dma_set_coherent_mask(k: Kernel, dev: Device, mask: bigint): number {
+  k.tr?.enter(S_set_coherent_mask, { dev: dev.name, mask: "0x" + mask.toString(16) });
+  mask &= DMA_BIT_MASK(64);
+  if (!dma_supported(k, dev, mask)) {
+    k.tr?.exit("-EIO");
+    return -EIO;
+  }
+  dev.coherent_dma_mask = mask;
+  dev_update_limits(dev);
+  k.tr?.exit("0");
+  return 0;
+}
+
+/** include/linux/dma-mapping.h dma_set_mask_and_coherent */
+export function dma_set_mask_and_coherent(k: Kernel, dev: Device, mask: bigint): number {
+  const rc = dma_set_mask(k, dev, mask);
+  if (rc === 0) return dma_set_coherent_mask(k, dev, mask);
+  return rc;
+}
+
+/** kernel/dma/mapping.c dma_max_mapping_size (5.x): SIZE_MAX when ops lack the method */
+export function dma_max_mapping_size(k: Kernel, dev: Device): number {
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) return direct.dma_direct_max_mapping_size(k, dev);
+  if (ops!.max_mapping_size) return ops!.max_mapping_size(k, dev);
+  return Number.MAX_SAFE_INTEGER;
+}
+
+export { DMA_NONE };

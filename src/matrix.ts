@@ -1,0 +1,144 @@
+/**
+ * The platform × kernel matrix: one scenario run per cell, condensed to a verdict, the first
+ * failure and the kind of address the first allocation returned. No node:* imports (the web
+ * page can build the same matrix); renderers are in src/format/matrix.ts.
+ */
+import { InputError, type FaultKind } from "./core/faults.js";
+import { runScenario } from "./scenario/runner.js";
+import type { AddrKind, RunOptions, RunResult, Scenario } from "./scenario/types.js";
+
+/**
+ * PASS: every expectation held. FAIL: an expectation failed. FAULT: the run failed and the kernel
+ * oopsed, BUGged, panicked or took a SIGBUS/bus error. ERROR: the run was refused (bad input for
+ * this platform/kernel, e.g. an unknown device). CRASH: dmasim itself threw (a dmasim bug).
+ */
+export type Verdict = "PASS" | "FAIL" | "FAULT" | "ERROR" | "CRASH";
+
+/** A failed step expectation, for summaries (which ops saw wrong data, say). */
+export interface CellFailure {
+  step: number | null;
+  op: string | null;
+  what: string;
+  expected: string;
+  actual: string;
+}
+
+export interface MatrixCell {
+  scenario: string;
+  file?: string;
+  platform: string;
+  kernel: string;
+  device: string | null;
+  verdict: Verdict;
+  ok: boolean;
+  /** the first failure or fault in a few words (RunResult.first_failure, or the error) */
+  first_failure: string | null;
+  /** address kind of the first coherent allocation */
+  first_alloc_kind: AddrKind | null;
+  /** kinds of the faults that happened (expected or not), in order */
+  faults: FaultKind[];
+  /** the first fault's message, if any */
+  first_fault: string | null;
+  /** failed expectations */
+  failures: CellFailure[];
+  /** D-ids reported */
+  diagnostics: string[];
+  /** ERROR / CRASH: the message */
+  error?: string;
+}
+
+export interface MatrixResult {
+  scenarios: { name: string; file?: string }[];
+  platforms: string[];
+  kernels: string[];
+  /** scenario-major, then platform, then kernel */
+  cells: MatrixCell[];
+  counts: Record<Verdict, number>;
+}
+
+export interface MatrixOptions {
+  /** called after each cell (progress) */
+  onCell?: (done: number, total: number, cell: MatrixCell) => void;
+  /** record traces (not needed for the matrix; off by default) */
+  trace?: boolean;
+  /** the runner (tests may inject one); default runScenario */
+  run?: (s: Scenario, o: RunOptions) => RunResult;
+}
+
+const STOPPING: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "sigbus", "bus_error"]);
+
+/** Condense one run into a cell. */
+export function cellFromResult(s: Scenario, r: RunResult): MatrixCell {
+  const faults = r.faults.map((f) => f.kind);
+  const verdict: Verdict = r.ok ? "PASS" : faults.some((k) => STOPPING.has(k)) ? "FAULT" : "FAIL";
+  const failures: CellFailure[] = r.expectations
+    .filter((e) => !e.ok)
+    .map((e) => ({ step: e.step, op: e.step === null ? null : (r.steps[e.step]?.op ?? s.steps[e.step]?.op ?? null), what: e.what, expected: e.expected, actual: e.actual }));
+  const cell: MatrixCell = {
+    scenario: r.scenario || s.name,
+    platform: r.platform,
+    kernel: r.kernel,
+    device: r.device,
+    verdict,
+    ok: r.ok,
+    first_failure: r.first_failure,
+    first_alloc_kind: r.first_alloc_kind,
+    faults,
+    first_fault: r.faults[0] ? r.faults[0].message : null,
+    failures,
+    diagnostics: [...new Set(r.diagnostics.map((d) => d.id))],
+  };
+  if (s.file !== undefined) cell.file = s.file;
+  return cell;
+}
+
+function errorCell(s: Scenario, platform: string, kernel: string, verdict: "ERROR" | "CRASH", message: string): MatrixCell {
+  const cell: MatrixCell = {
+    scenario: s.name,
+    platform,
+    kernel,
+    device: null,
+    verdict,
+    ok: false,
+    first_failure: message,
+    first_alloc_kind: null,
+    faults: [],
+    first_fault: null,
+    failures: [],
+    diagnostics: [],
+    error: message,
+  };
+  if (s.file !== undefined) cell.file = s.file;
+  return cell;
+}
+
+/** Run every scenario on every platform × kernel. Never throws for a single cell's problem. */
+export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: string[], set?: Record<string, string>, o: MatrixOptions = {}): MatrixResult {
+  const run = o.run ?? runScenario;
+  const total = scenarios.length * platforms.length * kernels.length;
+  const cells: MatrixCell[] = [];
+  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, FAULT: 0, ERROR: 0, CRASH: 0 };
+  for (const s of scenarios)
+    for (const platform of platforms)
+      for (const kernel of kernels) {
+        const ro: RunOptions = { platform, kernel };
+        if (set) ro.set = set;
+        if (o.trace) ro.trace = true;
+        let cell: MatrixCell;
+        try {
+          cell = cellFromResult(s, run(s, ro));
+        } catch (e) {
+          cell = e instanceof InputError ? errorCell(s, platform, kernel, "ERROR", e.format()) : errorCell(s, platform, kernel, "CRASH", `internal error: ${(e as Error)?.message ?? String(e)}`);
+        }
+        cells.push(cell);
+        counts[cell.verdict]++;
+        o.onCell?.(cells.length, total, cell);
+      }
+  return {
+    scenarios: scenarios.map((s) => (s.file !== undefined ? { name: s.name, file: s.file } : { name: s.name })),
+    platforms,
+    kernels,
+    cells,
+    counts,
+  };
+}

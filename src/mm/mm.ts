@@ -1,0 +1,254 @@
+/**
+ * The mm API the DMA code calls: page allocation by gfp zone, vmap/vunmap, vmalloc_to_page,
+ * is_vmalloc_addr, kmalloc/kfree, vmalloc/vfree, remap_pfn_range and user-space access.
+ */
+import type { Kernel } from "../kernel.js";
+import { sym } from "../core/trace.js";
+import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
+import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO, gfpName } from "../include/gfp.js";
+import type { ZoneName } from "./page_alloc.js";
+import { PG_slab } from "./page_alloc.js";
+import { isWalkHit, type Prot } from "./pgtable.js";
+import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
+
+const S_alloc_pages = sym("alloc_pages", "mm/page_alloc.c");
+const S_free_pages = sym("__free_pages", "mm/page_alloc.c");
+const S_vmap = sym("vmap", "mm/vmalloc.c");
+const S_vunmap = sym("vunmap", "mm/vmalloc.c");
+const S_vmalloc_to_page = sym("vmalloc_to_page", "mm/vmalloc.c");
+const S_remap_pfn_range = sym("remap_pfn_range", "mm/memory.c");
+
+/** gfp_zone(): the highest zone the gfp zone modifiers allow (include/linux/gfp.h). */
+export function gfp_zone(k: Kernel, gfp: number): ZoneName {
+  const has = (z: ZoneName) => k.buddy.zones.some((x) => x.name === z);
+  if (gfp & __GFP_DMA && has("DMA")) return "DMA";
+  if (gfp & __GFP_DMA32 && has("DMA32")) return "DMA32";
+  if (gfp & __GFP_HIGHMEM && has("HighMem")) return "HighMem";
+  return "Normal";
+}
+
+/** mm/page_alloc.c alloc_pages (__alloc_pages_nodemask): returns a struct page pointer or 0. */
+export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "alloc_pages"): number {
+  k.tr?.enter(S_alloc_pages, { gfp: gfpName(gfp), order: String(order) });
+  const zone = gfp_zone(k, gfp);
+  const pfn = k.buddy.alloc(order, zone, owner);
+  if (pfn === null) {
+    k.tr?.exit("NULL");
+    return 0;
+  }
+  if (gfp & __GFP_ZERO) {
+    k.mem.fill(pfn * PAGE_SIZE, 0, PAGE_SIZE << order);
+    k.cache.invalidate(pfn * PAGE_SIZE, PAGE_SIZE << order);
+  }
+  const page = k.arch.pfn_to_page(pfn);
+  k.tr?.exit(`page ${k.arch.fmtVa(page)} (pfn ${hex(pfn)}, zone ${k.buddy.zoneOf(pfn)?.name})`);
+  return page;
+}
+
+/** mm/page_alloc.c __free_pages */
+export function __free_pages(k: Kernel, page: number, order: number): void {
+  k.tr?.enter(S_free_pages, { page: k.arch.fmtVa(page), order: String(order) });
+  const pfn = k.page_deref(page, "__free_pages");
+  if (pfn !== null) k.buddy.free(pfn, order);
+  k.tr?.exit();
+}
+
+/** mm/vmalloc.c is_vmalloc_addr (5.x): VMALLOC_START <= x < VMALLOC_END */
+export function is_vmalloc_addr(k: Kernel, x: number): boolean {
+  return x >= k.arch.L.VMALLOC_START && x < k.arch.L.VMALLOC_END;
+}
+
+/** mm/vmalloc.c vmap(pages, count, flags, prot): PTEs get pgprot_nx(prot). */
+export function vmap(k: Kernel, pages: number[], flags: number, prot: Prot, caller: string): VmStruct | null {
+  k.tr?.enter(S_vmap, { count: String(pages.length), prot });
+  const vm = k.vmalloc.vmap(pages.map((p) => k.arch.page_to_pfn(p)), flags, prot, caller);
+  k.tr?.exit(vm ? `${k.arch.fmtVa(vm.addr)} (vmalloc area ${k.arch.fmtVa(vm.addr)}-${k.arch.fmtVa(vm.addr + vm.size)}, guard page included)` : "NULL");
+  return vm;
+}
+
+/** mm/vmalloc.c vunmap */
+export function vunmap(k: Kernel, addr: number): void {
+  k.tr?.enter(S_vunmap, { addr: k.arch.fmtVa(addr) });
+  const vm = k.vmalloc.remove_vm_area(addr);
+  if (!vm) k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr)})`, "vunmap");
+  k.tr?.exit();
+}
+
+/**
+ * mm/vmalloc.c vmalloc_to_page (5.x): a real walk of the kernel page tables; a block leaf yields
+ * the page inside the block; a missing entry yields NULL. CONFIG_DEBUG_VIRTUAL adds
+ * VIRTUAL_BUG_ON for an address outside vmalloc/modules.
+ */
+export function vmalloc_to_page(k: Kernel, addr: number): number {
+  k.tr?.enter(S_vmalloc_to_page, { addr: k.arch.fmtVa(addr) });
+  if (k.cfg.CONFIG_DEBUG_VIRTUAL && !is_vmalloc_addr(k, addr)) k.BUG(`at mm/vmalloc.c (vmalloc_to_page): VIRTUAL_BUG_ON(!is_vmalloc_or_module_addr(${k.arch.fmtVa(addr)}))`, "vmalloc_to_page");
+  const w = k.pgd.walk(addr);
+  if (!isWalkHit(w)) {
+    k.tr?.walk(k.arch.fmtVa(addr), w.missing);
+    k.tr?.exit("NULL");
+    return 0;
+  }
+  k.tr?.walk(k.arch.fmtVa(addr), `${w.level} leaf → pfn ${hex(w.pfn)}`);
+  const page = k.arch.pfn_to_page(w.pfn);
+  k.tr?.exit(`page ${k.arch.fmtVa(page)} (pfn ${hex(w.pfn)})`);
+  return page;
+}
+
+/** virt_to_page with a trace line, for the generic callers. */
+export function virt_to_page(k: Kernel, addr: number): number {
+  const page = k.arch.virt_to_page(k, addr);
+  k.tr?.note(`virt_to_page(${k.arch.fmtVa(addr)}) = ${k.arch.fmtVa(page)} → pfn ${hex(k.arch.page_to_pfn(page))}${k.arch.is_linear(addr) ? "" : " (not a linear-map address: arithmetic on the wrong kind of address)"}`);
+  return page;
+}
+
+// ---- slab ----
+
+interface SlabObj {
+  addr: number;
+  size: number;
+  cache: number;
+}
+
+/** A minimal kmalloc: power-of-two caches from ARCH_KMALLOC_MINALIGN, carved from pages; large sizes from the page allocator. */
+export class Slab {
+  private partial = new Map<number, number[]>(); // cache size -> free object addresses
+  readonly live = new Map<number, SlabObj>();
+  constructor(readonly minalign: number) {}
+
+  cacheSize(size: number): number {
+    let c = this.minalign;
+    while (c < size) c *= 2;
+    return c;
+  }
+
+  /** mm/slab_common.c kmalloc: linear-map address or 0 */
+  kmalloc(k: Kernel, size: number, gfp: number): number {
+    if (size === 0) return 16; // ZERO_SIZE_PTR
+    if (size > 8192) {
+      const order = get_order(size);
+      const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
+      if (!page) return 0;
+      const addr = k.arch.page_address(k, page);
+      this.live.set(addr, { addr, size, cache: -order - 1 });
+      return addr;
+    }
+    const c = this.cacheSize(size);
+    let free = this.partial.get(c);
+    if (!free || free.length === 0) {
+      const order = c > PAGE_SIZE ? get_order(c) : 0;
+      const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, `kmalloc-${c}`);
+      if (!page) return 0;
+      const pfn = k.arch.page_to_pfn(page);
+      k.memmap.flags[k.memmap.i(pfn)]! |= PG_slab;
+      const base = k.arch.page_address(k, page);
+      free = [];
+      const bytes = PAGE_SIZE << order;
+      for (let off = bytes - c; off >= 0; off -= c) free.push(base + off);
+      this.partial.set(c, free);
+    }
+    const addr = free.pop()!;
+    this.live.set(addr, { addr, size, cache: c });
+    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, size);
+    return addr;
+  }
+
+  /** mm/slab.c kfree */
+  kfree(k: Kernel, addr: number): boolean {
+    const o = this.live.get(addr);
+    if (!o) return false;
+    this.live.delete(addr);
+    if (o.cache < 0) {
+      __free_pages(k, k.arch.virt_to_page(k, addr), -o.cache - 1);
+      return true;
+    }
+    this.partial.get(o.cache)!.push(addr);
+    return true;
+  }
+}
+
+/** mm/vmalloc.c vmalloc: order-0 pages (highmem allowed), mapped with PAGE_KERNEL. */
+export function vmalloc(k: Kernel, size: number): number {
+  const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;
+  const pages: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = alloc_pages(k, __GFP_HIGHMEM, 0, "vmalloc");
+    if (!p) return 0;
+    pages.push(p);
+  }
+  const vm = vmap(k, pages, VM_ALLOC | VM_MAP, "normal", "vmalloc");
+  if (!vm) return 0;
+  vm.pages = pages;
+  return vm.addr;
+}
+
+/** mm/vmalloc.c vfree */
+export function vfree(k: Kernel, addr: number): boolean {
+  const vm = k.vmalloc.find_vm_area(addr);
+  if (!vm || vm.addr !== addr || !(vm.flags & VM_ALLOC)) return false;
+  const pages = vm.pages ?? [];
+  vunmap(k, addr);
+  for (const p of pages) __free_pages(k, p, 0);
+  return true;
+}
+
+// ---- user space ----
+
+/** Pick a user address range for a new mapping (top-down mmap). */
+export function get_unmapped_area(k: Kernel, len: number): number {
+  k.user_mmap_cursor -= alignUp(len, PAGE_SIZE) + PAGE_SIZE;
+  return k.user_mmap_cursor;
+}
+
+/** mm/memory.c remap_pfn_range: writes PTEs for pfn.. into the user page table, no pfn_valid check. */
+export function remap_pfn_range(k: Kernel, vm_start: number, pfn: number, size: number, prot: Prot): number {
+  k.tr?.enter(S_remap_pfn_range, { addr: hex(vm_start), pfn: hex(pfn), size: hex(size), prot });
+  k.user_pgd.map(vm_start, pfn, size, prot);
+  k.tr?.exit("0");
+  return 0;
+}
+
+/** A user-space load: walk the user page table; a frame that is not RAM raises SIGBUS. */
+export function user_access_read(k: Kernel, va: number, len: number): Uint8Array | null {
+  const out = new Uint8Array(len);
+  let done = 0;
+  while (done < len) {
+    const a = va + done;
+    const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
+    const w = k.user_pgd.walk(a);
+    if (!isWalkHit(w)) {
+      k.record("sigbus", `no mapping (SIGSEGV) at user address ${hex(a)}`, a);
+      return null;
+    }
+    if (!k.mem.isRam(w.phys)) {
+      k.record("sigbus", `user load at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
+      return null;
+    }
+    out.set(w.prot === "normal" ? k.cache.cpuRead(w.phys, n) : k.mem.read(w.phys, n), done);
+    k.tr?.mem("read", "user", hex(a), hex(w.phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
+    done += n;
+  }
+  return out;
+}
+
+export function user_access_write(k: Kernel, va: number, data: Uint8Array): boolean {
+  let done = 0;
+  while (done < data.length) {
+    const a = va + done;
+    const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
+    const w = k.user_pgd.walk(a);
+    if (!isWalkHit(w)) {
+      k.record("sigbus", `no mapping (SIGSEGV) at user address ${hex(a)}`, a);
+      return false;
+    }
+    if (!k.mem.isRam(w.phys)) {
+      k.record("sigbus", `user store at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
+      return false;
+    }
+    const chunk = data.subarray(done, done + n);
+    if (w.prot === "normal") k.cache.cpuWrite(w.phys, chunk);
+    else k.mem.write(w.phys, chunk);
+    k.tr?.mem("write", "user", hex(a), hex(w.phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
+    done += n;
+  }
+  return true;
+}

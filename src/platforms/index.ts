@@ -1,0 +1,123 @@
+/**
+ * The modelled platforms.
+ */
+import type { Platform } from "./platform.js";
+import type { Bank } from "../mm/physmem.js";
+import type { DeviceSpec } from "../drivers/device.js";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/**
+ * Raspberry Pi 4 B (BCM2711), mainline DT: RAM from phys 0; the firmware's gpu_mem (76 MiB by
+ * default) is carved out at the top of the first GiB; the peripheral window 0xfc000000–0xffffffff
+ * hides RAM there; RAM above 4 GiB on the 8 GiB board.
+ */
+function rpi4Banks(mem: number): Bank[] {
+  const gpuBase = 0x3b40_0000; // firmware keeps 0x3b400000..0x3fffffff for the VideoCore
+  const banks: Bank[] = [{ start: 0, size: Math.min(mem, gpuBase) }];
+  if (mem > GiB) banks.push({ start: GiB, size: Math.min(mem, 4 * GiB) - GiB - (mem >= 4 * GiB ? 64 * MiB : 0) });
+  if (mem > 4 * GiB) banks.push({ start: 4 * GiB, size: mem - 4 * GiB });
+  return banks;
+}
+
+/** The soc and emmc2bus buses: dma-ranges = <0xc0000000 0x0 0x0 0x40000000> */
+const RPI4_SOC_RANGES = [{ cpu_start: 0, dma_start: 0xc000_0000, size: GiB }];
+
+const rpi4Devices: DeviceSpec[] = [
+  { name: "soc:firmware", driver: "raspberrypi-firmware", description: "VideoCore firmware mailbox client (allocates its property buffer with GFP_ATOMIC at probe)", coherent: false, dma_ranges: RPI4_SOC_RANGES },
+  { name: "fe340000.mmc", driver: "sdhci-iproc", description: "emmc2 SD controller on emmc2bus (30-bit window)", coherent: false, dma_ranges: RPI4_SOC_RANGES },
+  { name: "fd580000.ethernet", driver: "bcmgenet", description: "GENET Ethernet on scb (no dma-ranges: 1:1, 32-bit mask)", coherent: false },
+  { name: "fe00b000.v4l2", driver: "bcm2835-codec", description: "a soc video device that exports buffers with dma_mmap_coherent / dma_get_sgtable", coherent: false, dma_ranges: RPI4_SOC_RANGES },
+];
+
+export const rpi4: Platform = {
+  id: "rpi4",
+  arch: "arm64",
+  description: "Raspberry Pi 4 B (BCM2711), arm64, no dma-coherent devices, soc dma-ranges bus 0xC0000000 <-> phys 0-1 GiB, ZONE_DMA 30 bits, CMA 64 MiB in the low GiB",
+  banks: rpi4Banks,
+  defaults: { mem: 4 * GiB, cma: 64 * MiB, va_bits: 48 },
+  memSizes: [1 * GiB, 2 * GiB, 4 * GiB, 8 * GiB],
+  devices: rpi4Devices,
+  defaultDevice: "fe00b000.v4l2",
+  xen: null,
+  cmaWindow: () => [0, GiB],
+  kimage: { phys: 0x20_0000, size: 0x1a0_0000 },
+};
+
+export const rpi4xen: Platform = {
+  ...rpi4,
+  id: "rpi4-xen",
+  description: "Raspberry Pi 4 B with Linux as the Xen dom0 (1:1 mapped): every device on xen_swiotlb_dma_ops",
+  xen: "arm",
+};
+
+function singleBank(start: number) {
+  return (mem: number): Bank[] => [{ start, size: mem }];
+}
+
+export const arm64Coherent: Platform = {
+  id: "arm64-coherent",
+  arch: "arm64",
+  description: "arm64 server, dma-coherent devices, no IOMMU, RAM from 2 GiB",
+  banks: singleBank(2 * GiB),
+  defaults: { mem: 8 * GiB, cma: 32 * MiB, va_bits: 48 },
+  memSizes: [2 * GiB, 4 * GiB, 8 * GiB, 16 * GiB, 32 * GiB],
+  devices: [
+    { name: "0000:01:00.0", driver: "nvme", description: "NVMe controller on a dma-coherent PCIe root complex", coherent: true },
+    { name: "0000:02:00.0", driver: "mlx5_core", description: "NIC on a dma-coherent PCIe root complex", coherent: true },
+  ],
+  defaultDevice: "0000:01:00.0",
+  xen: null,
+  cmaWindow: () => [2 * GiB, 6 * GiB],
+  kimage: { phys: 2 * GiB + 0x20_0000, size: 0x1c0_0000 },
+};
+
+export const arm32: Platform = {
+  id: "arm32",
+  arch: "arm",
+  description: "32-bit ARMv7 board without LPAE, 1 GiB RAM at 0, non-coherent devices on arm_dma_ops, 3G/1G split (768 MiB lowmem + highmem); cma=0 selects the remap allocator",
+  banks: singleBank(0),
+  defaults: { mem: 1 * GiB, cma: 64 * MiB },
+  memSizes: [512 * MiB, 1 * GiB, 2 * GiB],
+  devices: [
+    { name: "fe00b000.v4l2", driver: "bcm2835-codec", description: "a video device that exports buffers with dma_mmap_coherent / dma_get_sgtable", coherent: false },
+    { name: "12680000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine", coherent: false },
+  ],
+  defaultDevice: "fe00b000.v4l2",
+  xen: null,
+  cmaWindow: () => [0, 768 * MiB],
+  kimage: { phys: 0x8000, size: 0x100_0000 },
+  arm_dma_zone_size: 0,
+};
+
+function x86Banks(mem: number): Bank[] {
+  // e820: 0x1000–0x9ffff, 1 MiB–3 GiB, then the rest above 4 GiB (PCI hole below 4 GiB)
+  const below = Math.min(mem, 3 * GiB);
+  const banks: Bank[] = [{ start: MiB, size: below - MiB }];
+  if (mem > 3 * GiB) banks.push({ start: 4 * GiB, size: mem - 3 * GiB });
+  return banks;
+}
+
+export const x86_64: Platform = {
+  id: "x86_64",
+  arch: "x86_64",
+  description: "PC, x86_64 4-level paging, coherent PCI devices, no IOMMU",
+  banks: x86Banks,
+  defaults: { mem: 8 * GiB, cma: 0 },
+  memSizes: [2 * GiB, 4 * GiB, 8 * GiB, 16 * GiB],
+  devices: [
+    { name: "0000:00:1f.6", driver: "e1000e", description: "Intel Ethernet (PCI, coherent)", coherent: true },
+    { name: "0000:02:00.0", driver: "snd_hda_intel", description: "HD audio controller (PCI, coherent, exports buffers with dma_mmap_coherent)", coherent: true },
+  ],
+  defaultDevice: "0000:02:00.0",
+  xen: null,
+  cmaWindow: (mem) => [16 * MiB, Math.min(mem, 3 * GiB)],
+  kimage: { phys: 0x100_0000, size: 0x200_0000 },
+};
+
+export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm32, x86_64];
+
+export function findPlatform(id: string): Platform | undefined {
+  return PLATFORMS.find((p) => p.id === id);
+}

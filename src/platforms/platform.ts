@@ -1,0 +1,29 @@
+/**
+ * Platforms are data: the board's RAM map, firmware carve-outs, devices (with their DT
+ * dma-ranges and coherency), the CMA placement rules and whether Linux runs as a Xen dom0.
+ */
+import type { ArchName } from "../arch/arch.js";
+import type { Bank } from "../mm/physmem.js";
+import type { DeviceSpec } from "../drivers/device.js";
+
+export interface Platform {
+  id: string;
+  arch: ArchName;
+  description: string;
+  /** RAM banks for a given total RAM size (the `mem` option). */
+  banks(mem: number): Bank[];
+  /** default options */
+  defaults: { mem: number; cma: number; va_bits?: number };
+  /** allowed RAM sizes (bytes) */
+  memSizes: number[];
+  devices: DeviceSpec[];
+  defaultDevice: string;
+  /** Linux as a Xen dom0: "arm" (1:1 dom0) */
+  xen: "arm" | null;
+  /** default CMA area placement window [min, max) (DT alloc-ranges / arch limit) */
+  cmaWindow(mem: number): [number, number];
+  /** physical load address and size of the kernel image */
+  kimage: { phys: number; size: number };
+  /** ARM32 machine descriptor's dma_zone_size (0 = none) */
+  arm_dma_zone_size?: number;
+}

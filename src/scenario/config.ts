@@ -1,0 +1,134 @@
+/**
+ * Run configuration: platform and kernel lookup, boot / Kconfig options from a scenario's
+ * `config:` and the command line's `--set key=value`.
+ */
+import { InputError } from "../core/faults.js";
+import type { KConfig } from "../kernel.js";
+import type { Platform } from "../platforms/platform.js";
+import { PLATFORMS, findPlatform } from "../platforms/index.js";
+import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
+import { parseU64 } from "../core/u64.js";
+
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors"] as const;
+
+export function resolvePlatform(id: string | undefined): Platform {
+  const p = findPlatform(id ?? "rpi4");
+  if (!p) throw new InputError(`unknown platform '${id}' (known: ${PLATFORMS.map((x) => x.id).join(", ")})`);
+  return p;
+}
+
+export function resolveKernel(id: string | undefined): KernelVersion {
+  const v = findVersion(id ?? DEFAULT_KERNEL);
+  if (!v) throw new InputError(`unknown kernel '${id}' (modelled: ${VERSIONS.map((x) => x.id).join(", ")})`);
+  return v;
+}
+
+function bool(key: string, v: string | number | boolean): boolean {
+  if (typeof v === "boolean") return v;
+  const s = String(v).toLowerCase();
+  if (["y", "yes", "1", "true", "on"].includes(s)) return true;
+  if (["n", "no", "0", "false", "off"].includes(s)) return false;
+  throw new InputError(`${key}: '${v}' is not a boolean (use y or n)`);
+}
+
+function size(key: string, v: string | number | boolean): number {
+  try {
+    return parseU64(typeof v === "boolean" ? String(v) : v);
+  } catch (e) {
+    throw new InputError(`${key}: ${(e as Error).message}`);
+  }
+}
+
+/** Build the KConfig of a run from the platform defaults, then scenario config, then --set. */
+export function buildConfig(p: Platform, ...layers: (Record<string, string | number | boolean> | undefined)[]): { cfg: KConfig; shown: Record<string, string | number | boolean> } {
+  const cfg: KConfig = {
+    mem: p.defaults.mem,
+    cma: p.defaults.cma,
+    coherent_pool: 0,
+    swiotlb_slabs: 0,
+    swiotlb_force: "normal",
+    CONFIG_DEBUG_VIRTUAL: false,
+    CONFIG_DMA_API_DEBUG: false,
+    CONFIG_DMA_API_DEBUG_SG: false,
+    va_bits: p.defaults.va_bits ?? 48,
+    dma_debug_all_errors: false,
+    dma_debug_num_errors: 1,
+  };
+  const shown: Record<string, string | number | boolean> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, v] of Object.entries(layer)) {
+      shown[key] = v;
+      switch (key) {
+        case "mem": {
+          const m = size(key, v);
+          if (!p.memSizes.includes(m)) throw new InputError(`mem: ${v} is not a RAM size of ${p.id} (use ${p.memSizes.map((x) => x / 2 ** 30 >= 1 ? `${x / 2 ** 30}G` : `${x / 2 ** 20}M`).join(", ")})`);
+          cfg.mem = m;
+          break;
+        }
+        case "cma": {
+          const c = size(key, v);
+          if (c % (4 << 20) !== 0 || c > cfg.mem / 2) throw new InputError(`cma: ${v} must be a multiple of 4M and at most half of RAM`);
+          cfg.cma = c;
+          break;
+        }
+        case "coherent_pool": {
+          const c = size(key, v);
+          if (c === 0 || c % 4096 !== 0 || c > 64 << 20) throw new InputError(`coherent_pool: ${v} must be a page multiple between 4K and 64M`);
+          cfg.coherent_pool = c;
+          break;
+        }
+        case "swiotlb": {
+          // swiotlb=<nslabs>[,force|noforce] | force | noforce
+          const parts = String(v).split(",").map((x) => x.trim());
+          for (const part of parts) {
+            if (part === "force" || part === "noforce") cfg.swiotlb_force = part;
+            else {
+              const n = size(key, part);
+              if (n < 128 || n > 1 << 22) throw new InputError(`swiotlb: ${part} slabs is out of range (128..4194304 slabs of 2 KiB)`);
+              cfg.swiotlb_slabs = n;
+            }
+          }
+          break;
+        }
+        case "CONFIG_DEBUG_VIRTUAL":
+          cfg.CONFIG_DEBUG_VIRTUAL = bool(key, v);
+          break;
+        case "CONFIG_DMA_API_DEBUG":
+          cfg.CONFIG_DMA_API_DEBUG = bool(key, v);
+          break;
+        case "CONFIG_DMA_API_DEBUG_SG":
+          cfg.CONFIG_DMA_API_DEBUG_SG = bool(key, v);
+          if (cfg.CONFIG_DMA_API_DEBUG_SG) cfg.CONFIG_DMA_API_DEBUG = true;
+          break;
+        case "dma_debug_all_errors":
+          cfg.dma_debug_all_errors = bool(key, v);
+          break;
+        case "dma_debug_num_errors":
+          cfg.dma_debug_num_errors = size(key, v);
+          break;
+        case "va_bits": {
+          const b = Number(v);
+          if (p.arch !== "arm64") throw new InputError(`va_bits: only arm64 platforms have a configurable VA size (${p.id} is ${p.arch})`);
+          if (b !== 39 && b !== 48) throw new InputError(`va_bits: ${v} is not modelled (use 39 or 48)`);
+          cfg.va_bits = b;
+          break;
+        }
+        default:
+          throw new InputError(`unknown config key '${key}' (known: ${CONFIG_KEYS.join(", ")})`);
+      }
+    }
+  }
+  return { cfg, shown };
+}
+
+/** Parse repeated --set k=v options. */
+export function parseSets(sets: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of sets ?? []) {
+    const i = s.indexOf("=");
+    if (i <= 0) throw new InputError(`--set ${s}: expected key=value`);
+    out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
+  }
+  return out;
+}

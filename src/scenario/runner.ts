@@ -1,0 +1,661 @@
+/**
+ * Runs a scenario on one platform × kernel: boots the model, executes each step through the
+ * modelled kernel API, records results, faults, diagnostics and the event stream, and checks
+ * expectations. Modelled kernel faults are results; only bad input throws (InputError).
+ */
+import { InputError, KernelFault, type FaultRecord } from "../core/faults.js";
+import { Tracer, type TraceEvent } from "../core/trace.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, hex, parseU64Big } from "../core/u64.js";
+import type { Kernel } from "../kernel.js";
+import type { Device } from "../drivers/device.js";
+import { dev_update_limits } from "../drivers/device.js";
+import { boot } from "../init.js";
+import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
+import * as api from "../kernel/dma/mapping.js";
+import { dma_to_phys } from "../kernel/dma/direct.js";
+import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
+import { is_swiotlb_buffer } from "../kernel/dma/swiotlb.js";
+import { dma_debug_device_change } from "../kernel/dma/debug.js";
+import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
+import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
+import { isWalkHit } from "../mm/pgtable.js";
+import { VM_IOREMAP } from "../mm/vmalloc.js";
+import { PG_highmem } from "../mm/page_alloc.js";
+import { buildConfig, parseSets, resolveKernel, resolvePlatform } from "./config.js";
+import { dataBytes, fmtBytes } from "./data.js";
+import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scenario, Step, StepResult } from "./types.js";
+
+type Obj =
+  | { kind: "coherent"; cpu_addr: number; dma_handle: number; size: number; attrs: number; freed: boolean }
+  | { kind: "kbuf"; addr: number; size: number; alloc: "kmalloc" | "pages" | "vmalloc" | "stack"; page: number; order: number; freed: boolean }
+  | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean }
+  | { kind: "sgmap"; sgl: Scatterlist[]; nents: number; mapped: number; dir: number; attrs: number }
+  | { kind: "umap"; vm_start: number; length: number }
+  | { kind: "sgt"; sgt: SgTable; size: number };
+
+const KIND_NAME: Record<Obj["kind"], string> = {
+  coherent: "a coherent buffer",
+  kbuf: "a kernel buffer",
+  map: "a streaming mapping",
+  sgmap: "an sg mapping",
+  umap: "a user mapping",
+  sgt: "an sg table",
+};
+
+/** Classify a CPU address the way the kernel would have to: which region of the kernel VA space it lies in. */
+export function addr_kind(k: Kernel, a: number): AddrKind {
+  if (a === 0) return "null";
+  const L = k.arch.L;
+  if (k.arch.is_linear(a)) return "linear";
+  if (is_vmalloc_addr(k, a)) {
+    const vm = k.vmalloc.find_vm_area(a);
+    return vm && vm.flags & VM_IOREMAP ? "ioremap" : "vmalloc";
+  }
+  if (k.arch.name === "arm") {
+    // mem_map lives in lowmem on ARM32, so a page cookie is also a linear address: caught above
+    return "other";
+  }
+  if (a >= L.VMEMMAP_START && a < L.VMEMMAP_END) return "page_cookie";
+  return "other";
+}
+
+interface Ctx {
+  k: Kernel;
+  dev: Device;
+  objs: Map<string, Obj>;
+  step: Step;
+  result: Record<string, string | number | boolean | null>;
+  read?: Uint8Array;
+  summary: string[];
+  /** call succeeded (not NULL / error) */
+  success: boolean;
+  bounced?: boolean;
+}
+
+function err(step: Step, msg: string): never {
+  throw new InputError(`steps: ${step.op}: ${msg}`, { line: step.line, col: step.col });
+}
+
+function arg<T = unknown>(c: Ctx, name: string): T | undefined {
+  return c.step.args[name] as T | undefined;
+}
+
+function num(c: Ctx, name: string, dflt?: number): number {
+  const v = c.step.args[name];
+  if (v === undefined || v === null) {
+    if (dflt === undefined) err(c.step, `missing argument '${name}'`);
+    return dflt;
+  }
+  if (typeof v === "number") return v;
+  try {
+    return Number(parseU64Big(v as string));
+  } catch (e) {
+    err(c.step, `${name}: ${(e as Error).message}`);
+  }
+}
+
+function ref<K extends Obj["kind"]>(c: Ctx, name: string, ...kinds: K[]): Extract<Obj, { kind: K }> {
+  const n = c.step.args[name];
+  if (typeof n !== "string") err(c.step, `missing argument '${name}'`);
+  const o = c.objs.get(n);
+  if (!o) err(c.step, `${name}: no earlier step named '${n}'`);
+  if (!kinds.includes(o.kind as K)) err(c.step, `${name}: '${n}' is ${KIND_NAME[o.kind]}, not ${kinds.map((x) => KIND_NAME[x]).join(" or ")}`);
+  return o as Extract<Obj, { kind: K }>;
+}
+
+function gfpArg(c: Ctx, dflt = GFP_KERNEL): number {
+  const v = arg<string | number>(c, "gfp");
+  if (v === undefined) return dflt;
+  try {
+    return parseGfp(v);
+  } catch (e) {
+    err(c.step, (e as Error).message);
+  }
+}
+
+function dirArg(c: Ctx, dflt?: number): number {
+  const v = arg<string | number>(c, "dir");
+  if (v === undefined) {
+    if (dflt === undefined) err(c.step, "missing argument 'dir'");
+    return dflt;
+  }
+  try {
+    return parseDir(v);
+  } catch (e) {
+    err(c.step, (e as Error).message);
+  }
+}
+
+function attrsArg(c: Ctx, dflt = 0): number {
+  const v = arg<string | number>(c, "attrs");
+  if (v === undefined) return dflt;
+  try {
+    return parseAttrs(v);
+  } catch (e) {
+    err(c.step, (e as Error).message);
+  }
+}
+
+function name(c: Ctx, o: Obj) {
+  if (!c.step.as) return;
+  c.objs.set(c.step.as, o);
+}
+
+/** The kernel virtual address a CPU step uses for a buffer. */
+function cpuAddrOf(o: Extract<Obj, { kind: "coherent" | "kbuf" }>): number {
+  return o.kind === "coherent" ? o.cpu_addr : o.addr;
+}
+
+/** A CPU access to a kbuf/coherent buffer; highmem pages without a kernel address go through kmap (cacheable). */
+function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" }>, offset: number, len: number, data?: Uint8Array): Uint8Array | undefined {
+  const k = c.k;
+  if (o.kind === "kbuf" && o.addr === 0) {
+    const phys = k.page_to_phys(o.page) + offset;
+    if (data) k.cache.cpuWrite(phys, data);
+    else return k.cache.cpuRead(phys, len);
+    return undefined;
+  }
+  const va = cpuAddrOf(o) + offset;
+  if (data) {
+    k.kwrite(va, data, c.step.op);
+    k.tr?.mem("write", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), data.length, k.translate(va).prot);
+    return undefined;
+  }
+  const r = k.kread(va, len, c.step.op);
+  k.tr?.mem("read", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), len, k.translate(va).prot);
+  return r;
+}
+
+/** Resolve a device-side bus address to a physical address (dma-ranges; Xen ARM dom0 is 1:1). */
+function busToPhys(c: Ctx, bus: number): number {
+  return dma_to_phys(c.k, c.dev, bus);
+}
+
+function deviceTarget(c: Ctx): { bus: number; len?: number } {
+  const a = c.step.args;
+  if (a.buf !== undefined) {
+    const o = ref(c, "buf", "coherent");
+    return { bus: o.dma_handle, len: o.size };
+  }
+  if (a.map !== undefined) {
+    const o = ref(c, "map", "map", "sgmap");
+    if (o.kind === "map") return { bus: o.dma_addr, len: o.size };
+    return { bus: o.sgl[0]!.dma_address, len: o.sgl[0]!.dma_length };
+  }
+  if (a.dma_addr !== undefined) return { bus: num(c, "dma_addr") };
+  err(c.step, "needs one of buf, map or dma_addr");
+}
+
+function deviceAccess(c: Ctx, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
+  const k = c.k;
+  const phys = busToPhys(c, bus);
+  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(len, 1))) {
+    k.record("bus_error", `device ${c.dev.name}: ${data ? "write" : "read"} of ${len} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
+    return null;
+  }
+  const coherent = dev_is_dma_coherent(k, c.dev);
+  if (data) {
+    if (coherent) k.cache.snoopWrite(phys, data);
+    else k.mem.write(phys, data);
+    k.tr?.mem("write", "device", hex(bus), hex(phys), data.length, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+    return data;
+  }
+  const r = coherent ? k.cache.snoopRead(phys, len) : k.mem.read(phys, len);
+  k.tr?.mem("read", "device", hex(bus), hex(phys), len, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+  return r;
+}
+
+function bytesArg(c: Ctx): Uint8Array {
+  const d = arg<DataSpec>(c, "data");
+  if (d === undefined) err(c.step, "missing argument 'data'");
+  try {
+    return dataBytes(d);
+  } catch (e) {
+    err(c.step, `data: ${(e as Error).message}`);
+  }
+}
+
+function mappingBounced(c: Ctx, dma: number): boolean {
+  if (dma === DMA_MAPPING_ERROR) return false;
+  const p = dma_to_phys(c.k, c.dev, dma);
+  return p >= 0 && is_swiotlb_buffer(c.k, p);
+}
+
+/** The struct page and in-page offset a streaming map of `o` at `offset` uses. */
+function pageOf(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" }>, offset: number, forSingle: boolean): { page: number; off: number; va: number } {
+  const k = c.k;
+  if (o.kind === "kbuf" && o.addr === 0) {
+    const pfn = k.arch.page_to_pfn(o.page) + Math.floor(offset / PAGE_SIZE);
+    return { page: k.arch.pfn_to_page(pfn), off: offset % PAGE_SIZE, va: 0 };
+  }
+  const va = cpuAddrOf(o) + offset;
+  const off = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+  // a careful driver finds the page of a vmalloc/vmapped buffer with vmalloc_to_page
+  if (!forSingle && is_vmalloc_addr(k, va)) return { page: vmalloc_to_page(k, va - off), off, va };
+  return { page: k.arch.virt_to_page(k, va - off), off, va };
+}
+
+const OPS: Record<string, (c: Ctx) => void> = {
+  dma_alloc_coherent: (c) => alloc(c, 0),
+  dma_alloc_attrs: (c) => alloc(c, attrsArg(c)),
+  dma_free_coherent: (c) => free(c, undefined),
+  dma_free_attrs: (c) => free(c, attrsArg(c, -1)),
+  dma_mmap_coherent: (c) => mmap(c, 0),
+  dma_mmap_attrs: (c) => mmap(c, attrsArg(c)),
+  dma_get_sgtable(c) {
+    const o = ref(c, "buf", "coherent");
+    const sgt: SgTable = { sgl: [], nents: 0, orig_nents: 0 };
+    const ret = api.dma_get_sgtable_attrs(c.k, c.dev, sgt, o.cpu_addr, o.dma_handle, o.size, attrsArg(c, o.attrs));
+    c.result.ret = ret === 0 ? "0" : ret === -6 ? "-ENXIO" : String(ret);
+    c.success = ret === 0;
+    if (ret === 0) {
+      const pfn = c.k.arch.page_to_pfn(sgt.sgl[0]!.page);
+      const want = Math.floor(dma_to_phys(c.k, c.dev, o.dma_handle) / PAGE_SIZE);
+      c.result.page = c.k.arch.fmtVa(sgt.sgl[0]!.page);
+      c.result.pfn = hex(pfn);
+      c.result.buffer_pfn = hex(want);
+      c.summary.push(pfn === want ? `sg table page is the buffer's first page (pfn ${hex(pfn)})` : `sg table names pfn ${hex(pfn)}, but the buffer is at pfn ${hex(want)}: ${c.k.describePfn(pfn)}`);
+      name(c, { kind: "sgt", sgt, size: o.size });
+    }
+  },
+  kmalloc(c) {
+    const size = num(c, "size");
+    const addr = c.k.slab.kmalloc(c.k, size, gfpArg(c));
+    c.result.ret = addr ? c.k.arch.fmtVa(addr) : "NULL";
+    c.result.addr_kind = addr_kind(c.k, addr);
+    c.success = addr !== 0;
+    if (addr) name(c, { kind: "kbuf", addr, size, alloc: "kmalloc", page: c.k.arch.virt_to_page(c.k, addr), order: 0, freed: false });
+  },
+  kfree(c) {
+    const o = ref(c, "buf", "kbuf");
+    if (o.alloc !== "kmalloc") err(c.step, `buf: not a kmalloc buffer (it came from ${o.alloc})`);
+    c.k.slab.kfree(c.k, o.addr);
+    o.freed = true;
+  },
+  alloc_pages(c) {
+    const order = num(c, "order", 0);
+    if (order > 10) err(c.step, `order ${order} is above MAX_ORDER - 1 (10)`);
+    const page = alloc_pages(c.k, gfpArg(c), order, "scenario alloc_pages");
+    c.success = page !== 0;
+    c.result.page = page ? c.k.arch.fmtVa(page) : "NULL";
+    if (page) {
+      const pfn = c.k.arch.page_to_pfn(page);
+      const high = (c.k.memmap.flags[c.k.memmap.i(pfn)]! & PG_highmem) !== 0;
+      const addr = high ? 0 : c.k.arch.page_address(c.k, page);
+      c.result.pfn = hex(pfn);
+      c.result.addr = addr ? c.k.arch.fmtVa(addr) : "NULL (highmem: kmap to access)";
+      name(c, { kind: "kbuf", addr, size: PAGE_SIZE << order, alloc: "pages", page, order, freed: false });
+    }
+  },
+  __free_pages(c) {
+    const o = ref(c, "buf", "kbuf");
+    if (o.alloc !== "pages") err(c.step, `buf: not from alloc_pages (it came from ${o.alloc})`);
+    __free_pages(c.k, o.page, o.order);
+    o.freed = true;
+  },
+  vmalloc(c) {
+    const size = num(c, "size");
+    const addr = vmalloc(c.k, size);
+    c.success = addr !== 0;
+    c.result.ret = addr ? c.k.arch.fmtVa(addr) : "NULL";
+    c.result.addr_kind = addr_kind(c.k, addr);
+    if (addr) name(c, { kind: "kbuf", addr, size, alloc: "vmalloc", page: 0, order: 0, freed: false });
+  },
+  vfree(c) {
+    const o = ref(c, "buf", "kbuf");
+    if (o.alloc !== "vmalloc") err(c.step, `buf: not a vmalloc buffer (it came from ${o.alloc})`);
+    vfree(c.k, o.addr);
+    o.freed = true;
+  },
+  stack_buffer(c) {
+    const size = num(c, "size");
+    const st = c.k.task_stack!;
+    if (size > st.end - st.start - 1024) err(c.step, `size ${size} does not fit on a ${st.end - st.start}-byte kernel stack`);
+    const addr = st.end - 1024 - Math.ceil(size / 64) * 64;
+    c.result.ret = c.k.arch.fmtVa(addr);
+    c.result.addr_kind = addr_kind(c.k, addr);
+    name(c, { kind: "kbuf", addr, size, alloc: "stack", page: 0, order: 0, freed: false });
+  },
+  dma_map_single: (c) => mapSingle(c, true),
+  dma_map_page: (c) => mapSingle(c, false),
+  dma_unmap_single: (c) => unmapSingle(c),
+  dma_unmap_page: (c) => unmapSingle(c),
+  dma_map_sg(c) {
+    const entries = arg<{ buf: string; offset?: number | string; length: number | string }[]>(c, "entries");
+    if (!entries || entries.length === 0) err(c.step, "entries: at least one entry is needed");
+    const sgl: Scatterlist[] = entries.map((e) => {
+      const o = c.objs.get(e.buf);
+      if (!o || (o.kind !== "kbuf" && o.kind !== "coherent")) err(c.step, `entries: '${e.buf}' is not a kernel buffer`);
+      const offset = typeof e.offset === "number" ? e.offset : e.offset ? Number(parseU64Big(e.offset)) : 0;
+      const length = typeof e.length === "number" ? e.length : Number(parseU64Big(e.length));
+      const p = pageOf(c, o, offset, false);
+      return { page: p.page, offset: p.off, length, dma_address: 0, dma_length: 0 };
+    });
+    const dir = dirArg(c);
+    const attrs = attrsArg(c);
+    const n = api.dma_map_sg_attrs(c.k, c.dev, sgl, sgl.length, dir, attrs);
+    c.result.ret = String(n);
+    c.success = n > 0;
+    c.result.dma_addr = sgl.map((s) => hex(s.dma_address)).join(",");
+    c.bounced = sgl.some((s) => mappingBounced(c, s.dma_address));
+    c.result.bounced = c.bounced;
+    name(c, { kind: "sgmap", sgl, nents: sgl.length, mapped: n, dir, attrs });
+  },
+  dma_unmap_sg(c) {
+    const o = ref(c, "map", "sgmap");
+    api.dma_unmap_sg_attrs(c.k, c.dev, o.sgl, num(c, "nents", o.nents), dirArg(c, o.dir), attrsArg(c, o.attrs));
+  },
+  dma_sync_sg_for_cpu(c) {
+    const o = ref(c, "map", "sgmap");
+    api.dma_sync_sg(c.k, c.dev, o.sgl, num(c, "nents", o.nents), dirArg(c, o.dir), true);
+  },
+  dma_sync_sg_for_device(c) {
+    const o = ref(c, "map", "sgmap");
+    api.dma_sync_sg(c.k, c.dev, o.sgl, num(c, "nents", o.nents), dirArg(c, o.dir), false);
+  },
+  dma_sync_single_for_cpu: (c) => sync(c, true),
+  dma_sync_single_for_device: (c) => sync(c, false),
+  dma_mapping_error(c) {
+    const o = ref(c, "map", "map");
+    const r = api.dma_mapping_error(c.k, c.dev, o.dma_addr);
+    c.result.ret = r === 0 ? "0" : "-ENOMEM";
+    c.success = r === 0;
+  },
+  dma_max_mapping_size(c) {
+    const n = api.dma_max_mapping_size(c.k, c.dev);
+    c.result.ret = n >= Number.MAX_SAFE_INTEGER ? "SIZE_MAX" : String(n);
+  },
+  dma_set_mask: (c) => setMask(c, "dma"),
+  dma_set_coherent_mask: (c) => setMask(c, "coherent"),
+  dma_set_mask_and_coherent: (c) => setMask(c, "both"),
+  dma_set_min_align_mask(c) {
+    c.dev.min_align_mask = num(c, "mask");
+  },
+  dma_set_seg_boundary(c) {
+    c.dev.segment_boundary_mask = BigInt(num(c, "mask"));
+  },
+  dma_set_max_seg_size(c) {
+    c.dev.max_segment_size = num(c, "size");
+  },
+  cpu_write(c) {
+    const o = ref(c, "buf", "coherent", "kbuf");
+    cpuAccess(c, o, num(c, "offset", 0), 0, bytesArg(c));
+  },
+  cpu_read(c) {
+    const o = ref(c, "buf", "coherent", "kbuf");
+    c.read = cpuAccess(c, o, num(c, "offset", 0), num(c, "length"));
+  },
+  device_write(c) {
+    const t = deviceTarget(c);
+    const r = deviceAccess(c, t.bus + num(c, "offset", 0), 0, bytesArg(c));
+    c.success = r !== null;
+  },
+  device_read(c) {
+    const t = deviceTarget(c);
+    const r = deviceAccess(c, t.bus + num(c, "offset", 0), num(c, "length"));
+    c.success = r !== null;
+    if (r) c.read = r;
+  },
+  user_write(c) {
+    const o = ref(c, "map", "umap");
+    c.success = user_access_write(c.k, o.vm_start + num(c, "offset", 0), bytesArg(c));
+  },
+  user_read(c) {
+    const o = ref(c, "map", "umap");
+    const r = user_access_read(c.k, o.vm_start + num(c, "offset", 0), num(c, "length"));
+    c.success = r !== null;
+    if (r) c.read = r;
+  },
+  sg_read(c) {
+    const o = ref(c, "sgt", "sgt");
+    const k = c.k;
+    const offset = num(c, "offset", 0);
+    const len = num(c, "length");
+    const sg = o.sgt.sgl[0]!;
+    const pfn = k.arch.page_to_pfn(sg.page);
+    const phys = pfn * PAGE_SIZE + sg.offset + offset;
+    c.result.pfn = hex(pfn);
+    c.result.phys = hex(phys);
+    if (!k.mem.isRamRange(phys, Math.max(1, len))) {
+      k.record("bus_error", `reading the sg table's page: pfn ${hex(pfn)} (phys ${hex(phys)}) is not RAM: a DMA to it is a bus error, and dereferencing the struct page ${k.arch.fmtVa(sg.page)} faults`, phys);
+      c.success = false;
+      return;
+    }
+    c.read = k.cache.snoopRead(phys, len);
+    k.tr?.mem("read", "cpu", k.arch.fmtVa(sg.page), hex(phys), len, "sg_phys(sg): the frame the table names");
+  },
+  driver_unbind(c) {
+    if (c.k.dma_debug) dma_debug_device_change(c.k, c.dev);
+    c.summary.push(`driver ${c.dev.driver} unbound from ${c.dev.name}`);
+  },
+  gnttab_map(c) {
+    err(c.step, "grant-table mapping (foreign pages) is not modelled yet");
+  },
+  gnttab_unmap(c) {
+    err(c.step, "grant-table mapping (foreign pages) is not modelled yet");
+  },
+};
+
+function alloc(c: Ctx, attrs: number) {
+  const size = num(c, "size");
+  if (size <= 0) err(c.step, "size must be positive");
+  const r = api.dma_alloc_attrs(c.k, c.dev, size, gfpArg(c), attrs);
+  if (!r) {
+    c.result.ret = "NULL";
+    c.result.cpu_addr = "NULL";
+    c.success = false;
+    return;
+  }
+  c.result.cpu_addr = c.k.arch.fmtVa(r.cpu_addr);
+  c.result.dma_handle = hex(r.dma_handle);
+  const kind = addr_kind(c.k, r.cpu_addr);
+  c.result.addr_kind = kind;
+  c.result.ret = c.k.arch.fmtVa(r.cpu_addr);
+  c.summary.push(`${kind} address ${c.k.arch.fmtVa(r.cpu_addr)}, dma_handle ${hex(r.dma_handle)}`);
+  name(c, { kind: "coherent", cpu_addr: r.cpu_addr, dma_handle: r.dma_handle, size, attrs, freed: false });
+}
+
+function free(c: Ctx, attrs: number | undefined) {
+  const o = ref(c, "buf", "coherent");
+  api.dma_free_attrs(c.k, c.dev, o.size, o.cpu_addr, o.dma_handle, attrs === undefined || attrs < 0 ? o.attrs : attrs);
+  o.freed = true;
+}
+
+function mmap(c: Ctx, attrs: number) {
+  const k = c.k;
+  const o = ref(c, "buf", "coherent");
+  const length = PAGE_ALIGN(num(c, "length", o.size));
+  const pgoff = num(c, "pgoff", 0);
+  const vm_start = get_unmapped_area(k, length);
+  const vma = { vm_start, vm_end: vm_start + length, vm_pgoff: pgoff, vm_page_prot: "normal" as const };
+  const ret = api.dma_mmap_attrs(k, c.dev, vma, o.cpu_addr, o.dma_handle, o.size, attrs || o.attrs);
+  c.result.ret = ret === 0 ? "0" : ret === -6 ? "-ENXIO" : String(ret);
+  c.success = ret === 0;
+  if (ret !== 0) return;
+  const w = k.user_pgd.walk(vm_start);
+  const pfn = isWalkHit(w) ? w.pfn : -1;
+  const want = Math.floor(dma_to_phys(k, c.dev, o.dma_handle) / PAGE_SIZE) + pgoff;
+  c.result.vm_start = hex(vm_start);
+  c.result.pfn = hex(pfn);
+  c.result.buffer_pfn = hex(want);
+  c.result.prot = vma.vm_page_prot;
+  c.summary.push(pfn === want ? `user ${hex(vm_start)} maps the buffer's pfn ${hex(pfn)}` : `user ${hex(vm_start)} maps pfn ${hex(pfn)}, but the buffer is at pfn ${hex(want)}: ${k.describePfn(pfn)}`);
+  name(c, { kind: "umap", vm_start, length });
+}
+
+function mapSingle(c: Ctx, single: boolean) {
+  const k = c.k;
+  const o = ref(c, "buf", "kbuf", "coherent");
+  const offset = num(c, "offset", 0);
+  const size = num(c, "size");
+  const dir = dirArg(c);
+  const attrs = attrsArg(c);
+  let dma: number;
+  if (single) {
+    if (o.kind === "kbuf" && o.addr === 0) err(c.step, "buf: a highmem page has no kernel address for dma_map_single; use dma_map_page");
+    dma = api.dma_map_single_attrs(k, c.dev, cpuAddrOf(o) + offset, size, dir, attrs);
+  } else {
+    const p = pageOf(c, o, offset, false);
+    dma = api.dma_map_page_attrs(k, c.dev, p.page, p.off, size, dir, attrs);
+  }
+  c.result.dma_addr = hex(dma);
+  c.result.ret = dma === DMA_MAPPING_ERROR ? "DMA_MAPPING_ERROR" : hex(dma);
+  c.success = dma !== DMA_MAPPING_ERROR;
+  c.bounced = mappingBounced(c, dma);
+  c.result.bounced = c.bounced;
+  if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(dma_to_phys(k, c.dev, dma))}`);
+  name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single });
+}
+
+function unmapSingle(c: Ctx) {
+  const o = ref(c, "map", "map");
+  const size = num(c, "size", o.size);
+  const dir = dirArg(c, o.dir);
+  const attrs = attrsArg(c, o.attrs);
+  api.dma_unmap_page_attrs(c.k, c.dev, o.dma_addr, size, dir, attrs, o.single);
+}
+
+function sync(c: Ctx, forCpu: boolean) {
+  const o = ref(c, "map", "map");
+  const offset = num(c, "offset", 0);
+  const size = num(c, "size", o.size - offset);
+  const dir = dirArg(c, o.dir);
+  if (forCpu) api.dma_sync_single_for_cpu(c.k, c.dev, o.dma_addr + offset, size, dir);
+  else api.dma_sync_single_for_device(c.k, c.dev, o.dma_addr + offset, size, dir);
+}
+
+function setMask(c: Ctx, which: "dma" | "coherent" | "both") {
+  let mask: bigint;
+  if (c.step.args.bits !== undefined) {
+    const bits = num(c, "bits");
+    if (bits < 1 || bits > 64) err(c.step, `bits ${bits} is not between 1 and 64`);
+    mask = DMA_BIT_MASK(bits);
+  } else if (c.step.args.mask !== undefined) mask = parseU64Big(c.step.args.mask as string);
+  else err(c.step, "needs bits or mask");
+  const r = which === "dma" ? api.dma_set_mask(c.k, c.dev, mask) : which === "coherent" ? api.dma_set_coherent_mask(c.k, c.dev, mask) : api.dma_set_mask_and_coherent(c.k, c.dev, mask);
+  dev_update_limits(c.dev);
+  c.result.ret = r === 0 ? "0" : "-EIO";
+  c.success = r === 0;
+}
+
+function faultKinds(faults: FaultRecord[]): Set<string> {
+  return new Set(faults.map((f) => f.kind));
+}
+
+/** Run one scenario. Throws InputError for bad input; everything the kernel does is in the result. */
+export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
+  const platform = resolvePlatform(o.platform ?? s.platform);
+  const version = resolveKernel(o.kernel ?? s.kernel);
+  const { cfg, shown } = buildConfig(platform, s.config, o.set ? parseSets(Object.entries(o.set).map(([a, b]) => `${a}=${b}`)) : undefined);
+  const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
+  if (!platform.devices.some((d) => d.name === devName)) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+  for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
+
+  const k = boot(platform, version, cfg);
+  if (o.trace) k.tr = new Tracer();
+  const dev = k.devices.get(devName)!;
+  const objs = new Map<string, Obj>();
+  const steps: StepResult[] = [];
+  const expectations: ExpectationResult[] = [];
+  let stopped = false;
+  let firstAllocKind: AddrKind | null = null;
+  let firstFailure: string | null = null;
+  const fail = (what: string) => {
+    if (!firstFailure) firstFailure = what;
+  };
+
+  s.steps.forEach((step, index) => {
+    if (stopped) {
+      steps.push({ index, op: step.op, ok: false, status: "not run", result: {}, summary: "not run (the kernel oopsed or hit a BUG earlier)", trace: [] });
+      return;
+    }
+    k.step = index;
+    const faultsBefore = k.faults.length;
+    const diagBefore = k.diagnostics.length;
+    const traceBefore = k.tr ? k.tr.events.length : 0;
+    const depth = k.tr?.depth ?? 0;
+    const c: Ctx = { k, dev, objs, step, result: {}, summary: [], success: true };
+    try {
+      OPS[step.op]!(c);
+    } catch (e) {
+      if (e instanceof KernelFault) {
+        k.tr?.unwindTo(depth);
+        const rec = { ...e.record, step: index, ...(k.tr ? { chain: undefined } : {}) };
+        k.faults.push(rec);
+        c.success = false;
+        c.summary.push(`${rec.kind === "oops" ? "Oops" : "BUG"}: ${rec.message}${rec.pc ? ` (pc: ${rec.pc})` : ""}`);
+        stopped = true;
+      } else throw e;
+    }
+    const stepFaults = k.faults.slice(faultsBefore);
+    const stepDiags = k.diagnostics.slice(diagBefore);
+    for (const d of stepDiags) d.step = index;
+    if (c.result.addr_kind && firstAllocKind === null && (step.op === "dma_alloc_coherent" || step.op === "dma_alloc_attrs")) firstAllocKind = c.result.addr_kind as AddrKind;
+    if (c.read) c.result.data = fmtBytes(c.read);
+    let ok = true;
+    const check = (what: string, expected: string, actual: string, pass: boolean) => {
+      expectations.push({ step: index, what, expected, actual, ok: pass });
+      if (!pass) {
+        ok = false;
+        fail(`step ${index} ${step.op}: ${what} ${actual}, expected ${expected}`);
+      }
+    };
+    const ex = step.expect;
+    const kinds = faultKinds(stepFaults);
+    if (ex) {
+      if (ex.ok !== undefined) check("ok", String(ex.ok), String(c.success && !kinds.has("oops") && !kinds.has("bug")), ex.ok === (c.success && !kinds.has("oops") && !kinds.has("bug")));
+      if (ex.returns !== undefined) check("returns", ex.returns, String(c.result.ret ?? "(nothing)"), String(c.result.ret) === ex.returns);
+      if (ex.addr_kind !== undefined) check("addr_kind", ex.addr_kind, String(c.result.addr_kind ?? "(none)"), c.result.addr_kind === ex.addr_kind);
+      if (ex.data !== undefined) {
+        const want = dataBytes(ex.data);
+        const got = c.read;
+        const pass = got !== undefined && got.length >= want.length && want.every((b, i) => got[i] === b);
+        check("data", fmtBytes(want), got ? fmtBytes(got.subarray(0, want.length)) : "(nothing read)", pass);
+      }
+      if (ex.fault !== undefined) {
+        const pass = ex.fault === "none" ? stepFaults.length === 0 : kinds.has(ex.fault);
+        check("fault", ex.fault, stepFaults.length ? [...kinds].join("+") : "none", pass);
+      }
+      if (ex.diagnostic !== undefined) check("diagnostic", ex.diagnostic, stepDiags.map((d) => d.id).join(",") || "none", stepDiags.some((d) => d.id === ex.diagnostic));
+      if (ex.bounced !== undefined) check("bounced", String(ex.bounced), String(c.bounced ?? false), (c.bounced ?? false) === ex.bounced);
+    }
+    // a fatal or user-visible fault nobody expected fails the step
+    for (const f of stepFaults) {
+      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "sigbus" || f.kind === "bus_error") && ex?.fault !== f.kind) {
+        ok = false;
+        fail(`step ${index} ${step.op}: unexpected ${f.kind}: ${f.message}`);
+      }
+    }
+    for (const f of stepFaults) c.summary.push(`${f.kind.toUpperCase()}: ${f.message}`);
+    for (const d of stepDiags) c.summary.push(`${d.id}: ${d.message}`);
+    const trace: TraceEvent[] = k.tr ? k.tr.events.slice(traceBefore) : [];
+    steps.push({ index, op: step.op, ok, status: "ran", result: c.result, summary: c.summary.join("; "), trace });
+  });
+
+  let topOk = true;
+  if (s.expect?.faults === "none" && k.faults.length) {
+    topOk = false;
+    expectations.push({ step: null, what: "faults", expected: "none", actual: k.faults.map((f) => f.kind).join(","), ok: false });
+    fail(`faults: ${k.faults[0]!.kind}: ${k.faults[0]!.message}`);
+  }
+  if (s.expect?.ok !== undefined) {
+    const pass = steps.every((x) => x.ok) === s.expect.ok;
+    if (!pass) topOk = false;
+  }
+  const result: RunResult = {
+    scenario: s.name,
+    platform: platform.id,
+    kernel: version.id,
+    device: dev.name,
+    config: shown,
+    ok: topOk && (s.expect?.ok === false ? true : steps.every((x) => x.ok)),
+    steps,
+    faults: k.faults.map((f) => ({ ...f })),
+    diagnostics: k.diagnostics.map((d) => ({ id: d.id, message: d.message, step: d.step ?? -1, printed: d.printed })),
+    expectations,
+    first_alloc_kind: firstAllocKind,
+    first_failure: firstFailure,
+  };
+  if (s.file) result.file = s.file;
+  return result;
+}

@@ -1,0 +1,58 @@
+/**
+ * Xen frame-number spaces for an ARM 1:1 dom0 (include/xen/arm/page.h, arch/arm/xen/p2m.c):
+ * local RAM has bfn == pfn; grant-mapped foreign pages are entries of the phys_to_mach rbtree.
+ */
+import type { Kernel } from "../kernel.js";
+
+export const XEN_PAGE_SHIFT = 12;
+export const XEN_PAGE_SIZE = 4096;
+
+export interface P2mEntry {
+  pfn: number;
+  mfn: number;
+  nr_pages: number;
+}
+
+export interface XenState {
+  kind: "arm";
+  /** arch/arm/xen/p2m.c phys_to_mach rbtree, kept sorted by pfn */
+  phys_to_mach: P2mEntry[];
+  /** GNTTABOP_cache_flush available (xen_mm_init probe) */
+  hypercall_cflush: boolean;
+  /** the initial domain */
+  initial_domain: boolean;
+  /** grant references mapped: gref → local pfn */
+  grants: Map<string, { pfn: number; mfn: number; domain: number }>;
+}
+
+/** include/xen/arm/page.h pfn_to_bfn (5.x): the rbtree entry covering pfn, else identity */
+export function pfn_to_bfn(k: Kernel, pfn: number): number {
+  const x = k.xen;
+  if (x && x.phys_to_mach.length) {
+    for (const e of x.phys_to_mach) if (pfn >= e.pfn && pfn < e.pfn + e.nr_pages) return e.mfn + (pfn - e.pfn);
+  }
+  return pfn;
+}
+
+/** include/xen/arm/page.h bfn_to_pfn: identity on ARM */
+export function bfn_to_pfn(_k: Kernel, bfn: number): number {
+  return bfn;
+}
+
+/** arch/arm/xen/p2m.c set_foreign_p2m_mapping → __set_phys_to_machine_multi */
+export function set_phys_to_machine(k: Kernel, pfn: number, mfn: number, nr_pages: number): boolean {
+  const x = k.xen!;
+  if (x.phys_to_mach.some((e) => e.pfn === pfn)) {
+    k.warn(`p2m: cannot add pfn ${pfn.toString(16)} twice`, "__set_phys_to_machine_multi");
+    return false;
+  }
+  x.phys_to_mach.push({ pfn, mfn, nr_pages });
+  x.phys_to_mach.sort((a, b) => a.pfn - b.pfn);
+  return true;
+}
+
+/** clear_foreign_p2m_mapping: setting INVALID_P2M_ENTRY deletes the node */
+export function clear_phys_to_machine(k: Kernel, pfn: number): void {
+  const x = k.xen!;
+  x.phys_to_mach = x.phys_to_mach.filter((e) => e.pfn !== pfn);
+}

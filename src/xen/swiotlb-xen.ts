@@ -1,0 +1,302 @@
+/**
+ * drivers/xen/swiotlb-xen.c and include/xen/arm/page-coherent.h for an ARM 1:1 dom0:
+ * xen_swiotlb_dma_ops, with the 5.6 / 5.9 (8b1e868f6607, 91ffe4ad534a) / 5.19 (566fb90e050d) forms.
+ */
+import type { Kernel } from "../kernel.js";
+import type { Device } from "../drivers/device.js";
+import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
+import { sym } from "../core/trace.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, get_order, hex } from "../core/u64.js";
+import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
+import { PG_xen_remapped } from "../mm/page_alloc.js";
+import { is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
+import { dma_capable, dma_direct_alloc, dma_direct_free, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
+import { dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
+import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
+import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb.js";
+import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
+
+const F = "drivers/xen/swiotlb-xen.c";
+const S_alloc = sym("xen_swiotlb_alloc_coherent", F);
+const S_free = sym("xen_swiotlb_free_coherent", F);
+const S_alloc_pages = sym("xen_alloc_coherent_pages", "include/xen/arm/page-coherent.h");
+const S_free_pages = sym("xen_free_coherent_pages", "include/xen/arm/page-coherent.h");
+const S_map_page = sym("xen_swiotlb_map_page", F);
+const S_unmap_page = sym("xen_swiotlb_unmap_page", F);
+const S_create = sym("xen_create_contiguous_region", "arch/arm/xen/mm.c");
+const S_sync_dev_xen = sym("xen_dma_sync_for_device", "arch/arm/xen/mm.c");
+const S_sync_cpu_xen = sym("xen_dma_sync_for_cpu", "arch/arm/xen/mm.c");
+
+/** xen_phys_to_bus (5.9+ takes dev): bfn from the P2M, in-page offset kept */
+export function xen_phys_to_bus(k: Kernel, p: number): number {
+  const bfn = pfn_to_bfn(k, Math.floor(p / XEN_PAGE_SIZE));
+  return bfn * XEN_PAGE_SIZE + (p % XEN_PAGE_SIZE);
+}
+
+/** xen_phys_to_dma (5.9+, 91ffe4ad534a): phys_to_dma(dev, xen_phys_to_bus(p)); before it the bus address itself */
+export function xen_phys_to_dma(k: Kernel, dev: Device, p: number): number {
+  const b = xen_phys_to_bus(k, p);
+  return k.has("91ffe4ad534a") ? phys_to_dma(k, dev, b) : b;
+}
+
+/** xen_bus_to_phys */
+export function xen_bus_to_phys(k: Kernel, b: number): number {
+  return bfn_to_pfn(k, Math.floor(b / XEN_PAGE_SIZE)) * XEN_PAGE_SIZE + (b % XEN_PAGE_SIZE);
+}
+
+/** xen_dma_to_phys (5.9+): xen_bus_to_phys(dma_to_phys(dev, dma)); before it xen_bus_to_phys(dma) */
+export function xen_dma_to_phys(k: Kernel, dev: Device, dma: number): number {
+  return xen_bus_to_phys(k, k.has("91ffe4ad534a") ? dma_to_phys(k, dev, dma) : dma);
+}
+
+/** drivers/xen/swiotlb-xen.c range_straddles_page_boundary (5.x): not machine-contiguous */
+export function range_straddles_page_boundary(k: Kernel, p: number, size: number): boolean {
+  const pfn = Math.floor(p / XEN_PAGE_SIZE);
+  const nr = Math.ceil(((p % XEN_PAGE_SIZE) + size) / XEN_PAGE_SIZE);
+  const first = pfn_to_bfn(k, pfn);
+  for (let i = 1; i < nr; i++) if (pfn_to_bfn(k, pfn + i) !== first + i) return true;
+  return false;
+}
+
+/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.x): local frames only, in-page offset dropped */
+export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
+  const bfn = Math.floor(dma_to_phys(k, dev, dma_addr) / XEN_PAGE_SIZE);
+  const pfn = bfn_to_pfn(k, bfn);
+  if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE);
+  return false;
+}
+
+/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x): foreign first page, no cache-flush hypercall, non-coherent device */
+export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
+  const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
+  const bfn = Math.floor(dma_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
+  return !k.xen!.hypercall_cflush && xen_pfn !== bfn && !dev_is_dma_coherent(k, dev);
+}
+
+/** arch/arm/xen/mm.c xen_create_contiguous_region (≤5.18 on ARM): nothing moves in a 1:1 dom0 */
+function xen_create_contiguous_region(k: Kernel, pstart: number, order: number, address_bits: number): { rc: number; dma_handle: number } {
+  k.tr?.enter(S_create, { pstart: hex(pstart), order: String(order), address_bits: String(address_bits) });
+  if (!k.xen!.initial_domain) {
+    k.tr?.exit("-EINVAL");
+    return { rc: -22, dma_handle: 0 };
+  }
+  k.tr?.exit("0 (1:1 dom0: *dma_handle = pstart)");
+  return { rc: 0, dma_handle: pstart };
+}
+
+/** include/xen/arm/page-coherent.h xen_alloc_coherent_pages (5.4–5.18): dma_direct_alloc */
+function xen_alloc_coherent_pages(k: Kernel, dev: Device, size: number, gfp: number, attrs: number) {
+  k.tr?.enter(S_alloc_pages, { size: hex(size) });
+  const r = dma_direct_alloc(k, dev, size, gfp, attrs);
+  k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
+  return r;
+}
+
+/** include/xen/arm/page-coherent.h xen_free_coherent_pages (5.4–5.18): dma_direct_free */
+function xen_free_coherent_pages(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number) {
+  k.tr?.enter(S_free_pages, { size: hex(size), dma_handle: hex(dma_handle) });
+  dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
+  k.tr?.exit();
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_alloc_coherent (5.6–5.18, ARM): xen_alloc_coherent_pages,
+ * then the mask/contiguity test on the bus address; 5.6 reads the handle as a physical address,
+ * 5.9+ converts it with dma_to_phys.
+ */
+export function xen_swiotlb_alloc_coherent(k: Kernel, dev: Device, size: number, flags: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc, { size: hex(size), flags: gfpName(flags) });
+  const order = get_order(size);
+  let dma_mask = DMA_BIT_MASK(32);
+  flags &= ~(__GFP_DMA | __GFP_HIGHMEM);
+  size = 2 ** (order + XEN_PAGE_SHIFT);
+  const r = xen_alloc_coherent_pages(k, dev, size, flags, attrs);
+  if (!r) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  if (dev.coherent_dma_mask) dma_mask = dev.coherent_dma_mask;
+  const phys = k.has("91ffe4ad534a") ? dma_to_phys(k, dev, r.dma_handle) : r.dma_handle;
+  const dev_addr = xen_phys_to_dma(k, dev, phys);
+  const fits = BigInt(dev_addr + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size);
+  k.tr?.decide("dev_addr + size - 1 <= dma_mask && !range_straddles_page_boundary(phys, size)", fits, fits ? `bus ${hex(dev_addr)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  let dma_handle = dev_addr;
+  if (!fits) {
+    const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
+    if (c.rc) {
+      xen_free_coherent_pages(k, dev, size, r.cpu_addr, phys, attrs);
+      k.tr?.exit("NULL");
+      return null;
+    }
+    dma_handle = phys_to_dma(k, dev, c.dma_handle);
+    // SetPageXenRemapped(virt_to_page(ret)): still virt_to_page in every version on this path
+    k.SetPageFlag(virt_to_page(k, r.cpu_addr), PG_xen_remapped, "xen_swiotlb_alloc_coherent");
+  }
+  k.kmemset(r.cpu_addr, 0, size, "xen_swiotlb_alloc_coherent");
+  k.tr?.exit(`${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(dma_handle)}`);
+  return { cpu_addr: r.cpu_addr, dma_handle };
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_free_coherent (5.6–5.18, ARM): the page for
+ * TestClearPageXenRemapped is virt_to_page(vaddr) before 8b1e868f6607, and vmalloc_to_page for
+ * vmalloc addresses after it.
+ */
+export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, vaddr: number, dev_addr: number, attrs: number): void {
+  k.tr?.enter(S_free, { size: hex(size), vaddr: k.arch.fmtVa(vaddr), dev_addr: hex(dev_addr) });
+  const order = get_order(size);
+  let dma_mask = DMA_BIT_MASK(32);
+  if (dev.coherent_dma_mask) dma_mask = dev.coherent_dma_mask;
+  const phys = xen_dma_to_phys(k, dev, dev_addr);
+  size = 2 ** (order + XEN_PAGE_SHIFT);
+  let page: number;
+  if (k.has("8b1e868f6607")) {
+    const vm = is_vmalloc_addr(k, vaddr);
+    k.tr?.decide("is_vmalloc_addr(vaddr)", vm, vm ? "vmalloc_to_page (8b1e868f6607)" : "virt_to_page");
+    page = vm ? vmalloc_to_page(k, vaddr) : virt_to_page(k, vaddr);
+  } else {
+    k.tr?.decide("8b1e868f6607 (vmalloc_to_page for vmalloc addresses)", false, "this kernel applies virt_to_page to vaddr whatever kind of address it is");
+    page = virt_to_page(k, vaddr);
+  }
+  const bad = BigInt(dev_addr + size - 1) > dma_mask || range_straddles_page_boundary(k, phys, size);
+  if (bad) k.warn("WARNING: xen_swiotlb_free_coherent: dev_addr + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)", "xen_swiotlb_free_coherent");
+  else {
+    k.tr?.note(`TestClearPageXenRemapped(${k.arch.fmtVa(page)}): reads the struct page`);
+    if (k.TestClearPageFlag(page, PG_xen_remapped, "xen_swiotlb_free_coherent")) k.tr?.note("xen_destroy_contiguous_region: nothing to do on ARM");
+  }
+  xen_free_coherent_pages(k, dev, size, vaddr, k.has("91ffe4ad534a") ? phys_to_dma(k, dev, phys) : phys, attrs);
+  k.tr?.exit();
+}
+
+/** arch/arm/xen/mm.c dma_cache_maint via GNTTABOP_cache_flush for foreign pages (on the machine address) */
+function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: "clean" | "invalidate") {
+  const maddr = dma_to_phys(k, dev, handle);
+  const n = op === "clean" ? k.cache.clean(maddr, size) : k.cache.invalidate(maddr, size);
+  k.tr?.cache(op, hex(maddr), size, n);
+}
+
+function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
+  if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
+  else {
+    k.tr?.enter(S_sync_dev_xen, { dev_addr: hex(dev_addr), size: hex(size) });
+    xen_cache_op(k, dev, dev_addr, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
+    k.tr?.exit();
+  }
+}
+
+function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
+  if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  else if (dir !== DMA_TO_DEVICE) {
+    k.tr?.enter(S_sync_cpu_xen, { dev_addr: hex(dev_addr), size: hex(size) });
+    xen_cache_op(k, dev, dev_addr, size, "invalidate");
+    k.tr?.exit();
+  }
+}
+
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.10–5.18) */
+export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  let phys = k.page_to_phys(page) + offset;
+  let dev_addr = xen_phys_to_dma(k, dev, phys);
+  if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_map_page): dir == DMA_NONE");
+  const capable = dma_capable(k, dev, dev_addr, size, true);
+  const straddle = range_straddles_page_boundary(k, phys, size);
+  const need = xen_arch_need_swiotlb(k, dev, phys, dev_addr);
+  const force = k.swiotlb_force === "force";
+  if (capable && !straddle && !need && !force) {
+    k.tr?.decide("dma_capable && !straddles && !xen_arch_need_swiotlb && !swiotlb_force", true, "no bounce");
+  } else {
+    k.tr?.decide("bounce", true, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device` : straddle ? "the buffer is not machine-contiguous" : need ? "foreign page without the cache-flush hypercall" : "swiotlb=force");
+    const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
+    if (map === DMA_MAPPING_ERROR) {
+      k.tr?.exit("DMA_MAPPING_ERROR");
+      return DMA_MAPPING_ERROR;
+    }
+    phys = map;
+    dev_addr = xen_phys_to_dma(k, dev, map);
+    if (!dma_capable(k, dev, dev_addr, size, true)) {
+      swiotlb_tbl_unmap_single(k, dev, map, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+      k.tr?.exit("DMA_MAPPING_ERROR");
+      return DMA_MAPPING_ERROR;
+    }
+  }
+  if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) sync_for_device(k, dev, dev_addr, phys, size, dir);
+  k.tr?.exit(hex(dev_addr));
+  return dev_addr;
+}
+
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_unmap_page (5.10–5.18) */
+export function xen_swiotlb_unmap_page(k: Kernel, dev: Device, dev_addr: number, size: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_page, { dev_addr: hex(dev_addr), size: hex(size) });
+  const paddr = xen_dma_to_phys(k, dev, dev_addr);
+  if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_unmap_page): dir == DMA_NONE");
+  if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) sync_for_cpu(k, dev, dev_addr, paddr, size, dir);
+  if (is_xen_swiotlb_buffer(k, dev, dev_addr)) swiotlb_tbl_unmap_single(k, dev, paddr, size, dir, attrs);
+  k.tr?.exit();
+}
+
+function xen_swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, dma_addr: number, size: number, dir: number) {
+  const paddr = xen_dma_to_phys(k, dev, dma_addr);
+  if (!dev_is_dma_coherent(k, dev)) sync_for_cpu(k, dev, dma_addr, paddr, size, dir);
+  if (is_xen_swiotlb_buffer(k, dev, dma_addr)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);
+}
+
+function xen_swiotlb_sync_single_for_device(k: Kernel, dev: Device, dma_addr: number, size: number, dir: number) {
+  const paddr = xen_dma_to_phys(k, dev, dma_addr);
+  if (is_xen_swiotlb_buffer(k, dev, dma_addr)) swiotlb_sync_single_for_device(k, dev, paddr, size, dir);
+  if (!dev_is_dma_coherent(k, dev)) sync_for_device(k, dev, dma_addr, paddr, size, dir);
+}
+
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_sg (5.10–5.14): no merging; 0 on failure */
+function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, attrs: number): number {
+  for (let i = 0; i < nelems; i++) {
+    const sg = sgl[i]!;
+    sg.dma_address = xen_swiotlb_map_page(k, dev, sg.page, sg.offset, sg.length, dir, attrs);
+    if (sg.dma_address === DMA_MAPPING_ERROR) {
+      for (let j = 0; j < i; j++) xen_swiotlb_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+      sgl[0]!.dma_length = 0;
+      return 0;
+    }
+    sg.dma_length = sg.length;
+  }
+  return nelems;
+}
+
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13): the end of the bounce pool must be reachable */
+function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
+  const mem = k.io_tlb_default_mem;
+  if (!mem) return true;
+  return BigInt(xen_phys_to_dma(k, dev, mem.end - 1)) <= mask;
+}
+
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_ops (5.6–5.19) */
+export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
+  const post566 = k.has("566fb90e050d");
+  return {
+    name: "xen_swiotlb_dma_ops",
+    file: F,
+    // 566fb90e050d: on ARM the coherent allocator is dma-direct itself
+    alloc: post566 ? dma_direct_alloc : xen_swiotlb_alloc_coherent,
+    free: post566 ? dma_direct_free : xen_swiotlb_free_coherent,
+    mmap: dma_common_mmap,
+    get_sgtable: dma_common_get_sgtable,
+    map_page: xen_swiotlb_map_page,
+    unmap_page: xen_swiotlb_unmap_page,
+    map_sg: xen_swiotlb_map_sg,
+    unmap_sg: (kk, dev, sgl, n, dir, attrs) => {
+      for (let i = 0; i < n; i++) xen_swiotlb_unmap_page(kk, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, attrs);
+    },
+    sync_single_for_cpu: xen_swiotlb_sync_single_for_cpu,
+    sync_single_for_device: xen_swiotlb_sync_single_for_device,
+    sync_sg_for_cpu: (kk, dev, sgl, n, dir) => {
+      for (let i = 0; i < n; i++) xen_swiotlb_sync_single_for_cpu(kk, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
+    },
+    sync_sg_for_device: (kk, dev, sgl, n, dir) => {
+      for (let i = 0; i < n; i++) xen_swiotlb_sync_single_for_device(kk, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
+    },
+    dma_supported: xen_swiotlb_dma_supported,
+    // no .max_mapping_size in 5.x: dma_max_mapping_size() says SIZE_MAX although a bounce is at most 256 KiB
+  };
+}
+
+export { swiotlb_max_mapping_size };
