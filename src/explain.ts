@@ -1,0 +1,108 @@
+/**
+ * `explain OP`: run one DMA API operation on a freshly booted model with the event stream on, and
+ * render the call path — kernel functions with their source files, the decisions taken at each
+ * branch and why — plus the kind of address returned. A view of the same stream as `run --trace`.
+ */
+import { InputError } from "./core/faults.js";
+import { renderTrace, type TraceEvent } from "./core/trace.js";
+import { attrsName, gfpName, GFP_KERNEL } from "./include/gfp.js";
+import { runScenario } from "./scenario/runner.js";
+import type { Scenario, Step } from "./scenario/types.js";
+import { hex } from "./core/u64.js";
+
+export interface ExplainOptions {
+  platform: string;
+  kernel: string;
+  size?: number;
+  gfp?: number;
+  attrs?: number;
+  device?: string;
+  set?: Record<string, string>;
+  dir?: number;
+}
+
+export interface ExplainResult {
+  op: string;
+  platform: string;
+  kernel: string;
+  device: string;
+  lines: string[];
+  addr_kind: string;
+  result: Record<string, string>;
+  events: TraceEvent[];
+}
+
+const EXPLAINABLE = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable", "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_sync_single_for_cpu", "dma_sync_single_for_device"] as const;
+
+function st(op: string, args: Record<string, unknown>, as?: string): Step {
+  return as ? { op, as, args } : { op, args };
+}
+
+/** Explain one operation: which kernel functions it runs, which branches it takes and why. */
+export function explain(op: string, o: ExplainOptions): ExplainResult {
+  if (!(EXPLAINABLE as readonly string[]).includes(op)) throw new InputError(`explain: unknown or unsupported op '${op}' (explainable: ${EXPLAINABLE.join(", ")})`);
+  const size = o.size ?? 65536;
+  const gfp = o.gfp ?? GFP_KERNEL;
+  const attrs = o.attrs ?? 0;
+  const dir = o.dir ?? 0;
+  const alloc = st(op === "dma_alloc_attrs" || op === "dma_free_attrs" || op === "dma_mmap_attrs" ? "dma_alloc_attrs" : "dma_alloc_coherent", { size, gfp, attrs }, "buf");
+  const kbuf = st("kmalloc", { size, gfp }, "kbuf");
+  const map = st(op === "dma_map_page" || op === "dma_unmap_page" ? "dma_map_page" : "dma_map_single", { buf: "kbuf", size, dir, attrs }, "map");
+  let steps: Step[];
+  let focus: number;
+  switch (op) {
+    case "dma_alloc_coherent":
+    case "dma_alloc_attrs":
+      steps = [alloc];
+      focus = 0;
+      break;
+    case "dma_free_coherent":
+    case "dma_free_attrs":
+      steps = [alloc, st(op, { buf: "buf", attrs })];
+      focus = 1;
+      break;
+    case "dma_mmap_coherent":
+    case "dma_mmap_attrs":
+      steps = [alloc, st(op, { buf: "buf", attrs }, "umap")];
+      focus = 1;
+      break;
+    case "dma_get_sgtable":
+      steps = [alloc, st(op, { buf: "buf" }, "sgt")];
+      focus = 1;
+      break;
+    case "dma_map_single":
+    case "dma_map_page":
+      steps = [kbuf, map];
+      focus = 1;
+      break;
+    case "dma_unmap_single":
+    case "dma_unmap_page":
+      steps = [kbuf, map, st(op, { map: "map" })];
+      focus = 2;
+      break;
+    default:
+      steps = [kbuf, map, st(op, { map: "map", offset: 0, size, dir })];
+      focus = 2;
+  }
+  const scenario: Scenario = { name: `explain ${op}`, platform: o.platform, kernel: o.kernel, steps, ...(o.device ? { device: o.device } : {}) };
+  const r = runScenario(scenario, { platform: o.platform, kernel: o.kernel, trace: true, ...(o.set ? { set: o.set } : {}) });
+  const fs = r.steps[focus]!;
+  const lines: string[] = [];
+  lines.push(`${op} on ${r.platform} (Linux ${r.kernel}), device ${r.device}: size ${hex(size)}, gfp ${gfpName(gfp)}, attrs ${attrsName(attrs)}`);
+  if (focus > 0) lines.push(`(set-up steps: ${steps.slice(0, focus).map((s) => s.op).join(", ")}; their path is in run --trace)`);
+  lines.push("");
+  lines.push(...renderTrace(fs.trace.filter((e) => e.kind !== "mem")));
+  const kindStep = r.steps.find((s) => s.result.addr_kind !== undefined && (s.op === "dma_alloc_coherent" || s.op === "dma_alloc_attrs"));
+  const addrKind = String(kindStep?.result.addr_kind ?? fs.result.addr_kind ?? "none");
+  lines.push("");
+  const result: Record<string, string> = {};
+  for (const [k2, v] of Object.entries(fs.result)) result[k2] = String(v);
+  if (kindStep && kindStep !== fs) {
+    result.cpu_addr = String(kindStep.result.cpu_addr);
+    result.addr_kind = addrKind;
+  }
+  for (const f of r.faults) lines.push(`${f.kind.toUpperCase()}: ${f.message}${f.pc ? ` (pc: ${f.pc})` : ""}`);
+  if (kindStep) lines.push(`returned a ${addrKind} address: ${kindStep.result.cpu_addr}${addrKind === "vmalloc" ? " (virt_to_page is not valid on it; vmalloc_to_page or the DMA handle is)" : ""}`);
+  if (fs.summary) lines.push(fs.summary);
+  return { op, platform: r.platform, kernel: r.kernel, device: r.device, lines, addr_kind: addrKind, result, events: fs.trace };
+}
