@@ -169,7 +169,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const normStart = Math.max(dma32End, dmaEnd, banks[0]!.start);
   if (normalEnd > normStart) buddy.addZone("Normal", pfn(normStart), pfn(normalEnd));
   if (highStart < ramEnd) buddy.addZone("HighMem", pfn(highStart), pfn(ramEnd));
-  for (const r of memblock.reserved) for (let p = pfn(r.start); p < pfn(r.start + r.size + PAGE_SIZE - 1); p++) if (k.memmap.has(p)) k.memmap.flags[k.memmap.i(p)]! |= PG_reserved;
+  for (const r of memblock.reserved) if (!r.name.startsWith("CMA")) k.memmap.addRangeFlag(pfn(r.start), pfn(r.start + r.size + PAGE_SIZE - 1), PG_reserved);
   for (const b of banks) {
     let cur = b.start;
     const end = b.start + b.size;
@@ -182,7 +182,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
   if (cmaBase >= 0) {
     k.dma_contiguous_default_area = new CmaArea("reserved", pfn(cmaBase), cfg.cma / PAGE_SIZE);
-    for (let p = pfn(cmaBase); p < pfn(cmaBase + cfg.cma); p++) k.memmap.flags[k.memmap.i(p)] = PG_cma;
+    k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cfg.cma), PG_cma);
   }
 
   // --- user address space and the current task ---

@@ -231,16 +231,13 @@ export class Kernel {
   TestClearPageFlag(page: number, flag: number, pc?: string): boolean {
     const pfn = this.page_deref(page, pc);
     if (pfn === null) return false;
-    const i = this.memmap.i(pfn);
-    const was = (this.memmap.flags[i]! & flag) !== 0;
-    this.memmap.flags[i]! &= ~flag;
-    return was;
+    return this.memmap.testClearFlag(pfn, flag);
   }
 
   /** SetPageFlag(page) */
   SetPageFlag(page: number, flag: number, pc?: string): void {
     const pfn = this.page_deref(page, pc);
-    if (pfn !== null) this.memmap.flags[this.memmap.i(pfn)]! |= flag;
+    if (pfn !== null) this.memmap.setFlag(pfn, flag);
   }
 
   /** pfn_valid (memblock_is_map_memory for arm/arm64; present sections elsewhere). */

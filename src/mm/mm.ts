@@ -139,7 +139,7 @@ export class Slab {
       const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, `kmalloc-${c}`);
       if (!page) return 0;
       const pfn = k.arch.page_to_pfn(page);
-      k.memmap.flags[k.memmap.i(pfn)]! |= PG_slab;
+      k.memmap.setFlag(pfn, PG_slab);
       const base = k.arch.page_address(k, page);
       free = [];
       const bytes = PAGE_SIZE << order;

@@ -30,33 +30,62 @@ export interface Zone {
   managed_pages: number;
 }
 
-/** The memmap: one record per page frame in [min_pfn, max_pfn). */
+/**
+ * The memmap: one struct page record per page frame in [min_pfn, max_pfn). Stored sparsely so an
+ * 8 GiB model costs memory only for pages whose state differs from the default: flags that hold
+ * for whole ranges (reserved, highmem, CMA) are kept as ranges, per-page state in maps.
+ */
 export class MemMap {
-  readonly flags: Uint32Array;
-  readonly refcount: Int32Array;
-  /** order of a free buddy block whose head is this pfn, -1 otherwise */
-  readonly buddyOrder: Int8Array;
+  private readonly pageFlags = new Map<number, number>();
+  private readonly rangeFlags: { start: number; end: number; flag: number }[] = [];
+  private readonly refs = new Map<number, number>();
+  /** order of a free buddy block whose head is this pfn */
+  readonly buddyOrder = new Map<number, number>();
   /** Who holds the page (for explanations), sparse. */
   readonly owner = new Map<number, string>();
-  constructor(readonly min_pfn: number, readonly max_pfn: number) {
-    const n = max_pfn - min_pfn;
-    this.flags = new Uint32Array(n);
-    this.refcount = new Int32Array(n);
-    this.buddyOrder = new Int8Array(n).fill(-1);
-  }
+  constructor(readonly min_pfn: number, readonly max_pfn: number) {}
   has(pfn: number): boolean {
     return pfn >= this.min_pfn && pfn < this.max_pfn;
   }
-  i(pfn: number): number {
-    return pfn - this.min_pfn;
+  /** A flag that holds for every page of [start, end) (PG_reserved of memblock ranges, PG_highmem, PG_cma). */
+  addRangeFlag(start: number, end: number, flag: number) {
+    this.rangeFlags.push({ start, end, flag });
+  }
+  flags(pfn: number): number {
+    let f = this.pageFlags.get(pfn) ?? 0;
+    for (const r of this.rangeFlags) if (pfn >= r.start && pfn < r.end) f |= r.flag;
+    return f;
+  }
+  setFlag(pfn: number, flag: number) {
+    this.pageFlags.set(pfn, (this.pageFlags.get(pfn) ?? 0) | flag);
+  }
+  clearFlag(pfn: number, flag: number) {
+    const f = this.pageFlags.get(pfn);
+    if (f !== undefined) this.pageFlags.set(pfn, f & ~flag);
+  }
+  /** TestClearPage*: returns the old state of a per-page flag */
+  testClearFlag(pfn: number, flag: number): boolean {
+    const was = ((this.pageFlags.get(pfn) ?? 0) & flag) !== 0;
+    this.clearFlag(pfn, flag);
+    return was;
+  }
+  PageHighMem(pfn: number): boolean {
+    return (this.flags(pfn) & PG_highmem) !== 0;
+  }
+  refcount(pfn: number): number {
+    return this.refs.get(pfn) ?? 0;
+  }
+  setRefcount(pfn: number, v: number) {
+    if (v) this.refs.set(pfn, v);
+    else this.refs.delete(pfn);
   }
   describe(pfn: number): string {
     if (!this.has(pfn)) return "no struct page";
-    const f = this.flags[this.i(pfn)]!;
+    const f = this.flags(pfn);
     const o = this.owner.get(pfn);
     const parts: string[] = [];
     if (f & PG_reserved) parts.push("reserved");
-    if (f & PG_buddy) parts.push("free (buddy)");
+    if (this.buddyOrder.has(pfn)) parts.push("free (buddy)");
     if (f & PG_highmem) parts.push("highmem");
     if (f & PG_cma) parts.push("CMA");
     if (f & PG_slab) parts.push("slab");
@@ -80,7 +109,7 @@ export class BuddyAllocator {
     if (end_pfn <= start_pfn) return;
     this.zones.push({ name, start_pfn, end_pfn, free_area: Array.from({ length: MAX_ORDER }, () => []), free_pages: 0, managed_pages: 0 });
     this.zones.sort((a, b) => ZONE_ORDER.indexOf(a.name) - ZONE_ORDER.indexOf(b.name));
-    if (name === "HighMem") for (let p = start_pfn; p < end_pfn; p++) if (this.memmap.has(p)) this.memmap.flags[this.memmap.i(p)]! |= PG_highmem;
+    if (name === "HighMem") this.memmap.addRangeFlag(start_pfn, end_pfn, PG_highmem);
   }
 
   zoneOf(pfn: number): Zone | undefined {
@@ -109,19 +138,17 @@ export class BuddyAllocator {
     const mm = this.memmap;
     while (order < MAX_ORDER - 1) {
       const buddy = pfn ^ (1 << order);
-      if (buddy < z.start_pfn || buddy + (1 << order) > z.end_pfn || !mm.has(buddy) || mm.buddyOrder[mm.i(buddy)] !== order) break;
+      if (buddy < z.start_pfn || buddy + (1 << order) > z.end_pfn || mm.buddyOrder.get(buddy) !== order) break;
       // remove buddy from its list
       const list = z.free_area[order]!;
       const at = list.lastIndexOf(buddy);
       list.splice(at, 1);
-      mm.buddyOrder[mm.i(buddy)] = -1;
-      mm.flags[mm.i(buddy)]! &= ~PG_buddy;
+      mm.buddyOrder.delete(buddy);
       z.free_pages -= 1 << order;
       pfn = Math.min(pfn, buddy);
       order++;
     }
-    mm.buddyOrder[mm.i(pfn)] = order;
-    mm.flags[mm.i(pfn)]! |= PG_buddy;
+    mm.buddyOrder.set(pfn, order);
     z.free_area[order]!.push(pfn);
     z.free_pages += 1 << order;
   }
@@ -140,8 +167,7 @@ export class BuddyAllocator {
         if (list.length === 0) continue;
         const pfn = list.pop()!;
         const mm = this.memmap;
-        mm.buddyOrder[mm.i(pfn)] = -1;
-        mm.flags[mm.i(pfn)]! &= ~PG_buddy;
+        mm.buddyOrder.delete(pfn);
         z.free_pages -= 1 << o;
         // expand: give back the upper halves
         let size = 1 << o;
@@ -150,15 +176,12 @@ export class BuddyAllocator {
           cur--;
           size >>= 1;
           const upper = pfn + size;
-          mm.buddyOrder[mm.i(upper)] = cur;
-          mm.flags[mm.i(upper)]! |= PG_buddy;
+          mm.buddyOrder.set(upper, cur);
           z.free_area[cur]!.push(upper);
           z.free_pages += size;
         }
-        for (let i = 0; i < 1 << order; i++) {
-          mm.refcount[mm.i(pfn + i)] = i === 0 ? 1 : 0;
-          if (i === 0) mm.owner.set(pfn, owner);
-        }
+        mm.setRefcount(pfn, 1);
+        mm.owner.set(pfn, owner);
         return pfn;
       }
     }
@@ -170,7 +193,7 @@ export class BuddyAllocator {
     const z = this.zoneOf(pfn);
     if (!z) throw new Error(`free of pfn ${hex(pfn)} outside every zone`);
     const mm = this.memmap;
-    mm.refcount[mm.i(pfn)] = 0;
+    mm.setRefcount(pfn, 0);
     mm.owner.delete(pfn);
     this.__free_one_page(pfn, order, z);
   }
@@ -180,7 +203,7 @@ export class BuddyAllocator {
     const mm = this.memmap;
     for (let o = 0; o < MAX_ORDER; o++) {
       const head = pfn & ~((1 << o) - 1);
-      if (mm.has(head) && mm.buddyOrder[mm.i(head)] === o) return true;
+      if (mm.buddyOrder.get(head) === o) return true;
     }
     return false;
   }

@@ -280,7 +280,7 @@ const OPS: Record<string, (c: Ctx) => void> = {
     c.result.page = page ? c.k.arch.fmtVa(page) : "NULL";
     if (page) {
       const pfn = c.k.arch.page_to_pfn(page);
-      const high = (c.k.memmap.flags[c.k.memmap.i(pfn)]! & PG_highmem) !== 0;
+      const high = c.k.memmap.PageHighMem(pfn);
       const addr = high ? 0 : c.k.arch.page_address(c.k, page);
       c.result.pfn = hex(pfn);
       c.result.addr = addr ? c.k.arch.fmtVa(addr) : "NULL (highmem: kmap to access)";

@@ -95,7 +95,7 @@ function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, pr
     return null;
   }
   __dma_clear_buffer(k, page, size);
-  const highmem = (k.memmap.flags[k.memmap.i(k.arch.page_to_pfn(page))]! & PG_highmem) !== 0;
+  const highmem = k.memmap.PageHighMem(k.arch.page_to_pfn(page));
   k.tr?.decide("PageHighMem(page)", highmem, highmem ? "no linear alias: remap it" : "lowmem CMA page: rewrite its linear-map PTEs and return the linear address");
   let ptr: number;
   if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) ptr = page;
@@ -226,7 +226,7 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
       break;
     case "cma": {
       const pfn = k.arch.page_to_pfn(page);
-      if (k.memmap.flags[k.memmap.i(pfn)]! & PG_highmem) dma_common_free_remap(k, cpu_addr);
+      if (k.memmap.PageHighMem(pfn)) dma_common_free_remap(k, cpu_addr);
       else __dma_remap(k, page, size, "normal");
       const cma = dev_get_cma_area(k, dev);
       if (!cma || !cma.release(pfn, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));

@@ -30,7 +30,7 @@ export function cma_alloc(k: Kernel, cma: CmaArea, count: number, align: number)
     k.tr?.exit("NULL");
     return 0;
   }
-  for (let i = 0; i < count; i++) k.memmap.refcount[k.memmap.i(pfn + i)] = 1;
+  k.memmap.setRefcount(pfn, 1);
   k.memmap.owner.set(pfn, `CMA allocation of ${count} pages`);
   const page = k.arch.pfn_to_page(pfn);
   k.tr?.exit(`page ${k.arch.fmtVa(page)} (pfn ${hex(pfn)})`);

@@ -196,7 +196,7 @@ function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number
     t?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "no kernel mapping wanted: the struct page pointer itself is returned as an opaque cookie");
     const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
     if (!page) return null;
-    if (!(k.memmap.flags[k.memmap.i(k.arch.page_to_pfn(page))]! & PG_highmem)) arch_dma_prep_coherent(k, page, size);
+    if (!k.memmap.PageHighMem(k.arch.page_to_pfn(page))) arch_dma_prep_coherent(k, page, size);
     return { cpu_addr: page, dma_handle: phys_to_dma_direct(k, dev, k.page_to_phys(page)) };
   }
   if (DMA_COHERENT_POOL(k) && !blocking && DMA_DIRECT_REMAP(k) && !coherent) {
@@ -213,7 +213,7 @@ function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number
 function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs: number, coherent: boolean, pre58: boolean): { cpu_addr: number; dma_handle: number } | null {
   const t = k.tr;
   const pfn = k.arch.page_to_pfn(page);
-  const highmem = (k.memmap.flags[k.memmap.i(pfn)]! & PG_highmem) !== 0;
+  const highmem = k.memmap.PageHighMem(pfn);
   const handle = () => phys_to_dma_direct(k, dev, k.page_to_phys(page));
   if (pre58 && attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
     t?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "the struct page pointer is returned as an opaque cookie");

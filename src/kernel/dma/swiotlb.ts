@@ -483,11 +483,13 @@ function outOfPool(k: Kernel, fn: string, tlb_addr: number): never {
  */
 export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   const mem = k.io_tlb_default_mem!;
+  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const index = Math.floor((tlb_addr - mem.start) / IO_TLB_SIZE);
   if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_bounce", tlb_addr);
   const slot_orig = mem.orig_addr[index]!;
   if (slot_orig === INVALID_PHYS_ADDR) {
     k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
+    k.tr?.exit();
     return;
   }
   const bits = longBits(k);
@@ -506,7 +508,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
   let highmem = false;
   if (bits === 32) {
     const mm = k.memmap;
-    highmem = !!mm && mm.has(pfn) && (mm.flags[mm.i(pfn)]! & PG_highmem) !== 0;
+    highmem = !!mm && mm.has(pfn) && mm.PageHighMem(pfn);
     if (highmem) src_phys = pfn * PAGE_SIZE + (orig_addr % PAGE_SIZE);
   }
   const toDevice = dir === DMA_TO_DEVICE;
@@ -517,15 +519,17 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
     hex(tlb_addr),
     `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(src_phys)}${highmem ? " (highmem, kmap_atomic per page)" : ""}${tlb_offset >= IO_TLB_SIZE ? ` (tlb_offset wrapped to ${hex(tlb_offset)})` : ""}`,
   );
-  if (size <= 0) return;
-  if (!k.mem.isRamRange(src_phys, size)) {
-    // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
-    if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
-    k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
+  if (size > 0) {
+    if (!k.mem.isRamRange(src_phys, size)) {
+      // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
+      if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
+      k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
+    }
+    const cache = k.cache;
+    if (toDevice) cache.cpuWrite(tlb_addr, cache.cpuRead(src_phys, size));
+    else cache.cpuWrite(src_phys, cache.cpuRead(tlb_addr, size));
   }
-  const cache = k.cache;
-  if (toDevice) cache.cpuWrite(tlb_addr, cache.cpuRead(src_phys, size));
-  else cache.cpuWrite(src_phys, cache.cpuRead(tlb_addr, size));
+  k.tr?.exit();
 }
 
 /** nr_slots(mem->slots[index].alloc_size + offset) into an int, with the C types' wrap-around. */
