@@ -23,9 +23,30 @@ import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import type { Scatterlist } from "./ops.js";
 import { dev_id } from "../../drivers/device.js";
-import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../include/gfp.js";
-import { DMA_MAPPING_ERROR, PAGE_SIZE, hex64, toBig, ule, ult } from "../../core/u64.js";
+import * as gfp from "../../include/gfp.js";
+import * as u64 from "../../core/u64.js";
+import { hex64, toBig } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
+
+// Module-local copies of the constants and helpers the hot paths use: transpiled module
+// bindings (tsx, vitest) turn every imported-name access into a getter call.
+const PAGE_SIZE = u64.PAGE_SIZE;
+const DMA_MAPPING_ERROR = u64.DMA_MAPPING_ERROR;
+const DIR_NAMES: readonly string[] = gfp.DIR_NAMES;
+const DMA_ATTR_SKIP_CPU_SYNC = gfp.DMA_ATTR_SKIP_CPU_SYNC;
+const DMA_BIDIRECTIONAL = gfp.DMA_BIDIRECTIONAL;
+const DMA_TO_DEVICE = gfp.DMA_TO_DEVICE;
+const DMA_FROM_DEVICE = gfp.DMA_FROM_DEVICE;
+
+/** unsigned 64-bit a <= b on dmasim's signed form (as u64.ule) */
+function ule(a: number, b: number): boolean {
+  return (a < 0) === (b < 0) ? a <= b : b < 0;
+}
+
+/** unsigned 64-bit a < b (as u64.ult) */
+function ult(a: number, b: number): boolean {
+  return (a < 0) === (b < 0) ? a < b : b < 0;
+}
 
 /* ---- constants (kernel/dma/debug.c, 5.10–5.14) ---- */
 
@@ -215,6 +236,7 @@ export class DmaDebug {
   private readonly ref = new DmaDebugEntry();
   private overlapWarned = false;
 
+  /** kernel/dma/debug.c dma_debug_init's state setup (5.10–5.14): preallocates whole pages of entries */
   constructor(opts: DmaDebugOptions = {}) {
     this.all_errors = opts.all_errors ?? false;
     this.num_errors = opts.num_errors ?? 1;
@@ -393,12 +415,15 @@ export class DmaDebug {
     }
   }
 
+  /** kernel/dma/debug.c hash_bucket_del (5.10–5.14): list_del from its bucket */
   private hash_bucket_del(entry: DmaDebugEntry): void {
     const b = this.hash[hash_fn(entry.dev_addr)];
     if (!b) return;
     for (let i = 0; i < b.length; i++) {
       if (b[i] === entry) {
-        b.splice(i, 1);
+        // list_del, keeping list order (no splice: it allocates the removed-items array)
+        for (let j = i + 1; j < b.length; j++) b[j - 1] = b[j]!;
+        b.pop();
         return;
       }
     }
@@ -604,6 +629,7 @@ export class DmaDebug {
 
   // ---- hook bodies (called through the exported debug_dma_* functions) ----
 
+  /** body of kernel/dma/debug.c debug_dma_map_single (5.10–5.14): D17, D18 */
   map_single(k: Kernel, dev: Device, addr: number, len: number): void {
     if (!k.arch.virt_addr_valid(k, addr)) {
       this.err_printk(k, dev, null, "D17", `device driver maps memory from invalid area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
@@ -613,6 +639,7 @@ export class DmaDebug {
     }
   }
 
+  /** body of kernel/dma/debug.c debug_dma_map_page (5.10–5.14): untracked on the error cookie, D15/D16, add_dma_entry */
   map_page(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, type: DebugType, attrs: number): void {
     if (dma_addr === DMA_MAPPING_ERROR) return; // failed mappings are not tracked
     const entry = this.dma_entry_alloc(k);
@@ -631,6 +658,7 @@ export class DmaDebug {
     this.add_dma_entry(k, entry, attrs);
   }
 
+  /** body of kernel/dma/debug.c debug_dma_mapping_error (5.10–5.14) */
   mapping_error(dev: Device, dma_addr: number): void {
     const b = this.hash[hash_fn(dma_addr)];
     if (b === undefined) return;
@@ -659,6 +687,7 @@ export class DmaDebug {
     return r;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_unmap_page / debug_dma_unmap_resource (5.10–5.14): check_unmap on a reference entry */
   unmap(k: Kernel, dev: Device, addr: number, size: number, direction: number, type: DebugType, paddr: number): void {
     const r = this.setRef(dev, type, addr, size, direction, 0);
     r.paddr = paddr;
@@ -666,6 +695,7 @@ export class DmaDebug {
     r.dev = null;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_map_sg (5.10–5.14; 5.15 check order with sgChecksAllNents) */
   map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, mapped_ents: number, direction: number, attrs: number): void {
     if (this.sgChecksAllNents) {
       for (let i = 0; i < nents && i < sg.length; i++) {
@@ -700,6 +730,7 @@ export class DmaDebug {
     return e ? e.sg_mapped_ents : 0;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_unmap_sg (5.10–5.14) */
   unmap_sg(k: Kernel, dev: Device, sglist: Scatterlist[], nelems: number, dir: number): void {
     let mapped_ents = 0;
     for (let i = 0; i < nelems && i < sglist.length; i++) {
@@ -712,6 +743,7 @@ export class DmaDebug {
     this.ref.dev = null;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_sync_sg_for_cpu / _for_device (5.10–5.14) */
   sync_sg(k: Kernel, dev: Device, sg: Scatterlist[], nelems: number, direction: number, to_cpu: boolean): void {
     let mapped_ents = 0;
     for (let i = 0; i < nelems && i < sg.length; i++) {
@@ -725,12 +757,14 @@ export class DmaDebug {
     this.ref.dev = null;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_sync_single_for_cpu / _for_device (5.10–5.14) */
   sync_single(k: Kernel, dev: Device, dma_handle: number, size: number, direction: number, to_cpu: boolean): void {
     const r = this.setRef(dev, "single", dma_handle, size, direction, 0);
     this.check_sync(k, dev, r, to_cpu);
     r.dev = null;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_alloc_coherent (5.10–5.14) */
   alloc_coherent(k: Kernel, dev: Device, size: number, dma_addr: number, virt: number, paddr: number, attrs: number): void {
     if (virt === 0) return;
     const isVmalloc = virt >= k.arch.L.VMALLOC_START && virt < k.arch.L.VMALLOC_END;
@@ -751,6 +785,7 @@ export class DmaDebug {
     this.add_dma_entry(k, entry, attrs);
   }
 
+  /** body of kernel/dma/debug.c debug_dma_free_coherent (5.10–5.14) */
   free_coherent(k: Kernel, dev: Device, size: number, virt: number, addr: number, paddr: number): void {
     const isVmalloc = virt >= k.arch.L.VMALLOC_START && virt < k.arch.L.VMALLOC_END;
     if (!isVmalloc && !k.arch.virt_addr_valid(k, virt)) return;
@@ -764,6 +799,7 @@ export class DmaDebug {
     r.dev = null;
   }
 
+  /** body of kernel/dma/debug.c debug_dma_map_resource (5.10–5.14) */
   map_resource(k: Kernel, dev: Device, addr: number, size: number, direction: number, dma_addr: number, attrs: number): void {
     // 5.10–5.14 do not test dma_addr for the error cookie here: a failed map_resource is tracked
     const entry = this.dma_entry_alloc(k);
@@ -868,6 +904,7 @@ const S_sync_sg_cpu = sym("debug_dma_sync_sg_for_cpu", F);
 const S_sync_sg_dev = sym("debug_dma_sync_sg_for_device", F);
 const S_device_change = sym("dma_debug_device_change", F);
 
+/** dma_debug_disabled() at a hook's entry: the checker, or null when absent or disabled */
 function active(k: Kernel): DmaDebug | null {
   const d = k.dma_debug;
   return d !== null && !d.disabled ? d : null;
@@ -883,10 +920,12 @@ export function dma_debug_init(k: Kernel, opts: DmaDebugOptions = {}): DmaDebug 
     k.dma_debug = null;
     return null;
   }
+  const base = dmaDebugOptionsFor(k.version.id);
+  if (opts.eexistCounted !== undefined && opts.eexist === undefined) delete base.eexist;
   const d = new DmaDebug({
     all_errors: k.cfg.dma_debug_all_errors ?? false,
     num_errors: k.cfg.dma_debug_num_errors ?? 1,
-    ...dmaDebugOptionsFor(k.version.id),
+    ...base,
     ...opts,
   });
   k.dma_debug = d;
