@@ -37,6 +37,8 @@ export interface MatrixCell {
   first_alloc_kind: AddrKind | null;
   /** kinds of the faults that happened (expected or not), in order */
   faults: FaultKind[];
+  /** the step index of each fault in `faults` (null: outside any step) */
+  fault_steps: (number | null)[];
   /** the first fault's message, if any */
   first_fault: string | null;
   /** failed expectations */
@@ -84,6 +86,7 @@ export function cellFromResult(s: Scenario, r: RunResult): MatrixCell {
     first_failure: r.first_failure,
     first_alloc_kind: r.first_alloc_kind,
     faults,
+    fault_steps: r.faults.map((f) => f.step ?? null),
     first_fault: r.faults[0] ? r.faults[0].message : null,
     failures,
     diagnostics: [...new Set(r.diagnostics.map((d) => d.id))],
@@ -103,6 +106,7 @@ function errorCell(s: Scenario, platform: string, kernel: string, verdict: "ERRO
     first_failure: message,
     first_alloc_kind: null,
     faults: [],
+    fault_steps: [],
     first_fault: null,
     failures: [],
     diagnostics: [],

@@ -1,5 +1,6 @@
 /**
- * `dmasim explain` text view: the engine's explanation lines, then the result fields.
+ * `dmasim explain` text view: the engine's explanation lines (they start with their own header),
+ * then the result fields.
  */
 import { makeColors, type Colors } from "./style.js";
 
@@ -15,8 +16,7 @@ export interface ExplainView {
 }
 
 export function renderExplain(e: ExplainView, c: Colors = makeColors(false)): string {
-  const out = [`${c.bold(e.op)} on ${c.bold(e.platform)}, Linux ${c.bold(e.kernel)}, device ${e.device}`, ""];
-  out.push(...e.lines);
+  const out = [...e.lines];
   out.push("");
   out.push(c.bold("result:"));
   const fields: [string, string][] = Object.entries(e.result);

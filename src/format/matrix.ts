@@ -31,11 +31,32 @@ export function paintVerdict(v: Verdict, c: Colors): string {
   }
 }
 
-/** The note under a verdict: the first failure, or for a passing run the (expected) fault. */
+/** A stopping fault's kind at `step`, if any. */
+function faultAt(cell: MatrixCell, step: number | null): string | undefined {
+  if (step === null) return undefined;
+  const i = cell.fault_steps.findIndex((s, j) => s === step && cell.faults[j] !== "warn");
+  return i >= 0 ? cell.faults[i] : undefined;
+}
+
+/**
+ * The note under a verdict, in a few words: "user_read: sigbus", "sg_read: wrong data",
+ * "dma_free_coherent: oops"; for a passing run with (expected) faults, "oops (expected)".
+ */
 export function cellNote(cell: MatrixCell): string | null {
-  if (cell.verdict !== "PASS") return cell.first_failure;
-  if (cell.faults.length) return `${cell.faults[0]} (expected)`;
-  return null;
+  if (cell.verdict === "PASS") return cell.faults.length ? `${cell.faults.find((k) => k !== "warn") ?? cell.faults[0]} (expected)` : null;
+  if (cell.verdict === "ERROR" || cell.verdict === "CRASH") return cell.error ?? cell.first_failure;
+  const f = cell.failures[0];
+  if (f) {
+    const op = f.op ?? "scenario";
+    const fault = faultAt(cell, f.step);
+    if (fault) return `${op}: ${fault}`;
+    if (f.what === "data") return `${op}: ${f.actual === "(nothing read)" ? "nothing read" : "wrong data"}`;
+    if (f.what === "fault") return `${op}: ${f.actual}${f.expected === "none" ? "" : ` (expected ${f.expected})`}`;
+    return `${op}: ${f.what} ${f.actual} (expected ${f.expected})`;
+  }
+  const i = cell.faults.findIndex((k) => k !== "warn");
+  if (i >= 0) return `${cell.faults[i]}${cell.first_fault ? `: ${cell.first_fault}` : ""}`;
+  return cell.first_failure;
 }
 
 function kindText(cell: MatrixCell): string {
@@ -43,14 +64,14 @@ function kindText(cell: MatrixCell): string {
 }
 
 /** A terminal table. `width` clips notes (per cell). */
-export function renderMatrixTable(m: MatrixResult, c: Colors = makeColors(false), noteWidth = 30): string {
+export function renderMatrixTable(m: MatrixResult, c: Colors = makeColors(false), noteWidth = 26): string {
   const multi = m.scenarios.length > 1;
   const head = [...(multi ? ["scenario"] : []), "platform", ...m.kernels];
-  const t = new Table({ head, style: tableStyle(c), wordWrap: false });
+  const t = new Table({ head, style: tableStyle(c), wordWrap: true, colWidths: multi ? [24] : [] });
   m.scenarios.forEach((s, si) => {
     m.platforms.forEach((p, pi) => {
       const row: Table.Cell[] = [];
-      if (multi && pi === 0) row.push({ content: clip(s.name, 28), rowSpan: m.platforms.length, vAlign: "center" });
+      if (multi && pi === 0) row.push({ content: clip(s.name, 120), rowSpan: m.platforms.length, vAlign: "top" });
       row.push(p);
       for (const k of m.kernels) {
         const cell = cellAt(m, si, p, k);
@@ -66,8 +87,8 @@ export function renderMatrixTable(m: MatrixResult, c: Colors = makeColors(false)
     });
   });
   const lines = [t.toString()];
-  const title = m.scenarios.length === 1 ? `scenario: ${m.scenarios[0]!.name}${m.scenarios[0]!.file ? ` (${m.scenarios[0]!.file})` : ""}` : `${m.scenarios.length} scenarios`;
-  lines.unshift(c.bold(title));
+  const only = m.scenarios.length === 1 ? m.scenarios[0]! : undefined;
+  if (only) lines.unshift(c.bold(`scenario: ${only.name}${only.file ? ` (${only.file})` : ""}`));
   lines.push(c.dim("cell: verdict, address kind of the first coherent allocation; below it the first failure or fault"));
   lines.push(summaryLine(m, c));
   return lines.join("\n");

@@ -27,6 +27,18 @@ export function resultFields(result: StepResult["result"]): string[] {
   return ordered.map((k) => `${k}=${fmtValue(result[k]!)}`);
 }
 
+/**
+ * The step summary without the parts that repeat a fault or diagnostic (those are printed on
+ * their own lines below it). Summary parts are separated by "; ".
+ */
+function summaryWithout(summary: string, faultMessages: string[], diagLines: string[]): string {
+  if (!summary) return "";
+  return summary
+    .split("; ")
+    .filter((part) => !diagLines.includes(part) && !faultMessages.some((m) => part.endsWith(m) || part.includes(`: ${m}`)))
+    .join("; ");
+}
+
 function configText(cfg: RunResult["config"]): string {
   const e = Object.entries(cfg);
   return e.length ? e.map(([k, v]) => `${k}=${v}`).join(" ") : "(defaults)";
@@ -65,15 +77,18 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     const fields = resultFields(s.result);
     out.push(`${mark} ${idx}  ${c.bold(s.op)}${fields.length ? "  " + fields.join("  ") : ""}`);
     const pad = " ".repeat(idx.length + 4);
-    if (s.summary) out.push(`${pad}${s.summary}`);
+    const stepFaults = r.faults.filter((x) => x.step === s.index);
+    const stepDiags = r.diagnostics.filter((x) => x.step === s.index);
+    const summary = summaryWithout(s.summary, stepFaults.map((f) => f.message), stepDiags.map((d) => `${d.id}: ${d.message}`));
+    if (summary) out.push(`${pad}${summary}`);
     for (const e of r.expectations.filter((x) => x.step === s.index && !x.ok))
       out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
-    for (const f of r.faults.filter((x) => x.step === s.index)) {
+    for (const f of stepFaults) {
       const where = [f.pc ? `pc ${f.pc}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
       out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
       if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
     }
-    for (const d of r.diagnostics.filter((x) => x.step === s.index))
+    for (const d of stepDiags)
       out.push(`${pad}${c.yellow(d.id)}: ${d.message}${d.printed ? "" : c.dim(" (not printed by the kernel)")}`);
     if (o.trace && s.trace.length) {
       for (const line of renderTrace(s.trace)) out.push(`${pad}${c.dim("│")} ${line}`);

@@ -104,6 +104,8 @@ function showValue(v: unknown): string {
 const NUMBER_PATTERN = "^\\s*(0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]+)\\s*([kKmMgGtT]([iI]?[bB])?)?\\s*$";
 
 interface NumOpts {
+  /** JSON Schema $defs name */
+  id: string;
   min: bigint;
   max: bigint;
   /** replaces "too small" wording, e.g. "an allocation needs at least 1 byte" */
@@ -137,7 +139,7 @@ function num(o: NumOpts) {
       const r = checkNum(v, o);
       if (typeof r === "string") ctx.addIssue({ code: "custom", message: r });
     })
-    .meta({ description: o.description, pattern: NUMBER_PATTERN, ...(o.examples ? { examples: o.examples } : {}) });
+    .meta({ id: o.id, description: o.description, pattern: NUMBER_PATTERN, ...(o.examples ? { examples: o.examples } : {}) });
 }
 
 /** Short description of a value for messages ("a mapping", "'12Q'", "true"). */
@@ -150,21 +152,21 @@ export function describe(v: unknown): string {
   return String(v);
 }
 
-const allocSize = num({ min: 1n, max: MAX_SIZE, tooSmall: "an allocation needs at least 1 byte", description: "allocation size in bytes", examples: ["64K", 4096, "0x1000"] });
-const mapSize = num({ min: 0n, max: MAX_SIZE, description: "size in bytes", examples: [4096, "64K"] });
-const offset = num({ min: 0n, max: MAX_SIZE, description: "byte offset", examples: [0, "0x100"] });
-const dataLengthArg = num({ min: 1n, max: MAX_DATA, tooBig: `at most ${fmtBound(MAX_DATA)} per data step`, description: "number of bytes to read", examples: [5, "4K"] });
-const mmapLength = num({ min: 1n, max: MAX_SIZE, description: "length of the user mapping in bytes (default: the buffer's size)", examples: ["64K"] });
-const sgLength = num({ min: 0n, max: MAX_SIZE, description: "length of this sg entry in bytes", examples: [4096] });
-const pgoff = num({ min: 0n, max: MAX_SIZE, description: "vma->vm_pgoff: offset into the buffer in pages", examples: [0] });
-const nents = num({ min: 0n, max: 65536n, description: "number of sg entries passed (default: the number mapped)" });
-const order = num({ min: 0n, max: 20n, description: "allocation order (2^order pages)", examples: [0, 4] });
-const bits = num({ min: 0n, max: 64n, description: "mask width: DMA_BIT_MASK(bits)", examples: [32, 64] });
-const mask = num({ min: 0n, max: (1n << 64n) - 1n, description: "a 64-bit mask (hex)", examples: ["0xffffffff"] });
-const maxSegSize = num({ min: 1n, max: 0xffffffffn, description: "dma_parms max_segment_size (unsigned int)", examples: ["64K"] });
-const dmaAddr = num({ min: 0n, max: (1n << 64n) - 1n, description: "a DMA (bus) address", examples: ["0xc0001000"] });
-const domain = num({ min: 0n, max: 0x7fefn, description: "the granting domain's id (domid_t)", examples: [1] });
-const gref = num({ min: 0n, max: 0xffffffffn, description: "the grant reference", examples: [8] });
+const allocSize = num({ id: "alloc_size", min: 1n, max: MAX_SIZE, tooSmall: "an allocation needs at least 1 byte", description: "allocation size in bytes", examples: ["64K", 4096, "0x1000"] });
+const mapSize = num({ id: "size", min: 0n, max: MAX_SIZE, description: "size in bytes", examples: [4096, "64K"] });
+const offset = num({ id: "offset", min: 0n, max: MAX_SIZE, description: "byte offset", examples: [0, "0x100"] });
+const dataLengthArg = num({ id: "read_length", min: 1n, max: MAX_DATA, tooBig: `at most ${fmtBound(MAX_DATA)} per data step`, description: "number of bytes to read", examples: [5, "4K"] });
+const mmapLength = num({ id: "mmap_length", min: 1n, max: MAX_SIZE, description: "length of the user mapping in bytes (default: the buffer's size)", examples: ["64K"] });
+const sgLength = num({ id: "sg_length", min: 0n, max: MAX_SIZE, description: "length of this sg entry in bytes", examples: [4096] });
+const pgoff = num({ id: "pgoff", min: 0n, max: MAX_SIZE, description: "vma->vm_pgoff: offset into the buffer in pages", examples: [0] });
+const nents = num({ id: "nents", min: 0n, max: 65536n, description: "number of sg entries passed (default: the number mapped)" });
+const order = num({ id: "order", min: 0n, max: 20n, description: "allocation order (2^order pages)", examples: [0, 4] });
+const bits = num({ id: "bits", min: 0n, max: 64n, description: "mask width: DMA_BIT_MASK(bits)", examples: [32, 64] });
+const mask = num({ id: "mask", min: 0n, max: (1n << 64n) - 1n, description: "a 64-bit mask (hex)", examples: ["0xffffffff"] });
+const maxSegSize = num({ id: "max_seg_size", min: 1n, max: 0xffffffffn, description: "dma_parms max_segment_size (unsigned int)", examples: ["64K"] });
+const dmaAddr = num({ id: "dma_addr", min: 0n, max: (1n << 64n) - 1n, description: "a DMA (bus) address", examples: ["0xc0001000"] });
+const domain = num({ id: "domain", min: 0n, max: 0x7fefn, description: "the granting domain's id (domid_t)", examples: [1] });
+const gref = num({ id: "gref", min: 0n, max: 0xffffffffn, description: "the grant reference", examples: [8] });
 
 function flagPattern(names: string[]): string {
   const alt = `(${names.join("|")}|0[xX][0-9a-fA-F]+|[0-9]+)`;
@@ -180,7 +182,7 @@ const gfp = z
       ctx.addIssue({ code: "custom", message: `${(e as Error).message} (use ${Object.keys(GFP_NAMES).slice(0, 7).join(", ")}, __GFP_* flags, joined with |)` });
     }
   })
-  .meta({ description: "gfp flags, e.g. GFP_KERNEL or GFP_ATOMIC|__GFP_ZERO (default GFP_KERNEL)", pattern: flagPattern(Object.keys(GFP_NAMES)), examples: ["GFP_KERNEL", "GFP_ATOMIC"] });
+  .meta({ id: "gfp", description: "gfp flags, e.g. GFP_KERNEL or GFP_ATOMIC|__GFP_ZERO (default GFP_KERNEL)", pattern: flagPattern(Object.keys(GFP_NAMES)), examples: ["GFP_KERNEL", "GFP_ATOMIC"] });
 
 const attrs = z
   .union([z.number().int().nonnegative(), z.string()], { error: (iss) => `expected DMA attributes such as "DMA_ATTR_WRITE_COMBINE", got ${describe(iss.input)}` })
@@ -191,23 +193,23 @@ const attrs = z
       ctx.addIssue({ code: "custom", message: `${(e as Error).message} (use ${Object.keys(ATTR_NAMES).join(", ")}, joined with |)` });
     }
   })
-  .meta({ description: "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING|DMA_ATTR_WRITE_COMBINE (default 0)", pattern: flagPattern(["0", ...Object.keys(ATTR_NAMES)]), examples: ["DMA_ATTR_NO_KERNEL_MAPPING"] });
+  .meta({ id: "attrs", description: "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING|DMA_ATTR_WRITE_COMBINE (default 0)", pattern: flagPattern(["0", ...Object.keys(ATTR_NAMES)]), examples: ["DMA_ATTR_NO_KERNEL_MAPPING"] });
 
 const dir = z
   .enum(DIR_NAMES, { error: (iss) => `${describe(iss.input)} is not a DMA direction (use ${DIR_NAMES.join(", ")})` })
-  .meta({ description: "enum dma_data_direction" });
+  .meta({ id: "dir", description: "enum dma_data_direction" });
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const name = (what: string) =>
+const name = (id: string, what: string) =>
   z
     .string({ error: (iss) => `expected a name, got ${describe(iss.input)}` })
     .regex(NAME_RE, { error: (iss) => `${describe(iss.input)} is not a valid name (letters, digits, _ . -; not starting with a digit)` })
-    .meta({ description: what });
+    .meta({ id, description: what });
 
-const asName = name("name this step's result so later steps can use it (unique in the scenario)");
-const bufRef = name("a buffer named by an earlier step's `as`");
-const mapRef = name("a mapping named by an earlier step's `as`");
-const sgtRef = name("an sg table named by an earlier step's `as`");
+const asName = name("as_name", "name this step's result so later steps can use it (unique in the scenario)");
+const bufRef = name("buf_ref", "a buffer named by an earlier step's `as`");
+const mapRef = name("map_ref", "a mapping named by an earlier step's `as`");
+const sgtRef = name("sgt_ref", "an sg table named by an earlier step's `as`");
 
 const hexData = z
   .string({ error: (iss) => `expected a hex string such as "de ad be ef", got ${describe(iss.input)}` })
@@ -223,14 +225,14 @@ export const dataSpecSchema = z
       z.strictObject({ hex: hexData }).meta({ description: "bytes in hex: { hex: \"de ad be ef\" }" }),
       z
         .strictObject({
-          fill: num({ min: 0n, max: 255n, description: "the byte value", examples: ["0xa5"] }),
-          length: num({ min: 1n, max: MAX_DATA, description: "how many bytes", examples: [4096] }),
+          fill: num({ id: "fill_byte", min: 0n, max: 255n, description: "the byte value", examples: ["0xa5"] }),
+          length: num({ id: "fill_length", min: 1n, max: MAX_DATA, description: "how many bytes", examples: [4096] }),
         })
         .meta({ description: "a repeated byte: { fill: 0xa5, length: 4096 }" }),
     ],
     { error: (iss) => `expected data as text, { hex: "de ad be ef" } or { fill: 0xa5, length: 4096 }, got ${describe(iss.input)}` },
   )
-  .meta({ description: "bytes: text, { hex: \"de ad be ef\" } or { fill: 0xa5, length: 4096 }" });
+  .meta({ id: "data", description: "bytes: text, { hex: \"de ad be ef\" } or { fill: 0xa5, length: 4096 }" });
 
 export const ADDR_KINDS = ["linear", "vmalloc", "page_cookie", "ioremap", "null", "other"] as const;
 export const FAULT_KINDS = ["none", "oops", "bug", "warn", "sigbus", "bus_error"] as const;
@@ -257,7 +259,7 @@ export const stepExpectSchema = z
       .optional(),
     bounced: bool("the mapping went through a bounce buffer").optional(),
   })
-  .meta({ description: "what this step must do; a mismatch fails the run" });
+  .meta({ id: "step_expect", description: "what this step must do; a mismatch fails the run" });
 
 /* ------------------------------------------------------------------------------------------ */
 /* Per-op argument tables                                                                       */
@@ -291,7 +293,7 @@ const maskArgs = (what: string): OpSpec => ({
 
 const sgEntry = z
   .strictObject({ buf: bufRef, offset: offset.optional(), length: sgLength })
-  .meta({ description: "one scatterlist entry: a piece of a buffer" });
+  .meta({ id: "sg_entry", description: "one scatterlist entry: a piece of a buffer" });
 
 const entries = z
   .array(sgEntry, { error: (iss) => `expected a list of { buf, offset, length }, got ${describe(iss.input)}` })
@@ -380,7 +382,7 @@ function stepSchema(op: OpName) {
   if (s.produces) shape.as = asName.optional();
   for (const [k, v] of Object.entries(s.args)) shape[k] = s.required.includes(k) ? v : v.optional();
   shape.expect = stepExpectSchema.optional();
-  return z.strictObject(shape).meta({ title: op, description: s.summary });
+  return z.strictObject(shape).meta({ id: op, title: op, description: s.summary });
 }
 
 /** One strict schema per op. */

@@ -1,0 +1,334 @@
+/**
+ * The `dmasim` command line (commander). `main(argv)` returns the exit code:
+ *   0  ran, and every expectation held
+ *   1  ran, and an expectation failed or an unexpected fault happened
+ *   2  bad input or usage: exactly one line on stderr, never a stack trace
+ *   3  internal error (a dmasim bug): one line on stderr (DMASIM_DEBUG=1 adds the stack)
+ *
+ * The engine is imported lazily, per command, so `platforms`, `kernels`, `schema` and `--help`
+ * start fast.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { InputError } from "../core/faults.js";
+import { parseU64 } from "../core/u64.js";
+import { parseAttrs, parseGfp } from "../include/gfp.js";
+import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
+import type { Scenario } from "../scenario/types.js";
+import { colorsFor } from "./io.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
+
+/** Where the CLI writes; tests may swap these. */
+export interface Io {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** --set k=v ... → { k: v } */
+export function parseSetArgs(sets: readonly string[]): Record<string, string> | undefined {
+  if (sets.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const s of sets) {
+    const i = s.indexOf("=");
+    if (i <= 0) throw new InputError(`--set ${s}: expected key=value (e.g. --set CONFIG_DEBUG_VIRTUAL=y)`);
+    out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
+  }
+  return out;
+}
+
+function list(v: string): string[] {
+  return v
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+/** Check platform ids against the modelled list (one clear line instead of a matrix of errors). */
+async function checkPlatforms(ids: string[]): Promise<void> {
+  const { PLATFORMS } = await import("../platforms/index.js");
+  const { suggest } = await import("../scenario/parse.js");
+  const known = PLATFORMS.map((p) => p.id);
+  for (const id of ids)
+    if (!known.includes(id)) {
+      const near = suggest(id, known);
+      throw new InputError(`unknown platform '${id}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${known.join(", ")})`);
+    }
+}
+
+async function checkKernels(ids: string[]): Promise<void> {
+  const { VERSIONS } = await import("../versions.js");
+  const known = VERSIONS.map((v) => v.id);
+  for (const id of ids) if (!known.includes(id)) throw new InputError(`unknown kernel '${id}' (modelled: ${known.join(", ")})`);
+}
+
+/** An engine InputError carries the step's line/col but not the file: add it. */
+function withFile(e: InputError, file: string | undefined): InputError {
+  if (!file || e.where?.file || e.where?.line === undefined) return e;
+  return new InputError(e.message, { ...e.where, file });
+}
+
+function writeLine(stream: NodeJS.WriteStream, s: string): void {
+  stream.write(s.endsWith("\n") ? s : s + "\n");
+}
+
+/** Collapse a usage message (commander's, possibly with a suggestion on a second line) to one line. */
+function oneLine(s: string): string {
+  return s
+    .replace(/^error:\s*/i, "")
+    .split("\n")
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .join(" ");
+}
+
+/** Build the program; actions store their exit code in `state.code`. */
+export function buildProgram(io: Io, state: { code: number }): Command {
+  const program = new Command("dmasim");
+  program
+    .description("An executable model of the Linux kernel's DMA-mapping layer, per kernel version and platform")
+    .version(version(), "-V, --version", "print the dmasim version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+      outputError: () => {
+        /* printed by main(), condensed to one line */
+      },
+    })
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  program
+    .command("run")
+    .description("run one scenario file and print each step, its results, faults, diagnostics and the verdict")
+    .argument("<file>", "scenario file (YAML or JSON)")
+    .option("--platform <id>", "platform (overrides the scenario's)")
+    .option("--kernel <version>", "kernel version (overrides the scenario's)")
+    .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
+    .option("--json", "print the run result as one JSON object")
+    .option("--trace", "print each step's call trace")
+    .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean }) => {
+      const set = parseSetArgs(opts.set);
+      if (opts.platform !== undefined) await checkPlatforms([opts.platform]);
+      if (opts.kernel !== undefined) await checkKernels([opts.kernel]);
+      const { loadScenarioFile } = await import("./load.js");
+      const s = loadScenarioFile(file);
+      const { runScenario } = await import("../scenario/runner.js");
+      let r;
+      try {
+        r = runScenario(s, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.kernel ? { kernel: opts.kernel } : {}), ...(set ? { set } : {}), ...(opts.trace ? { trace: true } : {}) });
+      } catch (e) {
+        throw e instanceof InputError ? withFile(e, file) : e;
+      }
+      if (opts.json) {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson(r));
+      } else {
+        const { renderRunText } = await import("../format/run.js");
+        writeLine(io.out, renderRunText(r, { colors: colorsFor(io.out), trace: !!opts.trace }));
+      }
+      state.code = r.ok ? EXIT_OK : EXIT_FAILED;
+    });
+
+  program
+    .command("matrix")
+    .description("run scenario files on every platform × kernel: verdict, first failure, kind of the first allocation's address")
+    .argument("<files...>", "scenario files or directories")
+    .option("--platforms <a,b>", "platforms (default: all)", list)
+    .option("--kernels <x,y>", "kernel versions (default: all)", list)
+    .option("--set <key=value>", "boot/Kconfig option for every run, repeatable", collect, [] as string[])
+    .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
+    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat }) => {
+      const set = parseSetArgs(opts.set);
+      const { PLATFORMS } = await import("../platforms/index.js");
+      const { VERSIONS } = await import("../versions.js");
+      const platforms = opts.platforms ?? PLATFORMS.map((p) => p.id);
+      const kernels = opts.kernels ?? VERSIONS.map((v) => v.id);
+      if (platforms.length === 0) throw new InputError("--platforms: no platform given");
+      if (kernels.length === 0) throw new InputError("--kernels: no kernel given");
+      await checkPlatforms(platforms);
+      await checkKernels(kernels);
+      const { expandScenarioArgs, loadScenarioFile } = await import("./load.js");
+      const scenarios = expandScenarioArgs(files).map(loadScenarioFile);
+      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.format);
+      state.code = code;
+    });
+
+  program
+    .command("explain")
+    .description("the call path an operation takes: kernel functions, the decision at each branch and why, the kind of address returned")
+    .argument("<op>", "DMA API operation, e.g. dma_alloc_coherent")
+    .requiredOption("--platform <id>", "platform")
+    .option("--kernel <version>", "kernel version (default: the newest modelled)")
+    .option("--size <n>", "size (decimal, 0x hex, K/M/G suffix)")
+    .option("--gfp <flags>", "gfp flags, e.g. GFP_ATOMIC")
+    .option("--attrs <attrs>", "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING")
+    .option("--device <name>", "device (default: the platform's default device)")
+    .option("--set <key=value>", "boot/Kconfig option, repeatable", collect, [] as string[])
+    .option("--json", "print the explanation as JSON")
+    .action(async (op: string, opts: { platform: string; kernel?: string; size?: string; gfp?: string; attrs?: string; device?: string; set: string[]; json?: boolean }) => {
+      const { isOp, OPS } = await import("../scenario/schema.js");
+      const { suggest } = await import("../scenario/parse.js");
+      if (!isOp(op)) {
+        const near = suggest(op, OPS);
+        throw new InputError(`unknown op '${op}'${near ? ` (did you mean '${near}'?)` : ""}`);
+      }
+      await checkPlatforms([opts.platform]);
+      const { DEFAULT_KERNEL } = await import("../versions.js");
+      const kernel = opts.kernel ?? DEFAULT_KERNEL;
+      await checkKernels([kernel]);
+      const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
+      const conv = <T>(flag: string, f: () => T): T => {
+        try {
+          return f();
+        } catch (e) {
+          throw new InputError(`${flag}: ${(e as Error).message}`);
+        }
+      };
+      if (opts.size !== undefined) eo.size = conv("--size", () => parseU64(opts.size!));
+      if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!));
+      if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
+      if (opts.device !== undefined) eo.device = opts.device;
+      const set = parseSetArgs(opts.set);
+      if (set) eo.set = set;
+      const { explain } = await import("../explain.js");
+      const e = explain(op, eo);
+      if (opts.json) {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson(e));
+      } else {
+        const { renderExplain } = await import("../format/explain.js");
+        writeLine(io.out, renderExplain(e, colorsFor(io.out)));
+      }
+      state.code = EXIT_OK;
+    });
+
+  program
+    .command("platforms")
+    .description("list the modelled platforms and their devices")
+    .action(async () => {
+      const { PLATFORMS } = await import("../platforms/index.js");
+      const { renderPlatforms } = await import("../format/lists.js");
+      writeLine(io.out, renderPlatforms(PLATFORMS, colorsFor(io.out)));
+    });
+
+  program
+    .command("kernels")
+    .description("list the modelled kernel versions and the behaviour switches (commits) each carries")
+    .action(async () => {
+      const { VERSIONS, SWITCHES, DEFAULT_KERNEL } = await import("../versions.js");
+      const { renderKernels } = await import("../format/lists.js");
+      writeLine(io.out, renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, colorsFor(io.out)));
+    });
+
+  program
+    .command("schema")
+    .description("print the scenario file JSON Schema")
+    .action(async () => {
+      const { scenarioJsonSchema } = await import("../scenario/schema.js");
+      writeLine(io.out, JSON.stringify(scenarioJsonSchema(), null, 2));
+    });
+
+  program
+    .command("headline")
+    .description("the seed thread's scenarios (scenarios/seed-*) over every platform × kernel, with a legend (what `npm start` runs)")
+    .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
+    .action(async (opts: { format: MatrixFormat }) => {
+      const { SCENARIOS_DIR, scenarioFilesIn, loadScenarioFile } = await import("./load.js");
+      const files = scenarioFilesIn(SCENARIOS_DIR, /^seed-/);
+      if (files.length === 0) throw new InputError(`no seed scenarios (seed-*.yaml) in ${SCENARIOS_DIR}`);
+      const scenarios = files.map(loadScenarioFile);
+      const { PLATFORMS } = await import("../platforms/index.js");
+      const { VERSIONS } = await import("../versions.js");
+      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), VERSIONS.map((v) => v.id), undefined);
+      if (opts.format === "json") {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson(m));
+      } else {
+        const { renderHeadline } = await import("../format/headline.js");
+        writeLine(io.out, renderHeadline(m, PLATFORMS, opts.format, colorsFor(io.out)));
+      }
+      // The headline shows the bugs: failing cells are its content, not an error of the command.
+      state.code = m.counts.CRASH > 0 ? EXIT_INTERNAL : m.counts.ERROR > 0 ? EXIT_USAGE : EXIT_OK;
+    });
+
+  return program;
+}
+
+async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined) {
+  const { runMatrix } = await import("../matrix.js");
+  const progress = io.err.isTTY === true;
+  const m = runMatrix(scenarios, platforms, kernels, set, {
+    onCell: progress
+      ? (done, total, cell) => {
+          io.err.write(`\r\x1b[2K[${done}/${total}] ${cell.platform} ${cell.kernel} ${cell.scenario}`.slice(0, (io.err.columns ?? 80) + 8));
+        }
+      : undefined,
+  });
+  if (progress) io.err.write("\r\x1b[2K");
+  return m;
+}
+
+async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat): Promise<number> {
+  const m = await computeMatrix(io, scenarios, platforms, kernels, set);
+  const { renderMatrix } = await import("../format/matrix.js");
+  writeLine(io.out, renderMatrix(m, format, colorsFor(io.out)));
+  if (m.counts.CRASH > 0) {
+    const c = m.cells.find((x) => x.verdict === "CRASH")!;
+    writeLine(io.err, `dmasim: ${m.counts.CRASH} run(s) crashed, first on ${c.platform} ${c.kernel}: ${c.error}`);
+    return EXIT_INTERNAL;
+  }
+  if (m.counts.ERROR > 0) {
+    const c = m.cells.find((x) => x.verdict === "ERROR")!;
+    writeLine(io.err, `${m.counts.ERROR} run(s) refused, first on ${c.platform} ${c.kernel}: ${c.error}`);
+    return EXIT_USAGE;
+  }
+  return m.counts.FAIL + m.counts.FAULT > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** Run the CLI with `args` (without node and script). Never throws; returns the exit code. */
+export async function main(args: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  const state = { code: EXIT_OK };
+  if (args.length === 0) {
+    writeLine(io.err, "dmasim: missing command (run, matrix, explain, platforms, kernels, schema, headline; see dmasim --help)");
+    return EXIT_USAGE;
+  }
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return state.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
+      writeLine(io.err, `dmasim: ${oneLine(e.message)}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof InputError) {
+      const located = e.where?.file !== undefined || e.where?.line !== undefined;
+      writeLine(io.err, located ? oneLine(e.format()) : `dmasim: ${oneLine(e.message)}`);
+      return EXIT_USAGE;
+    }
+    const err = e as Error;
+    writeLine(io.err, `dmasim: internal error: ${oneLine(err?.message ?? String(e))}`);
+    if (io.env.DMASIM_DEBUG) io.err.write(`${err?.stack ?? ""}\n`);
+    return EXIT_INTERNAL;
+  }
+}
