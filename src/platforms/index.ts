@@ -43,6 +43,7 @@ export const rpi4: Platform = {
   xen: null,
   cmaWindow: () => [0, GiB],
   kimage: { phys: 0x20_0000, size: 0x1a0_0000 },
+  reserved: [{ start: 0, size: 0x1000, name: "armstub spin tables (/memreserve/)" }],
 };
 
 export const rpi4xen: Platform = {

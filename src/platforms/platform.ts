@@ -24,6 +24,8 @@ export interface Platform {
   cmaWindow(mem: number): [number, number];
   /** physical load address and size of the kernel image */
   kimage: { phys: number; size: number };
+  /** firmware reservations inside RAM (DT /memreserve/, reserved-memory no-map) */
+  reserved?: { start: number; size: number; name: string }[];
   /** ARM32 machine descriptor's dma_zone_size (0 = none) */
   arm_dma_zone_size?: number;
 }

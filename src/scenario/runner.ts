@@ -14,7 +14,7 @@ import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import * as api from "../kernel/dma/mapping.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
-import { is_swiotlb_buffer } from "../kernel/dma/swiotlb.js";
+import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb.js";
 import { dma_debug_device_change } from "../kernel/dma/debug.js";
 import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
@@ -28,7 +28,7 @@ import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scen
 type Obj =
   | { kind: "coherent"; cpu_addr: number; dma_handle: number; size: number; attrs: number; freed: boolean }
   | { kind: "kbuf"; addr: number; size: number; alloc: "kmalloc" | "pages" | "vmalloc" | "stack"; page: number; order: number; freed: boolean }
-  | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean }
+  | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean; unmapped: boolean; bounced: boolean }
   | { kind: "sgmap"; sgl: Scatterlist[]; nents: number; mapped: number; dir: number; attrs: number }
   | { kind: "umap"; vm_start: number; length: number }
   | { kind: "sgt"; sgt: SgTable; size: number };
@@ -504,11 +504,32 @@ function mapSingle(c: Ctx, single: boolean) {
   c.bounced = mappingBounced(c, dma);
   c.result.bounced = c.bounced;
   if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(dma_to_phys(k, c.dev, dma))}`);
-  name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single });
+  if (dma === DMA_MAPPING_ERROR) swiotlbFullCause(c, size);
+  name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single, unmapped: false, bounced: c.bounced });
+}
+
+/** When a map failed because swiotlb was full, say why: an oversize request, a pool exhausted by live mappings (a leak if they are never unmapped), or fragmentation. */
+function swiotlbFullCause(c: Ctx, size: number) {
+  const k = c.k;
+  const mem = k.io_tlb_default_mem;
+  if (!mem || !k.faults.some((f) => f.step === k.step && f.message.includes("swiotlb buffer is full"))) return;
+  const nslots = nr_slots(size);
+  const cause = classifyFull(mem, nslots);
+  const live = [...c.objs.values()].filter((o) => o.kind === "map" && o.bounced && !o.unmapped).length;
+  const st = swiotlbStats(k);
+  c.result.swiotlb_full = cause;
+  c.summary.push(
+    cause === "oversize"
+      ? `swiotlb buffer is full: an oversize request — ${nslots} slots, but no bounce buffer is larger than ${IO_TLB_SEGSIZE} slots (${IO_TLB_SEGSIZE * 2} KiB)`
+      : cause === "exhausted"
+        ? `swiotlb buffer is full: the pool is exhausted — ${mem.used} of ${mem.nslabs} slots are held by ${live} live mapping${live === 1 ? "" : "s"} of this scenario${live ? " (a leak if they are never unmapped)" : ""}`
+        : `swiotlb buffer is full: fragmentation — ${mem.nslabs - mem.used} slots are free but the largest free run is ${st?.largestFreeRun ?? "?"} slots, fewer than the ${nslots} needed`,
+  );
 }
 
 function unmapSingle(c: Ctx) {
   const o = ref(c, "map", "map");
+  o.unmapped = true;
   const size = num(c, "size", o.size);
   const dir = dirArg(c, o.dir);
   const attrs = attrsArg(c, o.attrs);

@@ -62,7 +62,7 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   let r: { cpu_addr: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
   else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
-  if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, coherentPaddr(k, dev, r));
+  if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, coherentPaddr(k, dev, r), attrs);
   k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
   return r;
 }
@@ -135,7 +135,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   let addr: number;
   if (dma_go_direct(ops)) addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
   else addr = ops!.map_page!(k, dev, page, offset, size, dir, attrs);
-  if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null);
+  if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
   return addr;
 }
@@ -186,7 +186,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
   if (dma_go_direct(ops)) ents = direct.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
   else ents = ops!.map_sg!(k, dev, sgl, nents, dir, attrs);
   if (ents < 0) k.BUG(`at ${F} (dma_map_sg_attrs): ents < 0`, "dma_map_sg_attrs");
-  if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir);
+  if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
   k.tr?.exit(String(ents));
   return ents;
 }

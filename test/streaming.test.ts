@@ -1,0 +1,160 @@
+/**
+ * Streaming DMA (issue "Streaming DMA"): bounce decisions with real bus addresses, cache
+ * maintenance with real bytes, and the bundled driver-bug scenarios with their evidence.
+ */
+import { describe, expect, it } from "vitest";
+import { explain } from "../src/explain.js";
+import { h, run, runYaml } from "./helpers.js";
+
+describe("rpi4 (4 GiB): buffers above 1 GiB bounce into the 0xC0000000 window (R-MASK-03, R-SWI-02)", () => {
+  const yaml = (gfp: string) => `
+name: bounce decision
+platform: rpi4
+kernel: "5.13"
+steps:
+  - { op: kmalloc, size: 4K, gfp: "${gfp}", as: b }
+  - { op: cpu_write, buf: b, data: "to the device" }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }
+  - { op: device_read, map: m, length: 13, expect: { data: "to the device" } }
+  - { op: dma_unmap_single, map: m }
+`;
+  it("a buffer above 1 GiB bounces: the DMA address is a swiotlb slot below 1 GiB + 0xC0000000", () => {
+    const r = runYaml(yaml("GFP_KERNEL"));
+    expect(r.ok).toBe(true);
+    const va = h(r.steps[0]!.result.ret);
+    const phys = va + 2 ** 48; // linear map: PAGE_OFFSET 0xffff000000000000, PHYS_OFFSET 0
+    expect(phys).toBeGreaterThanOrEqual(2 ** 30);
+    const dma = h(r.steps[2]!.result.dma_addr);
+    expect(r.steps[2]!.result.bounced).toBe(true);
+    expect(dma).toBeGreaterThanOrEqual(0xc000_0000);
+    expect(dma).toBeLessThan(0x1_0000_0000);
+    expect(dma - 0xc000_0000).not.toBe(phys);
+  });
+
+  it("a buffer below 1 GiB does not bounce: DMA address = phys + 0xC0000000", () => {
+    const r = runYaml(yaml("GFP_KERNEL|GFP_DMA"));
+    expect(r.ok).toBe(true);
+    const phys = h(r.steps[0]!.result.ret) + 2 ** 48;
+    expect(phys).toBeLessThan(2 ** 30);
+    expect(r.steps[2]!.result.bounced).toBe(false);
+    expect(h(r.steps[2]!.result.dma_addr)).toBe(phys + 0xc000_0000);
+  });
+
+  it("explain dma_map_single on rpi4 shows the bounce decision and why", () => {
+    const r = explain("dma_map_single", { platform: "rpi4", kernel: "5.13", size: 4096 });
+    const text = r.lines.join("\n");
+    expect(text).toContain("dma_direct_map_page");
+    expect(text).toMatch(/dma_capable\(dev, dma_addr, size\): no — phys 0x[0-9a-f]+ is outside the device's dma-ranges: bounce through swiotlb/);
+    expect(text).toContain("swiotlb_tbl_map_single");
+    expect(r.result.bounced).toBe("true");
+  });
+
+  it("with mem=1G swiotlb is not set up, nothing bounces", () => {
+    const r = runYaml(yaml("GFP_KERNEL"), { set: { mem: "1G" } });
+    expect(r.ok).toBe(true);
+    expect(r.steps[2]!.result.bounced).toBe(false);
+  });
+});
+
+describe("caches: the missing dma_sync_single_for_cpu (R-STR-11)", () => {
+  it.each(["rpi4", "arm32"])("%s (non-coherent): the second packet reads as the first from stale lines", (platform) => {
+    const r = run("scenarios/drivers/missing-sync.yaml", { platform });
+    expect(r.ok).toBe(false);
+    expect(r.steps[4]!.result.data).toBe('"packet-1"');
+    expect(r.steps[6]!.result.data).toBe('"packet-1"');
+    expect(r.first_failure).toContain('expected "packet-2"');
+  });
+
+  it.each(["x86_64", "arm64-coherent"])("%s (coherent): the device snoops, the CPU reads the device's bytes", (platform) => {
+    const r = run("scenarios/drivers/missing-sync.yaml", { platform });
+    expect(r.ok).toBe(true);
+    expect(r.steps[6]!.result.data).toBe('"packet-2"');
+  });
+
+  it.each(["rpi4", "rpi4-xen", "arm32", "x86_64", "arm64-coherent"])("%s: with the syncs the receive loop is correct", (platform) => {
+    const r = run("scenarios/drivers/missing-sync-fixed.yaml", { platform });
+    expect(r.ok).toBe(true);
+    expect(r.faults).toEqual([]);
+  });
+
+  it("the trace shows the invalidate arch_sync_dma_for_cpu does on rpi4", () => {
+    const r = run("scenarios/drivers/missing-sync-fixed.yaml", { platform: "rpi4", trace: true });
+    const ev = r.steps[4]!.trace;
+    expect(ev.some((e) => e.kind === "call" && e.fn === "arch_sync_dma_for_cpu")).toBe(true);
+    expect(ev.some((e) => e.kind === "cache" && e.op === "invalidate")).toBe(true);
+  });
+});
+
+describe("bundled driver bugs and their evidence", () => {
+  it("wrong direction: a reply written into a TO_DEVICE bounce buffer is never copied back (R-STR-17, R-SWI-03)", () => {
+    const r = run("scenarios/drivers/wrong-direction.yaml", { platform: "rpi4" });
+    expect(r.steps[2]!.result.bounced).toBe(true);
+    expect(r.steps[4]!.result.data).toBe('"command"');
+    expect(r.steps[7]!.result.data).toBe('"command"');
+    expect(r.ok).toBe(false);
+  });
+
+  it("sync in the wrong direction: D11 and D12 (R-STR-16)", () => {
+    const r = run("scenarios/drivers/sync-wrong-direction.yaml", {});
+    expect(r.ok).toBe(true);
+    const ids = r.diagnostics.map((d) => d.id);
+    expect(ids).toEqual(["D11", "D12"]);
+    expect(r.diagnostics[0]!.message).toContain("syncs DMA memory with different direction");
+    expect(r.diagnostics[1]!.message).toContain("syncs device read-only DMA memory for cpu");
+  });
+
+  it("unmap with the wrong size: D03, and the bounced tail is lost (R-STR-04)", () => {
+    const r = run("scenarios/drivers/unmap-wrong-size.yaml", {});
+    expect(r.diagnostics[0]!.id).toBe("D03");
+    expect(r.diagnostics[0]!.message).toContain("[map size=4096 bytes] [unmap size=2048 bytes]");
+    expect(r.steps[5]!.result.data).toBe(Array(20).fill("00").join(" "));
+    expect(r.ok).toBe(false);
+  });
+
+  it("unchecked mapping error: D08 at unmap (R-STR-01)", () => {
+    const r = run("scenarios/drivers/unchecked-mapping-error.yaml", {});
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => d.id)).toEqual(["D08"]);
+    expect(r.diagnostics[0]!.step).toBe(3);
+    expect(r.diagnostics[0]!.message).toMatch(/failed to check map error\[device address=0x[0-9a-f]{16}\] \[size=1500 bytes\]/);
+  });
+
+  it("vmalloc buffer: 5.13 refuses it (4544b9f25e70); 5.6 maps a wrong page and dma-debug reports D18 (R-ADDR-02)", () => {
+    const r13 = run("scenarios/drivers/map-vmalloc.yaml", {});
+    expect(r13.ok).toBe(true);
+    expect(r13.faults[0]!.message).toContain("rejecting DMA map of vmalloc memory");
+    const r6 = run("scenarios/drivers/map-vmalloc.yaml", { kernel: "5.6" });
+    expect(r6.diagnostics.map((d) => d.id)).toContain("D18");
+    expect(r6.diagnostics.find((d) => d.id === "D18")!.message).toContain("maps memory from vmalloc area");
+  });
+
+  it("stack buffer on arm32: D15 maps memory from stack (R-ADDR-03)", () => {
+    const r = run("scenarios/drivers/map-stack.yaml", {});
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics[0]!.message).toContain("device driver maps memory from stack");
+  });
+
+  it("leak found at unbind: D22 with the leaked entry (R-STR-08)", () => {
+    const r = run("scenarios/drivers/leak-at-unbind.yaml", {});
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics[0]!.message).toContain("device driver has pending DMA allocations while released from device [count=1]");
+    expect(r.diagnostics[0]!.message).toContain("[size=4096 bytes] [mapped with DMA_BIDIRECTIONAL] [mapped as single]");
+  });
+
+  it("swiotlb buffer is full — leak, fragmentation and oversize are told apart (R-SWI-07, R-SWI-01)", () => {
+    const leak = run("scenarios/drivers/swiotlb-full-leak.yaml", {});
+    expect(leak.ok).toBe(true);
+    expect(leak.steps[5]!.result.swiotlb_full).toBe("exhausted");
+    expect(leak.faults[0]!.message).toContain("swiotlb buffer is full (sz: 4096 bytes), total 256 (slots), used 256 (slots)");
+    expect(leak.steps[5]!.summary).toContain("held by 2 live mappings");
+    const frag = run("scenarios/drivers/swiotlb-full-fragmented.yaml", {});
+    expect(frag.ok).toBe(true);
+    expect(frag.steps[8]!.result.swiotlb_full).toBe("fragmented");
+    expect(frag.faults[0]!.message).toContain("total 256 (slots), used 128 (slots)");
+    expect(frag.steps[8]!.summary).toContain("largest free run is 64 slots");
+    const big = run("scenarios/drivers/swiotlb-full-oversize.yaml", {});
+    expect(big.ok).toBe(true);
+    expect(big.steps[2]!.result.swiotlb_full).toBe("oversize");
+    expect(big.faults[0]!.message).toContain("(sz: 266240 bytes), total 32768 (slots), used 0 (slots)");
+  });
+});
