@@ -1,0 +1,152 @@
+/**
+ * Unit tests per mechanism: page tables and walks, vmalloc placement, virt_to_page on the wrong
+ * kind of address per arch, the buddy allocator (fast-check), the cache model.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { bootK, h } from "./helpers.js";
+import { PageTable, GEOM_ARM64_VA48, isWalkHit } from "../src/mm/pgtable.js";
+import { BuddyAllocator, MemMap, MAX_ORDER } from "../src/mm/page_alloc.js";
+import { PhysMem } from "../src/mm/physmem.js";
+import { Cache } from "../src/mm/cache.js";
+import { vmalloc, vmalloc_to_page, is_vmalloc_addr, vfree } from "../src/mm/mm.js";
+import { Arm64, arm64Layout } from "../src/arch/arm64/memory.js";
+import { hex64 } from "../src/core/u64.js";
+
+describe("page tables", () => {
+  it("maps 4 KiB, 2 MiB and 1 GiB leaves and walks them to the right pfn", () => {
+    const pt = new PageTable(GEOM_ARM64_VA48);
+    const base = h("0xffff000000000000");
+    pt.map(base, 0, 2 ** 30, "normal", 2 ** 30);
+    pt.map(base + 2 ** 30, 0x40000, 2 ** 21, "normal", 2 ** 21);
+    pt.map(h("0xffff800011b88000"), 0x37580, 4096, "nc");
+    const w1 = pt.walk(base + 0x1234567);
+    expect(isWalkHit(w1) && [w1.phys, w1.level, w1.leafSize]).toEqual([0x1234567, "pud", 2 ** 30]);
+    const w2 = pt.walk(base + 2 ** 30 + 0x1fffff);
+    expect(isWalkHit(w2) && [w2.pfn, w2.level]).toEqual([0x40000 + 0x1ff, "pmd"]);
+    const w3 = pt.walk(h("0xffff800011b88abc"));
+    expect(isWalkHit(w3) && [w3.phys, w3.prot, w3.level]).toEqual([0x37580abc, "nc", "pte"]);
+    expect(isWalkHit(pt.walk(h("0xffff800011b89000")))).toBe(false);
+    pt.unmap(h("0xffff800011b88000"), 4096);
+    expect(isWalkHit(pt.walk(h("0xffff800011b88000")))).toBe(false);
+  });
+});
+
+describe("virt_to_page on the wrong kind of address (kernel-dma-core.md §8)", () => {
+  it("arm64 VA39: 0xffffffc012345000 → pfn 0x4012345, page 0xffffffff0048d140 (past VMEMMAP_END)", () => {
+    const a = new Arm64(arm64Layout(39, 0, 0x200000, 0x1a00000));
+    const k = { cfg: { CONFIG_DEBUG_VIRTUAL: false } } as never;
+    const page = a.virt_to_page(k, h("0xffffffc012345000"));
+    expect(hex64(page)).toBe("0xffffffff0048d140");
+    expect(a.page_to_pfn(page)).toBe(0x4012345);
+    expect(page).toBeGreaterThanOrEqual(a.L.VMEMMAP_END);
+  });
+
+  it("arm64 VA48: 0xffff800012345000 → pfn 0x800012345, page 0xfffffe000048d140", () => {
+    const k = bootK("rpi4", "5.13");
+    const page = k.arch.virt_to_page(k, h("0xffff800012345000"));
+    expect(hex64(page)).toBe("0xfffffe000048d140");
+    expect(k.arch.page_to_pfn(page)).toBe(0x800012345);
+    // dereferencing it faults: the vmemmap is only populated for present memory
+    expect(() => k.page_deref(page)).toThrow(/Unable to handle kernel paging request at virtual address 0xfffffe000048d140/);
+    expect(k.faults).toEqual([]); // the throw is the run's oops; nothing recorded as a warning
+  });
+
+  it("x86_64: 0xffffc90000001000 → pfn 0x408000001, page 0xffffeb0200000040; DEBUG_VIRTUAL makes it a BUG", () => {
+    const k = bootK("x86_64", "5.13");
+    const page = k.arch.virt_to_page(k, h("0xffffc90000001000"));
+    expect(hex64(page)).toBe("0xffffeb0200000040");
+    expect(k.arch.page_to_pfn(page)).toBe(0x408000001);
+    const kd = bootK("x86_64", "5.13", { CONFIG_DEBUG_VIRTUAL: "y" });
+    expect(() => kd.arch.virt_to_page(kd, h("0xffffc90000001000"))).toThrow(/kernel BUG/);
+  });
+
+  it("ARM32: 0xf0812000 → pfn 0x30812, a real highmem page owned by someone else; DEBUG_VIRTUAL checks nothing", () => {
+    const k = bootK("arm32", "5.13", { CONFIG_DEBUG_VIRTUAL: "y" });
+    const page = k.arch.virt_to_page(k, 0xf081_2000);
+    expect(k.arch.page_to_pfn(page)).toBe(0x30812);
+    expect(k.memmap.PageHighMem(0x30812)).toBe(true);
+    expect(k.faults).toEqual([]);
+    expect(k.page_deref(page)).toBe(0x30812);
+  });
+
+  it("arm64 DEBUG_VIRTUAL: WARN, then the kimage translation", () => {
+    const k = bootK("rpi4", "5.13", { CONFIG_DEBUG_VIRTUAL: "y" });
+    const a = h("0xffff800012345000");
+    const page = k.arch.virt_to_page(k, a);
+    expect(k.faults[0]!.message).toBe("virt_to_phys used for non-linear address: 0xffff800012345000 (?)");
+    expect(k.arch.page_to_pfn(page)).toBe(Math.floor((a - (h("0xffff800010000000") - 0x200000)) / 4096));
+  });
+});
+
+describe("vmalloc", () => {
+  it("places areas first fit with a guard page, and vmalloc_to_page walks to the backing pages", () => {
+    const k = bootK("rpi4", "5.13");
+    const a = vmalloc(k, 8192);
+    const b = vmalloc(k, 4096);
+    expect(is_vmalloc_addr(k, a)).toBe(true);
+    expect(b - a).toBe(8192 + 4096); // two pages + guard page
+    const vm = k.vmalloc.find_vm_area(a)!;
+    expect(k.arch.page_to_pfn(vmalloc_to_page(k, a + 4096))).toBe(k.arch.page_to_pfn(vm.pages![1]!));
+    expect(vmalloc_to_page(k, a + 8192)).toBe(0); // the guard page has no PTE
+    vfree(k, a);
+    const c = vmalloc(k, 4096);
+    expect(c).toBe(a); // first fit reuses the hole
+  });
+});
+
+describe("buddy allocator (fast-check)", () => {
+  it("allocations never overlap, free pages are conserved, and freeing everything merges back", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.boolean()), { maxLength: 60 }), (ops) => {
+        const mm = new MemMap(0, 4096);
+        const b = new BuddyAllocator(mm);
+        b.addZone("Normal", 0, 4096);
+        b.freeRange(0, 4096);
+        const initial = b.totalFree();
+        const live: [number, number][] = [];
+        for (const [order, doFree] of ops) {
+          if (doFree && live.length) {
+            const [pfn, o] = live.shift()!;
+            b.free(pfn, o);
+          } else {
+            const pfn = b.alloc(order, "Normal", "test");
+            if (pfn === null) continue;
+            expect(pfn % (1 << order)).toBe(0);
+            for (const [p, o] of live) expect(pfn + (1 << order) <= p || p + (1 << o) <= pfn).toBe(true);
+            live.push([pfn, order]);
+          }
+          expect(b.totalFree() + live.reduce((s, [, o]) => s + (1 << o), 0)).toBe(initial);
+        }
+        for (const [pfn, o] of live) b.free(pfn, o);
+        expect(b.totalFree()).toBe(initial);
+        expect(b.zones[0]!.free_area[MAX_ORDER - 1]!.length).toBe(4096 / 1024);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("cache model", () => {
+  it("non-coherent device reads stale RAM until the CPU cleans; the CPU reads stale lines until it invalidates", () => {
+    const ram = new PhysMem([{ start: 0, size: 1 << 20 }]);
+    const c = new Cache(ram);
+    c.cpuWrite(0x1000, new TextEncoder().encode("cpu data"));
+    expect(ram.read(0x1000, 8)).toEqual(new Uint8Array(8)); // still only in the cache
+    expect(c.snoopRead(0x1000, 8)).toEqual(new TextEncoder().encode("cpu data")); // a coherent device snoops
+    expect(c.clean(0x1000, 8)).toBe(1);
+    expect(new TextDecoder().decode(ram.read(0x1000, 8))).toBe("cpu data");
+    ram.write(0x1000, new TextEncoder().encode("dev data")); // a non-coherent device write
+    expect(new TextDecoder().decode(c.cpuRead(0x1000, 8))).toBe("cpu data"); // stale line
+    c.invalidate(0x1000, 8);
+    expect(new TextDecoder().decode(c.cpuRead(0x1000, 8))).toBe("dev data");
+  });
+
+  it("invalidate drops dirty data (why FROM_DEVICE maps must not share lines, R-ADDR-07)", () => {
+    const ram = new PhysMem([{ start: 0, size: 1 << 20 }]);
+    const c = new Cache(ram);
+    c.cpuWrite(0x2000, new Uint8Array([1, 2, 3]));
+    c.invalidate(0x2000, 64);
+    expect(c.cpuRead(0x2000, 3)).toEqual(new Uint8Array(3));
+  });
+});
