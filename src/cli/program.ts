@@ -258,20 +258,29 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const scenarios = files.map(loadScenarioFile);
       const { PLATFORMS } = await import("../platforms/index.js");
       const { VERSIONS } = await import("../versions.js");
-      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), VERSIONS.map((v) => v.id), undefined);
+      const kernels = VERSIONS.map((v) => v.id);
+      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined);
+      // Extra configurations the thread asked about: 32-bit ARM without CMA (the remap allocator).
+      const variants = [];
+      for (const v of HEADLINE_VARIANTS)
+        if (PLATFORMS.some((p) => p.id === v.platform)) variants.push({ label: v.label, matrix: await computeMatrix(io, scenarios, [v.platform], kernels, v.set) });
       if (opts.format === "json") {
         const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson(m));
+        writeLine(io.out, toJson({ ...m, variants }));
       } else {
         const { renderHeadline } = await import("../format/headline.js");
-        writeLine(io.out, renderHeadline(m, PLATFORMS, opts.format, colorsFor(io.out)));
+        writeLine(io.out, renderHeadline(m, PLATFORMS, opts.format, colorsFor(io.out), variants));
       }
       // The headline shows the bugs: failing cells are its content, not an error of the command.
-      state.code = m.counts.CRASH > 0 ? EXIT_INTERNAL : m.counts.ERROR > 0 ? EXIT_USAGE : EXIT_OK;
+      const all = [m, ...variants.map((v) => v.matrix)];
+      state.code = all.some((x) => x.counts.CRASH > 0) ? EXIT_INTERNAL : all.some((x) => x.counts.ERROR > 0) ? EXIT_USAGE : EXIT_OK;
     });
 
   return program;
 }
+
+/** Configurations the headline's legend runs besides the defaults. */
+const HEADLINE_VARIANTS: { label: string; platform: string; set: Record<string, string> }[] = [{ label: "arm32 cma=0", platform: "arm32", set: { cma: "0" } }];
 
 async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined) {
   const { runMatrix } = await import("../matrix.js");
