@@ -26,6 +26,7 @@
 import { z } from "zod";
 import { parseU64Big } from "../core/u64.js";
 import { ATTR_NAMES, DIR_NAMES, GFP_NAMES, parseAttrs, parseGfp } from "../include/gfp.js";
+import { PLATFORMS } from "../platforms/index.js";
 import { VERSIONS } from "../versions.js";
 import { parseHexBytes } from "./data.js";
 
@@ -409,7 +410,7 @@ function scenarioShape<S extends z.ZodType>(steps: S) {
     $schema: z.string().meta({ description: "the JSON Schema this file follows (for editors)" }).optional(),
     name: z.string({ error: (iss) => (iss.input === undefined ? "a scenario needs a name" : `expected a name (text), got ${describe(iss.input)}`) }).min(1, { error: "the name is empty" }).meta({ description: "what the scenario shows" }),
     description: z.string({ error: (iss) => `expected text, got ${describe(iss.input)}` }).meta({ description: "longer explanation" }).optional(),
-    platform: z.string({ error: (iss) => `expected a platform id such as rpi4, got ${describe(iss.input)}` }).meta({ description: "default platform (the command line overrides it)", examples: ["rpi4", "rpi4-xen", "arm64-coherent", "arm32", "x86_64", "x86_64-xen-pv"] }).optional(),
+    platform: z.string({ error: (iss) => `expected a platform id such as rpi4, got ${describe(iss.input)}` }).meta({ description: "default platform (the command line overrides it)", examples: PLATFORMS.map((p) => p.id) }).optional(),
     kernel: enumOf(KERNEL_IDS, "a modelled kernel").meta({ description: "default kernel version (the command line overrides it); quote it in YAML" }).optional(),
     config: z
       .record(z.string(), configValue, { error: (iss) => `expected a mapping of option: value, got ${describe(iss.input)}` })
