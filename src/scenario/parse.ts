@@ -98,7 +98,7 @@ export function suggest(word: string, options: readonly string[]): string | unde
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-/** YAML integers come back as bigint (exact); make them numbers when exact, else hex strings. */
+/** YAML integers come back as bigint (exact): numbers when exactly representable, else decimal strings (parseU64 checks those). */
 function normalise(v: unknown): unknown {
   if (typeof v === "bigint") {
     if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
