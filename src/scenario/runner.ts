@@ -189,8 +189,9 @@ function deviceTarget(c: Ctx): { bus: number; len?: number } {
 function deviceAccess(c: Ctx, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
   const k = c.k;
   const phys = busToPhys(c, bus);
-  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(len, 1))) {
-    k.record("bus_error", `device ${c.dev.name}: ${data ? "write" : "read"} of ${len} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
+  const n = data ? data.length : len;
+  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(n, 1))) {
+    k.record("bus_error", `device ${c.dev.name}: ${data ? "write" : "read"} of ${n} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
     return null;
   }
   const coherent = dev_is_dma_coherent(k, c.dev);
