@@ -218,7 +218,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map() };
 
   // --- dma-debug ---
-  if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k);
+  if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});
 
   // --- devices: of_dma_configure + arch_setup_dma_ops ---
   const xenOps = platform.xen ? xen_swiotlb_dma_ops(k) : null;

@@ -37,6 +37,8 @@ export interface KConfig {
   /** dma_debug num_errors / all_errors */
   dma_debug_all_errors: boolean;
   dma_debug_num_errors: number;
+  /** dma_debug_entries= (0 = PREALLOC_DMA_DEBUG_ENTRIES) */
+  dma_debug_entries: number;
 }
 
 export interface Diagnostic {

@@ -9,7 +9,7 @@ import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
 
-export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors"] as const;
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries"] as const;
 
 export function resolvePlatform(id: string | undefined): Platform {
   const p = findPlatform(id ?? "rpi4");
@@ -53,6 +53,7 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
     va_bits: p.defaults.va_bits ?? 48,
     dma_debug_all_errors: false,
     dma_debug_num_errors: 1,
+    dma_debug_entries: 0,
   };
   const shown: Record<string, string | number | boolean> = {};
   for (const layer of layers) {
@@ -107,6 +108,12 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
         case "dma_debug_num_errors":
           cfg.dma_debug_num_errors = size(key, v);
           break;
+        case "dma_debug_entries": {
+          const n = size(key, v);
+          if (n < 1 || n > 1 << 24) throw new InputError(`dma_debug_entries: ${v} is out of range (1..16777216)`);
+          cfg.dma_debug_entries = n;
+          break;
+        }
         case "va_bits": {
           const b = Number(v);
           if (p.arch !== "arm64") throw new InputError(`va_bits: only arm64 platforms have a configurable VA size (${p.id} is ${p.arch})`);

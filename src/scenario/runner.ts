@@ -458,7 +458,9 @@ function alloc(c: Ctx, attrs: number) {
 
 function free(c: Ctx, attrs: number | undefined) {
   const o = ref(c, "buf", "coherent");
-  api.dma_free_attrs(c.k, c.dev, o.size, o.cpu_addr, o.dma_handle, attrs === undefined || attrs < 0 ? o.attrs : attrs);
+  const size = num(c, "size", o.size);
+  const offset = num(c, "offset", 0);
+  api.dma_free_attrs(c.k, c.dev, size, o.cpu_addr + offset, o.dma_handle, attrs === undefined || attrs < 0 ? o.attrs : attrs);
   o.freed = true;
 }
 
@@ -529,7 +531,19 @@ function swiotlbFullCause(c: Ctx, size: number) {
 }
 
 function unmapSingle(c: Ctx) {
-  const o = ref(c, "map", "map");
+  if (c.step.args.buf !== undefined) {
+    // misuse: a coherent buffer's handle given to the streaming unmap
+    const b = ref(c, "buf", "coherent");
+    api.dma_unmap_page_attrs(c.k, c.dev, b.dma_handle, num(c, "size", b.size), dirArg(c, 0), attrsArg(c, 0), c.step.op === "dma_unmap_single");
+    return;
+  }
+  const o = ref(c, "map", "map", "sgmap");
+  if (o.kind === "sgmap") {
+    // misuse: an sg mapping's first entry unmapped as a single mapping
+    const sg = o.sgl[0]!;
+    api.dma_unmap_page_attrs(c.k, c.dev, sg.dma_address, num(c, "size", sg.dma_length), dirArg(c, o.dir), attrsArg(c, o.attrs), c.step.op === "dma_unmap_single");
+    return;
+  }
   o.unmapped = true;
   const size = num(c, "size", o.size);
   const dir = dirArg(c, o.dir);

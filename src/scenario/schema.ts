@@ -311,16 +311,28 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
 
   dma_alloc_coherent: { summary: "allocate a coherent buffer", args: { size: allocSize, gfp }, required: ["size"], produces: "coherent" },
   dma_alloc_attrs: { summary: "allocate a coherent buffer with DMA attributes", args: { size: allocSize, gfp, attrs }, required: ["size"], produces: "coherent" },
-  dma_free_coherent: { summary: "free a coherent buffer", args: { buf: bufRef }, required: ["buf"], refs: { buf: ["coherent"] } },
-  dma_free_attrs: { summary: "free a coherent buffer allocated with attributes", args: { buf: bufRef, attrs }, required: ["buf"], refs: { buf: ["coherent"] } },
+  dma_free_coherent: { summary: "free a coherent buffer (size and offset default to the allocation's, so misuse can be written)", args: { buf: bufRef, size: allocSize, offset }, required: ["buf"], refs: { buf: ["coherent"] } },
+  dma_free_attrs: { summary: "free a coherent buffer allocated with attributes (size and offset default to the allocation's)", args: { buf: bufRef, size: allocSize, offset, attrs }, required: ["buf"], refs: { buf: ["coherent"] } },
   dma_mmap_coherent: { summary: "map a coherent buffer into user space", args: { buf: bufRef, pgoff, length: mmapLength }, required: ["buf"], produces: "umap", refs: { buf: ["coherent"] } },
   dma_mmap_attrs: { summary: "map a coherent buffer into user space, with attributes", args: { buf: bufRef, pgoff, length: mmapLength, attrs }, required: ["buf"], produces: "umap", refs: { buf: ["coherent"] } },
   dma_get_sgtable: { summary: "describe a coherent buffer's pages as an sg table", args: { buf: bufRef }, required: ["buf"], produces: "sgt", refs: { buf: ["coherent"] } },
 
   dma_map_single: { summary: "map a kernel buffer for streaming DMA", args: { buf: bufRef, offset, size: mapSize, dir, attrs }, required: ["buf", "size", "dir"], produces: "map", refs: { buf: CPU_BUFFERS } },
   dma_map_page: { summary: "map a buffer's page for streaming DMA", args: { buf: bufRef, offset, size: mapSize, dir, attrs }, required: ["buf", "size", "dir"], produces: "map", refs: { buf: CPU_BUFFERS } },
-  dma_unmap_single: { summary: "unmap a streaming mapping (size/dir default to the mapping's)", args: { map: mapRef, size: mapSize, dir, attrs }, required: ["map"], refs: { map: ["map"] } },
-  dma_unmap_page: { summary: "unmap a streaming page mapping (size/dir default to the mapping's)", args: { map: mapRef, size: mapSize, dir, attrs }, required: ["map"], refs: { map: ["map"] } },
+  dma_unmap_single: {
+    summary: "unmap a streaming mapping (size/dir default to the mapping's); `buf` unmaps a coherent buffer's handle, `map` may name an sg mapping's first entry (misuse)",
+    args: { map: mapRef, buf: bufRef, size: mapSize, dir, attrs },
+    required: [],
+    refs: { map: ["map", "sgmap"], buf: ["coherent"] },
+    exactlyOne: [["map", "buf"]],
+  },
+  dma_unmap_page: {
+    summary: "unmap a streaming page mapping (size/dir default to the mapping's); `buf` unmaps a coherent buffer's handle (misuse)",
+    args: { map: mapRef, buf: bufRef, size: mapSize, dir, attrs },
+    required: [],
+    refs: { map: ["map", "sgmap"], buf: ["coherent"] },
+    exactlyOne: [["map", "buf"]],
+  },
   dma_map_sg: { summary: "map a scatterlist for streaming DMA", args: { entries, dir, attrs }, required: ["entries", "dir"], produces: "sgmap" },
   dma_unmap_sg: { summary: "unmap an sg mapping", args: { map: mapRef, nents, dir }, required: ["map"], refs: { map: ["sgmap"] } },
 

@@ -62,15 +62,21 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   let r: { cpu_addr: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
   else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
-  if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, coherentPaddr(k, dev, r), attrs);
+  if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, virt_to_paddr(k, r.cpu_addr), attrs);
   k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
   return r;
 }
 
-/** The physical address dma-debug records for a coherent buffer (it looks vmalloc buffers up by pfn). */
-function coherentPaddr(k: Kernel, dev: Device, r: { cpu_addr: number; dma_handle: number }): number {
-  const p = direct.dma_to_phys(k, dev, r.dma_handle);
-  return p;
+/**
+ * kernel/dma/debug.c virt_to_paddr (5.x): the physical address dma-debug records for a coherent
+ * buffer's CPU address — vmalloc_to_pfn for vmalloc addresses, virt_to_page arithmetic for
+ * linear ones; anything else (a NO_KERNEL_MAPPING page cookie) is not tracked (-1).
+ */
+function virt_to_paddr(k: Kernel, virt: number): number {
+  if (!is_vmalloc_addr(k, virt) && !k.arch.is_linear(virt)) return -1;
+  // vmalloc_to_pfn walks the page tables; for a linear address the walk gives what __pa computes
+  const w = k.pgd.walk(virt);
+  return "phys" in w ? w.phys : -1;
 }
 
 /** kernel/dma/mapping.c dma_free_attrs (5.x) */
@@ -84,7 +90,7 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
     k.tr?.exit();
     return;
   }
-  if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, direct.dma_to_phys(k, dev, dma_handle));
+  if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, virt_to_paddr(k, cpu_addr));
   const ops = get_dma_ops(dev);
   ops_trace(k, dev, ops, "alloc");
   if (dma_go_direct(ops)) direct.dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
