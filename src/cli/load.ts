@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { ROOT } from "./root.js";
 import { InputError } from "../core/faults.js";
 import { parseScenarioText } from "../scenario/parse.js";
 import type { Scenario } from "../scenario/types.js";
@@ -12,7 +12,7 @@ import type { Scenario } from "../scenario/types.js";
 const SCENARIO_FILE = /\.(ya?ml|json)$/i;
 
 /** The bundled scenarios directory (scenarios/ at the package root). */
-export const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
+export const SCENARIOS_DIR = join(ROOT, "scenarios") + "/";
 
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

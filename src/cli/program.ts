@@ -9,6 +9,8 @@
  * start fast.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./root.js";
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../core/faults.js";
 import { parseU64 } from "../core/u64.js";
@@ -31,7 +33,7 @@ export interface Io {
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version?: string };
     return pkg.version ?? "0.0.0";
   } catch {
     return "0.0.0";

@@ -53,8 +53,12 @@ export const GEOM_ARM32: Geometry = { shifts: [20, 12], bits: [12, 8], names: ["
 export class PageTable {
   private root: Table = { leaf: false, entries: [] };
   private readonly span: number;
+  private readonly div: number[];
+  private readonly mod: number[];
   constructor(readonly g: Geometry) {
     this.span = 2 ** g.vaBits;
+    this.div = g.shifts.map((s) => 2 ** s);
+    this.mod = g.bits.map((b) => 2 ** b);
   }
 
   /** The VA's offset inside the translated space (top sign-extension bits dropped). */
@@ -65,12 +69,12 @@ export class PageTable {
   }
 
   private index(o: number, level: number): number {
-    return Math.floor(o / 2 ** this.g.shifts[level]!) % 2 ** this.g.bits[level]!;
+    return Math.floor(o / this.div[level]!) % this.mod[level]!;
   }
 
   /** Map [va, va+size) to pfn.. with leaves of `leafSize` bytes (must match a level's size). */
   map(va: number, pfn: number, size: number, prot: Prot, leafSize = 4096) {
-    const level = this.g.shifts.findIndex((s) => 2 ** s === leafSize);
+    const level = this.div.indexOf(leafSize);
     if (level < 0) throw new Error(`no level maps ${leafSize} bytes`);
     for (let done = 0; done < size; done += leafSize) {
       const o = this.off(va + done);
