@@ -2,8 +2,8 @@
  * kernel/dma/swiotlb.c as of v5.13 / v5.14 (mainline): the bounce-buffer pool, its slot free
  * lists, the slot search, the bounce copies and the single-mapping sync helpers.
  *
- * State is `k.io_tlb_default_mem` (5.13 `io_tlb_default_mem`; 5.14 reaches the same pool through
- * `dev->dma_io_tlb_mem` only from 5.15 on, so one global pool is exact for both).
+ * State is `k.io_tlb_default_mem`: 5.13 and 5.14 both use the one global pool (per-device
+ * `dev->dma_io_tlb_mem`, restricted DMA pools, arrive in 5.15).
  *
  * Version notes (what this file follows, and what it deliberately does not):
  * - swiotlb_bounce has 5f89468e2f06 "swiotlb: manipulate orig_addr when tlb_addr has offset"
@@ -16,7 +16,7 @@
  * - DMA_FROM_DEVICE maps do not initialise the slot (the info leak fixed in 5.17/5.18).
  *
  * Dependencies on the Kernel (kept small so tests can pass a fake): io_tlb_default_mem,
- * swiotlb_force, cfg?.swiotlb_slabs, mem (fill/isRamRange), cache (cpuRead/cpuWrite/invalidate),
+ * swiotlb_force, cfg?.swiotlb_slabs, mem (fill/isRamRange), cache (CPU copies, invalidate),
  * tr, warn, warnOnce, BUG, log, and on rare paths arch?.name / arch.__va / oops / memmap?.
  *
  * Hot path: no per-slot objects and no bigint outside a memoised boundary computation; trace
@@ -28,7 +28,6 @@ import { dev_id } from "../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../include/gfp.js";
-import { PG_highmem } from "../../mm/page_alloc.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_with_tbl", FILE);
