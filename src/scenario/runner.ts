@@ -9,6 +9,7 @@ import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, hex, parseU64Bi
 import type { Kernel } from "../kernel.js";
 import type { Device } from "../drivers/device.js";
 import { dev_update_limits } from "../drivers/device.js";
+import { device_access } from "../drivers/dma-master.js";
 import { boot } from "../init.js";
 import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import * as api from "../kernel/dma/mapping.js";
@@ -166,11 +167,6 @@ function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" }>, offse
   return r;
 }
 
-/** Resolve a device-side bus address to a physical address (dma-ranges; Xen ARM dom0 is 1:1). */
-function busToPhys(c: Ctx, bus: number): number {
-  return dma_to_phys(c.k, c.dev, bus);
-}
-
 function deviceTarget(c: Ctx): { bus: number; len?: number } {
   const a = c.step.args;
   if (a.buf !== undefined) {
@@ -187,23 +183,7 @@ function deviceTarget(c: Ctx): { bus: number; len?: number } {
 }
 
 function deviceAccess(c: Ctx, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
-  const k = c.k;
-  const phys = busToPhys(c, bus);
-  const n = data ? data.length : len;
-  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(n, 1))) {
-    k.record("bus_error", `device ${c.dev.name}: ${data ? "write" : "read"} of ${n} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
-    return null;
-  }
-  const coherent = dev_is_dma_coherent(k, c.dev);
-  if (data) {
-    if (coherent) k.cache.snoopWrite(phys, data);
-    else k.mem.write(phys, data);
-    k.tr?.mem("write", "device", hex(bus), hex(phys), data.length, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
-    return data;
-  }
-  const r = coherent ? k.cache.snoopRead(phys, len) : k.mem.read(phys, len);
-  k.tr?.mem("read", "device", hex(bus), hex(phys), len, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
-  return r;
+  return device_access(c.k, c.dev, bus, len, data);
 }
 
 function bytesArg(c: Ctx): Uint8Array {

@@ -1,0 +1,31 @@
+/**
+ * A DMA master's side of the bus: the device reads and writes by bus address. The address is
+ * resolved through the device's dma-ranges (and, on an ARM 1:1 Xen dom0, the identity P2M) to a
+ * physical address; a non-coherent device sees RAM only, a coherent one snoops the CPU cache. A bus
+ * address that is not RAM is a modelled bus error, not a crash of dmasim.
+ */
+import type { Kernel } from "../kernel.js";
+import type { Device } from "./device.js";
+import { DMA_MAPPING_ERROR, hex } from "../core/u64.js";
+import { dma_to_phys } from "../kernel/dma/direct.js";
+import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
+
+/** The device reads `len` bytes (data undefined) or writes `data` at bus address `bus`; null on a bus error. */
+export function device_access(k: Kernel, dev: Device, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
+  const phys = dma_to_phys(k, dev, bus);
+  const n = data ? data.length : len;
+  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(n, 1))) {
+    k.record("bus_error", `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
+    return null;
+  }
+  const coherent = dev_is_dma_coherent(k, dev);
+  if (data) {
+    if (coherent) k.cache.snoopWrite(phys, data);
+    else k.mem.write(phys, data);
+    k.tr?.mem("write", "device", hex(bus), hex(phys), n, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+    return data;
+  }
+  const r = coherent ? k.cache.snoopRead(phys, len) : k.mem.read(phys, len);
+  k.tr?.mem("read", "device", hex(bus), hex(phys), len, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+  return r;
+}
