@@ -278,6 +278,15 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       state.code = all.some((x) => x.counts.CRASH > 0) ? EXIT_INTERNAL : all.some((x) => x.counts.ERROR > 0) ? EXIT_USAGE : EXIT_OK;
     });
 
+  program
+    .command("serve")
+    .description("serve the web page (step through scenarios, compare platforms and kernels) on 127.0.0.1 until killed")
+    .option("--port <n>", "TCP port on 127.0.0.1 (0 picks a free one)", "8089")
+    .action(async (opts: { port: string }) => {
+      const { serveCommand } = await import("./serve.js");
+      state.code = await serveCommand(io, opts.port);
+    });
+
   return program;
 }
 

@@ -1,0 +1,294 @@
+/**
+ * The web page in a real headless Chromium (Debian's chromium, driven by playwright-core; no
+ * browser download). Builds the page with Vite into a temp dir, starts `dmasim serve --port 0` on
+ * it, and checks what a student does: run the seed thread's mmap scenario on a Xen dom0 before and
+ * after 40ac971eab89, step through it, compare the two kernels side by side, share a link,
+ * download the JSON. The page's values are checked against runScenario in this process — the
+ * same deterministic engine the page runs in its Web Worker.
+ *
+ * Chromium missing is a failure, not a skip: `apt-get install -y chromium` (.ci/run does).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { buildWeb } from "../../src/cli/serve.js";
+import { parseScenarioText } from "../../src/scenario/parse.js";
+import { runScenario } from "../../src/scenario/runner.js";
+import type { RunResult } from "../../src/scenario/types.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CHROMIUM = process.env.DMASIM_CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SCREENSHOT = "/tmp/dmasim-web.png";
+const MMAP = join(ROOT, "scenarios", "seed-mmap.yaml");
+
+function engineRun(kernel: string): RunResult {
+  return runScenario(parseScenarioText(readFileSync(MMAP, "utf8"), "scenarios/seed-mmap.yaml"), { platform: "rpi4-xen", kernel });
+}
+
+/** `node bin/dmasim.mjs args...` → exit code and output */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "dmasim.mjs"), ...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: "1" }, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+let webDir = "";
+let profileDir = "";
+let server: ChildProcess | undefined;
+let url = "";
+let ctx: BrowserContext | undefined;
+let page: Page;
+
+/** Start `dmasim serve --port 0` on the temp build; resolve with the URL it prints. */
+function startServe(): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin", "dmasim.mjs"), "serve", "--port", "0"], { cwd: ROOT, env: { ...process.env, DMASIM_WEB_DIR: webDir }, stdio: ["ignore", "pipe", "pipe"] });
+    server = child;
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => fail(new Error(`dmasim serve did not say where it serves within 120 s; stderr: ${err}`)), 120_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^dmasim: serving on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]!);
+      }
+    });
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`dmasim serve exited with ${code}: ${err}`));
+    });
+  });
+}
+
+const $ = (testid: string) => `[data-testid="${testid}"]`;
+
+/** Click Run and wait until a new run is on the page. */
+async function run(p: Page = page) {
+  const before = await p.locator($("runs")).getAttribute("data-run-seq").catch(() => null);
+  await p.locator($("run-button")).click();
+  await p.waitForFunction((b) => {
+    const el = document.querySelector('[data-testid="runs"]');
+    return !!el && el.getAttribute("data-run-seq") !== b && el.getAttribute("data-busy") === "false";
+  }, before);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Debian's chromium is not installed at ${CHROMIUM}: the browser tests need it (apt-get install -y chromium; .ci/run installs it). They fail rather than skip.`);
+  webDir = mkdtempSync(join(tmpdir(), "dmasim-web-"));
+  profileDir = mkdtempSync(join(tmpdir(), "dmasim-chromium-"));
+  await buildWeb(webDir);
+  url = await startServe();
+  ctx = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
+  page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.setDefaultTimeout(20_000);
+}, 300_000);
+
+afterAll(async () => {
+  await ctx?.close();
+  if (server && server.exitCode === null) server.kill("SIGTERM");
+  for (const d of [webDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+describe("dmasim serve", () => {
+  it("refuses a bad port with one line on stderr and exit 2", () => {
+    const r = cli(["serve", "--port", "http"]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/^dmasim: --port http: not a TCP port/);
+  });
+
+  it("serves the page and its assets on 127.0.0.1 only, nothing outside the build", async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const index = await fetch(url);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toMatch(/text\/html/);
+    const html = await index.text();
+    expect(html).toContain("dmasim");
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(url + asset);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toMatch(/javascript/);
+    expect((await fetch(url + "..%2f..%2fpackage.json")).status).toBe(404);
+    expect((await fetch(url + "nope.html")).status).toBe(404);
+  });
+});
+
+describe("web page (headless Chromium)", () => {
+  it("runs seed-mmap on rpi4-xen 5.13: mmap maps a bogus pfn, user_read fails with no data", async () => {
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.locator($("runs")).waitFor();
+    await page.locator($("scenario-select")).selectOption("seed-mmap");
+    await page.locator($("platform-select")).selectOption("rpi4-xen");
+    await page.locator($("kernel-select")).selectOption("5.13");
+    await run();
+
+    const want = engineRun("5.13");
+    const a = page.locator($("run-a"));
+    await expect(a.getAttribute("data-platform")).resolves.toBe("rpi4-xen");
+    await expect(a.getAttribute("data-kernel")).resolves.toBe("5.13");
+    await expect(a.locator($("verdict")).innerText()).resolves.toBe("FAIL");
+
+    // dma_mmap_coherent: the user mapping names pfn 0x800011b88, not the buffer's pfn
+    const mmap = a.locator($("step-1"));
+    const pfn = await mmap.locator($("result-pfn")).getAttribute("data-value");
+    const bufferPfn = await mmap.locator($("result-buffer_pfn")).getAttribute("data-value");
+    expect(pfn).toBe(want.steps[1]!.result.pfn);
+    expect(bufferPfn).toBe(want.steps[1]!.result.buffer_pfn);
+    expect(pfn).toMatch(/^0x8000[0-9a-f]+$/);
+    expect(pfn).not.toBe(bufferPfn);
+
+    // user_read: failed, no data
+    const read = a.locator($("step-3"));
+    await expect(read.getAttribute("data-ok")).resolves.toBe("false");
+    await expect(read.locator($("step-badge")).innerText()).resolves.toMatch(/fail/i);
+    await expect(read.locator($("result-data")).count()).resolves.toBe(0);
+    await expect(read.locator($("result-data-missing")).isVisible()).resolves.toBe(true);
+    expect(want.steps[3]!.ok).toBe(false);
+    expect(want.steps[3]!.result.data).toBeUndefined();
+
+    // its detail: the SIGBUS, and the run's faults list
+    await read.locator("button").click();
+    const detail = a.locator($("step-detail"));
+    await expect(detail.getAttribute("data-index")).resolves.toBe("3");
+    await expect(detail.locator($("step-fault")).innerText()).resolves.toMatch(/SIGBUS.*not RAM/);
+    await expect(a.locator($("faults")).innerText()).resolves.toContain("SIGBUS");
+
+    // the mmap step's address view: the vmalloc cpu_addr, and the bogus struct page past the memmap
+    await mmap.locator("button").click();
+    const rows = a.locator($("addr-view")).locator($("addr-row"));
+    const text = (await rows.allInnerTexts()).join("\n");
+    expect(text).toMatch(/0xffff800011b88000[\s\S]*vmalloc/);
+    expect(await a.locator(`${$("addr-row")}.bad`).count()).toBeGreaterThan(0);
+    await expect(a.locator($("call-tree")).innerText()).resolves.toContain("virt_to_page(");
+    expect(errors).toEqual([]);
+  });
+
+  it("runs it on 5.14: user_read reads \"hello from the device\"", async () => {
+    await page.locator($("kernel-select")).selectOption("5.14");
+    await run();
+    const want = engineRun("5.14");
+    const a = page.locator($("run-a"));
+    await expect(a.getAttribute("data-kernel")).resolves.toBe("5.14");
+    await expect(a.locator($("verdict")).innerText()).resolves.toBe("PASS");
+    const read = a.locator($("step-3"));
+    await expect(read.getAttribute("data-ok")).resolves.toBe("true");
+    const data = await read.locator($("result-data")).getAttribute("data-value");
+    expect(data).toBe('"hello from the device"');
+    expect(data).toBe(want.steps[3]!.result.data);
+    await expect(a.locator($("step-1")).locator($("result-pfn")).getAttribute("data-value")).resolves.toBe(want.steps[1]!.result.buffer_pfn);
+  });
+
+  it("Next / Prev and the arrow keys move the selected step (and the URL hash)", async () => {
+    const sel = page.locator($("selected-step"));
+    await page.locator($("run-a")).locator($("step-0")).locator("button").click();
+    await expect(sel.getAttribute("data-index")).resolves.toBe("0");
+    await expect(page.locator($("prev-button")).isDisabled()).resolves.toBe(true);
+    await page.locator($("next-button")).click();
+    await expect(sel.getAttribute("data-index")).resolves.toBe("1");
+    await expect(sel.innerText()).resolves.toContain("dma_mmap_coherent");
+    await page.locator($("next-button")).click();
+    await expect(sel.getAttribute("data-index")).resolves.toBe("2");
+    await page.locator($("prev-button")).click();
+    await expect(sel.getAttribute("data-index")).resolves.toBe("1");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    await expect(sel.getAttribute("data-index")).resolves.toBe("3");
+    await expect(page.locator($("run-a")).locator($("step-detail")).getAttribute("data-index")).resolves.toBe("3");
+    await page.keyboard.press("ArrowLeft");
+    await expect(sel.getAttribute("data-index")).resolves.toBe("2");
+    await expect.poll(() => new URL(page.url()).hash).toMatch(/(^#|&)step=2(&|$)/);
+  });
+
+  it("compare mode runs 5.13 and 5.14 side by side and highlights what differs", async () => {
+    await page.locator($("kernel-select")).selectOption("5.13");
+    await page.locator($("compare-toggle")).check();
+    await page.locator($("compare-platform")).selectOption("rpi4-xen");
+    await page.locator($("compare-kernel")).selectOption("5.14");
+    await run();
+    const a = page.locator($("run-a"));
+    const b = page.locator($("run-b"));
+    await expect(a.isVisible()).resolves.toBe(true);
+    await expect(b.isVisible()).resolves.toBe(true);
+    await expect(a.getAttribute("data-kernel")).resolves.toBe("5.13");
+    await expect(b.getAttribute("data-kernel")).resolves.toBe("5.14");
+    const boxA = (await a.boundingBox())!;
+    const boxB = (await b.boundingBox())!;
+    expect(boxB.x).toBeGreaterThan(boxA.x + boxA.width / 2); // side by side
+    await expect(a.locator($("step-3")).getAttribute("data-ok")).resolves.toBe("false");
+    await expect(b.locator($("step-3")).getAttribute("data-ok")).resolves.toBe("true");
+    for (const side of [a, b]) {
+      await expect(side.locator($("step-3")).getAttribute("data-differs")).resolves.toBe("true");
+      await expect(side.locator($("step-1")).getAttribute("data-differs")).resolves.toBe("true");
+      await expect(side.locator($("step-0")).getAttribute("data-differs")).resolves.toBe("false");
+    }
+    await expect(a.locator($("step-1")).locator(`${$("result-pfn")}.diff`).count()).resolves.toBe(1);
+    // the view for a student: the mmap step selected, both call trees and address views
+    await a.locator($("step-1")).locator("button").click();
+    await expect(b.locator($("step-detail")).getAttribute("data-index")).resolves.toBe("1");
+    await expect(b.locator($("call-tree")).innerText()).resolves.toContain("vmalloc_to_page");
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it("a shared link reproduces the view; Download JSON gives both runs", async () => {
+    await expect.poll(() => page.url()).toContain("c=rpi4-xen%405.14");
+    const link = page.url();
+    const other = await ctx!.newPage();
+    await other.goto(link);
+    await other.locator($("run-b")).waitFor();
+    await expect(other.locator($("run-a")).getAttribute("data-kernel")).resolves.toBe("5.13");
+    await expect(other.locator($("run-b")).getAttribute("data-kernel")).resolves.toBe("5.14");
+    await expect(other.locator($("selected-step")).getAttribute("data-index")).resolves.toBe("1");
+    await other.close();
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator($("download-json")).click()]);
+    const file = join(profileDir, "download.json");
+    await download.saveAs(file);
+    const json = JSON.parse(readFileSync(file, "utf8")) as { a: RunResult; b: RunResult };
+    expect(json.a.kernel).toBe("5.13");
+    expect(json.b.kernel).toBe("5.14");
+    expect(json.a.steps[1]!.result.pfn).toBe(engineRun("5.13").steps[1]!.result.pfn);
+    expect(json.a.steps[1]!.trace.length).toBeGreaterThan(0);
+  });
+
+  it("an edited scenario's error is shown as file:line:col, and the edit travels in the link", async () => {
+    await page.locator($("compare-toggle")).uncheck();
+    const editor = page.locator($("editor"));
+    const text = await editor.inputValue();
+    await editor.fill(text.replace("size: 64K", "size: 64Q"));
+    await expect(page.locator($("parse-error")).innerText()).resolves.toMatch(/^scenarios\/seed-mmap\.yaml:\d+:\d+: steps\[0\]\.size: .*64Q/);
+    await page.locator($("run-button")).click();
+    await expect(page.locator($("run-error")).innerText()).resolves.toMatch(/^scenarios\/seed-mmap\.yaml:\d+:\d+: /);
+
+    await editor.fill(text.replace('data: "hello from the device"', 'data: "hi"').replace("length: 21", "length: 2").replace('expect: { data: "hello from the device", fault: none }', 'expect: { data: "hi" }'));
+    await page.locator($("kernel-select")).selectOption("5.14");
+    await run();
+    await expect(page.locator($("run-a")).locator($("step-3")).locator($("result-data")).getAttribute("data-value")).resolves.toBe('"hi"');
+    await expect.poll(() => page.url()).toMatch(/[#&]y=/);
+    const link = page.url();
+    const other = await ctx!.newPage();
+    await other.goto(link);
+    await other.locator($("runs")).waitFor();
+    await expect(other.locator($("run-a")).locator($("step-3")).locator($("result-data")).getAttribute("data-value")).resolves.toBe('"hi"');
+    await other.close();
+  });
+});
+
+describe("web page sources", () => {
+  it("typecheck (tsc -p web: Preact JSX, DOM lib)", () => {
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", join(ROOT, "web")], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 120_000);
+});
