@@ -230,6 +230,7 @@ export function user_access_read(k: Kernel, va: number, len: number): Uint8Array
   return out;
 }
 
+/** A user-space store through the user page table (SIGBUS for a frame that is not RAM). */
 export function user_access_write(k: Kernel, va: number, data: Uint8Array): boolean {
   let done = 0;
   while (done < data.length) {

@@ -175,6 +175,7 @@ function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: 
   k.tr?.cache(op, hex(maddr), size, n);
 }
 
+/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18) */
 function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
   if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
   else {
@@ -184,6 +185,7 @@ function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number
   }
 }
 
+/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18) */
 function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
   if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
   else if (dir !== DMA_TO_DEVICE) {
@@ -235,12 +237,14 @@ export function xen_swiotlb_unmap_page(k: Kernel, dev: Device, dev_addr: number,
   k.tr?.exit();
 }
 
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_sync_single_for_cpu (5.10–5.18): cache maintenance, then the bounce copy back */
 function xen_swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, dma_addr: number, size: number, dir: number) {
   const paddr = xen_dma_to_phys(k, dev, dma_addr);
   if (!dev_is_dma_coherent(k, dev)) sync_for_cpu(k, dev, dma_addr, paddr, size, dir);
   if (is_xen_swiotlb_buffer(k, dev, dma_addr)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);
 }
 
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_sync_single_for_device (5.10–5.18): the bounce copy, then cache maintenance */
 function xen_swiotlb_sync_single_for_device(k: Kernel, dev: Device, dma_addr: number, size: number, dir: number) {
   const paddr = xen_dma_to_phys(k, dev, dma_addr);
   if (is_xen_swiotlb_buffer(k, dev, dma_addr)) swiotlb_sync_single_for_device(k, dev, paddr, size, dir);

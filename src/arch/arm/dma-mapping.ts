@@ -54,6 +54,7 @@ function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
   return page;
 }
 
+/** arch/arm/mm/dma-mapping.c __dma_free_buffer (5.x): free the pages one by one (the buffer was split) */
 function __dma_free_buffer(k: Kernel, page: number, size: number) {
   const pfn = k.arch.page_to_pfn(page);
   for (let i = 0; i < size / PAGE_SIZE; i++) k.buddy.free(pfn + i, 0);

@@ -42,9 +42,11 @@ const S_swiotlb_map = sym("swiotlb_map", "kernel/dma/swiotlb.c");
 export function DMA_DIRECT_REMAP(k: Kernel): boolean {
   return k.arch.name === "arm64";
 }
+/** Kconfig DMA_REMAP: selected by arm64 (via DMA_DIRECT_REMAP) and ARM with an MMU */
 export function DMA_REMAP(k: Kernel): boolean {
   return k.arch.name === "arm64" || k.arch.name === "arm";
 }
+/** Kconfig DMA_COHERENT_POOL: selected by DMA_DIRECT_REMAP (arm64); x86 only with AMD_MEM_ENCRYPT, not modelled */
 export function DMA_COHERENT_POOL(k: Kernel): boolean {
   return k.arch.name === "arm64";
 }

@@ -124,6 +124,7 @@ export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_
   return r;
 }
 
+/** include/linux/dma-direction.h valid_dma_direction, BUG_ON in the map/sync entry points (5.x) */
 function check_dir(k: Kernel, dir: number, fn: string) {
   if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
 }
