@@ -44,8 +44,24 @@ function mapRange(pgd: PageTable, va: number, phys: number, size: number, sizes:
   }
 }
 
+/** Xen: dom0's memory map is the machine's RAM minus what other domains own. */
+function dom0Banks(machine: { start: number; size: number }[], other: { start: number; size: number } | undefined) {
+  if (!other) return machine;
+  const out: { start: number; size: number }[] = [];
+  for (const b of machine) {
+    const end = b.start + b.size;
+    const oEnd = other.start + other.size;
+    if (oEnd <= b.start || other.start >= end) out.push(b);
+    else {
+      if (other.start > b.start) out.push({ start: b.start, size: other.start - b.start });
+      if (oEnd < end) out.push({ start: oEnd, size: end - oEnd });
+    }
+  }
+  return out;
+}
+
 export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): Kernel {
-  const banks = platform.banks(cfg.mem);
+  const banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
   const memstart = platform.arch === "arm64" ? Math.floor(banks[0]!.start / GiB) * GiB : banks[0]!.start;
   const ramEnd = banks[banks.length - 1]!.start + banks[banks.length - 1]!.size;
   let arch: Arch;
@@ -215,7 +231,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "arm") arm_atomic_pool_init(k);
 
   // --- Xen (xen_mm_init: swiotlb-xen accepts the existing pool, probes GNTTABOP_cache_flush) ---
-  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map() };
+  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null };
 
   // --- dma-debug ---
   if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});

@@ -37,6 +37,8 @@ export interface KConfig {
   /** dma_debug num_errors / all_errors */
   dma_debug_all_errors: boolean;
   dma_debug_num_errors: number;
+  /** Xen: the hypervisor offers GNTTABOP_cache_flush (xen_mm_init's probe); without it foreign pages bounce */
+  xen_cache_flush: boolean;
   /** dma_debug_entries= (0 = PREALLOC_DMA_DEBUG_ENTRIES) */
   dma_debug_entries: number;
 }
@@ -178,7 +180,7 @@ export class Kernel {
       this.tr?.walk(this.arch.fmtVa(va), w.missing);
       this.oops(va, pc);
     }
-    return { phys: w.phys, prot: w.prot };
+    return { phys: this.stage2(w.phys), prot: w.prot };
   }
 
   /** CPU read through a kernel virtual address (cache model for cacheable aliases). */
@@ -242,9 +244,24 @@ export class Kernel {
     if (pfn !== null) this.memmap.setFlag(pfn, flag);
   }
 
-  /** pfn_valid (memblock_is_map_memory for arm/arm64; present sections elsewhere). */
+  /** pfn_valid (memblock_is_map_memory for arm/arm64; present sections elsewhere): the kernel's own RAM. */
   pfn_valid(pfn: number): boolean {
-    return this.memmap.has(pfn) && this.mem.isRam(pfn * PAGE_SIZE);
+    if (!this.memmap.has(pfn)) return false;
+    const p = pfn * PAGE_SIZE;
+    for (const b of this.memblock.memory) if (p >= b.start && p < b.start + b.size) return true;
+    return false;
+  }
+
+  /**
+   * Xen stage 2: the machine address behind an intermediate physical address. The identity for a
+   * 1:1 dom0, except the frames where a foreign (grant-mapped) page is mapped.
+   */
+  stage2(phys: number): number {
+    const x = this.xen;
+    if (!x || x.stage2.size === 0) return phys;
+    const pfn = Math.floor(phys / PAGE_SIZE);
+    const mfn = x.stage2.get(pfn);
+    return mfn === undefined ? phys : mfn * PAGE_SIZE + (phys - pfn * PAGE_SIZE);
   }
 
   page_to_phys(page: number): number {

@@ -219,12 +219,13 @@ export function user_access_read(k: Kernel, va: number, len: number): Uint8Array
       k.record("sigbus", `no mapping (SIGSEGV) at user address ${hex(a)}`, a);
       return null;
     }
-    if (!k.mem.isRam(w.phys)) {
+    const phys = k.stage2(w.phys);
+    if (!k.mem.isRam(phys)) {
       k.record("sigbus", `user load at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
       return null;
     }
-    out.set(w.prot === "normal" ? k.cache.cpuRead(w.phys, n) : k.mem.read(w.phys, n), done);
-    k.tr?.mem("read", "user", hex(a), hex(w.phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
+    out.set(w.prot === "normal" ? k.cache.cpuRead(phys, n) : k.mem.read(phys, n), done);
+    k.tr?.mem("read", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
     done += n;
   }
   return out;
@@ -241,14 +242,15 @@ export function user_access_write(k: Kernel, va: number, data: Uint8Array): bool
       k.record("sigbus", `no mapping (SIGSEGV) at user address ${hex(a)}`, a);
       return false;
     }
-    if (!k.mem.isRam(w.phys)) {
+    const phys = k.stage2(w.phys);
+    if (!k.mem.isRam(phys)) {
       k.record("sigbus", `user store at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
       return false;
     }
     const chunk = data.subarray(done, done + n);
-    if (w.prot === "normal") k.cache.cpuWrite(w.phys, chunk);
-    else k.mem.write(w.phys, chunk);
-    k.tr?.mem("write", "user", hex(a), hex(w.phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
+    if (w.prot === "normal") k.cache.cpuWrite(phys, chunk);
+    else k.mem.write(phys, chunk);
+    k.tr?.mem("write", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
     done += n;
   }
   return true;

@@ -49,8 +49,9 @@ export const rpi4: Platform = {
 export const rpi4xen: Platform = {
   ...rpi4,
   id: "rpi4-xen",
-  description: "Raspberry Pi 4 B with Linux as the Xen dom0 (1:1 mapped): every device on xen_swiotlb_dma_ops",
+  description: "Raspberry Pi 4 B with Linux as the Xen dom0 (1:1 mapped): every device on xen_swiotlb_dma_ops; a domU owns 64 MiB at machine 0x30000000",
   xen: "arm",
+  xenDomains: { start: 0x3000_0000, size: 64 * MiB },
 };
 
 function singleBank(start: number) {

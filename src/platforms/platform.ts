@@ -20,6 +20,8 @@ export interface Platform {
   defaultDevice: string;
   /** Linux as a Xen dom0: "arm" (1:1 dom0) */
   xen: "arm" | null;
+  /** Xen: machine RAM that belongs to other domains (not in dom0's memory map; grant-mapped pages come from here) */
+  xenDomains?: { start: number; size: number };
   /** default CMA area placement window [min, max) (DT alloc-ranges / arch limit) */
   cmaWindow(mem: number): [number, number];
   /** physical load address and size of the kernel image */

@@ -9,7 +9,7 @@ import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
 
-export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries"] as const;
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush"] as const;
 
 export function resolvePlatform(id: string | undefined): Platform {
   const p = findPlatform(id ?? "rpi4");
@@ -54,6 +54,7 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
     dma_debug_all_errors: false,
     dma_debug_num_errors: 1,
     dma_debug_entries: 0,
+    xen_cache_flush: true,
   };
   const shown: Record<string, string | number | boolean> = {};
   for (const layer of layers) {
@@ -107,6 +108,10 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
           break;
         case "dma_debug_num_errors":
           cfg.dma_debug_num_errors = size(key, v);
+          break;
+        case "xen_cache_flush":
+          if (!p.xen) throw new InputError(`xen_cache_flush: ${p.id} is not a Xen platform`);
+          cfg.xen_cache_flush = bool(key, v);
           break;
         case "dma_debug_entries": {
           const n = size(key, v);

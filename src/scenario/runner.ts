@@ -17,6 +17,7 @@ import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb.js";
 import { dma_debug_device_change } from "../kernel/dma/debug.js";
+import { gnttab_map_refs, gnttab_unmap_refs, type GrantMapping } from "../xen/grant-table.js";
 import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
 import { isWalkHit } from "../mm/pgtable.js";
@@ -29,6 +30,7 @@ import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scen
 type Obj =
   | { kind: "coherent"; cpu_addr: number; dma_handle: number; size: number; attrs: number; freed: boolean }
   | { kind: "kbuf"; addr: number; size: number; alloc: "kmalloc" | "pages" | "vmalloc" | "stack"; page: number; order: number; freed: boolean }
+  | { kind: "grant"; addr: number; size: number; page: number; grant: GrantMapping; freed: boolean }
   | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean; unmapped: boolean; bounced: boolean }
   | { kind: "sgmap"; sgl: Scatterlist[]; nents: number; mapped: number; dir: number; attrs: number }
   | { kind: "umap"; vm_start: number; length: number }
@@ -37,6 +39,7 @@ type Obj =
 const KIND_NAME: Record<Obj["kind"], string> = {
   coherent: "a coherent buffer",
   kbuf: "a kernel buffer",
+  grant: "a grant-mapped foreign page",
   map: "a streaming mapping",
   sgmap: "an sg mapping",
   umap: "a user mapping",
@@ -143,12 +146,12 @@ function name(c: Ctx, o: Obj) {
 }
 
 /** The kernel virtual address a CPU step uses for a buffer. */
-function cpuAddrOf(o: Extract<Obj, { kind: "coherent" | "kbuf" }>): number {
+function cpuAddrOf(o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>): number {
   return o.kind === "coherent" ? o.cpu_addr : o.addr;
 }
 
 /** A CPU access to a kbuf/coherent buffer; highmem pages without a kernel address go through kmap (cacheable). */
-function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" }>, offset: number, len: number, data?: Uint8Array): Uint8Array | undefined {
+function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>, offset: number, len: number, data?: Uint8Array): Uint8Array | undefined {
   const k = c.k;
   if (o.kind === "kbuf" && o.addr === 0) {
     const phys = k.page_to_phys(o.page) + offset;
@@ -203,7 +206,7 @@ function mappingBounced(c: Ctx, dma: number): boolean {
 }
 
 /** The struct page and in-page offset a streaming map of `o` at `offset` uses. */
-function pageOf(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" }>, offset: number, forSingle: boolean): { page: number; off: number; va: number } {
+function pageOf(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>, offset: number, forSingle: boolean): { page: number; off: number; va: number } {
   const k = c.k;
   if (o.kind === "kbuf" && o.addr === 0) {
     const pfn = k.arch.page_to_pfn(o.page) + Math.floor(offset / PAGE_SIZE);
@@ -306,7 +309,7 @@ const OPS: Record<string, (c: Ctx) => void> = {
     if (!entries || entries.length === 0) err(c.step, "entries: at least one entry is needed");
     const sgl: Scatterlist[] = entries.map((e) => {
       const o = c.objs.get(e.buf);
-      if (!o || (o.kind !== "kbuf" && o.kind !== "coherent")) err(c.step, `entries: '${e.buf}' is not a kernel buffer`);
+      if (!o || (o.kind !== "kbuf" && o.kind !== "coherent" && o.kind !== "grant")) err(c.step, `entries: '${e.buf}' is not a kernel buffer`);
       const offset = typeof e.offset === "number" ? e.offset : e.offset ? Number(parseU64Big(e.offset)) : 0;
       const length = typeof e.length === "number" ? e.length : Number(parseU64Big(e.length));
       const p = pageOf(c, o, offset, false);
@@ -359,11 +362,11 @@ const OPS: Record<string, (c: Ctx) => void> = {
     c.dev.max_segment_size = num(c, "size");
   },
   cpu_write(c) {
-    const o = ref(c, "buf", "coherent", "kbuf");
+    const o = ref(c, "buf", "coherent", "kbuf", "grant");
     cpuAccess(c, o, num(c, "offset", 0), 0, bytesArg(c));
   },
   cpu_read(c) {
-    const o = ref(c, "buf", "coherent", "kbuf");
+    const o = ref(c, "buf", "coherent", "kbuf", "grant");
     c.read = cpuAccess(c, o, num(c, "offset", 0), num(c, "length"));
   },
   device_write(c) {
@@ -410,10 +413,20 @@ const OPS: Record<string, (c: Ctx) => void> = {
     c.summary.push(`driver ${c.dev.driver} unbound from ${c.dev.name}`);
   },
   gnttab_map(c) {
-    err(c.step, "grant-table mapping (foreign pages) is not modelled yet");
+    if (!c.k.xen) err(c.step, `${c.k.platform.id} is not a Xen platform: grant mapping needs one (e.g. rpi4-xen)`);
+    const m = gnttab_map_refs(c.k, num(c, "domain"), num(c, "gref"));
+    if (typeof m === "string") err(c.step, m);
+    c.result.page = c.k.arch.fmtVa(m.page);
+    c.result.pfn = hex(m.pfn);
+    c.result.mfn = hex(m.mfn);
+    c.result.addr = c.k.arch.fmtVa(m.addr);
+    c.summary.push(`domain ${m.domain}'s page (mfn ${hex(m.mfn)}) mapped at dom0 pfn ${hex(m.pfn)}, ${c.k.arch.fmtVa(m.addr)}`);
+    name(c, { kind: "grant", addr: m.addr, size: PAGE_SIZE, page: m.page, grant: m, freed: false });
   },
   gnttab_unmap(c) {
-    err(c.step, "grant-table mapping (foreign pages) is not modelled yet");
+    const o = ref(c, "buf", "grant");
+    gnttab_unmap_refs(c.k, o.grant);
+    o.freed = true;
   },
 };
 
@@ -468,7 +481,7 @@ function mmap(c: Ctx, attrs: number) {
 
 function mapSingle(c: Ctx, single: boolean) {
   const k = c.k;
-  const o = ref(c, "buf", "kbuf", "coherent");
+  const o = ref(c, "buf", "kbuf", "coherent", "grant");
   const offset = num(c, "offset", 0);
   const size = num(c, "size");
   const dir = dirArg(c);

@@ -21,8 +21,12 @@ export interface XenState {
   hypercall_cflush: boolean;
   /** the initial domain */
   initial_domain: boolean;
-  /** grant references mapped: gref → local pfn */
+  /** grant references mapped: "domain:gref" → local pfn and the foreign machine frame */
   grants: Map<string, { pfn: number; mfn: number; domain: number }>;
+  /** the hypervisor's stage-2 changes: dom0 pfn → foreign mfn (identity elsewhere) */
+  stage2: Map<number, number>;
+  /** machine RAM owned by other domains */
+  domains: { start: number; size: number } | null;
 }
 
 /** include/xen/arm/page.h pfn_to_bfn (5.x): the rbtree entry covering pfn, else identity */
