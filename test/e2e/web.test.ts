@@ -97,7 +97,7 @@ afterAll(async () => {
   for (const d of [webDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
-describe("dmasim serve", () => {
+describe("dmasim serve", { timeout: 60_000 }, () => {
   it("refuses a bad port with one line on stderr and exit 2", () => {
     const r = cli(["serve", "--port", "http"]);
     expect(r.code).toBe(2);
@@ -122,7 +122,7 @@ describe("dmasim serve", () => {
   });
 });
 
-describe("web page (headless Chromium)", () => {
+describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
   it("runs seed-mmap on rpi4-xen 5.13: mmap maps a bogus pfn, user_read fails with no data", async () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -282,13 +282,4 @@ describe("web page (headless Chromium)", () => {
     await expect(other.locator($("run-a")).locator($("step-3")).locator($("result-data")).getAttribute("data-value")).resolves.toBe('"hi"');
     await other.close();
   });
-});
-
-describe("web page sources", () => {
-  it("typecheck (tsc -p web: Preact JSX, DOM lib)", () => {
-    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-    const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", join(ROOT, "web")], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
-    expect(r.stdout + r.stderr).toBe("");
-    expect(r.status).toBe(0);
-  }, 120_000);
 });

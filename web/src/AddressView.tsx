@@ -3,12 +3,29 @@
  * linear map, vmalloc, vmemmap ...) and one of physical memory (RAM banks, CMA, swiotlb ...), with
  * numbered markers, and a table saying what each address is.
  */
+import type { RefObject } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Band, LayoutInfo, StepResult } from "./protocol.js";
 import { placePhys, placeVa, segments, stepMarkers, xOf, type Marker, type Placement, type Segment } from "./addr.js";
 
-const W = 1000;
-const STRIP_Y = 38;
 const STRIP_H = 26;
+let hatchIds = 0;
+
+/** The element's width in CSS pixels, kept current (the SVG is drawn 1:1, so text and circles keep their shape). */
+function useWidth<T extends HTMLElement>(fallback: number): [RefObject<T | null>, number] {
+  const ref = useRef<T>(null);
+  const [w, setW] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const update = () => setW(Math.max(200, Math.round(el.clientWidth)));
+    update();
+    const ro = new ResizeObserver(update);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, w];
+}
 
 function hex(a: bigint, digits: number): string {
   return "0x" + a.toString(16).padStart(digits, "0");
@@ -21,30 +38,34 @@ interface Placed {
 }
 
 function Strip({ title, regions, subs, lo, hi, markers, digits, testid }: { title: string; regions: Band[]; subs: Band[]; lo: bigint; hi: bigint; markers: Placed[]; digits: number; testid: string }) {
+  const [ref, W] = useWidth<HTMLElement>(800);
+  const [hatch] = useState(() => `hatch-${++hatchIds}`);
   const segs: Segment[] = segments(regions, lo, hi, W);
-  // stagger marker numbers that would overlap
+  // marker x positions (kept inside the strip), numbers staggered in rows where they would overlap
+  const xs = markers.map((pm) => Math.min(W - 8, Math.max(8, xOf(pm.m.addr, segs) ?? W - 8)));
   const rows: number[] = [];
-  const xs = markers.map((pm) => xOf(pm.m.addr, segs));
   const placed = markers.map((pm, i) => {
-    const x = xs[i] ?? W - 4;
+    const x = xs[i]!;
     let row = 0;
-    while (markers.slice(0, i).some((_, j) => rows[j] === row && Math.abs((xs[j] ?? W - 4) - x) < 17)) row++;
+    while (rows.some((r, j) => r === row && Math.abs(xs[j]! - x) < 17)) row++;
     rows.push(row);
     return { ...pm, x, row };
   });
+  const STRIP_Y = 16 + Math.max(1, ...rows.map((r) => r + 1)) * 15;
+  const H = STRIP_Y + STRIP_H + 18;
   return (
-    <figure class="strip" data-testid={testid}>
+    <figure class="strip" data-testid={testid} ref={ref}>
       <figcaption>{title}</figcaption>
-      <svg viewBox={`0 0 ${W} 96`} role="img" aria-label={title} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={title}>
         <defs>
-          <pattern id={`hatch-${testid}`} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+          <pattern id={hatch} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
             <rect width="6" height="6" fill="#f4f4f6" />
             <line x1="0" y1="0" x2="0" y2="6" stroke="#dcdce2" stroke-width="2" />
           </pattern>
         </defs>
         {segs.map((s, i) => (
           <g key={i}>
-            <rect x={s.x} y={STRIP_Y} width={Math.max(0, s.w - 1)} height={STRIP_H} class={s.band ? `band band-${s.band.kind}` : "gap"} fill={s.band ? undefined : `url(#hatch-${testid})`}>
+            <rect x={s.x} y={STRIP_Y} width={Math.max(0, s.w - 1)} height={STRIP_H} class={s.band ? `band band-${s.band.kind}` : "gap"} fill={s.band ? undefined : `url(#${hatch})`}>
               <title>{s.band ? `${s.band.name}: ${hex(s.start, digits)} – ${hex(s.end, digits)}${s.band.note ? `\n${s.band.note}` : ""}` : `no region: ${hex(s.start, digits)} – ${hex(s.end, digits)}`}</title>
             </rect>
             {s.band && s.w > 40 && (
