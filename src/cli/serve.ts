@@ -138,14 +138,20 @@ export function startServer(dir: string, port: number): Promise<{ server: Server
 export async function serveCommand(io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; env: NodeJS.ProcessEnv }, portArg: string | undefined): Promise<number> {
   const port = parsePort(portArg);
   const dir = io.env.DMASIM_WEB_DIR ? resolve(io.env.DMASIM_WEB_DIR) : DEFAULT_WEB_DIR;
+  // Bind first, so a port in use fails at once, not after a build.
+  const { server, url } = await startServer(dir, port);
   const why = buildNeeded(dir);
   if (why) {
     io.err.write(`dmasim: ${why}: building it with Vite into ${dir} …\n`);
     const t0 = Date.now();
-    await buildWeb(dir);
+    try {
+      await buildWeb(dir);
+    } catch (e) {
+      server.close();
+      throw e;
+    }
     io.err.write(`dmasim: built the web page in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
-  const { url } = await startServer(dir, port);
   io.out.write(`dmasim: serving on ${url}\n`);
   return 0;
 }

@@ -103,6 +103,10 @@ describe("dmasim serve", { timeout: 60_000 }, () => {
     expect(r.code).toBe(2);
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/^dmasim: --port http: not a TCP port/);
+    const port = new URL(url).port;
+    const busy = cli(["serve", "--port", port], { DMASIM_WEB_DIR: webDir });
+    expect(busy.code).toBe(2);
+    expect(busy.err).toBe(`dmasim: --port ${port}: 127.0.0.1:${port} is already in use\n`);
   });
 
   it("serves the page and its assets on 127.0.0.1 only, nothing outside the build", async () => {
@@ -281,5 +285,20 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     await other.locator($("runs")).waitFor();
     await expect(other.locator($("run-a")).locator($("step-3")).locator($("result-data")).getAttribute("data-value")).resolves.toBe('"hi"');
     await other.close();
+  });
+
+  it("opens a scenario file of your own", async () => {
+    const yaml = ["name: my own map_single", "platform: rpi4", 'kernel: "5.13"', "steps:", "  - op: kmalloc", "    size: 4K", "    gfp: GFP_KERNEL", "    as: b", "  - op: dma_map_single", "    buf: b", "    size: 4K", "    dir: DMA_TO_DEVICE", "    as: m", ""].join("\n");
+    await page.locator($("upload")).setInputFiles({ name: "mine.yaml", mimeType: "text/yaml", buffer: Buffer.from(yaml) });
+    await expect.poll(() => page.locator($("editor")).inputValue()).toBe(yaml);
+    await page.locator($("platform-select")).selectOption("");
+    await page.locator($("kernel-select")).selectOption("");
+    await run();
+    const want = runScenario(parseScenarioText(yaml, "mine.yaml"), {});
+    const a = page.locator($("run-a"));
+    await expect(a.getAttribute("data-platform")).resolves.toBe("rpi4");
+    await expect(a.locator($("step-1")).locator($("result-dma_addr")).getAttribute("data-value")).resolves.toBe(want.steps[1]!.result.dma_addr);
+    await page.locator($("editor")).fill(yaml.replace("size: 4K\n    gfp", "size: 4K\n    gfp: GFP_KERNEL\n    bogus: 1\n    x"));
+    await expect(page.locator($("parse-error")).innerText()).resolves.toMatch(/^mine\.yaml:\d+:\d+: /);
   });
 });

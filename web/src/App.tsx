@@ -277,7 +277,18 @@ export function App() {
   const edited = ctl.scenario === "" || findBundled(ctl.scenario)?.text !== ctl.text;
 
   return (
-    <div class="app">
+    <div
+      class="app"
+      onDragOver={(e) => {
+        if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const f = e.dataTransfer?.files[0];
+        if (!f) return;
+        e.preventDefault();
+        void upload(f);
+      }}
+    >
       <header class="top">
         <h1>
           dmasim <span class="muted">— the Linux DMA-mapping layer, step by step</span>
@@ -326,7 +337,7 @@ export function App() {
                 onInput={(e) => patch({ text: (e.currentTarget as HTMLTextAreaElement).value, ...(ctl.scenario === "" ? {} : {}) })}
               />
               <div class="editor-actions">
-                <button type="button" onClick={() => fileInput.current?.click()} data-testid="upload-button">
+                <button type="button" onClick={() => fileInput.current?.click()} data-testid="upload-button" title="or drop a scenario file on the page">
                   Open file…
                 </button>
                 <input
