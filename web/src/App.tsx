@@ -334,7 +334,7 @@ export function App() {
                 spellcheck={false}
                 rows={16}
                 value={ctl.text}
-                onInput={(e) => patch({ text: (e.currentTarget as HTMLTextAreaElement).value, ...(ctl.scenario === "" ? {} : {}) })}
+                onInput={(e) => patch({ text: (e.currentTarget as HTMLTextAreaElement).value })}
               />
               <div class="editor-actions">
                 <button type="button" onClick={() => fileInput.current?.click()} data-testid="upload-button" title="or drop a scenario file on the page">
@@ -457,7 +457,7 @@ export function App() {
         </form>
       </aside>
 
-      <main class="results" aria-live="polite">
+      <main class="results">
         {notice && (
           <p class="notice" data-testid="notice">
             {notice}{" "}
@@ -478,7 +478,7 @@ export function App() {
               <button type="button" data-testid="prev-button" onClick={() => setStep(Math.max(0, sel - 1))} disabled={sel <= 0} aria-label="previous step">
                 ← Prev
               </button>
-              <span class="stepper-label" data-testid="selected-step" data-index={sel}>
+              <span class="stepper-label" data-testid="selected-step" data-index={sel} aria-live="polite">
                 step <strong>#{sel}</strong> of {n}: <strong class="mono">{selStep?.op}</strong>
               </span>
               <button type="button" data-testid="next-button" onClick={() => setStep(Math.min(n - 1, sel + 1))} disabled={sel >= n - 1} aria-label="next step">

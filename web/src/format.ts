@@ -47,10 +47,6 @@ export function verdict(r: RunResult): { label: string; tone: "ok" | "fail" | "f
   return fatal ? { label: "FAULT", tone: "fault" } : { label: "FAIL", tone: "fail" };
 }
 
-export function runLabel(r: RunResult): string {
-  return `${r.platform} · Linux ${r.kernel}`;
-}
-
 /** JSON with bigints as hex (the engine's own JSON rule). */
 export function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? "0x" + BigInt.asUintN(64, x).toString(16) : x), 2);
