@@ -23,6 +23,8 @@ import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/p
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb.js";
 import { xen_swiotlb_dma_ops } from "./xen/swiotlb-xen.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
+import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
+import { phys_to_dma } from "./kernel/dma/direct.js";
 import { GFP_KERNEL } from "./include/gfp.js";
 
 const MiB = 1024 * 1024;
@@ -61,7 +63,9 @@ function dom0Banks(machine: { start: number; size: number }[], other: { start: n
 }
 
 export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): Kernel {
-  const banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
+  // dom0 does not own other domains' memory; no-map reserved-memory is removed from memblock.memory
+  let banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
+  for (const d of platform.devices) if (d.coherent_pool) banks = dom0Banks(banks, { start: d.coherent_pool.phys, size: d.coherent_pool.size });
   const memstart = platform.arch === "arm64" ? Math.floor(banks[0]!.start / GiB) * GiB : banks[0]!.start;
   const ramEnd = banks[banks.length - 1]!.start + banks[banks.length - 1]!.size;
   let arch: Arch;
@@ -244,6 +248,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (platform.arch === "arm") dev.dma_ops = armOps; // arm_get_dma_map_ops(coherent) without LPAE
     if (xenOps) dev.dma_ops = xenOps; // arm64 arch_setup_dma_ops: xen_swiotlb_detect() overrides
     k.devices.set(spec.name, dev);
+    // drivers/of/of_reserved_mem.c → rmem_dma_device_init → dma_init_coherent_memory
+    if (spec.coherent_pool) dma_declare_coherent_memory(k, dev, spec.coherent_pool.phys, phys_to_dma(k, dev, spec.coherent_pool.phys), spec.coherent_pool.size);
   }
   void DMA_BIT_MASK;
   return k;

@@ -58,6 +58,8 @@ export interface DeviceSpec {
   dma_ranges?: { cpu_start: number; dma_start: number; size: number }[];
   /** initial mask width (32 unless the driver raises it) */
   mask_bits?: number;
+  /** DT memory-region: a shared-dma-pool with no-map, i.e. a per-device coherent pool (kernel/dma/coherent.c) */
+  coherent_pool?: { phys: number; size: number };
 }
 
 /** Recompute the cached numeric forms of the masks (after any mask change). */

@@ -85,6 +85,7 @@ export const arm32: Platform = {
   devices: [
     { name: "fe00b000.v4l2", driver: "bcm2835-codec", description: "a video device that exports buffers with dma_mmap_coherent / dma_get_sgtable", coherent: false },
     { name: "12680000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine", coherent: false },
+    { name: "fe00a000.vpu", driver: "hantro-vpu", description: "video codec with its own 4 MiB shared-dma-pool (no-map) at 0x3c000000: a per-device coherent pool, memremap'd WC", coherent: false, coherent_pool: { phys: 0x3c00_0000, size: 4 * MiB } },
   ],
   defaultDevice: "fe00b000.v4l2",
   xen: null,

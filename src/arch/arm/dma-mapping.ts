@@ -17,6 +17,7 @@ import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/co
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
+import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
 const S___dma_alloc = sym("__dma_alloc", F);
@@ -246,6 +247,11 @@ function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_a
   const pfn = Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE);
   k.tr?.note(`pfn = dma_to_pfn(dev, ${hex(dma_addr)}) = ${hex(pfn)}: taken from the DMA handle`);
   const off = vma.vm_pgoff;
+  const dc = dma_mmap_from_dev_coherent(k, dev, vma, _cpu_addr, size);
+  if (dc.handled) {
+    k.tr?.exit(String(dc.ret));
+    return dc.ret;
+  }
   if (off < nr_pages && nr_vma_pages <= nr_pages - off) {
     const r = remap_pfn_range(k, vma.vm_start, pfn + off, vma.vm_end - vma.vm_start, vma.vm_page_prot);
     k.tr?.exit(String(r));

@@ -10,6 +10,7 @@ import { sym } from "../../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../../core/u64.js";
 import { VM_IOREMAP } from "../../mm/vmalloc.js";
 import { ENXIO } from "./ops.js";
+import { remap_pfn_range } from "../../mm/mm.js";
 
 const S_alloc = sym("dma_alloc_from_dev_coherent", "kernel/dma/coherent.c");
 const S_release = sym("dma_release_from_dev_coherent", "kernel/dma/coherent.c");
@@ -60,12 +61,13 @@ export function dma_release_from_dev_coherent(k: Kernel, dev: Device, order: num
 }
 
 /** kernel/dma/coherent.c dma_mmap_from_dev_coherent (5.x): handled → ret (0 or -ENXIO) */
-export function dma_mmap_from_dev_coherent(k: Kernel, dev: Device, vma: Vma, vaddr: number, size: number, remap: (pfn: number) => number): { handled: boolean; ret: number } {
+export function dma_mmap_from_dev_coherent(k: Kernel, dev: Device, vma: Vma, vaddr: number, size: number): { handled: boolean; ret: number } {
   const mem = dev.dma_mem;
   if (!mem || vaddr < mem.virt_base || vaddr >= mem.virt_base + mem.size * PAGE_SIZE) return { handled: false, ret: 0 };
   const start = (vaddr - mem.virt_base) / PAGE_SIZE;
   const user_count = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
   const count = Math.ceil(size / PAGE_SIZE);
-  if (vma.vm_pgoff < count && user_count <= count - vma.vm_pgoff) return { handled: true, ret: remap(mem.pfn_base + start + vma.vm_pgoff) };
+  k.tr?.note(`dma_mmap_from_dev_coherent: the buffer is in ${dev.name}'s own pool: pfn from the pool base`);
+  if (vma.vm_pgoff < count && user_count <= count - vma.vm_pgoff) return { handled: true, ret: remap_pfn_range(k, vma.vm_start, mem.pfn_base + start + vma.vm_pgoff, vma.vm_end - vma.vm_start, vma.vm_page_prot) };
   return { handled: true, ret: -ENXIO };
 }

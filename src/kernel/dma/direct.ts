@@ -14,6 +14,7 @@ import {
 import { PG_highmem } from "../../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, remap_pfn_range, vunmap } from "../../mm/mm.js";
 import { dma_alloc_contiguous, dma_free_contiguous } from "./contiguous.js";
+import { dma_mmap_from_dev_coherent } from "./coherent.js";
 import { dma_common_contiguous_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "./remap.js";
 import { dma_alloc_from_pool, dma_free_from_pool } from "./pool.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "./arch-hooks.js";
@@ -287,6 +288,11 @@ export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: num
   const pfn = Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE);
   vma.vm_page_prot = dma_pgprot(k, dev, "normal", attrs);
   k.tr?.note(`pfn = PHYS_PFN(dma_to_phys(dev, ${hex(dma_addr)})) = ${hex(pfn)}: taken from the DMA handle; vm_page_prot = ${vma.vm_page_prot}`);
+  const dc = dma_mmap_from_dev_coherent(k, dev, vma, _cpu_addr, size);
+  if (dc.handled) {
+    k.tr?.exit(String(dc.ret));
+    return dc.ret;
+  }
   if (vma.vm_pgoff >= count || user_count > count - vma.vm_pgoff) {
     k.tr?.exit("-ENXIO");
     return -ENXIO;

@@ -10,6 +10,7 @@ import { sym } from "../../core/trace.js";
 import { PAGE_ALIGN, PAGE_SIZE, hex } from "../../core/u64.js";
 import { is_vmalloc_addr, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
 import { dma_pgprot } from "./arch-hooks.js";
+import { dma_mmap_from_dev_coherent } from "./coherent.js";
 
 const F = "kernel/dma/ops_helpers.c";
 const S_sgt = sym("dma_common_get_sgtable", F);
@@ -54,6 +55,11 @@ export function dma_common_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: numb
   // 5.14 computes the page before the range check; older kernels after. Neither dereferences it.
   const post = k.has("40ac971eab89");
   const page = post ? cpu_addr_page(k, cpu_addr) : 0;
+  const dc = dma_mmap_from_dev_coherent(k, dev, vma, cpu_addr, size);
+  if (dc.handled) {
+    k.tr?.exit(String(dc.ret));
+    return dc.ret;
+  }
   if (off >= count || user_count > count - off) {
     k.tr?.exit("-ENXIO");
     return -ENXIO;
