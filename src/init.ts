@@ -21,7 +21,8 @@ import { of_dma_configure, type Device } from "./drivers/device.js";
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb.js";
-import { xen_swiotlb_dma_ops } from "./xen/swiotlb-xen.js";
+import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
+import { XenHeap, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
 import { phys_to_dma } from "./kernel/dma/direct.js";
@@ -135,7 +136,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     lowLimit = dmaEnd;
     if (!wantSwiotlb) k.swiotlb_force = "noforce";
   } else if (platform.arch === "x86_64") {
-    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE;
+    // pci_swiotlb_detect_4gb, and pci_xen_swiotlb_detect for a PV initial domain
+    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE || platform.xen === "pv";
     lowLimit = 4 * GiB;
   }
   if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
@@ -225,8 +227,15 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     }
   }
 
+  // --- x86 PV: the P2M of scattered machine frames, then xen_swiotlb_init_early's fixup ---
+  if (platform.xen === "pv") {
+    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, m2p: new Map(), m2p_layout: null, heap: new XenHeap() };
+    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
+  }
+
   // --- swiotlb_init (mem_init) ---
   if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
+  if (wantSwiotlb && platform.xen === "pv") xen_swiotlb_fixup(k, swiotlbBase, nslabs);
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
@@ -235,7 +244,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "arm") arm_atomic_pool_init(k);
 
   // --- Xen (xen_mm_init: swiotlb-xen accepts the existing pool, probes GNTTABOP_cache_flush) ---
-  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null };
+  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, m2p: new Map(), m2p_layout: null, heap: null };
 
   // --- dma-debug ---
   if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});

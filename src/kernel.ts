@@ -113,7 +113,7 @@ export class Kernel {
     readonly cfg: KConfig,
     readonly arch: Arch,
   ) {
-    this.mem = new PhysMem(platform.banks(cfg.mem));
+    this.mem = new PhysMem(platform.machineBanks ? platform.machineBanks(cfg.mem) : platform.banks(cfg.mem));
     this.cache = new Cache(this.mem);
   }
 
@@ -258,7 +258,13 @@ export class Kernel {
    */
   stage2(phys: number): number {
     const x = this.xen;
-    if (!x || x.stage2.size === 0) return phys;
+    if (!x) return phys;
+    if (x.p2m) {
+      // x86 PV: the guest's PTEs hold machine frames (xen_make_pte does pfn_to_mfn)
+      const pfn = Math.floor(phys / PAGE_SIZE);
+      return pfn < x.p2m.length ? x.p2m[pfn]! * PAGE_SIZE + (phys - pfn * PAGE_SIZE) : phys;
+    }
+    if (x.stage2.size === 0) return phys;
     const pfn = Math.floor(phys / PAGE_SIZE);
     const mfn = x.stage2.get(pfn);
     return mfn === undefined ? phys : mfn * PAGE_SIZE + (phys - pfn * PAGE_SIZE);

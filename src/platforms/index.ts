@@ -119,7 +119,18 @@ export const x86_64: Platform = {
   kimage: { phys: 0x100_0000, size: 0x200_0000 },
 };
 
-export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm32, x86_64];
+export const x86_64XenPv: Platform = {
+  ...x86_64,
+  id: "x86_64-xen-pv",
+  description: "x86_64 PV dom0 (dom0_mem = mem) on a 16 GiB machine: pseudo-physical frames backed by scattered machine frames (high-to-low 2 MiB chunks), every device on xen_swiotlb_dma_ops",
+  banks: (mem) => [{ start: MiB, size: mem - MiB }],
+  machineBanks: () => [{ start: 0, size: 16 * GiB }],
+  defaults: { mem: 4 * GiB, cma: 0 },
+  memSizes: [1 * GiB, 2 * GiB, 4 * GiB, 8 * GiB],
+  xen: "pv",
+};
+
+export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm32, x86_64, x86_64XenPv];
 
 export function findPlatform(id: string): Platform | undefined {
   return PLATFORMS.find((p) => p.id === id);

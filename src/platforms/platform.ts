@@ -18,8 +18,10 @@ export interface Platform {
   memSizes: number[];
   devices: DeviceSpec[];
   defaultDevice: string;
-  /** Linux as a Xen dom0: "arm" (1:1 dom0) */
-  xen: "arm" | null;
+  /** Linux as a Xen dom0: "arm" (1:1 dom0) or "pv" (x86 PV dom0, scattered machine frames) */
+  xen: "arm" | "pv" | null;
+  /** x86 PV: the machine's RAM (dom0's `banks` are pseudo-physical) */
+  machineBanks?: (mem: number) => Bank[];
   /** Xen: machine RAM that belongs to other domains (not in dom0's memory map; grant-mapped pages come from here) */
   xenDomains?: { start: number; size: number };
   /** default CMA area placement window [min, max) (DT alloc-ranges / arch limit) */

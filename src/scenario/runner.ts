@@ -400,13 +400,16 @@ const OPS: Record<string, (c: Ctx) => void> = {
     const phys = pfn * PAGE_SIZE + sg.offset + offset;
     c.result.pfn = hex(pfn);
     c.result.phys = hex(phys);
-    if (!k.mem.isRamRange(phys, Math.max(1, len))) {
+    if (!k.mem.isRamRange(k.stage2(phys), Math.max(1, len))) {
       k.record("bus_error", `reading the sg table's page: pfn ${hex(pfn)} (phys ${hex(phys)}) is not RAM: a DMA to it is a bus error, and dereferencing the struct page ${k.arch.fmtVa(sg.page)} faults`, phys);
       c.success = false;
       return;
     }
-    c.read = k.cache.snoopRead(phys, len);
-    k.tr?.mem("read", "cpu", k.arch.fmtVa(sg.page), hex(phys), len, "sg_phys(sg): the frame the table names");
+    // a kernel user maps the page (kmap / page_address): the access goes through the MMU, and on
+    // Xen through the P2M (PV) or stage 2 (ARM) to the machine frame
+    const mphys = k.stage2(phys);
+    c.read = k.cache.snoopRead(mphys, len);
+    k.tr?.mem("read", "cpu", k.arch.fmtVa(sg.page), hex(mphys), len, "sg_phys(sg): the frame the table names");
   },
   driver_unbind(c) {
     if (c.k.dma_debug) dma_debug_device_change(c.k, c.dev);

@@ -9,18 +9,22 @@ import { sym } from "../core/trace.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, get_order, hex } from "../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
-import { is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
+import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
 import { dma_capable, dma_direct_alloc, dma_direct_free, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
 import { dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
+import { xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb.js";
 
 const F = "drivers/xen/swiotlb-xen.c";
 const S_alloc = sym("xen_swiotlb_alloc_coherent", F);
 const S_free = sym("xen_swiotlb_free_coherent", F);
 const S_alloc_pages = sym("xen_alloc_coherent_pages", "include/xen/arm/page-coherent.h");
 const S_free_pages = sym("xen_free_coherent_pages", "include/xen/arm/page-coherent.h");
+const S_alloc_pages_x86 = sym("xen_alloc_coherent_pages", "arch/x86/include/asm/xen/page-coherent.h");
+const S_fixup = sym("xen_swiotlb_fixup", F);
 const S_map_page = sym("xen_swiotlb_map_page", F);
 const S_unmap_page = sym("xen_swiotlb_unmap_page", F);
 const S_create = sym("xen_create_contiguous_region", "arch/arm/xen/mm.c");
@@ -73,8 +77,9 @@ export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_
   return !k.xen!.hypercall_cflush && xen_pfn !== bfn && !dev_is_dma_coherent(k, dev);
 }
 
-/** arch/arm/xen/mm.c xen_create_contiguous_region (≤5.18 on ARM): nothing moves in a 1:1 dom0 */
+/** xen_create_contiguous_region: x86 PV exchanges frames (mmu-pv.ts); ARM ≤5.18 (arch/arm/xen/mm.c): nothing moves in a 1:1 dom0 */
 function xen_create_contiguous_region(k: Kernel, pstart: number, order: number, address_bits: number): { rc: number; dma_handle: number } {
+  if (k.xen?.kind === "pv") return pv_create_contiguous_region(k, pstart, order, address_bits);
   k.tr?.enter(S_create, { pstart: hex(pstart), order: String(order), address_bits: String(address_bits) });
   if (!k.xen!.initial_domain) {
     k.tr?.exit("-EINVAL");
@@ -84,16 +89,35 @@ function xen_create_contiguous_region(k: Kernel, pstart: number, order: number, 
   return { rc: 0, dma_handle: pstart };
 }
 
-/** include/xen/arm/page-coherent.h xen_alloc_coherent_pages (5.4–5.18): dma_direct_alloc */
+/**
+ * xen_alloc_coherent_pages: ARM (include/xen/arm/page-coherent.h, 5.4–5.18) dma_direct_alloc;
+ * x86 (arch/x86/include/asm/xen/page-coherent.h) __get_free_pages and *dma_handle = virt_to_phys.
+ */
 function xen_alloc_coherent_pages(k: Kernel, dev: Device, size: number, gfp: number, attrs: number) {
+  if (k.xen?.kind === "pv") {
+    k.tr?.enter(S_alloc_pages_x86, { size: hex(size), gfp: gfpName(gfp) });
+    const page = alloc_pages(k, gfp, get_order(size), "xen_alloc_coherent_pages");
+    if (!page) {
+      k.tr?.exit("NULL");
+      return null;
+    }
+    const vstart = k.arch.page_address(k, page);
+    const r = { cpu_addr: vstart, dma_handle: k.arch.virt_to_phys(k, vstart) };
+    k.tr?.exit(`${k.arch.fmtVa(vstart)} (linear), *dma_handle = virt_to_phys = ${hex(r.dma_handle)}`);
+    return r;
+  }
   k.tr?.enter(S_alloc_pages, { size: hex(size) });
   const r = dma_direct_alloc(k, dev, size, gfp, attrs);
   k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
   return r;
 }
 
-/** include/xen/arm/page-coherent.h xen_free_coherent_pages (5.4–5.18): dma_direct_free */
+/** xen_free_coherent_pages: ARM (5.4–5.18) dma_direct_free; x86 free_pages */
 function xen_free_coherent_pages(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number) {
+  if (k.xen?.kind === "pv") {
+    __free_pages(k, k.arch.virt_to_page(k, cpu_addr), get_order(size));
+    return;
+  }
   k.tr?.enter(S_free_pages, { size: hex(size), dma_handle: hex(dma_handle) });
   dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
   k.tr?.exit();
@@ -162,7 +186,10 @@ export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, 
   if (bad) k.warn("WARNING: xen_swiotlb_free_coherent: dev_addr + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)", "xen_swiotlb_free_coherent");
   else {
     k.tr?.note(`TestClearPageXenRemapped(${k.arch.fmtVa(page)}): reads the struct page`);
-    if (k.TestClearPageFlag(page, PG_xen_remapped, "xen_swiotlb_free_coherent")) k.tr?.note("xen_destroy_contiguous_region: nothing to do on ARM");
+    if (k.TestClearPageFlag(page, PG_xen_remapped, "xen_swiotlb_free_coherent")) {
+      if (k.xen?.kind === "pv") xen_destroy_contiguous_region(k, phys, order);
+      else k.tr?.note("xen_destroy_contiguous_region: nothing to do on ARM");
+    }
   }
   xen_free_coherent_pages(k, dev, size, vaddr, k.has("91ffe4ad534a") ? phys_to_dma(k, dev, phys) : phys, attrs);
   k.tr?.exit();
@@ -273,9 +300,32 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
   return BigInt(xen_phys_to_dma(k, dev, mem.end - 1)) <= mask;
 }
 
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_fixup (5.x, x86 PV): make each 128-slab chunk (order 6)
+ * machine-contiguous, asking for dma_bits from 18 upwards until Xen finds an extent (≤ 32).
+ */
+export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
+  k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
+  const order = Math.log2(IO_TLB_SEGSIZE << IO_TLB_SHIFT) - 12; // 6
+  for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
+    let dma_bits = order + 12;
+    for (;;) {
+      const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), order, dma_bits);
+      if (r.rc === 0) break;
+      if (++dma_bits > 32) {
+        k.tr?.exit("-ENOMEM");
+        return -12;
+      }
+    }
+  }
+  k.tr?.exit("0");
+  return 0;
+}
+
 /** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_ops (5.6–5.19) */
 export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
-  const post566 = k.has("566fb90e050d");
+  // 566fb90e050d changed only non-x86: there the coherent allocator is dma-direct itself
+  const post566 = k.has("566fb90e050d") && k.xen?.kind !== "pv";
   return {
     name: "xen_swiotlb_dma_ops",
     file: F,

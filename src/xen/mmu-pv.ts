@@ -1,0 +1,150 @@
+/**
+ * x86 PV dom0 memory (arch/x86/xen/mmu_pv.c, p2m.c): the hypervisor's free machine memory, the
+ * P2M set-up with scattered machine frames, and xen_create_contiguous_region /
+ * xen_destroy_contiguous_region through XENMEM_exchange.
+ */
+import type { Kernel } from "../kernel.js";
+import { sym } from "../core/trace.js";
+import { PAGE_SIZE, hex } from "../core/u64.js";
+
+const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
+const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
+const S_exchange = sym("HYPERVISOR_memory_op", "arch/x86/include/asm/xen/hypercall.h");
+
+/** arch/x86/xen/mmu_pv.c MAX_CONTIG_ORDER: 2 MiB */
+export const MAX_CONTIG_ORDER = 9;
+
+/**
+ * The hypervisor's free machine frames, as free extents. Xen hands out the highest suitable
+ * block below an address limit (its allocator prefers high memory and honours address_bits).
+ */
+export class XenHeap {
+  /** free extents [start, end) in machine frames, sorted */
+  private free: [number, number][] = [];
+
+  add(start: number, end: number) {
+    this.free.push([start, end]);
+    this.merge();
+  }
+
+  private merge() {
+    this.free.sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (const e of this.free) {
+      const last = out[out.length - 1];
+      if (last && last[1] >= e[0]) last[1] = Math.max(last[1], e[1]);
+      else out.push([e[0], e[1]]);
+    }
+    this.free = out;
+  }
+
+  /** An aligned extent of 2^order frames entirely below 2^address_bits, from the top; null if none. */
+  alloc(order: number, address_bits: number): number | null {
+    const n = 2 ** order;
+    const limit = address_bits >= 52 ? Infinity : 2 ** (address_bits - 12);
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const [s, e] = this.free[i]!;
+      const top = Math.min(e, limit);
+      const start = Math.floor((top - n) / n) * n;
+      if (start >= s && start + n <= top) {
+        const rest: [number, number][] = [];
+        if (start > s) rest.push([s, start]);
+        if (start + n < e) rest.push([start + n, e]);
+        this.free.splice(i, 1, ...rest);
+        return start;
+      }
+    }
+    return null;
+  }
+
+  /** Frames given back. */
+  release(mfn: number, count: number) {
+    this.free.push([mfn, mfn + count]);
+    this.merge();
+  }
+
+  /** One single frame anywhere (exchange out of a region gives back single frames, no limit). */
+  allocOne(): number | null {
+    return this.alloc(0, 64);
+  }
+}
+
+function set_p2m(k: Kernel, pfn: number, mfn: number) {
+  const x = k.xen!;
+  const old = x.p2m![pfn]!;
+  x.m2p.set(old, -1);
+  x.p2m![pfn] = mfn;
+  x.m2p.set(mfn, pfn);
+}
+
+/**
+ * arch/x86/xen/p2m.c + the domain builder: dom0's pseudo-physical frames are backed by machine
+ * frames handed out high-to-low in 2 MiB chunks, so pfn+1 need not be mfn+1 across a chunk and
+ * low pfns sit in high machine memory. The rest of machine RAM (above Xen's own 64 MiB) is free.
+ */
+export function xen_pv_setup_p2m(k: Kernel, max_pfn: number, machine_frames: number): void {
+  const x = k.xen!;
+  const CH = 512;
+  const p2m = new Uint32Array(max_pfn);
+  const chunks = Math.ceil(max_pfn / CH);
+  const topChunk = Math.floor(machine_frames / CH);
+  for (let c = 0; c < chunks; c++) {
+    const mbase = (topChunk - 1 - c) * CH;
+    for (let i = 0; i < CH && c * CH + i < max_pfn; i++) p2m[c * CH + i] = mbase + i;
+  }
+  x.p2m = p2m;
+  x.m2p_layout = { topChunk, chunks };
+  const xenOwn = (64 * 1024 * 1024) / PAGE_SIZE;
+  x.heap!.add(xenOwn, (topChunk - chunks) * CH);
+}
+
+/**
+ * arch/x86/xen/mmu_pv.c xen_create_contiguous_region (5.x): refuse order > 9; zero the region;
+ * XENMEM_exchange the 2^order scattered frames for one machine-contiguous extent below
+ * address_bits; remap the P2M (and PTEs) to it. Returns the machine address of pstart, or -ENOMEM.
+ */
+export function xen_create_contiguous_region(k: Kernel, pstart: number, order: number, address_bits: number): { rc: number; dma_handle: number } {
+  k.tr?.enter(S_create, { pstart: hex(pstart), order: String(order), address_bits: String(address_bits) });
+  const x = k.xen!;
+  if (order > MAX_CONTIG_ORDER) {
+    k.tr?.exit("-ENOMEM (order > MAX_CONTIG_ORDER)");
+    return { rc: -12, dma_handle: 0 };
+  }
+  const pfn0 = Math.floor(pstart / PAGE_SIZE);
+  const n = 2 ** order;
+  // the region is zeroed before its frames go back to Xen
+  for (let i = 0; i < n; i++) k.mem.fill(x.p2m![pfn0 + i]! * PAGE_SIZE, 0, PAGE_SIZE);
+  k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `${n} × order 0`, out: `1 × order ${order}`, address_bits: String(address_bits) });
+  const first = x.heap!.alloc(order, address_bits);
+  if (first === null) {
+    k.tr?.exit("-ENOMEM (no contiguous extent below the limit): the original frames stay");
+    k.tr?.exit("-ENOMEM");
+    return { rc: -12, dma_handle: 0 };
+  }
+  const old: number[] = [];
+  for (let i = 0; i < n; i++) old.push(x.p2m![pfn0 + i]!);
+  for (let i = 0; i < n; i++) set_p2m(k, pfn0 + i, first + i);
+  for (const m of old) x.heap!.release(m, 1);
+  k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
+  k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
+  return { rc: 0, dma_handle: first * PAGE_SIZE };
+}
+
+/** arch/x86/xen/mmu_pv.c xen_destroy_contiguous_region (5.x): exchange the extent back for single frames (no address limit) */
+export function xen_destroy_contiguous_region(k: Kernel, pstart: number, order: number): void {
+  k.tr?.enter(S_destroy, { pstart: hex(pstart), order: String(order) });
+  const x = k.xen!;
+  if (order > MAX_CONTIG_ORDER) {
+    k.tr?.exit();
+    return;
+  }
+  const pfn0 = Math.floor(pstart / PAGE_SIZE);
+  const n = 2 ** order;
+  for (let i = 0; i < n; i++) k.mem.fill(x.p2m![pfn0 + i]! * PAGE_SIZE, 0, PAGE_SIZE);
+  const extent = x.p2m![pfn0]!;
+  const fresh: number[] = [];
+  for (let i = 0; i < n; i++) fresh.push(x.heap!.allocOne()!);
+  for (let i = 0; i < n; i++) set_p2m(k, pfn0 + i, fresh[i]!);
+  x.heap!.release(extent, n);
+  k.tr?.exit();
+}
