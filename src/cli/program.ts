@@ -328,7 +328,7 @@ async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[],
 export async function main(args: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   const state = { code: EXIT_OK };
   if (args.length === 0) {
-    writeLine(io.err, "dmasim: missing command (run, matrix, explain, platforms, kernels, schema, headline; see dmasim --help)");
+    writeLine(io.err, "dmasim: missing command (run, matrix, explain, platforms, kernels, serve, schema, headline; see dmasim --help)");
     return EXIT_USAGE;
   }
   const program = buildProgram(io, state);
