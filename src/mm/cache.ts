@@ -9,46 +9,108 @@
  *   lines, its writes update RAM and drop the CPU's lines for those bytes.
  * - clean = write back dirty lines (keep them); invalidate = drop lines (dirty data is lost);
  *   flush = clean + invalidate. These are the arch cache-maintenance primitives.
+ *
+ * Storage: lines are kept per 4 KiB frame — one 4 KiB buffer plus a state byte per line (absent,
+ * clean, dirty) — so a page-sized access is one lookup and one copy instead of 64 line objects.
+ * The semantics are those of independent lines.
  */
 import type { PhysMem } from "./physmem.js";
 
 export const L1_CACHE_SHIFT = 6;
 export const L1_CACHE_BYTES = 64;
 
-interface Line {
-  data: Uint8Array;
-  dirty: boolean;
+const FRAME = 4096;
+const ABSENT = 0;
+const CLEAN = 1;
+const DIRTY = 2;
+
+/** The cached lines of one 4 KiB frame. */
+interface Frame {
+  /** line contents (meaningful where the line is present): buf[base .. base + 4096) */
+  buf: Uint8Array;
+  base: number;
+  /** per line: ABSENT, CLEAN or DIRTY */
+  st: Uint8Array;
+  /** present lines */
+  n: number;
+  /** dirty lines */
+  nd: number;
 }
 
-export class Cache {
-  private lines = new Map<number, Line>();
-  constructor(readonly ram: PhysMem, readonly lineSize = L1_CACHE_BYTES) {}
+/**
+ * Frame buffers are 4 KiB windows of 16 MiB slabs (one ArrayBuffer per 4096 frames; untouched
+ * slab memory is not resident) and are recycled when a frame's last line is invalidated:
+ * allocating a small ArrayBuffer per frame costs microseconds in V8, and copies between frames
+ * of one slab are a copyWithin.
+ */
+const SLAB_FRAMES = 4096;
 
-  get size(): number {
-    return this.lines.size;
+export class Cache {
+  private frames = new Map<number, Frame>();
+  private spare: { buf: Uint8Array; base: number }[] = [];
+  private slab: Uint8Array | null = null;
+  private slabNext = SLAB_FRAMES;
+  private nlines = 0;
+  private readonly lpf: number;
+  private readonly shift: number;
+  constructor(readonly ram: PhysMem, readonly lineSize = L1_CACHE_BYTES) {
+    if (lineSize <= 0 || FRAME % lineSize !== 0 || (lineSize & (lineSize - 1)) !== 0) throw new RangeError(`cache line size ${lineSize} must be a power of two dividing ${FRAME}`);
+    this.lpf = FRAME / lineSize;
+    this.shift = Math.log2(lineSize);
   }
 
-  private line(idx: number, fill: boolean): Line {
-    let l = this.lines.get(idx);
-    if (!l) {
-      l = { data: fill ? this.ram.read(idx * this.lineSize, this.lineSize) : new Uint8Array(this.lineSize), dirty: false };
-      this.lines.set(idx, l);
+  /** Lines present. */
+  get size(): number {
+    return this.nlines;
+  }
+
+  private frame(fn: number): Frame {
+    let f = this.frames.get(fn);
+    if (!f) {
+      const w = this.spare.pop() ?? this.window();
+      f = { buf: w.buf, base: w.base, st: new Uint8Array(this.lpf), n: 0, nd: 0 };
+      this.frames.set(fn, f);
     }
-    return l;
+    return f;
+  }
+
+  private window(): { buf: Uint8Array; base: number } {
+    if (this.slabNext === SLAB_FRAMES) {
+      this.slab = new Uint8Array(SLAB_FRAMES * FRAME);
+      this.slabNext = 0;
+    }
+    return { buf: this.slab!, base: FRAME * this.slabNext++ };
+  }
+
+  /** Make lines [first, last] of a frame present, filling absent ones from RAM. */
+  private fill(f: Frame, fn: number, first: number, last: number) {
+    if (f.n === this.lpf) return;
+    const st = f.st;
+    const ls = this.lineSize;
+    for (let l = first; l <= last; l++) {
+      if (st[l] !== ABSENT) continue;
+      let e = l;
+      while (e < last && st[e + 1] === ABSENT) e++;
+      this.ram.read(fn * FRAME + l * ls, (e - l + 1) * ls, f.buf, f.base + l * ls);
+      st.fill(CLEAN, l, e + 1);
+      f.n += e - l + 1;
+      this.nlines += e - l + 1;
+      l = e;
+    }
   }
 
   /** CPU read through a cacheable alias. */
   cpuRead(phys: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
-    const ls = this.lineSize;
     let done = 0;
     while (done < len) {
       const p = phys + done;
-      const idx = Math.floor(p / ls);
-      const off = p - idx * ls;
-      const n = Math.min(len - done, ls - off);
-      const l = this.line(idx, true);
-      out.set(l.data.subarray(off, off + n), done);
+      const fn = Math.floor(p / FRAME);
+      const off = p - fn * FRAME;
+      const n = Math.min(len - done, FRAME - off);
+      const f = this.frame(fn);
+      this.fill(f, fn, off >> this.shift, (off + n - 1) >> this.shift);
+      out.set(f.buf.subarray(f.base + off, f.base + off + n), done);
       done += n;
     }
     return out;
@@ -56,84 +118,157 @@ export class Cache {
 
   /** CPU write through a cacheable alias (write-allocate, write-back). */
   cpuWrite(phys: number, data: Uint8Array) {
+    const len = data.length;
     const ls = this.lineSize;
     let done = 0;
-    const len = data.length;
     while (done < len) {
       const p = phys + done;
-      const idx = Math.floor(p / ls);
-      const off = p - idx * ls;
-      const n = Math.min(len - done, ls - off);
-      const l = n === ls ? this.line(idx, false) : this.line(idx, true);
-      l.data.set(data.subarray(done, done + n), off);
-      l.dirty = true;
+      const fn = Math.floor(p / FRAME);
+      const off = p - fn * FRAME;
+      const n = Math.min(len - done, FRAME - off);
+      const f = this.frame(fn);
+      const first = off >> this.shift;
+      const last = (off + n - 1) >> this.shift;
+      // a line only partly written must be filled first; a fully written one need not be
+      if (off & (ls - 1)) this.fill(f, fn, first, first);
+      if ((off + n) & (ls - 1)) this.fill(f, fn, last, last);
+      f.buf.set(n === len ? data : data.subarray(done, done + n), f.base + off);
+      this.dirty(f, first, last);
       done += n;
+    }
+  }
+
+  /** Calls fn(frameNumber, frame, firstLine, lastLine) for each present frame overlapping [phys, phys+len). */
+  private eachFrame(phys: number, len: number, fn: (n: number, f: Frame, first: number, last: number) => void) {
+    if (this.nlines === 0 || len <= 0) return;
+    const f0 = Math.floor(phys / FRAME);
+    const f1 = Math.floor((phys + len - 1) / FRAME);
+    const lastLine = this.lpf - 1;
+    const lines = (n: number): [number, number] => {
+      const a = n === f0 ? (phys - f0 * FRAME) >> this.shift : 0;
+      const z = n === f1 ? (phys + len - 1 - f1 * FRAME) >> this.shift : lastLine;
+      return [a, z];
+    };
+    if (f1 - f0 + 1 > this.frames.size * 4) {
+      for (const [n, f] of [...this.frames]) {
+        if (n < f0 || n > f1) continue;
+        const [a, z] = lines(n);
+        fn(n, f, a, z);
+      }
+      return;
+    }
+    for (let n = f0; n <= f1; n++) {
+      const f = this.frames.get(n);
+      if (!f) continue;
+      const [a, z] = lines(n);
+      fn(n, f, a, z);
     }
   }
 
   /** What a coherent (snooping) observer sees: dirty lines win over RAM. */
   snoopRead(phys: number, len: number): Uint8Array {
     const out = this.ram.read(phys, len);
-    if (this.lines.size === 0) return out;
     const ls = this.lineSize;
-    for (let idx = Math.floor(phys / ls); idx * ls < phys + len; idx++) {
-      const l = this.lines.get(idx);
-      if (!l || !l.dirty) continue;
-      const lineStart = idx * ls;
-      const s = Math.max(phys, lineStart);
-      const e = Math.min(phys + len, lineStart + ls);
-      out.set(l.data.subarray(s - lineStart, e - lineStart), s - phys);
-    }
+    this.eachFrame(phys, len, (n, f, a, z) => {
+      if (f.nd === 0) return;
+      const base = n * FRAME;
+      for (let l = a; l <= z; l++) {
+        if (f.st[l] !== DIRTY) continue;
+        const s = Math.max(phys, base + l * ls);
+        const e = Math.min(phys + len, base + (l + 1) * ls);
+        out.set(f.buf.subarray(f.base + s - base, f.base + e - base), s - phys);
+      }
+    });
     return out;
+  }
+
+  /**
+   * CPU memcpy between two cacheable ranges (memcpy through the linear map, as swiotlb_bounce
+   * does): the same as cpuWrite(dst, cpuRead(src, len)), without an intermediate buffer.
+   */
+  cpuCopy(dst: number, src: number, len: number) {
+    if (len <= 0) return;
+    if (Math.abs(dst - src) < len) {
+      this.cpuWrite(dst, this.cpuRead(src, len));
+      return;
+    }
+    const ls = this.lineSize;
+    let done = 0;
+    while (done < len) {
+      const sp = src + done;
+      const dp = dst + done;
+      const sfn = Math.floor(sp / FRAME);
+      const dfn = Math.floor(dp / FRAME);
+      const soff = sp - sfn * FRAME;
+      const doff = dp - dfn * FRAME;
+      const n = Math.min(len - done, FRAME - soff, FRAME - doff);
+      const sf = this.frame(sfn);
+      this.fill(sf, sfn, soff >> this.shift, (soff + n - 1) >> this.shift);
+      const df = sfn === dfn ? sf : this.frame(dfn);
+      const first = doff >> this.shift;
+      const last = (doff + n - 1) >> this.shift;
+      if (doff & (ls - 1)) this.fill(df, dfn, first, first);
+      if ((doff + n) & (ls - 1)) this.fill(df, dfn, last, last);
+      if (sf.buf === df.buf) df.buf.copyWithin(df.base + doff, sf.base + soff, sf.base + soff + n);
+      else df.buf.set(sf.buf.subarray(sf.base + soff, sf.base + soff + n), df.base + doff);
+      this.dirty(df, first, last);
+      done += n;
+    }
+  }
+
+  /** Mark lines [first, last] of a frame present and dirty. */
+  private dirty(f: Frame, first: number, last: number) {
+    const st = f.st;
+    if (first === 0 && last === this.lpf - 1) {
+      this.nlines += this.lpf - f.n;
+      f.n = f.nd = this.lpf;
+      st.fill(DIRTY);
+      return;
+    }
+    for (let l = first; l <= last; l++) {
+      const s = st[l];
+      if (s === DIRTY) continue;
+      if (s === ABSENT) {
+        f.n++;
+        this.nlines++;
+      }
+      st[l] = DIRTY;
+      f.nd++;
+    }
   }
 
   /** A coherent device write: RAM gets the bytes, CPU lines covering them are updated (snoop). */
   snoopWrite(phys: number, data: Uint8Array) {
     this.ram.write(phys, data);
-    if (this.lines.size === 0) return;
     const ls = this.lineSize;
-    for (let idx = Math.floor(phys / ls); idx * ls < phys + data.length; idx++) {
-      const l = this.lines.get(idx);
-      if (!l) continue;
-      const lineStart = idx * ls;
-      const s = Math.max(phys, lineStart);
-      const e = Math.min(phys + data.length, lineStart + ls);
-      l.data.set(data.subarray(s - phys, e - phys), s - lineStart);
-    }
-  }
-
-  /** Lines touched by [phys, phys+len) that are present. */
-  private each(phys: number, len: number, fn: (idx: number, l: Line) => void): number {
-    if (this.lines.size === 0 || len <= 0) return 0;
-    const ls = this.lineSize;
-    let n = 0;
-    const first = Math.floor(phys / ls);
-    const last = Math.floor((phys + len - 1) / ls);
-    if (last - first + 1 > this.lines.size * 4) {
-      for (const [idx, l] of [...this.lines]) if (idx >= first && idx <= last) {
-        fn(idx, l);
-        n++;
+    const len = data.length;
+    this.eachFrame(phys, len, (n, f, a, z) => {
+      const base = n * FRAME;
+      for (let l = a; l <= z; l++) {
+        if (f.st[l] === ABSENT) continue;
+        const s = Math.max(phys, base + l * ls);
+        const e = Math.min(phys + len, base + (l + 1) * ls);
+        f.buf.set(data.subarray(s - phys, e - phys), f.base + s - base);
       }
-      return n;
-    }
-    for (let idx = first; idx <= last; idx++) {
-      const l = this.lines.get(idx);
-      if (l) {
-        fn(idx, l);
-        n++;
-      }
-    }
-    return n;
+    });
   }
 
   /** Clean (write back) to the point of coherency. Returns lines written back. */
   clean(phys: number, len: number): number {
     let wb = 0;
-    this.each(phys, len, (idx, l) => {
-      if (l.dirty) {
-        this.ram.write(idx * this.lineSize, l.data);
-        l.dirty = false;
-        wb++;
+    const ls = this.lineSize;
+    this.eachFrame(phys, len, (n, f, a, z) => {
+      if (f.nd === 0) return;
+      const st = f.st;
+      for (let l = a; l <= z; l++) {
+        if (st[l] !== DIRTY) continue;
+        let e = l;
+        while (e < z && st[e + 1] === DIRTY) e++;
+        this.ram.write(n * FRAME + l * ls, f.buf, f.base + l * ls, (e - l + 1) * ls);
+        st.fill(CLEAN, l, e + 1);
+        f.nd -= e - l + 1;
+        wb += e - l + 1;
+        l = e;
       }
     });
     return wb;
@@ -141,10 +276,27 @@ export class Cache {
 
   /** Invalidate: drop lines, losing dirty data (the arm64 DC IVAC / ARM v7 dmac_inv semantics). */
   invalidate(phys: number, len: number): number {
-    const drop: number[] = [];
-    const n = this.each(phys, len, (idx) => drop.push(idx));
-    for (const i of drop) this.lines.delete(i);
-    return n;
+    let dropped = 0;
+    const empty: number[] = [];
+    this.eachFrame(phys, len, (n, f, a, z) => {
+      const st = f.st;
+      for (let l = a; l <= z; l++) {
+        const s = st[l];
+        if (s === ABSENT) continue;
+        if (s === DIRTY) f.nd--;
+        st[l] = ABSENT;
+        f.n--;
+        dropped++;
+      }
+      if (f.n === 0) empty.push(n);
+    });
+    this.nlines -= dropped;
+    for (const n of empty) {
+      const f = this.frames.get(n)!;
+      this.spare.push({ buf: f.buf, base: f.base });
+      this.frames.delete(n);
+    }
+    return dropped;
   }
 
   /** Clean + invalidate. */
@@ -157,8 +309,13 @@ export class Cache {
   /** Is any line of the range dirty? (for explanations) */
   dirtyIn(phys: number, len: number): boolean {
     let d = false;
-    this.each(phys, len, (_i, l) => {
-      if (l.dirty) d = true;
+    this.eachFrame(phys, len, (_n, f, a, z) => {
+      if (d || f.nd === 0) return;
+      for (let l = a; l <= z; l++)
+        if (f.st[l] === DIRTY) {
+          d = true;
+          return;
+        }
     });
     return d;
   }

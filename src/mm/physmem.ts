@@ -16,8 +16,13 @@ export interface Reserved {
   name: string;
 }
 
+/** Frames are views into 1 MiB slabs: one ArrayBuffer allocation per 256 frames (a small ArrayBuffer costs microseconds in V8). */
+const SLAB_PAGES = 256;
+
 export class PhysMem {
   private pages = new Map<number, Uint8Array>();
+  private slab: ArrayBuffer | null = null;
+  private slabNext = SLAB_PAGES;
   readonly banks: Bank[];
   /** Highest pfn + 1 of RAM (max_pfn). */
   readonly max_pfn: number;
@@ -58,7 +63,11 @@ export class PhysMem {
   private page(pfn: number, create: boolean): Uint8Array | undefined {
     let p = this.pages.get(pfn);
     if (!p && create) {
-      p = new Uint8Array(PAGE_SIZE);
+      if (this.slabNext === SLAB_PAGES) {
+        this.slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+        this.slabNext = 0;
+      }
+      p = new Uint8Array(this.slab!, PAGE_SIZE * this.slabNext++, PAGE_SIZE);
       this.pages.set(pfn, p);
     }
     return p;

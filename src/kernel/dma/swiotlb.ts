@@ -525,8 +525,8 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
       k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
     }
     const cache = k.cache;
-    if (toDevice) cache.cpuWrite(tlb_addr, cache.cpuRead(src_phys, size));
-    else cache.cpuWrite(src_phys, cache.cpuRead(tlb_addr, size));
+    if (toDevice) cache.cpuCopy(tlb_addr, src_phys, size);
+    else cache.cpuCopy(src_phys, tlb_addr, size);
   }
   k.tr?.exit();
 }

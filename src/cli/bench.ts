@@ -1,0 +1,308 @@
+/**
+ * `dmasim bench` (the kernel's dma_map_benchmark: the selftest tool's options and output, run on
+ * the model) and `dmasim fuzz` (random valid DMA API sequences with invariant checks).
+ *
+ * program.ts registers them with `registerBench(program, io, state)` and
+ * `registerFuzz(program, io, state)`. This module imports nothing heavy at load time: the engine
+ * is imported when a command runs.
+ *
+ * bench: each of up to MAX_WORKERS worker threads (src/cli/bench-worker.ts) boots its own model,
+ * sets the mask, and runs the benchmark kthreads it was given for -s seconds; the main thread
+ * merges the accumulators and prints the tool's three lines. More threads than workers are run as
+ * kthreads sharing a worker's model, one loop iteration at a time.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Command } from "commander";
+import { InputError } from "../core/faults.js";
+import type { Io } from "./program.js";
+
+/** Worker threads at most; more -t threads share workers (as kthreads sharing a model). */
+export const MAX_WORKERS = 16;
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function writeLine(stream: NodeJS.WriteStream, s: string): void {
+  stream.write(s.endsWith("\n") ? s : s + "\n");
+}
+
+/** A whole number as the option gave it (the C tool's atoi would take "12abc" as 12; dmasim refuses it). */
+function int(flag: string, v: string): number {
+  if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new InputError(`${flag}: '${v}' is not a whole number`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InputError(`${flag}: '${v}' is out of range`);
+  return n;
+}
+
+function parseSets(sets: readonly string[]): Record<string, string> | undefined {
+  if (sets.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const s of sets) {
+    const i = s.indexOf("=");
+    if (i <= 0) throw new InputError(`--set ${s}: expected key=value (e.g. --set swiotlb=force)`);
+    out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** What the options ask for, validated; used by the worker protocol too. */
+export interface BenchJob {
+  platform: string;
+  kernel: string;
+  device: string;
+  set?: Record<string, string>;
+  bp: import("../kernel/dma/map-benchmark.js").MapBenchmark;
+}
+
+/** Messages between the main thread and a bench worker. */
+export type WorkerToMain =
+  | { type: "ready" }
+  | { type: "error"; ret: number; log: string[] }
+  | { type: "done"; ret: number; log: string[]; acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc };
+export type MainToWorker = { type: "go"; durationMs: number };
+export interface WorkerData {
+  job: BenchJob;
+  kthreads: number;
+}
+
+/** tsx's ESM API module, to register tsx inside a worker (a worker does not inherit `--import tsx`). */
+function tsxApiUrl(): string {
+  const meta = import.meta as ImportMeta & { resolve?: (s: string) => string };
+  try {
+    if (typeof meta.resolve === "function") return meta.resolve("tsx/esm/api");
+  } catch {
+    /* fall through */
+  }
+  const req = createRequire(import.meta.url);
+  const pkgPath = req.resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(join(dirname(pkgPath), pkg.exports["./esm/api"]!.import.default)).href;
+}
+
+/**
+ * How to start a worker: the sibling bundle (dist/bench-worker.mjs) or compiled .js when there is
+ * one, else the .ts source behind a tiny loader that registers tsx first.
+ */
+function workerEntry(): { file: URL } | { code: string } {
+  const self = import.meta.url;
+  const viaTsx = (ts: URL) => ({ code: `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); })` });
+  if (self.endsWith(".ts")) return viaTsx(new URL("./bench-worker.ts", self));
+  for (const name of ["./bench-worker.mjs", "./bench-worker.js"]) {
+    const u = new URL(name, self);
+    if (existsSync(fileURLToPath(u))) return { file: u };
+  }
+  // a bundle without a worker entry: run the source through tsx, found from the package root
+  let dir = new URL(".", self);
+  for (let i = 0; i < 6; i++) {
+    const u = new URL("src/cli/bench-worker.ts", dir);
+    if (existsSync(fileURLToPath(u))) return viaTsx(u);
+    dir = new URL("..", dir);
+  }
+  throw new Error("cannot find the bench worker (src/cli/bench-worker.ts)");
+}
+
+/** Run a validated job on `workers` worker threads; resolves with the merged accumulators or the first error. */
+export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{ ret: number; log: string[]; acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc }> {
+  const { Worker } = await import("node:worker_threads");
+  const mb = await import("../kernel/dma/map-benchmark.js");
+  const entry = workerEntry();
+  const n = Math.max(1, Math.min(workers, job.bp.threads));
+  const share = (i: number) => Math.floor(job.bp.threads / n) + (i < job.bp.threads % n ? 1 : 0);
+  const ws: InstanceType<typeof Worker>[] = [];
+  const acc = mb.map_benchmark_acc();
+  const log: string[] = [];
+  let ret = 0;
+  try {
+    const ready: Promise<void>[] = [];
+    const done: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const data: WorkerData = { job, kthreads: share(i) };
+      const w = "file" in entry ? new Worker(entry.file, { workerData: data }) : new Worker(entry.code, { eval: true, workerData: data });
+      ws.push(w);
+      let onReady!: () => void;
+      let onFail!: (e: Error) => void;
+      ready.push(new Promise<void>((res, rej) => ((onReady = res), (onFail = rej))));
+      done.push(
+        new Promise<void>((res, rej) => {
+          w.on("message", (m: WorkerToMain) => {
+            if (m.type === "ready") onReady();
+            else if (m.type === "error") {
+              if (ret === 0) ((ret = m.ret), log.push(...m.log));
+              onReady();
+              res();
+            } else {
+              if (m.ret !== 0 && ret === 0) ((ret = m.ret), log.push(...m.log));
+              mb.map_benchmark_merge(acc, m.acc);
+              res();
+            }
+          });
+          w.on("error", (e) => (onFail(e), rej(e)));
+          w.on("exit", (code) => (code !== 0 ? (onFail(new Error(`bench worker exited with code ${code}`)), rej(new Error(`bench worker exited with code ${code}`))) : res()));
+        }),
+      );
+    }
+    await Promise.all(ready);
+    if (ret === 0) for (const w of ws) w.postMessage({ type: "go", durationMs: job.bp.seconds * 1000 } satisfies MainToWorker);
+    else for (const w of ws) w.postMessage({ type: "go", durationMs: 0 } satisfies MainToWorker);
+    await Promise.all(done);
+  } finally {
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+  return { ret, log, acc };
+}
+
+interface BenchOpts {
+  threads: string;
+  seconds: string;
+  node: string;
+  dmaBits: string;
+  dir: string;
+  dmaTransNs: string;
+  granule: string;
+  platform?: string;
+  kernel?: string;
+  device?: string;
+  set: string[];
+  json?: boolean;
+}
+
+/** Validate the options the way the ioctl does (kernel order and messages); the tool's own dma_bits check last. */
+export async function benchJob(o: BenchOpts): Promise<BenchJob> {
+  const mb = await import("../kernel/dma/map-benchmark.js");
+  const bp = mb.map_benchmark_defaults();
+  bp.threads = int("-t", o.threads);
+  bp.seconds = int("-s", o.seconds);
+  bp.node = int("-n", o.node);
+  bp.dma_bits = int("-b", o.dmaBits);
+  bp.dma_dir = int("-d", o.dir);
+  bp.dma_trans_ns = int("-x", o.dmaTransNs);
+  bp.granule = int("-g", o.granule);
+  const bad = mb.map_benchmark_check(bp);
+  if (bad) {
+    const flag = { threads: `-t ${bp.threads}`, seconds: `-s ${bp.seconds}`, dma_trans_ns: `-x ${bp.dma_trans_ns}`, node: `-n ${bp.node}`, granule: `-g ${bp.granule}`, dma_dir: `-d ${bp.dma_dir}`, dma_bits: `-b ${bp.dma_bits}` }[bad.field];
+    const range = {
+      threads: `1..${mb.DMA_MAP_MAX_THREADS}`,
+      seconds: `1..${mb.DMA_MAP_MAX_SECONDS}`,
+      dma_trans_ns: `0..${mb.DMA_MAP_MAX_TRANS_DELAY} ns`,
+      node: "-1 (none) or 0: the models have one NUMA node",
+      granule: `1..${mb.DMA_MAP_MAX_GRANULE} pages`,
+      dma_dir: "0 BIDIRECTIONAL, 1 TO_DEVICE or 2 FROM_DEVICE",
+      dma_bits: "20..64",
+    }[bad.field];
+    throw new InputError(`dma_map_benchmark: ${bad.message} (${flag}; must be ${range})`);
+  }
+  const tool = mb.map_benchmark_tool_check(bp);
+  if (tool) throw new InputError(`dma_map_benchmark: ${tool.message} (-b ${bp.dma_bits})`);
+  const { buildConfig, resolveKernel, resolvePlatform } = await import("../scenario/config.js");
+  const platform = resolvePlatform(o.platform ?? "rpi4");
+  const kernel = resolveKernel(o.kernel);
+  const set = parseSets(o.set);
+  buildConfig(platform, set);
+  const device = o.device && o.device !== "default" ? o.device : platform.defaultDevice;
+  if (!platform.devices.some((d) => d.name === device)) throw new InputError(`unknown device '${o.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+  const job: BenchJob = { platform: platform.id, kernel: kernel.id, device, bp };
+  if (set) job.set = set;
+  return job;
+}
+
+/** `dmasim bench`: the dma_map_benchmark selftest's interface on the model. */
+export function registerBench(program: Command, io: Io, state: { code: number }): void {
+  program
+    .command("bench")
+    .description("the kernel's dma_map_benchmark on the model: map/unmap latency of dma_map_single, with the selftest's options and output")
+    .option("-t, --threads <n>", "threads: worker threads, each booting its own model (1..1024)", "1")
+    .option("-s, --seconds <n>", "duration in seconds (1..300)", "20")
+    .option("-n, --node <n>", "NUMA node, -1 for none (checked like the kernel does, otherwise ignored)", "-1")
+    .option("-b, --dma-bits <n>", "DMA mask width set for the run (20..64)", "32")
+    .option("-d, --dir <n>", "direction: 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE", "0")
+    .option("-x, --dma-trans-ns <n>", "simulated transfer time between map and unmap, ns (0..10000000)", "0")
+    .option("-g, --granule <n>", "pages per mapping (1..1024)", "1")
+    .option("--platform <id>", "platform (default rpi4)")
+    .option("--kernel <version>", "kernel version (default: the newest modelled)")
+    .option("--device <name>", "device bound to dma_map_benchmark (default: the platform's default device)")
+    .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, mem=8G, ...)", collect, [] as string[])
+    .option("--json", "print the struct map_benchmark results as one JSON object")
+    .action(async (opts: BenchOpts) => {
+      const job = await benchJob(opts);
+      const mb = await import("../kernel/dma/map-benchmark.js");
+      const r = await runBenchWorkers(job, MAX_WORKERS);
+      if (r.ret !== 0) {
+        for (const l of r.log) writeLine(io.err, `dmasim: ${l}`);
+        if (r.log.length === 0) writeLine(io.err, `dmasim: dma_map_benchmark: ioctl failed (${r.ret})`);
+        state.code = r.ret === -22 ? EXIT_USAGE : EXIT_FAILED;
+        return;
+      }
+      const bp = { ...job.bp, ...mb.map_benchmark_stats(r.acc) };
+      if (opts.json) {
+        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops }));
+      } else for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
+      state.code = EXIT_OK;
+    });
+}
+
+interface FuzzOpts {
+  seed?: string;
+  steps: string;
+  platform?: string;
+  kernel?: string;
+  device?: string;
+  set: string[];
+  json?: boolean;
+}
+
+/** `dmasim fuzz`: random valid DMA API sequences with invariant checks; a failure prints a minimal scenario. */
+export function registerFuzz(program: Command, io: Io, state: { code: number }): void {
+  program
+    .command("fuzz")
+    .description("random but valid DMA API sequences with invariant checks (data per the DMA-API rules, swiotlb slot accounting, no fault); a failure prints a minimal replayable scenario")
+    .option("--seed <n>", "PRNG seed (default: from the clock, printed so the run can be repeated)")
+    .option("--steps <n>", "number of operations", "100000")
+    .option("--platform <id>", "platform (default rpi4)")
+    .option("--kernel <version>", "kernel version (default: the newest modelled)")
+    .option("--device <name>", "device (default: the platform's default device)")
+    .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, ...)", collect, [] as string[])
+    .option("--json", "print the result (and any failure's scenario) as one JSON object")
+    .action(async (opts: FuzzOpts) => {
+      const seed = opts.seed !== undefined ? int("--seed", opts.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+      const steps = int("--steps", opts.steps);
+      if (steps < 1) throw new InputError(`--steps: ${steps} is not a positive number of operations`);
+      const set = parseSets(opts.set);
+      const { resolveKernel, resolvePlatform, buildConfig } = await import("../scenario/config.js");
+      const platform = resolvePlatform(opts.platform ?? "rpi4");
+      const kernel = resolveKernel(opts.kernel);
+      buildConfig(platform, set);
+      if (opts.device !== undefined && opts.device !== "default" && !platform.devices.some((d) => d.name === opts.device))
+        throw new InputError(`unknown device '${opts.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+      const { runFuzz, scenarioToYaml } = await import("../fuzz.js");
+      const fo: import("../fuzz.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };
+      if (set) fo.set = set;
+      if (opts.device !== undefined) fo.device = opts.device;
+      const r = runFuzz(fo, () => performance.now());
+      const secs = (r.elapsedMs ?? 0) / 1000;
+      const rate = secs > 0 ? Math.round(r.ops / secs) : 0;
+      const f = r.failures[0];
+      if (opts.json) {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson({ ok: r.ok, seed, platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
+      } else {
+        const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
+        writeLine(io.out, `dmasim fuzz: seed ${seed}, ${r.platform} ${r.kernel}${cfg}: ${r.ops} operations in ${secs.toFixed(2)} s (${rate} ops/s, invariant checks on)`);
+        if (!f) writeLine(io.out, "no invariant violated");
+        else {
+          writeLine(io.out, `invariant violated at operation ${f.step} (${f.kind}): ${f.message}`);
+          writeLine(io.out, `minimal scenario (${f.scenario.steps.length} of ${f.shrunkFrom} steps); save it as a file and replay it with \`dmasim run FILE\`:`);
+          writeLine(io.out, "---");
+          writeLine(io.out, scenarioToYaml(f.scenario).trimEnd());
+        }
+      }
+      state.code = f ? EXIT_FAILED : EXIT_OK;
+    });
+}

@@ -1,0 +1,219 @@
+/**
+ * `dmasim fuzz` (src/fuzz.ts): fixed-seed runs of random valid streaming-DMA sequences find no
+ * violation of the DMA-API data rules (R-STR-*: ownership, syncs, unmap copy-back; R-SWI-*: bounce
+ * buffers), of the swiotlb slot accounting, or of "no fault"; an injected driver bug is found and
+ * shrunk to a small scenario that fails under runScenario; and the frame-based CPU cache model the
+ * fuzzer's speed depends on behaves exactly like independent cache lines.
+ */
+import { describe, expect, it } from "vitest";
+import { mulberry32, runFuzz, scenarioToYaml, type FuzzStep } from "../src/fuzz.js";
+import { parseScenarioText } from "../src/scenario/parse.js";
+import { runScenario } from "../src/scenario/runner.js";
+import { Cache } from "../src/mm/cache.js";
+import { PhysMem } from "../src/mm/physmem.js";
+
+describe("fuzz: fixed seeds find no violation", () => {
+  const runs: [string, Record<string, string> | undefined][] = [
+    ["rpi4", undefined],
+    ["rpi4", { swiotlb: "force" }],
+    ["x86_64", undefined],
+    ["x86_64", { swiotlb: "force" }],
+    ["arm64-coherent", undefined],
+    ["arm32", undefined],
+  ];
+  for (const [platform, set] of runs)
+    it(`${platform}${set ? " " + JSON.stringify(set) : ""}: 4000 operations`, { timeout: 60_000 }, () => {
+      const r = runFuzz({ seed: 20261126, steps: 4000, platform, kernel: "5.14", ...(set ? { set } : {}) });
+      expect(r.failures.map((f) => `${f.kind}: ${f.message}`)).toEqual([]);
+      expect(r.ok).toBe(true);
+      expect(r.ops).toBeGreaterThanOrEqual(4000);
+    });
+
+  it("several epochs: a fresh model per epoch, the leak check at each epoch's end", { timeout: 60_000 }, () => {
+    const r = runFuzz({ seed: 7, steps: 3000, platform: "rpi4", epoch: 1000 });
+    expect(r.ok).toBe(true);
+    expect(r.epochs).toBe(3);
+  });
+});
+
+describe("fuzz: determinism and replay", () => {
+  it("the same seed gives the same operations", () => {
+    const a = runFuzz({ seed: 42, steps: 600, platform: "rpi4", keepScenario: true });
+    const b = runFuzz({ seed: 42, steps: 600, platform: "rpi4", keepScenario: true });
+    expect(a.scenario!.steps).toEqual(b.scenario!.steps);
+    const c = runFuzz({ seed: 43, steps: 600, platform: "rpi4", keepScenario: true });
+    expect(c.scenario!.steps).not.toEqual(a.scenario!.steps);
+  });
+
+  it("a run's steps are a valid scenario file whose expectations all hold under runScenario (rpi4, swiotlb forced)", { timeout: 60_000 }, () => {
+    const r = runFuzz({ seed: 5, steps: 1500, platform: "rpi4", set: { swiotlb: "force" }, keepScenario: true });
+    expect(r.ok).toBe(true);
+    const s = parseScenarioText(scenarioToYaml(r.scenario!), "<fuzz>");
+    const reads = s.steps.filter((x) => x.expect?.data !== undefined).length;
+    expect(reads).toBeGreaterThan(100);
+    const rr = runScenario(s);
+    expect(rr.first_failure).toBeNull();
+    expect(rr.ok).toBe(true);
+    expect(rr.expectations.filter((e) => e.what === "data").length).toBe(reads);
+  });
+
+  it("sg entries other than the first are reached by dma_addr in the exported scenario", { timeout: 60_000 }, () => {
+    const r = runFuzz({ seed: 11, steps: 3000, platform: "x86_64", keepScenario: true });
+    const byAddr = r.scenario!.steps.filter((x) => x.op.startsWith("device_") && x.args.dma_addr !== undefined);
+    expect(byAddr.length).toBeGreaterThan(0);
+    expect(runScenario(parseScenarioText(scenarioToYaml(r.scenario!), "<fuzz>")).ok).toBe(true);
+  });
+});
+
+describe("fuzz: an injected driver bug is found and shrunk to a replayable scenario", () => {
+  it("a driver that skips dma_sync_single_for_cpu (R-STR-11) on rpi4 reads stale data", { timeout: 120_000 }, () => {
+    const skipSync = (s: FuzzStep) => (s.op === "dma_sync_single_for_cpu" ? null : s);
+    const r = runFuzz({ seed: 3, steps: 5000, platform: "rpi4", mutate: skipSync });
+    expect(r.ok).toBe(false);
+    const f = r.failures[0]!;
+    expect(f.kind).toBe("data");
+    expect(f.scenario.steps.length).toBeLessThan(12);
+    expect(f.scenario.steps.length).toBeLessThan(f.shrunkFrom);
+    // minimal: an allocation, a map, the device's write, the read that sees stale bytes
+    const ops = f.scenario.steps.map((s) => s.op);
+    expect(ops).not.toContain("dma_sync_single_for_cpu");
+    expect(ops.at(-1)).toBe("cpu_read");
+    // the printed YAML is a valid scenario, and replaying it fails on that read
+    const yaml = scenarioToYaml(f.scenario);
+    const s = parseScenarioText(yaml, "<minimal>");
+    const rr = runScenario(s);
+    expect(rr.ok).toBe(false);
+    const bad = rr.expectations.filter((e) => !e.ok);
+    expect(bad.map((e) => e.what)).toEqual(["data"]);
+    expect(bad[0]!.step).toBe(s.steps.length - 1);
+  });
+
+  it("a driver that never unmaps its bounced mappings leaks swiotlb slots (found at the epoch's end)", { timeout: 120_000 }, () => {
+    // skip the unmap of DMA_TO_DEVICE mappings only: nothing needs copying back, so the slots are all that is lost
+    const toDevice = new Set<string>();
+    const leak = (s: FuzzStep) => {
+      if (s.as !== undefined && s.dir === 1) toDevice.add(s.as);
+      return s.op.startsWith("dma_unmap") && toDevice.has(s.map!) ? null : s;
+    };
+    const r = runFuzz({ seed: 9, steps: 1500, platform: "rpi4", set: { swiotlb: "force" }, mutate: leak, shrinkBudget: 400 });
+    expect(r.ok).toBe(false);
+    expect(r.failures[0]!.kind).toBe("leak");
+    expect(r.failures[0]!.message).toMatch(/io_tlb_mem\.used is [1-9]\d* \(slots leaked\)/);
+  });
+});
+
+/** The cache model before frame storage: one object per line. The reference for the differential test. */
+class LineCache {
+  private lines = new Map<number, { data: Uint8Array; dirty: boolean }>();
+  constructor(readonly ram: PhysMem, readonly ls = 64) {}
+  get size() {
+    return this.lines.size;
+  }
+  private line(i: number, fill: boolean) {
+    let l = this.lines.get(i);
+    if (!l) this.lines.set(i, (l = { data: fill ? this.ram.read(i * this.ls, this.ls) : new Uint8Array(this.ls), dirty: false }));
+    return l;
+  }
+  private span(p: number, len: number, f: (i: number, off: number, n: number, done: number) => void) {
+    for (let done = 0; done < len; ) {
+      const i = Math.floor((p + done) / this.ls);
+      const off = p + done - i * this.ls;
+      const n = Math.min(len - done, this.ls - off);
+      f(i, off, n, done);
+      done += n;
+    }
+  }
+  cpuRead(p: number, len: number) {
+    const out = new Uint8Array(len);
+    this.span(p, len, (i, off, n, done) => out.set(this.line(i, true).data.subarray(off, off + n), done));
+    return out;
+  }
+  cpuWrite(p: number, d: Uint8Array) {
+    this.span(p, d.length, (i, off, n, done) => {
+      const l = this.line(i, n !== this.ls);
+      l.data.set(d.subarray(done, done + n), off);
+      l.dirty = true;
+    });
+  }
+  snoopRead(p: number, len: number) {
+    const out = this.ram.read(p, len);
+    this.span(p, len, (i, off, n, done) => {
+      const l = this.lines.get(i);
+      if (l?.dirty) out.set(l.data.subarray(off, off + n), done);
+    });
+    return out;
+  }
+  snoopWrite(p: number, d: Uint8Array) {
+    this.ram.write(p, d);
+    this.span(p, d.length, (i, off, n, done) => this.lines.get(i)?.data.set(d.subarray(done, done + n), off));
+  }
+  clean(p: number, len: number) {
+    let n = 0;
+    this.span(p, len, (i) => {
+      const l = this.lines.get(i);
+      if (l?.dirty) (this.ram.write(i * this.ls, l.data), (l.dirty = false), n++);
+    });
+    return n;
+  }
+  invalidate(p: number, len: number) {
+    let n = 0;
+    this.span(p, len, (i) => void (this.lines.delete(i) && n++));
+    return n;
+  }
+  flush(p: number, len: number) {
+    const n = this.clean(p, len);
+    this.invalidate(p, len);
+    return n;
+  }
+  dirtyIn(p: number, len: number) {
+    let d = false;
+    this.span(p, len, (i) => void (this.lines.get(i)?.dirty && (d = true)));
+    return d;
+  }
+}
+
+describe("CPU cache model: frame storage behaves like independent lines", () => {
+  it("150 random sequences of reads, writes, snoops, maintenance and copies agree with a per-line model", { timeout: 60_000 }, () => {
+    const same = (x: unknown, y: unknown): boolean => {
+      if (x instanceof Uint8Array && y instanceof Uint8Array) {
+        if (x.length !== y.length) return false;
+        for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+        return true;
+      }
+      return x === y;
+    };
+    for (let seed = 1; seed <= 150; seed++) {
+      const r = mulberry32(seed);
+      const ri = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
+      const banks = [{ start: 0, size: 1 << 20 }];
+      const m1 = new PhysMem(banks);
+      const m2 = new PhysMem(banks);
+      const ref = new LineCache(m1);
+      const c = new Cache(m2);
+      for (let i = 0; i < 200; i++) {
+        const p = ri(0, 48 * 1024);
+        const len = r() < 0.6 ? ri(1, 200) : ri(1, 12000);
+        const data = new Uint8Array(len).map((_, j) => (seed * 7 + i * 13 + j) & 255);
+        const op = ri(0, 9);
+        let a: unknown;
+        let b: unknown;
+        if (op === 0) (a = ref.cpuRead(p, len)), (b = c.cpuRead(p, len));
+        else if (op === 1) ref.cpuWrite(p, data), c.cpuWrite(p, data);
+        else if (op === 2) (a = ref.snoopRead(p, len)), (b = c.snoopRead(p, len));
+        else if (op === 3) ref.snoopWrite(p, data), c.snoopWrite(p, data);
+        else if (op === 4) (a = ref.clean(p, len)), (b = c.clean(p, len));
+        else if (op === 5) (a = ref.invalidate(p, len)), (b = c.invalidate(p, len));
+        else if (op === 6) (a = ref.flush(p, len)), (b = c.flush(p, len));
+        else if (op === 7) (a = ref.dirtyIn(p, len)), (b = c.dirtyIn(p, len));
+        else if (op === 8) m1.write(p, data), m2.write(p, data);
+        else {
+          const src = ri(0, 48 * 1024);
+          ref.cpuWrite(p, ref.cpuRead(src, len));
+          c.cpuCopy(p, src, len);
+        }
+        if (!same(a, b) || c.size !== ref.size) expect({ seed, i, op, b, lines: c.size }).toEqual({ seed, i, op, b: a, lines: ref.size });
+      }
+      if (!same(m2.read(0, 64 * 1024), m1.read(0, 64 * 1024))) expect.fail(`seed ${seed}: RAM differs`);
+    }
+  });
+});
