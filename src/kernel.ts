@@ -57,6 +57,10 @@ export interface UserMapping {
   name: string;
 }
 
+/** kmemset's source page (allocating a len-byte array per memset costs more than the memset). */
+const memsetPage = new Uint8Array(PAGE_SIZE);
+let memsetValue = 0;
+
 export class Kernel {
   tr: Tracer | undefined;
   readonly faults: FaultRecord[] = [];
@@ -213,9 +217,19 @@ export class Kernel {
     }
   }
 
-  /** memset through a kernel virtual address. */
+  /** memset through a kernel virtual address (a page at a time, from one reused page of the byte). */
   kmemset(va: number, value: number, len: number, pc?: string): void {
-    this.kwrite(va, new Uint8Array(len).fill(value), pc);
+    if (memsetValue !== value) {
+      memsetPage.fill(value);
+      memsetValue = value;
+    }
+    let done = 0;
+    while (done < len) {
+      const a = va + done;
+      const n = Math.min(len - done, PAGE_SIZE - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE));
+      this.kwrite(a, n === PAGE_SIZE ? memsetPage : memsetPage.subarray(0, n), pc);
+      done += n;
+    }
   }
 
   // ---- struct page access ----

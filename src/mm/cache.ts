@@ -38,18 +38,20 @@ interface Frame {
 }
 
 /**
- * Frame buffers are 4 KiB windows of 16 MiB slabs (one ArrayBuffer per 4096 frames; untouched
- * slab memory is not resident) and are recycled when a frame's last line is invalidated:
- * allocating a small ArrayBuffer per frame costs microseconds in V8, and copies between frames
- * of one slab are a copyWithin.
+ * Frame buffers are 4 KiB windows of slabs that start at 16 frames and double up to 4096 frames
+ * (16 MiB), and are recycled when a frame's last line is invalidated: allocating a small
+ * ArrayBuffer per frame costs microseconds in V8, a short run (one matrix cell) must not pay for
+ * a big slab, and copies between frames of one slab are a copyWithin.
  */
-const SLAB_FRAMES = 4096;
+const SLAB_FIRST = 16;
+const SLAB_MAX = 4096;
 
 export class Cache {
   private frames = new Map<number, Frame>();
   private spare: { buf: Uint8Array; base: number }[] = [];
   private slab: Uint8Array | null = null;
-  private slabNext = SLAB_FRAMES;
+  private slabFrames = 0;
+  private slabNext = 0;
   private nlines = 0;
   private readonly lpf: number;
   private readonly shift: number;
@@ -75,8 +77,9 @@ export class Cache {
   }
 
   private window(): { buf: Uint8Array; base: number } {
-    if (this.slabNext === SLAB_FRAMES) {
-      this.slab = new Uint8Array(SLAB_FRAMES * FRAME);
+    if (this.slabNext === this.slabFrames) {
+      this.slabFrames = this.slabFrames === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabFrames * 2);
+      this.slab = new Uint8Array(this.slabFrames * FRAME);
       this.slabNext = 0;
     }
     return { buf: this.slab!, base: FRAME * this.slabNext++ };

@@ -16,13 +16,18 @@ export interface Reserved {
   name: string;
 }
 
-/** Frames are views into 1 MiB slabs: one ArrayBuffer allocation per 256 frames (a small ArrayBuffer costs microseconds in V8). */
-const SLAB_PAGES = 256;
+/**
+ * Page frames are views into slabs that start at 16 pages and double up to 256 pages (1 MiB): a
+ * small ArrayBuffer per page costs microseconds in V8, and a short run must not pay for a big slab.
+ */
+const SLAB_FIRST = 16;
+const SLAB_MAX = 256;
 
 export class PhysMem {
   private pages = new Map<number, Uint8Array>();
   private slab: ArrayBuffer | null = null;
-  private slabNext = SLAB_PAGES;
+  private slabPages = 0;
+  private slabNext = 0;
   readonly banks: Bank[];
   /** Highest pfn + 1 of RAM (max_pfn). */
   readonly max_pfn: number;
@@ -63,8 +68,9 @@ export class PhysMem {
   private page(pfn: number, create: boolean): Uint8Array | undefined {
     let p = this.pages.get(pfn);
     if (!p && create) {
-      if (this.slabNext === SLAB_PAGES) {
-        this.slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+      if (this.slabNext === this.slabPages) {
+        this.slabPages = this.slabPages === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabPages * 2);
+        this.slab = new ArrayBuffer(this.slabPages * PAGE_SIZE);
         this.slabNext = 0;
       }
       p = new Uint8Array(this.slab!, PAGE_SIZE * this.slabNext++, PAGE_SIZE);
