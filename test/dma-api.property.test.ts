@@ -15,6 +15,7 @@ import * as api from "../src/kernel/dma/mapping.js";
 import { alloc_pages } from "../src/mm/mm.js";
 import { device_access } from "../src/drivers/dma-master.js";
 import { dma_to_phys } from "../src/kernel/dma/direct.js";
+import { xen_dma_to_phys } from "../src/xen/swiotlb-xen.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, is_swiotlb_buffer } from "../src/kernel/dma/swiotlb.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../src/include/gfp.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE } from "../src/core/u64.js";
@@ -90,7 +91,7 @@ function check(platform: string, set: Record<string, string>, ops: Op[]) {
     if (!mem) return;
     let want = 0;
     if (live) {
-      const p = dma_to_phys(k, dev, live.dma);
+      const p = k.xen ? xen_dma_to_phys(k, dev, live.dma) : dma_to_phys(k, dev, live.dma);
       if (is_swiotlb_buffer(k, p)) want = Math.ceil(live.len / IO_TLB_SIZE);
     }
     expect(mem.used).toBe(want);
@@ -182,6 +183,8 @@ describe("streaming DMA property (fast-check): bytes and slots follow the DMA-AP
     ["x86_64", {}],
     ["x86_64", { swiotlb: "force" }],
     ["arm32", {}],
+    ["rpi4-xen", {}],
+    ["x86_64-xen-pv", {}],
   ];
   // fixed seeds keep CI reproducible; `dmasim fuzz --seed N` explores further
   it.each(configs.map((c, i) => [...c, 0x5eed + i] as const))("%s %o (seed %i)", (platform, set, seed) => {

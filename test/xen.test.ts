@@ -25,6 +25,13 @@ describe("rpi4-xen: a backend DMAs a grant-mapped foreign page", () => {
     expect(r.steps[7]!.result.data).toBe('"sector data"');
   });
 
+  it("without GNTTABOP_cache_flush (xen_cache_flush=n) xen_arch_need_swiotlb bounces the foreign page, and the bytes still arrive", () => {
+    const r = run("scenarios/xen-grant-dma.yaml", { set: { xen_cache_flush: "n" } });
+    expect(r.ok).toBe(true);
+    expect(r.steps[2]!.result.bounced).toBe(true);
+    expect(r.steps[7]!.result.data).toBe('"sector data"');
+  });
+
   it("gnttab_map on a platform without Xen is bad input", () => {
     expect(() => run("scenarios/xen-grant-dma.yaml", { platform: "rpi4" })).toThrow(/not a Xen platform/);
   });
@@ -67,6 +74,13 @@ describe("x86_64-xen-pv: scattered machine frames and XENMEM_exchange", () => {
         expect(r.first_alloc_kind).toBe("linear");
       }
     }
+  });
+
+  it("streaming DMA on PV bounces through the fixed-up swiotlb and copies through the P2M (R-STR-11)", () => {
+    const r = run("scenarios/drivers/missing-sync-fixed.yaml", { platform: "x86_64-xen-pv" });
+    expect(r.ok).toBe(true);
+    expect(r.steps[1]!.result.bounced).toBe(true);
+    expect(h(r.steps[1]!.result.dma_addr)).toBeLessThan(2 ** 32);
   });
 
   it("explain shows the exchange on the alloc path", () => {

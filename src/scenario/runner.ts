@@ -17,6 +17,7 @@ import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb.js";
 import { dma_debug_device_change } from "../kernel/dma/debug.js";
+import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { gnttab_map_refs, gnttab_unmap_refs, type GrantMapping } from "../xen/grant-table.js";
 import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
@@ -201,7 +202,8 @@ function bytesArg(c: Ctx): Uint8Array {
 
 function mappingBounced(c: Ctx, dma: number): boolean {
   if (dma === DMA_MAPPING_ERROR) return false;
-  const p = dma_to_phys(c.k, c.dev, dma);
+  // the device's address back to the (pseudo-)physical address the kernel mapped: on Xen via the M2P
+  const p = c.k.xen ? xen_dma_to_phys(c.k, c.dev, dma) : dma_to_phys(c.k, c.dev, dma);
   return p >= 0 && is_swiotlb_buffer(c.k, p);
 }
 
@@ -502,7 +504,7 @@ function mapSingle(c: Ctx, single: boolean) {
   c.success = dma !== DMA_MAPPING_ERROR;
   c.bounced = mappingBounced(c, dma);
   c.result.bounced = c.bounced;
-  if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(dma_to_phys(k, c.dev, dma))}`);
+  if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(k.xen ? xen_dma_to_phys(k, c.dev, dma) : dma_to_phys(k, c.dev, dma))}`);
   if (dma === DMA_MAPPING_ERROR) swiotlbFullCause(c, size);
   name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single, unmapped: false, bounced: c.bounced });
 }

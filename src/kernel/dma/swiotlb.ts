@@ -519,13 +519,22 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
     `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(src_phys)}${highmem ? " (highmem, kmap_atomic per page)" : ""}${tlb_offset >= IO_TLB_SIZE ? ` (tlb_offset wrapped to ${hex(tlb_offset)})` : ""}`,
   );
   if (size > 0) {
-    if (!k.mem.isRamRange(src_phys, size)) {
+    if (!k.mem.isRamRange(k.stage2(src_phys), size)) {
       // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
       if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
       k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
     }
     const cache = k.cache;
-    if (toDevice) cache.cpuCopy(tlb_addr, src_phys, size);
+    if (k.xen) {
+      // the memcpy runs on linear-map addresses: on Xen the MMU takes each page through the P2M
+      // (x86 PV) or stage 2 (an ARM dom0's grant-mapped foreign pages)
+      const [dst, src] = toDevice ? [tlb_addr, src_phys] : [src_phys, tlb_addr];
+      for (let done = 0; done < size; ) {
+        const n = Math.min(size - done, PAGE_SIZE - ((dst + done) % PAGE_SIZE), PAGE_SIZE - ((src + done) % PAGE_SIZE));
+        cache.cpuCopy(k.stage2(dst + done), k.stage2(src + done), n);
+        done += n;
+      }
+    } else if (toDevice) cache.cpuCopy(tlb_addr, src_phys, size);
     else cache.cpuCopy(src_phys, tlb_addr, size);
   }
   k.tr?.exit();
