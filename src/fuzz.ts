@@ -807,6 +807,19 @@ function hexByte(b: number): string {
 // the generator
 
 const KiB = 1024;
+
+/** For each odd stride 2j+1: the bytes (i * stride) & 0xff for i in 0..511, and stride^-1 mod 256. */
+const STRIDE_RUNS: Uint8Array[] = [];
+const STRIDE_INV: number[] = [];
+for (let j = 0; j < 128; j++) {
+  const stride = 2 * j + 1;
+  const run = new Uint8Array(512);
+  for (let i = 0; i < 512; i++) run[i] = (i * stride) & 0xff;
+  STRIDE_RUNS.push(run);
+  let inv = 1;
+  while (((inv * stride) & 0xff) !== 1) inv += 2;
+  STRIDE_INV.push(inv);
+}
 const NO_HOT: readonly { off: number; len: number }[] = [];
 
 class Generator {
@@ -836,12 +849,21 @@ class Generator {
     return r < 0.34 ? DMA_BIDIRECTIONAL : r < 0.67 ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
   }
 
-  /** Position-dependent bytes (a shifted copy never looks right). */
+  /**
+   * Position-dependent bytes (a shifted copy never looks right): out[i] = (base + i * stride) & 0xff
+   * for an odd stride, copied from the stride's precomputed 512-byte run (period 256).
+   */
   private data(len: number): Uint8Array {
     const out = new Uint8Array(len);
     const base = this.int(0, 255);
-    const stride = this.int(0, 127) * 2 + 1;
-    for (let i = 0; i < len; i++) out[i] = (base + i * stride) & 0xff;
+    const si = this.int(0, 127);
+    const run = STRIDE_RUNS[si]!;
+    // (base + i*stride) & 0xff == run[(i + k) & 255] with k = base * stride^-1 mod 256
+    const k = (base * STRIDE_INV[si]!) & 0xff;
+    for (let i = 0; i < len; i += 256) {
+      const n = Math.min(256, len - i);
+      out.set(run.subarray(k, k + n), i);
+    }
     return out;
   }
 

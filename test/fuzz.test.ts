@@ -5,7 +5,11 @@
  * shrunk to a small scenario that fails under runScenario; and the frame-based CPU cache model the
  * fuzzer's speed depends on behaves exactly like independent cache lines.
  */
+import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
+import { buildProgram, type Io } from "../src/cli/program.js";
+import { registerFuzz } from "../src/cli/bench.js";
+import { InputError } from "../src/core/faults.js";
 import { mulberry32, runFuzz, scenarioToYaml, type FuzzStep } from "../src/fuzz.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
@@ -214,6 +218,50 @@ describe("CPU cache model: frame storage behaves like independent lines", () => 
         if (!same(a, b) || c.size !== ref.size) expect({ seed, i, op, b, lines: c.size }).toEqual({ seed, i, op, b: a, lines: ref.size });
       }
       if (!same(m2.read(0, 64 * 1024), m1.read(0, 64 * 1024))) expect.fail(`seed ${seed}: RAM differs`);
+    }
+  });
+});
+
+/** `dmasim fuzz` through the program as program.ts builds it (registered here if it is not yet). */
+async function fuzzCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const mk = () => {
+    const s = { text: "", isTTY: false, write(c: string) {
+      s.text += c;
+      return true;
+    } };
+    return s as unknown as NodeJS.WriteStream & { text: string };
+  };
+  const out = mk();
+  const err = mk();
+  const io: Io = { out, err, env: {} };
+  const state = { code: 0 };
+  const program = buildProgram(io, state);
+  if (!program.commands.some((c) => c.name() === "fuzz")) registerFuzz(program, io, state);
+  try {
+    await program.parseAsync(["fuzz", ...args], { from: "user" });
+  } catch (e) {
+    if (!(e instanceof CommanderError) && !(e instanceof InputError)) throw e;
+    err.write(`dmasim: ${e.message}\n`);
+    state.code = 2;
+  }
+  return { code: state.code, stdout: out.text, stderr: err.text };
+}
+
+describe("dmasim fuzz (command)", () => {
+  it("prints the rate and \"no invariant violated\", exit 0", { timeout: 60_000 }, async () => {
+    const o = await fuzzCli("--seed", "1", "--steps", "2000", "--platform", "x86_64", "--set", "swiotlb=force");
+    expect(o.code, o.stderr).toBe(0);
+    const l = o.stdout.trim().split("\n");
+    expect(l[0]).toMatch(/^dmasim fuzz: seed 1, x86_64 5\.\d+ swiotlb=force: \d+ operations in \d+\.\d\d s \(\d+ ops\/s, invariant checks on\)$/);
+    expect(l[1]).toBe("no invariant violated");
+  });
+
+  it("bad input: one line, exit 2", async () => {
+    for (const args of [["--steps", "0"], ["--seed", "x"], ["--platform", "vax"], ["--set", "swiotlb=sometimes"]]) {
+      const o = await fuzzCli(...args);
+      expect(o.code, args.join(" ")).toBe(2);
+      expect(o.stdout).toBe("");
+      expect(o.stderr.trim().split("\n")).toHaveLength(1);
     }
   });
 });
