@@ -519,7 +519,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
     `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(src_phys)}${highmem ? " (highmem, kmap_atomic per page)" : ""}${tlb_offset >= IO_TLB_SIZE ? ` (tlb_offset wrapped to ${hex(tlb_offset)})` : ""}`,
   );
   if (size > 0) {
-    if (!k.mem.isRamRange(k.stage2(src_phys), size)) {
+    if (!k.mem.isRamRange(k.xen ? k.stage2(src_phys) : src_phys, size)) {
       // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
       if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
       k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
