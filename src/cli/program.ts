@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./root.js";
+import { parseSets } from "../scenario/config.js";
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../core/faults.js";
 import { parseU64 } from "../core/u64.js";
@@ -45,16 +46,7 @@ function collect(v: string, prev: string[]): string[] {
 }
 
 /** --set k=v ... → { k: v } */
-export function parseSetArgs(sets: readonly string[]): Record<string, string> | undefined {
-  if (sets.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const s of sets) {
-    const i = s.indexOf("=");
-    if (i <= 0) throw new InputError(`--set ${s}: expected key=value (e.g. --set CONFIG_DEBUG_VIRTUAL=y)`);
-    out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
-  }
-  return out;
-}
+export const parseSetArgs = parseSets;
 
 function list(v: string): string[] {
   return v

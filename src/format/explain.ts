@@ -3,17 +3,10 @@
  * then the result fields.
  */
 import { makeColors, type Colors } from "./style.js";
+import type { ExplainResult } from "../explain.js";
 
 /** What src/explain.ts returns (the fields this view prints). */
-export interface ExplainView {
-  op: string;
-  platform: string;
-  kernel: string;
-  device: string;
-  lines: string[];
-  addr_kind: string;
-  result: Record<string, string>;
-}
+export type ExplainView = Omit<ExplainResult, "events">;
 
 export function renderExplain(e: ExplainView, c: Colors = makeColors(false)): string {
   const out = [...e.lines];

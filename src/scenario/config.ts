@@ -134,12 +134,13 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
   return { cfg, shown };
 }
 
-/** Parse repeated --set k=v options. */
-export function parseSets(sets: string[] | undefined): Record<string, string> {
+/** Parse repeated --set k=v options (undefined when there are none). */
+export function parseSets(sets: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!sets || sets.length === 0) return undefined;
   const out: Record<string, string> = {};
-  for (const s of sets ?? []) {
+  for (const s of sets) {
     const i = s.indexOf("=");
-    if (i <= 0) throw new InputError(`--set ${s}: expected key=value`);
+    if (i <= 0) throw new InputError(`--set ${s}: expected key=value (e.g. --set CONFIG_DEBUG_VIRTUAL=y)`);
     out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
   }
   return out;

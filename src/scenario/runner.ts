@@ -24,7 +24,7 @@ import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_acc
 import { isWalkHit } from "../mm/pgtable.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
 import { PG_highmem } from "../mm/page_alloc.js";
-import { buildConfig, parseSets, resolveKernel, resolvePlatform } from "./config.js";
+import { buildConfig, resolveKernel, resolvePlatform } from "./config.js";
 import { dataBytes, fmtBytes } from "./data.js";
 import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scenario, Step, StepResult } from "./types.js";
 
@@ -580,7 +580,7 @@ function faultKinds(faults: FaultRecord[]): Set<string> {
 export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
-  const { cfg, shown } = buildConfig(platform, s.config, o.set ? parseSets(Object.entries(o.set).map(([a, b]) => `${a}=${b}`)) : undefined);
+  const { cfg, shown } = buildConfig(platform, s.config, o.set);
   const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
   if (!platform.devices.some((d) => d.name === devName)) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
