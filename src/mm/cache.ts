@@ -53,6 +53,8 @@ export class Cache {
   private slabFrames = 0;
   private slabNext = 0;
   private nlines = 0;
+  /** dirty lines, all frames (fast exits for clean / snoopRead / dirtyIn) */
+  private ndirty = 0;
   private readonly lpf: number;
   private readonly shift: number;
   constructor(readonly ram: PhysMem, readonly lineSize = L1_CACHE_BYTES) {
@@ -141,47 +143,70 @@ export class Cache {
     }
   }
 
-  /** Calls fn(frameNumber, frame, firstLine, lastLine) for each present frame overlapping [phys, phys+len). */
-  private eachFrame(phys: number, len: number, fn: (n: number, f: Frame, first: number, last: number) => void) {
-    if (this.nlines === 0 || len <= 0) return;
+  // The present frames a maintenance or snoop operation visits (no closure, no tuple per frame):
+  // present() fills hitN/hitF and remembers the range for lineLo/lineHi.
+  private readonly hitN: number[] = [];
+  private readonly hitF: Frame[] = [];
+  private rf0 = 0;
+  private rf1 = 0;
+  private rp = 0;
+  private rlen = 0;
+
+  /** Present frames overlapping [phys, phys+len) into hitN/hitF; returns how many. */
+  private present(phys: number, len: number): number {
+    if (this.nlines === 0 || len <= 0) return 0;
     const f0 = Math.floor(phys / FRAME);
     const f1 = Math.floor((phys + len - 1) / FRAME);
-    const lastLine = this.lpf - 1;
-    const lines = (n: number): [number, number] => {
-      const a = n === f0 ? (phys - f0 * FRAME) >> this.shift : 0;
-      const z = n === f1 ? (phys + len - 1 - f1 * FRAME) >> this.shift : lastLine;
-      return [a, z];
-    };
+    this.rf0 = f0;
+    this.rf1 = f1;
+    this.rp = phys;
+    this.rlen = len;
+    const hn = this.hitN;
+    const hf = this.hitF;
+    let c = 0;
     if (f1 - f0 + 1 > this.frames.size * 4) {
-      for (const [n, f] of [...this.frames]) {
-        if (n < f0 || n > f1) continue;
-        const [a, z] = lines(n);
-        fn(n, f, a, z);
+      for (const [n, f] of this.frames)
+        if (n >= f0 && n <= f1) {
+          hn[c] = n;
+          hf[c++] = f;
+        }
+    } else
+      for (let n = f0; n <= f1; n++) {
+        const f = this.frames.get(n);
+        if (f) {
+          hn[c] = n;
+          hf[c++] = f;
+        }
       }
-      return;
-    }
-    for (let n = f0; n <= f1; n++) {
-      const f = this.frames.get(n);
-      if (!f) continue;
-      const [a, z] = lines(n);
-      fn(n, f, a, z);
-    }
+    return c;
+  }
+
+  /** First / last line of frame n inside the range given to present(). */
+  private lineLo(n: number): number {
+    return n === this.rf0 ? (this.rp - n * FRAME) >> this.shift : 0;
+  }
+  private lineHi(n: number): number {
+    return n === this.rf1 ? (this.rp + this.rlen - 1 - n * FRAME) >> this.shift : this.lpf - 1;
   }
 
   /** What a coherent (snooping) observer sees: dirty lines win over RAM. */
   snoopRead(phys: number, len: number): Uint8Array {
     const out = this.ram.read(phys, len);
+    if (this.ndirty === 0) return out;
     const ls = this.lineSize;
-    this.eachFrame(phys, len, (n, f, a, z) => {
-      if (f.nd === 0) return;
+    const c = this.present(phys, len);
+    for (let i = 0; i < c; i++) {
+      const f = this.hitF[i]!;
+      if (f.nd === 0) continue;
+      const n = this.hitN[i]!;
       const base = n * FRAME;
-      for (let l = a; l <= z; l++) {
+      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
         if (f.st[l] !== DIRTY) continue;
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
         out.set(f.buf.subarray(f.base + s - base, f.base + e - base), s - phys);
       }
-    });
+    }
     return out;
   }
 
@@ -224,6 +249,7 @@ export class Cache {
     const st = f.st;
     if (first === 0 && last === this.lpf - 1) {
       this.nlines += this.lpf - f.n;
+      this.ndirty += this.lpf - f.nd;
       f.n = f.nd = this.lpf;
       st.fill(DIRTY);
       return;
@@ -237,6 +263,7 @@ export class Cache {
       }
       st[l] = DIRTY;
       f.nd++;
+      this.ndirty++;
     }
   }
 
@@ -245,25 +272,32 @@ export class Cache {
     this.ram.write(phys, data);
     const ls = this.lineSize;
     const len = data.length;
-    this.eachFrame(phys, len, (n, f, a, z) => {
+    const c = this.present(phys, len);
+    for (let i = 0; i < c; i++) {
+      const f = this.hitF[i]!;
+      const n = this.hitN[i]!;
       const base = n * FRAME;
-      for (let l = a; l <= z; l++) {
+      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
         if (f.st[l] === ABSENT) continue;
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
         f.buf.set(data.subarray(s - phys, e - phys), f.base + s - base);
       }
-    });
+    }
   }
 
   /** Clean (write back) to the point of coherency. Returns lines written back. */
   clean(phys: number, len: number): number {
+    if (this.ndirty === 0) return 0;
     let wb = 0;
     const ls = this.lineSize;
-    this.eachFrame(phys, len, (n, f, a, z) => {
-      if (f.nd === 0) return;
+    const c = this.present(phys, len);
+    for (let i = 0; i < c; i++) {
+      const f = this.hitF[i]!;
+      if (f.nd === 0) continue;
+      const n = this.hitN[i]!;
       const st = f.st;
-      for (let l = a; l <= z; l++) {
+      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
         if (st[l] !== DIRTY) continue;
         let e = l;
         while (e < z && st[e + 1] === DIRTY) e++;
@@ -273,32 +307,44 @@ export class Cache {
         wb += e - l + 1;
         l = e;
       }
-    });
+    }
+    this.ndirty -= wb;
     return wb;
   }
 
   /** Invalidate: drop lines, losing dirty data (the arm64 DC IVAC / ARM v7 dmac_inv semantics). */
   invalidate(phys: number, len: number): number {
     let dropped = 0;
-    const empty: number[] = [];
-    this.eachFrame(phys, len, (n, f, a, z) => {
+    const c = this.present(phys, len);
+    for (let i = 0; i < c; i++) {
+      const f = this.hitF[i]!;
+      const n = this.hitN[i]!;
       const st = f.st;
-      for (let l = a; l <= z; l++) {
-        const s = st[l];
-        if (s === ABSENT) continue;
-        if (s === DIRTY) f.nd--;
-        st[l] = ABSENT;
-        f.n--;
-        dropped++;
+      const a = this.lineLo(n);
+      const z = this.lineHi(n);
+      if (a === 0 && z === this.lpf - 1) {
+        // the whole frame
+        dropped += f.n;
+        this.ndirty -= f.nd;
+        f.n = f.nd = 0;
+      } else
+        for (let l = a; l <= z; l++) {
+          const s = st[l];
+          if (s === ABSENT) continue;
+          if (s === DIRTY) {
+            f.nd--;
+            this.ndirty--;
+          }
+          st[l] = ABSENT;
+          f.n--;
+          dropped++;
+        }
+      if (f.n === 0) {
+        this.spare.push({ buf: f.buf, base: f.base });
+        this.frames.delete(n);
       }
-      if (f.n === 0) empty.push(n);
-    });
-    this.nlines -= dropped;
-    for (const n of empty) {
-      const f = this.frames.get(n)!;
-      this.spare.push({ buf: f.buf, base: f.base });
-      this.frames.delete(n);
     }
+    this.nlines -= dropped;
     return dropped;
   }
 
@@ -311,15 +357,14 @@ export class Cache {
 
   /** Is any line of the range dirty? (for explanations) */
   dirtyIn(phys: number, len: number): boolean {
-    let d = false;
-    this.eachFrame(phys, len, (_n, f, a, z) => {
-      if (d || f.nd === 0) return;
-      for (let l = a; l <= z; l++)
-        if (f.st[l] === DIRTY) {
-          d = true;
-          return;
-        }
-    });
-    return d;
+    if (this.ndirty === 0) return false;
+    const c = this.present(phys, len);
+    for (let i = 0; i < c; i++) {
+      const f = this.hitF[i]!;
+      if (f.nd === 0) continue;
+      const n = this.hitN[i]!;
+      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) if (f.st[l] === DIRTY) return true;
+    }
+    return false;
   }
 }
