@@ -54,16 +54,25 @@ import type { KernelVersion } from "./versions.js";
 // ---------------------------------------------------------------------------------------------
 // PRNG
 
-/** mulberry32: a small, fast, deterministic 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/** mulberry32: a small, fast, deterministic 32-bit PRNG; its whole state is `s`. */
+export class Rng {
+  constructor(public s: number) {
+    this.s = s >>> 0;
+  }
+  /** a float in [0, 1) */
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+/** mulberry32 as a function returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,8 +123,8 @@ export interface FuzzStep {
 }
 
 /** A step with every field present (one object shape for all steps: monomorphic property access). */
-function mk(id: number, op: FuzzOp, f: Partial<Omit<FuzzStep, "id" | "op">>): FuzzStep {
-  const s: FuzzStep = {
+function mk(id: number, op: FuzzOp): FuzzStep {
+  return {
     id,
     op,
     as: undefined,
@@ -131,17 +140,17 @@ function mk(id: number, op: FuzzOp, f: Partial<Omit<FuzzStep, "id" | "op">>): Fu
     data: undefined,
     ghost: undefined,
   };
-  if (f.as !== undefined) s.as = f.as;
-  if (f.buf !== undefined) s.buf = f.buf;
-  if (f.map !== undefined) s.map = f.map;
-  if (f.offset !== undefined) s.offset = f.offset;
-  if (f.size !== undefined) s.size = f.size;
-  if (f.length !== undefined) s.length = f.length;
-  if (f.order !== undefined) s.order = f.order;
-  if (f.dir !== undefined) s.dir = f.dir;
-  if (f.entries !== undefined) s.entries = f.entries;
-  if (f.entry !== undefined) s.entry = f.entry;
-  if (f.data !== undefined) s.data = f.data;
+}
+
+function stepBuf(id: number, op: FuzzOp, buf: string): FuzzStep {
+  const s = mk(id, op);
+  s.buf = buf;
+  return s;
+}
+
+function stepMap(id: number, op: FuzzOp, map: string): FuzzStep {
+  const s = mk(id, op);
+  s.map = map;
   return s;
 }
 
@@ -327,6 +336,10 @@ interface Env {
  * One booted model plus the shadow model of a sequence; `apply` runs one step, checks the
  * invariants and returns a failure, or throws Invalid for a step the rules forbid (shrinking).
  */
+const VIEW_SCRATCH = 4096;
+const viewOut = new Uint8Array(VIEW_SCRATCH);
+const viewDef = new Uint8Array(VIEW_SCRATCH);
+
 class Session {
   readonly k: Kernel;
   readonly dev: Device;
@@ -636,8 +649,10 @@ class Session {
 
   /** The bytes the device should read at [off, off+len) of an entry: its writes over the base, up to the first undefined byte. */
   private deviceView(e: Ent, off: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    const def = new Uint8Array(len);
+    // scratch buffers unless the result is kept for export
+    const out = this.record || len > VIEW_SCRATCH ? new Uint8Array(len) : viewOut.subarray(0, len);
+    const def = len > VIEW_SCRATCH ? new Uint8Array(len) : viewDef.subarray(0, len);
+    if (len <= VIEW_SCRATCH) def.fill(0);
     const b = e.buf;
     if (!e.baseUndef) {
       const base = e.off + off;
@@ -854,7 +869,7 @@ class Generator {
    * for an odd stride, copied from the stride's precomputed 512-byte run (period 256).
    */
   private data(len: number): Uint8Array {
-    const out = new Uint8Array(len);
+    const out = this.alloc(len);
     const base = this.int(0, 255);
     const si = this.int(0, 127);
     const run = STRIDE_RUNS[si]!;
@@ -888,6 +903,20 @@ class Generator {
   }
 
   /** The next operation for a session's state (ids are filled by the caller). */
+  // step data are views into 256 KiB slabs (an ArrayBuffer per write would cost more than the write)
+  private slab = new Uint8Array(0);
+  private slabAt = 0;
+  private alloc(len: number): Uint8Array {
+    if (len > 65536) return new Uint8Array(len);
+    if (this.slabAt + len > this.slab.length) {
+      this.slab = new Uint8Array(256 * 1024);
+      this.slabAt = 0;
+    }
+    const v = this.slab.subarray(this.slabAt, this.slabAt + len);
+    this.slabAt += len;
+    return v;
+  }
+
   // scratch lists, refilled on every call (no allocation per operation)
   private readonly unmapped: Buf[] = [];
   private readonly cpuBufs: Buf[] = [];
@@ -950,24 +979,35 @@ class Generator {
     switch (op) {
       case 0: {
         const name = `b${this.n++}`;
-        if (this.rnd() < 0.6) return [mk(id, "kmalloc", { as: name, size: this.size(this.maxSize) })];
+        if (this.rnd() < 0.6) {
+          const st = mk(id, "kmalloc");
+          st.as = name;
+          st.size = this.size(this.maxSize);
+          return [st];
+        }
         let order = 0;
         while (order < 6 && PAGE_SIZE << (order + 1) <= this.maxSize && this.rnd() < 0.45) order++;
-        return [mk(id, "alloc_pages", { as: name, order })];
+        const st = mk(id, "alloc_pages");
+        st.as = name;
+        st.order = order;
+        return [st];
       }
       case 1: {
         const b = this.pickN(unmappedL, nUnmapped);
-        return [mk(id, b.kind === "kmalloc" ? "kfree" : "__free_pages", { buf: b.name })];
+        return [stepBuf(id, b.kind === "kmalloc" ? "kfree" : "__free_pages", b.name)];
       }
       case 2: {
         const b = this.pickN(unmappedL, nUnmapped);
         const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
         const size = this.size(Math.min(this.maxSize, b.size - off));
         const name = `m${this.n++}`;
-        return [
-          mk(id, this.rnd() < 0.6 ? "dma_map_single" : "dma_map_page", { as: name, buf: b.name, offset: off, size, dir: this.dir() }),
-          mk(id + 1, "dma_mapping_error", { map: name }),
-        ];
+        const st = mk(id, this.rnd() < 0.6 ? "dma_map_single" : "dma_map_page");
+        st.as = name;
+        st.buf = b.name;
+        st.offset = off;
+        st.size = size;
+        st.dir = this.dir();
+        return [st, stepMap(id + 1, "dma_mapping_error", name)];
       }
       case 3: {
         const n = Math.min(nUnmapped, this.int(1, 4));
@@ -980,19 +1020,23 @@ class Generator {
           const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
           entries.push({ buf: b.name, offset: off, length: this.size(Math.min(this.maxSize, b.size - off)) });
         }
-        return [mk(id, "dma_map_sg", { as: `s${this.n++}`, entries, dir: this.dir() })];
+        const st = mk(id, "dma_map_sg");
+        st.as = `s${this.n++}`;
+        st.entries = entries;
+        st.dir = this.dir();
+        return [st];
       }
       case 4: {
         const m = this.pick(maps);
-        return [mk(id, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", { map: m.name })];
+        return [stepMap(id, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", m.name)];
       }
       case 5: {
         const m = this.pickN(devMapsL, nDev);
-        return [mk(id, m.sg ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu", { map: m.name })];
+        return [stepMap(id, m.sg ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu", m.name)];
       }
       case 6: {
         const m = this.pickN(cpuMapsL, nCpu);
-        return [mk(id, m.sg ? "dma_sync_sg_for_device" : "dma_sync_single_for_device", { map: m.name })];
+        return [stepMap(id, m.sg ? "dma_sync_sg_for_device" : "dma_sync_single_for_device", m.name)];
       }
       case 7: {
         const m = this.pickN(writableL, nWritable);
@@ -1000,7 +1044,9 @@ class Generator {
         const e = m.ents[ei]!;
         const len = this.dataLen(e.len);
         const off = this.int(0, e.len - len);
-        const st: FuzzStep = mk(id, "device_write", { map: m.name, offset: off, data: this.data(len) });
+        const st = stepMap(id, "device_write", m.name);
+        st.offset = off;
+        st.data = this.data(len);
         if (m.sg) st.entry = ei;
         return [st];
       }
@@ -1019,7 +1065,9 @@ class Generator {
           off = rr.off;
           len = rr.len;
         }
-        const st: FuzzStep = mk(id, "device_read", { map: m.name, offset: off, length: len });
+        const st = stepMap(id, "device_read", m.name);
+        st.offset = off;
+        st.length = len;
         if (m.sg) st.entry = ei;
         return [st];
       }
@@ -1027,12 +1075,18 @@ class Generator {
         const b = this.pickN(cpuBufsL, nCpuBufs);
         const len = this.dataLen(b.size);
         const off = this.int(0, b.size - len);
-        return [mk(id, "cpu_write", { buf: b.name, offset: off, data: this.data(len) })];
+        const st = stepBuf(id, "cpu_write", b.name);
+        st.offset = off;
+        st.data = this.data(len);
+        return [st];
       }
       default: {
         const b = this.pickN(cpuBufsL, nCpuBufs);
         const rr = this.readRange(b.hot, 0, b.size);
-        return [mk(id, "cpu_read", { buf: b.name, offset: rr.off, length: rr.len })];
+        const st = stepBuf(id, "cpu_read", b.name);
+        st.offset = rr.off;
+        st.length = rr.len;
+        return [st];
       }
     }
   }
@@ -1040,8 +1094,8 @@ class Generator {
   /** Teardown at the end of an epoch: unmap everything, then free everything. */
   teardown(ss: Session, id: number): FuzzStep[] {
     const out: FuzzStep[] = [];
-    for (const m of ss.liveMaps) out.push(mk(id++, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", { map: m.name }));
-    for (const b of ss.liveBufs) out.push(mk(id++, b.kind === "kmalloc" ? "kfree" : "__free_pages", { buf: b.name }));
+    for (const m of ss.liveMaps) out.push(stepMap(id++, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", m.name));
+    for (const b of ss.liveBufs) out.push(stepBuf(id++, b.kind === "kmalloc" ? "kfree" : "__free_pages", b.name));
     return out;
   }
 }
@@ -1260,6 +1314,55 @@ export function scenarioToYaml(s: Scenario): string {
 // ---------------------------------------------------------------------------------------------
 // the run
 
+interface EpochOptions {
+  env: Env;
+  maxBuffers: number;
+  maxSize: number;
+  mutate: FuzzOptions["mutate"];
+  pool: ShadowPool;
+}
+
+/** One epoch: a fresh model, `budget` generated operations, teardown, leak check. Stops at the first failure. */
+function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { ops: number; failure: Failure | null; steps: FuzzStep[] | null; session: Session } {
+  const ss = new Session(eo.env, eo.pool, keep);
+  const gen = new Generator(() => rng.next(), eo.maxBuffers, eo.maxSize);
+  const steps: FuzzStep[] | null = keep ? [] : null;
+  const mutate = eo.mutate;
+  let ops = 0;
+  let failure: Failure | null = null;
+  const run = (batch: FuzzStep[]): boolean => {
+    for (const s0 of batch) {
+      let s = s0;
+      if (mutate) {
+        const m = mutate(s0);
+        if (m === null) {
+          if (s0.as !== undefined) throw new RangeError(`fuzz mutate: ${s0.op} names a result and cannot be skipped`);
+          s = { ...s0, ghost: true };
+        } else s = m;
+      }
+      if (steps) steps.push(s);
+      ops++;
+      try {
+        failure = ss.apply(s);
+      } catch (e) {
+        if (e instanceof Invalid) failure = { kind: "crash", id: s.id, message: `fuzz generator produced an invalid step: ${e.message}` };
+        else throw e;
+      }
+      if (failure) return false;
+    }
+    return true;
+  };
+  let id = 0;
+  let ok = true;
+  while (ok && id < budget) {
+    const batch = gen.next(ss, id);
+    id += batch.length;
+    ok = run(batch);
+  }
+  if (ok && run(gen.teardown(ss, id))) failure = ss.checkNoLeak();
+  return { ops, failure, steps, session: ss };
+}
+
 /**
  * Run `steps` random valid operations with invariant checks. Deterministic for the same options.
  * Throws InputError for an unknown platform, kernel, config key or device.
@@ -1274,7 +1377,7 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
   }
   const env: Env = { platform, version, cfg, devName };
   if (o.set) env.set = o.set;
-  const rnd = mulberry32(o.seed);
+  const rng = new Rng(o.seed);
   const maxBuffers = o.maxBuffers ?? 24;
   const maxSize = o.maxSize ?? 256 * KiB;
   const epochLen = Math.max(1, o.epoch ?? 20_000);
@@ -1298,61 +1401,22 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
     shrinkMs += now() - s0;
   };
 
-  outer: while (ops < o.steps) {
+  const eo: EpochOptions = { env, maxBuffers, maxSize, mutate: o.mutate, pool };
+  while (ops < o.steps) {
     epochs++;
     const base = ops;
     const budget = Math.min(epochLen, o.steps - ops);
-    const ss = new Session(env, pool, o.keepScenario === true);
-    const gen = new Generator(rnd, maxBuffers, maxSize);
-    const steps: FuzzStep[] = [];
-    let failed = false;
-    const run = (batch: FuzzStep[]): boolean => {
-      for (const s0 of batch) {
-        let s = s0;
-        if (o.mutate) {
-          const m = o.mutate(s0);
-          if (m === null) {
-            if (s0.as !== undefined) throw new RangeError(`fuzz mutate: ${s0.op} names a result and cannot be skipped`);
-            s = { ...s0, ghost: true };
-          } else s = m;
-        }
-        steps.push(s);
-        ops++;
-        let f: Failure | null;
-        try {
-          f = ss.apply(s);
-        } catch (e) {
-          if (e instanceof Invalid) f = { kind: "crash", id: s.id, message: `fuzz generator produced an invalid step: ${e.message}` };
-          else throw e;
-        }
-        if (f) {
-          fail(steps, f, base);
-          return false;
-        }
-      }
-      return true;
-    };
-    let id = 0;
-    while (id < budget) {
-      const batch = gen.next(ss, id);
-      id += batch.length;
-      if (!run(batch)) {
-        failed = true;
-        break;
-      }
+    const start = rng.s;
+    // Steps are kept only when asked for: on a failure the epoch is generated again from the PRNG
+    // state it started with (the same operations), this time keeping them for shrinking.
+    const r = runEpoch(eo, rng, budget, o.keepScenario === true);
+    ops += r.ops;
+    if (o.keepScenario) lastScenario = makeScenario(env, `fuzz seed ${o.seed} epoch ${epochs}`, `${r.steps!.length} operations`, r.steps!, r.session);
+    if (r.failure) {
+      const steps = r.steps ?? runEpoch({ ...eo, pool: new ShadowPool() }, new Rng(start), budget, true).steps!;
+      fail(steps, r.failure, base);
+      if (stopOnFailure) break;
     }
-    if (!failed) {
-      const td = gen.teardown(ss, id);
-      if (run(td)) {
-        const f = ss.checkNoLeak();
-        if (f) {
-          fail(steps, f, base);
-          failed = true;
-        }
-      } else failed = true;
-    }
-    if (o.keepScenario) lastScenario = makeScenario(env, `fuzz seed ${o.seed} epoch ${epochs}`, `${steps.length} operations`, steps, ss);
-    if (failed && stopOnFailure) break outer;
   }
   const res: FuzzResult = { ok: failures.length === 0, ops, epochs, seed: o.seed, platform: platform.id, kernel: version.id, failures, elapsedMs: now() - t0 - shrinkMs };
   if (lastScenario) res.scenario = lastScenario;
