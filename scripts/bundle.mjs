@@ -1,17 +1,23 @@
-// Bundle the CLI (src/cli/main.ts and the engine) into dist/dmasim.mjs with esbuild.
-// npm packages stay external (resolved from node_modules at run time). The files are written
-// under a temporary name and renamed, so concurrent launchers never import a half-written bundle.
+// Bundle the CLI (src/cli/main.ts and the engine) into dist/dmasim.mjs with esbuild, plus
+// dist/bench-worker.mjs for `dmasim bench`'s worker threads. Code the CLI imports lazily (the
+// engine for `run`, zod for schema checks, ...) goes into content-hashed chunks under dist/chunks,
+// so `dmasim --version` loads only what it needs. npm packages stay external (node_modules).
+// Chunks are written first and entry files last, each under a temporary name then renamed, so
+// concurrent launchers never import a half-written bundle.
 import { build } from "esbuild";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 export async function bundle() {
   const r = await build({
-    entryPoints: [root + "src/cli/main.ts"],
-    outfile: root + "dist/dmasim.mjs",
+    entryPoints: { dmasim: root + "src/cli/main.ts", "bench-worker": root + "src/cli/bench-worker.ts" },
+    outdir: root + "dist",
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunks/[name]-[hash]",
+    splitting: true,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -21,15 +27,15 @@ export async function bundle() {
     logLevel: "warning",
     write: false,
   });
-  mkdirSync(root + "dist", { recursive: true });
-  // the map first, so the bundle never points at a missing map
-  const files = [...r.outputFiles].sort((a) => (a.path.endsWith(".map") ? -1 : 1));
+  const isEntry = (p) => /[\\/]dist[\\/](dmasim|bench-worker)\.mjs(\.map)?$/.test(p);
+  const files = [...r.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)) || (a.path.endsWith(".map") ? -1 : 1));
   for (const f of files) {
+    mkdirSync(dirname(f.path), { recursive: true });
     const tmp = `${f.path}.${process.pid}.tmp`;
     writeFileSync(tmp, f.contents);
     renameSync(tmp, f.path);
   }
-  return files.map((f) => basename(f.path));
+  return files.map((f) => f.path);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bundle();

@@ -229,7 +229,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
 
   // --- x86 PV: the P2M of scattered machine frames, then xen_swiotlb_init_early's fixup ---
   if (platform.xen === "pv") {
-    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, m2p: new Map(), m2p_layout: null, heap: new XenHeap() };
+    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
     xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
   }
 
@@ -244,7 +244,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "arm") arm_atomic_pool_init(k);
 
   // --- Xen (xen_mm_init: swiotlb-xen accepts the existing pool, probes GNTTABOP_cache_flush) ---
-  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, m2p: new Map(), m2p_layout: null, heap: null };
+  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, heap: null };
 
   // --- dma-debug ---
   if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});

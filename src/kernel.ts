@@ -276,7 +276,7 @@ export class Kernel {
     if (x.p2m) {
       // x86 PV: the guest's PTEs hold machine frames (xen_make_pte does pfn_to_mfn)
       const pfn = Math.floor(phys / PAGE_SIZE);
-      return pfn < x.p2m.length ? x.p2m[pfn]! * PAGE_SIZE + (phys - pfn * PAGE_SIZE) : phys;
+      return pfn < x.p2m.length ? x.p2m.get(pfn) * PAGE_SIZE + (phys - pfn * PAGE_SIZE) : phys;
     }
     if (x.stage2.size === 0) return phys;
     const pfn = Math.floor(phys / PAGE_SIZE);

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./root.js";
 import { parseSets } from "../scenario/config.js";
+import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../core/faults.js";
 import { parseU64 } from "../core/u64.js";
@@ -279,6 +280,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       state.code = await serveCommand(io, opts.port);
     });
 
+  registerBench(program, io, state);
+  registerFuzz(program, io, state);
   return program;
 }
 
@@ -320,7 +323,7 @@ async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[],
 export async function main(args: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   const state = { code: EXIT_OK };
   if (args.length === 0) {
-    writeLine(io.err, "dmasim: missing command (run, matrix, explain, platforms, kernels, serve, schema, headline; see dmasim --help)");
+    writeLine(io.err, "dmasim: missing command (run, matrix, explain, platforms, kernels, bench, fuzz, serve, schema, headline; see dmasim --help)");
     return EXIT_USAGE;
   }
   const program = buildProgram(io, state);

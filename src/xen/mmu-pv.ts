@@ -6,6 +6,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, hex } from "../core/u64.js";
+import { PvP2M } from "./p2m.js";
 
 const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
@@ -19,23 +20,11 @@ export const MAX_CONTIG_ORDER = 9;
  * block below an address limit (its allocator prefers high memory and honours address_bits).
  */
 export class XenHeap {
-  /** free extents [start, end) in machine frames, sorted */
+  /** free extents [start, end) in machine frames, sorted and disjoint (adjacent ones merged) */
   private free: [number, number][] = [];
 
   add(start: number, end: number) {
-    this.free.push([start, end]);
-    this.merge();
-  }
-
-  private merge() {
-    this.free.sort((a, b) => a[0] - b[0]);
-    const out: [number, number][] = [];
-    for (const e of this.free) {
-      const last = out[out.length - 1];
-      if (last && last[1] >= e[0]) last[1] = Math.max(last[1], e[1]);
-      else out.push([e[0], e[1]]);
-    }
-    this.free = out;
+    this.release(start, end - start);
   }
 
   /** An aligned extent of 2^order frames entirely below 2^address_bits, from the top; null if none. */
@@ -44,6 +33,7 @@ export class XenHeap {
     const limit = address_bits >= 52 ? Infinity : 2 ** (address_bits - 12);
     for (let i = this.free.length - 1; i >= 0; i--) {
       const [s, e] = this.free[i]!;
+      if (s >= limit) continue;
       const top = Math.min(e, limit);
       const start = Math.floor((top - n) / n) * n;
       if (start >= s && start + n <= top) {
@@ -57,24 +47,37 @@ export class XenHeap {
     return null;
   }
 
-  /** Frames given back. */
+  /** Frames given back: inserted in order and merged with their neighbours. */
   release(mfn: number, count: number) {
-    this.free.push([mfn, mfn + count]);
-    this.merge();
+    const f = this.free;
+    let lo = 0;
+    let hi = f.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (f[mid]![0] < mfn) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = mfn;
+    let end = mfn + count;
+    let at = lo;
+    let del = 0;
+    if (at > 0 && f[at - 1]![1] >= start) {
+      at--;
+      start = f[at]![0];
+      end = Math.max(end, f[at]![1]);
+      del++;
+    }
+    while (at + del < f.length && f[at + del]![0] <= end) {
+      end = Math.max(end, f[at + del]![1]);
+      del++;
+    }
+    f.splice(at, del, [start, end]);
   }
 
   /** One single frame anywhere (exchange out of a region gives back single frames, no limit). */
   allocOne(): number | null {
     return this.alloc(0, 64);
   }
-}
-
-function set_p2m(k: Kernel, pfn: number, mfn: number) {
-  const x = k.xen!;
-  const old = x.p2m![pfn]!;
-  x.m2p.set(old, -1);
-  x.p2m![pfn] = mfn;
-  x.m2p.set(mfn, pfn);
 }
 
 /**
@@ -85,15 +88,9 @@ function set_p2m(k: Kernel, pfn: number, mfn: number) {
 export function xen_pv_setup_p2m(k: Kernel, max_pfn: number, machine_frames: number): void {
   const x = k.xen!;
   const CH = 512;
-  const p2m = new Uint32Array(max_pfn);
   const chunks = Math.ceil(max_pfn / CH);
   const topChunk = Math.floor(machine_frames / CH);
-  for (let c = 0; c < chunks; c++) {
-    const mbase = (topChunk - 1 - c) * CH;
-    for (let i = 0; i < CH && c * CH + i < max_pfn; i++) p2m[c * CH + i] = mbase + i;
-  }
-  x.p2m = p2m;
-  x.m2p_layout = { topChunk, chunks };
+  x.p2m = new PvP2M(max_pfn, topChunk);
   const xenOwn = (64 * 1024 * 1024) / PAGE_SIZE;
   x.heap!.add(xenOwn, (topChunk - chunks) * CH);
 }
@@ -113,7 +110,7 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
   // the region is zeroed before its frames go back to Xen
-  for (let i = 0; i < n; i++) k.mem.fill(x.p2m![pfn0 + i]! * PAGE_SIZE, 0, PAGE_SIZE);
+  for (let i = 0; i < n; i++) k.mem.fill(x.p2m!.get(pfn0 + i) * PAGE_SIZE, 0, PAGE_SIZE);
   k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `${n} × order 0`, out: `1 × order ${order}`, address_bits: String(address_bits) });
   const first = x.heap!.alloc(order, address_bits);
   if (first === null) {
@@ -122,8 +119,8 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
     return { rc: -12, dma_handle: 0 };
   }
   const old: number[] = [];
-  for (let i = 0; i < n; i++) old.push(x.p2m![pfn0 + i]!);
-  for (let i = 0; i < n; i++) set_p2m(k, pfn0 + i, first + i);
+  for (let i = 0; i < n; i++) old.push(x.p2m!.get(pfn0 + i));
+  x.p2m!.setRange(pfn0, n, first);
   for (const m of old) x.heap!.release(m, 1);
   k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
   k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
@@ -140,11 +137,11 @@ export function xen_destroy_contiguous_region(k: Kernel, pstart: number, order: 
   }
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
-  for (let i = 0; i < n; i++) k.mem.fill(x.p2m![pfn0 + i]! * PAGE_SIZE, 0, PAGE_SIZE);
-  const extent = x.p2m![pfn0]!;
+  for (let i = 0; i < n; i++) k.mem.fill(x.p2m!.get(pfn0 + i) * PAGE_SIZE, 0, PAGE_SIZE);
+  const extent = x.p2m!.get(pfn0);
   const fresh: number[] = [];
   for (let i = 0; i < n; i++) fresh.push(x.heap!.allocOne()!);
-  for (let i = 0; i < n; i++) set_p2m(k, pfn0 + i, fresh[i]!);
+  for (let i = 0; i < n; i++) x.p2m!.setRange(pfn0 + i, 1, fresh[i]!);
   x.heap!.release(extent, n);
   k.tr?.exit();
 }

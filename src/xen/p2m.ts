@@ -18,12 +18,8 @@ export interface P2mEntry {
 
 export interface XenState {
   kind: "arm" | "pv";
-  /** x86 PV: xen_p2m_addr[pfn] = mfn */
-  p2m: Uint32Array | null;
-  /** x86 PV: machine_to_phys_mapping entries changed since boot (-1: the frame left the domain) */
-  m2p: Map<number, number>;
-  /** x86 PV: the boot layout, from which unchanged M2P entries are computed */
-  m2p_layout: { topChunk: number; chunks: number } | null;
+  /** x86 PV: the P2M (xen_p2m_addr) and the hypervisor's M2P */
+  p2m: PvP2M | null;
   /** x86 PV: the hypervisor's free machine memory (XENMEM_exchange takes and gives frames here) */
   heap: import("./mmu-pv.js").XenHeap | null;
   /** arch/arm/xen/p2m.c phys_to_mach rbtree, kept sorted by pfn */
@@ -40,10 +36,96 @@ export interface XenState {
   domains: { start: number; size: number } | null;
 }
 
+/** Sorted, disjoint runs key..key+n → value..value+n (value -1: no mapping); later writes split older runs. */
+class RunMap {
+  private runs: { key: number; n: number; val: number }[] = [];
+
+  get(key: number): number | undefined {
+    const r = this.runs;
+    let lo = 0;
+    let hi = r.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const e = r[mid]!;
+      if (key < e.key) hi = mid - 1;
+      else if (key >= e.key + e.n) lo = mid + 1;
+      else return e.val < 0 ? -1 : e.val + (key - e.key);
+    }
+    return undefined;
+  }
+
+  set(key: number, n: number, val: number): void {
+    const end = key + n;
+    const out: { key: number; n: number; val: number }[] = [];
+    let placed = false;
+    for (const e of this.runs) {
+      const eEnd = e.key + e.n;
+      if (eEnd <= key || e.key >= end) {
+        if (!placed && e.key >= end) {
+          out.push({ key, n, val });
+          placed = true;
+        }
+        out.push(e);
+        continue;
+      }
+      if (e.key < key) out.push({ key: e.key, n: key - e.key, val: e.val });
+      if (!placed) {
+        out.push({ key, n, val });
+        placed = true;
+      }
+      if (eEnd > end) out.push({ key: end, n: eEnd - end, val: e.val < 0 ? -1 : e.val + (end - e.key) });
+    }
+    if (!placed) out.push({ key, n, val });
+    this.runs = out;
+  }
+}
+
+/**
+ * x86 PV: the P2M (pfn → mfn) and the M2P (mfn → pfn). The domain builder's layout — 2 MiB
+ * chunks handed out high-to-low, pseudo-physical chunk c backed by machine chunk top-1-c — is
+ * computed; runs changed since (memory exchange) are kept as runs. Same answers as the flat
+ * arrays, without a 1M-entry array per boot.
+ */
+export class PvP2M {
+  private readonly p2mChanged = new RunMap();
+  private readonly m2pChanged = new RunMap();
+  constructor(readonly length: number, private readonly topChunk: number) {}
+
+  /** xen_p2m_addr[pfn] */
+  get(pfn: number): number {
+    const m = this.p2mChanged.get(pfn);
+    if (m !== undefined) return m;
+    return (this.topChunk - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
+  }
+
+  /** __set_phys_to_machine for n frames from pfn → mfn.., with the hypervisor's M2P update */
+  setRange(pfn: number, n: number, mfn: number): void {
+    for (let i = 0; i < n; ) {
+      // the old frames leave the domain: one M2P run per machine-contiguous stretch
+      const old = this.get(pfn + i);
+      let run = 1;
+      while (i + run < n && this.get(pfn + i + run) === old + run) run++;
+      this.m2pChanged.set(old, run, -1);
+      i += run;
+    }
+    this.p2mChanged.set(pfn, n, mfn);
+    this.m2pChanged.set(mfn, n, pfn);
+  }
+
+  /** machine_to_phys_mapping[mfn], or -1 */
+  m2p(mfn: number): number {
+    const p = this.m2pChanged.get(mfn);
+    if (p !== undefined) return p;
+    const c = this.topChunk - 1 - Math.floor(mfn / 512);
+    const chunks = Math.ceil(this.length / 512);
+    return c >= 0 && c < chunks ? c * 512 + (mfn % 512) : -1;
+  }
+}
+
 /** include/xen/arm/page.h pfn_to_bfn (5.x): the rbtree entry covering pfn, else identity; x86 PV: pfn_to_mfn from the P2M */
 export function pfn_to_bfn(k: Kernel, pfn: number): number {
   const x = k.xen;
-  if (x && x.p2m) return pfn < x.p2m.length ? x.p2m[pfn]! : pfn; // beyond the P2M: identity frames
+  if (x && x.p2m) return pfn < x.p2m.length ? x.p2m.get(pfn) : pfn; // beyond the P2M: identity frames
   if (x && x.phys_to_mach.length) {
     for (const e of x.phys_to_mach) if (pfn >= e.pfn && pfn < e.pfn + e.nr_pages) return e.mfn + (pfn - e.pfn);
   }
@@ -54,13 +136,8 @@ export function pfn_to_bfn(k: Kernel, pfn: number): number {
 export function bfn_to_pfn(k: Kernel, bfn: number): number {
   const x = k.xen;
   if (!x || !x.p2m) return bfn;
-  let pfn = x.m2p.get(bfn);
-  if (pfn === undefined && x.m2p_layout) {
-    // boot layout: machine chunk (topChunk - 1 - c) backs pseudo-physical chunk c (512 frames each)
-    const c = x.m2p_layout.topChunk - 1 - Math.floor(bfn / 512);
-    pfn = c >= 0 && c < x.m2p_layout.chunks ? c * 512 + (bfn % 512) : -1;
-  }
-  if (pfn === undefined || pfn < 0 || pfn >= x.p2m.length || x.p2m[pfn] !== bfn) return -1;
+  const pfn = x.p2m.m2p(bfn);
+  if (pfn < 0 || pfn >= x.p2m.length || x.p2m.get(pfn) !== bfn) return -1;
   return pfn;
 }
 

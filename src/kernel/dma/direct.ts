@@ -346,7 +346,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
     return r;
   }
   if (!dma_capable(k, dev, dma_addr, size, true)) {
-    const why = dma_addr === DMA_MAPPING_ERROR ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
     if (k.swiotlb_force !== "noforce" && is_swiotlb_active(k)) {
       t?.decide("dma_capable(dev, dma_addr, size)", false, `${why}: bounce through swiotlb`);
       const r = swiotlb_map(k, dev, phys, size, dir, attrs);
