@@ -260,11 +260,15 @@ export class Kernel {
 
   /** pfn_valid (memblock_is_map_memory for arm/arm64; present sections elsewhere): the kernel's own RAM. */
   pfn_valid(pfn: number): boolean {
-    if (!this.memmap.has(pfn)) return false;
-    const p = pfn * PAGE_SIZE;
-    for (const b of this.memblock.memory) if (p >= b.start && p < b.start + b.size) return true;
+    let r = this.ramPfns;
+    if (r === null) {
+      // memblock.memory as [start_pfn, end_pfn) pairs, built once (it does not change after boot)
+      r = this.ramPfns = new Float64Array(this.memblock.memory.flatMap((b) => [b.start / PAGE_SIZE, (b.start + b.size) / PAGE_SIZE]));
+    }
+    for (let i = 0; i < r.length; i += 2) if (pfn >= r[i]! && pfn < r[i + 1]!) return true;
     return false;
   }
+  private ramPfns: Float64Array | null = null;
 
   /**
    * Xen stage 2: the machine address behind an intermediate physical address. The identity for a

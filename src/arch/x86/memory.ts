@@ -15,6 +15,7 @@ export const START_KERNEL_map = parseU64("0xffffffff80000000");
 const KERNEL_IMAGE_SIZE = 1024 * 1024 * 1024;
 /** boot_cpu_data.x86_phys_bits of the modelled PC (a client CPU) */
 export const X86_PHYS_BITS = 39;
+const PHYS_LIMIT = 2 ** X86_PHYS_BITS;
 
 export function x86Layout(kimagePhys: number, kimageSize: number): Layout {
   return {
@@ -91,7 +92,7 @@ export class X86_64 implements Arch {
 
   virt_addr_valid(k: Kernel, a: number): boolean {
     const x = this.__phys_addr_nodebug(a);
-    if (x < 0 || x >= 2 ** X86_PHYS_BITS) return false;
+    if (x < 0 || x >= PHYS_LIMIT) return false;
     return k.pfn_valid(Math.floor(x / PAGE_SIZE));
   }
 

@@ -362,8 +362,9 @@ export class DmaDebug {
       this.fail_next_radix_insert = false;
       return ENOMEM;
     }
+    // -1 marks a cacheline that was active and is not any more (kept, so the map does not churn)
     const cur = this.active.get(cln);
-    if (cur === undefined) {
+    if (cur === undefined || cur < 0) {
       this.active.set(cln, 0);
       return 0;
     }
@@ -383,14 +384,15 @@ export class DmaDebug {
   active_cacheline_remove(entry: DmaDebugEntry): void {
     if (entry.direction === DMA_TO_DEVICE) return;
     const cln = DmaDebug.to_cacheline_number(entry);
-    const overlap = (this.active.get(cln) ?? 0) - 1;
-    if (overlap < 0) this.active.delete(cln);
-    else this.active.set(cln, overlap);
+    const cur = this.active.get(cln);
+    if (cur === undefined || cur < 0) return;
+    this.active.set(cln, cur - 1); // -1: not active any more
   }
 
   /** Overlap count of an active cacheline number (undefined = not active). For inspection. */
   cacheline_overlap(cln: number): number | undefined {
-    return this.active.get(cln);
+    const v = this.active.get(cln);
+    return v === undefined || v < 0 ? undefined : v;
   }
 
   // ---- hash table ----
