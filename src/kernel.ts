@@ -119,6 +119,7 @@ export class Kernel {
   ) {
     this.mem = new PhysMem(platform.machineBanks ? platform.machineBanks(cfg.mem) : platform.banks(cfg.mem));
     this.cache = new Cache(this.mem);
+    this.cache.transparent = arch.allDmaCoherent;
   }
 
   /** Does this kernel carry the change introduced by `commit`? */

@@ -57,6 +57,13 @@ export class Cache {
   private ndirty = 0;
   private readonly lpf: number;
   private readonly shift: number;
+  /**
+   * A machine where every DMA master snoops (x86: no ARCH_HAS_SYNC_DMA_*) cannot observe its CPU
+   * caches: a cacheable access then behaves exactly like an access to RAM, and the model keeps no
+   * lines (`transparent`). Non-coherent platforms keep the full write-back model.
+   */
+  transparent = false;
+
   constructor(readonly ram: PhysMem, readonly lineSize = L1_CACHE_BYTES) {
     if (lineSize <= 0 || FRAME % lineSize !== 0 || (lineSize & (lineSize - 1)) !== 0) throw new RangeError(`cache line size ${lineSize} must be a power of two dividing ${FRAME}`);
     this.lpf = FRAME / lineSize;
@@ -106,6 +113,7 @@ export class Cache {
 
   /** CPU read through a cacheable alias. */
   cpuRead(phys: number, len: number): Uint8Array {
+    if (this.transparent) return this.ram.read(phys, len);
     const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
@@ -123,6 +131,10 @@ export class Cache {
 
   /** CPU write through a cacheable alias (write-allocate, write-back). */
   cpuWrite(phys: number, data: Uint8Array) {
+    if (this.transparent) {
+      this.ram.write(phys, data);
+      return;
+    }
     const len = data.length;
     const ls = this.lineSize;
     let done = 0;
@@ -215,6 +227,10 @@ export class Cache {
    * does): the same as cpuWrite(dst, cpuRead(src, len)), without an intermediate buffer.
    */
   cpuCopy(dst: number, src: number, len: number) {
+    if (this.transparent) {
+      this.ram.copy(dst, src, len);
+      return;
+    }
     if (len <= 0) return;
     if (Math.abs(dst - src) < len) {
       this.cpuWrite(dst, this.cpuRead(src, len));

@@ -122,10 +122,26 @@ export class PhysMem {
     }
   }
 
-  /** RAM-to-RAM copy (memcpy between two physical ranges). */
+  /** RAM-to-RAM copy (memcpy between two physical ranges; overlapping ranges go through a copy). */
   copy(dst: number, src: number, len: number) {
-    const tmp = this.read(src, len);
-    this.write(dst, tmp);
+    if (Math.abs(dst - src) < len) {
+      this.write(dst, this.read(src, len));
+      return;
+    }
+    let done = 0;
+    while (done < len) {
+      const sp = src + done;
+      const dp = dst + done;
+      const spfn = Math.floor(sp / PAGE_SIZE);
+      const dpfn = Math.floor(dp / PAGE_SIZE);
+      const soff = sp - spfn * PAGE_SIZE;
+      const doff = dp - dpfn * PAGE_SIZE;
+      const n = Math.min(len - done, PAGE_SIZE - soff, PAGE_SIZE - doff);
+      const s = this.pages.get(spfn);
+      if (s) this.page(dpfn, true)!.set(s.subarray(soff, soff + n), doff);
+      else this.pages.get(dpfn)?.fill(0, doff, doff + n);
+      done += n;
+    }
   }
 
   describe(phys: number): string {

@@ -372,7 +372,7 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
 
   for (let i = found; i < found + nslots; i++) list[i] = 0;
   let count = 0;
-  for (let i = found - 1; io_tlb_offset(i) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  for (let i = found - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
   k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
@@ -577,7 +577,7 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
     as[i] = 0;
   }
   // and renumber the free run before it, within the segment
-  for (let i = index - 1; io_tlb_offset(i) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  for (let i = index - 1; i >= 0 && (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();
