@@ -56,6 +56,29 @@ steps:
   });
 });
 
+describe("swiotlb copy-back on unmap (R-SWI-03)", () => {
+  const yaml = `
+name: copy-back count
+platform: x86_64
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_FROM_DEVICE, as: m }
+  - { op: device_write, map: m, data: "reply" }
+  - { op: dma_unmap_single, map: m }
+  - { op: cpu_read, buf: b, length: 5, expect: { data: "reply" } }
+`;
+  const bounces = (kernel: string) => {
+    const r = runYaml(yaml, { kernel, trace: true, set: { swiotlb: "force" } });
+    expect(r.ok).toBe(true);
+    return r.steps[3]!.trace.filter((e) => e.kind === "swiotlb" && e.op === "bounce").length;
+  };
+  it("5.13/5.14 copy a bounced FROM_DEVICE buffer back twice (sync for cpu, then unmap); 5.19 once (9e02977bfad0)", () => {
+    expect(bounces("5.13")).toBe(2);
+    expect(bounces("5.14")).toBe(2);
+    expect(bounces("5.19")).toBe(1);
+  });
+});
+
 describe("caches: the missing dma_sync_single_for_cpu (R-STR-11)", () => {
   it.each(["rpi4", "arm32"])("%s (non-coherent): the second packet reads as the first from stale lines", (platform) => {
     const r = run("scenarios/drivers/missing-sync.yaml", { platform });

@@ -364,14 +364,14 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   return dma_addr;
 }
 
-/** kernel/dma/direct.h dma_direct_unmap_page (5.10–5.14) */
+/** kernel/dma/direct.h dma_direct_unmap_page (5.10–5.19; the swiotlb double copy-back ends with 9e02977bfad0) */
 export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_page, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = dma_to_phys(k, dev, addr);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
-  // 5.10–5.14 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
-  // (once by the sync above, once by the unmap); the SKIP_CPU_SYNC here came later.
-  if (is_swiotlb_buffer(k, phys)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, attrs);
+  // 5.10–5.17 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
+  // (once by the sync above, once by the unmap); 9e02977bfad0 (5.18) adds SKIP_CPU_SYNC here.
+  if (is_swiotlb_buffer(k, phys)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, k.has("9e02977bfad0") ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs);
   k.tr?.exit();
 }
 
