@@ -12,6 +12,7 @@
  * kthreads sharing a worker's model, one loop iteration at a time.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { parseSets } from "../scenario/config.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -40,17 +41,6 @@ function int(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InputError(`${flag}: '${v}' is out of range`);
   return n;
-}
-
-function parseSets(sets: readonly string[]): Record<string, string> | undefined {
-  if (sets.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const s of sets) {
-    const i = s.indexOf("=");
-    if (i <= 0) throw new InputError(`--set ${s}: expected key=value (e.g. --set swiotlb=force)`);
-    out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
-  }
-  return out;
 }
 
 /** What the options ask for, validated; used by the worker protocol too. */
