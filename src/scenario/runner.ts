@@ -660,7 +660,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
         fail(`step ${index} ${step.op}: unexpected ${f.kind}: ${f.message}`);
       }
     }
-    for (const f of stepFaults) c.summary.push(`${f.kind.toUpperCase()}: ${f.message}`);
+    for (const f of stepFaults) if (f.kind !== "oops" && f.kind !== "bug") c.summary.push(`${f.kind.toUpperCase()}: ${f.message}`);
     for (const d of stepDiags) c.summary.push(`${d.id}: ${d.message}`);
     const trace: TraceEvent[] = k.tr ? k.tr.events.slice(traceBefore) : [];
     steps.push({ index, op: step.op, ok, status: "ran", result: c.result, summary: c.summary.join("; "), trace });
