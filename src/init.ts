@@ -74,7 +74,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const memblock = new Memblock(banks);
   memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
-  if (platform.arch === "arm64") arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size));
+  if (platform.arch === "arm64") arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, version.switches.has("8c96400d6a39")));
   else if (platform.arch === "x86_64") arch = new X86_64(x86Layout(platform.kimage.phys, platform.kimage.size));
   else {
     armLowEnd = armLowmemLimit(banks[0]!.start, ramEnd);

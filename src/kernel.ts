@@ -180,6 +180,12 @@ export class Kernel {
 
   /** Translate a kernel VA for an access, or oops like the MMU would. */
   translate(va: number, pc?: string): { phys: number; prot: Prot } {
+    // swapper_pg_dir maps the kernel half only: a user-half address in kernel context (a kworker,
+    // active_mm = init_mm) has no translation (arm64 TTBR0 / x86 lower half / below ARM32 PAGE_OFFSET)
+    if (this.arch.name === "arm" ? va < this.arch.L.PAGE_OFFSET : va >= 0) {
+      this.tr?.walk(this.arch.fmtVa(va), "user-half address: no mapping in swapper_pg_dir");
+      this.oops(va, pc);
+    }
     const w = this.pgd.walk(va);
     if (!isWalkHit(w)) {
       this.tr?.walk(this.arch.fmtVa(va), w.missing);

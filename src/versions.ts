@@ -15,6 +15,12 @@ export interface Switch {
 }
 
 export const SWITCHES: Record<string, Switch> = {
+  "8c96400d6a39": {
+    commit: "8c96400d6a39",
+    title: "arm64: mm: make vmemmap region a projection of the linear region",
+    release: "5.11",
+    effect: "arm64 VMEMMAP_START moves from -VMEMMAP_SIZE - 2 MiB (0xfffffdffffe00000 with VA48) to -2^(VA_BITS-6) (0xfffffc0000000000): virt_to_page of a vmalloc address lands past VMEMMAP_END instead of wrapping into the user half",
+  },
   "e860c299ac0d": {
     commit: "e860c299ac0d",
     title: "dma-remap: separate DMA atomic pools from direct remap code",
@@ -88,9 +94,9 @@ const base510 = ["e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e",
 export const VERSIONS: KernelVersion[] = [
   { id: "5.6", switches: new Set([]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set(base510), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
-  { id: "5.14", switches: new Set([...base510, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, "40ac971eab89", "9e02977bfad0", "566fb90e050d"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.13", switches: new Set([...base510, "8c96400d6a39"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
+  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

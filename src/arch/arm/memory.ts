@@ -101,7 +101,7 @@ export class Arm32 implements Arch {
 
   /** arch/arm/mm/fault.c __do_kernel_fault */
   oopsText(a: number): string {
-    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${hex32(a)}`;
-    return `Unable to handle kernel paging request at virtual address ${hex32(a)}`;
+    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${hex32(a).slice(2)}`;
+    return `Unable to handle kernel paging request at virtual address ${hex32(a).slice(2)}`;
   }
 }

@@ -11,17 +11,23 @@ import { PAGE_SIZE, hex64, wrap } from "../../core/u64.js";
 const SZ_256M = 256 * 1024 * 1024;
 const SZ_128M = 128 * 1024 * 1024;
 
-export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number): Layout {
+/**
+ * arch/arm64/include/asm/memory.h layouts: 5.4–5.10 put the vmemmap just below the top 2 MiB
+ * (VMEMMAP_START = -VMEMMAP_SIZE - SZ_2M, VMALLOC_END = -PUD_SIZE - VMEMMAP_SIZE - SZ_64K);
+ * 8c96400d6a39 (5.11, "make vmemmap region a projection of the linear region") moved it to
+ * -2^(VA_BITS-6) with VMALLOC_END 256 MiB below it. The linear map and vmalloc start are the same.
+ */
+export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number, layout511 = true): Layout {
   const PAGE_OFFSET = -(2 ** vaBits);
   const PAGE_END = -(2 ** (vaBits - 1));
-  const VMEMMAP_START = -(2 ** (vaBits - 6));
   const VMEMMAP_SIZE = (PAGE_END - PAGE_OFFSET) / 64;
+  const VMEMMAP_START = layout511 ? -(2 ** (vaBits - 6)) : -VMEMMAP_SIZE - 2 * 1024 * 1024;
   const MODULES_END = PAGE_END + SZ_128M + SZ_128M; // BPF JIT region, then modules
   return {
     PAGE_OFFSET,
     LINEAR_END: PAGE_END,
     VMALLOC_START: MODULES_END,
-    VMALLOC_END: VMEMMAP_START - SZ_256M,
+    VMALLOC_END: layout511 ? VMEMMAP_START - SZ_256M : -(2 ** 30) - VMEMMAP_SIZE - 65536,
     VMEMMAP_START,
     VMEMMAP_END: VMEMMAP_START + VMEMMAP_SIZE,
     // vmemmap = (struct page *)VMEMMAP_START - (memstart_addr >> PAGE_SHIFT)
@@ -107,7 +113,9 @@ export class Arm64 implements Arch {
 
   /** arch/arm64/mm/fault.c die_kernel_fault / __do_kernel_fault text */
   oopsText(a: number): string {
-    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${hex64(a)}`;
-    return `Unable to handle kernel paging request at virtual address ${hex64(a)}`;
+    const va = hex64(a).slice(2); // %016lx
+    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${va}`;
+    // show_pte: a user-half address faulting in kernel context with init_mm
+    return `Unable to handle kernel paging request at virtual address ${va}${a >= 0 ? " (user address but active_mm is swapper)" : ""}`;
   }
 }
