@@ -69,6 +69,12 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.18",
     effect: "dma_direct_unmap_page passes DMA_ATTR_SKIP_CPU_SYNC to swiotlb_tbl_unmap_single: a bounced FROM_DEVICE/BIDIRECTIONAL mapping is copied back once, not twice",
   },
+  "c50f11c6196f": {
+    commit: "c50f11c6196f",
+    title: "arm64: mm: Don't invalidate FROM_DEVICE buffers at start of DMA transfer",
+    release: "5.19",
+    effect: "arm64 arch_sync_dma_for_device (__dma_map_area) cleans for every direction: a DMA_FROM_DEVICE map no longer discards the CPU's dirty lines, and clean copies stay cached until the sync for the CPU",
+  },
   "40ac971eab89": {
     commit: "40ac971eab89",
     title: "dma-mapping: handle vmalloc addresses in dma_common_{mmap,get_sgtable}",
@@ -96,7 +102,7 @@ export const VERSIONS: KernelVersion[] = [
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
   { id: "5.13", switches: new Set([...base510, "8c96400d6a39"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
   { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

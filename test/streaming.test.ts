@@ -88,6 +88,25 @@ describe("caches: the missing dma_sync_single_for_cpu (R-STR-11)", () => {
     expect(r.first_failure).toContain('expected "packet-2"');
   });
 
+  it("c50f11c6196f (5.19): a FROM_DEVICE map cleans instead of invalidating, so lines the driver touched before the map stay cached (R-STR-11)", () => {
+    const yaml = `
+name: zeroed then mapped
+platform: rpi4
+steps:
+  - { op: kmalloc, size: 2K, gfp: "GFP_KERNEL|GFP_DMA", as: b }
+  - { op: cpu_write, buf: b, data: { fill: 0, length: 2048 } }
+  - { op: dma_map_single, buf: b, size: 2K, dir: DMA_FROM_DEVICE, as: m }
+  - { op: device_write, map: m, data: "packet-1" }
+  - { op: cpu_read, buf: b, length: 8 }
+`;
+    // 5.13: the map invalidated the zeroed lines, so the unsynced read happens to see the packet
+    expect(runYaml(yaml, { kernel: "5.13" }).steps[4]!.result.data).toBe('"packet-1"');
+    // 5.19: the lines were cleaned and are still cached: the unsynced read sees the zeros
+    expect(runYaml(yaml, { kernel: "5.19" }).steps[4]!.result.data).toBe("00 00 00 00 00 00 00 00");
+    // with the sync for the CPU both are right
+    expect(run("scenarios/drivers/missing-sync-fixed.yaml", { platform: "rpi4", kernel: "5.19" }).ok).toBe(true);
+  });
+
   it.each(["x86_64", "arm64-coherent"])("%s (coherent): the device snoops, the CPU reads the device's bytes", (platform) => {
     const r = run("scenarios/drivers/missing-sync.yaml", { platform });
     expect(r.ok).toBe(true);

@@ -49,12 +49,14 @@ function cacheOp(k: Kernel, op: "clean" | "invalidate" | "flush", phys: number, 
 }
 
 /**
- * arch_sync_dma_for_device: arm64 (5.13) __dma_map_area on the linear alias: invalidate for
- * DMA_FROM_DEVICE, clean otherwise; ARM32 (5.x) __dma_page_cpu_to_dev → v7_dma_map_area, same rule.
+ * arch_sync_dma_for_device: arm64 __dma_map_area on the linear alias: invalidate for
+ * DMA_FROM_DEVICE, clean otherwise (5.6–5.18); always clean with c50f11c6196f (5.19).
+ * ARM32 (5.x) __dma_page_cpu_to_dev → v7_dma_map_area: invalidate for FROM_DEVICE, else clean.
  */
 export function arch_sync_dma_for_device(k: Kernel, paddr: number, size: number, dir: number): void {
   k.tr?.enter(k.arch.name === "arm" ? S_cpu_to_dev_arm : S_sync_dev_arm64, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES_SAFE(dir) });
-  if (k.arch.name !== "x86_64") cacheOp(k, dir === DMA_FROM_DEVICE ? "invalidate" : "clean", paddr, size);
+  const invalidate = dir === DMA_FROM_DEVICE && !(k.arch.name === "arm64" && k.has("c50f11c6196f"));
+  if (k.arch.name !== "x86_64") cacheOp(k, invalidate ? "invalidate" : "clean", paddr, size);
   k.tr?.exit();
 }
 
