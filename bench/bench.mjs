@@ -4,18 +4,9 @@
 // costs real time in hot paths and distorts nanosecond figures; the bundle has no such layer.
 // Arguments are passed on (e.g. `npm run bench -- --json`).
 import { build } from "esbuild";
+import { suiteBuildOptions } from "./esbuild-options.mjs";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-await build({
-  entryPoints: { run: here + "run.ts", "rss-child": here + "rss-child.ts" },
-  outdir: here + ".build",
-  outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
-});
+await build(suiteBuildOptions(here + ".build"));
 await import(new URL("./.build/run.mjs", import.meta.url).href);

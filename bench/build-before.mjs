@@ -4,6 +4,7 @@
 // the "before" column of bench/README.md can be measured with the same suite:
 //   node bench/build-before.mjs && node bench/.build-before/run.mjs --only map_unmap_swiotlb_4k_ns
 import { build } from "esbuild";
+import { suiteBuildOptions } from "./esbuild-options.mjs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -15,15 +16,7 @@ const OLD = {
   "src/kernel.ts": "a77818c~1",
 };
 await build({
-  entryPoints: { run: root + "bench/run.ts", "rss-child": root + "bench/rss-child.ts" },
-  outdir: root + "bench/.build-before",
-  outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
+  ...suiteBuildOptions(root + "bench/.build-before"),
   plugins: [
     {
       name: "files-from-git",

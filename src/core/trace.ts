@@ -5,7 +5,6 @@
  * Recording is cheap when nobody listens: kernel code writes `k.tr?.enter(...)`, and `k.tr` is
  * undefined unless a run asked for a trace.
  */
-import type { Addr } from "./u64.js";
 
 /** A kernel symbol with its source file. */
 export interface Sym {

@@ -207,11 +207,15 @@ export function remap_pfn_range(k: Kernel, vm_start: number, pfn: number, size: 
   return 0;
 }
 
-/** A user-space load: walk the user page table; a frame that is not RAM raises SIGBUS. */
-export function user_access_read(k: Kernel, va: number, len: number): Uint8Array | null {
-  const out = new Uint8Array(len);
-  let done = 0;
-  while (done < len) {
+/**
+ * A user-space load (data undefined) or store through the user page table, a page at a time,
+ * through the VMA's protection (cached or not); a frame that is not RAM raises SIGBUS, a missing
+ * mapping SIGSEGV. Returns the bytes read (or the data written), null after a signal.
+ */
+function user_access(k: Kernel, va: number, len: number, data?: Uint8Array): Uint8Array | null {
+  const out = data ?? new Uint8Array(len);
+  const what = data ? "store" : "load";
+  for (let done = 0; done < len; ) {
     const a = va + done;
     const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
     const w = k.user_pgd.walk(a);
@@ -221,37 +225,26 @@ export function user_access_read(k: Kernel, va: number, len: number): Uint8Array
     }
     const phys = k.stage2(w.phys);
     if (!k.mem.isRam(phys)) {
-      k.record("sigbus", `user load at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
+      k.record("sigbus", `user ${what} at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
       return null;
     }
-    out.set(w.prot === "normal" ? k.cache.cpuRead(phys, n) : k.mem.read(phys, n), done);
-    k.tr?.mem("read", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
+    if (data) {
+      const chunk = data.subarray(done, done + n);
+      if (w.prot === "normal") k.cache.cpuWrite(phys, chunk);
+      else k.mem.write(phys, chunk);
+    } else out.set(w.prot === "normal" ? k.cache.cpuRead(phys, n) : k.mem.read(phys, n), done);
+    k.tr?.mem(data ? "write" : "read", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
     done += n;
   }
   return out;
 }
 
-/** A user-space store through the user page table (SIGBUS for a frame that is not RAM). */
+/** A user-space load through the user page table. */
+export function user_access_read(k: Kernel, va: number, len: number): Uint8Array | null {
+  return user_access(k, va, len);
+}
+
+/** A user-space store through the user page table. */
 export function user_access_write(k: Kernel, va: number, data: Uint8Array): boolean {
-  let done = 0;
-  while (done < data.length) {
-    const a = va + done;
-    const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
-    const w = k.user_pgd.walk(a);
-    if (!isWalkHit(w)) {
-      k.record("sigbus", `no mapping (SIGSEGV) at user address ${hex(a)}`, a);
-      return false;
-    }
-    const phys = k.stage2(w.phys);
-    if (!k.mem.isRam(phys)) {
-      k.record("sigbus", `user store at ${hex(a)} hits pfn ${hex(w.pfn)} (phys ${hex(w.phys)}), which is not RAM: external abort on a non-existent physical address`, a);
-      return false;
-    }
-    const chunk = data.subarray(done, done + n);
-    if (w.prot === "normal") k.cache.cpuWrite(phys, chunk);
-    else k.mem.write(phys, chunk);
-    k.tr?.mem("write", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
-    done += n;
-  }
-  return true;
+  return user_access(k, va, data.length, data) !== null;
 }

@@ -10,7 +10,6 @@ import { sym } from "../../core/trace.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
-import { PG_highmem } from "../../mm/page_alloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
 import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";

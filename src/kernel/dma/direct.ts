@@ -11,7 +11,6 @@ import {
   DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
   __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, __GFP_ZERO, attrsName, gfpName, gfpflags_allow_blocking,
 } from "../../include/gfp.js";
-import { PG_highmem } from "../../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, remap_pfn_range, vunmap } from "../../mm/mm.js";
 import { dma_alloc_contiguous, dma_free_contiguous } from "./contiguous.js";
 import { dma_mmap_from_dev_coherent } from "./coherent.js";

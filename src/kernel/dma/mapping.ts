@@ -42,8 +42,9 @@ function dma_go_direct(ops: DmaMapOps | null): boolean {
   return ops === null;
 }
 
-function ops_trace(k: Kernel, dev: Device, ops: DmaMapOps | null, what: string) {
-  k.tr?.decide("dma_alloc_direct(dev, ops)".replace("alloc", what), ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
+/** The dispatch decision of the coherent entry points (dma_alloc_direct), for the trace. */
+function ops_trace(k: Kernel, ops: DmaMapOps | null) {
+  k.tr?.decide("dma_alloc_direct(dev, ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
 }
 
 /** kernel/dma/mapping.c dma_alloc_attrs (5.x) */
@@ -58,7 +59,7 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   }
   gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
   const ops = get_dma_ops(dev);
-  ops_trace(k, dev, ops, "alloc");
+  ops_trace(k, ops);
   let r: { cpu_addr: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
   else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
@@ -92,7 +93,7 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
   }
   if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, virt_to_paddr(k, cpu_addr));
   const ops = get_dma_ops(dev);
-  ops_trace(k, dev, ops, "alloc");
+  ops_trace(k, ops);
   if (dma_go_direct(ops)) direct.dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
   else if (ops!.free) ops!.free(k, dev, size, cpu_addr, dma_handle, attrs);
   k.tr?.exit();
@@ -102,7 +103,7 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
 export function dma_mmap_attrs(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S_mmap, { dev: dev.name, cpu_addr: k.arch.fmtVa(cpu_addr), dma_addr: hex(dma_addr), size: hex(size) });
   const ops = get_dma_ops(dev);
-  ops_trace(k, dev, ops, "alloc");
+  ops_trace(k, ops);
   let r: number;
   if (dma_go_direct(ops)) r = direct.dma_direct_mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
   else if (ops!.mmap) r = ops!.mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
@@ -115,7 +116,7 @@ export function dma_mmap_attrs(k: Kernel, dev: Device, vma: Vma, cpu_addr: numbe
 export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S_sgt, { dev: dev.name, cpu_addr: k.arch.fmtVa(cpu_addr), dma_addr: hex(dma_addr), size: hex(size) });
   const ops = get_dma_ops(dev);
-  ops_trace(k, dev, ops, "alloc");
+  ops_trace(k, ops);
   let r: number;
   if (dma_go_direct(ops)) r = direct.dma_direct_get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
   else if (ops!.get_sgtable) r = ops!.get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
