@@ -1,12 +1,12 @@
 /**
- * The web page in a real headless Chromium (Debian's chromium, driven by playwright-core; no
- * browser download). Builds the page with Vite into a temp dir, starts `dmasim serve --port 0` on
+ * The web page in a real headless Chromium (driven by playwright-core; no browser download). Builds the page with Vite into a temp dir, starts `dmasim serve --port 0` on
  * it, and checks what a student does: run the seed thread's mmap scenario on a Xen dom0 before and
  * after 40ac971eab89, step through it, compare the two kernels side by side, share a link,
  * download the JSON. The page's values are checked against runScenario in this process — the
  * same deterministic engine the page runs in its Web Worker.
  *
- * Chromium missing is a failure, not a skip: `apt-get install -y chromium` (.ci/run does).
+ * The browser: Debian's chromium if installed, else the one inside the npm package @sparticuz/chromium
+ * (test/e2e/browser.ts). A launch failure is a failure, not a skip.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -15,14 +15,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { CHROMIUM_FLAGS, findChromium } from "./browser.js";
 import { buildWeb } from "../../src/cli/serve.js";
 import { parseScenarioText } from "../../src/scenario/parse.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import type { RunResult } from "../../src/scenario/types.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CHROMIUM = process.env.DMASIM_CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SCREENSHOT = "/tmp/dmasim-web.png";
 const MMAP = join(ROOT, "scenarios", "seed-mmap.yaml");
 
@@ -80,13 +79,12 @@ async function run(p: Page = page) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Debian's chromium is not installed at ${CHROMIUM}: the browser tests need it (apt-get install -y chromium; .ci/run installs it). They fail rather than skip.`);
+  const browser = await findChromium();
   webDir = mkdtempSync(join(tmpdir(), "dmasim-web-"));
   profileDir = mkdtempSync(join(tmpdir(), "dmasim-chromium-"));
   await buildWeb(webDir);
   url = await startServe();
-  ctx = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
+  ctx = await chromium.launchPersistentContext(profileDir, { executablePath: browser.executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
   page = ctx.pages()[0] ?? (await ctx.newPage());
   page.setDefaultTimeout(20_000);
 }, 300_000);
