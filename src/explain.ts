@@ -3,7 +3,7 @@
  * render the call path — kernel functions with their source files, the decisions taken at each
  * branch and why — plus the kind of address returned. A view of the same stream as `run --trace`.
  */
-import { InputError } from "./core/faults.js";
+import { InputError, type FaultRecord } from "./core/faults.js";
 import { renderTrace, type TraceEvent } from "./core/trace.js";
 import { attrsName, gfpName, GFP_KERNEL } from "./include/gfp.js";
 import { runScenario } from "./scenario/runner.js";
@@ -29,6 +29,8 @@ export interface ExplainResult {
   lines: string[];
   addr_kind: string;
   result: Record<string, string>;
+  /** the faults the operation (or its set-up) took; explain expects none */
+  faults: FaultRecord[];
   events: TraceEvent[];
 }
 
@@ -104,5 +106,5 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   for (const f of r.faults) lines.push(`${f.kind.toUpperCase()}: ${f.message}${f.pc ? ` (pc: ${f.pc})` : ""}`);
   if (kindStep) lines.push(`returned a ${addrKind} address: ${kindStep.result.cpu_addr}${addrKind === "vmalloc" ? " (virt_to_page is not valid on it; vmalloc_to_page or the DMA handle is)" : ""}`);
   if (fs.summary) lines.push(fs.summary);
-  return { op, platform: r.platform, kernel: r.kernel, device: r.device, lines, addr_kind: addrKind, result, events: fs.trace };
+  return { op, platform: r.platform, kernel: r.kernel, device: r.device, lines, addr_kind: addrKind, result, faults: r.faults, events: fs.trace };
 }

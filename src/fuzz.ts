@@ -196,6 +196,8 @@ export interface FuzzOptions {
   mutate?: (step: FuzzStep) => FuzzStep | null;
   /** return the scenario of the (last) epoch run, even without a failure */
   keepScenario?: boolean;
+  /** called after each epoch with the operations run so far (progress) */
+  onEpoch?: (ops: number, total: number) => void;
 }
 
 export interface FuzzResult {
@@ -1411,6 +1413,7 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
     // state it started with (the same operations), this time keeping them for shrinking.
     const r = runEpoch(eo, rng, budget, o.keepScenario === true);
     ops += r.ops;
+    o.onEpoch?.(ops, o.steps);
     if (o.keepScenario) lastScenario = makeScenario(env, `fuzz seed ${o.seed} epoch ${epochs}`, `${r.steps!.length} operations`, r.steps!, r.session);
     if (r.failure) {
       const steps = r.steps ?? runEpoch({ ...eo, pool: new ShadowPool() }, new Rng(start), budget, true).steps!;

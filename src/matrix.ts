@@ -3,16 +3,21 @@
  * failure and the kind of address the first allocation returned. No node:* imports (the web
  * page can build the same matrix); renderers are in src/format/matrix.ts.
  */
-import { InputError, type FaultKind } from "./core/faults.js";
+import { InputError, NotApplicable, type FaultKind } from "./core/faults.js";
 import { runScenario } from "./scenario/runner.js";
 import type { AddrKind, RunOptions, RunResult, Scenario } from "./scenario/types.js";
 
 /**
  * PASS: every expectation held. FAIL: an expectation failed. FAULT: the run failed and the kernel
  * oopsed, BUGged, panicked or took a SIGBUS/bus error. ERROR: the run was refused (bad input for
- * this platform/kernel, e.g. an unknown device). CRASH: dmasim itself threw (a dmasim bug).
+ * this platform/kernel, e.g. a bad argument). N/A: the scenario does not apply to the platform
+ * (a device it lacks, Xen-only operations on a non-Xen machine); it does not fail the matrix.
+ * CRASH: dmasim itself threw (a dmasim bug).
  */
-export type Verdict = "PASS" | "FAIL" | "FAULT" | "ERROR" | "CRASH";
+export type Verdict = "PASS" | "FAIL" | "FAULT" | "ERROR" | "N/A" | "CRASH";
+
+/** The verdicts, in the order summaries print them. */
+export const VERDICTS: readonly Verdict[] = ["PASS", "FAIL", "FAULT", "ERROR", "N/A", "CRASH"];
 
 /** A failed step expectation, for summaries (which ops saw wrong data, say). */
 export interface CellFailure {
@@ -47,6 +52,8 @@ export interface MatrixCell {
   diagnostics: string[];
   /** ERROR / CRASH: the message */
   error?: string;
+  /** N/A: why the scenario does not apply to this platform */
+  not_applicable?: string;
 }
 
 export interface MatrixResult {
@@ -95,7 +102,7 @@ export function cellFromResult(s: Scenario, r: RunResult): MatrixCell {
   return cell;
 }
 
-function errorCell(s: Scenario, platform: string, kernel: string, verdict: "ERROR" | "CRASH", message: string): MatrixCell {
+function errorCell(s: Scenario, platform: string, kernel: string, verdict: "ERROR" | "CRASH" | "N/A", message: string): MatrixCell {
   const cell: MatrixCell = {
     scenario: s.name,
     platform,
@@ -103,15 +110,16 @@ function errorCell(s: Scenario, platform: string, kernel: string, verdict: "ERRO
     device: null,
     verdict,
     ok: false,
-    first_failure: message,
+    first_failure: verdict === "N/A" ? null : message,
     first_alloc_kind: null,
     faults: [],
     fault_steps: [],
     first_fault: null,
     failures: [],
     diagnostics: [],
-    error: message,
   };
+  if (verdict === "N/A") cell.not_applicable = message;
+  else cell.error = message;
   if (s.file !== undefined) cell.file = s.file;
   return cell;
 }
@@ -121,7 +129,7 @@ export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: s
   const run = o.run ?? runScenario;
   const total = scenarios.length * platforms.length * kernels.length;
   const cells: MatrixCell[] = [];
-  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, FAULT: 0, ERROR: 0, CRASH: 0 };
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const s of scenarios)
     for (const platform of platforms)
       for (const kernel of kernels) {
@@ -132,7 +140,12 @@ export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: s
         try {
           cell = cellFromResult(s, run(s, ro));
         } catch (e) {
-          cell = e instanceof InputError ? errorCell(s, platform, kernel, "ERROR", e.format()) : errorCell(s, platform, kernel, "CRASH", `internal error: ${(e as Error)?.message ?? String(e)}`);
+          cell =
+            e instanceof NotApplicable
+              ? errorCell(s, platform, kernel, "N/A", e.reason)
+              : e instanceof InputError
+                ? errorCell(s, platform, kernel, "ERROR", e.format())
+                : errorCell(s, platform, kernel, "CRASH", `internal error: ${(e as Error)?.message ?? String(e)}`);
         }
         cells.push(cell);
         counts[cell.verdict]++;

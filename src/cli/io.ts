@@ -2,6 +2,7 @@
  * Terminal helpers: colour decisions, JSON output (bigints never reach JSON.stringify raw).
  */
 import { makeColors, type Colors } from "../format/style.js";
+import { escapeControls, escapeControlsKeepColor } from "../format/escape.js";
 
 /** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). FORCE_COLOR forces them. */
 export function wantColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -12,4 +13,31 @@ export function wantColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 
 export function colorsFor(stream: NodeJS.WriteStream): Colors {
   return makeColors(wantColor(stream));
+}
+
+const RAW = Symbol("dmasim.rawStream");
+
+/**
+ * `stream` with every string written through it escaped (src/format/escape.ts): the one output
+ * boundary every message passes, so no scenario text, file name or byte can reach the terminal
+ * as a control sequence. When the stream shows colours, dmasim's own SGR colour codes pass.
+ */
+export function escapingStream(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): NodeJS.WriteStream {
+  if ((stream as unknown as Record<symbol, unknown>)[RAW]) return stream;
+  const keepColor = wantColor(stream, env);
+  const write = (chunk: unknown, ...rest: unknown[]) =>
+    (stream.write as (...a: unknown[]) => boolean)(typeof chunk === "string" ? (keepColor ? escapeControlsKeepColor(chunk) : escapeControls(chunk)) : chunk, ...rest);
+  return new Proxy(stream, {
+    get(target, p) {
+      if (p === RAW) return target;
+      if (p === "write") return write;
+      const v = Reflect.get(target, p, target) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** The stream behind an escapingStream (progress lines write their own control sequences). */
+export function rawStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return ((stream as unknown as Record<symbol, unknown>)[RAW] as NodeJS.WriteStream | undefined) ?? stream;
 }

@@ -14,12 +14,13 @@ import { ROOT } from "./root.js";
 import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
-import { InputError } from "../core/faults.js";
+import { InputError, NotApplicable } from "../core/faults.js";
 import { parseU64 } from "../core/u64.js";
 import { parseAttrs, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
 import type { Scenario } from "../scenario/types.js";
-import { colorsFor } from "./io.js";
+import { colorsFor, escapingStream, rawStream } from "./io.js";
+import { Progress } from "./progress.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -114,7 +115,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
   program
     .command("run")
     .description("run one scenario file and print each step, its results, faults, diagnostics and the verdict")
-    .argument("<file>", "scenario file (YAML or JSON)")
+    .argument("<file>", "scenario file (YAML or JSON); - reads standard input")
     .option("--platform <id>", "platform (overrides the scenario's)")
     .option("--kernel <version>", "kernel version (overrides the scenario's)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
@@ -131,7 +132,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       try {
         r = runScenario(s, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.kernel ? { kernel: opts.kernel } : {}), ...(set ? { set } : {}), ...(opts.trace ? { trace: true } : {}) });
       } catch (e) {
-        throw e instanceof InputError ? withFile(e, file) : e;
+        throw e instanceof InputError ? withFile(e, s.file ?? file) : e;
       }
       if (opts.json) {
         const { toJson } = await import("../format/json.js");
@@ -146,12 +147,13 @@ export function buildProgram(io: Io, state: { code: number }): Command {
   program
     .command("matrix")
     .description("run scenario files on every platform × kernel: verdict, first failure, kind of the first allocation's address")
-    .argument("<files...>", "scenario files or directories")
+    .argument("<files...>", "scenario files or directories (searched recursively); - reads standard input")
     .option("--platforms <a,b>", "platforms (default: all)", list)
     .option("--kernels <x,y>", "kernel versions (default: all)", list)
     .option("--set <key=value>", "boot/Kconfig option for every run, repeatable", collect, [] as string[])
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
-    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat }) => {
+    .option("--json", "print the matrix as one JSON object (same as --format json)")
+    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat; json?: boolean }) => {
       const set = parseSetArgs(opts.set);
       const { PLATFORMS } = await import("../platforms/index.js");
       const { VERSIONS } = await import("../versions.js");
@@ -161,9 +163,10 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       if (kernels.length === 0) throw new InputError("--kernels: no kernel given");
       await checkPlatforms(platforms);
       await checkKernels(kernels);
-      const { expandScenarioArgs, loadScenarioFile } = await import("./load.js");
+      const { expandScenarioArgs, loadScenarioFile, STDIN_ARG } = await import("./load.js");
+      if (files.filter((f) => f === STDIN_ARG).length > 1) throw new InputError("matrix: standard input (-) can be given once");
       const scenarios = expandScenarioArgs(files).map(loadScenarioFile);
-      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.format);
+      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.json ? "json" : opts.format);
       state.code = code;
     });
 
@@ -213,30 +216,40 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         const { renderExplain } = await import("../format/explain.js");
         writeLine(io.out, renderExplain(e, colorsFor(io.out)));
       }
-      state.code = EXIT_OK;
+      // explain expects the operation to succeed: an oops, BUG, panic, SIGBUS or bus error is unexpected
+      state.code = e.faults.some((f) => f.kind !== "warn") ? EXIT_FAILED : EXIT_OK;
     });
 
   program
     .command("platforms")
     .description("list the modelled platforms and their devices")
-    .action(async () => {
+    .option("--json", "print the platforms as one JSON object")
+    .action(async (opts: { json?: boolean }) => {
       const { PLATFORMS } = await import("../platforms/index.js");
-      const { renderPlatforms } = await import("../format/lists.js");
-      writeLine(io.out, renderPlatforms(PLATFORMS, colorsFor(io.out)));
+      const { renderPlatforms, platformsJson } = await import("../format/lists.js");
+      if (opts.json) {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson(platformsJson(PLATFORMS)));
+      } else writeLine(io.out, renderPlatforms(PLATFORMS, colorsFor(io.out)));
     });
 
   program
     .command("kernels")
     .description("list the modelled kernel versions and the behaviour switches (commits) each carries")
-    .action(async () => {
+    .option("--json", "print the versions and switches as one JSON object")
+    .action(async (opts: { json?: boolean }) => {
       const { VERSIONS, SWITCHES, DEFAULT_KERNEL } = await import("../versions.js");
-      const { renderKernels } = await import("../format/lists.js");
-      writeLine(io.out, renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, colorsFor(io.out)));
+      const { renderKernels, kernelsJson } = await import("../format/lists.js");
+      if (opts.json) {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson(kernelsJson(VERSIONS, SWITCHES, DEFAULT_KERNEL)));
+      } else writeLine(io.out, renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, colorsFor(io.out)));
     });
 
   program
     .command("schema")
     .description("print the scenario file JSON Schema")
+    .option("--json", "accepted for uniformity: the schema is always JSON")
     .action(async () => {
       const { scenarioJsonSchema } = await import("../scenario/schema.js");
       writeLine(io.out, JSON.stringify(scenarioJsonSchema(), null, 2));
@@ -246,26 +259,37 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .command("headline")
     .description("the seed thread's scenarios (scenarios/seed-*) over every platform × kernel, with a legend (what `npm start` runs)")
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
-    .action(async (opts: { format: MatrixFormat }) => {
+    .option("--json", "print the matrices and the legend as one JSON object (same as --format json)")
+    .action(async (opts: { format: MatrixFormat; json?: boolean }) => {
+      const format: MatrixFormat = opts.json ? "json" : opts.format;
       const { SCENARIOS_DIR, scenarioFilesIn, loadScenarioFile } = await import("./load.js");
       const files = scenarioFilesIn(SCENARIOS_DIR, /^seed-/);
       if (files.length === 0) throw new InputError(`no seed scenarios (seed-*.yaml) in ${SCENARIOS_DIR}`);
-      const scenarios = files.map(loadScenarioFile);
+      // named relative to the working directory, so the suggested next command runs as printed
+      const { relative } = await import("node:path");
+      const scenarios = files.map((f) => loadScenarioFile(relative(process.cwd(), f) || f));
       const { PLATFORMS } = await import("../platforms/index.js");
       const { VERSIONS } = await import("../versions.js");
       const kernels = VERSIONS.map((v) => v.id);
-      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined);
+      const progress = new Progress(rawStream(io.err));
+      const variantsToRun = HEADLINE_VARIANTS.filter((v) => PLATFORMS.some((p) => p.id === v.platform));
+      const total = scenarios.length * kernels.length * (PLATFORMS.length + variantsToRun.length);
+      let before = 0;
+      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined, progress, () => before, total);
+      before = m.cells.length;
       // Extra configurations the thread asked about: 32-bit ARM without CMA (the remap allocator).
       const variants = [];
-      for (const v of HEADLINE_VARIANTS)
-        if (PLATFORMS.some((p) => p.id === v.platform)) variants.push({ label: v.label, matrix: await computeMatrix(io, scenarios, [v.platform], kernels, v.set) });
-      if (opts.format === "json") {
-        const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson({ ...m, variants }));
-      } else {
-        const { renderHeadline } = await import("../format/headline.js");
-        writeLine(io.out, renderHeadline(m, PLATFORMS, opts.format, colorsFor(io.out), variants));
+      for (const v of variantsToRun) {
+        const vm = await computeMatrix(io, scenarios, [v.platform], kernels, v.set, progress, () => before, total, v.label);
+        before += vm.cells.length;
+        variants.push({ label: v.label, matrix: vm });
       }
+      progress.done();
+      const { renderHeadline, headlineJson } = await import("../format/headline.js");
+      if (format === "json") {
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson(headlineJson(m, PLATFORMS, variants)));
+      } else writeLine(io.out, renderHeadline(m, PLATFORMS, format, colorsFor(io.out), variants));
       // The headline shows the bugs: failing cells are its content, not an error of the command.
       const all = [m, ...variants.map((v) => v.matrix)];
       state.code = all.some((x) => x.counts.CRASH > 0) ? EXIT_INTERNAL : all.some((x) => x.counts.ERROR > 0) ? EXIT_USAGE : EXIT_OK;
@@ -288,17 +312,28 @@ export function buildProgram(io: Io, state: { code: number }): Command {
 /** Configurations the headline's legend runs besides the defaults. */
 const HEADLINE_VARIANTS: { label: string; platform: string; set: Record<string, string> }[] = [{ label: "arm32 cma=0", platform: "arm32", set: { cma: "0" } }];
 
-async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined) {
+/**
+ * Run a matrix, showing progress on `progress` (a line on a terminal's stderr, nothing otherwise).
+ * `offset()` and `grandTotal` place this matrix within a longer job (the headline runs several).
+ */
+async function computeMatrix(
+  io: Io,
+  scenarios: Scenario[],
+  platforms: string[],
+  kernels: string[],
+  set: Record<string, string> | undefined,
+  progress: Progress = new Progress(rawStream(io.err)),
+  offset: () => number = () => 0,
+  grandTotal?: number,
+  label?: string,
+) {
   const { runMatrix } = await import("../matrix.js");
-  const progress = io.err.isTTY === true;
   const m = runMatrix(scenarios, platforms, kernels, set, {
-    onCell: progress
-      ? (done, total, cell) => {
-          io.err.write(`\r\x1b[2K[${done}/${total}] ${cell.platform} ${cell.kernel} ${cell.scenario}`.slice(0, (io.err.columns ?? 80) + 8));
-        }
+    onCell: progress.enabled
+      ? (done, total, cell) => progress.update(`matrix [${offset() + done}/${grandTotal ?? total}] ${label ? `${label}: ` : ""}${cell.platform} ${cell.kernel} ${cell.scenario}`, done === total)
       : undefined,
   });
-  if (progress) io.err.write("\r\x1b[2K");
+  if (grandTotal === undefined) progress.done();
   return m;
 }
 
@@ -313,14 +348,21 @@ async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[],
   }
   if (m.counts.ERROR > 0) {
     const c = m.cells.find((x) => x.verdict === "ERROR")!;
-    writeLine(io.err, `${m.counts.ERROR} run(s) refused, first on ${c.platform} ${c.kernel}: ${c.error}`);
+    writeLine(io.err, `dmasim: ${m.counts.ERROR} run(s) refused, first on ${c.platform} ${c.kernel}: ${c.error}`);
     return EXIT_USAGE;
   }
+  if (m.cells.length > 0 && m.counts["N/A"] === m.cells.length) {
+    writeLine(io.err, `dmasim: no scenario applies to the selected platforms (${m.platforms.join(", ")})`);
+    return EXIT_USAGE;
+  }
+  // N/A cells do not fail the run: the verdict is that of the cells that apply
   return m.counts.FAIL + m.counts.FAULT > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /** Run the CLI with `args` (without node and script). Never throws; returns the exit code. */
-export async function main(args: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+export async function main(args: string[], rawIo: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  // every message leaves through these: control characters in scenario text or names are escaped
+  const io: Io = { out: escapingStream(rawIo.out, rawIo.env), err: escapingStream(rawIo.err, rawIo.env), env: rawIo.env };
   const state = { code: EXIT_OK };
   if (args.length === 0) {
     writeLine(io.err, "dmasim: missing command (run, matrix, explain, platforms, kernels, bench, fuzz, serve, schema, headline; see dmasim --help)");
@@ -334,6 +376,10 @@ export async function main(args: string[], io: Io = { out: process.stdout, err: 
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
       writeLine(io.err, `dmasim: ${oneLine(e.message)}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof NotApplicable) {
+      writeLine(io.err, `${e.where?.file !== undefined || e.where?.line !== undefined ? "" : "dmasim: "}${oneLine(e.format())}`);
       return EXIT_USAGE;
     }
     if (e instanceof InputError) {

@@ -8,8 +8,11 @@
  *  - which commits fix it (40ac971eab89, 8b1e868f6607).
  */
 import type { MatrixCell, MatrixResult } from "../matrix.js";
-import { SWITCHES } from "../versions.js";
-import { cellNote, renderMatrixMarkdown, renderMatrixTable, type MatrixFormat } from "./matrix.js";
+import { SWITCHES, VERSIONS } from "../versions.js";
+import Table from "cli-table3";
+import { paintVerdict } from "./matrix.js";
+import { tableStyle } from "./style.js";
+import { cellNote, renderMatrixMarkdown, summaryLine, type MatrixFormat } from "./matrix.js";
 import { makeColors, type Colors } from "./style.js";
 
 /** What the legend needs to know about a platform. */
@@ -61,7 +64,7 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
     const p = platforms.find((x) => x.id === id);
     return p ? !!p.xen : id.includes("xen");
   };
-  const ran = m.cells.filter((x) => x.verdict !== "ERROR" && x.verdict !== "CRASH");
+  const ran = m.cells.filter((x) => x.verdict !== "ERROR" && x.verdict !== "CRASH" && x.verdict !== "N/A");
   const out: LegendSection[] = [];
 
   // 1. vmalloc addresses
@@ -85,20 +88,34 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
         "(cma=0) returns a vmap address.",
     );
   out.push(s1);
-  out.push(s1);
 
   // 2. wrong page seen by user space / sg readers
   const wrongOps = (x: MatrixCell) => x.failures.filter((f) => f.what === "data" && f.op !== null && WRONG_PAGE_READERS.has(f.op)).map((f) => f.op!);
   const wrong = ran.filter((x) => wrongOps(x).length > 0);
   const s2: LegendSection = { question: "Where do user space / sg-table readers see the wrong page, and why?", answers: [] };
   if (wrong.length) {
-    const readers = [...new Set(wrong.flatMap(wrongOps))];
-    s2.answers.push(`Wrong data (${readers.join(", ")}): ${byPlatform(wrong, m)}.`);
+    // what the reader got: another frame's bytes (silently), or a fault because the frame is not RAM
+    const readerFault = (x: MatrixCell) => x.faults.find((k, i) => (k === "sigbus" || k === "bus_error") && x.failures.some((f) => f.step === x.fault_steps[i] && f.op !== null && WRONG_PAGE_READERS.has(f.op)));
+    const byReader = new Map<string, MatrixCell[]>();
+    for (const x of wrong) {
+      const f = readerFault(x);
+      const key = `${wrongOps(x).join(", ")}: ${f === "sigbus" ? "SIGBUS (the frame is not RAM)" : f === "bus_error" ? "bus error (the frame is not RAM)" : "another frame's bytes, with no error"}`;
+      byReader.set(key, [...(byReader.get(key) ?? []), x]);
+    }
+    for (const [what, cells] of byReader) s2.answers.push(`${what}: ${byPlatform(cells, m)}.`);
+    const faulting = wrong.some((x) => readerFault(x) !== undefined);
+    const silent = wrong.some((x) => readerFault(x) === undefined);
     s2.answers.push(
       "Why: dma_mmap_coherent and dma_get_sgtable reach dma_common_mmap / dma_common_get_sgtable through the device's dma_map_ops " +
         "(swiotlb-xen on a Xen dom0). Before 40ac971eab89 these turn the buffer's CPU address into a page with virt_to_page, which is " +
         "only valid for linear-map addresses: for a vmalloc address the pfn is bogus, so user space maps (and the sg entry names) some " +
-        "other physical frame, silently. dma-direct derives the page from the DMA handle instead.",
+        "other physical frame. " +
+        (faulting && !silent
+          ? "Here that frame is not RAM, so the user access takes SIGBUS and the device's access is a bus error."
+          : faulting
+            ? "Where that frame is RAM the reader gets another buffer's bytes with no error; where it is not RAM, SIGBUS or a bus error."
+            : "That frame is RAM here, so the reader gets another buffer's bytes with no error.") +
+        " dma-direct derives the page from the DMA handle instead.",
     );
     const native = [...new Set(wrong.filter((x) => !isXen(x.platform)).map((x) => x.platform))];
     const nativeVariants = variants.filter((v) => v.matrix.cells.some((x) => wrongOps(x).length > 0)).map((v) => v.label);
@@ -133,6 +150,11 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
   const s4: LegendSection = { question: "What fixes it?", answers: [] };
   s4.answers.push(`${sw("40ac971eab89")}: dma_common_mmap / dma_common_get_sgtable use vmalloc_to_page for vmalloc addresses.`);
   s4.answers.push(`${sw("8b1e868f6607")}: xen_swiotlb_free_coherent looks the page up with vmalloc_to_page.`);
+  const with566 = m.kernels.filter((k) => VERSIONS.find((v) => v.id === k)?.switches.has("566fb90e050d"));
+  s4.answers.push(
+    `${sw("566fb90e050d")}: on ARM, xen_swiotlb_dma_ops allocate and free coherent buffers with dma_direct_alloc / dma_direct_free ` +
+      `(xen_alloc_coherent_pages is gone), so a Xen dom0 takes dma-direct's own vmalloc-aware paths${with566.length ? ` (modelled in ${with566.join(", ")})` : ""}.`,
+  );
   const clean = m.kernels.filter((k) => !wrong.some((x) => x.kernel === k) && !faulted.some((x) => x.kernel === k));
   if ((wrong.length || faulted.length) && clean.length) s4.answers.push(`Kernels with neither wrong pages nor faults: ${clean.join(", ")}.`);
   out.push(s4);
@@ -154,6 +176,80 @@ export function wrap(text: string, width: number, first: string, rest = first): 
   return out;
 }
 
+/** The widest line the headline prints (terminal table and legend). */
+export const HEADLINE_WIDTH = 100;
+
+/** A suggested next command: the first cell where a reader saw the wrong frame, traced. */
+export interface NextCommand {
+  command: string;
+  why: string;
+}
+
+export function nextCommand(m: MatrixResult): NextCommand | null {
+  const order = ["FAIL", "FAULT"];
+  const reader = (x: MatrixCell) => x.failures.some((f) => f.op !== null && WRONG_PAGE_READERS.has(f.op));
+  // the last kernel before the fix is the one to look at (the thread's 5.13 for 40ac971eab89)
+  const latest = (cells: MatrixCell[]) => cells.reduce<MatrixCell | undefined>((best, x) => (!best || m.kernels.indexOf(x.kernel) > m.kernels.indexOf(best.kernel) ? x : best), undefined);
+  const failing = m.cells.filter((x) => order.includes(x.verdict) && x.file);
+  const first = failing.find(reader) ?? failing[0];
+  const cell = first && latest(failing.filter((x) => x.scenario === first.scenario && x.platform === first.platform));
+  if (!cell) return null;
+  return {
+    command: `dmasim run ${cell.file} --platform ${cell.platform} --kernel ${cell.kernel} --trace`,
+    why: `every kernel function "${cell.scenario}" runs on ${cell.platform} ${cell.kernel}, the decisions it takes and the addresses it returns`,
+  };
+}
+
+/** The headline as one JSON object: the matrix, the variant configurations, the legend and the next command. */
+export function headlineJson(m: MatrixResult, platforms: readonly HeadlinePlatform[], variants: readonly HeadlineVariant[] = []) {
+  return { title: headlineTitle(m), ...m, variants, legend: headlineLegend(m, platforms, variants), next: nextCommand(m) };
+}
+
+function headlineTitle(m: MatrixResult): string {
+  return `dmasim — the seed thread's scenarios on ${m.platforms.length} platforms × ${m.kernels.length} kernels`;
+}
+
+/** A cell's note in a word or two (the legend says which op): "oops", "sigbus", "wrong data". */
+function shortNote(cell: MatrixCell): string | null {
+  if (cell.verdict === "PASS") {
+    const k = cell.faults.find((x) => x !== "warn") ?? cell.faults[0];
+    return k ? `${k} (expected)` : null;
+  }
+  if (cell.verdict === "N/A") return "n/a";
+  const f = cell.failures[0];
+  if (f) {
+    const i = cell.fault_steps.findIndex((st, j) => st === f.step && cell.faults[j] !== "warn");
+    if (i >= 0) return cell.faults[i]!;
+    if (f.what === "data") return f.actual === "(nothing read)" ? "nothing read" : "wrong data";
+    return f.what;
+  }
+  return cell.faults.find((k) => k !== "warn") ?? (cell.verdict === "ERROR" || cell.verdict === "CRASH" ? cell.verdict.toLowerCase() : null);
+}
+
+/** One table per scenario: platforms down, kernels across, each cell verdict + address kind and a short note. */
+function headlineTables(m: MatrixResult, c: Colors): string[] {
+  const out: string[] = [];
+  // platform column 16, borders (kernels + 2), the rest shared by the kernels
+  const colW = Math.max(12, Math.floor((HEADLINE_WIDTH - 16 - (m.kernels.length + 2)) / Math.max(1, m.kernels.length)));
+  const per = m.platforms.length * m.kernels.length;
+  m.scenarios.forEach((s, si) => {
+    const t = new Table({ head: ["platform", ...m.kernels], style: tableStyle(c), wordWrap: true, colWidths: [16, ...m.kernels.map(() => colW)], chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" } });
+    m.platforms.forEach((p, pi) => {
+      const row: string[] = [p];
+      m.kernels.forEach((_k, ki) => {
+        const cell = m.cells[si * per + pi * m.kernels.length + ki];
+        if (!cell) return row.push("");
+        const top = [paintVerdict(cell.verdict, c), cell.first_alloc_kind ?? ""].filter(Boolean).join(" ");
+        const note = shortNote(cell);
+        row.push(note ? `${top}\n${c.dim(note)}` : top);
+      });
+      t.push(row);
+    });
+    out.push(...wrap(`${c.bold(s.name)}${s.file ? c.dim(` (${s.file})`) : ""}`, HEADLINE_WIDTH, "", "  "), t.toString());
+  });
+  return out;
+}
+
 export function renderHeadline(
   m: MatrixResult,
   platforms: readonly HeadlinePlatform[],
@@ -161,12 +257,16 @@ export function renderHeadline(
   c: Colors = makeColors(false),
   variants: readonly HeadlineVariant[] = [],
 ): string {
-  const title = `dmasim — the seed thread's scenarios on ${m.platforms.length} platforms × ${m.kernels.length} kernels`;
+  const title = headlineTitle(m);
   const legend = headlineLegend(m, platforms, variants);
+  const next = nextCommand(m);
   if (format === "markdown") {
     const md = legend.flatMap((s) => ["", `**${s.question}**`, "", ...s.answers.map((a) => `- ${a}`)]);
-    return [`## ${title}`, "", renderMatrixMarkdown(m), ...md].join("\n");
+    const nx = next ? ["", `**Next:** \`${next.command}\` — ${next.why}.`] : [];
+    return [`## ${title}`, "", renderMatrixMarkdown(m), ...md, ...nx].join("\n");
   }
-  const text = legend.flatMap((s) => [c.bold(c.cyan(s.question)), ...s.answers.flatMap((a) => wrap(a, 110, "  - ", "    "))]);
-  return [c.bold(title), renderMatrixTable(m, c), "", ...text].join("\n");
+  const text = legend.flatMap((s) => ["", c.bold(c.cyan(s.question)), ...s.answers.flatMap((a) => wrap(a, HEADLINE_WIDTH, "  - ", "    "))]);
+  const key = wrap("cell: verdict and the kind of address the first dma_alloc_coherent returned; below it what went wrong (the legend says where)", HEADLINE_WIDTH, "");
+  const nx = next ? ["", c.bold("Next: trace a failing cell"), `  ${next.command}`, ...wrap(`(${next.why})`, HEADLINE_WIDTH, "  ")] : [];
+  return [c.bold(title), "", ...headlineTables(m, c), ...key.map((l) => c.dim(l)), summaryLine(m, c), ...text, ...nx].join("\n");
 }

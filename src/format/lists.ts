@@ -34,3 +34,29 @@ export function renderKernels(versions: readonly KernelVersion[], switches: Read
   for (const s of all) out.push(`  ${c.yellow(s.commit)} ${c.dim(`[${s.release}]`)} ${s.effect}`);
   return out.join("\n");
 }
+
+/** `platforms --json`: the platforms as data (ids, devices, defaults; no functions). */
+export function platformsJson(platforms: readonly Platform[]) {
+  return {
+    platforms: platforms.map((p) => ({
+      id: p.id,
+      arch: p.arch,
+      description: p.description,
+      xen: p.xen,
+      default_device: p.defaultDevice,
+      defaults: p.defaults,
+      mem_sizes: p.memSizes,
+      devices: p.devices.map((d) => ({ name: d.name, driver: d.driver, description: d.description, coherent: d.coherent, mask_bits: d.mask_bits ?? 32, default: d.name === p.defaultDevice })),
+    })),
+  };
+}
+
+/** `kernels --json`: the versions, the switches each carries, and every switch. */
+export function kernelsJson(versions: readonly KernelVersion[], switches: Readonly<Record<string, Switch>>, defaultKernel: string) {
+  const all = Object.values(switches).sort((a, b) => a.release.localeCompare(b.release, undefined, { numeric: true }));
+  return {
+    default: defaultKernel,
+    versions: versions.map((v) => ({ id: v.id, default: v.id === defaultKernel, notes: v.notes, switches: all.filter((s) => v.switches.has(s.commit)).map((s) => s.commit) })),
+    switches: all.map((s) => ({ commit: s.commit, title: s.title, release: s.release, effect: s.effect })),
+  };
+}

@@ -4,7 +4,7 @@
  * failure or fault in a few words.
  */
 import Table from "cli-table3";
-import type { MatrixCell, MatrixResult, Verdict } from "../matrix.js";
+import { VERDICTS, type MatrixCell, type MatrixResult, type Verdict } from "../matrix.js";
 import { toJson } from "./json.js";
 import { clip, makeColors, tableStyle, type Colors } from "./style.js";
 
@@ -28,6 +28,8 @@ export function paintVerdict(v: Verdict, c: Colors): string {
     case "ERROR":
     case "CRASH":
       return c.magenta(v);
+    case "N/A":
+      return c.dim(v);
   }
 }
 
@@ -45,6 +47,7 @@ function faultAt(cell: MatrixCell, step: number | null): string | undefined {
 export function cellNote(cell: MatrixCell): string | null {
   if (cell.verdict === "PASS") return cell.faults.length ? `${cell.faults.find((k) => k !== "warn") ?? cell.faults[0]} (expected)` : null;
   if (cell.verdict === "ERROR" || cell.verdict === "CRASH") return cell.error ?? cell.first_failure;
+  if (cell.verdict === "N/A") return cell.not_applicable ?? null;
   const f = cell.failures[0];
   if (f) {
     const op = f.op ?? "scenario";
@@ -95,7 +98,7 @@ export function renderMatrixTable(m: MatrixResult, c: Colors = makeColors(false)
 }
 
 export function summaryLine(m: MatrixResult, c: Colors = makeColors(false)): string {
-  const parts = (Object.keys(m.counts) as Verdict[]).filter((v) => m.counts[v] > 0).map((v) => `${m.counts[v]} ${paintVerdict(v, c)}`);
+  const parts = VERDICTS.filter((v) => m.counts[v] > 0).map((v) => `${m.counts[v]} ${paintVerdict(v, c)}`);
   return `${m.cells.length} runs: ${parts.join(", ") || "none"}`;
 }
 

@@ -3,7 +3,9 @@
  * modelled kernel API, records results, faults, diagnostics and the event stream, and checks
  * expectations. Modelled kernel faults are results; only bad input throws (InputError).
  */
-import { InputError, KernelFault, type FaultRecord } from "../core/faults.js";
+import { InputError, KernelFault, NotApplicable, type FaultRecord } from "../core/faults.js";
+import { PLATFORMS } from "../platforms/index.js";
+import type { Platform } from "../platforms/platform.js";
 import { Tracer, type TraceEvent } from "../core/trace.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, hex, parseU64Big } from "../core/u64.js";
 import type { Kernel } from "../kernel.js";
@@ -416,7 +418,8 @@ const OPS: Record<string, (c: Ctx) => void> = {
     c.summary.push(`driver ${c.dev.driver} unbound from ${c.dev.name}`);
   },
   gnttab_map(c) {
-    if (!c.k.xen) err(c.step, `${c.k.platform.id} is not a Xen platform: grant mapping needs one (e.g. rpi4-xen)`);
+    const na = xenGrantsMissing(c.k.platform);
+    if (na) throw new NotApplicable(c.k.platform.id, `${c.step.op}: ${na}`, { line: c.step.line, col: c.step.col });
     const m = gnttab_map_refs(c.k, num(c, "domain"), num(c, "gref"));
     if (typeof m === "string") err(c.step, m);
     c.result.page = c.k.arch.fmtVa(m.page);
@@ -574,14 +577,59 @@ function faultKinds(faults: FaultRecord[]): Set<string> {
   return new Set(faults.map((f) => f.kind));
 }
 
-/** Run one scenario. Throws InputError for bad input; everything the kernel does is in the result. */
+/** Ops that need a Xen dom0 with another domain to grant pages (drivers/xen/grant-table.c). */
+const XEN_GRANT_OPS: ReadonlySet<string> = new Set(["gnttab_map", "gnttab_unmap"]);
+
+/** Why grant mapping cannot run on `p`, or null when it can. */
+function xenGrantsMissing(p: Platform): string | null {
+  if (!p.xen) return `${p.id} is not a Xen platform (grant mapping needs a dom0, e.g. rpi4-xen)`;
+  if (!p.xenDomains) return `${p.id} models no other Xen domain to grant pages`;
+  return null;
+}
+
+/**
+ * Whether scenario `s` applies to `platform`: a NotApplicable naming what is missing, or null.
+ * A device no modelled platform has is bad input (InputError), not "not applicable".
+ */
+export function applicability(s: Scenario, platform: Platform): NotApplicable | null {
+  const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
+  if (!platform.devices.some((d) => d.name === devName)) {
+    const elsewhere = PLATFORMS.filter((p) => p.devices.some((d) => d.name === devName)).map((p) => p.id);
+    if (elsewhere.length === 0) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+    return new NotApplicable(platform.id, `no device '${devName}' (it is on ${elsewhere.join(", ")})`);
+  }
+  for (const st of s.steps)
+    if (XEN_GRANT_OPS.has(st.op)) {
+      const na = xenGrantsMissing(platform);
+      if (na) return new NotApplicable(platform.id, `${st.op}: ${na}`, { line: st.line, col: st.col });
+    }
+  return null;
+}
+
+/**
+ * Run one scenario. Throws InputError for bad input and NotApplicable when the scenario does not
+ * apply to the platform (both naming the scenario's file); everything the kernel does is in the result.
+ */
 export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
+  try {
+    return runScenarioIn(s, o);
+  } catch (e) {
+    if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !e.where?.file) {
+      const where = { ...e.where, file: s.file };
+      throw e instanceof InputError ? new InputError(e.message, where) : new NotApplicable(e.platform, e.reason, where);
+    }
+    throw e;
+  }
+}
+
+function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
   const { cfg, shown } = buildConfig(platform, s.config, o.set);
   const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
-  if (!platform.devices.some((d) => d.name === devName)) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
+  const na = applicability(s, platform);
+  if (na) throw na;
 
   const k = boot(platform, version, cfg);
   if (o.trace) k.tr = new Tracer();
