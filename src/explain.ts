@@ -90,7 +90,7 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   const r = runScenario(scenario, { platform: o.platform, kernel: o.kernel, trace: true, ...(o.set ? { set: o.set } : {}) });
   const fs = r.steps[focus]!;
   const lines: string[] = [];
-  lines.push(`${op} on ${r.platform} (Linux ${r.kernel}), device ${r.device}: size ${hex(size)}, gfp ${gfpName(gfp)}, attrs ${attrsName(attrs)}`);
+  lines.push(`${op} on ${r.platform} (Linux ${r.kernel}), device ${r.device}: size ${hex(size)}, gfp ${gfpName(gfp, r.kernel)}, attrs ${attrsName(attrs)}`);
   if (focus > 0) lines.push(`(set-up steps: ${steps.slice(0, focus).map((s) => s.op).join(", ")}; their path is in run --trace)`);
   lines.push("");
   lines.push(...renderTrace(fs.trace.filter((e) => e.kind !== "mem")));

@@ -229,7 +229,7 @@ describe.concurrent("headline (npm start)", () => {
     expect(o.stdout).toContain("Where do user space / sg-table readers see the wrong page");
     expect(o.stdout).toContain("40ac971eab89");
     expect(o.stdout).toContain("8b1e868f6607");
-    expect(o.stdout).toMatch(/Wrong data \(user_read, sg_read\): rpi4-xen \(5\.6, 5\.10, 5\.13\)/);
+    expect(o.stdout).toMatch(/user_read: SIGBUS \(the frame is not RAM\): rpi4-xen \(5\.6, 5\.10, 5\.13\)/);
     expect(o.stdout).toContain("arm32 cma=0: vmalloc");
   });
 });

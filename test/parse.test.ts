@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../src/core/faults.js";
-import { DMA_ATTR_SKIP_CPU_SYNC, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_ZERO } from "../src/include/gfp.js";
+import { DMA_ATTR_SKIP_CPU_SYNC, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_ZERO, parseGfp } from "../src/include/gfp.js";
 import { dataBytes, fmtBytes } from "../src/scenario/data.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { OP_SPECS, OPS, scenarioJsonSchema } from "../src/scenario/schema.js";
@@ -190,7 +190,8 @@ describe("a valid scenario parses to Steps with converted arguments", () => {
   });
 
   it("steps: sizes as numbers, gfp/dir/attrs as numbers, masks as bigint, data as given, positions", () => {
-    expect(s.steps[0]).toEqual({ op: "dma_alloc_coherent", as: "buf", expect: { addr_kind: "vmalloc" }, args: { size: 65536, gfp: GFP_ATOMIC | __GFP_ZERO }, line: 6, col: 5 });
+    expect(s.steps[0]).toEqual({ op: "dma_alloc_coherent", as: "buf", expect: { addr_kind: "vmalloc" }, args: { size: 65536, gfp: "GFP_ATOMIC|__GFP_ZERO" }, line: 6, col: 5 });
+    expect(parseGfp(s.steps[0]!.args.gfp as string, "5.13")).toBe(GFP_ATOMIC | __GFP_ZERO);
     expect(s.steps[1]).toMatchObject({ op: "dma_mmap_coherent", as: "umap", args: { buf: "buf" } });
     expect(s.steps[2]!.args).toEqual({ buf: "buf", data: { hex: "de ad be ef" } });
     expect(s.steps[3]).toMatchObject({ args: { map: "umap", offset: 0, length: 4 }, expect: { data: { hex: "de ad be ef" }, returns: "0" } });

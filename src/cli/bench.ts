@@ -19,6 +19,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { InputError } from "../core/faults.js";
 import type { Io } from "./program.js";
+import { rawStream } from "./io.js";
+import { Progress } from "./progress.js";
 
 /** Worker threads at most; more -t threads share workers (as kthreads sharing a model). */
 export const MAX_WORKERS = 16;
@@ -223,7 +225,18 @@ export function registerBench(program: Command, io: Io, state: { code: number })
     .action(async (opts: BenchOpts) => {
       const job = await benchJob(opts);
       const mb = await import("../kernel/dma/map-benchmark.js");
-      const r = await runBenchWorkers(job, MAX_WORKERS);
+      const progress = new Progress(rawStream(io.err));
+      const t0 = performance.now();
+      const show = () => progress.update(`bench: ${job.bp.threads} thread(s) on ${job.platform} ${job.kernel}, ${Math.min(job.bp.seconds, Math.floor((performance.now() - t0) / 1000))}/${job.bp.seconds} s`, true);
+      const timer = progress.enabled ? setInterval(show, 250) : undefined;
+      if (progress.enabled) show();
+      let r;
+      try {
+        r = await runBenchWorkers(job, MAX_WORKERS);
+      } finally {
+        if (timer) clearInterval(timer);
+        progress.done();
+      }
       if (r.ret !== 0) {
         for (const l of r.log) writeLine(io.err, `dmasim: ${l}`);
         if (r.log.length === 0) writeLine(io.err, `dmasim: dma_map_benchmark: ioctl failed (${r.ret})`);
@@ -275,7 +288,14 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const fo: import("../fuzz.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };
       if (set) fo.set = set;
       if (opts.device !== undefined) fo.device = opts.device;
-      const r = runFuzz(fo, () => performance.now());
+      const progress = new Progress(rawStream(io.err));
+      if (progress.enabled) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`);
+      let r;
+      try {
+        r = runFuzz(fo, () => performance.now());
+      } finally {
+        progress.done();
+      }
       const secs = (r.elapsedMs ?? 0) / 1000;
       const rate = secs > 0 ? Math.round(r.ops / secs) : 0;
       const f = r.failures[0];

@@ -202,7 +202,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         }
       };
       if (opts.size !== undefined) eo.size = conv("--size", () => parseU64(opts.size!));
-      if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!));
+      if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel));
       if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
       if (opts.device !== undefined) eo.device = opts.device;
       const set = parseSetArgs(opts.set);

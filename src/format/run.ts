@@ -58,6 +58,19 @@ export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string
   return `${word}: ${parts.join(", ")}${why}`;
 }
 
+/** Items grouped by their step index, in one pass (rendering stays linear in the run's size). */
+function byStep<T>(items: readonly T[], step: (x: T) => number | null | undefined): Map<number, T[]> {
+  const m = new Map<number, T[]>();
+  for (const x of items) {
+    const i = step(x);
+    if (i === null || i === undefined) continue;
+    const list = m.get(i);
+    if (list) list.push(x);
+    else m.set(i, [x]);
+  }
+  return m;
+}
+
 export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
   const c = o.colors ?? makeColors(false);
   const out: string[] = [];
@@ -67,6 +80,9 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
   out.push("");
 
   const width = String(Math.max(0, r.steps.length - 1)).length;
+  const faultsAt = byStep(r.faults, (f) => f.step);
+  const diagsAt = byStep(r.diagnostics, (d) => d.step);
+  const failedAt = byStep(r.expectations.filter((x) => !x.ok), (e) => e.step);
   for (const s of r.steps) {
     const idx = `#${String(s.index).padStart(width)}`;
     const mark = s.status === "not run" ? c.dim("·") : s.ok ? c.green("✓") : c.red("✗");
@@ -77,11 +93,11 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     const fields = resultFields(s.result);
     out.push(`${mark} ${idx}  ${c.bold(s.op)}${fields.length ? "  " + fields.join("  ") : ""}`);
     const pad = " ".repeat(idx.length + 4);
-    const stepFaults = r.faults.filter((x) => x.step === s.index);
-    const stepDiags = r.diagnostics.filter((x) => x.step === s.index);
+    const stepFaults = faultsAt.get(s.index) ?? [];
+    const stepDiags = diagsAt.get(s.index) ?? [];
     const summary = summaryWithout(s.summary, stepFaults.map((f) => f.message), stepDiags.map((d) => `${d.id}: ${d.message}`));
     if (summary) out.push(`${pad}${summary}`);
-    for (const e of r.expectations.filter((x) => x.step === s.index && !x.ok))
+    for (const e of failedAt.get(s.index) ?? [])
       out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
     for (const f of stepFaults) {
       const where = [f.pc ? `pc ${f.pc}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");

@@ -1,10 +1,21 @@
 /**
- * include/linux/gfp.h and dma-mapping.h constants (5.13 bit values).
+ * include/linux/gfp.h: the ___GFP_* bits and the GFP_* composites of each modelled kernel, with
+ * the values that kernel gives them (docs/verified-facts.md §GFP: 5.6.4, 5.10.7, 5.12.9, 5.14.0
+ * and 5.19.0 trees), and dma-mapping.h's directions and attributes.
+ *
+ * The low 23 bits (___GFP_DMA 0x01 … ___GFP_ACCOUNT 0x400000) are the same in 5.6–5.19. Above
+ * them the layout moved: 5.6/5.10 have only ___GFP_NOLOCKDEP (0x800000, with CONFIG_LOCKDEP);
+ * 5.13/5.14 add ___GFP_ZEROTAGS 0x800000 and ___GFP_SKIP_KASAN_POISON 0x1000000 (NOLOCKDEP moves
+ * to 0x2000000) and GFP_HIGHUSER_MOVABLE gains __GFP_SKIP_KASAN_POISON; 5.19 adds ___GFP_SKIP_ZERO
+ * and ___GFP_SKIP_KASAN_UNPOISON, makes the three KASAN bits 0 without CONFIG_KASAN_HW_TAGS and
+ * moves NOLOCKDEP to 0x8000000. The modelled configurations have neither CONFIG_LOCKDEP nor
+ * CONFIG_KASAN_HW_TAGS, so those flags are 0 where the kernel makes them 0.
  */
 export const __GFP_DMA = 0x01;
 export const __GFP_HIGHMEM = 0x02;
 export const __GFP_DMA32 = 0x04;
 export const __GFP_MOVABLE = 0x08;
+export const __GFP_RECLAIMABLE = 0x10;
 export const __GFP_HIGH = 0x20;
 export const __GFP_IO = 0x40;
 export const __GFP_FS = 0x80;
@@ -12,43 +23,117 @@ export const __GFP_ZERO = 0x100;
 export const __GFP_ATOMIC = 0x200;
 export const __GFP_DIRECT_RECLAIM = 0x400;
 export const __GFP_KSWAPD_RECLAIM = 0x800;
+export const __GFP_WRITE = 0x1000;
 export const __GFP_NOWARN = 0x2000;
+export const __GFP_RETRY_MAYFAIL = 0x4000;
+export const __GFP_NOFAIL = 0x8000;
 export const __GFP_NORETRY = 0x10000;
+export const __GFP_MEMALLOC = 0x20000;
 export const __GFP_COMP = 0x40000;
+export const __GFP_NOMEMALLOC = 0x80000;
+export const __GFP_HARDWALL = 0x100000;
+export const __GFP_THISNODE = 0x200000;
+export const __GFP_ACCOUNT = 0x400000;
 export const __GFP_RECLAIM = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM;
 
 export const GFP_ATOMIC = __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM;
 export const GFP_KERNEL = __GFP_RECLAIM | __GFP_IO | __GFP_FS;
+export const GFP_KERNEL_ACCOUNT = GFP_KERNEL | __GFP_ACCOUNT;
 export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM;
 export const GFP_NOIO = __GFP_RECLAIM;
 export const GFP_NOFS = __GFP_RECLAIM | __GFP_IO;
+export const GFP_USER = __GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HARDWALL;
 export const GFP_DMA = __GFP_DMA;
 export const GFP_DMA32 = __GFP_DMA32;
+export const GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM;
 
-export const GFP_NAMES: Record<string, number> = {
-  GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_NOIO, GFP_NOFS, GFP_DMA, GFP_DMA32,
-  __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO, __GFP_NOWARN, __GFP_NORETRY, __GFP_COMP,
-  __GFP_DIRECT_RECLAIM, __GFP_KSWAPD_RECLAIM, __GFP_HIGH, __GFP_ATOMIC, __GFP_IO, __GFP_FS,
+/** The bits every modelled kernel (5.6–5.19) defines with the same value. */
+const COMMON_BITS: Readonly<Record<string, number>> = {
+  __GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE, __GFP_RECLAIMABLE, __GFP_HIGH, __GFP_IO, __GFP_FS,
+  __GFP_ZERO, __GFP_ATOMIC, __GFP_DIRECT_RECLAIM, __GFP_KSWAPD_RECLAIM, __GFP_WRITE, __GFP_NOWARN,
+  __GFP_RETRY_MAYFAIL, __GFP_NOFAIL, __GFP_NORETRY, __GFP_MEMALLOC, __GFP_COMP, __GFP_NOMEMALLOC,
+  __GFP_HARDWALL, __GFP_THISNODE, __GFP_ACCOUNT, __GFP_RECLAIM,
 };
 
-/** gfpflags_allow_blocking */
+/** A kernel's gfp.h layout: the bits above ___GFP_ACCOUNT, with CONFIG_LOCKDEP and CONFIG_KASAN_HW_TAGS off. */
+interface GfpLayout {
+  /** the kernels that use it */
+  kernels: readonly string[];
+  /** extra __GFP_* bits (0 where the kernel defines the flag as 0 in the modelled configuration) */
+  bits: Readonly<Record<string, number>>;
+  /** the __GFP_ bit GFP_HIGHUSER_MOVABLE adds beyond GFP_HIGHUSER | __GFP_MOVABLE */
+  highuserMovableExtra: number;
+  /** __GFP_BITS_SHIFT without lockdep */
+  bitsShift: number;
+}
+
+const LAYOUTS: readonly GfpLayout[] = [
+  // 5.6.4 and 5.10.7: ___GFP_NOLOCKDEP 0x800000 under CONFIG_LOCKDEP, else 0; __GFP_BITS_SHIFT 23 + LOCKDEP
+  { kernels: ["5.6", "5.10"], bits: { __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0, bitsShift: 23 },
+  // 5.14.0 (and 5.13, the release that added both bits): ZEROTAGS 0x800000, SKIP_KASAN_POISON 0x1000000
+  // unconditionally, NOLOCKDEP 0x2000000 under CONFIG_LOCKDEP; GFP_HIGHUSER_MOVABLE | __GFP_SKIP_KASAN_POISON
+  { kernels: ["5.13", "5.14"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_KASAN_POISON: 0x1000000, __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0x1000000, bitsShift: 25 },
+  // 5.19.0: SKIP_ZERO 0x1000000, SKIP_KASAN_UNPOISON 0x2000000, SKIP_KASAN_POISON 0x4000000 only with
+  // CONFIG_KASAN_HW_TAGS (else 0); NOLOCKDEP 0x8000000 under CONFIG_LOCKDEP; __GFP_BITS_SHIFT 27 + LOCKDEP
+  { kernels: ["5.19"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_ZERO: 0, __GFP_SKIP_KASAN_UNPOISON: 0, __GFP_SKIP_KASAN_POISON: 0, __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0, bitsShift: 27 },
+];
+
+const NEWEST = LAYOUTS[LAYOUTS.length - 1]!;
+
+function layoutOf(kernel: string | undefined): GfpLayout {
+  if (kernel === undefined) return NEWEST;
+  return LAYOUTS.find((l) => l.kernels.includes(kernel)) ?? NEWEST;
+}
+
+/** Every __GFP_* bit and GFP_* composite of `kernel` (default: the newest modelled), by name. */
+export function gfpNames(kernel?: string): Readonly<Record<string, number>> {
+  const l = layoutOf(kernel);
+  const b = { ...COMMON_BITS, ...l.bits };
+  const highuserMovable = GFP_HIGHUSER | __GFP_MOVABLE | l.highuserMovableExtra;
+  const transhugeLight = (highuserMovable | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM;
+  return {
+    GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_NOIO, GFP_NOFS, GFP_KERNEL_ACCOUNT, GFP_USER, GFP_DMA, GFP_DMA32,
+    GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE: highuserMovable, GFP_TRANSHUGE_LIGHT: transhugeLight, GFP_TRANSHUGE: transhugeLight | __GFP_DIRECT_RECLAIM,
+    ...b,
+  };
+}
+
+/** The kernels that define flag `name` (for messages). */
+function kernelsWith(name: string): string[] {
+  return LAYOUTS.filter((l) => name in COMMON_BITS || name in l.bits || name.startsWith("GFP_")).flatMap((l) => l.kernels);
+}
+
+/** Every name some modelled kernel defines (the schema's vocabulary). */
+export const GFP_NAMES: Readonly<Record<string, number>> = Object.assign({}, ...LAYOUTS.map((l) => gfpNames(l.kernels[0])).reverse()) as Record<string, number>;
+
+/** __GFP_BITS_MASK of `kernel` (CONFIG_LOCKDEP off). */
+export function gfpBitsMask(kernel?: string): number {
+  return 2 ** layoutOf(kernel).bitsShift - 1;
+}
+
+/** include/linux/gfp.h gfpflags_allow_blocking (all modelled versions). */
 export function gfpflags_allow_blocking(gfp: number): boolean {
   return (gfp & __GFP_DIRECT_RECLAIM) !== 0;
 }
 
-/** Print gfp flags the way %pGg does (roughly): composite names first. */
-export function gfpName(gfp: number): string {
+/** Composites gfpName tries first, widest first (as %pGg's table lists them). */
+const COMPOSITE_ORDER = ["GFP_TRANSHUGE", "GFP_TRANSHUGE_LIGHT", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_KERNEL_ACCOUNT", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO", "GFP_NOWAIT"];
+
+/** Print gfp flags the way %pGg does (roughly): the widest composite that fits, then __GFP_ bits. */
+export function gfpName(gfp: number, kernel?: string): string {
+  const names = gfpNames(kernel);
   const parts: string[] = [];
   let rest = gfp;
-  for (const [n, v] of [["GFP_KERNEL", GFP_KERNEL], ["GFP_ATOMIC", GFP_ATOMIC], ["GFP_NOWAIT", GFP_NOWAIT]] as const) {
-    if ((rest & v) === v && v !== 0) {
+  for (const n of COMPOSITE_ORDER) {
+    const v = names[n]!;
+    if (v !== 0 && (rest & v) === v) {
       parts.push(n);
       rest &= ~v;
       break;
     }
   }
-  for (const [n, v] of Object.entries(GFP_NAMES)) {
-    if (n.startsWith("GFP_")) continue;
+  for (const [n, v] of Object.entries(names)) {
+    if (n.startsWith("GFP_") || n === "__GFP_RECLAIM" || v === 0) continue;
     if (rest & v) {
       parts.push(n);
       rest &= ~v;
@@ -58,16 +143,32 @@ export function gfpName(gfp: number): string {
   return parts.join("|") || "0";
 }
 
-/** Parse "GFP_KERNEL|__GFP_ZERO" or a number. */
-export function parseGfp(s: string | number): number {
+/**
+ * Parse "GFP_KERNEL|__GFP_ZERO", "GFP_HIGHUSER | __GFP_NOWARN" or a number with `kernel`'s values
+ * (default: the newest modelled kernel). A name `kernel` does not define is refused, naming the
+ * kernels that do.
+ */
+export function parseGfp(s: string | number, kernel?: string): number {
   if (typeof s === "number") return s;
+  const names = gfpNames(kernel);
   let v = 0;
   for (const part of s.split("|").map((x) => x.trim()).filter(Boolean)) {
     if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) v |= Number(part);
-    else if (part in GFP_NAMES) v |= GFP_NAMES[part]!;
+    else if (part in names) v |= names[part]!;
+    else if (part in GFP_NAMES) throw new RangeError(`gfp flag '${part}' does not exist in Linux ${kernel} (it does in ${kernelsWith(part).join(", ")})`);
     else throw new RangeError(`unknown gfp flag '${part}'`);
   }
-  return v;
+  return v >>> 0;
+}
+
+/** Whether `s` names flags some modelled kernel defines (what a scenario file may say before its kernel is known). */
+export function isGfpSpec(s: string | number): boolean {
+  if (typeof s === "number") return Number.isInteger(s) && s >= 0;
+  return s
+    .split("|")
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .every((p) => /^(0x[0-9a-f]+|\d+)$/i.test(p) || p in GFP_NAMES);
 }
 
 /* enum dma_data_direction */

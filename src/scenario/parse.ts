@@ -207,7 +207,9 @@ function convArg(key: string, v: unknown): unknown {
     case "mask":
       return parseU64Big(v as string | number);
     case "gfp":
-      return parseGfp(v as string | number);
+      // validated here; the runner resolves the names with the run's kernel (gfp.h's bits moved across versions)
+      parseGfp(v as string | number);
+      return v;
     case "dir":
       return parseDir(v as string);
     case "attrs":

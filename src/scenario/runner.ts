@@ -112,7 +112,7 @@ function gfpArg(c: Ctx, dflt = GFP_KERNEL): number {
   const v = arg<string | number>(c, "gfp");
   if (v === undefined) return dflt;
   try {
-    return parseGfp(v);
+    return parseGfp(v, c.k.version.id);
   } catch (e) {
     err(c.step, (e as Error).message);
   }
