@@ -32,7 +32,7 @@ export class Progress {
     const t = this.now();
     if (!force && t - this.last < this.intervalMs) return;
     this.last = t;
-    const width = Math.max(10, (this.stream.columns ?? 80) - 1);
+    const width = Math.max(10, (this.stream.columns || 80) - 1);
     const line = escapeControls(text.replace(/\s+/g, " "));
     this.stream.write(`\r\x1b[2K${line.length > width ? line.slice(0, width - 1) + "…" : line}`);
     this.shown = true;

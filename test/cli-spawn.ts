@@ -1,0 +1,49 @@
+/**
+ * Spawning the built CLI (`node bin/dmasim.mjs ...`, the package's bin) for the CLI contract
+ * tests: stdout, stderr and the exit code, with optional standard input; colour variables cleared.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { ROOT } from "./helpers.js";
+
+export interface Out {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cliEnv(): NodeJS.ProcessEnv {
+  const e = { ...process.env };
+  delete e.FORCE_COLOR;
+  delete e.NO_COLOR;
+  delete e.DMASIM_DEBUG;
+  return e;
+}
+
+export const BIN = ROOT + "bin/dmasim.mjs";
+
+/** Build the bundle once (the launcher rebuilds it when stale) so concurrent spawns do not race to. */
+export function ensureBuilt(): void {
+  spawnSync(process.execPath, [BIN, "--version"], { cwd: ROOT, env: cliEnv(), timeout: 120_000 });
+}
+
+/** Run `dmasim ARGS` in the project root; `input` is written to its standard input. */
+export function dmasim(args: string[], o: { input?: string; cwd?: string } = {}): Promise<Out> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: cliEnv() });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    p.on("error", reject);
+    p.on("close", (code) => resolve({ code, stdout, stderr }));
+    p.stdin.on("error", () => {
+      /* the CLI may exit before reading */
+    });
+    p.stdin.end(o.input ?? "");
+  });
+}
+
+/** Non-empty lines. */
+export function lines(s: string): string[] {
+  return s.split("\n").filter((l) => l.length > 0);
+}
