@@ -14,7 +14,7 @@ import { ROOT } from "./root.js";
 import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
-import { InputError, NotApplicable } from "../core/faults.js";
+import { InputError } from "../core/faults.js";
 import { parseU64 } from "../core/u64.js";
 import { parseAttrs, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
@@ -376,10 +376,6 @@ export async function main(args: string[], rawIo: Io = { out: process.stdout, er
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
       writeLine(io.err, `dmasim: ${oneLine(e.message)}`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof NotApplicable) {
-      writeLine(io.err, `${e.where?.file !== undefined || e.where?.line !== undefined ? "" : "dmasim: "}${oneLine(e.format())}`);
       return EXIT_USAGE;
     }
     if (e instanceof InputError) {

@@ -45,23 +45,17 @@ export class InputError extends Error {
 
 /**
  * The scenario does not apply to this platform (it names a device the platform lacks, or uses an
- * operation only some platforms have, such as Xen grant mapping on a non-Xen machine). Not bad
- * input and not a kernel fault: `matrix` shows the cell as N/A; `run` refuses it (exit 2).
+ * operation only some platforms have, such as Xen grant mapping on a non-Xen machine). Not a
+ * kernel fault: `matrix` shows the cell as N/A and goes on; for `run` (and any caller that only
+ * knows InputError) it is bad input for that platform (exit 2).
  */
-export class NotApplicable extends Error {
+export class NotApplicable extends InputError {
   constructor(
     readonly platform: string,
     readonly reason: string,
-    readonly where?: { file?: string; line?: number; col?: number },
+    where?: { file?: string; line?: number; col?: number },
   ) {
-    super(`does not apply to ${platform}: ${reason}`);
+    super(`does not apply to ${platform}: ${reason}`, where);
     this.name = "NotApplicable";
-  }
-  /** file:line:col: message (as InputError.format) */
-  format(): string {
-    const w = this.where;
-    if (!w || (!w.file && w.line === undefined)) return this.message;
-    const loc = [w.file ?? "<input>", w.line, w.col].filter((x) => x !== undefined).join(":");
-    return `${loc}: ${this.message}`;
   }
 }

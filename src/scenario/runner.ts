@@ -616,7 +616,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   } catch (e) {
     if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !e.where?.file) {
       const where = { ...e.where, file: s.file };
-      throw e instanceof InputError ? new InputError(e.message, where) : new NotApplicable(e.platform, e.reason, where);
+      throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where) : new InputError(e.message, where);
     }
     throw e;
   }
