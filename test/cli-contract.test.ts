@@ -179,5 +179,19 @@ describe("progress on a terminal only", () => {
     expect(out).toMatch(/\r\u001b\[2Kmatrix \[\d\/4\] /);
     expect(out).toContain("\r\u001b[2K**mmap a coherent buffer"); // erased before the result is printed
     expect(out.split("\n").filter((l) => l.includes("matrix ["))).toHaveLength(1); // one line, rewritten in place
-  });
+  }, 120_000);
+
+  it("fuzz and bench under a pseudo-terminal: their progress lines, then the result", () => {
+    const pty = (args: string) =>
+      spawnSync("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}`, "/dev/null"], { cwd: ROOT, env: { ...cliEnv(), COLUMNS: "100" }, encoding: "utf8", timeout: 120_000 });
+    const f = pty("fuzz --seed 1 --steps 45000 --platform x86_64");
+    expect(f.status, f.stdout).toBe(0);
+    expect(f.stdout).toMatch(/^\r\u001b\[2Kfuzz: seed 1, x86_64 5\.19: 2\d{4}\/45000 operations\r\u001b\[2Kfuzz: seed 1, x86_64 5\.19: 4\d{4}\/45000 operations/);
+    expect(f.stdout).toMatch(/\r\u001b\[2Kdmasim fuzz: seed 1, x86_64 5\.19: \d+ operations in /);
+    const b = pty("bench -t 1 -s 1 --platform x86_64");
+    expect(b.status, b.stdout).toBe(0);
+    expect(b.stdout).toContain("\r\u001b[2Kbench: 1 thread(s) on x86_64 5.19, 0/1 s");
+    expect(b.stdout).toMatch(/\r\u001b\[2Kdma mapping benchmark: threads:1 seconds:1 /);
+    expect(b.stdout).toMatch(/^average map latency\(us\):/m);
+  }, 120_000);
 });
