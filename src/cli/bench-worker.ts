@@ -8,6 +8,21 @@ import { boot } from "../init.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../scenario/config.js";
 import { map_benchmark_acc, map_benchmark_restore_mask, map_benchmark_run, map_benchmark_set_mask } from "../kernel/dma/map-benchmark.js";
 import type { MainToWorker, WorkerData, WorkerToMain } from "./bench.js";
+import { KernelFault } from "../core/faults.js";
+
+/** -EFAULT: what the benchmark reports when a modelled oops/BUG stops a kthread (the CLI exits 1). */
+const EFAULT = -14;
+
+/** Run `f`; a modelled kernel fault (oops, BUG, panic) becomes a failed result, not a worker crash. */
+function guarded<T extends { ret: number; log: string[] }>(f: () => T, fallback: Omit<T, "ret" | "log">): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof KernelFault)) throw e;
+    const r = e.record;
+    return { ...fallback, ret: EFAULT, log: [`${r.kind === "oops" ? "Oops" : r.kind === "bug" ? "BUG" : "Kernel panic"}: ${r.message}${r.pc ? ` (pc: ${r.pc})` : ""}`] } as T;
+  }
+}
 
 const port = parentPort!;
 const { job, kthreads } = workerData as WorkerData;
@@ -22,7 +37,7 @@ if (mask.ret !== 0) post({ type: "error", ret: mask.ret, log: mask.log });
 else {
   // Untimed warm-up (not part of the kernel's run): let the JIT compile the map/unmap paths, so
   // the timed loop measures the model rather than the compiler. At most 2,000 loops or 200 ms.
-  const warm = map_benchmark_run(k, dev, job.bp, { now: () => performance.now(), durationMs: 200, kthreads, maxLoops: 2000 });
+  const warm = guarded(() => map_benchmark_run(k, dev, job.bp, { now: () => performance.now(), durationMs: 200, kthreads, maxLoops: 2000 }), { acc: map_benchmark_acc() });
   if (warm.ret !== 0) {
     mask.ret = warm.ret;
     post({ type: "error", ret: warm.ret, log: warm.log });
@@ -34,7 +49,7 @@ port.once("message", (m: MainToWorker) => {
     post({ type: "done", ret: mask.ret, log: [], acc: map_benchmark_acc() });
     return;
   }
-  const r = map_benchmark_run(k, dev, job.bp, { now: () => performance.now(), durationMs: m.durationMs, kthreads });
+  const r = guarded(() => map_benchmark_run(k, dev, job.bp, { now: () => performance.now(), durationMs: m.durationMs, kthreads }), { acc: map_benchmark_acc() });
   map_benchmark_restore_mask(k, dev, mask.old);
   post({ type: "done", ret: r.ret, log: r.log, acc: r.acc });
 });
