@@ -275,12 +275,12 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const variantsToRun = HEADLINE_VARIANTS.filter((v) => PLATFORMS.some((p) => p.id === v.platform));
       const total = scenarios.length * kernels.length * (PLATFORMS.length + variantsToRun.length);
       let before = 0;
-      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined, progress, () => before, total);
+      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined, progress, () => before, total, undefined, "headline");
       before = m.cells.length;
       // Extra configurations the thread asked about: 32-bit ARM without CMA (the remap allocator).
       const variants = [];
       for (const v of variantsToRun) {
-        const vm = await computeMatrix(io, scenarios, [v.platform], kernels, v.set, progress, () => before, total, v.label);
+        const vm = await computeMatrix(io, scenarios, [v.platform], kernels, v.set, progress, () => before, total, v.label, "headline");
         before += vm.cells.length;
         variants.push({ label: v.label, matrix: vm });
       }
@@ -326,11 +326,12 @@ async function computeMatrix(
   offset: () => number = () => 0,
   grandTotal?: number,
   label?: string,
+  verb = "matrix",
 ) {
   const { runMatrix } = await import("../matrix.js");
   const m = runMatrix(scenarios, platforms, kernels, set, {
     onCell: progress.enabled
-      ? (done, total, cell) => progress.update(`matrix [${offset() + done}/${grandTotal ?? total}] ${label ? `${label}: ` : ""}${cell.platform} ${cell.kernel} ${cell.scenario}`, done === total)
+      ? (done, total, cell) => progress.update(`${verb} [${offset() + done}/${grandTotal ?? total}] ${label ? `${label}: ` : ""}${cell.platform} ${cell.kernel} ${cell.scenario}`, done === total)
       : undefined,
   });
   if (grandTotal === undefined) progress.done();
