@@ -103,7 +103,15 @@ describe.concurrent("matrix DIR: recursive, N/A cells, file names in errors", ()
 
   it("a run refused at run time names the file and line, in the cell and on stderr (exit 2); run refuses a platform the scenario does not fit", async () => {
     const p = file("errors/big-stack.yaml", `name: too big for the stack\nplatform: x86_64\nkernel: "5.13"\nsteps:\n  - op: stack_buffer\n    size: 1M\n    as: s\n`);
-    const [m, na] = await Promise.all([dmasim(["matrix", p, "--platforms", "x86_64", "--kernels", "5.13", "--format", "markdown"]), dmasim(["run", ROOT + "scenarios/xen-grant-dma.yaml", "--platform", "rpi4"])]);
+    const [m, na, none] = await Promise.all([
+      dmasim(["matrix", p, "--platforms", "x86_64", "--kernels", "5.13", "--format", "markdown"]),
+      dmasim(["run", ROOT + "scenarios/xen-grant-dma.yaml", "--platform", "rpi4"]),
+      dmasim(["matrix", ROOT + "scenarios/xen-grant-dma.yaml", "--platforms", "rpi4,x86_64", "--kernels", "5.13"]),
+    ]);
+    // nothing applies: the table (all N/A) and exit 2, since nothing ran
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain("2 runs: 2 N/A");
+    expect(none.stderr).toBe("dmasim: no scenario applies to the selected platforms (rpi4, x86_64)\n");
     expect(m.code).toBe(2);
     expect(m.stdout).toContain(`**ERROR** — ${p.slice(0, 20)}`);
     expect(m.stdout).not.toContain("<input>");
