@@ -243,9 +243,9 @@ export function rb_erase(node: RbNode, root: RbRoot<RbNode>): void {
       successor.rb_right = child;
       child.rb_parent = successor;
     }
-    tmp = node.rb_left;
-    successor.rb_left = tmp;
-    tmp.rb_parent = successor;
+    const left = node.rb_left!;
+    successor.rb_left = left;
+    left.rb_parent = successor;
     const pparent = node.rb_parent;
     const pcolor = node.rb_color;
     __rb_change_child(node, successor, pparent, root);

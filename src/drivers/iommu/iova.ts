@@ -14,7 +14,7 @@
  *   6fa3525b455a (5.11)  alloc_iova_fast's flush also empties the depots (free_global_cached_iovas)
  *   371d7955e310 (5.13)  the retry starts at iova_find_limit() instead of the anchor
  *   5b61343b5059 (5.18)  any free below 4 GiB resets max32_alloc_size
- *   IOVA_ROUNDUP_IN_ALLOCATOR (between 5.14 and 5.19)  alloc_iova_fast rounds cacheable sizes up to a
+ *   972bf252f860 (5.17)  alloc_iova_fast rounds cacheable sizes up to a
  *                        power of two itself (before, iommu_dma_alloc_iova did it for its caller)
  * The pfns here are the kernel's unsigned long; they stay below 2^53 except the anchor's ~0UL.
  */
@@ -34,7 +34,7 @@ export const IOVA_SWITCHES = {
   freeGlobalOnFail: "6fa3525b455a",
   findLimit: "371d7955e310",
   max32AnyFree: "5b61343b5059",
-  roundupInAllocator: "IOVA_ROUNDUP_IN_ALLOCATOR",
+  roundupInAllocator: "972bf252f860",
 } as const;
 
 /** include/linux/iova.h struct iova: one allocated range [pfn_lo, pfn_hi], a node of the rbtree. */

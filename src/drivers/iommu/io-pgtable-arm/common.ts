@@ -99,6 +99,14 @@ export interface ArmLpaeIoPgtable {
   pgd: number;
   /** WARN_ON()s hit */
   warns: number;
+  /** where the descriptor writes are reported (the trace), if anyone listens */
+  note?: (text: string) => void;
+}
+
+/** "level L descriptor at phys P = 0x…": for the trace. */
+export function describePte(lvl: number, ptep: number, lo: number, hi: number, what: string): string {
+  const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  return `io-pgtable: level ${lvl} ${what} at phys 0x${ptep.toString(16)} = 0x${v.toString(16).padStart(16, "0")}`;
 }
 
 /** ARM_LPAE_LVL_SHIFT */
@@ -220,7 +228,10 @@ export function arm_lpae_install_table(d: ArmLpaeIoPgtable, table: number, ptep:
   const oldHi = d.mem.readHi(ptep);
   const newLo = (paddrLo(table) | ARM_LPAE_PTE_TYPE_TABLE) >>> 0;
   const newHi = paddrHi(table);
-  if (oldLo === currLo && oldHi === currHi) d.mem.write(ptep, newLo, newHi);
+  if (oldLo === currLo && oldHi === currHi) {
+    d.mem.write(ptep, newLo, newHi);
+    d.note?.(describePte(-1, ptep, newLo, newHi, `table descriptor → next-level table at 0x${table.toString(16)}`));
+  }
   if (d.cfg.coherent_walk || oldHi & ARM_LPAE_PTE_SW_SYNC_HI) return [oldLo, oldHi];
   d.mem.syncPte?.(ptep, 1);
   if (oldLo === currLo && oldHi === currHi) d.mem.write(ptep, newLo, (newHi | ARM_LPAE_PTE_SW_SYNC_HI) >>> 0);

@@ -7,7 +7,7 @@
 import {
   ARM_LPAE_MAX_LEVELS, ARM_LPAE_PTE_ATTR_HI_MASK_HI, ARM_LPAE_PTE_ATTR_LO_MASK, ARM_LPAE_PTE_TYPE_BLOCK, ARM_LPAE_PTE_TYPE_PAGE, ARM_LPAE_PTE_TYPE_TABLE,
   IOMMU_READ, IOMMU_WRITE, __arm_lpae_free_pgtable, arm_lpae_install_table, arm_lpae_prot_to_pte, blockSize, clear_pte, granule, iopte_leaf, iopte_to_paddr,
-  lvlIdx, paddrHi, paddrLo, ptesPerTable, type ArmLpaeIoPgtable, type IommuIotlbGather,
+  describePte, lvlIdx, paddrHi, paddrLo, ptesPerTable, type ArmLpaeIoPgtable, type IommuIotlbGather,
 } from "./common.js";
 
 const EINVAL = 22, EEXIST = 17, ENOMEM = 12, ERANGE = 34;
@@ -17,6 +17,7 @@ function __arm_lpae_init_pte(d: ArmLpaeIoPgtable, paddr: number, protLo: number,
   const type = lvl === ARM_LPAE_MAX_LEVELS - 1 ? ARM_LPAE_PTE_TYPE_PAGE : ARM_LPAE_PTE_TYPE_BLOCK;
   const sz = blockSize(lvl, d);
   for (let i = 0; i < num_entries; i++) d.mem.write(ptep + 8 * i, (protLo | type | paddrLo(paddr + i * sz)) >>> 0, (protHi | paddrHi(paddr + i * sz)) >>> 0);
+  d.note?.(describePte(lvl, ptep, (protLo | type | paddrLo(paddr)) >>> 0, (protHi | paddrHi(paddr)) >>> 0, num_entries > 1 ? `${type === ARM_LPAE_PTE_TYPE_PAGE ? "page" : "block"} descriptor (first of ${num_entries})` : type === ARM_LPAE_PTE_TYPE_PAGE ? "page descriptor" : "block descriptor"));
   if (!d.cfg.coherent_walk) d.mem.syncPte?.(ptep, num_entries);
 }
 
