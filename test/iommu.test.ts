@@ -136,3 +136,63 @@ steps:
     expect(String(r.steps[7]!.result.dma_addr).split(",")[0]).toBe("0xffffc000");
   });
 });
+
+describe("which address iommu_dma_alloc hands out, by gfp, attrs and coherency", () => {
+  const alloc = (device: string, gfp: string, attrs = "0", kernel = "5.10") =>
+    runYaml(`
+name: alloc
+platform: arm64-smmu
+device: "${device}"
+steps:
+  - { op: dma_alloc_attrs, size: 8K, gfp: ${gfp}, attrs: ${attrs}, as: b }
+  - { op: device_write, buf: b, data: "dev" }
+  - { op: cpu_read, buf: b, length: 3, expect: { data: "dev" } }
+  - { op: dma_free_attrs, buf: b }
+`, { kernel, trace: true });
+  it("blocking, coherent PCIe: iommu_dma_alloc_remap (vmalloc), and the CPU sees the device's bytes", () => {
+    const r = alloc("0000:00:02.0", "GFP_KERNEL");
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
+    expect(r.steps[0]!.trace.some((e) => e.kind === "call" && e.fn === "iommu_dma_alloc_remap")).toBe(true);
+  });
+  it("GFP_ATOMIC, coherent PCIe: one contiguous block at its linear address", () => {
+    const r = alloc("0000:00:02.0", "GFP_ATOMIC");
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.addr_kind).toBe("linear");
+  });
+  it("GFP_ATOMIC, non-coherent platform device: the atomic pool (a vmalloc address), still behind the IOMMU", () => {
+    const r = alloc("9010000.dma-controller", "GFP_ATOMIC");
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
+    expect(r.steps[0]!.trace.some((e) => e.kind === "call" && e.fn === "dma_alloc_from_pool")).toBe(true);
+    expect(Number(r.steps[0]!.result.dma_handle)).toBeLessThan(2 ** 32);
+  });
+  it("DMA_ATTR_FORCE_CONTIGUOUS: linear for the coherent device, remapped (vmalloc) for the non-coherent one", () => {
+    expect(alloc("0000:00:02.0", "GFP_KERNEL", "DMA_ATTR_FORCE_CONTIGUOUS").steps[0]!.result.addr_kind).toBe("linear");
+    const nc = alloc("9010000.dma-controller", "GFP_KERNEL", "DMA_ATTR_FORCE_CONTIGUOUS");
+    expect(nc.ok).toBe(true);
+    expect(nc.steps[0]!.result.addr_kind).toBe("vmalloc");
+  });
+  it("a non-coherent device's streaming unmap invalidates the CPU cache at the physical address the IOVA maps", () => {
+    const r = runYaml(`
+name: nc
+platform: arm64-smmu
+device: "9010000.dma-controller"
+steps:
+  - { op: kmalloc, size: 4096, as: b }
+  - { op: cpu_write, buf: b, data: "stale" }
+  - { op: dma_map_single, buf: b, size: 4096, dir: DMA_FROM_DEVICE, as: m }
+  - { op: cpu_read, buf: b, length: 5 }
+  - { op: device_write, map: m, data: "fresh" }
+  - { op: cpu_read, buf: b, length: 5, expect: { data: { hex: "00 00 00 00 00" } } }
+  - { op: dma_unmap_single, map: m }
+  - { op: cpu_read, buf: b, length: 5, expect: { data: "fresh" } }
+`, { kernel: "5.10", trace: true });
+    expect(r.ok).toBe(true);
+    /* the map's invalidate dropped the CPU's "stale" line; the CPU then cached RAM's zeros and keeps them until the unmap */
+    const wrote = r.steps[4]!.trace.find((e) => e.kind === "mem" && e.who === "device");
+    const inv = r.steps[6]!.trace.find((e) => e.kind === "cache" && e.op === "invalidate");
+    expect(wrote && wrote.kind === "mem" ? wrote.phys : "none").toBe(inv && inv.kind === "cache" ? inv.phys : "no invalidate");
+    expect(r.steps[6]!.trace.some((e) => e.kind === "call" && e.fn === "iommu_dma_sync_single_for_cpu")).toBe(true);
+  });
+});
