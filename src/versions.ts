@@ -129,6 +129,30 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.17",
     effect: "alloc_iova_fast rounds sizes below 2^(IOVA_RANGE_CACHE_MAX_SIZE-1) pages up to a power of two itself (before: iommu_dma_alloc_iova did)",
   },
+  "c588072bba6b": {
+    commit: "c588072bba6b",
+    title: "iommu/vt-d: Convert intel iommu driver to the iommu ops",
+    release: "5.11",
+    effect: "Intel VT-d devices move from the driver's own intel_dma_ops (intel_alloc_coherent returns page_address(): a linear address) to dma-iommu's iommu_dma_ops",
+  },
+  "719a19335692": {
+    commit: "719a19335692",
+    title: "iommu/vt-d: Tweak the description of a DMA fault",
+    release: "5.13",
+    effect: "DMAR fault lines read \"[DMA Read NO_PASID] Request device [0x00:0x02.0] fault addr 0x… [fault reason 0x06]\" instead of \"[DMA Read] Request device [00:02.0] PASID ffffffff fault addr … [fault reason 06]\" (absent in 5.12.9, present in 5.14)",
+  },
+  "0b482d0c75bf": {
+    commit: "0b482d0c75bf",
+    title: "iommu/vt-d: Drop \"0x\" prefix from PCI bus & device addresses",
+    release: "5.15",
+    effect: "DMAR fault lines print the requester as [00:02.0] again",
+  },
+  "f5ff79fddf0e": {
+    commit: "f5ff79fddf0e",
+    title: "dma-mapping: remove CONFIG_DMA_REMAP",
+    release: "5.18",
+    effect: "the vmap-based helpers are built whenever there is an MMU: on x86, dma-iommu's blocking coherent allocations become iommu_dma_alloc_remap (vmalloc addresses) instead of page_address() of a contiguous block",
+  },
   "5b61343b5059": {
     commit: "5b61343b5059",
     title: "iommu/iova: Improve 32-bit free space estimate",
@@ -148,9 +172,9 @@ const base510 = ["e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e",
 export const VERSIONS: KernelVersion[] = [
   { id: "5.6", switches: new Set([]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set([...base510, "8c96400d6a39", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
-  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.13", switches: new Set([...base510, "8c96400d6a39", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "c588072bba6b", "719a19335692"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "c588072bba6b", "719a19335692"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
+  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "c588072bba6b", "719a19335692", "0b482d0c75bf", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

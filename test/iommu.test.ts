@@ -196,3 +196,52 @@ steps:
     expect(r.steps[6]!.trace.some((e) => e.kind === "call" && e.fn === "iommu_dma_sync_single_for_cpu")).toBe(true);
   });
 });
+
+describe("x86_64-iommu (Intel VT-d): linear until f5ff79fddf0e (5.18), vmalloc after", () => {
+  for (const kernel of KERNELS) {
+    it(`${kernel}: the driver's virt_to_phys mmap ${kernel === "5.19" ? "breaks (vmalloc address)" : "works (linear address)"}`, () => {
+      const r = run("scenarios/iommu/native-virt-to-phys.yaml", { platform: "x86_64-iommu", kernel, trace: true });
+      const post518 = kernel === "5.19";
+      expect(r.steps[0]!.result.addr_kind).toBe(post518 ? "vmalloc" : "linear");
+      expect(r.ok).toBe(!post518);
+      /* 5.6/5.10 run intel_dma_ops, 5.11+ dma-iommu (c588072bba6b) */
+      const fns = r.steps[0]!.trace.filter((e) => e.kind === "call").map((e) => (e.kind === "call" ? e.fn : ""));
+      expect(fns).toContain(kernel === "5.6" || kernel === "5.10" ? "intel_alloc_coherent" : "iommu_dma_alloc");
+      expect(r.steps[0]!.result.dma_handle).toBe("0xffffc000");
+      if (!post518) expect(r.steps[3]!.result.data).toBe('"completion entry 0"');
+      else expect(r.faults.some((f) => f.kind === "sigbus")).toBe(true);
+      expect(r.steps[5]!.result.data).toBe('"completion entry 0"');
+    });
+  }
+  const lazy = (kernel: string, device: string, set: Record<string, string> = {}) =>
+    runYaml(`
+name: x86 lazy
+platform: x86_64-iommu
+device: "${device}"
+steps:
+  - { op: kmalloc, size: 4096, as: b }
+  - { op: cpu_write, buf: b, data: "packet" }
+  - { op: dma_map_single, buf: b, size: 4096, dir: DMA_TO_DEVICE, as: m }
+  - { op: device_read, map: m, length: 6 }
+  - { op: dma_unmap_single, map: m }
+  - { op: cpu_write, buf: b, data: "secret" }
+  - { op: device_read, map: m, length: 6, expect: { fault: bus_error } }
+`, { kernel, set });
+  it("lazy invalidation is the x86 default: after unmap the NIC still reads the page (5.10 intel_dma_ops and 5.19 dma-iommu)", () => {
+    for (const kernel of ["5.10", "5.19"]) {
+      const r = lazy(kernel, "0000:00:1f.6");
+      expect(r.steps[6]!.result.data, kernel).toBe('"secret"');
+      expect(r.ok).toBe(false);
+    }
+  });
+  it("an untrusted (Thunderbolt) device is always strict: its late read faults", () => {
+    for (const kernel of ["5.10", "5.19"]) expect(lazy(kernel, "0000:05:00.0").ok, kernel).toBe(true);
+  });
+  it("the DMAR fault line as each version prints it (719a19335692 in 5.13, 0b482d0c75bf in 5.15)", () => {
+    const line = (kernel: string) => lazy(kernel, "0000:00:1f.6", { "iommu.strict": "1" }).faults.find((f) => f.kind === "bus_error")!.message;
+    for (const kernel of ["5.6", "5.10", "5.13", "5.14", "5.19"]) expect(line(kernel)).toContain("DMAR: DRHD: handling fault status reg 2");
+    expect(line("5.10")).toContain("DMAR: [DMA Read] Request device [00:1f.6] PASID ffffffff fault addr fffff000 [fault reason 06] PTE Read access is not set");
+    expect(line("5.14")).toContain("DMAR: [DMA Read NO_PASID] Request device [0x00:0x1f.6] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set");
+    expect(line("5.19")).toContain("DMAR: [DMA Read NO_PASID] Request device [00:1f.6] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set");
+  });
+});

@@ -48,6 +48,8 @@ export interface Device {
   iommu: import("./iommu/iommu.js").DeviceIommu | null;
   /** dev_is_pci */
   is_pci: boolean;
+  /** pdev->untrusted */
+  untrusted: boolean;
   /** cached numeric limits (kept in sync by dev_update_limits) */
   _dmaLimit: number;
   _coherentLimit: number;
@@ -68,6 +70,8 @@ export interface DeviceSpec {
   iommu_sid?: number;
   /** a PCI(e) function (dev_is_pci): dma-iommu tries a 32-bit IOVA first */
   pci?: boolean;
+  /** pdev->untrusted (an external-facing port such as Thunderbolt) */
+  untrusted?: boolean;
 }
 
 /** Recompute the cached numeric forms of the masks (after any mask change). */
@@ -110,6 +114,7 @@ export function of_dma_configure(spec: DeviceSpec): Device {
     dma_mem: null,
     iommu: null,
     is_pci: spec.pci ?? false,
+    untrusted: spec.untrusted ?? false,
     min_align_mask: 0,
     max_segment_size: 65536,
     segment_boundary_mask: DMA_BIT_MASK(32),

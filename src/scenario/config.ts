@@ -55,7 +55,7 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
     dma_debug_num_errors: 1,
     dma_debug_entries: 0,
     xen_cache_flush: true,
-    iommu_strict: true,
+    iommu_strict: p.iommu?.strict_default ?? true,
     iommu_passthrough: false,
     iommu_forcedac: false,
   };

@@ -29,6 +29,7 @@ import { dma_common_contiguous_remap, dma_common_find_pages, dma_common_free_rem
 import { dma_alloc_from_pool, dma_free_from_pool } from "../../kernel/dma/pool.js";
 import { dma_alloc_contiguous, dma_free_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
+import { DMA_DIRECT_REMAP, DMA_REMAP } from "../../kernel/dma/direct.js";
 import { IovaDomain, IOVA_RANGE_CACHE_MAX_SIZE, IOVA_SWITCHES, roundup_pow_of_two } from "./iova.js";
 import { IovaFlushQueue } from "./iova-fq.js";
 import { iommu_flush_iotlb_all, iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
@@ -37,6 +38,11 @@ import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./
 const F = "drivers/iommu/dma-iommu.c";
 const FORCEDAC = "3542dcb15cef";
 const FQ_IN_DMA_IOMMU = "f7f07484542f";
+
+/** IS_ENABLED(CONFIG_DMA_REMAP): selected by arm64 (and ARM); on every MMU arch since f5ff79fddf0e (5.18). */
+function CONFIG_DMA_REMAP(k: Kernel): boolean {
+  return DMA_REMAP(k) || k.has("f5ff79fddf0e");
+}
 
 /** struct iommu_dma_cookie (IOMMU_DMA_IOVA_COOKIE): the IOVA allocator and, in lazy mode, the flush queue. */
 export interface IommuDmaCookie {
@@ -84,7 +90,7 @@ function iova_align(iovad: IovaDomain, size: number): number {
 export function iommu_dma_init_domain(k: Kernel, domain: IommuDomain, base: number, strict: boolean): void {
   k.tr?.enter(S.init, { base: hex(base), strict: String(strict) });
   let order = 0;
-  while (!(domain.pgsize_bitmap & 2 ** order)) order++;
+  while (Math.floor(domain.pgsize_bitmap / 2 ** order) % 2 === 0) order++;
   let base_pfn = Math.max(1, Math.floor(base / 2 ** order));
   if (domain.geometry.force_aperture) base_pfn = Math.max(base_pfn, Math.floor(domain.geometry.aperture_start / 2 ** order));
   const iovad = new IovaDomain(2 ** order, base_pfn, (c) => k.has(c));
@@ -259,7 +265,7 @@ function iommu_dma_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number
   }
   let cpu_addr: number;
   const highmem = k.memmap.PageHighMem(k.arch.page_to_pfn(page));
-  if (!coherent || highmem) {
+  if (CONFIG_DMA_REMAP(k) && (!coherent || highmem)) {
     cpu_addr = dma_common_contiguous_remap(k, page, alloc_size, dma_pgprot(k, dev, "normal", attrs), "iommu_dma_alloc_pages");
     if (!cpu_addr) {
       dma_free_contiguous(k, dev, page, alloc_size);
@@ -284,8 +290,8 @@ export function iommu_dma_alloc(k: Kernel, dev: Device, size: number, gfp: numbe
   k.tr?.enter(S.alloc, { size: hex(size) });
   gfp |= __GFP_ZERO;
   const blocking = gfpflags_allow_blocking(gfp);
-  const remap = blocking && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS);
-  k.tr?.decide("gfpflags_allow_blocking(gfp) && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS)", remap, remap ? "scattered pages remapped into one vmalloc range (iommu_dma_alloc_remap), whatever the device's coherency" : blocking ? "DMA_ATTR_FORCE_CONTIGUOUS: one physically contiguous block" : "may not sleep: no vmap");
+  const remap = CONFIG_DMA_REMAP(k) && blocking && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS);
+  k.tr?.decide((k.has("f5ff79fddf0e") ? "" : "IS_ENABLED(CONFIG_DMA_REMAP) && ") + "gfpflags_allow_blocking(gfp) && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS)", remap, remap ? "scattered pages remapped into one vmalloc range (iommu_dma_alloc_remap), whatever the device's coherency" : !CONFIG_DMA_REMAP(k) ? `CONFIG_DMA_REMAP is not set on ${k.arch.name} in this kernel: one contiguous block at its linear address` : blocking ? "DMA_ATTR_FORCE_CONTIGUOUS: one physically contiguous block" : "may not sleep: no vmap");
   if (remap) {
     const r = iommu_dma_alloc_remap(k, dev, size, gfp, attrs);
     k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
@@ -293,7 +299,7 @@ export function iommu_dma_alloc(k: Kernel, dev: Device, size: number, gfp: numbe
   }
   let cpu_addr = 0;
   let page = 0;
-  const pool = !blocking && !coherent;
+  const pool = DMA_DIRECT_REMAP(k) && !blocking && !coherent;
   k.tr?.decide("!gfpflags_allow_blocking(gfp) && !coherent", pool, pool ? "the atomic pool (already remapped uncached)" : "a contiguous block");
   if (pool) {
     const p = k.has("e860c299ac0d") ? dma_alloc_from_pool(k, dev, PAGE_ALIGN(size), gfp, () => true) : dma_alloc_from_pool_remap(k, PAGE_ALIGN(size));
@@ -328,7 +334,7 @@ function __iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number
   }
   let pages: number[] | null = null;
   let page = 0;
-  if (is_vmalloc_addr(k, cpu_addr)) {
+  if (CONFIG_DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr)) {
     pages = dma_common_find_pages(k, cpu_addr);
     if (!pages) page = vmalloc_to_page(k, cpu_addr);
     dma_common_free_remap(k, cpu_addr);
@@ -363,7 +369,7 @@ function iommu_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, _dma
     return -ENXIO;
   }
   let pfn: number;
-  if (is_vmalloc_addr(k, cpu_addr)) {
+  if (CONFIG_DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr)) {
     const pages = dma_common_find_pages(k, cpu_addr);
     k.tr?.decide("dma_common_find_pages(cpu_addr)", pages !== null, pages ? "a remapped buffer: map its own pages (vm_map_pages)" : "a remapped contiguous block: vmalloc_to_pfn");
     if (pages) {
@@ -383,7 +389,7 @@ function iommu_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, _dma
 function iommu_dma_get_sgtable(k: Kernel, _dev: Device, sgt: SgTable, cpu_addr: number, _dma_addr: number, size: number, _attrs: number): number {
   k.tr?.enter(S.sgt, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
   let page: number;
-  if (is_vmalloc_addr(k, cpu_addr)) {
+  if (CONFIG_DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr)) {
     const pages = dma_common_find_pages(k, cpu_addr);
     if (pages) {
       /* sg_alloc_table_from_pages merges physically contiguous pages into one entry */

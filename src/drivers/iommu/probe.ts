@@ -11,6 +11,7 @@ import type { Device } from "../device.js";
 import { arm_smmu_domain_alloc, arm_smmu_translate, type ArmSmmuDevice } from "./arm-smmu-v3.js";
 import { iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
 import { MAP_PAGES } from "./iommu.js";
+import { INTEL_DMA_OPS_ERA_END, dmar_translate, intel_dma_ops, intel_domain_alloc, intel_init_flush_queue, intel_iommu_domain } from "./intel/iommu.js";
 
 /** iommu_probe_device + iommu_setup_dma_ops for one device (5.6–5.19). */
 export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, sid: number): void {
@@ -24,5 +25,32 @@ export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, 
   if (lazy && !k.has(MAP_PAGES)) (domain.priv as { pgtbl: { cfg: { non_strict: boolean } } }).pgtbl.cfg.non_strict = true;
   iommu_dma_init_domain(k, domain, 0, !lazy);
   dev.iommu = { domain, sid, translate: (kk, iova, write) => arm_smmu_translate(kk, domain, sid, iova, write) };
+  dev.dma_ops = iommu_dma_ops;
+}
+
+/**
+ * Intel VT-d (intel/iommu.c intel_iommu_probe_device / probe_finalize, 5.6–5.19): a domain with its
+ * own second-level table; before c588072bba6b (5.11) the device gets intel_dma_ops, after it
+ * iommu_dma_ops over the domain's iommu ops. Lazy unless iommu.strict=1 (intel_iommu=strict) or the
+ * device is untrusted.
+ */
+export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, sid: number): void {
+  if (k.cfg.iommu_passthrough) {
+    k.log(`DMAR: ${dev.name}: identity (passthrough) domain`);
+    return;
+  }
+  const d = intel_domain_alloc(k, unit);
+  const lazy = !k.cfg.iommu_strict && !dev.untrusted;
+  const bdf = { bus: sid >> 8, dev: (sid >> 3) & 0x1f, fn: sid & 7 };
+  const domain = intel_iommu_domain(d);
+  dev.iommu = { domain, sid, translate: (kk, iova, write) => dmar_translate(kk, d, bdf, iova, write) };
+  if (!k.has(INTEL_DMA_OPS_ERA_END)) {
+    if (lazy) intel_init_flush_queue(k, d);
+    dev.dma_ops = intel_dma_ops;
+    return;
+  }
+  iommu_dma_init_domain(k, domain, 0, !lazy);
+  /* the dma-iommu cookie's IOVA domain is the one the IOMMU core allocates with; keep the dmar_domain's in step */
+  d.iovad = (domain.iova_cookie as { iovad: typeof d.iovad }).iovad;
   dev.dma_ops = iommu_dma_ops;
 }
