@@ -18,6 +18,8 @@ import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
 import { CmaArea } from "./mm/genalloc.js";
 import { Slab, alloc_pages, vmap } from "./mm/mm.js";
 import { of_dma_configure, type Device } from "./drivers/device.js";
+import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";
+import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/probe.js";
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb.js";
@@ -252,11 +254,14 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- devices: of_dma_configure + arch_setup_dma_ops ---
   const xenOps = platform.xen ? xen_swiotlb_dma_ops(k) : null;
   const armOps = platform.arch === "arm" ? arm_dma_ops() : null;
+  const smmu = platform.iommu?.kind === "smmu-v3" ? arm_smmu_device_probe(platform.iommu.name, platform.iommu.oas, platform.iommu.coherent) : null;
   for (const spec of platform.devices) {
     const dev: Device = of_dma_configure(spec);
     if (platform.arch === "arm") dev.dma_ops = armOps; // arm_get_dma_map_ops(coherent) without LPAE
     if (xenOps) dev.dma_ops = xenOps; // arm64 arch_setup_dma_ops: xen_swiotlb_detect() overrides
     k.devices.set(spec.name, dev);
+    if (smmu && spec.iommu_sid !== undefined) iommu_probe_device(k, dev, smmu, spec.iommu_sid);
+    if (platform.iommu?.kind === "vt-d" && spec.iommu_sid !== undefined) intel_iommu_probe_device(k, dev, platform.iommu.name, spec.iommu_sid);
     // drivers/of/of_reserved_mem.c → rmem_dma_device_init → dma_init_coherent_memory
     if (spec.coherent_pool) dma_declare_coherent_memory(k, dev, spec.coherent_pool.phys, phys_to_dma(k, dev, spec.coherent_pool.phys), spec.coherent_pool.size);
   }

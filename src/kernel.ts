@@ -41,6 +41,12 @@ export interface KConfig {
   xen_cache_flush: boolean;
   /** dma_debug_entries= (0 = PREALLOC_DMA_DEBUG_ENTRIES) */
   dma_debug_entries: number;
+  /** IOMMU platforms: iommu.strict= (true: invalidate the IOTLB at every unmap; false: lazy, a flush queue) */
+  iommu_strict: boolean;
+  /** IOMMU platforms: iommu.passthrough= / iommu=pt (identity domains: dma-direct, no translation) */
+  iommu_passthrough: boolean;
+  /** iommu.forcedac= (5.13+) */
+  iommu_forcedac: boolean;
 }
 
 export interface Diagnostic {
@@ -68,6 +74,10 @@ export class Kernel {
   private warnedOnce = new Set<string>();
   /** Index of the scenario step running now (for fault records). */
   step = -1;
+  /** Model time in milliseconds (advanced by the msleep op; timers such as the IOVA flush queue's fire on it). */
+  now_ms = 0;
+  /** Armed timers (struct timer_list): `expires` in model ms, <0 when not armed. */
+  readonly timers: { expires(): number; fire(k: Kernel): void }[] = [];
 
   // machine
   readonly mem: PhysMem;

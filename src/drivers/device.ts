@@ -44,6 +44,12 @@ export interface Device {
   segment_boundary_mask: bigint;
   /** Description for `platforms`. */
   description: string;
+  /** behind an IOMMU: its domain and stream id (drivers/iommu); null for devices that master RAM directly */
+  iommu: import("./iommu/iommu.js").DeviceIommu | null;
+  /** dev_is_pci */
+  is_pci: boolean;
+  /** pdev->untrusted */
+  untrusted: boolean;
   /** cached numeric limits (kept in sync by dev_update_limits) */
   _dmaLimit: number;
   _coherentLimit: number;
@@ -60,6 +66,12 @@ export interface DeviceSpec {
   mask_bits?: number;
   /** DT memory-region: a shared-dma-pool with no-map, i.e. a per-device coherent pool (kernel/dma/coherent.c) */
   coherent_pool?: { phys: number; size: number };
+  /** DT iommus = <&smmu sid> / a PCI requester id behind the platform's IOMMU */
+  iommu_sid?: number;
+  /** a PCI(e) function (dev_is_pci): dma-iommu tries a 32-bit IOVA first */
+  pci?: boolean;
+  /** pdev->untrusted (an external-facing port such as Thunderbolt) */
+  untrusted?: boolean;
 }
 
 /** Recompute the cached numeric forms of the masks (after any mask change). */
@@ -100,6 +112,9 @@ export function of_dma_configure(spec: DeviceSpec): Device {
     dma_ops: null,
     cma_area: null,
     dma_mem: null,
+    iommu: null,
+    is_pci: spec.pci ?? false,
+    untrusted: spec.untrusted ?? false,
     min_align_mask: 0,
     max_segment_size: 65536,
     segment_boundary_mask: DMA_BIT_MASK(32),

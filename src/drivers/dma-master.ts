@@ -6,12 +6,42 @@
  */
 import type { Kernel } from "../kernel.js";
 import type { Device } from "./device.js";
-import { DMA_MAPPING_ERROR, hex } from "../core/u64.js";
+import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../core/u64.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 
+/**
+ * A device behind an IOMMU: every page of the access is translated by the IOMMU (its IOTLB, else a
+ * table walk); an untranslatable page terminates the transaction after the IOMMU reports the fault.
+ */
+function iommu_device_access(k: Kernel, dev: Device, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
+  const n = data ? data.length : len;
+  const out = data ? data : new Uint8Array(len);
+  const coherent = dev_is_dma_coherent(k, dev);
+  let done = 0;
+  while (done < Math.max(n, 1)) {
+    const iova = bus + done;
+    const chunk = Math.min(n - done, PAGE_SIZE - (iova % PAGE_SIZE));
+    const phys = dev.iommu!.translate(k, iova, data !== undefined);
+    if (typeof phys === "string" || !k.mem.isRamRange(phys, Math.max(chunk, 1))) {
+      k.record("bus_error", `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at IOVA ${hex(bus)}: ${typeof phys === "string" ? `the IOMMU has no translation for ${hex(iova)}; the transaction is terminated and the driver prints:\n${phys}` : `IOVA ${hex(iova)} maps phys ${hex(phys)}, which is not RAM`}`, bus);
+      return null;
+    }
+    if (chunk === 0) break;
+    if (data) {
+      const part = data.subarray(done, done + chunk);
+      if (coherent) k.cache.snoopWrite(phys, part);
+      else k.mem.write(phys, part);
+    } else out.set(coherent ? k.cache.snoopRead(phys, chunk) : k.mem.read(phys, chunk), done);
+    k.tr?.mem(data ? "write" : "read", "device", hex(iova), hex(phys), chunk, `through the IOMMU, ${coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)"}`);
+    done += chunk;
+  }
+  return out;
+}
+
 /** The device reads `len` bytes (data undefined) or writes `data` at bus address `bus`; null on a bus error. */
 export function device_access(k: Kernel, dev: Device, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
+  if (dev.iommu && bus !== DMA_MAPPING_ERROR) return iommu_device_access(k, dev, bus, len, data);
   const phys = dma_to_phys(k, dev, bus);
   const n = data ? data.length : len;
   if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(n, 1))) {

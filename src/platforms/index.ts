@@ -75,6 +75,31 @@ export const arm64Coherent: Platform = {
   kimage: { phys: 2 * GiB + 0x20_0000, size: 0x1c0_0000 },
 };
 
+/**
+ * An arm64 server with an SMMUv3 (as QEMU's virt machine with iommu=smmuv3 and most Neoverse
+ * servers have): PCIe functions behind a dma-coherent root complex and a non-coherent platform DMA
+ * engine, each in its own IOMMU group with a default DMA domain, so every device is on iommu_dma_ops.
+ * `iommu.passthrough=1` gives them identity domains (dma-direct); `iommu.strict=0` the lazy flush queue.
+ */
+export const arm64Smmu: Platform = {
+  id: "arm64-smmu",
+  arch: "arm64",
+  description: "arm64 server with an SMMUv3 (coherent table walks, 44-bit output): a dma-coherent PCIe NVMe and NIC and a non-coherent platform DMA engine, all behind the IOMMU on iommu_dma_ops; RAM from 1 GiB",
+  banks: singleBank(1 * GiB),
+  defaults: { mem: 8 * GiB, cma: 32 * MiB, va_bits: 48 },
+  memSizes: [2 * GiB, 4 * GiB, 8 * GiB, 16 * GiB, 32 * GiB],
+  devices: [
+    { name: "0000:00:02.0", driver: "nvme", description: "NVMe controller, PCIe behind the SMMU (dma-coherent root complex, StreamID 0x10)", coherent: true, pci: true, iommu_sid: 0x10, mask_bits: 64 },
+    { name: "0000:00:03.0", driver: "igb", description: "Ethernet NIC, PCIe behind the SMMU (dma-coherent, StreamID 0x18)", coherent: true, pci: true, iommu_sid: 0x18, mask_bits: 64 },
+    { name: "9010000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine, a non-coherent platform device behind the SMMU (StreamID 0x20)", coherent: false, iommu_sid: 0x20 },
+  ],
+  defaultDevice: "0000:00:02.0",
+  xen: null,
+  cmaWindow: () => [1 * GiB, 5 * GiB],
+  kimage: { phys: 1 * GiB + 0x20_0000, size: 0x1c0_0000 },
+  iommu: { kind: "smmu-v3", name: "arm-smmu-v3 9050000.smmuv3", oas: 44, coherent: true, strict_default: true },
+};
+
 export const arm32: Platform = {
   id: "arm32",
   arch: "arm",
@@ -119,6 +144,25 @@ export const x86_64: Platform = {
   kimage: { phys: 0x100_0000, size: 0x200_0000 },
 };
 
+/**
+ * A PC with Intel VT-d in translated mode (intel_iommu=on): every PCI function behind the DMA
+ * remapping unit, lazy IOTLB invalidation by default (intel_iommu_strict=0 / IOMMU_DEFAULT_DMA_LAZY
+ * on x86), a Thunderbolt device marked untrusted (always strict). Until 5.11 the devices run on
+ * intel_dma_ops, from 5.11 on dma-iommu; iommu.passthrough=1 (iommu=pt) puts them on dma-direct.
+ */
+export const x86_64Iommu: Platform = {
+  ...x86_64,
+  id: "x86_64-iommu",
+  description: "PC with Intel VT-d in translated mode: a PCIe NVMe and NIC, and an untrusted Thunderbolt controller, behind DMA remapping (4-level second-level tables, lazy IOTLB flushing by default)",
+  devices: [
+    { name: "0000:02:00.0", driver: "nvme", description: "NVMe controller behind VT-d (64-bit DMA)", coherent: true, pci: true, iommu_sid: 0x0200, mask_bits: 64 },
+    { name: "0000:00:1f.6", driver: "e1000e", description: "Intel Ethernet behind VT-d (64-bit DMA)", coherent: true, pci: true, iommu_sid: 0x00fe, mask_bits: 64 },
+    { name: "0000:05:00.0", driver: "thunderbolt", description: "a device behind a Thunderbolt port: pdev->untrusted, so its unmaps are always strict", coherent: true, pci: true, iommu_sid: 0x0500, mask_bits: 64, untrusted: true },
+  ],
+  defaultDevice: "0000:02:00.0",
+  iommu: { kind: "vt-d", name: "dmar0", strict_default: false },
+};
+
 export const x86_64XenPv: Platform = {
   ...x86_64,
   id: "x86_64-xen-pv",
@@ -130,7 +174,7 @@ export const x86_64XenPv: Platform = {
   xen: "pv",
 };
 
-export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm32, x86_64, x86_64XenPv];
+export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm64Smmu, arm32, x86_64, x86_64Iommu, x86_64XenPv];
 
 export function findPlatform(id: string): Platform | undefined {
   return PLATFORMS.find((p) => p.id === id);

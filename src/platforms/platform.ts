@@ -32,4 +32,6 @@ export interface Platform {
   reserved?: { start: number; size: number; name: string }[];
   /** ARM32 machine descriptor's dma_zone_size (0 = none) */
   arm_dma_zone_size?: number;
+  /** an IOMMU the devices with an iommu_sid sit behind (drivers/iommu) */
+  iommu?: { kind: "smmu-v3"; name: string; oas: number; coherent: boolean; strict_default: boolean } | { kind: "vt-d"; name: string; strict_default: boolean };
 }

@@ -9,7 +9,7 @@ import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
 
-export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush"] as const;
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac"] as const;
 
 export function resolvePlatform(id: string | undefined): Platform {
   const p = findPlatform(id ?? "rpi4");
@@ -55,6 +55,9 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
     dma_debug_num_errors: 1,
     dma_debug_entries: 0,
     xen_cache_flush: true,
+    iommu_strict: p.iommu?.strict_default ?? true,
+    iommu_passthrough: false,
+    iommu_forcedac: false,
   };
   const shown: Record<string, string | number | boolean> = {};
   for (const layer of layers) {
@@ -119,6 +122,14 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
           cfg.dma_debug_entries = n;
           break;
         }
+        case "iommu.strict":
+        case "iommu.passthrough":
+        case "iommu.forcedac":
+          if (!p.iommu) throw new InputError(`${key}: ${p.id} has no IOMMU`);
+          if (key === "iommu.strict") cfg.iommu_strict = bool(key, v);
+          else if (key === "iommu.passthrough") cfg.iommu_passthrough = bool(key, v);
+          else cfg.iommu_forcedac = bool(key, v);
+          break;
         case "va_bits": {
           const b = Number(v);
           if (p.arch !== "arm64") throw new InputError(`va_bits: only arm64 platforms have a configurable VA size (${p.id} is ${p.arch})`);

@@ -21,7 +21,8 @@ import { dma_debug_device_change } from "../kernel/dma/debug.js";
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { gnttab_map_refs, gnttab_unmap_refs, type GrantMapping } from "../xen/grant-table.js";
 import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
-import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
+import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, remap_pfn_range, user_access_read, user_access_write, vfree, virt_to_page, vmalloc, vmalloc_to_page } from "../mm/mm.js";
+import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
 import { isWalkHit } from "../mm/pgtable.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "./config.js";
@@ -236,7 +237,7 @@ const OPS: Record<string, (c: Ctx) => void> = {
     c.success = ret === 0;
     if (ret === 0) {
       const pfn = c.k.arch.page_to_pfn(sgt.sgl[0]!.page);
-      const want = Math.floor(dma_to_phys(c.k, c.dev, o.dma_handle) / PAGE_SIZE);
+      const want = bufferPfn(c, o.dma_handle);
       c.result.page = c.k.arch.fmtVa(sgt.sgl[0]!.page);
       c.result.pfn = hex(pfn);
       c.result.buffer_pfn = hex(want);
@@ -434,7 +435,41 @@ const OPS: Record<string, (c: Ctx) => void> = {
     gnttab_unmap_refs(c.k, o.grant);
     o.freed = true;
   },
+  msleep(c) {
+    const k = c.k;
+    k.now_ms += num(c, "ms");
+    for (const t of k.timers) {
+      const e = t.expires();
+      if (e >= 0 && e <= k.now_ms) t.fire(k);
+    }
+    c.result.now_ms = k.now_ms;
+  },
+  remap_pfn_range(c) {
+    const k = c.k;
+    const o = ref(c, "buf", "coherent", "kbuf");
+    const cpu = cpuAddrOf(o);
+    const how = String(arg(c, "pfn_from"));
+    const length = PAGE_ALIGN(num(c, "length", o.size));
+    const pfn = how === "virt_to_phys" ? Math.floor(k.arch.virt_to_phys(k, cpu) / PAGE_SIZE) : k.arch.page_to_pfn(how === "vmalloc_to_page" ? vmalloc_to_page(k, cpu) : virt_to_page(k, cpu));
+    const vm_start = get_unmapped_area(k, length);
+    const ret = remap_pfn_range(k, vm_start, pfn, length, "normal");
+    const want = o.kind === "coherent" ? bufferPfn(c, o.dma_handle) : Math.floor(k.page_to_phys(o.page) / PAGE_SIZE);
+    c.result.ret = String(ret);
+    c.result.vm_start = hex(vm_start);
+    c.result.pfn = hex(pfn);
+    c.result.buffer_pfn = hex(want);
+    c.result.addr_kind = addr_kind(k, cpu);
+    c.success = ret === 0;
+    c.summary.push(pfn === want ? `${how}(${k.arch.fmtVa(cpu)}) gives the buffer's pfn ${hex(pfn)}` : `${how}(${k.arch.fmtVa(cpu)}) gives pfn ${hex(pfn)}, but the buffer is at pfn ${hex(want)}: ${k.describePfn(pfn)}`);
+    name(c, { kind: "umap", vm_start, length });
+  },
 };
+
+/** The pfn of a coherent buffer's first byte, from its DMA handle: through the IOMMU's page table when there is one. */
+function bufferPfn(c: Ctx, dma_handle: number): number {
+  if (c.dev.iommu) return Math.floor(iommu_iova_to_phys(c.k, c.dev.iommu.domain, dma_handle) / PAGE_SIZE);
+  return Math.floor(dma_to_phys(c.k, c.dev, dma_handle) / PAGE_SIZE);
+}
 
 function alloc(c: Ctx, attrs: number) {
   const size = num(c, "size");
@@ -476,7 +511,7 @@ function mmap(c: Ctx, attrs: number) {
   if (ret !== 0) return;
   const w = k.user_pgd.walk(vm_start);
   const pfn = isWalkHit(w) ? w.pfn : -1;
-  const want = Math.floor(dma_to_phys(k, c.dev, o.dma_handle) / PAGE_SIZE) + pgoff;
+  const want = bufferPfn(c, o.dma_handle + pgoff * PAGE_SIZE);
   c.result.vm_start = hex(vm_start);
   c.result.pfn = hex(pfn);
   c.result.buffer_pfn = hex(want);

@@ -1,0 +1,211 @@
+/**
+ * drivers/iommu/iommu.c: the IOMMU API the DMA layer calls — iommu_map (split into the largest page
+ * sizes the domain supports, iommu_pgsize), iommu_unmap_fast with an iotlb gather, iommu_iotlb_sync,
+ * iommu_flush_iotlb_all, iommu_map_sg, iommu_iova_to_phys — and struct iommu_domain. Read from
+ * ejga2001/linux-5.10.7 (5.6–5.14 form: one page size per ops->map call) and yishangzhang/linux-5.19
+ * (5.15+ form with 4a77b12deb25's map_pages: iommu_pgsize also returns how many pages of that size
+ * fit before the next larger size could be used).
+ */
+import type { Kernel } from "../../kernel.js";
+import { hex } from "../../core/u64.js";
+import { sym } from "../../core/trace.js";
+import type { IommuIotlbGather } from "./io-pgtable-arm/common.js";
+
+/** The era boundary: map_pages/unmap_pages (io-pgtable-arm 4a77b12deb25 and its series, 5.15). */
+export const MAP_PAGES = "4a77b12deb25";
+
+/** struct iommu_domain_ops / iommu_ops: what an IOMMU driver implements for a domain. */
+export interface IommuDomainOps {
+  name: string;
+  file: string;
+  map(k: Kernel, d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { n: number }): number;
+  unmap(k: Kernel, d: IommuDomain, iova: number, pgsize: number, pgcount: number, gather: IommuIotlbGather): number;
+  iotlb_sync(k: Kernel, d: IommuDomain, gather: IommuIotlbGather): void;
+  flush_iotlb_all(k: Kernel, d: IommuDomain): void;
+  iova_to_phys(k: Kernel, d: IommuDomain, iova: number): number;
+}
+
+/** What a device behind an IOMMU carries: dev->iommu_group's default domain and its stream id. */
+export interface DeviceIommu {
+  domain: IommuDomain;
+  sid: number;
+  /** the IOMMU's device-side translation (the SMMU's IOTLB and walker): the physical address, or the fault report the IOMMU driver prints */
+  translate(k: Kernel, iova: number, write: boolean): number | string;
+}
+
+/** struct iommu_domain (a DMA domain: IOMMU_DOMAIN_DMA, or a passthrough IOMMU_DOMAIN_IDENTITY). */
+export interface IommuDomain {
+  type: "DMA" | "IDENTITY";
+  pgsize_bitmap: number;
+  geometry: { aperture_start: number; aperture_end: number; force_aperture: boolean };
+  ops: IommuDomainOps;
+  /** the dma-iommu cookie (iova domain + flush queue), set by iommu_get_dma_cookie */
+  iova_cookie: unknown;
+  /** the driver's private domain (struct arm_smmu_domain …) */
+  priv: unknown;
+}
+
+const S_map = sym("iommu_map", "drivers/iommu/iommu.c");
+const S_unmap = sym("iommu_unmap_fast", "drivers/iommu/iommu.c");
+const S_sync = sym("iommu_iotlb_sync", "include/linux/iommu.h");
+
+/** __ffs: the index of the lowest set bit (x > 0, exact up to 2^53). */
+function ffs(x: number): number {
+  let n = 0;
+  while (x % 2 === 0) { x /= 2; n++; }
+  return n;
+}
+/** __fls: the index of the highest set bit (x > 0). */
+function fls(x: number): number {
+  let n = -1;
+  while (x >= 1) { x = Math.floor(x / 2); n++; }
+  return n;
+}
+/** The supported page sizes (bits of pgsize_bitmap) between 2^lo and 2^hi, as a sorted list. */
+function sizesIn(bitmap: number, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let b = lo; b <= hi; b++) if (Math.floor(bitmap / 2 ** b) % 2) out.push(b);
+  return out;
+}
+
+/**
+ * iommu.c iommu_pgsize: the largest supported page size that fits both the size left and the
+ * alignment of iova | paddr; 5.15+ (4a77b12deb25's series) also how many pages of that size to map
+ * before the next larger size could take over.
+ */
+export function iommu_pgsize(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number): { pgsize: number; count: number } {
+  let hi = fls(size);
+  if (iova || paddr) hi = Math.min(hi, Math.min(iova ? ffs(iova) : 64, paddr ? ffs(paddr) : 64));
+  const fit = sizesIn(d.pgsize_bitmap, 0, hi);
+  if (!fit.length) throw new Error(`iommu_pgsize: BUG_ON(!pgsizes) size ${size}`);
+  const pgsize_idx = fit[fit.length - 1]!;
+  const pgsize = 2 ** pgsize_idx;
+  if (!k.has(MAP_PAGES)) return { pgsize, count: 1 };
+  const larger = sizesIn(d.pgsize_bitmap, pgsize_idx + 1, 63);
+  if (larger.length) {
+    const next = 2 ** larger[0]!;
+    if ((iova % next) === (paddr % next)) {
+      /* addr_merge & (pgsize_next - 1): the low bits of iova | paddr, which are equal here */
+      const offset = next - (iova % next);
+      if (offset + next <= size) size = offset;
+    }
+  }
+  return { pgsize, count: Math.floor(size / pgsize) };
+}
+
+/** iommu.c __iommu_map (5.6–5.19): map [iova, iova+size) to [paddr, …) in page-size chunks; on failure unmap what was mapped. */
+export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
+  k.tr?.enter(S_map, { iova: hex(iova), paddr: hex(paddr), size: hex(size), prot: String(prot) });
+  const min_pagesz = 2 ** ffs(d.pgsize_bitmap);
+  if (iova % min_pagesz || paddr % min_pagesz || size % min_pagesz) {
+    k.log(`unaligned: iova 0x${iova.toString(16)} pa ${hex(paddr)} size 0x${size.toString(16)} min_pagesz 0x${min_pagesz.toString(16)}`);
+    k.tr?.exit("-EINVAL");
+    return -22;
+  }
+  const orig_iova = iova;
+  const orig_size = size;
+  let ret = 0;
+  while (size) {
+    const { pgsize, count } = iommu_pgsize(k, d, iova, paddr, size);
+    const mapped = { n: 0 };
+    ret = d.ops.map(k, d, iova, paddr, pgsize, count, prot, mapped);
+    if (!k.has(MAP_PAGES) && !ret) mapped.n = pgsize;
+    size -= mapped.n;
+    if (ret) break;
+    iova += mapped.n;
+    paddr += mapped.n;
+  }
+  if (ret) iommu_unmap(k, d, orig_iova, orig_size - size);
+  k.tr?.exit(String(ret));
+  return ret;
+}
+
+/** iommu.c __iommu_unmap (5.6–5.19): unmap in page-size chunks, gathering the TLB invalidations. */
+export function iommu_unmap_fast(k: Kernel, d: IommuDomain, iova: number, size: number, gather: IommuIotlbGather): number {
+  k.tr?.enter(S_unmap, { iova: hex(iova), size: hex(size) });
+  const min_pagesz = 2 ** ffs(d.pgsize_bitmap);
+  if (iova % min_pagesz || size % min_pagesz) {
+    k.log(`unaligned: iova 0x${iova.toString(16)} size 0x${size.toString(16)} min_pagesz 0x${min_pagesz.toString(16)}`);
+    k.tr?.exit("0");
+    return 0;
+  }
+  let unmapped = 0;
+  while (unmapped < size) {
+    const { pgsize, count } = iommu_pgsize(k, d, iova, iova, size - unmapped);
+    const n = d.ops.unmap(k, d, iova, pgsize, count, gather);
+    if (!n) break;
+    iova += n;
+    unmapped += n;
+  }
+  k.tr?.exit(hex(unmapped));
+  return unmapped;
+}
+
+/** iommu.c iommu_unmap (5.6–5.19): unmap and sync at once. */
+export function iommu_unmap(k: Kernel, d: IommuDomain, iova: number, size: number): number {
+  const gather = iommu_iotlb_gather_init();
+  const n = iommu_unmap_fast(k, d, iova, size, gather);
+  iommu_iotlb_sync(k, d, gather);
+  return n;
+}
+
+/** include/linux/iommu.h iommu_iotlb_gather_init. */
+export function iommu_iotlb_gather_init(): IommuIotlbGather {
+  return { start: Infinity, end: 0, pgsize: 0, queued: false };
+}
+
+/** include/linux/iommu.h iommu_iotlb_gather_add_page (5.6–5.19): grow the range, syncing first when the new page is disjoint or of another size. */
+export function iommu_iotlb_gather_add_page(k: Kernel, d: IommuDomain, gather: IommuIotlbGather, iova: number, size: number): void {
+  const start = iova;
+  const end = iova + size - 1;
+  if (gather.pgsize !== size || end + 1 < gather.start || start > gather.end + 1) {
+    if (gather.pgsize) iommu_iotlb_sync(k, d, gather);
+    gather.pgsize = size;
+  }
+  if (gather.end < end) gather.end = end;
+  if (gather.start > start) gather.start = start;
+}
+
+/** include/linux/iommu.h iommu_iotlb_sync (5.6–5.19): the driver invalidates the gathered range; the gather starts over. */
+export function iommu_iotlb_sync(k: Kernel, d: IommuDomain, gather: IommuIotlbGather): void {
+  if (!gather.pgsize) return;
+  k.tr?.enter(S_sync, { start: hex(gather.start), end: hex(gather.end) });
+  d.ops.iotlb_sync(k, d, gather);
+  gather.start = Infinity;
+  gather.end = 0;
+  gather.pgsize = 0;
+  k.tr?.exit();
+}
+
+/** iommu.c iommu_flush_iotlb_all (5.6–5.19). */
+export function iommu_flush_iotlb_all(k: Kernel, d: IommuDomain): void {
+  d.ops.flush_iotlb_all(k, d);
+}
+
+/** iommu.c iommu_iova_to_phys (5.6–5.19): 0 when not mapped; the identity for a passthrough domain. */
+export function iommu_iova_to_phys(k: Kernel, d: IommuDomain, iova: number): number {
+  if (d.type === "IDENTITY") return iova;
+  return d.ops.iova_to_phys(k, d, iova);
+}
+
+/** iommu.c __iommu_map_sg (5.6–5.19): map the segments back to back from iova, merging physically contiguous ones; the bytes mapped or 0. */
+export function iommu_map_sg(k: Kernel, d: IommuDomain, iova: number, segs: { phys: number; length: number }[], prot: number): number {
+  let len = 0;
+  let mapped = 0;
+  let start = 0;
+  for (let i = 0; i <= segs.length; i++) {
+    const s = segs[i];
+    if (len && (!s || s.phys !== start + len)) {
+      if (iommu_map(k, d, iova + mapped, start, len, prot)) {
+        iommu_unmap(k, d, iova, mapped);
+        return 0;
+      }
+      mapped += len;
+      len = 0;
+    }
+    if (!s) break;
+    if (len) len += s.length;
+    else { len = s.length; start = s.phys; }
+  }
+  return mapped;
+}

@@ -1,0 +1,56 @@
+/**
+ * How a device behind an IOMMU gets its DMA ops at boot: iommu_probe_device puts it in an IOMMU group
+ * whose default domain is IOMMU_DOMAIN_DMA (or IOMMU_DOMAIN_IDENTITY with iommu.passthrough=1), and
+ * arm64's arch_setup_dma_ops → iommu_setup_dma_ops initialises the DMA domain (iommu_dma_init_domain)
+ * and sets dev->dma_ops = &iommu_dma_ops. An identity domain leaves the device on dma-direct.
+ * (drivers/iommu/iommu.c iommu_probe_device / iommu_group_alloc_default_domain,
+ * arch/arm64/mm/dma-mapping.c arch_setup_dma_ops, drivers/iommu/dma-iommu.c iommu_setup_dma_ops; 5.6–5.19.)
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../device.js";
+import { arm_smmu_domain_alloc, arm_smmu_translate, type ArmSmmuDevice } from "./arm-smmu-v3.js";
+import { iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
+import { MAP_PAGES } from "./iommu.js";
+import { INTEL_DMA_OPS_ERA_END, dmar_translate, intel_dma_ops, intel_domain_alloc, intel_init_flush_queue, intel_iommu_domain } from "./intel/iommu.js";
+
+/** iommu_probe_device + iommu_setup_dma_ops for one device (5.6–5.19). */
+export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, sid: number): void {
+  if (k.cfg.iommu_passthrough) {
+    k.log(`iommu: Default domain type: Passthrough (${dev.name})`);
+    return; /* identity domain: the device masters physical addresses, dev->dma_ops stays NULL */
+  }
+  const domain = arm_smmu_domain_alloc(k, smmu);
+  const lazy = !k.cfg.iommu_strict;
+  /* ≤5.14: a lazy domain's io-pgtable carries IO_PGTABLE_QUIRK_NON_STRICT; 5.15+: the gather is queued */
+  if (lazy && !k.has(MAP_PAGES)) (domain.priv as { pgtbl: { cfg: { non_strict: boolean } } }).pgtbl.cfg.non_strict = true;
+  iommu_dma_init_domain(k, domain, 0, !lazy);
+  dev.iommu = { domain, sid, translate: (kk, iova, write) => arm_smmu_translate(kk, domain, sid, iova, write) };
+  dev.dma_ops = iommu_dma_ops;
+}
+
+/**
+ * Intel VT-d (intel/iommu.c intel_iommu_probe_device / probe_finalize, 5.6–5.19): a domain with its
+ * own second-level table; before c588072bba6b (5.11) the device gets intel_dma_ops, after it
+ * iommu_dma_ops over the domain's iommu ops. Lazy unless iommu.strict=1 (intel_iommu=strict) or the
+ * device is untrusted.
+ */
+export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, sid: number): void {
+  if (k.cfg.iommu_passthrough) {
+    k.log(`DMAR: ${dev.name}: identity (passthrough) domain`);
+    return;
+  }
+  const d = intel_domain_alloc(k, unit);
+  const lazy = !k.cfg.iommu_strict && !dev.untrusted;
+  const bdf = { bus: sid >> 8, dev: (sid >> 3) & 0x1f, fn: sid & 7 };
+  const domain = intel_iommu_domain(d);
+  dev.iommu = { domain, sid, translate: (kk, iova, write) => dmar_translate(kk, d, bdf, iova, write) };
+  if (!k.has(INTEL_DMA_OPS_ERA_END)) {
+    if (lazy) intel_init_flush_queue(k, d);
+    dev.dma_ops = intel_dma_ops;
+    return;
+  }
+  iommu_dma_init_domain(k, domain, 0, !lazy);
+  /* the dma-iommu cookie's IOVA domain is the one the IOMMU core allocates with; keep the dmar_domain's in step */
+  d.iovad = (domain.iova_cookie as { iovad: typeof d.iovad }).iovad;
+  dev.dma_ops = iommu_dma_ops;
+}

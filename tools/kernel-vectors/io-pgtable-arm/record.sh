@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# dmasim kernel-vectors, io-pgtable-arm target. Compiles the UNMODIFIED
+# drivers/iommu/io-pgtable-arm.c of the kernel tree at TREE against ./stubs, drives it (driver.c)
+# and writes one JSON vector file per (seed, mode) into OUT. Nothing from the tree is copied here.
+#   tools/kernel-vectors/io-pgtable-arm/record.sh TREE OUT [COMMIT] [NAME]
+set -euo pipefail
+TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
+defs=""
+grep -q "map_pages" "$TREE/include/linux/io-pgtable.h" && defs="$defs -DKV_MAP_PAGES"
+grep -q "size_t size, int prot);" "$TREE/include/linux/io-pgtable.h" && defs="$defs -DKV_MAP_NO_GFP"
+grep -q "tlb_flush_leaf" "$TREE/include/linux/io-pgtable.h" || defs="$defs -DKV_NO_FLUSH_LEAF"
+bin=$(mktemp -d)/iopt-driver
+gcc -O1 -w -std=gnu11 -include "$HERE/stubs/kstub-iopt.h" -I "$HERE/stubs" -I "$TREE/include" -I "$TREE/drivers/iommu" $defs \
+  "$TREE/drivers/iommu/io-pgtable-arm.c" "$HERE/driver.c" -o "$bin"
+mkdir -p "$OUT"
+for spec in "1 strict 700" "2 lazy 700" "3 strict 700"; do
+  set -- $spec
+  f="$OUT/io-pgtable-arm-$ver-seed$1-$2.json"
+  { printf '{"target":"io-pgtable-arm","tree":"%s","commit":"%s","version":"%s","vector":' "$NAME" "$COMMIT" "$ver"
+    "$bin" "$1" "$3" "$2"
+    printf '}\n'; } > "$f"
+  echo "wrote $f"
+done

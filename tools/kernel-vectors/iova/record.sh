@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# dmasim kernel-vectors, iova target. Compiles the UNMODIFIED drivers/iommu/iova.c and lib/rbtree.c
+# of the kernel tree at TREE against ./stubs, drives them (driver.c) and writes one JSON vector file
+# per (seed, mode) into OUT. Nothing from the tree is copied into this repository.
+#   tools/kernel-vectors/iova/record.sh TREE OUT [COMMIT] [NAME]
+set -euo pipefail
+TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
+defs=""
+grep -q "iova_domain_init_rcaches" "$TREE/include/linux/iova.h" && defs="$defs -DKV_RCACHE_INIT"
+bin=$(mktemp -d)/iova-driver
+gcc -O1 -w -std=gnu11 -include "$HERE/stubs/kstub.h" -I "$HERE/stubs" -I "$TREE/include" $defs \
+  "$TREE/drivers/iommu/iova.c" "$TREE/lib/rbtree.c" "$HERE/driver.c" -o "$bin"
+mkdir -p "$OUT"
+for spec in "1 small 2500" "3 mixed 2500" "5 depot 3000"; do
+  set -- $spec
+  f="$OUT/iova-$ver-seed$1-$2.json"
+  { printf '{"target":"iova","tree":"%s","commit":"%s","version":"%s","vector":' "$NAME" "$COMMIT" "$ver"
+    "$bin" "$1" "$3" "$2"
+    printf '}\n'; } > "$f"
+  echo "wrote $f"
+done
