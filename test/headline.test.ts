@@ -5,12 +5,15 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { dmasim, ensureBuilt } from "./cli-spawn.js";
+import { PLATFORMS } from "../src/platforms/index.js";
+import { VERSIONS } from "../src/versions.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 
 const QUESTIONS = [
   "Which configurations return vmalloc addresses from dma_alloc_coherent?",
   "Where do user space / sg-table readers see the wrong page, and why?",
+  "Could this happen natively?",
   "Which runs fault?",
   "What fixes it?",
 ];
@@ -46,11 +49,14 @@ describe.concurrent("headline", () => {
       legend: { question: string; answers: string[] }[];
       next: { command: string };
     };
-    expect(h.cells).toHaveLength(3 * 6 * 5);
+    expect(h.cells).toHaveLength(3 * PLATFORMS.length * VERSIONS.length);
     expect(h.variants.map((v) => v.label)).toEqual(["arm32 cma=0"]);
     expect(h.legend.map((s) => s.question)).toEqual(QUESTIONS);
     expect(h.legend[0]!.answers).toContain("arm32 cma=0: vmalloc (all kernels).");
-    expect(h.legend[3]!.answers.some((a) => a.startsWith("566fb90e050d"))).toBe(true);
+    expect(h.legend[4]!.answers.some((a) => a.startsWith("566fb90e050d"))).toBe(true);
+    /* the seed thread's open question, answered from the IOMMU runs */
+    expect(h.legend[2]!.answers[0]).toMatch(/^Yes, behind an IOMMU: .* arm64-smmu \(all kernels\); x86_64-iommu \(5\.19\)\./);
+    expect(h.legend[2]!.answers[2]).toContain("x86_64-iommu (5.6, 5.10, 5.13, 5.14)");
     expect(h.next.command).toBe("dmasim run scenarios/seed-mmap.yaml --platform rpi4-xen --kernel 5.13 --trace");
     expect(md.code).toBe(0);
     expect(md.stdout).toContain("**Which runs fault?**");

@@ -273,7 +273,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const kernels = VERSIONS.map((v) => v.id);
       const progress = new Progress(rawStream(io.err));
       const variantsToRun = HEADLINE_VARIANTS.filter((v) => PLATFORMS.some((p) => p.id === v.platform));
-      const total = scenarios.length * kernels.length * (PLATFORMS.length + variantsToRun.length);
+      const total = scenarios.length * kernels.length * (PLATFORMS.length + variantsToRun.length) + kernels.length * 5;
       let before = 0;
       const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined, progress, () => before, total, undefined, "headline");
       before = m.cells.length;
@@ -284,12 +284,21 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         before += vm.cells.length;
         variants.push({ label: v.label, matrix: vm });
       }
+      // "Could this happen natively?": a driver's own virt_to_phys mmap behind an IOMMU, and without one.
+      const { join } = await import("node:path");
+      const nativeFile = join(SCENARIOS_DIR, "iommu", "native-virt-to-phys.yaml");
+      const nativeScenario = [loadScenarioFile(relative(process.cwd(), nativeFile) || nativeFile)];
+      const nativePlatforms = ["arm64-smmu", "x86_64-iommu", "arm64-coherent", "x86_64"].filter((id) => PLATFORMS.some((p) => p.id === id));
+      const native = {
+        matrix: await computeMatrix(io, nativeScenario, nativePlatforms, kernels, undefined, progress, () => before, total, "natively", "headline"),
+        passthrough: await computeMatrix(io, nativeScenario, nativePlatforms.filter((id) => id.endsWith("-smmu")), kernels, { "iommu.passthrough": "1" }, progress, () => before, total, "iommu.passthrough=1", "headline"),
+      };
       progress.done();
       const { renderHeadline, headlineJson } = await import("../format/headline.js");
       if (format === "json") {
         const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson(headlineJson(m, PLATFORMS, variants)));
-      } else writeLine(io.out, renderHeadline(m, PLATFORMS, format, colorsFor(io.out), variants));
+        writeLine(io.out, toJson(headlineJson(m, PLATFORMS, variants, native)));
+      } else writeLine(io.out, renderHeadline(m, PLATFORMS, format, colorsFor(io.out), variants, native));
       // The headline shows the bugs: failing cells are its content, not an error of the command.
       const all = [m, ...variants.map((v) => v.matrix)];
       state.code = all.some((x) => x.counts.CRASH > 0) ? EXIT_INTERNAL : all.some((x) => x.counts.ERROR > 0) ? EXIT_USAGE : EXIT_OK;

@@ -58,8 +58,39 @@ export interface HeadlineVariant {
   matrix: MatrixResult;
 }
 
+/**
+ * "Could this happen natively?": the IOMMU runs of scenarios/iommu/native-virt-to-phys.yaml (a
+ * driver's own virt_to_phys mmap of a coherent buffer next to dma_mmap_coherent).
+ */
+export interface HeadlineNative {
+  matrix: MatrixResult;
+  passthrough?: MatrixResult;
+}
+
+function nativeSection(n: HeadlineNative): LegendSection {
+  const s: LegendSection = { question: "Could this happen natively?", answers: [] };
+  const ran = n.matrix.cells.filter((x) => x.verdict !== "ERROR" && x.verdict !== "CRASH" && x.verdict !== "N/A");
+  const vm = ran.filter((x) => x.first_alloc_kind === "vmalloc");
+  const broken = ran.filter((x) => x.verdict !== "PASS");
+  const fine = ran.filter((x) => x.verdict === "PASS");
+  if (vm.length)
+    s.answers.push(
+      `Yes, behind an IOMMU: dma_alloc_coherent remaps scattered pages into one vmalloc range (iommu_dma_alloc_remap) for coherent PCIe devices too: ${byPlatform(vm, n.matrix)}. ` +
+        `On x86 that starts with ${sw("f5ff79fddf0e")}; before it, and before ${sw("c588072bba6b")} with intel_dma_ops, the address is linear.`,
+    );
+  if (broken.length)
+    s.answers.push(
+      `A driver that maps such a buffer to user space with its own virt_to_phys() (the cxgb4/exanic pattern, scenarios/iommu/native-virt-to-phys.yaml) gives user space another frame: ${byPlatform(broken, n.matrix)}. ` +
+        "dma_mmap_coherent maps the right pages in every one of these runs: iommu_dma_mmap takes them from the vm area.",
+    );
+  const pt = n.passthrough?.cells.filter((x) => x.verdict === "PASS") ?? [];
+  if (fine.length || pt.length)
+    s.answers.push(`Where the address is linear the driver's pattern works: ${[fine.length ? byPlatform(fine, n.matrix) : "", pt.length ? `${byPlatform(pt, n.passthrough!)} with iommu.passthrough=1 (dma-direct)` : ""].filter(Boolean).join("; ")}.`);
+  return s;
+}
+
 /** The legend, computed from the matrix (and the variant configurations). */
-export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlatform[], variants: readonly HeadlineVariant[] = []): LegendSection[] {
+export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlatform[], variants: readonly HeadlineVariant[] = [], native?: HeadlineNative): LegendSection[] {
   const isXen = (id: string) => {
     const p = platforms.find((x) => x.id === id);
     return p ? !!p.xen : id.includes("xen");
@@ -128,6 +159,7 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
       );
   } else s2.answers.push("Nowhere: every user_read / sg_read saw the device's data.");
   out.push(s2);
+  if (native) out.push(nativeSection(native));
 
   // 3. faults (e.g. the free path)
   const faulted = ran.filter((x) => x.verdict === "FAULT");
@@ -201,8 +233,8 @@ export function nextCommand(m: MatrixResult): NextCommand | null {
 }
 
 /** The headline as one JSON object: the matrix, the variant configurations, the legend and the next command. */
-export function headlineJson(m: MatrixResult, platforms: readonly HeadlinePlatform[], variants: readonly HeadlineVariant[] = []) {
-  return { title: headlineTitle(m), ...m, variants, legend: headlineLegend(m, platforms, variants), next: nextCommand(m) };
+export function headlineJson(m: MatrixResult, platforms: readonly HeadlinePlatform[], variants: readonly HeadlineVariant[] = [], native?: HeadlineNative) {
+  return { title: headlineTitle(m), ...m, variants, native, legend: headlineLegend(m, platforms, variants, native), next: nextCommand(m) };
 }
 
 function headlineTitle(m: MatrixResult): string {
@@ -256,9 +288,10 @@ export function renderHeadline(
   format: MatrixFormat = "table",
   c: Colors = makeColors(false),
   variants: readonly HeadlineVariant[] = [],
+  native?: HeadlineNative,
 ): string {
   const title = headlineTitle(m);
-  const legend = headlineLegend(m, platforms, variants);
+  const legend = headlineLegend(m, platforms, variants, native);
   const next = nextCommand(m);
   if (format === "markdown") {
     const md = legend.flatMap((s) => ["", `**${s.question}**`, "", ...s.answers.map((a) => `- ${a}`)]);
