@@ -48,8 +48,8 @@ export const SWITCHES: Record<string, Switch> = {
   "4544b9f25e70": {
     commit: "4544b9f25e70",
     title: "dma-mapping: Add vmap checks to dma_map_single()",
-    release: "5.9",
-    effect: "dma_map_single_attrs rejects vmalloc addresses with dev_WARN_ONCE \"rejecting DMA map of vmalloc memory\" and returns DMA_MAPPING_ERROR",
+    release: "5.5",
+    effect: "dma_map_single_attrs rejects vmalloc addresses with dev_WARN_ONCE \"rejecting DMA map of vmalloc memory\" and returns DMA_MAPPING_ERROR (in every modelled version: present in 5.6.4; stable 5.4.8 took it as a backport)",
   },
   "8b1e868f6607": {
     commit: "8b1e868f6607",
@@ -62,6 +62,42 @@ export const SWITCHES: Record<string, Switch> = {
     title: "swiotlb-xen: introduce phys_to_dma/dma_to_phys translations",
     release: "5.9",
     effect: "swiotlb-xen applies the device's dma-ranges offset on top of the P2M (xen_phys_to_dma / xen_dma_to_phys)",
+  },
+  "e0d072782c73": {
+    commit: "e0d072782c73",
+    title: "dma-mapping: introduce DMA range map, supplanting dma_pfn_offset",
+    release: "5.10",
+    effect: "phys_to_dma/dma_to_phys walk dev->dma_range_map (a phys outside every range gives DMA_MAPPING_ERROR, a bus address outside gives (phys_addr_t)-1) instead of subtracting the single dma_pfn_offset that of_dma_configure took from the first dma-ranges entry",
+  },
+  "8424ecdde7df": {
+    commit: "8424ecdde7df",
+    title: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges",
+    release: "5.11",
+    effect: "arm64 zone_dma_bits = min3(32, fls64(of_dma_get_max_cpu_address(NULL)), IORT) instead of ARM64_ZONE_DMA_BITS (30): on a board without dma-ranges ZONE_DMA grows from the first GiB to 4 GiB and ZONE_DMA32 is empty",
+  },
+  "791ab8b2e3db": {
+    commit: "791ab8b2e3db",
+    title: "arm64: Ignore any DMA offsets in the max_zone_phys() calculation",
+    release: "5.11",
+    effect: "max_zone_phys(bits) = min(DMA_BIT_MASK(bits), end of DRAM - 1) + 1 (whole RAM if it starts above 4 GiB) instead of (start of DRAM & GENMASK(63, bits)) + 2^bits capped at the end of DRAM",
+  },
+  "07410559f383": {
+    commit: "07410559f383",
+    title: "dma-direct: use is_swiotlb_active in dma_direct_map_page",
+    release: "5.19",
+    effect: "an address the device cannot reach bounces only if is_swiotlb_active(dev); before, any swiotlb_force other than SWIOTLB_NO_FORCE called swiotlb_map even with no pool (x86_64 with RAM below 4 GiB never sets one up)",
+  },
+  "a86d10942db2": {
+    commit: "a86d10942db2",
+    title: "dma-direct: refactor the !coherent checks in dma_direct_alloc",
+    release: "5.17",
+    effect: "dma_direct_alloc is restructured: DMA_ATTR_NO_KERNEL_MAPPING goes to dma_direct_alloc_no_mapping, then one !dev_is_dma_coherent(dev) block decides remap = DMA_DIRECT_REMAP and dips into the atomic pool when dma_direct_use_pool(dev, gfp)",
+  },
+  "92826e967535": {
+    commit: "92826e967535",
+    title: "dma-direct: don't fail on highmem CMA pages in dma_direct_alloc_pages",
+    release: "5.19",
+    effect: "dma_direct_alloc remaps a highmem page (remap = true) instead of dev_info \"Rejecting highmem page from CMA.\" and failing",
   },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
@@ -95,14 +131,15 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "4544b9f25e70", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["4544b9f25e70", "e0d072782c73", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
+const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db"];
 
 export const VERSIONS: KernelVersion[] = [
-  { id: "5.6", switches: new Set([]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
+  { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set([...base510, "8c96400d6a39"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
-  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.13", switches: new Set([...base510, ...base511]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.14", switches: new Set([...base510, ...base511, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
+  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

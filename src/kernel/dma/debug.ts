@@ -944,8 +944,8 @@ export function dma_debug_init(k: Kernel, opts: DmaDebugOptions = {}): DmaDebug 
 /**
  * kernel/dma/debug.c debug_dma_map_single (5.10–5.14): D17 when the address is not a valid
  * linear-map address, D18 when it is a vmalloc address. Called by dma_map_single_attrs before
- * the mapping; since 4544b9f25e70 (5.9) that wrapper already refuses vmalloc addresses with a
- * dev_WARN_ONCE before getting here, so D18 is only reachable on older kernels.
+ * the mapping; since 4544b9f25e70 (5.5, so every modelled version) that wrapper already refuses vmalloc addresses with a
+ * dev_WARN_ONCE before getting here, so D18 is unreachable through dma_map_single in 5.6–5.19.
  */
 export function debug_dma_map_single(k: Kernel, dev: Device, addr: number, len: number): void {
   const d = active(k);

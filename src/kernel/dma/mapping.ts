@@ -149,7 +149,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
 }
 
 /**
- * include/linux/dma-mapping.h dma_map_single_attrs: 5.9+ (4544b9f25e70) rejects vmalloc
+ * include/linux/dma-mapping.h dma_map_single_attrs (5.6–5.19; 4544b9f25e70, mainline 5.5) rejects vmalloc
  * addresses with a dev_WARN_ONCE; then debug_dma_map_single and dma_map_page_attrs on
  * virt_to_page(ptr) — which is wrong for any non-linear address.
  */
