@@ -21,6 +21,18 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.11",
     effect: "arm64 VMEMMAP_START moves from -VMEMMAP_SIZE - 2 MiB (0xfffffdffffe00000 with VA48) to -2^(VA_BITS-6) (0xfffffc0000000000): virt_to_page of a vmalloc address lands past VMEMMAP_END instead of wrapping into the user half",
   },
+  "515e5b6d90d4": {
+    commit: "515e5b6d90d4",
+    title: "dma-mapping: use vmap insted of reimplementing it",
+    release: "5.8",
+    effect: "dma_common_pages_remap / dma_common_contiguous_remap call vmap(pages, count, VM_DMA_COHERENT, prot) instead of __dma_common_pages_remap (get_vm_area_caller + map_vm_area)",
+  },
+  "d3fa60d7bfdc": {
+    commit: "d3fa60d7bfdc",
+    title: "dma-mapping: move the remaining DMA API calls out of line",
+    release: "5.9",
+    effect: "the DMA API entry points live in kernel/dma/mapping.c and pick dma-direct with dma_map_direct/dma_alloc_direct (dma_go_direct, with the dma_ops_bypass flag of the same 5.9 series) instead of the inline dma_is_direct(ops) of include/linux/dma-mapping.h",
+  },
   "e860c299ac0d": {
     commit: "e860c299ac0d",
     title: "dma-remap: separate DMA atomic pools from direct remap code",
@@ -131,7 +143,7 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["4544b9f25e70", "e0d072782c73", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
 const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db"];
 
 export const VERSIONS: KernelVersion[] = [
