@@ -21,6 +21,12 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.11",
     effect: "arm64 VMEMMAP_START moves from -VMEMMAP_SIZE - 2 MiB (0xfffffdffffe00000 with VA48) to -2^(VA_BITS-6) (0xfffffc0000000000): virt_to_page of a vmalloc address lands past VMEMMAP_END instead of wrapping into the user half",
   },
+  "9bb50ed74709": {
+    commit: "9bb50ed74709",
+    title: "dma-debug: fix displaying of dma allocation type",
+    release: "5.7",
+    effect: "dma-debug's type2name uses named initializers; before it (5.6) the stale five-entry table prints an sg mapping as \"page\", a coherent one as \"scather-gather\" and a resource one as \"coherent\"",
+  },
   "515e5b6d90d4": {
     commit: "515e5b6d90d4",
     title: "dma-mapping: use vmap insted of reimplementing it",
@@ -143,7 +149,7 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
 const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db"];
 
 export const VERSIONS: KernelVersion[] = [
