@@ -7,7 +7,7 @@ import { Kernel, type KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
 import type { Arch } from "./arch/arch.js";
-import { Arm64, arm64Layout } from "./arch/arm64/memory.js";
+import { Arm64, arm64Era, arm64Layout } from "./arch/arm64/memory.js";
 import { Arm32, armLayout, armLowmemLimit } from "./arch/arm/memory.js";
 import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
@@ -74,7 +74,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const memblock = new Memblock(banks);
   memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
-  if (platform.arch === "arm64") arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, version.switches.has("8c96400d6a39")));
+  if (platform.arch === "arm64") {
+    const era = arm64Era((c) => version.switches.has(c));
+    arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, era), era);
+  }
   else if (platform.arch === "x86_64") arch = new X86_64(x86Layout(platform.kimage.phys, platform.kimage.size));
   else {
     armLowEnd = armLowmemLimit(banks[0]!.start, ramEnd);

@@ -39,6 +39,24 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.9",
     effect: "the DMA API entry points live in kernel/dma/mapping.c and pick dma-direct with dma_map_direct/dma_alloc_direct (dma_go_direct, with the dma_ops_bypass flag of the same 5.9 series) instead of the inline dma_is_direct(ops) of include/linux/dma-mapping.h",
   },
+  "7bc1a0f9e176": {
+    commit: "7bc1a0f9e176",
+    title: "arm64: mm: use single quantity to represent the PA to VA translation",
+    release: "5.10",
+    effect: "arm64 __lm_to_phys(addr) = (addr & ~PAGE_OFFSET) + PHYS_OFFSET instead of addr + physvirt_offset (the same for linear-map addresses, different for a user-half address, which __is_lm_address still calls linear)",
+  },
+  "f4693c2716b3": {
+    commit: "f4693c2716b3",
+    title: "arm64: mm: extend linear region for 52-bit VA configurations",
+    release: "5.11",
+    effect: "arm64 __is_lm_address(addr) is the range check addr - PAGE_OFFSET < PAGE_END - PAGE_OFFSET (before: bit VA_BITS-1 clear, true for user-half addresses) and __lm_to_phys(addr) = addr - PAGE_OFFSET + PHYS_OFFSET",
+  },
+  "b89ddf4cca43": {
+    commit: "b89ddf4cca43",
+    title: "arm64/bpf: Remove 128MB limit for BPF JIT programs",
+    release: "5.15",
+    effect: "arm64 has no BPF JIT region below the modules: MODULES_VADDR = PAGE_END (0xffff800000000000 with VA48), so KIMAGE_VADDR and VMALLOC_START are 128 MiB lower (0xffff800008000000)",
+  },
   "e860c299ac0d": {
     commit: "e860c299ac0d",
     title: "dma-remap: separate DMA atomic pools from direct remap code",
@@ -149,15 +167,15 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
-const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db"];
+const base510 = ["9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "7bc1a0f9e176", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
+const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db", "f4693c2716b3"];
 
 export const VERSIONS: KernelVersion[] = [
   { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
   { id: "5.13", switches: new Set([...base510, ...base511]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
   { id: "5.14", switches: new Set([...base510, ...base511, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;
