@@ -63,9 +63,14 @@ export function DMA_COHERENT_POOL(k: Kernel): boolean {
 export function phys_to_dma(k: Kernel, dev: Device, paddr: number): number {
   const map = dev.dma_range_map;
   if (!map) return paddr;
-  if (!k.has("e0d072782c73")) return paddr - dma_pfn_offset_bytes(map);
-  for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return paddr - r.offset;
+  if (!k.has("e0d072782c73")) return dma_addr_t(k, paddr - dma_pfn_offset_bytes(map));
+  for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return dma_addr_t(k, paddr - r.offset);
   return DMA_MAPPING_ERROR;
+}
+
+/** The value as the arch's dma_addr_t holds it: 32 bits on ARM32 without LPAE (arithmetic wraps), else as is */
+function dma_addr_t(k: Kernel, v: number): number {
+  return k.arch.name === "arm" ? v >>> 0 : v;
 }
 
 /**
@@ -75,8 +80,8 @@ export function phys_to_dma(k: Kernel, dev: Device, paddr: number): number {
 export function dma_to_phys(k: Kernel, dev: Device, dma: number): number {
   const map = dev.dma_range_map;
   if (!map) return dma;
-  if (!k.has("e0d072782c73")) return dma + dma_pfn_offset_bytes(map);
-  for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma + r.offset;
+  if (!k.has("e0d072782c73")) return dma_addr_t(k, dma + dma_pfn_offset_bytes(map));
+  for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma_addr_t(k, dma + r.offset);
   return -1;
 }
 
@@ -102,9 +107,11 @@ export function dma_direct_to_page(k: Kernel, dev: Device, dma_addr: number): nu
  * for 32-bit dma_addr_t only: ARM32 without LPAE, where min_low_pfn is the first RAM pfn.
  */
 export function dma_capable(k: Kernel, dev: Device, addr: number, size: number, is_ram: boolean): boolean {
-  const end = addr + size - 1;
+  const arm = k.arch.name === "arm";
+  if (arm && addr === DMA_MAPPING_ERROR) addr = 0xffff_ffff; // (dma_addr_t)~0 is 32 bits wide there
+  const end = dma_addr_t(k, addr + size - 1);
   if (k.has("e0d072782c73")) {
-    if (addr === DMA_MAPPING_ERROR) return false;
+    if (addr === (arm ? 0xffff_ffff : DMA_MAPPING_ERROR)) return false;
   } else if (dev.dma_mask === null) return false;
   if (is_ram && k.arch.name === "arm" && Math.min(addr, end) < phys_to_dma(k, dev, k.mem.min_pfn * PAGE_SIZE)) return false;
   return end <= dev._dmaLimit && addr >= 0;
