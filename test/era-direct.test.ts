@@ -107,3 +107,35 @@ describe("dma_direct_alloc conditions printed as each era evaluates them", () =>
     expect(t).not.toContain("dma_direct_use_pool");
   });
 });
+
+describe("ARM32 __dma_alloc with DMA_ATTR_NO_KERNEL_MAPPING (arch/arm/mm/dma-mapping.c, 5.6–5.19)", () => {
+  const yaml = (kernel: string, attrs: string) => `
+name: arm32 no kernel mapping
+platform: arm32
+kernel: "${kernel}"
+config: { cma: 0 }
+steps:
+  - { op: dma_alloc_attrs, size: 16K, attrs: ${attrs}, as: b }
+  - { op: dma_free_attrs, buf: b, attrs: ${attrs} }
+`;
+  it("the remap allocator skips the remap: the struct page pointer in mem_map is returned and recorded, no vmalloc area is made, the free finds the buffer", () => {
+    for (const kernel of ["5.6", "5.14", "5.19"]) {
+      const r = runYaml(yaml(kernel, "DMA_ATTR_NO_KERNEL_MAPPING"), { trace: true });
+      expect(r.ok, kernel).toBe(true);
+      expect(r.faults, kernel).toEqual([]);
+      const cookie = Number(BigInt(String(r.steps[0]!.result.cpu_addr)));
+      const pfn = Number(BigInt(String(r.steps[0]!.result.dma_handle))) / 4096;
+      // FLATMEM: mem_map (0xef800000 on this board) + pfn * sizeof(struct page) (32)
+      expect(cookie, kernel).toBe(0xef80_0000 + 32 * pfn);
+      const text = renderTrace(r.steps[0]!.trace).join("\n");
+      expect(text).toContain("want_vaddr: no — DMA_ATTR_NO_KERNEL_MAPPING: no remap, no vmalloc area");
+      expect(text).not.toContain("dma_common_contiguous_remap");
+    }
+  });
+  it("without the attribute the same allocator returns a vmalloc address", () => {
+    const r = runYaml(yaml("5.14", "0"), { trace: true });
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
+    expect(renderTrace(r.steps[0]!.trace).join("\n")).toContain("dma_common_contiguous_remap");
+  });
+});
