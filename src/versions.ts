@@ -157,7 +157,7 @@ export const SWITCHES: Record<string, Switch> = {
     commit: "566fb90e050d",
     title: "swiotlb-xen: fix DMA_ATTR_NO_KERNEL_MAPPING on arm",
     release: "5.19",
-    effect: "on ARM, xen_swiotlb_dma_ops .alloc/.free are dma_direct_alloc/dma_direct_free; xen_alloc_coherent_pages is gone",
+    effect: "on ARM, xen_swiotlb_dma_ops .alloc/.free are dma_direct_alloc/dma_direct_free; on x86 xen_swiotlb_{alloc,free}_coherent are rewritten without xen_{alloc,free}_coherent_pages (free: WARN_ON_ONCE and return without freeing on a handle beyond the mask or a straddling range)",
   },
 };
 

@@ -9,6 +9,11 @@ import { explain } from "../src/explain.js";
 import { dma_capable, dma_to_phys, phys_to_dma } from "../src/kernel/dma/direct.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { bootK, runYaml } from "./helpers.js";
+import { dma_alloc_attrs, dma_free_attrs } from "../src/kernel/dma/mapping.js";
+import { dev_update_limits } from "../src/drivers/device.js";
+import { DMA_BIT_MASK } from "../src/core/u64.js";
+import { GFP_KERNEL } from "../src/include/gfp.js";
+import type { Kernel } from "../src/kernel.js";
 
 const x86Low = (kernel: string) => `
 name: a 30-bit device on an x86_64 PC with 2 GiB (no swiotlb pool is ever set up)
@@ -137,5 +142,34 @@ steps:
     expect(r.ok).toBe(true);
     expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
     expect(renderTrace(r.steps[0]!.trace).join("\n")).toContain("dma_common_contiguous_remap");
+  });
+});
+
+describe("5.19 swiotlb-xen on x86 PV (566fb90e050d rewrote xen_swiotlb_{alloc,free}_coherent for x86)", () => {
+  const freePages = (k: Kernel) => k.buddy.zones.reduce((n, z) => n + z.free_pages, 0);
+  function allocThenShrinkMaskAndFree(kernel: string) {
+    const k = bootK("x86_64-xen-pv", kernel);
+    const dev = k.devices.get("0000:02:00.0")!;
+    dev.coherent_dma_mask = DMA_BIT_MASK(64);
+    dev_update_limits(dev);
+    const before = freePages(k);
+    const r = dma_alloc_attrs(k, dev, 8192, GFP_KERNEL, 0)!;
+    expect(r.dma_handle).toBeGreaterThan(0xffff_ffff); // a machine address above 4 GiB (16 GiB host)
+    // the driver narrows the coherent mask before freeing: the handle is now beyond it
+    dev.coherent_dma_mask = DMA_BIT_MASK(32);
+    dev_update_limits(dev);
+    dma_free_attrs(k, dev, 8192, r.cpu_addr, r.dma_handle, 0);
+    return { k, leaked: before - freePages(k) };
+  }
+  it("5.19: WARN_ON_ONCE and return without freeing — the two pages stay allocated", () => {
+    const { k, leaked } = allocThenShrinkMaskAndFree("5.19");
+    expect(k.faults.map((f) => f.message)).toEqual(["WARNING: xen_swiotlb_free_coherent: WARN_ON_ONCE(dma_handle + size - 1 > dev->coherent_dma_mask)"]);
+    expect(leaked).toBe(2);
+  });
+  it("5.14: WARN_ON, then xen_free_coherent_pages frees them anyway", () => {
+    const { k, leaked } = allocThenShrinkMaskAndFree("5.14");
+    expect(k.faults).toHaveLength(1);
+    expect(k.faults[0]!.kind).toBe("warn");
+    expect(leaked).toBe(0);
   });
 });
