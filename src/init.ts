@@ -7,7 +7,7 @@ import { Kernel, type KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
 import type { Arch } from "./arch/arch.js";
-import { Arm64, arm64Layout } from "./arch/arm64/memory.js";
+import { Arm64, arm64Era, arm64Layout } from "./arch/arm64/memory.js";
 import { Arm32, armLayout, armLowmemLimit } from "./arch/arm/memory.js";
 import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
@@ -76,7 +76,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const memblock = new Memblock(banks);
   memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
-  if (platform.arch === "arm64") arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, version.switches.has("8c96400d6a39")));
+  if (platform.arch === "arm64") {
+    const era = arm64Era((c) => version.switches.has(c));
+    arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, era), era);
+  }
   else if (platform.arch === "x86_64") arch = new X86_64(x86Layout(platform.kimage.phys, platform.kimage.size));
   else {
     armLowEnd = armLowmemLimit(banks[0]!.start, ramEnd);
@@ -94,17 +97,26 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let normalEnd = ramEnd;
   let highStart = Infinity;
   if (platform.arch === "arm64") {
-    // zone_dma_bits = min(32, fls64(of_dma_get_max_cpu_address(NULL)))
+    // 5.11+ (8424ecdde7df) zone_sizes_init: zone_dma_bits = min3(32, fls64(of_dma_get_max_cpu_address(NULL)), IORT);
+    // 5.6–5.10 arm64_memblock_init: zone_dma_bits = ARM64_ZONE_DMA_BITS (30) whatever the DT says
     let maxCpu = Infinity;
     for (const d of platform.devices) for (const r of d.dma_ranges ?? []) maxCpu = Math.min(maxCpu, r.cpu_start + r.size - 1);
-    k.zone_dma_bits = maxCpu === Infinity ? 32 : Math.min(32, fls64(BigInt(maxCpu)));
-    const max_zone_phys = (bits: number) => {
-      const mask = 2 ** bits - 1;
-      const start = banks[0]!.start;
-      if (start > 4 * GiB) return Infinity;
-      if (start > mask) return 4 * GiB;
-      return Math.min(mask, ramEnd - 1) + 1;
-    };
+    if (k.has("8424ecdde7df")) k.zone_dma_bits = maxCpu === Infinity ? 32 : Math.min(32, fls64(BigInt(maxCpu)));
+    else k.zone_dma_bits = 30;
+    const max_zone_phys = k.has("791ab8b2e3db")
+      ? (bits: number) => {
+          // arch/arm64/mm/init.c max_zone_phys (5.11+): min(DMA_BIT_MASK(bits), end of DRAM - 1) + 1
+          const mask = 2 ** bits - 1;
+          const start = banks[0]!.start;
+          if (start > 4 * GiB) return Infinity;
+          if (start > mask) return 4 * GiB;
+          return Math.min(mask, ramEnd - 1) + 1;
+        }
+      : (bits: number) => {
+          // arch/arm64/mm/init.c max_zone_phys (5.6–5.10): (start of DRAM & GENMASK_ULL(63, bits)) + 2^bits, capped at the end of DRAM
+          const offset = Math.floor(banks[0]!.start / 2 ** bits) * 2 ** bits;
+          return Math.min(offset + 2 ** bits, ramEnd);
+        };
     dmaEnd = max_zone_phys(k.zone_dma_bits);
     dma32End = max_zone_phys(32);
   } else if (platform.arch === "x86_64") {

@@ -67,9 +67,14 @@ export interface UserMapping {
 const memsetPage = new Uint8Array(PAGE_SIZE);
 let memsetValue = 0;
 
+/** printk log levels used by the modelled code (KERN_ERR, KERN_WARNING, KERN_INFO). */
+export type KernLevel = "err" | "warn" | "info";
+
 export class Kernel {
   tr: Tracer | undefined;
   readonly faults: FaultRecord[] = [];
+  /** Kernel log lines printed at a log level (not WARN splats), in order. */
+  readonly klog: { level: KernLevel; message: string; step: number }[] = [];
   readonly diagnostics: Diagnostic[] = [];
   private warnedOnce = new Set<string>();
   /** Index of the scenario step running now (for fault records). */
@@ -160,6 +165,20 @@ export class Kernel {
   /** A kernel log line that is not a fault (pr_info, dev_warn without backtrace). */
   log(message: string): void {
     this.tr?.note(message);
+  }
+
+  /**
+   * printk at a log level (pr_err, dev_warn, dev_info, ...): a kernel log line, kept in `klog`,
+   * never a fault record. Only WARN()/dev_WARN*() print a splat (`warn` / `warnOnce`).
+   */
+  printk(level: KernLevel, message: string): void {
+    this.klog.push({ level, message, step: this.step });
+    this.tr?.note(`[${level}] ${message}`);
+  }
+
+  /** dev_printk: "<driver> <device>: message" as dev_printk_emit prints it. */
+  dev_printk(level: KernLevel, dev: { driver: string; name: string }, message: string): void {
+    this.printk(level, `${dev.driver} ${dev.name}: ${message}`);
   }
 
   /** BUG(): stops the run. */

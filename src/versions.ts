@@ -21,6 +21,42 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.11",
     effect: "arm64 VMEMMAP_START moves from -VMEMMAP_SIZE - 2 MiB (0xfffffdffffe00000 with VA48) to -2^(VA_BITS-6) (0xfffffc0000000000): virt_to_page of a vmalloc address lands past VMEMMAP_END instead of wrapping into the user half",
   },
+  "9bb50ed74709": {
+    commit: "9bb50ed74709",
+    title: "dma-debug: fix displaying of dma allocation type",
+    release: "5.7",
+    effect: "dma-debug's type2name uses named initializers; before it (5.6) the stale five-entry table prints an sg mapping as \"page\", a coherent one as \"scather-gather\" and a resource one as \"coherent\"",
+  },
+  "515e5b6d90d4": {
+    commit: "515e5b6d90d4",
+    title: "dma-mapping: use vmap insted of reimplementing it",
+    release: "5.8",
+    effect: "dma_common_pages_remap / dma_common_contiguous_remap call vmap(pages, count, VM_DMA_COHERENT, prot) instead of __dma_common_pages_remap (get_vm_area_caller + map_vm_area)",
+  },
+  "d3fa60d7bfdc": {
+    commit: "d3fa60d7bfdc",
+    title: "dma-mapping: move the remaining DMA API calls out of line",
+    release: "5.9",
+    effect: "the DMA API entry points live in kernel/dma/mapping.c and pick dma-direct with dma_map_direct/dma_alloc_direct (dma_go_direct, with the dma_ops_bypass flag of the same 5.9 series) instead of the inline dma_is_direct(ops) of include/linux/dma-mapping.h",
+  },
+  "7bc1a0f9e176": {
+    commit: "7bc1a0f9e176",
+    title: "arm64: mm: use single quantity to represent the PA to VA translation",
+    release: "5.10",
+    effect: "arm64 __lm_to_phys(addr) = (addr & ~PAGE_OFFSET) + PHYS_OFFSET instead of addr + physvirt_offset (the same for linear-map addresses, different for a user-half address, which __is_lm_address still calls linear)",
+  },
+  "f4693c2716b3": {
+    commit: "f4693c2716b3",
+    title: "arm64: mm: extend linear region for 52-bit VA configurations",
+    release: "5.11",
+    effect: "arm64 __is_lm_address(addr) is the range check addr - PAGE_OFFSET < PAGE_END - PAGE_OFFSET (before: bit VA_BITS-1 clear, true for user-half addresses) and __lm_to_phys(addr) = addr - PAGE_OFFSET + PHYS_OFFSET",
+  },
+  "b89ddf4cca43": {
+    commit: "b89ddf4cca43",
+    title: "arm64/bpf: Remove 128MB limit for BPF JIT programs",
+    release: "5.15",
+    effect: "arm64 has no BPF JIT region below the modules: MODULES_VADDR = PAGE_END (0xffff800000000000 with VA48), so KIMAGE_VADDR and VMALLOC_START are 128 MiB lower (0xffff800008000000)",
+  },
   "e860c299ac0d": {
     commit: "e860c299ac0d",
     title: "dma-remap: separate DMA atomic pools from direct remap code",
@@ -48,8 +84,8 @@ export const SWITCHES: Record<string, Switch> = {
   "4544b9f25e70": {
     commit: "4544b9f25e70",
     title: "dma-mapping: Add vmap checks to dma_map_single()",
-    release: "5.9",
-    effect: "dma_map_single_attrs rejects vmalloc addresses with dev_WARN_ONCE \"rejecting DMA map of vmalloc memory\" and returns DMA_MAPPING_ERROR",
+    release: "5.5",
+    effect: "dma_map_single_attrs rejects vmalloc addresses with dev_WARN_ONCE \"rejecting DMA map of vmalloc memory\" and returns DMA_MAPPING_ERROR (in every modelled version: present in 5.6.4; stable 5.4.8 took it as a backport)",
   },
   "8b1e868f6607": {
     commit: "8b1e868f6607",
@@ -62,6 +98,42 @@ export const SWITCHES: Record<string, Switch> = {
     title: "swiotlb-xen: introduce phys_to_dma/dma_to_phys translations",
     release: "5.9",
     effect: "swiotlb-xen applies the device's dma-ranges offset on top of the P2M (xen_phys_to_dma / xen_dma_to_phys)",
+  },
+  "e0d072782c73": {
+    commit: "e0d072782c73",
+    title: "dma-mapping: introduce DMA range map, supplanting dma_pfn_offset",
+    release: "5.10",
+    effect: "phys_to_dma/dma_to_phys walk dev->dma_range_map (a phys outside every range gives DMA_MAPPING_ERROR, a bus address outside gives (phys_addr_t)-1) instead of subtracting the single dma_pfn_offset that of_dma_configure took from the first dma-ranges entry",
+  },
+  "8424ecdde7df": {
+    commit: "8424ecdde7df",
+    title: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges",
+    release: "5.11",
+    effect: "arm64 zone_dma_bits = min3(32, fls64(of_dma_get_max_cpu_address(NULL)), IORT) instead of ARM64_ZONE_DMA_BITS (30): on a board without dma-ranges ZONE_DMA grows from the first GiB to 4 GiB and ZONE_DMA32 is empty",
+  },
+  "791ab8b2e3db": {
+    commit: "791ab8b2e3db",
+    title: "arm64: Ignore any DMA offsets in the max_zone_phys() calculation",
+    release: "5.11",
+    effect: "max_zone_phys(bits) = min(DMA_BIT_MASK(bits), end of DRAM - 1) + 1 (whole RAM if it starts above 4 GiB) instead of (start of DRAM & GENMASK(63, bits)) + 2^bits capped at the end of DRAM",
+  },
+  "07410559f383": {
+    commit: "07410559f383",
+    title: "dma-direct: use is_swiotlb_active in dma_direct_map_page",
+    release: "5.19",
+    effect: "an address the device cannot reach bounces only if is_swiotlb_active(dev); before, any swiotlb_force other than SWIOTLB_NO_FORCE called swiotlb_map even with no pool (x86_64 with RAM below 4 GiB never sets one up)",
+  },
+  "a86d10942db2": {
+    commit: "a86d10942db2",
+    title: "dma-direct: refactor the !coherent checks in dma_direct_alloc",
+    release: "5.17",
+    effect: "dma_direct_alloc is restructured: DMA_ATTR_NO_KERNEL_MAPPING goes to dma_direct_alloc_no_mapping, then one !dev_is_dma_coherent(dev) block decides remap = DMA_DIRECT_REMAP and dips into the atomic pool when dma_direct_use_pool(dev, gfp)",
+  },
+  "92826e967535": {
+    commit: "92826e967535",
+    title: "dma-direct: don't fail on highmem CMA pages in dma_direct_alloc_pages",
+    release: "5.19",
+    effect: "dma_direct_alloc remaps a highmem page (remap = true) instead of dev_info \"Rejecting highmem page from CMA.\" and failing",
   },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
@@ -85,7 +157,7 @@ export const SWITCHES: Record<string, Switch> = {
     commit: "566fb90e050d",
     title: "swiotlb-xen: fix DMA_ATTR_NO_KERNEL_MAPPING on arm",
     release: "5.19",
-    effect: "on ARM, xen_swiotlb_dma_ops .alloc/.free are dma_direct_alloc/dma_direct_free; xen_alloc_coherent_pages is gone",
+    effect: "on ARM, xen_swiotlb_dma_ops .alloc/.free are dma_direct_alloc/dma_direct_free; on x86 xen_swiotlb_{alloc,free}_coherent are rewritten without xen_{alloc,free}_coherent_pages (free: WARN_ON_ONCE and return without freeing on a handle beyond the mask or a straddling range)",
   },
   "4e89dce72521": {
     commit: "4e89dce72521",
@@ -167,14 +239,17 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "4544b9f25e70", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "7bc1a0f9e176", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
+const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db", "f4693c2716b3"];
+/** the IOMMU changes from 5.11 to 5.13 (drivers/iommu) */
+const iommu513 = ["4e89dce72521", "6fa3525b455a", "c588072bba6b", "371d7955e310", "3542dcb15cef", "719a19335692"];
 
 export const VERSIONS: KernelVersion[] = [
-  { id: "5.6", switches: new Set([]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
+  { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set([...base510, "8c96400d6a39", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "c588072bba6b", "719a19335692"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
-  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "c588072bba6b", "719a19335692"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "4e89dce72521", "6fa3525b455a", "371d7955e310", "3542dcb15cef", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "c588072bba6b", "719a19335692", "0b482d0c75bf", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.13", switches: new Set([...base510, ...base511, ...iommu513]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.14", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
+  { id: "5.19", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "0b482d0c75bf", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

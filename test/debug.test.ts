@@ -3,6 +3,7 @@
  * rules, the best-fit ambiguity and multi-error calls. Test names cite the rulebook R-ids of
  * shared/reference/dma-api-rules-debug-bench.md §2.
  */
+import { findVersion } from "../src/versions.js";
 import { describe, expect, it } from "vitest";
 import type { Kernel, Diagnostic } from "../src/kernel.js";
 import type { Arch } from "../src/arch/arch.js";
@@ -31,14 +32,15 @@ interface Fake {
   logs: string[];
 }
 
-function fake(opts: DmaDebugOptions = { all_errors: true }, arch: Arch = arm64, cfg: Record<string, unknown> = {}): Fake {
+function fake(opts: DmaDebugOptions = { all_errors: true }, arch: Arch = arm64, cfg: Record<string, unknown> = {}, versionId = "5.14"): Fake {
   const logs: string[] = [];
   const k = {
     diagnostics: [] as Diagnostic[],
     step: 3,
     tr: undefined,
     cfg: { CONFIG_DMA_API_DEBUG: true, CONFIG_DMA_API_DEBUG_SG: false, CONFIG_DEBUG_VIRTUAL: false, dma_debug_all_errors: false, dma_debug_num_errors: 1, ...cfg },
-    version: { id: "5.14", switches: new Set<string>(), notes: "" },
+    version: { ...findVersion(versionId)! },
+    has: (c: string) => findVersion(versionId)!.switches.has(c),
     arch,
     task_stack: null,
     kernel_text: null,
@@ -653,6 +655,16 @@ describe("dma-debug setup and dump", () => {
     ]);
     expect(debug_dma_dump_mappings(k, null)).toHaveLength(3);
     expect(d.dump_show()[1]).toBe("b otherdrv single idx 256 P=200000 N=200 D=200000 L=40 DMA_FROM_DEVICE dma map error checked");
+  });
+
+  it("5.6 prints type2name off by one (the stale five-entry table, fixed by 9bb50ed74709 in 5.7): a coherent entry reads \"scather-gather\"", () => {
+    for (const [v, name] of [["5.6", "scather-gather"], ["5.10", "coherent"], ["5.19", "coherent"]] as const) {
+      const { k, d } = fake({ all_errors: true }, arm64, {}, v);
+      const dev = mkdev();
+      debug_dma_alloc_coherent(k, dev, 8192, 0x300000, lin(0x300000), 0x300000);
+      expect(debug_dma_dump_mappings(k, dev), v).toEqual([`mydrv fe300000.mmc: ${name} idx 384 P=300000 N=300 D=300000 L=2000 DMA_BIDIRECTIONAL dma map error check not applicable`]);
+      expect(d.dump_show(k)[0], v).toBe(`fe300000.mmc mydrv ${name} idx 384 P=300000 N=300 D=300000 L=2000 DMA_BIDIRECTIONAL dma map error check not applicable`);
+    }
   });
 
   it("sgChecksAllNents (5.15) runs the stack check over every CPU segment (R-ADDR-03)", () => {

@@ -48,9 +48,12 @@ describe("explain dma_alloc_coherent (R-COH-01)", () => {
     expect(r.addr_kind).toBe("vmalloc");
   });
 
-  it("5.6: dma_direct_alloc → dma_direct_alloc_pages, with the atomic pool in kernel/dma/remap.c (arch_dma_alloc left remap.c in 5.5, 3acac065508f)", () => {
+  it("5.6: dma_direct_alloc → dma_direct_alloc_pages → __dma_common_pages_remap (get_vm_area_caller + map_vm_area), with the atomic pool in kernel/dma/remap.c (arch_dma_alloc left remap.c in 5.5, 3acac065508f)", () => {
     const blocking = explain("dma_alloc_coherent", { platform: "rpi4-xen", kernel: "5.6" });
-    expect(calls(blocking.lines)).toEqual(expect.arrayContaining(["dma_direct_alloc", "dma_direct_alloc_pages", "dma_common_contiguous_remap", "vmap"]));
+    // 5.6 remaps with __dma_common_pages_remap (get_vm_area_caller + map_vm_area); vmap() only from 515e5b6d90d4 (5.8)
+    expect(calls(blocking.lines)).toEqual(expect.arrayContaining(["dma_direct_alloc", "dma_direct_alloc_pages", "dma_common_contiguous_remap", "__dma_common_pages_remap", "get_vm_area_caller", "map_vm_area"]));
+    expect(calls(blocking.lines)).not.toContain("vmap");
+    expect(blocking.lines.join("\n")).toContain("dma_is_direct(ops): no — dev->dma_ops = xen_swiotlb_dma_ops");
     expect(blocking.addr_kind).toBe("vmalloc");
     const atomic = explain("dma_alloc_coherent", { platform: "rpi4-xen", kernel: "5.6", gfp: GFP_ATOMIC });
     expect(atomic.lines.join("\n")).toMatch(/dma_alloc_from_pool\(size=0x10000\)\s+\[kernel\/dma\/remap\.c\]/);

@@ -15,6 +15,8 @@ const S_alloc_pages = sym("alloc_pages", "mm/page_alloc.c");
 const S_free_pages = sym("__free_pages", "mm/page_alloc.c");
 const S_vmap = sym("vmap", "mm/vmalloc.c");
 const S_vunmap = sym("vunmap", "mm/vmalloc.c");
+const S_get_vm_area_caller = sym("get_vm_area_caller", "mm/vmalloc.c");
+const S_map_vm_area = sym("map_vm_area", "mm/vmalloc.c");
 const S_vmalloc_to_page = sym("vmalloc_to_page", "mm/vmalloc.c");
 const S_remap_pfn_range = sym("remap_pfn_range", "mm/memory.c");
 
@@ -64,6 +66,29 @@ export function vmap(k: Kernel, pages: number[], flags: number, prot: Prot, call
   const vm = k.vmalloc.vmap(pages.map((p) => k.arch.page_to_pfn(p)), flags, prot, caller);
   k.tr?.exit(vm ? `${k.arch.fmtVa(vm.addr)} (vmalloc area ${k.arch.fmtVa(vm.addr)}-${k.arch.fmtVa(vm.addr + vm.size)}, guard page included)` : "NULL");
   return vm;
+}
+
+/** mm/vmalloc.c get_vm_area_caller (5.x): reserve PAGE_ALIGN(size) plus a guard page, no PTEs yet */
+export function get_vm_area_caller(k: Kernel, size: number, flags: number, caller: string): VmStruct | null {
+  k.tr?.enter(S_get_vm_area_caller, { size: hex(size), caller });
+  const vm = k.vmalloc.get_vm_area(alignUp(size, PAGE_SIZE), flags, caller);
+  k.tr?.exit(vm ? `${k.arch.fmtVa(vm.addr)} (vmalloc area ${k.arch.fmtVa(vm.addr)}-${k.arch.fmtVa(vm.addr + vm.size)}, guard page included)` : "NULL");
+  return vm;
+}
+
+/** mm/vmalloc.c map_vm_area (5.6–5.7): PTEs for get_vm_area_size(area) / PAGE_SIZE pages; 0 or -ENOMEM */
+export function map_vm_area(k: Kernel, area: VmStruct, prot: Prot, pages: number[]): number {
+  k.tr?.enter(S_map_vm_area, { addr: k.arch.fmtVa(area.addr), count: String(area.nr_pages), prot });
+  for (let i = 0; i < area.nr_pages; i++) {
+    const page = pages[i];
+    if (page === undefined) {
+      k.tr?.exit("-ENOMEM");
+      return -12;
+    }
+    k.pgd.map(area.addr + i * PAGE_SIZE, k.arch.page_to_pfn(page), PAGE_SIZE, prot);
+  }
+  k.tr?.exit("0");
+  return 0;
 }
 
 /** mm/vmalloc.c vunmap */

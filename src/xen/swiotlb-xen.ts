@@ -195,6 +195,67 @@ export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, 
   k.tr?.exit();
 }
 
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_alloc_coherent, x86 only, 5.19 (566fb90e050d rewrote it):
+ * __get_free_pages itself (no xen_alloc_coherent_pages, no GFP_DMA/HIGHMEM stripping, no 32-bit
+ * default mask: dev->coherent_dma_mask as is), *dma_handle = xen_phys_to_dma(phys), and
+ * xen_create_contiguous_region returns the handle when the buffer must be exchanged.
+ */
+function xen_swiotlb_alloc_coherent_519(k: Kernel, dev: Device, size: number, flags: number, _attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc, { size: hex(size), flags: gfpName(flags) });
+  const dma_mask = dev.coherent_dma_mask;
+  const order = get_order(size);
+  size = 2 ** (order + XEN_PAGE_SHIFT);
+  const page = alloc_pages(k, flags, get_order(size), "xen_swiotlb_alloc_coherent");
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const ret = k.arch.page_address(k, page);
+  const phys = k.arch.virt_to_phys(k, ret);
+  let dma_handle = xen_phys_to_dma(k, dev, phys);
+  const fits = BigInt(dma_handle + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size);
+  k.tr?.decide("*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)", !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  if (!fits) {
+    const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
+    if (c.rc) {
+      __free_pages(k, page, get_order(size));
+      k.tr?.exit("NULL");
+      return null;
+    }
+    dma_handle = c.dma_handle;
+    k.SetPageFlag(virt_to_page(k, ret), PG_xen_remapped, "xen_swiotlb_alloc_coherent");
+  }
+  k.kmemset(ret, 0, size, "xen_swiotlb_alloc_coherent");
+  k.tr?.exit(`${k.arch.fmtVa(ret)}, *dma_handle = ${hex(dma_handle)}`);
+  return { cpu_addr: ret, dma_handle };
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_free_coherent, x86 only, 5.19 (566fb90e050d): phys =
+ * virt_to_phys(vaddr); a handle beyond the coherent mask or a straddling range is a
+ * WARN_ON_ONCE and the function returns WITHOUT freeing (5.6–5.18 WARN_ON and free anyway);
+ * else TestClearPageXenRemapped → xen_destroy_contiguous_region, then free_pages.
+ */
+function xen_swiotlb_free_coherent_519(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, _attrs: number): void {
+  k.tr?.enter(S_free, { size: hex(size), vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
+  const phys = k.arch.virt_to_phys(k, vaddr);
+  const order = get_order(size);
+  size = 2 ** (order + XEN_PAGE_SHIFT);
+  const overMask = BigInt(dma_handle + size - 1) > dev.coherent_dma_mask;
+  const straddles = !overMask && range_straddles_page_boundary(k, phys, size);
+  if (overMask || straddles) {
+    const cond = overMask ? "dma_handle + size - 1 > dev->coherent_dma_mask" : "range_straddles_page_boundary(phys, size)";
+    k.tr?.decide(`WARN_ON_ONCE(${cond})`, true, "the buffer is not freed");
+    k.warnOnce(`xen_swiotlb_free_coherent:${cond}`, `WARNING: xen_swiotlb_free_coherent: WARN_ON_ONCE(${cond})`, "xen_swiotlb_free_coherent");
+    k.tr?.exit();
+    return;
+  }
+  if (k.TestClearPageFlag(virt_to_page(k, vaddr), PG_xen_remapped, "xen_swiotlb_free_coherent")) xen_destroy_contiguous_region(k, phys, order);
+  __free_pages(k, virt_to_page(k, vaddr), get_order(size));
+  k.tr?.exit();
+}
+
 /** arch/arm/xen/mm.c dma_cache_maint via GNTTABOP_cache_flush for foreign pages (on the machine address) */
 function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: "clean" | "invalidate") {
   const maddr = dma_to_phys(k, dev, handle);
@@ -324,14 +385,15 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
 
 /** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_ops (5.6–5.19) */
 export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
-  // 566fb90e050d changed only non-x86: there the coherent allocator is dma-direct itself
-  const post566 = k.has("566fb90e050d") && k.xen?.kind !== "pv";
+  // 566fb90e050d (5.19): on ARM the coherent allocator is dma-direct itself; on x86 the
+  // xen_swiotlb_{alloc,free}_coherent pair is rewritten without xen_{alloc,free}_coherent_pages
+  const has566 = k.has("566fb90e050d");
+  const x86 = k.xen?.kind === "pv";
   return {
     name: "xen_swiotlb_dma_ops",
     file: F,
-    // 566fb90e050d: on ARM the coherent allocator is dma-direct itself
-    alloc: post566 ? dma_direct_alloc : xen_swiotlb_alloc_coherent,
-    free: post566 ? dma_direct_free : xen_swiotlb_free_coherent,
+    alloc: !has566 ? xen_swiotlb_alloc_coherent : x86 ? xen_swiotlb_alloc_coherent_519 : dma_direct_alloc,
+    free: !has566 ? xen_swiotlb_free_coherent : x86 ? xen_swiotlb_free_coherent_519 : dma_direct_free,
     mmap: dma_common_mmap,
     get_sgtable: dma_common_get_sgtable,
     map_page: xen_swiotlb_map_page,

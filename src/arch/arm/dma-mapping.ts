@@ -69,13 +69,21 @@ function __dma_remap(k: Kernel, page: number, size: number, prot: Prot) {
   k.tr?.exit();
 }
 
-/** __alloc_remap_buffer: pages + dma_common_contiguous_remap → a vmap address */
-function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot: Prot, caller: string): { ptr: number; page: number } | null {
+/**
+ * __alloc_remap_buffer (5.6–5.19): pages + dma_common_contiguous_remap → a vmap address; without
+ * want_vaddr (DMA_ATTR_NO_KERNEL_MAPPING) no remap at all and a NULL ptr (the caller returns the page)
+ */
+function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot: Prot, caller: string, want_vaddr = true): { ptr: number; page: number } | null {
   k.tr?.enter(S_remap, { size: hex(size), gfp: gfpName(gfp) });
   const page = __dma_alloc_buffer(k, size, gfp);
   if (!page) {
     k.tr?.exit("NULL");
     return null;
+  }
+  k.tr?.decide("want_vaddr", want_vaddr, want_vaddr ? "a kernel mapping is wanted: remap the pages" : "DMA_ATTR_NO_KERNEL_MAPPING: no remap, no vmalloc area");
+  if (!want_vaddr) {
+    k.tr?.exit("NULL (page only)");
+    return { ptr: 0, page };
   }
   const ptr = dma_common_contiguous_remap(k, page, size, prot, caller);
   if (!ptr) {
@@ -165,6 +173,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   size = PAGE_ALIGN(size);
   const allowblock = gfpflags_allow_blocking(gfp);
   const cma = allowblock ? dev_get_cma_area(k, dev) : null;
+  const want_vaddr = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) === 0;
   let which: Allocator;
   if (cma) which = "cma";
   else if (is_coherent) which = "simple";
@@ -180,7 +189,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   switch (which) {
     case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller); break;
     case "simple": r = __alloc_simple_buffer(k, size, gfp); break;
-    case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller); break;
+    case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller, want_vaddr); break;
     case "pool": r = __alloc_from_pool(k, size); break;
   }
   if (!r) {
@@ -188,8 +197,9 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
     return null;
   }
   const dma_handle = phys_to_dma(k, dev, k.page_to_phys(r.page));
-  k.arm_dma_bufs.push({ virt: r.ptr, allocator: which });
-  const ret = attrs & DMA_ATTR_NO_KERNEL_MAPPING && which !== "cma" ? r.page : r.ptr;
+  // buf->virt = args.want_vaddr ? addr : page; the same value is returned
+  const ret = want_vaddr ? r.ptr : r.page;
+  k.arm_dma_bufs.push({ virt: ret, allocator: which });
   k.tr?.exit(`${k.arch.fmtVa(ret)}, *handle = ${hex(dma_handle)}`);
   return { cpu_addr: ret, dma_handle };
 }
@@ -202,13 +212,18 @@ function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs:
   return r;
 }
 
-/** arch/arm/mm/dma-mapping.c __arm_dma_free: the allocator is found from the buffer list by cpu_addr */
-function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, _attrs: number) {
+/**
+ * arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19): the allocator is found from the buffer list
+ * by cpu_addr (WARN "Freeing invalid buffer %p" when it is not there); without want_vaddr
+ * (DMA_ATTR_NO_KERNEL_MAPPING) the remap and CMA allocators undo no mapping.
+ */
+function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
+  const want_vaddr = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) === 0;
   k.tr?.enter(S_arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
   size = PAGE_ALIGN(size);
   const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
   if (i < 0) {
-    k.warn(`WARNING: arm_dma_free: no buffer recorded for ${k.arch.fmtVa(cpu_addr)}`, "__arm_dma_free");
+    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free");
     k.tr?.exit();
     return;
   }
@@ -219,7 +234,7 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
       k.arm_atomic_pool?.free(cpu_addr, size);
       break;
     case "remap":
-      dma_common_free_remap(k, cpu_addr);
+      if (want_vaddr) dma_common_free_remap(k, cpu_addr);
       __dma_free_buffer(k, page, size);
       break;
     case "simple":
@@ -227,8 +242,10 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
       break;
     case "cma": {
       const pfn = k.arch.page_to_pfn(page);
-      if (k.memmap.PageHighMem(pfn)) dma_common_free_remap(k, cpu_addr);
-      else __dma_remap(k, page, size, "normal");
+      if (want_vaddr) {
+        if (k.memmap.PageHighMem(pfn)) dma_common_free_remap(k, cpu_addr);
+        else __dma_remap(k, page, size, "normal");
+      }
       const cma = dev_get_cma_area(k, dev);
       if (!cma || !cma.release(pfn, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));
       break;

@@ -58,9 +58,9 @@ export class Arm32 implements Arch {
     return phys - this.L.PHYS_OFFSET + this.L.PAGE_OFFSET;
   }
 
-  /** __virt_to_phys_nodebug: plain offset arithmetic for any address */
+  /** __virt_to_phys_nodebug (!ARM_PATCH_PHYS_VIRT): (phys_addr_t)x - PAGE_OFFSET + PHYS_OFFSET in 32 bits, for any address */
   __virt_to_phys_nodebug(a: number): number {
-    return a - this.L.PAGE_OFFSET + this.L.PHYS_OFFSET;
+    return (a - this.L.PAGE_OFFSET + this.L.PHYS_OFFSET) >>> 0;
   }
 
   /** arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL): WARN if !__virt_addr_valid, 5.x */
@@ -73,7 +73,8 @@ export class Arm32 implements Arch {
 
   /** virt_to_page = pfn_to_page(virt_to_pfn(a)): virt_to_pfn bypasses __virt_to_phys, so DEBUG_VIRTUAL checks nothing (5.x) */
   virt_to_page(_k: Kernel, a: number): number {
-    const pfn = Math.floor((a - this.L.PAGE_OFFSET) / PAGE_SIZE) + this.L.PHYS_OFFSET / PAGE_SIZE;
+    // virt_to_pfn: (((unsigned long)kaddr - PAGE_OFFSET) >> PAGE_SHIFT) + PHYS_PFN_OFFSET, 32-bit unsigned
+    const pfn = (((a - this.L.PAGE_OFFSET) >>> 0) >>> 12) + this.L.PHYS_OFFSET / PAGE_SIZE;
     return this.pfn_to_page(pfn);
   }
 

@@ -1,33 +1,61 @@
 /**
  * arm64 kernel memory layout and address conversions (arch/arm64/include/asm/memory.h,
  * arch/arm64/mm/physaddr.c), 4 KiB pages, sizeof(struct page) = 64, the 5.11+ layout
- * (PAGE_OFFSET = -2^VA_BITS, linear map in the lower half of the kernel range).
+ * (PAGE_OFFSET = -2^VA_BITS, linear map in the lower half of the kernel range, 5.4+), with the
+ * per-era differences of Arm64Era.
  */
 import type { Arch, Layout } from "../arch.js";
 import type { Kernel } from "../../kernel.js";
 import { GEOM_ARM64_VA39, GEOM_ARM64_VA48 } from "../../mm/pgtable.js";
-import { PAGE_SIZE, hex64, wrap } from "../../core/u64.js";
+import { PAGE_SIZE, hex64, toBig, wrap } from "../../core/u64.js";
 
 const SZ_256M = 256 * 1024 * 1024;
 const SZ_128M = 128 * 1024 * 1024;
 
+/** Which arch/arm64/include/asm/memory.h era a kernel is in, from its switches. */
+export interface Arm64Era {
+  /** 8c96400d6a39 (5.11): VMEMMAP_START = -2^(VA_BITS-6), VMALLOC_END = VMEMMAP_START - 256 MiB */
+  vmemmapProjection: boolean;
+  /** b89ddf4cca43 (5.15): no 128 MiB BPF JIT region: MODULES_VADDR = PAGE_END */
+  noBpfRegion: boolean;
+  /**
+   * __is_lm_address / __lm_to_phys: "physvirt" (5.4–5.9: bit VA_BITS-1 clear; addr + physvirt_offset),
+   * "mask" (7bc1a0f9e176, 5.10: bit test; (addr & ~PAGE_OFFSET) + PHYS_OFFSET), "range"
+   * (f4693c2716b3, 5.11: [PAGE_OFFSET, PAGE_END); addr - PAGE_OFFSET + PHYS_OFFSET)
+   */
+  lm: "physvirt" | "mask" | "range";
+}
+
+export function arm64Era(has: (commit: string) => boolean): Arm64Era {
+  return {
+    vmemmapProjection: has("8c96400d6a39"),
+    noBpfRegion: has("b89ddf4cca43"),
+    lm: has("f4693c2716b3") ? "range" : has("7bc1a0f9e176") ? "mask" : "physvirt",
+  };
+}
+
+const ERA_511: Arm64Era = { vmemmapProjection: true, noBpfRegion: false, lm: "range" };
+
 /**
- * arch/arm64/include/asm/memory.h layouts: 5.4–5.10 put the vmemmap just below the top 2 MiB
- * (VMEMMAP_START = -VMEMMAP_SIZE - SZ_2M, VMALLOC_END = -PUD_SIZE - VMEMMAP_SIZE - SZ_64K);
- * 8c96400d6a39 (5.11, "make vmemmap region a projection of the linear region") moved it to
- * -2^(VA_BITS-6) with VMALLOC_END 256 MiB below it. The linear map and vmalloc start are the same.
+ * arch/arm64/include/asm/memory.h + pgtable.h layouts (VA_BITS 48/39, 4 KiB pages): 5.4–5.10 put
+ * the vmemmap just below the top 2 MiB (VMEMMAP_START = -VMEMMAP_SIZE - SZ_2M, VMALLOC_END =
+ * -PUD_SIZE - VMEMMAP_SIZE - SZ_64K); 8c96400d6a39 (5.11) moved it to -2^(VA_BITS-6) with
+ * VMALLOC_END 256 MiB below it; b89ddf4cca43 (5.15) dropped the 128 MiB BPF JIT region below the
+ * modules, so MODULES_VADDR = PAGE_END and the kernel image / vmalloc start 128 MiB lower.
+ * Recorded against the real headers by tools/kernel-vectors/addr (test/vectors/addr).
  */
-export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number, layout511 = true): Layout {
+export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number, era: Arm64Era = ERA_511): Layout {
   const PAGE_OFFSET = -(2 ** vaBits);
   const PAGE_END = -(2 ** (vaBits - 1));
   const VMEMMAP_SIZE = (PAGE_END - PAGE_OFFSET) / 64;
-  const VMEMMAP_START = layout511 ? -(2 ** (vaBits - 6)) : -VMEMMAP_SIZE - 2 * 1024 * 1024;
-  const MODULES_END = PAGE_END + SZ_128M + SZ_128M; // BPF JIT region, then modules
+  const VMEMMAP_START = era.vmemmapProjection ? -(2 ** (vaBits - 6)) : -VMEMMAP_SIZE - 2 * 1024 * 1024;
+  const MODULES_VADDR = era.noBpfRegion ? PAGE_END : PAGE_END + SZ_128M;
+  const MODULES_END = MODULES_VADDR + SZ_128M;
   return {
     PAGE_OFFSET,
     LINEAR_END: PAGE_END,
     VMALLOC_START: MODULES_END,
-    VMALLOC_END: layout511 ? VMEMMAP_START - SZ_256M : -(2 ** 30) - VMEMMAP_SIZE - 65536,
+    VMALLOC_END: era.vmemmapProjection ? VMEMMAP_START - SZ_256M : -(2 ** 30) - VMEMMAP_SIZE - 65536,
     VMEMMAP_START,
     VMEMMAP_END: VMEMMAP_START + VMEMMAP_SIZE,
     // vmemmap = (struct page *)VMEMMAP_START - (memstart_addr >> PAGE_SHIFT)
@@ -47,8 +75,28 @@ export class Arm64 implements Arch {
   readonly allDmaCoherent = false;
   /** kimage_voffset = KIMAGE_VADDR - kernel load address */
   readonly kimage_voffset: number;
-  constructor(readonly L: Layout) {
+  private readonly lmBit: bigint;
+  constructor(readonly L: Layout, readonly era: Arm64Era = ERA_511) {
     this.kimage_voffset = L.KIMAGE_VADDR - L.kimage_phys;
+    this.lmBit = 1n << BigInt(Math.log2(L.LINEAR_END - L.PAGE_OFFSET)); // BIT(vabits_actual - 1)
+  }
+
+  /**
+   * asm/memory.h __is_lm_address: 5.11+ (f4693c2716b3) the range [PAGE_OFFSET, PAGE_END); 5.4–5.10
+   * only bit VA_BITS-1 clear — so a user-half address also counts as "linear" there.
+   */
+  __is_lm_address(a: number): boolean {
+    if (this.era.lm === "range") return this.is_linear(a);
+    return (toBig(a) & this.lmBit) === 0n;
+  }
+
+  /** asm/memory.h __lm_to_phys, per era (identical on real linear-map addresses) */
+  __lm_to_phys(a: number): number {
+    const L = this.L;
+    if (this.era.lm === "range") return a - L.PAGE_OFFSET + L.PHYS_OFFSET;
+    if (this.era.lm === "mask") return wrap(Number(BigInt.asUintN(64, toBig(a) & ~toBig(L.PAGE_OFFSET))) + L.PHYS_OFFSET);
+    // 5.4–5.9: addr + physvirt_offset, physvirt_offset = PHYS_OFFSET - PAGE_OFFSET (mod 2^64)
+    return Number(BigInt.asIntN(64, toBig(a) + BigInt(L.PHYS_OFFSET) - toBig(L.PAGE_OFFSET)));
   }
 
   fmtVa(a: number): string {
@@ -65,14 +113,14 @@ export class Arm64 implements Arch {
     return phys - this.L.PHYS_OFFSET + this.L.PAGE_OFFSET;
   }
 
-  /** __virt_to_phys_nodebug: linear → a - PAGE_OFFSET + PHYS_OFFSET, anything else → a - kimage_voffset */
+  /** __virt_to_phys_nodebug: __is_lm_address ? __lm_to_phys : __kimg_to_phys (a - kimage_voffset) */
   __virt_to_phys_nodebug(a: number): number {
-    return this.is_linear(a) ? a - this.L.PAGE_OFFSET + this.L.PHYS_OFFSET : wrap(a - this.kimage_voffset);
+    return this.__is_lm_address(a) ? this.__lm_to_phys(a) : wrap(a - this.kimage_voffset);
   }
 
   /** arch/arm64/mm/physaddr.c __virt_to_phys (CONFIG_DEBUG_VIRTUAL): WARN on a non-linear address, 5.4–5.19 */
   virt_to_phys(k: Kernel, a: number): number {
-    if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.is_linear(a)) {
+    if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.__is_lm_address(a)) {
       k.warn(`virt_to_phys used for non-linear address: ${hex64(a)} (${k.chain()?.at(-1) ?? "?"})`, "__virt_to_phys");
     }
     return this.__virt_to_phys_nodebug(a);
@@ -108,7 +156,7 @@ export class Arm64 implements Arch {
 
   /** virt_addr_valid = __is_lm_address && pfn_is_map_memory(virt_to_pfn) */
   virt_addr_valid(k: Kernel, a: number): boolean {
-    return this.is_linear(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
+    return this.__is_lm_address(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
   }
 
   /** arch/arm64/mm/fault.c die_kernel_fault / __do_kernel_fault text */

@@ -85,6 +85,27 @@ export const maperr2str = ["dma map error check not applicable", "dma map error 
  */
 export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource";
 
+/**
+ * kernel/dma/debug.c type2name[entry->type] as printed. Since 9bb50ed74709 (5.7) the table uses
+ * named initializers. 5.6 still has the five-entry table { "single", "page", "scather-gather",
+ * "coherent", "resource" } indexed by the four-member enum (dma_debug_page was removed by
+ * 2e05ea5cdc1a), so an sg entry prints "page", a coherent one "scather-gather" and a resource
+ * one "coherent".
+ */
+export function type2name(k: Kernel, t: DebugType): string {
+  if (k.has("9bb50ed74709")) return t;
+  switch (t) {
+    case "scather-gather":
+      return "page";
+    case "coherent":
+      return "scather-gather";
+    case "resource":
+      return "coherent";
+    default:
+      return t;
+  }
+}
+
 const EEXIST = -17;
 const ENOMEM = -12;
 
@@ -508,7 +529,7 @@ export class DmaDebug {
       this.err_printk(k, dev, entry, "D03", `device driver frees DMA memory with different size [device address=${hex64(ref.dev_addr)}] [map size=${udec(entry.size)} bytes] [unmap size=${udec(ref.size)} bytes]`);
     }
     if (ref.type !== entry.type) {
-      this.err_printk(k, dev, entry, "D04", `device driver frees DMA memory with wrong function [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${entry.type}] [unmapped as ${ref.type}]`);
+      this.err_printk(k, dev, entry, "D04", `device driver frees DMA memory with wrong function [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}] [unmapped as ${type2name(k, ref.type)}]`);
     } else if (entry.type === "coherent" && ref.paddr !== entry.paddr) {
       this.err_printk(k, dev, entry, "D05", `device driver frees DMA memory with different CPU address [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [cpu alloc address=${hex64(entry.paddr)}] [cpu free address=${hex64(ref.paddr)}]`);
     }
@@ -520,7 +541,7 @@ export class DmaDebug {
     }
     if (entry.map_err_type === MAP_ERR_NOT_CHECKED) {
       // the kernel's text has no space before the first '['
-      this.err_printk(k, dev, entry, "D08", `device driver failed to check map error[device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${entry.type}]`);
+      this.err_printk(k, dev, entry, "D08", `device driver failed to check map error[device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}]`);
     }
     this.hash_bucket_del(entry);
     this.dma_entry_free(entry);
@@ -843,7 +864,7 @@ export class DmaDebug {
     this.err_printk(
       k, dev, last, "D22",
       `device driver has pending DMA allocations while released from device [count=${count}]\n` +
-        `One of leaked entries details: [device address=${hex64(last.dev_addr)}] [size=${udec(last.size)} bytes] [mapped with ${dir2name(last.direction)}] [mapped as ${last.type}]`,
+        `One of leaked entries details: [device address=${hex64(last.dev_addr)}] [size=${udec(last.size)} bytes] [mapped with ${dir2name(last.direction)}] [mapped as ${type2name(k, last.type)}]`,
       `${bus} ${dev.name}`, null,
     );
   }
@@ -867,20 +888,20 @@ export class DmaDebug {
       if (b === undefined) continue;
       for (const e of b) {
         if (dev !== null && e.dev !== dev) continue;
-        out.push(`${dev_id(e.dev)}: ${e.type} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
+        out.push(`${dev_id(e.dev)}: ${type2name(k, e.type)} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
       }
     }
     return out;
   }
 
   /** kernel/dma/debug.c dump_show (debugfs dma-api/dump, 5.10–5.14; no cln= field yet) */
-  dump_show(): string[] {
+  dump_show(k: Kernel | null = null): string[] {
     const out: string[] = [];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
       const b = this.hash[idx];
       if (b === undefined) continue;
       for (const e of b) {
-        out.push(`${e.dev?.name ?? ""} ${e.dev?.driver ?? ""} ${e.type} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
+        out.push(`${e.dev?.name ?? ""} ${e.dev?.driver ?? ""} ${k ? type2name(k, e.type) : e.type} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
       }
     }
     return out;
@@ -944,8 +965,8 @@ export function dma_debug_init(k: Kernel, opts: DmaDebugOptions = {}): DmaDebug 
 /**
  * kernel/dma/debug.c debug_dma_map_single (5.10–5.14): D17 when the address is not a valid
  * linear-map address, D18 when it is a vmalloc address. Called by dma_map_single_attrs before
- * the mapping; since 4544b9f25e70 (5.9) that wrapper already refuses vmalloc addresses with a
- * dev_WARN_ONCE before getting here, so D18 is only reachable on older kernels.
+ * the mapping; since 4544b9f25e70 (5.5, so every modelled version) that wrapper already refuses vmalloc addresses with a
+ * dev_WARN_ONCE before getting here, so D18 is unreachable through dma_map_single in 5.6–5.19.
  */
 export function debug_dma_map_single(k: Kernel, dev: Device, addr: number, len: number): void {
   const d = active(k);

@@ -28,9 +28,11 @@ const S_alloc_pages_56 = sym("dma_direct_alloc_pages", F);
 const S___alloc_pages = sym("__dma_direct_alloc_pages", F);
 const S_free = sym("dma_direct_free", F);
 const S_from_pool = sym("dma_direct_alloc_from_pool", F);
+const S_no_mapping = sym("dma_direct_alloc_no_mapping", F);
 const S_mmap = sym("dma_direct_mmap", F);
 const S_sgt = sym("dma_direct_get_sgtable", F);
 const S_map_page = sym("dma_direct_map_page", "kernel/dma/direct.h");
+const S_map_page_56 = sym("dma_direct_map_page", F);
 const S_unmap_page = sym("dma_direct_unmap_page", "kernel/dma/direct.h");
 const S_map_sg = sym("dma_direct_map_sg", F);
 const S_unmap_sg = sym("dma_direct_unmap_sg", F);
@@ -53,20 +55,39 @@ export function DMA_COHERENT_POOL(k: Kernel): boolean {
 
 // ---- address translation ----
 
-/** include/linux/dma-direct.h translate_phys_to_dma / phys_to_dma (5.10+; 5.6 used dma_pfn_offset, same result for one range) */
-export function phys_to_dma(_k: Kernel, dev: Device, paddr: number): number {
+/**
+ * include/linux/dma-direct.h phys_to_dma. 5.10–5.19 (e0d072782c73): translate_phys_to_dma walks
+ * dev->dma_range_map, a miss is DMA_MAPPING_ERROR. 5.6: __phys_to_dma subtracts the one
+ * dma_pfn_offset of_dma_configure took from the first dma-ranges entry, for every address.
+ */
+export function phys_to_dma(k: Kernel, dev: Device, paddr: number): number {
   const map = dev.dma_range_map;
   if (!map) return paddr;
-  for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return paddr - r.offset;
+  if (!k.has("e0d072782c73")) return dma_addr_t(k, paddr - dma_pfn_offset_bytes(map));
+  for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return dma_addr_t(k, paddr - r.offset);
   return DMA_MAPPING_ERROR;
 }
 
-/** include/linux/dma-direct.h translate_dma_to_phys / dma_to_phys: a miss is (phys_addr_t)-1 */
-export function dma_to_phys(_k: Kernel, dev: Device, dma: number): number {
+/** The value as the arch's dma_addr_t holds it: 32 bits on ARM32 without LPAE (arithmetic wraps), else as is */
+function dma_addr_t(k: Kernel, v: number): number {
+  return k.arch.name === "arm" ? v >>> 0 : v;
+}
+
+/**
+ * include/linux/dma-direct.h dma_to_phys. 5.10–5.19: translate_dma_to_phys, a miss is
+ * (phys_addr_t)-1. 5.6: __dma_to_phys adds the dma_pfn_offset back, for every address.
+ */
+export function dma_to_phys(k: Kernel, dev: Device, dma: number): number {
   const map = dev.dma_range_map;
   if (!map) return dma;
-  for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma + r.offset;
+  if (!k.has("e0d072782c73")) return dma_addr_t(k, dma + dma_pfn_offset_bytes(map));
+  for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma_addr_t(k, dma + r.offset);
   return -1;
+}
+
+/** drivers/of/device.c of_dma_configure (5.6): dma_pfn_offset = PFN_DOWN(paddr - dma_addr) of the first dma-ranges entry, in bytes */
+function dma_pfn_offset_bytes(map: readonly { offset: number }[]): number {
+  return Math.floor(map[0]!.offset / PAGE_SIZE) * PAGE_SIZE;
 }
 
 /** kernel/dma/direct.c phys_to_dma_direct (no memory encryption modelled) */
@@ -79,10 +100,20 @@ export function dma_direct_to_page(k: Kernel, dev: Device, dma_addr: number): nu
   return k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE));
 }
 
-/** include/linux/dma-direct.h dma_capable (5.10–5.14): end <= min_not_zero(*dma_mask, bus_dma_limit) */
-export function dma_capable(_k: Kernel, dev: Device, addr: number, size: number, _is_ram: boolean): boolean {
-  if (addr === DMA_MAPPING_ERROR) return false;
-  const end = addr + size - 1;
+/**
+ * include/linux/dma-direct.h dma_capable: end <= min_not_zero(*dma_mask, bus_dma_limit). 5.6
+ * first fails a device without a dma_mask pointer; 5.10–5.19 (e0d072782c73) first fail
+ * DMA_MAPPING_ERROR, the untranslatable address. The !ARCH_DMA_ADDR_T_64BIT min_low_pfn test is
+ * for 32-bit dma_addr_t only: ARM32 without LPAE, where min_low_pfn is the first RAM pfn.
+ */
+export function dma_capable(k: Kernel, dev: Device, addr: number, size: number, is_ram: boolean): boolean {
+  const arm = k.arch.name === "arm";
+  if (arm && addr === DMA_MAPPING_ERROR) addr = 0xffff_ffff; // (dma_addr_t)~0 is 32 bits wide there
+  const end = dma_addr_t(k, addr + size - 1);
+  if (k.has("e0d072782c73")) {
+    if (addr === (arm ? 0xffff_ffff : DMA_MAPPING_ERROR)) return false;
+  } else if (dev.dma_mask === null) return false;
+  if (is_ram && k.arch.name === "arm" && Math.min(addr, end) < phys_to_dma(k, dev, k.mem.min_pfn * PAGE_SIZE)) return false;
   return end <= dev._dmaLimit && addr >= 0;
 }
 
@@ -155,7 +186,8 @@ function dma_direct_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: n
 }
 
 /**
- * kernel/dma/direct.c dma_direct_alloc: 5.10–5.19 decision tree (kernel-dma-core.md §2.3); for
+ * kernel/dma/direct.c dma_direct_alloc: 5.10–5.14 decision tree (kernel-dma-core.md §2.3), 5.17+
+ * (a86d10942db2) its own era below; for
  * 5.6 (pre e860c299ac0d) the dma_direct_alloc_pages order: the remap.c atomic pool is tried before
  * the NO_KERNEL_MAPPING cookie.
  */
@@ -167,6 +199,7 @@ export function dma_direct_alloc(k: Kernel, dev: Device, size: number, gfp: numb
 }
 
 function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  if (k.has("a86d10942db2")) return dma_direct_alloc_517(k, dev, size, gfp, attrs);
   const t = k.tr;
   size = PAGE_ALIGN(size);
   if (attrs & DMA_ATTR_NO_WARN) gfp |= __GFP_NOWARN;
@@ -211,7 +244,80 @@ function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number
   return finish_alloc(k, dev, page, size, attrs, coherent, false);
 }
 
-/** The remap / linear tail of dma_direct_alloc (5.10–5.19), and of 5.6 dma_direct_alloc_pages steps 3–7. */
+/** kernel/dma/direct.c dma_direct_use_pool (5.17–5.19): !gfpflags_allow_blocking(gfp) && !is_swiotlb_for_alloc(dev) (no restricted pools modelled) */
+function dma_direct_use_pool(_k: Kernel, _dev: Device, gfp: number): boolean {
+  return !gfpflags_allow_blocking(gfp);
+}
+
+/** kernel/dma/direct.c dma_direct_alloc_no_mapping (5.17–5.19): the struct page pointer is the cookie */
+function dma_direct_alloc_no_mapping(k: Kernel, dev: Device, size: number, gfp: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S_no_mapping, { size: hex(size) });
+  const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  if (!k.memmap.PageHighMem(k.arch.page_to_pfn(page))) arch_dma_prep_coherent(k, page, size);
+  const dma_handle = phys_to_dma_direct(k, dev, k.page_to_phys(page));
+  k.tr?.exit(`${k.arch.fmtVa(page)} (the struct page, as an opaque cookie)`);
+  return { cpu_addr: page, dma_handle };
+}
+
+/**
+ * kernel/dma/direct.c dma_direct_alloc, 5.17–5.19 (a86d10942db2; 92826e967535 in 5.19): the
+ * conditions in the order and form this era evaluates them. No memory encryption, no restricted
+ * swiotlb pools, no DMA_GLOBAL_POOL / ARCH_HAS_DMA_SET_UNCACHED arch is modelled, so
+ * force_dma_unencrypted and is_swiotlb_for_alloc are false.
+ */
+function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+  const t = k.tr;
+  size = PAGE_ALIGN(size);
+  if (attrs & DMA_ATTR_NO_WARN) gfp |= __GFP_NOWARN;
+  const nkm = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) !== 0;
+  t?.decide("(attrs & DMA_ATTR_NO_KERNEL_MAPPING) && !force_dma_unencrypted(dev) && !is_swiotlb_for_alloc(dev)", nkm, nkm ? "no kernel mapping wanted" : "a kernel mapping is wanted");
+  if (nkm) return dma_direct_alloc_no_mapping(k, dev, size, gfp);
+  const coherent = dev_is_dma_coherent(k, dev);
+  t?.decide("!dev_is_dma_coherent(dev)", !coherent, coherent ? (k.arch.allDmaCoherent ? "the arch has no ARCH_HAS_SYNC_DMA_*: every device is coherent" : "the device has dma-coherent") : "the device has no dma-coherent property: CPU mappings must be uncached");
+  let remap = false;
+  if (!coherent) {
+    remap = DMA_DIRECT_REMAP(k);
+    t?.decide("remap = IS_ENABLED(CONFIG_DMA_DIRECT_REMAP)", remap, remap ? "arm64 selects DMA_DIRECT_REMAP: the CPU gets an uncached vmap alias" : `${k.arch.name} does not select DMA_DIRECT_REMAP and has no ARCH_HAS_DMA_SET_UNCACHED: fail`);
+    if (!remap) return null;
+    const pool = dma_direct_use_pool(k, dev, gfp);
+    t?.decide("dma_direct_use_pool(dev, gfp)", pool, pool ? `${gfpName(gfp)} may not sleep and vmap can: use the pre-remapped atomic pool (kernel/dma/pool.c)` : `${gfpName(gfp)} may sleep: allocate pages and remap them`);
+    if (pool) return dma_direct_alloc_from_pool(k, dev, size, gfp);
+  }
+  const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
+  if (!page) return null;
+  const highmem = k.memmap.PageHighMem(k.arch.page_to_pfn(page));
+  if (highmem) {
+    // 92826e967535 (5.19): remap it; 5.17–5.18 print dev_info "Rejecting highmem page from CMA." and fail
+    if (!k.has("92826e967535")) {
+      k.dev_printk("info", dev, "Rejecting highmem page from CMA.");
+      dma_free_contiguous(k, dev, page, size);
+      return null;
+    }
+    t?.decide("PageHighMem(page)", true, "a highmem page (from CMA) has no linear address: remap it");
+    remap = true;
+  }
+  const handle = phys_to_dma_direct(k, dev, k.page_to_phys(page));
+  if (remap) {
+    arch_dma_prep_coherent(k, page, size);
+    const ret = dma_common_contiguous_remap(k, page, size, dma_pgprot(k, dev, "normal", attrs), "dma_direct_alloc");
+    if (!ret) {
+      dma_free_contiguous(k, dev, page, size);
+      return null;
+    }
+    k.kmemset(ret, 0, size, "dma_direct_alloc");
+    return { cpu_addr: ret, dma_handle: handle };
+  }
+  const ret = k.arch.page_address(k, page);
+  t?.note(`page_address(page) = ${k.arch.fmtVa(ret)} (linear map)`);
+  k.kmemset(ret, 0, size, "dma_direct_alloc");
+  return { cpu_addr: ret, dma_handle: handle };
+}
+
+/** The remap / linear tail of dma_direct_alloc (5.10–5.14), and of 5.6 dma_direct_alloc_pages steps 3–7. */
 function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs: number, coherent: boolean, pre58: boolean): { cpu_addr: number; dma_handle: number } | null {
   const t = k.tr;
   const pfn = k.arch.page_to_pfn(page);
@@ -236,7 +342,7 @@ function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs:
     return { cpu_addr: ret, dma_handle: handle() };
   }
   if (highmem) {
-    k.warn("Rejecting highmem page from CMA.", "dma_direct_alloc");
+    k.dev_printk("info", dev, "Rejecting highmem page from CMA.");
     dma_free_contiguous(k, dev, page, size);
     return null;
   }
@@ -314,7 +420,7 @@ export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number,
   const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
   if (!dma_capable(k, dev, dma_addr, size, true)) {
     swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${hex(dma_addr)}+${size} overflow (mask ${hex(Number(dev.dma_mask ?? 0n))}, bus limit ${hex(Number(dev.bus_dma_limit))}).`, "swiotlb_map");
+    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map");
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -329,35 +435,50 @@ function fmtMask(m: bigint | null): string {
 }
 
 /**
- * kernel/dma/direct.h dma_direct_map_page (5.10–5.14): swiotlb=force bounces; an address the
- * device cannot reach bounces, or fails with the "DMA addr ... overflow" WARN when swiotlb is off;
- * then cache maintenance for non-coherent devices.
+ * lib/vsprintf.c %pad: special_hex_number(dma_addr_t, sizeof(dma_addr_t)): "0x" and 2 digits per
+ * byte of dma_addr_t, zero-padded: 16 digits on arm64 and x86_64, 8 on ARM32 without LPAE.
+ */
+export function fmtPad(k: Kernel, a: number): string {
+  const digits = k.arch.name === "arm" ? 8 : 16;
+  const v = BigInt.asUintN(digits * 4, BigInt(a));
+  return "0x" + v.toString(16).padStart(digits, "0");
+}
+
+/**
+ * dma_direct_map_page: kernel/dma/direct.c in 5.6, kernel/dma/direct.h (inline) in 5.10–5.19.
+ * swiotlb=force bounces everything; an address the device cannot reach goes to swiotlb_map when
+ * swiotlb_force != SWIOTLB_NO_FORCE (5.6–5.18, even with no pool: x86_64 with RAM below 4 GiB sets
+ * none up) or when is_swiotlb_active(dev) (5.19, 07410559f383); otherwise the dev_WARN_ONCE
+ * "DMA addr %pad+%zu overflow" and DMA_MAPPING_ERROR. Then cache maintenance for non-coherent devices.
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   const t = k.tr;
-  t?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  t?.enter(k.has("e0d072782c73") ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
+  const post519 = k.has("07410559f383");
   if (k.swiotlb_force === "force") {
-    t?.decide("swiotlb_force == SWIOTLB_FORCE", true, "swiotlb=force: every mapping bounces");
+    t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", true, "swiotlb=force: every mapping bounces");
     const r = swiotlb_map(k, dev, phys, size, dir, attrs);
     t?.exit(hex(r));
     return r;
   }
   if (!dma_capable(k, dev, dma_addr, size, true)) {
-    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
-    if (k.swiotlb_force !== "noforce" && is_swiotlb_active(k)) {
-      t?.decide("dma_capable(dev, dma_addr, size)", false, `${why}: bounce through swiotlb`);
+    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR && k.has("e0d072782c73") ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+    t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
+    const bounce = post519 ? is_swiotlb_active(k) : k.swiotlb_force !== "noforce";
+    if (bounce) {
+      t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
       const r = swiotlb_map(k, dev, phys, size, dir, attrs);
       t?.exit(hex(r));
       return r;
     }
-    t?.decide("dma_capable(dev, dma_addr, size)", false, `${why} and swiotlb is off: fail`);
-    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${hex(dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page");
+    t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
+    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page");
     t?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
-  t?.decide("dma_capable(dev, dma_addr, size)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
+  t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
   t?.exit(hex(dma_addr));
   return dma_addr;

@@ -42,9 +42,13 @@ function dma_go_direct(ops: DmaMapOps | null): boolean {
   return ops === null;
 }
 
-/** The dispatch decision of the coherent entry points (dma_alloc_direct), for the trace. */
+/**
+ * The dispatch decision of the coherent entry points, for the trace: dma_alloc_direct(dev, ops)
+ * in kernel/dma/mapping.c since d3fa60d7bfdc (5.9); the inline dma_is_direct(ops) of
+ * include/linux/dma-mapping.h in 5.6.
+ */
 function ops_trace(k: Kernel, ops: DmaMapOps | null) {
-  k.tr?.decide("dma_alloc_direct(dev, ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
+  k.tr?.decide(k.has("d3fa60d7bfdc") ? "dma_alloc_direct(dev, ops)" : "dma_is_direct(ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
 }
 
 /** kernel/dma/mapping.c dma_alloc_attrs (5.x) */
@@ -149,7 +153,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
 }
 
 /**
- * include/linux/dma-mapping.h dma_map_single_attrs: 5.9+ (4544b9f25e70) rejects vmalloc
+ * include/linux/dma-mapping.h dma_map_single_attrs (5.6–5.19; 4544b9f25e70, mainline 5.5) rejects vmalloc
  * addresses with a dev_WARN_ONCE; then debug_dma_map_single and dma_map_page_attrs on
  * virt_to_page(ptr) — which is wrong for any non-linear address.
  */

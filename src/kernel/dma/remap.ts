@@ -7,17 +7,41 @@ import { sym } from "../../core/trace.js";
 import { PAGE_SIZE, hex } from "../../core/u64.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { VM_DMA_COHERENT } from "../../mm/vmalloc.js";
-import { vmap, vunmap } from "../../mm/mm.js";
+import { get_vm_area_caller, map_vm_area, vmap, vunmap } from "../../mm/mm.js";
+import type { VmStruct } from "../../mm/vmalloc.js";
 
 const S_contig = sym("dma_common_contiguous_remap", "kernel/dma/remap.c");
 const S_pages_remap = sym("dma_common_pages_remap", "kernel/dma/remap.c");
+const S___pages_remap = sym("__dma_common_pages_remap", "kernel/dma/remap.c");
 const S_free_remap = sym("dma_common_free_remap", "kernel/dma/remap.c");
 const S_alloc_from_pool = sym("dma_alloc_from_pool", "kernel/dma/remap.c");
 const S_free_from_pool = sym("dma_free_from_pool", "kernel/dma/remap.c");
 
 /**
- * kernel/dma/remap.c dma_common_contiguous_remap (5.4–5.19): vmap the nth_page()s of a contiguous
- * allocation with VM_DMA_COHERENT; the temporary page array is freed, so area->pages stays NULL.
+ * kernel/dma/remap.c __dma_common_pages_remap (5.6–5.7): get_vm_area_caller(size,
+ * VM_DMA_COHERENT, caller), then map_vm_area(area, prot, pages); on a map failure vunmap.
+ * 515e5b6d90d4 (5.8) replaced it with vmap().
+ */
+function __dma_common_pages_remap(k: Kernel, pages: number[], size: number, prot: Prot, caller: string): VmStruct | null {
+  k.tr?.enter(S___pages_remap, { size: hex(size), prot });
+  const area = get_vm_area_caller(k, size, VM_DMA_COHERENT, caller);
+  if (!area) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  if (map_vm_area(k, area, prot, pages)) {
+    vunmap(k, area.addr);
+    k.tr?.exit("NULL");
+    return null;
+  }
+  k.tr?.exit(k.arch.fmtVa(area.addr));
+  return area;
+}
+
+/**
+ * kernel/dma/remap.c dma_common_contiguous_remap (5.6–5.19): map the nth_page()s of a contiguous
+ * allocation with VM_DMA_COHERENT — through __dma_common_pages_remap in 5.6, through vmap() since
+ * 515e5b6d90d4 (5.8); the temporary page array is freed, so area->pages stays NULL.
  */
 export function dma_common_contiguous_remap(k: Kernel, page: number, size: number, prot: Prot, caller: string): number {
   k.tr?.enter(S_contig, { page: k.arch.fmtVa(page), size: hex(size), prot });
@@ -25,15 +49,16 @@ export function dma_common_contiguous_remap(k: Kernel, page: number, size: numbe
   const pfn = k.arch.page_to_pfn(page);
   const pages: number[] = [];
   for (let i = 0; i < n; i++) pages.push(k.arch.pfn_to_page(pfn + i));
-  const vm = vmap(k, pages, VM_DMA_COHERENT, prot, caller);
+  const vm = k.has("515e5b6d90d4") ? vmap(k, pages, VM_DMA_COHERENT, prot, caller) : __dma_common_pages_remap(k, pages, size, prot, caller);
   k.tr?.exit(vm ? k.arch.fmtVa(vm.addr) + " (vmalloc address)" : "NULL");
   return vm ? vm.addr : 0;
 }
 
-/** kernel/dma/remap.c dma_common_pages_remap (5.x): like contiguous_remap but keeps the page array */
+/** kernel/dma/remap.c dma_common_pages_remap (5.6–5.19): like contiguous_remap but keeps the page array (area->pages) */
 export function dma_common_pages_remap(k: Kernel, pages: number[], size: number, prot: Prot, caller: string): number {
   k.tr?.enter(S_pages_remap, { size: hex(size) });
-  const vm = vmap(k, pages.slice(0, Math.ceil(size / PAGE_SIZE)), VM_DMA_COHERENT, prot, caller);
+  const count = Math.ceil(size / PAGE_SIZE);
+  const vm = k.has("515e5b6d90d4") ? vmap(k, pages.slice(0, count), VM_DMA_COHERENT, prot, caller) : __dma_common_pages_remap(k, pages, size, prot, caller);
   if (vm) vm.pages = pages.slice();
   k.tr?.exit(vm ? k.arch.fmtVa(vm.addr) : "NULL");
   return vm ? vm.addr : 0;

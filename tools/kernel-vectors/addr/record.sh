@@ -1,0 +1,61 @@
+#!/bin/sh
+# dmasim kernel-vectors, addr target: record address-arithmetic vectors from a kernel tree.
+#
+#   tools/kernel-vectors/addr/record.sh TREE [OUTDIR] [REPO] [COMMIT]
+#
+# TREE is a Linux source tree (only its headers are read; nothing is built from it but the
+# inline functions and macros the drivers here call). The kernel version is read from TREE's
+# Makefile; REPO and COMMIT name where the tree came from (defaults: "local" and the tree's git
+# HEAD when it is a checkout). Writes OUTDIR/<target>-<version>.json (default OUTDIR:
+# test/vectors/addr). Needs gcc with -m32 support (gcc-multilib) for the ARM32 targets.
+# The seeds and the platform parameters below are the ones dmasim boots with; change them only
+# together with test/addr-vectors.test.ts.
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+tree=$(cd "$1" && pwd)
+out=${2:-$root/test/vectors/addr}
+repo=${3:-local}
+commit=${4:-$(git -C "$tree" rev-parse HEAD 2>/dev/null || echo unknown)}
+mk() { sed -n "s/^$1 *= *//p" "$tree/Makefile" | head -1; }
+version="$(mk VERSION).$(mk PATCHLEVEL).$(mk SUBLEVEL)$(mk EXTRAVERSION)"
+short=$(mk VERSION).$(mk PATCHLEVEL)
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# wrap: add the tree's identity and the exact header recorded to the driver's JSON
+wrap() { # target file header
+	sed "1s|^{|{\n  \"tree\": { \"repo\": \"$repo\", \"commit\": \"$commit\", \"version\": \"$version\", \"header\": \"$3\" },\n  \"target\": \"$1\",|" > "$2"
+	echo "wrote $2"
+}
+inc() { # arch
+	echo "-I$tree/arch/$1/include -I$tree/include -I$tree/arch/$1/include/uapi -I$tree/include/uapi -D__KERNEL__"
+}
+
+# 1. include/linux/dma-direct.h: phys_to_dma / dma_to_phys / dma_capable (64-bit and ARM32 dma_addr_t)
+hdr=include/linux/dma-direct.h
+rm_=$(grep -q 'struct bus_dma_region' "$tree/$hdr" && echo 1 || echo 0)
+"$here/build.sh" dma_direct.c "$tmp/dd64" "$tree" -DKV_DMA64=1 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
+"$tmp/dd64" 0x5eed | wrap dma-direct "$out/dma-direct-$short.json" $hdr
+"$here/build.sh" dma_direct.c "$tmp/dd32" "$tree" -m32 -DKV_ADDR32 -DKV_DMA64=0 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
+"$tmp/dd32" 0x5eed | wrap dma-direct-arm "$out/dma-direct-arm-$short.json" $hdr
+
+# 2. arch/arm64/include/asm/memory.h (VA_BITS 48, 4K pages, SPARSEMEM_VMEMMAP, no DEBUG_VIRTUAL/KASAN)
+hdr=arch/arm64/include/asm/memory.h
+pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
+"$here/build.sh" arm64_mem.c "$tmp/a64" "$tree" -I"$here/stubs/arm64" $(inc arm64) -DCONFIG_ARM64_VA_BITS=48 \
+	-DCONFIG_ARM64_PAGE_SHIFT=12 -DCONFIG_PGTABLE_LEVELS=4 -DCONFIG_SPARSEMEM_VMEMMAP=1 -DCONFIG_ARM64_4K_PAGES=1 -DKV_PHYSVIRT=$pv
+"$tmp/a64" 0x5eed 0x0 0x200000 0xfc000000 | wrap arm64-memory-rpi4 "$out/arm64-memory-rpi4-$short.json" $hdr
+"$tmp/a64" 0x5eed 0x80000000 0x80200000 0x200000000 | wrap arm64-memory-arm64-coherent "$out/arm64-memory-arm64-coherent-$short.json" $hdr
+
+# 3. arch/arm/include/asm/memory.h (-m32, 3G/1G, PHYS_OFFSET 0, FLATMEM, no ARM_PATCH_PHYS_VIRT)
+hdr=arch/arm/include/asm/memory.h
+"$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) -DCONFIG_PAGE_OFFSET=0xC0000000 \
+	-DCONFIG_PHYS_OFFSET=0x0 -DCONFIG_MMU=1 -DCONFIG_FLATMEM=1
+"$tmp/arm" 0x5eed 0xef800000 0x30000000 | wrap arm-memory "$out/arm-memory-$short.json" $hdr
+
+# 4. arch/x86/include/asm/page_64.h __phys_addr_nodebug (no DYNAMIC_MEMORY_LAYOUT)
+hdr=arch/x86/include/asm/page_64.h
+"$here/build.sh" x86_mem.c "$tmp/x86" "$tree" -I"$here/stubs/x86" $(inc x86) -DCONFIG_X86_64=1
+"$tmp/x86" 0x5eed 0x0 0x80000000 | wrap x86_64-memory "$out/x86_64-memory-$short.json" $hdr

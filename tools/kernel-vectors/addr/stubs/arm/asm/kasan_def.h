@@ -1,0 +1,1 @@
+/* dmasim kernel-vectors stub: no KASAN */

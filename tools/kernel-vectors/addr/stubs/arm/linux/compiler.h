@@ -1,0 +1,7 @@
+/* dmasim kernel-vectors stub */
+#ifndef KV_LINUX_COMPILER_H
+#define KV_LINUX_COMPILER_H
+#define RELOC_HIDE(ptr, off) ((__typeof__(ptr))((unsigned long)(ptr) + (off)))
+#define __always_inline inline __attribute__((__always_inline__))
+#define __must_check
+#endif
