@@ -346,8 +346,8 @@ int main(int argc, char **argv)
 #endif
 			}
 			unsigned long attrs = L.attrs & DMA_ATTR_SKIP_CPU_SYNC;
-			printf("{\"op\":\"unmap\",\"tlb\":\"0x%llx\",\"mapping_size\":%zu,\"alloc_size\":%zu,\"dir\":\"%s\",\"attrs\":%lu,\"wrong\":%s",
-			       (unsigned long long)L.tlb, msize, asize, dir_name(L.dir), attrs, wrong ? "true" : "false");
+			printf("{\"op\":\"unmap\",\"tlb\":\"0x%llx\",\"mapping_size\":%zu,\"alloc_size\":%zu,\"dir\":\"%s\",\"attrs\":%lu,\"wrong\":%s,\"orig\":\"0x%llx\",\"mapped\":%zu",
+			       (unsigned long long)L.tlb, msize, asize, dir_name(L.dir), attrs, wrong ? "true" : "false", (unsigned long long)L.orig, L.mapping_size);
 			if (setjmp(kv_fault_jmp)) {
 				stop = true;
 				printf(",\"result\":\"fault\"");
@@ -369,8 +369,9 @@ int main(int argc, char **argv)
 			size_t off = below((uint32_t)L.mapping_size);
 			size_t size = 1 + below((uint32_t)(L.mapping_size - off));
 			bool for_cpu = below(2);
-			printf("{\"op\":\"%s\",\"tlb\":\"0x%llx\",\"size\":%zu,\"dir\":\"%s\"", for_cpu ? "sync_for_cpu" : "sync_for_device",
-			       (unsigned long long)(L.tlb + off), size, dir_name(L.dir));
+			printf("{\"op\":\"%s\",\"tlb\":\"0x%llx\",\"size\":%zu,\"dir\":\"%s\",\"base\":\"0x%llx\",\"orig\":\"0x%llx\",\"mapped\":%zu",
+			       for_cpu ? "sync_for_cpu" : "sync_for_device", (unsigned long long)(L.tlb + off), size, dir_name(L.dir),
+			       (unsigned long long)L.tlb, (unsigned long long)L.orig, L.mapping_size);
 			if (setjmp(kv_fault_jmp)) {
 				stop = true;
 				printf(",\"result\":\"fault\"");
