@@ -10,8 +10,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel.js";
-import { PhysMem } from "../src/mm/physmem.js";
-import { Cache } from "../src/mm/cache.js";
 import { KernelFault, type FaultRecord } from "../src/core/faults.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { of_dma_configure } from "../src/drivers/device.js";
@@ -20,7 +18,7 @@ import {
   IO_TLB_SHIFT, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
   swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
-import { findVersion } from "../src/versions.js";
+import { swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
 import { ROOT } from "./helpers.js";
 
 const DIR = `${ROOT}test/vectors/swiotlb/`;
@@ -84,42 +82,8 @@ function modelVersion(v: string): string {
   return v.split(".").slice(0, 2).join(".");
 }
 
-type ReplayKernel = Kernel & { logs: string[]; faults: FaultRecord[] };
-
-function replayKernel(version: string): ReplayKernel {
-  const mem = new PhysMem([{ start: ARENA, size: ARENA_SIZE }]);
-  const faults: FaultRecord[] = [];
-  const logs: string[] = [];
-  const once = new Set<string>();
-  const warn = (message: string, pc?: string) => faults.push({ kind: "warn", message, ...(pc ? { pc } : {}) });
-  return {
-    mem,
-    cache: new Cache(mem),
-    tr: undefined,
-    step: 0,
-    faults,
-    logs,
-    io_tlb_default_mem: null,
-    swiotlb_era: null,
-    swiotlb_force: "normal",
-    version: findVersion(version)!,
-    warn,
-    warnOnce(key: string, message: string, pc?: string) {
-      if (once.has(key)) return;
-      once.add(key);
-      warn(message, pc);
-    },
-    log(message: string) {
-      logs.push(message);
-    },
-    BUG(message: string, pc?: string): never {
-      throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
-    },
-    oops(addr: number, pc?: string): never {
-      throw new KernelFault({ kind: "oops", message: `Unable to handle kernel paging request at virtual address ${addr.toString(16)}`, ...(pc ? { pc } : {}) });
-    },
-  } as unknown as ReplayKernel;
-}
+type ReplayKernel = SwiotlbKernel;
+const replayKernel = (version: string) => swiotlbKernel(version, { start: ARENA, size: ARENA_SIZE });
 
 /** The driver's original bytes: byte at phys p = ((p * 131) >> 8) & 0xff, written on first touch. */
 function touchOriginal(k: Kernel, seen: Set<number>, start: number, len: number) {

@@ -83,7 +83,7 @@ export function is_swiotlb_active(k: Kernel, dev?: Device): boolean {
 
 /** include/linux/swiotlb.h is_swiotlb_buffer (5.6–5.14: the global pool; 5.15+: dev->dma_io_tlb_mem) */
 export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean {
-  return era(k).is_swiotlb_buffer(k, paddr, dev);
+  return (k.swiotlb_era ?? era(k)).is_swiotlb_buffer(k, paddr, dev);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_max_mapping_size (5.6–5.14: 256 KiB; 5.19: less the min_align_mask round-up) */

@@ -361,7 +361,7 @@ export const era_v5_13: SwiotlbEra = {
   swiotlb_set_max_segment,
   swiotlb_max_segment,
   is_swiotlb_active: (k) => is_swiotlb_active(k),
-  is_swiotlb_buffer: (k, paddr) => is_swiotlb_buffer(k, paddr),
+  is_swiotlb_buffer,
   swiotlb_max_mapping_size: () => swiotlb_max_mapping_size(),
   map_single: (k, dev, orig, mapping_size, alloc_size, _align, dir, attrs, tbl) => swiotlb_tbl_map_single(k, dev, orig, mapping_size, alloc_size, dir, attrs, tbl),
   unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),

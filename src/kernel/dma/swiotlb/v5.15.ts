@@ -107,13 +107,15 @@ export function swiotlb_max_segment(k: Kernel): number {
 
 /** kernel/dma/swiotlb.c is_swiotlb_active (5.15–5.19): dev->dma_io_tlb_mem && mem->nslabs */
 export function is_swiotlb_active(k: Kernel, dev?: Device): boolean {
-  return dev_io_tlb_mem(k, dev).nslabs !== 0;
+  const mem = dev?.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return !!mem && mem.nslabs !== 0;
 }
 
 /** include/linux/swiotlb.h is_swiotlb_buffer (5.15–5.19): paddr in [mem->start, mem->end) of dev->dma_io_tlb_mem */
 export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean {
-  const mem = dev_io_tlb_mem(k, dev);
-  return mem.nslabs !== 0 && paddr >= mem.start && paddr < mem.end;
+  // (the unset static struct has start == end == 0: never a buffer)
+  const mem = dev?.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return !!mem && paddr >= mem.start && paddr < mem.end;
 }
 
 /** include/linux/swiotlb.h is_swiotlb_force_bounce (5.16–5.19): mem->force_bounce */
