@@ -39,7 +39,12 @@ const S_sync = sym("swiotlb_tbl_sync_single", FILE);
 export const SYNC_FOR_CPU = 0;
 export const SYNC_FOR_DEVICE = 1;
 
-/** 5.6's print_info pads to %#010llx; 5.10 prints %pa (all digits). */
+/**
+ * 5.6 (to 5.9.1, checked in the 5.7.14/5.8.1/5.9.1 trees too) prints %#010llx; 5.10 prints %pa:
+ * Andy Shevchenko's "swiotlb: Use %pa to print phys_addr_t variables" (v2 2 Sep 2020), pulled as
+ * konrad/swiotlb stable/for-linus-5.10 (13 Oct 2020). Its commit id was not found in the index,
+ * so this is keyed on the version rather than on a switch.
+ */
 function is56(k: Kernel): boolean {
   return k.version.id === "5.6";
 }
