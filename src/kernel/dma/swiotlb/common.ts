@@ -279,15 +279,16 @@ export function outOfPool(k: Kernel, fn: string, tlb_addr: number): never {
  * era's unadjusted orig_addr) and the in-page offset from `orig_addr`. Memory that is not RAM
  * is a kernel paging fault.
  */
-export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean): { src: number; highmem: boolean } {
+export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64 = longBits(k)): void {
   let src_phys = orig_addr;
-  let highmem = false;
-  if (longBits(k) === 32) {
+  if (bits === 32) {
+    let highmem = false;
     const mm = k.memmap;
     highmem = !!mm && mm.has(pfn) && mm.PageHighMem(pfn);
     if (highmem) src_phys = pfn * PAGE_SIZE + (orig_addr % PAGE_SIZE);
+    k.tr?.note(highmem ? `highmem original: kmap_atomic per page from pfn ${hex(pfn)}` : "lowmem original");
   }
-  if (size <= 0) return { src: src_phys, highmem };
+  if (size <= 0) return;
   if (!k.mem.isRamRange(k.xen ? k.stage2(src_phys) : src_phys, size)) {
     // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
     if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
@@ -305,7 +306,6 @@ export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn:
     }
   } else if (toDevice) cache.cpuCopy(tlb_addr, src_phys, size);
   else cache.cpuCopy(src_phys, tlb_addr, size);
-  return { src: src_phys, highmem };
 }
 
 // ---------------------------------------------------------------------------------------------

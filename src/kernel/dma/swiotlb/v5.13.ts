@@ -297,7 +297,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
     const tail = tlb_offset >= IO_TLB_SIZE ? ` (tlb_offset wrapped to ${hex(tlb_offset)})` : "";
     k.tr.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}${tail}`);
   }
-  bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice);
+  bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
   k.tr?.exit();
 }
 

@@ -290,7 +290,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
   }
   const toDevice = dir === DMA_TO_DEVICE;
   k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
-  bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice);
+  bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
   k.tr?.exit();
 }
 
