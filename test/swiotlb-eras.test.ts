@@ -13,6 +13,7 @@ import {
   swiotlb_sync_single_for_cpu, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
 import { faultOf, swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
+import { runYaml } from "./helpers.js";
 
 const POOL = 0x8000_0000;
 const BUF = 0x8200_0000;
@@ -208,6 +209,35 @@ describe("limits and messages", () => {
       const names = k.tr.events.filter((e) => e.kind === "call").map((e) => (e.kind === "call" ? e.fn : ""));
       expect(names[0], v).toBe("swiotlb_tbl_map_single");
       expect(names.includes("find_slots") || names.includes("swiotlb_find_slots") ? names[1] : null, v).toBe(inner);
+    }
+  });
+});
+
+describe("through dma_map_single on x86_64 with swiotlb=128,force (the info leak fixed by 5.19's bounce at map)", () => {
+  const yaml = (kernel: string) => `
+name: a FROM_DEVICE bounce buffer shows the device the previous mapping's bytes
+platform: x86_64
+kernel: "${kernel}"
+config: { mem: 2G, swiotlb: "128,force" }
+steps:
+  - { op: kmalloc, size: 256K, as: a }
+  - { op: cpu_write, buf: a, data: "secret key material" }
+  - { op: dma_map_single, buf: a, size: 256K, dir: DMA_TO_DEVICE, as: m1 }
+  - { op: dma_unmap_single, map: m1 }
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: cpu_write, buf: b, data: "fresh buffer bytes!" }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_FROM_DEVICE, as: m2 }
+  - { op: device_read, map: m2, length: 19 }
+  - { op: dma_unmap_single, map: m2 }
+`;
+  it("5.10 and 5.14: the device reads the earlier mapping's secret from slot 0; 5.19: the buffer's own bytes", () => {
+    for (const v of ["5.10", "5.14", "5.19"]) {
+      const r = runYaml(yaml(v));
+      expect(r.ok, v).toBe(true);
+      // both mappings use slot 0 of the 128-slot pool: the 256 KiB one takes all of it
+      expect(r.steps[2]!.result.dma_addr, v).toBe(r.steps[6]!.result.dma_addr);
+      const seen = r.steps[7]!.result.data;
+      expect(seen, v).toBe(JSON.stringify(v === "5.19" ? "fresh buffer bytes!" : "secret key material"));
     }
   });
 });
