@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tree=${1:?usage: record.sh TREE OUTDIR [--name NAME] [--commit SHA] [--ops N] [--seed S]}
 out=${2:?usage: record.sh TREE OUTDIR [--name NAME] [--commit SHA] [--ops N] [--seed S]}
 shift 2
-name=$(basename "$(cd "$tree" && pwd)"); commit=""; ops=400; seed=1
+name=""; commit=""; ops=400; seed=1
 while [ $# -gt 0 ]; do
   case $1 in
     --name) name=$2; shift 2;; --commit) commit=$2; shift 2;;
@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
 done
 c="$tree/kernel/dma/swiotlb.c"; h="$tree/include/linux/swiotlb.h"
 [ -f "$c" ] && [ -f "$h" ] && [ -f "$tree/Makefile" ] || { echo "record.sh: $tree: not a kernel tree (need Makefile, kernel/dma/swiotlb.c, include/linux/swiotlb.h)" >&2; exit 2; }
+[ -n "$name" ] || name=$(basename "$(cd "$tree" && pwd)")
 if [ -z "$commit" ]; then commit=$(git -C "$tree" rev-parse HEAD 2>/dev/null || echo unknown); fi
 mk() { sed -n "s/^$1 *= *//p" "$tree/Makefile" | head -1; }
 version="$(mk VERSION).$(mk PATCHLEVEL).$(mk SUBLEVEL)$(mk EXTRAVERSION)"
