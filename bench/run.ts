@@ -16,7 +16,7 @@ import type { Device } from "../src/drivers/device.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
 import * as api from "../src/kernel/dma/mapping.js";
 import { dma_to_phys } from "../src/kernel/dma/direct.js";
-import { is_swiotlb_buffer } from "../src/kernel/dma/swiotlb.js";
+import { is_swiotlb_buffer } from "../src/kernel/dma/swiotlb/index.js";
 import { DMA_BIDIRECTIONAL, GFP_KERNEL } from "../src/include/gfp.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runMatrix } from "../src/matrix.js";

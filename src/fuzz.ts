@@ -43,7 +43,7 @@ import { xen_dma_to_phys } from "./xen/swiotlb-xen.js";
 import { dma_to_phys } from "./kernel/dma/direct.js";
 import * as api from "./kernel/dma/mapping.js";
 import type { Scatterlist } from "./kernel/dma/ops.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from "./kernel/dma/swiotlb.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from "./kernel/dma/swiotlb/index.js";
 import { DIR_NAMES, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "./include/gfp.js";
 import { __free_pages, alloc_pages } from "./mm/mm.js";
 import type { Platform } from "./platforms/platform.js";

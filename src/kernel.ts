@@ -111,8 +111,10 @@ export class Kernel {
   slab!: import("./mm/mm.js").Slab;
   /** arch/arm coherent pool for the pool_allocator */
   arm_atomic_pool: GenPool | null = null;
-  /** kernel/dma/swiotlb.c io_tlb_default_mem (any to avoid an import cycle; see swiotlb.ts) */
-  io_tlb_default_mem: import("./kernel/dma/swiotlb.js").IoTlbMem | null = null;
+  /** kernel/dma/swiotlb.c io_tlb_default_mem: the boot pool (5.6–5.11: the io_tlb_* globals) */
+  io_tlb_default_mem: import("./kernel/dma/swiotlb/common.js").IoTlbMem | null = null;
+  /** the swiotlb era module this version runs (kernel/dma/swiotlb/index.ts picks it once) */
+  swiotlb_era: import("./kernel/dma/swiotlb/index.js").SwiotlbEra | null = null;
   swiotlb_force: "normal" | "force" | "noforce" = "normal";
   /** Xen state (rpi4-xen): P2M rbtree etc. */
   xen: import("./xen/p2m.js").XenState | null = null;

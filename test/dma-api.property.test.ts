@@ -16,7 +16,7 @@ import { alloc_pages } from "../src/mm/mm.js";
 import { device_access } from "../src/drivers/dma-master.js";
 import { dma_to_phys } from "../src/kernel/dma/direct.js";
 import { xen_dma_to_phys } from "../src/xen/swiotlb-xen.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, is_swiotlb_buffer } from "../src/kernel/dma/swiotlb.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, is_swiotlb_buffer } from "../src/kernel/dma/swiotlb/index.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../src/include/gfp.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE } from "../src/core/u64.js";
 

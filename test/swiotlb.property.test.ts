@@ -16,6 +16,7 @@
  * clean the bounce buffer after map (arch_sync_dma_for_device), the device writes RAM directly,
  * and invalidate before unmap (arch_sync_dma_for_cpu).
  */
+import { findVersion } from "../src/versions.js";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Kernel } from "../src/kernel.js";
@@ -28,7 +29,7 @@ import { DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVI
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, type IoTlbMem, classifyFull, nr_slots, swiotlbStats,
   swiotlb_init_with_tbl, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
-} from "../src/kernel/dma/swiotlb.js";
+} from "../src/kernel/dma/swiotlb/index.js";
 
 const RAM = 0x4000_0000;
 const POOL = 0x4800_0000;
@@ -47,6 +48,7 @@ function fakeKernel(): Kernel & { warnings: string[] } {
     warnings,
     io_tlb_default_mem: null,
     swiotlb_force: "normal",
+    version: findVersion("5.14")!,
     warn(m: string) {
       warnings.push(m);
     },

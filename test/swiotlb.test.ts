@@ -4,6 +4,7 @@
  * Rule ids are from reference/dma-api-rules-debug-bench.md §2.6; the worked example is
  * reference/xen-swiotlb.md §4.4.
  */
+import { findVersion } from "../src/versions.js";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel.js";
 import { PhysMem } from "../src/mm/physmem.js";
@@ -20,7 +21,7 @@ import {
   nr_slots, swiotlbStats, swiotlb_full_ratelimit_state, swiotlb_init_with_tbl, swiotlb_max_mapping_size, swiotlb_max_segment,
   swiotlb_size_or_default, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
   swiotlb_tbl_unmap_single,
-} from "../src/kernel/dma/swiotlb.js";
+} from "../src/kernel/dma/swiotlb/index.js";
 import { MemMap, PG_highmem } from "../src/mm/page_alloc.js";
 
 type FakeKernel = Kernel & { logs: string[]; faults: FaultRecord[] };
@@ -47,6 +48,7 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     logs,
     io_tlb_default_mem: null as IoTlbMem | null,
     swiotlb_force: "normal",
+    version: findVersion("5.14")!,
     arch: opts.arch,
     memmap: opts.memmap,
     warn,
@@ -252,7 +254,7 @@ describe("slot search rules", () => {
   it("R-SWI-01: 256 KiB fits; 256 KiB + 1 fails with the kernel's message", () => {
     const k = fakeKernel();
     const dev = device();
-    expect(swiotlb_max_mapping_size()).toBe(262144);
+    expect(swiotlb_max_mapping_size(k, dev)).toBe(262144);
     const t = swiotlb_tbl_map_single(k, dev, BUF, 262144, 262144, DMA_TO_DEVICE, 0);
     expect(t).toBe(POOL);
     expect(mem(k).used).toBe(128);

@@ -42,6 +42,11 @@ export interface Device {
   min_align_mask: number;
   max_segment_size: number;
   segment_boundary_mask: bigint;
+  /**
+   * dev->dma_io_tlb_mem (5.15+): the bounce pool this device uses. Unset means
+   * &io_tlb_default_mem, as device_initialize sets it; a restricted-dma-pool would set its own.
+   */
+  dma_io_tlb_mem?: import("../kernel/dma/swiotlb/common.js").IoTlbMem | null;
   /** Description for `platforms`. */
   description: string;
   /** behind an IOMMU: its domain and stream id (drivers/iommu); null for devices that master RAM directly */

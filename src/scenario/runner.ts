@@ -16,7 +16,7 @@ import { boot } from "../init.js";
 import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import * as api from "../kernel/dma/mapping.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
-import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb.js";
+import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb/index.js";
 import { dma_debug_device_change } from "../kernel/dma/debug.js";
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { gnttab_map_refs, gnttab_unmap_refs, type GrantMapping } from "../xen/grant-table.js";

@@ -20,7 +20,7 @@ import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device,
   swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
-} from "./swiotlb.js";
+} from "./swiotlb/index.js";
 
 const F = "kernel/dma/direct.c";
 const S_alloc = sym("dma_direct_alloc", F);
@@ -466,9 +466,9 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   if (!dma_capable(k, dev, dma_addr, size, true)) {
     const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR && k.has("e0d072782c73") ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
     t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
-    const bounce = post519 ? is_swiotlb_active(k) : k.swiotlb_force !== "noforce";
+    const bounce = post519 ? is_swiotlb_active(k, dev) : k.swiotlb_force !== "noforce";
     if (bounce) {
-      t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
+      t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k, dev) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
       const r = swiotlb_map(k, dev, phys, size, dir, attrs);
       t?.exit(hex(r));
       return r;
@@ -491,7 +491,7 @@ export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   // 5.10–5.17 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
   // (once by the sync above, once by the unmap); 9e02977bfad0 (5.18) adds SKIP_CPU_SYNC here.
-  if (is_swiotlb_buffer(k, phys)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, k.has("9e02977bfad0") ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs);
+  if (is_swiotlb_buffer(k, phys, dev)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, k.has("9e02977bfad0") ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs);
   k.tr?.exit();
 }
 
@@ -499,7 +499,7 @@ export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size
 export function dma_direct_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
   k.tr?.enter(S_sync_dev, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const paddr = dma_to_phys(k, dev, addr);
-  if (is_swiotlb_buffer(k, paddr)) swiotlb_sync_single_for_device(k, dev, paddr, size, dir);
+  if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_device(k, dev, paddr, size, dir);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_device(k, paddr, size, dir);
   k.tr?.exit();
 }
@@ -509,7 +509,7 @@ export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: num
   k.tr?.enter(S_sync_cpu, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const paddr = dma_to_phys(k, dev, addr);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
-  if (is_swiotlb_buffer(k, paddr)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);
+  if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);
   k.tr?.exit();
 }
 
@@ -548,7 +548,7 @@ export function dma_direct_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], n
 
 /** kernel/dma/direct.c dma_direct_max_mapping_size (5.10–5.14) */
 export function dma_direct_max_mapping_size(k: Kernel, dev: Device): number {
-  if (is_swiotlb_active(k) && (dma_addressing_limited(k, dev) || k.swiotlb_force === "force")) return swiotlb_max_mapping_size();
+  if (is_swiotlb_active(k, dev) && (dma_addressing_limited(k, dev) || k.swiotlb_force === "force")) return swiotlb_max_mapping_size(k, dev);
   return Number.MAX_SAFE_INTEGER;
 }
 

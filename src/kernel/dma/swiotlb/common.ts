@@ -1,0 +1,399 @@
+/**
+ * kernel/dma/swiotlb.c: what is really the same in every modelled era (5.6 … 5.19) — the
+ * constants of include/linux/swiotlb.h, the slot bookkeeping arrays, the free-list arithmetic
+ * helpers, the segment-boundary test of include/linux/iommu-helper.h, the raw bounce memcpy,
+ * and dmasim's own pool statistics. Each era module (v5.6.ts, v5.13.ts, v5.15.ts) has its own
+ * functions, order and messages; index.ts picks one era per booted kernel.
+ *
+ * Checked the same in shmily1012/linux-5.6.4 @93830a5cf2aa, ejga2001/linux-5.10.7 @3791f9c55148,
+ * lsk-legends/linux-5.14 (5.14-rc5) @45477c32dd5d, yishangzhang/linux-5.19 @4a8550523ce9:
+ * IO_TLB_SHIFT 11, IO_TLB_SEGSIZE 128, IO_TLB_DEFAULT_SIZE 64 MiB, IO_TLB_MIN_SLABS, the free
+ * list initialisation (IO_TLB_SEGSIZE - OFFSET(i, IO_TLB_SEGSIZE)), iommu_is_span_boundary.
+ */
+import type { Kernel } from "../../../kernel.js";
+import type { Device } from "../../../drivers/device.js";
+import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
+
+/* include/linux/swiotlb.h (5.6–5.19) */
+export const IO_TLB_SHIFT = 11;
+export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
+export const IO_TLB_SEGSIZE = 128;
+export const IO_TLB_DEFAULT_SIZE = 64 << 20;
+/** kernel/dma/swiotlb.c: 1 MiB worth of slabs */
+export const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
+/** (phys_addr_t)~0 in dmasim's signed 64-bit form */
+export const INVALID_PHYS_ADDR = -1;
+
+export const ENOMEM = 12;
+
+/**
+ * The slot bookkeeping of one bounce pool, struct-of-arrays:
+ * - 5.6–5.11: the globals io_tlb_start/end/nslabs/used/index, io_tlb_list[] and
+ *   io_tlb_orig_addr[] (alloc_size[] unused: that era keeps no per-slot size);
+ * - 5.12/5.13–5.14: struct io_tlb_mem behind the pointer io_tlb_default_mem;
+ * - 5.15–5.19: struct io_tlb_mem (the static io_tlb_default_mem, or a restricted pool) that
+ *   each device reaches through dev->dma_io_tlb_mem.
+ *
+ * - `list[i]`: free-run length counted from slot i to the next used slot or the end of i's
+ *   128-slot segment; 0 when the slot is in use.
+ * - `orig_addr[i]`: original physical address this slot shadows, INVALID_PHYS_ADDR (-1) when free.
+ * - `alloc_size[i]`: the size_t the kernel stores (5.12+); a negative value is a size_t that
+ *   wrapped (2^W + value, W = 64 or 32), which the kernel really stores for trailing slots of a
+ *   mapping whose min_align_mask offset pushed it into one more slot.
+ * - `used` is an unsigned long in C: 5.6–5.11 can drive it below zero with wrong unmap sizes;
+ *   dmasim keeps the signed value and prints it as %lu does.
+ */
+export class IoTlbMem {
+  /** physical address of the pool */
+  readonly start: number;
+  /** first byte after the pool (exclusive), as mem->end / io_tlb_end */
+  readonly end: number;
+  readonly nslabs: number;
+  used = 0;
+  /** where the next search starts */
+  index = 0;
+  readonly list: Int32Array;
+  readonly orig_addr: Float64Array;
+  readonly alloc_size: Int32Array;
+  readonly late_alloc: boolean;
+  /** the global `max_segment` (swiotlb_max_segment, 5.6–5.14), kept with the pool */
+  max_segment = 0;
+  /** mem->force_bounce (5.15+) */
+  force_bounce = false;
+
+  constructor(start: number, nslabs: number, late_alloc = false) {
+    if (!Number.isInteger(nslabs) || nslabs < 0 || nslabs % IO_TLB_SEGSIZE !== 0) {
+      // The kernel always sizes the pool in whole segments (setup_io_tlb_npages ALIGNs to
+      // IO_TLB_SEGSIZE); a partial last segment would let the search allocate past the end.
+      throw new RangeError(`swiotlb: nslabs ${nslabs} must be a multiple of IO_TLB_SEGSIZE (${IO_TLB_SEGSIZE})`);
+    }
+    if (start % IO_TLB_SIZE !== 0) throw new RangeError(`swiotlb: pool start ${hex(start)} is not IO_TLB_SIZE aligned`);
+    this.start = start;
+    this.nslabs = nslabs;
+    this.end = start + nslabs * IO_TLB_SIZE;
+    this.late_alloc = late_alloc;
+    this.list = new Int32Array(nslabs);
+    this.orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
+    this.alloc_size = new Int32Array(nslabs);
+    for (let i = 0; i < nslabs; i++) this.list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// small helpers (kernel/dma/swiotlb.c static inlines / macros)
+
+/** kernel/dma/swiotlb.c io_tlb_offset (5.12+; OFFSET(val, IO_TLB_SEGSIZE) in 5.6–5.11): slot position inside its segment */
+export function io_tlb_offset(val: number): number {
+  return val & (IO_TLB_SEGSIZE - 1);
+}
+
+/** Segment number of a slot (slots a and b are in the same segment iff equal). */
+export function io_tlb_segment(val: number): number {
+  return Math.floor(val / IO_TLB_SEGSIZE);
+}
+
+/** Do slots a and b lie in the same 128-slot segment? */
+export function same_segment(a: number, b: number): boolean {
+  return io_tlb_segment(a) === io_tlb_segment(b);
+}
+
+/** kernel/dma/swiotlb.c nr_slots (5.12+; ALIGN(val, 1 << IO_TLB_SHIFT) >> IO_TLB_SHIFT in 5.6–5.11) */
+export function nr_slots(val: number): number {
+  return Math.ceil(val / IO_TLB_SIZE);
+}
+
+/** kernel/dma/swiotlb.c slot_addr (5.12+): start + (idx << IO_TLB_SHIFT) */
+export function slot_addr(start: number, idx: number): number {
+  return start + idx * IO_TLB_SIZE;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_align_offset (5.12+): addr & min_align_mask & (IO_TLB_SIZE-1) */
+export function swiotlb_align_offset(dev: Device, addr: number): number {
+  return addr & dev.min_align_mask & (IO_TLB_SIZE - 1);
+}
+
+/** BITS_PER_LONG, and the width of phys_addr_t / dma_addr_t / size_t: 32 on ARM without LPAE. */
+export function longBits(k: Kernel): 32 | 64 {
+  return k.arch?.name === "arm" ? 32 : 64;
+}
+
+export const TWO32 = 2 ** 32;
+const TWO64 = 2 ** 64;
+
+/** A C size_t / phys_addr_t value of width `bits` as an unsigned number (approximate past 2^53). */
+export function unsignedOf(v: number, bits: 32 | 64): number {
+  if (bits === 32) return ((v % TWO32) + TWO32) % TWO32;
+  return v < 0 ? v + TWO64 : v;
+}
+
+/** %lu of a C unsigned long that dmasim keeps signed (exact, also below zero). */
+export function fmtUlong(k: Kernel, v: number): string {
+  return v >= 0 ? String(v) : BigInt.asUintN(longBits(k), BigInt(v)).toString();
+}
+
+/** %pa: phys_addr_t printed with all its digits. */
+export function fmtPa(k: Kernel, a: number): string {
+  return "0x" + unsignedOf(a, longBits(k)).toString(16).padStart(longBits(k) / 4, "0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// the segment-boundary test
+
+/**
+ * The segment-boundary arithmetic of the slot search, memoised (it needs 64-bit masks, i.e.
+ * bigint, and only changes with the device's mask or the pool's bus address). The same in every
+ * era: 5.6–5.11 call the shift `offset_slots` (ALIGN(tbl_dma_addr, IO_TLB_SIZE) >> IO_TLB_SHIFT)
+ * and compute max_slots inline; 5.12+ use nr_slots(tbl_dma_addr) and get_max_slots().
+ */
+export interface Boundary {
+  tbl: number;
+  mask: bigint;
+  bits: number;
+  /** low 32 bits of tbl_dma_addr & boundary_mask (all the alignment check can see) */
+  tblLow: number;
+  /** nr_slots(tbl_dma_addr & boundary_mask) mod max_slots */
+  shiftMod: number;
+  /** get_max_slots(boundary_mask) */
+  max: number;
+  pow2: boolean;
+  maskText: string;
+}
+let memo: Boundary | null = null;
+
+export function boundaryFor(k: Kernel, dev: Device, tbl_dma_addr: number): Boundary {
+  const bits = longBits(k);
+  const m0 = dev.segment_boundary_mask;
+  const m = memo;
+  if (m !== null && m.tbl === tbl_dma_addr && m.mask === m0 && m.bits === bits) return m;
+  const B = BigInt(bits);
+  const ulongMax = (1n << B) - 1n;
+  // dma_get_seg_boundary: the dma_parms mask, or ULONG_MAX when unset
+  const mask = m0 ? BigInt.asUintN(bits, m0) : ulongMax;
+  const masked = BigInt.asUintN(bits, BigInt(tbl_dma_addr)) & mask;
+  // get_max_slots: 1 << (BITS_PER_LONG - IO_TLB_SHIFT) for ~0UL, else nr_slots(mask + 1)
+  const maxB = mask === ulongMax ? 1n << (B - BigInt(IO_TLB_SHIFT)) : (mask + 1n + BigInt(IO_TLB_SIZE - 1)) / BigInt(IO_TLB_SIZE);
+  const shift = (masked + BigInt(IO_TLB_SIZE - 1)) / BigInt(IO_TLB_SIZE);
+  const pow2 = maxB > 0n && (maxB & (maxB - 1n)) === 0n;
+  const b: Boundary = {
+    tbl: tbl_dma_addr,
+    mask: m0,
+    bits,
+    tblLow: Number(masked & 0xffffffffn),
+    shiftMod: maxB > 0n ? Number(shift % maxB) : 0,
+    max: Number(maxB),
+    pow2,
+    maskText: "0x" + mask.toString(16),
+  };
+  memo = b;
+  return b;
+}
+
+/** include/linux/iommu-helper.h iommu_is_span_boundary (5.6–5.19), with the shift pre-reduced */
+export function iommu_is_span_boundary(k: Kernel, index: number, nr: number, b: Boundary, caller: string): boolean {
+  if (!b.pow2) k.BUG(`at include/linux/iommu-helper.h (iommu_is_span_boundary): BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`, caller);
+  let s = b.shiftMod + index;
+  if (s >= b.max) s %= b.max;
+  return s + nr > b.max;
+}
+
+/**
+ * include/linux/dma-direct.h phys_to_dma_unencrypted (5.10–5.19; __phys_to_dma in 5.6) for the
+ * pool start: the device's dma_range_map translation, or identity without a map. Used when the
+ * caller does not pass `tbl_dma_addr` itself.
+ */
+export function default_tbl_dma_addr(dev: Device, start: number): number {
+  const map = dev.dma_range_map;
+  if (!map) return start;
+  for (const r of map) if (start >= r.cpu_start && start - r.cpu_start < r.size) return start - r.offset;
+  return DMA_MAPPING_ERROR;
+}
+
+/**
+ * The one place an endless slot search is reported (find_slots 5.12–5.14, swiotlb_find_slots
+ * 5.15–5.19, before 7c3940bf81e5): the kernel spins forever holding the pool lock with
+ * interrupts off. dmasim stops the run here.
+ */
+export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, want: number, align_mask: number, wrap: number, stride: number, nslots: number): never {
+  k.tr?.decide("index == wrap", false, `the search cycles without returning to slot ${wrap}`);
+  k.BUG(
+    `${fn} never terminates: min_align_mask ${hex(dev.min_align_mask)} needs slot address bits ${hex(want >>> 0)} under ${hex(align_mask)}, ` +
+      `the walk from slot ${wrap} (stride ${stride}) cycles without returning to it and no ${nslots}-slot run fits; ` +
+      `the CPU spins forever holding io_tlb_mem.lock with interrupts off (hang; fixed upstream by 7c3940bf81e5 in 2023)`,
+    fn,
+  );
+}
+
+/** nr_slots(mem->slots[index].alloc_size + offset) into an int, with the C types' wrap-around (unmap 5.12–5.14, swiotlb_release_slots 5.15–5.19). */
+export function slotsOfMapping(alloc: number, offset: number, bits: 32 | 64): number {
+  if (alloc >= 0) return nr_slots(alloc + offset);
+  // a wrapped size_t (only for a tlb_addr pointing into the middle of a mapping)
+  const v = BigInt.asUintN(bits, BigInt(alloc) + BigInt(offset));
+  const n = BigInt.asUintN(64, v + BigInt(IO_TLB_SIZE - 1)) / BigInt(IO_TLB_SIZE);
+  return Number(BigInt.asIntN(32, n));
+}
+
+// ---------------------------------------------------------------------------------------------
+// "swiotlb buffer is full" ratelimiting
+
+/**
+ * The ratelimit in front of "swiotlb buffer is full": printk_ratelimit() (5.6–5.11, the global
+ * printk_ratelimit_state) or dev_warn_ratelimited (5.12+, per call site). Both allow a burst of
+ * 10 messages per 5 s. dmasim has no clock, so it models this as "at most 10 messages per run"
+ * (per Kernel); later ones are counted and only noted in the trace, as the kernel's
+ * "callbacks suppressed" line would report them.
+ */
+export const SWIOTLB_FULL_RATELIMIT_BURST = 10;
+const fullRatelimit = new WeakMap<object, { printed: number; suppressed: number }>();
+
+/** One ratelimit check: true if the message may be printed. */
+export function swiotlb_full_ratelimit(k: Kernel): boolean {
+  let rl = fullRatelimit.get(k);
+  if (!rl) fullRatelimit.set(k, (rl = { printed: 0, suppressed: 0 }));
+  if (rl.printed < SWIOTLB_FULL_RATELIMIT_BURST) {
+    rl.printed++;
+    return true;
+  }
+  rl.suppressed++;
+  k.tr?.note(`ratelimited: "swiotlb buffer is full" suppressed (${rl.suppressed} so far)`);
+  return false;
+}
+
+/** How many "swiotlb buffer is full" messages were printed / suppressed in this run. */
+export function swiotlb_full_ratelimit_state(k: Kernel): { printed: number; suppressed: number } {
+  return { ...(fullRatelimit.get(k) ?? { printed: 0, suppressed: 0 }) };
+}
+
+/** A slot index the kernel would read out of bounds of the slot arrays: stop rather than guess. */
+export function outOfPool(k: Kernel, fn: string, tlb_addr: number): never {
+  k.BUG(`${fn}: tlb_addr ${hex(tlb_addr)} is outside the swiotlb pool (the kernel would index the slot arrays out of bounds)`, fn);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the memcpy at the end of every era's swiotlb_bounce
+
+/**
+ * The copy step of swiotlb_bounce (5.6–5.19): `size` bytes between the bounce buffer at
+ * `tlb_addr` and the original at `orig_addr` (TO_DEVICE: original → slot, else slot →
+ * original), both through cacheable aliases (the linear map; kmap_atomic for ARM32 highmem
+ * originals), i.e. through the cache model. The highmem path takes the page from `pfn` (the
+ * era's unadjusted orig_addr) and the in-page offset from `orig_addr`. Memory that is not RAM
+ * is a kernel paging fault.
+ */
+export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64 = longBits(k)): void {
+  let src_phys = orig_addr;
+  if (bits === 32) {
+    let highmem = false;
+    const mm = k.memmap;
+    highmem = !!mm && mm.has(pfn) && mm.PageHighMem(pfn);
+    if (highmem) src_phys = pfn * PAGE_SIZE + (orig_addr % PAGE_SIZE);
+    k.tr?.note(highmem ? `highmem original: kmap_atomic per page from pfn ${hex(pfn)}` : "lowmem original");
+  }
+  if (size <= 0) return;
+  if (!k.mem.isRamRange(k.xen ? k.stage2(src_phys) : src_phys, size)) {
+    // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
+    if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
+    k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
+  }
+  const cache = k.cache;
+  if (k.xen) {
+    // the memcpy runs on linear-map addresses: on Xen the MMU takes each page through the P2M
+    // (x86 PV) or stage 2 (an ARM dom0's grant-mapped foreign pages)
+    const [dst, src] = toDevice ? [tlb_addr, src_phys] : [src_phys, tlb_addr];
+    for (let done = 0; done < size; ) {
+      const n = Math.min(size - done, PAGE_SIZE - ((dst + done) % PAGE_SIZE), PAGE_SIZE - ((src + done) % PAGE_SIZE));
+      cache.cpuCopy(k.stage2(dst + done), k.stage2(src + done), n);
+      done += n;
+    }
+  } else if (toDevice) cache.cpuCopy(tlb_addr, src_phys, size);
+  else cache.cpuCopy(src_phys, tlb_addr, size);
+}
+
+// ---------------------------------------------------------------------------------------------
+// statistics and explanations (dmasim's own; no kernel counterpart)
+
+export interface SwiotlbStats {
+  nslabs: number;
+  used: number;
+  free: number;
+  /** where the next search starts (mem->index / io_tlb_index) */
+  index: number;
+  /** longest run of free slots (≤ IO_TLB_SEGSIZE: runs never cross a segment) */
+  largestFreeRun: number;
+  /** number of maximal free runs in the pool */
+  freeRuns: number;
+  /** segments with no free slot */
+  fullSegments: number;
+  /** per segment: number of free runs (only when asked for) */
+  freeRunsPerSegment?: number[];
+  /** per segment: longest free run (only when asked for) */
+  largestRunPerSegment?: number[];
+}
+
+/** Pool occupancy for explanations ("buffer is full": leak, fragmentation or oversize). */
+export function swiotlbStats(k: Kernel, perSegment = false): SwiotlbStats | null {
+  const mem = k.io_tlb_default_mem;
+  if (!mem) return null;
+  const list = mem.list;
+  const nseg = mem.nslabs / IO_TLB_SEGSIZE;
+  let largest = 0;
+  let runs = 0;
+  let fullSegments = 0;
+  const runsPer = perSegment ? new Array<number>(nseg).fill(0) : undefined;
+  const largestPer = perSegment ? new Array<number>(nseg).fill(0) : undefined;
+  for (let s = 0; s < nseg; s++) {
+    let segFree = 0;
+    let segLargest = 0;
+    let segRuns = 0;
+    for (let i = s * IO_TLB_SEGSIZE; i < (s + 1) * IO_TLB_SEGSIZE; i++) {
+      const v = list[i]!;
+      if (v === 0) continue;
+      segFree++;
+      if (i === s * IO_TLB_SEGSIZE || list[i - 1] === 0) {
+        segRuns++;
+        if (v > segLargest) segLargest = v;
+      }
+    }
+    if (segFree === 0) fullSegments++;
+    runs += segRuns;
+    if (segLargest > largest) largest = segLargest;
+    if (runsPer) runsPer[s] = segRuns;
+    if (largestPer) largestPer[s] = segLargest;
+  }
+  const st: SwiotlbStats = {
+    nslabs: mem.nslabs,
+    used: mem.used,
+    free: mem.nslabs - mem.used,
+    index: mem.index,
+    largestFreeRun: largest,
+    freeRuns: runs,
+    fullSegments,
+  };
+  if (runsPer) st.freeRunsPerSegment = runsPer;
+  if (largestPer) st.largestRunPerSegment = largestPer;
+  return st;
+}
+
+export type SwiotlbFullCause = "oversize" | "exhausted" | "fragmented";
+
+/**
+ * Why a request for `nslots` slots found no room: larger than a segment can ever hold
+ * ('oversize'), more than the pool has free at all — typically a leak of unmapped buffers
+ * ('exhausted'), or enough free slots but no suitably aligned run of them ('fragmented').
+ */
+export function classifyFull(mem: IoTlbMem, nslots: number): SwiotlbFullCause {
+  if (nslots > IO_TLB_SEGSIZE) return "oversize";
+  if (nslots > mem.nslabs - mem.used) return "exhausted";
+  return "fragmented";
+}
+
+/** kernel/dma/swiotlb.c default_nslabs after setup_io_tlb_npages (5.6–5.19): swiotlb=<n> ALIGNed to IO_TLB_SEGSIZE, else 64 MiB */
+export function swiotlb_default_nslabs(k: Kernel): number {
+  const n = k.cfg?.swiotlb_slabs ?? 0;
+  if (n > 0) return Math.ceil(n / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  return IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_size_or_default (5.6–5.19): the swiotlb= size in bytes, or 64 MiB */
+export function swiotlb_size_or_default(k: Kernel): number {
+  return swiotlb_default_nslabs(k) * IO_TLB_SIZE;
+}

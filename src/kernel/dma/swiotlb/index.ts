@@ -1,0 +1,130 @@
+/**
+ * kernel/dma/swiotlb.c — the front door. Callers (dma-direct, swiotlb-xen, the runner, tests)
+ * use these functions; each forwards to the era module the booted kernel version selects,
+ * chosen once per Kernel (on first use, i.e. at boot by swiotlb_init_with_tbl) and kept in
+ * `k.swiotlb_era`:
+ *
+ *   v5.6.ts   5.6–5.11  global io_tlb_* arrays, the search inline in swiotlb_tbl_map_single,
+ *                       swiotlb_tbl_sync_single, printk_ratelimit, unmap frees the caller's size
+ *   v5.13.ts  5.12/5.13–5.14  struct io_tlb_mem behind io_tlb_default_mem, find_slots
+ *   v5.15.ts  5.15–5.19 per-device dev->dma_io_tlb_mem, swiotlb_find_slots(alloc_align_mask),
+ *                       the unconditional bounce at map, swiotlb_release_slots
+ *
+ * Shared code (constants, slot arrays, boundary test, memcpy, statistics): common.ts.
+ */
+import type { Kernel } from "../../../kernel.js";
+import type { Device } from "../../../drivers/device.js";
+import type { IoTlbMem } from "./common.js";
+import { era_v5_6 } from "./v5.6.js";
+import { era_v5_13 } from "./v5.13.js";
+import { era_v5_15 } from "./v5.15.js";
+
+export * from "./common.js";
+export { find_slots } from "./v5.13.js";
+
+/** What an era module provides (each function carries its own kernel name and versions). */
+export interface SwiotlbEra {
+  /** first release of the era */
+  readonly name: "5.6" | "5.13" | "5.15";
+  /** the pool a device uses (5.15+: dev->dma_io_tlb_mem), or the default pool */
+  pool(k: Kernel, dev?: Device): IoTlbMem | null;
+  swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number;
+  swiotlb_print_info(k: Kernel): void;
+  swiotlb_set_max_segment(k: Kernel, val: number): void;
+  swiotlb_max_segment(k: Kernel): number;
+  is_swiotlb_active(k: Kernel, dev?: Device): boolean;
+  is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean;
+  swiotlb_max_mapping_size(k: Kernel, dev?: Device): number;
+  map_single(k: Kernel, dev: Device, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number, tbl_dma_addr?: number): number;
+  unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, alloc_size: number, dir: number, attrs: number): void;
+  sync_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
+  sync_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
+}
+
+/** The era of a kernel version id ("5.6", "5.10", "5.13", "5.14", "5.19", "6.1", …). */
+export function swiotlb_era_for(id: string): SwiotlbEra {
+  const [maj, min] = id.split(".").map((x) => parseInt(x, 10)) as [number, number];
+  const v = maj * 100 + (min || 0);
+  if (v < 512) return era_v5_6;
+  if (v < 515) return era_v5_13;
+  // 6.0 areas and 6.6 pools are not modelled yet: 5.15–5.19 code is the nearest era
+  return era_v5_15;
+}
+
+/** The era this kernel runs: picked once, then kept on the Kernel. */
+export function era(k: Kernel): SwiotlbEra {
+  return k.swiotlb_era ?? (k.swiotlb_era = swiotlb_era_for(k.version.id));
+}
+
+/** kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.14) / swiotlb_init_io_tlb_mem (5.15–5.19): install the boot pool */
+export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number {
+  return era(k).swiotlb_init_with_tbl(k, start_phys, nslabs, verbose);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_print_info (5.6–5.19, each era's format) */
+export function swiotlb_print_info(k: Kernel): void {
+  era(k).swiotlb_print_info(k);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_set_max_segment (5.6–5.14; gone in 5.19) */
+export function swiotlb_set_max_segment(k: Kernel, val: number): void {
+  era(k).swiotlb_set_max_segment(k, val);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_max_segment (5.6–5.19) */
+export function swiotlb_max_segment(k: Kernel): number {
+  return era(k).swiotlb_max_segment(k);
+}
+
+/** kernel/dma/swiotlb.c is_swiotlb_active (5.6–5.14: no argument; 5.15+: per device) */
+export function is_swiotlb_active(k: Kernel, dev?: Device): boolean {
+  return era(k).is_swiotlb_active(k, dev);
+}
+
+/** include/linux/swiotlb.h is_swiotlb_buffer (5.6–5.14: the global pool; 5.15+: dev->dma_io_tlb_mem) */
+export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean {
+  return (k.swiotlb_era ?? era(k)).is_swiotlb_buffer(k, paddr, dev);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_max_mapping_size (5.6–5.14: 256 KiB; 5.19: less the min_align_mask round-up) */
+export function swiotlb_max_mapping_size(k: Kernel, dev?: Device): number {
+  return era(k).swiotlb_max_mapping_size(k, dev);
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_tbl_map_single (5.6–5.19, each era's own): bounce `alloc_size`
+ * bytes of `orig_addr`. `tbl_dma_addr` is the 5.6 argument (later computed inside; optional
+ * everywhere); `alloc_align_mask` is the 5.16+ argument (ignored before).
+ */
+export function swiotlb_tbl_map_single(
+  k: Kernel,
+  dev: Device,
+  orig_addr: number,
+  mapping_size: number,
+  alloc_size: number,
+  dir: number,
+  attrs: number,
+  tbl_dma_addr?: number,
+  alloc_align_mask = 0,
+): number {
+  return era(k).map_single(k, dev, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs, tbl_dma_addr);
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (5.6–5.19): `alloc_size` is the 5.6–5.11
+ * argument — that era frees as many slots as it says; callers then passed their mapping size
+ * for both (dma-direct, swiotlb-xen), hence the default. Later eras read the size from the slot.
+ */
+export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size = mapping_size): void {
+  era(k).unmap_single(k, dev, tlb_addr, mapping_size, alloc_size, dir, attrs);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_DEVICE) (5.6–5.11) */
+export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  era(k).sync_for_device(k, dev, tlb_addr, size, dir);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_CPU) (5.6–5.11) */
+export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  era(k).sync_for_cpu(k, dev, tlb_addr, size, dir);
+}

@@ -1,0 +1,366 @@
+/**
+ * kernel/dma/swiotlb.c, era 5.15–5.19 (modelled: 5.19): every device reaches its pool through
+ * dev->dma_io_tlb_mem (device_initialize points it at the static struct io_tlb_default_mem;
+ * a restricted-dma-pool device gets its own), the search is swiotlb_find_slots with an
+ * alloc_align_mask and writes the per-slot alloc_size itself, swiotlb_tbl_map_single copies the
+ * original into the slot in every direction, unmap hands the freeing to swiotlb_release_slots,
+ * swiotlb_bounce refuses accesses before the mapping start or past its end, and
+ * swiotlb_max_mapping_size subtracts the min_align_mask round-up.
+ *
+ * Read from yishangzhang/linux-5.19 @4a8550523ce9 (Makefile 5.19.0) kernel/dma/swiotlb.c
+ * lines 65–131 (force flags, swiotlb_max_segment, print_info), 194–229
+ * (swiotlb_init_io_tlb_mem), 387–470 (swiotlb_align_offset, swiotlb_bounce), 472–570
+ * (get_max_slots, wrap_index, swiotlb_find_slots), 572–622 (swiotlb_tbl_map_single), 624–682
+ * (swiotlb_release_slots, swiotlb_tbl_unmap_single), 684–702 (sync), 735–757
+ * (swiotlb_max_mapping_size, is_swiotlb_active); include/linux/swiotlb.h 93–125;
+ * drivers/base/core.c 2908 (dev->dma_io_tlb_mem = &io_tlb_default_mem).
+ * Replayed slot by slot against that file compiled unmodified (test/vectors/swiotlb/5.19-*).
+ *
+ * The map-time copy is the state after aa6f8dcbab47 "swiotlb: rework "fix info leak with
+ * DMA_FROM_DEVICE"" as reinstated by 901c7280ca0d: unconditional (any direction, even with
+ * DMA_ATTR_SKIP_CPU_SYNC); ddbd89deb7d3's DMA_ATTR_OVERWRITE is not in the tree (grep).
+ * Still present in 5.19: the endless search of 7c3940bf81e5 (2023) — recorded in the vectors.
+ */
+import type { Kernel } from "../../../kernel.js";
+import type { Device } from "../../../drivers/device.js";
+import { dev_id } from "../../../drivers/device.js";
+import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
+import { sym } from "../../../core/trace.js";
+import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
+import {
+  INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
+  iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
+  swiotlb_search_never_ends, unsignedOf,
+} from "./common.js";
+import type { SwiotlbEra } from "./index.js";
+
+const FILE = "kernel/dma/swiotlb.c";
+const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
+const S_find = sym("swiotlb_find_slots", FILE);
+const S_map = sym("swiotlb_tbl_map_single", FILE);
+const S_release = sym("swiotlb_release_slots", FILE);
+const S_unmap = sym("swiotlb_tbl_unmap_single", FILE);
+const S_bounce = sym("swiotlb_bounce", FILE);
+const S_sync_dev = sym("swiotlb_sync_single_for_device", FILE);
+const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
+
+/** The static `struct io_tlb_mem io_tlb_default_mem` before it is initialised (nslabs 0), per Kernel. */
+const unset = new WeakMap<object, IoTlbMem>();
+
+/** dev->dma_io_tlb_mem (5.15–5.19): the device's own pool, else &io_tlb_default_mem */
+export function dev_io_tlb_mem(k: Kernel, dev?: Device): IoTlbMem {
+  const own = dev?.dma_io_tlb_mem;
+  if (own) return own;
+  const mem = k.io_tlb_default_mem;
+  if (mem) return mem;
+  let z = unset.get(k);
+  if (!z) unset.set(k, (z = new IoTlbMem(0, 0)));
+  return z;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_print_info (5.15–5.19): "software IO TLB: mapped [mem %pa-%pa] (%luMB)", or "No low mem" if nslabs is 0 */
+export function swiotlb_print_info(k: Kernel): void {
+  const mem = k.io_tlb_default_mem;
+  if (!mem || !mem.nslabs) {
+    k.log("software IO TLB: No low mem");
+    return;
+  }
+  k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_io_tlb_mem (5.15–5.19), as swiotlb_init_remap calls it on
+ * the memblock_alloc_low'ed buffer: nslabs/start/end/index, force_bounce from swiotlb=force,
+ * the free list, every orig_addr INVALID, every alloc_size 0, then memset(vaddr, 0, bytes);
+ * swiotlb_init_remap prints with SWIOTLB_VERBOSE. swiotlb=noforce (swiotlb_force_disable)
+ * returns before any of it.
+ */
+export function swiotlb_init_io_tlb_mem(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number {
+  k.tr?.enter(S_init, { start: hex(start_phys), nslabs: String(nslabs) });
+  if (k.swiotlb_force === "noforce") {
+    k.tr?.decide("swiotlb_force_disable", true, "swiotlb=noforce: swiotlb_init_remap returns before allocating");
+    k.tr?.exit("0");
+    return 0;
+  }
+  const mem = new IoTlbMem(start_phys, nslabs, false);
+  mem.force_bounce = k.swiotlb_force === "force";
+  const bytes = nslabs * IO_TLB_SIZE;
+  k.mem.fill(start_phys, 0, bytes);
+  k.cache.invalidate(start_phys, bytes);
+  k.io_tlb_default_mem = mem;
+  if (verbose) swiotlb_print_info(k);
+  k.tr?.exit("0");
+  return 0;
+}
+
+/** swiotlb_set_max_segment does not exist in 5.19 (swiotlb_max_segment is computed): nothing to set. */
+function no_set_max_segment(k: Kernel): void {
+  k.tr?.note("5.19 has no swiotlb_set_max_segment: swiotlb_max_segment() is computed from nslabs");
+}
+
+/** kernel/dma/swiotlb.c swiotlb_max_segment (5.19): 0 without a pool, else rounddown(nslabs << IO_TLB_SHIFT, PAGE_SIZE) — swiotlb=force no longer makes it 1 */
+export function swiotlb_max_segment(k: Kernel): number {
+  const mem = dev_io_tlb_mem(k);
+  if (!mem.nslabs) return 0;
+  return Math.floor((mem.nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** kernel/dma/swiotlb.c is_swiotlb_active (5.15–5.19): dev->dma_io_tlb_mem && mem->nslabs */
+export function is_swiotlb_active(k: Kernel, dev?: Device): boolean {
+  const mem = dev?.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return !!mem && mem.nslabs !== 0;
+}
+
+/** include/linux/swiotlb.h is_swiotlb_buffer (5.15–5.19): paddr in [mem->start, mem->end) of dev->dma_io_tlb_mem */
+export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean {
+  // (the unset static struct has start == end == 0: never a buffer)
+  const mem = dev?.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return !!mem && paddr >= mem.start && paddr < mem.end;
+}
+
+/** include/linux/swiotlb.h is_swiotlb_force_bounce (5.16–5.19): mem->force_bounce */
+export function is_swiotlb_force_bounce(k: Kernel, dev?: Device): boolean {
+  return dev_io_tlb_mem(k, dev).force_bounce;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_max_mapping_size (5.19): IO_TLB_SIZE * IO_TLB_SEGSIZE minus
+ * roundup(min_align_mask, IO_TLB_SIZE) when the device has a min_align_mask (in the 5.19
+ * tree; not in 5.14-rc5): 256 KiB, or 252 KiB for an NVMe-style 4 KiB - 1 mask.
+ */
+export function swiotlb_max_mapping_size(_k: Kernel, dev?: Device): number {
+  const min_align_mask = dev ? dev.min_align_mask | 0 : 0;
+  const min_align = min_align_mask ? Math.ceil(min_align_mask / IO_TLB_SIZE) * IO_TLB_SIZE : 0;
+  return IO_TLB_SIZE * IO_TLB_SEGSIZE - min_align;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_find_slots (5.16–5.19): the 5.13 search plus `alloc_align_mask`
+ * (stride at least (alloc_align_mask >> IO_TLB_SHIFT) + 1), the alignment test skipped for
+ * orig_addr 0, and the per-slot alloc_size written here (alloc_size - (offset + i * IO_TLB_SIZE)
+ * with alloc_size already including the offset). Returns the first slot or -1. The same
+ * endless-loop case as 5.13 (fixed in 2023 by 7c3940bf81e5).
+ */
+export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size: number, alloc_align_mask: number, tbl_dma_addr?: number): number {
+  const mem = dev_io_tlb_mem(k, dev);
+  k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
+  const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
+  const iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
+  const nslots = nr_slots(alloc_size);
+  const offset = swiotlb_align_offset(dev, orig_addr);
+  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_find_slots): BUG_ON(!nslots)", "swiotlb_find_slots");
+
+  let stride = (iotlb_align_mask >>> IO_TLB_SHIFT) + 1;
+  if (alloc_size >= PAGE_SIZE) stride = Math.max(stride, stride << (PAGE_SHIFT - IO_TLB_SHIFT));
+  stride = Math.max(stride, (alloc_align_mask >>> IO_TLB_SHIFT) + 1);
+
+  const nslabs = mem.nslabs;
+  if (nslots > nslabs - mem.used) {
+    k.tr?.decide("nslots > mem->nslabs - mem->used", true, `${nslots} slots wanted, ${nslabs - mem.used} free in the whole pool`);
+    k.tr?.exit("-1");
+    return -1;
+  }
+
+  const list = mem.list;
+  let index = Math.ceil(mem.index / stride) * stride;
+  if (index >= nslabs) index = 0;
+  const wrap = index;
+  const checkAlign = orig_addr !== 0;
+  const want = orig_addr & iotlb_align_mask;
+  let found = -1;
+  let steps = 0;
+  do {
+    if (checkAlign && ((b.tblLow + index * IO_TLB_SIZE) & iotlb_align_mask) !== want) {
+      index = index + 1 >= nslabs ? 0 : index + 1;
+    } else {
+      if (!iommu_is_span_boundary(k, index, nslots, b, "swiotlb_find_slots") && list[index]! >= nslots) {
+        found = index;
+        break;
+      }
+      index += stride;
+      if (index >= nslabs) index = 0;
+    }
+    if (++steps > nslabs) swiotlb_search_never_ends(k, "swiotlb_find_slots", dev, want, iotlb_align_mask, wrap, stride, nslots);
+  } while (index !== wrap);
+
+  if (found < 0) {
+    k.tr?.swiotlb("map", -1, nslots, "-", `no ${nslots}-slot run found (stride ${stride}, align mask ${hex(iotlb_align_mask)}), used ${mem.used}/${nslabs}`);
+    k.tr?.exit("-1");
+    return -1;
+  }
+  const as = mem.alloc_size;
+  for (let i = found; i < found + nslots; i++) {
+    list[i] = 0;
+    as[i] = (alloc_size - (offset + (i - found) * IO_TLB_SIZE)) | 0;
+  }
+  let count = 0;
+  for (let i = found - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  mem.index = found + nslots < nslabs ? found + nslots : 0;
+  mem.used += nslots;
+  k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
+  k.tr?.exit(String(found));
+  return found;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_tbl_map_single (5.16–5.19): panic without a pool pointer (never
+ * for a default device: it points at the static struct, whose nslabs may be 0 — then the request
+ * is "buffer is full" with total 0), "Invalid sizes", swiotlb_find_slots, the ratelimited "buffer
+ * is full", the originals per slot, then swiotlb_bounce(TO_DEVICE) in every direction.
+ */
+export function swiotlb_tbl_map_single(
+  k: Kernel,
+  dev: Device,
+  orig_addr: number,
+  mapping_size: number,
+  alloc_size: number,
+  alloc_align_mask: number,
+  dir: number,
+  attrs: number,
+  tbl_dma_addr?: number,
+): number {
+  const mem = dev_io_tlb_mem(k, dev);
+  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  const offset = swiotlb_align_offset(dev, orig_addr);
+
+  if (mapping_size > alloc_size) {
+    k.warnOnce("swiotlb_tbl_map_single:invalid-sizes", `${dev_id(dev)}: Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`, "swiotlb_tbl_map_single");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+
+  const index = swiotlb_find_slots(k, dev, orig_addr, alloc_size + offset, alloc_align_mask, tbl_dma_addr);
+  if (index === -1) {
+    if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
+      k.warn(`${dev_id(dev)}: swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem.used} (slots)`, "swiotlb_tbl_map_single");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+
+  const n = nr_slots(alloc_size + offset);
+  const oa = mem.orig_addr;
+  for (let i = 0; i < n; i++) oa[index + i] = slot_addr(orig_addr, i);
+  const tlb_addr = slot_addr(mem.start, index) + offset;
+  k.tr?.decide("bounce at map", true, `every direction${dir === DMA_FROM_DEVICE ? " (DMA_FROM_DEVICE too: no stale pool bytes reach the device's buffer)" : ""}${attrs & DMA_ATTR_SKIP_CPU_SYNC ? ", DMA_ATTR_SKIP_CPU_SYNC notwithstanding" : ""}`);
+  swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE);
+  k.tr?.exit(hex(tlb_addr));
+  return tlb_addr;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_bounce (5.15–5.19): the slot's original and remaining size;
+ * dev_WARN_ONCE "Access before mapping start detected" (and no copy) when tlb_addr's offset in
+ * the slot is below the original's min_align offset, dev_WARN_ONCE "Buffer overflow detected …
+ * Mapping size: %zu+%u." (no copy) past the allocation, and the clamp with "Buffer overflow
+ * detected … Mapping size: %zu." when size exceeds what is left.
+ */
+export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  const mem = dev_io_tlb_mem(k, dev);
+  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const index = Math.floor((tlb_addr - mem.start) / IO_TLB_SIZE);
+  if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_bounce", tlb_addr);
+  let orig_addr = mem.orig_addr[index]!;
+  if (orig_addr === INVALID_PHYS_ADDR) {
+    k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
+    k.tr?.exit();
+    return;
+  }
+  const bits = longBits(k);
+  let alloc = unsignedOf(mem.alloc_size[index]!, bits);
+  const pfn = Math.floor(orig_addr / PAGE_SIZE);
+  let tlb_offset = tlb_addr & (IO_TLB_SIZE - 1);
+  const orig_addr_offset = swiotlb_align_offset(dev, orig_addr);
+  if (tlb_offset < orig_addr_offset) {
+    k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
+    k.tr?.exit();
+    return;
+  }
+  tlb_offset -= orig_addr_offset;
+  if (tlb_offset > alloc) {
+    k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
+    k.tr?.exit();
+    return;
+  }
+  orig_addr += tlb_offset;
+  if (bits === 32) orig_addr %= TWO32;
+  alloc -= tlb_offset;
+  if (size > alloc) {
+    k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+    size = alloc;
+  }
+  const toDevice = dir === DMA_TO_DEVICE;
+  k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
+  bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
+  k.tr?.exit();
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_release_slots (5.15–5.19): nslots from the slot's stored
+ * alloc_size plus the min_align offset; merge with the free run after (same segment) and
+ * renumber the run before; clear orig_addr and alloc_size.
+ */
+export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number): void {
+  const mem = dev_io_tlb_mem(k, dev);
+  k.tr?.enter(S_release, { tlb_addr: hex(tlb_addr) });
+  const offset = swiotlb_align_offset(dev, tlb_addr);
+  const index = Math.floor((tlb_addr - offset - mem.start) / IO_TLB_SIZE);
+  if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_release_slots", tlb_addr);
+  const nslots = slotsOfMapping(mem.alloc_size[index]!, offset, longBits(k));
+  const list = mem.list;
+  const oa = mem.orig_addr;
+  const as = mem.alloc_size;
+  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? list[index + nslots]! : 0;
+  for (let i = index + nslots - 1; i >= index; i--) {
+    list[i] = ++count;
+    oa[i] = INVALID_PHYS_ADDR;
+    as[i] = 0;
+  }
+  for (let i = index - 1; i >= 0 && (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  mem.used -= nslots;
+  k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
+  k.tr?.exit();
+}
+
+/** kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (5.15–5.19): copy back for FROM/BIDI unless SKIP_CPU_SYNC, then swiotlb_release_slots */
+export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
+  swiotlb_release_slots(k, dev, tlb_addr);
+  k.tr?.exit();
+}
+
+/** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (5.15–5.19): bounce in for TO/BIDI; BUG_ON(dir != DMA_FROM_DEVICE) otherwise */
+export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_TO_DEVICE);
+  else if (dir !== DMA_FROM_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_device): BUG_ON(dir != DMA_FROM_DEVICE)", "swiotlb_sync_single_for_device");
+  k.tr?.exit();
+}
+
+/** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (5.15–5.19): bounce out for FROM/BIDI; BUG_ON(dir != DMA_TO_DEVICE) otherwise */
+export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE);
+  else if (dir !== DMA_TO_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_cpu): BUG_ON(dir != DMA_TO_DEVICE)", "swiotlb_sync_single_for_cpu");
+  k.tr?.exit();
+}
+
+/** The 5.15–5.19 era as index.ts dispatches to it. */
+export const era_v5_15: SwiotlbEra = {
+  name: "5.15",
+  pool: (k, dev) => {
+    const mem = dev_io_tlb_mem(k, dev);
+    return mem.nslabs ? mem : null;
+  },
+  swiotlb_init_with_tbl: swiotlb_init_io_tlb_mem,
+  swiotlb_print_info,
+  swiotlb_set_max_segment: no_set_max_segment,
+  swiotlb_max_segment,
+  is_swiotlb_active,
+  is_swiotlb_buffer,
+  swiotlb_max_mapping_size,
+  map_single: swiotlb_tbl_map_single,
+  unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
+  sync_for_device: swiotlb_sync_single_for_device,
+  sync_for_cpu: swiotlb_sync_single_for_cpu,
+};

@@ -1,0 +1,59 @@
+/**
+ * A Kernel with only what kernel/dma/swiotlb/ uses (RAM, the cache model, log/warn/BUG/oops),
+ * recording into arrays, for one modelled version: the swiotlb era tests and the vector replay.
+ */
+import type { Kernel } from "../src/kernel.js";
+import { PhysMem } from "../src/mm/physmem.js";
+import { Cache } from "../src/mm/cache.js";
+import { KernelFault, type FaultRecord } from "../src/core/faults.js";
+import { findVersion } from "../src/versions.js";
+
+export type SwiotlbKernel = Kernel & { logs: string[]; faults: FaultRecord[] };
+
+export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size: 64 << 20 }, force: "normal" | "force" = "normal"): SwiotlbKernel {
+  const v = findVersion(version);
+  if (!v) throw new Error(`no modelled version ${version}`);
+  const mem = new PhysMem([ram]);
+  const faults: FaultRecord[] = [];
+  const logs: string[] = [];
+  const once = new Set<string>();
+  const warn = (message: string, pc?: string) => faults.push({ kind: "warn", message, ...(pc ? { pc } : {}) });
+  return {
+    mem,
+    cache: new Cache(mem),
+    tr: undefined,
+    step: 0,
+    faults,
+    logs,
+    io_tlb_default_mem: null,
+    swiotlb_era: null,
+    swiotlb_force: force,
+    version: v,
+    warn,
+    warnOnce(key: string, message: string, pc?: string) {
+      if (once.has(key)) return;
+      once.add(key);
+      warn(message, pc);
+    },
+    log(message: string) {
+      logs.push(message);
+    },
+    BUG(message: string, pc?: string): never {
+      throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
+    },
+    oops(addr: number, pc?: string): never {
+      throw new KernelFault({ kind: "oops", message: `Unable to handle kernel paging request at virtual address ${addr.toString(16)}`, ...(pc ? { pc } : {}) });
+    },
+  } as unknown as SwiotlbKernel;
+}
+
+/** Run fn; return the kernel fault it raised (throws if none). */
+export function faultOf(fn: () => unknown): FaultRecord {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KernelFault) return e.record;
+    throw e;
+  }
+  throw new Error("expected a kernel fault");
+}
