@@ -232,8 +232,12 @@ export function registerBench(program: Command, io: Io, state: { code: number })
       }
       const bp = { ...job.bp, ...mb.map_benchmark_stats(r.acc) };
       if (opts.json) {
-        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops }));
-      } else for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
+        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
+      } else {
+        for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
+        // not the kernel tool's line: what these microseconds are
+        writeLine(io.out, `(model time: the simulator's code on this host, ${r.acc.loops} map/unmap loops in ${job.bp.threads} thread${job.bp.threads === 1 ? "" : "s"}; not a device's latency)`);
+      }
       state.code = EXIT_OK;
     });
 }
