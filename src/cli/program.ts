@@ -151,7 +151,9 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--kernels <x,y>", "kernel versions (default: all)", list)
     .option("--set <key=value>", "boot/Kconfig option for every run, repeatable", collect, [] as string[])
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
-    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat }) => {
+    .option("--jobs <n>", "worker threads (default: 1 for small matrices, else one per core)")
+    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat; jobs?: string }) => {
+      const jobs = await jobsOption(opts.jobs);
       const set = parseSetArgs(opts.set);
       const { PLATFORMS } = await import("../platforms/index.js");
       const { VERSIONS } = await import("../versions.js");
@@ -163,7 +165,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       await checkKernels(kernels);
       const { expandScenarioArgs, loadScenarioFile } = await import("./load.js");
       const scenarios = expandScenarioArgs(files).map(loadScenarioFile);
-      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.format);
+      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.format, jobs);
       state.code = code;
     });
 
@@ -246,7 +248,9 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .command("headline")
     .description("the seed thread's scenarios (scenarios/seed-*) over every platform × kernel, with a legend (what `npm start` runs)")
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
-    .action(async (opts: { format: MatrixFormat }) => {
+    .option("--jobs <n>", "worker threads (default: 1 for small matrices, else one per core)")
+    .action(async (opts: { format: MatrixFormat; jobs?: string }) => {
+      const jobs = await jobsOption(opts.jobs);
       const { SCENARIOS_DIR, scenarioFilesIn, loadScenarioFile } = await import("./load.js");
       const files = scenarioFilesIn(SCENARIOS_DIR, /^seed-/);
       if (files.length === 0) throw new InputError(`no seed scenarios (seed-*.yaml) in ${SCENARIOS_DIR}`);
@@ -254,11 +258,11 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const { PLATFORMS } = await import("../platforms/index.js");
       const { VERSIONS } = await import("../versions.js");
       const kernels = VERSIONS.map((v) => v.id);
-      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined);
+      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined, jobs);
       // Extra configurations the thread asked about: 32-bit ARM without CMA (the remap allocator).
       const variants = [];
       for (const v of HEADLINE_VARIANTS)
-        if (PLATFORMS.some((p) => p.id === v.platform)) variants.push({ label: v.label, matrix: await computeMatrix(io, scenarios, [v.platform], kernels, v.set) });
+        if (PLATFORMS.some((p) => p.id === v.platform)) variants.push({ label: v.label, matrix: await computeMatrix(io, scenarios, [v.platform], kernels, v.set, jobs) });
       if (opts.format === "json") {
         const { toJson } = await import("../format/json.js");
         writeLine(io.out, toJson({ ...m, variants }));
@@ -288,10 +292,20 @@ export function buildProgram(io: Io, state: { code: number }): Command {
 /** Configurations the headline's legend runs besides the defaults. */
 const HEADLINE_VARIANTS: { label: string; platform: string; set: Record<string, string> }[] = [{ label: "arm32 cma=0", platform: "arm32", set: { cma: "0" } }];
 
-async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined) {
-  const { runMatrix } = await import("../matrix.js");
+/** --jobs: a whole number of worker threads (undefined: the matrix's size decides). */
+async function jobsOption(v: string | undefined): Promise<number | undefined> {
+  if (v === undefined) return undefined;
+  const { parseJobs, cores } = await import("./workers.js");
+  const j = parseJobs(v);
+  if (j === "auto") return cores();
+  if (j === undefined || Number.isNaN(j)) throw new InputError(`--jobs: '${v}' is not a number of worker threads (1..256 or auto)`);
+  return j;
+}
+
+async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, jobs?: number) {
+  const { runMatrixJobs, defaultJobs } = await import("./matrix-run.js");
   const progress = io.err.isTTY === true;
-  const m = runMatrix(scenarios, platforms, kernels, set, {
+  const m = await runMatrixJobs(scenarios, platforms, kernels, set, jobs ?? defaultJobs(scenarios.length * platforms.length * kernels.length), {
     onCell: progress
       ? (done, total, cell) => {
           io.err.write(`\r\x1b[2K[${done}/${total}] ${cell.platform} ${cell.kernel} ${cell.scenario}`.slice(0, (io.err.columns ?? 80) + 8));
@@ -302,8 +316,8 @@ async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[],
   return m;
 }
 
-async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat): Promise<number> {
-  const m = await computeMatrix(io, scenarios, platforms, kernels, set);
+async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat, jobs?: number): Promise<number> {
+  const m = await computeMatrix(io, scenarios, platforms, kernels, set, jobs);
   const { renderMatrix } = await import("../format/matrix.js");
   writeLine(io.out, renderMatrix(m, format, colorsFor(io.out)));
   if (m.counts.CRASH > 0) {
