@@ -89,7 +89,8 @@ export class PageTable {
         } else if (e.leaf) throw new Error(`map over an existing block at ${hex64(va + done)}`);
         t = e;
       }
-      t.entries[this.index(o, level)] = { leaf: true, pfn: pfn + done / 4096, prot, size: leafSize };
+      // frozen: a leaf is replaced, never changed, so copies of a booted model share it (src/core/clone.ts)
+      t.entries[this.index(o, level)] = Object.freeze({ leaf: true, pfn: pfn + done / 4096, prot, size: leafSize });
     }
   }
 

@@ -10,7 +10,7 @@ import type { Kernel } from "../kernel.js";
 import type { Device } from "../drivers/device.js";
 import { dev_update_limits } from "../drivers/device.js";
 import { device_access } from "../drivers/dma-master.js";
-import { boot } from "../init.js";
+import { bootCached } from "../boot-cache.js";
 import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import * as api from "../kernel/dma/mapping.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
@@ -583,7 +583,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   if (!platform.devices.some((d) => d.name === devName)) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
 
-  const k = boot(platform, version, cfg);
+  const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
   const objs = new Map<string, Obj>();
