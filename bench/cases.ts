@@ -17,6 +17,7 @@ import * as api from "../src/kernel/dma/mapping.js";
 import { dma_to_phys } from "../src/kernel/dma/direct.js";
 import { is_swiotlb_buffer } from "../src/kernel/dma/swiotlb.js";
 import { device_access } from "../src/drivers/dma-master.js";
+import { xen_dma_to_phys } from "../src/xen/swiotlb-xen.js";
 import type { Scatterlist } from "../src/kernel/dma/ops.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../src/include/gfp.js";
 
@@ -120,7 +121,11 @@ export function prepare(what: string, c: MapCase): Prepared {
   const v = stamp(0x1234567, 0xc0);
   if (c.data && toDev) for (const b of bufs) k.kwrite(b, v);
   const addrs = map();
-  const bounced = addrs.some((a) => is_swiotlb_buffer(k, dma_to_phys(k, dev, a)));
+  // the device's address back to the (pseudo-)physical address the kernel mapped: on Xen via the M2P
+  const bounced = addrs.some((a) => {
+    const p = k.xen ? xen_dma_to_phys(k, dev, a) : dma_to_phys(k, dev, a);
+    return p >= 0 && is_swiotlb_buffer(k, p);
+  });
   if (c.bounce !== null && bounced !== c.bounce) throw new Error(`${what}: the mapping ${bounced ? "bounced" : "did not bounce"}, the case needs it ${c.bounce ? "bounced" : "direct"}`);
   if (c.data) {
     const want = pattern.slice();
@@ -156,12 +161,14 @@ export function prepare(what: string, c: MapCase): Prepared {
   }
 
   let iter = 0;
+  const cpuView = new DataView(cpuStamp.buffer);
+  const devView = new DataView(devStamp.buffer);
   const loop = c.data
     ? (count: number) => {
         for (let j = 0; j < count; j++) {
           iter++;
           if (toDev) {
-            new DataView(cpuStamp.buffer).setUint32(0, iter, true);
+            cpuView.setUint32(0, iter, true);
             for (let e = 0; e < n; e++) k.kwrite(bufs[e]!, cpuStamp);
           }
           let a0: number;
@@ -174,7 +181,7 @@ export function prepare(what: string, c: MapCase): Prepared {
             if (api.dma_mapping_error(k, dev, a0)) throw new Error(`${what}: dma_map_single failed`);
           }
           if (fromDev) {
-            new DataView(devStamp.buffer).setUint32(0, iter, true);
+            devView.setUint32(0, iter, true);
             if (c.sg) for (let e = 0; e < n; e++) device_access(k, dev, sgl[e]!.dma_address + devOff, 8, devStamp);
             else device_access(k, dev, a0 + devOff, 8, devStamp);
           }
