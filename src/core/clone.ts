@@ -42,15 +42,28 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
       return out;
     }
     if (Array.isArray(v)) {
-      const out: unknown[] = new Array(v.length);
+      // a native copy first (holes stay holes), then the object elements replaced by their copies
+      const out: unknown[] = v.slice();
       memo.set(v, out);
-      for (let i = 0; i < v.length; i++) if (i in v) out[i] = copy(v[i]);
+      for (let i = 0; i < out.length; i++) {
+        const e = out[i];
+        if (e !== null && typeof e === "object") out[i] = copy(e);
+      }
       return out;
     }
     if (v instanceof Map) {
-      const out = new Map();
+      // a native copy first (most of the model's maps are pfn → number), then object keys/values
+      const out = new Map(v);
       memo.set(v, out);
-      for (const [a, b] of v) out.set(copy(a), copy(b));
+      let objKeys = false;
+      for (const [a, b] of v) {
+        if (a !== null && typeof a === "object") objKeys = true;
+        else if (b !== null && typeof b === "object") out.set(a, copy(b));
+      }
+      if (objKeys) {
+        out.clear();
+        for (const [a, b] of v) out.set(copy(a), copy(b));
+      }
       return out;
     }
     if (v instanceof Set) {
