@@ -22,8 +22,12 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
   const total = scenarios.length * platforms.length * kernels.length;
   const n = Math.max(1, Math.min(jobs, total));
   if (n <= 1) return runMatrix(scenarios, platforms, kernels, set, o);
+  // each worker takes whole platform × kernel columns (all scenarios of a configuration in one
+  // worker, so its booted template serves them all), dealt round-robin
   const parts: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < total; i++) parts[i % n]!.push(i);
+  const np = platforms.length;
+  const nk = kernels.length;
+  for (let col = 0; col < np * nk; col++) for (let si = 0; si < scenarios.length; si++) parts[col % n]!.push(si * np * nk + col);
   const cells: MatrixCell[] = new Array(total);
   let done = 0;
   await Promise.all(
