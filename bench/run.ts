@@ -1,30 +1,27 @@
 /**
  * dmasim's benchmark suite (`npm run bench`; `npm run bench -- --json` for one JSON object).
- * Medians over repeated runs (tinybench); see bench/README.md for what each figure measures.
+ * Medians over repeated runs (tinybench, or repeated child processes); see bench/README.md for
+ * what each figure measures and against which baseline.
  *
- *   --json          one JSON object { results: [{ name, value, unit, target, met }] } on stdout
+ *   --json          one JSON object on stdout: every figure as a field (its median), plus
+ *                   `results: [{ name, value, unit, target, met, note? }]`
  *   --only a,b      only these figures
  *   --quick         shorter runs (for a smoke test; noisier)
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { boot } from "../src/init.js";
-import type { Kernel } from "../src/kernel.js";
-import type { Device } from "../src/drivers/device.js";
-import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
-import * as api from "../src/kernel/dma/mapping.js";
-import { dma_to_phys } from "../src/kernel/dma/direct.js";
-import { is_swiotlb_buffer } from "../src/kernel/dma/swiotlb/index.js";
-import { DMA_BIDIRECTIONAL, GFP_KERNEL } from "../src/include/gfp.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runMatrix } from "../src/matrix.js";
 import { PLATFORMS } from "../src/platforms/index.js";
 import { VERSIONS } from "../src/versions.js";
-import { runFuzz } from "../src/fuzz.js";
+import { checkQuiet, copyBaseline, prepare, type MapCase } from "./cases.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)); // bench/.build/run.mjs → the package root
+const BIN = ROOT + "bin/dmasim.mjs";
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes("--json");
 const QUICK = args.includes("--quick");
@@ -38,7 +35,7 @@ interface Result {
   name: string;
   value: number;
   unit: string;
-  /** human-readable target, e.g. "≤ 200" */
+  /** human-readable target, e.g. "≤ 60" */
   target: string;
   met: boolean | null;
   note?: string;
@@ -46,20 +43,12 @@ interface Result {
 
 const results = new Map<string, Result>();
 const want = (name: string) => !ONLY || ONLY.has(name);
+const wantAny = (...names: string[]) => names.some(want);
 
-function bootK(platform: string, set: Record<string, string> = {}, kernel?: string): Kernel {
-  const p = resolvePlatform(platform);
-  return boot(p, resolveKernel(kernel), buildConfig(p, set).cfg);
-}
-
-function dev0(k: Kernel): Device {
-  return k.devices.get(k.platform.defaultDevice)!;
-}
-
-/** Median wall time per call of `fn` (which does `batch` operations), in ns per operation. */
-async function nsPerOp(name: string, batch: number, fn: () => void, timeMs = QUICK ? 300 : 1500): Promise<number> {
+/** Median wall time per call of `fn(batch)`, in ns per operation. */
+async function nsPerOp(name: string, batch: number, fn: (n: number) => void, timeMs = QUICK ? 300 : 1500): Promise<number> {
   const b = new Bench({ name, time: timeMs, warmupTime: QUICK ? 100 : 400, iterations: 10, now: () => performance.now() });
-  b.add(name, fn);
+  b.add(name, () => fn(batch));
   await b.run();
   const t = b.tasks[0]!;
   const r = t.result as { state: string; latency?: { p50: number }; error?: unknown };
@@ -83,76 +72,99 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** A 4 KiB dma_map_single + dma_mapping_error + dma_unmap_single loop on a kmalloc'd buffer. */
-function pairLoop(k: Kernel, batch: number, expectBounce: boolean): () => void {
-  const dev = dev0(k);
-  const buf = k.slab.kmalloc(k, 4096, GFP_KERNEL);
-  const probe = api.dma_map_single_attrs(k, dev, buf, 4096, DMA_BIDIRECTIONAL, 0);
-  if (api.dma_mapping_error(k, dev, probe)) throw new Error("dma_map_single failed");
-  const bounced = is_swiotlb_buffer(k, dma_to_phys(k, dev, probe));
-  api.dma_unmap_page_attrs(k, dev, probe, 4096, DMA_BIDIRECTIONAL, 0, true);
-  if (bounced !== expectBounce) throw new Error(`${k.platform.id}: the 4 KiB mapping ${bounced ? "bounced" : "did not bounce"}, the figure needs it ${expectBounce ? "bounced" : "direct"}`);
-  // steady state: let the slot search go once round the whole pool (first touches of the pool's
-  // memory allocate the model's cache frames), as a long-running kernel's pool has been
-  const mem = k.io_tlb_default_mem;
-  if (expectBounce && mem) {
-    for (let i = 0; i < mem.nslabs / 2 + 1; i++) {
-      const a = api.dma_map_single_attrs(k, dev, buf, 4096, DMA_BIDIRECTIONAL, 0);
-      api.dma_mapping_error(k, dev, a);
-      api.dma_unmap_page_attrs(k, dev, a, 4096, DMA_BIDIRECTIONAL, 0, true);
-    }
-  }
-  return () => {
-    for (let i = 0; i < batch; i++) {
-      const a = api.dma_map_single_attrs(k, dev, buf, 4096, DMA_BIDIRECTIONAL, 0);
-      if (api.dma_mapping_error(k, dev, a)) throw new Error("dma_map_single failed");
-      api.dma_unmap_page_attrs(k, dev, a, 4096, DMA_BIDIRECTIONAL, 0, true);
-    }
-  };
-}
-
-function checkQuiet(k: Kernel, what: string) {
-  if (k.faults.length) throw new Error(`${what}: unexpected ${k.faults[0]!.kind}: ${k.faults[0]!.message}`);
-  if (k.diagnostics.length) throw new Error(`${what}: unexpected dma-debug ${k.diagnostics[0]!.id}: ${k.diagnostics[0]!.message}`);
-}
-
 function put(name: string, value: number, unit: string, target: string, met: boolean | null, note?: string) {
   const r: Result = { name, value, unit, target, met };
   if (note) r.note = note;
   results.set(name, r);
-  log(`  ${name}: ${fmt(value)} ${unit}`);
+  log(`  ${name}: ${fmt(value)} ${unit}${note ? `  (${note})` : ""}`);
 }
 
 function fmt(v: number): string {
   return v >= 1000 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
+/** A preload that makes any node child print its peak RSS (kB) on stderr at exit. */
+const RSS_HOOK = "data:text/javascript," + encodeURIComponent('process.on("exit",()=>process.stderr.write("\\nDMASIM_MAXRSS_KB "+process.resourceUsage().maxRSS+"\\n"))');
+
+/** Run `node [--import hook] args` → wall ms, peak RSS MB, stdout, exit status. */
+function child(argv: string[], okStatus: number[] = [0]): { ms: number; rssMb: number; out: string; status: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ["--import", RSS_HOOK, ...argv], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const ms = performance.now() - t0;
+  if (r.status === null || !okStatus.includes(r.status)) throw new Error(`node ${argv.join(" ")} exited ${r.status}: ${(r.stderr ?? "").slice(-500)}`);
+  const m = /DMASIM_MAXRSS_KB (\d+)/.exec(r.stderr ?? "");
+  return { ms, rssMb: m ? Number(m[1]) / 1024 : NaN, out: r.stdout, status: r.status };
+}
+
+/** An n-step scenario (a receive loop: kmalloc, map, device write, unmap, CPU read, kfree). */
+function bigScenario(n: number): string {
+  const lines = ["name: long receive loop", "platform: rpi4", 'kernel: "5.19"', "steps:"];
+  let i = 0;
+  while (lines.length - 4 < n) {
+    const pat = [
+      `  - { op: kmalloc, size: 2K, gfp: GFP_KERNEL, as: b${i} }`,
+      `  - { op: dma_map_single, buf: b${i}, size: 2K, dir: DMA_FROM_DEVICE, as: m${i} }`,
+      `  - { op: device_write, map: m${i}, data: "pkt-${i}" }`,
+      `  - { op: dma_unmap_single, map: m${i} }`,
+      `  - { op: cpu_read, buf: b${i}, length: ${`pkt-${i}`.length}, expect: { data: "pkt-${i}" } }`,
+      `  - { op: kfree, buf: b${i} }`,
+    ];
+    for (const l of pat) if (lines.length - 4 < n) lines.push(l);
+    i++;
+  }
+  return lines.join("\n") + "\n";
+}
+
 // ---------------------------------------------------------------------------------------------
 
 log(`dmasim bench (${process.version}, ${QUICK ? "quick" : "full"} run)`);
+const tmp = mkdtempSync(join(tmpdir(), "dmasim-bench-"));
 
 // Order: child processes first, then the in-process figures from the smallest heap to the
-// largest (the swiotlb figure fills a 64 MiB pool's worth of cache frames), so one figure's
-// garbage does not land in another's timing. The table prints in the canonical order.
+// largest (the 64 MiB swiotlb pools fill), so one figure's garbage does not land in another's
+// timing. The table prints in the canonical order.
 
 // `dmasim --version` as a whole process
 if (want("startup_ms")) {
-  const bin = ROOT + "bin/dmasim.mjs";
   const once = () => {
-    const r = spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`dmasim --version exited ${r.status}: ${r.stderr}`);
   };
   once(); // a stale bundle is rebuilt by the first start
   const v = await msMedian("startup_ms", QUICK ? 3 : 9, once);
-  put("startup_ms", v, "ms", "≤ 200", v <= 200);
+  put("startup_ms", v, "ms", "≤ 150", v <= 150);
 }
 
-// resident memory of a child that boots an 8 GiB rpi4 and runs a scenario touching 16 MiB
+// boot with mem=1T on every 64-bit platform (child processes): the slowest platform's median
+if (wantAny("boot_1t_ms", "boot_1t_rss_mb")) {
+  const bootChild = fileURLToPath(new URL("./boot-child.mjs", import.meta.url));
+  let worstMs = 0;
+  let worstRss = 0;
+  const per: string[] = [];
+  for (const p of PLATFORMS.filter((x) => x.arch !== "arm")) {
+    const ms: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      const r = child([bootChild, p.id, "1T"]);
+      const o = JSON.parse(r.out.trim().split("\n").pop()!) as { ok: boolean; boot_ms: number; rss_mb: number };
+      if (!o.ok) throw new Error(`boot_1t: ${p.id}: the map/unmap pair after boot failed`);
+      ms.push(o.boot_ms);
+      rss.push(o.rss_mb);
+    }
+    per.push(`${p.id} ${fmt(median(ms))} ms ${fmt(median(rss))} MB`);
+    worstMs = Math.max(worstMs, median(ms));
+    worstRss = Math.max(worstRss, median(rss));
+  }
+  put("boot_1t_ms", worstMs, "ms", "≤ 1000", worstMs <= 1000, `slowest of ${per.join("; ")}`);
+  put("boot_1t_rss_mb", worstRss, "MB", "≤ 200", worstRss <= 200, "peak RSS of the whole process (node itself is ~45 MB)");
+}
+
+// resident memory of a child that boots an 8 GiB rpi4 and runs a scenario writing 16 MiB
 if (want("rss_8g_mb")) {
-  const child = fileURLToPath(new URL("./rss-child.mjs", import.meta.url));
+  const c = fileURLToPath(new URL("./rss-child.mjs", import.meta.url));
   const xs: number[] = [];
   for (let i = 0; i < (QUICK ? 1 : 3); i++) {
-    const r = spawnSync(process.execPath, [child], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [c], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`rss child exited ${r.status}: ${r.stderr}`);
     const o = JSON.parse(r.stdout.trim().split("\n").pop()!) as { ok: boolean; rss_mb: number; first_failure: string | null };
     if (!o.ok) throw new Error(`rss child scenario failed: ${o.first_failure}`);
@@ -160,6 +172,84 @@ if (want("rss_8g_mb")) {
   }
   const v = median(xs);
   put("rss_8g_mb", v, "MB", "≤ 120", v <= 120);
+}
+
+// parsing: a 10,000-step scenario parsed in-process (whatever parser src/scenario/parse.ts has)
+if (want("parse_us_per_step")) {
+  const n = QUICK ? 2000 : 10_000;
+  const text = bigScenario(n);
+  let steps = 0;
+  const ms = await msMedian("parse_us_per_step", QUICK ? 3 : 5, () => {
+    steps = parseScenarioText(text, "<bench>").steps.length;
+  });
+  if (steps !== n) throw new Error(`parse_us_per_step: parsed ${steps} of ${n} steps`);
+  const v = (ms * 1000) / n;
+  put("parse_us_per_step", v, "µs", "≤ 15", v <= 15, `${n} steps`);
+}
+
+// a 100,000-step scenario run by the CLI: wall time and peak RSS of the process
+if (wantAny("run_100k_s", "run_100k_rss_mb")) {
+  const n = 100_000;
+  const file = join(tmp, "run-100k.yaml");
+  writeFileSync(file, bigScenario(n));
+  const s: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+    const r = child([BIN, "run", file, "--json"]);
+    const o = JSON.parse(r.out) as { ok: boolean; steps: unknown[] };
+    if (!o.ok || o.steps.length !== n) throw new Error(`run_100k: the run failed or ran ${o.steps.length} steps`);
+    s.push(r.ms / 1000);
+    rss.push(r.rssMb);
+  }
+  put("run_100k_s", median(s), "s", "≤ 3", median(s) <= 3, "`dmasim run FILE --json`, whole process");
+  put("run_100k_rss_mb", median(rss), "MB", "≤ 250", median(rss) <= 250);
+}
+
+// every bundled scenario × platform × kernel: `dmasim matrix` as a whole process (wall time)
+if (want("matrix_all_ms")) {
+  const dirs = [ROOT + "scenarios", ROOT + "scenarios/drivers"];
+  const xs: number[] = [];
+  let cells = 0;
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+    const r = child([BIN, "matrix", ...dirs, "--format", "json"], [0, 1, 2]);
+    cells = (JSON.parse(r.out) as { cells: unknown[] }).cells.length;
+    xs.push(r.ms);
+  }
+  const v = median(xs);
+  put("matrix_all_ms", v, "ms", "≤ 2000", v <= 2000, `${cells} runs, \`dmasim matrix scenarios scenarios/drivers\`, whole process`);
+}
+
+// fuzz from a cold process: the first 50,000 operations; then --jobs 2 against --jobs 1
+if (wantAny("fuzz_ops_per_s", "fuzz_jobs2_speedup")) {
+  const rates: number[] = [];
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+    const r = child([BIN, "fuzz", "--seed", String(11 + i), "--steps", "50000", "--json"]);
+    const o = JSON.parse(r.out) as { ok: boolean; ops: number; ops_per_s: number };
+    if (!o.ok) throw new Error("fuzz_ops_per_s: the fuzzer found a violation");
+    rates.push(o.ops_per_s);
+  }
+  const v = median(rates);
+  put("fuzz_ops_per_s", v, "ops/s", "≥ 300000", v >= 300_000, "rpi4, the first 50,000 operations of a fresh `dmasim fuzz` process (engine + checks time)");
+  if (want("fuzz_jobs2_speedup")) {
+    const steps = QUICK ? "100000" : "400000";
+    const wall = (jobs: string) => child([BIN, "fuzz", "--seed", "7", "--steps", steps, "--jobs", jobs, "--json"]).ms;
+    const ratios: number[] = [];
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) ratios.push(wall("1") / wall("2"));
+    const sp = median(ratios);
+    put("fuzz_jobs2_speedup", sp, "×", "≥ 1.7", sp >= 1.7, `${steps} operations, whole-process wall time of --jobs 1 / --jobs 2`);
+  }
+}
+
+// dmasim bench (map_benchmark): total loops of -t 2 against -t 1 over the same -s
+if (want("bench_t2_speedup")) {
+  const loops = (t: string) => {
+    const r = child([BIN, "bench", "-t", t, "-s", QUICK ? "1" : "2", "--platform", "x86_64", "--set", "swiotlb=force", "--json"]);
+    return (JSON.parse(r.out) as { loops: number }).loops;
+  };
+  const ratios: number[] = [];
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) ratios.push(loops("2") / loops("1"));
+  const v = median(ratios);
+  put("bench_t2_speedup", v, "×", "≥ 1.7", v >= 1.7, "x86_64 swiotlb=force, total map+unmap loops of -t 2 / -t 1 in the same -s");
 }
 
 // the headline matrix: every seed scenario × platform × kernel, engine time only
@@ -173,91 +263,94 @@ if (want("matrix_seed_ms")) {
   const v = await msMedian("matrix_seed_ms", QUICK ? 3 : 7, () => {
     cells = runMatrix(scenarios, platforms, kernels).cells.length;
   });
-  put("matrix_seed_ms", v, "ms", "≤ 300", v <= 300, `${scenarios.length} scenarios × ${platforms.length} platforms × ${kernels.length} kernels = ${cells} runs`);
+  put("matrix_seed_ms", v, "ms", "≤ 100", v <= 100, `${scenarios.length} scenarios × ${platforms.length} platforms × ${kernels.length} kernels = ${cells} runs, in-process`);
 }
+
+/** Time one prepared map/unmap case. */
+async function mapFigure(name: string, c: MapCase, batch: number, target: (v: number) => [string, boolean | null], note?: string): Promise<number> {
+  const p = prepare(name, c);
+  const v = await nsPerOp(name, batch, p.loop);
+  checkQuiet(p.k, name);
+  const [t, met] = target(v);
+  const facts = [p.bounced ? "bounced" : "direct", p.verifiedBytes ? `${p.verifiedBytes} B checked` : ""].filter(Boolean).join(", ");
+  put(name, v, "ns", t, met, [note, facts].filter(Boolean).join("; "));
+  return v;
+}
+const none = (): [string, null] => ["(no target)", null];
 
 // dma-direct, coherent, no bounce: x86_64 with 2 GiB (no swiotlb pool), the HD-audio device
-if (want("map_unmap_direct_ns") || want("map_unmap_debug_ns")) {
-  const k = bootK("x86_64", { mem: "2G" });
-  const v = await nsPerOp("map_unmap_direct_ns", 1000, pairLoop(k, 1000, false));
-  checkQuiet(k, "map_unmap_direct_ns");
-  put("map_unmap_direct_ns", v, "ns", "≤ 200", v <= 200);
-}
-
-if (want("copy_4k_x2_ns") || want("map_unmap_swiotlb_4k_ns")) {
-  const a = new Uint8Array(4096).fill(0x66);
-  const b = new Uint8Array(4096);
-  const v = await nsPerOp("copy_4k_x2_ns", 1000, () => {
-    for (let i = 0; i < 1000; i++) {
-      b.set(a);
-      a.set(b);
-    }
-  });
-  put("copy_4k_x2_ns", v, "ns", "(reference)", null);
-}
+const X86 = { platform: "x86_64", set: { mem: "2G" } };
+const FORCE = { platform: "x86_64", set: { mem: "2G", swiotlb: "force" } };
+if (wantAny("map_unmap_direct_ns", "map_unmap_debug_ns"))
+  await mapFigure("map_unmap_direct_ns", { ...X86, size: 4096, dir: "BIDIRECTIONAL", bounce: false, data: false }, 1000, (v) => ["≤ 60", v <= 60], "no bytes move on this path by definition");
 
 if (want("map_unmap_debug_ns")) {
-  const k = bootK("x86_64", { mem: "2G", CONFIG_DMA_API_DEBUG: "y" });
-  const v = await nsPerOp("map_unmap_debug_ns", 500, pairLoop(k, 500, false));
-  checkQuiet(k, "map_unmap_debug_ns");
   const direct = results.get("map_unmap_direct_ns")!.value;
-  put("map_unmap_debug_ns", v, "ns", `≤ 4 × map_unmap_direct_ns (${fmt(4 * direct)})`, v <= 4 * direct);
+  await mapFigure("map_unmap_debug_ns", { platform: "x86_64", set: { mem: "2G", CONFIG_DMA_API_DEBUG: "y" }, size: 4096, dir: "BIDIRECTIONAL", bounce: false, data: false }, 500, (v) => [`≤ 3 × map_unmap_direct_ns (${fmt(3 * direct)})`, v <= 3 * direct]);
 }
 
-// dma_alloc_coherent + dma_free_coherent of 64 KiB on rpi4: non-coherent, so the pages are remapped uncached (vmap)
-if (want("alloc_free_coherent_remap_ns")) {
-  const k = bootK("rpi4");
-  const dev = dev0(k);
-  const first = api.dma_alloc_attrs(k, dev, 65536, GFP_KERNEL, 0);
-  if (!first || first.cpu_addr < k.arch.L.VMALLOC_START || first.cpu_addr >= k.arch.L.VMALLOC_END) throw new Error("alloc_free_coherent_remap_ns: the buffer was not remapped");
-  api.dma_free_attrs(k, dev, 65536, first.cpu_addr, first.dma_handle, 0);
-  const v = await nsPerOp("alloc_free_coherent_remap_ns", 20, () => {
-    for (let i = 0; i < 20; i++) {
-      const r = api.dma_alloc_attrs(k, dev, 65536, GFP_KERNEL, 0)!;
-      api.dma_free_attrs(k, dev, 65536, r.cpu_addr, r.dma_handle, 0);
-    }
-  });
-  checkQuiet(k, "alloc_free_coherent_remap_ns");
-  put("alloc_free_coherent_remap_ns", v, "ns", "(no target)", null);
+if (want("map_unmap_sg16_direct_ns")) await mapFigure("map_unmap_sg16_direct_ns", { ...X86, size: 4096, dir: "BIDIRECTIONAL", sg: 16, bounce: false, data: true }, 100, none, "dma_map_sg + dma_unmap_sg of 16 × 4 KiB, with the stamps");
+
+// the Xen paths: x86 PV dom0 (P2M lookups, machine-contiguity check) and rpi4-xen (non-coherent: cache maintenance)
+if (want("map_unmap_xen_pv_ns")) await mapFigure("map_unmap_xen_pv_ns", { platform: "x86_64-xen-pv", size: 4096, dir: "BIDIRECTIONAL", bounce: null, data: true }, 500, none, "xen_swiotlb_map_page / unmap_page, 4 KiB");
+if (want("map_unmap_xen_arm_ns")) await mapFigure("map_unmap_xen_arm_ns", { platform: "rpi4-xen", set: { mem: "1G" }, size: 4096, dir: "BIDIRECTIONAL", bounce: null, data: true }, 200, none, "xen_swiotlb_map_page / unmap_page on a non-coherent device (cache clean + invalidate), 4 KiB");
+
+// the baseline of every bouncing figure, measured in this run: 2 × 4 KiB plain copies, slot cycling a 64 MiB pool
+if (wantAny("copy_4k_x2_ns", "map_unmap_swiotlb_4k_ns")) {
+  const v = await nsPerOp("copy_4k_x2_ns", 1000, copyBaseline(4096, 64 << 20));
+  put("copy_4k_x2_ns", v, "ns", "(baseline)", null, "Uint8Array.set buffer → slot and slot → buffer, the slot cycling through a 64 MiB pool");
 }
 
-// random valid DMA API operations per second with every invariant check on (rpi4: non-coherent, bouncing)
-if (want("fuzz_ops_per_s")) {
-  const ops = QUICK ? 10_000 : 40_000;
-  let done = 0;
-  let seed = 1;
-  const ms = await msMedian("fuzz_ops_per_s", QUICK ? 3 : 5, () => {
-    const r = runFuzz({ seed: seed++, steps: ops, platform: "rpi4" });
-    if (!r.ok) throw new Error(`fuzz_ops_per_s: ${r.failures[0]!.message}`);
-    done = r.ops;
-  });
-  const v = done / (ms / 1000);
-  put("fuzz_ops_per_s", v, "ops/s", "≥ 200000", v >= 200_000, `rpi4 5.x default config, ${done} operations per run`);
+// swiotlb=force: every mapping bounces through the default 64 MiB pool
+const copy = () => results.get("copy_4k_x2_ns")?.value ?? NaN;
+if (want("map_unmap_swiotlb_4k_ns")) await mapFigure("map_unmap_swiotlb_4k_ns", { ...FORCE, size: 4096, dir: "BIDIRECTIONAL", bounce: true, data: true }, 200, (v) => [`≤ 3 × copy_4k_x2_ns (${fmt(3 * copy())})`, v <= 3 * copy()], "DMA_BIDIRECTIONAL, the bytes go to the slot and back");
+if (want("map_unmap_swiotlb_4k_to_device_ns")) await mapFigure("map_unmap_swiotlb_4k_to_device_ns", { ...FORCE, size: 4096, dir: "TO_DEVICE", bounce: true, data: true }, 200, none, "DMA_TO_DEVICE: one copy (to the slot)");
+if (want("map_unmap_swiotlb_4k_from_device_ns")) await mapFigure("map_unmap_swiotlb_4k_from_device_ns", { ...FORCE, size: 4096, dir: "FROM_DEVICE", bounce: true, data: true }, 200, none, "DMA_FROM_DEVICE: the device's bytes come back");
+if (want("map_unmap_swiotlb_64_ns")) await mapFigure("map_unmap_swiotlb_64_ns", { ...FORCE, size: 64, dir: "BIDIRECTIONAL", bounce: true, data: true }, 500, none, "64 B, DMA_BIDIRECTIONAL");
+if (want("map_unmap_swiotlb_64k_ns")) {
+  const c64 = await nsPerOp("copy_64k_x2_ns", 50, copyBaseline(65536, 64 << 20));
+  put("copy_64k_x2_ns", c64, "ns", "(baseline)", null, "2 × 64 KiB plain copies, slot cycling a 64 MiB pool");
+  await mapFigure("map_unmap_swiotlb_64k_ns", { ...FORCE, size: 65536, dir: "BIDIRECTIONAL", bounce: true, data: true }, 20, (v) => [`(reference: 3 × copy_64k_x2_ns = ${fmt(3 * c64)})`, null], "64 KiB, DMA_BIDIRECTIONAL");
 }
+if (want("map_unmap_sg16_swiotlb_ns")) await mapFigure("map_unmap_sg16_swiotlb_ns", { ...FORCE, size: 4096, dir: "BIDIRECTIONAL", sg: 16, bounce: true, data: true }, 20, (v) => [`(reference: 16 × 3 × copy_4k_x2_ns = ${fmt(48 * copy())})`, null], "16 × 4 KiB sg list, every entry bounced both ways");
 
-// the same pair on a 256 KiB pool (swiotlb=128,force): the slots stay in the host CPU's caches, so
-// the difference to map_unmap_swiotlb_4k_ns is what the 64 MiB pool's cold memory costs
-if (want("map_unmap_swiotlb_4k_smallpool_ns")) {
-  const k = bootK("x86_64", { mem: "2G", swiotlb: "128,force" });
-  const v = await nsPerOp("map_unmap_swiotlb_4k_smallpool_ns", 200, pairLoop(k, 200, true));
-  checkQuiet(k, "map_unmap_swiotlb_4k_smallpool_ns");
-  put("map_unmap_swiotlb_4k_smallpool_ns", v, "ns", "(diagnostic)", null);
-}
-
-if (want("map_unmap_swiotlb_4k_ns")) {
-  const k = bootK("x86_64", { mem: "2G", swiotlb: "force" });
-  const v = await nsPerOp("map_unmap_swiotlb_4k_ns", 200, pairLoop(k, 200, true));
-  checkQuiet(k, "map_unmap_swiotlb_4k_ns");
-  const copy = results.get("copy_4k_x2_ns")!.value;
-  put("map_unmap_swiotlb_4k_ns", v, "ns", `≤ 3 × copy_4k_x2_ns (${fmt(3 * copy)})`, v <= 3 * copy);
-}
+rmSync(tmp, { recursive: true, force: true });
 
 // ---------------------------------------------------------------------------------------------
 
-const order = ["map_unmap_direct_ns", "map_unmap_swiotlb_4k_ns", "map_unmap_swiotlb_4k_smallpool_ns", "copy_4k_x2_ns", "map_unmap_debug_ns", "alloc_free_coherent_remap_ns", "matrix_seed_ms", "startup_ms", "rss_8g_mb", "fuzz_ops_per_s"];
+const order = [
+  "map_unmap_direct_ns",
+  "map_unmap_swiotlb_4k_ns",
+  "copy_4k_x2_ns",
+  "map_unmap_swiotlb_4k_to_device_ns",
+  "map_unmap_swiotlb_4k_from_device_ns",
+  "map_unmap_swiotlb_64_ns",
+  "map_unmap_swiotlb_64k_ns",
+  "copy_64k_x2_ns",
+  "map_unmap_sg16_direct_ns",
+  "map_unmap_sg16_swiotlb_ns",
+  "map_unmap_debug_ns",
+  "map_unmap_xen_pv_ns",
+  "map_unmap_xen_arm_ns",
+  "parse_us_per_step",
+  "run_100k_s",
+  "run_100k_rss_mb",
+  "matrix_seed_ms",
+  "matrix_all_ms",
+  "fuzz_ops_per_s",
+  "fuzz_jobs2_speedup",
+  "bench_t2_speedup",
+  "boot_1t_ms",
+  "boot_1t_rss_mb",
+  "startup_ms",
+  "rss_8g_mb",
+];
 const list = order.filter((n) => results.has(n)).map((n) => results.get(n)!);
 if (JSON_OUT) {
-  process.stdout.write(JSON.stringify({ results: list.map((r) => ({ name: r.name, value: Number(r.value.toFixed(2)), unit: r.unit, target: r.target, met: r.met })) }) + "\n");
+  const o: Record<string, unknown> = {};
+  for (const r of list) o[r.name] = Number(r.value.toFixed(2));
+  o.results = list.map((r) => ({ name: r.name, value: Number(r.value.toFixed(2)), unit: r.unit, target: r.target, met: r.met, ...(r.note ? { note: r.note } : {}) }));
+  process.stdout.write(JSON.stringify(o) + "\n");
 } else {
   const rows = list.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.target, r.met === null ? "" : r.met ? "met" : "NOT MET"]);
   const head = ["figure", "median", "target", ""];

@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 export async function bundle() {
   const r = await build({
-    entryPoints: { dmasim: root + "src/cli/main.ts", "bench-worker": root + "src/cli/bench-worker.ts" },
+    entryPoints: { dmasim: root + "src/cli/main.ts", "bench-worker": root + "src/cli/bench-worker.ts", "fuzz-worker": root + "src/cli/fuzz-worker.ts", "matrix-worker": root + "src/cli/matrix-worker.ts" },
     outdir: root + "dist",
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
@@ -27,7 +27,7 @@ export async function bundle() {
     logLevel: "warning",
     write: false,
   });
-  const isEntry = (p) => /[\\/]dist[\\/](dmasim|bench-worker)\.mjs(\.map)?$/.test(p);
+  const isEntry = (p) => /[\\/]dist[\\/](dmasim|bench-worker|fuzz-worker|matrix-worker)\.mjs(\.map)?$/.test(p);
   const files = [...r.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)) || (a.path.endsWith(".map") ? -1 : 1));
   for (const f of files) {
     mkdirSync(dirname(f.path), { recursive: true });

@@ -16,7 +16,7 @@ import type { PageTable, Prot } from "./mm/pgtable.js";
 import { isWalkHit } from "./mm/pgtable.js";
 import type { VmallocSpace } from "./mm/vmalloc.js";
 import type { CmaArea, GenPool } from "./mm/genalloc.js";
-import { PAGE_SIZE, hex } from "./core/u64.js";
+import { PAGE_SIZE, hex, offset_in_page } from "./core/u64.js";
 
 /** Boot and Kconfig options a run can set. */
 export interface KConfig {
@@ -81,8 +81,8 @@ export class Kernel {
   step = -1;
   /** Model time in milliseconds (advanced by the msleep op; timers such as the IOVA flush queue's fire on it). */
   now_ms = 0;
-  /** Armed timers (struct timer_list): `expires` in model ms, <0 when not armed. */
-  readonly timers: { expires(): number; fire(k: Kernel): void }[] = [];
+  /** Timers (struct timer_list): each fires its timeout() once model time reaches timer_expires (<0: not armed). Objects, not closures, so a cloned model has its own. */
+  readonly timers: { timer_expires: number; timeout(k: Kernel): void }[] = [];
 
   // machine
   readonly mem: PhysMem;
@@ -231,7 +231,7 @@ export class Kernel {
     let done = 0;
     while (done < len) {
       const a = va + done;
-      const n = Math.min(len - done, PAGE_SIZE - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE));
+      const n = Math.min(len - done, PAGE_SIZE - offset_in_page(a));
       const { phys, prot } = this.translate(a, pc);
       if (!this.mem.isRam(phys)) this.oops(a, pc);
       out.set(prot === "normal" ? this.cache.cpuRead(phys, n) : this.mem.read(phys, n), done);
@@ -245,7 +245,7 @@ export class Kernel {
     let done = 0;
     while (done < data.length) {
       const a = va + done;
-      const n = Math.min(data.length - done, PAGE_SIZE - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE));
+      const n = Math.min(data.length - done, PAGE_SIZE - offset_in_page(a));
       const { phys, prot } = this.translate(a, pc);
       if (!this.mem.isRam(phys)) this.oops(a, pc);
       const chunk = data.subarray(done, done + n);
@@ -264,7 +264,7 @@ export class Kernel {
     let done = 0;
     while (done < len) {
       const a = va + done;
-      const n = Math.min(len - done, PAGE_SIZE - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE));
+      const n = Math.min(len - done, PAGE_SIZE - offset_in_page(a));
       this.kwrite(a, n === PAGE_SIZE ? memsetPage : memsetPage.subarray(0, n), pc);
       done += n;
     }

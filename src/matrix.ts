@@ -128,11 +128,19 @@ function errorCell(s: Scenario, platform: string, kernel: string, verdict: "ERRO
 export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: string[], set?: Record<string, string>, o: MatrixOptions = {}): MatrixResult {
   const run = o.run ?? runScenario;
   const total = scenarios.length * platforms.length * kernels.length;
-  const cells: MatrixCell[] = [];
+  const cells: MatrixCell[] = new Array(total);
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-  for (const s of scenarios)
-    for (const platform of platforms)
-      for (const kernel of kernels) {
+  const np = platforms.length;
+  const nk = kernels.length;
+  let done = 0;
+  // platform × kernel outermost, so the runs of one booted configuration come together (a copy of
+  // its template each, src/boot-cache.ts); the cells stay scenario-major
+  for (let pi = 0; pi < np; pi++)
+    for (let ki = 0; ki < nk; ki++)
+      for (let si = 0; si < scenarios.length; si++) {
+        const s = scenarios[si]!;
+        const platform = platforms[pi]!;
+        const kernel = kernels[ki]!;
         const ro: RunOptions = { platform, kernel };
         if (set) ro.set = set;
         if (o.trace) ro.trace = true;
@@ -147,9 +155,9 @@ export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: s
                 ? errorCell(s, platform, kernel, "ERROR", e.format())
                 : errorCell(s, platform, kernel, "CRASH", `internal error: ${(e as Error)?.message ?? String(e)}`);
         }
-        cells.push(cell);
+        cells[(si * np + pi) * nk + ki] = cell;
         counts[cell.verdict]++;
-        o.onCell?.(cells.length, total, cell);
+        o.onCell?.(++done, total, cell);
       }
   return {
     scenarios: scenarios.map((s) => (s.file !== undefined ? { name: s.name, file: s.file } : { name: s.name })),

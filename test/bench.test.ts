@@ -126,8 +126,9 @@ describe("dmasim bench: output (the selftest tool's lines)", () => {
     const o = await cli("bench", "-s", "1", "--platform", "x86_64", "--set", "mem=2G");
     expect(o.code, o.stderr).toBe(0);
     const l = lines(o.stdout);
-    expect(l).toHaveLength(3);
+    expect(l).toHaveLength(4);
     expect(l[0]).toBe("dma mapping benchmark: threads:1 seconds:1 node:-1 dir:BIDIRECTIONAL granule: 1");
+    expect(l[3]).toMatch(/^\(model time: the simulator's code on this host, [1-9]\d* map\/unmap loops in 1 thread; not a device's latency\)$/);
     expect(l[1]).toMatch(/^average map latency\(us\):\d+\.\d standard deviation:\d+\.\d$/);
     expect(l[2]).toMatch(/^average unmap latency\(us\):\d+\.\d standard deviation:\d+\.\d$/);
   });
@@ -136,7 +137,7 @@ describe("dmasim bench: output (the selftest tool's lines)", () => {
     const o = await cli("bench", "-t", "2", "-s", "1", "-d", "2", "-g", "4", "-n", "0", "--platform", "x86_64", "--set", "mem=2G", "--json");
     expect(o.code, o.stderr).toBe(0);
     const r = JSON.parse(o.stdout) as MapBenchmark & { loops: number };
-    expect(r).toMatchObject({ threads: 2, seconds: 1, node: 0, dma_dir: 2, granule: 4, dma_bits: 32 });
+    expect(r).toMatchObject({ threads: 2, seconds: 1, node: 0, dma_dir: 2, granule: 4, dma_bits: 32, time: "model" });
     expect(r.loops).toBeGreaterThan(0);
     expect(map_benchmark_format(r)[0]).toBe("dma mapping benchmark: threads:2 seconds:1 node:0 dir:FROM_DEVICE granule: 4");
   });

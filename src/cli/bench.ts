@@ -245,8 +245,12 @@ export function registerBench(program: Command, io: Io, state: { code: number })
       }
       const bp = { ...job.bp, ...mb.map_benchmark_stats(r.acc) };
       if (opts.json) {
-        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops }));
-      } else for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
+        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
+      } else {
+        for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
+        // not the kernel tool's line: what these microseconds are
+        writeLine(io.out, `(model time: the simulator's code on this host, ${r.acc.loops} map/unmap loops in ${job.bp.threads} thread${job.bp.threads === 1 ? "" : "s"}; not a device's latency)`);
+      }
       state.code = EXIT_OK;
     });
 }
@@ -259,6 +263,30 @@ interface FuzzOpts {
   device?: string;
   set: string[];
   json?: boolean;
+  jobs?: string;
+}
+
+/**
+ * fuzz --jobs N: worker i runs seed + i on its share of the operations (its own models, its own
+ * PRNG stream); a failure names the seed that replays it. One job runs in this thread.
+ */
+async function runFuzzJobs(fo: import("../fuzz.js").FuzzOptions, jobs: number): Promise<import("../fuzz.js").FuzzResult> {
+  const { runFuzz } = await import("../fuzz.js");
+  if (jobs <= 1) return runFuzz(fo, () => performance.now());
+  const { runWorker } = await import("./workers.js");
+  const t0 = performance.now();
+  const share = (i: number) => Math.floor(fo.steps / jobs) + (i < fo.steps % jobs ? 1 : 0);
+  const rs = await Promise.all(
+    Array.from({ length: jobs }, (_, i) => i)
+      .filter((i) => share(i) > 0)
+      .map(async (i) => {
+        const m = await runWorker<{ ok: true; result: import("../fuzz.js").FuzzResult } | { ok: false; error: string }>("fuzz-worker", { ...fo, seed: (fo.seed + i) >>> 0, steps: share(i) });
+        if (!m.ok) throw new Error(m.error);
+        return m.result;
+      }),
+  );
+  const failures = rs.flatMap((r) => r.failures);
+  return { ok: failures.length === 0, ops: rs.reduce((a, r) => a + r.ops, 0), epochs: rs.reduce((a, r) => a + r.epochs, 0), seed: fo.seed, platform: rs[0]!.platform, kernel: rs[0]!.kernel, failures, elapsedMs: performance.now() - t0 };
 }
 
 /** `dmasim fuzz`: random valid DMA API sequences with invariant checks; a failure prints a minimal scenario. */
@@ -273,7 +301,10 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .option("--device <name>", "device (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, ...)", collect, [] as string[])
     .option("--json", "print the result (and any failure's scenario) as one JSON object")
+    .option("--jobs <n>", "worker threads; worker i fuzzes with seed + i (default 1: this thread)", "1")
     .action(async (opts: FuzzOpts) => {
+      const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
+      if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
       const seed = opts.seed !== undefined ? int("--seed", opts.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
       const steps = int("--steps", opts.steps);
       if (steps < 1) throw new InputError(`--steps: ${steps} is not a positive number of operations`);
@@ -284,15 +315,16 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       buildConfig(platform, set);
       if (opts.device !== undefined && opts.device !== "default" && !platform.devices.some((d) => d.name === opts.device))
         throw new InputError(`unknown device '${opts.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
-      const { runFuzz, scenarioToYaml } = await import("../fuzz.js");
+      const { scenarioToYaml } = await import("../fuzz.js");
       const fo: import("../fuzz.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };
       if (set) fo.set = set;
       if (opts.device !== undefined) fo.device = opts.device;
       const progress = new Progress(rawStream(io.err));
-      if (progress.enabled) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`);
+      if (progress.enabled && jobs <= 1) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`);
+      else if (progress.enabled) progress.update(`fuzz: seed ${seed}.., ${platform.id} ${kernel.id}: ${fo.steps} operations over ${jobs} worker threads`);
       let r;
       try {
-        r = runFuzz(fo, () => performance.now());
+        r = await runFuzzJobs(fo, jobs);
       } finally {
         progress.done();
       }
@@ -301,10 +333,11 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const f = r.failures[0];
       if (opts.json) {
         const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson({ ok: r.ok, seed, platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
+        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
       } else {
         const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
-        writeLine(io.out, `dmasim fuzz: seed ${seed}, ${r.platform} ${r.kernel}${cfg}: ${r.ops} operations in ${secs.toFixed(2)} s (${rate} ops/s, invariant checks on)`);
+        const seeds = jobs > 1 ? `seeds ${seed}..${(seed + jobs - 1) >>> 0} (${jobs} workers)` : `seed ${seed}`;
+        writeLine(io.out, `dmasim fuzz: ${seeds}, ${r.platform} ${r.kernel}${cfg}: ${r.ops} operations in ${secs.toFixed(2)} s (${rate} ops/s, invariant checks on)`);
         if (!f) writeLine(io.out, "no invariant violated");
         else {
           writeLine(io.out, `invariant violated at operation ${f.step} (${f.kind}): ${f.message}`);

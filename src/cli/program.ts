@@ -153,7 +153,9 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--set <key=value>", "boot/Kconfig option for every run, repeatable", collect, [] as string[])
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
     .option("--json", "print the matrix as one JSON object (same as --format json)")
-    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat; json?: boolean }) => {
+    .option("--jobs <n>", "worker threads (default: 1 for small matrices, else one per core)")
+    .action(async (files: string[], opts: { platforms?: string[]; kernels?: string[]; set: string[]; format: MatrixFormat; json?: boolean; jobs?: string }) => {
+      const jobs = await jobsOption(opts.jobs);
       const set = parseSetArgs(opts.set);
       const { PLATFORMS } = await import("../platforms/index.js");
       const { VERSIONS } = await import("../versions.js");
@@ -166,7 +168,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const { expandScenarioArgs, loadScenarioFile, STDIN_ARG } = await import("./load.js");
       if (files.filter((f) => f === STDIN_ARG).length > 1) throw new InputError("matrix: standard input (-) can be given once");
       const scenarios = expandScenarioArgs(files).map(loadScenarioFile);
-      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.json ? "json" : opts.format);
+      const code = await matrixCommand(io, scenarios, platforms, kernels, set, opts.json ? "json" : opts.format, jobs);
       state.code = code;
     });
 
@@ -260,8 +262,10 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .description("the seed thread's scenarios (scenarios/seed-*) over every platform × kernel, with a legend (what `npm start` runs)")
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
     .option("--json", "print the matrices and the legend as one JSON object (same as --format json)")
-    .action(async (opts: { format: MatrixFormat; json?: boolean }) => {
+    .option("--jobs <n>", "worker threads (default: 1 for small matrices, else one per core)")
+    .action(async (opts: { format: MatrixFormat; json?: boolean; jobs?: string }) => {
       const format: MatrixFormat = opts.json ? "json" : opts.format;
+      const jobs = await jobsOption(opts.jobs);
       const { SCENARIOS_DIR, scenarioFilesIn, loadScenarioFile } = await import("./load.js");
       const files = scenarioFilesIn(SCENARIOS_DIR, /^seed-/);
       if (files.length === 0) throw new InputError(`no seed scenarios (seed-*.yaml) in ${SCENARIOS_DIR}`);
@@ -275,12 +279,14 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const variantsToRun = HEADLINE_VARIANTS.filter((v) => PLATFORMS.some((p) => p.id === v.platform));
       const total = scenarios.length * kernels.length * (PLATFORMS.length + variantsToRun.length) + kernels.length * 5;
       let before = 0;
-      const m = await computeMatrix(io, scenarios, PLATFORMS.map((p) => p.id), kernels, undefined, progress, () => before, total, undefined, "headline");
+      const run = (sc: Scenario[], platforms: string[], set: Record<string, string> | undefined, label?: string) =>
+        computeMatrix(io, sc, platforms, kernels, set, { jobs, progress, offset: () => before, grandTotal: total, label, verb: "headline" });
+      const m = await run(scenarios, PLATFORMS.map((p) => p.id), undefined);
       before = m.cells.length;
       // Extra configurations the thread asked about: 32-bit ARM without CMA (the remap allocator).
       const variants = [];
       for (const v of variantsToRun) {
-        const vm = await computeMatrix(io, scenarios, [v.platform], kernels, v.set, progress, () => before, total, v.label, "headline");
+        const vm = await run(scenarios, [v.platform], v.set, v.label);
         before += vm.cells.length;
         variants.push({ label: v.label, matrix: vm });
       }
@@ -290,8 +296,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const nativeScenario = [loadScenarioFile(relative(process.cwd(), nativeFile) || nativeFile)];
       const nativePlatforms = ["arm64-smmu", "x86_64-iommu", "arm64-coherent", "x86_64"].filter((id) => PLATFORMS.some((p) => p.id === id));
       const native = {
-        matrix: await computeMatrix(io, nativeScenario, nativePlatforms, kernels, undefined, progress, () => before, total, "natively", "headline"),
-        passthrough: await computeMatrix(io, nativeScenario, nativePlatforms.filter((id) => id.endsWith("-smmu")), kernels, { "iommu.passthrough": "1" }, progress, () => before, total, "iommu.passthrough=1", "headline"),
+        matrix: await run(nativeScenario, nativePlatforms, undefined, "natively"),
+        passthrough: await run(nativeScenario, nativePlatforms.filter((id) => id.endsWith("-smmu")), { "iommu.passthrough": "1" }, "iommu.passthrough=1"),
       };
       progress.done();
       const { renderHeadline, headlineJson } = await import("../format/headline.js");
@@ -321,34 +327,44 @@ export function buildProgram(io: Io, state: { code: number }): Command {
 /** Configurations the headline's legend runs besides the defaults. */
 const HEADLINE_VARIANTS: { label: string; platform: string; set: Record<string, string> }[] = [{ label: "arm32 cma=0", platform: "arm32", set: { cma: "0" } }];
 
-/**
- * Run a matrix, showing progress on `progress` (a line on a terminal's stderr, nothing otherwise).
- * `offset()` and `grandTotal` place this matrix within a longer job (the headline runs several).
- */
-async function computeMatrix(
-  io: Io,
-  scenarios: Scenario[],
-  platforms: string[],
-  kernels: string[],
-  set: Record<string, string> | undefined,
-  progress: Progress = new Progress(rawStream(io.err)),
-  offset: () => number = () => 0,
-  grandTotal?: number,
-  label?: string,
-  verb = "matrix",
-) {
-  const { runMatrix } = await import("../matrix.js");
-  const m = runMatrix(scenarios, platforms, kernels, set, {
+/** --jobs: a whole number of worker threads (undefined: the matrix's size decides). */
+async function jobsOption(v: string | undefined): Promise<number | undefined> {
+  if (v === undefined) return undefined;
+  const { parseJobs, cores } = await import("./workers.js");
+  const j = parseJobs(v);
+  if (j === "auto") return cores();
+  if (j === undefined || Number.isNaN(j)) throw new InputError(`--jobs: '${v}' is not a number of worker threads (1..256 or auto)`);
+  return j;
+}
+
+interface ComputeOptions {
+  jobs?: number;
+  /** the progress line (stderr, on a terminal only) */
+  progress?: Progress;
+  /** `offset()` and `grandTotal` place this matrix within a longer job (the headline runs several) */
+  offset?: () => number;
+  grandTotal?: number;
+  label?: string;
+  verb?: string;
+}
+
+/** Run a matrix (over worker threads when `jobs` > 1), showing progress on stderr when it is a terminal. */
+async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, o: ComputeOptions = {}) {
+  const { runMatrixJobs, defaultJobs } = await import("./matrix-run.js");
+  const progress = o.progress ?? new Progress(rawStream(io.err));
+  const offset = o.offset ?? (() => 0);
+  const verb = o.verb ?? "matrix";
+  const m = await runMatrixJobs(scenarios, platforms, kernels, set, o.jobs ?? defaultJobs(scenarios.length * platforms.length * kernels.length), {
     onCell: progress.enabled
-      ? (done, total, cell) => progress.update(`${verb} [${offset() + done}/${grandTotal ?? total}] ${label ? `${label}: ` : ""}${cell.platform} ${cell.kernel} ${cell.scenario}`, done === total)
+      ? (done, total, cell) => progress.update(`${verb} [${offset() + done}/${o.grandTotal ?? total}] ${o.label ? `${o.label}: ` : ""}${cell.platform} ${cell.kernel} ${cell.scenario}`, done === total)
       : undefined,
   });
-  if (grandTotal === undefined) progress.done();
+  if (o.grandTotal === undefined) progress.done();
   return m;
 }
 
-async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat): Promise<number> {
-  const m = await computeMatrix(io, scenarios, platforms, kernels, set);
+async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat, jobs?: number): Promise<number> {
+  const m = await computeMatrix(io, scenarios, platforms, kernels, set, { jobs });
   const { renderMatrix } = await import("../format/matrix.js");
   writeLine(io.out, renderMatrix(m, format, colorsFor(io.out)));
   if (m.counts.CRASH > 0) {

@@ -145,6 +145,15 @@ export function get_order(size: number): number {
   return order;
 }
 
+/**
+ * offset_in_page(a) for a 64-bit address held as a signed double: floor arithmetic, exact for
+ * |a| < 2^53 and equal to ((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE, but V8 compiles `%` on a
+ * non-int32 double into a call to fmod (a third of the direct map/unmap pair's time).
+ */
+export function offset_in_page(a: Addr): number {
+  return a - Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
+}
+
 /** PHYS_PFN */
 export function PHYS_PFN(p: Addr): number {
   return Math.floor(p / PAGE_SIZE);

@@ -9,6 +9,7 @@ import type { Device } from "./device.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../core/u64.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
+import { iommu_translate } from "./iommu/probe.js";
 
 /**
  * A device behind an IOMMU: every page of the access is translated by the IOMMU (its IOTLB, else a
@@ -22,7 +23,7 @@ function iommu_device_access(k: Kernel, dev: Device, bus: number, len: number, d
   while (done < Math.max(n, 1)) {
     const iova = bus + done;
     const chunk = Math.min(n - done, PAGE_SIZE - (iova % PAGE_SIZE));
-    const phys = dev.iommu!.translate(k, iova, data !== undefined);
+    const phys = iommu_translate(k, dev.iommu!, iova, data !== undefined);
     if (typeof phys === "string" || !k.mem.isRamRange(phys, Math.max(chunk, 1))) {
       k.record("bus_error", `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at IOVA ${hex(bus)}: ${typeof phys === "string" ? `the IOMMU has no translation for ${hex(iova)}; the transaction is terminated and the driver prints:\n${phys}` : `IOVA ${hex(iova)} maps phys ${hex(phys)}, which is not RAM`}`, bus);
       return null;

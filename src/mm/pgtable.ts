@@ -63,13 +63,14 @@ export class PageTable {
 
   /** The VA's offset inside the translated space (top sign-extension bits dropped). */
   private off(va: number): number {
-    let o = va % this.span;
-    if (o < 0) o += this.span;
-    return o;
+    // floor arithmetic, not `%`: V8 compiles `%` on a non-int32 double into an fmod call
+    return va - Math.floor(va / this.span) * this.span;
   }
 
   private index(o: number, level: number): number {
-    return Math.floor(o / this.div[level]!) % this.mod[level]!;
+    const q = Math.floor(o / this.div[level]!);
+    const m = this.mod[level]!;
+    return q - Math.floor(q / m) * m;
   }
 
   /** Map [va, va+size) to pfn.. with leaves of `leafSize` bytes (must match a level's size). */
@@ -88,7 +89,8 @@ export class PageTable {
         } else if (e.leaf) throw new Error(`map over an existing block at ${hex64(va + done)}`);
         t = e;
       }
-      t.entries[this.index(o, level)] = { leaf: true, pfn: pfn + done / 4096, prot, size: leafSize };
+      // frozen: a leaf is replaced, never changed, so copies of a booted model share it (src/core/clone.ts)
+      t.entries[this.index(o, level)] = Object.freeze({ leaf: true, pfn: pfn + done / 4096, prot, size: leafSize });
     }
   }
 
@@ -118,7 +120,7 @@ export class PageTable {
       const e = t.entries[this.index(o, l)];
       if (!e) return { missing: `${this.g.names[l]} entry none` };
       if (e.leaf) {
-        const within = o % e.size;
+        const within = o - Math.floor(o / e.size) * e.size;
         return { phys: e.pfn * 4096 + within, pfn: e.pfn + Math.floor(within / 4096), prot: e.prot, level: this.g.names[l]!, leafSize: e.size };
       }
       t = e;

@@ -104,7 +104,8 @@ export class PhysMem {
       const pfn = Math.floor(p / PAGE_SIZE);
       const off = p - pfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - off);
-      this.page(pfn, true)!.set(data.subarray(from + done, from + done + n), off);
+      // no subarray (an object allocation) when the whole source goes to one page
+      this.page(pfn, true)!.set(from + done === 0 && n === data.length ? data : data.subarray(from + done, from + done + n), off);
       done += n;
     }
   }
@@ -138,7 +139,7 @@ export class PhysMem {
       const doff = dp - dpfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - soff, PAGE_SIZE - doff);
       const s = this.pages.get(spfn);
-      if (s) this.page(dpfn, true)!.set(s.subarray(soff, soff + n), doff);
+      if (s) this.page(dpfn, true)!.set(n === PAGE_SIZE ? s : s.subarray(soff, soff + n), doff);
       else this.pages.get(dpfn)?.fill(0, doff, doff + n);
       done += n;
     }

@@ -7,6 +7,18 @@ import type { DeviceSpec } from "../drivers/device.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
+const TiB = 1024 * GiB;
+
+/**
+ * Server sizes: every power of two from `from` up to 1 TiB. The model's memory structures are
+ * sparse (RAM frames on first write, struct pages as ranges plus per-page maps, buddy free lists
+ * of MAX_ORDER blocks), so a 1 TiB model boots in well under a second.
+ */
+function upTo1T(from: number): number[] {
+  const out: number[] = [];
+  for (let m = from; m <= TiB; m *= 2) out.push(m);
+  return out;
+}
 
 /**
  * Raspberry Pi 4 B (BCM2711), mainline DT: RAM from phys 0; the firmware's gpu_mem (76 MiB by
@@ -37,7 +49,7 @@ export const rpi4: Platform = {
   description: "Raspberry Pi 4 B (BCM2711), arm64, no dma-coherent devices, soc dma-ranges bus 0xC0000000 <-> phys 0-1 GiB, ZONE_DMA 30 bits, CMA 64 MiB in the low GiB",
   banks: rpi4Banks,
   defaults: { mem: 4 * GiB, cma: 64 * MiB, va_bits: 48 },
-  memSizes: [1 * GiB, 2 * GiB, 4 * GiB, 8 * GiB],
+  memSizes: [1 * GiB, 2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: rpi4Devices,
   defaultDevice: "fe00b000.v4l2",
   xen: null,
@@ -64,7 +76,7 @@ export const arm64Coherent: Platform = {
   description: "arm64 server, dma-coherent devices, no IOMMU, RAM from 2 GiB",
   banks: singleBank(2 * GiB),
   defaults: { mem: 8 * GiB, cma: 32 * MiB, va_bits: 48 },
-  memSizes: [2 * GiB, 4 * GiB, 8 * GiB, 16 * GiB, 32 * GiB],
+  memSizes: [2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: [
     { name: "0000:01:00.0", driver: "nvme", description: "NVMe controller on a dma-coherent PCIe root complex", coherent: true },
     { name: "0000:02:00.0", driver: "mlx5_core", description: "NIC on a dma-coherent PCIe root complex", coherent: true },
@@ -133,7 +145,7 @@ export const x86_64: Platform = {
   description: "PC, x86_64 4-level paging, coherent PCI devices, no IOMMU",
   banks: x86Banks,
   defaults: { mem: 8 * GiB, cma: 0 },
-  memSizes: [2 * GiB, 4 * GiB, 8 * GiB, 16 * GiB],
+  memSizes: [2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: [
     { name: "0000:00:1f.6", driver: "e1000e", description: "Intel Ethernet (PCI, coherent)", coherent: true },
     { name: "0000:02:00.0", driver: "snd_hda_intel", description: "HD audio controller (PCI, coherent, exports buffers with dma_mmap_coherent)", coherent: true },
@@ -166,11 +178,11 @@ export const x86_64Iommu: Platform = {
 export const x86_64XenPv: Platform = {
   ...x86_64,
   id: "x86_64-xen-pv",
-  description: "x86_64 PV dom0 (dom0_mem = mem) on a 16 GiB machine: pseudo-physical frames backed by scattered machine frames (high-to-low 2 MiB chunks), every device on xen_swiotlb_dma_ops",
+  description: "x86_64 PV dom0 (dom0_mem = mem) on a 16 GiB machine (twice dom0_mem when that is more): pseudo-physical frames backed by scattered machine frames (high-to-low 2 MiB chunks), every device on xen_swiotlb_dma_ops",
   banks: (mem) => [{ start: MiB, size: mem - MiB }],
-  machineBanks: () => [{ start: 0, size: 16 * GiB }],
+  machineBanks: (mem) => [{ start: 0, size: Math.max(16 * GiB, 2 * mem) }],
   defaults: { mem: 4 * GiB, cma: 0 },
-  memSizes: [1 * GiB, 2 * GiB, 4 * GiB, 8 * GiB],
+  memSizes: [1 * GiB, 2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   xen: "pv",
 };
 

@@ -12,7 +12,7 @@ import type { Kernel } from "../kernel.js";
 import type { Device } from "../drivers/device.js";
 import { dev_update_limits } from "../drivers/device.js";
 import { device_access } from "../drivers/dma-master.js";
-import { boot } from "../init.js";
+import { bootCached } from "../boot-cache.js";
 import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import * as api from "../kernel/dma/mapping.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
@@ -438,10 +438,7 @@ const OPS: Record<string, (c: Ctx) => void> = {
   msleep(c) {
     const k = c.k;
     k.now_ms += num(c, "ms");
-    for (const t of k.timers) {
-      const e = t.expires();
-      if (e >= 0 && e <= k.now_ms) t.fire(k);
-    }
+    for (const t of k.timers) if (t.timer_expires >= 0 && t.timer_expires <= k.now_ms) t.timeout(k);
     c.result.now_ms = k.now_ms;
   },
   remap_pfn_range(c) {
@@ -666,7 +663,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const na = applicability(s, platform);
   if (na) throw na;
 
-  const k = boot(platform, version, cfg);
+  const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
   const objs = new Map<string, Obj>();

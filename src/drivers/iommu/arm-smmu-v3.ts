@@ -12,7 +12,7 @@ import { PAGE_SIZE, hex } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import { __GFP_ZERO, GFP_ATOMIC } from "../../include/gfp.js";
 import { alloc_pages, __free_pages } from "../../mm/mm.js";
-import { arm_64_lpae_alloc_pgtable_s1, arm_lpae_iova_to_phys, iopte_leaf, iopte_to_paddr, lvlIdx, blockSize, ARM_LPAE_MAX_LEVELS, ARM_LPAE_PTE_AP_RDONLY, type ArmLpaeIoPgtable, type IoPgtableCfg, type IoPgtableMem, type IommuIotlbGather } from "./io-pgtable-arm/common.js";
+import { arm_64_lpae_alloc_pgtable_s1, arm_lpae_iova_to_phys, iopte_leaf, iopte_to_paddr, lvlIdx, blockSize, ARM_LPAE_MAX_LEVELS, ARM_LPAE_PTE_AP_RDONLY, type ArmLpaeIoPgtable, type IoPgtableCfg, type IoPgtableMem, type IommuFlushOps, type IommuIotlbGather } from "./io-pgtable-arm/common.js";
 import * as pgt56 from "./io-pgtable-arm/v5.6.js";
 import * as pgt515 from "./io-pgtable-arm/v5.15.js";
 import { MAP_PAGES, iommu_iotlb_gather_add_page, type IommuDomain, type IommuDomainOps } from "./iommu.js";
@@ -63,34 +63,49 @@ function key(asid: number, iova: number): number {
 }
 
 /** The tables live in pages from the page allocator; the CPU writes descriptors through its cache. */
-function pgtableMem(k: Kernel, smmu: ArmSmmuDevice): IoPgtableMem {
-  const rw = new Uint8Array(8);
-  const dv = new DataView(rw.buffer);
-  return {
-    allocPages(size) {
-      const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
-      const page = alloc_pages(k, GFP_ATOMIC | __GFP_ZERO, order, "io-pgtable-arm");
-      return page ? k.page_to_phys(page) : null;
-    },
-    freePages(phys, size) {
-      const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
-      __free_pages(k, k.arch.pfn_to_page(phys / PAGE_SIZE), order);
-    },
-    readLo(phys) {
-      return new DataView(k.cache.cpuRead(phys, 4).buffer).getUint32(0, true);
-    },
-    readHi(phys) {
-      return new DataView(k.cache.cpuRead(phys + 4, 4).buffer).getUint32(0, true);
-    },
-    write(phys, lo, hi) {
-      dv.setUint32(0, lo, true);
-      dv.setUint32(4, hi, true);
-      k.cache.cpuWrite(phys, rw);
-    },
-    syncPte(phys, n) {
-      if (!smmu.coherent) k.cache.clean(phys, 8 * n);
-    },
-  };
+class SmmuPgtableMem implements IoPgtableMem {
+  constructor(readonly k: Kernel, readonly smmu: ArmSmmuDevice) {}
+  allocPages(size: number): number | null {
+    const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
+    const page = alloc_pages(this.k, GFP_ATOMIC | __GFP_ZERO, order, "io-pgtable-arm");
+    return page ? this.k.page_to_phys(page) : null;
+  }
+  freePages(phys: number, size: number): void {
+    const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
+    __free_pages(this.k, this.k.arch.pfn_to_page(phys / PAGE_SIZE), order);
+  }
+  readLo(phys: number): number {
+    const b = this.k.cache.cpuRead(phys, 4);
+    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+  }
+  readHi(phys: number): number {
+    const b = this.k.cache.cpuRead(phys + 4, 4);
+    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+  }
+  write(phys: number, lo: number, hi: number): void {
+    const rw = new Uint8Array(8);
+    const dv = new DataView(rw.buffer);
+    dv.setUint32(0, lo, true);
+    dv.setUint32(4, hi, true);
+    this.k.cache.cpuWrite(phys, rw);
+  }
+  syncPte(phys: number, n: number): void {
+    if (!this.smmu.coherent) this.k.cache.clean(phys, 8 * n);
+  }
+}
+
+/** arm_smmu_flush_ops (5.6–5.19): tlb_flush_walk → arm_smmu_tlb_inv_walk, tlb_add_page → arm_smmu_tlb_inv_page_nosync. */
+class ArmSmmuFlushOps implements IommuFlushOps {
+  constructor(readonly k: Kernel, readonly dom: ArmSmmuDomain, readonly domain: IommuDomain) {}
+  tlb_flush_walk(iova: number, size: number): void {
+    arm_smmu_tlb_inv_range(this.k, this.dom, iova, size);
+  }
+  tlb_add_page(_g: IommuIotlbGather | null, iova: number, granule: number): void {
+    if (this.dom.gather) iommu_iotlb_gather_add_page(this.k, this.domain, this.dom.gather, iova, granule);
+  }
+  note(text: string): void {
+    this.k.tr?.note(text.replace("level -1 ", ""));
+  }
 }
 
 /** arm_smmu_tlb_inv_range / arm_smmu_tlb_inv_range_domain (5.6–5.19): TLBI by VA over [iova, iova+size). */
@@ -165,15 +180,6 @@ export function arm_smmu_domain_alloc(k: Kernel, smmu: ArmSmmuDevice): IommuDoma
     tcr: { ips: 0, tg: 0, sh: 0, orgn: 0, irgn: 0, tsz: 0 },
   };
   const dom = { smmu, asid: smmu.next_asid++, gather: null } as unknown as ArmSmmuDomain;
-  const pgtbl = arm_64_lpae_alloc_pgtable_s1(cfg, pgtableMem(k, smmu), {
-    tlb_flush_walk: (iova, size) => arm_smmu_tlb_inv_range(k, dom, iova, size),
-    tlb_add_page: (_g, iova, granule) => {
-      if (dom.gather) iommu_iotlb_gather_add_page(k, domain, dom.gather, iova, granule);
-    },
-  });
-  if (!pgtbl) throw new Error("arm_smmu_domain_finalise: alloc_io_pgtable_ops failed");
-  dom.pgtbl = pgtbl;
-  pgtbl.note = (t) => k.tr?.note(t.replace("level -1 ", ""));
   const domain: IommuDomain = {
     type: "DMA",
     pgsize_bitmap: cfg.pgsize_bitmap,
@@ -182,6 +188,9 @@ export function arm_smmu_domain_alloc(k: Kernel, smmu: ArmSmmuDevice): IommuDoma
     iova_cookie: null,
     priv: dom,
   };
+  const pgtbl = arm_64_lpae_alloc_pgtable_s1(cfg, new SmmuPgtableMem(k, smmu), new ArmSmmuFlushOps(k, dom, domain));
+  if (!pgtbl) throw new Error("arm_smmu_domain_finalise: alloc_io_pgtable_ops failed");
+  dom.pgtbl = pgtbl;
   return domain;
 }
 

@@ -32,7 +32,7 @@ import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
 import { DMA_DIRECT_REMAP, DMA_REMAP } from "../../kernel/dma/direct.js";
 import { IovaDomain, IOVA_RANGE_CACHE_MAX_SIZE, IOVA_SWITCHES, roundup_pow_of_two } from "./iova.js";
 import { IovaFlushQueue } from "./iova-fq.js";
-import { iommu_flush_iotlb_all, iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
+import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
 
 const F = "drivers/iommu/dma-iommu.c";
@@ -96,7 +96,7 @@ export function iommu_dma_init_domain(k: Kernel, domain: IommuDomain, base: numb
   const iovad = new IovaDomain(2 ** order, base_pfn, (c) => k.has(c));
   const cookie: IommuDmaCookie = { iovad, fq: null };
   if (!strict) {
-    cookie.fq = new IovaFlushQueue(k, iovad, () => iommu_flush_iotlb_all(k, domain), k.has(FQ_IN_DMA_IOMMU) ? F : "drivers/iommu/iova.c");
+    cookie.fq = new IovaFlushQueue(k, iovad, domain, k.has(FQ_IN_DMA_IOMMU) ? F : "drivers/iommu/iova.c");
     k.tr?.note(`non-strict domain: unmaps are queued and the IOTLB is flushed in batches (${k.has(FQ_IN_DMA_IOMMU) ? "iommu_dma_init_fq" : "init_iova_flush_queue"})`);
   }
   domain.iova_cookie = cookie;

@@ -25,12 +25,11 @@ export interface IommuDomainOps {
   iova_to_phys(k: Kernel, d: IommuDomain, iova: number): number;
 }
 
-/** What a device behind an IOMMU carries: dev->iommu_group's default domain and its stream id. */
+/** What a device behind an IOMMU carries: dev->iommu_group's default domain, which IOMMU, and its stream / requester id. */
 export interface DeviceIommu {
   domain: IommuDomain;
+  kind: "smmu-v3" | "vt-d";
   sid: number;
-  /** the IOMMU's device-side translation (the SMMU's IOTLB and walker): the physical address, or the fault report the IOMMU driver prints */
-  translate(k: Kernel, iova: number, write: boolean): number | string;
 }
 
 /** struct iommu_domain (a DMA domain: IOMMU_DOMAIN_DMA, or a passthrough IOMMU_DOMAIN_IDENTITY). */

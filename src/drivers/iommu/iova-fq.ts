@@ -15,6 +15,7 @@ import type { Kernel } from "../../kernel.js";
 import { sym, type Sym } from "../../core/trace.js";
 import { hex } from "../../core/u64.js";
 import type { IovaDomain } from "./iova.js";
+import { iommu_flush_iotlb_all, type IommuDomain } from "./iommu.js";
 
 /** IOVA_FQ_SIZE and IOVA_FQ_TIMEOUT (ms), 5.6–5.19. */
 export const IOVA_FQ_SIZE = 256;
@@ -39,8 +40,8 @@ export class IovaFlushQueue {
   private readonly S_timeout: Sym;
 
   /** init_iova_flush_queue (iova.c, 5.6–5.16) / iommu_dma_init_fq (dma-iommu.c, 5.17+): timer_setup(fq_flush_timeout). */
-  constructor(k: Kernel, readonly iovad: IovaDomain, readonly flush_iotlb_all: () => void, file: string) {
-    k.timers.push({ expires: () => this.timer_expires, fire: (kk) => this.timeout(kk) });
+  constructor(k: Kernel, readonly iovad: IovaDomain, readonly domain: IommuDomain, file: string) {
+    k.timers.push(this);
     this.S_queue = sym("queue_iova", file);
     this.S_flush = sym(file.endsWith("iova.c") ? "iova_domain_flush" : "fq_flush_iotlb", file);
     this.S_timeout = sym("fq_flush_timeout", file);
@@ -67,7 +68,7 @@ export class IovaFlushQueue {
   private flush(k: Kernel): void {
     k.tr?.enter(this.S_flush);
     this.flush_start_cnt++;
-    this.flush_iotlb_all();
+    iommu_flush_iotlb_all(k, this.domain);
     this.flush_finish_cnt++;
     k.tr?.exit();
   }
@@ -88,7 +89,7 @@ export class IovaFlushQueue {
     k.tr?.exit();
   }
 
-  /** fq_flush_timeout: the timer fired. */
+  /** fq_flush_timeout: the timer fired (a struct timer_list whose expiry is timer_expires). */
   timeout(k: Kernel): void {
     k.tr?.enter(this.S_timeout);
     this.timer_expires = -1;

@@ -10,8 +10,8 @@ import type { Kernel } from "../../kernel.js";
 import type { Device } from "../device.js";
 import { arm_smmu_domain_alloc, arm_smmu_translate, type ArmSmmuDevice } from "./arm-smmu-v3.js";
 import { iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
-import { MAP_PAGES } from "./iommu.js";
-import { INTEL_DMA_OPS_ERA_END, dmar_translate, intel_dma_ops, intel_domain_alloc, intel_init_flush_queue, intel_iommu_domain } from "./intel/iommu.js";
+import { MAP_PAGES, type DeviceIommu } from "./iommu.js";
+import { INTEL_DMA_OPS_ERA_END, dmar_translate, type DmarDomain, intel_dma_ops, intel_domain_alloc, intel_init_flush_queue, intel_iommu_domain } from "./intel/iommu.js";
 
 /** iommu_probe_device + iommu_setup_dma_ops for one device (5.6–5.19). */
 export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, sid: number): void {
@@ -24,7 +24,7 @@ export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, 
   /* ≤5.14: a lazy domain's io-pgtable carries IO_PGTABLE_QUIRK_NON_STRICT; 5.15+: the gather is queued */
   if (lazy && !k.has(MAP_PAGES)) (domain.priv as { pgtbl: { cfg: { non_strict: boolean } } }).pgtbl.cfg.non_strict = true;
   iommu_dma_init_domain(k, domain, 0, !lazy);
-  dev.iommu = { domain, sid, translate: (kk, iova, write) => arm_smmu_translate(kk, domain, sid, iova, write) };
+  dev.iommu = { domain, kind: "smmu-v3", sid };
   dev.dma_ops = iommu_dma_ops;
 }
 
@@ -41,11 +41,10 @@ export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, s
   }
   const d = intel_domain_alloc(k, unit);
   const lazy = !k.cfg.iommu_strict && !dev.untrusted;
-  const bdf = { bus: sid >> 8, dev: (sid >> 3) & 0x1f, fn: sid & 7 };
   const domain = intel_iommu_domain(d);
-  dev.iommu = { domain, sid, translate: (kk, iova, write) => dmar_translate(kk, d, bdf, iova, write) };
+  dev.iommu = { domain, kind: "vt-d", sid };
   if (!k.has(INTEL_DMA_OPS_ERA_END)) {
-    if (lazy) intel_init_flush_queue(k, d);
+    if (lazy) intel_init_flush_queue(k, d, domain);
     dev.dma_ops = intel_dma_ops;
     return;
   }
@@ -53,4 +52,10 @@ export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, s
   /* the dma-iommu cookie's IOVA domain is the one the IOMMU core allocates with; keep the dmar_domain's in step */
   d.iovad = (domain.iova_cookie as { iovad: typeof d.iovad }).iovad;
   dev.dma_ops = iommu_dma_ops;
+}
+
+/** The IOMMU's side of a device access: the physical address for iova, or the fault lines its driver prints. */
+export function iommu_translate(k: Kernel, io: DeviceIommu, iova: number, write: boolean): number | string {
+  if (io.kind === "smmu-v3") return arm_smmu_translate(k, io.domain, io.sid, iova, write);
+  return dmar_translate(k, io.domain.priv as DmarDomain, { bus: io.sid >> 8, dev: (io.sid >> 3) & 0x1f, fn: io.sid & 7 }, iova, write);
 }

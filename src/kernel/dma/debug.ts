@@ -25,7 +25,7 @@ import type { Scatterlist } from "./ops.js";
 import { dev_id } from "../../drivers/device.js";
 import * as gfp from "../../include/gfp.js";
 import * as u64 from "../../core/u64.js";
-import { hex64, toBig } from "../../core/u64.js";
+import { hex64, offset_in_page, toBig } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
@@ -795,7 +795,7 @@ export class DmaDebug {
     if (!isVmalloc && !k.arch.virt_addr_valid(k, virt)) return;
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
-    const off = ((virt % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE; // offset_in_page(virt)
+    const off = offset_in_page(virt); // offset_in_page(virt)
     const pfn = Math.floor(paddr / PAGE_SIZE);
     entry.type = "coherent";
     entry.dev = dev;
@@ -812,7 +812,7 @@ export class DmaDebug {
   free_coherent(k: Kernel, dev: Device, size: number, virt: number, addr: number, paddr: number): void {
     const isVmalloc = virt >= k.arch.L.VMALLOC_START && virt < k.arch.L.VMALLOC_END;
     if (!isVmalloc && !k.arch.virt_addr_valid(k, virt)) return;
-    const off = ((virt % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+    const off = offset_in_page(virt);
     const pfn = Math.floor(paddr / PAGE_SIZE);
     const r = this.setRef(dev, "coherent", addr, size, DMA_BIDIRECTIONAL, 0);
     r.pfn = pfn;

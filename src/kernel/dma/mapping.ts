@@ -8,7 +8,7 @@ import { dev_update_limits } from "../../drivers/device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
 import { EIO, ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
-import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, get_order, hex } from "../../core/u64.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
 import { DIR_NAMES, DMA_NONE, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
@@ -167,7 +167,7 @@ export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: 
   }
   if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
   const page = k.arch.virt_to_page(k, ptr);
-  const off = ((ptr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+  const off = offset_in_page(ptr);
   const addr = dma_map_page_attrs(k, dev, page, off, size, dir, attrs, true);
   k.tr?.exit(hex(addr));
   return addr;

@@ -148,8 +148,8 @@ function flush_domain(k: Kernel, d: DmarDomain): void {
 }
 
 /** The flush queue a lazy domain gets (init_iova_flush_queue in intel's domain init, 5.6–5.10). */
-export function intel_init_flush_queue(k: Kernel, d: DmarDomain): void {
-  d.fq = new IovaFlushQueue(k, d.iovad, () => flush_domain(k, d), "drivers/iommu/iova.c");
+export function intel_init_flush_queue(k: Kernel, d: DmarDomain, domain: IommuDomain): void {
+  d.fq = new IovaFlushQueue(k, d.iovad, domain, "drivers/iommu/iova.c");
 }
 
 /**
@@ -192,12 +192,12 @@ export function dmar_translate(k: Kernel, d: DmarDomain, bdf: { bus: number; dev
   return lines.join("\n");
 }
 
-/** intel/iommu.c intel_iommu_map / intel_iommu_map_pages (5.11+): the domain ops dma-iommu drives. */
-export function intel_domain_ops(d: DmarDomain): IommuDomainOps {
-  return {
+/** intel/iommu.c intel_iommu_map / intel_iommu_map_pages / unmap / iotlb_sync / flush_iotlb_all / iova_to_phys (5.11+; the flush also serves 5.6–5.10's flush queue). */
+export const intel_domain_ops: IommuDomainOps = {
     name: "intel_iommu_ops",
     file: F,
-    map(k, _dom, iova, paddr, pgsize, pgcount, iommu_prot, mapped) {
+    map(k, dom, iova, paddr, pgsize, pgcount, iommu_prot, mapped) {
+      const d = dom.priv as DmarDomain;
       k.tr?.enter(sym(k.has(MAP_PAGES) ? "intel_iommu_map_pages" : "intel_iommu_map", F), { iova: hex(iova), hpa: hex(paddr), size: hex(pgsize * pgcount) });
       let prot = 0;
       if (iommu_prot & IOMMU_READ) prot |= DMA_PTE_READ;
@@ -209,7 +209,8 @@ export function intel_domain_ops(d: DmarDomain): IommuDomainOps {
       k.tr?.exit(String(r));
       return r;
     },
-    unmap(k, _dom, iova, pgsize, pgcount, gather) {
+    unmap(k, dom, iova, pgsize, pgcount, gather) {
+      const d = dom.priv as DmarDomain;
       k.tr?.enter(sym(k.has(MAP_PAGES) ? "intel_iommu_unmap_pages" : "intel_iommu_unmap", F), { iova: hex(iova), size: hex(pgsize * pgcount) });
       const size = pgsize * pgcount;
       domain_unmap(k, d, iova / PAGE_SIZE, (iova + size) / PAGE_SIZE - 1);
@@ -219,13 +220,14 @@ export function intel_domain_ops(d: DmarDomain): IommuDomainOps {
       k.tr?.exit(hex(size));
       return size;
     },
-    iotlb_sync(k, _dom, gather) {
-      iommu_flush_iotlb_psi(k, d, gather.start / PAGE_SIZE, (gather.end - gather.start + 1) / PAGE_SIZE);
+    iotlb_sync(k, dom, gather) {
+      iommu_flush_iotlb_psi(k, dom.priv as DmarDomain, gather.start / PAGE_SIZE, (gather.end - gather.start + 1) / PAGE_SIZE);
     },
-    flush_iotlb_all(k) {
-      flush_domain(k, d);
+    flush_iotlb_all(k, dom) {
+      flush_domain(k, dom.priv as DmarDomain);
     },
-    iova_to_phys(k, _dom, iova) {
+    iova_to_phys(k, dom, iova) {
+      const d = dom.priv as DmarDomain;
       let table = d.pgd;
       const pfn = Math.floor(iova / PAGE_SIZE);
       for (let level = LEVELS; level >= 1; level--) {
@@ -235,12 +237,11 @@ export function intel_domain_ops(d: DmarDomain): IommuDomainOps {
       }
       return table + (iova % PAGE_SIZE);
     },
-  };
-}
+};
 
 /** A struct iommu_domain around a dmar_domain (5.11+). INTEL_IOMMU_PGSIZES is ~0xFFF: every size from 4 KiB. */
 export function intel_iommu_domain(d: DmarDomain): IommuDomain {
-  return { type: "DMA", pgsize_bitmap: 2 ** 53 - 4096, geometry: { aperture_start: 0, aperture_end: 2 ** 48 - 1, force_aperture: true }, ops: intel_domain_ops(d), iova_cookie: null, priv: d };
+  return { type: "DMA", pgsize_bitmap: 2 ** 53 - 4096, geometry: { aperture_start: 0, aperture_end: 2 ** 48 - 1, force_aperture: true }, ops: intel_domain_ops, iova_cookie: null, priv: d };
 }
 
 /* ---------------- 5.6–5.10: intel_dma_ops ---------------- */

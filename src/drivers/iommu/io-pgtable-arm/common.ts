@@ -59,10 +59,15 @@ export interface IoPgtableMem {
   syncPte?(phys: number, n: number): void;
 }
 
-/** struct iommu_flush_ops: the TLB maintenance io-pgtable asks of the IOMMU driver. */
+/**
+ * struct iommu_flush_ops: the TLB maintenance io-pgtable asks of the IOMMU driver (plus `note`, where
+ * the descriptor writes are reported for the trace). Implementations are class instances, not
+ * closures, so a cloned model (src/boot-cache.ts) gets its own.
+ */
 export interface IommuFlushOps {
   tlb_flush_walk(iova: number, size: number, granule: number): void;
   tlb_add_page(gather: IommuIotlbGather | null, iova: number, granule: number): void;
+  note?(text: string): void;
 }
 
 /** struct iommu_iotlb_gather (5.15+ has `queued`: the unmap is deferred to a flush queue). */
@@ -99,8 +104,6 @@ export interface ArmLpaeIoPgtable {
   pgd: number;
   /** WARN_ON()s hit */
   warns: number;
-  /** where the descriptor writes are reported (the trace), if anyone listens */
-  note?: (text: string) => void;
 }
 
 /** "level L descriptor at phys P = 0x…": for the trace. */
@@ -230,7 +233,7 @@ export function arm_lpae_install_table(d: ArmLpaeIoPgtable, table: number, ptep:
   const newHi = paddrHi(table);
   if (oldLo === currLo && oldHi === currHi) {
     d.mem.write(ptep, newLo, newHi);
-    d.note?.(describePte(-1, ptep, newLo, newHi, `table descriptor → next-level table at 0x${table.toString(16)}`));
+    d.tlb.note?.(describePte(-1, ptep, newLo, newHi, `table descriptor → next-level table at 0x${table.toString(16)}`));
   }
   if (d.cfg.coherent_walk || oldHi & ARM_LPAE_PTE_SW_SYNC_HI) return [oldLo, oldHi];
   d.mem.syncPte?.(ptep, 1);

@@ -1,0 +1,51 @@
+/**
+ * The matrix over worker threads: the cells (scenario × platform × kernel) are dealt round-robin
+ * to `jobs` workers (src/cli/matrix-worker.ts), each running its cells with runMatrix, and put
+ * back in scenario-major order. The result is the one runMatrix gives in-process; with jobs = 1
+ * (or a small matrix) the matrix runs in this thread, since starting a worker costs a bundle
+ * load and a cold JIT.
+ */
+import { VERDICTS, type MatrixCell, type MatrixOptions, type MatrixResult, type Verdict } from "../matrix.js";
+import type { Scenario } from "../scenario/types.js";
+import { cores, runWorker } from "./workers.js";
+
+/** Below this many cells the default is the in-process path (a worker's start-up costs more than it saves). */
+export const PARALLEL_MIN_CELLS = 300;
+
+/** The default number of workers for a matrix of `cells` runs. */
+export function defaultJobs(cells: number): number {
+  return cells < PARALLEL_MIN_CELLS ? 1 : Math.min(cores(), 8);
+}
+
+export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, jobs: number, o: MatrixOptions = {}): Promise<MatrixResult> {
+  const { runMatrix } = await import("../matrix.js");
+  const total = scenarios.length * platforms.length * kernels.length;
+  const n = Math.max(1, Math.min(jobs, total));
+  if (n <= 1) return runMatrix(scenarios, platforms, kernels, set, o);
+  // each worker takes whole platform × kernel columns (all scenarios of a configuration in one
+  // worker, so its booted template serves them all), dealt round-robin
+  const parts: number[][] = Array.from({ length: n }, () => []);
+  const np = platforms.length;
+  const nk = kernels.length;
+  for (let col = 0; col < np * nk; col++) for (let si = 0; si < scenarios.length; si++) parts[col % n]!.push(si * np * nk + col);
+  const cells: MatrixCell[] = new Array(total);
+  let done = 0;
+  await Promise.all(
+    parts.map(async (idx) => {
+      const out = await runWorker<MatrixCell[]>("matrix-worker", { scenarios, platforms, kernels, set, cells: idx });
+      out.forEach((c, j) => {
+        cells[idx[j]!] = c;
+        o.onCell?.(++done, total, c);
+      });
+    }),
+  );
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  for (const c of cells) counts[c.verdict]++;
+  return {
+    scenarios: scenarios.map((s) => (s.file !== undefined ? { name: s.name, file: s.file } : { name: s.name })),
+    platforms,
+    kernels,
+    cells,
+    counts,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Deep copy of a booted model's object graph (src/boot-cache.ts): every object, array, Map, Set
+ * and typed array reachable from the root is copied once (shared references stay shared, cycles
+ * stay cycles), class instances keep their prototype, typed-array views keep their offsets into
+ * a copy of their ArrayBuffer (the memory slabs), and functions, frozen objects (page-table
+ * leaves) and the objects `isShared` names (the immutable platform and kernel-version
+ * descriptions) are not copied.
+ *
+ * Engine core: no node:*, no DOM (structuredClone would drop prototypes).
+ */
+
+type Any = Record<PropertyKey, unknown>;
+
+export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
+  const memo = new Map<unknown, unknown>();
+  const buffers = new Map<ArrayBufferLike, ArrayBuffer>();
+
+  const buf = (b: ArrayBufferLike): ArrayBuffer => {
+    let c = buffers.get(b);
+    if (!c) {
+      c = (b as ArrayBuffer).slice(0);
+      buffers.set(b, c);
+    }
+    return c;
+  };
+
+  const copy = (v: unknown): unknown => {
+    if (v === null || typeof v !== "object") return v; // primitives and functions are shared
+    const hit = memo.get(v);
+    if (hit !== undefined) return hit;
+    if (isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
+    if (ArrayBuffer.isView(v)) {
+      const ctor = (v as unknown as { constructor: new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView }).constructor;
+      const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
+      const out = new ctor(buf(v.buffer), v.byteOffset, len);
+      memo.set(v, out);
+      return out;
+    }
+    if (v instanceof ArrayBuffer) {
+      const out = buf(v);
+      memo.set(v, out);
+      return out;
+    }
+    if (Array.isArray(v)) {
+      // a native copy first (holes stay holes), then the object elements replaced by their copies
+      const out: unknown[] = v.slice();
+      memo.set(v, out);
+      for (let i = 0; i < out.length; i++) {
+        const e = out[i];
+        if (e !== null && typeof e === "object") out[i] = copy(e);
+      }
+      return out;
+    }
+    if (v instanceof Map) {
+      // a native copy first (most of the model's maps are pfn → number), then object keys/values
+      const out = new Map(v);
+      memo.set(v, out);
+      let objKeys = false;
+      for (const [a, b] of v) {
+        if (a !== null && typeof a === "object") objKeys = true;
+        else if (b !== null && typeof b === "object") out.set(a, copy(b));
+      }
+      if (objKeys) {
+        out.clear();
+        for (const [a, b] of v) out.set(copy(a), copy(b));
+      }
+      return out;
+    }
+    if (v instanceof Set) {
+      const out = new Set();
+      memo.set(v, out);
+      for (const a of v) out.add(copy(a));
+      return out;
+    }
+    if (v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise) throw new TypeError("deepClone: a WeakMap, WeakSet or Promise cannot be copied");
+    const proto = Object.getPrototypeOf(v) as object | null;
+    const out = (proto === Object.prototype ? {} : Object.create(proto)) as Any;
+    memo.set(v, out);
+    // own enumerable data properties (class fields, plain object keys) by assignment: the model's
+    // objects have no accessors, symbols or non-enumerable state of their own
+    for (const key of Object.keys(v)) out[key] = copy((v as Any)[key]);
+    return out;
+  };
+
+  return copy(root) as T;
+}
+
+/** Every object reachable from `roots` (for `isShared`: descriptions that are never mutated). */
+export function reachable(...roots: unknown[]): WeakSet<object> {
+  const seen = new WeakSet<object>();
+  const stack: unknown[] = [...roots];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || (typeof v !== "object" && typeof v !== "function") || seen.has(v as object)) continue;
+    seen.add(v as object);
+    if (typeof v === "function") continue;
+    if (v instanceof Map) for (const [a, b] of v) stack.push(a, b);
+    else if (v instanceof Set) for (const a of v) stack.push(a);
+    else if (!ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) for (const key of Reflect.ownKeys(v as object)) stack.push((v as Any)[key]);
+  }
+  return seen;
+}

@@ -1,0 +1,130 @@
+/**
+ * Boot once (src/boot-cache.ts): a copy of a booted model behaves exactly like a fresh boot. Every
+ * bundled scenario runs on a few platforms × kernels twice — from fresh boots and from copies of
+ * one template per configuration (so each copy follows runs on earlier copies) — and the JSON
+ * results, traces included, must be the same bytes.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { expandScenarioArgs } from "../src/cli/load.js";
+import { parseScenarioText } from "../src/scenario/parse.js";
+import { runScenario } from "../src/scenario/runner.js";
+import { toJson } from "../src/format/json.js";
+import { InputError } from "../src/core/faults.js";
+import { bootCached, cloneKernel, setBootCache } from "../src/boot-cache.js";
+import { boot } from "../src/init.js";
+import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
+import * as api from "../src/kernel/dma/mapping.js";
+import { DMA_BIDIRECTIONAL, GFP_KERNEL } from "../src/include/gfp.js";
+import type { Scenario } from "../src/scenario/types.js";
+import type { Kernel } from "../src/kernel.js";
+
+const files = expandScenarioArgs(["scenarios", "scenarios/drivers"]);
+const scenarios: Scenario[] = files.map((f) => parseScenarioText(readFileSync(f, "utf8"), f));
+const CELLS: [string, string][] = [
+  ["rpi4", "5.6"],
+  ["rpi4-xen", "5.13"],
+  ["rpi4-xen", "5.14"],
+  ["arm32", "5.10"],
+  ["x86_64", "5.19"],
+  ["x86_64-xen-pv", "5.15"],
+  ["arm64-smmu", "5.10"],
+  ["x86_64-iommu", "5.19"],
+];
+
+/** Every scenario on every cell, as JSON text (an InputError is a result too: its message). */
+function runAll(): string[] {
+  const out: string[] = [];
+  for (const [platform, kernel] of CELLS)
+    for (const s of scenarios) {
+      try {
+        out.push(toJson(runScenario(s, { platform, kernel, trace: true })));
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        out.push(`ERROR ${e.message}`);
+      }
+    }
+  return out;
+}
+
+/** The mutable allocator state of a model: buddy free lists, memmap records, swiotlb slots, RAM frames. */
+function digest(k: Kernel) {
+  const mm = k.memmap as unknown as Record<string, Map<number, unknown>>;
+  const t = k.io_tlb_default_mem;
+  return {
+    zones: k.buddy.zones.map((z) => ({ name: z.name, free: z.free_pages, lists: z.free_area.map((l) => l.join(",")) })),
+    buddyOrder: [...k.memmap.buddyOrder].join(";"),
+    owner: [...k.memmap.owner].join(";"),
+    refs: [...mm.refs!].join(";"),
+    flags: [...mm.pageFlags!].join(";"),
+    slots: t ? { used: t.used, list: Array.from(t.list as ArrayLike<number>).join(",") } : null,
+    ram: k.mem.residentPages(),
+  };
+}
+
+describe("boot once: a copy of the booted model is a fresh boot", () => {
+  it("every bundled scenario × 8 platform/kernel cells: the same JSON bytes from copies as from fresh boots", { timeout: 600_000 }, () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(15);
+    const was = setBootCache(false);
+    let fresh: string[];
+    try {
+      fresh = runAll();
+    } finally {
+      setBootCache(true);
+    }
+    const copied = runAll(); // the first run of each cell boots the template, later runs follow runs on earlier copies
+    const again = runAll(); // every run on a copy of a template that has served many runs
+    setBootCache(was);
+    expect(fresh.filter((x) => !x.startsWith("ERROR")).length).toBeGreaterThan(50);
+    for (let i = 0; i < fresh.length; i++) {
+      expect(copied[i], `run ${i}`).toBe(fresh[i]);
+      expect(again[i], `run ${i} (second round)`).toBe(fresh[i]);
+    }
+  });
+
+  it("a run on a copy leaves the template and the next copy untouched: bytes, slots, pages, faults", () => {
+    const p = resolvePlatform("x86_64");
+    const v = resolveKernel("5.19");
+    const cfg = buildConfig(p, { mem: "2G", swiotlb: "force" }).cfg;
+    const a = bootCached(p, v, cfg);
+    const dev = a.devices.get(p.defaultDevice)!;
+    const freeBefore = a.buddy.totalFree();
+    const buf = a.slab.kmalloc(a, 4096, GFP_KERNEL);
+    a.kwrite(buf, new Uint8Array(4096).fill(0xab));
+    const dma = api.dma_map_single_attrs(a, dev, buf, 4096, DMA_BIDIRECTIONAL, 0);
+    expect(a.io_tlb_default_mem!.used).toBeGreaterThan(0);
+    a.warn("a warning on the first copy");
+    // the next copy: the same allocation gives the same address, and the memory reads as zeros
+    const b = bootCached(p, v, cfg);
+    expect(b).not.toBe(a);
+    expect(b.buddy.totalFree()).toBe(freeBefore);
+    expect(b.io_tlb_default_mem!.used).toBe(0);
+    expect(b.faults).toEqual([]);
+    const buf2 = b.slab.kmalloc(b, 4096, GFP_KERNEL);
+    expect(buf2).toBe(buf);
+    expect([...b.kread(buf2, 16)]).toEqual(new Array(16).fill(0));
+    expect(api.dma_map_single_attrs(b, b.devices.get(p.defaultDevice)!, buf2, 4096, DMA_BIDIRECTIONAL, 0)).toBe(dma);
+    // the whole allocator and memmap state of the next copy is a fresh boot's
+    const fresh = boot(p, v, cfg);
+    const c = bootCached(p, v, cfg);
+    expect(digest(c)).toEqual(digest(fresh));
+    expect(digest(a)).not.toEqual(digest(fresh));
+    // and the first copy still has its own state
+    expect([...a.kread(buf, 4)]).toEqual([0xab, 0xab, 0xab, 0xab]);
+    expect(a.faults).toHaveLength(1);
+  });
+
+  it("a copy shares nothing mutable with its original (RAM frames, page tables, devices)", () => {
+    const p = resolvePlatform("rpi4");
+    const k = boot(p, resolveKernel("5.13"), buildConfig(p).cfg);
+    const c = cloneKernel(k);
+    expect(c.platform).toBe(k.platform); // immutable description: shared
+    expect(c.mem).not.toBe(k.mem);
+    expect(c.pgd).not.toBe(k.pgd);
+    expect(c.devices.get(p.defaultDevice)).not.toBe(k.devices.get(p.defaultDevice));
+    const buf = c.slab.kmalloc(c, 64, GFP_KERNEL);
+    c.kwrite(buf, new Uint8Array([1, 2, 3, 4]));
+    const page = k.arch.virt_to_page(k, buf);
+    expect(k.memmap.refcount(k.arch.page_to_pfn(page))).not.toBe(c.memmap.refcount(c.arch.page_to_pfn(page)));
+  });
+});
