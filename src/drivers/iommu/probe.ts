@@ -39,7 +39,9 @@ export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, s
     k.log(`DMAR: ${dev.name}: identity (passthrough) domain`);
     return;
   }
-  const d = intel_domain_alloc(k, unit);
+  /* domain ids in probe order (the unit's domain_ids bitmap, 0 reserved) */
+  const id = 1 + [...k.devices.values()].filter((x) => x.iommu?.kind === "vt-d").length;
+  const d = intel_domain_alloc(k, unit, id);
   const lazy = !k.cfg.iommu_strict && !dev.untrusted;
   const domain = intel_iommu_domain(d);
   dev.iommu = { domain, kind: "vt-d", sid };

@@ -51,8 +51,6 @@ export interface DmarDomain {
   unit: string;
 }
 
-let nextDomainId = 1;
-
 function rd(k: Kernel, p: number): [number, number] {
   const b = k.cache.cpuRead(p, 8);
   const v = new DataView(b.buffer, b.byteOffset, 8);
@@ -79,10 +77,10 @@ function alloc_pgtable_page(k: Kernel): number {
   return k.page_to_phys(page);
 }
 
-/** intel/iommu.c domain_init / md_domain_init (5.6–5.19): a 48-bit (4-level) second-level table and an IOVA domain. */
-export function intel_domain_alloc(k: Kernel, unit: string): DmarDomain {
+/** intel/iommu.c domain_init / md_domain_init (5.6–5.19): a 48-bit (4-level) second-level table and an IOVA domain; `id` is the domain id the unit assigned. */
+export function intel_domain_alloc(k: Kernel, unit: string, id: number): DmarDomain {
   const iovad = new IovaDomain(PAGE_SIZE, 1, (c) => k.has(c)); /* IOVA_START_PFN */
-  return { id: nextDomainId++, pgd: alloc_pgtable_page(k), iovad, fq: null, iotlb: new Map(), unit };
+  return { id, pgd: alloc_pgtable_page(k), iovad, fq: null, iotlb: new Map(), unit };
 }
 
 /** intel/iommu.c pfn_to_dma_pte (5.6–5.19): the leaf entry for pfn, allocating the tables on the way (intermediate entries are R|W). */
