@@ -9,8 +9,9 @@
  * (get_max_slots, wrap_index, find_slots), 505–554 (map_single), 556–606 (unmap_single),
  * 608–624 (sync), 660–668 (max_mapping_size, is_swiotlb_active); include/linux/swiotlb.h 60–88.
  * Replayed slot by slot against that file compiled unmodified (test/vectors/swiotlb/5.14-*.json).
- * 5.13 is modelled with the same code: its swiotlb.c differs from 5.14-rc5 in none of the parts
- * modelled here (no 5.13 tree in the search index; see docs/verified-facts.md).
+ * 5.13 is modelled with the same code: hindawiai/hinlin @8f331291ee4a (a ≈5.13 mainline mirror;
+ * no 5.13-tagged tree is in the search index) reads the same as 5.14-rc5 in every function here
+ * (docs/verified-facts.md §8c).
  * 5.12 (zhangyinjun/linux-5.12.9) still keeps the 5.6–5.11 globals but has find_slots and
  * min_align_mask; it is not a modelled version.
  *
