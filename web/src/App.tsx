@@ -27,8 +27,10 @@ interface Runs {
   seq: number;
 }
 
-/** How long after the last change the URL hash is rewritten (browsers throttle history updates). */
+/** How long after the last change the URL hash is rewritten (browsers throttle history updates);
+ * longer while the YAML is being edited (compressing a long scenario takes tens of ms). */
 const HASH_DELAY_MS = 120;
+const HASH_DELAY_EDIT_MS = 600;
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -76,6 +78,7 @@ export function App() {
   const stepRef = useRef(step);
   stepRef.current = step;
   const hashTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const hashText = useRef(ctl.text);
 
   const patch = useCallback((p: Partial<Controls>) => setCtl((c) => ({ ...c, ...p })), []);
 
@@ -126,6 +129,7 @@ export function App() {
   /** Write the view into the URL hash now. */
   const writeHash = useCallback(() => {
     clearTimeout(hashTimer.current);
+    hashText.current = ctlRef.current.text;
     const h = encodeHash(viewOf(ctlRef.current, stepRef.current), bundledText);
     if (h !== location.hash) history.replaceState(null, "", h);
   }, []);
@@ -163,7 +167,7 @@ export function App() {
   // The view in the URL hash, shortly after the last change.
   useEffect(() => {
     clearTimeout(hashTimer.current);
-    hashTimer.current = setTimeout(writeHash, HASH_DELAY_MS);
+    hashTimer.current = setTimeout(writeHash, ctl.text === hashText.current ? HASH_DELAY_MS : HASH_DELAY_EDIT_MS);
   }, [ctl, step]);
 
   // ←/→ move the selected step, Home/End go to the first / last; Ctrl+Enter runs.

@@ -132,6 +132,7 @@ export function StepList({ run, other, selected, onSelect, side }: Props) {
     <div
       class="steps-viewport"
       ref={vp}
+      style={{ "--list-h": `${n * ROW_H}px` }}
       data-testid={`steps-viewport-${side}`}
       onScroll={() => {
         cancelAnimationFrame(frame.current);
