@@ -206,7 +206,7 @@ export const ControlsPanel = memo(function ControlsPanel({ ctl, meta, info, busy
           {busy ? "Running…" : "Run"}
         </button>
         <p class="small muted">
-          Run: <kbd>Ctrl</kbd>+<kbd>Enter</kbd> · steps: <kbd>←</kbd> <kbd>→</kbd>
+          Run: <kbd>Ctrl</kbd>+<kbd>Enter</kbd> · steps: <kbd>←</kbd> <kbd>→</kbd> <kbd>Home</kbd> <kbd>End</kbd>
         </p>
       </form>
     </aside>
