@@ -2,8 +2,10 @@
  * The web page in a real headless Chromium (driven by playwright-core; no browser download). Builds the page with Vite into a temp dir, starts `dmasim serve --port 0` on
  * it, and checks what a student does: run the seed thread's mmap scenario on a Xen dom0 before and
  * after 40ac971eab89, step through it, compare the two kernels side by side, share a link,
- * download the JSON. The page's values are checked against runScenario in this process — the
- * same deterministic engine the page runs in its Web Worker.
+ * download the JSON; compare one scenario across options (swiotlb=force against noforce); and
+ * step through a generated 5,001-step scenario (timed step changes, the selected step kept in
+ * view, a compressed share link). The page's values are checked against runScenario in this
+ * process — the same deterministic engine the page runs in its Web Worker.
  *
  * The browser: Debian's chromium if installed, else the one inside the npm package @sparticuz/chromium
  * (test/e2e/browser.ts). A launch failure is a failure, not a skip.
