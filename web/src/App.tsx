@@ -1,43 +1,22 @@
 /**
  * dmasim's web page: pick or write a scenario, a platform and a kernel, run it in the engine's
  * Web Worker, and step through the result — call tree, addresses, faults, dma-debug findings —
- * optionally side by side with a second platform / kernel. The whole view lives in the URL hash.
+ * optionally side by side with a second run on another platform, kernel or options. The whole
+ * view lives in the URL hash (hash.ts).
+ *
+ * A step change redraws only what depends on the step: the stepper, two rows of each (windowed)
+ * step list and the selected step's detail. The settings panel and each run's header and lists
+ * are memoized; the hash is rewritten shortly after the last change, not on every key press.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Engine } from "./engine.js";
-import { BUNDLED, findBundled } from "./scenarios.js";
-import { decodeHash, decodeSet, encodeHash, encodeSet, type ViewState } from "./hash.js";
-import type { Meta, RunRequest, ScenarioInfo } from "./protocol.js";
-import { RunView, type RunData } from "./RunView.js";
+import { findBundled } from "./scenarios.js";
+import { decodeHash, encodeHash } from "./hash.js";
+import type { Meta, RunRequest, RunResult, ScenarioInfo } from "./protocol.js";
+import { RunView, configDiff, type RunData } from "./RunView.js";
+import { ControlsPanel, type Actions } from "./Controls.js";
+import { bundledText, cmpSetOf, controlsFromHash, isEdited, setOf, signature, viewOf, type Controls } from "./settings.js";
 import { slug, toJson } from "./format.js";
-
-/** Options with their own field; any other --set key goes in "more options". */
-const TRI_KEYS = ["CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG"] as const;
-const TEXT_KEYS: [string, string][] = [
-  ["mem", "RAM size, e.g. 2G"],
-  ["cma", "CMA size, e.g. 64M (arm32: 0 = remap allocator)"],
-  ["swiotlb", "slabs[,force] or force"],
-  ["coherent_pool", "atomic pool, e.g. 256K"],
-];
-const FIELD_KEYS = new Set<string>([...TRI_KEYS, ...TEXT_KEYS.map(([k]) => k)]);
-
-const DEFAULT_SCENARIO = "seed-mmap";
-
-interface Controls {
-  /** bundled scenario key, or "" for an edited / uploaded text */
-  scenario: string;
-  text: string;
-  file: string;
-  platform: string;
-  kernel: string;
-  /** the option fields (empty = the scenario's / platform's default) */
-  opts: Record<string, string>;
-  /** other key=value options, comma-separated */
-  extra: string;
-  compare: boolean;
-  cmpPlatform: string;
-  cmpKernel: string;
-}
 
 interface Runs {
   a: RunData;
@@ -48,78 +27,40 @@ interface Runs {
   seq: number;
 }
 
-function controlsFromHash(v: ViewState): { c: Controls; warning?: string } {
-  let warning: string | undefined;
-  let scenario = "";
-  let text: string;
-  let file: string;
-  if (v.yaml !== undefined) {
-    text = v.yaml;
-    file = v.file ?? "edited.yaml";
-    if (v.scenario && findBundled(v.scenario)) scenario = v.scenario;
-  } else {
-    const b = findBundled(v.scenario ?? DEFAULT_SCENARIO) ?? findBundled(DEFAULT_SCENARIO) ?? BUNDLED[0]!;
-    if (v.scenario && b.key !== v.scenario) warning = `no bundled scenario '${v.scenario}': showing ${b.key}`;
-    scenario = b.key;
-    text = b.text;
-    file = b.file;
-  }
-  const opts: Record<string, string> = {};
-  const extra: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v.set ?? {})) (FIELD_KEYS.has(k) ? opts : extra)[k] = x;
-  return {
-    c: {
-      scenario,
-      text,
-      file,
-      platform: v.platform ?? "",
-      kernel: v.kernel ?? "",
-      opts,
-      extra: encodeSet(extra).replace(/,/g, ", "),
-      compare: !!v.compare,
-      cmpPlatform: v.compare?.platform ?? "",
-      cmpKernel: v.compare?.kernel ?? "",
-    },
-    ...(warning ? { warning } : {}),
-  };
-}
-
-function setOf(c: Controls): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(c.opts)) if (x.trim()) out[k] = x.trim();
-  Object.assign(out, decodeSet(c.extra.replace(/\s*,\s*/g, ",")) ?? {});
-  return Object.keys(out).length ? out : undefined;
-}
-
-function viewOf(c: Controls, step: number): ViewState {
-  const v: ViewState = { step };
-  if (c.scenario) v.scenario = c.scenario;
-  if (!c.scenario || findBundled(c.scenario)?.text !== c.text) {
-    v.yaml = c.text;
-    v.file = c.file;
-  }
-  if (c.platform) v.platform = c.platform;
-  if (c.kernel) v.kernel = c.kernel;
-  const set = setOf(c);
-  if (set) v.set = set;
-  if (c.compare && c.cmpPlatform && c.cmpKernel) v.compare = { platform: c.cmpPlatform, kernel: c.cmpKernel };
-  return v;
-}
-
-/** What a run depends on (to tell when the shown results are stale). */
-function signature(c: Controls): string {
-  return JSON.stringify([c.text, c.platform, c.kernel, setOf(c) ?? {}, c.compare ? [c.cmpPlatform, c.cmpKernel] : null]);
-}
+/** How long after the last change the URL hash is rewritten (browsers throttle history updates);
+ * longer while the YAML is being edited (compressing a long scenario takes tens of ms). */
+const HASH_DELAY_MS = 120;
+const HASH_DELAY_EDIT_MS = 600;
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
+/** What differs between the two runs of compare mode: platform, kernel, options in effect. */
+function CompareHead({ a, b }: { a: RunResult; b: RunResult }) {
+  const keys = [...configDiff(a.config, b.config)];
+  const items: [string, string, string][] = [];
+  if (a.platform !== b.platform) items.push(["platform", a.platform, b.platform]);
+  if (a.kernel !== b.kernel) items.push(["kernel", a.kernel, b.kernel]);
+  for (const k of keys) items.push([k, a.config[k] === undefined ? "(default)" : String(a.config[k]), b.config[k] === undefined ? "(default)" : String(b.config[k])]);
+  return (
+    <p class="compare-head small" data-testid="compare-head">
+      <span class="muted">comparing: </span>
+      {items.length === 0 && <span>the same platform, kernel and options</span>}
+      {items.map(([k, x, y]) => (
+        <span class="compare-item" key={k} data-testid="compare-diff" data-key={k} data-a={x} data-b={y}>
+          <span class="mono">{k}</span> <span class="mono diff">{x}</span> <span class="muted">vs</span> <span class="mono diff">{y}</span>
+        </span>
+      ))}
+    </p>
+  );
+}
+
 export function App() {
   const engine = useMemo(() => new Engine(), []);
   const init = useMemo(() => {
-    const v = decodeHash(location.hash);
+    const v = decodeHash(location.hash, bundledText);
     return { ...controlsFromHash(v), step: v.step ?? 0 };
   }, []);
   const [meta, setMeta] = useState<Meta | null>(null);
@@ -132,9 +73,14 @@ export function App() {
   const [step, setStep] = useState(init.step);
   const runSeq = useRef(0);
   const stepCount = useRef(0);
-  const fileInput = useRef<HTMLInputElement>(null);
+  const ctlRef = useRef(ctl);
+  ctlRef.current = ctl;
+  const stepRef = useRef(step);
+  stepRef.current = step;
+  const hashTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const hashText = useRef(ctl.text);
 
-  const patch = (p: Partial<Controls>) => setCtl((c) => ({ ...c, ...p }));
+  const patch = useCallback((p: Partial<Controls>) => setCtl((c) => ({ ...c, ...p })), []);
 
   async function run(c: Controls, keepStep?: number) {
     const seq = ++runSeq.current;
@@ -143,7 +89,9 @@ export function App() {
     const set = setOf(c);
     const req: RunRequest = { text: c.text, file: c.file, ...(c.platform ? { platform: c.platform } : {}), ...(c.kernel ? { kernel: c.kernel } : {}), ...(set ? { set } : {}) };
     const wantB = c.compare && c.cmpPlatform && c.cmpKernel;
-    const [a, b] = await Promise.all([engine.run(req), wantB ? engine.run({ ...req, platform: c.cmpPlatform, kernel: c.cmpKernel }) : Promise.resolve(undefined)]);
+    const setB = cmpSetOf(c);
+    const reqB: RunRequest = { text: c.text, file: c.file, platform: c.cmpPlatform, kernel: c.cmpKernel, ...(setB ? { set: setB } : {}) };
+    const [a, b] = await Promise.all([engine.run(req), wantB ? engine.run(reqB) : Promise.resolve(undefined)]);
     if (seq !== runSeq.current) return;
     setBusy(false);
     if ("error" in a) {
@@ -151,7 +99,7 @@ export function App() {
       return;
     }
     if (b && "error" in b) {
-      setError(`compare run (${c.cmpPlatform} ${c.cmpKernel}): ${b.error}`);
+      setError(`compare run (${c.cmpPlatform} ${c.cmpKernel}${c.cmpOpts.trim() ? ` ${c.cmpOpts.trim()}` : ""}): ${b.error}`);
       return;
     }
     const n = a.result.steps.length;
@@ -160,6 +108,32 @@ export function App() {
     setStep((s) => Math.max(0, Math.min(n - 1, keepStep ?? s)));
   }
 
+  const act: Actions = useMemo(
+    () => ({
+      patch,
+      run: () => void run(ctlRef.current),
+      chooseScenario(key: string) {
+        const b = findBundled(key);
+        if (!b) return;
+        patch({ scenario: b.key, text: b.text, file: b.file });
+        setNotice(null);
+      },
+      async upload(f: File) {
+        const text = await f.text();
+        patch({ scenario: "", text, file: f.name });
+      },
+    }),
+    [],
+  );
+
+  /** Write the view into the URL hash now. */
+  const writeHash = useCallback(() => {
+    clearTimeout(hashTimer.current);
+    hashText.current = ctlRef.current.text;
+    const h = encodeHash(viewOf(ctlRef.current, stepRef.current), bundledText);
+    if (h !== location.hash) history.replaceState(null, "", h);
+  }, []);
+
   // Boot: the engine's platform / kernel lists, then run what the link (or the default) says.
   useEffect(() => {
     void engine.meta().then((m) => {
@@ -167,8 +141,8 @@ export function App() {
       void run(init.c, init.step);
     });
     const onHash = () => {
-      const v = decodeHash(location.hash);
-      if (encodeHash(viewOf(ctlRef.current, stepRef.current)) === location.hash) return;
+      if (encodeHash(viewOf(ctlRef.current, stepRef.current), bundledText) === location.hash) return;
+      const v = decodeHash(location.hash, bundledText);
       const { c, warning } = controlsFromHash(v);
       setCtl(c);
       setNotice(warning ?? null);
@@ -177,11 +151,6 @@ export function App() {
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
-
-  const ctlRef = useRef(ctl);
-  ctlRef.current = ctl;
-  const stepRef = useRef(step);
-  stepRef.current = step;
 
   // Parse as the text changes: scenario name, defaults and errors (file:line:col) while editing.
   useEffect(() => {
@@ -195,13 +164,13 @@ export function App() {
     };
   }, [ctl.text, ctl.file]);
 
-  // The view in the URL hash.
+  // The view in the URL hash, shortly after the last change.
   useEffect(() => {
-    const h = encodeHash(viewOf(ctl, step));
-    if (h !== location.hash) history.replaceState(null, "", h);
+    clearTimeout(hashTimer.current);
+    hashTimer.current = setTimeout(writeHash, ctl.text === hashText.current ? HASH_DELAY_MS : HASH_DELAY_EDIT_MS);
   }, [ctl, step]);
 
-  // ←/→ move the selected step; Ctrl+Enter runs.
+  // ←/→ move the selected step, Home/End go to the first / last; Ctrl+Enter runs.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -210,43 +179,15 @@ export function App() {
         return;
       }
       if (isTyping(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;
-      if (e.key === "ArrowLeft") {
-        e.preventDefault();
-        setStep((s) => Math.max(0, s - 1));
-      } else if (e.key === "ArrowRight") {
-        e.preventDefault();
-        setStep((s) => Math.min(Math.max(0, stepCount.current - 1), s + 1));
-      }
+      const last = Math.max(0, stepCount.current - 1);
+      const to = e.key === "ArrowLeft" ? (s: number) => Math.max(0, s - 1) : e.key === "ArrowRight" ? (s: number) => Math.min(last, s + 1) : e.key === "Home" ? () => 0 : e.key === "End" ? () => last : null;
+      if (!to) return;
+      e.preventDefault();
+      setStep(to);
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, []);
-
-  const scenarioPlatform = info.scenario?.platform;
-  const scenarioKernel = info.scenario?.kernel;
-  const effPlatform = ctl.platform || scenarioPlatform || "rpi4";
-  const effKernel = ctl.kernel || scenarioKernel || meta?.defaultKernel || "";
-
-  function toggleCompare(on: boolean) {
-    if (on && (!ctl.cmpPlatform || !ctl.cmpKernel) && meta) {
-      const ks = meta.kernels.map((k) => k.id);
-      const i = ks.indexOf(effKernel);
-      const other = ks[i + 1] ?? ks[i - 1] ?? effKernel;
-      patch({ compare: true, cmpPlatform: ctl.cmpPlatform || effPlatform, cmpKernel: ctl.cmpKernel || other });
-    } else patch({ compare: on });
-  }
-
-  function chooseScenario(key: string) {
-    const b = findBundled(key);
-    if (!b) return;
-    patch({ scenario: b.key, text: b.text, file: b.file });
-    setNotice(null);
-  }
-
-  async function upload(f: File) {
-    const text = await f.text();
-    patch({ scenario: "", text, file: f.name });
-  }
 
   function download() {
     if (!runs) return;
@@ -263,18 +204,19 @@ export function App() {
   }
 
   function share() {
+    writeHash();
     const href = location.href;
-    const done = (ok: boolean) => setNotice(ok ? "Link copied: it reproduces this view (scenario, platform, kernel, options, compare target, step)." : `Copy this link: ${href}`);
+    const done = (ok: boolean) => setNotice(ok ? `Link copied (${href.length} characters): it reproduces this view (scenario, platform, kernel, options, compare target, step).` : `Copy this link: ${href}`);
     if (navigator.clipboard) navigator.clipboard.writeText(href).then(() => done(true), () => done(false));
     else done(false);
   }
 
-  const stale = runs !== null && runs.sig !== signature(ctl);
+  const sig = useMemo(() => signature(ctl), [ctl]);
+  const edited = useMemo(() => isEdited(ctl), [ctl.scenario, ctl.text]);
+  const stale = runs !== null && runs.sig !== sig;
   const n = runs?.a.result.steps.length ?? 0;
   const sel = Math.min(step, Math.max(0, n - 1));
   const selStep = runs?.a.result.steps[sel];
-  const groups = [...new Set(BUNDLED.map((b) => b.group))];
-  const edited = ctl.scenario === "" || findBundled(ctl.scenario)?.text !== ctl.text;
 
   return (
     <div
@@ -286,7 +228,7 @@ export function App() {
         const f = e.dataTransfer?.files[0];
         if (!f) return;
         e.preventDefault();
-        void upload(f);
+        void act.upload(f);
       }}
     >
       <header class="top">
@@ -303,159 +245,7 @@ export function App() {
         </div>
       </header>
 
-      <aside class="controls" aria-label="scenario and run settings">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run(ctl);
-          }}
-        >
-          <fieldset>
-            <legend>Scenario</legend>
-            <label for="scenario">Bundled scenario</label>
-            <select id="scenario" data-testid="scenario-select" value={edited ? "" : ctl.scenario} onChange={(e) => chooseScenario((e.currentTarget as HTMLSelectElement).value)}>
-              {edited && <option value="">{ctl.scenario ? `${ctl.scenario} (edited)` : `${ctl.file} (your own)`}</option>}
-              {groups.map((g) => (
-                <optgroup label={g} key={g}>
-                  {BUNDLED.filter((b) => b.group === g).map((b) => (
-                    <option value={b.key} key={b.key}>
-                      {b.key} — {b.title}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-            </select>
-            {info.scenario?.description && <p class="description small">{info.scenario.description}</p>}
-            <details open class="editor">
-              <summary>YAML {edited && <span class="muted">(edited)</span>}</summary>
-              <textarea
-                data-testid="editor"
-                aria-label="scenario YAML"
-                spellcheck={false}
-                rows={16}
-                value={ctl.text}
-                onInput={(e) => patch({ text: (e.currentTarget as HTMLTextAreaElement).value })}
-              />
-              <div class="editor-actions">
-                <button type="button" onClick={() => fileInput.current?.click()} data-testid="upload-button" title="or drop a scenario file on the page">
-                  Open file…
-                </button>
-                <input
-                  ref={fileInput}
-                  type="file"
-                  accept=".yaml,.yml,.json,text/yaml,application/json"
-                  hidden
-                  data-testid="upload"
-                  onChange={(e) => {
-                    const f = (e.currentTarget as HTMLInputElement).files?.[0];
-                    if (f) void upload(f);
-                  }}
-                />
-                {edited && ctl.scenario && (
-                  <button type="button" onClick={() => chooseScenario(ctl.scenario)}>
-                    Revert
-                  </button>
-                )}
-              </div>
-              {info.error && (
-                <p class="error small" role="alert" data-testid="parse-error">
-                  {info.error}
-                </p>
-              )}
-            </details>
-          </fieldset>
-
-          <fieldset>
-            <legend>Machine</legend>
-            <div class="row">
-              <label>
-                Platform
-                <select data-testid="platform-select" value={ctl.platform} onChange={(e) => patch({ platform: (e.currentTarget as HTMLSelectElement).value })}>
-                  <option value="">scenario's ({scenarioPlatform ?? "rpi4"})</option>
-                  {meta?.platforms.map((p) => (
-                    <option value={p.id} key={p.id} title={p.description}>
-                      {p.id}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                Kernel
-                <select data-testid="kernel-select" value={ctl.kernel} onChange={(e) => patch({ kernel: (e.currentTarget as HTMLSelectElement).value })}>
-                  <option value="">scenario's ({scenarioKernel ?? meta?.defaultKernel ?? "newest"})</option>
-                  {meta?.kernels.map((k) => (
-                    <option value={k.id} key={k.id} title={k.notes}>
-                      {k.id}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            </div>
-            <p class="small muted">{meta?.platforms.find((p) => p.id === effPlatform)?.description}</p>
-            <details class="options">
-              <summary>Options {setOf(ctl) && <span class="mono small">({encodeSet(setOf(ctl))})</span>}</summary>
-              {TRI_KEYS.map((k) => (
-                <label class="opt" key={k}>
-                  <span class="mono">{k}</span>
-                  <select data-testid={`opt-${k}`} value={ctl.opts[k] ?? ""} onChange={(e) => patch({ opts: { ...ctl.opts, [k]: (e.currentTarget as HTMLSelectElement).value } })}>
-                    <option value="">default</option>
-                    <option value="y">y</option>
-                    <option value="n">n</option>
-                  </select>
-                </label>
-              ))}
-              {TEXT_KEYS.map(([k, hint]) => (
-                <label class="opt" key={k}>
-                  <span class="mono">{k}</span>
-                  <input type="text" data-testid={`opt-${k}`} placeholder={hint} value={ctl.opts[k] ?? ""} onInput={(e) => patch({ opts: { ...ctl.opts, [k]: (e.currentTarget as HTMLInputElement).value } })} />
-                </label>
-              ))}
-              <label class="opt">
-                <span>more</span>
-                <input type="text" data-testid="opt-extra" placeholder="key=value, … (va_bits=39, CONFIG_DMA_API_DEBUG_SG=y)" value={ctl.extra} onInput={(e) => patch({ extra: (e.currentTarget as HTMLInputElement).value })} />
-              </label>
-            </details>
-          </fieldset>
-
-          <fieldset>
-            <legend>Compare</legend>
-            <label class="check">
-              <input type="checkbox" data-testid="compare-toggle" checked={ctl.compare} onChange={(e) => toggleCompare((e.currentTarget as HTMLInputElement).checked)} /> Run the same scenario on a second platform / kernel
-            </label>
-            {ctl.compare && (
-              <div class="row">
-                <label>
-                  Platform
-                  <select data-testid="compare-platform" value={ctl.cmpPlatform} onChange={(e) => patch({ cmpPlatform: (e.currentTarget as HTMLSelectElement).value })}>
-                    {meta?.platforms.map((p) => (
-                      <option value={p.id} key={p.id}>
-                        {p.id}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label>
-                  Kernel
-                  <select data-testid="compare-kernel" value={ctl.cmpKernel} onChange={(e) => patch({ cmpKernel: (e.currentTarget as HTMLSelectElement).value })}>
-                    {meta?.kernels.map((k) => (
-                      <option value={k.id} key={k.id}>
-                        {k.id}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              </div>
-            )}
-          </fieldset>
-
-          <button type="submit" class="primary run-button" data-testid="run-button" disabled={!meta}>
-            {busy ? "Running…" : "Run"}
-          </button>
-          <p class="small muted">
-            Run: <kbd>Ctrl</kbd>+<kbd>Enter</kbd> · steps: <kbd>←</kbd> <kbd>→</kbd>
-          </p>
-        </form>
-      </aside>
+      <ControlsPanel ctl={ctl} meta={meta} info={info} busy={busy} edited={edited} act={act} />
 
       <main class="results">
         {notice && (
@@ -484,6 +274,20 @@ export function App() {
               <button type="button" data-testid="next-button" onClick={() => setStep(Math.min(n - 1, sel + 1))} disabled={sel >= n - 1} aria-label="next step">
                 Next →
               </button>
+              <label class="small step-go">
+                go to #
+                <input
+                  type="number"
+                  data-testid="step-input"
+                  min={0}
+                  max={Math.max(0, n - 1)}
+                  value={sel}
+                  onChange={(e) => {
+                    const x = Number((e.currentTarget as HTMLInputElement).value);
+                    if (Number.isInteger(x)) setStep(Math.max(0, Math.min(n - 1, x)));
+                  }}
+                />
+              </label>
               <span class="scenario-name">
                 {runs.a.result.scenario}
                 {stale && (
@@ -494,6 +298,7 @@ export function App() {
                 )}
               </span>
             </nav>
+            {runs.b && <CompareHead a={runs.a.result} b={runs.b.result} />}
             <div class={`runs ${runs.b ? "compare" : "single"}`} data-testid="runs" data-busy={String(busy)} data-run-seq={runs.seq}>
               <RunView data={runs.a} other={runs.b} selected={sel} onSelect={setStep} side="a" />
               {runs.b && <RunView data={runs.b} other={runs.a} selected={sel} onSelect={setStep} side="b" />}

@@ -2,6 +2,7 @@
  * One run's column: verdict, step list, the selected step in detail (results, address view, call
  * tree), and the run's faults, dma-debug diagnostics and expectations.
  */
+import { memo } from "preact/compat";
 import type { LayoutInfo, RunResult, StepResult } from "./protocol.js";
 import { StepList } from "./StepList.js";
 import { CallTree } from "./CallTree.js";
@@ -32,7 +33,7 @@ function StepRef({ step, onSelect }: { step: number | null | undefined; onSelect
 }
 
 function StepDetail({ run, step, other, layout }: { run: RunResult; step: StepResult; other?: StepResult | undefined; layout: LayoutInfo }) {
-  const diff = stepDiff(step, other);
+  const diff = other ? stepDiff(step, other) : new Set<string>();
   const faults = run.faults.filter((f) => f.step === step.index);
   const diags = run.diagnostics.filter((d) => d.step === step.index);
   const exps = run.expectations.filter((e) => e.step === step.index);
@@ -93,85 +94,122 @@ function StepDetail({ run, step, other, layout }: { run: RunResult; step: StepRe
   );
 }
 
-export function RunView({ data, other, selected, onSelect, side }: Props) {
-  const run = data.result;
+/** At most this many faults, diagnostics and expectations are listed (the JSON has them all). */
+const LIST_MAX = 100;
+
+function More({ n }: { n: number }) {
+  return n > LIST_MAX ? <li class="muted small">… {n - LIST_MAX} more (download the JSON for all)</li> : null;
+}
+
+/** The run's own lists: drawn once per run, not on every step change. */
+const Findings = memo(function Findings({ run, onSelect }: { run: RunResult; onSelect: (i: number) => void }) {
+  const nExp = run.expectations.length;
+  return (
+    <section class="run-findings" aria-label="faults, diagnostics and expectations">
+      <h4>Faults</h4>
+      {run.faults.length === 0 ? (
+        <p class="muted small" data-testid="faults">
+          none
+        </p>
+      ) : (
+        <ul class="findings" data-testid="faults">
+          {run.faults.slice(0, LIST_MAX).map((f, i) => (
+            <li key={i} class={`finding fault-${f.kind}`}>
+              <StepRef step={f.step} onSelect={onSelect} /> <strong>{f.kind.toUpperCase()}</strong> {f.message}
+            </li>
+          ))}
+          <More n={run.faults.length} />
+        </ul>
+      )}
+      <h4>dma-debug</h4>
+      {run.diagnostics.length === 0 ? (
+        <p class="muted small" data-testid="diagnostics">
+          {run.config.CONFIG_DMA_API_DEBUG === true || run.config.CONFIG_DMA_API_DEBUG === "y" ? "no findings" : "no findings (CONFIG_DMA_API_DEBUG is off: turn it on in Options)"}
+        </p>
+      ) : (
+        <ul class="findings" data-testid="diagnostics">
+          {run.diagnostics.slice(0, LIST_MAX).map((d, i) => (
+            <li key={i} class="finding diagnostic">
+              <StepRef step={d.step} onSelect={onSelect} /> <strong>{d.id}</strong> {d.message}
+            </li>
+          ))}
+          <More n={run.diagnostics.length} />
+        </ul>
+      )}
+      <h4>Expectations</h4>
+      {nExp === 0 ? (
+        <p class="muted small" data-testid="expectations">
+          the scenario states none
+        </p>
+      ) : (
+        <ul class="expects" data-testid="expectations">
+          {run.expectations.slice(0, LIST_MAX).map((e, i) => (
+            <li key={i} class={e.ok ? "held" : "broken"}>
+              <StepRef step={e.step} onSelect={onSelect} /> <span class={`badge ${e.ok ? "badge-ok" : "badge-fail"}`}>{e.ok ? "held" : "failed"}</span> {e.what} {e.expected}
+              {!e.ok && <span>, got {e.actual}</span>}
+            </li>
+          ))}
+          <More n={nExp} />
+        </ul>
+      )}
+    </section>
+  );
+});
+
+/** Options in effect on a run; in compare mode the ones that differ from the other run are marked. */
+export function configDiff(a: RunResult["config"], b: RunResult["config"] | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!b) return out;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (String(a[k]) !== String(b[k])) out.add(k);
+  return out;
+}
+
+/** The run's header: drawn once per run. */
+const RunHead = memo(function RunHead({ run, other, ms }: { run: RunResult; other: RunResult | undefined; ms: number }) {
   const v = verdict(run);
-  const step = run.steps[Math.min(selected, run.steps.length - 1)];
   const nExp = run.expectations.length;
   const held = run.expectations.filter((e) => e.ok).length;
+  const ran = run.steps.filter((s) => s.status === "ran").length;
+  const cdiff = configDiff(run.config, other?.config);
+  return (
+    <header class="run-head">
+      <h2>
+        {run.platform} <span class="muted">·</span> Linux {run.kernel}
+      </h2>
+      <span class={`verdict verdict-${v.tone}`} data-testid="verdict">
+        {v.label}
+      </span>
+      <span class="muted small">
+        {ran}/{run.steps.length} steps ran · {held}/{nExp} expectations held · {ms.toFixed(0)} ms
+      </span>
+      {Object.keys(run.config).length > 0 && (
+        <span class="small mono muted run-config" title="options in effect (scenario config and your settings)" data-testid="run-config">
+          {Object.entries(run.config).map(([k, x]) => (
+            <span key={k} class={cdiff.has(k) ? "diff" : ""} data-key={k} data-value={String(x)}>
+              {k}={String(x)}{" "}
+            </span>
+          ))}
+        </span>
+      )}
+      {run.first_failure && (
+        <p class="first-failure small" data-testid="first-failure">
+          {run.first_failure}
+        </p>
+      )}
+    </header>
+  );
+});
+
+export function RunView({ data, other, selected, onSelect, side }: Props) {
+  const run = data.result;
+  const step = run.steps[Math.min(selected, run.steps.length - 1)];
   return (
     <article class="run" data-testid={`run-${side}`} data-platform={run.platform} data-kernel={run.kernel} data-ok={String(run.ok)}>
-      <header class="run-head">
-        <h2>
-          {run.platform} <span class="muted">·</span> Linux {run.kernel}
-        </h2>
-        <span class={`verdict verdict-${v.tone}`} data-testid="verdict">
-          {v.label}
-        </span>
-        <span class="muted small">
-          {run.steps.filter((s) => s.status === "ran").length}/{run.steps.length} steps ran · {held}/{nExp} expectations held · {data.ms.toFixed(0)} ms
-        </span>
-        {Object.keys(run.config).length > 0 && (
-          <span class="small mono muted" title="options in effect (scenario config and your settings)">
-            {Object.entries(run.config)
-              .map(([k, x]) => `${k}=${String(x)}`)
-              .join(" ")}
-          </span>
-        )}
-        {run.first_failure && (
-          <p class="first-failure small" data-testid="first-failure">
-            {run.first_failure}
-          </p>
-        )}
-      </header>
+      <RunHead run={run} other={other?.result} ms={data.ms} />
       <div class="run-body">
         <div class="run-left">
           <StepList run={run} other={other?.result} selected={selected} onSelect={onSelect} side={side} />
-          <section class="run-findings" aria-label="faults, diagnostics and expectations">
-            <h4>Faults</h4>
-            {run.faults.length === 0 ? (
-              <p class="muted small" data-testid="faults">
-                none
-              </p>
-            ) : (
-              <ul class="findings" data-testid="faults">
-                {run.faults.map((f, i) => (
-                  <li key={i} class={`finding fault-${f.kind}`}>
-                    <StepRef step={f.step} onSelect={onSelect} /> <strong>{f.kind.toUpperCase()}</strong> {f.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-            <h4>dma-debug</h4>
-            {run.diagnostics.length === 0 ? (
-              <p class="muted small" data-testid="diagnostics">
-                {run.config.CONFIG_DMA_API_DEBUG === true || run.config.CONFIG_DMA_API_DEBUG === "y" ? "no findings" : "no findings (CONFIG_DMA_API_DEBUG is off: turn it on in Options)"}
-              </p>
-            ) : (
-              <ul class="findings" data-testid="diagnostics">
-                {run.diagnostics.map((d, i) => (
-                  <li key={i} class="finding diagnostic">
-                    <StepRef step={d.step} onSelect={onSelect} /> <strong>{d.id}</strong> {d.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-            <h4>Expectations</h4>
-            {nExp === 0 ? (
-              <p class="muted small" data-testid="expectations">
-                the scenario states none
-              </p>
-            ) : (
-              <ul class="expects" data-testid="expectations">
-                {run.expectations.map((e, i) => (
-                  <li key={i} class={e.ok ? "held" : "broken"}>
-                    <StepRef step={e.step} onSelect={onSelect} /> <span class={`badge ${e.ok ? "badge-ok" : "badge-fail"}`}>{e.ok ? "held" : "failed"}</span> {e.what} {e.expected}
-                    {!e.ok && <span>, got {e.actual}</span>}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
+          <Findings run={run} onSelect={onSelect} />
         </div>
         {step && <StepDetail run={run} step={step} other={other?.result.steps[step.index]} layout={data.layout} />}
       </div>

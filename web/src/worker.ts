@@ -113,13 +113,24 @@ function layoutFor(s: Scenario, r: RunRequest): LayoutInfo {
   return info;
 }
 
+/** The last parsed text: the page inspects a text as it is edited and then runs it (a 5,000-step
+ * scenario takes a good part of a second to parse). The runner does not change the scenario. */
+let lastParse: { text: string; file: string; s: Scenario } | undefined;
+
+function parse(text: string, file: string): Scenario {
+  if (lastParse && lastParse.text === text && lastParse.file === file) return lastParse.s;
+  const s = parseScenarioText(text, file);
+  lastParse = { text, file, s };
+  return s;
+}
+
 function handle(req: Request): Response {
   switch (req.type) {
     case "meta":
       return { id: req.id, type: "meta", meta: meta() };
     case "inspect":
       try {
-        const s = parseScenarioText(req.text, req.file);
+        const s = parse(req.text, req.file);
         const scenario = { name: s.name, steps: s.steps.length, ...(s.description ? { description: s.description } : {}), ...(s.platform ? { platform: s.platform } : {}), ...(s.kernel ? { kernel: s.kernel } : {}), ...(s.device ? { device: s.device } : {}), ...(s.config ? { config: s.config } : {}) };
         return { id: req.id, type: "inspect", scenario };
       } catch (e) {
@@ -128,7 +139,7 @@ function handle(req: Request): Response {
     case "run":
       try {
         const t0 = performance.now();
-        const s = parseScenarioText(req.text, req.file);
+        const s = parse(req.text, req.file);
         const result = runScenario(s, { ...(req.platform ? { platform: req.platform } : {}), ...(req.kernel ? { kernel: req.kernel } : {}), ...(req.set ? { set: req.set } : {}), trace: true });
         const layout = layoutFor(s, req);
         return { id: req.id, type: "run", result, layout, ms: performance.now() - t0 };
