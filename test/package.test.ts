@@ -175,6 +175,12 @@ describe("the library from the installed package", () => {
     }
   });
 
+  it("require() from CommonJS gets the same module (Node ≥ 20.19 loads ES modules with require)", async () => {
+    const o = await node(["--input-type=commonjs", "--no-warnings", "-e", `const d = require("dmasim"); console.log(JSON.stringify(Object.keys(d).sort()))`], app);
+    expect(o.code, o.stderr).toBe(0);
+    expect(JSON.parse(o.stdout)).toEqual(expect.arrayContaining(["runScenario", "parseScenarioText", "explain", "runMatrix", "boot", "PLATFORMS", "VERSIONS", "dma"]));
+  });
+
   it("dmasim/schema resolves to the scenario JSON schema", async () => {
     const code = `
       import schema from "dmasim/schema" with { type: "json" };
