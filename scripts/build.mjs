@@ -3,9 +3,10 @@
 //   dist/dmasim.mjs, dist/bench-worker.mjs, dist/index.mjs, dist/chunks/  esbuild (scripts/bundle.mjs), with source maps
 //   dist/types/**/*.d.ts                                                   tsc -p tsconfig.build.json (declarations only)
 //   dist/web/                                                              the web page, Vite (web/vite.config.ts)
-// `node scripts/build.mjs` builds everything; `--if-stale` only the parts older than their sources
-// (the test suite's globalSetup uses it). Everything here is a devDependency: the packed package
-// ships dist/ and needs none of them.
+// `node scripts/build.mjs [--if-stale] [bundle|types|web ...]` builds the parts named (default: all);
+// `--if-stale` only those older than their sources (the test suite's globalSetup brings the bundle
+// up to date so, test/package.test.ts the types and the page before it packs). Everything here is a
+// devDependency: the packed package ships dist/ and needs none of them.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -62,10 +63,12 @@ const PARTS = [
   },
 ];
 
-/** Build every part (or, with ifStale, the parts older than their inputs); returns the names built. */
-export async function build({ ifStale = false } = {}) {
+/** Build the parts named (default: all); with ifStale only those older than their inputs. Returns the names built. */
+export async function build({ ifStale = false, parts = PARTS.map((p) => p.name) } = {}) {
+  for (const n of parts) if (!PARTS.some((p) => p.name === n)) throw new Error(`no part '${n}' (parts: ${PARTS.map((p) => p.name).join(", ")})`);
   const built = [];
   for (const p of PARTS) {
+    if (!parts.includes(p.name)) continue;
     if (ifStale && !stale(p.out, p.inputs)) continue;
     await p.make();
     built.push(p.name);
@@ -79,7 +82,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!existsSync(join(root, "src"))) process.exit(0);
   const t = performance.now();
   try {
-    const built = await build({ ifStale: process.argv.includes("--if-stale") });
+    const names = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+    const built = await build({ ifStale: process.argv.includes("--if-stale"), ...(names.length ? { parts: names } : {}) });
     console.error(`dmasim build: ${built.length ? built.join(", ") : "nothing to do"} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   } catch (e) {
     console.error(`dmasim build: ${e instanceof Error ? e.message : String(e)}`);

@@ -5,9 +5,9 @@
  * from plain Node, the JSON schema as `dmasim/schema`, and a strict TypeScript consumer that must
  * typecheck against the shipped .d.ts alone. Packed once, installed once (beforeAll).
  *
- * `npm pack --ignore-scripts`: the build npm's `prepack` would run (scripts/build.mjs) is the one
- * test/global-setup.ts ran before the suite; rebuilding here would rewrite dist/ under the other
- * test files' feet.
+ * `npm pack --ignore-scripts`: npm's `prepack` would rebuild all of dist/ (scripts/build.mjs)
+ * under the other test files' feet; instead test/global-setup.ts has brought the CLI bundle up to
+ * date and beforeAll does the same for the declarations and the web page (nothing else reads them).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -51,6 +51,9 @@ const pkgDir = join(app, "node_modules", "dmasim");
 let files: string[] = [];
 
 beforeAll(async () => {
+  // the CLI bundle is current (test/global-setup.ts); the declarations and the web page may not be
+  const b = await node([join(ROOT, "scripts", "build.mjs"), "--if-stale", "types", "web"], ROOT);
+  expect(b.code, b.stderr).toBe(0);
   const pack = await sh("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], ROOT);
   expect(pack.code, pack.stderr).toBe(0);
   const info = (JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[])[0]!;
