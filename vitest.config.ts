@@ -29,6 +29,11 @@ class LongestFirst extends BaseSequencer {
  * transformed once per worker, not once per file: about a quarter of the unit tests' CPU time).
  * The engine keeps no state between boots, so this is safe; a test file must not rely on fresh
  * module state or module mocks (vi.mock) — give such a file its own project if one is ever needed.
+ *
+ * Budget: the whole suite is about 45 CPU-seconds and must finish in 2 minutes on 2 cores. Keep a
+ * new test file to a few CPU-seconds: a spawned CLI costs about 0.1–0.3 s of CPU (`headline` 0.7 s),
+ * so test in-process (buildProgram, as test/bench.test.ts does) where the process boundary is not
+ * the point; fast-check runs take a fixed seed and as few runs as still cover the property.
  */
 export default defineConfig({
   test: {

@@ -84,7 +84,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const names = process.argv.slice(2).filter((a) => !a.startsWith("--"));
     const built = await build({ ifStale: process.argv.includes("--if-stale"), ...(names.length ? { parts: names } : {}) });
-    console.error(`dmasim build: ${built.length ? built.join(", ") : "nothing to do"} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    if (built.length) console.error(`dmasim build: ${built.join(", ")} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   } catch (e) {
     console.error(`dmasim build: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
