@@ -1,14 +1,22 @@
 #!/usr/bin/env node
-// dmasim launcher. Runs dist/dmasim.mjs, an esbuild bundle of src/cli/main.ts, rebuilding it first
-// (about 0.2 s) when it is missing or older than any file under src/. A bundle starts in tens of
-// milliseconds and runs the engine without tsx's per-import getters; DMASIM_TSX=1 runs the
-// TypeScript sources through tsx instead (for debugging with source maps).
+// dmasim launcher. Runs dist/dmasim.mjs, the prebuilt esbuild bundle of src/cli/main.ts (the
+// package ships it; `npm ci` in a clone builds it through the `prepare` script). In a clone, where
+// src/ exists, a bundle older than any file under src/ is rebuilt first (about 0.2 s, with the
+// esbuild devDependency). DMASIM_TSX=1 runs the TypeScript sources through tsx instead (a clone
+// only; for debugging with source maps). Whatever is missing, the launcher says so in one line
+// and exits 2: never a stack trace.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = join(root, "dist", "dmasim.mjs");
+const srcDir = join(root, "src");
+
+function fail(msg) {
+  process.stderr.write(`dmasim: ${msg}\n`);
+  process.exit(2);
+}
 
 function newestMtime(dir) {
   let t = 0;
@@ -20,15 +28,31 @@ function newestMtime(dir) {
 }
 
 if (process.env.DMASIM_TSX === "1") {
-  const { register } = await import("tsx/esm/api");
-  register();
-  await import(new URL("../src/cli/main.ts", import.meta.url).href);
-} else {
-  const srcDir = join(root, "src");
-  const stale = !existsSync(out) || (existsSync(srcDir) && statSync(out).mtimeMs < Math.max(newestMtime(srcDir), statSync(join(root, "package.json")).mtimeMs));
-  if (stale) {
-    const { bundle } = await import("../scripts/bundle.mjs");
-    await bundle();
+  if (!existsSync(srcDir)) fail("DMASIM_TSX=1 needs the TypeScript sources (a clone of the repository); this package has only dist/");
+  let register;
+  try {
+    ({ register } = await import("tsx/esm/api"));
+  } catch {
+    fail("DMASIM_TSX=1 needs tsx (a devDependency: run npm ci in the dmasim folder)");
   }
-  await import(out);
+  register();
+  await import(pathToFileURL(join(srcDir, "cli", "main.ts")).href);
+} else {
+  const bundler = join(root, "scripts", "bundle.mjs");
+  const stale = existsSync(srcDir) && existsSync(bundler) && (!existsSync(out) || statSync(out).mtimeMs < Math.max(newestMtime(srcDir), statSync(join(root, "package.json")).mtimeMs));
+  if (stale) {
+    try {
+      const { bundle } = await import(pathToFileURL(bundler).href);
+      await bundle();
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      // no esbuild (devDependencies not installed): run the bundle there is, if any; a build error
+      // in src/ (esbuild has printed it) must not run stale code
+      if (e?.code !== "ERR_MODULE_NOT_FOUND") fail(`cannot build dist/dmasim.mjs from src/: ${why}`);
+      if (!existsSync(out)) fail(`cannot build dist/dmasim.mjs from src/ (${why}); run npm ci in the dmasim folder`);
+      process.stderr.write(`dmasim: warning: dist/dmasim.mjs is older than src/ and esbuild is not installed to rebuild it\n`);
+    }
+  }
+  if (!existsSync(out)) fail(`${out} is missing: this copy of dmasim was not built (run npm ci, or npm run build, in the dmasim folder)`);
+  await import(pathToFileURL(out).href);
 }

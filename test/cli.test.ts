@@ -1,40 +1,21 @@
 /**
  * The command line (DESIGN.md "Commands"): exit codes 0 / 1 / 2, exactly one stderr line for bad
  * input or usage (never a stack trace), and the outputs of run, matrix, explain, platforms,
- * kernels, schema and headline. Each test spawns the real CLI.
+ * kernels, schema and headline. Each test spawns the built CLI (bin/dmasim.mjs, which runs the
+ * dist/ bundle test/global-setup.ts keeps up to date).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { cliPath, runCli, type CliResult } from "./helpers.js";
 
-interface Out {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Out = CliResult;
 
-function env(): NodeJS.ProcessEnv {
-  const e = { ...process.env };
-  delete e.FORCE_COLOR;
-  delete e.NO_COLOR;
-  delete e.DMASIM_DEBUG;
-  return e;
-}
-
-/** Run the CLI as `node --import tsx src/cli/main.ts ARGS` in the project root. */
+/** Run the built CLI (bin/dmasim.mjs → dist/dmasim.mjs) in the project root. */
 function cli(...args: string[]): Promise<Out> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, env: env() });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args);
 }
 
 function lines(s: string): string[] {
@@ -135,8 +116,8 @@ describe.concurrent("listing commands", () => {
     expect(js.$defs.dma_alloc_coherent).toBeDefined();
   });
 
-  it("bin/dmasim.mjs starts the same CLI", async () => {
-    const r = spawnSync(process.execPath, ["bin/dmasim.mjs", "kernels"], { cwd: ROOT, encoding: "utf8", env: env() });
+  it("bin/dmasim.mjs starts the same CLI from another directory", async () => {
+    const r = spawnSync(process.execPath, [cliPath(), "kernels"], { cwd: tmp, encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("5.14");
   });

@@ -133,7 +133,7 @@ function check(platform: string, set: Record<string, string>, ops: Op[], kernel 
       case "dev_read": {
         if (!live || live.owner !== "device") break;
         const got = device_access(k, dev, live.dma, live.len)!;
-        for (let i = 0; i < live.len; i++) if (live.dev[i] !== null) expect(got[i], `device byte ${i} of the mapping`).toBe(live.dev[i]);
+        for (let i = 0; i < live.len; i++) if (live.dev[i] !== null && got[i] !== live.dev[i]) expect(got[i], `device byte ${i} of the mapping`).toBe(live.dev[i]);
         break;
       }
       case "cpu_read": {

@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
@@ -8,6 +10,48 @@ import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/con
 import type { Kernel } from "../src/kernel.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * The built CLI: bin/dmasim.mjs, which runs dist/dmasim.mjs (the esbuild bundle that
+ * test/global-setup.ts brings up to date before any test runs). Tests spawn this, never tsx.
+ */
+export function cliPath(): string {
+  return join(ROOT, "bin", "dmasim.mjs");
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** working directory (default: the project root) */
+  cwd?: string;
+  /** added to the environment (FORCE_COLOR, NO_COLOR and DMASIM_DEBUG are removed first) */
+  env?: NodeJS.ProcessEnv;
+  /** written to the CLI's stdin, which is then closed (default: stdin closed at once) */
+  input?: string;
+}
+
+/** `node bin/dmasim.mjs ...args`: exit code, stdout and stderr. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const env = { ...process.env };
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  delete env.DMASIM_DEBUG;
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [cliPath(), ...args], { cwd: opts.cwd ?? ROOT, env: { ...env, ...opts.env } });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    p.on("error", reject);
+    p.on("close", (code) => resolve({ code, stdout, stderr }));
+    p.stdin.on("error", () => {}); // the CLI may exit before reading its input
+    p.stdin.end(opts.input ?? "");
+  });
+}
 
 export function loadScenario(rel: string): Scenario {
   const path = ROOT + rel;

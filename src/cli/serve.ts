@@ -2,7 +2,8 @@
  * `dmasim serve [--port N]`: the web page (web/, built by Vite into dist/web/) on 127.0.0.1 only,
  * with node:http. The page runs the engine in the browser (a Web Worker); this server only hands
  * out static files. When the build is missing or older than its sources (web/, src/,
- * scenarios/), it is (re)built first with Vite's JS API, saying so on stderr.
+ * scenarios/), it is (re)built first with Vite's JS API, saying so on stderr; the installed
+ * package ships the page prebuilt in dist/web/ and needs no Vite.
  *
  * DMASIM_WEB_DIR=dir serves (and builds into) another directory (the e2e test uses a temp dir).
  */
@@ -56,9 +57,16 @@ function newestMtime(path: string): number {
   return t;
 }
 
-/** Why the build in `dir` must be (re)made, or null when it is current. */
+/**
+ * Why the build in `dir` must be (re)made, or null when it is current. An installed package has
+ * no web sources: it serves the page it ships prebuilt in dist/web/ and never builds.
+ */
 export function buildNeeded(dir: string): string | null {
   const index = join(dir, "index.html");
+  if (!existsSync(VITE_CONFIG)) {
+    if (!existsSync(index)) throw new InputError(`the web page is not in ${dir}, and this copy of dmasim has no web sources to build it from`);
+    return null;
+  }
   if (!existsSync(index)) return `the web page is not built yet (${dir})`;
   const built = statSync(index).mtimeMs;
   if (SOURCES.some((d) => newestMtime(d) > built)) return "the web page is older than its sources";
@@ -140,7 +148,13 @@ export async function serveCommand(io: { out: NodeJS.WritableStream; err: NodeJS
   const dir = io.env.DMASIM_WEB_DIR ? resolve(io.env.DMASIM_WEB_DIR) : DEFAULT_WEB_DIR;
   // Bind first, so a port in use fails at once, not after a build.
   const { server, url } = await startServer(dir, port);
-  const why = buildNeeded(dir);
+  let why: string | null;
+  try {
+    why = buildNeeded(dir);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   if (why) {
     io.err.write(`dmasim: ${why}: building it with Vite into ${dir} …\n`);
     const t0 = Date.now();
