@@ -178,6 +178,21 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     expect(errors).toEqual([]);
   });
 
+  it("on arm64-smmu the address view shows the IOVA space beside the kernel and physical maps", async () => {
+    await page.locator($("platform-select")).selectOption("arm64-smmu");
+    await page.locator($("kernel-select")).selectOption("5.19");
+    await run();
+    const a = page.locator($("run-a"));
+    await a.locator($("step-0")).locator("button").click();
+    const view = a.locator($("addr-view"));
+    await expect(view.locator($("iova-strip")).count()).resolves.toBe(1);
+    const bus = view.locator(`${$("addr-row")}[data-space="bus"]`);
+    const texts = (await bus.allInnerTexts()).join("\n");
+    /* dma_handle of the coherent buffer: the top of the PCI device's 32-bit IOVA space */
+    expect(texts).toMatch(/0xffff0000[\s\S]*IOVA[\s\S]*arm-smmu-v3 9050000\.smmuv3 translates it/);
+    await page.locator($("platform-select")).selectOption("rpi4-xen");
+  });
+
   it("runs it on 5.14: user_read reads \"hello from the device\"", async () => {
     await page.locator($("kernel-select")).selectOption("5.14");
     await run();

@@ -6,7 +6,7 @@
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Band, LayoutInfo, StepResult } from "./protocol.js";
-import { placePhys, placeVa, segments, stepMarkers, xOf, type Marker, type Placement, type Segment } from "./addr.js";
+import { placeIova, placePhys, placeVa, segments, stepMarkers, xOf, type Marker, type Placement, type Segment } from "./addr.js";
 
 const STRIP_H = 26;
 let hatchIds = 0;
@@ -114,6 +114,7 @@ export function AddressView({ step, layout }: { step: StepResult; layout: Layout
   const va = limit(all.filter((m) => m.space === "va"));
   const phys = limit(all.filter((m) => m.space === "phys"));
   const bus = all.filter((m) => m.space === "bus").slice(0, 4);
+  const iovaP: Placed[] = layout.iommu ? bus.map((m, i) => ({ n: 100 + i, m, p: placeIova(m.addr, layout) })) : [];
   let n = 0;
   const vaP: Placed[] = va.map((m) => ({ n: ++n, m, p: placeVa(m.addr, layout) }));
   const physP: Placed[] = phys.map((m) => ({ n: ++n, m, p: placePhys(m.addr, layout) }));
@@ -131,6 +132,7 @@ export function AddressView({ step, layout }: { step: StepResult; layout: Layout
         <>
           <Strip title={`kernel virtual address space (${layout.arch}; regions not to scale)`} regions={layout.va} subs={layout.vaSub} lo={0n} hi={vaTop} markers={vaP} digits={layout.digits} testid="va-strip" />
           <Strip title="physical memory (RAM banks and reservations; not to scale)" regions={layout.ram} subs={layout.reserved} lo={0n} hi={physHi} markers={physP} digits={layout.bits === 32 ? 8 : 9} testid="phys-strip" />
+          {layout.iommu ? <Strip title={`IOVA space of the device's DMA domain (${layout.iommu.name}, ${layout.iommu.strict ? "strict" : "lazy"}; not to scale)`} regions={layout.iommu.iova} subs={[]} lo={0n} hi={1n << 48n} markers={iovaP} digits={9} testid="iova-strip" /> : null}
           <table class="addr-table" data-testid="addr-table">
             <thead>
               <tr>
@@ -161,8 +163,8 @@ export function AddressView({ step, layout }: { step: StepResult; layout: Layout
                     <span class="seen small">{m.labels.join(", ")}</span>
                   </td>
                   <td class="small">
-                    <span class="region">bus address</span>
-                    <span class="meaning">what the device puts on the bus; dma-ranges{layout.arch === "x86_64" ? "" : " (and on Xen the P2M)"} turn it into a physical address</span>
+                    <span class="region">{layout.iommu ? "IOVA" : "bus address"}</span>
+                    <span class="meaning">{layout.iommu ? placeIova(m.addr, layout).text : <>what the device puts on the bus; dma-ranges{layout.arch === "x86_64" ? "" : " (and on Xen the P2M)"} turn it into a physical address</>}</span>
                   </td>
                 </tr>
               ))}

@@ -203,6 +203,17 @@ export function placePhys(a: bigint, L: LayoutInfo): Placement {
   return { region, sub, text: sub ? "reserved at boot (memblock)" : "RAM managed by the page allocator", bad: false };
 }
 
+/** Where a DMA address sits in the device's IOVA space (IOMMU platforms). */
+export function placeIova(a: bigint, L: LayoutInfo): Placement {
+  const region = L.iommu?.iova.find((b) => inBand(a, b)) ?? null;
+  return {
+    region,
+    sub: null,
+    text: `an IOVA: ${L.iommu?.name ?? "the IOMMU"} translates it through the DMA domain's page table (the trace's table walk names the physical page); after dma_unmap it ${L.iommu?.strict ? "faults at once (strict)" : "can still reach the old page until the IOTLB flush (lazy)"}`,
+    bad: false,
+  };
+}
+
 /** Segments of a strip: the regions, plus the gaps between them. Each gets a share of the width. */
 export interface Segment {
   start: bigint;

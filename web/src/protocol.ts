@@ -14,7 +14,7 @@ export interface Band {
   start: string;
   end: string;
   /** what kind of range: drives colour and the explanation shown for addresses inside it */
-  kind: "user" | "linear" | "vmalloc" | "vmemmap" | "memmap" | "kimage" | "ram" | "reserved" | "cma" | "swiotlb" | "fixmap";
+  kind: "user" | "linear" | "vmalloc" | "vmemmap" | "memmap" | "kimage" | "ram" | "reserved" | "cma" | "swiotlb" | "fixmap" | "iova";
   note?: string;
 }
 
@@ -36,6 +36,8 @@ export interface LayoutInfo {
   /** struct page of pfn N is at memmapBase + N * structPageSize (unsigned hex) */
   memmapBase: string;
   structPageSize: number;
+  /** the platform's IOMMU when the run's devices translate through it (not with iommu.passthrough=1) */
+  iommu?: { name: string; strict: boolean; iova: Band[] };
 }
 
 export interface PlatformInfo {

@@ -109,6 +109,15 @@ function layoutFor(s: Scenario, r: RunRequest): LayoutInfo {
     end: uhex(r.start + r.size),
   }));
   const info: LayoutInfo = { arch: platform.arch, bits, va, vaSub, ram, reserved, digits: bits / 4, memmapBase: h(L.memmap_base), structPageSize: sps };
+  if (platform.iommu && !cfg.iommu_passthrough)
+    info.iommu = {
+      name: platform.iommu.name,
+      strict: cfg.iommu_strict,
+      iova: [
+        { name: "32-bit IOVAs", kind: "iova", start: uhex(0), end: uhex(2 ** 32), note: "PCI devices get these first (SAC), top-down from 4 GiB; IOVA 0 is never handed out" },
+        { name: "IOVAs above 4 GiB", kind: "iova", start: uhex(2 ** 32), end: uhex(2 ** 48), note: "the rest of the domain's 48-bit aperture (iommu.forcedac=1 starts here)" },
+      ],
+    };
   layouts.set(key, info);
   return info;
 }
