@@ -22,7 +22,7 @@ import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
 import { isWalkHit } from "../mm/pgtable.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
-import { buildConfig, resolveKernel, resolvePlatform } from "./config.js";
+import { resolveDevice, buildConfig, resolveKernel, resolvePlatform } from "./config.js";
 import { dataBytes, fmtBytes } from "./data.js";
 import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scenario, Step, StepResult } from "./types.js";
 
@@ -579,8 +579,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
   const { cfg, shown } = buildConfig(platform, s.config, o.set);
-  const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
-  if (!platform.devices.some((d) => d.name === devName)) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+  const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
 
   const k = boot(platform, version, cfg);

@@ -11,7 +11,7 @@
  * | argument | in the file | in Step.args |
  * |---|---|---|
  * | `size`, `offset`, `length`, `pgoff`, `nents`, `order`, `bits`, `domain`, `gref` | number or "64K" / "0x1000" / "4096" | number |
- * | `dma_addr` | number or hex string | number (dmasim's signed 64-bit form, see core/u64.ts) |
+ * | `dma_addr` | number or hex string | number (dmasim's signed 64-bit form, see core/u64.ts) when exact there, else bigint (the unsigned value) |
  * | `mask` | number or hex string | bigint (exact: masks can be 64 bits wide) |
  * | `gfp` | "GFP_KERNEL\|__GFP_ZERO" or a number | number (parseGfp) |
  * | `dir` | "DMA_TO_DEVICE", ... | number (enum dma_data_direction, parseDir) |
@@ -29,6 +29,7 @@ import { ATTR_NAMES, DIR_NAMES, GFP_NAMES, parseAttrs, parseGfp } from "../inclu
 import { PLATFORMS } from "../platforms/index.js";
 import { VERSIONS } from "../versions.js";
 import { parseHexBytes } from "./data.js";
+import { shown } from "./limits.js";
 
 /* ------------------------------------------------------------------------------------------ */
 /* Ops                                                                                          */
@@ -149,7 +150,7 @@ export function describe(v: unknown): string {
   if (v === null) return "an empty value";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `'${v}'`;
+  if (typeof v === "string") return `'${shown(v)}'`;
   return String(v);
 }
 
