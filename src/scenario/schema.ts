@@ -29,7 +29,8 @@ import { ATTR_NAMES, DIR_NAMES, GFP_NAMES, parseAttrs, parseGfp } from "../inclu
 import { PLATFORMS } from "../platforms/index.js";
 import { VERSIONS } from "../versions.js";
 import { parseHexBytes } from "./data.js";
-import { shown } from "./limits.js";
+import { MAX_NAME, MAX_STEPS, shown } from "./limits.js";
+import { DEVICE_ROLES } from "../platforms/platform.js";
 
 /* ------------------------------------------------------------------------------------------ */
 /* Ops                                                                                          */
@@ -103,7 +104,9 @@ function showValue(v: unknown): string {
   return typeof v === "string" ? `'${v}'` : String(v);
 }
 
-const NUMBER_PATTERN = "^\\s*(0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]+)\\s*([kKmMgGtT]([iI]?[bB])?)?\\s*$";
+/** In a repeat block a value may be a template (`${i * 64}`, `${i}K`), checked once expanded. */
+const TEMPLATE_ALT = "|.*\\$\\{.*\\}.*";
+const NUMBER_PATTERN = "^(\\s*(0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]+)\\s*([kKmMgGtT]([iI]?[bB])?)?\\s*$" + TEMPLATE_ALT + ")$";
 
 interface NumOpts {
   /** JSON Schema $defs name */
@@ -206,7 +209,8 @@ const name = (id: string, what: string) =>
   z
     .string({ error: (iss) => `expected a name, got ${describe(iss.input)}` })
     .regex(NAME_RE, { error: (iss) => `${describe(iss.input)} is not a valid name (letters, digits, _ . -; not starting with a digit)` })
-    .meta({ id, description: what });
+    .max(MAX_NAME, { error: (iss) => `the name is longer than ${MAX_NAME} characters (${String((iss.input as string).length)})` })
+    .meta({ id, description: what, pattern: `^([A-Za-z_][A-Za-z0-9_.-]*${TEMPLATE_ALT})$` });
 
 const asName = name("as_name", "name this step's result so later steps can use it (unique in the scenario)");
 const bufRef = name("buf_ref", "a buffer named by an earlier step's `as`");
@@ -424,12 +428,15 @@ function scenarioShape<S extends z.ZodType>(steps: S) {
     name: z.string({ error: (iss) => (iss.input === undefined ? "a scenario needs a name" : `expected a name (text), got ${describe(iss.input)}`) }).min(1, { error: "the name is empty" }).meta({ description: "what the scenario shows" }),
     description: z.string({ error: (iss) => `expected text, got ${describe(iss.input)}` }).meta({ description: "longer explanation" }).optional(),
     platform: z.string({ error: (iss) => `expected a platform id such as rpi4, got ${describe(iss.input)}` }).meta({ description: "default platform (the command line overrides it)", examples: PLATFORMS.map((p) => p.id) }).optional(),
-    kernel: enumOf(KERNEL_IDS, "a modelled kernel").meta({ description: "default kernel version (the command line overrides it); quote it in YAML" }).optional(),
+    kernel: enumOf(KERNEL_IDS, "a modelled kernel").meta({ description: "default kernel version (the command line overrides it): \"5.13\", or 5.13 unquoted (taken as written)" }).optional(),
     config: z
       .record(z.string(), configValue, { error: (iss) => `expected a mapping of option: value, got ${describe(iss.input)}` })
       .meta({ description: "boot and Kconfig options: mem, cma, coherent_pool, swiotlb, CONFIG_DEBUG_VIRTUAL, CONFIG_DMA_API_DEBUG, va_bits", examples: [{ CONFIG_DEBUG_VIRTUAL: "y" }] })
       .optional(),
-    device: z.string({ error: (iss) => `expected a device name, got ${describe(iss.input)}` }).meta({ description: "the DMA master; 'default' is the platform's typical one", examples: ["default"] }).optional(),
+    device: z
+      .string({ error: (iss) => `expected a device role or name, got ${describe(iss.input)}` })
+      .meta({ description: `the DMA master: a role resolved per platform (${DEVICE_ROLES.join(", ")}; \`dmasim platforms\` shows the devices), 'default' (the platform's typical one) or a device name`, examples: ["default", ...DEVICE_ROLES] })
+      .optional(),
     steps,
     expect: z
       .strictObject({
@@ -443,9 +450,26 @@ function scenarioShape<S extends z.ZodType>(steps: S) {
 
 const stepsError = (iss: { input?: unknown }) => (iss.input === undefined ? "a scenario needs steps" : `expected a list of steps, got ${describe(iss.input)}`);
 
+/** A repeat block (parse.ts expands it; this schema is what editors see). */
+export const repeatBlockSchema: z.ZodType = z
+  .strictObject({
+    repeat: z
+      .union([z.number().int().min(0).max(MAX_STEPS), z.string().regex(/\$\{/)])
+      .meta({ description: "how many times to run the steps (a whole number, or ${expr} of an enclosing block's index)", examples: [64] }),
+    as: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .meta({ description: "the index variable, 0 .. repeat-1 (default i): ${i} in the steps' strings, ${i * 2048} for arithmetic" })
+      .optional(),
+    get steps() {
+      return z.array(z.union([anyStepSchema, repeatBlockSchema])).min(1);
+    },
+  })
+  .meta({ id: "repeat_block", title: "repeat", description: "run `steps` `repeat` times; strings in them may use ${i} (names, sizes, offsets, data)" });
+
 /** The whole scenario (used for the JSON Schema). */
 export const scenarioSchema = z
-  .strictObject(scenarioShape(z.array(anyStepSchema, { error: stepsError }).min(1, { error: "a scenario needs at least one step" })))
+  .strictObject(scenarioShape(z.array(z.union([anyStepSchema, repeatBlockSchema]), { error: stepsError }).min(1, { error: "a scenario needs at least one step" })))
   .meta({ title: "dmasim scenario (format v1)", description: "A sequence of Linux DMA-mapping API calls and data accesses, run by dmasim on any modelled platform and kernel." });
 
 /** The scenario with steps left unchecked: parse.ts checks each step against OP_SCHEMAS itself. */
@@ -457,5 +481,17 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 /** The scenario format as a JSON Schema (draft 2020-12), for editors and `dmasim schema`. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const js = z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  // `kernel: 5.13` unquoted is a number to YAML (5.10 reads as 5.1); dmasim takes the text as
+  // written, so the schema accepts the numbers the modelled versions read as.
+  const props = js.properties as Record<string, Record<string, unknown>>;
+  const k = props.kernel!;
+  props.kernel = {
+    description: k.description,
+    anyOf: [
+      { type: "string", enum: KERNEL_IDS },
+      { type: "number", enum: KERNEL_IDS.map(Number) },
+    ],
+  };
+  return js;
 }

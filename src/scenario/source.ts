@@ -134,11 +134,9 @@ function readJson(text: string, file: string, lines: Lines, isJsonName: boolean)
     value = JSON.parse(text);
   } catch (e) {
     if (!isJsonName) return null; // `{name: x}` is YAML flow, not JSON
-    const msg = (e as Error).message;
-    const m = / at position (\d+)/.exec(msg);
-    const at = m ? lines.pos(Number(m[1])) : undefined;
-    const clean = msg.replace(/ in JSON at position \d+.*$/, "").replace(/, ".*" is not valid JSON$/, "").split("\n")[0]!;
-    throw new InputError(`invalid JSON: ${clean}`, { file, ...(at ?? {}) });
+    void e;
+    const bad = jsonError(text);
+    throw new InputError(`invalid JSON: ${bad.message}`, { file, ...lines.pos(bad.at) });
   }
   let slow: SourceDoc | undefined;
   const doc: SourceDoc = {
@@ -158,6 +156,84 @@ function readJson(text: string, file: string, lines: Lines, isJsonName: boolean)
   const deep = tooDeep(value, MAX_DEPTH);
   if (deep) throw depthError(file, doc.where(deep));
   return doc;
+}
+
+/** Where and why JSON text is malformed (JSON.parse's own message has no position on every Node version). */
+export function jsonError(t: string): { at: number; message: string } {
+  let i = 0;
+  /** offset of the last significant character consumed */
+  let last = -1;
+  const stack: string[] = [];
+  const ws = () => {
+    while (i < t.length && (t[i] === " " || t[i] === "\n" || t[i] === "\r" || t[i] === "\t")) i++;
+  };
+  const what = () => (i >= t.length ? "the end of the text" : `'${t[i] === "'" ? "\\'" : t[i]}'`);
+  const fail = (expected: string) => ({ at: Math.min(i, Math.max(0, t.length - 1)), message: `expected ${expected}, found ${what()}` });
+  const value = (): { at: number; message: string } | null => {
+    ws();
+    const ch = t[i];
+    if (ch === "{" || ch === "[") {
+      stack.push(ch === "{" ? "}" : "]");
+      last = i++;
+      return null;
+    }
+    if (ch === '"') {
+      i++;
+      for (;;) {
+        if (i >= t.length) return fail("a closing quote");
+        const c = t.charCodeAt(i);
+        if (c < 0x20) return { at: i, message: "a control character inside a string (write it as \\u00XX)" };
+        if (t[i] === "\\") {
+          const e = t[i + 1];
+          if (e === "u" ? !/^[0-9a-fA-F]{4}$/.test(t.slice(i + 2, i + 6)) : !e || !'"\\/bfnrt'.includes(e)) return { at: i, message: "a bad escape in a string" };
+          i += e === "u" ? 6 : 2;
+          continue;
+        }
+        i++;
+        if (t[i - 1] === '"') {
+          last = i - 1;
+          return null;
+        }
+      }
+    }
+    const m = /^(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null)/.exec(t.slice(i, i + 400));
+    if (!m) return fail("a value");
+    i += m[0].length;
+    last = i - 1;
+    return null;
+  };
+  let r = value();
+  if (r) return r;
+  for (;;) {
+    ws();
+    const top = stack[stack.length - 1];
+    if (top === undefined) {
+      if (i < t.length) return fail("the end of the text");
+      return { at: 0, message: "malformed JSON" };
+    }
+    // inside a container: after an opening bracket or a value
+    const prev = t[last];
+    if (t[i] === top && prev !== ",") {
+      stack.pop();
+      last = i++;
+      continue;
+    }
+    if (prev !== "{" && prev !== "[" && prev !== ",") {
+      if (t[i] !== ",") return fail(`',' or '${top}'`);
+      i++;
+      ws();
+    }
+    if (top === "}") {
+      if (t[i] !== '"') return fail("a key in double quotes");
+      r = value();
+      if (r) return r;
+      ws();
+      if (t[i] !== ":") return fail("':'");
+      i++;
+    }
+    r = value();
+    if (r) return r;
+  }
 }
 
 /** The first line whose indentation or bracket depth passes the nesting limit (for a parser that ran out of stack). */
