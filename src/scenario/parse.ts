@@ -30,12 +30,13 @@ import { fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } from "./limits.j
 import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
 import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
 import { suggest } from "./suggest.js";
-import { checkDevice } from "./config.js";
+import { CONFIG_KEYS, checkDevice } from "./config.js";
+import { PLATFORMS } from "../platforms/index.js";
 
 /** steps[2].entries[0].buf */
 export function fmtPath(path: Path): string {
   let s = "";
-  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${shown(p)}` : shown(p);
   return s || "scenario";
 }
 
@@ -239,9 +240,23 @@ export function parseScenarioText(text: string, file: string): Scenario {
 
   const s: Scenario = { name: h.name, steps: ctx.steps, file };
   if (h.description !== undefined) s.description = h.description;
-  if (h.platform !== undefined) s.platform = h.platform;
+  if (h.platform !== undefined) {
+    if (!PLATFORMS.some((p) => p.id === h.platform)) {
+      const near = suggest(h.platform, PLATFORMS.map((p) => p.id));
+      throw loc.error(["platform"], `unknown platform '${shown(h.platform)}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${PLATFORMS.map((x) => x.id).join(", ")})`);
+    }
+    s.platform = h.platform;
+  }
   if (h.kernel !== undefined) s.kernel = h.kernel;
-  if (h.config !== undefined) s.config = h.config;
+  if (h.config !== undefined) {
+    for (const k of Object.keys(h.config)) {
+      if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+        const near = suggest(k, CONFIG_KEYS);
+        throw loc.error(["config", k], `unknown config key '${shown(k)}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${CONFIG_KEYS.join(", ")})`, true);
+      }
+    }
+    s.config = h.config;
+  }
   if (h.device !== undefined) {
     const why = checkDevice(h.device);
     if (why) throw loc.error(["device"], why);
@@ -315,8 +330,9 @@ function repeatBlock(ctx: Ctx, block: Record<string, unknown>, path: Path): void
   const inner = block.steps;
   if (inner === undefined) throw loc.error(path, "a repeat block needs 'steps' (the steps to repeat)");
   if (!Array.isArray(inner) || inner.length === 0) throw loc.error([...path, "steps"], `expected a non-empty list of steps, got ${describe(inner)}`);
-  if (ctx.steps.length + count * inner.length > MAX_STEPS)
-    throw loc.error([...path, "repeat"], `${fmtCount(count)} × ${inner.length} steps is more than the ${fmtCount(MAX_STEPS)} steps a scenario may have`);
+  const per = staticSize(inner, 0);
+  if (ctx.steps.length + count * per > MAX_STEPS)
+    throw loc.error([...path, "repeat"], `${fmtCount(count)} × ${fmtCount(per)} steps is more than the ${fmtCount(MAX_STEPS)} steps a scenario may have`);
   for (let k = 0; k < count; k++) {
     loc.env.set(v, k);
     expand(ctx, inner, [...path, "steps"]);
@@ -325,6 +341,18 @@ function repeatBlock(ctx: Ctx, block: Record<string, unknown>, path: Path): void
 }
 
 /** Parse one step, item `j` of the list at `listPath` (paths are built only for messages). */
+/** The least number of steps a list expands to (repeat blocks with a literal count multiply; others count 1). */
+function staticSize(list: unknown[], depth: number): number {
+  let n = 0;
+  for (const item of list) {
+    if (depth < 16 && isRecord(item) && item.op === undefined && typeof item.repeat === "number" && Array.isArray(item.steps) && item.steps.length > 0)
+      n += Math.max(0, item.repeat) * staticSize(item.steps, depth + 1);
+    else n += 1;
+    if (n > MAX_STEPS) return n;
+  }
+  return n;
+}
+
 function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: number): Step {
   const { loc, names } = ctx;
   const path: Path = [...listPath, j];

@@ -153,8 +153,7 @@ function readJson(text: string, file: string, lines: Lines, isJsonName: boolean)
       }
     },
   };
-  const deep = tooDeep(value, MAX_DEPTH);
-  if (deep) throw depthError(file, doc.where(deep));
+  if (tooDeep(value, MAX_DEPTH)) throw depthError(file, { file, ...(deepLine(text, lines) ?? { line: 1, col: 1 }) });
   return doc;
 }
 
@@ -246,7 +245,7 @@ function deepLine(text: string, lines: Lines): { line: number; col: number } | u
     else if (ch === "[" || ch === "{") {
       if (++depth > MAX_DEPTH) return lines.pos(i);
     } else if (ch === "]" || ch === "}") depth--;
-    else if (i - lineStart > 2 * MAX_DEPTH && text.slice(lineStart, i).trim() === "") return lines.pos(i);
+    else if (i - lineStart > 2 * MAX_DEPTH && /^[ -]*$/.test(text.slice(lineStart, i))) return lines.pos(i);
   }
   return undefined;
 }
@@ -261,6 +260,7 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
     throw e;
   }
   const yerr = doc.errors[0];
+  if (yerr && /call stack/i.test(yerr.message)) throw depthError(file, { file, ...(deepLine(text, lines) ?? lc.linePos(yerr.pos[0])) });
   if (yerr) {
     const { line, col } = lc.linePos(yerr.pos[0]);
     const msg = yerr.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
@@ -277,10 +277,13 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
   // Document → plain values; aliases share their anchor's value, expansion counted.
   const memo = new Map<Node, { v: unknown; size: number }>();
   const inProgress = new Set<Node>();
+  const anchors = new Map<string, Node>();
   let total = 0;
   const convert = (node: unknown, depth: number): { v: unknown; size: number } => {
     if (isAlias(node)) {
-      const target = node.resolve(doc) as Node | undefined;
+      // the latest anchor of that name before the alias (document order, as the walk goes);
+      // Alias.resolve would search the whole document for every alias
+      const target = anchors.get(node.source);
       if (!target) throw new InputError(`invalid YAML: alias *${node.source} has no anchor`, where(node));
       if (inProgress.has(target)) throw new InputError(`invalid YAML: alias *${node.source} refers to a node that contains it`, where(node));
       const r = memo.get(target) ?? convert(target, depth);
@@ -290,6 +293,8 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
     }
     const n = node as Node;
     if (depth > MAX_DEPTH) throw depthError(file, where(n));
+    const anchor = (n as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.set(anchor, n);
     if (memo.has(n)) return memo.get(n)!;
     let out: { v: unknown; size: number };
     if (isScalar(n)) {
