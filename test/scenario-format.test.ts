@@ -266,3 +266,38 @@ describe("did you mean", () => {
     expect(f).toBe("t.yaml:3:9: steps[0].op: unknown op '\\x1b]0;pwned\\x07'");
   });
 });
+
+describe("the JSON Schema accepts what the CLI accepts", async () => {
+  const { validate } = await import("./json-schema-lite.js");
+  const schema = JSON.parse(readFileSync(ROOT + "schema/scenario.schema.json", "utf8")) as Record<string, unknown>;
+  const asEditorSees = (text: string) => yamlParse(text) as unknown; // a language server reads YAML 1.2 core, numbers as numbers
+
+  it.each(bundled())("%s validates (repeat blocks and templates included)", (rel) => {
+    const text = readFileSync(ROOT + rel, "utf8");
+    parseScenarioText(text, rel);
+    expect(validate(schema, asEditorSees(text))).toBeNull();
+  });
+
+  it("unquoted kernel: 5.13 and 5.10 are accepted by both", () => {
+    for (const k of ["5.13", "5.10", "5.6"]) {
+      const text = y("name: x", `kernel: ${k}`, "steps:", "  - {op: kmalloc, size: 4}");
+      expect(parseScenarioText(text, "t.yaml").kernel).toBe(k);
+      expect(validate(schema, asEditorSees(text))).toBeNull();
+    }
+    const bad = y("name: x", "kernel: 4.19", "steps:", "  - {op: kmalloc, size: 4}");
+    expect(errorOf(bad)).toMatch(/kernel: '4.19' is not a modelled kernel/);
+    expect(validate(schema, asEditorSees(bad))).not.toBeNull();
+  });
+
+  it("both refuse an unknown key, a misspelt op and a bad size", () => {
+    for (const text of [
+      y("name: x", "steps:", "  - {op: kmalloc, size: 4, gpf: GFP_KERNEL}"),
+      y("name: x", "steps:", "  - {op: kmaloc, size: 4}"),
+      y("name: x", "steps:", "  - {op: kmalloc, size: 12Q}"),
+      y("name: x", "steps:", "  - repeat: 2", "    stpes: []"),
+    ]) {
+      expect(() => parseScenarioText(text, "t.yaml")).toThrow(InputError);
+      expect(validate(schema, asEditorSees(text))).not.toBeNull();
+    }
+  });
+});
