@@ -301,3 +301,45 @@ describe("the JSON Schema accepts what the CLI accepts", async () => {
     }
   });
 });
+
+describe("the fast YAML reader on generated documents", () => {
+  // block maps and lists up to 4 deep, scalars of every kind, flow collections, folded scalars,
+  // comments, and malformed pieces; the reader must either agree with the yaml package or step aside
+  const atoms = ["\"a\" # c", "'a'b", "[a]b", "{a: 1}x", "\"x\"y", "a #", "- - x", "- a: b", "[a, [b, {c: d}]]", "{ a : 1 }", "{a: }", "[a,]", "[, a]", "{a}", "{a: b, c}", "[a b: c]", "x: - y", "\"\\x41\\t\"", "\"\\U0001F600\"", "''", "\"\"", "a  #c", "0X1", "-0", "+.5", "1_0", ".inf", "-.Inf", ".NaN", "TRUE", "Null", "yes", "on", "1:2", "12:30:00", "2001-01-01", "a", "b c", "1", "-1", "0x1f", "1.5", "true", "null", "~", "'q''s'", '"d\\"q"', '"\\u00e9"', "x#y", "x #c", "[1, 2]", "{a: 1}", "{a: [b, c]}", "[]", "{}", "-", "--", "-x", ":x", "a:b", "http://x", "'a: b'", "\"a: b\"", "!", "&a x", "*a", "|", ">", "|-", ">-", "", " ", "5.10", "1e3", ".5", "0o7", "+3", "[a, b", "{a", "'x", "\"x", "a, b", "a]", "#", "@x", "`x", "%x", "? x", "x:", "x: y", "- x", "[a: b]", "{a: 1, a: 2}", "{'a': 1}", '{"a":1}', "a\tb", "\t", "x ", "[ x , y ]"];
+  const keys = ["a", "b", "op", "key with space", "'q'", "\"d\"", "-k", "k:", "1", "true", "x#y"];
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  function gen(depth: number, indent: number): string[] {
+    const lines: string[] = [];
+    const n = 1 + rnd(4);
+    const pad = " ".repeat(indent);
+    const isSeq = rnd(2) === 0;
+    for (let i = 0; i < n; i++) {
+      const r = rnd(10);
+      const head = isSeq ? pad + "-" + (rnd(5) === 0 ? "  " : " ") : pad + keys[rnd(keys.length)] + ":" + (rnd(8) === 0 ? "" : " ");
+      if (r < 6 || depth > 3) lines.push(head + atoms[rnd(atoms.length)]);
+      else if (r < 8) { lines.push(head.trimEnd()); lines.push(...gen(depth + 1, indent + 2 + (rnd(4) === 0 ? 1 : 0))); }
+      else if (r < 9) { lines.push(head + ">" ); lines.push(pad + "  folded " + atoms[rnd(atoms.length)]); if (rnd(2)) lines.push(""); lines.push(pad + "  more"); }
+      else { lines.push(pad + "# comment"); lines.push(""); }
+    }
+    return lines;
+  }
+  
+  it("agrees with the yaml package on 5,000 generated documents (or leaves them to it)", () => {
+    let fast = 0;
+    for (let t = 0; t < 5000; t++) {
+      const text = gen(0, 0).join("\n") + (rnd(3) ? "\n" : "");
+      const f = fastYaml(text);
+      if (!f) continue;
+      fast++;
+      let slow: unknown;
+      try {
+        slow = viaYaml(text);
+      } catch {
+        throw new Error(`the fast reader accepted what the yaml package refuses: ${JSON.stringify(text)}`);
+      }
+      expect(f.value, JSON.stringify(text)).toEqual(slow);
+    }
+    expect(fast).toBeGreaterThan(1500);
+  });
+});
