@@ -55,7 +55,8 @@ export function resolveDevice(p: Platform, device: string | undefined, at?: { fi
     const name = p.roles[device];
     if (name === undefined) {
       const have = Object.keys(p.roles).join(", ");
-      throw new InputError(`device: ${p.id} has no ${device} device (roles there: ${have || "none"})`, where);
+      // marked so `matrix` can show "not applicable" rather than an input error
+      throw Object.assign(new InputError(`device: ${p.id} has no ${device} device (roles there: ${have || "none"})`, where), { notApplicable: true as const });
     }
     return name;
   }
