@@ -138,23 +138,97 @@ function readJson(text: string, file: string, lines: Lines, isJsonName: boolean)
     const bad = jsonError(text);
     throw new InputError(`invalid JSON: ${bad.message}`, { file, ...lines.pos(bad.at) });
   }
-  let slow: SourceDoc | undefined;
   const doc: SourceDoc = {
     value,
     rawTop: new Map(),
     reader: "json",
     itemStart: () => undefined,
-    where(path, key) {
-      try {
-        slow ??= readYaml(text, file, lines);
-        return slow.where(path, key);
-      } catch {
-        return { file };
-      }
-    },
+    where: (path, key = false) => ({ file, ...lines.pos(jsonOffset(text, path, key)) }),
   };
   if (tooDeep(value, MAX_DEPTH)) throw depthError(file, { file, ...(deepLine(text, lines) ?? { line: 1, col: 1 }) });
   return doc;
+}
+
+/**
+ * Offset of the value at `path` in well-formed JSON text (with `key`, of its key), or of the
+ * deepest existing ancestor: one scan that skips what it does not need, no values built.
+ */
+export function jsonOffset(t: string, path: Path, key = false): number {
+  let i = 0;
+  const ws = () => {
+    while (i < t.length && (t[i] === " " || t[i] === "\n" || t[i] === "\r" || t[i] === "\t")) i++;
+  };
+  const skipString = () => {
+    i++;
+    while (i < t.length && t[i] !== '"') i += t[i] === "\\" ? 2 : 1;
+    i++;
+  };
+  const readString = (): string => {
+    const from = i;
+    skipString();
+    return JSON.parse(t.slice(from, i)) as string;
+  };
+  /** skip one value (iteratively: nesting may be deep) */
+  const skipValue = () => {
+    let depth = 0;
+    do {
+      ws();
+      const ch = t[i];
+      if (ch === '"') skipString();
+      else if (ch === "{" || ch === "[") {
+        depth++;
+        i++;
+      } else if (ch === "}" || ch === "]") {
+        depth--;
+        i++;
+      } else if (ch === "," || ch === ":") i++;
+      else while (i < t.length && !",:]} \n\r\t".includes(t[i]!)) i++;
+      if (i >= t.length) return;
+    } while (depth > 0);
+  };
+  ws();
+  let at = i;
+  for (let p = 0; p < path.length; p++) {
+    const seg = path[p]!;
+    const last = p === path.length - 1;
+    if (t[i] === "{" && typeof seg === "string") {
+      i++;
+      let found = false;
+      for (;;) {
+        ws();
+        if (t[i] !== '"') return at;
+        const keyAt = i;
+        const k = readString();
+        ws();
+        i++; // ':'
+        ws();
+        if (k === seg) {
+          if (last && key) return keyAt;
+          found = true;
+          break;
+        }
+        skipValue();
+        ws();
+        if (t[i] !== ",") return at;
+        i++;
+      }
+      if (!found) return at;
+    } else if (t[i] === "[" && typeof seg === "number") {
+      i++;
+      for (let n = 0; n < seg; n++) {
+        ws();
+        skipValue();
+        ws();
+        if (t[i] !== ",") return at;
+        i++;
+      }
+      ws();
+      if (t[i] === "]") return at;
+    } else return at;
+    ws();
+    at = i;
+  }
+  return at;
 }
 
 /** Where and why JSON text is malformed (JSON.parse's own message has no position on every Node version). */
