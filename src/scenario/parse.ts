@@ -1,10 +1,14 @@
 /**
- * Scenario files (YAML or JSON; JSON is YAML) → validated `Scenario`.
+ * Scenario files (YAML or JSON) → validated `Scenario`.
  *
- * Every problem is an InputError carrying the file and the 1-based line and column of the
- * offending node, with a one-line message such as
+ * source.ts turns the text into plain values (fast block-YAML reader, JSON.parse, or the `yaml`
+ * package), this file validates them against the per-op schemas, expands repeat blocks
+ * (repeat.ts) and converts arguments. Every problem is an InputError carrying the file and the
+ * 1-based line and column of the offending node (looked up only when a message needs it), with a
+ * one-line message such as
  *   steps[2].size: '12Q' is not a number (use decimal, 0x hex, or a K/M/G suffix)
- * No node:* imports here (the web page parses scenarios too); reading files is src/cli/load.ts.
+ * Limits (limits.ts) bound what a file may cost. No node:* imports here (the web page parses
+ * scenarios too); reading files is src/cli/load.ts.
  */
 import type { z } from "zod";
 import { InputError } from "../core/faults.js";
