@@ -6,7 +6,7 @@
  * message, within a generous time and memory bound (these catch hangs and blow-ups, not speed).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -176,6 +176,19 @@ describe("generated hostile inputs (too large to commit)", () => {
     execFileSync("mkfifo", [join(tmp, "fifo.yaml")]);
     checkCli(tmp, "fifo.yaml", { exit: 2, stderr: "^fifo\\.yaml: cannot read scenario: not a regular file", time_ms: 20000 });
     checkCli(tmp, "/dev/zero", { exit: 2, stderr: "^/dev/zero: cannot read scenario: not a regular file", time_ms: 20000 });
+  }, 60_000);
+
+  it("standard input that never ends (/dev/zero) is cut at the size limit", () => {
+    const zero = openSync("/dev/zero", "r");
+    try {
+      const r = spawnSync(process.execPath, [BIN, "run", "-"], { cwd: tmp, encoding: "utf8", timeout: 30000, stdio: [zero, "pipe", "pipe"] });
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^<stdin>: the scenario is larger than 16 MiB \(the limit\)/);
+      expect(r.stderr.split("\n").length).toBe(2);
+    } finally {
+      closeSync(zero);
+    }
   }, 60_000);
 
   it("standard input: '-' reads YAML or JSON (by content)", () => {

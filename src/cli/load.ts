@@ -42,7 +42,11 @@ function readCapped(fd: number): Buffer {
     try {
       n = readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue; // a non-blocking stdin: wait for data
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN") {
+        // a non-blocking stdin with nothing to read yet: wait a little, then try again
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
       if ((e as NodeJS.ErrnoException).code === "EOF") break;
       throw e;
     }
