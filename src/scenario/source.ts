@@ -18,7 +18,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { InputError } from "../core/faults.js";
 import { fmtCount, MAX_DEPTH, MAX_VALUES } from "./limits.js";
-import { fastYaml, type FastPositions } from "./yaml-fast.js";
+import { FastLimit, fastYaml, type FastPositions } from "./yaml-fast.js";
 
 export type Path = readonly (string | number)[];
 
@@ -72,7 +72,13 @@ export function readSource(text: string, file: string): SourceDoc {
     const r = readJson(text, file, lines, isJsonName);
     if (r) return r;
   }
-  const fast = fastYaml(text, false, MAX_DEPTH);
+  let fast: ReturnType<typeof fastYaml>;
+  try {
+    fast = fastYaml(text, false, MAX_DEPTH);
+  } catch (e) {
+    if (e instanceof FastLimit) throw new InputError(e.message, { file, ...lines.pos(e.offset) });
+    throw e;
+  }
   if (fast) {
     let second: ReturnType<typeof fastYaml> | undefined;
     return {

@@ -6,7 +6,10 @@
  * mappings and sequences, single-line flow collections, plain / single- / double-quoted scalars on
  * one line, `|` / `>` block scalars with uniform indentation and comments, resolved with the YAML 1.2
  * core schema exactly as `yaml` resolves them (integers exact: a number when safe, else the decimal
- * text, as parse.ts's slow path does). Anything else — anchors, aliases, tags, directives, several
+ * text, as parse.ts's slow path does), and anchors with their aliases in block context (an alias
+ * shares its anchor's value; the values aliases stand for are counted against MAX_VALUES exactly
+ * as the slow path counts them, and a document past it is refused here with the alias's offset).
+ * Anything else — anchors in flow collections or on mapping keys, tags, directives, several
  * documents, multi-line plain or quoted scalars, complex keys, tabs in indentation, duplicate keys,
  * anything malformed — returns null, and the caller uses the full `yaml` parser, which also owns
  * every syntax error message. A differential test checks both agree on every bundled scenario.
@@ -34,7 +37,19 @@ export interface FastResult {
   depth: number;
 }
 
+import { fmtCount, MAX_VALUES } from "./limits.js";
+
+/** A limit the document passes: the caller reports it at `offset`. */
+export class FastLimit {
+  constructor(
+    readonly offset: number,
+    readonly message: string,
+  ) {}
+}
+
 const BAIL = Symbol("bail");
+/** an anchor whose node is still being read */
+const OPEN = Symbol("open anchor");
 class Bail {
   readonly [BAIL] = true;
 }
@@ -180,6 +195,7 @@ function readFlow(c: Cursor, base: number, st: State, depth: number): unknown {
       const valOff = base + c.i;
       const v = readFlowValue(c, base, st, depth);
       defineKey(obj as Record<string, unknown>, key, v);
+      st.total++;
       mem?.set(key, [keyOff, valOff]);
     } else {
       const valOff = base + c.i;
@@ -187,6 +203,7 @@ function readFlow(c: Cursor, base: number, st: State, depth: number): unknown {
       while (isWs(s[c.i])) c.i++;
       if (s[c.i] === ":") throw bail; // single-pair mapping in a flow sequence
       (obj as unknown[]).push(v);
+      st.total++;
       mem?.set(idx, [valOff, valOff]);
       idx++;
     }
@@ -254,6 +271,13 @@ interface SeqFrame {
 }
 type Frame = MapFrame | SeqFrame;
 
+interface Pending {
+  frame: Frame | null;
+  key: string | number;
+  indent: number;
+  anchor?: string | undefined;
+}
+
 interface BlockState {
   frame: Frame;
   key: string | number;
@@ -266,6 +290,8 @@ interface BlockState {
 
 interface State {
   items: Map<unknown[], number[]>;
+  /** values the document stands for so far (aliases count their anchor's whole value) */
+  total: number;
   pos: FastPositions | undefined;
   depth: number;
   maxDepth: number;
@@ -293,14 +319,14 @@ function isSeqItem(s: string, at: number): boolean {
  * `maxDepth`: deeper documents are left to the caller (which refuses them with a position).
  */
 export function fastYaml(text: string, withPos = false, maxDepth = 64): FastResult | null {
-  const st: State = { items: new Map(), pos: withPos ? { root: 0, members: new WeakMap() } : undefined, depth: 0, maxDepth };
+  const st: State = { items: new Map(), total: 0, pos: withPos ? { root: 0, members: new WeakMap() } : undefined, depth: 0, maxDepth };
   const rawTop = new Map<string, string>();
   try {
     const value = parseLines(text, st, rawTop);
     return { value, items: st.items, rawTop, depth: st.depth, ...(st.pos ? { pos: st.pos } : {}) };
   } catch (e) {
     if (e === bail) return null;
-    throw e;
+    throw e; // FastLimit, or a bug
   }
 }
 
@@ -310,11 +336,36 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
   let root: unknown = undefined;
   let rootSet = false;
   /** a key or item with nothing after it yet: the next deeper line is its value */
-  let pending = null as { frame: Frame | null; key: string | number; indent: number } | null;
+  let pending = null as Pending | null;
+  const anchors = new Map<string, unknown>();
+  const sizes = new WeakMap<object, number>();
+  /** values a value stands for (memoised: nested aliases share their objects) */
+  const sizeOf = (v: unknown): number => {
+    if (v === null || typeof v !== "object") return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) n += sizeOf(x);
+    sizes.set(v, n);
+    return n;
+  };
+  const getIn = (frame: Frame | null, key: string | number): unknown => (frame === null ? root : frame.kind === "map" ? frame.obj[key as string] : frame.arr[key as number]);
+  /** `&name` at s[j]: the name and where the value starts */
+  const readAnchor = (s: string, j: number): { name: string; next: number } => {
+    let e = j + 1;
+    while (e < s.length && s[e] !== " " && s[e] !== "\t") e++;
+    const name = s.slice(j + 1, e);
+    if (name === "" || /[[\]{},]/.test(name)) throw bail;
+    while (s[e] === " ") e++;
+    // an anchor before `key: value` belongs to the key, before `- x` to a sequence: leave those to `yaml`
+    if (isSeqItem(s, e) || mapColon(s, e) >= 0 || s[e] === "|" || s[e] === ">" || s[e] === "&" || s[e] === "!" || s[e] === "*") throw bail;
+    return { name, next: e };
+  };
   /** a block scalar being read */
   let block = null as BlockState | null;
 
   const setIn = (frame: Frame | null, key: string | number, v: unknown) => {
+    st.total++;
     if (frame === null) {
       root = v;
       rootSet = true;
@@ -338,7 +389,20 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     if (ch === '"') v = readDouble(c);
     else if (ch === "'") v = readSingle(c);
     else if (ch === "[" || ch === "{") v = readFlow(c, base, st, stack.length + 1);
-    else {
+    else if (ch === "*") {
+      let e = from + 1;
+      while (e < s.length && s[e] !== " " && s[e] !== "\t") e++;
+      const name = s.slice(from + 1, e);
+      if (name === "" || /[[\]{},]/.test(name) || !anchors.has(name)) throw bail;
+      c.i = e;
+      expectEnd(c);
+      const target = anchors.get(name);
+      if (target === OPEN) throw bail; // an alias inside its own anchor's node
+      if (target !== null && typeof target === "object" && stack.some((f) => (f.kind === "map" ? f.obj : f.arr) === target)) throw bail; // inside its own anchor
+      st.total += sizeOf(target) - 1; // setIn counts one
+      if (st.total > MAX_VALUES) throw new FastLimit(base + from, `alias *${name} expands the document past ${fmtCount(MAX_VALUES)} values (aliases are expanded when the scenario is used)`);
+      return target;
+    } else {
       if ("&*!|>%@`,]}#".includes(ch)) throw bail;
       if ((ch === "-" || ch === "?" || ch === ":") && (s[from + 1] === " " || s[from + 1] === undefined)) throw bail;
       let end = s.length;
@@ -375,15 +439,19 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     f.arr.push(null);
     let j = col + 1;
     while (s[j] === " ") j++;
+    let anchor: string | undefined;
+    if (s[j] === "&") ({ name: anchor, next: j } = readAnchor(s, j));
     f.offs.push(base + (j >= s.length || s[j] === "#" ? col : j));
     f.mem?.set(idx, [base + col, base + j]);
     if (j >= s.length || s[j] === "#") {
-      if (s[j] === "#" && j === col + 1) throw bail;
-      pending = { frame: f, key: idx, indent: col };
+      if (s[j] === "#" && !isWs(s[j - 1])) throw bail;
+      pending = { frame: f, key: idx, indent: col, anchor };
+      if (anchor !== undefined) anchors.set(anchor, OPEN);
       return;
     }
     if (s[j] === "|" || s[j] === ">") throw bail;
     startNode(f, idx, s, j, base);
+    if (anchor !== undefined) anchors.set(anchor, f.arr[idx]);
   };
 
   const mapEntry = (f: MapFrame, s: string, col: number, base: number) => {
@@ -394,11 +462,14 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     if (key === "<<") throw bail; // merge keys are YAML 1.1
     let j = colon + 1;
     while (s[j] === " ") j++;
+    let anchor: string | undefined;
+    if (s[j] === "&") ({ name: anchor, next: j } = readAnchor(s, j));
     f.mem?.set(key, [base + col, base + j]);
     f.obj[key] = null;
     if (j >= s.length || s[j] === "#") {
-      if (s[j] === "#" && j === colon + 1) throw bail;
-      pending = { frame: f, key, indent: col };
+      if (s[j] === "#" && !isWs(s[j - 1])) throw bail;
+      pending = { frame: f, key, indent: col, anchor };
+      if (anchor !== undefined) anchors.set(anchor, OPEN);
       return;
     }
     const ch = s[j];
@@ -411,6 +482,8 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     if (isSeqItem(s, j) || mapColon(s, j) >= 0 && s[j] !== '"' && s[j] !== "'") throw bail; // `a: b: c`, `a: - b`
     const v = inlineValue(s, j, base);
     f.obj[key] = v;
+    st.total++;
+    if (anchor !== undefined) anchors.set(anchor, v);
     if (stack.length === 1 && typeof v !== "string" && !(typeof v === "object" && v !== null)) rawTop.set(key, s.slice(j).replace(/\s+#.*$/, "").trimEnd());
   };
 
@@ -488,10 +561,13 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     if (col === 0 && (line.startsWith("---") || line.startsWith("...") || line[0] === "%")) throw bail;
 
     if (pending) {
-      const p = pending as { frame: Frame | null; key: string | number; indent: number };
+      const p = pending as Pending;
       pending = null;
+      if (p.anchor !== undefined) anchors.set(p.anchor, null); // unless a node follows (below)
       if (col > p.indent || (col === p.indent && p.frame?.kind === "map" && isSeqItem(line, col))) {
+        if (p.anchor !== undefined) anchors.set(p.anchor, OPEN);
         startNode(p.frame, p.key, line, col, base);
+        if (p.anchor !== undefined) anchors.set(p.anchor, getIn(p.frame, p.key));
         if (nl >= n) break;
         continue;
       }
