@@ -20,6 +20,22 @@ export function fmtCount(n: number): string {
   return n.toLocaleString("en-US");
 }
 
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeControl(c: string): string {
+  const code = c.charCodeAt(0);
+  return code === 10 ? "\\n" : code === 9 ? "\\t" : code === 13 ? "\\r" : code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/** Longest message line. */
+const MAX_MESSAGE = 600;
+
+/** A whole message made safe for a terminal: control characters escaped, cut at MAX_MESSAGE. */
+export function cleanMessage(m: string): string {
+  const t = m.replace(CONTROLS, escapeControl);
+  return t.length > MAX_MESSAGE ? t.slice(0, MAX_MESSAGE) + "…" : t;
+}
+
 /** Longest user text echoed in a message. */
 const MAX_SHOWN = 60;
 
@@ -29,10 +45,6 @@ const MAX_SHOWN = 60;
  */
 export function shown(s: string): string {
   let t = s.length > MAX_SHOWN ? s.slice(0, MAX_SHOWN) : s;
-  // eslint-disable-next-line no-control-regex
-  t = t.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code === 10 ? "\\n" : code === 9 ? "\\t" : code === 13 ? "\\r" : code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
+  t = t.replace(CONTROLS, escapeControl);
   return s.length > MAX_SHOWN ? `${t}… (${fmtCount(s.length)} characters)` : t;
 }

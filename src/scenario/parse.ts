@@ -30,7 +30,7 @@ import {
   type RefKind,
 } from "./schema.js";
 import type { DataSpec, Scenario, Step, StepExpect } from "./types.js";
-import { fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } from "./limits.js";
+import { cleanMessage, fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } from "./limits.js";
 import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
 import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
 import { suggest } from "./suggest.js";
@@ -59,7 +59,7 @@ class Locator {
 
   error(path: Path, message: string, key = false): InputError {
     const iter = this.env.size ? ` (in repeat: ${[...this.env].map(([k, v]) => `${k}=${v}`).join(", ")})` : "";
-    return new InputError(`${fmtPath(path)}: ${message}${iter}`, this.where(path, key));
+    return new InputError(cleanMessage(`${fmtPath(path)}: ${message}${iter}`), this.where(path, key));
   }
 }
 
@@ -241,6 +241,12 @@ export function parseScenarioText(text: string, file: string): Scenario {
 
   const ctx: Ctx = { loc, src, names: new Map(), steps: [], top: rawSteps };
   expand(ctx, rawSteps, ["steps"]);
+
+  // text that run output echoes: no terminal control characters
+  const controls = (v: unknown, allowNl: boolean) => typeof v === "string" && (allowNl ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/ : /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/).test(v);
+  if (controls(h.name, false)) throw loc.error(["name"], "control characters are not allowed in the name");
+  if (controls(h.description, true)) throw loc.error(["description"], "control characters (other than newlines and tabs) are not allowed in the description");
+  for (const [k, v] of Object.entries(h.config ?? {})) if (controls(v, false)) throw loc.error(["config", k], "control characters are not allowed in an option value");
 
   const s: Scenario = { name: h.name, steps: ctx.steps, file };
   if (h.description !== undefined) s.description = h.description;

@@ -252,7 +252,7 @@ export const stepExpectSchema = z
   .strictObject({
     ok: bool("the step succeeds (no failure return, no fault)").optional(),
     returns: z
-      .union([z.string(), z.number()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
+      .union([z.string().regex(/^[\x20-\x7e]*$/, { error: "expected a return value in printable characters" }), z.number()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
       .meta({ description: "the call's return value: NULL, DMA_MAPPING_ERROR, -ENXIO, 0, ...", examples: ["NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0"] })
       .optional(),
     data: dataSpecSchema.optional(),
@@ -425,7 +425,11 @@ const configValue = z.union([z.string(), z.number(), z.boolean()], {
 function scenarioShape<S extends z.ZodType>(steps: S) {
   return {
     $schema: z.string().meta({ description: "the JSON Schema this file follows (for editors)" }).optional(),
-    name: z.string({ error: (iss) => (iss.input === undefined ? "a scenario needs a name" : `expected a name (text), got ${describe(iss.input)}`) }).min(1, { error: "the name is empty" }).meta({ description: "what the scenario shows" }),
+    name: z
+      .string({ error: (iss) => (iss.input === undefined ? "a scenario needs a name" : `expected a name (text), got ${describe(iss.input)}`) })
+      .min(1, { error: "the name is empty" })
+      .max(256, { error: (iss) => `the name is ${(iss.input as string).length} characters long (at most 256)` })
+      .meta({ description: "what the scenario shows" }),
     description: z.string({ error: (iss) => `expected text, got ${describe(iss.input)}` }).meta({ description: "longer explanation" }).optional(),
     platform: z.string({ error: (iss) => `expected a platform id such as rpi4, got ${describe(iss.input)}` }).meta({ description: "default platform (the command line overrides it)", examples: PLATFORMS.map((p) => p.id) }).optional(),
     kernel: enumOf(KERNEL_IDS, "a modelled kernel").meta({ description: "default kernel version (the command line overrides it): \"5.13\", or 5.13 unquoted (taken as written)" }).optional(),

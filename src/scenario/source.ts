@@ -17,7 +17,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { InputError } from "../core/faults.js";
-import { fmtCount, MAX_DEPTH, MAX_VALUES } from "./limits.js";
+import { cleanMessage, fmtCount, MAX_DEPTH, MAX_VALUES } from "./limits.js";
 import { FastLimit, fastYaml, type FastPositions } from "./yaml-fast.js";
 
 export type Path = readonly (string | number)[];
@@ -142,7 +142,7 @@ function readJson(text: string, file: string, lines: Lines, isJsonName: boolean)
     if (!isJsonName) return null; // `{name: x}` is YAML flow, not JSON
     void e;
     const bad = jsonError(text);
-    throw new InputError(`invalid JSON: ${bad.message}`, { file, ...lines.pos(bad.at) });
+    throw new InputError(cleanMessage(`invalid JSON: ${bad.message}`), { file, ...lines.pos(bad.at) });
   }
   const doc: SourceDoc = {
     value,
@@ -344,7 +344,7 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
   if (yerr) {
     const { line, col } = lc.linePos(yerr.pos[0]);
     const msg = yerr.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    throw new InputError(`invalid YAML: ${msg}`, { file, line, col });
+    throw new InputError(cleanMessage(`invalid YAML: ${msg}`), { file, line, col });
   }
   const where = (n: Node | null | undefined): Where => {
     const off = n?.range?.[0];
