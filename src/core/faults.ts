@@ -54,8 +54,10 @@ export class NotApplicable extends InputError {
     readonly platform: string,
     readonly reason: string,
     where?: { file?: string; line?: number; col?: number },
+    /** the line `run` prints, when it is better said otherwise (e.g. "device: x86_64 has no camera device") */
+    message?: string,
   ) {
-    super(`does not apply to ${platform}: ${reason}`, where);
+    super(message ?? `does not apply to ${platform}: ${reason}`, where);
     this.name = "NotApplicable";
   }
 }

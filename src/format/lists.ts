@@ -12,11 +12,12 @@ export function renderPlatforms(platforms: readonly Platform[], c: Colors = make
     out.push(`${c.bold(p.id.padEnd(w))}  ${c.cyan(p.arch.padEnd(7))} ${p.description}`);
     for (const d of p.devices) {
       const def = d.name === p.defaultDevice;
-      const name = def ? `${d.name} ${c.green("(default)")}` : d.name;
+      const roles = Object.entries(p.roles).filter(([, n]) => n === d.name).map(([r]) => r);
+      const name = (def ? `${d.name} ${c.green("(default)")}` : d.name) + (roles.length ? ` ${c.cyan(`[${roles.join(", ")}]`)}` : "");
       out.push(`${" ".repeat(w + 2)}  ${def ? "*" : "-"} ${name}: ${d.description}`);
     }
   }
-  out.push(c.dim("* marks the default device (the scenario's `device: default`)"));
+  out.push(c.dim("* marks the default device (the scenario's `device: default`); [role] the device a scenario's `device: role` runs on"));
   return out.join("\n");
 }
 

@@ -1,7 +1,7 @@
 /**
  * The modelled platforms.
  */
-import type { Platform } from "./platform.js";
+import { DEVICE_ROLES, type DeviceRole, type Platform } from "./platform.js";
 import type { Bank } from "../mm/physmem.js";
 import type { DeviceSpec } from "../drivers/device.js";
 
@@ -41,6 +41,8 @@ const rpi4Devices: DeviceSpec[] = [
   { name: "fe340000.mmc", driver: "sdhci-iproc", description: "emmc2 SD controller on emmc2bus (30-bit window)", coherent: false, dma_ranges: RPI4_SOC_RANGES },
   { name: "fd580000.ethernet", driver: "bcmgenet", description: "GENET Ethernet on scb (no dma-ranges: 1:1, 32-bit mask)", coherent: false },
   { name: "fe00b000.v4l2", driver: "bcm2835-codec", description: "a soc video device that exports buffers with dma_mmap_coherent / dma_get_sgtable", coherent: false, dma_ranges: RPI4_SOC_RANGES },
+  { name: "fe801000.csi", driver: "bcm2835-unicam", description: "Unicam CSI-2 camera receiver (csi@7e801000 on soc)", coherent: false, dma_ranges: RPI4_SOC_RANGES },
+  { name: "fec00000.gpu", driver: "v3d", description: "V3D GPU (gpu@7ec00000 on scb: no dma-ranges, 1:1)", coherent: false },
 ];
 
 export const rpi4: Platform = {
@@ -52,6 +54,7 @@ export const rpi4: Platform = {
   memSizes: [1 * GiB, 2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: rpi4Devices,
   defaultDevice: "fe00b000.v4l2",
+  roles: { nic: "fd580000.ethernet", storage: "fe340000.mmc", camera: "fe801000.csi", firmware: "soc:firmware", gpu: "fec00000.gpu", video: "fe00b000.v4l2" },
   xen: null,
   cmaWindow: () => [0, GiB],
   kimage: { phys: 0x20_0000, size: 0x1a0_0000 },
@@ -82,6 +85,7 @@ export const arm64Coherent: Platform = {
     { name: "0000:02:00.0", driver: "mlx5_core", description: "NIC on a dma-coherent PCIe root complex", coherent: true },
   ],
   defaultDevice: "0000:01:00.0",
+  roles: { storage: "0000:01:00.0", nic: "0000:02:00.0" },
   xen: null,
   cmaWindow: () => [2 * GiB, 6 * GiB],
   kimage: { phys: 2 * GiB + 0x20_0000, size: 0x1c0_0000 },
@@ -106,6 +110,7 @@ export const arm64Smmu: Platform = {
     { name: "9010000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine, a non-coherent platform device behind the SMMU (StreamID 0x20)", coherent: false, iommu_sid: 0x20 },
   ],
   defaultDevice: "0000:00:02.0",
+  roles: { storage: "0000:00:02.0", nic: "0000:00:03.0", "dma-engine": "9010000.dma-controller" },
   xen: null,
   cmaWindow: () => [1 * GiB, 5 * GiB],
   kimage: { phys: 1 * GiB + 0x20_0000, size: 0x1c0_0000 },
@@ -123,8 +128,10 @@ export const arm32: Platform = {
     { name: "fe00b000.v4l2", driver: "bcm2835-codec", description: "a video device that exports buffers with dma_mmap_coherent / dma_get_sgtable", coherent: false },
     { name: "12680000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine", coherent: false },
     { name: "fe00a000.vpu", driver: "hantro-vpu", description: "video codec with its own 4 MiB shared-dma-pool (no-map) at 0x3c000000: a per-device coherent pool, memremap'd WC", coherent: false, coherent_pool: { phys: 0x3c00_0000, size: 4 * MiB } },
+    { name: "fd580000.ethernet", driver: "bcmgenet", description: "GENET Ethernet (as on a BCM2711 board running a 32-bit kernel; no dma-ranges: 1:1)", coherent: false },
   ],
   defaultDevice: "fe00b000.v4l2",
+  roles: { nic: "fd580000.ethernet", video: "fe00b000.v4l2", "dma-engine": "12680000.dma-controller" },
   xen: null,
   cmaWindow: () => [0, 768 * MiB],
   kimage: { phys: 0x8000, size: 0x100_0000 },
@@ -149,8 +156,10 @@ export const x86_64: Platform = {
   devices: [
     { name: "0000:00:1f.6", driver: "e1000e", description: "Intel Ethernet (PCI, coherent)", coherent: true },
     { name: "0000:02:00.0", driver: "snd_hda_intel", description: "HD audio controller (PCI, coherent, exports buffers with dma_mmap_coherent)", coherent: true },
+    { name: "0000:01:00.0", driver: "nvme", description: "NVMe controller (PCI, coherent)", coherent: true },
   ],
   defaultDevice: "0000:02:00.0",
+  roles: { nic: "0000:00:1f.6", audio: "0000:02:00.0", storage: "0000:01:00.0" },
   xen: null,
   cmaWindow: (mem) => [16 * MiB, Math.min(mem, 3 * GiB)],
   kimage: { phys: 0x100_0000, size: 0x200_0000 },
@@ -172,6 +181,7 @@ export const x86_64Iommu: Platform = {
     { name: "0000:05:00.0", driver: "thunderbolt", description: "a device behind a Thunderbolt port: pdev->untrusted, so its unmaps are always strict", coherent: true, pci: true, iommu_sid: 0x0500, mask_bits: 64, untrusted: true },
   ],
   defaultDevice: "0000:02:00.0",
+  roles: { storage: "0000:02:00.0", nic: "0000:00:1f.6" },
   iommu: { kind: "vt-d", name: "dmar0", strict_default: false },
 };
 
@@ -190,4 +200,9 @@ export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm64Smmu, a
 
 export function findPlatform(id: string): Platform | undefined {
   return PLATFORMS.find((p) => p.id === id);
+}
+
+/** Every device role and the device that plays it on each platform (for `dmasim platforms`). */
+export function roleTable(): { role: DeviceRole; devices: Record<string, string | null> }[] {
+  return DEVICE_ROLES.map((role) => ({ role, devices: Object.fromEntries(PLATFORMS.map((p) => [p.id, p.roles[role] ?? null])) }));
 }

@@ -6,6 +6,10 @@ import type { ArchName } from "../arch/arch.js";
 import type { Bank } from "../mm/physmem.js";
 import type { DeviceSpec } from "../drivers/device.js";
 
+/** What a device is for: a scenario names a role and each platform maps it to its own device. */
+export const DEVICE_ROLES = ["nic", "storage", "camera", "firmware", "gpu", "video", "audio", "dma-engine"] as const;
+export type DeviceRole = (typeof DEVICE_ROLES)[number];
+
 export interface Platform {
   id: string;
   arch: ArchName;
@@ -18,6 +22,8 @@ export interface Platform {
   memSizes: number[];
   devices: DeviceSpec[];
   defaultDevice: string;
+  /** role → the device that plays it here (absent: no such device on this platform) */
+  roles: Partial<Record<DeviceRole, string>>;
   /** Linux as a Xen dom0: "arm" (1:1 dom0) or "pv" (x86 PV dom0, scattered machine frames) */
   xen: "arm" | "pv" | null;
   /** x86 PV: the machine's RAM (dom0's `banks` are pseudo-physical) */

@@ -4,7 +4,9 @@
  */
 import { InputError } from "../core/faults.js";
 import type { KConfig } from "../kernel.js";
-import type { Platform } from "../platforms/platform.js";
+import { DEVICE_ROLES, type DeviceRole, type Platform } from "../platforms/platform.js";
+import { suggest } from "./suggest.js";
+import { shown } from "./limits.js";
 import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
@@ -21,6 +23,48 @@ export function resolveKernel(id: string | undefined): KernelVersion {
   const v = findVersion(id ?? DEFAULT_KERNEL);
   if (!v) throw new InputError(`unknown kernel '${id}' (modelled: ${VERSIONS.map((x) => x.id).join(", ")})`);
   return v;
+}
+
+function isRole(s: string): s is DeviceRole {
+  return (DEVICE_ROLES as readonly string[]).includes(s);
+}
+
+/** Every device name any platform has. */
+function allDeviceNames(): string[] {
+  return [...new Set(PLATFORMS.flatMap((p) => p.devices.map((d) => d.name)))];
+}
+
+/**
+ * Parse-time check of `device:`: "default", a role, or a device some platform has.
+ * Returns the message when it is none of those.
+ */
+export function checkDevice(name: string): string | undefined {
+  if (name === "default" || isRole(name) || allDeviceNames().includes(name)) return undefined;
+  const near = suggest(name, ["default", ...DEVICE_ROLES, ...allDeviceNames()]);
+  return `unknown device '${shown(name)}'${near ? ` (did you mean '${near}'?)` : ""}; use a role (${DEVICE_ROLES.join(", ")}), default, or a device name (dmasim platforms lists them)`;
+}
+
+/**
+ * The device a scenario runs on, on this platform: `default` → the platform's default device, a
+ * role → the device that plays it here, else the device name itself.
+ */
+export function resolveDevice(p: Platform, device: string | undefined, at?: { file?: string; line: number; col: number }): string {
+  const where = at ? { file: at.file, line: at.line, col: at.col } : undefined;
+  if (device === undefined || device === "default") return p.defaultDevice;
+  if (isRole(device)) {
+    const name = p.roles[device];
+    if (name === undefined) {
+      const have = Object.keys(p.roles).join(", ");
+      // marked so `matrix` can show "not applicable" rather than an input error
+      throw Object.assign(new InputError(`device: ${p.id} has no ${device} device (roles there: ${have || "none"})`, where), { notApplicable: true as const });
+    }
+    return name;
+  }
+  if (!p.devices.some((d) => d.name === device)) {
+    const near = suggest(device, p.devices.map((d) => d.name));
+    throw new InputError(`device: unknown device '${shown(device)}' on ${p.id}${near ? ` (did you mean '${near}'?)` : ""} (devices: default, ${Object.keys(p.roles).join(", ")}, ${p.devices.map((d) => d.name).join(", ")})`, where);
+  }
+  return device;
 }
 
 function bool(key: string, v: string | number | boolean): boolean {

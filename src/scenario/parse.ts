@@ -1,15 +1,18 @@
 /**
- * Scenario files (YAML or JSON; JSON is YAML) → validated `Scenario`.
+ * Scenario files (YAML or JSON) → validated `Scenario`.
  *
- * Every problem is an InputError carrying the file and the 1-based line and column of the
- * offending node, with a one-line message such as
+ * source.ts turns the text into plain values (fast block-YAML reader, JSON.parse, or the `yaml`
+ * package), this file validates them against the per-op schemas, expands repeat blocks
+ * (repeat.ts) and converts arguments. Every problem is an InputError carrying the file and the
+ * 1-based line and column of the offending node (looked up only when a message needs it), with a
+ * one-line message such as
  *   steps[2].size: '12Q' is not a number (use decimal, 0x hex, or a K/M/G suffix)
- * No node:* imports here (the web page parses scenarios too); reading files is src/cli/load.ts.
+ * Limits (limits.ts) bound what a file may cost. No node:* imports here (the web page parses
+ * scenarios too); reading files is src/cli/load.ts.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../core/faults.js";
-import { parseU64, parseU64Big } from "../core/u64.js";
+import { fromBig, parseU64, parseU64Big } from "../core/u64.js";
 import { parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import {
   describe,
@@ -27,88 +30,40 @@ import {
   type RefKind,
 } from "./schema.js";
 import type { DataSpec, Scenario, Step, StepExpect } from "./types.js";
-
-type Path = readonly (string | number)[];
+import { cleanMessage, fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } from "./limits.js";
+import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
+import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
+import { suggest } from "./suggest.js";
+import { CONFIG_KEYS, checkDevice } from "./config.js";
+import { PLATFORMS } from "../platforms/index.js";
 
 /** steps[2].entries[0].buf */
 export function fmtPath(path: Path): string {
   let s = "";
-  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${shown(p)}` : shown(p);
   return s || "scenario";
 }
 
-/** Positions of nodes in the parsed document. */
+/** Messages with the position of the node at a document path. */
 class Locator {
   constructor(
-    private readonly doc: Document,
-    private readonly lc: LineCounter,
+    private readonly src: SourceDoc,
     readonly file: string,
+    /** repeat index variables in scope (named in messages from inside a repeat block) */
+    readonly env: Map<string, number> = new Map(),
   ) {}
 
-  /** The node at `path`, or the deepest existing ancestor. With `key`, the key node of the last segment. */
-  node(path: Path, key = false): Node | null {
-    let node: unknown = this.doc.contents;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i]!;
-      const last = i === path.length - 1;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-        if (!pair) return node;
-        if (last && key && isScalar(pair.key)) return pair.key;
-        node = pair.value ?? pair.key;
-      } else if (isSeq(node) && typeof seg === "number") {
-        const item = node.items[seg];
-        if (item === undefined) return node;
-        node = item;
-      } else break;
-    }
-    return (node as Node | null) ?? null;
-  }
-
-  where(path: Path, key = false): { file: string; line?: number; col?: number } {
-    const n = this.node(path, key);
-    const off = n?.range?.[0];
-    if (off === undefined) return { file: this.file };
-    const { line, col } = this.lc.linePos(off);
-    return { file: this.file, line, col };
+  where(path: Path, key = false): Where {
+    return this.src.where(path, key);
   }
 
   error(path: Path, message: string, key = false): InputError {
-    return new InputError(`${fmtPath(path)}: ${message}`, this.where(path, key));
+    const iter = this.env.size ? ` (in repeat: ${[...this.env].map(([k, v]) => `${k}=${v}`).join(", ")})` : "";
+    return new InputError(cleanMessage(`${fmtPath(path)}: ${message}${iter}`), this.where(path, key));
   }
 }
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
-}
-
-export function suggest(word: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const o of options) {
-    const dd = distance(word.toLowerCase(), o.toLowerCase());
-    if (dd < bestD) [best, bestD] = [o, dd];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-/** YAML integers come back as bigint (exact): numbers when exactly representable, else decimal strings (parseU64 checks those). */
-function normalise(v: unknown): unknown {
-  if (typeof v === "bigint") {
-    if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
-    return v.toString();
-  }
-  if (Array.isArray(v)) return v.map(normalise);
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), normalise(x)]));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalise(x)]));
-  return v;
-}
+export { suggest };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -166,11 +121,11 @@ function issueToError(loc: Locator, iss: z.core.$ZodIssue, base: Path, value: un
         if (key === "as") return loc.error(kp, `${op} returns nothing to name; remove 'as'`, true);
         const hint = key === "attrs" && op.endsWith("_coherent") ? ` (use ${op.replace(/_coherent$/, "_attrs")} to pass attrs)` : "";
         const near = suggest(key, stepKeys(op));
-        return loc.error(kp, `unknown key '${key}' for ${op}${hint || (near ? ` (did you mean '${near}'?)` : "")}; it takes: ${stepKeys(op).slice(1).join(", ")}`, true);
+        return loc.error(kp, `unknown key '${shown(key)}' for ${op}${hint || (near ? ` (did you mean '${near}'?)` : "")}; it takes: ${stepKeys(op).slice(1).join(", ")}`, true);
       }
       const allowed = allowedKeys(path);
       const near = allowed ? suggest(key, allowed) : undefined;
-      return loc.error(kp, `unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ""}${allowed ? `; allowed: ${allowed.join(", ")}` : ""}`, true);
+      return loc.error(kp, `unknown key '${shown(key)}'${near ? ` (did you mean '${near}'?)` : ""}${allowed ? `; allowed: ${allowed.join(", ")}` : ""}`, true);
     }
     case "invalid_union": {
       // Prefer the branch that matched the value's shape (its issues are all below the root).
@@ -202,8 +157,15 @@ function convData(d: unknown): DataSpec {
 function convArg(key: string, v: unknown): unknown {
   if (NUMBER_ARGS.has(key)) return parseU64(v as string | number);
   switch (key) {
-    case "dma_addr":
-      return parseU64(v as string | number);
+    case "dma_addr": {
+      // exact: dmasim's signed number form when that is exact, else the unsigned value as a bigint
+      const b = parseU64Big(v as string | number);
+      try {
+        return fromBig(b);
+      } catch {
+        return b;
+      }
+    }
     case "mask":
       return parseU64Big(v as string | number);
     case "gfp":
@@ -239,6 +201,7 @@ function convExpect(e: z.output<typeof stepExpectSchema>): StepExpect {
   return out;
 }
 
+
 /* ------------------------------------------------------------------------------------------ */
 /* The parser                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
@@ -249,50 +212,70 @@ interface Named {
   line?: number;
 }
 
+interface Ctx {
+  loc: Locator;
+  src: SourceDoc;
+  names: Map<string, Named>;
+  steps: Step[];
+  /** the top-level step list as written (for "defined later" hints) */
+  top: unknown[];
+}
+
+const REPEAT_KEYS = ["repeat", "as", "steps"];
+
 /** Parse and validate scenario text (YAML or JSON). `file` is used in messages only. */
 export function parseScenarioText(text: string, file: string): Scenario {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter: lc, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  const loc = new Locator(doc, lc, file);
-
-  const yerr = doc.errors[0];
-  if (yerr) {
-    const { line, col } = lc.linePos(yerr.pos[0]);
-    const msg = yerr.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    throw new InputError(`invalid YAML: ${msg}`, { file, line, col });
-  }
-  if (doc.contents === null) throw new InputError("the scenario file is empty", { file, line: 1, col: 1 });
-
-  let raw: unknown;
-  try {
-    raw = normalise(doc.toJS({ maxAliasCount: 1000 }));
-  } catch (e) {
-    throw new InputError(`invalid YAML: ${(e as Error).message.split("\n")[0]}`, { file, line: 1, col: 1 });
-  }
+  if (text.length > MAX_FILE_BYTES)
+    throw new InputError(`the scenario is larger than ${MAX_FILE_BYTES / 2 ** 20} MiB (${fmtCount(text.length)} characters); use repeat blocks for long scenarios`, { file });
+  const src = readSource(text, file);
+  const loc = new Locator(src, file);
+  let raw = src.value;
+  if (raw === null || raw === undefined) throw new InputError("the scenario file is empty", { file, line: 1, col: 1 });
   if (!isRecord(raw)) throw loc.error([], `a scenario is a mapping with 'name' and 'steps', got ${describe(raw)}`);
 
   // `kernel: 5.10` is a float in YAML (5.1): take the text as written.
-  if (typeof raw.kernel === "number") {
-    const n = loc.node(["kernel"]);
-    const src = isScalar(n) ? n.source : undefined;
-    raw.kernel = typeof src === "string" ? src : String(raw.kernel);
-  }
+  if (typeof raw.kernel === "number") raw = { ...raw, kernel: src.rawTop.get("kernel") ?? String(raw.kernel) };
 
   const head = scenarioHeadSchema.safeParse(raw);
   if (!head.success) throw issueError(loc, head.error.issues, [], raw);
   const h = head.data;
+  const rawSteps = (raw as Record<string, unknown>).steps as unknown[];
 
-  const steps: Step[] = [];
-  const names = new Map<string, Named>();
-  const rawSteps = h.steps;
-  for (let i = 0; i < rawSteps.length; i++) steps.push(parseStep(loc, rawSteps, i, names));
+  const ctx: Ctx = { loc, src, names: new Map(), steps: [], top: rawSteps };
+  expand(ctx, rawSteps, ["steps"]);
 
-  const s: Scenario = { name: h.name, steps, file };
+  // text that run output echoes: no terminal control characters
+  const controls = (v: unknown, allowNl: boolean) => typeof v === "string" && (allowNl ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/ : /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/).test(v);
+  if (controls(h.name, false)) throw loc.error(["name"], "control characters are not allowed in the name");
+  if (controls(h.description, true)) throw loc.error(["description"], "control characters (other than newlines and tabs) are not allowed in the description");
+  for (const [k, v] of Object.entries(h.config ?? {})) if (controls(v, false)) throw loc.error(["config", k], "control characters are not allowed in an option value");
+
+  const s: Scenario = { name: h.name, steps: ctx.steps, file };
   if (h.description !== undefined) s.description = h.description;
-  if (h.platform !== undefined) s.platform = h.platform;
+  if (h.platform !== undefined) {
+    if (!PLATFORMS.some((p) => p.id === h.platform)) {
+      const near = suggest(h.platform, PLATFORMS.map((p) => p.id));
+      throw loc.error(["platform"], `unknown platform '${shown(h.platform)}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${PLATFORMS.map((x) => x.id).join(", ")})`);
+    }
+    s.platform = h.platform;
+  }
   if (h.kernel !== undefined) s.kernel = h.kernel;
-  if (h.config !== undefined) s.config = h.config;
-  if (h.device !== undefined) s.device = h.device;
+  if (h.config !== undefined) {
+    for (const k of Object.keys(h.config)) {
+      if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+        const near = suggest(k, CONFIG_KEYS);
+        throw loc.error(["config", k], `unknown config key '${shown(k)}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${CONFIG_KEYS.join(", ")})`, true);
+      }
+    }
+    s.config = h.config;
+  }
+  if (h.device !== undefined) {
+    const why = checkDevice(h.device);
+    if (why) throw loc.error(["device"], why);
+    s.device = h.device;
+    const w = loc.where(["device"]);
+    if (w.line !== undefined) s.deviceAt = { line: w.line, col: w.col ?? 1 };
+  }
   if (h.expect !== undefined) {
     s.expect = {};
     if (h.expect.faults !== undefined) s.expect.faults = h.expect.faults;
@@ -301,16 +284,97 @@ export function parseScenarioText(text: string, file: string): Scenario {
   return s;
 }
 
-function parseStep(loc: Locator, rawSteps: unknown[], i: number, names: Map<string, Named>): Step {
-  const path: Path = ["steps", i];
-  const st = rawSteps[i];
-  if (!isRecord(st)) throw loc.error(path, `a step is a mapping with 'op' and its arguments, got ${describe(st)}`);
+/** Parse a step list, expanding repeat blocks. */
+function expand(ctx: Ctx, list: unknown[], path: Path): void {
+  const env = ctx.loc.env;
+  for (let j = 0; j < list.length; j++) {
+    const item = list[j];
+    if (isRecord(item) && item.repeat !== undefined && item.op === undefined) {
+      repeatBlock(ctx, item, [...path, j]);
+      continue;
+    }
+    if (ctx.steps.length >= MAX_STEPS) throw ctx.loc.error([...path, j], `more than ${fmtCount(MAX_STEPS)} steps once repeat blocks are expanded (the limit)`);
+    let st = item;
+    if (env.size > 0 && isRecord(item)) {
+      try {
+        st = interpolateValue(item, env);
+      } catch (e) {
+        if (e instanceof TemplateError) throw ctx.loc.error([...path, j, ...((e as TemplateError & { path: Path }).path ?? [])], e.message);
+        throw e;
+      }
+    }
+    const step = parseStep(ctx, st, path, j, ctx.steps.length);
+    const at = ctx.src.itemStart(list, j);
+    if (at !== undefined) {
+      step.line = at.line;
+      step.col = at.col;
+    }
+    if (step.as !== undefined) ctx.names.get(step.as)!.line = step.line;
+    ctx.steps.push(step);
+  }
+}
+
+function repeatBlock(ctx: Ctx, block: Record<string, unknown>, path: Path): void {
+  const loc = ctx.loc;
+  for (const k of Object.keys(block)) {
+    if (!REPEAT_KEYS.includes(k)) {
+      const near = suggest(k, REPEAT_KEYS);
+      throw loc.error([...path, k], `unknown key '${shown(k)}' in a repeat block${near ? ` (did you mean '${near}'?)` : ""}; it takes: repeat, as, steps`, true);
+    }
+  }
+  let count: unknown = block.repeat;
+  if (typeof count === "string") {
+    try {
+      count = interpolate(count, loc.env);
+    } catch (e) {
+      if (e instanceof TemplateError) throw loc.error([...path, "repeat"], e.message);
+      throw e;
+    }
+    if (typeof count === "string" && /^\s*[0-9]+\s*$/.test(count)) count = Number(count);
+  }
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 0)
+    throw loc.error([...path, "repeat"], `expected a repeat count (a whole number ≥ 0), got ${describe(block.repeat)}`);
+  if (count > MAX_STEPS) throw loc.error([...path, "repeat"], `${count} repetitions is more than the ${fmtCount(MAX_STEPS)} steps a scenario may have`);
+  const v = block.as ?? "i";
+  if (typeof v !== "string" || !isVarName(v) || v.length > MAX_NAME)
+    throw loc.error([...path, "as"], `expected an index variable name such as i (letters, digits, _), got ${describe(v)}`);
+  if (loc.env.has(v)) throw loc.error([...path, "as"], `'${v}' is already the index of an enclosing repeat block; name this one differently`);
+  const inner = block.steps;
+  if (inner === undefined) throw loc.error(path, "a repeat block needs 'steps' (the steps to repeat)");
+  if (!Array.isArray(inner) || inner.length === 0) throw loc.error([...path, "steps"], `expected a non-empty list of steps, got ${describe(inner)}`);
+  const per = staticSize(inner, 0);
+  if (ctx.steps.length + count * per > MAX_STEPS)
+    throw loc.error([...path, "repeat"], `${fmtCount(count)} × ${fmtCount(per)} steps is more than the ${fmtCount(MAX_STEPS)} steps a scenario may have`);
+  for (let k = 0; k < count; k++) {
+    loc.env.set(v, k);
+    expand(ctx, inner, [...path, "steps"]);
+  }
+  loc.env.delete(v);
+}
+
+/** Parse one step, item `j` of the list at `listPath` (paths are built only for messages). */
+/** The least number of steps a list expands to (repeat blocks with a literal count multiply; others count 1). */
+function staticSize(list: unknown[], depth: number): number {
+  let n = 0;
+  for (const item of list) {
+    if (depth < 16 && isRecord(item) && item.op === undefined && typeof item.repeat === "number" && Array.isArray(item.steps) && item.steps.length > 0)
+      n += Math.max(0, item.repeat) * staticSize(item.steps, depth + 1);
+    else n += 1;
+    if (n > MAX_STEPS) return n;
+  }
+  return n;
+}
+
+function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: number): Step {
+  const { loc, names } = ctx;
+  const path: Path = [...listPath, j];
+  if (!isRecord(st)) throw loc.error(path, `a step is a mapping with 'op' and its arguments (or a repeat block), got ${describe(st)}`);
   const opv = st.op;
-  if (opv === undefined) throw loc.error(path, "a step needs 'op'");
+  if (opv === undefined) throw loc.error(path, "a step needs 'op' (or 'repeat' for a repeat block)");
   if (typeof opv !== "string") throw loc.error([...path, "op"], `expected an op name, got ${describe(opv)}`);
   if (!isOp(opv)) {
     const near = suggest(opv, OPS);
-    throw loc.error([...path, "op"], `unknown op '${opv}'${near ? ` (did you mean '${near}'?)` : ""}`);
+    throw loc.error([...path, "op"], `unknown op '${shown(opv)}'${near ? ` (did you mean '${near}'?)` : ""}`);
   }
   const op: OpName = opv;
   const spec = OP_SPECS[op];
@@ -333,13 +397,13 @@ function parseStep(loc: Locator, rawSteps: unknown[], i: number, names: Map<stri
   const checkRef = (refPath: Path, ref: string, kinds: readonly RefKind[]) => {
     const named = names.get(ref);
     if (!named) {
-      const later = (rawSteps as unknown[]).findIndex((x, j) => j > i && isRecord(x) && x.as === ref);
-      const near = suggest(ref, [...names.keys()]);
+      const later = path.length === 2 ? ctx.top.findIndex((x, k) => k > j && isRecord(x) && x.as === ref) : -1;
+      const near = names.size <= 10_000 ? suggest(ref, names.keys()) : undefined;
       throw loc.error(
         refPath,
         later >= 0
-          ? `'${ref}' is defined later, by steps[${later}]; a step can only use names defined before it`
-          : `'${ref}' is not defined by an earlier step's 'as'${near ? ` (did you mean '${near}'?)` : ""}`,
+          ? `'${shown(ref)}' is defined later, by steps[${later}]; a step can only use names defined before it`
+          : `'${shown(ref)}' is not defined by an earlier step's 'as'${near ? ` (did you mean '${near}'?)` : ""}`,
       );
     }
     if (!kinds.includes(named.kind))
@@ -353,21 +417,20 @@ function parseStep(loc: Locator, rawSteps: unknown[], i: number, names: Map<stri
     (st.entries as Record<string, unknown>[]).forEach((e, j) => checkRef([...path, "entries", j, "buf"], String(e.buf), ["kbuf", "grant", "coherent"]));
   }
 
-  const where = loc.where(path);
   const step: Step = { op, args: {} };
   if (st.as !== undefined) {
     const as = st.as as string;
+    if (as.length > MAX_NAME) throw loc.error([...path, "as"], `the name is ${fmtCount(as.length)} characters long (at most ${MAX_NAME})`);
     const prev = names.get(as);
     if (prev) throw loc.error([...path, "as"], `'${as}' is already defined by steps[${prev.step}]${prev.line ? ` (line ${prev.line})` : ""}; every 'as' name must be unique`);
-    names.set(as, { kind: spec.produces!, step: i, line: where.line });
+    names.set(as, { kind: spec.produces!, step: index });
     step.as = as;
   }
   if (rawExpect !== undefined) step.expect = convExpect(stepExpectSchema.parse(rawExpect));
-  for (const [k, v] of Object.entries(st)) {
+  for (const k of Object.keys(st)) {
+    const v = st[k];
     if (k === "op" || k === "as" || k === "expect" || v === undefined) continue;
     step.args[k] = convArg(k, v);
   }
-  if (where.line !== undefined) step.line = where.line;
-  if (where.col !== undefined) step.col = where.col;
   return step;
 }

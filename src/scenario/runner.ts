@@ -25,7 +25,7 @@ import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, remap_pf
 import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
 import { isWalkHit } from "../mm/pgtable.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
-import { buildConfig, resolveKernel, resolvePlatform } from "./config.js";
+import { resolveDevice, buildConfig, resolveKernel, resolvePlatform } from "./config.js";
 import { dataBytes, fmtBytes } from "./data.js";
 import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scenario, Step, StepResult } from "./types.js";
 
@@ -624,11 +624,17 @@ function xenGrantsMissing(p: Platform): string | null {
  * A device no modelled platform has is bad input (InputError), not "not applicable".
  */
 export function applicability(s: Scenario, platform: Platform): NotApplicable | null {
-  const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
-  if (!platform.devices.some((d) => d.name === devName)) {
-    const elsewhere = PLATFORMS.filter((p) => p.devices.some((d) => d.name === devName)).map((p) => p.id);
-    if (elsewhere.length === 0) throw new InputError(`unknown device '${s.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
-    return new NotApplicable(platform.id, `no device '${devName}' (it is on ${elsewhere.join(", ")})`);
+  const at = s.deviceAt && { file: s.file, ...s.deviceAt };
+  try {
+    resolveDevice(platform, s.device, at);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    /* a role this platform does not have */
+    if ((e as InputError & { notApplicable?: true }).notApplicable) return new NotApplicable(platform.id, e.message.replace(/^device: /, ""), at, e.message);
+    /* a device name another platform has */
+    const elsewhere = PLATFORMS.filter((p) => p.devices.some((d) => d.name === s.device)).map((p) => p.id);
+    if (elsewhere.length === 0) throw e;
+    return new NotApplicable(platform.id, `no device '${s.device}' (it is on ${elsewhere.join(", ")})`, at);
   }
   for (const st of s.steps)
     if (XEN_GRANT_OPS.has(st.op)) {
@@ -648,7 +654,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   } catch (e) {
     if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !e.where?.file) {
       const where = { ...e.where, file: s.file };
-      throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where) : new InputError(e.message, where);
+      throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
     }
     throw e;
   }
@@ -658,10 +664,10 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
   const { cfg, shown } = buildConfig(platform, s.config, o.set);
-  const devName = s.device && s.device !== "default" ? s.device : platform.defaultDevice;
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
   const na = applicability(s, platform);
   if (na) throw na;
+  const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
 
   const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
   if (o.trace) k.tr = new Tracer();

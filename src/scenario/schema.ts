@@ -11,7 +11,7 @@
  * | argument | in the file | in Step.args |
  * |---|---|---|
  * | `size`, `offset`, `length`, `pgoff`, `nents`, `order`, `bits`, `domain`, `gref` | number or "64K" / "0x1000" / "4096" | number |
- * | `dma_addr` | number or hex string | number (dmasim's signed 64-bit form, see core/u64.ts) |
+ * | `dma_addr` | number or hex string | number (dmasim's signed 64-bit form, see core/u64.ts) when exact there, else bigint (the unsigned value) |
  * | `mask` | number or hex string | bigint (exact: masks can be 64 bits wide) |
  * | `gfp` | "GFP_KERNEL\|__GFP_ZERO" or a number | number (parseGfp) |
  * | `dir` | "DMA_TO_DEVICE", ... | number (enum dma_data_direction, parseDir) |
@@ -29,6 +29,8 @@ import { ATTR_NAMES, DIR_NAMES, GFP_NAMES, parseAttrs, parseGfp } from "../inclu
 import { PLATFORMS } from "../platforms/index.js";
 import { VERSIONS } from "../versions.js";
 import { parseHexBytes } from "./data.js";
+import { MAX_NAME, MAX_STEPS, shown } from "./limits.js";
+import { DEVICE_ROLES } from "../platforms/platform.js";
 
 /* ------------------------------------------------------------------------------------------ */
 /* Ops                                                                                          */
@@ -102,7 +104,9 @@ function showValue(v: unknown): string {
   return typeof v === "string" ? `'${v}'` : String(v);
 }
 
-const NUMBER_PATTERN = "^\\s*(0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]+)\\s*([kKmMgGtT]([iI]?[bB])?)?\\s*$";
+/** In a repeat block a value may be a template (`${i * 64}`, `${i}K`), checked once expanded. */
+const TEMPLATE_ALT = "|.*\\$\\{.*\\}.*";
+const NUMBER_PATTERN = "^(\\s*(0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9_]+)\\s*([kKmMgGtT]([iI]?[bB])?)?\\s*$" + TEMPLATE_ALT + ")$";
 
 interface NumOpts {
   /** JSON Schema $defs name */
@@ -149,7 +153,7 @@ export function describe(v: unknown): string {
   if (v === null) return "an empty value";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `'${v}'`;
+  if (typeof v === "string") return `'${shown(v)}'`;
   return String(v);
 }
 
@@ -205,7 +209,8 @@ const name = (id: string, what: string) =>
   z
     .string({ error: (iss) => `expected a name, got ${describe(iss.input)}` })
     .regex(NAME_RE, { error: (iss) => `${describe(iss.input)} is not a valid name (letters, digits, _ . -; not starting with a digit)` })
-    .meta({ id, description: what });
+    .max(MAX_NAME, { error: (iss) => `the name is longer than ${MAX_NAME} characters (${String((iss.input as string).length)})` })
+    .meta({ id, description: what, pattern: `^([A-Za-z_][A-Za-z0-9_.-]*${TEMPLATE_ALT})$` });
 
 const asName = name("as_name", "name this step's result so later steps can use it (unique in the scenario)");
 const bufRef = name("buf_ref", "a buffer named by an earlier step's `as`");
@@ -247,7 +252,7 @@ export const stepExpectSchema = z
   .strictObject({
     ok: bool("the step succeeds (no failure return, no fault)").optional(),
     returns: z
-      .union([z.string(), z.number()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
+      .union([z.string().regex(/^[\x20-\x7e]*$/, { error: "expected a return value in printable characters" }), z.number()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
       .meta({ description: "the call's return value: NULL, DMA_MAPPING_ERROR, -ENXIO, 0, ...", examples: ["NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0"] })
       .optional(),
     data: dataSpecSchema.optional(),
@@ -428,15 +433,22 @@ const configValue = z.union([z.string(), z.number(), z.boolean()], {
 function scenarioShape<S extends z.ZodType>(steps: S) {
   return {
     $schema: z.string().meta({ description: "the JSON Schema this file follows (for editors)" }).optional(),
-    name: z.string({ error: (iss) => (iss.input === undefined ? "a scenario needs a name" : `expected a name (text), got ${describe(iss.input)}`) }).min(1, { error: "the name is empty" }).meta({ description: "what the scenario shows" }),
+    name: z
+      .string({ error: (iss) => (iss.input === undefined ? "a scenario needs a name" : `expected a name (text), got ${describe(iss.input)}`) })
+      .min(1, { error: "the name is empty" })
+      .max(256, { error: (iss) => `the name is ${(iss.input as string).length} characters long (at most 256)` })
+      .meta({ description: "what the scenario shows" }),
     description: z.string({ error: (iss) => `expected text, got ${describe(iss.input)}` }).meta({ description: "longer explanation" }).optional(),
     platform: z.string({ error: (iss) => `expected a platform id such as rpi4, got ${describe(iss.input)}` }).meta({ description: "default platform (the command line overrides it)", examples: PLATFORMS.map((p) => p.id) }).optional(),
-    kernel: enumOf(KERNEL_IDS, "a modelled kernel").meta({ description: "default kernel version (the command line overrides it); quote it in YAML" }).optional(),
+    kernel: enumOf(KERNEL_IDS, "a modelled kernel").meta({ description: "default kernel version (the command line overrides it): \"5.13\", or 5.13 unquoted (taken as written)" }).optional(),
     config: z
       .record(z.string(), configValue, { error: (iss) => `expected a mapping of option: value, got ${describe(iss.input)}` })
       .meta({ description: "boot and Kconfig options: mem, cma, coherent_pool, swiotlb, CONFIG_DEBUG_VIRTUAL, CONFIG_DMA_API_DEBUG, va_bits", examples: [{ CONFIG_DEBUG_VIRTUAL: "y" }] })
       .optional(),
-    device: z.string({ error: (iss) => `expected a device name, got ${describe(iss.input)}` }).meta({ description: "the DMA master; 'default' is the platform's typical one", examples: ["default"] }).optional(),
+    device: z
+      .string({ error: (iss) => `expected a device role or name, got ${describe(iss.input)}` })
+      .meta({ description: `the DMA master: a role resolved per platform (${DEVICE_ROLES.join(", ")}; \`dmasim platforms\` shows the devices), 'default' (the platform's typical one) or a device name`, examples: ["default", ...DEVICE_ROLES] })
+      .optional(),
     steps,
     expect: z
       .strictObject({
@@ -450,9 +462,26 @@ function scenarioShape<S extends z.ZodType>(steps: S) {
 
 const stepsError = (iss: { input?: unknown }) => (iss.input === undefined ? "a scenario needs steps" : `expected a list of steps, got ${describe(iss.input)}`);
 
+/** A repeat block (parse.ts expands it; this schema is what editors see). */
+export const repeatBlockSchema: z.ZodType = z
+  .strictObject({
+    repeat: z
+      .union([z.number().int().min(0).max(MAX_STEPS), z.string().regex(/\$\{/)])
+      .meta({ description: "how many times to run the steps (a whole number, or ${expr} of an enclosing block's index)", examples: [64] }),
+    as: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .meta({ description: "the index variable, 0 .. repeat-1 (default i): ${i} in the steps' strings, ${i * 2048} for arithmetic" })
+      .optional(),
+    get steps() {
+      return z.array(z.union([anyStepSchema, repeatBlockSchema])).min(1);
+    },
+  })
+  .meta({ id: "repeat_block", title: "repeat", description: "run `steps` `repeat` times; strings in them may use ${i} (names, sizes, offsets, data)" });
+
 /** The whole scenario (used for the JSON Schema). */
 export const scenarioSchema = z
-  .strictObject(scenarioShape(z.array(anyStepSchema, { error: stepsError }).min(1, { error: "a scenario needs at least one step" })))
+  .strictObject(scenarioShape(z.array(z.union([anyStepSchema, repeatBlockSchema]), { error: stepsError }).min(1, { error: "a scenario needs at least one step" })))
   .meta({ title: "dmasim scenario (format v1)", description: "A sequence of Linux DMA-mapping API calls and data accesses, run by dmasim on any modelled platform and kernel." });
 
 /** The scenario with steps left unchecked: parse.ts checks each step against OP_SCHEMAS itself. */
@@ -464,5 +493,17 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 /** The scenario format as a JSON Schema (draft 2020-12), for editors and `dmasim schema`. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const js = z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  // `kernel: 5.13` unquoted is a number to YAML (5.10 reads as 5.1); dmasim takes the text as
+  // written, so the schema accepts the numbers the modelled versions read as.
+  const props = js.properties as Record<string, Record<string, unknown>>;
+  const k = props.kernel!;
+  props.kernel = {
+    description: k.description,
+    anyOf: [
+      { type: "string", enum: KERNEL_IDS },
+      { type: "number", enum: KERNEL_IDS.map(Number) },
+    ],
+  };
+  return js;
 }

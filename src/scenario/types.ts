@@ -39,7 +39,10 @@ export interface Scenario {
   platform?: string;
   kernel?: string;
   config?: Record<string, string | number | boolean>;
+  /** a device name or a role (nic, storage, ...) resolved per platform (config.ts resolveDevice) */
   device?: string;
+  /** where `device:` is written, for messages at run time */
+  deviceAt?: { line: number; col: number };
   steps: Step[];
   expect?: { faults?: "none" | "any"; ok?: boolean };
   /** the file it came from, for messages */

@@ -1,0 +1,48 @@
+/**
+ * "Did you mean": the nearest candidate by optimal-string-alignment distance (Levenshtein plus
+ * adjacent transpositions, so `gpf` is one edit from `gfp`). Bounded: words longer than
+ * MAX_SUGGEST get no suggestion, and each comparison gives up as soon as every cell of a row
+ * exceeds the largest distance that would still be suggested, so the cost is
+ * O(candidates × MAX_SUGGEST × band) whatever the input.
+ */
+import { MAX_SUGGEST } from "./limits.js";
+
+/** Distance between a and b, or `limit + 1` as soon as it must exceed `limit`. */
+export function boundedDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  const n = b.length;
+  let prev2 = new Array<number>(n + 1).fill(0);
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  let cur = new Array<number>(n + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > limit) return limit + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[n]!;
+}
+
+/** The nearest option, if it is near enough to be what was meant. */
+export function suggest(word: string, options: Iterable<string>): string | undefined {
+  if (word.length === 0 || word.length > MAX_SUGGEST) return undefined;
+  const w = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestD = limit + 1;
+  let seen = 0;
+  for (const o of options) {
+    if (++seen > 10_000) break;
+    if (o.length > MAX_SUGGEST + limit) continue;
+    const d = boundedDistance(w, o.toLowerCase(), Math.min(limit, bestD));
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return bestD <= limit ? best : undefined;
+}
