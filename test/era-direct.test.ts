@@ -173,3 +173,23 @@ describe("5.19 swiotlb-xen on x86 PV (566fb90e050d rewrote xen_swiotlb_{alloc,fr
     expect(leaked).toBe(0);
   });
 });
+
+describe("dma-debug names an unbound device by its bus (dev_driver_string falls back to the bus name)", () => {
+  const yaml = (platform: string) => `
+name: leak at unbind
+platform: ${platform}
+kernel: "5.14"
+config: { CONFIG_DMA_API_DEBUG: y }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }
+  - { op: dma_mapping_error, map: m }
+  - { op: driver_unbind }
+`;
+  it("a PCI function on x86_64 prints 'pci', a DT device on rpi4 'platform'", () => {
+    const x86 = runYaml(yaml("x86_64"));
+    expect(x86.diagnostics.find((d) => d.id === "D22")!.message).toMatch(/^DMA-API: pci 0000:02:00\.0: device driver has pending DMA allocations while released from device \[count=1\]/);
+    const rpi = runYaml(yaml("rpi4"));
+    expect(rpi.diagnostics.find((d) => d.id === "D22")!.message).toMatch(/^DMA-API: platform fe00b000\.v4l2: device driver has pending DMA allocations/);
+  });
+});
