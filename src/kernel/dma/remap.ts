@@ -76,7 +76,7 @@ export function dma_common_free_remap(k: Kernel, cpu_addr: number): void {
   k.tr?.enter(S_free_remap, { cpu_addr: k.arch.fmtVa(cpu_addr) });
   const a = k.vmalloc.find_vm_area(cpu_addr);
   if (!a || a.flags !== VM_DMA_COHERENT) {
-    k.warn(`trying to free invalid coherent area: ${k.arch.fmtVa(cpu_addr)}`, "dma_common_free_remap");
+    k.warn(`trying to free invalid coherent area: ${k.arch.fmtVa(cpu_addr).slice(2)}`, "dma_common_free_remap"); // %p (no_hash_pointers form)
     k.tr?.exit();
     return;
   }
