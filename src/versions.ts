@@ -135,6 +135,12 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "dma_direct_alloc remaps a highmem page (remap = true) instead of dev_info \"Rejecting highmem page from CMA.\" and failing",
   },
+  "f5ff79fddf0e": {
+    commit: "f5ff79fddf0e",
+    title: "dma-mapping: remove CONFIG_DMA_REMAP",
+    release: "5.18",
+    effect: "dma_direct_free vunmaps whenever is_vmalloc_addr(cpu_addr) (no IS_ENABLED(CONFIG_DMA_REMAP) in the test)",
+  },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
     title: "dma-direct: avoid redundant memory sync for swiotlb",
@@ -175,7 +181,7 @@ export const VERSIONS: KernelVersion[] = [
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
   { id: "5.13", switches: new Set([...base510, ...base511]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
   { id: "5.14", switches: new Set([...base510, ...base511, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

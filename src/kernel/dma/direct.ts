@@ -352,7 +352,7 @@ function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs:
   return { cpu_addr: ret, dma_handle: handle() };
 }
 
-/** kernel/dma/direct.c dma_direct_free (5.6–5.19): the page comes from the DMA handle, never from cpu_addr */
+/** kernel/dma/direct.c dma_direct_free (5.6–5.19; f5ff79fddf0e drops DMA_REMAP from the vunmap test): the page comes from the DMA handle, never from cpu_addr */
 export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_addr: number, attrs: number): void {
   k.tr?.enter(S_free, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_addr) });
   size = PAGE_ALIGN(size);
@@ -367,8 +367,10 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
     k.tr?.exit();
     return;
   }
-  const vm = DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr);
-  k.tr?.decide("DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
+  // f5ff79fddf0e (5.18) removed CONFIG_DMA_REMAP: the test is is_vmalloc_addr(cpu_addr) alone
+  const noDmaRemap = k.has("f5ff79fddf0e");
+  const vm = (noDmaRemap || DMA_REMAP(k)) && is_vmalloc_addr(k, cpu_addr);
+  k.tr?.decide(noDmaRemap ? "is_vmalloc_addr(cpu_addr)" : "DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
   if (vm) vunmap(k, cpu_addr);
   dma_free_contiguous(k, dev, dma_direct_to_page(k, dev, dma_addr), size);
   k.tr?.exit();
@@ -457,8 +459,9 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
   const post519 = k.has("07410559f383");
-  if (k.swiotlb_force === "force") {
-    t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", true, "swiotlb=force: every mapping bounces");
+  const force = k.swiotlb_force === "force";
+  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? "swiotlb=force: every mapping bounces" : "no forced bouncing");
+  if (force) {
     const r = swiotlb_map(k, dev, phys, size, dir, attrs);
     t?.exit(hex(r));
     return r;
