@@ -16,7 +16,8 @@
  *
  * Not emulated:
  * - D26 "cpu touching an active dma mapped cacheline" (debug_dma_assert_idle, called from the
- *   CoW path) was removed in 5.9 (5848dc5b1b76); no modelled version has it.
+ *   CoW path in mm/memory.c): 5.6 has it (5.6.4 kernel/dma/debug.c:552), it was removed in 5.9
+ *   (5848dc5b1b76); the model has no copy-on-write path that could call it.
  * - The WARN backtrace itself (only the message line and the saved "Mapped at:" frames).
  */
 import type { Kernel } from "../../kernel.js";
