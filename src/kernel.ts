@@ -138,18 +138,19 @@ export class Kernel {
   }
 
   /** WARN(): recorded, the run goes on. */
-  warn(message: string, pc?: string): void {
+  warn(message: string, pc?: string, at?: string): void {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };
     if (pc) rec.pc = pc;
+    if (at) rec.at = at;
     this.faults.push(rec);
     this.tr?.fault("warn", message);
   }
 
   /** WARN_ONCE / dev_WARN_ONCE / pr_warn_once: only the first time per key. */
-  warnOnce(key: string, message: string, pc?: string): void {
+  warnOnce(key: string, message: string, pc?: string, at?: string): void {
     if (this.warnedOnce.has(key)) return;
     this.warnedOnce.add(key);
-    this.warn(message, pc);
+    this.warn(message, pc, at);
   }
 
   /** A kernel log line that is not a fault (pr_info, dev_warn without backtrace). */

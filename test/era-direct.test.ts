@@ -193,3 +193,23 @@ steps:
     expect(rpi.diagnostics.find((d) => d.id === "D22")!.message).toMatch(/^DMA-API: platform fe00b000\.v4l2: device driver has pending DMA allocations/);
   });
 });
+
+describe("WARN records carry the file:line the kernel prints in its WARNING line, per version", () => {
+  it("dma_direct_map_page's overflow: kernel/dma/direct.h:97 in 5.19; dma_map_single_attrs's vmalloc check moves with the header", () => {
+    const r = runYaml(x86Low("5.19"), { set: { mem: "2G" } });
+    expect(r.faults[0]!.at).toBe("kernel/dma/direct.h:97");
+    const at = (kernel: string) => runYaml(`
+name: vmalloc
+platform: rpi4
+kernel: "${kernel}"
+steps:
+  - { op: vmalloc, size: 8K, as: v }
+  - { op: dma_map_single, buf: v, size: 4K, dir: DMA_TO_DEVICE, as: m }
+`).faults[0]!.at;
+    expect(at("5.6")).toBe("include/linux/dma-mapping.h:584");
+    expect(at("5.10")).toBe("include/linux/dma-mapping.h:275");
+    expect(at("5.14")).toBe("include/linux/dma-mapping.h:318");
+    expect(at("5.19")).toBe("include/linux/dma-mapping.h:326");
+    expect(at("5.13")).toBeUndefined(); // no 5.13 tree was read
+  });
+});

@@ -14,6 +14,8 @@ export interface FaultRecord {
   addr?: string;
   /** The function that faulted (pc), when known. */
   pc?: string;
+  /** For a WARN: the file:line the kernel prints in its WARNING line, in this version's tree. */
+  at?: string;
   /** Call chain at the fault, innermost last. */
   chain?: string[];
   /** Index of the scenario step during which it happened; filled by the runner. */

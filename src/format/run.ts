@@ -84,7 +84,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     for (const e of r.expectations.filter((x) => x.step === s.index && !x.ok))
       out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
     for (const f of stepFaults) {
-      const where = [f.pc ? `pc ${f.pc}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
+      const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
       out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
       if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
     }

@@ -6,6 +6,7 @@ import type { Device } from "../../drivers/device.js";
 import type { Scatterlist, SgTable, Vma } from "./ops.js";
 import { ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
+import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import {
   DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
@@ -422,7 +423,7 @@ export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number,
   const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
   if (!dma_capable(k, dev, dma_addr, size, true)) {
     swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map");
+    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map", warn_site(k, "swiotlb_map"));
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -477,7 +478,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
       return r;
     }
     t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
-    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page");
+    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"));
     t?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
