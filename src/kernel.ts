@@ -183,8 +183,10 @@ export class Kernel {
   /** An oops on a bad kernel memory access: stops the run. */
   oops(addr: number, pc?: string): never {
     const rec: FaultRecord = { kind: "oops", message: this.arch.oopsText(addr), addr: this.arch.fmtVa(addr), step: this.step };
+    const more = this.arch.oopsMore?.(addr);
+    if (more?.length) rec.lines = more;
     if (pc) rec.pc = pc;
-    this.tr?.fault("oops", rec.message + (pc ? ` (pc: ${pc})` : ""));
+    this.tr?.fault("oops", [rec.message, ...(rec.lines ?? [])].join(" / ") + (pc ? ` (pc: ${pc})` : ""));
     throw new KernelFault(rec);
   }
 

@@ -86,6 +86,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     for (const f of stepFaults) {
       const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
       out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
+      for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
       if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
     }
     for (const d of stepDiags)
