@@ -177,11 +177,11 @@ const base510 = ["9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4",
 const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db", "f4693c2716b3"];
 
 export const VERSIONS: KernelVersion[] = [
-  { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
+  { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5) through get_vm_area_caller + map_vm_area; one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); bus addresses from the first dma-ranges entry's dma_pfn_offset; arm64 ZONE_DMA = 30 bits; swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set([...base510, ...base511]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.13", switches: new Set([...base510, ...base511]), notes: "5.10 plus the 5.11 arm64 layout, linear-map test and ZONE_DMA sizing; the kernel of the 2021 thread before the fix (no 5.13 tree stored: facts inferred from 5.12.9 and 5.14-rc5)" },
   { id: "5.14", switches: new Set([...base510, ...base511, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly, x86 its own rewrite; 5.17 dma_direct_alloc; dma_direct_map_page bounces only with a pool (07410559f383); no arm64 BPF JIT region (image and vmalloc at 0xffff800008000000)" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;
