@@ -141,6 +141,12 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.18",
     effect: "dma_direct_free vunmaps whenever is_vmalloc_addr(cpu_addr) (no IS_ENABLED(CONFIG_DMA_REMAP) in the test)",
   },
+  "c81be74e7d79": {
+    commit: "c81be74e7d79",
+    title: "dma-direct: return appropriate error code from dma_direct_map_sg()",
+    release: "5.15",
+    effect: "dma_direct_map_sg returns -EIO on a failed entry (0 before); with the same series dma_map_sg_attrs turns a negative count into 0 and calls debug_dma_map_sg only for a positive one (before: BUG_ON(ents < 0))",
+  },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
     title: "dma-direct: avoid redundant memory sync for swiotlb",
@@ -181,7 +187,7 @@ export const VERSIONS: KernelVersion[] = [
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
   { id: "5.13", switches: new Set([...base510, ...base511]), notes: "5.10 plus the 5.11 arm64 layout, linear-map test and ZONE_DMA sizing; the kernel of the 2021 thread before the fix (no 5.13 tree stored: facts inferred from 5.12.9 and 5.14-rc5)" },
   { id: "5.14", switches: new Set([...base510, ...base511, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly, x86 its own rewrite; 5.17 dma_direct_alloc; dma_direct_map_page bounces only with a pool (07410559f383); no arm64 BPF JIT region (image and vmalloc at 0xffff800008000000)" },
+  { id: "5.19", switches: new Set([...base510, ...base511, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e", "c81be74e7d79"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly, x86 its own rewrite; 5.17 dma_direct_alloc; dma_direct_map_page bounces only with a pool (07410559f383); no arm64 BPF JIT region (image and vmalloc at 0xffff800008000000)" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

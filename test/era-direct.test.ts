@@ -213,3 +213,24 @@ steps:
     expect(at("5.13")).toBeUndefined(); // no 5.13 tree was read
   });
 });
+
+describe("dma_direct_map_sg failure (c81be74e7d79, 5.15): -EIO inside, 0 from dma_map_sg either way", () => {
+  const yaml = (kernel: string) => `
+name: sg beyond the mask, no swiotlb
+platform: rpi4
+kernel: "${kernel}"
+config: { swiotlb: noforce }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_sg, entries: [{ buf: b, length: 4K }], dir: DMA_TO_DEVICE, as: s }
+`;
+  it("5.19 returns -EIO from dma_direct_map_sg, 5.14 returns 0; both give the driver 0", () => {
+    for (const [kernel, inner] of [["5.19", "-EIO"], ["5.14", "0"]] as const) {
+      const r = runYaml(yaml(kernel), { trace: true });
+      const text = renderTrace(r.steps[1]!.trace).join("\n");
+      expect(text, kernel).toContain(`← dma_direct_map_sg = ${inner}`);
+      expect(text, kernel).toContain(kernel === "5.19" ? "← dma_map_sg_attrs = 0 (ops returned -5)" : "← dma_map_sg_attrs = 0");
+      expect(r.steps[1]!.result.ret, kernel).toBe("0");
+    }
+  });
+});

@@ -24,6 +24,7 @@ import {
 } from "./swiotlb.js";
 
 const F = "kernel/dma/direct.c";
+const EIO = 5;
 const S_alloc = sym("dma_direct_alloc", F);
 const S_alloc_pages_56 = sym("dma_direct_alloc_pages", F);
 const S___alloc_pages = sym("__dma_direct_alloc_pages", F);
@@ -517,7 +518,7 @@ export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: num
   k.tr?.exit();
 }
 
-/** kernel/dma/direct.c dma_direct_map_sg (5.10–5.14): each entry mapped; on failure undo and return 0 */
+/** kernel/dma/direct.c dma_direct_map_sg (5.6–5.19): each entry mapped; on failure undo and return 0 (-EIO since c81be74e7d79) */
 export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) {
@@ -525,8 +526,10 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
     sg.dma_address = dma_direct_map_page(k, dev, sg.page, sg.offset, sg.length, dir, attrs);
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       dma_direct_unmap_sg(k, dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-      k.tr?.exit("0");
-      return 0;
+      // c81be74e7d79 (5.15): -EIO instead of 0
+      const ret = k.has("c81be74e7d79") ? -EIO : 0;
+      k.tr?.exit(ret ? "-EIO" : "0");
+      return ret;
     }
     sg.dma_length = sg.length;
   }

@@ -198,6 +198,13 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
   let ents: number;
   if (dma_go_direct(ops)) ents = direct.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
   else ents = ops!.map_sg!(k, dev, sgl, nents, dir, attrs);
+  if (k.has("c81be74e7d79")) {
+    // 5.15+ __dma_map_sg_attrs: debug only for ents > 0; a negative error becomes 0 in dma_map_sg_attrs
+    if (ents > 0 && k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
+    const ret = ents < 0 ? 0 : ents;
+    k.tr?.exit(ents < 0 ? `0 (ops returned ${ents})` : String(ret));
+    return ret;
+  }
   if (ents < 0) k.BUG(`at ${F} (dma_map_sg_attrs): ents < 0`, "dma_map_sg_attrs");
   if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
   k.tr?.exit(String(ents));
