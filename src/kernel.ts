@@ -150,18 +150,19 @@ export class Kernel {
   }
 
   /** WARN(): recorded, the run goes on. */
-  warn(message: string, pc?: string): void {
+  warn(message: string, pc?: string, at?: string): void {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };
     if (pc) rec.pc = pc;
+    if (at) rec.at = at;
     this.faults.push(rec);
     this.tr?.fault("warn", message);
   }
 
   /** WARN_ONCE / dev_WARN_ONCE / pr_warn_once: only the first time per key. */
-  warnOnce(key: string, message: string, pc?: string): void {
+  warnOnce(key: string, message: string, pc?: string, at?: string): void {
     if (this.warnedOnce.has(key)) return;
     this.warnedOnce.add(key);
-    this.warn(message, pc);
+    this.warn(message, pc, at);
   }
 
   /** A kernel log line that is not a fault (pr_info, dev_warn without backtrace). */
@@ -194,8 +195,10 @@ export class Kernel {
   /** An oops on a bad kernel memory access: stops the run. */
   oops(addr: number, pc?: string): never {
     const rec: FaultRecord = { kind: "oops", message: this.arch.oopsText(addr), addr: this.arch.fmtVa(addr), step: this.step };
+    const more = this.arch.oopsMore?.(addr);
+    if (more?.length) rec.lines = more;
     if (pc) rec.pc = pc;
-    this.tr?.fault("oops", rec.message + (pc ? ` (pc: ${pc})` : ""));
+    this.tr?.fault("oops", [rec.message, ...(rec.lines ?? [])].join(" / ") + (pc ? ` (pc: ${pc})` : ""));
     throw new KernelFault(rec);
   }
 

@@ -135,6 +135,18 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "dma_direct_alloc remaps a highmem page (remap = true) instead of dev_info \"Rejecting highmem page from CMA.\" and failing",
   },
+  "f5ff79fddf0e": {
+    commit: "f5ff79fddf0e",
+    title: "dma-mapping: remove CONFIG_DMA_REMAP",
+    release: "5.18",
+    effect: "the vmap-based helpers are built whenever there is an MMU: dma_direct_free vunmaps whenever is_vmalloc_addr(cpu_addr) (no IS_ENABLED(CONFIG_DMA_REMAP) in the test); on x86, dma-iommu's blocking coherent allocations become iommu_dma_alloc_remap (vmalloc addresses) instead of page_address() of a contiguous block",
+  },
+  "c81be74e7d79": {
+    commit: "c81be74e7d79",
+    title: "dma-direct: return appropriate error code from dma_direct_map_sg()",
+    release: "5.15",
+    effect: "dma_direct_map_sg returns -EIO on a failed entry (0 before); with the same series dma_map_sg_attrs turns a negative count into 0 and calls debug_dma_map_sg only for a positive one (before: BUG_ON(ents < 0))",
+  },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
     title: "dma-direct: avoid redundant memory sync for swiotlb",
@@ -219,12 +231,6 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.15",
     effect: "DMAR fault lines print the requester as [00:02.0] again",
   },
-  "f5ff79fddf0e": {
-    commit: "f5ff79fddf0e",
-    title: "dma-mapping: remove CONFIG_DMA_REMAP",
-    release: "5.18",
-    effect: "the vmap-based helpers are built whenever there is an MMU: on x86, dma-iommu's blocking coherent allocations become iommu_dma_alloc_remap (vmalloc addresses) instead of page_address() of a contiguous block",
-  },
   "5b61343b5059": {
     commit: "5b61343b5059",
     title: "iommu/iova: Improve 32-bit free space estimate",
@@ -245,11 +251,11 @@ const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db", "f4693c2716b3"]
 const iommu513 = ["4e89dce72521", "6fa3525b455a", "c588072bba6b", "371d7955e310", "3542dcb15cef", "719a19335692"];
 
 export const VERSIONS: KernelVersion[] = [
-  { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
+  { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5) through get_vm_area_caller + map_vm_area; one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); bus addresses from the first dma-ranges entry's dma_pfn_offset; arm64 ZONE_DMA = 30 bits; swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set([...base510, ...base511, ...iommu513]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.13", switches: new Set([...base510, ...base511, ...iommu513]), notes: "5.10 plus the 5.11 arm64 layout, linear-map test and ZONE_DMA sizing, and the 5.11–5.13 IOMMU changes; the kernel of the 2021 thread before the fix (no 5.13 tree stored: facts inferred from 5.12.9 and 5.14-rc5)" },
   { id: "5.14", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "0b482d0c75bf", "f5ff79fddf0e"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.19", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e", "c81be74e7d79", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "0b482d0c75bf"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly, x86 its own rewrite; 5.17 dma_direct_alloc; dma_direct_map_page bounces only with a pool (07410559f383); no arm64 BPF JIT region (image and vmalloc at 0xffff800008000000)" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

@@ -173,3 +173,64 @@ describe("5.19 swiotlb-xen on x86 PV (566fb90e050d rewrote xen_swiotlb_{alloc,fr
     expect(leaked).toBe(0);
   });
 });
+
+describe("dma-debug names an unbound device by its bus (dev_driver_string falls back to the bus name)", () => {
+  const yaml = (platform: string) => `
+name: leak at unbind
+platform: ${platform}
+kernel: "5.14"
+config: { CONFIG_DMA_API_DEBUG: y }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }
+  - { op: dma_mapping_error, map: m }
+  - { op: driver_unbind }
+`;
+  it("a PCI function on x86_64 prints 'pci', a DT device on rpi4 'platform'", () => {
+    const x86 = runYaml(yaml("x86_64"));
+    expect(x86.diagnostics.find((d) => d.id === "D22")!.message).toMatch(/^DMA-API: pci 0000:02:00\.0: device driver has pending DMA allocations while released from device \[count=1\]/);
+    const rpi = runYaml(yaml("rpi4"));
+    expect(rpi.diagnostics.find((d) => d.id === "D22")!.message).toMatch(/^DMA-API: platform fe00b000\.v4l2: device driver has pending DMA allocations/);
+  });
+});
+
+describe("WARN records carry the file:line the kernel prints in its WARNING line, per version", () => {
+  it("dma_direct_map_page's overflow: kernel/dma/direct.h:97 in 5.19; dma_map_single_attrs's vmalloc check moves with the header", () => {
+    const r = runYaml(x86Low("5.19"), { set: { mem: "2G" } });
+    expect(r.faults[0]!.at).toBe("kernel/dma/direct.h:97");
+    const at = (kernel: string) => runYaml(`
+name: vmalloc
+platform: rpi4
+kernel: "${kernel}"
+steps:
+  - { op: vmalloc, size: 8K, as: v }
+  - { op: dma_map_single, buf: v, size: 4K, dir: DMA_TO_DEVICE, as: m }
+`).faults[0]!.at;
+    expect(at("5.6")).toBe("include/linux/dma-mapping.h:584");
+    expect(at("5.10")).toBe("include/linux/dma-mapping.h:275");
+    expect(at("5.14")).toBe("include/linux/dma-mapping.h:318");
+    expect(at("5.19")).toBe("include/linux/dma-mapping.h:326");
+    expect(at("5.13")).toBeUndefined(); // no 5.13 tree was read
+  });
+});
+
+describe("dma_direct_map_sg failure (c81be74e7d79, 5.15): -EIO inside, 0 from dma_map_sg either way", () => {
+  const yaml = (kernel: string) => `
+name: sg beyond the mask, no swiotlb
+platform: rpi4
+kernel: "${kernel}"
+config: { swiotlb: noforce }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_sg, entries: [{ buf: b, length: 4K }], dir: DMA_TO_DEVICE, as: s }
+`;
+  it("5.19 returns -EIO from dma_direct_map_sg, 5.14 returns 0; both give the driver 0", () => {
+    for (const [kernel, inner] of [["5.19", "-EIO"], ["5.14", "0"]] as const) {
+      const r = runYaml(yaml(kernel), { trace: true });
+      const text = renderTrace(r.steps[1]!.trace).join("\n");
+      expect(text, kernel).toContain(`← dma_direct_map_sg = ${inner}`);
+      expect(text, kernel).toContain(kernel === "5.19" ? "← dma_map_sg_attrs = 0 (ops returned -5)" : "← dma_map_sg_attrs = 0");
+      expect(r.steps[1]!.result.ret, kernel).toBe("0");
+    }
+  });
+});

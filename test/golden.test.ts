@@ -28,7 +28,7 @@ describe("golden traces of the seed cases", () => {
       if (s.summary) lines.push(`   ${s.summary}`);
       lines.push(...renderTrace(s.trace));
     }
-    for (const f of r.faults) lines.push(`# fault at step ${f.step}: ${f.kind}: ${f.message}${f.pc ? ` (pc: ${f.pc})` : ""}`);
+    for (const f of r.faults) lines.push(`# fault at step ${f.step}: ${f.kind}: ${[f.message, ...(f.lines ?? [])].join(" / ")}${f.pc ? ` (pc: ${f.pc})` : ""}`);
     const name = `${file.split("/").pop()!.replace(".yaml", "")}.${platform}.${kernel}.trace`;
     await expect(lines.join("\n") + "\n").toMatchFileSnapshot(`golden/${name}`);
   });

@@ -55,4 +55,6 @@ export interface Arch {
   readonly allDmaCoherent: boolean;
   /** The arch's text for a kernel paging fault. */
   oopsText(a: number): string;
+  /** The lines the arch's fault handler prints after oopsText (show_pte and the like), if modelled. */
+  oopsMore?(a: number): string[];
 }

@@ -14,6 +14,10 @@ export interface FaultRecord {
   addr?: string;
   /** The function that faulted (pc), when known. */
   pc?: string;
+  /** For a WARN: the file:line the kernel prints in its WARNING line, in this version's tree. */
+  at?: string;
+  /** Further console lines the kernel prints after `message`, in order (e.g. arm64 show_pte). */
+  lines?: string[];
   /** Call chain at the fault, innermost last. */
   chain?: string[];
   /** Index of the scenario step during which it happened; filled by the runner. */

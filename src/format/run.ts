@@ -100,8 +100,9 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     for (const e of failedAt.get(s.index) ?? [])
       out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
     for (const f of stepFaults) {
-      const where = [f.pc ? `pc ${f.pc}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
+      const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
       out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
+      for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
       if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
     }
     for (const d of stepDiags)

@@ -95,7 +95,7 @@ export function map_vm_area(k: Kernel, area: VmStruct, prot: Prot, pages: number
 export function vunmap(k: Kernel, addr: number): void {
   k.tr?.enter(S_vunmap, { addr: k.arch.fmtVa(addr) });
   const vm = k.vmalloc.remove_vm_area(addr);
-  if (!vm) k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr)})`, "vunmap");
+  if (!vm) k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr).slice(2)})`, "vunmap"); // %p (no_hash_pointers form)
   k.tr?.exit();
 }
 

@@ -6,6 +6,7 @@ import type { Kernel } from "../kernel.js";
 import type { Device } from "../drivers/device.js";
 import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
 import { sym } from "../core/trace.js";
+import { warn_site } from "../kernel/warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, get_order, hex } from "../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
@@ -183,7 +184,7 @@ export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, 
     page = virt_to_page(k, vaddr);
   }
   const bad = BigInt(dev_addr + size - 1) > dma_mask || range_straddles_page_boundary(k, phys, size);
-  if (bad) k.warn("WARNING: xen_swiotlb_free_coherent: dev_addr + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)", "xen_swiotlb_free_coherent");
+  if (bad) k.warn("WARNING: xen_swiotlb_free_coherent: dev_addr + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)", "xen_swiotlb_free_coherent", warn_site(k, "xen_swiotlb_free_coherent"));
   else {
     k.tr?.note(`TestClearPageXenRemapped(${k.arch.fmtVa(page)}): reads the struct page`);
     if (k.TestClearPageFlag(page, PG_xen_remapped, "xen_swiotlb_free_coherent")) {
@@ -247,7 +248,7 @@ function xen_swiotlb_free_coherent_519(k: Kernel, dev: Device, size: number, vad
   if (overMask || straddles) {
     const cond = overMask ? "dma_handle + size - 1 > dev->coherent_dma_mask" : "range_straddles_page_boundary(phys, size)";
     k.tr?.decide(`WARN_ON_ONCE(${cond})`, true, "the buffer is not freed");
-    k.warnOnce(`xen_swiotlb_free_coherent:${cond}`, `WARNING: xen_swiotlb_free_coherent: WARN_ON_ONCE(${cond})`, "xen_swiotlb_free_coherent");
+    k.warnOnce(`xen_swiotlb_free_coherent:${cond}`, `WARNING: xen_swiotlb_free_coherent: WARN_ON_ONCE(${cond})`, "xen_swiotlb_free_coherent", warn_site(k, overMask ? "xen_swiotlb_free_coherent" : "xen_swiotlb_free_coherent:straddle"));
     k.tr?.exit();
     return;
   }

@@ -7,6 +7,7 @@ import type { Device } from "../../drivers/device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "../../kernel/dma/ops.js";
 import { ENXIO } from "../../kernel/dma/ops.js";
 import { sym } from "../../core/trace.js";
+import { warn_site } from "../../kernel/warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
@@ -223,7 +224,7 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
   size = PAGE_ALIGN(size);
   const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
   if (i < 0) {
-    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free");
+    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
     k.tr?.exit();
     return;
   }

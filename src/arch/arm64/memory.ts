@@ -164,6 +164,15 @@ export class Arm64 implements Arch {
     const va = hex64(a).slice(2); // %016lx
     if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${va}`;
     // show_pte: a user-half address faulting in kernel context with init_mm
-    return `Unable to handle kernel paging request at virtual address ${va}${a >= 0 ? " (user address but active_mm is swapper)" : ""}`;
+    return `Unable to handle kernel paging request at virtual address ${va}`;
+  }
+
+  /**
+   * arch/arm64/mm/fault.c show_pte (5.6–5.19), after die_kernel_fault's first line (and the
+   * "Mem abort info" block, not modelled): a TTBR0 address with active_mm == &init_mm prints one
+   * line and returns; the page-table dump of a kernel address is not modelled.
+   */
+  oopsMore(a: number): string[] {
+    return a >= 0 ? [`[${hex64(a).slice(2)}] user address but active_mm is swapper`] : [];
   }
 }

@@ -16,7 +16,8 @@
  *
  * Not emulated:
  * - D26 "cpu touching an active dma mapped cacheline" (debug_dma_assert_idle, called from the
- *   CoW path) was removed in 5.9 (5848dc5b1b76); no modelled version has it.
+ *   CoW path in mm/memory.c): 5.6 has it (5.6.4 kernel/dma/debug.c:552), it was removed in 5.9
+ *   (5848dc5b1b76); the model has no copy-on-write path that could call it.
  * - The WARN backtrace itself (only the message line and the saved "Mapped at:" frames).
  */
 import type { Kernel } from "../../kernel.js";
@@ -1113,12 +1114,20 @@ export function debug_dma_sync_sg_for_device(k: Kernel, dev: Device, sg: Scatter
 }
 
 /**
- * kernel/dma/debug.c dma_debug_device_change, BUS_NOTIFY_UNBOUND_DRIVER (5.10–5.14): D22 when
- * the device still owns entries. The message prefix is "<bus> <device>" because the driver is
- * already unbound (real logs read "DMA-API: pci 0000:83:00.0: ..."); `bus` defaults to
- * "platform". The leaked entries stay tracked.
+ * drivers/base/core.c dev_driver_string of an unbound device: its bus name — "pci" for a PCI
+ * function (named domain:bus:slot.fn, as the x86 devices here), "platform" for a DT platform device.
  */
-export function dma_debug_device_change(k: Kernel, dev: Device, bus = "platform"): void {
+export function dev_bus_name(dev: Device): string {
+  return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(dev.name) ? "pci" : "platform";
+}
+
+/**
+ * kernel/dma/debug.c dma_debug_device_change, BUS_NOTIFY_UNBOUND_DRIVER (5.6–5.19): D22 when
+ * the device still owns entries. The message prefix is "<bus> <device>" because the driver is
+ * already unbound (real logs read "DMA-API: pci 0000:83:00.0: ..."); `bus` defaults to the
+ * device's own bus (dev_bus_name). The leaked entries stay tracked.
+ */
+export function dma_debug_device_change(k: Kernel, dev: Device, bus = dev_bus_name(dev)): void {
   const d = active(k);
   if (d === null) return;
   k.tr?.enter(S_device_change, { dev: dev.name, action: "BUS_NOTIFY_UNBOUND_DRIVER" });

@@ -6,6 +6,7 @@ import type { Device } from "../../drivers/device.js";
 import type { Scatterlist, SgTable, Vma } from "./ops.js";
 import { ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
+import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import {
   DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
@@ -23,6 +24,7 @@ import {
 } from "./swiotlb/index.js";
 
 const F = "kernel/dma/direct.c";
+const EIO = 5;
 const S_alloc = sym("dma_direct_alloc", F);
 const S_alloc_pages_56 = sym("dma_direct_alloc_pages", F);
 const S___alloc_pages = sym("__dma_direct_alloc_pages", F);
@@ -352,7 +354,7 @@ function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs:
   return { cpu_addr: ret, dma_handle: handle() };
 }
 
-/** kernel/dma/direct.c dma_direct_free (5.6–5.19): the page comes from the DMA handle, never from cpu_addr */
+/** kernel/dma/direct.c dma_direct_free (5.6–5.19; f5ff79fddf0e drops DMA_REMAP from the vunmap test): the page comes from the DMA handle, never from cpu_addr */
 export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_addr: number, attrs: number): void {
   k.tr?.enter(S_free, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_addr) });
   size = PAGE_ALIGN(size);
@@ -367,8 +369,10 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
     k.tr?.exit();
     return;
   }
-  const vm = DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr);
-  k.tr?.decide("DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
+  // f5ff79fddf0e (5.18) removed CONFIG_DMA_REMAP: the test is is_vmalloc_addr(cpu_addr) alone
+  const noDmaRemap = k.has("f5ff79fddf0e");
+  const vm = (noDmaRemap || DMA_REMAP(k)) && is_vmalloc_addr(k, cpu_addr);
+  k.tr?.decide(noDmaRemap ? "is_vmalloc_addr(cpu_addr)" : "DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
   if (vm) vunmap(k, cpu_addr);
   dma_free_contiguous(k, dev, dma_direct_to_page(k, dev, dma_addr), size);
   k.tr?.exit();
@@ -420,7 +424,7 @@ export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number,
   const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
   if (!dma_capable(k, dev, dma_addr, size, true)) {
     swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map");
+    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map", warn_site(k, "swiotlb_map"));
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -457,8 +461,9 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
   const post519 = k.has("07410559f383");
-  if (k.swiotlb_force === "force") {
-    t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", true, "swiotlb=force: every mapping bounces");
+  const force = k.swiotlb_force === "force";
+  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? "swiotlb=force: every mapping bounces" : "no forced bouncing");
+  if (force) {
     const r = swiotlb_map(k, dev, phys, size, dir, attrs);
     t?.exit(hex(r));
     return r;
@@ -474,7 +479,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
       return r;
     }
     t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
-    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page");
+    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"));
     t?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -513,7 +518,7 @@ export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: num
   k.tr?.exit();
 }
 
-/** kernel/dma/direct.c dma_direct_map_sg (5.10–5.14): each entry mapped; on failure undo and return 0 */
+/** kernel/dma/direct.c dma_direct_map_sg (5.6–5.19): each entry mapped; on failure undo and return 0 (-EIO since c81be74e7d79) */
 export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) {
@@ -521,8 +526,10 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
     sg.dma_address = dma_direct_map_page(k, dev, sg.page, sg.offset, sg.length, dir, attrs);
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       dma_direct_unmap_sg(k, dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-      k.tr?.exit("0");
-      return 0;
+      // c81be74e7d79 (5.15): -EIO instead of 0
+      const ret = k.has("c81be74e7d79") ? -EIO : 0;
+      k.tr?.exit(ret ? "-EIO" : "0");
+      return ret;
     }
     sg.dma_length = sg.length;
   }

@@ -8,6 +8,7 @@ import { dev_update_limits } from "../../drivers/device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
 import { EIO, ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
+import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
 import { DIR_NAMES, DMA_NONE, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
@@ -161,7 +162,7 @@ export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: 
   k.tr?.enter(S_map_single, { dev: dev.name, ptr: k.arch.fmtVa(ptr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (k.has("4544b9f25e70") && is_vmalloc_addr(k, ptr)) {
     k.tr?.decide("is_vmalloc_addr(ptr)", true, "DMA must never operate on areas that might be remapped (4544b9f25e70)");
-    k.warnOnce(`vmalloc-map-${dev.name}`, `${dev.driver} ${dev.name}: rejecting DMA map of vmalloc memory`, "dma_map_single_attrs");
+    k.warnOnce(`vmalloc-map-${dev.name}`, `${dev.driver} ${dev.name}: rejecting DMA map of vmalloc memory`, "dma_map_single_attrs", warn_site(k, "dma_map_single_attrs"));
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -197,6 +198,13 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
   let ents: number;
   if (dma_go_direct(ops)) ents = direct.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
   else ents = ops!.map_sg!(k, dev, sgl, nents, dir, attrs);
+  if (k.has("c81be74e7d79")) {
+    // 5.15+ __dma_map_sg_attrs: debug only for ents > 0; a negative error becomes 0 in dma_map_sg_attrs
+    if (ents > 0 && k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
+    const ret = ents < 0 ? 0 : ents;
+    k.tr?.exit(ents < 0 ? `0 (ops returned ${ents})` : String(ret));
+    return ret;
+  }
   if (ents < 0) k.BUG(`at ${F} (dma_map_sg_attrs): ents < 0`, "dma_map_sg_attrs");
   if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
   k.tr?.exit(String(ents));

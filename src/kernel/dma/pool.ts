@@ -6,6 +6,7 @@
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import { sym } from "../../core/trace.js";
+import { warn_site } from "../warn-sites.js";
 import { PAGE_SIZE, DMA_BIT_MASK, get_order, hex } from "../../core/u64.js";
 import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32, gfpName } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
@@ -147,7 +148,7 @@ export function dma_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: n
     k.tr?.exit(`${k.arch.fmtVa(vaddr)} from ${pool.name} (phys ${hex(phys)})`);
     return { vaddr, page };
   }
-  k.warn(`Failed to get suitable pool for ${dev.name}`, "dma_alloc_from_pool");
+  k.warn(`Failed to get suitable pool for ${dev.name}`, "dma_alloc_from_pool", warn_site(k, "dma_alloc_from_pool"));
   k.tr?.exit("NULL");
   return null;
 }

@@ -4,6 +4,7 @@
  */
 import type { Kernel } from "../../kernel.js";
 import { sym } from "../../core/trace.js";
+import { warn_site } from "../warn-sites.js";
 import { PAGE_SIZE, hex } from "../../core/u64.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { VM_DMA_COHERENT } from "../../mm/vmalloc.js";
@@ -76,7 +77,7 @@ export function dma_common_free_remap(k: Kernel, cpu_addr: number): void {
   k.tr?.enter(S_free_remap, { cpu_addr: k.arch.fmtVa(cpu_addr) });
   const a = k.vmalloc.find_vm_area(cpu_addr);
   if (!a || a.flags !== VM_DMA_COHERENT) {
-    k.warn(`trying to free invalid coherent area: ${k.arch.fmtVa(cpu_addr)}`, "dma_common_free_remap");
+    k.warn(`trying to free invalid coherent area: ${k.arch.fmtVa(cpu_addr).slice(2)}`, "dma_common_free_remap", warn_site(k, "dma_common_free_remap")); // %p (no_hash_pointers form)
     k.tr?.exit();
     return;
   }
@@ -97,7 +98,7 @@ export function dma_alloc_from_pool_remap(k: Kernel, size: number): { vaddr: num
   k.tr?.enter(S_alloc_from_pool, { size: hex(size) });
   const pool = k.atomic_pool;
   if (!pool) {
-    k.warn("coherent pool not initialised!", "dma_alloc_from_pool");
+    k.warn("coherent pool not initialised!", "dma_alloc_from_pool", warn_site(k, "dma_alloc_from_pool"));
     k.tr?.exit("NULL");
     return null;
   }
