@@ -231,6 +231,8 @@ describe("the fast YAML reader agrees with the yaml package", () => {
     y("- &k a: 1"),
     y("a: &x [1, *x]"),
     y("a: &x 1", "b: [*x]"),
+    y("~: a", "0x1F: b", "1.50: c", "Null: d", "true: e", "1: f", "{1.0: g, 0o7: h}: i"),
+    y("x: {~: a, 0x1F: b, 'q': c, 1: d}"),
     y("a: !!str 1"),
     y("a: 1", "a: 2"),
     y("---", "a: 1"),
@@ -313,7 +315,7 @@ describe("the fast YAML reader on generated documents", () => {
   // block maps and lists up to 4 deep, scalars of every kind, flow collections, folded scalars,
   // comments, and malformed pieces; the reader must either agree with the yaml package or step aside
   const atoms = ["\"a\" # c", "'a'b", "[a]b", "{a: 1}x", "\"x\"y", "a #", "- - x", "- a: b", "[a, [b, {c: d}]]", "{ a : 1 }", "{a: }", "[a,]", "[, a]", "{a}", "{a: b, c}", "[a b: c]", "x: - y", "\"\\x41\\t\"", "\"\\U0001F600\"", "''", "\"\"", "a  #c", "0X1", "-0", "+.5", "1_0", ".inf", "-.Inf", ".NaN", "TRUE", "Null", "yes", "on", "1:2", "12:30:00", "2001-01-01", "a", "b c", "1", "-1", "0x1f", "1.5", "true", "null", "~", "'q''s'", '"d\\"q"', '"\\u00e9"', "x#y", "x #c", "[1, 2]", "{a: 1}", "{a: [b, c]}", "[]", "{}", "-", "--", "-x", ":x", "a:b", "http://x", "'a: b'", "\"a: b\"", "!", "&a x", "*a", "|", ">", "|-", ">-", "", " ", "5.10", "1e3", ".5", "0o7", "+3", "[a, b", "{a", "'x", "\"x", "a, b", "a]", "#", "@x", "`x", "%x", "? x", "x:", "x: y", "- x", "[a: b]", "{a: 1, a: 2}", "{'a': 1}", '{"a":1}', "a\tb", "\t", "x ", "[ x , y ]"];
-  const keys = ["a", "b", "op", "key with space", "'q'", "\"d\"", "-k", "k:", "1", "true", "x#y"];
+  const keys = ["~", "0x1F", "1.50", "Null", "1e3", "-1", "a", "b", "op", "key with space", "'q'", "\"d\"", "-k", "k:", "1", "true", "x#y"];
   let seed = 7;
   const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
   function gen(depth: number, indent: number): string[] {

@@ -84,6 +84,12 @@ export function resolvePlain(s: string): unknown {
   return s;
 }
 
+/** A plain key whose value, as a JS property name, is the text as written (`1`, `true`, `op`; not `0x1F`, `~`, `1.50`). */
+function plainKeyIsText(k: string): boolean {
+  const r = resolvePlain(k);
+  return typeof r === "string" || String(r) === k;
+}
+
 const DQ_ESCAPES: Record<string, string> = {
   "0": "\0", a: "\x07", b: "\b", t: "\t", "\t": "\t", n: "\n", v: "\v", f: "\f", r: "\r", e: "\x1b",
   " ": " ", '"': '"', "/": "/", "\\": "\\", N: "\u0085", _: "\u00a0", L: "\u2028", P: "\u2029",
@@ -185,8 +191,9 @@ function readFlow(c: Cursor, base: number, st: State, depth: number): unknown {
     }
     if (isMap) {
       const keyOff = base + c.i;
+      const quoted = s[c.i] === '"' || s[c.i] === "'";
       const key = readFlowScalar(c, true);
-      if (typeof key !== "string" || key === "") throw bail;
+      if (typeof key !== "string" || key === "" || (!quoted && !plainKeyIsText(key))) throw bail;
       while (isWs(s[c.i])) c.i++;
       if (s[c.i] !== ":") throw bail;
       c.i++;
@@ -460,6 +467,7 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     const key = s.slice(col, colon).trimEnd();
     if (key === "" || key === "__proto__" || key.includes(" #") || Object.prototype.hasOwnProperty.call(f.obj, key)) throw bail;
     if (key === "<<") throw bail; // merge keys are YAML 1.1
+    if (!plainKeyIsText(key)) throw bail; // `0x1F:`, `~:`, `1.50:` are not the text as written
     let j = colon + 1;
     while (s[j] === " ") j++;
     let anchor: string | undefined;
