@@ -10,7 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
@@ -260,10 +260,15 @@ if (want("matrix_seed_ms")) {
   const platforms = PLATFORMS.map((p) => p.id);
   const kernels = VERSIONS.map((v) => v.id);
   let cells = 0;
+  const cpu: number[] = [];
   const v = await msMedian("matrix_seed_ms", QUICK ? 3 : 7, () => {
+    const c0 = process.cpuUsage();
     cells = runMatrix(scenarios, platforms, kernels).cells.length;
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   });
   put("matrix_seed_ms", v, "ms", "≤ 100", v <= 100, `${scenarios.length} scenarios × ${platforms.length} platforms × ${kernels.length} kernels = ${cells} runs, in-process`);
+  put("matrix_seed_cpu_ms", median(cpu), "ms", "(diagnostic)", null, "the same runs in CPU time of this process (all its threads): what matrix_seed_ms would be on an idle machine");
 }
 
 /** Time one prepared map/unmap case. */
@@ -336,6 +341,7 @@ const order = [
   "run_100k_s",
   "run_100k_rss_mb",
   "matrix_seed_ms",
+  "matrix_seed_cpu_ms",
   "matrix_all_ms",
   "fuzz_ops_per_s",
   "fuzz_jobs2_speedup",
@@ -349,6 +355,8 @@ const list = order.filter((n) => results.has(n)).map((n) => results.get(n)!);
 if (JSON_OUT) {
   const o: Record<string, unknown> = {};
   for (const r of list) o[r.name] = Number(r.value.toFixed(2));
+  o.load_avg_1m = Number(loadavg()[0]!.toFixed(2)); // the machine's load while measuring (2 cores: above 2 means queueing)
+  o.cpus = availableParallelism();
   o.results = list.map((r) => ({ name: r.name, value: Number(r.value.toFixed(2)), unit: r.unit, target: r.target, met: r.met, ...(r.note ? { note: r.note } : {}) }));
   process.stdout.write(JSON.stringify(o) + "\n");
 } else {
@@ -357,6 +365,7 @@ if (JSON_OUT) {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd();
   process.stdout.write([line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n") + "\n");
+  process.stdout.write(`\nload average ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores at the end of the run\n`);
   const notes = list.filter((r) => r.note).map((r) => `  ${r.name}: ${r.note}`);
   if (notes.length) process.stdout.write(["", ...notes].join("\n") + "\n");
 }
