@@ -2,14 +2,17 @@
  * Deep copy of a booted model's object graph (src/boot-cache.ts): every object, array, Map, Set
  * and typed array reachable from the root is copied once (shared references stay shared, cycles
  * stay cycles), class instances keep their prototype, typed-array views keep their offsets into
- * a copy of their ArrayBuffer (the memory slabs), and functions, frozen objects (page-table
- * leaves) and the objects `isShared` names (the immutable platform and kernel-version
+ * a copy of their ArrayBuffer (the memory slabs), and functions, frozen objects, instances of
+ * classes marked IMMUTABLE (page-table leaves) and the objects `isShared` names (the immutable platform and kernel-version
  * descriptions) are not copied.
  *
  * Engine core: no node:*, no DOM (structuredClone would drop prototypes).
  */
 
 type Any = Record<PropertyKey, unknown>;
+
+/** Set to true on a prototype whose instances never change after construction: copies share them. */
+export const IMMUTABLE: unique symbol = Symbol.for("dmasim.immutable") as never;
 
 export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
   const memo = new Map<unknown, unknown>();
@@ -28,7 +31,7 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
     if (v === null || typeof v !== "object") return v; // primitives and functions are shared
     const hit = memo.get(v);
     if (hit !== undefined) return hit;
-    if (isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
+    if ((v as Any)[IMMUTABLE] === true || isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
     if (ArrayBuffer.isView(v)) {
       const ctor = (v as unknown as { constructor: new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView }).constructor;
       const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
