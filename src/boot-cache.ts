@@ -16,7 +16,7 @@ import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
 import { deepClone, reachable } from "./core/clone.js";
 
-export const MAX_TEMPLATES = 32;
+export const MAX_TEMPLATES = 16;
 
 interface Template {
   k: Kernel;
