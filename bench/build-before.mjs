@@ -22,7 +22,11 @@ await build({
         b.onLoad({ filter: /\.ts$/ }, (a) => {
           const rel = a.path.slice(root.length);
           if (!rel.startsWith("src/")) return undefined;
-          return { contents: execFileSync("git", ["show", `${rev}:${rel}`], { cwd: root, encoding: "utf8" }), loader: "ts" };
+          try {
+            return { contents: execFileSync("git", ["show", `${rev}:${rel}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }), loader: "ts" };
+          } catch {
+            return undefined; // a file the revision did not have (e.g. src/boot-cache.ts): the working tree's
+          }
         });
       },
     },

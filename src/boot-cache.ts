@@ -5,9 +5,10 @@
  * JSON results byte for byte); the template itself is never run.
  *
  * The immutable descriptions (platform, kernel version) are shared with the template, not copied.
- * The first request of a configuration is a plain boot; the template is made on the second. At
- * most MAX_TEMPLATES models are kept (least recently used goes first): callers that sweep many
- * configurations run all the runs of one configuration together (runMatrix does).
+ * Every run, the first of a configuration included, runs on a copy, so the engine's hot code
+ * sees one hidden class per type. At most MAX_TEMPLATES models are kept (least recently used goes
+ * first): callers that sweep many configurations run the runs of one configuration together
+ * (runMatrix does).
  */
 import { boot } from "./init.js";
 import type { Kernel, KConfig } from "./kernel.js";
@@ -15,15 +16,13 @@ import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
 import { deepClone, reachable } from "./core/clone.js";
 
-export const MAX_TEMPLATES = 8;
+export const MAX_TEMPLATES = 16;
 
 interface Template {
   k: Kernel;
   shared: WeakSet<object>;
 }
 const templates = new Map<string, Template>();
-/** configurations booted once already (a second request makes a template) */
-const seen = new Set<string>();
 
 function keyOf(platform: Platform, version: KernelVersion, cfg: KConfig): string {
   return `${platform.id}\0${version.id}\0${JSON.stringify(cfg)}`;
@@ -40,10 +39,7 @@ let enabled = true;
 export function setBootCache(on: boolean): boolean {
   const was = enabled;
   enabled = on;
-  if (!on) {
-    templates.clear();
-    seen.clear();
-  }
+  if (!on) templates.clear();
   return was;
 }
 
@@ -56,13 +52,6 @@ export function bootCached(platform: Platform, version: KernelVersion, cfg: KCon
     templates.delete(key); // most recently used last
     templates.set(key, t);
   } else {
-    // the first request of a configuration is a plain boot (a single `dmasim run` pays nothing);
-    // the second boots the template that every later request copies
-    if (!seen.has(key)) {
-      seen.add(key);
-      if (seen.size > 4096) seen.clear();
-      return boot(platform, version, cfg);
-    }
     const k = boot(platform, version, cfg);
     t = { k, shared: reachable(platform, version) };
     templates.set(key, t);
@@ -74,5 +63,4 @@ export function bootCached(platform: Platform, version: KernelVersion, cfg: KCon
 /** Forget every template (tests; a long-lived page that wants its memory back). */
 export function clearBootCache(): void {
   templates.clear();
-  seen.clear();
 }

@@ -36,7 +36,7 @@ import { stringify } from "yaml";
 import { KernelFault } from "./core/faults.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE } from "./core/u64.js";
 import type { Device } from "./drivers/device.js";
-import { bootCached } from "./boot-cache.js";
+import { boot } from "./init.js";
 import type { KConfig, Kernel } from "./kernel.js";
 import { device_access } from "./drivers/dma-master.js";
 import { xen_dma_to_phys } from "./xen/swiotlb-xen.js";
@@ -365,7 +365,7 @@ class Session {
     /** keep what export needs (expected read data, sg entries' bus addresses) */
     private readonly record = false,
   ) {
-    this.k = bootCached(env.platform, env.version, env.cfg); // a copy of the booted model
+    this.k = boot(env.platform, env.version, env.cfg);
     this.dev = this.k.devices.get(env.devName)!;
     this.mem = this.k.io_tlb_default_mem;
     this.occ = this.mem ? new Uint8Array(this.mem.nslabs) : null;

@@ -36,7 +36,8 @@ const SECTION = 128 * MiB; // arm64 / x86_64 SPARSEMEM section
 
 /** Largest leaf (1 GiB, 2 MiB, or 4 KiB) that fits at va/phys with `left` bytes remaining. */
 function leafFor(va: number, phys: number, left: number, sizes: number[]): number {
-  for (const s of sizes) if (phys % s === 0 && ((va % s) + s) % s === 0 && left >= s) return s;
+  // floor arithmetic, not `%` (an fmod call on 64-bit addresses)
+  for (const s of sizes) if (left >= s && Math.floor(phys / s) * s === phys && Math.floor(va / s) * s === va) return s;
   return sizes[sizes.length - 1]!;
 }
 

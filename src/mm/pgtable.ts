@@ -6,6 +6,7 @@
  * 2 levels (1 MiB sections at shift 20 with 4096 entries, then 256 4 KiB entries).
  * Leaves may sit at any level (block / huge / section mappings), as the linear map and vmemmap use.
  */
+import { IMMUTABLE } from "../core/clone.js";
 import { hex64 } from "../core/u64.js";
 
 /** Memory attributes that matter to the model. */
@@ -19,6 +20,20 @@ export interface Leaf {
   /** Bytes covered by this leaf (4 KiB, 2 MiB, 1 GiB, 1 MiB section). */
   size: number;
 }
+
+/**
+ * A leaf entry. Never changed once made (map() replaces, unmap() clears), so copies of a booted
+ * model share them: the prototype carries IMMUTABLE (src/core/clone.ts).
+ */
+class LeafEntry implements Leaf {
+  readonly leaf = true as const;
+  constructor(
+    readonly pfn: number,
+    readonly prot: Prot,
+    readonly size: number,
+  ) {}
+}
+(LeafEntry.prototype as unknown as Record<symbol, boolean>)[IMMUTABLE] = true;
 
 type Entry = Table | Leaf | undefined;
 interface Table {
@@ -89,8 +104,7 @@ export class PageTable {
         } else if (e.leaf) throw new Error(`map over an existing block at ${hex64(va + done)}`);
         t = e;
       }
-      // frozen: a leaf is replaced, never changed, so copies of a booted model share it (src/core/clone.ts)
-      t.entries[this.index(o, level)] = Object.freeze({ leaf: true, pfn: pfn + done / 4096, prot, size: leafSize });
+      t.entries[this.index(o, level)] = new LeafEntry(pfn + done / 4096, prot, leafSize);
     }
   }
 
