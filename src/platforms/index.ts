@@ -103,7 +103,7 @@ export const arm64Smmu: Platform = {
   description: "arm64 server with an SMMUv3 (coherent table walks, 44-bit output): a dma-coherent PCIe NVMe and NIC and a non-coherent platform DMA engine, all behind the IOMMU on iommu_dma_ops; RAM from 1 GiB",
   banks: singleBank(1 * GiB),
   defaults: { mem: 8 * GiB, cma: 32 * MiB, va_bits: 48 },
-  memSizes: [2 * GiB, 4 * GiB, 8 * GiB, 16 * GiB, 32 * GiB],
+  memSizes: [2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: [
     { name: "0000:00:02.0", driver: "nvme", description: "NVMe controller, PCIe behind the SMMU (dma-coherent root complex, StreamID 0x10)", coherent: true, pci: true, iommu_sid: 0x10, mask_bits: 64 },
     { name: "0000:00:03.0", driver: "igb", description: "Ethernet NIC, PCIe behind the SMMU (dma-coherent, StreamID 0x18)", coherent: true, pci: true, iommu_sid: 0x18, mask_bits: 64 },
