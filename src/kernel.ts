@@ -41,6 +41,12 @@ export interface KConfig {
   xen_cache_flush: boolean;
   /** dma_debug_entries= (0 = PREALLOC_DMA_DEBUG_ENTRIES) */
   dma_debug_entries: number;
+  /** CONFIG_DEBUG_VM: VM_BUG_ON_PAGE checks (e.g. put_page_testzero on a free page) */
+  CONFIG_DEBUG_VM: boolean;
+  /** CONFIG_KASAN (generic): double-free / use-after-free reports for slab objects and pages */
+  CONFIG_KASAN: boolean;
+  /** CONFIG_SLAB_FREELIST_HARDENED: SLUB's set_freepointer BUG_ON(object == fp) */
+  CONFIG_SLAB_FREELIST_HARDENED: boolean;
 }
 
 export interface Diagnostic {
@@ -68,6 +74,8 @@ export class Kernel {
   private warnedOnce = new Set<string>();
   /** Index of the scenario step running now (for fault records). */
   step = -1;
+  /** current: the task the scenario's driver code runs in (printed as %s/%d by KASAN and the watchdog). */
+  readonly current = { comm: "scenario", pid: 1000 };
 
   // machine
   readonly mem: PhysMem;
@@ -158,6 +166,22 @@ export class Kernel {
     if (pc) rec.pc = pc;
     this.tr?.fault("bug", rec.message);
     throw new KernelFault(rec);
+  }
+
+  /** A fatal report with its own text (soft lockup): stops the run. */
+  fatal(kind: "soft_lockup", message: string, pc?: string): never {
+    const rec: FaultRecord = { kind, message, step: this.step };
+    if (pc) rec.pc = pc;
+    this.tr?.fault(kind, message);
+    throw new KernelFault(rec);
+  }
+
+  /** A non-fatal report printed with a backtrace (bad page state, KASAN): recorded, the run goes on. */
+  report(kind: "bad_page" | "kasan", message: string, pc?: string): void {
+    const rec: FaultRecord = { kind, message, step: this.step };
+    if (pc) rec.pc = pc;
+    this.faults.push(rec);
+    this.tr?.fault(kind, message);
   }
 
   /** An oops on a bad kernel memory access: stops the run. */

@@ -45,6 +45,18 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.9",
     effect: "atomic_pool_expand takes CMA memory only if the default CMA area lies inside the pool's zone (cma_in_zone)",
   },
+  "e320d3012d25": {
+    commit: "e320d3012d25",
+    title: "mm/page_alloc.c: fix freeing non-compound pages",
+    release: "5.10",
+    effect: "__free_pages of a non-compound block whose refcount did not drop to zero frees its upper halves (order-1 .. 0) anyway; a double free of an order ≥ 1 block then meets free_pages_prepare's bad-page checks",
+  },
+  "1f221a0d0dbf": {
+    commit: "1f221a0d0dbf",
+    title: "swiotlb: respect min_align_mask",
+    release: "5.12",
+    effect: "find_slots keeps the original's bits under dma_get_min_align_mask in the bounce address (the search that can loop forever); before it the mask does not exist and the search is a plain stride walk",
+  },
   "4544b9f25e70": {
     commit: "4544b9f25e70",
     title: "dma-mapping: Add vmap checks to dma_map_single()",
@@ -95,14 +107,14 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "4544b9f25e70", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["e320d3012d25", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "4544b9f25e70", "8b1e868f6607", "91ffe4ad534a"];
 
 export const VERSIONS: KernelVersion[] = [
   { id: "5.6", switches: new Set([]), notes: "dma-direct remaps itself (3acac065508f, 5.5); one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); swiotlb-xen free uses virt_to_page and treats the bus address as phys" },
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
-  { id: "5.13", switches: new Set([...base510, "8c96400d6a39"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
-  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
+  { id: "5.13", switches: new Set([...base510, "8c96400d6a39", "1f221a0d0dbf"]), notes: "as 5.10 for the modelled paths; the kernel of the 2021 thread before the fix" },
+  { id: "5.14", switches: new Set([...base510, "8c96400d6a39", "1f221a0d0dbf", "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
+  { id: "5.19", switches: new Set([...base510, "8c96400d6a39", "1f221a0d0dbf", "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

@@ -52,7 +52,7 @@ export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string
   const parts = [`${ran}/${r.steps.length} steps ran`, `${held}/${r.expectations.length} expectations held`];
   if (r.faults.length) parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${[...new Set(r.faults.map((f) => f.kind))].join(", ")})`);
   if (r.diagnostics.length) parts.push(`${r.diagnostics.length} diagnostic${r.diagnostics.length > 1 ? "s" : ""}`);
-  const stopping = r.faults.some((f) => f.kind !== "warn");
+  const stopping = r.faults.some((f) => f.kind !== "warn" && f.kind !== "bad_page" && f.kind !== "kasan");
   const word = r.ok ? c.green(c.bold("PASS")) : stopping ? c.red(c.bold("FAULT")) : c.yellow(c.bold("FAIL"));
   const why = !r.ok && r.first_failure ? ` — ${r.first_failure}` : "";
   return `${word}: ${parts.join(", ")}${why}`;

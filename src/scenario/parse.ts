@@ -203,7 +203,6 @@ function convArg(key: string, v: unknown): unknown {
   if (NUMBER_ARGS.has(key)) return parseU64(v as string | number);
   switch (key) {
     case "dma_addr":
-      return parseU64(v as string | number);
     case "mask":
       return parseU64Big(v as string | number);
     case "gfp":

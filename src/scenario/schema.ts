@@ -11,7 +11,7 @@
  * | argument | in the file | in Step.args |
  * |---|---|---|
  * | `size`, `offset`, `length`, `pgoff`, `nents`, `order`, `bits`, `domain`, `gref` | number or "64K" / "0x1000" / "4096" | number |
- * | `dma_addr` | number or hex string | number (dmasim's signed 64-bit form, see core/u64.ts) |
+ * | `dma_addr` | number or hex string | bigint (exact: the schema allows any 64-bit bus address) |
  * | `mask` | number or hex string | bigint (exact: masks can be 64 bits wide) |
  * | `gfp` | "GFP_KERNEL\|__GFP_ZERO" or a number | number (parseGfp) |
  * | `dir` | "DMA_TO_DEVICE", ... | number (enum dma_data_direction, parseDir) |
@@ -236,7 +236,7 @@ export const dataSpecSchema = z
   .meta({ id: "data", description: "bytes: text, { hex: \"de ad be ef\" } or { fill: 0xa5, length: 4096 }" });
 
 export const ADDR_KINDS = ["linear", "vmalloc", "page_cookie", "ioremap", "null", "other"] as const;
-export const FAULT_KINDS = ["none", "oops", "bug", "warn", "sigbus", "bus_error"] as const;
+export const FAULT_KINDS = ["none", "oops", "bug", "warn", "sigbus", "bus_error", "soft_lockup", "bad_page", "kasan"] as const;
 
 const enumOf = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `${describe(iss.input)} is not ${what} (use ${values.join(", ")})` });

@@ -22,6 +22,7 @@
  * Hot path: no per-slot objects and no bigint outside a memoised boundary computation; trace
  * arguments are only built when a tracer is attached (`k.tr?.f(...)` skips argument evaluation).
  */
+import { soft_lockup } from "../../mm/mm-debug.js";
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import { dev_id } from "../../drivers/device.js";
@@ -316,7 +317,8 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
   const mem = k.io_tlb_default_mem!;
   k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size) });
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
-  const iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
+  // dma_get_min_align_mask exists from 1f221a0d0dbf (5.12); before it the search has no align mask
+  const iotlb_align_mask = k.has("1f221a0d0dbf") ? (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0 : 0;
   const nslots = nr_slots(alloc_size);
   if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (find_slots): BUG_ON(!nslots)", "find_slots");
 
@@ -355,12 +357,12 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
       // More steps than slots without meeting `wrap` again: the walk is in a cycle that does not
       // contain `wrap`, so the kernel loop never ends.
       k.tr?.decide("index == wrap", false, `the search cycles without returning to slot ${wrap}`);
-      k.BUG(
+      k.tr?.note(
         `find_slots never terminates: min_align_mask ${hex(dev.min_align_mask)} needs slot address bits ${hex(want >>> 0)} under ${hex(iotlb_align_mask)}, ` +
           `the walk from slot ${wrap} (stride ${stride}) cycles without returning to it and no ${nslots}-slot run fits; ` +
-          `the CPU spins forever holding io_tlb_mem.lock with interrupts off (hang; fixed upstream by 7c3940bf81e5 in 2023)`,
-        "find_slots",
+          `the CPU spins holding io_tlb_mem.lock with interrupts off (fixed upstream by 7c3940bf81e5 in 2023)`,
       );
+      soft_lockup(k, "find_slots");
     }
   } while (index !== wrap);
 
