@@ -21,6 +21,7 @@ import { gnttab_map_refs, gnttab_unmap_refs, type GrantMapping } from "../xen/gr
 import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, user_access_read, user_access_write, vfree, vmalloc, vmalloc_to_page } from "../mm/mm.js";
 import { isWalkHit } from "../mm/pgtable.js";
+import { kasan_report_uaf } from "../mm/mm-debug.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "./config.js";
 import { dataBytes, fmtBytes } from "./data.js";
@@ -203,6 +204,18 @@ function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant"
   const r = k.kread(va, len, c.step.op);
   k.tr?.mem("read", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), len, k.translate(va).prot);
   return r;
+}
+
+/**
+ * CONFIG_KASAN (generic): the driver's access is checked against the shadow before it happens; a
+ * kmalloc object or pages that were freed are poisoned (mm/kasan: kasan_slab_free /
+ * kasan_free_pages), so the access is reported as use-after-free and then goes ahead.
+ */
+function kasanCheck(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>, offset: number, len: number, write: boolean) {
+  if (!c.k.cfg.CONFIG_KASAN || o.kind !== "kbuf" || !o.freed || (o.alloc !== "kmalloc" && o.alloc !== "pages") || o.addr === 0) return;
+  const k = c.k;
+  const stillFree = o.alloc === "kmalloc" ? k.slab.freed.has(o.addr) : k.memmap.refcount(k.arch.page_to_pfn(o.page)) <= 0;
+  if (stillFree) kasan_report_uaf(k, o.addr + offset, len, write, c.step.op);
 }
 
 /** A CPU access through a NULL kmalloc/vmalloc/coherent pointer: the driver dereferences NULL (+ offset). */
@@ -435,11 +448,13 @@ const OPS: Record<string, (c: Ctx) => void> = {
   cpu_write(c) {
     nullDeref(c, true);
     const o = ref(c, "buf", "coherent", "kbuf", "grant");
+    kasanCheck(c, o, num(c, "offset", 0), bytesArg(c).length, true);
     cpuAccess(c, o, num(c, "offset", 0), 0, bytesArg(c));
   },
   cpu_read(c) {
     nullDeref(c, false);
     const o = ref(c, "buf", "coherent", "kbuf", "grant");
+    kasanCheck(c, o, num(c, "offset", 0), num(c, "length"), false);
     c.read = cpuAccess(c, o, num(c, "offset", 0), num(c, "length"));
   },
   device_write(c) {
@@ -501,7 +516,10 @@ const OPS: Record<string, (c: Ctx) => void> = {
   },
   gnttab_unmap(c) {
     const o = ref(c, "buf", "grant");
-    gnttab_unmap_refs(c.k, o.grant);
+    const st = gnttab_unmap_refs(c.k, o.grant);
+    c.result.status = st;
+    c.success = st === "GNTST_okay";
+    if (!c.success) c.summary.push(`GNTTABOP_unmap_grant_ref: ${st} (-4): the grant was already unmapped`);
     o.freed = true;
   },
 };
@@ -732,7 +750,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
         const rec = { ...e.record, step: index, ...(k.tr ? { chain: undefined } : {}) };
         k.faults.push(rec);
         c.success = false;
-        c.summary.push(`${rec.kind === "oops" ? "Oops: " : rec.kind === "bug" && !rec.message.startsWith("kernel BUG") ? "BUG: " : ""}${rec.message}${rec.pc ? ` (pc: ${rec.pc})` : ""}`);
+        c.summary.push(`${rec.kind === "oops" ? "Oops: " : rec.kind === "bug" && !rec.message.includes("kernel BUG") ? "BUG: " : ""}${rec.message}${rec.pc ? ` (pc: ${rec.pc})` : ""}`);
         stopped = true;
       } else throw e;
     }
@@ -771,7 +789,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
         const pass = ex.fault === "none" ? stepFaults.length === 0 : kinds.has(ex.fault);
         check("fault", ex.fault, stepFaults.length ? [...kinds].join("+") : "none", pass);
       }
-      if (ex.diagnostic !== undefined) check("diagnostic", ex.diagnostic, stepDiags.map((d) => d.id).join(",") || "none", stepDiags.some((d) => d.id === ex.diagnostic));
+      if (ex.diagnostic !== undefined) check("diagnostic", ex.diagnostic, stepDiags.map((d) => d.id).join(",") || "none", ex.diagnostic === "none" ? stepDiags.length === 0 : stepDiags.some((d) => d.id === ex.diagnostic));
       if (ex.bounced !== undefined) check("bounced", String(ex.bounced), String(c.bounced ?? false), (c.bounced ?? false) === ex.bounced);
     }
     // a fatal or user-visible fault nobody expected fails the step
@@ -792,6 +810,12 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
     topOk = false;
     expectations.push({ step: null, what: "faults", expected: "none", actual: k.faults.map((f) => f.kind).join(","), ok: false });
     fail(`faults: ${k.faults[0]!.kind}: ${k.faults[0]!.message}`);
+  }
+  if (s.expect?.diagnostics === "none" && k.diagnostics.length) {
+    topOk = false;
+    const d = k.diagnostics[0]!;
+    expectations.push({ step: null, what: "diagnostics", expected: "none", actual: k.diagnostics.map((x) => x.id).join(","), ok: false });
+    fail(`diagnostics: step ${d.step ?? "?"}: ${d.id}: ${d.message}`);
   }
   if (s.expect?.ok !== undefined) {
     const pass = steps.every((x) => x.ok) === s.expect.ok;

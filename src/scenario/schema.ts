@@ -255,8 +255,8 @@ export const stepExpectSchema = z
     fault: enumOf(FAULT_KINDS, "a fault kind").meta({ description: "the fault this step causes" }).optional(),
     diagnostic: z
       .string({ error: (iss) => `expected a diagnostic id such as D08, got ${describe(iss.input)}` })
-      .regex(/^D\d\d$/, { error: (iss) => `${describe(iss.input)} is not a diagnostic id (D01..D26)` })
-      .meta({ description: "a CONFIG_DMA_API_DEBUG finding this step triggers (D-id)", examples: ["D08"] })
+      .regex(/^(D\d\d|none)$/, { error: (iss) => `${describe(iss.input)} is not a diagnostic id (D01..D26) or none` })
+      .meta({ description: "a CONFIG_DMA_API_DEBUG finding this step triggers (D-id), or none: the step must trigger none", examples: ["D08", "none"] })
       .optional(),
     bounced: bool("the mapping went through a bounce buffer").optional(),
   })
@@ -434,6 +434,7 @@ function scenarioShape<S extends z.ZodType>(steps: S) {
       .strictObject({
         faults: enumOf(["none", "any"] as const, "a faults expectation").meta({ description: "none: the run must not fault" }).optional(),
         ok: bool("the run's overall verdict").optional(),
+        diagnostics: enumOf(["none"] as const, "a diagnostics expectation").meta({ description: "none: no CONFIG_DMA_API_DEBUG finding anywhere in the run" }).optional(),
       })
       .meta({ description: "expectations for the whole run" })
       .optional(),

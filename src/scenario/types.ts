@@ -15,7 +15,7 @@ export interface StepExpect {
   data?: DataSpec;
   addr_kind?: AddrKind;
   fault?: "none" | "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "soft_lockup" | "bad_page" | "kasan";
-  diagnostic?: string; // a D-id, e.g. "D08"
+  diagnostic?: string; // a D-id, e.g. "D08", or "none"
   bounced?: boolean;
 }
 
@@ -41,7 +41,7 @@ export interface Scenario {
   config?: Record<string, string | number | boolean>;
   device?: string;
   steps: Step[];
-  expect?: { faults?: "none" | "any"; ok?: boolean };
+  expect?: { faults?: "none" | "any"; ok?: boolean; diagnostics?: "none" };
   /** the file it came from, for messages */
   file?: string;
 }
