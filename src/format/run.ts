@@ -71,7 +71,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     const idx = `#${String(s.index).padStart(width)}`;
     const mark = s.status === "not run" ? c.dim("·") : s.ok ? c.green("✓") : c.red("✗");
     if (s.status === "not run") {
-      out.push(`${mark} ${c.dim(`${idx}  ${s.op}  (not run)`)}`);
+      out.push(`${mark} ${c.dim(`${idx}  ${s.op}  (${s.summary.startsWith("not run:") ? s.summary : "not run"})`)}`);
       continue;
     }
     const fields = resultFields(s.result);

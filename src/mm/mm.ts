@@ -252,17 +252,34 @@ export class Slab {
   }
 }
 
-/** mm/vmalloc.c vmalloc: order-0 pages (highmem allowed), mapped with PAGE_KERNEL. */
+/**
+ * mm/vmalloc.c vmalloc → __vmalloc_node_range (5.6–5.19): a size of more pages than
+ * totalram_pages() fails at once ("vmalloc: allocation failure: %lu bytes" through warn_alloc);
+ * else order-0 pages (highmem allowed), mapped with PAGE_KERNEL; a page allocation failure frees
+ * the pages taken so far.
+ */
 export function vmalloc(k: Kernel, size: number): number {
   const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;
+  const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
+  if (n === 0 || n > totalram) {
+    k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xcc0(GFP_KERNEL), nodemask=(null)`);
+    return 0;
+  }
   const pages: number[] = [];
+  const giveBack = () => {
+    for (const p of pages) __free_pages(k, p, 0);
+    return 0;
+  };
   for (let i = 0; i < n; i++) {
     const p = alloc_pages(k, __GFP_HIGHMEM, 0, "vmalloc");
-    if (!p) return 0;
+    if (!p) {
+      k.log(`${k.current.comm}: vmalloc: allocation failure, allocated ${i * PAGE_SIZE} of ${size} bytes, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null)`);
+      return giveBack();
+    }
     pages.push(p);
   }
   const vm = vmap(k, pages, VM_ALLOC | VM_MAP, "normal", "vmalloc");
-  if (!vm) return 0;
+  if (!vm) return giveBack();
   vm.pages = pages;
   return vm.addr;
 }
