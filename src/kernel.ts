@@ -47,6 +47,12 @@ export interface KConfig {
   iommu_passthrough: boolean;
   /** iommu.forcedac= (5.13+) */
   iommu_forcedac: boolean;
+  /** CONFIG_DEBUG_VM: VM_BUG_ON_PAGE checks (e.g. put_page_testzero on a free page) */
+  CONFIG_DEBUG_VM: boolean;
+  /** CONFIG_KASAN (generic): double-free / use-after-free reports for slab objects and pages */
+  CONFIG_KASAN: boolean;
+  /** CONFIG_SLAB_FREELIST_HARDENED: SLUB's set_freepointer BUG_ON(object == fp) */
+  CONFIG_SLAB_FREELIST_HARDENED: boolean;
 }
 
 export interface Diagnostic {
@@ -83,6 +89,8 @@ export class Kernel {
   now_ms = 0;
   /** Timers (struct timer_list): each fires its timeout() once model time reaches timer_expires (<0: not armed). Objects, not closures, so a cloned model has its own. */
   readonly timers: { timer_expires: number; timeout(k: Kernel): void }[] = [];
+  /** current: the task the scenario's driver code runs in (printed as %s/%d by KASAN and the watchdog). */
+  readonly current = { comm: "scenario", pid: 1000 };
 
   // machine
   readonly mem: PhysMem;
@@ -197,6 +205,22 @@ export class Kernel {
     if (pc) rec.pc = pc;
     this.tr?.fault("bug", rec.message);
     throw new KernelFault(rec);
+  }
+
+  /** A fatal report with its own text (soft lockup): stops the run. */
+  fatal(kind: "soft_lockup", message: string, pc?: string): never {
+    const rec: FaultRecord = { kind, message, step: this.step };
+    if (pc) rec.pc = pc;
+    this.tr?.fault(kind, message);
+    throw new KernelFault(rec);
+  }
+
+  /** A non-fatal report printed with a backtrace (bad page state, KASAN): recorded, the run goes on. */
+  report(kind: "bad_page" | "kasan", message: string, pc?: string): void {
+    const rec: FaultRecord = { kind, message, step: this.step };
+    if (pc) rec.pc = pc;
+    this.faults.push(rec);
+    this.tr?.fault(kind, message);
   }
 
   /** An oops on a bad kernel memory access: stops the run. */

@@ -81,6 +81,18 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.9",
     effect: "atomic_pool_expand takes CMA memory only if the default CMA area lies inside the pool's zone (cma_in_zone)",
   },
+  "e320d3012d25": {
+    commit: "e320d3012d25",
+    title: "mm/page_alloc.c: fix freeing non-compound pages",
+    release: "5.10",
+    effect: "__free_pages of a non-compound block whose refcount did not drop to zero frees its upper halves (order-1 .. 0) anyway; a double free of an order ≥ 1 block then meets free_pages_prepare's bad-page checks",
+  },
+  "1f221a0d0dbf": {
+    commit: "1f221a0d0dbf",
+    title: "swiotlb: respect min_align_mask",
+    release: "5.12",
+    effect: "find_slots keeps the original's bits under dma_get_min_align_mask in the bounce address (the search that can loop forever); before it the mask does not exist and the search is a plain stride walk",
+  },
   "4544b9f25e70": {
     commit: "4544b9f25e70",
     title: "dma-mapping: Add vmap checks to dma_map_single()",
@@ -245,10 +257,10 @@ export interface KernelVersion {
   notes: string;
 }
 
-const base510 = ["9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "7bc1a0f9e176", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
+const base510 = ["e320d3012d25", "9bb50ed74709", "4544b9f25e70", "e0d072782c73", "515e5b6d90d4", "d3fa60d7bfdc", "7bc1a0f9e176", "e860c299ac0d", "c84dc6e68a1d", "1d659236fb43", "d7e673ec2c8e", "8b1e868f6607", "91ffe4ad534a"];
 const base511 = ["8c96400d6a39", "8424ecdde7df", "791ab8b2e3db", "f4693c2716b3"];
-/** the IOMMU changes from 5.11 to 5.13 (drivers/iommu) */
-const iommu513 = ["4e89dce72521", "6fa3525b455a", "c588072bba6b", "371d7955e310", "3542dcb15cef", "719a19335692"];
+/** the changes from 5.11 to 5.13 the modelled paths see: drivers/iommu, and swiotlb's min_align_mask (1f221a0d0dbf, 5.12) */
+const iommu513 = ["1f221a0d0dbf", "4e89dce72521", "6fa3525b455a", "c588072bba6b", "371d7955e310", "3542dcb15cef", "719a19335692"];
 
 export const VERSIONS: KernelVersion[] = [
   { id: "5.6", switches: new Set(["4544b9f25e70"]), notes: "dma-direct remaps itself (3acac065508f, 5.5) through get_vm_area_caller + map_vm_area; one 256 KiB atomic pool in kernel/dma/remap.c (GFP_DMA on arm64, CMA-backed); bus addresses from the first dma-ranges entry's dma_pfn_offset; arm64 ZONE_DMA = 30 bits; swiotlb-xen free uses virt_to_page and treats the bus address as phys" },

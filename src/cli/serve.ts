@@ -89,9 +89,21 @@ function send(res: ServerResponse, status: number, body: string) {
   res.end(body + "\n");
 }
 
-function handler(dir: string) {
+/**
+ * DNS rebinding: a page on another site can point its own name at 127.0.0.1 and read this server
+ * through it. The browser then sends that name as Host, so only the loopback names with our port
+ * are served (127.0.0.1:PORT, localhost:PORT, [::1]:PORT); anything else, or no Host, gets 421.
+ */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase();
+  return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
+}
+
+function handler(dir: string, port: () => number) {
   const root = resolve(dir);
   return async (req: IncomingMessage, res: ServerResponse) => {
+    if (!hostAllowed(req.headers.host, port())) return send(res, 421, "misdirected request: this server answers only to 127.0.0.1, localhost or [::1] with its port in the Host header");
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       return send(res, 405, "method not allowed");
@@ -126,8 +138,10 @@ function handler(dir: string) {
 
 /** Serve `dir` on 127.0.0.1:port (0 = a free port). Resolves once listening. */
 export function startServer(dir: string, port: number): Promise<{ server: Server; port: number; url: string }> {
+  let bound = port;
+  const handle = handler(dir, () => bound);
   const server = createServer((req, res) => {
-    handler(dir)(req, res).catch(() => send(res, 500, "internal error"));
+    handle(req, res).catch(() => send(res, 500, "internal error"));
   });
   return new Promise((ok, fail) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
@@ -137,6 +151,7 @@ export function startServer(dir: string, port: number): Promise<{ server: Server
     server.listen(port, HOST, () => {
       const addr = server.address();
       const p = typeof addr === "object" && addr ? addr.port : port;
+      bound = p;
       ok({ server, port: p, url: `http://${HOST}:${p}/` });
     });
   });

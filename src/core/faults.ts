@@ -4,7 +4,12 @@
  * bus errors and swiotlb/overflow warnings are recorded and the run goes on.
  */
 
-export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic";
+/**
+ * soft_lockup: the watchdog's "BUG: soft lockup" (the CPU never returns: the run stops);
+ * bad_page: mm's "BUG: Bad page state" (printed with a backtrace, the page is leaked, the run goes on);
+ * kasan: a KASAN report (printed, the run goes on).
+ */
+export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic" | "soft_lockup" | "bad_page" | "kasan";
 
 export interface FaultRecord {
   kind: FaultKind;

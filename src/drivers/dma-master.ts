@@ -6,7 +6,7 @@
  */
 import type { Kernel } from "../kernel.js";
 import type { Device } from "./device.js";
-import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../core/u64.js";
+import { DMA_MAPPING_ERROR, EXACT, PAGE_SIZE, TWO64, fromBig, hex } from "../core/u64.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { iommu_translate } from "./iommu/probe.js";
@@ -59,4 +59,31 @@ export function device_access(k: Kernel, dev: Device, bus: number, len: number, 
   const r = coherent ? k.cache.snoopRead(phys, len) : k.mem.read(phys, len);
   k.tr?.mem("read", "device", hex(bus), hex(phys), len, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
   return r;
+}
+
+/**
+ * A device access at a bus address given as any 64-bit value (a scenario's `dma_addr`, plus an
+ * offset). Addresses dmasim holds exactly go through device_access; the others (2^53 ≤ bus <
+ * 2^64 − 2^53) lie far above every modelled RAM bank and dma-range, so the interconnect answers
+ * with a bus error — resolved here exactly, in bigint, through the device's dma-ranges.
+ */
+export function device_access_bus(k: Kernel, dev: Device, bus: bigint, len: number, data?: Uint8Array): Uint8Array | null {
+  const b = ((bus % TWO64) + TWO64) % TWO64;
+  const signed = b >= TWO64 / 2n ? b - TWO64 : b;
+  if (signed > -BigInt(EXACT) && signed < BigInt(EXACT)) return device_access(k, dev, fromBig(b), len, data);
+  const n = data ? data.length : len;
+  let phys: bigint | null = b;
+  const map = dev.dma_range_map;
+  if (map) {
+    phys = null;
+    for (const r of map) {
+      const start = BigInt.asUintN(64, BigInt(r.dma_start));
+      if (b >= start && b - start < BigInt(r.size)) phys = b + BigInt(r.offset);
+    }
+  }
+  const where = phys === null ? "is outside its dma-ranges" : `hits phys 0x${phys.toString(16)}, which is not RAM`;
+  const message = `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at bus address 0x${b.toString(16)} ${where}: bus error`;
+  k.faults.push({ kind: "bus_error", message, step: k.step, addr: "0x" + b.toString(16) });
+  k.tr?.fault("bus_error", message);
+  return null;
 }

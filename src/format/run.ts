@@ -52,7 +52,7 @@ export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string
   const parts = [`${ran}/${r.steps.length} steps ran`, `${held}/${r.expectations.length} expectations held`];
   if (r.faults.length) parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${[...new Set(r.faults.map((f) => f.kind))].join(", ")})`);
   if (r.diagnostics.length) parts.push(`${r.diagnostics.length} diagnostic${r.diagnostics.length > 1 ? "s" : ""}`);
-  const stopping = r.faults.some((f) => f.kind !== "warn");
+  const stopping = r.faults.some((f) => f.kind !== "warn" && f.kind !== "bad_page" && f.kind !== "kasan");
   const word = r.ok ? c.green(c.bold("PASS")) : stopping ? c.red(c.bold("FAULT")) : c.yellow(c.bold("FAIL"));
   const why = !r.ok && r.first_failure ? ` — ${r.first_failure}` : "";
   return `${word}: ${parts.join(", ")}${why}`;
@@ -87,7 +87,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     const idx = `#${String(s.index).padStart(width)}`;
     const mark = s.status === "not run" ? c.dim("·") : s.ok ? c.green("✓") : c.red("✗");
     if (s.status === "not run") {
-      out.push(`${mark} ${c.dim(`${idx}  ${s.op}  (not run)`)}`);
+      out.push(`${mark} ${c.dim(`${idx}  ${s.op}  (${s.summary.startsWith("not run:") ? s.summary : "not run"})`)}`);
       continue;
     }
     const fields = resultFields(s.result);

@@ -5,9 +5,10 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
-import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO, gfpName } from "../include/gfp.js";
+import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
 import type { ZoneName } from "./page_alloc.js";
-import { PG_slab } from "./page_alloc.js";
+import { MAX_ORDER, PG_reserved, PG_slab } from "./page_alloc.js";
+import { VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
 
@@ -32,6 +33,12 @@ export function gfp_zone(k: Kernel, gfp: number): ZoneName {
 /** mm/page_alloc.c alloc_pages (__alloc_pages_nodemask): returns a struct page pointer or 0. */
 export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "alloc_pages"): number {
   k.tr?.enter(S_alloc_pages, { gfp: gfpName(gfp), order: String(order) });
+  if (order >= MAX_ORDER) {
+    // __alloc_pages_nodemask: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)); return NULL
+    if (!(gfp & __GFP_NOWARN)) k.warnOnce("__alloc_pages:order", `WARNING: at mm/page_alloc.c __alloc_pages_nodemask: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order ${order} >= MAX_ORDER (${MAX_ORDER})`, "__alloc_pages_nodemask");
+    k.tr?.exit("NULL");
+    return 0;
+  }
   const zone = gfp_zone(k, gfp);
   const pfn = k.buddy.alloc(order, zone, owner);
   if (pfn === null) {
@@ -47,12 +54,62 @@ export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "allo
   return page;
 }
 
-/** mm/page_alloc.c __free_pages */
+/**
+ * mm/page_alloc.c __free_pages (5.6–5.19): put_page_testzero (VM_BUG_ON_PAGE on a zero refcount
+ * with CONFIG_DEBUG_VM; else the count goes to -1 and nothing is freed), then free_the_page. From
+ * 5.10 (e320d3012d25) a non-compound block whose count did not drop to zero has its upper halves
+ * freed anyway.
+ */
 export function __free_pages(k: Kernel, page: number, order: number): void {
   k.tr?.enter(S_free_pages, { page: k.arch.fmtVa(page), order: String(order) });
   const pfn = k.page_deref(page, "__free_pages");
-  if (pfn !== null) k.buddy.free(pfn, order);
+  if (pfn === null) {
+    k.tr?.exit();
+    return;
+  }
+  const ref = k.memmap.refcount(pfn);
+  if (ref === 0 && k.cfg.CONFIG_DEBUG_VM) VM_BUG_ON_PAGE_refcount_zero(k, pfn);
+  k.memmap.setRefcount(pfn, ref - 1);
+  if (ref - 1 === 0) free_the_page(k, pfn, order);
+  else {
+    k.tr?.note(`put_page_testzero: refcount ${ref} → ${ref - 1}: not freed${ref === 0 ? " (a double free: the page was already free)" : ""}`);
+    if (k.has("e320d3012d25")) for (let o = order - 1; o >= 0; o--) free_the_page(k, pfn + (1 << o), o);
+  }
   k.tr?.exit();
+}
+
+/**
+ * mm/page_alloc.c free_the_page → free_pages_prepare (5.6–5.19): every page of the block must be
+ * in the state of a page being freed (not a free buddy page: "nonzero mapcount"; no references:
+ * "nonzero _refcount"; no slab flag); a bad page is reported with bad_page and the block is not
+ * freed. A block of order ≥ MAX_ORDER that passed would be linked into zone->free_area[order],
+ * past the array: it is reported the same way and not freed.
+ */
+function free_the_page(k: Kernel, pfn: number, order: number): void {
+  const mm = k.memmap;
+  let bad = 0;
+  const n = 2 ** Math.min(order, 30);
+  for (let i = 0; i < n; i++) {
+    const p = pfn + i;
+    if (!mm.has(p)) break;
+    const f = mm.flags(p);
+    const reason = k.buddy.isFree(p) ? "nonzero mapcount" : (i > 0 && mm.refcount(p) !== 0) || f & PG_reserved ? "nonzero _refcount" : f & PG_slab ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set" : null;
+    if (reason) {
+      if (bad === 0) bad_page(k, p, reason);
+      bad++;
+      // the kernel rate-limits bad_page (60 reports, then "N messages suppressed"); one report per block is kept here
+      if (bad > 0 && i > 64) break;
+    }
+  }
+  if (bad) {
+    k.tr?.note(`free_pages_prepare: ${bad > 1 ? "bad pages" : "a bad page"} in the order-${order} block at pfn ${hex(pfn)}: the block is not freed`);
+    return;
+  }
+  if (order >= MAX_ORDER || !k.buddy.zoneOf(pfn) || !k.buddy.zoneOf(pfn + n - 1)) {
+    bad_page(k, pfn, `order ${order} block: __free_one_page would link it into zone->free_area[${order}] (MAX_ORDER is ${MAX_ORDER})`);
+    return;
+  }
+  k.buddy.free(pfn, order);
 }
 
 /** mm/vmalloc.c is_vmalloc_addr (5.x): VMALLOC_START <= x < VMALLOC_END */
@@ -154,6 +211,7 @@ export class Slab {
       const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
       if (!page) return 0;
       const addr = k.arch.page_address(k, page);
+      this.freed.delete(addr);
       this.live.set(addr, { addr, size, cache: -order - 1 });
       return addr;
     }
@@ -172,15 +230,43 @@ export class Slab {
       this.partial.set(c, free);
     }
     const addr = free.pop()!;
+    this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: c });
     if (gfp & __GFP_ZERO) k.kmemset(addr, 0, size);
     return addr;
   }
 
-  /** mm/slab.c kfree */
+  /** objects freed and not reused (for double-free and use-after-free reports): address → cache */
+  readonly freed = new Map<number, number>();
+
+  /**
+   * mm/slub.c kfree (5.6–5.19): NULL / ZERO_SIZE_PTR are no-ops. Freeing an object that is not
+   * allocated: KASAN reports it ("double-free or invalid-free") and skips the free; else with
+   * CONFIG_SLAB_FREELIST_HARDENED set_freepointer's BUG_ON(object == fp) fires when the object is
+   * the freelist head (freed last); otherwise the free goes through silently and the object is on
+   * the freelist twice (it will be handed out twice).
+   */
   kfree(k: Kernel, addr: number): boolean {
+    if (addr === 0 || addr === 16) return false; // ZERO_OR_NULL_PTR
     const o = this.live.get(addr);
-    if (!o) return false;
+    if (!o) {
+      const c = this.freed.get(addr);
+      if (c === undefined) return false;
+      if (k.cfg.CONFIG_KASAN) {
+        kasan_report_invalid_free(k, addr, "kfree");
+        return false;
+      }
+      if (c < 0) {
+        __free_pages(k, k.arch.virt_to_page(k, addr), -c - 1);
+        return false;
+      }
+      const list = this.partial.get(c)!;
+      if (k.cfg.CONFIG_SLAB_FREELIST_HARDENED && list[list.length - 1] === addr) slub_freelist_double_free(k);
+      list.push(addr);
+      k.tr?.note(`kfree: ${k.arch.fmtVa(addr)} is already free: it is now on the kmalloc-${c} freelist twice`);
+      return false;
+    }
+    this.freed.set(addr, o.cache);
     this.live.delete(addr);
     if (o.cache < 0) {
       __free_pages(k, k.arch.virt_to_page(k, addr), -o.cache - 1);
@@ -191,25 +277,51 @@ export class Slab {
   }
 }
 
-/** mm/vmalloc.c vmalloc: order-0 pages (highmem allowed), mapped with PAGE_KERNEL. */
+/**
+ * mm/vmalloc.c vmalloc → __vmalloc_node_range (5.6–5.19): a size of more pages than
+ * totalram_pages() fails at once ("vmalloc: allocation failure: %lu bytes" through warn_alloc);
+ * else order-0 pages (highmem allowed), mapped with PAGE_KERNEL; a page allocation failure frees
+ * the pages taken so far.
+ */
 export function vmalloc(k: Kernel, size: number): number {
   const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;
+  const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
+  if (n === 0 || n > totalram) {
+    k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xcc0(GFP_KERNEL), nodemask=(null)`);
+    return 0;
+  }
   const pages: number[] = [];
+  const giveBack = () => {
+    for (const p of pages) __free_pages(k, p, 0);
+    return 0;
+  };
   for (let i = 0; i < n; i++) {
     const p = alloc_pages(k, __GFP_HIGHMEM, 0, "vmalloc");
-    if (!p) return 0;
+    if (!p) {
+      k.log(`${k.current.comm}: vmalloc: allocation failure, allocated ${i * PAGE_SIZE} of ${size} bytes, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null)`);
+      return giveBack();
+    }
     pages.push(p);
   }
   const vm = vmap(k, pages, VM_ALLOC | VM_MAP, "normal", "vmalloc");
-  if (!vm) return 0;
+  if (!vm) return giveBack();
   vm.pages = pages;
   return vm.addr;
 }
 
-/** mm/vmalloc.c vfree */
+/**
+ * mm/vmalloc.c vfree → __vunmap (5.6–5.19): NULL is a no-op; an address with no vm area gets
+ * WARN(1, "Trying to vfree() nonexistent vm area (%p)") (%p hashes the pointer in the kernel; the
+ * model prints it as %px).
+ */
 export function vfree(k: Kernel, addr: number): boolean {
+  if (addr === 0) return false;
   const vm = k.vmalloc.find_vm_area(addr);
-  if (!vm || vm.addr !== addr || !(vm.flags & VM_ALLOC)) return false;
+  if (!vm || vm.addr !== addr) {
+    k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr)})`, "__vunmap");
+    return false;
+  }
+  if (!(vm.flags & VM_ALLOC)) return false;
   const pages = vm.pages ?? [];
   vunmap(k, addr);
   for (const p of pages) __free_pages(k, p, 0);

@@ -94,7 +94,7 @@ function issueError(loc: Locator, issues: z.core.$ZodIssue[], base: Path, value:
 function allowedKeys(path: Path): string[] | undefined {
   const last = path[path.length - 1];
   if (path.length === 0) return Object.keys(scenarioHeadSchema.shape).filter((k) => k !== "$schema");
-  if (path.length === 1 && last === "expect") return ["faults", "ok"];
+  if (path.length === 1 && last === "expect") return ["faults", "ok", "diagnostics"];
   if (last === "expect") return Object.keys(stepExpectSchema.shape);
   if (typeof last === "number" && path[path.length - 2] === "entries") return ["buf", "offset", "length"];
   return undefined;
@@ -280,6 +280,7 @@ export function parseScenarioText(text: string, file: string): Scenario {
     s.expect = {};
     if (h.expect.faults !== undefined) s.expect.faults = h.expect.faults;
     if (h.expect.ok !== undefined) s.expect.ok = h.expect.ok;
+    if (h.expect.diagnostics !== undefined) s.expect.diagnostics = h.expect.diagnostics;
   }
   return s;
 }

@@ -241,7 +241,7 @@ export const dataSpecSchema = z
   .meta({ id: "data", description: "bytes: text, { hex: \"de ad be ef\" } or { fill: 0xa5, length: 4096 }" });
 
 export const ADDR_KINDS = ["linear", "vmalloc", "page_cookie", "ioremap", "null", "other"] as const;
-export const FAULT_KINDS = ["none", "oops", "bug", "warn", "sigbus", "bus_error"] as const;
+export const FAULT_KINDS = ["none", "oops", "bug", "warn", "sigbus", "bus_error", "soft_lockup", "bad_page", "kasan"] as const;
 
 const enumOf = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `${describe(iss.input)} is not ${what} (use ${values.join(", ")})` });
@@ -260,8 +260,8 @@ export const stepExpectSchema = z
     fault: enumOf(FAULT_KINDS, "a fault kind").meta({ description: "the fault this step causes" }).optional(),
     diagnostic: z
       .string({ error: (iss) => `expected a diagnostic id such as D08, got ${describe(iss.input)}` })
-      .regex(/^D\d\d$/, { error: (iss) => `${describe(iss.input)} is not a diagnostic id (D01..D26)` })
-      .meta({ description: "a CONFIG_DMA_API_DEBUG finding this step triggers (D-id)", examples: ["D08"] })
+      .regex(/^(D\d\d|none)$/, { error: (iss) => `${describe(iss.input)} is not a diagnostic id (D01..D26) or none` })
+      .meta({ description: "a CONFIG_DMA_API_DEBUG finding this step triggers (D-id), or none: the step must trigger none", examples: ["D08", "none"] })
       .optional(),
     bounced: bool("the mapping went through a bounce buffer").optional(),
   })
@@ -454,6 +454,7 @@ function scenarioShape<S extends z.ZodType>(steps: S) {
       .strictObject({
         faults: enumOf(["none", "any"] as const, "a faults expectation").meta({ description: "none: the run must not fault" }).optional(),
         ok: bool("the run's overall verdict").optional(),
+        diagnostics: enumOf(["none"] as const, "a diagnostics expectation").meta({ description: "none: no CONFIG_DMA_API_DEBUG finding anywhere in the run" }).optional(),
       })
       .meta({ description: "expectations for the whole run" })
       .optional(),

@@ -14,8 +14,8 @@ export interface StepExpect {
   returns?: string; // "NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0", ...
   data?: DataSpec;
   addr_kind?: AddrKind;
-  fault?: "none" | "oops" | "bug" | "warn" | "sigbus" | "bus_error";
-  diagnostic?: string; // a D-id, e.g. "D08"
+  fault?: "none" | "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "soft_lockup" | "bad_page" | "kasan";
+  diagnostic?: string; // a D-id, e.g. "D08", or "none"
   bounced?: boolean;
 }
 
@@ -44,7 +44,7 @@ export interface Scenario {
   /** where `device:` is written, for messages at run time */
   deviceAt?: { line: number; col: number };
   steps: Step[];
-  expect?: { faults?: "none" | "any"; ok?: boolean };
+  expect?: { faults?: "none" | "any"; ok?: boolean; diagnostics?: "none" };
   /** the file it came from, for messages */
   file?: string;
 }

@@ -63,13 +63,24 @@ export function gnttab_map_refs(k: Kernel, domain: number, gref: number): GrantM
   return m;
 }
 
-/** gnttab_unmap_refs (5.x, ARM): GNTTABOP_unmap_grant_ref, clear_foreign_p2m_mapping, give the page back */
-export function gnttab_unmap_refs(k: Kernel, m: GrantMapping): void {
+/**
+ * gnttab_unmap_refs (5.x, ARM): GNTTABOP_unmap_grant_ref, clear_foreign_p2m_mapping, give the page
+ * back. Returns the op's status: a handle already unmapped gets GNTST_bad_handle (-4) from Xen's
+ * unmap_common, and nothing on the Linux side is undone a second time.
+ */
+export function gnttab_unmap_refs(k: Kernel, m: GrantMapping): "GNTST_okay" | "GNTST_bad_handle" {
   const x = k.xen!;
   k.tr?.enter(S_unmap, { pfn: hex(m.pfn) });
+  if (!x.grants.has(`${m.domain}:${m.gref}`)) {
+    k.tr?.enter(S_hyp, { cmd: "GNTTABOP_unmap_grant_ref", host_addr: hex(m.pfn * PAGE_SIZE) });
+    k.tr?.exit("GNTST_bad_handle (-4): the handle is not in use");
+    k.tr?.exit("GNTST_bad_handle");
+    return "GNTST_bad_handle";
+  }
   x.stage2.delete(m.pfn);
   clear_phys_to_machine(k, m.pfn);
   x.grants.delete(`${m.domain}:${m.gref}`);
   __free_pages(k, m.page, 0);
   k.tr?.exit();
+  return "GNTST_okay";
 }

@@ -59,6 +59,24 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
   const pfn = Math.floor(p / XEN_PAGE_SIZE);
   const nr = Math.ceil(((p % XEN_PAGE_SIZE) + size) / XEN_PAGE_SIZE);
   const first = pfn_to_bfn(k, pfn);
+  const x = k.xen;
+  if (x && !x.p2m) {
+    // ARM: the P2M is the identity except the phys_to_mach entries, so pfn → bfn is linear between
+    // entry boundaries: checking the first frame of each piece is the kernel's frame-by-frame loop
+    let i = 1;
+    while (i < nr) {
+      const p = pfn + i;
+      if (pfn_to_bfn(k, p) !== first + i) return true;
+      let next = Infinity;
+      for (const e of x.phys_to_mach) {
+        if (p >= e.pfn && p < e.pfn + e.nr_pages) next = Math.min(next, e.pfn + e.nr_pages);
+        else if (e.pfn > p) next = Math.min(next, e.pfn);
+      }
+      if (next === Infinity) return false;
+      i = next - pfn;
+    }
+    return false;
+  }
   for (let i = 1; i < nr; i++) if (pfn_to_bfn(k, pfn + i) !== first + i) return true;
   return false;
 }

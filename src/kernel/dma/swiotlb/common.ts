@@ -10,6 +10,7 @@
  * IO_TLB_SHIFT 11, IO_TLB_SEGSIZE 128, IO_TLB_DEFAULT_SIZE 64 MiB, IO_TLB_MIN_SLABS, the free
  * list initialisation (IO_TLB_SEGSIZE - OFFSET(i, IO_TLB_SEGSIZE)), iommu_is_span_boundary.
  */
+import { soft_lockup } from "../../../mm/mm-debug.js";
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
@@ -215,12 +216,13 @@ export function default_tbl_dma_addr(dev: Device, start: number): number {
  */
 export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, want: number, align_mask: number, wrap: number, stride: number, nslots: number): never {
   k.tr?.decide("index == wrap", false, `the search cycles without returning to slot ${wrap}`);
-  k.BUG(
+  k.tr?.note(
     `${fn} never terminates: min_align_mask ${hex(dev.min_align_mask)} needs slot address bits ${hex(want >>> 0)} under ${hex(align_mask)}, ` +
       `the walk from slot ${wrap} (stride ${stride}) cycles without returning to it and no ${nslots}-slot run fits; ` +
-      `the CPU spins forever holding io_tlb_mem.lock with interrupts off (hang; fixed upstream by 7c3940bf81e5 in 2023)`,
-    fn,
+      `the CPU spins holding io_tlb_mem.lock with interrupts off (fixed upstream by 7c3940bf81e5 in 2023)`,
   );
+  /* the watchdog's report, as the kernel prints it (kernel/watchdog.c) */
+  soft_lockup(k, fn);
 }
 
 /** nr_slots(mem->slots[index].alloc_size + offset) into an int, with the C types' wrap-around (unmap 5.12–5.14, swiotlb_release_slots 5.15–5.19). */

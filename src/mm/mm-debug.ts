@@ -1,0 +1,63 @@
+/**
+ * The mm layer's own reports for misuse, per version: SLUB's freelist-hardening BUG, DEBUG_VM's
+ * VM_BUG_ON_PAGE, mm/page_alloc.c bad_page, KASAN's reports and the soft-lockup watchdog.
+ * Line numbers are those of the BUG()/VM_BUG_ON in each version's tree (docs/verified-facts.md);
+ * where no tree of a version was read (5.13) the line is left out rather than guessed.
+ */
+import type { Kernel } from "../kernel.js";
+import { KernelFault } from "../core/faults.js";
+
+/** mm/slub.c set_freepointer: the line of `BUG_ON(object == fp)` (CONFIG_SLAB_FREELIST_HARDENED). */
+const SLUB_SET_FREEPOINTER_LINE: Record<string, number> = { "5.6": 304, "5.10": 304, "5.14": 321, "5.19": 381 };
+/** include/linux/mm.h put_page_testzero: the line of `VM_BUG_ON_PAGE(page_ref_count(page) == 0, page)`. */
+const MM_H_PUT_PAGE_TESTZERO_LINE: Record<string, number> = { "5.6": 587, "5.10": 707, "5.14": 748, "5.19": 720 };
+
+function at(file: string, line: number | undefined): string {
+  return line === undefined ? file : `${file}:${line}`;
+}
+
+/** BUG(): "kernel BUG at file:line!" — stops the run. */
+function BUG_at(k: Kernel, file: string, line: number | undefined, pc: string, before?: string): never {
+  const message = `${before ? before + "; " : ""}kernel BUG at ${at(file, line)}!`;
+  k.tr?.fault("bug", message);
+  throw new KernelFault({ kind: "bug", message, step: k.step, pc });
+}
+
+/** mm/slub.c set_freepointer (5.x, CONFIG_SLAB_FREELIST_HARDENED): BUG_ON(object == fp) — naive double-free detection. */
+export function slub_freelist_double_free(k: Kernel): never {
+  BUG_at(k, "mm/slub.c", SLUB_SET_FREEPOINTER_LINE[k.version.id], "set_freepointer");
+}
+
+/** mm/debug.c dump_page + include/linux/mmdebug.h VM_BUG_ON_PAGE (CONFIG_DEBUG_VM): "page dumped because: ..." then BUG(). */
+export function VM_BUG_ON_PAGE_refcount_zero(k: Kernel, pfn: number): never {
+  BUG_at(k, "include/linux/mm.h", MM_H_PUT_PAGE_TESTZERO_LINE[k.version.id], "__free_pages", `page:${k.arch.fmtVa(k.arch.pfn_to_page(pfn))} refcount:0 pfn:0x${pfn.toString(16)}; page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)`);
+}
+
+/** mm/page_alloc.c bad_page (5.6–5.19): "BUG: Bad page state in process %s  pfn:%05lx" + dump_page(reason); the page is not freed. */
+export function bad_page(k: Kernel, pfn: number, reason: string): void {
+  k.report("bad_page", `BUG: Bad page state in process ${k.current.comm}  pfn:${pfn.toString(16).padStart(5, "0")}; page dumped because: ${reason}`, "bad_page");
+}
+
+/** mm/kasan/report.c kasan_report_invalid_free (5.6–5.19): "BUG: KASAN: double-free or invalid-free in %pS". */
+export function kasan_report_invalid_free(k: Kernel, addr: number, ip: string): void {
+  k.report("kasan", `BUG: KASAN: double-free or invalid-free in ${ip}; the object at addr ${k.arch.fmtVa(addr)}`, ip);
+}
+
+/** mm/kasan/report.c print_error_description (5.6–5.19): "BUG: KASAN: use-after-free in %pS" / "%s of size %zu at addr %px by task %s/%d". */
+export function kasan_report_uaf(k: Kernel, addr: number, size: number, write: boolean, ip: string): void {
+  k.report("kasan", `BUG: KASAN: use-after-free in ${ip}; ${write ? "Write" : "Read"} of size ${size} at addr ${k.arch.fmtVa(addr)} by task ${k.current.comm}/${k.current.pid}`, ip);
+}
+
+/**
+ * kernel/watchdog.c watchdog_timer_fn (5.6–5.19): pr_emerg "BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]"
+ * (pr_fmt "watchdog: "). The first report comes at the first hrtimer sample (every
+ * watchdog_thresh * 2 / 5 = 4 s) after more than softlockup_thresh = 20 s without a touch: 24 s,
+ * printed in get_timestamp() units of running_clock() >> 30 (2^30 ns): 22.
+ */
+export function soft_lockup(k: Kernel, pc: string): never {
+  const thresh = 2 * 10; // get_softlockup_thresh(): watchdog_thresh (10) * 2
+  const period = thresh / 5; // sample_period in seconds
+  const first = (Math.floor(thresh / period) + 1) * period; // first sample with duration > thresh
+  const stuck = Math.floor((first * 1e9) / 2 ** 30);
+  k.fatal("soft_lockup", `watchdog: BUG: soft lockup - CPU#0 stuck for ${stuck}s! [${k.current.comm}:${k.current.pid}]`, pc);
+}
