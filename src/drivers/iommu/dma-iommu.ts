@@ -339,7 +339,14 @@ function __iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number
     if (!pages) page = vmalloc_to_page(k, cpu_addr);
     dma_common_free_remap(k, cpu_addr);
   } else page = virt_to_page(k, cpu_addr);
-  if (pages) for (let i = count - 1; i >= 0; i--) __free_pages(k, pages[i]!, 0);
+  if (pages) {
+    /* __iommu_dma_free_pages(pages, count): count comes from the size the caller passed */
+    if (count > pages.length) {
+      k.tr?.note(`__iommu_dma_free_pages: pages[] has ${pages.length} entries but the free walks ${count} (a size that is not the allocation's): it reads past the array, and the model stops at the first garbage page pointer`);
+      k.page_deref(0, "__iommu_dma_free_pages");
+    }
+    for (let i = count - 1; i >= 0; i--) __free_pages(k, pages[i]!, 0);
+  }
   if (page) dma_free_contiguous(k, dev, page, alloc_size);
   k.tr?.exit();
 }

@@ -92,6 +92,16 @@ export function iommu_pgsize(k: Kernel, d: IommuDomain, iova: number, paddr: num
   return { pgsize, count: Math.floor(size / pgsize) };
 }
 
+/**
+ * A bound of the model, not of the kernel: one iommu_map makes at most this many driver map calls.
+ * Past it (a mapping of hundreds of MiB in 4 KiB pages: a bogus size) the kernel would spend a long
+ * time allocating page-table pages with GFP_ATOMIC; the model stops there and fails the map with
+ * -ENOMEM, as the kernel does when those allocations run out, and says so in the trace.
+ */
+export const MODEL_MAX_MAP_CALLS = 65536;
+/** The same bound counted in descriptors written (5.15+ writes up to a table's worth per call). */
+export const MODEL_MAX_MAP_PTES = 65536;
+
 /** iommu.c __iommu_map (5.6–5.19): map [iova, iova+size) to [paddr, …) in page-size chunks; on failure unmap what was mapped. */
 export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
   k.tr?.enter(S_map, { iova: hex(iova), paddr: hex(paddr), size: hex(size), prot: String(prot) });
@@ -104,11 +114,19 @@ export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number
   const orig_iova = iova;
   const orig_size = size;
   let ret = 0;
+  let calls = 0;
+  let ptes = 0;
   while (size) {
+    if (++calls > MODEL_MAX_MAP_CALLS || ptes > MODEL_MAX_MAP_PTES) {
+      k.tr?.note(`model bound: more than ${MODEL_MAX_MAP_CALLS} page-table writes for one mapping of ${hex(orig_size)}; failing it with -ENOMEM as the kernel's GFP_ATOMIC page-table allocations eventually would`);
+      ret = -12;
+      break;
+    }
     const { pgsize, count } = iommu_pgsize(k, d, iova, paddr, size);
     const mapped = { n: 0 };
     ret = d.ops.map(k, d, iova, paddr, pgsize, count, prot, mapped);
     if (!k.has(MAP_PAGES) && !ret) mapped.n = pgsize;
+    ptes += Math.max(1, mapped.n / pgsize);
     size -= mapped.n;
     if (ret) break;
     iova += mapped.n;

@@ -25,7 +25,7 @@ import { dma_common_get_sgtable, dma_common_mmap } from "../../../kernel/dma/ops
 import { dma_alloc_from_contiguous } from "../../../kernel/dma/contiguous.js";
 import { IovaDomain, roundup_pow_of_two } from "../iova.js";
 import { IovaFlushQueue } from "../iova-fq.js";
-import { MAP_PAGES, type IommuDomain, type IommuDomainOps } from "../iommu.js";
+import { MAP_PAGES, MODEL_MAX_MAP_CALLS, type IommuDomain, type IommuDomainOps } from "../iommu.js";
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from "../io-pgtable-arm/common.js";
 
 const F = "drivers/iommu/intel/iommu.c";
@@ -101,6 +101,10 @@ function pfn_to_dma_pte(k: Kernel, d: DmarDomain, pfn: number): number {
 
 /** intel/iommu.c __domain_mapping (5.6–5.19), 4 KiB leaves: nr pages from iov_pfn to phys_pfn with prot (R/W[/SNP]). */
 export function domain_pfn_mapping(k: Kernel, d: DmarDomain, iov_pfn: number, phys_pfn: number, nr: number, prot: number): number {
+  if (nr > MODEL_MAX_MAP_CALLS) {
+    k.tr?.note(`model bound: ${nr} pages in one mapping; failing it with -ENOMEM as the kernel's GFP_ATOMIC page-table allocations eventually would`);
+    return -12;
+  }
   for (let i = 0; i < nr; i++) {
     const p = pfn_to_dma_pte(k, d, iov_pfn + i);
     const [lo] = rd(k, p);
@@ -115,18 +119,25 @@ export function domain_pfn_mapping(k: Kernel, d: DmarDomain, iov_pfn: number, ph
   return 0;
 }
 
-/** intel/iommu.c domain_unmap / dma_pte_clear_range (5.6–5.19): clear the leaves (emptied tables stay, a simplification). */
+/**
+ * intel/iommu.c domain_unmap / dma_pte_clear_range (5.6–5.19): clear the leaves, skipping whole
+ * ranges whose upper-level entry is not present, as the kernel's level walk does (emptied tables
+ * stay, a simplification).
+ */
 export function domain_unmap(k: Kernel, d: DmarDomain, start_pfn: number, last_pfn: number): void {
-  for (let pfn = start_pfn; pfn <= last_pfn; pfn++) {
-    let table = d.pgd;
-    let ok = true;
-    for (let level = LEVELS; level > 1; level--) {
-      const [lo, hi] = rd(k, table + 8 * levelIndex(pfn, level));
-      if (!(lo & 3)) { ok = false; break; }
-      table = pteAddr(lo, hi);
+  const clear = (table: number, level: number, base: number) => {
+    const span = 512 ** (level - 1);
+    const first = Math.max(0, Math.floor((start_pfn - base) / span));
+    const last = Math.min(511, Math.floor((last_pfn - base) / span));
+    for (let i = first; i <= last; i++) {
+      const p = table + 8 * i;
+      const [lo, hi] = rd(k, p);
+      if (!(lo & 3)) continue;
+      if (level === 1) wr(k, p, 0, 0);
+      else clear(pteAddr(lo, hi), level - 1, base + i * span);
     }
-    if (ok) wr(k, table + 8 * levelIndex(pfn, 1), 0, 0);
-  }
+  };
+  if (last_pfn >= start_pfn) clear(d.pgd, LEVELS, 0);
 }
 
 /** intel/iommu.c iommu_flush_iotlb_psi (5.6–5.19): page-selective invalidation of the domain's IOTLB. */
