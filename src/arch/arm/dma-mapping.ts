@@ -49,7 +49,8 @@ function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
   if (!page) return 0;
   const pfn = k.arch.page_to_pfn(page);
   const count = size / PAGE_SIZE;
-  // split_page + free the tail pages beyond size
+  // split_page (every page gets its own reference) + free the tail pages beyond size
+  for (let p = pfn + 1; p < pfn + count; p++) k.memmap.setRefcount(p, 1);
   for (let p = pfn + count; p < pfn + (1 << order); p++) k.buddy.free(p, 0);
   __dma_clear_buffer(k, page, size);
   return page;

@@ -181,6 +181,8 @@ function alloc_pages_exact(k: Kernel, size: number, gfp: number): number {
   if (!page) return 0;
   const used = Math.ceil(size / PAGE_SIZE);
   const pfn = k.arch.page_to_pfn(page);
+  // make_alloc_exact → split_page: every page of the block gets its own reference
+  for (let i = 1; i < 1 << order; i++) k.memmap.setRefcount(pfn + i, 1);
   for (let i = used; i < 1 << order; i++) __free_pages(k, k.arch.pfn_to_page(pfn + i), 0);
   return page;
 }
