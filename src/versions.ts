@@ -249,6 +249,12 @@ export const SWITCHES: Record<string, Switch> = {
     release: "5.18",
     effect: "freeing any IOVA below 4 GiB resets max32_alloc_size, not only one at or above the cached 32-bit node",
   },
+  "7661809d493b": {
+    commit: "7661809d493b",
+    title: "mm: don't allow oversized kvmalloc() calls",
+    release: "5.15",
+    effect: "kvmalloc of more than INT_MAX bytes WARN_ON_ONCEs and returns NULL instead of falling back to vmalloc (checked: absent in 5.14, present in 5.19 mm/util.c)",
+  },
 };
 
 export interface KernelVersion {
@@ -267,7 +273,7 @@ export const VERSIONS: KernelVersion[] = [
   { id: "5.10", switches: new Set(base510), notes: "mainline 5.10.0: pool.c atomic pools; 8b1e868f6607 in; dma_common_* still use virt_to_page (stable 5.10.54+ took 40ac971eab89 as 459619dd1ff5)" },
   { id: "5.13", switches: new Set([...base510, ...base511, ...iommu513]), notes: "5.10 plus the 5.11 arm64 layout, linear-map test and ZONE_DMA sizing, and the 5.11–5.13 IOMMU changes; the kernel of the 2021 thread before the fix (no 5.13 tree stored: facts inferred from 5.12.9 and 5.14-rc5)" },
   { id: "5.14", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89"]), notes: "40ac971eab89: dma_common_vaddr_to_page" },
-  { id: "5.19", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e", "c81be74e7d79", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "0b482d0c75bf"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly, x86 its own rewrite; 5.17 dma_direct_alloc; dma_direct_map_page bounces only with a pool (07410559f383); no arm64 BPF JIT region (image and vmalloc at 0xffff800008000000)" },
+  { id: "5.19", switches: new Set([...base510, ...base511, ...iommu513, "40ac971eab89", "9e02977bfad0", "566fb90e050d", "c50f11c6196f", "07410559f383", "a86d10942db2", "92826e967535", "b89ddf4cca43", "f5ff79fddf0e", "c81be74e7d79", "4a77b12deb25", "f7f07484542f", "972bf252f860", "5b61343b5059", "0b482d0c75bf", "7661809d493b"]), notes: "566fb90e050d: swiotlb-xen on ARM uses dma_direct_alloc/free directly, x86 its own rewrite; 5.17 dma_direct_alloc; dma_direct_map_page bounces only with a pool (07410559f383); no arm64 BPF JIT region (image and vmalloc at 0xffff800008000000)" },
 ];
 
 export const DEFAULT_KERNEL = VERSIONS[VERSIONS.length - 1]!.id;

@@ -41,6 +41,10 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     BUG(message: string, pc?: string): never {
       throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
     },
+    current: { comm: "scenario", pid: 1000 },
+    fatal(kind: "soft_lockup", message: string, pc?: string): never {
+      throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
+    },
     oops(addr: number, pc?: string): never {
       throw new KernelFault({ kind: "oops", message: `Unable to handle kernel paging request at virtual address ${addr.toString(16)}`, ...(pc ? { pc } : {}) });
     },

@@ -55,6 +55,34 @@ export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "allo
 }
 
 /**
+ * mm/page_alloc.c nr_free_zone_pages-style count (5.6–5.19): the order-0 pages alloc_pages(gfp)
+ * can still hand out, i.e. the free pages of the zones in its zonelist (the model has no watermarks).
+ */
+export function nr_free_pages_for(k: Kernel, gfp: number): number {
+  return k.buddy.freeIn(gfp_zone(k, gfp));
+}
+
+/**
+ * mm/util.c kvmalloc_node (5.6–5.19), the size checks only: a size over KMALLOC_MAX_SIZE skips
+ * kmalloc; from 5.15 (7661809d493b) a size over INT_MAX WARN_ON_ONCEs (unless __GFP_NOWARN) and
+ * fails; else the vmalloc fallback refuses more pages than totalram_pages(). The model does not
+ * place the array itself in memory (callers keep their page lists in the model's own structures).
+ */
+export function kvmalloc_size_ok(k: Kernel, size: number, gfp: number): boolean {
+  if (size > 0x7fff_ffff && k.has("7661809d493b")) {
+    if (!(gfp & __GFP_NOWARN)) k.warnOnce("kvmalloc_node:INT_MAX", `WARNING: at mm/util.c kvmalloc_node: WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size ${size} > INT_MAX`, "kvmalloc_node");
+    return false;
+  }
+  const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;
+  const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
+  if (n > totalram) {
+    k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null)`);
+    return false;
+  }
+  return true;
+}
+
+/**
  * mm/page_alloc.c __free_pages (5.6–5.19): put_page_testzero (VM_BUG_ON_PAGE on a zero refcount
  * with CONFIG_DEBUG_VM; else the count goes to -1 and nothing is freed), then free_the_page. From
  * 5.10 (e320d3012d25) a non-compound block whose count did not drop to zero has its upper halves
@@ -290,6 +318,14 @@ export function vmalloc(k: Kernel, size: number): number {
     k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xcc0(GFP_KERNEL), nodemask=(null)`);
     return 0;
   }
+  // Model bound: the order-0 loop below can take at most the free pages of the zones; when n is
+  // more, it fails after taking them all and gives them back (the same free blocks, buddy merges
+  // eagerly), so the model reports that failure without walking the allocator page by page.
+  const avail = nr_free_pages_for(k, __GFP_HIGHMEM);
+  if (n > avail) {
+    k.log(`${k.current.comm}: vmalloc: allocation failure, allocated ${avail * PAGE_SIZE} of ${size} bytes, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null)`);
+    return 0;
+  }
   const pages: number[] = [];
   const giveBack = () => {
     for (const p of pages) __free_pages(k, p, 0);
@@ -312,13 +348,13 @@ export function vmalloc(k: Kernel, size: number): number {
 /**
  * mm/vmalloc.c vfree → __vunmap (5.6–5.19): NULL is a no-op; an address with no vm area gets
  * WARN(1, "Trying to vfree() nonexistent vm area (%p)") (%p hashes the pointer in the kernel; the
- * model prints it as %px).
+ * model prints the no_hash_pointers form: the address's hex digits without 0x).
  */
 export function vfree(k: Kernel, addr: number): boolean {
   if (addr === 0) return false;
   const vm = k.vmalloc.find_vm_area(addr);
   if (!vm || vm.addr !== addr) {
-    k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr)})`, "__vunmap");
+    k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr).slice(2)})`, "__vunmap"); // %p: hex digits, no 0x
     return false;
   }
   if (!(vm.flags & VM_ALLOC)) return false;

@@ -208,6 +208,11 @@ export class BuddyAllocator {
     return false;
   }
 
+  /** The free pages an allocation whose highest zone is `highest` can draw on (its zonelist). */
+  freeIn(highest: ZoneName): number {
+    return this.zonelist(highest).reduce((s, z) => s + z.free_pages, 0);
+  }
+
   totalFree(): number {
     return this.zones.reduce((s, z) => s + z.free_pages, 0);
   }
