@@ -102,9 +102,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // 5.6–5.10 arm64_memblock_init: zone_dma_bits = ARM64_ZONE_DMA_BITS (30) whatever the DT says
     let maxCpu = Infinity;
     for (const d of platform.devices) for (const r of d.dma_ranges ?? []) maxCpu = Math.min(maxCpu, r.cpu_start + r.size - 1);
-    if (k.has("8424ecdde7df")) k.zone_dma_bits = maxCpu === Infinity ? 32 : Math.min(32, fls64(BigInt(maxCpu)));
+    if (k.sw["8424ecdde7df"]) k.zone_dma_bits = maxCpu === Infinity ? 32 : Math.min(32, fls64(BigInt(maxCpu)));
     else k.zone_dma_bits = 30;
-    const max_zone_phys = k.has("791ab8b2e3db")
+    const max_zone_phys = k.sw["791ab8b2e3db"]
       ? (bits: number) => {
           // arch/arm64/mm/init.c max_zone_phys (5.11+): min(DMA_BIT_MASK(bits), end of DRAM - 1) + 1
           const mask = 2 ** bits - 1;
@@ -254,7 +254,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
-    if (k.has("e860c299ac0d")) dma_atomic_pool_init(k);
+    if (k.sw["e860c299ac0d"]) dma_atomic_pool_init(k);
     else dma_atomic_pool_init_remap(k);
   } else if (platform.arch === "arm") arm_atomic_pool_init(k);
 

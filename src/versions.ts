@@ -1,6 +1,6 @@
 /**
  * Kernel versions are data: a version is the set of behaviour switches it carries, each switch
- * named by the upstream commit that introduced it. Code asks `k.has("40ac971eab89")`.
+ * named by the upstream commit that introduced it. Code asks `k.sw["40ac971eab89"]`.
  */
 
 export interface Switch {

@@ -3,7 +3,7 @@
  * rules, the best-fit ambiguity and multi-error calls. Test names cite the rulebook R-ids of
  * shared/reference/dma-api-rules-debug-bench.md §2.
  */
-import { findVersion } from "../src/versions.js";
+import { SWITCHES, findVersion } from "../src/versions.js";
 import { describe, expect, it } from "vitest";
 import type { Kernel, Diagnostic } from "../src/kernel.js";
 import type { Arch } from "../src/arch/arch.js";
@@ -41,6 +41,7 @@ function fake(opts: DmaDebugOptions = { all_errors: true }, arch: Arch = arm64, 
     cfg: { CONFIG_DMA_API_DEBUG: true, CONFIG_DMA_API_DEBUG_SG: false, CONFIG_DEBUG_VIRTUAL: false, dma_debug_all_errors: false, dma_debug_num_errors: 1, ...cfg },
     version: { ...findVersion(versionId)! },
     has: (c: string) => findVersion(versionId)!.switches.has(c),
+    sw: Object.fromEntries(Object.keys(SWITCHES).map((c) => [c, findVersion(versionId)!.switches.has(c)])),
     arch,
     task_stack: null,
     kernel_text: null,

@@ -62,6 +62,7 @@ function fakeKernel(): Kernel & { warnings: string[] } {
     current: { comm: "scenario", pid: 1000 },
     // the 5.13 search (with min_align_mask, 1f221a0d0dbf)
     has: (commit: string) => commit === "1f221a0d0dbf",
+    sw: { "1f221a0d0dbf": true },
     fatal(kind: "soft_lockup", message: string, pc?: string): never {
       throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
     },

@@ -63,6 +63,7 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     current: { comm: "scenario", pid: 1000 },
     // the 5.13/5.14 search (with min_align_mask, 1f221a0d0dbf)
     has: (commit: string) => commit === "1f221a0d0dbf",
+    sw: { "1f221a0d0dbf": true },
     fatal(kind: "soft_lockup", message: string, pc?: string): never {
       throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
     },

@@ -69,7 +69,7 @@ export function nr_free_pages_for(k: Kernel, gfp: number): number {
  * place the array itself in memory (callers keep their page lists in the model's own structures).
  */
 export function kvmalloc_size_ok(k: Kernel, size: number, gfp: number): boolean {
-  if (size > 0x7fff_ffff && k.has("7661809d493b")) {
+  if (size > 0x7fff_ffff && k.sw["7661809d493b"]) {
     if (!(gfp & __GFP_NOWARN)) k.warnOnce("kvmalloc_node:INT_MAX", `WARNING: at mm/util.c kvmalloc_node: WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size ${size} > INT_MAX`, "kvmalloc_node");
     return false;
   }
@@ -101,7 +101,7 @@ export function __free_pages(k: Kernel, page: number, order: number): void {
   if (ref - 1 === 0) free_the_page(k, pfn, order);
   else {
     k.tr?.note(`put_page_testzero: refcount ${ref} → ${ref - 1}: not freed${ref === 0 ? " (a double free: the page was already free)" : ""}`);
-    if (k.has("e320d3012d25")) for (let o = order - 1; o >= 0; o--) free_the_page(k, pfn + (1 << o), o);
+    if (k.sw["e320d3012d25"]) for (let o = order - 1; o >= 0; o--) free_the_page(k, pfn + (1 << o), o);
   }
   k.tr?.exit();
 }

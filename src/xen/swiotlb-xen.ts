@@ -41,7 +41,7 @@ export function xen_phys_to_bus(k: Kernel, p: number): number {
 /** xen_phys_to_dma (5.9+, 91ffe4ad534a): phys_to_dma(dev, xen_phys_to_bus(p)); before it the bus address itself */
 export function xen_phys_to_dma(k: Kernel, dev: Device, p: number): number {
   const b = xen_phys_to_bus(k, p);
-  return k.has("91ffe4ad534a") ? phys_to_dma(k, dev, b) : b;
+  return k.sw["91ffe4ad534a"] ? phys_to_dma(k, dev, b) : b;
 }
 
 /** xen_bus_to_phys */
@@ -51,7 +51,7 @@ export function xen_bus_to_phys(k: Kernel, b: number): number {
 
 /** xen_dma_to_phys (5.9+): xen_bus_to_phys(dma_to_phys(dev, dma)); before it xen_bus_to_phys(dma) */
 export function xen_dma_to_phys(k: Kernel, dev: Device, dma: number): number {
-  return xen_bus_to_phys(k, k.has("91ffe4ad534a") ? dma_to_phys(k, dev, dma) : dma);
+  return xen_bus_to_phys(k, k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, dma) : dma);
 }
 
 /** drivers/xen/swiotlb-xen.c range_straddles_page_boundary (5.x): not machine-contiguous */
@@ -159,7 +159,7 @@ export function xen_swiotlb_alloc_coherent(k: Kernel, dev: Device, size: number,
     return null;
   }
   if (dev.coherent_dma_mask) dma_mask = dev.coherent_dma_mask;
-  const phys = k.has("91ffe4ad534a") ? dma_to_phys(k, dev, r.dma_handle) : r.dma_handle;
+  const phys = k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, r.dma_handle) : r.dma_handle;
   const dev_addr = xen_phys_to_dma(k, dev, phys);
   const fits = BigInt(dev_addr + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size);
   k.tr?.decide("dev_addr + size - 1 <= dma_mask && !range_straddles_page_boundary(phys, size)", fits, fits ? `bus ${hex(dev_addr)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
@@ -193,7 +193,7 @@ export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, 
   const phys = xen_dma_to_phys(k, dev, dev_addr);
   size = 2 ** (order + XEN_PAGE_SHIFT);
   let page: number;
-  if (k.has("8b1e868f6607")) {
+  if (k.sw["8b1e868f6607"]) {
     const vm = is_vmalloc_addr(k, vaddr);
     k.tr?.decide("is_vmalloc_addr(vaddr)", vm, vm ? "vmalloc_to_page (8b1e868f6607)" : "virt_to_page");
     page = vm ? vmalloc_to_page(k, vaddr) : virt_to_page(k, vaddr);
@@ -210,7 +210,7 @@ export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, 
       else k.tr?.note("xen_destroy_contiguous_region: nothing to do on ARM");
     }
   }
-  xen_free_coherent_pages(k, dev, size, vaddr, k.has("91ffe4ad534a") ? phys_to_dma(k, dev, phys) : phys, attrs);
+  xen_free_coherent_pages(k, dev, size, vaddr, k.sw["91ffe4ad534a"] ? phys_to_dma(k, dev, phys) : phys, attrs);
   k.tr?.exit();
 }
 
@@ -406,7 +406,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
 export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
   // 566fb90e050d (5.19): on ARM the coherent allocator is dma-direct itself; on x86 the
   // xen_swiotlb_{alloc,free}_coherent pair is rewritten without xen_{alloc,free}_coherent_pages
-  const has566 = k.has("566fb90e050d");
+  const has566 = k.sw["566fb90e050d"];
   const x86 = k.xen?.kind === "pv";
   return {
     name: "xen_swiotlb_dma_ops",

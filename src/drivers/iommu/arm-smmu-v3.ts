@@ -130,7 +130,7 @@ export const arm_smmu_domain_ops: IommuDomainOps = {
   file: FILE,
   map(k, d, iova, paddr, pgsize, pgcount, prot, mapped) {
     const dom = d.priv as ArmSmmuDomain;
-    if (!k.has(MAP_PAGES)) {
+    if (!k.sw[MAP_PAGES]) {
       k.tr?.enter(S_map, { iova: hex(iova), paddr: hex(paddr), size: hex(pgsize) });
       const r = pgt56.arm_lpae_map(dom.pgtbl, iova, paddr, pgsize, prot);
       k.tr?.exit(String(r));
@@ -145,7 +145,7 @@ export const arm_smmu_domain_ops: IommuDomainOps = {
     const dom = d.priv as ArmSmmuDomain;
     dom.gather = gather;
     let r: number;
-    if (!k.has(MAP_PAGES)) {
+    if (!k.sw[MAP_PAGES]) {
       k.tr?.enter(S_unmap, { iova: hex(iova), size: hex(pgsize) });
       r = pgt56.arm_lpae_unmap(dom.pgtbl, iova, pgsize, gather);
     } else {

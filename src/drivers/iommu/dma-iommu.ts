@@ -41,7 +41,7 @@ const FQ_IN_DMA_IOMMU = "f7f07484542f";
 
 /** IS_ENABLED(CONFIG_DMA_REMAP): selected by arm64 (and ARM); on every MMU arch since f5ff79fddf0e (5.18). */
 function CONFIG_DMA_REMAP(k: Kernel): boolean {
-  return DMA_REMAP(k) || k.has("f5ff79fddf0e");
+  return DMA_REMAP(k) || k.sw["f5ff79fddf0e"];
 }
 
 /** struct iommu_dma_cookie (IOMMU_DMA_IOVA_COOKIE): the IOVA allocator and, in lazy mode, the flush queue. */
@@ -96,8 +96,8 @@ export function iommu_dma_init_domain(k: Kernel, domain: IommuDomain, base: numb
   const iovad = new IovaDomain(2 ** order, base_pfn, (c) => k.has(c));
   const cookie: IommuDmaCookie = { iovad, fq: null };
   if (!strict) {
-    cookie.fq = new IovaFlushQueue(k, iovad, domain, k.has(FQ_IN_DMA_IOMMU) ? F : "drivers/iommu/iova.c");
-    k.tr?.note(`non-strict domain: unmaps are queued and the IOTLB is flushed in batches (${k.has(FQ_IN_DMA_IOMMU) ? "iommu_dma_init_fq" : "init_iova_flush_queue"})`);
+    cookie.fq = new IovaFlushQueue(k, iovad, domain, k.sw[FQ_IN_DMA_IOMMU] ? F : "drivers/iommu/iova.c");
+    k.tr?.note(`non-strict domain: unmaps are queued and the IOTLB is flushed in batches (${k.sw[FQ_IN_DMA_IOMMU] ? "iommu_dma_init_fq" : "init_iova_flush_queue"})`);
   }
   domain.iova_cookie = cookie;
   k.tr?.exit(`granule ${hex(2 ** order)}, start_pfn ${hex(base_pfn)}`);
@@ -129,9 +129,9 @@ function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: number, dma_
   if (domain.geometry.force_aperture && dma_limit > BigInt(domain.geometry.aperture_end)) dma_limit = BigInt(domain.geometry.aperture_end);
   const shift = BigInt(Math.log2(iovad.granule));
   let pfn = 0;
-  const forcedac = k.has(FORCEDAC) && k.cfg.iommu_forcedac;
+  const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
   const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
-  k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.has(FORCEDAC) ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
+  k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
   if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
   if (!pfn) pfn = iovad.alloc_iova_fast(iova_len, Number(dma_limit >> shift), true);
   const iova = pfn * iovad.granule;
@@ -158,7 +158,7 @@ function __iommu_dma_unmap(k: Kernel, dev: Device, dma_addr: number, size: numbe
   size = iova_align(cookie.iovad, size + iova_off);
   const gather = iommu_iotlb_gather_init();
   const lazy = cookie.fq !== null;
-  if (k.has(MAP_PAGES)) gather.queued = lazy;
+  if (k.sw[MAP_PAGES]) gather.queued = lazy;
   const unmapped = iommu_unmap_fast(k, domain, dma_addr, size, gather);
   if (unmapped !== size) k.warn(`WARNING: CPU: 0 PID: 1 at ${F}: __iommu_dma_unmap (unmapped ${hex(unmapped)} of ${hex(size)})`, "__iommu_dma_unmap");
   k.tr?.decide("cookie->fq_domain (non-strict)", lazy, lazy ? "the IOTLB invalidation waits for the flush queue: the device keeps its cached translations until then" : "strict: iommu_iotlb_sync invalidates the range now");
@@ -304,7 +304,7 @@ export function iommu_dma_alloc(k: Kernel, dev: Device, size: number, gfp: numbe
   gfp |= __GFP_ZERO;
   const blocking = gfpflags_allow_blocking(gfp);
   const remap = CONFIG_DMA_REMAP(k) && blocking && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS);
-  k.tr?.decide((k.has("f5ff79fddf0e") ? "" : "IS_ENABLED(CONFIG_DMA_REMAP) && ") + "gfpflags_allow_blocking(gfp) && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS)", remap, remap ? "scattered pages remapped into one vmalloc range (iommu_dma_alloc_remap), whatever the device's coherency" : !CONFIG_DMA_REMAP(k) ? `CONFIG_DMA_REMAP is not set on ${k.arch.name} in this kernel: one contiguous block at its linear address` : blocking ? "DMA_ATTR_FORCE_CONTIGUOUS: one physically contiguous block" : "may not sleep: no vmap");
+  k.tr?.decide((k.sw["f5ff79fddf0e"] ? "" : "IS_ENABLED(CONFIG_DMA_REMAP) && ") + "gfpflags_allow_blocking(gfp) && !(attrs & DMA_ATTR_FORCE_CONTIGUOUS)", remap, remap ? "scattered pages remapped into one vmalloc range (iommu_dma_alloc_remap), whatever the device's coherency" : !CONFIG_DMA_REMAP(k) ? `CONFIG_DMA_REMAP is not set on ${k.arch.name} in this kernel: one contiguous block at its linear address` : blocking ? "DMA_ATTR_FORCE_CONTIGUOUS: one physically contiguous block" : "may not sleep: no vmap");
   if (remap) {
     const r = iommu_dma_alloc_remap(k, dev, size, gfp, attrs);
     k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
@@ -315,7 +315,7 @@ export function iommu_dma_alloc(k: Kernel, dev: Device, size: number, gfp: numbe
   const pool = DMA_DIRECT_REMAP(k) && !blocking && !coherent;
   k.tr?.decide("!gfpflags_allow_blocking(gfp) && !coherent", pool, pool ? "the atomic pool (already remapped uncached)" : "a contiguous block");
   if (pool) {
-    const p = k.has("e860c299ac0d") ? dma_alloc_from_pool(k, dev, PAGE_ALIGN(size), gfp, () => true) : dma_alloc_from_pool_remap(k, PAGE_ALIGN(size));
+    const p = k.sw["e860c299ac0d"] ? dma_alloc_from_pool(k, dev, PAGE_ALIGN(size), gfp, () => true) : dma_alloc_from_pool_remap(k, PAGE_ALIGN(size));
     if (p) { cpu_addr = p.vaddr; page = p.page; }
   } else {
     const p = iommu_dma_alloc_pages(k, dev, size, gfp, attrs);
@@ -340,7 +340,7 @@ function __iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number
   k.tr?.enter(S.__free, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
   const alloc_size = PAGE_ALIGN(size);
   const count = alloc_size / PAGE_SIZE;
-  const fromPool = k.has("e860c299ac0d") ? dma_free_from_pool(k, dev, cpu_addr, alloc_size) : dma_free_from_pool_remap(k, cpu_addr, alloc_size);
+  const fromPool = k.sw["e860c299ac0d"] ? dma_free_from_pool(k, dev, cpu_addr, alloc_size) : dma_free_from_pool_remap(k, cpu_addr, alloc_size);
   if (fromPool) {
     k.tr?.exit("(atomic pool)");
     return;

@@ -79,7 +79,7 @@ export function iommu_pgsize(k: Kernel, d: IommuDomain, iova: number, paddr: num
   if (!fit.length) throw new Error(`iommu_pgsize: BUG_ON(!pgsizes) size ${size}`);
   const pgsize_idx = fit[fit.length - 1]!;
   const pgsize = 2 ** pgsize_idx;
-  if (!k.has(MAP_PAGES)) return { pgsize, count: 1 };
+  if (!k.sw[MAP_PAGES]) return { pgsize, count: 1 };
   const larger = sizesIn(d.pgsize_bitmap, pgsize_idx + 1, 63);
   if (larger.length) {
     const next = 2 ** larger[0]!;
@@ -125,7 +125,7 @@ export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number
     const { pgsize, count } = iommu_pgsize(k, d, iova, paddr, size);
     const mapped = { n: 0 };
     ret = d.ops.map(k, d, iova, paddr, pgsize, count, prot, mapped);
-    if (!k.has(MAP_PAGES) && !ret) mapped.n = pgsize;
+    if (!k.sw[MAP_PAGES] && !ret) mapped.n = pgsize;
     ptes += Math.max(1, mapped.n / pgsize);
     size -= mapped.n;
     if (ret) break;

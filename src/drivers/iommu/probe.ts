@@ -22,7 +22,7 @@ export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, 
   const domain = arm_smmu_domain_alloc(k, smmu);
   const lazy = !k.cfg.iommu_strict;
   /* ≤5.14: a lazy domain's io-pgtable carries IO_PGTABLE_QUIRK_NON_STRICT; 5.15+: the gather is queued */
-  if (lazy && !k.has(MAP_PAGES)) (domain.priv as { pgtbl: { cfg: { non_strict: boolean } } }).pgtbl.cfg.non_strict = true;
+  if (lazy && !k.sw[MAP_PAGES]) (domain.priv as { pgtbl: { cfg: { non_strict: boolean } } }).pgtbl.cfg.non_strict = true;
   iommu_dma_init_domain(k, domain, 0, !lazy);
   dev.iommu = { domain, kind: "smmu-v3", sid };
   dev.dma_ops = iommu_dma_ops;
@@ -45,7 +45,7 @@ export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, s
   const lazy = !k.cfg.iommu_strict && !dev.untrusted;
   const domain = intel_iommu_domain(d);
   dev.iommu = { domain, kind: "vt-d", sid };
-  if (!k.has(INTEL_DMA_OPS_ERA_END)) {
+  if (!k.sw[INTEL_DMA_OPS_ERA_END]) {
     if (lazy) intel_init_flush_queue(k, d, domain);
     dev.dma_ops = intel_dma_ops;
     return;

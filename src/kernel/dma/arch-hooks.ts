@@ -55,7 +55,7 @@ function cacheOp(k: Kernel, op: "clean" | "invalidate" | "flush", phys: number, 
  */
 export function arch_sync_dma_for_device(k: Kernel, paddr: number, size: number, dir: number): void {
   k.tr?.enter(k.arch.name === "arm" ? S_cpu_to_dev_arm : S_sync_dev_arm64, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES_SAFE(dir) });
-  const invalidate = dir === DMA_FROM_DEVICE && !(k.arch.name === "arm64" && k.has("c50f11c6196f"));
+  const invalidate = dir === DMA_FROM_DEVICE && !(k.arch.name === "arm64" && k.sw["c50f11c6196f"]);
   if (k.arch.name !== "x86_64") cacheOp(k, invalidate ? "invalidate" : "clean", paddr, size);
   k.tr?.exit();
 }

@@ -94,7 +94,7 @@ export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "res
  * one "coherent".
  */
 export function type2name(k: Kernel, t: DebugType): string {
-  if (k.has("9bb50ed74709")) return t;
+  if (k.sw["9bb50ed74709"]) return t;
   switch (t) {
     case "scather-gather":
       return "page";

@@ -65,7 +65,7 @@ export function DMA_COHERENT_POOL(k: Kernel): boolean {
 export function phys_to_dma(k: Kernel, dev: Device, paddr: number): number {
   const map = dev.dma_range_map;
   if (!map) return paddr;
-  if (!k.has("e0d072782c73")) return dma_addr_t(k, paddr - dma_pfn_offset_bytes(map));
+  if (!k.sw["e0d072782c73"]) return dma_addr_t(k, paddr - dma_pfn_offset_bytes(map));
   for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return dma_addr_t(k, paddr - r.offset);
   return DMA_MAPPING_ERROR;
 }
@@ -82,7 +82,7 @@ function dma_addr_t(k: Kernel, v: number): number {
 export function dma_to_phys(k: Kernel, dev: Device, dma: number): number {
   const map = dev.dma_range_map;
   if (!map) return dma;
-  if (!k.has("e0d072782c73")) return dma_addr_t(k, dma + dma_pfn_offset_bytes(map));
+  if (!k.sw["e0d072782c73"]) return dma_addr_t(k, dma + dma_pfn_offset_bytes(map));
   for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma_addr_t(k, dma + r.offset);
   return -1;
 }
@@ -112,7 +112,7 @@ export function dma_capable(k: Kernel, dev: Device, addr: number, size: number, 
   const arm = k.arch.name === "arm";
   if (arm && addr === DMA_MAPPING_ERROR) addr = 0xffff_ffff; // (dma_addr_t)~0 is 32 bits wide there
   const end = dma_addr_t(k, addr + size - 1);
-  if (k.has("e0d072782c73")) {
+  if (k.sw["e0d072782c73"]) {
     if (addr === (arm ? 0xffff_ffff : DMA_MAPPING_ERROR)) return false;
   } else if (dev.dma_mask === null) return false;
   if (is_ram && k.arch.name === "arm" && Math.min(addr, end) < phys_to_dma(k, dev, k.mem.min_pfn * PAGE_SIZE)) return false;
@@ -201,13 +201,13 @@ export function dma_direct_alloc(k: Kernel, dev: Device, size: number, gfp: numb
 }
 
 function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
-  if (k.has("a86d10942db2")) return dma_direct_alloc_517(k, dev, size, gfp, attrs);
+  if (k.sw["a86d10942db2"]) return dma_direct_alloc_517(k, dev, size, gfp, attrs);
   const t = k.tr;
   size = PAGE_ALIGN(size);
   if (attrs & DMA_ATTR_NO_WARN) gfp |= __GFP_NOWARN;
   const coherent = dev_is_dma_coherent(k, dev);
   const blocking = gfpflags_allow_blocking(gfp);
-  const pre58 = !k.has("e860c299ac0d");
+  const pre58 = !k.sw["e860c299ac0d"];
   t?.decide("dev_is_dma_coherent(dev)", coherent, coherent ? (k.arch.allDmaCoherent ? "the arch has no ARCH_HAS_SYNC_DMA_*: every device is coherent" : "the device has dma-coherent") : "the device has no dma-coherent property: CPU mappings must be uncached");
   if (pre58) {
     t?.enter(S_alloc_pages_56, { size: hex(size) });
@@ -294,7 +294,7 @@ function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number,
   const highmem = k.memmap.PageHighMem(k.arch.page_to_pfn(page));
   if (highmem) {
     // 92826e967535 (5.19): remap it; 5.17–5.18 print dev_info "Rejecting highmem page from CMA." and fail
-    if (!k.has("92826e967535")) {
+    if (!k.sw["92826e967535"]) {
       k.dev_printk("info", dev, "Rejecting highmem page from CMA.");
       dma_free_contiguous(k, dev, page, size);
       return null;
@@ -358,7 +358,7 @@ function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs:
 export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_addr: number, attrs: number): void {
   k.tr?.enter(S_free, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_addr) });
   size = PAGE_ALIGN(size);
-  const pre58 = !k.has("e860c299ac0d");
+  const pre58 = !k.sw["e860c299ac0d"];
   if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
     k.tr?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "cpu_addr is the page cookie");
     dma_free_contiguous(k, dev, cpu_addr, size);
@@ -370,7 +370,7 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
     return;
   }
   // f5ff79fddf0e (5.18) removed CONFIG_DMA_REMAP: the test is is_vmalloc_addr(cpu_addr) alone
-  const noDmaRemap = k.has("f5ff79fddf0e");
+  const noDmaRemap = k.sw["f5ff79fddf0e"];
   const vm = (noDmaRemap || DMA_REMAP(k)) && is_vmalloc_addr(k, cpu_addr);
   k.tr?.decide(noDmaRemap ? "is_vmalloc_addr(cpu_addr)" : "DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
   if (vm) vunmap(k, cpu_addr);
@@ -457,10 +457,10 @@ export function fmtPad(k: Kernel, a: number): string {
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   const t = k.tr;
-  t?.enter(k.has("e0d072782c73") ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  t?.enter(k.sw["e0d072782c73"] ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
-  const post519 = k.has("07410559f383");
+  const post519 = k.sw["07410559f383"];
   const force = k.swiotlb_force === "force";
   t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? "swiotlb=force: every mapping bounces" : "no forced bouncing");
   if (force) {
@@ -469,7 +469,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
     return r;
   }
   if (!dma_capable(k, dev, dma_addr, size, true)) {
-    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR && k.has("e0d072782c73") ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
     t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
     const bounce = post519 ? is_swiotlb_active(k, dev) : k.swiotlb_force !== "noforce";
     if (bounce) {
@@ -496,7 +496,7 @@ export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   // 5.10–5.17 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
   // (once by the sync above, once by the unmap); 9e02977bfad0 (5.18) adds SKIP_CPU_SYNC here.
-  if (is_swiotlb_buffer(k, phys, dev)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, k.has("9e02977bfad0") ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs);
+  if (is_swiotlb_buffer(k, phys, dev)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, k.sw["9e02977bfad0"] ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs);
   k.tr?.exit();
 }
 
@@ -527,7 +527,7 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       dma_direct_unmap_sg(k, dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
       // c81be74e7d79 (5.15): -EIO instead of 0
-      const ret = k.has("c81be74e7d79") ? -EIO : 0;
+      const ret = k.sw["c81be74e7d79"] ? -EIO : 0;
       k.tr?.exit(ret ? "-EIO" : "0");
       return ret;
     }

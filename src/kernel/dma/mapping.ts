@@ -49,7 +49,7 @@ function dma_go_direct(ops: DmaMapOps | null): boolean {
  * include/linux/dma-mapping.h in 5.6.
  */
 function ops_trace(k: Kernel, ops: DmaMapOps | null) {
-  k.tr?.decide(k.has("d3fa60d7bfdc") ? "dma_alloc_direct(dev, ops)" : "dma_is_direct(ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
+  k.tr?.decide(k.sw["d3fa60d7bfdc"] ? "dma_alloc_direct(dev, ops)" : "dma_is_direct(ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
 }
 
 /** kernel/dma/mapping.c dma_alloc_attrs (5.x) */
@@ -160,7 +160,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
  */
 export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_single, { dev: dev.name, ptr: k.arch.fmtVa(ptr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
-  if (k.has("4544b9f25e70") && is_vmalloc_addr(k, ptr)) {
+  if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) {
     k.tr?.decide("is_vmalloc_addr(ptr)", true, "DMA must never operate on areas that might be remapped (4544b9f25e70)");
     k.warnOnce(`vmalloc-map-${dev.name}`, `${dev.driver} ${dev.name}: rejecting DMA map of vmalloc memory`, "dma_map_single_attrs", warn_site(k, "dma_map_single_attrs"));
     k.tr?.exit("DMA_MAPPING_ERROR");
@@ -198,7 +198,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
   let ents: number;
   if (dma_go_direct(ops)) ents = direct.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
   else ents = ops!.map_sg!(k, dev, sgl, nents, dir, attrs);
-  if (k.has("c81be74e7d79")) {
+  if (k.sw["c81be74e7d79"]) {
     // 5.15+ __dma_map_sg_attrs: debug only for ents > 0; a negative error becomes 0 in dma_map_sg_attrs
     if (ents > 0 && k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
     const ret = ents < 0 ? 0 : ents;

@@ -29,7 +29,7 @@ function dma_common_vaddr_to_page(k: Kernel, cpu_addr: number): number {
 
 /** The page the helper believes backs cpu_addr: virt_to_page before 40ac971eab89, dma_common_vaddr_to_page after. */
 function cpu_addr_page(k: Kernel, cpu_addr: number): number {
-  if (k.has("40ac971eab89")) return dma_common_vaddr_to_page(k, cpu_addr);
+  if (k.sw["40ac971eab89"]) return dma_common_vaddr_to_page(k, cpu_addr);
   k.tr?.decide("40ac971eab89 (dma_common_vaddr_to_page)", false, "this kernel applies virt_to_page to cpu_addr whatever kind of address it is");
   return virt_to_page(k, cpu_addr);
 }
@@ -53,7 +53,7 @@ export function dma_common_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: numb
   const off = vma.vm_pgoff;
   vma.vm_page_prot = dma_pgprot(k, dev, "normal", attrs);
   // 5.14 computes the page before the range check; older kernels after. Neither dereferences it.
-  const post = k.has("40ac971eab89");
+  const post = k.sw["40ac971eab89"];
   const page = post ? cpu_addr_page(k, cpu_addr) : 0;
   const dc = dma_mmap_from_dev_coherent(k, dev, vma, cpu_addr, size);
   if (dc.handled) {

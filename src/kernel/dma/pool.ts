@@ -42,7 +42,7 @@ export function atomic_pool_expand(k: Kernel, pool: GenPool, pool_size: number, 
   let order = Math.min(get_order(pool_size), MAX_ORDER - 1);
   let page = 0;
   for (;;) {
-    const fromCma = k.has("d7e673ec2c8e") ? cma_in_zone(k, gfp) : k.dma_contiguous_default_area !== null;
+    const fromCma = k.sw["d7e673ec2c8e"] ? cma_in_zone(k, gfp) : k.dma_contiguous_default_area !== null;
     if (fromCma) page = dma_alloc_from_contiguous(k, null, 1 << order, order);
     if (!page) page = alloc_pages(k, gfp, order, `atomic pool ${pool.name}`);
     if (page || order === 0) break;
@@ -69,7 +69,7 @@ export function atomic_pool_expand(k: Kernel, pool: GenPool, pool_size: number, 
 /** kernel/dma/pool.c dma_atomic_pool_init (5.8–5.19) with 1d659236fb43 sizing */
 export function dma_atomic_pool_init(k: Kernel): void {
   if (k.cfg.coherent_pool) k.atomic_pool_size = k.cfg.coherent_pool;
-  else if (k.has("1d659236fb43")) {
+  else if (k.sw["1d659236fb43"]) {
     const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0) + (k.dma_contiguous_default_area?.count ?? 0);
     const pages = Math.min(Math.floor(totalram / ((1 << 30) / (128 << 10))), MAX_ORDER_NR_PAGES);
     k.atomic_pool_size = Math.max(pages * PAGE_SIZE, 128 << 10);

@@ -50,7 +50,7 @@ export function dma_common_contiguous_remap(k: Kernel, page: number, size: numbe
   const pfn = k.arch.page_to_pfn(page);
   const pages: number[] = [];
   for (let i = 0; i < n; i++) pages.push(k.arch.pfn_to_page(pfn + i));
-  const vm = k.has("515e5b6d90d4") ? vmap(k, pages, VM_DMA_COHERENT, prot, caller) : __dma_common_pages_remap(k, pages, size, prot, caller);
+  const vm = k.sw["515e5b6d90d4"] ? vmap(k, pages, VM_DMA_COHERENT, prot, caller) : __dma_common_pages_remap(k, pages, size, prot, caller);
   k.tr?.exit(vm ? k.arch.fmtVa(vm.addr) + " (vmalloc address)" : "NULL");
   return vm ? vm.addr : 0;
 }
@@ -59,7 +59,7 @@ export function dma_common_contiguous_remap(k: Kernel, page: number, size: numbe
 export function dma_common_pages_remap(k: Kernel, pages: number[], size: number, prot: Prot, caller: string): number {
   k.tr?.enter(S_pages_remap, { size: hex(size) });
   const count = Math.ceil(size / PAGE_SIZE);
-  const vm = k.has("515e5b6d90d4") ? vmap(k, pages.slice(0, count), VM_DMA_COHERENT, prot, caller) : __dma_common_pages_remap(k, pages, size, prot, caller);
+  const vm = k.sw["515e5b6d90d4"] ? vmap(k, pages.slice(0, count), VM_DMA_COHERENT, prot, caller) : __dma_common_pages_remap(k, pages, size, prot, caller);
   if (vm) vm.pages = pages.slice();
   k.tr?.exit(vm ? k.arch.fmtVa(vm.addr) : "NULL");
   return vm ? vm.addr : 0;

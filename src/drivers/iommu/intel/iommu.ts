@@ -150,7 +150,7 @@ export function iommu_flush_iotlb_psi(k: Kernel, d: DmarDomain, pfn: number, pag
 
 /** intel/iommu.c iommu_flush_iova / intel_flush_iotlb_all (5.6–5.19): the domain's whole IOTLB. */
 function flush_domain(k: Kernel, d: DmarDomain): void {
-  k.tr?.enter(sym(k.has(INTEL_DMA_OPS_ERA_END) ? "intel_flush_iotlb_all" : "iommu_flush_iova", F), { did: String(d.id) });
+  k.tr?.enter(sym(k.sw[INTEL_DMA_OPS_ERA_END] ? "intel_flush_iotlb_all" : "iommu_flush_iova", F), { did: String(d.id) });
   const n = d.iotlb.size;
   d.iotlb.clear();
   k.tr?.exit(`${n} cached translation${n === 1 ? "" : "s"} dropped`);
@@ -193,8 +193,8 @@ export function dmar_translate(k: Kernel, d: DmarDomain, bdf: { bus: number; dev
   const addr = iova - (iova % PAGE_SIZE);
   const h2 = (n: number) => n.toString(16).padStart(2, "0");
   let line: string;
-  if (!k.has(DMAR_FAULT_TWEAK)) line = `DMAR: [${type}] Request device [${h2(bdf.bus)}:${h2(bdf.dev)}.${bdf.fn}] PASID ffffffff fault addr ${addr.toString(16)} [fault reason ${String(reason).padStart(2, "0")}] ${text}`;
-  else if (!k.has("0b482d0c75bf")) line = `DMAR: [${type} NO_PASID] Request device [0x${h2(bdf.bus)}:0x${h2(bdf.dev)}.${bdf.fn}] fault addr 0x${addr.toString(16)} [fault reason 0x${h2(reason)}] ${text}`;
+  if (!k.sw[DMAR_FAULT_TWEAK]) line = `DMAR: [${type}] Request device [${h2(bdf.bus)}:${h2(bdf.dev)}.${bdf.fn}] PASID ffffffff fault addr ${addr.toString(16)} [fault reason ${String(reason).padStart(2, "0")}] ${text}`;
+  else if (!k.sw["0b482d0c75bf"]) line = `DMAR: [${type} NO_PASID] Request device [0x${h2(bdf.bus)}:0x${h2(bdf.dev)}.${bdf.fn}] fault addr 0x${addr.toString(16)} [fault reason 0x${h2(reason)}] ${text}`;
   else line = `DMAR: [${type} NO_PASID] Request device [${h2(bdf.bus)}:${h2(bdf.dev)}.${bdf.fn}] fault addr 0x${addr.toString(16)} [fault reason 0x${h2(reason)}] ${text}`;
   const lines = ["DMAR: DRHD: handling fault status reg 2", line];
   for (const l of lines) k.log(l);
@@ -207,7 +207,7 @@ export const intel_domain_ops: IommuDomainOps = {
     file: F,
     map(k, dom, iova, paddr, pgsize, pgcount, iommu_prot, mapped) {
       const d = dom.priv as DmarDomain;
-      k.tr?.enter(sym(k.has(MAP_PAGES) ? "intel_iommu_map_pages" : "intel_iommu_map", F), { iova: hex(iova), hpa: hex(paddr), size: hex(pgsize * pgcount) });
+      k.tr?.enter(sym(k.sw[MAP_PAGES] ? "intel_iommu_map_pages" : "intel_iommu_map", F), { iova: hex(iova), hpa: hex(paddr), size: hex(pgsize * pgcount) });
       let prot = 0;
       if (iommu_prot & IOMMU_READ) prot |= DMA_PTE_READ;
       if (iommu_prot & IOMMU_WRITE) prot |= DMA_PTE_WRITE;
@@ -220,7 +220,7 @@ export const intel_domain_ops: IommuDomainOps = {
     },
     unmap(k, dom, iova, pgsize, pgcount, gather) {
       const d = dom.priv as DmarDomain;
-      k.tr?.enter(sym(k.has(MAP_PAGES) ? "intel_iommu_unmap_pages" : "intel_iommu_unmap", F), { iova: hex(iova), size: hex(pgsize * pgcount) });
+      k.tr?.enter(sym(k.sw[MAP_PAGES] ? "intel_iommu_unmap_pages" : "intel_iommu_unmap", F), { iova: hex(iova), size: hex(pgsize * pgcount) });
       const size = pgsize * pgcount;
       domain_unmap(k, d, iova / PAGE_SIZE, (iova + size) / PAGE_SIZE - 1);
       if (gather.start > iova) gather.start = iova;
