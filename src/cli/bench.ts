@@ -11,16 +11,14 @@
  * merges the accumulators and prints the tool's three lines. More threads than workers are run as
  * kthreads sharing a worker's model, one loop iteration at a time.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { parseSets } from "../scenario/config.js";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { InputError } from "../core/faults.js";
+import { parseSets } from "../scenario/config.js";
 import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
 import { Progress } from "./progress.js";
+import { startWorker } from "./workers.js";
+import type { Worker } from "node:worker_threads";
 
 /** Worker threads at most; more -t threads share workers (as kthreads sharing a model). */
 export const MAX_WORKERS = 16;
@@ -65,50 +63,12 @@ export interface WorkerData {
   kthreads: number;
 }
 
-/** tsx's ESM API module, to register tsx inside a worker (a worker does not inherit `--import tsx`). */
-function tsxApiUrl(): string {
-  const meta = import.meta as ImportMeta & { resolve?: (s: string) => string };
-  try {
-    if (typeof meta.resolve === "function") return meta.resolve("tsx/esm/api");
-  } catch {
-    /* fall through */
-  }
-  const req = createRequire(import.meta.url);
-  const pkgPath = req.resolve("tsx/package.json");
-  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(join(dirname(pkgPath), pkg.exports["./esm/api"]!.import.default)).href;
-}
-
-/**
- * How to start a worker: the sibling bundle (dist/bench-worker.mjs) or compiled .js when there is
- * one, else the .ts source behind a tiny loader that registers tsx first.
- */
-function workerEntry(): { file: URL } | { code: string } {
-  const self = import.meta.url;
-  const viaTsx = (ts: URL) => ({ code: `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); })` });
-  if (self.endsWith(".ts")) return viaTsx(new URL("./bench-worker.ts", self));
-  for (const name of ["./bench-worker.mjs", "./bench-worker.js"]) {
-    const u = new URL(name, self);
-    if (existsSync(fileURLToPath(u))) return { file: u };
-  }
-  // a bundle without a worker entry: run the source through tsx, found from the package root
-  let dir = new URL(".", self);
-  for (let i = 0; i < 6; i++) {
-    const u = new URL("src/cli/bench-worker.ts", dir);
-    if (existsSync(fileURLToPath(u))) return viaTsx(u);
-    dir = new URL("..", dir);
-  }
-  throw new Error("cannot find the bench worker (src/cli/bench-worker.ts)");
-}
-
 /** Run a validated job on `workers` worker threads; resolves with the merged accumulators or the first error. */
 export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{ ret: number; log: string[]; acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc }> {
-  const { Worker } = await import("node:worker_threads");
   const mb = await import("../kernel/dma/map-benchmark.js");
-  const entry = workerEntry();
   const n = Math.max(1, Math.min(workers, job.bp.threads));
   const share = (i: number) => Math.floor(job.bp.threads / n) + (i < job.bp.threads % n ? 1 : 0);
-  const ws: InstanceType<typeof Worker>[] = [];
+  const ws: Worker[] = [];
   const acc = mb.map_benchmark_acc();
   const log: string[] = [];
   let ret = 0;
@@ -117,7 +77,7 @@ export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{
     const done: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
       const data: WorkerData = { job, kthreads: share(i) };
-      const w = "file" in entry ? new Worker(entry.file, { workerData: data }) : new Worker(entry.code, { eval: true, workerData: data });
+      const w = await startWorker("bench-worker", data);
       ws.push(w);
       let onReady!: () => void;
       let onFail!: (e: Error) => void;
