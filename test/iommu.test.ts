@@ -197,6 +197,37 @@ steps:
   });
 });
 
+describe("an impossible coherent allocation behind the IOMMU (__iommu_dma_alloc_pages' page array)", () => {
+  const huge = (kernel: string, first: boolean) =>
+    runYaml(`
+name: huge
+platform: arm64-smmu
+steps:
+${first ? "  - { op: dma_alloc_coherent, size: 1T, as: h }\n" : ""}  - { op: dma_alloc_coherent, size: 8K, as: b }
+  - { op: device_write, buf: b, data: "after" }
+  - { op: cpu_read, buf: b, length: 5, expect: { data: "after" } }
+`, { kernel });
+  it("5.19: kvzalloc of 2^28 × 8 bytes is over INT_MAX: WARN_ON_ONCE in kvmalloc_node and NULL (7661809d493b)", () => {
+    const r = huge("5.19", true);
+    expect(r.steps[0]!.result.cpu_addr).toBe("NULL");
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "warn", pc: "kvmalloc_node", message: expect.stringContaining("for size 2147483648 > INT_MAX") })]);
+  });
+  it("5.14: no INT_MAX check; the page loop cannot get 2^28 pages of 8 GiB: NULL, no report", () => {
+    const r = huge("5.14", true);
+    expect(r.steps[0]!.result.cpu_addr).toBe("NULL");
+    expect(r.faults).toEqual([]);
+  });
+  it("on either kernel the failed attempt leaves memory as it was: the next buffer gets the same pages and IOVA", () => {
+    for (const kernel of ["5.14", "5.19"]) {
+      const a = huge(kernel, true);
+      const b = huge(kernel, false);
+      expect(a.ok && b.ok, kernel).toBe(true);
+      expect(a.steps[1]!.result.cpu_addr, kernel).toBe(b.steps[0]!.result.cpu_addr);
+      expect(a.steps[1]!.result.dma_handle, kernel).toBe(b.steps[0]!.result.dma_handle);
+    }
+  });
+});
+
 describe("x86_64-iommu (Intel VT-d): linear until f5ff79fddf0e (5.18), vmalloc after", () => {
   for (const kernel of KERNELS) {
     it(`${kernel}: the driver's virt_to_phys mmap ${kernel === "5.19" ? "breaks (vmalloc address)" : "works (linear address)"}`, () => {

@@ -62,20 +62,24 @@ export function nr_free_pages_for(k: Kernel, gfp: number): number {
   return k.buddy.freeIn(gfp_zone(k, gfp));
 }
 
+/** include/linux/mm.h totalram_pages (5.6–5.19): the pages the zones manage. */
+export function totalram_pages(k: Kernel): number {
+  return k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
+}
+
 /**
- * mm/util.c kvmalloc_node (5.6–5.19), the size checks only: a size over KMALLOC_MAX_SIZE skips
- * kmalloc; from 5.15 (7661809d493b) a size over INT_MAX WARN_ON_ONCEs (unless __GFP_NOWARN) and
- * fails; else the vmalloc fallback refuses more pages than totalram_pages(). The model does not
+ * mm/util.c kvmalloc_node (5.6–5.19), its size checks: from 5.15 (7661809d493b) a size over
+ * INT_MAX WARN_ON_ONCEs (unless __GFP_NOWARN) and fails; else the vmalloc fallback refuses more
+ * pages than totalram_pages(). Returns whether the allocation gets past them; the model does not
  * place the array itself in memory (callers keep their page lists in the model's own structures).
  */
-export function kvmalloc_size_ok(k: Kernel, size: number, gfp: number): boolean {
+export function kvmalloc_node(k: Kernel, size: number, gfp: number): boolean {
   if (size > 0x7fff_ffff && k.sw["7661809d493b"]) {
     if (!(gfp & __GFP_NOWARN)) k.warnOnce("kvmalloc_node:INT_MAX", `WARNING: at mm/util.c kvmalloc_node: WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size ${size} > INT_MAX`, "kvmalloc_node");
     return false;
   }
   const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;
-  const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
-  if (n > totalram) {
+  if (n > totalram_pages(k)) {
     k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null)`);
     return false;
   }
@@ -313,8 +317,7 @@ export class Slab {
  */
 export function vmalloc(k: Kernel, size: number): number {
   const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;
-  const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
-  if (n === 0 || n > totalram) {
+  if (n === 0 || n > totalram_pages(k)) {
     k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xcc0(GFP_KERNEL), nodemask=(null)`);
     return 0;
   }

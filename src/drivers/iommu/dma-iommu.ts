@@ -23,7 +23,7 @@ import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex,
 import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_PRIVILEGED, DMA_ATTR_SKIP_CPU_SYNC, __GFP_COMP, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../include/gfp.js";
-import { alloc_pages, __free_pages, is_vmalloc_addr, kvmalloc_size_ok, nr_free_pages_for, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
+import { alloc_pages, __free_pages, is_vmalloc_addr, kvmalloc_node, nr_free_pages_for, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_common_contiguous_remap, dma_common_find_pages, dma_common_free_remap, dma_common_pages_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "../../kernel/dma/remap.js";
 import { dma_alloc_from_pool, dma_free_from_pool } from "../../kernel/dma/pool.js";
@@ -196,7 +196,7 @@ function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: number, pro
 function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): number[] | null {
   k.tr?.enter(S.alloc_pages, { count: String(count) });
   // pages = kvzalloc(count * sizeof(*pages), GFP_KERNEL): the array of page pointers
-  if (!kvmalloc_size_ok(k, count * 8, 0)) {
+  if (!kvmalloc_node(k, count * 8, 0)) {
     k.tr?.exit("NULL (kvzalloc of the page array failed)");
     return null;
   }

@@ -11,7 +11,7 @@ import { PAGE_SIZE, DMA_BIT_MASK, get_order, hex } from "../../core/u64.js";
 import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32, gfpName } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
 import { MAX_ORDER } from "../../mm/page_alloc.js";
-import { alloc_pages } from "../../mm/mm.js";
+import { alloc_pages, totalram_pages } from "../../mm/mm.js";
 import { dma_alloc_from_contiguous } from "./contiguous.js";
 import { dma_common_contiguous_remap } from "./remap.js";
 import { arch_dma_prep_coherent, pgprot_dmacoherent } from "./arch-hooks.js";
@@ -70,7 +70,7 @@ export function atomic_pool_expand(k: Kernel, pool: GenPool, pool_size: number, 
 export function dma_atomic_pool_init(k: Kernel): void {
   if (k.cfg.coherent_pool) k.atomic_pool_size = k.cfg.coherent_pool;
   else if (k.sw["1d659236fb43"]) {
-    const totalram = k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0) + (k.dma_contiguous_default_area?.count ?? 0);
+    const totalram = totalram_pages(k) + (k.dma_contiguous_default_area?.count ?? 0);
     const pages = Math.min(Math.floor(totalram / ((1 << 30) / (128 << 10))), MAX_ORDER_NR_PAGES);
     k.atomic_pool_size = Math.max(pages * PAGE_SIZE, 128 << 10);
   } else k.atomic_pool_size = 256 << 10;
