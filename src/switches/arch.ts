@@ -1,0 +1,47 @@
+/** Behaviour switches of arch/: memory layout and cache maintenance (arm64, arm, x86). One entry per upstream commit; see src/versions.ts. */
+import type { Switch } from "../versions.js";
+
+export const ARCH_SWITCHES: Record<string, Switch> = {
+  "8c96400d6a39": {
+    commit: "8c96400d6a39",
+    title: "arm64: mm: make vmemmap region a projection of the linear region",
+    release: "5.11",
+    effect: "arm64 VMEMMAP_START moves from -VMEMMAP_SIZE - 2 MiB (0xfffffdffffe00000 with VA48) to -2^(VA_BITS-6) (0xfffffc0000000000): virt_to_page of a vmalloc address lands past VMEMMAP_END instead of wrapping into the user half",
+  },
+  "7bc1a0f9e176": {
+    commit: "7bc1a0f9e176",
+    title: "arm64: mm: use single quantity to represent the PA to VA translation",
+    release: "5.10",
+    effect: "arm64 __lm_to_phys(addr) = (addr & ~PAGE_OFFSET) + PHYS_OFFSET instead of addr + physvirt_offset (the same for linear-map addresses, different for a user-half address, which __is_lm_address still calls linear)",
+  },
+  "f4693c2716b3": {
+    commit: "f4693c2716b3",
+    title: "arm64: mm: extend linear region for 52-bit VA configurations",
+    release: "5.11",
+    effect: "arm64 __is_lm_address(addr) is the range check addr - PAGE_OFFSET < PAGE_END - PAGE_OFFSET (before: bit VA_BITS-1 clear, true for user-half addresses) and __lm_to_phys(addr) = addr - PAGE_OFFSET + PHYS_OFFSET",
+  },
+  "b89ddf4cca43": {
+    commit: "b89ddf4cca43",
+    title: "arm64/bpf: Remove 128MB limit for BPF JIT programs",
+    release: "5.15",
+    effect: "arm64 has no BPF JIT region below the modules: MODULES_VADDR = PAGE_END (0xffff800000000000 with VA48), so KIMAGE_VADDR and VMALLOC_START are 128 MiB lower (0xffff800008000000)",
+  },
+  "8424ecdde7df": {
+    commit: "8424ecdde7df",
+    title: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges",
+    release: "5.11",
+    effect: "arm64 zone_dma_bits = min3(32, fls64(of_dma_get_max_cpu_address(NULL)), IORT) instead of ARM64_ZONE_DMA_BITS (30): on a board without dma-ranges ZONE_DMA grows from the first GiB to 4 GiB and ZONE_DMA32 is empty",
+  },
+  "791ab8b2e3db": {
+    commit: "791ab8b2e3db",
+    title: "arm64: Ignore any DMA offsets in the max_zone_phys() calculation",
+    release: "5.11",
+    effect: "max_zone_phys(bits) = min(DMA_BIT_MASK(bits), end of DRAM - 1) + 1 (whole RAM if it starts above 4 GiB) instead of (start of DRAM & GENMASK(63, bits)) + 2^bits capped at the end of DRAM",
+  },
+  "c50f11c6196f": {
+    commit: "c50f11c6196f",
+    title: "arm64: mm: Don't invalidate FROM_DEVICE buffers at start of DMA transfer",
+    release: "5.19",
+    effect: "arm64 arch_sync_dma_for_device (__dma_map_area) cleans for every direction: a DMA_FROM_DEVICE map no longer discards the CPU's dirty lines, and clean copies stay cached until the sync for the CPU",
+  },
+};

@@ -1,0 +1,71 @@
+/** Behaviour switches of drivers/iommu/: dma-iommu, IOVA allocator, io-pgtable, VT-d, SMMU. One entry per upstream commit; see src/versions.ts. */
+import type { Switch } from "../versions.js";
+
+export const IOMMU_SWITCHES: Record<string, Switch> = {
+  "4e89dce72521": {
+    commit: "4e89dce72521",
+    title: "iommu/iova: Retry from last rb tree node if iova search fails",
+    release: "5.11",
+    effect: "__alloc_and_insert_iova_range retries from the top of the IOVA space when the top-down walk from the cached node finds no gap (absent in the 5.10.7 tree, present in 5.12.9)",
+  },
+  "6fa3525b455a": {
+    commit: "6fa3525b455a",
+    title: "iommu/iova: Free global iova rcache on iova alloc failure",
+    release: "5.11",
+    effect: "alloc_iova_fast's flush on failure also returns the depot magazines to the rbtree (free_global_cached_iovas)",
+  },
+  "371d7955e310": {
+    commit: "371d7955e310",
+    title: "iommu/iova: Improve restart logic",
+    release: "5.13",
+    effect: "the retried IOVA search starts at iova_find_limit() instead of the anchor (same answers, shorter walk; absent in 5.12.9, present in 5.14)",
+  },
+  "3542dcb15cef": {
+    commit: "3542dcb15cef",
+    title: "iommu/dma: Resurrect the \"forcedac\" option",
+    release: "5.13",
+    effect: "iommu.forcedac=1 makes iommu_dma_alloc_iova skip the 32-bit-IOVA-first attempt for PCI devices",
+  },
+  "4a77b12deb25": {
+    commit: "4a77b12deb25",
+    title: "iommu/io-pgtable-arm: Implement arm_lpae_map_pages()",
+    release: "5.15",
+    effect: "with its series (unmap_pages, iommu_pgsize counting pages): the IOMMU core maps and unmaps several pages of one size per driver call; io-pgtable-arm's v5.15 era; lazy unmapping becomes a queued gather instead of IO_PGTABLE_QUIRK_NON_STRICT",
+  },
+  "f7f07484542f": {
+    commit: "f7f07484542f",
+    title: "iommu/iova: Move flush queue code to iommu-dma",
+    release: "5.17",
+    effect: "the IOVA flush queue of lazy domains (queue_iova, fq_flush_timeout) lives in drivers/iommu/dma-iommu.c on the cookie instead of drivers/iommu/iova.c",
+  },
+  "972bf252f860": {
+    commit: "972bf252f860",
+    title: "iommu/iova: Move fast alloc size roundup into alloc_iova_fast()",
+    release: "5.17",
+    effect: "alloc_iova_fast rounds sizes below 2^(IOVA_RANGE_CACHE_MAX_SIZE-1) pages up to a power of two itself (before: iommu_dma_alloc_iova did)",
+  },
+  "c588072bba6b": {
+    commit: "c588072bba6b",
+    title: "iommu/vt-d: Convert intel iommu driver to the iommu ops",
+    release: "5.11",
+    effect: "Intel VT-d devices move from the driver's own intel_dma_ops (intel_alloc_coherent returns page_address(): a linear address) to dma-iommu's iommu_dma_ops",
+  },
+  "719a19335692": {
+    commit: "719a19335692",
+    title: "iommu/vt-d: Tweak the description of a DMA fault",
+    release: "5.13",
+    effect: "DMAR fault lines read \"[DMA Read NO_PASID] Request device [0x00:0x02.0] fault addr 0x… [fault reason 0x06]\" instead of \"[DMA Read] Request device [00:02.0] PASID ffffffff fault addr … [fault reason 06]\" (absent in 5.12.9, present in 5.14)",
+  },
+  "0b482d0c75bf": {
+    commit: "0b482d0c75bf",
+    title: "iommu/vt-d: Drop \"0x\" prefix from PCI bus & device addresses",
+    release: "5.15",
+    effect: "DMAR fault lines print the requester as [00:02.0] again",
+  },
+  "5b61343b5059": {
+    commit: "5b61343b5059",
+    title: "iommu/iova: Improve 32-bit free space estimate",
+    release: "5.18",
+    effect: "freeing any IOVA below 4 GiB resets max32_alloc_size, not only one at or above the cached 32-bit node",
+  },
+};
