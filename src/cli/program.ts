@@ -121,7 +121,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
     .option("--json", "print the run result as one JSON object")
     .option("--trace", "print each step's call trace")
-    .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean }) => {
+    .option("--trace-events", "print the DMA-API tracepoints each step fires (6.12+), as ftrace's trace file shows them")
+    .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean; traceEvents?: boolean }) => {
       const set = parseSetArgs(opts.set);
       if (opts.platform !== undefined) await checkPlatforms([opts.platform]);
       if (opts.kernel !== undefined) await checkKernels([opts.kernel]);
@@ -130,7 +131,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const { runScenario } = await import("../scenario/runner.js");
       let r;
       try {
-        r = runScenario(s, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.kernel ? { kernel: opts.kernel } : {}), ...(set ? { set } : {}), ...(opts.trace ? { trace: true } : {}) });
+        r = runScenario(s, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.kernel ? { kernel: opts.kernel } : {}), ...(set ? { set } : {}), ...(opts.trace || opts.traceEvents ? { trace: true } : {}) });
       } catch (e) {
         throw e instanceof InputError ? withFile(e, s.file ?? file) : e;
       }
@@ -139,7 +140,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         writeLine(io.out, toJson(r));
       } else {
         const { renderRunText } = await import("../format/run.js");
-        writeLine(io.out, renderRunText(r, { colors: colorsFor(io.out), trace: !!opts.trace }));
+        writeLine(io.out, renderRunText(r, { colors: colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents }));
       }
       state.code = r.ok ? EXIT_OK : EXIT_FAILED;
     });

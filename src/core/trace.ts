@@ -22,7 +22,13 @@ export type TraceEvent =
   | { kind: "walk"; depth: number; va: string; result: string }
   | { kind: "swiotlb"; depth: number; op: "map" | "unmap" | "bounce"; index: number; nslots: number; tlb_addr: string; detail: string }
   | { kind: "fault"; depth: number; fault: string; message: string }
-  | { kind: "diagnostic"; depth: number; id: string; message: string };
+  | { kind: "diagnostic"; depth: number; id: string; message: string }
+  /**
+   * A kernel tracepoint that fired (include/trace/events/*.h): `system:event`, the task and CPU it
+   * fired on, its timestamp in ns (the trace clock), and `text`, its TP_printk output in the
+   * running kernel's own format. ftrace's line format is a view (src/format/ftrace.ts).
+   */
+  | { kind: "tracepoint"; depth: number; system: string; event: string; comm: string; pid: number; cpu: number; ts_ns: number; text: string };
 
 export class Tracer {
   readonly events: TraceEvent[] = [];
@@ -84,6 +90,10 @@ export class Tracer {
     this.push({ kind: "diagnostic", depth: this.depth, id, message });
   }
 
+  tracepoint(system: string, event: string, comm: string, pid: number, cpu: number, ts_ns: number, text: string) {
+    this.push({ kind: "tracepoint", depth: this.depth, system, event, comm, pid, cpu, ts_ns, text });
+  }
+
   /** Events from index `from` on (a step's slice). */
   since(from: number): TraceEvent[] {
     return this.events.slice(from);
@@ -132,6 +142,9 @@ export function renderTrace(events: readonly TraceEvent[], fmtFile = true): stri
         break;
       case "diagnostic":
         out.push(`${pad}! ${e.id}: ${e.message}`);
+        break;
+      case "tracepoint":
+        out.push(`${pad}· trace_${e.event}: ${e.text}`);
         break;
     }
   }

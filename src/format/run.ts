@@ -4,6 +4,7 @@
  * result carries them (the engine formats them the kernel's way).
  */
 import { renderTrace } from "../core/trace.js";
+import { ftraceLines } from "./ftrace.js";
 import type { RunResult, StepResult } from "../scenario/types.js";
 import { makeColors, type Colors } from "./style.js";
 
@@ -11,6 +12,8 @@ export interface RunTextOptions {
   colors?: Colors;
   /** print each step's trace under it */
   trace?: boolean;
+  /** print each step's tracepoint events under it, as lines of ftrace's trace file */
+  ftrace?: boolean;
 }
 
 /** Result fields printed first, in this order; the rest follow in the engine's order. */
@@ -110,6 +113,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     if (o.trace && s.trace.length) {
       for (const line of renderTrace(s.trace)) out.push(`${pad}${c.dim("│")} ${line}`);
     }
+    if (o.ftrace) for (const line of ftraceLines(s.trace)) out.push(`${pad}${line}`);
   }
   const top = r.expectations.filter((x) => x.step === null);
   const strayFaults = r.faults.filter((f) => f.step === undefined);

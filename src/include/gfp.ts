@@ -194,10 +194,12 @@ export const DMA_ATTR_FORCE_CONTIGUOUS = 1 << 6;
 export const DMA_ATTR_ALLOC_SINGLE_PAGES = 1 << 7;
 export const DMA_ATTR_NO_WARN = 1 << 8;
 export const DMA_ATTR_PRIVILEGED = 1 << 9;
+/** 6.18 (eadaa8b255f3): the address is MMIO; the runner refuses it on older kernels */
+export const DMA_ATTR_MMIO = 1 << 10;
 
 export const ATTR_NAMES: Record<string, number> = {
   DMA_ATTR_WEAK_ORDERING, DMA_ATTR_WRITE_COMBINE, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC,
-  DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_NO_WARN, DMA_ATTR_PRIVILEGED,
+  DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_NO_WARN, DMA_ATTR_PRIVILEGED, DMA_ATTR_MMIO,
 };
 
 export function parseAttrs(s: string | number | undefined): number {

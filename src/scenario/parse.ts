@@ -145,7 +145,7 @@ function issueToError(loc: Locator, iss: z.core.$ZodIssue, base: Path, value: un
 /* Conversion of validated values                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
-const NUMBER_ARGS = new Set(["size", "offset", "length", "pgoff", "nents", "order", "bits", "domain", "gref"]);
+const NUMBER_ARGS = new Set(["size", "offset", "length", "pgoff", "nents", "order", "bits", "domain", "gref", "phys"]);
 
 function convData(d: unknown): DataSpec {
   if (typeof d === "string") return d;

@@ -21,7 +21,8 @@ import { dma_debug_device_change } from "../kernel/dma/debug.js";
 import * as dbg from "../kernel/dma/debug.js";
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { gnttab_map_refs, gnttab_unmap_refs, type GrantMapping } from "../xen/grant-table.js";
-import { GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
+import { DMA_ATTR_MMIO, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
+import * as v618 from "../kernel/dma/mapping-v6.18.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, remap_pfn_range, user_access_read, user_access_write, vfree, virt_to_page, vmalloc, vmalloc_to_page } from "../mm/mm.js";
 import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
 import { isWalkHit } from "../mm/pgtable.js";
@@ -46,7 +47,7 @@ type Obj =
 const PRODUCES: Record<string, Exclude<Obj["kind"], "null">> = {
   dma_alloc_coherent: "coherent", dma_alloc_attrs: "coherent", dma_get_sgtable: "sgt", dma_mmap_coherent: "umap", dma_mmap_attrs: "umap",
   kmalloc: "kbuf", vmalloc: "kbuf", alloc_pages: "kbuf", stack_buffer: "kbuf", gnttab_map: "grant",
-  dma_map_single: "map", dma_map_page: "map", dma_map_sg: "sgmap",
+  dma_map_single: "map", dma_map_page: "map", dma_map_phys: "map", dma_map_sg: "sgmap",
 };
 
 /**
@@ -172,11 +173,54 @@ function dirArg(c: Ctx, dflt?: number): number {
 function attrsArg(c: Ctx, dflt = 0): number {
   const v = arg<string | number>(c, "attrs");
   if (v === undefined) return dflt;
+  let a: number;
   try {
-    return parseAttrs(v);
+    a = parseAttrs(v);
   } catch (e) {
     err(c.step, (e as Error).message);
   }
+  // include/linux/dma-mapping.h: DMA_ATTR_MMIO exists from 6.18 (eadaa8b255f3)
+  if (a & DMA_ATTR_MMIO && !c.k.sw["eadaa8b255f3"]) err(c.step, `attrs: DMA_ATTR_MMIO is not in Linux ${c.k.version.id} (it came in 6.18 with eadaa8b255f3)`);
+  return a;
+}
+
+/** The physical-address API (dma_map_phys, dma_unmap_phys) exists from 6.18 (f7326196a781). */
+function needPhysApi(c: Ctx): void {
+  if (!c.k.sw["f7326196a781"]) err(c.step, `${c.step.op} is not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`);
+}
+
+/** kernel/dma/mapping.c dma_map_phys (6.18) on a buffer's physical address or a given one */
+function mapPhys(c: Ctx) {
+  needPhysApi(c);
+  const k = c.k;
+  const size = num(c, "size");
+  const dir = dirArg(c);
+  const attrs = attrsArg(c);
+  let phys: number;
+  if (c.step.args.phys !== undefined) phys = num(c, "phys") + num(c, "offset", 0);
+  else {
+    const o = ref(c, "buf", "kbuf", "coherent", "grant");
+    const p = pageOf(c, o, num(c, "offset", 0), false);
+    phys = k.page_to_phys(p.page) + p.off;
+  }
+  c.result.phys = hex(phys);
+  const dma = v618.dma_map_phys(k, c.dev, phys, size, dir, attrs);
+  c.result.dma_addr = hex(dma);
+  c.result.ret = dma === DMA_MAPPING_ERROR ? "DMA_MAPPING_ERROR" : hex(dma);
+  c.success = dma !== DMA_MAPPING_ERROR;
+  c.bounced = !(attrs & DMA_ATTR_MMIO) && mappingBounced(c, dma);
+  c.result.bounced = c.bounced;
+  if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(k.xen ? xen_dma_to_phys(k, c.dev, dma) : dma_to_phys(k, c.dev, dma))}`);
+  if (dma === DMA_MAPPING_ERROR) swiotlbFullCause(c, size);
+  name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single: false, unmapped: false, bounced: c.bounced });
+}
+
+/** kernel/dma/mapping.c dma_unmap_phys (6.18) of a mapping; size, dir and attrs default to the mapping's */
+function unmapPhys(c: Ctx) {
+  needPhysApi(c);
+  const o = ref(c, "map", "map");
+  o.unmapped = true;
+  v618.dma_unmap_phys(c.k, c.dev, o.dma_addr, num(c, "size", o.size), dirArg(c, o.dir), attrsArg(c, o.attrs));
 }
 
 function name(c: Ctx, o: Obj) {
@@ -383,6 +427,8 @@ const OPS: Record<string, (c: Ctx) => void> = {
   dma_map_page: (c) => mapSingle(c, false),
   dma_unmap_single: (c) => unmapSingle(c),
   dma_unmap_page: (c) => unmapSingle(c),
+  dma_map_phys: (c) => mapPhys(c),
+  dma_unmap_phys: (c) => unmapPhys(c),
   dma_map_sg(c) {
     const entries = arg<{ buf: string; offset?: number | string; length: number | string }[]>(c, "entries");
     if (!entries || entries.length === 0) err(c.step, "entries: at least one entry is needed");

@@ -42,6 +42,7 @@ export const OPS = [
   "dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs",
   "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable",
   "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_map_sg", "dma_unmap_sg",
+  "dma_map_phys", "dma_unmap_phys",
   "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_sync_sg_for_cpu", "dma_sync_sg_for_device",
   "dma_mapping_error", "dma_max_mapping_size",
   "kmalloc", "kfree", "alloc_pages", "__free_pages", "vmalloc", "vfree", "stack_buffer",
@@ -59,7 +60,7 @@ export function isOp(s: string): s is OpName {
  * - coherent: a coherent buffer (dma_alloc_*: CPU address + DMA handle)
  * - kbuf: a kernel buffer (kmalloc, alloc_pages, vmalloc, stack_buffer)
  * - grant: a kernel buffer backed by a foreign page (gnttab_map)
- * - map: a streaming mapping (dma_map_single, dma_map_page)
+ * - map: a streaming mapping (dma_map_single, dma_map_page, dma_map_phys)
  * - sgmap: an sg mapping (dma_map_sg)
  * - umap: a user mapping (dma_mmap_*)
  * - sgt: an sg table (dma_get_sgtable)
@@ -70,7 +71,7 @@ export const REF_KIND_NAMES: Record<RefKind, string> = {
   coherent: "a coherent buffer (from dma_alloc_coherent/dma_alloc_attrs)",
   kbuf: "a kernel buffer (from kmalloc/alloc_pages/vmalloc/stack_buffer)",
   grant: "a granted foreign page (from gnttab_map)",
-  map: "a streaming mapping (from dma_map_single/dma_map_page)",
+  map: "a streaming mapping (from dma_map_single/dma_map_page/dma_map_phys)",
   sgmap: "an sg mapping (from dma_map_sg)",
   umap: "a user mapping (from dma_mmap_coherent/dma_mmap_attrs)",
   sgt: "an sg table (from dma_get_sgtable)",
@@ -169,6 +170,7 @@ const order = num({ id: "order", min: 0n, max: 20n, description: "allocation ord
 const bits = num({ id: "bits", min: 0n, max: 64n, description: "mask width: DMA_BIT_MASK(bits)", examples: [32, 64] });
 const mask = num({ id: "mask", min: 0n, max: (1n << 64n) - 1n, description: "a 64-bit mask (hex)", examples: ["0xffffffff"] });
 const maxSegSize = num({ id: "max_seg_size", min: 1n, max: 0xffffffffn, description: "dma_parms max_segment_size (unsigned int)", examples: ["64K"] });
+const physAddr = num({ id: "phys", min: 0n, max: (1n << 52n) - 1n, description: "a CPU physical address (e.g. a peer device's BAR)", examples: ["0xfe204000"] });
 const dmaAddr = num({ id: "dma_addr", min: 0n, max: (1n << 64n) - 1n, description: "a DMA (bus) address", examples: ["0xc0001000"] });
 const domain = num({ id: "domain", min: 0n, max: 0x7fefn, description: "the granting domain's id (domid_t)", examples: [1] });
 const gref = num({ id: "gref", min: 0n, max: 0xffffffffn, description: "the grant reference", examples: [8] });
@@ -337,6 +339,20 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
     required: [],
     refs: { map: ["map", "sgmap"], buf: ["coherent"] },
     exactlyOne: [["map", "buf"]],
+  },
+  dma_map_phys: {
+    summary: "map a physical address for streaming DMA (6.18+): a buffer's (`buf` + `offset`) or any (`phys`, e.g. MMIO with DMA_ATTR_MMIO)",
+    args: { buf: bufRef, phys: physAddr, offset, size: mapSize, dir, attrs },
+    required: ["size", "dir"],
+    produces: "map",
+    refs: { buf: CPU_BUFFERS },
+    exactlyOne: [["buf", "phys"]],
+  },
+  dma_unmap_phys: {
+    summary: "unmap a dma_map_phys mapping (6.18+; size/dir/attrs default to the mapping's)",
+    args: { map: mapRef, size: mapSize, dir, attrs },
+    required: ["map"],
+    refs: { map: ["map"] },
   },
   dma_map_sg: { summary: "map a scatterlist for streaming DMA", args: { entries, dir, attrs }, required: ["entries", "dir"], produces: "sgmap" },
   dma_unmap_sg: { summary: "unmap an sg mapping", args: { map: mapRef, nents, dir }, required: ["map"], refs: { map: ["sgmap"] } },

@@ -84,7 +84,7 @@ export const maperr2str = ["dma map error check not applicable", "dma map error 
  * kernels and is only used with DmaDebugOptions.pageType. "scather-gather" is the kernel's
  * own spelling in these versions (corrected to "scatter-gather" much later).
  */
-export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource";
+export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource" | "phy";
 
 /**
  * kernel/dma/debug.c type2name[entry->type] as printed. Since 9bb50ed74709 (5.7) the table uses

@@ -22,6 +22,7 @@ import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device,
   swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
 } from "./swiotlb/index.js";
+import * as d618 from "./direct-v6.18.js";
 
 const F = "kernel/dma/direct.c";
 const EIO = 5;
@@ -520,6 +521,7 @@ export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: num
 
 /** kernel/dma/direct.c dma_direct_map_sg (5.6–5.19): each entry mapped; on failure undo and return 0 (-EIO since c81be74e7d79) */
 export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
+  if (k.sw["e53d29f957b3"]) return d618.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) {
     const sg = sgl[i]!;
@@ -539,6 +541,7 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
 
 /** kernel/dma/direct.c dma_direct_unmap_sg (5.10–5.14) */
 export function dma_direct_unmap_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
+  if (k.sw["e53d29f957b3"]) return d618.dma_direct_unmap_sg(k, dev, sgl, nents, dir, attrs);
   k.tr?.enter(S_unmap_sg, { nents: String(nents) });
   for (let i = 0; i < nents; i++) dma_direct_unmap_page(k, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, attrs);
   k.tr?.exit();

@@ -15,6 +15,8 @@ import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
 import { is_vmalloc_addr } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
+import * as v618 from "./mapping-v6.18.js";
+import { trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
 
 const F = "kernel/dma/mapping.c";
 const S_alloc = sym("dma_alloc_attrs", F);
@@ -137,6 +139,7 @@ function check_dir(k: Kernel, dir: number, fn: string) {
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.x) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
+  if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
   k.tr?.enter(S_map_page, { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_page_attrs");
   if (dev.dma_mask === null) {
@@ -148,6 +151,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   let addr: number;
   if (dma_go_direct(ops)) addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
   else addr = ops!.map_page!(k, dev, page, offset, size, dir, attrs);
+  trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
   return addr;
@@ -176,11 +180,13 @@ export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: 
 
 /** kernel/dma/mapping.c dma_unmap_page_attrs (5.x) */
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle = false): void {
+  if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
   k.tr?.enter(S_unmap_page, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
   else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
+  trace_dma_unmap(k, dev, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle ? "single" : "page");
   k.tr?.exit();
 }
@@ -200,6 +206,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
   else ents = ops!.map_sg!(k, dev, sgl, nents, dir, attrs);
   if (k.sw["c81be74e7d79"]) {
     // 5.15+ __dma_map_sg_attrs: debug only for ents > 0; a negative error becomes 0 in dma_map_sg_attrs
+    if (ents > 0) trace_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
     if (ents > 0 && k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
     const ret = ents < 0 ? 0 : ents;
     k.tr?.exit(ents < 0 ? `0 (ops returned ${ents})` : String(ret));
@@ -215,6 +222,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
 export function dma_unmap_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_sg, { dev: dev.name, nents: String(nents) });
   check_dir(k, dir, "dma_unmap_sg_attrs");
+  trace_dma_unmap_sg(k, dev, sgl, nents, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_unmap_sg(k, dev, sgl, nents, dir);
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_sg(k, dev, sgl, nents, dir, attrs);
@@ -229,6 +237,7 @@ export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, si
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   else if (ops!.sync_single_for_cpu) ops!.sync_single_for_cpu(k, dev, addr, size, dir);
+  trace_dma_sync_single(k, true, dev, addr, size, dir);
   if (k.dma_debug) dbg.debug_dma_sync_single_for_cpu(k, dev, addr, size, dir);
   k.tr?.exit();
 }
@@ -240,6 +249,7 @@ export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number,
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_device(k, dev, addr, size, dir);
   else if (ops!.sync_single_for_device) ops!.sync_single_for_device(k, dev, addr, size, dir);
+  trace_dma_sync_single(k, false, dev, addr, size, dir);
   if (k.dma_debug) dbg.debug_dma_sync_single_for_device(k, dev, addr, size, dir);
   k.tr?.exit();
 }
@@ -252,6 +262,7 @@ export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: n
   if (dma_go_direct(ops)) direct.dma_direct_sync_sg(k, dev, sgl, nents, dir, forCpu);
   else if (forCpu && ops!.sync_sg_for_cpu) ops!.sync_sg_for_cpu(k, dev, sgl, nents, dir);
   else if (!forCpu && ops!.sync_sg_for_device) ops!.sync_sg_for_device(k, dev, sgl, nents, dir);
+  trace_dma_sync_sg(k, forCpu, dev, sgl, nents, dir);
   if (k.dma_debug) {
     if (forCpu) dbg.debug_dma_sync_sg_for_cpu(k, dev, sgl, nents, dir);
     else dbg.debug_dma_sync_sg_for_device(k, dev, sgl, nents, dir);

@@ -39,6 +39,8 @@ export interface DmaMapOps {
   get_sgtable?(k: Kernel, dev: Device, sgt: SgTable, cpu_addr: number, dma_addr: number, size: number, attrs: number): number;
   map_page?(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number;
   unmap_page?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void;
+  map_resource?(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number;
+  unmap_resource?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void;
   map_sg?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number;
   unmap_sg?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void;
   sync_single_for_cpu?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number): void;

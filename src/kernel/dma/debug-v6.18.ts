@@ -1,0 +1,81 @@
+/**
+ * dma-debug of the physical-address API era (6.18: e9e81d86fee6, f7326196a781; 6.18.35 also
+ * carries af0c3f058662 as 181e67bc11c5): kernel/dma/debug.c debug_dma_map_phys and
+ * debug_dma_unmap_phys. A streaming mapping (dma_map_single, dma_map_page, dma_map_phys,
+ * dma_map_resource) is one entry of type dma_debug_phy ("phy") keyed by its physical address;
+ * the checker's state and every other hook are the shared ones of debug.ts.
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+import { DmaDebugEntry, MAP_ERR_NOT_CHECKED } from "./debug.js";
+import { sym } from "../../core/trace.js";
+import { DMA_MAPPING_ERROR, PAGE_SIZE, hex64 } from "../../core/u64.js";
+import { DIR_NAMES, DMA_ATTR_MMIO } from "../../include/gfp.js";
+import { PG_reserved } from "../../mm/page_alloc.js";
+
+const F = "kernel/dma/debug.c";
+const S_map_phys = sym("debug_dma_map_phys", F);
+const S_unmap_phys = sym("debug_dma_unmap_phys", F);
+
+/** %pa of a phys_addr_t: "0x" and 2 digits per byte (8 on ARM32 without LPAE, 16 elsewhere) */
+function phys_pa(k: Kernel, p: number): string {
+  return k.arch.name === "arm" ? "0x" + (p >>> 0).toString(16).padStart(8, "0") : hex64(p);
+}
+
+/**
+ * kernel/dma/debug.c debug_dma_map_phys (6.18.35). dma_mapping_error(dev, dma_addr) first — it
+ * runs debug_dma_mapping_error, which marks the first unchecked live entry with this address
+ * checked — and a failed mapping is not tracked. DMA_ATTR_MMIO: "dma_map_resource called for RAM
+ * address %pa" (diagnostic D27) when the pfn is RAM and not PageReserved; otherwise the stack and
+ * kernel-text checks (D15, D16) on the physical address. Then add_dma_entry.
+ */
+export function debug_dma_map_phys(k: Kernel, dev: Device, phys: number, size: number, direction: number, dma_addr: number, attrs: number): void {
+  const d = k.dma_debug;
+  if (d === null || d.disabled) return;
+  k.tr?.enter(S_map_phys, { phys: hex64(phys), size: String(size), dir: DIR_NAMES[direction] ?? String(direction), dma_addr: hex64(dma_addr) });
+  d.mapping_error(dev, dma_addr);
+  if (dma_addr === DMA_MAPPING_ERROR) {
+    k.tr?.exit();
+    return;
+  }
+  const entry = d.dma_entry_alloc(k);
+  if (entry === null) {
+    k.tr?.exit();
+    return;
+  }
+  const pfn = Math.floor(phys / PAGE_SIZE);
+  entry.dev = dev;
+  entry.type = "phy";
+  entry.paddr = phys;
+  entry.pfn = pfn;
+  entry.offset = phys - pfn * PAGE_SIZE;
+  entry.dev_addr = dma_addr;
+  entry.size = size;
+  entry.direction = direction;
+  entry.map_err_type = MAP_ERR_NOT_CHECKED;
+  if (attrs & DMA_ATTR_MMIO) {
+    if (k.pfn_valid(pfn) && !(k.memmap.flags(pfn) & PG_reserved)) d.err_printk(k, dev, entry, "D27", `dma_map_resource called for RAM address ${phys_pa(k, phys)}`);
+  } else {
+    d.check_for_stack(k, dev, pfn, entry.offset);
+    // !PhysHighMem(phys): phys_to_virt(phys) is a linear-map address
+    const lin = k.arch.__va(pfn * PAGE_SIZE);
+    if (k.arch.is_linear(lin)) d.check_for_illegal_area(k, dev, lin + entry.offset, size);
+  }
+  d.add_dma_entry(k, entry, attrs);
+  k.tr?.exit();
+}
+
+/** kernel/dma/debug.c debug_dma_unmap_phys (6.18.35): check_unmap with a dma_debug_phy reference */
+export function debug_dma_unmap_phys(k: Kernel, dev: Device, dma_addr: number, size: number, direction: number): void {
+  const d = k.dma_debug;
+  if (d === null || d.disabled) return;
+  k.tr?.enter(S_unmap_phys, { dma_addr: hex64(dma_addr), size: String(size), dir: DIR_NAMES[direction] ?? String(direction) });
+  const ref = new DmaDebugEntry();
+  ref.type = "phy";
+  ref.dev = dev;
+  ref.dev_addr = dma_addr;
+  ref.size = size;
+  ref.direction = direction;
+  d.check_unmap(k, ref);
+  k.tr?.exit();
+}
