@@ -180,13 +180,22 @@ function attrsArg(c: Ctx, dflt = 0): number {
     err(c.step, (e as Error).message);
   }
   // include/linux/dma-mapping.h: DMA_ATTR_MMIO exists from 6.18 (eadaa8b255f3)
-  if (a & DMA_ATTR_MMIO && !c.k.sw["eadaa8b255f3"]) err(c.step, `attrs: DMA_ATTR_MMIO is not in Linux ${c.k.version.id} (it came in 6.18 with eadaa8b255f3)`);
+  if (a & DMA_ATTR_MMIO && !c.k.sw["eadaa8b255f3"]) notInVersion(c, `attrs: DMA_ATTR_MMIO is not in Linux ${c.k.version.id} (it came in 6.18 with eadaa8b255f3)`);
   return a;
+}
+
+/**
+ * An op or argument the run's kernel does not have: one input-error line naming the version (exit
+ * 2 from `run`); `matrix` shows the cell as N/A, like a device the platform lacks.
+ */
+function notInVersion(c: Ctx, msg: string): never {
+  const text = `steps: ${c.step.op}: ${msg}`;
+  throw new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text);
 }
 
 /** The physical-address API (dma_map_phys, dma_unmap_phys) exists from 6.18 (f7326196a781). */
 function needPhysApi(c: Ctx): void {
-  if (!c.k.sw["f7326196a781"]) err(c.step, `${c.step.op} is not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`);
+  if (!c.k.sw["f7326196a781"]) notInVersion(c, `not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`);
 }
 
 /** kernel/dma/mapping.c dma_map_phys (6.18) on a buffer's physical address or a given one */
