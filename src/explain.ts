@@ -34,7 +34,7 @@ export interface ExplainResult {
   events: TraceEvent[];
 }
 
-const EXPLAINABLE = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable", "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_sync_single_for_cpu", "dma_sync_single_for_device"] as const;
+const EXPLAINABLE = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable", "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_map_phys", "dma_unmap_phys"] as const;
 
 function st(op: string, args: Record<string, unknown>, as?: string): Step {
   return as ? { op, as, args } : { op, args };
@@ -49,7 +49,8 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   const dir = o.dir ?? 0;
   const alloc = st(op === "dma_alloc_attrs" || op === "dma_free_attrs" || op === "dma_mmap_attrs" ? "dma_alloc_attrs" : "dma_alloc_coherent", { size, gfp, attrs }, "buf");
   const kbuf = st("kmalloc", { size, gfp }, "kbuf");
-  const map = st(op === "dma_map_page" || op === "dma_unmap_page" ? "dma_map_page" : "dma_map_single", { buf: "kbuf", size, dir, attrs }, "map");
+  const mapOp = op === "dma_map_page" || op === "dma_unmap_page" ? "dma_map_page" : op === "dma_map_phys" || op === "dma_unmap_phys" ? "dma_map_phys" : "dma_map_single";
+  const map = st(mapOp, { buf: "kbuf", size, dir, attrs }, "map");
   let steps: Step[];
   let focus: number;
   switch (op) {
@@ -74,11 +75,13 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
       break;
     case "dma_map_single":
     case "dma_map_page":
+    case "dma_map_phys":
       steps = [kbuf, map];
       focus = 1;
       break;
     case "dma_unmap_single":
     case "dma_unmap_page":
+    case "dma_unmap_phys":
       steps = [kbuf, map, st(op, { map: "map" })];
       focus = 2;
       break;
