@@ -106,3 +106,18 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
   dma_unmap_phys(k, dev, addr, size, dir, attrs);
   k.tr?.exit();
 }
+
+/**
+ * kernel/dma/mapping.c dma_map_resource (6.18.35): dma_map_phys(attrs | DMA_ATTR_MMIO). (6.18.0
+ * first failed a pfn_valid() address under CONFIG_DMA_API_DEBUG; 6.18.y's 181e67bc11c5, mainline
+ * af0c3f058662, moved that check into debug_dma_map_phys.) For the 5.x–6.12 entry point to hand
+ * its calls to when the kernel carries f7326196a781.
+ */
+export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number {
+  return dma_map_phys(k, dev, phys_addr, size, dir, attrs | DMA_ATTR_MMIO);
+}
+
+/** kernel/dma/mapping.c dma_unmap_resource (6.18.35): dma_unmap_phys(attrs | DMA_ATTR_MMIO) */
+export function dma_unmap_resource(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
+  dma_unmap_phys(k, dev, addr, size, dir, attrs | DMA_ATTR_MMIO);
+}
