@@ -187,6 +187,33 @@ steps:
   });
 });
 
+describe("DMA_ATTR_MMIO through dma_map_ops (6.18)", () => {
+  const y = (phys: string) => `
+name: a BAR through the device's ops
+kernel: "6.18"
+steps:
+  - { op: dma_map_phys, phys: ${phys}, size: 8K, dir: DMA_BIDIRECTIONAL, attrs: DMA_ATTR_MMIO, as: bar }
+  - { op: dma_unmap_phys, map: bar }
+`;
+  it("behind an IOMMU: an IOVA for the BAR (iommu_dma_map_phys's MMIO path), unmapped again", () => {
+    const r = runYaml(y("0xfd000000"), { platform: "arm64-smmu", trace: true });
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.dma_addr).toBe("0xffffe000");
+    expect(ftraceLines(r.steps[0]!.trace)).toEqual([TASK + "dma_map_phys: 0000:00:02.0 dir=BIDIRECTIONAL dma_addr=ffffe000 size=8192 phys_addr=fd000000 attrs=MMIO"]);
+    expect(r.steps[0]!.trace.some((e) => e.kind === "cache" || e.kind === "swiotlb")).toBe(false);
+    expect(calls(r.steps[1]!.trace)).toContain("__iommu_dma_unmap");
+  });
+  it("on Xen: xen_swiotlb_direct_map_resource (bf0ecb3c3239) hands out the address as is, or dev_err_once + WARN_ON_ONCE past the mask", () => {
+    const ok = runYaml(y("0xfd000000"), { platform: "x86_64-xen-pv" });
+    expect(ok.steps[0]!.result.dma_addr).toBe("0xfd000000");
+    expect(ok.faults).toEqual([]);
+    const far = runYaml(y("0x10000000000"), { platform: "rpi4-xen", trace: true });
+    expect(far.steps[0]!.result.ret).toBe("DMA_MAPPING_ERROR");
+    expect(far.faults.map((f) => [f.kind, f.message, f.at])).toEqual([["warn", "WARNING: xen_swiotlb_direct_map_resource", "drivers/xen/swiotlb-xen.c:407"]]);
+    expect(renderTrace(far.steps[0]!.trace, false)).toContain("    · [err] bcm2835-codec fe00b000.v4l2: DMA addr 0x0000010000000000+8192 overflow (mask ffffffff, bus limit ffffffff).");
+  });
+});
+
 describe("dma_kmalloc_needs_bounce in 6.18's dma_direct_map_phys (non-coherent arm64)", () => {
   it("kmalloc_size_roundup: the 8..192 caches with 96 and 192, then powers of two", () => {
     expect([1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 256, 257].map(kmalloc_size_roundup)).toEqual([8, 8, 16, 64, 96, 96, 128, 128, 192, 192, 256, 256, 512]);

@@ -20,4 +20,10 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "on ARM, xen_swiotlb_dma_ops .alloc/.free are dma_direct_alloc/dma_direct_free; on x86 xen_swiotlb_{alloc,free}_coherent are rewritten without xen_{alloc,free}_coherent_pages (free: WARN_ON_ONCE and return without freeing on a handle beyond the mask or a straddling range)",
   },
+  "bf0ecb3c3239": {
+    commit: "bf0ecb3c3239",
+    title: "xen: swiotlb: Open code map_resource callback",
+    release: "6.18",
+    effect: "xen_swiotlb_dma_ops gets .map_resource = xen_swiotlb_direct_map_resource (dma_addr = phys, dma_capable(..., false), else dev_err_once + WARN_ON_ONCE and DMA_MAPPING_ERROR): dma_map_phys with DMA_ATTR_MMIO on a Xen dom0 device",
+  },
 };

@@ -430,8 +430,40 @@ export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
       for (let i = 0; i < n; i++) xen_swiotlb_sync_single_for_device(kk, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
     },
     dma_supported: xen_swiotlb_dma_supported,
+    ...(k.sw["bf0ecb3c3239"] ? { map_resource: xen_swiotlb_direct_map_resource } : {}),
     // no .max_mapping_size in 5.x: dma_max_mapping_size() says SIZE_MAX although a bounce is at most 256 KiB
   };
 }
 
 export { swiotlb_max_mapping_size };
+
+/** dev_err_once's and WARN_ON_ONCE's "already printed" flags of xen_swiotlb_direct_map_resource, per booted kernel */
+const mapResourceWarned = new WeakMap<Kernel, Set<string>>();
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_direct_map_resource (6.18: bf0ecb3c3239 open-codes the
+ * map_resource callback for dma_map_phys' DMA_ATTR_MMIO path): the physical address is the DMA
+ * address; beyond dma_capable(..., false) a dev_err_once "DMA addr %pad+%zu overflow (mask %llx,
+ * bus limit %llx).", WARN_ON_ONCE(1) (swiotlb-xen.c:407) and DMA_MAPPING_ERROR.
+ */
+export function xen_swiotlb_direct_map_resource(k: Kernel, dev: Device, paddr: number, size: number, _dir: number, _attrs: number): number {
+  k.tr?.enter(S_direct_map_resource, { paddr: hex(paddr), size: hex(size) });
+  const dma_addr = paddr;
+  const ok = dma_capable(k, dev, dma_addr, size, false);
+  k.tr?.decide("dma_capable(dev, dma_addr, size, false)", ok, ok ? "the physical address is the DMA address" : "beyond the device's mask or bus limit");
+  if (!ok) {
+    let seen = mapResourceWarned.get(k);
+    if (!seen) mapResourceWarned.set(k, (seen = new Set()));
+    if (!seen.has(dev.name)) {
+      seen.add(dev.name);
+      const pad = "0x" + BigInt.asUintN(64, BigInt(dma_addr)).toString(16).padStart(16, "0");
+      k.dev_printk("err", dev, `DMA addr ${pad}+${size} overflow (mask ${(dev.dma_mask ?? 0n).toString(16)}, bus limit ${dev.bus_dma_limit.toString(16)}).`);
+      k.warn("WARNING: xen_swiotlb_direct_map_resource", "xen_swiotlb_direct_map_resource", "drivers/xen/swiotlb-xen.c:407");
+    }
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  k.tr?.exit(hex(dma_addr));
+  return dma_addr;
+}
+const S_direct_map_resource = sym("xen_swiotlb_direct_map_resource", F);

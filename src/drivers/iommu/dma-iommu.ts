@@ -616,3 +616,8 @@ export function iommu_dma_limit(dev: Device): number {
   return maskLimit(dev.dma_mask ?? 0n);
 }
 void ENOMEM;
+
+/** dma-iommu.c iommu_dma_unmap_resource (5.6–5.19): __iommu_dma_unmap of the IOVA range; 6.18's iommu_dma_unmap_phys does the same for DMA_ATTR_MMIO. */
+export function iommu_dma_unmap_resource(k: Kernel, dev: Device, handle: number, size: number, _dir: number, _attrs: number): void {
+  __iommu_dma_unmap(k, dev, handle, size);
+}

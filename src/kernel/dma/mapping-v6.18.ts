@@ -13,6 +13,7 @@ import { trace_dma_map, trace_dma_unmap } from "../../include/trace/events/dma.j
 import { get_dma_ops } from "./mapping.js";
 import { dma_direct_map_phys, dma_direct_unmap_phys } from "./direct-v6.18.js";
 import { debug_dma_map_phys, debug_dma_unmap_phys } from "./debug-v6.18.js";
+import { iommu_dma_map_resource, iommu_dma_ops, iommu_dma_unmap_resource } from "../../drivers/iommu/dma-iommu.js";
 
 const F = "kernel/dma/mapping.c";
 const S_map_phys = sym("dma_map_phys", F);
@@ -28,8 +29,8 @@ function check_dir(k: Kernel, dir: number, fn: string) {
 /**
  * kernel/dma/mapping.c dma_map_phys (6.18.35). dma-direct for a device without dma_map_ops
  * (dma_map_direct); otherwise the device's ops: DMA_ATTR_MMIO through ops->map_resource
- * (DMA_MAPPING_ERROR without one), RAM through ops->map_page(phys_to_page(phys),
- * offset_in_page(phys)). The model's IOMMU devices reach dma-iommu through their ops (6.18 calls
+ * (without one: DMA_MAPPING_ERROR at once, before the tracepoint and dma-debug), RAM through
+ * ops->map_page(phys_to_page(phys), offset_in_page(phys)). The model's IOMMU devices reach dma-iommu through their ops (6.18 calls
  * iommu_dma_map_phys directly; the result is the same mapping). Then trace_dma_map_phys and
  * debug_dma_map_phys, also for a failed mapping.
  */
@@ -47,10 +48,20 @@ export function dma_map_phys(k: Kernel, dev: Device, phys: number, size: number,
   t?.decide("dma_map_direct(dev, ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
   let addr: number;
   if (ops === null) addr = dma_direct_map_phys(k, dev, phys, size, dir, attrs);
-  else if (mmio) {
+  else if (mmio && ops.name === iommu_dma_ops.name) {
+    // use_dma_iommu(dev): iommu_dma_map_phys maps MMIO with prot IOMMU_MMIO | the direction bits, no
+    // swiotlb, no sync: what iommu_dma_map_resource does (the untrusted-device unaligned case that
+    // fails in 6.18 is not modelled)
+    t?.decide("use_dma_iommu(dev) && attrs & DMA_ATTR_MMIO", true, "iommu_dma_map_phys: an IOVA mapping with IOMMU_MMIO, no bounce, no cache maintenance");
+    addr = iommu_dma_map_resource(k, dev, phys, size, dir, attrs);
+  } else if (mmio) {
     const has = ops.map_resource !== undefined;
-    t?.decide("ops->map_resource", has, has ? "MMIO goes to the ops' map_resource" : `${ops.name} has no map_resource: DMA_MAPPING_ERROR`);
-    addr = has ? ops.map_resource!(k, dev, phys, size, dir, attrs) : DMA_MAPPING_ERROR;
+    t?.decide("ops->map_resource", has, has ? "MMIO goes to the ops' map_resource" : `${ops.name} has no map_resource: DMA_MAPPING_ERROR (no tracepoint, no dma-debug entry)`);
+    if (!has) {
+      t?.exit("DMA_MAPPING_ERROR");
+      return DMA_MAPPING_ERROR;
+    }
+    addr = ops.map_resource!(k, dev, phys, size, dir, attrs);
   } else {
     const page = k.arch.pfn_to_page(Math.floor(phys / PAGE_SIZE));
     addr = ops.map_page!(k, dev, page, phys % PAGE_SIZE, size, dir, attrs);
@@ -71,6 +82,7 @@ export function dma_unmap_phys(k: Kernel, dev: Device, addr: number, size: numbe
   check_dir(k, dir, "dma_unmap_phys");
   const ops = get_dma_ops(dev);
   if (ops === null) dma_direct_unmap_phys(k, dev, addr, size, dir, attrs);
+  else if (attrs & DMA_ATTR_MMIO && ops.name === iommu_dma_ops.name) iommu_dma_unmap_resource(k, dev, addr, size, dir, attrs);
   else if (attrs & DMA_ATTR_MMIO) ops.unmap_resource?.(k, dev, addr, size, dir, attrs);
   else ops.unmap_page?.(k, dev, addr, size, dir, attrs);
   trace_dma_unmap(k, dev, addr, size, dir, attrs);
