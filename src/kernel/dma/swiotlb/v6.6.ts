@@ -121,8 +121,12 @@ export class IoTlbMem66 {
   /** kernel/dma/swiotlb.c statics */
   default_nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
   default_nareas = 0;
+  /** setup_io_tlb_npages has run */
+  parsed = false;
   /** pools freed by call_rcu(swiotlb_dyn_free) so far (dmasim's count) */
   freed_pools = 0;
+  /** "Failed to allocate new pool" messages so far (the call site's ratelimit) */
+  failed_pool_msgs = 0;
 }
 
 /** What struct device carries for this era (CONFIG_SWIOTLB_DYNAMIC): dma_io_tlb_pools and dma_uses_io_tlb. */
@@ -286,10 +290,15 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
     mem.can_grow = true;
     mem.phys_limit = arch_low_address_limit(k);
   }
-  const areasCfg = (k.cfg as { swiotlb_areas?: number } | undefined)?.swiotlb_areas;
-  if (!mem.default_nareas && areasCfg) swiotlb_adjust_nareas(k, mem, areasCfg);
+  // the swiotlb= early parameter ran before (setup_io_tlb_npages)
+  if (!mem.parsed) {
+    mem.parsed = true;
+    setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, (k.cfg as { swiotlb_areas?: number } | undefined)?.swiotlb_areas);
+  }
   if (!mem.default_nareas) swiotlb_adjust_nareas(k, mem, num_possible_cpus(k));
-  if (mem.default_nslabs !== nslabs && (k.cfg?.swiotlb_slabs ?? 0) === 0 && nslabs !== IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT) {
+  if (mem.default_nslabs !== nslabs) {
+    // the caller's memblock allocation was sized before the area round-up (init.ts); the kernel
+    // would have allocated default_nslabs: the model keeps the buffer it was given
     k.tr?.note(`the buffer given has ${nslabs} slabs where default_nslabs is ${mem.default_nslabs}`);
   }
   const nareas = limit_nareas(mem.default_nareas, nslabs);
@@ -419,7 +428,8 @@ export function swiotlb_dyn_alloc(k: Kernel, mem: IoTlbMem66): void {
   mem.dyn_alloc_pending = false;
   const pool = swiotlb_alloc_pool(k, IO_TLB_MIN_SLABS, mem.default_nslabs, mem.default_nareas, mem.phys_limit, GFP_KERNEL);
   if (!pool) {
-    k.log("software IO TLB: Failed to allocate new pool");
+    // pr_warn_ratelimited: its own state at this call site, burst 10 (dmasim has no clock: 10 per run)
+    if (mem.failed_pool_msgs++ < 10) k.log("software IO TLB: Failed to allocate new pool");
     k.tr?.exit("no pool");
     return;
   }
