@@ -156,7 +156,7 @@ function poolState(p: IoTlbPool, dynamic: boolean): PoolState {
 function stateOf(k: Kernel, dev: Device, dynamic: boolean): State {
   const mem = io_tlb_default_mem(k);
   const s: State = { mem_nslabs: mem.nslabs, mem_used: mem_used(mem), pools: mem.pools.map((p) => poolState(p, dynamic)) };
-  if (dynamic) s.dev_pools = dev_transient_pools(dev).map((p) => poolState(p, dynamic));
+  if (dynamic) s.dev_pools = dev_transient_pools(k, dev).map((p) => poolState(p, dynamic));
   return s;
 }
 const pick = (o: Partial<State>, dynamic: boolean): State => {
@@ -185,6 +185,8 @@ export function replay66(path: string, modelVersion: string): Replayed66 {
   const kk = k as unknown as Record<string, unknown>;
   kk.cfg = { swiotlb_slabs: slabs, swiotlb_areas: areas, CONFIG_SWIOTLB_DYNAMIC: boot.dynamic, CONFIG_DEBUG_VM: false };
   kk.platform = { cpus: boot.ncpus };
+  // pr_info / pr_warn lines: the replay kernel keeps them with its other log lines
+  kk.printk = (_level: string, message: string) => k.logs.push(message);
   kk.sw = Object.fromEntries([...k.version.switches].map((c) => [c, true]));
   const dev = of_dma_configure({ name: "kv0", driver: "kv", description: "vector device", coherent: true });
   dev.min_align_mask = parseInt(boot.min_align_mask, 16);
@@ -241,7 +243,7 @@ export function replay66(path: string, modelVersion: string): Replayed66 {
       } else {
         const tlb = parseInt(op.result!, 16);
         expect(hx(result), where).toBe(op.result);
-        const pool = [...mem.pools, ...dev_transient_pools(dev)].find((p) => tlb >= p.start && tlb < p.end)!;
+        const pool = [...mem.pools, ...dev_transient_pools(k, dev)].find((p) => tlb >= p.start && tlb < p.end)!;
         expect(hx(pool.start), `${where}: pool`).toBe(op.pool);
         expect((tlb - pool.start) / 2048 | 0, where).toBe(op.slot);
         if (pool.transient) out.transientMaps++;

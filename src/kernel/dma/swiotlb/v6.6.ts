@@ -85,6 +85,8 @@ export class IoTlbPool extends IoTlbMem {
   /** the page block of the slots array (dynamic pools) */
   slots_page = 0;
   slots_order = -1;
+  /** the struct io_tlb_mem this pool belongs to (the model keeps the allocator reachable from k.io_tlb_default_mem and dev->dma_io_tlb_mem, so a cloned Kernel carries it) */
+  mem: IoTlbMem66 | null = null;
 
   constructor(start: number, nslabs: number, late_alloc: boolean) {
     super(start, 0, late_alloc);
@@ -127,6 +129,8 @@ export class IoTlbMem66 {
   freed_pools = 0;
   /** "Failed to allocate new pool" messages so far (the call site's ratelimit) */
   failed_pool_msgs = 0;
+  /** per device (by name): dev->dma_io_tlb_pools and dev->dma_uses_io_tlb */
+  devs = new Map<string, DevTlb>();
 }
 
 /** What struct device carries for this era (CONFIG_SWIOTLB_DYNAMIC): dma_io_tlb_pools and dma_uses_io_tlb. */
@@ -135,28 +139,28 @@ interface DevTlb {
   uses: boolean;
 }
 
-const defaultMem = new WeakMap<object, IoTlbMem66>();
-const memOfPool = new WeakMap<IoTlbMem, IoTlbMem66>();
-const devState = new WeakMap<Device, DevTlb>();
+/** The static struct before swiotlb_init_remap has put a pool in it (nslabs 0): per Kernel, holds no run state. */
+const unsetMem = new WeakMap<object, IoTlbMem66>();
 
 /** The static struct io_tlb_mem io_tlb_default_mem of this Kernel (CONFIG_SWIOTLB_DYNAMIC from the run's config). */
 export function io_tlb_default_mem(k: Kernel): IoTlbMem66 {
-  let m = defaultMem.get(k);
+  const p = k.io_tlb_default_mem;
+  if (p instanceof IoTlbPool && p.mem) return p.mem;
+  let m = unsetMem.get(k);
   if (!m) {
-    defaultMem.set(k, (m = new IoTlbMem66()));
+    unsetMem.set(k, (m = new IoTlbMem66()));
     m.dynamic = !!(k.cfg as { CONFIG_SWIOTLB_DYNAMIC?: boolean } | undefined)?.CONFIG_SWIOTLB_DYNAMIC;
   }
   return m;
 }
 
+function memOf(pool: IoTlbMem | null | undefined): IoTlbMem66 | null {
+  return pool instanceof IoTlbPool ? pool.mem : null;
+}
+
 /** dev->dma_io_tlb_mem (6.6+): a restricted pool's own io_tlb_mem, else &io_tlb_default_mem */
 export function dev_io_tlb_mem(k: Kernel, dev?: Device): IoTlbMem66 {
-  const own = dev?.dma_io_tlb_mem;
-  if (own) {
-    const m = memOfPool.get(own);
-    if (m) return m;
-  }
-  return io_tlb_default_mem(k);
+  return memOf(dev?.dma_io_tlb_mem) ?? io_tlb_default_mem(k);
 }
 
 /** Wrap a pool as its own io_tlb_mem (rmem_swiotlb_device_init, 6.6+: one area, for_alloc, force_bounce) and point the device at it. */
@@ -167,20 +171,20 @@ export function rmem_swiotlb_mem(k: Kernel, dev: Device, pool: IoTlbPool): IoTlb
   mem.for_alloc = true;
   mem.dynamic = io_tlb_default_mem(k).dynamic;
   add_mem_pool(mem, pool);
-  memOfPool.set(pool, mem);
+  pool.mem = mem;
   dev.dma_io_tlb_mem = pool;
   return mem;
 }
 
-function devTlb(dev: Device): DevTlb {
-  let d = devState.get(dev);
-  if (!d) devState.set(dev, (d = { pools: [], uses: false }));
+function devTlb(mem: IoTlbMem66, dev: Device): DevTlb {
+  let d = mem.devs.get(dev.name);
+  if (!d) mem.devs.set(dev.name, (d = { pools: [], uses: false }));
   return d;
 }
 
 /** dev->dma_io_tlb_pools (6.6+, CONFIG_SWIOTLB_DYNAMIC): the device's live transient pools, head first */
-export function dev_transient_pools(dev: Device): readonly IoTlbPool[] {
-  return devState.get(dev)?.pools ?? [];
+export function dev_transient_pools(k: Kernel, dev: Device): readonly IoTlbPool[] {
+  return dev_io_tlb_mem(k, dev).devs.get(dev.name)?.pools ?? [];
 }
 
 /** num_possible_cpus(): the platform's CPU count when it states one (dmasim's platforms default to 1). */
@@ -213,8 +217,8 @@ export function swiotlb_adjust_nareas(k: Kernel, mem: IoTlbMem66, nareas: number
   if (!nareas) nareas = 1;
   else if (!is_power_of_2(nareas)) nareas = roundup_pow_of_two(nareas);
   mem.default_nareas = nareas;
-  k.log(`software IO TLB: area num ${nareas}.`);
-  if (round_up_default_nslabs(mem)) k.log(`software IO TLB: SWIOTLB bounce buffer size roundup to ${Math.floor((mem.default_nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
+  k.printk("info", `software IO TLB: area num ${nareas}.`);
+  if (round_up_default_nslabs(mem)) k.printk("info", `software IO TLB: SWIOTLB bounce buffer size roundup to ${Math.floor((mem.default_nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
 }
 
 /** kernel/dma/swiotlb.c limit_nareas (6.6–6.18) */
@@ -307,7 +311,7 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
   swiotlb_init_io_tlb_pool(k, pool, nareas);
   mem.defpool = pool;
   add_mem_pool(mem, pool);
-  memOfPool.set(pool, mem);
+  pool.mem = mem;
   k.io_tlb_default_mem = pool;
   if (verbose) swiotlb_print_info(k);
   k.tr?.exit("0");
@@ -318,10 +322,10 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
 export function swiotlb_print_info(k: Kernel): void {
   const pool = io_tlb_default_mem(k).defpool;
   if (!pool || !pool.nslabs) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
-  k.log(`software IO TLB: mapped [mem ${fmtPa(k, pool.start)}-${fmtPa(k, pool.end)}] (${Math.floor((pool.nslabs * IO_TLB_SIZE) / 2 ** 20)}MB)`);
+  k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, pool.start)}-${fmtPa(k, pool.end)}] (${Math.floor((pool.nslabs * IO_TLB_SIZE) / 2 ** 20)}MB)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,19 +433,19 @@ export function swiotlb_dyn_alloc(k: Kernel, mem: IoTlbMem66): void {
   const pool = swiotlb_alloc_pool(k, IO_TLB_MIN_SLABS, mem.default_nslabs, mem.default_nareas, mem.phys_limit, GFP_KERNEL);
   if (!pool) {
     // pr_warn_ratelimited: its own state at this call site, burst 10 (dmasim has no clock: 10 per run)
-    if (mem.failed_pool_msgs++ < 10) k.log("software IO TLB: Failed to allocate new pool");
+    if (mem.failed_pool_msgs++ < 10) k.printk("warn", "software IO TLB: Failed to allocate new pool");
     k.tr?.exit("no pool");
     return;
   }
   add_mem_pool(mem, pool);
-  memOfPool.set(pool, mem);
+  pool.mem = mem;
   k.tr?.note(`swiotlb grew: pool [${hex(pool.start)}-${hex(pool.end)}) of ${pool.nslabs} slabs, ${pool.nareas} areas; total ${mem.nslabs} slabs in ${mem.pools.length} pools`);
   k.tr?.exit();
 }
 
 /** Run the queued dyn_alloc work of the default allocator now (the workqueue's turn). Returns whether work ran. */
 export function swiotlb_run_dyn_alloc(k: Kernel): boolean {
-  const mem = defaultMem.get(k);
+  const mem = memOf(k.io_tlb_default_mem);
   if (!mem?.dyn_alloc_pending) return false;
   swiotlb_dyn_alloc(k, mem);
   return true;
@@ -452,13 +456,13 @@ export function swiotlb_find_pool(k: Kernel, dev: Device, paddr: number): IoTlbP
   const mem = dev_io_tlb_mem(k, dev);
   if (!mem.dynamic) return mem.defpool;
   for (const p of mem.pools) if (paddr >= p.start && paddr < p.end) return p;
-  for (const p of dev_transient_pools(dev)) if (paddr >= p.start && paddr < p.end) return p;
+  for (const p of dev_transient_pools(k, dev)) if (paddr >= p.start && paddr < p.end) return p;
   return null;
 }
 
 /** kernel/dma/swiotlb.c swiotlb_del_pool (6.6–6.18): off the device's list, then call_rcu(swiotlb_dyn_free) (run at once: no reader remains in the model) */
 function swiotlb_del_pool(k: Kernel, dev: Device, mem: IoTlbMem66, pool: IoTlbPool): void {
-  const d = devTlb(dev);
+  const d = devTlb(mem, dev);
   d.pools = d.pools.filter((p) => p !== pool);
   swiotlb_dyn_free(k, mem, pool);
 }
@@ -468,10 +472,9 @@ function swiotlb_del_pool(k: Kernel, dev: Device, mem: IoTlbMem66, pool: IoTlbPo
 
 /** include/linux/swiotlb.h is_swiotlb_buffer (6.6) / swiotlb_find_pool != NULL (6.12+): DYNAMIC: dma_uses_io_tlb && a pool holds paddr; else the defpool range */
 export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean {
-  const own = dev?.dma_io_tlb_mem;
-  const mem = own ? memOfPool.get(own) : defaultMem.get(k);
+  const mem = memOf(dev?.dma_io_tlb_mem) ?? memOf(k.io_tlb_default_mem);
   if (!mem || !mem.defpool) return false;
-  if (mem.dynamic) return !!dev && devTlb(dev).uses && swiotlb_find_pool(k, dev, paddr) !== null;
+  if (mem.dynamic) return !!dev && !!mem.devs.get(dev.name)?.uses && swiotlb_find_pool(k, dev, paddr) !== null;
   return paddr >= mem.defpool.start && paddr < mem.defpool.end;
 }
 
@@ -674,12 +677,12 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
       return done(found);
     }
     pool.transient = true;
-    devTlb(dev).pools.unshift(pool);
-    memOfPool.set(pool, mem);
+    devTlb(mem, dev).pools.unshift(pool);
+    pool.mem = mem;
     if (k.sw["55c543865b76"]) mem.transient_nslabs += pool.nslabs; // inc_transient_used (6.12+ debugfs; harmless before)
     found = { index, pool };
   }
-  devTlb(dev).uses = true;
+  devTlb(mem, dev).uses = true;
   return done(found);
 }
 
@@ -869,8 +872,7 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
  * struct page pointer or 0.
  */
 export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
-  const mem = dev.dma_io_tlb_mem ? memOfPool.get(dev.dma_io_tlb_mem) : undefined;
-  if (!mem) return 0;
+  if (!memOf(dev.dma_io_tlb_mem)) return 0;
   const align = (2 ** (get_order(size) + PAGE_SHIFT) - 1) >>> 0;
   const { index, pool } = swiotlb_find_slots(k, dev, 0, size, align);
   if (index === -1 || !pool) return 0;
