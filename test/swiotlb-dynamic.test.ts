@@ -102,3 +102,32 @@ describe("swiotlb 6.6 era: a burst that outgrows the pool (scenarios/drivers/swi
     }
   });
 });
+
+describe("swiotlb 6.6 era: restricted-pool allocations (swiotlb_alloc / swiotlb_free)", () => {
+  it("pages aligned to their order from the device's own pool, released again; a page outside it is not a swiotlb buffer", async () => {
+    const { alloc_pages } = await import("../src/mm/mm.js");
+    const { GFP_KERNEL } = await import("../src/include/gfp.js");
+    const { IoTlbPool, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool } = await import("../src/kernel/dma/swiotlb/v6.6.js");
+    const { swiotlb_alloc, swiotlb_free } = await import("../src/kernel/dma/swiotlb/index.js");
+    const k = bootK("x86_64", "6.6");
+    const dev = [...k.devices.values()][0]!;
+    const block = alloc_pages(k, GFP_KERNEL, 9, "restricted pool");
+    const base = k.arch.page_to_pfn(block) * 4096;
+    const pool = new IoTlbPool(base, 1024, false);
+    swiotlb_init_io_tlb_pool(k, pool, 1);
+    const mem = rmem_swiotlb_mem(k, dev, pool);
+    expect(mem.for_alloc && mem.force_bounce).toBe(true);
+    const p1 = swiotlb_alloc(k, dev, 8192);
+    expect(k.arch.page_to_pfn(p1) * 4096).toBe(base);
+    const p2 = swiotlb_alloc(k, dev, 4096);
+    expect(k.arch.page_to_pfn(p2) * 4096).toBe(base + 8192);
+    expect(pool.used).toBe(6);
+    expect(swiotlb_free(k, dev, p1, 8192)).toBe(true);
+    expect(pool.used).toBe(2);
+    const elsewhere = alloc_pages(k, GFP_KERNEL, 0, "not swiotlb");
+    expect(swiotlb_free(k, dev, elsewhere, 4096)).toBe(false);
+    // 5.19 has no restricted-pool allocation through this front door
+    const k19 = bootK("x86_64", "5.19");
+    expect(swiotlb_alloc(k19, [...k19.devices.values()][0]!, 4096)).toBe(0);
+  });
+});

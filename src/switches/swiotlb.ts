@@ -33,6 +33,13 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
     effect: "the search stride is get_max_slots(max(alloc_align_mask, iotlb_align_mask)) and iotlb_align_mask drops the bits the in-slot offset keeps: no slot handed out twice",
     stable: { "6.6": "6.6.63: present in the tree (the mirror has no history to name the stable commit)" },
   },
+  "51b30ecb73b4": {
+    commit: "51b30ecb73b4",
+    title: "swiotlb: Fix alignment checks when both allocation and DMA masks are present",
+    release: "6.9",
+    effect: "alloc_align_mask is at least a slot and iotlb_align_mask drops the bits alloc_align_mask covers: a min_align_mask device asking for page alignment gets both",
+    stable: { "6.6": "6.6.63: present in the tree (the mirror has no history to name the stable commit)" },
+  },
   "14cebf689a78": {
     commit: "14cebf689a78",
     title: "swiotlb: Reinstate page-alignment for mappings >= PAGE_SIZE",
