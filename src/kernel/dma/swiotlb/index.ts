@@ -10,7 +10,8 @@
  *   v5.15.ts  5.15–5.19 per-device dev->dma_io_tlb_mem, swiotlb_find_slots(alloc_align_mask),
  *                       the unconditional bounce at map, swiotlb_release_slots
  *   v6.6.ts   6.6–6.18  struct io_tlb_pool inside struct io_tlb_mem (pool list, areas in pools),
- *                       CONFIG_SWIOTLB_DYNAMIC (growth worker, transient pools), pad_slots
+ *                       CONFIG_SWIOTLB_DYNAMIC (growth worker, transient pools), pad_slots;
+ *                       structures, boot and dynamic pools in v6.6-pools.ts
  *
  * Shared code (constants, slot arrays, boundary test, memcpy, statistics): common.ts.
  */
