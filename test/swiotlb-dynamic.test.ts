@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ROOT, bootK, run, runYaml } from "./helpers.js";
 import { findVersion } from "../src/versions.js";
-import { dev_transient_pools, io_tlb_default_mem, swiotlb_max_mapping_size } from "../src/kernel/dma/swiotlb/v6.6.js";
+import { default_swiotlb_base, default_swiotlb_limit, dev_transient_pools, io_tlb_default_mem, swiotlb_max_mapping_size } from "../src/kernel/dma/swiotlb/v6.6.js";
 import { swiotlb_era_for } from "../src/kernel/dma/swiotlb/index.js";
 
 const FILE = "scenarios/drivers/swiotlb-dynamic-transient.yaml";
@@ -88,6 +88,12 @@ describe("swiotlb 6.6 era: a burst that outgrows the pool (scenarios/drivers/swi
     expect(swiotlb_max_mapping_size(k, dev)).toBe(256 * 1024);
     dev.min_align_mask = 0xfff;
     expect(swiotlb_max_mapping_size(k, dev)).toBe(252 * 1024);
+    // default_swiotlb_limit: phys_limit with DYNAMIC, the pool's last byte without; default_swiotlb_base stops growth
+    expect(default_swiotlb_limit(k)).toBe(0xffff_ffffn);
+    expect(default_swiotlb_base(k)).toBe(POOL[0]);
+    expect(mem.can_grow).toBe(false);
+    const plain = bootK("x86_64", "6.6", { swiotlb: "1024,force" });
+    expect(default_swiotlb_limit(plain)).toBe(BigInt(POOL[1]! - 1));
   });
 
   it("6.6, 6.12 and 6.18 run the 6.6 era; the switches tell 6.6.63 from 6.12/6.18", () => {

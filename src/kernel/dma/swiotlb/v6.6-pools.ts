@@ -430,3 +430,17 @@ export function swiotlb_del_pool(k: Kernel, dev: Device, mem: IoTlbMem66, pool: 
   d.pools = d.pools.filter((p) => p !== pool);
   swiotlb_dyn_free(k, mem, pool);
 }
+
+/** kernel/dma/swiotlb.c default_swiotlb_base (6.6–6.18): the default pool's start; with DYNAMIC the caller's assumption of one pool stops growth (can_grow = false) */
+export function default_swiotlb_base(k: Kernel): number {
+  const mem = io_tlb_default_mem(k);
+  if (mem.dynamic) mem.can_grow = false;
+  return mem.defpool?.start ?? 0;
+}
+
+/** kernel/dma/swiotlb.c default_swiotlb_limit (6.6–6.18): with DYNAMIC mem->phys_limit (every pool stays below it), else the default pool's last byte */
+export function default_swiotlb_limit(k: Kernel): bigint {
+  const mem = io_tlb_default_mem(k);
+  if (mem.dynamic) return mem.phys_limit;
+  return BigInt.asUintN(64, BigInt((mem.defpool?.end ?? 0) - 1));
+}
