@@ -13,8 +13,9 @@
  * macros; CONFIG_SWIOTLB_DYNAMIC is a build of its own (record.sh builds both). Nothing here
  * names a version.
  *
- * Usage: driver66 SEED SWIOTLB_PARAM OPS MIN_ALIGN_MASK SEG_BOUNDARY_MASK WRONG_PCT NCPUS
- *   SWIOTLB_PARAM is the swiotlb= text ("1024", "1024,4"); NCPUS is num_possible_cpus().
+ * Usage: driver66 SEED SWIOTLB_PARAM OPS MIN_ALIGN_MASK SEG_BOUNDARY_MASK WRONG_PCT NCPUS [MAX_ALLOC]
+ *   SWIOTLB_PARAM is the swiotlb= text ("1024", "1024,4"); NCPUS is num_possible_cpus();
+ *   MAX_ALLOC (optional) caps each map's size after it is drawn (the random stream stays the same).
  * Queued work (the swiotlb_dyn_alloc worker) runs at the start of the next operation.
  */
 #include "kstub.h"
@@ -306,6 +307,7 @@ int main(int argc, char **argv)
 	kv_parms.segment_boundary_mask = strtoul(argv[5], NULL, 0);
 	int wrong_pct = atoi(argv[6]);
 	kv_ncpus = (unsigned int)atoi(argv[7]);
+	size_t max_alloc = argc > 8 ? (size_t)strtoul(argv[8], NULL, 0) : 0;
 	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
 
 	for (size_t i = KV_ARENA_SIZE / 2; i < KV_ARENA_SIZE; i++) kv_arena[i] = (unsigned char)(((KV_PHYS_BASE + i) * 131) >> 8);
@@ -350,6 +352,7 @@ int main(int argc, char **argv)
 		if (op) printf(",\n");
 		if (nlive == 0 || (r < 58 && nlive < MAXLIVE)) {
 			size_t alloc = pick_size();
+			if (max_alloc && alloc > max_alloc) alloc = max_alloc;
 			size_t mapping = alloc;
 			uint32_t m = below(20);
 			if (m == 0) mapping = alloc + 1 + below(64);

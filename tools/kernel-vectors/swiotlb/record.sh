@@ -57,10 +57,10 @@ if has 'struct io_tlb_pool \{'; then
   build66 "$tmp/kv66" ""
   build66 "$tmp/kv66-dyn" "-DCONFIG_SWIOTLB_DYNAMIC"
   mkdir -p "$out"
-  # config: name swiotlb= min_align_mask seg_boundary_mask wrong_pct ncpus dynamic(0/1)
+  # config: name swiotlb= min_align_mask seg_boundary_mask wrong_pct ncpus dynamic(0/1) [max_alloc]
   run66() {
     cfg=$1; file="$out/$short-$cfg.json"; b="$tmp/kv66"; [ "$7" = 1 ] && b="$tmp/kv66-dyn"
-    rc=0; body=$(timeout 60 "$b" "$seed" "$2" "$ops" "$3" "$4" "$5" "$6" 2>/dev/null) || rc=$?
+    rc=0; body=$(timeout 60 "$b" "$seed" "$2" "$ops" "$3" "$4" "$5" "$6" ${8:-} 2>/dev/null) || rc=$?
     [ $rc -eq 0 ] && [ -n "$body" ] || { echo "record.sh: $cfg: the driver failed (exit $rc)" >&2; exit 1; }
     {
       printf '{"tool":"tools/kernel-vectors/swiotlb","driver":"driver66.c","tree":"%s","commit":"%s","version":"%s","file":"kernel/dma/swiotlb.c",' "$name" "$commit" "$version"
@@ -79,6 +79,8 @@ if has 'struct io_tlb_pool \{'; then
   run66 dynamic-small 256 0 0 5 4 1
   run66 dynamic-min-align-4k 256 0xfff 0 5 2 1
   run66 dynamic-plain 1024 0 0 5 4 1
+  # no request above 64 KiB: the pool fills up and transient pools serve the overflow
+  run66 dynamic-fits 256 0 0 5 4 1 65536
   exit 0
 fi
 
