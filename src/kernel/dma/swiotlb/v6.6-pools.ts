@@ -118,6 +118,7 @@ export function io_tlb_default_mem(k: Kernel): IoTlbMem66 {
   return m;
 }
 
+/** The struct io_tlb_mem a pool belongs to (dev->dma_io_tlb_mem / &io_tlb_default_mem), null for another era's pool */
 export function memOf(pool: IoTlbMem | null | undefined): IoTlbMem66 | null {
   return pool instanceof IoTlbPool ? pool.mem : null;
 }
@@ -140,6 +141,7 @@ export function rmem_swiotlb_mem(k: Kernel, dev: Device, pool: IoTlbPool): IoTlb
   return mem;
 }
 
+/** The device's dma_io_tlb_pools / dma_uses_io_tlb (include/linux/device.h, 6.6+ CONFIG_SWIOTLB_DYNAMIC), created on first use */
 export function devTlb(mem: IoTlbMem66, dev: Device): DevTlb {
   let d = mem.devs.get(dev.name);
   if (!d) mem.devs.set(dev.name, (d = { pools: [], uses: false }));
@@ -300,6 +302,7 @@ function zone_dma_limit(k: Kernel): bigint {
   return DMA_BIT_MASK(k.zone_dma_bits ?? 24);
 }
 
+/** IS_ENABLED(CONFIG_ZONE_DMA / CONFIG_ZONE_DMA32) as the booted zones show it */
 function hasZone(k: Kernel, name: string): boolean {
   return (k.buddy?.zones ?? []).some((z) => z.name === name);
 }

@@ -181,6 +181,7 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
   return slot_index;
 }
 
+/** dmasim's own: keep the 5.x-style pool.used / pool.index views in step with the areas */
 function syncPoolCounters(pool: IoTlbPool): void {
   let used = 0;
   for (const a of pool.areas) used += a.used;
