@@ -53,6 +53,8 @@ export interface KConfig {
   CONFIG_KASAN: boolean;
   /** CONFIG_SLAB_FREELIST_HARDENED: SLUB's set_freepointer BUG_ON(object == fp) */
   CONFIG_SLAB_FREELIST_HARDENED: boolean;
+  /** CONFIG_SWIOTLB_DYNAMIC (6.6+, default n): swiotlb grows by new pools and serves a full pool from transient pools */
+  CONFIG_SWIOTLB_DYNAMIC?: boolean;
 }
 
 export interface Diagnostic {

@@ -21,6 +21,7 @@ import {
 import { swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
 import { findVersion } from "../src/versions.js";
 import { ROOT } from "./helpers.js";
+import { replay66, type Replayed66 } from "./swiotlb66-replay.js";
 
 const DIR = `${ROOT}test/vectors/swiotlb/`;
 /** the driver's arena: 64 MiB of RAM at 2 GiB, the upper half holds the originals */
@@ -195,7 +196,11 @@ function replay(file: string): Replayed {
   return out;
 }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
+const all = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
+/** driver66.c's vectors (struct io_tlb_pool trees) have their own format and replay (swiotlb66-replay.ts) */
+const isPoolEra = (f: string) => (JSON.parse(readFileSync(DIR + f, "utf8")) as { driver?: string }).driver === "driver66.c";
+const files = all.filter((f) => !isPoolEra(f));
+const files66 = all.filter(isPoolEra);
 
 describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
   it("has vectors for 5.6, 5.10, 5.14 and 5.19, each naming its tree and commit", () => {
@@ -226,5 +231,48 @@ describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
     expect(sum((r) => r.full, "5.19")).toBeGreaterThan(20);
     expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "5.14")).toBeGreaterThan(0);
     expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "5.19")).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe("pool-era swiotlb vectors (6.6, 6.12, 6.18: driver66.c) replay in dmasim", () => {
+  it("has vectors for 6.6, 6.12 and 6.18, each naming its tree and commit", () => {
+    const versions = new Set(files66.map((f) => f.split("-")[0]));
+    for (const v of ["6.6", "6.12", "6.18"]) expect(versions.has(v), v).toBe(true);
+    for (const f of files66) {
+      const v = JSON.parse(readFileSync(DIR + f, "utf8")) as VectorFile;
+      expect(v.commit, f).toMatch(/^[0-9a-f]{40}$/);
+      expect(findVersion(modelVersion(v.version)), `${f}: dmasim does not model ${v.version}`).toBeDefined();
+    }
+  });
+
+  const replayed66 = new Map<string, Replayed66>();
+  for (const f of files66) {
+    it(`${f}: same slots and pools, per-area counts, free lists, pages, bytes and messages`, () => {
+      const v = JSON.parse(readFileSync(DIR + f, "utf8")) as VectorFile;
+      const r = replay66(DIR + f, modelVersion(v.version));
+      expect(r.ops).toBeGreaterThan(0);
+      replayed66.set(f, r);
+    }, 60_000);
+  }
+
+  it("the vectors exercise buffer full, growth by the worker and transient pools", () => {
+    const sum = (fn: (r: Replayed66) => number, pre: string) => files66.filter((f) => f.startsWith(pre)).reduce((a, f) => a + fn(replayed66.get(f) ?? replay66(DIR + f, pre.replace(/-$/, ""))), 0);
+    for (const v of ["6.6-", "6.12-", "6.18-"]) {
+      expect(sum((r) => r.full, v), v).toBeGreaterThan(10);
+      expect(sum((r) => r.grownPools, v), v).toBeGreaterThan(0);
+      expect(sum((r) => r.pageEvents, v), v).toBeGreaterThan(0);
+    }
+    expect(sum((r) => r.transientMaps, "6.6-")).toBeGreaterThan(0);
+    expect(sum((r) => r.transientMaps, "6.12-")).toBeGreaterThan(0);
+    expect(sum((r) => r.transientMaps, "6.18-")).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("the vectors tell the versions apart: replayed with another version's switches they fail", () => {
+    // 6.12's area-major search, its map without alloc_size and its bounce without the start check
+    // are not 6.6.63's: each file fails somewhere when replayed as the other version
+    for (const [f, as] of [["6.12-dynamic-small.json", "6.6"], ["6.12-plain.json", "6.6"], ["6.6-min-align-4k.json", "6.12"], ["6.6-plain.json", "6.18"]] as const) {
+      if (!files66.includes(f)) continue;
+      expect(() => replay66(DIR + f, as), `${f} as ${as}`).toThrow();
+    }
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
 
-export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED"] as const;
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC"] as const;
 
 export function resolvePlatform(id: string | undefined): Platform {
   const p = findPlatform(id ?? "rpi4");
@@ -157,6 +157,9 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
         case "CONFIG_KASAN":
         case "CONFIG_SLAB_FREELIST_HARDENED":
           cfg[key] = bool(key, v);
+          break;
+        case "CONFIG_SWIOTLB_DYNAMIC":
+          cfg.CONFIG_SWIOTLB_DYNAMIC = bool(key, v);
           break;
         case "dma_debug_all_errors":
           cfg.dma_debug_all_errors = bool(key, v);

@@ -42,6 +42,48 @@ has 'dev->dma_io_tlb_mem' && defs="$defs -DKV_DEV_MEM"
 has 'void swiotlb_init\(bool' && defs="$defs -DKV_INIT_FLAGS"
 minalign=no; grep -q dma_get_min_align_mask "$c" && minalign=yes
 
+# --- the pool era (struct io_tlb_pool in the header): its own driver, driver66.c ---
+if has 'struct io_tlb_pool \{'; then
+  defs66=""
+  has 'swiotlb_tbl_map_single\([^)]*size_t alloc_size' || defs66="$defs66 -DKV_MAP_NO_ALLOC_SIZE"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  build66() { # $1 = output, $2 = extra defines
+    ${CC:-gcc} -O1 -g -w -std=gnu11 -fno-strict-aliasing -fwrapv -I "$here/stubs66" -DCONFIG_SWIOTLB -DCONFIG_DEBUG_FS $defs66 $2 \
+      -DKV_SWIOTLB_C="\"$(cd "$tree" && pwd)/kernel/dma/swiotlb.c\"" \
+      -DKV_TREE_SWIOTLB_H="\"$(cd "$tree" && pwd)/include/linux/swiotlb.h\"" \
+      -o "$1" "$here/driver66.c"
+  }
+  build66 "$tmp/kv66" ""
+  build66 "$tmp/kv66-dyn" "-DCONFIG_SWIOTLB_DYNAMIC"
+  mkdir -p "$out"
+  # config: name swiotlb= min_align_mask seg_boundary_mask wrong_pct ncpus dynamic(0/1) [max_alloc]
+  run66() {
+    cfg=$1; file="$out/$short-$cfg.json"; b="$tmp/kv66"; [ "$7" = 1 ] && b="$tmp/kv66-dyn"
+    rc=0; body=$(timeout 60 "$b" "$seed" "$2" "$ops" "$3" "$4" "$5" "$6" ${8:-} 2>/dev/null) || rc=$?
+    [ $rc -eq 0 ] && [ -n "$body" ] || { echo "record.sh: $cfg: the driver failed (exit $rc)" >&2; exit 1; }
+    {
+      printf '{"tool":"tools/kernel-vectors/swiotlb","driver":"driver66.c","tree":"%s","commit":"%s","version":"%s","file":"kernel/dma/swiotlb.c",' "$name" "$commit" "$version"
+      printf '"api":"%s","config":"%s",\n"run":' "POOL $(echo $defs66 | sed 's/-DKV_//g')$([ "$7" = 1 ] && echo ' CONFIG_SWIOTLB_DYNAMIC')" "$cfg"
+      printf '%s}\n' "$body"
+    } > "$file"
+    echo "$file: $(grep -c '"op":' "$file") ops"
+  }
+  run66 plain 1024 0 0 5 4 0
+  run66 one-area 1024 0 0 5 1 0
+  run66 areas-param 1024,2 0 0 5 8 0
+  run66 small-pool 256 0 0 5 4 0
+  run66 boundary-64k 1024 0 0xffff 5 4 0
+  run66 min-align-4k 1024 0xfff 0 5 4 0
+  run66 min-align-64k 1024 0xffff 0 0 4 0
+  run66 dynamic-small 256 0 0 5 4 1
+  run66 dynamic-min-align-4k 256 0xfff 0 5 2 1
+  run66 dynamic-plain 1024 0 0 5 4 1
+  # no request above 64 KiB: the pool fills up and transient pools serve the overflow
+  run66 dynamic-fits 256 0 0 5 4 1 65536
+  exit 0
+fi
+
 bin=$(mktemp -d)/kv-swiotlb
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 # -fno-strict-aliasing -fwrapv: the kernel's own C dialect

@@ -9,6 +9,9 @@
  *   v5.13.ts  5.12/5.13–5.14  struct io_tlb_mem behind io_tlb_default_mem, find_slots
  *   v5.15.ts  5.15–5.19 per-device dev->dma_io_tlb_mem, swiotlb_find_slots(alloc_align_mask),
  *                       the unconditional bounce at map, swiotlb_release_slots
+ *   v6.6.ts   6.6–6.18  struct io_tlb_pool inside struct io_tlb_mem (pool list, areas in pools),
+ *                       CONFIG_SWIOTLB_DYNAMIC (growth worker, transient pools), pad_slots;
+ *                       structures, boot and dynamic pools in v6.6-pools.ts
  *
  * Shared code (constants, slot arrays, boundary test, memcpy, statistics): common.ts.
  */
@@ -18,6 +21,7 @@ import type { IoTlbMem } from "./common.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
 import { era_v5_15 } from "./v5.15.js";
+import { era_v6_6, swiotlb_alloc as swiotlb_alloc_v6_6, swiotlb_free as swiotlb_free_v6_6 } from "./v6.6.js";
 
 export * from "./common.js";
 export { find_slots } from "./v5.13.js";
@@ -25,7 +29,7 @@ export { find_slots } from "./v5.13.js";
 /** What an era module provides (each function carries its own kernel name and versions). */
 export interface SwiotlbEra {
   /** first release of the era */
-  readonly name: "5.6" | "5.13" | "5.15";
+  readonly name: "5.6" | "5.13" | "5.15" | "6.6";
   /** the pool a device uses (5.15+: dev->dma_io_tlb_mem), or the default pool */
   pool(k: Kernel, dev?: Device): IoTlbMem | null;
   swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number;
@@ -47,7 +51,8 @@ export function swiotlb_era_for(id: string): SwiotlbEra {
   const v = maj * 100 + (min || 0);
   if (v < 512) return era_v5_6;
   if (v < 515) return era_v5_13;
-  // 6.0 areas and 6.6 pools are not modelled yet: 5.15–5.19 code is the nearest era
+  if (v >= 606) return era_v6_6;
+  // 6.0 areas are not modelled yet: 5.15–5.19 code is the nearest era
   return era_v5_15;
 }
 
@@ -127,4 +132,14 @@ export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr:
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_CPU) (5.6–5.11) */
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   era(k).sync_for_cpu(k, dev, tlb_addr, size, dir);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_alloc (CONFIG_DMA_RESTRICTED_POOL): pages from the device's restricted pool, or 0 (a struct page pointer). */
+export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
+  return era(k).name === "6.6" ? swiotlb_alloc_v6_6(k, dev, size) : 0;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_free (CONFIG_DMA_RESTRICTED_POOL): release pages of a restricted pool; false if `page` is not a swiotlb buffer. */
+export function swiotlb_free(k: Kernel, dev: Device, page: number, size: number): boolean {
+  return era(k).name === "6.6" ? swiotlb_free_v6_6(k, dev, page, size) : false;
 }

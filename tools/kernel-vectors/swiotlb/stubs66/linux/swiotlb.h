@@ -1,0 +1,1 @@
+#include KV_TREE_SWIOTLB_H
