@@ -24,7 +24,8 @@ import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/pr
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
-import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
+import { xen_swiotlb_dma_ops } from "./xen/swiotlb-xen.js";
+import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
 import { XenHeap, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
@@ -154,7 +155,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "x86_64") {
     // pci_swiotlb_detect_4gb, and pci_xen_swiotlb_detect for a PV initial domain
     wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE || platform.xen === "pv";
-    lowLimit = 4 * GiB;
+    // a PV dom0's pool may lie anywhere (xen_swiotlb_fixup exchanges its frames for machine frames
+    // below 4 GiB): memblock_alloc, SWIOTLB_ANY from 5.19; bare metal: memblock_alloc_low
+    lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
   if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
   let swiotlbBase = -1;
@@ -250,8 +253,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   // --- swiotlb_init (mem_init) ---
-  if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
-  if (wantSwiotlb && platform.xen === "pv") xen_swiotlb_fixup(k, swiotlbBase, nslabs);
+  if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  else if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
@@ -260,7 +263,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "arm") arm_atomic_pool_init(k);
 
   // --- Xen (xen_mm_init: swiotlb-xen accepts the existing pool, probes GNTTABOP_cache_flush) ---
-  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, heap: null };
+  if (platform.xen === "arm") {
+    k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, heap: null };
+    xen_mm_init(k);
+  }
 
   // --- dma-debug ---
   if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});
