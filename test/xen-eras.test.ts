@@ -97,3 +97,41 @@ describe("dma_max_mapping_size on a Xen device (bff2a2d453a1, 6.7; stable 5.15.1
     }
   });
 });
+
+describe("the seed thread's bug on 6.x Xen dom0s: the paths that replaced it", () => {
+  const SIX = ["6.1", "6.6", "6.12", "6.18"];
+  it.each(SIX)("rpi4-xen %s: xen_swiotlb_dma_ops.alloc is dma_direct_alloc (566fb90e050d), dma_common_mmap walks the vmap with vmalloc_to_page, user space reads the device's bytes", (kernel) => {
+    const r = run("scenarios/seed-mmap.yaml", { kernel, trace: true });
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
+    const alloc = renderTrace(r.steps[0]!.trace).join("\n");
+    expect(alloc).toContain("dev->dma_ops = xen_swiotlb_dma_ops");
+    expect(alloc).toContain("→ dma_direct_alloc(");
+    expect(alloc).not.toContain("xen_swiotlb_alloc_coherent");
+    const mmap = renderTrace(r.steps[1]!.trace).join("\n");
+    expect(mmap).toContain("→ dma_common_vaddr_to_page(");
+    expect(mmap).toContain("→ vmalloc_to_page(");
+    expect(r.steps[3]!.result.data).toBe('"hello from the device"');
+  });
+
+  it.each(SIX)("rpi4-xen %s: the GFP_ATOMIC free of the 8b1e868f6607 case goes to dma_direct_free → dma_free_from_pool; no struct page is read", (kernel) => {
+    const r = run("scenarios/seed-atomic-free.yaml", { kernel, trace: true });
+    expect(r.ok).toBe(true);
+    const free = renderTrace(r.steps[3]!.trace).join("\n");
+    expect(free).toContain("→ dma_direct_free(");
+    expect(free).toContain("→ dma_free_from_pool(");
+    expect(free).not.toContain("xen_swiotlb_free_coherent");
+    expect(free).not.toContain("TestClearPageXenRemapped");
+  });
+
+  it.each(SIX)("x86_64-xen-pv %s: the x86 xen_swiotlb_alloc_coherent (566fb90e050d rewrite) gives a linear buffer whose machine frames were exchanged", (kernel) => {
+    const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel, trace: true });
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result.addr_kind).toBe("linear");
+    const alloc = renderTrace(r.steps[0]!.trace).join("\n");
+    expect(alloc).toContain("→ xen_swiotlb_alloc_coherent(");
+    // 85fcb57c983f: in 6.18 and as a backport in 6.1.166 and 6.12.19, not in 6.6.63
+    expect(alloc.includes("|| range_requires_alignment(phys, size)")).toBe(kernel !== "6.6");
+    expect(alloc).toContain("→ xen_create_contiguous_region(");
+  });
+});
