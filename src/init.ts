@@ -146,6 +146,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---
   const max_pfn = ramEnd / PAGE_SIZE;
   k.swiotlb_force = cfg.swiotlb_force;
+  // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (arch/arm/Kconfig, 5.15–6.18): without it
+  // swiotlb_force is the SWIOTLB_NO_FORCE define and is_swiotlb_force_bounce() the false stub, so
+  // "swiotlb=force" means nothing (it matters from 6.0, when arm32 devices run dma-direct)
+  if (platform.arch === "arm") k.swiotlb_force = "noforce";
   let wantSwiotlb = false;
   let lowLimit = 4 * GiB;
   if (platform.arch === "arm64") {
