@@ -131,3 +131,15 @@ describe("scenarios/arm32-no-kernel-mapping.yaml: DMA_ATTR_NO_KERNEL_MAPPING bef
     expect(r.faults).toEqual([]);
   });
 });
+
+describe("arm32 has no CONFIG_SWIOTLB (no LPAE, no Xen): swiotlb=force means nothing, on dma-direct too", () => {
+  it.each(["5.19", "6.1", "6.18"])("%s: scenarios/drivers/swiotlb-full-leak.yaml maps in place, no 'swiotlb buffer is full'", (kernel) => {
+    const r = run("scenarios/drivers/swiotlb-full-leak.yaml", { platform: "arm32", kernel, trace: true });
+    expect(r.steps[5]!.result.dma_addr).toBe("0x100a000");
+    expect(r.steps[5]!.result.bounced).toBe(false);
+    expect(r.faults).toEqual([]);
+    const t = r.steps.map((s) => renderTrace(s.trace).join("\n")).join("\n");
+    expect(t).not.toContain("swiotlb_tbl_map_single");
+    expect(t.includes("is_swiotlb_force_bounce(dev): no")).toBe(kernel !== "5.19");
+  });
+});
