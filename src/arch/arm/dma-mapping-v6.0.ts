@@ -21,7 +21,7 @@ import type { Device } from "../../drivers/device.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
-import { DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_WRITE_COMBINE, __GFP_DMA, attrsName, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_WRITE_COMBINE, __GFP_COMP, __GFP_DMA, attrsName, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages } from "../../mm/mm.js";
 import { dev_get_cma_area } from "../../kernel/dma/contiguous.js";
@@ -50,6 +50,9 @@ function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Pr
   const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
   size = PAGE_ALIGN(size);
   if (maskLimit(mask) < 0xffff_ffff) gfp |= __GFP_DMA;
+  // the __GFP_COMP "work-around (a.k.a. hack)" (6.1.166); ffcb75458460 (6.2) deletes it here and has
+  // dma_alloc_attrs reject __GFP_COMP instead, so from 6.2 the flag never arrives: clearing it is exact
+  gfp &= ~__GFP_COMP;
   const allowblock = gfpflags_allow_blocking(gfp);
   const cma = allowblock ? dev_get_cma_area(k, dev) : null;
   const want_vaddr = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) === 0;

@@ -11,7 +11,7 @@ import { ENXIO } from "../../kernel/dma/ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
-import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
@@ -174,6 +174,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   k.tr?.enter(S___dma_alloc, { size: hex(size), gfp: gfpName(gfp), is_coherent: String(is_coherent) });
   const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
   if (maskLimit(mask) < 0xffff_ffff) gfp |= __GFP_DMA;
+  gfp &= ~__GFP_COMP; // "work-around (a.k.a. hack)": split_page cannot handle compound pages
   size = PAGE_ALIGN(size);
   const allowblock = gfpflags_allow_blocking(gfp);
   const cma = allowblock ? dev_get_cma_area(k, dev) : null;
