@@ -293,7 +293,7 @@ function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number,
   let remap = false;
   if (!coherent) {
     if (ARCH_DMA_ALLOC_FALLBACK(k)) {
-      t?.decide("!DMA_DIRECT_REMAP && !ARCH_HAS_DMA_SET_UNCACHED && !DMA_GLOBAL_POOL && !is_swiotlb_for_alloc(dev)", true, `${k.arch.name} has its own allocator: fall back to arch_dma_alloc`);
+      t?.decide(k.sw["2c8ed1b960fb"] ? "IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !is_swiotlb_for_alloc(dev)" : "!ARCH_HAS_DMA_SET_UNCACHED && !DMA_DIRECT_REMAP && !DMA_GLOBAL_POOL && !is_swiotlb_for_alloc(dev)", true, `${k.arch.name} has its own allocator: fall back to arch_dma_alloc`);
       return arch_dma_alloc(k, dev, size, gfp, attrs);
     }
     remap = DMA_DIRECT_REMAP(k);
@@ -380,7 +380,7 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
     return;
   }
   if (ARCH_DMA_ALLOC_FALLBACK(k) && !dev_is_dma_coherent(k, dev)) {
-    k.tr?.decide("!DMA_DIRECT_REMAP && !ARCH_HAS_DMA_SET_UNCACHED && !DMA_GLOBAL_POOL && !dev_is_dma_coherent(dev) && !is_swiotlb_for_alloc(dev)", true, `${k.arch.name} allocated it: arch_dma_free`);
+    k.tr?.decide(k.sw["2c8ed1b960fb"] ? "IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !dev_is_dma_coherent(dev) && !is_swiotlb_for_alloc(dev)" : "!ARCH_HAS_DMA_SET_UNCACHED && !DMA_DIRECT_REMAP && !DMA_GLOBAL_POOL && !dev_is_dma_coherent(dev) && !is_swiotlb_for_alloc(dev)", true, `${k.arch.name} allocated it: arch_dma_free`);
     arch_dma_free(k, dev, size, cpu_addr, dma_addr, attrs);
     k.tr?.exit();
     return;
