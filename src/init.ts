@@ -11,6 +11,7 @@ import { Arm64, arm64Era, arm64Layout } from "./arch/arm64/memory.js";
 import { Arm32, armLayout, armLowmemLimit } from "./arch/arm/memory.js";
 import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
+import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
 import { PageTable } from "./mm/pgtable.js";
@@ -23,7 +24,8 @@ import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/pr
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
-import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
+import { xen_swiotlb_dma_ops } from "./xen/swiotlb-xen.js";
+import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
 import { XenHeap, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
@@ -144,6 +146,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---
   const max_pfn = ramEnd / PAGE_SIZE;
   k.swiotlb_force = cfg.swiotlb_force;
+  // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (arch/arm/Kconfig, 5.15–6.18): without it
+  // swiotlb_force is the SWIOTLB_NO_FORCE define and is_swiotlb_force_bounce() the false stub, so
+  // "swiotlb=force" means nothing (it matters from 6.0, when arm32 devices run dma-direct)
+  if (platform.arch === "arm") k.swiotlb_force = "noforce";
   let wantSwiotlb = false;
   let lowLimit = 4 * GiB;
   if (platform.arch === "arm64") {
@@ -153,7 +159,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "x86_64") {
     // pci_swiotlb_detect_4gb, and pci_xen_swiotlb_detect for a PV initial domain
     wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE || platform.xen === "pv";
-    lowLimit = 4 * GiB;
+    // a PV dom0's pool may lie anywhere (xen_swiotlb_fixup exchanges its frames for machine frames
+    // below 4 GiB): memblock_alloc, SWIOTLB_ANY from 5.19; bare metal: memblock_alloc_low
+    lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
   if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
   let swiotlbBase = -1;
@@ -249,8 +257,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   // --- swiotlb_init (mem_init) ---
-  if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
-  if (wantSwiotlb && platform.xen === "pv") xen_swiotlb_fixup(k, swiotlbBase, nslabs);
+  if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  else if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
@@ -259,18 +267,24 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "arm") arm_atomic_pool_init(k);
 
   // --- Xen (xen_mm_init: swiotlb-xen accepts the existing pool, probes GNTTABOP_cache_flush) ---
-  if (platform.xen === "arm") k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, heap: null };
+  if (platform.xen === "arm") {
+    k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, heap: null };
+    xen_mm_init(k);
+  }
 
   // --- dma-debug ---
   if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});
 
   // --- devices: of_dma_configure + arch_setup_dma_ops ---
   const xenOps = platform.xen ? xen_swiotlb_dma_ops(k) : null;
-  const armOps = platform.arch === "arm" ? arm_dma_ops() : null;
+  // ARM32: arm_dma_ops until 5.19; 6.0+ (ae626eb97376) no ops, dma-direct
+  const armDirect = platform.arch === "arm" && k.sw["ae626eb97376"];
+  const armOps = platform.arch === "arm" && !armDirect ? arm_dma_ops() : null;
   const smmu = platform.iommu?.kind === "smmu-v3" ? arm_smmu_device_probe(platform.iommu.name, platform.iommu.oas, platform.iommu.coherent) : null;
   for (const spec of platform.devices) {
     const dev: Device = of_dma_configure(spec);
-    if (platform.arch === "arm") dev.dma_ops = armOps; // arm_get_dma_map_ops(coherent) without LPAE
+    if (armDirect) arm_arch_setup_dma_ops_v60(k, dev);
+    else if (platform.arch === "arm") dev.dma_ops = armOps; // arm_get_dma_map_ops(coherent) without LPAE
     if (xenOps) dev.dma_ops = xenOps; // arm64 arch_setup_dma_ops: xen_swiotlb_detect() overrides
     k.devices.set(spec.name, dev);
     if (smmu && spec.iommu_sid !== undefined) iommu_probe_device(k, dev, smmu, spec.iommu_sid);

@@ -120,7 +120,7 @@ export const arm64Smmu: Platform = {
 export const arm32: Platform = {
   id: "arm32",
   arch: "arm",
-  description: "32-bit ARMv7 board without LPAE, 1 GiB RAM at 0, non-coherent devices on arm_dma_ops, 3G/1G split (768 MiB lowmem + highmem); cma=0 selects the remap allocator",
+  description: "32-bit ARMv7 board without LPAE, 1 GiB RAM at 0, non-coherent devices on arm_dma_ops (5.x; dma-direct from 6.0), 3G/1G split (768 MiB lowmem + highmem); cma=0 selects the remap allocator",
   banks: singleBank(0),
   defaults: { mem: 1 * GiB, cma: 64 * MiB },
   memSizes: [512 * MiB, 1 * GiB, 2 * GiB],

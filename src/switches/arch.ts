@@ -44,4 +44,16 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "arm64 arch_sync_dma_for_device (__dma_map_area) cleans for every direction: a DMA_FROM_DEVICE map no longer discards the CPU's dirty lines, and clean copies stay cached until the sync for the CPU",
   },
+  "ae626eb97376": {
+    commit: "ae626eb97376",
+    title: "ARM/dma-mapping: use dma-direct unconditionally",
+    release: "6.0",
+    effect: "32-bit ARM drops arm_dma_ops: devices are on dma-direct (dma_direct_map_page/_sg, dma_direct_mmap, dma_direct_get_sgtable, dma_direct_supported; dma_capable now checked, -EIO from map_sg); a non-coherent dma_direct_alloc falls back to arch_dma_alloc → __dma_alloc (cma / remap / pool allocators as before), DMA_ATTR_NO_KERNEL_MAPPING goes to dma_direct_alloc_no_mapping first (no zeroing, and arch_dma_prep_coherent is ARM's empty stub); cache maintenance through the arch's arch_sync_dma_for_device/_for_cpu",
+  },
+  "2c8ed1b960fb": {
+    commit: "2c8ed1b960fb",
+    title: "dma-direct: add a CONFIG_ARCH_HAS_DMA_ALLOC symbol",
+    release: "6.7",
+    effect: "arch/arm/Kconfig selects ARCH_HAS_DMA_ALLOC (if MMU): dma_direct_alloc/free call arch_dma_alloc/arch_dma_free on IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !is_swiotlb_for_alloc(dev) instead of the absence of DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED and DMA_GLOBAL_POOL; for 32-bit ARM the same branch is taken",
+  },
 };

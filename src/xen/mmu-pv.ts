@@ -7,13 +7,43 @@ import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, hex } from "../core/u64.js";
 import { PvP2M } from "./p2m.js";
+import { __free_pages, alloc_pages } from "../mm/mm.js";
+import { GFP_KERNEL } from "../include/gfp.js";
 
 const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_exchange = sym("HYPERVISOR_memory_op", "arch/x86/include/asm/xen/hypercall.h");
 
-/** arch/x86/xen/mmu_pv.c MAX_CONTIG_ORDER: 2 MiB */
+/** arch/x86/xen/mmu_pv.c MAX_CONTIG_ORDER (≤ 6.13; MIN_CONTIG_ORDER from e93ec87286bd): 2 MiB */
 export const MAX_CONTIG_ORDER = 9;
+const S_alloc_discontig = sym("alloc_discontig_frames", "arch/x86/xen/mmu_pv.c");
+
+/** The order xen_create_contiguous_region accepts now: MAX_CONTIG_ORDER, or discontig_frames_order with e93ec87286bd */
+function discontig_frames_order(k: Kernel): number {
+  return k.xen!.discontig_frames?.order ?? MAX_CONTIG_ORDER;
+}
+
+/**
+ * arch/x86/xen/mmu_pv.c alloc_discontig_frames (e93ec87286bd, 6.14; stable 6.1.166, 6.12.19): a
+ * frame list for 2^order frames from __get_free_pages(GFP_KERNEL, order - MIN_CONTIG_ORDER); the
+ * larger list replaces the old one, which is freed (0, or -ENOMEM when the pages are not there)
+ */
+function alloc_discontig_frames(k: Kernel, order: number): number {
+  k.tr?.enter(S_alloc_discontig, { order: String(order) });
+  const page = alloc_pages(k, GFP_KERNEL, order - MAX_CONTIG_ORDER, "alloc_discontig_frames");
+  if (!page) {
+    k.tr?.exit("-ENOMEM");
+    return -12;
+  }
+  const x = k.xen!;
+  const old = x.discontig_frames;
+  if (!old || order > old.order) {
+    x.discontig_frames = { order, page };
+    if (old) __free_pages(k, old.page, old.order - MAX_CONTIG_ORDER);
+  } else __free_pages(k, page, order - MAX_CONTIG_ORDER);
+  k.tr?.exit("0");
+  return 0;
+}
 
 /**
  * The hypervisor's free machine frames, as free extents. Xen hands out the highest suitable
@@ -96,16 +126,25 @@ export function xen_pv_setup_p2m(k: Kernel, max_pfn: number, machine_frames: num
 }
 
 /**
- * arch/x86/xen/mmu_pv.c xen_create_contiguous_region (5.x): refuse order > 9; zero the region;
+ * arch/x86/xen/mmu_pv.c xen_create_contiguous_region (5.6–6.18): refuse order > 9 (6.14+, e93ec87286bd:
+ * grow the frame list with alloc_discontig_frames first); zero the region;
  * XENMEM_exchange the 2^order scattered frames for one machine-contiguous extent below
  * address_bits; remap the P2M (and PTEs) to it. Returns the machine address of pstart, or -ENOMEM.
  */
 export function xen_create_contiguous_region(k: Kernel, pstart: number, order: number, address_bits: number): { rc: number; dma_handle: number } {
   k.tr?.enter(S_create, { pstart: hex(pstart), order: String(order), address_bits: String(address_bits) });
   const x = k.xen!;
-  if (order > MAX_CONTIG_ORDER) {
-    k.tr?.exit("-ENOMEM (order > MAX_CONTIG_ORDER)");
-    return { rc: -12, dma_handle: 0 };
+  if (order > discontig_frames_order(k)) {
+    // e93ec87286bd (6.14): grow the frame list instead of failing (discontig_frames_dyn is set once
+    // the page allocator runs, so every call the model makes may grow it)
+    if (!k.sw["e93ec87286bd"]) {
+      k.tr?.exit("-ENOMEM (order > MAX_CONTIG_ORDER)");
+      return { rc: -12, dma_handle: 0 };
+    }
+    if (alloc_discontig_frames(k, order)) {
+      k.tr?.exit("-ENOMEM (alloc_discontig_frames)");
+      return { rc: -12, dma_handle: 0 };
+    }
   }
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
@@ -127,11 +166,11 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   return { rc: 0, dma_handle: first * PAGE_SIZE };
 }
 
-/** arch/x86/xen/mmu_pv.c xen_destroy_contiguous_region (5.x): exchange the extent back for single frames (no address limit) */
+/** arch/x86/xen/mmu_pv.c xen_destroy_contiguous_region (5.6–6.18; nothing beyond discontig_frames_order): exchange the extent back for single frames (no address limit) */
 export function xen_destroy_contiguous_region(k: Kernel, pstart: number, order: number): void {
   k.tr?.enter(S_destroy, { pstart: hex(pstart), order: String(order) });
   const x = k.xen!;
-  if (order > MAX_CONTIG_ORDER) {
+  if (order > discontig_frames_order(k)) {
     k.tr?.exit();
     return;
   }

@@ -34,6 +34,11 @@ export interface XenState {
   stage2: Map<number, number>;
   /** machine RAM owned by other domains */
   domains: { start: number; size: number } | null;
+  /**
+   * x86 PV 6.14+ (e93ec87286bd): the dynamically allocated discontig_frames list, its order and the
+   * dom0 page backing it; absent: the static 2 MiB (order 9) array
+   */
+  discontig_frames?: { order: number; page: number };
 }
 
 /** Sorted, disjoint runs key..key+n → value..value+n (value -1: no mapping); later writes split older runs. */

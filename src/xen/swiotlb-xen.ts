@@ -54,11 +54,31 @@ export function xen_dma_to_phys(k: Kernel, dev: Device, dma: number): number {
   return xen_bus_to_phys(k, k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, dma) : dma);
 }
 
-/** drivers/xen/swiotlb-xen.c range_straddles_page_boundary (5.x): not machine-contiguous */
+/**
+ * drivers/xen/swiotlb-xen.c range_requires_alignment (85fcb57c983f, 6.14; stable 6.1.166, 6.12.19):
+ * a buffer aligned to its allocation order in pseudo-physical space whose first machine frame is not
+ */
+export function range_requires_alignment(k: Kernel, p: number, size: number): boolean {
+  const algn = 2 ** (get_order(size) + 12);
+  const bus_addr = pfn_to_bfn(k, Math.floor(p / XEN_PAGE_SIZE)) * XEN_PAGE_SIZE;
+  return p % algn === 0 && bus_addr % algn !== 0;
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c range_straddles_page_boundary: not machine-contiguous. With
+ * 9f40ec84a797 (6.12; stable 5.15.178, 6.6.63) and before 85fcb57c983f also "not machine-aligned":
+ * a buffer aligned to its order in pseudo-physical space must start on an equally aligned machine
+ * frame — for streaming maps too, which then bounce ("exhausting the SWIOTLB with normal use
+ * cases", the 85fcb57c983f series cover letter).
+ */
 export function range_straddles_page_boundary(k: Kernel, p: number, size: number): boolean {
   const pfn = Math.floor(p / XEN_PAGE_SIZE);
   const nr = Math.ceil(((p % XEN_PAGE_SIZE) + size) / XEN_PAGE_SIZE);
   const first = pfn_to_bfn(k, pfn);
+  if (k.sw["9f40ec84a797"] && !k.sw["85fcb57c983f"]) {
+    const algn = 2 ** (get_order(size) + 12);
+    if (p % algn === 0 && (first * XEN_PAGE_SIZE) % algn !== 0) return true;
+  }
   const x = k.xen;
   if (x && !x.p2m) {
     // ARM: the P2M is the identity except the phys_to_mach entries, so pfn → bfn is linear between
@@ -81,11 +101,11 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
   return false;
 }
 
-/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.x): local frames only, in-page offset dropped */
+/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.18): local frames only, in-page offset dropped */
 export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
   const bfn = Math.floor(dma_to_phys(k, dev, dma_addr) / XEN_PAGE_SIZE);
   const pfn = bfn_to_pfn(k, bfn);
-  if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE);
+  if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE, dev); // 5.15+: is_swiotlb_buffer(dev, …) (the 6.6 era looks the pool up on the device)
   return false;
 }
 
@@ -215,7 +235,8 @@ export function xen_swiotlb_free_coherent(k: Kernel, dev: Device, size: number, 
 }
 
 /**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_alloc_coherent, x86 only, 5.19 (566fb90e050d rewrote it):
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_alloc_coherent, x86 only, 5.19–6.18 (566fb90e050d rewrote it;
+ * c3dea3d54f4d sizes, 85fcb57c983f range_requires_alignment):
  * __get_free_pages itself (no xen_alloc_coherent_pages, no GFP_DMA/HIGHMEM stripping, no 32-bit
  * default mask: dev->coherent_dma_mask as is), *dma_handle = xen_phys_to_dma(phys), and
  * xen_create_contiguous_region returns the handle when the buffer must be exchanged.
@@ -224,7 +245,8 @@ function xen_swiotlb_alloc_coherent_519(k: Kernel, dev: Device, size: number, fl
   k.tr?.enter(S_alloc, { size: hex(size), flags: gfpName(flags) });
   const dma_mask = dev.coherent_dma_mask;
   const order = get_order(size);
-  size = 2 ** (order + XEN_PAGE_SHIFT);
+  // c3dea3d54f4d (6.12; stable 6.1.166, 6.6.63): ALIGN(size, XEN_PAGE_SIZE), before it 1UL << (order + XEN_PAGE_SHIFT)
+  size = k.sw["c3dea3d54f4d"] ? Math.ceil(size / XEN_PAGE_SIZE) * XEN_PAGE_SIZE : 2 ** (order + XEN_PAGE_SHIFT);
   const page = alloc_pages(k, flags, get_order(size), "xen_swiotlb_alloc_coherent");
   if (!page) {
     k.tr?.exit("NULL");
@@ -233,8 +255,9 @@ function xen_swiotlb_alloc_coherent_519(k: Kernel, dev: Device, size: number, fl
   const ret = k.arch.page_address(k, page);
   const phys = k.arch.virt_to_phys(k, ret);
   let dma_handle = xen_phys_to_dma(k, dev, phys);
-  const fits = BigInt(dma_handle + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size);
-  k.tr?.decide("*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)", !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  const relax = k.sw["85fcb57c983f"];
+  const fits = BigInt(dma_handle + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size) && !(relax && range_requires_alignment(k, phys, size));
+  k.tr?.decide(`*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)${relax ? " || range_requires_alignment(phys, size)" : ""}`, !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
   if (!fits) {
     const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
     if (c.rc) {
@@ -251,7 +274,7 @@ function xen_swiotlb_alloc_coherent_519(k: Kernel, dev: Device, size: number, fl
 }
 
 /**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_free_coherent, x86 only, 5.19 (566fb90e050d): phys =
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_free_coherent, x86 only, 5.19–6.18 (566fb90e050d; c3dea3d54f4d, 85fcb57c983f): phys =
  * virt_to_phys(vaddr); a handle beyond the coherent mask or a straddling range is a
  * WARN_ON_ONCE and the function returns WITHOUT freeing (5.6–5.18 WARN_ON and free anyway);
  * else TestClearPageXenRemapped → xen_destroy_contiguous_region, then free_pages.
@@ -260,11 +283,12 @@ function xen_swiotlb_free_coherent_519(k: Kernel, dev: Device, size: number, vad
   k.tr?.enter(S_free, { size: hex(size), vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
   const phys = k.arch.virt_to_phys(k, vaddr);
   const order = get_order(size);
-  size = 2 ** (order + XEN_PAGE_SHIFT);
+  size = k.sw["c3dea3d54f4d"] ? Math.ceil(size / XEN_PAGE_SIZE) * XEN_PAGE_SIZE : 2 ** (order + XEN_PAGE_SHIFT);
+  const relax = k.sw["85fcb57c983f"];
   const overMask = BigInt(dma_handle + size - 1) > dev.coherent_dma_mask;
-  const straddles = !overMask && range_straddles_page_boundary(k, phys, size);
+  const straddles = !overMask && (range_straddles_page_boundary(k, phys, size) || (relax && range_requires_alignment(k, phys, size)));
   if (overMask || straddles) {
-    const cond = overMask ? "dma_handle + size - 1 > dev->coherent_dma_mask" : "range_straddles_page_boundary(phys, size)";
+    const cond = overMask ? "dma_handle + size - 1 > dev->coherent_dma_mask" : relax ? "range_straddles_page_boundary(phys, size) || range_requires_alignment(phys, size)" : "range_straddles_page_boundary(phys, size)";
     k.tr?.decide(`WARN_ON_ONCE(${cond})`, true, "the buffer is not freed");
     k.warnOnce(`xen_swiotlb_free_coherent:${cond}`, `WARNING: xen_swiotlb_free_coherent: WARN_ON_ONCE(${cond})`, "xen_swiotlb_free_coherent", warn_site(k, overMask ? "xen_swiotlb_free_coherent" : "xen_swiotlb_free_coherent:straddle"));
     k.tr?.exit();
@@ -402,7 +426,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   return 0;
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_ops (5.6–5.19) */
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_ops (5.6–6.18; the 6.x members as their switches say) */
 export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
   // 566fb90e050d (5.19): on ARM the coherent allocator is dma-direct itself; on x86 the
   // xen_swiotlb_{alloc,free}_coherent pair is rewritten without xen_{alloc,free}_coherent_pages
@@ -431,7 +455,9 @@ export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
     },
     dma_supported: xen_swiotlb_dma_supported,
     ...(k.sw["bf0ecb3c3239"] ? { map_resource: xen_swiotlb_direct_map_resource } : {}),
-    // no .max_mapping_size in 5.x: dma_max_mapping_size() says SIZE_MAX although a bounce is at most 256 KiB
+    // bff2a2d453a1 (6.7; stable 5.15.178, 6.1.166, 6.6.63): .max_mapping_size = swiotlb_max_mapping_size;
+    // before it dma_max_mapping_size() says SIZE_MAX although a bounce is at most 256 KiB
+    ...(k.sw["bff2a2d453a1"] ? { max_mapping_size: swiotlb_max_mapping_size } : {}),
   };
 }
 

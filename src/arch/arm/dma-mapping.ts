@@ -1,6 +1,8 @@
 /**
- * arch/arm/mm/dma-mapping.c (5.x, no LPAE): arm_dma_ops and __dma_alloc with its four allocators
- * (cma / simple / remap / pool), the atomic pool, arm_dma_mmap and arm_dma_get_sgtable.
+ * arch/arm/mm/dma-mapping.c (5.6–5.19, no LPAE): arm_dma_ops and __dma_alloc with its four allocators
+ * (cma / simple / remap / pool), the atomic pool, arm_dma_mmap and arm_dma_get_sgtable. From 6.0
+ * (ae626eb97376) 32-bit ARM runs dma-direct: see dma-mapping-v6.0.ts, which calls the allocators
+ * below (their code is the same in 6.0–6.18).
  */
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
@@ -9,7 +11,7 @@ import { ENXIO } from "../../kernel/dma/ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
-import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
@@ -33,17 +35,17 @@ const S_sgt = sym("arm_dma_get_sgtable", F);
 const S_map_page = sym("arm_dma_map_page", F);
 const S_unmap_page = sym("arm_dma_unmap_page", F);
 
-type Allocator = "cma" | "simple" | "remap" | "pool";
+export type Allocator = "cma" | "simple" | "remap" | "pool";
 
-/** __dma_clear_buffer: zero through the linear alias (or kmap for highmem) and flush it out of the cache */
-function __dma_clear_buffer(k: Kernel, page: number, size: number) {
+/** arch/arm/mm/dma-mapping.c __dma_clear_buffer (5.6–6.18, unchanged by the 6.0 move to dma-direct): zero through the linear alias (or kmap for highmem) and flush it out of the cache */
+export function __dma_clear_buffer(k: Kernel, page: number, size: number) {
   const phys = k.page_to_phys(page);
   k.mem.fill(phys, 0, size);
   k.cache.flush(phys, size);
 }
 
-/** __dma_alloc_buffer: alloc_pages(order), split, free the excess, clear */
-function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
+/** arch/arm/mm/dma-mapping.c __dma_alloc_buffer (5.6–6.18): alloc_pages(order), split, free the excess, clear */
+export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
   const order = get_order(size);
   const page = alloc_pages(k, gfp, order, "__dma_alloc_buffer");
   if (!page) return 0;
@@ -56,14 +58,14 @@ function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
   return page;
 }
 
-/** arch/arm/mm/dma-mapping.c __dma_free_buffer (5.x): free the pages one by one (the buffer was split) */
-function __dma_free_buffer(k: Kernel, page: number, size: number) {
+/** arch/arm/mm/dma-mapping.c __dma_free_buffer (5.6–6.18): free the pages one by one (the buffer was split) */
+export function __dma_free_buffer(k: Kernel, page: number, size: number) {
   const pfn = k.arch.page_to_pfn(page);
   for (let i = 0; i < size / PAGE_SIZE; i++) k.buddy.free(pfn + i, 0);
 }
 
-/** __dma_remap: rewrite the existing linear-map PTEs of lowmem pages to the DMA prot (and flush the TLB) */
-function __dma_remap(k: Kernel, page: number, size: number, prot: Prot) {
+/** arch/arm/mm/dma-mapping.c __dma_remap (5.6–6.18): rewrite the existing linear-map PTEs of lowmem pages to the DMA prot (and flush the TLB) */
+export function __dma_remap(k: Kernel, page: number, size: number, prot: Prot) {
   k.tr?.enter(S_dma_remap, { page: k.arch.fmtVa(page), size: hex(size), prot });
   const va = k.arch.page_address(k, page);
   k.pgd.unmap(va, size);
@@ -72,10 +74,10 @@ function __dma_remap(k: Kernel, page: number, size: number, prot: Prot) {
 }
 
 /**
- * __alloc_remap_buffer (5.6–5.19): pages + dma_common_contiguous_remap → a vmap address; without
+ * arch/arm/mm/dma-mapping.c __alloc_remap_buffer (5.6–6.18): pages + dma_common_contiguous_remap → a vmap address; without
  * want_vaddr (DMA_ATTR_NO_KERNEL_MAPPING) no remap at all and a NULL ptr (the caller returns the page)
  */
-function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot: Prot, caller: string, want_vaddr = true): { ptr: number; page: number } | null {
+export function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot: Prot, caller: string, want_vaddr = true): { ptr: number; page: number } | null {
   k.tr?.enter(S_remap, { size: hex(size), gfp: gfpName(gfp) });
   const page = __dma_alloc_buffer(k, size, gfp);
   if (!page) {
@@ -97,8 +99,8 @@ function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot: Prot, 
   return { ptr, page };
 }
 
-/** __alloc_from_contiguous: CMA pages; lowmem → remapped in place (linear address), highmem → vmap */
-function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string): { ptr: number; page: number } | null {
+/** arch/arm/mm/dma-mapping.c __alloc_from_contiguous (5.6–6.18): CMA pages; lowmem → remapped in place (linear address), highmem → vmap */
+export function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string): { ptr: number; page: number } | null {
   k.tr?.enter(S_cma, { size: hex(size) });
   const page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, get_order(size));
   if (!page) {
@@ -119,8 +121,8 @@ function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, pr
   return { ptr, page };
 }
 
-/** __alloc_simple_buffer: coherent devices, linear address */
-function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { ptr: number; page: number } | null {
+/** arch/arm/mm/dma-mapping.c __alloc_simple_buffer (5.6–6.18): coherent devices, linear address */
+export function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { ptr: number; page: number } | null {
   k.tr?.enter(S_simple, { size: hex(size) });
   const page = __dma_alloc_buffer(k, size, gfp);
   if (!page) {
@@ -132,8 +134,8 @@ function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { ptr: num
   return { ptr, page };
 }
 
-/** __alloc_from_pool: the 256 KiB atomic pool */
-function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page: number } | null {
+/** arch/arm/mm/dma-mapping.c __alloc_from_pool (5.6–6.18): the 256 KiB atomic pool */
+export function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page: number } | null {
   k.tr?.enter(S_pool, { size: hex(size) });
   const pool = k.arm_atomic_pool;
   if (!pool) {
@@ -152,7 +154,7 @@ function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page: number
   return { ptr, page };
 }
 
-/** arch/arm/mm/dma-mapping.c atomic_pool_init (postcore_initcall, 5.x): from CMA if there is a default area, else remapped pages */
+/** arch/arm/mm/dma-mapping.c atomic_pool_init (postcore_initcall, 5.6–6.18): from CMA if there is a default area, else remapped pages */
 export function arm_atomic_pool_init(k: Kernel): void {
   const size = k.cfg.coherent_pool || 256 << 10;
   const prot: Prot = "nc";
@@ -167,11 +169,12 @@ export function arm_atomic_pool_init(k: Kernel): void {
   k.log(`DMA: preallocated ${size >> 10} KiB pool for atomic coherent allocations`);
 }
 
-/** arch/arm/mm/dma-mapping.c __dma_alloc (5.x): pick cma / simple / remap / pool, record the buffer */
+/** arch/arm/mm/dma-mapping.c __dma_alloc (5.6–5.19, called by arm_dma_alloc): pick cma / simple / remap / pool, record the buffer */
 export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Prot, is_coherent: boolean, attrs: number, caller: string): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S___dma_alloc, { size: hex(size), gfp: gfpName(gfp), is_coherent: String(is_coherent) });
   const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
   if (maskLimit(mask) < 0xffff_ffff) gfp |= __GFP_DMA;
+  gfp &= ~__GFP_COMP; // "work-around (a.k.a. hack)": split_page cannot handle compound pages
   size = PAGE_ALIGN(size);
   const allowblock = gfpflags_allow_blocking(gfp);
   const cma = allowblock ? dev_get_cma_area(k, dev) : null;

@@ -14,6 +14,9 @@ const S_sync_cpu_arm64 = sym("arch_sync_dma_for_cpu", "arch/arm64/mm/dma-mapping
 const S_prep_arm64 = sym("arch_dma_prep_coherent", "arch/arm64/mm/dma-mapping.c");
 const S_cpu_to_dev_arm = sym("__dma_page_cpu_to_dev", "arch/arm/mm/dma-mapping.c");
 const S_dev_to_cpu_arm = sym("__dma_page_dev_to_cpu", "arch/arm/mm/dma-mapping.c");
+const S_sync_dev_arm = sym("arch_sync_dma_for_device", "arch/arm/mm/dma-mapping.c");
+const S_sync_cpu_arm = sym("arch_sync_dma_for_cpu", "arch/arm/mm/dma-mapping.c");
+const S_prep_stub = sym("arch_dma_prep_coherent", "include/linux/dma-map-ops.h");
 
 /** include/linux/dma-map-ops.h dev_is_dma_coherent: constant true without ARCH_HAS_SYNC_DMA_* (x86) */
 export function dev_is_dma_coherent(k: Kernel, dev: Device): boolean {
@@ -54,10 +57,14 @@ function cacheOp(k: Kernel, op: "clean" | "invalidate" | "flush", phys: number, 
  * ARM32 (5.x) __dma_page_cpu_to_dev → v7_dma_map_area: invalidate for FROM_DEVICE, else clean.
  */
 export function arch_sync_dma_for_device(k: Kernel, paddr: number, size: number, dir: number): void {
+  // ARM32 6.0+ (ae626eb97376): dma-direct calls the arch's arch_sync_dma_for_device, which calls __dma_page_cpu_to_dev
+  const arm6 = k.arch.name === "arm" && k.sw["ae626eb97376"];
+  if (arm6) k.tr?.enter(S_sync_dev_arm, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES_SAFE(dir) });
   k.tr?.enter(k.arch.name === "arm" ? S_cpu_to_dev_arm : S_sync_dev_arm64, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES_SAFE(dir) });
   const invalidate = dir === DMA_FROM_DEVICE && !(k.arch.name === "arm64" && k.sw["c50f11c6196f"]);
   if (k.arch.name !== "x86_64") cacheOp(k, invalidate ? "invalidate" : "clean", paddr, size);
   k.tr?.exit();
+  if (arm6) k.tr?.exit();
 }
 
 /**
@@ -65,13 +72,25 @@ export function arch_sync_dma_for_device(k: Kernel, paddr: number, size: number,
  * otherwise; ARM32 __dma_page_dev_to_cpu: the same (outer cache first, then inner).
  */
 export function arch_sync_dma_for_cpu(k: Kernel, paddr: number, size: number, dir: number): void {
+  const arm6 = k.arch.name === "arm" && k.sw["ae626eb97376"];
+  if (arm6) k.tr?.enter(S_sync_cpu_arm, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES_SAFE(dir) });
   k.tr?.enter(k.arch.name === "arm" ? S_dev_to_cpu_arm : S_sync_cpu_arm64, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES_SAFE(dir) });
   if (k.arch.name !== "x86_64" && dir !== DMA_TO_DEVICE) cacheOp(k, "invalidate", paddr, size);
   k.tr?.exit();
+  if (arm6) k.tr?.exit();
 }
 
-/** arch_dma_prep_coherent: arm64 __dma_flush_area on page_address (clean + invalidate to PoC) */
+/**
+ * arch_dma_prep_coherent: arm64 __dma_flush_area on page_address (clean + invalidate to PoC). ARM32
+ * never selects ARCH_HAS_DMA_PREP_COHERENT (5.6–6.18): the include/linux/dma-map-ops.h empty stub.
+ */
 export function arch_dma_prep_coherent(k: Kernel, page: number, size: number): void {
+  if (k.arch.name === "arm") {
+    k.tr?.enter(S_prep_stub, { page: k.arch.fmtVa(page), size: hex(size) });
+    k.tr?.note("empty stub: ARM does not select ARCH_HAS_DMA_PREP_COHERENT, the kernel alias keeps its cache lines");
+    k.tr?.exit();
+    return;
+  }
   k.tr?.enter(S_prep_arm64, { page: k.arch.fmtVa(page), size: hex(size) });
   if (k.arch.name !== "x86_64") cacheOp(k, "flush", k.page_to_phys(page), size);
   k.tr?.exit();

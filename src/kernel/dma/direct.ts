@@ -23,6 +23,7 @@ import {
   swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
 } from "./swiotlb/index.js";
 import * as d618 from "./direct-v6.18.js";
+import { arch_dma_alloc, arch_dma_free } from "../../arch/arm/dma-mapping-v6.0.js";
 
 const F = "kernel/dma/direct.c";
 const EIO = 5;
@@ -50,6 +51,15 @@ export function DMA_DIRECT_REMAP(k: Kernel): boolean {
 /** Kconfig DMA_REMAP: selected by arm64 (via DMA_DIRECT_REMAP) and ARM with an MMU */
 export function DMA_REMAP(k: Kernel): boolean {
   return k.arch.name === "arm64" || k.arch.name === "arm";
+}
+/**
+ * The arch_dma_alloc / arch_dma_free fallback of dma_direct_alloc / dma_direct_free (5.17+): an arch
+ * with none of DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED, DMA_GLOBAL_POOL (from 6.7: one that
+ * selects ARCH_HAS_DMA_ALLOC, 2c8ed1b960fb) — of the modelled ones 32-bit ARM, whose devices reach
+ * dma-direct from 6.0 (ae626eb97376) — and no restricted pool for allocations.
+ */
+export function ARCH_DMA_ALLOC_FALLBACK(k: Kernel): boolean {
+  return k.arch.name === "arm";
 }
 /** Kconfig DMA_COHERENT_POOL: selected by DMA_DIRECT_REMAP (arm64); x86 only with AMD_MEM_ENCRYPT, not modelled */
 export function DMA_COHERENT_POOL(k: Kernel): boolean {
@@ -283,6 +293,10 @@ function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number,
   t?.decide("!dev_is_dma_coherent(dev)", !coherent, coherent ? (k.arch.allDmaCoherent ? "the arch has no ARCH_HAS_SYNC_DMA_*: every device is coherent" : "the device has dma-coherent") : "the device has no dma-coherent property: CPU mappings must be uncached");
   let remap = false;
   if (!coherent) {
+    if (ARCH_DMA_ALLOC_FALLBACK(k)) {
+      t?.decide(k.sw["2c8ed1b960fb"] ? "IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !is_swiotlb_for_alloc(dev)" : "!ARCH_HAS_DMA_SET_UNCACHED && !DMA_DIRECT_REMAP && !DMA_GLOBAL_POOL && !is_swiotlb_for_alloc(dev)", true, `${k.arch.name} has its own allocator: fall back to arch_dma_alloc`);
+      return arch_dma_alloc(k, dev, size, gfp, attrs);
+    }
     remap = DMA_DIRECT_REMAP(k);
     t?.decide("remap = IS_ENABLED(CONFIG_DMA_DIRECT_REMAP)", remap, remap ? "arm64 selects DMA_DIRECT_REMAP: the CPU gets an uncached vmap alias" : `${k.arch.name} does not select DMA_DIRECT_REMAP and has no ARCH_HAS_DMA_SET_UNCACHED: fail`);
     if (!remap) return null;
@@ -363,6 +377,12 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
   if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
     k.tr?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "cpu_addr is the page cookie");
     dma_free_contiguous(k, dev, cpu_addr, size);
+    k.tr?.exit();
+    return;
+  }
+  if (ARCH_DMA_ALLOC_FALLBACK(k) && !dev_is_dma_coherent(k, dev)) {
+    k.tr?.decide(k.sw["2c8ed1b960fb"] ? "IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !dev_is_dma_coherent(dev) && !is_swiotlb_for_alloc(dev)" : "!ARCH_HAS_DMA_SET_UNCACHED && !DMA_DIRECT_REMAP && !DMA_GLOBAL_POOL && !dev_is_dma_coherent(dev) && !is_swiotlb_for_alloc(dev)", true, `${k.arch.name} allocated it: arch_dma_free`);
+    arch_dma_free(k, dev, size, cpu_addr, dma_addr, attrs);
     k.tr?.exit();
     return;
   }
