@@ -3,6 +3,7 @@
  * memblock reservations (kernel image, CMA, memmap, swiotlb), page tables (linear map, kernel
  * image, vmemmap), zones and the buddy allocator, atomic pools, device DMA configuration.
  */
+import { DMA_BOUNCE_UNALIGNED_KMALLOC, kmalloc_caches_of } from "./mm/slab_common.js";
 import { Kernel, type KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
@@ -147,7 +148,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let wantSwiotlb = false;
   let lowLimit = 4 * GiB;
   if (platform.arch === "arm64") {
-    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || platform.xen !== null;
+    // arch/arm64/mm/init.c mem_init; 6.5+: IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) sets swiotlb = true
+    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || platform.xen !== null || DMA_BOUNCE_UNALIGNED_KMALLOC(k);
     lowLimit = dmaEnd;
     if (!wantSwiotlb) k.swiotlb_force = "noforce";
   } else if (platform.arch === "x86_64") {
@@ -226,7 +228,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- user address space and the current task ---
   k.user_pgd = new PageTable(L.geometry);
   k.user_mmap_cursor = L.MMAP_BASE;
-  k.slab = new Slab(platform.arch === "arm64" ? 128 : platform.arch === "arm" ? 64 : 8);
+  // mm_core_init: mem_init (swiotlb_init) runs before kmem_cache_init, so 6.5's __kmalloc_minalign sees the buffer
+  k.slab = new Slab(kmalloc_caches_of(k, swiotlbBase >= 0));
   const THREAD_SIZE = platform.arch === "arm" ? 8192 : 16384;
   if (platform.arch === "arm") {
     const page = alloc_pages(k, GFP_KERNEL, 1, "kernel stack");

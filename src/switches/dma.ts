@@ -98,4 +98,22 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.14",
     effect: "dma_common_mmap / dma_common_get_sgtable use dma_common_vaddr_to_page (vmalloc_to_page for vmalloc addresses)",
   },
+  "ffcb75458460": {
+    commit: "ffcb75458460",
+    title: "dma-mapping: reject __GFP_COMP in dma_alloc_attrs",
+    release: "6.2",
+    effect: "dma_alloc_attrs WARN_ON_ONCEs and returns NULL when the gfp flags carry __GFP_COMP (every platform, before any allocator is asked); before it the flag reaches the allocator (checked: absent in 6.1.166 mapping.c, present in 6.6.63 mapping.c:510, 6.12.19 :604; the dma-mapping-6.2 pull)",
+  },
+  "370645f41e6e": {
+    commit: "370645f41e6e",
+    title: "dma-mapping: force bouncing if the kmalloc() size is not cache-line-aligned",
+    release: "6.5",
+    effect: "dma_direct_map_page also bounces through swiotlb when dma_kmalloc_needs_bounce(dev, size, dir): CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC (arm64), a non-coherent device, a direction other than DMA_TO_DEVICE and a size below 2 * ARCH_DMA_MINALIGN whose kmalloc_size_roundup is not a multiple of dma_get_cache_alignment(); with no swiotlb pool the mapping fails with the 'DMA addr ... overflow' dev_WARN_ONCE (checked: 6.6.63 kernel/dma/direct.h dma_direct_map_page, include/linux/dma-map-ops.h dma_kmalloc_needs_bounce; absent in 6.1.166)",
+  },
+  "ba0fb44aed47": {
+    commit: "ba0fb44aed47",
+    title: "dma-mapping: replace zone_dma_bits by zone_dma_limit",
+    release: "6.12",
+    effect: "dma-direct compares phys_limit with zone_dma_limit (a physical address, u64) instead of DMA_BIT_MASK(zone_dma_bits) in dma_direct_optimal_gfp_mask, dma_direct_supported and the atomic pools' dma_coherent_ok (pool.c: GFP_DMA32 pools accept end <= max(DMA_BIT_MASK(32), zone_dma_limit)) (checked: 6.12.19 direct.c:23, :62, :583, pool.c:73–75; 6.6.63 still zone_dma_bits)",
+  },
 };

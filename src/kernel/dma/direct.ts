@@ -9,10 +9,11 @@ import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import {
-  DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
+  DIR_NAMES, DMA_TO_DEVICE, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
   __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, __GFP_ZERO, attrsName, gfpName, gfpflags_allow_blocking,
 } from "../../include/gfp.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, remap_pfn_range, vunmap } from "../../mm/mm.js";
+import { ARCH_DMA_MINALIGN, DMA_BOUNCE_UNALIGNED_KMALLOC, dma_get_cache_alignment, kmalloc_size_roundup } from "../../mm/slab_common.js";
 import { dma_alloc_contiguous, dma_free_contiguous } from "./contiguous.js";
 import { dma_mmap_from_dev_coherent } from "./coherent.js";
 import { dma_common_contiguous_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "./remap.js";
@@ -448,6 +449,22 @@ export function fmtPad(k: Kernel, a: number): string {
   return "0x" + v.toString(16).padStart(digits, "0");
 }
 
+/** include/linux/dma-map-ops.h dma_kmalloc_safe (6.5+): no DMA_BOUNCE_UNALIGNED_KMALLOC, a coherent device or DMA_TO_DEVICE */
+export function dma_kmalloc_safe(k: Kernel, dev: Device, dir: number): boolean {
+  if (!DMA_BOUNCE_UNALIGNED_KMALLOC(k)) return true;
+  return dev_is_dma_coherent(k, dev) || dir === DMA_TO_DEVICE;
+}
+
+/** include/linux/dma-map-ops.h dma_kmalloc_size_aligned (6.5+): size >= 2 * ARCH_DMA_MINALIGN or kmalloc_size_roundup(size) a multiple of dma_get_cache_alignment() */
+export function dma_kmalloc_size_aligned(k: Kernel, size: number): boolean {
+  return size >= 2 * ARCH_DMA_MINALIGN(k) || kmalloc_size_roundup(k, size) % dma_get_cache_alignment(k) === 0;
+}
+
+/** include/linux/dma-map-ops.h dma_kmalloc_needs_bounce (6.5+, 370645f41e6e) */
+export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, dir: number): boolean {
+  return !dma_kmalloc_safe(k, dev, dir) && !dma_kmalloc_size_aligned(k, size);
+}
+
 /**
  * dma_direct_map_page: kernel/dma/direct.c in 5.6, kernel/dma/direct.h (inline) in 5.10–5.19.
  * swiotlb=force bounces everything; an address the device cannot reach goes to swiotlb_map when
@@ -468,9 +485,15 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
     t?.exit(hex(r));
     return r;
   }
-  if (!dma_capable(k, dev, dma_addr, size, true)) {
-    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
-    t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
+  const capable = dma_capable(k, dev, dma_addr, size, true);
+  // 370645f41e6e (6.5): an unaligned kmalloc-sized buffer for a non-coherent device bounces too
+  const kbounce = capable && k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
+  if (!capable || kbounce) {
+    const why = !t ? "" : kbounce ? `${size} bytes could share a cache line with another kmalloc object (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)}, dma_get_cache_alignment ${dma_get_cache_alignment(k)}) and the device is not coherent` : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+    if (kbounce) {
+      t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach`);
+      t?.decide("dma_kmalloc_needs_bounce(dev, size, dir)", true, why);
+    } else t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
     const bounce = post519 ? is_swiotlb_active(k, dev) : k.swiotlb_force !== "noforce";
     if (bounce) {
       t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k, dev) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
@@ -484,6 +507,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
     return DMA_MAPPING_ERROR;
   }
   t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
+  if (k.sw["370645f41e6e"] && t && DMA_BOUNCE_UNALIGNED_KMALLOC(k)) t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", false, dma_kmalloc_safe(k, dev, dir) ? (dev_is_dma_coherent(k, dev) ? "the device is coherent" : "DMA_TO_DEVICE only cleans: no cache line is lost") : `${size} bytes are a cache-line multiple for kmalloc (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)})`);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
   t?.exit(hex(dma_addr));
   return dma_addr;

@@ -10,7 +10,7 @@ import { EIO, ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
-import { DIR_NAMES, DMA_NONE, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
 import { is_vmalloc_addr } from "../../mm/mm.js";
@@ -52,10 +52,19 @@ function ops_trace(k: Kernel, ops: DmaMapOps | null) {
   k.tr?.decide(k.sw["d3fa60d7bfdc"] ? "dma_alloc_direct(dev, ops)" : "dma_is_direct(ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
 }
 
-/** kernel/dma/mapping.c dma_alloc_attrs (5.x) */
+/** kernel/dma/mapping.c dma_alloc_attrs (5.6–6.12; ffcb75458460, 6.2: WARN_ON_ONCE and NULL for __GFP_COMP) */
 export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S_alloc, { dev: dev.name, size: hex(size), gfp: gfpName(gfp), attrs: attrsName(attrs) });
   if (dev.coherent_dma_mask === 0n) k.warnOnce(`nomask-${dev.name}`, "WARNING: dma_alloc_attrs: coherent_dma_mask is 0", "dma_alloc_attrs");
+  if (k.sw["ffcb75458460"]) {
+    const comp = (gfp & __GFP_COMP) !== 0;
+    k.tr?.decide("WARN_ON_ONCE(flag & __GFP_COMP)", comp, comp ? "DMA allocations can never be turned back into a page pointer: compound pages are refused (ffcb75458460)" : "no __GFP_COMP");
+    if (comp) {
+      k.warnOnce("dma_alloc_attrs:__GFP_COMP", "WARNING: dma_alloc_attrs: WARN_ON_ONCE(flag & __GFP_COMP)", "dma_alloc_attrs", warn_site(k, "dma_alloc_attrs:__GFP_COMP"));
+      k.tr?.exit("NULL");
+      return null;
+    }
+  }
   const dc = dma_alloc_from_dev_coherent(k, dev, size);
   if (dc.handled) {
     k.tr?.decide("dma_alloc_from_dev_coherent(dev, size, &handle, &cpu_addr)", true, "the device has its own coherent pool: used, no fallback");
