@@ -119,10 +119,23 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
           const offset = Math.floor(banks[0]!.start / 2 ** bits) * 2 ** bits;
           return Math.min(offset + 2 ** bits, ramEnd);
         };
-    dmaEnd = max_zone_phys(k.zone_dma_bits);
-    dma32End = max_zone_phys(32);
+    if (k.sw["3be9b846896d"]) {
+      // arch/arm64/mm/init.c zone_sizes_init (6.12.19): zone_dma_limit = min(DT, IORT) max CPU address
+      // (PHYS_ADDR_MAX without dma-ranges), clamped to U32_MAX when DRAM starts below 4 GiB;
+      // max_zone_phys(limit) = min(limit, end of DRAM - 1) + 1
+      let lim = maxCpu;
+      if (banks[0]!.start < 0xffff_ffff) lim = Math.min(lim, 0xffff_ffff);
+      k.zone_dma_limit = lim;
+      dmaEnd = Math.min(lim, ramEnd - 1) + 1;
+      dma32End = Math.min(0xffff_ffff, ramEnd - 1) + 1;
+    } else {
+      dmaEnd = max_zone_phys(k.zone_dma_bits);
+      dma32End = max_zone_phys(32);
+      k.zone_dma_limit = 2 ** k.zone_dma_bits - 1;
+    }
   } else if (platform.arch === "x86_64") {
     k.zone_dma_bits = 24;
+    k.zone_dma_limit = 0xff_ffff;
     dmaEnd = 16 * MiB;
     dma32End = 4 * GiB;
   } else {

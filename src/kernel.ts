@@ -106,6 +106,12 @@ export class Kernel {
   user_vmas: UserMapping[] = [];
   user_mmap_cursor = 0;
   zone_dma_bits = 24;
+  /**
+   * kernel/dma/direct.c zone_dma_limit (6.12, ba0fb44aed47): the highest physical address of
+   * ZONE_DMA as dma-direct sees it (Infinity: PHYS_ADDR_MAX). Before 6.12 it is
+   * DMA_BIT_MASK(zone_dma_bits), kept here in the same form.
+   */
+  zone_dma_limit = 0xff_ffff;
   /** zone limits (exclusive end pfns), for describing */
   dma_contiguous_default_area: CmaArea | null = null;
   /** kernel/dma/pool.c pools (5.8+) or the single 5.6 remap.c pool (atomic_pool) */

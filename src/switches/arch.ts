@@ -44,4 +44,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "arm64 arch_sync_dma_for_device (__dma_map_area) cleans for every direction: a DMA_FROM_DEVICE map no longer discards the CPU's dirty lines, and clean copies stay cached until the sync for the CPU",
   },
+  "3be9b846896d": {
+    commit: "3be9b846896d",
+    title: "arm64: support DMA zone above 4GB",
+    release: "6.12",
+    effect: "arm64 zone_sizes_init sets zone_dma_limit = min(of_dma_get_max_cpu_address(NULL), IORT) (a physical address, not a bit count) and ZONE_DMA ends at min(zone_dma_limit, end of DRAM - 1) + 1: on a board whose RAM starts above 4 GiB and whose devices reach only its first GiB, ZONE_DMA is that GiB instead of all RAM. The 6.12.19 tree also clamps zone_dma_limit to U32_MAX when DRAM starts below 4 GiB (\"arm64: mm: fix zone_dma_limit calculation\", a 6.13 fix Cc stable 6.12+, modelled as the 6.12.19 tree has it) (checked: 6.12.19 arch/arm64/mm/init.c max_zone_phys / zone_sizes_init; 6.6.63 max_zone_phys(zone_bits))",
+  },
 };

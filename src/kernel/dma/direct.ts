@@ -127,13 +127,18 @@ export function dma_coherent_ok(k: Kernel, dev: Device, phys: number, size: numb
   return dma_addr + size - 1 <= dev._coherentLimit;
 }
 
-/** kernel/dma/direct.c dma_direct_optimal_gfp_mask */
+/** ZONE_DMA's limit as dma-direct compares it: zone_dma_limit (6.12, ba0fb44aed47) or DMA_BIT_MASK(zone_dma_bits) (5.6–6.11) */
+export function zone_dma_limit(k: Kernel): number {
+  return k.sw["ba0fb44aed47"] ? k.zone_dma_limit : maskLimit(DMA_BIT_MASK(k.zone_dma_bits));
+}
+
+/** kernel/dma/direct.c dma_direct_optimal_gfp_mask (5.6–6.11 against DMA_BIT_MASK(zone_dma_bits), 6.12 against zone_dma_limit) */
 export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: number; phys_limit: number } {
   const dma_limit = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
   const lim = maskLimit(dma_limit);
   const phys_limit = lim === Infinity ? Infinity : dma_to_phys(k, dev, lim);
   const pl = phys_limit < 0 ? Infinity : phys_limit;
-  if (pl <= maskLimit(DMA_BIT_MASK(k.zone_dma_bits))) return { gfp: __GFP_DMA, phys_limit: pl };
+  if (pl <= zone_dma_limit(k)) return { gfp: __GFP_DMA, phys_limit: pl };
   if (pl <= maskLimit(DMA_BIT_MASK(32))) return { gfp: __GFP_DMA32, phys_limit: pl };
   return { gfp: 0, phys_limit: pl };
 }
@@ -146,7 +151,7 @@ export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, g
   k.tr?.enter(S___alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
   const { gfp: zoneFlag, phys_limit } = dma_direct_optimal_gfp_mask(k, dev);
   gfp |= zoneFlag;
-  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (zone_dma_bits ${k.zone_dma_bits})`);
+  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (${k.sw["ba0fb44aed47"] ? `zone_dma_limit ${zone_dma_limit(k) === Infinity ? "PHYS_ADDR_MAX" : hex(zone_dma_limit(k))}` : `zone_dma_bits ${k.zone_dma_bits}`})`);
   let page = dma_alloc_contiguous(k, dev, size, gfp);
   if (page && !dma_coherent_ok(k, dev, k.page_to_phys(page), size)) {
     k.tr?.note("CMA page is not reachable by the device: freed");
@@ -603,11 +608,12 @@ export function dma_direct_get_required_mask(k: Kernel, dev: Device): bigint {
   return DMA_BIT_MASK(BigInt(max_dma).toString(2).length);
 }
 
-/** kernel/dma/direct.c dma_direct_supported (5.x) */
+/** kernel/dma/direct.c dma_direct_supported (5.6–6.11 with DMA_BIT_MASK(zone_dma_bits), 6.12 with zone_dma_limit) */
 export function dma_direct_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   if (mask >= DMA_BIT_MASK(32)) return true;
   let min_mask = BigInt((k.mem.max_pfn - 1) * PAGE_SIZE);
-  const zmask = DMA_BIT_MASK(k.zone_dma_bits);
+  const zl = zone_dma_limit(k);
+  const zmask = zl === Infinity ? DMA_BIT_MASK(64) : BigInt(zl);
   if (k.buddy.zones.some((z) => z.name === "DMA") && min_mask > zmask) min_mask = zmask;
   const d = phys_to_dma(k, dev, Number(min_mask));
   return d !== DMA_MAPPING_ERROR && mask >= BigInt(d);
