@@ -187,6 +187,13 @@ export class Kernel {
     this.warn(message, pc, at);
   }
 
+  /** The guard of the *_once printks (dev_err_once, pr_warn_once): true the first time `key` is seen. */
+  firstTime(key: string): boolean {
+    if (this.warnedOnce.has(key)) return false;
+    this.warnedOnce.add(key);
+    return true;
+  }
+
   /** A kernel log line that is not a fault (pr_info, dev_warn without backtrace). */
   log(message: string): void {
     this.tr?.note(message);

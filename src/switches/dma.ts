@@ -116,4 +116,24 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.12",
     effect: "dma-direct compares phys_limit with zone_dma_limit (a physical address, u64) instead of DMA_BIT_MASK(zone_dma_bits) in dma_direct_optimal_gfp_mask, dma_direct_supported and the atomic pools' dma_coherent_ok (pool.c: GFP_DMA32 pools accept end <= max(DMA_BIT_MASK(32), zone_dma_limit)) (checked: 6.12.19 direct.c:23, :62, :583, pool.c:73–75; 6.6.63 still zone_dma_bits)",
   },
+  "a9c38c5d267c": {
+    commit: "a9c38c5d267c",
+    title: "dma-mapping: remove bogus test for pfn_valid from dma_map_resource",
+    release: "5.16",
+    effect: "dma_map_resource no longer refuses a physical address that has a struct page (WARN_ON_ONCE(pfn_valid(PHYS_PFN(phys_addr))) and DMA_MAPPING_ERROR before it) (checked: present in 5.6.4 dma-mapping.h, 5.10.7 and 5.14-rc5 mapping.c; gone in 5.15.178 mapping.c:287–305, a 5.15.y stable backport; arm64 for-next/pfn-valid, 2021-09-30)",
+    stable: { "5.15": "5.15.y backport (5.15.178 kernel/dma/mapping.c dma_map_resource has no pfn_valid test)" },
+  },
+  "a229cc14f339": {
+    commit: "a229cc14f339",
+    title: "dma-mapping: add dma_opt_mapping_size()",
+    release: "6.0",
+    effect: "dma_opt_mapping_size(dev) exists: min(dma_max_mapping_size(dev), ops->opt_mapping_size()) (dma-iommu: the IOVA rcache limit); before it the function does not exist (checked: 6.1.166 mapping.c; 5.15.178 has it as a 5.15-stable backport)",
+    stable: { "5.15": "5.15.y backport (\"5.15-stable review patch\", 5.15.178 kernel/dma/mapping.c:781)" },
+  },
+  "efa70f2fdc84": {
+    commit: "efa70f2fdc84",
+    title: "dma-mapping: add a new dma_alloc_pages API",
+    release: "5.10",
+    effect: "dma_alloc_pages / dma_free_pages and the new dma_alloc_noncoherent / dma_free_noncoherent (dma_direct_alloc_pages: cacheable pages the driver syncs itself) exist; 5.6 has none of them (checked: absent in 5.6.4 include/linux/dma-mapping.h, present in 5.10.7 kernel/dma/mapping.c:474–545)",
+  },
 };

@@ -147,14 +147,15 @@ export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: numb
  * kernel/dma/direct.c __dma_direct_alloc_pages (5.6–5.19): zone flag from the masks, CMA first,
  * then the page allocator with the GFP_DMA32 / GFP_DMA retry loop.
  */
-export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number): number {
+export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number, allow_highmem = true): number {
   k.tr?.enter(S___alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
   const { gfp: zoneFlag, phys_limit } = dma_direct_optimal_gfp_mask(k, dev);
   gfp |= zoneFlag;
   k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (${k.sw["ba0fb44aed47"] ? `zone_dma_limit ${zone_dma_limit(k) === Infinity ? "PHYS_ADDR_MAX" : hex(zone_dma_limit(k))}` : `zone_dma_bits ${k.zone_dma_bits}`})`);
   let page = dma_alloc_contiguous(k, dev, size, gfp);
-  if (page && !dma_coherent_ok(k, dev, k.page_to_phys(page), size)) {
-    k.tr?.note("CMA page is not reachable by the device: freed");
+  // 92826e967535 (5.19; 5.15.y has it): dma_direct_alloc_pages passes allow_highmem = false
+  if (page && (!dma_coherent_ok(k, dev, k.page_to_phys(page), size) || (!allow_highmem && k.memmap.PageHighMem(k.arch.page_to_pfn(page))))) {
+    k.tr?.note(dma_coherent_ok(k, dev, k.page_to_phys(page), size) ? "CMA page is highmem and dma_alloc_pages needs a linear address: freed" : "CMA page is not reachable by the device: freed");
     dma_free_contiguous(k, dev, page, size);
     page = 0;
   }
@@ -382,6 +383,72 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
   if (vm) vunmap(k, cpu_addr);
   dma_free_contiguous(k, dev, dma_direct_to_page(k, dev, dma_addr), size);
   k.tr?.exit();
+}
+
+const S_alloc_pages = sym("dma_direct_alloc_pages", F);
+const S_free_pages = sym("dma_direct_free_pages", F);
+const S_map_resource = sym("dma_direct_map_resource", F);
+
+/**
+ * kernel/dma/direct.c dma_direct_alloc_pages (5.10–6.12): the pages of a non-coherent allocation,
+ * cacheable linear map, zeroed. No memory encryption is modelled, so the atomic-pool branch
+ * (force_dma_unencrypted) is never taken. Before 92826e967535 a highmem CMA page is refused with
+ * dev_info "Rejecting highmem page from CMA."; after it __dma_direct_alloc_pages(allow_highmem=false)
+ * frees it and asks the page allocator.
+ */
+export function dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, _dir: number, gfp: number): { page: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
+  const noHighmem = k.sw["92826e967535"] === true;
+  const page = __dma_direct_alloc_pages(k, dev, size, gfp, !noHighmem);
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  if (!noHighmem && k.memmap.PageHighMem(k.arch.page_to_pfn(page))) {
+    k.dev_printk("info", dev, "Rejecting highmem page from CMA.");
+    dma_free_contiguous(k, dev, page, size);
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const ret = k.arch.page_address(k, page);
+  k.kmemset(ret, 0, size, "dma_direct_alloc_pages");
+  const dma_handle = phys_to_dma_direct(k, dev, k.page_to_phys(page));
+  k.tr?.exit(`page ${k.arch.fmtVa(page)}, *dma_handle = ${hex(dma_handle)}`);
+  return { page, dma_handle };
+}
+
+/** kernel/dma/direct.c dma_direct_free_pages (5.10–6.12): back to the atomic pool if it came from there, else dma_free_contiguous */
+export function dma_direct_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_addr: number, _dir: number): void {
+  k.tr?.enter(S_free_pages, { page: k.arch.fmtVa(page), dma_addr: hex(dma_addr), size: hex(size) });
+  const vaddr = k.arch.page_address(k, page);
+  if (DMA_COHERENT_POOL(k) && dma_free_from_pool(k, dev, vaddr, size)) {
+    k.tr?.exit();
+    return;
+  }
+  dma_free_contiguous(k, dev, page, size);
+  k.tr?.exit();
+}
+
+/**
+ * kernel/dma/direct.c dma_direct_map_resource (5.10–6.12): the physical address is the bus address
+ * (no dma-ranges translation); outside the device's reach dev_err_once "DMA addr %pad+%zu overflow
+ * (mask %llx, bus limit %llx)." then WARN_ON_ONCE(1), DMA_MAPPING_ERROR. No cache maintenance, no swiotlb.
+ */
+export function dma_direct_map_resource(k: Kernel, dev: Device, paddr: number, size: number, dir: number, _attrs: number): number {
+  k.tr?.enter(S_map_resource, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const dma_addr = paddr;
+  const ok = dma_capable(k, dev, dma_addr, size, false);
+  k.tr?.decide("dma_capable(dev, dma_addr, size, false)", ok, ok ? `${hex(dma_addr)}+${hex(size)} is within the device's reach (MMIO: the physical address is the bus address)` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`);
+  if (!ok) {
+    if (k.firstTime("dma_direct_map_resource:dev_err_once")) {
+      k.dev_printk("err", dev, `DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`);
+    }
+    k.warnOnce("dma_direct_map_resource", "WARNING: dma_direct_map_resource: WARN_ON_ONCE(1)", "dma_direct_map_resource");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  k.tr?.exit(hex(dma_addr));
+  return dma_addr;
 }
 
 /** kernel/dma/direct.c dma_direct_get_sgtable (5.x): the page from the DMA handle */
