@@ -211,9 +211,10 @@ export const arm64Ram32g: Platform = {
   memSizes: [2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: [
     { name: "ff400000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine on a bus whose dma-ranges map bus 0-1 GiB to phys 32-33 GiB (30-bit window), not dma-coherent", coherent: false, dma_ranges: [{ cpu_start: 32 * GiB, dma_start: 0, size: GiB }] },
+    { name: "ff500000.ethernet", driver: "stmmaceth", description: "DesignWare GbE on the same 30-bit bus (dma-ranges bus 0-1 GiB <-> phys 32-33 GiB), not dma-coherent", coherent: false, dma_ranges: [{ cpu_start: 32 * GiB, dma_start: 0, size: GiB }] },
   ],
   defaultDevice: "ff400000.dma-controller",
-  roles: { "dma-engine": "ff400000.dma-controller" },
+  roles: { "dma-engine": "ff400000.dma-controller", nic: "ff500000.ethernet" },
   xen: null,
   cmaWindow: (mem) => [32 * GiB, 32 * GiB + mem],
   kimage: { phys: 32 * GiB + 0x20_0000, size: 0x1c0_0000 },

@@ -72,7 +72,8 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "92826e967535",
     title: "dma-direct: don't fail on highmem CMA pages in dma_direct_alloc_pages",
     release: "5.19",
-    effect: "dma_direct_alloc remaps a highmem page (remap = true) instead of dev_info \"Rejecting highmem page from CMA.\" and failing",
+    effect: "__dma_direct_alloc_pages takes allow_highmem: dma_direct_alloc_pages (dma_alloc_pages / dma_alloc_noncoherent) frees a highmem CMA page and asks the page allocator instead of dev_info \"Rejecting highmem page from CMA.\" and NULL; dma_direct_alloc remaps a highmem page (remap = true) instead of failing (5.17-rc5 still rejected it without CONFIG_DMA_REMAP). Commit dated 2022-04-23, in the 5.19 dma-mapping pull; 5.18.12 and 5.15.178 carry it as stable backports (5.15.178: dma_direct_alloc_pages without the rejection; its dma_direct_alloc is the pre-5.17 one)",
+    stable: { "5.15": "5.15.y backport (5.15.178 kernel/dma/direct.c __dma_direct_alloc_pages(dev, size, gfp, allow_highmem))" },
   },
   "f5ff79fddf0e": {
     commit: "f5ff79fddf0e",
@@ -135,5 +136,11 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     title: "dma-mapping: add a new dma_alloc_pages API",
     release: "5.10",
     effect: "dma_alloc_pages / dma_free_pages and the new dma_alloc_noncoherent / dma_free_noncoherent (dma_direct_alloc_pages: cacheable pages the driver syncs itself) exist; 5.6 has none of them (checked: absent in 5.6.4 include/linux/dma-mapping.h, present in 5.10.7 kernel/dma/mapping.c:474–545)",
+  },
+  "63f067e33c99": {
+    commit: "63f067e33c99",
+    title: "dma-direct: warn when coherent allocations aren't supported",
+    release: "6.7",
+    effect: "dma_direct_alloc for a non-coherent device on an arch with neither DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED nor DMA_GLOBAL_POOL prints pr_warn_once \"coherent DMA allocations not supported on this platform.\" and returns NULL; with the same series arch_dma_alloc is called only for CONFIG_ARCH_HAS_DMA_ALLOC (before: whenever the three were all off) (checked: 6.6.63 direct.c:227–232 arch_dma_alloc fallback; 6.12.19 direct.c:223–245; the m68k/coldfire series of October 2023)",
   },
 };
