@@ -85,6 +85,13 @@ describe("6.5: small kmalloc buffers bounce for non-coherent arm64 devices (3706
     }
   });
 
+  it("6.18: the same bounces, and no EEXIST report (03521c892bb8: not a driver fault when the device has swiotlb)", () => {
+    const r = run(KMALLOC, { kernel: "6.18" });
+    expect([step(r, 2).dma_addr, step(r, 4).dma_addr]).toEqual(["0x33400000", "0x33400800"]);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.expectations.filter((e) => !e.ok).map((e) => [e.step, e.what])).toEqual([[4, "diagnostic"]]);
+  });
+
   it("5.15 and 6.1: kmalloc-128 objects own their cache lines: mapped in place, no bounce, no EEXIST", () => {
     for (const kernel of ["5.15", "6.1"]) {
       const r = run(KMALLOC, { kernel });

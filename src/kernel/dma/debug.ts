@@ -28,6 +28,8 @@ import * as gfp from "../../include/gfp.js";
 import * as u64 from "../../core/u64.js";
 import { hex64, offset_in_page, toBig } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
+import { DMA_BOUNCE_UNALIGNED_KMALLOC } from "../../mm/slab_common.js";
+import { is_swiotlb_active } from "./swiotlb/index.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
@@ -435,7 +437,8 @@ export class DmaDebug {
     } else if (rc === EEXIST) {
       const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
       if (this.eexist === "pr_err") this.report(k, "D19", "DMA-API: " + text, true);
-      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) this.err_printk(k, entry.dev, entry, "D19", text);
+      // 03521c892bb8 (6.18): no report when small kmalloc buffers may be bounced (6.5's DMA_BOUNCE_UNALIGNED_KMALLOC) and the device has swiotlb
+      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
     }
   }
 
