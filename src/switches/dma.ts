@@ -141,12 +141,12 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "63f067e33c99",
     title: "dma-direct: warn when coherent allocations aren't supported",
     release: "6.7",
-    effect: "dma_direct_alloc for a non-coherent device on an arch with neither DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED nor DMA_GLOBAL_POOL prints pr_warn_once \"coherent DMA allocations not supported on this platform.\" and returns NULL; with the same series arch_dma_alloc is called only for CONFIG_ARCH_HAS_DMA_ALLOC (before: whenever the three were all off) (checked: 6.6.63 direct.c:227–232 arch_dma_alloc fallback; 6.12.19 direct.c:223–245; the m68k/coldfire series of October 2023)",
+    effect: "dma_direct_alloc for a non-coherent device on an arch with neither DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED nor DMA_GLOBAL_POOL prints pr_warn_once \"coherent DMA allocations not supported on this platform.\" and returns NULL; with the same series arch_dma_alloc is called only for CONFIG_ARCH_HAS_DMA_ALLOC (before: whenever the three were all off) (checked: 6.6.63 direct.c:222–257, the arch_dma_alloc fallback first; 6.12.19 direct.c:222–246; the m68k/coldfire series of October 2023)",
   },
   "03521c892bb8": {
     commit: "03521c892bb8",
     title: "dma-debug: don't report false positives with DMA_BOUNCE_UNALIGNED_KMALLOC",
     release: "6.18",
-    effect: "add_dma_entry no longer reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is set and is_swiotlb_active(dev): two small kmalloc buffers sharing a cache line (6.5's kmalloc-8 on arm64) are bounced, not a driver fault; 6.5–6.17 print it (checked: 6.18.35 debug.c:616–621; absent in 6.12.19 debug.c:605; Fixes 370645f41e6e; in the 6.18-rc3 shortlog, mm-hotfixes)",
+    effect: "add_dma_entry no longer reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is set and is_swiotlb_active(dev): two small kmalloc buffers sharing a cache line (6.5's kmalloc-8 on arm64) are bounced, not a driver fault; 6.5–6.17 print it (checked: 6.18.35 debug.c:614–621; absent in 6.12.19 debug.c:605; Fixes 370645f41e6e; in the 6.18-rc3 shortlog, mm-hotfixes)",
   },
 };
