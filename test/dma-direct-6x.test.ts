@@ -174,6 +174,10 @@ describe("6.12: zone_dma_limit and a DMA zone above 4 GiB (ba0fb44aed47, 3be9b84
     // rpi4 and arm64-coherent keep their zones: the limit is clamped to U32_MAX below 4 GiB
     expect(bootK("rpi4", "6.12").zone_dma_limit).toBe(0x3fff_ffff);
     expect(bootK("arm64-coherent", "6.12").zone_dma_limit).toBe(0xffff_ffff);
+    // x86 keeps the 16 MiB ISA zone: DMA_BIT_MASK(24)
+    const x = bootK("x86_64", "6.12");
+    expect(x.zone_dma_limit).toBe(0xff_ffff);
+    expect(x.buddy.zones.find((z) => z.name === "DMA")!.end_pfn).toBe(0x1000);
   });
 
   it("6.12: the mask is accepted, the ring comes from CMA in ZONE_DMA, the status word bounces into the reachable GiB", () => {
