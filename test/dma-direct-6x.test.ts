@@ -148,6 +148,17 @@ describe("6.2: __GFP_COMP rejected by dma_alloc_attrs (ffcb75458460)", () => {
     }
   });
 
+  it("the built CLI: --json shows the WARN with its site and the NULL; exit 0 on 6.12 (expectations are 6.2+'s), 1 on 6.1", async () => {
+    const a = await runCli(["run", COMP, "--kernel", "6.12", "--json"]);
+    expect(a.code).toBe(0);
+    const j = JSON.parse(a.stdout) as RunResult;
+    expect(j.steps[0]!.result.ret).toBe("NULL");
+    expect(j.faults.map((f) => [f.kind, f.step, f.at])).toEqual([["warn", 0, "kernel/dma/mapping.c:604"]]);
+    const b = await runCli(["run", COMP, "--kernel", "6.1", "--json"]);
+    expect(b.code).toBe(1);
+    expect((JSON.parse(b.stdout) as RunResult).faults).toEqual([]);
+  }, 60_000);
+
   it("on every platform of 6.6 the allocation is refused before any allocator runs", () => {
     for (const p of PLATFORMS) {
       const r = run(COMP, { kernel: "6.6", platform: p.id, trace: true });
