@@ -149,4 +149,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.18",
     effect: "add_dma_entry no longer reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is set and is_swiotlb_active(dev): two small kmalloc buffers sharing a cache line (6.5's kmalloc-8 on arm64) are bounced, not a driver fault; 6.5–6.17 print it (checked: 6.18.35 debug.c:614–621; absent in 6.12.19 debug.c:605; Fixes 370645f41e6e; in the 6.18-rc3 shortlog, mm-hotfixes)",
   },
+  "7e2368a21741": {
+    commit: "7e2368a21741",
+    title: "dma-debug: dont enforce dma mapping check on noncoherent allocations",
+    release: "6.17",
+    effect: "dma_alloc_pages / dma_free_pages record a \"noncoherent\" dma-debug entry (debug_dma_alloc_pages / debug_dma_free_pages) instead of a streaming one: freeing a dma_alloc_pages or dma_alloc_noncoherent buffer no longer reports \"device driver failed to check map error\", and a free with another page reports \"different CPU address\" (checked: 6.18.35 mapping.c:733, :759; 6.12.19 mapping.c still debug_dma_map_page; the 6.16-stable review mail \"[ Upstream commit 7e2368a21741 ]\", Fixes efa70f2fdc84)",
+  },
 };

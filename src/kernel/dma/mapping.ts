@@ -346,16 +346,23 @@ export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: numbe
   let r: { page: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc_pages(k, dev, size, dir, gfp);
   else if (ops!.alloc_pages) r = ops!.alloc_pages(k, dev, size, dir, gfp);
-  if (r && k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, "page", null, 0);
+  // 7e2368a21741 (6.17): a "noncoherent" entry, no dma_mapping_error check owed; before, a streaming one
+  if (r && k.dma_debug) {
+    if (k.sw["7e2368a21741"]) dbg.debug_dma_alloc_pages(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, 0);
+    else dbg.debug_dma_map_page(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, "page", null, 0);
+  }
   k.tr?.exit(r ? `page ${k.arch.fmtVa(r.page)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
   return r;
 }
 
-/** kernel/dma/mapping.c dma_free_pages (5.10–6.12): debug_dma_unmap_page first, then dma_direct_free_pages or ops->free_pages */
+/** kernel/dma/mapping.c dma_free_pages (5.10–6.18; debug_dma_free_pages since 7e2368a21741, 6.17): debug_dma_unmap_page first, then dma_direct_free_pages or ops->free_pages */
 export function dma_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void {
   k.tr?.enter(S_free_pages, { dev: dev.name, page: k.arch.fmtVa(page), dma_handle: hex(dma_handle), dir: DIR_NAMES[dir] ?? String(dir) });
   size = PAGE_ALIGN(size);
-  if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, dma_handle, size, dir, "page");
+  if (k.dma_debug) {
+    if (k.sw["7e2368a21741"]) dbg.debug_dma_free_pages(k, dev, k.page_to_phys(page), size, dir, dma_handle);
+    else dbg.debug_dma_unmap_page(k, dev, dma_handle, size, dir, "page");
+  }
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_free_pages(k, dev, size, page, dma_handle, dir);
   else if (ops!.free_pages) ops!.free_pages(k, dev, size, page, dma_handle, dir);
