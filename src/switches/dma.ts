@@ -141,7 +141,7 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "63f067e33c99",
     title: "dma-direct: warn when coherent allocations aren't supported",
     release: "6.7",
-    effect: "dma_direct_alloc for a non-coherent device on an arch with neither DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED nor DMA_GLOBAL_POOL prints pr_warn_once \"coherent DMA allocations not supported on this platform.\" and returns NULL; with the same series arch_dma_alloc is called only for CONFIG_ARCH_HAS_DMA_ALLOC (before: whenever the three were all off) (checked: 6.6.63 direct.c:222–257, the arch_dma_alloc fallback first; 6.12.19 direct.c:222–246; the m68k/coldfire series of October 2023)",
+    effect: "dma_direct_alloc for a non-coherent device on an arch with neither DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED, DMA_GLOBAL_POOL nor (same series) ARCH_HAS_DMA_ALLOC prints pr_warn_once \"coherent DMA allocations not supported on this platform.\" and returns NULL; no built-in platform reaches it (x86 devices are coherent, arm64 remaps, 32-bit ARM takes arch_dma_alloc first) (checked: 6.6.63 direct.c:222–257, the arch_dma_alloc fallback first; 6.12.19 direct.c:222–246; the m68k/coldfire series of October 2023)",
   },
   "03521c892bb8": {
     commit: "03521c892bb8",

@@ -253,13 +253,6 @@ function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number
   return finish_alloc(k, dev, page, size, attrs, coherent, false);
 }
 
-/**
- * arch_dma_alloc of the arches whose non-coherent devices dma_direct_alloc hands to the arch
- * (5.17–6.6: no SET_UNCACHED/DIRECT_REMAP/GLOBAL_POOL; 6.7+: CONFIG_ARCH_HAS_DMA_ALLOC). An arch
- * era module registers its own (e.g. ARM32 after its 6.0 move to dma-direct); none is built in here.
- */
-export const ARCH_DMA_ALLOC: Partial<Record<string, (k: Kernel, dev: Device, size: number, gfp: number, attrs: number) => { cpu_addr: number; dma_handle: number } | null>> = {};
-
 /** kernel/dma/direct.c dma_direct_use_pool (5.17–5.19): !gfpflags_allow_blocking(gfp) && !is_swiotlb_for_alloc(dev) (no restricted pools modelled) */
 function dma_direct_use_pool(_k: Kernel, _dev: Device, gfp: number): boolean {
   return !gfpflags_allow_blocking(gfp);
@@ -297,18 +290,12 @@ function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number,
   let remap = false;
   if (!coherent) {
     remap = DMA_DIRECT_REMAP(k);
-    const archAlloc = ARCH_DMA_ALLOC[k.arch.name];
     if (!remap) {
-      // no modelled arch selects ARCH_HAS_DMA_SET_UNCACHED or DMA_GLOBAL_POOL
-      if (!k.sw["63f067e33c99"]) {
-        // 5.17–6.6: !SET_UNCACHED && !DIRECT_REMAP && !GLOBAL_POOL && !is_swiotlb_for_alloc → arch_dma_alloc
-        t?.decide("!ARCH_HAS_DMA_SET_UNCACHED && !DMA_DIRECT_REMAP && !DMA_GLOBAL_POOL && !is_swiotlb_for_alloc(dev)", true, archAlloc ? `${k.arch.name}'s arch_dma_alloc` : `${k.arch.name} provides no arch_dma_alloc in the model: no buffer`);
-        return archAlloc ? archAlloc(k, dev, size, gfp, attrs) : null;
-      }
-      // 6.7+ (63f067e33c99 and its series): arch_dma_alloc only with ARCH_HAS_DMA_ALLOC, else warn once and fail
-      t?.decide("IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !is_swiotlb_for_alloc(dev)", archAlloc !== undefined, archAlloc ? `${k.arch.name}'s arch_dma_alloc` : `${k.arch.name} selects neither ARCH_HAS_DMA_ALLOC, DMA_GLOBAL_POOL, ARCH_HAS_DMA_SET_UNCACHED nor DMA_DIRECT_REMAP`);
-      if (archAlloc) return archAlloc(k, dev, size, gfp, attrs);
-      if (k.firstTime("dma_direct_alloc:not-supported")) k.printk("warn", "coherent DMA allocations not supported on this platform.");
+      // No modelled arch gets here: x86 devices are all coherent, arm64 remaps, and 32-bit ARM (6.0+) takes its
+      // arch_dma_alloc fallback before this point (its era module). 5.17–6.6 would call arch_dma_alloc; 6.7+
+      // (63f067e33c99, without ARCH_HAS_DMA_ALLOC) warn once and fail.
+      t?.decide("!set_uncached && !remap", true, `${k.arch.name} can neither remap nor mark the linear map uncached`);
+      if (k.sw["63f067e33c99"] && k.firstTime("dma_direct_alloc:not-supported")) k.printk("warn", "coherent DMA allocations not supported on this platform.");
       return null;
     }
     t?.decide("remap = IS_ENABLED(CONFIG_DMA_DIRECT_REMAP)", remap, "arm64 selects DMA_DIRECT_REMAP: the CPU gets an uncached vmap alias");
