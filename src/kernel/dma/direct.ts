@@ -549,7 +549,9 @@ export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, d
  * swiotlb=force bounces everything; an address the device cannot reach goes to swiotlb_map when
  * swiotlb_force != SWIOTLB_NO_FORCE (5.6–5.18, even with no pool: x86_64 with RAM below 4 GiB sets
  * none up) or when is_swiotlb_active(dev) (5.19, 07410559f383); otherwise the dev_WARN_ONCE
- * "DMA addr %pad+%zu overflow" and DMA_MAPPING_ERROR. Then cache maintenance for non-coherent devices.
+ * "DMA addr %pad+%zu overflow" and DMA_MAPPING_ERROR. 6.5+ (370645f41e6e): a reachable buffer
+ * also takes that branch when dma_kmalloc_needs_bounce(dev, size, dir). Then cache maintenance
+ * for non-coherent devices.
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   const t = k.tr;
