@@ -123,6 +123,26 @@ describe("6.5: small kmalloc buffers bounce for non-coherent arm64 devices (3706
     expect(dma_kmalloc_needs_bounce(x, [...x.devices.values()][0]!, 8, DMA_FROM_DEVICE)).toBe(false);
   });
 
+  it("dma_map_sg: each small entry bounces on 6.6 (dma_direct_map_sg → dma_direct_map_page), a 256-byte one does not; 6.1 bounces none", () => {
+    const y = (kernel: string) =>
+      runYaml(
+        ["name: sg", "platform: rpi4", `kernel: "${kernel}"`, "device: nic", "steps:",
+          "  - op: kmalloc", "    size: 8", "    as: a",
+          "  - op: kmalloc", "    size: 256", "    as: b",
+          "  - op: dma_map_sg", "    entries: [{ buf: a, length: 8 }, { buf: b, length: 256 }]", "    dir: DMA_FROM_DEVICE", "    as: s",
+          "  - op: device_write", "    dma_addr: " + (kernel === "6.6" ? "0x33400000" : "0xf7c04000"), "    data: hi",
+          "  - op: dma_unmap_sg", "    map: s",
+          "  - op: cpu_read", "    buf: a", "    length: 2"].join("\n"),
+      );
+    const r66 = y("6.6");
+    expect(step(r66, 2).ret).toBe("2");
+    expect(step(r66, 2).dma_addr).toBe("0x33400000,0xf7c05000");
+    expect(step(r66, 5).data).toBe('"hi"');
+    const r61 = y("6.1");
+    expect(step(r61, 2).dma_addr).toBe("0xf7c04000,0xf7c05000");
+    expect(step(r61, 5).data).toBe('"hi"');
+  });
+
   it("a TO_DEVICE map of the same buffer on 6.6 goes straight to its linear address", () => {
     const r = runYaml(["name: t", "platform: rpi4", 'kernel: "6.6"', "device: nic", "steps:", "  - op: kmalloc", "    size: 8", "    as: b", "  - op: dma_map_single", "    buf: b", "    size: 8", "    dir: DMA_TO_DEVICE", "    as: m"].join("\n"));
     expect(step(r, 1).dma_addr).toBe("0xf7c04000");
