@@ -34,7 +34,7 @@ export interface ExplainResult {
   events: TraceEvent[];
 }
 
-const EXPLAINABLE = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable", "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_map_phys", "dma_unmap_phys"] as const;
+const EXPLAINABLE = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable", "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_map_phys", "dma_unmap_phys", "dma_alloc_pages", "dma_alloc_noncoherent"] as const;
 
 function st(op: string, args: Record<string, unknown>, as?: string): Step {
   return as ? { op, as, args } : { op, args };
@@ -73,6 +73,11 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
       steps = [alloc, st(op, { buf: "buf" }, "sgt")];
       focus = 1;
       break;
+    case "dma_alloc_pages":
+    case "dma_alloc_noncoherent":
+      steps = [st(op, { size, dir, gfp }, "nc")];
+      focus = 0;
+      break;
     case "dma_map_single":
     case "dma_map_page":
     case "dma_map_phys":
@@ -97,7 +102,7 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   if (focus > 0) lines.push(`(set-up steps: ${steps.slice(0, focus).map((s) => s.op).join(", ")}; their path is in run --trace)`);
   lines.push("");
   lines.push(...renderTrace(fs.trace.filter((e) => e.kind !== "mem")));
-  const kindStep = r.steps.find((s) => s.result.addr_kind !== undefined && (s.op === "dma_alloc_coherent" || s.op === "dma_alloc_attrs"));
+  const kindStep = r.steps.find((s) => s.result.addr_kind !== undefined && (s.op === "dma_alloc_coherent" || s.op === "dma_alloc_attrs" || s.op === "dma_alloc_pages" || s.op === "dma_alloc_noncoherent"));
   const addrKind = String(kindStep?.result.addr_kind ?? fs.result.addr_kind ?? "none");
   lines.push("");
   const result: Record<string, string> = {};

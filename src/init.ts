@@ -3,6 +3,7 @@
  * memblock reservations (kernel image, CMA, memmap, swiotlb), page tables (linear map, kernel
  * image, vmemmap), zones and the buddy allocator, atomic pools, device DMA configuration.
  */
+import { DMA_BOUNCE_UNALIGNED_KMALLOC, kmalloc_caches_of } from "./mm/slab_common.js";
 import { Kernel, type KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
@@ -120,10 +121,23 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
           const offset = Math.floor(banks[0]!.start / 2 ** bits) * 2 ** bits;
           return Math.min(offset + 2 ** bits, ramEnd);
         };
-    dmaEnd = max_zone_phys(k.zone_dma_bits);
-    dma32End = max_zone_phys(32);
+    if (k.sw["3be9b846896d"]) {
+      // arch/arm64/mm/init.c zone_sizes_init (6.12.19): zone_dma_limit = min(DT, IORT) max CPU address
+      // (PHYS_ADDR_MAX without dma-ranges), clamped to U32_MAX when DRAM starts below 4 GiB;
+      // max_zone_phys(limit) = min(limit, end of DRAM - 1) + 1
+      let lim = maxCpu;
+      if (banks[0]!.start < 0xffff_ffff) lim = Math.min(lim, 0xffff_ffff);
+      k.zone_dma_limit = lim;
+      dmaEnd = Math.min(lim, ramEnd - 1) + 1;
+      dma32End = Math.min(0xffff_ffff, ramEnd - 1) + 1;
+    } else {
+      dmaEnd = max_zone_phys(k.zone_dma_bits);
+      dma32End = max_zone_phys(32);
+      k.zone_dma_limit = 2 ** k.zone_dma_bits - 1;
+    }
   } else if (platform.arch === "x86_64") {
     k.zone_dma_bits = 24;
+    k.zone_dma_limit = 0xff_ffff;
     dmaEnd = 16 * MiB;
     dma32End = 4 * GiB;
   } else {
@@ -153,7 +167,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let wantSwiotlb = false;
   let lowLimit = 4 * GiB;
   if (platform.arch === "arm64") {
-    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || platform.xen !== null;
+    // arch/arm64/mm/init.c mem_init; 6.5+: IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) sets swiotlb = true
+    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || platform.xen !== null || DMA_BOUNCE_UNALIGNED_KMALLOC(k);
     lowLimit = dmaEnd;
     if (!wantSwiotlb) k.swiotlb_force = "noforce";
   } else if (platform.arch === "x86_64") {
@@ -234,7 +249,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- user address space and the current task ---
   k.user_pgd = new PageTable(L.geometry);
   k.user_mmap_cursor = L.MMAP_BASE;
-  k.slab = new Slab(platform.arch === "arm64" ? 128 : platform.arch === "arm" ? 64 : 8);
+  // mm_core_init: mem_init (swiotlb_init) runs before kmem_cache_init, so 6.5's __kmalloc_minalign sees the buffer
+  k.slab = new Slab(kmalloc_caches_of(k, swiotlbBase >= 0));
   const THREAD_SIZE = platform.arch === "arm" ? 8192 : 16384;
   if (platform.arch === "arm") {
     const page = alloc_pages(k, GFP_KERNEL, 1, "kernel stack");

@@ -108,6 +108,12 @@ export class Kernel {
   user_vmas: UserMapping[] = [];
   user_mmap_cursor = 0;
   zone_dma_bits = 24;
+  /**
+   * kernel/dma/direct.c zone_dma_limit (6.12, ba0fb44aed47): the highest physical address of
+   * ZONE_DMA as dma-direct sees it (Infinity: PHYS_ADDR_MAX). Before 6.12 it is
+   * DMA_BIT_MASK(zone_dma_bits), kept here in the same form.
+   */
+  zone_dma_limit = 0xff_ffff;
   /** zone limits (exclusive end pfns), for describing */
   dma_contiguous_default_area: CmaArea | null = null;
   /** kernel/dma/pool.c pools (5.8+) or the single 5.6 remap.c pool (atomic_pool) */
@@ -181,6 +187,13 @@ export class Kernel {
     if (this.warnedOnce.has(key)) return;
     this.warnedOnce.add(key);
     this.warn(message, pc, at);
+  }
+
+  /** The guard of the *_once printks (dev_err_once, pr_warn_once): true the first time `key` is seen. */
+  firstTime(key: string): boolean {
+    if (this.warnedOnce.has(key)) return false;
+    this.warnedOnce.add(key);
+    return true;
   }
 
   /** A kernel log line that is not a fault (pr_info, dev_warn without backtrace). */

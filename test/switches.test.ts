@@ -23,7 +23,7 @@ describe("switch registry", () => {
     expect(ids.length).toBeGreaterThan(30);
     for (const id of ids) expect(SWITCHES, id).toHaveProperty(id);
   });
-  it("every version's switches are registered, with a release no later than the version", () => {
+  it("every version's switches are registered, with a release no later than the version unless its tree has a stable backport", () => {
     const num = (v: string) => v.split(".").map(Number).reduce((a, x) => a * 100 + x, 0);
     for (const v of VERSIONS)
       for (const c of v.switches) {

@@ -15,6 +15,7 @@ const SITES: Record<string, Record<string, string>> = {
   dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279" },
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177" },
   "xen_swiotlb_free_coherent:straddle": { "5.19": "drivers/xen/swiotlb-xen.c:178" },
+  "dma_alloc_attrs:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:510", "6.12": "kernel/dma/mapping.c:604", "6.18": "kernel/dma/mapping.c:641" },
 };
 
 /** The file:line of a WARN site in this kernel's version, when it was read in a tree. */

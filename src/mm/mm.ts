@@ -2,6 +2,7 @@
  * The mm API the DMA code calls: page allocation by gfp zone, vmap/vunmap, vmalloc_to_page,
  * is_vmalloc_addr, kmalloc/kfree, vmalloc/vfree, remap_pfn_range and user-space access.
  */
+import { KMALLOC_MAX_CACHE_SIZE, type KmallocCaches } from "./slab_common.js";
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
@@ -223,22 +224,26 @@ interface SlabObj {
   cache: number;
 }
 
-/** A minimal kmalloc: power-of-two caches from ARCH_KMALLOC_MINALIGN, carved from pages; large sizes from the page allocator. */
+/**
+ * SLUB kmalloc (mm/slab_common.c kmalloc, mm/slub.c): the size classes of this boot's
+ * KmallocCaches (src/mm/slab_common.ts: 8 … 8192 with 96 and 192, per-version minimum alignment),
+ * each slab carved from pages with objects at offsets 0, size, 2·size … handed out in that order;
+ * sizes above KMALLOC_MAX_CACHE_SIZE from the page allocator (kmalloc_large).
+ */
 export class Slab {
-  private partial = new Map<number, number[]>(); // cache size -> free object addresses
+  private partial = new Map<number, number[]>(); // cache size -> free object addresses (next to hand out last)
   readonly live = new Map<number, SlabObj>();
-  constructor(readonly minalign: number) {}
+  constructor(readonly caches: KmallocCaches) {}
 
+  /** kmalloc_slab(size)->object_size */
   cacheSize(size: number): number {
-    let c = this.minalign;
-    while (c < size) c *= 2;
-    return c;
+    return this.caches.objectSize(size);
   }
 
   /** mm/slab_common.c kmalloc: linear-map address or 0 */
   kmalloc(k: Kernel, size: number, gfp: number): number {
     if (size === 0) return 16; // ZERO_SIZE_PTR
-    if (size > 8192) {
+    if (size > KMALLOC_MAX_CACHE_SIZE) {
       const order = get_order(size);
       const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
       if (!page) return 0;
@@ -257,8 +262,8 @@ export class Slab {
       k.memmap.setFlag(pfn, PG_slab);
       const base = k.arch.page_address(k, page);
       free = [];
-      const bytes = PAGE_SIZE << order;
-      for (let off = bytes - c; off >= 0; off -= c) free.push(base + off);
+      const n = Math.floor((PAGE_SIZE << order) / c);
+      for (let i = n - 1; i >= 0; i--) free.push(base + i * c);
       this.partial.set(c, free);
     }
     const addr = free.pop()!;

@@ -196,7 +196,31 @@ export const x86_64XenPv: Platform = {
   xen: "pv",
 };
 
-export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm64Smmu, arm32, x86_64, x86_64Iommu, x86_64XenPv];
+/**
+ * An arm64 SoC whose RAM starts at 32 GiB, the board of Baruch Siach's "dma: support DMA zone
+ * starting above 4GB" series (6.12: ba0fb44aed47, 3be9b846896d): devices with a 30-bit DMA window
+ * see the first GiB of RAM (dma-ranges bus 0 <-> phys 32 GiB, 1 GiB). Before 6.12 ZONE_DMA covers
+ * all RAM there (791ab8b2e3db), so GFP_DMA cannot find the reachable GiB; 6.12 makes ZONE_DMA that GiB.
+ */
+export const arm64Ram32g: Platform = {
+  id: "arm64-ram32g",
+  arch: "arm64",
+  description: "arm64 SoC with RAM from 32 GiB: a non-coherent DMA engine with a 30-bit window onto the first GiB of RAM (dma-ranges bus 0 <-> phys 0x800000000), no RAM below 4 GiB",
+  banks: singleBank(32 * GiB),
+  defaults: { mem: 4 * GiB, cma: 32 * MiB, va_bits: 48 },
+  memSizes: [2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
+  devices: [
+    { name: "ff400000.dma-controller", driver: "dma-pl330", description: "PL330 DMA engine on a bus whose dma-ranges map bus 0-1 GiB to phys 32-33 GiB (30-bit window), not dma-coherent", coherent: false, dma_ranges: [{ cpu_start: 32 * GiB, dma_start: 0, size: GiB }] },
+    { name: "ff500000.ethernet", driver: "stmmaceth", description: "DesignWare GbE on the same 30-bit bus (dma-ranges bus 0-1 GiB <-> phys 32-33 GiB), not dma-coherent", coherent: false, dma_ranges: [{ cpu_start: 32 * GiB, dma_start: 0, size: GiB }] },
+  ],
+  defaultDevice: "ff400000.dma-controller",
+  roles: { "dma-engine": "ff400000.dma-controller", nic: "ff500000.ethernet" },
+  xen: null,
+  cmaWindow: (mem) => [32 * GiB, 32 * GiB + mem],
+  kimage: { phys: 32 * GiB + 0x20_0000, size: 0x1c0_0000 },
+};
+
+export const PLATFORMS: Platform[] = [rpi4, rpi4xen, arm64Coherent, arm64Smmu, arm32, x86_64, x86_64Iommu, x86_64XenPv, arm64Ram32g];
 
 export function findPlatform(id: string): Platform | undefined {
   return PLATFORMS.find((p) => p.id === id);

@@ -5,6 +5,7 @@
  */
 import { InputError, KernelFault, NotApplicable, type FaultRecord } from "../core/faults.js";
 import { PLATFORMS } from "../platforms/index.js";
+import { SWITCHES } from "../versions.js";
 import type { Platform } from "../platforms/platform.js";
 import { Tracer, type TraceEvent } from "../core/trace.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, hex, parseU64Big } from "../core/u64.js";
@@ -36,10 +37,12 @@ type Obj =
   | { kind: "coherent"; cpu_addr: number; dma_handle: number; size: number; attrs: number; freed: boolean }
   | { kind: "kbuf"; addr: number; size: number; alloc: "kmalloc" | "pages" | "vmalloc" | "stack"; page: number; order: number; freed: boolean }
   | { kind: "grant"; addr: number; size: number; page: number; grant: GrantMapping; freed: boolean }
-  | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean; unmapped: boolean; bounced: boolean }
+  | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean; unmapped: boolean; bounced: boolean; resource?: true }
   | { kind: "sgmap"; sgl: Scatterlist[]; nents: number; mapped: number; dir: number; attrs: number; unmapped?: boolean }
   | { kind: "umap"; vm_start: number; length: number }
   | { kind: "sgt"; sgt: SgTable; size: number }
+  /** a dma_alloc_pages / dma_alloc_noncoherent buffer: cacheable kernel address, its pages and DMA handle */
+  | { kind: "ncbuf"; addr: number; page: number; dma_handle: number; size: number; dir: number; api: "pages" | "noncoherent"; freed: boolean }
   /** what a name stands for when its step failed (returned NULL / an error): `of` is the kind it would have been */
   | { kind: "null"; of: Exclude<Obj["kind"], "null">; op: string; index: number; ret: string; alloc?: string };
 
@@ -48,6 +51,7 @@ const PRODUCES: Record<string, Exclude<Obj["kind"], "null">> = {
   dma_alloc_coherent: "coherent", dma_alloc_attrs: "coherent", dma_get_sgtable: "sgt", dma_mmap_coherent: "umap", dma_mmap_attrs: "umap",
   kmalloc: "kbuf", vmalloc: "kbuf", alloc_pages: "kbuf", stack_buffer: "kbuf", gnttab_map: "grant",
   dma_map_single: "map", dma_map_page: "map", dma_map_phys: "map", dma_map_sg: "sgmap",
+  dma_alloc_pages: "ncbuf", dma_alloc_noncoherent: "ncbuf", dma_map_resource: "map",
 };
 
 /**
@@ -71,6 +75,7 @@ const KIND_NAME: Record<Obj["kind"], string> = {
   sgmap: "an sg mapping",
   umap: "a user mapping",
   sgt: "an sg table",
+  ncbuf: "a non-coherent DMA buffer",
   null: "a failed result",
 };
 
@@ -239,12 +244,12 @@ function name(c: Ctx, o: Obj) {
 }
 
 /** The kernel virtual address a CPU step uses for a buffer. */
-function cpuAddrOf(o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>): number {
+function cpuAddrOf(o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" | "ncbuf" }>): number {
   return o.kind === "coherent" ? o.cpu_addr : o.addr;
 }
 
 /** A CPU access to a kbuf/coherent buffer; highmem pages without a kernel address go through kmap (cacheable). */
-function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>, offset: number, len: number, data?: Uint8Array): Uint8Array | undefined {
+function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" | "ncbuf" }>, offset: number, len: number, data?: Uint8Array): Uint8Array | undefined {
   const k = c.k;
   if (o.kind === "kbuf" && o.addr === 0) {
     const phys = k.page_to_phys(o.page) + offset;
@@ -268,7 +273,7 @@ function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant"
  * kmalloc object or pages that were freed are poisoned (mm/kasan: kasan_slab_free /
  * kasan_free_pages), so the access is reported as use-after-free and then goes ahead.
  */
-function kasanCheck(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>, offset: number, len: number, write: boolean) {
+function kasanCheck(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" | "ncbuf" }>, offset: number, len: number, write: boolean) {
   if (!c.k.cfg.CONFIG_KASAN || o.kind !== "kbuf" || !o.freed || (o.alloc !== "kmalloc" && o.alloc !== "pages") || o.addr === 0) return;
   const k = c.k;
   const stillFree = o.alloc === "kmalloc" ? k.slab.freed.has(o.addr) : k.memmap.refcount(k.arch.page_to_pfn(o.page)) <= 0;
@@ -287,7 +292,7 @@ function nullDeref(c: Ctx, write: boolean) {
 function deviceTarget(c: Ctx): { bus: number | bigint; len?: number } {
   const a = c.step.args;
   if (a.buf !== undefined) {
-    const o = ref(c, "buf", "coherent");
+    const o = ref(c, "buf", "coherent", "ncbuf");
     return { bus: o.dma_handle, len: o.size };
   }
   if (a.map !== undefined) {
@@ -323,7 +328,7 @@ function mappingBounced(c: Ctx, dma: number): boolean {
 }
 
 /** The struct page and in-page offset a streaming map of `o` at `offset` uses. */
-function pageOf(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" }>, offset: number, forSingle: boolean): { page: number; off: number; va: number } {
+function pageOf(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" | "ncbuf" }>, offset: number, forSingle: boolean): { page: number; off: number; va: number } {
   const k = c.k;
   if (o.kind === "kbuf" && o.addr === 0) {
     const pfn = k.arch.page_to_pfn(o.page) + Math.floor(offset / PAGE_SIZE);
@@ -492,6 +497,32 @@ const OPS: Record<string, (c: Ctx) => void> = {
     const n = api.dma_max_mapping_size(c.k, c.dev);
     c.result.ret = n >= Number.MAX_SAFE_INTEGER ? "SIZE_MAX" : String(n);
   },
+  dma_opt_mapping_size(c) {
+    needs(c, "a229cc14f339", "dma_opt_mapping_size");
+    const n = api.dma_opt_mapping_size(c.k, c.dev);
+    c.result.ret = n >= Number.MAX_SAFE_INTEGER ? "SIZE_MAX" : String(n);
+  },
+  dma_alloc_pages: (c) => allocPages(c, false),
+  dma_alloc_noncoherent: (c) => allocPages(c, true),
+  dma_free_pages: (c) => freePages(c, false),
+  dma_free_noncoherent: (c) => freePages(c, true),
+  dma_map_resource(c) {
+    opsMethod(c, "map_resource");
+    const phys = num(c, "phys_addr");
+    const size = num(c, "size");
+    const dir = dirArg(c);
+    const attrs = attrsArg(c);
+    const dma = api.dma_map_resource(c.k, c.dev, phys, size, dir, attrs);
+    c.result.dma_addr = hex(dma);
+    c.result.ret = dma === DMA_MAPPING_ERROR ? "DMA_MAPPING_ERROR" : hex(dma);
+    c.success = dma !== DMA_MAPPING_ERROR;
+    name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single: false, unmapped: false, bounced: false, resource: true });
+  },
+  dma_unmap_resource(c) {
+    const o = ref(c, "map", "map");
+    o.unmapped = true;
+    api.dma_unmap_resource(c.k, c.dev, o.dma_addr, num(c, "size", o.size), dirArg(c, o.dir), attrsArg(c, o.attrs));
+  },
   dma_set_mask: (c) => setMask(c, "dma"),
   dma_set_coherent_mask: (c) => setMask(c, "coherent"),
   dma_set_mask_and_coherent: (c) => setMask(c, "both"),
@@ -506,13 +537,13 @@ const OPS: Record<string, (c: Ctx) => void> = {
   },
   cpu_write(c) {
     nullDeref(c, true);
-    const o = ref(c, "buf", "coherent", "kbuf", "grant");
+    const o = ref(c, "buf", "coherent", "kbuf", "grant", "ncbuf");
     kasanCheck(c, o, num(c, "offset", 0), bytesArg(c).length, true);
     cpuAccess(c, o, num(c, "offset", 0), 0, bytesArg(c));
   },
   cpu_read(c) {
     nullDeref(c, false);
-    const o = ref(c, "buf", "coherent", "kbuf", "grant");
+    const o = ref(c, "buf", "coherent", "kbuf", "grant", "ncbuf");
     kasanCheck(c, o, num(c, "offset", 0), num(c, "length"), false);
     c.read = cpuAccess(c, o, num(c, "offset", 0), num(c, "length"));
   },
@@ -673,7 +704,7 @@ function mmap(c: Ctx, attrs: number) {
 
 function mapSingle(c: Ctx, single: boolean) {
   const k = c.k;
-  const o = ref(c, "buf", "kbuf", "coherent", "grant");
+  const o = ref(c, "buf", "kbuf", "coherent", "grant", "ncbuf");
   const offset = num(c, "offset", 0);
   const size = num(c, "size");
   const dir = dirArg(c);
@@ -765,12 +796,58 @@ function syncSg(c: Ctx, forCpu: boolean) {
 }
 
 function sync(c: Ctx, forCpu: boolean) {
-  const o = ref(c, "map", "map");
+  const o = ref(c, "map", "map", "ncbuf");
   const offset = num(c, "offset", 0);
   const size = num(c, "size", o.size - offset);
   const dir = dirArg(c, o.dir);
-  if (forCpu) api.dma_sync_single_for_cpu(c.k, c.dev, o.dma_addr + offset, size, dir);
-  else api.dma_sync_single_for_device(c.k, c.dev, o.dma_addr + offset, size, dir);
+  const handle = o.kind === "ncbuf" ? o.dma_handle : o.dma_addr;
+  if (forCpu) api.dma_sync_single_for_cpu(c.k, c.dev, handle + offset, size, dir);
+  else api.dma_sync_single_for_device(c.k, c.dev, handle + offset, size, dir);
+}
+
+/** The release (and commit) that added an API function, when this kernel predates it: an input error naming the version. */
+function needs(c: Ctx, commit: string, what: string) {
+  if (c.k.sw[commit]) return;
+  const sw = SWITCHES[commit]!;
+  err(c.step, `${what} does not exist in Linux ${c.k.version.id} (added in ${sw.release} by ${commit} "${sw.title}")`);
+}
+
+/** An ops-based device whose dma_map_ops method the model does not implement: not applicable rather than a made-up result. */
+function opsMethod(c: Ctx, method: keyof NonNullable<Device["dma_ops"]>) {
+  const ops = c.dev.dma_ops;
+  if (ops && !ops[method]) throw new NotApplicable(c.k.platform.id, `${c.step.op}: ${ops.name}.${String(method)} is not modelled`, { line: c.step.line, col: c.step.col });
+}
+
+function allocPages(c: Ctx, noncoherent: boolean) {
+  needs(c, "efa70f2fdc84", c.step.op);
+  opsMethod(c, "alloc_pages");
+  const size = num(c, "size");
+  const dir = dirArg(c);
+  const gfp = gfpArg(c);
+  const r = noncoherent ? api.dma_alloc_noncoherent(c.k, c.dev, size, dir, gfp) : api.dma_alloc_pages(c.k, c.dev, size, dir, gfp);
+  if (!r) {
+    c.result.ret = "NULL";
+    c.success = false;
+    return;
+  }
+  const addr = c.k.arch.page_address(c.k, r.page);
+  c.result.ret = noncoherent ? c.k.arch.fmtVa(addr) : c.k.arch.fmtVa(r.page);
+  c.result.page = c.k.arch.fmtVa(r.page);
+  c.result.pfn = hex(c.k.arch.page_to_pfn(r.page));
+  c.result.cpu_addr = c.k.arch.fmtVa(addr);
+  c.result.dma_handle = hex(r.dma_handle);
+  c.result.addr_kind = addr_kind(c.k, addr);
+  c.summary.push(`${addr_kind(c.k, addr)} address ${c.k.arch.fmtVa(addr)} (cacheable), dma_handle ${hex(r.dma_handle)}: the driver owns the cache maintenance (dma_sync_single_for_*)`);
+  name(c, { kind: "ncbuf", addr, page: r.page, dma_handle: r.dma_handle, size, dir, api: noncoherent ? "noncoherent" : "pages", freed: false });
+}
+
+function freePages(c: Ctx, noncoherent: boolean) {
+  needs(c, "efa70f2fdc84", c.step.op);
+  const o = ref(c, "buf", "ncbuf");
+  if ((o.api === "noncoherent") !== noncoherent) err(c.step, `buf: came from ${o.api === "noncoherent" ? "dma_alloc_noncoherent" : "dma_alloc_pages"}`);
+  if (noncoherent) api.dma_free_noncoherent(c.k, c.dev, o.size, o.addr, o.dma_handle, o.dir);
+  else api.dma_free_pages(c.k, c.dev, o.size, o.page, o.dma_handle, o.dir);
+  o.freed = true;
 }
 
 function setMask(c: Ctx, which: "dma" | "coherent" | "both") {

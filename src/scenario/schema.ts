@@ -45,6 +45,8 @@ export const OPS = [
   "dma_map_phys", "dma_unmap_phys",
   "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_sync_sg_for_cpu", "dma_sync_sg_for_device",
   "dma_mapping_error", "dma_max_mapping_size",
+  "dma_alloc_pages", "dma_free_pages", "dma_alloc_noncoherent", "dma_free_noncoherent",
+  "dma_map_resource", "dma_unmap_resource", "dma_opt_mapping_size",
   "kmalloc", "kfree", "alloc_pages", "__free_pages", "vmalloc", "vfree", "stack_buffer",
   "cpu_write", "cpu_read", "device_write", "device_read", "user_write", "user_read", "sg_read",
   "driver_unbind", "gnttab_map", "gnttab_unmap", "remap_pfn_range", "msleep",
@@ -65,7 +67,7 @@ export function isOp(s: string): s is OpName {
  * - umap: a user mapping (dma_mmap_*)
  * - sgt: an sg table (dma_get_sgtable)
  */
-export type RefKind = "coherent" | "kbuf" | "grant" | "map" | "sgmap" | "umap" | "sgt";
+export type RefKind = "coherent" | "kbuf" | "grant" | "map" | "sgmap" | "umap" | "sgt" | "ncbuf";
 
 export const REF_KIND_NAMES: Record<RefKind, string> = {
   coherent: "a coherent buffer (from dma_alloc_coherent/dma_alloc_attrs)",
@@ -75,6 +77,7 @@ export const REF_KIND_NAMES: Record<RefKind, string> = {
   sgmap: "an sg mapping (from dma_map_sg)",
   umap: "a user mapping (from dma_mmap_coherent/dma_mmap_attrs)",
   sgt: "an sg table (from dma_get_sgtable)",
+  ncbuf: "a non-coherent DMA buffer (from dma_alloc_pages/dma_alloc_noncoherent)",
 };
 
 /** Reference arguments (the argument names that take an `as` name). */
@@ -289,7 +292,7 @@ export interface OpSpec {
   read?: boolean;
 }
 
-const CPU_BUFFERS: readonly RefKind[] = ["kbuf", "grant", "coherent"];
+const CPU_BUFFERS: readonly RefKind[] = ["kbuf", "grant", "coherent", "ncbuf"];
 const KERNEL_BUFFERS: readonly RefKind[] = ["kbuf", "grant"];
 
 const maskArgs = (what: string): OpSpec => ({
@@ -357,12 +360,19 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
   dma_map_sg: { summary: "map a scatterlist for streaming DMA", args: { entries, dir, attrs }, required: ["entries", "dir"], produces: "sgmap" },
   dma_unmap_sg: { summary: "unmap an sg mapping", args: { map: mapRef, nents, dir }, required: ["map"], refs: { map: ["sgmap"] } },
 
-  dma_sync_single_for_cpu: { summary: "give a streaming mapping back to the CPU", args: { map: mapRef, offset, size: mapSize, dir }, required: ["map"], refs: { map: ["map"] } },
-  dma_sync_single_for_device: { summary: "give a streaming mapping back to the device", args: { map: mapRef, offset, size: mapSize, dir }, required: ["map"], refs: { map: ["map"] } },
+  dma_sync_single_for_cpu: { summary: "give a streaming mapping (or a dma_alloc_pages/dma_alloc_noncoherent buffer) back to the CPU", args: { map: mapRef, offset, size: mapSize, dir }, required: ["map"], refs: { map: ["map", "ncbuf"] } },
+  dma_sync_single_for_device: { summary: "give a streaming mapping (or a dma_alloc_pages/dma_alloc_noncoherent buffer) back to the device", args: { map: mapRef, offset, size: mapSize, dir }, required: ["map"], refs: { map: ["map", "ncbuf"] } },
   dma_sync_sg_for_cpu: { summary: "give an sg mapping back to the CPU", args: { map: mapRef, nents, dir }, required: ["map"], refs: { map: ["sgmap"] } },
   dma_sync_sg_for_device: { summary: "give an sg mapping back to the device", args: { map: mapRef, nents, dir }, required: ["map"], refs: { map: ["sgmap"] } },
   dma_mapping_error: { summary: "check a streaming mapping's handle", args: { map: mapRef }, required: ["map"], refs: { map: ["map"] } },
   dma_max_mapping_size: { summary: "the largest mapping the device's DMA path can serve", args: {}, required: [] },
+  dma_opt_mapping_size: { summary: "the largest mapping that costs no more than a small one (6.0+; 5.15.y backport)", args: {}, required: [] },
+  dma_alloc_pages: { summary: "allocate pages for non-coherent DMA (5.10+): cacheable, the driver syncs them", args: { size: allocSize, dir, gfp }, required: ["size", "dir"], produces: "ncbuf" },
+  dma_free_pages: { summary: "free a dma_alloc_pages buffer", args: { buf: bufRef }, required: ["buf"], refs: { buf: ["ncbuf"] } },
+  dma_alloc_noncoherent: { summary: "allocate a non-coherent DMA buffer (5.10+): page_address(dma_alloc_pages())", args: { size: allocSize, dir, gfp }, required: ["size", "dir"], produces: "ncbuf" },
+  dma_free_noncoherent: { summary: "free a dma_alloc_noncoherent buffer", args: { buf: bufRef }, required: ["buf"], refs: { buf: ["ncbuf"] } },
+  dma_map_resource: { summary: "map an MMIO (non-RAM) physical range for a device, e.g. another device's FIFO", args: { phys_addr: num({ id: "phys_addr", min: 0n, max: (1n << 64n) - 1n, description: "a physical address (MMIO)", examples: ["0xfe201000"] }), size: mapSize, dir, attrs }, required: ["phys_addr", "size", "dir"], produces: "map" },
+  dma_unmap_resource: { summary: "unmap a dma_map_resource mapping (size/dir default to the mapping's)", args: { map: mapRef, size: mapSize, dir, attrs }, required: ["map"], refs: { map: ["map"] } },
 
   kmalloc: { summary: "allocate a kernel buffer (slab, linear map)", args: { size: allocSize, gfp }, required: ["size"], produces: "kbuf" },
   kfree: { summary: "free a kmalloc buffer", args: { buf: bufRef }, required: ["buf"], refs: { buf: KERNEL_BUFFERS } },
@@ -378,14 +388,14 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
     summary: "the device writes at a bus address (a coherent buffer's handle, a mapping's address, or dma_addr)",
     args: { buf: bufRef, map: mapRef, dma_addr: dmaAddr, offset, data: dataSpecSchema },
     required: ["data"],
-    refs: { buf: ["coherent"], map: ["map"] },
+    refs: { buf: ["coherent", "ncbuf"], map: ["map"] },
     exactlyOne: [["buf", "map", "dma_addr"]],
   },
   device_read: {
     summary: "the device reads at a bus address (a coherent buffer's handle, a mapping's address, or dma_addr)",
     args: { buf: bufRef, map: mapRef, dma_addr: dmaAddr, offset, length: dataLengthArg },
     required: ["length"],
-    refs: { buf: ["coherent"], map: ["map"] },
+    refs: { buf: ["coherent", "ncbuf"], map: ["map"] },
     exactlyOne: [["buf", "map", "dma_addr"]],
     read: true,
   },

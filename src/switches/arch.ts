@@ -56,4 +56,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.7",
     effect: "arch/arm/Kconfig selects ARCH_HAS_DMA_ALLOC (if MMU): dma_direct_alloc/free call arch_dma_alloc/arch_dma_free on IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !is_swiotlb_for_alloc(dev) instead of the absence of DMA_DIRECT_REMAP, ARCH_HAS_DMA_SET_UNCACHED and DMA_GLOBAL_POOL; for 32-bit ARM the same branch is taken",
   },
+  "3be9b846896d": {
+    commit: "3be9b846896d",
+    title: "arm64: support DMA zone above 4GB",
+    release: "6.12",
+    effect: "arm64 zone_sizes_init sets zone_dma_limit = min(of_dma_get_max_cpu_address(NULL), IORT) (a physical address, not a bit count) and ZONE_DMA ends at min(zone_dma_limit, end of DRAM - 1) + 1: on a board whose RAM starts above 4 GiB and whose devices reach only its first GiB, ZONE_DMA is that GiB instead of all RAM. The 6.12.19 tree also clamps zone_dma_limit to U32_MAX when DRAM starts below 4 GiB (\"arm64: mm: fix zone_dma_limit calculation\", a 6.13 fix Cc stable 6.12+, modelled as the 6.12.19 tree has it) (checked: 6.12.19 arch/arm64/mm/init.c max_zone_phys / zone_sizes_init; 6.6.63 max_zone_phys(zone_bits))",
+  },
 };

@@ -14,4 +14,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "5.15",
     effect: "kvmalloc of more than INT_MAX bytes WARN_ON_ONCEs and returns NULL instead of falling back to vmalloc (checked: absent in 5.14, present in 5.19 mm/util.c)",
   },
+  "b035f5a6d852": {
+    commit: "b035f5a6d852",
+    title: "mm: slab: reduce the kmalloc() minimum alignment if DMA bouncing possible",
+    release: "6.5",
+    effect: "kmalloc caches below dma_get_cache_alignment() exist when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC and a swiotlb buffer is allocated (__kmalloc_minalign); in the same 6.5 series arm64 sets ARCH_KMALLOC_MINALIGN 8 (ARCH_DMA_MINALIGN stays 128), dma_get_cache_alignment = cache_line_size() (64), selects DMA_BOUNCE_UNALIGNED_KMALLOC and always allocates the swiotlb buffer in mem_init: kmalloc(8) on arm64 comes from kmalloc-8 instead of kmalloc-128 (checked: 6.6.63 arch/arm64/include/asm/cache.h:35–36, :94, arch/arm64/mm/init.c mem_init, mm/slab_common.c __kmalloc_minalign / new_kmalloc_cache; 6.1.166 cache.h ARCH_DMA_MINALIGN 128 and no ARCH_KMALLOC_MINALIGN)",
+  },
 };

@@ -28,6 +28,8 @@ import * as gfp from "../../include/gfp.js";
 import * as u64 from "../../core/u64.js";
 import { hex64, offset_in_page, toBig } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
+import { DMA_BOUNCE_UNALIGNED_KMALLOC } from "../../mm/slab_common.js";
+import { is_swiotlb_active } from "./swiotlb/index.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
@@ -84,7 +86,7 @@ export const maperr2str = ["dma map error check not applicable", "dma map error 
  * kernels and is only used with DmaDebugOptions.pageType. "scather-gather" is the kernel's
  * own spelling in these versions (corrected to "scatter-gather" much later).
  */
-export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource" | "phy";
+export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource" | "noncoherent" | "phy";
 
 /**
  * kernel/dma/debug.c type2name[entry->type] as printed. Since 9bb50ed74709 (5.7) the table uses
@@ -435,7 +437,8 @@ export class DmaDebug {
     } else if (rc === EEXIST) {
       const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
       if (this.eexist === "pr_err") this.report(k, "D19", "DMA-API: " + text, true);
-      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) this.err_printk(k, entry.dev, entry, "D19", text);
+      // 03521c892bb8 (6.18): no report when small kmalloc buffers may be bounced (6.5's DMA_BOUNCE_UNALIGNED_KMALLOC) and the device has swiotlb
+      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
     }
   }
 
@@ -531,7 +534,7 @@ export class DmaDebug {
     }
     if (ref.type !== entry.type) {
       this.err_printk(k, dev, entry, "D04", `device driver frees DMA memory with wrong function [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}] [unmapped as ${type2name(k, ref.type)}]`);
-    } else if (entry.type === "coherent" && ref.paddr !== entry.paddr) {
+    } else if ((entry.type === "coherent" || entry.type === "noncoherent") && ref.paddr !== entry.paddr) {
       this.err_printk(k, dev, entry, "D05", `device driver frees DMA memory with different CPU address [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [cpu alloc address=${hex64(entry.paddr)}] [cpu free address=${hex64(ref.paddr)}]`);
     }
     if (ref.sg_call_ents && ref.type === "scather-gather" && ref.sg_call_ents !== entry.sg_call_ents) {
@@ -810,6 +813,28 @@ export class DmaDebug {
   }
 
   /** body of kernel/dma/debug.c debug_dma_free_coherent (5.10–5.14) */
+  /** body of kernel/dma/debug.c debug_dma_alloc_pages (7e2368a21741, 6.17): a "noncoherent" entry, no mapping-error check owed */
+  alloc_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, attrs: number): void {
+    const entry = this.dma_entry_alloc(k);
+    if (entry === null) return;
+    entry.type = "noncoherent";
+    entry.dev = dev;
+    entry.pfn = Math.floor(paddr / PAGE_SIZE);
+    entry.offset = 0;
+    entry.paddr = paddr;
+    entry.size = size;
+    entry.dev_addr = dma_addr;
+    entry.direction = direction;
+    this.add_dma_entry(k, entry, attrs);
+  }
+  /** body of kernel/dma/debug.c debug_dma_free_pages (7e2368a21741, 6.17): check_unmap on a "noncoherent" reference */
+  free_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number): void {
+    const r = this.setRef(dev, "noncoherent", dma_addr, size, direction, 0);
+    r.pfn = Math.floor(paddr / PAGE_SIZE);
+    r.paddr = paddr;
+    this.check_unmap(k, r);
+    r.dev = null;
+  }
   free_coherent(k: Kernel, dev: Device, size: number, virt: number, addr: number, paddr: number): void {
     const isVmalloc = virt >= k.arch.L.VMALLOC_START && virt < k.arch.L.VMALLOC_END;
     if (!isVmalloc && !k.arch.virt_addr_valid(k, virt)) return;
@@ -921,6 +946,8 @@ const S_unmap_sg = sym("debug_dma_unmap_sg", F);
 const S_alloc_coherent = sym("debug_dma_alloc_coherent", F);
 const S_free_coherent = sym("debug_dma_free_coherent", F);
 const S_map_resource = sym("debug_dma_map_resource", F);
+const S_alloc_pages = sym("debug_dma_alloc_pages", F);
+const S_free_pages = sym("debug_dma_free_pages", F);
 const S_unmap_resource = sym("debug_dma_unmap_resource", F);
 const S_sync_cpu = sym("debug_dma_sync_single_for_cpu", F);
 const S_sync_dev = sym("debug_dma_sync_single_for_device", F);
@@ -1051,6 +1078,22 @@ export function debug_dma_alloc_coherent(k: Kernel, dev: Device, size: number, d
 }
 
 /** kernel/dma/debug.c debug_dma_free_coherent (5.10–5.14): check_unmap with type "coherent" and the CPU address (D05) */
+/** kernel/dma/debug.c debug_dma_alloc_pages (6.17+, 7e2368a21741): dma_alloc_pages' own entry type */
+export function debug_dma_alloc_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, attrs = 0): void {
+  const d = active(k);
+  if (d === null) return;
+  k.tr?.enter(S_alloc_pages, { paddr: hex64(paddr), size: String(size), dma_addr: hex64(dma_addr) });
+  d.alloc_pages(k, dev, paddr, size, direction, dma_addr, attrs);
+  k.tr?.exit();
+}
+/** kernel/dma/debug.c debug_dma_free_pages (6.17+, 7e2368a21741) */
+export function debug_dma_free_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number): void {
+  const d = active(k);
+  if (d === null) return;
+  k.tr?.enter(S_free_pages, { paddr: hex64(paddr), size: String(size), dma_addr: hex64(dma_addr) });
+  d.free_pages(k, dev, paddr, size, direction, dma_addr);
+  k.tr?.exit();
+}
 export function debug_dma_free_coherent(k: Kernel, dev: Device, size: number, virt: number, addr: number, paddr: number): void {
   const d = active(k);
   if (d === null) return;

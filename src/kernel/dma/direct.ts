@@ -9,10 +9,11 @@ import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import {
-  DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
+  DIR_NAMES, DMA_TO_DEVICE, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
   __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, __GFP_ZERO, attrsName, gfpName, gfpflags_allow_blocking,
 } from "../../include/gfp.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, remap_pfn_range, vunmap } from "../../mm/mm.js";
+import { ARCH_DMA_MINALIGN, DMA_BOUNCE_UNALIGNED_KMALLOC, dma_get_cache_alignment, kmalloc_size_roundup } from "../../mm/slab_common.js";
 import { dma_alloc_contiguous, dma_free_contiguous } from "./contiguous.js";
 import { dma_mmap_from_dev_coherent } from "./coherent.js";
 import { dma_common_contiguous_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "./remap.js";
@@ -137,13 +138,18 @@ export function dma_coherent_ok(k: Kernel, dev: Device, phys: number, size: numb
   return dma_addr + size - 1 <= dev._coherentLimit;
 }
 
-/** kernel/dma/direct.c dma_direct_optimal_gfp_mask */
+/** ZONE_DMA's limit as dma-direct compares it: zone_dma_limit (6.12, ba0fb44aed47) or DMA_BIT_MASK(zone_dma_bits) (5.6–6.11) */
+export function zone_dma_limit(k: Kernel): number {
+  return k.sw["ba0fb44aed47"] ? k.zone_dma_limit : maskLimit(DMA_BIT_MASK(k.zone_dma_bits));
+}
+
+/** kernel/dma/direct.c dma_direct_optimal_gfp_mask (5.6–6.11 against DMA_BIT_MASK(zone_dma_bits), 6.12 against zone_dma_limit) */
 export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: number; phys_limit: number } {
   const dma_limit = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
   const lim = maskLimit(dma_limit);
   const phys_limit = lim === Infinity ? Infinity : dma_to_phys(k, dev, lim);
   const pl = phys_limit < 0 ? Infinity : phys_limit;
-  if (pl <= maskLimit(DMA_BIT_MASK(k.zone_dma_bits))) return { gfp: __GFP_DMA, phys_limit: pl };
+  if (pl <= zone_dma_limit(k)) return { gfp: __GFP_DMA, phys_limit: pl };
   if (pl <= maskLimit(DMA_BIT_MASK(32))) return { gfp: __GFP_DMA32, phys_limit: pl };
   return { gfp: 0, phys_limit: pl };
 }
@@ -152,14 +158,15 @@ export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: numb
  * kernel/dma/direct.c __dma_direct_alloc_pages (5.6–5.19): zone flag from the masks, CMA first,
  * then the page allocator with the GFP_DMA32 / GFP_DMA retry loop.
  */
-export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number): number {
+export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number, allow_highmem = true): number {
   k.tr?.enter(S___alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
   const { gfp: zoneFlag, phys_limit } = dma_direct_optimal_gfp_mask(k, dev);
   gfp |= zoneFlag;
-  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (zone_dma_bits ${k.zone_dma_bits})`);
+  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (${k.sw["ba0fb44aed47"] ? `zone_dma_limit ${zone_dma_limit(k) === Infinity ? "PHYS_ADDR_MAX" : hex(zone_dma_limit(k))}` : `zone_dma_bits ${k.zone_dma_bits}`})`);
   let page = dma_alloc_contiguous(k, dev, size, gfp);
-  if (page && !dma_coherent_ok(k, dev, k.page_to_phys(page), size)) {
-    k.tr?.note("CMA page is not reachable by the device: freed");
+  // 92826e967535 (5.19; 5.15.y has it): dma_direct_alloc_pages passes allow_highmem = false
+  if (page && (!dma_coherent_ok(k, dev, k.page_to_phys(page), size) || (!allow_highmem && k.memmap.PageHighMem(k.arch.page_to_pfn(page))))) {
+    k.tr?.note(dma_coherent_ok(k, dev, k.page_to_phys(page), size) ? "CMA page is highmem and dma_alloc_pages needs a linear address: freed" : "CMA page is not reachable by the device: freed");
     dma_free_contiguous(k, dev, page, size);
     page = 0;
   }
@@ -298,8 +305,15 @@ function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number,
       return arch_dma_alloc(k, dev, size, gfp, attrs);
     }
     remap = DMA_DIRECT_REMAP(k);
-    t?.decide("remap = IS_ENABLED(CONFIG_DMA_DIRECT_REMAP)", remap, remap ? "arm64 selects DMA_DIRECT_REMAP: the CPU gets an uncached vmap alias" : `${k.arch.name} does not select DMA_DIRECT_REMAP and has no ARCH_HAS_DMA_SET_UNCACHED: fail`);
-    if (!remap) return null;
+    if (!remap) {
+      // No modelled arch gets here: x86 devices are all coherent, arm64 remaps, and 32-bit ARM (6.0+) takes its
+      // arch_dma_alloc fallback before this point (its era module). 5.17–6.6 would call arch_dma_alloc; 6.7+
+      // (63f067e33c99, without ARCH_HAS_DMA_ALLOC) warn once and fail.
+      t?.decide("!set_uncached && !remap", true, `${k.arch.name} can neither remap nor mark the linear map uncached`);
+      if (k.sw["63f067e33c99"] && k.firstTime("dma_direct_alloc:not-supported")) k.printk("warn", "coherent DMA allocations not supported on this platform.");
+      return null;
+    }
+    t?.decide("remap = IS_ENABLED(CONFIG_DMA_DIRECT_REMAP)", remap, "arm64 selects DMA_DIRECT_REMAP: the CPU gets an uncached vmap alias");
     const pool = dma_direct_use_pool(k, dev, gfp);
     t?.decide("dma_direct_use_pool(dev, gfp)", pool, pool ? `${gfpName(gfp)} may not sleep and vmap can: use the pre-remapped atomic pool (kernel/dma/pool.c)` : `${gfpName(gfp)} may sleep: allocate pages and remap them`);
     if (pool) return dma_direct_alloc_from_pool(k, dev, size, gfp);
@@ -399,6 +413,72 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
   k.tr?.exit();
 }
 
+const S_alloc_pages = sym("dma_direct_alloc_pages", F);
+const S_free_pages = sym("dma_direct_free_pages", F);
+const S_map_resource = sym("dma_direct_map_resource", F);
+
+/**
+ * kernel/dma/direct.c dma_direct_alloc_pages (5.10–6.12): the pages of a non-coherent allocation,
+ * cacheable linear map, zeroed. No memory encryption is modelled, so the atomic-pool branch
+ * (force_dma_unencrypted) is never taken. Before 92826e967535 a highmem CMA page is refused with
+ * dev_info "Rejecting highmem page from CMA."; after it __dma_direct_alloc_pages(allow_highmem=false)
+ * frees it and asks the page allocator.
+ */
+export function dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, _dir: number, gfp: number): { page: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
+  const noHighmem = k.sw["92826e967535"] === true;
+  const page = __dma_direct_alloc_pages(k, dev, size, gfp, !noHighmem);
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  if (!noHighmem && k.memmap.PageHighMem(k.arch.page_to_pfn(page))) {
+    k.dev_printk("info", dev, "Rejecting highmem page from CMA.");
+    dma_free_contiguous(k, dev, page, size);
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const ret = k.arch.page_address(k, page);
+  k.kmemset(ret, 0, size, "dma_direct_alloc_pages");
+  const dma_handle = phys_to_dma_direct(k, dev, k.page_to_phys(page));
+  k.tr?.exit(`page ${k.arch.fmtVa(page)}, *dma_handle = ${hex(dma_handle)}`);
+  return { page, dma_handle };
+}
+
+/** kernel/dma/direct.c dma_direct_free_pages (5.10–6.12): back to the atomic pool if it came from there, else dma_free_contiguous */
+export function dma_direct_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_addr: number, _dir: number): void {
+  k.tr?.enter(S_free_pages, { page: k.arch.fmtVa(page), dma_addr: hex(dma_addr), size: hex(size) });
+  const vaddr = k.arch.page_address(k, page);
+  if (DMA_COHERENT_POOL(k) && dma_free_from_pool(k, dev, vaddr, size)) {
+    k.tr?.exit();
+    return;
+  }
+  dma_free_contiguous(k, dev, page, size);
+  k.tr?.exit();
+}
+
+/**
+ * kernel/dma/direct.c dma_direct_map_resource (5.10–6.12): the physical address is the bus address
+ * (no dma-ranges translation); outside the device's reach dev_err_once "DMA addr %pad+%zu overflow
+ * (mask %llx, bus limit %llx)." then WARN_ON_ONCE(1), DMA_MAPPING_ERROR. No cache maintenance, no swiotlb.
+ */
+export function dma_direct_map_resource(k: Kernel, dev: Device, paddr: number, size: number, dir: number, _attrs: number): number {
+  k.tr?.enter(S_map_resource, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const dma_addr = paddr;
+  const ok = dma_capable(k, dev, dma_addr, size, false);
+  k.tr?.decide("dma_capable(dev, dma_addr, size, false)", ok, ok ? `${hex(dma_addr)}+${hex(size)} is within the device's reach (MMIO: the physical address is the bus address)` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`);
+  if (!ok) {
+    if (k.firstTime("dma_direct_map_resource:dev_err_once")) {
+      k.dev_printk("err", dev, `DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`);
+    }
+    k.warnOnce("dma_direct_map_resource", "WARNING: dma_direct_map_resource: WARN_ON_ONCE(1)", "dma_direct_map_resource");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  k.tr?.exit(hex(dma_addr));
+  return dma_addr;
+}
+
 /** kernel/dma/direct.c dma_direct_get_sgtable (5.x): the page from the DMA handle */
 export function dma_direct_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cpu_addr: number, dma_addr: number, size: number, _attrs: number): number {
   k.tr?.enter(S_sgt, { dma_addr: hex(dma_addr), size: hex(size) });
@@ -469,12 +549,30 @@ export function fmtPad(k: Kernel, a: number): string {
   return "0x" + v.toString(16).padStart(digits, "0");
 }
 
+/** include/linux/dma-map-ops.h dma_kmalloc_safe (6.5+): no DMA_BOUNCE_UNALIGNED_KMALLOC, a coherent device or DMA_TO_DEVICE */
+export function dma_kmalloc_safe(k: Kernel, dev: Device, dir: number): boolean {
+  if (!DMA_BOUNCE_UNALIGNED_KMALLOC(k)) return true;
+  return dev_is_dma_coherent(k, dev) || dir === DMA_TO_DEVICE;
+}
+
+/** include/linux/dma-map-ops.h dma_kmalloc_size_aligned (6.5+): size >= 2 * ARCH_DMA_MINALIGN or kmalloc_size_roundup(size) a multiple of dma_get_cache_alignment() */
+export function dma_kmalloc_size_aligned(k: Kernel, size: number): boolean {
+  return size >= 2 * ARCH_DMA_MINALIGN(k) || kmalloc_size_roundup(k, size) % dma_get_cache_alignment(k) === 0;
+}
+
+/** include/linux/dma-map-ops.h dma_kmalloc_needs_bounce (6.5+, 370645f41e6e) */
+export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, dir: number): boolean {
+  return !dma_kmalloc_safe(k, dev, dir) && !dma_kmalloc_size_aligned(k, size);
+}
+
 /**
  * dma_direct_map_page: kernel/dma/direct.c in 5.6, kernel/dma/direct.h (inline) in 5.10–5.19.
  * swiotlb=force bounces everything; an address the device cannot reach goes to swiotlb_map when
  * swiotlb_force != SWIOTLB_NO_FORCE (5.6–5.18, even with no pool: x86_64 with RAM below 4 GiB sets
  * none up) or when is_swiotlb_active(dev) (5.19, 07410559f383); otherwise the dev_WARN_ONCE
- * "DMA addr %pad+%zu overflow" and DMA_MAPPING_ERROR. Then cache maintenance for non-coherent devices.
+ * "DMA addr %pad+%zu overflow" and DMA_MAPPING_ERROR. 6.5+ (370645f41e6e): a reachable buffer
+ * also takes that branch when dma_kmalloc_needs_bounce(dev, size, dir). Then cache maintenance
+ * for non-coherent devices.
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   const t = k.tr;
@@ -489,9 +587,15 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
     t?.exit(hex(r));
     return r;
   }
-  if (!dma_capable(k, dev, dma_addr, size, true)) {
-    const why = !t ? "" : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
-    t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
+  const capable = dma_capable(k, dev, dma_addr, size, true);
+  // 370645f41e6e (6.5): an unaligned kmalloc-sized buffer for a non-coherent device bounces too
+  const kbounce = capable && k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
+  if (!capable || kbounce) {
+    const why = !t ? "" : kbounce ? `${size} bytes could share a cache line with another kmalloc object (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)}, dma_get_cache_alignment ${dma_get_cache_alignment(k)}) and the device is not coherent` : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+    if (kbounce) {
+      t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach`);
+      t?.decide("dma_kmalloc_needs_bounce(dev, size, dir)", true, why);
+    } else t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
     const bounce = post519 ? is_swiotlb_active(k, dev) : k.swiotlb_force !== "noforce";
     if (bounce) {
       t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k, dev) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
@@ -505,6 +609,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
     return DMA_MAPPING_ERROR;
   }
   t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
+  if (k.sw["370645f41e6e"] && t && DMA_BOUNCE_UNALIGNED_KMALLOC(k)) t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", false, dma_kmalloc_safe(k, dev, dir) ? (dev_is_dma_coherent(k, dev) ? "the device is coherent" : "DMA_TO_DEVICE only cleans: no cache line is lost") : `${size} bytes are a cache-line multiple for kmalloc (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)})`);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
   t?.exit(hex(dma_addr));
   return dma_addr;
@@ -602,11 +707,12 @@ export function dma_direct_get_required_mask(k: Kernel, dev: Device): bigint {
   return DMA_BIT_MASK(BigInt(max_dma).toString(2).length);
 }
 
-/** kernel/dma/direct.c dma_direct_supported (5.x) */
+/** kernel/dma/direct.c dma_direct_supported (5.6–6.11 with DMA_BIT_MASK(zone_dma_bits), 6.12 with zone_dma_limit) */
 export function dma_direct_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   if (mask >= DMA_BIT_MASK(32)) return true;
   let min_mask = BigInt((k.mem.max_pfn - 1) * PAGE_SIZE);
-  const zmask = DMA_BIT_MASK(k.zone_dma_bits);
+  const zl = zone_dma_limit(k);
+  const zmask = zl === Infinity ? DMA_BIT_MASK(64) : BigInt(zl);
   if (k.buddy.zones.some((z) => z.name === "DMA") && min_mask > zmask) min_mask = zmask;
   const d = phys_to_dma(k, dev, Number(min_mask));
   return d !== DMA_MAPPING_ERROR && mask >= BigInt(d);

@@ -9,8 +9,8 @@ import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
 import { EIO, ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
-import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
-import { DIR_NAMES, DMA_NONE, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
+import { DIR_NAMES, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
 import { is_vmalloc_addr } from "../../mm/mm.js";
@@ -33,6 +33,12 @@ const S_sync_dev = sym("dma_sync_single_for_device", F);
 const S_sync_sg_cpu = sym("dma_sync_sg_for_cpu", F);
 const S_sync_sg_dev = sym("dma_sync_sg_for_device", F);
 const S_set_mask = sym("dma_set_mask", F);
+const S_alloc_pages = sym("dma_alloc_pages", F);
+const S_free_pages = sym("dma_free_pages", F);
+const S_alloc_noncoherent = sym("dma_alloc_noncoherent", "include/linux/dma-mapping.h");
+const S_free_noncoherent = sym("dma_free_noncoherent", "include/linux/dma-mapping.h");
+const S_map_resource = sym("dma_map_resource", F);
+const S_unmap_resource = sym("dma_unmap_resource", F);
 const S_set_coherent_mask = sym("dma_set_coherent_mask", F);
 
 /** include/linux/dma-map-ops.h get_dma_ops */
@@ -54,10 +60,19 @@ function ops_trace(k: Kernel, ops: DmaMapOps | null) {
   k.tr?.decide(k.sw["d3fa60d7bfdc"] ? "dma_alloc_direct(dev, ops)" : "dma_is_direct(ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
 }
 
-/** kernel/dma/mapping.c dma_alloc_attrs (5.x) */
+/** kernel/dma/mapping.c dma_alloc_attrs (5.6–6.12; ffcb75458460, 6.2: WARN_ON_ONCE and NULL for __GFP_COMP) */
 export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S_alloc, { dev: dev.name, size: hex(size), gfp: gfpName(gfp), attrs: attrsName(attrs) });
   if (dev.coherent_dma_mask === 0n) k.warnOnce(`nomask-${dev.name}`, "WARNING: dma_alloc_attrs: coherent_dma_mask is 0", "dma_alloc_attrs");
+  if (k.sw["ffcb75458460"]) {
+    const comp = (gfp & __GFP_COMP) !== 0;
+    k.tr?.decide("WARN_ON_ONCE(flag & __GFP_COMP)", comp, comp ? "DMA allocations can never be turned back into a page pointer: compound pages are refused (ffcb75458460)" : "no __GFP_COMP");
+    if (comp) {
+      k.warnOnce("dma_alloc_attrs:__GFP_COMP", "WARNING: dma_alloc_attrs: WARN_ON_ONCE(flag & __GFP_COMP)", "dma_alloc_attrs", warn_site(k, "dma_alloc_attrs:__GFP_COMP"));
+      k.tr?.exit("NULL");
+      return null;
+    }
+  }
   const dc = dma_alloc_from_dev_coherent(k, dev, size);
   if (dc.handled) {
     k.tr?.decide("dma_alloc_from_dev_coherent(dev, size, &handle, &cpu_addr)", true, "the device has its own coherent pool: used, no fallback");
@@ -317,6 +332,121 @@ export function dma_set_mask_and_coherent(k: Kernel, dev: Device, mask: bigint):
   const rc = dma_set_mask(k, dev, mask);
   if (rc === 0) return dma_set_coherent_mask(k, dev, mask);
   return rc;
+}
+
+/**
+ * kernel/dma/mapping.c dma_alloc_pages (5.10–6.12; __dma_alloc_pages since 5.14): WARN_ON_ONCE and
+ * NULL without a coherent mask, with a zone modifier in gfp, and (ffcb75458460, 6.2) with
+ * __GFP_COMP; then dma_direct_alloc_pages or ops->alloc_pages on the page-aligned size; dma-debug
+ * records the pages as a streaming "page" mapping in dir.
+ */
+export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc_pages, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  const fail = (cond: string) => {
+    // the WARN sits in dma_alloc_pages (5.10) or its helper __dma_alloc_pages (5.14+)
+    k.warnOnce(`__dma_alloc_pages:${cond}`, `WARNING: dma_alloc_pages: WARN_ON_ONCE(${cond})`, "dma_alloc_pages");
+    k.tr?.exit("NULL");
+    return null;
+  };
+  if (dev.coherent_dma_mask === 0n) return fail("!dev->coherent_dma_mask");
+  if (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) return fail("gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)");
+  if (k.sw["ffcb75458460"] && gfp & __GFP_COMP) return fail("gfp & __GFP_COMP");
+  size = PAGE_ALIGN(size);
+  const ops = get_dma_ops(dev);
+  ops_trace(k, ops);
+  let r: { page: number; dma_handle: number } | null = null;
+  if (dma_go_direct(ops)) r = direct.dma_direct_alloc_pages(k, dev, size, dir, gfp);
+  else if (ops!.alloc_pages) r = ops!.alloc_pages(k, dev, size, dir, gfp);
+  // 7e2368a21741 (6.17): a "noncoherent" entry, no dma_mapping_error check owed; before, a streaming one
+  if (r && k.dma_debug) {
+    if (k.sw["7e2368a21741"]) dbg.debug_dma_alloc_pages(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, 0);
+    else dbg.debug_dma_map_page(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, "page", null, 0);
+  }
+  k.tr?.exit(r ? `page ${k.arch.fmtVa(r.page)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
+  return r;
+}
+
+/** kernel/dma/mapping.c dma_free_pages (5.10–6.18; debug_dma_free_pages since 7e2368a21741, 6.17): debug_dma_unmap_page first, then dma_direct_free_pages or ops->free_pages */
+export function dma_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void {
+  k.tr?.enter(S_free_pages, { dev: dev.name, page: k.arch.fmtVa(page), dma_handle: hex(dma_handle), dir: DIR_NAMES[dir] ?? String(dir) });
+  size = PAGE_ALIGN(size);
+  if (k.dma_debug) {
+    if (k.sw["7e2368a21741"]) dbg.debug_dma_free_pages(k, dev, k.page_to_phys(page), size, dir, dma_handle);
+    else dbg.debug_dma_unmap_page(k, dev, dma_handle, size, dir, "page");
+  }
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_free_pages(k, dev, size, page, dma_handle, dir);
+  else if (ops!.free_pages) ops!.free_pages(k, dev, size, page, dma_handle, dir);
+  k.tr?.exit();
+}
+
+/** include/linux/dma-mapping.h dma_alloc_noncoherent (5.14–6.12 inline; 5.10 in mapping.c without ops->alloc_noncoherent): page_address(dma_alloc_pages()) */
+export function dma_alloc_noncoherent(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { cpu_addr: number; page: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc_noncoherent, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  const r = dma_alloc_pages(k, dev, size, dir, gfp);
+  const cpu_addr = r ? k.arch.page_address(k, r.page) : 0;
+  k.tr?.exit(r ? `${k.arch.fmtVa(cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
+  return r ? { cpu_addr, page: r.page, dma_handle: r.dma_handle } : null;
+}
+
+/** include/linux/dma-mapping.h dma_free_noncoherent (5.14–6.12 inline; 5.10 in mapping.c): dma_free_pages(virt_to_page(vaddr)) */
+export function dma_free_noncoherent(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, dir: number): void {
+  k.tr?.enter(S_free_noncoherent, { dev: dev.name, vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
+  dma_free_pages(k, dev, size, k.arch.virt_to_page(k, vaddr), dma_handle, dir);
+  k.tr?.exit();
+}
+
+/**
+ * kernel/dma/mapping.c dma_map_resource (5.10–6.12; inline in include/linux/dma-mapping.h in 5.6,
+ * where it also refuses RAM with WARN_ON_ONCE(pfn_valid)): BUG_ON on a bad direction,
+ * WARN_ON_ONCE without a dma_mask, dma_direct_map_resource or ops->map_resource (none:
+ * DMA_MAPPING_ERROR), then debug_dma_map_resource.
+ */
+export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_resource, { dev: dev.name, phys_addr: hex(phys_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  check_dir(k, dir, "dma_map_resource");
+  // 5.6 (inline) has no dma_mask test; 5.9+ test it first
+  if (k.sw["d3fa60d7bfdc"] && dev.dma_mask === null) {
+    k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_resource: WARN_ON_ONCE(!dev->dma_mask)", "dma_map_resource");
+    k.tr?.exit("DMA_MAPPING_ERROR");
+    return DMA_MAPPING_ERROR;
+  }
+  if (!k.sw["a9c38c5d267c"]) {
+    // "Don't allow RAM to be mapped" until a9c38c5d267c (5.16; 5.15.y): pfn_valid = the pfn has a struct page
+    const pfn = Math.floor(phys_addr / PAGE_SIZE);
+    const valid = k.memmap.has(pfn);
+    k.tr?.decide("WARN_ON_ONCE(pfn_valid(PHYS_PFN(phys_addr)))", valid, valid ? `pfn ${hex(pfn)} has a struct page (RAM): refused` : `pfn ${hex(pfn)} has no struct page`);
+    if (valid) {
+      k.warnOnce("dma_map_resource:pfn_valid", "WARNING: dma_map_resource: WARN_ON_ONCE(pfn_valid(PHYS_PFN(phys_addr)))", "dma_map_resource");
+      k.tr?.exit("DMA_MAPPING_ERROR");
+      return DMA_MAPPING_ERROR;
+    }
+  }
+  const ops = get_dma_ops(dev);
+  let addr = DMA_MAPPING_ERROR;
+  if (dma_go_direct(ops)) addr = direct.dma_direct_map_resource(k, dev, phys_addr, size, dir, attrs);
+  else if (ops!.map_resource) addr = ops!.map_resource(k, dev, phys_addr, size, dir, attrs);
+  if (k.dma_debug) dbg.debug_dma_map_resource(k, dev, phys_addr, size, dir, addr, attrs);
+  k.tr?.exit(hex(addr));
+  return addr;
+}
+
+/** kernel/dma/mapping.c dma_unmap_resource (5.10–6.12): dma-direct has nothing to undo; ops->unmap_resource; debug_dma_unmap_resource */
+export function dma_unmap_resource(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_resource, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  check_dir(k, dir, "dma_unmap_resource");
+  const ops = get_dma_ops(dev);
+  if (!dma_go_direct(ops) && ops!.unmap_resource) ops!.unmap_resource(k, dev, addr, size, dir, attrs);
+  if (k.dma_debug) dbg.debug_dma_unmap_resource(k, dev, addr, size, dir);
+  k.tr?.exit();
+}
+
+/** kernel/dma/mapping.c dma_opt_mapping_size (6.0, a229cc14f339; 5.15.y backport): min(dma_max_mapping_size, ops->opt_mapping_size) */
+export function dma_opt_mapping_size(k: Kernel, dev: Device): number {
+  const ops = get_dma_ops(dev);
+  let size = Number.MAX_SAFE_INTEGER;
+  if (ops && ops.opt_mapping_size) size = ops.opt_mapping_size(k);
+  return Math.min(dma_max_mapping_size(k, dev), size);
 }
 
 /** kernel/dma/mapping.c dma_max_mapping_size (5.x): SIZE_MAX when ops lack the method */

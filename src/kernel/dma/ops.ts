@@ -49,6 +49,13 @@ export interface DmaMapOps {
   sync_sg_for_device?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void;
   dma_supported?(k: Kernel, dev: Device, mask: bigint): boolean;
   max_mapping_size?(k: Kernel, dev: Device): number;
+  /** 6.0+ (a229cc14f339) */
+  opt_mapping_size?(k: Kernel): number;
+  /** 5.10+ (the dma_alloc_pages API) */
+  alloc_pages?(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null;
+  free_pages?(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void;
+  map_resource?(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number;
+  unmap_resource?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void;
 }
 
 export const ENXIO = 6;

@@ -23,13 +23,17 @@ const S_guess = sym("dma_guess_pool", "kernel/dma/pool.c");
 
 const MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1);
 
-/** kernel/dma/pool.c cma_in_zone (5.9+, d7e673ec2c8e): is the default CMA area inside gfp's zone? */
+/**
+ * kernel/dma/pool.c cma_in_zone (5.9+, d7e673ec2c8e): is the default CMA area inside gfp's zone?
+ * 6.12 (ba0fb44aed47): end <= zone_dma_limit for GFP_DMA, end <= max(DMA_BIT_MASK(32), zone_dma_limit) for GFP_DMA32.
+ */
 export function cma_in_zone(k: Kernel, gfp: number): boolean {
   const cma = k.dma_contiguous_default_area;
   if (!cma || cma.count === 0) return false;
   const end = (cma.base_pfn + cma.count) * PAGE_SIZE - 1;
-  if (gfp & __GFP_DMA && k.buddy.zones.some((z) => z.name === "DMA")) return BigInt(end) <= DMA_BIT_MASK(k.zone_dma_bits);
-  if (gfp & __GFP_DMA32 && k.buddy.zones.some((z) => z.name === "DMA32")) return BigInt(end) <= DMA_BIT_MASK(32);
+  const limit612 = k.sw["ba0fb44aed47"];
+  if (gfp & __GFP_DMA && k.buddy.zones.some((z) => z.name === "DMA")) return limit612 ? end <= k.zone_dma_limit : BigInt(end) <= DMA_BIT_MASK(k.zone_dma_bits);
+  if (gfp & __GFP_DMA32 && k.buddy.zones.some((z) => z.name === "DMA32")) return limit612 ? end <= Math.max(0xffff_ffff, k.zone_dma_limit) : BigInt(end) <= DMA_BIT_MASK(32);
   return true;
 }
 
