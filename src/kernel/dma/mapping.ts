@@ -403,6 +403,7 @@ export function dma_free_noncoherent(k: Kernel, dev: Device, size: number, vaddr
  * DMA_MAPPING_ERROR), then debug_dma_map_resource.
  */
 export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number {
+  if (k.sw["f7326196a781"]) return v618.dma_map_resource(k, dev, phys_addr, size, dir, attrs);
   k.tr?.enter(S_map_resource, { dev: dev.name, phys_addr: hex(phys_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   check_dir(k, dir, "dma_map_resource");
   // 5.6 (inline) has no dma_mask test; 5.9+ test it first
@@ -433,6 +434,7 @@ export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size
 
 /** kernel/dma/mapping.c dma_unmap_resource (5.10–6.12): dma-direct has nothing to undo; ops->unmap_resource; debug_dma_unmap_resource */
 export function dma_unmap_resource(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
+  if (k.sw["f7326196a781"]) return v618.dma_unmap_resource(k, dev, addr, size, dir, attrs);
   k.tr?.enter(S_unmap_resource, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_unmap_resource");
   const ops = get_dma_ops(dev);

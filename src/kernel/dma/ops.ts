@@ -54,8 +54,6 @@ export interface DmaMapOps {
   /** 5.10+ (the dma_alloc_pages API) */
   alloc_pages?(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null;
   free_pages?(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void;
-  map_resource?(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number;
-  unmap_resource?(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void;
 }
 
 export const ENXIO = 6;
