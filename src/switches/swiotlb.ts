@@ -8,4 +8,15 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
     release: "5.12",
     effect: "find_slots keeps the original's bits under dma_get_min_align_mask in the bounce address (the search that can loop forever); before it the mask does not exist and the search is a plain stride walk",
   },
+  "04867a7a3332": {
+    commit: "04867a7a3332",
+    title: "swiotlb: Fix double-allocation of slots due to broken alignment handling",
+    release: "6.9",
+    effect: "the slot search ORs IO_TLB_SIZE - 1 into alloc_align_mask and drops those bits from the min_align_mask alignment test (iotlb_align_mask &= ~alloc_align_mask); before it the test uses min_align_mask & ~(IO_TLB_SIZE - 1) whatever alloc_align_mask is. The 5.15.y and 6.1.y backports take only this part (their stride and loop stay as before)",
+    stable: {
+      "5.15": "5.15.178 tree wangshuai199398/linux-5-15 @76278aab8c2d: kernel/dma/swiotlb.c swiotlb_find_slots has the two lines (the tree has no per-commit history: stable commit id not identified)",
+      "6.1": "6.1.166 tree unifreq/linux-6.1.y @525d1212a677: kernel/dma/swiotlb.c swiotlb_do_find_slots has the two lines (history squashed: stable commit id not identified)",
+      "6.6": "6.6.63 tree OpenNuvoton/MA35D1_linux-6.6.y @a4595a4caf6f: kernel/dma/swiotlb.c swiotlb_search_pool_area has them (with 6.6's own stride)",
+    },
+  },
 };

@@ -88,6 +88,11 @@ export function io_tlb_offset(val: number): number {
   return val & (IO_TLB_SEGSIZE - 1);
 }
 
+/** include/linux/align.h ALIGN(x, a) on unsigned int: (x + a - 1) & ~(a - 1) — a multiple of a only when a is a power of two */
+export function ALIGN(x: number, a: number): number {
+  return ((x + a - 1) & ~(a - 1)) >>> 0;
+}
+
 /** Segment number of a slot (slots a and b are in the same segment iff equal). */
 export function io_tlb_segment(val: number): number {
   return Math.floor(val / IO_TLB_SEGSIZE);

@@ -20,6 +20,13 @@
  * DMA_FROM_DEVICE"" as reinstated by 901c7280ca0d: unconditional (any direction, even with
  * DMA_ATTR_SKIP_CPU_SYNC); ddbd89deb7d3's DMA_ATTR_OVERWRITE is not in the tree (grep).
  * Still present in 5.19: the endless search of 7c3940bf81e5 (2023) — recorded in the vectors.
+ *
+ * 5.15 (LTS) runs this era too, checked against wangshuai199398/linux-5-15 @76278aab8c2d
+ * (5.15.178) compiled unmodified (test/vectors/swiotlb/5.15-*): the same search, bounce checks
+ * and release, plus the stable backport of 04867a7a3332 (switch: alloc_align_mask | (IO_TLB_SIZE
+ * - 1) masks the min_align test; its stride need not be a power of two, and ALIGN is then the
+ * bit formula). Not modelled for 5.15: its swiotlb_set_max_segment (max_segment 1 with
+ * swiotlb=force) and the panic of swiotlb_tbl_map_single when io_tlb_default_mem has no slabs.
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
@@ -30,7 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, unsignedOf,
+  swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -135,7 +142,7 @@ export function swiotlb_max_mapping_size(_k: Kernel, dev?: Device): number {
 }
 
 /**
- * kernel/dma/swiotlb.c swiotlb_find_slots (5.16–5.19): the 5.13 search plus `alloc_align_mask`
+ * kernel/dma/swiotlb.c swiotlb_find_slots (5.16–5.19; 5.15.178 with the 04867a7a3332 backport): the 5.13 search plus `alloc_align_mask`
  * (stride at least (alloc_align_mask >> IO_TLB_SHIFT) + 1), the alignment test skipped for
  * orig_addr 0, and the per-slot alloc_size written here (alloc_size - (offset + i * IO_TLB_SIZE)
  * with alloc_size already including the offset). Returns the first slot or -1. The same
@@ -145,7 +152,13 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
-  const iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
+  let iotlb_align_mask: number;
+  if (k.sw["04867a7a3332"]) {
+    // the 5.15.y backport: at least slot-aligned, and the alignment test ignores the bits the
+    // offset into the allocation keeps
+    alloc_align_mask = (alloc_align_mask | (IO_TLB_SIZE - 1)) >>> 0;
+    iotlb_align_mask = (dev.min_align_mask & ~alloc_align_mask) >>> 0;
+  } else iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
   const nslots = nr_slots(alloc_size);
   const offset = swiotlb_align_offset(dev, orig_addr);
   if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_find_slots): BUG_ON(!nslots)", "swiotlb_find_slots");
@@ -162,7 +175,10 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   }
 
   const list = mem.list;
-  let index = Math.ceil(mem.index / stride) * stride;
+  // ALIGN(mem->index, stride) is the power-of-two macro: with the 04867a7a3332 backport the stride
+  // need not be one (min_align_mask 0xffff, alloc_align_mask 0x3fff: stride 25), and the
+  // kernel gets (index + stride - 1) & ~(stride - 1), not a multiple of the stride
+  let index = ALIGN(mem.index, stride);
   if (index >= nslabs) index = 0;
   const wrap = index;
   const checkAlign = orig_addr !== 0;
