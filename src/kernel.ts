@@ -29,6 +29,12 @@ export interface KConfig {
   /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce */
   swiotlb_slabs: number;
   swiotlb_force: "normal" | "force" | "noforce";
+  /** swiotlb=<slabs>,<areas> (6.0+): the areas given, or undefined (then one per possible CPU) */
+  swiotlb_nareas?: number;
+  /** num_possible_cpus() (1 when unset): 6.0+ swiotlb gives each CPU an area by default */
+  nr_cpus?: number;
+  /** restricted-dma-pool regions (5.15+): a device name → its region's base and size */
+  restricted_dma_pools?: { device: string; base: number; size: number }[];
   CONFIG_DEBUG_VIRTUAL: boolean;
   CONFIG_DMA_API_DEBUG: boolean;
   CONFIG_DMA_API_DEBUG_SG: boolean;
@@ -124,6 +130,8 @@ export class Kernel {
   /** the swiotlb era module this version runs (kernel/dma/swiotlb/index.ts picks it once) */
   swiotlb_era: import("./kernel/dma/swiotlb/index.js").SwiotlbEra | null = null;
   swiotlb_force: "normal" | "force" | "noforce" = "normal";
+  /** raw_smp_processor_id(): the CPU the current step runs on (a step's `cpu:`; 0 until one says otherwise) */
+  cpu = 0;
   /** Xen state (rpi4-xen): P2M rbtree etc. */
   xen: import("./xen/p2m.js").XenState | null = null;
   /** dma-debug state when CONFIG_DMA_API_DEBUG */

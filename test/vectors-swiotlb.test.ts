@@ -14,8 +14,9 @@ import { KernelFault, type FaultRecord } from "../src/core/faults.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { of_dma_configure } from "../src/drivers/device.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../src/include/gfp.js";
+import { IoTlbMemAreas, mem_used } from "../src/kernel/dma/swiotlb/v6.0.js";
 import {
-  IO_TLB_SHIFT, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
+  IO_TLB_SHIFT, swiotlb_boot_nslabs, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
   swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
 import { swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
@@ -55,6 +56,9 @@ interface Op {
   list?: string;
   msgs: Msg[];
   fault?: { kind: string; text: string };
+  /** 6.0+ (areas): the CPU the map ran on, and every area's next index and used count after the op */
+  cpu?: number;
+  areas?: { index: number; used: number }[];
 }
 interface VectorFile {
   tree: string;
@@ -62,7 +66,11 @@ interface VectorFile {
   version: string;
   config: string;
   run: {
-    boot: { start: string; nslabs: number; min_align_mask: string; segment_boundary_mask: string; used: number; index: number; list: string; msgs: Msg[] };
+    boot: {
+      start: string; nslabs: number; min_align_mask: string; segment_boundary_mask: string; used: number; index: number; list: string; msgs: Msg[];
+      /** 6.0+ (areas): the swiotlb= text, num_possible_cpus(), and the pool's areas */
+      swiotlb?: string; nr_cpus?: number; nareas?: number; area_nslabs?: number; areas?: { index: number; used: number }[];
+    };
     ops: Op[];
   };
 }
@@ -125,10 +133,26 @@ function replay(file: string): Replayed {
   dev.min_align_mask = parseInt(boot.min_align_mask, 16);
   dev.segment_boundary_mask = BigInt(boot.segment_boundary_mask);
 
+  if (boot.swiotlb !== undefined) {
+    // the areas era: the tree's swiotlb= text and CPU count, through dmasim's own parser state
+    const [slabs, areas] = boot.swiotlb.split(",");
+    Object.assign(k, { cfg: { swiotlb_slabs: Number(slabs), ...(areas !== undefined ? { swiotlb_nareas: Number(areas) } : {}), nr_cpus: boot.nr_cpus } });
+    expect(swiotlb_boot_nslabs(k), `${file} boot: slots allocated`).toBe(boot.nslabs);
+  }
   swiotlb_init_with_tbl(k, parseInt(boot.start, 16), boot.nslabs, true);
   const pool = k.io_tlb_default_mem!;
-  const state = () => ({ used: pool.used, index: pool.index, list: fnv(new Uint8Array(pool.list.buffer, pool.list.byteOffset, pool.list.byteLength)) });
-  expect(state(), `${file} boot`).toEqual({ used: boot.used, index: boot.index, list: boot.list });
+  const areasOf = () => (pool instanceof IoTlbMemAreas ? { areas: pool.areas.map((a) => ({ index: a.index, used: a.used })) } : {});
+  const state = () => ({
+    used: pool instanceof IoTlbMemAreas ? mem_used(pool) : pool.used,
+    index: pool instanceof IoTlbMemAreas ? pool.areas[0]!.index : pool.index,
+    list: fnv(new Uint8Array(pool.list.buffer, pool.list.byteOffset, pool.list.byteLength)),
+    ...areasOf(),
+  });
+  if (boot.areas) {
+    expect(pool, `${file}: an areas pool`).toBeInstanceOf(IoTlbMemAreas);
+    expect({ nareas: (pool as IoTlbMemAreas).nareas, area_nslabs: (pool as IoTlbMemAreas).area_nslabs }, file).toEqual({ nareas: boot.nareas, area_nslabs: boot.area_nslabs });
+  }
+  expect(state(), `${file} boot`).toEqual({ used: boot.used, index: boot.index, list: boot.list, ...(boot.areas ? { areas: boot.areas } : {}) });
   expectMessages(`${file} boot`, boot.msgs, printed(k, 0, 0));
 
   const seen = new Set<number>();
@@ -140,6 +164,7 @@ function replay(file: string): Replayed {
     let fault: FaultRecord | null = null;
     let result = 0;
     try {
+      if (op.cpu !== undefined) k.cpu = op.cpu;
       if (op.op === "map") {
         const orig = parseInt(op.orig!, 16);
         touchOriginal(k, seen, orig, op.alloc_size! + 64);
@@ -190,7 +215,7 @@ function replay(file: string): Replayed {
         expect(fnv(k.cache.cpuRead(parseInt(op.base!, 16), op.mapped!)), `${where}: slot bytes`).toBe(op.tlbsum);
       }
     }
-    expect(state(), where).toEqual({ used: op.used, index: op.index, list: op.list });
+    expect(state(), where).toEqual({ used: op.used, index: op.index, list: op.list, ...(op.areas ? { areas: op.areas } : {}) });
   });
   return out;
 }
@@ -198,9 +223,9 @@ function replay(file: string): Replayed {
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
 
 describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
-  it("has vectors for 5.6, 5.10, 5.14, 5.15 and 5.19, each naming its tree and commit", () => {
+  it("has vectors for 5.6, 5.10, 5.14, 5.15, 5.19 and 6.1, each naming its tree and commit", () => {
     const versions = new Set(files.map((f) => f.split("-")[0]));
-    for (const v of ["5.6", "5.10", "5.14", "5.15", "5.19"]) expect(versions.has(v), v).toBe(true);
+    for (const v of ["5.6", "5.10", "5.14", "5.15", "5.19", "6.1"]) expect(versions.has(v), v).toBe(true);
     for (const f of files) {
       const v = JSON.parse(readFileSync(DIR + f, "utf8")) as VectorFile;
       expect(v.tree, f).toMatch(/\S/);
@@ -229,5 +254,8 @@ describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
     // 5.15.178 keeps the endless search (no 7c3940bf81e5) under its 04867a7a3332 backport
     expect(sum((r) => r.full, "5.15")).toBeGreaterThan(20);
     expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "5.15")).toBeGreaterThan(0);
+    // 6.1.166 (areas): full areas and pools, and still the endless search (7c3940bf81e5 is 6.3, not backported there)
+    expect(sum((r) => r.full, "6.1-areas")).toBeGreaterThan(20);
+    expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "6.1")).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -10,8 +10,11 @@
  * Which API the tree has is detected by record.sh from the tree's header and
  * passed as KV_* macros (see record.sh); nothing here names a version.
  *
- * Usage: driver SEED NSLABS OPS MIN_ALIGN_MASK SEG_BOUNDARY_MASK WRONG_PCT
- *   (masks in hex or decimal; SEG_BOUNDARY_MASK 0 = the default ULONG_MAX)
+ * Usage: driver SEED NSLABS OPS MIN_ALIGN_MASK SEG_BOUNDARY_MASK WRONG_PCT [NR_CPUS]
+ *   (masks in hex or decimal; SEG_BOUNDARY_MASK 0 = the default ULONG_MAX). NSLABS is the
+ *   text given to the tree's own swiotlb= parser ("1024", or "1024,4" where the tree has
+ *   areas). NR_CPUS (default 1) is num_possible_cpus(); with areas (KV_AREAS) each map runs
+ *   on a CPU the generator picks, recorded as "cpu".
  * Output (stdout): one JSON object {"boot":..., "ops":[...]}; record.sh wraps it.
  */
 #include "kstub.h"
@@ -29,6 +32,7 @@ jmp_buf kv_fault_jmp;
 char kv_fault_msg[512];
 static char kv_fault_kind[32];
 unsigned long kv_span_calls, kv_span_bound = ~0UL;
+unsigned int kv_cpu, kv_nr_cpus = 1;
 static int kv_ratelimit_printed;
 
 void *kv_memblock_alloc(size_t size, size_t align)
@@ -134,7 +138,14 @@ int kv_printk_ratelimit(void)
 #define POOL (io_tlb_default_mem)
 #endif
 
-#ifdef POOL
+#if defined(POOL) && defined(KV_AREAS)
+/* 6.0+: used and the next-search index live per area (struct io_tlb_area) */
+#define S_NSLABS (POOL->nslabs)
+#define S_USED (mem_used(POOL))
+#define S_INDEX (POOL->areas[0].index)
+#define S_START (POOL->start)
+#define S_LIST(i) (POOL->slots[i].list)
+#elif defined(POOL)
 #define S_NSLABS (POOL->nslabs)
 #define S_USED (POOL->used)
 #define S_INDEX (POOL->index)
@@ -198,6 +209,12 @@ static const char *dir_name(int d)
 static void state_json(void)
 {
 	printf("\"used\":%ld,\"index\":%lu,\"list\":\"%08x\"", (long)S_USED, (unsigned long)S_INDEX, list_hash());
+#ifdef KV_AREAS
+	printf(",\"areas\":[");
+	for (unsigned int a = 0; a < POOL->nareas; a++)
+		printf("%s{\"index\":%u,\"used\":%lu}", a ? "," : "", POOL->areas[a].index, POOL->areas[a].used);
+	printf("]");
+#endif
 }
 
 static void end_op(const char *fault)
@@ -242,17 +259,19 @@ int main(int argc, char **argv)
 	kv_parms.min_align_mask = (unsigned int)strtoul(argv[4], NULL, 0);
 	kv_parms.segment_boundary_mask = strtoul(argv[5], NULL, 0);
 	int wrong_pct = atoi(argv[6]);
+	if (argc > 7) kv_nr_cpus = (unsigned int)atoi(argv[7]);
+	if (kv_nr_cpus < 1) kv_nr_cpus = 1;
 	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
 
 	/* originals: a deterministic byte pattern the replay reproduces (byte = (phys * 131) >> 8) */
 	for (size_t i = KV_ARENA_SIZE / 2; i < KV_ARENA_SIZE; i++) kv_arena[i] = (unsigned char)(((KV_PHYS_BASE + i) * 131) >> 8);
 
 	printf("{\"boot\":{");
-	/* boot: the kernel's own swiotlb= parser, then its own init */
+	/* boot: the kernel's own swiotlb= parser (its messages are boot messages), then its own init */
 	char param[64];
 	snprintf(param, sizeof param, "%s", nslabs_arg);
-	setup_io_tlb_npages(param);
 	kv_msgs_len = 0; kv_msgs[0] = 0;
+	setup_io_tlb_npages(param);
 	if (setjmp(kv_fault_jmp)) {
 		printf("\"fault\":\"%s\"}}\n", kv_fault_msg);
 		return 1;
@@ -264,6 +283,9 @@ int main(int argc, char **argv)
 #endif
 #ifdef KV_DEV_MEM
 	kv_dev.dma_io_tlb_mem = &io_tlb_default_mem;
+#endif
+#ifdef KV_AREAS
+	printf("\"swiotlb\":\"%s\",\"nr_cpus\":%u,\"nareas\":%u,\"area_nslabs\":%u,", nslabs_arg, kv_nr_cpus, POOL->nareas, POOL->area_nslabs);
 #endif
 	printf("\"start\":\"0x%llx\",\"nslabs\":%lu,\"min_align_mask\":\"0x%x\",\"segment_boundary_mask\":\"0x%lx\",\"seed\":\"0x%llx\",",
 	       (unsigned long long)S_START, (unsigned long)S_NSLABS, kv_parms.min_align_mask, dma_get_seg_boundary(&kv_dev),
@@ -292,11 +314,17 @@ int main(int argc, char **argv)
 			if (below(8) == 0) attrs |= DMA_ATTR_NO_WARN;
 			if (below(8) == 0) attrs |= DMA_ATTR_SKIP_CPU_SYNC;
 			unsigned int align_mask = 0;
+#ifdef KV_AREAS
+			kv_cpu = below(kv_nr_cpus);
+#endif
 #ifdef KV_MAP_ALIGN_MASK
 			if (below(6) == 0) align_mask = (unsigned int)((PAGE_SIZE << below(3)) - 1);
 #endif
 			printf("{\"op\":\"map\",\"orig\":\"0x%llx\",\"mapping_size\":%zu,\"alloc_size\":%zu,\"dir\":\"%s\",\"attrs\":%lu,\"alloc_align_mask\":\"0x%x\"",
 			       (unsigned long long)orig, mapping, alloc, dir_name(dir), attrs, align_mask);
+#ifdef KV_AREAS
+			printf(",\"cpu\":%u", kv_cpu);
+#endif
 			phys_addr_t tlb;
 			if (setjmp(kv_fault_jmp)) {
 				stop = true;

@@ -61,6 +61,8 @@ export class IoTlbMem {
   max_segment = 0;
   /** mem->force_bounce (5.15+) */
   force_bounce = false;
+  /** mem->for_alloc (5.15+): a restricted-dma-pool, which dma_direct_alloc allocates from */
+  for_alloc = false;
 
   constructor(start: number, nslabs: number, late_alloc = false) {
     if (!Number.isInteger(nslabs) || nslabs < 0 || nslabs % IO_TLB_SEGSIZE !== 0) {

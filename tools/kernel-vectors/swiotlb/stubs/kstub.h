@@ -239,4 +239,22 @@ static inline int iommu_is_span_boundary(unsigned int index, unsigned int nr,
 	return shift + nr > boundary_size;
 }
 
+/* ---- SMP: the driver chooses the CPU each call runs on (swiotlb areas, 6.0+) ---- */
+#define SMP_CACHE_BYTES 64
+extern unsigned int kv_cpu, kv_nr_cpus;
+#define raw_smp_processor_id() ((int)kv_cpu)
+#define smp_processor_id() ((int)kv_cpu)
+#define num_possible_cpus() (kv_nr_cpus)
+static inline unsigned long roundup_pow_of_two(unsigned long n)
+{
+	unsigned long p = 1;
+	while (p < n) p <<= 1;
+	return p;
+}
+static inline void *kcalloc(size_t n, size_t s, gfp_t g) { (void)g; return calloc(n, s); }
+static inline void memcpy_from_page(char *to, struct page *page, size_t offset, size_t len) { (void)to; (void)page; (void)offset; (void)len; }
+static inline void memcpy_to_page(struct page *page, size_t offset, const char *from, size_t len) { (void)page; (void)offset; (void)from; (void)len; }
+#define DEFINE_DEBUGFS_ATTRIBUTE(name, get, set, fmt) static const int name __maybe_unused = 0
+#define debugfs_create_file(...) ((struct dentry *)NULL)
+
 #endif /* KV_KSTUB_H */
