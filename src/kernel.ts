@@ -33,8 +33,8 @@ export interface KConfig {
   swiotlb_nareas?: number;
   /** num_possible_cpus() (1 when unset): 6.0+ swiotlb gives each CPU an area by default */
   nr_cpus?: number;
-  /** restricted-dma-pool regions (5.15+): a device name → its region's base and size */
-  restricted_dma_pools?: { device: string; base: number; size: number }[];
+  /** a restricted-dma-pool reserved-memory region for the run's device (5.15+): its size, and its base (null: placed at boot) */
+  restricted_dma_pool?: { size: number; base: number | null };
   CONFIG_DEBUG_VIRTUAL: boolean;
   CONFIG_DMA_API_DEBUG: boolean;
   CONFIG_DMA_API_DEBUG_SG: boolean;
@@ -132,6 +132,8 @@ export class Kernel {
   swiotlb_force: "normal" | "force" | "noforce" = "normal";
   /** raw_smp_processor_id(): the CPU the current step runs on (a step's `cpu:`; 0 until one says otherwise) */
   cpu = 0;
+  /** the restricted-dma-pool region reserved at boot (config restricted_dma_pool), attached to the run's device at probe */
+  restricted_dma_pool: import("./kernel/dma/swiotlb/index.js").ReservedMem | null = null;
   /** Xen state (rpi4-xen): P2M rbtree etc. */
   xen: import("./xen/p2m.js").XenState | null = null;
   /** dma-debug state when CONFIG_DMA_API_DEBUG */

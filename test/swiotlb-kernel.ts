@@ -39,6 +39,9 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     log(message: string) {
       logs.push(message);
     },
+    printk(_level: string, message: string) {
+      logs.push(message);
+    },
     BUG(message: string, pc?: string): never {
       throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
     },

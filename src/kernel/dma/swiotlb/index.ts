@@ -16,7 +16,7 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import { swiotlb_default_nslabs, type IoTlbMem } from "./common.js";
+import { fmtPa, swiotlb_default_nslabs, type IoTlbMem } from "./common.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
 import { era_v5_15 } from "./v5.15.js";
@@ -184,5 +184,19 @@ export function swiotlb_free(k: Kernel, dev: Device, tlb_addr: number, size: num
 export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Device): number {
   const e = era(k);
   return e.rmem_swiotlb_device_init ? e.rmem_swiotlb_device_init(k, rmem, dev) : -19;
+}
+
+/**
+ * kernel/dma/swiotlb.c rmem_swiotlb_setup (5.15+, RESERVEDMEM_OF_DECLARE "restricted-dma-pool"):
+ * the region gets the swiotlb ops and "Reserved memory: created restricted DMA pool at %pa, size
+ * %ld MiB". Before 5.15 no driver claims the compatible: the memory stays reserved, unused (null).
+ */
+export function rmem_swiotlb_setup(k: Kernel, rmem: ReservedMem): ReservedMem | null {
+  if (!era(k).rmem_swiotlb_device_init) {
+    k.tr?.note(`${k.version.id} has no restricted-dma-pool support (5.15+): the region is only reserved`);
+    return null;
+  }
+  k.printk("info", `software IO TLB: Reserved memory: created restricted DMA pool at ${fmtPa(k, rmem.base)}, size ${Math.floor(rmem.size / (1 << 20))} MiB`);
+  return rmem;
 }
 

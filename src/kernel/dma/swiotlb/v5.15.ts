@@ -39,7 +39,7 @@ import {
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
   swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
-import type { SwiotlbEra } from "./index.js";
+import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
@@ -69,10 +69,10 @@ export function dev_io_tlb_mem(k: Kernel, dev?: Device): IoTlbMem {
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem || !mem.nslabs) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
-  k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
+  k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
 }
 
 /**
@@ -361,6 +361,51 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
   k.tr?.exit();
 }
 
+/** kernel/dma/swiotlb.c swiotlb_alloc (5.15–5.19, CONFIG_DMA_RESTRICTED_POOL): swiotlb_find_slots(dev, 0, size, 0) in dev->dma_io_tlb_mem; the first slot's physical address, or -1 (NULL) */
+export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
+  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  k.tr?.enter(sym("swiotlb_alloc", FILE), { size: hex(size) });
+  if (!mem) {
+    k.tr?.exit("NULL");
+    return -1;
+  }
+  const index = swiotlb_find_slots(k, dev, 0, size, 0);
+  const r = index === -1 ? -1 : slot_addr(mem.start, index);
+  k.tr?.exit(r === -1 ? "NULL" : hex(r));
+  return r;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_free (5.15–5.19): false unless the page lies in dev->dma_io_tlb_mem, else swiotlb_release_slots */
+export function swiotlb_free(k: Kernel, dev: Device, tlb_addr: number, _size: number): boolean {
+  if (!is_swiotlb_buffer(k, tlb_addr, dev)) return false;
+  swiotlb_release_slots(k, dev, tlb_addr);
+  return true;
+}
+
+/**
+ * kernel/dma/swiotlb.c rmem_swiotlb_device_init (5.15–5.19): the first device of the region
+ * creates its io_tlb_mem (swiotlb_init_io_tlb_mem on rmem->base, then force_bounce and for_alloc;
+ * 5.15.178 sets force_bounce after the call, 5.19 passes SWIOTLB_FORCE: the same state); every
+ * device then points dev->dma_io_tlb_mem at it. (The highmem check is in rmem_swiotlb_setup in
+ * this era.)
+ */
+export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Device): number {
+  k.tr?.enter(sym("rmem_swiotlb_device_init", FILE), { rmem: rmem.name, base: hex(rmem.base), size: hex(rmem.size) });
+  let mem = rmem.priv;
+  if (!mem) {
+    const nslabs = Math.floor(rmem.size / IO_TLB_SIZE);
+    mem = new IoTlbMem(rmem.base, nslabs, false);
+    k.mem.fill(rmem.base, 0, nslabs * IO_TLB_SIZE);
+    k.cache.invalidate(rmem.base, nslabs * IO_TLB_SIZE);
+    mem.force_bounce = true;
+    mem.for_alloc = true;
+    rmem.priv = mem;
+  }
+  dev.dma_io_tlb_mem = mem;
+  k.tr?.exit("0");
+  return 0;
+}
+
 /** The 5.15–5.19 era as index.ts dispatches to it. */
 export const era_v5_15: SwiotlbEra = {
   name: "5.15",
@@ -379,4 +424,7 @@ export const era_v5_15: SwiotlbEra = {
   unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
+  swiotlb_alloc,
+  swiotlb_free,
+  rmem_swiotlb_device_init,
 };

@@ -114,8 +114,8 @@ export function swiotlb_adjust_nareas(k: Kernel, nareas: number): void {
   if (!nareas) nareas = 1;
   else if (!is_power_of_2(nareas)) nareas = roundup_pow_of_two(nareas);
   s.default_nareas = nareas;
-  k.log(`software IO TLB: area num ${nareas}.`);
-  if (round_up_default_nslabs(s)) k.log(`software IO TLB: SWIOTLB bounce buffer size roundup to ${Math.floor((s.default_nslabs * IO_TLB_SIZE) / (1 << 20))}MB`);
+  k.printk("info", `software IO TLB: area num ${nareas}.`);
+  if (round_up_default_nslabs(s)) k.printk("info", `software IO TLB: SWIOTLB bounce buffer size roundup to ${Math.floor((s.default_nslabs * IO_TLB_SIZE) / (1 << 20))}MB`);
 }
 
 /** kernel/dma/swiotlb.c limit_nareas (6.1.166): no more areas than whole segments in the pool */
@@ -165,10 +165,10 @@ export function swiotlb_boot_nslabs(k: Kernel): number {
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem || !mem.nslabs) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
-  k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
+  k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_init_io_tlb_mem (6.0–6.5): slots free, every area empty at index 0, force_bounce, the pool zeroed */
@@ -199,7 +199,7 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
   if (!s.default_nareas) swiotlb_adjust_nareas(k, num_possible_cpus(k));
   if (s.default_nslabs !== nslabs) {
     // the caller reserved another size (as the allocation loop's halving would): the kernel says so
-    k.log(`software IO TLB: SWIOTLB bounce buffer size adjusted ${s.default_nslabs} -> ${nslabs} slabs`);
+    k.printk("info", `software IO TLB: SWIOTLB bounce buffer size adjusted ${s.default_nslabs} -> ${nslabs} slabs`);
     s.default_nslabs = nslabs;
   }
   k.tr?.note(`limit_nareas(${s.default_nareas}, ${nslabs}) = ${limit_nareas(s.default_nareas, nslabs)}; swiotlb_init_io_tlb_mem gets default_nareas ${s.default_nareas}`);
@@ -434,7 +434,7 @@ export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Devi
   k.tr?.enter(S_rmem, { rmem: rmem.name, base: hex(rmem.base), size: hex(rmem.size) });
   const mm = k.memmap;
   if (mm && mm.has(Math.floor(rmem.base / PAGE_SIZE)) && mm.PageHighMem(Math.floor(rmem.base / PAGE_SIZE))) {
-    k.log(`${dev_id(dev)}: Restricted DMA pool must be accessible within the linear mapping.`);
+    k.printk("err", `${dev_id(dev)}: Restricted DMA pool must be accessible within the linear mapping.`);
     k.tr?.exit("-EINVAL");
     return -22;
   }
