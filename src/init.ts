@@ -161,12 +161,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let nslabs = 0;
   // early_param("swiotlb", setup_io_tlb_npages): 6.0+ prints "area num N." here when swiotlb= names areas
   setup_io_tlb_npages(k);
-  if (wantSwiotlb) {
-    // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
-    nslabs = swiotlb_boot_nslabs(k);
-    swiotlbBase = memblock.alloc(nslabs << IO_TLB_SHIFT, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
-  }
-  // reserved-memory: a restricted-dma-pool region (5.15+ rmem_swiotlb_setup), given or placed below the DMA limit
+  // reserved-memory (early_init_fdt_scan_reserved_mem, before mem_init): a restricted-dma-pool region (5.15+ rmem_swiotlb_setup), given or placed below the DMA limit
   if (cfg.restricted_dma_pool) {
     const r = cfg.restricted_dma_pool;
     const base = r.base ?? memblock.alloc(r.size, PAGE_SIZE, banks[0]!.start, lowLimit, "restricted-dma-pool");
@@ -177,6 +172,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
       memblock.reserve(base, r.size, "restricted-dma-pool");
     }
     k.restricted_dma_pool = rmem_swiotlb_setup(k, { name: `restricted-dma-pool@${base.toString(16)}`, base, size: r.size, priv: null });
+  }
+  if (wantSwiotlb) {
+    // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
+    nslabs = swiotlb_boot_nslabs(k);
+    swiotlbBase = memblock.alloc(nslabs << IO_TLB_SHIFT, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
   }
 
   // --- memmap backing (vmemmap_populate for present sections / ARM32 mem_map done above) ---

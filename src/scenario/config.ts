@@ -136,6 +136,7 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
           // earlier kernels' parsers skip it)
           const parts = String(v).split(",").map((x) => x.trim());
           let numbers = 0;
+          delete cfg.swiotlb_nareas; // a later layer's swiotlb= replaces the areas an earlier one named
           for (const part of parts) {
             if (part === "force" || part === "noforce") cfg.swiotlb_force = part;
             else if (numbers === 0) {

@@ -266,7 +266,7 @@ function mappingBounced(c: Ctx, dma: number): boolean {
   if (dma === DMA_MAPPING_ERROR) return false;
   // the device's address back to the (pseudo-)physical address the kernel mapped: on Xen via the M2P
   const p = c.k.xen ? xen_dma_to_phys(c.k, c.dev, dma) : dma_to_phys(c.k, c.dev, dma);
-  return p >= 0 && is_swiotlb_buffer(c.k, p);
+  return p >= 0 && is_swiotlb_buffer(c.k, p, c.dev);
 }
 
 /** The struct page and in-page offset a streaming map of `o` at `offset` uses. */

@@ -19,4 +19,10 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
       "6.6": "6.6.63 tree OpenNuvoton/MA35D1_linux-6.6.y @a4595a4caf6f: kernel/dma/swiotlb.c swiotlb_search_pool_area has them (with 6.6's own stride)",
     },
   },
+  "463e862ac63e": {
+    commit: "463e862ac63e",
+    title: "swiotlb: Convert io_default_tlb_mem to static allocation",
+    release: "5.16",
+    effect: "io_tlb_default_mem is a static struct every device points at, and swiotlb_tbl_map_single panics only without a pool pointer: a kernel that set up no pool says \"swiotlb buffer is full\" (total 0) instead of panicking. 5.15.178 has the static struct backported but keeps the panic (if (!mem || !mem->nslabs)), so 5.15 does not carry this switch",
+  },
 };

@@ -20,7 +20,7 @@ import { dma_alloc_from_pool, dma_free_from_pool } from "./pool.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "./arch-hooks.js";
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device,
-  swiotlb_tbl_map_single, swiotlb_tbl_unmap_single, is_swiotlb_for_alloc, swiotlb_alloc, swiotlb_free,
+  swiotlb_tbl_map_single, swiotlb_tbl_unmap_single, is_swiotlb_for_alloc, is_swiotlb_force_bounce, swiotlb_alloc, swiotlb_free,
 } from "./swiotlb/index.js";
 
 const F = "kernel/dma/direct.c";
@@ -480,8 +480,9 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
   const post519 = k.sw["07410559f383"];
-  const force = k.swiotlb_force === "force";
-  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? "swiotlb=force: every mapping bounces" : "no forced bouncing");
+  // 5.15+: the device's pool decides (swiotlb=force, or a restricted-dma-pool); before: the global swiotlb_force
+  const force = is_swiotlb_force_bounce(k, dev);
+  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? (dev.dma_io_tlb_mem ? "the device has a restricted-dma-pool: every mapping bounces through it" : "swiotlb=force: every mapping bounces") : "no forced bouncing");
   if (force) {
     const r = swiotlb_map(k, dev, phys, size, dir, attrs);
     t?.exit(hex(r));
@@ -574,7 +575,7 @@ export function dma_direct_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], n
 
 /** kernel/dma/direct.c dma_direct_max_mapping_size (5.10–5.14) */
 export function dma_direct_max_mapping_size(k: Kernel, dev: Device): number {
-  if (is_swiotlb_active(k, dev) && (dma_addressing_limited(k, dev) || k.swiotlb_force === "force")) return swiotlb_max_mapping_size(k, dev);
+  if (is_swiotlb_active(k, dev) && (dma_addressing_limited(k, dev) || is_swiotlb_force_bounce(k, dev))) return swiotlb_max_mapping_size(k, dev);
   return Number.MAX_SAFE_INTEGER;
 }
 

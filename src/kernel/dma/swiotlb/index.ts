@@ -200,3 +200,15 @@ export function rmem_swiotlb_setup(k: Kernel, rmem: ReservedMem): ReservedMem | 
   return rmem;
 }
 
+/**
+ * include/linux/swiotlb.h is_swiotlb_force_bounce (5.15+: dev->dma_io_tlb_mem->force_bounce — set
+ * by swiotlb=force on the default pool and always on a restricted-dma-pool); the eras before per-device
+ * pools test the global swiotlb_force == SWIOTLB_FORCE.
+ */
+export function is_swiotlb_force_bounce(k: Kernel, dev: Device): boolean {
+  const e = era(k);
+  if (e.name === "5.6" || e.name === "5.13") return k.swiotlb_force === "force";
+  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return mem ? mem.force_bounce : k.swiotlb_force === "force";
+}
+

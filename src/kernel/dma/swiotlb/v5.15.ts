@@ -238,6 +238,10 @@ export function swiotlb_tbl_map_single(
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const offset = swiotlb_align_offset(dev, orig_addr);
+  // 5.15: an empty pool panics (mainline 5.15.0: the io_tlb_default_mem pointer is NULL; 5.15.178,
+  // with the static struct backported, tests !mem->nslabs). 463e862ac63e (5.16) drops the test:
+  // the empty static struct then reaches swiotlb_find_slots ("buffer is full", total 0).
+  if (!k.sw["463e862ac63e"] && !mem.nslabs) k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 
   if (mapping_size > alloc_size) {
     k.warnOnce("swiotlb_tbl_map_single:invalid-sizes", `${dev_id(dev)}: Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`, "swiotlb_tbl_map_single");
