@@ -28,7 +28,8 @@ describe("switch registry", () => {
     for (const v of VERSIONS)
       for (const c of v.switches) {
         expect(SWITCHES, `${v.id}: ${c}`).toHaveProperty(c);
-        expect(num(SWITCHES[c]!.release), `${v.id} carries ${c} from ${SWITCHES[c]!.release}`).toBeLessThanOrEqual(num(v.id));
+        // a stable backport in the version's tree is carried although its mainline release is later
+        if (SWITCHES[c]!.stable?.[v.id] === undefined) expect(num(SWITCHES[c]!.release), `${v.id} carries ${c} from ${SWITCHES[c]!.release}`).toBeLessThanOrEqual(num(v.id));
       }
   });
   it("a booted kernel's sw has every switch as a boolean, true exactly for its version's set", () => {
