@@ -5,7 +5,7 @@
  * restricted-dma-pool device whose coherent allocations and mappings come from its own pool.
  */
 import { describe, expect, it } from "vitest";
-import { InputError } from "../src/core/faults.js";
+import { InputError, NotApplicable } from "../src/core/faults.js";
 import { GFP_KERNEL, DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { dma_alloc_attrs, dma_free_attrs, dma_map_single_attrs } from "../src/kernel/dma/mapping.js";
 import { rmem_swiotlb_device_init } from "../src/kernel/dma/swiotlb/index.js";
@@ -18,7 +18,7 @@ const maps = (r: ReturnType<typeof run>) => r.steps.filter((s) => s.op === "dma_
 const logOf = (r: ReturnType<typeof run>) => (r.log ?? []).map((l) => l.message);
 
 describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
-  it("6.1, swiotlb=8192,4 on an 8 GiB Pi 4: CPU 0 takes slot 0, CPU 2 the first slot of area 2 (8 MiB on); the device reads each CPU's bytes", () => {
+  it("6.1, swiotlb=8192,4 on a 4 GiB Pi 4: CPU 0 takes slot 0, CPU 2 the first slot of area 2 (8 MiB on); the device reads each CPU's bytes", () => {
     const r = run(AREAS, {});
     expect(r.ok, r.first_failure ?? "").toBe(true);
     expect(maps(r)).toEqual(["0xf6400000", "0xf6c00000"]);
@@ -81,23 +81,23 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
 });
 
 describe("restricted-dma-pool (5.15+)", () => {
-  it("6.1, 5.19, 5.15: the coherent ring is slots 0–7 of the pool (bus 0xf0000000), the packet bounces to slot 8 (0xf0004000); the kernel's setup line", () => {
+  it("6.1, 5.19, 5.15: the coherent ring is slots 0–7 of the pool (bus 0xf7000000), the packet bounces to slot 8 (0xf7004000); the kernel's setup line", () => {
     for (const kernel of ["5.15", "5.19", "6.1"]) {
       const r = run(RMEM, { kernel });
       expect(r.ok, `${kernel}: ${r.first_failure}`).toBe(true);
-      expect(r.steps[0]!.result.dma_handle, kernel).toBe("0xf0000000");
+      expect(r.steps[0]!.result.dma_handle, kernel).toBe("0xf7000000");
       expect(r.steps[2]!.result.data, kernel).toBe('"descriptor 0"');
       const m = r.steps.find((s) => s.op === "dma_map_single")!.result;
-      expect([m.dma_addr, m.bounced], kernel).toEqual(["0xf0004000", true]);
+      expect([m.dma_addr, m.bounced], kernel).toEqual(["0xf7004000", true]);
       expect(r.steps.find((s) => s.op === "device_read")!.result.data, kernel).toBe('"packet"');
-      expect(logOf(r)[0], kernel).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000030000000, size 4 MiB");
+      expect(logOf(r)[0], kernel).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB");
     }
   });
 
   it("5.14 has no restricted-dma-pool driver: the ring comes from elsewhere, the packet (reachable) is not bounced, nothing is printed", () => {
     const r = run(RMEM, { kernel: "5.14" });
     expect(r.ok).toBe(true);
-    expect(h(r.steps[0]!.result.dma_handle) - 0xc000_0000).not.toBe(0x3000_0000);
+    expect(h(r.steps[0]!.result.dma_handle)).toBe(0xf758_0000); // CMA, not the reserved region at 0x37000000
     expect(r.steps.find((s) => s.op === "dma_map_single")!.result.bounced).toBe(false);
     expect(logOf(r).some((l) => l.includes("restricted DMA pool"))).toBe(false);
   });
@@ -116,7 +116,9 @@ describe("restricted-dma-pool (5.15+)", () => {
     expect(mem.list[0]).toBe(128);
   });
 
-  it("bad input: a pool that is not whole segments, or that overlaps another reservation", () => {
+  it("not applicable on x86 (no device tree) and 32-bit ARM without LPAE (no swiotlb); bad input: a pool that is not whole segments, or that overlaps another reservation", () => {
+    expect(() => run(RMEM, { platform: "x86_64" })).toThrow(NotApplicable);
+    expect(() => run(RMEM, { platform: "arm32" })).toThrow(/depends on SWIOTLB/);
     expect(() => bootK("rpi4", "6.1", { restricted_dma_pool: "100K" })).toThrow(/multiple of 256K/);
     expect(() => bootK("rpi4", "6.1", { restricted_dma_pool: "4M@0x200000" })).toThrow(/overlaps/);
   });

@@ -763,6 +763,11 @@ export function applicability(s: Scenario, platform: Platform): NotApplicable | 
     if (elsewhere.length === 0) throw e;
     return new NotApplicable(platform.id, `no device '${s.device}' (it is on ${elsewhere.join(", ")})`, at);
   }
+  // a restricted-dma-pool is a device-tree reserved-memory region served by swiotlb (CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB)
+  if (s.config && "restricted_dma_pool" in s.config) {
+    if (platform.arch === "x86_64") return new NotApplicable(platform.id, "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree", undefined);
+    if (platform.arch === "arm") return new NotApplicable(platform.id, "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have", undefined);
+  }
   for (const st of s.steps)
     if (XEN_GRANT_OPS.has(st.op)) {
       const na = xenGrantsMissing(platform);
