@@ -16,7 +16,7 @@ import { of_dma_configure } from "../src/drivers/device.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { IoTlbMemAreas, mem_used } from "../src/kernel/dma/swiotlb/v6.0.js";
 import {
-  IO_TLB_SHIFT, swiotlb_boot_nslabs, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
+  IO_TLB_SHIFT, rmem_swiotlb_device_init, rmem_swiotlb_setup, swiotlb_alloc, swiotlb_boot_nslabs, swiotlb_free, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
   swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
 import { swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
@@ -33,7 +33,8 @@ interface Msg {
   text: string;
 }
 interface Op {
-  op: "map" | "unmap" | "sync_for_cpu" | "sync_for_device";
+  /** alloc/free: swiotlb_alloc/swiotlb_free on a restricted-dma-pool device (5.15+) */
+  op: "map" | "unmap" | "sync_for_cpu" | "sync_for_device" | "alloc" | "free";
   orig?: string;
   tlb?: string;
   mapping_size?: number;
@@ -46,7 +47,8 @@ interface Op {
   /** unmap/sync: the mapping's start in the pool, its original and its mapping size */
   base?: string;
   mapped?: number;
-  result?: string;
+  /** a bounce or allocation address, DMA_MAPPING_ERROR / NULL, "fault"; free: swiotlb_free's bool */
+  result?: string | boolean;
   slot?: number;
   offset?: number;
   tlbsum?: string;
@@ -70,6 +72,8 @@ interface VectorFile {
       start: string; nslabs: number; min_align_mask: string; segment_boundary_mask: string; used: number; index: number; list: string; msgs: Msg[];
       /** 6.0+ (areas): the swiotlb= text, num_possible_cpus(), and the pool's areas */
       swiotlb?: string; nr_cpus?: number; nareas?: number; area_nslabs?: number; areas?: { index: number; used: number }[];
+      /** the device's restricted-dma-pool region (the tree's rmem_swiotlb_setup + device_init) */
+      rmem?: { base: string; size: number };
     };
     ops: Op[];
   };
@@ -121,6 +125,8 @@ interface Replayed {
   maps: number;
   full: number;
   wrongUnmaps: number;
+  /** swiotlb_alloc calls (restricted pools) */
+  allocs: number;
   faults: string[];
 }
 
@@ -133,14 +139,24 @@ function replay(file: string): Replayed {
   dev.min_align_mask = parseInt(boot.min_align_mask, 16);
   dev.segment_boundary_mask = BigInt(boot.segment_boundary_mask);
 
+  let defaultSlabs = boot.nslabs;
   if (boot.swiotlb !== undefined) {
     // the areas era: the tree's swiotlb= text and CPU count, through dmasim's own parser state
     const [slabs, areas] = boot.swiotlb.split(",");
     Object.assign(k, { cfg: { swiotlb_slabs: Number(slabs), ...(areas !== undefined ? { swiotlb_nareas: Number(areas) } : {}), nr_cpus: boot.nr_cpus } });
-    expect(swiotlb_boot_nslabs(k), `${file} boot: slots allocated`).toBe(boot.nslabs);
+    defaultSlabs = swiotlb_boot_nslabs(k);
+    // (with a restricted pool the recorded pool is the device's; the default one is checked by its boot line)
+    if (!boot.rmem) expect(defaultSlabs, `${file} boot: slots allocated`).toBe(boot.nslabs);
   }
-  swiotlb_init_with_tbl(k, parseInt(boot.start, 16), boot.nslabs, true);
-  const pool = k.io_tlb_default_mem!;
+  if (boot.rmem) {
+    // the default pool at the arena's start (the driver's first memblock_alloc), then the region
+    swiotlb_init_with_tbl(k, ARENA, defaultSlabs, true);
+    const rmem = rmem_swiotlb_setup(k, { name: "restricted-dma-pool", base: parseInt(boot.rmem.base, 16), size: boot.rmem.size, priv: null });
+    expect(rmem, `${file}: ${version} has restricted DMA pools`).not.toBeNull();
+    expect(rmem_swiotlb_device_init(k, rmem!, dev), `${file} rmem device_init`).toBe(0);
+  } else swiotlb_init_with_tbl(k, parseInt(boot.start, 16), boot.nslabs, true);
+  const pool = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem!;
+  expect(pool.start, `${file} boot: the device's pool`).toBe(parseInt(boot.start, 16));
   const areasOf = () => (pool instanceof IoTlbMemAreas ? { areas: pool.areas.map((a) => ({ index: a.index, used: a.used })) } : {});
   const state = () => ({
     used: pool instanceof IoTlbMemAreas ? mem_used(pool) : pool.used,
@@ -156,7 +172,7 @@ function replay(file: string): Replayed {
   expectMessages(`${file} boot`, boot.msgs, printed(k, 0, 0));
 
   const seen = new Set<number>();
-  const out: Replayed = { ops: 0, maps: 0, full: 0, wrongUnmaps: 0, faults: [] };
+  const out: Replayed = { ops: 0, maps: 0, full: 0, wrongUnmaps: 0, allocs: 0, faults: [] };
   v.run.ops.forEach((op, n) => {
     const where = `${file} op ${n} (${op.op})`;
     const logs0 = k.logs.length;
@@ -165,7 +181,12 @@ function replay(file: string): Replayed {
     let result = 0;
     try {
       if (op.cpu !== undefined) k.cpu = op.cpu;
-      if (op.op === "map") {
+      if (op.op === "alloc") {
+        const r = swiotlb_alloc(k, dev, op.size!);
+        expect(r === -1 ? "NULL" : "0x" + r.toString(16), where).toBe(op.result);
+      } else if (op.op === "free") {
+        expect(swiotlb_free(k, dev, parseInt(op.tlb!, 16), op.size!), where).toBe(op.result);
+      } else if (op.op === "map") {
         const orig = parseInt(op.orig!, 16);
         touchOriginal(k, seen, orig, op.alloc_size! + 64);
         result = swiotlb_tbl_map_single(k, dev, orig, op.mapping_size!, op.alloc_size!, DIRS[op.dir]!, op.attrs!, undefined, parseInt(op.alloc_align_mask!, 16));
@@ -188,13 +209,18 @@ function replay(file: string): Replayed {
     }
     expect(fault, `${where}: dmasim faulted: ${fault?.message}`).toBeNull();
     expectMessages(where, op.msgs, printed(k, logs0, faults0));
-    if (op.op === "map") {
+    if (op.op === "alloc") {
+      out.allocs++;
+      if (op.result !== "NULL") expect((parseInt(op.result as string, 16) - pool.start) >> IO_TLB_SHIFT, where).toBe(op.slot);
+    } else if (op.op === "free") {
+      // (nothing else to compare: the state below)
+    } else if (op.op === "map") {
       out.maps++;
       if (op.result === "DMA_MAPPING_ERROR") {
         expect(result, where).toBe(DMA_MAPPING_ERROR);
         if (op.mapping_size! <= op.alloc_size!) out.full++;
       } else {
-        const tlb = parseInt(op.result!, 16);
+        const tlb = parseInt(op.result as string, 16);
         expect(result, where).toBe(tlb);
         expect((result - pool.start) >> IO_TLB_SHIFT, where).toBe(op.slot);
         expect(fnv(k.cache.cpuRead(tlb, op.mapping_size!)), `${where}: slot bytes after map`).toBe(op.tlbsum);
@@ -257,5 +283,8 @@ describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
     // 6.1.166 (areas): full areas and pools, and still the endless search (7c3940bf81e5 is 6.3, not backported there)
     expect(sum((r) => r.full, "6.1-areas")).toBeGreaterThan(20);
     expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "6.1")).toBeGreaterThan(0);
+    // restricted DMA pools: swiotlb_alloc / swiotlb_free from the trees' own code
+    expect(sum((r) => r.allocs, "5.15-rmem")).toBeGreaterThan(50);
+    expect(sum((r) => r.allocs, "6.1-rmem")).toBeGreaterThan(50);
   }, 120_000);
 });
