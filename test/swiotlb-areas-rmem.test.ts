@@ -8,7 +8,10 @@ import { describe, expect, it } from "vitest";
 import { InputError, NotApplicable } from "../src/core/faults.js";
 import { GFP_KERNEL, DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { dma_alloc_attrs, dma_free_attrs, dma_map_single_attrs } from "../src/kernel/dma/mapping.js";
-import { rmem_swiotlb_device_init } from "../src/kernel/dma/swiotlb/index.js";
+import { rmem_swiotlb_device_init, swiotlb_tbl_map_single } from "../src/kernel/dma/swiotlb/index.js";
+import { of_dma_configure } from "../src/drivers/device.js";
+import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
+import { faultOf, swiotlbKernel } from "./swiotlb-kernel.js";
 import { IoTlbMemAreas, mem_used } from "../src/kernel/dma/swiotlb/v6.0.js";
 import { bootK, h, run, runYaml } from "./helpers.js";
 
@@ -121,5 +124,20 @@ describe("restricted-dma-pool (5.15+)", () => {
     expect(() => run(RMEM, { platform: "arm32" })).toThrow(/depends on SWIOTLB/);
     expect(() => bootK("rpi4", "6.1", { restricted_dma_pool: "100K" })).toThrow(/multiple of 256K/);
     expect(() => bootK("rpi4", "6.1", { restricted_dma_pool: "4M@0x200000" })).toThrow(/overlaps/);
+  });
+});
+
+describe("a mapping with no pool set up", () => {
+  it("5.15 panics (5.15.178 keeps `!mem || !mem->nslabs`: no 463e862ac63e), 5.19 says 'buffer is full' (total 0), 6.1 warns 'Can not allocate …' and fails the mapping", () => {
+    const dev = of_dma_configure({ name: "0000:01:00.0", driver: "nvme", description: "t", coherent: true });
+    const k515 = swiotlbKernel("5.15");
+    const f = faultOf(() => swiotlb_tbl_map_single(k515, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0));
+    expect(f.message).toBe("kernel BUG: Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");
+    const k519 = swiotlbKernel("5.19");
+    expect(swiotlb_tbl_map_single(k519, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0)).toBe(DMA_MAPPING_ERROR);
+    expect(k519.faults.at(-1)!.message).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 4096 bytes), total 0 (slots), used 0 (slots)");
+    const k61 = swiotlbKernel("6.1");
+    expect(swiotlb_tbl_map_single(k61, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0)).toBe(DMA_MAPPING_ERROR);
+    expect(k61.faults.map((x) => x.message)).toEqual(["nvme 0000:01:00.0: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
   });
 });
