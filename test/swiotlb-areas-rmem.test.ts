@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { InputError, NotApplicable } from "../src/core/faults.js";
 import { GFP_KERNEL, DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { dma_alloc_attrs, dma_free_attrs, dma_map_single_attrs } from "../src/kernel/dma/mapping.js";
-import { rmem_swiotlb_device_init, swiotlb_tbl_map_single } from "../src/kernel/dma/swiotlb/index.js";
+import { rmem_swiotlb_device_init, swiotlb_init_with_tbl, swiotlb_max_segment, swiotlb_tbl_map_single } from "../src/kernel/dma/swiotlb/index.js";
 import { of_dma_configure } from "../src/drivers/device.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { faultOf, swiotlbKernel } from "./swiotlb-kernel.js";
@@ -139,5 +139,18 @@ describe("a mapping with no pool set up", () => {
     const k61 = swiotlbKernel("6.1");
     expect(swiotlb_tbl_map_single(k61, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0)).toBe(DMA_MAPPING_ERROR);
     expect(k61.faults.map((x) => x.message)).toEqual(["nvme 0000:01:00.0: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+  });
+});
+
+describe("swiotlb_max_segment", () => {
+  it("5.15 stores it at init (1 with swiotlb=force, a2daa27c0c61 not carried); 5.19 and 6.1 compute it from nslabs", () => {
+    const at = (v: string, force: "normal" | "force") => {
+      const k = swiotlbKernel(v, { start: 0x8000_0000, size: 64 << 20 }, force);
+      swiotlb_init_with_tbl(k, 0x8000_0000, 1024, false);
+      return swiotlb_max_segment(k);
+    };
+    expect([at("5.15", "normal"), at("5.15", "force")]).toEqual([2 << 20, 1]);
+    expect([at("5.19", "normal"), at("5.19", "force")]).toEqual([2 << 20, 2 << 20]);
+    expect([at("6.1", "normal"), at("6.1", "force")]).toEqual([2 << 20, 2 << 20]);
   });
 });

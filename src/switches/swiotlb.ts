@@ -25,4 +25,10 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
     release: "5.16",
     effect: "io_tlb_default_mem is a static struct every device points at, and swiotlb_tbl_map_single panics only without a pool pointer: a kernel that set up no pool says \"swiotlb buffer is full\" (total 0) instead of panicking. 5.15.178 has the static struct backported but keeps the panic (if (!mem || !mem->nslabs)), so 5.15 does not carry this switch",
   },
+  "a2daa27c0c61": {
+    commit: "a2daa27c0c61",
+    title: "swiotlb: simplify swiotlb_max_segment",
+    release: "5.19",
+    effect: "swiotlb_max_segment() is computed as rounddown(nslabs << IO_TLB_SHIFT, PAGE_SIZE) and swiotlb_set_max_segment is gone; before it (5.15.178 too) swiotlb_init_with_tbl stores rounddown(bytes, PAGE_SIZE), or 1 with swiotlb=force, and swiotlb-xen overrides it with PAGE_SIZE",
+  },
 };

@@ -25,8 +25,9 @@
  * (5.15.178) compiled unmodified (test/vectors/swiotlb/5.15-*): the same search, bounce checks
  * and release, plus the stable backport of 04867a7a3332 (switch: alloc_align_mask | (IO_TLB_SIZE
  * - 1) masks the min_align test; its stride need not be a power of two, and ALIGN is then the
- * bit formula). Not modelled for 5.15: its swiotlb_set_max_segment (max_segment 1 with
- * swiotlb=force) and the panic of swiotlb_tbl_map_single when io_tlb_default_mem has no slabs.
+ * bit formula), its swiotlb_set_max_segment (max_segment 1 with swiotlb=force; switch
+ * a2daa27c0c61 is 5.19) and the panic of swiotlb_tbl_map_single when io_tlb_default_mem has no
+ * slabs (switch 463e862ac63e is 5.16, not carried).
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
@@ -96,19 +97,34 @@ export function swiotlb_init_io_tlb_mem(k: Kernel, start_phys: number, nslabs: n
   k.cache.invalidate(start_phys, bytes);
   k.io_tlb_default_mem = mem;
   if (verbose) swiotlb_print_info(k);
+  // swiotlb_init_with_tbl (5.15–5.18) then sets the max segment; a2daa27c0c61 (5.19) computes it instead
+  if (!k.sw["a2daa27c0c61"]) swiotlb_set_max_segment(k, nslabs * IO_TLB_SIZE);
   k.tr?.exit("0");
   return 0;
 }
 
-/** swiotlb_set_max_segment does not exist in 5.19 (swiotlb_max_segment is computed): nothing to set. */
-function no_set_max_segment(k: Kernel): void {
-  k.tr?.note("5.19 has no swiotlb_set_max_segment: swiotlb_max_segment() is computed from nslabs");
+/**
+ * kernel/dma/swiotlb.c swiotlb_set_max_segment (5.15–5.18: 1 with swiotlb=force, else
+ * rounddown(val, PAGE_SIZE), kept as the static max_segment); gone with a2daa27c0c61 (5.19).
+ */
+export function swiotlb_set_max_segment(k: Kernel, val: number): void {
+  if (k.sw["a2daa27c0c61"]) {
+    k.tr?.note("no swiotlb_set_max_segment since a2daa27c0c61 (5.19): swiotlb_max_segment() is computed from nslabs");
+    return;
+  }
+  const mem = k.io_tlb_default_mem;
+  if (mem) mem.max_segment = k.swiotlb_force === "force" ? 1 : Math.floor(val / PAGE_SIZE) * PAGE_SIZE;
 }
 
-/** kernel/dma/swiotlb.c swiotlb_max_segment (5.19): 0 without a pool, else rounddown(nslabs << IO_TLB_SHIFT, PAGE_SIZE) — swiotlb=force no longer makes it 1 */
+/**
+ * kernel/dma/swiotlb.c swiotlb_max_segment: 5.15–5.18 the static max_segment when the default pool
+ * has slabs; a2daa27c0c61 (5.19+) 0 without a pool, else rounddown(nslabs << IO_TLB_SHIFT,
+ * PAGE_SIZE) — swiotlb=force no longer makes it 1.
+ */
 export function swiotlb_max_segment(k: Kernel): number {
   const mem = dev_io_tlb_mem(k);
   if (!mem.nslabs) return 0;
+  if (!k.sw["a2daa27c0c61"]) return mem.max_segment;
   return Math.floor((mem.nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE;
 }
 
@@ -419,7 +435,7 @@ export const era_v5_15: SwiotlbEra = {
   },
   swiotlb_init_with_tbl: swiotlb_init_io_tlb_mem,
   swiotlb_print_info,
-  swiotlb_set_max_segment: no_set_max_segment,
+  swiotlb_set_max_segment,
   swiotlb_max_segment,
   is_swiotlb_active,
   is_swiotlb_buffer,
