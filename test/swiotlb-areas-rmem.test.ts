@@ -13,7 +13,7 @@ import { of_dma_configure } from "../src/drivers/device.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { faultOf, swiotlbKernel } from "./swiotlb-kernel.js";
 import { IoTlbMemAreas, mem_used } from "../src/kernel/dma/swiotlb/v6.0.js";
-import { bootK, h, run, runYaml } from "./helpers.js";
+import { bootK, h, run, runCli, runYaml } from "./helpers.js";
 
 const AREAS = "scenarios/swiotlb/areas-per-cpu.yaml";
 const RMEM = "scenarios/swiotlb/restricted-dma-pool.yaml";
@@ -153,4 +153,19 @@ describe("swiotlb_max_segment", () => {
     expect([at("5.19", "normal"), at("5.19", "force")]).toEqual([2 << 20, 2 << 20]);
     expect([at("6.1", "normal"), at("6.1", "force")]).toEqual([2 << 20, 2 << 20]);
   });
+});
+
+describe("the CLI", () => {
+  it("dmasim run --json: the areas scenario's slots and boot lines; --set swiotlb=8192,x is one clear error line, exit 2", async () => {
+    const ok = await runCli(["run", AREAS, "--json"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const j = JSON.parse(ok.stdout) as { kernel: string; log: { message: string }[]; steps: { op: string; result: Record<string, string> }[] };
+    expect(j.kernel).toBe("6.1");
+    expect(j.steps.filter((s) => s.op === "dma_map_single").map((s) => s.result.dma_addr)).toEqual(["0xf6400000", "0xf6c00000"]);
+    expect(j.log.map((l) => l.message)).toContain("software IO TLB: area num 4.");
+    const bad = await runCli(["run", AREAS, "--set", "swiotlb=8192,x"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/swiotlb: 'x' is not a number of areas/);
+  }, 60_000);
 });
