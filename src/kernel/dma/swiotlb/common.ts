@@ -221,12 +221,12 @@ export function default_tbl_dma_addr(dev: Device, start: number): number {
  * 5.15–5.19, before 7c3940bf81e5): the kernel spins forever holding the pool lock with
  * interrupts off. dmasim stops the run here.
  */
-export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, want: number, align_mask: number, wrap: number, stride: number, nslots: number): never {
+export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, want: number, align_mask: number, wrap: number, stride: number, nslots: number, lock = "io_tlb_mem.lock"): never {
   k.tr?.decide("index == wrap", false, `the search cycles without returning to slot ${wrap}`);
   k.tr?.note(
     `${fn} never terminates: min_align_mask ${hex(dev.min_align_mask)} needs slot address bits ${hex(want >>> 0)} under ${hex(align_mask)}, ` +
       `the walk from slot ${wrap} (stride ${stride}) cycles without returning to it and no ${nslots}-slot run fits; ` +
-      `the CPU spins holding io_tlb_mem.lock with interrupts off (fixed upstream by 7c3940bf81e5 in 2023)`,
+      `the CPU spins holding ${lock} with interrupts off (fixed upstream by 7c3940bf81e5 in 2023)`,
   );
   /* the watchdog's report, as the kernel prints it (kernel/watchdog.c) */
   soft_lockup(k, fn);

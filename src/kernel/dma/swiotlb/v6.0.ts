@@ -277,7 +277,7 @@ export function swiotlb_do_find_slots(k: Kernel, dev: Device, mem: IoTlbMemAreas
       }
       index = wrap_area_index(mem, index + stride);
     }
-    if (++steps > mem.area_nslabs) swiotlb_search_never_ends(k, "swiotlb_do_find_slots", dev, want, iotlb_align_mask, slot_base + wrap, stride, nslots);
+    if (++steps > mem.area_nslabs) swiotlb_search_never_ends(k, "swiotlb_do_find_slots", dev, want, iotlb_align_mask, slot_base + wrap, stride, nslots, `area ${area_index}'s lock`);
   } while (index !== wrap);
 
   if (found < 0) {
