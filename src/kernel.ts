@@ -29,6 +29,12 @@ export interface KConfig {
   /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce */
   swiotlb_slabs: number;
   swiotlb_force: "normal" | "force" | "noforce";
+  /** swiotlb=<slabs>,<areas> (6.0+): the areas given, or undefined (then one per possible CPU) */
+  swiotlb_nareas?: number;
+  /** num_possible_cpus() (1 when unset): 6.0+ swiotlb gives each CPU an area by default */
+  nr_cpus?: number;
+  /** a restricted-dma-pool reserved-memory region for the run's device (5.15+): its size, and its base (null: placed at boot) */
+  restricted_dma_pool?: { size: number; base: number | null };
   CONFIG_DEBUG_VIRTUAL: boolean;
   CONFIG_DMA_API_DEBUG: boolean;
   CONFIG_DMA_API_DEBUG_SG: boolean;
@@ -132,6 +138,10 @@ export class Kernel {
   /** the swiotlb era module this version runs (kernel/dma/swiotlb/index.ts picks it once) */
   swiotlb_era: import("./kernel/dma/swiotlb/index.js").SwiotlbEra | null = null;
   swiotlb_force: "normal" | "force" | "noforce" = "normal";
+  /** raw_smp_processor_id(): the CPU the current step runs on (a step's `cpu:`; 0 until one says otherwise) */
+  cpu = 0;
+  /** the restricted-dma-pool region reserved at boot (config restricted_dma_pool), attached to the run's device at probe */
+  restricted_dma_pool: import("./kernel/dma/swiotlb/index.js").ReservedMem | null = null;
   /** Xen state (rpi4-xen): P2M rbtree etc. */
   xen: import("./xen/p2m.js").XenState | null = null;
   /** dma-debug state when CONFIG_DMA_API_DEBUG */

@@ -29,6 +29,7 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     swiotlb_era: null,
     swiotlb_force: force,
     version: v,
+    sw: Object.fromEntries([...v.switches].map((c) => [c, true])),
     warn,
     warnOnce(key: string, message: string, pc?: string) {
       if (once.has(key)) return;
@@ -36,6 +37,9 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
       warn(message, pc);
     },
     log(message: string) {
+      logs.push(message);
+    },
+    printk(_level: string, message: string) {
       logs.push(message);
     },
     BUG(message: string, pc?: string): never {

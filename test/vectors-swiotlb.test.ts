@@ -14,8 +14,9 @@ import { KernelFault, type FaultRecord } from "../src/core/faults.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { of_dma_configure } from "../src/drivers/device.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../src/include/gfp.js";
+import { IoTlbMemAreas, mem_used } from "../src/kernel/dma/swiotlb/v6.0.js";
 import {
-  IO_TLB_SHIFT, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
+  IO_TLB_SHIFT, rmem_swiotlb_device_init, rmem_swiotlb_setup, swiotlb_alloc, swiotlb_boot_nslabs, swiotlb_free, swiotlb_init_with_tbl, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single,
   swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
 import { swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
@@ -33,7 +34,8 @@ interface Msg {
   text: string;
 }
 interface Op {
-  op: "map" | "unmap" | "sync_for_cpu" | "sync_for_device";
+  /** alloc/free: swiotlb_alloc/swiotlb_free on a restricted-dma-pool device (5.15+) */
+  op: "map" | "unmap" | "sync_for_cpu" | "sync_for_device" | "alloc" | "free";
   orig?: string;
   tlb?: string;
   mapping_size?: number;
@@ -46,7 +48,8 @@ interface Op {
   /** unmap/sync: the mapping's start in the pool, its original and its mapping size */
   base?: string;
   mapped?: number;
-  result?: string;
+  /** a bounce or allocation address, DMA_MAPPING_ERROR / NULL, "fault"; free: swiotlb_free's bool */
+  result?: string | boolean;
   slot?: number;
   offset?: number;
   tlbsum?: string;
@@ -56,6 +59,9 @@ interface Op {
   list?: string;
   msgs: Msg[];
   fault?: { kind: string; text: string };
+  /** 6.0+ (areas): the CPU the map ran on, and every area's next index and used count after the op */
+  cpu?: number;
+  areas?: { index: number; used: number }[];
 }
 interface VectorFile {
   tree: string;
@@ -63,7 +69,13 @@ interface VectorFile {
   version: string;
   config: string;
   run: {
-    boot: { start: string; nslabs: number; min_align_mask: string; segment_boundary_mask: string; used: number; index: number; list: string; msgs: Msg[] };
+    boot: {
+      start: string; nslabs: number; min_align_mask: string; segment_boundary_mask: string; used: number; index: number; list: string; msgs: Msg[];
+      /** 6.0+ (areas): the swiotlb= text, num_possible_cpus(), and the pool's areas */
+      swiotlb?: string; nr_cpus?: number; nareas?: number; area_nslabs?: number; areas?: { index: number; used: number }[];
+      /** the device's restricted-dma-pool region (the tree's rmem_swiotlb_setup + device_init) */
+      rmem?: { base: string; size: number };
+    };
     ops: Op[];
   };
 }
@@ -114,6 +126,8 @@ interface Replayed {
   maps: number;
   full: number;
   wrongUnmaps: number;
+  /** swiotlb_alloc calls (restricted pools) */
+  allocs: number;
   faults: string[];
 }
 
@@ -126,14 +140,40 @@ function replay(file: string): Replayed {
   dev.min_align_mask = parseInt(boot.min_align_mask, 16);
   dev.segment_boundary_mask = BigInt(boot.segment_boundary_mask);
 
-  swiotlb_init_with_tbl(k, parseInt(boot.start, 16), boot.nslabs, true);
-  const pool = k.io_tlb_default_mem!;
-  const state = () => ({ used: pool.used, index: pool.index, list: fnv(new Uint8Array(pool.list.buffer, pool.list.byteOffset, pool.list.byteLength)) });
-  expect(state(), `${file} boot`).toEqual({ used: boot.used, index: boot.index, list: boot.list });
+  let defaultSlabs = boot.nslabs;
+  if (boot.swiotlb !== undefined) {
+    // the areas era: the tree's swiotlb= text and CPU count, through dmasim's own parser state
+    const [slabs, areas] = boot.swiotlb.split(",");
+    Object.assign(k, { cfg: { swiotlb_slabs: Number(slabs), ...(areas !== undefined ? { swiotlb_nareas: Number(areas) } : {}), nr_cpus: boot.nr_cpus } });
+    defaultSlabs = swiotlb_boot_nslabs(k);
+    // (with a restricted pool the recorded pool is the device's; the default one is checked by its boot line)
+    if (!boot.rmem) expect(defaultSlabs, `${file} boot: slots allocated`).toBe(boot.nslabs);
+  }
+  if (boot.rmem) {
+    // the default pool at the arena's start (the driver's first memblock_alloc), then the region
+    swiotlb_init_with_tbl(k, ARENA, defaultSlabs, true);
+    const rmem = rmem_swiotlb_setup(k, { name: "restricted-dma-pool", base: parseInt(boot.rmem.base, 16), size: boot.rmem.size, priv: null });
+    expect(rmem, `${file}: ${version} has restricted DMA pools`).not.toBeNull();
+    expect(rmem_swiotlb_device_init(k, rmem!, dev), `${file} rmem device_init`).toBe(0);
+  } else swiotlb_init_with_tbl(k, parseInt(boot.start, 16), boot.nslabs, true);
+  const pool = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem!;
+  expect(pool.start, `${file} boot: the device's pool`).toBe(parseInt(boot.start, 16));
+  const areasOf = () => (pool instanceof IoTlbMemAreas ? { areas: pool.areas.map((a) => ({ index: a.index, used: a.used })) } : {});
+  const state = () => ({
+    used: pool instanceof IoTlbMemAreas ? mem_used(pool) : pool.used,
+    index: pool instanceof IoTlbMemAreas ? pool.areas[0]!.index : pool.index,
+    list: fnv(new Uint8Array(pool.list.buffer, pool.list.byteOffset, pool.list.byteLength)),
+    ...areasOf(),
+  });
+  if (boot.areas) {
+    expect(pool, `${file}: an areas pool`).toBeInstanceOf(IoTlbMemAreas);
+    expect({ nareas: (pool as IoTlbMemAreas).nareas, area_nslabs: (pool as IoTlbMemAreas).area_nslabs }, file).toEqual({ nareas: boot.nareas, area_nslabs: boot.area_nslabs });
+  }
+  expect(state(), `${file} boot`).toEqual({ used: boot.used, index: boot.index, list: boot.list, ...(boot.areas ? { areas: boot.areas } : {}) });
   expectMessages(`${file} boot`, boot.msgs, printed(k, 0, 0));
 
   const seen = new Set<number>();
-  const out: Replayed = { ops: 0, maps: 0, full: 0, wrongUnmaps: 0, faults: [] };
+  const out: Replayed = { ops: 0, maps: 0, full: 0, wrongUnmaps: 0, allocs: 0, faults: [] };
   v.run.ops.forEach((op, n) => {
     const where = `${file} op ${n} (${op.op})`;
     const logs0 = k.logs.length;
@@ -141,7 +181,13 @@ function replay(file: string): Replayed {
     let fault: FaultRecord | null = null;
     let result = 0;
     try {
-      if (op.op === "map") {
+      if (op.cpu !== undefined) k.cpu = op.cpu;
+      if (op.op === "alloc") {
+        const r = swiotlb_alloc(k, dev, op.size!);
+        expect(r === -1 ? "NULL" : "0x" + r.toString(16), where).toBe(op.result);
+      } else if (op.op === "free") {
+        expect(swiotlb_free(k, dev, parseInt(op.tlb!, 16), op.size!), where).toBe(op.result);
+      } else if (op.op === "map") {
         const orig = parseInt(op.orig!, 16);
         touchOriginal(k, seen, orig, op.alloc_size! + 64);
         result = swiotlb_tbl_map_single(k, dev, orig, op.mapping_size!, op.alloc_size!, DIRS[op.dir]!, op.attrs!, undefined, parseInt(op.alloc_align_mask!, 16));
@@ -164,13 +210,18 @@ function replay(file: string): Replayed {
     }
     expect(fault, `${where}: dmasim faulted: ${fault?.message}`).toBeNull();
     expectMessages(where, op.msgs, printed(k, logs0, faults0));
-    if (op.op === "map") {
+    if (op.op === "alloc") {
+      out.allocs++;
+      if (op.result !== "NULL") expect((parseInt(op.result as string, 16) - pool.start) >> IO_TLB_SHIFT, where).toBe(op.slot);
+    } else if (op.op === "free") {
+      // (nothing else to compare: the state below)
+    } else if (op.op === "map") {
       out.maps++;
       if (op.result === "DMA_MAPPING_ERROR") {
         expect(result, where).toBe(DMA_MAPPING_ERROR);
         if (op.mapping_size! <= op.alloc_size!) out.full++;
       } else {
-        const tlb = parseInt(op.result!, 16);
+        const tlb = parseInt(op.result as string, 16);
         expect(result, where).toBe(tlb);
         expect((result - pool.start) >> IO_TLB_SHIFT, where).toBe(op.slot);
         expect(fnv(k.cache.cpuRead(tlb, op.mapping_size!)), `${where}: slot bytes after map`).toBe(op.tlbsum);
@@ -191,7 +242,7 @@ function replay(file: string): Replayed {
         expect(fnv(k.cache.cpuRead(parseInt(op.base!, 16), op.mapped!)), `${where}: slot bytes`).toBe(op.tlbsum);
       }
     }
-    expect(state(), where).toEqual({ used: op.used, index: op.index, list: op.list });
+    expect(state(), where).toEqual({ used: op.used, index: op.index, list: op.list, ...(op.areas ? { areas: op.areas } : {}) });
   });
   return out;
 }
@@ -203,9 +254,9 @@ const files = all.filter((f) => !isPoolEra(f));
 const files66 = all.filter(isPoolEra);
 
 describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
-  it("has vectors for 5.6, 5.10, 5.14 and 5.19, each naming its tree and commit", () => {
+  it("has vectors for 5.6, 5.10, 5.14, 5.15, 5.19 and 6.1, each naming its tree and commit", () => {
     const versions = new Set(files.map((f) => f.split("-")[0]));
-    for (const v of ["5.6", "5.10", "5.14", "5.19"]) expect(versions.has(v), v).toBe(true);
+    for (const v of ["5.6", "5.10", "5.14", "5.15", "5.19", "6.1"]) expect(versions.has(v), v).toBe(true);
     for (const f of files) {
       const v = JSON.parse(readFileSync(DIR + f, "utf8")) as VectorFile;
       expect(v.tree, f).toMatch(/\S/);
@@ -231,6 +282,15 @@ describe("swiotlb vectors from real kernel trees replay in dmasim", () => {
     expect(sum((r) => r.full, "5.19")).toBeGreaterThan(20);
     expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "5.14")).toBeGreaterThan(0);
     expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "5.19")).toBeGreaterThan(0);
+    // 5.15.178 keeps the endless search (no 7c3940bf81e5) under its 04867a7a3332 backport
+    expect(sum((r) => r.full, "5.15")).toBeGreaterThan(20);
+    expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "5.15")).toBeGreaterThan(0);
+    // 6.1.166 (areas): full areas and pools, and still the endless search (7c3940bf81e5 is 6.3, not backported there)
+    expect(sum((r) => r.full, "6.1-areas")).toBeGreaterThan(20);
+    expect(sum((r) => r.faults.filter((x) => x.startsWith("livelock")).length, "6.1")).toBeGreaterThan(0);
+    // restricted DMA pools: swiotlb_alloc / swiotlb_free from the trees' own code
+    expect(sum((r) => r.allocs, "5.15-rmem")).toBeGreaterThan(50);
+    expect(sum((r) => r.allocs, "6.1-rmem")).toBeGreaterThan(50);
   }, 120_000);
 });
 

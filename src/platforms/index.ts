@@ -50,7 +50,8 @@ export const rpi4: Platform = {
   arch: "arm64",
   description: "Raspberry Pi 4 B (BCM2711), arm64, no dma-coherent devices, soc dma-ranges bus 0xC0000000 <-> phys 0-1 GiB, ZONE_DMA 30 bits, CMA 64 MiB in the low GiB",
   banks: rpi4Banks,
-  defaults: { mem: 4 * GiB, cma: 64 * MiB, va_bits: 48 },
+  // BCM2711: four Cortex-A72 cores (num_possible_cpus() 4: 6.0+ swiotlb boots with 4 areas)
+  defaults: { mem: 4 * GiB, cma: 64 * MiB, va_bits: 48, nr_cpus: 4 },
   memSizes: [1 * GiB, 2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   devices: rpi4Devices,
   defaultDevice: "fe00b000.v4l2",

@@ -17,7 +17,7 @@ export interface Platform {
   /** RAM banks for a given total RAM size (the `mem` option). */
   banks(mem: number): Bank[];
   /** default options */
-  defaults: { mem: number; cma: number; va_bits?: number };
+  defaults: { mem: number; cma: number; va_bits?: number; nr_cpus?: number };
   /** allowed RAM sizes (bytes) */
   memSizes: number[];
   devices: DeviceSpec[];

@@ -11,7 +11,7 @@ import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
 
-export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC"] as const;
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC", "nr_cpus", "restricted_dma_pool"] as const;
 
 export function resolvePlatform(id: string | undefined): Platform {
   const p = findPlatform(id ?? "rpi4");
@@ -91,6 +91,7 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
     coherent_pool: 0,
     swiotlb_slabs: 0,
     swiotlb_force: "normal",
+    nr_cpus: p.defaults.nr_cpus ?? 1,
     CONFIG_DEBUG_VIRTUAL: false,
     CONFIG_DMA_API_DEBUG: false,
     CONFIG_DMA_API_DEBUG_SG: false,
@@ -131,16 +132,43 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
           break;
         }
         case "swiotlb": {
-          // swiotlb=<nslabs>[,force|noforce] | force | noforce
+          // swiotlb=<nslabs>[,<nareas>][,force|noforce] | force | noforce (the areas number is 6.0+;
+          // earlier kernels' parsers skip it)
           const parts = String(v).split(",").map((x) => x.trim());
+          let numbers = 0;
+          delete cfg.swiotlb_nareas; // a later layer's swiotlb= replaces the areas an earlier one named
           for (const part of parts) {
             if (part === "force" || part === "noforce") cfg.swiotlb_force = part;
-            else {
+            else if (numbers === 0) {
               const n = size(key, part);
               if (n < 128 || n > 1 << 22) throw new InputError(`swiotlb: ${part} slabs is out of range (128..4194304 slabs of 2 KiB)`);
               cfg.swiotlb_slabs = n;
-            }
+              numbers++;
+            } else if (numbers === 1) {
+              if (!/^\d+$/.test(part) || Number(part) > 1024) throw new InputError(`swiotlb: '${part}' is not a number of areas (0..1024)`);
+              cfg.swiotlb_nareas = Number(part);
+              numbers++;
+            } else throw new InputError(`swiotlb: '${v}' has more than <slabs>,<areas>[,force|noforce]`);
           }
+          break;
+        }
+        case "nr_cpus": {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`nr_cpus: ${v} is not a CPU count (1..256)`);
+          cfg.nr_cpus = n;
+          break;
+        }
+        case "restricted_dma_pool": {
+          // <size>[@<base>]: a restricted-dma-pool memory-region of the run's device
+          const [sz, at] = String(v).split("@").map((x) => x.trim());
+          const n = size(key, sz!);
+          if (n === 0 || n % (256 << 10) !== 0 || n > 256 << 20) throw new InputError(`restricted_dma_pool: ${sz} must be a multiple of 256K (whole swiotlb segments) up to 256M`);
+          let base: number | null = null;
+          if (at !== undefined) {
+            base = size(key, at);
+            if (base % (1 << 20) !== 0) throw new InputError(`restricted_dma_pool: base ${at} must be 1M aligned`);
+          }
+          cfg.restricted_dma_pool = { size: n, base };
           break;
         }
         case "CONFIG_DEBUG_VIRTUAL":

@@ -430,7 +430,8 @@ function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: numb
   if (rawExpect !== undefined) step.expect = convExpect(stepExpectSchema.parse(rawExpect));
   for (const k of Object.keys(st)) {
     const v = st[k];
-    if (k === "op" || k === "as" || k === "expect" || v === undefined) continue;
+    if (k === "cpu" && typeof v === "number") step.cpu = v;
+    if (k === "op" || k === "as" || k === "expect" || k === "cpu" || v === undefined) continue;
     step.args[k] = convArg(k, v);
   }
   return step;

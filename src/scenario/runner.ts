@@ -17,7 +17,7 @@ import { bootCached } from "../boot-cache.js";
 import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import * as api from "../kernel/dma/mapping.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
-import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, classifyFull, is_swiotlb_buffer, nr_slots, rmem_swiotlb_device_init, swiotlbStats } from "../kernel/dma/swiotlb/index.js";
 import { dma_debug_device_change } from "../kernel/dma/debug.js";
 import * as dbg from "../kernel/dma/debug.js";
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
@@ -895,6 +895,11 @@ export function applicability(s: Scenario, platform: Platform): NotApplicable | 
     if (elsewhere.length === 0) throw e;
     return new NotApplicable(platform.id, `no device '${s.device}' (it is on ${elsewhere.join(", ")})`, at);
   }
+  // a restricted-dma-pool is a device-tree reserved-memory region served by swiotlb (CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB)
+  if (s.config && "restricted_dma_pool" in s.config) {
+    if (platform.arch === "x86_64") return new NotApplicable(platform.id, "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree", undefined);
+    if (platform.arch === "arm") return new NotApplicable(platform.id, "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have", undefined);
+  }
   for (const st of s.steps)
     if (XEN_GRANT_OPS.has(st.op)) {
       const na = xenGrantsMissing(platform);
@@ -924,6 +929,8 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const version = resolveKernel(o.kernel ?? s.kernel);
   const { cfg, shown } = buildConfig(platform, s.config, o.set);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
+  // a step's `cpu:` must be a possible CPU (nr_cpus)
+  for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`);
   const na = applicability(s, platform);
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
@@ -931,6 +938,8 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
+  // the device's probe: of_reserved_mem_device_init on its restricted-dma-pool memory-region (5.15+)
+  if (k.restricted_dma_pool) rmem_swiotlb_device_init(k, k.restricted_dma_pool, dev);
   const objs = new Map<string, Obj>();
   const steps: StepResult[] = [];
   const expectations: ExpectationResult[] = [];
@@ -947,6 +956,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
       return;
     }
     k.step = index;
+    if (step.cpu !== undefined) k.cpu = step.cpu; // raw_smp_processor_id() from here on
     const faultsBefore = k.faults.length;
     const diagBefore = k.diagnostics.length;
     const traceBefore = k.tr ? k.tr.events.length : 0;
@@ -1053,6 +1063,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     expectations,
     first_alloc_kind: firstAllocKind,
     first_failure: firstFailure,
+    log: k.klog.map((l) => ({ ...l })),
   };
   if (s.file) result.file = s.file;
   return result;

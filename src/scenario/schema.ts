@@ -425,7 +425,7 @@ export const ARG_NAMES: readonly string[] = [...new Set(OPS.flatMap((op) => Obje
 /** The keys a step of `op` may carry, in a stable order: op, as (if it names a result), args, expect. */
 export function stepKeys(op: OpName): string[] {
   const s = OP_SPECS[op];
-  return ["op", ...(s.produces ? ["as"] : []), ...Object.keys(s.args), "expect"];
+  return ["op", ...(s.produces ? ["as"] : []), ...Object.keys(s.args), "cpu", "expect"];
 }
 
 function stepSchema(op: OpName) {
@@ -433,6 +433,13 @@ function stepSchema(op: OpName) {
   const shape: Record<string, z.ZodType> = { op: z.literal(op) };
   if (s.produces) shape.as = asName.optional();
   for (const [k, v] of Object.entries(s.args)) shape[k] = s.required.includes(k) ? v : v.optional();
+  shape.cpu = z
+    .number({ error: (iss) => `expected a CPU number, got ${describe(iss.input)}` })
+    .int({ error: "a CPU number is a whole number" })
+    .min(0, { error: "a CPU number is at least 0" })
+    .max(255, { error: "a CPU number is at most 255" })
+    .meta({ description: "the CPU this step and the following ones run on (raw_smp_processor_id(); below config nr_cpus): 6.0+ swiotlb starts its slot search in this CPU's area" })
+    .optional();
   shape.expect = stepExpectSchema.optional();
   return z.strictObject(shape).meta({ id: op, title: op, description: s.summary });
 }

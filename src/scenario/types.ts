@@ -26,6 +26,8 @@ export interface Step {
   op: string;
   as?: string;
   expect?: StepExpect;
+  /** the CPU this step (and the ones after it) runs on: raw_smp_processor_id() (6.0+ swiotlb areas) */
+  cpu?: number;
   /** every other key: the op's arguments, already validated by the schema */
   args: Record<string, unknown>;
   /** source position of the step (1-based), for error messages */
@@ -103,4 +105,6 @@ export interface RunResult {
   first_alloc_kind: AddrKind | null;
   /** the first failure or fault, in a few words, for the matrix */
   first_failure: string | null;
+  /** the kernel log (printk at a level, not WARN splats): boot lines (step -1), then what the steps printed */
+  log?: { level: string; message: string; step: number }[];
 }

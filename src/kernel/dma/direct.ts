@@ -21,7 +21,7 @@ import { dma_alloc_from_pool, dma_free_from_pool } from "./pool.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "./arch-hooks.js";
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device,
-  swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
+  swiotlb_tbl_map_single, swiotlb_tbl_unmap_single, is_swiotlb_for_alloc, is_swiotlb_force_bounce, swiotlb_alloc, swiotlb_free,
 } from "./swiotlb/index.js";
 import * as d618 from "./direct-v6.18.js";
 import { arch_dma_alloc, arch_dma_free } from "../../arch/arm/dma-mapping-v6.0.js";
@@ -163,6 +163,18 @@ export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, g
   const { gfp: zoneFlag, phys_limit } = dma_direct_optimal_gfp_mask(k, dev);
   gfp |= zoneFlag;
   k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (${k.sw["ba0fb44aed47"] ? `zone_dma_limit ${zone_dma_limit(k) === Infinity ? "PHYS_ADDR_MAX" : hex(zone_dma_limit(k))}` : `zone_dma_bits ${k.zone_dma_bits}`})`);
+  // restricted DMA pools (5.15+): a for_alloc io_tlb_mem is the only source
+  if (is_swiotlb_for_alloc(k, dev)) {
+    k.tr?.decide("IS_ENABLED(CONFIG_DMA_RESTRICTED_POOL) && is_swiotlb_for_alloc(dev)", true, "the device has a restricted-dma-pool: allocate its slots (swiotlb_alloc)");
+    const tlb = swiotlb_alloc(k, dev, size);
+    let pg = tlb === -1 ? 0 : k.arch.pfn_to_page(Math.floor(tlb / PAGE_SIZE));
+    if (pg && !dma_coherent_ok(k, dev, tlb, size)) {
+      __dma_direct_free_pages(k, dev, pg, size);
+      pg = 0;
+    }
+    k.tr?.exit(pg ? `page ${k.arch.fmtVa(pg)} (pfn ${hex(k.arch.page_to_pfn(pg))}, restricted pool slot)` : "NULL");
+    return pg;
+  }
   let page = dma_alloc_contiguous(k, dev, size, gfp);
   // 92826e967535 (5.19; 5.15.y has it): dma_direct_alloc_pages passes allow_highmem = false
   if (page && (!dma_coherent_ok(k, dev, k.page_to_phys(page), size) || (!allow_highmem && k.memmap.PageHighMem(k.arch.page_to_pfn(page))))) {
@@ -189,6 +201,12 @@ export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, g
   }
   k.tr?.exit(page ? `page ${k.arch.fmtVa(page)} (pfn ${hex(k.arch.page_to_pfn(page))})` : "NULL");
   return page;
+}
+
+/** kernel/dma/direct.c __dma_direct_free_pages (5.15+): a restricted pool's slots go back with swiotlb_free, other pages to dma_free_contiguous */
+function __dma_direct_free_pages(k: Kernel, dev: Device, page: number, size: number): void {
+  if (swiotlb_free(k, dev, k.page_to_phys(page), size)) return;
+  dma_free_contiguous(k, dev, page, size);
 }
 
 /** kernel/dma/direct.c dma_direct_alloc_from_pool (5.10–5.19) */
@@ -246,15 +264,16 @@ function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number
     t?.exit();
     return r;
   }
-  // 5.8+: NO_KERNEL_MAPPING first
-  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
+  // 5.8+: NO_KERNEL_MAPPING first (5.15: not for a restricted pool)
+  const for_alloc = is_swiotlb_for_alloc(k, dev);
+  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING && !for_alloc) {
     t?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "no kernel mapping wanted: the struct page pointer itself is returned as an opaque cookie");
     const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
     if (!page) return null;
     if (!k.memmap.PageHighMem(k.arch.page_to_pfn(page))) arch_dma_prep_coherent(k, page, size);
     return { cpu_addr: page, dma_handle: phys_to_dma_direct(k, dev, k.page_to_phys(page)) };
   }
-  if (DMA_COHERENT_POOL(k) && !blocking && DMA_DIRECT_REMAP(k) && !coherent) {
+  if (DMA_COHERENT_POOL(k) && !blocking && DMA_DIRECT_REMAP(k) && !coherent && !for_alloc) {
     t?.decide("DMA_COHERENT_POOL && !gfpflags_allow_blocking(gfp) && DMA_DIRECT_REMAP && !coherent", true, `${gfpName(gfp)} may not sleep and vmap can: use the pre-remapped atomic pool (kernel/dma/pool.c)`);
     return dma_direct_alloc_from_pool(k, dev, size, gfp);
   }
@@ -264,9 +283,9 @@ function dma_direct_alloc_body(k: Kernel, dev: Device, size: number, gfp: number
   return finish_alloc(k, dev, page, size, attrs, coherent, false);
 }
 
-/** kernel/dma/direct.c dma_direct_use_pool (5.17–5.19): !gfpflags_allow_blocking(gfp) && !is_swiotlb_for_alloc(dev) (no restricted pools modelled) */
-function dma_direct_use_pool(_k: Kernel, _dev: Device, gfp: number): boolean {
-  return !gfpflags_allow_blocking(gfp);
+/** kernel/dma/direct.c dma_direct_use_pool (5.17+): !gfpflags_allow_blocking(gfp) && !is_swiotlb_for_alloc(dev) */
+function dma_direct_use_pool(k: Kernel, dev: Device, gfp: number): boolean {
+  return !gfpflags_allow_blocking(gfp) && !is_swiotlb_for_alloc(k, dev);
 }
 
 /** kernel/dma/direct.c dma_direct_alloc_no_mapping (5.17–5.19): the struct page pointer is the cookie */
@@ -285,15 +304,15 @@ function dma_direct_alloc_no_mapping(k: Kernel, dev: Device, size: number, gfp: 
 
 /**
  * kernel/dma/direct.c dma_direct_alloc, 5.17–5.19 (a86d10942db2; 92826e967535 in 5.19): the
- * conditions in the order and form this era evaluates them. No memory encryption, no restricted
- * swiotlb pools, no DMA_GLOBAL_POOL / ARCH_HAS_DMA_SET_UNCACHED arch is modelled, so
- * force_dma_unencrypted and is_swiotlb_for_alloc are false.
+ * conditions in the order and form this era evaluates them. No memory encryption, no
+ * DMA_GLOBAL_POOL / ARCH_HAS_DMA_SET_UNCACHED arch is modelled, so force_dma_unencrypted is
+ * false; is_swiotlb_for_alloc is true for a device with a restricted-dma-pool (5.15+).
  */
 function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
   const t = k.tr;
   size = PAGE_ALIGN(size);
   if (attrs & DMA_ATTR_NO_WARN) gfp |= __GFP_NOWARN;
-  const nkm = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) !== 0;
+  const nkm = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) !== 0 && !is_swiotlb_for_alloc(k, dev);
   t?.decide("(attrs & DMA_ATTR_NO_KERNEL_MAPPING) && !force_dma_unencrypted(dev) && !is_swiotlb_for_alloc(dev)", nkm, nkm ? "no kernel mapping wanted" : "a kernel mapping is wanted");
   if (nkm) return dma_direct_alloc_no_mapping(k, dev, size, gfp);
   const coherent = dev_is_dma_coherent(k, dev);
@@ -388,7 +407,7 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
   k.tr?.enter(S_free, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_addr) });
   size = PAGE_ALIGN(size);
   const pre58 = !k.sw["e860c299ac0d"];
-  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) {
+  if (attrs & DMA_ATTR_NO_KERNEL_MAPPING && !is_swiotlb_for_alloc(k, dev)) {
     k.tr?.decide("attrs & DMA_ATTR_NO_KERNEL_MAPPING", true, "cpu_addr is the page cookie");
     dma_free_contiguous(k, dev, cpu_addr, size);
     k.tr?.exit();
@@ -409,7 +428,7 @@ export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: 
   const vm = (noDmaRemap || DMA_REMAP(k)) && is_vmalloc_addr(k, cpu_addr);
   k.tr?.decide(noDmaRemap ? "is_vmalloc_addr(cpu_addr)" : "DMA_REMAP && is_vmalloc_addr(cpu_addr)", vm, vm ? "the buffer was remapped: vunmap it" : "linear-map buffer: nothing to unmap");
   if (vm) vunmap(k, cpu_addr);
-  dma_free_contiguous(k, dev, dma_direct_to_page(k, dev, dma_addr), size);
+  __dma_direct_free_pages(k, dev, dma_direct_to_page(k, dev, dma_addr), size);
   k.tr?.exit();
 }
 
@@ -453,7 +472,7 @@ export function dma_direct_free_pages(k: Kernel, dev: Device, size: number, page
     k.tr?.exit();
     return;
   }
-  dma_free_contiguous(k, dev, page, size);
+  __dma_direct_free_pages(k, dev, page, size);
   k.tr?.exit();
 }
 
@@ -580,8 +599,9 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
   const post519 = k.sw["07410559f383"];
-  const force = k.swiotlb_force === "force";
-  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? "swiotlb=force: every mapping bounces" : "no forced bouncing");
+  // 5.15+: the device's pool decides (swiotlb=force, or a restricted-dma-pool); before: the global swiotlb_force
+  const force = is_swiotlb_force_bounce(k, dev);
+  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? (dev.dma_io_tlb_mem ? "the device has a restricted-dma-pool: every mapping bounces through it" : "swiotlb=force: every mapping bounces") : "no forced bouncing");
   if (force) {
     const r = swiotlb_map(k, dev, phys, size, dir, attrs);
     t?.exit(hex(r));
@@ -683,7 +703,7 @@ export function dma_direct_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], n
 
 /** kernel/dma/direct.c dma_direct_max_mapping_size (5.10–5.14) */
 export function dma_direct_max_mapping_size(k: Kernel, dev: Device): number {
-  if (is_swiotlb_active(k, dev) && (dma_addressing_limited(k, dev) || k.swiotlb_force === "force")) return swiotlb_max_mapping_size(k, dev);
+  if (is_swiotlb_active(k, dev) && (dma_addressing_limited(k, dev) || is_swiotlb_force_bounce(k, dev))) return swiotlb_max_mapping_size(k, dev);
   return Number.MAX_SAFE_INTEGER;
 }
 

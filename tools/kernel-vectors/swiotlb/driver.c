@@ -10,8 +10,14 @@
  * Which API the tree has is detected by record.sh from the tree's header and
  * passed as KV_* macros (see record.sh); nothing here names a version.
  *
- * Usage: driver SEED NSLABS OPS MIN_ALIGN_MASK SEG_BOUNDARY_MASK WRONG_PCT
- *   (masks in hex or decimal; SEG_BOUNDARY_MASK 0 = the default ULONG_MAX)
+ * Usage: driver SEED NSLABS OPS MIN_ALIGN_MASK SEG_BOUNDARY_MASK WRONG_PCT [NR_CPUS [RMEM]]
+ *   (masks in hex or decimal; SEG_BOUNDARY_MASK 0 = the default ULONG_MAX). NSLABS is the
+ *   text given to the tree's own swiotlb= parser ("1024", or "1024,4" where the tree has
+ *   areas). NR_CPUS (default 1) is num_possible_cpus(); with areas (KV_AREAS) each map runs
+ *   on a CPU the generator picks, recorded as "cpu". RMEM 1 (trees with restricted DMA pools,
+ *   KV_RMEM): the device gets a restricted-dma-pool of NSLABS slots through the tree's own
+ *   rmem_swiotlb_setup and device_init, every op works on that pool, and a quarter of the ops
+ *   are swiotlb_alloc / swiotlb_free of whole pages.
  * Output (stdout): one JSON object {"boot":..., "ops":[...]}; record.sh wraps it.
  */
 #include "kstub.h"
@@ -29,6 +35,7 @@ jmp_buf kv_fault_jmp;
 char kv_fault_msg[512];
 static char kv_fault_kind[32];
 unsigned long kv_span_calls, kv_span_bound = ~0UL;
+unsigned int kv_cpu, kv_nr_cpus = 1;
 static int kv_ratelimit_printed;
 
 void *kv_memblock_alloc(size_t size, size_t align)
@@ -128,13 +135,24 @@ int kv_printk_ratelimit(void)
 }
 
 /* ---------------------------------------------------------------- the tree's state, per API */
-#if defined(KV_MEM_STRUCT)
+static struct device kv_dev;
+#if defined(KV_DEV_MEM)
+/* 5.15+: the device's pool (io_tlb_default_mem, or its restricted-dma-pool) */
+#define POOL (kv_dev.dma_io_tlb_mem)
+#elif defined(KV_MEM_STRUCT)
 #define POOL (&io_tlb_default_mem)
 #elif defined(KV_MEM_PTR)
 #define POOL (io_tlb_default_mem)
 #endif
 
-#ifdef POOL
+#if defined(POOL) && defined(KV_AREAS)
+/* 6.0+: used and the next-search index live per area (struct io_tlb_area) */
+#define S_NSLABS (POOL->nslabs)
+#define S_USED (mem_used(POOL))
+#define S_INDEX (POOL->areas[0].index)
+#define S_START (POOL->start)
+#define S_LIST(i) (POOL->slots[i].list)
+#elif defined(POOL)
 #define S_NSLABS (POOL->nslabs)
 #define S_USED (POOL->used)
 #define S_INDEX (POOL->index)
@@ -182,10 +200,17 @@ static struct device_dma_parameters kv_parms;
 static u64 kv_mask = DMA_BIT_MASK(64);
 static struct device kv_dev = { .name = "kv0", .dma_mask = &kv_mask, .dma_parms = &kv_parms };
 
+
 struct live { phys_addr_t tlb, orig; size_t mapping_size, alloc_size; int dir; unsigned long attrs; };
 #define MAXLIVE 4096
 static struct live live[MAXLIVE];
 static int nlive;
+#ifdef KV_RMEM
+static struct reserved_mem kv_rmem = { .name = "restricted-dma-pool" };
+struct kv_alloc { phys_addr_t tlb; size_t size; };
+static struct kv_alloc kv_allocs[MAXLIVE];
+static int nallocs;
+#endif
 
 #define ORIG_BASE (KV_PHYS_BASE + KV_ARENA_SIZE / 2)
 #define ORIG_SPAN (KV_ARENA_SIZE / 2 - (2UL << 20)) /* 2 MiB slack at the top for overlong copies */
@@ -198,6 +223,12 @@ static const char *dir_name(int d)
 static void state_json(void)
 {
 	printf("\"used\":%ld,\"index\":%lu,\"list\":\"%08x\"", (long)S_USED, (unsigned long)S_INDEX, list_hash());
+#ifdef KV_AREAS
+	printf(",\"areas\":[");
+	for (unsigned int a = 0; a < POOL->nareas; a++)
+		printf("%s{\"index\":%u,\"used\":%lu}", a ? "," : "", POOL->areas[a].index, POOL->areas[a].used);
+	printf("]");
+#endif
 }
 
 static void end_op(const char *fault)
@@ -242,17 +273,20 @@ int main(int argc, char **argv)
 	kv_parms.min_align_mask = (unsigned int)strtoul(argv[4], NULL, 0);
 	kv_parms.segment_boundary_mask = strtoul(argv[5], NULL, 0);
 	int wrong_pct = atoi(argv[6]);
+	if (argc > 7) kv_nr_cpus = (unsigned int)atoi(argv[7]);
+	int rmem = argc > 8 ? atoi(argv[8]) : 0;
+	if (kv_nr_cpus < 1) kv_nr_cpus = 1;
 	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
 
 	/* originals: a deterministic byte pattern the replay reproduces (byte = (phys * 131) >> 8) */
 	for (size_t i = KV_ARENA_SIZE / 2; i < KV_ARENA_SIZE; i++) kv_arena[i] = (unsigned char)(((KV_PHYS_BASE + i) * 131) >> 8);
 
 	printf("{\"boot\":{");
-	/* boot: the kernel's own swiotlb= parser, then its own init */
+	/* boot: the kernel's own swiotlb= parser (its messages are boot messages), then its own init */
 	char param[64];
 	snprintf(param, sizeof param, "%s", nslabs_arg);
-	setup_io_tlb_npages(param);
 	kv_msgs_len = 0; kv_msgs[0] = 0;
+	setup_io_tlb_npages(param);
 	if (setjmp(kv_fault_jmp)) {
 		printf("\"fault\":\"%s\"}}\n", kv_fault_msg);
 		return 1;
@@ -264,6 +298,25 @@ int main(int argc, char **argv)
 #endif
 #ifdef KV_DEV_MEM
 	kv_dev.dma_io_tlb_mem = &io_tlb_default_mem;
+#endif
+#ifdef KV_RMEM
+	if (rmem) {
+		/* a restricted-dma-pool region of NSLABS slots: the tree's own setup and device_init */
+		unsigned long rslabs = strtoul(nslabs_arg, NULL, 0);
+		void *r = kv_memblock_alloc(rslabs << IO_TLB_SHIFT, PAGE_SIZE);
+		kv_rmem.base = virt_to_phys(r);
+		kv_rmem.size = rslabs << IO_TLB_SHIFT;
+		if (rmem_swiotlb_setup(&kv_rmem) || kv_rmem.ops->device_init(&kv_rmem, &kv_dev)) {
+			printf("\"fault\":\"restricted-dma-pool setup failed\"}}\n");
+			return 1;
+		}
+		printf("\"rmem\":{\"base\":\"0x%llx\",\"size\":%llu},", (unsigned long long)kv_rmem.base, (unsigned long long)kv_rmem.size);
+	}
+#else
+	(void)rmem;
+#endif
+#ifdef KV_AREAS
+	printf("\"swiotlb\":\"%s\",\"nr_cpus\":%u,\"nareas\":%u,\"area_nslabs\":%u,", nslabs_arg, kv_nr_cpus, POOL->nareas, POOL->area_nslabs);
 #endif
 	printf("\"start\":\"0x%llx\",\"nslabs\":%lu,\"min_align_mask\":\"0x%x\",\"segment_boundary_mask\":\"0x%lx\",\"seed\":\"0x%llx\",",
 	       (unsigned long long)S_START, (unsigned long)S_NSLABS, kv_parms.min_align_mask, dma_get_seg_boundary(&kv_dev),
@@ -279,6 +332,39 @@ int main(int argc, char **argv)
 		kv_span_calls = 0;
 		uint32_t r = below(100);
 		if (op) printf(",\n");
+#ifdef KV_RMEM
+		if (rmem && below(4) == 0) {
+			/* ---- swiotlb_alloc / swiotlb_free: what dma_direct_alloc/free do for this device ---- */
+			if (setjmp(kv_fault_jmp)) {
+				printf(",\"result\":\"fault\"");
+				end_op(kv_fault_msg);
+				break;
+			}
+			if (nallocs == 0 || (below(2) && nallocs < MAXLIVE)) {
+				size_t size = (size_t)(1 + below(24)) * PAGE_SIZE;
+				kv_cpu = below(kv_nr_cpus);
+				printf("{\"op\":\"alloc\",\"size\":%zu,\"cpu\":%u", size, kv_cpu);
+				struct page *pg = swiotlb_alloc(&kv_dev, size);
+				if (!pg) {
+					printf(",\"result\":\"NULL\",");
+				} else {
+					phys_addr_t t = page_to_phys(pg);
+					printf(",\"result\":\"0x%llx\",\"slot\":%lu,", (unsigned long long)t, (unsigned long)((t - S_START) >> IO_TLB_SHIFT));
+					kv_allocs[nallocs++] = (struct kv_alloc){ t, size };
+				}
+			} else {
+				int ai = (int)below((uint32_t)nallocs);
+				struct kv_alloc A = kv_allocs[ai];
+				kv_allocs[ai] = kv_allocs[--nallocs];
+				printf("{\"op\":\"free\",\"tlb\":\"0x%llx\",\"size\":%zu", (unsigned long long)A.tlb, A.size);
+				bool ok = swiotlb_free(&kv_dev, pfn_to_page(PFN_DOWN(A.tlb)), A.size);
+				printf(",\"result\":%s,", ok ? "true" : "false");
+			}
+			state_json();
+			end_op(NULL);
+			continue;
+		}
+#endif
 		if (nlive == 0 || (r < 58 && nlive < MAXLIVE)) {
 			/* ---- map ---- */
 			size_t alloc = pick_size();
@@ -292,11 +378,17 @@ int main(int argc, char **argv)
 			if (below(8) == 0) attrs |= DMA_ATTR_NO_WARN;
 			if (below(8) == 0) attrs |= DMA_ATTR_SKIP_CPU_SYNC;
 			unsigned int align_mask = 0;
+#ifdef KV_AREAS
+			kv_cpu = below(kv_nr_cpus);
+#endif
 #ifdef KV_MAP_ALIGN_MASK
 			if (below(6) == 0) align_mask = (unsigned int)((PAGE_SIZE << below(3)) - 1);
 #endif
 			printf("{\"op\":\"map\",\"orig\":\"0x%llx\",\"mapping_size\":%zu,\"alloc_size\":%zu,\"dir\":\"%s\",\"attrs\":%lu,\"alloc_align_mask\":\"0x%x\"",
 			       (unsigned long long)orig, mapping, alloc, dir_name(dir), attrs, align_mask);
+#ifdef KV_AREAS
+			printf(",\"cpu\":%u", kv_cpu);
+#endif
 			phys_addr_t tlb;
 			if (setjmp(kv_fault_jmp)) {
 				stop = true;

@@ -41,6 +41,10 @@ has 'extern struct io_tlb_mem \*io_tlb_default_mem' && defs="$defs -DKV_MEM_PTR"
 has 'dev->dma_io_tlb_mem' && defs="$defs -DKV_DEV_MEM"
 has 'void swiotlb_init\(bool' && defs="$defs -DKV_INIT_FLAGS"
 minalign=no; grep -q dma_get_min_align_mask "$c" && minalign=yes
+# swiotlb areas (6.0+): struct io_tlb_area in the source, swiotlb=<slabs>,<areas> in its parser
+areas=no; grep -q 'struct io_tlb_area {' "$c" && { areas=yes; defs="$defs -DKV_AREAS"; }
+# restricted DMA pools (5.15+): the tree's rmem_swiotlb_device_init, built with CONFIG_DMA_RESTRICTED_POOL
+rmem=no; grep -q 'rmem_swiotlb_device_init' "$c" && { rmem=yes; defs="$defs -DKV_RMEM -DCONFIG_DMA_RESTRICTED_POOL"; }
 
 # --- the pool era (struct io_tlb_pool in the header): its own driver, driver66.c ---
 if has 'struct io_tlb_pool \{'; then
@@ -93,14 +97,14 @@ ${CC:-gcc} -O1 -g -w -std=gnu11 -fno-strict-aliasing -fwrapv -I "$here/stubs" -D
   -o "$bin" "$here/driver.c"
 
 mkdir -p "$out"
-# config: name nslabs min_align_mask seg_boundary_mask wrong_pct
+# config: name swiotlb= min_align_mask seg_boundary_mask wrong_pct [nr_cpus [rmem]]
 run() {
   cfg=$1; file="$out/$short-$cfg.json"
-  rc=0; body=$(timeout 60 "$bin" "$seed" "$2" "$ops" "$3" "$4" "$5" 2>/dev/null) || rc=$?
+  rc=0; body=$(timeout 60 "$bin" "$seed" "$2" "$ops" "$3" "$4" "$5" "${6:-1}" "${7:-0}" 2>/dev/null) || rc=$?
   [ $rc -eq 0 ] && [ -n "$body" ] || { echo "record.sh: $cfg: the driver failed (exit $rc)" >&2; exit 1; }
   {
     printf '{"tool":"tools/kernel-vectors/swiotlb","tree":"%s","commit":"%s","version":"%s","file":"kernel/dma/swiotlb.c",' "$name" "$commit" "$version"
-    printf '"api":"%s","config":"%s",\n"run":' "$(echo $defs | sed 's/-DKV_//g')" "$cfg"
+    printf '"api":"%s","config":"%s",\n"run":' "$(echo $defs | sed 's/ *-DCONFIG_[A-Z_]*//g; s/-DKV_//g')" "$cfg"
     printf '%s}\n' "$body"
   } > "$file"
   echo "$file: $(grep -c '"op":' "$file") ops"
@@ -115,4 +119,23 @@ if [ $minalign = yes ]; then
     seed=$s run min-align-4k-s$s 1024 0xfff 0 5
     seed=$s run min-align-64k-s$s 1024 0xffff 0 0
   done
+fi
+if [ $areas = yes ]; then
+  # areas: swiotlb=<slabs>,<areas>, or the default of one area per possible CPU; each map runs
+  # on a CPU the generator picks (raw_smp_processor_id() & (nareas - 1) is its first area)
+  run areas-1 1024,1 0 0 5 4
+  run areas-4 1024,4 0 0 5 4
+  run areas-default-8cpus 1024 0 0 5 8
+  run areas-4-small 512,4 0 0 5 4
+  run areas-3-roundup 1100,3 0 0 5 4
+  run areas-4-boundary-64k 1024,4 0 0xffff 5 4
+  for s in 1 2; do
+    seed=$s run areas-4-min-align-4k-s$s 1024,4 0xfff 0 5 4
+  done
+fi
+if [ $rmem = yes ]; then
+  # a restricted-dma-pool device: maps, syncs and whole-page swiotlb_alloc / swiotlb_free on its own pool
+  run rmem 1024 0 0 5 4 1
+  run rmem-small 256 0 0 5 4 1
+  seed=2 run rmem-min-align-4k 1024 0xfff 0 5 4 1
 fi

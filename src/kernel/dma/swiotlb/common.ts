@@ -61,6 +61,8 @@ export class IoTlbMem {
   max_segment = 0;
   /** mem->force_bounce (5.15+) */
   force_bounce = false;
+  /** mem->for_alloc (5.15+): a restricted-dma-pool, which dma_direct_alloc allocates from */
+  for_alloc = false;
 
   constructor(start: number, nslabs: number, late_alloc = false) {
     if (!Number.isInteger(nslabs) || nslabs < 0 || nslabs % IO_TLB_SEGSIZE !== 0) {
@@ -86,6 +88,11 @@ export class IoTlbMem {
 /** kernel/dma/swiotlb.c io_tlb_offset (5.12+; OFFSET(val, IO_TLB_SEGSIZE) in 5.6–5.11): slot position inside its segment */
 export function io_tlb_offset(val: number): number {
   return val & (IO_TLB_SEGSIZE - 1);
+}
+
+/** include/linux/align.h ALIGN(x, a) on unsigned int: (x + a - 1) & ~(a - 1) — a multiple of a only when a is a power of two */
+export function ALIGN(x: number, a: number): number {
+  return ((x + a - 1) & ~(a - 1)) >>> 0;
 }
 
 /** Segment number of a slot (slots a and b are in the same segment iff equal). */
@@ -214,12 +221,12 @@ export function default_tbl_dma_addr(dev: Device, start: number): number {
  * 5.15–5.19, before 7c3940bf81e5): the kernel spins forever holding the pool lock with
  * interrupts off. dmasim stops the run here.
  */
-export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, want: number, align_mask: number, wrap: number, stride: number, nslots: number): never {
+export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, want: number, align_mask: number, wrap: number, stride: number, nslots: number, lock = "io_tlb_mem.lock"): never {
   k.tr?.decide("index == wrap", false, `the search cycles without returning to slot ${wrap}`);
   k.tr?.note(
     `${fn} never terminates: min_align_mask ${hex(dev.min_align_mask)} needs slot address bits ${hex(want >>> 0)} under ${hex(align_mask)}, ` +
       `the walk from slot ${wrap} (stride ${stride}) cycles without returning to it and no ${nslots}-slot run fits; ` +
-      `the CPU spins holding io_tlb_mem.lock with interrupts off (fixed upstream by 7c3940bf81e5 in 2023)`,
+      `the CPU spins holding ${lock} with interrupts off (fixed upstream by 7c3940bf81e5 in 2023)`,
   );
   /* the watchdog's report, as the kernel prints it (kernel/watchdog.c) */
   soft_lockup(k, fn);

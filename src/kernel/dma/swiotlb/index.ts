@@ -9,6 +9,8 @@
  *   v5.13.ts  5.12/5.13–5.14  struct io_tlb_mem behind io_tlb_default_mem, find_slots
  *   v5.15.ts  5.15–5.19 per-device dev->dma_io_tlb_mem, swiotlb_find_slots(alloc_align_mask),
  *                       the unconditional bounce at map, swiotlb_release_slots
+ *   v6.0.ts   6.0–6.5   areas (struct io_tlb_area, swiotlb=<slabs>,<areas>, the per-CPU start
+ *                       area, swiotlb_do_find_slots per area)
  *   v6.6.ts   6.6–6.18  struct io_tlb_pool inside struct io_tlb_mem (pool list, areas in pools),
  *                       CONFIG_SWIOTLB_DYNAMIC (growth worker, transient pools), pad_slots;
  *                       structures, boot and dynamic pools in v6.6-pools.ts
@@ -17,11 +19,12 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import type { IoTlbMem } from "./common.js";
+import { fmtPa, swiotlb_default_nslabs, type IoTlbMem } from "./common.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
 import { era_v5_15 } from "./v5.15.js";
-import { era_v6_6, swiotlb_alloc as swiotlb_alloc_v6_6, swiotlb_free as swiotlb_free_v6_6 } from "./v6.6.js";
+import { era_v6_6 } from "./v6.6.js";
+import { era_v6_0 } from "./v6.0.js";
 
 export * from "./common.js";
 export { find_slots } from "./v5.13.js";
@@ -29,7 +32,7 @@ export { find_slots } from "./v5.13.js";
 /** What an era module provides (each function carries its own kernel name and versions). */
 export interface SwiotlbEra {
   /** first release of the era */
-  readonly name: "5.6" | "5.13" | "5.15" | "6.6";
+  readonly name: "5.6" | "5.13" | "5.15" | "6.0" | "6.6";
   /** the pool a device uses (5.15+: dev->dma_io_tlb_mem), or the default pool */
   pool(k: Kernel, dev?: Device): IoTlbMem | null;
   swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number;
@@ -43,6 +46,25 @@ export interface SwiotlbEra {
   unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, alloc_size: number, dir: number, attrs: number): void;
   sync_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
   sync_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
+  /** swiotlb= parsing with its boot messages (eras whose parser prints: 6.0+ areas) */
+  setup_io_tlb_npages?(k: Kernel): void;
+  /** the slots swiotlb_init allocates (default_nslabs after the era's adjustments); absent: common.ts swiotlb_default_nslabs */
+  boot_nslabs?(k: Kernel): number;
+  /** CONFIG_DMA_RESTRICTED_POOL (5.15+): slots of dev->dma_io_tlb_mem as a coherent allocation; the physical address or -1 */
+  swiotlb_alloc?(k: Kernel, dev: Device, size: number): number;
+  swiotlb_free?(k: Kernel, dev: Device, tlb_addr: number, size: number): boolean;
+  /** a restricted-dma-pool reserved-memory region's device_init (5.15+) */
+  rmem_swiotlb_device_init?(k: Kernel, rmem: ReservedMem, dev: Device): number;
+  /** is_swiotlb_force_bounce when the era keeps it elsewhere than dev->dma_io_tlb_mem->force_bounce (6.6: the io_tlb_mem around the pool) */
+  is_swiotlb_force_bounce?(k: Kernel, dev: Device): boolean;
+}
+
+/** struct reserved_mem of a `restricted-dma-pool` region (drivers/of/of_reserved_mem.c): its io_tlb_mem is rmem->priv, made by the first device */
+export interface ReservedMem {
+  name: string;
+  base: number;
+  size: number;
+  priv: IoTlbMem | null;
 }
 
 /** The era of a kernel version id ("5.6", "5.10", "5.13", "5.14", "5.19", "6.1", …). */
@@ -51,9 +73,9 @@ export function swiotlb_era_for(id: string): SwiotlbEra {
   const v = maj * 100 + (min || 0);
   if (v < 512) return era_v5_6;
   if (v < 515) return era_v5_13;
-  if (v >= 606) return era_v6_6;
-  // 6.0 areas are not modelled yet: 5.15–5.19 code is the nearest era
-  return era_v5_15;
+  if (v < 600) return era_v5_15;
+  if (v < 606) return era_v6_0;
+  return era_v6_6;
 }
 
 /** The era this kernel runs: picked once, then kept on the Kernel. */
@@ -134,12 +156,66 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
   era(k).sync_for_cpu(k, dev, tlb_addr, size, dir);
 }
 
-/** kernel/dma/swiotlb.c swiotlb_alloc (CONFIG_DMA_RESTRICTED_POOL): pages from the device's restricted pool, or 0 (a struct page pointer). */
-export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
-  return era(k).name === "6.6" ? swiotlb_alloc_v6_6(k, dev, size) : 0;
+/** kernel/dma/swiotlb.c setup_io_tlb_npages: the swiotlb= early parameter (6.0+: may print "area num N."); earlier eras print nothing */
+export function setup_io_tlb_npages(k: Kernel): void {
+  era(k).setup_io_tlb_npages?.(k);
 }
 
-/** kernel/dma/swiotlb.c swiotlb_free (CONFIG_DMA_RESTRICTED_POOL): release pages of a restricted pool; false if `page` is not a swiotlb buffer. */
-export function swiotlb_free(k: Kernel, dev: Device, page: number, size: number): boolean {
-  return era(k).name === "6.6" ? swiotlb_free_v6_6(k, dev, page, size) : false;
+/** The number of slots swiotlb_init allocates on this kernel: default_nslabs after swiotlb= and (6.0+) the area round-up */
+export function swiotlb_boot_nslabs(k: Kernel): number {
+  const e = era(k);
+  return e.boot_nslabs ? e.boot_nslabs(k) : swiotlb_default_nslabs(k);
 }
+
+/** include/linux/swiotlb.h is_swiotlb_for_alloc (5.15+, CONFIG_DMA_RESTRICTED_POOL): dev->dma_io_tlb_mem->for_alloc */
+export function is_swiotlb_for_alloc(k: Kernel, dev: Device): boolean {
+  if (!era(k).swiotlb_alloc) return false;
+  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return !!mem && mem.for_alloc;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_alloc (5.15+): the first slot's physical address of a `size`-byte allocation from the device's pool, or -1 (NULL; before 5.15: no such function) */
+export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
+  const e = era(k);
+  return e.swiotlb_alloc ? e.swiotlb_alloc(k, dev, size) : -1;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_free (5.15+): true if `tlb_addr` was the device pool's and is released */
+export function swiotlb_free(k: Kernel, dev: Device, tlb_addr: number, size: number): boolean {
+  const e = era(k);
+  return e.swiotlb_free ? e.swiotlb_free(k, dev, tlb_addr, size) : false;
+}
+
+/** kernel/dma/swiotlb.c rmem_swiotlb_device_init (5.15+): attach a device to a restricted-dma-pool region (0, or -errno); before 5.15 the compatible is unknown (-ENODEV) */
+export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Device): number {
+  const e = era(k);
+  return e.rmem_swiotlb_device_init ? e.rmem_swiotlb_device_init(k, rmem, dev) : -19;
+}
+
+/**
+ * kernel/dma/swiotlb.c rmem_swiotlb_setup (5.15+, RESERVEDMEM_OF_DECLARE "restricted-dma-pool"):
+ * the region gets the swiotlb ops and "Reserved memory: created restricted DMA pool at %pa, size
+ * %ld MiB". Before 5.15 no driver claims the compatible: the memory stays reserved, unused (null).
+ */
+export function rmem_swiotlb_setup(k: Kernel, rmem: ReservedMem): ReservedMem | null {
+  if (!era(k).rmem_swiotlb_device_init) {
+    k.tr?.note(`${k.version.id} has no restricted-dma-pool support (5.15+): the region is only reserved`);
+    return null;
+  }
+  k.printk("info", `software IO TLB: Reserved memory: created restricted DMA pool at ${fmtPa(k, rmem.base)}, size ${Math.floor(rmem.size / (1 << 20))} MiB`);
+  return rmem;
+}
+
+/**
+ * include/linux/swiotlb.h is_swiotlb_force_bounce (5.15+: dev->dma_io_tlb_mem->force_bounce — set
+ * by swiotlb=force on the default pool and always on a restricted-dma-pool); the eras before per-device
+ * pools test the global swiotlb_force == SWIOTLB_FORCE.
+ */
+export function is_swiotlb_force_bounce(k: Kernel, dev: Device): boolean {
+  const e = era(k);
+  if (e.is_swiotlb_force_bounce) return e.is_swiotlb_force_bounce(k, dev);
+  if (e.name === "5.6" || e.name === "5.13") return k.swiotlb_force === "force";
+  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return mem ? mem.force_bounce : k.swiotlb_force === "force";
+}
+

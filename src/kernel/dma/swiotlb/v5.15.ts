@@ -20,6 +20,14 @@
  * DMA_FROM_DEVICE"" as reinstated by 901c7280ca0d: unconditional (any direction, even with
  * DMA_ATTR_SKIP_CPU_SYNC); ddbd89deb7d3's DMA_ATTR_OVERWRITE is not in the tree (grep).
  * Still present in 5.19: the endless search of 7c3940bf81e5 (2023) — recorded in the vectors.
+ *
+ * 5.15 (LTS) runs this era too, checked against wangshuai199398/linux-5-15 @76278aab8c2d
+ * (5.15.178) compiled unmodified (test/vectors/swiotlb/5.15-*): the same search, bounce checks
+ * and release, plus the stable backport of 04867a7a3332 (switch: alloc_align_mask | (IO_TLB_SIZE
+ * - 1) masks the min_align test; its stride need not be a power of two, and ALIGN is then the
+ * bit formula), its swiotlb_set_max_segment (max_segment 1 with swiotlb=force; switch
+ * a2daa27c0c61 is 5.19) and the panic of swiotlb_tbl_map_single when io_tlb_default_mem has no
+ * slabs (switch 463e862ac63e is 5.16, not carried).
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
@@ -30,9 +38,9 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, unsignedOf,
+  swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
-import type { SwiotlbEra } from "./index.js";
+import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
@@ -62,10 +70,10 @@ export function dev_io_tlb_mem(k: Kernel, dev?: Device): IoTlbMem {
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem || !mem.nslabs) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
-  k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
+  k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
 }
 
 /**
@@ -89,19 +97,34 @@ export function swiotlb_init_io_tlb_mem(k: Kernel, start_phys: number, nslabs: n
   k.cache.invalidate(start_phys, bytes);
   k.io_tlb_default_mem = mem;
   if (verbose) swiotlb_print_info(k);
+  // swiotlb_init_with_tbl (5.15–5.18) then sets the max segment; a2daa27c0c61 (5.19) computes it instead
+  if (!k.sw["a2daa27c0c61"]) swiotlb_set_max_segment(k, nslabs * IO_TLB_SIZE);
   k.tr?.exit("0");
   return 0;
 }
 
-/** swiotlb_set_max_segment does not exist in 5.19 (swiotlb_max_segment is computed): nothing to set. */
-function no_set_max_segment(k: Kernel): void {
-  k.tr?.note("5.19 has no swiotlb_set_max_segment: swiotlb_max_segment() is computed from nslabs");
+/**
+ * kernel/dma/swiotlb.c swiotlb_set_max_segment (5.15–5.18: 1 with swiotlb=force, else
+ * rounddown(val, PAGE_SIZE), kept as the static max_segment); gone with a2daa27c0c61 (5.19).
+ */
+export function swiotlb_set_max_segment(k: Kernel, val: number): void {
+  if (k.sw["a2daa27c0c61"]) {
+    k.tr?.note("no swiotlb_set_max_segment since a2daa27c0c61 (5.19): swiotlb_max_segment() is computed from nslabs");
+    return;
+  }
+  const mem = k.io_tlb_default_mem;
+  if (mem) mem.max_segment = k.swiotlb_force === "force" ? 1 : Math.floor(val / PAGE_SIZE) * PAGE_SIZE;
 }
 
-/** kernel/dma/swiotlb.c swiotlb_max_segment (5.19): 0 without a pool, else rounddown(nslabs << IO_TLB_SHIFT, PAGE_SIZE) — swiotlb=force no longer makes it 1 */
+/**
+ * kernel/dma/swiotlb.c swiotlb_max_segment: 5.15–5.18 the static max_segment when the default pool
+ * has slabs; a2daa27c0c61 (5.19+) 0 without a pool, else rounddown(nslabs << IO_TLB_SHIFT,
+ * PAGE_SIZE) — swiotlb=force no longer makes it 1.
+ */
 export function swiotlb_max_segment(k: Kernel): number {
   const mem = dev_io_tlb_mem(k);
   if (!mem.nslabs) return 0;
+  if (!k.sw["a2daa27c0c61"]) return mem.max_segment;
   return Math.floor((mem.nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE;
 }
 
@@ -135,7 +158,7 @@ export function swiotlb_max_mapping_size(_k: Kernel, dev?: Device): number {
 }
 
 /**
- * kernel/dma/swiotlb.c swiotlb_find_slots (5.16–5.19): the 5.13 search plus `alloc_align_mask`
+ * kernel/dma/swiotlb.c swiotlb_find_slots (5.16–5.19; 5.15.178 with the 04867a7a3332 backport): the 5.13 search plus `alloc_align_mask`
  * (stride at least (alloc_align_mask >> IO_TLB_SHIFT) + 1), the alignment test skipped for
  * orig_addr 0, and the per-slot alloc_size written here (alloc_size - (offset + i * IO_TLB_SIZE)
  * with alloc_size already including the offset). Returns the first slot or -1. The same
@@ -145,7 +168,13 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
-  const iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
+  let iotlb_align_mask: number;
+  if (k.sw["04867a7a3332"]) {
+    // the 5.15.y backport: at least slot-aligned, and the alignment test ignores the bits the
+    // offset into the allocation keeps
+    alloc_align_mask = (alloc_align_mask | (IO_TLB_SIZE - 1)) >>> 0;
+    iotlb_align_mask = (dev.min_align_mask & ~alloc_align_mask) >>> 0;
+  } else iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
   const nslots = nr_slots(alloc_size);
   const offset = swiotlb_align_offset(dev, orig_addr);
   if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_find_slots): BUG_ON(!nslots)", "swiotlb_find_slots");
@@ -162,7 +191,10 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   }
 
   const list = mem.list;
-  let index = Math.ceil(mem.index / stride) * stride;
+  // ALIGN(mem->index, stride) is the power-of-two macro: with the 04867a7a3332 backport the stride
+  // need not be one (min_align_mask 0xffff, alloc_align_mask 0x3fff: stride 25), and the
+  // kernel gets (index + stride - 1) & ~(stride - 1), not a multiple of the stride
+  let index = ALIGN(mem.index, stride);
   if (index >= nslabs) index = 0;
   const wrap = index;
   const checkAlign = orig_addr !== 0;
@@ -222,6 +254,10 @@ export function swiotlb_tbl_map_single(
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const offset = swiotlb_align_offset(dev, orig_addr);
+  // 5.15: an empty pool panics (mainline 5.15.0: the io_tlb_default_mem pointer is NULL; 5.15.178,
+  // with the static struct backported, tests !mem->nslabs). 463e862ac63e (5.16) drops the test:
+  // the empty static struct then reaches swiotlb_find_slots ("buffer is full", total 0).
+  if (!k.sw["463e862ac63e"] && !mem.nslabs) k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 
   if (mapping_size > alloc_size) {
     k.warnOnce("swiotlb_tbl_map_single:invalid-sizes", `${dev_id(dev)}: Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`, "swiotlb_tbl_map_single");
@@ -345,6 +381,51 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
   k.tr?.exit();
 }
 
+/** kernel/dma/swiotlb.c swiotlb_alloc (5.15–5.19, CONFIG_DMA_RESTRICTED_POOL): swiotlb_find_slots(dev, 0, size, 0) in dev->dma_io_tlb_mem; the first slot's physical address, or -1 (NULL) */
+export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
+  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  k.tr?.enter(sym("swiotlb_alloc", FILE), { size: hex(size) });
+  if (!mem) {
+    k.tr?.exit("NULL");
+    return -1;
+  }
+  const index = swiotlb_find_slots(k, dev, 0, size, 0);
+  const r = index === -1 ? -1 : slot_addr(mem.start, index);
+  k.tr?.exit(r === -1 ? "NULL" : hex(r));
+  return r;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_free (5.15–5.19): false unless the page lies in dev->dma_io_tlb_mem, else swiotlb_release_slots */
+export function swiotlb_free(k: Kernel, dev: Device, tlb_addr: number, _size: number): boolean {
+  if (!is_swiotlb_buffer(k, tlb_addr, dev)) return false;
+  swiotlb_release_slots(k, dev, tlb_addr);
+  return true;
+}
+
+/**
+ * kernel/dma/swiotlb.c rmem_swiotlb_device_init (5.15–5.19): the first device of the region
+ * creates its io_tlb_mem (swiotlb_init_io_tlb_mem on rmem->base, then force_bounce and for_alloc;
+ * 5.15.178 sets force_bounce after the call, 5.19 passes SWIOTLB_FORCE: the same state); every
+ * device then points dev->dma_io_tlb_mem at it. (The highmem check is in rmem_swiotlb_setup in
+ * this era.)
+ */
+export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Device): number {
+  k.tr?.enter(sym("rmem_swiotlb_device_init", FILE), { rmem: rmem.name, base: hex(rmem.base), size: hex(rmem.size) });
+  let mem = rmem.priv;
+  if (!mem) {
+    const nslabs = Math.floor(rmem.size / IO_TLB_SIZE);
+    mem = new IoTlbMem(rmem.base, nslabs, false);
+    k.mem.fill(rmem.base, 0, nslabs * IO_TLB_SIZE);
+    k.cache.invalidate(rmem.base, nslabs * IO_TLB_SIZE);
+    mem.force_bounce = true;
+    mem.for_alloc = true;
+    rmem.priv = mem;
+  }
+  dev.dma_io_tlb_mem = mem;
+  k.tr?.exit("0");
+  return 0;
+}
+
 /** The 5.15–5.19 era as index.ts dispatches to it. */
 export const era_v5_15: SwiotlbEra = {
   name: "5.15",
@@ -354,7 +435,7 @@ export const era_v5_15: SwiotlbEra = {
   },
   swiotlb_init_with_tbl: swiotlb_init_io_tlb_mem,
   swiotlb_print_info,
-  swiotlb_set_max_segment: no_set_max_segment,
+  swiotlb_set_max_segment,
   swiotlb_max_segment,
   is_swiotlb_active,
   is_swiotlb_buffer,
@@ -363,4 +444,7 @@ export const era_v5_15: SwiotlbEra = {
   unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
+  swiotlb_alloc,
+  swiotlb_free,
+  rmem_swiotlb_device_init,
 };

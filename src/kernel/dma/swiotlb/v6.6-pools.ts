@@ -137,6 +137,10 @@ export function rmem_swiotlb_mem(k: Kernel, dev: Device, pool: IoTlbPool): IoTlb
   mem.dynamic = io_tlb_default_mem(k).dynamic;
   add_mem_pool(mem, pool);
   pool.mem = mem;
+  // dev->dma_io_tlb_mem points at the pool here (the mem is reachable as pool.mem): mirror the flags
+  // the front door's is_swiotlb_for_alloc / is_swiotlb_force_bounce read
+  pool.for_alloc = true;
+  pool.force_bounce = true;
   dev.dma_io_tlb_mem = pool;
   return mem;
 }
@@ -153,14 +157,14 @@ export function dev_transient_pools(k: Kernel, dev: Device): readonly IoTlbPool[
   return dev_io_tlb_mem(k, dev).devs.get(dev.name)?.pools ?? [];
 }
 
-/** num_possible_cpus(): the platform's CPU count when it states one (dmasim's platforms default to 1). */
+/** num_possible_cpus(): nr_cpus of the run's config (the platform's default; 1 when unset) — as the 6.0 era reads it */
 export function num_possible_cpus(k: Kernel): number {
-  return (k.platform as { cpus?: number } | undefined)?.cpus ?? 1;
+  return Math.max(1, k.cfg?.nr_cpus ?? 1);
 }
 
-/** raw_smp_processor_id(): the scenario's driver code runs on CPU 0. */
-export function raw_smp_processor_id(): number {
-  return 0;
+/** raw_smp_processor_id(): the CPU the current step runs on (a step's `cpu:`; 0 by default) */
+export function raw_smp_processor_id(k: Kernel): number {
+  return k.cpu ?? 0;
 }
 
 const roundup_pow_of_two = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
@@ -263,7 +267,7 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
   // the swiotlb= early parameter ran before (setup_io_tlb_npages)
   if (!mem.parsed) {
     mem.parsed = true;
-    setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, (k.cfg as { swiotlb_areas?: number } | undefined)?.swiotlb_areas);
+    setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, k.cfg?.swiotlb_nareas);
   }
   if (!mem.default_nareas) swiotlb_adjust_nareas(k, mem, num_possible_cpus(k));
   if (mem.default_nslabs !== nslabs) {

@@ -41,7 +41,7 @@ import {
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
   swiotlb_full_ratelimit, unsignedOf,
 } from "./common.js";
-import type { SwiotlbEra } from "./index.js";
+import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_find = sym("swiotlb_find_slots", FILE);
@@ -55,7 +55,7 @@ const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
 
 export * from "./v6.6-pools.js";
 import {
-  IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
+  IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
   swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc,
 } from "./v6.6-pools.js";
 
@@ -197,7 +197,7 @@ function inc_used_and_hiwater(mem: IoTlbMem66, nslots: number): void {
 
 /** kernel/dma/swiotlb.c swiotlb_pool_find_slots (6.6; the !DYNAMIC swiotlb_find_slots 6.8+): every area of one pool from this CPU's */
 function swiotlb_pool_find_slots(k: Kernel, dev: Device, pool: IoTlbPool, orig_addr: number, alloc_size: number, alloc_align_mask: number): number {
-  const start = raw_smp_processor_id() & (pool.nareas - 1);
+  const start = raw_smp_processor_id(k) & (pool.nareas - 1);
   let i = start;
   do {
     const index = swiotlb_area_find_slots(k, dev, pool, i, orig_addr, alloc_size, alloc_align_mask);
@@ -244,7 +244,7 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
     return done(found);
   }
   if (k.sw["55c543865b76"]) {
-    const cpu = raw_smp_processor_id();
+    const cpu = raw_smp_processor_id(k);
     for (let i = 0; i < mem.default_nareas && found.index < 0; i++) found = swiotlb_search_area(k, dev, cpu, i, orig_addr, alloc_size, alloc_align_mask);
   } else {
     for (const pool of mem.pools) {
@@ -510,4 +510,36 @@ export const era_v6_6: SwiotlbEra = {
   unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
+  // the front door speaks physical addresses (-1 for NULL); the kernel's functions take struct pages
+  swiotlb_alloc: (k, dev, size) => {
+    const page = swiotlb_alloc(k, dev, size);
+    return page ? k.arch.page_to_pfn(page) * PAGE_SIZE : -1;
+  },
+  swiotlb_free: (k, dev, tlb_addr, size) => swiotlb_free(k, dev, k.arch.pfn_to_page(Math.floor(tlb_addr / PAGE_SIZE)), size),
+  rmem_swiotlb_device_init,
+  is_swiotlb_force_bounce,
 };
+
+/**
+ * kernel/dma/swiotlb.c rmem_swiotlb_device_init (6.6–6.18): a highmem region is refused with
+ * "Restricted DMA pool must be accessible within the linear mapping."; the first device builds the
+ * region's io_tlb_mem around one pool of one area (force_bounce, for_alloc); every device of the
+ * region then points dev->dma_io_tlb_mem at it.
+ */
+export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Device): number {
+  const pfn = Math.floor(rmem.base / PAGE_SIZE);
+  if (k.memmap && k.memmap.has(pfn) && k.memmap.PageHighMem(pfn)) {
+    k.printk("err", `${dev_id(dev)}: Restricted DMA pool must be accessible within the linear mapping.`);
+    return -22;
+  }
+  let pool = rmem.priv as IoTlbPool | null;
+  if (!pool) {
+    pool = new IoTlbPool(rmem.base, Math.floor(rmem.size / IO_TLB_SIZE), false);
+    swiotlb_init_io_tlb_pool(k, pool, 1);
+    k.mem.fill(rmem.base, 0, rmem.size);
+    k.cache.invalidate(rmem.base, rmem.size);
+    rmem_swiotlb_mem(k, dev, pool);
+    rmem.priv = pool;
+  } else dev.dma_io_tlb_mem = pool;
+  return 0;
+}

@@ -184,7 +184,11 @@ static inline phys_addr_t virt_to_phys(const volatile void *v) { return (phys_ad
 #define memblock_free_late(p, s) ((void)(p), (void)(s))
 static inline unsigned long __get_free_pages(gfp_t g, unsigned int order) { (void)g; return (unsigned long)kv_memblock_alloc(PAGE_SIZE << order, PAGE_SIZE); }
 static inline void free_pages(unsigned long a, unsigned int o) { (void)a; (void)o; }
-static inline struct page *pfn_to_page(unsigned long pfn) { (void)pfn; static struct page p; return &p; }
+/* a struct page pointer stands for its pfn (restricted pools hand pages out: swiotlb_alloc/free) */
+static inline struct page *pfn_to_page(unsigned long pfn) { return (struct page *)(uintptr_t)((pfn + 1) * sizeof(struct page)); }
+static inline unsigned long page_to_pfn(const struct page *p) { return (unsigned long)((uintptr_t)p / sizeof(struct page)) - 1; }
+#define page_to_phys(p) ((phys_addr_t)page_to_pfn(p) << PAGE_SHIFT)
+#define PHYS_PFN(x) ((unsigned long)((x) >> PAGE_SHIFT))
 static inline struct page *virt_to_page(const void *v) { (void)v; static struct page p; return &p; }
 static inline void *page_address(struct page *p) { (void)p; return NULL; }
 static inline bool PageHighMem(struct page *p) { (void)p; return false; }
@@ -238,5 +242,41 @@ static inline int iommu_is_span_boundary(unsigned int index, unsigned int nr,
 	shift = (shift + index) & (boundary_size - 1);
 	return shift + nr > boundary_size;
 }
+
+/* ---- SMP: the driver chooses the CPU each call runs on (swiotlb areas, 6.0+) ---- */
+#define SMP_CACHE_BYTES 64
+extern unsigned int kv_cpu, kv_nr_cpus;
+#define raw_smp_processor_id() ((int)kv_cpu)
+#define smp_processor_id() ((int)kv_cpu)
+#define num_possible_cpus() (kv_nr_cpus)
+static inline unsigned long roundup_pow_of_two(unsigned long n)
+{
+	unsigned long p = 1;
+	while (p < n) p <<= 1;
+	return p;
+}
+static inline void *kcalloc(size_t n, size_t s, gfp_t g) { (void)g; return calloc(n, s); }
+static inline void memcpy_from_page(char *to, struct page *page, size_t offset, size_t len) { (void)to; (void)page; (void)offset; (void)len; }
+static inline void memcpy_to_page(struct page *page, size_t offset, const char *from, size_t len) { (void)page; (void)offset; (void)from; (void)len; }
+/* ---- reserved memory (CONFIG_DMA_RESTRICTED_POOL): the driver builds the region itself ---- */
+#define SZ_1M (1UL << 20)
+struct reserved_mem;
+struct reserved_mem_ops {
+	int (*device_init)(struct reserved_mem *rmem, struct device *dev);
+	void (*device_release)(struct reserved_mem *rmem, struct device *dev);
+};
+struct reserved_mem {
+	const char *name;
+	unsigned long fdt_node;
+	unsigned long phandle;
+	const struct reserved_mem_ops *ops;
+	phys_addr_t base;
+	phys_addr_t size;
+	void *priv;
+};
+static inline const void *of_get_flat_dt_prop(unsigned long node, const char *name, int *size) { (void)node; (void)name; (void)size; return NULL; }
+#define RESERVEDMEM_OF_DECLARE(name, compat, init) int (*kv_rmem_setup_##name)(struct reserved_mem *) = init
+#define DEFINE_DEBUGFS_ATTRIBUTE(name, get, set, fmt) static const int name __maybe_unused = 0
+#define debugfs_create_file(...) ((struct dentry *)NULL)
 
 #endif /* KV_KSTUB_H */

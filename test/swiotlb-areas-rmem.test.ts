@@ -1,0 +1,171 @@
+/**
+ * swiotlb areas (6.0 era, as in 6.1.166) and restricted DMA pools (5.15+) through the whole model:
+ * swiotlb=<slabs>,<areas> and nr_cpus as config, a step's `cpu:`, the boot lines in the run's log,
+ * the slots each CPU's mapping lands in (real addresses, real bytes in the pool), and a
+ * restricted-dma-pool device whose coherent allocations and mappings come from its own pool.
+ */
+import { describe, expect, it } from "vitest";
+import { InputError, NotApplicable } from "../src/core/faults.js";
+import { GFP_KERNEL, DMA_TO_DEVICE } from "../src/include/gfp.js";
+import { dma_alloc_attrs, dma_free_attrs, dma_map_single_attrs } from "../src/kernel/dma/mapping.js";
+import { rmem_swiotlb_device_init, swiotlb_init_with_tbl, swiotlb_max_segment, swiotlb_tbl_map_single } from "../src/kernel/dma/swiotlb/index.js";
+import { of_dma_configure } from "../src/drivers/device.js";
+import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
+import { faultOf, swiotlbKernel } from "./swiotlb-kernel.js";
+import { IoTlbMemAreas, mem_used } from "../src/kernel/dma/swiotlb/v6.0.js";
+import { bootK, h, run, runCli, runYaml } from "./helpers.js";
+
+const AREAS = "scenarios/swiotlb/areas-per-cpu.yaml";
+const RMEM = "scenarios/swiotlb/restricted-dma-pool.yaml";
+const maps = (r: ReturnType<typeof run>) => r.steps.filter((s) => s.op === "dma_map_single").map((s) => s.result.dma_addr);
+const logOf = (r: ReturnType<typeof run>) => (r.log ?? []).map((l) => l.message);
+
+describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
+  it("6.1, swiotlb=8192,4 on a 4 GiB Pi 4: CPU 0 takes slot 0, CPU 2 the first slot of area 2 (8 MiB on); the device reads each CPU's bytes", () => {
+    const r = run(AREAS, {});
+    expect(r.ok, r.first_failure ?? "").toBe(true);
+    expect(maps(r)).toEqual(["0xf6400000", "0xf6c00000"]);
+    expect(r.steps.filter((s) => s.op === "device_read").map((s) => s.result.data)).toEqual(['"from cpu 0"', '"from cpu 2"']);
+    expect(logOf(r)).toEqual(["software IO TLB: area num 4.", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
+    expect(r.log!.every((l) => l.step === -1 && l.level === "info")).toBe(true);
+  });
+
+  it("5.15 and 5.19 (one pool, one index): the same steps land in slots 0 and 2, and no area line is printed", () => {
+    for (const kernel of ["5.15", "5.19"]) {
+      const r = run(AREAS, { kernel });
+      expect(r.ok, kernel).toBe(true);
+      expect(maps(r), kernel).toEqual(["0xf6400000", "0xf6401000"]);
+      expect(logOf(r), kernel).toEqual(["software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
+    }
+  });
+
+  it("6.1 with one area (swiotlb=8192,1) ignores the CPU; without <areas> the Pi 4 gets one per CPU (nr_cpus 4), and nr_cpus=8 gives 8", () => {
+    expect(maps(run(AREAS, { set: { swiotlb: "8192,1" } }))).toEqual(["0xf6400000", "0xf6401000"]);
+    const byCpus = run(AREAS, { set: { swiotlb: "8192" } });
+    expect(logOf(byCpus)[0]).toBe("software IO TLB: area num 4.");
+    expect(maps(byCpus)).toEqual(["0xf6400000", "0xf6c00000"]);
+    const eight = run(AREAS, { set: { swiotlb: "8192", nr_cpus: "8" } });
+    expect(logOf(eight)[0]).toBe("software IO TLB: area num 8.");
+    // 8 areas of 1024 slots: area 2 starts 2 * 1024 * 2 KiB = 4 MiB in
+    expect(maps(eight)).toEqual(["0xf6400000", "0xf6800000"]);
+  });
+
+  it("swiotlb=1100,3: 3 areas round up to 4 and the pool to a power of two, with the kernel's two lines", () => {
+    const r = run(AREAS, { set: { swiotlb: "1100,3" } });
+    expect(logOf(r).slice(0, 2)).toEqual(["software IO TLB: area num 4.", "software IO TLB: SWIOTLB bounce buffer size roundup to 4MB"]);
+    expect(logOf(r)[2]).toMatch(/^software IO TLB: mapped \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \(4MB\)$/);
+    // 2048 slots in 4 areas of 512: CPU 2's first slot is 2 * 512 * 2 KiB = 2 MiB in
+    const [a, b] = maps(r).map(h);
+    expect(b! - a!).toBe(2 << 20);
+  });
+
+  it("the pool's areas hold what the kernel's struct io_tlb_area would: per-area used and next index, the slot's bytes", () => {
+    const k = bootK("rpi4", "6.1", { mem: "8G", swiotlb: "8192,4" });
+    const pool = k.io_tlb_default_mem as IoTlbMemAreas;
+    expect(pool).toBeInstanceOf(IoTlbMemAreas);
+    expect({ nareas: pool.nareas, area_nslabs: pool.area_nslabs, start: pool.start }).toEqual({ nareas: 4, area_nslabs: 2048, start: 0x3640_0000 });
+    const dev = k.devices.get("fe00b000.v4l2")!;
+    const buf = 0x1_f000_0000; // RAM above the camera bridge's 1 GiB window
+    k.mem.write(buf, new TextEncoder().encode("area three"));
+    k.cpu = 3;
+    const dma = dma_map_single_attrs(k, dev, k.arch.__va(buf), 3000, DMA_TO_DEVICE, 0);
+    expect(dma).toBe(0xc000_0000 + 0x3640_0000 + 3 * 2048 * 2048);
+    expect(new TextDecoder().decode(k.mem.read(0x3640_0000 + 3 * 2048 * 2048, 10))).toBe("area three");
+    expect(pool.areas.map((a) => [a.used, a.index])).toEqual([[0, 0], [0, 0], [0, 0], [2, 2]]);
+    expect(mem_used(pool)).toBe(2);
+  });
+
+  it("bad input: a CPU beyond nr_cpus names the step; a non-number of areas names the key", () => {
+    const yaml = `name: x\nplatform: rpi4\nkernel: "6.1"\nsteps:\n  - op: kmalloc\n    size: 64\n    cpu: 4\n    as: b\n`;
+    expect(() => runYaml(yaml)).toThrow(InputError);
+    expect(() => runYaml(yaml)).toThrow(/cpu 4 does not exist: nr_cpus is 4/);
+    expect(() => runYaml(yaml.replace("cpu: 4", "cpu: 3"), { set: { swiotlb: "8192,x" } })).toThrow(/swiotlb: 'x' is not a number of areas/);
+  });
+});
+
+describe("restricted-dma-pool (5.15+)", () => {
+  it("6.1, 5.19, 5.15: the coherent ring is slots 0–7 of the pool (bus 0xf7000000), the packet bounces to slot 8 (0xf7004000); the kernel's setup line", () => {
+    for (const kernel of ["5.15", "5.19", "6.1"]) {
+      const r = run(RMEM, { kernel });
+      expect(r.ok, `${kernel}: ${r.first_failure}`).toBe(true);
+      expect(r.steps[0]!.result.dma_handle, kernel).toBe("0xf7000000");
+      expect(r.steps[2]!.result.data, kernel).toBe('"descriptor 0"');
+      const m = r.steps.find((s) => s.op === "dma_map_single")!.result;
+      expect([m.dma_addr, m.bounced], kernel).toEqual(["0xf7004000", true]);
+      expect(r.steps.find((s) => s.op === "device_read")!.result.data, kernel).toBe('"packet"');
+      expect(logOf(r)[0], kernel).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB");
+    }
+  });
+
+  it("5.14 has no restricted-dma-pool driver: the ring comes from elsewhere, the packet (reachable) is not bounced, nothing is printed", () => {
+    const r = run(RMEM, { kernel: "5.14" });
+    expect(r.ok).toBe(true);
+    expect(h(r.steps[0]!.result.dma_handle)).toBe(0xf758_0000); // CMA, not the reserved region at 0x37000000
+    expect(r.steps.find((s) => s.op === "dma_map_single")!.result.bounced).toBe(false);
+    expect(logOf(r).some((l) => l.includes("restricted DMA pool"))).toBe(false);
+  });
+
+  it("the device's io_tlb_mem: for_alloc and force_bounce, one area, slots taken by dma_alloc_attrs and given back by dma_free_attrs", () => {
+    const k = bootK("rpi4", "6.1", { restricted_dma_pool: "4M@0x30000000" });
+    const dev = k.devices.get("fe00b000.v4l2")!;
+    expect(rmem_swiotlb_device_init(k, k.restricted_dma_pool!, dev)).toBe(0);
+    const mem = dev.dma_io_tlb_mem as IoTlbMemAreas;
+    expect({ start: mem.start, nslabs: mem.nslabs, nareas: mem.nareas, for_alloc: mem.for_alloc, force_bounce: mem.force_bounce }).toEqual({ start: 0x3000_0000, nslabs: 2048, nareas: 1, for_alloc: true, force_bounce: true });
+    const a = dma_alloc_attrs(k, dev, 16384, GFP_KERNEL, 0)!;
+    expect(a.dma_handle).toBe(0xf000_0000);
+    expect(mem_used(mem)).toBe(8);
+    dma_free_attrs(k, dev, 16384, a.cpu_addr, a.dma_handle, 0);
+    expect(mem_used(mem)).toBe(0);
+    expect(mem.list[0]).toBe(128);
+  });
+
+  it("not applicable on x86 (no device tree) and 32-bit ARM without LPAE (no swiotlb); bad input: a pool that is not whole segments, or that overlaps another reservation", () => {
+    expect(() => run(RMEM, { platform: "x86_64" })).toThrow(NotApplicable);
+    expect(() => run(RMEM, { platform: "arm32" })).toThrow(/depends on SWIOTLB/);
+    expect(() => bootK("rpi4", "6.1", { restricted_dma_pool: "100K" })).toThrow(/multiple of 256K/);
+    expect(() => bootK("rpi4", "6.1", { restricted_dma_pool: "4M@0x200000" })).toThrow(/overlaps/);
+  });
+});
+
+describe("a mapping with no pool set up", () => {
+  it("5.15 panics (5.15.178 keeps `!mem || !mem->nslabs`: no 463e862ac63e), 5.19 says 'buffer is full' (total 0), 6.1 warns 'Can not allocate …' and fails the mapping", () => {
+    const dev = of_dma_configure({ name: "0000:01:00.0", driver: "nvme", description: "t", coherent: true });
+    const k515 = swiotlbKernel("5.15");
+    const f = faultOf(() => swiotlb_tbl_map_single(k515, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0));
+    expect(f.message).toBe("kernel BUG: Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");
+    const k519 = swiotlbKernel("5.19");
+    expect(swiotlb_tbl_map_single(k519, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0)).toBe(DMA_MAPPING_ERROR);
+    expect(k519.faults.at(-1)!.message).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 4096 bytes), total 0 (slots), used 0 (slots)");
+    const k61 = swiotlbKernel("6.1");
+    expect(swiotlb_tbl_map_single(k61, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0)).toBe(DMA_MAPPING_ERROR);
+    expect(k61.faults.map((x) => x.message)).toEqual(["nvme 0000:01:00.0: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+  });
+});
+
+describe("swiotlb_max_segment", () => {
+  it("5.15 stores it at init (1 with swiotlb=force, a2daa27c0c61 not carried); 5.19 and 6.1 compute it from nslabs", () => {
+    const at = (v: string, force: "normal" | "force") => {
+      const k = swiotlbKernel(v, { start: 0x8000_0000, size: 64 << 20 }, force);
+      swiotlb_init_with_tbl(k, 0x8000_0000, 1024, false);
+      return swiotlb_max_segment(k);
+    };
+    expect([at("5.15", "normal"), at("5.15", "force")]).toEqual([2 << 20, 1]);
+    expect([at("5.19", "normal"), at("5.19", "force")]).toEqual([2 << 20, 2 << 20]);
+    expect([at("6.1", "normal"), at("6.1", "force")]).toEqual([2 << 20, 2 << 20]);
+  });
+});
+
+describe("the CLI", () => {
+  it("dmasim run --json: the areas scenario's slots and boot lines; --set swiotlb=8192,x is one clear error line, exit 2", async () => {
+    const ok = await runCli(["run", AREAS, "--json"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const j = JSON.parse(ok.stdout) as { kernel: string; log: { message: string }[]; steps: { op: string; result: Record<string, string> }[] };
+    expect(j.kernel).toBe("6.1");
+    expect(j.steps.filter((s) => s.op === "dma_map_single").map((s) => s.result.dma_addr)).toEqual(["0xf6400000", "0xf6c00000"]);
+    expect(j.log.map((l) => l.message)).toContain("software IO TLB: area num 4.");
+    const bad = await runCli(["run", AREAS, "--set", "swiotlb=8192,x"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/swiotlb: 'x' is not a number of areas/);
+  }, 60_000);
+});
