@@ -35,6 +35,8 @@ export const IOVA_SWITCHES = {
   findLimit: "371d7955e310",
   max32AnyFree: "5b61343b5059",
   roundupInAllocator: "972bf252f860",
+  /** dcdb3ba7e2a8 (6.2; stable 5.15.y, 6.1.y): retry_pfn = pfn_hi and the retry starts at retry_pfn + 1 (no wrap from the anchor) */
+  retryNoOverflow: "dcdb3ba7e2a8",
 } as const;
 
 /** include/linux/iova.h struct iova: one allocated range [pfn_lo, pfn_hi], a node of the rbtree. */
@@ -95,6 +97,7 @@ export class IovaDomain {
   warns = 0;
   private readonly retry: boolean;
   private readonly findLimit: boolean;
+  private readonly retryNoOverflow: boolean;
   private readonly freeGlobal: boolean;
   private readonly max32AnyFree: boolean;
   private readonly roundup: boolean;
@@ -117,6 +120,7 @@ export class IovaDomain {
     this.freeGlobal = has(IOVA_SWITCHES.freeGlobalOnFail);
     this.max32AnyFree = has(IOVA_SWITCHES.max32AnyFree);
     this.roundup = has(IOVA_SWITCHES.roundupInAllocator);
+    this.retryNoOverflow = has(IOVA_SWITCHES.retryNoOverflow);
   }
 
   /** iova.c __get_cached_rbnode (5.6–5.19). */
@@ -201,8 +205,9 @@ export class IovaDomain {
     if (limit_pfn <= this.dma_32bit_pfn && size >= this.max32_alloc_size) return false; /* iova32_full */
     let curr: Iova | null = this.__get_cached_rbnode(limit_pfn);
     let curr_iova: Iova | null = curr;
-    /* retry_pfn = curr_iova->pfn_hi + 1: wraps to 0 when the cached node is the anchor (~0UL + 1) */
-    const retry_pfn = curr_iova.pfn_hi === IOVA_ANCHOR ? 0 : curr_iova.pfn_hi + 1;
+    /* before dcdb3ba7e2a8: retry_pfn = curr_iova->pfn_hi + 1, which wraps to 0 when the cached node is the anchor (~0UL + 1);
+       after: retry_pfn = curr_iova->pfn_hi, and the retry begins at retry_pfn + 1 only if retry_pfn < limit_pfn */
+    const retry_pfn = this.retryNoOverflow ? curr_iova.pfn_hi : curr_iova.pfn_hi === IOVA_ANCHOR ? 0 : curr_iova.pfn_hi + 1;
     let new_pfn = 0;
     let prev: Iova = curr;
     for (;;) {
@@ -218,7 +223,7 @@ export class IovaDomain {
       if (!failed) break;
       if (this.retry && low_pfn === this.start_pfn && retry_pfn < limit_pfn) {
         high_pfn = limit_pfn;
-        low_pfn = retry_pfn;
+        low_pfn = this.retryNoOverflow ? retry_pfn + 1 : retry_pfn;
         curr = this.findLimit ? this.iova_find_limit(limit_pfn) : this.anchor;
         curr_iova = curr;
         continue;
