@@ -98,4 +98,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.14",
     effect: "dma_common_mmap / dma_common_get_sgtable use dma_common_vaddr_to_page (vmalloc_to_page for vmalloc addresses)",
   },
+  "7d5b5738d151": {
+    commit: "7d5b5738d151",
+    title: "dma-mapping: add a dma_alloc_noncontiguous API",
+    release: "5.14",
+    effect: "dma_alloc_noncontiguous / dma_free_noncontiguous / dma_vmap_noncontiguous exist (with e817ee5f2f95 \"dma-iommu: implement ->alloc_noncontiguous\": scattered pages behind one IOVA range; other devices one contiguous allocation); absent in 5.12.9, present in 5.14-rc5",
+  },
 };

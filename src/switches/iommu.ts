@@ -67,7 +67,7 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     title: "iommu/iova: Improve 32-bit free space estimate",
     release: "5.18",
     effect: "freeing any IOVA below 4 GiB resets max32_alloc_size, not only one at or above the cached 32-bit node (in the 5.15.178 tree as a stable backport)",
-    stable: { "5.15": "5.15.y backport (in 5.15.178: __cached_rbnode_delete_update resets max32_alloc_size when free->pfn_lo < dma_32bit_pfn)" },
+    stable: { "5.15": "5.15.33: 47493704376e (linux-5.15.y, 2022-04-06; in 5.15.178 __cached_rbnode_delete_update resets max32_alloc_size when free->pfn_lo < dma_32bit_pfn)" },
   },
   "6093cd582f8e": {
     commit: "6093cd582f8e",
@@ -94,5 +94,43 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "__alloc_and_insert_iova_range keeps retry_pfn = pfn_hi of the cached node and retries from retry_pfn + 1 (before: pfn_hi + 1, which wrapped to 0 at the anchor and let the retry search the whole space); in 5.15.178 and 6.1.166 as stable backports, absent in the 5.19.0 tree",
     stable: { "5.15": "5.15.y backport (in 5.15.178: retry_pfn = curr_iova->pfn_hi)", "6.1": "6.1.y backport (in 6.1.166)" },
+  },
+  "82612d66d51d": {
+    commit: "82612d66d51d",
+    title: "iommu: Allow the dma-iommu api to use bounce buffers",
+    release: "5.11",
+    effect: "dma-iommu bounces an untrusted device's (pdev->untrusted) buffer that does not fill whole IOVA granules through a swiotlb slot (__iommu_dma_map_swiotlb), zeroing the slot's padding, and maps the slot instead; sync and unmap copy it back (absent in 5.10.7, present in 5.12.9 and 5.14)",
+  },
+  "9b49bbc2c4df": {
+    commit: "9b49bbc2c4df",
+    title: "iommu/dma: Fold _swiotlb helpers into callers",
+    release: "5.16",
+    effect: "with its series (06e620345d54, ee9d4097cc14, e81e99bacc9f, 2cbc61a1b166): the bounce moves into iommu_dma_map_page, the slot is aligned to the IOVA granule (alloc_align_mask), the CPU cache is cleaned at the slot, unmap copies back once; in the 5.15.178 tree as the 5.15.y backport b4b95dbcd890",
+    stable: { "5.15": "5.15.33: b4b95dbcd890 (linux-5.15.y, 2022-04-06, with its series)" },
+  },
+  "f316ba0a8814": {
+    commit: "f316ba0a8814",
+    title: "dma-iommu: Check that swiotlb is active before trying to use it",
+    release: "5.19",
+    effect: "an untrusted device's unaligned map without a swiotlb pool fails with dev_warn_once \"DMA bounce buffers are inactive, unable to map unaligned transaction.\" and DMA_MAPPING_ERROR (absent in 5.15.178, 5.17 and 5.18 trees; present in 5.19)",
+  },
+  "a63c357b9fd5": {
+    commit: "a63c357b9fd5",
+    title: "iommu/dma: Trace bounce buffer usage when mapping buffers",
+    release: "6.7",
+    effect: "iommu_dma_map_page emits trace_swiotlb_bounced for the bounce (Cc stable v5.15+: present in 5.15.178, 6.1.166, 6.6.63)",
+    stable: { "5.15": "5.15.y backport (in 5.15.178)", "6.1": "6.1.y backport (in 6.1.166)", "6.6": "6.6.y backport (in 6.6.63)" },
+  },
+  "2650073f1b58": {
+    commit: "2650073f1b58",
+    title: "iommu/dma: fix zeroing of bounce buffer padding used by untrusted devices",
+    release: "6.10",
+    effect: "the bounce zeroes only the padding around the buffer inside its IOVA granule(s) (pre-padding from the granule start, post-padding to the granule end), and only for untrusted devices; before, it cleared aligned_size bytes from the slot start, which for DMA_FROM_DEVICE included the buffer (CVE-2024-35814)",
+  },
+  "b5c58b2fdc42": {
+    commit: "b5c58b2fdc42",
+    title: "dma-mapping: direct calls for dma-iommu",
+    release: "6.12",
+    effect: "iommu_dma_ops is gone: a device in a DMA domain has dev->dma_iommu set and kernel/dma/mapping.c calls iommu_dma_map_page, iommu_dma_alloc, ... directly (use_dma_iommu(dev)); dma-iommu's 6.12 era module",
   },
 };
