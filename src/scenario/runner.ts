@@ -235,7 +235,10 @@ function nullDeref(c: Ctx, write: boolean) {
 
 /** The dma_alloc_noncontiguous family exists from 7d5b5738d151 (5.14): an earlier kernel has no such call. */
 function noncontigApi(c: Ctx): void {
-  if (!c.k.sw[NONCONTIG_API]) err(c.step, `Linux ${c.k.version.id} has no ${c.step.op} (added in 5.14 by ${NONCONTIG_API} "dma-mapping: add a dma_alloc_noncontiguous API")`);
+  if (c.k.sw[NONCONTIG_API]) return;
+  /* an input error for `run` (exit 2, one line); an N/A cell in a matrix over kernels */
+  const why = `Linux ${c.k.version.id} has no ${c.step.op} (added in 5.14 by ${NONCONTIG_API} "dma-mapping: add a dma_alloc_noncontiguous API")`;
+  throw new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`);
 }
 
 function deviceTarget(c: Ctx): { bus: number | bigint; len?: number } {

@@ -61,8 +61,13 @@ export function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset:
       return DMA_MAPPING_ERROR;
     }
     if (k.sw[BOUNCE_TRACE]) trace_swiotlb_bounced(k, dev, phys, size);
-    /* 6.10+: swiotlb_tbl_map_single(dev, phys, size, iova_mask(iovad), dir, attrs) */
-    const tlb = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs, undefined, iovad.granule - 1);
+    /* 6.10+: swiotlb_tbl_map_single(dev, phys, size, iova_mask(iovad), dir, attrs), which itself allocates
+       ALIGN(size + swiotlb_align_offset(dev, iova_mask, phys), iova_mask + 1) bytes: that size is passed on as
+       the era interface's alloc_size */
+    const align_mask = iovad.granule - 1;
+    const offset = phys & dev.min_align_mask & (align_mask | 2047);
+    const alloc_size = Math.ceil((size + offset) / iovad.granule) * iovad.granule;
+    const tlb = swiotlb_tbl_map_single(k, dev, phys, size, alloc_size, dir, attrs, undefined, align_mask);
     if (tlb === DMA_MAPPING_ERROR) {
       k.tr?.exit("DMA_MAPPING_ERROR (no bounce slot)");
       return DMA_MAPPING_ERROR;
