@@ -1,7 +1,7 @@
 /**
  * Untrusted devices behind an IOMMU bounce through swiotlb, per version (issue 12): VT-d's bounce_dma_ops on
  * 5.6/5.10, dma-iommu's __iommu_dma_map_swiotlb on 5.13/5.14 (82612d66d51d), the bounce folded into
- * iommu_dma_map_page from 5.15 (9b49bbc2c4df, 5.15.y b4b95dbcd890), the 6.10 padding rule (2650073f1b58) on 6.12+,
+ * iommu_dma_map_page from 5.15 (9b49bbc2c4df, 5.16; a 5.15.y backport), the 6.10 padding rule (2650073f1b58) on 6.12+,
  * and dma_alloc_noncontiguous (7d5b5738d151, 5.14) on IOMMU and dma-direct devices. Real addresses and bytes.
  */
 import { describe, expect, it } from "vitest";

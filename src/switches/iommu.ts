@@ -67,7 +67,7 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     title: "iommu/iova: Improve 32-bit free space estimate",
     release: "5.18",
     effect: "freeing any IOVA below 4 GiB resets max32_alloc_size, not only one at or above the cached 32-bit node (in the 5.15.178 tree as a stable backport)",
-    stable: { "5.15": "5.15.33: 47493704376e (linux-5.15.y, 2022-04-06; in 5.15.178 __cached_rbnode_delete_update resets max32_alloc_size when free->pfn_lo < dma_32bit_pfn)" },
+    stable: { "5.15": "5.15.y, April 2022 (linux-stable-rc ids 47493704376e / 4a3d3347fb5d; in 5.15.178 __cached_rbnode_delete_update resets max32_alloc_size when free->pfn_lo < dma_32bit_pfn)" },
   },
   "6093cd582f8e": {
     commit: "6093cd582f8e",
@@ -105,8 +105,8 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     commit: "9b49bbc2c4df",
     title: "iommu/dma: Fold _swiotlb helpers into callers",
     release: "5.16",
-    effect: "with its series (06e620345d54, ee9d4097cc14, e81e99bacc9f, 2cbc61a1b166): the bounce moves into iommu_dma_map_page, the slot is aligned to the IOVA granule (alloc_align_mask), the CPU cache is cleaned at the slot, unmap copies back once; in the 5.15.178 tree as the 5.15.y backport b4b95dbcd890",
-    stable: { "5.15": "5.15.33: b4b95dbcd890 (linux-5.15.y, 2022-04-06, with its series)" },
+    effect: "with its series (06e620345d54, ee9d4097cc14, e81e99bacc9f, 2cbc61a1b166): the bounce moves into iommu_dma_map_page, the slot is aligned to the IOVA granule (alloc_align_mask), the CPU cache is cleaned at the slot, unmap copies back once; in the 5.15.178 tree as a 5.15.y backport",
+    stable: { "5.15": "5.15.y, April 2022 (5.15.33 cycle) with its series; b4b95dbcd890 and bb4892c63574 are linux-stable-rc linux-5.15.y ids of it from the pushes of 2022-04-06 and 2022-04-05 (the rc branch is rebuilt each push)" },
   },
   "f316ba0a8814": {
     commit: "f316ba0a8814",
@@ -132,5 +132,11 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     title: "dma-mapping: direct calls for dma-iommu",
     release: "6.12",
     effect: "iommu_dma_ops is gone: a device in a DMA domain has dev->dma_iommu set and kernel/dma/mapping.c calls iommu_dma_map_page, iommu_dma_alloc, ... directly (use_dma_iommu(dev)); dma-iommu's 6.12 era module",
+  },
+  "b4c9bf178ace": {
+    commit: "b4c9bf178ace",
+    title: "iommu/iova: change IOVA_MAG_SIZE to 127 to save memory",
+    release: "6.0",
+    effect: "an IOVA range-cache magazine holds 127 pfns instead of 128 (so it fits 1 KiB with its size field): magazines fill and swap one entry earlier (128 in the 5.19.0 tree, 127 in 6.1.166 and later)",
   },
 };

@@ -10,8 +10,8 @@
  *                        lsk-legends/linux-5.14 (present)). Before it, VT-d had its own bounce_dma_ops (intel/bounce.ts).
  *   9b49bbc2c4df (5.16)  "iommu/dma: Fold _swiotlb helpers into callers" with its series (06e620345d54 arch sync on
  *                        the bounce slot, ee9d4097cc14 no second copy at unmap, e81e99bacc9f the slot aligned to the
- *                        IOVA granule): the bounce inside iommu_dma_map_page. In the 5.15.178 tree as the 5.15.y
- *                        backport b4b95dbcd890 (linux-5.15.y, 2022-04-06).
+ *                        IOVA granule): the bounce inside iommu_dma_map_page. In the 5.15.178 tree as a 5.15.y
+ *                        backport (April 2022; stable-rc ids b4b95dbcd890 / bb4892c63574).
  *   f316ba0a8814 (5.19)  "dma-iommu: Check that swiotlb is active before trying to use it": dev_warn_once and
  *                        DMA_MAPPING_ERROR when there is no bounce pool.
  *   a63c357b9fd5 (6.7)   "iommu/dma: Trace bounce buffer usage when mapping buffers" (stable 5.15+: in 5.15.178,
@@ -137,7 +137,7 @@ export function __iommu_dma_unmap_swiotlb(k: Kernel, core: DmaIommuCore, dev: De
 }
 
 /**
- * dma-iommu.c iommu_dma_map_page, the bounce (5.16+ and 5.15.y after b4b95dbcd890, to 6.9): swiotlb_tbl_map_single
+ * dma-iommu.c iommu_dma_map_page, the bounce (5.16+ and 5.15.y after its backport, to 6.9): swiotlb_tbl_map_single
  * with the IOVA granule as alloc_align_mask, the old padding rule; is_swiotlb_active first from f316ba0a8814 (5.19).
  * Returns the physical address to map (the slot, or phys unchanged), or DMA_MAPPING_ERROR.
  */

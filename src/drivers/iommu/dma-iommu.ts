@@ -484,7 +484,7 @@ export function iommu_dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
 /**
  * dma-iommu.c iommu_dma_map_page (5.6–6.11): 5.6–5.10 map the buffer's granules; 5.11–5.15 go through
  * __iommu_dma_map_swiotlb (an untrusted device's unaligned buffer bounces; the CPU cache is then cleaned at the
- * original buffer); 5.16+ (5.15.y b4b95dbcd890) bounce here and clean the cache at the slot (06e620345d54).
+ * original buffer); 5.16+ (and 5.15.y) bounce here and clean the cache at the slot (06e620345d54).
  */
 export function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S.map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size) });

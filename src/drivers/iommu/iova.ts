@@ -26,6 +26,8 @@ export const IOVA_ANCHOR = 2 ** 64;
 export const IOVA_RANGE_CACHE_MAX_SIZE = 6;
 /** pfns per magazine (5.6–5.19). */
 export const IOVA_MAG_SIZE = 128;
+/** IOVA_MAG_SIZE from b4c9bf178ace (6.0, "iommu/iova: change IOVA_MAG_SIZE to 127 to save memory"): a 1 KiB magazine */
+export const IOVA_MAG_SIZE_127 = 127;
 /** magazines per depot bin (5.6–5.19). */
 export const MAX_GLOBAL_MAGS = 32;
 
@@ -37,6 +39,8 @@ export const IOVA_SWITCHES = {
   roundupInAllocator: "972bf252f860",
   /** dcdb3ba7e2a8 (6.2; stable 5.15.y, 6.1.y): retry_pfn = pfn_hi and the retry starts at retry_pfn + 1 (no wrap from the anchor) */
   retryNoOverflow: "dcdb3ba7e2a8",
+  /** b4c9bf178ace (6.0): IOVA_MAG_SIZE 127 instead of 128 */
+  magSize127: "b4c9bf178ace",
 } as const;
 
 /** include/linux/iova.h struct iova: one allocated range [pfn_lo, pfn_hi], a node of the rbtree. */
@@ -98,6 +102,8 @@ export class IovaDomain {
   private readonly retry: boolean;
   private readonly findLimit: boolean;
   private readonly retryNoOverflow: boolean;
+  /** IOVA_MAG_SIZE of this kernel (128; 127 from b4c9bf178ace) */
+  readonly mag_size: number;
   private readonly freeGlobal: boolean;
   private readonly max32AnyFree: boolean;
   private readonly roundup: boolean;
@@ -121,6 +127,7 @@ export class IovaDomain {
     this.max32AnyFree = has(IOVA_SWITCHES.max32AnyFree);
     this.roundup = has(IOVA_SWITCHES.roundupInAllocator);
     this.retryNoOverflow = has(IOVA_SWITCHES.retryNoOverflow);
+    this.mag_size = has(IOVA_SWITCHES.magSize127) ? IOVA_MAG_SIZE_127 : IOVA_MAG_SIZE;
   }
 
   /** iova.c __get_cached_rbnode (5.6–5.19). */
@@ -299,9 +306,9 @@ export class IovaDomain {
   /** iova.c __iova_rcache_insert (5.6–5.19): push into loaded, else prev, else a new loaded (the full one to the depot, or back to the tree when the depot is full). */
   private __iova_rcache_insert(rcache: IovaRcache, iova_pfn: number): boolean {
     let mag_to_free: IovaMagazine | null = null;
-    if (rcache.loaded.size !== IOVA_MAG_SIZE) {
+    if (rcache.loaded.size !== this.mag_size) {
       /* loaded has room */
-    } else if (rcache.prev.size !== IOVA_MAG_SIZE) {
+    } else if (rcache.prev.size !== this.mag_size) {
       const t = rcache.prev; rcache.prev = rcache.loaded; rcache.loaded = t;
     } else {
       const new_mag = iova_magazine_alloc();
