@@ -7,7 +7,11 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, runCli, runYaml } from "./helpers.js";
+import { ROOT, bootK, runCli, runYaml } from "./helpers.js";
+import { Tracer } from "../src/core/trace.js";
+import { dma_map_single_attrs } from "../src/kernel/dma/mapping.js";
+import { DMA_TO_DEVICE, GFP_KERNEL } from "../src/include/gfp.js";
+import type { IovaDomain } from "../src/drivers/iommu/iova.js";
 import { VERSIONS, versionNumber } from "../src/versions.js";
 import { renderTrace } from "../src/core/trace.js";
 import type { RunResult } from "../src/scenario/types.js";
@@ -131,4 +135,36 @@ describe("dma_alloc_noncontiguous (scenarios/iommu/noncontiguous-ring.yaml)", ()
     expect(lines.length).toBe(1);
     expect(lines[0]).toMatch(/^scenarios\/iommu\/noncontiguous-ring\.yaml:\d+:\d+: steps: dma_alloc_noncontiguous: Linux 5\.10 has no dma_alloc_noncontiguous/);
   }, 60_000);
+});
+
+describe("the PCI 32-bit IOVA attempt once the 32-bit space is full (791c2b17fb40, 6.6)", () => {
+  /** A NIC behind the SMMU maps three pages; before the second, the whole 32-bit IOVA space is taken, and freed again before the third. */
+  function run3(kernel: string) {
+    const k = bootK("arm64-smmu", kernel);
+    const dev = k.devices.get("0000:00:03.0")!;
+    const iovad = (dev.iommu!.domain.iova_cookie as { iovad: IovaDomain }).iovad;
+    const map = () => dma_map_single_attrs(k, dev, k.slab.kmalloc(k, 4096, GFP_KERNEL), 4096, DMA_TO_DEVICE, 0);
+    const tr = new Tracer();
+    k.tr = tr;
+    const first = map();
+    const hog = iovad.alloc_iova(0xfffff - 1, 0xfffff, false)!; /* every free pfn below 4 GiB */
+    const second = map();
+    iovad.free_iova(hog.pfn_lo);
+    const third = map();
+    return { first, second, third, notes: renderTrace(tr.since(0)).filter((l) => l.includes("DMA addresses")), flag: dev.iommu!.pci_32bit_workaround };
+  }
+  it("6.1: every map tries the 32-bit space again, so the third is below 4 GiB once it is free", () => {
+    const r = run3("6.1");
+    expect([r.first, r.second, r.third].map((x) => "0x" + x.toString(16))).toEqual(["0xfffff000", "0xfffffffff000", "0xffffe000"]);
+    expect(r.notes).toEqual([]);
+  });
+  for (const kernel of ["6.6", "6.12", "6.18"]) {
+    it(`${kernel}: the first failure clears pci_32bit_workaround with a notice; later maps stay above 4 GiB`, () => {
+      const r = run3(kernel);
+      expect([r.first, r.second, r.third].map((x) => "0x" + x.toString(16))).toEqual(["0xfffff000", "0xfffffffff000", "0xffffffffe000"]);
+      expect(r.notes).toHaveLength(1);
+      expect(r.notes[0]).toContain("[notice] igb 0000:00:03.0: Using 48-bit DMA addresses");
+      expect(r.flag).toBe(false);
+    });
+  }
 });

@@ -139,4 +139,10 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.0",
     effect: "an IOVA range-cache magazine holds 127 pfns instead of 128 (so it fits 1 KiB with its size field): magazines fill and swap one entry earlier (128 in the 5.19.0 tree, 127 in 6.1.166 and later)",
   },
+  "791c2b17fb40": {
+    commit: "791c2b17fb40",
+    title: "iommu: Optimise PCI SAC address trick",
+    release: "6.6",
+    effect: "a PCI device tries 32-bit IOVAs first only until one such attempt fails: then dev->iommu->pci_32bit_workaround is cleared for good and dev_notice prints \"Using %d-bit DMA addresses\" (absent in 6.1.166, present in 6.6.63)",
+  },
 };

@@ -10,8 +10,9 @@
  * Allocation, free, mmap, get_sgtable, the trusted map_sg and alloc_noncontiguous have the 5.16–6.11 bodies for
  * the modelled devices and are called from dma-iommu.ts / dma-iommu-noncontig.ts. 6.18 runs this module too: its
  * iommu_dma_map_phys (the physical-address API) does the same for page-backed memory (see docs/verified-facts.md).
- * Not modelled: the 6.4 pci_32bit_workaround (a sticky fall-back to 64-bit IOVAs after the first 32-bit failure),
- * the 6.8 per-CPU / single flush-queue options, and 6.5's bouncing of small kmalloc buffers for non-coherent devices.
+ * The 6.6 pci_32bit_workaround (791c2b17fb40) is a switch in the shared iommu_dma_alloc_iova. Not modelled: the 6.8
+ * single flush queue (IOMMUs that shadow their tables only), and 6.5's bouncing of small kmalloc buffers for
+ * non-coherent devices.
  */
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../device.js";

@@ -42,6 +42,8 @@ import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./d
 const F = "drivers/iommu/dma-iommu.c";
 const FORCEDAC = "3542dcb15cef";
 const FQ_IN_DMA_IOMMU = "f7f07484542f";
+/** 791c2b17fb40 (6.6) "iommu: Optimise PCI SAC address trick" */
+export const SAC_TRICK = "791c2b17fb40";
 
 /** IS_ENABLED(CONFIG_DMA_REMAP): selected by arm64 (and ARM); on every MMU arch since f5ff79fddf0e (5.18). */
 function CONFIG_DMA_REMAP(k: Kernel): boolean {
@@ -120,9 +122,10 @@ export function dma_info_to_prot(dir: number, coherent: boolean, attrs: number):
 }
 
 /**
- * dma-iommu.c iommu_dma_alloc_iova (5.6–5.19): PCI devices get a 32-bit IOVA first (SAC) unless
- * iommu.forcedac (5.13+), then anything below the mask; the size is rounded up to a power of two
- * when cacheable (here before 972bf252f860, in alloc_iova_fast after).
+ * dma-iommu.c iommu_dma_alloc_iova (5.6–6.18): PCI devices get a 32-bit IOVA first (SAC) unless
+ * iommu.forcedac (5.13+) — from 6.6 (791c2b17fb40) only until the first 32-bit attempt fails — then
+ * anything below the mask; the size is rounded up to a power of two when cacheable (here before
+ * 972bf252f860, in alloc_iova_fast after).
  */
 export function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: number, dma_limit: bigint, dev: Device): number {
   const iovad = (domain.iova_cookie as IommuDmaCookie).iovad;
@@ -133,10 +136,24 @@ export function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: numbe
   if (domain.geometry.force_aperture && dma_limit > BigInt(domain.geometry.aperture_end)) dma_limit = BigInt(domain.geometry.aperture_end);
   const shift = BigInt(Math.log2(iovad.granule));
   let pfn = 0;
-  const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
-  const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
-  k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
-  if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
+  if (k.sw[SAC_TRICK]) {
+    /* 6.6+ (791c2b17fb40): a per-device flag, set at probe for PCI devices unless iommu.forcedac; the first
+       failed 32-bit attempt clears it for good, with a notice */
+    const sac = dma_limit > DMA_BIT_MASK(32) && !!dev.iommu?.pci_32bit_workaround;
+    k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev->iommu->pci_32bit_workaround", sac, sac ? "try the 32-bit IOVA space first" : dev.is_pci && dma_limit > DMA_BIT_MASK(32) ? "pci_32bit_workaround is off (iommu.forcedac=1, or a 32-bit attempt failed before)" : dev.is_pci ? "the mask is 32-bit anyway" : "not a PCI device");
+    if (sac) {
+      pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
+      if (!pfn) {
+        dev.iommu!.pci_32bit_workaround = false;
+        k.dev_printk("notice", dev, `Using ${dma_limit.toString(2).length}-bit DMA addresses`);
+      }
+    }
+  } else {
+    const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
+    const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
+    k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
+    if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
+  }
   if (!pfn) pfn = iovad.alloc_iova_fast(iova_len, Number(dma_limit >> shift), true);
   const iova = pfn * iovad.granule;
   k.tr?.exit(pfn ? hex(iova) : "0 (IOVA space full)");

@@ -9,7 +9,7 @@
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../device.js";
 import { arm_smmu_domain_alloc, arm_smmu_translate, type ArmSmmuDevice } from "./arm-smmu-v3.js";
-import { iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
+import { SAC_TRICK, iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
 import { DMA_IOMMU_DIRECT_CALLS, iommu_dma_direct_calls } from "./dma-iommu-v6.12.js";
 import { MAP_PAGES, type DeviceIommu } from "./iommu.js";
 import { bounce_dma_ops, device_needs_bounce } from "./intel/bounce.js";
@@ -35,6 +35,8 @@ export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, 
  * true and mapping.c calls dma-iommu directly — the model's table for that branch is iommu_dma_direct_calls).
  */
 function iommu_setup_dma_ops(k: Kernel, dev: Device): void {
+  /* iommu.c __iommu_probe_device → iommu_dma_set_pci_32bit_workaround (6.6+, 791c2b17fb40) */
+  if (k.sw[SAC_TRICK] && dev.is_pci) dev.iommu!.pci_32bit_workaround = !k.cfg.iommu_forcedac;
   if (k.sw[DMA_IOMMU_DIRECT_CALLS]) {
     dev.iommu!.dma_iommu = true;
     dev.dma_ops = iommu_dma_direct_calls;
