@@ -145,4 +145,16 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.6",
     effect: "a PCI device tries 32-bit IOVAs first only until one such attempt fails: then dev->iommu->pci_32bit_workaround is cleared for good and dev_notice prints \"Using %d-bit DMA addresses\" (absent in 6.1.166, present in 6.6.63)",
   },
+  "911aa1245da8": {
+    commit: "911aa1245da8",
+    title: "iommu/iova: Make the rcache depot scale better",
+    release: "6.7",
+    effect: "each IOVA range-cache bin's depot is an unbounded list of full magazines (newest first) instead of at most MAX_GLOBAL_MAGS (32), and free_global_cached_iovas empties it newest first (absent in 6.6.63, present in 6.12.19)",
+  },
+  "233045378dbb": {
+    commit: "233045378dbb",
+    title: "iommu/iova: Manage the depot list size",
+    release: "6.7",
+    effect: "a depot push schedules a delayed work (IOVA_DEPOT_DELAY, 100 ms) that gives one magazine back to the rbtree per run while the depot holds more than num_online_cpus() magazines",
+  },
 };
