@@ -22,14 +22,14 @@ function fillAndFree(d: IovaDomain, n: number): number[] {
 
 describe("the IOVA depot", () => {
   it("6.6: 32 magazines at most; the rest of the frees go back to the rbtree", () => {
-    const sw = new Set(V66);
+    const sw = new Set<string>(V66);
     const d = new IovaDomain(4096, 1, (c) => sw.has(c));
     fillAndFree(d, 5000);
     expect(d.mag_size).toBe(127);
     expect(d.depot_size(0)).toBe(32);
   });
   it("6.12: the depot takes every full magazine; its work gives one back per 100 ms down to one (one CPU)", () => {
-    const sw = new Set(V612);
+    const sw = new Set<string>(V612);
     const d = new IovaDomain(4096, 1, (c) => sw.has(c));
     const k = { timers: [], now_ms: 0, tr: undefined } as unknown as Kernel;
     const w = new IovaDepotWork(k, d);
