@@ -82,7 +82,7 @@ const memsetPage = new Uint8Array(PAGE_SIZE);
 let memsetValue = 0;
 
 /** printk log levels used by the modelled code (KERN_ERR, KERN_WARNING, KERN_INFO). */
-export type KernLevel = "err" | "warn" | "info";
+export type KernLevel = "err" | "warn" | "notice" | "info";
 
 export class Kernel {
   tr: Tracer | undefined;

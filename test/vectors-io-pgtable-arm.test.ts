@@ -1,7 +1,8 @@
 /**
  * ARM LPAE stage-1 IOMMU page tables against the real drivers/iommu/io-pgtable-arm.c: vectors
- * recorded by tools/kernel-vectors/io-pgtable-arm from the unmodified file of 5.6.4, 5.10.7, 5.14 and
- * 5.19 replay through src/drivers/iommu/io-pgtable-arm (the v5.6 era for ≤ 5.14, v5.15 for 5.19):
+ * recorded by tools/kernel-vectors/io-pgtable-arm from the unmodified file of 5.6.4, 5.10.7, 5.14,
+ * 5.15.178, 5.19, 6.1.166, 6.6.63, 6.12.19 and 6.18.35 replay through src/drivers/iommu/io-pgtable-arm
+ * (the v5.6 era for ≤ 5.14, v5.15 from 5.15):
  * every map / unmap return value, every iova_to_phys, every TLB callback in order (tlb_add_page,
  * tlb_flush_walk), and every 60 ops all leaf descriptors (level, iova, the 64-bit descriptor) and the
  * number of table pages in use. The tables are real bytes: here in a small byte-addressed memory.
@@ -10,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./helpers.js";
-import { arm_64_lpae_alloc_pgtable_s1, arm_lpae_iova_to_phys, iopte_leaf, iopte_to_paddr, type ArmLpaeIoPgtable, type IoPgtableCfg, type IoPgtableMem } from "../src/drivers/iommu/io-pgtable-arm/common.js";
+import { IO_PGTABLE_SWITCHES, arm_64_lpae_alloc_pgtable_s1, arm_lpae_iova_to_phys, iopte_leaf, iopte_to_paddr, type ArmLpaeIoPgtable, type IoPgtableCfg, type IoPgtableMem } from "../src/drivers/iommu/io-pgtable-arm/common.js";
 import * as v56 from "../src/drivers/iommu/io-pgtable-arm/v5.6.js";
 import * as v515 from "../src/drivers/iommu/io-pgtable-arm/v5.15.js";
 
@@ -63,12 +64,24 @@ function leaves(d: ArmLpaeIoPgtable): [number, number, number, number, number][]
 const DIR = join(ROOT, "test/vectors/io-pgtable-arm");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
 
-function replay(v: VectorFile, raw: string) {
-  const era = v.version.startsWith("5.19") ? v515 : v56;
+/** The io-pgtable switches each recorded tree carries (checked in its io-pgtable-arm.c). */
+const P = IO_PGTABLE_SWITCHES;
+const TREE_SWITCHES: Record<string, string[]> = {
+  "6.1": [P.noAccessEinval],
+  "6.6": [P.noAccessEinval],
+  "6.12": [P.noAccessEinval, P.unmapNonLeafFirst],
+  "6.18": [P.noAccessEinval, P.unmapNonLeafFirst, P.noSplitOnUnmap],
+};
+
+function replay(v: VectorFile, raw: string, drop?: string) {
+  const sw = new Set(TREE_SWITCHES[v.version.split(".").slice(0, 2).join(".")] ?? []);
+  if (drop) sw.delete(drop);
+  const [maj, min] = v.version.split(".").map(Number) as [number, number];
+  const era = maj * 100 + min >= 515 ? v515 : v56;
   const lazy = v.vector.mode === "lazy";
   const mem = new TestMem();
   const tlb: string[] = [];
-  const cfg: IoPgtableCfg = { pgsize_bitmap: 0x1000 | 0x200000 | 0x40000000, ias: 48, oas: 44, coherent_walk: true, non_strict: lazy && era === v56, ttbr: 0, mair: 0n, tcr: { ips: 0, tg: 0, sh: 0, orgn: 0, irgn: 0, tsz: 0 } };
+  const cfg: IoPgtableCfg = { pgsize_bitmap: 0x1000 | 0x200000 | 0x40000000, ias: 48, oas: 44, coherent_walk: true, non_strict: lazy && era === v56, has: (c) => sw.has(c), ttbr: 0, mair: 0n, tcr: { ips: 0, tg: 0, sh: 0, orgn: 0, irgn: 0, tsz: 0 } };
   const d = arm_64_lpae_alloc_pgtable_s1(cfg, mem, {
     tlb_flush_walk: (iova, size, granule) => tlb.push(JSON.stringify(["tlb", "flush_walk", iova, size, granule])),
     tlb_add_page: (_g, iova, granule) => tlb.push(JSON.stringify(["tlb", "add_page", iova, granule, 0])),
@@ -114,9 +127,9 @@ function replay(v: VectorFile, raw: string) {
 }
 
 describe("io-pgtable-arm vectors from the real io-pgtable-arm.c", () => {
-  it("covers 5.6, 5.10, 5.14 and 5.19, strict and lazy", () => {
-    expect(files.length).toBe(12);
-    expect(files.filter((f) => f.includes("lazy")).length).toBe(4);
+  it("covers 5.6, 5.10, 5.14, 5.15, 5.19, 6.1, 6.6, 6.12 and 6.18, strict and lazy", () => {
+    expect(files.length).toBe(27);
+    expect(files.filter((f) => f.includes("lazy")).length).toBe(9);
   });
   for (const f of files) {
     it(`replays ${f} identically`, () => {
@@ -126,7 +139,14 @@ describe("io-pgtable-arm vectors from the real io-pgtable-arm.c", () => {
       const s = replay(v, raw);
       expect(s.maps).toBeGreaterThan(200);
       expect(s.unmaps).toBeGreaterThan(150);
-      expect(s.tlb).toBeGreaterThan(20);
+      expect(s.tlb).toBeGreaterThan(v.vector.mode === "lazy" ? 5 : 20); // lazy 6.13+: no block splits, only the walk flushes
     });
   }
+  it("each 6.x switch changes a recorded answer: replayed without it, its tree's vectors diverge", () => {
+    const load = (f: string) => { const raw = readFileSync(join(DIR, f), "utf8"); return [JSON.parse(raw) as VectorFile, raw] as const; };
+    for (const [f, drop] of [["io-pgtable-arm-6.1.166-seed1-strict.json", P.noAccessEinval], ["io-pgtable-arm-6.12.19-seed1-strict.json", P.unmapNonLeafFirst], ["io-pgtable-arm-6.18.35-seed2-lazy.json", P.noSplitOnUnmap]] as const) {
+      const [v, raw] = load(f);
+      expect(() => replay(v, raw, drop), `${f} without ${drop}`).toThrow();
+    }
+  });
 });

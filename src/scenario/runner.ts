@@ -26,6 +26,7 @@ import { DMA_ATTR_MMIO, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../in
 import * as v618 from "../kernel/dma/mapping-v6.18.js";
 import { __free_pages, alloc_pages, get_unmapped_area, is_vmalloc_addr, remap_pfn_range, user_access_read, user_access_write, vfree, virt_to_page, vmalloc, vmalloc_to_page } from "../mm/mm.js";
 import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
+import { NONCONTIG_API, dma_alloc_noncontiguous, dma_free_noncontiguous, dma_vmap_noncontiguous, dma_vunmap_noncontiguous } from "../kernel/dma/noncontig.js";
 import { isWalkHit } from "../mm/pgtable.js";
 import { kasan_report_uaf } from "../mm/mm-debug.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
@@ -35,10 +36,10 @@ import type { AddrKind, DataSpec, ExpectationResult, RunOptions, RunResult, Scen
 
 type Obj =
   | { kind: "coherent"; cpu_addr: number; dma_handle: number; size: number; attrs: number; freed: boolean }
-  | { kind: "kbuf"; addr: number; size: number; alloc: "kmalloc" | "pages" | "vmalloc" | "stack"; page: number; order: number; freed: boolean }
+  | { kind: "kbuf"; addr: number; size: number; alloc: "kmalloc" | "pages" | "vmalloc" | "stack" | "vmap"; page: number; order: number; freed: boolean }
   | { kind: "grant"; addr: number; size: number; page: number; grant: GrantMapping; freed: boolean }
   | { kind: "map"; dma_addr: number; size: number; dir: number; attrs: number; single: boolean; unmapped: boolean; bounced: boolean; resource?: true }
-  | { kind: "sgmap"; sgl: Scatterlist[]; nents: number; mapped: number; dir: number; attrs: number; unmapped?: boolean }
+  | { kind: "sgmap"; sgl: Scatterlist[]; nents: number; mapped: number; dir: number; attrs: number; unmapped?: boolean; noncontig?: { sgt: SgTable; size: number } }
   | { kind: "umap"; vm_start: number; length: number }
   | { kind: "sgt"; sgt: SgTable; size: number }
   /** a dma_alloc_pages / dma_alloc_noncoherent buffer: cacheable kernel address, its pages and DMA handle */
@@ -52,6 +53,7 @@ const PRODUCES: Record<string, Exclude<Obj["kind"], "null">> = {
   kmalloc: "kbuf", vmalloc: "kbuf", alloc_pages: "kbuf", stack_buffer: "kbuf", gnttab_map: "grant",
   dma_map_single: "map", dma_map_page: "map", dma_map_phys: "map", dma_map_sg: "sgmap",
   dma_alloc_pages: "ncbuf", dma_alloc_noncoherent: "ncbuf", dma_map_resource: "map",
+  dma_alloc_noncontiguous: "sgmap", dma_vmap_noncontiguous: "kbuf",
 };
 
 /**
@@ -289,6 +291,14 @@ function nullDeref(c: Ctx, write: boolean) {
   else c.k.kread(va, num(c, "length"), c.step.op);
 }
 
+/** The dma_alloc_noncontiguous family exists from 7d5b5738d151 (5.14): an earlier kernel has no such call. */
+function noncontigApi(c: Ctx): void {
+  if (c.k.sw[NONCONTIG_API]) return;
+  /* an input error for `run` (exit 2, one line); an N/A cell in a matrix over kernels */
+  const why = `Linux ${c.k.version.id} has no ${c.step.op} (added in 5.14 by ${NONCONTIG_API} "dma-mapping: add a dma_alloc_noncontiguous API")`;
+  throw new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`);
+}
+
 function deviceTarget(c: Ctx): { bus: number | bigint; len?: number } {
   const a = c.step.args;
   if (a.buf !== undefined) {
@@ -322,9 +332,14 @@ function bytesArg(c: Ctx): Uint8Array {
 
 function mappingBounced(c: Ctx, dma: number): boolean {
   if (dma === DMA_MAPPING_ERROR) return false;
-  // the device's address back to the (pseudo-)physical address the kernel mapped: on Xen via the M2P
-  const p = c.k.xen ? xen_dma_to_phys(c.k, c.dev, dma) : dma_to_phys(c.k, c.dev, dma);
+  const p = mappedPhys(c, dma);
   return p >= 0 && is_swiotlb_buffer(c.k, p, c.dev);
+}
+
+/** The (pseudo-)physical address behind a device address: on Xen via the M2P, behind an IOMMU DMA domain via its page table. */
+function mappedPhys(c: Ctx, dma: number): number {
+  if (c.dev.iommu && c.dev.iommu.domain.type === "DMA") return iommu_iova_to_phys(c.k, c.dev.iommu.domain, dma) || -1;
+  return c.k.xen ? xen_dma_to_phys(c.k, c.dev, dma) : dma_to_phys(c.k, c.dev, dma);
 }
 
 /** The struct page and in-page offset a streaming map of `o` at `offset` uses. */
@@ -464,6 +479,47 @@ const OPS: Record<string, (c: Ctx) => void> = {
     c.bounced = sgl.some((s) => mappingBounced(c, s.dma_address));
     c.result.bounced = c.bounced;
     name(c, { kind: "sgmap", sgl, nents: sgl.length, mapped: n, dir, attrs });
+  },
+  dma_alloc_noncontiguous(c) {
+    noncontigApi(c);
+    const size = num(c, "size");
+    const dir = dirArg(c);
+    const attrs = attrsArg(c);
+    const sgt = dma_alloc_noncontiguous(c.k, c.dev, size, dir, gfpArg(c), attrs);
+    c.success = sgt !== null;
+    c.result.ret = sgt ? "sgt" : "NULL";
+    if (!sgt) return;
+    const k = c.k;
+    c.result.dma_addr = hex(sgt.sgl[0]!.dma_address);
+    c.result.nents = String(sgt.nents);
+    c.result.orig_nents = String(sgt.orig_nents);
+    c.result.pfn = sgt.sgl.map((s) => hex(k.arch.page_to_pfn(s.page))).join(",");
+    c.summary.push(`${sgt.orig_nents} physically separate piece${sgt.orig_nents === 1 ? "" : "s"} (pfn ${c.result.pfn}), one DMA range at ${c.result.dma_addr}`);
+    name(c, { kind: "sgmap", sgl: sgt.sgl, nents: sgt.orig_nents, mapped: 1, dir, attrs, noncontig: { sgt, size } });
+  },
+  dma_free_noncontiguous(c) {
+    noncontigApi(c);
+    const o = ref(c, "map", "sgmap");
+    if (!o.noncontig) err(c.step, `map: '${String(c.step.args.map)}' is not a dma_alloc_noncontiguous allocation`);
+    dma_free_noncontiguous(c.k, c.dev, o.noncontig.size, o.noncontig.sgt, o.dir);
+    o.unmapped = true;
+  },
+  dma_vmap_noncontiguous(c) {
+    noncontigApi(c);
+    const o = ref(c, "map", "sgmap");
+    if (!o.noncontig) err(c.step, `map: '${String(c.step.args.map)}' is not a dma_alloc_noncontiguous allocation`);
+    const addr = dma_vmap_noncontiguous(c.k, c.dev, o.noncontig.size, o.noncontig.sgt);
+    c.result.ret = addr ? c.k.arch.fmtVa(addr) : "NULL";
+    c.result.addr_kind = addr_kind(c.k, addr);
+    c.success = addr !== 0;
+    if (addr) name(c, { kind: "kbuf", addr, size: o.noncontig.size, alloc: "vmap", page: o.noncontig.sgt.sgl[0]!.page, order: 0, freed: false });
+  },
+  dma_vunmap_noncontiguous(c) {
+    noncontigApi(c);
+    const o = ref(c, "buf", "kbuf");
+    if (o.alloc !== "vmap") err(c.step, `buf: '${String(c.step.args.buf)}' is not a dma_vmap_noncontiguous mapping`);
+    dma_vunmap_noncontiguous(c.k, c.dev, o.addr);
+    o.freed = true;
   },
   dma_unmap_sg(c) {
     const o = ref(c, "map", "sgmap");
@@ -722,7 +778,7 @@ function mapSingle(c: Ctx, single: boolean) {
   c.success = dma !== DMA_MAPPING_ERROR;
   c.bounced = mappingBounced(c, dma);
   c.result.bounced = c.bounced;
-  if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(k.xen ? xen_dma_to_phys(k, c.dev, dma) : dma_to_phys(k, c.dev, dma))}`);
+  if (c.bounced) c.summary.push(`bounced: the device uses swiotlb slot at phys ${hex(mappedPhys(c, dma))}`);
   if (dma === DMA_MAPPING_ERROR) swiotlbFullCause(c, size);
   name(c, { kind: "map", dma_addr: dma, size, dir, attrs, single, unmapped: false, bounced: c.bounced });
 }

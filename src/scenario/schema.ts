@@ -50,6 +50,7 @@ export const OPS = [
   "kmalloc", "kfree", "alloc_pages", "__free_pages", "vmalloc", "vfree", "stack_buffer",
   "cpu_write", "cpu_read", "device_write", "device_read", "user_write", "user_read", "sg_read",
   "driver_unbind", "gnttab_map", "gnttab_unmap", "remap_pfn_range", "msleep",
+  "dma_alloc_noncontiguous", "dma_free_noncontiguous", "dma_vmap_noncontiguous", "dma_vunmap_noncontiguous",
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -71,10 +72,10 @@ export type RefKind = "coherent" | "kbuf" | "grant" | "map" | "sgmap" | "umap" |
 
 export const REF_KIND_NAMES: Record<RefKind, string> = {
   coherent: "a coherent buffer (from dma_alloc_coherent/dma_alloc_attrs)",
-  kbuf: "a kernel buffer (from kmalloc/alloc_pages/vmalloc/stack_buffer)",
+  kbuf: "a kernel buffer (from kmalloc/alloc_pages/vmalloc/stack_buffer/dma_vmap_noncontiguous)",
   grant: "a granted foreign page (from gnttab_map)",
   map: "a streaming mapping (from dma_map_single/dma_map_page/dma_map_phys)",
-  sgmap: "an sg mapping (from dma_map_sg)",
+  sgmap: "an sg mapping (from dma_map_sg/dma_alloc_noncontiguous)",
   umap: "a user mapping (from dma_mmap_coherent/dma_mmap_attrs)",
   sgt: "an sg table (from dma_get_sgtable)",
   ncbuf: "a non-coherent DMA buffer (from dma_alloc_pages/dma_alloc_noncoherent)",
@@ -321,6 +322,10 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
 
   dma_alloc_coherent: { summary: "allocate a coherent buffer", args: { size: allocSize, gfp }, required: ["size"], produces: "coherent" },
   dma_alloc_attrs: { summary: "allocate a coherent buffer with DMA attributes", args: { size: allocSize, gfp, attrs }, required: ["size"], produces: "coherent" },
+  dma_alloc_noncontiguous: { summary: "allocate pages the device sees as one DMA range, maybe physically scattered (5.14+)", args: { size: allocSize, dir, gfp, attrs }, required: ["size", "dir"], produces: "sgmap" },
+  dma_free_noncontiguous: { summary: "free a dma_alloc_noncontiguous allocation (5.14+)", args: { map: mapRef }, required: ["map"], refs: { map: ["sgmap"] } },
+  dma_vmap_noncontiguous: { summary: "a kernel mapping of a dma_alloc_noncontiguous allocation (5.14+)", args: { map: mapRef }, required: ["map"], produces: "kbuf", refs: { map: ["sgmap"] } },
+  dma_vunmap_noncontiguous: { summary: "drop the kernel mapping dma_vmap_noncontiguous made (5.14+)", args: { buf: bufRef }, required: ["buf"], refs: { buf: ["kbuf"] } },
   dma_free_coherent: { summary: "free a coherent buffer (size and offset default to the allocation's, so misuse can be written)", args: { buf: bufRef, size: allocSize, offset }, required: ["buf"], refs: { buf: ["coherent"] } },
   dma_free_attrs: { summary: "free a coherent buffer allocated with attributes (size and offset default to the allocation's)", args: { buf: bufRef, size: allocSize, offset, attrs }, required: ["buf"], refs: { buf: ["coherent"] } },
   dma_mmap_coherent: { summary: "map a coherent buffer into user space", args: { buf: bufRef, pgoff, length: mmapLength }, required: ["buf"], produces: "umap", refs: { buf: ["coherent"] } },
@@ -388,14 +393,14 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
     summary: "the device writes at a bus address (a coherent buffer's handle, a mapping's address, or dma_addr)",
     args: { buf: bufRef, map: mapRef, dma_addr: dmaAddr, offset, data: dataSpecSchema },
     required: ["data"],
-    refs: { buf: ["coherent", "ncbuf"], map: ["map"] },
+    refs: { buf: ["coherent", "ncbuf"], map: ["map", "sgmap"] },
     exactlyOne: [["buf", "map", "dma_addr"]],
   },
   device_read: {
     summary: "the device reads at a bus address (a coherent buffer's handle, a mapping's address, or dma_addr)",
     args: { buf: bufRef, map: mapRef, dma_addr: dmaAddr, offset, length: dataLengthArg },
     required: ["length"],
-    refs: { buf: ["coherent", "ncbuf"], map: ["map"] },
+    refs: { buf: ["coherent", "ncbuf"], map: ["map", "sgmap"] },
     exactlyOne: [["buf", "map", "dma_addr"]],
     read: true,
   },

@@ -218,4 +218,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.17",
     effect: "dma_alloc_pages / dma_free_pages record a \"noncoherent\" dma-debug entry (debug_dma_alloc_pages / debug_dma_free_pages) instead of a streaming one: freeing a dma_alloc_pages or dma_alloc_noncoherent buffer no longer reports \"device driver failed to check map error\", and a free with another page reports \"different CPU address\" (checked: 6.18.35 mapping.c:733, :759; 6.12.19 mapping.c still debug_dma_map_page; the 6.16-stable review mail \"[ Upstream commit 7e2368a21741 ]\", Fixes efa70f2fdc84)",
   },
+  "7d5b5738d151": {
+    commit: "7d5b5738d151",
+    title: "dma-mapping: add a dma_alloc_noncontiguous API",
+    release: "5.14",
+    effect: "dma_alloc_noncontiguous / dma_free_noncontiguous / dma_vmap_noncontiguous exist (with e817ee5f2f95 \"dma-iommu: implement ->alloc_noncontiguous\": scattered pages behind one IOVA range; other devices one contiguous allocation); absent in 5.12.9, present in 5.14-rc5",
+  },
 };

@@ -175,6 +175,7 @@ export function arm_smmu_domain_alloc(k: Kernel, smmu: ArmSmmuDevice): IommuDoma
     oas: smmu.oas,
     coherent_walk: smmu.coherent,
     non_strict: false,
+    has: (c) => k.has(c),
     ttbr: 0,
     mair: 0n,
     tcr: { ips: 0, tg: 0, sh: 0, orgn: 0, irgn: 0, tsz: 0 },

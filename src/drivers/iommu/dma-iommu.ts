@@ -7,8 +7,9 @@
  *   f7f07484542f (5.17)  the flush queue moves from iova.c into dma-iommu.c (same ring, same flush)
  *   972bf252f860 (5.17) the power-of-two round-up of cacheable IOVA sizes moves into alloc_iova_fast
  *   e860c299ac0d (5.8)   the atomic pool comes from kernel/dma/pool.c instead of remap.c
- * Not modelled yet: the 5.11+ bounce through swiotlb for untrusted devices (no modelled device is
- * untrusted), dma_alloc_noncontiguous, and the 6.x restructurings.
+ * The bounce through swiotlb for untrusted devices (5.11+) is in dma-iommu-bounce.ts; dma_alloc_noncontiguous
+ * (5.15+) in dma-iommu-noncontig.ts. 5.15, 6.1 and 6.6 run this module (iommu_dma_ops); 6.12+ (b5c58b2fdc42: no
+ * more iommu_dma_ops, mapping.c calls dma-iommu directly) runs dma-iommu-v6.12.ts over the same core.
  *
  * The seed thread's question answered here: iommu_dma_alloc() of a blocking allocation returns a
  * vmalloc address from iommu_dma_alloc_remap() (scattered pages vmap'ed), for coherent devices too,
@@ -31,13 +32,18 @@ import { dma_alloc_contiguous, dma_free_contiguous } from "../../kernel/dma/cont
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
 import { DMA_DIRECT_REMAP, DMA_REMAP } from "../../kernel/dma/direct.js";
 import { IovaDomain, IOVA_RANGE_CACHE_MAX_SIZE, IOVA_SWITCHES, roundup_pow_of_two } from "./iova.js";
-import { IovaFlushQueue } from "./iova-fq.js";
+import { IovaDepotWork, IovaFlushQueue } from "./iova-fq.js";
 import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
+import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
+import { is_swiotlb_buffer, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
+import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 
 const F = "drivers/iommu/dma-iommu.c";
 const FORCEDAC = "3542dcb15cef";
 const FQ_IN_DMA_IOMMU = "f7f07484542f";
+/** 791c2b17fb40 (6.6) "iommu: Optimise PCI SAC address trick" */
+export const SAC_TRICK = "791c2b17fb40";
 
 /** IS_ENABLED(CONFIG_DMA_REMAP): selected by arm64 (and ARM); on every MMU arch since f5ff79fddf0e (5.18). */
 function CONFIG_DMA_REMAP(k: Kernel): boolean {
@@ -73,10 +79,10 @@ const S = {
   sync_dev: sym("iommu_dma_sync_single_for_device", F),
 };
 
-function domainOf(dev: Device): IommuDomain {
+export function domainOf(dev: Device): IommuDomain {
   return dev.iommu!.domain;
 }
-function cookieOf(dev: Device): IommuDmaCookie {
+export function cookieOf(dev: Device): IommuDmaCookie {
   return domainOf(dev).iova_cookie as IommuDmaCookie;
 }
 function iova_align(iovad: IovaDomain, size: number): number {
@@ -94,6 +100,8 @@ export function iommu_dma_init_domain(k: Kernel, domain: IommuDomain, base: numb
   let base_pfn = Math.max(1, Math.floor(base / 2 ** order));
   if (domain.geometry.force_aperture) base_pfn = Math.max(base_pfn, Math.floor(domain.geometry.aperture_start / 2 ** order));
   const iovad = new IovaDomain(2 ** order, base_pfn, (c) => k.has(c));
+  /* iova_domain_init_rcaches (6.7+): each rcache's INIT_DELAYED_WORK(iova_depot_work_func) */
+  if (k.sw[IOVA_SWITCHES.depotTrim]) new IovaDepotWork(k, iovad);
   const cookie: IommuDmaCookie = { iovad, fq: null };
   if (!strict) {
     cookie.fq = new IovaFlushQueue(k, iovad, domain, k.sw[FQ_IN_DMA_IOMMU] ? F : "drivers/iommu/iova.c");
@@ -116,11 +124,12 @@ export function dma_info_to_prot(dir: number, coherent: boolean, attrs: number):
 }
 
 /**
- * dma-iommu.c iommu_dma_alloc_iova (5.6–5.19): PCI devices get a 32-bit IOVA first (SAC) unless
- * iommu.forcedac (5.13+), then anything below the mask; the size is rounded up to a power of two
- * when cacheable (here before 972bf252f860, in alloc_iova_fast after).
+ * dma-iommu.c iommu_dma_alloc_iova (5.6–6.18): PCI devices get a 32-bit IOVA first (SAC) unless
+ * iommu.forcedac (5.13+) — from 6.6 (791c2b17fb40) only until the first 32-bit attempt fails — then
+ * anything below the mask; the size is rounded up to a power of two when cacheable (here before
+ * 972bf252f860, in alloc_iova_fast after).
  */
-function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: number, dma_limit: bigint, dev: Device): number {
+export function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: number, dma_limit: bigint, dev: Device): number {
   const iovad = (domain.iova_cookie as IommuDmaCookie).iovad;
   k.tr?.enter(S.alloc_iova, { size: hex(size), dma_limit: "0x" + dma_limit.toString(16) });
   let iova_len = size / iovad.granule;
@@ -129,10 +138,24 @@ function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: number, dma_
   if (domain.geometry.force_aperture && dma_limit > BigInt(domain.geometry.aperture_end)) dma_limit = BigInt(domain.geometry.aperture_end);
   const shift = BigInt(Math.log2(iovad.granule));
   let pfn = 0;
-  const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
-  const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
-  k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
-  if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
+  if (k.sw[SAC_TRICK]) {
+    /* 6.6+ (791c2b17fb40): a per-device flag, set at probe for PCI devices unless iommu.forcedac; the first
+       failed 32-bit attempt clears it for good, with a notice */
+    const sac = dma_limit > DMA_BIT_MASK(32) && !!dev.iommu?.pci_32bit_workaround;
+    k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev->iommu->pci_32bit_workaround", sac, sac ? "try the 32-bit IOVA space first" : dev.is_pci && dma_limit > DMA_BIT_MASK(32) ? "pci_32bit_workaround is off (iommu.forcedac=1, or a 32-bit attempt failed before)" : dev.is_pci ? "the mask is 32-bit anyway" : "not a PCI device");
+    if (sac) {
+      pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
+      if (!pfn) {
+        dev.iommu!.pci_32bit_workaround = false;
+        k.dev_printk("notice", dev, `Using ${dma_limit.toString(2).length}-bit DMA addresses`);
+      }
+    }
+  } else {
+    const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
+    const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
+    k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
+    if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
+  }
   if (!pfn) pfn = iovad.alloc_iova_fast(iova_len, Number(dma_limit >> shift), true);
   const iova = pfn * iovad.granule;
   k.tr?.exit(pfn ? hex(iova) : "0 (IOVA space full)");
@@ -140,7 +163,7 @@ function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: number, dma_
 }
 
 /** dma-iommu.c iommu_dma_free_iova (5.6–5.19): into the flush queue in lazy mode, else straight back. */
-function iommu_dma_free_iova(k: Kernel, cookie: IommuDmaCookie, iova: number, size: number, queued: boolean): void {
+export function iommu_dma_free_iova(k: Kernel, cookie: IommuDmaCookie, iova: number, size: number, queued: boolean): void {
   k.tr?.enter(S.free_iova, { iova: hex(iova), size: hex(size) });
   const pfn = iova / cookie.iovad.granule;
   if (queued && cookie.fq) cookie.fq.queue_iova(k, pfn, size / cookie.iovad.granule, k.now_ms);
@@ -149,7 +172,7 @@ function iommu_dma_free_iova(k: Kernel, cookie: IommuDmaCookie, iova: number, si
 }
 
 /** dma-iommu.c __iommu_dma_unmap (5.6–5.19): clear the PTEs; strict domains invalidate the IOTLB now, lazy ones queue the IOVA. */
-function __iommu_dma_unmap(k: Kernel, dev: Device, dma_addr: number, size: number): void {
+export function __iommu_dma_unmap(k: Kernel, dev: Device, dma_addr: number, size: number): void {
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   k.tr?.enter(S.unmap, { dma_addr: hex(dma_addr), size: hex(size) });
@@ -168,7 +191,7 @@ function __iommu_dma_unmap(k: Kernel, dev: Device, dma_addr: number, size: numbe
 }
 
 /** dma-iommu.c __iommu_dma_map (5.6–5.19): an IOVA range, then iommu_map of the pages; DMA_MAPPING_ERROR on failure. */
-function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: number, prot: number, dma_mask: bigint): number {
+export function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: number, prot: number, dma_mask: bigint): number {
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   k.tr?.enter(S.map, { phys: hex(phys), size: hex(size), prot: String(prot) });
@@ -193,7 +216,7 @@ function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: number, pro
  * first. Order-0 allocations are what buffers under 2 MiB get (the only order in the mask that fits);
  * larger buffers are also built from order-0 pages here (split_page of an order-9 block is not modelled).
  */
-function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): number[] | null {
+export function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): number[] | null {
   k.tr?.enter(S.alloc_pages, { count: String(count) });
   // pages = kvzalloc(count * sizeof(*pages), GFP_KERNEL): the array of page pointers
   if (!kvmalloc_node(k, count * 8, 0)) {
@@ -365,7 +388,7 @@ function __iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number
 }
 
 /** dma-iommu.c iommu_dma_free (5.6–5.19). */
-function iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, _attrs: number): void {
+export function iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, _attrs: number): void {
   k.tr?.enter(S.free, { cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(handle) });
   __iommu_dma_unmap(k, dev, handle, size);
   __iommu_dma_free(k, dev, size, cpu_addr);
@@ -373,7 +396,7 @@ function iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, 
 }
 
 /** dma-iommu.c iommu_dma_mmap (5.6–5.19): the vm area's own pages for a remapped buffer, else remap_pfn_range from the block's pfn. */
-function iommu_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, _dma_addr: number, size: number, attrs: number): number {
+export function iommu_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, _dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S.mmap, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
   const nr_pages = PAGE_ALIGN(size) / PAGE_SIZE;
   const off = vma.vm_pgoff;
@@ -406,7 +429,7 @@ function iommu_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, _dma
 }
 
 /** dma-iommu.c iommu_dma_get_sgtable (5.6–5.19): one entry per page of a remapped buffer, else one entry. */
-function iommu_dma_get_sgtable(k: Kernel, _dev: Device, sgt: SgTable, cpu_addr: number, _dma_addr: number, size: number, _attrs: number): number {
+export function iommu_dma_get_sgtable(k: Kernel, _dev: Device, sgt: SgTable, cpu_addr: number, _dma_addr: number, size: number, _attrs: number): number {
   k.tr?.enter(S.sgt, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
   let page: number;
   if (CONFIG_DMA_REMAP(k) && is_vmalloc_addr(k, cpu_addr)) {
@@ -436,8 +459,9 @@ function iommu_dma_get_sgtable(k: Kernel, _dev: Device, sgt: SgTable, cpu_addr: 
   return 0;
 }
 
-/** dma-iommu.c iommu_dma_sync_single_for_cpu (5.6–5.19): cache maintenance on the physical address the IOVA maps. */
+/** dma-iommu.c iommu_dma_sync_single_for_cpu (5.6–6.11): cache maintenance on the physical address the IOVA maps (5.11+: and the bounce slot). */
 function iommu_dma_sync_single_for_cpu(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number): void {
+  if (k.sw[UNTRUSTED_BOUNCE]) return iommu_dma_sync_single_for_cpu_bounce(k, CORE, dev, dma_handle, size, dir);
   if (dev_is_dma_coherent(k, dev)) return;
   k.tr?.enter(S.sync_cpu, { dma_handle: hex(dma_handle), size: hex(size) });
   const phys = iommu_iova_to_phys(k, domainOf(dev), dma_handle);
@@ -445,8 +469,9 @@ function iommu_dma_sync_single_for_cpu(k: Kernel, dev: Device, dma_handle: numbe
   k.tr?.exit();
 }
 
-/** dma-iommu.c iommu_dma_sync_single_for_device (5.6–5.19). */
+/** dma-iommu.c iommu_dma_sync_single_for_device (5.6–6.11; 5.11+: the bounce slot too). */
 function iommu_dma_sync_single_for_device(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number): void {
+  if (k.sw[UNTRUSTED_BOUNCE]) return iommu_dma_sync_single_for_device_bounce(k, CORE, dev, dma_handle, size, dir);
   if (dev_is_dma_coherent(k, dev)) return;
   k.tr?.enter(S.sync_dev, { dma_handle: hex(dma_handle), size: hex(size) });
   const phys = iommu_iova_to_phys(k, domainOf(dev), dma_handle);
@@ -458,8 +483,15 @@ function sg_phys(k: Kernel, s: Scatterlist): number {
   return k.page_to_phys(s.page) + s.offset;
 }
 
-/** dma-iommu.c iommu_dma_sync_sg_for_cpu / _for_device (5.6–5.19). */
-function iommu_dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, forCpu: boolean): void {
+/** dma-iommu.c iommu_dma_sync_sg_for_cpu / _for_device (5.6–6.11; 5.11+: an untrusted device's segments one by one, by their IOVA). */
+export function iommu_dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, forCpu: boolean): void {
+  if (k.sw[UNTRUSTED_BOUNCE] && dev_use_swiotlb(dev)) {
+    for (let i = 0; i < nelems && i < sgl.length; i++) {
+      if (forCpu) iommu_dma_sync_single_for_cpu(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
+      else iommu_dma_sync_single_for_device(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
+    }
+    return;
+  }
   if (dev_is_dma_coherent(k, dev)) return;
   for (let i = 0; i < nelems && i < sgl.length; i++) {
     const s = sgl[i]!;
@@ -468,25 +500,68 @@ function iommu_dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: n
   }
 }
 
-/** dma-iommu.c iommu_dma_map_page (5.6–5.19). */
-function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
+/**
+ * dma-iommu.c iommu_dma_map_page (5.6–6.11): 5.6–5.10 map the buffer's granules; 5.11–5.15 go through
+ * __iommu_dma_map_swiotlb (an untrusted device's unaligned buffer bounces; the CPU cache is then cleaned at the
+ * original buffer); 5.16+ (and 5.15.y) bounce here and clean the cache at the slot (06e620345d54).
+ */
+export function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S.map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size) });
-  const phys = k.page_to_phys(page) + offset;
+  let phys = k.page_to_phys(page) + offset;
   const coherent = dev_is_dma_coherent(k, dev);
   const prot = dma_info_to_prot(dir, coherent, attrs);
-  const dma_handle = __iommu_dma_map(k, dev, phys, size, prot, dev.dma_mask ?? DMA_BIT_MASK(32));
-  if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && dma_handle !== DMA_MAPPING_ERROR) arch_sync_dma_for_device(k, phys, size, dir);
+  const mask = dev.dma_mask ?? DMA_BIT_MASK(32);
+  let dma_handle: number;
+  if (k.sw[BOUNCE_FOLDED]) {
+    phys = iommu_dma_bounce_v516(k, CORE, dev, phys, size, dir, attrs);
+    if (phys === DMA_MAPPING_ERROR) {
+      k.tr?.exit("DMA_MAPPING_ERROR");
+      return DMA_MAPPING_ERROR;
+    }
+    if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
+    dma_handle = __iommu_dma_map(k, dev, phys, size, prot, mask);
+    if (dma_handle === DMA_MAPPING_ERROR && is_swiotlb_buffer(k, phys, dev)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, attrs);
+  } else {
+    dma_handle = k.sw[UNTRUSTED_BOUNCE] ? __iommu_dma_map_swiotlb(k, CORE, dev, phys, size, mask, prot, dir, attrs) : __iommu_dma_map(k, dev, phys, size, prot, mask);
+    if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && dma_handle !== DMA_MAPPING_ERROR) arch_sync_dma_for_device(k, phys, size, dir);
+  }
   k.tr?.exit(dma_handle === DMA_MAPPING_ERROR ? "DMA_MAPPING_ERROR" : hex(dma_handle));
   return dma_handle;
 }
 
-/** dma-iommu.c iommu_dma_unmap_page (5.6–5.19). */
-function iommu_dma_unmap_page(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void {
+/**
+ * dma-iommu.c iommu_dma_unmap_page (5.6–6.11): 5.6–5.14 sync for the CPU (5.11+: which copies a bounce slot back)
+ * then unmap (5.11+: and release the slot, copying again); 5.16+ (5.15.y) only the CPU cache, then unmap and
+ * release the slot — one copy (ee9d4097cc14).
+ */
+export function iommu_dma_unmap_page(k: Kernel, dev: Device, dma_handle: number, size: number, dir: number, attrs: number): void {
   k.tr?.enter(S.unmap_page, { dma_handle: hex(dma_handle), size: hex(size) });
+  if (k.sw[BOUNCE_FOLDED]) {
+    const phys = iommu_iova_to_phys(k, domainOf(dev), dma_handle);
+    if (!phys) {
+      k.warn(`WARNING: CPU: 0 PID: 1 at ${F}: iommu_dma_unmap_page (WARN_ON(!phys))`, "iommu_dma_unmap_page");
+      k.tr?.exit();
+      return;
+    }
+    if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, phys, size, dir);
+    __iommu_dma_unmap(k, dev, dma_handle, size);
+    if (is_swiotlb_buffer(k, phys, dev)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, attrs);
+    k.tr?.exit();
+    return;
+  }
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) iommu_dma_sync_single_for_cpu(k, dev, dma_handle, size, dir);
-  __iommu_dma_unmap(k, dev, dma_handle, size);
+  if (k.sw[UNTRUSTED_BOUNCE]) __iommu_dma_unmap_swiotlb(k, CORE, dev, dma_handle, size, dir, attrs);
+  else __iommu_dma_unmap(k, dev, dma_handle, size);
   k.tr?.exit();
 }
+
+/** The dma-iommu.c internals the bounce module and the 6.12 era call. */
+export const CORE: DmaIommuCore = {
+  domain: domainOf,
+  iovad: (dev) => cookieOf(dev).iovad,
+  __iommu_dma_map,
+  __iommu_dma_unmap,
+};
 
 /** dma-iommu.c __finalise_sg (5.6–5.19): write the DMA segments back, concatenating IOVA-contiguous pieces. */
 function __finalise_sg(dev: Device, sg: Scatterlist[], nents: number, dma_addr: number, stash: { off: number; len: number }[]): number {
@@ -519,8 +594,9 @@ function __finalise_sg(dev: Device, sg: Scatterlist[], nents: number, dma_addr: 
   return count;
 }
 
-/** dma-iommu.c iommu_dma_map_sg (5.6–5.19): align each segment to IOVA granules, one IOVA range for all, then concatenate. */
-function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): number {
+/** dma-iommu.c iommu_dma_map_sg (5.6–6.11; 5.11+: an untrusted device segment by segment): align each segment to IOVA granules, one IOVA range for all, then concatenate. */
+export function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): number {
+  if (k.sw[UNTRUSTED_BOUNCE] && dev_use_swiotlb(dev)) return iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   k.tr?.enter(S.map_sg, { nents: String(nents) });
@@ -573,8 +649,9 @@ function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: numb
   return n;
 }
 
-/** dma-iommu.c iommu_dma_unmap_sg (5.6–5.19): the whole IOVA range in one go, from the first DMA segment to the end of the last. */
-function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): void {
+/** dma-iommu.c iommu_dma_unmap_sg (5.6–6.11; 5.11+: an untrusted device segment by segment): the whole IOVA range in one go, from the first DMA segment to the end of the last. */
+export function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): void {
+  if (k.sw[UNTRUSTED_BOUNCE] && dev_use_swiotlb(dev)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
   k.tr?.enter(S.unmap_sg, { nents: String(nents) });
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) iommu_dma_sync_sg(k, dev, sg, nents, dir, true);
   const start = sg[0]!.dma_address;
@@ -587,7 +664,7 @@ function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: nu
   k.tr?.exit();
 }
 
-/** static const struct dma_map_ops iommu_dma_ops (5.6–5.19). */
+/** static const struct dma_map_ops iommu_dma_ops (5.6–6.11; gone with b5c58b2fdc42 in 6.12). */
 export const iommu_dma_ops: DmaMapOps = {
   name: "iommu_dma_ops",
   file: F,
@@ -604,6 +681,9 @@ export const iommu_dma_ops: DmaMapOps = {
   sync_sg_for_cpu: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, true),
   sync_sg_for_device: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, false),
   max_mapping_size: () => Number.MAX_SAFE_INTEGER,
+  /* 5.14+ (e817ee5f2f95); mapping.c's dma_alloc_noncontiguous exists only from 7d5b5738d151 (5.14) */
+  alloc_noncontiguous: (k, dev, size, dir, gfp, attrs) => iommu_dma_alloc_noncontiguous(k, dev, size, dir, gfp, attrs),
+  free_noncontiguous: (k, dev, size, sgt, dir) => iommu_dma_free_noncontiguous(k, dev, size, sgt, dir),
 };
 
 /** dma-iommu.c iommu_dma_map_resource (5.6–5.19): MMIO mapped through the IOMMU. */

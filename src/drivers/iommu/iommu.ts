@@ -30,6 +30,12 @@ export interface DeviceIommu {
   domain: IommuDomain;
   kind: "smmu-v3" | "vt-d";
   sid: number;
+  /** dev_warn_once state of dma-iommu's "DMA bounce buffers are inactive" (f316ba0a8814) */
+  bounce_inactive_warned?: boolean;
+  /** dev->dma_iommu (6.12+, b5c58b2fdc42): mapping.c calls dma-iommu directly (use_dma_iommu) */
+  dma_iommu?: boolean;
+  /** dev->iommu->pci_32bit_workaround (6.6+, 791c2b17fb40): try 32-bit IOVAs first until one attempt fails */
+  pci_32bit_workaround?: boolean;
 }
 
 /** struct iommu_domain (a DMA domain: IOMMU_DOMAIN_DMA, or a passthrough IOMMU_DOMAIN_IDENTITY). */

@@ -103,3 +103,48 @@ export class IovaFlushQueue {
     return (this.tail - this.head + IOVA_FQ_SIZE) % IOVA_FQ_SIZE;
   }
 }
+
+/** IOVA_DEPOT_DELAY (ms), 6.7+ */
+export const IOVA_DEPOT_DELAY = 100;
+
+/**
+ * The rcaches' delayed work of 6.7+ (drivers/iommu/iova.c iova_depot_work_func, 233045378dbb; read from
+ * wishday/linux-6.12.y): pushing a magazine to a depot schedules it IOVA_DEPOT_DELAY later (a pending work is
+ * not moved); each run gives one magazine back to the tree while the depot holds more than num_online_cpus()
+ * (one modelled CPU) and schedules itself again.
+ */
+export class IovaDepotWork {
+  /** the model time (ms) of the earliest pending run, or -1 */
+  timer_expires = -1;
+  /** per rcache bin: when its delayed work runs, or -1 */
+  private readonly pending: number[] = [];
+  private readonly S_work = sym("iova_depot_work_func", "drivers/iommu/iova.c");
+
+  constructor(readonly k: Kernel, readonly iovad: IovaDomain) {
+    k.timers.push(this);
+    iovad.depot_work = this;
+  }
+
+  /** schedule_delayed_work(&rcache->work, IOVA_DEPOT_DELAY): no effect on a pending work. */
+  schedule(bin: number): void {
+    if ((this.pending[bin] ?? -1) >= 0) return;
+    this.pending[bin] = this.k.now_ms + IOVA_DEPOT_DELAY;
+    this.timer_expires = Math.min(...this.pending.filter((t) => t !== undefined && t >= 0));
+  }
+
+  /** The works whose time has come run (each as often as its 100 ms period fits before now). */
+  timeout(k: Kernel): void {
+    for (let bin = 0; bin < this.pending.length; bin++) {
+      while ((this.pending[bin] ?? -1) >= 0 && this.pending[bin]! <= k.now_ms) {
+        const at = this.pending[bin]!;
+        this.pending[bin] = -1;
+        k.tr?.enter(this.S_work, { bin: String(bin), depot_size: String(this.iovad.depot_size(bin)) });
+        const again = this.iovad.iova_depot_work_func(bin, 1);
+        k.tr?.exit(again ? `one magazine back to the tree; ${this.iovad.depot_size(bin)} left, again in ${IOVA_DEPOT_DELAY} ms` : "depot small enough");
+        if (again) this.pending[bin] = at + IOVA_DEPOT_DELAY;
+      }
+    }
+    const live = this.pending.filter((t) => t !== undefined && t >= 0);
+    this.timer_expires = live.length ? Math.min(...live) : -1;
+  }
+}

@@ -26,6 +26,8 @@ export const IOVA_ANCHOR = 2 ** 64;
 export const IOVA_RANGE_CACHE_MAX_SIZE = 6;
 /** pfns per magazine (5.6–5.19). */
 export const IOVA_MAG_SIZE = 128;
+/** IOVA_MAG_SIZE from b4c9bf178ace (6.0, "iommu/iova: change IOVA_MAG_SIZE to 127 to save memory"): a 1 KiB magazine */
+export const IOVA_MAG_SIZE_127 = 127;
 /** magazines per depot bin (5.6–5.19). */
 export const MAX_GLOBAL_MAGS = 32;
 
@@ -35,6 +37,14 @@ export const IOVA_SWITCHES = {
   findLimit: "371d7955e310",
   max32AnyFree: "5b61343b5059",
   roundupInAllocator: "972bf252f860",
+  /** dcdb3ba7e2a8 (6.2; stable 5.15.y, 6.1.y): retry_pfn = pfn_hi and the retry starts at retry_pfn + 1 (no wrap from the anchor) */
+  retryNoOverflow: "dcdb3ba7e2a8",
+  /** b4c9bf178ace (6.0): IOVA_MAG_SIZE 127 instead of 128 */
+  magSize127: "b4c9bf178ace",
+  /** 911aa1245da8 (6.7): the depot is an unbounded list of magazines (newest first), no MAX_GLOBAL_MAGS */
+  depotList: "911aa1245da8",
+  /** 233045378dbb (6.7): a delayed work gives one depot magazine back to the tree every IOVA_DEPOT_DELAY while the depot holds more than num_online_cpus() */
+  depotTrim: "233045378dbb",
 } as const;
 
 /** include/linux/iova.h struct iova: one allocated range [pfn_lo, pfn_hi], a node of the rbtree. */
@@ -95,6 +105,12 @@ export class IovaDomain {
   warns = 0;
   private readonly retry: boolean;
   private readonly findLimit: boolean;
+  private readonly retryNoOverflow: boolean;
+  /** IOVA_MAG_SIZE of this kernel (128; 127 from b4c9bf178ace) */
+  readonly mag_size: number;
+  private readonly depotList: boolean;
+  /** the rcaches' delayed work (233045378dbb): schedule_delayed_work after a depot push; set by the kernel side, absent in the vector replay (whose stubs never run work). An object, not a closure: a copied model must get its own. */
+  depot_work: { schedule(bin: number): void } | null = null;
   private readonly freeGlobal: boolean;
   private readonly max32AnyFree: boolean;
   private readonly roundup: boolean;
@@ -117,6 +133,9 @@ export class IovaDomain {
     this.freeGlobal = has(IOVA_SWITCHES.freeGlobalOnFail);
     this.max32AnyFree = has(IOVA_SWITCHES.max32AnyFree);
     this.roundup = has(IOVA_SWITCHES.roundupInAllocator);
+    this.retryNoOverflow = has(IOVA_SWITCHES.retryNoOverflow);
+    this.mag_size = has(IOVA_SWITCHES.magSize127) ? IOVA_MAG_SIZE_127 : IOVA_MAG_SIZE;
+    this.depotList = has(IOVA_SWITCHES.depotList);
   }
 
   /** iova.c __get_cached_rbnode (5.6–5.19). */
@@ -201,8 +220,9 @@ export class IovaDomain {
     if (limit_pfn <= this.dma_32bit_pfn && size >= this.max32_alloc_size) return false; /* iova32_full */
     let curr: Iova | null = this.__get_cached_rbnode(limit_pfn);
     let curr_iova: Iova | null = curr;
-    /* retry_pfn = curr_iova->pfn_hi + 1: wraps to 0 when the cached node is the anchor (~0UL + 1) */
-    const retry_pfn = curr_iova.pfn_hi === IOVA_ANCHOR ? 0 : curr_iova.pfn_hi + 1;
+    /* before dcdb3ba7e2a8: retry_pfn = curr_iova->pfn_hi + 1, which wraps to 0 when the cached node is the anchor (~0UL + 1);
+       after: retry_pfn = curr_iova->pfn_hi, and the retry begins at retry_pfn + 1 only if retry_pfn < limit_pfn */
+    const retry_pfn = this.retryNoOverflow ? curr_iova.pfn_hi : curr_iova.pfn_hi === IOVA_ANCHOR ? 0 : curr_iova.pfn_hi + 1;
     let new_pfn = 0;
     let prev: Iova = curr;
     for (;;) {
@@ -218,7 +238,7 @@ export class IovaDomain {
       if (!failed) break;
       if (this.retry && low_pfn === this.start_pfn && retry_pfn < limit_pfn) {
         high_pfn = limit_pfn;
-        low_pfn = retry_pfn;
+        low_pfn = this.retryNoOverflow ? retry_pfn + 1 : retry_pfn;
         curr = this.findLimit ? this.iova_find_limit(limit_pfn) : this.anchor;
         curr_iova = curr;
         continue;
@@ -291,16 +311,20 @@ export class IovaDomain {
     return pfn;
   }
 
-  /** iova.c __iova_rcache_insert (5.6–5.19): push into loaded, else prev, else a new loaded (the full one to the depot, or back to the tree when the depot is full). */
+  /** iova.c __iova_rcache_insert (5.6–6.18): push into loaded, else prev, else a new loaded (the full one to the depot; up to 6.6 back to the tree when the depot holds MAX_GLOBAL_MAGS). */
   private __iova_rcache_insert(rcache: IovaRcache, iova_pfn: number): boolean {
     let mag_to_free: IovaMagazine | null = null;
-    if (rcache.loaded.size !== IOVA_MAG_SIZE) {
+    if (rcache.loaded.size !== this.mag_size) {
       /* loaded has room */
-    } else if (rcache.prev.size !== IOVA_MAG_SIZE) {
+    } else if (rcache.prev.size !== this.mag_size) {
       const t = rcache.prev; rcache.prev = rcache.loaded; rcache.loaded = t;
     } else {
       const new_mag = iova_magazine_alloc();
-      if (rcache.depot.length < MAX_GLOBAL_MAGS) rcache.depot.push(rcache.loaded);
+      if (this.depotList) {
+        /* 6.7+: iova_depot_push, then schedule_delayed_work */
+        rcache.depot.push(rcache.loaded);
+        this.depot_work?.schedule(this.rcaches.indexOf(rcache));
+      } else if (rcache.depot.length < MAX_GLOBAL_MAGS) rcache.depot.push(rcache.loaded);
       else mag_to_free = rcache.loaded;
       rcache.loaded = new_mag;
     }
@@ -348,9 +372,28 @@ export class IovaDomain {
   /** iova.c free_global_cached_iovas (5.11+, 6fa3525b455a): every depot magazine back to the tree. */
   free_global_cached_iovas(): void {
     for (const rcache of this.rcaches) {
-      for (const mag of rcache.depot) this.iova_magazine_free_pfns(mag);
+      /* 5.11–6.6: depot[0..depot_size) in order; 6.7+: iova_depot_pop from the head, newest first */
+      if (this.depotList) for (let j = rcache.depot.length - 1; j >= 0; j--) this.iova_magazine_free_pfns(rcache.depot[j]!);
+      else for (const mag of rcache.depot) this.iova_magazine_free_pfns(mag);
       rcache.depot.length = 0;
     }
+  }
+
+  /**
+   * iova.c iova_depot_work_func (6.7+, 233045378dbb): while the bin's depot holds more than num_online_cpus()
+   * magazines, the newest goes back to the rbtree. Returns whether the work reschedules itself.
+   */
+  iova_depot_work_func(bin: number, num_online_cpus: number): boolean {
+    const rcache = this.rcaches[bin]!;
+    if (rcache.depot.length <= num_online_cpus) return false;
+    const mag = rcache.depot.pop()!;
+    this.iova_magazine_free_pfns(mag);
+    return true;
+  }
+
+  /** Magazines in a bin's depot (for tests and traces). */
+  depot_size(bin: number): number {
+    return this.rcaches[bin]!.depot.length;
   }
 
   /**

@@ -4,13 +4,15 @@
  * arm64's arch_setup_dma_ops → iommu_setup_dma_ops initialises the DMA domain (iommu_dma_init_domain)
  * and sets dev->dma_ops = &iommu_dma_ops. An identity domain leaves the device on dma-direct.
  * (drivers/iommu/iommu.c iommu_probe_device / iommu_group_alloc_default_domain,
- * arch/arm64/mm/dma-mapping.c arch_setup_dma_ops, drivers/iommu/dma-iommu.c iommu_setup_dma_ops; 5.6–5.19.)
+ * arch/arm64/mm/dma-mapping.c arch_setup_dma_ops, drivers/iommu/dma-iommu.c iommu_setup_dma_ops; 5.6–6.18.)
  */
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../device.js";
 import { arm_smmu_domain_alloc, arm_smmu_translate, type ArmSmmuDevice } from "./arm-smmu-v3.js";
-import { iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
+import { SAC_TRICK, iommu_dma_init_domain, iommu_dma_ops } from "./dma-iommu.js";
+import { DMA_IOMMU_DIRECT_CALLS, iommu_dma_direct_calls } from "./dma-iommu-v6.12.js";
 import { MAP_PAGES, type DeviceIommu } from "./iommu.js";
+import { bounce_dma_ops, device_needs_bounce } from "./intel/bounce.js";
 import { INTEL_DMA_OPS_ERA_END, dmar_translate, type DmarDomain, intel_dma_ops, intel_domain_alloc, intel_init_flush_queue, intel_iommu_domain } from "./intel/iommu.js";
 
 /** iommu_probe_device + iommu_setup_dma_ops for one device (5.6–5.19). */
@@ -25,7 +27,20 @@ export function iommu_probe_device(k: Kernel, dev: Device, smmu: ArmSmmuDevice, 
   if (lazy && !k.sw[MAP_PAGES]) (domain.priv as { pgtbl: { cfg: { non_strict: boolean } } }).pgtbl.cfg.non_strict = true;
   iommu_dma_init_domain(k, domain, 0, !lazy);
   dev.iommu = { domain, kind: "smmu-v3", sid };
-  dev.dma_ops = iommu_dma_ops;
+  iommu_setup_dma_ops(k, dev);
+}
+
+/**
+ * dma-iommu.c iommu_setup_dma_ops (5.6–6.11: dev->dma_ops = &iommu_dma_ops; 6.12+, b5c58b2fdc42: dev->dma_iommu =
+ * true and mapping.c calls dma-iommu directly — the model's table for that branch is iommu_dma_direct_calls).
+ */
+function iommu_setup_dma_ops(k: Kernel, dev: Device): void {
+  /* iommu.c __iommu_probe_device → iommu_dma_set_pci_32bit_workaround (6.6+, 791c2b17fb40) */
+  if (k.sw[SAC_TRICK] && dev.is_pci) dev.iommu!.pci_32bit_workaround = !k.cfg.iommu_forcedac;
+  if (k.sw[DMA_IOMMU_DIRECT_CALLS]) {
+    dev.iommu!.dma_iommu = true;
+    dev.dma_ops = iommu_dma_direct_calls;
+  } else dev.dma_ops = iommu_dma_ops;
 }
 
 /**
@@ -48,12 +63,14 @@ export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, s
   if (!k.sw[INTEL_DMA_OPS_ERA_END]) {
     if (lazy) intel_init_flush_queue(k, d, domain);
     dev.dma_ops = intel_dma_ops;
+    /* intel_iommu_add_device (5.6) / intel_iommu_probe_finalize (5.10): untrusted devices get the bounce ops */
+    if (device_needs_bounce(dev)) dev.dma_ops = bounce_dma_ops;
     return;
   }
   iommu_dma_init_domain(k, domain, 0, !lazy);
   /* the dma-iommu cookie's IOVA domain is the one the IOMMU core allocates with; keep the dmar_domain's in step */
   d.iovad = (domain.iova_cookie as { iovad: typeof d.iovad }).iovad;
-  dev.dma_ops = iommu_dma_ops;
+  iommu_setup_dma_ops(k, dev);
 }
 
 /** The IOMMU's side of a device access: the physical address for iova, or the fault lines its driver prints. */

@@ -48,7 +48,7 @@ export function dma_map_phys(k: Kernel, dev: Device, phys: number, size: number,
   t?.decide("dma_map_direct(dev, ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
   let addr: number;
   if (ops === null) addr = dma_direct_map_phys(k, dev, phys, size, dir, attrs);
-  else if (mmio && ops.name === iommu_dma_ops.name) {
+  else if (mmio && (ops.name === iommu_dma_ops.name || ops.direct_call === true)) {
     // use_dma_iommu(dev): iommu_dma_map_phys maps MMIO with prot IOMMU_MMIO | the direction bits, no
     // swiotlb, no sync: what iommu_dma_map_resource does (the untrusted-device unaligned case that
     // fails in 6.18 is not modelled)
@@ -82,7 +82,7 @@ export function dma_unmap_phys(k: Kernel, dev: Device, addr: number, size: numbe
   check_dir(k, dir, "dma_unmap_phys");
   const ops = get_dma_ops(dev);
   if (ops === null) dma_direct_unmap_phys(k, dev, addr, size, dir, attrs);
-  else if (attrs & DMA_ATTR_MMIO && ops.name === iommu_dma_ops.name) iommu_dma_unmap_resource(k, dev, addr, size, dir, attrs);
+  else if (attrs & DMA_ATTR_MMIO && (ops.name === iommu_dma_ops.name || ops.direct_call === true)) iommu_dma_unmap_resource(k, dev, addr, size, dir, attrs);
   else if (attrs & DMA_ATTR_MMIO) ops.unmap_resource?.(k, dev, addr, size, dir, attrs);
   else ops.unmap_page?.(k, dev, addr, size, dir, attrs);
   trace_dma_unmap(k, dev, addr, size, dir, attrs);

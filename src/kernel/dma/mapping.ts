@@ -57,6 +57,10 @@ function dma_go_direct(ops: DmaMapOps | null): boolean {
  * include/linux/dma-mapping.h in 5.6.
  */
 function ops_trace(k: Kernel, ops: DmaMapOps | null) {
+  if (ops?.direct_call) {
+    k.tr?.decide("dma_alloc_direct(dev, ops)", false, "dev->dma_ops is NULL but dev->dma_iommu is set: use_dma_iommu(dev), mapping.c calls dma-iommu directly (b5c58b2fdc42)");
+    return;
+  }
   k.tr?.decide(k.sw["d3fa60d7bfdc"] ? "dma_alloc_direct(dev, ops)" : "dma_is_direct(ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
 }
 

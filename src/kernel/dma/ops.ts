@@ -20,6 +20,8 @@ export interface SgTable {
   sgl: Scatterlist[];
   nents: number;
   orig_nents: number;
+  /** struct dma_sgt_handle's pages[] when the table is embedded in one (dma-iommu's alloc_noncontiguous, 5.14+) */
+  handle_pages?: number[];
 }
 
 /** struct vm_area_struct, as far as mmap uses it */
@@ -33,6 +35,8 @@ export interface Vma {
 export interface DmaMapOps {
   name: string;
   file: string;
+  /** not a struct dma_map_ops: mapping.c's direct calls into dma-iommu (use_dma_iommu(dev), 6.12+ b5c58b2fdc42) */
+  direct_call?: boolean;
   alloc?(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null;
   free?(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number): void;
   mmap?(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, attrs: number): number;
@@ -48,6 +52,9 @@ export interface DmaMapOps {
   sync_sg_for_cpu?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void;
   sync_sg_for_device?(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void;
   dma_supported?(k: Kernel, dev: Device, mask: bigint): boolean;
+  /** 5.14+ (7d5b5738d151): scattered pages behind one DMA address */
+  alloc_noncontiguous?(k: Kernel, dev: Device, size: number, dir: number, gfp: number, attrs: number): SgTable | null;
+  free_noncontiguous?(k: Kernel, dev: Device, size: number, sgt: SgTable, dir: number): void;
   max_mapping_size?(k: Kernel, dev: Device): number;
   /** 6.0+ (a229cc14f339) */
   opt_mapping_size?(k: Kernel): number;

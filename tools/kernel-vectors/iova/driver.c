@@ -7,9 +7,12 @@
  * ["f",pfn] free_iova, ["ff",pfn,size] free_iova_fast, ["s",[[lo,hi]...],cached,cached32,max32] a
  * snapshot (cached nodes by pfn_lo; the anchor's is 18446744073709551615).
  *
- *   driver SEED NOPS MODE      MODE: small | mixed | depot
+ *   driver SEED NOPS MODE      MODE: small | mixed | depot | mags
  * depot: phases that fill the range caches' magazines and depots with small ranges, then ask for
  * ranges the caches cannot serve, so alloc_iova_fast must flush them back to the tree.
+ * mags: rounds of 200-330 one-page alloc_iova_fast, then frees of all of them (in allocation order or
+ * reversed), so the loaded/prev magazines fill, swap and go to the depot at their exact size
+ * (IOVA_MAG_SIZE 128, or 127 from 6.0) and the next round pops them back in the order that size gives.
  * Compile-time: -DKV_RCACHE_INIT (5.19+: iova_domain_init_rcaches), -DKV_PUT (put_iova_domain).
  */
 #include <linux/iova.h>
@@ -71,6 +74,27 @@ int main(int argc, char **argv) {
 #endif
 	printf("{\"seed\":%lu,\"mode\":\"%s\",\"granule\":%lu,\"start_pfn\":1,\"dma_32bit_pfn\":%lu,\"ops\":[\n[\"init\"]",
 	       seed, argv[3], PAGE_SIZE, iovad.dma_32bit_pfn);
+	if (strcmp(argv[3], "mags") == 0) {
+		for (k = 0; k < nops;) {
+			int n = 200 + (int)pick(131), i, rev = (int)pick(2);
+			for (i = 0; i < n; i++, k++) {
+				unsigned long pfn = alloc_iova_fast(&iovad, 1, 0xfffff, 0);
+				printf(",\n[\"af\",1,%lu,0,%lu]", 0xfffffUL, pfn);
+				lives[i] = (struct live){ pfn, 1, 1 };
+				if (k % 50 == 49) snapshot(&iovad);
+			}
+			for (i = 0; i < n; i++, k++) {
+				struct live l = lives[rev ? n - 1 - i : i];
+				if (!l.pfn) continue;
+				free_iova_fast(&iovad, l.pfn, 1);
+				printf(",\n[\"ff\",%lu,1]", l.pfn);
+				if (k % 50 == 49) snapshot(&iovad);
+			}
+		}
+		snapshot(&iovad);
+		printf("\n],\"warns\":%d}\n", kstub_warns);
+		return 0;
+	}
 	for (k = 0; k < nops; k++) {
 		unsigned long r = pick(100);
 		if (depot) {

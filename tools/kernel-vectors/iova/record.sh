@@ -13,7 +13,7 @@ bin=$(mktemp -d)/iova-driver
 gcc -O1 -w -std=gnu11 -include "$HERE/stubs/kstub.h" -I "$HERE/stubs" -I "$TREE/include" $defs \
   "$TREE/drivers/iommu/iova.c" "$TREE/lib/rbtree.c" "$HERE/driver.c" -o "$bin"
 mkdir -p "$OUT"
-for spec in "1 small 2500" "3 mixed 2500" "5 depot 3000"; do
+for spec in "1 small 2500" "3 mixed 2500" "5 depot 3000" "7 mags 3000"; do
   set -- $spec
   f="$OUT/iova-$ver-seed$1-$2.json"
   { printf '{"target":"iova","tree":"%s","commit":"%s","version":"%s","vector":' "$NAME" "$COMMIT" "$ver"

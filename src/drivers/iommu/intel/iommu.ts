@@ -264,12 +264,12 @@ const S = {
   map_sg: sym("intel_map_sg", F),
 };
 
-function domOf(dev: Device): DmarDomain {
+export function domOf(dev: Device): DmarDomain {
   return dev.iommu!.domain.priv as DmarDomain;
 }
 
 /** intel-iommu.c intel_alloc_iova (5.6–5.10): every size rounded up to a power of two; 32-bit first unless forcedac. */
-function intel_alloc_iova(k: Kernel, dev: Device, d: DmarDomain, nrpages: number, dma_mask: bigint): number {
+export function intel_alloc_iova(k: Kernel, dev: Device, d: DmarDomain, nrpages: number, dma_mask: bigint): number {
   k.tr?.enter(S.alloc_iova, { nrpages: String(nrpages), dma_mask: "0x" + dma_mask.toString(16) });
   if (dma_mask > DMA_BIT_MASK(48)) dma_mask = DMA_BIT_MASK(48); /* DOMAIN_MAX_ADDR(gaw) */
   nrpages = roundup_pow_of_two(nrpages);
@@ -304,7 +304,7 @@ function __intel_map_single(k: Kernel, dev: Device, paddr: number, size: number,
 }
 
 /** intel-iommu.c intel_unmap (5.6–5.10): clear the PTEs; strict (or untrusted) flushes now, else the IOVA waits in the flush queue. */
-function intel_unmap(k: Kernel, dev: Device, dev_addr: number, size: number): void {
+export function intel_unmap(k: Kernel, dev: Device, dev_addr: number, size: number): void {
   k.tr?.enter(S.unmap, { dev_addr: hex(dev_addr), size: hex(size) });
   const d = domOf(dev);
   const iova_pfn = Math.floor(dev_addr / PAGE_SIZE);
@@ -320,7 +320,7 @@ function intel_unmap(k: Kernel, dev: Device, dev_addr: number, size: number): vo
 }
 
 /** intel-iommu.c intel_alloc_coherent (5.6–5.10): CMA or the buddy allocator, zeroed, mapped — and page_address(): a linear address. */
-function intel_alloc_coherent(k: Kernel, dev: Device, size: number, gfp: number, _attrs: number): { cpu_addr: number; dma_handle: number } | null {
+export function intel_alloc_coherent(k: Kernel, dev: Device, size: number, gfp: number, _attrs: number): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S.alloc, { size: hex(size) });
   size = PAGE_ALIGN(size);
   const order = get_order(size);
@@ -344,7 +344,7 @@ function intel_alloc_coherent(k: Kernel, dev: Device, size: number, gfp: number,
 }
 
 /** intel-iommu.c intel_free_coherent (5.6–5.10). */
-function intel_free_coherent(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, _attrs: number): void {
+export function intel_free_coherent(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, _attrs: number): void {
   k.tr?.enter(S.free, { vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
   const page = virt_to_page(k, vaddr);
   size = PAGE_ALIGN(size);

@@ -79,6 +79,16 @@ export interface IommuIotlbGather {
 }
 
 /** struct io_pgtable_cfg as arm-smmu-v3 fills it for a stage-1 DMA domain. */
+/** The io-pgtable-arm behaviour switches (src/switches/iommu.ts), by what they change. */
+export const IO_PGTABLE_SWITCHES = {
+  /** 6093cd582f8e (6.11; 6.1.y and 6.6.y backports): map_pages with neither IOMMU_READ nor IOMMU_WRITE returns -EINVAL, not 0 */
+  noAccessEinval: "6093cd582f8e",
+  /** 85b715a33458 (6.12): __arm_lpae_unmap frees non-leaf entries first, clears all in one go, then adds every page to the gather */
+  unmapNonLeafFirst: "85b715a33458",
+  /** 33729a5fc0ca (6.13): arm_lpae_split_blk_unmap is gone; unmapping part of a block maps nothing out and WARNs */
+  noSplitOnUnmap: "33729a5fc0ca",
+} as const;
+
 export interface IoPgtableCfg {
   pgsize_bitmap: number;
   ias: number;
@@ -86,6 +96,8 @@ export interface IoPgtableCfg {
   coherent_walk: boolean;
   /** IO_PGTABLE_QUIRK_NON_STRICT (5.6–5.14): unmapped leaves are not added to the gather */
   non_strict: boolean;
+  /** the kernel's behaviour switches (src/switches/iommu.ts IO_PGTABLE_SWITCHES); absent = none */
+  has?: (commit: string) => boolean;
   /** filled by arm_64_lpae_alloc_pgtable_s1 */
   ttbr: number;
   mair: bigint;

@@ -6,7 +6,7 @@
  */
 import {
   ARM_LPAE_MAX_LEVELS, ARM_LPAE_PTE_ATTR_HI_MASK_HI, ARM_LPAE_PTE_ATTR_LO_MASK, ARM_LPAE_PTE_TYPE_BLOCK, ARM_LPAE_PTE_TYPE_PAGE, ARM_LPAE_PTE_TYPE_TABLE,
-  IOMMU_READ, IOMMU_WRITE, __arm_lpae_free_pgtable, arm_lpae_install_table, arm_lpae_prot_to_pte, blockSize, clear_pte, granule, iopte_leaf, iopte_to_paddr,
+  IOMMU_READ, IOMMU_WRITE, IO_PGTABLE_SWITCHES, __arm_lpae_free_pgtable, arm_lpae_install_table, arm_lpae_prot_to_pte, blockSize, clear_pte, granule, iopte_leaf, iopte_to_paddr,
   describePte, lvlIdx, paddrHi, paddrLo, ptesPerTable, type ArmLpaeIoPgtable, type IommuIotlbGather,
 } from "./common.js";
 
@@ -85,7 +85,8 @@ export function arm_lpae_map_pages(d: ArmLpaeIoPgtable, iova: number, paddr: num
     d.warns++;
     return -ERANGE;
   }
-  if (!(iommu_prot & (IOMMU_READ | IOMMU_WRITE))) return 0;
+  /* 6093cd582f8e (6.11; stable 6.1.y, 6.6.y): a mapping with no access is an error, not a silent no-op */
+  if (!(iommu_prot & (IOMMU_READ | IOMMU_WRITE))) return d.cfg.has?.(IO_PGTABLE_SWITCHES.noAccessEinval) ? -EINVAL : 0;
   const [lo, hi] = arm_lpae_prot_to_pte(iommu_prot);
   return __arm_lpae_map(d, iova, paddr, pgsize, pgcount, lo, hi, d.start_level, d.pgd, mapped);
 }
@@ -131,7 +132,7 @@ function arm_lpae_split_blk_unmap(d: ArmLpaeIoPgtable, gather: IommuIotlbGather 
   return __arm_lpae_unmap(d, gather, iova, size, pgcount, lvl, tablep);
 }
 
-/** io-pgtable-arm.c __arm_lpae_unmap (5.15+). */
+/** io-pgtable-arm.c __arm_lpae_unmap (5.15+; 6.12 clears non-leaf entries first, 6.13 stops splitting blocks). */
 function __arm_lpae_unmap(d: ArmLpaeIoPgtable, gather: IommuIotlbGather | null, iova: number, size: number, pgcount: number, lvl: number, table: number): number {
   if (lvl === ARM_LPAE_MAX_LEVELS) {
     d.warns++;
@@ -144,6 +145,28 @@ function __arm_lpae_unmap(d: ArmLpaeIoPgtable, gather: IommuIotlbGather | null, 
   if (lo === 0 && hi === 0) {
     d.warns++;
     return 0;
+  }
+  if (size === blockSize(lvl, d) && d.cfg.has?.(IO_PGTABLE_SWITCHES.unmapNonLeafFirst)) {
+    /* 85b715a33458 (6.12): free the tables under non-leaf entries first, clear all the entries in one go, then the TLB pages */
+    const num_entries = Math.min(pgcount, ptesPerTable(d) - unmap_idx_start);
+    let i = 0;
+    for (; i < num_entries; i++) {
+      const p = ptep + 8 * i;
+      lo = d.mem.readLo(p);
+      hi = d.mem.readHi(p);
+      if (lo === 0 && hi === 0) {
+        d.warns++;
+        break;
+      }
+      if (!iopte_leaf(lo, lvl)) {
+        clear_pte(d, p);
+        d.tlb.tlb_flush_walk(iova + i * size, size, granule(d));
+        __arm_lpae_free_pgtable(d, lvl + 1, iopte_to_paddr(lo, hi));
+      }
+    }
+    for (let j = 0; j < i; j++) clear_pte(d, ptep + 8 * j);
+    if (gather && !gather.queued) for (let j = 0; j < i; j++) d.tlb.tlb_add_page(gather, iova + j * size, size);
+    return i * size;
   }
   if (size === blockSize(lvl, d)) {
     const num_entries = Math.min(pgcount, ptesPerTable(d) - unmap_idx_start);
@@ -167,6 +190,11 @@ function __arm_lpae_unmap(d: ArmLpaeIoPgtable, gather: IommuIotlbGather | null, 
     }
     return i * size;
   } else if (iopte_leaf(lo, lvl)) {
+    /* 33729a5fc0ca (6.13): no more block splitting: WARN_ONCE("Unmap of a partial large IOPTE is not allowed"), nothing unmapped */
+    if (d.cfg.has?.(IO_PGTABLE_SWITCHES.noSplitOnUnmap)) {
+      d.warns++;
+      return 0;
+    }
     return arm_lpae_split_blk_unmap(d, gather, iova, size, lo, hi, lvl + 1, ptep, pgcount);
   }
   return __arm_lpae_unmap(d, gather, iova, size, pgcount, lvl + 1, iopte_to_paddr(lo, hi));

@@ -57,4 +57,7 @@ enum dma_data_direction { DMA_BIDIRECTIONAL = 0, DMA_TO_DEVICE = 1, DMA_FROM_DEV
 #define kmemleak_ignore(p) ((void)0)
 #define lockdep_assert_held(l) ((void)(l))
 typedef int (*kstub_unused_fn)(void);
+/* 6.16+: dirty-bit clearing and the partial-block-unmap WARN */
+static inline void set_bit(long nr, volatile unsigned long *addr) { *addr |= 1UL << nr; }
+#define WARN_ONCE(c, ...) WARN_ON(c)
 #endif

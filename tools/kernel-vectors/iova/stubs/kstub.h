@@ -40,6 +40,7 @@ typedef unsigned int gfp_t;
 #define MODULE_LICENSE(x)
 #define IS_ENABLED(x) 1
 #define CONFIG_IOMMU_IOVA 1
+#define IS_REACHABLE(x) 1
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define min(a, b) ((a) < (b) ? (a) : (b))
@@ -148,4 +149,22 @@ struct hlist_node { struct hlist_node *next, **pprev; };
 #define cpuhp_remove_multi_state(s) ((void)0)
 #define cpuhp_state_add_instance_nocalls(s, n) ((void)(n), 0)
 #define cpuhp_state_remove_instance_nocalls(s, n) ((void)(n), 0)
+
+#define MODULE_DESCRIPTION(x)
+#ifndef static_assert
+#define static_assert(e, ...) _Static_assert(e, #e)
+#endif
+#define del_timer_sync(t) ((t)->pending = 0)
+static inline unsigned int num_online_cpus(void) { return 1; }
+
+/* work queues (6.7+ depot trimming): queued, never run — like the timers, the vectors drive no deferred work */
+struct work_struct { void (*func)(struct work_struct *); int pending; };
+struct delayed_work { struct work_struct work; };
+#define INIT_DELAYED_WORK(w, f) ((w)->work.func = (f), (w)->work.pending = 0)
+#define schedule_delayed_work(w, d) ((void)(d), (w)->work.pending = 1, true)
+#define cancel_delayed_work_sync(w) ((w)->work.pending = 0, true)
+#define cancel_delayed_work(w) ((w)->work.pending = 0, true)
+#define kmemleak_alloc(p, s, m, g) ((void)0)
+#define kmemleak_free(p) ((void)0)
+#define kmemleak_transient_leak(p) ((void)0)
 #endif

@@ -10,3 +10,7 @@
 struct iommu_iotlb_gather { unsigned long start, end; size_t pgsize; void *freelist; bool queued; };
 static inline bool iommu_iotlb_gather_queued(struct iommu_iotlb_gather *g) { return g && g->queued; }
 struct iommu_domain;
+/* 6.7+: dirty tracking (read_and_clear_dirty); the vectors never call it */
+#define IOMMU_DIRTY_NO_CLEAR (1 << 0)
+struct iommu_dirty_bitmap { void *bitmap; struct iommu_iotlb_gather *gather; };
+static inline void iommu_dirty_bitmap_record(struct iommu_dirty_bitmap *d, unsigned long iova, unsigned long len) { (void)d; (void)iova; (void)len; }
