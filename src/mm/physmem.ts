@@ -148,8 +148,8 @@ export class PhysMem {
       const pg = this.page(pfn);
       const at = from + done;
       // no subarray (an object allocation) when the whole source goes to one page or it is small
-      if (at === 0 && n === data.length) pg.set(data, off);
-      else if (n <= SMALL) for (let i = 0; i < n; i++) pg[off + i] = data[at + i]!;
+      if (n <= SMALL) for (let i = 0; i < n; i++) pg[off + i] = data[at + i]!;
+      else if (at === 0 && n === data.length) pg.set(data, off);
       else pg.set(data.subarray(at, at + n), off);
       done += n;
     }

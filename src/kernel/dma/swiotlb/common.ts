@@ -88,6 +88,26 @@ export function io_tlb_offset(val: number): number {
   return val & (IO_TLB_SEGSIZE - 1);
 }
 
+/**
+ * The free-list renumbering loop of every era's slot search and release (kernel/dma/swiotlb.c,
+ * 5.6–5.19): `for (i = index - 1; io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 && list[i]; i--)
+ * list[i] = ++count;` (5.6–5.11 write OFFSET(i, IO_TLB_SEGSIZE)). Starts at slot `i` with
+ * `count`, returns the last count. Unrolled four times: this loop is a third of a bounced
+ * map/unmap pair. A slot index of -1 stops it as the segment test does in C.
+ */
+export function renumber_free_run(list: Int32Array, i: number, count: number): number {
+  for (;;) {
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+  }
+}
+
 /** Segment number of a slot (slots a and b are in the same segment iff equal). */
 export function io_tlb_segment(val: number): number {
   return Math.floor(val / IO_TLB_SEGSIZE);
