@@ -162,6 +162,12 @@ export class PhysMem {
       const pfn = Math.floor(p / PAGE_SIZE);
       const off = p - pfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - off);
+      if (value === 0 && this.dirBase <= pfn && pfn - this.dirBase < this.dir.length * CHUNK && this.dir[Math.floor((pfn - this.dirBase) / CHUNK)] === undefined) {
+        // zeros over a chunk with no frame: nothing to do up to the chunk's end
+        const next = (Math.floor((pfn - this.dirBase) / CHUNK) + 1) * CHUNK + this.dirBase;
+        done = Math.min(len, next * PAGE_SIZE - phys);
+        continue;
+      }
       const pg = value !== 0 ? this.page(pfn) : this.get(pfn);
       if (pg) pg.fill(value, off, off + n);
       done += n;
