@@ -29,9 +29,12 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
 
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== "object") return v; // primitives and functions are shared
+    // immutable class instances first: a prototype property test is cheaper than the memo lookup,
+    // and page-table leaves are most of a model's objects
+    if ((v as Any)[IMMUTABLE] === true) return v;
     const hit = memo.get(v);
     if (hit !== undefined) return hit;
-    if ((v as Any)[IMMUTABLE] === true || isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
+    if (isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
     if (ArrayBuffer.isView(v)) {
       const ctor = (v as unknown as { constructor: new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView }).constructor;
       const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
@@ -50,7 +53,7 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
       memo.set(v, out);
       for (let i = 0; i < out.length; i++) {
         const e = out[i];
-        if (e !== null && typeof e === "object") out[i] = copy(e);
+        if (e !== null && typeof e === "object" && (e as Any)[IMMUTABLE] !== true) out[i] = copy(e);
       }
       return out;
     }
