@@ -11,6 +11,7 @@
  * list initialisation (IO_TLB_SEGSIZE - OFFSET(i, IO_TLB_SEGSIZE)), iommu_is_span_boundary.
  */
 import { soft_lockup } from "../../../mm/mm-debug.js";
+import { COW_FIELDS } from "../../../core/clone.js";
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
@@ -53,9 +54,15 @@ export class IoTlbMem {
   used = 0;
   /** where the next search starts */
   index = 0;
-  readonly list: Int32Array;
-  readonly orig_addr: Float64Array;
-  readonly alloc_size: Int32Array;
+  private _list: Int32Array;
+  private _orig_addr: Float64Array;
+  private _alloc_size: Int32Array;
+  /**
+   * The three arrays are a boot template's (src/boot-cache.ts), shared with it until first used:
+   * a copy of a booted model then costs no 0.5 MiB of slot arrays unless its run uses swiotlb.
+   * Set only by deepClone (src/core/clone.ts, COW_FIELDS below); the template is never run.
+   */
+  private cowShared = false;
   readonly late_alloc: boolean;
   /** the global `max_segment` (swiotlb_max_segment, 5.6–5.14), kept with the pool */
   max_segment = 0;
@@ -73,12 +80,37 @@ export class IoTlbMem {
     this.nslabs = nslabs;
     this.end = start + nslabs * IO_TLB_SIZE;
     this.late_alloc = late_alloc;
-    this.list = new Int32Array(nslabs);
-    this.orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
-    this.alloc_size = new Int32Array(nslabs);
-    for (let i = 0; i < nslabs; i++) this.list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+    this._list = new Int32Array(nslabs);
+    this._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
+    this._alloc_size = new Int32Array(nslabs);
+    for (let i = 0; i < nslabs; i++) this._list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+  }
+
+  /** io_tlb_list / mem->slots[i].list */
+  get list(): Int32Array {
+    if (this.cowShared) this.unshare();
+    return this._list;
+  }
+  /** io_tlb_orig_addr / mem->slots[i].orig_addr */
+  get orig_addr(): Float64Array {
+    if (this.cowShared) this.unshare();
+    return this._orig_addr;
+  }
+  /** mem->slots[i].alloc_size */
+  get alloc_size(): Int32Array {
+    if (this.cowShared) this.unshare();
+    return this._alloc_size;
+  }
+
+  /** First use of a copy's slot arrays: its own copies of the template's. */
+  private unshare(): void {
+    this._list = this._list.slice();
+    this._orig_addr = this._orig_addr.slice();
+    this._alloc_size = this._alloc_size.slice();
+    this.cowShared = false;
   }
 }
+(IoTlbMem.prototype as unknown as Record<symbol, unknown>)[COW_FIELDS] = { fields: ["_list", "_orig_addr", "_alloc_size"], flag: "cowShared" };
 
 // ---------------------------------------------------------------------------------------------
 // small helpers (kernel/dma/swiotlb.c static inlines / macros)
