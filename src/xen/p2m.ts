@@ -70,28 +70,28 @@ class RunMap {
   set(key: number, n: number, val: number): void {
     this.hit = null;
     this.gapLo = this.gapHi = 0;
+    const r = this.runs;
     const end = key + n;
-    const out: { key: number; n: number; val: number }[] = [];
-    let placed = false;
-    for (const e of this.runs) {
-      const eEnd = e.key + e.n;
-      if (eEnd <= key || e.key >= end) {
-        if (!placed && e.key >= end) {
-          out.push({ key, n, val });
-          placed = true;
-        }
-        out.push(e);
-        continue;
-      }
-      if (e.key < key) out.push({ key: e.key, n: key - e.key, val: e.val });
-      if (!placed) {
-        out.push({ key, n, val });
-        placed = true;
-      }
-      if (eEnd > end) out.push({ key: end, n: eEnd - end, val: e.val < 0 ? -1 : e.val + (end - e.key) });
+    // the first run ending after key: runs from there that start before end are overwritten
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = r[mid]!;
+      if (e.key + e.n <= key) lo = mid + 1;
+      else hi = mid;
     }
-    if (!placed) out.push({ key, n, val });
-    this.runs = out;
+    const repl: { key: number; n: number; val: number }[] = [];
+    if (lo < r.length && r[lo]!.key < key) repl.push({ key: r[lo]!.key, n: key - r[lo]!.key, val: r[lo]!.val });
+    repl.push({ key, n, val });
+    let j = lo;
+    while (j < r.length && r[j]!.key < end) j++;
+    if (j > lo) {
+      const e = r[j - 1]!;
+      const eEnd = e.key + e.n;
+      if (eEnd > end) repl.push({ key: end, n: eEnd - end, val: e.val < 0 ? -1 : e.val + (end - e.key) });
+    }
+    r.splice(lo, j - lo, ...repl);
   }
 }
 
