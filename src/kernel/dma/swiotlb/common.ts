@@ -83,7 +83,10 @@ export class IoTlbMem {
     this._list = new Int32Array(nslabs);
     this._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
     this._alloc_size = new Int32Array(nslabs);
-    for (let i = 0; i < nslabs; i++) this._list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+    // every segment starts as IO_TLB_SEGSIZE, IO_TLB_SEGSIZE - 1, …, 1: one segment written, then copied
+    const list = this._list;
+    for (let i = 0; i < Math.min(nslabs, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+    for (let done = IO_TLB_SEGSIZE; done < nslabs; done *= 2) list.copyWithin(done, 0, Math.min(done, nslabs - done));
   }
 
   /** io_tlb_list / mem->slots[i].list */
