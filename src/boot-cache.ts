@@ -29,8 +29,8 @@ function keyOf(platform: Platform, version: KernelVersion, cfg: KConfig): string
 }
 
 /** A copy of a booted model (copies share nothing mutable with each other or with the template). */
-export function cloneKernel(k: Kernel, shared: WeakSet<object> = reachable(k.platform, k.version)): Kernel {
-  return deepClone(k, (o) => shared.has(o));
+export function cloneKernel(k: Kernel, shared: WeakSet<object> = reachable(k.platform, k.version), template = false): Kernel {
+  return deepClone(k, (o) => shared.has(o), template);
 }
 
 let enabled = true;
@@ -57,7 +57,7 @@ export function bootCached(platform: Platform, version: KernelVersion, cfg: KCon
     templates.set(key, t);
     if (templates.size > MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
   }
-  return cloneKernel(t.k, t.shared);
+  return cloneKernel(t.k, t.shared, true); // the template is never run: its swiotlb slot arrays can be shared until used
 }
 
 /** Forget every template (tests; a long-lived page that wants its memory back). */

@@ -415,224 +415,276 @@ class Session {
     const dev = this.dev;
     const ghost = s.ghost === true;
     switch (s.op) {
-      case "kmalloc": {
-        if (ghost) throw new Invalid("a producer cannot be skipped");
-        const size = s.size!;
-        const addr = k.slab.kmalloc(k, size, GFP_KERNEL);
-        if (!addr) return { kind: "map", id: s.id, message: `kmalloc(${size}) returned NULL` };
-        const page = k.arch.virt_to_page(k, addr);
-        this.addBuf({ name: s.as!, kind: "kmalloc", size, order: 0, addr, page, phys: k.page_to_phys(page) + (((addr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE), ...this.shadow(size), map: null, freed: false, hot: [] });
-        return null;
-      }
-      case "alloc_pages": {
-        if (ghost) throw new Invalid("a producer cannot be skipped");
-        const order = s.order!;
-        const page = alloc_pages(k, GFP_KERNEL, order, "scenario alloc_pages");
-        if (!page) return { kind: "map", id: s.id, message: `alloc_pages(order ${order}) returned NULL` };
-        const size = PAGE_SIZE << order;
-        this.addBuf({ name: s.as!, kind: "pages", size, order, addr: k.arch.page_address(k, page), page, phys: k.page_to_phys(page), ...this.shadow(size), map: null, freed: false, hot: [] });
-        return null;
-      }
+      case "kmalloc":
+        return this.op_kmalloc(s, k, ghost);
+      case "alloc_pages":
+        return this.op_alloc_pages(s, k, ghost);
       case "kfree":
-      case "__free_pages": {
-        const b = this.buf(s.buf);
-        if (b.map) throw new Invalid(`free of mapped buffer '${b.name}'`);
-        if ((s.op === "kfree") !== (b.kind === "kmalloc")) throw new Invalid("wrong free");
-        b.freed = true;
-        this.pool.put(b.arrays);
-        const i = this.liveBufs.indexOf(b);
-        if (i >= 0) this.liveBufs.splice(i, 1);
-        if (!ghost) {
-          if (b.kind === "kmalloc") k.slab.kfree(k, b.addr);
-          else __free_pages(k, b.page, b.order);
-        }
-        return null;
-      }
+      case "__free_pages":
+        return this.op_kfree(s, k, ghost);
       case "dma_map_single":
-      case "dma_map_page": {
-        if (ghost) throw new Invalid("a producer cannot be skipped");
-        const b = this.buf(s.buf);
-        if (b.map) throw new Invalid(`'${b.name}' is already mapped`);
-        const off = s.offset ?? 0;
-        const size = s.size!;
-        if (off + size > b.size || size < 1) throw new Invalid("map outside the buffer");
-        const dir = s.dir!;
-        const e = this.newEnt(b, off, size, dir);
-        const m: MapRec = { name: s.as!, sg: false, single: s.op === "dma_map_single", dir, ents: [e], devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
-        b.map = m;
-        this.maps.set(m.name, m);
-        this.liveMaps.push(m);
-        // exec, as runner.ts mapSingle
-        let dma: number;
-        if (m.single) dma = api.dma_map_single_attrs(k, dev, b.addr + off, size, dir, 0);
-        else {
-          const va = b.addr + off;
-          const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
-          dma = api.dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, va - o), o, size, dir, 0);
-        }
-        e.dma = dma;
-        if (dma === DMA_MAPPING_ERROR) {
-          m.execLive = false;
-          return { kind: "map", id: s.id, message: `${s.op} of ${size} bytes (${dirName(dir)}) returned DMA_MAPPING_ERROR` };
-        }
-        return this.markTaken(s, e) ?? this.checkSegments(s, m.ents);
-      }
-      case "dma_map_sg": {
-        if (ghost) throw new Invalid("a producer cannot be skipped");
-        const dir = s.dir!;
-        const ents: Ent[] = [];
-        for (const x of s.entries!) {
-          const b = this.buf(x.buf);
-          if (b.map || ents.some((e) => e.buf === b)) throw new Invalid(`'${b.name}' is already mapped`);
-          if (x.offset + x.length > b.size || x.length < 1) throw new Invalid("sg entry outside the buffer");
-          ents.push(this.newEnt(b, x.offset, x.length, dir));
-        }
-        const m: MapRec = { name: s.as!, sg: true, single: false, dir, ents, devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
-        for (const e of ents) e.buf.map = m;
-        this.maps.set(m.name, m);
-        this.liveMaps.push(m);
-        // exec, as runner.ts dma_map_sg (pageOf for linear buffers)
-        const sgl: Scatterlist[] = ents.map((e) => {
-          const va = e.buf.addr + e.off;
-          const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
-          return { page: k.arch.virt_to_page(k, va - o), offset: o, length: e.len, dma_address: 0, dma_length: 0 };
-        });
-        m.sgl = sgl;
-        const n = api.dma_map_sg_attrs(k, dev, sgl, sgl.length, dir, 0);
-        if (n === 0) {
-          m.execLive = false;
-          return { kind: "map", id: s.id, message: `dma_map_sg of ${sgl.length} entries (${dirName(dir)}) returned 0` };
-        }
-        for (let i = 0; i < ents.length; i++) {
-          ents[i]!.dma = sgl[i]!.dma_address;
-          const f = this.markTaken(s, ents[i]!);
-          if (f) return f;
-        }
-        return this.checkSegments(s, ents);
-      }
-      case "dma_mapping_error": {
-        const m = this.mapOf(s.map);
-        if (m.sg) throw new Invalid("dma_mapping_error on an sg mapping");
-        if (!ghost && api.dma_mapping_error(k, dev, m.ents[0]!.dma) !== 0) return { kind: "map", id: s.id, message: `dma_mapping_error(${m.name}) is -ENOMEM` };
-        return null;
-      }
+      case "dma_map_page":
+        return this.op_dma_map_single(s, k, dev, ghost);
+      case "dma_map_sg":
+        return this.op_dma_map_sg(s, k, dev, ghost);
+      case "dma_mapping_error":
+        return this.op_dma_mapping_error(s, k, dev, ghost);
       case "dma_unmap_single":
       case "dma_unmap_page":
-      case "dma_unmap_sg": {
-        const m = this.mapOf(s.map);
-        if (m.sg !== (s.op === "dma_unmap_sg")) throw new Invalid("wrong unmap");
-        // shadow: the unmap implies a sync for the CPU
-        if (m.devOwned) this.toCpu(m);
-        else this.cpuWritesLost(m);
-        m.live = false;
-        m.devOwned = false;
-        for (const e of m.ents) e.buf.map = null;
-        const i = this.liveMaps.indexOf(m);
-        if (i >= 0) this.liveMaps.splice(i, 1);
-        if (ghost || !m.execLive) return null;
-        m.execLive = false;
-        if (m.sg) api.dma_unmap_sg_attrs(k, dev, m.sgl!, m.sgl!.length, m.dir, 0);
-        else api.dma_unmap_page_attrs(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir, 0, m.single);
-        for (const e of m.ents) {
-          const f = this.markFreed(s, e);
-          if (f) return f;
-        }
-        return this.checkSegments(s, m.ents);
-      }
+      case "dma_unmap_sg":
+        return this.op_dma_unmap_single(s, k, dev, ghost);
       case "dma_sync_single_for_cpu":
-      case "dma_sync_sg_for_cpu": {
-        const m = this.mapOf(s.map);
-        if (m.sg !== (s.op === "dma_sync_sg_for_cpu")) throw new Invalid("wrong sync");
-        if (!m.devOwned) throw new Invalid(`sync for the CPU of '${m.name}', which the CPU owns`);
-        this.toCpu(m);
-        m.devOwned = false;
-        m.cpuWrites = [];
-        if (ghost || !m.execLive) return null;
-        if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, true);
-        else api.dma_sync_single_for_cpu(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
-        return null;
-      }
+      case "dma_sync_sg_for_cpu":
+        return this.op_dma_sync_single_for_cpu(s, k, dev, ghost);
       case "dma_sync_single_for_device":
-      case "dma_sync_sg_for_device": {
-        const m = this.mapOf(s.map);
-        if (m.sg !== (s.op === "dma_sync_sg_for_device")) throw new Invalid("wrong sync");
-        if (m.devOwned) throw new Invalid(`sync for the device of '${m.name}', which the device owns`);
-        for (const e of m.ents) {
-          e.overlay = [];
-          e.baseUndef = m.dir === DMA_FROM_DEVICE;
-        }
-        m.devOwned = true;
-        m.cpuWrites = [];
-        if (ghost || !m.execLive) return null;
-        if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, false);
-        else api.dma_sync_single_for_device(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
-        return null;
-      }
-      case "cpu_write": {
-        const b = this.buf(s.buf);
-        if (b.map && b.map.devOwned) throw new Invalid(`CPU write to '${b.name}' while the device owns it`);
-        const off = s.offset ?? 0;
-        const data = s.data!;
-        if (off + data.length > b.size) throw new Invalid("write outside the buffer");
-        b.bytes.set(data, off);
-        b.def.fill(b.tok, off, off + data.length);
-        hotAdd(b, off, data.length);
-        if (b.map) b.map.cpuWrites.push({ buf: b, off, len: data.length });
-        if (!ghost) k.kwrite(b.addr + off, data, "cpu_write");
-        return null;
-      }
-      case "cpu_read": {
-        const b = this.buf(s.buf);
-        if (b.map && b.map.devOwned) throw new Invalid(`CPU read of '${b.name}' while the device owns it`);
-        const off = s.offset ?? 0;
-        const len = s.length!;
-        if (off + len > b.size) throw new Invalid("read outside the buffer");
-        let n = 0;
-        const tok = b.tok;
-        while (n < len && b.def[off + n] === tok) n++;
-        const want = b.bytes.subarray(off, off + n);
-        if (this.record) this.expected.set(s.id, want.slice());
-        if (ghost) return null;
-        const got = k.kread(b.addr + off, len, "cpu_read");
-        for (let i = 0; i < n; i++)
-          if (got[i] !== want[i])
-            return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
-        return null;
-      }
-      case "device_write": {
-        const m = this.mapOf(s.map);
-        const e = m.ents[s.entry ?? 0]!;
-        if (!e) throw new Invalid("no such sg entry");
-        if (!m.devOwned) throw new Invalid(`device write to '${m.name}' while the CPU owns it`);
-        if (m.dir === DMA_TO_DEVICE) throw new Invalid("device write to a DMA_TO_DEVICE mapping");
-        const off = s.offset ?? 0;
-        const data = s.data!;
-        if (off + data.length > e.len) throw new Invalid("device write outside the mapping");
-        e.overlay.push({ off, data });
-        if (ghost || !m.execLive) return null;
-        if (m.sg && this.record) this.resolved.set(s.id, e.dma);
-        return this.deviceAccess(s, e.dma + off, 0, data) as Failure | null;
-      }
-      case "device_read": {
-        const m = this.mapOf(s.map);
-        const e = m.ents[s.entry ?? 0]!;
-        if (!e) throw new Invalid("no such sg entry");
-        if (!m.devOwned) throw new Invalid(`device read of '${m.name}' while the CPU owns it`);
-        const off = s.offset ?? 0;
-        const len = s.length!;
-        if (off + len > e.len) throw new Invalid("device read outside the mapping");
-        const want = this.deviceView(e, off, len);
-        if (this.record) this.expected.set(s.id, want);
-        if (ghost || !m.execLive) return null;
-        if (m.sg && this.record) this.resolved.set(s.id, e.dma);
-        const got = this.deviceAccess(s, e.dma + off, len);
-        if (!(got instanceof Uint8Array)) return got;
-        for (let i = 0; i < want.length; i++)
-          if (got[i] !== want[i])
-            return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
-        return null;
-      }
+      case "dma_sync_sg_for_device":
+        return this.op_dma_sync_single_for_device(s, k, dev, ghost);
+      case "cpu_write":
+        return this.op_cpu_write(s, k, ghost);
+      case "cpu_read":
+        return this.op_cpu_read(s, k, ghost);
+      case "device_write":
+        return this.op_device_write(s, ghost);
+      case "device_read":
+        return this.op_device_read(s, ghost);
     }
+  }
+
+  /** kmalloc (a method of its own: the JIT compiles each operation separately) */
+  private op_kmalloc(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const size = s.size!;
+    const addr = k.slab.kmalloc(k, size, GFP_KERNEL);
+    if (!addr) return { kind: "map", id: s.id, message: `kmalloc(${size}) returned NULL` };
+    const page = k.arch.virt_to_page(k, addr);
+    this.addBuf({ name: s.as!, kind: "kmalloc", size, order: 0, addr, page, phys: k.page_to_phys(page) + (((addr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE), ...this.shadow(size), map: null, freed: false, hot: [] });
+    return null;
+  }
+
+  /** alloc_pages (a method of its own: the JIT compiles each operation separately) */
+  private op_alloc_pages(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const order = s.order!;
+    const page = alloc_pages(k, GFP_KERNEL, order, "scenario alloc_pages");
+    if (!page) return { kind: "map", id: s.id, message: `alloc_pages(order ${order}) returned NULL` };
+    const size = PAGE_SIZE << order;
+    this.addBuf({ name: s.as!, kind: "pages", size, order, addr: k.arch.page_address(k, page), page, phys: k.page_to_phys(page), ...this.shadow(size), map: null, freed: false, hot: [] });
+    return null;
+  }
+
+  /** kfree, __free_pages (a method of its own: the JIT compiles each operation separately) */
+  private op_kfree(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    const b = this.buf(s.buf);
+    if (b.map) throw new Invalid(`free of mapped buffer '${b.name}'`);
+    if ((s.op === "kfree") !== (b.kind === "kmalloc")) throw new Invalid("wrong free");
+    b.freed = true;
+    this.pool.put(b.arrays);
+    const i = this.liveBufs.indexOf(b);
+    if (i >= 0) this.liveBufs.splice(i, 1);
+    if (!ghost) {
+      if (b.kind === "kmalloc") k.slab.kfree(k, b.addr);
+      else __free_pages(k, b.page, b.order);
+    }
+    return null;
+  }
+
+  /** dma_map_single, dma_map_page (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_map_single(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const b = this.buf(s.buf);
+    if (b.map) throw new Invalid(`'${b.name}' is already mapped`);
+    const off = s.offset ?? 0;
+    const size = s.size!;
+    if (off + size > b.size || size < 1) throw new Invalid("map outside the buffer");
+    const dir = s.dir!;
+    const e = this.newEnt(b, off, size, dir);
+    const m: MapRec = { name: s.as!, sg: false, single: s.op === "dma_map_single", dir, ents: [e], devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
+    b.map = m;
+    this.maps.set(m.name, m);
+    this.liveMaps.push(m);
+    // exec, as runner.ts mapSingle
+    let dma: number;
+    if (m.single) dma = api.dma_map_single_attrs(k, dev, b.addr + off, size, dir, 0);
+    else {
+      const va = b.addr + off;
+      const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+      dma = api.dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, va - o), o, size, dir, 0);
+    }
+    e.dma = dma;
+    if (dma === DMA_MAPPING_ERROR) {
+      m.execLive = false;
+      return { kind: "map", id: s.id, message: `${s.op} of ${size} bytes (${dirName(dir)}) returned DMA_MAPPING_ERROR` };
+    }
+    return this.markTaken(s, e) ?? this.checkSegments(s, m.ents);
+  }
+
+  /** dma_map_sg (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_map_sg(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const dir = s.dir!;
+    const ents: Ent[] = [];
+    for (const x of s.entries!) {
+      const b = this.buf(x.buf);
+      if (b.map || ents.some((e) => e.buf === b)) throw new Invalid(`'${b.name}' is already mapped`);
+      if (x.offset + x.length > b.size || x.length < 1) throw new Invalid("sg entry outside the buffer");
+      ents.push(this.newEnt(b, x.offset, x.length, dir));
+    }
+    const m: MapRec = { name: s.as!, sg: true, single: false, dir, ents, devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
+    for (const e of ents) e.buf.map = m;
+    this.maps.set(m.name, m);
+    this.liveMaps.push(m);
+    // exec, as runner.ts dma_map_sg (pageOf for linear buffers)
+    const sgl: Scatterlist[] = ents.map((e) => {
+      const va = e.buf.addr + e.off;
+      const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+      return { page: k.arch.virt_to_page(k, va - o), offset: o, length: e.len, dma_address: 0, dma_length: 0 };
+    });
+    m.sgl = sgl;
+    const n = api.dma_map_sg_attrs(k, dev, sgl, sgl.length, dir, 0);
+    if (n === 0) {
+      m.execLive = false;
+      return { kind: "map", id: s.id, message: `dma_map_sg of ${sgl.length} entries (${dirName(dir)}) returned 0` };
+    }
+    for (let i = 0; i < ents.length; i++) {
+      ents[i]!.dma = sgl[i]!.dma_address;
+      const f = this.markTaken(s, ents[i]!);
+      if (f) return f;
+    }
+    return this.checkSegments(s, ents);
+  }
+
+  /** dma_mapping_error (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_mapping_error(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg) throw new Invalid("dma_mapping_error on an sg mapping");
+    if (!ghost && api.dma_mapping_error(k, dev, m.ents[0]!.dma) !== 0) return { kind: "map", id: s.id, message: `dma_mapping_error(${m.name}) is -ENOMEM` };
+    return null;
+  }
+
+  /** dma_unmap_single, dma_unmap_page, dma_unmap_sg (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_unmap_single(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg !== (s.op === "dma_unmap_sg")) throw new Invalid("wrong unmap");
+    // shadow: the unmap implies a sync for the CPU
+    if (m.devOwned) this.toCpu(m);
+    else this.cpuWritesLost(m);
+    m.live = false;
+    m.devOwned = false;
+    for (const e of m.ents) e.buf.map = null;
+    const i = this.liveMaps.indexOf(m);
+    if (i >= 0) this.liveMaps.splice(i, 1);
+    if (ghost || !m.execLive) return null;
+    m.execLive = false;
+    if (m.sg) api.dma_unmap_sg_attrs(k, dev, m.sgl!, m.sgl!.length, m.dir, 0);
+    else api.dma_unmap_page_attrs(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir, 0, m.single);
+    for (const e of m.ents) {
+      const f = this.markFreed(s, e);
+      if (f) return f;
+    }
+    return this.checkSegments(s, m.ents);
+  }
+
+  /** dma_sync_single_for_cpu, dma_sync_sg_for_cpu (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_sync_single_for_cpu(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg !== (s.op === "dma_sync_sg_for_cpu")) throw new Invalid("wrong sync");
+    if (!m.devOwned) throw new Invalid(`sync for the CPU of '${m.name}', which the CPU owns`);
+    this.toCpu(m);
+    m.devOwned = false;
+    m.cpuWrites = [];
+    if (ghost || !m.execLive) return null;
+    if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, true);
+    else api.dma_sync_single_for_cpu(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
+    return null;
+  }
+
+  /** dma_sync_single_for_device, dma_sync_sg_for_device (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_sync_single_for_device(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg !== (s.op === "dma_sync_sg_for_device")) throw new Invalid("wrong sync");
+    if (m.devOwned) throw new Invalid(`sync for the device of '${m.name}', which the device owns`);
+    for (const e of m.ents) {
+      e.overlay = [];
+      e.baseUndef = m.dir === DMA_FROM_DEVICE;
+    }
+    m.devOwned = true;
+    m.cpuWrites = [];
+    if (ghost || !m.execLive) return null;
+    if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, false);
+    else api.dma_sync_single_for_device(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
+    return null;
+  }
+
+  /** cpu_write (a method of its own: the JIT compiles each operation separately) */
+  private op_cpu_write(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    const b = this.buf(s.buf);
+    if (b.map && b.map.devOwned) throw new Invalid(`CPU write to '${b.name}' while the device owns it`);
+    const off = s.offset ?? 0;
+    const data = s.data!;
+    if (off + data.length > b.size) throw new Invalid("write outside the buffer");
+    b.bytes.set(data, off);
+    b.def.fill(b.tok, off, off + data.length);
+    hotAdd(b, off, data.length);
+    if (b.map) b.map.cpuWrites.push({ buf: b, off, len: data.length });
+    if (!ghost) k.kwrite(b.addr + off, data, "cpu_write");
+    return null;
+  }
+
+  /** cpu_read (a method of its own: the JIT compiles each operation separately) */
+  private op_cpu_read(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    const b = this.buf(s.buf);
+    if (b.map && b.map.devOwned) throw new Invalid(`CPU read of '${b.name}' while the device owns it`);
+    const off = s.offset ?? 0;
+    const len = s.length!;
+    if (off + len > b.size) throw new Invalid("read outside the buffer");
+    let n = 0;
+    const tok = b.tok;
+    while (n < len && b.def[off + n] === tok) n++;
+    const want = b.bytes.subarray(off, off + n);
+    if (this.record) this.expected.set(s.id, want.slice());
+    if (ghost) return null;
+    const got = k.kread(b.addr + off, len, "cpu_read");
+    for (let i = 0; i < n; i++)
+      if (got[i] !== want[i])
+        return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
+    return null;
+  }
+
+  /** device_write (a method of its own: the JIT compiles each operation separately) */
+  private op_device_write(s: FuzzStep, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    const e = m.ents[s.entry ?? 0]!;
+    if (!e) throw new Invalid("no such sg entry");
+    if (!m.devOwned) throw new Invalid(`device write to '${m.name}' while the CPU owns it`);
+    if (m.dir === DMA_TO_DEVICE) throw new Invalid("device write to a DMA_TO_DEVICE mapping");
+    const off = s.offset ?? 0;
+    const data = s.data!;
+    if (off + data.length > e.len) throw new Invalid("device write outside the mapping");
+    e.overlay.push({ off, data });
+    if (ghost || !m.execLive) return null;
+    if (m.sg && this.record) this.resolved.set(s.id, e.dma);
+    return this.deviceAccess(s, e.dma + off, 0, data) as Failure | null;
+  }
+
+  /** device_read (a method of its own: the JIT compiles each operation separately) */
+  private op_device_read(s: FuzzStep, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    const e = m.ents[s.entry ?? 0]!;
+    if (!e) throw new Invalid("no such sg entry");
+    if (!m.devOwned) throw new Invalid(`device read of '${m.name}' while the CPU owns it`);
+    const off = s.offset ?? 0;
+    const len = s.length!;
+    if (off + len > e.len) throw new Invalid("device read outside the mapping");
+    const want = this.deviceView(e, off, len);
+    if (this.record) this.expected.set(s.id, want);
+    if (ghost || !m.execLive) return null;
+    if (m.sg && this.record) this.resolved.set(s.id, e.dma);
+    const got = this.deviceAccess(s, e.dma + off, len);
+    if (!(got instanceof Uint8Array)) return got;
+    for (let i = 0; i < want.length; i++)
+      if (got[i] !== want[i])
+        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+    return null;
   }
 
   private shadow(size: number): { bytes: Uint8Array; def: Uint8Array; tok: number; arrays: ShadowArrays } {

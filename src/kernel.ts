@@ -271,18 +271,25 @@ export class Kernel {
 
   /** Translate a kernel VA for an access, or oops like the MMU would. */
   translate(va: number, pc?: string): { phys: number; prot: Prot } {
+    const phys = this.xlate(va, pc);
+    return { phys, prot: this.pgd.lastProt };
+  }
+
+  /** translate() without the result object: the physical address; the attributes are left in pgd.lastProt. */
+  private xlate(va: number, pc?: string): number {
     // swapper_pg_dir maps the kernel half only: a user-half address in kernel context (a kworker,
     // active_mm = init_mm) has no translation (arm64 TTBR0 / x86 lower half / below ARM32 PAGE_OFFSET)
     if (this.arch.name === "arm" ? va < this.arch.L.PAGE_OFFSET : va >= 0) {
       this.tr?.walk(this.arch.fmtVa(va), "user-half address: no mapping in swapper_pg_dir");
       this.oops(va, pc);
     }
-    const w = this.pgd.walk(va);
-    if (!isWalkHit(w)) {
-      this.tr?.walk(this.arch.fmtVa(va), w.missing);
+    const phys = this.pgd.physOf(va);
+    if (phys < 0) {
+      const w = this.pgd.walk(va);
+      this.tr?.walk(this.arch.fmtVa(va), isWalkHit(w) ? "mapped" : w.missing);
       this.oops(va, pc);
     }
-    return { phys: this.stage2(w.phys), prot: w.prot };
+    return this.xen ? this.stage2(phys) : phys;
   }
 
   /** CPU read through a kernel virtual address (cache model for cacheable aliases). */
@@ -292,9 +299,12 @@ export class Kernel {
     while (done < len) {
       const a = va + done;
       const n = Math.min(len - done, PAGE_SIZE - offset_in_page(a));
-      const { phys, prot } = this.translate(a, pc);
+      const phys = this.xlate(a, pc);
+      const prot = this.pgd.lastProt;
       if (!this.mem.isRam(phys)) this.oops(a, pc);
-      out.set(prot === "normal" ? this.cache.cpuRead(phys, n) : this.mem.read(phys, n), done);
+      if (prot !== "normal") this.mem.read(phys, n, out, done);
+      else if (this.cache.transparent) this.mem.read(phys, n, out, done);
+      else out.set(this.cache.cpuRead(phys, n), done);
       done += n;
     }
     return out;
@@ -306,9 +316,10 @@ export class Kernel {
     while (done < data.length) {
       const a = va + done;
       const n = Math.min(data.length - done, PAGE_SIZE - offset_in_page(a));
-      const { phys, prot } = this.translate(a, pc);
+      const phys = this.xlate(a, pc);
+      const prot = this.pgd.lastProt;
       if (!this.mem.isRam(phys)) this.oops(a, pc);
-      const chunk = data.subarray(done, done + n);
+      const chunk = n === data.length ? data : data.subarray(done, done + n);
       if (prot === "normal") this.cache.cpuWrite(phys, chunk);
       else this.mem.write(phys, chunk);
       done += n;

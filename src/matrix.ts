@@ -167,3 +167,18 @@ export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: s
     counts,
   };
 }
+
+/**
+ * Some cells of a matrix, by index into scenario × platform × kernel (scenario-major), in the
+ * order given (a share of `matrix --jobs N`: src/cli/matrix-run.ts, src/cli/matrix-worker.ts).
+ */
+export function runCells(scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, cells: number[]): MatrixCell[] {
+  const np = platforms.length;
+  const nk = kernels.length;
+  return cells.map((i) => {
+    const s = scenarios[Math.floor(i / (np * nk))]!;
+    const p = platforms[Math.floor(i / nk) % np]!;
+    const k = kernels[i % nk]!;
+    return runMatrix([s], [p], [k], set).cells[0]!;
+  });
+}

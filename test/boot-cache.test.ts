@@ -127,4 +127,34 @@ describe("boot once: a copy of the booted model is a fresh boot", () => {
     const page = k.arch.virt_to_page(k, buf);
     expect(k.memmap.refcount(k.arch.page_to_pfn(page))).not.toBe(c.memmap.refcount(c.arch.page_to_pfn(page)));
   });
+  it("copies share the template's swiotlb slot arrays until one uses them, then have their own", () => {
+    const p = resolvePlatform("x86_64");
+    const v = resolveKernel("5.19");
+    const { cfg } = buildConfig(p, { mem: "2G", swiotlb: "force" });
+    const a = bootCached(p, v, cfg);
+    const b = bootCached(p, v, cfg);
+    const fresh = boot(p, v, cfg);
+    const dev = a.devices.get(p.defaultDevice)!;
+    const buf = a.slab.kmalloc(a, 4096, GFP_KERNEL)!;
+    a.kwrite(buf, new Uint8Array(4096).fill(0x5a));
+    const dma = api.dma_map_single_attrs(a, dev, buf, 4096, DMA_BIDIRECTIONAL, 0);
+    const ma = a.io_tlb_default_mem!;
+    const slot = Math.floor((dma - ma.start) / 2048);
+    // the copy that mapped sees its own slot taken (list 0, orig_addr the buffer's physical address)
+    expect(ma.list[slot]).toBe(0);
+    expect(ma.orig_addr[slot]).toBe(a.arch.virt_to_phys(a, buf));
+    // the other copy, used afterwards, has a fresh boot's arrays (nothing leaked through the template)
+    const mb = b.io_tlb_default_mem!;
+    const mf = fresh.io_tlb_default_mem!;
+    expect(mb.list).not.toBe(ma.list);
+    expect([...mb.list]).toEqual([...mf.list]);
+    expect([...mb.orig_addr]).toEqual([...mf.orig_addr]);
+    expect([...mb.alloc_size]).toEqual([...mf.alloc_size]);
+    // and a third copy made after both ran still starts from the boot state
+    const c = bootCached(p, v, cfg);
+    expect(c.io_tlb_default_mem!.list[slot]).toBe(mf.list[slot]);
+    expect(c.io_tlb_default_mem!.orig_addr[slot]).toBe(-1);
+    api.dma_unmap_page_attrs(a, dev, dma, 4096, DMA_BIDIRECTIONAL, 0, true);
+    expect(ma.list[slot]).toBe(mf.list[slot]);
+  });
 });

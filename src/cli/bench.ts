@@ -233,18 +233,30 @@ interface FuzzOpts {
 async function runFuzzJobs(fo: import("../fuzz.js").FuzzOptions, jobs: number): Promise<import("../fuzz.js").FuzzResult> {
   const { runFuzz } = await import("../fuzz.js");
   if (jobs <= 1) return runFuzz(fo, () => performance.now());
-  const { runWorker } = await import("./workers.js");
+  const { startWorker, resultOf } = await import("./workers.js");
   const t0 = performance.now();
   const share = (i: number) => Math.floor(fo.steps / jobs) + (i < fo.steps % jobs ? 1 : 0);
-  const rs = await Promise.all(
+  // shares 1..N-1 in worker threads, share 0 in this thread meanwhile (it has the engine loaded
+  // already: one thread start-up and module load fewer than N workers)
+  const started = await Promise.all(
     Array.from({ length: jobs }, (_, i) => i)
-      .filter((i) => share(i) > 0)
-      .map(async (i) => {
-        const m = await runWorker<{ ok: true; result: import("../fuzz.js").FuzzResult } | { ok: false; error: string }>("fuzz-worker", { ...fo, seed: (fo.seed + i) >>> 0, steps: share(i) });
-        if (!m.ok) throw new Error(m.error);
-        return m.result;
-      }),
+      .filter((i) => i > 0 && share(i) > 0)
+      .map((i) => startWorker("fuzz-worker", { ...fo, seed: (fo.seed + i) >>> 0, steps: share(i) })),
   );
+  // every worker thread exists (and loads its modules) before this thread gets busy
+  const workers = started.map(async (w) => {
+    const m = await resultOf<{ ok: true; result: import("../fuzz.js").FuzzResult } | { ok: false; error: string }>("fuzz-worker", w);
+    if (!m.ok) throw new Error(m.error);
+    return m.result;
+  });
+  let own: import("../fuzz.js").FuzzResult;
+  try {
+    own = runFuzz({ ...fo, steps: share(0) }, () => performance.now());
+  } catch (e) {
+    await Promise.allSettled(workers);
+    throw e;
+  }
+  const rs = [own, ...(await Promise.all(workers))];
   const failures = rs.flatMap((r) => r.failures);
   return { ok: failures.length === 0, ops: rs.reduce((a, r) => a + r.ops, 0), epochs: rs.reduce((a, r) => a + r.epochs, 0), seed: fo.seed, platform: rs[0]!.platform, kernel: rs[0]!.kernel, failures, elapsedMs: performance.now() - t0 };
 }

@@ -7,7 +7,7 @@
  */
 import { VERDICTS, type MatrixCell, type MatrixOptions, type MatrixResult, type Verdict } from "../matrix.js";
 import type { Scenario } from "../scenario/types.js";
-import { cores, runWorker } from "./workers.js";
+import { cores, resultOf, startWorker } from "./workers.js";
 
 /** Below this many cells the default is the in-process path (a worker's start-up costs more than it saves). */
 export const PARALLEL_MIN_CELLS = 300;
@@ -18,7 +18,7 @@ export function defaultJobs(cells: number): number {
 }
 
 export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, jobs: number, o: MatrixOptions = {}): Promise<MatrixResult> {
-  const { runMatrix } = await import("../matrix.js");
+  const { runMatrix, runCells } = await import("../matrix.js");
   const total = scenarios.length * platforms.length * kernels.length;
   const n = Math.max(1, Math.min(jobs, total));
   if (n <= 1) return runMatrix(scenarios, platforms, kernels, set, o);
@@ -30,15 +30,20 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
   for (let col = 0; col < np * nk; col++) for (let si = 0; si < scenarios.length; si++) parts[col % n]!.push(si * np * nk + col);
   const cells: MatrixCell[] = new Array(total);
   let done = 0;
-  await Promise.all(
-    parts.map(async (idx) => {
-      const out = await runWorker<MatrixCell[]>("matrix-worker", { scenarios, platforms, kernels, set, cells: idx });
-      out.forEach((c, j) => {
-        cells[idx[j]!] = c;
-        o.onCell?.(++done, total, c);
-      });
-    }),
-  );
+  const put = (idx: number[], out: MatrixCell[]) =>
+    out.forEach((c, j) => {
+      cells[idx[j]!] = c;
+      o.onCell?.(++done, total, c);
+    });
+  // parts 1..n-1 in worker threads, part 0 in this thread meanwhile (its modules are loaded and
+  // it would otherwise only wait): one thread start-up fewer
+  const started = await Promise.all(parts.slice(1).map((idx) => startWorker("matrix-worker", { scenarios, platforms, kernels, set, cells: idx })));
+  const workers = started.map(async (w, i) => put(parts[i + 1]!, await resultOf<MatrixCell[]>("matrix-worker", w)));
+  try {
+    put(parts[0]!, runCells(scenarios, platforms, kernels, set, parts[0]!));
+  } finally {
+    await Promise.all(workers);
+  }
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const c of cells) counts[c.verdict]++;
   return {

@@ -51,7 +51,11 @@ export async function startWorker(name: string, workerData: unknown): Promise<Wo
 
 /** Run one worker to its single result message. */
 export async function runWorker<T>(name: string, workerData: unknown): Promise<T> {
-  const w = await startWorker(name, workerData);
+  return resultOf<T>(name, await startWorker(name, workerData));
+}
+
+/** The single result message of a started worker (then the worker is terminated). */
+export async function resultOf<T>(name: string, w: Worker): Promise<T> {
   try {
     return await new Promise<T>((res, rej) => {
       w.once("message", (m: T) => res(m));

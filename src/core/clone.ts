@@ -14,7 +14,19 @@ type Any = Record<PropertyKey, unknown>;
 /** Set to true on a prototype whose instances never change after construction: copies share them. */
 export const IMMUTABLE: unique symbol = Symbol.for("dmasim.immutable") as never;
 
-export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
+/**
+ * Set on a prototype: `{ fields, flag }` — instances whose `fields` (typed arrays) are a template's
+ * share them with their copies, and the copy's `flag` is set so that the class copies them on first
+ * use (see IoTlbMem). Shared when deepClone copies a template (`template`), or an instance whose
+ * flag is already set (its arrays are still the template's); otherwise copied like any object.
+ */
+export const COW_FIELDS: unique symbol = Symbol.for("dmasim.cow-fields") as never;
+
+/**
+ * A deep copy of `root`. `template`: the root is a boot template that is never changed after this
+ * (src/boot-cache.ts), so COW_FIELDS arrays may be shared with the copy.
+ */
+export function deepClone<T>(root: T, isShared: (o: object) => boolean, template = false): T {
   const memo = new Map<unknown, unknown>();
   const buffers = new Map<ArrayBufferLike, ArrayBuffer>();
 
@@ -29,9 +41,12 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
 
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== "object") return v; // primitives and functions are shared
+    // immutable class instances first: a prototype property test is cheaper than the memo lookup,
+    // and page-table leaves are most of a model's objects
+    if ((v as Any)[IMMUTABLE] === true) return v;
     const hit = memo.get(v);
     if (hit !== undefined) return hit;
-    if ((v as Any)[IMMUTABLE] === true || isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
+    if (isShared(v) || Object.isFrozen(v)) return v; // immutable: shared
     if (ArrayBuffer.isView(v)) {
       const ctor = (v as unknown as { constructor: new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView }).constructor;
       const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
@@ -50,7 +65,7 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
       memo.set(v, out);
       for (let i = 0; i < out.length; i++) {
         const e = out[i];
-        if (e !== null && typeof e === "object") out[i] = copy(e);
+        if (e !== null && typeof e === "object" && (e as Any)[IMMUTABLE] !== true) out[i] = copy(e);
       }
       return out;
     }
@@ -83,10 +98,13 @@ export function deepClone<T>(root: T, isShared: (o: object) => boolean): T {
     // fields, like Kernel, into a slow dictionary-mode object: +25 % CPU on the fuzzer.)
     const out = (proto === Object.prototype ? { ...(v as Any) } : Object.setPrototypeOf({ ...(v as Any) }, proto)) as Any;
     memo.set(v, out);
+    const cow = proto === Object.prototype ? undefined : ((v as Any)[COW_FIELDS] as { fields: string[]; flag: string } | undefined);
+    const shareArrays = cow !== undefined && (template || (v as Any)[cow.flag] === true);
+    if (shareArrays) out[cow.flag] = true;
     // own enumerable data properties: the model's objects have no accessors or hidden state of their own
     for (const key of Object.keys(out)) {
       const e = out[key];
-      if (e !== null && typeof e === "object") out[key] = copy(e);
+      if (e !== null && typeof e === "object" && !(shareArrays && cow.fields.includes(key))) out[key] = copy(e);
     }
     return out;
   };

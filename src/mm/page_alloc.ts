@@ -31,6 +31,76 @@ export interface Zone {
 }
 
 /**
+ * The order of each free buddy block, by head pfn (what PageBuddy + page_private say in the
+ * kernel), with a Map's has/get/set/delete. Heads of MAX_ORDER - 1 blocks (4 MiB, aligned: most
+ * of free memory after boot) are one byte each in an array over [min_pfn, max_pfn), the rest in a
+ * Map: copying a booted model (src/boot-cache.ts) then copies bytes instead of thousands of Map
+ * entries.
+ */
+export class BuddyOrders {
+  private readonly small = new Map<number, number>();
+  /** per MAX_ORDER - 1 aligned block: 1 if a free block of that order starts there */
+  private readonly top: Uint8Array;
+  private readonly base: number;
+  private ntop = 0;
+  constructor(min_pfn: number, max_pfn: number) {
+    const TOP = 1 << (MAX_ORDER - 1);
+    this.base = Math.floor(min_pfn / TOP);
+    this.top = new Uint8Array(Math.max(0, Math.ceil(max_pfn / TOP) - this.base));
+  }
+  /** index into top[] of an aligned top-order head, else -1 */
+  private ti(pfn: number): number {
+    const TOP = 1 << (MAX_ORDER - 1);
+    const q = pfn / TOP;
+    if (q !== Math.floor(q)) return -1;
+    const i = q - this.base;
+    return i >= 0 && i < this.top.length ? i : -1;
+  }
+  get size(): number {
+    return this.small.size + this.ntop;
+  }
+  has(pfn: number): boolean {
+    const i = this.ti(pfn);
+    return (i >= 0 && this.top[i] === 1) || this.small.has(pfn);
+  }
+  get(pfn: number): number | undefined {
+    const i = this.ti(pfn);
+    if (i >= 0 && this.top[i] === 1) return MAX_ORDER - 1;
+    return this.small.get(pfn);
+  }
+  set(pfn: number, order: number): this {
+    const i = this.ti(pfn);
+    if (i >= 0 && order === MAX_ORDER - 1) {
+      this.small.delete(pfn);
+      if (this.top[i] !== 1) this.ntop++;
+      this.top[i] = 1;
+    } else {
+      if (i >= 0 && this.top[i] === 1) {
+        this.top[i] = 0;
+        this.ntop--;
+      }
+      this.small.set(pfn, order);
+    }
+    return this;
+  }
+  delete(pfn: number): boolean {
+    const i = this.ti(pfn);
+    if (i >= 0 && this.top[i] === 1) {
+      this.top[i] = 0;
+      this.ntop--;
+      return true;
+    }
+    return this.small.delete(pfn);
+  }
+  /** [head pfn, order] of every free block: the smaller orders, then the top-order heads by pfn */
+  *[Symbol.iterator](): IterableIterator<[number, number]> {
+    yield* this.small;
+    const TOP = 1 << (MAX_ORDER - 1);
+    for (let i = 0; i < this.top.length; i++) if (this.top[i] === 1) yield [(this.base + i) * TOP, MAX_ORDER - 1];
+  }
+}
+
+/**
  * The memmap: one struct page record per page frame in [min_pfn, max_pfn). Stored sparsely so an
  * 8 GiB model costs memory only for pages whose state differs from the default: flags that hold
  * for whole ranges (reserved, highmem, CMA) are kept as ranges, per-page state in maps.
@@ -40,10 +110,12 @@ export class MemMap {
   private readonly rangeFlags: { start: number; end: number; flag: number }[] = [];
   private readonly refs = new Map<number, number>();
   /** order of a free buddy block whose head is this pfn */
-  readonly buddyOrder = new Map<number, number>();
+  readonly buddyOrder: BuddyOrders;
   /** Who holds the page (for explanations), sparse. */
   readonly owner = new Map<number, string>();
-  constructor(readonly min_pfn: number, readonly max_pfn: number) {}
+  constructor(readonly min_pfn: number, readonly max_pfn: number) {
+    this.buddyOrder = new BuddyOrders(min_pfn, max_pfn);
+  }
   has(pfn: number): boolean {
     return pfn >= this.min_pfn && pfn < this.max_pfn;
   }

@@ -70,6 +70,17 @@ export class PageTable {
   private readonly span: number;
   private readonly div: number[];
   private readonly mod: number[];
+  /**
+   * A one-entry translation cache (dmasim's, for speed; not the CPU's TLB, which the model does
+   * not have): the leaf the last walk ended on and the VA offsets [tlbLo, tlbHi) it maps. map()
+   * and unmap() empty it, so a cached answer is always what a full walk would give.
+   */
+  private tlbLo = 0;
+  private tlbHi = 0;
+  private tlbLeaf: Leaf | null = null;
+  private tlbLevel = 0;
+  /** The memory attributes of the last successful physOf(). */
+  lastProt: Prot = "normal";
   constructor(readonly g: Geometry) {
     this.span = 2 ** g.vaBits;
     this.div = g.shifts.map((s) => 2 ** s);
@@ -92,6 +103,8 @@ export class PageTable {
   map(va: number, pfn: number, size: number, prot: Prot, leafSize = 4096) {
     const level = this.div.indexOf(leafSize);
     if (level < 0) throw new Error(`no level maps ${leafSize} bytes`);
+    this.tlbLeaf = null;
+    this.tlbHi = 0;
     for (let done = 0; done < size; done += leafSize) {
       const o = this.off(va + done);
       let t = this.root;
@@ -110,6 +123,8 @@ export class PageTable {
 
   /** Clear 4 KiB leaves over [va, va+size). */
   unmap(va: number, size: number) {
+    this.tlbLeaf = null;
+    this.tlbHi = 0;
     for (let done = 0; done < size; done += 4096) {
       const o = this.off(va + done);
       let t: Table = this.root;
@@ -129,17 +144,48 @@ export class PageTable {
   /** Walk: the translation of va, or null (with the level where it stopped). */
   walk(va: number): WalkResult | { missing: string } {
     const o = this.off(va);
+    if (this.leafAt(o)) {
+      const e = this.tlbLeaf!;
+      const within = o - this.tlbLo;
+      return { phys: e.pfn * 4096 + within, pfn: e.pfn + Math.floor(within / 4096), prot: e.prot, level: this.g.names[this.tlbLevel]!, leafSize: e.size };
+    }
     let t: Table = this.root;
     for (let l = 0; l < this.g.shifts.length; l++) {
       const e = t.entries[this.index(o, l)];
       if (!e) return { missing: `${this.g.names[l]} entry none` };
-      if (e.leaf) {
-        const within = o - Math.floor(o / e.size) * e.size;
-        return { phys: e.pfn * 4096 + within, pfn: e.pfn + Math.floor(within / 4096), prot: e.prot, level: this.g.names[l]!, leafSize: e.size };
-      }
+      if (e.leaf) return { missing: "pte none" }; // (leafAt found none: unreachable)
       t = e;
     }
     return { missing: "pte none" };
+  }
+
+  /** The physical address va translates to, or -1 without a mapping (then walk() says where it stopped); sets lastProt. */
+  physOf(va: number): number {
+    const o = this.off(va);
+    if (!this.leafAt(o)) return -1;
+    const e = this.tlbLeaf!;
+    this.lastProt = e.prot;
+    return e.pfn * 4096 + (o - this.tlbLo);
+  }
+
+  /** Is VA offset o mapped? Leaves its leaf in the one-entry cache. */
+  private leafAt(o: number): boolean {
+    if (o >= this.tlbLo && o < this.tlbHi) return true;
+    let t: Table = this.root;
+    for (let l = 0; l < this.g.shifts.length; l++) {
+      const e = t.entries[this.index(o, l)];
+      if (!e) return false;
+      if (e.leaf) {
+        const lo = o - (o - Math.floor(o / e.size) * e.size);
+        this.tlbLo = lo;
+        this.tlbHi = lo + e.size;
+        this.tlbLeaf = e;
+        this.tlbLevel = l;
+        return true;
+      }
+      t = e;
+    }
+    return false;
   }
 }
 

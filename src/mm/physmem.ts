@@ -23,8 +23,25 @@ export interface Reserved {
 const SLAB_FIRST = 16;
 const SLAB_MAX = 256;
 
+/**
+ * The frame directory: pfn → frame in two levels, chunks of 1024 pfns (4 MiB of RAM) under a
+ * directory array that spans the banks (a Map lookup per access was a fifth of a bounced map/unmap
+ * pair). Pfns outside the span (none, for callers that checked isRam) go to a Map.
+ */
+const CHUNK = 1024;
+/** Largest directory kept as an array (2^18 chunks = 1 TiB of span); above, every pfn uses the Map. */
+const DIR_MAX = 1 << 18;
+/** Copies of at most this many bytes go byte by byte (a subarray view costs more than the loop). */
+const SMALL = 16;
+
+type Chunk = (Uint8Array | undefined)[];
+
 export class PhysMem {
-  private pages = new Map<number, Uint8Array>();
+  private dir: (Chunk | undefined)[];
+  /** first pfn the directory covers */
+  private dirBase: number;
+  private far = new Map<number, Uint8Array>();
+  private npages = 0;
   private slab: ArrayBuffer | null = null;
   private slabPages = 0;
   private slabNext = 0;
@@ -38,6 +55,9 @@ export class PhysMem {
     const last = this.banks[this.banks.length - 1]!;
     this.max_pfn = (last.start + last.size) / PAGE_SIZE;
     this.min_pfn = this.banks[0]!.start / PAGE_SIZE;
+    this.dirBase = Math.floor(this.min_pfn / CHUNK) * CHUNK;
+    const span = Math.ceil((this.max_pfn - this.dirBase) / CHUNK);
+    this.dir = span <= DIR_MAX ? new Array<Chunk | undefined>(span).fill(undefined) : [];
   }
 
   /** memblock_is_memory */
@@ -62,21 +82,38 @@ export class PhysMem {
 
   /** Number of host pages actually backing simulated memory. */
   residentPages(): number {
-    return this.pages.size;
+    return this.npages;
   }
 
-  private page(pfn: number, create: boolean): Uint8Array | undefined {
-    let p = this.pages.get(pfn);
-    if (!p && create) {
-      if (this.slabNext === this.slabPages) {
-        this.slabPages = this.slabPages === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabPages * 2);
-        this.slab = new ArrayBuffer(this.slabPages * PAGE_SIZE);
-        this.slabNext = 0;
-      }
-      p = new Uint8Array(this.slab!, PAGE_SIZE * this.slabNext++, PAGE_SIZE);
-      this.pages.set(pfn, p);
+  /** The frame of a pfn, if it was ever written. */
+  private get(pfn: number): Uint8Array | undefined {
+    const i = pfn - this.dirBase;
+    if (i >= 0) {
+      const c = this.dir[Math.floor(i / CHUNK)];
+      if (c !== undefined) return c[i % CHUNK];
+      if (i < this.dir.length * CHUNK) return undefined;
     }
-    return p;
+    return this.far.get(pfn);
+  }
+
+  private page(pfn: number): Uint8Array {
+    const p = this.get(pfn);
+    if (p !== undefined) return p;
+    if (this.slabNext === this.slabPages) {
+      this.slabPages = this.slabPages === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabPages * 2);
+      this.slab = new ArrayBuffer(this.slabPages * PAGE_SIZE);
+      this.slabNext = 0;
+    }
+    const n = new Uint8Array(this.slab!, PAGE_SIZE * this.slabNext++, PAGE_SIZE);
+    this.npages++;
+    const i = pfn - this.dirBase;
+    if (i >= 0 && i < this.dir.length * CHUNK) {
+      const ci = Math.floor(i / CHUNK);
+      let c = this.dir[ci];
+      if (c === undefined) this.dir[ci] = c = new Array<Uint8Array | undefined>(CHUNK).fill(undefined);
+      c[i % CHUNK] = n;
+    } else this.far.set(pfn, n);
+    return n;
   }
 
   /** Raw read of RAM (no cache). Caller has checked isRam. */
@@ -88,9 +125,13 @@ export class PhysMem {
       const pfn = Math.floor(p / PAGE_SIZE);
       const off = p - pfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - off);
-      const pg = this.pages.get(pfn);
-      if (pg) dst.set(pg.subarray(off, off + n), outOff + done);
-      else dst.fill(0, outOff + done, outOff + done + n);
+      const pg = this.get(pfn);
+      const at = outOff + done;
+      if (pg === undefined) {
+        if (out) dst.fill(0, at, at + n);
+      } else if (n === PAGE_SIZE) dst.set(pg, at);
+      else if (n <= SMALL) for (let i = 0; i < n; i++) dst[at + i] = pg[off + i]!;
+      else dst.set(pg.subarray(off, off + n), at);
       done += n;
     }
     return dst;
@@ -104,8 +145,12 @@ export class PhysMem {
       const pfn = Math.floor(p / PAGE_SIZE);
       const off = p - pfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - off);
-      // no subarray (an object allocation) when the whole source goes to one page
-      this.page(pfn, true)!.set(from + done === 0 && n === data.length ? data : data.subarray(from + done, from + done + n), off);
+      const pg = this.page(pfn);
+      const at = from + done;
+      // no subarray (an object allocation) when the whole source goes to one page or it is small
+      if (n <= SMALL) for (let i = 0; i < n; i++) pg[off + i] = data[at + i]!;
+      else if (at === 0 && n === data.length) pg.set(data, off);
+      else pg.set(data.subarray(at, at + n), off);
       done += n;
     }
   }
@@ -117,7 +162,13 @@ export class PhysMem {
       const pfn = Math.floor(p / PAGE_SIZE);
       const off = p - pfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - off);
-      const pg = this.page(pfn, value !== 0);
+      if (value === 0 && this.dirBase <= pfn && pfn - this.dirBase < this.dir.length * CHUNK && this.dir[Math.floor((pfn - this.dirBase) / CHUNK)] === undefined) {
+        // zeros over a chunk with no frame: nothing to do up to the chunk's end
+        const next = (Math.floor((pfn - this.dirBase) / CHUNK) + 1) * CHUNK + this.dirBase;
+        done = Math.min(len, next * PAGE_SIZE - phys);
+        continue;
+      }
+      const pg = value !== 0 ? this.page(pfn) : this.get(pfn);
       if (pg) pg.fill(value, off, off + n);
       done += n;
     }
@@ -138,9 +189,13 @@ export class PhysMem {
       const soff = sp - spfn * PAGE_SIZE;
       const doff = dp - dpfn * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - soff, PAGE_SIZE - doff);
-      const s = this.pages.get(spfn);
-      if (s) this.page(dpfn, true)!.set(n === PAGE_SIZE ? s : s.subarray(soff, soff + n), doff);
-      else this.pages.get(dpfn)?.fill(0, doff, doff + n);
+      const s = this.get(spfn);
+      if (s !== undefined) {
+        const d = this.page(dpfn);
+        if (n === PAGE_SIZE) d.set(s);
+        else if (n <= SMALL) for (let i = 0; i < n; i++) d[doff + i] = s[soff + i]!;
+        else d.set(s.subarray(soff, soff + n), doff);
+      } else this.get(dpfn)?.fill(0, doff, doff + n);
       done += n;
     }
   }

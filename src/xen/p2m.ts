@@ -44,8 +44,15 @@ export interface XenState {
 /** Sorted, disjoint runs key..key+n → value..value+n (value -1: no mapping); later writes split older runs. */
 class RunMap {
   private runs: { key: number; n: number; val: number }[] = [];
+  /** the last lookup's answer, for the next one (lookups go frame by frame): a run, or a gap [gapLo, gapHi) between runs */
+  private hit: { key: number; n: number; val: number } | null = null;
+  private gapLo = 0;
+  private gapHi = 0;
 
   get(key: number): number | undefined {
+    const h = this.hit;
+    if (h !== null && key >= h.key && key < h.key + h.n) return h.val < 0 ? -1 : h.val + (key - h.key);
+    if (key >= this.gapLo && key < this.gapHi) return undefined;
     const r = this.runs;
     let lo = 0;
     let hi = r.length - 1;
@@ -54,34 +61,42 @@ class RunMap {
       const e = r[mid]!;
       if (key < e.key) hi = mid - 1;
       else if (key >= e.key + e.n) lo = mid + 1;
-      else return e.val < 0 ? -1 : e.val + (key - e.key);
+      else {
+        this.hit = e;
+        return e.val < 0 ? -1 : e.val + (key - e.key);
+      }
     }
+    // no run: remember the gap between the runs around key
+    this.gapLo = lo > 0 ? r[lo - 1]!.key + r[lo - 1]!.n : -Infinity;
+    this.gapHi = lo < r.length ? r[lo]!.key : Infinity;
     return undefined;
   }
 
   set(key: number, n: number, val: number): void {
+    this.hit = null;
+    this.gapLo = this.gapHi = 0;
+    const r = this.runs;
     const end = key + n;
-    const out: { key: number; n: number; val: number }[] = [];
-    let placed = false;
-    for (const e of this.runs) {
-      const eEnd = e.key + e.n;
-      if (eEnd <= key || e.key >= end) {
-        if (!placed && e.key >= end) {
-          out.push({ key, n, val });
-          placed = true;
-        }
-        out.push(e);
-        continue;
-      }
-      if (e.key < key) out.push({ key: e.key, n: key - e.key, val: e.val });
-      if (!placed) {
-        out.push({ key, n, val });
-        placed = true;
-      }
-      if (eEnd > end) out.push({ key: end, n: eEnd - end, val: e.val < 0 ? -1 : e.val + (end - e.key) });
+    // the first run ending after key: runs from there that start before end are overwritten
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = r[mid]!;
+      if (e.key + e.n <= key) lo = mid + 1;
+      else hi = mid;
     }
-    if (!placed) out.push({ key, n, val });
-    this.runs = out;
+    const repl: { key: number; n: number; val: number }[] = [];
+    if (lo < r.length && r[lo]!.key < key) repl.push({ key: r[lo]!.key, n: key - r[lo]!.key, val: r[lo]!.val });
+    repl.push({ key, n, val });
+    let j = lo;
+    while (j < r.length && r[j]!.key < end) j++;
+    if (j > lo) {
+      const e = r[j - 1]!;
+      const eEnd = e.key + e.n;
+      if (eEnd > end) repl.push({ key: end, n: eEnd - end, val: e.val < 0 ? -1 : e.val + (end - e.key) });
+    }
+    r.splice(lo, j - lo, ...repl);
   }
 }
 
@@ -103,8 +118,23 @@ export class PvP2M {
     return (this.topChunk - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
   }
 
+  /** the last frames() answer, until the next setRange */
+  private framesAt = -1;
+  private framesOut: number[] = [];
+
+  /** xen_p2m_addr[pfn .. pfn + n) (the same array for a repeated question: do not modify it) */
+  frames(pfn: number, n: number): readonly number[] {
+    if (this.framesAt === pfn && this.framesOut.length === n) return this.framesOut;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.get(pfn + i);
+    this.framesAt = pfn;
+    this.framesOut = out;
+    return out;
+  }
+
   /** __set_phys_to_machine for n frames from pfn → mfn.., with the hypervisor's M2P update */
   setRange(pfn: number, n: number, mfn: number): void {
+    this.framesAt = -1;
     for (let i = 0; i < n; ) {
       // the old frames leave the domain: one M2P run per machine-contiguous stretch
       const old = this.get(pfn + i);

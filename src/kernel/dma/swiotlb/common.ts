@@ -11,6 +11,7 @@
  * list initialisation (IO_TLB_SEGSIZE - OFFSET(i, IO_TLB_SEGSIZE)), iommu_is_span_boundary.
  */
 import { soft_lockup } from "../../../mm/mm-debug.js";
+import { COW_FIELDS } from "../../../core/clone.js";
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
@@ -53,9 +54,15 @@ export class IoTlbMem {
   used = 0;
   /** where the next search starts */
   index = 0;
-  readonly list: Int32Array;
-  readonly orig_addr: Float64Array;
-  readonly alloc_size: Int32Array;
+  private _list: Int32Array;
+  private _orig_addr: Float64Array;
+  private _alloc_size: Int32Array;
+  /**
+   * The three arrays are a boot template's (src/boot-cache.ts), shared with it until first used:
+   * a copy of a booted model then costs no 0.5 MiB of slot arrays unless its run uses swiotlb.
+   * Set only by deepClone (src/core/clone.ts, COW_FIELDS below); the template is never run.
+   */
+  private cowShared = false;
   readonly late_alloc: boolean;
   /** the global `max_segment` (swiotlb_max_segment, 5.6–5.14), kept with the pool */
   max_segment = 0;
@@ -75,12 +82,40 @@ export class IoTlbMem {
     this.nslabs = nslabs;
     this.end = start + nslabs * IO_TLB_SIZE;
     this.late_alloc = late_alloc;
-    this.list = new Int32Array(nslabs);
-    this.orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
-    this.alloc_size = new Int32Array(nslabs);
-    for (let i = 0; i < nslabs; i++) this.list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+    this._list = new Int32Array(nslabs);
+    this._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
+    this._alloc_size = new Int32Array(nslabs);
+    // every segment starts as IO_TLB_SEGSIZE, IO_TLB_SEGSIZE - 1, …, 1: one segment written, then copied
+    const list = this._list;
+    for (let i = 0; i < Math.min(nslabs, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+    for (let done = IO_TLB_SEGSIZE; done < nslabs; done *= 2) list.copyWithin(done, 0, Math.min(done, nslabs - done));
+  }
+
+  /** io_tlb_list / mem->slots[i].list */
+  get list(): Int32Array {
+    if (this.cowShared) this.unshare();
+    return this._list;
+  }
+  /** io_tlb_orig_addr / mem->slots[i].orig_addr */
+  get orig_addr(): Float64Array {
+    if (this.cowShared) this.unshare();
+    return this._orig_addr;
+  }
+  /** mem->slots[i].alloc_size */
+  get alloc_size(): Int32Array {
+    if (this.cowShared) this.unshare();
+    return this._alloc_size;
+  }
+
+  /** First use of a copy's slot arrays: its own copies of the template's. */
+  private unshare(): void {
+    this._list = this._list.slice();
+    this._orig_addr = this._orig_addr.slice();
+    this._alloc_size = this._alloc_size.slice();
+    this.cowShared = false;
   }
 }
+(IoTlbMem.prototype as unknown as Record<symbol, unknown>)[COW_FIELDS] = { fields: ["_list", "_orig_addr", "_alloc_size"], flag: "cowShared" };
 
 // ---------------------------------------------------------------------------------------------
 // small helpers (kernel/dma/swiotlb.c static inlines / macros)
@@ -93,6 +128,26 @@ export function io_tlb_offset(val: number): number {
 /** include/linux/align.h ALIGN(x, a) on unsigned int: (x + a - 1) & ~(a - 1) — a multiple of a only when a is a power of two */
 export function ALIGN(x: number, a: number): number {
   return ((x + a - 1) & ~(a - 1)) >>> 0;
+}
+
+/**
+ * The free-list renumbering loop of every era's slot search and release (kernel/dma/swiotlb.c,
+ * 5.6–5.19): `for (i = index - 1; io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 && list[i]; i--)
+ * list[i] = ++count;` (5.6–5.11 write OFFSET(i, IO_TLB_SEGSIZE)). Starts at slot `i` with
+ * `count`, returns the last count. Unrolled four times: this loop is a third of a bounced
+ * map/unmap pair. A slot index of -1 stops it as the segment test does in C.
+ */
+export function renumber_free_run(list: Int32Array, i: number, count: number): number {
+  for (;;) {
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
+    list[i--] = ++count;
+  }
 }
 
 /** Segment number of a slot (slots a and b are in the same segment iff equal). */

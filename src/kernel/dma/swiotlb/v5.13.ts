@@ -37,7 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ENOMEM, INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr,
   fmtPa, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  slotsOfMapping, swiotlb_search_never_ends, unsignedOf,
+  renumber_free_run, slotsOfMapping, swiotlb_search_never_ends, unsignedOf,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -190,7 +190,7 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
 
   for (let i = found; i < found + nslots; i++) list[i] = 0;
   let count = 0;
-  for (let i = found - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, found - 1, count);
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
   k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
@@ -330,7 +330,7 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
     as[i] = 0;
   }
   // and renumber the free run before it, within the segment
-  for (let i = index - 1; i >= 0 && (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();

@@ -38,7 +38,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, unsignedOf, ALIGN,
+  renumber_free_run, swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -226,7 +226,7 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
     as[i] = (alloc_size - (offset + (i - found) * IO_TLB_SIZE)) | 0;
   }
   let count = 0;
-  for (let i = found - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, found - 1, count);
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
   k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
@@ -351,7 +351,7 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
     oa[i] = INVALID_PHYS_ADDR;
     as[i] = 0;
   }
-  for (let i = index - 1; i >= 0 && (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();

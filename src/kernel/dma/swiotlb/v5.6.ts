@@ -24,7 +24,7 @@ import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa, fmtUlong,
-  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit,
+  iommu_is_span_boundary, longBits, outOfPool, renumber_free_run, swiotlb_full_ratelimit,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -203,7 +203,7 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
 
   for (let i = found; i < found + nslots; i++) list[i] = 0;
   let count = 0;
-  for (let i = found - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, found - 1, count);
   const tlb_addr = mem.start + found * IO_TLB_SIZE;
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
@@ -245,7 +245,7 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
     list[i] = ++count;
     oa[i] = INVALID_PHYS_ADDR;
   }
-  for (let i = index - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed ${nslots} slots (alloc_size ${alloc_size} as passed); run now ${count} slots; used ${fmtUlong(k, mem.used)}/${mem.nslabs}`);
   k.tr?.exit();

@@ -54,12 +54,13 @@ export class IoTlbPool extends IoTlbMem {
 
   constructor(start: number, nslabs: number, late_alloc: boolean) {
     super(start, 0, late_alloc);
-    const w = this as unknown as { nslabs: number; end: number; list: Int32Array; orig_addr: Float64Array; alloc_size: Int32Array };
+    // the slot arrays sit behind IoTlbMem's copy-on-write getters (common.ts): set their backing fields
+    const w = this as unknown as { nslabs: number; end: number; _list: Int32Array; _orig_addr: Float64Array; _alloc_size: Int32Array };
     w.nslabs = nslabs;
     w.end = start + nslabs * IO_TLB_SIZE;
-    w.list = new Int32Array(nslabs);
-    w.orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
-    w.alloc_size = new Int32Array(nslabs);
+    w._list = new Int32Array(nslabs);
+    w._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
+    w._alloc_size = new Int32Array(nslabs);
     this.pad_slots = new Uint16Array(nslabs);
   }
 }
