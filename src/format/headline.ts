@@ -9,9 +9,6 @@
  */
 import type { MatrixCell, MatrixResult } from "../matrix.js";
 import { SWITCHES, VERSIONS } from "../versions.js";
-import Table from "cli-table3";
-import { paintVerdict } from "./matrix.js";
-import { tableStyle } from "./style.js";
 import { cellNote, renderMatrixMarkdown, summaryLine, type MatrixFormat } from "./matrix.js";
 import { makeColors, type Colors } from "./style.js";
 
@@ -22,11 +19,22 @@ export interface HeadlinePlatform {
   xen?: string | null;
 }
 
-/** "5.6, 5.10, 5.13" or "all kernels" */
-function kernelList(kernels: string[], all: readonly string[]): string {
+/**
+ * "all kernels", "5.6, 5.10, 5.13" or "5.19–6.18": the kernels in modelled order; a run of four or
+ * more consecutive modelled kernels is written first–last (every modelled kernel between them).
+ */
+export function kernelList(kernels: readonly string[], all: readonly string[]): string {
   const sorted = all.filter((k) => kernels.includes(k));
   if (sorted.length === all.length) return "all kernels";
-  return sorted.join(", ");
+  const runs: string[][] = [];
+  let prev = -2;
+  for (const k of sorted) {
+    const i = all.indexOf(k);
+    if (i === prev + 1 && runs.length) runs[runs.length - 1]!.push(k);
+    else runs.push([k]);
+    prev = i;
+  }
+  return runs.map((r) => (r.length >= 4 ? `${r[0]}–${r[r.length - 1]}` : r.join(", "))).join(", ");
 }
 
 /** Group cells by platform: "rpi4 (all kernels); arm32 (5.6, 5.10)". */
@@ -185,10 +193,10 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
   const with566 = m.kernels.filter((k) => VERSIONS.find((v) => v.id === k)?.switches.has("566fb90e050d"));
   s4.answers.push(
     `${sw("566fb90e050d")}: on ARM, xen_swiotlb_dma_ops allocate and free coherent buffers with dma_direct_alloc / dma_direct_free ` +
-      `(xen_alloc_coherent_pages is gone), so a Xen dom0 takes dma-direct's own vmalloc-aware paths${with566.length ? ` (modelled in ${with566.join(", ")})` : ""}.`,
+      `(xen_alloc_coherent_pages is gone), so a Xen dom0 takes dma-direct's own vmalloc-aware paths${with566.length ? ` (modelled in ${kernelList(with566, m.kernels)})` : ""}.`,
   );
   const clean = m.kernels.filter((k) => !wrong.some((x) => x.kernel === k) && !faulted.some((x) => x.kernel === k));
-  if ((wrong.length || faulted.length) && clean.length) s4.answers.push(`Kernels with neither wrong pages nor faults: ${clean.join(", ")}.`);
+  if ((wrong.length || faulted.length) && clean.length) s4.answers.push(`Kernels with neither wrong pages nor faults: ${kernelList(clean, m.kernels)}.`);
   out.push(s4);
   return out;
 }
@@ -241,43 +249,63 @@ function headlineTitle(m: MatrixResult): string {
   return `dmasim — the seed thread's scenarios on ${m.platforms.length} platforms × ${m.kernels.length} kernels`;
 }
 
-/** A cell's note in a word or two (the legend says which op): "oops", "sigbus", "wrong data". */
-function shortNote(cell: MatrixCell): string | null {
+/** Fault kinds as the headline's second line spells them (at most 7 characters). */
+const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", bus_error: "BUS ERR", soft_lockup: "LOCKUP", bad_page: "BADPAGE", kasan: "KASAN", warn: "WARN" };
+
+/** Address kinds in a cell: the AddrKind names, cut to the column. */
+const KIND_TOKEN: Record<string, string> = { linear: "linear", vmalloc: "vmalloc", page_cookie: "cookie", ioremap: "ioremap" };
+
+/**
+ * A cell in two short tokens: the kind of address the first allocation returned, and — only when
+ * something went wrong — what: the stopping fault's kind in capitals (OOPS, SIGBUS, BUS ERR), WRONG
+ * for data that was not the device's, FAIL for another failed check; a fault the scenario expects
+ * in lower case. N/A, ERROR and CRASH cells say so instead of an address kind.
+ */
+export function headlineCell(cell: MatrixCell): { kind: string; what: string | null } {
+  if (cell.verdict === "N/A") return { kind: "n/a", what: null };
+  if (cell.verdict === "ERROR" || cell.verdict === "CRASH") return { kind: cell.verdict, what: null };
+  const kind = cell.first_alloc_kind ? (KIND_TOKEN[cell.first_alloc_kind] ?? cell.first_alloc_kind.slice(0, 7)) : "-";
   if (cell.verdict === "PASS") {
-    const k = cell.faults.find((x) => x !== "warn") ?? cell.faults[0];
-    return k ? `${k} (expected)` : null;
+    const k = cell.faults.find((x) => x !== "warn");
+    return { kind, what: k ? (FAULT_TOKEN[k] ?? k).toLowerCase() : null };
   }
-  if (cell.verdict === "N/A") return "n/a";
   const f = cell.failures[0];
   if (f) {
     const i = cell.fault_steps.findIndex((st, j) => st === f.step && cell.faults[j] !== "warn");
-    if (i >= 0) return cell.faults[i]!;
-    if (f.what === "data") return f.actual === "(nothing read)" ? "nothing read" : "wrong data";
-    return f.what;
+    if (i >= 0) return { kind, what: FAULT_TOKEN[cell.faults[i]!] ?? cell.faults[i]!.toUpperCase() };
   }
-  return cell.faults.find((k) => k !== "warn") ?? (cell.verdict === "ERROR" || cell.verdict === "CRASH" ? cell.verdict.toLowerCase() : null);
+  const stop = cell.faults.find((k) => k !== "warn");
+  if (cell.verdict === "FAULT" && stop) return { kind, what: FAULT_TOKEN[stop] ?? stop.toUpperCase() };
+  if (f?.what === "data") return { kind, what: f.actual === "(nothing read)" ? "NO DATA" : "WRONG" };
+  return { kind, what: cell.verdict };
 }
 
-/** One table per scenario: platforms down, kernels across, each cell verdict + address kind and a short note. */
+/** The widest token a headline cell prints ("vmalloc", "BUS ERR"). */
+const CELL_W = 7;
+
+/**
+ * One compact table per scenario: platforms down, kernels across, one token per cell (the address
+ * kind), and under a platform's row a second line only where a cell went wrong.
+ */
 function headlineTables(m: MatrixResult, c: Colors): string[] {
   const out: string[] = [];
-  // platform column 16, borders (kernels + 2), the rest shared by the kernels
-  const colW = Math.max(12, Math.floor((HEADLINE_WIDTH - 16 - (m.kernels.length + 2)) / Math.max(1, m.kernels.length)));
+  const platW = Math.max("platform".length, ...m.platforms.map((p) => p.length)) + 2;
+  const colW = Math.max(CELL_W, ...m.kernels.map((k) => k.length)) + 1;
+  const pad = (s: string, w: number) => s + " ".repeat(Math.max(0, w - [...s].length));
   const per = m.platforms.length * m.kernels.length;
+  const row = (first: string, cells: { text: string; paint: (s: string) => string }[]) =>
+    (pad(first, platW) + cells.map((x, i) => (i === cells.length - 1 ? x.paint(x.text) : x.paint(pad(x.text, colW)))).join("")).trimEnd();
   m.scenarios.forEach((s, si) => {
-    const t = new Table({ head: ["platform", ...m.kernels], style: tableStyle(c), wordWrap: true, colWidths: [16, ...m.kernels.map(() => colW)], chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" } });
+    out.push(...wrap(`${c.bold(s.name)}${s.file ? c.dim(` (${s.file})`) : ""}`, HEADLINE_WIDTH, "", "  "));
+    out.push(c.bold(row("platform", m.kernels.map((k) => ({ text: k, paint: (x) => x })))));
     m.platforms.forEach((p, pi) => {
-      const row: string[] = [p];
-      m.kernels.forEach((_k, ki) => {
-        const cell = m.cells[si * per + pi * m.kernels.length + ki];
-        if (!cell) return row.push("");
-        const top = [paintVerdict(cell.verdict, c), cell.first_alloc_kind ?? ""].filter(Boolean).join(" ");
-        const note = shortNote(cell);
-        row.push(note ? `${top}\n${c.dim(note)}` : top);
-      });
-      t.push(row);
+      const cells = m.kernels.map((_k, ki) => m.cells[si * per + pi * m.kernels.length + ki]);
+      const toks = cells.map((cell) => (cell ? headlineCell(cell) : { kind: "", what: null }));
+      out.push(row(p, toks.map((t) => ({ text: t.kind, paint: t.kind === "vmalloc" ? c.yellow : t.kind === "ERROR" || t.kind === "CRASH" ? c.magenta : t.kind === "n/a" ? c.dim : (x: string) => x }))));
+      if (toks.some((t) => t.what))
+        out.push(row("", toks.map((t) => ({ text: t.what ?? "", paint: t.what && t.what === t.what.toUpperCase() ? (x: string) => c.red(c.bold(x)) : c.dim }))));
     });
-    out.push(...wrap(`${c.bold(s.name)}${s.file ? c.dim(` (${s.file})`) : ""}`, HEADLINE_WIDTH, "", "  "), t.toString());
+    out.push("");
   });
   return out;
 }
@@ -299,7 +327,13 @@ export function renderHeadline(
     return [`## ${title}`, "", renderMatrixMarkdown(m), ...md, ...nx].join("\n");
   }
   const text = legend.flatMap((s) => ["", c.bold(c.cyan(s.question)), ...s.answers.flatMap((a) => wrap(a, HEADLINE_WIDTH, "  - ", "    "))]);
-  const key = wrap("cell: verdict and the kind of address the first dma_alloc_coherent returned; below it what went wrong (the legend says where)", HEADLINE_WIDTH, "");
+  const key = wrap(
+    "cell: the kind of address the first dma_alloc_coherent returned (linear map or vmalloc); under it, only where the run went wrong, " +
+      "what: a fault (OOPS, SIGBUS, BUS ERR, BUG) or WRONG data; in lower case a fault the scenario expects; n/a: does not apply. " +
+      "The questions below say which step and why.",
+    HEADLINE_WIDTH,
+    "",
+  );
   const nx = next ? ["", c.bold("Next: trace a failing cell"), `  ${next.command}`, ...wrap(`(${next.why})`, HEADLINE_WIDTH, "  ")] : [];
   return [c.bold(title), "", ...headlineTables(m, c), ...key.map((l) => c.dim(l)), summaryLine(m, c), ...text, ...nx].join("\n");
 }
