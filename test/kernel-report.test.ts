@@ -1,0 +1,184 @@
+/**
+ * The console lines of a WARN splat and of an arm64 kernel paging oops, line by line as each
+ * version's tree prints them (src/kernel/panic.ts; facts in docs/verified-facts.md "Kernel report
+ * layout"): the cut-here line, the WARNING line with this version's file:line, "Modules linked in:",
+ * dump_stack_print_info's CPU line (UID from 6.12, the taint legend from 6.12, the preemption
+ * model from 6.18), pc/lr and "Call trace:" on arm64 (" (P)" on 6.18), RIP and <TASK> on x86
+ * (<TASK> from the 5.15.178 tree), the random end-trace id before 5.17; the oops's Mem abort /
+ * Data abort block per version. A dev_warn stays a log line, never a splat.
+ */
+import { describe, expect, it } from "vitest";
+import { parseScenarioText } from "../src/scenario/parse.js";
+import { runScenario } from "../src/scenario/runner.js";
+import { VERSIONS } from "../src/versions.js";
+
+function run(yaml: string, platform: string, kernel: string, trace = true) {
+  return runScenario(parseScenarioText(yaml, "report.yaml"), { platform, kernel, trace });
+}
+
+/** dma_map_single of a vmalloc buffer (a dev_WARN_ONCE), then a load from it after vfree (an oops). */
+const WARN_THEN_OOPS = `
+name: WARN, then an oops
+device: default
+steps:
+  - { op: vmalloc, size: 8K, as: buf }
+  - { op: dma_map_single, buf: buf, size: 4096, dir: DMA_TO_DEVICE, as: m, expect: { returns: DMA_MAPPING_ERROR, fault: warn } }
+  - { op: vfree, buf: buf }
+  - { op: cpu_read, buf: buf, offset: 0, length: 4 }
+`;
+
+/** each version: the dma-mapping.h line of the dev_WARN_ONCE, the uts release, and the dump_stack_print_info line */
+const WARN_SITE: Record<string, [string | null, string]> = {
+  "5.6": ["include/linux/dma-mapping.h:584", "5.6.4"],
+  "5.10": ["include/linux/dma-mapping.h:275", "5.10.7"],
+  "5.13": [null, "5.13.0"],
+  "5.14": ["include/linux/dma-mapping.h:318", "5.14.0-rc5"],
+  "5.15": ["include/linux/dma-mapping.h:331", "5.15.178"],
+  "5.19": ["include/linux/dma-mapping.h:326", "5.19.0"],
+  "6.1": ["include/linux/dma-mapping.h:332", "6.1.166"],
+  "6.6": ["include/linux/dma-mapping.h:332", "6.6.63"],
+  "6.12": ["include/linux/dma-mapping.h:384", "6.12.19"],
+  "6.18": ["include/linux/dma-mapping.h:506", "6.18.35"],
+};
+
+describe("WARN splat, arm64 (rpi4), every version", () => {
+  it.each(VERSIONS.map((v) => v.id))("%s: dev_WARN_ONCE in dma_map_single_attrs", (id) => {
+    const r = run(WARN_THEN_OOPS, "rpi4", id);
+    const w = r.faults.find((f) => f.kind === "warn")!;
+    const [at, rel] = WARN_SITE[id]!;
+    const v6_12 = id === "6.12" || id === "6.18";
+    const random = ["5.6", "5.10", "5.13", "5.14", "5.15"].includes(id);
+    expect(w.report).toEqual([
+      "------------[ cut here ]------------",
+      "bcm2835-codec fe00b000.v4l2: rejecting DMA map of vmalloc memory",
+      at ? `WARNING: CPU: 0 PID: 1000 at ${at} dma_map_single_attrs+0x…/0x…` : "WARNING: CPU: 0 PID: 1000 at dma_map_single_attrs+0x…/0x…",
+      "Modules linked in:",
+      `CPU: 0 ${v6_12 ? "UID: 0 " : ""}PID: 1000 Comm: scenario Not tainted ${rel} #1${id === "6.18" ? " PREEMPT " : ""}`,
+      "Hardware name: Raspberry Pi 4 Model B (DT)",
+      "pc : dma_map_single_attrs+0x…/0x…",
+      "Call trace:",
+      ` dma_map_single_attrs+0x…/0x…${id === "6.18" ? " (P)" : ""}`,
+      `---[ end trace ${random ? "3f1c2d9e8a7b6051" : "0000000000000000"} ]---`,
+    ]);
+  });
+
+  it("the next report shows the W taint: per-flag characters (18 flags to 5.19, +N from 6.1, +J in 6.18) and from 6.12 the legend", () => {
+    const cpuLine = (id: string) => run(WARN_THEN_OOPS, "rpi4", id).faults.find((f) => f.kind === "oops")!.report!.filter((l) => l.startsWith("CPU: ") || l.startsWith("Tainted: "));
+    expect(cpuLine("5.10")).toEqual(["CPU: 0 PID: 1000 Comm: scenario Tainted: G        W         5.10.7 #1"]);
+    expect(cpuLine("6.1")).toEqual(["CPU: 0 PID: 1000 Comm: scenario Tainted: G        W          6.1.166 #1"]);
+    expect(cpuLine("6.6")).toEqual(["CPU: 0 PID: 1000 Comm: scenario Tainted: G        W          6.6.63 #1"]);
+    expect(cpuLine("6.12")).toEqual(["CPU: 0 UID: 0 PID: 1000 Comm: scenario Tainted: G        W          6.12.19 #1", "Tainted: [W]=WARN"]);
+    expect(cpuLine("6.18")).toEqual(["CPU: 0 UID: 0 PID: 1000 Comm: scenario Tainted: G        W           6.18.35 #1 PREEMPT ", "Tainted: [W]=WARN"]);
+  });
+
+  it("before 5.17 the end-trace id is random (fixed in the model) and goes up by one per report; from 5.17 it is 0", () => {
+    const ends = (id: string) => run(WARN_THEN_OOPS, "rpi4", id).faults.map((f) => f.report!.at(-1));
+    expect(ends("5.15")).toEqual(["---[ end trace 3f1c2d9e8a7b6051 ]---", "---[ end trace 3f1c2d9e8a7b6052 ]---"]);
+    expect(ends("5.19")).toEqual(["---[ end trace 0000000000000000 ]---", "---[ end trace 0000000000000000 ]---"]);
+  });
+
+  it("without a kept call chain the report has no call trace (nothing invented)", () => {
+    const w = run(WARN_THEN_OOPS, "rpi4", "5.19", false).faults.find((f) => f.kind === "warn")!;
+    expect(w.report!.slice(6)).toEqual(["pc : dma_map_single_attrs+0x…/0x…", "---[ end trace 0000000000000000 ]---"]);
+  });
+});
+
+describe("arm64 oops: die_kernel_fault's Mem abort info per version", () => {
+  const oops = (id: string) => run(WARN_THEN_OOPS, "rpi4", id).faults.find((f) => f.kind === "oops")!.report!;
+  it("5.10: 32-bit ESR, no FSC line, Oops error as %x", () => {
+    const o = oops("5.10");
+    expect(o.slice(0, 10)).toEqual([
+      "Unable to handle kernel paging request at virtual address ffff800011b88000",
+      "Mem abort info:",
+      "  ESR = 0x96000007",
+      "  EC = 0x25: DABT (current EL), IL = 32 bits",
+      "  SET = 0, FnV = 0",
+      "  EA = 0, S1PTW = 0",
+      "Data abort info:",
+      "  ISV = 0, ISS = 0x00000007",
+      "  CM = 0, WnR = 0",
+      "Internal error: Oops: 96000007 [#1] PREEMPT SMP",
+    ]);
+  });
+  it("5.14: the FSC line (a level 3 translation fault: the vfree'd page's pte is gone)", () => {
+    expect(oops("5.14").slice(2, 7)).toEqual(["  ESR = 0x96000007", "  EC = 0x25: DABT (current EL), IL = 32 bits", "  SET = 0, FnV = 0", "  EA = 0, S1PTW = 0", "  FSC = 0x07: level 3 translation fault"]);
+  });
+  it("5.15.178 and 6.1: 64-bit ESR and Oops error; 5.19 mainline still prints the error with %x", () => {
+    for (const id of ["5.15", "6.1"]) expect(oops(id)).toContain("Internal error: Oops: 0000000096000007 [#1] PREEMPT SMP");
+    expect(oops("5.19")).toContain("  ESR = 0x0000000096000007");
+    expect(oops("5.19")).toContain("Internal error: Oops: 96000007 [#1] PREEMPT SMP");
+    expect(oops("6.1")).toContain("  ISV = 0, ISS = 0x00000007");
+  });
+  it("6.6 on: ISS2, TnD/TagAccess and the GCS/Overlay/DirtyBit/Xs line; 6.18's __die has no PREEMPT", () => {
+    for (const id of ["6.6", "6.12", "6.18"]) {
+      const o = oops(id);
+      expect(o.slice(8, 11)).toEqual(["  ISV = 0, ISS = 0x00000007, ISS2 = 0x00000000", "  CM = 0, WnR = 0, TnD = 0, TagAccess = 0", "  GCS = 0, Overlay = 0, DirtyBit = 0, Xs = 0"]);
+    }
+    expect(oops("6.12")).toContain("Internal error: Oops: 0000000096000007 [#1] PREEMPT SMP");
+    expect(oops("6.18")).toContain("Internal error: Oops: 0000000096000007 [#1]  SMP");
+  });
+  it("the seed's free oops on rpi4-xen 5.6: a user-half address (level 0), show_pte's swapper line, the call trace", async () => {
+    const { readFileSync } = await import("node:fs");
+    const r = runScenario(parseScenarioText(readFileSync("scenarios/seed-atomic-free.yaml", "utf8"), "seed-atomic-free.yaml"), { platform: "rpi4-xen", kernel: "5.6", trace: true });
+    expect(r.faults[0]!.report).toEqual([
+      "Unable to handle kernel paging request at virtual address 0000000000268140",
+      "Mem abort info:",
+      "  ESR = 0x96000004",
+      "  EC = 0x25: DABT (current EL), IL = 32 bits",
+      "  SET = 0, FnV = 0",
+      "  EA = 0, S1PTW = 0",
+      "Data abort info:",
+      "  ISV = 0, ISS = 0x00000004",
+      "  CM = 0, WnR = 0",
+      "[0000000000268140] user address but active_mm is swapper",
+      "Internal error: Oops: 96000004 [#1] PREEMPT SMP",
+      "Modules linked in:",
+      "CPU: 0 PID: 1000 Comm: scenario Not tainted 5.6.4 #1",
+      "Hardware name: Raspberry Pi 4 Model B (DT)",
+      "pc : xen_swiotlb_free_coherent+0x…/0x…",
+      "lr : dma_free_attrs+0x…/0x…",
+      "Call trace:",
+      " xen_swiotlb_free_coherent+0x…/0x…",
+      " dma_free_attrs+0x…/0x…",
+      "---[ end trace 3f1c2d9e8a7b6051 ]---",
+    ]);
+  });
+});
+
+describe("x86_64 WARN: RIP and Call Trace, <TASK> from the 5.15.178 tree", () => {
+  const MASK = `
+name: mask below RAM without swiotlb
+device: default
+config: { mem: 2G }
+steps:
+  - { op: dma_set_mask, bits: 30 }
+  - { op: kmalloc, size: 4096, gfp: GFP_KERNEL, as: b }
+  - { op: dma_map_single, buf: b, size: 4096, dir: DMA_TO_DEVICE, as: m }
+`;
+  const warn = (yaml: string, id: string) => run(yaml, "x86_64", id).faults.find((f) => f.kind === "warn")!;
+  const tail = (r: string[]) => r.slice(r.findIndex((l) => l.startsWith("RIP: ")));
+  it("5.14 has no <TASK> markers, the 5.15.178 tree has them (dma_map_single_attrs' dev_WARN_ONCE)", () => {
+    const w514 = warn(WARN_THEN_OOPS, "5.14").report!;
+    const w515 = warn(WARN_THEN_OOPS, "5.15").report!;
+    expect(w514.slice(2, 5)).toEqual(["WARNING: CPU: 0 PID: 1000 at include/linux/dma-mapping.h:318 dma_map_single_attrs+0x…/0x…", "Modules linked in:", "CPU: 0 PID: 1000 Comm: scenario Not tainted 5.14.0-rc5 #1"]);
+    expect(tail(w514)).toEqual(["RIP: 0010:dma_map_single_attrs+0x…/0x…", "Call Trace:", "---[ end trace 3f1c2d9e8a7b6051 ]---"]);
+    expect(tail(w515)).toEqual(["RIP: 0010:dma_map_single_attrs+0x…/0x…", "Call Trace:", " <TASK>", " </TASK>", "---[ end trace 3f1c2d9e8a7b6051 ]---"]);
+    // no DMI name modelled for the PC: dump_stack_print_info prints no Hardware name line
+    expect(w515.some((l) => l.startsWith("Hardware name:"))).toBe(false);
+  });
+  it("the direct.h dev_WARN_ONCE is static inline: the WARNING and RIP name the function it is compiled into (5.19, 6.18)", () => {
+    const w519 = warn(MASK, "5.19").report!;
+    const w618 = warn(MASK, "6.18").report!;
+    expect(w519[2]).toBe("WARNING: CPU: 0 PID: 1000 at kernel/dma/direct.h:97 dma_map_page_attrs+0x…/0x…");
+    expect(tail(w519)).toEqual(["RIP: 0010:dma_map_page_attrs+0x…/0x…", "Call Trace:", " <TASK>", " dma_map_single_attrs+0x…/0x…", " </TASK>", "---[ end trace 0000000000000000 ]---"]);
+    expect(w618[2]).toBe("WARNING: CPU: 0 PID: 1000 at kernel/dma/direct.h:117 dma_map_page_attrs+0x…/0x…");
+    expect(w618).toContain("CPU: 0 UID: 0 PID: 1000 Comm: scenario Not tainted 6.18.35 #1 PREEMPT(voluntary) ");
+  });
+});
+
+describe("a dev_warn is a log line, not a splat", () => {
+  it("every WARN record has a report starting with the cut-here line; klog lines have none", () => {
+    const r = run(WARN_THEN_OOPS, "rpi4", "5.19");
+    for (const f of r.faults.filter((x) => x.kind === "warn")) expect(f.report![0]).toBe("------------[ cut here ]------------");
+  });
+});
