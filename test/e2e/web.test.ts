@@ -22,6 +22,7 @@ import { buildWeb } from "../../src/cli/serve.js";
 import { parseScenarioText } from "../../src/scenario/parse.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import type { RunResult } from "../../src/scenario/types.js";
+import { VERSIONS } from "../../src/versions.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SCREENSHOT = "/tmp/dmasim-web.png";
@@ -133,6 +134,10 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     await page.goto(url);
     await page.locator($("runs")).waitFor();
     await page.locator($("scenario-select")).selectOption("seed-mmap");
+    // the kernel selector lists VERSIONS (5.6 → 6.18), each with its notes, after "the scenario's"
+    const kopts = page.locator($("kernel-select")).locator("option");
+    expect(await kopts.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", ...VERSIONS.map((v) => v.id)]);
+    expect(await kopts.evaluateAll((os) => os.map((o) => o.getAttribute("title")))).toEqual([null, ...VERSIONS.map((v) => v.notes)]);
     await page.locator($("platform-select")).selectOption("rpi4-xen");
     await page.locator($("kernel-select")).selectOption("5.13");
     await run();
@@ -232,6 +237,7 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
   it("compare mode runs 5.13 and 5.14 side by side and highlights what differs", async () => {
     await page.locator($("kernel-select")).selectOption("5.13");
     await page.locator($("compare-toggle")).check();
+    expect(await page.locator($("compare-kernel")).locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(VERSIONS.map((v) => v.id));
     await page.locator($("compare-platform")).selectOption("rpi4-xen");
     await page.locator($("compare-kernel")).selectOption("5.14");
     await run();
