@@ -338,6 +338,19 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     await page.locator($("editor")).fill(yaml.replace("size: 4K\n    gfp", "size: 4K\n    gfp: GFP_KERNEL\n    bogus: 1\n    x"));
     await expect(page.locator($("parse-error")).innerText()).resolves.toMatch(/^mine\.yaml:\d+:\d+: /);
   });
+
+  it("a WARN's console lines (the splat of the run's kernel, 6.18 here) are in the step's detail", async () => {
+    const yaml = ["name: map a vmalloc buffer", "platform: rpi4", 'kernel: "6.18"', "steps:", "  - { op: vmalloc, size: 8K, as: buf }", "  - { op: dma_map_single, buf: buf, size: 4096, dir: DMA_TO_DEVICE, as: m }", ""].join("\n");
+    await page.locator($("upload")).setInputFiles({ name: "warn.yaml", mimeType: "text/yaml", buffer: Buffer.from(yaml) });
+    await expect.poll(() => page.locator($("editor")).inputValue()).toBe(yaml);
+    await run();
+    const want = runScenario(parseScenarioText(yaml, "warn.yaml"), { trace: true }).faults.find((f) => f.kind === "warn")!.report!;
+    expect(want).toContain("CPU: 0 UID: 0 PID: 1000 Comm: scenario Not tainted 6.18.35 #1 PREEMPT ");
+    const a = page.locator($("run-a"));
+    await a.locator($("step-1")).locator("button").click();
+    const pre = a.locator($("step-detail")).locator($("fault-report"));
+    await expect(pre.textContent()).resolves.toBe(want.join("\n"));
+  });
 });
 
 describe("compare across options (headless Chromium)", { timeout: 90_000 }, () => {
