@@ -122,6 +122,23 @@ describe.concurrent("dmasim kernels", () => {
   });
 });
 
+describe.concurrent("matrix over every kernel (a pipe: 100 columns)", () => {
+  it("ten kernels do not fit a box table: the compact form, each failure once with where it happened", async () => {
+    const o = await dmasim(["matrix", "scenarios/seed-mmap.yaml"]);
+    expect(o.code).toBe(1); // rpi4-xen before 5.14 fails
+    const wide = o.stdout.split("\n").filter((l) => [...l].length > 100);
+    expect(wide, wide.join("\n")).toEqual([]);
+    const ids = VERSIONS.map((v) => v.id);
+    expect(o.stdout).toContain("\nplatform        " + ids.map((k) => k.padEnd(8)).join("").trimEnd() + "\n");
+    expect(o.stdout).toContain("\nrpi4-xen        " + "vmalloc ".repeat(ids.length).trimEnd() + "\n" + " ".repeat(16) + "SIGBUS  SIGBUS  SIGBUS\n");
+    expect(o.stdout).toContain("  - user_read: sigbus — rpi4-xen (5.6, 5.10, 5.13)\n");
+    expect(o.stdout).toContain(`${8 * ids.length} runs: ${8 * ids.length - 3} PASS, 3 FAULT`);
+    // two kernels still fit: the box table
+    const two = await dmasim(["matrix", "scenarios/seed-mmap.yaml", "--platforms", "rpi4-xen", "--kernels", "5.13,5.14"]);
+    expect(two.stdout).toMatch(/│ rpi4-xen │ FAULT vmalloc\s+│ PASS vmalloc │/);
+  });
+});
+
 describe("kernels renderer: stable backports and absences", () => {
   // a switch released in 5.19 that the 5.15 tree carries as a stable backport, and one 5.14 lacks
   const sw: Record<string, Switch> = {

@@ -370,7 +370,7 @@ async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[],
 async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat, jobs?: number): Promise<number> {
   const m = await computeMatrix(io, scenarios, platforms, kernels, set, { jobs });
   const { renderMatrix } = await import("../format/matrix.js");
-  writeLine(io.out, renderMatrix(m, format, colorsFor(io.out)));
+  writeLine(io.out, renderMatrix(m, format, colorsFor(io.out), io.out.isTTY && io.out.columns ? io.out.columns : 100));
   if (m.counts.CRASH > 0) {
     const c = m.cells.find((x) => x.verdict === "CRASH")!;
     writeLine(io.err, `dmasim: ${m.counts.CRASH} run(s) crashed, first on ${c.platform} ${c.kernel}: ${c.error}`);

@@ -9,7 +9,9 @@
  */
 import type { MatrixCell, MatrixResult } from "../matrix.js";
 import { SWITCHES, VERSIONS } from "../versions.js";
-import { cellNote, renderMatrixMarkdown, summaryLine, type MatrixFormat } from "./matrix.js";
+import { cellNote, compactTables, kernelList, renderMatrixMarkdown, summaryLine, wrap, type MatrixFormat } from "./matrix.js";
+
+export { kernelList, wrap };
 import { makeColors, type Colors } from "./style.js";
 
 /** What the legend needs to know about a platform. */
@@ -17,24 +19,6 @@ export interface HeadlinePlatform {
   id: string;
   arch: string;
   xen?: string | null;
-}
-
-/**
- * "all kernels", "5.6, 5.10, 5.13" or "5.19–6.18": the kernels in modelled order; a run of four or
- * more consecutive modelled kernels is written first–last (every modelled kernel between them).
- */
-export function kernelList(kernels: readonly string[], all: readonly string[]): string {
-  const sorted = all.filter((k) => kernels.includes(k));
-  if (sorted.length === all.length) return "all kernels";
-  const runs: string[][] = [];
-  let prev = -2;
-  for (const k of sorted) {
-    const i = all.indexOf(k);
-    if (i === prev + 1 && runs.length) runs[runs.length - 1]!.push(k);
-    else runs.push([k]);
-    prev = i;
-  }
-  return runs.map((r) => (r.length >= 4 ? `${r[0]}–${r[r.length - 1]}` : r.join(", "))).join(", ");
 }
 
 /** Group cells by platform: "rpi4 (all kernels); arm32 (5.6, 5.10)". */
@@ -201,21 +185,6 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
   return out;
 }
 
-/** Wrap a paragraph to `width` columns: `first` before the first line, `rest` before the others. */
-export function wrap(text: string, width: number, first: string, rest = first): string[] {
-  const out: string[] = [];
-  let line = "";
-  const indent = () => (out.length === 0 ? first : rest);
-  for (const word of text.split(/\s+/)) {
-    if (line && indent().length + line.length + 1 + word.length > width) {
-      out.push(indent() + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(indent() + line);
-  return out;
-}
-
 /** The widest line the headline prints (terminal table and legend). */
 export const HEADLINE_WIDTH = 100;
 
@@ -249,65 +218,9 @@ function headlineTitle(m: MatrixResult): string {
   return `dmasim — the seed thread's scenarios on ${m.platforms.length} platforms × ${m.kernels.length} kernels`;
 }
 
-/** Fault kinds as the headline's second line spells them (at most 7 characters). */
-const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", bus_error: "BUS ERR", soft_lockup: "LOCKUP", bad_page: "BADPAGE", kasan: "KASAN", warn: "WARN" };
-
-/** Address kinds in a cell: the AddrKind names, cut to the column. */
-const KIND_TOKEN: Record<string, string> = { linear: "linear", vmalloc: "vmalloc", page_cookie: "cookie", ioremap: "ioremap" };
-
-/**
- * A cell in two short tokens: the kind of address the first allocation returned, and — only when
- * something went wrong — what: the stopping fault's kind in capitals (OOPS, SIGBUS, BUS ERR), WRONG
- * for data that was not the device's, FAIL for another failed check; a fault the scenario expects
- * in lower case. N/A, ERROR and CRASH cells say so instead of an address kind.
- */
-export function headlineCell(cell: MatrixCell): { kind: string; what: string | null } {
-  if (cell.verdict === "N/A") return { kind: "n/a", what: null };
-  if (cell.verdict === "ERROR" || cell.verdict === "CRASH") return { kind: cell.verdict, what: null };
-  const kind = cell.first_alloc_kind ? (KIND_TOKEN[cell.first_alloc_kind] ?? cell.first_alloc_kind.slice(0, 7)) : "-";
-  if (cell.verdict === "PASS") {
-    const k = cell.faults.find((x) => x !== "warn");
-    return { kind, what: k ? (FAULT_TOKEN[k] ?? k).toLowerCase() : null };
-  }
-  const f = cell.failures[0];
-  if (f) {
-    const i = cell.fault_steps.findIndex((st, j) => st === f.step && cell.faults[j] !== "warn");
-    if (i >= 0) return { kind, what: FAULT_TOKEN[cell.faults[i]!] ?? cell.faults[i]!.toUpperCase() };
-  }
-  const stop = cell.faults.find((k) => k !== "warn");
-  if (cell.verdict === "FAULT" && stop) return { kind, what: FAULT_TOKEN[stop] ?? stop.toUpperCase() };
-  if (f?.what === "data") return { kind, what: f.actual === "(nothing read)" ? "NO DATA" : "WRONG" };
-  return { kind, what: cell.verdict };
-}
-
-/** The widest token a headline cell prints ("vmalloc", "BUS ERR"). */
-const CELL_W = 7;
-
-/**
- * One compact table per scenario: platforms down, kernels across, one token per cell (the address
- * kind), and under a platform's row a second line only where a cell went wrong.
- */
+/** One compact table per scenario (src/format/matrix.ts compactTables), within the headline's width. */
 function headlineTables(m: MatrixResult, c: Colors): string[] {
-  const out: string[] = [];
-  const platW = Math.max("platform".length, ...m.platforms.map((p) => p.length)) + 2;
-  const colW = Math.max(CELL_W, ...m.kernels.map((k) => k.length)) + 1;
-  const pad = (s: string, w: number) => s + " ".repeat(Math.max(0, w - [...s].length));
-  const per = m.platforms.length * m.kernels.length;
-  const row = (first: string, cells: { text: string; paint: (s: string) => string }[]) =>
-    (pad(first, platW) + cells.map((x, i) => (i === cells.length - 1 ? x.paint(x.text) : x.paint(pad(x.text, colW)))).join("")).trimEnd();
-  m.scenarios.forEach((s, si) => {
-    out.push(...wrap(`${c.bold(s.name)}${s.file ? c.dim(` (${s.file})`) : ""}`, HEADLINE_WIDTH, "", "  "));
-    out.push(c.bold(row("platform", m.kernels.map((k) => ({ text: k, paint: (x) => x })))));
-    m.platforms.forEach((p, pi) => {
-      const cells = m.kernels.map((_k, ki) => m.cells[si * per + pi * m.kernels.length + ki]);
-      const toks = cells.map((cell) => (cell ? headlineCell(cell) : { kind: "", what: null }));
-      out.push(row(p, toks.map((t) => ({ text: t.kind, paint: t.kind === "vmalloc" ? c.yellow : t.kind === "ERROR" || t.kind === "CRASH" ? c.magenta : t.kind === "n/a" ? c.dim : (x: string) => x }))));
-      if (toks.some((t) => t.what))
-        out.push(row("", toks.map((t) => ({ text: t.what ?? "", paint: t.what && t.what === t.what.toUpperCase() ? (x: string) => c.red(c.bold(x)) : c.dim }))));
-    });
-    out.push("");
-  });
-  return out;
+  return compactTables(m, c, (s) => wrap(s, HEADLINE_WIDTH, "", "  "));
 }
 
 export function renderHeadline(
