@@ -2,7 +2,7 @@
  * The booted kernel: every piece of machine and kernel state a modelled function touches, plus
  * the fault and diagnostic records of the run. Built by `boot()` (src/init.ts).
  */
-import { __warn, die_kernel_fault } from "./kernel/panic.js";
+import { __warn, die_kernel_fault, warn_printed } from "./kernel/panic.js";
 import type { Arch } from "./arch/arch.js";
 import type { Device } from "./drivers/device.js";
 import type { Platform } from "./platforms/platform.js";
@@ -175,8 +175,8 @@ export class Kernel {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };
     if (pc) rec.pc = pc;
     if (at) rec.at = at;
-    // a message the model writes as "WARNING: …" describes a bare WARN_ON(cond): the kernel prints no message line
-    rec.report = __warn(this, { ...(message.startsWith("WARNING:") ? {} : { printed: message }), pc, at, chain: this.tr?.stack });
+    const printed = warn_printed(message); // none for a bare WARN_ON(cond)
+    rec.report = __warn(this, { ...(printed !== undefined ? { printed } : {}), pc, at, chain: this.tr?.stack });
     this.faults.push(rec);
     this.tr?.fault("warn", message);
   }

@@ -176,9 +176,42 @@ steps:
   });
 });
 
+describe("which WARN records print a message line", () => {
+  it("a bare WARN_ON prints none; a WARN with a format prints its text", async () => {
+    const { warn_printed } = await import("../src/kernel/panic.js");
+    expect(warn_printed("bcm2835-codec fe00b000.v4l2: rejecting DMA map of vmalloc memory")).toBe("bcm2835-codec fe00b000.v4l2: rejecting DMA map of vmalloc memory");
+    expect(warn_printed("WARNING: xen_swiotlb_free_coherent: WARN_ON_ONCE(dma_handle + size - 1 > dev->coherent_dma_mask)")).toBeUndefined();
+    expect(warn_printed("WARNING: at mm/util.c kvmalloc_node: WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size 4294967296 > INT_MAX")).toBeUndefined();
+    expect(warn_printed("WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: nvme 0000:01:00.0: Buffer overflow detected. Allocation size: 4096. Mapping size: 8192.")).toBe("nvme 0000:01:00.0: Buffer overflow detected. Allocation size: 4096. Mapping size: 8192.");
+  });
+});
+
 describe("a dev_warn is a log line, not a splat", () => {
-  it("every WARN record has a report starting with the cut-here line; klog lines have none", () => {
-    const r = run(WARN_THEN_OOPS, "rpi4", "5.19");
-    for (const f of r.faults.filter((x) => x.kind === "warn")) expect(f.report![0]).toBe("------------[ cut here ]------------");
+  it("dev_printk goes to the log with no fault and no taint; WARN records a splat and taints the next report", async () => {
+    const { bootK } = await import("./helpers.js");
+    const k = bootK("rpi4", "6.12");
+    const dev = k.devices.get("fe00b000.v4l2")!;
+    const faults = k.faults.length;
+    k.dev_printk("warn", dev, "swiotlb buffer is full (sz: 4096 bytes), total 32768 (slots), used 32768 (slots)");
+    expect(k.faults.length).toBe(faults);
+    expect(k.tainted_mask).toBe(0);
+    expect(k.klog.at(-1)).toMatchObject({ level: "warn", message: "bcm2835-codec fe00b000.v4l2: swiotlb buffer is full (sz: 4096 bytes), total 32768 (slots), used 32768 (slots)" });
+    k.warn("Failed to get suitable pool for fe00b000.v4l2", "dma_alloc_from_pool", "kernel/dma/pool.c:277");
+    const w = k.faults.at(-1)!;
+    expect(w.report!.slice(0, 5)).toEqual([
+      "------------[ cut here ]------------",
+      "Failed to get suitable pool for fe00b000.v4l2",
+      "WARNING: CPU: 0 PID: 1000 at kernel/dma/pool.c:277 dma_alloc_from_pool+0x…/0x…",
+      "Modules linked in:",
+      "CPU: 0 UID: 0 PID: 1000 Comm: scenario Not tainted 6.12.19 #1",
+    ]);
+    k.warn("WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
+    expect(k.faults.at(-1)!.report!.slice(0, 5)).toEqual([
+      "------------[ cut here ]------------",
+      "WARNING: CPU: 0 PID: 1000 at dma_map_page_attrs+0x…/0x…",
+      "Modules linked in:",
+      "CPU: 0 UID: 0 PID: 1000 Comm: scenario Tainted: G        W          6.12.19 #1",
+      "Tainted: [W]=WARN",
+    ]);
   });
 });

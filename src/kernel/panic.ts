@@ -207,6 +207,17 @@ export function __warn(k: Kernel, o: { printed?: string; pc?: string; at?: strin
   return out;
 }
 
+/**
+ * What a modelled WARN record's message says the kernel printed: the model writes a bare
+ * WARN_ON(cond) / WARN_ON_ONCE(cond) as "WARNING: …" (a description, no printed line) and a
+ * WARN with a format either as the printed text itself or as "WARNING: at <file> <function>: <text>".
+ */
+export function warn_printed(message: string): string | undefined {
+  if (!message.startsWith("WARNING:")) return message;
+  const m = /^WARNING: at \S+ \w+: (.*)$/.exec(message);
+  return m && !/^WARN_ON/.test(m[1]!) ? m[1] : undefined;
+}
+
 /** arch/arm64 ESR of a kernel data abort: EC 0x25 (DABT_CUR), IL, the translation level's FSC, WnR for a write; ISV = 0. */
 function arm64_esr(level: number, write: boolean): number {
   return (0x25 * 2 ** 26) + 2 ** 25 + (write ? 1 << 6 : 0) + 0x04 + level;
