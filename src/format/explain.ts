@@ -10,6 +10,12 @@ export type ExplainView = Omit<ExplainResult, "events">;
 
 export function renderExplain(e: ExplainView, c: Colors = makeColors(false)): string {
   const out = [...e.lines];
+  // the console lines of each WARN / oops, as the kernel version prints them
+  for (const f of e.faults) {
+    if (!f.report?.length) continue;
+    out.push("", c.bold(`console (${f.kind}):`));
+    for (const l of f.report) out.push(`  ${c.dim("│")} ${l}`);
+  }
   out.push("");
   out.push(c.bold("result:"));
   const fields: [string, string][] = Object.entries(e.result);

@@ -13,6 +13,7 @@
  */
 import type { Kernel } from "../kernel.js";
 import { isWalkHit } from "../mm/pgtable.js";
+import { kernel_symbol } from "./warn-sites.js";
 
 /** What differs between the versions' report code, read in each tree. */
 interface ReportFacts {
@@ -149,11 +150,17 @@ function pS(fn: string): string {
  */
 function frames(pc: string | undefined, at: string | undefined, chain: readonly string[] | undefined): string[] | undefined {
   if (!chain?.length) return undefined;
-  const c = [...chain];
-  while (c.length && pc && c[c.length - 1] !== pc) c.pop();
+  let c = [...chain];
+  if (pc && !c.includes(pc)) c.push(pc); // a leaf the trace does not enter (kvmalloc_node): called by the chain's innermost function
+  else while (c.length && pc && c[c.length - 1] !== pc) c.pop();
   if (!c.length) return undefined;
   if (at && /\.h:\d+$/.test(at) && c.length > 1) c.pop(); // inlined into its caller
   return c.reverse();
+}
+
+/** frames() with each function under the name this version's tree gives it. */
+function framesOf(k: Kernel, pc: string | undefined, at: string | undefined, chain: readonly string[] | undefined): string[] | undefined {
+  return frames(pc, at, chain)?.map((fn) => kernel_symbol(k, fn));
 }
 
 /** arm64 show_regs' pc/lr lines and dump_backtrace's "Call trace:" (regs from the BRK or the abort). */
@@ -193,8 +200,8 @@ function x86Regs(k: Kernel, fr: string[] | undefined, pc: string | undefined): s
  * added after the report, as add_taint at the end of __warn does.
  */
 export function __warn(k: Kernel, o: { printed?: string; pc?: string; at?: string; chain?: readonly string[] }): string[] {
-  const fr = frames(o.pc, o.at, o.chain);
-  const sym = fr?.[0] ?? o.pc ?? "?";
+  const fr = framesOf(k, o.pc, o.at, o.chain);
+  const sym = fr?.[0] ?? (o.pc ? kernel_symbol(k, o.pc) : "?");
   const out = ["------------[ cut here ]------------"];
   if (o.printed) out.push(o.printed);
   out.push(o.at ? `WARNING: CPU: 0 PID: ${k.current.pid} at ${o.at} ${pS(sym)}` : `WARNING: CPU: 0 PID: ${k.current.pid} at ${pS(sym)}`);
@@ -265,8 +272,8 @@ export function die_kernel_fault(k: Kernel, o: { addr: number; first: string; pt
   out.push(`Internal error: Oops: ${err} [#1]${f.arm64DieErr === "016lx-nopreempt" ? " " : " PREEMPT"} SMP`);
   out.push("Modules linked in:");
   out.push(...dump_stack_print_info(k));
-  const fr = frames(o.pc, undefined, o.chain);
-  out.push(...arm64Regs(k, fr, o.pc));
+  const fr = framesOf(k, o.pc, undefined, o.chain);
+  out.push(...arm64Regs(k, fr, o.pc && kernel_symbol(k, o.pc)));
   add_taint(k, TAINT_DIE); // __die → oops_enter … add_taint(TAINT_DIE) in die()
   out.push(print_oops_end_marker(k));
   return out;

@@ -17,8 +17,26 @@ const SITES: Record<string, Record<string, string>> = {
   dma_common_free_remap: { "5.6": "kernel/dma/remap.c:93", "5.10": "kernel/dma/remap.c:65", "5.14": "kernel/dma/remap.c:65", "5.19": "kernel/dma/remap.c:65", "5.15": "kernel/dma/remap.c:65", "6.1": "kernel/dma/remap.c:65", "6.6": "kernel/dma/remap.c:65", "6.12": "kernel/dma/remap.c:67", "6.18": "kernel/dma/remap.c:67" },
   dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279", "5.15": "kernel/dma/pool.c:279", "6.1": "kernel/dma/pool.c:282", "6.6": "kernel/dma/pool.c:279", "6.12": "kernel/dma/pool.c:277", "6.18": "kernel/dma/pool.c:284" },
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177", "5.15": "drivers/xen/swiotlb-xen.c:348", "6.1": "drivers/xen/swiotlb-xen.c:186", "6.6": "drivers/xen/swiotlb-xen.c:183", "6.12": "drivers/xen/swiotlb-xen.c:187", "6.18": "drivers/xen/swiotlb-xen.c:187" },
+  // WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size > INT_MAX (7661809d493b, 5.15); 6.18 moved it to mm/slub.c
+  kvmalloc_node: { "5.15": "mm/util.c:630", "5.19": "mm/util.c:624", "6.1": "mm/util.c:596", "6.6": "mm/util.c:632", "6.12": "mm/util.c:670", "6.18": "mm/slub.c:7199" },
   "xen_swiotlb_free_coherent:straddle": { "5.19": "drivers/xen/swiotlb-xen.c:178", "6.1": "drivers/xen/swiotlb-xen.c:187", "6.6": "drivers/xen/swiotlb-xen.c:184", "6.12": "drivers/xen/swiotlb-xen.c:188", "6.18": "drivers/xen/swiotlb-xen.c:188" },
 };
+
+/**
+ * Functions the model keeps under one name that a version's tree calls otherwise: the symbol a
+ * report prints (%pS) for that version. 6.10's memory-allocation profiling renamed kvmalloc_node
+ * to __kvmalloc_node_noprof (read in the 6.12.19 mm/util.c:650 and 6.18.35 mm/slub.c:7178 trees);
+ * 6.18's phys API turned dma_direct_map_page into dma_direct_map_phys (kernel/dma/direct.h:83).
+ */
+const SYMBOLS: Record<string, Record<string, string>> = {
+  kvmalloc_node: { "6.12": "__kvmalloc_node_noprof", "6.18": "__kvmalloc_node_noprof" },
+  dma_direct_map_page: { "6.18": "dma_direct_map_phys" },
+};
+
+/** The symbol this kernel's version prints for a modelled function. */
+export function kernel_symbol(k: Kernel, fn: string): string {
+  return SYMBOLS[fn]?.[k.version.id] ?? fn;
+}
 
 /** The file:line of a WARN site in this kernel's version, when it was read in a tree. */
 export function warn_site(k: Kernel, site: string): string | undefined {
