@@ -145,6 +145,28 @@ describe("arm64 oops: die_kernel_fault's Mem abort info per version", () => {
   });
 });
 
+describe("ARM32 WARN: warn_slowpath_fmt and dump_stack; the unwinder's \"callee from caller\" lines from the 5.17 tree", () => {
+  const MAP = WARN_THEN_OOPS.split("\n").filter((l) => !/vfree|cpu_read/.test(l)).join("\n");
+  it("5.15 prints addresses in its backtrace (left out); 5.19 and 6.12 print the frames from unwind_backtrace down", () => {
+    const rep = (id: string) => run(MAP, "arm32", id).faults.find((f) => f.kind === "warn")!.report!;
+    expect(rep("5.15").slice(4)).toEqual(["CPU: 0 PID: 1000 Comm: scenario Not tainted 5.15.178 #1", "Hardware name: Generic DT based system", "---[ end trace 3f1c2d9e8a7b6051 ]---"]);
+    expect(rep("5.19").slice(2)).toEqual([
+      "WARNING: CPU: 0 PID: 1000 at include/linux/dma-mapping.h:326 dma_map_single_attrs+0x…/0x…",
+      "Modules linked in:",
+      "CPU: 0 PID: 1000 Comm: scenario Not tainted 5.19.0 #1",
+      "Hardware name: Generic DT based system",
+      " unwind_backtrace from show_stack+0x…/0x…",
+      " show_stack from dump_stack_lvl+0x…/0x…",
+      " dump_stack_lvl from __warn+0x…/0x…",
+      " __warn from warn_slowpath_fmt+0x…/0x…",
+      " warn_slowpath_fmt from dma_map_single_attrs+0x…/0x…",
+      "---[ end trace 0000000000000000 ]---",
+    ]);
+    expect(rep("6.12")).toContain(" warn_slowpath_fmt from dma_map_single_attrs+0x…/0x…");
+    expect(rep("6.12")).toContain("CPU: 0 UID: 0 PID: 1000 Comm: scenario Not tainted 6.12.19 #1");
+  });
+});
+
 describe("x86_64 WARN: RIP and Call Trace, <TASK> from the 5.15.178 tree", () => {
   const MASK = `
 name: mask below RAM without swiotlb

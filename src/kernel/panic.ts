@@ -39,23 +39,25 @@ interface ReportFacts {
   arm64DieErr: "x" | "016lx" | "016lx-nopreempt";
   /** arm64 dump_backtrace_entry marks the entry unwound from the regs' pc with " (P)" (6.18.35) */
   arm64TraceSource: boolean;
+  /** ARM32 dump_backtrace_entry without CONFIG_BACKTRACE_VERBOSE: " %ps from %pS" (5.17 tree on); before: "[<%08lx>] (%ps) from [<%08lx>] (%pS)", addresses the model does not have */
+  armConcise: boolean;
 }
 
 const FLAGS_5 = "PFSRMBUDAWCIOELKXT";
 const FLAGS_6 = FLAGS_5 + "N";
 
 const FACTS: Record<string, ReportFacts> = {
-  "5.6": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: false, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false },
-  "5.10": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: false, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false },
+  "5.6": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: false, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false, armConcise: false },
+  "5.10": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: false, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false, armConcise: false },
   // no 5.13 tree: 5.12.9 and 5.14-rc5 agree on everything but the FSC line (absent in 5.12.9, present in 5.14-rc5): 5.12.9's
-  "5.13": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: false, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false },
-  "5.14": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false },
-  "5.15": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "016lx", arm64TraceSource: false },
-  "5.19": { randomOopsId: false, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false },
-  "6.1": { randomOopsId: false, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_6, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "016lx", arm64TraceSource: false },
-  "6.6": { randomOopsId: false, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_6, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: true, arm64DieErr: "016lx", arm64TraceSource: false },
-  "6.12": { randomOopsId: false, uid: true, taintVerbose: true, preemptModel: false, taintFlags: FLAGS_6, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: true, arm64DieErr: "016lx", arm64TraceSource: false },
-  "6.18": { randomOopsId: false, uid: true, taintVerbose: true, preemptModel: true, taintFlags: FLAGS_6 + "J", x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: true, arm64DieErr: "016lx-nopreempt", arm64TraceSource: true },
+  "5.13": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: false, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false, armConcise: false },
+  "5.14": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: false, arm64EsrWide: false, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false, armConcise: false },
+  "5.15": { randomOopsId: true, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "016lx", arm64TraceSource: false, armConcise: false },
+  "5.19": { randomOopsId: false, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_5, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "x", arm64TraceSource: false, armConcise: true },
+  "6.1": { randomOopsId: false, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_6, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: false, arm64DieErr: "016lx", arm64TraceSource: false, armConcise: true },
+  "6.6": { randomOopsId: false, uid: false, taintVerbose: false, preemptModel: false, taintFlags: FLAGS_6, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: true, arm64DieErr: "016lx", arm64TraceSource: false, armConcise: true },
+  "6.12": { randomOopsId: false, uid: true, taintVerbose: true, preemptModel: false, taintFlags: FLAGS_6, x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: true, arm64DieErr: "016lx", arm64TraceSource: false, armConcise: true },
+  "6.18": { randomOopsId: false, uid: true, taintVerbose: true, preemptModel: true, taintFlags: FLAGS_6 + "J", x86TaskMarkers: true, arm64EsrWide: true, arm64Fsc: true, arm64Iss2: true, arm64DieErr: "016lx-nopreempt", arm64TraceSource: true, armConcise: true },
 };
 
 /** include/linux/panic.h TAINT_* bit numbers the model sets. */
@@ -193,9 +195,20 @@ function x86Regs(k: Kernel, fr: string[] | undefined, pc: string | undefined): s
 }
 
 /**
+ * ARM32 warn_slowpath_fmt → __warn → dump_stack → dump_stack_lvl → show_stack → unwind_backtrace
+ * (CONFIG_ARM_UNWIND, the AEABI default): each unwound frame as "callee from caller+off/size",
+ * from unwind_backtrace itself down to the outermost modelled caller (5.17 tree on).
+ */
+function armBacktrace(k: Kernel, fr: string[] | undefined): string[] {
+  if (!fr || !facts(k).armConcise) return [];
+  const all = ["unwind_backtrace", "show_stack", "dump_stack_lvl", "__warn", "warn_slowpath_fmt", ...fr];
+  return all.slice(0, -1).map((fn, i) => ` ${fn} from ${pS(all[i + 1]!)}`);
+}
+
+/**
  * kernel/panic.c __warn as reached on each arch (5.6–6.18): arm64 and x86 take the BUG-table
- * path (report_bug with regs: show_regs), ARM32 warn_slowpath_fmt (no regs: dump_stack, whose
- * ARM backtrace needs addresses the model does not have and is left out). `printed` is the WARN's
+ * path (report_bug with regs: show_regs), ARM32 warn_slowpath_fmt (no regs: dump_stack; its
+ * backtrace before 5.17 prints addresses the model does not have and is left out). `printed` is the WARN's
  * own message (WARN(cond, fmt…) / dev_WARN*), absent for a bare WARN_ON(cond). The taint W is
  * added after the report, as add_taint at the end of __warn does.
  */
@@ -209,6 +222,7 @@ export function __warn(k: Kernel, o: { printed?: string; pc?: string; at?: strin
   out.push(...dump_stack_print_info(k));
   if (k.arch.name === "arm64") out.push(...arm64Regs(k, fr, sym));
   else if (k.arch.name === "x86_64") out.push(...x86Regs(k, fr, sym));
+  else out.push(...armBacktrace(k, fr));
   out.push(print_oops_end_marker(k));
   add_taint(k, TAINT_WARN);
   return out;
