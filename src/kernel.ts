@@ -3,6 +3,7 @@
  * the fault and diagnostic records of the run. Built by `boot()` (src/init.ts).
  */
 import { __warn, die_kernel_fault, warn_printed } from "./kernel/panic.js";
+import { warn_site } from "./kernel/warn-sites.js";
 import type { Arch } from "./arch/arch.js";
 import type { Device } from "./drivers/device.js";
 import type { Platform } from "./platforms/platform.js";
@@ -174,6 +175,7 @@ export class Kernel {
   warn(message: string, pc?: string, at?: string): void {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };
     if (pc) rec.pc = pc;
+    at ??= pc ? warn_site(this, pc) : undefined; // the reporting function's one WARN site in this version's tree
     if (at) rec.at = at;
     const printed = warn_printed(message); // none for a bare WARN_ON(cond)
     rec.report = __warn(this, { ...(printed !== undefined ? { printed } : {}), pc, at, chain: this.tr?.stack });

@@ -228,6 +228,28 @@ describe("explain shows the console lines; a function a version renamed is print
   });
 });
 
+describe("a double vfree: __vunmap's WARN to 6.1, vfree's from 6.6", () => {
+  const DOUBLE = `
+name: double vfree
+device: default
+steps:
+  - { op: vmalloc, size: 8K, as: buf }
+  - { op: vfree, buf: buf }
+  - { op: vfree, buf: buf }
+`;
+  it.each([
+    ["5.6", "mm/vmalloc.c:2296 __vunmap"],
+    ["5.19", "mm/vmalloc.c:2641 __vunmap"],
+    ["6.1", "mm/vmalloc.c:2701 __vunmap"],
+    ["6.6", "mm/vmalloc.c:2843 vfree"],
+    ["6.18", "mm/vmalloc.c:3430 vfree"],
+  ])("%s: %s", (id, where) => {
+    const w = run(DOUBLE, "rpi4", id, false).faults.find((f) => f.kind === "warn")!;
+    expect(w.report!.slice(1, 3)).toEqual([w.message, `WARNING: CPU: 0 PID: 1000 at ${where}+0x…/0x…`]);
+    expect(w.message).toMatch(/^Trying to vfree\(\) nonexistent vm area \([0-9a-f]{16}\)$/);
+  });
+});
+
 describe("which WARN records print a message line", () => {
   it("a bare WARN_ON prints none; a WARN with a format prints its text", async () => {
     const { warn_printed } = await import("../src/kernel/panic.js");
@@ -260,7 +282,7 @@ describe("a dev_warn is a log line, not a splat", () => {
     k.warn("WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
     expect(k.faults.at(-1)!.report!.slice(0, 5)).toEqual([
       "------------[ cut here ]------------",
-      "WARNING: CPU: 0 PID: 1000 at dma_map_page_attrs+0x…/0x…",
+      "WARNING: CPU: 0 PID: 1000 at kernel/dma/mapping.c:164 dma_map_page_attrs+0x…/0x…", // its one WARN site in 6.12.19, found by name
       "Modules linked in:",
       "CPU: 0 UID: 0 PID: 1000 Comm: scenario Tainted: G        W          6.12.19 #1",
       "Tainted: [W]=WARN",

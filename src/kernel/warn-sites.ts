@@ -19,6 +19,14 @@ const SITES: Record<string, Record<string, string>> = {
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177", "5.15": "drivers/xen/swiotlb-xen.c:348", "6.1": "drivers/xen/swiotlb-xen.c:186", "6.6": "drivers/xen/swiotlb-xen.c:183", "6.12": "drivers/xen/swiotlb-xen.c:187", "6.18": "drivers/xen/swiotlb-xen.c:187" },
   // WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size > INT_MAX (7661809d493b, 5.15); 6.18 moved it to mm/slub.c
   kvmalloc_node: { "5.15": "mm/util.c:630", "5.19": "mm/util.c:624", "6.1": "mm/util.c:596", "6.6": "mm/util.c:632", "6.12": "mm/util.c:670", "6.18": "mm/slub.c:7199" },
+  // sites found by the reporting function's name when the caller gives none (one WARN per function in the model)
+  dma_alloc_attrs: { "5.6": "kernel/dma/mapping.c:270", "5.10": "kernel/dma/mapping.c:427", "5.14": "kernel/dma/mapping.c:433", "5.15": "kernel/dma/mapping.c:494", "5.19": "kernel/dma/mapping.c:492", "6.1": "kernel/dma/mapping.c:499", "6.6": "kernel/dma/mapping.c:503", "6.12": "kernel/dma/mapping.c:597", "6.18": "kernel/dma/mapping.c:634" },
+  // WARN_ON_ONCE(!dev->dma_mask): not in 5.6's inline dma_map_page_attrs; in 6.18 it sits in dma_map_phys (no location claimed)
+  dma_map_page_attrs: { "5.10": "kernel/dma/mapping.c:149", "5.14": "kernel/dma/mapping.c:151", "5.15": "kernel/dma/mapping.c:150", "5.19": "kernel/dma/mapping.c:151", "6.1": "kernel/dma/mapping.c:152", "6.6": "kernel/dma/mapping.c:156", "6.12": "kernel/dma/mapping.c:164" },
+  // 5.15 on the check moved to the static __dma_map_sg_attrs (no location claimed)
+  dma_map_sg_attrs: { "5.10": "kernel/dma/mapping.c:188", "5.14": "kernel/dma/mapping.c:192" },
+  // "Trying to vfree() nonexistent vm area": __vunmap to 6.1, vfree from 6.6
+  __vunmap: { "5.6": "mm/vmalloc.c:2296", "5.10": "mm/vmalloc.c:2251", "5.14": "mm/vmalloc.c:2567", "5.15": "mm/vmalloc.c:2602", "5.19": "mm/vmalloc.c:2641", "6.1": "mm/vmalloc.c:2701", "6.6": "mm/vmalloc.c:2843", "6.12": "mm/vmalloc.c:3361", "6.18": "mm/vmalloc.c:3430" },
   "xen_swiotlb_free_coherent:straddle": { "5.19": "drivers/xen/swiotlb-xen.c:178", "6.1": "drivers/xen/swiotlb-xen.c:187", "6.6": "drivers/xen/swiotlb-xen.c:184", "6.12": "drivers/xen/swiotlb-xen.c:188", "6.18": "drivers/xen/swiotlb-xen.c:188" },
 };
 
@@ -31,6 +39,7 @@ const SITES: Record<string, Record<string, string>> = {
 const SYMBOLS: Record<string, Record<string, string>> = {
   kvmalloc_node: { "6.12": "__kvmalloc_node_noprof", "6.18": "__kvmalloc_node_noprof" },
   dma_direct_map_page: { "6.18": "dma_direct_map_phys" },
+  __vunmap: { "6.6": "vfree", "6.12": "vfree", "6.18": "vfree" },
 };
 
 /** The symbol this kernel's version prints for a modelled function. */
