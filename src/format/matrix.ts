@@ -227,7 +227,6 @@ export function renderMatrixTable(m: MatrixResult, c: Colors = makeColors(false)
   if (only) lines.unshift(c.bold(`scenario: ${only.name}${only.file ? ` (${only.file})` : ""}`));
   lines.push(c.dim("cell: verdict, address kind of the first coherent allocation; below it the first failure or fault"));
   lines.push(summaryLine(m, c));
-  // eslint-disable-next-line no-control-regex
   const visible = (l: string) => [...l.replace(/\x1b\[[0-9;]*m/g, "")].length;
   if (lines.some((block) => block.split("\n").some((l) => visible(l) > width))) return renderMatrixCompact(m, c, width);
   return lines.join("\n");
