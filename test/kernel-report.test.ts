@@ -219,6 +219,7 @@ describe("explain shows the console lines; a function a version renamed is print
       " dma_alloc_attrs+0x…/0x…",
       "---[ end trace 0000000000000000 ]---",
     ]);
+    expect(renderExplain(e519).split("\n")[1]).toBe("(Linux 5.19 as modelled follows yishangzhang/linux-5.19 @4a8550523ce9 (5.19.0))");
     expect(renderExplain(e519)).toContain("console (warn):\n  │ ------------[ cut here ]------------\n  │ WARNING: CPU: 0 PID: 1000 at mm/util.c:624 kvmalloc_node+0x…/0x…\n");
     const e612 = explain("dma_alloc_coherent", { platform: "arm64-smmu", kernel: "6.12", size: 2 ** 40 }).faults[0]!.report!;
     expect(e612[1]).toBe("WARNING: CPU: 0 PID: 1000 at mm/util.c:670 __kvmalloc_node_noprof+0x…/0x…");
