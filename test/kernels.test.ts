@@ -37,7 +37,9 @@ describe.concurrent("dmasim kernels", () => {
     const heads = out.split("\n").filter((l) => VERSIONS.some((v) => l.startsWith(v.id + " ")));
     expect(heads.map((l) => l.split(" ")[0])).toEqual(VERSIONS.map((v) => v.id));
     for (const v of VERSIONS) expect(heads.find((l) => l.startsWith(v.id + " "))).toContain(v.tree);
-    expect(out).toMatch(/^6\.1 +unifreq\/linux-6\.1\.y @525d1212a677 \(6\.1\.166\) +\[\+0 since 5\.19\]$/m);
+    expect(out).toMatch(/^6\.1 +unifreq\/linux-6\.1\.y @525d1212a677 \(6\.1\.166\)\n {6}\[\+0 since 5\.19\] LTS 6\.1: /m);
+    const wide = out.split("\n").filter((l) => [...l].length > 100);
+    expect(wide, wide.join("\n")).toEqual([]);
     expect(out).toMatch(/^5\.19 \(default\) +yishangzhang\/linux-5\.19 @4a8550523ce9 \(5\.19\.0\)/m);
     // the changes: each subsystem's heading, then its switches (release, commit, title), each once
     const changes = out.slice(out.indexOf("modelled changes, by subsystem"));

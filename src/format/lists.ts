@@ -117,8 +117,10 @@ export function renderKernels(versions: readonly KernelVersion[], switches: Read
   for (const v of versions) {
     const d = versionDelta(versions, switches, v);
     const count = d.previous === null ? `${v.switches.size} change${v.switches.size === 1 ? "" : "s"}` : `+${d.gained.length}${d.lost.length ? ` −${d.lost.length}` : ""} since ${d.previous}`;
-    out.push(`${c.bold(v.id.padEnd(w))}${v.id === defaultKernel ? c.green(" (default)") : ""}  ${v.tree}  ${c.dim(`[${count}]`)}`);
-    out.push(...wrap(v.notes, WIDTH, " ".repeat(w + 2)));
+    out.push(`${c.bold(v.id.padEnd(w))}${v.id === defaultKernel ? c.green(" (default)") : ""}  ${v.tree}`);
+    const notes = wrap(`[${count}] ${v.notes}`, WIDTH, " ".repeat(w + 2));
+    notes[0] = notes[0]!.replace(`[${count}]`, c.dim(`[${count}]`));
+    out.push(...notes);
   }
   out.push("");
   out.push(c.bold("modelled changes, by subsystem (src/switches/)"));
