@@ -2,6 +2,8 @@
  * The booted kernel: every piece of machine and kernel state a modelled function touches, plus
  * the fault and diagnostic records of the run. Built by `boot()` (src/init.ts).
  */
+import { __warn, die_kernel_fault, warn_printed } from "./kernel/panic.js";
+import { warn_site } from "./kernel/warn-sites.js";
 import type { Arch } from "./arch/arch.js";
 import type { Device } from "./drivers/device.js";
 import type { Platform } from "./platforms/platform.js";
@@ -97,6 +99,10 @@ export class Kernel {
   now_ms = 0;
   /** Timers (struct timer_list): each fires its timeout() once model time reaches timer_expires (<0: not armed). Objects, not closures, so a cloned model has its own. */
   readonly timers: { timer_expires: number; timeout(k: Kernel): void }[] = [];
+  /** kernel/panic.c tainted_mask (TAINT_* bits): set by WARN, oops, bad page; printed by the next report */
+  tainted_mask = 0;
+  /** kernel/panic.c oops_id (before 5.17: random, then incremented per report) */
+  oops_id = 0n;
   /** current: the task the scenario's driver code runs in (printed as %s/%d by KASAN and the watchdog). */
   readonly current = { comm: "scenario", pid: 1000 };
 
@@ -187,7 +193,10 @@ export class Kernel {
   warn(message: string, pc?: string, at?: string): void {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };
     if (pc) rec.pc = pc;
+    at ??= pc ? warn_site(this, pc) : undefined; // the reporting function's one WARN site in this version's tree
     if (at) rec.at = at;
+    const printed = warn_printed(message); // none for a bare WARN_ON(cond)
+    rec.report = __warn(this, { ...(printed !== undefined ? { printed } : {}), pc, at, chain: this.tr?.stack });
     this.faults.push(rec);
     this.tr?.fault("warn", message);
   }
@@ -255,6 +264,7 @@ export class Kernel {
     const more = this.arch.oopsMore?.(addr);
     if (more?.length) rec.lines = more;
     if (pc) rec.pc = pc;
+    if (this.arch.name === "arm64") rec.report = die_kernel_fault(this, { addr, first: rec.message, pte: more ?? [], pc, chain: this.tr?.stack });
     this.tr?.fault("oops", [rec.message, ...(rec.lines ?? [])].join(" / ") + (pc ? ` (pc: ${pc})` : ""));
     throw new KernelFault(rec);
   }

@@ -11,6 +11,7 @@
  * merges the accumulators and prints the tool's three lines. More threads than workers are run as
  * kthreads sharing a worker's model, one loop iteration at a time.
  */
+import { KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
 import { InputError } from "../core/faults.js";
 import { parseSets } from "../scenario/config.js";
@@ -178,7 +179,7 @@ export function registerBench(program: Command, io: Io, state: { code: number })
     .option("-x, --dma-trans-ns <n>", "simulated transfer time between map and unmap, ns (0..10000000)", "0")
     .option("-g, --granule <n>", "pages per mapping (1..1024)", "1")
     .option("--platform <id>", "platform (default rpi4)")
-    .option("--kernel <version>", "kernel version (default: the newest modelled)")
+    .option("--kernel <version>", KERNEL_HELP)
     .option("--device <name>", "device bound to dma_map_benchmark (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, mem=8G, ...)", collect, [] as string[])
     .option("--json", "print the struct map_benchmark results as one JSON object")
@@ -269,7 +270,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .option("--seed <n>", "PRNG seed (default: from the clock, printed so the run can be repeated)")
     .option("--steps <n>", "number of operations", "100000")
     .option("--platform <id>", "platform (default rpi4)")
-    .option("--kernel <version>", "kernel version (default: the newest modelled)")
+    .option("--kernel <version>", KERNEL_HELP)
     .option("--device <name>", "device (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, ...)", collect, [] as string[])
     .option("--json", "print the result (and any failure's scenario) as one JSON object")

@@ -21,6 +21,7 @@ import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
 import type { Scenario } from "../scenario/types.js";
 import { colorsFor, escapingStream, rawStream } from "./io.js";
 import { Progress } from "./progress.js";
+import { KERNEL_HELP, KERNEL_IDS } from "./kernel-help.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -117,7 +118,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .description("run one scenario file and print each step, its results, faults, diagnostics and the verdict")
     .argument("<file>", "scenario file (YAML or JSON); - reads standard input")
     .option("--platform <id>", "platform (overrides the scenario's)")
-    .option("--kernel <version>", "kernel version (overrides the scenario's)")
+    .option("--kernel <version>", `${KERNEL_HELP.replace(/ \(default: .*\)$/, "")} (overrides the scenario's)`)
     .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
     .option("--json", "print the run result as one JSON object")
     .option("--trace", "print each step's call trace")
@@ -150,7 +151,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .description("run scenario files on every platform × kernel: verdict, first failure, kind of the first allocation's address")
     .argument("<files...>", "scenario files or directories (searched recursively); - reads standard input")
     .option("--platforms <a,b>", "platforms (default: all)", list)
-    .option("--kernels <x,y>", "kernel versions (default: all)", list)
+    .option("--kernels <x,y>", `kernel versions, comma-separated: ${KERNEL_IDS} (default: all)`, list)
     .option("--set <key=value>", "boot/Kconfig option for every run, repeatable", collect, [] as string[])
     .addOption(new Option("--format <format>", "output format").choices(MATRIX_FORMATS as string[]).default("table"))
     .option("--json", "print the matrix as one JSON object (same as --format json)")
@@ -178,7 +179,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .description("the call path an operation takes: kernel functions, the decision at each branch and why, the kind of address returned")
     .argument("<op>", "DMA API operation, e.g. dma_alloc_coherent")
     .requiredOption("--platform <id>", "platform")
-    .option("--kernel <version>", "kernel version (default: the newest modelled)")
+    .option("--kernel <version>", KERNEL_HELP)
     .option("--size <n>", "size (decimal, 0x hex, K/M/G suffix)")
     .option("--gfp <flags>", "gfp flags, e.g. GFP_ATOMIC")
     .option("--attrs <attrs>", "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING")
@@ -238,15 +239,18 @@ export function buildProgram(io: Io, state: { code: number }): Command {
 
   program
     .command("kernels")
-    .description("list the modelled kernel versions and the behaviour switches (commits) each carries")
+    .description("list the modelled kernel versions (tree, notes) and every modelled change by subsystem (commit, release, effect, stable backports); with a version, what changed since the previous one")
+    .argument("[version]", `one kernel version (${KERNEL_IDS})`)
     .option("--json", "print the versions and switches as one JSON object")
-    .action(async (opts: { json?: boolean }) => {
-      const { VERSIONS, SWITCHES, DEFAULT_KERNEL } = await import("../versions.js");
-      const { renderKernels, kernelsJson } = await import("../format/lists.js");
-      if (opts.json) {
-        const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson(kernelsJson(VERSIONS, SWITCHES, DEFAULT_KERNEL)));
-      } else writeLine(io.out, renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, colorsFor(io.out)));
+    .action(async (id: string | undefined, opts: { json?: boolean }) => {
+      const { VERSIONS, SWITCHES, DEFAULT_KERNEL, findVersion } = await import("../versions.js");
+      const lists = await import("../format/lists.js");
+      const { toJson } = await import("../format/json.js");
+      if (id !== undefined) {
+        await checkKernels([id]);
+        const v = findVersion(id)!;
+        writeLine(io.out, opts.json ? toJson(lists.kernelJson(VERSIONS, SWITCHES, DEFAULT_KERNEL, v)) : lists.renderKernel(VERSIONS, SWITCHES, DEFAULT_KERNEL, v, colorsFor(io.out)));
+      } else writeLine(io.out, opts.json ? toJson(lists.kernelsJson(VERSIONS, SWITCHES, DEFAULT_KERNEL)) : lists.renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, colorsFor(io.out)));
     });
 
   program
@@ -367,7 +371,7 @@ async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[],
 async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat, jobs?: number): Promise<number> {
   const m = await computeMatrix(io, scenarios, platforms, kernels, set, { jobs });
   const { renderMatrix } = await import("../format/matrix.js");
-  writeLine(io.out, renderMatrix(m, format, colorsFor(io.out)));
+  writeLine(io.out, renderMatrix(m, format, colorsFor(io.out), io.out.isTTY && io.out.columns ? io.out.columns : 100));
   if (m.counts.CRASH > 0) {
     const c = m.cells.find((x) => x.verdict === "CRASH")!;
     writeLine(io.err, `dmasim: ${m.counts.CRASH} run(s) crashed, first on ${c.platform} ${c.kernel}: ${c.error}`);

@@ -23,6 +23,12 @@ export interface FaultRecord {
   at?: string;
   /** Further console lines the kernel prints after `message`, in order (e.g. arm64 show_pte). */
   lines?: string[];
+  /**
+   * The whole report as this version prints it on the console, first line to last (WARN: the
+   * cut-here line … the end-trace marker; arm64 oops: "Unable to handle kernel …" … end marker);
+   * src/kernel/panic.ts. Values the model does not have (registers, symbol offsets) are left out.
+   */
+  report?: string[];
   /** Call chain at the fault, innermost last. */
   chain?: string[];
   /** Index of the scenario step during which it happened; filled by the runner. */

@@ -4,12 +4,22 @@
  */
 import { makeColors, type Colors } from "./style.js";
 import type { ExplainResult } from "../explain.js";
+import { findVersion } from "../versions.js";
 
 /** What src/explain.ts returns (the fields this view prints). */
 export type ExplainView = Omit<ExplainResult, "events">;
 
 export function renderExplain(e: ExplainView, c: Colors = makeColors(false)): string {
   const out = [...e.lines];
+  // which tree the version's code follows, under the header line
+  const v = findVersion(e.kernel);
+  if (v && out.length) out.splice(1, 0, c.dim(`(Linux ${v.id} as modelled follows ${v.tree})`));
+  // the console lines of each WARN / oops, as the kernel version prints them
+  for (const f of e.faults) {
+    if (!f.report?.length) continue;
+    out.push("", c.bold(`console (${f.kind}):`));
+    for (const l of f.report) out.push(`  ${c.dim("│")} ${l}`);
+  }
   out.push("");
   out.push(c.bold("result:"));
   const fields: [string, string][] = Object.entries(e.result);

@@ -9,10 +9,9 @@
  */
 import type { MatrixCell, MatrixResult } from "../matrix.js";
 import { SWITCHES, VERSIONS } from "../versions.js";
-import Table from "cli-table3";
-import { paintVerdict } from "./matrix.js";
-import { tableStyle } from "./style.js";
-import { cellNote, renderMatrixMarkdown, summaryLine, type MatrixFormat } from "./matrix.js";
+import { cellNote, compactTables, kernelList, renderMatrixMarkdown, summaryLine, wrap, type MatrixFormat } from "./matrix.js";
+
+export { kernelList, wrap };
 import { makeColors, type Colors } from "./style.js";
 
 /** What the legend needs to know about a platform. */
@@ -20,13 +19,6 @@ export interface HeadlinePlatform {
   id: string;
   arch: string;
   xen?: string | null;
-}
-
-/** "5.6, 5.10, 5.13" or "all kernels" */
-function kernelList(kernels: string[], all: readonly string[]): string {
-  const sorted = all.filter((k) => kernels.includes(k));
-  if (sorted.length === all.length) return "all kernels";
-  return sorted.join(", ");
 }
 
 /** Group cells by platform: "rpi4 (all kernels); arm32 (5.6, 5.10)". */
@@ -185,26 +177,11 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
   const with566 = m.kernels.filter((k) => VERSIONS.find((v) => v.id === k)?.switches.has("566fb90e050d"));
   s4.answers.push(
     `${sw("566fb90e050d")}: on ARM, xen_swiotlb_dma_ops allocate and free coherent buffers with dma_direct_alloc / dma_direct_free ` +
-      `(xen_alloc_coherent_pages is gone), so a Xen dom0 takes dma-direct's own vmalloc-aware paths${with566.length ? ` (modelled in ${with566.join(", ")})` : ""}.`,
+      `(xen_alloc_coherent_pages is gone), so a Xen dom0 takes dma-direct's own vmalloc-aware paths${with566.length ? ` (modelled in ${kernelList(with566, m.kernels)})` : ""}.`,
   );
   const clean = m.kernels.filter((k) => !wrong.some((x) => x.kernel === k) && !faulted.some((x) => x.kernel === k));
-  if ((wrong.length || faulted.length) && clean.length) s4.answers.push(`Kernels with neither wrong pages nor faults: ${clean.join(", ")}.`);
+  if ((wrong.length || faulted.length) && clean.length) s4.answers.push(`Kernels with neither wrong pages nor faults: ${kernelList(clean, m.kernels)}.`);
   out.push(s4);
-  return out;
-}
-
-/** Wrap a paragraph to `width` columns: `first` before the first line, `rest` before the others. */
-export function wrap(text: string, width: number, first: string, rest = first): string[] {
-  const out: string[] = [];
-  let line = "";
-  const indent = () => (out.length === 0 ? first : rest);
-  for (const word of text.split(/\s+/)) {
-    if (line && indent().length + line.length + 1 + word.length > width) {
-      out.push(indent() + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(indent() + line);
   return out;
 }
 
@@ -241,45 +218,9 @@ function headlineTitle(m: MatrixResult): string {
   return `dmasim — the seed thread's scenarios on ${m.platforms.length} platforms × ${m.kernels.length} kernels`;
 }
 
-/** A cell's note in a word or two (the legend says which op): "oops", "sigbus", "wrong data". */
-function shortNote(cell: MatrixCell): string | null {
-  if (cell.verdict === "PASS") {
-    const k = cell.faults.find((x) => x !== "warn") ?? cell.faults[0];
-    return k ? `${k} (expected)` : null;
-  }
-  if (cell.verdict === "N/A") return "n/a";
-  const f = cell.failures[0];
-  if (f) {
-    const i = cell.fault_steps.findIndex((st, j) => st === f.step && cell.faults[j] !== "warn");
-    if (i >= 0) return cell.faults[i]!;
-    if (f.what === "data") return f.actual === "(nothing read)" ? "nothing read" : "wrong data";
-    return f.what;
-  }
-  return cell.faults.find((k) => k !== "warn") ?? (cell.verdict === "ERROR" || cell.verdict === "CRASH" ? cell.verdict.toLowerCase() : null);
-}
-
-/** One table per scenario: platforms down, kernels across, each cell verdict + address kind and a short note. */
+/** One compact table per scenario (src/format/matrix.ts compactTables), within the headline's width. */
 function headlineTables(m: MatrixResult, c: Colors): string[] {
-  const out: string[] = [];
-  // platform column 16, borders (kernels + 2), the rest shared by the kernels
-  const colW = Math.max(12, Math.floor((HEADLINE_WIDTH - 16 - (m.kernels.length + 2)) / Math.max(1, m.kernels.length)));
-  const per = m.platforms.length * m.kernels.length;
-  m.scenarios.forEach((s, si) => {
-    const t = new Table({ head: ["platform", ...m.kernels], style: tableStyle(c), wordWrap: true, colWidths: [16, ...m.kernels.map(() => colW)], chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" } });
-    m.platforms.forEach((p, pi) => {
-      const row: string[] = [p];
-      m.kernels.forEach((_k, ki) => {
-        const cell = m.cells[si * per + pi * m.kernels.length + ki];
-        if (!cell) return row.push("");
-        const top = [paintVerdict(cell.verdict, c), cell.first_alloc_kind ?? ""].filter(Boolean).join(" ");
-        const note = shortNote(cell);
-        row.push(note ? `${top}\n${c.dim(note)}` : top);
-      });
-      t.push(row);
-    });
-    out.push(...wrap(`${c.bold(s.name)}${s.file ? c.dim(` (${s.file})`) : ""}`, HEADLINE_WIDTH, "", "  "), t.toString());
-  });
-  return out;
+  return compactTables(m, c, (s) => wrap(s, HEADLINE_WIDTH, "", "  "));
 }
 
 export function renderHeadline(
@@ -299,7 +240,13 @@ export function renderHeadline(
     return [`## ${title}`, "", renderMatrixMarkdown(m), ...md, ...nx].join("\n");
   }
   const text = legend.flatMap((s) => ["", c.bold(c.cyan(s.question)), ...s.answers.flatMap((a) => wrap(a, HEADLINE_WIDTH, "  - ", "    "))]);
-  const key = wrap("cell: verdict and the kind of address the first dma_alloc_coherent returned; below it what went wrong (the legend says where)", HEADLINE_WIDTH, "");
+  const key = wrap(
+    "cell: the kind of address the first dma_alloc_coherent returned (linear map or vmalloc); under it, only where the run went wrong, " +
+      "what: a fault (OOPS, SIGBUS, BUS ERR, BUG) or WRONG data; in lower case a fault the scenario expects; n/a: does not apply. " +
+      "The questions below say which step and why.",
+    HEADLINE_WIDTH,
+    "",
+  );
   const nx = next ? ["", c.bold("Next: trace a failing cell"), `  ${next.command}`, ...wrap(`(${next.why})`, HEADLINE_WIDTH, "  ")] : [];
   return [c.bold(title), "", ...headlineTables(m, c), ...key.map((l) => c.dim(l)), summaryLine(m, c), ...text, ...nx].join("\n");
 }

@@ -105,7 +105,11 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     for (const f of stepFaults) {
       const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
       out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
-      for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
+      if (f.report?.length) {
+        // the console lines as the version prints them
+        for (const l of f.report) out.push(`${pad}  ${c.dim("│")} ${l}`);
+        if (!o.trace && !f.report.some((l) => /^Call [Tt]race:$/.test(l))) out.push(`${pad}  ${c.dim("(no call trace: the run kept no call chain; --trace keeps it)")}`);
+      } else for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
       if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
     }
     for (const d of stepDiags)

@@ -12,6 +12,7 @@ import { MAX_ORDER, PG_reserved, PG_slab } from "./page_alloc.js";
 import { VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
+import { warn_site } from "../kernel/warn-sites.js";
 
 const S_alloc_pages = sym("alloc_pages", "mm/page_alloc.c");
 const S_free_pages = sym("__free_pages", "mm/page_alloc.c");
@@ -76,7 +77,7 @@ export function totalram_pages(k: Kernel): number {
  */
 export function kvmalloc_node(k: Kernel, size: number, gfp: number): boolean {
   if (size > 0x7fff_ffff && k.sw["7661809d493b"]) {
-    if (!(gfp & __GFP_NOWARN)) k.warnOnce("kvmalloc_node:INT_MAX", `WARNING: at mm/util.c kvmalloc_node: WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size ${size} > INT_MAX`, "kvmalloc_node");
+    if (!(gfp & __GFP_NOWARN)) k.warnOnce("kvmalloc_node:INT_MAX", `WARNING: at mm/util.c kvmalloc_node: WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size ${size} > INT_MAX`, "kvmalloc_node", warn_site(k, "kvmalloc_node"));
     return false;
   }
   const n = alignUp(size, PAGE_SIZE) / PAGE_SIZE;

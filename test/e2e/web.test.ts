@@ -22,6 +22,7 @@ import { buildWeb } from "../../src/cli/serve.js";
 import { parseScenarioText } from "../../src/scenario/parse.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import type { RunResult } from "../../src/scenario/types.js";
+import { VERSIONS } from "../../src/versions.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SCREENSHOT = "/tmp/dmasim-web.png";
@@ -133,6 +134,10 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     await page.goto(url);
     await page.locator($("runs")).waitFor();
     await page.locator($("scenario-select")).selectOption("seed-mmap");
+    // the kernel selector lists VERSIONS (5.6 → 6.18), each with its notes, after "the scenario's"
+    const kopts = page.locator($("kernel-select")).locator("option");
+    expect(await kopts.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", ...VERSIONS.map((v) => v.id)]);
+    expect(await kopts.evaluateAll((os) => os.map((o) => o.getAttribute("title")))).toEqual([null, ...VERSIONS.map((v) => v.notes)]);
     await page.locator($("platform-select")).selectOption("rpi4-xen");
     await page.locator($("kernel-select")).selectOption("5.13");
     await run();
@@ -232,6 +237,7 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
   it("compare mode runs 5.13 and 5.14 side by side and highlights what differs", async () => {
     await page.locator($("kernel-select")).selectOption("5.13");
     await page.locator($("compare-toggle")).check();
+    expect(await page.locator($("compare-kernel")).locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(VERSIONS.map((v) => v.id));
     await page.locator($("compare-platform")).selectOption("rpi4-xen");
     await page.locator($("compare-kernel")).selectOption("5.14");
     await run();
@@ -331,6 +337,19 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     await expect(a.locator($("step-1")).locator($("result-dma_addr")).getAttribute("data-value")).resolves.toBe(want.steps[1]!.result.dma_addr);
     await page.locator($("editor")).fill(yaml.replace("size: 4K\n    gfp", "size: 4K\n    gfp: GFP_KERNEL\n    bogus: 1\n    x"));
     await expect(page.locator($("parse-error")).innerText()).resolves.toMatch(/^mine\.yaml:\d+:\d+: /);
+  });
+
+  it("a WARN's console lines (the splat of the run's kernel, 6.18 here) are in the step's detail", async () => {
+    const yaml = ["name: map a vmalloc buffer", "platform: rpi4", 'kernel: "6.18"', "steps:", "  - { op: vmalloc, size: 8K, as: buf }", "  - { op: dma_map_single, buf: buf, size: 4096, dir: DMA_TO_DEVICE, as: m }", ""].join("\n");
+    await page.locator($("upload")).setInputFiles({ name: "warn.yaml", mimeType: "text/yaml", buffer: Buffer.from(yaml) });
+    await expect.poll(() => page.locator($("editor")).inputValue()).toBe(yaml);
+    await run();
+    const want = runScenario(parseScenarioText(yaml, "warn.yaml"), { trace: true }).faults.find((f) => f.kind === "warn")!.report!;
+    expect(want).toContain("CPU: 0 UID: 0 PID: 1000 Comm: scenario Not tainted 6.18.35 #1 PREEMPT ");
+    const a = page.locator($("run-a"));
+    await a.locator($("step-1")).locator("button").click();
+    const pre = a.locator($("step-detail")).locator($("fault-report"));
+    await expect(pre.textContent()).resolves.toBe(want.join("\n"));
   });
 });
 

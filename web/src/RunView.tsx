@@ -68,6 +68,12 @@ function StepDetail({ run, step, other, layout }: { run: RunResult; step: StepRe
             <li key={`f${i}`} class={`finding fault-${f.kind}`} data-testid="step-fault">
               <strong>{f.kind.toUpperCase()}</strong> {f.message}
               {f.pc && <span class="muted"> (pc: {f.pc})</span>}
+              {f.report && f.report.length > 0 && (
+                <details class="fault-report">
+                  <summary class="muted small">the kernel's console lines ({f.report.length})</summary>
+                  <pre data-testid="fault-report">{f.report.join("\n")}</pre>
+                </details>
+              )}
             </li>
           ))}
           {diags.map((d, i) => (
