@@ -1,0 +1,315 @@
+/**
+ * kernel/dma/debug.c's hook bodies (5.10–5.14): the DmaDebug checker the exported debug_dma_*
+ * functions of debug.ts call, plus the unbind notifier and the debugfs dumps.
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+import type { Scatterlist } from "./ops.js";
+import { dev_id } from "../../drivers/device.js";
+import * as gfp from "../../include/gfp.js";
+import * as u64 from "../../core/u64.js";
+import { hex64, offset_in_page } from "../../core/u64.js";
+import type { DebugType } from "./debug-entry.js";
+import { DmaDebugEntry } from "./debug-entry.js";
+import * as de from "./debug-entry.js";
+import { DmaDebugChecks } from "./debug-checks.js";
+
+// Module-local copies of the constants and helpers the hot paths use: transpiled module
+// bindings (tsx, vitest) turn every imported-name access into a getter call.
+const PAGE_SIZE = u64.PAGE_SIZE;
+const DMA_MAPPING_ERROR = u64.DMA_MAPPING_ERROR;
+const DMA_BIDIRECTIONAL = gfp.DMA_BIDIRECTIONAL;
+const HASH_SIZE = de.HASH_SIZE;
+const MAP_ERR_NOT_CHECKED = de.MAP_ERR_NOT_CHECKED;
+const MAP_ERR_CHECKED = de.MAP_ERR_CHECKED;
+const maperr2str = de.maperr2str;
+const type2name = de.type2name;
+const udec = de.udec;
+const uhex = de.uhex;
+const ptr = de.ptr;
+const dir2name = de.dir2name;
+const hash_fn = de.hash_fn;
+
+/** The checker: the hook bodies the exported debug_dma_* functions call, the unbind notifier and the dumps (kernel/dma/debug.c, 5.10–5.14) */
+export class DmaDebug extends DmaDebugChecks {
+  // ---- hook bodies (called through the exported debug_dma_* functions) ----
+
+  /** body of kernel/dma/debug.c debug_dma_map_single (5.10–5.14): D17, D18 */
+  map_single(k: Kernel, dev: Device, addr: number, len: number): void {
+    if (!k.arch.virt_addr_valid(k, addr)) {
+      this.err_printk(k, dev, null, "D17", `device driver maps memory from invalid area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
+    }
+    if (addr >= k.arch.L.VMALLOC_START && addr < k.arch.L.VMALLOC_END) {
+      this.err_printk(k, dev, null, "D18", `device driver maps memory from vmalloc area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
+    }
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_map_page (5.10–5.14): untracked on the error cookie, D15/D16, add_dma_entry */
+  map_page(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, type: DebugType, attrs: number): void {
+    if (dma_addr === DMA_MAPPING_ERROR) return; // failed mappings are not tracked
+    const entry = this.dma_entry_alloc(k);
+    if (entry === null) return;
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    entry.dev = dev;
+    entry.type = type;
+    entry.pfn = pfn;
+    entry.offset = paddr - pfn * PAGE_SIZE;
+    entry.paddr = paddr;
+    entry.dev_addr = dma_addr;
+    entry.size = size;
+    entry.direction = direction;
+    entry.map_err_type = MAP_ERR_NOT_CHECKED;
+    this.check_cpu_segment(k, dev, pfn, entry.offset, size);
+    this.add_dma_entry(k, entry, attrs);
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_mapping_error (5.10–5.14) */
+  mapping_error(dev: Device, dma_addr: number): void {
+    const b = this.hash[hash_fn(dma_addr)];
+    if (b === undefined) return;
+    // the first exact match still "not checked" is marked checked
+    for (let i = 0; i < b.length; i++) {
+      const e = b[i]!;
+      if (e.dev !== dev || e.dev_addr !== dma_addr) continue;
+      if (e.map_err_type === MAP_ERR_NOT_CHECKED) {
+        e.map_err_type = MAP_ERR_CHECKED;
+        break;
+      }
+    }
+  }
+
+  private setRef(dev: Device, type: DebugType, dev_addr: number, size: number, direction: number, sg_call_ents: number): DmaDebugEntry {
+    const r = this.ref;
+    r.dev = dev;
+    r.type = type;
+    r.dev_addr = dev_addr;
+    r.size = size;
+    r.direction = direction;
+    r.sg_call_ents = sg_call_ents;
+    r.pfn = 0;
+    r.offset = 0;
+    r.paddr = 0;
+    return r;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_unmap_page / debug_dma_unmap_resource (5.10–5.14): check_unmap on a reference entry */
+  unmap(k: Kernel, dev: Device, addr: number, size: number, direction: number, type: DebugType, paddr: number): void {
+    const r = this.setRef(dev, type, addr, size, direction, 0);
+    r.paddr = paddr;
+    this.check_unmap(k, r);
+    r.dev = null;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_map_sg (5.10–5.14; 5.15 check order with sgChecksAllNents) */
+  map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, mapped_ents: number, direction: number, attrs: number): void {
+    if (this.sgChecksAllNents) {
+      for (let i = 0; i < nents && i < sg.length; i++) {
+        const s = sg[i]!;
+        this.check_cpu_segment(k, dev, k.arch.page_to_pfn(s.page), s.offset, s.length);
+      }
+    }
+    for (let i = 0; i < mapped_ents && i < sg.length; i++) {
+      const s = sg[i]!;
+      const entry = this.dma_entry_alloc(k);
+      if (entry === null) return;
+      const pfn = k.arch.page_to_pfn(s.page);
+      entry.type = "scather-gather";
+      entry.dev = dev;
+      entry.pfn = pfn;
+      entry.offset = s.offset;
+      entry.paddr = pfn * PAGE_SIZE + s.offset;
+      entry.size = s.dma_length;
+      entry.dev_addr = s.dma_address;
+      entry.direction = direction;
+      entry.sg_call_ents = nents;
+      entry.sg_mapped_ents = mapped_ents;
+      if (!this.sgChecksAllNents) this.check_cpu_segment(k, dev, pfn, s.offset, s.dma_length);
+      this.check_sg_segment(k, dev, s);
+      this.add_dma_entry(k, entry, attrs);
+    }
+  }
+
+  /** kernel/dma/debug.c get_nr_mapped_entries (5.10–5.14): sg_mapped_ents of the exact match, or 0 */
+  get_nr_mapped_entries(ref: DmaDebugEntry): number {
+    const e = this.bucket_find_exact(ref);
+    return e ? e.sg_mapped_ents : 0;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_unmap_sg (5.10–5.14) */
+  unmap_sg(k: Kernel, dev: Device, sglist: Scatterlist[], nelems: number, dir: number): void {
+    let mapped_ents = 0;
+    for (let i = 0; i < nelems && i < sglist.length; i++) {
+      if (mapped_ents && i >= mapped_ents) break;
+      const s = sglist[i]!;
+      const r = this.setRef(dev, "scather-gather", s.dma_address, s.dma_length, dir, nelems);
+      if (i === 0) mapped_ents = this.get_nr_mapped_entries(r);
+      this.check_unmap(k, r);
+    }
+    this.ref.dev = null;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_sync_sg_for_cpu / _for_device (5.10–5.14) */
+  sync_sg(k: Kernel, dev: Device, sg: Scatterlist[], nelems: number, direction: number, to_cpu: boolean): void {
+    let mapped_ents = 0;
+    for (let i = 0; i < nelems && i < sg.length; i++) {
+      const s = sg[i]!;
+      const r = this.setRef(dev, "scather-gather", s.dma_address, s.dma_length, direction, nelems);
+      if (i === 0) mapped_ents = this.get_nr_mapped_entries(r);
+      // first segment not found → mapped_ents 0 → nothing is checked or reported
+      if (i >= mapped_ents) break;
+      this.check_sync(k, dev, r, to_cpu);
+    }
+    this.ref.dev = null;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_sync_single_for_cpu / _for_device (5.10–5.14) */
+  sync_single(k: Kernel, dev: Device, dma_handle: number, size: number, direction: number, to_cpu: boolean): void {
+    const r = this.setRef(dev, "single", dma_handle, size, direction, 0);
+    this.check_sync(k, dev, r, to_cpu);
+    r.dev = null;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_alloc_coherent (5.10–5.14) */
+  alloc_coherent(k: Kernel, dev: Device, size: number, dma_addr: number, virt: number, paddr: number, attrs: number): void {
+    if (virt === 0) return;
+    const isVmalloc = virt >= k.arch.L.VMALLOC_START && virt < k.arch.L.VMALLOC_END;
+    // neither vmalloc nor linear-map: silently not tracked (e.g. a NO_KERNEL_MAPPING cookie)
+    if (!isVmalloc && !k.arch.virt_addr_valid(k, virt)) return;
+    const entry = this.dma_entry_alloc(k);
+    if (entry === null) return;
+    const off = offset_in_page(virt); // offset_in_page(virt)
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    entry.type = "coherent";
+    entry.dev = dev;
+    entry.offset = off;
+    entry.pfn = pfn;
+    entry.paddr = pfn * PAGE_SIZE + off;
+    entry.size = size;
+    entry.dev_addr = dma_addr;
+    entry.direction = DMA_BIDIRECTIONAL;
+    this.add_dma_entry(k, entry, attrs);
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_free_coherent (5.10–5.14) */
+  /** body of kernel/dma/debug.c debug_dma_alloc_pages (7e2368a21741, 6.17): a "noncoherent" entry, no mapping-error check owed */
+  alloc_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, attrs: number): void {
+    const entry = this.dma_entry_alloc(k);
+    if (entry === null) return;
+    entry.type = "noncoherent";
+    entry.dev = dev;
+    entry.pfn = Math.floor(paddr / PAGE_SIZE);
+    entry.offset = 0;
+    entry.paddr = paddr;
+    entry.size = size;
+    entry.dev_addr = dma_addr;
+    entry.direction = direction;
+    this.add_dma_entry(k, entry, attrs);
+  }
+  /** body of kernel/dma/debug.c debug_dma_free_pages (7e2368a21741, 6.17): check_unmap on a "noncoherent" reference */
+  free_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number): void {
+    const r = this.setRef(dev, "noncoherent", dma_addr, size, direction, 0);
+    r.pfn = Math.floor(paddr / PAGE_SIZE);
+    r.paddr = paddr;
+    this.check_unmap(k, r);
+    r.dev = null;
+  }
+  free_coherent(k: Kernel, dev: Device, size: number, virt: number, addr: number, paddr: number): void {
+    const isVmalloc = virt >= k.arch.L.VMALLOC_START && virt < k.arch.L.VMALLOC_END;
+    if (!isVmalloc && !k.arch.virt_addr_valid(k, virt)) return;
+    const off = offset_in_page(virt);
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const r = this.setRef(dev, "coherent", addr, size, DMA_BIDIRECTIONAL, 0);
+    r.pfn = pfn;
+    r.offset = off;
+    r.paddr = pfn * PAGE_SIZE + off;
+    this.check_unmap(k, r);
+    r.dev = null;
+  }
+
+  /** body of kernel/dma/debug.c debug_dma_map_resource (5.10–5.14) */
+  map_resource(k: Kernel, dev: Device, addr: number, size: number, direction: number, dma_addr: number, attrs: number): void {
+    // 5.10–5.14 do not test dma_addr for the error cookie here: a failed map_resource is tracked
+    const entry = this.dma_entry_alloc(k);
+    if (entry === null) return;
+    const pfn = Math.floor(addr / PAGE_SIZE);
+    entry.type = "resource";
+    entry.dev = dev;
+    entry.pfn = pfn;
+    entry.offset = addr - pfn * PAGE_SIZE;
+    entry.paddr = addr;
+    entry.size = size;
+    entry.dev_addr = dma_addr;
+    entry.direction = direction;
+    entry.map_err_type = MAP_ERR_NOT_CHECKED;
+    this.add_dma_entry(k, entry, attrs);
+  }
+
+  /**
+   * kernel/dma/debug.c device_dma_allocations + dma_debug_device_change (5.10–5.14): on
+   * BUS_NOTIFY_UNBOUND_DRIVER count the device's entries and report the last one found in hash
+   * order (D22). The entries are left in the table, as the kernel does.
+   */
+  device_change(k: Kernel, dev: Device, bus: string): void {
+    let count = 0;
+    let last: DmaDebugEntry | null = null;
+    for (let i = 0; i < HASH_SIZE; i++) {
+      const b = this.hash[i];
+      if (b === undefined) continue;
+      for (const e of b) {
+        if (e.dev === dev) {
+          count++;
+          last = e;
+        }
+      }
+    }
+    if (count === 0 || last === null) return;
+    // dev->driver is already NULL here: dev_driver_string falls back to the bus name, and an
+    // active driver filter never matches
+    this.err_printk(
+      k, dev, last, "D22",
+      `device driver has pending DMA allocations while released from device [count=${count}]\n` +
+        `One of leaked entries details: [device address=${hex64(last.dev_addr)}] [size=${udec(last.size)} bytes] [mapped with ${dir2name(last.direction)}] [mapped as ${type2name(k, last.type)}]`,
+      `${bus} ${dev.name}`, null,
+    );
+  }
+
+  /** All live entries in hash order (bucket 0 first, list order within a bucket). */
+  entries(dev?: Device): DmaDebugEntry[] {
+    const out: DmaDebugEntry[] = [];
+    for (let i = 0; i < HASH_SIZE; i++) {
+      const b = this.hash[i];
+      if (b === undefined) continue;
+      for (const e of b) if (dev === undefined || e.dev === dev) out.push(e);
+    }
+    return out;
+  }
+
+  /** kernel/dma/debug.c debug_dma_dump_mappings (5.10–5.14): one dev_info line per entry */
+  dump_mappings(k: Kernel, dev: Device | null): string[] {
+    const out: string[] = [];
+    for (let idx = 0; idx < HASH_SIZE; idx++) {
+      const b = this.hash[idx];
+      if (b === undefined) continue;
+      for (const e of b) {
+        if (dev !== null && e.dev !== dev) continue;
+        out.push(`${dev_id(e.dev)}: ${type2name(k, e.type)} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
+      }
+    }
+    return out;
+  }
+
+  /** kernel/dma/debug.c dump_show (debugfs dma-api/dump, 5.10–5.14; no cln= field yet) */
+  dump_show(k: Kernel | null = null): string[] {
+    const out: string[] = [];
+    for (let idx = 0; idx < HASH_SIZE; idx++) {
+      const b = this.hash[idx];
+      if (b === undefined) continue;
+      for (const e of b) {
+        out.push(`${e.dev?.name ?? ""} ${e.dev?.driver ?? ""} ${k ? type2name(k, e.type) : e.type} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
+      }
+    }
+    return out;
+  }
+}
+
+/* ---- the hooks mapping.c calls (each: kernel/dma/debug.c, 5.10–5.14) ---- */

@@ -1,0 +1,325 @@
+/**
+ * kernel/dma/debug.c's entry store: err_printk and its filters, the dma_debug_entry pool, the
+ * active-cacheline tracking and the hash table of live mappings (5.10–5.14).
+ */
+import type { Kernel } from "../../kernel.js";
+import type { Device } from "../../drivers/device.js";
+import { dev_id } from "../../drivers/device.js";
+import * as gfp from "../../include/gfp.js";
+import * as u64 from "../../core/u64.js";
+import { DMA_BOUNCE_UNALIGNED_KMALLOC } from "../../mm/slab_common.js";
+import { is_swiotlb_active } from "./swiotlb/index.js";
+import type { DmaDebugOptions } from "./debug-entry.js";
+import { DmaDebugEntry } from "./debug-entry.js";
+import * as de from "./debug-entry.js";
+
+// Module-local copies of the constants and helpers the hot paths use: transpiled module
+// bindings (tsx, vitest) turn every imported-name access into a getter call.
+const PAGE_SIZE = u64.PAGE_SIZE;
+const DMA_ATTR_SKIP_CPU_SYNC = gfp.DMA_ATTR_SKIP_CPU_SYNC;
+const DMA_TO_DEVICE = gfp.DMA_TO_DEVICE;
+const ule = de.ule;
+const HASH_SIZE = de.HASH_SIZE;
+const HASH_GRANULE = de.HASH_GRANULE;
+const PREALLOC_DMA_DEBUG_ENTRIES = de.PREALLOC_DMA_DEBUG_ENTRIES;
+const DMA_DEBUG_DYNAMIC_ENTRIES = de.DMA_DEBUG_DYNAMIC_ENTRIES;
+const DMA_DEBUG_STACKTRACE_ENTRIES = de.DMA_DEBUG_STACKTRACE_ENTRIES;
+const L1_CACHE_BYTES = de.L1_CACHE_BYTES;
+const ACTIVE_CACHELINE_MAX_OVERLAP = de.ACTIVE_CACHELINE_MAX_OVERLAP;
+const SZ_64K = de.SZ_64K;
+const EEXIST = de.EEXIST;
+const ENOMEM = de.ENOMEM;
+const phys_pa = de.phys_pa;
+const hash_fn = de.hash_fn;
+
+/* ---- the checker state ---- */
+
+/** kernel/dma/debug.c's state: the options, err_printk reporting, the entry pool, the active-cacheline radix tree and the hash table (5.10–5.14) */
+export class DmaDebugStore {
+  // debugfs dma-api/*
+  error_count = 0;
+  all_errors: boolean;
+  num_errors: number;
+  /** current_driver_name ("" = filter off) */
+  driver_filter: string;
+  /** global_disable */
+  disabled: boolean;
+  num_free_entries = 0;
+  min_free_entries = 0;
+  nr_total_entries = 0;
+  readonly nr_prealloc_entries: number;
+
+  readonly eexist: "silent" | "pr_err" | "err_printk";
+  readonly sgChecksAllNents: boolean;
+  readonly pageType: boolean;
+
+  /** fault injection: the next radix-tree insert fails with -ENOMEM (D21) */
+  fail_next_radix_insert = false;
+  /** fault injection: growing the entry pool fails ("debugging out of memory - disabling") */
+  fail_pool_growth = false;
+
+  /** dma_entry_hash: buckets created on first use, list order = kernel list order */
+  protected readonly hash: (DmaDebugEntry[] | undefined)[] = new Array(HASH_SIZE);
+  /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
+  private readonly active = new Map<number, number>();
+  /** recycled entry objects (the free list's memory) */
+  private readonly freeObjs: DmaDebugEntry[] = [];
+  /** scratch reference entry (struct dma_debug_entry ref on the kernel stack) */
+  protected readonly ref = new DmaDebugEntry();
+  private overlapWarned = false;
+
+  /** kernel/dma/debug.c dma_debug_init's state setup (5.10–5.14): preallocates whole pages of entries */
+  constructor(opts: DmaDebugOptions = {}) {
+    this.all_errors = opts.all_errors ?? false;
+    this.num_errors = opts.num_errors ?? 1;
+    this.driver_filter = opts.driver_filter ?? "";
+    this.disabled = opts.off ?? false;
+    this.nr_prealloc_entries = opts.nr_prealloc_entries ?? PREALLOC_DMA_DEBUG_ENTRIES;
+    this.eexist = opts.eexist ?? (opts.eexistCounted === undefined ? "pr_err" : opts.eexistCounted ? "err_printk" : "pr_err");
+    this.sgChecksAllNents = opts.sgChecksAllNents ?? false;
+    this.pageType = opts.pageType ?? false;
+    if (!this.disabled) {
+      // dma_debug_init: DIV_ROUND_UP(nr_prealloc_entries, DMA_DEBUG_DYNAMIC_ENTRIES) pages
+      const pages = Math.ceil(this.nr_prealloc_entries / DMA_DEBUG_DYNAMIC_ENTRIES);
+      this.num_free_entries = this.nr_total_entries = pages * DMA_DEBUG_DYNAMIC_ENTRIES;
+      this.min_free_entries = this.num_free_entries;
+    }
+  }
+
+  /** dma_debug_disabled() */
+  dma_debug_disabled(): boolean {
+    return this.disabled;
+  }
+
+  // ---- reporting ----
+
+  /** Record one finding (diagnostic + trace). */
+  private report(k: Kernel, id: string, message: string, printed: boolean): void {
+    k.diagnostics.push({ id, message, step: k.step, printed });
+    k.tr?.diagnostic(id, message);
+  }
+
+  /** kernel/dma/debug.c driver_filter (5.10–5.14); `driver` is dev->driver's name or null when unbound */
+  private driver_filter_ok(dev: Device | null, driver: string | null): boolean {
+    if (this.driver_filter === "") return true;
+    if (dev === null || !driver) return false;
+    return driver.slice(0, 63) === this.driver_filter.slice(0, 63);
+  }
+
+  /**
+   * kernel/dma/debug.c err_printk (5.10–5.14): error_count always counts; printed only if the
+   * driver filter accepts the device and (all_errors || num_errors > 0); then, when !all_errors
+   * and num_errors > 0, num_errors is decremented — also for an error the filter hid (the
+   * decrement sits outside the print condition).
+   * `prefix` overrides "<driver> <device>" (the unbind notifier sees dev->driver == NULL).
+   */
+  err_printk(k: Kernel, dev: Device | null, entry: DmaDebugEntry | null, id: string, text: string, prefix?: string, filterDriver?: string | null): void {
+    this.error_count++;
+    const printed = this.driver_filter_ok(dev, filterDriver === undefined ? (dev ? dev.driver : null) : filterDriver) && (this.all_errors || this.num_errors > 0);
+    if (!this.all_errors && this.num_errors > 0) this.num_errors--;
+    this.report(k, id, "DMA-API: " + (prefix ?? dev_id(dev)) + ": " + text, printed);
+    if (printed && entry?.stack) {
+      // dump_entry_trace: pr_warn("Mapped at:") + the saved frames
+      k.log("DMA-API: Mapped at:");
+      for (const f of entry.stack) k.log(" " + f);
+    }
+  }
+
+  /** debugfs driver_filter write (filter_write, 5.10–5.14): first token; non-alphanumeric first char turns it off */
+  filter_write(k: Kernel, buf: string): void {
+    const s = buf.slice(0, 63);
+    if (!/^[A-Za-z0-9]/.test(s)) {
+      if (this.driver_filter) k.log("DMA-API: switching off dma-debug driver filter");
+      this.driver_filter = "";
+      return;
+    }
+    this.driver_filter = s.split(/\s/, 1)[0]!;
+    k.log(`DMA-API: enable driver filter for driver [${this.driver_filter}]`);
+  }
+
+  // ---- entry pool ----
+
+  /** kernel/dma/debug.c dma_entry_alloc + __dma_entry_alloc_check_leak (5.10–5.14) */
+  dma_entry_alloc(k: Kernel): DmaDebugEntry | null {
+    if (this.num_free_entries === 0) {
+      // dma_debug_create_entries(GFP_ATOMIC): one page worth of entries
+      if (this.fail_pool_growth) {
+        this.disabled = true;
+        k.log("DMA-API: debugging out of memory - disabling");
+        return null;
+      }
+      this.num_free_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
+      this.nr_total_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
+      // shout each time the total ticks over a multiple of the initial pool (D25, pr_info)
+      if (this.nr_total_entries % this.nr_prealloc_entries < DMA_DEBUG_DYNAMIC_ENTRIES) {
+        const pct = Math.floor(this.nr_total_entries / this.nr_prealloc_entries);
+        this.report(k, "D25", `DMA-API: dma_debug_entry pool grown to ${this.nr_total_entries} (${pct}00%)`, true);
+      }
+    }
+    const e = this.freeObjs.pop() ?? new DmaDebugEntry();
+    e.reset();
+    this.num_free_entries--;
+    if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
+    // stack_trace_save(entries, 5, skip 1): innermost first
+    const tr = k.tr;
+    if (tr) e.stack = tr.stack.slice(-DMA_DEBUG_STACKTRACE_ENTRIES).reverse();
+    return e;
+  }
+
+  /** kernel/dma/debug.c dma_entry_free (5.10–5.14): untrack the cacheline, back to the free list */
+  dma_entry_free(entry: DmaDebugEntry): void {
+    this.active_cacheline_remove(entry);
+    entry.dev = null;
+    entry.stack = undefined;
+    this.freeObjs.push(entry);
+    this.num_free_entries++;
+  }
+
+  // ---- active cacheline tracking ----
+
+  /** to_cacheline_number: (pfn << CACHELINE_PER_PAGE_SHIFT) + (offset >> L1_CACHE_SHIFT) */
+  static to_cacheline_number(entry: DmaDebugEntry): number {
+    return entry.pfn * (PAGE_SIZE / L1_CACHE_BYTES) + Math.floor(entry.offset / L1_CACHE_BYTES);
+  }
+
+  /**
+   * kernel/dma/debug.c active_cacheline_insert + active_cacheline_inc_overlap (5.10–5.14).
+   * Only the first cacheline of a mapping is tracked; DMA_TO_DEVICE is never inserted.
+   * Returns 0, -EEXIST (overlap counted) or -ENOMEM (injected).
+   */
+  active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
+    if (entry.direction === DMA_TO_DEVICE) return 0;
+    const cln = DmaDebugStore.to_cacheline_number(entry);
+    if (this.fail_next_radix_insert) {
+      this.fail_next_radix_insert = false;
+      return ENOMEM;
+    }
+    // -1 marks a cacheline that was active and is not any more (kept, so the map does not churn)
+    const cur = this.active.get(cln);
+    if (cur === undefined || cur < 0) {
+      this.active.set(cln, 0);
+      return 0;
+    }
+    // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
+    const overlap = cur + 1;
+    if (overlap <= ACTIVE_CACHELINE_MAX_OVERLAP) this.active.set(cln, overlap);
+    else {
+      // WARN_ONCE: a hint of leaked mappings. cln is the cacheline *number*, printed with %pa.
+      const msg = `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline ${phys_pa(k, cln)}`;
+      this.report(k, "D20", msg, !this.overlapWarned);
+      this.overlapWarned = true;
+    }
+    return EEXIST;
+  }
+
+  /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–5.14) */
+  active_cacheline_remove(entry: DmaDebugEntry): void {
+    if (entry.direction === DMA_TO_DEVICE) return;
+    const cln = DmaDebugStore.to_cacheline_number(entry);
+    const cur = this.active.get(cln);
+    if (cur === undefined || cur < 0) return;
+    this.active.set(cln, cur - 1); // -1: not active any more
+  }
+
+  /** Overlap count of an active cacheline number (undefined = not active). For inspection. */
+  cacheline_overlap(cln: number): number | undefined {
+    const v = this.active.get(cln);
+    return v === undefined || v < 0 ? undefined : v;
+  }
+
+  // ---- hash table ----
+
+  /**
+   * kernel/dma/debug.c add_dma_entry (5.10–5.14; attrs from 5.15): hash it, then track its
+   * first cacheline. D19 per `eexist` (see DmaDebugOptions), D21 on -ENOMEM.
+   */
+  add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
+    const idx = hash_fn(entry.dev_addr);
+    let b = this.hash[idx];
+    if (b === undefined) b = this.hash[idx] = [];
+    b.push(entry);
+    const rc = this.active_cacheline_insert(k, entry);
+    if (rc === ENOMEM) {
+      this.report(k, "D21", "DMA-API: cacheline tracking ENOMEM, dma-debug disabled", true);
+      this.disabled = true;
+    } else if (rc === EEXIST) {
+      const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
+      if (this.eexist === "pr_err") this.report(k, "D19", "DMA-API: " + text, true);
+      // 03521c892bb8 (6.18): no report when small kmalloc buffers may be bounced (6.5's DMA_BOUNCE_UNALIGNED_KMALLOC) and the device has swiotlb
+      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
+    }
+  }
+
+  /** kernel/dma/debug.c hash_bucket_del (5.10–5.14): list_del from its bucket */
+  protected hash_bucket_del(entry: DmaDebugEntry): void {
+    const b = this.hash[hash_fn(entry.dev_addr)];
+    if (!b) return;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] === entry) {
+        // list_del, keeping list order (no splice: it allocates the removed-items array)
+        for (let j = i + 1; j < b.length; j++) b[j - 1] = b[j]!;
+        b.pop();
+        return;
+      }
+    }
+  }
+
+  /**
+   * kernel/dma/debug.c __hash_bucket_find (5.10–5.14): best fit among the matches of one
+   * bucket, scored on size, type, direction and sg_call_ents. A perfect score returns at once;
+   * otherwise the best candidate only if it was the sole match — several imperfect matches
+   * give "not found".
+   */
+  private hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
+    const b = this.hash[idx];
+    if (b === undefined) return null;
+    let ret: DmaDebugEntry | null = null;
+    let matches = 0;
+    let last = -1;
+    for (let i = 0; i < b.length; i++) {
+      const e = b[i]!;
+      if (e.dev !== ref.dev) continue;
+      if (contain) {
+        // containing_match, in u64 arithmetic
+        if (!(ule(e.dev_addr, ref.dev_addr) && ule(ref.dev_addr + ref.size, e.dev_addr + e.size))) continue;
+      } else if (e.dev_addr !== ref.dev_addr) continue;
+      matches++;
+      let lvl = 0;
+      if (e.size === ref.size) lvl++;
+      if (e.type === ref.type) lvl++;
+      if (e.direction === ref.direction) lvl++;
+      if (e.sg_call_ents === ref.sg_call_ents) lvl++;
+      if (lvl === 4) return e;
+      if (lvl > last) {
+        last = lvl;
+        ret = e;
+      }
+    }
+    return matches === 1 ? ret : null;
+  }
+
+  /** kernel/dma/debug.c bucket_find_exact (5.10–5.14): same dev and dev_addr, best fit */
+  bucket_find_exact(ref: DmaDebugEntry): DmaDebugEntry | null {
+    return this.hash_bucket_find(hash_fn(ref.dev_addr), ref, false);
+  }
+
+  /**
+   * kernel/dma/debug.c bucket_find_contain (5.10–5.14): an entry of the same device containing
+   * [dev_addr, dev_addr + size). Steps back one 8 KiB bucket at a time while the distance
+   * covered is ≤ dma_get_max_seg_size(dev) (dev.max_segment_size; 64 KiB without dma_parms).
+   * With max_seg_size = UINT_MAX the C loop's unsigned counter wraps and never ends when nothing
+   * matches; here the walk stops after every bucket was visited once (then "not found").
+   */
+  bucket_find_contain(ref: DmaDebugEntry): DmaDebugEntry | null {
+    const dev = ref.dev;
+    const max_range = dev ? (dev.max_segment_size || SZ_64K) : SZ_64K;
+    let addr = ref.dev_addr;
+    let steps = 0;
+    for (let range = 0; range <= max_range && steps <= HASH_SIZE; range += HASH_GRANULE, steps++) {
+      const e = this.hash_bucket_find(hash_fn(addr), ref, true);
+      if (e) return e;
+      addr -= HASH_GRANULE;
+    }
+    return null;
+  }
+}
