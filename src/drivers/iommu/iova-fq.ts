@@ -111,7 +111,7 @@ export const IOVA_DEPOT_DELAY = 100;
  * The rcaches' delayed work of 6.7+ (drivers/iommu/iova.c iova_depot_work_func, 233045378dbb; read from
  * wishday/linux-6.12.y): pushing a magazine to a depot schedules it IOVA_DEPOT_DELAY later (a pending work is
  * not moved); each run gives one magazine back to the tree while the depot holds more than num_online_cpus()
- * (one modelled CPU) and schedules itself again.
+ * (config nr_cpus) and schedules itself again.
  */
 export class IovaDepotWork {
   /** the model time (ms) of the earliest pending run, or -1 */
@@ -139,7 +139,7 @@ export class IovaDepotWork {
         const at = this.pending[bin]!;
         this.pending[bin] = -1;
         k.tr?.enter(this.S_work, { bin: String(bin), depot_size: String(this.iovad.depot_size(bin)) });
-        const again = this.iovad.iova_depot_work_func(bin, 1);
+        const again = this.iovad.iova_depot_work_func(bin, this.iovad.cpus.num_online_cpus());
         k.tr?.exit(again ? `one magazine back to the tree; ${this.iovad.depot_size(bin)} left, again in ${IOVA_DEPOT_DELAY} ms` : "depot small enough");
         if (again) this.pending[bin] = at + IOVA_DEPOT_DELAY;
       }
