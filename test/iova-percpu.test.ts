@@ -66,6 +66,38 @@ describe("per-CPU IOVA magazines through dma_map_single / dma_unmap_single", () 
   });
 });
 
+/** Lazy invalidation: CPU 1 unmaps into its own flush-queue ring and arms the timer; CPU 0 sleeps past IOVA_FQ_TIMEOUT, the timer fires on CPU 1 and the range goes to CPU 1's magazine. */
+function lazyScenario(platform: string, kernel: string): string {
+  return `
+name: per-CPU flush-queue rings
+platform: ${platform}
+kernel: "${kernel}"
+device: nic
+config: { nr_cpus: 2, iommu.strict: 0 }
+steps:
+  - { op: kmalloc, size: 4096, as: a }
+  - { op: kmalloc, size: 4096, as: b }
+  - { op: dma_map_single, cpu: 1, buf: a, size: 4096, dir: DMA_TO_DEVICE, as: m1 }
+  - { op: dma_unmap_single, map: m1 }
+  - { op: msleep, cpu: 0, ms: 10 }
+  - { op: dma_map_single, buf: b, size: 4096, dir: DMA_TO_DEVICE, as: m2 }
+  - { op: dma_map_single, cpu: 1, buf: a, size: 4096, dir: DMA_TO_DEVICE, as: m3 }
+`;
+}
+
+describe("lazy mode: the flush queue's rings are per CPU, its timer runs on the CPU that armed it", () => {
+  for (const [platform, kernel] of [["x86_64-iommu", "5.10"], ["x86_64-iommu", "5.19"], ["x86_64-iommu", "6.12"], ["arm64-smmu", "5.19"], ["arm64-smmu", "6.12"]] as const) {
+    it(`${platform} ${kernel}: the IOVA CPU 1 queued comes back to CPU 1 after the timer, not to CPU 0`, () => {
+      const r = runYaml(lazyScenario(platform, kernel));
+      expect(r.ok).toBe(true);
+      const [, , m1, , , m2, m3] = r.steps;
+      expect(m1!.result.dma_addr).toBe("0xfffff000");
+      expect(m2!.result.dma_addr).toBe("0xffffe000");
+      expect(m3!.result.dma_addr).toBe("0xfffff000");
+    });
+  }
+});
+
 /** The CPUs as a test drives them: n possible and online, `cpu` the current one. */
 class TestCpus implements IovaCpus {
   cpu = 0;
