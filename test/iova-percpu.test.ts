@@ -61,6 +61,13 @@ describe("per-CPU IOVA magazines through dma_map_single / dma_unmap_single", () 
       });
     }
   }
+  it("explain says where each IOVA came from: the rbtree for CPU 0, CPU 1's range cache for CPU 1", () => {
+    const r = runYaml(scenario("arm64-smmu", "5.19", 2, (n) => n), { trace: true });
+    const notes = (i: number) => r.steps[i]!.trace.filter((e) => e.kind === "note").map((e) => (e as { text: string }).text);
+    expect(notes(4)).toContain("from the rbtree (CPU 1's range cache had no 1-page range below the limit)");
+    expect(notes(6)).toContain("from the rbtree (CPU 0's range cache had no 1-page range below the limit)");
+    expect(notes(8)).toContain("from CPU 1's range cache (bin 0: 1-page ranges), not the rbtree");
+  });
   it("a step on a CPU beyond nr_cpus is refused", () => {
     expect(() => runYaml(scenario("arm64-smmu", "5.19", 1, (n) => n))).toThrow(/cpu 1 does not exist: nr_cpus is 1/);
   });

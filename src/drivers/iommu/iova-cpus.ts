@@ -5,7 +5,7 @@
  * the 6.0+ swiotlb areas get (src/kernel/dma/swiotlb/v6.0.ts).
  */
 import type { Kernel } from "../../kernel.js";
-import type { IovaCpus } from "./iova.js";
+import { IOVA_RANGE_CACHE_MAX_SIZE, type IovaCpus, type IovaDomain } from "./iova.js";
 
 /** The kernel's CPUs as iova.c's raw_cpu_ptr / alloc_percpu / for_each_online_cpu see them. A class holding the kernel, so a copied model's domains ask their own kernel. */
 export class KernelIovaCpus implements IovaCpus {
@@ -22,4 +22,14 @@ export class KernelIovaCpus implements IovaCpus {
   num_online_cpus(): number {
     return this.num_possible_cpus();
   }
+}
+
+/** A trace note for explain: whether alloc_iova_fast's pfn came from the calling CPU's range cache or from the rbtree. */
+export function iova_source_note(k: Kernel, iovad: IovaDomain): void {
+  const f = iovad.last_fast;
+  if (!k.tr || !f) return;
+  const who = iovad.cpus.num_possible_cpus() > 1 ? `CPU ${f.cpu}'s` : "the";
+  if (f.from === "rcache") k.tr.note(`from ${who} range cache (bin ${f.bin}: ${2 ** f.bin}-page ranges), not the rbtree`);
+  else if (f.bin >= IOVA_RANGE_CACHE_MAX_SIZE) k.tr.note(`from the rbtree (${2 ** f.bin} pages and more are never cached)`);
+  else k.tr.note(`from the rbtree (${who} range cache had no ${2 ** f.bin}-page range below the limit)`);
 }

@@ -125,6 +125,8 @@ export class IovaDomain {
   readonly rcaches: IovaRcache[] = [];
   /** WARN_ON()s hit (e.g. a magazine pfn with no range in the tree). */
   warns = 0;
+  /** Where the last alloc_iova_fast found its pfn: the calling CPU's range cache (with that CPU and the bin), or the rbtree (for traces). */
+  last_fast: { from: "rcache" | "rbtree"; cpu: number; bin: number } | null = null;
   private readonly retry: boolean;
   private readonly findLimit: boolean;
   private readonly retryNoOverflow: boolean;
@@ -452,7 +454,11 @@ export class IovaDomain {
   alloc_iova_fast(size: number, limit_pfn: number, flush_rcache: boolean): number {
     if (this.roundup && size < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1)) size = roundup_pow_of_two(size);
     const iova_pfn = this.iova_rcache_get(size, limit_pfn + 1);
-    if (iova_pfn) return iova_pfn;
+    if (iova_pfn) {
+      this.last_fast = { from: "rcache", cpu: this.cpus.raw_smp_processor_id(), bin: order_base_2(size) };
+      return iova_pfn;
+    }
+    this.last_fast = { from: "rbtree", cpu: this.cpus.raw_smp_processor_id(), bin: order_base_2(size) };
     for (;;) {
       const new_iova = this.alloc_iova(size, limit_pfn, true);
       if (new_iova) return new_iova.pfn_lo;
