@@ -43,13 +43,20 @@ const TREE_SWITCHES: Record<string, string[]> = {
 const DIR = join(ROOT, "test/vectors/iova");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
 
-/** Replay a vector; `oneCpu` ignores its ["cpu", n] ops (every op on one CPU's magazines), to show they matter. */
-function replay(v: VectorFile, drop?: string, oneCpu = false): { ops: number; allocs: number; fails: number; snaps: number } {
+/** A domain whose alloc_iova_fast flush would empty only the calling CPU's magazines (not the kernel: for_each_online_cpu). */
+class LocalFlushDomain extends IovaDomain {
+  override free_cpu_cached_iovas(cpu: number): void {
+    if (cpu === this.cpus.raw_smp_processor_id()) super.free_cpu_cached_iovas(cpu);
+  }
+}
+
+/** Replay a vector; `oneCpu` ignores its ["cpu", n] ops (every op on one CPU's magazines), `localFlush` flushes only the caller's magazines: to show they matter. */
+function replay(v: VectorFile, drop?: string, oneCpu = false, localFlush = false): { ops: number; allocs: number; fails: number; snaps: number } {
   const mm = v.version.split(".").slice(0, 2).join(".");
   const sw = new Set(TREE_SWITCHES[mm]);
   if (drop) sw.delete(drop);
   const cpus = new VectorCpus(oneCpu ? 1 : v.vector.nr_cpus ?? 1);
-  const d = new IovaDomain(v.vector.granule, v.vector.start_pfn, (c) => sw.has(c), cpus);
+  const d = new (localFlush ? LocalFlushDomain : IovaDomain)(v.vector.granule, v.vector.start_pfn, (c) => sw.has(c), cpus);
   expect(d.dma_32bit_pfn).toBe(v.vector.dma_32bit_pfn);
   let allocs = 0, fails = 0, snaps = 0;
   v.vector.ops.forEach((op, i) => {
@@ -100,7 +107,7 @@ describe("IOVA allocator vectors from the real iova.c", () => {
       expect(r.snaps).toBeGreaterThan(40);
     });
   }
-  it("the two-CPU vectors need per-CPU magazines: replayed on one CPU's magazines, each diverges", () => {
+  it("the two-CPU vectors need per-CPU magazines and the all-CPU flush: replayed on one CPU's magazines, or flushing only the caller's, each diverges", () => {
     const cpuFiles = files.filter((f) => f.endsWith("-cpus.json"));
     expect(cpuFiles.map((f) => /iova-(\d+\.\d+)/.exec(f)![1])).toEqual(["5.10", "5.19", "6.12"]);
     for (const f of cpuFiles) {
@@ -108,6 +115,7 @@ describe("IOVA allocator vectors from the real iova.c", () => {
       expect(v.vector.nr_cpus).toBe(2);
       expect(v.vector.ops.filter((o) => o[0] === "cpu").length).toBeGreaterThan(100);
       expect(() => replay(v, undefined, true), f).toThrow();
+      expect(() => replay(v, undefined, false, true), `${f}: flushing only the caller's magazines`).toThrow();
     }
   });
   it("the eras differ where the switches say: a 5.10 domain replayed as 5.12 diverges", () => {
