@@ -447,9 +447,9 @@ export class IovaDomain {
   }
 
   /**
-   * iova.c alloc_iova_fast (5.6–5.19): from the range cache, else alloc_iova (size-aligned); on
-   * failure with flush_rcache, flush the caches back to the tree and try once more. Returns the pfn
-   * or 0.
+   * iova.c alloc_iova_fast (5.6–6.18): from the calling CPU's range cache, else alloc_iova
+   * (size-aligned); on failure with flush_rcache, every online CPU's magazines (and from 5.11 the
+   * depots) go back to the tree and it tries once more. Returns the pfn or 0.
    */
   alloc_iova_fast(size: number, limit_pfn: number, flush_rcache: boolean): number {
     if (this.roundup && size < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1)) size = roundup_pow_of_two(size);
