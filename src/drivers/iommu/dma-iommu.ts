@@ -33,6 +33,7 @@ import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
 import { DMA_DIRECT_REMAP, DMA_REMAP } from "../../kernel/dma/direct.js";
 import { IovaDomain, IOVA_RANGE_CACHE_MAX_SIZE, IOVA_SWITCHES, roundup_pow_of_two } from "./iova.js";
 import { IovaDepotWork, IovaFlushQueue } from "./iova-fq.js";
+import { KernelIovaCpus, iova_source_note } from "./iova-cpus.js";
 import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
 import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
@@ -99,7 +100,7 @@ export function iommu_dma_init_domain(k: Kernel, domain: IommuDomain, base: numb
   while (Math.floor(domain.pgsize_bitmap / 2 ** order) % 2 === 0) order++;
   let base_pfn = Math.max(1, Math.floor(base / 2 ** order));
   if (domain.geometry.force_aperture) base_pfn = Math.max(base_pfn, Math.floor(domain.geometry.aperture_start / 2 ** order));
-  const iovad = new IovaDomain(2 ** order, base_pfn, (c) => k.has(c));
+  const iovad = new IovaDomain(2 ** order, base_pfn, (c) => k.has(c), new KernelIovaCpus(k));
   /* iova_domain_init_rcaches (6.7+): each rcache's INIT_DELAYED_WORK(iova_depot_work_func) */
   if (k.sw[IOVA_SWITCHES.depotTrim]) new IovaDepotWork(k, iovad);
   const cookie: IommuDmaCookie = { iovad, fq: null };
@@ -157,6 +158,7 @@ export function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: numbe
     if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
   }
   if (!pfn) pfn = iovad.alloc_iova_fast(iova_len, Number(dma_limit >> shift), true);
+  if (pfn) iova_source_note(k, iovad);
   const iova = pfn * iovad.granule;
   k.tr?.exit(pfn ? hex(iova) : "0 (IOVA space full)");
   return iova;

@@ -7,8 +7,10 @@
  * The same data structures as the kernel: an rbtree of allocated ranges with an anchor node above
  * the address space, cached_node / cached32_node where the top-down search resumes,
  * max32_alloc_size, and the per-CPU range caches (IOVA_RANGE_CACHE_MAX_SIZE bins of "loaded" and
- * "prev" magazines of IOVA_MAG_SIZE pfns, and a depot of MAX_GLOBAL_MAGS magazines per bin).
- * One CPU is modelled. Version differences within this era are switches named by commit:
+ * "prev" magazines of IOVA_MAG_SIZE pfns for every possible CPU, and a depot of MAX_GLOBAL_MAGS magazines
+ * per bin, shared by the CPUs). Which CPU's magazines an insert or a get uses is raw_cpu_ptr(): the
+ * CPU the kernel side says the caller runs on (IovaCpus; the vector replay has one CPU unless the
+ * vector names more). Version differences within this era are switches named by commit:
  *
  *   4e89dce72521 (5.11)  retry the search from the top when it fails below the cached node
  *   6fa3525b455a (5.11)  alloc_iova_fast's flush also empties the depots (free_global_cached_iovas)
@@ -62,12 +64,32 @@ export interface IovaMagazine {
   pfns: number[];
 }
 
-/** struct iova_cpu_rcache (one CPU) + struct iova_rcache. */
-export interface IovaRcache {
+/** drivers/iommu/iova.c struct iova_cpu_rcache (5.6–6.18): one CPU's pair of magazines for one bin. */
+export interface IovaCpuRcache {
   loaded: IovaMagazine;
   prev: IovaMagazine;
-  depot: IovaMagazine[];
 }
+
+/** drivers/iommu/iova.c struct iova_rcache (5.6–6.18): the depot, shared, and the per-CPU magazines (alloc_percpu: one per possible CPU). */
+export interface IovaRcache {
+  depot: IovaMagazine[];
+  cpu_rcaches: IovaCpuRcache[];
+}
+
+/**
+ * What iova.c asks the rest of the kernel about CPUs: raw_smp_processor_id() (the CPU raw_cpu_ptr
+ * resolves to), num_possible_cpus() (how many iova_cpu_rcache alloc_percpu makes) and
+ * num_online_cpus() (for_each_online_cpu; every possible CPU is online in dmasim: no hotplug).
+ * An object with methods, not closures over a kernel: a copied model (src/core/clone.ts) must get its own.
+ */
+export interface IovaCpus {
+  raw_smp_processor_id(): number;
+  num_possible_cpus(): number;
+  num_online_cpus(): number;
+}
+
+/** One possible, online CPU that is always the current one (the vector replay's default; the record tool's stubs). */
+export const ONE_CPU: IovaCpus = Object.freeze({ raw_smp_processor_id: () => 0, num_possible_cpus: () => 1, num_online_cpus: () => 1 });
 
 function newIova(lo: number, hi: number): Iova {
   return { pfn_lo: lo, pfn_hi: hi, rb_left: null, rb_right: null, rb_parent: null, rb_color: 0 };
@@ -103,6 +125,8 @@ export class IovaDomain {
   readonly rcaches: IovaRcache[] = [];
   /** WARN_ON()s hit (e.g. a magazine pfn with no range in the tree). */
   warns = 0;
+  /** Where the last alloc_iova_fast found its pfn: the calling CPU's range cache (with that CPU and the bin), or the rbtree (for traces). */
+  last_fast: { from: "rcache" | "rbtree"; cpu: number; bin: number } | null = null;
   private readonly retry: boolean;
   private readonly findLimit: boolean;
   private readonly retryNoOverflow: boolean;
@@ -115,8 +139,11 @@ export class IovaDomain {
   private readonly max32AnyFree: boolean;
   private readonly roundup: boolean;
 
-  /** drivers/iommu/iova.c init_iova_domain (+ init_iova_rcaches / 5.19 iova_domain_init_rcaches). */
-  constructor(granule: number, start_pfn: number, has: (commit: string) => boolean) {
+  /** The CPUs iova.c sees (raw_cpu_ptr, for_each_online_cpu). */
+  readonly cpus: IovaCpus;
+
+  /** drivers/iommu/iova.c init_iova_domain (+ init_iova_rcaches / 5.19 iova_domain_init_rcaches: a cpu_rcache per possible CPU). */
+  constructor(granule: number, start_pfn: number, has: (commit: string) => boolean, cpus: IovaCpus = ONE_CPU) {
     if (granule > 4096 || (granule & (granule - 1)) !== 0) throw new Error(`init_iova_domain: granule ${granule} (BUG_ON)`);
     this.granule = granule;
     this.start_pfn = start_pfn;
@@ -127,7 +154,13 @@ export class IovaDomain {
     rb_insert_color(this.anchor, this.rbroot as RbRoot<RbNode>);
     this.cached_node = this.anchor;
     this.cached32_node = this.anchor;
-    for (let i = 0; i < IOVA_RANGE_CACHE_MAX_SIZE; i++) this.rcaches.push({ loaded: iova_magazine_alloc(), prev: iova_magazine_alloc(), depot: [] });
+    this.cpus = cpus;
+    const ncpus = Math.max(1, cpus.num_possible_cpus());
+    for (let i = 0; i < IOVA_RANGE_CACHE_MAX_SIZE; i++) {
+      const cpu_rcaches: IovaCpuRcache[] = [];
+      for (let cpu = 0; cpu < ncpus; cpu++) cpu_rcaches.push({ loaded: iova_magazine_alloc(), prev: iova_magazine_alloc() });
+      this.rcaches.push({ depot: [], cpu_rcaches });
+    }
     this.retry = has(IOVA_SWITCHES.retry);
     this.findLimit = has(IOVA_SWITCHES.findLimit);
     this.freeGlobal = has(IOVA_SWITCHES.freeGlobalOnFail);
@@ -311,24 +344,33 @@ export class IovaDomain {
     return pfn;
   }
 
-  /** iova.c __iova_rcache_insert (5.6–6.18): push into loaded, else prev, else a new loaded (the full one to the depot; up to 6.6 back to the tree when the depot holds MAX_GLOBAL_MAGS). */
+  /** raw_cpu_ptr(rcache->cpu_rcaches) (5.6–6.18): the current CPU's magazines of a bin. */
+  private raw_cpu_ptr(rcache: IovaRcache): IovaCpuRcache {
+    const cpu = this.cpus.raw_smp_processor_id();
+    const c = rcache.cpu_rcaches[cpu];
+    if (!c) throw new Error(`iova: CPU ${cpu} is not a possible CPU (num_possible_cpus() ${rcache.cpu_rcaches.length})`);
+    return c;
+  }
+
+  /** iova.c __iova_rcache_insert (5.6–6.18): into this CPU's (raw_cpu_ptr) loaded, else prev, else a new loaded (the full one to the shared depot; up to 6.6 back to the tree when the depot holds MAX_GLOBAL_MAGS). */
   private __iova_rcache_insert(rcache: IovaRcache, iova_pfn: number): boolean {
+    const cpu_rcache = this.raw_cpu_ptr(rcache);
     let mag_to_free: IovaMagazine | null = null;
-    if (rcache.loaded.size !== this.mag_size) {
+    if (cpu_rcache.loaded.size !== this.mag_size) {
       /* loaded has room */
-    } else if (rcache.prev.size !== this.mag_size) {
-      const t = rcache.prev; rcache.prev = rcache.loaded; rcache.loaded = t;
+    } else if (cpu_rcache.prev.size !== this.mag_size) {
+      const t = cpu_rcache.prev; cpu_rcache.prev = cpu_rcache.loaded; cpu_rcache.loaded = t;
     } else {
       const new_mag = iova_magazine_alloc();
       if (this.depotList) {
         /* 6.7+: iova_depot_push, then schedule_delayed_work */
-        rcache.depot.push(rcache.loaded);
+        rcache.depot.push(cpu_rcache.loaded);
         this.depot_work?.schedule(this.rcaches.indexOf(rcache));
-      } else if (rcache.depot.length < MAX_GLOBAL_MAGS) rcache.depot.push(rcache.loaded);
-      else mag_to_free = rcache.loaded;
-      rcache.loaded = new_mag;
+      } else if (rcache.depot.length < MAX_GLOBAL_MAGS) rcache.depot.push(cpu_rcache.loaded);
+      else mag_to_free = cpu_rcache.loaded;
+      cpu_rcache.loaded = new_mag;
     }
-    rcache.loaded.pfns[rcache.loaded.size++] = iova_pfn;
+    cpu_rcache.loaded.pfns[cpu_rcache.loaded.size++] = iova_pfn;
     if (mag_to_free) this.iova_magazine_free_pfns(mag_to_free);
     return true;
   }
@@ -340,18 +382,19 @@ export class IovaDomain {
     return this.__iova_rcache_insert(this.rcaches[log_size]!, pfn);
   }
 
-  /** iova.c __iova_rcache_get (5.6–5.19): pop from loaded, else prev, else a depot magazine. */
+  /** iova.c __iova_rcache_get (5.6–6.18): pop from this CPU's (raw_cpu_ptr) loaded, else its prev, else a depot magazine (which becomes this CPU's loaded). */
   private __iova_rcache_get(rcache: IovaRcache, limit_pfn: number): number {
+    const cpu_rcache = this.raw_cpu_ptr(rcache);
     let has_pfn = false;
-    if (rcache.loaded.size !== 0) has_pfn = true;
-    else if (rcache.prev.size !== 0) {
-      const t = rcache.prev; rcache.prev = rcache.loaded; rcache.loaded = t;
+    if (cpu_rcache.loaded.size !== 0) has_pfn = true;
+    else if (cpu_rcache.prev.size !== 0) {
+      const t = cpu_rcache.prev; cpu_rcache.prev = cpu_rcache.loaded; cpu_rcache.loaded = t;
       has_pfn = true;
     } else if (rcache.depot.length > 0) {
-      rcache.loaded = rcache.depot.pop()!;
+      cpu_rcache.loaded = rcache.depot.pop()!;
       has_pfn = true;
     }
-    return has_pfn ? this.iova_magazine_pop(rcache.loaded, limit_pfn) : 0;
+    return has_pfn ? this.iova_magazine_pop(cpu_rcache.loaded, limit_pfn) : 0;
   }
 
   /** iova.c iova_rcache_get (5.6–5.19). */
@@ -361,11 +404,12 @@ export class IovaDomain {
     return this.__iova_rcache_get(this.rcaches[log_size]!, limit_pfn - size);
   }
 
-  /** iova.c free_cpu_cached_iovas (5.6–5.19): the CPU's loaded and prev magazines back to the tree. */
-  free_cpu_cached_iovas(): void {
+  /** iova.c free_cpu_cached_iovas (5.6–6.18): one CPU's (per_cpu_ptr) loaded and prev magazines of every bin back to the tree. Also the CPU-hotplug callback (iova_cpuhp_dead), which no run reaches. */
+  free_cpu_cached_iovas(cpu: number): void {
     for (const rcache of this.rcaches) {
-      this.iova_magazine_free_pfns(rcache.loaded);
-      this.iova_magazine_free_pfns(rcache.prev);
+      const cpu_rcache = rcache.cpu_rcaches[cpu]!;
+      this.iova_magazine_free_pfns(cpu_rcache.loaded);
+      this.iova_magazine_free_pfns(cpu_rcache.prev);
     }
   }
 
@@ -391,26 +435,37 @@ export class IovaDomain {
     return true;
   }
 
+  /** The pfns cached in a CPU's loaded and prev magazines of a bin, loaded first (for tests and traces). */
+  cpu_cached(bin: number, cpu: number): number[] {
+    const c = this.rcaches[bin]!.cpu_rcaches[cpu]!;
+    return [...c.loaded.pfns.slice(0, c.loaded.size), ...c.prev.pfns.slice(0, c.prev.size)];
+  }
+
   /** Magazines in a bin's depot (for tests and traces). */
   depot_size(bin: number): number {
     return this.rcaches[bin]!.depot.length;
   }
 
   /**
-   * iova.c alloc_iova_fast (5.6–5.19): from the range cache, else alloc_iova (size-aligned); on
-   * failure with flush_rcache, flush the caches back to the tree and try once more. Returns the pfn
-   * or 0.
+   * iova.c alloc_iova_fast (5.6–6.18): from the calling CPU's range cache, else alloc_iova
+   * (size-aligned); on failure with flush_rcache, every online CPU's magazines (and from 5.11 the
+   * depots) go back to the tree and it tries once more. Returns the pfn or 0.
    */
   alloc_iova_fast(size: number, limit_pfn: number, flush_rcache: boolean): number {
     if (this.roundup && size < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1)) size = roundup_pow_of_two(size);
     const iova_pfn = this.iova_rcache_get(size, limit_pfn + 1);
-    if (iova_pfn) return iova_pfn;
+    if (iova_pfn) {
+      this.last_fast = { from: "rcache", cpu: this.cpus.raw_smp_processor_id(), bin: order_base_2(size) };
+      return iova_pfn;
+    }
+    this.last_fast = { from: "rbtree", cpu: this.cpus.raw_smp_processor_id(), bin: order_base_2(size) };
     for (;;) {
       const new_iova = this.alloc_iova(size, limit_pfn, true);
       if (new_iova) return new_iova.pfn_lo;
       if (!flush_rcache) return 0;
       flush_rcache = false;
-      this.free_cpu_cached_iovas();
+      /* for_each_online_cpu(cpu) free_cpu_cached_iovas(cpu, iovad): every CPU's magazines, not only the caller's */
+      for (let cpu = 0; cpu < this.cpus.num_online_cpus(); cpu++) this.free_cpu_cached_iovas(cpu);
       if (this.freeGlobal) this.free_global_cached_iovas();
     }
   }

@@ -13,12 +13,18 @@
  * mags: rounds of 200-330 one-page alloc_iova_fast, then frees of all of them (in allocation order or
  * reversed), so the loaded/prev magazines fill, swap and go to the depot at their exact size
  * (IOVA_MAG_SIZE 128, or 127 from 6.0) and the next round pops them back in the order that size gives.
- * Compile-time: -DKV_RCACHE_INIT (5.19+: iova_domain_init_rcaches), -DKV_PUT (put_iova_domain).
+ * cpus (built with -DKV_NR_CPUS=N, N > 1): the depot sequence, with the CPU the next operation runs on
+ * changing now and then (["cpu",n] in the vector; 1 in 8 ops move to a random CPU), so each CPU's
+ * loaded/prev magazines fill and empty on their own, the depot is shared, and a failing
+ * alloc_iova_fast flushes every online CPU's magazines. The header gives "nr_cpus".
+ * Compile-time: -DKV_RCACHE_INIT (5.19+: iova_domain_init_rcaches), -DKV_PUT (put_iova_domain),
+ * -DKV_NR_CPUS=N (stubs/kstub.h; 1 by default).
  */
 #include <linux/iova.h>
 #include <inttypes.h>
 
 int kstub_warns;
+int kv_cpu;
 unsigned long jiffies;
 
 static uint64_t rng;
@@ -60,7 +66,8 @@ int main(int argc, char **argv) {
 	static struct iova_domain iovad;
 	unsigned long seed = strtoul(argv[1], 0, 0), nops = strtoul(argv[2], 0, 0);
 	int small = strcmp(argv[3], "small") == 0;
-	int depot = strcmp(argv[3], "depot") == 0;
+	int cpus = strcmp(argv[3], "cpus") == 0;
+	int depot = cpus || strcmp(argv[3], "depot") == 0;
 	int phase = 0, left = 0;
 	static const unsigned long small_limits[] = { 0x3ff, 0x7ff, 0xfff };
 	static const unsigned long mixed_limits[] = { 0x3ff, 0xfffff, 0xfffff, 0xfffffffffUL };
@@ -72,8 +79,9 @@ int main(int argc, char **argv) {
 #ifdef KV_RCACHE_INIT
 	if (iova_domain_init_rcaches(&iovad)) return 1;
 #endif
-	printf("{\"seed\":%lu,\"mode\":\"%s\",\"granule\":%lu,\"start_pfn\":1,\"dma_32bit_pfn\":%lu,\"ops\":[\n[\"init\"]",
-	       seed, argv[3], PAGE_SIZE, iovad.dma_32bit_pfn);
+	printf("{\"seed\":%lu,\"mode\":\"%s\",\"granule\":%lu,\"start_pfn\":1,\"dma_32bit_pfn\":%lu,\"nr_cpus\":%d,\"ops\":[\n[\"init\"]",
+	       seed, argv[3], PAGE_SIZE, iovad.dma_32bit_pfn, KV_NR_CPUS);
+	if (cpus && KV_NR_CPUS < 2) return 2;
 	if (strcmp(argv[3], "mags") == 0) {
 		for (k = 0; k < nops;) {
 			int n = 200 + (int)pick(131), i, rev = (int)pick(2);
@@ -96,7 +104,12 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	for (k = 0; k < nops; k++) {
-		unsigned long r = pick(100);
+		unsigned long r;
+		if (cpus && pick(8) == 0) {
+			int c = (int)pick(KV_NR_CPUS);
+			if (c != kv_cpu) { kv_cpu = c; printf(",\n[\"cpu\",%d]", c); }
+		}
+		r = pick(100);
 		if (depot) {
 			if (left == 0) { phase = (phase + 1) % 3; left = phase == 0 ? 700 + (int)pick(200) : phase == 1 ? nlive : 12; }
 			if (phase == 1 && nlive == 0) { left = 0; k--; continue; }

@@ -9,12 +9,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
 defs=""
 grep -q "iova_domain_init_rcaches" "$TREE/include/linux/iova.h" && defs="$defs -DKV_RCACHE_INIT"
-bin=$(mktemp -d)/iova-driver
-gcc -O1 -w -std=gnu11 -include "$HERE/stubs/kstub.h" -I "$HERE/stubs" -I "$TREE/include" $defs \
-  "$TREE/drivers/iommu/iova.c" "$TREE/lib/rbtree.c" "$HERE/driver.c" -o "$bin"
+tmp=$(mktemp -d)
+build() { # build BINARY EXTRA_DEFS
+  gcc -O1 -w -std=gnu11 -include "$HERE/stubs/kstub.h" -I "$HERE/stubs" -I "$TREE/include" $defs $2 \
+    "$TREE/drivers/iommu/iova.c" "$TREE/lib/rbtree.c" "$HERE/driver.c" -o "$1"
+}
+build "$tmp/iova-driver" ""
+build "$tmp/iova-driver-2cpu" "-DKV_NR_CPUS=2" # two possible, online CPUs: per-CPU magazines
 mkdir -p "$OUT"
-for spec in "1 small 2500" "3 mixed 2500" "5 depot 3000" "7 mags 3000"; do
+for spec in "1 small 2500" "3 mixed 2500" "5 depot 3000" "7 mags 3000" "9 cpus 3000"; do
   set -- $spec
+  bin="$tmp/iova-driver"; [ "$2" = cpus ] && bin="$tmp/iova-driver-2cpu"
   f="$OUT/iova-$ver-seed$1-$2.json"
   { printf '{"target":"iova","tree":"%s","commit":"%s","version":"%s","vector":' "$NAME" "$COMMIT" "$ver"
     "$bin" "$1" "$3" "$2"

@@ -24,6 +24,7 @@ import { alloc_pages, __free_pages, virt_to_page } from "../../../mm/mm.js";
 import { dma_common_get_sgtable, dma_common_mmap } from "../../../kernel/dma/ops-helpers.js";
 import { dma_alloc_from_contiguous } from "../../../kernel/dma/contiguous.js";
 import { IovaDomain, roundup_pow_of_two } from "../iova.js";
+import { KernelIovaCpus, iova_source_note } from "../iova-cpus.js";
 import { IovaFlushQueue } from "../iova-fq.js";
 import { MAP_PAGES, MODEL_MAX_MAP_CALLS, type IommuDomain, type IommuDomainOps } from "../iommu.js";
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from "../io-pgtable-arm/common.js";
@@ -79,7 +80,7 @@ function alloc_pgtable_page(k: Kernel): number {
 
 /** intel/iommu.c domain_init / md_domain_init (5.6–5.19): a 48-bit (4-level) second-level table and an IOVA domain; `id` is the domain id the unit assigned. */
 export function intel_domain_alloc(k: Kernel, unit: string, id: number): DmarDomain {
-  const iovad = new IovaDomain(PAGE_SIZE, 1, (c) => k.has(c)); /* IOVA_START_PFN */
+  const iovad = new IovaDomain(PAGE_SIZE, 1, (c) => k.has(c), new KernelIovaCpus(k)); /* IOVA_START_PFN */
   return { id, pgd: alloc_pgtable_page(k), iovad, fq: null, iotlb: new Map(), unit };
 }
 
@@ -279,6 +280,7 @@ export function intel_alloc_iova(k: Kernel, dev: Device, d: DmarDomain, nrpages:
   if (sac) pfn = d.iovad.alloc_iova_fast(nrpages, 2 ** 20 - 1, false);
   if (!pfn) pfn = d.iovad.alloc_iova_fast(nrpages, Number(dma_mask >> 12n), true);
   if (!pfn) k.log(`${dev.driver} ${dev.name}: Allocating ${nrpages}-page iova failed`);
+  if (pfn) iova_source_note(k, d.iovad);
   k.tr?.exit(pfn ? hex(pfn * PAGE_SIZE) : "0");
   return pfn;
 }

@@ -2,7 +2,7 @@
  * dmasim kernel-vectors, iova target: the user-space stand-ins for the kernel facilities that
  * drivers/iommu/iova.c and lib/rbtree.c use. Our own code (MIT); the kernel files themselves are
  * read, unmodified, from the tree whose path is given to record.sh.
- * One CPU (cpu 0); locks are no-ops; allocation is malloc; timers never fire.
+ * KV_NR_CPUS CPUs (1 by default; the current one is kv_cpu); locks are no-ops; allocation is malloc; timers never fire.
  */
 #ifndef DMASIM_KSTUB_H
 #define DMASIM_KSTUB_H
@@ -105,18 +105,23 @@ static inline void *kcalloc(size_t n, size_t s, gfp_t g) { (void)g; return callo
 static inline void *kmalloc_array(size_t n, size_t s, gfp_t g) { (void)g; return calloc(n, s); }
 static inline void kfree(const void *p) { free((void *)p); }
 
-/* per-cpu: one possible, online CPU */
-#define NR_CPUS 1
-#define for_each_possible_cpu(c) for ((c) = 0; (c) < 1; (c)++)
-#define for_each_online_cpu(c) for ((c) = 0; (c) < 1; (c)++)
-#define per_cpu_ptr(p, c) ((void)(c), (p))
-#define raw_cpu_ptr(p) (p)
-#define this_cpu_ptr(p) (p)
-#define get_cpu_ptr(p) (p)
+/* per-cpu: KV_NR_CPUS possible CPUs, all online (1 unless the build says -DKV_NR_CPUS=N); the current
+   CPU is kv_cpu, which the driver sets between operations. Per-CPU data is an array of KV_NR_CPUS. */
+#ifndef KV_NR_CPUS
+#define KV_NR_CPUS 1
+#endif
+extern int kv_cpu;
+#define NR_CPUS KV_NR_CPUS
+#define for_each_possible_cpu(c) for ((c) = 0; (c) < KV_NR_CPUS; (c)++)
+#define for_each_online_cpu(c) for ((c) = 0; (c) < KV_NR_CPUS; (c)++)
+#define per_cpu_ptr(p, c) ((p) + (c))
+#define raw_cpu_ptr(p) ((p) + kv_cpu)
+#define this_cpu_ptr(p) ((p) + kv_cpu)
+#define get_cpu_ptr(p) ((p) + kv_cpu)
 #define put_cpu_ptr(p) ((void)(p))
-#define smp_processor_id() 0
-#define alloc_percpu(t) ((t *)calloc(1, sizeof(t)))
-#define __alloc_percpu(s, a) calloc(1, (s))
+#define smp_processor_id() kv_cpu
+#define alloc_percpu(t) ((t *)calloc(KV_NR_CPUS, sizeof(t)))
+#define __alloc_percpu(s, a) calloc(KV_NR_CPUS, (s))
 #define free_percpu(p) free(p)
 static inline unsigned int cache_line_size(void) { return 64; }
 
@@ -155,7 +160,7 @@ struct hlist_node { struct hlist_node *next, **pprev; };
 #define static_assert(e, ...) _Static_assert(e, #e)
 #endif
 #define del_timer_sync(t) ((t)->pending = 0)
-static inline unsigned int num_online_cpus(void) { return 1; }
+static inline unsigned int num_online_cpus(void) { return KV_NR_CPUS; }
 
 /* work queues (6.7+ depot trimming): queued, never run — like the timers, the vectors drive no deferred work */
 struct work_struct { void (*func)(struct work_struct *); int pending; };
