@@ -443,7 +443,7 @@ function stepSchema(op: OpName) {
     .int({ error: "a CPU number is a whole number" })
     .min(0, { error: "a CPU number is at least 0" })
     .max(255, { error: "a CPU number is at most 255" })
-    .meta({ description: "the CPU this step and the following ones run on (raw_smp_processor_id(); below config nr_cpus): 6.0+ swiotlb starts its slot search in this CPU's area" })
+    .meta({ description: "the CPU this step and the following ones run on (raw_smp_processor_id(); below config nr_cpus): 6.0+ swiotlb starts its slot search in this CPU's area, and the IOVA allocator uses this CPU's rcache magazines and flush-queue ring" })
     .optional();
   shape.expect = stepExpectSchema.optional();
   return z.strictObject(shape).meta({ id: op, title: op, description: s.summary });
