@@ -399,12 +399,12 @@ export function iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: n
   k.tr?.exit();
 }
 
-/** drivers/iommu/iova.c iova_rcache_range (6.0+, 5.15.178): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1), the largest size the IOVA caches serve */
+/** drivers/iommu/iova.c iova_rcache_range (6.0+ with the dma_opt_mapping_size series, a229cc14f339; 5.15.178): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1), the largest size the IOVA caches serve */
 export function iova_rcache_range(): number {
   return PAGE_SIZE * 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1);
 }
 
-/** dma-iommu.c iommu_dma_opt_mapping_size (6.0+, a229cc14f339; 5.15.178): iova_rcache_range() */
+/** dma-iommu.c iommu_dma_opt_mapping_size (6.0+, the a229cc14f339 series; 5.15.178): iova_rcache_range() */
 export function iommu_dma_opt_mapping_size(_k: Kernel): number {
   return iova_rcache_range();
 }
