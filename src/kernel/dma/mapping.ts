@@ -39,6 +39,9 @@ const S_alloc_noncoherent = sym("dma_alloc_noncoherent", "include/linux/dma-mapp
 const S_free_noncoherent = sym("dma_free_noncoherent", "include/linux/dma-mapping.h");
 /** 81d88ce55092 (5.12) "dma-mapping: remove the {alloc,free}_noncoherent methods" (kept in sync with dma-iommu.ts) */
 const NONCOHERENT_OPS_REMOVED = "81d88ce55092";
+/** 5.10–5.11: dma_alloc_noncoherent / dma_free_noncoherent are functions in mapping.c, not inline wrappers */
+const S_alloc_noncoherent_510 = sym("dma_alloc_noncoherent", F);
+const S_free_noncoherent_510 = sym("dma_free_noncoherent", F);
 const S_map_resource = sym("dma_map_resource", F);
 const S_unmap_resource = sym("dma_unmap_resource", F);
 const S_set_coherent_mask = sym("dma_set_coherent_mask", F);
@@ -393,7 +396,7 @@ export function dma_free_pages(k: Kernel, dev: Device, size: number, page: numbe
  * same dma_alloc_pages path. 81d88ce55092 (5.12) removed the method.
  */
 export function dma_alloc_noncoherent(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { cpu_addr: number; page: number; dma_handle: number } | null {
-  k.tr?.enter(S_alloc_noncoherent, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  k.tr?.enter(k.sw[NONCOHERENT_OPS_REMOVED] ? S_alloc_noncoherent : S_alloc_noncoherent_510, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
   const ops = get_dma_ops(dev);
   const method = ops && !k.sw[NONCOHERENT_OPS_REMOVED] ? opsMember(k, ops, "alloc_noncoherent") : undefined;
   if (ops && !k.sw[NONCOHERENT_OPS_REMOVED]) k.tr?.decide("!ops || !ops->alloc_noncoherent", !method, method ? `${ops.name}.alloc_noncoherent` : `${ops.name} has no alloc_noncoherent: dma_alloc_pages`);
@@ -418,7 +421,7 @@ export function dma_alloc_noncoherent(k: Kernel, dev: Device, size: number, dir:
  * debug_dma_unmap_page, then the method.
  */
 export function dma_free_noncoherent(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, dir: number): void {
-  k.tr?.enter(S_free_noncoherent, { dev: dev.name, vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
+  k.tr?.enter(k.sw[NONCOHERENT_OPS_REMOVED] ? S_free_noncoherent : S_free_noncoherent_510, { dev: dev.name, vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
   const ops = get_dma_ops(dev);
   const method = ops && !k.sw[NONCOHERENT_OPS_REMOVED] ? opsMember(k, ops, "free_noncoherent") : undefined;
   if (method) {
