@@ -13,7 +13,7 @@ import { IO_TLB_SEGSIZE, classifyFull, nr_slots, swiotlbStats } from "../kernel/
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { DMA_ATTR_MMIO } from "../include/gfp.js";
 import * as v618 from "../kernel/dma/mapping-v6.18.js";
-import { get_unmapped_area } from "../mm/mm.js";
+import { get_unmapped_area, is_vmalloc_addr, vmalloc_to_page } from "../mm/mm.js";
 import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
 import { NONCONTIG_API } from "../kernel/dma/noncontig.js";
 import { isWalkHit } from "../mm/pgtable.js";
@@ -252,21 +252,23 @@ export function allocPages(c: Ctx, noncoherent: boolean) {
   const size = num(c, "size");
   const dir = dirArg(c);
   const gfp = gfpArg(c);
-  const r = noncoherent ? api.dma_alloc_noncoherent(c.k, c.dev, size, dir, gfp) : api.dma_alloc_pages(c.k, c.dev, size, dir, gfp);
+  const r: { page: number; dma_handle: number; cpu_addr?: number } | null = noncoherent ? api.dma_alloc_noncoherent(c.k, c.dev, size, dir, gfp) : api.dma_alloc_pages(c.k, c.dev, size, dir, gfp);
   if (!r) {
     c.result.ret = "NULL";
     c.success = false;
     return;
   }
-  const addr = c.k.arch.page_address(c.k, r.page);
+  // dma_alloc_noncoherent's own address: page_address(page), or (5.10 iommu_dma_alloc_noncoherent) a vmap
+  const addr = r.cpu_addr ?? c.k.arch.page_address(c.k, r.page);
+  const page = is_vmalloc_addr(c.k, addr) ? vmalloc_to_page(c.k, addr) : r.page;
   c.result.ret = noncoherent ? c.k.arch.fmtVa(addr) : c.k.arch.fmtVa(r.page);
-  c.result.page = c.k.arch.fmtVa(r.page);
-  c.result.pfn = hex(c.k.arch.page_to_pfn(r.page));
+  c.result.page = c.k.arch.fmtVa(page);
+  c.result.pfn = hex(c.k.arch.page_to_pfn(page));
   c.result.cpu_addr = c.k.arch.fmtVa(addr);
   c.result.dma_handle = hex(r.dma_handle);
   c.result.addr_kind = addr_kind(c.k, addr);
   c.summary.push(`${addr_kind(c.k, addr)} address ${c.k.arch.fmtVa(addr)} (cacheable), dma_handle ${hex(r.dma_handle)}: the driver owns the cache maintenance (dma_sync_single_for_*)`);
-  name(c, { kind: "ncbuf", addr, page: r.page, dma_handle: r.dma_handle, size, dir, api: noncoherent ? "noncoherent" : "pages", freed: false });
+  name(c, { kind: "ncbuf", addr, page, dma_handle: r.dma_handle, size, dir, api: noncoherent ? "noncoherent" : "pages", freed: false });
 }
 
 export function freePages(c: Ctx, noncoherent: boolean) {

@@ -224,4 +224,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.14",
     effect: "dma_alloc_noncontiguous / dma_free_noncontiguous / dma_vmap_noncontiguous exist (with e817ee5f2f95 \"dma-iommu: implement ->alloc_noncontiguous\": scattered pages behind one IOVA range; other devices one contiguous allocation); absent in 5.12.9, present in 5.14-rc5",
   },
+  "81d88ce55092": {
+    commit: "81d88ce55092",
+    title: "dma-mapping: remove the {alloc,free}_noncoherent methods",
+    release: "5.12",
+    effect: "dma_alloc_noncoherent / dma_free_noncoherent become inline wrappers of dma_alloc_pages / dma_free_pages: iommu_dma_ops loses iommu_dma_alloc_noncoherent, whose blocking path was iommu_dma_alloc_remap (a cacheable vmap of scattered pages, a vmalloc address); from 5.12 an IOMMU device's buffer is dma_common_alloc_pages' one block at its linear address (checked: 5.10.7 mapping.c:514–552 and dma-iommu.c:1057–1083, 1155–1156; 5.12.9 dma-mapping.h:267–278, dma-iommu.c without it; in the dma-mapping-5.12 pull)",
+  },
 };

@@ -12,7 +12,7 @@ import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DE
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
 import { dma_capable, dma_direct_alloc, dma_direct_free, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
-import { dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
+import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
@@ -454,6 +454,8 @@ export function xen_swiotlb_dma_ops(k: Kernel): DmaMapOps {
       for (let i = 0; i < n; i++) xen_swiotlb_sync_single_for_device(kk, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
     },
     dma_supported: xen_swiotlb_dma_supported,
+    // efa70f2fdc84 (5.10): .alloc_pages = dma_common_alloc_pages (the member is .alloc_pages_op in 6.12.19 and 6.18.35), .free_pages = dma_common_free_pages
+    ...(k.sw["efa70f2fdc84"] ? { alloc_pages: dma_common_alloc_pages, free_pages: dma_common_free_pages } : {}),
     ...(k.sw["bf0ecb3c3239"] ? { map_resource: xen_swiotlb_direct_map_resource } : {}),
     // bff2a2d453a1 (6.7; stable 5.15.178, 6.1.166, 6.6.63): .max_mapping_size = swiotlb_max_mapping_size;
     // before it dma_max_mapping_size() says SIZE_MAX although a bounce is at most 256 KiB

@@ -23,9 +23,10 @@ import { DMA_ATTR_SKIP_CPU_SYNC } from "../../include/gfp.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../../kernel/dma/arch-hooks.js";
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_iova_to_phys } from "./iommu.js";
-import { CORE, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_sg, iommu_dma_mmap, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
+import { CORE, iommu_dma_opt_mapping_size, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_sg, iommu_dma_mmap, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
 import { BOUNCE_CHECK_ACTIVE, BOUNCE_TRACE, dev_is_untrusted, dev_use_swiotlb, iommu_dma_map_sg_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, iova_align, iova_offset, trace_swiotlb_bounced } from "./dma-iommu-bounce.js";
 import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
+import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
 
 const F = "drivers/iommu/dma-iommu.c";
 /** b5c58b2fdc42 (6.12): no iommu_dma_ops; mapping.c's use_dma_iommu() branch */
@@ -142,4 +143,9 @@ export const iommu_dma_direct_calls: DmaMapOps = {
   max_mapping_size: () => Number.MAX_SAFE_INTEGER,
   alloc_noncontiguous: iommu_dma_alloc_noncontiguous,
   free_noncontiguous: iommu_dma_free_noncontiguous,
+  /* dma_opt_mapping_size: `if (use_dma_iommu(dev)) size = iommu_dma_opt_mapping_size()` */
+  opt_mapping_size: iommu_dma_opt_mapping_size,
+  /* __dma_alloc_pages / __dma_free_pages: `if (use_dma_iommu(dev)) return dma_common_alloc_pages(...)` (6.12+) */
+  alloc_pages: dma_common_alloc_pages,
+  free_pages: dma_common_free_pages,
 };

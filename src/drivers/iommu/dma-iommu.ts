@@ -19,6 +19,8 @@
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "../../kernel/dma/ops.js";
+import type { Prot } from "../../mm/pgtable.js";
+import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
 import { ENXIO, ENOMEM } from "../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
@@ -78,6 +80,8 @@ const S = {
   unmap_sg: sym("iommu_dma_unmap_sg", F),
   sync_cpu: sym("iommu_dma_sync_single_for_cpu", F),
   sync_dev: sym("iommu_dma_sync_single_for_device", F),
+  alloc_noncoherent: sym("iommu_dma_alloc_noncoherent", F),
+  free_noncoherent: sym("iommu_dma_free_noncoherent", F),
 };
 
 export function domainOf(dev: Device): IommuDomain {
@@ -250,8 +254,8 @@ export function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): 
   return pages;
 }
 
-/** dma-iommu.c iommu_dma_alloc_remap (5.6–5.19): scattered pages, one IOVA range, one vmap. */
-function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number, attrs: number): { cpu_addr: number; dma_handle: number } | null {
+/** dma-iommu.c iommu_dma_alloc_remap (5.6–5.19): scattered pages, one IOVA range, one vmap (prot: dma_pgprot(dev, PAGE_KERNEL, attrs) from iommu_dma_alloc, PAGE_KERNEL from 5.10's iommu_dma_alloc_noncoherent). */
+function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number, attrs: number, prot: Prot = dma_pgprot(k, dev, "normal", attrs)): { cpu_addr: number; dma_handle: number } | null {
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   const coherent = dev_is_dma_coherent(k, dev);
@@ -279,7 +283,7 @@ function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number
     k.tr?.exit("NULL");
     return null;
   }
-  const vaddr = dma_common_pages_remap(k, pages, size, dma_pgprot(k, dev, "normal", attrs), "iommu_dma_alloc_remap");
+  const vaddr = dma_common_pages_remap(k, pages, size, prot, "iommu_dma_alloc_remap");
   if (!vaddr) {
     __iommu_dma_unmap(k, dev, iova, size);
     for (const p of pages) __free_pages(k, p, 0);
@@ -392,6 +396,46 @@ function __iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number
 /** dma-iommu.c iommu_dma_free (5.6–5.19). */
 export function iommu_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, _attrs: number): void {
   k.tr?.enter(S.free, { cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(handle) });
+  __iommu_dma_unmap(k, dev, handle, size);
+  __iommu_dma_free(k, dev, size, cpu_addr);
+  k.tr?.exit();
+}
+
+/** drivers/iommu/iova.c iova_rcache_range (6.0+ with the dma_opt_mapping_size series, a229cc14f339; 5.15.178): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1), the largest size the IOVA caches serve */
+export function iova_rcache_range(): number {
+  return PAGE_SIZE * 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1);
+}
+
+/** dma-iommu.c iommu_dma_opt_mapping_size (6.0+, the a229cc14f339 series; 5.15.178): iova_rcache_range() */
+export function iommu_dma_opt_mapping_size(_k: Kernel): number {
+  return iova_rcache_range();
+}
+
+/** 81d88ce55092 (5.12) "dma-mapping: remove the {alloc,free}_noncoherent methods" */
+export const NONCOHERENT_OPS_REMOVED = "81d88ce55092";
+
+/**
+ * dma-iommu.c iommu_dma_alloc_noncoherent (5.10–5.11, CONFIG_DMA_REMAP only): an allocation that may
+ * not sleep is dma_common_alloc_pages' one block at its linear address; a blocking one is
+ * iommu_dma_alloc_remap(gfp | __GFP_ZERO, PAGE_KERNEL, 0): scattered pages, one IOVA range, a
+ * cacheable vmap (a vmalloc address).
+ */
+export function iommu_dma_alloc_noncoherent(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { cpu_addr: number; dma_handle: number } | null {
+  k.tr?.enter(S.alloc_noncoherent, { size: hex(size) });
+  const blocking = gfpflags_allow_blocking(gfp);
+  k.tr?.decide("!gfpflags_allow_blocking(gfp)", !blocking, !blocking ? "may not sleep: dma_common_alloc_pages, one block at its linear address" : "may sleep: iommu_dma_alloc_remap with PAGE_KERNEL — a cacheable vmap of scattered pages");
+  let r: { cpu_addr: number; dma_handle: number } | null;
+  if (!blocking) {
+    const p = dma_common_alloc_pages(k, dev, size, dir, gfp);
+    r = p ? { cpu_addr: k.arch.page_address(k, p.page), dma_handle: p.dma_handle } : null;
+  } else r = iommu_dma_alloc_remap(k, dev, size, gfp | __GFP_ZERO, 0, "normal");
+  k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *handle = ${hex(r.dma_handle)}` : "NULL");
+  return r;
+}
+
+/** dma-iommu.c iommu_dma_free_noncoherent (5.10–5.11): __iommu_dma_unmap, then __iommu_dma_free (vm area's pages or one block). */
+export function iommu_dma_free_noncoherent(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, _dir: number): void {
+  k.tr?.enter(S.free_noncoherent, { cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(handle) });
   __iommu_dma_unmap(k, dev, handle, size);
   __iommu_dma_free(k, dev, size, cpu_addr);
   k.tr?.exit();
@@ -686,6 +730,15 @@ export const iommu_dma_ops: DmaMapOps = {
   /* 5.14+ (e817ee5f2f95); mapping.c's dma_alloc_noncontiguous exists only from 7d5b5738d151 (5.14) */
   alloc_noncontiguous: (k, dev, size, dir, gfp, attrs) => iommu_dma_alloc_noncontiguous(k, dev, size, dir, gfp, attrs),
   free_noncontiguous: (k, dev, size, sgt, dir) => iommu_dma_free_noncontiguous(k, dev, size, sgt, dir),
+  /* 6.0+ (a229cc14f339; 5.15.178 backport): mapping.c's dma_opt_mapping_size exists only with it */
+  opt_mapping_size: iommu_dma_opt_mapping_size,
+  /* 5.10+ (mapping.c's dma_alloc_pages exists only from efa70f2fdc84, 5.10) */
+  alloc_pages: dma_common_alloc_pages,
+  free_pages: dma_common_free_pages,
+  /* 5.10–5.11 under CONFIG_DMA_REMAP (else #defined NULL); removed by 81d88ce55092 (5.12) */
+  alloc_noncoherent: iommu_dma_alloc_noncoherent,
+  free_noncoherent: iommu_dma_free_noncoherent,
+  present: (k, member) => (member === "alloc_noncoherent" || member === "free_noncoherent" ? !k.sw[NONCOHERENT_OPS_REMOVED] && CONFIG_DMA_REMAP(k) : true),
 };
 
 /** dma-iommu.c iommu_dma_map_resource (5.6–5.19): MMIO mapped through the IOMMU. */

@@ -6,14 +6,14 @@ import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import { dev_update_limits } from "../../drivers/device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
-import { EIO, ENXIO } from "./ops.js";
+import { EIO, ENXIO, opsMember } from "./ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
 import { DIR_NAMES, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
-import { is_vmalloc_addr } from "../../mm/mm.js";
+import { is_vmalloc_addr, virt_to_page } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
 import * as v618 from "./mapping-v6.18.js";
 import { trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
@@ -37,6 +37,11 @@ const S_alloc_pages = sym("dma_alloc_pages", F);
 const S_free_pages = sym("dma_free_pages", F);
 const S_alloc_noncoherent = sym("dma_alloc_noncoherent", "include/linux/dma-mapping.h");
 const S_free_noncoherent = sym("dma_free_noncoherent", "include/linux/dma-mapping.h");
+/** 81d88ce55092 (5.12) "dma-mapping: remove the {alloc,free}_noncoherent methods" (kept in sync with dma-iommu.ts) */
+const NONCOHERENT_OPS_REMOVED = "81d88ce55092";
+/** 5.10–5.11: dma_alloc_noncoherent / dma_free_noncoherent are functions in mapping.c, not inline wrappers */
+const S_alloc_noncoherent_510 = sym("dma_alloc_noncoherent", F);
+const S_free_noncoherent_510 = sym("dma_free_noncoherent", F);
 const S_map_resource = sym("dma_map_resource", F);
 const S_unmap_resource = sym("dma_unmap_resource", F);
 const S_set_coherent_mask = sym("dma_set_coherent_mask", F);
@@ -384,19 +389,46 @@ export function dma_free_pages(k: Kernel, dev: Device, size: number, page: numbe
   k.tr?.exit();
 }
 
-/** include/linux/dma-mapping.h dma_alloc_noncoherent (5.14–6.12 inline; 5.10 in mapping.c without ops->alloc_noncoherent): page_address(dma_alloc_pages()) */
+/**
+ * include/linux/dma-mapping.h dma_alloc_noncoherent (5.12–6.18 inline): page_address(dma_alloc_pages()).
+ * kernel/dma/mapping.c dma_alloc_noncoherent (5.10–5.11): ops->alloc_noncoherent when the device's ops
+ * have one (iommu_dma_ops under CONFIG_DMA_REMAP), debug_dma_map_page(virt_to_page(vaddr)); else the
+ * same dma_alloc_pages path. 81d88ce55092 (5.12) removed the method.
+ */
 export function dma_alloc_noncoherent(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { cpu_addr: number; page: number; dma_handle: number } | null {
-  k.tr?.enter(S_alloc_noncoherent, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  k.tr?.enter(k.sw[NONCOHERENT_OPS_REMOVED] ? S_alloc_noncoherent : S_alloc_noncoherent_510, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  const ops = get_dma_ops(dev);
+  const method = ops && !k.sw[NONCOHERENT_OPS_REMOVED] ? opsMember(k, ops, "alloc_noncoherent") : undefined;
+  if (ops && !k.sw[NONCOHERENT_OPS_REMOVED]) k.tr?.decide("!ops || !ops->alloc_noncoherent", !method, method ? `${ops.name}.alloc_noncoherent` : `${ops.name} has no alloc_noncoherent: dma_alloc_pages`);
+  if (method) {
+    size = PAGE_ALIGN(size);
+    const v = method(k, dev, size, dir, gfp);
+    // mapping.c applies virt_to_page to vaddr whatever kind of address it is
+    const page = v ? virt_to_page(k, v.cpu_addr) : 0;
+    if (v && k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page), size, dir, v.dma_handle, "page", null, 0);
+    k.tr?.exit(v ? `${k.arch.fmtVa(v.cpu_addr)}, *dma_handle = ${hex(v.dma_handle)}` : "NULL");
+    return v ? { cpu_addr: v.cpu_addr, page, dma_handle: v.dma_handle } : null;
+  }
   const r = dma_alloc_pages(k, dev, size, dir, gfp);
   const cpu_addr = r ? k.arch.page_address(k, r.page) : 0;
   k.tr?.exit(r ? `${k.arch.fmtVa(cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
   return r ? { cpu_addr, page: r.page, dma_handle: r.dma_handle } : null;
 }
 
-/** include/linux/dma-mapping.h dma_free_noncoherent (5.14–6.12 inline; 5.10 in mapping.c): dma_free_pages(virt_to_page(vaddr)) */
+/**
+ * include/linux/dma-mapping.h dma_free_noncoherent (5.12–6.18 inline): dma_free_pages(virt_to_page(vaddr)).
+ * kernel/dma/mapping.c dma_free_noncoherent (5.10–5.11): with ops->free_noncoherent, PAGE_ALIGN,
+ * debug_dma_unmap_page, then the method.
+ */
 export function dma_free_noncoherent(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, dir: number): void {
-  k.tr?.enter(S_free_noncoherent, { dev: dev.name, vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
-  dma_free_pages(k, dev, size, k.arch.virt_to_page(k, vaddr), dma_handle, dir);
+  k.tr?.enter(k.sw[NONCOHERENT_OPS_REMOVED] ? S_free_noncoherent : S_free_noncoherent_510, { dev: dev.name, vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
+  const ops = get_dma_ops(dev);
+  const method = ops && !k.sw[NONCOHERENT_OPS_REMOVED] ? opsMember(k, ops, "free_noncoherent") : undefined;
+  if (method) {
+    size = PAGE_ALIGN(size);
+    if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, dma_handle, size, dir, "page");
+    method(k, dev, size, vaddr, dma_handle, dir);
+  } else dma_free_pages(k, dev, size, k.arch.virt_to_page(k, vaddr), dma_handle, dir);
   k.tr?.exit();
 }
 

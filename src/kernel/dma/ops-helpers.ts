@@ -1,14 +1,18 @@
 /**
  * kernel/dma/ops_helpers.c: the generic mmap / get_sgtable helpers for dma_map_ops backends
- * (xen_swiotlb_dma_ops among them), before and after 40ac971eab89.
+ * (xen_swiotlb_dma_ops among them), before and after 40ac971eab89; and (5.10+) the generic
+ * alloc_pages / free_pages, dma_common_alloc_pages / dma_common_free_pages, that iommu_dma_ops,
+ * intel_dma_ops (5.10), xen_swiotlb_dma_ops and (6.12+) mapping.c's use_dma_iommu branch use.
  */
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
-import type { SgTable, Vma } from "./ops.js";
+import type { DmaMapOps, SgTable, Vma } from "./ops.js";
 import { ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
-import { PAGE_ALIGN, PAGE_SIZE, hex } from "../../core/u64.js";
-import { is_vmalloc_addr, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
+import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex } from "../../core/u64.js";
+import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, gfpName } from "../../include/gfp.js";
+import { alloc_pages, is_vmalloc_addr, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
+import { dma_alloc_contiguous, dma_free_contiguous } from "./contiguous.js";
 import { dma_pgprot } from "./arch-hooks.js";
 import { dma_mmap_from_dev_coherent } from "./coherent.js";
 
@@ -16,6 +20,64 @@ const F = "kernel/dma/ops_helpers.c";
 const S_sgt = sym("dma_common_get_sgtable", F);
 const S_mmap = sym("dma_common_mmap", F);
 const S_vaddr_to_page = sym("dma_common_vaddr_to_page", F);
+const S_alloc_pages = sym("dma_common_alloc_pages", F);
+const S_free_pages = sym("dma_common_free_pages", F);
+/** b5c58b2fdc42 (6.12): use_dma_iommu(dev) — dma-iommu called directly, no iommu_dma_ops */
+const DMA_IOMMU_DIRECT_CALLS = "b5c58b2fdc42";
+/** f7326196a781 (6.18): the physical-address API — iommu_dma_map_phys / iommu_dma_unmap_phys */
+const PHYS_API = "f7326196a781";
+
+/** The names of the map / unmap step dma_common_{alloc,free}_pages takes for `ops` on this kernel, for the trace. */
+function mapStep(k: Kernel, ops: DmaMapOps, unmap: boolean): { cond: string; why: string } {
+  if (ops.direct_call && k.sw[DMA_IOMMU_DIRECT_CALLS]) {
+    const fn = k.sw[PHYS_API] ? (unmap ? "iommu_dma_unmap_phys" : "iommu_dma_map_phys(dev, page_to_phys(page), …)") : unmap ? "iommu_dma_unmap_page" : "iommu_dma_map_page";
+    return { cond: "use_dma_iommu(dev)", why: `dev->dma_iommu: ${fn} directly, DMA_ATTR_SKIP_CPU_SYNC` };
+  }
+  return { cond: unmap ? "ops->unmap_page" : "ops->map_page", why: `${ops.name}.${unmap ? "unmap_page" : "map_page"}, DMA_ATTR_SKIP_CPU_SYNC` };
+}
+
+/**
+ * kernel/dma/ops_helpers.c dma_common_alloc_pages (5.10–6.18; 6.12+: the use_dma_iommu branch calls
+ * iommu_dma_map_page, 6.18 iommu_dma_map_phys): dma_alloc_contiguous, else alloc_pages_node of
+ * get_order(size); map it with DMA_ATTR_SKIP_CPU_SYNC (no cache maintenance), on DMA_MAPPING_ERROR
+ * dma_free_contiguous and NULL; then memset(page_address(page), 0, size) through the cacheable map.
+ */
+export function dma_common_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc_pages, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  const ops = dev.dma_ops!;
+  let page = dma_alloc_contiguous(k, dev, size, gfp);
+  if (!page) page = alloc_pages(k, gfp, get_order(size), "dma_common_alloc_pages");
+  if (!page) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  const st = mapStep(k, ops, false);
+  k.tr?.decide(st.cond, true, st.why);
+  const dma_handle = ops.map_page!(k, dev, page, 0, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+  if (dma_handle === DMA_MAPPING_ERROR) {
+    dma_free_contiguous(k, dev, page, size);
+    k.tr?.exit("NULL (DMA_MAPPING_ERROR)");
+    return null;
+  }
+  k.kmemset(k.arch.page_address(k, page), 0, size, "dma_common_alloc_pages");
+  k.tr?.exit(`page ${k.arch.fmtVa(page)} (pfn ${hex(k.arch.page_to_pfn(page))}), *dma_handle = ${hex(dma_handle)}`);
+  return { page, dma_handle };
+}
+
+/**
+ * kernel/dma/ops_helpers.c dma_common_free_pages (5.10–6.18; 6.12+: iommu_dma_unmap_page for
+ * use_dma_iommu, 6.18 iommu_dma_unmap_phys): unmap with DMA_ATTR_SKIP_CPU_SYNC when the ops have
+ * unmap_page, then dma_free_contiguous.
+ */
+export function dma_common_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void {
+  k.tr?.enter(S_free_pages, { dev: dev.name, page: k.arch.fmtVa(page), dma_handle: hex(dma_handle), size: hex(size) });
+  const ops = dev.dma_ops!;
+  const st = mapStep(k, ops, true);
+  k.tr?.decide(st.cond, ops.unmap_page !== undefined, ops.unmap_page ? st.why : `${ops.name} has no unmap_page: nothing to unmap`);
+  if (ops.unmap_page) ops.unmap_page(k, dev, dma_handle, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+  dma_free_contiguous(k, dev, page, size);
+  k.tr?.exit();
+}
 
 /** kernel/dma/ops_helpers.c dma_common_vaddr_to_page (5.14+, 40ac971eab89): vmalloc_to_page for vmalloc addresses */
 function dma_common_vaddr_to_page(k: Kernel, cpu_addr: number): number {

@@ -61,6 +61,18 @@ export interface DmaMapOps {
   /** 5.10+ (the dma_alloc_pages API) */
   alloc_pages?(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null;
   free_pages?(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void;
+  /** 5.10–5.11 only (added with the dma_alloc_noncoherent API, removed by 81d88ce55092 in 5.12) */
+  alloc_noncoherent?(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { cpu_addr: number; dma_handle: number } | null;
+  free_noncoherent?(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, dir: number): void;
+  /** Members an #ifdef leaves NULL on this kernel (the model's tables are shared across versions): absent when this says false. */
+  present?(k: Kernel, member: keyof DmaMapOps): boolean;
+}
+
+/** The method `member` of `ops` as this kernel has it: undefined when the table lacks it or its #ifdef leaves it NULL. */
+export function opsMember<M extends keyof DmaMapOps>(k: Kernel, ops: DmaMapOps, member: M): DmaMapOps[M] | undefined {
+  if (ops[member] === undefined) return undefined;
+  if (ops.present && !ops.present(k, member)) return undefined;
+  return ops[member];
 }
 
 export const ENXIO = 6;

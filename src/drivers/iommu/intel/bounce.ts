@@ -12,6 +12,7 @@ import type { Device } from "../../device.js";
 import type { DmaMapOps, Scatterlist } from "../../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
 import { sym } from "../../../core/trace.js";
+import { dma_common_alloc_pages, dma_common_free_pages } from "../../../kernel/dma/ops-helpers.js";
 import { DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../../include/gfp.js";
 import { is_swiotlb_buffer, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../../kernel/dma/swiotlb/index.js";
 import { DMA_PTE_READ, DMA_PTE_WRITE, domOf, domain_pfn_mapping, intel_alloc_coherent, intel_alloc_iova, intel_free_coherent, intel_unmap } from "./iommu.js";
@@ -139,4 +140,7 @@ export const bounce_dma_ops: DmaMapOps = {
   sync_sg_for_device: (k, dev, sgl, n, dir) => {
     for (let i = 0; i < n && i < sgl.length; i++) bounce_sync_single(k, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, false);
   },
+  /* 5.10 (iommu.c:4007–4008): the generic pair over bounce_map_page */
+  alloc_pages: dma_common_alloc_pages,
+  free_pages: dma_common_free_pages,
 };

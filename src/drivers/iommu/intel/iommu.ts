@@ -21,7 +21,7 @@ import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex 
 import { sym } from "../../../core/trace.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_ZERO, gfpflags_allow_blocking } from "../../../include/gfp.js";
 import { alloc_pages, __free_pages, virt_to_page } from "../../../mm/mm.js";
-import { dma_common_get_sgtable, dma_common_mmap } from "../../../kernel/dma/ops-helpers.js";
+import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../../../kernel/dma/ops-helpers.js";
 import { dma_alloc_from_contiguous } from "../../../kernel/dma/contiguous.js";
 import { IovaDomain, roundup_pow_of_two } from "../iova.js";
 import { KernelIovaCpus, iova_source_note } from "../iova-cpus.js";
@@ -404,4 +404,7 @@ export const intel_dma_ops: DmaMapOps = {
   unmap_page: (k, dev, addr, size) => intel_unmap(k, dev, addr, size),
   mmap: dma_common_mmap,
   get_sgtable: dma_common_get_sgtable,
+  /* 5.10 (iommu.c:3753–3754): the dma_alloc_pages API's generic pair over intel_map_page; no alloc_noncoherent */
+  alloc_pages: dma_common_alloc_pages,
+  free_pages: dma_common_free_pages,
 };
