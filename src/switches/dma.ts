@@ -224,4 +224,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.14",
     effect: "dma_alloc_noncontiguous / dma_free_noncontiguous / dma_vmap_noncontiguous exist (with e817ee5f2f95 \"dma-iommu: implement ->alloc_noncontiguous\": scattered pages behind one IOVA range; other devices one contiguous allocation); absent in 5.12.9, present in 5.14-rc5",
   },
+  "f959dcd6ddfd": {
+    commit: "f959dcd6ddfd",
+    title: "dma-direct: Fix potential NULL pointer dereference",
+    release: "5.10",
+    effect: "dma_map_page_attrs, dma_map_sg_attrs and dma_map_resource start with WARN_ON_ONCE(!dev->dma_mask) and fail; before it (5.6's inline dma_map_page_attrs) a device without a dma_mask pointer goes on to dma-direct, where dma_capable fails it and the overflow dev_WARN_ONCE reads *dev->dma_mask: a NULL-pointer oops (checked: absent in 5.6.4 include/linux/dma-mapping.h:274–289, 5.8.1 and 5.9.1 kernel/dma/mapping.c; present in 5.10.7 kernel/dma/mapping.c:149, :188, :225; the 5.9-rc4 report in its message)",
+  },
 };

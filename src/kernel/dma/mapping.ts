@@ -156,12 +156,12 @@ function check_dir(k: Kernel, dir: number, fn: string) {
   if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
 }
 
-/** kernel/dma/mapping.c dma_map_page_attrs (5.x) */
+/** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
   k.tr?.enter(S_map_page, { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_page_attrs");
-  if (dev.dma_mask === null) {
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
@@ -214,7 +214,7 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
 export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_sg, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_sg_attrs");
-  if (dev.dma_mask === null) {
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_sg_attrs: !dev->dma_mask", "dma_map_sg_attrs");
     k.tr?.exit("0");
     return 0;
@@ -411,7 +411,7 @@ export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size
   k.tr?.enter(S_map_resource, { dev: dev.name, phys_addr: hex(phys_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   check_dir(k, dir, "dma_map_resource");
   // 5.6 (inline) has no dma_mask test; 5.9+ test it first
-  if (k.sw["d3fa60d7bfdc"] && dev.dma_mask === null) {
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_resource: WARN_ON_ONCE(!dev->dma_mask)", "dma_map_resource");
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
