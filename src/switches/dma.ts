@@ -230,4 +230,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.10",
     effect: "dma_map_page_attrs, dma_map_sg_attrs and dma_map_resource start with WARN_ON_ONCE(!dev->dma_mask) and fail; before it (5.6's inline dma_map_page_attrs) a device without a dma_mask pointer goes on to dma-direct, where dma_capable fails it and the overflow dev_WARN_ONCE reads *dev->dma_mask: a NULL-pointer oops (checked: absent in 5.6.4 include/linux/dma-mapping.h:274–289, 5.8.1 and 5.9.1 kernel/dma/mapping.c; present in 5.10.7 kernel/dma/mapping.c:149, :188, :225; the 5.9-rc4 report in its message)",
   },
+  "f406c8e4b770": {
+    commit: "f406c8e4b770",
+    title: "dma: avoid redundant calls for sync operations",
+    release: "6.10",
+    effect: "dma_sync_single_for_{cpu,device} and dma_sync_sg_for_{cpu,device} become inlines that return at once unless dma_dev_need_sync(dev) (!dev->dma_skip_sync, or CONFIG_DMA_API_DEBUG); dma_set_mask sets dma_skip_sync (dma_setup_need_sync: a coherent dma-direct or dma-iommu device, or ops with no sync op) and swiotlb_tbl_map_single clears it on the first bounce (dma_reset_need_sync). A skipped sync has no mapping.c call and no dma_sync_* tracepoint (checked: 6.12.19 include/linux/dma-mapping.h:284–331, kernel/dma/mapping.c:362–465, :878, swiotlb.c:1412–1416; 6.18.35 mapping.c:482–502, :927, swiotlb.c:1433; absent in 6.6.63 — no dma_skip_sync in mapping.c; in the dma-mapping pull for 6.10 with 327e2c97c46a)",
+  },
 };

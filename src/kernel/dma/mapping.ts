@@ -2,6 +2,7 @@
  * kernel/dma/mapping.c and include/linux/dma-mapping.h: the DMA API front door. Chooses the
  * per-device coherent pool, dma-direct or the device's dma_map_ops, then calls the dma-debug hooks.
  */
+import { dev_is_dma_coherent } from "./arch-hooks.js";
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import { dev_update_limits } from "../../drivers/device.js";
@@ -32,6 +33,16 @@ const S_sync_cpu = sym("dma_sync_single_for_cpu", F);
 const S_sync_dev = sym("dma_sync_single_for_device", F);
 const S_sync_sg_cpu = sym("dma_sync_sg_for_cpu", F);
 const S_sync_sg_dev = sym("dma_sync_sg_for_device", F);
+const H = "include/linux/dma-mapping.h";
+// 6.10+ (f406c8e4b770): the API names are inlines in dma-mapping.h; mapping.c has the __ versions
+const S_sync_cpu_inl = sym("dma_sync_single_for_cpu", H);
+const S_sync_dev_inl = sym("dma_sync_single_for_device", H);
+const S_sync_sg_cpu_inl = sym("dma_sync_sg_for_cpu", H);
+const S_sync_sg_dev_inl = sym("dma_sync_sg_for_device", H);
+const S__sync_cpu = sym("__dma_sync_single_for_cpu", F);
+const S__sync_dev = sym("__dma_sync_single_for_device", F);
+const S__sync_sg_cpu = sym("__dma_sync_sg_for_cpu", F);
+const S__sync_sg_dev = sym("__dma_sync_sg_for_device", F);
 const S_set_mask = sym("dma_set_mask", F);
 const S_alloc_pages = sym("dma_alloc_pages", F);
 const S_free_pages = sym("dma_free_pages", F);
@@ -249,9 +260,43 @@ export function dma_unmap_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], n
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_sync_single_for_cpu (5.x) */
+/**
+ * include/linux/dma-mapping.h dma_dev_need_sync (6.10+, f406c8e4b770): !dev->dma_skip_sync, or
+ * always with CONFIG_DMA_API_DEBUG. False: the inline dma_sync_* wrapper returns at once — no
+ * mapping.c call, no tracepoint, no dma-debug check, no cache maintenance.
+ */
+export function dma_dev_need_sync(k: Kernel, dev: Device): boolean {
+  return !dev.dma_skip_sync || k.cfg.CONFIG_DMA_API_DEBUG;
+}
+
+/**
+ * The 6.10+ inline wrapper around a __dma_sync_* function: trace the dma_dev_need_sync decision; true
+ * when the out-of-line sync must run. Before f406c8e4b770 the API function is the mapping.c one itself.
+ */
+function sync_wrapper(k: Kernel, dev: Device, s: typeof S_sync_cpu, args: Record<string, string>): boolean {
+  const need = dma_dev_need_sync(k, dev);
+  if (k.tr) {
+    k.tr.enter(s, args);
+    k.tr.decide("dma_dev_need_sync(dev)", need, need ? (k.cfg.CONFIG_DMA_API_DEBUG ? "CONFIG_DMA_API_DEBUG: always sync" : "dev->dma_skip_sync is 0 (not a coherent dma-direct/IOMMU device, no dma_set_mask yet, or a swiotlb bounce happened)") : "dev->dma_skip_sync: the device is coherent and nothing has bounced — nothing to do");
+    if (!need) k.tr.exit();
+  }
+  return need;
+}
+
+/** include/linux/dma-mapping.h dma_sync_single_for_cpu (6.10+: dma_dev_need_sync, then __dma_sync_single_for_cpu); kernel/dma/mapping.c dma_sync_single_for_cpu before */
 export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_sync_cpu, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["f406c8e4b770"]) {
+    if (!sync_wrapper(k, dev, S_sync_cpu_inl, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    __dma_sync_single_for_cpu(k, dev, addr, size, dir, S__sync_cpu);
+    k.tr?.exit();
+    return;
+  }
+  __dma_sync_single_for_cpu(k, dev, addr, size, dir, S_sync_cpu);
+}
+
+/** kernel/dma/mapping.c dma_sync_single_for_cpu (5.6–6.9) / __dma_sync_single_for_cpu (6.10+) */
+function __dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number, s: typeof S_sync_cpu): void {
+  k.tr?.enter(s, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_sync_single_for_cpu");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
@@ -261,9 +306,20 @@ export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, si
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_sync_single_for_device (5.x) */
+/** include/linux/dma-mapping.h dma_sync_single_for_device (6.10+: dma_dev_need_sync, then __dma_sync_single_for_device); kernel/dma/mapping.c before */
 export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_sync_dev, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["f406c8e4b770"]) {
+    if (!sync_wrapper(k, dev, S_sync_dev_inl, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    __dma_sync_single_for_device(k, dev, addr, size, dir, S__sync_dev);
+    k.tr?.exit();
+    return;
+  }
+  __dma_sync_single_for_device(k, dev, addr, size, dir, S_sync_dev);
+}
+
+/** kernel/dma/mapping.c dma_sync_single_for_device (5.6–6.9) / __dma_sync_single_for_device (6.10+) */
+function __dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number, s: typeof S_sync_dev): void {
+  k.tr?.enter(s, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_sync_single_for_device");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_device(k, dev, addr, size, dir);
@@ -273,9 +329,20 @@ export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number,
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.x) */
+/** include/linux/dma-mapping.h dma_sync_sg_for_cpu / dma_sync_sg_for_device (6.10+: dma_dev_need_sync first); kernel/dma/mapping.c before */
 export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean): void {
-  k.tr?.enter(forCpu ? S_sync_sg_cpu : S_sync_sg_dev, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["f406c8e4b770"]) {
+    if (!sync_wrapper(k, dev, forCpu ? S_sync_sg_cpu_inl : S_sync_sg_dev_inl, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? S__sync_sg_cpu : S__sync_sg_dev);
+    k.tr?.exit();
+    return;
+  }
+  __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? S_sync_sg_cpu : S_sync_sg_dev);
+}
+
+/** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.6–6.9) / the __ versions (6.10+) */
+function __dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean, s: typeof S_sync_sg_cpu): void {
+  k.tr?.enter(s, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_sg(k, dev, sgl, nents, dir, forCpu);
@@ -313,8 +380,22 @@ export function dma_set_mask(k: Kernel, dev: Device, mask: bigint): number {
   }
   dev.dma_mask = mask;
   dev_update_limits(dev);
+  if (k.sw["f406c8e4b770"]) dma_setup_need_sync(k, dev);
   k.tr?.exit("0");
   return 0;
+}
+
+/**
+ * kernel/dma/mapping.c dma_setup_need_sync (6.10+, f406c8e4b770; as in 6.12.19 mapping.c:445–465,
+ * 6.18.35 :482–502): dma-direct or dma-iommu devices skip syncs when coherent; ops without any sync
+ * op skip; other ops never skip.
+ */
+export function dma_setup_need_sync(k: Kernel, dev: Device): void {
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops) || ops!.direct_call) dev.dma_skip_sync = dev_is_dma_coherent(k, dev);
+  else if (!ops!.sync_single_for_device && !ops!.sync_single_for_cpu && !ops!.sync_sg_for_device && !ops!.sync_sg_for_cpu) dev.dma_skip_sync = true;
+  else dev.dma_skip_sync = false;
+  k.tr?.note(`dma_setup_need_sync: dev->dma_skip_sync = ${dev.dma_skip_sync ? 1 : 0}`);
 }
 
 /** kernel/dma/mapping.c dma_set_coherent_mask (5.x) */

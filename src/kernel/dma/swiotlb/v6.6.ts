@@ -323,6 +323,11 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
+  // f406c8e4b770 (6.10): dma_reset_need_sync — a bounced device must see every later sync (6.12.19 swiotlb.c:1416)
+  if (k.sw["f406c8e4b770"] && dev.dma_skip_sync) {
+    dev.dma_skip_sync = false;
+    k.tr?.note("dma_reset_need_sync: first swiotlb buffer for the device, dev->dma_skip_sync = 0");
+  }
   const pad_slots = offset >>> IO_TLB_SHIFT;
   offset &= IO_TLB_SIZE - 1;
   const index = found + pad_slots;
