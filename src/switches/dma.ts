@@ -236,4 +236,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.10",
     effect: "dma_sync_single_for_{cpu,device} and dma_sync_sg_for_{cpu,device} become inlines that return at once unless dma_dev_need_sync(dev) (!dev->dma_skip_sync, or CONFIG_DMA_API_DEBUG); dma_set_mask sets dma_skip_sync (dma_setup_need_sync: a coherent dma-direct or dma-iommu device, or ops with no sync op) and swiotlb_tbl_map_single clears it on the first bounce (dma_reset_need_sync). A skipped sync has no mapping.c call and no dma_sync_* tracepoint (checked: 6.12.19 include/linux/dma-mapping.h:284–331, kernel/dma/mapping.c:362–465, :878, swiotlb.c:1412–1416; 6.18.35 mapping.c:482–502, :927, swiotlb.c:1433; absent in 6.6.63 — no dma_skip_sync in mapping.c; in the dma-mapping pull for 6.10 with 327e2c97c46a)",
   },
+  "3afff779a725": {
+    commit: "3afff779a725",
+    title: "dma-mapping: trace dma_alloc/free direction",
+    release: "6.13",
+    effect: "the dma_alloc / dma_free events become the dma_alloc_class / dma_free_class events with \"dir=%s\" after the device name; with the same series (68b6dbf1f441 \"trace more error paths\", c4484ab86ee0) dma_alloc_attrs also traces the per-device coherent pool's allocation and the no-->alloc failure (NULL, 0), and dma_free_attrs traces before its NULL check. The model keys all of it on this commit (checked: 6.18.35 include/trace/events/dma.h:115–160, :203–240, kernel/dma/mapping.c:645–688; 6.12.19 dma.h:117–176 and mapping.c:602–647 have the old events; the 6.12.y stable review of September 2025 backports it, after 6.12.19)",
+  },
 };

@@ -11,13 +11,13 @@ import { EIO, ENXIO } from "./ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
-import { DIR_NAMES, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
 import { is_vmalloc_addr } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
 import * as v618 from "./mapping-v6.18.js";
-import { trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
+import { trace_dma_alloc, trace_dma_free, trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
 
 const F = "kernel/dma/mapping.c";
 const S_alloc = sym("dma_alloc_attrs", F);
@@ -91,6 +91,7 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   const dc = dma_alloc_from_dev_coherent(k, dev, size);
   if (dc.handled) {
     k.tr?.decide("dma_alloc_from_dev_coherent(dev, size, &handle, &cpu_addr)", true, "the device has its own coherent pool: used, no fallback");
+    if (k.sw["3afff779a725"]) trace_dma_alloc(k, dev, dc.cpu_addr ?? 0, dc.cpu_addr ? dc.dma_handle : 0, size, DMA_BIDIRECTIONAL, gfp, attrs);
     k.tr?.exit(dc.cpu_addr ? k.arch.fmtVa(dc.cpu_addr) : "NULL");
     return dc.cpu_addr ? { cpu_addr: dc.cpu_addr, dma_handle: dc.dma_handle } : null;
   }
@@ -100,6 +101,12 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   let r: { cpu_addr: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
   else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
+  else if (!k.sw["3afff779a725"]) {
+    k.tr?.exit("NULL"); // 6.12: return NULL before the tracepoint
+    return null;
+  }
+  // the dma_handle of a failed allocation is the caller's variable; the model's is 0
+  trace_dma_alloc(k, dev, r?.cpu_addr ?? 0, r?.dma_handle ?? 0, size, DMA_BIDIRECTIONAL, gfp, attrs);
   if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, virt_to_paddr(k, r.cpu_addr), attrs);
   k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
   return r;
@@ -124,10 +131,12 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
     k.tr?.exit();
     return;
   }
+  if (k.sw["3afff779a725"]) trace_dma_free(k, dev, cpu_addr, dma_handle, size, DMA_BIDIRECTIONAL, attrs); // 6.13+: before the NULL check
   if (!cpu_addr) {
     k.tr?.exit();
     return;
   }
+  if (!k.sw["3afff779a725"]) trace_dma_free(k, dev, cpu_addr, dma_handle, size, DMA_BIDIRECTIONAL, attrs);
   if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, virt_to_paddr(k, cpu_addr));
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
