@@ -83,8 +83,8 @@ export interface UserMapping {
 const memsetPage = new Uint8Array(PAGE_SIZE);
 let memsetValue = 0;
 
-/** printk log levels used by the modelled code (KERN_ERR, KERN_WARNING, KERN_INFO). */
-export type KernLevel = "err" | "warn" | "notice" | "info";
+/** printk log levels used by the modelled code (KERN_CRIT, KERN_ERR, KERN_WARNING, KERN_NOTICE, KERN_INFO). */
+export type KernLevel = "crit" | "err" | "warn" | "notice" | "info";
 
 export class Kernel {
   tr: Tracer | undefined;

@@ -143,7 +143,7 @@ describe.concurrent("exit 1 for an unexpected modelled fault; the kernel's GFP n
     expect(fixed.code, fixed.stdout).toBe(0);
     expect(hi.code, hi.stderr).toBe(0);
     expect((JSON.parse(hi.stdout) as { lines: string[] }).lines[0]).toContain("gfp GFP_HIGHUSER|__GFP_NOWARN");
-    expect(usageError(zt)).toBe("dmasim: --gfp: gfp flag '__GFP_ZEROTAGS' does not exist in Linux 5.10 (it does in 5.13, 5.14, 5.19)");
+    expect(usageError(zt)).toBe("dmasim: --gfp: gfp flag '__GFP_ZEROTAGS' does not exist in Linux 5.10 (it does in 5.13, 5.14, 5.19, 6.1, 6.6, 6.12, 6.18)");
   });
 });
 

@@ -44,8 +44,16 @@ describe("gfp.h values per kernel", () => {
     expect(parseGfp("GFP_HIGHUSER | __GFP_NOWARN", "5.10")).toBe(0x102cc2);
     expect(parseGfp("GFP_USER|__GFP_ZERO|0x10", "5.13")).toBe(0x100dd0);
     expect(parseGfp("GFP_HIGHUSER_MOVABLE", "5.13")).toBe(0x1100cca);
-    expect(() => parseGfp("__GFP_ZEROTAGS", "5.6")).toThrow("gfp flag '__GFP_ZEROTAGS' does not exist in Linux 5.6 (it does in 5.13, 5.14, 5.19)");
+    expect(() => parseGfp("__GFP_ZEROTAGS", "5.6")).toThrow("gfp flag '__GFP_ZEROTAGS' does not exist in Linux 5.6 (it does in 5.13, 5.14, 5.19, 6.1, 6.6, 6.12, 6.18)");
     expect(() => parseGfp("GFP_KERNAL")).toThrow("unknown gfp flag 'GFP_KERNAL'");
+    // 6.4 dropped __GFP_ATOMIC (0x200 unused: 6.6.63 gfp_types.h, 6.12.19's ___GFP_UNUSED_BIT); GFP_NOWAIT gained __GFP_NOWARN by 6.12
+    expect(parseGfp("GFP_ATOMIC", "6.1")).toBe(0xa20);
+    expect(parseGfp("GFP_ATOMIC", "6.6")).toBe(0x820);
+    expect(parseGfp("GFP_ATOMIC", "6.12")).toBe(0x820);
+    expect(parseGfp("GFP_NOWAIT", "6.6")).toBe(0x800);
+    expect(parseGfp("GFP_NOWAIT", "6.18")).toBe(0x2800);
+    expect(() => parseGfp("__GFP_ATOMIC", "6.12")).toThrow("gfp flag '__GFP_ATOMIC' does not exist in Linux 6.12 (it does in 5.6, 5.10, 5.13, 5.14, 5.19, 6.1)");
+    expect(gfpBitsMask("6.12")).toBe(0xffffff);
     expect(isGfpSpec("GFP_TRANSHUGE_LIGHT|__GFP_SKIP_KASAN_UNPOISON")).toBe(true);
     expect(isGfpSpec("GFP_BOGUS")).toBe(false);
     expect(Object.keys(GFP_NAMES)).toEqual(expect.arrayContaining(["GFP_HIGHUSER_MOVABLE", "GFP_TRANSHUGE_LIGHT", "GFP_KERNEL_ACCOUNT", "__GFP_ZEROTAGS", "__GFP_SKIP_ZERO"]));

@@ -71,7 +71,7 @@ describe("swiotlb_tbl_unmap_single: how many slots are freed", () => {
     // a full pool now reports used as the unsigned long it is
     const big = swiotlb_tbl_map_single(k, dev, BUF, 300_000, 300_000, DMA_TO_DEVICE, 0);
     expect(big).toBe(DMA_MAPPING_ERROR);
-    expect(k.faults.at(-1)!.message).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 300000 bytes), total 1024 (slots), used 18446744073709551614 (slots)");
+    expect(k.logs.at(-1)).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 300000 bytes), total 1024 (slots), used 18446744073709551614 (slots)");
   });
 });
 
@@ -174,7 +174,8 @@ describe("per-device pool pointer (5.15+)", () => {
         expect(f.message).toContain("Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");
       } else {
         expect(swiotlb_tbl_map_single(k, dev, BUF, 4096, 4096, DMA_TO_DEVICE, 0), v).toBe(DMA_MAPPING_ERROR);
-        expect(k.faults.at(-1)!.message, v).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 4096 bytes), total 0 (slots), used 0 (slots)");
+        expect(k.logs.at(-1), v).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 4096 bytes), total 0 (slots), used 0 (slots)");
+        expect(k.faults, v).toEqual([]);
       }
     }
   });

@@ -42,6 +42,14 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     printk(_level: string, message: string) {
       logs.push(message);
     },
+    dev_printk(_level: string, dev: { driver: string; name: string }, message: string) {
+      logs.push(`${dev.driver} ${dev.name}: ${message}`); // dev_warn & co: a log line, not a WARN
+    },
+    firstTime(key: string) {
+      if (once.has(key)) return false;
+      once.add(key);
+      return true;
+    },
     BUG(message: string, pc?: string): never {
       throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
     },

@@ -59,6 +59,15 @@ function fakeKernel(): Kernel & { warnings: string[] } {
       }
     },
     log() {},
+    // dev_warn / dev_warn_once: log lines, collected with the WARNs for these checks
+    dev_printk(_level: string, dev: { driver: string; name: string }, m: string) {
+      warnings.push(`${dev.driver} ${dev.name}: ${m}`);
+    },
+    firstTime(key: string) {
+      if (once.has(key)) return false;
+      once.add(key);
+      return true;
+    },
     current: { comm: "scenario", pid: 1000 },
     // the 5.13 search (with min_align_mask, 1f221a0d0dbf)
     has: (commit: string) => commit === "1f221a0d0dbf",

@@ -55,6 +55,11 @@ export interface Device {
   is_pci: boolean;
   /** pdev->untrusted */
   untrusted: boolean;
+  /**
+   * dev->dma_skip_sync (6.10+, f406c8e4b770): the dma_sync_* calls can be skipped. 0 in a new
+   * device; dma_set_mask sets it (dma_setup_need_sync), the first swiotlb bounce clears it.
+   */
+  dma_skip_sync: boolean;
   /** cached numeric limits (kept in sync by dev_update_limits) */
   _dmaLimit: number;
   _coherentLimit: number;
@@ -120,6 +125,7 @@ export function of_dma_configure(spec: DeviceSpec): Device {
     iommu: null,
     is_pci: spec.pci ?? false,
     untrusted: spec.untrusted ?? false,
+    dma_skip_sync: false,
     min_align_mask: 0,
     max_segment_size: 65536,
     segment_boundary_mask: DMA_BIT_MASK(32),

@@ -85,6 +85,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
   const width = String(Math.max(0, r.steps.length - 1)).length;
   const faultsAt = byStep(r.faults, (f) => f.step);
   const diagsAt = byStep(r.diagnostics, (d) => d.step);
+  const logAt = byStep(r.log ?? [], (l) => (l.step >= 0 ? l.step : null));
   const failedAt = byStep(r.expectations.filter((x) => !x.ok), (e) => e.step);
   for (const s of r.steps) {
     const idx = `#${String(s.index).padStart(width)}`;
@@ -114,6 +115,8 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     }
     for (const d of stepDiags)
       out.push(`${pad}${c.yellow(d.id)}: ${d.message}${d.printed ? "" : c.dim(" (not printed by the kernel)")}`);
+    // printk at a log level (dev_warn, pr_err …): a kernel log line, no splat, no taint
+    for (const l of logAt.get(s.index) ?? []) out.push(`${pad}${c.dim(`log (KERN_${l.level.toUpperCase() === "WARN" ? "WARNING" : l.level.toUpperCase()}):`)} ${l.message}`);
     if (o.trace && s.trace.length) {
       for (const line of renderTrace(s.trace)) out.push(`${pad}${c.dim("│")} ${line}`);
     }

@@ -65,6 +65,10 @@ interface GfpLayout {
   highuserMovableExtra: number;
   /** __GFP_BITS_SHIFT without lockdep */
   bitsShift: number;
+  /** 6.4+ (2973d8229b78 "mm: discard __GFP_ATOMIC"): no __GFP_ATOMIC; GFP_ATOMIC is __GFP_HIGH|__GFP_KSWAPD_RECLAIM */
+  noAtomic?: boolean;
+  /** 6.8+: GFP_NOWAIT is __GFP_KSWAPD_RECLAIM|__GFP_NOWARN (6.12.19 gfp_types.h:380; 6.6.63 :330 without it) */
+  nowaitNowarn?: boolean;
 }
 
 const LAYOUTS: readonly GfpLayout[] = [
@@ -75,24 +79,34 @@ const LAYOUTS: readonly GfpLayout[] = [
   { kernels: ["5.13", "5.14"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_KASAN_POISON: 0x1000000, __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0x1000000, bitsShift: 25 },
   // 5.19.0: SKIP_ZERO 0x1000000, SKIP_KASAN_UNPOISON 0x2000000, SKIP_KASAN_POISON 0x4000000 only with
   // CONFIG_KASAN_HW_TAGS (else 0); NOLOCKDEP 0x8000000 under CONFIG_LOCKDEP; __GFP_BITS_SHIFT 27 + LOCKDEP
-  { kernels: ["5.19"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_ZERO: 0, __GFP_SKIP_KASAN_UNPOISON: 0, __GFP_SKIP_KASAN_POISON: 0, __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0, bitsShift: 27 },
+  // 6.1.166 gfp_types.h:27–63 is the same layout (with __GFP_ATOMIC 0x200, GFP_NOWAIT = __GFP_KSWAPD_RECLAIM)
+  { kernels: ["5.19", "6.1"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_ZERO: 0, __GFP_SKIP_KASAN_UNPOISON: 0, __GFP_SKIP_KASAN_POISON: 0, __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0, bitsShift: 27 },
+  // 6.6.63 gfp_types.h:27–61, :254: 0x200 unused (no __GFP_ATOMIC), SKIP_ZERO 0x1000000 and SKIP_KASAN 0x2000000
+  // only with CONFIG_KASAN_HW_TAGS (else 0), NOLOCKDEP 0x4000000 under CONFIG_LOCKDEP; __GFP_BITS_SHIFT 26 + LOCKDEP
+  { kernels: ["6.6"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_ZERO: 0, __GFP_SKIP_KASAN: 0, __GFP_NOLOCKDEP: 0 }, highuserMovableExtra: 0, bitsShift: 26, noAtomic: true },
+  // 6.12.19 / 6.18.35 gfp_types.h:26–61: the ___GFP_*_BIT enum, ___GFP_UNUSED_BIT at 9 (0x200), so every value
+  // stays; SKIP_ZERO/SKIP_KASAN (KASAN_HW_TAGS), NOLOCKDEP (LOCKDEP) and NO_OBJ_EXT (SLAB_OBJ_EXT) exist only
+  // with their options (0 here); __GFP_BITS_SHIFT = ___GFP_LAST_BIT = 24
+  { kernels: ["6.12", "6.18"], bits: { __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_ZERO: 0, __GFP_SKIP_KASAN: 0, __GFP_NOLOCKDEP: 0, __GFP_NO_OBJ_EXT: 0 }, highuserMovableExtra: 0, bitsShift: 24, noAtomic: true, nowaitNowarn: true },
 ];
 
-const NEWEST = LAYOUTS[LAYOUTS.length - 1]!;
+/** The default kernel's layout (5.19) for callers that name no kernel. */
+const DEFAULT_LAYOUT = LAYOUTS.find((l) => l.kernels.includes("5.19"))!;
 
 function layoutOf(kernel: string | undefined): GfpLayout {
-  if (kernel === undefined) return NEWEST;
-  return LAYOUTS.find((l) => l.kernels.includes(kernel)) ?? NEWEST;
+  if (kernel === undefined) return DEFAULT_LAYOUT;
+  return LAYOUTS.find((l) => l.kernels.includes(kernel)) ?? DEFAULT_LAYOUT;
 }
 
 /** Every __GFP_* bit and GFP_* composite of `kernel` (default: the newest modelled), by name. */
 export function gfpNames(kernel?: string): Readonly<Record<string, number>> {
   const l = layoutOf(kernel);
-  const b = { ...COMMON_BITS, ...l.bits };
+  const b: Record<string, number> = { ...COMMON_BITS, ...l.bits };
+  if (l.noAtomic) delete b.__GFP_ATOMIC;
   const highuserMovable = GFP_HIGHUSER | __GFP_MOVABLE | l.highuserMovableExtra;
   const transhugeLight = (highuserMovable | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM;
   return {
-    GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_NOIO, GFP_NOFS, GFP_KERNEL_ACCOUNT, GFP_USER, GFP_DMA, GFP_DMA32,
+    GFP_KERNEL, GFP_ATOMIC: l.noAtomic ? __GFP_HIGH | __GFP_KSWAPD_RECLAIM : GFP_ATOMIC, GFP_NOWAIT: l.nowaitNowarn ? __GFP_KSWAPD_RECLAIM | __GFP_NOWARN : GFP_NOWAIT, GFP_NOIO, GFP_NOFS, GFP_KERNEL_ACCOUNT, GFP_USER, GFP_DMA, GFP_DMA32,
     GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE: highuserMovable, GFP_TRANSHUGE_LIGHT: transhugeLight, GFP_TRANSHUGE: transhugeLight | __GFP_DIRECT_RECLAIM,
     ...b,
   };
@@ -100,7 +114,7 @@ export function gfpNames(kernel?: string): Readonly<Record<string, number>> {
 
 /** The kernels that define flag `name` (for messages). */
 function kernelsWith(name: string): string[] {
-  return LAYOUTS.filter((l) => name in COMMON_BITS || name in l.bits || name.startsWith("GFP_")).flatMap((l) => l.kernels);
+  return LAYOUTS.filter((l) => (name in COMMON_BITS && !(name === "__GFP_ATOMIC" && l.noAtomic)) || name in l.bits || name.startsWith("GFP_")).flatMap((l) => l.kernels);
 }
 
 /** Every name some modelled kernel defines (the schema's vocabulary). */

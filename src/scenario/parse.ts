@@ -198,6 +198,7 @@ function convExpect(e: z.output<typeof stepExpectSchema>): StepExpect {
   if (e.fault !== undefined) out.fault = e.fault;
   if (e.diagnostic !== undefined) out.diagnostic = e.diagnostic;
   if (e.bounced !== undefined) out.bounced = e.bounced;
+  if (e.log !== undefined) out.log = e.log;
   return out;
 }
 

@@ -159,7 +159,7 @@ export function mapSingle(c: Ctx, single: boolean) {
 export function swiotlbFullCause(c: Ctx, size: number) {
   const k = c.k;
   const mem = k.io_tlb_default_mem;
-  if (!mem || !k.faults.some((f) => f.step === k.step && f.message.includes("swiotlb buffer is full"))) return;
+  if (!mem || !k.klog.some((l) => l.step === k.step && l.message.includes("swiotlb buffer is full"))) return; // the dev_warn_ratelimited line
   const nslots = nr_slots(size);
   const cause = classifyFull(mem, nslots);
   const live = [...c.objs.values()].filter((o) => o.kind === "map" && o.bounced && !o.unmapped).length;

@@ -107,6 +107,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     if (step.cpu !== undefined) k.cpu = step.cpu; // raw_smp_processor_id() from here on
     const faultsBefore = k.faults.length;
     const diagBefore = k.diagnostics.length;
+    const klogBefore = k.klog.length;
     const traceBefore = k.tr ? k.tr.events.length : 0;
     const depth = k.tr?.depth ?? 0;
     const c: Ctx = { k, dev, objs, step, result: {}, summary: [], success: true };
@@ -167,6 +168,11 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
         check("fault", ex.fault, stepFaults.length ? [...kinds].join("+") : "none", pass);
       }
       if (ex.diagnostic !== undefined) check("diagnostic", ex.diagnostic, stepDiags.map((d) => d.id).join(",") || "none", ex.diagnostic === "none" ? stepDiags.length === 0 : stepDiags.some((d) => d.id === ex.diagnostic));
+      if (ex.log !== undefined) {
+        const lines = k.klog.slice(klogBefore).map((l) => l.message);
+        const actual = lines.length ? lines.map((l) => JSON.stringify(l)).join(", ") : "none";
+        check("log", ex.log === "none" ? "none" : JSON.stringify(ex.log), actual, ex.log === "none" ? lines.length === 0 : lines.some((l) => l.includes(ex.log!)));
+      }
       if (ex.bounced !== undefined) check("bounced", String(ex.bounced), String(c.bounced ?? false), (c.bounced ?? false) === ex.bounced);
     }
     // a fatal or user-visible fault nobody expected fails the step

@@ -270,6 +270,11 @@ export const stepExpectSchema = z
       .meta({ description: "a CONFIG_DMA_API_DEBUG finding this step triggers (D-id), or none: the step must trigger none", examples: ["D08", "none"] })
       .optional(),
     bounced: bool("the mapping went through a bounce buffer").optional(),
+    log: z
+      .string({ error: (iss) => `expected text from a kernel log line, got ${describe(iss.input)}` })
+      .min(1, { error: "expected text from a kernel log line (not empty)" })
+      .meta({ description: "text of a kernel log line (printk, dev_warn, dev_err …, not a WARN splat) this step prints; none: it prints none", examples: ["swiotlb buffer is full", "none"] })
+      .optional(),
   })
   .meta({ id: "step_expect", description: "what this step must do; a mismatch fails the run" });
 

@@ -17,6 +17,8 @@ export interface StepExpect {
   fault?: "none" | "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "soft_lockup" | "bad_page" | "kasan";
   diagnostic?: string; // a D-id, e.g. "D08", or "none"
   bounced?: boolean;
+  /** text of a kernel log line this step prints (printk / dev_printk, not a WARN), or "none" */
+  log?: string;
 }
 
 export type AddrKind = "linear" | "vmalloc" | "page_cookie" | "ioremap" | "null" | "other";

@@ -230,4 +230,22 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.12",
     effect: "dma_alloc_noncoherent / dma_free_noncoherent become inline wrappers of dma_alloc_pages / dma_free_pages: iommu_dma_ops loses iommu_dma_alloc_noncoherent, whose blocking path was iommu_dma_alloc_remap (a cacheable vmap of scattered pages, a vmalloc address); from 5.12 an IOMMU device's buffer is dma_common_alloc_pages' one block at its linear address (checked: 5.10.7 mapping.c:514–552 and dma-iommu.c:1057–1083, 1155–1156; 5.12.9 dma-mapping.h:267–278, dma-iommu.c without it; in the dma-mapping-5.12 pull)",
   },
+  "f959dcd6ddfd": {
+    commit: "f959dcd6ddfd",
+    title: "dma-direct: Fix potential NULL pointer dereference",
+    release: "5.10",
+    effect: "dma_map_page_attrs, dma_map_sg_attrs and dma_map_resource start with WARN_ON_ONCE(!dev->dma_mask) and fail; before it (5.6's inline dma_map_page_attrs) a device without a dma_mask pointer goes on to dma-direct, where dma_capable fails it and the overflow dev_WARN_ONCE reads *dev->dma_mask: a NULL-pointer oops (checked: absent in 5.6.4 include/linux/dma-mapping.h:274–289, 5.8.1 and 5.9.1 kernel/dma/mapping.c; present in 5.10.7 kernel/dma/mapping.c:149, :188, :225; the 5.9-rc4 report in its message)",
+  },
+  "f406c8e4b770": {
+    commit: "f406c8e4b770",
+    title: "dma: avoid redundant calls for sync operations",
+    release: "6.10",
+    effect: "dma_sync_single_for_{cpu,device} and dma_sync_sg_for_{cpu,device} become inlines that return at once unless dma_dev_need_sync(dev) (!dev->dma_skip_sync, or CONFIG_DMA_API_DEBUG); dma_set_mask sets dma_skip_sync (dma_setup_need_sync: a coherent dma-direct or dma-iommu device, or ops with no sync op) and swiotlb_tbl_map_single clears it on the first bounce (dma_reset_need_sync). A skipped sync has no mapping.c call and no dma_sync_* tracepoint (checked: 6.12.19 include/linux/dma-mapping.h:284–331, kernel/dma/mapping.c:362–465, :878, swiotlb.c:1412–1416; 6.18.35 mapping.c:482–502, :927, swiotlb.c:1433; absent in 6.6.63 — no dma_skip_sync in mapping.c; in the dma-mapping pull for 6.10 with 327e2c97c46a)",
+  },
+  "3afff779a725": {
+    commit: "3afff779a725",
+    title: "dma-mapping: trace dma_alloc/free direction",
+    release: "6.13",
+    effect: "the dma_alloc / dma_free events become the dma_alloc_class / dma_free_class events with \"dir=%s\" after the device name; with the same series (68b6dbf1f441 \"trace more error paths\", c4484ab86ee0) dma_alloc_attrs also traces the per-device coherent pool's allocation and the no-->alloc failure (NULL, 0), and dma_free_attrs traces before its NULL check. The model keys all of it on this commit (checked: 6.18.35 include/trace/events/dma.h:115–160, :203–240, kernel/dma/mapping.c:645–688; 6.12.19 dma.h:117–176 and mapping.c:602–647 have the old events; the 6.12.y stable review of September 2025 backports it, after 6.12.19)",
+  },
 };

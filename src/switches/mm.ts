@@ -20,4 +20,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.5",
     effect: "kmalloc caches below dma_get_cache_alignment() exist when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC and a swiotlb buffer is allocated (__kmalloc_minalign); in the same 6.5 series arm64 sets ARCH_KMALLOC_MINALIGN 8 (ARCH_DMA_MINALIGN stays 128), dma_get_cache_alignment = cache_line_size() (64), selects DMA_BOUNCE_UNALIGNED_KMALLOC and always allocates the swiotlb buffer in mem_init: kmalloc(8) on arm64 comes from kmalloc-8 instead of kmalloc-128 (checked: 6.6.63 arch/arm64/include/asm/cache.h:35–36, :94, arch/arm64/mm/init.c mem_init, mm/slab_common.c __kmalloc_minalign / new_kmalloc_cache; 6.1.166 cache.h ARCH_DMA_MINALIGN 128 and no ARCH_KMALLOC_MINALIGN)",
   },
+  "ca29a0bf1221": {
+    commit: "ca29a0bf1221",
+    title: "tracing: gfp: Remove duplication of recording GFP flags",
+    release: "6.15",
+    effect: "show_gfp_flags' __def_gfpflag_names lists GFP_DMA, GFP_DMA32, __GFP_RECLAIM and then TRACE_GFP_FLAGS (every __GFP_ bit in bit order) instead of its own list (__GFP_HIGHMEM after GFP_DMA, __GFP_HIGH … __GFP_WRITE, __GFP_RECLAIM, …): trace events print leftover bits in another order, e.g. GFP_KERNEL|__GFP_ZERO|__GFP_NOWARN instead of GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO (checked: 6.18.35 include/trace/events/mmflags.h; 6.12.19 mmflags.h:81–116 the old list; Petr Mladek's follow-up fix names it \"Fixes: ca29a0bf122145\"; in the 6.15 tracing pull)",
+  },
 };

@@ -73,4 +73,10 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     effect: "x86 PV xen_create_contiguous_region grows its frame list (alloc_discontig_frames: __get_free_pages(GFP_KERNEL, order - 9)) instead of failing orders above 9 (2 MiB) with -ENOMEM: a 4 MiB coherent buffer that must be exchanged is no longer NULL",
     stable: { "6.1": "6.1.166: backport present in arch/x86/xen/mmu_pv.c", "6.12": "6.12.19: backport present" },
   },
+  "cd9c05848905": {
+    commit: "cd9c05848905",
+    title: "xen: swiotlb: Use swiotlb bouncing if kmalloc allocation demands it",
+    release: "6.15",
+    effect: "xen_swiotlb_map_page bounces a reachable buffer when dma_kmalloc_needs_bounce(dev, size, dir), as dma_direct_map_page does since 370645f41e6e (6.5): a small kmalloc buffer mapped DMA_FROM_DEVICE/BIDIRECTIONAL for a non-coherent device behind Xen goes through swiotlb instead of sharing a cache line (checked: 6.18.35 drivers/xen/swiotlb-xen.c:219–224; absent in 6.12.19 :219–223, 6.6.63 and 6.1.166; John Ernberg, merged for 6.15-rc; stable shortlogs list backports, none of them in the point releases modelled here)",
+  },
 };

@@ -176,11 +176,14 @@ export function bfn_to_pfn(k: Kernel, bfn: number): number {
   return pfn;
 }
 
-/** arch/arm/xen/p2m.c set_foreign_p2m_mapping → __set_phys_to_machine_multi */
+/** arch/arm/xen/p2m.c set_foreign_p2m_mapping → __set_phys_to_machine_multi → xen_add_phys_to_mach_entry (5.6–6.18: a pfn already in the tree is a pr_warn and false) */
 export function set_phys_to_machine(k: Kernel, pfn: number, mfn: number, nr_pages: number): boolean {
   const x = k.xen!;
-  if (x.phys_to_mach.some((e) => e.pfn === pfn)) {
-    k.warn(`p2m: cannot add pfn ${pfn.toString(16)} twice`, "__set_phys_to_machine_multi");
+  const entry = x.phys_to_mach.find((e) => e.pfn === pfn);
+  if (entry) {
+    // xen_add_phys_to_mach_entry: pr_warn (a log line, not a WARN) and -EINVAL; %pa of the unsigned longs (arm64: 0x%016llx)
+    const pa = (v: number) => "0x" + v.toString(16).padStart(16, "0");
+    k.printk("warn", `xen_add_phys_to_mach_entry: cannot add pfn=${pa(pfn)} -> mfn=${pa(mfn)}: pfn=${pa(entry.pfn)} -> mfn=${pa(entry.mfn)} already exists`);
     return false;
   }
   x.phys_to_mach.push({ pfn, mfn, nr_pages });

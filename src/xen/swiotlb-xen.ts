@@ -11,7 +11,7 @@ import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, get_order, hex } fro
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
-import { dma_capable, dma_direct_alloc, dma_direct_free, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
+import { dma_capable, dma_direct_alloc, dma_direct_free, dma_kmalloc_needs_bounce, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
@@ -326,20 +326,23 @@ function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, s
   }
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.10–5.18) */
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.10–6.18; cd9c05848905, 6.15: dma_kmalloc_needs_bounce also bounces, as in 6.18.35 swiotlb-xen.c:219–224) */
 export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   let phys = k.page_to_phys(page) + offset;
   let dev_addr = xen_phys_to_dma(k, dev, phys);
   if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_map_page): dir == DMA_NONE");
   const capable = dma_capable(k, dev, dev_addr, size, true);
+  // cd9c05848905 (6.15): a small kmalloc-sized buffer for a non-coherent device bounces, as in dma-direct (370645f41e6e)
+  const kbounce = capable && k.sw["cd9c05848905"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
   const straddle = range_straddles_page_boundary(k, phys, size);
   const need = xen_arch_need_swiotlb(k, dev, phys, dev_addr);
   const force = k.swiotlb_force === "force";
-  if (capable && !straddle && !need && !force) {
-    k.tr?.decide("dma_capable && !straddles && !xen_arch_need_swiotlb && !swiotlb_force", true, "no bounce");
+  const cond = k.sw["cd9c05848905"] ? "dma_capable && !dma_kmalloc_needs_bounce && !straddles && !xen_arch_need_swiotlb && !swiotlb_force" : "dma_capable && !straddles && !xen_arch_need_swiotlb && !swiotlb_force";
+  if (capable && !kbounce && !straddle && !need && !force) {
+    k.tr?.decide(cond, true, "no bounce");
   } else {
-    k.tr?.decide("bounce", true, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device` : straddle ? "the buffer is not machine-contiguous" : need ? "foreign page without the cache-flush hypercall" : "swiotlb=force");
+    k.tr?.decide("bounce", true, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent` : straddle ? "the buffer is not machine-contiguous" : need ? "foreign page without the cache-flush hypercall" : "swiotlb=force");
     const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
     if (map === DMA_MAPPING_ERROR) {
       k.tr?.exit("DMA_MAPPING_ERROR");

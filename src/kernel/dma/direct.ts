@@ -544,6 +544,7 @@ export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number,
   const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
   if (!dma_capable(k, dev, dma_addr, size, true)) {
     swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+    if (dev.dma_mask === null) k.oops(0, "swiotlb_map"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
     k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map", warn_site(k, "swiotlb_map"));
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
@@ -624,6 +625,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
       return r;
     }
     t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
+    if (dev.dma_mask === null) k.oops(0, "dma_direct_map_page"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
     k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"));
     t?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;

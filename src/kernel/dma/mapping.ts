@@ -2,6 +2,7 @@
  * kernel/dma/mapping.c and include/linux/dma-mapping.h: the DMA API front door. Chooses the
  * per-device coherent pool, dma-direct or the device's dma_map_ops, then calls the dma-debug hooks.
  */
+import { dev_is_dma_coherent } from "./arch-hooks.js";
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import { dev_update_limits } from "../../drivers/device.js";
@@ -10,13 +11,13 @@ import { EIO, ENXIO, opsMember } from "./ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
-import { DIR_NAMES, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
 import { is_vmalloc_addr, virt_to_page } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
 import * as v618 from "./mapping-v6.18.js";
-import { trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
+import { trace_dma_alloc, trace_dma_free, trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
 
 const F = "kernel/dma/mapping.c";
 const S_alloc = sym("dma_alloc_attrs", F);
@@ -32,6 +33,16 @@ const S_sync_cpu = sym("dma_sync_single_for_cpu", F);
 const S_sync_dev = sym("dma_sync_single_for_device", F);
 const S_sync_sg_cpu = sym("dma_sync_sg_for_cpu", F);
 const S_sync_sg_dev = sym("dma_sync_sg_for_device", F);
+const H = "include/linux/dma-mapping.h";
+// 6.10+ (f406c8e4b770): the API names are inlines in dma-mapping.h; mapping.c has the __ versions
+const S_sync_cpu_inl = sym("dma_sync_single_for_cpu", H);
+const S_sync_dev_inl = sym("dma_sync_single_for_device", H);
+const S_sync_sg_cpu_inl = sym("dma_sync_sg_for_cpu", H);
+const S_sync_sg_dev_inl = sym("dma_sync_sg_for_device", H);
+const S__sync_cpu = sym("__dma_sync_single_for_cpu", F);
+const S__sync_dev = sym("__dma_sync_single_for_device", F);
+const S__sync_sg_cpu = sym("__dma_sync_sg_for_cpu", F);
+const S__sync_sg_dev = sym("__dma_sync_sg_for_device", F);
 const S_set_mask = sym("dma_set_mask", F);
 const S_alloc_pages = sym("dma_alloc_pages", F);
 const S_free_pages = sym("dma_free_pages", F);
@@ -85,6 +96,7 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   const dc = dma_alloc_from_dev_coherent(k, dev, size);
   if (dc.handled) {
     k.tr?.decide("dma_alloc_from_dev_coherent(dev, size, &handle, &cpu_addr)", true, "the device has its own coherent pool: used, no fallback");
+    if (k.sw["3afff779a725"]) trace_dma_alloc(k, dev, dc.cpu_addr ?? 0, dc.cpu_addr ? dc.dma_handle : 0, size, DMA_BIDIRECTIONAL, gfp, attrs);
     k.tr?.exit(dc.cpu_addr ? k.arch.fmtVa(dc.cpu_addr) : "NULL");
     return dc.cpu_addr ? { cpu_addr: dc.cpu_addr, dma_handle: dc.dma_handle } : null;
   }
@@ -94,6 +106,12 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   let r: { cpu_addr: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
   else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
+  else if (!k.sw["3afff779a725"]) {
+    k.tr?.exit("NULL"); // 6.12: return NULL before the tracepoint
+    return null;
+  }
+  // the dma_handle of a failed allocation is the caller's variable; the model's is 0
+  trace_dma_alloc(k, dev, r?.cpu_addr ?? 0, r?.dma_handle ?? 0, size, DMA_BIDIRECTIONAL, gfp, attrs);
   if (k.dma_debug && r) dbg.debug_dma_alloc_coherent(k, dev, size, r.dma_handle, r.cpu_addr, virt_to_paddr(k, r.cpu_addr), attrs);
   k.tr?.exit(r ? `${k.arch.fmtVa(r.cpu_addr)}, *dma_handle = ${hex(r.dma_handle)}` : "NULL");
   return r;
@@ -118,10 +136,12 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
     k.tr?.exit();
     return;
   }
+  if (k.sw["3afff779a725"]) trace_dma_free(k, dev, cpu_addr, dma_handle, size, DMA_BIDIRECTIONAL, attrs); // 6.13+: before the NULL check
   if (!cpu_addr) {
     k.tr?.exit();
     return;
   }
+  if (!k.sw["3afff779a725"]) trace_dma_free(k, dev, cpu_addr, dma_handle, size, DMA_BIDIRECTIONAL, attrs);
   if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, virt_to_paddr(k, cpu_addr));
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
@@ -161,12 +181,12 @@ function check_dir(k: Kernel, dir: number, fn: string) {
   if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
 }
 
-/** kernel/dma/mapping.c dma_map_page_attrs (5.x) */
+/** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
   k.tr?.enter(S_map_page, { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_page_attrs");
-  if (dev.dma_mask === null) {
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
@@ -219,7 +239,7 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
 export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_sg, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_sg_attrs");
-  if (dev.dma_mask === null) {
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_sg_attrs: !dev->dma_mask", "dma_map_sg_attrs");
     k.tr?.exit("0");
     return 0;
@@ -254,9 +274,43 @@ export function dma_unmap_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], n
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_sync_single_for_cpu (5.x) */
+/**
+ * include/linux/dma-mapping.h dma_dev_need_sync (6.10+, f406c8e4b770): !dev->dma_skip_sync, or
+ * always with CONFIG_DMA_API_DEBUG. False: the inline dma_sync_* wrapper returns at once — no
+ * mapping.c call, no tracepoint, no dma-debug check, no cache maintenance.
+ */
+export function dma_dev_need_sync(k: Kernel, dev: Device): boolean {
+  return !dev.dma_skip_sync || k.cfg.CONFIG_DMA_API_DEBUG;
+}
+
+/**
+ * The 6.10+ inline wrapper around a __dma_sync_* function: trace the dma_dev_need_sync decision; true
+ * when the out-of-line sync must run. Before f406c8e4b770 the API function is the mapping.c one itself.
+ */
+function sync_wrapper(k: Kernel, dev: Device, s: typeof S_sync_cpu, args: Record<string, string>): boolean {
+  const need = dma_dev_need_sync(k, dev);
+  if (k.tr) {
+    k.tr.enter(s, args);
+    k.tr.decide("dma_dev_need_sync(dev)", need, need ? (k.cfg.CONFIG_DMA_API_DEBUG ? "CONFIG_DMA_API_DEBUG: always sync" : "dev->dma_skip_sync is 0 (not a coherent dma-direct/IOMMU device, no dma_set_mask yet, or a swiotlb bounce happened)") : "dev->dma_skip_sync: the device is coherent and nothing has bounced — nothing to do");
+    if (!need) k.tr.exit();
+  }
+  return need;
+}
+
+/** include/linux/dma-mapping.h dma_sync_single_for_cpu (6.10+: dma_dev_need_sync, then __dma_sync_single_for_cpu); kernel/dma/mapping.c dma_sync_single_for_cpu before */
 export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_sync_cpu, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["f406c8e4b770"]) {
+    if (!sync_wrapper(k, dev, S_sync_cpu_inl, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    __dma_sync_single_for_cpu(k, dev, addr, size, dir, S__sync_cpu);
+    k.tr?.exit();
+    return;
+  }
+  __dma_sync_single_for_cpu(k, dev, addr, size, dir, S_sync_cpu);
+}
+
+/** kernel/dma/mapping.c dma_sync_single_for_cpu (5.6–6.9) / __dma_sync_single_for_cpu (6.10+) */
+function __dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number, s: typeof S_sync_cpu): void {
+  k.tr?.enter(s, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_sync_single_for_cpu");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
@@ -266,9 +320,20 @@ export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, si
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_sync_single_for_device (5.x) */
+/** include/linux/dma-mapping.h dma_sync_single_for_device (6.10+: dma_dev_need_sync, then __dma_sync_single_for_device); kernel/dma/mapping.c before */
 export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_sync_dev, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["f406c8e4b770"]) {
+    if (!sync_wrapper(k, dev, S_sync_dev_inl, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    __dma_sync_single_for_device(k, dev, addr, size, dir, S__sync_dev);
+    k.tr?.exit();
+    return;
+  }
+  __dma_sync_single_for_device(k, dev, addr, size, dir, S_sync_dev);
+}
+
+/** kernel/dma/mapping.c dma_sync_single_for_device (5.6–6.9) / __dma_sync_single_for_device (6.10+) */
+function __dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number, s: typeof S_sync_dev): void {
+  k.tr?.enter(s, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_sync_single_for_device");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_device(k, dev, addr, size, dir);
@@ -278,9 +343,20 @@ export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number,
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.x) */
+/** include/linux/dma-mapping.h dma_sync_sg_for_cpu / dma_sync_sg_for_device (6.10+: dma_dev_need_sync first); kernel/dma/mapping.c before */
 export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean): void {
-  k.tr?.enter(forCpu ? S_sync_sg_cpu : S_sync_sg_dev, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["f406c8e4b770"]) {
+    if (!sync_wrapper(k, dev, forCpu ? S_sync_sg_cpu_inl : S_sync_sg_dev_inl, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? S__sync_sg_cpu : S__sync_sg_dev);
+    k.tr?.exit();
+    return;
+  }
+  __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? S_sync_sg_cpu : S_sync_sg_dev);
+}
+
+/** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.6–6.9) / the __ versions (6.10+) */
+function __dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean, s: typeof S_sync_sg_cpu): void {
+  k.tr?.enter(s, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_sg(k, dev, sgl, nents, dir, forCpu);
@@ -318,8 +394,22 @@ export function dma_set_mask(k: Kernel, dev: Device, mask: bigint): number {
   }
   dev.dma_mask = mask;
   dev_update_limits(dev);
+  if (k.sw["f406c8e4b770"]) dma_setup_need_sync(k, dev);
   k.tr?.exit("0");
   return 0;
+}
+
+/**
+ * kernel/dma/mapping.c dma_setup_need_sync (6.10+, f406c8e4b770; as in 6.12.19 mapping.c:445–465,
+ * 6.18.35 :482–502): dma-direct or dma-iommu devices skip syncs when coherent; ops without any sync
+ * op skip; other ops never skip.
+ */
+export function dma_setup_need_sync(k: Kernel, dev: Device): void {
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops) || ops!.direct_call) dev.dma_skip_sync = dev_is_dma_coherent(k, dev);
+  else if (!ops!.sync_single_for_device && !ops!.sync_single_for_cpu && !ops!.sync_sg_for_device && !ops!.sync_sg_for_cpu) dev.dma_skip_sync = true;
+  else dev.dma_skip_sync = false;
+  k.tr?.note(`dma_setup_need_sync: dev->dma_skip_sync = ${dev.dma_skip_sync ? 1 : 0}`);
 }
 
 /** kernel/dma/mapping.c dma_set_coherent_mask (5.x) */
@@ -443,7 +533,7 @@ export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size
   k.tr?.enter(S_map_resource, { dev: dev.name, phys_addr: hex(phys_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   check_dir(k, dir, "dma_map_resource");
   // 5.6 (inline) has no dma_mask test; 5.9+ test it first
-  if (k.sw["d3fa60d7bfdc"] && dev.dma_mask === null) {
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_resource: WARN_ON_ONCE(!dev->dma_mask)", "dma_map_resource");
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;

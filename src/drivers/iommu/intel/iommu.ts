@@ -100,7 +100,11 @@ function pfn_to_dma_pte(k: Kernel, d: DmarDomain, pfn: number): number {
   return table + 8 * levelIndex(pfn, 1);
 }
 
-/** intel/iommu.c __domain_mapping (5.6–5.19), 4 KiB leaves: nr pages from iov_pfn to phys_pfn with prot (R/W[/SNP]). */
+/**
+ * intel/iommu.c __domain_mapping (5.6–5.19; the same check in 6.12.19 iommu.c:1860), 4 KiB leaves: nr
+ * pages from iov_pfn to phys_pfn with prot (R/W[/SNP]). A leaf already set keeps its value: pr_crit
+ * "ERROR: DMA PTE for vPFN … already set (to … not …)", WARN_ON(1), and the mapping goes on (returns 0).
+ */
 export function domain_pfn_mapping(k: Kernel, d: DmarDomain, iov_pfn: number, phys_pfn: number, nr: number, prot: number): number {
   if (nr > MODEL_MAX_MAP_CALLS) {
     k.tr?.note(`model bound: ${nr} pages in one mapping; failing it with -ENOMEM as the kernel's GFP_ATOMIC page-table allocations eventually would`);
@@ -108,12 +112,16 @@ export function domain_pfn_mapping(k: Kernel, d: DmarDomain, iov_pfn: number, ph
   }
   for (let i = 0; i < nr; i++) {
     const p = pfn_to_dma_pte(k, d, iov_pfn + i);
-    const [lo] = rd(k, p);
-    if (lo & (DMA_PTE_READ | DMA_PTE_WRITE)) {
-      k.warn(`WARNING: CPU: 0 PID: 1 at ${F}: __domain_mapping (ERR: PTE for vPFN 0x${(iov_pfn + i).toString(16)} already set)`, "__domain_mapping");
-      return -16;
-    }
+    const [lo, hi] = rd(k, p);
     const addr = (phys_pfn + i) * PAGE_SIZE;
+    if (lo !== 0 || hi !== 0) {
+      // cmpxchg64_local(&pte->val, 0ULL, pteval) found an entry: it stays; pr_crit, then WARN_ON(1), and the loop goes on
+      const old = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+      const pteval = BigInt(addr) | BigInt(prot);
+      k.printk("crit", `ERROR: DMA PTE for vPFN 0x${(iov_pfn + i).toString(16)} already set (to ${old.toString(16)} not ${pteval.toString(16)})`);
+      k.warn(`WARNING: CPU: 0 PID: 1 at ${F}: __domain_mapping`, "__domain_mapping");
+      continue;
+    }
     wr(k, p, (addr % 2 ** 32) | prot, Math.floor(addr / 2 ** 32));
     if (i === 0) k.tr?.note(`intel-iommu: level 1 entry at phys ${hex(p)} = ${hex(addr + prot)} (vPFN ${hex(iov_pfn)}${nr > 1 ? ` and ${nr - 1} more` : ""})`);
   }

@@ -19,6 +19,7 @@ import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
 import type { Scatterlist } from "../../../kernel/dma/ops.js";
 import { toBig } from "../../../core/u64.js";
+import { show_gfp_flags } from "./mmflags.js";
 
 /** include/trace/events/dma.h DMA_TRACE_MAX_ENTRIES (daafcc0ef0b3) */
 export const DMA_TRACE_MAX_ENTRIES = 128;
@@ -142,4 +143,27 @@ export function trace_dma_sync_sg(k: Kernel, forCpu: boolean, dev: Device, sgl: 
   const s = sgl.slice(0, nents);
   emit(k, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device",
     `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addrs=${trace_print_array_seq(s.map((sg) => llx(k, sg.dma_address)))} sizes=${trace_print_array_seq(s.map((sg) => (sg.dma_length >>> 0).toString(16)))}`);
+}
+
+/**
+ * TRACE_EVENT(dma_alloc) (6.12): "%s dma_addr=%llx size=%zu virt_addr=%p flags=%s attrs=%s";
+ * 6.13+ (3afff779a725) the dma_alloc_class event with "dir=%s" after the device. virt_addr is
+ * printed in its no_hash_pointers form, as the model prints every %p.
+ */
+export function trace_dma_alloc(k: Kernel, dev: Device, virt_addr: number, dma_addr: number, size: number, dir: number, flags: number, attrs: number): void {
+  if (!on(k)) return;
+  const d = k.sw["3afff779a725"] ? ` dir=${decode_dma_data_direction(dir)}` : "";
+  emit(k, "dma_alloc", `${dev.name}${d} dma_addr=${llx(k, dma_addr)} size=${size} virt_addr=${ptr(k, virt_addr)} flags=${show_gfp_flags(k, flags)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/** TRACE_EVENT(dma_free) (6.12): "%s dma_addr=%llx size=%zu virt_addr=%p attrs=%s"; 6.13+ (3afff779a725) with "dir=%s" */
+export function trace_dma_free(k: Kernel, dev: Device, virt_addr: number, dma_addr: number, size: number, dir: number, attrs: number): void {
+  if (!on(k)) return;
+  const d = k.sw["3afff779a725"] ? ` dir=${decode_dma_data_direction(dir)}` : "";
+  emit(k, "dma_free", `${dev.name}${d} dma_addr=${llx(k, dma_addr)} size=${size} virt_addr=${ptr(k, virt_addr)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/** %p of a kernel pointer (no_hash_pointers: hex digits, no 0x; NULL as 0000000000000000 / 00000000) */
+function ptr(k: Kernel, va: number): string {
+  return va ? k.arch.fmtVa(va).slice(2) : "0".repeat(k.arch.name === "arm" ? 8 : 16);
 }

@@ -18,7 +18,6 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
 import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
@@ -158,7 +157,7 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 
   if (mapping_size > alloc_size) {
-    k.warnOnce("swiotlb_tbl_map_single:invalid-sizes", `${dev_id(dev)}: Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`, "swiotlb_tbl_map_single");
+    if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -196,7 +195,7 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
     const used = mem.used;
     k.tr?.swiotlb("map", -1, nslots, "-", `no ${nslots}-slot run found (stride ${stride}), used ${used}/${nslabs}`);
     if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
-      k.warn(`${dev_id(dev)}: swiotlb buffer is full (sz: ${alloc_size} bytes), total ${nslabs} (slots), used ${fmtUlong(k, used)} (slots)`, "swiotlb_tbl_map_single");
+      k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${nslabs} (slots), used ${fmtUlong(k, used)} (slots)`);
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }

@@ -302,12 +302,12 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const noAllocSize = !!k.sw["327e2c97c46a"];
   if (!mem.nslabs) {
-    if (swiotlb_full_ratelimit(k)) k.warn(`${dev_id(dev)}: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`, "swiotlb_tbl_map_single");
+    if (swiotlb_full_ratelimit(k)) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
   if (!noAllocSize && mapping_size > alloc_size) {
-    k.warnOnce("swiotlb_tbl_map_single:invalid-sizes", `${dev_id(dev)}: Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`, "swiotlb_tbl_map_single");
+    if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
@@ -319,9 +319,14 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   const { index: found, pool } = swiotlb_find_slots(k, dev, orig_addr, size, alloc_align_mask);
   if (found === -1 || !pool) {
     if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
-      k.warn(`${dev_id(dev)}: swiotlb buffer is full (sz: ${noAllocSize ? size : alloc_size} bytes), total ${fmtUlong(k, mem.nslabs)} (slots), used ${fmtUlong(k, mem_used(mem))} (slots)`, "swiotlb_tbl_map_single");
+      k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${noAllocSize ? size : alloc_size} bytes), total ${fmtUlong(k, mem.nslabs)} (slots), used ${fmtUlong(k, mem_used(mem))} (slots)`);
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
+  }
+  // f406c8e4b770 (6.10): dma_reset_need_sync — a bounced device must see every later sync (6.12.19 swiotlb.c:1416)
+  if (k.sw["f406c8e4b770"] && dev.dma_skip_sync) {
+    dev.dma_skip_sync = false;
+    k.tr?.note("dma_reset_need_sync: first swiotlb buffer for the device, dev->dma_skip_sync = 0");
   }
   const pad_slots = offset >>> IO_TLB_SHIFT;
   offset &= IO_TLB_SIZE - 1;
