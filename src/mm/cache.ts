@@ -137,24 +137,30 @@ export class Cache {
    * identical copy is the same state); called only between operations, when no frame is in use.
    */
   private sweep() {
+    if (this.lineSize < 4) {
+      this.sweepAt = Infinity; // (no machine has such lines; the word compare below needs 4 bytes)
+      return;
+    }
     const scratch = (this.scratch ??= new Uint8Array(FRAME));
-    const ls = this.lineSize;
+    const s32 = new Int32Array(scratch.buffer, scratch.byteOffset, FRAME / 4);
+    const w = this.lineSize / 4; // 32-bit words per line (lines are ≥ 4 bytes, windows 4 KiB-aligned)
     for (const [n, f] of this.frames) {
       if (f.shared || f.nd !== 0) continue;
       this.ram.read(n * FRAME, FRAME, scratch, 0);
       const st = f.st;
       const buf = f.buf;
-      const base = f.base;
+      const b32 = new Int32Array(buf.buffer, buf.byteOffset + f.base, FRAME / 4);
       let same = true;
       for (let l = 0; l < this.lpf && same; l++) {
         if (st[l] === ABSENT) continue;
-        for (let i = l * ls, e = i + ls; i < e; i++)
-          if (buf[base + i] !== scratch[i]) {
+        for (let i = l * w, e = i + w; i < e; i++)
+          if (b32[i] !== s32[i]) {
             same = false;
             break;
           }
       }
       if (!same) continue;
+      const base = f.base;
       this.spare.push({ buf, base });
       f.buf = EMPTY;
       f.base = 0;
