@@ -136,8 +136,17 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         throw e instanceof InputError ? withFile(e, s.file ?? file) : e;
       }
       if (opts.json) {
-        const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson(r));
+        // in pieces of about 1 MiB: a 100,000-step run's JSON never exists as one string
+        const { toJsonChunks } = await import("../format/json.js");
+        let part = "";
+        for (const c of toJsonChunks(r)) {
+          part += c;
+          if (part.length >= 1 << 20) {
+            io.out.write(part);
+            part = "";
+          }
+        }
+        writeLine(io.out, part);
       } else {
         const { renderRunText } = await import("../format/run.js");
         writeLine(io.out, renderRunText(r, { colors: colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents }));
