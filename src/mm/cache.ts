@@ -51,7 +51,7 @@ const EMPTY = new Uint8Array(0);
  * Frames the cache keeps copies for before it looks for clean frames identical to RAM (sweep): a
  * short run never sweeps; a long one keeps about this many copies however many lines it caches.
  */
-const SWEEP_MIN = 1024;
+const SWEEP_MIN = 4096;
 
 /**
  * Frame buffers are 4 KiB windows of slabs that start at 16 frames and double up to 4096 frames
