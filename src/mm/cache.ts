@@ -51,16 +51,17 @@ const EMPTY = new Uint8Array(0);
  * Frames the cache keeps copies for before it looks for clean frames identical to RAM (sweep): a
  * short run never sweeps; a long one keeps about this many copies however many lines it caches.
  */
-const SWEEP_MIN = 4096;
+const SWEEP_MIN = 2048;
 
 /**
- * Frame buffers are 4 KiB windows of slabs that start at 16 frames and double up to 4096 frames
- * (16 MiB), and are recycled when a frame's last line is invalidated: allocating a small
+ * Frame buffers are 4 KiB windows of slabs that start at 16 frames and double up to 1024 frames
+ * (4 MiB; a sweep's spare windows are reused before a new slab is made), and are recycled when a
+ * frame's last line is invalidated or a sweep shares it: allocating a small
  * ArrayBuffer per frame costs microseconds in V8, a short run (one matrix cell) must not pay for
  * a big slab, and copies between frames of one slab are a copyWithin.
  */
 const SLAB_FIRST = 16;
-const SLAB_MAX = 4096;
+const SLAB_MAX = 1024;
 
 export class Cache {
   private frames = new Map<number, Frame>();
