@@ -86,6 +86,21 @@ function writeLine(stream: NodeJS.WriteStream, s: string): void {
   stream.write(s.endsWith("\n") ? s : s + "\n");
 }
 
+/** Until a stream that refused a write has drained (or closed, or failed). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}
+
 /** Collapse a usage message (commander's, possibly with a suggestion on a second line) to one line. */
 function oneLine(s: string): string {
   return s
@@ -137,8 +152,18 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         throw e instanceof InputError ? withFile(e, s.file ?? file) : e;
       }
       if (opts.json) {
-        const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson(r));
+        // in pieces of about 1 MiB: a 100,000-step run's JSON never exists as one string; a pipe
+        // that is full is waited for (its queue would otherwise hold the whole output)
+        const { toJsonChunks } = await import("../format/json.js");
+        let part = "";
+        for (const c of toJsonChunks(r)) {
+          part += c;
+          if (part.length >= 1 << 20) {
+            if (!io.out.write(part)) await drained(io.out);
+            part = "";
+          }
+        }
+        writeLine(io.out, part);
       } else {
         const { renderRunText } = await import("../format/run.js");
         writeLine(io.out, renderRunText(r, { colors: colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents }));

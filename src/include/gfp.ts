@@ -98,9 +98,18 @@ function layoutOf(kernel: string | undefined): GfpLayout {
   return LAYOUTS.find((l) => l.kernels.includes(kernel)) ?? DEFAULT_LAYOUT;
 }
 
+/** gfpNames per layout: built once (parseGfp runs for every step that names gfp flags). */
+const NAMES_OF = new Map<GfpLayout, Readonly<Record<string, number>>>();
+
 /** Every __GFP_* bit and GFP_* composite of `kernel` (default: the newest modelled), by name. */
 export function gfpNames(kernel?: string): Readonly<Record<string, number>> {
   const l = layoutOf(kernel);
+  let names = NAMES_OF.get(l);
+  if (names === undefined) NAMES_OF.set(l, (names = Object.freeze(namesOf(l))));
+  return names;
+}
+
+function namesOf(l: GfpLayout): Record<string, number> {
   const b: Record<string, number> = { ...COMMON_BITS, ...l.bits };
   if (l.noAtomic) delete b.__GFP_ATOMIC;
   const highuserMovable = GFP_HIGHUSER | __GFP_MOVABLE | l.highuserMovableExtra;

@@ -3,7 +3,9 @@
  *
  * - CPU reads/writes through a cacheable mapping allocate lines (write-allocate); writes mark them
  *   dirty. Lines are never evicted on their own (an idealised, infinitely large cache): so the model
- *   is deterministic and a missing clean or invalidate always shows.
+ *   is deterministic and a missing clean or invalidate always shows. A frame whose lines are all
+ *   clean and identical to RAM keeps no copy of its own until RAM or the CPU changes it (Frame.shared):
+ *   a long run's memory stays bounded, and every line still reads what it would have kept.
  * - Uncached / write-combine aliases bypass the cache entirely (and do not snoop it).
  * - A non-coherent device reads and writes RAM only; a coherent device snoops: its reads see dirty
  *   lines, its writes update RAM and drop the CPU's lines for those bytes.
@@ -35,16 +37,31 @@ interface Frame {
   n: number;
   /** dirty lines */
   nd: number;
+  /**
+   * No copy of its own: every present line is clean and holds what RAM holds (`buf` is empty).
+   * The frame takes a copy of RAM's page (own) before RAM changes under it (PhysMem.watcher) and
+   * before the CPU touches it, so a clean line keeps its bytes exactly as a kept copy would.
+   */
+  shared: boolean;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
- * Frame buffers are 4 KiB windows of slabs that start at 16 frames and double up to 4096 frames
- * (16 MiB), and are recycled when a frame's last line is invalidated: allocating a small
+ * Frames the cache keeps copies for before it looks for clean frames identical to RAM (sweep): a
+ * short run never sweeps; a long one keeps about this many copies however many lines it caches.
+ */
+const SWEEP_MIN = 2048;
+
+/**
+ * Frame buffers are 4 KiB windows of slabs that start at 16 frames and double up to 1024 frames
+ * (4 MiB; a sweep's spare windows are reused before a new slab is made), and are recycled when a
+ * frame's last line is invalidated or a sweep shares it: allocating a small
  * ArrayBuffer per frame costs microseconds in V8, a short run (one matrix cell) must not pay for
  * a big slab, and copies between frames of one slab are a copyWithin.
  */
 const SLAB_FIRST = 16;
-const SLAB_MAX = 4096;
+const SLAB_MAX = 1024;
 
 export class Cache {
   private frames = new Map<number, Frame>();
@@ -57,6 +74,11 @@ export class Cache {
   private ndirty = 0;
   private readonly lpf: number;
   private readonly shift: number;
+  /** frames without a copy of their own (Frame.shared) */
+  private nshared = 0;
+  /** frames with a copy at which the next sweep runs */
+  private sweepAt: number;
+  private scratch: Uint8Array | null = null;
   /**
    * A machine where every DMA master snoops (x86: no ARCH_HAS_SYNC_DMA_*) cannot observe its CPU
    * caches: a cacheable access then behaves exactly like an access to RAM, and the model keeps no
@@ -64,7 +86,9 @@ export class Cache {
    */
   transparent = false;
 
-  constructor(readonly ram: PhysMem, readonly lineSize = L1_CACHE_BYTES) {
+  /** `sweepMin`: frames with a copy before the first sweep (SWEEP_MIN; tests use small values) */
+  constructor(readonly ram: PhysMem, readonly lineSize = L1_CACHE_BYTES, private readonly sweepMin = SWEEP_MIN) {
+    this.sweepAt = sweepMin;
     if (lineSize <= 0 || FRAME % lineSize !== 0 || (lineSize & (lineSize - 1)) !== 0) throw new RangeError(`cache line size ${lineSize} must be a power of two dividing ${FRAME}`);
     this.lpf = FRAME / lineSize;
     this.shift = Math.log2(lineSize);
@@ -79,10 +103,73 @@ export class Cache {
     let f = this.frames.get(fn);
     if (!f) {
       const w = this.spare.pop() ?? this.window();
-      f = { buf: w.buf, base: w.base, st: new Uint8Array(this.lpf), n: 0, nd: 0 };
+      f = { buf: w.buf, base: w.base, st: new Uint8Array(this.lpf), n: 0, nd: 0, shared: false };
       this.frames.set(fn, f);
-    }
+    } else if (f.shared) this.own(f, fn);
     return f;
+  }
+
+  /** Give a shared frame its own copy of its lines: RAM's page as it is now. */
+  private own(f: Frame, fn: number) {
+    const w = this.spare.pop() ?? this.window();
+    f.buf = w.buf;
+    f.base = w.base;
+    f.shared = false;
+    if (--this.nshared === 0) this.ram.watcher = null;
+    this.ram.read(fn * FRAME, FRAME, f.buf, f.base);
+  }
+
+  /** PhysMem.watcher: RAM is about to change in [phys, phys+len): shared frames there take their copy first. */
+  ramWillChange(phys: number, len: number) {
+    if (this.nshared === 0 || len <= 0) return;
+    const f0 = Math.floor(phys / FRAME);
+    const f1 = Math.floor((phys + len - 1) / FRAME);
+    if (f1 - f0 + 1 > this.frames.size) {
+      for (const [n, f] of this.frames) if (f.shared && n >= f0 && n <= f1) this.own(f, n);
+    } else
+      for (let n = f0; n <= f1; n++) {
+        const f = this.frames.get(n);
+        if (f !== undefined && f.shared) this.own(f, n);
+      }
+  }
+
+  /**
+   * Frames whose every present line is clean and byte-identical to RAM give their copy back (an
+   * identical copy is the same state); called only between operations, when no frame is in use.
+   */
+  private sweep() {
+    if (this.lineSize < 4) {
+      this.sweepAt = Infinity; // (no machine has such lines; the word compare below needs 4 bytes)
+      return;
+    }
+    const scratch = (this.scratch ??= new Uint8Array(FRAME));
+    const s32 = new Int32Array(scratch.buffer, scratch.byteOffset, FRAME / 4);
+    const w = this.lineSize / 4; // 32-bit words per line (lines are ≥ 4 bytes, windows 4 KiB-aligned)
+    for (const [n, f] of this.frames) {
+      if (f.shared || f.nd !== 0) continue;
+      this.ram.read(n * FRAME, FRAME, scratch, 0);
+      const st = f.st;
+      const buf = f.buf;
+      const b32 = new Int32Array(buf.buffer, buf.byteOffset + f.base, FRAME / 4);
+      let same = true;
+      for (let l = 0; l < this.lpf && same; l++) {
+        if (st[l] === ABSENT) continue;
+        for (let i = l * w, e = i + w; i < e; i++)
+          if (b32[i] !== s32[i]) {
+            same = false;
+            break;
+          }
+      }
+      if (!same) continue;
+      const base = f.base;
+      this.spare.push({ buf, base });
+      f.buf = EMPTY;
+      f.base = 0;
+      f.shared = true;
+      this.nshared++;
+    }
+    if (this.nshared > 0) this.ram.watcher = this;
+    this.sweepAt = Math.max(this.sweepMin, 2 * (this.frames.size - this.nshared));
   }
 
   private window(): { buf: Uint8Array; base: number } {
@@ -114,6 +201,7 @@ export class Cache {
   /** CPU read through a cacheable alias. */
   cpuRead(phys: number, len: number): Uint8Array {
     if (this.transparent) return this.ram.read(phys, len);
+    if (this.frames.size - this.nshared >= this.sweepAt) this.sweep();
     const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
@@ -135,6 +223,7 @@ export class Cache {
       this.ram.write(phys, data);
       return;
     }
+    if (this.frames.size - this.nshared >= this.sweepAt) this.sweep();
     const len = data.length;
     const ls = this.lineSize;
     let done = 0;
@@ -236,6 +325,7 @@ export class Cache {
       this.cpuWrite(dst, this.cpuRead(src, len));
       return;
     }
+    if (this.frames.size - this.nshared >= this.sweepAt) this.sweep();
     const ls = this.lineSize;
     let done = 0;
     while (done < len) {
@@ -295,6 +385,7 @@ export class Cache {
       const base = n * FRAME;
       for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
         if (f.st[l] === ABSENT) continue;
+        if (f.shared) this.own(f, n); // (RAM's watcher has already done it)
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
         f.buf.set(data.subarray(s - phys, e - phys), f.base + s - base);
@@ -356,7 +447,8 @@ export class Cache {
           dropped++;
         }
       if (f.n === 0) {
-        this.spare.push({ buf: f.buf, base: f.base });
+        if (!f.shared) this.spare.push({ buf: f.buf, base: f.base });
+        else if (--this.nshared === 0) this.ram.watcher = null;
         this.frames.delete(n);
       }
     }

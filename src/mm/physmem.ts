@@ -46,6 +46,11 @@ export class PhysMem {
   private slabPages = 0;
   private slabNext = 0;
   readonly banks: Bank[];
+  /**
+   * Told before RAM changes (write, fill, copy's destination): the CPU cache model, while it keeps
+   * clean frames as references to RAM instead of copies (src/mm/cache.ts), takes its copy first.
+   */
+  watcher: { ramWillChange(phys: number, len: number): void } | null = null;
   /** Highest pfn + 1 of RAM (max_pfn). */
   readonly max_pfn: number;
   readonly min_pfn: number;
@@ -139,6 +144,7 @@ export class PhysMem {
 
   /** Raw write of RAM (no cache). */
   write(phys: number, data: Uint8Array, from = 0, len = data.length - from) {
+    if (this.watcher !== null) this.watcher.ramWillChange(phys, len);
     let done = 0;
     while (done < len) {
       const p = phys + done;
@@ -156,6 +162,7 @@ export class PhysMem {
   }
 
   fill(phys: number, value: number, len: number) {
+    if (this.watcher !== null) this.watcher.ramWillChange(phys, len);
     let done = 0;
     while (done < len) {
       const p = phys + done;
@@ -180,6 +187,7 @@ export class PhysMem {
       this.write(dst, this.read(src, len));
       return;
     }
+    if (this.watcher !== null) this.watcher.ramWillChange(dst, len);
     let done = 0;
     while (done < len) {
       const sp = src + done;

@@ -37,7 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ALIGN, INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends,
+  swiotlb_search_never_ends, renumber_free_run,
 } from "./common.js";
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_bounce, swiotlb_max_mapping_size, swiotlb_max_segment, swiotlb_sync_single_for_cpu,
@@ -291,8 +291,7 @@ export function swiotlb_do_find_slots(k: Kernel, dev: Device, mem: IoTlbMemAreas
     list[i] = 0;
     as[i] = (alloc_size - (offset + (i - slot_index) * IO_TLB_SIZE)) | 0;
   }
-  let count = 0;
-  for (let i = slot_index - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  renumber_free_run(list, slot_index - 1, 0);
   area.index = found + nslots < mem.area_nslabs ? found + nslots : 0;
   area.used += nslots;
   mem.used += nslots;
@@ -385,7 +384,7 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
     oa[i] = INVALID_PHYS_ADDR;
     as[i] = 0;
   }
-  for (let i = index - 1; i >= 0 && (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, index - 1, count);
   area.used -= nslots;
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed in area ${aindex}; run now ${count} slots; area used ${area.used}/${mem.area_nslabs}`);

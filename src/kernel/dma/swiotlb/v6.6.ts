@@ -39,7 +39,7 @@ import {
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
-  swiotlb_full_ratelimit, unsignedOf,
+  swiotlb_full_ratelimit, unsignedOf, renumber_free_run,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -170,8 +170,7 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
     pool.list[i] = 0;
     pool.alloc_size[i] = (alloc_size - (offset + (i - slot_index) * IO_TLB_SIZE)) | 0;
   }
-  let count = 0;
-  for (let i = slot_index - 1; io_tlb_offset(i) !== IO_TLB_SEGSIZE - 1 && pool.list[i] !== 0; i--) pool.list[i] = ++count;
+  renumber_free_run(pool.list, slot_index - 1, 0);
   area.index = wrap(index + nslots);
   area.used += nslots;
   syncPoolCounters(pool);
@@ -413,7 +412,7 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number, 
     pool.alloc_size[i] = 0;
     pool.pad_slots[i] = 0;
   }
-  for (let i = index - 1; io_tlb_offset(i) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
+  count = renumber_free_run(list, index - 1, count);
   area.used -= nslots;
   syncPoolCounters(pool);
   mem.total_used -= nslots;

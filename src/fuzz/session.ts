@@ -1,0 +1,679 @@
+/**
+ * The fuzzer's execution state: a booted model, the shadow of every buffer's contents per
+ * ownership state, the occupancy model of the swiotlb slots, and one method per operation that
+ * runs a step as src/scenario/runner.ts would and checks the invariants after it.
+ *
+ * Engine core: no node:* imports. Part of `dmasim fuzz` (src/fuzz.ts).
+ */
+import { KernelFault } from "../core/faults.js";
+import { DMA_MAPPING_ERROR, PAGE_SIZE } from "../core/u64.js";
+import type { Device } from "../drivers/device.js";
+import { boot } from "../init.js";
+import type { KConfig, Kernel } from "../kernel.js";
+import { device_access } from "../drivers/dma-master.js";
+import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
+import { dma_to_phys } from "../kernel/dma/direct.js";
+import * as api from "../kernel/dma/mapping.js";
+import type { Scatterlist } from "../kernel/dma/ops.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from "../kernel/dma/swiotlb/index.js";
+import { DIR_NAMES, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../include/gfp.js";
+import { __free_pages, alloc_pages } from "../mm/mm.js";
+import type { Platform } from "../platforms/platform.js";
+import type { KernelVersion } from "../versions.js";
+import { type FuzzFailureKind, type FuzzStep } from "./types.js";
+// ---------------------------------------------------------------------------------------------
+// shadow + execution state
+
+/**
+ * Shadow byte arrays are pooled per power-of-two capacity and reused across buffers; a buffer's
+ * defined-byte map holds its own token (1..255) where a byte is defined, so reuse needs no
+ * clearing until the token wraps.
+ */
+export interface ShadowArrays {
+  bytes: Uint8Array;
+  def: Uint8Array;
+  tok: number;
+}
+
+export class ShadowPool {
+  private free = new Map<number, ShadowArrays[]>();
+  get(size: number): ShadowArrays {
+    let cap = 64;
+    while (cap < size) cap *= 2;
+    const a = this.free.get(cap)?.pop() ?? { bytes: new Uint8Array(cap), def: new Uint8Array(cap), tok: 0 };
+    if (++a.tok > 255) {
+      a.def.fill(0);
+      a.tok = 1;
+    }
+    return a;
+  }
+  put(a: ShadowArrays) {
+    let l = this.free.get(a.bytes.length);
+    if (!l) this.free.set(a.bytes.length, (l = []));
+    if (l.length < 16) l.push(a);
+  }
+}
+
+export interface Buf {
+  name: string;
+  kind: "kmalloc" | "pages";
+  size: number;
+  order: number;
+  /** linear address (exec) */
+  addr: number;
+  page: number;
+  /** physical address of the first byte (exec) */
+  phys: number;
+  /** shadow: bytes the rules promise, and which of them are defined (def[i] === tok) */
+  bytes: Uint8Array;
+  def: Uint8Array;
+  tok: number;
+  arrays: ShadowArrays;
+  /** shadow: the live mapping that covers (part of) this buffer */
+  map: MapRec | null;
+  freed: boolean;
+  /** recently written ranges (the generator reads there, where bytes are defined) */
+  hot: { off: number; len: number }[];
+}
+
+export interface Ent {
+  buf: Buf;
+  off: number;
+  len: number;
+  /** shadow: device writes since the mapping was handed to the device (offsets within the entry) */
+  overlay: { off: number; data: Uint8Array }[];
+  /** shadow: the device view's base is undefined (DMA_FROM_DEVICE) rather than the CPU's bytes */
+  baseUndef: boolean;
+  /** exec: DMA address, and the swiotlb slot span it took (-1: not bounced) */
+  dma: number;
+  slot: number;
+  nslots: number;
+  /** the slot span's start before the unmap released it */
+  lastSlot: number;
+}
+
+export interface MapRec {
+  name: string;
+  sg: boolean;
+  single: boolean;
+  dir: number;
+  ents: Ent[];
+  /** shadow */
+  devOwned: boolean;
+  live: boolean;
+  /** shadow: CPU writes to mapped buffers while the CPU owned the mapping (buffer-relative) */
+  cpuWrites: { buf: Buf; off: number; len: number }[];
+  /** exec */
+  sgl: Scatterlist[] | null;
+  execLive: boolean;
+}
+
+export interface Failure {
+  kind: FuzzFailureKind;
+  id: number;
+  message: string;
+}
+
+/** Raised by the shadow for a sequence the rules do not allow (only happens while shrinking). */
+export class Invalid extends Error {}
+
+export function dirName(d: number): string {
+  return DIR_NAMES[d] ?? String(d);
+}
+
+export function hexBytes(u8: Uint8Array, max = 16): string {
+  const n = Math.min(u8.length, max);
+  let s = "";
+  for (let i = 0; i < n; i++) s += (i ? " " : "") + u8[i]!.toString(16).padStart(2, "0");
+  return s + (u8.length > max ? ` … (${u8.length} bytes)` : "");
+}
+
+export function hexAddr(a: number): string {
+  return a < 0 ? "0x" + BigInt.asUintN(64, BigInt(a)).toString(16) : "0x" + a.toString(16);
+}
+
+export interface Env {
+  platform: Platform;
+  version: KernelVersion;
+  cfg: KConfig;
+  devName: string;
+  set?: Record<string, string>;
+}
+
+/**
+ * One booted model plus the shadow model of a sequence; `apply` runs one step, checks the
+ * invariants and returns a failure, or throws Invalid for a step the rules forbid (shrinking).
+ */
+export const VIEW_SCRATCH = 4096;
+export const viewOut = new Uint8Array(VIEW_SCRATCH);
+export const viewDef = new Uint8Array(VIEW_SCRATCH);
+
+export class Session {
+  readonly k: Kernel;
+  readonly dev: Device;
+  readonly bufs = new Map<string, Buf>();
+  readonly maps = new Map<string, MapRec>();
+  /** live buffers / mappings in creation order (the generator picks from these) */
+  readonly liveBufs: Buf[] = [];
+  readonly liveMaps: MapRec[] = [];
+  /** swiotlb occupancy model */
+  readonly mem: IoTlbMem | null;
+  readonly occ: Uint8Array | null;
+  occupied = 0;
+  /** exec: resolved dma_addr of device steps on sg entries, per step id (for export) */
+  readonly resolved = new Map<number, number>();
+  /** expected bytes (defined prefix) of read steps, per step id (for export) */
+  readonly expected = new Map<number, Uint8Array>();
+
+  constructor(
+    env: Env,
+    private readonly pool: ShadowPool,
+    /** keep what export needs (expected read data, sg entries' bus addresses) */
+    private readonly record = false,
+  ) {
+    this.k = boot(env.platform, env.version, env.cfg);
+    this.dev = this.k.devices.get(env.devName)!;
+    this.mem = this.k.io_tlb_default_mem;
+    this.occ = this.mem ? new Uint8Array(this.mem.nslabs) : null;
+  }
+
+  private buf(name: string | undefined): Buf {
+    const b = name === undefined ? undefined : this.bufs.get(name);
+    if (!b || b.freed) throw new Invalid(`no live buffer '${name}'`);
+    return b;
+  }
+
+  private mapOf(name: string | undefined): MapRec {
+    const m = name === undefined ? undefined : this.maps.get(name);
+    if (!m || !m.live) throw new Invalid(`no live mapping '${name}'`);
+    return m;
+  }
+
+  /** Apply one step: shadow (always) and execution (unless ghost). */
+  apply(s: FuzzStep): Failure | null {
+    const k = this.k;
+    const nf = k.faults.length;
+    const nd = k.diagnostics.length;
+    k.step = s.id;
+    let f: Failure | null;
+    try {
+      f = this.step(s);
+    } catch (e) {
+      if (e instanceof Invalid) throw e;
+      if (e instanceof KernelFault) return { kind: "fault", id: s.id, message: `${s.op}: ${e.record.kind}: ${e.record.message}` };
+      return { kind: "crash", id: s.id, message: `${s.op}: dmasim threw: ${(e as Error)?.message ?? String(e)}` };
+    }
+    if (f) return f;
+    if (k.faults.length !== nf) {
+      const r = k.faults[nf]!;
+      return { kind: "fault", id: s.id, message: `${s.op}: unexpected ${r.kind}: ${r.message}` };
+    }
+    if (k.diagnostics.length !== nd) {
+      const d = k.diagnostics[nd]!;
+      return { kind: "fault", id: s.id, message: `${s.op}: dma-debug ${d.id}: ${d.message}` };
+    }
+    return null;
+  }
+
+  private step(s: FuzzStep): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
+    const ghost = s.ghost === true;
+    switch (s.op) {
+      case "kmalloc":
+        return this.op_kmalloc(s, k, ghost);
+      case "alloc_pages":
+        return this.op_alloc_pages(s, k, ghost);
+      case "kfree":
+      case "__free_pages":
+        return this.op_kfree(s, k, ghost);
+      case "dma_map_single":
+      case "dma_map_page":
+        return this.op_dma_map_single(s, k, dev, ghost);
+      case "dma_map_sg":
+        return this.op_dma_map_sg(s, k, dev, ghost);
+      case "dma_mapping_error":
+        return this.op_dma_mapping_error(s, k, dev, ghost);
+      case "dma_unmap_single":
+      case "dma_unmap_page":
+      case "dma_unmap_sg":
+        return this.op_dma_unmap_single(s, k, dev, ghost);
+      case "dma_sync_single_for_cpu":
+      case "dma_sync_sg_for_cpu":
+        return this.op_dma_sync_single_for_cpu(s, k, dev, ghost);
+      case "dma_sync_single_for_device":
+      case "dma_sync_sg_for_device":
+        return this.op_dma_sync_single_for_device(s, k, dev, ghost);
+      case "cpu_write":
+        return this.op_cpu_write(s, k, ghost);
+      case "cpu_read":
+        return this.op_cpu_read(s, k, ghost);
+      case "device_write":
+        return this.op_device_write(s, ghost);
+      case "device_read":
+        return this.op_device_read(s, ghost);
+    }
+  }
+
+  /** kmalloc (a method of its own: the JIT compiles each operation separately) */
+  private op_kmalloc(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const size = s.size!;
+    const addr = k.slab.kmalloc(k, size, GFP_KERNEL);
+    if (!addr) return { kind: "map", id: s.id, message: `kmalloc(${size}) returned NULL` };
+    const page = k.arch.virt_to_page(k, addr);
+    this.addBuf({ name: s.as!, kind: "kmalloc", size, order: 0, addr, page, phys: k.page_to_phys(page) + (((addr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE), ...this.shadow(size), map: null, freed: false, hot: [] });
+    return null;
+  }
+
+  /** alloc_pages (a method of its own: the JIT compiles each operation separately) */
+  private op_alloc_pages(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const order = s.order!;
+    const page = alloc_pages(k, GFP_KERNEL, order, "scenario alloc_pages");
+    if (!page) return { kind: "map", id: s.id, message: `alloc_pages(order ${order}) returned NULL` };
+    const size = PAGE_SIZE << order;
+    this.addBuf({ name: s.as!, kind: "pages", size, order, addr: k.arch.page_address(k, page), page, phys: k.page_to_phys(page), ...this.shadow(size), map: null, freed: false, hot: [] });
+    return null;
+  }
+
+  /** kfree, __free_pages (a method of its own: the JIT compiles each operation separately) */
+  private op_kfree(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    const b = this.buf(s.buf);
+    if (b.map) throw new Invalid(`free of mapped buffer '${b.name}'`);
+    if ((s.op === "kfree") !== (b.kind === "kmalloc")) throw new Invalid("wrong free");
+    b.freed = true;
+    this.pool.put(b.arrays);
+    const i = this.liveBufs.indexOf(b);
+    if (i >= 0) this.liveBufs.splice(i, 1);
+    if (!ghost) {
+      if (b.kind === "kmalloc") k.slab.kfree(k, b.addr);
+      else __free_pages(k, b.page, b.order);
+    }
+    return null;
+  }
+
+  /** dma_map_single, dma_map_page (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_map_single(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const b = this.buf(s.buf);
+    if (b.map) throw new Invalid(`'${b.name}' is already mapped`);
+    const off = s.offset ?? 0;
+    const size = s.size!;
+    if (off + size > b.size || size < 1) throw new Invalid("map outside the buffer");
+    const dir = s.dir!;
+    const e = this.newEnt(b, off, size, dir);
+    const m: MapRec = { name: s.as!, sg: false, single: s.op === "dma_map_single", dir, ents: [e], devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
+    b.map = m;
+    this.maps.set(m.name, m);
+    this.liveMaps.push(m);
+    // exec, as runner.ts mapSingle
+    let dma: number;
+    if (m.single) dma = api.dma_map_single_attrs(k, dev, b.addr + off, size, dir, 0);
+    else {
+      const va = b.addr + off;
+      const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+      dma = api.dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, va - o), o, size, dir, 0);
+    }
+    e.dma = dma;
+    if (dma === DMA_MAPPING_ERROR) {
+      m.execLive = false;
+      return { kind: "map", id: s.id, message: `${s.op} of ${size} bytes (${dirName(dir)}) returned DMA_MAPPING_ERROR` };
+    }
+    return this.markTaken(s, e) ?? this.checkSegments(s, m.ents);
+  }
+
+  /** dma_map_sg (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_map_sg(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    if (ghost) throw new Invalid("a producer cannot be skipped");
+    const dir = s.dir!;
+    const ents: Ent[] = [];
+    for (const x of s.entries!) {
+      const b = this.buf(x.buf);
+      if (b.map || ents.some((e) => e.buf === b)) throw new Invalid(`'${b.name}' is already mapped`);
+      if (x.offset + x.length > b.size || x.length < 1) throw new Invalid("sg entry outside the buffer");
+      ents.push(this.newEnt(b, x.offset, x.length, dir));
+    }
+    const m: MapRec = { name: s.as!, sg: true, single: false, dir, ents, devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
+    for (const e of ents) e.buf.map = m;
+    this.maps.set(m.name, m);
+    this.liveMaps.push(m);
+    // exec, as runner.ts dma_map_sg (pageOf for linear buffers)
+    const sgl: Scatterlist[] = ents.map((e) => {
+      const va = e.buf.addr + e.off;
+      const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+      return { page: k.arch.virt_to_page(k, va - o), offset: o, length: e.len, dma_address: 0, dma_length: 0 };
+    });
+    m.sgl = sgl;
+    const n = api.dma_map_sg_attrs(k, dev, sgl, sgl.length, dir, 0);
+    if (n === 0) {
+      m.execLive = false;
+      return { kind: "map", id: s.id, message: `dma_map_sg of ${sgl.length} entries (${dirName(dir)}) returned 0` };
+    }
+    for (let i = 0; i < ents.length; i++) {
+      ents[i]!.dma = sgl[i]!.dma_address;
+      const f = this.markTaken(s, ents[i]!);
+      if (f) return f;
+    }
+    return this.checkSegments(s, ents);
+  }
+
+  /** dma_mapping_error (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_mapping_error(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg) throw new Invalid("dma_mapping_error on an sg mapping");
+    if (!ghost && api.dma_mapping_error(k, dev, m.ents[0]!.dma) !== 0) return { kind: "map", id: s.id, message: `dma_mapping_error(${m.name}) is -ENOMEM` };
+    return null;
+  }
+
+  /** dma_unmap_single, dma_unmap_page, dma_unmap_sg (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_unmap_single(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg !== (s.op === "dma_unmap_sg")) throw new Invalid("wrong unmap");
+    // shadow: the unmap implies a sync for the CPU
+    if (m.devOwned) this.toCpu(m);
+    else this.cpuWritesLost(m);
+    m.live = false;
+    m.devOwned = false;
+    for (const e of m.ents) e.buf.map = null;
+    const i = this.liveMaps.indexOf(m);
+    if (i >= 0) this.liveMaps.splice(i, 1);
+    if (ghost || !m.execLive) return null;
+    m.execLive = false;
+    if (m.sg) api.dma_unmap_sg_attrs(k, dev, m.sgl!, m.sgl!.length, m.dir, 0);
+    else api.dma_unmap_page_attrs(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir, 0, m.single);
+    for (const e of m.ents) {
+      const f = this.markFreed(s, e);
+      if (f) return f;
+    }
+    return this.checkSegments(s, m.ents);
+  }
+
+  /** dma_sync_single_for_cpu, dma_sync_sg_for_cpu (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_sync_single_for_cpu(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg !== (s.op === "dma_sync_sg_for_cpu")) throw new Invalid("wrong sync");
+    if (!m.devOwned) throw new Invalid(`sync for the CPU of '${m.name}', which the CPU owns`);
+    this.toCpu(m);
+    m.devOwned = false;
+    m.cpuWrites = [];
+    if (ghost || !m.execLive) return null;
+    if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, true);
+    else api.dma_sync_single_for_cpu(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
+    return null;
+  }
+
+  /** dma_sync_single_for_device, dma_sync_sg_for_device (a method of its own: the JIT compiles each operation separately) */
+  private op_dma_sync_single_for_device(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    if (m.sg !== (s.op === "dma_sync_sg_for_device")) throw new Invalid("wrong sync");
+    if (m.devOwned) throw new Invalid(`sync for the device of '${m.name}', which the device owns`);
+    for (const e of m.ents) {
+      e.overlay = [];
+      e.baseUndef = m.dir === DMA_FROM_DEVICE;
+    }
+    m.devOwned = true;
+    m.cpuWrites = [];
+    if (ghost || !m.execLive) return null;
+    if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, false);
+    else api.dma_sync_single_for_device(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
+    return null;
+  }
+
+  /** cpu_write (a method of its own: the JIT compiles each operation separately) */
+  private op_cpu_write(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    const b = this.buf(s.buf);
+    if (b.map && b.map.devOwned) throw new Invalid(`CPU write to '${b.name}' while the device owns it`);
+    const off = s.offset ?? 0;
+    const data = s.data!;
+    if (off + data.length > b.size) throw new Invalid("write outside the buffer");
+    b.bytes.set(data, off);
+    b.def.fill(b.tok, off, off + data.length);
+    hotAdd(b, off, data.length);
+    if (b.map) b.map.cpuWrites.push({ buf: b, off, len: data.length });
+    if (!ghost) k.kwrite(b.addr + off, data, "cpu_write");
+    return null;
+  }
+
+  /** cpu_read (a method of its own: the JIT compiles each operation separately) */
+  private op_cpu_read(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+    const b = this.buf(s.buf);
+    if (b.map && b.map.devOwned) throw new Invalid(`CPU read of '${b.name}' while the device owns it`);
+    const off = s.offset ?? 0;
+    const len = s.length!;
+    if (off + len > b.size) throw new Invalid("read outside the buffer");
+    let n = 0;
+    const tok = b.tok;
+    while (n < len && b.def[off + n] === tok) n++;
+    const want = b.bytes.subarray(off, off + n);
+    if (this.record) this.expected.set(s.id, want.slice());
+    if (ghost) return null;
+    const got = k.kread(b.addr + off, len, "cpu_read");
+    for (let i = 0; i < n; i++)
+      if (got[i] !== want[i])
+        return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
+    return null;
+  }
+
+  /** device_write (a method of its own: the JIT compiles each operation separately) */
+  private op_device_write(s: FuzzStep, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    const e = m.ents[s.entry ?? 0]!;
+    if (!e) throw new Invalid("no such sg entry");
+    if (!m.devOwned) throw new Invalid(`device write to '${m.name}' while the CPU owns it`);
+    if (m.dir === DMA_TO_DEVICE) throw new Invalid("device write to a DMA_TO_DEVICE mapping");
+    const off = s.offset ?? 0;
+    const data = s.data!;
+    if (off + data.length > e.len) throw new Invalid("device write outside the mapping");
+    e.overlay.push({ off, data });
+    if (ghost || !m.execLive) return null;
+    if (m.sg && this.record) this.resolved.set(s.id, e.dma);
+    return this.deviceAccess(s, e.dma + off, 0, data) as Failure | null;
+  }
+
+  /** device_read (a method of its own: the JIT compiles each operation separately) */
+  private op_device_read(s: FuzzStep, ghost: boolean): Failure | null {
+    const m = this.mapOf(s.map);
+    const e = m.ents[s.entry ?? 0]!;
+    if (!e) throw new Invalid("no such sg entry");
+    if (!m.devOwned) throw new Invalid(`device read of '${m.name}' while the CPU owns it`);
+    const off = s.offset ?? 0;
+    const len = s.length!;
+    if (off + len > e.len) throw new Invalid("device read outside the mapping");
+    const want = this.deviceView(e, off, len);
+    if (this.record) this.expected.set(s.id, want);
+    if (ghost || !m.execLive) return null;
+    if (m.sg && this.record) this.resolved.set(s.id, e.dma);
+    const got = this.deviceAccess(s, e.dma + off, len);
+    if (!(got instanceof Uint8Array)) return got;
+    for (let i = 0; i < want.length; i++)
+      if (got[i] !== want[i])
+        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+    return null;
+  }
+
+  private shadow(size: number): { bytes: Uint8Array; def: Uint8Array; tok: number; arrays: ShadowArrays } {
+    const a = this.pool.get(size);
+    return { bytes: a.bytes, def: a.def, tok: a.tok, arrays: a };
+  }
+
+  private addBuf(b: Buf) {
+    if (this.bufs.has(b.name)) throw new Invalid(`duplicate name '${b.name}'`);
+    this.bufs.set(b.name, b);
+    this.liveBufs.push(b);
+  }
+
+  private newEnt(b: Buf, off: number, len: number, dir: number): Ent {
+    return { buf: b, off, len, overlay: [], baseUndef: dir === DMA_FROM_DEVICE, dma: DMA_MAPPING_ERROR, slot: -1, nslots: 0, lastSlot: -1 };
+  }
+
+  /** The bytes the device should read at [off, off+len) of an entry: its writes over the base, up to the first undefined byte. */
+  private deviceView(e: Ent, off: number, len: number): Uint8Array {
+    // scratch buffers unless the result is kept for export
+    const out = this.record || len > VIEW_SCRATCH ? new Uint8Array(len) : viewOut.subarray(0, len);
+    const def = len > VIEW_SCRATCH ? new Uint8Array(len) : viewDef.subarray(0, len);
+    if (len <= VIEW_SCRATCH) def.fill(0);
+    const b = e.buf;
+    if (!e.baseUndef) {
+      const base = e.off + off;
+      out.set(b.bytes.subarray(base, base + len));
+      const tok = b.tok;
+      for (let i = 0; i < len; i++) if (b.def[base + i] === tok) def[i] = 1;
+    }
+    for (const w of e.overlay) {
+      const a = Math.max(off, w.off);
+      const z = Math.min(off + len, w.off + w.data.length);
+      if (a >= z) continue;
+      out.set(w.data.subarray(a - w.off, z - w.off), a - off);
+      def.fill(1, a - off, z - off);
+    }
+    let n = 0;
+    while (n < len && def[n] === 1) n++;
+    return out.subarray(0, n);
+  }
+
+  /** Shadow of a sync for the CPU (or the CPU half of an unmap) from device ownership. */
+  private toCpu(m: MapRec) {
+    if (m.dir === DMA_TO_DEVICE) return; // nothing comes back
+    for (const e of m.ents) {
+      const b = e.buf;
+      if (e.baseUndef) b.def.fill(0, e.off, e.off + e.len);
+      for (const w of e.overlay) {
+        b.bytes.set(w.data, e.off + w.off);
+        b.def.fill(b.tok, e.off + w.off, e.off + w.off + w.data.length);
+        hotAdd(b, e.off + w.off, w.data.length);
+      }
+      // the device view now equals the CPU's bytes
+      e.overlay = [];
+      e.baseUndef = false;
+    }
+  }
+
+  /** Unmapping a mapping the CPU owns: for FROM/BIDI, CPU writes since the sync may be overwritten by the copy-back (swiotlb) or lost (cache invalidate). */
+  private cpuWritesLost(m: MapRec) {
+    if (m.dir === DMA_TO_DEVICE) return;
+    for (const w of m.cpuWrites)
+      for (const e of m.ents) {
+        if (e.buf !== w.buf) continue;
+        const a = Math.max(w.off, e.off);
+        const z = Math.min(w.off + w.len, e.off + e.len);
+        if (a < z) w.buf.def.fill(0, a, z);
+      }
+    m.cpuWrites = [];
+  }
+
+  /** What the buffer is doing, for failure messages. */
+  private context(b: Buf): string {
+    const m = b.map;
+    if (!m) return "";
+    return ` (${b.name} is mapped by ${m.name}, ${dirName(m.dir)}, ${m.devOwned ? "device-owned" : "CPU-owned"}${m.ents.some((e) => e.slot >= 0) ? ", bounced through swiotlb" : ""})`;
+  }
+
+  /** runner.ts deviceAccess: the device side of the bus (drivers/dma-master.ts); a bus error is a failure. */
+  private deviceAccess(s: FuzzStep, bus: number, len: number, data?: Uint8Array): Uint8Array | Failure | null {
+    const r = device_access(this.k, this.dev, bus, len, data);
+    if (r === null) return { kind: "fault", id: s.id, message: `${s.op}: bus error at bus address ${hexAddr(bus)}` };
+    return data ? null : r;
+  }
+
+  // ---- swiotlb occupancy model ----
+
+  /** Mark the slots a new mapping entry took in the occupancy model (they must have been free). */
+  private markTaken(s: FuzzStep, e: Ent): Failure | null {
+    const mem = this.mem;
+    if (!mem || !this.occ) return null;
+    // the kernel's own reading of the handle: through the P2M on Xen (is_xen_swiotlb_buffer)
+    const phys = this.k.xen ? xen_dma_to_phys(this.k, this.dev, e.dma) : dma_to_phys(this.k, this.dev, e.dma);
+    if (phys < mem.start || phys >= mem.end) return null;
+    const offset = phys & this.dev.min_align_mask & (IO_TLB_SIZE - 1);
+    const index = Math.floor((phys - offset - mem.start) / IO_TLB_SIZE);
+    const nslots = Math.ceil((e.len + offset) / IO_TLB_SIZE);
+    const bad = (msg: string): Failure => ({ kind: "swiotlb", id: s.id, message: `${s.op} ${e.buf.name}: ${msg}` });
+    if (mem.start + index * IO_TLB_SIZE + offset !== phys) return bad(`bounce address ${hexAddr(phys)} is not slot-aligned`);
+    if (index + nslots > mem.nslabs) return bad(`slots ${index}..${index + nslots - 1} run past the pool (${mem.nslabs} slots)`);
+    if (Math.floor(index / IO_TLB_SEGSIZE) !== Math.floor((index + nslots - 1) / IO_TLB_SEGSIZE)) return bad(`slots ${index}..${index + nslots - 1} cross a segment boundary`);
+    const occ = this.occ;
+    for (let i = index; i < index + nslots; i++) {
+      if (occ[i]) return bad(`slot ${i} handed out while a live mapping holds it`);
+      occ[i] = 1;
+      const want = e.buf.phys + e.off + (i - index) * IO_TLB_SIZE;
+      if (mem.orig_addr[i] !== want) return bad(`slot ${i} orig_addr ${hexAddr(mem.orig_addr[i]!)}, expected ${hexAddr(want)}`);
+    }
+    e.slot = index;
+    e.nslots = nslots;
+    this.occupied += nslots;
+    return null;
+  }
+
+  /** Release an unmapped entry's slots in the occupancy model; the pool must have forgotten their originals. */
+  private markFreed(s: FuzzStep, e: Ent): Failure | null {
+    if (e.slot < 0 || !this.occ || !this.mem) return null;
+    for (let i = e.slot; i < e.slot + e.nslots; i++) {
+      this.occ[i] = 0;
+      if (this.mem.orig_addr[i] !== INVALID_PHYS_ADDR) return { kind: "swiotlb", id: s.id, message: `${s.op} ${e.buf.name}: slot ${i} still has an orig_addr after the unmap` };
+    }
+    this.occupied -= e.nslots;
+    e.lastSlot = e.slot;
+    e.slot = -1;
+    return null;
+  }
+
+  /** After a map or unmap: the touched segments' counters, and used == occupied. */
+  private checkSegments(s: FuzzStep, ents: readonly Ent[]): Failure | null {
+    if (!this.mem) return null;
+    for (const e of ents) {
+      const slot = e.slot >= 0 ? e.slot : e.lastSlot;
+      if (slot < 0) continue;
+      const f = this.checkSegment(s, slot);
+      if (f) return f;
+    }
+    return this.checkUsed(s);
+  }
+
+  private checkUsed(s: FuzzStep): Failure | null {
+    const used = this.mem!.used;
+    if (used !== this.occupied)
+      return {
+        kind: "swiotlb",
+        id: s.id,
+        message: `${s.op}: io_tlb_mem.used is ${used}, but live mappings hold ${this.occupied} slots${used > this.occupied ? " (a mapping took slots, but its DMA address does not lead back to the bounce buffer through the device's dma-ranges)" : ""}`,
+      };
+    return null;
+  }
+
+  /** Recompute the free-run counters of the segment holding `slot` from the occupancy model. */
+  private checkSegment(s: FuzzStep, slot: number): Failure | null {
+    const list = this.mem!.list;
+    const occ = this.occ!;
+    const start = slot - (slot % IO_TLB_SEGSIZE);
+    let run = 0;
+    for (let i = start + IO_TLB_SEGSIZE - 1; i >= start; i--) {
+      run = occ[i] ? 0 : run + 1;
+      if (list[i] !== run)
+        return { kind: "swiotlb", id: s.id, message: `${s.op}: swiotlb slot ${i} free-run counter is ${list[i]}, the occupancy of segment ${start / IO_TLB_SEGSIZE} says ${run}` };
+    }
+    return null;
+  }
+
+  /** End of an epoch (everything unmapped): no slot in use, every counter back to its boot value. */
+  checkNoLeak(): Failure | null {
+    const mem = this.mem;
+    if (!mem) return null;
+    if (mem.used !== 0) return { kind: "leak", id: -1, message: `after every mapping was unmapped, io_tlb_mem.used is ${mem.used} (slots leaked)` };
+    for (let i = 0; i < mem.nslabs; i++) {
+      const want = IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE);
+      if (mem.list[i] !== want) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} free-run counter is ${mem.list[i]}, expected ${want}` };
+      if (mem.orig_addr[i] !== INVALID_PHYS_ADDR) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(mem.orig_addr[i]!)}` };
+    }
+    return null;
+  }
+}
+
+export function hotAdd(b: Buf, off: number, len: number) {
+  if (b.hot.length >= 8) b.hot.shift();
+  b.hot.push({ off, len });
+}
+
+export function hexByte(b: number): string {
+  return b.toString(16).padStart(2, "0");
+}
