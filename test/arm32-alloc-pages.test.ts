@@ -60,10 +60,13 @@ describe("arm32 dma_alloc_noncoherent: arm_dma_ops.alloc_pages (5.10–5.19), dm
     const t = (kernel: string, i: number) => JSON.stringify(rx(kernel).steps[i]!.trace);
     for (const kernel of ["5.10", "5.15", "5.19"]) {
       expect(t(kernel, 0), kernel).toContain("dev->dma_ops = arm_dma_ops (arch/arm/mm/dma-mapping.c)");
+      expect(t(kernel, 0), kernel).toContain("arm_dma_ops.alloc_pages: the ops table's page allocator");
+      expect(t(kernel, 6), kernel).toContain("arm_dma_ops.free_pages: the ops table's page release");
       expect(t(kernel, 4), kernel).not.toContain("dma_direct_sync_single_for_cpu");
     }
     expect(t("6.1", 0)).toContain("the device has no dma_map_ops: dma-direct");
     expect(t("6.1", 4)).toContain("dma_direct_sync_single_for_cpu");
+    expect(t("6.1", 0)).not.toContain("the ops table's page allocator");
   });
 
   it("5.10: dma_alloc_noncoherent is mapping.c's function; arm_dma_ops has no alloc_noncoherent, so it falls back to dma_alloc_pages", () => {
