@@ -39,7 +39,7 @@ function rx(kernel: string, api: "noncoherent" | "pages" = "noncoherent", device
 }
 
 describe("arm32 dma_alloc_noncoherent: arm_dma_ops.alloc_pages (5.10–5.19), dma-direct without ops (6.0+)", () => {
-  it.each(["5.10", "5.15", "5.19", "6.1"])("%s: a linear CMA block at 0xeb840000, dma_handle 0x2b840000 (its physical address); zeros until dma_sync_single_for_cpu, then the device's bytes; the free returns the block", (kernel) => {
+  it.each(["5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: a linear CMA block at 0xeb840000, dma_handle 0x2b840000 (its physical address); zeros until dma_sync_single_for_cpu, then the device's bytes; the free returns the block", (kernel) => {
     const r = rx(kernel);
     expect(r.steps.every((s) => s.ok)).toBe(true);
     const a = r.steps[0]!.result;
