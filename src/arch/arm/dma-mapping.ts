@@ -18,7 +18,7 @@ import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
 import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
-import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
+import { dma_direct_alloc_pages, dma_direct_free_pages, dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
@@ -333,13 +333,20 @@ function arm_dma_supported(k: Kernel, _dev: Device, mask: bigint): boolean {
   return mask >> 12n >= BigInt(k.mem.max_pfn - 1);
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_ops (5.x) */
+/**
+ * arch/arm/mm/dma-mapping.c arm_dma_ops (5.6–5.19). 5.10–5.19 (efa70f2fdc84, checked in 5.10.7,
+ * 5.12.9, 5.14, 5.15.178, 5.19): .alloc_pages = dma_direct_alloc_pages, .free_pages =
+ * dma_direct_free_pages (arm_coherent_dma_ops sets the same two); 5.6 has neither member.
+ */
 export function arm_dma_ops(): DmaMapOps {
   return {
     name: "arm_dma_ops",
     file: F,
     alloc: arm_dma_alloc,
     free: arm_dma_free,
+    alloc_pages: dma_direct_alloc_pages,
+    free_pages: dma_direct_free_pages,
+    present: (k, member) => (member === "alloc_pages" || member === "free_pages" ? k.sw["efa70f2fdc84"] === true : true),
     mmap: arm_dma_mmap,
     get_sgtable: arm_dma_get_sgtable,
     map_page: arm_dma_map_page,

@@ -455,7 +455,11 @@ export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: numbe
   ops_trace(k, ops);
   let r: { page: number; dma_handle: number } | null = null;
   if (dma_go_direct(ops)) r = direct.dma_direct_alloc_pages(k, dev, size, dir, gfp);
-  else if (ops!.alloc_pages) r = ops!.alloc_pages(k, dev, size, dir, gfp);
+  else if (ops!.alloc_pages) {
+    // the member is .alloc_pages_op in the 6.12.19 and 6.18.35 trees (.alloc_pages in 6.6.63)
+    k.tr?.note(`${ops!.name}.alloc_pages: the ops table's page allocator`);
+    r = ops!.alloc_pages(k, dev, size, dir, gfp);
+  }
   // 7e2368a21741 (6.17): a "noncoherent" entry, no dma_mapping_error check owed; before, a streaming one
   if (r && k.dma_debug) {
     if (k.sw["7e2368a21741"]) dbg.debug_dma_alloc_pages(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, 0);
@@ -475,7 +479,10 @@ export function dma_free_pages(k: Kernel, dev: Device, size: number, page: numbe
   }
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_free_pages(k, dev, size, page, dma_handle, dir);
-  else if (ops!.free_pages) ops!.free_pages(k, dev, size, page, dma_handle, dir);
+  else if (ops!.free_pages) {
+    k.tr?.note(`${ops!.name}.free_pages: the ops table's page release`);
+    ops!.free_pages(k, dev, size, page, dma_handle, dir);
+  }
   k.tr?.exit();
 }
 
