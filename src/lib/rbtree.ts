@@ -112,7 +112,7 @@ export function rb_insert_color(node: RbNode, root: RbRoot<RbNode>): void {
   }
 }
 
-/** lib/rbtree.c ____rb_erase_color (5.6–5.19): restore the black height after erasing a black node. */
+/** lib/rbtree.c ____rb_erase_color (5.6–6.18): restore the black height after erasing a black node. */
 function ____rb_erase_color(parent: RbNode, root: RbRoot<RbNode>): void {
   let node: RbNode | null = null;
   let sibling: RbNode;

@@ -109,7 +109,7 @@ export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number):
   return false;
 }
 
-/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x): foreign first page, no cache-flush hypercall, non-coherent device */
+/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
   const bfn = Math.floor(dma_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
