@@ -7,6 +7,7 @@
  * Run: npx tsx tools/fidelity/fidelity-6x.ts > /tmp/fid.md
  */
 import { execFileSync } from "node:child_process";
+import { writeFileSync as writeDoc } from "node:fs";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -71,6 +72,8 @@ for (const f of walk("src").sort()) {
   });
 }
 
+const OUT: string[] = [];
+function out(line: string): void { OUT.push(line); }
 const cache = new Map<string, string | null>();
 export function show(dir: string, path: string): string | null {
   const k = dir + ":" + path;
@@ -131,8 +134,8 @@ function cites(name: string): number[] {
   return out;
 }
 
-console.log("| # | file | function | model (src:line, range claimed) | " + TREES6.map((t) => `${t.v} (${t.label})`).join(" | ") + " | verdict | cited |");
-console.log("|---|---|---|---|" + TREES6.map(() => "---|").join("") + "---|---|");
+out("| # | file | function | model (src:line, range claimed) | " + TREES6.map((t) => `${t.v} (${t.label})`).join(" | ") + " | verdict | cited |");
+out("|---|---|---|---|" + TREES6.map(() => "---|").join("") + "---|---|");
 let n = 0;
 const fixes: { src: string; from: string; end: string; to: string; why: string }[] = [];
 const tally: Record<string, number> = {};
@@ -224,10 +227,10 @@ for (const { file, name, claims } of [...funcs.values()].sort((a, b) => (a.file 
   tally[kind] = (tally[kind] ?? 0) + 1;
   const c = cites(name);
   const model = claims.map((x) => `${x.src}${x.range ? ` (${x.range.slice(0, 40).replace(/\|/g, "/")})` : ""}`).slice(0, 3).join("; ");
-  console.log(`| ${n} | ${file} | \`${name}\` | ${model} | ${cells.join(" | ")} | ${verdict} | ${c.length ? c.slice(0, 4).join(",") : "—"} |`);
+  out(`| ${n} | ${file} | \`${name}\` | ${model} | ${cells.join(" | ")} | ${verdict} | ${c.length ? c.slice(0, 4).join(",") : "—"} |`);
 }
-console.log("");
-for (const f of fixes) console.log(`- range widened: src/${f.src} (${f.from.slice(0, 30)}…) ${f.end} → ${f.to}: ${f.why}`);
+out("");
+for (const f of fixes) out(`- range widened: src/${f.src} (${f.from.slice(0, 30)}…) ${f.end} → ${f.to}: ${f.why}`);
 if (FIX) {
   for (const f of fixes) {
     const [path, ln] = [`src/${f.src.split(":")[0]}`, Number(f.src.split(":")[1])];
@@ -237,4 +240,15 @@ if (FIX) {
     if (nu !== old) { L[ln - 1] = nu; writeFileSync(path, L.join("\n")); }
   }
 }
-for (const [k, v] of Object.entries(tally).sort((a, b) => b[1] - a[1])) console.log(`- ${k}: ${v}`);
+for (const [k, v] of Object.entries(tally).sort((a, b) => b[1] - a[1])) out(`- ${k}: ${v}`);
+
+// print, or with --write-doc replace the table under the section heading in docs/verified-facts.md
+if (process.argv.includes("--write-doc")) {
+  const doc = readFileSync("docs/verified-facts.md", "utf8").split("\n");
+  const h = doc.findIndex((l) => l.startsWith("## Fidelity for the new releases"));
+  const a = doc.findIndex((l, i) => i > h && l.startsWith("|"));
+  let b = a; while (b < doc.length && doc[b]!.startsWith("|")) b++;
+  const table = OUT.filter((l) => l.startsWith("|"));
+  doc.splice(a, b - a, ...table);
+  writeDoc("docs/verified-facts.md", doc.join("\n"));
+} else process.stdout.write(OUT.join("\n") + "\n");

@@ -6,6 +6,7 @@
  * Run: npx tsx tools/fidelity/switch-audit.ts [--md]
  */
 import { execFileSync } from "node:child_process";
+import { writeFileSync as writeDoc } from "node:fs";
 import { readFileSync, existsSync } from "node:fs";
 import { SWITCHES, VERSIONS, versionNumber } from "../../src/versions.js";
 
@@ -99,6 +100,8 @@ const FP: Record<string, Fp> = {
   "b5c58b2fdc42": { files: ["kernel/dma/mapping.c"], re: "use_dma_iommu" },
 };
 
+const OUT: string[] = [];
+function out(line: string): void { OUT.push(line); }
 const cache = new Map<string, string | null>();
 export function show(dir: string, path: string): string | null {
   const k = dir + ":" + path;
@@ -170,8 +173,19 @@ for (const s of Object.values(SWITCHES)) {
   const cites = docLines(s.commit);
   rows.push(`| ${s.commit} | ${s.title.replace(/\|/g, "\\|")} | ${s.release} | ${ev} | ${cites.length ? "verified-facts.md:" + cites.slice(0, 3).join(",") : "—"} | ${verdict} |`);
 }
-console.log("| commit | subject | release | tree evidence (fingerprint) | earlier evidence cited | verdict |");
-console.log("|---|---|---|---|---|---|");
-for (const r of rows) console.log(r);
-console.log("");
-console.log(problems.length ? problems.map((p) => "- rule: " + p).join("\n") : "- rule check: every `stable` key names a modelled version older than the switch's release; every `absent` key a version not older.");
+out("| commit | subject | release | tree evidence (fingerprint) | earlier evidence cited | verdict |");
+out("|---|---|---|---|---|---|");
+for (const r of rows) out(r);
+out("");
+out(problems.length ? problems.map((p) => "- rule: " + p).join("\n") : "- rule check: every `stable` key names a modelled version older than the switch's release; every `absent` key a version not older.");
+
+// print, or with --write-doc replace the table under the section heading in docs/verified-facts.md
+if (process.argv.includes("--write-doc")) {
+  const doc = readFileSync("docs/verified-facts.md", "utf8").split("\n");
+  const h = doc.findIndex((l) => l.startsWith("## Switch release audit"));
+  const a = doc.findIndex((l, i) => i > h && l.startsWith("|"));
+  let b = a; while (b < doc.length && doc[b]!.startsWith("|")) b++;
+  const table = OUT.filter((l) => l.startsWith("|"));
+  doc.splice(a, b - a, ...table);
+  writeDoc("docs/verified-facts.md", doc.join("\n"));
+} else process.stdout.write(OUT.join("\n") + "\n");
