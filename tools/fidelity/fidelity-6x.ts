@@ -66,7 +66,7 @@ for (const f of walk("src").sort()) {
     const key = `${m[1]} ${m[2]}`;
     if (!funcs.has(key)) funcs.set(key, { file: m[1]!, name: m[2]!, claims: [] });
     const r = (m[3] ?? "").replace(/\s+/g, " ");
-    const e = r.match(/^(\d\.\d+)\s*[–-]\s*(\d\.\d+)/) ?? (r.match(/^5\.x\b/) ? [r, "5.6", "5.19"] : null);
+    const e = r.match(/^(\d\.\d+)\s*[–-]\s*(\d\.\d+)/) ?? (r.match(/^5\.x\b(?!\s*[–-])/) ? [r, "5.6", "5.19"] : null);
     const st = r.match(/^(\d\.\d+)/);
     funcs.get(key)!.claims.push({ src: `${f.replace(/^src\//, "")}:${i + 1}`, line: i + 1, range: m[3] ?? "", covers: parseRange(m[3]), end: e?.[2], startN: st ? num(st[1]!) : r.startsWith("5.x") ? 506 : undefined });
   });
