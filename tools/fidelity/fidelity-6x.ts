@@ -56,7 +56,7 @@ function parseRange(par: string | undefined): Claim["covers"] {
   return () => null;
 }
 
-const RE = /\/\*\*\s*((?:arch|kernel|drivers|mm|include|lib)\/[A-Za-z0-9_./-]+\.[chS])\s+([A-Za-z_][A-Za-z0-9_]*)(?:\(\))?\s*(?:\(([^)]*)\))?/;
+const RE = /\/\*\*\s*((?:arch|kernel|drivers|mm|include|lib)\/[A-Za-z0-9_./-]+\.[chS])\s+((?:struct |enum |union )?[A-Za-z_][A-Za-z0-9_]*)(?:\(\))?\s*(?:\(([^)]*)\))?/;
 const funcs = new Map<string, { file: string; name: string; claims: Claim[] }>();
 for (const f of walk("src").sort()) {
   const lines = readFileSync(f, "utf8").split("\n");
@@ -88,19 +88,21 @@ export function show(dir: string, path: string): string | null {
 /** the definition of `name` in a C file: a function (up to the closing brace in column 0), a macro, a table or a struct */
 export function locate(text: string, name: string): { a: number; b: number; hash: string } | null {
   const L = text.split("\n");
-  const esc = name.replace(/[$]/g, "\\$");
-  const starts = [
+  const tag = name.match(/^(struct|enum|union) (\w+)$/);
+  const esc = (tag ? tag[2]! : name).replace(/[$]/g, "\\$");
+  const starts = tag ? [new RegExp(`^${tag[1]}\\s+${esc}\\s*\\{`)] : [
     new RegExp(`^#\\s*define\\s+${esc}\\b`),
     new RegExp(`^(?!\\s)(?!.*;\\s*$).*\\b${esc}\\s*\\(`),
     new RegExp(`^(?!\\s).*\\b${esc}\\s*(\\[[^\\]]*\\])?\\s*(__\\w+\\s*)*=`),
     new RegExp(`^(struct|enum|union)\\s+${esc}\\s*\\{`),
+    new RegExp(`^(static\\s+)?[\\w\\s*]+\\b${esc}\\s*(\\[[^\\]]*\\])?\\s*;`),
   ];
   for (const re of starts) {
     for (let i = 0; i < L.length; i++) {
       if (!re.test(L[i]!)) continue;
-      if (re === starts[1] && /^\s*(return|if|else)\b/.test(L[i]!)) continue;
+      if (!tag && re === starts[1] && /^\s*(return|if|else)\b/.test(L[i]!)) continue;
       let j = i;
-      if (re === starts[0]) { while (j < L.length - 1 && /\\\s*$/.test(L[j]!)) j++; }
+      if (!tag && re === starts[0]) { while (j < L.length - 1 && /\\\s*$/.test(L[j]!)) j++; }
       else {
         // a prototype spans lines until ';' (skip it) or '{'
         let k = i; while (k < L.length && !/[{;]/.test(L[k]!)) k++;
