@@ -109,7 +109,7 @@ export function phys_to_dma_direct(k: Kernel, dev: Device, phys: number): number
   return phys_to_dma(k, dev, phys);
 }
 
-/** include/linux/dma-direct.h dma_direct_to_page: pfn_to_page(PHYS_PFN(dma_to_phys(dev, dma_addr))) */
+/** kernel/dma/direct.c dma_direct_to_page (5.6–6.18, static inline; direct.c:34 in 5.6.4 and 6.18.35, :33 in 5.10.7–5.19 and 5.15.178): pfn_to_page(PHYS_PFN(dma_to_phys(dev, dma_addr))) */
 export function dma_direct_to_page(k: Kernel, dev: Device, dma_addr: number): number {
   return k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE));
 }
