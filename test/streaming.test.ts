@@ -78,6 +78,9 @@ steps:
     expect(bounces("5.14")).toBe(2);
     expect(bounces("5.19")).toBe(1);
   });
+  it("5.15 copies back once: 5.15.178 carries 9e02977bfad0 as a stable backport (direct.h:117–118)", () => {
+    expect(bounces("5.15")).toBe(1);
+  });
 });
 
 describe("caches: the missing dma_sync_single_for_cpu (R-STR-11)", () => {

@@ -112,7 +112,7 @@ export function rb_insert_color(node: RbNode, root: RbRoot<RbNode>): void {
   }
 }
 
-/** lib/rbtree.c ____rb_erase_color (5.6–5.19): restore the black height after erasing a black node. */
+/** lib/rbtree.c ____rb_erase_color (5.6–6.18): restore the black height after erasing a black node. */
 function ____rb_erase_color(parent: RbNode, root: RbRoot<RbNode>): void {
   let node: RbNode | null = null;
   let sibling: RbNode;
@@ -287,7 +287,7 @@ export function rb_prev<N extends RbNode>(node: N): N | null {
   return parent as N | null;
 }
 
-/** lib/rbtree.c rb_first (all versions): the leftmost node. */
+/** lib/rbtree.c rb_first (all versions; 6.18: a static inline in include/linux/rbtree.h:50): the leftmost node. */
 export function rb_first<N extends RbNode>(root: RbRoot<N>): N | null {
   let n: RbNode | null = root.rb_node;
   if (!n) return null;

@@ -23,7 +23,7 @@ function BUG_at(k: Kernel, file: string, line: number | undefined, pc: string, b
   throw new KernelFault({ kind: "bug", message, step: k.step, pc });
 }
 
-/** mm/slub.c set_freepointer (5.x, CONFIG_SLAB_FREELIST_HARDENED): BUG_ON(object == fp) — naive double-free detection. */
+/** mm/slub.c set_freepointer (5.x–6.1, CONFIG_SLAB_FREELIST_HARDENED): BUG_ON(object == fp) — naive double-free detection. */
 export function slub_freelist_double_free(k: Kernel): never {
   BUG_at(k, "mm/slub.c", SLUB_SET_FREEPOINTER_LINE[k.version.id], "set_freepointer");
 }
@@ -33,7 +33,7 @@ export function VM_BUG_ON_PAGE_refcount_zero(k: Kernel, pfn: number): never {
   BUG_at(k, "include/linux/mm.h", MM_H_PUT_PAGE_TESTZERO_LINE[k.version.id], "__free_pages", `page:${k.arch.fmtVa(k.arch.pfn_to_page(pfn))} refcount:0 pfn:0x${pfn.toString(16)}; page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)`);
 }
 
-/** mm/page_alloc.c bad_page (5.6–5.19): "BUG: Bad page state in process %s  pfn:%05lx" + dump_page(reason); the page is not freed. */
+/** mm/page_alloc.c bad_page (5.6–6.6): "BUG: Bad page state in process %s  pfn:%05lx" + dump_page(reason); the page is not freed. */
 export function bad_page(k: Kernel, pfn: number, reason: string): void {
   k.report("bad_page", `BUG: Bad page state in process ${k.current.comm}  pfn:${pfn.toString(16).padStart(5, "0")}; page dumped because: ${reason}`, "bad_page");
 }

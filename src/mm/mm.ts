@@ -64,7 +64,7 @@ export function nr_free_pages_for(k: Kernel, gfp: number): number {
   return k.buddy.freeIn(gfp_zone(k, gfp));
 }
 
-/** include/linux/mm.h totalram_pages (5.6–5.19): the pages the zones manage. */
+/** include/linux/mm.h totalram_pages (5.6–6.18): the pages the zones manage. */
 export function totalram_pages(k: Kernel): number {
   return k.buddy.zones.reduce((s, z) => s + z.managed_pages, 0);
 }
@@ -146,7 +146,7 @@ function free_the_page(k: Kernel, pfn: number, order: number): void {
   k.buddy.free(pfn, order);
 }
 
-/** mm/vmalloc.c is_vmalloc_addr (5.x): VMALLOC_START <= x < VMALLOC_END */
+/** mm/vmalloc.c is_vmalloc_addr (5.x–6.18): VMALLOC_START <= x < VMALLOC_END */
 export function is_vmalloc_addr(k: Kernel, x: number): boolean {
   return x >= k.arch.L.VMALLOC_START && x < k.arch.L.VMALLOC_END;
 }
@@ -159,7 +159,7 @@ export function vmap(k: Kernel, pages: number[], flags: number, prot: Prot, call
   return vm;
 }
 
-/** mm/vmalloc.c get_vm_area_caller (5.x): reserve PAGE_ALIGN(size) plus a guard page, no PTEs yet */
+/** mm/vmalloc.c get_vm_area_caller (5.x–6.18): reserve PAGE_ALIGN(size) plus a guard page, no PTEs yet */
 export function get_vm_area_caller(k: Kernel, size: number, flags: number, caller: string): VmStruct | null {
   k.tr?.enter(S_get_vm_area_caller, { size: hex(size), caller });
   const vm = k.vmalloc.get_vm_area(alignUp(size, PAGE_SIZE), flags, caller);

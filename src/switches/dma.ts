@@ -92,6 +92,7 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     title: "dma-direct: avoid redundant memory sync for swiotlb",
     release: "5.18",
     effect: "dma_direct_unmap_page passes DMA_ATTR_SKIP_CPU_SYNC to swiotlb_tbl_unmap_single: a bounced FROM_DEVICE/BIDIRECTIONAL mapping is copied back once, not twice",
+    stable: { "5.15": "5.15.y, April 2022 (\"commit 9e02977bfad0 upstream\" stable mails of 2022-04-18; in 5.15.178 kernel/dma/direct.h:117–118 `attrs | DMA_ATTR_SKIP_CPU_SYNC`; the mirror has no history to name the stable commit)" },
   },
   "40ac971eab89": {
     commit: "40ac971eab89",

@@ -85,8 +85,9 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
   "463e862ac63e": {
     commit: "463e862ac63e",
     title: "swiotlb: Convert io_default_tlb_mem to static allocation",
-    release: "5.16",
-    effect: "io_tlb_default_mem is a static struct every device points at, and swiotlb_tbl_map_single panics only without a pool pointer: a kernel that set up no pool says \"swiotlb buffer is full\" (total 0) instead of panicking. 5.15.178 has the static struct backported but keeps the panic (if (!mem || !mem->nslabs)), so 5.15 does not carry this switch",
+    release: "5.15",
+    effect: "io_tlb_default_mem is a static struct every device points at, and swiotlb_tbl_map_single panics only without a pool pointer: a kernel that set up no pool says \"swiotlb buffer is full\" (total 0) instead of panicking (5.15–5.19 mainline: `if (!mem)`)",
+    absent: { "5.15": "5.15.178 also carries c51ba246cb17 (6.0, \"swiotlb: fail map correctly with failed io_tlb_default_mem\", Fixes: 463e862ac63e; stable mail \"[PATCH 5.19 0949/1157]\"): swiotlb.c:564 `if (!mem || !mem->nslabs)` panics again, so the no-panic behaviour is absent there" },
   },
   "a2daa27c0c61": {
     commit: "a2daa27c0c61",

@@ -157,7 +157,7 @@ export class PvP2M {
   }
 }
 
-/** include/xen/arm/page.h pfn_to_bfn (5.x): the rbtree entry covering pfn, else identity; x86 PV: pfn_to_mfn from the P2M */
+/** include/xen/arm/page.h pfn_to_bfn (5.x–6.18): the rbtree entry covering pfn, else identity; x86 PV: pfn_to_mfn from the P2M */
 export function pfn_to_bfn(k: Kernel, pfn: number): number {
   const x = k.xen;
   if (x && x.p2m) return pfn < x.p2m.length ? x.p2m.get(pfn) : pfn; // beyond the P2M: identity frames

@@ -101,7 +101,7 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
   return false;
 }
 
-/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.18): local frames only, in-page offset dropped */
+/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped */
 export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
   const bfn = Math.floor(dma_to_phys(k, dev, dma_addr) / XEN_PAGE_SIZE);
   const pfn = bfn_to_pfn(k, bfn);
@@ -109,7 +109,7 @@ export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number):
   return false;
 }
 
-/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x): foreign first page, no cache-flush hypercall, non-coherent device */
+/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
   const bfn = Math.floor(dma_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);

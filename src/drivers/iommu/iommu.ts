@@ -177,7 +177,7 @@ export function iommu_iotlb_gather_init(): IommuIotlbGather {
   return { start: Infinity, end: 0, pgsize: 0, queued: false };
 }
 
-/** include/linux/iommu.h iommu_iotlb_gather_add_page (5.6–5.19): grow the range, syncing first when the new page is disjoint or of another size. */
+/** include/linux/iommu.h iommu_iotlb_gather_add_page (5.6–6.18): grow the range, syncing first when the new page is disjoint or of another size. */
 export function iommu_iotlb_gather_add_page(k: Kernel, d: IommuDomain, gather: IommuIotlbGather, iova: number, size: number): void {
   const start = iova;
   const end = iova + size - 1;
@@ -189,7 +189,7 @@ export function iommu_iotlb_gather_add_page(k: Kernel, d: IommuDomain, gather: I
   if (gather.start > start) gather.start = start;
 }
 
-/** include/linux/iommu.h iommu_iotlb_sync (5.6–5.19): the driver invalidates the gathered range; the gather starts over. */
+/** include/linux/iommu.h iommu_iotlb_sync (5.6–6.18): the driver invalidates the gathered range; the gather starts over. */
 export function iommu_iotlb_sync(k: Kernel, d: IommuDomain, gather: IommuIotlbGather): void {
   if (!gather.pgsize) return;
   k.tr?.enter(S_sync, { start: hex(gather.start), end: hex(gather.end) });

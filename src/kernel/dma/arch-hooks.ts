@@ -28,7 +28,7 @@ export function pgprot_dmacoherent(_k: Kernel): Prot {
   return "nc";
 }
 
-/** kernel/dma/mapping.c dma_pgprot (5.x): coherent devices keep the prot; else write-combine or dmacoherent */
+/** kernel/dma/mapping.c dma_pgprot (5.x–6.18): coherent devices keep the prot; else write-combine or dmacoherent */
 export function dma_pgprot(k: Kernel, dev: Device, prot: Prot, attrs: number): Prot {
   if (dev_is_dma_coherent(k, dev)) return prot;
   if (k.arch.name === "arm" && attrs & DMA_ATTR_WRITE_COMBINE) return "wc";

@@ -49,7 +49,7 @@ export function dma_alloc_from_dev_coherent(k: Kernel, dev: Device, size: number
   return { handled: true, cpu_addr: 0, dma_handle: 0 };
 }
 
-/** kernel/dma/coherent.c dma_release_from_dev_coherent (5.x): true if vaddr was in the device pool */
+/** kernel/dma/coherent.c dma_release_from_dev_coherent (5.x–6.18): true if vaddr was in the device pool */
 export function dma_release_from_dev_coherent(k: Kernel, dev: Device, order: number, vaddr: number): boolean {
   const mem = dev.dma_mem;
   if (!mem || vaddr < mem.virt_base || vaddr >= mem.virt_base + mem.size * PAGE_SIZE) return false;
@@ -60,7 +60,7 @@ export function dma_release_from_dev_coherent(k: Kernel, dev: Device, order: num
   return true;
 }
 
-/** kernel/dma/coherent.c dma_mmap_from_dev_coherent (5.x): handled → ret (0 or -ENXIO) */
+/** kernel/dma/coherent.c dma_mmap_from_dev_coherent (5.x–6.18): handled → ret (0 or -ENXIO) */
 export function dma_mmap_from_dev_coherent(k: Kernel, dev: Device, vma: Vma, vaddr: number, size: number): { handled: boolean; ret: number } {
   const mem = dev.dma_mem;
   if (!mem || vaddr < mem.virt_base || vaddr >= mem.virt_base + mem.size * PAGE_SIZE) return { handled: false, ret: 0 };

@@ -16,7 +16,7 @@ const S_cma_alloc = sym("cma_alloc", "mm/cma.c");
 /** CONFIG_CMA_ALIGNMENT default */
 export const CONFIG_CMA_ALIGNMENT = 8;
 
-/** include/linux/dma-map-ops.h dev_get_cma_area (5.x) */
+/** include/linux/dma-map-ops.h dev_get_cma_area (5.x–6.18) */
 export function dev_get_cma_area(k: Kernel, dev: Device | null): CmaArea | null {
   if (dev && dev.cma_area) return dev.cma_area;
   return k.dma_contiguous_default_area;
@@ -37,7 +37,7 @@ export function cma_alloc(k: Kernel, cma: CmaArea, count: number, align: number)
   return page;
 }
 
-/** kernel/dma/contiguous.c dma_alloc_from_contiguous (5.x) */
+/** kernel/dma/contiguous.c dma_alloc_from_contiguous (5.x–6.18) */
 export function dma_alloc_from_contiguous(k: Kernel, dev: Device | null, count: number, align: number): number {
   const cma = dev_get_cma_area(k, dev);
   if (!cma) return 0;
@@ -62,7 +62,7 @@ export function dma_alloc_contiguous(k: Kernel, dev: Device, size: number, gfp: 
   return page;
 }
 
-/** kernel/dma/contiguous.c dma_free_contiguous (5.x): cma_release if a CMA area owns it, else __free_pages */
+/** kernel/dma/contiguous.c dma_free_contiguous (5.x–6.1): cma_release if a CMA area owns it, else __free_pages */
 export function dma_free_contiguous(k: Kernel, dev: Device, page: number, size: number): void {
   k.tr?.enter(S_dma_free_contiguous, { page: k.arch.fmtVa(page), size: hex(size) });
   const count = Math.ceil(size / PAGE_SIZE);

@@ -129,7 +129,7 @@ export class DmaDebug extends DmaDebugChecks {
     }
   }
 
-  /** kernel/dma/debug.c get_nr_mapped_entries (5.10–5.14): sg_mapped_ents of the exact match, or 0 */
+  /** kernel/dma/debug.c get_nr_mapped_entries (5.10–6.18): sg_mapped_ents of the exact match, or 0 */
   get_nr_mapped_entries(ref: DmaDebugEntry): number {
     const e = this.bucket_find_exact(ref);
     return e ? e.sg_mapped_ents : 0;
@@ -284,7 +284,7 @@ export class DmaDebug extends DmaDebugChecks {
     return out;
   }
 
-  /** kernel/dma/debug.c debug_dma_dump_mappings (5.10–5.14): one dev_info line per entry */
+  /** kernel/dma/debug.c debug_dma_dump_mappings (5.10–6.1): one dev_info line per entry */
   dump_mappings(k: Kernel, dev: Device | null): string[] {
     const out: string[] = [];
     for (let idx = 0; idx < HASH_SIZE; idx++) {

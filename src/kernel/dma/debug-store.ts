@@ -99,7 +99,7 @@ export class DmaDebugStore {
     k.tr?.diagnostic(id, message);
   }
 
-  /** kernel/dma/debug.c driver_filter (5.10–5.14); `driver` is dev->driver's name or null when unbound */
+  /** kernel/dma/debug.c driver_filter (5.10–6.18); `driver` is dev->driver's name or null when unbound */
   private driver_filter_ok(dev: Device | null, driver: string | null): boolean {
     if (this.driver_filter === "") return true;
     if (dev === null || !driver) return false;
@@ -166,7 +166,7 @@ export class DmaDebugStore {
     return e;
   }
 
-  /** kernel/dma/debug.c dma_entry_free (5.10–5.14): untrack the cacheline, back to the free list */
+  /** kernel/dma/debug.c dma_entry_free (5.10–6.18): untrack the cacheline, back to the free list */
   dma_entry_free(entry: DmaDebugEntry): void {
     this.active_cacheline_remove(entry);
     entry.dev = null;
@@ -250,7 +250,7 @@ export class DmaDebugStore {
     }
   }
 
-  /** kernel/dma/debug.c hash_bucket_del (5.10–5.14): list_del from its bucket */
+  /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket */
   protected hash_bucket_del(entry: DmaDebugEntry): void {
     const b = this.hash[hash_fn(entry.dev_addr)];
     if (!b) return;
@@ -298,7 +298,7 @@ export class DmaDebugStore {
     return matches === 1 ? ret : null;
   }
 
-  /** kernel/dma/debug.c bucket_find_exact (5.10–5.14): same dev and dev_addr, best fit */
+  /** kernel/dma/debug.c bucket_find_exact (5.10–6.18): same dev and dev_addr, best fit */
   bucket_find_exact(ref: DmaDebugEntry): DmaDebugEntry | null {
     return this.hash_bucket_find(hash_fn(ref.dev_addr), ref, false);
   }

@@ -127,7 +127,7 @@ export function debug_dma_map_page(k: Kernel, dev: Device, paddr: number, size: 
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_mapping_error (5.10–5.14): marks the first unchecked exact match checked */
+/** kernel/dma/debug.c debug_dma_mapping_error (5.10–6.18): marks the first unchecked exact match checked */
 export function debug_dma_mapping_error(k: Kernel, dev: Device, dma_addr: number): void {
   const d = active(k);
   if (d === null) return;
@@ -136,7 +136,7 @@ export function debug_dma_mapping_error(k: Kernel, dev: Device, dma_addr: number
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_unmap_page (5.10–5.14): check_unmap with type "single" */
+/** kernel/dma/debug.c debug_dma_unmap_page (5.10–6.1): check_unmap with type "single" */
 export function debug_dma_unmap_page(k: Kernel, dev: Device, addr: number, size: number, direction: number, unmapType: "single" | "page" = "page"): void {
   const d = active(k);
   if (d === null) return;
@@ -183,7 +183,7 @@ export function debug_dma_alloc_coherent(k: Kernel, dev: Device, size: number, d
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_free_coherent (5.10–5.14): check_unmap with type "coherent" and the CPU address (D05) */
+/** kernel/dma/debug.c debug_dma_free_coherent (5.10–6.1): check_unmap with type "coherent" and the CPU address (D05) */
 /** kernel/dma/debug.c debug_dma_alloc_pages (6.17+, 7e2368a21741): dma_alloc_pages' own entry type */
 export function debug_dma_alloc_pages(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, attrs = 0): void {
   const d = active(k);
@@ -217,7 +217,7 @@ export function debug_dma_map_resource(k: Kernel, dev: Device, addr: number, siz
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_unmap_resource (5.10–5.14) */
+/** kernel/dma/debug.c debug_dma_unmap_resource (5.10–6.12) */
 export function debug_dma_unmap_resource(k: Kernel, dev: Device, dma_addr: number, size: number, direction: number): void {
   const d = active(k);
   if (d === null) return;
@@ -226,7 +226,7 @@ export function debug_dma_unmap_resource(k: Kernel, dev: Device, dma_addr: numbe
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_sync_single_for_cpu (5.10–5.14) */
+/** kernel/dma/debug.c debug_dma_sync_single_for_cpu (5.10–6.18) */
 export function debug_dma_sync_single_for_cpu(k: Kernel, dev: Device, dma_handle: number, size: number, direction: number): void {
   const d = active(k);
   if (d === null) return;
@@ -235,7 +235,7 @@ export function debug_dma_sync_single_for_cpu(k: Kernel, dev: Device, dma_handle
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_sync_single_for_device (5.10–5.14) */
+/** kernel/dma/debug.c debug_dma_sync_single_for_device (5.10–6.18) */
 export function debug_dma_sync_single_for_device(k: Kernel, dev: Device, dma_handle: number, size: number, direction: number): void {
   const d = active(k);
   if (d === null) return;
@@ -244,7 +244,7 @@ export function debug_dma_sync_single_for_device(k: Kernel, dev: Device, dma_han
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_sync_sg_for_cpu (5.10–5.14): silent when the first segment is unknown */
+/** kernel/dma/debug.c debug_dma_sync_sg_for_cpu (5.10–6.12): silent when the first segment is unknown */
 export function debug_dma_sync_sg_for_cpu(k: Kernel, dev: Device, sg: Scatterlist[], nelems: number, direction: number): void {
   const d = active(k);
   if (d === null) return;
@@ -253,7 +253,7 @@ export function debug_dma_sync_sg_for_cpu(k: Kernel, dev: Device, sg: Scatterlis
   k.tr?.exit();
 }
 
-/** kernel/dma/debug.c debug_dma_sync_sg_for_device (5.10–5.14): silent when the first segment is unknown */
+/** kernel/dma/debug.c debug_dma_sync_sg_for_device (5.10–6.12): silent when the first segment is unknown */
 export function debug_dma_sync_sg_for_device(k: Kernel, dev: Device, sg: Scatterlist[], nelems: number, direction: number): void {
   const d = active(k);
   if (d === null) return;

@@ -109,7 +109,7 @@ export function phys_to_dma_direct(k: Kernel, dev: Device, phys: number): number
   return phys_to_dma(k, dev, phys);
 }
 
-/** include/linux/dma-direct.h dma_direct_to_page: pfn_to_page(PHYS_PFN(dma_to_phys(dev, dma_addr))) */
+/** kernel/dma/direct.c dma_direct_to_page (5.6–6.18, static inline; direct.c:34 in 5.6.4 and 6.18.35, :33 in 5.10.7–5.19 and 5.15.178): pfn_to_page(PHYS_PFN(dma_to_phys(dev, dma_addr))) */
 export function dma_direct_to_page(k: Kernel, dev: Device, dma_addr: number): number {
   return k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE));
 }
@@ -209,7 +209,7 @@ function __dma_direct_free_pages(k: Kernel, dev: Device, page: number, size: num
   dma_free_contiguous(k, dev, page, size);
 }
 
-/** kernel/dma/direct.c dma_direct_alloc_from_pool (5.10–5.19) */
+/** kernel/dma/direct.c dma_direct_alloc_from_pool (5.10–6.1) */
 function dma_direct_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: number): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S_from_pool, { size: hex(size) });
   const { gfp: zoneFlag } = dma_direct_optimal_gfp_mask(k, dev);
@@ -288,7 +288,7 @@ function dma_direct_use_pool(k: Kernel, dev: Device, gfp: number): boolean {
   return !gfpflags_allow_blocking(gfp) && !is_swiotlb_for_alloc(k, dev);
 }
 
-/** kernel/dma/direct.c dma_direct_alloc_no_mapping (5.17–5.19): the struct page pointer is the cookie */
+/** kernel/dma/direct.c dma_direct_alloc_no_mapping (5.17–6.18): the struct page pointer is the cookie */
 function dma_direct_alloc_no_mapping(k: Kernel, dev: Device, size: number, gfp: number): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S_no_mapping, { size: hex(size) });
   const page = __dma_direct_alloc_pages(k, dev, size, gfp & ~__GFP_ZERO);
@@ -402,7 +402,7 @@ function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs:
   return { cpu_addr: ret, dma_handle: handle() };
 }
 
-/** kernel/dma/direct.c dma_direct_free (5.6–5.19; f5ff79fddf0e drops DMA_REMAP from the vunmap test): the page comes from the DMA handle, never from cpu_addr */
+/** kernel/dma/direct.c dma_direct_free (5.6–6.6; f5ff79fddf0e drops DMA_REMAP from the vunmap test): the page comes from the DMA handle, never from cpu_addr */
 export function dma_direct_free(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_addr: number, attrs: number): void {
   k.tr?.enter(S_free, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_addr) });
   size = PAGE_ALIGN(size);
@@ -498,7 +498,7 @@ export function dma_direct_map_resource(k: Kernel, dev: Device, paddr: number, s
   return dma_addr;
 }
 
-/** kernel/dma/direct.c dma_direct_get_sgtable (5.x): the page from the DMA handle */
+/** kernel/dma/direct.c dma_direct_get_sgtable (5.x–6.18): the page from the DMA handle */
 export function dma_direct_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cpu_addr: number, dma_addr: number, size: number, _attrs: number): number {
   k.tr?.enter(S_sgt, { dma_addr: hex(dma_addr), size: hex(size) });
   const page = dma_direct_to_page(k, dev, dma_addr);
@@ -509,7 +509,7 @@ export function dma_direct_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cp
   return 0;
 }
 
-/** kernel/dma/direct.c dma_direct_mmap (5.x): pfn = PHYS_PFN(dma_to_phys(handle)), range check, remap_pfn_range */
+/** kernel/dma/direct.c dma_direct_mmap (5.x–6.18): pfn = PHYS_PFN(dma_to_phys(handle)), range check, remap_pfn_range */
 export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
   const user_count = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
@@ -637,7 +637,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   return dma_addr;
 }
 
-/** kernel/dma/direct.h dma_direct_unmap_page (5.10–5.19; the swiotlb double copy-back ends with 9e02977bfad0) */
+/** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; the swiotlb double copy-back ends with 9e02977bfad0) */
 export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_page, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = dma_to_phys(k, dev, addr);
@@ -686,7 +686,7 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
   return nents;
 }
 
-/** kernel/dma/direct.c dma_direct_unmap_sg (5.10–5.14) */
+/** kernel/dma/direct.c dma_direct_unmap_sg (5.10–5.15) */
 export function dma_direct_unmap_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
   if (k.sw["e53d29f957b3"]) return d618.dma_direct_unmap_sg(k, dev, sgl, nents, dir, attrs);
   k.tr?.enter(S_unmap_sg, { nents: String(nents) });
@@ -721,7 +721,7 @@ function dma_direct_get_required_mask_num(k: Kernel, dev: Device): number {
   return 2 ** Math.ceil(Math.log2(max_dma + 1)) - 1;
 }
 
-/** kernel/dma/direct.c dma_direct_get_required_mask (5.x) */
+/** kernel/dma/direct.c dma_direct_get_required_mask (5.x–6.18) */
 export function dma_direct_get_required_mask(k: Kernel, dev: Device): bigint {
   const phys = (k.mem.max_pfn - 1) * PAGE_SIZE;
   const max_dma = phys_to_dma_direct(k, dev, phys);

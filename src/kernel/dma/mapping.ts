@@ -129,7 +129,7 @@ function virt_to_paddr(k: Kernel, virt: number): number {
   return "phys" in w ? w.phys : -1;
 }
 
-/** kernel/dma/mapping.c dma_free_attrs (5.x) */
+/** kernel/dma/mapping.c dma_free_attrs (5.x–6.6) */
 export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number): void {
   k.tr?.enter(S_free, { dev: dev.name, size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr), dma_handle: hex(dma_handle) });
   if (dma_release_from_dev_coherent(k, dev, get_order(size), cpu_addr)) {
@@ -150,7 +150,7 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
   k.tr?.exit();
 }
 
-/** kernel/dma/mapping.c dma_mmap_attrs (5.x): dma_direct_mmap or ops->mmap, -ENXIO without one */
+/** kernel/dma/mapping.c dma_mmap_attrs (5.x–6.6): dma_direct_mmap or ops->mmap, -ENXIO without one */
 export function dma_mmap_attrs(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S_mmap, { dev: dev.name, cpu_addr: k.arch.fmtVa(cpu_addr), dma_addr: hex(dma_addr), size: hex(size) });
   const ops = get_dma_ops(dev);
@@ -163,7 +163,7 @@ export function dma_mmap_attrs(k: Kernel, dev: Device, vma: Vma, cpu_addr: numbe
   return r;
 }
 
-/** kernel/dma/mapping.c dma_get_sgtable_attrs (5.x) */
+/** kernel/dma/mapping.c dma_get_sgtable_attrs (5.x–6.6) */
 export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S_sgt, { dev: dev.name, cpu_addr: k.arch.fmtVa(cpu_addr), dma_addr: hex(dma_addr), size: hex(size) });
   const ops = get_dma_ops(dev);
@@ -222,7 +222,7 @@ export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: 
   return addr;
 }
 
-/** kernel/dma/mapping.c dma_unmap_page_attrs (5.x) */
+/** kernel/dma/mapping.c dma_unmap_page_attrs (5.x–6.6) */
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle = false): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
   k.tr?.enter(S_unmap_page, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
@@ -262,7 +262,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
   return ents;
 }
 
-/** kernel/dma/mapping.c dma_unmap_sg_attrs (5.x) */
+/** kernel/dma/mapping.c dma_unmap_sg_attrs (5.x–6.6) */
 export function dma_unmap_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_sg, { dev: dev.name, nents: String(nents) });
   check_dir(k, dir, "dma_unmap_sg_attrs");
@@ -384,7 +384,7 @@ export function dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   return ops.dma_supported(k, dev, mask);
 }
 
-/** kernel/dma/mapping.c dma_set_mask (5.x): truncate to dma_addr_t, -EIO without dma_mask or when unsupported */
+/** kernel/dma/mapping.c dma_set_mask (5.x–6.6): truncate to dma_addr_t, -EIO without dma_mask or when unsupported */
 export function dma_set_mask(k: Kernel, dev: Device, mask: bigint): number {
   k.tr?.enter(S_set_mask, { dev: dev.name, mask: "0x" + mask.toString(16) });
   mask &= DMA_BIT_MASK(64);
@@ -412,7 +412,7 @@ export function dma_setup_need_sync(k: Kernel, dev: Device): void {
   k.tr?.note(`dma_setup_need_sync: dev->dma_skip_sync = ${dev.dma_skip_sync ? 1 : 0}`);
 }
 
-/** kernel/dma/mapping.c dma_set_coherent_mask (5.x) */
+/** kernel/dma/mapping.c dma_set_coherent_mask (5.x–6.18) */
 export function dma_set_coherent_mask(k: Kernel, dev: Device, mask: bigint): number {
   k.tr?.enter(S_set_coherent_mask, { dev: dev.name, mask: "0x" + mask.toString(16) });
   mask &= DMA_BIT_MASK(64);
@@ -584,7 +584,7 @@ export function dma_opt_mapping_size(k: Kernel, dev: Device): number {
   return Math.min(dma_max_mapping_size(k, dev), size);
 }
 
-/** kernel/dma/mapping.c dma_max_mapping_size (5.x): SIZE_MAX when ops lack the method */
+/** kernel/dma/mapping.c dma_max_mapping_size (5.x–6.6): SIZE_MAX when ops lack the method */
 export function dma_max_mapping_size(k: Kernel, dev: Device): number {
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) return direct.dma_direct_max_mapping_size(k, dev);

@@ -157,7 +157,7 @@ export function dma_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: n
   return null;
 }
 
-/** kernel/dma/pool.c dma_free_from_pool (5.10–5.19) */
+/** kernel/dma/pool.c dma_free_from_pool (5.10–6.18) */
 export function dma_free_from_pool(k: Kernel, _dev: Device, start: number, size: number): boolean {
   for (const pool of [k.atomic_pool_kernel, k.atomic_pool_dma32, k.atomic_pool_dma]) {
     if (pool && pool.has_addr(start, size)) {

@@ -55,7 +55,7 @@ export function dma_common_contiguous_remap(k: Kernel, page: number, size: numbe
   return vm ? vm.addr : 0;
 }
 
-/** kernel/dma/remap.c dma_common_pages_remap (5.6–5.19): like contiguous_remap but keeps the page array (area->pages) */
+/** kernel/dma/remap.c dma_common_pages_remap (5.6–6.18): like contiguous_remap but keeps the page array (area->pages) */
 export function dma_common_pages_remap(k: Kernel, pages: number[], size: number, prot: Prot, caller: string): number {
   k.tr?.enter(S_pages_remap, { size: hex(size) });
   const count = Math.ceil(size / PAGE_SIZE);
@@ -65,14 +65,14 @@ export function dma_common_pages_remap(k: Kernel, pages: number[], size: number,
   return vm ? vm.addr : 0;
 }
 
-/** kernel/dma/remap.c dma_common_find_pages (5.x): the page array only for exactly VM_DMA_COHERENT areas */
+/** kernel/dma/remap.c dma_common_find_pages (5.x–6.6): the page array only for exactly VM_DMA_COHERENT areas */
 export function dma_common_find_pages(k: Kernel, cpu_addr: number): number[] | null {
   const a = k.vmalloc.find_vm_area(cpu_addr);
   if (!a || a.flags !== VM_DMA_COHERENT) return null;
   return a.pages;
 }
 
-/** kernel/dma/remap.c dma_common_free_remap (5.x) */
+/** kernel/dma/remap.c dma_common_free_remap (5.x–6.6) */
 export function dma_common_free_remap(k: Kernel, cpu_addr: number): void {
   k.tr?.enter(S_free_remap, { cpu_addr: k.arch.fmtVa(cpu_addr) });
   const a = k.vmalloc.find_vm_area(cpu_addr);

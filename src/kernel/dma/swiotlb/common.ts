@@ -251,7 +251,7 @@ export function boundaryFor(k: Kernel, dev: Device, tbl_dma_addr: number): Bound
   return b;
 }
 
-/** include/linux/iommu-helper.h iommu_is_span_boundary (5.6–5.19), with the shift pre-reduced */
+/** include/linux/iommu-helper.h iommu_is_span_boundary (5.6–6.18), with the shift pre-reduced */
 export function iommu_is_span_boundary(k: Kernel, index: number, nr: number, b: Boundary, caller: string): boolean {
   if (!b.pow2) k.BUG(`at include/linux/iommu-helper.h (iommu_is_span_boundary): BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`, caller);
   let s = b.shiftMod + index;
@@ -457,7 +457,7 @@ export function swiotlb_default_nslabs(k: Kernel): number {
   return IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
 }
 
-/** kernel/dma/swiotlb.c swiotlb_size_or_default (5.6–5.19): the swiotlb= size in bytes, or 64 MiB */
+/** kernel/dma/swiotlb.c swiotlb_size_or_default (5.6–6.18): the swiotlb= size in bytes, or 64 MiB */
 export function swiotlb_size_or_default(k: Kernel): number {
   return swiotlb_default_nslabs(k) * IO_TLB_SIZE;
 }

@@ -27,7 +27,7 @@
  * - 1) masks the min_align test; its stride need not be a power of two, and ALIGN is then the
  * bit formula), its swiotlb_set_max_segment (max_segment 1 with swiotlb=force; switch
  * a2daa27c0c61 is 5.19) and the panic of swiotlb_tbl_map_single when io_tlb_default_mem has no
- * slabs (switch 463e862ac63e is 5.16, not carried).
+ * slabs (switch 463e862ac63e, mainline 5.15, is `absent` in 5.15: 5.15.178 has the fix c51ba246cb17).
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
@@ -254,8 +254,8 @@ export function swiotlb_tbl_map_single(
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const offset = swiotlb_align_offset(dev, orig_addr);
-  // 5.15: an empty pool panics (mainline 5.15.0: the io_tlb_default_mem pointer is NULL; 5.15.178,
-  // with the static struct backported, tests !mem->nslabs). 463e862ac63e (5.16) drops the test:
+  // 5.15 (5.15.178): an empty pool panics: c51ba246cb17 (6.0, backported) tests !mem->nslabs.
+  // 463e862ac63e (mainline 5.15–5.19: `if (!mem)` on the static struct; absent in dmasim 5.15) has no such test:
   // the empty static struct then reaches swiotlb_find_slots ("buffer is full", total 0).
   if (!k.sw["463e862ac63e"] && !mem.nslabs) k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 
