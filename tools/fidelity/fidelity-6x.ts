@@ -230,7 +230,7 @@ for (const { file, name, claims } of [...funcs.values()].sort((a, b) => (a.file 
   }
   else if (!hashes.length) verdict = stated ? "not in these versions (as the model's range says)" : "not found under this name (macro/inline elsewhere or renamed) — unsettled";
   else if (!stated) verdict = distinct <= 1 ? "identical in every tree that has it; range not stated in the comment" : VERDICTS[`${file} ${name}`]?.["*"] ? `body changes (${distinct} forms); range not stated in the comment — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : `body changes (${distinct} forms); range not stated in the comment — unsettled`;
-  else verdict = distinct <= 1 ? "identical in every tree that has it; runs for the versions claimed" : `body changes (${distinct} forms) across the trees — see cited sections`;
+  else verdict = distinct <= 1 ? "identical in every tree that has it; runs for the versions claimed" : VERDICTS[`${file} ${name}`]?.["*"] ? `body changes (${distinct} forms) across the trees — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : `body changes (${distinct} forms) across the trees — see cited sections`;
   const kind = verdict.includes("unsettled") ? "unsettled" : verdict.includes("settled by hand") ? "settled by hand" : verdict.split(":")[0]!.split(" (")[0]!;
   tally[kind] = (tally[kind] ?? 0) + 1;
   const c = cites(name);

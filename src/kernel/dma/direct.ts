@@ -533,7 +533,7 @@ export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: num
 
 // ---- streaming ----
 
-/** kernel/dma/swiotlb.c swiotlb_map (5.13–5.14) */
+/** kernel/dma/swiotlb.c swiotlb_map (5.13–6.18; 6.10+ drops alloc_size, 327e2c97c46a: same slots) */
 export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_swiotlb_map, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const swiotlb_addr = swiotlb_tbl_map_single(k, dev, paddr, size, size, dir, attrs);
