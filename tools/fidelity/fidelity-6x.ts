@@ -219,16 +219,16 @@ for (const { file, name, claims } of [...funcs.values()].sort((a, b) => (a.file 
       if (claimed && h) { lastH = h; lastV = t.v; }
       const note = notes.find((x) => x.startsWith(t.v + ":"));
       if (!note) return;
-      if (note.includes("not found")) parts.push(`${t.v}: model claims it, not found under this name (moved, renamed or a macro)`);
+      const hand = VERDICTS[`${file} ${name}`]?.[t.v] ?? VERDICTS[`${file} ${name}`]?.["*"];
+      if (note.includes("not found")) parts.push(`${t.v}: model claims it, not found under this name${hand ? ` — settled by hand: ${hand}` : " (moved, renamed or a macro)"}`);
       else if (h && lastH === h) parts.push(`${t.v}: identical to ${lastV}, the comment's range is narrow`);
       else {
-        const hand = VERDICTS[`${file} ${name}`]?.[t.v] ?? VERDICTS[`${file} ${name}`]?.["*"];
         parts.push(`${t.v}: body ${lastH ? `differs from ${lastV}` : "present"}, ${hand ? `settled by hand — ${hand}` : "no comment claims it — unsettled"}`);
       }
     });
     verdict = "CHECK: " + parts.join("; ");
   }
-  else if (!hashes.length) verdict = stated ? "not in these versions (as the model's range says)" : "not found under this name (macro/inline elsewhere or renamed) — unsettled";
+  else if (!hashes.length) verdict = stated ? "not in these versions (as the model's range says)" : VERDICTS[`${file} ${name}`]?.["*"] ? `not found under this name — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : "not found under this name (macro/inline elsewhere or renamed) — unsettled";
   else if (!stated) verdict = distinct <= 1 ? "identical in every tree that has it; range not stated in the comment" : VERDICTS[`${file} ${name}`]?.["*"] ? `body changes (${distinct} forms); range not stated in the comment — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : `body changes (${distinct} forms); range not stated in the comment — unsettled`;
   else verdict = distinct <= 1 ? "identical in every tree that has it; runs for the versions claimed" : VERDICTS[`${file} ${name}`]?.["*"] ? `body changes (${distinct} forms) across the trees — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : `body changes (${distinct} forms) across the trees — see cited sections`;
   const kind = verdict.includes("unsettled") ? "unsettled" : verdict.includes("settled by hand") ? "settled by hand" : verdict.split(":")[0]!.split(" (")[0]!;
