@@ -221,7 +221,7 @@ for (const { file, name, claims } of [...funcs.values()].sort((a, b) => (a.file 
       if (!note) return;
       const hand = VERDICTS[`${file} ${name}`]?.[t.v] ?? VERDICTS[`${file} ${name}`]?.["*"];
       if (note.includes("not found")) parts.push(`${t.v}: model claims it, not found under this name${hand ? ` — settled by hand: ${hand}` : " (moved, renamed or a macro)"}`);
-      else if (h && lastH === h) parts.push(`${t.v}: identical to ${lastV}, the comment's range is narrow`);
+      else if (h && lastH === h) parts.push(`${t.v}: identical to ${lastV}, the comment's range is narrow${hand ? ` — ${hand}` : ""}`);
       else {
         parts.push(`${t.v}: body ${lastH ? `differs from ${lastV}` : "present"}, ${hand ? `settled by hand — ${hand}` : "no comment claims it — unsettled"}`);
       }

@@ -464,7 +464,7 @@ export function dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, _di
   return { page, dma_handle };
 }
 
-/** kernel/dma/direct.c dma_direct_free_pages (5.10–6.12): back to the atomic pool if it came from there, else dma_free_contiguous */
+/** kernel/dma/direct.c dma_direct_free_pages (5.10–6.18): back to the atomic pool if it came from there, else dma_free_contiguous */
 export function dma_direct_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_addr: number, _dir: number): void {
   k.tr?.enter(S_free_pages, { page: k.arch.fmtVa(page), dma_addr: hex(dma_addr), size: hex(size) });
   const vaddr = k.arch.page_address(k, page);
