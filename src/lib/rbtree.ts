@@ -44,7 +44,7 @@ function __rb_rotate_set_parents(old: RbNode, neu: RbNode, root: RbRoot<RbNode>,
   __rb_change_child(old, neu, parent, root);
 }
 
-/** lib/rbtree.c rb_insert_color → __rb_insert (5.6–5.19): recolour and rotate after rb_link_node. */
+/** lib/rbtree.c rb_insert_color (5.6–6.18) → __rb_insert: recolour and rotate after rb_link_node. */
 export function rb_insert_color(node: RbNode, root: RbRoot<RbNode>): void {
   let parent = node.rb_parent;
   let gparent: RbNode;
@@ -200,7 +200,7 @@ function ____rb_erase_color(parent: RbNode, root: RbRoot<RbNode>): void {
   }
 }
 
-/** lib/rbtree.c rb_erase → __rb_erase_augmented + ____rb_erase_color (5.6–5.19). */
+/** lib/rbtree.c rb_erase (5.6–6.18) → __rb_erase_augmented + ____rb_erase_color. */
 export function rb_erase(node: RbNode, root: RbRoot<RbNode>): void {
   const child = node.rb_right;
   let tmp = node.rb_left;

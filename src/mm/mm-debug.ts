@@ -9,7 +9,7 @@ import { KernelFault } from "../core/faults.js";
 
 /** mm/slub.c set_freepointer: the line of `BUG_ON(object == fp)` (CONFIG_SLAB_FREELIST_HARDENED). */
 const SLUB_SET_FREEPOINTER_LINE: Record<string, number> = { "5.6": 304, "5.10": 304, "5.14": 321, "5.19": 381 };
-/** include/linux/mm.h put_page_testzero: the line of `VM_BUG_ON_PAGE(page_ref_count(page) == 0, page)`. */
+/** include/linux/mm.h put_page_testzero (5.6–6.18): the line of `VM_BUG_ON_PAGE(page_ref_count(page) == 0, page)`. */
 const MM_H_PUT_PAGE_TESTZERO_LINE: Record<string, number> = { "5.6": 587, "5.10": 707, "5.14": 748, "5.19": 720 };
 
 function at(file: string, line: number | undefined): string {

@@ -16,7 +16,7 @@ import { PAGE_SIZE, get_order } from "../core/u64.js";
 /** mm/slab_common.c kmalloc_info[]: the SLUB kmalloc caches, index → object size (index 1 = 96, 2 = 192) */
 export const KMALLOC_INFO: readonly number[] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
-/** include/linux/slab.h KMALLOC_MAX_CACHE_SIZE (SLUB): 2 * PAGE_SIZE; larger requests go to kmalloc_large */
+/** include/linux/slab.h KMALLOC_MAX_CACHE_SIZE (5.6–6.18, SLUB): 2 * PAGE_SIZE; larger requests go to kmalloc_large */
 export const KMALLOC_MAX_CACHE_SIZE = 2 * PAGE_SIZE;
 
 /** arm64 cache_line_size(): 4 << CTR_EL0.CWG; CWG = 4 (64 bytes) on the modelled cores (Cortex-A72, Neoverse-N1) */
@@ -27,7 +27,7 @@ export function ARCH_DMA_MINALIGN(k: Kernel): number {
   return k.arch.name === "arm64" ? 128 : k.arch.name === "arm" ? 64 : 0;
 }
 
-/** include/linux/slab.h ARCH_KMALLOC_MINALIGN: ARCH_DMA_MINALIGN when > 8 and not overridden; arm64 8 since b035f5a6d852 (6.5) */
+/** include/linux/slab.h ARCH_KMALLOC_MINALIGN (5.6–6.18): ARCH_DMA_MINALIGN when > 8 and not overridden; arm64 8 since b035f5a6d852 (6.5) */
 export function ARCH_KMALLOC_MINALIGN(k: Kernel): number {
   if (k.arch.name === "arm64" && k.sw["b035f5a6d852"]) return 8;
   return Math.max(8, ARCH_DMA_MINALIGN(k));

@@ -22,7 +22,7 @@ export interface XenState {
   p2m: PvP2M | null;
   /** x86 PV: the hypervisor's free machine memory (XENMEM_exchange takes and gives frames here) */
   heap: import("./mmu-pv.js").XenHeap | null;
-  /** arch/arm/xen/p2m.c phys_to_mach rbtree, kept sorted by pfn */
+  /** arch/arm/xen/p2m.c phys_to_mach (5.6–6.18) rbtree, kept sorted by pfn */
   phys_to_mach: P2mEntry[];
   /** GNTTABOP_cache_flush available (xen_mm_init probe) */
   hypercall_cflush: boolean;
@@ -167,7 +167,7 @@ export function pfn_to_bfn(k: Kernel, pfn: number): number {
   return pfn;
 }
 
-/** include/xen/arm/page.h bfn_to_pfn: identity on ARM; x86 PV mfn_to_pfn: M2P, checked by a round trip through the P2M (else ~0) */
+/** include/xen/arm/page.h bfn_to_pfn (5.6–6.18): identity on ARM; x86 PV mfn_to_pfn: M2P, checked by a round trip through the P2M (else ~0) */
 export function bfn_to_pfn(k: Kernel, bfn: number): number {
   const x = k.xen;
   if (!x || !x.p2m) return bfn;

@@ -28,6 +28,9 @@ const REF: Record<string, { label: string; dir: string }> = {
   "5.19": { label: "5.19", dir: "yishangzhang+linux-5.19" },
 };
 const FIX = process.argv.includes("--fix-ranges");
+/** hand-kept verdicts (tools/fidelity/verdicts.json): "<file> <function>" → { "<version>" | "*": verdict }
+ *  for cells the hashes cannot settle; read from the trees by hand, merged into the table on every run */
+const VERDICTS: Record<string, Record<string, string>> = JSON.parse(readFileSync("tools/fidelity/verdicts.json", "utf8"));
 const num = (v: string) => { const [a, b] = v.split(".").map(Number); return a! * 100 + (b || 0); };
 
 function walk(d: string, out: string[] = []): string[] {
@@ -216,16 +219,19 @@ for (const { file, name, claims } of [...funcs.values()].sort((a, b) => (a.file 
       if (claimed && h) { lastH = h; lastV = t.v; }
       const note = notes.find((x) => x.startsWith(t.v + ":"));
       if (!note) return;
-      if (note.includes("not found")) parts.push(`${t.v}: model claims it, not found under this name (moved, renamed or a macro)`);
-      else if (h && lastH === h) parts.push(`${t.v}: identical to ${lastV}, the comment's range is narrow`);
-      else parts.push(`${t.v}: body ${lastH ? `differs from ${lastV}` : "present"}, no comment claims it — unsettled`);
+      const hand = VERDICTS[`${file} ${name}`]?.[t.v] ?? VERDICTS[`${file} ${name}`]?.["*"];
+      if (note.includes("not found")) parts.push(`${t.v}: model claims it, not found under this name${hand ? ` — settled by hand: ${hand}` : " (moved, renamed or a macro)"}`);
+      else if (h && lastH === h) parts.push(`${t.v}: identical to ${lastV}, the comment's range is narrow${hand ? ` — ${hand}` : ""}`);
+      else {
+        parts.push(`${t.v}: body ${lastH ? `differs from ${lastV}` : "present"}, ${hand ? `settled by hand — ${hand}` : "no comment claims it — unsettled"}`);
+      }
     });
     verdict = "CHECK: " + parts.join("; ");
   }
-  else if (!hashes.length) verdict = stated ? "not in these versions (as the model's range says)" : "not found under this name (macro/inline elsewhere or renamed) — unsettled";
-  else if (!stated) verdict = distinct <= 1 ? "identical in every tree that has it; range not stated in the comment" : `body changes (${distinct} forms); range not stated in the comment — unsettled`;
-  else verdict = distinct <= 1 ? "identical in every tree that has it; runs for the versions claimed" : `body changes (${distinct} forms) across the trees — see cited sections`;
-  const kind = verdict.split(":")[0]!.split(" (")[0]!;
+  else if (!hashes.length) verdict = stated ? "not in these versions (as the model's range says)" : VERDICTS[`${file} ${name}`]?.["*"] ? `not found under this name — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : "not found under this name (macro/inline elsewhere or renamed) — unsettled";
+  else if (!stated) verdict = distinct <= 1 ? "identical in every tree that has it; range not stated in the comment" : VERDICTS[`${file} ${name}`]?.["*"] ? `body changes (${distinct} forms); range not stated in the comment — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : `body changes (${distinct} forms); range not stated in the comment — unsettled`;
+  else verdict = distinct <= 1 ? "identical in every tree that has it; runs for the versions claimed" : VERDICTS[`${file} ${name}`]?.["*"] ? `body changes (${distinct} forms) across the trees — settled by hand: ${VERDICTS[`${file} ${name}`]!["*"]}` : `body changes (${distinct} forms) across the trees — see cited sections`;
+  const kind = verdict.includes("unsettled") ? "unsettled" : verdict.includes("settled by hand") ? "settled by hand" : verdict.split(":")[0]!.split(" (")[0]!;
   tally[kind] = (tally[kind] ?? 0) + 1;
   const c = cites(name);
   const model = claims.map((x) => `${x.src}${x.range ? ` (${x.range.slice(0, 40).replace(/\|/g, "/")})` : ""}`).slice(0, 3).join("; ");

@@ -154,7 +154,7 @@ export function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page:
   return { ptr, page };
 }
 
-/** arch/arm/mm/dma-mapping.c atomic_pool_init (postcore_initcall, 5.6–6.18): from CMA if there is a default area, else remapped pages */
+/** arch/arm/mm/dma-mapping.c atomic_pool_init (5.6–6.18, postcore_initcall): from CMA if there is a default area, else remapped pages */
 export function arm_atomic_pool_init(k: Kernel): void {
   const size = k.cfg.coherent_pool || 256 << 10;
   const prot: Prot = "nc";
@@ -209,7 +209,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   return { cpu_addr: ret, dma_handle };
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_alloc */
+/** arch/arm/mm/dma-mapping.c arm_dma_alloc (5.6–5.19) */
 function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs: number) {
   k.tr?.enter(S_arm_dma_alloc, { size: hex(size) });
   const r = __dma_alloc(k, dev, size, gfp, dma_pgprot(k, dev, "normal", attrs), false, attrs, "arm_dma_alloc");
@@ -259,7 +259,7 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
   k.tr?.exit();
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_mmap → __arm_dma_mmap: the pfn from the DMA handle */
+/** arch/arm/mm/dma-mapping.c arm_dma_mmap (5.6–5.19) → __arm_dma_mmap: the pfn from the DMA handle */
 function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
   k.tr?.enter(S_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
   vma.vm_page_prot = dma_pgprot(k, dev, "normal", attrs);
@@ -282,7 +282,7 @@ function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_a
   return -ENXIO;
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_get_sgtable: the page from the DMA handle, -ENXIO if !pfn_valid */
+/** arch/arm/mm/dma-mapping.c arm_dma_get_sgtable (5.6–5.19): the page from the DMA handle, -ENXIO if !pfn_valid */
 function arm_dma_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cpu_addr: number, handle: number, size: number, _attrs: number): number {
   k.tr?.enter(S_sgt, { handle: hex(handle), size: hex(size) });
   const pfn = Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE);
@@ -297,7 +297,7 @@ function arm_dma_get_sgtable(k: Kernel, dev: Device, sgt: SgTable, _cpu_addr: nu
   return 0;
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_map_page: __dma_page_cpu_to_dev unless SKIP_CPU_SYNC */
+/** arch/arm/mm/dma-mapping.c arm_dma_map_page (5.6–5.19): __dma_page_cpu_to_dev unless SKIP_CPU_SYNC */
 function arm_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = k.page_to_phys(page) + offset;
@@ -307,7 +307,7 @@ function arm_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, 
   return dma;
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_unmap_page: __dma_page_dev_to_cpu unless SKIP_CPU_SYNC */
+/** arch/arm/mm/dma-mapping.c arm_dma_unmap_page (5.6–5.19): __dma_page_dev_to_cpu unless SKIP_CPU_SYNC */
 function arm_dma_unmap_page(k: Kernel, dev: Device, handle: number, size: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_page, { handle: hex(handle), size: hex(size) });
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, handle), size, dir);

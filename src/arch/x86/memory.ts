@@ -60,7 +60,7 @@ export class X86_64 implements Arch {
     return wrap(a - X86_PAGE_OFFSET);
   }
 
-  /** arch/x86/mm/physaddr.c __phys_addr (DEBUG_VIRTUAL): VIRTUAL_BUG_ON when the result exceeds x86_phys_bits */
+  /** arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL): VIRTUAL_BUG_ON when the result exceeds x86_phys_bits */
   virt_to_phys(k: Kernel, a: number): number {
     const x = this.__phys_addr_nodebug(a);
     if (k.cfg.CONFIG_DEBUG_VIRTUAL) {

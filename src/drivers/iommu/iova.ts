@@ -22,7 +22,7 @@
  */
 import { rb_erase, rb_first, rb_insert_color, rb_link_node, rb_next, rb_prev, type RbNode, type RbRoot } from "../../lib/rbtree.js";
 
-/** drivers/iommu/iova.c IOVA_ANCHOR: ~0UL (as a double; only ever compared). */
+/** drivers/iommu/iova.c IOVA_ANCHOR (5.6–6.18): ~0UL (as a double; only ever compared). */
 export const IOVA_ANCHOR = 2 ** 64;
 /** include/linux/iova.h (5.6–5.18) / iova.c (5.19): log of the largest cached range, in pages. */
 export const IOVA_RANGE_CACHE_MAX_SIZE = 6;
@@ -49,7 +49,7 @@ export const IOVA_SWITCHES = {
   depotTrim: "233045378dbb",
 } as const;
 
-/** include/linux/iova.h struct iova: one allocated range [pfn_lo, pfn_hi], a node of the rbtree. */
+/** include/linux/iova.h struct iova (5.6–6.18): one allocated range [pfn_lo, pfn_hi], a node of the rbtree. */
 export interface Iova extends RbNode {
   pfn_lo: number;
   pfn_hi: number;
@@ -103,7 +103,7 @@ export function fls_long(x: number): number {
   if (x < 2 ** 32) return 32 - Math.clz32(x);
   return 32 + fls_long(Math.floor(x / 2 ** 32));
 }
-/** include/linux/log2.h order_base_2. */
+/** include/linux/log2.h order_base_2 (5.6–6.18). */
 export function order_base_2(n: number): number {
   return n > 1 ? fls_long(n - 1) : 0;
 }

@@ -464,7 +464,7 @@ export function dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, _di
   return { page, dma_handle };
 }
 
-/** kernel/dma/direct.c dma_direct_free_pages (5.10–6.12): back to the atomic pool if it came from there, else dma_free_contiguous */
+/** kernel/dma/direct.c dma_direct_free_pages (5.10–6.18): back to the atomic pool if it came from there, else dma_free_contiguous */
 export function dma_direct_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_addr: number, _dir: number): void {
   k.tr?.enter(S_free_pages, { page: k.arch.fmtVa(page), dma_addr: hex(dma_addr), size: hex(size) });
   const vaddr = k.arch.page_address(k, page);
@@ -533,7 +533,7 @@ export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: num
 
 // ---- streaming ----
 
-/** kernel/dma/swiotlb.c swiotlb_map (5.13–5.14) */
+/** kernel/dma/swiotlb.c swiotlb_map (5.13–6.18; 6.10+ drops alloc_size, 327e2c97c46a: same slots) */
 export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_swiotlb_map, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const swiotlb_addr = swiotlb_tbl_map_single(k, dev, paddr, size, size, dir, attrs);
@@ -666,7 +666,7 @@ export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: num
   k.tr?.exit();
 }
 
-/** kernel/dma/direct.c dma_direct_map_sg (5.6–5.19): each entry mapped; on failure undo and return 0 (-EIO since c81be74e7d79) */
+/** kernel/dma/direct.c dma_direct_map_sg (5.6–6.12; 6.1+'s PCI P2PDMA branch is not modelled; 6.18: direct-v6.18.ts): each entry mapped; on failure undo and return 0 (-EIO since c81be74e7d79) */
 export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
   if (k.sw["e53d29f957b3"]) return d618.dma_direct_map_sg(k, dev, sgl, nents, dir, attrs);
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
@@ -686,7 +686,7 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
   return nents;
 }
 
-/** kernel/dma/direct.c dma_direct_unmap_sg (5.10–5.15) */
+/** kernel/dma/direct.c dma_direct_unmap_sg (5.10–6.12; 6.1+ skips P2PDMA bus-address entries, never modelled) */
 export function dma_direct_unmap_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
   if (k.sw["e53d29f957b3"]) return d618.dma_direct_unmap_sg(k, dev, sgl, nents, dir, attrs);
   k.tr?.enter(S_unmap_sg, { nents: String(nents) });

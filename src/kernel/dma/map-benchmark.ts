@@ -133,7 +133,7 @@ export function map_benchmark_merge(into: MapBenchmarkAcc, from: Readonly<MapBen
   return into;
 }
 
-/** lib/math/int_sqrt.c int_sqrt64: floor(sqrt(x)) for a u64. */
+/** lib/math/int_sqrt.c int_sqrt64 (5.6–6.18): floor(sqrt(x)) for a u64. */
 export function int_sqrt64(x: bigint): bigint {
   if (x < 2n) return x;
   let r = BigInt(Math.floor(Math.sqrt(Number(x))));
@@ -187,7 +187,7 @@ function alloc_pages_exact(k: Kernel, size: number, gfp: number): number {
   return page;
 }
 
-/** mm/page_alloc.c free_pages_exact */
+/** mm/page_alloc.c free_pages_exact (5.6–6.18) */
 function free_pages_exact(k: Kernel, page: number, size: number): void {
   const pfn = k.arch.page_to_pfn(page);
   for (let i = 0; i < Math.ceil(size / PAGE_SIZE); i++) __free_pages(k, k.arch.pfn_to_page(pfn + i), 0);

@@ -426,7 +426,7 @@ export function dma_set_coherent_mask(k: Kernel, dev: Device, mask: bigint): num
   return 0;
 }
 
-/** include/linux/dma-mapping.h dma_set_mask_and_coherent */
+/** include/linux/dma-mapping.h dma_set_mask_and_coherent (5.6–6.18) */
 export function dma_set_mask_and_coherent(k: Kernel, dev: Device, mask: bigint): number {
   const rc = dma_set_mask(k, dev, mask);
   if (rc === 0) return dma_set_coherent_mask(k, dev, mask);

@@ -66,7 +66,7 @@ function llx(k: Kernel, v: number): string {
   return v >= 0 ? v.toString(16) : toBig(v).toString(16);
 }
 
-/** kernel/trace/trace_output.c trace_print_array_seq (__print_array): "{0x..,0x..}", u64 as 0x%llx, u32 as 0x%x */
+/** kernel/trace/trace_output.c trace_print_array_seq (5.6–6.18, __print_array): "{0x..,0x..}", u64 as 0x%llx, u32 as 0x%x */
 export function trace_print_array_seq(vals: readonly string[]): string {
   return "{" + vals.map((v) => "0x" + v).join(",") + "}";
 }

@@ -141,7 +141,7 @@ export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boole
   return !!mem && paddr >= mem.start && paddr < mem.end;
 }
 
-/** include/linux/swiotlb.h is_swiotlb_force_bounce (5.16–5.19): mem->force_bounce */
+/** include/linux/swiotlb.h is_swiotlb_force_bounce (5.15–5.19; 5.15.178 carries the 5.16 force_bounce): mem->force_bounce */
 export function is_swiotlb_force_bounce(k: Kernel, dev?: Device): boolean {
   return dev_io_tlb_mem(k, dev).force_bounce;
 }
