@@ -18,6 +18,7 @@ import * as api from "../src/kernel/dma/mapping.js";
 import { DMA_BIDIRECTIONAL, GFP_KERNEL } from "../src/include/gfp.js";
 import type { Scenario } from "../src/scenario/types.js";
 import type { Kernel } from "../src/kernel.js";
+import { deepClone, IMMUTABLE, reachable } from "../src/core/clone.js";
 
 const files = expandScenarioArgs(["scenarios", "scenarios/drivers"]);
 const scenarios: Scenario[] = files.map((f) => parseScenarioText(readFileSync(f, "utf8"), f));
@@ -156,5 +157,95 @@ describe("boot once: a copy of the booted model is a fresh boot", () => {
     expect(c.io_tlb_default_mem!.orig_addr[slot]).toBe(-1);
     api.dma_unmap_page_attrs(a, dev, dma, 4096, DMA_BIDIRECTIONAL, 0, true);
     expect(ma.list[slot]).toBe(mf.list[slot]);
+  });
+
+  it("a template's copies (made from its kept plan) are the graph a full walk copies: same shapes, same sharing, nothing of the template's", () => {
+    class Leaf {
+      constructor(readonly n: number) {}
+    }
+    (Leaf.prototype as unknown as Record<symbol, boolean>)[IMMUTABLE] = true;
+    class Node {
+      next: Node | null = null;
+      constructor(public tag: string) {}
+    }
+    const shared = { frozenDesc: true };
+    const frozen = Object.freeze({ f: 1 });
+    const buf = new ArrayBuffer(16);
+    const a = new Node("a");
+    const b = new Node("b");
+    a.next = b;
+    b.next = a; // a cycle
+    const key = { k: 1 };
+    const holes: unknown[] = [];
+    holes[5] = a;
+    const root = {
+      a,
+      b,
+      leaf: new Leaf(7),
+      shared,
+      frozen,
+      u8: new Uint8Array(buf, 4, 8),
+      u32: new Uint32Array(buf),
+      buf,
+      nums: new Map([[1, 2], [3, 4]]),
+      objs: new Map<number, unknown>([[1, a], [2, "x"], [3, key]]),
+      keyed: new Map<unknown, unknown>([[key, b], ["s", 5]]),
+      set: new Set<unknown>([a, 3, key, shared]),
+      holes,
+      flat: [1, 2, new Leaf(3)],
+    };
+    const isShared = (o: object) => o === shared;
+    const walk = deepClone(root, isShared);
+    for (const c of [deepClone(root, isShared, true), deepClone(root, isShared, true)]) {
+      expect(c).not.toBe(root);
+      expect(Object.getPrototypeOf(c.a)).toBe(Node.prototype);
+      expect(c.a).not.toBe(a);
+      expect(c.a.next).toBe(c.b);
+      expect(c.b.next).toBe(c.a);
+      expect(c.leaf).toBe(root.leaf);
+      expect(c.flat[2]).toBe(root.flat[2]);
+      expect(c.shared).toBe(shared);
+      expect(c.frozen).toBe(frozen);
+      expect(c.buf).not.toBe(buf);
+      expect(c.u8.buffer).toBe(c.buf);
+      expect(c.u32.buffer).toBe(c.buf);
+      expect([c.u8.byteOffset, c.u8.length]).toEqual([4, 8]);
+      expect(c.nums).not.toBe(root.nums);
+      expect([...c.objs.keys()]).toEqual([1, 2, 3]);
+      expect(c.objs.get(1)).toBe(c.a);
+      const ck = c.objs.get(3) as object;
+      expect(ck).not.toBe(key);
+      expect([...c.keyed.keys()]).toEqual([ck, "s"]);
+      expect(c.keyed.get(ck)).toBe(c.b);
+      expect([...c.set]).toEqual([c.a, 3, ck, shared]);
+      expect([...c.set][0]).toBe(c.a);
+      expect(c.holes.length).toBe(6);
+      expect(0 in c.holes).toBe(false);
+      expect(c.holes[5]).toBe(c.a);
+      expect(c).toEqual(walk);
+    }
+    // copies are independent of each other and of the template
+    const c1 = deepClone(root, isShared, true);
+    const c2 = deepClone(root, isShared, true);
+    c1.u32[0] = 0xdeadbeef;
+    c1.a.tag = "changed";
+    c1.nums.set(9, 9);
+    expect(c2.u32[0]).toBe(0);
+    expect(root.u32[0]).toBe(0);
+    expect(c2.a.tag).toBe("a");
+    expect(c2.nums.has(9)).toBe(false);
+    // and a booted model: its copy from the plan equals a walk's copy, in every field
+    for (const [pid, kid] of [["x86_64-xen-pv", "5.15"], ["arm64-smmu", "6.6"], ["arm32", "5.10"]] as const) {
+      const p = resolvePlatform(pid);
+      const v = resolveKernel(kid);
+      const k = boot(p, v, buildConfig(p).cfg);
+      const sh = reachable(p, v);
+      const fromPlan = deepClone(k, (o) => sh.has(o), true);
+      const fromWalk = deepClone(k, (o) => sh.has(o)); // a walk (not a template: its swiotlb slot arrays copied, not shared)
+      expect(fromPlan.platform).toBe(k.platform);
+      expect(fromPlan.pgd).not.toBe(k.pgd);
+      expect(digest(fromPlan)).toEqual(digest(fromWalk));
+      expect(fromPlan).toEqual(fromWalk);
+    }
   });
 });
