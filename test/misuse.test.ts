@@ -64,6 +64,8 @@ describe("double frees and use-after-free: the kernel's reports", () => {
     expect(runYaml(dk, { kernel: "5.10" }).faults[0]!.message).toBe("kernel BUG at mm/slub.c:304!");
     expect(runYaml(dk, { kernel: "5.14" }).faults[0]!.message).toBe("kernel BUG at mm/slub.c:321!");
     expect(runYaml(dk, { kernel: "5.19" }).faults[0]!.message).toBe("kernel BUG at mm/slub.c:381!");
+    // the LTS trees: 5.15.178 :384, 6.1.166 :419, 6.6.63 :448, 6.12.19 :547, 6.18.35 :631
+    for (const [kernel, line] of [["5.15", 384], ["6.1", 419], ["6.6", 448], ["6.12", 547], ["6.18", 631]] as const) expect(runYaml(dk, { kernel }).faults[0]!.message, kernel).toBe(`kernel BUG at mm/slub.c:${line}!`);
     expect(runYaml(dk.replace("CONFIG_SLAB_FREELIST_HARDENED: y", "CONFIG_SLAB_FREELIST_HARDENED: n")).faults).toEqual([]);
   });
 

@@ -8,9 +8,9 @@ import type { Kernel } from "../kernel.js";
 import { KernelFault } from "../core/faults.js";
 
 /** mm/slub.c set_freepointer: the line of `BUG_ON(object == fp)` (CONFIG_SLAB_FREELIST_HARDENED). */
-const SLUB_SET_FREEPOINTER_LINE: Record<string, number> = { "5.6": 304, "5.10": 304, "5.14": 321, "5.19": 381 };
+const SLUB_SET_FREEPOINTER_LINE: Record<string, number> = { "5.6": 304, "5.10": 304, "5.14": 321, "5.15": 384, "5.19": 381, "6.1": 419, "6.6": 448, "6.12": 547, "6.18": 631 };
 /** include/linux/mm.h put_page_testzero (5.6–6.18): the line of `VM_BUG_ON_PAGE(page_ref_count(page) == 0, page)`. */
-const MM_H_PUT_PAGE_TESTZERO_LINE: Record<string, number> = { "5.6": 587, "5.10": 707, "5.14": 748, "5.19": 720 };
+const MM_H_PUT_PAGE_TESTZERO_LINE: Record<string, number> = { "5.6": 587, "5.10": 707, "5.14": 748, "5.15": 747, "5.19": 720, "6.1": 780, "6.6": 1099, "6.12": 1140, "6.18": 1101 };
 
 function at(file: string, line: number | undefined): string {
   return line === undefined ? file : `${file}:${line}`;
