@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { run, runYaml } from "./helpers.js";
+import { ftraceLines } from "../src/format/ftrace.js";
 import { dmasim, ensureBuilt } from "./cli-spawn.js";
 
 const F = "scenarios/drivers/noncoherent-rx-buffer.yaml";
@@ -42,5 +43,34 @@ describe("a non-coherent receive buffer sized with dma_opt_mapping_size", () => 
     expect(o.code).toBe(2);
     const line = readFileSync(F, "utf8").split("\n").findIndex((l) => l.includes("op: dma_opt_mapping_size")) + 1;
     expect(o.stderr.trim().split("\n")).toEqual([`${F}:${line}:5: steps: dma_opt_mapping_size: dma_opt_mapping_size does not exist in Linux 5.19 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")`]);
+  });
+});
+
+describe("dma_map_resource of a peer's MMIO register (0xfe204000): dma-direct passes it through, dma-iommu gives an IOVA; 6.12 traces it", () => {
+  const y = (kernel: string, platform: string) => [
+    "name: r", `platform: ${platform}`, `kernel: "${kernel}"`, "device: nic", "steps:",
+    "  - { op: dma_map_resource, phys_addr: 0xfe204000, size: 4, dir: DMA_TO_DEVICE, as: f }",
+    "  - { op: dma_unmap_resource, map: f }",
+  ].join("\n");
+  const lines = (r: ReturnType<typeof runYaml>) => r.steps.flatMap((s) => ftraceLines(s.trace)).map((l) => l.replace(/^.*?: (dma_)/, "$1"));
+  it("rpi4: the physical address is the bus address; dma_map_resource / dma_unmap_resource events on 6.12, dma_map_phys with MMIO on 6.18, none on 6.6", () => {
+    const ev = (kernel: string) => lines(runYaml(y(kernel, "rpi4"), { trace: true }));
+    expect(ev("6.6")).toEqual([]);
+    expect(ev("6.12")).toEqual([
+      "dma_map_resource: fd580000.ethernet dir=TO_DEVICE dma_addr=fe204000 size=4 phys_addr=fe204000 attrs=",
+      "dma_unmap_resource: fd580000.ethernet dir=TO_DEVICE dma_addr=fe204000 size=4 attrs=",
+    ]);
+    expect(ev("6.18")).toEqual([
+      "dma_map_phys: fd580000.ethernet dir=TO_DEVICE dma_addr=fe204000 size=4 phys_addr=fe204000 attrs=MMIO",
+      "dma_unmap_phys: fd580000.ethernet dir=TO_DEVICE dma_addr=fe204000 size=4 attrs=MMIO",
+    ]);
+  });
+  it("arm64-smmu: iommu_dma_map_resource maps it at IOVA 0xfffff000 on 5.19 (iommu_dma_ops) and 6.12 (mapping.c's direct call)", () => {
+    for (const kernel of ["5.19", "6.12"]) {
+      const r = runYaml(y(kernel, "arm64-smmu"), { trace: true });
+      expect(r.ok, kernel).toBe(true);
+      expect(r.steps[0]!.result.dma_addr, kernel).toBe("0xfffff000");
+    }
+    expect(lines(runYaml(y("6.12", "arm64-smmu"), { trace: true }))[0]).toBe("dma_map_resource: 0000:00:03.0 dir=TO_DEVICE dma_addr=fffff000 size=4 phys_addr=fe204000 attrs=");
   });
 });

@@ -722,6 +722,8 @@ export const iommu_dma_ops: DmaMapOps = {
   unmap_page: iommu_dma_unmap_page,
   map_sg: iommu_dma_map_sg,
   unmap_sg: iommu_dma_unmap_sg,
+  map_resource: iommu_dma_map_resource,
+  unmap_resource: iommu_dma_unmap_resource,
   sync_single_for_cpu: iommu_dma_sync_single_for_cpu,
   sync_single_for_device: iommu_dma_sync_single_for_device,
   sync_sg_for_cpu: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, true),
@@ -741,7 +743,7 @@ export const iommu_dma_ops: DmaMapOps = {
   present: (k, member) => (member === "alloc_noncoherent" || member === "free_noncoherent" ? !k.sw[NONCOHERENT_OPS_REMOVED] && CONFIG_DMA_REMAP(k) : true),
 };
 
-/** dma-iommu.c iommu_dma_map_resource (5.6–5.19): MMIO mapped through the IOMMU. */
+/** dma-iommu.c iommu_dma_map_resource (5.6–6.17; iommu_dma_ops.map_resource, from 6.12 called by mapping.c directly): MMIO mapped through the IOMMU. */
 export function iommu_dma_map_resource(k: Kernel, dev: Device, phys: number, size: number, dir: number, attrs: number): number {
   return __iommu_dma_map(k, dev, phys, size, dma_info_to_prot(dir, false, attrs) | IOMMU_MMIO, dev.dma_mask ?? DMA_BIT_MASK(32));
 }
@@ -752,7 +754,7 @@ export function iommu_dma_limit(dev: Device): number {
 }
 void ENOMEM;
 
-/** dma-iommu.c iommu_dma_unmap_resource (5.6–5.19): __iommu_dma_unmap of the IOVA range; 6.18's iommu_dma_unmap_phys does the same for DMA_ATTR_MMIO. */
+/** dma-iommu.c iommu_dma_unmap_resource (5.6–6.17): __iommu_dma_unmap of the IOVA range; 6.18's iommu_dma_unmap_phys does the same for DMA_ATTR_MMIO. */
 export function iommu_dma_unmap_resource(k: Kernel, dev: Device, handle: number, size: number, _dir: number, _attrs: number): void {
   __iommu_dma_unmap(k, dev, handle, size);
 }

@@ -17,7 +17,7 @@ import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./co
 import { is_vmalloc_addr, virt_to_page } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
 import * as v618 from "./mapping-v6.18.js";
-import { trace_dma_alloc, trace_dma_free, trace_dma_map, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
+import { trace_dma_alloc, trace_dma_free, trace_dma_map, trace_dma_map_resource, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_resource, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
 
 const F = "kernel/dma/mapping.c";
 const S_alloc = sym("dma_alloc_attrs", F);
@@ -560,18 +560,21 @@ export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size
   let addr = DMA_MAPPING_ERROR;
   if (dma_go_direct(ops)) addr = direct.dma_direct_map_resource(k, dev, phys_addr, size, dir, attrs);
   else if (ops!.map_resource) addr = ops!.map_resource(k, dev, phys_addr, size, dir, attrs);
+  trace_dma_map_resource(k, dev, phys_addr, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_map_resource(k, dev, phys_addr, size, dir, addr, attrs);
   k.tr?.exit(hex(addr));
   return addr;
 }
 
 /** kernel/dma/mapping.c dma_unmap_resource (5.10–6.12): dma-direct has nothing to undo; ops->unmap_resource; debug_dma_unmap_resource */
+/** kernel/dma/mapping.c dma_unmap_resource (5.6–6.17; 6.18: dma_unmap_phys with DMA_ATTR_MMIO): the ops' unmap_resource, the 6.12 tracepoint, dma-debug */
 export function dma_unmap_resource(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_resource(k, dev, addr, size, dir, attrs);
   k.tr?.enter(S_unmap_resource, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_unmap_resource");
   const ops = get_dma_ops(dev);
   if (!dma_go_direct(ops) && ops!.unmap_resource) ops!.unmap_resource(k, dev, addr, size, dir, attrs);
+  trace_dma_unmap_resource(k, dev, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_unmap_resource(k, dev, addr, size, dir);
   k.tr?.exit();
 }

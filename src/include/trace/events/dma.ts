@@ -106,6 +106,18 @@ export function trace_dma_unmap(k: Kernel, dev: Device, addr: number, size: numb
     `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, addr)} size=${size} attrs=${decode_dma_attrs(k, attrs)}`);
 }
 
+/** DEFINE_EVENT(dma_map, dma_map_resource) (6.12–6.17; 6.18's dma_map_resource is dma_map_phys with DMA_ATTR_MMIO and traces dma_map_phys) */
+export function trace_dma_map_resource(k: Kernel, dev: Device, phys_addr: number, dma_addr: number, size: number, dir: number, attrs: number): void {
+  if (!on(k)) return;
+  emit(k, "dma_map_resource", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, dma_addr)} size=${size} phys_addr=${llx(k, phys_addr)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/** DEFINE_EVENT(dma_unmap, dma_unmap_resource) (6.12–6.17) */
+export function trace_dma_unmap_resource(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
+  if (!on(k)) return;
+  emit(k, "dma_unmap_resource", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, addr)} size=${size} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
 /**
  * TRACE_EVENT(dma_map_sg): the CPU side (sg_phys) of all nents entries, the DMA side
  * (sg_dma_address, sg_dma_len) of the ents mapped ones. 6.18.35 (daafcc0ef0b3) first prints the
