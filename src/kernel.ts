@@ -154,7 +154,7 @@ export class Kernel {
   dma_debug: import("./kernel/dma/debug.js").DmaDebug | null = null;
   readonly devices = new Map<string, Device>();
   /** arm32 __dma_alloc buffer list (arm_dma_bufs) */
-  arm_dma_bufs: { virt: number; allocator: string }[] = [];
+  arm_dma_bufs: { virt: number; allocator: "cma" | "simple" | "remap" | "pool" }[] = [];
   /** Kernel stack of the current task (for D15 and stack buffers): [start, end) linear addresses */
   task_stack: { start: number; end: number; vmapped: boolean; pfns: number[] } | null = null;
   /** kernel text/rodata (linear alias of the image) */

@@ -20,14 +20,12 @@ import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
-import { PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
+import { PAGE_ALIGN, PAGE_SIZE, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_WRITE_COMBINE, __GFP_COMP, __GFP_DMA, attrsName, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import type { Prot } from "../../mm/pgtable.js";
-import { __free_pages } from "../../mm/mm.js";
 import { dev_get_cma_area } from "../../kernel/dma/contiguous.js";
-import { dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
-import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, __dma_free_buffer, __dma_remap, type Allocator } from "./dma-mapping.js";
+import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, arm_dma_allocator_free, type Allocator } from "./dma-mapping.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
 const S_arch_dma_alloc = sym("arch_dma_alloc", F);
@@ -113,28 +111,7 @@ function __arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, 
   }
   const buf = k.arm_dma_bufs.splice(i, 1)[0]!;
   k.tr?.note(`arm_dma_buffer_find(${k.arch.fmtVa(cpu_addr)}): ${buf.allocator}_allocator`);
-  switch (buf.allocator) {
-    case "pool":
-      k.arm_atomic_pool?.free(cpu_addr, size);
-      break;
-    case "remap":
-      if (want_vaddr) dma_common_free_remap(k, cpu_addr);
-      __dma_free_buffer(k, page, size);
-      break;
-    case "simple":
-      __dma_free_buffer(k, page, size);
-      break;
-    case "cma": {
-      const pfn = k.arch.page_to_pfn(page);
-      if (want_vaddr) {
-        if (k.memmap.PageHighMem(pfn)) dma_common_free_remap(k, cpu_addr);
-        else __dma_remap(k, page, size, "normal");
-      }
-      const cma = dev_get_cma_area(k, dev);
-      if (!cma || !cma.release(pfn, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));
-      break;
-    }
-  }
+  arm_dma_allocator_free(k, dev, buf.allocator, cpu_addr, page, size, want_vaddr);
   k.tr?.exit();
 }
 

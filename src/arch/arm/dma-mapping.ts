@@ -218,23 +218,12 @@ function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs:
 }
 
 /**
- * arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19): the allocator is found from the buffer list
- * by cpu_addr (WARN "Freeing invalid buffer %p" when it is not there); without want_vaddr
- * (DMA_ATTR_NO_KERNEL_MAPPING) the remap and CMA allocators undo no mapping.
+ * arch/arm/mm/dma-mapping.c the allocators' .free callbacks (5.6–6.18, the same bodies on both sides
+ * of the 6.0 move to dma-direct): pool_allocator_free, remap_allocator_free,
+ * simple_allocator_free, cma_allocator_free — chosen by arm_dma_buffer_find's record.
  */
-function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
-  const want_vaddr = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) === 0;
-  k.tr?.enter(S_arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
-  size = PAGE_ALIGN(size);
-  const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
-  if (i < 0) {
-    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
-    k.tr?.exit();
-    return;
-  }
-  const buf = k.arm_dma_bufs.splice(i, 1)[0]!;
-  const page = k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE));
-  switch (buf.allocator) {
+export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Allocator, cpu_addr: number, page: number, size: number, want_vaddr: boolean): void {
+  switch (allocator) {
     case "pool":
       k.arm_atomic_pool?.free(cpu_addr, size);
       break;
@@ -256,6 +245,26 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
       break;
     }
   }
+}
+
+/**
+ * arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19): the allocator is found from the buffer list
+ * by cpu_addr (WARN "Freeing invalid buffer %p" when it is not there); without want_vaddr
+ * (DMA_ATTR_NO_KERNEL_MAPPING) the remap and CMA allocators undo no mapping.
+ */
+function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
+  const want_vaddr = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) === 0;
+  k.tr?.enter(S_arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
+  size = PAGE_ALIGN(size);
+  const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
+  if (i < 0) {
+    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
+    k.tr?.exit();
+    return;
+  }
+  const buf = k.arm_dma_bufs.splice(i, 1)[0]!;
+  const page = k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE));
+  arm_dma_allocator_free(k, dev, buf.allocator, cpu_addr, page, size, want_vaddr);
   k.tr?.exit();
 }
 
