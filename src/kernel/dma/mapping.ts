@@ -195,7 +195,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   let addr: number;
   if (dma_go_direct(ops)) addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
   else addr = ops!.map_page!(k, dev, page, offset, size, dir, attrs);
-  trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
+  if (k.tr) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
   return addr;
@@ -285,12 +285,13 @@ export function dma_dev_need_sync(k: Kernel, dev: Device): boolean {
 
 /**
  * The 6.10+ inline wrapper around a __dma_sync_* function: trace the dma_dev_need_sync decision; true
- * when the out-of-line sync must run. Before f406c8e4b770 the API function is the mapping.c one itself.
+ * when the out-of-line sync must run. Before f406c8e4b770 the API function is the mapping.c one itself. The trace
+ * arguments are built only when somebody records.
  */
-function sync_wrapper(k: Kernel, dev: Device, s: typeof S_sync_cpu, args: Record<string, string>): boolean {
+function sync_wrapper(k: Kernel, dev: Device, s: typeof S_sync_cpu, args: (() => Record<string, string>) | undefined): boolean {
   const need = dma_dev_need_sync(k, dev);
   if (k.tr) {
-    k.tr.enter(s, args);
+    k.tr.enter(s, args!());
     k.tr.decide("dma_dev_need_sync(dev)", need, need ? (k.cfg.CONFIG_DMA_API_DEBUG ? "CONFIG_DMA_API_DEBUG: always sync" : "dev->dma_skip_sync is 0 (not a coherent dma-direct/IOMMU device, no dma_set_mask yet, or a swiotlb bounce happened)") : "dev->dma_skip_sync: the device is coherent and nothing has bounced — nothing to do");
     if (!need) k.tr.exit();
   }
@@ -300,7 +301,7 @@ function sync_wrapper(k: Kernel, dev: Device, s: typeof S_sync_cpu, args: Record
 /** include/linux/dma-mapping.h dma_sync_single_for_cpu (6.10+: dma_dev_need_sync, then __dma_sync_single_for_cpu); kernel/dma/mapping.c dma_sync_single_for_cpu before */
 export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
   if (k.sw["f406c8e4b770"]) {
-    if (!sync_wrapper(k, dev, S_sync_cpu_inl, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    if (!sync_wrapper(k, dev, S_sync_cpu_inl, k.tr && (() => ({ dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })))) return;
     __dma_sync_single_for_cpu(k, dev, addr, size, dir, S__sync_cpu);
     k.tr?.exit();
     return;
@@ -323,7 +324,7 @@ function __dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: n
 /** include/linux/dma-mapping.h dma_sync_single_for_device (6.10+: dma_dev_need_sync, then __dma_sync_single_for_device); kernel/dma/mapping.c before */
 export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
   if (k.sw["f406c8e4b770"]) {
-    if (!sync_wrapper(k, dev, S_sync_dev_inl, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    if (!sync_wrapper(k, dev, S_sync_dev_inl, k.tr && (() => ({ dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) })))) return;
     __dma_sync_single_for_device(k, dev, addr, size, dir, S__sync_dev);
     k.tr?.exit();
     return;
@@ -346,7 +347,7 @@ function __dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size
 /** include/linux/dma-mapping.h dma_sync_sg_for_cpu / dma_sync_sg_for_device (6.10+: dma_dev_need_sync first); kernel/dma/mapping.c before */
 export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean): void {
   if (k.sw["f406c8e4b770"]) {
-    if (!sync_wrapper(k, dev, forCpu ? S_sync_sg_cpu_inl : S_sync_sg_dev_inl, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) })) return;
+    if (!sync_wrapper(k, dev, forCpu ? S_sync_sg_cpu_inl : S_sync_sg_dev_inl, k.tr && (() => ({ dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) })))) return;
     __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? S__sync_sg_cpu : S__sync_sg_dev);
     k.tr?.exit();
     return;
