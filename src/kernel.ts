@@ -258,13 +258,13 @@ export class Kernel {
     this.tr?.fault(kind, message);
   }
 
-  /** An oops on a bad kernel memory access: stops the run. */
-  oops(addr: number, pc?: string): never {
-    const rec: FaultRecord = { kind: "oops", message: this.arch.oopsText(addr), addr: this.arch.fmtVa(addr), step: this.step };
-    const more = this.arch.oopsMore?.(addr);
+  /** An oops on a bad kernel memory access (a store when `write`): stops the run. */
+  oops(addr: number, pc?: string, write = false): never {
+    const rec: FaultRecord = { kind: "oops", message: this.arch.oopsText(this, addr, write), addr: this.arch.fmtVa(addr), step: this.step };
+    const more = this.arch.oopsMore?.(this, addr);
     if (more?.length) rec.lines = more;
     if (pc) rec.pc = pc;
-    if (this.arch.name === "arm64") rec.report = die_kernel_fault(this, { addr, first: rec.message, pte: more ?? [], pc, chain: this.tr?.stack });
+    if (this.arch.name === "arm64") rec.report = die_kernel_fault(this, { addr, first: rec.message, pte: more ?? [], pc, chain: this.tr?.stack, write });
     this.tr?.fault("oops", [rec.message, ...(rec.lines ?? [])].join(" / ") + (pc ? ` (pc: ${pc})` : ""));
     throw new KernelFault(rec);
   }
@@ -285,19 +285,19 @@ export class Kernel {
     return { phys, prot: this.pgd.lastProt };
   }
 
-  /** translate() without the result object: the physical address; the attributes are left in pgd.lastProt. */
-  private xlate(va: number, pc?: string): number {
+  /** translate() without the result object: the physical address; the attributes are left in pgd.lastProt. A fault is a store's when `write`. */
+  private xlate(va: number, pc?: string, write = false): number {
     // swapper_pg_dir maps the kernel half only: a user-half address in kernel context (a kworker,
     // active_mm = init_mm) has no translation (arm64 TTBR0 / x86 lower half / below ARM32 PAGE_OFFSET)
     if (this.arch.name === "arm" ? va < this.arch.L.PAGE_OFFSET : va >= 0) {
       this.tr?.walk(this.arch.fmtVa(va), "user-half address: no mapping in swapper_pg_dir");
-      this.oops(va, pc);
+      this.oops(va, pc, write);
     }
     const phys = this.pgd.physOf(va);
     if (phys < 0) {
       const w = this.pgd.walk(va);
       this.tr?.walk(this.arch.fmtVa(va), isWalkHit(w) ? "mapped" : w.missing);
-      this.oops(va, pc);
+      this.oops(va, pc, write);
     }
     return this.xen ? this.stage2(phys) : phys;
   }
@@ -326,9 +326,9 @@ export class Kernel {
     while (done < data.length) {
       const a = va + done;
       const n = Math.min(data.length - done, PAGE_SIZE - offset_in_page(a));
-      const phys = this.xlate(a, pc);
+      const phys = this.xlate(a, pc, true);
       const prot = this.pgd.lastProt;
-      if (!this.mem.isRam(phys)) this.oops(a, pc);
+      if (!this.mem.isRam(phys)) this.oops(a, pc, true);
       const chunk = n === data.length ? data : data.subarray(done, done + n);
       if (prot === "normal") this.cache.cpuWrite(phys, chunk);
       else this.mem.write(phys, chunk);

@@ -53,8 +53,8 @@ export interface Arch {
   virt_addr_valid(k: Kernel, a: number): boolean;
   /** Does this arch treat DMA as coherent for every device (no ARCH_HAS_SYNC_DMA_*)? */
   readonly allDmaCoherent: boolean;
-  /** The arch's text for a kernel paging fault. */
-  oopsText(a: number): string;
+  /** The arch's text for a kernel paging fault at `a` (a store when `write`), as the running version prints it. */
+  oopsText(k: Kernel, a: number, write: boolean): string;
   /** The lines the arch's fault handler prints after oopsText (show_pte and the like), if modelled. */
-  oopsMore?(a: number): string[];
+  oopsMore?(k: Kernel, a: number): string[];
 }

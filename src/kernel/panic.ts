@@ -14,6 +14,8 @@
 import type { Kernel } from "../kernel.js";
 import { isWalkHit } from "../mm/pgtable.js";
 import { kernel_symbol } from "./warn-sites.js";
+import { Arm64 } from "../arch/arm64/memory.js";
+import { kasan_non_canonical_hook } from "../mm/mm-debug.js";
 
 /** What differs between the versions' report code, read in each tree. */
 interface ReportFacts {
@@ -257,17 +259,21 @@ function arm64_fault_level(k: Kernel, addr: number): number {
 }
 
 /**
- * arch/arm64/mm/fault.c die_kernel_fault (5.6–6.18): the "Unable to handle kernel …" line,
- * mem_abort_decode / data_abort_decode with this version's fields, show_pte's line (from the
+ * arch/arm64/mm/fault.c die_kernel_fault (5.6–6.18): the "Unable to handle kernel …" line, from
+ * 5.17 (07b742a4d912) with CONFIG_KASAN kasan_non_canonical_hook's line, mem_abort_decode /
+ * data_abort_decode with this version's fields, show_pte's line (from the
  * arch), then traps.c __die ("Internal error: Oops: …", modules, show_regs, the call trace) and
- * oops_exit's end marker. A read access (WnR = 0): the model's faulting accesses are loads.
+ * oops_exit's end marker. WnR is 1 for a store (o.write), 0 for a load.
  */
 export function die_kernel_fault(k: Kernel, o: { addr: number; first: string; pte: readonly string[]; pc?: string; chain?: readonly string[]; write?: boolean }): string[] {
   const f = facts(k);
   const level = arm64_fault_level(k, o.addr);
   const esr = arm64_esr(level, !!o.write);
   const hex = (n: number, w: number) => n.toString(16).padStart(w, "0");
-  const out = [o.first, "Mem abort info:"];
+  const out = [o.first];
+  // kasan_non_canonical_hook(addr) (5.17+, 07b742a4d912; a no-op stub without generic/SW_TAGS KASAN)
+  if (k.cfg.CONFIG_KASAN && k.sw["07b742a4d912"] && k.arch instanceof Arm64) out.push(...kasan_non_canonical_hook(k, o.addr, k.arch.kasanShadow()));
+  out.push("Mem abort info:");
   out.push(f.arm64EsrWide ? `  ESR = 0x${hex(esr, 16)}` : `  ESR = 0x${hex(esr, 8)}`);
   out.push("  EC = 0x25: DABT (current EL), IL = 32 bits", "  SET = 0, FnV = 0", "  EA = 0, S1PTW = 0");
   if (f.arm64Fsc) out.push(`  FSC = 0x${hex(0x04 + level, 2)}: level ${level} translation fault`);

@@ -6,6 +6,7 @@
  */
 import type { Kernel } from "../kernel.js";
 import { KernelFault } from "../core/faults.js";
+import type { KasanShadow } from "../arch/arm64/memory.js";
 
 /** mm/slub.c set_freepointer: the line of `BUG_ON(object == fp)` (CONFIG_SLAB_FREELIST_HARDENED). */
 const SLUB_SET_FREEPOINTER_LINE: Record<string, number> = { "5.6": 304, "5.10": 304, "5.14": 321, "5.15": 384, "5.19": 381, "6.1": 419, "6.6": 448, "6.12": 547, "6.18": 631 };
@@ -46,6 +47,27 @@ export function kasan_report_invalid_free(k: Kernel, addr: number, ip: string): 
 /** mm/kasan/report.c print_error_description (5.6–5.19): "BUG: KASAN: use-after-free in %pS" / "%s of size %zu at addr %px by task %s/%d". */
 export function kasan_report_uaf(k: Kernel, addr: number, size: number, write: boolean, ip: string): void {
   k.report("kasan", `BUG: KASAN: use-after-free in ${ip}; ${write ? "Write" : "Read"} of size ${size} at addr ${k.arch.fmtVa(addr)} by task ${k.current.comm}/${k.current.pid}`, ip);
+}
+
+/** mm/kasan/report.c kasan_non_canonical_hook (5.6–6.18, generic KASAN; arm64's die_kernel_fault calls it from 5.17, 07b742a4d912):
+ * a fault at or above KASAN_SHADOW_OFFSET may be a shadow check of a bogus pointer, so the
+ * pointer it would be the shadow of is decoded,
+ * (addr - KASAN_SHADOW_OFFSET) << KASAN_SHADOW_SCALE_SHIFT, and pr_alert'ed as
+ * "KASAN: %s in range [0x%016lx-0x%016lx]" over one granule: null-ptr-deref below PAGE_SIZE,
+ * probably user-memory-access below TASK_SIZE, else maybe wild-memory-access — from 6.8
+ * (c20e3feadd45) "probably wild-memory-access" when the faulting address is inside the shadow.
+ */
+export function kasan_non_canonical_hook(k: Kernel, addr: number, shadow: KasanShadow): string[] {
+  const a = BigInt.asUintN(64, BigInt(addr));
+  if (a < shadow.offset) return [];
+  const orig = BigInt.asUintN(64, (a - shadow.offset) << 3n);
+  let bug_type: string;
+  if (orig < 4096n) bug_type = "null-ptr-deref";
+  else if (orig < shadow.task_size) bug_type = "probably user-memory-access";
+  else if (k.sw["c20e3feadd45"] && a >= shadow.start && a < shadow.end) bug_type = "probably wild-memory-access";
+  else bug_type = "maybe wild-memory-access";
+  const x = (v: bigint) => "0x" + v.toString(16).padStart(16, "0");
+  return [`KASAN: ${bug_type} in range [${x(orig)}-${x(BigInt.asUintN(64, orig + 7n))}]`];
 }
 
 /**

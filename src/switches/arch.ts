@@ -62,4 +62,16 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.12",
     effect: "arm64 zone_sizes_init sets zone_dma_limit = min(of_dma_get_max_cpu_address(NULL), IORT) (a physical address, not a bit count) and ZONE_DMA ends at min(zone_dma_limit, end of DRAM - 1) + 1: on a board whose RAM starts above 4 GiB and whose devices reach only its first GiB, ZONE_DMA is that GiB instead of all RAM. The 6.12.19 tree also clamps zone_dma_limit to U32_MAX when DRAM starts below 4 GiB (\"arm64: mm: fix zone_dma_limit calculation\", a 6.13 fix Cc stable 6.12+, modelled as the 6.12.19 tree has it) (checked: 6.12.19 arch/arm64/mm/init.c max_zone_phys / zone_sizes_init; 6.6.63 max_zone_phys(zone_bits))",
   },
+  "07b742a4d912": {
+    commit: "07b742a4d912",
+    title: "arm64: mm: log potential KASAN shadow alias",
+    release: "5.17",
+    effect: "arm64 die_kernel_fault calls kasan_non_canonical_hook(addr) after \"Unable to handle kernel %s at virtual address %016lx\": with CONFIG_KASAN_GENERIC (or SW_TAGS) a fault at an address >= KASAN_SHADOW_OFFSET also prints \"KASAN: %s in range [0x%016lx-0x%016lx]\" with the address it would be the shadow of (checked: 5.17-rc5 and 5.19 arch/arm64/mm/fault.c:300, 6.1.166 :301, 6.6.63 :315, 6.12.19 :313, 6.18.35 :307; absent in 5.15.178 :293–307; in the arm64 for-next/5.17 branch next to 6f6cfa586799 \"arm64: mm: use die_kernel_fault() in do_mem_abort()\")",
+  },
+  "b40b84b120f5": {
+    commit: "b40b84b120f5",
+    title: "ARM: 9254/1: mm: Provide better message when kernel fault",
+    release: "6.2",
+    effect: "32-bit ARM die_kernel_fault prints \"Unable to handle kernel %s at virtual address %08lx when %s\" with execute (FSR_LNX_PF), write (FSR_WRITE) or read (checked: 6.6.63 arch/arm/mm/fault.c:130, 6.12.19 and 6.18.35 :137 — 6.18 through str_write_read; 6.1.166 die_kernel_fault :128–141 and 5.19 :108–119 end at the address; Kefeng Wang's v3 of 27 Sep 2022, in Russell King's ARM patches 9252–9257 for 6.2)",
+  },
 };

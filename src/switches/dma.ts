@@ -249,4 +249,16 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.13",
     effect: "the dma_alloc / dma_free events become the dma_alloc_class / dma_free_class events with \"dir=%s\" after the device name; with the same series (68b6dbf1f441 \"trace more error paths\", c4484ab86ee0) dma_alloc_attrs also traces the per-device coherent pool's allocation and the no-->alloc failure (NULL, 0), and dma_free_attrs traces before its NULL check. The model keys all of it on this commit (checked: 6.18.35 include/trace/events/dma.h:115–160, :203–240, kernel/dma/mapping.c:645–688; 6.12.19 dma.h:117–176 and mapping.c:602–647 have the old events; the 6.12.y stable review of September 2025 backports it, after 6.12.19)",
   },
+  "bd89d69a529f": {
+    commit: "bd89d69a529f",
+    title: "dma-debug: add cacheline to user/kernel space dump messages",
+    release: "6.4",
+    effect: "debug_dma_dump_mappings and dump_show (debugfs dma-api/dump) print \"cln=%pa\" (to_cacheline_number(entry)) between L= and the direction, and dump_show prints the driver before the device name (\"%s %s %s idx %d P=%llx N=%lx D=%llx L=%llx cln=%pa %s %s\" with dev_driver_string, dev_name); %pa from b31507dcaf35 \"dma-debug: Use %pa to format phys_addr_t\" of the same 6.4 pull (checked: 6.6.63 kernel/dma/debug.c:525–583, 6.12.19 :526–584; 6.1.166 :401–424, :780–804 and 5.15.178 without cln=; the dma-mapping 6.4 pull lists both commits)",
+  },
+  "9d4f645a1fd4": {
+    commit: "9d4f645a1fd4",
+    title: "dma-debug: store a phys_addr_t in struct dma_debug_entry",
+    release: "6.13",
+    effect: "debug_dma_dump_mappings and dump_show print the entry's physical address with %pa and no pfn: \"%s idx %d P=%pa D=%llx L=%llx cln=%pa %s %s\" (checked: 6.18.35 kernel/dma/debug.c:532–590; 6.12.19 :526–584 still P=%llx N=%lx; in the dma-mapping 6.13 pull)",
+  },
 };

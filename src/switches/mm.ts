@@ -26,4 +26,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.15",
     effect: "show_gfp_flags' __def_gfpflag_names lists GFP_DMA, GFP_DMA32, __GFP_RECLAIM and then TRACE_GFP_FLAGS (every __GFP_ bit in bit order) instead of its own list (__GFP_HIGHMEM after GFP_DMA, __GFP_HIGH … __GFP_WRITE, __GFP_RECLAIM, …): trace events print leftover bits in another order, e.g. GFP_KERNEL|__GFP_ZERO|__GFP_NOWARN instead of GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO (checked: 6.18.35 include/trace/events/mmflags.h; 6.12.19 mmflags.h:81–116 the old list; Petr Mladek's follow-up fix names it \"Fixes: ca29a0bf122145\"; in the 6.15 tracing pull)",
   },
+  "c20e3feadd45": {
+    commit: "c20e3feadd45",
+    title: "kasan: improve kasan_non_canonical_hook",
+    release: "6.8",
+    effect: "kasan_non_canonical_hook decodes with kasan_shadow_to_mem (the same arithmetic for generic KASAN) and calls an address inside [KASAN_SHADOW_START, KASAN_SHADOW_END) \"probably wild-memory-access\" instead of \"maybe wild-memory-access\" (checked: 6.12.19 mm/kasan/report.c:645–680, 6.18.35 :639–674; 6.6.63 :633–661 and 6.1.166 :565–593 the old three-way test; Andrey Konovalov's series of 21 Dec 2023, the mm-stable id in the revlists of branches based on the 6.8 merge window)",
+  },
 };

@@ -98,6 +98,11 @@ const FP: Record<string, Fp> = {
   "972bf252f860": { files: ["drivers/iommu/iova.c"], re: "roundup_pow_of_two" },
   "327e2c97c46a": { files: ["include/linux/swiotlb.h"], re: "size_t mapping_size, size_t alloc_size", gone: true, since: "5.10" },
   "b5c58b2fdc42": { files: ["kernel/dma/mapping.c"], re: "use_dma_iommu" },
+  "bd89d69a529f": { files: ["kernel/dma/debug.c"], re: "L=%llx cln=%pa" },
+  "9d4f645a1fd4": { files: ["kernel/dma/debug.c"], re: "idx %d P=%pa D=" },
+  "07b742a4d912": { files: ["arch/arm64/mm/fault.c"], re: "kasan_non_canonical_hook\\(addr\\)" },
+  "b40b84b120f5": { files: ["arch/arm/mm/fault.c"], re: "virtual address %08lx when %s" },
+  "c20e3feadd45": { files: ["mm/kasan/report.c"], re: "probably wild-memory-access" },
 };
 
 const OUT: string[] = [];

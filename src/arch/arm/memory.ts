@@ -100,9 +100,14 @@ export class Arm32 implements Arch {
     return this.is_linear(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
   }
 
-  /** arch/arm/mm/fault.c __do_kernel_fault */
-  oopsText(a: number): string {
-    if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${hex32(a).slice(2)}`;
-    return `Unable to handle kernel paging request at virtual address ${hex32(a).slice(2)}`;
+  /** arch/arm/mm/fault.c __do_kernel_fault (5.6–6.18): "NULL pointer dereference" below PAGE_SIZE, else "paging request" (no KFENCE), printed by die_kernel_fault (5.17+) or by itself */
+  oopsText(k: Kernel, a: number, write: boolean): string {
+    return die_kernel_fault_line(k, a >= 0 && a < PAGE_SIZE ? "NULL pointer dereference" : "paging request", a, write);
   }
+}
+
+/** arch/arm/mm/fault.c die_kernel_fault (5.17–6.18; the same pr_alert in __do_kernel_fault 5.6–5.16): "Unable to handle kernel %s at virtual address %08lx", from 6.2 (b40b84b120f5) ending " when %s" — execute (FSR_LNX_PF, never a data abort), write (FSR_WRITE: a store) or read */
+function die_kernel_fault_line(k: Kernel, msg: string, a: number, write: boolean): string {
+  const when = k.sw["b40b84b120f5"] ? ` when ${write ? "write" : "read"}` : "";
+  return `Unable to handle kernel ${msg} at virtual address ${hex32(a).slice(2)}${when}`;
 }

@@ -70,6 +70,29 @@ export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number
   };
 }
 
+/** Generic KASAN's shadow geometry: where kasan_mem_to_shadow puts the shadow of each address. */
+export interface KasanShadow {
+  /** KASAN_SHADOW_OFFSET: shadow(addr) = (addr >> KASAN_SHADOW_SCALE_SHIFT) + KASAN_SHADOW_OFFSET */
+  offset: bigint;
+  /** [KASAN_SHADOW_START, KASAN_SHADOW_END): the shadow of the kernel half */
+  start: bigint;
+  end: bigint;
+  /** TASK_SIZE in kernel context: TASK_SIZE_64 = 1 << vabits_actual */
+  task_size: bigint;
+}
+
+/**
+ * arch/arm64/Kconfig KASAN_SHADOW_OFFSET for KASAN_GENERIC, 4 KiB pages (0xdfff800000000000 for
+ * VA_BITS 48, 0xdfffffc000000000 for 39: the same defaults 5.15.178 → 6.18.35), and asm/memory.h
+ * KASAN_SHADOW_END = (1 << (64 - 3)) + offset, KASAN_SHADOW_START = END - (1 << (VA_BITS - 3));
+ * asm/processor.h TASK_SIZE_64 = 1 << vabits_actual.
+ */
+export function arm64KasanShadow(vaBits: number): KasanShadow {
+  const offset = vaBits === 39 ? 0xdfffffc000000000n : 0xdfff800000000000n;
+  const end = BigInt.asUintN(64, (1n << 61n) + offset);
+  return { offset, start: end - (1n << BigInt(vaBits - 3)), end, task_size: 1n << BigInt(vaBits) };
+}
+
 export class Arm64 implements Arch {
   readonly name = "arm64" as const;
   readonly allDmaCoherent = false;
@@ -101,6 +124,11 @@ export class Arm64 implements Arch {
 
   fmtVa(a: number): string {
     return hex64(a);
+  }
+
+  /** The generic KASAN shadow of this layout's VA_BITS (PAGE_OFFSET = -2^VA_BITS) */
+  kasanShadow(): KasanShadow {
+    return arm64KasanShadow(Math.round(Math.log2(-this.L.PAGE_OFFSET)));
   }
 
   /** __is_lm_address (arch/arm64/include/asm/memory.h, 5.11+) */
@@ -159,8 +187,8 @@ export class Arm64 implements Arch {
     return this.__is_lm_address(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
   }
 
-  /** arch/arm64/mm/fault.c die_kernel_fault / __do_kernel_fault text */
-  oopsText(a: number): string {
+  /** arch/arm64/mm/fault.c die_kernel_fault (5.6–6.18): its first line, "Unable to handle kernel %s at virtual address %016lx", with the %s __do_kernel_fault picks */
+  oopsText(_k: Kernel, a: number, _write: boolean): string {
     const va = hex64(a).slice(2); // %016lx
     if (a >= 0 && a < PAGE_SIZE) return `Unable to handle kernel NULL pointer dereference at virtual address ${va}`;
     // show_pte: a user-half address faulting in kernel context with init_mm
@@ -172,7 +200,7 @@ export class Arm64 implements Arch {
    * "Mem abort info" block, not modelled): a TTBR0 address with active_mm == &init_mm prints one
    * line and returns; the page-table dump of a kernel address is not modelled.
    */
-  oopsMore(a: number): string[] {
+  oopsMore(_k: Kernel, a: number): string[] {
     return a >= 0 ? [`[${hex64(a).slice(2)}] user address but active_mm is swapper`] : [];
   }
 }

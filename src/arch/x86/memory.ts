@@ -97,7 +97,7 @@ export class X86_64 implements Arch {
   }
 
   /** arch/x86/mm/fault.c show_fault_oops */
-  oopsText(a: number): string {
+  oopsText(_k: Kernel, a: number, _write: boolean): string {
     if (a >= 0 && a < PAGE_SIZE) return `BUG: kernel NULL pointer dereference, address: ${hex64(a).slice(2)}`;
     return `BUG: unable to handle page fault for address: ${hex64(a).slice(2)}`;
   }

@@ -13,6 +13,7 @@ import type { DebugType } from "./debug-entry.js";
 import { DmaDebugEntry } from "./debug-entry.js";
 import * as de from "./debug-entry.js";
 import { DmaDebugChecks } from "./debug-checks.js";
+import { DmaDebugStore } from "./debug-store.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
@@ -284,7 +285,20 @@ export class DmaDebug extends DmaDebugChecks {
     return out;
   }
 
-  /** kernel/dma/debug.c debug_dma_dump_mappings (5.10–6.1): one dev_info line per entry */
+  /**
+   * The fields after "idx %d" of both dumps, as each version prints them: "P=%Lx N=%lx D=%Lx L=%Lx"
+   * (5.6–6.3); from 6.4 (bd89d69a529f) with " cln=%pa", to_cacheline_number(entry); from 6.13
+   * (9d4f645a1fd4) "P=%pa D=%llx L=%llx cln=%pa", the pfn gone.
+   */
+  private dump_fields(k: Kernel | null, e: DmaDebugEntry): string {
+    const tail = `${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`;
+    if (k === null || !k.sw["bd89d69a529f"]) return `P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${tail}`;
+    const cln = de.phys_pa(k, DmaDebugStore.to_cacheline_number(e));
+    if (k.sw["9d4f645a1fd4"]) return `P=${de.phys_pa(k, e.paddr)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} cln=${cln} ${tail}`;
+    return `P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} cln=${cln} ${tail}`;
+  }
+
+  /** kernel/dma/debug.c debug_dma_dump_mappings (5.6–6.18): one dev_info line per entry, "%s idx %d " and dump_fields */
   dump_mappings(k: Kernel, dev: Device | null): string[] {
     const out: string[] = [];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
@@ -292,20 +306,23 @@ export class DmaDebug extends DmaDebugChecks {
       if (b === undefined) continue;
       for (const e of b) {
         if (dev !== null && e.dev !== dev) continue;
-        out.push(`${dev_id(e.dev)}: ${type2name(k, e.type)} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
+        out.push(`${dev_id(e.dev)}: ${type2name(k, e.type)} idx ${idx} ${this.dump_fields(k, e)}`);
       }
     }
     return out;
   }
 
-  /** kernel/dma/debug.c dump_show (debugfs dma-api/dump, 5.10–5.14; no cln= field yet) */
+  /** kernel/dma/debug.c dump_show (5.6–6.18; debugfs dma-api/dump): "%s %s %s idx %d " and dump_fields, device name then driver (5.6–6.3), the driver first from 6.4 (bd89d69a529f); without a kernel the 5.x line, the type as recorded */
   dump_show(k: Kernel | null = null): string[] {
     const out: string[] = [];
+    const driverFirst = k !== null && k.sw["bd89d69a529f"];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
       const b = this.hash[idx];
       if (b === undefined) continue;
       for (const e of b) {
-        out.push(`${e.dev?.name ?? ""} ${e.dev?.driver ?? ""} ${k ? type2name(k, e.type) : e.type} idx ${idx} P=${uhex(e.paddr)} N=${uhex(e.pfn)} D=${uhex(e.dev_addr)} L=${uhex(e.size)} ${dir2name(e.direction)} ${maperr2str[e.map_err_type]}`);
+        const name = e.dev?.name ?? "";
+        const drv = e.dev?.driver ?? "";
+        out.push(`${driverFirst ? drv : name} ${driverFirst ? name : drv} ${k ? type2name(k, e.type) : e.type} idx ${idx} ${this.dump_fields(k, e)}`);
       }
     }
     return out;

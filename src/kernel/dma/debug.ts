@@ -285,9 +285,10 @@ export function dma_debug_device_change(k: Kernel, dev: Device, bus = dev_bus_na
 }
 
 /**
- * kernel/dma/debug.c debug_dma_dump_mappings (5.10–5.14): the dev_info lines
+ * kernel/dma/debug.c debug_dma_dump_mappings (5.6–6.18): the dev_info lines
  * "<driver> <device>: <type> idx <bucket> P=<phys> N=<pfn> D=<dma> L=<len> <dir> <map-err state>"
- * for one device (or all with null); also written to the kernel log.
+ * for one device (or all with null), with "cln=" from 6.4 and "P=%pa" without N= from 6.13
+ * (DmaDebug.dump_fields); also written to the kernel log.
  */
 export function debug_dma_dump_mappings(k: Kernel, dev: Device | null): string[] {
   const d = k.dma_debug;
