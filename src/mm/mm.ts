@@ -187,11 +187,7 @@ function pointer_p(k: Kernel, addr: number): string {
   return k.arch.fmtVa(addr).slice(2);
 }
 
-/**
- * mm/vmalloc.c vunmap: NULL is a no-op. 5.6–6.2: __vunmap(addr, 0), whose WARN says "Trying to
- * vfree() nonexistent vm area"; 6.3+ (79311c1fe017): remove_vm_area itself and
- * WARN(1, KERN_ERR "Trying to vunmap() nonexistent vm area (%p)\n").
- */
+/** mm/vmalloc.c vunmap (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 0), whose WARN says "Trying to vfree() nonexistent vm area"; 6.3+ (79311c1fe017) remove_vm_area itself and WARN(1, KERN_ERR "Trying to vunmap() nonexistent vm area (%p)\n"). */
 export function vunmap(k: Kernel, addr: number): void {
   k.tr?.enter(S_vunmap, { addr: k.arch.fmtVa(addr) });
   if (addr !== 0) {
@@ -202,13 +198,8 @@ export function vunmap(k: Kernel, addr: number): void {
   k.tr?.exit();
 }
 
-/**
- * mm/vmalloc.c __vunmap (5.6–6.2): find_vm_area (the area containing addr) or
- * WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n"); else the area is unmapped and
- * removed and, with deallocate_pages, its pages freed (area->nr_pages: only vmalloc's own areas
- * have them; a vmap area keeps nr_pages 0). Its "Trying to vfree() bad address" WARN for an
- * unaligned address is not modelled: every caller passes an area's start.
- */
+/** mm/vmalloc.c __vunmap (5.6–6.2): find_vm_area (the area containing addr) or WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n"); else the area is unmapped and removed and, with deallocate_pages, its pages freed (area->nr_pages: only vmalloc's own areas have them). */
+// Its "Trying to vfree() bad address" WARN for an unaligned address is not modelled: every caller passes a page-aligned address.
 function __vunmap(k: Kernel, addr: number, deallocate_pages: boolean): boolean {
   const area = k.vmalloc.find_vm_area(addr);
   if (!area) {
@@ -386,12 +377,7 @@ export function vmalloc(k: Kernel, size: number): number {
   return vm.addr;
 }
 
-/**
- * mm/vmalloc.c vfree: NULL is a no-op. 5.6–6.2: __vunmap(addr, 1); 6.3+ (79311c1fe017):
- * remove_vm_area, WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n") from vfree
- * itself when there is none, then the area's pages are freed. (%p hashes the pointer in the
- * kernel; the model prints the no_hash_pointers form.)
- */
+/** mm/vmalloc.c vfree (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 1); 6.3+ (79311c1fe017) remove_vm_area, WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n") from vfree itself when there is none, then the area's pages are freed (%p in the no_hash_pointers form). */
 export function vfree(k: Kernel, addr: number): boolean {
   if (addr === 0) return false;
   if (!k.sw["79311c1fe017"]) return __vunmap(k, addr, true);

@@ -84,15 +84,11 @@ export class KmallocCaches {
   }
 }
 
-/** include/linux/slab.h KMALLOC_MAX_SIZE (SLUB, 4 KiB pages): 1 << KMALLOC_SHIFT_MAX, the largest order the buddy allocator hands out (4 MiB) */
+/** include/linux/slab.h KMALLOC_MAX_SIZE (5.6–6.18, SLUB, 4 KiB pages): 1 << KMALLOC_SHIFT_MAX, the largest order the buddy allocator hands out (4 MiB) */
 export const KMALLOC_MAX_SIZE = PAGE_SIZE << (MAX_ORDER - 1);
 
-/**
- * mm/slab_common.c kmalloc_size_roundup (6.1+): the object size kmalloc(size) really gives; 0 for
- * 0; a page multiple above the caches. A size above KMALLOC_MAX_SIZE: 6.1 rounds it to
- * PAGE_SIZE << get_order(size) too, 6.6+ (8446a4deb6b6) returns it unchanged. (6.1's SIZE_MAX
- * short-circuit is not reachable with a JavaScript number.)
- */
+/** mm/slab_common.c kmalloc_size_roundup (6.1–6.18): the object size kmalloc(size) gives, 0 for 0, PAGE_SIZE << get_order(size) above the caches; above KMALLOC_MAX_SIZE 6.1 rounds too, 6.6+ (8446a4deb6b6) returns size unchanged. */
+// (6.1's SIZE_MAX short-circuit is not reachable with a JavaScript number.)
 export function kmalloc_size_roundup(k: Kernel, size: number): number {
   if (size === 0) return 0;
   if (size <= KMALLOC_MAX_CACHE_SIZE) return k.slab.caches.objectSize(size);

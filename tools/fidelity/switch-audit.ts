@@ -98,6 +98,14 @@ const FP: Record<string, Fp> = {
   "972bf252f860": { files: ["drivers/iommu/iova.c"], re: "roundup_pow_of_two" },
   "327e2c97c46a": { files: ["include/linux/swiotlb.h"], re: "size_t mapping_size, size_t alloc_size", gone: true, since: "5.10" },
   "b5c58b2fdc42": { files: ["kernel/dma/mapping.c"], re: "use_dma_iommu" },
+  "79311c1fe017": { files: ["mm/vmalloc.c"], re: "Trying to vunmap\\(\\) nonexistent" },
+  "8446a4deb6b6": { files: ["mm/slab_common.c"], re: "size && size <= KMALLOC_MAX_SIZE" },
+  "dcc579663f60": { files: ["mm/kasan/report.c"], re: "Free of addr" },
+  "0e301731f558": { files: ["mm/kasan/report_generic.c"], re: "slab-use-after-free" },
+  "a052d4d13d88": { files: ["mm/cma.c"], re: "%s: %s: alloc failed" },
+  "63f83b31f4f3": { files: ["mm/cma.c"], re: "pr_err_ratelimited\\(\"%s: %s: alloc failed" },
+  "463586e9ff39": { files: ["mm/cma.c"], re: "static struct page \\*__cma_alloc" },
+  "c009da4258f9": { files: ["mm/cma.c"], re: "cma_range_alloc" },
 };
 
 const OUT: string[] = [];

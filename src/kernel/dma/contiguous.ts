@@ -26,13 +26,8 @@ export function dev_get_cma_area(k: Kernel, dev: Device | null): CmaArea | null 
 const cmaFailRatelimit = new WeakMap<Kernel, { printed: number; suppressed: number }>();
 const CMA_RATELIMIT_BURST = 10; // DEFAULT_RATELIMIT_BURST
 
-/**
- * mm/cma.c cma_alloc's failure message when no range could be taken and !no_warn (6.12+:
- * !(gfp & __GFP_NOWARN) in __cma_alloc), pr_fmt "cma: ": 5.6–5.11 pr_err("%s: alloc failed,
- * req-size: %zu pages, ret: %d\n", __func__, count, ret); 5.12+ (a052d4d13d88) with cma->name after
- * __func__; 5.13+ (63f83b31f4f3) pr_err_ratelimited; 6.12+ (463586e9ff39) __func__ is __cma_alloc.
- * cma_debug_show_areas prints only with CONFIG_CMA_DEBUG (not modelled).
- */
+/** mm/cma.c cma_alloc (5.6–6.18), its failure message (pr_fmt "cma: "): 5.6–5.11 pr_err("%s: alloc failed, req-size: %zu pages, ret: %d\n"); cma->name after __func__ from 5.12 (a052d4d13d88); pr_err_ratelimited from 5.13 (63f83b31f4f3); __func__ __cma_alloc from 6.12 (463586e9ff39). */
+// cma_debug_show_areas prints only with CONFIG_CMA_DEBUG (not modelled).
 function cma_alloc_failed(k: Kernel, cma: CmaArea, count: number, ret: number): void {
   if (k.sw["63f83b31f4f3"]) {
     let rl = cmaFailRatelimit.get(k);
@@ -51,13 +46,7 @@ function cma_alloc_failed(k: Kernel, cma: CmaArea, count: number, ret: number): 
 const ENOMEM = 12;
 const EBUSY = 16;
 
-/**
- * mm/cma.c cma_alloc (5.6–6.18; 6.12+ the body is __cma_alloc): a count of 0 or an empty area
- * gives NULL; a request larger than the area gives NULL silently up to 6.12 and, since
- * c009da4258f9 (6.15), comes back from cma_range_alloc as -EBUSY and is reported; a first-fit
- * search that finds no free range leaves ret -ENOMEM (5.6–6.12) or -EBUSY (cma_range_alloc,
- * c009da4258f9), reported unless no_warn. Returns a struct page pointer or 0.
- */
+/** mm/cma.c cma_alloc (5.6–6.18; the body is __cma_alloc from 6.12): first fit; no free range → ret -ENOMEM (5.6–6.12) or cma_range_alloc's -EBUSY (c009da4258f9), reported unless no_warn; larger than the area → NULL silently to 6.12, -EBUSY reported from c009da4258f9. */
 export function cma_alloc(k: Kernel, cma: CmaArea, count: number, align: number, no_warn: boolean): number {
   k.tr?.enter(S_cma_alloc, { cma: cma.name, count: String(count), align: String(align) });
   const ranges = k.sw["c009da4258f9"];
