@@ -250,10 +250,12 @@ export class Kernel {
     throw new KernelFault(rec);
   }
 
-  /** A non-fatal report printed with a backtrace (bad page state, KASAN): recorded, the run goes on. */
-  report(kind: "bad_page" | "kasan", message: string, pc?: string): void {
+  /** A non-fatal report printed with a backtrace (bad page state, KASAN): recorded, the run goes on. `lines`: the report's further lines; `addr`: the address it is about. */
+  report(kind: "bad_page" | "kasan", message: string, pc?: string, more?: { lines?: string[]; addr?: number }): void {
     const rec: FaultRecord = { kind, message, step: this.step };
     if (pc) rec.pc = pc;
+    if (more?.addr !== undefined) rec.addr = this.arch.fmtVa(more.addr);
+    if (more?.lines?.length) rec.lines = more.lines;
     this.faults.push(rec);
     this.tr?.fault(kind, message);
   }

@@ -73,7 +73,9 @@ describe("double frees and use-after-free: the kernel's reports", () => {
     const r = runYaml(dk.replace("CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_KASAN"), { platform: "x86_64" });
     const addr = r.steps[0]!.result.ret as string;
     expect(r.faults).toHaveLength(1);
-    expect(r.faults[0]).toMatchObject({ kind: "kasan", message: `BUG: KASAN: double-free or invalid-free in kfree; the object at addr ${addr}` });
+    // the default kernel (5.19): the pre-dcc579663f60 header alone; the record keeps the object's address
+    expect(r.faults[0]).toMatchObject({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr });
+    expect(r.faults[0]!.lines).toBeUndefined();
   });
 
   it("double vfree: WARN Trying to vfree() nonexistent vm area at the vmalloc address", () => {
@@ -101,8 +103,11 @@ describe("double frees and use-after-free: the kernel's reports", () => {
   it("use after kfree with KASAN: use-after-free report, the write still lands", () => {
     const r = runYaml(y(`  - { op: kmalloc, size: 64, as: a }\n  - { op: kfree, buf: a }\n  - { op: cpu_write, buf: a, offset: 8, data: "late" }\n  - { op: cpu_read, buf: a, offset: 8, length: 4, expect: { data: "late" } }`, "config: { CONFIG_KASAN: y }\n"), { platform: "arm32" });
     const addr = parseInt(r.steps[0]!.result.ret as string, 16);
-    expect(r.faults[0]!.message).toBe(`BUG: KASAN: use-after-free in cpu_write; Write of size 4 at addr 0x${(addr + 8).toString(16).padStart(8, "0")} by task scenario/1000`);
-    expect(r.faults[1]!.message).toMatch(/use-after-free in cpu_read; Read of size 4/);
+    // print_error_description: the header, then "%s of size %zu at addr %px by task %s/%d" (%px: no 0x)
+    expect(r.faults[0]!.message).toBe("BUG: KASAN: use-after-free in cpu_write");
+    expect(r.faults[0]!.lines).toEqual([`Write of size 4 at addr ${(addr + 8).toString(16).padStart(8, "0")} by task scenario/1000`]);
+    expect(r.faults[1]!.message).toBe("BUG: KASAN: use-after-free in cpu_read");
+    expect(r.faults[1]!.lines![0]).toMatch(/^Read of size 4 at addr [0-9a-f]{8} by task scenario\/1000$/);
     expect(r.expectations.every((e) => e.ok)).toBe(true);
   });
 

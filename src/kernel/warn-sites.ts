@@ -25,8 +25,11 @@ const SITES: Record<string, Record<string, string>> = {
   dma_map_page_attrs: { "5.10": "kernel/dma/mapping.c:149", "5.14": "kernel/dma/mapping.c:151", "5.15": "kernel/dma/mapping.c:150", "5.19": "kernel/dma/mapping.c:151", "6.1": "kernel/dma/mapping.c:152", "6.6": "kernel/dma/mapping.c:156", "6.12": "kernel/dma/mapping.c:164" },
   // 5.15 on the check moved to the static __dma_map_sg_attrs (no location claimed)
   dma_map_sg_attrs: { "5.10": "kernel/dma/mapping.c:188", "5.14": "kernel/dma/mapping.c:192" },
-  // "Trying to vfree() nonexistent vm area": __vunmap to 6.1, vfree from 6.6
-  __vunmap: { "5.6": "mm/vmalloc.c:2296", "5.10": "mm/vmalloc.c:2251", "5.14": "mm/vmalloc.c:2567", "5.15": "mm/vmalloc.c:2602", "5.19": "mm/vmalloc.c:2641", "6.1": "mm/vmalloc.c:2701", "6.6": "mm/vmalloc.c:2843", "6.12": "mm/vmalloc.c:3361", "6.18": "mm/vmalloc.c:3430" },
+  // "Trying to vfree() nonexistent vm area": __vunmap to 6.1 (for vfree and vunmap), vfree from 6.6 (79311c1fe017, 6.3)
+  __vunmap: { "5.6": "mm/vmalloc.c:2296", "5.10": "mm/vmalloc.c:2251", "5.14": "mm/vmalloc.c:2567", "5.15": "mm/vmalloc.c:2602", "5.19": "mm/vmalloc.c:2641", "6.1": "mm/vmalloc.c:2701" },
+  vfree: { "6.6": "mm/vmalloc.c:2843", "6.12": "mm/vmalloc.c:3361", "6.18": "mm/vmalloc.c:3430" },
+  // "Trying to vunmap() nonexistent vm area" (79311c1fe017, 6.3)
+  vunmap: { "6.6": "mm/vmalloc.c:2888", "6.12": "mm/vmalloc.c:3408", "6.18": "mm/vmalloc.c:3478" },
   "xen_swiotlb_free_coherent:straddle": { "5.19": "drivers/xen/swiotlb-xen.c:178", "6.1": "drivers/xen/swiotlb-xen.c:187", "6.6": "drivers/xen/swiotlb-xen.c:184", "6.12": "drivers/xen/swiotlb-xen.c:188", "6.18": "drivers/xen/swiotlb-xen.c:188" },
   "dma_alloc_attrs:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:510", "6.12": "kernel/dma/mapping.c:604", "6.18": "kernel/dma/mapping.c:641" },
 };
@@ -40,7 +43,6 @@ const SITES: Record<string, Record<string, string>> = {
 const SYMBOLS: Record<string, Record<string, string>> = {
   kvmalloc_node: { "6.12": "__kvmalloc_node_noprof", "6.18": "__kvmalloc_node_noprof" },
   dma_direct_map_page: { "6.18": "dma_direct_map_phys" },
-  __vunmap: { "6.6": "vfree", "6.12": "vfree", "6.18": "vfree" },
 };
 
 /** The symbol this kernel's version prints for a modelled function. */

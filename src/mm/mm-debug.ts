@@ -39,14 +39,29 @@ export function bad_page(k: Kernel, pfn: number, reason: string): void {
   k.report("bad_page", `BUG: Bad page state in process ${k.current.comm}  pfn:${pfn.toString(16).padStart(5, "0")}; page dumped because: ${reason}`, "bad_page");
 }
 
-/** mm/kasan/report.c kasan_report_invalid_free (5.6–5.19): "BUG: KASAN: double-free or invalid-free in %pS". */
-export function kasan_report_invalid_free(k: Kernel, addr: number, ip: string): void {
-  k.report("kasan", `BUG: KASAN: double-free or invalid-free in ${ip}; the object at addr ${k.arch.fmtVa(addr)}`, ip);
+/** %px (lib/vsprintf.c pointer_string): the pointer's hex digits, zero-padded to its width, no 0x. */
+function px(k: Kernel, addr: number): string {
+  return k.arch.fmtVa(addr).slice(2);
 }
 
-/** mm/kasan/report.c print_error_description (5.6–5.19): "BUG: KASAN: use-after-free in %pS" / "%s of size %zu at addr %px by task %s/%d". */
-export function kasan_report_uaf(k: Kernel, addr: number, size: number, write: boolean, ip: string): void {
-  k.report("kasan", `BUG: KASAN: use-after-free in ${ip}; ${write ? "Write" : "Read"} of size ${size} at addr ${k.arch.fmtVa(addr)} by task ${k.current.comm}/${k.current.pid}`, ip);
+/** mm/kasan/report.c kasan_report_invalid_free (5.6–6.18): 5.6–6.0 "BUG: KASAN: double-free or invalid-free in %pS" alone; 6.1+ (dcc579663f60) "BUG: KASAN: double-free in %pS" (or invalid-free), then "Free of addr %px by task %s/%d". */
+// %pS is the caller the model knows (`ip`); the record keeps the object's address.
+export function kasan_report_invalid_free(k: Kernel, addr: number, ip: string, type: "double-free" | "invalid-free"): void {
+  if (k.sw["dcc579663f60"]) k.report("kasan", `BUG: KASAN: ${type} in ${ip}`, ip, { addr, lines: [`Free of addr ${px(k, addr)} by task ${k.current.comm}/${k.current.pid}`] });
+  else k.report("kasan", `BUG: KASAN: double-free or invalid-free in ${ip}`, ip, { addr });
+}
+
+/** The generic-KASAN shadow of freed memory the model reports on: a freed slab object (KASAN_SLAB_FREE / KASAN_KMALLOC_FREE) or freed pages (KASAN_PAGE_FREE / KASAN_FREE_PAGE). */
+export type KasanFreedShadow = "slab" | "page";
+
+/** mm/kasan/report_generic.c get_shadow_bug_type (5.6–6.18), for freed memory: "use-after-free"; 6.3+ (0e301731f558) "slab-use-after-free" for a freed slab object, pages stay "use-after-free". */
+export function kasan_shadow_bug_type(k: Kernel, shadow: KasanFreedShadow): string {
+  return shadow === "slab" && k.sw["0e301731f558"] ? "slab-use-after-free" : "use-after-free";
+}
+
+/** mm/kasan/report.c print_error_description (5.6–6.18), for an access: "BUG: KASAN: %s in %pS" with the shadow's bug type, then "%s of size %zu at addr %px by task %s/%d". */
+export function kasan_report_uaf(k: Kernel, addr: number, size: number, write: boolean, ip: string, shadow: KasanFreedShadow): void {
+  k.report("kasan", `BUG: KASAN: ${kasan_shadow_bug_type(k, shadow)} in ${ip}`, ip, { addr, lines: [`${write ? "Write" : "Read"} of size ${size} at addr ${px(k, addr)} by task ${k.current.comm}/${k.current.pid}`] });
 }
 
 /** mm/kasan/report.c kasan_non_canonical_hook (5.6–6.18, generic KASAN; arm64's die_kernel_fault calls it from 5.17, 07b742a4d912):

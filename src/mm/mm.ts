@@ -182,12 +182,33 @@ export function map_vm_area(k: Kernel, area: VmStruct, prot: Prot, pages: number
   return 0;
 }
 
-/** mm/vmalloc.c vunmap */
+/** %p of a kernel pointer in the no_hash_pointers form: the address's hex digits, zero-padded, no 0x. */
+function pointer_p(k: Kernel, addr: number): string {
+  return k.arch.fmtVa(addr).slice(2);
+}
+
+/** mm/vmalloc.c vunmap (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 0), whose WARN says "Trying to vfree() nonexistent vm area"; 6.3+ (79311c1fe017) remove_vm_area itself and WARN(1, KERN_ERR "Trying to vunmap() nonexistent vm area (%p)\n"). */
 export function vunmap(k: Kernel, addr: number): void {
   k.tr?.enter(S_vunmap, { addr: k.arch.fmtVa(addr) });
-  const vm = k.vmalloc.remove_vm_area(addr);
-  if (!vm) k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr).slice(2)})`, "vunmap"); // %p (no_hash_pointers form)
+  if (addr !== 0) {
+    if (k.sw["79311c1fe017"]) {
+      if (!k.vmalloc.remove_vm_area(addr)) k.warn(`Trying to vunmap() nonexistent vm area (${pointer_p(k, addr)})`, "vunmap");
+    } else __vunmap(k, addr, false);
+  }
   k.tr?.exit();
+}
+
+/** mm/vmalloc.c __vunmap (5.6–6.2): find_vm_area (the area containing addr) or WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n"); else the area is unmapped and removed and, with deallocate_pages, its pages freed (area->nr_pages: only vmalloc's own areas have them). */
+// Its "Trying to vfree() bad address" WARN for an unaligned address is not modelled: every caller passes a page-aligned address.
+function __vunmap(k: Kernel, addr: number, deallocate_pages: boolean): boolean {
+  const area = k.vmalloc.find_vm_area(addr);
+  if (!area) {
+    k.warn(`Trying to vfree() nonexistent vm area (${pointer_p(k, addr)})`, "__vunmap");
+    return false;
+  }
+  k.vmalloc.remove_vm_area(area.addr);
+  if (deallocate_pages && area.flags & VM_ALLOC) for (const p of area.pages ?? []) __free_pages(k, p, 0);
+  return true;
 }
 
 /**
@@ -279,7 +300,7 @@ export class Slab {
 
   /**
    * mm/slub.c kfree (5.6–5.19): NULL / ZERO_SIZE_PTR are no-ops. Freeing an object that is not
-   * allocated: KASAN reports it ("double-free or invalid-free") and skips the free; else with
+   * allocated: KASAN reports it (mm-debug.ts kasan_report_invalid_free) and skips the free; else with
    * CONFIG_SLAB_FREELIST_HARDENED set_freepointer's BUG_ON(object == fp) fires when the object is
    * the freelist head (freed last); otherwise the free goes through silently and the object is on
    * the freelist twice (it will be handed out twice).
@@ -291,7 +312,9 @@ export class Slab {
       const c = this.freed.get(addr);
       if (c === undefined) return false;
       if (k.cfg.CONFIG_KASAN) {
-        kasan_report_invalid_free(k, addr, "kfree");
+        // ____kasan_slab_free / ____kasan_kfree_large: the object's shadow is poisoned (freed), so
+        // !kasan_byte_accessible: KASAN_REPORT_DOUBLE_FREE (6.1+); the free is skipped
+        kasan_report_invalid_free(k, addr, "kfree", "double-free");
         return false;
       }
       if (c < 0) {
@@ -354,22 +377,16 @@ export function vmalloc(k: Kernel, size: number): number {
   return vm.addr;
 }
 
-/**
- * mm/vmalloc.c vfree → __vunmap (5.6–5.19): NULL is a no-op; an address with no vm area gets
- * WARN(1, "Trying to vfree() nonexistent vm area (%p)") (%p hashes the pointer in the kernel; the
- * model prints the no_hash_pointers form: the address's hex digits without 0x).
- */
+/** mm/vmalloc.c vfree (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 1); 6.3+ (79311c1fe017) remove_vm_area, WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n") from vfree itself when there is none, then the area's pages are freed (%p in the no_hash_pointers form). */
 export function vfree(k: Kernel, addr: number): boolean {
   if (addr === 0) return false;
-  const vm = k.vmalloc.find_vm_area(addr);
-  if (!vm || vm.addr !== addr) {
-    k.warn(`Trying to vfree() nonexistent vm area (${k.arch.fmtVa(addr).slice(2)})`, "__vunmap"); // %p: hex digits, no 0x
+  if (!k.sw["79311c1fe017"]) return __vunmap(k, addr, true);
+  const vm = k.vmalloc.remove_vm_area(addr);
+  if (!vm) {
+    k.warn(`Trying to vfree() nonexistent vm area (${pointer_p(k, addr)})`, "vfree");
     return false;
   }
-  if (!(vm.flags & VM_ALLOC)) return false;
-  const pages = vm.pages ?? [];
-  vunmap(k, addr);
-  for (const p of pages) __free_pages(k, p, 0);
+  if (vm.flags & VM_ALLOC) for (const p of vm.pages ?? []) __free_pages(k, p, 0);
   return true;
 }
 

@@ -12,6 +12,7 @@
  */
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE, get_order } from "../core/u64.js";
+import { MAX_ORDER } from "./page_alloc.js";
 
 /** mm/slab_common.c kmalloc_info[]: the SLUB kmalloc caches, index → object size (index 1 = 96, 2 = 192) */
 export const KMALLOC_INFO: readonly number[] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
@@ -83,10 +84,15 @@ export class KmallocCaches {
   }
 }
 
-/** mm/slab_common.c kmalloc_size_roundup (5.19+): the object size kmalloc(size) really gives; a page multiple above the caches */
+/** include/linux/slab.h KMALLOC_MAX_SIZE (5.6–6.18, SLUB, 4 KiB pages): 1 << KMALLOC_SHIFT_MAX, the largest order the buddy allocator hands out (4 MiB) */
+export const KMALLOC_MAX_SIZE = PAGE_SIZE << (MAX_ORDER - 1);
+
+/** mm/slab_common.c kmalloc_size_roundup (6.1–6.18): the object size kmalloc(size) gives, 0 for 0, PAGE_SIZE << get_order(size) above the caches; above KMALLOC_MAX_SIZE 6.1 rounds too, 6.6+ (8446a4deb6b6) returns size unchanged. */
+// (6.1's SIZE_MAX short-circuit is not reachable with a JavaScript number.)
 export function kmalloc_size_roundup(k: Kernel, size: number): number {
-  if (size && size <= KMALLOC_MAX_CACHE_SIZE) return k.slab.caches.objectSize(size);
-  if (size) return PAGE_SIZE << get_order(size);
+  if (size === 0) return 0;
+  if (size <= KMALLOC_MAX_CACHE_SIZE) return k.slab.caches.objectSize(size);
+  if (size <= KMALLOC_MAX_SIZE || !k.sw["8446a4deb6b6"]) return PAGE_SIZE * 2 ** get_order(size); // PAGE_SIZE << order, unsigned long
   return size;
 }
 

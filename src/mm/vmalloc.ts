@@ -67,11 +67,11 @@ export class VmallocSpace {
     return undefined;
   }
 
-  /** vunmap / remove_vm_area: clear PTEs, free the area. Returns the area or undefined. */
+  /** mm/vmalloc.c remove_vm_area (5.6–6.18): the area containing addr (__find_vmap_area / find_unlink_vmap_area) is unmapped and removed; undefined when there is none. */
   remove_vm_area(addr: number): VmStruct | undefined {
-    const i = this.areas.findIndex((a) => a.addr === addr);
-    if (i < 0) return undefined;
-    const vm = this.areas[i]!;
+    const vm = this.find_vm_area(addr);
+    if (!vm) return undefined;
+    const i = this.areas.indexOf(vm);
     this.pgd.unmap(vm.addr, vm.nr_pages * PAGE_SIZE);
     this.areas.splice(i, 1);
     return vm;

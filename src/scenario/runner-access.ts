@@ -62,13 +62,16 @@ export function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | 
 /**
  * CONFIG_KASAN (generic): the driver's access is checked against the shadow before it happens; a
  * kmalloc object or pages that were freed are poisoned (mm/kasan: kasan_slab_free /
- * kasan_free_pages), so the access is reported as use-after-free and then goes ahead.
+ * kasan_free_pages), so the access is reported (mm-debug.ts kasan_report_uaf: "slab-use-after-free"
+ * for a slab object from 6.3, "use-after-free" for pages) and then goes ahead.
  */
 export function kasanCheck(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" | "ncbuf" }>, offset: number, len: number, write: boolean) {
   if (!c.k.cfg.CONFIG_KASAN || o.kind !== "kbuf" || !o.freed || (o.alloc !== "kmalloc" && o.alloc !== "pages") || o.addr === 0) return;
   const k = c.k;
-  const stillFree = o.alloc === "kmalloc" ? k.slab.freed.has(o.addr) : k.memmap.refcount(k.arch.page_to_pfn(o.page)) <= 0;
-  if (stillFree) kasan_report_uaf(k, o.addr + offset, len, write, c.step.op);
+  // a kmalloc object is a slab object unless kmalloc_large gave it pages (Slab.freed: cache < 0)
+  const freedCache = o.alloc === "kmalloc" ? k.slab.freed.get(o.addr) : undefined;
+  const stillFree = o.alloc === "kmalloc" ? freedCache !== undefined : k.memmap.refcount(k.arch.page_to_pfn(o.page)) <= 0;
+  if (stillFree) kasan_report_uaf(k, o.addr + offset, len, write, c.step.op, freedCache !== undefined && freedCache > 0 ? "slab" : "page");
 }
 
 /** A CPU access through a NULL kmalloc/vmalloc/coherent pointer: the driver dereferences NULL (+ offset). */

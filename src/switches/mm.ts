@@ -32,4 +32,52 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.8",
     effect: "kasan_non_canonical_hook decodes with kasan_shadow_to_mem (the same arithmetic for generic KASAN) and calls an address inside [KASAN_SHADOW_START, KASAN_SHADOW_END) \"probably wild-memory-access\" instead of \"maybe wild-memory-access\" (checked: 6.12.19 mm/kasan/report.c:645–680, 6.18.35 :639–674; 6.6.63 :633–661 and 6.1.166 :565–593 the old three-way test; Andrey Konovalov's series of 21 Dec 2023, the mm-stable id in the revlists of branches based on the 6.8 merge window)",
   },
+  "79311c1fe017": {
+    commit: "79311c1fe017",
+    title: "mm: split __vunmap",
+    release: "6.3",
+    effect: "vunmap calls remove_vm_area itself and WARNs \"Trying to vunmap() nonexistent vm area (%p)\" (6.6.63 mm/vmalloc.c:2888, 6.18.35 :3478); vfree removes the area itself and WARNs \"Trying to vfree() nonexistent vm area\" from vfree (6.6.63 :2843). Before it (5.6–6.2) both went through __vunmap, whose WARN says \"Trying to vfree() …\" for a vunmap too (5.15.178 :2602, 6.1.166 :2701). (checked: the Christoph Hellwig series \"mm: remove __vfree\" … \"mm: split __vunmap\" in the mm-stable-2023-02-20 pull, ids from the linux-next revlist of 25 Feb 2023; 6.1.166 has __vunmap, 6.6.63 does not)",
+  },
+  "8446a4deb6b6": {
+    commit: "8446a4deb6b6",
+    title: "slab: kmalloc_size_roundup() must not return 0 for non-zero size",
+    release: "6.6",
+    effect: "kmalloc_size_roundup returns a size above KMALLOC_MAX_SIZE unchanged instead of PAGE_SIZE << get_order(size) (6.6.63 mm/slab_common.c:727–747; 6.1.166 :718–735 rounds it) (checked: slab-fixes-for-6.6-rc4 pull; the 5.15-stable backport failed to apply and 6.1.166 does not carry it)",
+  },
+  "dcc579663f60": {
+    commit: "dcc579663f60",
+    title: "kasan: better invalid/double-free report header",
+    release: "6.1",
+    effect: "a KASAN free report names its type: \"BUG: KASAN: double-free in %pS\" (or invalid-free) then \"Free of addr %px by task %s/%d\" (6.1.166 mm/kasan/report.c:208–216, bug_type :446–451; common.c:226 KASAN_REPORT_DOUBLE_FREE); before it \"BUG: KASAN: double-free or invalid-free in %pS\" with no second line (5.15.178 report.c:370) (checked: next to f7e01ab828fd \"kasan: move tests to mm/kasan/\", which 0-day cites in torvalds/linux master)",
+  },
+  "0e301731f558": {
+    commit: "0e301731f558",
+    title: "kasan: infer allocation size by scanning metadata",
+    release: "6.3",
+    effect: "generic KASAN calls an access to a freed slab object (KASAN_SLAB_FREE / KASAN_SLAB_FREETRACK shadow) \"slab-use-after-free\"; freed pages (KASAN_PAGE_FREE) stay \"use-after-free\" (6.6.63 mm/kasan/report_generic.c:109–114; 6.1.166 :81–84 has one \"use-after-free\") (checked: id from Arnd Bergmann's Fixes: tag; absent in 6.1.166, present in 6.6.63, 6.12.19, 6.18.35)",
+  },
+  "a052d4d13d88": {
+    commit: "a052d4d13d88",
+    title: "mm: cma: print region name on failure",
+    release: "5.12",
+    effect: "cma_alloc's failure message names the area: \"%s: %s: alloc failed, req-size: %zu pages, ret: %d\" with cma->name (5.12.9 mm/cma.c:503); before it \"%s: alloc failed, req-size: %zu pages, ret: %d\" (5.6.4 :493, 5.10.7 :489) (checked: 5.10.7 lacks it, 5.12.9 has it)",
+  },
+  "63f83b31f4f3": {
+    commit: "63f83b31f4f3",
+    title: "mm: cma: use pr_err_ratelimited for CMA warning",
+    release: "5.13",
+    effect: "cma_alloc's failure message is pr_err_ratelimited (burst 10; dmasim has no clock: 10 per run) instead of pr_err (checked: 5.12.9 mm/cma.c:503 pr_err, 5.14-rc5 :508 pr_err_ratelimited; posted 9 Mar 2021 by Baolin Wang, next to bbb269206f3c \"mm: vmstat: add cma statistics\")",
+  },
+  "463586e9ff39": {
+    commit: "463586e9ff39",
+    title: "mm/cma: add cma_{alloc,free}_folio()",
+    release: "6.12",
+    effect: "cma_alloc becomes a wrapper of __cma_alloc(cma, count, align, gfp): the failure message's %s __func__ prints \"__cma_alloc\" (6.12.19 mm/cma.c:406–518; 6.6.63 prints \"cma_alloc\", :508) (checked: absent in 6.6.63, present in 6.12.19)",
+  },
+  "c009da4258f9": {
+    commit: "c009da4258f9",
+    title: "mm, cma: support multiple contiguous ranges, if requested",
+    release: "6.15",
+    effect: "__cma_alloc tries each range with cma_range_alloc, which returns -EBUSY when it finds no free range or the request is larger than the range: the failure message says \"ret: -16\" (6.18.35 mm/cma.c:779–856, :863–900) where 5.6–6.12 say -12 (-ENOMEM); a request larger than the area, silent before (5.6.4 :440 returns NULL, 5.15.178 :440 and 6.6.63 :452 goto out past the message, 6.12.19 :434 returns), now prints it (checked: absent in 6.12.19, present in 6.18.35; Frank van der Linden's series in the mm pull for 6.15, the id from Muchun Song's stable Fixes: tag)",
+  },
 };

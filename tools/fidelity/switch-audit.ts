@@ -103,6 +103,14 @@ const FP: Record<string, Fp> = {
   "07b742a4d912": { files: ["arch/arm64/mm/fault.c"], re: "kasan_non_canonical_hook\\(addr\\)" },
   "b40b84b120f5": { files: ["arch/arm/mm/fault.c"], re: "virtual address %08lx when %s" },
   "c20e3feadd45": { files: ["mm/kasan/report.c"], re: "probably wild-memory-access" },
+  "79311c1fe017": { files: ["mm/vmalloc.c"], re: "Trying to vunmap\\(\\) nonexistent" },
+  "8446a4deb6b6": { files: ["mm/slab_common.c"], re: "size && size <= KMALLOC_MAX_SIZE" },
+  "dcc579663f60": { files: ["mm/kasan/report.c"], re: "Free of addr" },
+  "0e301731f558": { files: ["mm/kasan/report_generic.c"], re: "slab-use-after-free" },
+  "a052d4d13d88": { files: ["mm/cma.c"], re: "%s: %s: alloc failed" },
+  "63f83b31f4f3": { files: ["mm/cma.c"], re: "pr_err_ratelimited\\(\"%s: %s: alloc failed" },
+  "463586e9ff39": { files: ["mm/cma.c"], re: "static struct page \\*__cma_alloc" },
+  "c009da4258f9": { files: ["mm/cma.c"], re: "cma_range_alloc" },
 };
 
 const OUT: string[] = [];

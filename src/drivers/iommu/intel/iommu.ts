@@ -19,7 +19,7 @@ import type { Device } from "../../device.js";
 import type { DmaMapOps, Scatterlist } from "../../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex } from "../../../core/u64.js";
 import { sym } from "../../../core/trace.js";
-import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_ZERO, gfpflags_allow_blocking } from "../../../include/gfp.js";
+import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../../include/gfp.js";
 import { alloc_pages, __free_pages, virt_to_page } from "../../../mm/mm.js";
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../../../kernel/dma/ops-helpers.js";
 import { dma_alloc_from_contiguous } from "../../../kernel/dma/contiguous.js";
@@ -335,7 +335,7 @@ export function intel_alloc_coherent(k: Kernel, dev: Device, size: number, gfp: 
   size = PAGE_ALIGN(size);
   const order = get_order(size);
   let page = 0;
-  if (gfpflags_allow_blocking(gfp)) page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, order);
+  if (gfpflags_allow_blocking(gfp)) page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, order, (gfp & __GFP_NOWARN) !== 0);
   if (!page) page = alloc_pages(k, gfp, order, "intel_alloc_coherent");
   if (!page) {
     k.tr?.exit("NULL");
