@@ -228,3 +228,48 @@ steps:
     expect(r66.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([]);
   });
 });
+
+describe("D15: dma_alloc_pages / dma_free_pages tracepoints (found with D7: 6.12 dma_map_page / dma_unmap_page, 6.13+ dma_alloc_pages / dma_free_pages)", () => {
+  const pages = (kernel: string) => `
+name: pages
+platform: rpi4
+kernel: "${kernel}"
+steps:
+  - { op: dma_alloc_pages, size: 6K, dir: DMA_BIDIRECTIONAL, gfp: GFP_KERNEL, as: p }
+  - { op: dma_free_pages, buf: p }
+  - { op: dma_alloc_noncoherent, size: 4K, dir: DMA_TO_DEVICE, gfp: GFP_KERNEL, as: n }
+  - { op: dma_free_noncoherent, buf: n }
+  - { op: dma_alloc_pages, size: 4K, dir: DMA_TO_DEVICE, gfp: "GFP_KERNEL|__GFP_COMP", as: q }
+`;
+
+  it("6.12: the streaming-map events with the caller's size (6 KiB at bus 0xf7580000, phys 0x37580000); nothing for the refused __GFP_COMP request", () => {
+    const r = runYaml(pages("6.12"), { trace: true });
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.result).toMatchObject({ dma_handle: "0xf7580000", cpu_addr: "0xffff000037580000" });
+    expect(r.steps[4]!.result.ret).toBe("NULL");
+    expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
+      TASK + "dma_map_page: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=6144 phys_addr=37580000 attrs=",
+      TASK + "dma_unmap_page: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=6144 attrs=",
+      TASK + "dma_map_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=4096 phys_addr=1000 attrs=",
+      TASK + "dma_unmap_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=4096 attrs=",
+    ]);
+  });
+
+  it("6.18: dma_alloc_pages / dma_free_pages with the linear address, and dma_alloc_pages with NULL and 0 for the failure", () => {
+    const r = runYaml(pages("6.18"), { trace: true });
+    expect(r.ok).toBe(true);
+    expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
+      TASK + "dma_alloc_pages: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=6144 virt_addr=ffff000037580000 flags=GFP_KERNEL attrs=",
+      TASK + "dma_free_pages: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=6144 virt_addr=ffff000037580000 attrs=",
+      TASK + "dma_alloc_pages: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=4096 virt_addr=ffff000000001000 flags=GFP_KERNEL attrs=",
+      TASK + "dma_free_pages: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=4096 virt_addr=ffff000000001000 attrs=",
+      TASK + "dma_alloc_pages: fe00b000.v4l2 dir=TO_DEVICE dma_addr=0 size=4096 virt_addr=0000000000000000 flags=GFP_KERNEL|__GFP_COMP attrs=",
+    ]);
+    expect(r.faults.filter((f) => f.kind === "warn").map((f) => f.message)).toEqual(["WARNING: dma_alloc_pages: WARN_ON_ONCE(gfp & __GFP_COMP)"]);
+  });
+
+  it("6.6 has no events/dma", () => {
+    const r = runYaml(pages("6.6"), { trace: true });
+    expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([]);
+  });
+});

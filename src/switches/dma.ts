@@ -277,12 +277,12 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "c4484ab86ee0",
     title: "dma-mapping: use trace_dma_alloc for dma_alloc* instead of using trace_dma_map",
     release: "6.13",
-    effect: "dma_alloc_noncontiguous traces dma_alloc_sgt (\"%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s flags=%s attrs=%s\") and dma_free_noncontiguous dma_free_sgt (\"%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s\") instead of 6.12's dma_map_sg (nents, 1) and dma_unmap_sg (attrs 0) (checked: 6.18.35 include/trace/events/dma.h:162–201, :244–277, kernel/dma/mapping.c:818, :839; 6.12.19 mapping.c:771, :790; in the 6.13 dma-mapping pull with 3afff779a725)",
+    effect: "dma_alloc_noncontiguous traces dma_alloc_sgt (\"%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s flags=%s attrs=%s\") and dma_free_noncontiguous dma_free_sgt (\"%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s\") instead of 6.12's dma_map_sg (nents, 1) and dma_unmap_sg (attrs 0); dma_alloc_pages / dma_free_pages trace dma_alloc_pages / dma_free_pages (the dma_alloc_class / dma_free_class lines with page_to_virt) instead of dma_map_page / dma_unmap_page (checked: 6.18.35 mapping.c:731, :735, :758; 6.12.19 mapping.c:686, :711; 6.18.35 include/trace/events/dma.h:162–201, :244–277, kernel/dma/mapping.c:818, :839; 6.12.19 mapping.c:771, :790; in the 6.13 dma-mapping pull with 3afff779a725)",
   },
   "68b6dbf1f441": {
     commit: "68b6dbf1f441",
     title: "dma-mapping: trace more error paths",
     release: "6.13",
-    effect: "a failed dma_alloc_noncontiguous traces dma_alloc_sgt_err (the dma_alloc_class format, virt_addr NULL, dma_addr 0) — with d5bbfbad58ec (same 6.13 pull) the dir and flags arguments in their right places (checked: 6.18.35 include/trace/events/dma.h:160, kernel/dma/mapping.c:821)",
+    effect: "a failed dma_alloc_pages traces dma_alloc_pages with NULL and 0, a failed dma_alloc_noncontiguous dma_alloc_sgt_err (the dma_alloc_class format, virt_addr NULL, dma_addr 0) — with d5bbfbad58ec (same 6.13 pull) the dir and flags arguments in their right places (checked: 6.18.35 include/trace/events/dma.h:160, kernel/dma/mapping.c:821)",
   },
 };
