@@ -98,6 +98,12 @@ const FP: Record<string, Fp> = {
   "972bf252f860": { files: ["drivers/iommu/iova.c"], re: "roundup_pow_of_two" },
   "327e2c97c46a": { files: ["include/linux/swiotlb.h"], re: "size_t mapping_size, size_t alloc_size", gone: true, since: "5.10" },
   "b5c58b2fdc42": { files: ["kernel/dma/mapping.c"], re: "use_dma_iommu" },
+  "3622b86f49f8": { files: ["kernel/dma/mapping.c"], re: "WARN_ON_ONCE\\(gfp & __GFP_COMP\\)" },
+  "a409d9600959": { files: ["kernel/dma/direct.c"], re: "dma_direct_all_ram_mapped" },
+  "8324993f6030": { files: ["kernel/dma/direct.c"], re: "dma_find_range\\(dev, start_pfn\\)" },
+  "2042c352e21d": { files: ["kernel/dma/mapping.c"], re: "device is DMA addressing limited" },
+  "c4484ab86ee0": { files: ["include/trace/events/dma.h"], re: "TRACE_EVENT\\(dma_alloc_sgt," },
+  "68b6dbf1f441": { files: ["include/trace/events/dma.h"], re: "DEFINE_ALLOC_EVENT\\(dma_alloc_sgt_err\\)" },
 };
 
 const OUT: string[] = [];
