@@ -8,7 +8,8 @@
  * 6.12.19's check_ram_in_range_map keeps `bdr` across iterations: a System RAM range that runs out
  * of one dma range into a hole finds no range at its new start, reuses the stale one and computes
  * the same start again — forever (8324993f6030, 6.14, looks each start up afresh with dma_find_range).
- * dmasim reports that spin as the watchdog would.
+ * The loop is preemptible: on arm64 (CONFIG_PREEMPT) the caller hangs silently, elsewhere the
+ * watchdog reports a soft lockup (spin_forever).
  */
 import type { Kernel } from "../../kernel.js";
 import type { BusDmaRegion, Device } from "../../drivers/device.js";
@@ -69,7 +70,7 @@ function check_ram_in_range_map(k: Kernel, dev: Device, start_pfn: number, nr_pa
       else if (bdr) {
         // the stale range: start_pfn = its end, which is start_pfn again
         k.tr?.note(`check_ram_in_range_map: pfn ${hex(start_pfn)} is in no dma range; bdr still holds [${hex(bdr.cpu_start)}, ${hex(bdr.cpu_start + bdr.size)}), so start_pfn stays ${hex(PFN_DOWN(bdr.cpu_start) + PFN_DOWN(bdr.size))} — the loop never ends (fixed by 8324993f6030, 6.14)`);
-        soft_lockup(k, "check_ram_in_range_map");
+        spin_forever(k, "check_ram_in_range_map");
       }
     }
     if (!bdr) {
@@ -79,6 +80,18 @@ function check_ram_in_range_map(k: Kernel, dev: Device, start_pfn: number, nr_pa
     start_pfn = PFN_DOWN(bdr.cpu_start) + PFN_DOWN(bdr.size);
   }
   return 0;
+}
+
+/**
+ * An endless loop in preemptible process context (walk_system_ram_range drops resource_lock before
+ * each callback, kernel/resource.c:508–517 in 6.12.19): with arm64 defconfig's CONFIG_PREEMPT the
+ * watchdog's stopper preempts the task every period, so nothing is printed and the caller simply never
+ * returns (a "hang"); without full preemption (x86_64 PREEMPT_VOLUNTARY, ARM32) the watchdog reports
+ * the soft lockup (kernel/watchdog.c).
+ */
+function spin_forever(k: Kernel, fn: string): never {
+  if (k.arch.name === "arm64") k.fatal("hang", `${k.current.comm}:${k.current.pid} never returns from ${fn} (preemptible loop under CONFIG_PREEMPT: the kernel prints nothing)`, fn);
+  soft_lockup(k, fn);
 }
 
 /** kernel/dma/direct.c dma_direct_all_ram_mapped (6.7+, a409d9600959): true without a dma_range_map, else whether no System RAM range leaves it */
