@@ -400,10 +400,9 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
   return nelems;
 }
 
-/**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.5: the default pool's last byte; 6.6+:
- * default_swiotlb_limit(), which with CONFIG_SWIOTLB_DYNAMIC is mem->phys_limit — on x86 PV the last
- * byte of RAM, whatever machine frame backs it) must translate to a bus address within the mask.
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.18): the default pool's last byte (5.13–6.5) or, from 6.6,
+ * default_swiotlb_limit() — with CONFIG_SWIOTLB_DYNAMIC mem->phys_limit, on x86 PV the last byte of RAM
+ * whatever machine frame backs it — must translate to a bus address within the mask.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   const mem = k.io_tlb_default_mem;

@@ -23,8 +23,7 @@ const EINVAL = -22;
 
 const PFN_DOWN = (x: number) => Math.floor(x / PAGE_SIZE);
 
-/**
- * kernel/resource.c walk_system_ram_range (5.x–6.18): func(start_pfn, nr_pages) on each "System RAM"
+/** kernel/resource.c walk_system_ram_range (5.x–6.18): func(start_pfn, nr_pages) on each "System RAM"
  * resource in [start_pfn, start_pfn + nr_pages) — on the modelled platforms each memblock.memory
  * region (arm64 request_standard_resources, x86 e820) — until func returns non-zero; -EINVAL when
  * there is none.
@@ -52,8 +51,7 @@ function dma_find_range(map: readonly BusDmaRegion[], start_pfn: number): BusDma
   return null;
 }
 
-/**
- * kernel/dma/direct.c check_ram_in_range_map (6.7+, a409d9600959): 1 when some of the RAM range
+/** kernel/dma/direct.c check_ram_in_range_map (6.7+, a409d9600959): 1 when some of the RAM range
  * [start_pfn, start_pfn + nr_pages) lies outside every dma range, else 0. 6.7–6.13 (6.12.19
  * direct.c:592–617) set `bdr` only when a range matches and never clear it; 6.14+ (8324993f6030)
  * take a fresh dma_find_range each time.
@@ -104,9 +102,8 @@ export function dma_direct_all_ram_mapped(k: Kernel, dev: Device): boolean {
   return r;
 }
 
-/**
- * kernel/dma/mapping.c dma_addressing_limited (6.7+, a409d9600959; 6.12: also false for use_dma_iommu,
- * the model's direct_call ops; 6.15+, 2042c352e21d: __dma_addressing_limited wrapped by a dev_dbg):
+/** kernel/dma/mapping.c dma_addressing_limited (6.7+, a409d9600959): 6.12 also false for use_dma_iommu (the
+ * model's direct_call ops); 6.15+ (2042c352e21d) __dma_addressing_limited wrapped by a dev_dbg;
  * the mask test, then false for a device with ops, else !dma_direct_all_ram_mapped(dev).
  */
 export function dma_addressing_limited_ool(k: Kernel, dev: Device, maskLimited: boolean): boolean {

@@ -710,9 +710,8 @@ export function dma_direct_max_mapping_size(k: Kernel, dev: Device): number {
   return Number.MAX_SAFE_INTEGER;
 }
 
-/**
- * include/linux/dma-mapping.h dma_addressing_limited (5.x–6.6, inline: the mask below the required
- * mask); 6.7+ (a409d9600959) kernel/dma/mapping.c's out-of-line one, which also walks System RAM
+/** include/linux/dma-mapping.h dma_addressing_limited (5.x–6.6): inline, the mask below the required
+ * mask; 6.7+ (a409d9600959) kernel/dma/mapping.c's out-of-line one, which also walks System RAM
  * against a dma-direct device's dma_range_map (direct-ram.ts).
  */
 export function dma_addressing_limited(k: Kernel, dev: Device): boolean {

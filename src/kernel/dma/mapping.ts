@@ -434,8 +434,7 @@ export function dma_set_mask_and_coherent(k: Kernel, dev: Device, mask: bigint):
   return rc;
 }
 
-/**
- * kernel/dma/mapping.c __dma_alloc_pages (5.14+; inline in dma_alloc_pages 5.10–5.13): WARN_ON_ONCE and
+/** kernel/dma/mapping.c __dma_alloc_pages (5.14+; inline in dma_alloc_pages 5.10–5.13): WARN_ON_ONCE and
  * NULL without a coherent mask, with a zone modifier in gfp, and (3622b86f49f8, 6.2) with __GFP_COMP;
  * then dma_direct_alloc_pages or ops->alloc_pages on the page-aligned size.
  */
@@ -458,8 +457,7 @@ function __dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gf
   return ops!.alloc_pages(k, dev, size, dir, gfp);
 }
 
-/**
- * kernel/dma/mapping.c dma_alloc_pages (5.10–6.18): __dma_alloc_pages; then 6.12 traces dma_map_page
+/** kernel/dma/mapping.c dma_alloc_pages (5.10–6.18): __dma_alloc_pages; then 6.12 traces dma_map_page
  * (038eb433dc14), 6.13+ dma_alloc_pages (c4484ab86ee0; also for a failure, 68b6dbf1f441), with the
  * caller's size; dma-debug records the pages as a streaming "page" mapping in dir (a "noncoherent"
  * entry from 7e2368a21741, 6.17).
@@ -481,8 +479,7 @@ export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: numbe
   return r;
 }
 
-/**
- * kernel/dma/mapping.c dma_free_pages (5.10–6.18; debug_dma_free_pages since 7e2368a21741, 6.17): 6.12
+/** kernel/dma/mapping.c dma_free_pages (5.10–6.18; debug_dma_free_pages since 7e2368a21741, 6.17): 6.12
  * traces dma_unmap_page (038eb433dc14), 6.13+ dma_free_pages (c4484ab86ee0), with the caller's size;
  * the dma-debug hook, then dma_direct_free_pages or ops->free_pages.
  */

@@ -66,8 +66,7 @@ function alloc_single_sgt(k: Kernel, dev: Device, size: number, _dir: number, gf
   return { sgl: [{ page: r.page, offset: 0, length: PAGE_ALIGN(size), dma_address: r.dma_handle, dma_length: PAGE_ALIGN(size) }], nents: 1, orig_nents: 1 };
 }
 
-/**
- * kernel/dma/mapping.c dma_alloc_noncontiguous (5.14+): WARN on attrs other than DMA_ATTR_ALLOC_SINGLE_PAGES and
+/** kernel/dma/mapping.c dma_alloc_noncontiguous (5.14+): WARN on attrs other than DMA_ATTR_ALLOC_SINGLE_PAGES and
  * (3622b86f49f8, 6.2) on __GFP_COMP; nents = 1; 6.12 traces dma_map_sg (nents 1), 6.13+ (c4484ab86ee0) dma_alloc_sgt
  * and (68b6dbf1f441) dma_alloc_sgt_err on failure; dma-debug records it as an sg mapping.
  */
