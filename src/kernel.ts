@@ -243,7 +243,7 @@ export class Kernel {
   }
 
   /** A fatal report with its own text (soft lockup): stops the run. */
-  fatal(kind: "soft_lockup", message: string, pc?: string): never {
+  fatal(kind: "soft_lockup" | "hang", message: string, pc?: string): never {
     const rec: FaultRecord = { kind, message, step: this.step };
     if (pc) rec.pc = pc;
     this.tr?.fault(kind, message);

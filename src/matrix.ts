@@ -74,7 +74,7 @@ export interface MatrixOptions {
   run?: (s: Scenario, o: RunOptions) => RunResult;
 }
 
-const STOPPING: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "sigbus", "bus_error"]);
+const STOPPING: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "hang", "sigbus", "bus_error"]);
 
 /** Condense one run into a cell. */
 export function cellFromResult(s: Scenario, r: RunResult): MatrixCell {

@@ -6,10 +6,12 @@
 
 /**
  * soft_lockup: the watchdog's "BUG: soft lockup" (the CPU never returns: the run stops);
+ * hang: the task never returns and the kernel prints nothing (a preemptible loop: CONFIG_PREEMPT lets
+ *   the watchdog's stopper run, so no soft lockup is reported); the message is dmasim's, the run stops;
  * bad_page: mm's "BUG: Bad page state" (printed with a backtrace, the page is leaked, the run goes on);
  * kasan: a KASAN report (printed, the run goes on).
  */
-export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic" | "soft_lockup" | "bad_page" | "kasan";
+export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic" | "soft_lockup" | "hang" | "bad_page" | "kasan";
 
 export interface FaultRecord {
   kind: FaultKind;

@@ -83,9 +83,11 @@ function stableText(s: Switch): string[] {
 const WIDTH = 100;
 
 function switchLines(s: Switch, c: Colors, indent: string): string[] {
-  const head = `${indent}${c.dim(s.release.padEnd(5))} ${c.yellow(s.commit)} ${s.title}`;
   const more = " ".repeat(indent.length + 6);
-  return [head, ...wrap(s.effect, WIDTH, more).map((l) => c.dim(l)), ...stableText(s).flatMap((t) => wrap(t, WIDTH, more + "  ").map((l) => c.cyan(l)))];
+  // a commit subject too long for the line goes on under the commit id
+  const [t0, ...tRest] = wrap(s.title, WIDTH, " ".repeat(indent.length + 6 + s.commit.length + 1), more + "  ");
+  const head = `${indent}${c.dim(s.release.padEnd(5))} ${c.yellow(s.commit)} ${t0!.trimStart()}`;
+  return [head, ...tRest, ...wrap(s.effect, WIDTH, more).map((l) => c.dim(l)), ...stableText(s).flatMap((t) => wrap(t, WIDTH, more + "  ").map((l) => c.cyan(l)))];
 }
 
 /** The version before `v` in modelled order, if any. */

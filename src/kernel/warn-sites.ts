@@ -32,6 +32,8 @@ const SITES: Record<string, Record<string, string>> = {
   vunmap: { "6.6": "mm/vmalloc.c:2888", "6.12": "mm/vmalloc.c:3408", "6.18": "mm/vmalloc.c:3478" },
   "xen_swiotlb_free_coherent:straddle": { "5.19": "drivers/xen/swiotlb-xen.c:178", "6.1": "drivers/xen/swiotlb-xen.c:187", "6.6": "drivers/xen/swiotlb-xen.c:184", "6.12": "drivers/xen/swiotlb-xen.c:188", "6.18": "drivers/xen/swiotlb-xen.c:188" },
   "dma_alloc_attrs:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:510", "6.12": "kernel/dma/mapping.c:604", "6.18": "kernel/dma/mapping.c:641" },
+  // WARN_ON_ONCE(gfp & __GFP_COMP) in dma_alloc_noncontiguous (3622b86f49f8, 6.2)
+  "dma_alloc_noncontiguous:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:654", "6.12": "kernel/dma/mapping.c:761", "6.18": "kernel/dma/mapping.c:808" },
 };
 
 /**

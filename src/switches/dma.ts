@@ -261,4 +261,40 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.13",
     effect: "debug_dma_dump_mappings and dump_show print the entry's physical address with %pa and no pfn: \"%s idx %d P=%pa D=%llx L=%llx cln=%pa %s %s\" (checked: 6.18.35 kernel/dma/debug.c:532–590; 6.12.19 :526–584 still P=%llx N=%lx; in the dma-mapping 6.13 pull)",
   },
+  "3622b86f49f8": {
+    commit: "3622b86f49f8",
+    title: "dma-mapping: reject GFP_COMP for noncoherent allocations",
+    release: "6.2",
+    effect: "dma_alloc_noncontiguous (and __dma_alloc_pages) WARN_ON_ONCE(gfp & __GFP_COMP) and return NULL before any allocator is asked (checked: 6.6.63 kernel/dma/mapping.c:654, 6.12.19 :761, 6.18.35 :808; absent in 6.1.166 :632–651; the dma-mapping fixes for Linux 6.2 pull, dma-mapping-2022-12-23, with ffcb75458460's dma_alloc_attrs check a week earlier)",
+  },
+  "a409d9600959": {
+    commit: "a409d9600959",
+    title: "dma-mapping: fix dma_addressing_limited() if dma_range_map can't cover all system RAM",
+    release: "6.7",
+    effect: "with 8ae0e970319a (\"move dma_addressing_limited() out of line\"): after the mask test, a dma-direct device (no ops) is addressing limited when dma_direct_all_ram_mapped finds a System RAM range (walk_system_ram_range) its dma_range_map does not cover — dma_max_mapping_size then gives swiotlb's limit instead of SIZE_MAX. Its check_ram_in_range_map never clears bdr inside the loop: a RAM range that runs out of one dma range into a hole loops forever (fixed by 8324993f6030). (checked: 6.12.19 kernel/dma/mapping.c:908–919, direct.c:587–624; 6.6.63 include/linux/dma-mapping.h:476–480 still inline; both commits in the dma-mapping fixes for Linux 6.7 pull)",
+  },
+  "8324993f6030": {
+    commit: "8324993f6030",
+    title: "dma-mapping: fix missing clear bdr in check_ram_in_range_map()",
+    release: "6.14",
+    effect: "check_ram_in_range_map looks each pfn up with dma_find_range (bdr fresh every iteration): a System RAM range that leaves its dma range for a hole returns 1 (not covered) instead of spinning on the stale range (checked: 6.18.35 kernel/dma/direct.c:567–613; 6.12.19 direct.c:592–617 has the old loop; Fixes a409d9600959, in 6.14-rc; the 6.12.y backport came after 6.12.19)",
+  },
+  "2042c352e21d": {
+    commit: "2042c352e21d",
+    title: "dma/mapping.c: dev_dbg support for dma_addressing_limited",
+    release: "6.15",
+    effect: "dma_addressing_limited becomes a wrapper of __dma_addressing_limited that dev_dbg's \"device is DMA addressing limited\" when it returns true (dynamic debug: off unless enabled, so no console line in the model; the trace notes it) (checked: 6.18.35 kernel/dma/mapping.c:949–978; absent in 6.12.19)",
+  },
+  "c4484ab86ee0": {
+    commit: "c4484ab86ee0",
+    title: "dma-mapping: use trace_dma_alloc for dma_alloc* instead of using trace_dma_map",
+    release: "6.13",
+    effect: "dma_alloc_noncontiguous traces dma_alloc_sgt (\"%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s flags=%s attrs=%s\") and dma_free_noncontiguous dma_free_sgt (\"%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s\") instead of 6.12's dma_map_sg (nents, 1) and dma_unmap_sg (attrs 0); dma_alloc_pages / dma_free_pages trace dma_alloc_pages / dma_free_pages (the dma_alloc_class / dma_free_class lines with page_to_virt) instead of dma_map_page / dma_unmap_page (checked: 6.18.35 mapping.c:731, :735, :758; 6.12.19 mapping.c:686, :711; 6.18.35 include/trace/events/dma.h:162–201, :244–277, kernel/dma/mapping.c:818, :839; 6.12.19 mapping.c:771, :790; in the 6.13 dma-mapping pull with 3afff779a725)",
+  },
+  "68b6dbf1f441": {
+    commit: "68b6dbf1f441",
+    title: "dma-mapping: trace more error paths",
+    release: "6.13",
+    effect: "a failed dma_alloc_pages traces dma_alloc_pages with NULL and 0, a failed dma_alloc_noncontiguous dma_alloc_sgt_err (the dma_alloc_class format, virt_addr NULL, dma_addr 0) — with d5bbfbad58ec (same 6.13 pull) the dir and flags arguments in their right places (checked: 6.18.35 include/trace/events/dma.h:160, kernel/dma/mapping.c:821)",
+  },
 };

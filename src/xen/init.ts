@@ -36,7 +36,7 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
     k.tr?.enter(S_pci_xen_swiotlb_init, {});
     k.tr?.enter(S_swiotlb_init_remap, { addressing_limit: "true", flags: "SWIOTLB_ANY | SWIOTLB_VERBOSE", remap: "xen_swiotlb_fixup" });
     xen_swiotlb_fixup(k, base, nslabs);
-    swiotlb_init_with_tbl(k, base, nslabs, true);
+    swiotlb_init_with_tbl(k, base, nslabs, true, { any: true, remap: true });
     k.tr?.exit();
     k.tr?.exit();
     return;

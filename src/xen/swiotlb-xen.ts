@@ -14,7 +14,7 @@ import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_pa
 import { dma_capable, dma_direct_alloc, dma_direct_free, dma_kmalloc_needs_bounce, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
-import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
+import { default_swiotlb_limit, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
@@ -400,11 +400,18 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
   return nelems;
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13): the end of the bounce pool must be reachable */
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.18): the default pool's last byte (5.13–6.5) or, from 6.6,
+ * default_swiotlb_limit() — with CONFIG_SWIOTLB_DYNAMIC mem->phys_limit, on x86 PV the last byte of RAM
+ * whatever machine frame backs it — must translate to a bus address within the mask.
+ */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   const mem = k.io_tlb_default_mem;
   if (!mem) return true;
-  return BigInt(xen_phys_to_dma(k, dev, mem.end - 1)) <= mask;
+  const limit = default_swiotlb_limit(k);
+  const phys = limit === null ? mem.end - 1 : Number(limit);
+  const dma = xen_phys_to_dma(k, dev, phys);
+  k.tr?.note(`xen_phys_to_dma(${limit === null ? "io_tlb_default_mem.end - 1" : "default_swiotlb_limit()"} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
+  return BigInt(dma) <= mask;
 }
 
 /**

@@ -111,6 +111,12 @@ const FP: Record<string, Fp> = {
   "63f83b31f4f3": { files: ["mm/cma.c"], re: "pr_err_ratelimited\\(\"%s: %s: alloc failed" },
   "463586e9ff39": { files: ["mm/cma.c"], re: "static struct page \\*__cma_alloc" },
   "c009da4258f9": { files: ["mm/cma.c"], re: "cma_range_alloc" },
+  "3622b86f49f8": { files: ["kernel/dma/mapping.c"], re: "WARN_ON_ONCE\\(gfp & __GFP_COMP\\)" },
+  "a409d9600959": { files: ["kernel/dma/direct.c"], re: "dma_direct_all_ram_mapped" },
+  "8324993f6030": { files: ["kernel/dma/direct.c"], re: "dma_find_range\\(dev, start_pfn\\)" },
+  "2042c352e21d": { files: ["kernel/dma/mapping.c"], re: "device is DMA addressing limited" },
+  "c4484ab86ee0": { files: ["include/trace/events/dma.h"], re: "TRACE_EVENT\\(dma_alloc_sgt," },
+  "68b6dbf1f441": { files: ["include/trace/events/dma.h"], re: "DEFINE_ALLOC_EVENT\\(dma_alloc_sgt_err\\)" },
 };
 
 const OUT: string[] = [];

@@ -42,7 +42,7 @@ export function stepDiff(a: StepResult | undefined, b: StepResult | undefined): 
 }
 
 export function verdict(r: RunResult): { label: string; tone: "ok" | "fail" | "fault" } {
-  const fatal = r.faults.some((f) => f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup");
+  const fatal = r.faults.some((f) => f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang");
   if (r.ok) return { label: "PASS", tone: "ok" };
   return fatal ? { label: "FAULT", tone: "fault" } : { label: "FAIL", tone: "fail" };
 }

@@ -24,6 +24,7 @@ import {
   swiotlb_tbl_map_single, swiotlb_tbl_unmap_single, is_swiotlb_for_alloc, is_swiotlb_force_bounce, swiotlb_alloc, swiotlb_free,
 } from "./swiotlb/index.js";
 import * as d618 from "./direct-v6.18.js";
+import { dma_addressing_limited_ool } from "./direct-ram.js";
 import { arch_dma_alloc, arch_dma_free } from "../../arch/arm/dma-mapping-v6.0.js";
 
 const F = "kernel/dma/direct.c";
@@ -709,9 +710,14 @@ export function dma_direct_max_mapping_size(k: Kernel, dev: Device): number {
   return Number.MAX_SAFE_INTEGER;
 }
 
-/** include/linux/dma-mapping.h dma_addressing_limited */
+/** include/linux/dma-mapping.h dma_addressing_limited (5.x–6.6): inline, the mask below the required
+ * mask; 6.7+ (a409d9600959) kernel/dma/mapping.c's out-of-line one, which also walks System RAM
+ * against a dma-direct device's dma_range_map (direct-ram.ts).
+ */
 export function dma_addressing_limited(k: Kernel, dev: Device): boolean {
-  return dev._dmaLimit < dma_direct_get_required_mask_num(k, dev);
+  const maskLimited = dev._dmaLimit < dma_direct_get_required_mask_num(k, dev);
+  if (k.sw["a409d9600959"]) return dma_addressing_limited_ool(k, dev, maskLimited);
+  return maskLimited;
 }
 
 function dma_direct_get_required_mask_num(k: Kernel, dev: Device): number {

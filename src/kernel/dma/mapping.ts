@@ -17,7 +17,7 @@ import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./co
 import { is_vmalloc_addr, virt_to_page } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
 import * as v618 from "./mapping-v6.18.js";
-import { trace_dma_alloc, trace_dma_free, trace_dma_map, trace_dma_map_resource, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_resource, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
+import { trace_dma_alloc, trace_dma_alloc_pages, trace_dma_free, trace_dma_free_pages, trace_dma_map, trace_dma_map_resource, trace_dma_map_sg, trace_dma_sync_sg, trace_dma_sync_single, trace_dma_unmap, trace_dma_unmap_resource, trace_dma_unmap_sg } from "../../include/trace/events/dma.js";
 
 const F = "kernel/dma/mapping.c";
 const S_alloc = sym("dma_alloc_attrs", F);
@@ -434,33 +434,42 @@ export function dma_set_mask_and_coherent(k: Kernel, dev: Device, mask: bigint):
   return rc;
 }
 
-/**
- * kernel/dma/mapping.c dma_alloc_pages (5.10–6.12; __dma_alloc_pages since 5.14): WARN_ON_ONCE and
- * NULL without a coherent mask, with a zone modifier in gfp, and (ffcb75458460, 6.2) with
- * __GFP_COMP; then dma_direct_alloc_pages or ops->alloc_pages on the page-aligned size; dma-debug
- * records the pages as a streaming "page" mapping in dir.
+/** kernel/dma/mapping.c __dma_alloc_pages (5.14+; inline in dma_alloc_pages 5.10–5.13): WARN_ON_ONCE and
+ * NULL without a coherent mask, with a zone modifier in gfp, and (3622b86f49f8, 6.2) with __GFP_COMP;
+ * then dma_direct_alloc_pages or ops->alloc_pages on the page-aligned size.
  */
-export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null {
-  k.tr?.enter(S_alloc_pages, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+function __dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null {
   const fail = (cond: string) => {
     // the WARN sits in dma_alloc_pages (5.10) or its helper __dma_alloc_pages (5.14+)
     k.warnOnce(`__dma_alloc_pages:${cond}`, `WARNING: dma_alloc_pages: WARN_ON_ONCE(${cond})`, "dma_alloc_pages");
-    k.tr?.exit("NULL");
     return null;
   };
   if (dev.coherent_dma_mask === 0n) return fail("!dev->coherent_dma_mask");
   if (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) return fail("gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)");
-  if (k.sw["ffcb75458460"] && gfp & __GFP_COMP) return fail("gfp & __GFP_COMP");
+  if (k.sw["3622b86f49f8"] && gfp & __GFP_COMP) return fail("gfp & __GFP_COMP");
   size = PAGE_ALIGN(size);
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
-  let r: { page: number; dma_handle: number } | null = null;
-  if (dma_go_direct(ops)) r = direct.dma_direct_alloc_pages(k, dev, size, dir, gfp);
-  else if (ops!.alloc_pages) {
-    // the member is .alloc_pages_op in the 6.12.19 and 6.18.35 trees (.alloc_pages in 6.6.63)
-    k.tr?.note(`${ops!.name}.alloc_pages: the ops table's page allocator`);
-    r = ops!.alloc_pages(k, dev, size, dir, gfp);
-  }
+  if (dma_go_direct(ops)) return direct.dma_direct_alloc_pages(k, dev, size, dir, gfp);
+  if (!ops!.alloc_pages) return null;
+  // the member is .alloc_pages_op in the 6.12.19 and 6.18.35 trees (.alloc_pages in 6.6.63)
+  k.tr?.note(`${ops!.name}.alloc_pages: the ops table's page allocator`);
+  return ops!.alloc_pages(k, dev, size, dir, gfp);
+}
+
+/** kernel/dma/mapping.c dma_alloc_pages (5.10–6.18): __dma_alloc_pages; then 6.12 traces dma_map_page
+ * (038eb433dc14), 6.13+ dma_alloc_pages (c4484ab86ee0; also for a failure, 68b6dbf1f441), with the
+ * caller's size; dma-debug records the pages as a streaming "page" mapping in dir (a "noncoherent"
+ * entry from 7e2368a21741, 6.17).
+ */
+export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gfp: number): { page: number; dma_handle: number } | null {
+  k.tr?.enter(S_alloc_pages, { dev: dev.name, size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), gfp: gfpName(gfp) });
+  const r = __dma_alloc_pages(k, dev, size, dir, gfp);
+  if (r) {
+    if (k.sw["c4484ab86ee0"]) trace_dma_alloc_pages(k, dev, k.arch.page_address(k, r.page), r.dma_handle, size, dir, gfp, 0);
+    else if (k.tr) trace_dma_map(k, dev, k.page_to_phys(r.page), r.dma_handle, size, dir, 0);
+  } else if (k.sw["68b6dbf1f441"]) trace_dma_alloc_pages(k, dev, 0, 0, size, dir, gfp, 0);
+  size = PAGE_ALIGN(size);
   // 7e2368a21741 (6.17): a "noncoherent" entry, no dma_mapping_error check owed; before, a streaming one
   if (r && k.dma_debug) {
     if (k.sw["7e2368a21741"]) dbg.debug_dma_alloc_pages(k, dev, k.page_to_phys(r.page), size, dir, r.dma_handle, 0);
@@ -470,9 +479,14 @@ export function dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: numbe
   return r;
 }
 
-/** kernel/dma/mapping.c dma_free_pages (5.10–6.18; debug_dma_free_pages since 7e2368a21741, 6.17): debug_dma_unmap_page first, then dma_direct_free_pages or ops->free_pages */
+/** kernel/dma/mapping.c dma_free_pages (5.10–6.18; debug_dma_free_pages since 7e2368a21741, 6.17): 6.12
+ * traces dma_unmap_page (038eb433dc14), 6.13+ dma_free_pages (c4484ab86ee0), with the caller's size;
+ * the dma-debug hook, then dma_direct_free_pages or ops->free_pages.
+ */
 export function dma_free_pages(k: Kernel, dev: Device, size: number, page: number, dma_handle: number, dir: number): void {
   k.tr?.enter(S_free_pages, { dev: dev.name, page: k.arch.fmtVa(page), dma_handle: hex(dma_handle), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.sw["c4484ab86ee0"]) trace_dma_free_pages(k, dev, k.arch.page_address(k, page), dma_handle, size, dir, 0);
+  else trace_dma_unmap(k, dev, dma_handle, size, dir, 0);
   size = PAGE_ALIGN(size);
   if (k.dma_debug) {
     if (k.sw["7e2368a21741"]) dbg.debug_dma_free_pages(k, dev, k.page_to_phys(page), size, dir, dma_handle);

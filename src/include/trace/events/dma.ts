@@ -175,6 +175,44 @@ export function trace_dma_free(k: Kernel, dev: Device, virt_addr: number, dma_ad
   emit(k, "dma_free", `${dev.name}${d} dma_addr=${llx(k, dma_addr)} size=${size} virt_addr=${ptr(k, virt_addr)} attrs=${decode_dma_attrs(k, attrs)}`);
 }
 
+/** DEFINE_ALLOC_EVENT(dma_alloc_pages) (6.13+, c4484ab86ee0): the dma_alloc_class line; virt_addr is page_to_virt(page), NULL and 0 for a failure (68b6dbf1f441) */
+export function trace_dma_alloc_pages(k: Kernel, dev: Device, virt_addr: number, dma_addr: number, size: number, dir: number, flags: number, attrs: number): void {
+  if (!on(k)) return;
+  emit(k, "dma_alloc_pages", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, dma_addr)} size=${size} virt_addr=${ptr(k, virt_addr)} flags=${show_gfp_flags(k, flags)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/** DEFINE_FREE_EVENT(dma_free_pages) (6.13+, c4484ab86ee0): the dma_free_class line "%s dir=%s dma_addr=%llx size=%zu virt_addr=%p attrs=%s" */
+export function trace_dma_free_pages(k: Kernel, dev: Device, virt_addr: number, dma_addr: number, size: number, dir: number, attrs: number): void {
+  if (!on(k)) return;
+  emit(k, "dma_free_pages", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, dma_addr)} size=${size} virt_addr=${ptr(k, virt_addr)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/**
+ * TRACE_EVENT(dma_alloc_sgt) (6.13+, c4484ab86ee0): "%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s flags=%s attrs=%s"
+ * — sg_phys of each of the table's orig_nents entries, the first entry's sg_dma_address.
+ */
+export function trace_dma_alloc_sgt(k: Kernel, dev: Device, sgl: readonly Scatterlist[], orig_nents: number, size: number, dir: number, flags: number, attrs: number): void {
+  if (!on(k)) return;
+  const phys = sgl.slice(0, orig_nents).map((sg) => llx(k, sg_phys(k, sg)));
+  emit(k, "dma_alloc_sgt", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, sgl[0]!.dma_address)} size=${size} phys_addrs=${trace_print_array_seq(phys)} flags=${show_gfp_flags(k, flags)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/**
+ * DEFINE_ALLOC_EVENT(dma_alloc_sgt_err) (6.13+, 68b6dbf1f441 with d5bbfbad58ec's argument order): the
+ * dma_alloc_class line "%s dir=%s dma_addr=%llx size=%zu virt_addr=%p flags=%s attrs=%s", called with NULL and 0.
+ */
+export function trace_dma_alloc_sgt_err(k: Kernel, dev: Device, virt_addr: number, dma_addr: number, size: number, dir: number, flags: number, attrs: number): void {
+  if (!on(k)) return;
+  emit(k, "dma_alloc_sgt_err", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, dma_addr)} size=${size} virt_addr=${ptr(k, virt_addr)} flags=${show_gfp_flags(k, flags)} attrs=${decode_dma_attrs(k, attrs)}`);
+}
+
+/** TRACE_EVENT(dma_free_sgt) (6.13+, c4484ab86ee0): "%s dir=%s dma_addr=%llx size=%zu phys_addrs=%s" */
+export function trace_dma_free_sgt(k: Kernel, dev: Device, sgl: readonly Scatterlist[], orig_nents: number, size: number, dir: number): void {
+  if (!on(k)) return;
+  const phys = sgl.slice(0, orig_nents).map((sg) => llx(k, sg_phys(k, sg)));
+  emit(k, "dma_free_sgt", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, sgl[0]!.dma_address)} size=${size} phys_addrs=${trace_print_array_seq(phys)}`);
+}
+
 /** %p of a kernel pointer (no_hash_pointers: hex digits, no 0x; NULL as 0000000000000000 / 00000000) */
 function ptr(k: Kernel, va: number): string {
   return va ? k.arch.fmtVa(va).slice(2) : "0".repeat(k.arch.name === "arm" ? 8 : 16);

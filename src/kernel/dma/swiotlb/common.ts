@@ -461,3 +461,13 @@ export function swiotlb_default_nslabs(k: Kernel): number {
 export function swiotlb_size_or_default(k: Kernel): number {
   return swiotlb_default_nslabs(k) * IO_TLB_SIZE;
 }
+
+/**
+ * What swiotlb_init_remap's caller passes besides the buffer (5.19+): SWIOTLB_ANY (the buffer may
+ * sit anywhere in RAM) and a remap callback (x86 PV's xen_swiotlb_fixup). Only the 6.6+ era reads
+ * them (CONFIG_SWIOTLB_DYNAMIC's can_grow and phys_limit).
+ */
+export interface SwiotlbInitFlags {
+  any?: boolean;
+  remap?: boolean;
+}

@@ -19,7 +19,7 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import { fmtPa, swiotlb_default_nslabs, type IoTlbMem } from "./common.js";
+import { fmtPa, swiotlb_default_nslabs, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
 import { era_v5_15 } from "./v5.15.js";
@@ -35,8 +35,10 @@ export interface SwiotlbEra {
   readonly name: "5.6" | "5.13" | "5.15" | "6.0" | "6.6";
   /** the pool a device uses (5.15+: dev->dma_io_tlb_mem), or the default pool */
   pool(k: Kernel, dev?: Device): IoTlbMem | null;
-  swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number;
+  swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean, flags?: SwiotlbInitFlags): number;
   swiotlb_print_info(k: Kernel): void;
+  /** default_swiotlb_limit (6.6+ only: swiotlb-xen's dma_supported asks it) */
+  default_swiotlb_limit?(k: Kernel): bigint;
   swiotlb_set_max_segment(k: Kernel, val: number): void;
   swiotlb_max_segment(k: Kernel): number;
   is_swiotlb_active(k: Kernel, dev?: Device): boolean;
@@ -83,9 +85,15 @@ export function era(k: Kernel): SwiotlbEra {
   return k.swiotlb_era ?? (k.swiotlb_era = swiotlb_era_for(k.version.id));
 }
 
-/** kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.14) / swiotlb_init_io_tlb_mem (5.15–5.19): install the boot pool */
-export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number {
-  return era(k).swiotlb_init_with_tbl(k, start_phys, nslabs, verbose);
+/** kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.14) / swiotlb_init_io_tlb_mem (5.15–5.19) / swiotlb_init_remap (6.0+): install the boot pool */
+export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean, flags?: SwiotlbInitFlags): number {
+  return era(k).swiotlb_init_with_tbl(k, start_phys, nslabs, verbose, flags);
+}
+
+/** kernel/dma/swiotlb.c default_swiotlb_limit (6.6–6.18): the era's answer, null before 6.6 (callers read the pool's end) */
+export function default_swiotlb_limit(k: Kernel): bigint | null {
+  const e = era(k);
+  return e.default_swiotlb_limit ? e.default_swiotlb_limit(k) : null;
 }
 
 /** kernel/dma/swiotlb.c swiotlb_print_info (5.6–5.19, each era's format) */

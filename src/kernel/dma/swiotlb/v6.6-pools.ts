@@ -12,7 +12,7 @@ import { DMA_BIT_MASK, PAGE_SHIFT, PAGE_SIZE, get_order, hex } from "../../../co
 import { sym } from "../../../core/trace.js";
 import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32 } from "../../../include/gfp.js";
 import { __free_pages, alloc_pages } from "../../../mm/mm.js";
-import { INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, fmtPa, io_tlb_offset, longBits } from "./common.js";
+import { INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, fmtPa, io_tlb_offset, longBits, type SwiotlbInitFlags } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_remap", FILE);
@@ -248,11 +248,12 @@ function arch_low_address_limit(k: Kernel): bigint {
 /**
  * kernel/dma/swiotlb.c swiotlb_init_remap (6.6–6.18) on the buffer memblock gave (`start_phys`,
  * `nslabs`, from init.ts or a vector's boot): swiotlb=noforce returns first; force_bounce;
- * with DYNAMIC can_grow (no remap callback) and phys_limit = ARCH_LOW_ADDRESS_LIMIT; "area num"
+ * with DYNAMIC can_grow (no remap callback) and phys_limit = virt_to_phys(high_memory - 1) with
+ * SWIOTLB_ANY (x86 PV Xen), else ARCH_LOW_ADDRESS_LIMIT (6.6.63 swiotlb.c:371–378); "area num"
  * from num_possible_cpus() unless swiotlb= gave areas; areas limited to the pool; the pool
  * initialised and added; "mapped [mem …]" with SWIOTLB_VERBOSE.
  */
-export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number {
+export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number, verbose: boolean, flags: SwiotlbInitFlags = {}): number {
   k.tr?.enter(S_init, { start: hex(start_phys), nslabs: String(nslabs) });
   if (k.swiotlb_force === "noforce") {
     k.tr?.decide("swiotlb_force_disable", true, "swiotlb=noforce: swiotlb_init_remap returns before allocating");
@@ -262,8 +263,9 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
   const mem = io_tlb_default_mem(k);
   mem.force_bounce = k.swiotlb_force === "force";
   if (mem.dynamic) {
-    mem.can_grow = true;
-    mem.phys_limit = arch_low_address_limit(k);
+    if (!flags.remap) mem.can_grow = true;
+    // SWIOTLB_ANY: high_memory is __va(max_pfn << PAGE_SHIFT) (x86_64 setup_arch): the last byte of (pseudo-physical) RAM
+    mem.phys_limit = flags.any ? BigInt(k.memmap.max_pfn * PAGE_SIZE - 1) : arch_low_address_limit(k);
   }
   // the swiotlb= early parameter ran before (setup_io_tlb_npages)
   if (!mem.parsed) {

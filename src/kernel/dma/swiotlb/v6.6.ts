@@ -56,7 +56,7 @@ const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
 export * from "./v6.6-pools.js";
 import {
   IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
-  swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc,
+  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc,
 } from "./v6.6-pools.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +505,7 @@ export const era_v6_6: SwiotlbEra = {
   },
   swiotlb_init_with_tbl: swiotlb_init_remap,
   swiotlb_print_info,
+  default_swiotlb_limit,
   swiotlb_set_max_segment: (k) => k.tr?.note("6.6 has no swiotlb_set_max_segment"),
   swiotlb_max_segment,
   is_swiotlb_active,
