@@ -51,44 +51,54 @@ interface EpochOptions {
   pool: ShadowPool;
 }
 
+/**
+ * One step of an epoch: the injected driver bug (mutate), the kept steps, the run and its checks.
+ * A function of its own, not a closure per epoch: every epoch calls the same code.
+ */
+function runStep(ss: Session, mutate: FuzzOptions["mutate"], steps: FuzzStep[] | null, s0: FuzzStep): Failure | null {
+  let s = s0;
+  if (mutate) {
+    const m = mutate(s0);
+    if (m === null) {
+      if (s0.as !== undefined) throw new RangeError(`fuzz mutate: ${s0.op} names a result and cannot be skipped`);
+      s = { ...s0, ghost: true };
+    } else s = m;
+  }
+  if (steps) steps.push(s);
+  try {
+    return ss.apply(s);
+  } catch (e) {
+    if (e instanceof Invalid) return { kind: "crash", id: s.id, message: `fuzz generator produced an invalid step: ${e.message}` };
+    throw e;
+  }
+}
+
 /** One epoch: a fresh model, `budget` generated operations, teardown, leak check. Stops at the first failure. */
 function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { ops: number; failure: Failure | null; steps: FuzzStep[] | null; session: Session } {
   const ss = new Session(eo.env, eo.pool, keep);
-  const gen = new Generator(() => rng.next(), eo.maxBuffers, eo.maxSize);
+  const gen = new Generator(rng, eo.maxBuffers, eo.maxSize);
   const steps: FuzzStep[] | null = keep ? [] : null;
   const mutate = eo.mutate;
+  const batch: FuzzStep[] = [];
   let ops = 0;
   let failure: Failure | null = null;
-  const run = (batch: FuzzStep[]): boolean => {
-    for (const s0 of batch) {
-      let s = s0;
-      if (mutate) {
-        const m = mutate(s0);
-        if (m === null) {
-          if (s0.as !== undefined) throw new RangeError(`fuzz mutate: ${s0.op} names a result and cannot be skipped`);
-          s = { ...s0, ghost: true };
-        } else s = m;
-      }
-      if (steps) steps.push(s);
-      ops++;
-      try {
-        failure = ss.apply(s);
-      } catch (e) {
-        if (e instanceof Invalid) failure = { kind: "crash", id: s.id, message: `fuzz generator produced an invalid step: ${e.message}` };
-        else throw e;
-      }
-      if (failure) return false;
-    }
-    return true;
-  };
   let id = 0;
-  let ok = true;
-  while (ok && id < budget) {
-    const batch = gen.next(ss, id);
-    id += batch.length;
-    ok = run(batch);
+  while (failure === null && id < budget) {
+    const n = gen.next(ss, id, batch);
+    id += n;
+    for (let i = 0; i < n && failure === null; i++) {
+      ops++;
+      failure = runStep(ss, mutate, steps, batch[i]!);
+    }
   }
-  if (ok && run(gen.teardown(ss, id))) failure = ss.checkNoLeak();
+  if (failure === null) {
+    const td = gen.teardown(ss, id);
+    for (let i = 0; i < td.length && failure === null; i++) {
+      ops++;
+      failure = runStep(ss, mutate, steps, td[i]!);
+    }
+    if (failure === null) failure = ss.checkNoLeak();
+  }
   return { ops, failure, steps, session: ss };
 }
 
