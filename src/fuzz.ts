@@ -35,7 +35,7 @@
 import { buildConfig, resolveKernel, resolvePlatform } from "./scenario/config.js";
 import type { Scenario } from "./scenario/types.js";
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, type FuzzStep, Rng } from "./fuzz/types.js";
-import { type Env, type Failure, Invalid, Session, ShadowPool } from "./fuzz/session.js";
+import { type Env, type Failure, Invalid, Session, ShadowPool, objectArray } from "./fuzz/session.js";
 import { Generator, KiB } from "./fuzz/generator.js";
 import { makeScenario, replay, shrink } from "./fuzz/shrink.js";
 export { Rng, mulberry32, type FuzzOp, type FuzzStep, type FuzzFailureKind, type FuzzFailure, type FuzzOptions, type FuzzResult } from "./fuzz/types.js";
@@ -73,33 +73,53 @@ function runStep(ss: Session, mutate: FuzzOptions["mutate"], steps: FuzzStep[] |
   }
 }
 
+/** What an epoch's loops share. */
+interface EpochRun {
+  ss: Session;
+  gen: Generator;
+  mutate: FuzzOptions["mutate"];
+  steps: FuzzStep[] | null;
+  /** the generator's output for one operation (a map and its dma_mapping_error are two steps) */
+  batch: FuzzStep[];
+  /** operations run */
+  ops: number;
+  /** next step id */
+  id: number;
+}
+
+/**
+ * The generated operations of an epoch, up to `budget` ids; stops at the first failure. (The
+ * loop is a function of its own, without the teardown: the JIT compiles it while it runs, and
+ * code that has not run yet in it would deoptimise it at the end of every epoch.)
+ */
+function runOps(r: EpochRun, budget: number): Failure | null {
+  const { ss, gen, mutate, steps, batch } = r;
+  while (r.id < budget) {
+    const n = gen.next(ss, r.id, batch);
+    r.id += n;
+    for (let i = 0; i < n; i++) {
+      r.ops++;
+      const f = runStep(ss, mutate, steps, batch[i]!);
+      if (f) return f;
+    }
+  }
+  return null;
+}
+
 /** One epoch: a fresh model, `budget` generated operations, teardown, leak check. Stops at the first failure. */
 function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { ops: number; failure: Failure | null; steps: FuzzStep[] | null; session: Session } {
   const ss = new Session(eo.env, eo.pool, keep);
-  const gen = new Generator(rng, eo.maxBuffers, eo.maxSize);
-  const steps: FuzzStep[] | null = keep ? [] : null;
-  const mutate = eo.mutate;
-  const batch: FuzzStep[] = [];
-  let ops = 0;
-  let failure: Failure | null = null;
-  let id = 0;
-  while (failure === null && id < budget) {
-    const n = gen.next(ss, id, batch);
-    id += n;
-    for (let i = 0; i < n && failure === null; i++) {
-      ops++;
-      failure = runStep(ss, mutate, steps, batch[i]!);
-    }
-  }
+  const r: EpochRun = { ss, gen: new Generator(rng, eo.maxBuffers, eo.maxSize), mutate: eo.mutate, steps: keep ? [] : null, batch: objectArray(), ops: 0, id: 0 };
+  let failure = runOps(r, budget);
   if (failure === null) {
-    const td = gen.teardown(ss, id);
-    for (let i = 0; i < td.length && failure === null; i++) {
-      ops++;
-      failure = runStep(ss, mutate, steps, td[i]!);
+    for (const s of r.gen.teardown(ss, r.id)) {
+      r.ops++;
+      failure = runStep(ss, r.mutate, r.steps, s);
+      if (failure) break;
     }
     if (failure === null) failure = ss.checkNoLeak();
   }
-  return { ops, failure, steps, session: ss };
+  return { ops: r.ops, failure, steps: r.steps, session: ss };
 }
 
 /**

@@ -154,8 +154,8 @@ export class Session {
   readonly bufs = new Map<string, Buf>();
   readonly maps = new Map<string, MapRec>();
   /** live buffers / mappings in creation order (the generator picks from these) */
-  readonly liveBufs: Buf[] = [];
-  readonly liveMaps: MapRec[] = [];
+  readonly liveBufs: Buf[] = objectArray();
+  readonly liveMaps: MapRec[] = objectArray();
   /**
    * Kept with every ownership change, for the generator (which picks the n-th live buffer or
    * mapping of a kind instead of sorting them all on every operation): live buffers no mapping
@@ -715,6 +715,16 @@ export class Session {
     }
     return null;
   }
+}
+
+/**
+ * An empty array that holds objects from the start. A fresh `[]` starts with small-integer
+ * elements and changes its hidden class on its first push of an object, so code the JIT compiled
+ * while the previous epoch's Session was in use would deoptimise on the next epoch's new arrays;
+ * `slice` keeps its source's elements kind.
+ */
+export function objectArray<T>(): T[] {
+  return [null as T].slice(1);
 }
 
 export function hotAdd(b: Buf, off: number, len: number) {
