@@ -471,14 +471,17 @@ export class Session {
     if (off + len > b.size) throw new Invalid("read outside the buffer");
     let n = 0;
     const tok = b.tok;
-    while (n < len && b.def[off + n] === tok) n++;
-    const want = b.bytes.subarray(off, off + n);
-    if (this.record) this.expected.set(s.id, want.slice());
+    const def = b.def;
+    while (n < len && def[off + n] === tok) n++;
+    const bytes = b.bytes;
+    if (this.record) this.expected.set(s.id, bytes.slice(off, off + n));
     if (ghost) return null;
     const got = k.kread(b.addr + off, len, "cpu_read");
     for (let i = 0; i < n; i++)
-      if (got[i] !== want[i])
+      if (got[i] !== bytes[off + i]) {
+        const want = bytes.subarray(off, off + n);
         return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
+      }
     return null;
   }
 
@@ -507,15 +510,18 @@ export class Session {
     const off = s.offset ?? 0;
     const len = s.length!;
     if (off + len > e.len) throw new Invalid("device read outside the mapping");
-    const want = this.deviceView(e, off, len);
-    if (this.record) this.expected.set(s.id, want);
+    const n = this.deviceView(e, off, len);
+    const view = this.view;
+    if (this.record) this.expected.set(s.id, view.subarray(0, n));
     if (ghost || !m.execLive) return null;
     if (m.sg && this.record) this.resolved.set(s.id, e.dma);
     const got = this.deviceAccess(s, e.dma + off, len);
     if (!(got instanceof Uint8Array)) return got;
-    for (let i = 0; i < want.length; i++)
-      if (got[i] !== want[i])
+    for (let i = 0; i < n; i++)
+      if (got[i] !== view[i]) {
+        const want = view.subarray(0, n);
         return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+      }
     return null;
   }
 
@@ -555,12 +561,18 @@ export class Session {
     return { buf: b, off, len, overlay: [], baseUndef: dir === DMA_FROM_DEVICE, dma: DMA_MAPPING_ERROR, slot: -1, nslots: 0, lastSlot: -1 };
   }
 
-  /** The bytes the device should read at [off, off+len) of an entry: its writes over the base, up to the first undefined byte. */
-  private deviceView(e: Ent, off: number, len: number): Uint8Array {
-    // scratch buffers unless the result is kept for export
-    const out = this.record || len > VIEW_SCRATCH ? new Uint8Array(len) : viewOut.subarray(0, len);
-    const def = len > VIEW_SCRATCH ? new Uint8Array(len) : viewDef.subarray(0, len);
-    if (len <= VIEW_SCRATCH) def.fill(0);
+  /** deviceView's bytes: a scratch buffer, or a new array when the result is kept for export */
+  private view: Uint8Array = viewOut;
+
+  /**
+   * The bytes the device should read at [off, off+len) of an entry: its writes over the base, up
+   * to the first undefined byte. Returns how many are defined; the bytes are this.view[0..n).
+   */
+  private deviceView(e: Ent, off: number, len: number): number {
+    const out = this.record || len > VIEW_SCRATCH ? new Uint8Array(len) : viewOut;
+    const def = len > VIEW_SCRATCH ? new Uint8Array(len) : viewDef;
+    if (len <= VIEW_SCRATCH) def.fill(0, 0, len);
+    this.view = out;
     const b = e.buf;
     if (!e.baseUndef) {
       const base = e.off + off;
@@ -577,7 +589,7 @@ export class Session {
     }
     let n = 0;
     while (n < len && def[n] === 1) n++;
-    return out.subarray(0, n);
+    return n;
   }
 
   /** Shadow of a sync for the CPU (or the CPU half of an unmap) from device ownership. */
@@ -708,10 +720,13 @@ export class Session {
     const mem = this.mem;
     if (!mem) return null;
     if (mem.used !== 0) return { kind: "leak", id: -1, message: `after every mapping was unmapped, io_tlb_mem.used is ${mem.used} (slots leaked)` };
-    for (let i = 0; i < mem.nslabs; i++) {
-      const want = IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE);
-      if (mem.list[i] !== want) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} free-run counter is ${mem.list[i]}, expected ${want}` };
-      if (mem.orig_addr[i] !== INVALID_PHYS_ADDR) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(mem.orig_addr[i]!)}` };
+    // (the arrays fetched once: this runs once per epoch, over every slot, mostly before the JIT has compiled it)
+    const list = mem.list;
+    const orig = mem.orig_addr;
+    const nslabs = mem.nslabs;
+    for (let i = 0, want = IO_TLB_SEGSIZE; i < nslabs; i++, want = want === 1 ? IO_TLB_SEGSIZE : want - 1) {
+      if (list[i] !== want) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} free-run counter is ${list[i]}, expected ${want}` };
+      if (orig[i] !== INVALID_PHYS_ADDR) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(orig[i]!)}` };
     }
     return null;
   }
