@@ -14,6 +14,11 @@ import { mulberry32, runFuzz, scenarioToYaml, type FuzzStep } from "../src/fuzz.
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
 import { Cache } from "../src/mm/cache.js";
+import { Session, ShadowPool } from "../src/fuzz/session.js";
+import { Generator } from "../src/fuzz/generator.js";
+import { Rng } from "../src/fuzz/types.js";
+import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
+import { DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { PhysMem } from "../src/mm/physmem.js";
 
 describe("fuzz: fixed seeds find no violation", () => {
@@ -38,6 +43,46 @@ describe("fuzz: fixed seeds find no violation", () => {
     expect(r.ok).toBe(true);
     expect(r.epochs).toBe(3);
   });
+});
+
+describe("fuzz: the generator's counts", () => {
+  // The Session keeps how many live buffers and mappings of each kind there are, so the generator
+  // needs no pass over them per operation; the counts must equal a recount after every step.
+  for (const [platform, set] of [["rpi4", undefined], ["x86_64", { swiotlb: "force" }], ["rpi4-xen", undefined]] as const)
+    it(`${platform}${set ? " " + JSON.stringify(set) : ""}: equal a recount after each of 6000 operations and the teardown`, { timeout: 60_000 }, () => {
+      const p = resolvePlatform(platform);
+      const ss = new Session({ platform: p, version: resolveKernel("5.19"), cfg: buildConfig(p, set).cfg, devName: p.defaultDevice }, new ShadowPool());
+      const gen = new Generator(new Rng(11), 24, 256 * 1024);
+      const recount = () => ({
+        nUnmapped: ss.liveBufs.filter((b) => b.map === null).length,
+        nCpuBufs: ss.liveBufs.filter((b) => b.map === null || !b.map.devOwned).length,
+        nDevMaps: ss.liveMaps.filter((m) => m.devOwned).length,
+        nWritable: ss.liveMaps.filter((m) => m.devOwned && m.dir !== DMA_TO_DEVICE).length,
+      });
+      const kept = () => ({ nUnmapped: ss.nUnmapped, nCpuBufs: ss.nCpuBufs, nDevMaps: ss.nDevMaps, nWritable: ss.nWritable });
+      const wrong: string[] = [];
+      const ops = new Set<string>();
+      const run = (s: FuzzStep) => {
+        expect(ss.apply(s)).toBeNull();
+        ops.add(s.op);
+        const a = kept();
+        const b = recount();
+        if (JSON.stringify(a) !== JSON.stringify(b) && wrong.length < 5) wrong.push(`after step ${s.id} (${s.op}): kept ${JSON.stringify(a)}, recount ${JSON.stringify(b)}`);
+      };
+      const out: FuzzStep[] = [];
+      let id = 0;
+      while (id < 6000) {
+        const n = gen.next(ss, id, out);
+        for (let i = 0; i < n; i++) run(out[i]!);
+        id += n;
+      }
+      expect(ss.liveMaps.length + ss.liveBufs.length).toBeGreaterThan(0);
+      for (const s of gen.teardown(ss, id)) run(s);
+      expect(wrong).toEqual([]);
+      expect(kept()).toEqual({ nUnmapped: 0, nCpuBufs: 0, nDevMaps: 0, nWritable: 0 });
+      // every kind of operation that changes ownership ran
+      for (const op of ["dma_map_single", "dma_map_sg", "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_unmap_single", "dma_unmap_sg", "kfree", "__free_pages"]) expect(ops).toContain(op);
+    });
 });
 
 describe("fuzz: determinism and replay", () => {

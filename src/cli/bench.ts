@@ -231,8 +231,8 @@ interface FuzzOpts {
  * fuzz --jobs N: worker i runs seed + i on its share of the operations (its own models, its own
  * PRNG stream); a failure names the seed that replays it. One job runs in this thread.
  */
-async function runFuzzJobs(fo: import("../fuzz.js").FuzzOptions, jobs: number): Promise<import("../fuzz.js").FuzzResult> {
-  const { runFuzz } = await import("../fuzz.js");
+async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: number): Promise<import("../fuzz/types.js").FuzzResult> {
+  const { runFuzz } = await import("../fuzz/run.js");
   if (jobs <= 1) return runFuzz(fo, () => performance.now());
   const { startWorker, resultOf } = await import("./workers.js");
   const t0 = performance.now();
@@ -246,11 +246,11 @@ async function runFuzzJobs(fo: import("../fuzz.js").FuzzOptions, jobs: number): 
   );
   // every worker thread exists (and loads its modules) before this thread gets busy
   const workers = started.map(async (w) => {
-    const m = await resultOf<{ ok: true; result: import("../fuzz.js").FuzzResult } | { ok: false; error: string }>("fuzz-worker", w);
+    const m = await resultOf<{ ok: true; result: import("../fuzz/types.js").FuzzResult } | { ok: false; error: string }>("fuzz-worker", w);
     if (!m.ok) throw new Error(m.error);
     return m.result;
   });
-  let own: import("../fuzz.js").FuzzResult;
+  let own: import("../fuzz/types.js").FuzzResult;
   try {
     own = runFuzz({ ...fo, steps: share(0) }, () => performance.now());
   } catch (e) {
@@ -261,6 +261,17 @@ async function runFuzzJobs(fo: import("../fuzz.js").FuzzOptions, jobs: number): 
   const failures = rs.flatMap((r) => r.failures);
   return { ok: failures.length === 0, ops: rs.reduce((a, r) => a + r.ops, 0), epochs: rs.reduce((a, r) => a + r.epochs, 0), seed: fo.seed, platform: rs[0]!.platform, kernel: rs[0]!.kernel, failures, elapsedMs: performance.now() - t0 };
 }
+
+/**
+ * V8's budget for inlining into one optimised function, for `dmasim fuzz` (V8 flags are per
+ * process: the command's worker threads run with it too). At V8's default (920 bytes of bytecode)
+ * TurboFan inlines a good part of the map/unmap path into each of the ~150 functions the fuzzer
+ * makes hot, because the fuzzer runs every path of the model in a mix: compiling them cost as much
+ * CPU as the first 50,000 operations themselves (≈ 0.33 s on the compiler threads, measured per
+ * thread). At 300 that is ≈ 0.22 s, and the operations run as fast within noise, warm or cold
+ * (bench/README.md, fifth pass). Set before the engine is loaded.
+ */
+export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300";
 
 /** `dmasim fuzz`: random valid DMA API sequences with invariant checks; a failure prints a minimal scenario. */
 export function registerFuzz(program: Command, io: Io, state: { code: number }): void {
@@ -276,6 +287,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .option("--json", "print the result (and any failure's scenario) as one JSON object")
     .option("--jobs <n>", "worker threads; worker i fuzzes with seed + i (default 1: this thread)", "1")
     .action(async (opts: FuzzOpts) => {
+      (await import("node:v8")).setFlagsFromString(FUZZ_V8_FLAGS);
       const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
       if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
       const seed = opts.seed !== undefined ? int("--seed", opts.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
@@ -288,8 +300,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       buildConfig(platform, set);
       if (opts.device !== undefined && opts.device !== "default" && !platform.devices.some((d) => d.name === opts.device))
         throw new InputError(`unknown device '${opts.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
-      const { scenarioToYaml } = await import("../fuzz.js");
-      const fo: import("../fuzz.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };
+      const fo: import("../fuzz/types.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };
       if (set) fo.set = set;
       if (opts.device !== undefined) fo.device = opts.device;
       const progress = new Progress(rawStream(io.err));
@@ -316,6 +327,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
           writeLine(io.out, `invariant violated at operation ${f.step} (${f.kind}): ${f.message}`);
           writeLine(io.out, `minimal scenario (${f.scenario.steps.length} of ${f.shrunkFrom} steps); save it as a file and replay it with \`dmasim run FILE\`:`);
           writeLine(io.out, "---");
+          const { scenarioToYaml } = await import("../fuzz/yaml.js");
           writeLine(io.out, scenarioToYaml(f.scenario).trimEnd());
         }
       }

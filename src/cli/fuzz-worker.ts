@@ -3,7 +3,8 @@
  * own models) and posts the FuzzResult. See registerFuzz in src/cli/bench.ts.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runFuzz, type FuzzOptions } from "../fuzz.js";
+import { runFuzz } from "../fuzz/run.js";
+import type { FuzzOptions } from "../fuzz/types.js";
 
 const o = workerData as FuzzOptions;
 let msg: unknown;

@@ -8,7 +8,7 @@ import { PAGE_SIZE } from "../core/u64.js";
 import { L1_CACHE_SHIFT } from "../kernel/dma/debug.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
-import { type FuzzStep, mk, stepBuf, stepMap } from "./types.js";
+import { type FuzzStep, type Rng, mk, stepBuf, stepMap } from "./types.js";
 import { type Buf, type MapRec, type Session } from "./session.js";
 // ---------------------------------------------------------------------------------------------
 // the generator
@@ -34,10 +34,15 @@ export const NO_HOT: readonly { off: number; len: number }[] = [];
 export class Generator {
   private n = 0;
   constructor(
-    private readonly rnd: () => number,
+    private readonly rng: Rng,
     private readonly maxBuffers: number,
     private readonly maxSize: number,
   ) {}
+
+  /** the PRNG's next float in [0, 1) (an Rng, not a closure: one call target for every epoch) */
+  private rnd(): number {
+    return this.rng.next();
+  }
 
   private int(lo: number, hi: number): number {
     return lo + Math.floor(this.rnd() * (hi - lo + 1));
@@ -69,10 +74,9 @@ export class Generator {
     const run = STRIDE_RUNS[si]!;
     // (base + i*stride) & 0xff == run[(i + k) & 255] with k = base * stride^-1 mod 256
     const k = (base * STRIDE_INV[si]!) & 0xff;
-    for (let i = 0; i < len; i += 256) {
-      const n = Math.min(256, len - i);
-      out.set(run.subarray(k, k + n), i);
-    }
+    // one period from the run, then the bytes so far doubled in place (period 256: out[i] = out[i - 256])
+    out.set(len <= 256 ? run.subarray(k, k + len) : run.subarray(k, k + 256), 0);
+    for (let p = 256; p < len; p *= 2) out.copyWithin(p, 0, Math.min(p, len - p));
     return out;
   }
 
@@ -119,7 +123,6 @@ export class Generator {
     return ss.k.dma_debug && ss.k.cfg.CONFIG_DMA_API_DEBUG_SG ? ss.dev.max_segment_size || 65536 : Infinity;
   }
 
-  /** The next operation for a session's state (ids are filled by the caller). */
   // step data are views into 256 KiB slabs (an ArrayBuffer per write would cost more than the write)
   private slab = new Uint8Array(0);
   private slabAt = 0;
@@ -134,53 +137,71 @@ export class Generator {
     return v;
   }
 
-  // scratch lists, refilled on every call (no allocation per operation)
-  private readonly unmapped: Buf[] = [];
-  private readonly cpuBufs: Buf[] = [];
-  private readonly devMaps: MapRec[] = [];
-  private readonly cpuMaps: MapRec[] = [];
-  private readonly writable: MapRec[] = [];
   private readonly w = new Float64Array(11);
 
-  /** a random element of the first n of a */
-  private pickN<T>(a: readonly T[], n: number): T {
-    return a[Math.floor(this.rnd() * n)]!;
+  // The n-th live buffer / mapping of a kind, in creation order (the Session keeps how many of
+  // each kind there are, so the weights need no pass over the lists, and only the chosen
+  // operation's candidates are walked, up to the one drawn).
+
+  /** a random live buffer that no mapping covers (of ss.nUnmapped) */
+  private pickUnmapped(ss: Session): Buf {
+    let k = Math.floor(this.rnd() * ss.nUnmapped);
+    const bufs = ss.liveBufs;
+    for (let i = 0; ; i++) {
+      const b = bufs[i]!;
+      if (b.map === null && k-- === 0) return b;
+    }
   }
 
-  next(ss: Session, id: number): FuzzStep[] {
+  /** a random live buffer the CPU may touch: unmapped, or its mapping CPU-owned (of ss.nCpuBufs) */
+  private pickCpuBuf(ss: Session): Buf {
+    let k = Math.floor(this.rnd() * ss.nCpuBufs);
     const bufs = ss.liveBufs;
-    const maps = ss.liveMaps;
-    const unmappedL = this.unmapped;
-    const cpuBufsL = this.cpuBufs;
-    const devMapsL = this.devMaps;
-    const cpuMapsL = this.cpuMaps;
-    const writableL = this.writable;
-    let nUnmapped = 0;
-    let nCpuBufs = 0;
-    let nDev = 0;
-    let nCpu = 0;
-    let nWritable = 0;
-    for (let i = 0; i < bufs.length; i++) {
+    for (let i = 0; ; i++) {
       const b = bufs[i]!;
       const m = b.map;
-      if (m === null) {
-        unmappedL[nUnmapped++] = b;
-        cpuBufsL[nCpuBufs++] = b;
-      } else if (!m.devOwned) cpuBufsL[nCpuBufs++] = b;
+      if ((m === null || !m.devOwned) && k-- === 0) return b;
     }
-    for (let i = 0; i < maps.length; i++) {
+  }
+
+  /** a random live mapping owned by the device (dev) or by the CPU (!dev), of `n` */
+  private pickMap(ss: Session, dev: boolean, n: number): MapRec {
+    let k = Math.floor(this.rnd() * n);
+    const maps = ss.liveMaps;
+    for (let i = 0; ; i++) {
       const m = maps[i]!;
-      if (m.devOwned) {
-        devMapsL[nDev++] = m;
-        if (m.dir !== DMA_TO_DEVICE) writableL[nWritable++] = m;
-      } else cpuMapsL[nCpu++] = m;
+      if (m.devOwned === dev && k-- === 0) return m;
     }
+  }
+
+  /** a random device-owned mapping the device may write (not DMA_TO_DEVICE), of ss.nWritable */
+  private pickWritable(ss: Session): MapRec {
+    let k = Math.floor(this.rnd() * ss.nWritable);
+    const maps = ss.liveMaps;
+    for (let i = 0; ; i++) {
+      const m = maps[i]!;
+      if (m.devOwned && m.dir !== DMA_TO_DEVICE && k-- === 0) return m;
+    }
+  }
+
+  /**
+   * The next operation for a session's state: written to out[0] (and out[1] for a map and its
+   * dma_mapping_error); returns how many. `id` is the first one's id.
+   */
+  next(ss: Session, id: number, out: FuzzStep[]): number {
+    const nBufs = ss.liveBufs.length;
+    const nMaps = ss.liveMaps.length;
+    const nUnmapped = ss.nUnmapped;
+    const nCpuBufs = ss.nCpuBufs;
+    const nDev = ss.nDevMaps;
+    const nCpu = nMaps - nDev;
+    const nWritable = ss.nWritable;
     const w = this.w;
-    w[0] = bufs.length < this.maxBuffers ? (bufs.length < 4 ? 6 : 1.2) : 0; // alloc
-    w[1] = nUnmapped ? (bufs.length > this.maxBuffers / 2 ? 1.5 : 0.6) : 0; // free
+    w[0] = nBufs < this.maxBuffers ? (nBufs < 4 ? 6 : 1.2) : 0; // alloc
+    w[1] = nUnmapped ? (nBufs > this.maxBuffers / 2 ? 1.5 : 0.6) : 0; // free
     w[2] = nUnmapped ? 2.5 : 0; // map single/page
     w[3] = nUnmapped ? 0.6 : 0; // map sg
-    w[4] = maps.length ? 1.4 : 0; // unmap
+    w[4] = nMaps ? 1.4 : 0; // unmap
     w[5] = nDev ? 1.5 : 0; // sync for cpu
     w[6] = nCpu ? 1 : 0; // sync for device
     w[7] = nWritable ? 3 : 0; // device write
@@ -192,120 +213,185 @@ export class Generator {
     let r = this.rnd() * total;
     let op = 0;
     while (op < w.length - 1 && r >= w[op]!) r -= w[op++]!;
+    return Generator.OPS[op]!.call(this, ss, id, out);
+  }
 
-    switch (op) {
-      case 0: {
-        const name = `b${this.n++}`;
-        if (this.rnd() < 0.6) {
-          const st = mk(id, "kmalloc");
-          st.as = name;
-          st.size = this.size(this.maxSize);
-          return [st];
-        }
-        let order = 0;
-        while (order < 6 && PAGE_SIZE << (order + 1) <= this.maxSize && this.rnd() < 0.45) order++;
-        const st = mk(id, "alloc_pages");
-        st.as = name;
-        st.order = order;
-        return [st];
-      }
-      case 1: {
-        const b = this.pickN(unmappedL, nUnmapped);
-        return [stepBuf(id, b.kind === "kmalloc" ? "kfree" : "__free_pages", b.name)];
-      }
-      case 2: {
-        const b = this.pickN(unmappedL, nUnmapped);
-        const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
-        const size = this.size(Math.min(this.maxSize, b.size - off));
-        const name = `m${this.n++}`;
-        const st = mk(id, this.rnd() < 0.6 ? "dma_map_single" : "dma_map_page");
-        st.as = name;
-        st.buf = b.name;
-        st.offset = off;
-        st.size = size;
-        st.dir = this.ruleDir(ss, this.dir(), [{ b, off }]);
-        return [st, stepMap(id + 1, "dma_mapping_error", name)];
-      }
-      case 3: {
-        const n = Math.min(nUnmapped, this.int(1, 4));
-        const pool = unmappedL.slice(0, nUnmapped);
-        const entries: { buf: string; offset: number; length: number }[] = [];
-        for (let i = 0; i < n; i++) {
-          const j = Math.floor(this.rnd() * pool.length);
-          const b = pool[j]!;
-          pool.splice(j, 1);
-          const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
-          entries.push({ buf: b.name, offset: off, length: this.size(Math.min(this.maxSize, this.maxSeg(ss), b.size - off)) });
-        }
-        const st = mk(id, "dma_map_sg");
-        st.as = `s${this.n++}`;
-        st.entries = entries;
-        st.dir = this.ruleDir(ss, this.dir(), entries.map((e) => ({ b: ss.bufs.get(e.buf)!, off: e.offset })));
-        return [st];
-      }
-      case 4: {
-        const m = this.pick(maps);
-        return [stepMap(id, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", m.name)];
-      }
-      case 5: {
-        const m = this.pickN(devMapsL, nDev);
-        return [stepMap(id, m.sg ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu", m.name)];
-      }
-      case 6: {
-        const m = this.pickN(cpuMapsL, nCpu);
-        return [stepMap(id, m.sg ? "dma_sync_sg_for_device" : "dma_sync_single_for_device", m.name)];
-      }
-      case 7: {
-        const m = this.pickN(writableL, nWritable);
-        const ei = this.int(0, m.ents.length - 1);
-        const e = m.ents[ei]!;
-        const len = this.dataLen(e.len);
-        const off = this.int(0, e.len - len);
-        const st = stepMap(id, "device_write", m.name);
-        st.offset = off;
-        st.data = this.data(len);
-        if (m.sg) st.entry = ei;
-        return [st];
-      }
-      case 8: {
-        const m = this.pickN(devMapsL, nDev);
-        const ei = this.int(0, m.ents.length - 1);
-        const e = m.ents[ei]!;
-        let off: number;
-        let len: number;
-        if (e.overlay.length && this.rnd() < 0.7) {
-          const wr = this.pick(e.overlay);
-          off = wr.off + this.int(0, wr.data.length - 1);
-          len = Math.max(1, Math.min(e.len - off, this.int(1, 128)));
-        } else {
-          const rr = this.readRange(e.baseUndef ? NO_HOT : e.buf.hot, e.off, e.off + e.len);
-          off = rr.off;
-          len = rr.len;
-        }
-        const st = stepMap(id, "device_read", m.name);
-        st.offset = off;
-        st.length = len;
-        if (m.sg) st.entry = ei;
-        return [st];
-      }
-      case 9: {
-        const b = this.pickN(cpuBufsL, nCpuBufs);
-        const len = this.dataLen(b.size);
-        const off = this.int(0, b.size - len);
-        const st = stepBuf(id, "cpu_write", b.name);
-        st.offset = off;
-        st.data = this.data(len);
-        return [st];
-      }
-      default: {
-        const b = this.pickN(cpuBufsL, nCpuBufs);
-        const rr = this.readRange(b.hot, 0, b.size);
-        const st = stepBuf(id, "cpu_read", b.name);
-        st.offset = rr.off;
-        st.length = rr.len;
-        return [st];
-      }
+  /**
+   * The operations' generators, by weight index, called through one call site (as Session.step
+   * runs the operations): TurboFan compiles each on its own rather than all of them inlined into
+   * `next`. Each writes its step(s) to `out` and returns how many.
+   */
+  private static readonly OPS: readonly ((this: Generator, ss: Session, id: number, out: FuzzStep[]) => number)[] = [
+    Generator.prototype.genAlloc,
+    Generator.prototype.genFree,
+    Generator.prototype.genMap,
+    Generator.prototype.genMapSg,
+    Generator.prototype.genUnmap,
+    Generator.prototype.genSyncForCpu,
+    Generator.prototype.genSyncForDevice,
+    Generator.prototype.genDeviceWrite,
+    Generator.prototype.genDeviceRead,
+    Generator.prototype.genCpuWrite,
+    Generator.prototype.genCpuRead,
+  ];
+
+  /** kmalloc or alloc_pages of a new buffer */
+  private genAlloc(_ss: Session, id: number, out: FuzzStep[]): number {
+    out[0] = this.allocStep(id);
+    return 1;
+  }
+
+  /** kfree / __free_pages of an unmapped buffer */
+  private genFree(ss: Session, id: number, out: FuzzStep[]): number {
+    const b = this.pickUnmapped(ss);
+    out[0] = stepBuf(id, b.kind === "kmalloc" ? "kfree" : "__free_pages", b.name);
+    return 1;
+  }
+
+  /** dma_map_single / dma_map_page of part of an unmapped buffer, and its dma_mapping_error */
+  private genMap(ss: Session, id: number, out: FuzzStep[]): number {
+    const b = this.pickUnmapped(ss);
+    const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
+    const size = this.size(Math.min(this.maxSize, b.size - off));
+    const name = `m${this.n++}`;
+    const st = mk(id, this.rnd() < 0.6 ? "dma_map_single" : "dma_map_page");
+    st.as = name;
+    st.buf = b.name;
+    st.offset = off;
+    st.size = size;
+    st.dir = this.ruleDir(ss, this.dir(), [{ b, off }]);
+    out[0] = st;
+    out[1] = stepMap(id + 1, "dma_mapping_error", name);
+    return 2;
+  }
+
+  private genMapSg(ss: Session, id: number, out: FuzzStep[]): number {
+    out[0] = this.mapSgStep(ss, id);
+    return 1;
+  }
+
+  /** the unmap of any live mapping */
+  private genUnmap(ss: Session, id: number, out: FuzzStep[]): number {
+    const m = this.pick(ss.liveMaps);
+    out[0] = stepMap(id, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", m.name);
+    return 1;
+  }
+
+  /** a sync for the CPU of a device-owned mapping */
+  private genSyncForCpu(ss: Session, id: number, out: FuzzStep[]): number {
+    const m = this.pickMap(ss, true, ss.nDevMaps);
+    out[0] = stepMap(id, m.sg ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu", m.name);
+    return 1;
+  }
+
+  /** a sync for the device of a CPU-owned mapping */
+  private genSyncForDevice(ss: Session, id: number, out: FuzzStep[]): number {
+    const m = this.pickMap(ss, false, ss.liveMaps.length - ss.nDevMaps);
+    out[0] = stepMap(id, m.sg ? "dma_sync_sg_for_device" : "dma_sync_single_for_device", m.name);
+    return 1;
+  }
+
+  /** the device writes into a mapping it owns and may write */
+  private genDeviceWrite(ss: Session, id: number, out: FuzzStep[]): number {
+    const m = this.pickWritable(ss);
+    const ei = this.int(0, m.ents.length - 1);
+    const e = m.ents[ei]!;
+    const len = this.dataLen(e.len);
+    const off = this.int(0, e.len - len);
+    const st = stepMap(id, "device_write", m.name);
+    st.offset = off;
+    st.data = this.data(len);
+    if (m.sg) st.entry = ei;
+    out[0] = st;
+    return 1;
+  }
+
+  private genDeviceRead(ss: Session, id: number, out: FuzzStep[]): number {
+    out[0] = this.deviceReadStep(ss, id, ss.nDevMaps);
+    return 1;
+  }
+
+  /** the CPU writes into a buffer it may touch */
+  private genCpuWrite(ss: Session, id: number, out: FuzzStep[]): number {
+    const b = this.pickCpuBuf(ss);
+    const len = this.dataLen(b.size);
+    const off = this.int(0, b.size - len);
+    const st = stepBuf(id, "cpu_write", b.name);
+    st.offset = off;
+    st.data = this.data(len);
+    out[0] = st;
+    return 1;
+  }
+
+  /** the CPU reads a buffer it may touch, most often where it was written */
+  private genCpuRead(ss: Session, id: number, out: FuzzStep[]): number {
+    const b = this.pickCpuBuf(ss);
+    const rr = this.readRange(b.hot, 0, b.size);
+    const st = stepBuf(id, "cpu_read", b.name);
+    st.offset = rr.off;
+    st.length = rr.len;
+    out[0] = st;
+    return 1;
+  }
+
+  /** kmalloc or alloc_pages of a new buffer */
+  private allocStep(id: number): FuzzStep {
+    const name = `b${this.n++}`;
+    if (this.rnd() < 0.6) {
+      const st = mk(id, "kmalloc");
+      st.as = name;
+      st.size = this.size(this.maxSize);
+      return st;
     }
+    let order = 0;
+    while (order < 6 && PAGE_SIZE << (order + 1) <= this.maxSize && this.rnd() < 0.45) order++;
+    const st = mk(id, "alloc_pages");
+    st.as = name;
+    st.order = order;
+    return st;
+  }
+
+  /** dma_map_sg of 1..4 unmapped buffers */
+  private mapSgStep(ss: Session, id: number): FuzzStep {
+    const n = Math.min(ss.nUnmapped, this.int(1, 4));
+    const pool: Buf[] = [];
+    for (const b of ss.liveBufs) if (b.map === null) pool.push(b);
+    const entries: { buf: string; offset: number; length: number }[] = [];
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(this.rnd() * pool.length);
+      const b = pool[j]!;
+      pool.splice(j, 1);
+      const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
+      entries.push({ buf: b.name, offset: off, length: this.size(Math.min(this.maxSize, this.maxSeg(ss), b.size - off)) });
+    }
+    const st = mk(id, "dma_map_sg");
+    st.as = `s${this.n++}`;
+    st.entries = entries;
+    st.dir = this.ruleDir(ss, this.dir(), entries.map((e) => ({ b: ss.bufs.get(e.buf)!, off: e.offset })));
+    return st;
+  }
+
+  /** device_read of a device-owned mapping, most often where the device wrote */
+  private deviceReadStep(ss: Session, id: number, nDev: number): FuzzStep {
+    const m = this.pickMap(ss, true, nDev);
+    const ei = this.int(0, m.ents.length - 1);
+    const e = m.ents[ei]!;
+    let off: number;
+    let len: number;
+    if (e.overlay.length && this.rnd() < 0.7) {
+      const wr = this.pick(e.overlay);
+      off = wr.off + this.int(0, wr.data.length - 1);
+      len = Math.max(1, Math.min(e.len - off, this.int(1, 128)));
+    } else {
+      const rr = this.readRange(e.baseUndef ? NO_HOT : e.buf.hot, e.off, e.off + e.len);
+      off = rr.off;
+      len = rr.len;
+    }
+    const st = stepMap(id, "device_read", m.name);
+    st.offset = off;
+    st.length = len;
+    if (m.sg) st.entry = ei;
+    return st;
   }
 
   /** Teardown at the end of an epoch: unmap everything, then free everything. */

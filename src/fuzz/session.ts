@@ -20,7 +20,7 @@ import { DIR_NAMES, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../includ
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import type { Platform } from "../platforms/platform.js";
 import type { KernelVersion } from "../versions.js";
-import { type FuzzFailureKind, type FuzzStep } from "./types.js";
+import { type FuzzFailureKind, type FuzzOp, type FuzzStep } from "./types.js";
 // ---------------------------------------------------------------------------------------------
 // shadow + execution state
 
@@ -154,8 +154,18 @@ export class Session {
   readonly bufs = new Map<string, Buf>();
   readonly maps = new Map<string, MapRec>();
   /** live buffers / mappings in creation order (the generator picks from these) */
-  readonly liveBufs: Buf[] = [];
-  readonly liveMaps: MapRec[] = [];
+  readonly liveBufs: Buf[] = objectArray();
+  readonly liveMaps: MapRec[] = objectArray();
+  /**
+   * Kept with every ownership change, for the generator (which picks the n-th live buffer or
+   * mapping of a kind instead of sorting them all on every operation): live buffers no mapping
+   * covers, live buffers the CPU may touch (unmapped, or mapped and CPU-owned), device-owned
+   * mappings, and device-owned mappings the device may write (not DMA_TO_DEVICE).
+   */
+  nUnmapped = 0;
+  nCpuBufs = 0;
+  nDevMaps = 0;
+  nWritable = 0;
   /** swiotlb occupancy model */
   readonly mem: IoTlbMem | null;
   readonly occ: Uint8Array | null;
@@ -215,77 +225,76 @@ export class Session {
     return null;
   }
 
+  /**
+   * Run a step's operation: its method comes from a table, through one call site for all of them,
+   * so TurboFan compiles each operation on its own (a switch calling them inlined every operation,
+   * and with it the whole map/unmap path, into one function that took 150–500 ms to compile, and
+   * to compile again after any deopt, while the operations ran unoptimised).
+   */
   private step(s: FuzzStep): Failure | null {
-    const k = this.k;
-    const dev = this.dev;
-    const ghost = s.ghost === true;
-    switch (s.op) {
-      case "kmalloc":
-        return this.op_kmalloc(s, k, ghost);
-      case "alloc_pages":
-        return this.op_alloc_pages(s, k, ghost);
-      case "kfree":
-      case "__free_pages":
-        return this.op_kfree(s, k, ghost);
-      case "dma_map_single":
-      case "dma_map_page":
-        return this.op_dma_map_single(s, k, dev, ghost);
-      case "dma_map_sg":
-        return this.op_dma_map_sg(s, k, dev, ghost);
-      case "dma_mapping_error":
-        return this.op_dma_mapping_error(s, k, dev, ghost);
-      case "dma_unmap_single":
-      case "dma_unmap_page":
-      case "dma_unmap_sg":
-        return this.op_dma_unmap_single(s, k, dev, ghost);
-      case "dma_sync_single_for_cpu":
-      case "dma_sync_sg_for_cpu":
-        return this.op_dma_sync_single_for_cpu(s, k, dev, ghost);
-      case "dma_sync_single_for_device":
-      case "dma_sync_sg_for_device":
-        return this.op_dma_sync_single_for_device(s, k, dev, ghost);
-      case "cpu_write":
-        return this.op_cpu_write(s, k, ghost);
-      case "cpu_read":
-        return this.op_cpu_read(s, k, ghost);
-      case "device_write":
-        return this.op_device_write(s, ghost);
-      case "device_read":
-        return this.op_device_read(s, ghost);
-    }
+    return Session.OPS[s.op].call(this, s, s.ghost === true);
   }
 
-  /** kmalloc (a method of its own: the JIT compiles each operation separately) */
-  private op_kmalloc(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+  private static readonly OPS: Readonly<Record<FuzzOp, (this: Session, s: FuzzStep, ghost: boolean) => Failure | null>> = {
+    kmalloc: Session.prototype.op_kmalloc,
+    alloc_pages: Session.prototype.op_alloc_pages,
+    kfree: Session.prototype.op_kfree,
+    __free_pages: Session.prototype.op_kfree,
+    dma_map_single: Session.prototype.op_dma_map_single,
+    dma_map_page: Session.prototype.op_dma_map_single,
+    dma_map_sg: Session.prototype.op_dma_map_sg,
+    dma_mapping_error: Session.prototype.op_dma_mapping_error,
+    dma_unmap_single: Session.prototype.op_dma_unmap_single,
+    dma_unmap_page: Session.prototype.op_dma_unmap_single,
+    dma_unmap_sg: Session.prototype.op_dma_unmap_single,
+    dma_sync_single_for_cpu: Session.prototype.op_dma_sync_single_for_cpu,
+    dma_sync_sg_for_cpu: Session.prototype.op_dma_sync_single_for_cpu,
+    dma_sync_single_for_device: Session.prototype.op_dma_sync_single_for_device,
+    dma_sync_sg_for_device: Session.prototype.op_dma_sync_single_for_device,
+    cpu_write: Session.prototype.op_cpu_write,
+    cpu_read: Session.prototype.op_cpu_read,
+    device_write: Session.prototype.op_device_write,
+    device_read: Session.prototype.op_device_read,
+  };
+
+  /** kmalloc (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_kmalloc(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
     if (ghost) throw new Invalid("a producer cannot be skipped");
     const size = s.size!;
     const addr = k.slab.kmalloc(k, size, GFP_KERNEL);
     if (!addr) return { kind: "map", id: s.id, message: `kmalloc(${size}) returned NULL` };
     const page = k.arch.virt_to_page(k, addr);
-    this.addBuf({ name: s.as!, kind: "kmalloc", size, order: 0, addr, page, phys: k.page_to_phys(page) + (((addr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE), ...this.shadow(size), map: null, freed: false, hot: [] });
+    this.addBuf(this.newBuf(s.as!, "kmalloc", size, 0, addr, page, k.page_to_phys(page) + (((addr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE)));
     return null;
   }
 
-  /** alloc_pages (a method of its own: the JIT compiles each operation separately) */
-  private op_alloc_pages(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+  /** alloc_pages (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_alloc_pages(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
     if (ghost) throw new Invalid("a producer cannot be skipped");
     const order = s.order!;
     const page = alloc_pages(k, GFP_KERNEL, order, "scenario alloc_pages");
     if (!page) return { kind: "map", id: s.id, message: `alloc_pages(order ${order}) returned NULL` };
     const size = PAGE_SIZE << order;
-    this.addBuf({ name: s.as!, kind: "pages", size, order, addr: k.arch.page_address(k, page), page, phys: k.page_to_phys(page), ...this.shadow(size), map: null, freed: false, hot: [] });
+    this.addBuf(this.newBuf(s.as!, "pages", size, order, k.arch.page_address(k, page), page, k.page_to_phys(page)));
     return null;
   }
 
-  /** kfree, __free_pages (a method of its own: the JIT compiles each operation separately) */
-  private op_kfree(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+  /** kfree, __free_pages (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_kfree(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
     const b = this.buf(s.buf);
     if (b.map) throw new Invalid(`free of mapped buffer '${b.name}'`);
     if ((s.op === "kfree") !== (b.kind === "kmalloc")) throw new Invalid("wrong free");
     b.freed = true;
     this.pool.put(b.arrays);
     const i = this.liveBufs.indexOf(b);
-    if (i >= 0) this.liveBufs.splice(i, 1);
+    if (i >= 0) {
+      this.liveBufs.splice(i, 1);
+      this.nUnmapped--;
+      this.nCpuBufs--;
+    }
     if (!ghost) {
       if (b.kind === "kmalloc") k.slab.kfree(k, b.addr);
       else __free_pages(k, b.page, b.order);
@@ -293,8 +302,10 @@ export class Session {
     return null;
   }
 
-  /** dma_map_single, dma_map_page (a method of its own: the JIT compiles each operation separately) */
-  private op_dma_map_single(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+  /** dma_map_single, dma_map_page (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_dma_map_single(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
     if (ghost) throw new Invalid("a producer cannot be skipped");
     const b = this.buf(s.buf);
     if (b.map) throw new Invalid(`'${b.name}' is already mapped`);
@@ -307,6 +318,7 @@ export class Session {
     b.map = m;
     this.maps.set(m.name, m);
     this.liveMaps.push(m);
+    this.mapped(m);
     // exec, as runner.ts mapSingle
     let dma: number;
     if (m.single) dma = api.dma_map_single_attrs(k, dev, b.addr + off, size, dir, 0);
@@ -323,8 +335,10 @@ export class Session {
     return this.markTaken(s, e) ?? this.checkSegments(s, m.ents);
   }
 
-  /** dma_map_sg (a method of its own: the JIT compiles each operation separately) */
-  private op_dma_map_sg(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+  /** dma_map_sg (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_dma_map_sg(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
     if (ghost) throw new Invalid("a producer cannot be skipped");
     const dir = s.dir!;
     const ents: Ent[] = [];
@@ -338,6 +352,7 @@ export class Session {
     for (const e of ents) e.buf.map = m;
     this.maps.set(m.name, m);
     this.liveMaps.push(m);
+    this.mapped(m);
     // exec, as runner.ts dma_map_sg (pageOf for linear buffers)
     const sgl: Scatterlist[] = ents.map((e) => {
       const va = e.buf.addr + e.off;
@@ -358,24 +373,30 @@ export class Session {
     return this.checkSegments(s, ents);
   }
 
-  /** dma_mapping_error (a method of its own: the JIT compiles each operation separately) */
-  private op_dma_mapping_error(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+  /** dma_mapping_error (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_dma_mapping_error(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
     const m = this.mapOf(s.map);
     if (m.sg) throw new Invalid("dma_mapping_error on an sg mapping");
     if (!ghost && api.dma_mapping_error(k, dev, m.ents[0]!.dma) !== 0) return { kind: "map", id: s.id, message: `dma_mapping_error(${m.name}) is -ENOMEM` };
     return null;
   }
 
-  /** dma_unmap_single, dma_unmap_page, dma_unmap_sg (a method of its own: the JIT compiles each operation separately) */
-  private op_dma_unmap_single(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+  /** dma_unmap_single, dma_unmap_page, dma_unmap_sg (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_dma_unmap_single(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
     const m = this.mapOf(s.map);
     if (m.sg !== (s.op === "dma_unmap_sg")) throw new Invalid("wrong unmap");
     // shadow: the unmap implies a sync for the CPU
-    if (m.devOwned) this.toCpu(m);
-    else this.cpuWritesLost(m);
+    if (m.devOwned) {
+      this.toCpu(m);
+      this.owner(m, false);
+    } else this.cpuWritesLost(m);
     m.live = false;
-    m.devOwned = false;
     for (const e of m.ents) e.buf.map = null;
+    this.nUnmapped += m.ents.length;
     const i = this.liveMaps.indexOf(m);
     if (i >= 0) this.liveMaps.splice(i, 1);
     if (ghost || !m.execLive) return null;
@@ -389,13 +410,15 @@ export class Session {
     return this.checkSegments(s, m.ents);
   }
 
-  /** dma_sync_single_for_cpu, dma_sync_sg_for_cpu (a method of its own: the JIT compiles each operation separately) */
-  private op_dma_sync_single_for_cpu(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+  /** dma_sync_single_for_cpu, dma_sync_sg_for_cpu (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_dma_sync_single_for_cpu(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
     const m = this.mapOf(s.map);
     if (m.sg !== (s.op === "dma_sync_sg_for_cpu")) throw new Invalid("wrong sync");
     if (!m.devOwned) throw new Invalid(`sync for the CPU of '${m.name}', which the CPU owns`);
     this.toCpu(m);
-    m.devOwned = false;
+    this.owner(m, false);
     m.cpuWrites = [];
     if (ghost || !m.execLive) return null;
     if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, true);
@@ -403,8 +426,10 @@ export class Session {
     return null;
   }
 
-  /** dma_sync_single_for_device, dma_sync_sg_for_device (a method of its own: the JIT compiles each operation separately) */
-  private op_dma_sync_single_for_device(s: FuzzStep, k: Kernel, dev: Device, ghost: boolean): Failure | null {
+  /** dma_sync_single_for_device, dma_sync_sg_for_device (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_dma_sync_single_for_device(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
+    const dev = this.dev;
     const m = this.mapOf(s.map);
     if (m.sg !== (s.op === "dma_sync_sg_for_device")) throw new Invalid("wrong sync");
     if (m.devOwned) throw new Invalid(`sync for the device of '${m.name}', which the device owns`);
@@ -412,7 +437,7 @@ export class Session {
       e.overlay = [];
       e.baseUndef = m.dir === DMA_FROM_DEVICE;
     }
-    m.devOwned = true;
+    this.owner(m, true);
     m.cpuWrites = [];
     if (ghost || !m.execLive) return null;
     if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, false);
@@ -420,8 +445,9 @@ export class Session {
     return null;
   }
 
-  /** cpu_write (a method of its own: the JIT compiles each operation separately) */
-  private op_cpu_write(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+  /** cpu_write (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_cpu_write(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
     const b = this.buf(s.buf);
     if (b.map && b.map.devOwned) throw new Invalid(`CPU write to '${b.name}' while the device owns it`);
     const off = s.offset ?? 0;
@@ -435,8 +461,9 @@ export class Session {
     return null;
   }
 
-  /** cpu_read (a method of its own: the JIT compiles each operation separately) */
-  private op_cpu_read(s: FuzzStep, k: Kernel, ghost: boolean): Failure | null {
+  /** cpu_read (a method of its own: the JIT compiles each operation separately; see step) */
+  private op_cpu_read(s: FuzzStep, ghost: boolean): Failure | null {
+    const k = this.k;
     const b = this.buf(s.buf);
     if (b.map && b.map.devOwned) throw new Invalid(`CPU read of '${b.name}' while the device owns it`);
     const off = s.offset ?? 0;
@@ -444,18 +471,21 @@ export class Session {
     if (off + len > b.size) throw new Invalid("read outside the buffer");
     let n = 0;
     const tok = b.tok;
-    while (n < len && b.def[off + n] === tok) n++;
-    const want = b.bytes.subarray(off, off + n);
-    if (this.record) this.expected.set(s.id, want.slice());
+    const def = b.def;
+    while (n < len && def[off + n] === tok) n++;
+    const bytes = b.bytes;
+    if (this.record) this.expected.set(s.id, bytes.slice(off, off + n));
     if (ghost) return null;
     const got = k.kread(b.addr + off, len, "cpu_read");
     for (let i = 0; i < n; i++)
-      if (got[i] !== want[i])
+      if (got[i] !== bytes[off + i]) {
+        const want = bytes.subarray(off, off + n);
         return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
+      }
     return null;
   }
 
-  /** device_write (a method of its own: the JIT compiles each operation separately) */
+  /** device_write (a method of its own: the JIT compiles each operation separately; see step) */
   private op_device_write(s: FuzzStep, ghost: boolean): Failure | null {
     const m = this.mapOf(s.map);
     const e = m.ents[s.entry ?? 0]!;
@@ -471,7 +501,7 @@ export class Session {
     return this.deviceAccess(s, e.dma + off, 0, data) as Failure | null;
   }
 
-  /** device_read (a method of its own: the JIT compiles each operation separately) */
+  /** device_read (a method of its own: the JIT compiles each operation separately; see step) */
   private op_device_read(s: FuzzStep, ghost: boolean): Failure | null {
     const m = this.mapOf(s.map);
     const e = m.ents[s.entry ?? 0]!;
@@ -480,39 +510,69 @@ export class Session {
     const off = s.offset ?? 0;
     const len = s.length!;
     if (off + len > e.len) throw new Invalid("device read outside the mapping");
-    const want = this.deviceView(e, off, len);
-    if (this.record) this.expected.set(s.id, want);
+    const n = this.deviceView(e, off, len);
+    const view = this.view;
+    if (this.record) this.expected.set(s.id, view.subarray(0, n));
     if (ghost || !m.execLive) return null;
     if (m.sg && this.record) this.resolved.set(s.id, e.dma);
     const got = this.deviceAccess(s, e.dma + off, len);
     if (!(got instanceof Uint8Array)) return got;
-    for (let i = 0; i < want.length; i++)
-      if (got[i] !== want[i])
+    for (let i = 0; i < n; i++)
+      if (got[i] !== view[i]) {
+        const want = view.subarray(0, n);
         return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+      }
     return null;
   }
 
-  private shadow(size: number): { bytes: Uint8Array; def: Uint8Array; tok: number; arrays: ShadowArrays } {
+  /** A live buffer with its shadow arrays from the pool (one object literal: one shape for every Buf). */
+  private newBuf(name: string, kind: Buf["kind"], size: number, order: number, addr: number, page: number, phys: number): Buf {
     const a = this.pool.get(size);
-    return { bytes: a.bytes, def: a.def, tok: a.tok, arrays: a };
+    return { name, kind, size, order, addr, page, phys, bytes: a.bytes, def: a.def, tok: a.tok, arrays: a, map: null, freed: false, hot: [] };
   }
 
   private addBuf(b: Buf) {
     if (this.bufs.has(b.name)) throw new Invalid(`duplicate name '${b.name}'`);
     this.bufs.set(b.name, b);
     this.liveBufs.push(b);
+    this.nUnmapped++;
+    this.nCpuBufs++;
+  }
+
+  /** A new mapping (device-owned) now covers its entries' buffers: the generator's counts. */
+  private mapped(m: MapRec) {
+    this.nUnmapped -= m.ents.length;
+    this.nCpuBufs -= m.ents.length;
+    this.nDevMaps++;
+    if (m.dir !== DMA_TO_DEVICE) this.nWritable++;
+  }
+
+  /** Hand a live mapping to the device (true) or to the CPU (false), keeping the generator's counts. */
+  private owner(m: MapRec, dev: boolean) {
+    if (m.devOwned === dev) return;
+    m.devOwned = dev;
+    const d = dev ? 1 : -1;
+    this.nCpuBufs -= d * m.ents.length;
+    this.nDevMaps += d;
+    if (m.dir !== DMA_TO_DEVICE) this.nWritable += d;
   }
 
   private newEnt(b: Buf, off: number, len: number, dir: number): Ent {
     return { buf: b, off, len, overlay: [], baseUndef: dir === DMA_FROM_DEVICE, dma: DMA_MAPPING_ERROR, slot: -1, nslots: 0, lastSlot: -1 };
   }
 
-  /** The bytes the device should read at [off, off+len) of an entry: its writes over the base, up to the first undefined byte. */
-  private deviceView(e: Ent, off: number, len: number): Uint8Array {
-    // scratch buffers unless the result is kept for export
-    const out = this.record || len > VIEW_SCRATCH ? new Uint8Array(len) : viewOut.subarray(0, len);
-    const def = len > VIEW_SCRATCH ? new Uint8Array(len) : viewDef.subarray(0, len);
-    if (len <= VIEW_SCRATCH) def.fill(0);
+  /** deviceView's bytes: a scratch buffer, or a new array when the result is kept for export */
+  private view: Uint8Array = viewOut;
+
+  /**
+   * The bytes the device should read at [off, off+len) of an entry: its writes over the base, up
+   * to the first undefined byte. Returns how many are defined; the bytes are this.view[0..n).
+   */
+  private deviceView(e: Ent, off: number, len: number): number {
+    const out = this.record || len > VIEW_SCRATCH ? new Uint8Array(len) : viewOut;
+    const def = len > VIEW_SCRATCH ? new Uint8Array(len) : viewDef;
+    if (len <= VIEW_SCRATCH) def.fill(0, 0, len);
+    this.view = out;
     const b = e.buf;
     if (!e.baseUndef) {
       const base = e.off + off;
@@ -529,7 +589,7 @@ export class Session {
     }
     let n = 0;
     while (n < len && def[n] === 1) n++;
-    return out.subarray(0, n);
+    return n;
   }
 
   /** Shadow of a sync for the CPU (or the CPU half of an unmap) from device ownership. */
@@ -660,13 +720,26 @@ export class Session {
     const mem = this.mem;
     if (!mem) return null;
     if (mem.used !== 0) return { kind: "leak", id: -1, message: `after every mapping was unmapped, io_tlb_mem.used is ${mem.used} (slots leaked)` };
-    for (let i = 0; i < mem.nslabs; i++) {
-      const want = IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE);
-      if (mem.list[i] !== want) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} free-run counter is ${mem.list[i]}, expected ${want}` };
-      if (mem.orig_addr[i] !== INVALID_PHYS_ADDR) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(mem.orig_addr[i]!)}` };
+    // (the arrays fetched once: this runs once per epoch, over every slot, mostly before the JIT has compiled it)
+    const list = mem.list;
+    const orig = mem.orig_addr;
+    const nslabs = mem.nslabs;
+    for (let i = 0, want = IO_TLB_SEGSIZE; i < nslabs; i++, want = want === 1 ? IO_TLB_SEGSIZE : want - 1) {
+      if (list[i] !== want) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} free-run counter is ${list[i]}, expected ${want}` };
+      if (orig[i] !== INVALID_PHYS_ADDR) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(orig[i]!)}` };
     }
     return null;
   }
+}
+
+/**
+ * An empty array that holds objects from the start. A fresh `[]` starts with small-integer
+ * elements and changes its hidden class on its first push of an object, so code the JIT compiled
+ * while the previous epoch's Session was in use would deoptimise on the next epoch's new arrays;
+ * `slice` keeps its source's elements kind.
+ */
+export function objectArray<T>(): T[] {
+  return [null as T].slice(1);
 }
 
 export function hotAdd(b: Buf, off: number, len: number) {
