@@ -269,6 +269,13 @@ export function parseScenarioText(text: string, file: string): Scenario {
       }
     }
     s.config = h.config;
+    // where each value is written: its checks need the run's platform (and its --set), so they run later
+    const at: Record<string, { line: number; col: number }> = {};
+    for (const k of Object.keys(h.config)) {
+      const w = loc.where(["config", k]);
+      if (w.line !== undefined) at[k] = { line: w.line, col: w.col ?? 1 };
+    }
+    s.configAt = at;
   }
   if (h.device !== undefined) {
     const why = checkDevice(h.device);

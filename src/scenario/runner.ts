@@ -5,13 +5,13 @@
  * The run loop lives here; runner-objects.ts (names, arguments), runner-access.ts (CPU and device
  * accesses), runner-api.ts (DMA-API steps) and runner-ops.ts (the op table) hold the rest.
  */
-import { InputError, KernelFault, NotApplicable, type FaultRecord } from "../core/faults.js";
+import { ConfigValueError, InputError, KernelFault, NotApplicable, OptionError, type FaultRecord } from "../core/faults.js";
 import { PLATFORMS } from "../platforms/index.js";
 import type { Platform } from "../platforms/platform.js";
 import { Tracer, type TraceEvent } from "../core/trace.js";
 import { bootCached } from "../boot-cache.js";
 import { rmem_swiotlb_device_init } from "../kernel/dma/swiotlb/index.js";
-import { resolveDevice, buildConfig, resolveKernel, resolvePlatform } from "./config.js";
+import { resolveDevice, buildConfigFrom, resolveKernel, resolvePlatform } from "./config.js";
 import { dataBytes, fmtBytes } from "./data.js";
 import type { AddrKind, ExpectationResult, RunOptions, RunResult, Scenario, StepResult } from "./types.js";
 import type { Obj, Ctx } from "./runner-objects.js";
@@ -45,8 +45,10 @@ export function applicability(s: Scenario, platform: Platform): NotApplicable | 
   }
   // a restricted-dma-pool is a device-tree reserved-memory region served by swiotlb (CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB)
   if (s.config && "restricted_dma_pool" in s.config) {
-    if (platform.arch === "x86_64") return new NotApplicable(platform.id, "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree", undefined);
-    if (platform.arch === "arm") return new NotApplicable(platform.id, "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have", undefined);
+    const w = s.configAt?.restricted_dma_pool;
+    const rat = w && { file: s.file, ...w };
+    if (platform.arch === "x86_64") return new NotApplicable(platform.id, "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree", rat);
+    if (platform.arch === "arm") return new NotApplicable(platform.id, "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have", rat);
   }
   for (const st of s.steps)
     if (XEN_GRANT_OPS.has(st.op)) {
@@ -64,7 +66,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   try {
     return runScenarioIn(s, o);
   } catch (e) {
-    if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !e.where?.file) {
+    if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !(e instanceof OptionError) && !e.where?.file) {
       const where = { ...e.where, file: s.file };
       throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
     }
@@ -75,7 +77,10 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
 function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
-  const { cfg, shown } = buildConfig(platform, s.config, o.set);
+  const { cfg, shown, place } = buildConfigFrom(platform, [
+    { values: s.config, file: s.file, at: s.configAt },
+    { values: o.set, option: "--set" },
+  ]);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
   // a step's `cpu:` must be a possible CPU (nr_cpus)
   for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`);
@@ -83,7 +88,12 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
 
-  const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
+  let k;
+  try {
+    k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
+  } catch (e) {
+    throw e instanceof ConfigValueError ? place(e) : e; // a value only the boot can check (restricted_dma_pool's base)
+  }
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
   // the device's probe: of_reserved_mem_device_init on its restricted-dma-pool memory-region (5.15+)
