@@ -82,8 +82,13 @@ function stableText(s: Switch): string[] {
 
 const WIDTH = 100;
 
+/** The commit id column: "(id unknown)" (12 columns, like an id) for a switch keyed by its patch title. */
+export function shownCommit(s: Switch): string {
+  return /^[0-9a-f]{12}$/.test(s.commit) ? s.commit : "(id unknown)";
+}
+
 function switchLines(s: Switch, c: Colors, indent: string): string[] {
-  const head = `${indent}${c.dim(s.release.padEnd(5))} ${c.yellow(s.commit)} ${s.title}`;
+  const head = `${indent}${c.dim(s.release.padEnd(5))} ${c.yellow(shownCommit(s))} ${s.title}`;
   const more = " ".repeat(indent.length + 6);
   return [head, ...wrap(s.effect, WIDTH, more).map((l) => c.dim(l)), ...stableText(s).flatMap((t) => wrap(t, WIDTH, more + "  ").map((l) => c.cyan(l)))];
 }

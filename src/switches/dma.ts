@@ -249,4 +249,11 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.13",
     effect: "the dma_alloc / dma_free events become the dma_alloc_class / dma_free_class events with \"dir=%s\" after the device name; with the same series (68b6dbf1f441 \"trace more error paths\", c4484ab86ee0) dma_alloc_attrs also traces the per-device coherent pool's allocation and the no-->alloc failure (NULL, 0), and dma_free_attrs traces before its NULL check. The model keys all of it on this commit (checked: 6.18.35 include/trace/events/dma.h:115–160, :203–240, kernel/dma/mapping.c:645–688; 6.12.19 dma.h:117–176 and mapping.c:602–647 have the old events; the 6.12.y stable review of September 2025 backports it, after 6.12.19)",
   },
+  /* Keyed by the patch title: its upstream commit id is not found in any stored text (docs/verified-facts.md, "The commit of ..."). */
+  "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c": {
+    commit: "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c",
+    title: "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c",
+    release: "5.10",
+    effect: "dma_common_get_sgtable and dma_common_mmap live in the new kernel/dma/ops_helpers.c; before it they are in kernel/dma/mapping.c, and the trace names that file (checked: 5.6.4 kernel/dma/mapping.c:111, :172; 5.8.1 :111, :174; 5.9.1 :301, :364; 5.10.7 kernel/dma/ops_helpers.c:11, :27, no longer in mapping.c)",
+  },
 };
