@@ -284,6 +284,7 @@ export function parseScenarioText(text: string, file: string): Scenario {
     const w = loc.where(["device"]);
     if (w.line !== undefined) s.deviceAt = { line: w.line, col: w.col ?? 1 };
   }
+  attachSource(s, text);
   if (h.expect !== undefined) {
     s.expect = {};
     if (h.expect.faults !== undefined) s.expect.faults = h.expect.faults;
@@ -291,6 +292,53 @@ export function parseScenarioText(text: string, file: string): Scenario {
     if (h.expect.diagnostics !== undefined) s.expect.diagnostics = h.expect.diagnostics;
   }
   return s;
+}
+
+/** Keep the text a scenario came from (not enumerable: see Scenario.source). */
+export function attachSource(s: Scenario, text: string | undefined): void {
+  if (text !== undefined) Object.defineProperty(s, "source", { value: text, enumerable: false, writable: true, configurable: true });
+}
+
+/** The re-read source of a scenario, once per scenario object, for run-time messages. */
+const reread = new WeakMap<Scenario, SourceDoc>();
+
+/**
+ * Where argument `field` of the step item that starts at `at` is written, from the scenario's
+ * source (read again, once, on the first run-time message that needs it); undefined without one.
+ */
+export function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
+  if (s.source === undefined) return undefined;
+  let doc = reread.get(s);
+  if (!doc) {
+    doc = readSource(s.source, s.file ?? "<input>");
+    reread.set(s, doc);
+  }
+  const src = doc;
+  const seen = new Set<object>();
+  const find = (v: unknown, path: Path): Path | undefined => {
+    if (v === null || typeof v !== "object" || seen.has(v)) return undefined;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const w = src.itemStart(v, i);
+        if (w && w.line === at.line && w.col === at.col) return [...path, i];
+      }
+      for (let i = 0; i < v.length; i++) {
+        const r = find(v[i], [...path, i]);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      const r = find(x, [...path, k]);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  const item = find(src.value, []);
+  if (!item) return undefined;
+  const w = src.where([...item, ...field]);
+  return w.line === undefined ? undefined : { line: w.line, col: w.col ?? 1 };
 }
 
 /** Parse a step list, expanding repeat blocks. */

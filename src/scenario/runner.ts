@@ -17,6 +17,7 @@ import type { AddrKind, ExpectationResult, RunOptions, RunResult, Scenario, Step
 import type { Obj, Ctx } from "./runner-objects.js";
 import { PRODUCES, NotRun, err } from "./runner-objects.js";
 import { OPS, xenGrantsMissing } from "./runner-ops.js";
+import { locateStepField } from "./parse.js";
 export { addr_kind } from "./runner-access.js";
 
 function faultKinds(faults: FaultRecord[]): Set<string> {
@@ -66,11 +67,17 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   try {
     return runScenarioIn(s, o);
   } catch (e) {
-    if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !(e instanceof OptionError) && !e.where?.file) {
-      const where = { ...e.where, file: s.file };
-      throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
+    if (!(e instanceof InputError) || e instanceof OptionError) throw e;
+    let where = e.where;
+    // an error about one argument of a step: at that argument's value, when the source can say where
+    const field = (e as { field?: readonly (string | number)[] }).field;
+    if (field && where?.line !== undefined && where.col !== undefined) {
+      const at = locateStepField(s, { line: where.line, col: where.col }, field);
+      if (at) where = { ...where, ...at };
     }
-    throw e;
+    if (s.file !== undefined && !where?.file) where = { ...where, file: s.file };
+    if (where === e.where) throw e;
+    throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
   }
 }
 
@@ -83,7 +90,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   ]);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
   // a step's `cpu:` must be a possible CPU (nr_cpus)
-  for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`);
+  for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`, "cpu");
   const na = applicability(s, platform);
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
