@@ -51,3 +51,23 @@ describe("the streaming entry points: include/linux/dma-mapping.h inlines in 5.6
     for (const kernel of ["5.10", "5.19", "6.6"]) expect(filesOf(op, kernel, fn, "rpi4"), kernel).toEqual(["kernel/dma/mapping.c"]);
   });
 });
+
+describe("IOMMU drivers: 5.6's files and names", () => {
+  it("arm-smmu-v3: drivers/iommu/arm-smmu-v3.c until e86d1aa8b60f (5.9); iommu_tlb_sync until aae4c8e27bd7 (5.10)", () => {
+    const calls = (kernel: string) => explain("dma_unmap_page", { platform: "arm64-smmu", kernel }).events.flatMap((e) => (e.kind === "call" ? [`${e.fn} ${e.file}`] : []));
+    const c56 = calls("5.6");
+    expect(c56).toContain("arm_smmu_unmap drivers/iommu/arm-smmu-v3.c");
+    expect(c56).toContain("arm_smmu_tlb_inv_range drivers/iommu/arm-smmu-v3.c");
+    expect(c56).toContain("iommu_tlb_sync include/linux/iommu.h");
+    expect(c56.filter((c) => c.includes("arm/arm-smmu-v3/") || c.startsWith("iommu_iotlb_sync "))).toEqual([]);
+    const c510 = calls("5.10");
+    expect(c510).toContain("arm_smmu_unmap drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c");
+    expect(c510).toContain("iommu_iotlb_sync include/linux/iommu.h");
+    expect(c510.filter((c) => c.startsWith("iommu_tlb_sync ") || c.endsWith(" drivers/iommu/arm-smmu-v3.c"))).toEqual([]);
+  });
+  it("VT-d: drivers/iommu/intel-iommu.c until 672cf6df9b8a (5.8)", () => {
+    const files = (kernel: string) => new Set(explain("dma_map_page", { platform: "x86_64-iommu", kernel }).events.flatMap((e) => (e.kind === "call" && /intel|iommu_flush/.test(e.fn) ? [e.file] : [])));
+    expect(files("5.6")).toEqual(new Set(["drivers/iommu/intel-iommu.c"]));
+    expect(files("5.10")).toEqual(new Set(["drivers/iommu/intel/iommu.c"]));
+  });
+});
