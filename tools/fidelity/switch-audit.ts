@@ -98,6 +98,10 @@ const FP: Record<string, Fp> = {
   "972bf252f860": { files: ["drivers/iommu/iova.c"], re: "roundup_pow_of_two" },
   "327e2c97c46a": { files: ["include/linux/swiotlb.h"], re: "size_t mapping_size, size_t alloc_size", gone: true, since: "5.10" },
   "b5c58b2fdc42": { files: ["kernel/dma/mapping.c"], re: "use_dma_iommu" },
+  "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c": { files: ["kernel/dma/ops_helpers.c"], re: "^int dma_common_mmap\\(" },
+  "672cf6df9b8a": { files: ["drivers/iommu/intel/iommu.c"], re: "intel_iommu_init" },
+  "e86d1aa8b60f": { files: ["drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c"], re: "arm_smmu_device_probe" },
+  "aae4c8e27bd7": { files: ["include/linux/iommu.h"], re: "^static inline void iommu_iotlb_sync\\(" },
 };
 
 const OUT: string[] = [];
