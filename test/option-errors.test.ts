@@ -19,6 +19,7 @@ describe.concurrent("command-line option errors: one line naming the option, exi
     [["matrix", SEED, "--kernels", "5.10,4.19"], "dmasim: --kernels: unknown kernel '4.19' (modelled: 5.6, 5.10, 5.13, 5.14, 5.15, 5.19, 6.1, 6.6, 6.12, 6.18)"],
     [["explain", "dma_alloc_coherent", "--platform", "x86_64", "--device", "camera"], "dmasim: --device: x86_64 has no camera device (roles there: nic, audio, storage)"],
     [["explain", "dma_alloc_coherent", "--platform", "rpi4", "--set", "cma=3M"], "dmasim: --set cma=3M: 3M is not a multiple of 4M"],
+    [["run", SEED, "--platform", "arm32", "--set", "restricted_dma_pool=256M"], "dmasim: --set restricted_dma_pool=256M: does not apply to arm32: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have"],
   ];
   it.each(cases)("dmasim %j", async (args, line) => {
     const o = await dmasim(args);

@@ -31,7 +31,7 @@ const XEN_GRANT_OPS: ReadonlySet<string> = new Set(["gnttab_map", "gnttab_unmap"
  * Whether scenario `s` applies to `platform`: a NotApplicable naming what is missing, or null.
  * A device no modelled platform has is bad input (InputError), not "not applicable".
  */
-export function applicability(s: Scenario, platform: Platform): NotApplicable | null {
+export function applicability(s: Scenario, platform: Platform, set?: Record<string, string>): NotApplicable | null {
   const at = s.deviceAt && { file: s.file, ...s.deviceAt };
   try {
     resolveDevice(platform, s.device, at);
@@ -45,11 +45,20 @@ export function applicability(s: Scenario, platform: Platform): NotApplicable | 
     return new NotApplicable(platform.id, `no device '${s.device}' (it is on ${elsewhere.join(", ")})`, at);
   }
   // a restricted-dma-pool is a device-tree reserved-memory region served by swiotlb (CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB)
-  if (s.config && "restricted_dma_pool" in s.config) {
+  const fromSet = set !== undefined && Object.prototype.hasOwnProperty.call(set, "restricted_dma_pool");
+  if (fromSet || (s.config && "restricted_dma_pool" in s.config)) {
+    const why =
+      platform.arch === "x86_64"
+        ? "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree"
+        : platform.arch === "arm"
+          ? "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have"
+          : null;
+    if (why && fromSet) {
+      // the option's value, not the file's: named as the option (and no file position)
+      return Object.assign(new NotApplicable(platform.id, why, undefined, `--set restricted_dma_pool=${set.restricted_dma_pool}: does not apply to ${platform.id}: ${why.replace(/^restricted_dma_pool: /, "")}`), { fromOption: true as const });
+    }
     const w = s.configAt?.restricted_dma_pool;
-    const rat = w && { file: s.file, ...w };
-    if (platform.arch === "x86_64") return new NotApplicable(platform.id, "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree", rat);
-    if (platform.arch === "arm") return new NotApplicable(platform.id, "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have", rat);
+    if (why) return new NotApplicable(platform.id, why, w && { file: s.file, ...w });
   }
   for (const st of s.steps)
     if (XEN_GRANT_OPS.has(st.op)) {
@@ -67,7 +76,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   try {
     return runScenarioIn(s, o);
   } catch (e) {
-    if (!(e instanceof InputError) || e instanceof OptionError) throw e;
+    if (!(e instanceof InputError) || e instanceof OptionError || (e as { fromOption?: true }).fromOption) throw e;
     let where = e.where;
     // an error about one argument of a step: at that argument's value, when the source can say where
     const field = (e as { field?: readonly (string | number)[] }).field;
@@ -91,7 +100,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
   // a step's `cpu:` must be a possible CPU (nr_cpus)
   for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`, "cpu");
-  const na = applicability(s, platform);
+  const na = applicability(s, platform, o.set);
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
 
@@ -99,7 +108,10 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   try {
     k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
   } catch (e) {
-    throw e instanceof ConfigValueError ? place(e) : e; // a value only the boot can check (restricted_dma_pool's base)
+    if (e instanceof ConfigValueError) throw place(e); // a value only the boot can check (restricted_dma_pool's base)
+    // early allocations that do not fit (the kernel would panic in memblock_alloc): the options are the cause
+    if (e instanceof Error && e.message.startsWith("memblock: cannot allocate")) throw new InputError(`these boot options do not fit in ${platform.id}'s RAM: ${e.message}`);
+    throw e;
   }
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
