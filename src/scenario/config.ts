@@ -106,9 +106,9 @@ export type ConfigValues = Record<string, string | number | boolean>;
 /** One layer of options: a scenario's `config:` (with where each value is written) or the command line's `--set`. */
 export interface ConfigLayer {
   values: ConfigValues | undefined;
-  /** the scenario file, and the line and column of each key's value in it */
+  /** the scenario file, and where a key's value is written in it (looked up only for a message) */
   file?: string;
-  at?: Record<string, { line: number; col: number }>;
+  at?: (key: string) => { line: number; col: number } | undefined;
   /** the command-line option that gave the values ("--set") */
   option?: string;
 }
@@ -119,7 +119,7 @@ export interface ConfigLayer {
  */
 export function placeConfigError(e: ConfigValueError, layer: ConfigLayer | undefined): InputError {
   if (!layer) return e;
-  const at = layer.at?.[e.key];
+  const at = layer.at?.(e.key);
   if (at) return new InputError(e.message, { file: layer.file, line: at.line, col: at.col });
   if (layer.option) {
     const v = layer.values?.[e.key];

@@ -268,14 +268,7 @@ export function parseScenarioText(text: string, file: string): Scenario {
         throw loc.error(["config", k], `unknown config key '${shown(k)}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${CONFIG_KEYS.join(", ")})`, true);
       }
     }
-    s.config = h.config;
-    // where each value is written: its checks need the run's platform (and its --set), so they run later
-    const at: Record<string, { line: number; col: number }> = {};
-    for (const k of Object.keys(h.config)) {
-      const w = loc.where(["config", k]);
-      if (w.line !== undefined) at[k] = { line: w.line, col: w.col ?? 1 };
-    }
-    s.configAt = at;
+    s.config = h.config; // checked at run time, with the run's platform and --set (config.ts); placed by locatePath
   }
   if (h.device !== undefined) {
     const why = checkDevice(h.device);
@@ -302,18 +295,29 @@ export function attachSource(s: Scenario, text: string | undefined): void {
 /** The re-read source of a scenario, once per scenario object, for run-time messages. */
 const reread = new WeakMap<Scenario, SourceDoc>();
 
-/**
- * Where argument `field` of the step item that starts at `at` is written, from the scenario's
- * source (read again, once, on the first run-time message that needs it); undefined without one.
- */
-export function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
+function sourceOf(s: Scenario): SourceDoc | undefined {
   if (s.source === undefined) return undefined;
   let doc = reread.get(s);
   if (!doc) {
     doc = readSource(s.source, s.file ?? "<input>");
     reread.set(s, doc);
   }
-  const src = doc;
+  return doc;
+}
+
+/** Where the node at document path `path` (e.g. ["config", "swiotlb"]) is written, from the scenario's source; undefined without one. */
+export function locatePath(s: Scenario, path: Path): { line: number; col: number } | undefined {
+  const w = sourceOf(s)?.where(path);
+  return w?.line === undefined ? undefined : { line: w.line, col: w.col ?? 1 };
+}
+
+/**
+ * Where argument `field` of the step item that starts at `at` is written, from the scenario's
+ * source (read again, once, on the first run-time message that needs it); undefined without one.
+ */
+export function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
+  const src = sourceOf(s);
+  if (!src) return undefined;
   const seen = new Set<object>();
   const find = (v: unknown, path: Path): Path | undefined => {
     if (v === null || typeof v !== "object" || seen.has(v)) return undefined;
@@ -336,9 +340,7 @@ export function locateStepField(s: Scenario, at: { line: number; col: number }, 
     return undefined;
   };
   const item = find(src.value, []);
-  if (!item) return undefined;
-  const w = src.where([...item, ...field]);
-  return w.line === undefined ? undefined : { line: w.line, col: w.col ?? 1 };
+  return item ? locatePath(s, [...item, ...field]) : undefined;
 }
 
 /** Parse a step list, expanding repeat blocks. */

@@ -17,7 +17,7 @@ import type { AddrKind, ExpectationResult, RunOptions, RunResult, Scenario, Step
 import type { Obj, Ctx } from "./runner-objects.js";
 import { PRODUCES, NotRun, err } from "./runner-objects.js";
 import { OPS, xenGrantsMissing } from "./runner-ops.js";
-import { locateStepField } from "./parse.js";
+import { locatePath, locateStepField } from "./parse.js";
 export { addr_kind } from "./runner-access.js";
 
 function faultKinds(faults: FaultRecord[]): Set<string> {
@@ -57,7 +57,7 @@ export function applicability(s: Scenario, platform: Platform, set?: Record<stri
       // the option's value, not the file's: named as the option (and no file position)
       return Object.assign(new NotApplicable(platform.id, why, undefined, `--set restricted_dma_pool=${set.restricted_dma_pool}: does not apply to ${platform.id}: ${why.replace(/^restricted_dma_pool: /, "")}`), { fromOption: true as const });
     }
-    const w = s.configAt?.restricted_dma_pool;
+    const w = locatePath(s, ["config", "restricted_dma_pool"]);
     if (why) return new NotApplicable(platform.id, why, w && { file: s.file, ...w });
   }
   for (const st of s.steps)
@@ -94,7 +94,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
   const { cfg, shown, place } = buildConfigFrom(platform, [
-    { values: s.config, file: s.file, at: s.configAt },
+    { values: s.config, file: s.file, at: (key) => locatePath(s, ["config", key]) },
     { values: o.set, option: "--set" },
   ]);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });

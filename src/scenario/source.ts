@@ -90,11 +90,6 @@ export function readSource(text: string, file: string): SourceDoc {
         return off === undefined ? undefined : lines.pos(off);
       },
       where(path, key = false) {
-        // the top-level keys and the members of the mappings directly under them: from the first pass
-        if (fast.head && path.length <= 2) {
-          const off = fastWhere(fast.value, fast.head, path, key, true);
-          if (off >= 0) return { file, ...lines.pos(off) };
-        }
         if (second === undefined) second = fastYaml(text, true, MAX_DEPTH);
         if (!second?.pos) return { file };
         return { file, ...lines.pos(fastWhere(second.value, second.pos, path, key)) };
@@ -104,15 +99,15 @@ export function readSource(text: string, file: string): SourceDoc {
   return readYaml(text, file, lines);
 }
 
-/** Offset of `path` in a fast-read tree (with `exact`, -1 unless the whole path is recorded). */
-function fastWhere(root: unknown, pos: FastPositions, path: Path, key: boolean, exact = false): number {
+/** Offset of `path` in a fast-read tree. */
+function fastWhere(root: unknown, pos: FastPositions, path: Path, key: boolean): number {
   let v = root;
   let off = pos.root;
   for (let i = 0; i < path.length; i++) {
-    if (v === null || typeof v !== "object") return exact ? -1 : off;
+    if (v === null || typeof v !== "object") break;
     const m = pos.members.get(v);
     const e = m?.get(path[i]!);
-    if (!e) return exact ? -1 : off;
+    if (!e) break;
     if (i === path.length - 1 && key) return e[0];
     off = e[1];
     v = (v as Record<string | number, unknown>)[path[i]!];

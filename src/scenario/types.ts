@@ -43,8 +43,6 @@ export interface Scenario {
   platform?: string;
   kernel?: string;
   config?: Record<string, string | number | boolean>;
-  /** where each `config:` value is written, for messages at run time (config.ts buildConfigFrom) */
-  configAt?: Record<string, { line: number; col: number }>;
   /** a device name or a role (nic, storage, ...) resolved per platform (config.ts resolveDevice) */
   device?: string;
   /** where `device:` is written, for messages at run time */

@@ -15,9 +15,7 @@
  * every syntax error message. A differential test checks both agree on every bundled scenario.
  *
  * With `withPos`, the reader also records the offsets of keys and values (used only to place an
- * error: the caller parses a second time when a message needs a position). Without it, it records
- * them for the top-level mapping and the mappings directly in it (a few keys: `config:` values are
- * placed at run time, src/scenario/parse.ts).
+ * error: the caller parses a second time when a message needs a position).
  */
 
 /** Offsets of one container's members: key → [key offset, value offset] (sequences: index → [item, item]). */
@@ -35,8 +33,6 @@ export interface FastResult {
   /** the source text of top-level plain scalars (e.g. `kernel: 5.10` is the float 5.1 but means "5.10") */
   rawTop: Map<string, string>;
   pos?: FastPositions;
-  /** without `withPos`: the offsets of the top-level mapping's members and of the mappings directly in it (`config:`, `expect:`) */
-  head?: FastPositions;
   /** deepest nesting seen */
   depth: number;
 }
@@ -185,7 +181,7 @@ function readFlow(c: Cursor, base: number, st: State, depth: number): unknown {
   const isMap = open === "{";
   c.i++;
   const obj: Record<string, unknown> | unknown[] = isMap ? {} : [];
-  const mem: Members | undefined = st.all || (isMap && depth <= 2) ? new Map() : undefined;
+  const mem: Members | undefined = st.pos ? new Map() : undefined;
   let idx = 0;
   for (;;) {
     while (isWs(s[c.i])) c.i++;
@@ -229,7 +225,7 @@ function readFlow(c: Cursor, base: number, st: State, depth: number): unknown {
     }
     throw bail;
   }
-  if (mem) st.pos.members.set(obj, mem);
+  if (mem) st.pos!.members.set(obj, mem);
   return obj;
 }
 
@@ -303,9 +299,7 @@ interface State {
   items: Map<unknown[], number[]>;
   /** values the document stands for so far (aliases count their anchor's whole value) */
   total: number;
-  /** offsets of keys and values: of every container with `withPos`, else of the top-level mapping and the mappings directly in it (`config:`) */
-  pos: FastPositions;
-  all: boolean;
+  pos: FastPositions | undefined;
   depth: number;
   maxDepth: number;
 }
@@ -332,11 +326,11 @@ function isSeqItem(s: string, at: number): boolean {
  * `maxDepth`: deeper documents are left to the caller (which refuses them with a position).
  */
 export function fastYaml(text: string, withPos = false, maxDepth = 64): FastResult | null {
-  const st: State = { items: new Map(), total: 0, pos: { root: 0, members: new WeakMap() }, all: withPos, depth: 0, maxDepth };
+  const st: State = { items: new Map(), total: 0, pos: withPos ? { root: 0, members: new WeakMap() } : undefined, depth: 0, maxDepth };
   const rawTop = new Map<string, string>();
   try {
     const value = parseLines(text, st, rawTop);
-    return { value, items: st.items, rawTop, depth: st.depth, ...(st.all ? { pos: st.pos } : { head: st.pos }) };
+    return { value, items: st.items, rawTop, depth: st.depth, ...(st.pos ? { pos: st.pos } : {}) };
   } catch (e) {
     if (e === bail) return null;
     throw e; // FastLimit, or a bug
@@ -391,7 +385,7 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
     if (stack.length > st.maxDepth) throw bail;
     if (stack.length > st.depth) st.depth = stack.length;
     if (f.kind === "seq") st.items.set(f.arr, f.offs);
-    if (f.mem) st.pos.members.set(f.kind === "map" ? f.obj : f.arr, f.mem);
+    if (f.mem) st.pos!.members.set(f.kind === "map" ? f.obj : f.arr, f.mem);
   };
 
   /** A scalar or flow value (the rest of a line). */
@@ -432,12 +426,12 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
   /** Start a node whose text begins at column `col` of line `s` (offset `base`), as frame[key]. */
   const startNode = (frame: Frame | null, key: string | number, s: string, col: number, base: number) => {
     if (isSeqItem(s, col)) {
-      const f: SeqFrame = { kind: "seq", indent: col, arr: [], offs: [], mem: st.all ? new Map() : undefined };
+      const f: SeqFrame = { kind: "seq", indent: col, arr: [], offs: [], mem: st.pos ? new Map() : undefined };
       setIn(frame, key, f.arr);
       pushFrame(f, base + col);
       seqItem(f, s, col, base);
     } else if (mapColon(s, col) >= 0) {
-      const f: MapFrame = { kind: "map", indent: col, obj: {}, mem: st.all || stack.length < 2 ? new Map() : undefined };
+      const f: MapFrame = { kind: "map", indent: col, obj: {}, mem: st.pos ? new Map() : undefined };
       setIn(frame, key, f.obj);
       pushFrame(f, base + col);
       mapEntry(f, s, col, base);
@@ -587,7 +581,7 @@ function parseLines(text: string, st: State, rawTop: Map<string, string>): unkno
       }
     }
     if (!rootSet && stack.length === 0) {
-      st.pos.root = base + col;
+      st.pos && (st.pos.root = base + col);
       startNode(null, 0, line, col, base);
       if (!rootSet) throw bail;
       if (nl >= n) break;
