@@ -174,18 +174,24 @@ function jsonItemOffsets(t: string, value: unknown): WeakMap<object, number[]> {
     let c = t.charCodeAt(i);
     while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++i);
   };
-  /** skip a string at t[i] === '"'; true when it has an escape */
+  let nextBs = t.indexOf("\\");
+  /** skip a string at t[i] === '"' (to the first quote not escaped by an odd run of backslashes); true when it has an escape */
   const skipString = (): boolean => {
-    let esc = false;
-    i++;
-    for (let c = t.charCodeAt(i); i < n && c !== 34; c = t.charCodeAt(i)) {
-      if (c === 92) {
-        esc = true;
-        i += 2;
-      } else i++;
+    const from = i + 1;
+    let q = t.indexOf('"', from);
+    for (;;) {
+      if (q < 0) {
+        i = n;
+        return false;
+      }
+      let b = q - 1;
+      while (b >= from && t.charCodeAt(b) === 92) b--;
+      if ((q - 1 - b) % 2 === 0) break;
+      q = t.indexOf('"', q + 1);
     }
-    i++;
-    return esc;
+    if (nextBs >= 0 && nextBs < from) nextBs = t.indexOf("\\", from); // the next backslash, found once per stretch: amortised one pass
+    i = q + 1;
+    return nextBs >= 0 && nextBs < q;
   };
   const walk = (v: unknown): void => {
     ws();
@@ -211,12 +217,17 @@ function jsonItemOffsets(t: string, value: unknown): WeakMap<object, number[]> {
         ws();
         if (t.charCodeAt(i) !== 34) break;
         const from = i;
-        const key = skipString() ? (JSON.parse(t.slice(from, i)) as string) : t.slice(from + 1, i - 1);
+        const esc = skipString();
+        const to = i;
         ws();
         i++; // ':'
-        const x = obj !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
-        if (x !== null && typeof x === "object") walk(x);
-        else skipScalar();
+        ws();
+        const c2 = t.charCodeAt(i);
+        if (c2 === 91 || c2 === 123) {
+          // a container: the key is needed to follow the parsed value
+          const key = esc ? (JSON.parse(t.slice(from, to)) as string) : t.slice(from + 1, to - 1);
+          walk(obj !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined);
+        } else skipScalar();
         ws();
         if (t.charCodeAt(i) === 44) i++;
       }
