@@ -23,7 +23,7 @@ import { of_dma_configure, type Device } from "./drivers/device.js";
 import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";
 import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/probe.js";
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
-import { InputError } from "./core/faults.js";
+import { ConfigValueError } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
@@ -189,9 +189,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const r = cfg.restricted_dma_pool;
     const base = r.base ?? memblock.alloc(r.size, PAGE_SIZE, banks[0]!.start, lowLimit, "restricted-dma-pool");
     if (r.base !== null) {
-      if (!banks.some((b) => base >= b.start && base + r.size <= b.start + b.size)) throw new InputError(`restricted_dma_pool: ${hex(base)}+${hex(r.size)} is not RAM of ${platform.id}`);
+      if (!banks.some((b) => base >= b.start && base + r.size <= b.start + b.size)) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} is not RAM of ${platform.id}`);
       const clash = memblock.reserved.find((x) => base < x.start + x.size && x.start < base + r.size);
-      if (clash) throw new InputError(`restricted_dma_pool: ${hex(base)}+${hex(r.size)} overlaps ${clash.name} at ${hex(clash.start)}`);
+      if (clash) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} overlaps ${clash.name} at ${hex(clash.start)}`);
       memblock.reserve(base, r.size, "restricted-dma-pool");
     }
     k.restricted_dma_pool = rmem_swiotlb_setup(k, { name: `restricted-dma-pool@${base.toString(16)}`, base, size: r.size, priv: null });

@@ -79,7 +79,7 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
     const yaml = `name: x\nplatform: rpi4\nkernel: "6.1"\nsteps:\n  - op: kmalloc\n    size: 64\n    cpu: 4\n    as: b\n`;
     expect(() => runYaml(yaml)).toThrow(InputError);
     expect(() => runYaml(yaml)).toThrow(/cpu 4 does not exist: nr_cpus is 4/);
-    expect(() => runYaml(yaml.replace("cpu: 4", "cpu: 3"), { set: { swiotlb: "8192,x" } })).toThrow(/swiotlb: 'x' is not a number of areas/);
+    expect(() => runYaml(yaml.replace("cpu: 4", "cpu: 3"), { set: { swiotlb: "8192,x" } })).toThrow(/--set swiotlb=8192,x: 'x' is not a number of areas/);
   });
 });
 
@@ -168,6 +168,6 @@ describe("the CLI", () => {
     const bad = await runCli(["run", AREAS, "--set", "swiotlb=8192,x"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(bad.stderr).toMatch(/swiotlb: 'x' is not a number of areas/);
+    expect(bad.stderr).toBe("dmasim: --set swiotlb=8192,x: 'x' is not a number of areas (0..1024)\n");
   }, 60_000);
 });

@@ -154,11 +154,11 @@ export async function benchJob(o: BenchOpts): Promise<BenchJob> {
   }
   const tool = mb.map_benchmark_tool_check(bp);
   if (tool) throw new InputError(`dma_map_benchmark: ${tool.message} (-b ${bp.dma_bits})`);
-  const { buildConfig, resolveKernel, resolvePlatform } = await import("../scenario/config.js");
-  const platform = resolvePlatform(o.platform ?? "rpi4");
-  const kernel = resolveKernel(o.kernel);
+  const { buildConfigFrom, resolveKernel, resolvePlatform } = await import("../scenario/config.js");
+  const platform = resolvePlatform(o.platform ?? "rpi4", "--platform");
+  const kernel = resolveKernel(o.kernel, "--kernel");
   const set = parseSets(o.set);
-  buildConfig(platform, set);
+  buildConfigFrom(platform, [{ values: set, option: "--set" }]);
   const device = o.device && o.device !== "default" ? o.device : platform.defaultDevice;
   if (!platform.devices.some((d) => d.name === device)) throw new InputError(`unknown device '${o.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
   const job: BenchJob = { platform: platform.id, kernel: kernel.id, device, bp };
@@ -294,10 +294,10 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const steps = int("--steps", opts.steps);
       if (steps < 1) throw new InputError(`--steps: ${steps} is not a positive number of operations`);
       const set = parseSets(opts.set);
-      const { resolveKernel, resolvePlatform, buildConfig } = await import("../scenario/config.js");
-      const platform = resolvePlatform(opts.platform ?? "rpi4");
-      const kernel = resolveKernel(opts.kernel);
-      buildConfig(platform, set);
+      const { resolveKernel, resolvePlatform, buildConfigFrom } = await import("../scenario/config.js");
+      const platform = resolvePlatform(opts.platform ?? "rpi4", "--platform");
+      const kernel = resolveKernel(opts.kernel, "--kernel");
+      buildConfigFrom(platform, [{ values: set, option: "--set" }]);
       if (opts.device !== undefined && opts.device !== "default" && !platform.devices.some((d) => d.name === opts.device))
         throw new InputError(`unknown device '${opts.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
       const fo: import("../fuzz/types.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };

@@ -37,7 +37,7 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
     });
   // parts 1..n-1 in worker threads, part 0 in this thread meanwhile (its modules are loaded and
   // it would otherwise only wait): one thread start-up fewer
-  const started = await Promise.all(parts.slice(1).map((idx) => startWorker("matrix-worker", { scenarios, platforms, kernels, set, cells: idx })));
+  const started = await Promise.all(parts.slice(1).map((idx) => startWorker("matrix-worker", { scenarios, sources: scenarios.map((s) => s.source), platforms, kernels, set, cells: idx })));
   const workers = started.map(async (w, i) => put(parts[i + 1]!, await resultOf<MatrixCell[]>("matrix-worker", w)));
   try {
     put(parts[0]!, runCells(scenarios, platforms, kernels, set, parts[0]!));

@@ -5,13 +5,17 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { runCells } from "../matrix.js";
 import type { Scenario } from "../scenario/types.js";
+import { attachSource } from "../scenario/parse.js";
 
 interface Job {
   scenarios: Scenario[];
+  /** each scenario's text (Scenario.source is not cloned): run-time errors are placed as in the main thread */
+  sources: (string | undefined)[];
   platforms: string[];
   kernels: string[];
   set?: Record<string, string>;
   cells: number[];
 }
 const j = workerData as Job;
+j.scenarios.forEach((s, i) => attachSource(s, j.sources[i]));
 parentPort!.postMessage(runCells(j.scenarios, j.platforms, j.kernels, j.set, j.cells));

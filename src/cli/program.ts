@@ -14,7 +14,7 @@ import { ROOT } from "./root.js";
 import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
-import { InputError } from "../core/faults.js";
+import { InputError, OptionError } from "../core/faults.js";
 import { parseU64 } from "../core/u64.js";
 import { parseAttrs, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
@@ -58,22 +58,15 @@ function list(v: string): string[] {
     .filter(Boolean);
 }
 
-/** Check platform ids against the modelled list (one clear line instead of a matrix of errors). */
-async function checkPlatforms(ids: string[]): Promise<void> {
-  const { PLATFORMS } = await import("../platforms/index.js");
-  const { suggest } = await import("../scenario/parse.js");
-  const known = PLATFORMS.map((p) => p.id);
-  for (const id of ids)
-    if (!known.includes(id)) {
-      const near = suggest(id, known);
-      throw new InputError(`unknown platform '${id}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${known.join(", ")})`);
-    }
+/** Check platform ids against the modelled list (one clear line naming `option`, instead of a matrix of errors). */
+async function checkPlatforms(ids: string[], option: string): Promise<void> {
+  const { resolvePlatform } = await import("../scenario/config.js");
+  for (const id of ids) resolvePlatform(id, option);
 }
 
-async function checkKernels(ids: string[]): Promise<void> {
-  const { VERSIONS } = await import("../versions.js");
-  const known = VERSIONS.map((v) => v.id);
-  for (const id of ids) if (!known.includes(id)) throw new InputError(`unknown kernel '${id}' (modelled: ${known.join(", ")})`);
+async function checkKernels(ids: string[], option?: string): Promise<void> {
+  const { resolveKernel } = await import("../scenario/config.js");
+  for (const id of ids) resolveKernel(id, option);
 }
 
 /** An engine InputError carries the step's line/col but not the file: add it. */
@@ -140,8 +133,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--trace-events", "print the DMA-API tracepoints each step fires (6.12+), as ftrace's trace file shows them")
     .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean; traceEvents?: boolean }) => {
       const set = parseSetArgs(opts.set);
-      if (opts.platform !== undefined) await checkPlatforms([opts.platform]);
-      if (opts.kernel !== undefined) await checkKernels([opts.kernel]);
+      if (opts.platform !== undefined) await checkPlatforms([opts.platform], "--platform");
+      if (opts.kernel !== undefined) await checkKernels([opts.kernel], "--kernel");
       const { loadScenarioFile } = await import("./load.js");
       const s = loadScenarioFile(file);
       const { runScenario } = await import("../scenario/runner.js");
@@ -190,8 +183,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const kernels = opts.kernels ?? VERSIONS.map((v) => v.id);
       if (platforms.length === 0) throw new InputError("--platforms: no platform given");
       if (kernels.length === 0) throw new InputError("--kernels: no kernel given");
-      await checkPlatforms(platforms);
-      await checkKernels(kernels);
+      await checkPlatforms(platforms, "--platforms");
+      await checkKernels(kernels, "--kernels");
       const { expandScenarioArgs, loadScenarioFile, STDIN_ARG } = await import("./load.js");
       if (files.filter((f) => f === STDIN_ARG).length > 1) throw new InputError("matrix: standard input (-) can be given once");
       const scenarios = expandScenarioArgs(files).map(loadScenarioFile);
@@ -218,10 +211,10 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         const near = suggest(op, OPS);
         throw new InputError(`unknown op '${op}'${near ? ` (did you mean '${near}'?)` : ""}`);
       }
-      await checkPlatforms([opts.platform]);
+      await checkPlatforms([opts.platform], "--platform");
       const { DEFAULT_KERNEL } = await import("../versions.js");
       const kernel = opts.kernel ?? DEFAULT_KERNEL;
-      await checkKernels([kernel]);
+      await checkKernels([kernel], "--kernel");
       const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
       const conv = <T>(flag: string, f: () => T): T => {
         try {
@@ -233,7 +226,15 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       if (opts.size !== undefined) eo.size = conv("--size", () => parseU64(opts.size!));
       if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel));
       if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
-      if (opts.device !== undefined) eo.device = opts.device;
+      if (opts.device !== undefined) {
+        const { resolveDevice, resolvePlatform } = await import("../scenario/config.js");
+        try {
+          resolveDevice(resolvePlatform(opts.platform), opts.device);
+        } catch (e) {
+          throw e instanceof InputError ? new OptionError(`--device: ${e.message.replace(/^device: /, "")}`) : e;
+        }
+        eo.device = opts.device;
+      }
       const set = parseSetArgs(opts.set);
       if (set) eo.set = set;
       const { explain } = await import("../explain.js");

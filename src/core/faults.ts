@@ -78,3 +78,27 @@ export class NotApplicable extends InputError {
     this.name = "NotApplicable";
   }
 }
+
+/**
+ * A bad value of one boot / Kconfig option (`config:` key or `--set key=value`): `key: detail`.
+ * Whoever knows where the value was written (the scenario's position of the key's value, or the
+ * command-line option) places it: see buildConfigFrom in src/scenario/config.ts.
+ */
+export class ConfigValueError extends InputError {
+  constructor(
+    readonly key: string,
+    readonly detail: string,
+    where?: { file?: string; line?: number; col?: number },
+  ) {
+    super(`${key}: ${detail}`, where);
+    this.name = "ConfigValueError";
+  }
+}
+
+/** A bad command-line option value (`--set swiotlb=abc`): the message names the option; no scenario file or position applies. */
+export class OptionError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "OptionError";
+  }
+}

@@ -82,11 +82,16 @@ function stableText(s: Switch): string[] {
 
 const WIDTH = 100;
 
+/** The commit id column: "(id unknown)" (12 columns, like an id) for a switch keyed by its patch title. */
+export function shownCommit(s: Switch): string {
+  return /^[0-9a-f]{12}$/.test(s.commit) ? s.commit : "(id unknown)";
+}
+
 function switchLines(s: Switch, c: Colors, indent: string): string[] {
   const more = " ".repeat(indent.length + 6);
   // a commit subject too long for the line goes on under the commit id
-  const [t0, ...tRest] = wrap(s.title, WIDTH, " ".repeat(indent.length + 6 + s.commit.length + 1), more + "  ");
-  const head = `${indent}${c.dim(s.release.padEnd(5))} ${c.yellow(s.commit)} ${t0!.trimStart()}`;
+  const [t0, ...tRest] = wrap(s.title, WIDTH, " ".repeat(indent.length + 6 + shownCommit(s).length + 1), more + "  ");
+  const head = `${indent}${c.dim(s.release.padEnd(5))} ${c.yellow(shownCommit(s))} ${t0!.trimStart()}`;
   return [head, ...tRest, ...wrap(s.effect, WIDTH, more).map((l) => c.dim(l)), ...stableText(s).flatMap((t) => wrap(t, WIDTH, more + "  ").map((l) => c.cyan(l)))];
 }
 

@@ -6,7 +6,7 @@
  *
  * Engine core: no node:* imports.
  */
-import { buildConfig, resolveKernel, resolvePlatform } from "../scenario/config.js";
+import { buildConfigFrom, resolveKernel, resolvePlatform } from "../scenario/config.js";
 import type { Scenario } from "../scenario/types.js";
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, type FuzzStep, Rng } from "./types.js";
 import { type Env, type Failure, Invalid, Session, ShadowPool, objectArray } from "./session.js";
@@ -101,7 +101,7 @@ function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { 
 export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult {
   const platform = resolvePlatform(o.platform);
   const version = resolveKernel(o.kernel);
-  const { cfg } = buildConfig(platform, o.set);
+  const { cfg } = buildConfigFrom(platform, [{ values: o.set, option: "--set" }]);
   const devName = o.device && o.device !== "default" ? o.device : platform.defaultDevice;
   if (!platform.devices.some((d) => d.name === devName)) {
     throw new RangeError(`unknown device '${o.device}' on ${platform.id}`);

@@ -2,7 +2,7 @@
  * Run configuration: platform and kernel lookup, boot / Kconfig options from a scenario's
  * `config:` and the command line's `--set key=value`.
  */
-import { InputError } from "../core/faults.js";
+import { ConfigValueError, InputError, OptionError } from "../core/faults.js";
 import type { KConfig } from "../kernel.js";
 import { DEVICE_ROLES, type DeviceRole, type Platform } from "../platforms/platform.js";
 import { suggest } from "./suggest.js";
@@ -13,15 +13,24 @@ import { parseU64 } from "../core/u64.js";
 
 export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC", "nr_cpus", "restricted_dma_pool"] as const;
 
-export function resolvePlatform(id: string | undefined): Platform {
+/** The platform `id` (default rpi4); `option` names the command-line option that gave it, for the message. */
+export function resolvePlatform(id: string | undefined, option?: string): Platform {
   const p = findPlatform(id ?? "rpi4");
-  if (!p) throw new InputError(`unknown platform '${id}' (known: ${PLATFORMS.map((x) => x.id).join(", ")})`);
+  if (!p) {
+    const near = suggest(id ?? "", PLATFORMS.map((x) => x.id));
+    const msg = `unknown platform '${shown(id ?? "")}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${PLATFORMS.map((x) => x.id).join(", ")})`;
+    throw option ? new OptionError(`${option}: ${msg}`) : new InputError(msg);
+  }
   return p;
 }
 
-export function resolveKernel(id: string | undefined): KernelVersion {
+/** The kernel version `id` (default DEFAULT_KERNEL); `option` names the command-line option that gave it. */
+export function resolveKernel(id: string | undefined, option?: string): KernelVersion {
   const v = findVersion(id ?? DEFAULT_KERNEL);
-  if (!v) throw new InputError(`unknown kernel '${id}' (modelled: ${VERSIONS.map((x) => x.id).join(", ")})`);
+  if (!v) {
+    const msg = `unknown kernel '${shown(id ?? "")}' (modelled: ${VERSIONS.map((x) => x.id).join(", ")})`;
+    throw option ? new OptionError(`${option}: ${msg}`) : new InputError(msg);
+  }
   return v;
 }
 
@@ -72,19 +81,88 @@ function bool(key: string, v: string | number | boolean): boolean {
   const s = String(v).toLowerCase();
   if (["y", "yes", "1", "true", "on"].includes(s)) return true;
   if (["n", "no", "0", "false", "off"].includes(s)) return false;
-  throw new InputError(`${key}: '${v}' is not a boolean (use y or n)`);
+  throw new ConfigValueError(key, `'${v}' is not a boolean (use y or n)`);
 }
 
 function size(key: string, v: string | number | boolean): number {
   try {
     return parseU64(typeof v === "boolean" ? String(v) : v);
   } catch (e) {
-    throw new InputError(`${key}: ${(e as Error).message}`);
+    throw new ConfigValueError(key, (e as Error).message);
   }
 }
 
+function bad(key: string, detail: string): never {
+  throw new ConfigValueError(key, detail);
+}
+
+/** 1G, 512M */
+function fmtMem(x: number): string {
+  return x / 2 ** 30 >= 1 && x % 2 ** 30 === 0 ? `${x / 2 ** 30}G` : `${x / 2 ** 20}M`;
+}
+
+export type ConfigValues = Record<string, string | number | boolean>;
+
+/** One layer of options: a scenario's `config:` (with where each value is written) or the command line's `--set`. */
+export interface ConfigLayer {
+  values: ConfigValues | undefined;
+  /** the scenario file, and where a key's value is written in it (looked up only for a message) */
+  file?: string;
+  at?: (key: string) => { line: number; col: number } | undefined;
+  /** the command-line option that gave the values ("--set") */
+  option?: string;
+}
+
+/**
+ * A ConfigValueError (which names only the key) placed where its value came from: the scenario's
+ * file:line:col of the value, or the command-line option (`--set swiotlb=abc: ...`).
+ */
+export function placeConfigError(e: ConfigValueError, layer: ConfigLayer | undefined): InputError {
+  if (!layer) return e;
+  const at = layer.at?.(e.key);
+  if (at) return new InputError(e.message, { file: layer.file, line: at.line, col: at.col });
+  if (layer.option) {
+    const v = layer.values?.[e.key];
+    return new OptionError(`${layer.option} ${e.key}${v === undefined ? "" : `=${String(v)}`}: ${e.detail}`);
+  }
+  if (layer.file !== undefined) return new InputError(e.message, { file: layer.file });
+  return e;
+}
+
 /** Build the KConfig of a run from the platform defaults, then scenario config, then --set. */
-export function buildConfig(p: Platform, ...layers: (Record<string, string | number | boolean> | undefined)[]): { cfg: KConfig; shown: Record<string, string | number | boolean> } {
+export function buildConfig(p: Platform, ...layers: (ConfigValues | undefined)[]): { cfg: KConfig; shown: ConfigValues } {
+  const r = buildConfigFrom(p, layers.map((values) => ({ values })));
+  return { cfg: r.cfg, shown: r.shown };
+}
+
+/**
+ * buildConfig over layers that know where their values were written: a bad value is reported at
+ * its position (or naming its option). `place` does the same for a ConfigValueError found later
+ * (at boot: a restricted_dma_pool that is not RAM), from the layer that set the key last.
+ */
+export function buildConfigFrom(p: Platform, layers: readonly ConfigLayer[]): { cfg: KConfig; shown: ConfigValues; place(e: ConfigValueError): InputError } {
+  const from: Record<string, ConfigLayer> = {};
+  let current: ConfigLayer | undefined;
+  try {
+    const r = applyLayers(p, layers, (key, layer) => {
+      current = layer;
+      from[key] = layer;
+    });
+    // checks across keys, once every layer is in (a --set mem= may come after the file's cma)
+    if (r.cfg.cma > r.cfg.mem / 2) {
+      current = from.cma ?? from.mem;
+      const cma = from.cma ? r.shown.cma! : fmtMem(r.cfg.cma);
+      if (from.cma) bad("cma", `${cma} is more than half of RAM (${fmtMem(r.cfg.mem)})`);
+      bad("mem", `${r.shown.mem} is less than twice the platform's CMA area (${cma})`);
+    }
+    return { ...r, place: (e) => placeConfigError(e, Object.prototype.hasOwnProperty.call(from, e.key) ? from[e.key] : undefined) };
+  } catch (e) {
+    if (e instanceof ConfigValueError) throw placeConfigError(e, current);
+    throw e;
+  }
+}
+
+function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key: string, layer: ConfigLayer) => void): { cfg: KConfig; shown: ConfigValues } {
   const cfg: KConfig = {
     mem: p.defaults.mem,
     cma: p.defaults.cma,
@@ -107,27 +185,28 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
     CONFIG_KASAN: false,
     CONFIG_SLAB_FREELIST_HARDENED: false,
   };
-  const shown: Record<string, string | number | boolean> = {};
+  const given: ConfigValues = {};
   for (const layer of layers) {
-    if (!layer) continue;
-    for (const [key, v] of Object.entries(layer)) {
-      shown[key] = v;
+    if (!layer.values) continue;
+    for (const [key, v] of Object.entries(layer.values)) {
+      setting(key, layer);
+      given[key] = v;
       switch (key) {
         case "mem": {
           const m = size(key, v);
-          if (!p.memSizes.includes(m)) throw new InputError(`mem: ${v} is not a RAM size of ${p.id} (use ${p.memSizes.map((x) => x / 2 ** 30 >= 1 ? `${x / 2 ** 30}G` : `${x / 2 ** 20}M`).join(", ")})`);
+          if (!p.memSizes.includes(m)) throw bad("mem", `${v} is not a RAM size of ${p.id} (use ${p.memSizes.map(fmtMem).join(", ")})`);
           cfg.mem = m;
           break;
         }
         case "cma": {
           const c = size(key, v);
-          if (c % (4 << 20) !== 0 || c > cfg.mem / 2) throw new InputError(`cma: ${v} must be a multiple of 4M and at most half of RAM`);
+          if (c % (4 << 20) !== 0) throw bad("cma", `${v} is not a multiple of 4M`);
           cfg.cma = c;
           break;
         }
         case "coherent_pool": {
           const c = size(key, v);
-          if (c === 0 || c % 4096 !== 0 || c > 64 << 20) throw new InputError(`coherent_pool: ${v} must be a page multiple between 4K and 64M`);
+          if (c === 0 || c % 4096 !== 0 || c > 64 << 20) throw bad("coherent_pool", `${v} must be a page multiple between 4K and 64M`);
           cfg.coherent_pool = c;
           break;
         }
@@ -141,20 +220,20 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
             if (part === "force" || part === "noforce") cfg.swiotlb_force = part;
             else if (numbers === 0) {
               const n = size(key, part);
-              if (n < 128 || n > 1 << 22) throw new InputError(`swiotlb: ${part} slabs is out of range (128..4194304 slabs of 2 KiB)`);
+              if (n < 128 || n > 1 << 22) throw bad("swiotlb", `${part} slabs is out of range (128..4194304 slabs of 2 KiB)`);
               cfg.swiotlb_slabs = n;
               numbers++;
             } else if (numbers === 1) {
-              if (!/^\d+$/.test(part) || Number(part) > 1024) throw new InputError(`swiotlb: '${part}' is not a number of areas (0..1024)`);
+              if (!/^\d+$/.test(part) || Number(part) > 1024) throw bad("swiotlb", `'${part}' is not a number of areas (0..1024)`);
               cfg.swiotlb_nareas = Number(part);
               numbers++;
-            } else throw new InputError(`swiotlb: '${v}' has more than <slabs>,<areas>[,force|noforce]`);
+            } else throw bad("swiotlb", `'${v}' has more than <slabs>,<areas>[,force|noforce]`);
           }
           break;
         }
         case "nr_cpus": {
           const n = Number(v);
-          if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`nr_cpus: ${v} is not a CPU count (1..256)`);
+          if (!Number.isInteger(n) || n < 1 || n > 256) throw bad("nr_cpus", `${v} is not a CPU count (1..256)`);
           cfg.nr_cpus = n;
           break;
         }
@@ -162,11 +241,11 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
           // <size>[@<base>]: a restricted-dma-pool memory-region of the run's device
           const [sz, at] = String(v).split("@").map((x) => x.trim());
           const n = size(key, sz!);
-          if (n === 0 || n % (256 << 10) !== 0 || n > 256 << 20) throw new InputError(`restricted_dma_pool: ${sz} must be a multiple of 256K (whole swiotlb segments) up to 256M`);
+          if (n === 0 || n % (256 << 10) !== 0 || n > 256 << 20) throw bad("restricted_dma_pool", `${sz} must be a multiple of 256K (whole swiotlb segments) up to 256M`);
           let base: number | null = null;
           if (at !== undefined) {
             base = size(key, at);
-            if (base % (1 << 20) !== 0) throw new InputError(`restricted_dma_pool: base ${at} must be 1M aligned`);
+            if (base % (1 << 20) !== 0) throw bad("restricted_dma_pool", `base ${at} must be 1M aligned`);
           }
           cfg.restricted_dma_pool = { size: n, base };
           break;
@@ -196,36 +275,36 @@ export function buildConfig(p: Platform, ...layers: (Record<string, string | num
           cfg.dma_debug_num_errors = size(key, v);
           break;
         case "xen_cache_flush":
-          if (!p.xen) throw new InputError(`xen_cache_flush: ${p.id} is not a Xen platform`);
+          if (!p.xen) throw bad("xen_cache_flush", `${p.id} is not a Xen platform`);
           cfg.xen_cache_flush = bool(key, v);
           break;
         case "dma_debug_entries": {
           const n = size(key, v);
-          if (n < 1 || n > 1 << 24) throw new InputError(`dma_debug_entries: ${v} is out of range (1..16777216)`);
+          if (n < 1 || n > 1 << 24) throw bad("dma_debug_entries", `${v} is out of range (1..16777216)`);
           cfg.dma_debug_entries = n;
           break;
         }
         case "iommu.strict":
         case "iommu.passthrough":
         case "iommu.forcedac":
-          if (!p.iommu) throw new InputError(`${key}: ${p.id} has no IOMMU`);
+          if (!p.iommu) throw bad(key, `${p.id} has no IOMMU`);
           if (key === "iommu.strict") cfg.iommu_strict = bool(key, v);
           else if (key === "iommu.passthrough") cfg.iommu_passthrough = bool(key, v);
           else cfg.iommu_forcedac = bool(key, v);
           break;
         case "va_bits": {
           const b = Number(v);
-          if (p.arch !== "arm64") throw new InputError(`va_bits: only arm64 platforms have a configurable VA size (${p.id} is ${p.arch})`);
-          if (b !== 39 && b !== 48) throw new InputError(`va_bits: ${v} is not modelled (use 39 or 48)`);
+          if (p.arch !== "arm64") throw bad("va_bits", `only arm64 platforms have a configurable VA size (${p.id} is ${p.arch})`);
+          if (b !== 39 && b !== 48) throw bad("va_bits", `${v} is not modelled (use 39 or 48)`);
           cfg.va_bits = b;
           break;
         }
         default:
-          throw new InputError(`unknown config key '${key}' (known: ${CONFIG_KEYS.join(", ")})`);
+          throw new ConfigValueError(key, `unknown config key '${shown(key)}' (known: ${CONFIG_KEYS.join(", ")})`);
       }
     }
   }
-  return { cfg, shown };
+  return { cfg, shown: given };
 }
 
 /** Parse repeated --set k=v options (undefined when there are none). */
@@ -234,7 +313,7 @@ export function parseSets(sets: readonly string[] | undefined): Record<string, s
   const out: Record<string, string> = {};
   for (const s of sets) {
     const i = s.indexOf("=");
-    if (i <= 0) throw new InputError(`--set ${s}: expected key=value (e.g. --set CONFIG_DEBUG_VIRTUAL=y)`);
+    if (i <= 0) throw new OptionError(`--set ${s}: expected key=value (e.g. --set CONFIG_DEBUG_VIRTUAL=y)`);
     out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
   }
   return out;

@@ -268,7 +268,7 @@ export function parseScenarioText(text: string, file: string): Scenario {
         throw loc.error(["config", k], `unknown config key '${shown(k)}'${near ? ` (did you mean '${near}'?)` : ""} (known: ${CONFIG_KEYS.join(", ")})`, true);
       }
     }
-    s.config = h.config;
+    s.config = h.config; // checked at run time, with the run's platform and --set (config.ts); placed by locatePath
   }
   if (h.device !== undefined) {
     const why = checkDevice(h.device);
@@ -277,6 +277,7 @@ export function parseScenarioText(text: string, file: string): Scenario {
     const w = loc.where(["device"]);
     if (w.line !== undefined) s.deviceAt = { line: w.line, col: w.col ?? 1 };
   }
+  attachSource(s, text);
   if (h.expect !== undefined) {
     s.expect = {};
     if (h.expect.faults !== undefined) s.expect.faults = h.expect.faults;
@@ -284,6 +285,62 @@ export function parseScenarioText(text: string, file: string): Scenario {
     if (h.expect.diagnostics !== undefined) s.expect.diagnostics = h.expect.diagnostics;
   }
   return s;
+}
+
+/** Keep the text a scenario came from (not enumerable: see Scenario.source). */
+export function attachSource(s: Scenario, text: string | undefined): void {
+  if (text !== undefined) Object.defineProperty(s, "source", { value: text, enumerable: false, writable: true, configurable: true });
+}
+
+/** The re-read source of a scenario, once per scenario object, for run-time messages. */
+const reread = new WeakMap<Scenario, SourceDoc>();
+
+function sourceOf(s: Scenario): SourceDoc | undefined {
+  if (s.source === undefined) return undefined;
+  let doc = reread.get(s);
+  if (!doc) {
+    doc = readSource(s.source, s.file ?? "<input>");
+    reread.set(s, doc);
+  }
+  return doc;
+}
+
+/** Where the node at document path `path` (e.g. ["config", "swiotlb"]) is written, from the scenario's source; undefined without one. */
+export function locatePath(s: Scenario, path: Path): { line: number; col: number } | undefined {
+  const w = sourceOf(s)?.where(path);
+  return w?.line === undefined ? undefined : { line: w.line, col: w.col ?? 1 };
+}
+
+/**
+ * Where argument `field` of the step item that starts at `at` is written, from the scenario's
+ * source (read again, once, on the first run-time message that needs it); undefined without one.
+ */
+export function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
+  const src = sourceOf(s);
+  if (!src) return undefined;
+  const seen = new Set<object>();
+  const find = (v: unknown, path: Path): Path | undefined => {
+    if (v === null || typeof v !== "object" || seen.has(v)) return undefined;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const w = src.itemStart(v, i);
+        if (w && w.line === at.line && w.col === at.col) return [...path, i];
+      }
+      for (let i = 0; i < v.length; i++) {
+        const r = find(v[i], [...path, i]);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      const r = find(x, [...path, k]);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  const item = find(src.value, []);
+  return item ? locatePath(s, [...item, ...field]) : undefined;
 }
 
 /** Parse a step list, expanding repeat blocks. */

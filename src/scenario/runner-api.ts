@@ -139,7 +139,7 @@ export function mapSingle(c: Ctx, single: boolean) {
   const attrs = attrsArg(c);
   let dma: number;
   if (single) {
-    if (o.kind === "kbuf" && o.addr === 0) err(c.step, "buf: a highmem page has no kernel address for dma_map_single; use dma_map_page");
+    if (o.kind === "kbuf" && o.addr === 0) err(c.step, "buf: a highmem page has no kernel address for dma_map_single; use dma_map_page", "buf");
     dma = api.dma_map_single_attrs(k, c.dev, cpuAddrOf(o) + offset, size, dir, attrs);
   } else {
     const p = pageOf(c, o, offset, false);
@@ -274,7 +274,7 @@ export function allocPages(c: Ctx, noncoherent: boolean) {
 export function freePages(c: Ctx, noncoherent: boolean) {
   needs(c, "efa70f2fdc84", c.step.op);
   const o = ref(c, "buf", "ncbuf");
-  if ((o.api === "noncoherent") !== noncoherent) err(c.step, `buf: came from ${o.api === "noncoherent" ? "dma_alloc_noncoherent" : "dma_alloc_pages"}`);
+  if ((o.api === "noncoherent") !== noncoherent) err(c.step, `buf: came from ${o.api === "noncoherent" ? "dma_alloc_noncoherent" : "dma_alloc_pages"}`, "buf");
   if (noncoherent) api.dma_free_noncoherent(c.k, c.dev, o.size, o.addr, o.dma_handle, o.dir);
   else api.dma_free_pages(c.k, c.dev, o.size, o.page, o.dma_handle, o.dir);
   o.freed = true;
@@ -284,7 +284,7 @@ export function setMask(c: Ctx, which: "dma" | "coherent" | "both") {
   let mask: bigint;
   if (c.step.args.bits !== undefined) {
     const bits = num(c, "bits");
-    if (bits < 0 || bits > 64) err(c.step, `bits ${bits} is not between 0 and 64`);
+    if (bits < 0 || bits > 64) err(c.step, `bits ${bits} is not between 0 and 64`, "bits");
     mask = DMA_BIT_MASK(bits);
   } else if (c.step.args.mask !== undefined) mask = parseU64Big(c.step.args.mask as string);
   else err(c.step, "needs bits or mask");

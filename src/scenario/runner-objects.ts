@@ -74,8 +74,13 @@ export interface Ctx {
   bounced?: boolean;
 }
 
-export function err(step: Step, msg: string): never {
-  throw new InputError(`steps: ${step.op}: ${msg}`, { line: step.line, col: step.col });
+/** The step argument an error is about (a key, or a path such as ["entries", 2, "buf"]): the runner places the error there when it can (runner.ts). */
+export type StepField = string | readonly (string | number)[];
+
+/** Bad input found while running a step: `steps: <op>: msg`, at the step (and, given `field`, at that argument's value). */
+export function err(step: Step, msg: string, field?: StepField): never {
+  const e = new InputError(`steps: ${step.op}: ${msg}`, { line: step.line, col: step.col });
+  throw field === undefined ? e : Object.assign(e, { field: typeof field === "string" ? [field] : field });
 }
 
 export function arg<T = unknown>(c: Ctx, name: string): T | undefined {
@@ -93,7 +98,7 @@ export function num(c: Ctx, name: string, dflt?: number): number {
   try {
     return Number(parseU64Big(v as string));
   } catch (e) {
-    err(c.step, `${name}: ${(e as Error).message}`);
+    err(c.step, `${name}: ${(e as Error).message}`, name);
   }
 }
 
@@ -108,10 +113,10 @@ export function ref<K extends Exclude<Obj["kind"], "null">>(c: Ctx, name: string
   const n = c.step.args[name];
   if (typeof n !== "string") err(c.step, `missing argument '${name}'`);
   const o = c.objs.get(n);
-  if (!o) err(c.step, `${name}: no earlier step named '${n}'`);
+  if (!o) err(c.step, `${name}: no earlier step named '${n}'`, name);
   if (o.kind === "null" && (kinds as string[]).includes(o.of)) throw new NotRun(o);
-  if (o.kind === "null") err(c.step, `${name}: '${n}' is ${KIND_NAME[o.of]}, not ${kinds.map((x) => KIND_NAME[x]).join(" or ")}`);
-  if (!kinds.includes(o.kind as K)) err(c.step, `${name}: '${n}' is ${KIND_NAME[o.kind]}, not ${kinds.map((x) => KIND_NAME[x]).join(" or ")}`);
+  if (o.kind === "null") err(c.step, `${name}: '${n}' is ${KIND_NAME[o.of]}, not ${kinds.map((x) => KIND_NAME[x]).join(" or ")}`, name);
+  if (!kinds.includes(o.kind as K)) err(c.step, `${name}: '${n}' is ${KIND_NAME[o.kind]}, not ${kinds.map((x) => KIND_NAME[x]).join(" or ")}`, name);
   return o as Extract<Obj, { kind: K }>;
 }
 
@@ -121,7 +126,7 @@ export function gfpArg(c: Ctx, dflt = GFP_KERNEL): number {
   try {
     return parseGfp(v, c.k.version.id);
   } catch (e) {
-    err(c.step, (e as Error).message);
+    err(c.step, (e as Error).message, "gfp");
   }
 }
 
@@ -134,7 +139,7 @@ export function dirArg(c: Ctx, dflt?: number): number {
   try {
     return parseDir(v);
   } catch (e) {
-    err(c.step, (e as Error).message);
+    err(c.step, (e as Error).message, "dir");
   }
 }
 
@@ -145,20 +150,22 @@ export function attrsArg(c: Ctx, dflt = 0): number {
   try {
     a = parseAttrs(v);
   } catch (e) {
-    err(c.step, (e as Error).message);
+    err(c.step, (e as Error).message, "attrs");
   }
   // include/linux/dma-mapping.h: DMA_ATTR_MMIO exists from 6.18 (eadaa8b255f3)
-  if (a & DMA_ATTR_MMIO && !c.k.sw["eadaa8b255f3"]) notInVersion(c, `attrs: DMA_ATTR_MMIO is not in Linux ${c.k.version.id} (it came in 6.18 with eadaa8b255f3)`);
+  if (a & DMA_ATTR_MMIO && !c.k.sw["eadaa8b255f3"]) notInVersion(c, `attrs: DMA_ATTR_MMIO is not in Linux ${c.k.version.id} (it came in 6.18 with eadaa8b255f3)`, "attrs");
   return a;
 }
 
 /**
  * An op or argument the run's kernel does not have: one input-error line naming the version (exit
- * 2 from `run`); `matrix` shows the cell as N/A, like a device the platform lacks.
+ * 2 from `run`); `matrix` shows the cell as N/A, like a device the platform lacks. At the step (an
+ * op the kernel lacks), or at the argument `field`.
  */
-export function notInVersion(c: Ctx, msg: string): never {
+export function notInVersion(c: Ctx, msg: string, field?: StepField): never {
   const text = `steps: ${c.step.op}: ${msg}`;
-  throw new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text);
+  const e = new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text);
+  throw field === undefined ? e : Object.assign(e, { field: typeof field === "string" ? [field] : field });
 }
 
 export function name(c: Ctx, o: Obj) {
@@ -173,6 +180,6 @@ export function bytesArg(c: Ctx): Uint8Array {
   try {
     return dataBytes(d);
   } catch (e) {
-    err(c.step, `data: ${(e as Error).message}`);
+    err(c.step, `data: ${(e as Error).message}`, "data");
   }
 }

@@ -53,7 +53,7 @@ export const OPS: Record<string, (c: Ctx) => void> = {
       return;
     }
     const o = ref(c, "buf", "kbuf");
-    if (o.alloc !== "kmalloc") err(c.step, `buf: not a kmalloc buffer (it came from ${o.alloc})`);
+    if (o.alloc !== "kmalloc") err(c.step, `buf: not a kmalloc buffer (it came from ${o.alloc})`, "buf");
     c.k.slab.kfree(c.k, o.addr);
     o.freed = true;
   },
@@ -79,7 +79,7 @@ export const OPS: Record<string, (c: Ctx) => void> = {
       c.k.oops(c.k.arch.name === "arm" ? 0x1c : 0x34, "__free_pages");
     }
     const o = ref(c, "buf", "kbuf");
-    if (o.alloc !== "pages") err(c.step, `buf: not from alloc_pages (it came from ${o.alloc})`);
+    if (o.alloc !== "pages") err(c.step, `buf: not from alloc_pages (it came from ${o.alloc})`, "buf");
     __free_pages(c.k, o.page, o.order);
     o.freed = true;
   },
@@ -98,14 +98,14 @@ export const OPS: Record<string, (c: Ctx) => void> = {
       return;
     }
     const o = ref(c, "buf", "kbuf");
-    if (o.alloc !== "vmalloc") err(c.step, `buf: not a vmalloc buffer (it came from ${o.alloc})`);
+    if (o.alloc !== "vmalloc") err(c.step, `buf: not a vmalloc buffer (it came from ${o.alloc})`, "buf");
     vfree(c.k, o.addr);
     o.freed = true;
   },
   stack_buffer(c) {
     const size = num(c, "size");
     const st = c.k.task_stack!;
-    if (size > st.end - st.start - 1024) err(c.step, `size ${size} does not fit on a ${st.end - st.start}-byte kernel stack`);
+    if (size > st.end - st.start - 1024) err(c.step, `size ${size} does not fit on a ${st.end - st.start}-byte kernel stack`, "size");
     const addr = st.end - 1024 - Math.ceil(size / 64) * 64;
     c.result.ret = c.k.arch.fmtVa(addr);
     c.result.addr_kind = addr_kind(c.k, addr);
@@ -119,11 +119,11 @@ export const OPS: Record<string, (c: Ctx) => void> = {
   dma_unmap_phys: (c) => unmapPhys(c),
   dma_map_sg(c) {
     const entries = arg<{ buf: string; offset?: number | string; length: number | string }[]>(c, "entries");
-    if (!entries || entries.length === 0) err(c.step, "entries: at least one entry is needed");
-    const sgl: Scatterlist[] = entries.map((e) => {
+    if (!entries || entries.length === 0) err(c.step, "entries: at least one entry is needed", "entries");
+    const sgl: Scatterlist[] = entries.map((e, i) => {
       const o = c.objs.get(e.buf);
       if (o && o.kind === "null" && (o.of === "kbuf" || o.of === "coherent" || o.of === "grant")) throw new NotRun(o);
-      if (!o || (o.kind !== "kbuf" && o.kind !== "coherent" && o.kind !== "grant")) err(c.step, `entries: '${e.buf}' is not a kernel buffer`);
+      if (!o || (o.kind !== "kbuf" && o.kind !== "coherent" && o.kind !== "grant")) err(c.step, `entries: '${e.buf}' is not a kernel buffer`, ["entries", i, "buf"]);
       const offset = typeof e.offset === "number" ? e.offset : e.offset ? Number(parseU64Big(e.offset)) : 0;
       const length = typeof e.length === "number" ? e.length : Number(parseU64Big(e.length));
       const p = pageOf(c, o, offset, false);
@@ -159,14 +159,14 @@ export const OPS: Record<string, (c: Ctx) => void> = {
   dma_free_noncontiguous(c) {
     noncontigApi(c);
     const o = ref(c, "map", "sgmap");
-    if (!o.noncontig) err(c.step, `map: '${String(c.step.args.map)}' is not a dma_alloc_noncontiguous allocation`);
+    if (!o.noncontig) err(c.step, `map: '${String(c.step.args.map)}' is not a dma_alloc_noncontiguous allocation`, "map");
     dma_free_noncontiguous(c.k, c.dev, o.noncontig.size, o.noncontig.sgt, o.dir);
     o.unmapped = true;
   },
   dma_vmap_noncontiguous(c) {
     noncontigApi(c);
     const o = ref(c, "map", "sgmap");
-    if (!o.noncontig) err(c.step, `map: '${String(c.step.args.map)}' is not a dma_alloc_noncontiguous allocation`);
+    if (!o.noncontig) err(c.step, `map: '${String(c.step.args.map)}' is not a dma_alloc_noncontiguous allocation`, "map");
     const addr = dma_vmap_noncontiguous(c.k, c.dev, o.noncontig.size, o.noncontig.sgt);
     c.result.ret = addr ? c.k.arch.fmtVa(addr) : "NULL";
     c.result.addr_kind = addr_kind(c.k, addr);
@@ -176,7 +176,7 @@ export const OPS: Record<string, (c: Ctx) => void> = {
   dma_vunmap_noncontiguous(c) {
     noncontigApi(c);
     const o = ref(c, "buf", "kbuf");
-    if (o.alloc !== "vmap") err(c.step, `buf: '${String(c.step.args.buf)}' is not a dma_vmap_noncontiguous mapping`);
+    if (o.alloc !== "vmap") err(c.step, `buf: '${String(c.step.args.buf)}' is not a dma_vmap_noncontiguous mapping`, "buf");
     dma_vunmap_noncontiguous(c.k, c.dev, o.addr);
     o.freed = true;
   },

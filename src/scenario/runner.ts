@@ -5,18 +5,19 @@
  * The run loop lives here; runner-objects.ts (names, arguments), runner-access.ts (CPU and device
  * accesses), runner-api.ts (DMA-API steps) and runner-ops.ts (the op table) hold the rest.
  */
-import { InputError, KernelFault, NotApplicable, type FaultRecord } from "../core/faults.js";
+import { ConfigValueError, InputError, KernelFault, NotApplicable, OptionError, type FaultRecord } from "../core/faults.js";
 import { PLATFORMS } from "../platforms/index.js";
 import type { Platform } from "../platforms/platform.js";
 import { Tracer, type TraceEvent } from "../core/trace.js";
 import { bootCached } from "../boot-cache.js";
 import { rmem_swiotlb_device_init } from "../kernel/dma/swiotlb/index.js";
-import { resolveDevice, buildConfig, resolveKernel, resolvePlatform } from "./config.js";
+import { resolveDevice, buildConfigFrom, resolveKernel, resolvePlatform } from "./config.js";
 import { dataBytes, fmtBytes } from "./data.js";
 import type { AddrKind, ExpectationResult, RunOptions, RunResult, Scenario, StepResult } from "./types.js";
 import type { Obj, Ctx } from "./runner-objects.js";
 import { PRODUCES, NotRun, err } from "./runner-objects.js";
 import { OPS, xenGrantsMissing } from "./runner-ops.js";
+import { locatePath, locateStepField } from "./parse.js";
 export { addr_kind } from "./runner-access.js";
 
 function faultKinds(faults: FaultRecord[]): Set<string> {
@@ -30,7 +31,7 @@ const XEN_GRANT_OPS: ReadonlySet<string> = new Set(["gnttab_map", "gnttab_unmap"
  * Whether scenario `s` applies to `platform`: a NotApplicable naming what is missing, or null.
  * A device no modelled platform has is bad input (InputError), not "not applicable".
  */
-export function applicability(s: Scenario, platform: Platform): NotApplicable | null {
+export function applicability(s: Scenario, platform: Platform, set?: Record<string, string>): NotApplicable | null {
   const at = s.deviceAt && { file: s.file, ...s.deviceAt };
   try {
     resolveDevice(platform, s.device, at);
@@ -44,9 +45,20 @@ export function applicability(s: Scenario, platform: Platform): NotApplicable | 
     return new NotApplicable(platform.id, `no device '${s.device}' (it is on ${elsewhere.join(", ")})`, at);
   }
   // a restricted-dma-pool is a device-tree reserved-memory region served by swiotlb (CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB)
-  if (s.config && "restricted_dma_pool" in s.config) {
-    if (platform.arch === "x86_64") return new NotApplicable(platform.id, "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree", undefined);
-    if (platform.arch === "arm") return new NotApplicable(platform.id, "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have", undefined);
+  const fromSet = set !== undefined && Object.prototype.hasOwnProperty.call(set, "restricted_dma_pool");
+  if (fromSet || (s.config && "restricted_dma_pool" in s.config)) {
+    const why =
+      platform.arch === "x86_64"
+        ? "restricted_dma_pool: a device-tree reserved-memory region; x86 has no device tree"
+        : platform.arch === "arm"
+          ? "restricted_dma_pool: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have"
+          : null;
+    if (why && fromSet) {
+      // the option's value, not the file's: named as the option (and no file position)
+      return Object.assign(new NotApplicable(platform.id, why, undefined, `--set restricted_dma_pool=${set.restricted_dma_pool}: does not apply to ${platform.id}: ${why.replace(/^restricted_dma_pool: /, "")}`), { fromOption: true as const });
+    }
+    const w = locatePath(s, ["config", "restricted_dma_pool"]);
+    if (why) return new NotApplicable(platform.id, why, w && { file: s.file, ...w });
   }
   for (const st of s.steps)
     if (XEN_GRANT_OPS.has(st.op)) {
@@ -64,26 +76,43 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   try {
     return runScenarioIn(s, o);
   } catch (e) {
-    if (s.file !== undefined && (e instanceof InputError || e instanceof NotApplicable) && !e.where?.file) {
-      const where = { ...e.where, file: s.file };
-      throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
+    if (!(e instanceof InputError) || e instanceof OptionError || (e as { fromOption?: true }).fromOption) throw e;
+    let where = e.where;
+    // an error about one argument of a step: at that argument's value, when the source can say where
+    const field = (e as { field?: readonly (string | number)[] }).field;
+    if (field && where?.line !== undefined && where.col !== undefined) {
+      const at = locateStepField(s, { line: where.line, col: where.col }, field);
+      if (at) where = { ...where, ...at };
     }
-    throw e;
+    if (s.file !== undefined && !where?.file) where = { ...where, file: s.file };
+    if (where === e.where) throw e;
+    throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
   }
 }
 
 function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   const platform = resolvePlatform(o.platform ?? s.platform);
   const version = resolveKernel(o.kernel ?? s.kernel);
-  const { cfg, shown } = buildConfig(platform, s.config, o.set);
+  const { cfg, shown, place } = buildConfigFrom(platform, [
+    { values: s.config, file: s.file, at: (key) => locatePath(s, ["config", key]) },
+    { values: o.set, option: "--set" },
+  ]);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
   // a step's `cpu:` must be a possible CPU (nr_cpus)
-  for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`);
-  const na = applicability(s, platform);
+  for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`, "cpu");
+  const na = applicability(s, platform, o.set);
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
 
-  const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
+  let k;
+  try {
+    k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
+  } catch (e) {
+    if (e instanceof ConfigValueError) throw place(e); // a value only the boot can check (restricted_dma_pool's base)
+    // early allocations that do not fit (the kernel would panic in memblock_alloc): the options are the cause
+    if (e instanceof Error && e.message.startsWith("memblock: cannot allocate")) throw new InputError(`these boot options do not fit in ${platform.id}'s RAM: ${e.message}`);
+    throw e;
+  }
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
   // the device's probe: of_reserved_mem_device_init on its restricted-dma-pool memory-region (5.15+)

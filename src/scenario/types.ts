@@ -51,6 +51,12 @@ export interface Scenario {
   expect?: { faults?: "none" | "any"; ok?: boolean; diagnostics?: "none" };
   /** the file it came from, for messages */
   file?: string;
+  /**
+   * The text it was parsed from, for placing run-time errors at a step's argument (parse.ts
+   * locateStepField). Not enumerable (not in JSON, not structured-cloned): src/cli/matrix-run.ts
+   * hands it to its workers beside the scenarios.
+   */
+  source?: string;
 }
 
 export interface RunOptions {

@@ -297,4 +297,11 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.13",
     effect: "a failed dma_alloc_pages traces dma_alloc_pages with NULL and 0, a failed dma_alloc_noncontiguous dma_alloc_sgt_err (the dma_alloc_class format, virt_addr NULL, dma_addr 0) — with d5bbfbad58ec (same 6.13 pull) the dir and flags arguments in their right places (checked: 6.18.35 include/trace/events/dma.h:160, kernel/dma/mapping.c:821)",
   },
+  /* Keyed by the patch title: its upstream commit id is not found in any stored text (docs/verified-facts.md, "The commit of ..."). */
+  "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c": {
+    commit: "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c",
+    title: "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c",
+    release: "5.10",
+    effect: "dma_common_get_sgtable and dma_common_mmap live in the new kernel/dma/ops_helpers.c; before it they are in kernel/dma/mapping.c, and the trace names that file (checked: 5.6.4 kernel/dma/mapping.c:111, :172; 5.8.1 :111, :174; 5.9.1 :301, :364; 5.10.7 kernel/dma/ops_helpers.c:11, :27, no longer in mapping.c)",
+  },
 };

@@ -157,4 +157,22 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.7",
     effect: "a depot push schedules a delayed work (IOVA_DEPOT_DELAY, 100 ms) that gives one magazine back to the rbtree per run while the depot holds more than num_online_cpus() magazines",
   },
+  "672cf6df9b8a": {
+    commit: "672cf6df9b8a",
+    title: "iommu/vt-d: Move Intel IOMMU driver into subdirectory",
+    release: "5.8",
+    effect: "the VT-d driver is drivers/iommu/intel/iommu.c; before it drivers/iommu/intel-iommu.c, and the trace names that file (checked: 5.6.4 and 5.7.14 have drivers/iommu/intel-iommu.c, 5.8.1 drivers/iommu/intel/iommu.c; the id from the stored git log lists and the iommu pull)",
+  },
+  "e86d1aa8b60f": {
+    commit: "e86d1aa8b60f",
+    title: "iommu/arm-smmu: Move Arm SMMU drivers into their own subdirectory",
+    release: "5.9",
+    effect: "the SMMUv3 driver is drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c; before it drivers/iommu/arm-smmu-v3.c, and the trace names that file (checked: 5.6.4, 5.7.14 and 5.8.1 have drivers/iommu/arm-smmu-v3.c, 5.9.1 the subdirectory; \"More Arm SMMU updates for 5.9\" pull, tip e86d1aa8b60f)",
+  },
+  "aae4c8e27bd7": {
+    commit: "aae4c8e27bd7",
+    title: "iommu: Rename iommu_tlb_* functions to iommu_iotlb_*",
+    release: "5.10",
+    effect: "include/linux/iommu.h's iommu_tlb_sync is iommu_iotlb_sync (the same body); the trace names the version's function (checked: iommu_tlb_sync in 5.6.4 include/linux/iommu.h:538, 5.8.1 :545, 5.9.1 :523; iommu_iotlb_sync in 5.10.7)",
+  },
 };

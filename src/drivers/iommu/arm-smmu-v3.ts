@@ -9,7 +9,7 @@
  */
 import type { Kernel } from "../../kernel.js";
 import { PAGE_SIZE, hex } from "../../core/u64.js";
-import { sym } from "../../core/trace.js";
+import { sym, type Sym } from "../../core/trace.js";
 import { __GFP_ZERO, GFP_ATOMIC } from "../../include/gfp.js";
 import { alloc_pages, __free_pages } from "../../mm/mm.js";
 import { arm_64_lpae_alloc_pgtable_s1, arm_lpae_iova_to_phys, iopte_leaf, iopte_to_paddr, lvlIdx, blockSize, ARM_LPAE_MAX_LEVELS, ARM_LPAE_PTE_AP_RDONLY, type ArmLpaeIoPgtable, type IoPgtableCfg, type IoPgtableMem, type IommuFlushOps, type IommuIotlbGather } from "./io-pgtable-arm/common.js";
@@ -24,6 +24,13 @@ const S_unmap = sym("arm_smmu_unmap", FILE);
 const S_unmap_pages = sym("arm_smmu_unmap_pages", FILE);
 const S_inv_range = sym("arm_smmu_tlb_inv_range", FILE);
 const S_inv_ctx = sym("arm_smmu_tlb_inv_context", FILE);
+/** e86d1aa8b60f (5.9) moved the driver into drivers/iommu/arm/arm-smmu-v3/; 5.6–5.8 have drivers/iommu/arm-smmu-v3.c */
+const MOVED = "e86d1aa8b60f";
+const OLD_FILE = "drivers/iommu/arm-smmu-v3.c";
+/** The symbol in this version's file (built only when tracing). */
+function inFile(k: Kernel, s: Sym): Sym {
+  return k.sw[MOVED] ? s : sym(s.name, OLD_FILE);
+}
 
 export const EVT_ID_TRANSLATION_FAULT = 0x10;
 export const EVT_ID_PERMISSION_FAULT = 0x13;
@@ -110,7 +117,7 @@ class ArmSmmuFlushOps implements IommuFlushOps {
 
 /** arm_smmu_tlb_inv_range / arm_smmu_tlb_inv_range_domain (5.6–5.19): TLBI by VA over [iova, iova+size). */
 function arm_smmu_tlb_inv_range(k: Kernel, dom: ArmSmmuDomain, iova: number, size: number): void {
-  k.tr?.enter(S_inv_range, { iova: hex(iova), size: hex(size), asid: String(dom.asid) });
+  k.tr?.enter(inFile(k, S_inv_range), { iova: hex(iova), size: hex(size), asid: String(dom.asid) });
   let n = 0;
   for (let a = iova; a < iova + size; a += PAGE_SIZE) if (dom.smmu.iotlb.delete(key(dom.asid, a))) n++;
   k.tr?.exit(`${n} cached translation${n === 1 ? "" : "s"} dropped`);
@@ -118,7 +125,7 @@ function arm_smmu_tlb_inv_range(k: Kernel, dom: ArmSmmuDomain, iova: number, siz
 
 /** arm_smmu_tlb_inv_context (5.6–5.19): TLBI by ASID. */
 function arm_smmu_tlb_inv_context(k: Kernel, dom: ArmSmmuDomain): void {
-  k.tr?.enter(S_inv_ctx, { asid: String(dom.asid) });
+  k.tr?.enter(inFile(k, S_inv_ctx), { asid: String(dom.asid) });
   let n = 0;
   for (const kk of [...dom.smmu.iotlb.keys()]) if (Math.floor(kk / 2 ** 36) === dom.asid) { dom.smmu.iotlb.delete(kk); n++; }
   k.tr?.exit(`${n} cached translation${n === 1 ? "" : "s"} dropped`);
@@ -131,12 +138,12 @@ export const arm_smmu_domain_ops: IommuDomainOps = {
   map(k, d, iova, paddr, pgsize, pgcount, prot, mapped) {
     const dom = d.priv as ArmSmmuDomain;
     if (!k.sw[MAP_PAGES]) {
-      k.tr?.enter(S_map, { iova: hex(iova), paddr: hex(paddr), size: hex(pgsize) });
+      k.tr?.enter(inFile(k, S_map), { iova: hex(iova), paddr: hex(paddr), size: hex(pgsize) });
       const r = pgt56.arm_lpae_map(dom.pgtbl, iova, paddr, pgsize, prot);
       k.tr?.exit(String(r));
       return r;
     }
-    k.tr?.enter(S_map_pages, { iova: hex(iova), paddr: hex(paddr), pgsize: hex(pgsize), pgcount: String(pgcount) });
+    k.tr?.enter(inFile(k, S_map_pages), { iova: hex(iova), paddr: hex(paddr), pgsize: hex(pgsize), pgcount: String(pgcount) });
     const r = pgt515.arm_lpae_map_pages(dom.pgtbl, iova, paddr, pgsize, pgcount, prot, mapped);
     k.tr?.exit(String(r));
     return r;
@@ -146,10 +153,10 @@ export const arm_smmu_domain_ops: IommuDomainOps = {
     dom.gather = gather;
     let r: number;
     if (!k.sw[MAP_PAGES]) {
-      k.tr?.enter(S_unmap, { iova: hex(iova), size: hex(pgsize) });
+      k.tr?.enter(inFile(k, S_unmap), { iova: hex(iova), size: hex(pgsize) });
       r = pgt56.arm_lpae_unmap(dom.pgtbl, iova, pgsize, gather);
     } else {
-      k.tr?.enter(S_unmap_pages, { iova: hex(iova), pgsize: hex(pgsize), pgcount: String(pgcount) });
+      k.tr?.enter(inFile(k, S_unmap_pages), { iova: hex(iova), pgsize: hex(pgsize), pgcount: String(pgcount) });
       r = pgt515.arm_lpae_unmap_pages(dom.pgtbl, iova, pgsize, pgcount, gather);
     }
     dom.gather = null;

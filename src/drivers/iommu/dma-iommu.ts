@@ -190,7 +190,7 @@ export function __iommu_dma_unmap(k: Kernel, dev: Device, dma_addr: number, size
   if (k.sw[MAP_PAGES]) gather.queued = lazy;
   const unmapped = iommu_unmap_fast(k, domain, dma_addr, size, gather);
   if (unmapped !== size) k.warn(`WARNING: CPU: 0 PID: 1 at ${F}: __iommu_dma_unmap (unmapped ${hex(unmapped)} of ${hex(size)})`, "__iommu_dma_unmap");
-  k.tr?.decide("cookie->fq_domain (non-strict)", lazy, lazy ? "the IOTLB invalidation waits for the flush queue: the device keeps its cached translations until then" : "strict: iommu_iotlb_sync invalidates the range now");
+  k.tr?.decide("cookie->fq_domain (non-strict)", lazy, lazy ? "the IOTLB invalidation waits for the flush queue: the device keeps its cached translations until then" : `strict: ${k.sw["aae4c8e27bd7"] ? "iommu_iotlb_sync" : "iommu_tlb_sync"} invalidates the range now`);
   if (!lazy) iommu_iotlb_sync(k, domain, gather);
   iommu_dma_free_iova(k, cookie, dma_addr, size, lazy);
   k.tr?.exit();

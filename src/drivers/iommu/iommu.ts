@@ -53,6 +53,8 @@ export interface IommuDomain {
 const S_map = sym("iommu_map", "drivers/iommu/iommu.c");
 const S_unmap = sym("iommu_unmap_fast", "drivers/iommu/iommu.c");
 const S_sync = sym("iommu_iotlb_sync", "include/linux/iommu.h");
+/** its name before aae4c8e27bd7 (5.10) */
+const S_tlb_sync = sym("iommu_tlb_sync", "include/linux/iommu.h");
 
 /** __ffs: the index of the lowest set bit (x > 0, exact up to 2^53). */
 function ffs(x: number): number {
@@ -189,10 +191,10 @@ export function iommu_iotlb_gather_add_page(k: Kernel, d: IommuDomain, gather: I
   if (gather.start > start) gather.start = start;
 }
 
-/** include/linux/iommu.h iommu_iotlb_sync (5.6–6.18): the driver invalidates the gathered range; the gather starts over. */
+/** include/linux/iommu.h iommu_iotlb_sync (5.10–6.18; iommu_tlb_sync in 5.6–5.9): the driver invalidates the gathered range; the gather starts over. */
 export function iommu_iotlb_sync(k: Kernel, d: IommuDomain, gather: IommuIotlbGather): void {
   if (!gather.pgsize) return;
-  k.tr?.enter(S_sync, { start: hex(gather.start), end: hex(gather.end) });
+  k.tr?.enter(k.sw["aae4c8e27bd7"] ? S_sync : S_tlb_sync, { start: hex(gather.start), end: hex(gather.end) });
   d.ops.iotlb_sync(k, d, gather);
   gather.start = Infinity;
   gather.end = 0;

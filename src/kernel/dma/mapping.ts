@@ -8,7 +8,7 @@ import type { Device } from "../../drivers/device.js";
 import { dev_update_limits } from "../../drivers/device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
 import { EIO, ENXIO, opsMember } from "./ops.js";
-import { sym } from "../../core/trace.js";
+import { sym, type Sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
 import { DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
@@ -55,6 +55,21 @@ const S_alloc_noncoherent_510 = sym("dma_alloc_noncoherent", F);
 const S_free_noncoherent_510 = sym("dma_free_noncoherent", F);
 const S_map_resource = sym("dma_map_resource", F);
 const S_unmap_resource = sym("dma_unmap_resource", F);
+/**
+ * 5.6–5.8: the streaming entry points are static inlines of include/linux/dma-mapping.h (5.6.4
+ * :274–419, the CONFIG_HAS_DMA block); d3fa60d7bfdc (5.9) moved them out of line into mapping.c.
+ */
+const OUT_OF_LINE = "d3fa60d7bfdc";
+const S_map_page_h = sym("dma_map_page_attrs", H);
+const S_unmap_page_h = sym("dma_unmap_page_attrs", H);
+const S_map_sg_h = sym("dma_map_sg_attrs", H);
+const S_unmap_sg_h = sym("dma_unmap_sg_attrs", H);
+const S_map_resource_h = sym("dma_map_resource", H);
+const S_unmap_resource_h = sym("dma_unmap_resource", H);
+/** The symbol of a streaming entry point: mapping.c's (5.9+) or the inline in dma-mapping.h (5.6–5.8). */
+function entry(k: Kernel, outOfLine: Sym, inline: Sym): Sym {
+  return k.sw[OUT_OF_LINE] ? outOfLine : inline;
+}
 const S_set_coherent_mask = sym("dma_set_coherent_mask", F);
 
 /** include/linux/dma-map-ops.h get_dma_ops */
@@ -184,7 +199,7 @@ function check_dir(k: Kernel, dir: number, fn: string) {
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
-  k.tr?.enter(S_map_page, { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(entry(k, S_map_page, S_map_page_h), { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
@@ -225,7 +240,7 @@ export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: 
 /** kernel/dma/mapping.c dma_unmap_page_attrs (5.x–6.6) */
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle = false): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
-  k.tr?.enter(S_unmap_page, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(entry(k, S_unmap_page, S_unmap_page_h), { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
@@ -237,7 +252,7 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
 
 /** kernel/dma/mapping.c dma_map_sg_attrs (5.10–5.14): returns 0 on failure, never negative */
 export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
-  k.tr?.enter(S_map_sg, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(entry(k, S_map_sg, S_map_sg_h), { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_map_sg_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
     k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_sg_attrs: !dev->dma_mask", "dma_map_sg_attrs");
@@ -264,7 +279,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
 
 /** kernel/dma/mapping.c dma_unmap_sg_attrs (5.x–6.6) */
 export function dma_unmap_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
-  k.tr?.enter(S_unmap_sg, { dev: dev.name, nents: String(nents) });
+  k.tr?.enter(entry(k, S_unmap_sg, S_unmap_sg_h), { dev: dev.name, nents: String(nents) });
   check_dir(k, dir, "dma_unmap_sg_attrs");
   trace_dma_unmap_sg(k, dev, sgl, nents, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_unmap_sg(k, dev, sgl, nents, dir);
@@ -306,7 +321,7 @@ export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, si
     k.tr?.exit();
     return;
   }
-  __dma_sync_single_for_cpu(k, dev, addr, size, dir, S_sync_cpu);
+  __dma_sync_single_for_cpu(k, dev, addr, size, dir, entry(k, S_sync_cpu, S_sync_cpu_inl));
 }
 
 /** kernel/dma/mapping.c dma_sync_single_for_cpu (5.6–6.9) / __dma_sync_single_for_cpu (6.10+) */
@@ -329,7 +344,7 @@ export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number,
     k.tr?.exit();
     return;
   }
-  __dma_sync_single_for_device(k, dev, addr, size, dir, S_sync_dev);
+  __dma_sync_single_for_device(k, dev, addr, size, dir, entry(k, S_sync_dev, S_sync_dev_inl));
 }
 
 /** kernel/dma/mapping.c dma_sync_single_for_device (5.6–6.9) / __dma_sync_single_for_device (6.10+) */
@@ -352,7 +367,7 @@ export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: n
     k.tr?.exit();
     return;
   }
-  __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? S_sync_sg_cpu : S_sync_sg_dev);
+  __dma_sync_sg(k, dev, sgl, nents, dir, forCpu, forCpu ? entry(k, S_sync_sg_cpu, S_sync_sg_cpu_inl) : entry(k, S_sync_sg_dev, S_sync_sg_dev_inl));
 }
 
 /** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.6–6.9) / the __ versions (6.10+) */
@@ -552,7 +567,7 @@ export function dma_free_noncoherent(k: Kernel, dev: Device, size: number, vaddr
  */
 export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size: number, dir: number, attrs: number): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_resource(k, dev, phys_addr, size, dir, attrs);
-  k.tr?.enter(S_map_resource, { dev: dev.name, phys_addr: hex(phys_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  k.tr?.enter(entry(k, S_map_resource, S_map_resource_h), { dev: dev.name, phys_addr: hex(phys_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   check_dir(k, dir, "dma_map_resource");
   // 5.6 (inline) has no dma_mask test; 5.9+ test it first
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
@@ -585,7 +600,7 @@ export function dma_map_resource(k: Kernel, dev: Device, phys_addr: number, size
 /** kernel/dma/mapping.c dma_unmap_resource (5.6–6.17; 6.18: dma_unmap_phys with DMA_ATTR_MMIO): the ops' unmap_resource, the 6.12 tracepoint, dma-debug */
 export function dma_unmap_resource(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_resource(k, dev, addr, size, dir, attrs);
-  k.tr?.enter(S_unmap_resource, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(entry(k, S_unmap_resource, S_unmap_resource_h), { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   check_dir(k, dir, "dma_unmap_resource");
   const ops = get_dma_ops(dev);
   if (!dma_go_direct(ops) && ops!.unmap_resource) ops!.unmap_resource(k, dev, addr, size, dir, attrs);

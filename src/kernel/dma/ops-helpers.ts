@@ -1,6 +1,6 @@
 /**
  * kernel/dma/ops_helpers.c: the generic mmap / get_sgtable helpers for dma_map_ops backends
- * (xen_swiotlb_dma_ops among them), before and after 40ac971eab89; and (5.10+) the generic
+ * (xen_swiotlb_dma_ops among them), before and after 40ac971eab89 (in kernel/dma/mapping.c until 5.10); and (5.10+) the generic
  * alloc_pages / free_pages, dma_common_alloc_pages / dma_common_free_pages, that iommu_dma_ops,
  * intel_dma_ops (5.10), xen_swiotlb_dma_ops and (6.12+) mapping.c's use_dma_iommu branch use.
  */
@@ -19,6 +19,10 @@ import { dma_mmap_from_dev_coherent } from "./coherent.js";
 const F = "kernel/dma/ops_helpers.c";
 const S_sgt = sym("dma_common_get_sgtable", F);
 const S_mmap = sym("dma_common_mmap", F);
+/** 5.6–5.9: the two helpers are in kernel/dma/mapping.c (moved to ops_helpers.c in 5.10) */
+const MOVED = "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c";
+const S_sgt_mapping = sym("dma_common_get_sgtable", "kernel/dma/mapping.c");
+const S_mmap_mapping = sym("dma_common_mmap", "kernel/dma/mapping.c");
 const S_vaddr_to_page = sym("dma_common_vaddr_to_page", F);
 const S_alloc_pages = sym("dma_common_alloc_pages", F);
 const S_free_pages = sym("dma_common_free_pages", F);
@@ -96,9 +100,9 @@ function cpu_addr_page(k: Kernel, cpu_addr: number): number {
   return virt_to_page(k, cpu_addr);
 }
 
-/** kernel/dma/ops_helpers.c dma_common_get_sgtable (5.4–5.13: virt_to_page; 5.14+: dma_common_vaddr_to_page) */
+/** kernel/dma/ops_helpers.c dma_common_get_sgtable (5.10–5.13: virt_to_page; 5.14+: dma_common_vaddr_to_page); kernel/dma/mapping.c in 5.6–5.9 (virt_to_page) */
 export function dma_common_get_sgtable(k: Kernel, _dev: Device, sgt: SgTable, cpu_addr: number, _dma_addr: number, size: number, _attrs: number): number {
-  k.tr?.enter(S_sgt, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
+  k.tr?.enter(k.sw[MOVED] ? S_sgt : S_sgt_mapping, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
   const page = cpu_addr_page(k, cpu_addr);
   sgt.sgl = [{ page, offset: 0, length: PAGE_ALIGN(size), dma_address: 0, dma_length: 0 }];
   sgt.nents = sgt.orig_nents = 1;
@@ -107,9 +111,9 @@ export function dma_common_get_sgtable(k: Kernel, _dev: Device, sgt: SgTable, cp
   return 0;
 }
 
-/** kernel/dma/ops_helpers.c dma_common_mmap (5.4–5.13: virt_to_page; 5.14+: dma_common_vaddr_to_page) */
+/** kernel/dma/ops_helpers.c dma_common_mmap (5.10–5.13: virt_to_page; 5.14+: dma_common_vaddr_to_page); kernel/dma/mapping.c in 5.6–5.9 (virt_to_page) */
 export function dma_common_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, _dma_addr: number, size: number, attrs: number): number {
-  k.tr?.enter(S_mmap, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
+  k.tr?.enter(k.sw[MOVED] ? S_mmap : S_mmap_mapping, { cpu_addr: k.arch.fmtVa(cpu_addr), size: hex(size) });
   const user_count = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
   const count = PAGE_ALIGN(size) / PAGE_SIZE;
   const off = vma.vm_pgoff;

@@ -11,13 +11,19 @@ import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../device.js";
 import type { DmaMapOps, Scatterlist } from "../../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
-import { sym } from "../../../core/trace.js";
+import { sym, type Sym } from "../../../core/trace.js";
 import { dma_common_alloc_pages, dma_common_free_pages } from "../../../kernel/dma/ops-helpers.js";
 import { DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../../include/gfp.js";
 import { is_swiotlb_buffer, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../../kernel/dma/swiotlb/index.js";
 import { DMA_PTE_READ, DMA_PTE_WRITE, domOf, domain_pfn_mapping, intel_alloc_coherent, intel_alloc_iova, intel_free_coherent, intel_unmap } from "./iommu.js";
 
 const F = "drivers/iommu/intel/iommu.c";
+/** 672cf6df9b8a (5.8) moved the driver into drivers/iommu/intel/; 5.6–5.7 have drivers/iommu/intel-iommu.c */
+const MOVED = "672cf6df9b8a";
+/** The symbol in this version's file (built only when tracing). */
+function inFile(k: Kernel, s: Sym): Sym {
+  return k.sw[MOVED] ? s : sym(s.name, "drivers/iommu/intel-iommu.c");
+}
 const S = {
   map: sym("bounce_map_single", F),
   unmap: sym("bounce_unmap_single", F),
@@ -35,7 +41,7 @@ function iova_to_phys(k: Kernel, dev: Device, addr: number): number {
 
 /** intel-iommu.c bounce_map_single (5.6–5.10): an IOVA for the whole pages, a bounce slot if unaligned, the padding zeroed, the slot mapped. */
 function bounce_map_single(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number, dma_mask: bigint): number {
-  k.tr?.enter(S.map, { paddr: hex(paddr), size: hex(size) });
+  k.tr?.enter(inFile(k, S.map), { paddr: hex(paddr), size: hex(size) });
   const aligned_size = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
   const d = domOf(dev);
   const nrpages = Math.ceil(size / PAGE_SIZE); /* aligned_nrpages(0, size) */
@@ -82,7 +88,7 @@ function bounce_map_single(k: Kernel, dev: Device, paddr: number, size: number, 
 
 /** intel-iommu.c bounce_unmap_single (5.6–5.10): unmap the pages, then release the slot (copying it back). */
 function bounce_unmap_single(k: Kernel, dev: Device, dev_addr: number, size: number, dir: number, attrs: number): void {
-  k.tr?.enter(S.unmap, { dev_addr: hex(dev_addr), size: hex(size) });
+  k.tr?.enter(inFile(k, S.unmap), { dev_addr: hex(dev_addr), size: hex(size) });
   const aligned_size = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
   const tlb_addr = iova_to_phys(k, dev, dev_addr);
   if (!tlb_addr) {
@@ -105,7 +111,7 @@ function bounce_sync_single(k: Kernel, dev: Device, addr: number, size: number, 
 
 /** intel-iommu.c bounce_map_sg (5.6–5.10): every segment on its own through bounce_map_page. */
 function bounce_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, attrs: number): number {
-  k.tr?.enter(S.map_sg, { nelems: String(nelems) });
+  k.tr?.enter(inFile(k, S.map_sg), { nelems: String(nelems) });
   for (let i = 0; i < nelems; i++) {
     const sg = sgl[i]!;
     sg.dma_address = bounce_map_single(k, dev, k.page_to_phys(sg.page) + sg.offset, sg.length, dir, attrs, dev.dma_mask ?? DMA_BIT_MASK(32));

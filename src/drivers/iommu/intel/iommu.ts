@@ -18,7 +18,7 @@ import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../device.js";
 import type { DmaMapOps, Scatterlist } from "../../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex } from "../../../core/u64.js";
-import { sym } from "../../../core/trace.js";
+import { sym, type Sym } from "../../../core/trace.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../../include/gfp.js";
 import { alloc_pages, __free_pages, virt_to_page } from "../../../mm/mm.js";
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../../../kernel/dma/ops-helpers.js";
@@ -30,6 +30,12 @@ import { MAP_PAGES, MODEL_MAX_MAP_CALLS, type IommuDomain, type IommuDomainOps }
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from "../io-pgtable-arm/common.js";
 
 const F = "drivers/iommu/intel/iommu.c";
+/** 672cf6df9b8a (5.8) moved the driver into drivers/iommu/intel/; 5.6–5.7 have drivers/iommu/intel-iommu.c */
+const MOVED = "672cf6df9b8a";
+/** The symbol in this version's file (built only when tracing). */
+function inFile(k: Kernel, s: Sym): Sym {
+  return k.sw[MOVED] ? s : sym(s.name, "drivers/iommu/intel-iommu.c");
+}
 export const INTEL_DMA_OPS_ERA_END = "c588072bba6b";
 /** 719a19335692 (5.13): fault lines say NO_PASID and print 0x-prefixed values; 5.15 dropped the 0x before bus:dev again */
 export const DMAR_FAULT_TWEAK = "719a19335692";
@@ -151,7 +157,7 @@ export function domain_unmap(k: Kernel, d: DmarDomain, start_pfn: number, last_p
 
 /** intel/iommu.c iommu_flush_iotlb_psi (5.6–5.19): page-selective invalidation of the domain's IOTLB. */
 export function iommu_flush_iotlb_psi(k: Kernel, d: DmarDomain, pfn: number, pages: number): void {
-  k.tr?.enter(sym("iommu_flush_iotlb_psi", F), { pfn: hex(pfn), pages: String(pages) });
+  k.tr?.enter(inFile(k, sym("iommu_flush_iotlb_psi", F)), { pfn: hex(pfn), pages: String(pages) });
   let n = 0;
   for (let i = 0; i < pages; i++) if (d.iotlb.delete(pfn + i)) n++;
   k.tr?.exit(`${n} cached translation${n === 1 ? "" : "s"} dropped`);
@@ -159,7 +165,7 @@ export function iommu_flush_iotlb_psi(k: Kernel, d: DmarDomain, pfn: number, pag
 
 /** intel/iommu.c iommu_flush_iova / intel_flush_iotlb_all (5.6–5.19): the domain's whole IOTLB. */
 function flush_domain(k: Kernel, d: DmarDomain): void {
-  k.tr?.enter(sym(k.sw[INTEL_DMA_OPS_ERA_END] ? "intel_flush_iotlb_all" : "iommu_flush_iova", F), { did: String(d.id) });
+  k.tr?.enter(inFile(k, sym(k.sw[INTEL_DMA_OPS_ERA_END] ? "intel_flush_iotlb_all" : "iommu_flush_iova", F)), { did: String(d.id) });
   const n = d.iotlb.size;
   d.iotlb.clear();
   k.tr?.exit(`${n} cached translation${n === 1 ? "" : "s"} dropped`);
@@ -216,7 +222,7 @@ export const intel_domain_ops: IommuDomainOps = {
     file: F,
     map(k, dom, iova, paddr, pgsize, pgcount, iommu_prot, mapped) {
       const d = dom.priv as DmarDomain;
-      k.tr?.enter(sym(k.sw[MAP_PAGES] ? "intel_iommu_map_pages" : "intel_iommu_map", F), { iova: hex(iova), hpa: hex(paddr), size: hex(pgsize * pgcount) });
+      k.tr?.enter(inFile(k, sym(k.sw[MAP_PAGES] ? "intel_iommu_map_pages" : "intel_iommu_map", F)), { iova: hex(iova), hpa: hex(paddr), size: hex(pgsize * pgcount) });
       let prot = 0;
       if (iommu_prot & IOMMU_READ) prot |= DMA_PTE_READ;
       if (iommu_prot & IOMMU_WRITE) prot |= DMA_PTE_WRITE;
@@ -229,7 +235,7 @@ export const intel_domain_ops: IommuDomainOps = {
     },
     unmap(k, dom, iova, pgsize, pgcount, gather) {
       const d = dom.priv as DmarDomain;
-      k.tr?.enter(sym(k.sw[MAP_PAGES] ? "intel_iommu_unmap_pages" : "intel_iommu_unmap", F), { iova: hex(iova), size: hex(pgsize * pgcount) });
+      k.tr?.enter(inFile(k, sym(k.sw[MAP_PAGES] ? "intel_iommu_unmap_pages" : "intel_iommu_unmap", F)), { iova: hex(iova), size: hex(pgsize * pgcount) });
       const size = pgsize * pgcount;
       domain_unmap(k, d, iova / PAGE_SIZE, (iova + size) / PAGE_SIZE - 1);
       if (gather.start > iova) gather.start = iova;
@@ -279,7 +285,7 @@ export function domOf(dev: Device): DmarDomain {
 
 /** intel-iommu.c intel_alloc_iova (5.6–5.10): every size rounded up to a power of two; 32-bit first unless forcedac. */
 export function intel_alloc_iova(k: Kernel, dev: Device, d: DmarDomain, nrpages: number, dma_mask: bigint): number {
-  k.tr?.enter(S.alloc_iova, { nrpages: String(nrpages), dma_mask: "0x" + dma_mask.toString(16) });
+  k.tr?.enter(inFile(k, S.alloc_iova), { nrpages: String(nrpages), dma_mask: "0x" + dma_mask.toString(16) });
   if (dma_mask > DMA_BIT_MASK(48)) dma_mask = DMA_BIT_MASK(48); /* DOMAIN_MAX_ADDR(gaw) */
   nrpages = roundup_pow_of_two(nrpages);
   let pfn = 0;
@@ -295,7 +301,7 @@ export function intel_alloc_iova(k: Kernel, dev: Device, d: DmarDomain, nrpages:
 
 /** intel-iommu.c __intel_map_single (5.6–5.10). */
 function __intel_map_single(k: Kernel, dev: Device, paddr: number, size: number, dir: number, dma_mask: bigint): number {
-  k.tr?.enter(S.map_single, { paddr: hex(paddr), size: hex(size) });
+  k.tr?.enter(inFile(k, S.map_single), { paddr: hex(paddr), size: hex(size) });
   const d = domOf(dev);
   const nrpages = Math.ceil(((paddr % PAGE_SIZE) + size) / PAGE_SIZE); /* aligned_nrpages */
   const iova_pfn = intel_alloc_iova(k, dev, d, nrpages, dma_mask);
@@ -315,7 +321,7 @@ function __intel_map_single(k: Kernel, dev: Device, paddr: number, size: number,
 
 /** intel-iommu.c intel_unmap (5.6–5.10): clear the PTEs; strict (or untrusted) flushes now, else the IOVA waits in the flush queue. */
 export function intel_unmap(k: Kernel, dev: Device, dev_addr: number, size: number): void {
-  k.tr?.enter(S.unmap, { dev_addr: hex(dev_addr), size: hex(size) });
+  k.tr?.enter(inFile(k, S.unmap), { dev_addr: hex(dev_addr), size: hex(size) });
   const d = domOf(dev);
   const iova_pfn = Math.floor(dev_addr / PAGE_SIZE);
   const nrpages = Math.ceil(((dev_addr % PAGE_SIZE) + size) / PAGE_SIZE);
@@ -331,7 +337,7 @@ export function intel_unmap(k: Kernel, dev: Device, dev_addr: number, size: numb
 
 /** intel-iommu.c intel_alloc_coherent (5.6–5.10): CMA or the buddy allocator, zeroed, mapped — and page_address(): a linear address. */
 export function intel_alloc_coherent(k: Kernel, dev: Device, size: number, gfp: number, _attrs: number): { cpu_addr: number; dma_handle: number } | null {
-  k.tr?.enter(S.alloc, { size: hex(size) });
+  k.tr?.enter(inFile(k, S.alloc), { size: hex(size) });
   size = PAGE_ALIGN(size);
   const order = get_order(size);
   let page = 0;
@@ -355,7 +361,7 @@ export function intel_alloc_coherent(k: Kernel, dev: Device, size: number, gfp: 
 
 /** intel-iommu.c intel_free_coherent (5.6–5.10). */
 export function intel_free_coherent(k: Kernel, dev: Device, size: number, vaddr: number, dma_handle: number, _attrs: number): void {
-  k.tr?.enter(S.free, { vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
+  k.tr?.enter(inFile(k, S.free), { vaddr: k.arch.fmtVa(vaddr), dma_handle: hex(dma_handle) });
   const page = virt_to_page(k, vaddr);
   size = PAGE_ALIGN(size);
   intel_unmap(k, dev, dma_handle, size);
@@ -365,7 +371,7 @@ export function intel_free_coherent(k: Kernel, dev: Device, size: number, vaddr:
 
 /** intel-iommu.c intel_map_sg (5.6–5.10): one IOVA range for all entries, each entry's pages back to back. */
 function intel_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, _attrs: number): number {
-  k.tr?.enter(S.map_sg, { nelems: String(nelems) });
+  k.tr?.enter(inFile(k, S.map_sg), { nelems: String(nelems) });
   const d = domOf(dev);
   let size = 0;
   for (let i = 0; i < nelems; i++) size += Math.ceil(((sgl[i]!.offset % PAGE_SIZE) + sgl[i]!.length) / PAGE_SIZE);
