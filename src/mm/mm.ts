@@ -361,7 +361,7 @@ function free_large_kmalloc_again(k: Kernel, addr: number): void {
   if (!k.sw["d0fe47c64152"]) {
     if (k.cfg.CONFIG_DEBUG_VM) VM_BUG_ON_PAGE_not_compound(k, pfn, FREE_NONSLAB_VM_BUG_LINE[k.version.id]);
   } else {
-    k.warnOnce("free_large_kmalloc:order", "WARNING: at mm/slub.c free_large_kmalloc: WARN_ON_ONCE(order == 0)", "free_large_kmalloc");
+    k.warnOnce("free_large_kmalloc:order", "WARNING: free_large_kmalloc: WARN_ON_ONCE(order == 0)", "free_large_kmalloc");
     if (k.firstTime("free_large_kmalloc:object pointer")) k.printk("warn", `object pointer: 0x${pointer_p(k, addr)}`);
   }
   // kasan_kfree_large: ptr == page_address(virt_to_head_page(ptr)), but its shadow is KASAN_PAGE_FREE
