@@ -91,7 +91,7 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237c0
       ["warn", at],
       ["kasan", kasan],
     ]);
-    expect(r.log.filter((l) => l.level === "warn").map((l) => l.message)).toEqual(["object pointer: 0xffff888237c04000"]);
+    expect((r.log ?? []).filter((l) => l.level === "warn").map((l) => l.message)).toEqual(["object pointer: 0xffff888237c04000"]);
     // __free_pages(page, 0) → put_page_testzero on a zero refcount: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM
     const dv = run(v, "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.at(-1)!;
     expect(dv.kind).toBe("bug");

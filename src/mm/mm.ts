@@ -299,8 +299,9 @@ export class Slab {
   readonly freed = new Map<number, number>();
 
   /**
-   * mm/slub.c kfree (5.6–5.19): NULL / ZERO_SIZE_PTR are no-ops. Freeing an object that is not
-   * allocated: KASAN reports it (mm-debug.ts kasan_report_invalid_free) and skips the free; else with
+   * mm/slub.c kfree (5.6–6.18): NULL / ZERO_SIZE_PTR are no-ops. A kmalloc_large buffer freed before
+   * takes its era's non-slab path (free_large_kmalloc_again). A slab object that is not allocated:
+   * KASAN reports it (mm-debug.ts kasan_report_invalid_free) and skips the free; else with
    * CONFIG_SLAB_FREELIST_HARDENED set_freepointer's BUG_ON(object == fp) fires when the object is
    * the freelist head (freed last); otherwise the free goes through silently and the object is on
    * the freelist twice (it will be handed out twice).

@@ -46,9 +46,9 @@ const ERA_511: Arm64Era = { vmemmapProjection: true, noBpfRegion: false, lm: "ra
  * With generic KASAN (`kasan`) the shadow, 2^(VA_BITS-3) bytes, takes room per era: 5.4–5.10
  * put it above the linear map (KASAN_SHADOW_END = 2^61 + KASAN_SHADOW_OFFSET = _PAGE_END + 2^(VA_BITS-3);
  * BPF_JIT_REGION_START = KASAN_SHADOW_END, so the BPF region, modules, kernel image and vmalloc
- * start that much higher — 5.6.4 / 5.10.7 asm/memory.h:47–51, :77–82); from 5.11 (f4693c2716b3,
+ * start that much higher — 5.6.4 asm/memory.h:50–54, :79–84, 5.10.7 :47–51, :77–82); from 5.11 (f4693c2716b3,
  * the "range" era) it is the top of the linear region: PAGE_END = KASAN_SHADOW_START
- * (0xffff600000000000 for VA_BITS 48) and nothing above it moves (5.12.9 :76, 5.15.178 :76, 6.18.35 :106).
+ * (0xffff600000000000 for VA_BITS 48) and nothing above it moves (5.12.9 :79, 5.15.178 :76, 6.18.35 :106).
  */
 export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number, era: Arm64Era = ERA_511, kasan = false): Layout {
   const PAGE_OFFSET = -(2 ** vaBits);
