@@ -117,6 +117,10 @@ const FP: Record<string, Fp> = {
   "2042c352e21d": { files: ["kernel/dma/mapping.c"], re: "device is DMA addressing limited" },
   "c4484ab86ee0": { files: ["include/trace/events/dma.h"], re: "TRACE_EVENT\\(dma_alloc_sgt," },
   "68b6dbf1f441": { files: ["include/trace/events/dma.h"], re: "DEFINE_ALLOC_EVENT\\(dma_alloc_sgt_err\\)" },
+  "acc3042d62cb": { files: ["arch/arm64/Kconfig"], re: "select KASAN_VMALLOC if KASAN" },
+  "565cbaad83d8": { files: ["arch/arm/Kconfig"], re: "HAVE_ARCH_KASAN_VMALLOC" },
+  "f227f0faf63b": { files: ["mm/slub.c", "mm/slab_common.c"], re: "free_nonslab_page|free_large_kmalloc" },
+  "d0fe47c64152": { files: ["mm/slub.c", "mm/slab_common.c"], re: "object pointer: 0x%p" },
 };
 
 const OUT: string[] = [];
