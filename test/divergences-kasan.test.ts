@@ -26,6 +26,14 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
     expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["oops", "Unable to handle kernel paging request at virtual address ffffa00011b88000"]]);
   });
 
+  it("the report taints the kernel B (end_report's add_taint(TAINT_BAD_PAGE)), so the oops that follows says so", () => {
+    const oops = (v: string) => runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "rpi4", kernel: v }).faults.find((f) => f.kind === "oops")!.report!;
+    expect(oops("6.6")).toContain("CPU: 0 PID: 1000 Comm: scenario Tainted: G    B              6.6.63 #1");
+    const o618 = oops("6.18");
+    expect(o618).toContain("CPU: 0 UID: 0 PID: 1000 Comm: scenario Tainted: G    B               6.18.35 #1 PREEMPT ");
+    expect(o618).toContain("Tainted: [B]=BAD_PAGE");
+  });
+
   it("a store 16 bytes in on 6.12; without KASAN no report", () => {
     const r = runYaml(AFTER_VFREE(`{ op: cpu_write, buf: buf, offset: 16, data: "ab" }`), { platform: "rpi4", kernel: "6.12" });
     expect(r.faults[0]).toMatchObject({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_write", lines: ["Write of size 2 at addr ffff800009b88010 by task scenario/1000"] });
