@@ -107,6 +107,16 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237c0
   });
 });
 
+describe("G3: the page was handed out again before the second kfree", () => {
+  it("6.6: the shadow is accessible again (the page allocator unpoisoned it): the WARN, no KASAN report, and the new owner's page is freed under it", () => {
+    const r = runYaml(y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`), { platform: "x86_64", kernel: "6.6" });
+    expect(r.steps[2]!.result.pfn).toBe("0x237c04");
+    expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slab_common.c:975"]]);
+    // __free_pages(page, 0) dropped p's only reference: the next order-0 allocation gets the same page
+    expect(r.steps[4]!.result.pfn).toBe("0x237c04");
+  });
+});
+
 describe("G4: arm64 with generic KASAN — where the shadow sits in the kernel VA space (VA_BITS 48)", () => {
   const L = (v: string, kasan: boolean) => {
     const k = bootK("rpi4", v, kasan ? { CONFIG_KASAN: "y" } : {});

@@ -365,8 +365,9 @@ function free_large_kmalloc_again(k: Kernel, addr: number): void {
     k.warnOnce("free_large_kmalloc:order", "WARNING: free_large_kmalloc: WARN_ON_ONCE(order == 0)", "free_large_kmalloc");
     if (k.firstTime("free_large_kmalloc:object pointer")) k.printk("warn", `object pointer: 0x${pointer_p(k, addr)}`);
   }
-  // kasan_kfree_large: ptr == page_address(virt_to_head_page(ptr)), but its shadow is KASAN_PAGE_FREE
-  if (k.cfg.CONFIG_KASAN) kasan_report_invalid_free(k, addr, "kfree", "double-free");
+  // kasan_kfree_large: ptr == page_address(virt_to_head_page(ptr)); its shadow is KASAN_PAGE_FREE while
+  // the page is free (kasan_poison_pages at free), accessible again once the page allocator gave it out
+  if (k.cfg.CONFIG_KASAN && k.memmap.refcount(pfn) <= 0) kasan_report_invalid_free(k, addr, "kfree", "double-free");
   __free_pages(k, page, 0);
 }
 
