@@ -19,6 +19,7 @@ import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
 import { CmaArea } from "./mm/genalloc.js";
 import { Slab, alloc_pages, vmap } from "./mm/mm.js";
+import { kasan_vmalloc_enabled } from "./mm/mm-debug.js";
 import { of_dma_configure, type Device } from "./drivers/device.js";
 import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";
 import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/probe.js";
@@ -83,7 +84,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
   if (platform.arch === "arm64") {
     const era = arm64Era((c) => version.switches.has(c));
-    arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, era), era);
+    arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, era, cfg.CONFIG_KASAN), era);
   }
   else if (platform.arch === "x86_64") arch = new X86_64(x86Layout(platform.kimage.phys, platform.kimage.size));
   else {
@@ -236,6 +237,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
 
   k.vmalloc = new VmallocSpace(L.VMALLOC_START, L.VMALLOC_END, pgd);
   if (platform.arch === "arm64") k.vmalloc.get_vm_area(platform.kimage.size, VM_KERNEL_IMAGE, "kernel image (vm_area_add_early)", false);
+  k.vmalloc.kasan = kasan_vmalloc_enabled(k);
 
   // --- zones + buddy: free everything memblock did not reserve ---
   const buddy = new BuddyAllocator(k.memmap);

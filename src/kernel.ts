@@ -2,7 +2,7 @@
  * The booted kernel: every piece of machine and kernel state a modelled function touches, plus
  * the fault and diagnostic records of the run. Built by `boot()` (src/init.ts).
  */
-import { __warn, die_kernel_fault, warn_printed } from "./kernel/panic.js";
+import { TAINT_BAD_PAGE, __warn, add_taint, die_kernel_fault, warn_printed } from "./kernel/panic.js";
 import { warn_site } from "./kernel/warn-sites.js";
 import type { Arch } from "./arch/arch.js";
 import type { Device } from "./drivers/device.js";
@@ -258,6 +258,8 @@ export class Kernel {
     if (more?.lines?.length) rec.lines = more.lines;
     this.faults.push(rec);
     this.tr?.fault(kind, message);
+    // mm/page_alloc.c bad_page and mm/kasan/report.c end_report (5.6–6.18): add_taint(TAINT_BAD_PAGE, …) — 'B' in later reports
+    add_taint(this, TAINT_BAD_PAGE);
   }
 
   /** An oops on a bad kernel memory access (a store when `write`): stops the run. */

@@ -34,6 +34,16 @@ export function VM_BUG_ON_PAGE_refcount_zero(k: Kernel, pfn: number): never {
   BUG_at(k, "include/linux/mm.h", MM_H_PUT_PAGE_TESTZERO_LINE[k.version.id], "__free_pages", `page:${k.arch.fmtVa(k.arch.pfn_to_page(pfn))} refcount:0 pfn:0x${pfn.toString(16)}; page dumped because: VM_BUG_ON_PAGE(page_ref_count(page) == 0)`);
 }
 
+/** mm/slub.c kfree (5.6–5.13): BUG_ON(!PageCompound(page)) for a non-slab page that is not a compound head — "kernel BUG at mm/slub.c:%d!". */
+export function BUG_at_slub(k: Kernel, line: number | undefined, pc: string): never {
+  BUG_at(k, "mm/slub.c", line, pc);
+}
+
+/** mm/slub.c free_nonslab_page (5.14–5.15, f227f0faf63b) with CONFIG_DEBUG_VM: VM_BUG_ON_PAGE(!PageCompound(page), page) — dump_page then BUG(). */
+export function VM_BUG_ON_PAGE_not_compound(k: Kernel, pfn: number, line: number | undefined): never {
+  BUG_at(k, "mm/slub.c", line, "free_nonslab_page", `page:${k.arch.fmtVa(k.arch.pfn_to_page(pfn))} refcount:${k.memmap.refcount(pfn)} pfn:0x${pfn.toString(16)}; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page))`);
+}
+
 /** mm/page_alloc.c bad_page (5.6–6.6): "BUG: Bad page state in process %s  pfn:%05lx" + dump_page(reason); the page is not freed. */
 export function bad_page(k: Kernel, pfn: number, reason: string): void {
   k.report("bad_page", `BUG: Bad page state in process ${k.current.comm}  pfn:${pfn.toString(16).padStart(5, "0")}; page dumped because: ${reason}`, "bad_page");
@@ -59,9 +69,40 @@ export function kasan_shadow_bug_type(k: Kernel, shadow: KasanFreedShadow): stri
   return shadow === "slab" && k.sw["0e301731f558"] ? "slab-use-after-free" : "use-after-free";
 }
 
-/** mm/kasan/report.c print_error_description (5.6–6.18), for an access: "BUG: KASAN: %s in %pS" with the shadow's bug type, then "%s of size %zu at addr %px by task %s/%d". */
+/** mm/kasan/report.c print_error_description (5.6–6.18), for an access: "BUG: KASAN: %s in %pS" with the bug type, then "%s of size %zu at addr %px by task %s/%d". */
+function kasan_report_access(k: Kernel, addr: number, size: number, write: boolean, ip: string, bug_type: string): void {
+  k.report("kasan", `BUG: KASAN: ${bug_type} in ${ip}`, ip, { addr, lines: [`${write ? "Write" : "Read"} of size ${size} at addr ${px(k, addr)} by task ${k.current.comm}/${k.current.pid}`] });
+}
+
+/** mm/kasan/report.c print_error_description (5.6–6.18) for an access to freed memory, with get_shadow_bug_type's type for that shadow. */
 export function kasan_report_uaf(k: Kernel, addr: number, size: number, write: boolean, ip: string, shadow: KasanFreedShadow): void {
-  k.report("kasan", `BUG: KASAN: ${kasan_shadow_bug_type(k, shadow)} in ${ip}`, ip, { addr, lines: [`${write ? "Write" : "Read"} of size ${size} at addr ${px(k, addr)} by task ${k.current.comm}/${k.current.pid}`] });
+  kasan_report_access(k, addr, size, write, ip, kasan_shadow_bug_type(k, shadow));
+}
+
+/**
+ * CONFIG_KASAN_VMALLOC, as each arch's Kconfig selects it for generic KASAN: arm64 from 5.13
+ * (acc3042d62cb), 32-bit ARM from 6.0 (565cbaad83d8, through ARM_MODULE_PLTS); on x86_64 it is
+ * a separate option, default n — its vmalloc shadow is the early zero page, which reports nothing.
+ */
+export function kasan_vmalloc_enabled(k: Kernel): boolean {
+  if (!k.cfg.CONFIG_KASAN) return false;
+  if (k.arch.name === "arm64") return !!k.sw["acc3042d62cb"];
+  if (k.arch.name === "arm") return !!k.sw["565cbaad83d8"];
+  return false;
+}
+
+/**
+ * mm/kasan/generic.c check_region_inline (5.6–6.18) for a vmalloc address with KASAN_VMALLOC: the
+ * shadow of a vfree'd / vunmap'd area (poisoned at free) or of the bytes past an area's requested
+ * size (guard page included) is KASAN_VMALLOC_INVALID, and report_generic.c get_shadow_bug_type
+ * calls it "vmalloc-out-of-bounds" (5.6.4 … 6.18.35 alike). The report comes first; the access then
+ * goes ahead (and faults if the page is no longer mapped). Returns whether it reported.
+ */
+export function kasan_check_vmalloc(k: Kernel, addr: number, size: number, write: boolean, ip: string): boolean {
+  if (!k.vmalloc.kasan || size === 0) return false;
+  if (k.vmalloc.kasan_first_bad_addr(addr, size) === undefined) return false;
+  kasan_report_access(k, addr, size, write, ip, "vmalloc-out-of-bounds");
+  return true;
 }
 
 /** mm/kasan/report.c kasan_non_canonical_hook (5.6–6.18, generic KASAN; arm64's die_kernel_fault calls it from 5.17, 07b742a4d912):

@@ -9,7 +9,7 @@ import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
 import type { ZoneName } from "./page_alloc.js";
 import { MAX_ORDER, PG_reserved, PG_slab } from "./page_alloc.js";
-import { VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
+import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
 import { warn_site } from "../kernel/warn-sites.js";
@@ -299,8 +299,9 @@ export class Slab {
   readonly freed = new Map<number, number>();
 
   /**
-   * mm/slub.c kfree (5.6–5.19): NULL / ZERO_SIZE_PTR are no-ops. Freeing an object that is not
-   * allocated: KASAN reports it (mm-debug.ts kasan_report_invalid_free) and skips the free; else with
+   * mm/slub.c kfree (5.6–6.18): NULL / ZERO_SIZE_PTR are no-ops. A kmalloc_large buffer freed before
+   * takes its era's non-slab path (free_large_kmalloc_again). A slab object that is not allocated:
+   * KASAN reports it (mm-debug.ts kasan_report_invalid_free) and skips the free; else with
    * CONFIG_SLAB_FREELIST_HARDENED set_freepointer's BUG_ON(object == fp) fires when the object is
    * the freelist head (freed last); otherwise the free goes through silently and the object is on
    * the freelist twice (it will be handed out twice).
@@ -311,14 +312,14 @@ export class Slab {
     if (!o) {
       const c = this.freed.get(addr);
       if (c === undefined) return false;
-      if (k.cfg.CONFIG_KASAN) {
-        // ____kasan_slab_free / ____kasan_kfree_large: the object's shadow is poisoned (freed), so
-        // !kasan_byte_accessible: KASAN_REPORT_DOUBLE_FREE (6.1+); the free is skipped
-        kasan_report_invalid_free(k, addr, "kfree", "double-free");
+      if (c < 0) {
+        free_large_kmalloc_again(k, addr);
         return false;
       }
-      if (c < 0) {
-        __free_pages(k, k.arch.virt_to_page(k, addr), -c - 1);
+      if (k.cfg.CONFIG_KASAN) {
+        // ____kasan_slab_free: the object's shadow is poisoned (freed), so !kasan_byte_accessible:
+        // KASAN_REPORT_DOUBLE_FREE (6.1+); slab_free_hook returns true and the free is skipped
+        kasan_report_invalid_free(k, addr, "kfree", "double-free");
         return false;
       }
       const list = this.partial.get(c)!;
@@ -336,6 +337,38 @@ export class Slab {
     this.partial.get(o.cache)!.push(addr);
     return true;
   }
+}
+
+/** mm/slub.c BUG_ON(!PageCompound(page)) in kfree (5.6–5.13): its line per tree; no 5.13 tree was read. */
+const KFREE_NONSLAB_BUG_LINE: Record<string, number> = { "5.6": 3988, "5.10": 4117 };
+/** mm/slub.c free_nonslab_page VM_BUG_ON_PAGE(!PageCompound(page), page) (5.14–5.15, f227f0faf63b): its line per tree. */
+const FREE_NONSLAB_VM_BUG_LINE: Record<string, number> = { "5.14": 3243, "5.15": 3532 };
+
+/**
+ * mm/slub.c kfree → the non-slab path (5.6–5.13 inline in kfree; 5.14–5.16 free_nonslab_page, f227f0faf63b;
+ * 5.17–6.18 free_large_kmalloc) for a kmalloc_large buffer that was already freed: its head page is a
+ * free order-0 page now (free_pages_prepare cleared PG_head), so 5.6–5.13 BUG_ON(!PageCompound(page)) —
+ * "kernel BUG at mm/slub.c:…!"; 5.14–5.15 VM_BUG_ON_PAGE with CONFIG_DEBUG_VM; from 5.16
+ * (d0fe47c64152) WARN_ON_ONCE(order == 0) and pr_warn_once("object pointer: 0x%p"). Then kfree_hook →
+ * kasan_kfree_large (5.14+: !kasan_byte_accessible → kasan_report_invalid_free, whose result the
+ * caller ignores) and __free_pages(page, 0), which meets a zero refcount.
+ * Not modelled: 6.15's WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) + dump_page("Not a kmalloc
+ * allocation") + return before all this (6.18.35 mm/slub.c:6839–6842): its commit id is not settled.
+ */
+function free_large_kmalloc_again(k: Kernel, addr: number): void {
+  const page = k.arch.virt_to_page(k, addr);
+  const pfn = k.arch.page_to_pfn(page);
+  if (!k.sw["f227f0faf63b"]) BUG_at_slub(k, KFREE_NONSLAB_BUG_LINE[k.version.id], "kfree");
+  if (!k.sw["d0fe47c64152"]) {
+    if (k.cfg.CONFIG_DEBUG_VM) VM_BUG_ON_PAGE_not_compound(k, pfn, FREE_NONSLAB_VM_BUG_LINE[k.version.id]);
+  } else {
+    k.warnOnce("free_large_kmalloc:order", "WARNING: free_large_kmalloc: WARN_ON_ONCE(order == 0)", "free_large_kmalloc");
+    if (k.firstTime("free_large_kmalloc:object pointer")) k.printk("warn", `object pointer: 0x${pointer_p(k, addr)}`);
+  }
+  // kasan_kfree_large: ptr == page_address(virt_to_head_page(ptr)); its shadow is KASAN_PAGE_FREE while
+  // the page is free (kasan_poison_pages at free), accessible again once the page allocator gave it out
+  if (k.cfg.CONFIG_KASAN && k.memmap.refcount(pfn) <= 0) kasan_report_invalid_free(k, addr, "kfree", "double-free");
+  __free_pages(k, page, 0);
 }
 
 /**
@@ -374,6 +407,12 @@ export function vmalloc(k: Kernel, size: number): number {
   const vm = vmap(k, pages, VM_ALLOC | VM_MAP, "normal", "vmalloc");
   if (!vm) return giveBack();
   vm.pages = pages;
+  // KASAN_VMALLOC: only the caller's size is unpoisoned (real_size: __get_vm_area_node's
+  // requested_size to 5.16, __vmalloc_node_range's kasan_unpoison_vmalloc from 5.17)
+  if (k.vmalloc.kasan) {
+    k.vmalloc.kasan_populate_vmalloc(vm.addr, vm.size);
+    k.vmalloc.kasan_unpoison_vmalloc(vm.addr, size);
+  }
   return vm.addr;
 }
 

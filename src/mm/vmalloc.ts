@@ -23,10 +23,59 @@ export interface VmStruct {
   nr_pages: number;
 }
 
+/** The page an address is in (kernel addresses are negative numbers on 64-bit arches). */
+function pageStart(a: number): number {
+  return a - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE);
+}
+
 export class VmallocSpace {
   /** Areas sorted by address. */
   readonly areas: VmStruct[] = [];
+  /**
+   * CONFIG_KASAN_VMALLOC (mm/kasan/shadow.c): the areas get real shadow. Set after the early
+   * areas (vm_area_add_early) are registered; see kasan_vmalloc_enabled in mm-debug.ts.
+   */
+  kasan = false;
+  /**
+   * The generic-KASAN shadow of the vmalloc pages, per page address: how many bytes from the page's
+   * start are accessible (the rest of the page is KASAN_VMALLOC_INVALID, 0xF8). A page never
+   * populated has no entry. The kernel releases shadow pages only when it purges lazily freed
+   * areas (kasan_release_vmalloc, past lazy_max_pages()), which the model never reaches.
+   */
+  readonly shadow = new Map<number, number>();
   constructor(readonly start: number, readonly end: number, readonly pgd: PageTable) {}
+
+  /** mm/kasan/shadow.c kasan_populate_vmalloc (5.5–6.18): the shadow of [addr, addr + size) is populated with KASAN_VMALLOC_INVALID. */
+  kasan_populate_vmalloc(addr: number, size: number): void {
+    for (let p = addr; p < addr + size; p += PAGE_SIZE) this.shadow.set(p, 0);
+  }
+
+  /** mm/kasan/shadow.c kasan_unpoison_vmalloc (generic, 5.5–6.18): [addr, addr + size) accessible, a partial last granule marked with its byte count. */
+  kasan_unpoison_vmalloc(addr: number, size: number): void {
+    for (let p = addr; p < addr + size; p += PAGE_SIZE) this.shadow.set(p, Math.min(PAGE_SIZE, addr + size - p));
+  }
+
+  /** mm/kasan/shadow.c kasan_poison_vmalloc (generic, 5.5–6.18): [addr, addr + size) (size rounded up to the granule) becomes KASAN_VMALLOC_INVALID. */
+  kasan_poison_vmalloc(addr: number, size: number): void {
+    for (let p = pageStart(addr); p < addr + size; p += PAGE_SIZE) {
+      const acc = this.shadow.get(p);
+      if (acc === undefined) continue;
+      const keep = Math.max(0, addr - p);
+      this.shadow.set(p, Math.min(acc, keep - (keep % 8)));
+    }
+  }
+
+  /** The first address in [addr, addr + size) whose shadow says KASAN_VMALLOC_INVALID (generic KASAN's memory_is_poisoned + find_first_bad_addr); undefined when all are accessible or the shadow was never populated. */
+  kasan_first_bad_addr(addr: number, size: number): number | undefined {
+    for (let a = addr; a < addr + size; ) {
+      const p = pageStart(a);
+      const acc = this.shadow.get(p);
+      if (acc === undefined) return undefined;
+      if (a - p >= acc) return a;
+      a = p + acc;
+    }
+    return undefined;
+  }
 
   /** __get_vm_area_node → alloc_vmap_area: first fit from VMALLOC_START. */
   get_vm_area(size: number, flags: number, caller: string, guard = true): VmStruct | null {
@@ -41,6 +90,12 @@ export class VmallocSpace {
     if (this.end - cursor < total) return null;
     const vm: VmStruct = { addr: cursor, size: total, flags, pages: null, caller, nr_pages: size / PAGE_SIZE };
     this.areas.splice(at, 0, vm);
+    // alloc_vmap_area → kasan_populate_vmalloc (the guard page included), then __get_vm_area_node's
+    // kasan_unpoison_vmalloc(va_start, requested_size)
+    if (this.kasan) {
+      this.kasan_populate_vmalloc(vm.addr, total);
+      this.kasan_unpoison_vmalloc(vm.addr, size);
+    }
     return vm;
   }
 
@@ -67,10 +122,14 @@ export class VmallocSpace {
     return undefined;
   }
 
-  /** mm/vmalloc.c remove_vm_area (5.6–6.18): the area containing addr (__find_vmap_area / find_unlink_vmap_area) is unmapped and removed; undefined when there is none. */
+  /**
+   * mm/vmalloc.c remove_vm_area (5.6–6.18): the area containing addr (__find_vmap_area / find_unlink_vmap_area) is unmapped and removed; undefined when there is none.
+   * With KASAN_VMALLOC its get_vm_area_size() is poisoned first: by __vunmap (5.5–6.2, before remove_vm_area) or by remove_vm_area itself (6.3+, 79311c1fe017) — the same shadow either way.
+   */
   remove_vm_area(addr: number): VmStruct | undefined {
     const vm = this.find_vm_area(addr);
     if (!vm) return undefined;
+    if (this.kasan) this.kasan_poison_vmalloc(vm.addr, vm.nr_pages * PAGE_SIZE);
     const i = this.areas.indexOf(vm);
     this.pgd.unmap(vm.addr, vm.nr_pages * PAGE_SIZE);
     this.areas.splice(i, 1);

@@ -11,7 +11,7 @@ import { is_swiotlb_buffer } from "../kernel/dma/swiotlb/index.js";
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { is_vmalloc_addr, vmalloc_to_page } from "../mm/mm.js";
 import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
-import { kasan_report_uaf } from "../mm/mm-debug.js";
+import { kasan_check_vmalloc, kasan_report_uaf } from "../mm/mm-debug.js";
 import { VM_IOREMAP } from "../mm/vmalloc.js";
 import type { AddrKind } from "./types.js";
 import type { Obj, Ctx } from "./runner-objects.js";
@@ -63,11 +63,18 @@ export function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | 
  * CONFIG_KASAN (generic): the driver's access is checked against the shadow before it happens; a
  * kmalloc object or pages that were freed are poisoned (mm/kasan: kasan_slab_free /
  * kasan_free_pages), so the access is reported (mm-debug.ts kasan_report_uaf: "slab-use-after-free"
- * for a slab object from 6.3, "use-after-free" for pages) and then goes ahead.
+ * for a slab object from 6.3, "use-after-free" for pages) and then goes ahead. A vmalloc address is
+ * checked against the KASAN_VMALLOC shadow where the arch has it ("vmalloc-out-of-bounds").
  */
 export function kasanCheck(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | "grant" | "ncbuf" }>, offset: number, len: number, write: boolean) {
-  if (!c.k.cfg.CONFIG_KASAN || o.kind !== "kbuf" || !o.freed || (o.alloc !== "kmalloc" && o.alloc !== "pages") || o.addr === 0) return;
+  if (!c.k.cfg.CONFIG_KASAN) return;
   const k = c.k;
+  // a vmalloc/vmap address (vmalloc, a remapped coherent buffer): KASAN_VMALLOC's shadow (mm-debug.ts kasan_check_vmalloc)
+  if (!(o.kind === "kbuf" && o.addr === 0) && is_vmalloc_addr(k, cpuAddrOf(o) + offset)) {
+    kasan_check_vmalloc(k, cpuAddrOf(o) + offset, len, write, c.step.op);
+    return;
+  }
+  if (o.kind !== "kbuf" || !o.freed || (o.alloc !== "kmalloc" && o.alloc !== "pages") || o.addr === 0) return;
   // a kmalloc object is a slab object unless kmalloc_large gave it pages (Slab.freed: cache < 0)
   const freedCache = o.alloc === "kmalloc" ? k.slab.freed.get(o.addr) : undefined;
   const stillFree = o.alloc === "kmalloc" ? freedCache !== undefined : k.memmap.refcount(k.arch.page_to_pfn(o.page)) <= 0;

@@ -74,4 +74,16 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "32-bit ARM die_kernel_fault prints \"Unable to handle kernel %s at virtual address %08lx when %s\" with execute (FSR_LNX_PF), write (FSR_WRITE) or read (checked: 6.6.63 arch/arm/mm/fault.c:130, 6.12.19 and 6.18.35 :137 — 6.18 through str_write_read; 6.1.166 die_kernel_fault :128–141 and 5.19 :108–119 end at the address; Kefeng Wang's v3 of 27 Sep 2022, in Russell King's ARM patches 9252–9257 for 6.2)",
   },
+  "acc3042d62cb": {
+    commit: "acc3042d62cb",
+    title: "arm64: Kconfig: select KASAN_VMALLOC if KANSAN_GENERIC is enabled",
+    release: "5.13",
+    effect: "an arm64 kernel with generic KASAN has CONFIG_KASAN_VMALLOC (selected; 5.19+ 'select KASAN_VMALLOC if KASAN'): vmalloc/vmap areas get real shadow, KASAN_VMALLOC_INVALID outside the requested size and over the guard page, poisoned again when the area is freed — a CPU access to a vfree'd or vunmap'd address first prints \"BUG: KASAN: vmalloc-out-of-bounds in %pS\" and then faults (checked: 5.14-rc5 arch/arm64/Kconfig:208, 5.15.178 :206, 6.1.166 :214, 6.6.63 :239, 6.12.19 :248, 6.18.35 :263; absent in 5.12.9, which has no HAVE_ARCH_KASAN_VMALLOC; Lecopzer Chen's series, for-next/kasan-vmalloc in the arm64 pull for 5.13-rc1)",
+  },
+  "565cbaad83d8": {
+    commit: "565cbaad83d8",
+    title: "ARM: 9202/1: kasan: support CONFIG_KASAN_VMALLOC",
+    release: "6.0",
+    effect: "32-bit ARM gains HAVE_ARCH_KASAN_VMALLOC and, with 9203/1 \"kconfig: fix MODULE_PLTS for KASAN with KASAN_VMALLOC\" of the same series, ARM_MODULE_PLTS (default y) selects KASAN_VMALLOC if KASAN: the vmalloc shadow of arm64's acc3042d62cb (checked: 6.1.166 arch/arm/Kconfig:78 and :1352; absent in 5.19 :77; the id from the Fixes: tag of Linus Walleij's stable fix for the vmalloc shadow sync)",
+  },
 };

@@ -80,4 +80,16 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.15",
     effect: "__cma_alloc tries each range with cma_range_alloc, which returns -EBUSY when it finds no free range or the request is larger than the range: the failure message says \"ret: -16\" (6.18.35 mm/cma.c:779–856, :863–900) where 5.6–6.12 say -12 (-ENOMEM); a request larger than the area, silent before (5.6.4 :440 returns NULL, 5.15.178 :440 and 6.6.63 :452 goto out past the message, 6.12.19 :434 returns), now prints it (checked: absent in 6.12.19, present in 6.18.35; Frank van der Linden's series in the mm pull for 6.15, the id from Muchun Song's stable Fixes: tag)",
   },
+  "f227f0faf63b": {
+    commit: "f227f0faf63b",
+    title: "slub: fix unreclaimable slab stat for bulk free",
+    release: "5.14",
+    effect: "kfree of a non-slab page goes through free_nonslab_page, whose check of a freed kmalloc_large buffer (no longer compound) is VM_BUG_ON_PAGE(!PageCompound(page), page) — only with CONFIG_DEBUG_VM — instead of kfree's BUG_ON(!PageCompound(page)) (5.6.4 mm/slub.c:3988, 5.10.7 :4117, 5.12.9 :4206); without DEBUG_VM the KASAN hook and __free_pages(page, 0) run (checked: 5.14-rc5 mm/slub.c:3243, 5.15.178 :3532; named by Kefeng Wang's \"slub: Add back check for free nonslab objects\" of 27 Sep 2021)",
+  },
+  "d0fe47c64152": {
+    commit: "d0fe47c64152",
+    title: "slub: add back check for free nonslab objects",
+    release: "5.16",
+    effect: "kfree of a non-slab page that is not (or no longer) compound WARN_ON_ONCEs and prints \"object pointer: 0x%p\" once, then still runs the KASAN hook and frees the page with order 0 (5.17 free_large_kmalloc: WARN_ON_ONCE(order == 0); 5.19 mm/slub.c:3569, 6.1.166 mm/slab_common.c:904, 6.6.63 :975, 6.12.19 mm/slub.c:4711, 6.18.35 :6844) (checked: absent in 5.15.178 (VM_BUG_ON_PAGE, :3532), present in the 5.17 and 5.19 trees; the id from a mainline revlist that lists it next to b47291ef02b0 \"mm, slub: change percpu partial accounting from objects to pages\" (5.16))",
+  },
 };

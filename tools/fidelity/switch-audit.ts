@@ -121,6 +121,10 @@ const FP: Record<string, Fp> = {
   "672cf6df9b8a": { files: ["drivers/iommu/intel/iommu.c"], re: "intel_iommu_init" },
   "e86d1aa8b60f": { files: ["drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c"], re: "arm_smmu_device_probe" },
   "aae4c8e27bd7": { files: ["include/linux/iommu.h"], re: "^static inline void iommu_iotlb_sync\\(" },
+  "acc3042d62cb": { files: ["arch/arm64/Kconfig"], re: "select KASAN_VMALLOC if KASAN" },
+  "565cbaad83d8": { files: ["arch/arm/Kconfig"], re: "HAVE_ARCH_KASAN_VMALLOC" },
+  "f227f0faf63b": { files: ["mm/slub.c", "mm/slab_common.c"], re: "free_nonslab_page|free_large_kmalloc" },
+  "d0fe47c64152": { files: ["mm/slub.c", "mm/slab_common.c"], re: "object pointer: 0x%p" },
 };
 
 const OUT: string[] = [];

@@ -43,13 +43,23 @@ const ERA_511: Arm64Era = { vmemmapProjection: true, noBpfRegion: false, lm: "ra
  * VMALLOC_END 256 MiB below it; b89ddf4cca43 (5.15) dropped the 128 MiB BPF JIT region below the
  * modules, so MODULES_VADDR = PAGE_END and the kernel image / vmalloc start 128 MiB lower.
  * Recorded against the real headers by tools/kernel-vectors/addr (test/vectors/addr).
+ * With generic KASAN (`kasan`) the shadow, 2^(VA_BITS-3) bytes, takes room per era: 5.4–5.10
+ * put it above the linear map (KASAN_SHADOW_END = 2^61 + KASAN_SHADOW_OFFSET = _PAGE_END + 2^(VA_BITS-3);
+ * BPF_JIT_REGION_START = KASAN_SHADOW_END, so the BPF region, modules, kernel image and vmalloc
+ * start that much higher — 5.6.4 asm/memory.h:50–54, :79–84, 5.10.7 :47–51, :77–82); from 5.11 (f4693c2716b3,
+ * the "range" era) it is the top of the linear region: PAGE_END = KASAN_SHADOW_START
+ * (0xffff600000000000 for VA_BITS 48) and nothing above it moves (5.12.9 :79, 5.15.178 :76, 6.18.35 :106).
  */
-export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number, era: Arm64Era = ERA_511): Layout {
+export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number, kimageSize: number, era: Arm64Era = ERA_511, kasan = false): Layout {
   const PAGE_OFFSET = -(2 ** vaBits);
-  const PAGE_END = -(2 ** (vaBits - 1));
-  const VMEMMAP_SIZE = (PAGE_END - PAGE_OFFSET) / 64;
+  const _PAGE_END = -(2 ** (vaBits - 1));
+  const KASAN_SHADOW_SIZE = kasan ? 2 ** (vaBits - 3) : 0;
+  const shadowInLinear = era.lm === "range";
+  const PAGE_END = shadowInLinear ? _PAGE_END - KASAN_SHADOW_SIZE : _PAGE_END;
+  const VMEMMAP_SIZE = (_PAGE_END - PAGE_OFFSET) / 64;
   const VMEMMAP_START = era.vmemmapProjection ? -(2 ** (vaBits - 6)) : -VMEMMAP_SIZE - 2 * 1024 * 1024;
-  const MODULES_VADDR = era.noBpfRegion ? PAGE_END : PAGE_END + SZ_128M;
+  const aboveLinear = shadowInLinear ? _PAGE_END : _PAGE_END + KASAN_SHADOW_SIZE; // _PAGE_END(VA_BITS_MIN), or KASAN_SHADOW_END before 5.11
+  const MODULES_VADDR = era.noBpfRegion ? aboveLinear : aboveLinear + SZ_128M;
   const MODULES_END = MODULES_VADDR + SZ_128M;
   return {
     PAGE_OFFSET,
@@ -87,8 +97,9 @@ export interface KasanShadow {
  * KASAN_SHADOW_END = (1 << (64 - 3)) + offset, KASAN_SHADOW_START = END - (1 << (VA_BITS - 3));
  * asm/processor.h TASK_SIZE_64 = 1 << vabits_actual.
  */
-export function arm64KasanShadow(vaBits: number): KasanShadow {
-  const offset = vaBits === 39 ? 0xdfffffc000000000n : 0xdfff800000000000n;
+export function arm64KasanShadow(vaBits: number, shadowInLinear = true): KasanShadow {
+  // 5.4–5.10 (shadow above the linear map): 0xdfffa00000000000 / 0xdfffffd000000000 (5.6.4, 5.10.7 arch/arm64/Kconfig:314, :335)
+  const offset = shadowInLinear ? (vaBits === 39 ? 0xdfffffc000000000n : 0xdfff800000000000n) : vaBits === 39 ? 0xdfffffd000000000n : 0xdfffa00000000000n;
   const end = BigInt.asUintN(64, (1n << 61n) + offset);
   return { offset, start: end - (1n << BigInt(vaBits - 3)), end, task_size: 1n << BigInt(vaBits) };
 }
@@ -101,7 +112,7 @@ export class Arm64 implements Arch {
   private readonly lmBit: bigint;
   constructor(readonly L: Layout, readonly era: Arm64Era = ERA_511) {
     this.kimage_voffset = L.KIMAGE_VADDR - L.kimage_phys;
-    this.lmBit = 1n << BigInt(Math.log2(L.LINEAR_END - L.PAGE_OFFSET)); // BIT(vabits_actual - 1)
+    this.lmBit = 1n << BigInt(Math.round(Math.log2(-L.PAGE_OFFSET)) - 1); // BIT(vabits_actual - 1)
   }
 
   /**
@@ -128,7 +139,7 @@ export class Arm64 implements Arch {
 
   /** The generic KASAN shadow of this layout's VA_BITS (PAGE_OFFSET = -2^VA_BITS) */
   kasanShadow(): KasanShadow {
-    return arm64KasanShadow(Math.round(Math.log2(-this.L.PAGE_OFFSET)));
+    return arm64KasanShadow(Math.round(Math.log2(-this.L.PAGE_OFFSET)), this.era.lm === "range");
   }
 
   /** __is_lm_address (arch/arm64/include/asm/memory.h, 5.11+) */

@@ -1,0 +1,136 @@
+/**
+ * The KASAN gaps G2, G3 and G4 of docs/verified-facts.md, fixed: KASAN_VMALLOC's shadow of vmalloc
+ * areas (arm64 from 5.13, acc3042d62cb; 32-bit ARM from 6.0, 565cbaad83d8) and its
+ * "vmalloc-out-of-bounds" report before the fault; a second kfree of a kmalloc_large buffer per era
+ * (BUG_ON to 5.13, VM_BUG_ON_PAGE 5.14–5.15 (f227f0faf63b), WARN_ON_ONCE from 5.16 (d0fe47c64152),
+ * then the KASAN report and __free_pages(page, 0)); the arm64 KASAN shadow in the layout (above the
+ * linear map to 5.10, the top of the linear map — PAGE_END = KASAN_SHADOW_START — from 5.11).
+ */
+import { describe, expect, it } from "vitest";
+import { bootK, runYaml } from "./helpers.js";
+
+const y = (steps: string, cfg = "CONFIG_KASAN: y") => `name: t\ndevice: default\nconfig: { ${cfg} }\nsteps:\n${steps}\n`;
+const AFTER_VFREE = (access: string) => y(`  - { op: vmalloc, size: 8K, as: buf }\n  - { op: vfree, buf: buf }\n  - ${access}`);
+
+describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-out-of-bounds, then faults", () => {
+  it("rpi4 5.15, 6.1, 6.18: the report at 0xffff800009b88000, then the oops at the same address; 5.10 (no KASAN_VMALLOC on arm64) only the oops, 32 TiB higher", () => {
+    for (const v of ["5.15", "6.1", "6.18"]) {
+      const r = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "rpi4", kernel: v });
+      expect(r.faults.map((f) => [f.kind, f.message, f.step]), v).toEqual([
+        ["kasan", "BUG: KASAN: vmalloc-out-of-bounds in cpu_read", 2],
+        ["oops", "Unable to handle kernel paging request at virtual address ffff800009b88000", 2],
+      ]);
+      expect(r.faults[0]!.lines, v).toEqual(["Read of size 4 at addr ffff800009b88000 by task scenario/1000"]);
+    }
+    const r = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "rpi4", kernel: "5.10" });
+    expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["oops", "Unable to handle kernel paging request at virtual address ffffa00011b88000"]]);
+  });
+
+  it("the report taints the kernel B (end_report's add_taint(TAINT_BAD_PAGE)), so the oops that follows says so", () => {
+    const oops = (v: string) => runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "rpi4", kernel: v }).faults.find((f) => f.kind === "oops")!.report!;
+    expect(oops("6.6")).toContain("CPU: 0 PID: 1000 Comm: scenario Tainted: G    B              6.6.63 #1");
+    const o618 = oops("6.18");
+    expect(o618).toContain("CPU: 0 UID: 0 PID: 1000 Comm: scenario Tainted: G    B               6.18.35 #1 PREEMPT ");
+    expect(o618).toContain("Tainted: [B]=BAD_PAGE");
+  });
+
+  it("a store 16 bytes in on 6.12; without KASAN no report", () => {
+    const r = runYaml(AFTER_VFREE(`{ op: cpu_write, buf: buf, offset: 16, data: "ab" }`), { platform: "rpi4", kernel: "6.12" });
+    expect(r.faults[0]).toMatchObject({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_write", lines: ["Write of size 2 at addr ffff800009b88010 by task scenario/1000"] });
+    expect(r.faults[1]!.kind).toBe("oops");
+    const off = runYaml(AFTER_VFREE(`{ op: cpu_write, buf: buf, offset: 16, data: "ab" }`).replace("CONFIG_KASAN: y", "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: "6.12" });
+    expect(off.faults.map((f) => f.kind)).toEqual(["oops"]);
+  });
+
+  it("a live area: the bytes past the requested size (5000 of 8K) and the guard page are KASAN_VMALLOC_INVALID; inside it nothing is reported", () => {
+    const steps = (access: string) => y(`  - { op: vmalloc, size: 5000, as: buf }\n  - ${access}`);
+    const inside = runYaml(steps("{ op: cpu_read, buf: buf, offset: 4992, length: 8 }"), { platform: "rpi4", kernel: "6.6" });
+    expect(inside.faults).toEqual([]);
+    const past = runYaml(steps("{ op: cpu_read, buf: buf, offset: 4996, length: 8 }"), { platform: "rpi4", kernel: "6.6" });
+    expect(past.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_read", lines: ["Read of size 8 at addr ffff800009b89384 by task scenario/1000"] })]);
+  });
+
+  it("a vunmap'd coherent remap (rpi4's v4l2 is not coherent) is poisoned too", () => {
+    const r = runYaml(y(`  - { op: dma_alloc_coherent, size: 64K, as: b }\n  - { op: dma_free_coherent, buf: b }\n  - { op: cpu_read, buf: b, offset: 0, length: 4 }`), { platform: "rpi4", kernel: "6.1" });
+    expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
+    const cpu = (r.steps[0]!.result.cpu_addr as string).slice(2);
+    expect(r.faults.map((f) => f.kind)).toEqual(["kasan", "oops"]);
+    expect(r.faults[0]!.lines).toEqual([`Read of size 4 at addr ${cpu} by task scenario/1000`]);
+  });
+
+  it("32-bit ARM from 6.0 (565cbaad83d8): 6.1 reports at f0c01000, 5.19 does not; x86_64 (KASAN_VMALLOC default n) does not", () => {
+    const a61 = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "arm32", kernel: "6.1" });
+    expect(a61.faults.map((f) => [f.kind, f.message])).toEqual([
+      ["kasan", "BUG: KASAN: vmalloc-out-of-bounds in cpu_read"],
+      ["oops", "Unable to handle kernel paging request at virtual address f0c01000"],
+    ]);
+    expect(a61.faults[0]!.lines).toEqual(["Read of size 4 at addr f0c01000 by task scenario/1000"]);
+    expect(runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "arm32", kernel: "5.19" }).faults.map((f) => f.kind)).toEqual(["oops"]);
+    expect(runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "x86_64", kernel: "6.6" }).faults.map((f) => f.kind)).toEqual(["oops"]);
+  });
+});
+
+describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237c04000, x86_64) per era", () => {
+  const twice = (cfg = "CONFIG_KASAN: y") => y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }`, cfg);
+  const run = (v: string, cfg?: string) => runYaml(twice(cfg), { platform: "x86_64", kernel: v });
+
+  it("5.6 and 5.10: kfree's BUG_ON(!PageCompound(page)) — before any KASAN report", () => {
+    expect(run("5.6").faults.map((f) => [f.kind, f.message])).toEqual([["bug", "kernel BUG at mm/slub.c:3988!"]]);
+    expect(run("5.10").faults.map((f) => [f.kind, f.message])).toEqual([["bug", "kernel BUG at mm/slub.c:4117!"]]);
+  });
+
+  it("5.15: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM; without it the KASAN report and __free_pages(page, 0), which leaves the free page alone", () => {
+    const r = run("5.15");
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237c04000");
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237c04000", step: 2 })]);
+    expect(run("5.15", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.map((f) => f.message)).toEqual([
+      "page:0xffffea0008df0100 refcount:0 pfn:0x237c04; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
+    ]);
+  });
+
+  it.each([
+    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree"],
+    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree"],
+    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree"],
+    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree"],
+  ])("%s: WARN_ON_ONCE(order == 0) at %s, 'object pointer' once, then %s, and the page path still runs", (v, at, kasan) => {
+    const r = run(v);
+    expect(r.faults.map((f) => [f.kind, f.kind === "warn" ? f.at : f.message])).toEqual([
+      ["warn", at],
+      ["kasan", kasan],
+    ]);
+    expect((r.log ?? []).filter((l) => l.level === "warn").map((l) => l.message)).toEqual(["object pointer: 0xffff888237c04000"]);
+    // __free_pages(page, 0) → put_page_testzero on a zero refcount: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM
+    const dv = run(v, "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.at(-1)!;
+    expect(dv.kind).toBe("bug");
+    expect(dv.message).toMatch(/^page:0xffffea0008df0100 refcount:0 pfn:0x237c04; page dumped because: VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\); kernel BUG at include\/linux\/mm.h:\d+!$/);
+  });
+});
+
+describe("G3: the page was handed out again before the second kfree", () => {
+  it("6.6: the shadow is accessible again (the page allocator unpoisoned it): the WARN, no KASAN report, and the new owner's page is freed under it", () => {
+    const r = runYaml(y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`), { platform: "x86_64", kernel: "6.6" });
+    expect(r.steps[2]!.result.pfn).toBe("0x237c04");
+    expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slab_common.c:975"]]);
+    // __free_pages(page, 0) dropped p's only reference: the next order-0 allocation gets the same page
+    expect(r.steps[4]!.result.pfn).toBe("0x237c04");
+  });
+});
+
+describe("G4: arm64 with generic KASAN — where the shadow sits in the kernel VA space (VA_BITS 48)", () => {
+  const L = (v: string, kasan: boolean) => {
+    const k = bootK("rpi4", v, kasan ? { CONFIG_KASAN: "y" } : {});
+    const f = (n: number) => k.arch.fmtVa(n);
+    return [f(k.arch.L.LINEAR_END), f(k.arch.L.VMALLOC_START), f(k.arch.L.KIMAGE_VADDR)];
+  };
+  it("5.10: the 32 TiB shadow above the linear map moves bpf jit, modules and vmalloc up (Documentation/arm64/memory.rst: vmalloc at ffffa00010000000)", () => {
+    expect(L("5.10", false)).toEqual(["0xffff800000000000", "0xffff800010000000", "0xffff800010000000"]);
+    expect(L("5.10", true)).toEqual(["0xffff800000000000", "0xffffa00010000000", "0xffffa00010000000"]);
+  });
+  it("5.15 and 6.18: PAGE_END = KASAN_SHADOW_START = 0xffff600000000000; modules and vmalloc stay at 0xffff800000000000 / …08000000", () => {
+    for (const v of ["5.15", "6.18"]) {
+      expect(L(v, false), v).toEqual(["0xffff800000000000", "0xffff800008000000", "0xffff800008000000"]);
+      expect(L(v, true), v).toEqual(["0xffff600000000000", "0xffff800008000000", "0xffff800008000000"]);
+    }
+  });
+});
