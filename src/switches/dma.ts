@@ -297,4 +297,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.13",
     effect: "a failed dma_alloc_pages traces dma_alloc_pages with NULL and 0, a failed dma_alloc_noncontiguous dma_alloc_sgt_err (the dma_alloc_class format, virt_addr NULL, dma_addr 0) — with d5bbfbad58ec (same 6.13 pull) the dir and flags arguments in their right places (checked: 6.18.35 include/trace/events/dma.h:160, kernel/dma/mapping.c:821)",
   },
+  "19c65c3d30bb": {
+    commit: "19c65c3d30bb",
+    title: "dma-mapping: move large parts of <linux/dma-direct.h> to kernel/dma",
+    release: "5.10",
+    effect: "dma_direct_map_page, dma_direct_unmap_page and dma_direct_sync_single_for_{device,cpu} are static inlines in the new kernel/dma/direct.h; in 5.6 they are exported functions in kernel/dma/direct.c (5.6.4 direct.c:248, :285, :322, :348) — the trace names the file each version has them in (checked: 5.10.7 kernel/dma/direct.h:66–119; the id from the linux-next revlist of the 5.10 dma-mapping pull, which also creates kernel/dma/direct.h)",
+  },
 };
