@@ -8,6 +8,8 @@
  *   kernel/dma/direct.c (5.6.4 :322, :285), 5.10 in kernel/dma/direct.h;
  * - x86 PV (5.6–5.18): xen_swiotlb_alloc_coherent frees through xen_free_coherent_pages
  *   (arch/x86/include/asm/xen/page-coherent.h) when xen_create_contiguous_region fails;
+ * - 3e35d303ab7d (6.5): arm64 MODULES_VSIZE is SZ_2G (6.6.63 arch/arm64/include/asm/memory.h:49;
+ *   6.1.166 :49 SZ_128M), so the image and vmalloc start at PAGE_END + 2 GiB (Known divergence D16);
  * - swiotlb 6.6: swiotlb_find_slots → swiotlb_pool_find_slots → swiotlb_area_find_slots
  *   (6.6.63 swiotlb.c:1118–1135); 55c543865b76 (6.8) renames the per-area search
  *   swiotlb_search_pool_area and drops swiotlb_pool_find_slots (6.18.35 swiotlb.c:1274–1290).
@@ -85,5 +87,14 @@ describe("claims audit: the swiotlb slot search per version (55c543865b76)", () 
       "← swiotlb_find_slots = -1",
     ]);
     expect(calls.join("\n")).not.toMatch(/swiotlb_(pool|area)_find_slots/);
+  }, T);
+});
+
+describe("claims audit: arm64 MODULES_VSIZE (3e35d303ab7d, D16)", () => {
+  const vmap = async (k: string) => (await traceCalls(["scenarios/seed-mmap.yaml", "--platform", "rpi4", "--kernel", k])).find((l) => l.startsWith("← vmap = "));
+
+  it("6.1: the 64 KiB coherent buffer is vmapped right after the image at PAGE_END + 128 MiB; 6.6 and 6.18: PAGE_END + 2 GiB", async () => {
+    expect(await vmap("6.1")).toBe("← vmap = 0xffff800009b88000 (vmalloc area 0xffff800009b88000-0xffff800009b99000, guard page included)");
+    for (const k of ["6.6", "6.18"]) expect(await vmap(k), k).toBe("← vmap = 0xffff800081b88000 (vmalloc area 0xffff800081b88000-0xffff800081b99000, guard page included)");
   }, T);
 });

@@ -74,4 +74,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "32-bit ARM die_kernel_fault prints \"Unable to handle kernel %s at virtual address %08lx when %s\" with execute (FSR_LNX_PF), write (FSR_WRITE) or read (checked: 6.6.63 arch/arm/mm/fault.c:130, 6.12.19 and 6.18.35 :137 — 6.18 through str_write_read; 6.1.166 die_kernel_fault :128–141 and 5.19 :108–119 end at the address; Kefeng Wang's v3 of 27 Sep 2022, in Russell King's ARM patches 9252–9257 for 6.2)",
   },
+  "3e35d303ab7d": {
+    commit: "3e35d303ab7d",
+    title: "arm64: module: rework module VA range selection",
+    release: "6.5",
+    effect: "arm64 MODULES_VSIZE is SZ_2G (was SZ_128M): KIMAGE_VADDR = VMALLOC_START = PAGE_END + 2 GiB (0xffff800080000000 with VA48), so the kernel image and every vmalloc / vmap address sit 0x78000000 higher than in 5.15–6.1 (checked: 6.6.63, 6.12.19, 6.18.35 arch/arm64/include/asm/memory.h:49; 6.1.166 and 5.19 :49 SZ_128M; Mark Rutland, arm64 6.5 pull; the id from the mainline revlist and later Fixes: tags)",
+  },
 };
