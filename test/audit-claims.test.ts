@@ -10,6 +10,8 @@
  *   (arch/x86/include/asm/xen/page-coherent.h) when xen_create_contiguous_region fails;
  * - 3e35d303ab7d (6.5): arm64 MODULES_VSIZE is SZ_2G (6.6.63 arch/arm64/include/asm/memory.h:49;
  *   6.1.166 :49 SZ_128M), so the image and vmalloc start at PAGE_END + 2 GiB (Known divergence D16);
+ * - 32697ff38287 (6.9, with 031e011d8b22 and b730b0f2b1fc): VMEMMAP_END = -SZ_1G (6.12.19 and
+ *   6.18.35 memory.h:50–51), so 6.12+ struct pages sit at 0xfffffdffc0000000 + pfn·64 (D17);
  * - swiotlb 6.6: swiotlb_find_slots → swiotlb_pool_find_slots → swiotlb_area_find_slots
  *   (6.6.63 swiotlb.c:1118–1135); 55c543865b76 (6.8) renames the per-area search
  *   swiotlb_search_pool_area and drops swiotlb_pool_find_slots (6.18.35 swiotlb.c:1274–1290).
@@ -96,5 +98,14 @@ describe("claims audit: arm64 MODULES_VSIZE (3e35d303ab7d, D16)", () => {
   it("6.1: the 64 KiB coherent buffer is vmapped right after the image at PAGE_END + 128 MiB; 6.6 and 6.18: PAGE_END + 2 GiB", async () => {
     expect(await vmap("6.1")).toBe("← vmap = 0xffff800009b88000 (vmalloc area 0xffff800009b88000-0xffff800009b99000, guard page included)");
     for (const k of ["6.6", "6.18"]) expect(await vmap(k), k).toBe("← vmap = 0xffff800081b88000 (vmalloc area 0xffff800081b88000-0xffff800081b99000, guard page included)");
+  }, T);
+});
+
+describe("claims audit: arm64 vmemmap below the top GiB (32697ff38287, D17)", () => {
+  const page = async (k: string) => (await traceCalls(["scenarios/seed-mmap.yaml", "--platform", "rpi4", "--kernel", k])).find((l) => l.startsWith("← cma_alloc = "));
+
+  it("rpi4 (memstart 0), pfn 0x37580: 6.6 0xfffffc0000dd6000 (-2^42 + pfn·64); 6.12 and 6.18 0xfffffdffc0dd6000 (-SZ_1G - 2^41 + pfn·64)", async () => {
+    expect(await page("6.6")).toBe("← cma_alloc = page 0xfffffc0000dd6000 (pfn 0x37580)");
+    for (const k of ["6.12", "6.18"]) expect(await page(k), k).toBe("← cma_alloc = page 0xfffffdffc0dd6000 (pfn 0x37580)");
   }, T);
 });

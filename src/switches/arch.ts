@@ -80,4 +80,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.5",
     effect: "arm64 MODULES_VSIZE is SZ_2G (was SZ_128M): KIMAGE_VADDR = VMALLOC_START = PAGE_END + 2 GiB (0xffff800080000000 with VA48), so the kernel image and every vmalloc / vmap address sit 0x78000000 higher than in 5.15–6.1 (checked: 6.6.63, 6.12.19, 6.18.35 arch/arm64/include/asm/memory.h:49; 6.1.166 and 5.19 :49 SZ_128M; Mark Rutland, arm64 6.5 pull; the id from the mainline revlist and later Fixes: tags)",
   },
+  "32697ff38287": {
+    commit: "32697ff38287",
+    title: "arm64: vmemmap: Avoid base2 order of struct page size to dimension region",
+    release: "6.9",
+    effect: "with 031e011d8b22 and b730b0f2b1fc (the PCI I/O and fixmap regions moved above the vmemmap) and \"arm64: mm: Reclaim unused vmemmap region for vmalloc use\", all in Ard Biesheuvel's 6.9 LPA2 preparation: VMEMMAP_END = -SZ_1G, VMEMMAP_START = VMEMMAP_END - (VMEMMAP_RANGE >> PAGE_SHIFT) * sizeof(struct page) (0xfffffdffc0000000 with VA48) and VMALLOC_END = VMEMMAP_START - SZ_8M, so every struct page address is 0x1ffc0000000 higher than 5.11–6.8's -2^(VA_BITS-6) projection (checked: 6.12.19 and 6.18.35 arch/arm64/include/asm/memory.h:33–34, :50–51, pgtable.h:23–31; 6.6.63 memory.h:50, pgtable.h:25; the ids as Will Deacon's thread of 8 Jan 2025 cites them)",
+  },
 };
