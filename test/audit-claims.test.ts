@@ -12,12 +12,14 @@
  *   6.1.166 :49 SZ_128M), so the image and vmalloc start at PAGE_END + 2 GiB (Known divergence D16);
  * - 32697ff38287 (6.9, with 031e011d8b22 and b730b0f2b1fc): VMEMMAP_END = -SZ_1G (6.12.19 and
  *   6.18.35 memory.h:50–51), so 6.12+ struct pages sit at 0xfffffdffc0000000 + pfn·64 (D17);
+ * - 861370f49ce4 (6.5): dma-iommu's dev_use_swiotlb(dev, size, dir) also bounces a kmalloc buffer
+ *   that may share a cache line, for a non-coherent device (6.6.63 dma-iommu.c:524–530, :1046) (D18);
  * - swiotlb 6.6: swiotlb_find_slots → swiotlb_pool_find_slots → swiotlb_area_find_slots
  *   (6.6.63 swiotlb.c:1118–1135); 55c543865b76 (6.8) renames the per-area search
  *   swiotlb_search_pool_area and drops swiotlb_pool_find_slots (6.18.35 swiotlb.c:1274–1290).
  */
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers.js";
+import { runCli, runYaml } from "./helpers.js";
 
 const T = 120_000;
 
@@ -108,4 +110,44 @@ describe("claims audit: arm64 vmemmap below the top GiB (32697ff38287, D17)", ()
     expect(await page("6.6")).toBe("← cma_alloc = page 0xfffffc0000dd6000 (pfn 0x37580)");
     for (const k of ["6.12", "6.18"]) expect(await page(k), k).toBe("← cma_alloc = page 0xfffffdffc0dd6000 (pfn 0x37580)");
   }, T);
+});
+
+describe("claims audit: dma-iommu bounces unaligned kmalloc buffers (861370f49ce4, D18)", () => {
+  // the PL330 behind the SMMU is not dma-coherent: a 72-byte kmalloc object (kmalloc-96, not a multiple of the 64-byte cache line)
+  const yaml = (kernel: string, size: number, dir: string) => `
+name: small kmalloc buffer for a non-coherent device behind the SMMU
+platform: arm64-smmu
+kernel: "${kernel}"
+device: dma-engine
+steps:
+  - { op: kmalloc, size: ${size}, as: buf }
+  - { op: cpu_write, buf: buf, offset: 0, data: "stale cpu data" }
+  - { op: dma_map_single, buf: buf, size: ${size}, dir: ${dir}, as: m }
+  - { op: device_write, map: m, offset: 0, data: "from the device" }
+  - { op: dma_unmap_single, map: m }
+  - { op: cpu_read, buf: buf, offset: 0, length: 15, expect: { data: "from the device" } }
+`;
+  const mapStep = (kernel: string, size: number, dir: string) => {
+    const r = runYaml(yaml(kernel, size, dir), { trace: true });
+    // a DMA_TO_DEVICE mapping is read-only in the SMMU: the device's write is a permission fault there
+    if (dir === "DMA_FROM_DEVICE") expect(r.ok, kernel).toBe(true);
+    return r.steps[2]!;
+  };
+
+  it("6.1 maps 72 bytes FROM_DEVICE in place at IOVA 0xfffff000; 6.6 and 6.18 bounce them through the slot at phys 0xfa000000, mapped at the same IOVA", () => {
+    const s61 = mapStep("6.1", 72, "DMA_FROM_DEVICE");
+    expect(s61.result.bounced).toBe(false);
+    expect(s61.result.dma_addr).toBe("0xfffff000");
+    for (const k of ["6.6", "6.18"]) {
+      const s = mapStep(k, 72, "DMA_FROM_DEVICE");
+      expect(s.result.bounced, k).toBe(true);
+      expect(s.result.dma_addr, k).toBe("0xfffff000");
+      expect(s.summary, k).toContain("bounced: the device uses swiotlb slot at phys 0xfa000000");
+    }
+  });
+
+  it("6.6: a 64-byte object (a whole cache line) or DMA_TO_DEVICE stays in place", () => {
+    expect(mapStep("6.6", 64, "DMA_FROM_DEVICE").result.bounced).toBe(false);
+    expect(mapStep("6.6", 72, "DMA_TO_DEVICE").result.bounced).toBe(false);
+  });
 });
