@@ -13,14 +13,15 @@ const y = (steps: string, cfg = "CONFIG_KASAN: y") => `name: t\ndevice: default\
 const AFTER_VFREE = (access: string) => y(`  - { op: vmalloc, size: 8K, as: buf }\n  - { op: vfree, buf: buf }\n  - ${access}`);
 
 describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-out-of-bounds, then faults", () => {
-  it("rpi4 5.15, 6.1, 6.18: the report at 0xffff800009b88000, then the oops at the same address; 5.10 (no KASAN_VMALLOC on arm64) only the oops, 32 TiB higher", () => {
+  it("rpi4 5.15, 6.1, 6.18: the report at 0xffff800009b88000 (6.18: 0xffff800081b88000, the 2 GiB module region of 3e35d303ab7d), then the oops at the same address; 5.10 (no KASAN_VMALLOC on arm64) only the oops, 32 TiB higher", () => {
     for (const v of ["5.15", "6.1", "6.18"]) {
+      const va = v === "6.18" ? "ffff800081b88000" : "ffff800009b88000";
       const r = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "rpi4", kernel: v });
       expect(r.faults.map((f) => [f.kind, f.message, f.step]), v).toEqual([
         ["kasan", "BUG: KASAN: vmalloc-out-of-bounds in cpu_read", 2],
-        ["oops", "Unable to handle kernel paging request at virtual address ffff800009b88000", 2],
+        ["oops", `Unable to handle kernel paging request at virtual address ${va}`, 2],
       ]);
-      expect(r.faults[0]!.lines, v).toEqual(["Read of size 4 at addr ffff800009b88000 by task scenario/1000"]);
+      expect(r.faults[0]!.lines, v).toEqual([`Read of size 4 at addr ${va} by task scenario/1000`]);
     }
     const r = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "rpi4", kernel: "5.10" });
     expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["oops", "Unable to handle kernel paging request at virtual address ffffa00011b88000"]]);
@@ -36,7 +37,7 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
 
   it("a store 16 bytes in on 6.12; without KASAN no report", () => {
     const r = runYaml(AFTER_VFREE(`{ op: cpu_write, buf: buf, offset: 16, data: "ab" }`), { platform: "rpi4", kernel: "6.12" });
-    expect(r.faults[0]).toMatchObject({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_write", lines: ["Write of size 2 at addr ffff800009b88010 by task scenario/1000"] });
+    expect(r.faults[0]).toMatchObject({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_write", lines: ["Write of size 2 at addr ffff800081b88010 by task scenario/1000"] });
     expect(r.faults[1]!.kind).toBe("oops");
     const off = runYaml(AFTER_VFREE(`{ op: cpu_write, buf: buf, offset: 16, data: "ab" }`).replace("CONFIG_KASAN: y", "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: "6.12" });
     expect(off.faults.map((f) => f.kind)).toEqual(["oops"]);
@@ -47,7 +48,7 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
     const inside = runYaml(steps("{ op: cpu_read, buf: buf, offset: 4992, length: 8 }"), { platform: "rpi4", kernel: "6.6" });
     expect(inside.faults).toEqual([]);
     const past = runYaml(steps("{ op: cpu_read, buf: buf, offset: 4996, length: 8 }"), { platform: "rpi4", kernel: "6.6" });
-    expect(past.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_read", lines: ["Read of size 8 at addr ffff800009b89384 by task scenario/1000"] })]);
+    expect(past.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: vmalloc-out-of-bounds in cpu_read", lines: ["Read of size 8 at addr ffff800081b89384 by task scenario/1000"] })]);
   });
 
   it("a vunmap'd coherent remap (rpi4's v4l2 is not coherent) is poisoned too", () => {
@@ -127,10 +128,10 @@ describe("G4: arm64 with generic KASAN — where the shadow sits in the kernel V
     expect(L("5.10", false)).toEqual(["0xffff800000000000", "0xffff800010000000", "0xffff800010000000"]);
     expect(L("5.10", true)).toEqual(["0xffff800000000000", "0xffffa00010000000", "0xffffa00010000000"]);
   });
-  it("5.15 and 6.18: PAGE_END = KASAN_SHADOW_START = 0xffff600000000000; modules and vmalloc stay at 0xffff800000000000 / …08000000", () => {
-    for (const v of ["5.15", "6.18"]) {
-      expect(L(v, false), v).toEqual(["0xffff800000000000", "0xffff800008000000", "0xffff800008000000"]);
-      expect(L(v, true), v).toEqual(["0xffff600000000000", "0xffff800008000000", "0xffff800008000000"]);
+  it("5.15 and 6.18: PAGE_END = KASAN_SHADOW_START = 0xffff600000000000; modules and vmalloc stay at 0xffff800000000000 / …08000000 (6.18: …80000000, MODULES_VSIZE 2 GiB)", () => {
+    for (const [v, vm] of [["5.15", "0xffff800008000000"], ["6.18", "0xffff800080000000"]] as const) {
+      expect(L(v, false), v).toEqual(["0xffff800000000000", vm, vm]);
+      expect(L(v, true), v).toEqual(["0xffff600000000000", vm, vm]);
     }
   });
 });

@@ -25,9 +25,9 @@ describe("dma_alloc / dma_free tracepoints", () => {
     const r = runYaml(yaml("6.12"), { trace: true });
     expect(r.ok).toBe(true);
     expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
-      TASK + "dma_alloc: fe00b000.v4l2 dma_addr=f7580000 size=8192 virt_addr=ffff800009b88000 flags=GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO attrs=",
-      TASK + "dma_free: fe00b000.v4l2 dma_addr=f7580000 size=8192 virt_addr=ffff800009b88000 attrs=",
-      TASK + "dma_alloc: fe00b000.v4l2 dma_addr=f7480000 size=4096 virt_addr=ffff800009a86000 flags=GFP_ATOMIC attrs=",
+      TASK + "dma_alloc: fe00b000.v4l2 dma_addr=f7580000 size=8192 virt_addr=ffff800081b88000 flags=GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO attrs=",
+      TASK + "dma_free: fe00b000.v4l2 dma_addr=f7580000 size=8192 virt_addr=ffff800081b88000 attrs=",
+      TASK + "dma_alloc: fe00b000.v4l2 dma_addr=f7480000 size=4096 virt_addr=ffff800081a86000 flags=GFP_ATOMIC attrs=",
     ]);
   });
 
@@ -35,9 +35,9 @@ describe("dma_alloc / dma_free tracepoints", () => {
     const r = runYaml(yaml("6.18"), { trace: true });
     expect(r.ok).toBe(true);
     expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
-      TASK + "dma_alloc: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=8192 virt_addr=ffff800009b88000 flags=GFP_KERNEL|__GFP_ZERO|__GFP_NOWARN attrs=",
-      TASK + "dma_free: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=8192 virt_addr=ffff800009b88000 attrs=",
-      TASK + "dma_alloc: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7480000 size=4096 virt_addr=ffff800009a86000 flags=GFP_ATOMIC attrs=",
+      TASK + "dma_alloc: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=8192 virt_addr=ffff800081b88000 flags=GFP_KERNEL|__GFP_ZERO|__GFP_NOWARN attrs=",
+      TASK + "dma_free: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=8192 virt_addr=ffff800081b88000 attrs=",
+      TASK + "dma_alloc: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7480000 size=4096 virt_addr=ffff800081a86000 flags=GFP_ATOMIC attrs=",
     ]);
   });
 

@@ -86,4 +86,16 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.0",
     effect: "32-bit ARM gains HAVE_ARCH_KASAN_VMALLOC and, with 9203/1 \"kconfig: fix MODULE_PLTS for KASAN with KASAN_VMALLOC\" of the same series, ARM_MODULE_PLTS (default y) selects KASAN_VMALLOC if KASAN: the vmalloc shadow of arm64's acc3042d62cb (checked: 6.1.166 arch/arm/Kconfig:78 and :1352; absent in 5.19 :77; the id from the Fixes: tag of Linus Walleij's stable fix for the vmalloc shadow sync)",
   },
+  "3e35d303ab7d": {
+    commit: "3e35d303ab7d",
+    title: "arm64: module: rework module VA range selection",
+    release: "6.5",
+    effect: "arm64 MODULES_VSIZE is SZ_2G (was SZ_128M): KIMAGE_VADDR = VMALLOC_START = PAGE_END + 2 GiB (0xffff800080000000 with VA48), so the kernel image and every vmalloc / vmap address sit 0x78000000 higher than in 5.15–6.1 (checked: 6.6.63, 6.12.19, 6.18.35 arch/arm64/include/asm/memory.h:49; 6.1.166 and 5.19 :49 SZ_128M; Mark Rutland, arm64 6.5 pull; the id from the mainline revlist and later Fixes: tags)",
+  },
+  "32697ff38287": {
+    commit: "32697ff38287",
+    title: "arm64: vmemmap: Avoid base2 order of struct page size to dimension region",
+    release: "6.9",
+    effect: "with 031e011d8b22 and b730b0f2b1fc (the PCI I/O and fixmap regions moved above the vmemmap) and \"arm64: mm: Reclaim unused vmemmap region for vmalloc use\", all in Ard Biesheuvel's 6.9 LPA2 preparation: VMEMMAP_END = -SZ_1G, VMEMMAP_START = VMEMMAP_END - (VMEMMAP_RANGE >> PAGE_SHIFT) * sizeof(struct page) (0xfffffdffc0000000 with VA48) and VMALLOC_END = VMEMMAP_START - SZ_8M, so every struct page address is 0x1ffc0000000 higher than 5.11–6.8's -2^(VA_BITS-6) projection (checked: 6.12.19 and 6.18.35 arch/arm64/include/asm/memory.h:33–34, :50–51, pgtable.h:23–31; 6.6.63 memory.h:50, pgtable.h:25; the ids as Will Deacon's thread of 8 Jan 2025 cites them)",
+  },
 };

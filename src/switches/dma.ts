@@ -304,4 +304,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.10",
     effect: "dma_common_get_sgtable and dma_common_mmap live in the new kernel/dma/ops_helpers.c; before it they are in kernel/dma/mapping.c, and the trace names that file (checked: 5.6.4 kernel/dma/mapping.c:111, :172; 5.8.1 :111, :174; 5.9.1 :301, :364; 5.10.7 kernel/dma/ops_helpers.c:11, :27, no longer in mapping.c)",
   },
+  "19c65c3d30bb": {
+    commit: "19c65c3d30bb",
+    title: "dma-mapping: move large parts of <linux/dma-direct.h> to kernel/dma",
+    release: "5.10",
+    effect: "dma_direct_map_page, dma_direct_unmap_page and dma_direct_sync_single_for_{device,cpu} are static inlines in the new kernel/dma/direct.h; in 5.6 they are exported functions in kernel/dma/direct.c (5.6.4 direct.c:248, :285, :322, :348) — the trace names the file each version has them in (checked: 5.10.7 kernel/dma/direct.h:66–119; the id from the linux-next revlist of the 5.10 dma-mapping pull, which also creates kernel/dma/direct.h)",
+  },
 };

@@ -175,4 +175,10 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "5.10",
     effect: "include/linux/iommu.h's iommu_tlb_sync is iommu_iotlb_sync (the same body); the trace names the version's function (checked: iommu_tlb_sync in 5.6.4 include/linux/iommu.h:538, 5.8.1 :545, 5.9.1 :523; iommu_iotlb_sync in 5.10.7)",
   },
+  "861370f49ce4": {
+    commit: "861370f49ce4",
+    title: "iommu/dma: force bouncing if the size is not cacheline-aligned",
+    release: "6.5",
+    effect: "dma-iommu bounces through swiotlb also when dma_kmalloc_needs_bounce(dev, size, dir): dev_use_swiotlb(dev, size, dir) for iommu_dma_map_page and the single syncs, dev_use_sg_swiotlb(dev, sg, nents, dir) for map_sg (any segment whose length is not kmalloc-safe), and the sg list is marked (sg_dma_mark_swiotlb) so unmap_sg and the sg syncs go segment by segment — a small kmalloc buffer mapped DMA_FROM_DEVICE for a non-coherent device behind an arm64 IOMMU goes through a bounce slot instead of sharing a cache line (checked: 6.6.63 drivers/iommu/dma-iommu.c:524–556, :970, :986, :1004, :1020, :1046, :1217, :1263, :1368; absent in 6.1.166; Catalin Marinas's series with 370645f41e6e and b035f5a6d852, 6.5)",
+  },
 };

@@ -25,6 +25,7 @@ const S_free = sym("xen_swiotlb_free_coherent", F);
 const S_alloc_pages = sym("xen_alloc_coherent_pages", "include/xen/arm/page-coherent.h");
 const S_free_pages = sym("xen_free_coherent_pages", "include/xen/arm/page-coherent.h");
 const S_alloc_pages_x86 = sym("xen_alloc_coherent_pages", "arch/x86/include/asm/xen/page-coherent.h");
+const S_free_pages_x86 = sym("xen_free_coherent_pages", "arch/x86/include/asm/xen/page-coherent.h");
 const S_fixup = sym("xen_swiotlb_fixup", F);
 const S_map_page = sym("xen_swiotlb_map_page", F);
 const S_unmap_page = sym("xen_swiotlb_unmap_page", F);
@@ -151,10 +152,12 @@ function xen_alloc_coherent_pages(k: Kernel, dev: Device, size: number, gfp: num
   return r;
 }
 
-/** xen_free_coherent_pages: ARM (5.4–5.18) dma_direct_free; x86 free_pages */
+/** xen_free_coherent_pages: ARM (include/xen/arm/page-coherent.h, 5.4–5.18) dma_direct_free; x86 (arch/x86/include/asm/xen/page-coherent.h, 5.4–5.18) free_pages */
 function xen_free_coherent_pages(k: Kernel, dev: Device, size: number, cpu_addr: number, dma_handle: number, attrs: number) {
   if (k.xen?.kind === "pv") {
+    k.tr?.enter(S_free_pages_x86, { size: hex(size), cpu_addr: k.arch.fmtVa(cpu_addr) });
     __free_pages(k, k.arch.virt_to_page(k, cpu_addr), get_order(size));
+    k.tr?.exit();
     return;
   }
   k.tr?.enter(S_free_pages, { size: hex(size), dma_handle: hex(dma_handle) });

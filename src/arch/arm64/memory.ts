@@ -11,6 +11,8 @@ import { PAGE_SIZE, hex64, toBig, wrap } from "../../core/u64.js";
 
 const SZ_256M = 256 * 1024 * 1024;
 const SZ_128M = 128 * 1024 * 1024;
+const SZ_2G = 2 * 1024 * 1024 * 1024;
+const SZ_8M = 8 * 1024 * 1024;
 
 /** Which arch/arm64/include/asm/memory.h era a kernel is in, from its switches. */
 export interface Arm64Era {
@@ -18,6 +20,10 @@ export interface Arm64Era {
   vmemmapProjection: boolean;
   /** b89ddf4cca43 (5.15): no 128 MiB BPF JIT region: MODULES_VADDR = PAGE_END */
   noBpfRegion: boolean;
+  /** 3e35d303ab7d (6.5): MODULES_VSIZE = SZ_2G (SZ_128M before) */
+  modules2G?: boolean;
+  /** 32697ff38287 (6.9): VMEMMAP_END = -SZ_1G, VMEMMAP_START = VMEMMAP_END - VMEMMAP_SIZE, VMALLOC_END = VMEMMAP_START - SZ_8M */
+  vmemmapBelow1G?: boolean;
   /**
    * __is_lm_address / __lm_to_phys: "physvirt" (5.4–5.9: bit VA_BITS-1 clear; addr + physvirt_offset),
    * "mask" (7bc1a0f9e176, 5.10: bit test; (addr & ~PAGE_OFFSET) + PHYS_OFFSET), "range"
@@ -30,6 +36,8 @@ export function arm64Era(has: (commit: string) => boolean): Arm64Era {
   return {
     vmemmapProjection: has("8c96400d6a39"),
     noBpfRegion: has("b89ddf4cca43"),
+    modules2G: has("3e35d303ab7d"),
+    vmemmapBelow1G: has("32697ff38287"),
     lm: has("f4693c2716b3") ? "range" : has("7bc1a0f9e176") ? "mask" : "physvirt",
   };
 }
@@ -41,7 +49,9 @@ const ERA_511: Arm64Era = { vmemmapProjection: true, noBpfRegion: false, lm: "ra
  * the vmemmap just below the top 2 MiB (VMEMMAP_START = -VMEMMAP_SIZE - SZ_2M, VMALLOC_END =
  * -PUD_SIZE - VMEMMAP_SIZE - SZ_64K); 8c96400d6a39 (5.11) moved it to -2^(VA_BITS-6) with
  * VMALLOC_END 256 MiB below it; b89ddf4cca43 (5.15) dropped the 128 MiB BPF JIT region below the
- * modules, so MODULES_VADDR = PAGE_END and the kernel image / vmalloc start 128 MiB lower.
+ * modules, so MODULES_VADDR = PAGE_END and the kernel image / vmalloc start 128 MiB lower;
+ * 3e35d303ab7d (6.5) made MODULES_VSIZE 2 GiB, so they start at PAGE_END + 2 GiB; 32697ff38287
+ * (6.9) ends the vmemmap 1 GiB below the top (VMEMMAP_END = -SZ_1G) with VMALLOC_END 8 MiB below it.
  * Recorded against the real headers by tools/kernel-vectors/addr (test/vectors/addr).
  * With generic KASAN (`kasan`) the shadow, 2^(VA_BITS-3) bytes, takes room per era: 5.4–5.10
  * put it above the linear map (KASAN_SHADOW_END = 2^61 + KASAN_SHADOW_OFFSET = _PAGE_END + 2^(VA_BITS-3);
@@ -57,15 +67,15 @@ export function arm64Layout(vaBits: number, memstart: number, kimagePhys: number
   const shadowInLinear = era.lm === "range";
   const PAGE_END = shadowInLinear ? _PAGE_END - KASAN_SHADOW_SIZE : _PAGE_END;
   const VMEMMAP_SIZE = (_PAGE_END - PAGE_OFFSET) / 64;
-  const VMEMMAP_START = era.vmemmapProjection ? -(2 ** (vaBits - 6)) : -VMEMMAP_SIZE - 2 * 1024 * 1024;
+  const VMEMMAP_START = era.vmemmapBelow1G ? -(2 ** 30) - VMEMMAP_SIZE : era.vmemmapProjection ? -(2 ** (vaBits - 6)) : -VMEMMAP_SIZE - 2 * 1024 * 1024;
   const aboveLinear = shadowInLinear ? _PAGE_END : _PAGE_END + KASAN_SHADOW_SIZE; // _PAGE_END(VA_BITS_MIN), or KASAN_SHADOW_END before 5.11
   const MODULES_VADDR = era.noBpfRegion ? aboveLinear : aboveLinear + SZ_128M;
-  const MODULES_END = MODULES_VADDR + SZ_128M;
+  const MODULES_END = MODULES_VADDR + (era.modules2G ? SZ_2G : SZ_128M);
   return {
     PAGE_OFFSET,
     LINEAR_END: PAGE_END,
     VMALLOC_START: MODULES_END,
-    VMALLOC_END: era.vmemmapProjection ? VMEMMAP_START - SZ_256M : -(2 ** 30) - VMEMMAP_SIZE - 65536,
+    VMALLOC_END: era.vmemmapBelow1G ? VMEMMAP_START - SZ_8M : era.vmemmapProjection ? VMEMMAP_START - SZ_256M : -(2 ** 30) - VMEMMAP_SIZE - 65536,
     VMEMMAP_START,
     VMEMMAP_END: VMEMMAP_START + VMEMMAP_SIZE,
     // vmemmap = (struct page *)VMEMMAP_START - (memstart_addr >> PAGE_SHIFT)

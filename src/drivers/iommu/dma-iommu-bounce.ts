@@ -25,6 +25,7 @@ import { DMA_MAPPING_ERROR, hex } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import { DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_TO_DEVICE } from "../../include/gfp.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../../kernel/dma/arch-hooks.js";
+import { dma_kmalloc_needs_bounce, dma_kmalloc_safe, dma_kmalloc_size_aligned } from "../../kernel/dma/direct.js";
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_iova_to_phys, type IommuDomain } from "./iommu.js";
 import type { IovaDomain } from "./iova.js";
@@ -57,10 +58,37 @@ export function dev_is_untrusted(dev: Device): boolean {
 
 /**
  * dma-iommu.c dev_use_swiotlb (5.16+; 5.11–5.15 test dev_is_untrusted inline): IS_ENABLED(CONFIG_SWIOTLB) &&
- * dev_is_untrusted(dev). (6.5+ adds dma_kmalloc_needs_bounce for non-coherent devices: not modelled here.)
+ * dev_is_untrusted(dev); 6.5+ (861370f49ce4) takes size and dir and also says yes when
+ * dma_kmalloc_needs_bounce(dev, size, dir). Without size (a caller of the older form) only the
+ * untrusted test runs.
  */
-export function dev_use_swiotlb(dev: Device): boolean {
-  return dev_is_untrusted(dev);
+export function dev_use_swiotlb(dev: Device, k?: Kernel, size?: number, dir?: number): boolean {
+  if (dev_is_untrusted(dev)) return true;
+  return !!k && k.sw[KMALLOC_BOUNCE] === true && size !== undefined && dir !== undefined && dma_kmalloc_needs_bounce(k, dev, size, dir);
+}
+
+/** dma-iommu.c dev_use_sg_swiotlb (6.5+, 861370f49ce4): an untrusted device, or a segment whose length kmalloc may share a cache line with (only when kmalloc is not DMA-safe for this device and direction) */
+export function dev_use_sg_swiotlb(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number): boolean {
+  if (dev_is_untrusted(dev)) return true;
+  if (!k.sw[KMALLOC_BOUNCE] || dma_kmalloc_safe(k, dev, dir)) return false;
+  for (let i = 0; i < nents && i < sg.length; i++) if (!dma_kmalloc_size_aligned(k, sg[i]!.length)) return true;
+  return false;
+}
+
+/** The test the sg unmap / sync paths use: sg_dma_is_swiotlb(sgl) from 861370f49ce4 (6.5), dev_use_swiotlb(dev) (untrusted) before. */
+export function sg_uses_swiotlb(k: Kernel, dev: Device, sg: Scatterlist[]): boolean {
+  if (k.sw[KMALLOC_BOUNCE]) return sg[0]?.dma_swiotlb === true;
+  return dev_use_swiotlb(dev);
+}
+
+/** 861370f49ce4 (6.5): dma-iommu bounces kmalloc buffers that are not cache-line safe */
+export const KMALLOC_BOUNCE = "861370f49ce4";
+
+/** dmasim's own: why iommu_dma_map_page bounces or not, for the trace */
+export function use_why(dev: Device, want: boolean, use: boolean, size: number): string {
+  const who = dev_is_untrusted(dev) ? "an untrusted device" : `${size} bytes could share a cache line with another kmalloc object and the device is not coherent (dma_kmalloc_needs_bounce)`;
+  if (use) return `${who}, and the buffer does not fill whole IOVA granules: bounce it`;
+  return want ? "granule-aligned start and size: mapped in place" : "a trusted device, kmalloc-safe for this direction: mapped in place";
 }
 
 /** dma-iommu.c iova_offset(iovad, x): x's offset within its IOVA granule. */
@@ -143,8 +171,9 @@ export function __iommu_dma_unmap_swiotlb(k: Kernel, core: DmaIommuCore, dev: De
  */
 export function iommu_dma_bounce_v516(k: Kernel, core: DmaIommuCore, dev: Device, phys: number, size: number, dir: number, attrs: number): number {
   const iovad = core.iovad(dev);
-  const use = dev_use_swiotlb(dev) && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
-  k.tr?.decide("dev_use_swiotlb(dev) && iova_offset(iovad, phys | size)", use, use ? "an untrusted device and a buffer that does not fill whole IOVA granules: bounce it" : dev_use_swiotlb(dev) ? "granule-aligned start and size: mapped in place" : "a trusted device: mapped in place");
+  const want = dev_use_swiotlb(dev, k, size, dir);
+  const use = want && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
+  k.tr?.decide(k.sw[KMALLOC_BOUNCE] ? "dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)" : "dev_use_swiotlb(dev) && iova_offset(iovad, phys | size)", use, use_why(dev, want, use, size));
   if (!use) return phys;
   if (k.sw[BOUNCE_CHECK_ACTIVE] && !is_swiotlb_active(k, dev)) {
     if (!dev.iommu!.bounce_inactive_warned) {
@@ -164,7 +193,7 @@ export function iommu_dma_bounce_v516(k: Kernel, core: DmaIommuCore, dev: Device
 /** dma-iommu.c iommu_dma_sync_single_for_cpu (5.11+): CPU cache first, then the bounce slot's bytes back to the buffer. */
 export function iommu_dma_sync_single_for_cpu_bounce(k: Kernel, core: DmaIommuCore, dev: Device, dma_handle: number, size: number, dir: number): void {
   const coherent = dev_is_dma_coherent(k, dev);
-  if (coherent && !dev_use_swiotlb(dev)) return;
+  if (coherent && !dev_use_swiotlb(dev, k, size, dir)) return;
   const phys = iommu_iova_to_phys(k, core.domain(dev), dma_handle);
   if (!coherent) arch_sync_dma_for_cpu(k, phys, size, dir);
   if (is_swiotlb_buffer(k, phys, dev)) swiotlb_sync_single_for_cpu(k, dev, phys, size, dir);
@@ -173,7 +202,7 @@ export function iommu_dma_sync_single_for_cpu_bounce(k: Kernel, core: DmaIommuCo
 /** dma-iommu.c iommu_dma_sync_single_for_device (5.11+): the buffer's bytes into the bounce slot, then the CPU cache. */
 export function iommu_dma_sync_single_for_device_bounce(k: Kernel, core: DmaIommuCore, dev: Device, dma_handle: number, size: number, dir: number): void {
   const coherent = dev_is_dma_coherent(k, dev);
-  if (coherent && !dev_use_swiotlb(dev)) return;
+  if (coherent && !dev_use_swiotlb(dev, k, size, dir)) return;
   const phys = iommu_iova_to_phys(k, core.domain(dev), dma_handle);
   if (is_swiotlb_buffer(k, phys, dev)) swiotlb_sync_single_for_device(k, dev, phys, size, dir);
   if (!coherent) arch_sync_dma_for_device(k, phys, size, dir);
@@ -199,6 +228,7 @@ export function iommu_dma_map_sg_swiotlb(
     }
     s.dma_length = s.length;
   }
+  if (k.sw[KMALLOC_BOUNCE] && nents > 0) sg[0]!.dma_swiotlb = true; // sg_dma_mark_swiotlb(sg)
   k.tr?.exit(String(nents));
   return nents;
 }

@@ -24,7 +24,7 @@ import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } 
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_iova_to_phys } from "./iommu.js";
 import { CORE, iommu_dma_opt_mapping_size, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_resource, iommu_dma_map_sg, iommu_dma_mmap, iommu_dma_unmap_resource, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
-import { BOUNCE_CHECK_ACTIVE, BOUNCE_TRACE, dev_is_untrusted, dev_use_swiotlb, iommu_dma_map_sg_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, iova_align, iova_offset, trace_swiotlb_bounced } from "./dma-iommu-bounce.js";
+import { BOUNCE_CHECK_ACTIVE, BOUNCE_TRACE, dev_is_untrusted, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_map_sg_swiotlb, sg_uses_swiotlb, use_why, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, iova_align, iova_offset, trace_swiotlb_bounced } from "./dma-iommu-bounce.js";
 import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
 
@@ -51,8 +51,9 @@ export function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset:
   const prot = dma_info_to_prot(dir, coherent, attrs);
   const iovad = cookieOf(dev).iovad;
   const dma_mask = dev.dma_mask ?? DMA_BIT_MASK(32);
-  const use = dev_use_swiotlb(dev) && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
-  k.tr?.decide("dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)", use, use ? "an untrusted device and a buffer that does not fill whole IOVA granules: bounce it" : dev_use_swiotlb(dev) ? "granule-aligned start and size: mapped in place" : "a trusted device: mapped in place");
+  const want = dev_use_swiotlb(dev, k, size, dir);
+  const use = want && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
+  k.tr?.decide("dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)", use, use_why(dev, want, use, size));
   if (use) {
     if (k.sw[BOUNCE_CHECK_ACTIVE] && !is_swiotlb_active(k, dev)) {
       if (!dev.iommu!.bounce_inactive_warned) {
@@ -109,13 +110,13 @@ export function iommu_dma_unmap_page(k: Kernel, dev: Device, dma_handle: number,
 
 /** dma-iommu.c iommu_dma_map_sg (6.12+): an untrusted device's list segment by segment through iommu_dma_map_page, else one IOVA range. */
 function iommu_dma_map_sg_612(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): number {
-  if (dev_use_swiotlb(dev)) return iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
+  if (dev_use_sg_swiotlb(k, dev, sg, nents, dir)) return iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
   return iommu_dma_map_sg(k, dev, sg, nents, dir, attrs);
 }
 
 /** dma-iommu.c iommu_dma_unmap_sg (6.12+). */
 function iommu_dma_unmap_sg_612(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): void {
-  if (dev_use_swiotlb(dev)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
+  if (sg_uses_swiotlb(k, dev, sg)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
   iommu_dma_unmap_sg(k, dev, sg, nents, dir, attrs);
 }
 

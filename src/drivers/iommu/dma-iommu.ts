@@ -38,7 +38,7 @@ import { IovaDepotWork, IovaFlushQueue } from "./iova-fq.js";
 import { KernelIovaCpus, iova_source_note } from "./iova-cpus.js";
 import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
-import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
+import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, KMALLOC_BOUNCE, sg_uses_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
 import { is_swiotlb_buffer, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 
@@ -531,7 +531,7 @@ function sg_phys(k: Kernel, s: Scatterlist): number {
 
 /** dma-iommu.c iommu_dma_sync_sg_for_cpu / _for_device (5.6–6.11; 5.11+: an untrusted device's segments one by one, by their IOVA). */
 export function iommu_dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, forCpu: boolean): void {
-  if (k.sw[UNTRUSTED_BOUNCE] && dev_use_swiotlb(dev)) {
+  if (k.sw[UNTRUSTED_BOUNCE] && sg_uses_swiotlb(k, dev, sgl)) {
     for (let i = 0; i < nelems && i < sgl.length; i++) {
       if (forCpu) iommu_dma_sync_single_for_cpu(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
       else iommu_dma_sync_single_for_device(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
@@ -642,7 +642,8 @@ function __finalise_sg(dev: Device, sg: Scatterlist[], nents: number, dma_addr: 
 
 /** dma-iommu.c iommu_dma_map_sg (5.6–6.11; 5.11+: an untrusted device segment by segment): align each segment to IOVA granules, one IOVA range for all, then concatenate. */
 export function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): number {
-  if (k.sw[UNTRUSTED_BOUNCE] && dev_use_swiotlb(dev)) return iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
+  // 861370f49ce4 (6.5): dev_use_sg_swiotlb(dev, sg, nents, dir) — also a segment kmalloc may share a cache line with
+  if (k.sw[UNTRUSTED_BOUNCE] && (k.sw[KMALLOC_BOUNCE] ? dev_use_sg_swiotlb(k, dev, sg, nents, dir) : dev_use_swiotlb(dev))) return iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   k.tr?.enter(S.map_sg, { nents: String(nents) });
@@ -697,7 +698,7 @@ export function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nent
 
 /** dma-iommu.c iommu_dma_unmap_sg (5.6–6.11; 5.11+: an untrusted device segment by segment): the whole IOVA range in one go, from the first DMA segment to the end of the last. */
 export function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): void {
-  if (k.sw[UNTRUSTED_BOUNCE] && dev_use_swiotlb(dev)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
+  if (k.sw[UNTRUSTED_BOUNCE] && sg_uses_swiotlb(k, dev, sg)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
   k.tr?.enter(S.unmap_sg, { nents: String(nents) });
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) iommu_dma_sync_sg(k, dev, sg, nents, dir, true);
   const start = sg[0]!.dma_address;

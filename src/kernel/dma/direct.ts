@@ -40,10 +40,13 @@ const S_sgt = sym("dma_direct_get_sgtable", F);
 const S_map_page = sym("dma_direct_map_page", "kernel/dma/direct.h");
 const S_map_page_56 = sym("dma_direct_map_page", F);
 const S_unmap_page = sym("dma_direct_unmap_page", "kernel/dma/direct.h");
+const S_unmap_page_56 = sym("dma_direct_unmap_page", F);
 const S_map_sg = sym("dma_direct_map_sg", F);
 const S_unmap_sg = sym("dma_direct_unmap_sg", F);
 const S_sync_dev = sym("dma_direct_sync_single_for_device", "kernel/dma/direct.h");
 const S_sync_cpu = sym("dma_direct_sync_single_for_cpu", "kernel/dma/direct.h");
+const S_sync_dev_56 = sym("dma_direct_sync_single_for_device", F);
+const S_sync_cpu_56 = sym("dma_direct_sync_single_for_cpu", F);
 const S_swiotlb_map = sym("swiotlb_map", "kernel/dma/swiotlb.c");
 
 /** Kconfig of the arch: which generic DMA options it selects. */
@@ -587,7 +590,7 @@ export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, d
 }
 
 /**
- * dma_direct_map_page: kernel/dma/direct.c in 5.6, kernel/dma/direct.h (inline) in 5.10–5.19.
+ * dma_direct_map_page: kernel/dma/direct.c in 5.6, kernel/dma/direct.h (inline) in 5.10–5.19 (19c65c3d30bb).
  * swiotlb=force bounces everything; an address the device cannot reach goes to swiotlb_map when
  * swiotlb_force != SWIOTLB_NO_FORCE (5.6–5.18, even with no pool: x86_64 with RAM below 4 GiB sets
  * none up) or when is_swiotlb_active(dev) (5.19, 07410559f383); otherwise the dev_WARN_ONCE
@@ -597,7 +600,7 @@ export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, d
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   const t = k.tr;
-  t?.enter(k.sw["e0d072782c73"] ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  t?.enter(k.sw["19c65c3d30bb"] ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
   const post519 = k.sw["07410559f383"];
@@ -638,9 +641,9 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   return dma_addr;
 }
 
-/** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; the swiotlb double copy-back ends with 9e02977bfad0) */
+/** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; 5.6: kernel/dma/direct.c, 19c65c3d30bb; the swiotlb double copy-back ends with 9e02977bfad0) */
 export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
-  k.tr?.enter(S_unmap_page, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(k.sw["19c65c3d30bb"] ? S_unmap_page : S_unmap_page_56, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const phys = dma_to_phys(k, dev, addr);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   // 5.10–5.17 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
@@ -649,18 +652,18 @@ export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size
   k.tr?.exit();
 }
 
-/** kernel/dma/direct.h dma_direct_sync_single_for_device (5.10–5.14): bounce first, then clean/invalidate */
+/** kernel/dma/direct.h dma_direct_sync_single_for_device (5.10–5.14; 5.6: kernel/dma/direct.c, 19c65c3d30bb): bounce first, then clean/invalidate */
 export function dma_direct_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_sync_dev, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(k.sw["19c65c3d30bb"] ? S_sync_dev : S_sync_dev_56, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const paddr = dma_to_phys(k, dev, addr);
   if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_device(k, dev, paddr, size, dir);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_device(k, paddr, size, dir);
   k.tr?.exit();
 }
 
-/** kernel/dma/direct.h dma_direct_sync_single_for_cpu (5.10–5.14): invalidate first, then copy back from the bounce buffer */
+/** kernel/dma/direct.h dma_direct_sync_single_for_cpu (5.10–5.14; 5.6: kernel/dma/direct.c, 19c65c3d30bb): invalidate first, then copy back from the bounce buffer */
 export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_sync_cpu, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  k.tr?.enter(k.sw["19c65c3d30bb"] ? S_sync_cpu : S_sync_cpu_56, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   const paddr = dma_to_phys(k, dev, addr);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
   if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);

@@ -13,6 +13,8 @@ export interface Scatterlist {
   length: number;
   dma_address: number;
   dma_length: number;
+  /** include/linux/scatterlist.h SG_DMA_SWIOTLB in dma_flags (6.5+, 861370f49ce4): the list was mapped segment by segment through swiotlb (set on the first entry) */
+  dma_swiotlb?: boolean;
 }
 
 /** struct sg_table */

@@ -46,6 +46,9 @@ import type { ReservedMem, SwiotlbEra } from "./index.js";
 const FILE = "kernel/dma/swiotlb.c";
 const S_find = sym("swiotlb_find_slots", FILE);
 const S_area = sym("swiotlb_area_find_slots", FILE);
+const S_area_68 = sym("swiotlb_search_pool_area", FILE);
+const S_pool_find = sym("swiotlb_pool_find_slots", FILE);
+const S_search_area = sym("swiotlb_search_area", FILE);
 const S_map = sym("swiotlb_tbl_map_single", FILE);
 const S_release = sym("swiotlb_release_slots", FILE);
 const S_unmap = sym("swiotlb_tbl_unmap_single", FILE);
@@ -124,13 +127,15 @@ function get_max_slots32(mask: number): number {
 export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool, area_index: number, orig_addr: number, alloc_size: number, alloc_align_mask: number): number {
   const mem = dev_io_tlb_mem(k, dev);
   const area = pool.areas[area_index]!;
-  k.tr?.enter(S_area, { pool: hex(pool.start), area: String(area_index), orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
+  // 55c543865b76 (6.8) renamed swiotlb_area_find_slots to swiotlb_search_pool_area
+  const fn = k.sw["55c543865b76"] ? "swiotlb_search_pool_area" : "swiotlb_area_find_slots";
+  k.tr?.enter(k.sw["55c543865b76"] ? S_area_68 : S_area, { pool: hex(pool.start), area: String(area_index), orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
   const b = boundaryFor(k, dev, default_tbl_dma_addr(dev, pool.start));
   let iotlb_align_mask = dev.min_align_mask >>> 0;
   const nslots = nr_slots(alloc_size);
   const offset = swiotlb_align_offset(dev, 0, orig_addr);
-  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_area_find_slots): BUG_ON(!nslots)", "swiotlb_area_find_slots");
-  if (area_index >= pool.nareas) k.BUG("at kernel/dma/swiotlb.c (swiotlb_area_find_slots): BUG_ON(area_index >= pool->nareas)", "swiotlb_area_find_slots");
+  if (nslots === 0) k.BUG(`at kernel/dma/swiotlb.c (${fn}): BUG_ON(!nslots)`, fn);
+  if (area_index >= pool.nareas) k.BUG(`at kernel/dma/swiotlb.c (${fn}): BUG_ON(area_index >= pool->nareas)`, fn);
 
   if (!alloc_align_mask && !iotlb_align_mask && alloc_size >= PAGE_SIZE) alloc_align_mask = PAGE_SIZE - 1;
   alloc_align_mask = (alloc_align_mask | (IO_TLB_SIZE - 1)) >>> 0;
@@ -155,7 +160,7 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
       checked++;
       continue;
     }
-    if (!iommu_is_span_boundary(k, si, nslots, b, "swiotlb_area_find_slots") && pool.list[si]! >= nslots) {
+    if (!iommu_is_span_boundary(k, si, nslots, b, fn) && pool.list[si]! >= nslots) {
       slot_index = si;
       break;
     }
@@ -194,27 +199,36 @@ function inc_used_and_hiwater(mem: IoTlbMem66, nslots: number): void {
   if (mem.total_used > mem.used_hiwater) mem.used_hiwater = mem.total_used;
 }
 
-/** kernel/dma/swiotlb.c swiotlb_pool_find_slots (6.6; the !DYNAMIC swiotlb_find_slots 6.8+): every area of one pool from this CPU's */
+/** kernel/dma/swiotlb.c swiotlb_pool_find_slots (6.6; 55c543865b76 (6.8) folds its loop into the !DYNAMIC swiotlb_find_slots, so no frame of its own there): every area of one pool from this CPU's */
 function swiotlb_pool_find_slots(k: Kernel, dev: Device, pool: IoTlbPool, orig_addr: number, alloc_size: number, alloc_align_mask: number): number {
+  const frame = !k.sw["55c543865b76"];
+  if (frame) k.tr?.enter(S_pool_find, { pool: hex(pool.start), orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
   const start = raw_smp_processor_id(k) & (pool.nareas - 1);
   let i = start;
+  let index = -1;
   do {
-    const index = swiotlb_area_find_slots(k, dev, pool, i, orig_addr, alloc_size, alloc_align_mask);
-    if (index >= 0) return index;
+    index = swiotlb_area_find_slots(k, dev, pool, i, orig_addr, alloc_size, alloc_align_mask);
+    if (index >= 0) break;
     if (++i >= pool.nareas) i = 0;
   } while (i !== start);
-  return -1;
+  if (frame) k.tr?.exit(String(index));
+  return index;
 }
 
 /** kernel/dma/swiotlb.c swiotlb_search_area (6.8+, 55c543865b76): one area index in every pool, skipping pools with fewer areas */
 function swiotlb_search_area(k: Kernel, dev: Device, start_cpu: number, cpu_offset: number, orig_addr: number, alloc_size: number, alloc_align_mask: number): { index: number; pool: IoTlbPool | null } {
   const mem = dev_io_tlb_mem(k, dev);
+  k.tr?.enter(S_search_area, { start_cpu: String(start_cpu), cpu_offset: String(cpu_offset), orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
   for (const pool of mem.pools) {
     if (cpu_offset >= pool.nareas) continue;
     const area_index = (start_cpu + cpu_offset) & (pool.nareas - 1);
     const index = swiotlb_area_find_slots(k, dev, pool, area_index, orig_addr, alloc_size, alloc_align_mask);
-    if (index >= 0) return { index, pool };
+    if (index >= 0) {
+      k.tr?.exit(`${index} in pool ${hex(pool.start)}`);
+      return { index, pool };
+    }
   }
+  k.tr?.exit("-1");
   return { index: -1, pool: null };
 }
 
