@@ -118,6 +118,70 @@ describe("G3: the page was handed out again before the second kfree", () => {
   });
 });
 
+describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging purposes\"): the PGTY_large_kmalloc test comes first", () => {
+  const steps = (size: string, extra = "") => `  - { op: kmalloc, size: ${size}, as: a }\n  - { op: kfree, buf: a }\n${extra}  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`;
+  const run = (v: string, cfg: string, size = "16K", platform = "x86_64") => runYaml(y(steps(size), cfg), { platform, kernel: v });
+  const warnLog = (r: ReturnType<typeof runYaml>) => (r.log ?? []).filter((l) => l.level === "warn").map((l) => [l.step, l.message]);
+  const DUMP = (step: number, pfn: string, refcount = 0) => [
+    [step, `page: refcount:${refcount} mapcount:0 mapping:0000000000000000 index:0x0 pfn:${pfn}`],
+    [step, "page dumped because: Not a kmalloc allocation"],
+  ];
+
+  it("6.18, with and without KASAN: WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) at mm/slub.c:6839 once, dump_page at each kfree, no KASAN report, nothing freed", () => {
+    for (const cfg of ["CONFIG_KASAN: y", "CONFIG_DEBUG_VM: y", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y"]) {
+      const r = run("6.18", cfg);
+      expect(r.steps[0]!.result.ret, cfg).toBe("0xffff888237c04000");
+      expect(r.faults.map((f) => [f.kind, f.at, f.step]), cfg).toEqual([["warn", "mm/slub.c:6839", 2]]);
+      expect(r.faults[0]!.message).toBe("WARNING: free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc(folio))");
+      expect(r.faults[0]!.report).toContain("WARNING: CPU: 0 PID: 1000 at mm/slub.c:6839 free_large_kmalloc+0x…/0x…");
+      expect(warnLog(r), cfg).toEqual([...DUMP(2, "0x237c04"), ...DUMP(3, "0x237c04")]);
+      // the first kfree gave the 4 pages back once; the next order-0 allocation takes the first of them
+      expect(r.steps[4]!.result.pfn, cfg).toBe("0x237c04");
+    }
+  });
+
+  it("6.12 (without a6687c8ff613), with and without KASAN: WARN_ON_ONCE(order == 0) at mm/slub.c:4711, 'object pointer', KASAN's double-free only with KASAN", () => {
+    const k = run("6.12", "CONFIG_KASAN: y");
+    expect(k.faults.map((f) => [f.kind, f.kind === "warn" ? f.at : f.message, f.step])).toEqual([
+      ["warn", "mm/slub.c:4711", 2],
+      ["kasan", "BUG: KASAN: double-free in kfree", 2],
+      ["kasan", "BUG: KASAN: double-free in kfree", 3],
+    ]);
+    expect(warnLog(k)).toEqual([[2, "object pointer: 0xffff888237c04000"]]);
+    const n = run("6.12", "CONFIG_SLAB_FREELIST_HARDENED: y");
+    expect(n.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:4711", 2]]);
+    expect(warnLog(n)).toEqual([[2, "object pointer: 0xffff888237c04000"]]);
+  });
+
+  it("6.18, 64 KiB (order 4 > PAGE_ALLOC_COSTLY_ORDER: freed to the buddy lists, not a pcp list): the dump has page_type: f0(buddy)", () => {
+    const r = run("6.18", "CONFIG_KASAN: y", "64K");
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237c10000");
+    const buddy = (step: number) => [DUMP(step, "0x237c10")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237c10")[1]];
+    expect(warnLog(r)).toEqual([...buddy(2), ...buddy(3)]);
+    expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
+  });
+
+  it("6.18 after the page allocator handed the page out again: refcount:1 in the dump and the new owner keeps its page (6.6 frees it under it)", () => {
+    const again = y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`);
+    const r = runYaml(again, { platform: "x86_64", kernel: "6.18" });
+    expect(r.steps[2]!.result.pfn).toBe("0x237c04");
+    expect(r.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:6839", 3]]);
+    expect(warnLog(r)).toEqual(DUMP(3, "0x237c04", 1));
+    expect(r.steps[4]!.result.pfn).toBe("0x237c05");
+    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237c04");
+  });
+
+  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x100c of 0xc100c000", () => {
+    const r = run("6.18", "CONFIG_KASAN: y", "16K", "arm32");
+    expect(r.steps[0]!.result.ret).toBe("0xc100c000");
+    expect(warnLog(r).slice(0, 2)).toEqual([
+      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x100c"],
+      [2, "page dumped because: Not a kmalloc allocation"],
+    ]);
+    expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
+  });
+});
+
 describe("G4: arm64 with generic KASAN — where the shadow sits in the kernel VA space (VA_BITS 48)", () => {
   const L = (v: string, kasan: boolean) => {
     const k = bootK("rpi4", v, kasan ? { CONFIG_KASAN: "y" } : {});

@@ -32,6 +32,8 @@ const SITES: Record<string, Record<string, string>> = {
   vunmap: { "6.6": "mm/vmalloc.c:2888", "6.12": "mm/vmalloc.c:3408", "6.18": "mm/vmalloc.c:3478" },
   // WARN_ON_ONCE(order == 0) (d0fe47c64152, 5.16; free_large_kmalloc from 5.17)
   free_large_kmalloc: { "5.19": "mm/slub.c:3569", "6.1": "mm/slab_common.c:904", "6.6": "mm/slab_common.c:975", "6.12": "mm/slub.c:4711", "6.18": "mm/slub.c:6844" },
+  // WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) (a6687c8ff613, 6.15)
+  "free_large_kmalloc:large_kmalloc": { "6.18": "mm/slub.c:6839" },
   "xen_swiotlb_free_coherent:straddle": { "5.19": "drivers/xen/swiotlb-xen.c:178", "6.1": "drivers/xen/swiotlb-xen.c:187", "6.6": "drivers/xen/swiotlb-xen.c:184", "6.12": "drivers/xen/swiotlb-xen.c:188", "6.18": "drivers/xen/swiotlb-xen.c:188" },
   "dma_alloc_attrs:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:510", "6.12": "kernel/dma/mapping.c:604", "6.18": "kernel/dma/mapping.c:641" },
   // WARN_ON_ONCE(gfp & __GFP_COMP) in dma_alloc_noncontiguous (3622b86f49f8, 6.2)

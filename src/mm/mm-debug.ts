@@ -49,6 +49,20 @@ export function bad_page(k: Kernel, pfn: number, reason: string): void {
   k.report("bad_page", `BUG: Bad page state in process ${k.current.comm}  pfn:${pfn.toString(16).padStart(5, "0")}; page dumped because: ${reason}`, "bad_page");
 }
 
+/**
+ * mm/debug.c dump_page (6.18; the model calls it only on the 6.15+ free_large_kmalloc path) → __dump_page →
+ * __dump_folio (6.18.35 :70–130, :141–150) of a page that is not a large folio, as the model knows it: "page: refcount:%d mapcount:%d mapping:%p index:%#lx pfn:%#lx"
+ * (mapping NULL, mapcount 0 — a typed page shows 0 too), "page_type: %x(%s)" when the page has a type
+ * (a free buddy head: "f0(buddy)"), then "page dumped because: %s". Model bound: the "flags: %pGp" line
+ * and the two "raw:" hex lines of struct page are left out (the model keeps no page->flags word with
+ * its node/zone/section fields, no lru words, and index stays 0).
+ */
+export function dump_page(k: Kernel, pfn: number, reason: string, buddyHead: boolean): void {
+  k.printk("warn", `page: refcount:${k.memmap.refcount(pfn)} mapcount:0 mapping:${px(k, 0)} index:0x0 pfn:0x${pfn.toString(16)}`);
+  if (buddyHead) k.printk("warn", "page_type: f0(buddy)");
+  k.printk("warn", `page dumped because: ${reason}`);
+}
+
 /** %px (lib/vsprintf.c pointer_string): the pointer's hex digits, zero-padded to its width, no 0x. */
 function px(k: Kernel, addr: number): string {
   return k.arch.fmtVa(addr).slice(2);

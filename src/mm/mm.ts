@@ -8,8 +8,8 @@ import { sym } from "../core/trace.js";
 import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
 import type { ZoneName } from "./page_alloc.js";
-import { MAX_ORDER, PG_reserved, PG_slab } from "./page_alloc.js";
-import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
+import { MAX_ORDER, PG_large_kmalloc, PG_reserved, PG_slab } from "./page_alloc.js";
+import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
 import { warn_site } from "../kernel/warn-sites.js";
@@ -270,6 +270,8 @@ export class Slab {
       const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
       if (!page) return 0;
       const addr = k.arch.page_address(k, page);
+      // ___kmalloc_large_node: __folio_set_large_kmalloc (6.15+, a6687c8ff613)
+      if (k.sw["a6687c8ff613"]) k.memmap.setFlag(k.arch.page_to_pfn(page), PG_large_kmalloc);
       this.freed.delete(addr);
       this.live.set(addr, { addr, size, cache: -order - 1 });
       return addr;
@@ -313,7 +315,7 @@ export class Slab {
       const c = this.freed.get(addr);
       if (c === undefined) return false;
       if (c < 0) {
-        free_large_kmalloc_again(k, addr);
+        free_large_kmalloc_again(k, addr, -c - 1);
         return false;
       }
       if (k.cfg.CONFIG_KASAN) {
@@ -331,13 +333,19 @@ export class Slab {
     this.freed.set(addr, o.cache);
     this.live.delete(addr);
     if (o.cache < 0) {
-      __free_pages(k, k.arch.virt_to_page(k, addr), -o.cache - 1);
+      // free_large_kmalloc: __folio_clear_large_kmalloc (6.15+, a6687c8ff613), then the pages go back
+      const page = k.arch.virt_to_page(k, addr);
+      if (k.sw["a6687c8ff613"]) k.memmap.clearFlag(k.arch.page_to_pfn(page), PG_large_kmalloc);
+      __free_pages(k, page, -o.cache - 1);
       return true;
     }
     this.partial.get(o.cache)!.push(addr);
     return true;
   }
 }
+
+/** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER: the highest order mm/page_alloc.c pcp_allowed_order keeps on the per-cpu lists (without THP). */
+const PAGE_ALLOC_COSTLY_ORDER = 3;
 
 /** mm/slub.c BUG_ON(!PageCompound(page)) in kfree (5.6–5.13): its line per tree; no 5.13 tree was read. */
 const KFREE_NONSLAB_BUG_LINE: Record<string, number> = { "5.6": 3988, "5.10": 4117 };
@@ -352,12 +360,22 @@ const FREE_NONSLAB_VM_BUG_LINE: Record<string, number> = { "5.14": 3243, "5.15":
  * (d0fe47c64152) WARN_ON_ONCE(order == 0) and pr_warn_once("object pointer: 0x%p"). Then kfree_hook →
  * kasan_kfree_large (5.14+: !kasan_byte_accessible → kasan_report_invalid_free, whose result the
  * caller ignores) and __free_pages(page, 0), which meets a zero refcount.
- * Not modelled: 6.15's WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) + dump_page("Not a kmalloc
- * allocation") + return before all this (6.18.35 mm/slub.c:6839–6842): its commit id is not settled.
+ * 6.15+ (a6687c8ff613) first tests the PGTY_large_kmalloc page type, which the first free cleared (and
+ * which a page the page allocator handed out again never has): WARN_ON_ONCE(!folio_test_large_kmalloc(folio)),
+ * dump_page(…, "Not a kmalloc allocation") and return — no KASAN report, no free (6.18.35 mm/slub.c:6839–6842).
+ * `order` is the buffer's kmalloc_large order: 6.18's free_frozen_pages put a block of order ≤
+ * PAGE_ALLOC_COSTLY_ORDER (3) on a pcp list (no page type), a larger one in the buddy lists (PGTY_buddy on
+ * its head while it stays one); the model has no pcp lists and reads the buddy state for the larger ones
+ * only. Not modelled: a page that became a tail of a later kmalloc_large folio (kfree would free that folio).
  */
-function free_large_kmalloc_again(k: Kernel, addr: number): void {
+function free_large_kmalloc_again(k: Kernel, addr: number, order: number): void {
   const page = k.arch.virt_to_page(k, addr);
   const pfn = k.arch.page_to_pfn(page);
+  if (k.sw["a6687c8ff613"] && !(k.memmap.flags(pfn) & PG_large_kmalloc)) {
+    k.warnOnce("free_large_kmalloc:large_kmalloc", "WARNING: free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc(folio))", "free_large_kmalloc", warn_site(k, "free_large_kmalloc:large_kmalloc"));
+    dump_page(k, pfn, "Not a kmalloc allocation", order > PAGE_ALLOC_COSTLY_ORDER && k.memmap.buddyOrder.has(pfn));
+    return;
+  }
   if (!k.sw["f227f0faf63b"]) BUG_at_slub(k, KFREE_NONSLAB_BUG_LINE[k.version.id], "kfree");
   if (!k.sw["d0fe47c64152"]) {
     if (k.cfg.CONFIG_DEBUG_VM) VM_BUG_ON_PAGE_not_compound(k, pfn, FREE_NONSLAB_VM_BUG_LINE[k.version.id]);

@@ -18,6 +18,8 @@ export const PG_xen_remapped = 1 << 3; // alias of PG_owner_priv_1
 export const PG_slab = 1 << 4;
 export const PG_cma = 1 << 5;
 export const PG_head = 1 << 6;
+/** the PGTY_large_kmalloc page type (0xf8, a6687c8ff613, 6.15): the model keeps page types as flag bits, like PG_slab */
+export const PG_large_kmalloc = 1 << 7;
 
 export type ZoneName = "DMA" | "DMA32" | "Normal" | "HighMem";
 

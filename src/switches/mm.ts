@@ -92,4 +92,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "5.16",
     effect: "kfree of a non-slab page that is not (or no longer) compound WARN_ON_ONCEs and prints \"object pointer: 0x%p\" once, then still runs the KASAN hook and frees the page with order 0 (5.17 free_large_kmalloc: WARN_ON_ONCE(order == 0); 5.19 mm/slub.c:3569, 6.1.166 mm/slab_common.c:904, 6.6.63 :975, 6.12.19 mm/slub.c:4711, 6.18.35 :6844) (checked: absent in 5.15.178 (VM_BUG_ON_PAGE, :3532), present in the 5.17 and 5.19 trees; the id from a mainline revlist that lists it next to b47291ef02b0 \"mm, slub: change percpu partial accounting from objects to pages\" (5.16))",
   },
+  "a6687c8ff613": {
+    commit: "a6687c8ff613",
+    title: "slab: Mark large folios for debugging purposes",
+    release: "6.15",
+    effect: "kmalloc_large marks its folio with the PGTY_large_kmalloc page type (0xf8) and free_large_kmalloc clears it; free_large_kmalloc first tests folio_test_large_kmalloc and otherwise WARN_ON_ONCEs, dump_page(\"Not a kmalloc allocation\") and returns — no KASAN hook, no free. A second kfree of a kmalloc_large buffer (or a kfree of its page after the page allocator handed it out again) stops there, where 5.16–6.14 WARN_ON_ONCE(order == 0), report KASAN's double-free and free the page with order 0 (checked: 6.18.35 mm/slub.c:6835–6855, the WARN at :6839, include/linux/page-flags.h:936 PGTY_large_kmalloc, :1079 FOLIO_TYPE_OPS(large_kmalloc); absent in 6.12.19 mm/slub.c; Matthew Wilcox's patch, the id from slab/for-next revlists, in Vlastimil Babka's slab-for-6.15 pull)",
+  },
 };
