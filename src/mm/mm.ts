@@ -347,7 +347,7 @@ export class Slab {
 /** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER: the highest order mm/page_alloc.c pcp_allowed_order keeps on the per-cpu lists (without THP). */
 const PAGE_ALLOC_COSTLY_ORDER = 3;
 
-/** mm/slub.c BUG_ON(!PageCompound(page)) in kfree (5.6–5.13): its line per tree; no 5.13 tree was read. */
+/** The line, per tree, of the BUG_ON(!PageCompound(page)) in kfree (mm/slub.c, 5.6–5.13); no 5.13 tree was read. */
 const KFREE_NONSLAB_BUG_LINE: Record<string, number> = { "5.6": 3988, "5.10": 4117 };
 /** mm/slub.c free_nonslab_page VM_BUG_ON_PAGE(!PageCompound(page), page) (5.14–5.15, f227f0faf63b): its line per tree. */
 const FREE_NONSLAB_VM_BUG_LINE: Record<string, number> = { "5.14": 3243, "5.15": 3532 };
