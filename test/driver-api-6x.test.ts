@@ -74,3 +74,16 @@ describe("dma_map_resource of a peer's MMIO register (0xfe204000): dma-direct pa
     expect(lines(runYaml(y("6.12", "arm64-smmu"), { trace: true }))[0]).toBe("dma_map_resource: 0000:00:03.0 dir=TO_DEVICE dma_addr=fffff000 size=4 phys_addr=fe204000 attrs=");
   });
 });
+
+describe("an API call a version lacks: an input error for run, an N/A cell in a matrix", () => {
+  it("noncoherent-rx-buffer's dma_opt_mapping_size: N/A on 5.6–5.14 and 5.19 (no a229cc14f339), runs on 5.15 (5.15.178's backport) and 6.x; no ERROR cell", async () => {
+    const { runMatrix } = await import("../src/matrix.js");
+    const { parseScenarioText } = await import("../src/scenario/parse.js");
+    const file = "scenarios/drivers/noncoherent-rx-buffer.yaml";
+    const s = parseScenarioText(readFileSync(file, "utf8"), file);
+    const m = runMatrix([s], ["rpi4"], ["5.10", "5.15", "5.19", "6.1"]);
+    expect(m.cells.map((c) => [c.kernel, c.verdict])).toEqual([["5.10", "N/A"], ["5.15", "PASS"], ["5.19", "N/A"], ["6.1", "PASS"]]);
+    expect(m.cells[2]!.not_applicable).toBe('dma_opt_mapping_size does not exist in Linux 5.19 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")');
+    expect(m.counts.ERROR).toBe(0);
+  });
+});

@@ -237,7 +237,9 @@ export function sync(c: Ctx, forCpu: boolean) {
 export function needs(c: Ctx, commit: string, what: string) {
   if (c.k.sw[commit]) return;
   const sw = SWITCHES[commit]!;
-  err(c.step, `${what} does not exist in Linux ${c.k.version.id} (added in ${sw.release} by ${commit} "${sw.title}")`);
+  /* an input error for `run` (exit 2, one line); an N/A cell in a matrix over kernels */
+  const why = `${what} does not exist in Linux ${c.k.version.id} (added in ${sw.release} by ${commit} "${sw.title}")`;
+  throw new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`);
 }
 
 /** An ops-based device whose dma_map_ops method the model does not implement: not applicable rather than a made-up result. */
