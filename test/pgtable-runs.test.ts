@@ -1,0 +1,111 @@
+/**
+ * Page tables whose leaves are made when first read (PageTable's runs, src/mm/pgtable.ts): random
+ * map / unmap / remap sequences over a few tables answer every walk exactly as a leaf-per-entry
+ * reference does (pfn, prot, leaf size, and where a missing walk stops), and copies of a booted
+ * ARM32 model keep their remapped CMA pages apart.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { PageTable, GEOM_ARM32, GEOM_X86_64_L4, isWalkHit, type Prot } from "../src/mm/pgtable.js";
+
+const PROTS: Prot[] = ["normal", "nc", "wc", "device"];
+
+/** The reference: one record per 4 KiB page, what a walk must say. */
+class Reference {
+  pages = new Map<number, { pfn: number; prot: Prot; size: number }>();
+  map(va: number, pfn: number, size: number, prot: Prot, leaf: number) {
+    for (let d = 0; d < size; d += leaf) for (let q = 0; q < leaf; q += 4096) this.pages.set(va + d + q, { pfn: pfn + (d + q) / 4096, prot, size: leaf });
+  }
+  unmap(va: number, size: number) {
+    for (let d = 0; d < size; d += 4096) this.pages.delete(va + d);
+  }
+}
+
+describe("page-table runs", () => {
+  it("answer every walk as leaf-per-entry tables do (ARM32: 1 MiB sections and 4 KiB pages)", () => {
+    const base = 0xc0000000;
+    const op = fc.oneof(
+      fc.record({ k: fc.constant("map4k" as const), page: fc.nat(2047), n: fc.integer({ min: 1, max: 600 }), pfn: fc.nat(100000), prot: fc.constantFrom(...PROTS) }),
+      fc.record({ k: fc.constant("mapsec" as const), sec: fc.nat(7), n: fc.integer({ min: 1, max: 4 }), pfn: fc.nat(100).map((x) => x * 256), prot: fc.constantFrom(...PROTS) }),
+      fc.record({ k: fc.constant("unmap" as const), page: fc.nat(2047), n: fc.integer({ min: 1, max: 300 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => {
+        const pt = new PageTable(GEOM_ARM32);
+        const ref = new Reference();
+        const secs = new Set<number>(); // sections mapped as blocks (mapping pages under one throws, in both)
+        for (const o of ops) {
+          if (o.k === "map4k") {
+            const n = Math.min(o.n, 2048 - o.page);
+            const va = base + o.page * 4096;
+            let blocked = false;
+            for (let s = Math.floor(o.page / 256); s <= Math.floor((o.page + n - 1) / 256); s++) if (secs.has(s)) blocked = true;
+            if (blocked) {
+              expect(() => pt.map(va, o.pfn, n * 4096, o.prot)).toThrow(/map over an existing block/);
+              // the pages before the block were mapped, as before runs: replay them in the reference
+              for (let p = o.page; p < o.page + n && !secs.has(Math.floor(p / 256)); p++) ref.map(base + p * 4096, o.pfn + (p - o.page), 4096, o.prot, 4096);
+              continue;
+            }
+            pt.map(va, o.pfn, n * 4096, o.prot);
+            ref.map(va, o.pfn, n * 4096, o.prot, 4096);
+          } else if (o.k === "mapsec") {
+            const n = Math.min(o.n, 8 - o.sec);
+            pt.map(base + o.sec * 2 ** 20, o.pfn, n * 2 ** 20, o.prot, 2 ** 20);
+            ref.map(base + o.sec * 2 ** 20, o.pfn, n * 2 ** 20, o.prot, 2 ** 20);
+            for (let s = o.sec; s < o.sec + n; s++) secs.add(s);
+          } else {
+            const n = Math.min(o.n, 2048 - o.page);
+            pt.unmap(base + o.page * 4096, n * 4096);
+            // unmap clears a whole section leaf when it meets one
+            for (let p = o.page; p < o.page + n; p++) {
+              const s = Math.floor(p / 256);
+              const r = ref.pages.get(base + p * 4096);
+              if (r && r.size === 2 ** 20) {
+                ref.unmap(base + s * 2 ** 20, 2 ** 20);
+                secs.delete(s);
+              } else ref.unmap(base + p * 4096, 4096);
+            }
+          }
+        }
+        const wrong: string[] = [];
+        for (let p = 0; p < 2048; p++) {
+          const va = base + p * 4096;
+          const w = pt.walk(va + 8);
+          const r = ref.pages.get(va);
+          const got = isWalkHit(w) ? `${w.pfn} ${w.prot} ${w.leafSize} ${w.phys}` : "none";
+          const want = r ? `${r.pfn} ${r.prot} ${r.size} ${r.pfn * 4096 + 8}` : "none";
+          if (got !== want) wrong.push(`page ${p}: ${got}, expected ${want}`);
+          if (pt.physOf(va + 8) !== (r ? r.pfn * 4096 + 8 : -1)) wrong.push(`page ${p}: physOf`);
+        }
+        expect(wrong.slice(0, 5)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a 4 KiB stretch across tables and a remap with another prot in its middle (x86_64, 4 levels)", () => {
+    const pt = new PageTable(GEOM_X86_64_L4);
+    const va = 2 ** 47 - 2 ** 30 - 100 * 4096; // crosses a 2 MiB table boundary
+    pt.map(va, 5000, 1500 * 4096, "normal");
+    pt.unmap(va + 700 * 4096, 3 * 4096);
+    pt.map(va + 700 * 4096, 5700, 3 * 4096, "nc");
+    pt.unmap(va + 900 * 4096, 4096);
+    for (let i = 0; i < 1500; i++) {
+      const w = pt.walk(va + i * 4096);
+      if (i === 900) expect(isWalkHit(w)).toBe(false);
+      else {
+        expect(isWalkHit(w) && w.pfn).toBe(5000 + i);
+        expect(isWalkHit(w) && w.prot).toBe(i >= 700 && i < 703 ? "nc" : "normal");
+      }
+    }
+    // mapped back as it was: the run covers it again
+    pt.map(va + 700 * 4096, 5700, 3 * 4096, "normal");
+    pt.map(va + 900 * 4096, 5900, 4096, "normal");
+    for (let i = 0; i < 1500; i++) {
+      const w = pt.walk(va + i * 4096);
+      expect(isWalkHit(w) && [w.pfn, w.prot]).toEqual([5000 + i, "normal"]);
+    }
+    expect(isWalkHit(pt.walk(va - 4096))).toBe(false);
+    expect(isWalkHit(pt.walk(va + 1500 * 4096))).toBe(false);
+  });
+});
