@@ -83,7 +83,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
 
-  const k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
+  const k = bootCached(platform, version, cfg); // a boot, or a copy of the configuration's template when its boot is slow (src/boot-cache.ts)
   if (o.trace) k.tr = new Tracer();
   const dev = k.devices.get(devName)!;
   // the device's probe: of_reserved_mem_device_init on its restricted-dma-pool memory-region (5.15+)
