@@ -86,6 +86,13 @@ class RunMap {
     return undefined;
   }
 
+  /** After get(key): how many keys from key on the same answer's run (or gap) covers. */
+  spanAfterGet(key: number): number {
+    const h = this.hit;
+    if (h >= 0 && key >= this.keys[h]! && key < this.keys[h]! + this.ns[h]!) return this.keys[h]! + this.ns[h]! - key;
+    return this.gapHi - key;
+  }
+
   set(key: number, n: number, val: number): void {
     this.hit = -1;
     this.gapLo = this.gapHi = 0;
@@ -155,7 +162,15 @@ export class PvP2M {
   frames(pfn: number, n: number): readonly number[] {
     if (this.framesAt === pfn && this.framesOut.length === n) return this.framesOut;
     const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = this.get(pfn + i);
+    // a changed run or a gap between them at a time (in a gap: the layout, frame by frame)
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const m = this.p2mChanged.get(p);
+      const len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
+      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = (this.topChunk - 1 - Math.floor((p + j) / 512)) * 512 + ((p + j) % 512);
+      else for (let j = 0; j < len; j++) out[i + j] = m < 0 ? -1 : m + j;
+      i += len;
+    }
     this.framesAt = pfn;
     this.framesOut = out;
     return out;
@@ -163,13 +178,13 @@ export class PvP2M {
 
   /** __set_phys_to_machine for n frames from pfn → mfn.., with the hypervisor's M2P update */
   setRange(pfn: number, n: number, mfn: number): void {
+    const old = this.frames(pfn, n);
     this.framesAt = -1;
     for (let i = 0; i < n; ) {
       // the old frames leave the domain: one M2P run per machine-contiguous stretch
-      const old = this.get(pfn + i);
       let run = 1;
-      while (i + run < n && this.get(pfn + i + run) === old + run) run++;
-      this.m2pChanged.set(old, run, -1);
+      while (i + run < n && old[i + run] === old[i]! + run) run++;
+      this.m2pChanged.set(old[i]!, run, -1);
       i += run;
     }
     this.p2mChanged.set(pfn, n, mfn);

@@ -58,8 +58,12 @@ export class DmaDebugStore {
   /** fault injection: growing the entry pool fails ("debugging out of memory - disabling") */
   fail_pool_growth = false;
 
-  /** dma_entry_hash: buckets created on first use, list order = kernel list order */
-  protected readonly hash: (DmaDebugEntry[] | undefined)[] = new Array(HASH_SIZE);
+  /**
+   * dma_entry_hash: buckets created on first use, list order = kernel list order. The HASH_SIZE
+   * array itself is made at the first insert (until then every bucket reads as undefined): most
+   * runs map nothing through dma-debug, and a boot need not allocate 128 KiB for it.
+   */
+  protected hash: (DmaDebugEntry[] | undefined)[] = [];
   /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
   private readonly active = new Map<number, number>();
   /** recycled entry objects (the free list's memory) */
@@ -235,6 +239,7 @@ export class DmaDebugStore {
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     const idx = hash_fn(entry.dev_addr);
+    if (this.hash.length === 0) this.hash = new Array(HASH_SIZE);
     let b = this.hash[idx];
     if (b === undefined) b = this.hash[idx] = [];
     b.push(entry);

@@ -213,12 +213,17 @@ export function swiotlb_init_io_tlb_pool(k: Kernel, pool: IoTlbPool, nareas: num
   pool.nareas = nareas;
   pool.area_nslabs = Math.floor(pool.nslabs / nareas);
   pool.areas = Array.from({ length: nareas }, () => new IoTlbArea());
-  for (let i = 0; i < pool.nslabs; i++) {
-    pool.list[i] = Math.min(IO_TLB_SEGSIZE - io_tlb_offset(i), pool.nslabs - i);
-    pool.orig_addr[i] = INVALID_PHYS_ADDR;
-    pool.alloc_size[i] = 0;
-    pool.pad_slots[i] = 0;
-  }
+  // for each slot i: list = min(IO_TLB_SEGSIZE - io_tlb_offset(i), nslabs - i), orig_addr = INVALID_PHYS_ADDR,
+  // alloc_size = pad_slots = 0 (the whole segments' counters as one segment written and copied)
+  const n = pool.nslabs;
+  const list = pool.list;
+  const whole = n - (n & (IO_TLB_SEGSIZE - 1));
+  for (let i = 0; i < Math.min(whole, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+  for (let done = IO_TLB_SEGSIZE; done < whole; done *= 2) list.copyWithin(done, 0, Math.min(done, whole - done));
+  for (let i = whole; i < n; i++) list[i] = Math.min(IO_TLB_SEGSIZE - io_tlb_offset(i), n - i);
+  pool.orig_addr.fill(INVALID_PHYS_ADDR, 0, n);
+  pool.alloc_size.fill(0, 0, n);
+  pool.pad_slots.fill(0, 0, n);
   pool.used = 0;
   pool.index = 0;
   const bytes = pool.nslabs * IO_TLB_SIZE;
