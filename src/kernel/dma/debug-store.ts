@@ -59,11 +59,17 @@ export class DmaDebugStore {
   fail_pool_growth = false;
 
   /**
-   * dma_entry_hash: buckets created on first use, list order = kernel list order. The HASH_SIZE
-   * array itself is made at the first insert (until then every bucket reads as undefined): most
-   * runs map nothing through dma-debug, and a boot need not allocate 128 KiB for it.
+   * dma_entry_hash: buckets created on first use, list order = kernel list order, in 128 blocks of
+   * 128 buckets made on first use (bucket(idx) reads one): one HASH_SIZE array per boot was
+   * 128 KiB, which V8 puts in its large-object space, a costly allocation every boot paid.
    */
-  protected hash: (DmaDebugEntry[] | undefined)[] = [];
+  private readonly hash: ((DmaDebugEntry[] | undefined)[] | undefined)[] = new Array(HASH_SIZE >> 7);
+
+  /** dma_entry_hash[idx] (undefined: an empty bucket) */
+  protected bucket(idx: number): DmaDebugEntry[] | undefined {
+    const c = this.hash[idx >> 7];
+    return c === undefined ? undefined : c[idx & 127];
+  }
   /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
   private readonly active = new Map<number, number>();
   /** recycled entry objects (the free list's memory) */
@@ -239,9 +245,10 @@ export class DmaDebugStore {
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     const idx = hash_fn(entry.dev_addr);
-    if (this.hash.length === 0) this.hash = new Array(HASH_SIZE);
-    let b = this.hash[idx];
-    if (b === undefined) b = this.hash[idx] = [];
+    let c = this.hash[idx >> 7];
+    if (c === undefined) c = this.hash[idx >> 7] = new Array(128);
+    let b = c[idx & 127];
+    if (b === undefined) b = c[idx & 127] = [];
     b.push(entry);
     const rc = this.active_cacheline_insert(k, entry);
     if (rc === ENOMEM) {
@@ -257,7 +264,7 @@ export class DmaDebugStore {
 
   /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket */
   protected hash_bucket_del(entry: DmaDebugEntry): void {
-    const b = this.hash[hash_fn(entry.dev_addr)];
+    const b = this.bucket(hash_fn(entry.dev_addr));
     if (!b) return;
     for (let i = 0; i < b.length; i++) {
       if (b[i] === entry) {
@@ -276,7 +283,7 @@ export class DmaDebugStore {
    * give "not found".
    */
   private hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
-    const b = this.hash[idx];
+    const b = this.bucket(idx);
     if (b === undefined) return null;
     let ret: DmaDebugEntry | null = null;
     let matches = 0;
