@@ -66,9 +66,15 @@ export function setBootCache(on: BootCacheMode, slowBootMs = SLOW_BOOT_MS): Boot
 
 const now = (): number => globalThis.performance?.now() ?? Date.now();
 
+/** How many boots and copies of templates bootCached has made (tests, benchmarks). */
+export const bootCacheStats = { boots: 0, copies: 0 };
+
 /** boot(platform, version, cfg): a fresh boot, or a copy of that configuration's template (see above). */
 export function bootCached(platform: Platform, version: KernelVersion, cfg: KConfig): Kernel {
-  if (mode === false) return boot(platform, version, cfg);
+  if (mode === false) {
+    bootCacheStats.boots++;
+    return boot(platform, version, cfg);
+  }
   const key = keyOf(platform, version, cfg);
   let t = templates.get(key);
   if (t) {
@@ -77,6 +83,7 @@ export function bootCached(platform: Platform, version: KernelVersion, cfg: KCon
   } else {
     const t0 = now();
     const k = boot(platform, version, cfg);
+    bootCacheStats.boots++;
     if (mode === true && !slow.has(key)) {
       if (now() - t0 <= slowMs) return k; // cheap: this run runs on its own boot
       // slow: this boot becomes the template (the run gets a copy), and so does the next boot of the configuration
@@ -87,6 +94,7 @@ export function bootCached(platform: Platform, version: KernelVersion, cfg: KCon
     templates.set(key, t);
     if (templates.size > MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
   }
+  bootCacheStats.copies++;
   return cloneKernel(t.k, t.shared, true); // the template is never run: its swiotlb slot arrays can be shared until used
 }
 

@@ -12,7 +12,7 @@ import { DMA_BIT_MASK, PAGE_SHIFT, PAGE_SIZE, get_order, hex } from "../../../co
 import { sym } from "../../../core/trace.js";
 import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32 } from "../../../include/gfp.js";
 import { __free_pages, alloc_pages } from "../../../mm/mm.js";
-import { INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, fmtPa, io_tlb_offset, longBits } from "./common.js";
+import { IO_TLB_DEFAULT_SIZE, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, fmtPa, longBits } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_remap", FILE);
@@ -55,13 +55,16 @@ export class IoTlbPool extends IoTlbMem {
   constructor(start: number, nslabs: number, late_alloc: boolean) {
     super(start, 0, late_alloc);
     // the slot arrays sit behind IoTlbMem's copy-on-write getters (common.ts): set their backing fields
-    const w = this as unknown as { nslabs: number; end: number; _list: Int32Array; _orig_addr: Float64Array; _alloc_size: Int32Array };
+    const w = this as unknown as { nslabs: number; end: number };
     w.nslabs = nslabs;
     w.end = start + nslabs * IO_TLB_SIZE;
-    w._list = new Int32Array(nslabs);
-    w._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
-    w._alloc_size = new Int32Array(nslabs);
+    this.resetSlots(); // made when first used, as a fresh pool's
     this.pad_slots = new Uint16Array(nslabs);
+  }
+
+  /** swiotlb_init_io_tlb_pool's slot initialisation: every slot free, free runs capped at the pool's end (IoTlbMem.fresh) */
+  initSlots(): void {
+    this.resetSlots();
   }
 }
 
@@ -214,16 +217,9 @@ export function swiotlb_init_io_tlb_pool(k: Kernel, pool: IoTlbPool, nareas: num
   pool.area_nslabs = Math.floor(pool.nslabs / nareas);
   pool.areas = Array.from({ length: nareas }, () => new IoTlbArea());
   // for each slot i: list = min(IO_TLB_SEGSIZE - io_tlb_offset(i), nslabs - i), orig_addr = INVALID_PHYS_ADDR,
-  // alloc_size = pad_slots = 0 (the whole segments' counters as one segment written and copied)
-  const n = pool.nslabs;
-  const list = pool.list;
-  const whole = n - (n & (IO_TLB_SEGSIZE - 1));
-  for (let i = 0; i < Math.min(whole, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
-  for (let done = IO_TLB_SEGSIZE; done < whole; done *= 2) list.copyWithin(done, 0, Math.min(done, whole - done));
-  for (let i = whole; i < n; i++) list[i] = Math.min(IO_TLB_SEGSIZE - io_tlb_offset(i), n - i);
-  pool.orig_addr.fill(INVALID_PHYS_ADDR, 0, n);
-  pool.alloc_size.fill(0, 0, n);
-  pool.pad_slots.fill(0, 0, n);
+  // alloc_size = 0 (written when the arrays are first used: IoTlbMem.fresh), pad_slots = 0
+  pool.initSlots();
+  pool.pad_slots.fill(0);
   pool.used = 0;
   pool.index = 0;
   const bytes = pool.nslabs * IO_TLB_SIZE;
