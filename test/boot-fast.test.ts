@@ -3,6 +3,7 @@
  * - page tables whose leaves are made when first read (PageTable's runs, src/mm/pgtable.ts): random
  *   map / unmap / remap sequences answer every walk exactly as a leaf-per-entry reference does
  *   (pfn, prot, leaf size, and where a missing walk stops);
+ * - the x86 PV P2M's changed runs (merged when one continues another) against flat P2M and M2P arrays;
  * - the untraced xen_swiotlb_fixup (create_contiguous_region_lowest, src/xen/mmu-pv.ts) leaves the
  *   P2M, the M2P, Xen's heap and RAM as the traced one, which makes every XENMEM_exchange call.
  */
@@ -12,6 +13,7 @@ import { PageTable, GEOM_ARM32, GEOM_X86_64_L4, isWalkHit, type Prot } from "../
 import { cloneKernel } from "../src/boot-cache.js";
 import { Tracer } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
+import { PvP2M } from "../src/xen/p2m.js";
 import { bootK } from "./helpers.js";
 
 const PROTS: Prot[] = ["normal", "nc", "wc", "device"];
@@ -149,5 +151,43 @@ describe("xen_swiotlb_fixup without a tracer", () => {
       expect(new Set(fast.ram)).toEqual(new Set(["0,0,0,0"]));
       for (let i = 0; i < n; i++) expect(fast.k.xen!.p2m!.m2p(fast.frames[i]!)).toBe(pfn0 + i);
     }
+  });
+});
+
+describe("x86 PV P2M runs", () => {
+  it("answer get, frames and m2p as flat P2M / M2P arrays do, over random exchanges", () => {
+    const LEN = 4096; // pfns
+    const TOP = 16; // machine chunks of 512 frames
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pfn: fc.nat(LEN - 1), n: fc.integer({ min: 1, max: 300 }), mfn: fc.nat(TOP * 512 - 1) }), { minLength: 1, maxLength: 40 }),
+        (writes) => {
+          const p2m = new PvP2M(LEN, TOP);
+          const flat: number[] = [];
+          const m2p = new Map<number, number>();
+          for (let pfn = 0; pfn < LEN; pfn++) {
+            flat[pfn] = (TOP - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
+            m2p.set(flat[pfn]!, pfn);
+          }
+          for (const w of writes) {
+            const n = Math.min(w.n, LEN - w.pfn);
+            const mfn = Math.min(w.mfn, TOP * 512 - n);
+            p2m.setRange(w.pfn, n, mfn);
+            for (let i = 0; i < n; i++) m2p.set(flat[w.pfn + i]!, -1);
+            for (let i = 0; i < n; i++) {
+              flat[w.pfn + i] = mfn + i;
+              m2p.set(mfn + i, w.pfn + i);
+            }
+          }
+          const wrong: string[] = [];
+          for (let pfn = 0; pfn < LEN; pfn++) if (p2m.get(pfn) !== flat[pfn]) wrong.push(`get ${pfn}`);
+          const f = p2m.frames(100, 2000);
+          for (let i = 0; i < 2000; i++) if (f[i] !== flat[100 + i]) wrong.push(`frames ${100 + i}`);
+          for (let mfn = 0; mfn < TOP * 512; mfn++) if (p2m.m2p(mfn) !== (m2p.get(mfn) ?? -1)) wrong.push(`m2p ${mfn}: ${p2m.m2p(mfn)} vs ${m2p.get(mfn) ?? -1}`);
+          expect(wrong.slice(0, 5)).toEqual([]);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

@@ -108,6 +108,22 @@ class RunMap {
       if (ks[mid]! + ns[mid]! <= key) lo = mid + 1;
       else hi = mid;
     }
+    if (lo === ks.length || ks[lo]! >= end) {
+      // [key, end) overwrites no run: it continues the run before it (the same answers from one
+      // longer run), or goes in as a run of its own
+      const p = lo - 1;
+      if (p >= 0 && ks[p]! + ns[p]! === key && (val < 0 ? vs[p]! < 0 : vs[p]! >= 0 && vs[p]! + ns[p]! === val)) ns[p] = ns[p]! + n;
+      else if (lo === ks.length) {
+        ks.push(key);
+        ns.push(n);
+        vs.push(val);
+      } else {
+        ks.splice(lo, 0, key);
+        ns.splice(lo, 0, n);
+        vs.splice(lo, 0, val);
+      }
+      return;
+    }
     const rk: number[] = [];
     const rn: number[] = [];
     const rv: number[] = [];
