@@ -46,12 +46,24 @@ function leafFor(va: number, phys: number, left: number, sizes: number[]): numbe
   return sizes[sizes.length - 1]!;
 }
 
+/** [va, va+size) → phys.. with the largest leaf that fits at each point (sizes largest first), a stretch of one leaf size per map(). */
 function mapRange(pgd: PageTable, va: number, phys: number, size: number, sizes: number[], prot: "normal" | "nc") {
   let done = 0;
   while (done < size) {
-    const s = leafFor(va + done, phys + done, size - done, sizes);
-    pgd.map(va + done, (phys + done) / PAGE_SIZE, s, prot, s);
-    done += s;
+    const v = va + done;
+    const p = phys + done;
+    const left = size - done;
+    const s = leafFor(v, p, left, sizes);
+    // leaves of size s up to where a larger leaf could start (both addresses aligned to it)
+    let n = Math.max(1, Math.floor(left / s));
+    for (const big of sizes) {
+      if (big <= s) break;
+      if (Math.floor((v - p) / big) * big !== v - p) continue; // va and phys never both aligned
+      const toNext = (Math.ceil(v / big) * big - v) / s;
+      if (toNext > 0 && toNext < n) n = toNext;
+    }
+    pgd.map(v, p / PAGE_SIZE, n * s, prot, s);
+    done += n * s;
   }
 }
 

@@ -79,6 +79,9 @@ export interface UserMapping {
   name: string;
 }
 
+/** Kernel.sw per kernel version (built once: it is a few hundred properties). */
+const switchObjects = new WeakMap<KernelVersion, Readonly<Record<string, boolean>>>();
+
 /** kmemset's source page (allocating a len-byte array per memset costs more than the memset). */
 const memsetPage = new Uint8Array(PAGE_SIZE);
 let memsetValue = 0;
@@ -166,7 +169,12 @@ export class Kernel {
     readonly cfg: KConfig,
     readonly arch: Arch,
   ) {
-    this.sw = Object.fromEntries([...Object.keys(SWITCHES), ...[...version.switches].filter((c) => !(c in SWITCHES))].map((c) => [c, version.switches.has(c)]));
+    let sw = switchObjects.get(version);
+    if (sw === undefined) {
+      sw = Object.fromEntries([...Object.keys(SWITCHES), ...[...version.switches].filter((c) => !(c in SWITCHES))].map((c) => [c, version.switches.has(c)]));
+      switchObjects.set(version, sw);
+    }
+    this.sw = sw; // never written: one object per version serves every boot of it
     this.mem = new PhysMem(platform.machineBanks ? platform.machineBanks(cfg.mem) : platform.banks(cfg.mem));
     this.cache = new Cache(this.mem);
     this.cache.transparent = arch.allDmaCoherent;

@@ -133,8 +133,8 @@ export function runMatrix(scenarios: Scenario[], platforms: string[], kernels: s
   const np = platforms.length;
   const nk = kernels.length;
   let done = 0;
-  // platform × kernel outermost, so the runs of one booted configuration come together (a copy of
-  // its template each, src/boot-cache.ts); the cells stay scenario-major
+  // platform × kernel outermost, so the runs of one configuration come together (when its boot is
+  // slow, a copy of its template each: src/boot-cache.ts); the cells stay scenario-major
   for (let pi = 0; pi < np; pi++)
     for (let ki = 0; ki < nk; ki++)
       for (let si = 0; si < scenarios.length; si++) {

@@ -5,13 +5,13 @@
  * results, traces included, must be the same bytes.
  */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expandScenarioArgs } from "../src/cli/load.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
 import { toJson } from "../src/format/json.js";
 import { InputError } from "../src/core/faults.js";
-import { bootCached, cloneKernel, setBootCache } from "../src/boot-cache.js";
+import { bootCacheStats, bootCached, cloneKernel, setBootCache } from "../src/boot-cache.js";
 import { boot } from "../src/init.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
 import * as api from "../src/kernel/dma/mapping.js";
@@ -64,18 +64,26 @@ function digest(k: Kernel) {
 }
 
 describe("boot once: a copy of the booted model is a fresh boot", () => {
+  // every configuration gets a template at its first run (by default only slow boots do)
+  let mode: ReturnType<typeof setBootCache>;
+  beforeAll(() => {
+    mode = setBootCache("always");
+  });
+  afterAll(() => {
+    setBootCache(mode);
+  });
+
   it("every bundled scenario × 8 platform/kernel cells: the same JSON bytes from copies as from fresh boots", { timeout: 600_000 }, () => {
     expect(scenarios.length).toBeGreaterThanOrEqual(15);
-    const was = setBootCache(false);
+    setBootCache(false);
     let fresh: string[];
     try {
       fresh = runAll();
     } finally {
-      setBootCache(true);
+      setBootCache("always");
     }
     const copied = runAll(); // the first run of each cell boots the template, later runs follow runs on earlier copies
     const again = runAll(); // every run on a copy of a template that has served many runs
-    setBootCache(was);
     expect(fresh.filter((x) => !x.startsWith("ERROR")).length).toBeGreaterThan(50);
     for (let i = 0; i < fresh.length; i++) {
       expect(copied[i], `run ${i}`).toBe(fresh[i]);
@@ -246,6 +254,35 @@ describe("boot once: a copy of the booted model is a fresh boot", () => {
       expect(fromPlan.pgd).not.toBe(k.pgd);
       expect(digest(fromPlan)).toEqual(digest(fromWalk));
       expect(fromPlan).toEqual(fromWalk);
+    }
+  });
+});
+
+describe("boot cache policy", () => {
+  it("by default a cheap boot is run itself, a slow one becomes a template; \"always\" copies a template; the results are the same", () => {
+    const p = resolvePlatform("x86_64");
+    const v = resolveKernel("5.19");
+    const { cfg } = buildConfig(p, { mem: "2G", swiotlb: "force" });
+    const made = () => ({ ...bootCacheStats });
+    const was = setBootCache(true, Infinity); // every boot counts as cheap
+    try {
+      const s0 = made();
+      const a = bootCached(p, v, cfg);
+      const b = bootCached(p, v, cfg);
+      // two runs of a cheap configuration: two boots, no template, no copy
+      expect(made()).toEqual({ boots: s0.boots + 2, copies: s0.copies });
+      expect(a.io_tlb_default_mem!.list).not.toBe(b.io_tlb_default_mem!.list);
+      setBootCache(true, -1); // every boot counts as slow: it becomes the template, the run gets a copy
+      const c = bootCached(p, v, cfg);
+      const d = bootCached(p, v, cfg);
+      expect(made()).toEqual({ boots: s0.boots + 3, copies: s0.copies + 2 });
+      setBootCache("always");
+      const e = bootCached(p, v, cfg);
+      bootCached(p, v, cfg);
+      expect(made()).toEqual({ boots: s0.boots + 4, copies: s0.copies + 4 });
+      for (const x of [b, c, d, e]) expect(digest(x)).toEqual(digest(a));
+    } finally {
+      setBootCache(was);
     }
   });
 });

@@ -199,6 +199,22 @@ export class BuddyAllocator {
       const z = this.zoneOf(pfn);
       // a block must not cross a zone boundary
       while (order > 0 && z && pfn + (1 << order) > z.end_pfn) order--;
+      if (z && order === MAX_ORDER - 1) {
+        // whole MAX_ORDER - 1 blocks up to the range's or the zone's end: __free_one_page has no
+        // buddy to merge them with, so each goes straight to its list (most of RAM, one loop)
+        const step = 1 << order;
+        const last = Math.min(end, z.end_pfn);
+        const list = z.free_area[order]!;
+        const orders = this.memmap.buddyOrder;
+        let n = 0;
+        for (; pfn + step <= last; pfn += step, n++) {
+          orders.set(pfn, order);
+          list.push(pfn);
+        }
+        z.managed_pages += n * step;
+        z.free_pages += n * step;
+        continue;
+      }
       if (z) {
         z.managed_pages += 1 << order;
         this.__free_one_page(pfn, order, z);

@@ -35,10 +35,66 @@ class LeafEntry implements Leaf {
 }
 (LeafEntry.prototype as unknown as Record<symbol, boolean>)[IMMUTABLE] = true;
 
-type Entry = Table | Leaf | undefined;
+/** An entry: a table, a leaf, or none (undefined: never set, so a run may cover it; null: cleared). */
+type Entry = Table | Leaf | undefined | null;
 interface Table {
   readonly leaf: false;
   entries: Entry[];
+  /**
+   * Leaves made when first read (dmasim's, for speed; the translations are the same): entries
+   * [lo, hi) that are undefined are leaves of `size` bytes mapping pfn + (i - lo) × size / 4 KiB.
+   * A boot's linear map, vmemmap and ARM32's page-mapped CMA area are such runs, so a boot does
+   * not make tens of thousands of leaf objects and a copy of a booted model does not copy them.
+   * Frozen (a change makes a new one): copies of a model share it.
+   */
+  run: Run | null;
+}
+interface Run {
+  readonly lo: number;
+  readonly hi: number;
+  readonly pfn: number;
+  readonly prot: Prot;
+  readonly size: number;
+}
+
+function newTable(): Table {
+  return { leaf: false, entries: [], run: null };
+}
+
+/** t.entries[i], the run's leaf made (and kept) when i is one. */
+function entryAt(t: Table, i: number): Entry {
+  const e = t.entries[i];
+  if (e !== undefined) return e;
+  const r = t.run;
+  if (r === null || i < r.lo || i >= r.hi) return undefined;
+  const leaf = new LeafEntry(r.pfn + (i - r.lo) * (r.size / 4096), r.prot, r.size);
+  t.entries[i] = leaf;
+  return leaf;
+}
+
+/** Leaves for entries [i0, i0 + n) of t: pfn.. of `size` bytes each, as (part of) t's run when they continue it or t has none. */
+function putLeaves(t: Table, i0: number, n: number, pfn: number, prot: Prot, size: number): void {
+  const e = t.entries;
+  const r = t.run;
+  const step = size / 4096;
+  let run: Run | null = null;
+  if (n > 1 && r === null) run = { lo: i0, hi: i0 + n, pfn, prot, size };
+  else if (r !== null && r.prot === prot && r.size === size && i0 >= r.lo && pfn === r.pfn + (i0 - r.lo) * step) {
+    // the same line of frames: the run grows to cover [i0, i0 + n) if every entry between is set (they stay as they are)
+    let covered = true;
+    for (let i = r.hi; i < i0; i++)
+      if (e[i] === undefined) {
+        covered = false;
+        break;
+      }
+    if (covered) run = i0 + n > r.hi ? { lo: r.lo, hi: i0 + n, pfn: r.pfn, prot, size } : r;
+  }
+  if (run !== null) {
+    for (let i = i0; i < i0 + n && i < e.length; i++) e[i] = undefined;
+    if (run !== r) t.run = Object.freeze(run);
+    return;
+  }
+  for (let i = 0; i < n; i++) e[i0 + i] = new LeafEntry(pfn + i * step, prot, size);
 }
 
 export interface Geometry {
@@ -66,7 +122,7 @@ export const GEOM_X86_64_L4: Geometry = { shifts: [39, 30, 21, 12], bits: [9, 9,
 export const GEOM_ARM32: Geometry = { shifts: [20, 12], bits: [12, 8], names: ["pgd", "pte"], vaBits: 32 };
 
 export class PageTable {
-  private root: Table = { leaf: false, entries: [] };
+  private root: Table = newTable();
   private readonly span: number;
   private readonly div: number[];
   private readonly mod: number[];
@@ -105,19 +161,25 @@ export class PageTable {
     if (level < 0) throw new Error(`no level maps ${leafSize} bytes`);
     this.tlbLeaf = null;
     this.tlbHi = 0;
-    for (let done = 0; done < size; done += leafSize) {
+    const leaves = Math.ceil(size / leafSize);
+    // the leaves that fall in one table at a time
+    for (let j = 0; j < leaves; ) {
+      const done = j * leafSize;
       const o = this.off(va + done);
       let t = this.root;
       for (let l = 0; l < level; l++) {
         const i = this.index(o, l);
-        let e = t.entries[i];
+        let e = entryAt(t, i);
         if (!e) {
-          e = { leaf: false, entries: [] };
+          e = newTable();
           t.entries[i] = e;
         } else if (e.leaf) throw new Error(`map over an existing block at ${hex64(va + done)}`);
         t = e;
       }
-      t.entries[this.index(o, level)] = new LeafEntry(pfn + done / 4096, prot, leafSize);
+      const i0 = this.index(o, level);
+      const n = Math.min(leaves - j, this.mod[level]! - i0);
+      putLeaves(t, i0, n, pfn + done / 4096, prot, leafSize);
+      j += n;
     }
   }
 
@@ -130,10 +192,10 @@ export class PageTable {
       let t: Table = this.root;
       for (let l = 0; l < this.g.shifts.length; l++) {
         const i = this.index(o, l);
-        const e = t.entries[i];
+        const e = entryAt(t, i);
         if (!e) break;
         if (e.leaf) {
-          t.entries[i] = undefined;
+          t.entries[i] = null;
           break;
         }
         t = e;
@@ -151,7 +213,7 @@ export class PageTable {
     }
     let t: Table = this.root;
     for (let l = 0; l < this.g.shifts.length; l++) {
-      const e = t.entries[this.index(o, l)];
+      const e = entryAt(t, this.index(o, l));
       if (!e) return { missing: `${this.g.names[l]} entry none` };
       if (e.leaf) return { missing: "pte none" }; // (leafAt found none: unreachable)
       t = e;
@@ -173,7 +235,7 @@ export class PageTable {
     if (o >= this.tlbLo && o < this.tlbHi) return true;
     let t: Table = this.root;
     for (let l = 0; l < this.g.shifts.length; l++) {
-      const e = t.entries[this.index(o, l)];
+      const e = entryAt(t, this.index(o, l));
       if (!e) return false;
       if (e.leaf) {
         const lo = o - (o - Math.floor(o / e.size) * e.size);

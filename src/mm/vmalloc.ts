@@ -103,7 +103,13 @@ export class VmallocSpace {
   vmap(pfns: number[], flags: number, prot: Prot, caller: string): VmStruct | null {
     const vm = this.get_vm_area(pfns.length * PAGE_SIZE, flags, caller);
     if (!vm) return null;
-    for (let i = 0; i < pfns.length; i++) this.pgd.map(vm.addr + i * PAGE_SIZE, pfns[i]!, PAGE_SIZE, prot);
+    // a stretch of consecutive pfns at a time (the same PTEs as one map per page)
+    for (let i = 0; i < pfns.length; ) {
+      let n = 1;
+      while (i + n < pfns.length && pfns[i + n] === pfns[i]! + n) n++;
+      this.pgd.map(vm.addr + i * PAGE_SIZE, pfns[i]!, n * PAGE_SIZE, prot);
+      i += n;
+    }
     return vm;
   }
 

@@ -27,9 +27,11 @@ export function parseHexBytes(s: string): Uint8Array | string {
   return out;
 }
 
+const utf8 = new TextEncoder();
+
 /** The bytes a DataSpec stands for. Throws RangeError for a malformed spec (the schema rejects those first). */
 export function dataBytes(d: DataSpec): Uint8Array {
-  if (typeof d === "string") return new TextEncoder().encode(d);
+  if (typeof d === "string") return utf8.encode(d);
   if ("hex" in d) {
     const r = parseHexBytes(d.hex);
     if (typeof r === "string") throw new RangeError(r);

@@ -106,7 +106,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
 
   let k;
   try {
-    k = bootCached(platform, version, cfg); // a copy of the booted model (boot once per configuration)
+    k = bootCached(platform, version, cfg); // a boot, or a copy of the configuration's template when its boot is slow (src/boot-cache.ts)
   } catch (e) {
     if (e instanceof ConfigValueError) throw place(e); // a value only the boot can check (restricted_dma_pool's base)
     // early allocations that do not fit (the kernel would panic in memblock_alloc): the options are the cause

@@ -77,6 +77,33 @@ export class XenHeap {
     return null;
   }
 
+  /**
+   * The smallest address_bits ≥ fromBits for which alloc(order, address_bits) finds an extent
+   * (Infinity: none): alloc succeeds below a limit exactly when the lowest aligned 2^order block
+   * of some free extent ends at or below it.
+   */
+  lowestBits(order: number, fromBits: number): number {
+    const n = 2 ** order;
+    const f = this.free;
+    let end = Infinity; // the lowest end of an aligned block inside a free extent
+    for (let i = 0; i < f.length; i++) {
+      const x = f[i]!;
+      const start = Math.ceil(x[0] / n) * n;
+      if (start + n <= x[1]) {
+        end = start + n;
+        break; // extents are sorted: the first that holds a block holds the lowest one
+      }
+    }
+    if (end === Infinity) return Infinity;
+    let bits = fromBits;
+    let limit = 2 ** (bits - 12);
+    while (bits < 52 && limit < end) {
+      bits++;
+      limit *= 2;
+    }
+    return bits;
+  }
+
   /** Frames given back: inserted in order and merged with their neighbours. */
   release(mfn: number, count: number) {
     const f = this.free;
@@ -162,6 +189,15 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
     k.tr?.exit("-ENOMEM");
     return { rc: -12, dma_handle: 0 };
   }
+  exchanged(k, pfn0, n, old, first);
+  k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
+  k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
+  return { rc: 0, dma_handle: first * PAGE_SIZE };
+}
+
+/** A successful XENMEM_exchange: pfn0.. now backed by first..; the old frames back to Xen's heap. */
+function exchanged(k: Kernel, pfn0: number, n: number, old: readonly number[], first: number): void {
+  const x = k.xen!;
   x.p2m!.setRange(pfn0, n, first);
   // the old frames back to Xen's heap (frame by frame or a stretch at once: the merged free list is the same)
   for (let i = 0; i < n; ) {
@@ -169,9 +205,32 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
     x.heap!.release(old[i]!, r);
     i += r;
   }
-  k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
-  k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
-  return { rc: 0, dma_handle: first * PAGE_SIZE };
+}
+
+/**
+ * xen_create_contiguous_region(k, pstart, order, bits) for bits = minBits, minBits + 1, … ≤ maxBits
+ * until one succeeds, as xen_swiotlb_fixup asks (not a kernel function: its outcome in one step,
+ * for an untraced boot). A failed call's only effect is zeroing the region, the same bytes each
+ * time, and Xen's heap answers a limit it cannot meet with nothing; so the region is zeroed once
+ * and the first limit the heap can meet (XenHeap.lowestBits) is asked once: the same P2M, M2P,
+ * heap and RAM as the calls one by one. Returns the number of calls that would have been made,
+ * or 0 when none succeeds (-ENOMEM). Orders above discontig_frames_order are not handled here.
+ */
+export function create_contiguous_region_lowest(k: Kernel, pstart: number, order: number, minBits: number, maxBits: number): number {
+  const x = k.xen!;
+  if (order > discontig_frames_order(k)) throw new Error("create_contiguous_region_lowest: order above the frame list");
+  const pfn0 = Math.floor(pstart / PAGE_SIZE);
+  const n = 2 ** order;
+  const old = x.p2m!.frames(pfn0, n);
+  for (let i = 0; i < n; ) {
+    const r = machineRun(old, i);
+    k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
+    i += r;
+  }
+  const bits = x.heap!.lowestBits(order, minBits);
+  if (bits > maxBits) return 0;
+  exchanged(k, pfn0, n, old, x.heap!.alloc(order, bits)!);
+  return bits - minBits + 1;
 }
 
 /** How many frames from old[i] on are machine-contiguous (old[i], old[i] + 1, …). */

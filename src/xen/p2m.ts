@@ -41,62 +41,114 @@ export interface XenState {
   discontig_frames?: { order: number; page: number };
 }
 
-/** Sorted, disjoint runs key..key+n → value..value+n (value -1: no mapping); later writes split older runs. */
+/**
+ * Sorted, disjoint runs key..key+n → value..value+n (value -1: no mapping); later writes split older
+ * runs. Three arrays of numbers, not an object per run: a boot's swiotlb exchanges leave ≈ 800
+ * runs, which every copy of a booted model copies.
+ */
 class RunMap {
-  private runs: { key: number; n: number; val: number }[] = [];
-  /** the last lookup's answer, for the next one (lookups go frame by frame): a run, or a gap [gapLo, gapHi) between runs */
-  private hit: { key: number; n: number; val: number } | null = null;
+  private keys: number[] = [];
+  private ns: number[] = [];
+  private vals: number[] = [];
+  /** the last lookup's answer, for the next one (lookups go frame by frame): a run's index, or a gap [gapLo, gapHi) between runs */
+  private hit = -1;
   private gapLo = 0;
   private gapHi = 0;
 
   get(key: number): number | undefined {
     const h = this.hit;
-    if (h !== null && key >= h.key && key < h.key + h.n) return h.val < 0 ? -1 : h.val + (key - h.key);
+    if (h >= 0) {
+      const k0 = this.keys[h]!;
+      if (key >= k0 && key < k0 + this.ns[h]!) {
+        const v = this.vals[h]!;
+        return v < 0 ? -1 : v + (key - k0);
+      }
+    }
     if (key >= this.gapLo && key < this.gapHi) return undefined;
-    const r = this.runs;
+    const ks = this.keys;
+    const ns = this.ns;
     let lo = 0;
-    let hi = r.length - 1;
+    let hi = ks.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const e = r[mid]!;
-      if (key < e.key) hi = mid - 1;
-      else if (key >= e.key + e.n) lo = mid + 1;
+      const k0 = ks[mid]!;
+      if (key < k0) hi = mid - 1;
+      else if (key >= k0 + ns[mid]!) lo = mid + 1;
       else {
-        this.hit = e;
-        return e.val < 0 ? -1 : e.val + (key - e.key);
+        this.hit = mid;
+        const v = this.vals[mid]!;
+        return v < 0 ? -1 : v + (key - k0);
       }
     }
     // no run: remember the gap between the runs around key
-    this.gapLo = lo > 0 ? r[lo - 1]!.key + r[lo - 1]!.n : -Infinity;
-    this.gapHi = lo < r.length ? r[lo]!.key : Infinity;
+    this.gapLo = lo > 0 ? ks[lo - 1]! + ns[lo - 1]! : -Infinity;
+    this.gapHi = lo < ks.length ? ks[lo]! : Infinity;
     return undefined;
   }
 
+  /** After get(key): how many keys from key on the same answer's run (or gap) covers. */
+  spanAfterGet(key: number): number {
+    const h = this.hit;
+    if (h >= 0 && key >= this.keys[h]! && key < this.keys[h]! + this.ns[h]!) return this.keys[h]! + this.ns[h]! - key;
+    return this.gapHi - key;
+  }
+
   set(key: number, n: number, val: number): void {
-    this.hit = null;
+    this.hit = -1;
     this.gapLo = this.gapHi = 0;
-    const r = this.runs;
+    const ks = this.keys;
+    const ns = this.ns;
+    const vs = this.vals;
     const end = key + n;
     // the first run ending after key: runs from there that start before end are overwritten
     let lo = 0;
-    let hi = r.length;
+    let hi = ks.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const e = r[mid]!;
-      if (e.key + e.n <= key) lo = mid + 1;
+      if (ks[mid]! + ns[mid]! <= key) lo = mid + 1;
       else hi = mid;
     }
-    const repl: { key: number; n: number; val: number }[] = [];
-    if (lo < r.length && r[lo]!.key < key) repl.push({ key: r[lo]!.key, n: key - r[lo]!.key, val: r[lo]!.val });
-    repl.push({ key, n, val });
-    let j = lo;
-    while (j < r.length && r[j]!.key < end) j++;
-    if (j > lo) {
-      const e = r[j - 1]!;
-      const eEnd = e.key + e.n;
-      if (eEnd > end) repl.push({ key: end, n: eEnd - end, val: e.val < 0 ? -1 : e.val + (end - e.key) });
+    if (lo === ks.length || ks[lo]! >= end) {
+      // [key, end) overwrites no run: it continues the run before it (the same answers from one
+      // longer run), or goes in as a run of its own
+      const p = lo - 1;
+      if (p >= 0 && ks[p]! + ns[p]! === key && (val < 0 ? vs[p]! < 0 : vs[p]! >= 0 && vs[p]! + ns[p]! === val)) ns[p] = ns[p]! + n;
+      else if (lo === ks.length) {
+        ks.push(key);
+        ns.push(n);
+        vs.push(val);
+      } else {
+        ks.splice(lo, 0, key);
+        ns.splice(lo, 0, n);
+        vs.splice(lo, 0, val);
+      }
+      return;
     }
-    r.splice(lo, j - lo, ...repl);
+    const rk: number[] = [];
+    const rn: number[] = [];
+    const rv: number[] = [];
+    if (lo < ks.length && ks[lo]! < key) {
+      rk.push(ks[lo]!);
+      rn.push(key - ks[lo]!);
+      rv.push(vs[lo]!);
+    }
+    rk.push(key);
+    rn.push(n);
+    rv.push(val);
+    let j = lo;
+    while (j < ks.length && ks[j]! < end) j++;
+    if (j > lo) {
+      const eEnd = ks[j - 1]! + ns[j - 1]!;
+      if (eEnd > end) {
+        const v = vs[j - 1]!;
+        rk.push(end);
+        rn.push(eEnd - end);
+        rv.push(v < 0 ? -1 : v + (end - ks[j - 1]!));
+      }
+    }
+    ks.splice(lo, j - lo, ...rk);
+    ns.splice(lo, j - lo, ...rn);
+    vs.splice(lo, j - lo, ...rv);
   }
 }
 
@@ -126,7 +178,15 @@ export class PvP2M {
   frames(pfn: number, n: number): readonly number[] {
     if (this.framesAt === pfn && this.framesOut.length === n) return this.framesOut;
     const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = this.get(pfn + i);
+    // a changed run or a gap between them at a time (in a gap: the layout, frame by frame)
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const m = this.p2mChanged.get(p);
+      const len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
+      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = (this.topChunk - 1 - Math.floor((p + j) / 512)) * 512 + ((p + j) % 512);
+      else for (let j = 0; j < len; j++) out[i + j] = m < 0 ? -1 : m + j;
+      i += len;
+    }
     this.framesAt = pfn;
     this.framesOut = out;
     return out;
@@ -134,13 +194,13 @@ export class PvP2M {
 
   /** __set_phys_to_machine for n frames from pfn → mfn.., with the hypervisor's M2P update */
   setRange(pfn: number, n: number, mfn: number): void {
+    const old = this.frames(pfn, n);
     this.framesAt = -1;
     for (let i = 0; i < n; ) {
       // the old frames leave the domain: one M2P run per machine-contiguous stretch
-      const old = this.get(pfn + i);
       let run = 1;
-      while (i + run < n && this.get(pfn + i + run) === old + run) run++;
-      this.m2pChanged.set(old, run, -1);
+      while (i + run < n && old[i + run] === old[i]! + run) run++;
+      this.m2pChanged.set(old[i]!, run, -1);
       i += run;
     }
     this.p2mChanged.set(pfn, n, mfn);

@@ -16,7 +16,7 @@ import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, 
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { default_swiotlb_limit, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
-import { xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
+import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
 
 const F = "drivers/xen/swiotlb-xen.c";
@@ -424,6 +424,11 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
   const order = Math.log2(IO_TLB_SEGSIZE << IO_TLB_SHIFT) - 12; // 6
+  if (!k.tr) {
+    // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
+    for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) if (create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, order + 12, 32) === 0) return -12;
+    return 0;
+  }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
     let dma_bits = order + 12;
     for (;;) {

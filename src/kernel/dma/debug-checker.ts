@@ -66,7 +66,7 @@ export class DmaDebug extends DmaDebugChecks {
 
   /** body of kernel/dma/debug.c debug_dma_mapping_error (5.10–5.14) */
   mapping_error(dev: Device, dma_addr: number): void {
-    const b = this.hash[hash_fn(dma_addr)];
+    const b = this.bucket(hash_fn(dma_addr));
     if (b === undefined) return;
     // the first exact match still "not checked" is marked checked
     for (let i = 0; i < b.length; i++) {
@@ -254,7 +254,7 @@ export class DmaDebug extends DmaDebugChecks {
     let count = 0;
     let last: DmaDebugEntry | null = null;
     for (let i = 0; i < HASH_SIZE; i++) {
-      const b = this.hash[i];
+      const b = this.bucket(i);
       if (b === undefined) continue;
       for (const e of b) {
         if (e.dev === dev) {
@@ -278,7 +278,7 @@ export class DmaDebug extends DmaDebugChecks {
   entries(dev?: Device): DmaDebugEntry[] {
     const out: DmaDebugEntry[] = [];
     for (let i = 0; i < HASH_SIZE; i++) {
-      const b = this.hash[i];
+      const b = this.bucket(i);
       if (b === undefined) continue;
       for (const e of b) if (dev === undefined || e.dev === dev) out.push(e);
     }
@@ -302,7 +302,7 @@ export class DmaDebug extends DmaDebugChecks {
   dump_mappings(k: Kernel, dev: Device | null): string[] {
     const out: string[] = [];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
-      const b = this.hash[idx];
+      const b = this.bucket(idx);
       if (b === undefined) continue;
       for (const e of b) {
         if (dev !== null && e.dev !== dev) continue;
@@ -317,7 +317,7 @@ export class DmaDebug extends DmaDebugChecks {
     const out: string[] = [];
     const driverFirst = k !== null && k.sw["bd89d69a529f"];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
-      const b = this.hash[idx];
+      const b = this.bucket(idx);
       if (b === undefined) continue;
       for (const e of b) {
         const name = e.dev?.name ?? "";

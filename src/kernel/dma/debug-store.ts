@@ -58,8 +58,18 @@ export class DmaDebugStore {
   /** fault injection: growing the entry pool fails ("debugging out of memory - disabling") */
   fail_pool_growth = false;
 
-  /** dma_entry_hash: buckets created on first use, list order = kernel list order */
-  protected readonly hash: (DmaDebugEntry[] | undefined)[] = new Array(HASH_SIZE);
+  /**
+   * dma_entry_hash: buckets created on first use, list order = kernel list order, in 128 blocks of
+   * 128 buckets made on first use (bucket(idx) reads one): one HASH_SIZE array per boot was
+   * 128 KiB, which V8 puts in its large-object space, a costly allocation every boot paid.
+   */
+  private readonly hash: ((DmaDebugEntry[] | undefined)[] | undefined)[] = new Array(HASH_SIZE >> 7);
+
+  /** dma_entry_hash[idx] (undefined: an empty bucket) */
+  protected bucket(idx: number): DmaDebugEntry[] | undefined {
+    const c = this.hash[idx >> 7];
+    return c === undefined ? undefined : c[idx & 127];
+  }
   /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
   private readonly active = new Map<number, number>();
   /** recycled entry objects (the free list's memory) */
@@ -235,8 +245,10 @@ export class DmaDebugStore {
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     const idx = hash_fn(entry.dev_addr);
-    let b = this.hash[idx];
-    if (b === undefined) b = this.hash[idx] = [];
+    let c = this.hash[idx >> 7];
+    if (c === undefined) c = this.hash[idx >> 7] = new Array(128);
+    let b = c[idx & 127];
+    if (b === undefined) b = c[idx & 127] = [];
     b.push(entry);
     const rc = this.active_cacheline_insert(k, entry);
     if (rc === ENOMEM) {
@@ -252,7 +264,7 @@ export class DmaDebugStore {
 
   /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket */
   protected hash_bucket_del(entry: DmaDebugEntry): void {
-    const b = this.hash[hash_fn(entry.dev_addr)];
+    const b = this.bucket(hash_fn(entry.dev_addr));
     if (!b) return;
     for (let i = 0; i < b.length; i++) {
       if (b[i] === entry) {
@@ -271,7 +283,7 @@ export class DmaDebugStore {
    * give "not found".
    */
   private hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
-    const b = this.hash[idx];
+    const b = this.bucket(idx);
     if (b === undefined) return null;
     let ret: DmaDebugEntry | null = null;
     let matches = 0;

@@ -54,13 +54,16 @@ export class IoTlbMem {
   used = 0;
   /** where the next search starts */
   index = 0;
-  private _list: Int32Array;
-  private _orig_addr: Float64Array;
-  private _alloc_size: Int32Array;
+  private _list: Int32Array = NO_I32;
+  private _orig_addr: Float64Array = NO_F64;
+  private _alloc_size: Int32Array = NO_I32;
   /**
-   * The three arrays are a boot template's (src/boot-cache.ts), shared with it until first used:
-   * a copy of a booted model then costs no 0.5 MiB of slot arrays unless its run uses swiotlb.
-   * Set only by deepClone (src/core/clone.ts, COW_FIELDS below); the template is never run.
+   * The three arrays are not this pool's own yet, and its first use of them makes them: either
+   * they are a boot template's (src/boot-cache.ts), shared with it until first used (set by
+   * deepClone: src/core/clone.ts, COW_FIELDS below; the template is never run), or they are not
+   * made yet (NO_I32 / NO_F64: a new pool's arrays are made with the free-slot counters of a
+   * fresh pool when first used). Either way a boot or a copy of a booted model costs no 0.5 MiB
+   * of slot arrays unless its run uses swiotlb.
    */
   private cowShared = false;
   readonly late_alloc: boolean;
@@ -82,13 +85,7 @@ export class IoTlbMem {
     this.nslabs = nslabs;
     this.end = start + nslabs * IO_TLB_SIZE;
     this.late_alloc = late_alloc;
-    this._list = new Int32Array(nslabs);
-    this._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
-    this._alloc_size = new Int32Array(nslabs);
-    // every segment starts as IO_TLB_SEGSIZE, IO_TLB_SEGSIZE - 1, …, 1: one segment written, then copied
-    const list = this._list;
-    for (let i = 0; i < Math.min(nslabs, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
-    for (let done = IO_TLB_SEGSIZE; done < nslabs; done *= 2) list.copyWithin(done, 0, Math.min(done, nslabs - done));
+    this.cowShared = nslabs > 0; // the arrays are made when first used (fresh())
   }
 
   /** io_tlb_list / mem->slots[i].list */
@@ -107,14 +104,46 @@ export class IoTlbMem {
     return this._alloc_size;
   }
 
-  /** First use of a copy's slot arrays: its own copies of the template's. */
+  /** First use of the slot arrays: a copy's own copies of the template's, or a new pool's made. */
   private unshare(): void {
-    this._list = this._list.slice();
-    this._orig_addr = this._orig_addr.slice();
-    this._alloc_size = this._alloc_size.slice();
+    if (this._list === NO_I32) this.fresh();
+    else {
+      this._list = this._list.slice();
+      this._orig_addr = this._orig_addr.slice();
+      this._alloc_size = this._alloc_size.slice();
+    }
     this.cowShared = false;
   }
+
+  /**
+   * A fresh pool's slot arrays: every slot free (orig_addr INVALID_PHYS_ADDR, alloc_size 0) and
+   * list[i] = min(IO_TLB_SEGSIZE - io_tlb_offset(i), nslabs - i), the free run to the end of its
+   * segment (the pool's end caps a partial last segment's).
+   */
+  private fresh(): void {
+    const n = this.nslabs;
+    const list = new Int32Array(n);
+    const whole = n - (n & (IO_TLB_SEGSIZE - 1));
+    // the whole segments: one written, then copied
+    for (let i = 0; i < Math.min(whole, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
+    for (let done = IO_TLB_SEGSIZE; done < whole; done *= 2) list.copyWithin(done, 0, Math.min(done, whole - done));
+    for (let i = whole; i < n; i++) list[i] = Math.min(IO_TLB_SEGSIZE - io_tlb_offset(i), n - i);
+    this._list = list;
+    this._orig_addr = new Float64Array(n).fill(INVALID_PHYS_ADDR);
+    this._alloc_size = new Int32Array(n);
+  }
+
+  /** The slot arrays back to a fresh pool's (made again when next used): what a pool's initialisation writes. */
+  protected resetSlots(): void {
+    this._list = NO_I32;
+    this._orig_addr = NO_F64;
+    this._alloc_size = NO_I32;
+    this.cowShared = this.nslabs > 0;
+  }
 }
+/** Slot arrays not made yet (IoTlbMem.fresh makes them). */
+const NO_I32 = new Int32Array(0);
+const NO_F64 = new Float64Array(0);
 (IoTlbMem.prototype as unknown as Record<symbol, unknown>)[COW_FIELDS] = { fields: ["_list", "_orig_addr", "_alloc_size"], flag: "cowShared" };
 
 // ---------------------------------------------------------------------------------------------

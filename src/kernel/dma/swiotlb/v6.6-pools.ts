@@ -55,13 +55,16 @@ export class IoTlbPool extends IoTlbMem {
   constructor(start: number, nslabs: number, late_alloc: boolean) {
     super(start, 0, late_alloc);
     // the slot arrays sit behind IoTlbMem's copy-on-write getters (common.ts): set their backing fields
-    const w = this as unknown as { nslabs: number; end: number; _list: Int32Array; _orig_addr: Float64Array; _alloc_size: Int32Array };
+    const w = this as unknown as { nslabs: number; end: number };
     w.nslabs = nslabs;
     w.end = start + nslabs * IO_TLB_SIZE;
-    w._list = new Int32Array(nslabs);
-    w._orig_addr = new Float64Array(nslabs).fill(INVALID_PHYS_ADDR);
-    w._alloc_size = new Int32Array(nslabs);
+    this.resetSlots(); // made when first used, as a fresh pool's
     this.pad_slots = new Uint16Array(nslabs);
+  }
+
+  /** swiotlb_init_io_tlb_pool's slot initialisation: every slot free, free runs capped at the pool's end (IoTlbMem.fresh) */
+  initSlots(): void {
+    this.resetSlots();
   }
 }
 
@@ -213,12 +216,10 @@ export function swiotlb_init_io_tlb_pool(k: Kernel, pool: IoTlbPool, nareas: num
   pool.nareas = nareas;
   pool.area_nslabs = Math.floor(pool.nslabs / nareas);
   pool.areas = Array.from({ length: nareas }, () => new IoTlbArea());
-  for (let i = 0; i < pool.nslabs; i++) {
-    pool.list[i] = Math.min(IO_TLB_SEGSIZE - io_tlb_offset(i), pool.nslabs - i);
-    pool.orig_addr[i] = INVALID_PHYS_ADDR;
-    pool.alloc_size[i] = 0;
-    pool.pad_slots[i] = 0;
-  }
+  // for each slot i: list = min(IO_TLB_SEGSIZE - io_tlb_offset(i), nslabs - i), orig_addr = INVALID_PHYS_ADDR,
+  // alloc_size = 0 (written when the arrays are first used: IoTlbMem.fresh), pad_slots = 0
+  pool.initSlots();
+  pool.pad_slots.fill(0);
   pool.used = 0;
   pool.index = 0;
   const bytes = pool.nslabs * IO_TLB_SIZE;
