@@ -38,7 +38,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  renumber_free_run, swiotlb_search_never_ends, unsignedOf, ALIGN,
+  swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -190,7 +190,6 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
     return -1;
   }
 
-  const list = mem.list;
   // ALIGN(mem->index, stride) is the power-of-two macro: with the 04867a7a3332 backport the stride
   // need not be one (min_align_mask 0xffff, alloc_align_mask 0x3fff: stride 25), and the
   // kernel gets (index + stride - 1) & ~(stride - 1), not a multiple of the stride
@@ -205,7 +204,7 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
     if (checkAlign && ((b.tblLow + index * IO_TLB_SIZE) & iotlb_align_mask) !== want) {
       index = index + 1 >= nslabs ? 0 : index + 1;
     } else {
-      if (!iommu_is_span_boundary(k, index, nslots, b, "swiotlb_find_slots") && list[index]! >= nslots) {
+      if (!iommu_is_span_boundary(k, index, nslots, b, "swiotlb_find_slots") && mem.slot_list(index) >= nslots) {
         found = index;
         break;
       }
@@ -222,11 +221,10 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   }
   const as = mem.alloc_size;
   for (let i = found; i < found + nslots; i++) {
-    list[i] = 0;
+    mem.set_slot_list(i, 0);
     as[i] = (alloc_size - (offset + (i - found) * IO_TLB_SIZE)) | 0;
   }
-  let count = 0;
-  count = renumber_free_run(list, found - 1, count);
+  mem.renumber(found - 1, 0);
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
   k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
@@ -342,16 +340,15 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
   const index = Math.floor((tlb_addr - offset - mem.start) / IO_TLB_SIZE);
   if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_release_slots", tlb_addr);
   const nslots = slotsOfMapping(mem.alloc_size[index]!, offset, longBits(k));
-  const list = mem.list;
   const oa = mem.orig_addr;
   const as = mem.alloc_size;
-  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? list[index + nslots]! : 0;
+  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? mem.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    mem.set_slot_list(i, ++count);
     oa[i] = INVALID_PHYS_ADDR;
     as[i] = 0;
   }
-  count = renumber_free_run(list, index - 1, count);
+  count = mem.renumber(index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();

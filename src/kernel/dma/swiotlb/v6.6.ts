@@ -39,8 +39,7 @@ import {
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
-  swiotlb_full_ratelimit, unsignedOf, renumber_free_run,
-} from "./common.js";
+  swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
@@ -155,7 +154,7 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
       checked++;
       continue;
     }
-    if (!iommu_is_span_boundary(k, si, nslots, b, "swiotlb_area_find_slots") && pool.list[si]! >= nslots) {
+    if (!iommu_is_span_boundary(k, si, nslots, b, "swiotlb_area_find_slots") && pool.slot_list(si) >= nslots) {
       slot_index = si;
       break;
     }
@@ -167,10 +166,10 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
     return -1;
   }
   for (let i = slot_index; i < slot_index + nslots; i++) {
-    pool.list[i] = 0;
+    pool.set_slot_list(i, 0);
     pool.alloc_size[i] = (alloc_size - (offset + (i - slot_index) * IO_TLB_SIZE)) | 0;
   }
-  renumber_free_run(pool.list, slot_index - 1, 0);
+  pool.renumber(slot_index - 1, 0);
   area.index = wrap(index + nslots);
   area.used += nslots;
   syncPoolCounters(pool);
@@ -404,15 +403,14 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number, 
   const aindex = Math.floor(index / pool.area_nslabs);
   if (aindex >= pool.nareas) k.BUG("at kernel/dma/swiotlb.c (swiotlb_release_slots): BUG_ON(aindex >= mem->nareas)", "swiotlb_release_slots");
   const area = pool.areas[aindex]!;
-  const list = pool.list;
-  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? list[index + nslots]! : 0;
+  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? pool.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    pool.set_slot_list(i, ++count);
     pool.orig_addr[i] = INVALID_PHYS_ADDR;
     pool.alloc_size[i] = 0;
     pool.pad_slots[i] = 0;
   }
-  count = renumber_free_run(list, index - 1, count);
+  count = pool.renumber(index - 1, count);
   area.used -= nslots;
   syncPoolCounters(pool);
   mem.total_used -= nslots;
