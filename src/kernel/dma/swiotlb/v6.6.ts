@@ -217,6 +217,12 @@ function swiotlb_search_area(k: Kernel, dev: Device, start_cpu: number, cpu_offs
   return { index: -1, pool: null };
 }
 
+/** swiotlb_find_slots' return, traced */
+function find_slots_exit(k: Kernel, r: { index: number; pool: IoTlbPool | null }): { index: number; pool: IoTlbPool | null } {
+  k.tr?.exit(r.index < 0 ? "-1" : `${r.index} in pool ${hex(r.pool!.start)}${r.pool!.transient ? " (transient)" : ""}`);
+  return r;
+}
+
 /**
  * kernel/dma/swiotlb.c swiotlb_find_slots (6.6–6.18). Without DYNAMIC: the default pool's areas.
  * With it: every pool of mem->pools (6.6: pool by pool; 6.8+: area by area across the pools);
@@ -228,14 +234,11 @@ function swiotlb_search_area(k: Kernel, dev: Device, start_cpu: number, cpu_offs
 export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size: number, alloc_align_mask: number): { index: number; pool: IoTlbPool | null } {
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
-  const done = (r: { index: number; pool: IoTlbPool | null }) => {
-    k.tr?.exit(r.index < 0 ? "-1" : `${r.index} in pool ${hex(r.pool!.start)}${r.pool!.transient ? " (transient)" : ""}`);
-    return r;
-  };
   if (!mem.dynamic) {
     const pool = mem.defpool!;
-    return done({ index: swiotlb_pool_find_slots(k, dev, pool, orig_addr, alloc_size, alloc_align_mask), pool });
+    return find_slots_exit(k, { index: swiotlb_pool_find_slots(k, dev, pool, orig_addr, alloc_size, alloc_align_mask), pool });
   }
+  const done = (r: { index: number; pool: IoTlbPool | null }) => find_slots_exit(k, r);
   let found: { index: number; pool: IoTlbPool | null } = { index: -1, pool: null };
   if (k.sw["3dc2f209208d"] && alloc_size > IO_TLB_SEGSIZE * IO_TLB_SIZE) {
     k.tr?.decide("alloc_size > IO_TLB_SEGSIZE * IO_TLB_SIZE", true, "larger than a segment: no pool can hold it, no transient pool is tried (3dc2f209208d)");
