@@ -316,10 +316,12 @@ export class Cache {
    * does): the same as cpuWrite(dst, cpuRead(src, len)), without an intermediate buffer.
    */
   cpuCopy(dst: number, src: number, len: number) {
-    if (this.transparent) {
-      this.ram.copy(dst, src, len);
-      return;
-    }
+    if (this.transparent) this.ram.copy(dst, src, len);
+    else this.cpuCopyLines(dst, src, len);
+  }
+
+  /** cpuCopy through the modelled lines (out of line: the transparent case stays small enough for V8 to inline) */
+  private cpuCopyLines(dst: number, src: number, len: number) {
     if (len <= 0) return;
     if (Math.abs(dst - src) < len) {
       this.cpuWrite(dst, this.cpuRead(src, len));

@@ -391,6 +391,17 @@ export function outOfPool(k: Kernel, fn: string, tlb_addr: number): never {
  * is a kernel paging fault.
  */
 export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64 = longBits(k)): void {
+  // the common case in a few lines (V8 inlines it): 64-bit, no Xen, RAM
+  if (bits === 64 && k.xen === null && size > 0 && k.mem.isRamRange(orig_addr, size)) {
+    if (toDevice) k.cache.cpuCopy(tlb_addr, orig_addr, size);
+    else k.cache.cpuCopy(orig_addr, tlb_addr, size);
+    return;
+  }
+  bounce_copy_other(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
+}
+
+/** bounce_copy's other cases: ARM32 highmem originals, Xen's per-page translation, memory that is not RAM */
+function bounce_copy_other(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64): void {
   let src_phys = orig_addr;
   if (bits === 32) {
     let highmem = false;
