@@ -256,6 +256,11 @@ export class Cache {
   /** Present frames overlapping [phys, phys+len) into hitN/hitF; returns how many. */
   private present(phys: number, len: number): number {
     if (this.nlines === 0 || len <= 0) return 0;
+    return this.presentScan(phys, len);
+  }
+
+  /** present() past its no-lines exit (out of line: that exit is every coherent device access on x86) */
+  private presentScan(phys: number, len: number): number {
     const f0 = Math.floor(phys / FRAME);
     const f1 = Math.floor((phys + len - 1) / FRAME);
     this.rf0 = f0;

@@ -328,27 +328,12 @@ const noPoolRatelimit = new WeakMap<object, number>();
  */
 export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number, tbl_dma_addr?: number): number {
   const mem = dev_mem(k, dev);
-  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) map_single_enter(k, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs);
   const offset = swiotlb_align_offset(dev, orig_addr);
-  if (!mem || !mem.nslabs) {
-    const n = noPoolRatelimit.get(k) ?? 0;
-    noPoolRatelimit.set(k, n + 1);
-    if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
-  if (mapping_size > alloc_size) {
-    if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (!mem || !mem.nslabs) return map_single_no_pool(k, dev);
+  if (mapping_size > alloc_size) return map_single_invalid_sizes(k, dev, mapping_size, alloc_size);
   const index = swiotlb_find_slots(k, dev, orig_addr, alloc_size + offset, alloc_align_mask, tbl_dma_addr);
-  if (index === -1) {
-    if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
-      k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem_used(mem)} (slots)`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (index === -1) return map_single_full(k, dev, mem, alloc_size, attrs);
   const n = nr_slots(alloc_size + offset);
   const oa = mem.orig_addr;
   for (let i = 0; i < n; i++) oa[index + i] = slot_addr(orig_addr, i);
@@ -356,6 +341,29 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE);
   k.tr?.exit(hex(tlb_addr));
   return tlb_addr;
+}
+
+// swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
+function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+}
+function map_single_no_pool(k: Kernel, dev: Device): number {
+  const n = noPoolRatelimit.get(k) ?? 0;
+  noPoolRatelimit.set(k, n + 1);
+  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
+  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_full(k: Kernel, dev: Device, mem: IoTlbMemAreas, alloc_size: number, attrs: number): number {
+  if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
+    k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem_used(mem)} (slots)`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
 }
 
 /**
