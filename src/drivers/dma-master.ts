@@ -45,20 +45,26 @@ export function device_access(k: Kernel, dev: Device, bus: number, len: number, 
   if (dev.iommu && bus !== DMA_MAPPING_ERROR) return iommu_device_access(k, dev, bus, len, data);
   const phys = dma_to_phys(k, dev, bus);
   const n = data ? data.length : len;
-  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(n, 1))) {
-    k.record("bus_error", `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
-    return null;
-  }
+  if (bus === DMA_MAPPING_ERROR || phys < 0 || !k.mem.isRamRange(phys, Math.max(n, 1))) return device_bus_error(k, dev, bus, phys, n, !!data);
   const coherent = dev_is_dma_coherent(k, dev);
   if (data) {
     if (coherent) k.cache.snoopWrite(phys, data);
     else k.mem.write(phys, data);
-    k.tr?.mem("write", "device", hex(bus), hex(phys), n, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+    if (k.tr) device_access_traced(k, "write", bus, phys, n, coherent);
     return data;
   }
   const r = coherent ? k.cache.snoopRead(phys, len) : k.mem.read(phys, len);
-  k.tr?.mem("read", "device", hex(bus), hex(phys), len, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+  if (k.tr) device_access_traced(k, "read", bus, phys, len, coherent);
   return r;
+}
+
+// device_access's bus error and trace, out of line (the access itself stays small enough for V8 to inline)
+function device_bus_error(k: Kernel, dev: Device, bus: number, phys: number, n: number, write: boolean): null {
+  k.record("bus_error", `device ${dev.name}: ${write ? "write" : "read"} of ${n} bytes at bus address ${hex(bus)} ${phys < 0 ? "is outside its dma-ranges" : `hits phys ${hex(phys)}, which is not RAM`}: bus error`, bus);
+  return null;
+}
+function device_access_traced(k: Kernel, what: "read" | "write", bus: number, phys: number, n: number, coherent: boolean): void {
+  k.tr?.mem(what, "device", hex(bus), hex(phys), n, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
 }
 
 /**

@@ -256,6 +256,11 @@ export class Cache {
   /** Present frames overlapping [phys, phys+len) into hitN/hitF; returns how many. */
   private present(phys: number, len: number): number {
     if (this.nlines === 0 || len <= 0) return 0;
+    return this.presentScan(phys, len);
+  }
+
+  /** present() past its no-lines exit (out of line: that exit is every coherent device access on x86) */
+  private presentScan(phys: number, len: number): number {
     const f0 = Math.floor(phys / FRAME);
     const f1 = Math.floor((phys + len - 1) / FRAME);
     this.rf0 = f0;
@@ -316,10 +321,12 @@ export class Cache {
    * does): the same as cpuWrite(dst, cpuRead(src, len)), without an intermediate buffer.
    */
   cpuCopy(dst: number, src: number, len: number) {
-    if (this.transparent) {
-      this.ram.copy(dst, src, len);
-      return;
-    }
+    if (this.transparent) this.ram.copy(dst, src, len);
+    else this.cpuCopyLines(dst, src, len);
+  }
+
+  /** cpuCopy through the modelled lines (out of line: the transparent case stays small enough for V8 to inline) */
+  private cpuCopyLines(dst: number, src: number, len: number) {
     if (len <= 0) return;
     if (Math.abs(dst - src) < len) {
       this.cpuWrite(dst, this.cpuRead(src, len));

@@ -539,23 +539,30 @@ export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: num
 
 /** kernel/dma/swiotlb.c swiotlb_map (5.13–6.18; 6.10+ drops alloc_size, 327e2c97c46a: same slots) */
 export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
-  k.tr?.enter(S_swiotlb_map, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) swiotlb_map_enter(k, paddr, size, dir);
   const swiotlb_addr = swiotlb_tbl_map_single(k, dev, paddr, size, size, dir, attrs);
   if (swiotlb_addr === DMA_MAPPING_ERROR) {
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
   const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
-  if (!dma_capable(k, dev, dma_addr, size, true)) {
-    swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-    if (dev.dma_mask === null) k.oops(0, "swiotlb_map"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
-    k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map", warn_site(k, "swiotlb_map"));
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (!dma_capable(k, dev, dma_addr, size, true)) return swiotlb_map_overflow(k, dev, swiotlb_addr, dma_addr, size, dir, attrs);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, swiotlb_addr, size, dir);
   k.tr?.exit(hex(dma_addr));
   return dma_addr;
+}
+
+// swiotlb_map's trace entry and its overflow exit, out of line (the function stays small enough for V8 to inline)
+function swiotlb_map_enter(k: Kernel, paddr: number, size: number, dir: number): void {
+  k.tr?.enter(S_swiotlb_map, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+/** swiotlb_map when the bounce buffer is out of the device's reach: unmap it (SKIP_CPU_SYNC), the overflow dev_WARN_ONCE, DMA_MAPPING_ERROR */
+function swiotlb_map_overflow(k: Kernel, dev: Device, swiotlb_addr: number, dma_addr: number, size: number, dir: number, attrs: number): number {
+  swiotlb_tbl_unmap_single(k, dev, swiotlb_addr, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+  if (dev.dma_mask === null) k.oops(0, "swiotlb_map"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
+  k.warnOnce(`swiotlb-overflow-${dev.name}`, `${dev.driver} ${dev.name}: swiotlb addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "swiotlb_map", warn_site(k, "swiotlb_map"));
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
 }
 
 /** Mask printed as the kernel does (%llx of a u64). */
@@ -600,13 +607,12 @@ export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, d
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   const t = k.tr;
-  t?.enter(k.sw["19c65c3d30bb"] ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (t) direct_map_page_enter(k, page, offset, size, dir);
   const phys = k.page_to_phys(page) + offset;
   const dma_addr = phys_to_dma(k, dev, phys);
-  const post519 = k.sw["07410559f383"];
   // 5.15+: the device's pool decides (swiotlb=force, or a restricted-dma-pool); before: the global swiotlb_force
   const force = is_swiotlb_force_bounce(k, dev);
-  t?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? (dev.dma_io_tlb_mem ? "the device has a restricted-dma-pool: every mapping bounces through it" : "swiotlb=force: every mapping bounces") : "no forced bouncing");
+  if (t) direct_map_page_force_decided(k, dev, force);
   if (force) {
     const r = swiotlb_map(k, dev, phys, size, dir, attrs);
     t?.exit(hex(r));
@@ -615,30 +621,52 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   const capable = dma_capable(k, dev, dma_addr, size, true);
   // 370645f41e6e (6.5): an unaligned kmalloc-sized buffer for a non-coherent device bounces too
   const kbounce = capable && k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
-  if (!capable || kbounce) {
-    const why = !t ? "" : kbounce ? `${size} bytes could share a cache line with another kmalloc object (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)}, dma_get_cache_alignment ${dma_get_cache_alignment(k)}) and the device is not coherent` : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
-    if (kbounce) {
-      t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach`);
-      t?.decide("dma_kmalloc_needs_bounce(dev, size, dir)", true, why);
-    } else t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
-    const bounce = post519 ? is_swiotlb_active(k, dev) : k.swiotlb_force !== "noforce";
-    if (bounce) {
-      t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k, dev) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
-      const r = swiotlb_map(k, dev, phys, size, dir, attrs);
-      t?.exit(hex(r));
-      return r;
-    }
-    t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
-    if (dev.dma_mask === null) k.oops(0, "dma_direct_map_page"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
-    k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"));
-    t?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
-  t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
-  if (k.sw["370645f41e6e"] && t && DMA_BOUNCE_UNALIGNED_KMALLOC(k)) t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", false, dma_kmalloc_safe(k, dev, dir) ? (dev_is_dma_coherent(k, dev) ? "the device is coherent" : "DMA_TO_DEVICE only cleans: no cache line is lost") : `${size} bytes are a cache-line multiple for kmalloc (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)})`);
+  if (!capable || kbounce) return dma_direct_map_page_unreachable(k, dev, phys, dma_addr, size, dir, attrs, kbounce);
+  if (t) direct_map_page_capable(k, dev, dma_addr, size, dir);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
   t?.exit(hex(dma_addr));
   return dma_addr;
+}
+
+// dma_direct_map_page's trace text, out of line (the function stays small enough for V8 to inline)
+function direct_map_page_enter(k: Kernel, page: number, offset: number, size: number, dir: number): void {
+  k.tr?.enter(k.sw["19c65c3d30bb"] ? S_map_page : S_map_page_56, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+function direct_map_page_force_decided(k: Kernel, dev: Device, force: boolean): void {
+  const post519 = k.sw["07410559f383"];
+  k.tr?.decide(post519 ? "is_swiotlb_force_bounce(dev)" : "swiotlb_force == SWIOTLB_FORCE", force, force ? (dev.dma_io_tlb_mem ? "the device has a restricted-dma-pool: every mapping bounces through it" : "swiotlb=force: every mapping bounces") : "no forced bouncing");
+}
+function direct_map_page_capable(k: Kernel, dev: Device, dma_addr: number, size: number, dir: number): void {
+  const t = k.tr!;
+  t.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach: no bounce`);
+  if (k.sw["370645f41e6e"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k)) t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", false, dma_kmalloc_safe(k, dev, dir) ? (dev_is_dma_coherent(k, dev) ? "the device is coherent" : "DMA_TO_DEVICE only cleans: no cache line is lost") : `${size} bytes are a cache-line multiple for kmalloc (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)})`);
+}
+
+/**
+ * The rest of dma_direct_map_page when the buffer is out of the device's reach (or, 6.5+, an
+ * unaligned kmalloc buffer of a non-coherent device): swiotlb_map when swiotlb may bounce, else
+ * the overflow dev_WARN_ONCE and DMA_MAPPING_ERROR. (Out of line: the common path stays small.)
+ */
+function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, dma_addr: number, size: number, dir: number, attrs: number, kbounce: boolean): number {
+  const t = k.tr;
+  const post519 = k.sw["07410559f383"];
+  const why = !t ? "" : kbounce ? `${size} bytes could share a cache line with another kmalloc object (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)}, dma_get_cache_alignment ${dma_get_cache_alignment(k)}) and the device is not coherent` : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
+  if (kbounce) {
+    t?.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach`);
+    t?.decide("dma_kmalloc_needs_bounce(dev, size, dir)", true, why);
+  } else t?.decide("dma_capable(dev, dma_addr, size, true)", false, why);
+  const bounce = post519 ? is_swiotlb_active(k, dev) : k.swiotlb_force !== "noforce";
+  if (bounce) {
+    t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", true, post519 ? "there is a swiotlb pool: bounce through it" : is_swiotlb_active(k, dev) ? "bounce through swiotlb" : "swiotlb_map is called although no swiotlb pool was ever set up");
+    const r = swiotlb_map(k, dev, phys, size, dir, attrs);
+    t?.exit(hex(r));
+    return r;
+  }
+  t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
+  if (dev.dma_mask === null) k.oops(0, "dma_direct_map_page"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
+  k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"));
+  t?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
 }
 
 /** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; 5.6: kernel/dma/direct.c, 19c65c3d30bb; the swiotlb double copy-back ends with 9e02977bfad0) */

@@ -199,13 +199,9 @@ function check_dir(k: Kernel, dir: number, fn: string) {
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
-  k.tr?.enter(entry(k, S_map_page, S_map_page_h), { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) map_page_enter(k, dev, page, offset, size, dir);
   check_dir(k, dir, "dma_map_page_attrs");
-  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) {
-    k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
   let addr: number;
   if (dma_go_direct(ops)) addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
@@ -214,6 +210,17 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
   return addr;
+}
+
+// (dma_map_page_attrs' trace entry and its !dev->dma_mask exit, out of line: the function stays
+// small enough for V8 to inline into its callers)
+function map_page_enter(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number): void {
+  k.tr?.enter(entry(k, S_map_page, S_map_page_h), { dev: dev.name, page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+function map_page_no_dma_mask(k: Kernel, dev: Device): number {
+  k.warnOnce(`nodmamask-${dev.name}`, "WARNING: dma_map_page_attrs: !dev->dma_mask", "dma_map_page_attrs");
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
 }
 
 /**

@@ -58,6 +58,15 @@ export class IoTlbMem {
   private _orig_addr: Float64Array = NO_F64;
   private _alloc_size: Int32Array = NO_I32;
   /**
+   * The last free-list renumbering (renumber below), not yet written into `_list`: for every
+   * slot m in [pendLo, pendHi], list[m] is pendBase - m. pendHi < pendLo: none. `list` writes it
+   * out before anyone else sees the array; the eras' search and release read and write through
+   * slot_list / set_slot_list / renumber, which know it.
+   */
+  private pendLo = 0;
+  private pendHi = -1;
+  private pendBase = 0;
+  /**
    * The three arrays are not this pool's own yet, and its first use of them makes them: either
    * they are a boot template's (src/boot-cache.ts), shared with it until first used (set by
    * deepClone: src/core/clone.ts, COW_FIELDS below; the template is never run), or they are not
@@ -88,10 +97,70 @@ export class IoTlbMem {
     this.cowShared = nslabs > 0; // the arrays are made when first used (fresh())
   }
 
-  /** io_tlb_list / mem->slots[i].list */
+  /** io_tlb_list / mem->slots[i].list (every renumbering written out) */
   get list(): Int32Array {
     if (this.cowShared) this.unshare();
+    if (this.pendHi >= this.pendLo) this.writePending();
     return this._list;
+  }
+
+  /** list[i] (io_tlb_list[i] / mem->slots[i].list), the pending renumbering included */
+  slot_list(i: number): number {
+    if (this._list === NO_I32) this.unshare(); // a new pool's arrays are made at first use
+    return i <= this.pendHi && i >= this.pendLo ? this.pendBase - i : this._list[i]!;
+  }
+
+  /** list[i] = v */
+  set_slot_list(i: number, v: number): void {
+    if (this.cowShared) this.unshare();
+    if (i <= this.pendHi && i >= this.pendLo) this.writePending();
+    this._list[i] = v;
+  }
+
+  /**
+   * The free-list renumbering loop of every era's slot search and release (kernel/dma/swiotlb.c,
+   * 5.6–6.18): `for (i = index - 1; io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 && list[i]; i--)
+   * list[i] = ++count;` (5.6–5.11 spell the test OFFSET(i, IO_TLB_SEGSIZE)). Starts at slot `i`
+   * with `count`, returns the last count; slot -1 stops it as the segment test does in C.
+   *
+   * The loop runs as in C — down from `i` to the segment's first slot or the first slot whose
+   * counter is 0 — but the values it writes, count + 1, count + 2, … from slot i down, are kept
+   * as one pending run (pendLo/pendHi/pendBase) instead of being stored one by one: a pair of
+   * map and unmap in one segment rewrites the same up to 127 counters twice, and the next
+   * renumbering of that range replaces the run whole. The loop steps over the pending run in
+   * one go: every value in it is ≥ 1, so the C loop would not stop inside it. A pending run the
+   * new one does not cover is written out first.
+   */
+  renumber(i: number, count: number): number {
+    const lo = (i + 1) & ~(IO_TLB_SEGSIZE - 1); // i's segment's first slot; i + 1 when i is a segment's last slot (no iteration)
+    if (this._list === NO_I32) this.unshare(); // a new pool's arrays are made at first use
+    const pLo = this.pendLo;
+    const pHi = this.pendHi;
+    const list = this._list;
+    let m = i;
+    while (m >= lo) {
+      if (m <= pHi && m >= pLo) m = pLo - 1;
+      else if (list[m] === 0) break;
+      else m--;
+    }
+    if (m === i) return count;
+    if (this.cowShared) this.unshare();
+    // the C loop wrote list[x] = count + (i - x + 1) for x in (m, i]
+    if (pHi >= pLo && (pLo <= m || pHi > i)) this.writePending();
+    this.pendLo = m + 1;
+    this.pendHi = i;
+    this.pendBase = count + i + 1;
+    return count + (i - m);
+  }
+
+  /** Store the pending renumbering into the array. */
+  private writePending(): void {
+    if (this.cowShared) this.unshare();
+    const list = this._list;
+    const base = this.pendBase;
+    for (let x = this.pendLo, hi = this.pendHi; x <= hi; x++) list[x] = base - x;
+    this.pendLo = 0;
+    this.pendHi = -1;
   }
   /** io_tlb_orig_addr / mem->slots[i].orig_addr */
   get orig_addr(): Float64Array {
@@ -139,6 +208,8 @@ export class IoTlbMem {
     this._orig_addr = NO_F64;
     this._alloc_size = NO_I32;
     this.cowShared = this.nslabs > 0;
+    this.pendLo = 0; // no pending renumbering survives the reset
+    this.pendHi = -1;
   }
 }
 /** Slot arrays not made yet (IoTlbMem.fresh makes them). */
@@ -157,26 +228,6 @@ export function io_tlb_offset(val: number): number {
 /** include/linux/align.h ALIGN(x, a) on unsigned int: (x + a - 1) & ~(a - 1) — a multiple of a only when a is a power of two */
 export function ALIGN(x: number, a: number): number {
   return ((x + a - 1) & ~(a - 1)) >>> 0;
-}
-
-/**
- * The free-list renumbering loop of every era's slot search and release (kernel/dma/swiotlb.c,
- * 5.6–5.19): `for (i = index - 1; io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 && list[i]; i--)
- * list[i] = ++count;` (5.6–5.11 write OFFSET(i, IO_TLB_SEGSIZE)). Starts at slot `i` with
- * `count`, returns the last count. Unrolled four times: this loop is a third of a bounced
- * map/unmap pair. A slot index of -1 stops it as the segment test does in C.
- */
-export function renumber_free_run(list: Int32Array, i: number, count: number): number {
-  for (;;) {
-    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
-    list[i--] = ++count;
-    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
-    list[i--] = ++count;
-    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
-    list[i--] = ++count;
-    if ((i & (IO_TLB_SEGSIZE - 1)) === IO_TLB_SEGSIZE - 1 || list[i] === 0) return count;
-    list[i--] = ++count;
-  }
 }
 
 /** Segment number of a slot (slots a and b are in the same segment iff equal). */
@@ -373,6 +424,17 @@ export function outOfPool(k: Kernel, fn: string, tlb_addr: number): never {
  * is a kernel paging fault.
  */
 export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64 = longBits(k)): void {
+  // the common case in a few lines (V8 inlines it): 64-bit, no Xen, RAM
+  if (bits === 64 && k.xen === null && size > 0 && k.mem.isRamRange(orig_addr, size)) {
+    if (toDevice) k.cache.cpuCopy(tlb_addr, orig_addr, size);
+    else k.cache.cpuCopy(orig_addr, tlb_addr, size);
+    return;
+  }
+  bounce_copy_other(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
+}
+
+/** bounce_copy's other cases: ARM32 highmem originals, Xen's per-page translation, memory that is not RAM */
+function bounce_copy_other(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64): void {
   let src_phys = orig_addr;
   if (bits === 32) {
     let highmem = false;

@@ -37,7 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ENOMEM, INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr,
   fmtPa, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  renumber_free_run, slotsOfMapping, swiotlb_search_never_ends, unsignedOf,
+  slotsOfMapping, swiotlb_search_never_ends, unsignedOf,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -156,7 +156,6 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
     return -1;
   }
 
-  const list = mem.list;
   // wrap_index(ALIGN(mem->index, stride))
   let index = ((mem.index + stride - 1) & ~(stride - 1)) >>> 0;
   if (index >= nslabs) index = 0;
@@ -168,7 +167,7 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
     if (((b.tblLow + index * IO_TLB_SIZE) & iotlb_align_mask) !== want) {
       index = index + 1 >= nslabs ? 0 : index + 1;
     } else {
-      if (!iommu_is_span_boundary(k, index, nslots, b, "find_slots") && list[index]! >= nslots) {
+      if (!iommu_is_span_boundary(k, index, nslots, b, "find_slots") && mem.slot_list(index) >= nslots) {
         found = index;
         break;
       }
@@ -188,9 +187,8 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
     return -1;
   }
 
-  for (let i = found; i < found + nslots; i++) list[i] = 0;
-  let count = 0;
-  count = renumber_free_run(list, found - 1, count);
+  for (let i = found; i < found + nslots; i++) mem.set_slot_list(i, 0);
+  mem.renumber(found - 1, 0);
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
   k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
@@ -319,18 +317,17 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
     swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
   }
 
-  const list = mem.list;
   const oa = mem.orig_addr;
   const as = mem.alloc_size;
   // merge with the following free run if it is in the same segment
-  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? list[index + nslots]! : 0;
+  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? mem.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    mem.set_slot_list(i, ++count);
     oa[i] = INVALID_PHYS_ADDR;
     as[i] = 0;
   }
   // and renumber the free run before it, within the segment
-  count = renumber_free_run(list, index - 1, count);
+  count = mem.renumber(index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();

@@ -38,7 +38,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  renumber_free_run, swiotlb_search_never_ends, unsignedOf, ALIGN,
+  swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -166,7 +166,7 @@ export function swiotlb_max_mapping_size(_k: Kernel, dev?: Device): number {
  */
 export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size: number, alloc_align_mask: number, tbl_dma_addr?: number): number {
   const mem = dev_io_tlb_mem(k, dev);
-  k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
+  if (k.tr) find_slots_enter(k, orig_addr, alloc_size, alloc_align_mask);
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
   let iotlb_align_mask: number;
   if (k.sw["04867a7a3332"]) {
@@ -184,13 +184,8 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   stride = Math.max(stride, (alloc_align_mask >>> IO_TLB_SHIFT) + 1);
 
   const nslabs = mem.nslabs;
-  if (nslots > nslabs - mem.used) {
-    k.tr?.decide("nslots > mem->nslabs - mem->used", true, `${nslots} slots wanted, ${nslabs - mem.used} free in the whole pool`);
-    k.tr?.exit("-1");
-    return -1;
-  }
+  if (nslots > nslabs - mem.used) return find_slots_no_room(k, mem, nslots);
 
-  const list = mem.list;
   // ALIGN(mem->index, stride) is the power-of-two macro: with the 04867a7a3332 backport the stride
   // need not be one (min_align_mask 0xffff, alloc_align_mask 0x3fff: stride 25), and the
   // kernel gets (index + stride - 1) & ~(stride - 1), not a multiple of the stride
@@ -205,7 +200,7 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
     if (checkAlign && ((b.tblLow + index * IO_TLB_SIZE) & iotlb_align_mask) !== want) {
       index = index + 1 >= nslabs ? 0 : index + 1;
     } else {
-      if (!iommu_is_span_boundary(k, index, nslots, b, "swiotlb_find_slots") && list[index]! >= nslots) {
+      if (!iommu_is_span_boundary(k, index, nslots, b, "swiotlb_find_slots") && mem.slot_list(index) >= nslots) {
         found = index;
         break;
       }
@@ -215,23 +210,36 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
     if (++steps > nslabs) swiotlb_search_never_ends(k, "swiotlb_find_slots", dev, want, iotlb_align_mask, wrap, stride, nslots);
   } while (index !== wrap);
 
-  if (found < 0) {
-    k.tr?.swiotlb("map", -1, nslots, "-", `no ${nslots}-slot run found (stride ${stride}, align mask ${hex(iotlb_align_mask)}), used ${mem.used}/${nslabs}`);
-    k.tr?.exit("-1");
-    return -1;
-  }
+  if (found < 0) return find_slots_none_fits(k, mem, nslots, stride, iotlb_align_mask);
   const as = mem.alloc_size;
   for (let i = found; i < found + nslots; i++) {
-    list[i] = 0;
+    mem.set_slot_list(i, 0);
     as[i] = (alloc_size - (offset + (i - found) * IO_TLB_SIZE)) | 0;
   }
-  let count = 0;
-  count = renumber_free_run(list, found - 1, count);
+  mem.renumber(found - 1, 0);
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
-  k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${nslabs}; next search at ${mem.index}`);
-  k.tr?.exit(String(found));
+  if (k.tr) find_slots_found(k, mem, found, nslots, stride);
   return found;
+}
+
+// swiotlb_find_slots' trace and its two -1 exits, out of line (the search stays small enough for V8 to inline)
+function find_slots_enter(k: Kernel, orig_addr: number, alloc_size: number, alloc_align_mask: number): void {
+  k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
+}
+function find_slots_no_room(k: Kernel, mem: IoTlbMem, nslots: number): number {
+  k.tr?.decide("nslots > mem->nslabs - mem->used", true, `${nslots} slots wanted, ${mem.nslabs - mem.used} free in the whole pool`);
+  k.tr?.exit("-1");
+  return -1;
+}
+function find_slots_none_fits(k: Kernel, mem: IoTlbMem, nslots: number, stride: number, iotlb_align_mask: number): number {
+  k.tr?.swiotlb("map", -1, nslots, "-", `no ${nslots}-slot run found (stride ${stride}, align mask ${hex(iotlb_align_mask)}), used ${mem.used}/${mem.nslabs}`);
+  k.tr?.exit("-1");
+  return -1;
+}
+function find_slots_found(k: Kernel, mem: IoTlbMem, found: number, nslots: number, stride: number): void {
+  k.tr?.swiotlb("map", found, nslots, hex(slot_addr(mem.start, found)), `stride ${stride}; used ${mem.used}/${mem.nslabs}; next search at ${mem.index}`);
+  k.tr?.exit(String(found));
 }
 
 /**
@@ -252,35 +260,45 @@ export function swiotlb_tbl_map_single(
   tbl_dma_addr?: number,
 ): number {
   const mem = dev_io_tlb_mem(k, dev);
-  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) map_single_enter(k, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs);
   const offset = swiotlb_align_offset(dev, orig_addr);
   // 5.15 (5.15.178): an empty pool panics: c51ba246cb17 (6.0, backported) tests !mem->nslabs.
   // 463e862ac63e (mainline 5.15–5.19: `if (!mem)` on the static struct; absent in dmasim 5.15) has no such test:
   // the empty static struct then reaches swiotlb_find_slots ("buffer is full", total 0).
   if (!k.sw["463e862ac63e"] && !mem.nslabs) k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 
-  if (mapping_size > alloc_size) {
-    if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (mapping_size > alloc_size) return map_single_invalid_sizes(k, dev, mapping_size, alloc_size);
 
   const index = swiotlb_find_slots(k, dev, orig_addr, alloc_size + offset, alloc_align_mask, tbl_dma_addr);
-  if (index === -1) {
-    if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
-      k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem.used} (slots)`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (index === -1) return map_single_full(k, dev, mem, alloc_size, attrs);
 
   const n = nr_slots(alloc_size + offset);
   const oa = mem.orig_addr;
   for (let i = 0; i < n; i++) oa[index + i] = slot_addr(orig_addr, i);
   const tlb_addr = slot_addr(mem.start, index) + offset;
-  k.tr?.decide("bounce at map", true, `every direction${dir === DMA_FROM_DEVICE ? " (DMA_FROM_DEVICE too: no stale pool bytes reach the device's buffer)" : ""}${attrs & DMA_ATTR_SKIP_CPU_SYNC ? ", DMA_ATTR_SKIP_CPU_SYNC notwithstanding" : ""}`);
+  if (k.tr) map_single_bounce_decided(k, dir, attrs);
   swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE);
   k.tr?.exit(hex(tlb_addr));
   return tlb_addr;
+}
+
+// swiotlb_tbl_map_single's trace and its two error exits, out of line (small enough for V8 to inline)
+function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+}
+function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
+  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_full(k: Kernel, dev: Device, mem: IoTlbMem, alloc_size: number, attrs: number): number {
+  if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
+    k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem.used} (slots)`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_bounce_decided(k: Kernel, dir: number, attrs: number): void {
+  k.tr?.decide("bounce at map", true, `every direction${dir === DMA_FROM_DEVICE ? " (DMA_FROM_DEVICE too: no stale pool bytes reach the device's buffer)" : ""}${attrs & DMA_ATTR_SKIP_CPU_SYNC ? ", DMA_ATTR_SKIP_CPU_SYNC notwithstanding" : ""}`);
 }
 
 /**
@@ -292,42 +310,54 @@ export function swiotlb_tbl_map_single(
  */
 export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   const mem = dev_io_tlb_mem(k, dev);
-  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) bounce_enter(k, tlb_addr, size, dir);
   const index = Math.floor((tlb_addr - mem.start) / IO_TLB_SIZE);
   if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_bounce", tlb_addr);
   let orig_addr = mem.orig_addr[index]!;
-  if (orig_addr === INVALID_PHYS_ADDR) {
-    k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
-    k.tr?.exit();
-    return;
-  }
+  if (orig_addr === INVALID_PHYS_ADDR) return bounce_no_original(k, index, tlb_addr);
   const bits = longBits(k);
   let alloc = unsignedOf(mem.alloc_size[index]!, bits);
   const pfn = Math.floor(orig_addr / PAGE_SIZE);
   let tlb_offset = tlb_addr & (IO_TLB_SIZE - 1);
   const orig_addr_offset = swiotlb_align_offset(dev, orig_addr);
-  if (tlb_offset < orig_addr_offset) {
-    k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
-    k.tr?.exit();
-    return;
-  }
+  if (tlb_offset < orig_addr_offset) return bounce_warn_before_start(k, dev, orig_addr_offset, tlb_offset);
   tlb_offset -= orig_addr_offset;
-  if (tlb_offset > alloc) {
-    k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
-    k.tr?.exit();
-    return;
-  }
+  if (tlb_offset > alloc) return bounce_warn_overflow_offset(k, dev, alloc, size, tlb_offset);
   orig_addr += tlb_offset;
   if (bits === 32) orig_addr %= TWO32;
   alloc -= tlb_offset;
   if (size > alloc) {
-    k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+    bounce_clamp_warn(k, dev, alloc, size);
     size = alloc;
   }
   const toDevice = dir === DMA_TO_DEVICE;
-  k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
+  if (k.tr) bounce_traced(k, index, tlb_addr, size, toDevice, orig_addr);
   bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
   k.tr?.exit();
+}
+
+// swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
+function bounce_enter(k: Kernel, tlb_addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+function bounce_no_original(k: Kernel, index: number, tlb_addr: number): void {
+  k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
+  k.tr?.exit();
+}
+/** the dev_WARN_ONCEs that end swiotlb_bounce without a copy */
+function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
+  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
+  k.tr?.exit();
+}
+function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
+  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
+  k.tr?.exit();
+}
+function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number, toDevice: boolean, orig_addr: number): void {
+  k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
+}
+function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
+  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
 }
 
 /**
@@ -342,16 +372,15 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
   const index = Math.floor((tlb_addr - offset - mem.start) / IO_TLB_SIZE);
   if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_release_slots", tlb_addr);
   const nslots = slotsOfMapping(mem.alloc_size[index]!, offset, longBits(k));
-  const list = mem.list;
   const oa = mem.orig_addr;
   const as = mem.alloc_size;
-  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? list[index + nslots]! : 0;
+  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? mem.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    mem.set_slot_list(i, ++count);
     oa[i] = INVALID_PHYS_ADDR;
     as[i] = 0;
   }
-  count = renumber_free_run(list, index - 1, count);
+  count = mem.renumber(index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();

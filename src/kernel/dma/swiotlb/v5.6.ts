@@ -23,7 +23,7 @@ import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa, fmtUlong,
-  iommu_is_span_boundary, longBits, outOfPool, renumber_free_run, swiotlb_full_ratelimit,
+  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -168,7 +168,6 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_map_single): BUG_ON(!nslots)", "swiotlb_tbl_map_single");
 
   const nslabs = mem.nslabs;
-  const list = mem.list;
   let found = -1;
   if (nslots > nslabs - mem.used) {
     k.tr?.decide("nslots > io_tlb_nslabs - io_tlb_used", true, `${nslots} slots wanted, ${nslabs - mem.used} free in the whole pool`);
@@ -182,7 +181,7 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
         if (index >= nslabs) index = 0;
         if (index === wrap) break search;
       }
-      if (list[index]! >= nslots) {
+      if (mem.slot_list(index) >= nslots) {
         found = index;
         break;
       }
@@ -200,9 +199,8 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
     return DMA_MAPPING_ERROR;
   }
 
-  for (let i = found; i < found + nslots; i++) list[i] = 0;
-  let count = 0;
-  count = renumber_free_run(list, found - 1, count);
+  for (let i = found; i < found + nslots; i++) mem.set_slot_list(i, 0);
+  mem.renumber(found - 1, 0);
   const tlb_addr = mem.start + found * IO_TLB_SIZE;
   mem.index = found + nslots < nslabs ? found + nslots : 0;
   mem.used += nslots;
@@ -237,14 +235,13 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
     swiotlb_bounce(k, orig_addr, tlb_addr, mapping_size, DMA_FROM_DEVICE);
   }
 
-  const list = mem.list;
   const oa = mem.orig_addr;
-  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? list[index + nslots]! : 0;
+  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? mem.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    mem.set_slot_list(i, ++count);
     oa[i] = INVALID_PHYS_ADDR;
   }
-  count = renumber_free_run(list, index - 1, count);
+  count = mem.renumber(index - 1, count);
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed ${nslots} slots (alloc_size ${alloc_size} as passed); run now ${count} slots; used ${fmtUlong(k, mem.used)}/${mem.nslabs}`);
   k.tr?.exit();

@@ -37,8 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ALIGN, INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, renumber_free_run,
-} from "./common.js";
+  swiotlb_search_never_ends, } from "./common.js";
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_bounce, swiotlb_max_mapping_size, swiotlb_max_segment, swiotlb_sync_single_for_cpu,
   swiotlb_sync_single_for_device,
@@ -258,7 +257,6 @@ export function swiotlb_do_find_slots(k: Kernel, dev: Device, mem: IoTlbMemAreas
     return -1;
   }
 
-  const list = mem.list;
   const slot_base = area_index * mem.area_nslabs;
   let index = wrap_area_index(mem, ALIGN(area.index, stride));
   const wrap = index;
@@ -271,7 +269,7 @@ export function swiotlb_do_find_slots(k: Kernel, dev: Device, mem: IoTlbMemAreas
     if (checkAlign && ((b.tblLow + slot_index * IO_TLB_SIZE) & iotlb_align_mask) !== want) {
       index = wrap_area_index(mem, index + 1);
     } else {
-      if (!iommu_is_span_boundary(k, slot_index, nslots, b, "swiotlb_do_find_slots") && list[slot_index]! >= nslots) {
+      if (!iommu_is_span_boundary(k, slot_index, nslots, b, "swiotlb_do_find_slots") && mem.slot_list(slot_index) >= nslots) {
         found = index;
         break;
       }
@@ -288,10 +286,10 @@ export function swiotlb_do_find_slots(k: Kernel, dev: Device, mem: IoTlbMemAreas
   const slot_index = slot_base + found;
   const as = mem.alloc_size;
   for (let i = slot_index; i < slot_index + nslots; i++) {
-    list[i] = 0;
+    mem.set_slot_list(i, 0);
     as[i] = (alloc_size - (offset + (i - slot_index) * IO_TLB_SIZE)) | 0;
   }
-  renumber_free_run(list, slot_index - 1, 0);
+  mem.renumber(slot_index - 1, 0);
   area.index = found + nslots < mem.area_nslabs ? found + nslots : 0;
   area.used += nslots;
   mem.used += nslots;
@@ -330,27 +328,12 @@ const noPoolRatelimit = new WeakMap<object, number>();
  */
 export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number, tbl_dma_addr?: number): number {
   const mem = dev_mem(k, dev);
-  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) map_single_enter(k, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs);
   const offset = swiotlb_align_offset(dev, orig_addr);
-  if (!mem || !mem.nslabs) {
-    const n = noPoolRatelimit.get(k) ?? 0;
-    noPoolRatelimit.set(k, n + 1);
-    if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
-  if (mapping_size > alloc_size) {
-    if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (!mem || !mem.nslabs) return map_single_no_pool(k, dev);
+  if (mapping_size > alloc_size) return map_single_invalid_sizes(k, dev, mapping_size, alloc_size);
   const index = swiotlb_find_slots(k, dev, orig_addr, alloc_size + offset, alloc_align_mask, tbl_dma_addr);
-  if (index === -1) {
-    if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
-      k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem_used(mem)} (slots)`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (index === -1) return map_single_full(k, dev, mem, alloc_size, attrs);
   const n = nr_slots(alloc_size + offset);
   const oa = mem.orig_addr;
   for (let i = 0; i < n; i++) oa[index + i] = slot_addr(orig_addr, i);
@@ -358,6 +341,29 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE);
   k.tr?.exit(hex(tlb_addr));
   return tlb_addr;
+}
+
+// swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
+function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+}
+function map_single_no_pool(k: Kernel, dev: Device): number {
+  const n = noPoolRatelimit.get(k) ?? 0;
+  noPoolRatelimit.set(k, n + 1);
+  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
+  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_full(k: Kernel, dev: Device, mem: IoTlbMemAreas, alloc_size: number, attrs: number): number {
+  if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
+    k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${alloc_size} bytes), total ${mem.nslabs} (slots), used ${mem_used(mem)} (slots)`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
 }
 
 /**
@@ -375,16 +381,15 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
   const aindex = Math.floor(index / mem.area_nslabs);
   const area = mem.areas[aindex];
   if (!area) k.BUG("at kernel/dma/swiotlb.c (swiotlb_release_slots): BUG_ON(aindex >= mem->nareas)", "swiotlb_release_slots");
-  const list = mem.list;
   const oa = mem.orig_addr;
   const as = mem.alloc_size;
-  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? list[index + nslots]! : 0;
+  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? mem.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    mem.set_slot_list(i, ++count);
     oa[i] = INVALID_PHYS_ADDR;
     as[i] = 0;
   }
-  count = renumber_free_run(list, index - 1, count);
+  count = mem.renumber(index - 1, count);
   area.used -= nslots;
   mem.used -= nslots;
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed in area ${aindex}; run now ${count} slots; area used ${area.used}/${mem.area_nslabs}`);

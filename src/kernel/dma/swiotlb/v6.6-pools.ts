@@ -112,19 +112,26 @@ const unsetMem = new WeakMap<object, IoTlbMem66>();
 
 /** The static struct io_tlb_mem io_tlb_default_mem of this Kernel (CONFIG_SWIOTLB_DYNAMIC from the run's config). */
 export function io_tlb_default_mem(k: Kernel): IoTlbMem66 {
-  const p = k.io_tlb_default_mem;
-  if (p instanceof IoTlbPool && p.mem) return p.mem;
+  // (an IoTlbPool's mem; a 5.x era's IoTlbMem has none — read as a property, not `instanceof`: this is on every map and unmap)
+  const m0 = (k.io_tlb_default_mem as IoTlbPool | null)?.mem;
+  if (m0) return m0;
+  // (without a pool every map asks: the last kernel's answer is kept, the WeakMap lookup is not free)
+  if (unsetLastK === k) return unsetLastMem!;
   let m = unsetMem.get(k);
   if (!m) {
     unsetMem.set(k, (m = new IoTlbMem66()));
     m.dynamic = !!(k.cfg as { CONFIG_SWIOTLB_DYNAMIC?: boolean } | undefined)?.CONFIG_SWIOTLB_DYNAMIC;
   }
+  unsetLastK = k;
+  unsetLastMem = m;
   return m;
 }
+let unsetLastK: Kernel | null = null;
+let unsetLastMem: IoTlbMem66 | null = null;
 
 /** The struct io_tlb_mem a pool belongs to (dev->dma_io_tlb_mem / &io_tlb_default_mem), null for another era's pool */
 export function memOf(pool: IoTlbMem | null | undefined): IoTlbMem66 | null {
-  return pool instanceof IoTlbPool ? pool.mem : null;
+  return (pool as IoTlbPool | null | undefined)?.mem ?? null;
 }
 
 /** dev->dma_io_tlb_mem (6.6+): a restricted pool's own io_tlb_mem, else &io_tlb_default_mem */

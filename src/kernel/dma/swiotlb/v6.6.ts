@@ -39,8 +39,7 @@ import {
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
-  swiotlb_full_ratelimit, unsignedOf, renumber_free_run,
-} from "./common.js";
+  swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
@@ -160,7 +159,7 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
       checked++;
       continue;
     }
-    if (!iommu_is_span_boundary(k, si, nslots, b, fn) && pool.list[si]! >= nslots) {
+    if (!iommu_is_span_boundary(k, si, nslots, b, fn) && pool.slot_list(si) >= nslots) {
       slot_index = si;
       break;
     }
@@ -172,10 +171,10 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
     return -1;
   }
   for (let i = slot_index; i < slot_index + nslots; i++) {
-    pool.list[i] = 0;
+    pool.set_slot_list(i, 0);
     pool.alloc_size[i] = (alloc_size - (offset + (i - slot_index) * IO_TLB_SIZE)) | 0;
   }
-  renumber_free_run(pool.list, slot_index - 1, 0);
+  pool.renumber(slot_index - 1, 0);
   area.index = wrap(index + nslots);
   area.used += nslots;
   syncPoolCounters(pool);
@@ -232,6 +231,12 @@ function swiotlb_search_area(k: Kernel, dev: Device, start_cpu: number, cpu_offs
   return { index: -1, pool: null };
 }
 
+/** swiotlb_find_slots' return, traced */
+function find_slots_exit(k: Kernel, r: { index: number; pool: IoTlbPool | null }): { index: number; pool: IoTlbPool | null } {
+  k.tr?.exit(r.index < 0 ? "-1" : `${r.index} in pool ${hex(r.pool!.start)}${r.pool!.transient ? " (transient)" : ""}`);
+  return r;
+}
+
 /**
  * kernel/dma/swiotlb.c swiotlb_find_slots (6.6–6.18). Without DYNAMIC: the default pool's areas.
  * With it: every pool of mem->pools (6.6: pool by pool; 6.8+: area by area across the pools);
@@ -243,14 +248,11 @@ function swiotlb_search_area(k: Kernel, dev: Device, start_cpu: number, cpu_offs
 export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size: number, alloc_align_mask: number): { index: number; pool: IoTlbPool | null } {
   const mem = dev_io_tlb_mem(k, dev);
   k.tr?.enter(S_find, { orig_addr: hex(orig_addr), alloc_size: String(alloc_size), alloc_align_mask: hex(alloc_align_mask) });
-  const done = (r: { index: number; pool: IoTlbPool | null }) => {
-    k.tr?.exit(r.index < 0 ? "-1" : `${r.index} in pool ${hex(r.pool!.start)}${r.pool!.transient ? " (transient)" : ""}`);
-    return r;
-  };
   if (!mem.dynamic) {
     const pool = mem.defpool!;
-    return done({ index: swiotlb_pool_find_slots(k, dev, pool, orig_addr, alloc_size, alloc_align_mask), pool });
+    return find_slots_exit(k, { index: swiotlb_pool_find_slots(k, dev, pool, orig_addr, alloc_size, alloc_align_mask), pool });
   }
+  const done = (r: { index: number; pool: IoTlbPool | null }) => find_slots_exit(k, r);
   let found: { index: number; pool: IoTlbPool | null } = { index: -1, pool: null };
   if (k.sw["3dc2f209208d"] && alloc_size > IO_TLB_SEGSIZE * IO_TLB_SIZE) {
     k.tr?.decide("alloc_size > IO_TLB_SEGSIZE * IO_TLB_SIZE", true, "larger than a segment: no pool can hold it, no transient pool is tried (3dc2f209208d)");
@@ -312,30 +314,16 @@ function poolOf(k: Kernel, dev: Device, tlb_addr: number, fn: string): IoTlbPool
 export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): number {
   swiotlb_run_dyn_alloc(k);
   const mem = dev_io_tlb_mem(k, dev);
-  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) map_single_enter(k, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs);
   const noAllocSize = !!k.sw["327e2c97c46a"];
-  if (!mem.nslabs) {
-    if (swiotlb_full_ratelimit(k)) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
-  if (!noAllocSize && mapping_size > alloc_size) {
-    if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
-  if (noAllocSize && alloc_align_mask >>> 0 > PAGE_SIZE - 1)
-    k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
+  if (!mem.nslabs) return map_single_no_pool(k, dev);
+  if (!noAllocSize && mapping_size > alloc_size) return map_single_invalid_sizes(k, dev, mapping_size, alloc_size);
+  if (noAllocSize && alloc_align_mask >>> 0 > PAGE_SIZE - 1) map_single_align_warn(k, dev);
 
   let offset = swiotlb_align_offset(dev, alloc_align_mask, orig_addr);
   const size = noAllocSize ? Math.ceil((mapping_size + offset) / ((alloc_align_mask >>> 0) + 1)) * ((alloc_align_mask >>> 0) + 1) : alloc_size + offset;
   const { index: found, pool } = swiotlb_find_slots(k, dev, orig_addr, size, alloc_align_mask);
-  if (found === -1 || !pool) {
-    if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
-      k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${noAllocSize ? size : alloc_size} bytes), total ${fmtUlong(k, mem.nslabs)} (slots), used ${fmtUlong(k, mem_used(mem))} (slots)`);
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (found === -1 || !pool) return map_single_full(k, dev, mem, noAllocSize ? size : alloc_size, attrs);
   // f406c8e4b770 (6.10): dma_reset_need_sync — a bounced device must see every later sync (6.12.19 swiotlb.c:1416)
   if (k.sw["f406c8e4b770"] && dev.dma_skip_sync) {
     dev.dma_skip_sync = false;
@@ -348,10 +336,38 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   const n = noAllocSize ? nr_slots(size) - pad_slots : nr_slots(alloc_size + offset);
   for (let i = 0; i < n; i++) pool.orig_addr[index + i] = slot_addr(orig_addr, i);
   const tlb_addr = slot_addr(pool.start, index) + offset;
-  k.tr?.decide("bounce at map", true, `every direction${pool.transient ? `; from the transient pool [${hex(pool.start)}-${hex(pool.end)})` : ""}`);
+  if (k.tr) k.tr.decide("bounce at map", true, map_single_bounce_why(pool));
   swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE, pool);
   k.tr?.exit(hex(tlb_addr));
   return tlb_addr;
+}
+
+// swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
+function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+}
+function map_single_no_pool(k: Kernel, dev: Device): number {
+  if (swiotlb_full_ratelimit(k)) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
+  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_align_warn(k: Kernel, dev: Device): void {
+  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
+}
+/** "buffer is full" (`sz` is 6.10+'s aligned size, or alloc_size) */
+function map_single_full(k: Kernel, dev: Device, mem: IoTlbMem66, sz: number, attrs: number): number {
+  if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))
+    k.dev_printk("warn", dev, `swiotlb buffer is full (sz: ${sz} bytes), total ${fmtUlong(k, mem.nslabs)} (slots), used ${fmtUlong(k, mem_used(mem))} (slots)`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+function map_single_bounce_why(pool: IoTlbPool): string {
+  return `every direction${pool.transient ? `; from the transient pool [${hex(pool.start)}-${hex(pool.end)})` : ""}`;
 }
 
 /**
@@ -361,45 +377,56 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
  * overflow detected … Mapping size: %zu." remains.
  */
 export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number, pool: IoTlbPool): void {
-  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) bounce_enter(k, tlb_addr, size, dir);
   const index = Math.floor((tlb_addr - pool.start) / IO_TLB_SIZE);
   if (index < 0 || index >= pool.nslabs) outOfPool(k, "swiotlb_bounce", tlb_addr);
   let orig_addr = pool.orig_addr[index]!;
-  if (orig_addr === INVALID_PHYS_ADDR) {
-    k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
-    k.tr?.exit();
-    return;
-  }
+  if (orig_addr === INVALID_PHYS_ADDR) return bounce_no_original(k, index, tlb_addr);
   const bits = longBits(k);
   let alloc = unsignedOf(pool.alloc_size[index]!, bits);
   const pfn = Math.floor(orig_addr / PAGE_SIZE);
   const orig_addr_offset = swiotlb_align_offset(dev, 0, orig_addr);
   let tlb_offset = tlb_addr & (IO_TLB_SIZE - 1);
   if (!k.sw["e8068f2d756d"]) {
-    if (tlb_offset < orig_addr_offset) {
-      k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
-      k.tr?.exit();
-      return;
-    }
+    if (tlb_offset < orig_addr_offset) return bounce_warn_before_start(k, dev, orig_addr_offset, tlb_offset);
     tlb_offset -= orig_addr_offset;
-    if (tlb_offset > alloc) {
-      k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
-      k.tr?.exit();
-      return;
-    }
+    if (tlb_offset > alloc) return bounce_warn_overflow_offset(k, dev, alloc, size, tlb_offset);
   } else {
     tlb_offset -= orig_addr_offset; // int: may be negative
   }
   orig_addr += tlb_offset;
   alloc = unsignedOf(alloc - tlb_offset, bits);
   if (size > alloc) {
-    k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+    bounce_clamp_warn(k, dev, alloc, size);
     size = alloc;
   }
   const toDevice = dir === DMA_TO_DEVICE;
-  k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
+  if (k.tr) bounce_traced(k, index, tlb_addr, size, toDevice, orig_addr);
   bounce_copy(k, tlb_addr, orig_addr, pfn, size, toDevice, bits);
   k.tr?.exit();
+}
+
+// swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
+function bounce_enter(k: Kernel, tlb_addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+function bounce_no_original(k: Kernel, index: number, tlb_addr: number): void {
+  k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
+  k.tr?.exit();
+}
+function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
+  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
+  k.tr?.exit();
+}
+function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
+  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
+  k.tr?.exit();
+}
+function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
+  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+}
+function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number, toDevice: boolean, orig_addr: number): void {
+  k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
 }
 
 /**
@@ -418,15 +445,14 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number, 
   const aindex = Math.floor(index / pool.area_nslabs);
   if (aindex >= pool.nareas) k.BUG("at kernel/dma/swiotlb.c (swiotlb_release_slots): BUG_ON(aindex >= mem->nareas)", "swiotlb_release_slots");
   const area = pool.areas[aindex]!;
-  const list = pool.list;
-  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? list[index + nslots]! : 0;
+  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? pool.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
-    list[i] = ++count;
+    pool.set_slot_list(i, ++count);
     pool.orig_addr[i] = INVALID_PHYS_ADDR;
     pool.alloc_size[i] = 0;
     pool.pad_slots[i] = 0;
   }
-  count = renumber_free_run(list, index - 1, count);
+  count = pool.renumber(index - 1, count);
   area.used -= nslots;
   syncPoolCounters(pool);
   mem.total_used -= nslots;
