@@ -13,6 +13,9 @@
 import { soft_lockup } from "../../../mm/mm-debug.js";
 import { COW_FIELDS } from "../../../core/clone.js";
 import type { Kernel } from "../../../kernel.js";
+import { sym } from "../../../core/trace.js";
+import { dev_id } from "../../../drivers/device.js";
+import { DIR_NAMES } from "../../../include/gfp.js";
 import type { Device } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
 
@@ -561,4 +564,23 @@ export function swiotlb_size_or_default(k: Kernel): number {
 export interface SwiotlbInitFlags {
   any?: boolean;
   remap?: boolean;
+}
+
+// swiotlb_bounce's trace and dev_WARN_ONCEs for the 5.15–6.18 eras (v5.15.ts, v6.0.ts via v5.15, v6.6.ts): the same
+// texts in every tree 5.15.178–6.18.35; out of line so that the copy path stays small enough for V8 to inline
+const S_bounce = sym("swiotlb_bounce", "kernel/dma/swiotlb.c");
+export function bounce_enter(k: Kernel, tlb_addr: number, size: number, dir: number): void {
+  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+export function bounce_no_original(k: Kernel, index: number, tlb_addr: number): void {
+  k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
+  k.tr?.exit();
+}
+export function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
+  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
+  k.tr?.exit();
+}
+export function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
+  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
+  k.tr?.exit();
 }

@@ -36,7 +36,7 @@ import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64
 import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
-  INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
+  INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
   swiotlb_search_never_ends, unsignedOf, ALIGN,
 } from "./common.js";
@@ -337,22 +337,6 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
 }
 
 // swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
-function bounce_enter(k: Kernel, tlb_addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
-}
-function bounce_no_original(k: Kernel, index: number, tlb_addr: number): void {
-  k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
-  k.tr?.exit();
-}
-/** the dev_WARN_ONCEs that end swiotlb_bounce without a copy */
-function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
-  k.tr?.exit();
-}
-function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
-  k.tr?.exit();
-}
 function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number, toDevice: boolean, orig_addr: number): void {
   k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
 }

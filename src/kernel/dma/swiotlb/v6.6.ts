@@ -37,7 +37,7 @@ import {
   attrsName,
 } from "../../../include/gfp.js";
 import {
-  INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
+  INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
   swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
@@ -407,21 +407,6 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
 }
 
 // swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
-function bounce_enter(k: Kernel, tlb_addr: number, size: number, dir: number): void {
-  k.tr?.enter(S_bounce, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
-}
-function bounce_no_original(k: Kernel, index: number, tlb_addr: number): void {
-  k.tr?.swiotlb("bounce", index, 0, hex(tlb_addr), "slot has no original (INVALID_PHYS_ADDR): nothing copied");
-  k.tr?.exit();
-}
-function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
-  k.tr?.exit();
-}
-function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
-  k.tr?.exit();
-}
 function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
   k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
 }
