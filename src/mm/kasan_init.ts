@@ -9,8 +9,8 @@
 
 /** The shadow page tables of a KASAN boot: entry shifts of the levels that point to tables, top first. */
 export class KasanShadowTables {
-  /** `${shift}:${index}` → a table allocated for that entry, or the early-shadow table */
-  private readonly entries = new Map<string, "table" | "early">();
+  /** per entry shift: runs of entry indices [lo, hi) pointing to a table allocated for them, or to the early-shadow table */
+  private readonly entries = new Map<number, [bigint, bigint, "table" | "early"][]>();
   /** mapped shadow pages (a freshly allocated page or the zero page), [start, end) byte ranges */
   private readonly ptes: [bigint, bigint][] = [];
   /** pages taken from memblock: page-table pages (memblock_alloc_try_nid, zeroed) and shadow pages (…_raw) */
@@ -18,14 +18,28 @@ export class KasanShadowTables {
   shadowPages = 0;
 
   /** levels: the shifts of the entries that point to a next-level table (arm64 4 KiB pages: [39, 30, 21] for VA_BITS 48, [30, 21] for 39) */
-  constructor(readonly levels: number[]) {}
-
-  private key(shift: number, addr: bigint): string {
-    return `${shift}:${addr >> BigInt(shift)}`;
+  constructor(readonly levels: number[]) {
+    for (const l of levels) this.entries.set(l, []);
   }
 
   private none(shift: number, addr: bigint): boolean {
-    return !this.entries.has(this.key(shift, addr));
+    const i = addr >> BigInt(shift);
+    return !this.entries.get(shift)!.some(([lo, hi]) => i >= lo && i < hi);
+  }
+
+  /** set entries [lo, hi) of a level (extending the last run when they follow it) */
+  private set(shift: number, lo: bigint, hi: bigint, kind: "table" | "early") {
+    const runs = this.entries.get(shift)!;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === lo && last[2] === kind) last[1] = hi;
+    else runs.push([lo, hi, kind]);
+  }
+
+  /** the first set entry index at or after i, below limit */
+  private firstSet(shift: number, i: bigint, limit: bigint): bigint {
+    let stop = limit;
+    for (const [lo, hi] of this.entries.get(shift)!) if (hi > i && lo < stop) stop = lo > i ? lo : i;
+    return stop;
   }
 
   private pteNone(addr: bigint): boolean {
@@ -57,14 +71,27 @@ export class KasanShadowTables {
 
   private populate(level: number, addr: bigint, end: bigint) {
     const shift = this.levels[level]!;
-    const size = 1n << BigInt(shift);
-    for (;;) {
-      const next = ((addr >> BigInt(shift)) + 1n) * size < end ? ((addr >> BigInt(shift)) + 1n) * size : end;
+    const sh = BigInt(shift);
+    const size = 1n << sh;
+    const last = level + 1 === this.levels.length;
+    for (let first = true; ; first = false) {
+      if (last && !first) {
+        // the rest of a PMD loop at once: every entry up to the first one already set (where the loop stops) gets a table and its pages
+        const stopIdx = this.firstSet(shift, addr >> sh, (end + size - 1n) >> sh);
+        const stop = stopIdx << sh < end ? stopIdx << sh : end;
+        if (stop > addr) {
+          this.set(shift, addr >> sh, (stop + size - 1n) >> sh, "table");
+          this.tablePages += Number((stop + size - 1n - addr) >> sh);
+          this.pte_populate(addr, stop);
+        }
+        return;
+      }
+      const next = ((addr >> sh) + 1n) * size < end ? ((addr >> sh) + 1n) * size : end;
       if (this.none(shift, addr)) {
-        this.entries.set(this.key(shift, addr), "table");
+        this.set(shift, addr >> sh, (addr >> sh) + 1n, "table");
         this.tablePages++;
       }
-      if (level + 1 < this.levels.length) this.populate(level + 1, addr, next);
+      if (!last) this.populate(level + 1, addr, next);
       else this.pte_populate(addr, next);
       addr = next;
       if (addr === end) return;
@@ -96,10 +123,10 @@ export class KasanShadowTables {
     while (addr < end) {
       const next = ((addr >> BigInt(shift)) + 1n) * size < end ? ((addr >> BigInt(shift)) + 1n) * size : end;
       if (addr % size === 0n && end - addr >= size) {
-        this.entries.set(this.key(shift, addr), "early");
+        this.set(shift, addr >> BigInt(shift), (addr >> BigInt(shift)) + 1n, "early");
       } else {
         if (this.none(shift, addr)) {
-          this.entries.set(this.key(shift, addr), "table");
+          this.set(shift, addr >> BigInt(shift), (addr >> BigInt(shift)) + 1n, "table");
           this.tablePages++;
         }
         if (level + 1 < this.levels.length) this.zero_populate(level + 1, addr, next);

@@ -30,7 +30,7 @@ const pageUp = (a: bigint) => ((a + PAGE - 1n) / PAGE) * PAGE;
 
 /**
  * arch/arm64/mm/kasan_init.c kasan_init → kasan_init_shadow (5.10.7 :213–283, 5.15.178 :213–283,
- * 6.1.166 :214–285, 6.18.35 :306–373): clear the shadow's top-level entries, map the kernel image's
+ * 6.1.166 :214–285, 6.18.35 :300–376): clear the shadow's top-level entries, map the kernel image's
  * shadow, point [shadow(PAGE_END), shadow(MODULES_VADDR)) and (KASAN_VMALLOC) [shadow(VMALLOC_END),
  * KASAN_SHADOW_END) — without KASAN_VMALLOC [kimg_shadow_end, KASAN_SHADOW_END) and
  * [mod_shadow_end, kimg_shadow_start) — at the early shadow, then map the shadow of every
