@@ -169,7 +169,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   k.memmap = new MemMap(min_pfn, max_pfn);
   const pgd = new PageTable(L.geometry);
   k.pgd = pgd;
-  /** sparse_init → vmemmap_populate for the present sections (mm/sparse-vmemmap.c), 2 MiB blocks from memblock */
+  /** mm/sparse.c sparse_init (5.6–6.18): vmemmap_populate for the present sections, 2 MiB blocks from memblock */
   const vmemmap_populate = () => {
     for (const b of banks) {
       const s0 = Math.floor(b.start / SECTION) * SECTION;

@@ -60,8 +60,8 @@ export class KasanShadowTables {
   }
 
   /**
-   * arch/arm64/mm/kasan_init.c kasan_pgd_populate(…, early = false) and its kasan_{p4d,pud,pmd,pte}_populate
-   * (5.6–6.18): a missing table is a zeroed memblock page (kasan_alloc_zeroed_page), each shadow page
+   * arch/arm64/mm/kasan_init.c kasan_map_populate (5.6–6.18): kasan_pgd_populate(…, early = false) and its
+   * kasan_{p4d,pud,pmd,pte}_populate — a missing table is a zeroed memblock page (kasan_alloc_zeroed_page), each shadow page
    * a raw one (kasan_alloc_raw_page); below the top level a loop stops at the first entry that is
    * already set (`addr != end && p*d_none(next)`), and the pte loop maps its first page even over a set pte.
    */
@@ -107,7 +107,7 @@ export class KasanShadowTables {
   }
 
   /**
-   * mm/kasan/init.c kasan_populate_early_shadow and zero_{p4d,pud,pmd,pte}_populate (5.6–6.18), before
+   * mm/kasan/init.c kasan_populate_early_shadow (5.6–6.18), with zero_{p4d,pud,pmd,pte}_populate, before
    * slab is up: an entry whose whole span lies in [start, end) points at the early-shadow table; a
    * partly covered one that is none gets a table from early_alloc (memblock_alloc_try_nid(PAGE_SIZE,
    * PAGE_SIZE, __pa(MAX_DMA_ADDRESS), MEMBLOCK_ALLOC_ACCESSIBLE)); the ptes map the zero page.

@@ -41,8 +41,8 @@ export class Memblock {
   }
 
   /**
-   * n successive memblock_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, min, max) calls (mm/memblock.c, 5.6–6.18,
-   * top-down): each takes the highest free page below max, so together they take the n highest free
+   * mm/memblock.c memblock_alloc_try_nid (5.6–6.18), n successive calls with (PAGE_SIZE, PAGE_SIZE, min,
+   * max), top-down: each takes the highest free page below max, so together they take the n highest free
    * pages in [min, max) — reserved here as ranges (one per free stretch), not page by page.
    */
   allocPagesTopDown(n: number, min: number, max: number, name: string): { start: number; size: number }[] {

@@ -102,6 +102,6 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     commit: "9804f8c69b04",
     title: "arm64: mm: Move zone_dma_bits initialization into zone_sizes_init()",
     release: "5.11",
-    effect: "arm64 dma_contiguous_reserve moves from the end of arm64_memblock_init into bootmem_init after sparse_init and zone_sizes_init, so the vmemmap's memblock blocks are taken before the CMA area instead of after it (checked: 5.10.7 arch/arm64/mm/init.c:395 in arm64_memblock_init, sparse_init :427 in bootmem_init; 5.15.178 :447 sparse_init, :453 dma_contiguous_reserve; 6.1.166 :429/:435; 6.18.35 :321/:327; Nicolas Saenz Julienne's ZONE_DMA series, mainline 5.11, in 5.10.y only from 5.10.22)",
+    effect: "arm64 dma_contiguous_reserve moves from the end of arm64_memblock_init into bootmem_init after sparse_init and zone_sizes_init, so the vmemmap's memblock blocks are taken before the CMA area instead of after it (checked: 5.10.7 arch/arm64/mm/init.c:395 in arm64_memblock_init, sparse_init :427 in bootmem_init; 5.15.178 :447 sparse_init, :453 dma_contiguous_reserve; 6.1.166 :429/:435; 6.18.35 :321/:327; Nicolas Saenz Julienne's ZONE_DMA series, mainline 5.11; queued for 5.10.y as [PATCH 5.10 25/42] on 8 Mar 2021, long after 5.10.7)",
   },
 };

@@ -20,7 +20,7 @@ export interface KasanInitResult {
   tablePages: number;
 }
 
-/** kasan_mem_to_shadow (include/linux/kasan.h): (addr >> KASAN_SHADOW_SCALE_SHIFT) + KASAN_SHADOW_OFFSET, unsigned */
+/** include/linux/kasan.h kasan_mem_to_shadow (5.6–6.18): (addr >> KASAN_SHADOW_SCALE_SHIFT) + KASAN_SHADOW_OFFSET, unsigned */
 function mem_to_shadow(sh: KasanShadow, va: number): bigint {
   return BigInt.asUintN(64, (toBig(va) >> 3n) + sh.offset);
 }
@@ -29,8 +29,8 @@ const pageDown = (a: bigint) => (a / PAGE) * PAGE;
 const pageUp = (a: bigint) => ((a + PAGE - 1n) / PAGE) * PAGE;
 
 /**
- * arch/arm64/mm/kasan_init.c kasan_init → kasan_init_shadow (5.10.7 :213–283, 5.15.178 :213–283,
- * 6.1.166 :214–285, 6.18.35 :300–376): clear the shadow's top-level entries, map the kernel image's
+ * arch/arm64/mm/kasan_init.c kasan_init (5.6–6.18): kasan_init_shadow (5.10.7 :213–283, 5.15.178 :213–283,
+ * 6.1.166 :214–285, 6.18.35 :300–376) — clear the shadow's top-level entries, map the kernel image's
  * shadow, point [shadow(PAGE_END), shadow(MODULES_VADDR)) and (KASAN_VMALLOC) [shadow(VMALLOC_END),
  * KASAN_SHADOW_END) — without KASAN_VMALLOC [kimg_shadow_end, KASAN_SHADOW_END) and
  * [mod_shadow_end, kimg_shadow_start) — at the early shadow, then map the shadow of every
