@@ -14,6 +14,7 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
+import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
@@ -162,6 +163,27 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     highStart = armLowEnd;
   }
 
+  // --- memmap (struct pages) and the kernel page table; ARM32's mem_map was placed above ---
+  const max_pfn = ramEnd / PAGE_SIZE;
+  const min_pfn = banks[0]!.start / PAGE_SIZE;
+  k.memmap = new MemMap(min_pfn, max_pfn);
+  const pgd = new PageTable(L.geometry);
+  k.pgd = pgd;
+  /** mm/sparse.c sparse_init (5.6–6.18): vmemmap_populate for the present sections, 2 MiB blocks from memblock */
+  const vmemmap_populate = () => {
+    for (const b of banks) {
+      const s0 = Math.floor(b.start / SECTION) * SECTION;
+      const s1 = Math.ceil((b.start + b.size) / SECTION) * SECTION;
+      const bytes = ((s1 - s0) / PAGE_SIZE) * 64;
+      const phys = memblock.alloc(bytes, 2 * MiB, banks[0]!.start, ramEnd, "vmemmap (struct pages)");
+      const va = arch.pfn_to_page(s0 / PAGE_SIZE);
+      mapRange(pgd, va, phys, bytes, [2 * MiB, PAGE_SIZE], "normal");
+    }
+  };
+  // arm64 bootmem_init: sparse_init, then (5.11+, 9804f8c69b04) dma_contiguous_reserve; to 5.10 the CMA area
+  // was reserved before, at the end of arm64_memblock_init
+  if (platform.arch === "arm64" && k.sw["9804f8c69b04"]) vmemmap_populate();
+
   // --- CMA (dma_contiguous_reserve), top-down in the platform's window, 4 MiB aligned ---
   let cmaBase = -1;
   if (cfg.cma > 0) {
@@ -171,8 +193,15 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     k.log(`cma: Reserved ${cfg.cma / MiB} MiB at ${hex(cmaBase)}`);
   }
 
+  if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
+
+  // --- arm64 setup_arch: kasan_init after bootmem_init — generic KASAN's shadow of the kernel image and of RAM ---
+  if (platform.arch === "arm64" && cfg.CONFIG_KASAN) {
+    const a = arch as Arm64;
+    k.kasan_shadow = kasan_init(L, a.kasanShadow(), cfg.va_bits, !!a.era.modules2G, kasan_vmalloc_enabled(k), memblock, banks);
+  }
+
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---
-  const max_pfn = ramEnd / PAGE_SIZE;
   k.swiotlb_force = cfg.swiotlb_force;
   // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (arch/arm/Kconfig, 5.15–6.18): without it
   // swiotlb_force is the SWIOTLB_NO_FORCE define and is_swiotlb_force_bounce() the false stub, so
@@ -215,21 +244,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     swiotlbBase = memblock.alloc(nslabs << IO_TLB_SHIFT, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
   }
 
-  // --- memmap backing (vmemmap_populate for present sections / ARM32 mem_map done above) ---
-  const min_pfn = banks[0]!.start / PAGE_SIZE;
-  k.memmap = new MemMap(min_pfn, max_pfn);
-  const pgd = new PageTable(L.geometry);
-  k.pgd = pgd;
-  if (platform.arch !== "arm") {
-    for (const b of banks) {
-      const s0 = Math.floor(b.start / SECTION) * SECTION;
-      const s1 = Math.ceil((b.start + b.size) / SECTION) * SECTION;
-      const bytes = ((s1 - s0) / PAGE_SIZE) * 64;
-      const phys = memblock.alloc(bytes, 2 * MiB, banks[0]!.start, ramEnd, "vmemmap (struct pages)");
-      const va = arch.pfn_to_page(s0 / PAGE_SIZE);
-      mapRange(pgd, va, phys, bytes, [2 * MiB, PAGE_SIZE], "normal");
-    }
-  }
+  // --- memmap backing (x86_64: vmemmap_populate here; arm64 did it in bootmem_init, before CMA) ---
+  if (platform.arch === "x86_64") vmemmap_populate();
 
   // --- the linear map (lowmem only on ARM32) ---
   const blockSizes = platform.arch === "arm" ? [MiB, PAGE_SIZE] : [GiB, 2 * MiB, PAGE_SIZE];

@@ -13,6 +13,7 @@ import type { Tracer } from "./core/trace.js";
 import { PhysMem } from "./mm/physmem.js";
 import { Cache } from "./mm/cache.js";
 import type { Memblock } from "./mm/memblock.js";
+import type { KasanInitResult } from "./arch/arm64/kasan_init.js";
 import type { BuddyAllocator, MemMap } from "./mm/page_alloc.js";
 import type { PageTable, Prot } from "./mm/pgtable.js";
 import { isWalkHit } from "./mm/pgtable.js";
@@ -114,6 +115,8 @@ export class Kernel {
   readonly cache: Cache;
   // mm (filled by boot)
   memblock!: Memblock;
+  /** arm64 with CONFIG_KASAN: what kasan_init took from memblock (arch/arm64/kasan_init.ts) */
+  kasan_shadow: KasanInitResult | null = null;
   memmap!: MemMap;
   buddy!: BuddyAllocator;
   pgd!: PageTable;

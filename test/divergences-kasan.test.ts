@@ -4,7 +4,8 @@
  * "vmalloc-out-of-bounds" report before the fault; a second kfree of a kmalloc_large buffer per era
  * (BUG_ON to 5.13, VM_BUG_ON_PAGE 5.14–5.15 (f227f0faf63b), WARN_ON_ONCE from 5.16 (d0fe47c64152),
  * then the KASAN report and __free_pages(page, 0)); the arm64 KASAN shadow in the layout (above the
- * linear map to 5.10, the top of the linear map — PAGE_END = KASAN_SHADOW_START — from 5.11).
+ * linear map to 5.10, the top of the linear map — PAGE_END = KASAN_SHADOW_START — from 5.11); G5: the
+ * physical memory arm64's kasan_init takes from memblock for the shadow of RAM and of the kernel image.
  */
 import { describe, expect, it } from "vitest";
 import { bootK, runYaml } from "./helpers.js";
@@ -196,6 +197,73 @@ describe("G4: arm64 with generic KASAN — where the shadow sits in the kernel V
     for (const [v, vm] of [["5.15", "0xffff800008000000"], ["6.18", "0xffff800080000000"]] as const) {
       expect(L(v, false), v).toEqual(["0xffff800000000000", vm, vm]);
       expect(L(v, true), v).toEqual(["0xffff600000000000", vm, vm]);
+    }
+  });
+});
+
+describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, with its page tables, from memblock", () => {
+  const reserved = (k: ReturnType<typeof bootK>) => k.memblock.reserved.map((r) => [r.start, r.size, r.name] as const);
+  const free = (k: ReturnType<typeof bootK>) => k.buddy.zones.reduce((n, z) => n + z.free_pages, 0);
+  // rpi4, 4 GiB: memblock.memory is [0, 0x3b400000) and [0x40000000, 0xfc000000); the kernel image 0x1a00000 bytes
+  const RAM = 0x3b40_0000 + 0xbc00_0000;
+  const SHADOW_PAGES = RAM / 8 / 4096 + 0x1a0_0000 / 8 / 4096; // 126592 + 832 = 127424
+
+  it("rpi4 5.15 and 6.18: one more memblock reservation, the highest free pages below the vmemmap — 1/8 of RAM plus the kernel image's shadow plus 256 (6.18: 257) page-table pages", () => {
+    for (const [v, tables, start] of [["5.15", 256, 0xd8d4_0000], ["6.18", 257, 0xd8d3_f000]] as const) {
+      const off = bootK("rpi4", v);
+      const on = bootK("rpi4", v, { CONFIG_KASAN: "y" });
+      expect(off.kasan_shadow, v).toBeNull();
+      expect(on.kasan_shadow, v).toEqual({ shadowPages: SHADOW_PAGES, tablePages: tables, ranges: [{ start, size: (SHADOW_PAGES + tables) * 4096 }] });
+      // the shadow ends where the vmemmap (sparse_init, before kasan_init) begins
+      expect(start + (SHADOW_PAGES + tables) * 4096, v).toBe(0xf800_0000);
+      expect(reserved(on), v).toEqual([...reserved(off).slice(0, 4), [start, (SHADOW_PAGES + tables) * 4096, "KASAN shadow (kasan_init)"], ...reserved(off).slice(4)]);
+      expect(reserved(off).map((r) => r[2]), v).toEqual(["armstub spin tables (/memreserve/)", "kernel image", "swiotlb buffer", "CMA (linux,cma)", "vmemmap (struct pages)", "vmemmap (struct pages)"]);
+      // the buddy allocator gets exactly that many pages fewer (≈ RAM/8: 127680 pages = 498.75 MiB of 3956 MiB)
+      expect(free(off) - free(on), v).toBe(SHADOW_PAGES + tables);
+    }
+  });
+
+  it("5.15: the page tables are 4 for the kernel image's shadow (a PUD, a PMD and two PTE tables), 2 for the partial early shadow above VMALLOC_END, 250 for RAM's (a PUD, a PMD, 60 + 188 PTE tables); 5.10 (no KASAN_VMALLOC) 254; VA_BITS 39 has no PUD level", () => {
+    expect(bootK("rpi4", "5.10", { CONFIG_KASAN: "y" }).kasan_shadow).toMatchObject({ shadowPages: SHADOW_PAGES, tablePages: 254, ranges: [{ start: 0xd8d4_2000, size: (SHADOW_PAGES + 254) * 4096 }] });
+    // VA_BITS 39: three levels, no PUD tables — RAM's shadow 1 PMD + 248 PTE tables, the image's 1 PMD + 2 PTE,
+    // the early shadow above VMALLOC_END (0xffffffbfbe000000, 2 MiB-aligned) 1 PMD: 253; 5.10 252, 6.18 254
+    for (const [v, tables] of [["5.10", 252], ["5.15", 253], ["6.18", 254]] as const) {
+      const k39 = bootK("rpi4", v, { CONFIG_KASAN: "y", va_bits: "39" });
+      expect(k39.kasan_shadow, v).toMatchObject({ shadowPages: SHADOW_PAGES, tablePages: tables });
+    }
+  });
+
+  it("the first kmalloc and alloc_pages come from below the shadow; dma_alloc_coherent from CMA (reserved before kasan_init) does not move", () => {
+    const steps = "  - { op: kmalloc, size: 4K, as: a }\n  - { op: dma_alloc_coherent, size: 64K, as: b }\n  - { op: alloc_pages, order: 0, as: c }";
+    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7c04000", "0xffff0000d8d04000", "0xd8d05"], ["6.18", "0xffff0000f7c04000", "0xffff0000d8d39000", "0xd8d3a"]] as const) {
+      const off = runYaml(y(steps, "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: v });
+      const on = runYaml(y(steps), { platform: "rpi4", kernel: v });
+      expect(off.steps[0]!.result.ret, v).toBe(kmallocOff);
+      expect(on.steps[0]!.result.ret, v).toBe(kmallocOn);
+      expect(on.steps[2]!.result.pfn, v).toBe(pageOn);
+      expect(on.steps[1]!.result.dma_handle, v).toBe("0xf7580000");
+      expect(off.steps[1]!.result.dma_handle, v).toBe("0xf7580000");
+      expect(on.faults, v).toEqual([]);
+    }
+  });
+
+  it("rpi4 with 1 GiB: the vmemmap comes before CMA from 5.11 (9804f8c69b04) and after it in 5.10; 6.18's swiotlb (mem_init) lands below the shadow", () => {
+    const names = (k: ReturnType<typeof bootK>) => reserved(k).map((r) => [r[0].toString(16), r[1].toString(16), r[2]]);
+    expect(names(bootK("rpi4", "5.10", { mem: "1G" })).slice(2)).toEqual([["36400000", "1000000", "vmemmap (struct pages)"], ["37400000", "4000000", "CMA (linux,cma)"]]);
+    expect(names(bootK("rpi4", "5.15", { mem: "1G" })).slice(2)).toEqual([["36400000", "4000000", "CMA (linux,cma)"], ["3a400000", "1000000", "vmemmap (struct pages)"]]);
+    expect(names(bootK("rpi4", "6.18", { mem: "1G", CONFIG_KASAN: "y" })).slice(2)).toEqual([
+      ["2a9fb000", "4000000", "swiotlb buffer"],
+      ["2e9fb000", "7a05000", "KASAN shadow (kasan_init)"],
+      ["36400000", "4000000", "CMA (linux,cma)"],
+      ["3a400000", "1000000", "vmemmap (struct pages)"],
+    ]);
+    expect(names(bootK("rpi4", "6.18", { mem: "1G" })).slice(2)[0]).toEqual(["32400000", "4000000", "swiotlb buffer"]);
+  });
+
+  it("x86_64 and 32-bit ARM boot the same memory map with or without CONFIG_KASAN (their kasan_init is not modelled)", () => {
+    for (const p of ["x86_64", "arm32"]) {
+      expect(bootK(p, "6.1", { CONFIG_KASAN: "y" }).kasan_shadow, p).toBeNull();
+      expect(reserved(bootK(p, "6.1", { CONFIG_KASAN: "y" })), p).toEqual(reserved(bootK(p, "6.1")));
     }
   });
 });

@@ -5,6 +5,8 @@
 import { hex } from "../core/u64.js";
 import type { Bank, Reserved } from "./physmem.js";
 
+const PAGE = 4096;
+
 export class Memblock {
   readonly reserved: Reserved[] = [];
   constructor(readonly memory: Bank[]) {}
@@ -36,6 +38,40 @@ export class Memblock {
       }
     }
     throw new Error(`memblock: cannot allocate ${hex(size)} for ${name} in [${hex(min)}, ${hex(max)})`);
+  }
+
+  /**
+   * mm/memblock.c memblock_alloc_try_nid (5.6–6.18), n successive calls with (PAGE_SIZE, PAGE_SIZE, min,
+   * max), top-down: each takes the highest free page below max, so together they take the n highest free
+   * pages in [min, max) — reserved here as ranges (one per free stretch), not page by page.
+   */
+  allocPagesTopDown(n: number, min: number, max: number, name: string): { start: number; size: number }[] {
+    const out: { start: number; size: number }[] = [];
+    const banks = [...this.memory].sort((a, b) => b.start - a.start);
+    for (const b of banks) {
+      const lo = Math.max(b.start, min);
+      let top = Math.floor(Math.min(b.start + b.size, max) / PAGE) * PAGE;
+      while (n > 0 && top - PAGE >= lo) {
+        const hit = this.reserved.find((r) => r.start < top && r.start + r.size > top - PAGE);
+        if (hit) {
+          top = Math.floor(hit.start / PAGE) * PAGE;
+          continue;
+        }
+        // a free stretch [floor, top): down to the nearest reservation below, or lo
+        let floor = lo;
+        for (const r of this.reserved) if (r.start + r.size <= top) floor = Math.max(floor, Math.ceil((r.start + r.size) / PAGE) * PAGE);
+        const pages = Math.min(n, Math.floor((top - floor) / PAGE));
+        if (pages <= 0) break;
+        const start = top - pages * PAGE;
+        this.reserve(start, pages * PAGE, name);
+        out.push({ start, size: pages * PAGE });
+        n -= pages;
+        top = start;
+      }
+      if (n === 0) break;
+    }
+    if (n > 0) throw new Error(`memblock: cannot allocate ${n} more pages for ${name} in [${hex(min)}, ${hex(max)})`);
+    return out;
   }
 
   /** Name of the reservation covering phys, if any. */

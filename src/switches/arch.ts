@@ -98,4 +98,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.9",
     effect: "with 031e011d8b22 and b730b0f2b1fc (the PCI I/O and fixmap regions moved above the vmemmap) and \"arm64: mm: Reclaim unused vmemmap region for vmalloc use\", all in Ard Biesheuvel's 6.9 LPA2 preparation: VMEMMAP_END = -SZ_1G, VMEMMAP_START = VMEMMAP_END - (VMEMMAP_RANGE >> PAGE_SHIFT) * sizeof(struct page) (0xfffffdffc0000000 with VA48) and VMALLOC_END = VMEMMAP_START - SZ_8M, so every struct page address is 0x1ffc0000000 higher than 5.11–6.8's -2^(VA_BITS-6) projection (checked: 6.12.19 and 6.18.35 arch/arm64/include/asm/memory.h:33–34, :50–51, pgtable.h:23–31; 6.6.63 memory.h:50, pgtable.h:25; the ids as Will Deacon's thread of 8 Jan 2025 cites them)",
   },
+  "9804f8c69b04": {
+    commit: "9804f8c69b04",
+    title: "arm64: mm: Move zone_dma_bits initialization into zone_sizes_init()",
+    release: "5.11",
+    effect: "arm64 dma_contiguous_reserve moves from the end of arm64_memblock_init into bootmem_init after sparse_init and zone_sizes_init, so the vmemmap's memblock blocks are taken before the CMA area instead of after it (checked: 5.10.7 arch/arm64/mm/init.c:395 in arm64_memblock_init, sparse_init :427 in bootmem_init; 5.15.178 :447 sparse_init, :453 dma_contiguous_reserve; 6.1.166 :429/:435; 6.18.35 :321/:327; Nicolas Saenz Julienne's ZONE_DMA series, mainline 5.11; queued for 5.10.y as [PATCH 5.10 25/42] on 8 Mar 2021, long after 5.10.7)",
+  },
 };

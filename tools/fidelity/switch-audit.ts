@@ -125,6 +125,7 @@ const FP: Record<string, Fp> = {
   "565cbaad83d8": { files: ["arch/arm/Kconfig"], re: "HAVE_ARCH_KASAN_VMALLOC" },
   "f227f0faf63b": { files: ["mm/slub.c", "mm/slab_common.c"], re: "free_nonslab_page|free_large_kmalloc" },
   "d0fe47c64152": { files: ["mm/slub.c", "mm/slab_common.c"], re: "object pointer: 0x%p" },
+  "9804f8c69b04": { files: ["arch/arm64/mm/init.c"], re: "Reserve the CMA area after arm64_dma_phys_limit" },
 };
 
 const OUT: string[] = [];
