@@ -33,6 +33,7 @@ import type { DataSpec, Scenario, Step, StepExpect } from "./types.js";
 import { cleanMessage, fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } from "./limits.js";
 import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
 import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
+import { setLocators } from "./locate.js";
 import { suggest } from "./suggest.js";
 import { CONFIG_KEYS, checkDevice } from "./config.js";
 import { PLATFORMS } from "../platforms/index.js";
@@ -306,7 +307,7 @@ function sourceOf(s: Scenario): SourceDoc | undefined {
 }
 
 /** Where the node at document path `path` (e.g. ["config", "swiotlb"]) is written, from the scenario's source; undefined without one. */
-export function locatePath(s: Scenario, path: Path): { line: number; col: number } | undefined {
+function locatePath(s: Scenario, path: Path): { line: number; col: number } | undefined {
   const w = sourceOf(s)?.where(path);
   return w?.line === undefined ? undefined : { line: w.line, col: w.col ?? 1 };
 }
@@ -315,7 +316,7 @@ export function locatePath(s: Scenario, path: Path): { line: number; col: number
  * Where argument `field` of the step item that starts at `at` is written, from the scenario's
  * source (read again, once, on the first run-time message that needs it); undefined without one.
  */
-export function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
+function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
   const src = sourceOf(s);
   if (!src) return undefined;
   const seen = new Set<object>();
@@ -494,3 +495,5 @@ function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: numb
   }
   return step;
 }
+
+setLocators(locatePath, locateStepField); // the runner asks through src/scenario/locate.ts

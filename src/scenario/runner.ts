@@ -17,7 +17,7 @@ import type { AddrKind, ExpectationResult, RunOptions, RunResult, Scenario, Step
 import type { Obj, Ctx } from "./runner-objects.js";
 import { PRODUCES, NotRun, err } from "./runner-objects.js";
 import { OPS, xenGrantsMissing } from "./runner-ops.js";
-import { locatePath, locateStepField } from "./parse.js";
+import { locatePath, locateStepField } from "./locate.js";
 export { addr_kind } from "./runner-access.js";
 
 function faultKinds(faults: FaultRecord[]): Set<string> {
