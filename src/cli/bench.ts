@@ -304,7 +304,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       if (set) fo.set = set;
       if (opts.device !== undefined) fo.device = opts.device;
       const progress = new Progress(rawStream(io.err));
-      if (progress.enabled && jobs <= 1) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`);
+      if (progress.enabled && jobs <= 1) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`, true); // once per epoch (20,000 operations): not throttled, so a fast run shows every epoch
       else if (progress.enabled) progress.update(`fuzz: seed ${seed}.., ${platform.id} ${kernel.id}: ${fo.steps} operations over ${jobs} worker threads`);
       let r;
       try {
