@@ -142,6 +142,20 @@ describe("a mapping with no pool set up", () => {
     expect(k61.logs).toEqual(["nvme 0000:01:00.0: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
     expect(k61.faults).toEqual([]); // dev_warn_ratelimited: a log line
   });
+
+  it("6.1, 6.6, 6.18: 'Can not allocate …' and 'buffer is full' are two dev_warn_ratelimited call sites (6.6.63 swiotlb.c:1315 and :1334), each with its own burst of 10", () => {
+    const NOPOOL = "nvme 0000:01:00.0: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer";
+    for (const v of ["6.1", "6.6", "6.18"]) {
+      const dev = of_dma_configure({ name: "0000:01:00.0", driver: "nvme", description: "t", coherent: true });
+      const k = swiotlbKernel(v);
+      for (let i = 0; i < 12; i++) expect(swiotlb_tbl_map_single(k, dev, 0x8100_0000, 4096, 4096, DMA_TO_DEVICE, 0), v).toBe(DMA_MAPPING_ERROR);
+      expect(k.logs, v).toEqual(Array(10).fill(NOPOOL)); // the 11th and 12th are suppressed
+      swiotlb_init_with_tbl(k, 0x8000_0000, 1024, false);
+      // 300 KiB is more than a segment of 128 slots: no slots; its message is the first of its own call site
+      expect(swiotlb_tbl_map_single(k, dev, 0x8100_0000, 300 << 10, 300 << 10, DMA_TO_DEVICE, 0), v).toBe(DMA_MAPPING_ERROR);
+      expect(k.logs.at(-1), v).toBe("nvme 0000:01:00.0: swiotlb buffer is full (sz: 307200 bytes), total 1024 (slots), used 0 (slots)");
+    }
+  });
 });
 
 describe("swiotlb_max_segment", () => {

@@ -346,8 +346,12 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
 function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
+/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.6.63 swiotlb.c:1315, 6.18.35 :1400): burst 10 per run, not shared with "buffer is full" (as v6.0.ts). */
+const noPoolRatelimit = new WeakMap<object, number>();
 function map_single_no_pool(k: Kernel, dev: Device): number {
-  if (swiotlb_full_ratelimit(k)) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  const n = noPoolRatelimit.get(k) ?? 0;
+  noPoolRatelimit.set(k, n + 1);
+  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
 }
