@@ -143,6 +143,22 @@ describe("6.5: small kmalloc buffers bounce for non-coherent arm64 devices (3706
     expect(step(r61, 5).data).toBe('"hi"');
   });
 
+  it("6.18 as 6.6: the size test is against dma_get_cache_alignment(), arm64's cache_line_size() 64 (6.18.35 asm/cache.h:88, dma-map-ops.h:294), not ARCH_DMA_MINALIGN 128", () => {
+    // kmalloc-64 and kmalloc-192 are whole 64-byte cache lines: mapped in place; kmalloc-96 is not: bounced
+    const y = (kernel: string, size: number) =>
+      runYaml(["name: t", "platform: rpi4", `kernel: "${kernel}"`, "device: nic", "steps:", "  - op: kmalloc", `    size: ${size}`, "    as: b", "  - op: dma_map_single", "    buf: b", `    size: ${size}`, "    dir: DMA_FROM_DEVICE", "    as: m"].join("\n"));
+    for (const kernel of ["6.6", "6.18"]) {
+      for (const size of [64, 192]) {
+        const r = y(kernel, size);
+        expect(step(r, 1).bounced, `${kernel} ${size}`).toBe(false);
+        expect(step(r, 1).dma_addr, `${kernel} ${size}`).toBe("0xf7c04000");
+      }
+      const r96 = y(kernel, 96);
+      expect(step(r96, 1).bounced, `${kernel} 96`).toBe(true);
+      expect(step(r96, 1).dma_addr, `${kernel} 96`).toBe("0x33400000");
+    }
+  });
+
   it("a TO_DEVICE map of the same buffer on 6.6 goes straight to its linear address", () => {
     const r = runYaml(["name: t", "platform: rpi4", 'kernel: "6.6"', "device: nic", "steps:", "  - op: kmalloc", "    size: 8", "    as: b", "  - op: dma_map_single", "    buf: b", "    size: 8", "    dir: DMA_TO_DEVICE", "    as: m"].join("\n"));
     expect(step(r, 1).dma_addr).toBe("0xf7c04000");

@@ -218,7 +218,7 @@ describe("dma_kmalloc_needs_bounce in 6.18's dma_direct_map_phys (non-coherent a
   it("kmalloc_size_roundup: the 8..192 caches with 96 and 192, then powers of two", () => {
     expect([1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 256, 257].map(kmalloc_size_roundup)).toEqual([8, 8, 16, 64, 96, 96, 128, 128, 192, 192, 256, 256, 512]);
   });
-  it("rpi4 6.18: 64 bytes FROM_DEVICE bounce; TO_DEVICE and 128 bytes do not; a coherent arm64 device never", () => {
+  it("rpi4 6.18: 72 bytes (kmalloc-96) BIDIRECTIONAL bounce; 64 and 128 bytes (whole 64-byte lines: dma_get_cache_alignment() is cache_line_size()) and TO_DEVICE do not; a coherent arm64 device never", () => {
     const y = `
 name: small
 platform: rpi4
@@ -228,11 +228,12 @@ steps:
   - { op: dma_map_single, buf: b, size: 64, dir: DMA_FROM_DEVICE, as: a }
   - { op: dma_map_single, buf: b, size: 64, dir: DMA_TO_DEVICE, as: t }
   - { op: dma_map_single, buf: b, size: 128, dir: DMA_FROM_DEVICE, as: u }
-  - { op: dma_map_single, buf: b, size: 160, dir: DMA_BIDIRECTIONAL, as: v }
+  - { op: dma_map_single, buf: b, size: 72, dir: DMA_BIDIRECTIONAL, as: v }
 `;
     const r = runYaml(y, { trace: true });
-    expect([1, 2, 3, 4].map((i) => r.steps[i]!.result.bounced)).toEqual([true, false, false, true]);
-    expect(renderTrace(r.steps[1]!.trace, false).join("\n")).toContain("? dma_kmalloc_needs_bounce(dev, size, dir): yes — a non-coherent device, DMA_FROM_DEVICE and 64 bytes: kmalloc_size_roundup gives 64, not a multiple of ARCH_DMA_MINALIGN 128");
+    expect([1, 2, 3, 4].map((i) => r.steps[i]!.result.bounced)).toEqual([false, false, false, true]);
+    expect(renderTrace(r.steps[4]!.trace, false).join("\n")).toContain("? dma_kmalloc_needs_bounce(dev, size, dir): yes — a non-coherent device, DMA_BIDIRECTIONAL and 72 bytes: kmalloc_size_roundup gives 96, not a multiple of dma_get_cache_alignment() 64");
+    expect(renderTrace(r.steps[1]!.trace, false).join("\n")).toContain("? dma_kmalloc_needs_bounce(dev, size, dir): no — no cache line is shared with another kmalloc object");
     const c = runYaml(y, { platform: "arm64-coherent" });
     expect([1, 2, 3, 4].map((i) => c.steps[i]!.result.bounced)).toEqual([false, false, false, false]);
   });

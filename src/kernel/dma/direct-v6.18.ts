@@ -14,6 +14,7 @@ import { DIR_NAMES, DMA_ATTR_MMIO, DMA_ATTR_SKIP_CPU_SYNC, DMA_TO_DEVICE, attrsN
 import { arch_sync_dma_for_device, dev_is_dma_coherent } from "./arch-hooks.js";
 import { dma_capable, dma_direct_sync_single_for_cpu, dma_to_phys, fmtPad, phys_to_dma, swiotlb_map } from "./direct.js";
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_tbl_unmap_single } from "./swiotlb/index.js";
+import { dma_get_cache_alignment } from "../../mm/slab_common.js";
 
 const H = "kernel/dma/direct.h";
 const F = "kernel/dma/direct.c";
@@ -23,7 +24,7 @@ const S_map_sg = sym("dma_direct_map_sg", F);
 const S_unmap_sg = sym("dma_direct_unmap_sg", F);
 const EIO = 5;
 
-/** arm64's ARCH_DMA_MINALIGN (= dma_get_cache_alignment()): 128 */
+/** arm64's ARCH_DMA_MINALIGN: 128 (6.18.35 arch/arm64/include/asm/cache.h:35); dma_get_cache_alignment() is cache_line_size() there (:88), 64 on the modelled cores */
 const ARCH_DMA_MINALIGN = 128;
 
 /** Kconfig DMA_BOUNCE_UNALIGNED_KMALLOC: selected by arm64 (with SWIOTLB) only */
@@ -54,7 +55,7 @@ export function kmalloc_size_roundup(size: number): number {
 export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, dir: number): boolean {
   const safe = !DMA_BOUNCE_UNALIGNED_KMALLOC(k) || dev_is_dma_coherent(k, dev) || dir === DMA_TO_DEVICE;
   if (safe) return false;
-  const aligned = size >= 2 * ARCH_DMA_MINALIGN || kmalloc_size_roundup(size) % ARCH_DMA_MINALIGN === 0;
+  const aligned = size >= 2 * ARCH_DMA_MINALIGN || kmalloc_size_roundup(size) % dma_get_cache_alignment(k) === 0;
   return !aligned;
 }
 
@@ -103,7 +104,7 @@ export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: 
       if (!capable) t.decide("dma_capable(dev, dma_addr, size, true)", false, dma_addr === DMA_MAPPING_ERROR ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`);
       else {
         t.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach`);
-        t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", small, small ? `a non-coherent device, ${DIR_NAMES[dir]} and ${size} bytes: kmalloc_size_roundup gives ${kmalloc_size_roundup(size)}, not a multiple of ARCH_DMA_MINALIGN ${ARCH_DMA_MINALIGN}` : "no cache line is shared with another kmalloc object");
+        t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", small, small ? `a non-coherent device, ${DIR_NAMES[dir]} and ${size} bytes: kmalloc_size_roundup gives ${kmalloc_size_roundup(size)}, not a multiple of dma_get_cache_alignment() ${dma_get_cache_alignment(k)}` : "no cache line is shared with another kmalloc object");
       }
     }
     if (!capable || small) {
