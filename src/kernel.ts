@@ -174,7 +174,7 @@ export class Kernel {
   ) {
     let sw = switchObjects.get(version);
     if (sw === undefined) {
-      sw = Object.fromEntries([...Object.keys(SWITCHES), ...[...version.switches].filter((c) => !(c in SWITCHES))].map((c) => [c, version.switches.has(c)]));
+      sw = Object.freeze(Object.fromEntries([...Object.keys(SWITCHES), ...[...version.switches].filter((c) => !(c in SWITCHES))].map((c) => [c, version.switches.has(c)])));
       switchObjects.set(version, sw);
     }
     this.sw = sw; // never written: one object per version serves every boot of it
