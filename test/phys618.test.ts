@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { renderTrace, type TraceEvent } from "../src/core/trace.js";
 import { ftraceLines } from "../src/format/ftrace.js";
 import { InputError, NotApplicable } from "../src/core/faults.js";
-import { kmalloc_size_roundup } from "../src/kernel/dma/direct-v6.18.js";
+import { kmalloc_size_roundup } from "../src/mm/slab_common.js";
 import { decode_dma_attrs } from "../src/include/trace/events/dma.js";
 import { bootK, run, runYaml } from "./helpers.js";
 import { dmasim, ensureBuilt, lines } from "./cli-spawn.js";
@@ -215,8 +215,9 @@ steps:
 });
 
 describe("dma_kmalloc_needs_bounce in 6.18's dma_direct_map_phys (non-coherent arm64)", () => {
-  it("kmalloc_size_roundup: the 8..192 caches with 96 and 192, then powers of two", () => {
-    expect([1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 256, 257].map(kmalloc_size_roundup)).toEqual([8, 8, 16, 64, 96, 96, 128, 128, 192, 192, 256, 256, 512]);
+  it("kmalloc_size_roundup on 6.18 arm64: the 8..192 caches with 96 and 192, then powers of two", () => {
+    const k = bootK("rpi4", "6.18");
+    expect([1, 8, 9, 64, 65, 96, 97, 128, 129, 192, 193, 256, 257].map((n) => kmalloc_size_roundup(k, n))).toEqual([8, 8, 16, 64, 96, 96, 128, 128, 192, 192, 256, 256, 512]);
   });
   it("rpi4 6.18: 72 bytes (kmalloc-96) BIDIRECTIONAL bounce; 64 and 128 bytes (whole 64-byte lines: dma_get_cache_alignment() is cache_line_size()) and TO_DEVICE do not; a coherent arm64 device never", () => {
     const y = `

@@ -12,9 +12,9 @@ import { sym } from "../../core/trace.js";
 import { DMA_MAPPING_ERROR, hex } from "../../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_MMIO, DMA_ATTR_SKIP_CPU_SYNC, DMA_TO_DEVICE, attrsName } from "../../include/gfp.js";
 import { arch_sync_dma_for_device, dev_is_dma_coherent } from "./arch-hooks.js";
-import { dma_capable, dma_direct_sync_single_for_cpu, dma_to_phys, fmtPad, phys_to_dma, swiotlb_map } from "./direct.js";
+import { dma_capable, dma_direct_sync_single_for_cpu, dma_kmalloc_needs_bounce, dma_to_phys, fmtPad, phys_to_dma, swiotlb_map } from "./direct.js";
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_tbl_unmap_single } from "./swiotlb/index.js";
-import { dma_get_cache_alignment } from "../../mm/slab_common.js";
+import { dma_get_cache_alignment, kmalloc_size_roundup } from "../../mm/slab_common.js";
 
 const H = "kernel/dma/direct.h";
 const F = "kernel/dma/direct.c";
@@ -24,40 +24,6 @@ const S_map_sg = sym("dma_direct_map_sg", F);
 const S_unmap_sg = sym("dma_direct_unmap_sg", F);
 const EIO = 5;
 
-/** arm64's ARCH_DMA_MINALIGN: 128 (6.18.35 arch/arm64/include/asm/cache.h:35); dma_get_cache_alignment() is cache_line_size() there (:88), 64 on the modelled cores */
-const ARCH_DMA_MINALIGN = 128;
-
-/** Kconfig DMA_BOUNCE_UNALIGNED_KMALLOC: selected by arm64 (with SWIOTLB) only */
-function DMA_BOUNCE_UNALIGNED_KMALLOC(k: Kernel): boolean {
-  return k.arch.name === "arm64";
-}
-
-/**
- * mm/slab_common.c kmalloc_size_roundup with KMALLOC_MIN_SIZE 8 (arm64's ARCH_KMALLOC_MINALIGN
- * once DMA_BOUNCE_UNALIGNED_KMALLOC is set): the kmalloc caches 8, 16, 32, 64, 96, 128, 192, then
- * powers of two.
- */
-export function kmalloc_size_roundup(size: number): number {
-  if (size === 0) return 0;
-  if (size <= 192) for (const c of [8, 16, 32, 64, 96, 128, 192]) if (size <= c) return c;
-  let c = 256;
-  while (c < size) c *= 2;
-  return c;
-}
-
-/**
- * include/linux/dma-map-ops.h dma_kmalloc_needs_bounce (6.5–6.18): !dma_kmalloc_safe(dev, dir)
- * && !dma_kmalloc_size_aligned(size). Safe: no DMA_BOUNCE_UNALIGNED_KMALLOC, a coherent device,
- * or DMA_TO_DEVICE. Aligned: size >= 2 * ARCH_DMA_MINALIGN or kmalloc_size_roundup(size) a
- * multiple of dma_get_cache_alignment(). The size alone decides (the buffer may not even come
- * from kmalloc).
- */
-export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, dir: number): boolean {
-  const safe = !DMA_BOUNCE_UNALIGNED_KMALLOC(k) || dev_is_dma_coherent(k, dev) || dir === DMA_TO_DEVICE;
-  if (safe) return false;
-  const aligned = size >= 2 * ARCH_DMA_MINALIGN || kmalloc_size_roundup(size) % dma_get_cache_alignment(k) === 0;
-  return !aligned;
-}
 
 /** %llx of a u64 mask */
 function fmtMask(m: bigint | null): string {
@@ -104,7 +70,7 @@ export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: 
       if (!capable) t.decide("dma_capable(dev, dma_addr, size, true)", false, dma_addr === DMA_MAPPING_ERROR ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`);
       else {
         t.decide("dma_capable(dev, dma_addr, size, true)", true, `${hex(dma_addr)}+${hex(size)} is within the device's reach`);
-        t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", small, small ? `a non-coherent device, ${DIR_NAMES[dir]} and ${size} bytes: kmalloc_size_roundup gives ${kmalloc_size_roundup(size)}, not a multiple of dma_get_cache_alignment() ${dma_get_cache_alignment(k)}` : "no cache line is shared with another kmalloc object");
+        t.decide("dma_kmalloc_needs_bounce(dev, size, dir)", small, small ? `a non-coherent device, ${DIR_NAMES[dir]} and ${size} bytes: kmalloc_size_roundup gives ${kmalloc_size_roundup(k, size)}, not a multiple of dma_get_cache_alignment() ${dma_get_cache_alignment(k)}` : "no cache line is shared with another kmalloc object");
       }
     }
     if (!capable || small) {
