@@ -584,3 +584,19 @@ export function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: numbe
   k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
   k.tr?.exit();
 }
+
+// swiotlb_tbl_map_single's error exits for the 6.0 and 6.6 eras (v6.0.ts, v6.6.ts): the same texts in 6.1.166–6.18.35
+/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.1.166, 6.6.63 swiotlb.c:1315, 6.18.35 :1400): burst 10 per run, not shared with "buffer is full". */
+const noPoolRatelimit = new WeakMap<object, number>();
+export function map_single_no_pool(k: Kernel, dev: Device): number {
+  const n = noPoolRatelimit.get(k) ?? 0;
+  noPoolRatelimit.set(k, n + 1);
+  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}
+export function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
+  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
+}

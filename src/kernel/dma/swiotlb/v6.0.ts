@@ -35,7 +35,7 @@ import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64
 import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
-  ALIGN, INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, default_tbl_dma_addr, fmtPa,
+  ALIGN, INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_DEFAULT_SIZE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
   swiotlb_search_never_ends, } from "./common.js";
 import {
@@ -317,8 +317,6 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   return -1;
 }
 
-/** The per-call-site ratelimit of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (burst 10 per run, as common.ts models "buffer is full"). */
-const noPoolRatelimit = new WeakMap<object, number>();
 
 /**
  * kernel/dma/swiotlb.c swiotlb_tbl_map_single (6.0–6.5, as in 6.1.166): no pool is a ratelimited
@@ -346,18 +344,6 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
 // swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
 function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
-}
-function map_single_no_pool(k: Kernel, dev: Device): number {
-  const n = noPoolRatelimit.get(k) ?? 0;
-  noPoolRatelimit.set(k, n + 1);
-  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
-  k.tr?.exit("DMA_MAPPING_ERROR");
-  return DMA_MAPPING_ERROR;
-}
-function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
-  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
-  k.tr?.exit("DMA_MAPPING_ERROR");
-  return DMA_MAPPING_ERROR;
 }
 function map_single_full(k: Kernel, dev: Device, mem: IoTlbMemAreas, alloc_size: number, attrs: number): number {
   if (!(attrs & DMA_ATTR_NO_WARN) && swiotlb_full_ratelimit(k))

@@ -37,7 +37,7 @@ import {
   attrsName,
 } from "../../../include/gfp.js";
 import {
-  INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
+  INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
   swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
@@ -345,20 +345,6 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
 // swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
 function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
-}
-/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.6.63 swiotlb.c:1315, 6.18.35 :1400): burst 10 per run, not shared with "buffer is full" (as v6.0.ts). */
-const noPoolRatelimit = new WeakMap<object, number>();
-function map_single_no_pool(k: Kernel, dev: Device): number {
-  const n = noPoolRatelimit.get(k) ?? 0;
-  noPoolRatelimit.set(k, n + 1);
-  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
-  k.tr?.exit("DMA_MAPPING_ERROR");
-  return DMA_MAPPING_ERROR;
-}
-function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: number, alloc_size: number): number {
-  if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
-  k.tr?.exit("DMA_MAPPING_ERROR");
-  return DMA_MAPPING_ERROR;
 }
 function map_single_align_warn(k: Kernel, dev: Device): void {
   k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
