@@ -176,12 +176,7 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);
-  // the region is zeroed before its frames go back to Xen (a machine-contiguous stretch at a time)
-  for (let i = 0; i < n; ) {
-    const r = machineRun(old, i);
-    k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
-    i += r;
-  }
+  zeroFrames(k, old, n); // the region is zeroed before its frames go back to Xen
   k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `${n} × order 0`, out: `1 × order ${order}`, address_bits: String(address_bits) });
   const first = x.heap!.alloc(order, address_bits);
   if (first === null) {
@@ -193,6 +188,15 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
   k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
   return { rc: 0, dma_handle: first * PAGE_SIZE };
+}
+
+/** Zero the n frames old[0..n) (xen_create_contiguous_region's memset before the exchange), a machine-contiguous stretch at a time. */
+function zeroFrames(k: Kernel, old: readonly number[], n: number): void {
+  for (let i = 0; i < n; ) {
+    const r = machineRun(old, i);
+    k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
+    i += r;
+  }
 }
 
 /** A successful XENMEM_exchange: pfn0.. now backed by first..; the old frames back to Xen's heap. */
@@ -222,11 +226,7 @@ export function create_contiguous_region_lowest(k: Kernel, pstart: number, order
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);
-  for (let i = 0; i < n; ) {
-    const r = machineRun(old, i);
-    k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
-    i += r;
-  }
+  zeroFrames(k, old, n);
   const bits = x.heap!.lowestBits(order, minBits);
   if (bits > maxBits) return 0;
   exchanged(k, pfn0, n, old, x.heap!.alloc(order, bits)!);
