@@ -6,8 +6,7 @@
  * source is printed), and compares with the version range the model's comment(s) claim.
  * Run: npx tsx tools/fidelity/fidelity-6x.ts > /tmp/fid.md
  */
-import { execFileSync } from "node:child_process";
-import { writeFileSync as writeDoc } from "node:fs";
+import { printOrWriteDoc, show } from "./shared.js";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -77,16 +76,6 @@ for (const f of walk("src").sort()) {
 
 const OUT: string[] = [];
 function out(line: string): void { OUT.push(line); }
-const cache = new Map<string, string | null>();
-export function show(dir: string, path: string): string | null {
-  const k = dir + ":" + path;
-  if (!cache.has(k)) {
-    let t: string | null = null;
-    try { t = execFileSync("git", ["--git-dir", `/work/.mirror/${dir}/repo`, "show", `HEAD:${path}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }); } catch { t = null; }
-    cache.set(k, t);
-  }
-  return cache.get(k)!;
-}
 
 /** the definition of `name` in a C file: a function (up to the closing brace in column 0), a macro, a table or a struct */
 export function locate(text: string, name: string): { a: number; b: number; hash: string } | null {
@@ -251,12 +240,4 @@ if (FIX) {
 for (const [k, v] of Object.entries(tally).sort((a, b) => b[1] - a[1])) out(`- ${k}: ${v}`);
 
 // print, or with --write-doc replace the table under the section heading in docs/verified-facts.md
-if (process.argv.includes("--write-doc")) {
-  const doc = readFileSync("docs/verified-facts.md", "utf8").split("\n");
-  const h = doc.findIndex((l) => l.startsWith("## Fidelity for the new releases"));
-  const a = doc.findIndex((l, i) => i > h && l.startsWith("|"));
-  let b = a; while (b < doc.length && doc[b]!.startsWith("|")) b++;
-  const table = OUT.filter((l) => l.startsWith("|"));
-  doc.splice(a, b - a, ...table);
-  writeDoc("docs/verified-facts.md", doc.join("\n"));
-} else process.stdout.write(OUT.join("\n") + "\n");
+printOrWriteDoc(OUT, "## Fidelity for the new releases");

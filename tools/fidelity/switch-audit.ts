@@ -5,8 +5,7 @@
  * Reads the trees with `git show HEAD:<path>`; copies no kernel source, prints only hit line numbers.
  * Run: npx tsx tools/fidelity/switch-audit.ts [--md]
  */
-import { execFileSync } from "node:child_process";
-import { writeFileSync as writeDoc } from "node:fs";
+import { printOrWriteDoc, show } from "./shared.js";
 import { readFileSync, existsSync } from "node:fs";
 import { SWITCHES, VERSIONS, versionNumber } from "../../src/versions.js";
 
@@ -130,16 +129,6 @@ const FP: Record<string, Fp> = {
 
 const OUT: string[] = [];
 function out(line: string): void { OUT.push(line); }
-const cache = new Map<string, string | null>();
-export function show(dir: string, path: string): string | null {
-  const k = dir + ":" + path;
-  if (!cache.has(k)) {
-    let t: string | null = null;
-    try { t = execFileSync("git", ["--git-dir", `/work/.mirror/${dir}/repo`, "show", `HEAD:${path}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }); } catch { t = null; }
-    cache.set(k, t);
-  }
-  return cache.get(k)!;
-}
 
 /** in-tree: true/false, or null when none of the files exists; plus the hit file:line */
 function probe(dir: string, fp: Fp): { has: boolean | null; at: string } {
@@ -208,12 +197,4 @@ out("");
 out(problems.length ? problems.map((p) => "- rule: " + p).join("\n") : "- rule check: every `stable` key names a modelled version older than the switch's release; every `absent` key a version not older.");
 
 // print, or with --write-doc replace the table under the section heading in docs/verified-facts.md
-if (process.argv.includes("--write-doc")) {
-  const doc = readFileSync("docs/verified-facts.md", "utf8").split("\n");
-  const h = doc.findIndex((l) => l.startsWith("## Switch release audit"));
-  const a = doc.findIndex((l, i) => i > h && l.startsWith("|"));
-  let b = a; while (b < doc.length && doc[b]!.startsWith("|")) b++;
-  const table = OUT.filter((l) => l.startsWith("|"));
-  doc.splice(a, b - a, ...table);
-  writeDoc("docs/verified-facts.md", doc.join("\n"));
-} else process.stdout.write(OUT.join("\n") + "\n");
+printOrWriteDoc(OUT, "## Switch release audit");
