@@ -194,6 +194,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
+  // x86_64 setup_arch: dma_contiguous_reserve, then x86_init.paging.pagetable_init = paging_init →
+  // sparse_init (5.15.178 arch/x86/kernel/setup.c:1137, :1153; arch/x86/mm/init_64.c:816): the
+  // memmap is taken long before mem_init's pci_iommu_alloc (init_64.c:1333) places the swiotlb pool
+  if (platform.arch === "x86_64") vmemmap_populate();
 
   // --- arm64 setup_arch: kasan_init after bootmem_init — generic KASAN's shadow of the kernel image and of RAM ---
   if (platform.arch === "arm64" && cfg.CONFIG_KASAN) {
@@ -243,9 +247,6 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     nslabs = swiotlb_boot_nslabs(k);
     swiotlbBase = memblock.alloc(nslabs << IO_TLB_SHIFT, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
   }
-
-  // --- memmap backing (x86_64: vmemmap_populate here; arm64 did it in bootmem_init, before CMA) ---
-  if (platform.arch === "x86_64") vmemmap_populate();
 
   // --- the linear map (lowmem only on ARM32) ---
   const blockSizes = platform.arch === "arm" ? [MiB, PAGE_SIZE] : [GiB, 2 * MiB, PAGE_SIZE];
