@@ -92,6 +92,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const ramEnd = banks[banks.length - 1]!.start + banks[banks.length - 1]!.size;
   let arch: Arch;
   let armLowEnd = 0;
+  let armCmaBase = -1;
   const memblock = new Memblock(banks);
   memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
@@ -102,6 +103,13 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   else if (platform.arch === "x86_64") arch = new X86_64(x86Layout(platform.kimage.phys, platform.kimage.size));
   else {
     armLowEnd = armLowmemLimit(banks[0]!.start, ramEnd);
+    // arch/arm/kernel/setup.c setup_arch: arm_memblock_init reserves the CMA area
+    // (dma_contiguous_reserve(arm_dma_limit), 5.15.178 arch/arm/mm/init.c:229) before paging_init →
+    // bootmem_init → free_area_init allocates the FLATMEM mem_map (alloc_node_mem_map) below it
+    if (cfg.cma > 0) {
+      const [lo, hi] = platform.cmaWindow(cfg.mem);
+      armCmaBase = memblock.alloc(cfg.cma, 4 * MiB, lo, hi, "CMA (linux,cma)");
+    }
     const npages = (ramEnd - banks[0]!.start) / PAGE_SIZE;
     const memmapPhys = memblock.alloc(npages * 32, PAGE_SIZE, banks[0]!.start, armLowEnd, "mem_map");
     arch = new Arm32(armLayout(banks[0]!.start, armLowEnd, memmapPhys - banks[0]!.start + 0xc000_0000, platform.kimage.phys, platform.kimage.size));
@@ -189,7 +197,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (cfg.cma > 0) {
     const [lo, hi] = platform.cmaWindow(cfg.mem);
     const limit = platform.arch === "arm64" ? Math.min(hi, dmaEnd || hi) : hi;
-    cmaBase = memblock.alloc(cfg.cma, 4 * MiB, lo, limit, "CMA (linux,cma)");
+    cmaBase = platform.arch === "arm" ? armCmaBase : memblock.alloc(cfg.cma, 4 * MiB, lo, limit, "CMA (linux,cma)");
     k.log(`cma: Reserved ${cfg.cma / MiB} MiB at ${hex(cmaBase)}`);
   }
 

@@ -39,20 +39,20 @@ function rx(kernel: string, api: "noncoherent" | "pages" = "noncoherent", device
 }
 
 describe("arm32 dma_alloc_noncoherent: arm_dma_ops.alloc_pages (5.10–5.19), dma-direct without ops (6.0+)", () => {
-  it.each(["5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: a linear CMA block at 0xeb840000, dma_handle 0x2b840000 (its physical address); zeros until dma_sync_single_for_cpu, then the device's bytes; the free returns the block", (kernel) => {
+  it.each(["5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: a linear CMA block at 0xec040000, dma_handle 0x2c040000 (its physical address); zeros until dma_sync_single_for_cpu, then the device's bytes; the free returns the block", (kernel) => {
     const r = rx(kernel);
     expect(r.steps.every((s) => s.ok)).toBe(true);
     const a = r.steps[0]!.result;
     expect(a.addr_kind).toBe("linear");
-    expect(a.cpu_addr).toBe("0xeb840000");
-    expect(a.pfn).toBe("0x2b840");
-    expect(a.dma_handle).toBe("0x2b840000");
+    expect(a.cpu_addr).toBe("0xec040000");
+    expect(a.pfn).toBe("0x2c040");
+    expect(a.dma_handle).toBe("0x2c040000");
     expect(calls(r, 0)).toEqual(expect.arrayContaining(["dma_alloc_pages", "dma_direct_alloc_pages", "__dma_direct_alloc_pages", "cma_alloc"]));
     expect(calls(r, 0)).not.toContain("arm_dma_alloc");
     expect([1, 3, 5].map((i) => r.steps[i]!.result.data)).toEqual([ZEROS, ZEROS, '"rx frame"']);
     expect(calls(r, 6)).toEqual(expect.arrayContaining(["dma_free_pages", "dma_direct_free_pages", "dma_free_contiguous"]));
     // the CMA pages went back: the next allocation gets the same block
-    expect(r.steps[7]!.result.dma_handle).toBe("0x2b840000");
+    expect(r.steps[7]!.result.dma_handle).toBe("0x2c040000");
     expect(r.faults).toEqual([]);
   });
 
@@ -78,9 +78,9 @@ describe("arm32 dma_alloc_noncoherent: arm_dma_ops.alloc_pages (5.10–5.19), dm
   it.each(["5.10", "5.19", "6.1"])("%s dma_alloc_pages / dma_free_pages: the struct page of the same block, the same bytes after the sync", (kernel) => {
     const r = rx(kernel, "pages", "nic");
     expect(r.steps[0]!.result.ret).toBe(r.steps[0]!.result.page);
-    expect(r.steps[0]!.result.dma_handle).toBe("0x2b840000");
+    expect(r.steps[0]!.result.dma_handle).toBe("0x2c040000");
     expect([1, 3, 5].map((i) => r.steps[i]!.result.data)).toEqual([ZEROS, ZEROS, '"rx frame"']);
-    expect(r.steps[7]!.result.dma_handle).toBe("0x2b840000");
+    expect(r.steps[7]!.result.dma_handle).toBe("0x2c040000");
   });
 
   it("5.6 has no dma_alloc_noncoherent (efa70f2fdc84, 5.10): an input error naming the version", () => {
