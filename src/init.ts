@@ -15,6 +15,7 @@ import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
+import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
@@ -25,7 +26,7 @@ import { of_dma_configure, type Device } from "./drivers/device.js";
 import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";
 import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/probe.js";
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
-import { ConfigValueError } from "./core/faults.js";
+import { ConfigNotAvailable, ConfigValueError } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
@@ -85,6 +86,9 @@ function dom0Banks(machine: { start: number; size: number }[], other: { start: n
 }
 
 export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): Kernel {
+  // arch/arm/Kconfig selects HAVE_ARCH_KASAN only from 5.11 (421015713b30): before it CONFIG_KASAN does not exist there
+  if (platform.arch === "arm" && cfg.CONFIG_KASAN && !version.switches.has("421015713b30"))
+    throw new ConfigNotAvailable("CONFIG_KASAN", `32-bit ARM has no KASAN in Linux ${version.id} (HAVE_ARCH_KASAN from 5.11, 421015713b30 "ARM: 9017/2: Enable KASan for ARM")`, `Linux ${version.id} on ${platform.id}`);
   // dom0 does not own other domains' memory; no-map reserved-memory is removed from memblock.memory
   let banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
   for (const d of platform.devices) if (d.coherent_pool) banks = dom0Banks(banks, { start: d.coherent_pool.phys, size: d.coherent_pool.size });
@@ -211,6 +215,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (platform.arch === "arm64" && cfg.CONFIG_KASAN) {
     const a = arch as Arm64;
     k.kasan_shadow = kasan_init(L, a.kasanShadow(), cfg.va_bits, !!a.era.modules2G, kasan_vmalloc_enabled(k), memblock, banks);
+  }
+  // --- 32-bit ARM setup_arch: kasan_init right after paging_init (after CMA and the FLATMEM mem_map) ---
+  if (platform.arch === "arm" && cfg.CONFIG_KASAN) {
+    k.kasan_shadow = arm_kasan_init(L, kasan_vmalloc_enabled(k), armLowEnd, memblock, banks, (m) => k.log(m));
   }
 
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---

@@ -5,10 +5,13 @@
  * (BUG_ON to 5.13, VM_BUG_ON_PAGE 5.14–5.15 (f227f0faf63b), WARN_ON_ONCE from 5.16 (d0fe47c64152),
  * then the KASAN report and __free_pages(page, 0)); the arm64 KASAN shadow in the layout (above the
  * linear map to 5.10, the top of the linear map — PAGE_END = KASAN_SHADOW_START — from 5.11); G5: the
- * physical memory arm64's kasan_init takes from memblock for the shadow of RAM and of the kernel image.
+ * physical memory arm64's (and, from 5.11, 32-bit ARM's) kasan_init takes from memblock for the shadow.
  */
 import { describe, expect, it } from "vitest";
 import { bootK, runYaml } from "./helpers.js";
+import { NotApplicable } from "../src/core/faults.js";
+import { runMatrix } from "../src/matrix.js";
+import { parseScenarioText } from "../src/scenario/parse.js";
 
 const y = (steps: string, cfg = "CONFIG_KASAN: y") => `name: t\ndevice: default\nconfig: { ${cfg} }\nsteps:\n${steps}\n`;
 const AFTER_VFREE = (access: string) => y(`  - { op: vmalloc, size: 8K, as: buf }\n  - { op: vfree, buf: buf }\n  - ${access}`);
@@ -172,11 +175,11 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
     expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237c04");
   });
 
-  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x100c of 0xc100c000", () => {
+  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x25788 of 0xe5788000 (the order-2 block freed last, just below kasan_init's shadow)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "16K", "arm32");
-    expect(r.steps[0]!.result.ret).toBe("0xc100c000");
+    expect(r.steps[0]!.result.ret).toBe("0xe5788000");
     expect(warnLog(r).slice(0, 2)).toEqual([
-      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x100c"],
+      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x25788"],
       [2, "page dumped because: Not a kmalloc allocation"],
     ]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
@@ -260,10 +263,38 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     expect(names(bootK("rpi4", "6.18", { mem: "1G" })).slice(2)[0]).toEqual(["32400000", "4000000", "swiotlb buffer"]);
   });
 
-  it("x86_64 and 32-bit ARM boot the same memory map with or without CONFIG_KASAN (their kasan_init is not modelled)", () => {
-    for (const p of ["x86_64", "arm32"]) {
-      expect(bootK(p, "6.1", { CONFIG_KASAN: "y" }).kasan_shadow, p).toBeNull();
-      expect(reserved(bootK(p, "6.1", { CONFIG_KASAN: "y" })), p).toEqual(reserved(bootK(p, "6.1")));
+  it("x86_64 boots the same memory map with or without CONFIG_KASAN (its kasan_init is not modelled)", () => {
+    expect(bootK("x86_64", "6.1", { CONFIG_KASAN: "y" }).kasan_shadow).toBeNull();
+    expect(reserved(bootK("x86_64", "6.1", { CONFIG_KASAN: "y" }))).toEqual(reserved(bootK("x86_64", "6.1")));
+  });
+
+  it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map and CMA", () => {
+    // 1 GiB, 768 MiB lowmem: shadow of [0xc0000000, 0xf0000000) = 96 MiB = 24,576 pages in 48 PMDs (one pte table each)
+    // 5.13–5.19: + [MODULES_VADDR, PKMAP_BASE + PMD_SIZE) = 512 pages and 1 table, + 1 table for the early shadow's partial first PMD
+    const k5 = bootK("arm32", "5.19", { CONFIG_KASAN: "y" });
+    expect([k5.kasan_shadow!.shadowPages, k5.kasan_shadow!.tablePages]).toEqual([25088, 50]);
+    expect(k5.kasan_shadow!.ranges).toEqual([{ start: 0x255ce000, size: 25138 * 4096 }]);
+    expect(k5.memblock.owner(0x2b7ff000)).toBe("KASAN shadow (kasan_init)");
+    expect(k5.memblock.owner(0x2b800000)).toBe("mem_map");
+    // 6.0+ (KASAN_VMALLOC, 565cbaad83d8): no module shadow, only pkmap's 64 pages, and one table for [shadow(VMALLOC_END), 0xbf000000)
+    const k6 = bootK("arm32", "6.1", { CONFIG_KASAN: "y" });
+    expect([k6.kasan_shadow!.shadowPages, k6.kasan_shadow!.tablePages]).toEqual([24640, 50]);
+    expect(k6.kasan_shadow!.ranges).toEqual([{ start: 0x2578e000, size: 24690 * 4096 }]);
+    // without KASAN the same boot reserves nothing of the kind
+    expect(bootK("arm32", "6.1").memblock.owner(0x2b7ff000)).toBeUndefined();
+  });
+
+  it("32-bit ARM before 5.11 has no CONFIG_KASAN (421015713b30): run exits with the value's position, matrix says N/A", () => {
+    const doc = `name: k\nplatform: arm32\nkernel: "5.10"\nconfig: { CONFIG_KASAN: y }\nsteps:\n  - { op: kmalloc, size: 64, as: b }\n`;
+    let err: unknown;
+    try {
+      runYaml(doc);
+    } catch (e) {
+      err = e;
     }
+    expect(err).toBeInstanceOf(NotApplicable);
+    expect((err as NotApplicable).format()).toBe(`<inline>:4:25: CONFIG_KASAN: 32-bit ARM has no KASAN in Linux 5.10 (HAVE_ARCH_KASAN from 5.11, 421015713b30 "ARM: 9017/2: Enable KASan for ARM")`);
+    const m = runMatrix([parseScenarioText(doc, "<inline>")], ["arm32", "rpi4"], ["5.6", "5.10", "5.13"]);
+    expect(m.cells.map((c) => `${c.platform} ${c.kernel} ${c.verdict}`)).toEqual(["arm32 5.6 N/A", "arm32 5.10 N/A", "arm32 5.13 PASS", "rpi4 5.6 PASS", "rpi4 5.10 PASS", "rpi4 5.13 PASS"]);
   });
 });

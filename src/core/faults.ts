@@ -95,6 +95,23 @@ export class ConfigValueError extends InputError {
   }
 }
 
+/**
+ * A boot / Kconfig option the run's kernel version or architecture does not have (CONFIG_KASAN on
+ * 32-bit ARM before 5.11): not a bad value but a scenario that does not apply there — `matrix`
+ * shows N/A, `run` exits 2 — placed at the value like any ConfigValueError (placeConfigError).
+ */
+export class ConfigNotAvailable extends ConfigValueError {
+  constructor(
+    key: string,
+    detail: string,
+    /** what lacks it, as NotApplicable names it: "Linux 5.10 on arm32" */
+    readonly subject: string,
+  ) {
+    super(key, detail);
+    this.name = "ConfigNotAvailable";
+  }
+}
+
 /** A bad command-line option value (`--set swiotlb=abc`): the message names the option; no scenario file or position applies. */
 export class OptionError extends InputError {
   constructor(message: string) {

@@ -2,7 +2,7 @@
  * Run configuration: platform and kernel lookup, boot / Kconfig options from a scenario's
  * `config:` and the command line's `--set key=value`.
  */
-import { ConfigValueError, InputError, OptionError } from "../core/faults.js";
+import { ConfigNotAvailable, ConfigValueError, InputError, NotApplicable, OptionError } from "../core/faults.js";
 import type { KConfig } from "../kernel.js";
 import { DEVICE_ROLES, type DeviceRole, type Platform } from "../platforms/platform.js";
 import { suggest } from "./suggest.js";
@@ -118,15 +118,20 @@ export interface ConfigLayer {
  * file:line:col of the value, or the command-line option (`--set swiotlb=abc: ...`).
  */
 export function placeConfigError(e: ConfigValueError, layer: ConfigLayer | undefined): InputError {
-  if (!layer) return e;
-  const at = layer.at?.(e.key);
-  if (at) return new InputError(e.message, { file: layer.file, line: at.line, col: at.col });
-  if (layer.option) {
-    const v = layer.values?.[e.key];
-    return new OptionError(`${layer.option} ${e.key}${v === undefined ? "" : `=${String(v)}`}: ${e.detail}`);
+  // an option the version lacks stays NotApplicable (N/A in a matrix), placed the same way
+  const na = e instanceof ConfigNotAvailable ? e : null;
+  const at = layer?.at?.(e.key);
+  if (layer && at) {
+    const where = { file: layer.file, line: at.line, col: at.col };
+    return na ? new NotApplicable(na.subject, e.message, where, e.message) : new InputError(e.message, where);
   }
-  if (layer.file !== undefined) return new InputError(e.message, { file: layer.file });
-  return e;
+  if (layer?.option) {
+    const v = layer.values?.[e.key];
+    const msg = `${layer.option} ${e.key}${v === undefined ? "" : `=${String(v)}`}: ${e.detail}`;
+    return na ? Object.assign(new NotApplicable(na.subject, e.message, undefined, msg), { fromOption: true as const }) : new OptionError(msg);
+  }
+  if (layer?.file !== undefined) return na ? new NotApplicable(na.subject, e.message, { file: layer.file }, e.message) : new InputError(e.message, { file: layer.file });
+  return na ? new NotApplicable(na.subject, e.message, undefined, e.message) : e;
 }
 
 /** Build the KConfig of a run from the platform defaults, then scenario config, then --set. */

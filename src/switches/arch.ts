@@ -104,4 +104,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.11",
     effect: "arm64 dma_contiguous_reserve moves from the end of arm64_memblock_init into bootmem_init after sparse_init and zone_sizes_init, so the vmemmap's memblock blocks are taken before the CMA area instead of after it (checked: 5.10.7 arch/arm64/mm/init.c:395 in arm64_memblock_init, sparse_init :427 in bootmem_init; 5.15.178 :447 sparse_init, :453 dma_contiguous_reserve; 6.1.166 :429/:435; 6.18.35 :321/:327; Nicolas Saenz Julienne's ZONE_DMA series, mainline 5.11; queued for 5.10.y as [PATCH 5.10 25/42] on 8 Mar 2021, long after 5.10.7)",
   },
+  "421015713b30": {
+    commit: "421015713b30",
+    title: "ARM: 9017/2: Enable KASan for ARM",
+    release: "5.11",
+    effect: "32-bit ARM selects HAVE_ARCH_KASAN (if MMU && !XIP_KERNEL), so CONFIG_KASAN exists there and arch/arm/mm/kasan_init.c runs after paging_init; before it the option does not exist: a scenario or --set with CONFIG_KASAN=y does not apply to arm32 (checked: 5.12.9 arch/arm/Kconfig:72; absent in 5.6.4 and 5.10.7; Linus Walleij's series 9013–9017, mainline 5.11; the id from later Fixes: tags, 'Cc: stable # v5.11+')",
+  },
 };
