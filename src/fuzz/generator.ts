@@ -9,7 +9,7 @@ import { L1_CACHE_SHIFT } from "../kernel/dma/debug.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { type FuzzStep, type Rng, mk, stepBuf, stepMap } from "./types.js";
-import { type Buf, type MapRec, type Session } from "./session.js";
+import { type Buf, type MapRec, type Session, objectArray } from "./session.js";
 // ---------------------------------------------------------------------------------------------
 // the generator
 
@@ -86,8 +86,12 @@ export class Generator {
     return Math.max(1, Math.min(max, this.int(1, cap)));
   }
 
-  /** A read range in [lo, hi), starting at a recently written (so probably defined) byte most of the time. */
-  private readRange(hot: readonly { off: number; len: number }[], lo: number, hi: number): { off: number; len: number } {
+  /** readRange's result: the offset (relative to lo) and length of the range drawn */
+  private rrOff = 0;
+  private rrLen = 0;
+
+  /** A read range in [lo, hi), starting at a recently written (so probably defined) byte most of the time: this.rrOff, this.rrLen. */
+  private readRange(hot: readonly { off: number; len: number }[], lo: number, hi: number): void {
     let off = -1;
     if (hot.length && this.rnd() < 0.8) {
       const h = this.pick(hot);
@@ -97,7 +101,8 @@ export class Generator {
     }
     if (off < 0) off = this.int(lo, hi - 1);
     const len = Math.max(1, Math.min(hi - off, this.rnd() < 0.8 ? this.int(1, 64) : this.int(1, 512)));
-    return { off: off - lo, len };
+    this.rrOff = off - lo;
+    this.rrLen = len;
   }
 
   /**
@@ -106,8 +111,9 @@ export class Generator {
    * (dma-debug tracks each one's first cacheline: an overlap is D19), so such a mapping is made
    * DMA_TO_DEVICE instead.
    */
-  private ruleDir(ss: Session, dir: number, starts: readonly { b: Buf; off: number }[]): number {
+  private ruleDir(ss: Session, dir: number, starts: readonly { b: Buf; off: number }[] | null, b0: Buf | null = null, off0 = 0): number {
     if (!ss.k.dma_debug || dir === DMA_TO_DEVICE) return dir;
+    if (starts === null) starts = [{ b: b0!, off: off0 }];
     const lines = new Set<number>();
     for (const m of ss.liveMaps) if (m.dir !== DMA_TO_DEVICE) for (const e of m.ents) lines.add(Math.floor((e.buf.phys + e.off) / CACHELINE));
     for (const { b, off } of starts) {
@@ -259,7 +265,7 @@ export class Generator {
     st.buf = b.name;
     st.offset = off;
     st.size = size;
-    st.dir = this.ruleDir(ss, this.dir(), [{ b, off }]);
+    st.dir = this.ruleDir(ss, this.dir(), null, b, off);
     out[0] = st;
     out[1] = stepMap(id + 1, "dma_mapping_error", name);
     return 2;
@@ -326,10 +332,10 @@ export class Generator {
   /** the CPU reads a buffer it may touch, most often where it was written */
   private genCpuRead(ss: Session, id: number, out: FuzzStep[]): number {
     const b = this.pickCpuBuf(ss);
-    const rr = this.readRange(b.hot, 0, b.size);
+    this.readRange(b.hot, 0, b.size);
     const st = stepBuf(id, "cpu_read", b.name);
-    st.offset = rr.off;
-    st.length = rr.len;
+    st.offset = this.rrOff;
+    st.length = this.rrLen;
     out[0] = st;
     return 1;
   }
@@ -354,8 +360,9 @@ export class Generator {
   /** dma_map_sg of 1..4 unmapped buffers */
   private mapSgStep(ss: Session, id: number): FuzzStep {
     const n = Math.min(ss.nUnmapped, this.int(1, 4));
-    const pool: Buf[] = [];
-    for (const b of ss.liveBufs) if (b.map === null) pool.push(b);
+    const pool: Buf[] = objectArray();
+    const live = ss.liveBufs;
+    for (let i = 0; i < live.length; i++) if (live[i]!.map === null) pool.push(live[i]!);
     const entries: { buf: string; offset: number; length: number }[] = [];
     for (let i = 0; i < n; i++) {
       const j = Math.floor(this.rnd() * pool.length);
@@ -367,7 +374,8 @@ export class Generator {
     const st = mk(id, "dma_map_sg");
     st.as = `s${this.n++}`;
     st.entries = entries;
-    st.dir = this.ruleDir(ss, this.dir(), entries.map((e) => ({ b: ss.bufs.get(e.buf)!, off: e.offset })));
+    const d = this.dir();
+    st.dir = ss.k.dma_debug ? this.ruleDir(ss, d, entries.map((e) => ({ b: ss.bufs.get(e.buf)!, off: e.offset }))) : d;
     return st;
   }
 
@@ -383,9 +391,9 @@ export class Generator {
       off = wr.off + this.int(0, wr.data.length - 1);
       len = Math.max(1, Math.min(e.len - off, this.int(1, 128)));
     } else {
-      const rr = this.readRange(e.baseUndef ? NO_HOT : e.buf.hot, e.off, e.off + e.len);
-      off = rr.off;
-      len = rr.len;
+      this.readRange(e.baseUndef ? NO_HOT : e.buf.hot, e.off, e.off + e.len);
+      off = this.rrOff;
+      len = this.rrLen;
     }
     const st = stepMap(id, "device_read", m.name);
     st.offset = off;
