@@ -29,6 +29,10 @@ for (let j = 0; j < 128; j++) {
   while (((inv * stride) & 0xff) !== 1) inv += 2;
   STRIDE_INV.push(inv);
 }
+/** STRIDE_RUNS end to end (run j at j * 512) */
+const RUNS_BYTES = 128 * 512;
+const STRIDE_TABLE = new Uint8Array(RUNS_BYTES);
+for (let j = 0; j < 128; j++) STRIDE_TABLE.set(STRIDE_RUNS[j]!, j * 512);
 export const NO_HOT: readonly { off: number; len: number }[] = [];
 
 export class Generator {
@@ -68,16 +72,19 @@ export class Generator {
    * for an odd stride, copied from the stride's precomputed 512-byte run (period 256).
    */
   private data(len: number): Uint8Array {
-    const out = this.alloc(len);
     const base = this.int(0, 255);
     const si = this.int(0, 127);
-    const run = STRIDE_RUNS[si]!;
     // (base + i*stride) & 0xff == run[(i + k) & 255] with k = base * stride^-1 mod 256
     const k = (base * STRIDE_INV[si]!) & 0xff;
-    // one period from the run, then the bytes so far doubled in place (period 256: out[i] = out[i - 256])
-    out.set(len <= 256 ? run.subarray(k, k + len) : run.subarray(k, k + 256), 0);
-    for (let p = 256; p < len; p *= 2) out.copyWithin(p, 0, Math.min(p, len - p));
-    return out;
+    // one period from the slab's copy of the run, then the bytes so far doubled in place (period
+    // 256: out[i] = out[i - 256]); copyWithin inside the slab makes no view of the run
+    const slab = this.slabFor(len);
+    const at = this.slabAt;
+    this.slabAt += len;
+    const src = si * 512 + k;
+    slab.copyWithin(at, src, src + Math.min(len, 256));
+    for (let p = 256; p < len; p *= 2) slab.copyWithin(at + p, at, at + Math.min(p, len - p));
+    return new Uint8Array(slab.buffer, at, len);
   }
 
   private dataLen(max: number): number {
@@ -129,18 +136,19 @@ export class Generator {
     return ss.k.dma_debug && ss.k.cfg.CONFIG_DMA_API_DEBUG_SG ? ss.dev.max_segment_size || 65536 : Infinity;
   }
 
-  // step data are views into 256 KiB slabs (an ArrayBuffer per write would cost more than the write)
+  // Step data are views into 256 KiB slabs (an ArrayBuffer per write would cost more than the
+  // write). Each slab starts with a copy of STRIDE_RUNS (128 runs of 512 bytes), which data
+  // copies from within the slab.
   private slab = new Uint8Array(0);
   private slabAt = 0;
-  private alloc(len: number): Uint8Array {
-    if (len > 65536) return new Uint8Array(len);
+  /** a slab with room for `len` more bytes at this.slabAt */
+  private slabFor(len: number): Uint8Array {
     if (this.slabAt + len > this.slab.length) {
-      this.slab = new Uint8Array(256 * 1024);
-      this.slabAt = 0;
+      this.slab = new Uint8Array(RUNS_BYTES + Math.max(256 * 1024, len));
+      this.slab.set(STRIDE_TABLE, 0);
+      this.slabAt = RUNS_BYTES;
     }
-    const v = this.slab.subarray(this.slabAt, this.slabAt + len);
-    this.slabAt += len;
-    return v;
+    return this.slab;
   }
 
   private readonly w = new Float64Array(11);
