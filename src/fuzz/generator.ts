@@ -151,7 +151,6 @@ export class Generator {
     return this.slab;
   }
 
-  private readonly w = new Float64Array(11);
 
   // The n-th live buffer / mapping of a kind, in creation order (the Session keeps how many of
   // each kind there are, so the weights need no pass over the lists, and only the chosen
@@ -210,23 +209,32 @@ export class Generator {
     const nDev = ss.nDevMaps;
     const nCpu = nMaps - nDev;
     const nWritable = ss.nWritable;
-    const w = this.w;
-    w[0] = nBufs < this.maxBuffers ? (nBufs < 4 ? 6 : 1.2) : 0; // alloc
-    w[1] = nUnmapped ? (nBufs > this.maxBuffers / 2 ? 1.5 : 0.6) : 0; // free
-    w[2] = nUnmapped ? 2.5 : 0; // map single/page
-    w[3] = nUnmapped ? 0.6 : 0; // map sg
-    w[4] = nMaps ? 1.4 : 0; // unmap
-    w[5] = nDev ? 1.5 : 0; // sync for cpu
-    w[6] = nCpu ? 1 : 0; // sync for device
-    w[7] = nWritable ? 3 : 0; // device write
-    w[8] = nDev ? 1.5 : 0; // device read
-    w[9] = nCpuBufs ? 3 : 0; // cpu write
-    w[10] = nCpuBufs ? 3 : 0; // cpu read
-    let total = 0;
-    for (let i = 0; i < w.length; i++) total += w[i]!;
+    // the weights (locals, summed and walked in index order: the same floating-point steps as a
+    // loop over an array of them)
+    const w0 = nBufs < this.maxBuffers ? (nBufs < 4 ? 6 : 1.2) : 0; // alloc
+    const w1 = nUnmapped ? (nBufs > this.maxBuffers / 2 ? 1.5 : 0.6) : 0; // free
+    const w2 = nUnmapped ? 2.5 : 0; // map single/page
+    const w3 = nUnmapped ? 0.6 : 0; // map sg
+    const w4 = nMaps ? 1.4 : 0; // unmap
+    const w5 = nDev ? 1.5 : 0; // sync for cpu
+    const w6 = nCpu ? 1 : 0; // sync for device
+    const w7 = nWritable ? 3 : 0; // device write
+    const w8 = nDev ? 1.5 : 0; // device read
+    const w9 = nCpuBufs ? 3 : 0; // cpu write
+    const w10 = nCpuBufs ? 3 : 0; // cpu read
+    const total = 0 + w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8 + w9 + w10;
     let r = this.rnd() * total;
-    let op = 0;
-    while (op < w.length - 1 && r >= w[op]!) r -= w[op++]!;
+    let op = 10;
+    if (r < w0) op = 0;
+    else if ((r -= w0) < w1) op = 1;
+    else if ((r -= w1) < w2) op = 2;
+    else if ((r -= w2) < w3) op = 3;
+    else if ((r -= w3) < w4) op = 4;
+    else if ((r -= w4) < w5) op = 5;
+    else if ((r -= w5) < w6) op = 6;
+    else if ((r -= w6) < w7) op = 7;
+    else if ((r -= w7) < w8) op = 8;
+    else if ((r -= w8) < w9) op = 9;
     return Generator.OPS[op]!.call(this, ss, id, out);
   }
 
