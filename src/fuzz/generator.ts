@@ -9,7 +9,7 @@ import { L1_CACHE_SHIFT } from "../kernel/dma/debug.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { type FuzzStep, type Rng, mk, stepBuf, stepMap } from "./types.js";
-import { type Buf, type MapRec, type Session } from "./session.js";
+import { type Buf, type MapRec, type Session, objectArray } from "./session.js";
 // ---------------------------------------------------------------------------------------------
 // the generator
 
@@ -29,6 +29,10 @@ for (let j = 0; j < 128; j++) {
   while (((inv * stride) & 0xff) !== 1) inv += 2;
   STRIDE_INV.push(inv);
 }
+/** STRIDE_RUNS end to end (run j at j * 512) */
+const RUNS_BYTES = 128 * 512;
+const STRIDE_TABLE = new Uint8Array(RUNS_BYTES);
+for (let j = 0; j < 128; j++) STRIDE_TABLE.set(STRIDE_RUNS[j]!, j * 512);
 export const NO_HOT: readonly { off: number; len: number }[] = [];
 
 export class Generator {
@@ -68,16 +72,19 @@ export class Generator {
    * for an odd stride, copied from the stride's precomputed 512-byte run (period 256).
    */
   private data(len: number): Uint8Array {
-    const out = this.alloc(len);
     const base = this.int(0, 255);
     const si = this.int(0, 127);
-    const run = STRIDE_RUNS[si]!;
     // (base + i*stride) & 0xff == run[(i + k) & 255] with k = base * stride^-1 mod 256
     const k = (base * STRIDE_INV[si]!) & 0xff;
-    // one period from the run, then the bytes so far doubled in place (period 256: out[i] = out[i - 256])
-    out.set(len <= 256 ? run.subarray(k, k + len) : run.subarray(k, k + 256), 0);
-    for (let p = 256; p < len; p *= 2) out.copyWithin(p, 0, Math.min(p, len - p));
-    return out;
+    // one period from the slab's copy of the run, then the bytes so far doubled in place (period
+    // 256: out[i] = out[i - 256]); copyWithin inside the slab makes no view of the run
+    const slab = this.slabFor(len);
+    const at = this.slabAt;
+    this.slabAt += len;
+    const src = si * 512 + k;
+    slab.copyWithin(at, src, src + Math.min(len, 256));
+    for (let p = 256; p < len; p *= 2) slab.copyWithin(at + p, at, at + Math.min(p, len - p));
+    return new Uint8Array(slab.buffer, at, len);
   }
 
   private dataLen(max: number): number {
@@ -86,8 +93,12 @@ export class Generator {
     return Math.max(1, Math.min(max, this.int(1, cap)));
   }
 
-  /** A read range in [lo, hi), starting at a recently written (so probably defined) byte most of the time. */
-  private readRange(hot: readonly { off: number; len: number }[], lo: number, hi: number): { off: number; len: number } {
+  /** readRange's result: the offset (relative to lo) and length of the range drawn */
+  private rrOff = 0;
+  private rrLen = 0;
+
+  /** A read range in [lo, hi), starting at a recently written (so probably defined) byte most of the time: this.rrOff, this.rrLen. */
+  private readRange(hot: readonly { off: number; len: number }[], lo: number, hi: number): void {
     let off = -1;
     if (hot.length && this.rnd() < 0.8) {
       const h = this.pick(hot);
@@ -97,7 +108,8 @@ export class Generator {
     }
     if (off < 0) off = this.int(lo, hi - 1);
     const len = Math.max(1, Math.min(hi - off, this.rnd() < 0.8 ? this.int(1, 64) : this.int(1, 512)));
-    return { off: off - lo, len };
+    this.rrOff = off - lo;
+    this.rrLen = len;
   }
 
   /**
@@ -106,8 +118,9 @@ export class Generator {
    * (dma-debug tracks each one's first cacheline: an overlap is D19), so such a mapping is made
    * DMA_TO_DEVICE instead.
    */
-  private ruleDir(ss: Session, dir: number, starts: readonly { b: Buf; off: number }[]): number {
+  private ruleDir(ss: Session, dir: number, starts: readonly { b: Buf; off: number }[] | null, b0: Buf | null = null, off0 = 0): number {
     if (!ss.k.dma_debug || dir === DMA_TO_DEVICE) return dir;
+    if (starts === null) starts = [{ b: b0!, off: off0 }];
     const lines = new Set<number>();
     for (const m of ss.liveMaps) if (m.dir !== DMA_TO_DEVICE) for (const e of m.ents) lines.add(Math.floor((e.buf.phys + e.off) / CACHELINE));
     for (const { b, off } of starts) {
@@ -123,21 +136,21 @@ export class Generator {
     return ss.k.dma_debug && ss.k.cfg.CONFIG_DMA_API_DEBUG_SG ? ss.dev.max_segment_size || 65536 : Infinity;
   }
 
-  // step data are views into 256 KiB slabs (an ArrayBuffer per write would cost more than the write)
+  // Step data are views into 256 KiB slabs (an ArrayBuffer per write would cost more than the
+  // write). Each slab starts with a copy of STRIDE_RUNS (128 runs of 512 bytes), which data
+  // copies from within the slab.
   private slab = new Uint8Array(0);
   private slabAt = 0;
-  private alloc(len: number): Uint8Array {
-    if (len > 65536) return new Uint8Array(len);
+  /** a slab with room for `len` more bytes at this.slabAt */
+  private slabFor(len: number): Uint8Array {
     if (this.slabAt + len > this.slab.length) {
-      this.slab = new Uint8Array(256 * 1024);
-      this.slabAt = 0;
+      this.slab = new Uint8Array(RUNS_BYTES + Math.max(256 * 1024, len));
+      this.slab.set(STRIDE_TABLE, 0);
+      this.slabAt = RUNS_BYTES;
     }
-    const v = this.slab.subarray(this.slabAt, this.slabAt + len);
-    this.slabAt += len;
-    return v;
+    return this.slab;
   }
 
-  private readonly w = new Float64Array(11);
 
   // The n-th live buffer / mapping of a kind, in creation order (the Session keeps how many of
   // each kind there are, so the weights need no pass over the lists, and only the chosen
@@ -196,23 +209,32 @@ export class Generator {
     const nDev = ss.nDevMaps;
     const nCpu = nMaps - nDev;
     const nWritable = ss.nWritable;
-    const w = this.w;
-    w[0] = nBufs < this.maxBuffers ? (nBufs < 4 ? 6 : 1.2) : 0; // alloc
-    w[1] = nUnmapped ? (nBufs > this.maxBuffers / 2 ? 1.5 : 0.6) : 0; // free
-    w[2] = nUnmapped ? 2.5 : 0; // map single/page
-    w[3] = nUnmapped ? 0.6 : 0; // map sg
-    w[4] = nMaps ? 1.4 : 0; // unmap
-    w[5] = nDev ? 1.5 : 0; // sync for cpu
-    w[6] = nCpu ? 1 : 0; // sync for device
-    w[7] = nWritable ? 3 : 0; // device write
-    w[8] = nDev ? 1.5 : 0; // device read
-    w[9] = nCpuBufs ? 3 : 0; // cpu write
-    w[10] = nCpuBufs ? 3 : 0; // cpu read
-    let total = 0;
-    for (let i = 0; i < w.length; i++) total += w[i]!;
+    // the weights (locals, summed and walked in index order: the same floating-point steps as a
+    // loop over an array of them)
+    const w0 = nBufs < this.maxBuffers ? (nBufs < 4 ? 6 : 1.2) : 0; // alloc
+    const w1 = nUnmapped ? (nBufs > this.maxBuffers / 2 ? 1.5 : 0.6) : 0; // free
+    const w2 = nUnmapped ? 2.5 : 0; // map single/page
+    const w3 = nUnmapped ? 0.6 : 0; // map sg
+    const w4 = nMaps ? 1.4 : 0; // unmap
+    const w5 = nDev ? 1.5 : 0; // sync for cpu
+    const w6 = nCpu ? 1 : 0; // sync for device
+    const w7 = nWritable ? 3 : 0; // device write
+    const w8 = nDev ? 1.5 : 0; // device read
+    const w9 = nCpuBufs ? 3 : 0; // cpu write
+    const w10 = nCpuBufs ? 3 : 0; // cpu read
+    const total = 0 + w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8 + w9 + w10;
     let r = this.rnd() * total;
-    let op = 0;
-    while (op < w.length - 1 && r >= w[op]!) r -= w[op++]!;
+    let op = 10;
+    if (r < w0) op = 0;
+    else if ((r -= w0) < w1) op = 1;
+    else if ((r -= w1) < w2) op = 2;
+    else if ((r -= w2) < w3) op = 3;
+    else if ((r -= w3) < w4) op = 4;
+    else if ((r -= w4) < w5) op = 5;
+    else if ((r -= w5) < w6) op = 6;
+    else if ((r -= w6) < w7) op = 7;
+    else if ((r -= w7) < w8) op = 8;
+    else if ((r -= w8) < w9) op = 9;
     return Generator.OPS[op]!.call(this, ss, id, out);
   }
 
@@ -259,7 +281,7 @@ export class Generator {
     st.buf = b.name;
     st.offset = off;
     st.size = size;
-    st.dir = this.ruleDir(ss, this.dir(), [{ b, off }]);
+    st.dir = this.ruleDir(ss, this.dir(), null, b, off);
     out[0] = st;
     out[1] = stepMap(id + 1, "dma_mapping_error", name);
     return 2;
@@ -326,10 +348,10 @@ export class Generator {
   /** the CPU reads a buffer it may touch, most often where it was written */
   private genCpuRead(ss: Session, id: number, out: FuzzStep[]): number {
     const b = this.pickCpuBuf(ss);
-    const rr = this.readRange(b.hot, 0, b.size);
+    this.readRange(b.hot, 0, b.size);
     const st = stepBuf(id, "cpu_read", b.name);
-    st.offset = rr.off;
-    st.length = rr.len;
+    st.offset = this.rrOff;
+    st.length = this.rrLen;
     out[0] = st;
     return 1;
   }
@@ -354,8 +376,9 @@ export class Generator {
   /** dma_map_sg of 1..4 unmapped buffers */
   private mapSgStep(ss: Session, id: number): FuzzStep {
     const n = Math.min(ss.nUnmapped, this.int(1, 4));
-    const pool: Buf[] = [];
-    for (const b of ss.liveBufs) if (b.map === null) pool.push(b);
+    const pool: Buf[] = objectArray();
+    const live = ss.liveBufs;
+    for (let i = 0; i < live.length; i++) if (live[i]!.map === null) pool.push(live[i]!);
     const entries: { buf: string; offset: number; length: number }[] = [];
     for (let i = 0; i < n; i++) {
       const j = Math.floor(this.rnd() * pool.length);
@@ -367,7 +390,8 @@ export class Generator {
     const st = mk(id, "dma_map_sg");
     st.as = `s${this.n++}`;
     st.entries = entries;
-    st.dir = this.ruleDir(ss, this.dir(), entries.map((e) => ({ b: ss.bufs.get(e.buf)!, off: e.offset })));
+    const d = this.dir();
+    st.dir = ss.k.dma_debug ? this.ruleDir(ss, d, entries.map((e) => ({ b: ss.bufs.get(e.buf)!, off: e.offset }))) : d;
     return st;
   }
 
@@ -383,9 +407,9 @@ export class Generator {
       off = wr.off + this.int(0, wr.data.length - 1);
       len = Math.max(1, Math.min(e.len - off, this.int(1, 128)));
     } else {
-      const rr = this.readRange(e.baseUndef ? NO_HOT : e.buf.hot, e.off, e.off + e.len);
-      off = rr.off;
-      len = rr.len;
+      this.readRange(e.baseUndef ? NO_HOT : e.buf.hot, e.off, e.off + e.len);
+      off = this.rrOff;
+      len = this.rrLen;
     }
     const st = stepMap(id, "device_read", m.name);
     st.offset = off;

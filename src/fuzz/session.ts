@@ -151,6 +151,10 @@ export const viewDef = new Uint8Array(VIEW_SCRATCH);
 export class Session {
   readonly k: Kernel;
   readonly dev: Device;
+  /**
+   * Live buffers / mappings by name. A buffer leaves at its free and a mapping at its unmap (names
+   * are never reused): the maps stay as small as the live sets, and what an epoch frees dies young.
+   */
   readonly bufs = new Map<string, Buf>();
   readonly maps = new Map<string, MapRec>();
   /** live buffers / mappings in creation order (the generator picks from these) */
@@ -265,7 +269,7 @@ export class Session {
     const addr = k.slab.kmalloc(k, size, GFP_KERNEL);
     if (!addr) return { kind: "map", id: s.id, message: `kmalloc(${size}) returned NULL` };
     const page = k.arch.virt_to_page(k, addr);
-    this.addBuf(this.newBuf(s.as!, "kmalloc", size, 0, addr, page, k.page_to_phys(page) + (((addr % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE)));
+    this.addBuf(this.newBuf(s.as!, "kmalloc", size, 0, addr, page, k.page_to_phys(page) + pageOff(addr)));
     return null;
   }
 
@@ -288,6 +292,7 @@ export class Session {
     if (b.map) throw new Invalid(`free of mapped buffer '${b.name}'`);
     if ((s.op === "kfree") !== (b.kind === "kmalloc")) throw new Invalid("wrong free");
     b.freed = true;
+    this.bufs.delete(b.name);
     this.pool.put(b.arrays);
     const i = this.liveBufs.indexOf(b);
     if (i >= 0) {
@@ -324,7 +329,7 @@ export class Session {
     if (m.single) dma = api.dma_map_single_attrs(k, dev, b.addr + off, size, dir, 0);
     else {
       const va = b.addr + off;
-      const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+      const o = pageOff(va);
       dma = api.dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, va - o), o, size, dir, 0);
     }
     e.dma = dma;
@@ -341,24 +346,28 @@ export class Session {
     const dev = this.dev;
     if (ghost) throw new Invalid("a producer cannot be skipped");
     const dir = s.dir!;
-    const ents: Ent[] = [];
-    for (const x of s.entries!) {
+    const xs = s.entries!;
+    const ents: Ent[] = objectArray();
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]!;
       const b = this.buf(x.buf);
-      if (b.map || ents.some((e) => e.buf === b)) throw new Invalid(`'${b.name}' is already mapped`);
+      if (b.map || hasEnt(ents, b)) throw new Invalid(`'${b.name}' is already mapped`);
       if (x.offset + x.length > b.size || x.length < 1) throw new Invalid("sg entry outside the buffer");
       ents.push(this.newEnt(b, x.offset, x.length, dir));
     }
     const m: MapRec = { name: s.as!, sg: true, single: false, dir, ents, devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
-    for (const e of ents) e.buf.map = m;
+    for (let i = 0; i < ents.length; i++) ents[i]!.buf.map = m;
     this.maps.set(m.name, m);
     this.liveMaps.push(m);
     this.mapped(m);
     // exec, as runner.ts dma_map_sg (pageOf for linear buffers)
-    const sgl: Scatterlist[] = ents.map((e) => {
+    const sgl: Scatterlist[] = objectArray();
+    for (let i = 0; i < ents.length; i++) {
+      const e = ents[i]!;
       const va = e.buf.addr + e.off;
-      const o = ((va % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
-      return { page: k.arch.virt_to_page(k, va - o), offset: o, length: e.len, dma_address: 0, dma_length: 0 };
-    });
+      const o = pageOff(va);
+      sgl.push({ page: k.arch.virt_to_page(k, va - o), offset: o, length: e.len, dma_address: 0, dma_length: 0 });
+    }
     m.sgl = sgl;
     const n = api.dma_map_sg_attrs(k, dev, sgl, sgl.length, dir, 0);
     if (n === 0) {
@@ -395,7 +404,9 @@ export class Session {
       this.owner(m, false);
     } else this.cpuWritesLost(m);
     m.live = false;
-    for (const e of m.ents) e.buf.map = null;
+    this.maps.delete(m.name);
+    const ents = m.ents;
+    for (let j = 0; j < ents.length; j++) ents[j]!.buf.map = null;
     this.nUnmapped += m.ents.length;
     const i = this.liveMaps.indexOf(m);
     if (i >= 0) this.liveMaps.splice(i, 1);
@@ -403,11 +414,11 @@ export class Session {
     m.execLive = false;
     if (m.sg) api.dma_unmap_sg_attrs(k, dev, m.sgl!, m.sgl!.length, m.dir, 0);
     else api.dma_unmap_page_attrs(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir, 0, m.single);
-    for (const e of m.ents) {
-      const f = this.markFreed(s, e);
+    for (let j = 0; j < ents.length; j++) {
+      const f = this.markFreed(s, ents[j]!);
       if (f) return f;
     }
-    return this.checkSegments(s, m.ents);
+    return this.checkSegments(s, ents);
   }
 
   /** dma_sync_single_for_cpu, dma_sync_sg_for_cpu (a method of its own: the JIT compiles each operation separately; see step) */
@@ -419,7 +430,7 @@ export class Session {
     if (!m.devOwned) throw new Invalid(`sync for the CPU of '${m.name}', which the CPU owns`);
     this.toCpu(m);
     this.owner(m, false);
-    m.cpuWrites = [];
+    if (m.cpuWrites.length !== 0) m.cpuWrites = [];
     if (ghost || !m.execLive) return null;
     if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, true);
     else api.dma_sync_single_for_cpu(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
@@ -433,12 +444,14 @@ export class Session {
     const m = this.mapOf(s.map);
     if (m.sg !== (s.op === "dma_sync_sg_for_device")) throw new Invalid("wrong sync");
     if (m.devOwned) throw new Invalid(`sync for the device of '${m.name}', which the device owns`);
-    for (const e of m.ents) {
-      e.overlay = [];
+    const ents = m.ents;
+    for (let i = 0; i < ents.length; i++) {
+      const e = ents[i]!;
+      if (e.overlay.length !== 0) e.overlay = [];
       e.baseUndef = m.dir === DMA_FROM_DEVICE;
     }
     this.owner(m, true);
-    m.cpuWrites = [];
+    if (m.cpuWrites.length !== 0) m.cpuWrites = [];
     if (ghost || !m.execLive) return null;
     if (m.sg) api.dma_sync_sg(k, dev, m.sgl!, m.sgl!.length, m.dir, false);
     else api.dma_sync_single_for_device(k, dev, m.ents[0]!.dma, m.ents[0]!.len, m.dir);
@@ -580,7 +593,9 @@ export class Session {
       const tok = b.tok;
       for (let i = 0; i < len; i++) if (b.def[base + i] === tok) def[i] = 1;
     }
-    for (const w of e.overlay) {
+    const ov = e.overlay;
+    for (let j = 0; j < ov.length; j++) {
+      const w = ov[j]!;
       const a = Math.max(off, w.off);
       const z = Math.min(off + len, w.off + w.data.length);
       if (a >= z) continue;
@@ -595,16 +610,22 @@ export class Session {
   /** Shadow of a sync for the CPU (or the CPU half of an unmap) from device ownership. */
   private toCpu(m: MapRec) {
     if (m.dir === DMA_TO_DEVICE) return; // nothing comes back
-    for (const e of m.ents) {
+    const ents = m.ents;
+    for (let i = 0; i < ents.length; i++) {
+      const e = ents[i]!;
       const b = e.buf;
       if (e.baseUndef) b.def.fill(0, e.off, e.off + e.len);
-      for (const w of e.overlay) {
-        b.bytes.set(w.data, e.off + w.off);
-        b.def.fill(b.tok, e.off + w.off, e.off + w.off + w.data.length);
-        hotAdd(b, e.off + w.off, w.data.length);
+      const ov = e.overlay;
+      if (ov.length !== 0) {
+        for (let j = 0; j < ov.length; j++) {
+          const w = ov[j]!;
+          b.bytes.set(w.data, e.off + w.off);
+          b.def.fill(b.tok, e.off + w.off, e.off + w.off + w.data.length);
+          hotAdd(b, e.off + w.off, w.data.length);
+        }
+        // the device view now equals the CPU's bytes
+        e.overlay = [];
       }
-      // the device view now equals the CPU's bytes
-      e.overlay = [];
       e.baseUndef = false;
     }
   }
@@ -612,13 +633,19 @@ export class Session {
   /** Unmapping a mapping the CPU owns: for FROM/BIDI, CPU writes since the sync may be overwritten by the copy-back (swiotlb) or lost (cache invalidate). */
   private cpuWritesLost(m: MapRec) {
     if (m.dir === DMA_TO_DEVICE) return;
-    for (const w of m.cpuWrites)
-      for (const e of m.ents) {
+    const ws = m.cpuWrites;
+    if (ws.length === 0) return;
+    const ents = m.ents;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      for (let j = 0; j < ents.length; j++) {
+        const e = ents[j]!;
         if (e.buf !== w.buf) continue;
         const a = Math.max(w.off, e.off);
         const z = Math.min(w.off + w.len, e.off + e.len);
         if (a < z) w.buf.def.fill(0, a, z);
       }
+    }
     m.cpuWrites = [];
   }
 
@@ -681,7 +708,8 @@ export class Session {
   /** After a map or unmap: the touched segments' counters, and used == occupied. */
   private checkSegments(s: FuzzStep, ents: readonly Ent[]): Failure | null {
     if (!this.mem) return null;
-    for (const e of ents) {
+    for (let i = 0; i < ents.length; i++) {
+      const e = ents[i]!;
       const slot = e.slot >= 0 ? e.slot : e.lastSlot;
       if (slot < 0) continue;
       const f = this.checkSegment(s, slot);
@@ -720,16 +748,34 @@ export class Session {
     const mem = this.mem;
     if (!mem) return null;
     if (mem.used !== 0) return { kind: "leak", id: -1, message: `after every mapping was unmapped, io_tlb_mem.used is ${mem.used} (slots leaked)` };
-    // (the arrays fetched once: this runs once per epoch, over every slot, mostly before the JIT has compiled it)
     const list = mem.list;
     const orig = mem.orig_addr;
     const nslabs = mem.nslabs;
-    for (let i = 0, want = IO_TLB_SEGSIZE; i < nslabs; i++, want = want === 1 ? IO_TLB_SEGSIZE : want - 1) {
+    for (let from = 0; from < nslabs; from += LEAK_CHUNK) {
+      const i = firstLeak(list, orig, from, Math.min(nslabs, from + LEAK_CHUNK));
+      if (i < 0) continue;
+      const want = IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE);
       if (list[i] !== want) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} free-run counter is ${list[i]}, expected ${want}` };
-      if (orig[i] !== INVALID_PHYS_ADDR) return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(orig[i]!)}` };
+      return { kind: "leak", id: -1, message: `after every mapping was unmapped, swiotlb slot ${i} still records orig_addr ${hexAddr(orig[i]!)}` };
     }
     return null;
   }
+}
+
+/** Slots checkNoLeak hands to firstLeak at a time. */
+const LEAK_CHUNK = 1024;
+
+/**
+ * The first slot of [from, to) whose free-run counter is not its boot value (IO_TLB_SEGSIZE down
+ * to 1 in every segment) or that still records an orig_addr; -1 if none. A function of its own,
+ * called per LEAK_CHUNK slots: it runs once per epoch over every slot, and as one loop it ran
+ * mostly before the JIT had compiled it (every orig_addr read a boxed number); called 32 times
+ * per 64 MiB pool, it is compiled after a few calls.
+ */
+function firstLeak(list: ArrayLike<number>, orig: ArrayLike<number>, from: number, to: number): number {
+  for (let i = from, want = IO_TLB_SEGSIZE - (from % IO_TLB_SEGSIZE); i < to; i++, want = want === 1 ? IO_TLB_SEGSIZE : want - 1)
+    if (list[i] !== want || orig[i] !== INVALID_PHYS_ADDR) return i;
+  return -1;
 }
 
 /**
@@ -740,6 +786,17 @@ export class Session {
  */
 export function objectArray<T>(): T[] {
   return [null as T].slice(1);
+}
+
+/** Does an entry of `ents` cover buffer `b`? */
+function hasEnt(ents: readonly Ent[], b: Buf): boolean {
+  for (let i = 0; i < ents.length; i++) if (ents[i]!.buf === b) return true;
+  return false;
+}
+
+/** The offset of a linear address in its page (floor arithmetic: `%` on 64-bit addresses compiles to fmod; addresses may be negative). */
+function pageOff(va: number): number {
+  return va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
 }
 
 export function hotAdd(b: Buf, off: number, len: number) {

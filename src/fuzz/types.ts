@@ -12,13 +12,25 @@ import type { Scenario } from "../scenario/types.js";
 
 /** mulberry32: a small, fast, deterministic 32-bit PRNG; its whole state is `s`. */
 export class Rng {
-  constructor(public s: number) {
-    this.s = s >>> 0;
+  /**
+   * The state's 32 bits as a signed integer: V8 keeps a signed 32-bit value as a small integer,
+   * where an unsigned one above 2^31 is a boxed number (an allocation per draw in code the JIT has
+   * not compiled yet). The bit operations below read the same bits either way.
+   */
+  private st: number;
+  constructor(s: number) {
+    this.st = s | 0;
+  }
+  /** the state, as an unsigned 32-bit value */
+  get s(): number {
+    return this.st >>> 0;
+  }
+  set s(v: number) {
+    this.st = v | 0;
   }
   /** a float in [0, 1) */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
+    let t = (this.st = (this.st + 0x6d2b79f5) | 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

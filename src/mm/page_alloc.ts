@@ -127,7 +127,11 @@ export class MemMap {
   }
   flags(pfn: number): number {
     let f = this.pageFlags.get(pfn) ?? 0;
-    for (const r of this.rangeFlags) if (pfn >= r.start && pfn < r.end) f |= r.flag;
+    const rf = this.rangeFlags;
+    for (let i = 0; i < rf.length; i++) {
+      const r = rf[i]!;
+      if (pfn >= r.start && pfn < r.end) f |= r.flag;
+    }
     return f;
   }
   setFlag(pfn: number, flag: number) {

@@ -68,14 +68,22 @@ export class PhysMem {
   /** memblock_is_memory */
   isRam(phys: number): boolean {
     if (phys < 0) return false;
-    for (const b of this.banks) if (phys >= b.start && phys < b.start + b.size) return true;
+    const banks = this.banks;
+    for (let i = 0; i < banks.length; i++) {
+      const b = banks[i]!;
+      if (phys >= b.start && phys < b.start + b.size) return true;
+    }
     return false;
   }
 
   /** Is the whole range RAM (every page)? */
   isRamRange(phys: number, len: number): boolean {
     if (len <= 0) return this.isRam(phys);
-    for (const b of this.banks) if (phys >= b.start && phys + len <= b.start + b.size) return true;
+    const banks = this.banks;
+    for (let i = 0; i < banks.length; i++) {
+      const b = banks[i]!;
+      if (phys >= b.start && phys + len <= b.start + b.size) return true;
+    }
     // may straddle banks: check page by page
     for (let p = Math.floor(phys / PAGE_SIZE) * PAGE_SIZE; p < phys + len; p += PAGE_SIZE) if (!this.isRam(p)) return false;
     return true;

@@ -82,7 +82,10 @@ export function phys_to_dma(k: Kernel, dev: Device, paddr: number): number {
   const map = dev.dma_range_map;
   if (!map) return paddr;
   if (!k.sw["e0d072782c73"]) return dma_addr_t(k, paddr - dma_pfn_offset_bytes(map));
-  for (const r of map) if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return dma_addr_t(k, paddr - r.offset);
+  for (let i = 0; i < map.length; i++) {
+    const r = map[i]!;
+    if (paddr >= r.cpu_start && paddr - r.cpu_start < r.size) return dma_addr_t(k, paddr - r.offset);
+  }
   return DMA_MAPPING_ERROR;
 }
 
@@ -99,7 +102,10 @@ export function dma_to_phys(k: Kernel, dev: Device, dma: number): number {
   const map = dev.dma_range_map;
   if (!map) return dma;
   if (!k.sw["e0d072782c73"]) return dma_addr_t(k, dma + dma_pfn_offset_bytes(map));
-  for (const r of map) if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma_addr_t(k, dma + r.offset);
+  for (let i = 0; i < map.length; i++) {
+    const r = map[i]!;
+    if (dma >= r.dma_start && dma - r.dma_start < r.size) return dma_addr_t(k, dma + r.offset);
+  }
   return -1;
 }
 
