@@ -79,6 +79,26 @@ describe("worker threads give the in-process results", () => {
     expect(t.stdout.split("\n")[0]).toMatch(/^dmasim fuzz: seed 5 per epoch \(2 threads\), rpi4 5\.19: \d+ operations in /);
   });
 
+  it("fuzz --jobs 2 finds 5.6's own swiotlb-xen bug on rpi4-xen, as --jobs 3 does; the printed command replays it", { timeout: 300_000 }, () => {
+    const args = ["fuzz", "--seed", "1", "--steps", "60000", "--platform", "rpi4-xen", "--kernel", "5.6", "--json"];
+    type R = { ok: boolean; ops: number; epochs: number; failures: { step: number; kind: string; message: string; scenario: { description: string; steps: unknown[] } }[] };
+    const two = cli(...args, "--jobs", "2");
+    const three = cli(...args, "--jobs", "3");
+    expect(two.code, two.stderr).toBe(1);
+    expect(three.code, three.stderr).toBe(1);
+    const a = JSON.parse(two.stdout) as R;
+    const b = JSON.parse(three.stdout) as R;
+    expect(a.ok).toBe(false);
+    expect(a.failures).toHaveLength(1);
+    expect(a.failures[0]!.kind).toBe("data");
+    expect({ ops: b.ops, epochs: b.epochs, failures: b.failures }).toEqual({ ops: a.ops, epochs: a.epochs, failures: a.failures });
+    const cmd = /^dmasim fuzz (--seed \d+ --steps \d+ --jobs 2 --platform rpi4-xen --kernel 5\.6): /.exec(a.failures[0]!.scenario.description);
+    expect(cmd).not.toBeNull();
+    const again = cli("fuzz", ...cmd![1]!.split(" "), "--json");
+    expect(again.code, again.stderr).toBe(1);
+    expect((JSON.parse(again.stdout) as R).failures).toEqual(a.failures);
+  });
+
   it("--jobs 0 / --jobs x: one line, exit 2", { timeout: 120_000 }, () => {
     for (const a of [["fuzz", "--jobs", "0"], ["matrix", "scenarios/seed-mmap.yaml", "--jobs", "x"]]) {
       const r = cli(...a);
