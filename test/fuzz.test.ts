@@ -17,6 +17,7 @@ import { Cache } from "../src/mm/cache.js";
 import { Session, ShadowPool } from "../src/fuzz/session.js";
 import { Generator } from "../src/fuzz/generator.js";
 import { Rng } from "../src/fuzz/types.js";
+import { fuzzEpochSeed, fuzzEpochs, runFuzzSplit } from "../src/fuzz/split.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
 import { DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { PhysMem } from "../src/mm/physmem.js";
@@ -146,6 +147,60 @@ describe("fuzz: an injected driver bug is found and shrunk to a replayable scena
     };
     const r = runFuzz({ seed: 9, steps: 1500, platform: "rpi4", set: { swiotlb: "force" }, mutate: leak, shrinkBudget: 400 });
     expect(r.ok).toBe(false);
+    expect(r.failures[0]!.kind).toBe("leak");
+    expect(r.failures[0]!.message).toMatch(/io_tlb_mem\.used is [1-9]\d* \(slots leaked\)/);
+  });
+});
+
+describe("fuzz: a run split over threads (--jobs N ≥ 2: epoch k seeded from (seed, k))", () => {
+  const bare = (r: ReturnType<typeof runFuzzSplit>) => ({ ...r, elapsedMs: undefined });
+
+  it("the result does not depend on the order the epochs are run in (which thread took which)", { timeout: 60_000 }, () => {
+    const o = { seed: 7, steps: 4500, platform: "rpi4", epoch: 1000 };
+    expect(fuzzEpochs(o)).toBe(5);
+    const seeds = [0, 1, 2, 3, 4].map((k) => fuzzEpochSeed(7, k));
+    expect(new Set(seeds).size).toBe(5);
+    const a = runFuzzSplit(o);
+    expect(a.ok).toBe(true);
+    expect(a.epochs).toBe(5);
+    expect(a.ops).toBeGreaterThanOrEqual(4500);
+    expect(bare(runFuzzSplit(o, [4, 2, 0, 3, 1]))).toEqual(bare(a));
+    // epoch seeds, not the single stream of --jobs 1
+    expect(runFuzz(o).ops).not.toBe(a.ops);
+  });
+
+  it("an injected driver bug is found in the same epoch, at the same operation, whatever the order; the scenario replays it", { timeout: 120_000 }, () => {
+    const skipSync = (s: FuzzStep) => (s.op === "dma_sync_single_for_cpu" ? null : s);
+    // short epochs: the bug shows in the 11th of 20
+    const o = { seed: 2, steps: 1000, platform: "rpi4", epoch: 50, mutate: skipSync };
+    const a = runFuzzSplit(o);
+    expect(a.ok).toBe(false);
+    expect(a.failures).toHaveLength(1);
+    const f = a.failures[0]!;
+    expect(f.kind).toBe("data");
+    expect(a.epochs).toBe(11);
+    expect(a.ops).toBeGreaterThan(f.step);
+    // the epochs before the failing one all ran (each its budget and a teardown): the failure is in the last one counted
+    expect(f.step).toBeGreaterThanOrEqual(10 * 50);
+    // the epochs in reverse: the later epochs run first and are dropped from the result
+    const b = runFuzzSplit(o, Array.from({ length: 20 }, (_, i) => 19 - i));
+    expect(bare(b)).toEqual(bare(a));
+    expect(f.scenario.description).toMatch(new RegExp(`^dmasim fuzz --seed 2 --steps ${a.epochs * 50} --jobs 2 --platform rpi4 --kernel 5\\.19: `));
+    const s = parseScenarioText(scenarioToYaml(f.scenario), "<minimal>");
+    const rr = runScenario(s);
+    expect(rr.ok).toBe(false);
+    expect(rr.expectations.filter((e) => !e.ok).map((e) => e.what)).toEqual(["data"]);
+  });
+
+  it("a leak (found at an epoch's end) is found the same way", { timeout: 120_000 }, () => {
+    const toDevice = new Set<string>();
+    const leak = (s: FuzzStep) => {
+      if (s.as !== undefined && s.dir === 1) toDevice.add(s.as);
+      return s.op.startsWith("dma_unmap") && toDevice.has(s.map!) ? null : s;
+    };
+    const r = runFuzzSplit({ seed: 9, steps: 1500, platform: "rpi4", epoch: 500, set: { swiotlb: "force" }, mutate: leak, shrinkBudget: 400 });
+    expect(r.ok).toBe(false);
+    expect(r.epochs).toBe(1);
     expect(r.failures[0]!.kind).toBe("leak");
     expect(r.failures[0]!.message).toMatch(/io_tlb_mem\.used is [1-9]\d* \(slots leaked\)/);
   });

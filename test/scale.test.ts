@@ -14,6 +14,7 @@ import { runScenario } from "../src/scenario/runner.js";
 import { PLATFORMS } from "../src/platforms/index.js";
 import { InputError } from "../src/core/faults.js";
 import { VERSIONS } from "../src/versions.js";
+import { runFuzzSplit } from "../src/fuzz/split.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TiB = 2 ** 40;
@@ -60,14 +61,42 @@ describe("worker threads give the in-process results", () => {
     expect(two.stdout).toBe(one.stdout);
   });
 
-  it("fuzz --jobs 2: both workers' operations, seeds named, no violation", { timeout: 300_000 }, () => {
-    const r = cli("fuzz", "--seed", "5", "--steps", "3001", "--jobs", "2", "--json");
-    expect(r.code, r.stderr).toBe(0);
-    const o = JSON.parse(r.stdout) as { ok: boolean; ops: number; jobs: number; seed: number };
-    expect(o).toMatchObject({ ok: true, jobs: 2, seed: 5 });
-    expect(o.ops).toBeGreaterThanOrEqual(3001);
+  it("fuzz --jobs 2 and --jobs 3 give the same result, the split run's (epochs seeded from seed and index)", { timeout: 300_000 }, () => {
+    const args = ["fuzz", "--seed", "5", "--steps", "45000", "--json"];
+    const two = cli(...args, "--jobs", "2");
+    const three = cli(...args, "--jobs", "3");
+    expect(two.code, two.stderr).toBe(0);
+    expect(three.code, three.stderr).toBe(0);
+    type R = { ok: boolean; ops: number; epochs: number; jobs: number; seed: number; failures: unknown[] };
+    const a = JSON.parse(two.stdout) as R;
+    const b = JSON.parse(three.stdout) as R;
+    expect(a).toMatchObject({ ok: true, jobs: 2, seed: 5, epochs: 3, failures: [] });
+    expect(b).toMatchObject({ ok: true, jobs: 3, seed: 5, epochs: 3, ops: a.ops });
+    const own = runFuzzSplit({ seed: 5, steps: 45000, platform: "rpi4", kernel: "5.19" });
+    expect(own.ops).toBe(a.ops);
     const t = cli("fuzz", "--seed", "5", "--steps", "2000", "--jobs", "2");
-    expect(t.stdout.split("\n")[0]).toMatch(/^dmasim fuzz: seeds 5\.\.6 \(2 workers\), rpi4 5\.19: \d+ operations in /);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout.split("\n")[0]).toMatch(/^dmasim fuzz: seed 5 per epoch \(2 threads\), rpi4 5\.19: \d+ operations in /);
+  });
+
+  it("fuzz --jobs 2 finds 5.6's own swiotlb-xen bug on rpi4-xen, as --jobs 3 does; the printed command replays it", { timeout: 300_000 }, () => {
+    const args = ["fuzz", "--seed", "1", "--steps", "60000", "--platform", "rpi4-xen", "--kernel", "5.6", "--json"];
+    type R = { ok: boolean; ops: number; epochs: number; failures: { step: number; kind: string; message: string; scenario: { description: string; steps: unknown[] } }[] };
+    const two = cli(...args, "--jobs", "2");
+    const three = cli(...args, "--jobs", "3");
+    expect(two.code, two.stderr).toBe(1);
+    expect(three.code, three.stderr).toBe(1);
+    const a = JSON.parse(two.stdout) as R;
+    const b = JSON.parse(three.stdout) as R;
+    expect(a.ok).toBe(false);
+    expect(a.failures).toHaveLength(1);
+    expect(a.failures[0]!.kind).toBe("data");
+    expect({ ops: b.ops, epochs: b.epochs, failures: b.failures }).toEqual({ ops: a.ops, epochs: a.epochs, failures: a.failures });
+    const cmd = /^dmasim fuzz (--seed \d+ --steps \d+ --jobs 2 --platform rpi4-xen --kernel 5\.6): /.exec(a.failures[0]!.scenario.description);
+    expect(cmd).not.toBeNull();
+    const again = cli("fuzz", ...cmd![1]!.split(" "), "--json");
+    expect(again.code, again.stderr).toBe(1);
+    expect((JSON.parse(again.stdout) as R).failures).toEqual(a.failures);
   });
 
   it("--jobs 0 / --jobs x: one line, exit 2", { timeout: 120_000 }, () => {

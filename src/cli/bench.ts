@@ -228,38 +228,40 @@ interface FuzzOpts {
 }
 
 /**
- * fuzz --jobs N: worker i runs seed + i on its share of the operations (its own models, its own
- * PRNG stream); a failure names the seed that replays it. One job runs in this thread.
+ * fuzz --jobs N (N ≥ 2): the run's plan of epochs is shared by this thread and N − 1 worker
+ * threads, each claiming the next epoch when it is free (src/fuzz/split.ts: epoch k is seeded from
+ * (seed, k), so the result does not depend on which thread ran what). A thread that starts late
+ * or runs slower simply runs fewer epochs. --jobs 1 is runFuzz: one PRNG stream.
  */
 async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: number): Promise<import("../fuzz/types.js").FuzzResult> {
-  const { runFuzz } = await import("../fuzz/run.js");
-  if (jobs <= 1) return runFuzz(fo, () => performance.now());
+  const now = () => performance.now();
+  if (jobs <= 1) return (await import("../fuzz/run.js")).runFuzz(fo, now);
+  const { fuzzEpochs, mergeEpochs, runFuzzClaimed } = await import("../fuzz/split.js");
+  const { sharedClaims, sharedPlan } = await import("./fuzz-split.js");
   const { startWorker, resultOf } = await import("./workers.js");
-  const t0 = performance.now();
-  const share = (i: number) => Math.floor(fo.steps / jobs) + (i < fo.steps % jobs ? 1 : 0);
-  // shares 1..N-1 in worker threads, share 0 in this thread meanwhile (it has the engine loaded
-  // already: one thread start-up and module load fewer than N workers)
-  const started = await Promise.all(
-    Array.from({ length: jobs }, (_, i) => i)
-      .filter((i) => i > 0 && share(i) > 0)
-      .map((i) => startWorker("fuzz-worker", { ...fo, seed: (fo.seed + i) >>> 0, steps: share(i) })),
-  );
-  // every worker thread exists (and loads its modules) before this thread gets busy
+  const t0 = now();
+  const epochs = fuzzEpochs(fo);
+  const shared = sharedPlan(epochs);
+  const stop = fo.stopOnFailure ?? true;
+  // N − 1 worker threads (no more than there are epochs for), started before this thread gets busy
+  const data: import("./fuzz-split.js").FuzzWorkerData = { o: { ...fo, onEpoch: undefined }, shared, epochs };
+  const started = await Promise.all(Array.from({ length: Math.min(jobs, epochs) - 1 }, () => startWorker("fuzz-worker", data)));
   const workers = started.map(async (w) => {
-    const m = await resultOf<{ ok: true; result: import("../fuzz/types.js").FuzzResult } | { ok: false; error: string }>("fuzz-worker", w);
+    const m = await resultOf<import("./fuzz-split.js").FuzzWorkerMessage>("fuzz-worker", w);
     if (!m.ok) throw new Error(m.error);
-    return m.result;
+    return m.epochs;
   });
-  let own: import("../fuzz/types.js").FuzzResult;
+  const { claim, failed } = sharedClaims(shared, epochs, stop);
+  let own: import("../fuzz/split.js").EpochResult[];
   try {
-    own = runFuzz({ ...fo, steps: share(0) }, () => performance.now());
+    own = runFuzzClaimed(fo, claim, failed, now);
   } catch (e) {
+    Atomics.store(new Int32Array(shared), 1, 0); // the workers claim no more epochs
     await Promise.allSettled(workers);
     throw e;
   }
-  const rs = [own, ...(await Promise.all(workers))];
-  const failures = rs.flatMap((r) => r.failures);
-  return { ok: failures.length === 0, ops: rs.reduce((a, r) => a + r.ops, 0), epochs: rs.reduce((a, r) => a + r.epochs, 0), seed: fo.seed, platform: rs[0]!.platform, kernel: rs[0]!.kernel, failures, elapsedMs: performance.now() - t0 };
+  const all = own.concat(...(await Promise.all(workers)));
+  return mergeEpochs(fo, fo.platform!, fo.kernel!, all, now() - t0);
 }
 
 /**
@@ -285,7 +287,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .option("--device <name>", "device (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, ...)", collect, [] as string[])
     .option("--json", "print the result (and any failure's scenario) as one JSON object")
-    .option("--jobs <n>", "worker threads; worker i fuzzes with seed + i (default 1: this thread)", "1")
+    .option("--jobs <n>", "threads sharing the run's epochs (20,000 operations, a fresh model each), each taking the next epoch when free; with n ≥ 2 epoch k's PRNG is seeded from (seed, k), so the result is the same for every n ≥ 2 (default 1: this thread, one PRNG stream through all epochs)", "1")
     .action(async (opts: FuzzOpts) => {
       (await import("node:v8")).setFlagsFromString(FUZZ_V8_FLAGS);
       const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
@@ -305,7 +307,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       if (opts.device !== undefined) fo.device = opts.device;
       const progress = new Progress(rawStream(io.err));
       if (progress.enabled && jobs <= 1) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`, true); // once per epoch (20,000 operations): not throttled, so a fast run shows every epoch
-      else if (progress.enabled) progress.update(`fuzz: seed ${seed}.., ${platform.id} ${kernel.id}: ${fo.steps} operations over ${jobs} worker threads`);
+      else if (progress.enabled) progress.update(`fuzz: seed ${seed} per epoch, ${platform.id} ${kernel.id}: ${fo.steps} operations over ${jobs} threads`);
       let r;
       try {
         r = await runFuzzJobs(fo, jobs);
@@ -320,7 +322,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
         writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
       } else {
         const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
-        const seeds = jobs > 1 ? `seeds ${seed}..${(seed + jobs - 1) >>> 0} (${jobs} workers)` : `seed ${seed}`;
+        const seeds = jobs > 1 ? `seed ${seed} per epoch (${jobs} threads)` : `seed ${seed}`;
         writeLine(io.out, `dmasim fuzz: ${seeds}, ${r.platform} ${r.kernel}${cfg}: ${r.ops} operations in ${secs.toFixed(2)} s (${rate} ops/s, invariant checks on)`);
         if (!f) writeLine(io.out, "no invariant violated");
         else {

@@ -1,15 +1,17 @@
 /**
- * One `dmasim fuzz --jobs N` worker thread: runs its share of the operations (its own seed, its
- * own models) and posts the FuzzResult. See registerFuzz in src/cli/bench.ts.
+ * One `dmasim fuzz --jobs N` worker thread: claims epochs of the run's plan from the counter it
+ * shares with the other threads, runs them (its own models), and posts their results. See
+ * runFuzzJobs in src/cli/bench.ts and src/fuzz/split.ts.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runFuzz } from "../fuzz/run.js";
-import type { FuzzOptions } from "../fuzz/types.js";
+import { runFuzzClaimed } from "../fuzz/split.js";
+import { type FuzzWorkerData, type FuzzWorkerMessage, sharedClaims } from "./fuzz-split.js";
 
-const o = workerData as FuzzOptions;
-let msg: unknown;
+const d = workerData as FuzzWorkerData;
+let msg: FuzzWorkerMessage;
 try {
-  msg = { ok: true, result: runFuzz(o, () => performance.now()) };
+  const { claim, failed } = sharedClaims(d.shared, d.epochs, d.o.stopOnFailure ?? true);
+  msg = { ok: true, epochs: runFuzzClaimed(d.o, claim, failed, () => performance.now()) };
 } catch (e) {
   msg = { ok: false, error: (e as Error)?.message ?? String(e) };
 }

@@ -15,7 +15,8 @@ import { makeScenario, replay, shrink } from "./shrink.js";
 // ---------------------------------------------------------------------------------------------
 // the run
 
-interface EpochOptions {
+/** What an epoch needs besides its PRNG (one ShadowPool per thread: results do not depend on its state). */
+export interface EpochOptions {
   env: Env;
   maxBuffers: number;
   maxSize: number;
@@ -79,7 +80,7 @@ function runOps(r: EpochRun, budget: number): Failure | null {
 }
 
 /** One epoch: a fresh model, `budget` generated operations, teardown, leak check. Stops at the first failure. */
-function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { ops: number; failure: Failure | null; steps: FuzzStep[] | null; session: Session } {
+export function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { ops: number; failure: Failure | null; steps: FuzzStep[] | null; session: Session } {
   const ss = new Session(eo.env, eo.pool, keep);
   const r: EpochRun = { ss, gen: new Generator(rng, eo.maxBuffers, eo.maxSize), mutate: eo.mutate, steps: keep ? [] : null, batch: objectArray(), ops: 0, id: 0 };
   let failure = runOps(r, budget);
@@ -94,11 +95,18 @@ function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { 
   return { ops: r.ops, failure, steps: r.steps, session: ss };
 }
 
-/**
- * Run `steps` random valid operations with invariant checks. Deterministic for the same options.
- * Throws InputError for an unknown platform, kernel, config key or device.
- */
-export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult {
+/** What every epoch of a run shares: the model's configuration and the generator's limits. */
+export interface FuzzSetup {
+  platform: ReturnType<typeof resolvePlatform>;
+  version: ReturnType<typeof resolveKernel>;
+  env: Env;
+  eo: EpochOptions;
+  /** operations per epoch */
+  epochLen: number;
+}
+
+/** Resolve a run's options (throws InputError for an unknown platform, kernel or config key, RangeError for a device). */
+export function fuzzSetup(o: FuzzOptions): FuzzSetup {
   const platform = resolvePlatform(o.platform);
   const version = resolveKernel(o.kernel);
   const { cfg } = buildConfigFrom(platform, [{ values: o.set, option: "--set" }]);
@@ -108,10 +116,33 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
   }
   const env: Env = { platform, version, cfg, devName };
   if (o.set) env.set = o.set;
+  const eo: EpochOptions = { env, maxBuffers: o.maxBuffers ?? 24, maxSize: o.maxSize ?? 256 * KiB, mutate: o.mutate, pool: new ShadowPool() };
+  return { platform, version, env, eo, epochLen: Math.max(1, o.epoch ?? 20_000) };
+}
+
+/** The command line that replays a run's failure, given the `dmasim fuzz` options it needs before --platform. */
+export function fuzzCommand(s: FuzzSetup, head: string): string {
+  return `dmasim fuzz ${head} --platform ${s.platform.id} --kernel ${s.version.id}${s.env.set ? Object.entries(s.env.set).map(([a, b]) => ` --set ${a}=${b}`).join("") : ""}`;
+}
+
+/** A failure of an epoch (its steps kept), shrunk to a minimal scenario; `globalBase` is the epoch's first operation in the run. */
+export function fuzzFailure(s: FuzzSetup, o: FuzzOptions, command: string, epochSteps: FuzzStep[], f: Failure, globalBase: number): FuzzFailure {
+  const { env } = s;
+  const small = o.shrink === false ? (f.kind === "leak" ? epochSteps.slice() : epochSteps.slice(0, epochSteps.findIndex((st) => st.id === f.id) + 1)) : shrink(env, epochSteps, f, o.shrinkBudget ?? 3000);
+  const r = replay(env, small, f.kind === "leak", true);
+  const message = r.failure?.message ?? f.message;
+  const scenario = makeScenario(env, `fuzz seed ${o.seed}: ${f.kind} violation`, `${command}: ${message}`, small, r.session);
+  return { step: f.id < 0 ? globalBase + epochSteps.length - 1 : globalBase + f.id, kind: f.kind, message, scenario, shrunkFrom: epochSteps.length };
+}
+
+/**
+ * Run `steps` random valid operations with invariant checks. Deterministic for the same options.
+ * Throws InputError for an unknown platform, kernel, config key or device.
+ */
+export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult {
+  const setup = fuzzSetup(o);
+  const { platform, version, env, eo, epochLen } = setup;
   const rng = new Rng(o.seed);
-  const maxBuffers = o.maxBuffers ?? 24;
-  const maxSize = o.maxSize ?? 256 * KiB;
-  const epochLen = Math.max(1, o.epoch ?? 20_000);
   const stopOnFailure = o.stopOnFailure ?? true;
   const failures: FuzzFailure[] = [];
   const t0 = now();
@@ -119,20 +150,14 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
   let epochs = 0;
   let lastScenario: Scenario | undefined;
   let shrinkMs = 0;
-  const pool = new ShadowPool();
+  const command = fuzzCommand(setup, `--seed ${o.seed}`);
 
   const fail = (epochSteps: FuzzStep[], f: Failure, globalBase: number) => {
     const s0 = now();
-    const target = f;
-    const small = o.shrink === false ? (f.kind === "leak" ? epochSteps.slice() : epochSteps.slice(0, epochSteps.findIndex((s) => s.id === f.id) + 1)) : shrink(env, epochSteps, target, o.shrinkBudget ?? 3000);
-    const r = replay(env, small, f.kind === "leak", true);
-    const message = r.failure?.message ?? f.message;
-    const scenario = makeScenario(env, `fuzz seed ${o.seed}: ${f.kind} violation`, `dmasim fuzz --seed ${o.seed} --platform ${platform.id} --kernel ${version.id}${env.set ? Object.entries(env.set).map(([a, b]) => ` --set ${a}=${b}`).join("") : ""}: ${message}`, small, r.session);
-    failures.push({ step: f.id < 0 ? globalBase + epochSteps.length - 1 : globalBase + f.id, kind: f.kind, message, scenario, shrunkFrom: epochSteps.length });
+    failures.push(fuzzFailure(setup, o, command, epochSteps, f, globalBase));
     shrinkMs += now() - s0;
   };
 
-  const eo: EpochOptions = { env, maxBuffers, maxSize, mutate: o.mutate, pool };
   while (ops < o.steps) {
     epochs++;
     const base = ops;
