@@ -150,3 +150,33 @@ describe("cache model", () => {
     expect(c.cpuRead(0x2000, 3)).toEqual(new Uint8Array(3));
   });
 });
+
+describe("PhysMem.release: a finished model's RAM slabs serve the next model", () => {
+  it("the next model reads zeros where the released one wrote (2 MiB written = two full 1 MiB slabs reused), and the released one forgets its frames", () => {
+    const a = new PhysMem([{ start: 0, size: 64 << 20 }]);
+    const pattern = new Uint8Array(4096).fill(0xa5);
+    for (let p = 0; p < 8 << 20; p += 4096) a.write(p, pattern); // 16+32+…+256 pages, then full 1 MiB slabs
+    expect(a.read(0x7ff000, 4)).toEqual(new Uint8Array([0xa5, 0xa5, 0xa5, 0xa5]));
+    const resident = a.residentPages();
+    expect(resident).toBe(2048);
+    a.release();
+    expect(a.residentPages()).toBe(0);
+    expect(a.read(0x7ff000, 4)).toEqual(new Uint8Array(4)); // forgotten, not someone else's bytes
+    // b backs 2048 pages too (one byte written in each): from its 241st page on, its frames are the
+    // released slabs, and every byte but the written one must read zero
+    const b = new PhysMem([{ start: 0, size: 64 << 20 }]);
+    for (let p = 0; p < 8 << 20; p += 4096) b.write(p + 7, new Uint8Array([p >>> 12 & 0xff]));
+    expect(b.residentPages()).toBe(2048);
+    for (let p = 0; p < 8 << 20; p += 4096) {
+      const page = b.read(p, 4096);
+      const want = new Uint8Array(4096);
+      want[7] = p >>> 12 & 0xff;
+      expect(page, `0x${p.toString(16)}`).toEqual(want);
+    }
+    b.write(0x123000, new Uint8Array([1, 2, 3]));
+    // a write to the released model lands in a fresh slab, never in b's memory
+    a.write(0x123000, new Uint8Array([9, 9, 9]));
+    expect([...b.read(0x123000, 4)]).toEqual([1, 2, 3, 0]);
+    expect(b.read(0x123000, 8)[7]).toBe(0x23);
+  });
+});

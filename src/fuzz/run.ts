@@ -169,6 +169,7 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
     ops += r.ops;
     o.onEpoch?.(ops, o.steps);
     if (o.keepScenario) lastScenario = makeScenario(env, `fuzz seed ${o.seed} epoch ${epochs}`, `${r.steps!.length} operations`, r.steps!, r.session);
+    else r.session.k.mem.release(); // its RAM slabs go to the next epoch's model
     if (r.failure) {
       const steps = r.steps ?? runEpoch({ ...eo, pool: new ShadowPool() }, new Rng(start), budget, true).steps!;
       fail(steps, r.failure, base);

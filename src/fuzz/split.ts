@@ -58,6 +58,7 @@ export function runFuzzClaimed(o: FuzzOptions, claim: () => number, failed: (k: 
     const budget = Math.min(epochLen, o.steps - k * epochLen);
     const seed = fuzzEpochSeed(o.seed, k);
     const r = runEpoch(eo, new Rng(seed), budget, false);
+    r.session.k.mem.release(); // its RAM slabs go to the next epoch's model
     const e: EpochResult = { k, ops: r.ops };
     if (r.failure) {
       failed(k);

@@ -36,6 +36,14 @@ const SMALL = 16;
 
 type Chunk = (Uint8Array | undefined)[];
 
+/**
+ * Full-size slabs of models that are done (PhysMem.release): the next model's page() takes them,
+ * zeroed, before it asks V8 for a new ArrayBuffer. A run that boots model after model (the fuzzer's
+ * epochs) then stops making V8 collect for external memory. At most FREE_MAX are kept (64 MiB).
+ */
+const freeSlabs: ArrayBuffer[] = [];
+const FREE_MAX = 64;
+
 export class PhysMem {
   private dir: (Chunk | undefined)[];
   /** first pfn the directory covers */
@@ -45,6 +53,8 @@ export class PhysMem {
   private slab: ArrayBuffer | null = null;
   private slabPages = 0;
   private slabNext = 0;
+  /** the full-size (SLAB_MAX) slabs this model's frames live in, for release() */
+  private full: ArrayBuffer[] = [];
   readonly banks: Bank[];
   /**
    * Told before RAM changes (write, fill, copy's destination): the CPU cache model, while it keeps
@@ -98,6 +108,31 @@ export class PhysMem {
     return this.npages;
   }
 
+  private newSlab(): void {
+    this.slabPages = this.slabPages === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabPages * 2);
+    const reuse = this.slabPages === SLAB_MAX ? freeSlabs.pop() : undefined;
+    if (reuse !== undefined) new Uint8Array(reuse).fill(0);
+    this.slab = reuse ?? new ArrayBuffer(this.slabPages * PAGE_SIZE);
+    if (this.slabPages === SLAB_MAX) this.full.push(this.slab);
+    this.slabNext = 0;
+  }
+
+  /**
+   * This model is done (its caller keeps no reference to anything in it): its full-size slabs go to
+   * the next model. Every frame is forgotten, so a stray later access reads zeros and writes to
+   * fresh slabs — never into another model's memory.
+   */
+  release(): void {
+    for (const b of this.full) if (freeSlabs.length < FREE_MAX) freeSlabs.push(b);
+    this.full = [];
+    this.dir = this.dir.length ? new Array<Chunk | undefined>(this.dir.length).fill(undefined) : [];
+    this.far.clear();
+    this.slab = null;
+    this.slabPages = 0;
+    this.slabNext = 0;
+    this.npages = 0;
+  }
+
   /** The frame of a pfn, if it was ever written. */
   private get(pfn: number): Uint8Array | undefined {
     const i = pfn - this.dirBase;
@@ -112,11 +147,7 @@ export class PhysMem {
   private page(pfn: number): Uint8Array {
     const p = this.get(pfn);
     if (p !== undefined) return p;
-    if (this.slabNext === this.slabPages) {
-      this.slabPages = this.slabPages === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabPages * 2);
-      this.slab = new ArrayBuffer(this.slabPages * PAGE_SIZE);
-      this.slabNext = 0;
-    }
+    if (this.slabNext === this.slabPages) this.newSlab();
     const n = new Uint8Array(this.slab!, PAGE_SIZE * this.slabNext++, PAGE_SIZE);
     this.npages++;
     const i = pfn - this.dirBase;
