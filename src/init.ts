@@ -218,7 +218,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
   // --- 32-bit ARM setup_arch: kasan_init right after paging_init (after CMA and the FLATMEM mem_map) ---
   if (platform.arch === "arm" && cfg.CONFIG_KASAN) {
-    k.kasan_shadow = arm_kasan_init(L, kasan_vmalloc_enabled(k), armLowEnd, memblock, banks, (m) => k.printk("info", m));
+    k.kasan_shadow = arm_kasan_init(L, kasan_vmalloc_enabled(k), !!k.sw["823f606ab6b4"], armLowEnd, memblock, banks, (m) => k.printk("info", m));
   }
 
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---
