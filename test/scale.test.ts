@@ -99,6 +99,22 @@ describe("worker threads give the in-process results", () => {
     expect((JSON.parse(again.stdout) as R).failures).toEqual(a.failures);
   });
 
+  it("fuzz with --device: the printed command names the device, and replays the same failure (--jobs 2 and --jobs 1)", { timeout: 300_000 }, () => {
+    type R = { ok: boolean; failures: { step: number; kind: string; message: string; scenario: { description: string; device: string } }[] };
+    for (const jobs of ["2", "1"]) {
+      const r = cli("fuzz", "--seed", "1", "--steps", "40000", "--platform", "rpi4-xen", "--kernel", "5.6", "--device", "fe340000.mmc", "--jobs", jobs, "--json");
+      expect(r.code, r.stderr).toBe(1);
+      const a = JSON.parse(r.stdout) as R;
+      expect(a.failures).toHaveLength(1);
+      expect(a.failures[0]!.scenario.device).toBe("fe340000.mmc");
+      const cmd = /^dmasim fuzz (--seed 1 (?:--steps \d+ --jobs 2 )?--platform rpi4-xen --kernel 5\.6 --device fe340000\.mmc): /.exec(a.failures[0]!.scenario.description);
+      expect(cmd, a.failures[0]!.scenario.description).not.toBeNull();
+      const again = cli("fuzz", ...cmd![1]!.split(" "), ...(jobs === "1" ? ["--steps", "40000"] : []), "--json");
+      expect(again.code, again.stderr).toBe(1);
+      expect((JSON.parse(again.stdout) as R).failures, jobs).toEqual(a.failures);
+    }
+  });
+
   it("--jobs 0 / --jobs x: one line, exit 2", { timeout: 120_000 }, () => {
     for (const a of [["fuzz", "--jobs", "0"], ["matrix", "scenarios/seed-mmap.yaml", "--jobs", "x"]]) {
       const r = cli(...a);

@@ -120,9 +120,10 @@ export function fuzzSetup(o: FuzzOptions): FuzzSetup {
   return { platform, version, env, eo, epochLen: Math.max(1, o.epoch ?? 20_000) };
 }
 
-/** The command line that replays a run's failure, given the `dmasim fuzz` options it needs before --platform. */
+/** The command line that replays a run's failure, given the `dmasim fuzz` options it needs before --platform (a device other than the platform's default is named: it changes the run). */
 export function fuzzCommand(s: FuzzSetup, head: string): string {
-  return `dmasim fuzz ${head} --platform ${s.platform.id} --kernel ${s.version.id}${s.env.set ? Object.entries(s.env.set).map(([a, b]) => ` --set ${a}=${b}`).join("") : ""}`;
+  const dev = s.env.devName !== s.platform.defaultDevice ? ` --device ${s.env.devName}` : "";
+  return `dmasim fuzz ${head} --platform ${s.platform.id} --kernel ${s.version.id}${dev}${s.env.set ? Object.entries(s.env.set).map(([a, b]) => ` --set ${a}=${b}`).join("") : ""}`;
 }
 
 /** A failure of an epoch (its steps kept), shrunk to a minimal scenario; `globalBase` is the epoch's first operation in the run. */
