@@ -17,7 +17,7 @@
  * Engine core: no node:* imports (the threads and the shared counter live in src/cli/).
  */
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, Rng } from "./types.js";
-import { fuzzCommand, fuzzFailure, fuzzSetup, runEpoch } from "./run.js";
+import { fuzzCommand, fuzzFailure, fuzzSetup, placeBootError, runEpoch } from "./run.js";
 import { ShadowPool } from "./session.js";
 
 /** epoch k's PRNG seed: a 32-bit mix of (seed, k) (murmur3's finaliser over seed ^ (k + 1)·φ). */
@@ -57,7 +57,12 @@ export function runFuzzClaimed(o: FuzzOptions, claim: () => number, failed: (k: 
   for (let k = claim(); k >= 0; k = claim()) {
     const budget = Math.min(epochLen, o.steps - k * epochLen);
     const seed = fuzzEpochSeed(o.seed, k);
-    const r = runEpoch(eo, new Rng(seed), budget, false);
+    let r;
+    try {
+      r = runEpoch(eo, new Rng(seed), budget, false);
+    } catch (err) {
+      throw placeBootError(setup, err);
+    }
     const e: EpochResult = { k, ops: r.ops };
     if (r.failure) {
       failed(k);
