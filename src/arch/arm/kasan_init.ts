@@ -54,6 +54,7 @@ class ShadowTable {
   }
 }
 
+/** include/linux/pgtable.h pgd_addr_end (5.11–6.18) with 2-level ARM's PGDIR_SIZE of 2 MiB: the step of the pgd loops (arch/arm/include/asm/pgtable-2level.h:231 makes pmd_addr_end (end), so the pmd loops run once per pgd entry) */
 const pmd_addr_end = (addr: number, end: number) => Math.min((Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE, end);
 
 /**
