@@ -108,7 +108,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   else {
     armLowEnd = armLowmemLimit(banks[0]!.start, ramEnd);
     // arch/arm/kernel/setup.c setup_arch: arm_memblock_init reserves the CMA area
-    // (dma_contiguous_reserve(arm_dma_limit), 5.15.178 arch/arm/mm/init.c:229) before paging_init →
+    // (dma_contiguous_reserve(arm_dma_limit), 5.15.178 arch/arm/mm/init.c:240; a DT linux,cma node
+    // already in early_init_fdt_scan_reserved_mem, :237) before paging_init →
     // bootmem_init → free_area_init allocates the FLATMEM mem_map (alloc_node_mem_map) below it
     if (cfg.cma > 0) {
       const [lo, hi] = platform.cmaWindow(cfg.mem);
@@ -218,7 +219,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
   // --- 32-bit ARM setup_arch: kasan_init right after paging_init (after CMA and the FLATMEM mem_map) ---
   if (platform.arch === "arm" && cfg.CONFIG_KASAN) {
-    k.kasan_shadow = arm_kasan_init(L, kasan_vmalloc_enabled(k), armLowEnd, memblock, banks, (m) => k.log(m));
+    k.kasan_shadow = arm_kasan_init(L, kasan_vmalloc_enabled(k), !!k.sw["823f606ab6b4"], armLowEnd, memblock, banks, (m) => k.printk("info", m));
   }
 
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---

@@ -284,6 +284,27 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     expect(bootK("arm32", "6.1").memblock.owner(0x2b7ff000)).toBeUndefined();
   });
 
+  it("32-bit ARM kasan_init's pr_info lines are in the boot log (KERN_INFO, step -1): %pa of the banks, %px of each block and its shadow", () => {
+    const doc = (v: string) => `name: k\nplatform: arm32\nkernel: "${v}"\nconfig: { CONFIG_KASAN: y }\nsteps:\n  - { op: kmalloc, size: 64, as: b }\n`;
+    const kasanLog = (v: string) => (runYaml(doc(v)).log ?? []).filter((l) => l.message.startsWith("kasan: ")).map((l) => [l.step, l.level, l.message]);
+    // the no-map 4 MiB hantro pool at 0x3c000000 splits the 1 GiB into two memblock.memory ranges
+    const banks = [
+      [-1, "info", "kasan: Truncating shadow for memory block at 0x00000000-0x3c000000 to lowmem region at 0x30000000"],
+      [-1, "info", "kasan: Mapping kernel virtual memory block: c0000000-f0000000 at shadow: b7000000-bd000000"],
+      [-1, "info", "kasan: Skip highmem block at 0x3c400000-0x40000000"],
+    ];
+    expect(kasanLog("5.19")).toEqual([...banks, [-1, "info", "kasan: Mapping kernel virtual memory block: bf000000-c0000000 at shadow: b6e00000-b7000000"]]);
+    const pkmap = [-1, "info", "kasan: Mapping kernel virtual memory block: bfe00000-c0000000 at shadow: b6fc0000-b7000000"];
+    expect(kasanLog("6.1")).toEqual([...banks, pkmap]);
+    // 823f606ab6b4 (6.1; in 5.15.178 as a stable backport, not in 5.19): without KASAN_VMALLOC the
+    // module area [MODULES_VADDR, MODULES_END) and pkmap in two calls — two lines, the same pages as 5.19's one call
+    expect(kasanLog("5.15")).toEqual([...banks, [-1, "info", "kasan: Mapping kernel virtual memory block: bf000000-bfe00000 at shadow: b6e00000-b6fc0000"], pkmap]);
+    const k15 = bootK("arm32", "5.15", { CONFIG_KASAN: "y" });
+    expect([k15.kasan_shadow!.shadowPages, k15.kasan_shadow!.tablePages]).toEqual([25088, 50]);
+    expect(k15.kasan_shadow!.ranges).toEqual(bootK("arm32", "5.19", { CONFIG_KASAN: "y" }).kasan_shadow!.ranges);
+    expect((runYaml(doc("6.1").replace("CONFIG_KASAN: y", "CONFIG_KASAN: n")).log ?? []).filter((l) => l.message.startsWith("kasan: "))).toEqual([]);
+  });
+
   it("32-bit ARM before 5.11 has no CONFIG_KASAN (421015713b30): run exits with the value's position, matrix says N/A", () => {
     const doc = `name: k\nplatform: arm32\nkernel: "5.10"\nconfig: { CONFIG_KASAN: y }\nsteps:\n  - { op: kmalloc, size: 64, as: b }\n`;
     let err: unknown;

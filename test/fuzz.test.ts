@@ -17,7 +17,8 @@ import { Cache } from "../src/mm/cache.js";
 import { Session, ShadowPool } from "../src/fuzz/session.js";
 import { Generator } from "../src/fuzz/generator.js";
 import { Rng } from "../src/fuzz/types.js";
-import { fuzzEpochSeed, fuzzEpochs, runFuzzSplit } from "../src/fuzz/split.js";
+import { fuzzEpochSeed, fuzzEpochs, runFuzzClaimed, runFuzzSplit } from "../src/fuzz/split.js";
+import { sharedClaims, sharedPlan } from "../src/cli/fuzz-split.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
 import { DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { PhysMem } from "../src/mm/physmem.js";
@@ -190,6 +191,32 @@ describe("fuzz: a run split over threads (--jobs N ≥ 2: epoch k seeded from (s
     const rr = runScenario(s);
     expect(rr.ok).toBe(false);
     expect(rr.expectations.filter((e) => !e.ok).map((e) => e.what)).toEqual(["data"]);
+  });
+
+  it("an epoch that fails after a lower epoch failed (another thread's) is dropped without shrinking; the shared stop mark says so", { timeout: 120_000 }, () => {
+    const skipSync = (s: FuzzStep) => (s.op === "dma_sync_single_for_cpu" ? null : s);
+    const o = { seed: 2, steps: 1000, platform: "rpi4", epoch: 50, mutate: skipSync, shrink: false };
+    // every epoch, none dropped (stopOnFailure off answers false): which ones fail
+    let i = 0;
+    const all = runFuzzClaimed(o, () => (i < 20 ? i++ : -1));
+    const failing = all.filter((e) => e.failure).map((e) => e.k);
+    expect(failing.length).toBeGreaterThanOrEqual(2);
+    const [lo, hi] = [failing[0]!, failing[failing.length - 1]!];
+    // two threads took lo and hi before either failed; hi fails after lo has: dropped, not shrunk
+    const shared = sharedPlan(20);
+    const { claim, failed } = sharedClaims(shared, 20, true);
+    expect([claim(), claim()]).toEqual([0, 1]);
+    const order = [lo, hi];
+    let j = 0;
+    const out = runFuzzClaimed(o, () => (j < order.length ? order[j++]! : -1), failed);
+    expect(out.map((e) => [e.k, !!e.failure, e.dropped ?? false])).toEqual([[lo, true, false], [hi, false, true]]);
+    expect(out[1]!.shrinkMs).toBeUndefined();
+    expect(new Int32Array(shared)[1]).toBe(lo);
+    // the other way round both are kept (hi was the lowest failure when it failed)
+    const { failed: f2 } = sharedClaims(sharedPlan(20), 20, true);
+    const rev = [hi, lo];
+    let r = 0;
+    expect(runFuzzClaimed(o, () => (r < rev.length ? rev[r++]! : -1), f2).map((e) => [e.k, !!e.failure, e.dropped ?? false])).toEqual([[hi, true, false], [lo, true, false]]);
   });
 
   it("a leak (found at an epoch's end) is found the same way", { timeout: 120_000 }, () => {

@@ -99,6 +99,35 @@ describe("worker threads give the in-process results", () => {
     expect((JSON.parse(again.stdout) as R).failures).toEqual(a.failures);
   });
 
+  it("fuzz with --device: the printed command names the device, and replays the same failure (--jobs 2 and --jobs 1)", { timeout: 300_000 }, () => {
+    type R = { ok: boolean; failures: { step: number; kind: string; message: string; scenario: { description: string; device: string } }[] };
+    for (const jobs of ["2", "1"]) {
+      const r = cli("fuzz", "--seed", "1", "--steps", "40000", "--platform", "rpi4-xen", "--kernel", "5.6", "--device", "fe340000.mmc", "--jobs", jobs, "--json");
+      expect(r.code, r.stderr).toBe(1);
+      const a = JSON.parse(r.stdout) as R;
+      expect(a.failures).toHaveLength(1);
+      expect(a.failures[0]!.scenario.device).toBe("fe340000.mmc");
+      const cmd = /^dmasim fuzz (--seed 1 (?:--steps \d+ --jobs 2 )?--platform rpi4-xen --kernel 5\.6 --device fe340000\.mmc): /.exec(a.failures[0]!.scenario.description);
+      expect(cmd, a.failures[0]!.scenario.description).not.toBeNull();
+      const again = cli("fuzz", ...cmd![1]!.split(" "), ...(jobs === "1" ? ["--steps", "40000"] : []), "--json");
+      expect(again.code, again.stderr).toBe(1);
+      expect((JSON.parse(again.stdout) as R).failures, jobs).toEqual(a.failures);
+    }
+  });
+
+  it("fuzz --set CONFIG_KASAN=y on 32-bit ARM 5.10 (no such option there): the --set option's one line, exit 2, as run says it (--jobs 1 and 2)", { timeout: 120_000 }, () => {
+    const line = `dmasim: --set CONFIG_KASAN=y: 32-bit ARM has no KASAN in Linux 5.10 (HAVE_ARCH_KASAN from 5.11, 421015713b30 "ARM: 9017/2: Enable KASan for ARM")`;
+    for (const jobs of ["1", "2"]) {
+      const r = cli("fuzz", "--platform", "arm32", "--kernel", "5.10", "--set", "CONFIG_KASAN=y", "--steps", "45000", "--jobs", jobs);
+      expect(r.code, jobs).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n"), jobs).toEqual([line]);
+    }
+    const run = spawnSync(process.execPath, ["bin/dmasim.mjs", "run", "-", "--platform", "arm32", "--kernel", "5.10", "--set", "CONFIG_KASAN=y"], { cwd: ROOT, input: "name: k\nsteps:\n  - { op: kmalloc, size: 64, as: b }\n", encoding: "utf8" });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe(line);
+  });
+
   it("--jobs 0 / --jobs x: one line, exit 2", { timeout: 120_000 }, () => {
     for (const a of [["fuzz", "--jobs", "0"], ["matrix", "scenarios/seed-mmap.yaml", "--jobs", "x"]]) {
       const r = cli(...a);

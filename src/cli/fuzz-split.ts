@@ -23,8 +23,8 @@ export function sharedPlan(epochs: number): SharedArrayBuffer {
   return shared;
 }
 
-/** claim (the next epoch index, or -1) and failed (lower the stop mark to k) on a shared counter. */
-export function sharedClaims(shared: SharedArrayBuffer, epochs: number, stopOnFailure: boolean): { claim: () => number; failed: (k: number) => void } {
+/** claim (the next epoch index, or -1) and failed (lower the stop mark to k; true if it was lower already: epoch k is dropped) on a shared counter. */
+export function sharedClaims(shared: SharedArrayBuffer, epochs: number, stopOnFailure: boolean): { claim: () => number; failed: (k: number) => boolean } {
   const a = new Int32Array(shared);
   return {
     claim: () => {
@@ -32,8 +32,11 @@ export function sharedClaims(shared: SharedArrayBuffer, epochs: number, stopOnFa
       return k < epochs && k < Atomics.load(a, 1) ? k : -1;
     },
     failed: (k) => {
-      if (!stopOnFailure) return;
-      for (let cur = Atomics.load(a, 1); k < cur; cur = Atomics.load(a, 1)) if (Atomics.compareExchange(a, 1, cur, k) === cur) break;
+      if (!stopOnFailure) return false;
+      for (let cur = Atomics.load(a, 1); ; cur = Atomics.load(a, 1)) {
+        if (cur < k) return true;
+        if (cur === k || Atomics.compareExchange(a, 1, cur, k) === cur) return false;
+      }
     },
   };
 }

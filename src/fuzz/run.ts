@@ -7,6 +7,7 @@
  * Engine core: no node:* imports.
  */
 import { buildConfigFrom, resolveKernel, resolvePlatform } from "../scenario/config.js";
+import { ConfigValueError, type InputError } from "../core/faults.js";
 import type { Scenario } from "../scenario/types.js";
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, type FuzzStep, Rng } from "./types.js";
 import { type Env, type Failure, Invalid, Session, ShadowPool, objectArray } from "./session.js";
@@ -103,13 +104,20 @@ export interface FuzzSetup {
   eo: EpochOptions;
   /** operations per epoch */
   epochLen: number;
+  /** a ConfigValueError only the boot finds (CONFIG_KASAN on 32-bit ARM before 5.11), placed at its --set option as `run` places it */
+  place(e: ConfigValueError): InputError;
+}
+
+/** Rethrow an error of an epoch's boot placed at its --set option (other errors as they are). */
+export function placeBootError(s: FuzzSetup, e: unknown): unknown {
+  return e instanceof ConfigValueError ? s.place(e) : e;
 }
 
 /** Resolve a run's options (throws InputError for an unknown platform, kernel or config key, RangeError for a device). */
 export function fuzzSetup(o: FuzzOptions): FuzzSetup {
   const platform = resolvePlatform(o.platform);
   const version = resolveKernel(o.kernel);
-  const { cfg } = buildConfigFrom(platform, [{ values: o.set, option: "--set" }]);
+  const { cfg, place } = buildConfigFrom(platform, [{ values: o.set, option: "--set" }]);
   const devName = o.device && o.device !== "default" ? o.device : platform.defaultDevice;
   if (!platform.devices.some((d) => d.name === devName)) {
     throw new RangeError(`unknown device '${o.device}' on ${platform.id}`);
@@ -117,12 +125,13 @@ export function fuzzSetup(o: FuzzOptions): FuzzSetup {
   const env: Env = { platform, version, cfg, devName };
   if (o.set) env.set = o.set;
   const eo: EpochOptions = { env, maxBuffers: o.maxBuffers ?? 24, maxSize: o.maxSize ?? 256 * KiB, mutate: o.mutate, pool: new ShadowPool() };
-  return { platform, version, env, eo, epochLen: Math.max(1, o.epoch ?? 20_000) };
+  return { platform, version, env, eo, epochLen: Math.max(1, o.epoch ?? 20_000), place };
 }
 
-/** The command line that replays a run's failure, given the `dmasim fuzz` options it needs before --platform. */
+/** The command line that replays a run's failure, given the `dmasim fuzz` options it needs before --platform (a device other than the platform's default is named: it changes the run). */
 export function fuzzCommand(s: FuzzSetup, head: string): string {
-  return `dmasim fuzz ${head} --platform ${s.platform.id} --kernel ${s.version.id}${s.env.set ? Object.entries(s.env.set).map(([a, b]) => ` --set ${a}=${b}`).join("") : ""}`;
+  const dev = s.env.devName !== s.platform.defaultDevice ? ` --device ${s.env.devName}` : "";
+  return `dmasim fuzz ${head} --platform ${s.platform.id} --kernel ${s.version.id}${dev}${s.env.set ? Object.entries(s.env.set).map(([a, b]) => ` --set ${a}=${b}`).join("") : ""}`;
 }
 
 /** A failure of an epoch (its steps kept), shrunk to a minimal scenario; `globalBase` is the epoch's first operation in the run. */
@@ -165,7 +174,12 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
     const start = rng.s;
     // Steps are kept only when asked for: on a failure the epoch is generated again from the PRNG
     // state it started with (the same operations), this time keeping them for shrinking.
-    const r = runEpoch(eo, rng, budget, o.keepScenario === true);
+    let r;
+    try {
+      r = runEpoch(eo, rng, budget, o.keepScenario === true);
+    } catch (e) {
+      throw placeBootError(setup, e);
+    }
     ops += r.ops;
     o.onEpoch?.(ops, o.steps);
     if (o.keepScenario) lastScenario = makeScenario(env, `fuzz seed ${o.seed} epoch ${epochs}`, `${r.steps!.length} operations`, r.steps!, r.session);

@@ -17,7 +17,7 @@
  * Engine core: no node:* imports (the threads and the shared counter live in src/cli/).
  */
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, Rng } from "./types.js";
-import { fuzzCommand, fuzzFailure, fuzzSetup, runEpoch } from "./run.js";
+import { fuzzCommand, fuzzFailure, fuzzSetup, placeBootError, runEpoch } from "./run.js";
 import { ShadowPool } from "./session.js";
 
 /** epoch k's PRNG seed: a 32-bit mix of (seed, k) (murmur3's finaliser over seed ^ (k + 1)·φ). */
@@ -43,25 +43,33 @@ export interface EpochResult {
   failure?: FuzzFailure;
   /** time spent shrinking the failure, ms */
   shrinkMs?: number;
+  /** the epoch failed after a lower epoch had: it is not in the result, and its failure was not shrunk */
+  dropped?: true;
 }
 
 /**
  * Run the epochs `claim` hands out (it returns the next epoch index, or -1 when there is none
  * left for this thread) until it runs dry; `failed(k)` is told of a failing epoch at once, so the
- * claims can stop past it. Throws InputError / RangeError like runFuzz for bad options.
+ * claims can stop past it, and answers whether a lower epoch has failed already — then epoch k is
+ * dropped from the result, and its failure is not shrunk (a shrink can take longer than the epoch). Throws InputError / RangeError like runFuzz for bad options.
  */
-export function runFuzzClaimed(o: FuzzOptions, claim: () => number, failed: (k: number) => void = () => {}, now: () => number = () => 0): EpochResult[] {
+export function runFuzzClaimed(o: FuzzOptions, claim: () => number, failed: (k: number) => boolean = () => false, now: () => number = () => 0): EpochResult[] {
   const setup = fuzzSetup(o);
   const { eo, epochLen } = setup;
   const out: EpochResult[] = [];
   for (let k = claim(); k >= 0; k = claim()) {
     const budget = Math.min(epochLen, o.steps - k * epochLen);
     const seed = fuzzEpochSeed(o.seed, k);
-    const r = runEpoch(eo, new Rng(seed), budget, false);
+    let r;
+    try {
+      r = runEpoch(eo, new Rng(seed), budget, false);
+    } catch (err) {
+      throw placeBootError(setup, err);
+    }
     r.session.k.mem.release(); // its RAM slabs go to the next epoch's model
     const e: EpochResult = { k, ops: r.ops };
-    if (r.failure) {
-      failed(k);
+    if (r.failure && failed(k)) e.dropped = true;
+    else if (r.failure) {
       const s0 = now();
       // the epoch again, from its seed, keeping its steps for shrinking
       const steps = runEpoch({ ...eo, pool: new ShadowPool() }, new Rng(seed), budget, true).steps!;
@@ -86,6 +94,7 @@ export function mergeEpochs(o: FuzzOptions, platform: string, kernel: string, rs
   let shrinkMs = 0;
   for (const e of sorted) {
     if (e.k !== epochs) throw new Error(`fuzz: epoch ${epochs} of the plan was not run (got ${e.k})`);
+    if (e.dropped) throw new Error(`fuzz: epoch ${e.k} was dropped for a lower failure that is not in the result`);
     epochs++;
     if (e.failure) {
       failures.push({ ...e.failure, step: ops + e.failure.step });
@@ -120,7 +129,10 @@ export function runFuzzSplit(o: FuzzOptions, order?: number[], now: () => number
       return -1;
     },
     (k) => {
-      if (o.stopOnFailure ?? true) stopAt = Math.min(stopAt, k);
+      if (!(o.stopOnFailure ?? true)) return false;
+      const lower = stopAt < k;
+      stopAt = Math.min(stopAt, k);
+      return lower;
     },
     now,
   );

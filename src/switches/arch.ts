@@ -110,4 +110,11 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.11",
     effect: "32-bit ARM selects HAVE_ARCH_KASAN (if MMU && !XIP_KERNEL), so CONFIG_KASAN exists there and arch/arm/mm/kasan_init.c runs after paging_init; before it the option does not exist: a scenario or --set with CONFIG_KASAN=y does not apply to arm32 (checked: 5.12.9 arch/arm/Kconfig:72; absent in 5.6.4 and 5.10.7; Linus Walleij's series 9013–9017, mainline 5.11; the id from later Fixes: tags, 'Cc: stable # v5.11+')",
   },
+  "823f606ab6b4": {
+    commit: "823f606ab6b4",
+    title: "ARM: 9242/1: kasan: Only map modules if CONFIG_KASAN_VMALLOC=n",
+    release: "6.1",
+    effect: "32-bit ARM kasan_init maps the module area's shadow only without KASAN_VMALLOC (and with MODULES), as create_mapping(MODULES_VADDR, MODULES_END), then pkmap's as create_mapping(PKMAP_BASE, PKMAP_BASE + PMD_SIZE) — two \"Mapping kernel virtual memory block\" lines where the single create_mapping(MODULES_VADDR, PKMAP_BASE + PMD_SIZE) printed one; without KASAN_VMALLOC the same pages (checked: 5.15.178 and 6.1.166 arch/arm/mm/kasan_init.c:275–277 / :279–281, 6.18.35 :284–286; 5.19 :272 and 5.14-rc5 :272 the single call; Alexander Sverdlin, a Fixes: of ARM 9017/2 (KASan for ARM); \"[ Upstream commit 823f606ab6b4759a1faf0388abcf4fb0776710d2 ]\" in the 5.19-stable review of 22 Oct 2022)",
+    stable: { "5.15": "5.15.y backport (in 5.15.178 arch/arm/mm/kasan_init.c:275–277; the mirror has no history to name the stable commit)" },
+  },
 };

@@ -54,6 +54,7 @@ class ShadowTable {
   }
 }
 
+/** include/linux/pgtable.h pgd_addr_end (5.11–6.18) with 2-level ARM's PGDIR_SIZE of 2 MiB: the step of the pgd loops (arch/arm/include/asm/pgtable-2level.h:231 makes pmd_addr_end (end), so the pmd loops run once per pgd entry) */
 const pmd_addr_end = (addr: number, end: number) => Math.min((Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE, end);
 
 /**
@@ -109,13 +110,14 @@ function create_mapping(t: ShadowTable, log: (m: string) => void, start: number,
  * vmalloc area's shadow — to 5.19 [shadow(VMALLOC_START), shadow(-1) + 1) in one call; from 6.0 with
  * KASAN_VMALLOC (565cbaad83d8) only [shadow(VMALLOC_END), shadow(-1) + 1) — then for_each_mem_range:
  * highmem banks skipped, a bank that crosses arm_lowmem_limit truncated to it, each lowmem block
- * mapped (create_mapping); then to 5.19 the shadow of [MODULES_VADDR, PKMAP_BASE + PMD_SIZE), from
- * 6.0 (KASAN_VMALLOC) only [PKMAP_BASE, PKMAP_BASE + PMD_SIZE). Messages: its pr_info lines
+ * mapped (create_mapping); then the shadow of [MODULES_VADDR, PKMAP_BASE + PMD_SIZE) in one call,
+ * until 823f606ab6b4 (6.1; 5.15.y) maps [MODULES_VADDR, MODULES_END) only without KASAN_VMALLOC and
+ * [PKMAP_BASE, PKMAP_BASE + PMD_SIZE) in a call of its own (`onlyModulesWithoutVmalloc`). Messages: its pr_info lines
  * ("kasan: " pr_fmt) for the banks; the closing "Kernel address sanitizer initialized" (to 6.17;
  * 6.18 calls kasan_init_generic instead) is not modelled. The pages are taken from memblock,
  * top-down below lowmemLimit.
  */
-export function kasan_init(L: Layout, kasanVmalloc: boolean, lowmemLimit: number, memblock: Memblock, banks: { start: number; size: number }[], log: (m: string) => void): KasanInitResult {
+export function kasan_init(L: Layout, kasanVmalloc: boolean, onlyModulesWithoutVmalloc: boolean, lowmemLimit: number, memblock: Memblock, banks: { start: number; size: number }[], log: (m: string) => void): KasanInitResult {
   const t = new ShadowTable();
   const va = (pa: number) => L.PAGE_OFFSET + (pa - L.PHYS_OFFSET);
   const pa = (a: number) => `0x${hex32(a).slice(2)}`; // %pa of a 32-bit phys_addr_t
@@ -137,8 +139,13 @@ export function kasan_init(L: Layout, kasanVmalloc: boolean, lowmemLimit: number
     create_mapping(t, log, va(paStart), end);
   }
   const PKMAP_BASE = L.PAGE_OFFSET - PMD_SIZE; // arch/arm/include/asm/highmem.h
-  if (!kasanVmalloc) create_mapping(t, log, L.PAGE_OFFSET - SZ_16M /* MODULES_VADDR */, PKMAP_BASE + PMD_SIZE);
-  else create_mapping(t, log, PKMAP_BASE, PKMAP_BASE + PMD_SIZE);
+  const MODULES_VADDR = L.PAGE_OFFSET - SZ_16M; // arch/arm/include/asm/memory.h (ARM, not Thumb-2)
+  const MODULES_END = L.PAGE_OFFSET - PMD_SIZE; // with CONFIG_HIGHMEM
+  if (!onlyModulesWithoutVmalloc) create_mapping(t, log, MODULES_VADDR, PKMAP_BASE + PMD_SIZE);
+  else {
+    if (!kasanVmalloc) create_mapping(t, log, MODULES_VADDR, MODULES_END);
+    create_mapping(t, log, PKMAP_BASE, PKMAP_BASE + PMD_SIZE);
+  }
   const n = t.tablePages + t.shadowPages;
   const ranges = memblock.allocPagesTopDown(n, 0, lowmemLimit, "KASAN shadow (kasan_init)");
   return { ranges, shadowPages: t.shadowPages, tablePages: t.tablePages };
