@@ -1,0 +1,57 @@
+/**
+ * Boot order audit (stop 16): where the default CMA area lands, per platform and era, against the
+ * trees' setup_arch / arm64_memblock_init / bootmem_init / cma_declare_contiguous (docs/verified-facts.md
+ * "Boot order audit (stop 16)"). Each expectation names the address the model gave before the fix.
+ */
+import { describe, expect, it } from "vitest";
+import { bootK } from "./helpers.js";
+
+function placed(p: string, v: string, set: Record<string, string> = {}) {
+  const k = bootK(p, v, set);
+  const at = (re: RegExp) => k.memblock.reserved.filter((r) => re.test(r.name)).map((r) => r.start);
+  return { k, cma: at(/^CMA/)[0], vmemmap: Math.min(...at(/^vmemmap/)), swiotlb: at(/^swiotlb/)[0] };
+}
+
+describe("boot order: the default CMA area", () => {
+  it("rpi4: the DT linux,cma node (alloc-ranges 0–1 GiB) is placed by early_init_fdt_scan_reserved_mem in arm64_memblock_init, before sparse_init, in every era", () => {
+    for (const v of ["5.6", "5.10", "5.15", "6.1", "6.18"]) {
+      const { k, cma, vmemmap } = placed("rpi4", v, { mem: "1G" });
+      // top of [0, 0x3b400000) 4 MiB aligned (2 MiB from 5.19: the same top); 5.11–6.18 gave 0x36400000 with the vmemmap at 0x3a400000 before the fix
+      expect(cma, v).toBe(0x3740_0000);
+      expect(vmemmap, v).toBe(0x3640_0000);
+      expect(k.dma_contiguous_default_area!.base_pfn * 4096, v).toBe(0x3740_0000);
+    }
+  });
+  it("arm64 5.6–5.10: dma_contiguous_reserve(arm64_dma32_phys_limit), not the 30-bit ZONE_DMA limit", () => {
+    // 5.10.7 arch/arm64/mm/init.c:395; before the fix the model used arm64_dma_phys_limit: 0xbe000000 / 0x7e000000
+    expect(placed("arm64-coherent", "5.10").cma).toBe(0xfe00_0000);
+    expect(placed("arm64-coherent", "5.6").cma).toBe(0xfe00_0000);
+    expect(placed("arm64-smmu", "5.10").cma).toBe(0xfe00_0000);
+    // the swiotlb pool stays below arm64_dma_phys_limit (ARCH_LOW_ADDRESS_LIMIT, 3 GiB there), now just under it
+    expect(placed("arm64-coherent", "5.10").swiotlb).toBe(0xbc00_0000);
+    // 5.11+: arm64_dma_phys_limit is 4 GiB there, so the area does not move
+    expect(placed("arm64-coherent", "5.15").cma).toBe(0xfe00_0000);
+    // RAM from 32 GiB: arm64_dma32_phys_limit = (start & ~(4G-1)) + 4 GiB = the end of DRAM (was 0x83e000000 below the 33 GiB ZONE_DMA end)
+    expect(placed("arm64-ram32g", "5.10").cma).toBe(0x8_fe00_0000);
+  });
+  it("5.11+ (mm: cma: allocate cma areas bottom-up): a limit above 4 GiB + size takes the lowest free range above 4 GiB", () => {
+    // arm64-ram32g: just above the kernel image (32 GiB + 2 MiB, 28 MiB), 4 MiB aligned to 5.18, 2 MiB from 5.19 (11ac3e87ce09);
+    // before the fix the top of RAM (0x8fa000000, outside the devices' 30-bit window) — 6.12+ 0x83e000000
+    expect(placed("arm64-ram32g", "5.15").cma).toBe(0x8_0200_0000);
+    expect(placed("arm64-ram32g", "6.6").cma).toBe(0x8_01e0_0000);
+    expect(placed("arm64-ram32g", "6.18").cma).toBe(0x8_01e0_0000);
+    // x86_64 with cma=64M and 8 GiB: dma_contiguous_reserve(max_pfn_mapped << PAGE_SHIFT); was 0xbc000000 (a 3 GiB window)
+    expect(placed("x86_64", "5.15", { cma: "64M" }).cma).toBe(0x1_0000_0000);
+    expect(placed("x86_64", "6.18", { cma: "64M" }).cma).toBe(0x1_0000_0000);
+    // 5.10: top-down below the end of RAM, before paging_init's sparse_init (setup.c:1147 < :1163)
+    const x = placed("x86_64", "5.10", { cma: "64M" });
+    expect(x.cma).toBe(0x2_3c00_0000);
+    expect(x.vmemmap).toBe(0x2_3400_0000);
+  });
+  it("a dma_alloc_coherent on arm64-ram32g's 30-bit device now gets CMA memory it can reach (5.11–6.6)", () => {
+    const { k } = placed("arm64-ram32g", "5.15");
+    const area = k.dma_contiguous_default_area!;
+    expect(area.base_pfn * 4096).toBeGreaterThanOrEqual(32 * 2 ** 30);
+    expect((area.base_pfn + area.count) * 4096).toBeLessThanOrEqual(33 * 2 ** 30);
+  });
+});
