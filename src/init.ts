@@ -208,16 +208,25 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   k.memmap = new MemMap(min_pfn, max_pfn);
   const pgd = new PageTable(L.geometry);
   k.pgd = pgd;
-  /** mm/sparse.c sparse_init (5.6–6.18): vmemmap_populate for the present sections, 2 MiB blocks from memblock */
+  /**
+   * mm/sparse.c sparse_init → sparse_init_nid (5.6–6.18): sparse_buffer_init takes ONE memblock block for the
+   * memmap of every present section of the node (map_count * section_map_size(), aligned to section_map_size(),
+   * top-down from __pa(MAX_DMA_ADDRESS): 5.10.7 mm/sparse.c:474–487, :537; 6.18.35 :446–460, :545), and
+   * vmemmap_populate hands it out to the sections in ascending order (sparse_buffer_alloc). arm64's sections are
+   * 1 GiB until 5.11 (SECTION_SIZE_BITS 30, 5.10.7 asm/sparsemem.h:10), 128 MiB from 5.12 (f0b13ee23241); x86_64's 128 MiB.
+   */
   const vmemmap_populate = () => {
+    const sectionSize = platform.arch === "arm64" && !k.sw["f0b13ee23241"] ? GiB : SECTION;
+    // section_map_size(): ALIGN(sizeof(struct page) * PAGES_PER_SECTION, PMD_SIZE)
+    const mapSize = Math.ceil(((sectionSize / PAGE_SIZE) * 64) / (2 * MiB)) * 2 * MiB;
+    const present: number[] = [];
     for (const b of banks) {
-      const s0 = Math.floor(b.start / SECTION) * SECTION;
-      const s1 = Math.ceil((b.start + b.size) / SECTION) * SECTION;
-      const bytes = ((s1 - s0) / PAGE_SIZE) * 64;
-      const phys = memblock.alloc(bytes, 2 * MiB, banks[0]!.start, ramEnd, "vmemmap (struct pages)");
-      const va = arch.pfn_to_page(s0 / PAGE_SIZE);
-      mapRange(pgd, va, phys, bytes, [2 * MiB, PAGE_SIZE], "normal");
+      for (let s = Math.floor(b.start / sectionSize); s < Math.ceil((b.start + b.size) / sectionSize); s++) if (present[present.length - 1] !== s) present.push(s);
     }
+    // __pa(MAX_DMA_ADDRESS): x86_64 16 MiB; arm64 PAGE_OFFSET (asm-generic/dma.h), the start of RAM
+    const floor = platform.arch === "x86_64" ? 16 * MiB : banks[0]!.start;
+    const buf = memblock.alloc(present.length * mapSize, mapSize, floor, ramEnd, "vmemmap (struct pages)");
+    present.forEach((s, i) => mapRange(pgd, arch.pfn_to_page((s * sectionSize) / PAGE_SIZE), buf + i * mapSize, mapSize, [2 * MiB, PAGE_SIZE], "normal"));
   };
   // --- CMA (dma_contiguous_reserve) ---
   // arm64 5.6–5.10: at the end of arm64_memblock_init with arm64_dma32_phys_limit (5.6.4 arch/arm64/mm/init.c:459,

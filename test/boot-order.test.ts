@@ -18,7 +18,7 @@ describe("boot order: the default CMA area", () => {
       const { k, cma, vmemmap } = placed("rpi4", v, { mem: "1G" });
       // top of [0, 0x3b400000) 4 MiB aligned (2 MiB from 5.19: the same top); 5.11–6.18 gave 0x36400000 with the vmemmap at 0x3a400000 before the fix
       expect(cma, v).toBe(0x3740_0000);
-      expect(vmemmap, v).toBe(0x3640_0000);
+      expect(vmemmap, v).toBe(v === "5.6" || v === "5.10" ? 0x3600_0000 : 0x3640_0000); // 1 GiB sections to 5.11 (D24 test below)
       expect(k.dma_contiguous_default_area!.base_pfn * 4096, v).toBe(0x3740_0000);
     }
   });
@@ -53,5 +53,28 @@ describe("boot order: the default CMA area", () => {
     const area = k.dma_contiguous_default_area!;
     expect(area.base_pfn * 4096).toBeGreaterThanOrEqual(32 * 2 ** 30);
     expect((area.base_pfn + area.count) * 4096).toBeLessThanOrEqual(33 * 2 ** 30);
+  });
+});
+
+describe("boot order: sparse_init's memmap buffer (D24)", () => {
+  it("one buffer per node for all present sections, handed out in ascending section order: pfn 0's struct page at its bottom", () => {
+    // rpi4 4 GiB: sections 0–31 present (banks [0, 0x3b400000) and [1 GiB, 0xfc000000)), 32 × 2 MiB at 0xf8000000;
+    // before: one allocation per bank, bank 0's 16 MiB at 0xfb000000 above bank 1's 48 MiB
+    for (const v of ["5.15", "6.18"]) {
+      const k = bootK("rpi4", v);
+      const vm = k.memblock.reserved.filter((r) => r.name.startsWith("vmemmap"));
+      expect(vm.map((r) => [r.start, r.size]), v).toEqual([[0xf800_0000, 64 * 2 ** 20]]);
+      expect(k.pgd.physOf(k.arch.pfn_to_page(0)), v).toBe(0xf800_0000);
+      expect(k.pgd.physOf(k.arch.pfn_to_page(0x40000)), v).toBe(0xf800_0000 + 8 * 2 * 2 ** 20); // section 8 (1 GiB)
+    }
+    // x86_64 8 GiB: sections 0–23 and 32–71, one 128 MiB buffer (was 80 + 48 MiB in two)
+    const x = bootK("x86_64", "6.18");
+    expect(x.memblock.reserved.filter((r) => r.name.startsWith("vmemmap")).map((r) => [r.start, r.size])).toEqual([[0x2_3800_0000, 128 * 2 ** 20]]);
+    expect(x.pgd.physOf(x.arch.pfn_to_page(0x100000))).toBe(0x2_3800_0000 + 24 * 2 * 2 ** 20); // 4 GiB = section 32, the 25th present
+  });
+  it("arm64 5.6–5.10: 1 GiB sections (SECTION_SIZE_BITS 30), so 16 MiB maps aligned to 16 MiB (f0b13ee23241 from 5.12)", () => {
+    expect(placed("rpi4", "5.10", { mem: "1G" }).vmemmap).toBe(0x3600_0000);
+    expect(placed("rpi4", "5.6", { mem: "1G" }).vmemmap).toBe(0x3600_0000);
+    expect(placed("rpi4", "5.15", { mem: "1G" }).vmemmap).toBe(0x3640_0000);
   });
 });

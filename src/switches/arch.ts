@@ -110,4 +110,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.11",
     effect: "32-bit ARM selects HAVE_ARCH_KASAN (if MMU && !XIP_KERNEL), so CONFIG_KASAN exists there and arch/arm/mm/kasan_init.c runs after paging_init; before it the option does not exist: a scenario or --set with CONFIG_KASAN=y does not apply to arm32 (checked: 5.12.9 arch/arm/Kconfig:72; absent in 5.6.4 and 5.10.7; Linus Walleij's series 9013–9017, mainline 5.11; the id from later Fixes: tags, 'Cc: stable # v5.11+')",
   },
+  "f0b13ee23241": {
+    commit: "f0b13ee23241",
+    title: "arm64/sparsemem: reduce SECTION_SIZE_BITS",
+    release: "5.12",
+    effect: "arm64 (4 KiB pages) memory sections shrink from 1 GiB (SECTION_SIZE_BITS 30) to 128 MiB (27): sparse_init's one memmap buffer per node counts 128 MiB sections of 2 MiB struct-page maps, aligned to 2 MiB, instead of 1 GiB sections of 16 MiB maps aligned to 16 MiB (rpi4 mem=1G: the vmemmap buffer 0x36000000 in 5.6–5.10, 0x36400000 from 5.13) (checked: 5.10.7 arch/arm64/include/asm/sparsemem.h:10 30; 5.12.9 :27 and 6.18.35 :29 27 for 4K pages; the id from later commits' Fixes: and Commit references)",
+  },
 };
