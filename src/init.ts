@@ -139,8 +139,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // (5.10.7 arch/arm/mm/init.c:93–105, 6.18.35 :94–106): both mean the end of DRAM, above high_memory (set
     // by adjust_lowmem_bounds before arm_memblock_init, 5.10.7 arch/arm/kernel/setup.c:1131–1132, mmu.c:1221),
     // so cma_declare_contiguous tries [highmem_start, limit) first (5.10.7 mm/cma.c:334–338, 6.18.35 :408–419)
-    // (not followed yet: the model still places the area below the lowmem limit — D22)
-    dma_contiguous_reserve(armLowEnd, null);
+    // arm_dma_limit is PHYS_OFFSET + dma_zone_size - 1 with a DMA zone, else 0xffffffff (ZONE_DMA) or 0
+    // (5.10.7 arch/arm/mm/init.c:93–105, 6.18.35 :94–106): both mean the end of DRAM, above high_memory (set
+    // by adjust_lowmem_bounds before arm_memblock_init, 5.10.7 arch/arm/kernel/setup.c:1131–1132, mmu.c:1221),
+    // so cma_declare_contiguous tries [highmem_start, limit) first (5.10.7 mm/cma.c:334–338, 6.18.35 :408–419): D22
+    dma_contiguous_reserve(platform.arm_dma_zone_size ? banks[0]!.start + platform.arm_dma_zone_size - 1 : 0, armLowEnd);
     const npages = (ramEnd - banks[0]!.start) / PAGE_SIZE;
     const memmapPhys = memblock.alloc(npages * 32, PAGE_SIZE, banks[0]!.start, armLowEnd, "mem_map");
     arch = new Arm32(armLayout(banks[0]!.start, armLowEnd, memmapPhys - banks[0]!.start + 0xc000_0000, platform.kimage.phys, platform.kimage.size));

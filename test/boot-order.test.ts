@@ -78,3 +78,19 @@ describe("boot order: sparse_init's memmap buffer (D24)", () => {
     expect(placed("rpi4", "5.15", { mem: "1G" }).vmemmap).toBe(0x3640_0000);
   });
 });
+
+describe("boot order: 32-bit ARM's default CMA area is highmem (D22)", () => {
+  it("cma_declare_contiguous with arm_dma_limit 0 → the end of DRAM, above high_memory: [highmem_start, limit) first", () => {
+    for (const v of ["5.6", "5.15", "6.18"]) {
+      const { k, cma } = placed("arm32", v);
+      // top-down 4 MiB-aligned below 1 GiB, under the VPU's no-map pool at 0x3c000000 (was 0x2c000000, lowmem)
+      expect(cma, v).toBe(0x3800_0000);
+      expect(k.memmap.PageHighMem(0x38000), v).toBe(true);
+      // the FLATMEM mem_map takes the top of lowmem again (was 0x2b800000 under the lowmem CMA area)
+      expect(k.memblock.reserved.find((r) => r.name === "mem_map")!.start, v).toBe(0x2f80_0000);
+    }
+    expect(placed("arm32", "6.1", { mem: "2G" }).cma).toBe(0x7c00_0000);
+    // no highmem with 512 MiB: the area stays at the top of lowmem
+    expect(placed("arm32", "6.1", { mem: "512M" }).cma).toBe(0x1c00_0000);
+  });
+});

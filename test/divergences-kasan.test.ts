@@ -63,13 +63,13 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
     expect(r.faults[0]!.lines).toEqual([`Read of size 4 at addr ${cpu} by task scenario/1000`]);
   });
 
-  it("32-bit ARM from 6.0 (565cbaad83d8): 6.1 reports at f0c01000, 5.19 does not; x86_64 (KASAN_VMALLOC default n) does not", () => {
+  it("32-bit ARM from 6.0 (565cbaad83d8): 6.1 reports at f0c42000 (above the atomic pool, remapped from highmem CMA since the boot order audit), 5.19 does not; x86_64 (KASAN_VMALLOC default n) does not", () => {
     const a61 = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "arm32", kernel: "6.1" });
     expect(a61.faults.map((f) => [f.kind, f.message])).toEqual([
       ["kasan", "BUG: KASAN: vmalloc-out-of-bounds in cpu_read"],
-      ["oops", "Unable to handle kernel paging request at virtual address f0c01000"],
+      ["oops", "Unable to handle kernel paging request at virtual address f0c42000"],
     ]);
-    expect(a61.faults[0]!.lines).toEqual(["Read of size 4 at addr f0c01000 by task scenario/1000"]);
+    expect(a61.faults[0]!.lines).toEqual(["Read of size 4 at addr f0c42000 by task scenario/1000"]);
     expect(runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "arm32", kernel: "5.19" }).faults.map((f) => f.kind)).toEqual(["oops"]);
     expect(runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "x86_64", kernel: "6.6" }).faults.map((f) => f.kind)).toEqual(["oops"]);
   });
@@ -175,11 +175,11 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
     expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237c04");
   });
 
-  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x25788 of 0xe5788000 (the order-2 block freed last, just below kasan_init's shadow)", () => {
+  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x29788 of 0xe9788000 (the order-2 block freed last, just below kasan_init's shadow; 0xe5788000 before the boot order audit put CMA in highmem)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "16K", "arm32");
-    expect(r.steps[0]!.result.ret).toBe("0xe5788000");
+    expect(r.steps[0]!.result.ret).toBe("0xe9788000");
     expect(warnLog(r).slice(0, 2)).toEqual([
-      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x25788"],
+      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x29788"],
       [2, "page dumped because: Not a kmalloc allocation"],
     ]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
@@ -271,20 +271,20 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     expect(reserved(bootK("x86_64", "6.1", { CONFIG_KASAN: "y" }))).toEqual(reserved(bootK("x86_64", "6.1")));
   });
 
-  it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map and CMA", () => {
+  it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map (CMA is in highmem, D22)", () => {
     // 1 GiB, 768 MiB lowmem: shadow of [0xc0000000, 0xf0000000) = 96 MiB = 24,576 pages in 48 PMDs (one pte table each)
     // 5.13–5.19: + [MODULES_VADDR, PKMAP_BASE + PMD_SIZE) = 512 pages and 1 table, + 1 table for the early shadow's partial first PMD
     const k5 = bootK("arm32", "5.19", { CONFIG_KASAN: "y" });
     expect([k5.kasan_shadow!.shadowPages, k5.kasan_shadow!.tablePages]).toEqual([25088, 50]);
-    expect(k5.kasan_shadow!.ranges).toEqual([{ start: 0x255ce000, size: 25138 * 4096 }]);
-    expect(k5.memblock.owner(0x2b7ff000)).toBe("KASAN shadow (kasan_init)");
-    expect(k5.memblock.owner(0x2b800000)).toBe("mem_map");
+    expect(k5.kasan_shadow!.ranges).toEqual([{ start: 0x295ce000, size: 25138 * 4096 }]);
+    expect(k5.memblock.owner(0x2f7ff000)).toBe("KASAN shadow (kasan_init)");
+    expect(k5.memblock.owner(0x2f800000)).toBe("mem_map");
     // 6.0+ (KASAN_VMALLOC, 565cbaad83d8): no module shadow, only pkmap's 64 pages, and one table for [shadow(VMALLOC_END), 0xbf000000)
     const k6 = bootK("arm32", "6.1", { CONFIG_KASAN: "y" });
     expect([k6.kasan_shadow!.shadowPages, k6.kasan_shadow!.tablePages]).toEqual([24640, 50]);
-    expect(k6.kasan_shadow!.ranges).toEqual([{ start: 0x2578e000, size: 24690 * 4096 }]);
+    expect(k6.kasan_shadow!.ranges).toEqual([{ start: 0x2978e000, size: 24690 * 4096 }]);
     // without KASAN the same boot reserves nothing of the kind
-    expect(bootK("arm32", "6.1").memblock.owner(0x2b7ff000)).toBeUndefined();
+    expect(bootK("arm32", "6.1").memblock.owner(0x2f7ff000)).toBeUndefined();
   });
 
   it("32-bit ARM before 5.11 has no CONFIG_KASAN (421015713b30): run exits with the value's position, matrix says N/A", () => {
