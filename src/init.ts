@@ -100,6 +100,19 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const memblock = new Memblock(banks);
   memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
+  // early_init_fdt_scan_reserved_mem (arm64_memblock_init, 5.6–6.18): reserved-memory nodes with a reg are
+  // reserved first (__reserved_mem_reserve_reg), before any dynamic node, sparse_init, CMA and KASAN (D23) —
+  // a restricted-dma-pool given at a base
+  let rmemBase: number | null = null;
+  if (cfg.restricted_dma_pool && cfg.restricted_dma_pool.base !== null) {
+    const r = cfg.restricted_dma_pool;
+    const base = r.base!;
+    if (!banks.some((b) => base >= b.start && base + r.size <= b.start + b.size)) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} is not RAM of ${platform.id}`);
+    const clash = memblock.reserved.find((x) => base < x.start + x.size && x.start < base + r.size);
+    if (clash) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} overlaps ${clash.name} at ${hex(clash.start)}`);
+    memblock.reserve(base, r.size, "restricted-dma-pool");
+    rmemBase = base;
+  }
   // CMA alignment: 4 MiB to 5.18, pageblock_nr_pages from 5.19 (11ac3e87ce09; 2 MiB with hugetlb on arm64/x86_64)
   const cmaAlign = CMA_MIN_ALIGNMENT_BYTES(version.switches.has("11ac3e87ce09"), platform.arch !== "arm");
   let cmaBase = -1;
@@ -231,6 +244,14 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const buf = memblock.alloc(present.length * mapSize, mapSize, floor, ramEnd, "vmemmap (struct pages)");
     present.forEach((s, i) => mapRange(pgd, arch.pfn_to_page((s * sectionSize) / PAGE_SIZE), buf + i * mapSize, mapSize, [2 * MiB, PAGE_SIZE], "normal"));
   };
+  // a restricted-dma-pool without a base: a dynamic reserved-memory node, allocated in early_init_fdt_scan_reserved_mem
+  // too (after the reg nodes and, in DT order, the linux,cma node): before sparse_init, cma= and KASAN (D23). The
+  // model's window stands for its alloc-ranges: below the DMA limit (5.15.178 drivers/of/of_reserved_mem.c, 6.18.35 :400)
+  if (cfg.restricted_dma_pool && rmemBase === null) {
+    const rmemLimit = platform.arch === "arm64" ? dmaEnd : platform.xen === "pv" ? ramEnd : 4 * GiB;
+    rmemBase = memblock.alloc(cfg.restricted_dma_pool.size, PAGE_SIZE, banks[0]!.start, rmemLimit, "restricted-dma-pool");
+  }
+
   // --- CMA (dma_contiguous_reserve) ---
   // arm64 5.6–5.10: at the end of arm64_memblock_init with arm64_dma32_phys_limit (5.6.4 arch/arm64/mm/init.c:459,
   // 5.10.7 :395), before bootmem_init's sparse_init; 5.11+ (9804f8c69b04) in bootmem_init after sparse_init and
@@ -286,16 +307,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let nslabs = 0;
   // early_param("swiotlb", setup_io_tlb_npages): 6.0+ prints "area num N." here when swiotlb= names areas
   setup_io_tlb_npages(k);
-  // reserved-memory (early_init_fdt_scan_reserved_mem, before mem_init): a restricted-dma-pool region (5.15+ rmem_swiotlb_setup), given or placed below the DMA limit
-  if (cfg.restricted_dma_pool) {
+  // the restricted-dma-pool region (5.15+) was reserved or placed by early_init_fdt_scan_reserved_mem above; rmem_swiotlb_setup
+  if (cfg.restricted_dma_pool && rmemBase !== null) {
     const r = cfg.restricted_dma_pool;
-    const base = r.base ?? memblock.alloc(r.size, PAGE_SIZE, banks[0]!.start, lowLimit, "restricted-dma-pool");
-    if (r.base !== null) {
-      if (!banks.some((b) => base >= b.start && base + r.size <= b.start + b.size)) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} is not RAM of ${platform.id}`);
-      const clash = memblock.reserved.find((x) => base < x.start + x.size && x.start < base + r.size);
-      if (clash) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} overlaps ${clash.name} at ${hex(clash.start)}`);
-      memblock.reserve(base, r.size, "restricted-dma-pool");
-    }
+    const base = rmemBase;
     k.restricted_dma_pool = rmem_swiotlb_setup(k, { name: `restricted-dma-pool@${base.toString(16)}`, base, size: r.size, priv: null });
   }
   if (wantSwiotlb) {

@@ -94,3 +94,22 @@ describe("boot order: 32-bit ARM's default CMA area is highmem (D22)", () => {
     expect(placed("arm32", "6.1", { mem: "512M" }).cma).toBe(0x1c00_0000);
   });
 });
+
+describe("boot order: a restricted-dma-pool reserved-memory node (D23)", () => {
+  it("is placed by early_init_fdt_scan_reserved_mem, before sparse_init's vmemmap, cma= and KASAN", () => {
+    const at = (p: string, v: string, set: Record<string, string>) => Object.fromEntries(bootK(p, v, set).memblock.reserved.map((r) => [r.name.split(" ")[0], r.start]));
+    // rpi4 1 GiB: after the DT linux,cma node, before the vmemmap (was 0x36000000 with the vmemmap at 0x36400000)
+    const a = at("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    expect([a["restricted-dma-pool"], a["vmemmap"], a["CMA"]]).toEqual([0x3700_0000, 0x3600_0000, 0x3740_0000]);
+    // with KASAN the shadow comes after it (was: the pool at 0x2e5fb000 below the shadow)
+    const b = at("rpi4", "6.18", { mem: "1G", restricted_dma_pool: "4M", CONFIG_KASAN: "y" });
+    expect([b["restricted-dma-pool"], b["KASAN"]]).toEqual([0x3700_0000, 0x2e5f_b000]);
+    // arm64-coherent 5.15: before bootmem_init's cma= area (was 0xfdc00000 under CMA at 0xfe000000)
+    const c = at("arm64-coherent", "5.15", { restricted_dma_pool: "4M" });
+    expect([c["restricted-dma-pool"], c["CMA"]]).toEqual([0xffc0_0000, 0xfdc0_0000]);
+    // a pool at a given base is reserved before everything placed dynamically: the CMA node avoids it
+    const d = at("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M@0x38000000" });
+    expect([d["restricted-dma-pool"], d["CMA"]]).toEqual([0x3800_0000, 0x3400_0000]);
+  });
+});
+
