@@ -14,6 +14,7 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
+import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
@@ -96,10 +97,47 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const ramEnd = banks[banks.length - 1]!.start + banks[banks.length - 1]!.size;
   let arch: Arch;
   let armLowEnd = 0;
-  let armCmaBase = -1;
   const memblock = new Memblock(banks);
   memblock.reserve(platform.kimage.phys, platform.kimage.size, "kernel image");
   for (const r of platform.reserved ?? []) memblock.reserve(r.start, r.size, r.name);
+  // early_init_fdt_scan_reserved_mem (arm64_memblock_init, 5.6–6.18): reserved-memory nodes with a reg are
+  // reserved first (__reserved_mem_reserve_reg), before any dynamic node, sparse_init, CMA and KASAN (D23) —
+  // a restricted-dma-pool given at a base
+  let rmemBase: number | null = null;
+  if (cfg.restricted_dma_pool && cfg.restricted_dma_pool.base !== null) {
+    const r = cfg.restricted_dma_pool;
+    const base = r.base!;
+    if (!banks.some((b) => base >= b.start && base + r.size <= b.start + b.size)) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} is not RAM of ${platform.id}`);
+    const clash = memblock.reserved.find((x) => base < x.start + x.size && x.start < base + r.size);
+    if (clash) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} overlaps ${clash.name} at ${hex(clash.start)}`);
+    memblock.reserve(base, r.size, "restricted-dma-pool");
+    rmemBase = base;
+  }
+  // CMA alignment: 4 MiB to 5.18, pageblock_nr_pages from 5.19 (11ac3e87ce09; 2 MiB with hugetlb on arm64/x86_64)
+  const cmaAlign = CMA_MIN_ALIGNMENT_BYTES(version.switches.has("11ac3e87ce09"), platform.arch !== "arm");
+  let cmaBase = -1;
+  let cmaMsg = "";
+  // early_init_fdt_scan_reserved_mem (arm64_memblock_init / arm_memblock_init, 5.6–6.18): a reusable
+  // shared-dma-pool "linux,cma-default" node with alloc-ranges (bcm283x.dtsi + bcm2711.dtsi) is placed here,
+  // top-down in its range (__reserved_mem_alloc_size), before sparse_init and KASAN in every era;
+  // dma_contiguous_reserve later finds dma_contiguous_default_area set and does nothing
+  if (cfg.cma > 0 && platform.cma_alloc_ranges) {
+    const [lo, hi] = platform.cma_alloc_ranges;
+    const base = memblock.tryAlloc(cfg.cma, cmaAlign, lo, hi, "CMA (linux,cma)");
+    if (base === null) throw new ConfigValueError("cma", `${cfg.cma / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
+    cmaBase = base;
+    cmaMsg = `Reserved memory: created CMA memory pool at ${hex(cmaBase)}, size ${cfg.cma / MiB} MiB`;
+  }
+  /** kernel/dma/contiguous.c dma_contiguous_reserve (5.6–6.18) → cma_declare_contiguous: the default area from cma= / CONFIG_CMA_SIZE */
+  const dma_contiguous_reserve = (limit: number, highmem_start: number | null) => {
+    if (cfg.cma <= 0 || cmaBase >= 0) return;
+    const base = cma_declare_contiguous(memblock, cfg.cma, limit, cmaAlign, { highmem_start, bottom_up_4g: platform.arch !== "arm" && version.switches.has("mm: cma: allocate cma areas bottom-up") }, "CMA (cma=)");
+    if (base === null) cmaMsg = `cma: Failed to reserve ${cfg.cma / MiB} MiB`;
+    else {
+      cmaBase = base;
+      cmaMsg = `cma: Reserved ${cfg.cma / MiB} MiB at ${hex(cmaBase)}`;
+    }
+  };
   if (platform.arch === "arm64") {
     const era = arm64Era((c) => version.switches.has(c));
     arch = new Arm64(arm64Layout(cfg.va_bits, memstart, platform.kimage.phys, platform.kimage.size, era, cfg.CONFIG_KASAN), era);
@@ -110,11 +148,12 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // arch/arm/kernel/setup.c setup_arch: arm_memblock_init reserves the CMA area
     // (dma_contiguous_reserve(arm_dma_limit), 5.15.178 arch/arm/mm/init.c:240; a DT linux,cma node
     // already in early_init_fdt_scan_reserved_mem, :237) before paging_init →
-    // bootmem_init → free_area_init allocates the FLATMEM mem_map (alloc_node_mem_map) below it
-    if (cfg.cma > 0) {
-      const [lo, hi] = platform.cmaWindow(cfg.mem);
-      armCmaBase = memblock.alloc(cfg.cma, 4 * MiB, lo, hi, "CMA (linux,cma)");
-    }
+    // bootmem_init → free_area_init allocates the FLATMEM mem_map (alloc_node_mem_map) below it.
+    // arm_dma_limit is PHYS_OFFSET + dma_zone_size - 1 with a DMA zone, else 0xffffffff (ZONE_DMA) or 0
+    // (5.10.7 arch/arm/mm/init.c:93–105, 6.18.35 :94–106): both mean the end of DRAM, above high_memory (set
+    // by adjust_lowmem_bounds before arm_memblock_init, 5.10.7 arch/arm/kernel/setup.c:1131–1132, mmu.c:1221),
+    // so cma_declare_contiguous tries [highmem_start, limit) first (5.10.7 mm/cma.c:334–338, 6.18.35 :408–419): D22
+    dma_contiguous_reserve(platform.arm_dma_zone_size ? banks[0]!.start + platform.arm_dma_zone_size - 1 : 0, armLowEnd);
     const npages = (ramEnd - banks[0]!.start) / PAGE_SIZE;
     const memmapPhys = memblock.alloc(npages * 32, PAGE_SIZE, banks[0]!.start, armLowEnd, "mem_map");
     arch = new Arm32(armLayout(banks[0]!.start, armLowEnd, memmapPhys - banks[0]!.start + 0xc000_0000, platform.kimage.phys, platform.kimage.size));
@@ -182,29 +221,47 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   k.memmap = new MemMap(min_pfn, max_pfn);
   const pgd = new PageTable(L.geometry);
   k.pgd = pgd;
-  /** mm/sparse.c sparse_init (5.6–6.18): vmemmap_populate for the present sections, 2 MiB blocks from memblock */
+  /**
+   * mm/sparse.c sparse_init → sparse_init_nid (5.6–6.18): sparse_buffer_init takes ONE memblock block for the
+   * memmap of every present section of the node (map_count * section_map_size(), aligned to section_map_size(),
+   * top-down from __pa(MAX_DMA_ADDRESS): 5.10.7 mm/sparse.c:474–487, :537; 6.18.35 :446–460, :545), and
+   * vmemmap_populate hands it out to the sections in ascending order (sparse_buffer_alloc). arm64's sections are
+   * 1 GiB until 5.11 (SECTION_SIZE_BITS 30, 5.10.7 asm/sparsemem.h:10), 128 MiB from 5.12 (f0b13ee23241); x86_64's 128 MiB.
+   */
   const vmemmap_populate = () => {
+    const sectionSize = platform.arch === "arm64" && !k.sw["f0b13ee23241"] ? GiB : SECTION;
+    // section_map_size(): ALIGN(sizeof(struct page) * PAGES_PER_SECTION, PMD_SIZE)
+    const mapSize = Math.ceil(((sectionSize / PAGE_SIZE) * 64) / (2 * MiB)) * 2 * MiB;
+    const present: number[] = [];
     for (const b of banks) {
-      const s0 = Math.floor(b.start / SECTION) * SECTION;
-      const s1 = Math.ceil((b.start + b.size) / SECTION) * SECTION;
-      const bytes = ((s1 - s0) / PAGE_SIZE) * 64;
-      const phys = memblock.alloc(bytes, 2 * MiB, banks[0]!.start, ramEnd, "vmemmap (struct pages)");
-      const va = arch.pfn_to_page(s0 / PAGE_SIZE);
-      mapRange(pgd, va, phys, bytes, [2 * MiB, PAGE_SIZE], "normal");
+      for (let s = Math.floor(b.start / sectionSize); s < Math.ceil((b.start + b.size) / sectionSize); s++) if (present[present.length - 1] !== s) present.push(s);
     }
+    // __pa(MAX_DMA_ADDRESS): x86_64 16 MiB; arm64 PAGE_OFFSET (asm-generic/dma.h), the start of RAM
+    const floor = platform.arch === "x86_64" ? 16 * MiB : banks[0]!.start;
+    const buf = memblock.alloc(present.length * mapSize, mapSize, floor, ramEnd, "vmemmap (struct pages)");
+    present.forEach((s, i) => mapRange(pgd, arch.pfn_to_page((s * sectionSize) / PAGE_SIZE), buf + i * mapSize, mapSize, [2 * MiB, PAGE_SIZE], "normal"));
   };
-  // arm64 bootmem_init: sparse_init, then (5.11+, 9804f8c69b04) dma_contiguous_reserve; to 5.10 the CMA area
-  // was reserved before, at the end of arm64_memblock_init
-  if (platform.arch === "arm64" && k.sw["9804f8c69b04"]) vmemmap_populate();
-
-  // --- CMA (dma_contiguous_reserve), top-down in the platform's window, 4 MiB aligned ---
-  let cmaBase = -1;
-  if (cfg.cma > 0) {
-    const [lo, hi] = platform.cmaWindow(cfg.mem);
-    const limit = platform.arch === "arm64" ? Math.min(hi, dmaEnd || hi) : hi;
-    cmaBase = platform.arch === "arm" ? armCmaBase : memblock.alloc(cfg.cma, 4 * MiB, lo, limit, "CMA (linux,cma)");
-    k.log(`cma: Reserved ${cfg.cma / MiB} MiB at ${hex(cmaBase)}`);
+  // a restricted-dma-pool without a base: a dynamic reserved-memory node, allocated in early_init_fdt_scan_reserved_mem
+  // too (after the reg nodes and, in DT order, the linux,cma node): before sparse_init, cma= and KASAN (D23). The
+  // model's window stands for its alloc-ranges: below the DMA limit (5.15.178 drivers/of/of_reserved_mem.c, 6.18.35 :400)
+  if (cfg.restricted_dma_pool && rmemBase === null) {
+    const rmemLimit = platform.arch === "arm64" ? dmaEnd : platform.xen === "pv" ? ramEnd : 4 * GiB;
+    rmemBase = memblock.alloc(cfg.restricted_dma_pool.size, PAGE_SIZE, banks[0]!.start, rmemLimit, "restricted-dma-pool");
   }
+
+  // --- CMA (dma_contiguous_reserve) ---
+  // arm64 5.6–5.10: at the end of arm64_memblock_init with arm64_dma32_phys_limit (5.6.4 arch/arm64/mm/init.c:459,
+  // 5.10.7 :395), before bootmem_init's sparse_init; 5.11+ (9804f8c69b04) in bootmem_init after sparse_init and
+  // zone_sizes_init with arm64_dma_phys_limit (5.12.9 :465, 5.15.178 :453, 6.1.166 :435, 6.18.35 :327)
+  if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) dma_contiguous_reserve(dma32End, null);
+  if (platform.arch === "arm64" && k.sw["9804f8c69b04"]) {
+    vmemmap_populate();
+    dma_contiguous_reserve(dmaEnd === Infinity ? 0 : dmaEnd, null);
+  }
+  // x86_64 setup_arch: dma_contiguous_reserve(max_pfn_mapped << PAGE_SHIFT) after initmem_init (5.10.7
+  // arch/x86/kernel/setup.c:1147, 5.15.178 :1137): the top of the direct-mapped RAM
+  if (platform.arch === "x86_64") dma_contiguous_reserve(ramEnd, null);
+  if (cmaMsg) k.log(cmaMsg);
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
   // x86_64 setup_arch: dma_contiguous_reserve, then x86_init.paging.pagetable_init = paging_init →
@@ -247,16 +304,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let nslabs = 0;
   // early_param("swiotlb", setup_io_tlb_npages): 6.0+ prints "area num N." here when swiotlb= names areas
   setup_io_tlb_npages(k);
-  // reserved-memory (early_init_fdt_scan_reserved_mem, before mem_init): a restricted-dma-pool region (5.15+ rmem_swiotlb_setup), given or placed below the DMA limit
-  if (cfg.restricted_dma_pool) {
+  // the restricted-dma-pool region (5.15+) was reserved or placed by early_init_fdt_scan_reserved_mem above; rmem_swiotlb_setup
+  if (cfg.restricted_dma_pool && rmemBase !== null) {
     const r = cfg.restricted_dma_pool;
-    const base = r.base ?? memblock.alloc(r.size, PAGE_SIZE, banks[0]!.start, lowLimit, "restricted-dma-pool");
-    if (r.base !== null) {
-      if (!banks.some((b) => base >= b.start && base + r.size <= b.start + b.size)) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} is not RAM of ${platform.id}`);
-      const clash = memblock.reserved.find((x) => base < x.start + x.size && x.start < base + r.size);
-      if (clash) throw new ConfigValueError("restricted_dma_pool", `${hex(base)}+${hex(r.size)} overlaps ${clash.name} at ${hex(clash.start)}`);
-      memblock.reserve(base, r.size, "restricted-dma-pool");
-    }
+    const base = rmemBase;
     k.restricted_dma_pool = rmem_swiotlb_setup(k, { name: `restricted-dma-pool@${base.toString(16)}`, base, size: r.size, priv: null });
   }
   if (wantSwiotlb) {

@@ -6,6 +6,8 @@
  * table; from 6.0 (ae626eb97376) the device has no ops and mapping.c calls dma-direct itself.
  * Either way: cacheable linear pages from CMA, the DMA handle their physical address (no dma-ranges),
  * the device's bytes visible to the CPU only after dma_sync_single_for_cpu, the pages back on free.
+ * These runs use mem=512M, a board without highmem, so the CMA area is lowmem (0x1c000000); on the
+ * default 1 GiB board it lies in highmem (D22, boot order audit) — see the last test.
  */
 import { describe, expect, it } from "vitest";
 import { runYaml } from "./helpers.js";
@@ -19,12 +21,12 @@ function calls(r: RunResult, i: number): string[] {
 }
 
 /** allocate, CPU reads, device writes, CPU reads, sync for the CPU, CPU reads, free, allocate again */
-function rx(kernel: string, api: "noncoherent" | "pages" = "noncoherent", device = "dma-engine"): RunResult {
+function rx(kernel: string, api: "noncoherent" | "pages" = "noncoherent", device = "dma-engine", mem = "512M"): RunResult {
   const alloc = api === "noncoherent" ? "dma_alloc_noncoherent" : "dma_alloc_pages";
   const free = api === "noncoherent" ? "dma_free_noncoherent" : "dma_free_pages";
   return runYaml(
     [
-      "name: rx", "platform: arm32", `kernel: "${kernel}"`, `device: ${device}`, "steps:",
+      "name: rx", "platform: arm32", `kernel: "${kernel}"`, `device: ${device}`, `config: { mem: ${mem} }`, "steps:",
       `  - { op: ${alloc}, size: 8192, dir: DMA_FROM_DEVICE, as: rx }`,
       "  - { op: cpu_read, buf: rx, length: 8 }",
       '  - { op: device_write, buf: rx, data: "rx frame" }',
@@ -39,20 +41,20 @@ function rx(kernel: string, api: "noncoherent" | "pages" = "noncoherent", device
 }
 
 describe("arm32 dma_alloc_noncoherent: arm_dma_ops.alloc_pages (5.10–5.19), dma-direct without ops (6.0+)", () => {
-  it.each(["5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: a linear CMA block at 0xec040000, dma_handle 0x2c040000 (its physical address); zeros until dma_sync_single_for_cpu, then the device's bytes; the free returns the block", (kernel) => {
+  it.each(["5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: a linear CMA block at 0xdc040000, dma_handle 0x1c040000 (its physical address); zeros until dma_sync_single_for_cpu, then the device's bytes; the free returns the block", (kernel) => {
     const r = rx(kernel);
     expect(r.steps.every((s) => s.ok)).toBe(true);
     const a = r.steps[0]!.result;
     expect(a.addr_kind).toBe("linear");
-    expect(a.cpu_addr).toBe("0xec040000");
-    expect(a.pfn).toBe("0x2c040");
-    expect(a.dma_handle).toBe("0x2c040000");
+    expect(a.cpu_addr).toBe("0xdc040000");
+    expect(a.pfn).toBe("0x1c040");
+    expect(a.dma_handle).toBe("0x1c040000");
     expect(calls(r, 0)).toEqual(expect.arrayContaining(["dma_alloc_pages", "dma_direct_alloc_pages", "__dma_direct_alloc_pages", "cma_alloc"]));
     expect(calls(r, 0)).not.toContain("arm_dma_alloc");
     expect([1, 3, 5].map((i) => r.steps[i]!.result.data)).toEqual([ZEROS, ZEROS, '"rx frame"']);
     expect(calls(r, 6)).toEqual(expect.arrayContaining(["dma_free_pages", "dma_direct_free_pages", "dma_free_contiguous"]));
     // the CMA pages went back: the next allocation gets the same block
-    expect(r.steps[7]!.result.dma_handle).toBe("0x2c040000");
+    expect(r.steps[7]!.result.dma_handle).toBe("0x1c040000");
     expect(r.faults).toEqual([]);
   });
 
@@ -78,13 +80,25 @@ describe("arm32 dma_alloc_noncoherent: arm_dma_ops.alloc_pages (5.10–5.19), dm
   it.each(["5.10", "5.19", "6.1"])("%s dma_alloc_pages / dma_free_pages: the struct page of the same block, the same bytes after the sync", (kernel) => {
     const r = rx(kernel, "pages", "nic");
     expect(r.steps[0]!.result.ret).toBe(r.steps[0]!.result.page);
-    expect(r.steps[0]!.result.dma_handle).toBe("0x2c040000");
+    expect(r.steps[0]!.result.dma_handle).toBe("0x1c040000");
     expect([1, 3, 5].map((i) => r.steps[i]!.result.data)).toEqual([ZEROS, ZEROS, '"rx frame"']);
-    expect(r.steps[7]!.result.dma_handle).toBe("0x2c040000");
+    expect(r.steps[7]!.result.dma_handle).toBe("0x1c040000");
   });
 
   it("5.6 has no dma_alloc_noncoherent (efa70f2fdc84, 5.10): an input error naming the version", () => {
     expect(() => rx("5.6")).toThrow(InputError);
     expect(() => rx("5.6")).toThrow(/does not exist in Linux 5\.6 \(added in 5\.10 by efa70f2fdc84/);
+  });
+
+  it("the default 1 GiB board: the CMA page is highmem (D22), so 5.10–5.14 refuse it (\"Rejecting highmem page from CMA.\", NULL) and 5.15+ (92826e967535) free it and take lowmem pages from the buddy allocator", () => {
+    for (const kernel of ["5.10", "5.14"]) {
+      const r = rx(kernel, "noncoherent", "dma-engine", "1G");
+      expect(r.steps[0]!.result.ret, kernel).toBe("NULL");
+      expect(JSON.stringify(r), kernel).toContain("Rejecting highmem page from CMA.");
+    }
+    for (const kernel of ["5.15", "6.1", "6.18"]) {
+      const a = rx(kernel, "noncoherent", "dma-engine", "1G").steps[0]!.result;
+      expect([a.addr_kind, a.cpu_addr, a.dma_handle], kernel).toEqual(["linear", "0xc100a000", "0x100a000"]);
+    }
   });
 });

@@ -63,13 +63,13 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
     expect(r.faults[0]!.lines).toEqual([`Read of size 4 at addr ${cpu} by task scenario/1000`]);
   });
 
-  it("32-bit ARM from 6.0 (565cbaad83d8): 6.1 reports at f0c01000, 5.19 does not; x86_64 (KASAN_VMALLOC default n) does not", () => {
+  it("32-bit ARM from 6.0 (565cbaad83d8): 6.1 reports at f0c42000 (above the atomic pool, remapped from highmem CMA since the boot order audit), 5.19 does not; x86_64 (KASAN_VMALLOC default n) does not", () => {
     const a61 = runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "arm32", kernel: "6.1" });
     expect(a61.faults.map((f) => [f.kind, f.message])).toEqual([
       ["kasan", "BUG: KASAN: vmalloc-out-of-bounds in cpu_read"],
-      ["oops", "Unable to handle kernel paging request at virtual address f0c01000"],
+      ["oops", "Unable to handle kernel paging request at virtual address f0c42000"],
     ]);
-    expect(a61.faults[0]!.lines).toEqual(["Read of size 4 at addr f0c01000 by task scenario/1000"]);
+    expect(a61.faults[0]!.lines).toEqual(["Read of size 4 at addr f0c42000 by task scenario/1000"]);
     expect(runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "arm32", kernel: "5.19" }).faults.map((f) => f.kind)).toEqual(["oops"]);
     expect(runYaml(AFTER_VFREE("{ op: cpu_read, buf: buf, offset: 0, length: 4 }"), { platform: "x86_64", kernel: "6.6" }).faults.map((f) => f.kind)).toEqual(["oops"]);
   });
@@ -175,11 +175,11 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
     expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237c04");
   });
 
-  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x25788 of 0xe5788000 (the order-2 block freed last, just below kasan_init's shadow)", () => {
+  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x29788 of 0xe9788000 (the order-2 block freed last, just below kasan_init's shadow; 0xe5788000 before the boot order audit put CMA in highmem)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "16K", "arm32");
-    expect(r.steps[0]!.result.ret).toBe("0xe5788000");
+    expect(r.steps[0]!.result.ret).toBe("0xe9788000");
     expect(warnLog(r).slice(0, 2)).toEqual([
-      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x25788"],
+      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x29788"],
       [2, "page dumped because: Not a kmalloc allocation"],
     ]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
@@ -220,7 +220,8 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
       // the shadow ends where the vmemmap (sparse_init, before kasan_init) begins
       expect(start + (SHADOW_PAGES + tables) * 4096, v).toBe(0xf800_0000);
       expect(reserved(on), v).toEqual([...reserved(off).slice(0, 4), [start, (SHADOW_PAGES + tables) * 4096, "KASAN shadow (kasan_init)"], ...reserved(off).slice(4)]);
-      expect(reserved(off).map((r) => r[2]), v).toEqual(["armstub spin tables (/memreserve/)", "kernel image", "swiotlb buffer", "CMA (linux,cma)", "vmemmap (struct pages)", "vmemmap (struct pages)"]);
+      // one sparse_init buffer for the node's 32 present sections (D24, boot order audit: was one per bank)
+      expect(reserved(off).map((r) => r[2]), v).toEqual(["armstub spin tables (/memreserve/)", "kernel image", "swiotlb buffer", "CMA (linux,cma)", "vmemmap (struct pages)"]);
       // the buddy allocator gets exactly that many pages fewer (≈ RAM/8: 127680 pages = 498.75 MiB of 3956 MiB)
       expect(free(off) - free(on), v).toBe(SHADOW_PAGES + tables);
     }
@@ -250,15 +251,17 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     }
   });
 
-  it("rpi4 with 1 GiB: the vmemmap comes before CMA from 5.11 (9804f8c69b04) and after it in 5.10; 6.18's swiotlb (mem_init) lands below the shadow", () => {
+  it("rpi4 with 1 GiB: the DT linux,cma node is placed in arm64_memblock_init before sparse_init's vmemmap in every era (boot order audit, stop 16); 6.18's swiotlb (mem_init) lands below the shadow", () => {
     const names = (k: ReturnType<typeof bootK>) => reserved(k).map((r) => [r[0].toString(16), r[1].toString(16), r[2]]);
-    expect(names(bootK("rpi4", "5.10", { mem: "1G" })).slice(2)).toEqual([["36400000", "1000000", "vmemmap (struct pages)"], ["37400000", "4000000", "CMA (linux,cma)"]]);
-    expect(names(bootK("rpi4", "5.15", { mem: "1G" })).slice(2)).toEqual([["36400000", "4000000", "CMA (linux,cma)"], ["3a400000", "1000000", "vmemmap (struct pages)"]]);
+    // before the audit 5.11+ gave CMA 0x36400000 and the vmemmap 0x3a400000 (dma_contiguous_reserve after sparse_init)
+    // 5.10: 1 GiB sections, the 16 MiB map aligned to 16 MiB (f0b13ee23241 from 5.12)
+    expect(names(bootK("rpi4", "5.10", { mem: "1G" })).slice(2)).toEqual([["36000000", "1000000", "vmemmap (struct pages)"], ["37400000", "4000000", "CMA (linux,cma)"]]);
+    expect(names(bootK("rpi4", "5.15", { mem: "1G" })).slice(2)).toEqual([["36400000", "1000000", "vmemmap (struct pages)"], ["37400000", "4000000", "CMA (linux,cma)"]]);
     expect(names(bootK("rpi4", "6.18", { mem: "1G", CONFIG_KASAN: "y" })).slice(2)).toEqual([
       ["2a9fb000", "4000000", "swiotlb buffer"],
       ["2e9fb000", "7a05000", "KASAN shadow (kasan_init)"],
-      ["36400000", "4000000", "CMA (linux,cma)"],
-      ["3a400000", "1000000", "vmemmap (struct pages)"],
+      ["36400000", "1000000", "vmemmap (struct pages)"],
+      ["37400000", "4000000", "CMA (linux,cma)"],
     ]);
     expect(names(bootK("rpi4", "6.18", { mem: "1G" })).slice(2)[0]).toEqual(["32400000", "4000000", "swiotlb buffer"]);
   });
@@ -268,20 +271,20 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     expect(reserved(bootK("x86_64", "6.1", { CONFIG_KASAN: "y" }))).toEqual(reserved(bootK("x86_64", "6.1")));
   });
 
-  it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map and CMA", () => {
+  it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map (CMA is in highmem, D22)", () => {
     // 1 GiB, 768 MiB lowmem: shadow of [0xc0000000, 0xf0000000) = 96 MiB = 24,576 pages in 48 PMDs (one pte table each)
     // 5.13–5.19: + [MODULES_VADDR, PKMAP_BASE + PMD_SIZE) = 512 pages and 1 table, + 1 table for the early shadow's partial first PMD
     const k5 = bootK("arm32", "5.19", { CONFIG_KASAN: "y" });
     expect([k5.kasan_shadow!.shadowPages, k5.kasan_shadow!.tablePages]).toEqual([25088, 50]);
-    expect(k5.kasan_shadow!.ranges).toEqual([{ start: 0x255ce000, size: 25138 * 4096 }]);
-    expect(k5.memblock.owner(0x2b7ff000)).toBe("KASAN shadow (kasan_init)");
-    expect(k5.memblock.owner(0x2b800000)).toBe("mem_map");
+    expect(k5.kasan_shadow!.ranges).toEqual([{ start: 0x295ce000, size: 25138 * 4096 }]);
+    expect(k5.memblock.owner(0x2f7ff000)).toBe("KASAN shadow (kasan_init)");
+    expect(k5.memblock.owner(0x2f800000)).toBe("mem_map");
     // 6.0+ (KASAN_VMALLOC, 565cbaad83d8): no module shadow, only pkmap's 64 pages, and one table for [shadow(VMALLOC_END), 0xbf000000)
     const k6 = bootK("arm32", "6.1", { CONFIG_KASAN: "y" });
     expect([k6.kasan_shadow!.shadowPages, k6.kasan_shadow!.tablePages]).toEqual([24640, 50]);
-    expect(k6.kasan_shadow!.ranges).toEqual([{ start: 0x2578e000, size: 24690 * 4096 }]);
+    expect(k6.kasan_shadow!.ranges).toEqual([{ start: 0x2978e000, size: 24690 * 4096 }]);
     // without KASAN the same boot reserves nothing of the kind
-    expect(bootK("arm32", "6.1").memblock.owner(0x2b7ff000)).toBeUndefined();
+    expect(bootK("arm32", "6.1").memblock.owner(0x2f7ff000)).toBeUndefined();
   });
 
   it("32-bit ARM kasan_init's pr_info lines are in the boot log (KERN_INFO, step -1): %pa of the banks, %px of each block and its shadow", () => {

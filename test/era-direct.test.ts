@@ -130,7 +130,7 @@ steps:
       expect(r.faults, kernel).toEqual([]);
       const cookie = Number(BigInt(String(r.steps[0]!.result.cpu_addr)));
       const pfn = Number(BigInt(String(r.steps[0]!.result.dma_handle))) / 4096;
-      // FLATMEM: mem_map (0xef800000 on this board with cma=0; 0xeb800000, below the CMA area, with one) + pfn * sizeof(struct page) (32)
+      // FLATMEM: mem_map (0xef800000, the top of lowmem: the CMA area, if any, lies in highmem — D22) + pfn * sizeof(struct page) (32)
       expect(cookie, kernel).toBe(0xef80_0000 + 32 * pfn);
       const text = renderTrace(r.steps[0]!.trace).join("\n");
       expect(text).toContain("want_vaddr: no — DMA_ATTR_NO_KERNEL_MAPPING: no remap, no vmalloc area");

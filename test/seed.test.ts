@@ -70,10 +70,14 @@ describe("explain dma_alloc_coherent (R-COH-01)", () => {
     expect(h(r.result.cpu_addr)).toBeGreaterThanOrEqual(0xf080_0000);
   });
 
-  it("arm32 with the default CMA area: cma_allocator remaps lowmem pages in place → linear address", () => {
+  it("arm32 with the default CMA area: it lies in highmem (D22), so cma_allocator remaps the pages → vmalloc address; with mem=512M (no highmem) it remaps lowmem pages in place → linear address", () => {
     const r = explain("dma_alloc_coherent", { platform: "arm32", kernel: "5.13" });
     expect(calls(r.lines)).toContain("__alloc_from_contiguous");
-    expect(r.addr_kind).toBe("linear");
+    expect(calls(r.lines)).toContain("dma_common_contiguous_remap");
+    expect(r.addr_kind).toBe("vmalloc");
+    const low = explain("dma_alloc_coherent", { platform: "arm32", kernel: "5.13", set: { mem: "512M" } });
+    expect(calls(low.lines)).toContain("__alloc_from_contiguous");
+    expect(low.addr_kind).toBe("linear");
   });
 
   it("x86_64: a linear-map address at 0xffff888000000000 + phys", () => {

@@ -23,6 +23,34 @@ export class Memblock {
 
   /** memblock_phys_alloc_range: top-down first fit in [min, max), aligned. */
   alloc(size: number, align: number, min: number, max: number, name: string): number {
+    const got = this.tryAlloc(size, align, min, max, name);
+    if (got === null) throw new Error(`memblock: cannot allocate ${hex(size)} for ${name} in [${hex(min)}, ${hex(max)})`);
+    return got;
+  }
+
+  /**
+   * mm/memblock.c memblock_alloc_range_nid (5.6–6.18) with memblock.bottom_up set: the lowest free,
+   * aligned range in [min, max) (__memblock_find_range_bottom_up), reserved; null when none fits.
+   */
+  tryAllocBottomUp(size: number, align: number, min: number, max: number, name: string): number | null {
+    const banks = [...this.memory].sort((a, b) => a.start - b.start);
+    for (const b of banks) {
+      const hi = Math.min(b.start + b.size, max);
+      let start = Math.ceil(Math.max(b.start, min) / align) * align;
+      while (start + size <= hi) {
+        const clash = this.reserved.find((r) => start < r.start + r.size && r.start < start + size);
+        if (!clash) {
+          this.reserve(start, size, name);
+          return start;
+        }
+        start = Math.ceil((clash.start + clash.size) / align) * align;
+      }
+    }
+    return null;
+  }
+
+  /** mm/memblock.c memblock_alloc_range_nid (5.6–6.18), top-down: as alloc, null when nothing fits. */
+  tryAlloc(size: number, align: number, min: number, max: number, name: string): number | null {
     const banks = [...this.memory].sort((a, b) => b.start - a.start);
     for (const b of banks) {
       let top = Math.min(b.start + b.size, max);
@@ -37,7 +65,7 @@ export class Memblock {
         top = clash.start;
       }
     }
-    throw new Error(`memblock: cannot allocate ${hex(size)} for ${name} in [${hex(min)}, ${hex(max)})`);
+    return null;
   }
 
   /**

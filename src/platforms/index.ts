@@ -57,7 +57,8 @@ export const rpi4: Platform = {
   defaultDevice: "fe00b000.v4l2",
   roles: { nic: "fd580000.ethernet", storage: "fe340000.mmc", camera: "fe801000.csi", firmware: "soc:firmware", gpu: "fec00000.gpu", video: "fe00b000.v4l2" },
   xen: null,
-  cmaWindow: () => [0, GiB],
+  // bcm283x.dtsi linux,cma (size 64 MiB, reusable, linux,cma-default) with bcm2711.dtsi's alloc-ranges = <0x0 0x00000000 0x40000000>
+  cma_alloc_ranges: [0, GiB],
   kimage: { phys: 0x20_0000, size: 0x1a0_0000 },
   reserved: [{ start: 0, size: 0x1000, name: "armstub spin tables (/memreserve/)" }],
 };
@@ -88,7 +89,6 @@ export const arm64Coherent: Platform = {
   defaultDevice: "0000:01:00.0",
   roles: { storage: "0000:01:00.0", nic: "0000:02:00.0" },
   xen: null,
-  cmaWindow: () => [2 * GiB, 6 * GiB],
   kimage: { phys: 2 * GiB + 0x20_0000, size: 0x1c0_0000 },
 };
 
@@ -113,7 +113,6 @@ export const arm64Smmu: Platform = {
   defaultDevice: "0000:00:02.0",
   roles: { storage: "0000:00:02.0", nic: "0000:00:03.0", "dma-engine": "9010000.dma-controller" },
   xen: null,
-  cmaWindow: () => [1 * GiB, 5 * GiB],
   kimage: { phys: 1 * GiB + 0x20_0000, size: 0x1c0_0000 },
   iommu: { kind: "smmu-v3", name: "arm-smmu-v3 9050000.smmuv3", oas: 44, coherent: true, strict_default: true },
 };
@@ -134,7 +133,6 @@ export const arm32: Platform = {
   defaultDevice: "fe00b000.v4l2",
   roles: { nic: "fd580000.ethernet", video: "fe00b000.v4l2", "dma-engine": "12680000.dma-controller" },
   xen: null,
-  cmaWindow: () => [0, 768 * MiB],
   kimage: { phys: 0x8000, size: 0x100_0000 },
   arm_dma_zone_size: 0,
 };
@@ -162,7 +160,6 @@ export const x86_64: Platform = {
   defaultDevice: "0000:02:00.0",
   roles: { nic: "0000:00:1f.6", audio: "0000:02:00.0", storage: "0000:01:00.0" },
   xen: null,
-  cmaWindow: (mem) => [16 * MiB, Math.min(mem, 3 * GiB)],
   kimage: { phys: 0x100_0000, size: 0x200_0000 },
 };
 
@@ -217,7 +214,6 @@ export const arm64Ram32g: Platform = {
   defaultDevice: "ff400000.dma-controller",
   roles: { "dma-engine": "ff400000.dma-controller", nic: "ff500000.ethernet" },
   xen: null,
-  cmaWindow: (mem) => [32 * GiB, 32 * GiB + mem],
   kimage: { phys: 32 * GiB + 0x20_0000, size: 0x1c0_0000 },
 };
 

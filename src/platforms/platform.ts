@@ -30,8 +30,11 @@ export interface Platform {
   machineBanks?: (mem: number) => Bank[];
   /** Xen: machine RAM that belongs to other domains (not in dom0's memory map; grant-mapped pages come from here) */
   xenDomains?: { start: number; size: number };
-  /** default CMA area placement window [min, max) (DT alloc-ranges / arch limit) */
-  cmaWindow(mem: number): [number, number];
+  /**
+   * the DT's reusable shared-dma-pool "linux,cma-default" node's alloc-ranges [start, end), its size the `cma`
+   * option; absent: the default CMA area comes from dma_contiguous_reserve (cma= / CONFIG_CMA_SIZE) below the arch's limit
+   */
+  cma_alloc_ranges?: [number, number];
   /** physical load address and size of the kernel image */
   kimage: { phys: number; size: number };
   /** firmware reservations inside RAM (DT /memreserve/, reserved-memory no-map) */

@@ -117,4 +117,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     effect: "32-bit ARM kasan_init maps the module area's shadow only without KASAN_VMALLOC (and with MODULES), as create_mapping(MODULES_VADDR, MODULES_END), then pkmap's as create_mapping(PKMAP_BASE, PKMAP_BASE + PMD_SIZE) — two \"Mapping kernel virtual memory block\" lines where the single create_mapping(MODULES_VADDR, PKMAP_BASE + PMD_SIZE) printed one; without KASAN_VMALLOC the same pages (checked: 5.15.178 and 6.1.166 arch/arm/mm/kasan_init.c:275–277 / :279–281, 6.18.35 :284–286; 5.19 :272 and 5.14-rc5 :272 the single call; Alexander Sverdlin, a Fixes: of ARM 9017/2 (KASan for ARM); \"[ Upstream commit 823f606ab6b4759a1faf0388abcf4fb0776710d2 ]\" in the 5.19-stable review of 22 Oct 2022)",
     stable: { "5.15": "5.15.y backport (in 5.15.178 arch/arm/mm/kasan_init.c:275–277; the mirror has no history to name the stable commit)" },
   },
+  "f0b13ee23241": {
+    commit: "f0b13ee23241",
+    title: "arm64/sparsemem: reduce SECTION_SIZE_BITS",
+    release: "5.12",
+    effect: "arm64 (4 KiB pages) memory sections shrink from 1 GiB (SECTION_SIZE_BITS 30) to 128 MiB (27): sparse_init's one memmap buffer per node counts 128 MiB sections of 2 MiB struct-page maps, aligned to 2 MiB, instead of 1 GiB sections of 16 MiB maps aligned to 16 MiB (rpi4 mem=1G: the vmemmap buffer 0x36000000 in 5.6–5.10, 0x36400000 from 5.13) (checked: 5.10.7 arch/arm64/include/asm/sparsemem.h:10 30; 5.12.9 :27 and 6.18.35 :29 27 for 4K pages; the id from later commits' Fixes: and Commit references)",
+  },
 };

@@ -17,7 +17,7 @@ import { warn_site } from "../warn-sites.js";
 import { vmap, vunmap } from "../../mm/mm.js";
 import { VM_MAP } from "../../mm/vmalloc.js";
 import { get_dma_ops } from "./mapping.js";
-import { __dma_direct_alloc_pages, phys_to_dma_direct } from "./direct.js";
+import { dma_direct_alloc_pages } from "./direct.js";
 import { dma_free_contiguous } from "./contiguous.js";
 import * as dbg from "./debug.js";
 
@@ -30,25 +30,7 @@ const S = {
   free: sym("dma_free_noncontiguous", F),
   vmap: sym("dma_vmap_noncontiguous", F),
   vunmap: sym("dma_vunmap_noncontiguous", F),
-  direct_alloc_pages: sym("dma_direct_alloc_pages", "kernel/dma/direct.c"),
 };
-
-/**
- * kernel/dma/direct.c dma_direct_alloc_pages (5.10–6.18, the paths a cache-coherent or non-coherent device without
- * memory encryption takes): __dma_direct_alloc_pages, zeroed at its linear address, the bus address of its start.
- */
-function dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, gfp: number): { page: number; dma_handle: number } | null {
-  k.tr?.enter(S.direct_alloc_pages, { size: hex(size) });
-  const page = __dma_direct_alloc_pages(k, dev, size, gfp);
-  if (!page) {
-    k.tr?.exit("NULL");
-    return null;
-  }
-  k.kmemset(k.arch.page_address(k, page), 0, size, "dma_direct_alloc_pages");
-  const dma_handle = phys_to_dma_direct(k, dev, k.page_to_phys(page));
-  k.tr?.exit(`page ${k.arch.fmtVa(page)}, *dma_handle = ${hex(dma_handle)}`);
-  return { page, dma_handle };
-}
 
 /** kernel/dma/mapping.c alloc_single_sgt (5.14+): one contiguous block from __dma_alloc_pages, one sg entry. */
 function alloc_single_sgt(k: Kernel, dev: Device, size: number, _dir: number, gfp: number): SgTable | null {
@@ -61,7 +43,8 @@ function alloc_single_sgt(k: Kernel, dev: Device, size: number, _dir: number, gf
     k.warnOnce("noncontig-gfp", "WARNING: __dma_alloc_pages: WARN_ON_ONCE(gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM))", "__dma_alloc_pages");
     return null;
   }
-  const r = dma_direct_alloc_pages(k, dev, PAGE_ALIGN(size), gfp);
+  // kernel/dma/direct.c dma_direct_alloc_pages: a highmem CMA page is refused (to 5.18) or freed for the page allocator (92826e967535)
+  const r = dma_direct_alloc_pages(k, dev, PAGE_ALIGN(size), _dir, gfp);
   if (!r) return null;
   return { sgl: [{ page: r.page, offset: 0, length: PAGE_ALIGN(size), dma_address: r.dma_handle, dma_length: PAGE_ALIGN(size) }], nents: 1, orig_nents: 1 };
 }

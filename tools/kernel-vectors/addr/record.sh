@@ -53,7 +53,7 @@ pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
 hdr=arch/arm/include/asm/memory.h
 "$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) -DCONFIG_PAGE_OFFSET=0xC0000000 \
 	-DCONFIG_PHYS_OFFSET=0x0 -DCONFIG_MMU=1 -DCONFIG_FLATMEM=1
-"$tmp/arm" 0x5eed 0xeb800000 0x30000000 | wrap arm-memory "$out/arm-memory-$short.json" $hdr
+"$tmp/arm" 0x5eed 0xef800000 0x30000000 | wrap arm-memory "$out/arm-memory-$short.json" $hdr
 
 # 4. arch/x86/include/asm/page_64.h __phys_addr_nodebug (no DYNAMIC_MEMORY_LAYOUT)
 hdr=arch/x86/include/asm/page_64.h

@@ -1,0 +1,115 @@
+/**
+ * Boot order audit (stop 16): where the default CMA area lands, per platform and era, against the
+ * trees' setup_arch / arm64_memblock_init / bootmem_init / cma_declare_contiguous (docs/verified-facts.md
+ * "Boot order audit (stop 16)"). Each expectation names the address the model gave before the fix.
+ */
+import { describe, expect, it } from "vitest";
+import { bootK } from "./helpers.js";
+
+function placed(p: string, v: string, set: Record<string, string> = {}) {
+  const k = bootK(p, v, set);
+  const at = (re: RegExp) => k.memblock.reserved.filter((r) => re.test(r.name)).map((r) => r.start);
+  return { k, cma: at(/^CMA/)[0], vmemmap: Math.min(...at(/^vmemmap/)), swiotlb: at(/^swiotlb/)[0] };
+}
+
+describe("boot order: the default CMA area", () => {
+  it("rpi4: the DT linux,cma node (alloc-ranges 0–1 GiB) is placed by early_init_fdt_scan_reserved_mem in arm64_memblock_init, before sparse_init, in every era", () => {
+    for (const v of ["5.6", "5.10", "5.15", "6.1", "6.18"]) {
+      const { k, cma, vmemmap } = placed("rpi4", v, { mem: "1G" });
+      // top of [0, 0x3b400000) 4 MiB aligned (2 MiB from 5.19: the same top); 5.11–6.18 gave 0x36400000 with the vmemmap at 0x3a400000 before the fix
+      expect(cma, v).toBe(0x3740_0000);
+      expect(vmemmap, v).toBe(v === "5.6" || v === "5.10" ? 0x3600_0000 : 0x3640_0000); // 1 GiB sections to 5.11 (D24 test below)
+      expect(k.dma_contiguous_default_area!.base_pfn * 4096, v).toBe(0x3740_0000);
+    }
+  });
+  it("arm64 5.6–5.10: dma_contiguous_reserve(arm64_dma32_phys_limit), not the 30-bit ZONE_DMA limit", () => {
+    // 5.10.7 arch/arm64/mm/init.c:395; before the fix the model used arm64_dma_phys_limit: 0xbe000000 / 0x7e000000
+    expect(placed("arm64-coherent", "5.10").cma).toBe(0xfe00_0000);
+    expect(placed("arm64-coherent", "5.6").cma).toBe(0xfe00_0000);
+    expect(placed("arm64-smmu", "5.10").cma).toBe(0xfe00_0000);
+    // the swiotlb pool stays below arm64_dma_phys_limit (ARCH_LOW_ADDRESS_LIMIT, 3 GiB there), now just under it
+    expect(placed("arm64-coherent", "5.10").swiotlb).toBe(0xbc00_0000);
+    // 5.11+: arm64_dma_phys_limit is 4 GiB there, so the area does not move
+    expect(placed("arm64-coherent", "5.15").cma).toBe(0xfe00_0000);
+    // RAM from 32 GiB: arm64_dma32_phys_limit = (start & ~(4G-1)) + 4 GiB = the end of DRAM (was 0x83e000000 below the 33 GiB ZONE_DMA end)
+    expect(placed("arm64-ram32g", "5.10").cma).toBe(0x8_fe00_0000);
+  });
+  it("5.11+ (mm: cma: allocate cma areas bottom-up): a limit above 4 GiB + size takes the lowest free range above 4 GiB", () => {
+    // arm64-ram32g: just above the kernel image (32 GiB + 2 MiB, 28 MiB), 4 MiB aligned to 5.18, 2 MiB from 5.19 (11ac3e87ce09);
+    // before the fix the top of RAM (0x8fa000000, outside the devices' 30-bit window) — 6.12+ 0x83e000000
+    expect(placed("arm64-ram32g", "5.15").cma).toBe(0x8_0200_0000);
+    expect(placed("arm64-ram32g", "6.6").cma).toBe(0x8_01e0_0000);
+    expect(placed("arm64-ram32g", "6.18").cma).toBe(0x8_01e0_0000);
+    // x86_64 with cma=64M and 8 GiB: dma_contiguous_reserve(max_pfn_mapped << PAGE_SHIFT); was 0xbc000000 (a 3 GiB window)
+    expect(placed("x86_64", "5.15", { cma: "64M" }).cma).toBe(0x1_0000_0000);
+    expect(placed("x86_64", "6.18", { cma: "64M" }).cma).toBe(0x1_0000_0000);
+    // 5.10: top-down below the end of RAM, before paging_init's sparse_init (setup.c:1147 < :1163)
+    const x = placed("x86_64", "5.10", { cma: "64M" });
+    expect(x.cma).toBe(0x2_3c00_0000);
+    expect(x.vmemmap).toBe(0x2_3400_0000);
+  });
+  it("a dma_alloc_coherent on arm64-ram32g's 30-bit device now gets CMA memory it can reach (5.11–6.6)", () => {
+    const { k } = placed("arm64-ram32g", "5.15");
+    const area = k.dma_contiguous_default_area!;
+    expect(area.base_pfn * 4096).toBeGreaterThanOrEqual(32 * 2 ** 30);
+    expect((area.base_pfn + area.count) * 4096).toBeLessThanOrEqual(33 * 2 ** 30);
+  });
+});
+
+describe("boot order: sparse_init's memmap buffer (D24)", () => {
+  it("one buffer per node for all present sections, handed out in ascending section order: pfn 0's struct page at its bottom", () => {
+    // rpi4 4 GiB: sections 0–31 present (banks [0, 0x3b400000) and [1 GiB, 0xfc000000)), 32 × 2 MiB at 0xf8000000;
+    // before: one allocation per bank, bank 0's 16 MiB at 0xfb000000 above bank 1's 48 MiB
+    for (const v of ["5.15", "6.18"]) {
+      const k = bootK("rpi4", v);
+      const vm = k.memblock.reserved.filter((r) => r.name.startsWith("vmemmap"));
+      expect(vm.map((r) => [r.start, r.size]), v).toEqual([[0xf800_0000, 64 * 2 ** 20]]);
+      expect(k.pgd.physOf(k.arch.pfn_to_page(0)), v).toBe(0xf800_0000);
+      expect(k.pgd.physOf(k.arch.pfn_to_page(0x40000)), v).toBe(0xf800_0000 + 8 * 2 * 2 ** 20); // section 8 (1 GiB)
+    }
+    // x86_64 8 GiB: sections 0–23 and 32–71, one 128 MiB buffer (was 80 + 48 MiB in two)
+    const x = bootK("x86_64", "6.18");
+    expect(x.memblock.reserved.filter((r) => r.name.startsWith("vmemmap")).map((r) => [r.start, r.size])).toEqual([[0x2_3800_0000, 128 * 2 ** 20]]);
+    expect(x.pgd.physOf(x.arch.pfn_to_page(0x100000))).toBe(0x2_3800_0000 + 24 * 2 * 2 ** 20); // 4 GiB = section 32, the 25th present
+  });
+  it("arm64 5.6–5.10: 1 GiB sections (SECTION_SIZE_BITS 30), so 16 MiB maps aligned to 16 MiB (f0b13ee23241 from 5.12)", () => {
+    expect(placed("rpi4", "5.10", { mem: "1G" }).vmemmap).toBe(0x3600_0000);
+    expect(placed("rpi4", "5.6", { mem: "1G" }).vmemmap).toBe(0x3600_0000);
+    expect(placed("rpi4", "5.15", { mem: "1G" }).vmemmap).toBe(0x3640_0000);
+  });
+});
+
+describe("boot order: 32-bit ARM's default CMA area is highmem (D22)", () => {
+  it("cma_declare_contiguous with arm_dma_limit 0 → the end of DRAM, above high_memory: [highmem_start, limit) first", () => {
+    for (const v of ["5.6", "5.15", "6.18"]) {
+      const { k, cma } = placed("arm32", v);
+      // top-down 4 MiB-aligned below 1 GiB, under the VPU's no-map pool at 0x3c000000 (was 0x2c000000, lowmem)
+      expect(cma, v).toBe(0x3800_0000);
+      expect(k.memmap.PageHighMem(0x38000), v).toBe(true);
+      // the FLATMEM mem_map takes the top of lowmem again (was 0x2b800000 under the lowmem CMA area)
+      expect(k.memblock.reserved.find((r) => r.name === "mem_map")!.start, v).toBe(0x2f80_0000);
+    }
+    expect(placed("arm32", "6.1", { mem: "2G" }).cma).toBe(0x7c00_0000);
+    // no highmem with 512 MiB: the area stays at the top of lowmem
+    expect(placed("arm32", "6.1", { mem: "512M" }).cma).toBe(0x1c00_0000);
+  });
+});
+
+describe("boot order: a restricted-dma-pool reserved-memory node (D23)", () => {
+  it("is placed by early_init_fdt_scan_reserved_mem, before sparse_init's vmemmap, cma= and KASAN", () => {
+    const at = (p: string, v: string, set: Record<string, string>) => Object.fromEntries(bootK(p, v, set).memblock.reserved.map((r) => [r.name.split(" ")[0], r.start]));
+    // rpi4 1 GiB: after the DT linux,cma node, before the vmemmap (was 0x36000000 with the vmemmap at 0x36400000)
+    const a = at("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    expect([a["restricted-dma-pool"], a["vmemmap"], a["CMA"]]).toEqual([0x3700_0000, 0x3600_0000, 0x3740_0000]);
+    // with KASAN the shadow comes after it (was: the pool at 0x2e5fb000 below the shadow)
+    const b = at("rpi4", "6.18", { mem: "1G", restricted_dma_pool: "4M", CONFIG_KASAN: "y" });
+    expect([b["restricted-dma-pool"], b["KASAN"]]).toEqual([0x3700_0000, 0x2e5f_b000]);
+    // arm64-coherent 5.15: before bootmem_init's cma= area (was 0xfdc00000 under CMA at 0xfe000000)
+    const c = at("arm64-coherent", "5.15", { restricted_dma_pool: "4M" });
+    expect([c["restricted-dma-pool"], c["CMA"]]).toEqual([0xffc0_0000, 0xfdc0_0000]);
+    // a pool at a given base is reserved before everything placed dynamically: the CMA node avoids it
+    const d = at("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M@0x38000000" });
+    expect([d["restricted-dma-pool"], d["CMA"]]).toEqual([0x3800_0000, 0x3400_0000]);
+  });
+});
+
