@@ -107,8 +107,9 @@ export function headlineLegend(m: MatrixResult, platforms: readonly HeadlinePlat
   if (vmalloc.length)
     s1.answers.push(
       "Why: a non-coherent device needs an uncached CPU alias, so dma-direct on arm64 remaps the pages with vmap; coherent devices get " +
-        "the linear map; ARM32's CMA allocator changes a lowmem page's attributes in place (a linear address), while its remap allocator " +
-        "(cma=0) returns a vmap address.",
+        "the linear map; ARM32's CMA allocator changes a lowmem page's attributes in place (a linear address) but must remap a highmem " +
+        "page (a vmap address: on a board with highmem, cma_declare_contiguous puts the default CMA area there first), and its remap " +
+        "allocator (cma=0) returns a vmap address.",
     );
   out.push(s1);
 
