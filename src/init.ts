@@ -221,13 +221,12 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   k.memmap = new MemMap(min_pfn, max_pfn);
   const pgd = new PageTable(L.geometry);
   k.pgd = pgd;
-  /**
-   * mm/sparse.c sparse_init → sparse_init_nid (5.6–6.18): sparse_buffer_init takes ONE memblock block for the
-   * memmap of every present section of the node (map_count * section_map_size(), aligned to section_map_size(),
-   * top-down from __pa(MAX_DMA_ADDRESS): 5.10.7 mm/sparse.c:474–487, :537; 6.18.35 :446–460, :545), and
-   * vmemmap_populate hands it out to the sections in ascending order (sparse_buffer_alloc). arm64's sections are
-   * 1 GiB until 5.11 (SECTION_SIZE_BITS 30, 5.10.7 asm/sparsemem.h:10), 128 MiB from 5.12 (f0b13ee23241); x86_64's 128 MiB.
-   */
+  /** mm/sparse.c sparse_init (5.6–6.18): one memmap block per node from memblock, handed to the sections in ascending order */
+  // Through sparse_init_nid: sparse_buffer_init takes ONE memblock block for the
+  // memmap of every present section of the node (map_count * section_map_size(), aligned to section_map_size(),
+  // top-down from __pa(MAX_DMA_ADDRESS): 5.10.7 mm/sparse.c:474–487, :537; 6.18.35 :446–460, :545), and
+  // vmemmap_populate hands it out to the sections in ascending order (sparse_buffer_alloc). arm64's sections are
+  // 1 GiB until 5.11 (SECTION_SIZE_BITS 30, 5.10.7 asm/sparsemem.h:10), 128 MiB from 5.12 (f0b13ee23241); x86_64's 128 MiB.
   const vmemmap_populate = () => {
     const sectionSize = platform.arch === "arm64" && !k.sw["f0b13ee23241"] ? GiB : SECTION;
     // section_map_size(): ALIGN(sizeof(struct page) * PAGES_PER_SECTION, PMD_SIZE)
