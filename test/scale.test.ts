@@ -74,9 +74,13 @@ describe("worker threads give the in-process results", () => {
     expect(b).toMatchObject({ ok: true, jobs: 3, seed: 5, epochs: 3, ops: a.ops });
     const own = runFuzzSplit({ seed: 5, steps: 45000, platform: "rpi4", kernel: "5.19" });
     expect(own.ops).toBe(a.ops);
-    const t = cli("fuzz", "--seed", "5", "--steps", "2000", "--jobs", "2");
+    // the line names the threads that ran: no more than there are epochs of 20,000 operations
+    const t = cli("fuzz", "--seed", "5", "--steps", "30000", "--jobs", "4");
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout.split("\n")[0]).toMatch(/^dmasim fuzz: seed 5 per epoch \(2 threads\), rpi4 5\.19: \d+ operations in /);
+    const one = cli("fuzz", "--seed", "5", "--steps", "2000", "--jobs", "2");
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.split("\n")[0]).toMatch(/^dmasim fuzz: seed 5 per epoch \(1 thread\), rpi4 5\.19: \d+ operations in /);
   });
 
   it("fuzz --jobs 2 finds 5.6's own swiotlb-xen bug on rpi4-xen, as --jobs 3 does; the printed command replays it", { timeout: 300_000 }, () => {

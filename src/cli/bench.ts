@@ -322,7 +322,9 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
         writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
       } else {
         const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
-        const seeds = jobs > 1 ? `seed ${seed} per epoch (${jobs} threads)` : `seed ${seed}`;
+        // the threads that ran: no more than there are epochs (runFuzzJobs)
+        const threads = jobs > 1 ? Math.min(jobs, (await import("../fuzz/split.js")).fuzzEpochs(fo)) : 1;
+        const seeds = jobs > 1 ? `seed ${seed} per epoch (${threads} thread${threads === 1 ? "" : "s"})` : `seed ${seed}`;
         writeLine(io.out, `dmasim fuzz: ${seeds}, ${r.platform} ${r.kernel}${cfg}: ${r.ops} operations in ${secs.toFixed(2)} s (${rate} ops/s, invariant checks on)`);
         if (!f) writeLine(io.out, "no invariant violated");
         else {
