@@ -14,7 +14,7 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
-import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous } from "./mm/cma_reserve.js";
+import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
@@ -116,7 +116,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // CMA alignment: 4 MiB to 5.18, pageblock_nr_pages from 5.19 (11ac3e87ce09; 2 MiB with hugetlb on arm64/x86_64)
   const cmaAlign = CMA_MIN_ALIGNMENT_BYTES(version.switches.has("11ac3e87ce09"), platform.arch !== "arm");
   let cmaBase = -1;
-  let cmaMsg = "";
+  // the printk of the area's placement, emitted once the Kernel (and its log) exists: before KASAN's and swiotlb's lines, as on a real boot
+  // (phys_addr_t is 32 bits on 32-bit ARM without LPAE, 64 elsewhere: %pa's width)
+  const physBits = platform.arch === "arm" ? 32 : 64;
+  let cmaMsg: { level: "info" | "err"; message: string } | null = null;
   // early_init_fdt_scan_reserved_mem (arm64_memblock_init / arm_memblock_init, 5.6–6.18): a reusable
   // shared-dma-pool "linux,cma-default" node with alloc-ranges (bcm283x.dtsi + bcm2711.dtsi) is placed here,
   // top-down in its range (__reserved_mem_alloc_size), before sparse_init and KASAN in every era;
@@ -126,17 +129,14 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const base = memblock.tryAlloc(cfg.cma, cmaAlign, lo, hi, "CMA (linux,cma)");
     if (base === null) throw new ConfigValueError("cma", `${cfg.cma / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
     cmaBase = base;
-    cmaMsg = `Reserved memory: created CMA memory pool at ${hex(cmaBase)}, size ${cfg.cma / MiB} MiB`;
+    cmaMsg = rmem_cma_setup_pr(cmaBase, cfg.cma, physBits);
   }
   /** kernel/dma/contiguous.c dma_contiguous_reserve (5.6–6.18) → cma_declare_contiguous: the default area from cma= / CONFIG_CMA_SIZE */
   const dma_contiguous_reserve = (limit: number, highmem_start: number | null) => {
     if (cfg.cma <= 0 || cmaBase >= 0) return;
     const base = cma_declare_contiguous(memblock, cfg.cma, limit, cmaAlign, { highmem_start, bottom_up_4g: platform.arch !== "arm" && version.switches.has("mm: cma: allocate cma areas bottom-up") }, "CMA (cma=)");
-    if (base === null) cmaMsg = `cma: Failed to reserve ${cfg.cma / MiB} MiB`;
-    else {
-      cmaBase = base;
-      cmaMsg = `cma: Reserved ${cfg.cma / MiB} MiB at ${hex(cmaBase)}`;
-    }
+    if (base !== null) cmaBase = base;
+    cmaMsg = cma_declare_contiguous_pr(cfg.cma, base, version.switches.has("bf29bfaa5490") && !version.switches.has("c009da4258f9"), physBits);
   };
   if (platform.arch === "arm64") {
     const era = arm64Era((c) => version.switches.has(c));
@@ -159,6 +159,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     arch = new Arm32(armLayout(banks[0]!.start, armLowEnd, memmapPhys - banks[0]!.start + 0xc000_0000, platform.kimage.phys, platform.kimage.size));
   }
   const k = new Kernel(platform, version, cfg, arch);
+  // early_param("swiotlb", setup_io_tlb_npages), from parse_early_param at the start of setup_arch (before
+  // arm64_memblock_init / arm_memblock_init / x86's dma_contiguous_reserve): 6.0+ prints "area num N." when
+  // swiotlb= names areas — the first of these boot lines, before the CMA area's
+  setup_io_tlb_npages(k);
   k.memblock = memblock;
   const L = arch.L;
 
@@ -260,7 +264,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // x86_64 setup_arch: dma_contiguous_reserve(max_pfn_mapped << PAGE_SHIFT) after initmem_init (5.10.7
   // arch/x86/kernel/setup.c:1147, 5.15.178 :1137): the top of the direct-mapped RAM
   if (platform.arch === "x86_64") dma_contiguous_reserve(ramEnd, null);
-  if (cmaMsg) k.log(cmaMsg);
+  // printed where the area is declared: the DT node in early_init_fdt_scan_reserved_mem (in DT order, before a
+  // restricted-dma-pool node), cma= in arm_memblock_init / x86 setup_arch / arm64_memblock_init (5.6–5.10) — but on
+  // arm64 5.11+ in bootmem_init, after the reserved-memory nodes' lines (below, after rmem_swiotlb_setup)
+  const cmaLate = platform.arch === "arm64" && !platform.cma_alloc_ranges && k.sw["9804f8c69b04"] === true;
+  if (cmaMsg && !cmaLate) k.printk(cmaMsg.level, cmaMsg.message);
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
   // x86_64 setup_arch: dma_contiguous_reserve, then x86_init.paging.pagetable_init = paging_init →
@@ -301,14 +309,13 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;
-  // early_param("swiotlb", setup_io_tlb_npages): 6.0+ prints "area num N." here when swiotlb= names areas
-  setup_io_tlb_npages(k);
   // the restricted-dma-pool region (5.15+) was reserved or placed by early_init_fdt_scan_reserved_mem above; rmem_swiotlb_setup
   if (cfg.restricted_dma_pool && rmemBase !== null) {
     const r = cfg.restricted_dma_pool;
     const base = rmemBase;
     k.restricted_dma_pool = rmem_swiotlb_setup(k, { name: `restricted-dma-pool@${base.toString(16)}`, base, size: r.size, priv: null });
   }
+  if (cmaMsg && cmaLate) k.printk(cmaMsg.level, cmaMsg.message);
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = swiotlb_boot_nslabs(k);

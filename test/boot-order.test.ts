@@ -113,3 +113,30 @@ describe("boot order: a restricted-dma-pool reserved-memory node (D23)", () => {
   });
 });
 
+
+describe("boot order: the CMA area's printk", () => {
+  const lines = (p: string, v: string, set: Record<string, string> = {}) => bootK(p, v, set).klog.filter((l) => /cma|CMA/.test(l.message)).map((l) => `${l.level} ${l.message}`);
+  it("is a pr_info in the log (not a trace note), its %pa 16 hex digits on arm64 / x86_64 and 8 on 32-bit ARM without LPAE", () => {
+    // rpi4: rmem_cma_setup for the DT linux,cma node (no pr_fmt prefix)
+    expect(lines("rpi4", "5.10", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
+    expect(lines("rpi4", "6.18", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
+    // 32-bit ARM: cma_declare_contiguous's "cma: " line, a 32-bit phys_addr_t
+    expect(lines("arm32", "5.15")).toEqual(["info cma: Reserved 64 MiB at 0x38000000"]);
+    expect(lines("arm32", "6.1", { mem: "512M" })).toEqual(["info cma: Reserved 64 MiB at 0x1c000000"]);
+  });
+  it("names the node from 6.6 (bf29bfaa5490) until 6.15's wrapper (c009da4258f9)", () => {
+    expect(lines("x86_64", "6.1", { cma: "64M" })).toEqual(["info cma: Reserved 64 MiB at 0x0000000100000000"]);
+    expect(lines("x86_64", "6.6", { cma: "64M" })).toEqual(["info cma: Reserved 64 MiB at 0x0000000100000000 on node -1"]);
+    expect(lines("x86_64", "6.12", { cma: "64M" })).toEqual(["info cma: Reserved 64 MiB at 0x0000000100000000 on node -1"]);
+    expect(lines("x86_64", "6.18", { cma: "64M" })).toEqual(["info cma: Reserved 64 MiB at 0x0000000100000000"]);
+    expect(lines("arm32", "6.6")).toEqual(["info cma: Reserved 64 MiB at 0x38000000 on node -1"]);
+  });
+  it("arm64 5.11+: bootmem_init's cma= line comes after the reserved-memory nodes' lines; a DT linux,cma node's in DT order before them", () => {
+    const log = (p: string, v: string, set: Record<string, string>) => bootK(p, v, set).klog.map((l) => l.message).filter((m) => /pool|cma:/.test(m));
+    const c = log("arm64-coherent", "5.15", { restricted_dma_pool: "4M" });
+    expect(c[0]).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x00000000ffc00000, size 4 MiB");
+    expect(c[1]).toMatch(/^cma: Reserved \d+ MiB at 0x00000000fdc00000$/);
+    const r = log("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    expect(r.slice(0, 2)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB"]);
+  });
+});

@@ -26,7 +26,8 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
     expect(r.ok, r.first_failure ?? "").toBe(true);
     expect(maps(r)).toEqual(["0xf6400000", "0xf6c00000"]);
     expect(r.steps.filter((s) => s.op === "device_read").map((s) => s.result.data)).toEqual(['"from cpu 0"', '"from cpu 2"']);
-    expect(logOf(r)).toEqual(["software IO TLB: area num 4.", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
+    // parse_early_param first, then the DT linux,cma node (early_init_fdt_scan_reserved_mem), then mem_init's pool
+    expect(logOf(r)).toEqual(["software IO TLB: area num 4.", "Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
     expect(r.log!.every((l) => l.step === -1 && l.level === "info")).toBe(true);
   });
 
@@ -35,25 +36,27 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
       const r = run(AREAS, { kernel });
       expect(r.ok, kernel).toBe(true);
       expect(maps(r), kernel).toEqual(["0xf6400000", "0xf6401000"]);
-      expect(logOf(r), kernel).toEqual(["software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
+      expect(logOf(r), kernel).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
     }
   });
 
   it("6.1 with one area (swiotlb=8192,1) ignores the CPU; without <areas> the Pi 4 gets one per CPU (nr_cpus 4), and nr_cpus=8 gives 8", () => {
     expect(maps(run(AREAS, { set: { swiotlb: "8192,1" } }))).toEqual(["0xf6400000", "0xf6401000"]);
     const byCpus = run(AREAS, { set: { swiotlb: "8192" } });
-    expect(logOf(byCpus)[0]).toBe("software IO TLB: area num 4.");
+    // without <areas> swiotlb_init_remap adjusts them (mem_init), after the CMA node's line
+    expect(logOf(byCpus).slice(0, 2)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: area num 4."]);
     expect(maps(byCpus)).toEqual(["0xf6400000", "0xf6c00000"]);
     const eight = run(AREAS, { set: { swiotlb: "8192", nr_cpus: "8" } });
-    expect(logOf(eight)[0]).toBe("software IO TLB: area num 8.");
+    expect(logOf(eight)[1]).toBe("software IO TLB: area num 8.");
     // 8 areas of 1024 slots: area 2 starts 2 * 1024 * 2 KiB = 4 MiB in
     expect(maps(eight)).toEqual(["0xf6400000", "0xf6800000"]);
   });
 
   it("swiotlb=1100,3: 3 areas round up to 4 and the pool to a power of two, with the kernel's two lines", () => {
     const r = run(AREAS, { set: { swiotlb: "1100,3" } });
-    expect(logOf(r).slice(0, 2)).toEqual(["software IO TLB: area num 4.", "software IO TLB: SWIOTLB bounce buffer size roundup to 4MB"]);
-    expect(logOf(r)[2]).toMatch(/^software IO TLB: mapped \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \(4MB\)$/);
+    // both from swiotlb_adjust_nareas in parse_early_param, before the DT linux,cma node's line
+    expect(logOf(r).slice(0, 3)).toEqual(["software IO TLB: area num 4.", "software IO TLB: SWIOTLB bounce buffer size roundup to 4MB", "Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
+    expect(logOf(r)[3]).toMatch(/^software IO TLB: mapped \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \(4MB\)$/);
     // 2048 slots in 4 areas of 512: CPU 2's first slot is 2 * 512 * 2 KiB = 2 MiB in
     const [a, b] = maps(r).map(h);
     expect(b! - a!).toBe(2 << 20);
@@ -93,7 +96,8 @@ describe("restricted-dma-pool (5.15+)", () => {
       const m = r.steps.find((s) => s.op === "dma_map_single")!.result;
       expect([m.dma_addr, m.bounced], kernel).toEqual(["0xf7004000", true]);
       expect(r.steps.find((s) => s.op === "device_read")!.result.data, kernel).toBe('"packet"');
-      expect(logOf(r)[0], kernel).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB");
+      // in DT order: the linux,cma node, then the restricted-dma-pool node
+      expect(logOf(r).slice(0, 2), kernel).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB"]);
     }
   });
 

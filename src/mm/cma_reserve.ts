@@ -39,3 +39,26 @@ export function cma_declare_contiguous(mb: Memblock, size: number, limit: number
   if (addr === null) addr = mb.tryAlloc(size, alignment, 4096, limit, name);
   return addr;
 }
+
+/** lib/vsprintf.c %pa of a phys_addr_t: "0x" and two hex digits per byte — 8 on 32-bit ARM without LPAE, 16 on arm64 and x86_64 */
+export function pr_pa(a: number, phys_addr_bits: 32 | 64): string {
+  return "0x" + a.toString(16).padStart(phys_addr_bits / 4, "0");
+}
+
+/**
+ * mm/cma.c cma_declare_contiguous_nid's closing printk (pr_fmt "cma: "): pr_info "Reserved %ld MiB at %pa" or
+ * pr_err "Failed to reserve %ld MiB" (5.6.4 :365/:372, 6.1.166 :370, 6.18.35 :743–747); 6.6–6.14 append
+ * " on node %d" (bf29bfaa5490; 6.6.63 :374/:381, 6.12.19 :369/:376), nid NUMA_NO_NODE (-1) for
+ * dma_contiguous_reserve's cma_declare_contiguous; 6.15's wrapper prints them without it again (c009da4258f9).
+ */
+export function cma_declare_contiguous_pr(sizeBytes: number, base: number | null, on_node: boolean, phys_addr_bits: 32 | 64): { level: "info" | "err"; message: string } {
+  const node = on_node ? " on node -1" : "";
+  const mib = Math.floor(sizeBytes / MiB);
+  if (base === null) return { level: "err", message: `cma: Failed to reserve ${mib} MiB${node}` };
+  return { level: "info", message: `cma: Reserved ${mib} MiB at ${pr_pa(base, phys_addr_bits)}${node}` };
+}
+
+/** kernel/dma/contiguous.c rmem_cma_setup (5.6–6.18): pr_info "Reserved memory: created CMA memory pool at %pa, size %ld MiB" (no pr_fmt prefix: 5.10.7 :380–381, :438) */
+export function rmem_cma_setup_pr(base: number, sizeBytes: number, phys_addr_bits: 32 | 64): { level: "info"; message: string } {
+  return { level: "info", message: `Reserved memory: created CMA memory pool at ${pr_pa(base, phys_addr_bits)}, size ${Math.floor(sizeBytes / MiB)} MiB` };
+}

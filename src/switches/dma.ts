@@ -310,4 +310,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.10",
     effect: "dma_direct_map_page, dma_direct_unmap_page and dma_direct_sync_single_for_{device,cpu} are static inlines in the new kernel/dma/direct.h; in 5.6 they are exported functions in kernel/dma/direct.c (5.6.4 direct.c:248, :285, :322, :348) — the trace names the file each version has them in (checked: 5.10.7 kernel/dma/direct.h:66–119; the id from the linux-next revlist of the 5.10 dma-mapping pull, which also creates kernel/dma/direct.h)",
   },
+  "bf29bfaa5490": {
+    commit: "bf29bfaa5490",
+    title: "dma-contiguous: support numa CMA for specified node",
+    release: "6.6",
+    effect: "besides numa_cma=, cma_declare_contiguous_nid's closing printks name the node: \"cma: Reserved %ld MiB at %pa on node %d\" / \"cma: Failed to reserve %ld MiB on node %d\" — \"on node -1\" for the default area (cma_declare_contiguous passes NUMA_NO_NODE) (checked: 6.1.166 mm/cma.c:370 without, 6.6.63 :374/:381 and 6.12.19 :369/:376 with; Yajun Deng's v3 of 12 Jul 2023, the id from a mainline commit link; gone again in 6.15, c009da4258f9)",
+  },
 };

@@ -78,7 +78,7 @@ export const MM_SWITCHES: Record<string, Switch> = {
     commit: "c009da4258f9",
     title: "mm, cma: support multiple contiguous ranges, if requested",
     release: "6.15",
-    effect: "__cma_alloc tries each range with cma_range_alloc, which returns -EBUSY when it finds no free range or the request is larger than the range: the failure message says \"ret: -16\" (6.18.35 mm/cma.c:779–856, :863–900) where 5.6–6.12 say -12 (-ENOMEM); a request larger than the area, silent before (5.6.4 :440 returns NULL, 5.15.178 :440 and 6.6.63 :452 goto out past the message, 6.12.19 :434 returns), now prints it (checked: absent in 6.12.19, present in 6.18.35; Frank van der Linden's series in the mm pull for 6.15, the id from Muchun Song's stable Fixes: tag)",
+    effect: "__cma_alloc tries each range with cma_range_alloc, which returns -EBUSY when it finds no free range or the request is larger than the range: the failure message says \"ret: -16\" (6.18.35 mm/cma.c:779–856, :863–900) where 5.6–6.12 say -12 (-ENOMEM); a request larger than the area, silent before (5.6.4 :440 returns NULL, 5.15.178 :440 and 6.6.63 :452 goto out past the message, 6.12.19 :434 returns), now prints it (checked: absent in 6.12.19, present in 6.18.35; Frank van der Linden's series in the mm pull for 6.15, the id from Muchun Song's stable Fixes: tag). Also: cma_declare_contiguous_nid becomes a wrapper of __cma_declare_contiguous_nid whose printks \"cma: Reserved %ld MiB at %pa\" / \"cma: Failed to reserve %ld MiB\" drop bf29bfaa5490's \" on node %d\" (6.12.19 :369/:376 with it, 6.18.35 :740–747 without)",
   },
   "f227f0faf63b": {
     commit: "f227f0faf63b",

@@ -120,6 +120,7 @@ const FP: Record<string, Fp> = {
   "mm: cma: allocate cma areas bottom-up": { files: ["mm/cma.c"], re: "SZ_4G \\+ size" },
   "11ac3e87ce09": { files: ["include/linux/cma.h"], re: "define CMA_MIN_ALIGNMENT_PAGES pageblock_nr_pages" },
   "f0b13ee23241": { files: ["arch/arm64/include/asm/sparsemem.h"], re: "SECTION_SIZE_BITS\\s+27" },
+  "bf29bfaa5490": { files: ["mm/cma.c"], re: "MiB at %pa on node %d", until: "6.15" },
   "421015713b30": { files: ["arch/arm/Kconfig"], re: "select HAVE_ARCH_KASAN if MMU" },
   "823f606ab6b4": { files: ["arch/arm/mm/kasan_init.c"], re: "IS_ENABLED\\(CONFIG_KASAN_VMALLOC\\) && IS_ENABLED\\(CONFIG_MODULES\\)" },
   "672cf6df9b8a": { files: ["drivers/iommu/intel/iommu.c"], re: "intel_iommu_init" },
