@@ -339,6 +339,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   k.kernel_text = { start: arch.__va(platform.kimage.phys), end: arch.__va(platform.kimage.phys + platform.kimage.size) };
 
   k.vmalloc = new VmallocSpace(L.VMALLOC_START, L.VMALLOC_END, pgd);
+  // IOREMAP_MAX_ORDER: PUD_SHIFT on arm64 / x86_64 (HAVE_ARCH_HUGE_VMAP), the generic 7 + PAGE_SHIFT on the SMP 32-bit ARM board
+  k.vmalloc.ioremap_max_order = platform.arch === "arm" ? 7 + 12 : 30;
   if (platform.arch === "arm64") k.vmalloc.get_vm_area(platform.kimage.size, VM_KERNEL_IMAGE, "kernel image (vm_area_add_early)", false);
   k.vmalloc.kasan = kasan_vmalloc_enabled(k);
 

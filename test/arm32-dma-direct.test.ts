@@ -20,7 +20,7 @@ describe("arm32 dma_alloc_coherent, cma=0 (the seed's remap allocator)", () => {
     expect(c.slice(0, 4)).toEqual(["dma_alloc_attrs", "arm_dma_alloc", "__dma_alloc", "__alloc_remap_buffer"]);
     expect(c).not.toContain("dma_direct_alloc");
     expect(r.lines.join("\n")).toContain("dma_alloc_direct(dev, ops): no — dev->dma_ops = arm_dma_ops (arch/arm/mm/dma-mapping.c)");
-    expect(r.result.cpu_addr).toBe("0xf0c42000");
+    expect(r.result.cpu_addr).toBe("0xf0841000");
     expect(r.result.dma_handle).toBe("0x1010000");
   });
 
@@ -35,7 +35,7 @@ describe("arm32 dma_alloc_coherent, cma=0 (the seed's remap allocator)", () => {
     expect(text).toContain(["6.12", "6.18"].includes(kernel) ? "IS_ENABLED(CONFIG_ARCH_HAS_DMA_ALLOC) && !is_swiotlb_for_alloc(dev): yes — arm has its own allocator: fall back to arch_dma_alloc" : "!ARCH_HAS_DMA_SET_UNCACHED && !DMA_DIRECT_REMAP && !DMA_GLOBAL_POOL && !is_swiotlb_for_alloc(dev): yes — arm has its own allocator: fall back to arch_dma_alloc");
     expect(text).toContain("remap_allocator");
     expect(r.addr_kind).toBe("vmalloc");
-    expect(r.result.cpu_addr).toBe("0xf0c42000");
+    expect(r.result.cpu_addr).toBe("0xf0841000");
     expect(r.result.dma_handle).toBe("0x1010000");
   });
 
@@ -80,7 +80,7 @@ describe("the seed scenarios on arm32, every version: same bytes, each era's cal
 
   it("seed-mmap on 6.1: dma_direct_mmap takes the pfn from the DMA handle and user space reads the device's bytes at the buffer's pages", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "arm32", kernel: "6.1", set: { cma: "0" }, trace: true });
-    expect(r.steps[0]!.result.cpu_addr).toBe("0xf0c42000");
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xf0841000");
     expect(r.steps[0]!.result.dma_handle).toBe("0x1010000");
     expect(renderTrace(r.steps[1]!.trace).join("\n")).toContain("pfn = PHYS_PFN(dma_to_phys(dev, 0x1010000)) = 0x1010: taken from the DMA handle; vm_page_prot = nc");
     expect(r.steps[3]!.result.data).toBe('"hello from the device"');

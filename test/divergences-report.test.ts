@@ -107,11 +107,11 @@ describe("D10: arm64 die_kernel_fault's kasan_non_canonical_hook (CONFIG_KASAN)"
 describe("D11: 32-bit ARM die_kernel_fault's ' when %s' (6.2, b40b84b120f5)", () => {
   const msg = (kernel: string, access: string) => runYaml(AFTER_VFREE(access), { platform: "arm32", kernel }).faults.find((f) => f.kind === "oops")!.message;
   it("6.1.166 ends at the address; 6.6, 6.12 and 6.18 say write for a store and read for a load", () => {
-    expect(msg("6.1", STORE)).toBe("Unable to handle kernel paging request at virtual address f0c42010");
-    expect(msg("5.15", LOAD)).toBe("Unable to handle kernel paging request at virtual address f0c42000");
+    expect(msg("6.1", STORE)).toBe("Unable to handle kernel paging request at virtual address f0841010");
+    expect(msg("5.15", LOAD)).toBe("Unable to handle kernel paging request at virtual address f0841000");
     for (const v of ["6.6", "6.12", "6.18"]) {
-      expect(msg(v, STORE), v).toBe("Unable to handle kernel paging request at virtual address f0c42010 when write");
-      expect(msg(v, LOAD), v).toBe("Unable to handle kernel paging request at virtual address f0c42000 when read");
+      expect(msg(v, STORE), v).toBe("Unable to handle kernel paging request at virtual address f0841010 when write");
+      expect(msg(v, LOAD), v).toBe("Unable to handle kernel paging request at virtual address f0841000 when read");
     }
   });
 

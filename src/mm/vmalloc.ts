@@ -77,15 +77,28 @@ export class VmallocSpace {
     return undefined;
   }
 
-  /** __get_vm_area_node → alloc_vmap_area: first fit from VMALLOC_START. */
+  /**
+   * IOREMAP_MAX_ORDER, the cap on a VM_IOREMAP area's alignment: include/linux/vmalloc.h's 7 + PAGE_SHIFT (32-bit ARM
+   * with SMP or LPAE: arch/arm/include/asm/memory.h sets 24 only for !SMP && !ARM_LPAE); PUD_SHIFT on arm64 and x86_64
+   * (HAVE_ARCH_HUGE_VMAP: 5.15.178 arch/arm64/include/asm/memory.h:152, arch/x86/include/asm/page_types.h:47). Set by boot.
+   */
+  ioremap_max_order = 7 + 12;
+
+  /**
+   * mm/vmalloc.c __get_vm_area_node → alloc_vmap_area (5.6–6.18): first fit from VMALLOC_START; a VM_IOREMAP area
+   * aligned to 1 << clamp(get_count_order_long(size), PAGE_SHIFT, IOREMAP_MAX_ORDER) (5.15.178 :2412–2414, 6.18.35
+   * :3186–3188), any other to a page; the guard page counted in the size.
+   */
   get_vm_area(size: number, flags: number, caller: string, guard = true): VmStruct | null {
     const total = size + (guard ? PAGE_SIZE : 0);
-    let cursor = this.start;
+    const align = flags & VM_IOREMAP ? 2 ** Math.min(Math.max(Math.ceil(Math.log2(size)), 12), this.ioremap_max_order) : PAGE_SIZE;
+    const up = (a: number) => Math.ceil(a / align) * align;
+    let cursor = up(this.start);
     let at = 0;
     for (; at < this.areas.length; at++) {
       const a = this.areas[at]!;
       if (a.addr - cursor >= total) break;
-      cursor = Math.max(cursor, a.addr + a.size);
+      cursor = up(Math.max(cursor, a.addr + a.size));
     }
     if (this.end - cursor < total) return null;
     const vm: VmStruct = { addr: cursor, size: total, flags, pages: null, caller, nr_pages: size / PAGE_SIZE };
