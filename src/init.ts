@@ -295,10 +295,15 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let wantSwiotlb = false;
   let lowLimit = 4 * GiB;
   if (platform.arch === "arm64") {
-    // arch/arm64/mm/init.c mem_init; 6.5+: IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) sets swiotlb = true
-    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || platform.xen !== null || DMA_BOUNCE_UNALIGNED_KMALLOC(k);
+    // arch/arm64/mm/init.c mem_init (5.6.4 :562–566, 5.15.178 :472–476, 6.1.166 :454): a pool for swiotlb=force
+    // or RAM above the DMA limit — not for Xen, whose xen_mm_init makes a late one (src/xen/init.ts, D25);
+    // 6.5+: IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) sets swiotlb = true
+    wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || DMA_BOUNCE_UNALIGNED_KMALLOC(k);
     lowLimit = dmaEnd;
-    if (!wantSwiotlb) k.swiotlb_force = "noforce";
+    // mem_init's else branch: SWIOTLB_NO_FORCE — in 5.14-rc5 and 5.15.178 (:476) only without Xen (`else if
+    // (!xen_swiotlb_detect())`); a Xen dom0 keeps its setting for the late pool of xen_mm_init (5.6.4 and
+    // 5.10.7 set NO_FORCE there too, which no swiotlb-xen path reads: not modelled)
+    if (!wantSwiotlb && platform.xen === null) k.swiotlb_force = "noforce";
   } else if (platform.arch === "x86_64") {
     // pci_swiotlb_detect_4gb, and pci_xen_swiotlb_detect for a PV initial domain
     wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE || platform.xen === "pv";

@@ -140,3 +140,32 @@ describe("boot order: the CMA area's printk", () => {
     expect(r.slice(0, 2)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB"]);
   });
 });
+
+describe("boot order: an arm64 Xen dom0 with all RAM below the DMA limit gets swiotlb-xen's pool late (D25)", () => {
+  const pool = (v: string, mem?: string) => {
+    const k = bootK("rpi4-xen", v, mem ? { mem } : {});
+    const m = k.io_tlb_default_mem!;
+    return { start: m.start, end: m.end, nslabs: m.nslabs, warn: k.klog.filter((l) => l.level === "warn").map((l) => l.message), owner: k.memblock.owner(m.start) };
+  };
+  it("5.6–6.1 at mem=1G: no mem_init pool; xen_mm_init's loop gets order 10 (4 MiB, 2,048 slots) from the page allocator and says so in the era's words", () => {
+    for (const [v, start, msg] of [
+      ["5.6", 0x37000000, "xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"],
+      ["5.10", 0x37000000, "xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"],
+      ["5.15", 0x36000000, "xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"],
+      ["5.19", 0x36000000, "software IO TLB: only able to allocate 4 MB"],
+      ["6.1", 0x36000000, "software IO TLB: only able to allocate 4 MB"],
+    ] as const) {
+      const p = pool(v, "1G");
+      expect([p.start, p.end - p.start, p.nslabs], v).toEqual([start, 4 << 20, 2048]);
+      expect(p.warn, v).toContain(msg);
+      expect(p.owner, v).toBeUndefined(); // not a memblock reservation: buddy pages
+    }
+  });
+  it("6.6 (DMA_BOUNCE_UNALIGNED_KMALLOC) and every era with RAM above the DMA limit: mem_init's 64 MiB memblock pool", () => {
+    for (const [v, mem] of [["6.6", "1G"], ["6.18", "1G"], ["5.15", undefined], ["5.6", undefined]] as const) {
+      const p = pool(v, mem);
+      expect([p.start, p.nslabs, p.owner], `${v} ${mem ?? "default"}`).toEqual([0x2c000000, 32768, "swiotlb buffer"]);
+      expect(p.warn.filter((w) => w.includes("only able")), v).toEqual([]);
+    }
+  });
+});

@@ -15,7 +15,9 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, hex } from "../core/u64.js";
-import { swiotlb_init_with_tbl, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { alloc_pages } from "../mm/mm.js";
+import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
 
 const S_pci_xen_swiotlb_init = sym("pci_xen_swiotlb_init", "arch/x86/kernel/pci-dma.c");
@@ -59,7 +61,11 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
 export function xen_mm_init(k: Kernel): void {
   k.tr?.enter(S_xen_mm_init, {});
   const pool = k.io_tlb_default_mem !== null;
-  if (pool && !k.sw["3f70356edf56"]) {
+  if (!pool) {
+    // no mem_init pool (arm64 with all RAM below the DMA limit, 5.6–6.4): the late one (D25)
+    if (k.sw["3f70356edf56"]) swiotlb_init_late(k);
+    else xen_swiotlb_init_late(k);
+  } else if (!k.sw["3f70356edf56"]) {
     k.tr?.enter(S_xen_swiotlb_init, {});
     if (k.sw["97729b653de5"]) {
       k.printk("warn", "swiotlb buffer already initialized");
@@ -70,5 +76,131 @@ export function xen_mm_init(k: Kernel): void {
       k.tr?.exit("0");
     }
   }
+  k.tr?.exit("0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// the late pool: an ARM dom0 whose mem_init made none (D25)
+
+const S_swiotlb_init_late = sym("swiotlb_init_late", "kernel/dma/swiotlb.c");
+const S_swiotlb_late_init_with_tbl = sym("swiotlb_late_init_with_tbl", "kernel/dma/swiotlb.c");
+/** IO_TLB_SHIFT 11: two slots per 4 KiB page */
+const SLABS_PER_PAGE = PAGE_SIZE >> IO_TLB_SHIFT;
+/** (1 << 20) >> IO_TLB_SHIFT: the late loops stop above 1 MiB */
+const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
+
+/** include/linux/mm.h get_order for a byte count (5.6–6.18) */
+function get_order(bytes: number): number {
+  let o = 0;
+  while (PAGE_SIZE * 2 ** o < bytes) o++;
+  return o;
+}
+
+/** The physical address of an alloc_pages result (0: NULL). */
+function pagePhys(k: Kernel, page: number): number {
+  return page === 0 ? -1 : k.arch.page_to_pfn(page) * PAGE_SIZE;
+}
+
+/**
+ * arch/arm/xen/mm.c xen_get_swiotlb_free_pages (5.6–5.18): __GFP_NOWARN | __GFP_KSWAPD_RECLAIM, plus
+ * __GFP_DMA32 when a memblock region starts below 4 GiB (arm64 has ZONE_DMA32), then __get_free_pages.
+ */
+function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
+  let flags = __GFP_NOWARN | __GFP_KSWAPD_RECLAIM;
+  if (k.mem.banks.some((b) => b.start < 0xffff_ffff)) flags |= __GFP_DMA32;
+  return pagePhys(k, alloc_pages(k, flags, order, "swiotlb-xen buffer"));
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_init (5.6–5.12: (1, false); 5.13–5.18: the late one) for an ARM
+ * dom0 without a pool: from get_order(bytes) down, the first order the page allocator gives (at most
+ * MAX_ORDER - 1: 4 MiB of the default 64), pr_warn "Warning: only able to allocate %ld MB for software IO
+ * TLB" when smaller, xen_swiotlb_fixup (nothing on ARM), swiotlb_late_init_with_tbl (its metadata from the
+ * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs —
+ * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
+ * pr_err "Cannot allocate Xen-SWIOTLB buffer (rc:-12)".
+ */
+function xen_swiotlb_init_late(k: Kernel): void {
+  k.tr?.enter(S_xen_swiotlb_init, {});
+  const v513 = !!k.sw["97729b653de5"];
+  let nslabs = swiotlb_boot_nslabs(k);
+  for (let repeat = 3; ; ) {
+    let order = get_order(nslabs << IO_TLB_SHIFT);
+    const want = order;
+    let start = -1;
+    while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
+      start = xen_get_swiotlb_free_pages(k, order);
+      if (start >= 0) break;
+      order--;
+    }
+    if (start >= 0) {
+      if (order !== want) {
+        k.printk("warn", `xen:swiotlb_xen: Warning: only able to allocate ${(PAGE_SIZE << order) >> 20} MB for software IO TLB`);
+        nslabs = SLABS_PER_PAGE << order;
+      }
+      swiotlb_late_init_with_tbl(k, start, nslabs);
+      swiotlb_set_max_segment(k, PAGE_SIZE);
+      k.tr?.exit("0");
+      return;
+    }
+    if (v513 ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
+      nslabs = Math.max(1024, v513 ? Math.ceil((nslabs >> 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : nslabs >> 1);
+      k.printk("info", `xen:swiotlb_xen: Lowering to ${(nslabs << IO_TLB_SHIFT) >> 20}MB`);
+      continue;
+    }
+    k.printk("err", "xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer (rc:-12)");
+    k.tr?.exit("-ENOMEM");
+    return;
+  }
+}
+
+/** The page-allocator blocks a late swiotlb init takes for its metadata after the buffer, as the era lists them (swiotlb_late_metadata). */
+function late_metadata(k: Kernel, nslabs: number): void {
+  for (const b of swiotlb_late_metadata(k, nslabs)) alloc_pages(k, b.zero ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL, get_order(b.bytes), b.what);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.18) on a late buffer: its metadata from the page allocator after the buffer (the era's list), then the pool is set up and printed. */
+function swiotlb_late_init_with_tbl(k: Kernel, start: number, nslabs: number): void {
+  k.tr?.enter(S_swiotlb_late_init_with_tbl, { tlb: hex(start), nslabs: String(nslabs) });
+  late_metadata(k, nslabs);
+  swiotlb_init_late_pool(k, start, nslabs);
+  k.tr?.exit("0");
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_late (5.19–6.4), as arch/arm/xen/mm.c xen_mm_init calls it without a
+ * pool (size swiotlb_size_or_default(), gfp xen_swiotlb_gfp(): __GFP_DMA32 with RAM below 4 GiB, no remap):
+ * from get_order(size) down, the first order __get_free_pages(gfp | __GFP_NOWARN) gives; pr_warn "only
+ * able to allocate %ld MB" when it had to go lower; then (6.0+) mem->areas (one page) and mem->slots
+ * (GFP_KERNEL | __GFP_ZERO, 24 bytes a slot) from the page allocator (5.19: the slots only), and the pool;
+ * nothing with swiotlb=noforce (swiotlb_force_disable).
+ */
+function swiotlb_init_late(k: Kernel): void {
+  k.tr?.enter(S_swiotlb_init_late, { gfp: "xen_swiotlb_gfp()", remap: "NULL" });
+  if (k.cfg.swiotlb_force === "noforce") {
+    // swiotlb=noforce sets swiotlb_force_disable: no pool at all
+    k.tr?.exit("0");
+    return;
+  }
+  let nslabs = Math.ceil(swiotlb_boot_nslabs(k) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  let order = get_order(nslabs << IO_TLB_SHIFT);
+  nslabs = SLABS_PER_PAGE << order;
+  let retried = false;
+  let start = -1;
+  const gfp = (k.mem.banks.some((b) => b.start < 0xffff_ffff) ? __GFP_DMA32 : 0) | GFP_KERNEL;
+  while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
+    start = pagePhys(k, alloc_pages(k, gfp | __GFP_NOWARN, order, "swiotlb buffer (late)"));
+    if (start >= 0) break;
+    order--;
+    nslabs = SLABS_PER_PAGE << order;
+    retried = true;
+  }
+  if (start < 0) {
+    k.tr?.exit("-ENOMEM");
+    return;
+  }
+  if (retried) k.printk("warn", `software IO TLB: only able to allocate ${(PAGE_SIZE << order) >> 20} MB`);
+  late_metadata(k, nslabs);
+  swiotlb_init_late_pool(k, start, nslabs);
   k.tr?.exit("0");
 }

@@ -59,6 +59,29 @@ export interface SwiotlbEra {
   rmem_swiotlb_device_init?(k: Kernel, rmem: ReservedMem, dev: Device): number;
   /** is_swiotlb_force_bounce when the era keeps it elsewhere than dev->dma_io_tlb_mem->force_bounce (6.6: the io_tlb_mem around the pool) */
   is_swiotlb_force_bounce?(k: Kernel, dev: Device): boolean;
+  /** the page-allocator blocks a late init (swiotlb_late_init_with_tbl / swiotlb_init_late) takes for its metadata after the buffer, in order */
+  late_metadata?(nslabs: number): LateBlock[];
+  /** a late init's pool setup when it differs from the boot one (6.0: late_alloc and the limited area count); absent: swiotlb_init_with_tbl, verbose */
+  init_late?(k: Kernel, start: number, nslabs: number): void;
+}
+
+/** One metadata block of a late swiotlb init: its size in bytes (rounded to an order by the caller), __GFP_ZERO or not, what it holds. */
+export interface LateBlock {
+  bytes: number;
+  zero: boolean;
+  what: string;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl / swiotlb_init_late (5.6–6.5): install a late pool at [start, start + nslabs slots), as the era does */
+export function swiotlb_init_late_pool(k: Kernel, start: number, nslabs: number): void {
+  const e = era(k);
+  if (e.init_late) e.init_late(k, start, nslabs);
+  else e.swiotlb_init_with_tbl(k, start, nslabs, true);
+}
+
+/** The era's late-init metadata blocks (eras without a late path: none). */
+export function swiotlb_late_metadata(k: Kernel, nslabs: number): LateBlock[] {
+  return era(k).late_metadata?.(nslabs) ?? [];
 }
 
 /** struct reserved_mem of a `restricted-dma-pool` region (drivers/of/of_reserved_mem.c): its io_tlb_mem is rmem->priv, made by the first device */

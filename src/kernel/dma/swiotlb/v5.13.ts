@@ -351,7 +351,13 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
 
 
 /** The 5.12/5.13–5.14 era as index.ts dispatches to it. */
+/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.13–5.14): the io_tlb_mem and its slots in one __get_free_pages(GFP_KERNEL) block, get_order(struct_size(mem, slots, nslabs)) (5.14-rc5; a 24-byte slot, a header under 64 bytes) */
+function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[] {
+  return [{ bytes: 64 + 24 * nslabs, zero: false, what: "io_tlb_mem" }];
+}
+
 export const era_v5_13: SwiotlbEra = {
+  late_metadata: swiotlb_late_metadata,
   name: "5.13",
   pool: (k) => k.io_tlb_default_mem,
   swiotlb_init_with_tbl,

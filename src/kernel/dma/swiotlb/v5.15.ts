@@ -440,7 +440,13 @@ export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Devi
 }
 
 /** The 5.15–5.19 era as index.ts dispatches to it. */
+/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.15–5.18) / swiotlb_init_late (5.19): mem->slots alone, __get_free_pages(GFP_KERNEL | __GFP_ZERO, get_order(array_size(sizeof(*mem->slots), nslabs))) — the io_tlb_mem is static (5.15.178, 5.19) */
+function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[] {
+  return [{ bytes: 24 * nslabs, zero: true, what: "swiotlb slots" }];
+}
+
 export const era_v5_15: SwiotlbEra = {
+  late_metadata: swiotlb_late_metadata,
   name: "5.15",
   pool: (k, dev) => {
     const mem = dev_io_tlb_mem(k, dev);

@@ -277,7 +277,13 @@ export function swiotlb_tbl_sync_single(k: Kernel, dev: Device, tlb_addr: number
 }
 
 /** The 5.6–5.11 era as index.ts dispatches to it. */
+/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.12): io_tlb_list (nslabs ints), then io_tlb_orig_addr (nslabs phys_addr_t), both __get_free_pages(GFP_KERNEL) after the buffer (5.6.4, 5.10.7 :331–360; 5.12.9 adds io_tlb_alloc_size, no modelled version) */
+function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[] {
+  return [{ bytes: nslabs * 4, zero: false, what: "io_tlb_list" }, { bytes: nslabs * 8, zero: false, what: "io_tlb_orig_addr" }];
+}
+
 export const era_v5_6: SwiotlbEra = {
+  late_metadata: swiotlb_late_metadata,
   name: "5.6",
   pool: (k) => k.io_tlb_default_mem,
   swiotlb_init_with_tbl,

@@ -207,6 +207,19 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
   return 0;
 }
 
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_late (6.0–6.5), once its buffer and metadata are allocated: the
+ * areas for the possible CPUs when swiotlb= named none, swiotlb_init_io_tlb_mem(mem, phys, nslabs, 0,
+ * late_alloc = true, limit_nareas(default_nareas, nslabs)) — the limited count, where the boot path
+ * passes default_nareas — then swiotlb_print_info (6.1.166).
+ */
+function swiotlb_init_late_mem(k: Kernel, start: number, nslabs: number): void {
+  const s = boot(k);
+  if (!s.default_nareas) swiotlb_adjust_nareas(k, num_possible_cpus(k));
+  k.io_tlb_default_mem = swiotlb_init_io_tlb_mem(k, start, nslabs, false, true, limit_nareas(s.default_nareas, nslabs));
+  swiotlb_print_info(k);
+}
+
 /** dev->dma_io_tlb_mem (6.0–6.5): the device's restricted pool, else &io_tlb_default_mem (null before it is set up) */
 function dev_mem(k: Kernel, dev?: Device): IoTlbMemAreas | null {
   const mem = dev?.dma_io_tlb_mem ?? k.io_tlb_default_mem;
@@ -441,7 +454,14 @@ export function rmem_swiotlb_device_init(k: Kernel, rmem: ReservedMem, dev: Devi
 }
 
 /** The 6.0–6.5 era as index.ts dispatches to it. */
+/** kernel/dma/swiotlb.c swiotlb_init_late (6.0–6.5): mem->areas (one page for a few areas), then mem->slots, both GFP_KERNEL | __GFP_ZERO (6.1.166) */
+function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[] {
+  return [{ bytes: 64, zero: true, what: "swiotlb areas" }, { bytes: 24 * nslabs, zero: true, what: "swiotlb slots" }];
+}
+
 export const era_v6_0: SwiotlbEra = {
+  init_late: swiotlb_init_late_mem,
+  late_metadata: swiotlb_late_metadata,
   name: "6.0",
   pool: (k, dev) => {
     const mem = dev_mem(k, dev);
