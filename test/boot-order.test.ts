@@ -161,6 +161,22 @@ describe("boot order: an arm64 Xen dom0 with all RAM below the DMA limit gets sw
       expect(p.owner, v).toBeUndefined(); // not a memblock reservation: buddy pages
     }
   });
+  it("swiotlb=256 (below the late loops' 1 MiB floor): 5.10 retries at 1,024 slots ('Lowering to 2MB'); 5.15 gives up with xen_swiotlb_error's two lines and 6.1 silently — and both return before the GNTTABOP_cache_flush probe", () => {
+    const boot = (v: string) => bootK("rpi4-xen", v, { mem: "1G", swiotlb: "256" });
+    const k10 = boot("5.10");
+    expect([k10.io_tlb_default_mem!.start, k10.io_tlb_default_mem!.nslabs, k10.xen!.hypercall_cflush]).toEqual([0x37000000, 1024, true]);
+    expect(k10.klog.map((l) => l.message)).toContain("xen:swiotlb_xen: Lowering to 2MB");
+    const k15 = boot("5.15");
+    expect(k15.io_tlb_default_mem).toBeNull();
+    const errs = k15.klog.filter((l) => l.level === "err").map((l) => l.message);
+    expect(errs).toEqual(["xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer", " (rc:-12)"]);
+    expect(k15.xen!.hypercall_cflush).toBe(false);
+    const k61 = boot("6.1");
+    expect(k61.io_tlb_default_mem).toBeNull();
+    expect(k61.klog.filter((l) => l.level === "err" || l.level === "warn")).toEqual([]);
+    expect(k61.xen!.hypercall_cflush).toBe(false);
+  });
+
   it("6.6 (DMA_BOUNCE_UNALIGNED_KMALLOC) and every era with RAM above the DMA limit: mem_init's 64 MiB memblock pool", () => {
     for (const [v, mem] of [["6.6", "1G"], ["6.18", "1G"], ["5.15", undefined], ["5.6", undefined]] as const) {
       const p = pool(v, mem);

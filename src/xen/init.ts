@@ -63,8 +63,14 @@ export function xen_mm_init(k: Kernel): void {
   const pool = k.io_tlb_default_mem !== null;
   if (!pool) {
     // no mem_init pool (arm64 with all RAM below the DMA limit, 5.6–6.4): the late one (D25)
-    if (k.sw["3f70356edf56"]) swiotlb_init_late(k);
-    else xen_swiotlb_init_late(k);
+    const rc = k.sw["3f70356edf56"] ? swiotlb_init_late(k) : xen_swiotlb_init_late(k);
+    if (rc < 0 && k.sw["97729b653de5"]) {
+      // 5.13+: "if (rc < 0 && rc != -EEXIST) return rc;" (5.19+: "if (rc < 0) return rc;") — before the
+      // GNTTABOP_cache_flush probe, so hypercall_cflush stays false (5.15.178 arch/arm/xen/mm.c xen_mm_init)
+      if (k.xen) k.xen.hypercall_cflush = false;
+      k.tr?.exit(String(rc));
+      return;
+    }
   } else if (!k.sw["3f70356edf56"]) {
     k.tr?.enter(S_xen_swiotlb_init, {});
     if (k.sw["97729b653de5"]) {
@@ -118,9 +124,9 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * TLB" when smaller, xen_swiotlb_fixup (nothing on ARM), swiotlb_late_init_with_tbl (its metadata from the
  * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs —
  * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
- * pr_err "Cannot allocate Xen-SWIOTLB buffer (rc:-12)".
+ * pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
  */
-function xen_swiotlb_init_late(k: Kernel): void {
+function xen_swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_xen_swiotlb_init, {});
   const v513 = !!k.sw["97729b653de5"];
   let nslabs = swiotlb_boot_nslabs(k);
@@ -141,16 +147,19 @@ function xen_swiotlb_init_late(k: Kernel): void {
       swiotlb_late_init_with_tbl(k, start, nslabs);
       swiotlb_set_max_segment(k, PAGE_SIZE);
       k.tr?.exit("0");
-      return;
+      return 0;
     }
     if (v513 ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
       nslabs = Math.max(1024, v513 ? Math.ceil((nslabs >> 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : nslabs >> 1);
       k.printk("info", `xen:swiotlb_xen: Lowering to ${(nslabs << IO_TLB_SHIFT) >> 20}MB`);
       continue;
     }
-    k.printk("err", "xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer (rc:-12)");
+    // pr_err("%s (rc:%d)\n", xen_swiotlb_error(m_ret), rc): the error string ends in "\n" itself, so the
+    // log shows two lines (5.10.7 and 5.15.178 drivers/xen/swiotlb-xen.c:149)
+    k.printk("err", "xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer");
+    k.printk("err", " (rc:-12)");
     k.tr?.exit("-ENOMEM");
-    return;
+    return -12;
   }
 }
 
@@ -175,12 +184,12 @@ function swiotlb_late_init_with_tbl(k: Kernel, start: number, nslabs: number): v
  * (GFP_KERNEL | __GFP_ZERO, 24 bytes a slot) from the page allocator (5.19: the slots only), and the pool;
  * nothing with swiotlb=noforce (swiotlb_force_disable).
  */
-function swiotlb_init_late(k: Kernel): void {
+function swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_swiotlb_init_late, { gfp: "xen_swiotlb_gfp()", remap: "NULL" });
   if (k.cfg.swiotlb_force === "noforce") {
     // swiotlb=noforce sets swiotlb_force_disable: no pool at all
     k.tr?.exit("0");
-    return;
+    return 0;
   }
   let nslabs = Math.ceil(swiotlb_boot_nslabs(k) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   let order = get_order(nslabs << IO_TLB_SHIFT);
@@ -197,10 +206,11 @@ function swiotlb_init_late(k: Kernel): void {
   }
   if (start < 0) {
     k.tr?.exit("-ENOMEM");
-    return;
+    return -12;
   }
   if (retried) k.printk("warn", `software IO TLB: only able to allocate ${(PAGE_SIZE << order) >> 20} MB`);
   late_metadata(k, nslabs);
   swiotlb_init_late_pool(k, start, nslabs);
   k.tr?.exit("0");
+  return 0;
 }
