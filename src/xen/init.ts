@@ -14,8 +14,8 @@
  */
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
-import { PAGE_SIZE, hex } from "../core/u64.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
+import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -90,21 +90,17 @@ export function xen_mm_init(k: Kernel): void {
 
 const S_swiotlb_init_late = sym("swiotlb_init_late", "kernel/dma/swiotlb.c");
 const S_swiotlb_late_init_with_tbl = sym("swiotlb_late_init_with_tbl", "kernel/dma/swiotlb.c");
-/** IO_TLB_SHIFT 11: two slots per 4 KiB page */
-const SLABS_PER_PAGE = PAGE_SIZE >> IO_TLB_SHIFT;
-/** (1 << 20) >> IO_TLB_SHIFT: the late loops stop above 1 MiB */
-const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
-
-/** include/linux/mm.h get_order for a byte count (5.6–6.18) */
-function get_order(bytes: number): number {
-  let o = 0;
-  while (PAGE_SIZE * 2 ** o < bytes) o++;
-  return o;
+/** The physical address of an alloc_pages result, -1 for NULL. */
+function pagePhys(k: Kernel, page: number): number {
+  return page === 0 ? -1 : k.page_to_phys(page);
 }
 
-/** The physical address of an alloc_pages result (0: NULL). */
-function pagePhys(k: Kernel, page: number): number {
-  return page === 0 ? -1 : k.arch.page_to_pfn(page) * PAGE_SIZE;
+/**
+ * arch/arm/xen/mm.c xen_swiotlb_gfp (5.19–6.4; the same test inside 5.6–5.18's xen_get_swiotlb_free_pages):
+ * __GFP_DMA32 when some memblock region starts below 4 GiB (arm64 has ZONE_DMA32), else nothing extra.
+ */
+function xen_swiotlb_gfp(k: Kernel): number {
+  return k.mem.banks.some((b) => b.start < 0xffff_ffff) ? __GFP_DMA32 : 0;
 }
 
 /**
@@ -112,9 +108,7 @@ function pagePhys(k: Kernel, page: number): number {
  * __GFP_DMA32 when a memblock region starts below 4 GiB (arm64 has ZONE_DMA32), then __get_free_pages.
  */
 function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
-  let flags = __GFP_NOWARN | __GFP_KSWAPD_RECLAIM;
-  if (k.mem.banks.some((b) => b.start < 0xffff_ffff)) flags |= __GFP_DMA32;
-  return pagePhys(k, alloc_pages(k, flags, order, "swiotlb-xen buffer"));
+  return pagePhys(k, alloc_pages(k, __GFP_NOWARN | __GFP_KSWAPD_RECLAIM | xen_swiotlb_gfp(k), order, "swiotlb-xen buffer"));
 }
 
 /**
@@ -196,7 +190,7 @@ function swiotlb_init_late(k: Kernel): number {
   nslabs = SLABS_PER_PAGE << order;
   let retried = false;
   let start = -1;
-  const gfp = (k.mem.banks.some((b) => b.start < 0xffff_ffff) ? __GFP_DMA32 : 0) | GFP_KERNEL;
+  const gfp = GFP_KERNEL | xen_swiotlb_gfp(k);
   while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
     start = pagePhys(k, alloc_pages(k, gfp | __GFP_NOWARN, order, "swiotlb buffer (late)"));
     if (start >= 0) break;

@@ -17,7 +17,7 @@ import { sym } from "../../../core/trace.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DIR_NAMES } from "../../../include/gfp.js";
 import type { Device } from "../../../drivers/device.js";
-import { DMA_MAPPING_ERROR, PAGE_SIZE, hex } from "../../../core/u64.js";
+import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
 
 /* include/linux/swiotlb.h (5.6–5.19) */
 export const IO_TLB_SHIFT = 11;
@@ -26,6 +26,8 @@ export const IO_TLB_SEGSIZE = 128;
 export const IO_TLB_DEFAULT_SIZE = 64 << 20;
 /** kernel/dma/swiotlb.c: 1 MiB worth of slabs */
 export const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
+/** kernel/dma/swiotlb.c (and 5.6–5.18 drivers/xen/swiotlb-xen.c) SLABS_PER_PAGE: 1 << (PAGE_SHIFT - IO_TLB_SHIFT), two slabs a 4 KiB page */
+export const SLABS_PER_PAGE = 1 << (PAGE_SHIFT - IO_TLB_SHIFT);
 /** (phys_addr_t)~0 in dmasim's signed 64-bit form */
 export const INVALID_PHYS_ADDR = -1;
 

@@ -8,19 +8,17 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import { DMA_BIT_MASK, PAGE_SHIFT, PAGE_SIZE, get_order, hex } from "../../../core/u64.js";
+import { DMA_BIT_MASK, PAGE_SIZE, get_order, hex } from "../../../core/u64.js";
 import { sym } from "../../../core/trace.js";
 import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32 } from "../../../include/gfp.js";
 import { __free_pages, alloc_pages } from "../../../mm/mm.js";
-import { INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, fmtPa, io_tlb_offset, longBits, type SwiotlbInitFlags } from "./common.js";
+import { INVALID_PHYS_ADDR, IO_TLB_DEFAULT_SIZE, IO_TLB_MIN_SLABS, SLABS_PER_PAGE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, fmtPa, io_tlb_offset, longBits, type SwiotlbInitFlags } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_remap", FILE);
 const S_dyn = sym("swiotlb_dyn_alloc", FILE);
 const S_alloc_pool = sym("swiotlb_alloc_pool", FILE);
 
-/** kernel/dma/swiotlb.c SLABS_PER_PAGE (6.6–6.18) */
-export const SLABS_PER_PAGE = 1 << (PAGE_SHIFT - IO_TLB_SHIFT);
 /** include/linux/mmzone.h MAX_ORDER (6.6, inclusive since 6.4) / MAX_PAGE_ORDER (6.8+): 10 on the modelled configs */
 export const MAX_PAGE_ORDER = 10;
 
