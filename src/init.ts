@@ -134,7 +134,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   /** kernel/dma/contiguous.c dma_contiguous_reserve (5.6–6.18) → cma_declare_contiguous: the default area from cma= / CONFIG_CMA_SIZE */
   const dma_contiguous_reserve = (limit: number, highmem_start: number | null) => {
     if (cfg.cma <= 0 || cmaBase >= 0) return;
-    const base = cma_declare_contiguous(memblock, cfg.cma, limit, cmaAlign, { highmem_start, bottom_up_4g: platform.arch !== "arm" && version.switches.has("mm: cma: allocate cma areas bottom-up") }, "CMA (cma=)");
+    const base = cma_declare_contiguous(memblock, cfg.cma, limit, cmaAlign, { highmem_start, bottom_up_4g: platform.arch !== "arm" && version.switches.has("df2ff39e78da") }, "CMA (cma=)");
     if (base !== null) cmaBase = base;
     cmaMsg = cma_declare_contiguous_pr(cfg.cma, base, version.switches.has("bf29bfaa5490") && !version.switches.has("c009da4258f9"), physBits);
   };

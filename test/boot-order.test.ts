@@ -34,7 +34,7 @@ describe("boot order: the default CMA area", () => {
     // RAM from 32 GiB: arm64_dma32_phys_limit = (start & ~(4G-1)) + 4 GiB = the end of DRAM (was 0x83e000000 below the 33 GiB ZONE_DMA end)
     expect(placed("arm64-ram32g", "5.10").cma).toBe(0x8_fe00_0000);
   });
-  it("5.11+ (mm: cma: allocate cma areas bottom-up): a limit above 4 GiB + size takes the lowest free range above 4 GiB", () => {
+  it("5.11+ (df2ff39e78da, mm: cma: allocate cma areas bottom-up): a limit above 4 GiB + size takes the lowest free range above 4 GiB", () => {
     // arm64-ram32g: just above the kernel image (32 GiB + 2 MiB, 28 MiB), 4 MiB aligned to 5.18, 2 MiB from 5.19 (11ac3e87ce09);
     // before the fix the top of RAM (0x8fa000000, outside the devices' 30-bit window) — 6.12+ 0x83e000000
     expect(placed("arm64-ram32g", "5.15").cma).toBe(0x8_0200_0000);

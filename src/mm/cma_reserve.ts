@@ -22,7 +22,7 @@ export function CMA_MIN_ALIGNMENT_BYTES(pageblockAlign: boolean, hugetlb: boolea
  * mm/cma.c cma_declare_contiguous_nid (5.6–6.14; 6.15+ __cma_declare_contiguous_nid → cma_alloc_mem),
  * base 0, not fixed: limit rounded down to the alignment, 0 or above memblock_end_of_DRAM() means the
  * end of DRAM; with HIGHMEM a limit above high_memory tries [highmem_start, limit) first (all eras);
- * from 5.11 ("mm: cma: allocate cma areas bottom-up") on 64-bit, when DRAM ends at least 4 GiB +
+ * from 5.11 (df2ff39e78da "mm: cma: allocate cma areas bottom-up") on 64-bit, when DRAM ends at least 4 GiB +
  * size up, a bottom-up try in [4 GiB, limit); then top-down in [0, limit). Returns the base, or null.
  */
 export function cma_declare_contiguous(mb: Memblock, size: number, limit: number, alignment: number, opts: { highmem_start: number | null; bottom_up_4g: boolean }, name: string): number | null {

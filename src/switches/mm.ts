@@ -98,11 +98,11 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.15",
     effect: "kmalloc_large marks its folio with the PGTY_large_kmalloc page type (0xf8) and free_large_kmalloc clears it; free_large_kmalloc first tests folio_test_large_kmalloc and otherwise WARN_ON_ONCEs, dump_page(\"Not a kmalloc allocation\") and returns — no KASAN hook, no free. A second kfree of a kmalloc_large buffer (or a kfree of its page after the page allocator handed it out again) stops there, where 5.16–6.14 WARN_ON_ONCE(order == 0), report KASAN's double-free and free the page with order 0 (checked: 6.18.35 mm/slub.c:6835–6855, the WARN at :6839, include/linux/page-flags.h:936 PGTY_large_kmalloc, :1079 FOLIO_TYPE_OPS(large_kmalloc); absent in 6.12.19 mm/slub.c; Matthew Wilcox's patch, the id from slab/for-next revlists, in Vlastimil Babka's slab-for-6.15 pull)",
   },
-  "mm: cma: allocate cma areas bottom-up": {
-    commit: "mm: cma: allocate cma areas bottom-up",
+  "df2ff39e78da": {
+    commit: "df2ff39e78da",
     title: "mm: cma: allocate cma areas bottom-up",
     release: "5.11",
-    effect: "cma_declare_contiguous_nid (not fixed, 64-bit phys_addr_t) first tries a bottom-up memblock_alloc_range_nid in [SZ_4G, limit) when memblock_end >= SZ_4G + size (6.18: limit >= SZ_4G + size, the same outcome): a default CMA area whose limit lies above 4 GiB goes to the lowest free aligned range above 4 GiB instead of the top (x86_64 cma= with more than 4 GiB: 0x100000000; arm64-ram32g: just above the kernel image) (checked: absent in 5.10.7 mm/cma.c:325–346, present in 5.12.9 :347, 5.15.178 :334, 6.1.166 :341, 6.18.35 :394 cma_alloc_mem; Roman Gushchin's patch of 17 Dec 2020 in the 5.11 mm pull — the mainline id is not in the stored texts, only linux-next ones, so the switch is keyed by its title)",
+    effect: "cma_declare_contiguous_nid (not fixed, 64-bit phys_addr_t) first tries a bottom-up memblock_alloc_range_nid in [SZ_4G, limit) when memblock_end >= SZ_4G + size (6.18: limit >= SZ_4G + size, the same outcome): a default CMA area whose limit lies above 4 GiB goes to the lowest free aligned range above 4 GiB instead of the top (x86_64 cma= with more than 4 GiB: 0x100000000; arm64-ram32g: just above the kernel image) (checked: absent in 5.10.7 mm/cma.c:325–346, present in 5.12.9 :347, 5.15.178 :334, 6.1.166 :341, 6.18.35 :394 cma_alloc_mem; Roman Gushchin, merged for 5.11; mainline id df2ff39e78da from a stored 5.11 mm shortlog, next to 072355c1cf2d, and a paper's torvalds/linux commit link — until stop 17 the switch was keyed by its title)",
   },
   "11ac3e87ce09": {
     commit: "11ac3e87ce09",

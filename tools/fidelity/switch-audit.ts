@@ -117,7 +117,7 @@ const FP: Record<string, Fp> = {
   "c4484ab86ee0": { files: ["include/trace/events/dma.h"], re: "TRACE_EVENT\\(dma_alloc_sgt," },
   "68b6dbf1f441": { files: ["include/trace/events/dma.h"], re: "DEFINE_ALLOC_EVENT\\(dma_alloc_sgt_err\\)" },
   "dma-mapping: move dma_common_{mmap,get_sgtable} out of mapping.c": { files: ["kernel/dma/ops_helpers.c"], re: "^int dma_common_mmap\\(" },
-  "mm: cma: allocate cma areas bottom-up": { files: ["mm/cma.c"], re: "SZ_4G \\+ size" },
+  "df2ff39e78da": { files: ["mm/cma.c"], re: "SZ_4G \\+ size" },
   "11ac3e87ce09": { files: ["include/linux/cma.h"], re: "define CMA_MIN_ALIGNMENT_PAGES pageblock_nr_pages" },
   "f0b13ee23241": { files: ["arch/arm64/include/asm/sparsemem.h"], re: "SECTION_SIZE_BITS\\s+27" },
   "bf29bfaa5490": { files: ["mm/cma.c"], re: "MiB at %pa on node %d", until: "6.15" },
