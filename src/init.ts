@@ -14,6 +14,7 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
+import { fdt_init_reserved_mem_node_pr } from "./drivers/of/of_reserved_mem.js";
 import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
@@ -119,7 +120,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // the printk of the area's placement, emitted once the Kernel (and its log) exists: before KASAN's and swiotlb's lines, as on a real boot
   // (phys_addr_t is 32 bits on 32-bit ARM without LPAE, 64 elsewhere: %pa's width)
   const physBits = platform.arch === "arm" ? 32 : 64;
-  let cmaMsg: { level: "info" | "err"; message: string } | null = null;
+  // (then: the node's "OF: reserved mem:" line, 6.3+ aeb9267eb6b1)
+  let cmaMsg: { level: "info" | "err"; message: string; then?: string } | null = null;
   // early_init_fdt_scan_reserved_mem (arm64_memblock_init / arm_memblock_init, 5.6–6.18): a reusable
   // shared-dma-pool "linux,cma-default" node with alloc-ranges (bcm283x.dtsi + bcm2711.dtsi) is placed here,
   // top-down in its range (__reserved_mem_alloc_size), before sparse_init and KASAN in every era;
@@ -130,6 +132,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (base === null) throw new ConfigValueError("cma", `${cfg.cma / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
     cmaBase = base;
     cmaMsg = rmem_cma_setup_pr(cmaBase, cfg.cma, physBits);
+    if (version.switches.has("aeb9267eb6b1")) cmaMsg.then = fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: cfg.cma, nomap: false, reusable: true }, physBits);
   }
   /** kernel/dma/contiguous.c dma_contiguous_reserve (5.6–6.18) → cma_declare_contiguous: the default area from cma= / CONFIG_CMA_SIZE */
   const dma_contiguous_reserve = (limit: number, highmem_start: number | null) => {
@@ -267,8 +270,12 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // printed where the area is declared: the DT node in early_init_fdt_scan_reserved_mem (in DT order, before a
   // restricted-dma-pool node), cma= in arm_memblock_init / x86 setup_arch / arm64_memblock_init (5.6–5.10) — but on
   // arm64 5.11+ in bootmem_init, after the reserved-memory nodes' lines (below, after rmem_swiotlb_setup)
+  const printCma = (m: { level: "info" | "err"; message: string; then?: string }) => {
+    k.printk(m.level, m.message);
+    if (m.then) k.printk("info", m.then);
+  };
   const cmaLate = platform.arch === "arm64" && !platform.cma_alloc_ranges && k.sw["9804f8c69b04"] === true;
-  if (cmaMsg && !cmaLate) k.printk(cmaMsg.level, cmaMsg.message);
+  if (cmaMsg && !cmaLate) printCma(cmaMsg);
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
   // x86_64 setup_arch: dma_contiguous_reserve, then x86_init.paging.pagetable_init = paging_init →
@@ -318,9 +325,12 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (cfg.restricted_dma_pool && rmemBase !== null) {
     const r = cfg.restricted_dma_pool;
     const base = rmemBase;
-    k.restricted_dma_pool = rmem_swiotlb_setup(k, { name: `restricted-dma-pool@${base.toString(16)}`, base, size: r.size, priv: null });
+    const name = `restricted-dma-pool@${base.toString(16)}`;
+    k.restricted_dma_pool = rmem_swiotlb_setup(k, { name, base, size: r.size, priv: null });
+    // rmem_swiotlb_setup returned 0 (5.15+), or no driver claims the compatible (-ENOENT): the node's line (6.3+)
+    if (k.sw["aeb9267eb6b1"]) k.printk("info", fdt_init_reserved_mem_node_pr({ name, base, size: r.size, nomap: false, reusable: false }, physBits));
   }
-  if (cmaMsg && cmaLate) k.printk(cmaMsg.level, cmaMsg.message);
+  if (cmaMsg && cmaLate) printCma(cmaMsg);
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = swiotlb_boot_nslabs(k);

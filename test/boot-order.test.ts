@@ -119,7 +119,8 @@ describe("boot order: the CMA area's printk", () => {
   it("is a pr_info in the log (not a trace note), its %pa 16 hex digits on arm64 / x86_64 and 8 on 32-bit ARM without LPAE", () => {
     // rpi4: rmem_cma_setup for the DT linux,cma node (no pr_fmt prefix)
     expect(lines("rpi4", "5.10", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
-    expect(lines("rpi4", "6.18", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
+    // 6.3+ (aeb9267eb6b1): then the node's own "OF: reserved mem:" line — 0x37400000 + 64 MiB - 1 = 0x3b3fffff, 65,536 KiB
+    expect(lines("rpi4", "6.18", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "info OF: reserved mem: 0x0000000037400000..0x000000003b3fffff (65536 KiB) map reusable linux,cma"]);
     // 32-bit ARM: cma_declare_contiguous's "cma: " line, a 32-bit phys_addr_t
     expect(lines("arm32", "5.15")).toEqual(["info cma: Reserved 64 MiB at 0x38000000"]);
     expect(lines("arm32", "6.1", { mem: "512M" })).toEqual(["info cma: Reserved 64 MiB at 0x1c000000"]);
@@ -183,5 +184,28 @@ describe("boot order: an arm64 Xen dom0 with all RAM below the DMA limit gets sw
       expect([p.start, p.nslabs, p.owner], `${v} ${mem ?? "default"}`).toEqual([0x2c000000, 32768, "swiotlb buffer"]);
       expect(p.warn.filter((w) => w.includes("only able")), v).toEqual([]);
     }
+  });
+});
+
+describe("boot order: the reserved-memory nodes' own line (aeb9267eb6b1, 6.3)", () => {
+  const rmem = (v: string, set: Record<string, string>) => bootK("rpi4", v, set).klog.map((l) => `${l.level} ${l.message}`).filter((m) => /Reserved memory|reserved mem/.test(m));
+  it("6.1 prints only the drivers' lines; 6.6+ follow each with base..end (inclusive), KiB, map/nomap, reusable, name", () => {
+    const set = { mem: "1G", restricted_dma_pool: "4M" };
+    expect(rmem("6.1", set)).toEqual([
+      "info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB",
+      "info software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB",
+    ]);
+    // 0x37000000 + 4 MiB - 1 = 0x373fffff; a restricted-dma-pool is neither reusable nor no-map (rmem_swiotlb_setup's condition)
+    for (const v of ["6.6", "6.12", "6.18"]) {
+      expect(rmem(v, set)).toEqual([
+        "info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB",
+        "info OF: reserved mem: 0x0000000037400000..0x000000003b3fffff (65536 KiB) map reusable linux,cma",
+        "info software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB",
+        "info OF: reserved mem: 0x0000000037000000..0x00000000373fffff (4096 KiB) map non-reusable restricted-dma-pool@37000000",
+      ]);
+    }
+  });
+  it("a platform without reserved-memory nodes prints none (x86_64's cma= area is not a DT node)", () => {
+    expect(bootK("x86_64", "6.18", { cma: "64M" }).klog.some((l) => l.message.startsWith("OF: reserved mem:"))).toBe(false);
   });
 });

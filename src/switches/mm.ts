@@ -110,4 +110,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "CMA_MIN_ALIGNMENT_PAGES becomes pageblock_nr_pages (was max(MAX_ORDER_NR_PAGES, pageblock_nr_pages)): a CMA area (cma_declare_contiguous and a reusable shared-dma-pool node) is aligned to 2 MiB on arm64 and x86_64 with hugetlb (pageblock_order = HUGETLB_PAGE_ORDER 9), not 4 MiB; 32-bit ARM without LPAE keeps 4 MiB (checked: 5.15.178 include/linux/cma.h:28–30 the max, 5.19 :24–25, 6.1.166 :24–25, 6.18.35 :20–21 pageblock_nr_pages; the id from Fixes: tags)",
   },
+  "aeb9267eb6b1": {
+    commit: "aeb9267eb6b1",
+    title: "of: reserved-mem: print out reserved-mem details during boot",
+    release: "6.3",
+    effect: "after a reserved-memory node's init (success, or no driver for its compatible) fdt_init_reserved_mem prints pr_info \"OF: reserved mem: %pa..%pa (%lu KiB) %s %s %s\" (base, inclusive end, KiB, map/nomap, reusable/non-reusable, name) — rpi4's linux,cma node and a restricted-dma-pool node leave one line each after their own \"Reserved memory: created ...\" line; the KiB spelling is 6ee7afbabcee (\"of: reserved_mem: Use proper binary prefix\", same 6.3 merge) (checked: absent 6.1.166 drivers/of/of_reserved_mem.c; present 6.6.63 :349, 6.12.19 :537 fdt_init_reserved_mem_node, 6.18.35 :604)",
+  },
 };

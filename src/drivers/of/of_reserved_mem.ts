@@ -1,0 +1,23 @@
+/**
+ * drivers/of/of_reserved_mem.c: the boot line a reserved-memory node leaves once its init ran.
+ * pr_fmt is "OF: reserved mem: " in every modelled tree (5.10.7, 5.15.178, 6.1.166, 6.6.63, 6.12.19, 6.18.35 :12).
+ */
+import { pr_pa } from "../../mm/cma_reserve.js";
+
+export interface RmemNode {
+  name: string;
+  base: number;
+  size: number;
+  nomap: boolean;
+  reusable: boolean;
+}
+
+/** drivers/of/of_reserved_mem.c fdt_init_reserved_mem_node (6.12–6.18; the same lines in fdt_init_reserved_mem's loop 6.3–6.11): the node's line
+ * when its init succeeded or no driver claimed it (-ENOENT), pr_info "%pa..%pa (%lu KiB) %s %s %s"
+ * — base, end (inclusive), size in KiB, "nomap"/"map", "reusable"/"non-reusable", the node's name
+ * (aeb9267eb6b1 with 6ee7afbabcee's "KiB", both 6.3; 6.6.63 :349, 6.12.19 :537, 6.18.35 :604; absent 6.1.166).
+ */
+export function fdt_init_reserved_mem_node_pr(n: RmemNode, phys_addr_bits: 32 | 64): string {
+  const end = n.base + n.size - 1;
+  return `OF: reserved mem: ${pr_pa(n.base, phys_addr_bits)}..${pr_pa(end, phys_addr_bits)} (${Math.floor(n.size / 1024)} KiB) ${n.nomap ? "nomap" : "map"} ${n.reusable ? "reusable" : "non-reusable"} ${n.name}`;
+}
