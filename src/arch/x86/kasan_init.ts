@@ -105,7 +105,7 @@ class X86ShadowTables extends KasanShadowTables {
     } while (addr !== end);
   }
 
-  /** kasan_init_64.c kasan_populate_p4d (5.6–6.18): a missing pud table is a page; then each pud that is not large */
+  /** arch/x86/mm/kasan_init_64.c kasan_populate_p4d (5.6–6.18): a missing pud table is a page; then each pud that is not large */
   private kasan_populate_p4d(addr: bigint, end: bigint) {
     if (this.none(39, addr)) {
       this.early.page(1, "table");
@@ -119,7 +119,7 @@ class X86ShadowTables extends KasanShadowTables {
     } while (addr !== end);
   }
 
-  /** kasan_init_64.c kasan_populate_pud (5.6–6.18): a none pud over a whole aligned GiB first tries early_alloc(PUD_SIZE) (GBPAGES), else a pmd table page; then each pmd that is not large */
+  /** arch/x86/mm/kasan_init_64.c kasan_populate_pud (5.6–6.18): a none pud over a whole aligned GiB first tries early_alloc(PUD_SIZE) (GBPAGES), else a pmd table page; then each pmd that is not large */
   private kasan_populate_pud(addr: bigint, end: bigint) {
     if (this.none(30, addr)) {
       if (end - addr === PUD_SIZE && addr % PUD_SIZE === 0n && this.early.block(PUD_SIZE)) {
@@ -137,7 +137,7 @@ class X86ShadowTables extends KasanShadowTables {
     } while (addr !== end);
   }
 
-  /** kasan_init_64.c kasan_populate_pmd (5.6–6.18): a none pmd over a whole aligned 2 MiB first tries early_alloc(PMD_SIZE) (PSE), else a pte table page; then a page for every pte that is none (a set one is skipped, the loop goes on) */
+  /** arch/x86/mm/kasan_init_64.c kasan_populate_pmd (5.6–6.18): a none pmd over a whole aligned 2 MiB first tries early_alloc(PMD_SIZE) (PSE), else a pte table page; then a page for every pte that is none (a set one is skipped, the loop goes on) */
   private kasan_populate_pmd(addr: bigint, end: bigint) {
     if (this.none(21, addr)) {
       if (end - addr === PMD_SIZE && addr % PMD_SIZE === 0n && this.early.block(PMD_SIZE)) {
