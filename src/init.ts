@@ -18,6 +18,7 @@ import { fdt_init_reserved_mem_node_pr } from "./drivers/of/of_reserved_mem.js";
 import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
+import { X86Kasan } from "./arch/x86/kasan_init.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
@@ -291,6 +292,16 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- 32-bit ARM setup_arch: kasan_init right after paging_init (after CMA and the FLATMEM mem_map) ---
   if (platform.arch === "arm" && cfg.CONFIG_KASAN) {
     k.kasan_shadow = arm_kasan_init(L, kasan_vmalloc_enabled(k), !!k.sw["823f606ab6b4"], armLowEnd, memblock, banks, (m) => k.printk("info", m));
+  }
+  // --- x86_64 setup_arch: kasan_init right after paging_init's sparse_init; from 6.2 (3f148f331814) trap_init's
+  // setup_cpu_entry_areas maps each possible CPU's cpu_entry_area shadow — both before mem_init's swiotlb pool.
+  // memblock.current_limit is get_max_mapped(), the end of the mapped RAM ---
+  if (platform.arch === "x86_64" && cfg.CONFIG_KASAN) {
+    const era = { biggerExceptionStacks: !!k.sw["7fae4c24a2b8"], ceaOnDemand: !!k.sw["3f148f331814"], ceaSharedChunk: !!k.sw["1cfaac2400c7"], initGeneric: !!k.sw["kasan/x86: call kasan_init_generic in kasan_init"] };
+    const kasan = new X86Kasan(era, memblock, ramEnd);
+    kasan.kasan_init(banks, platform.kimage, (m) => k.printk("info", m));
+    if (era.ceaOnDemand) kasan.setup_cpu_entry_areas(Math.max(1, cfg.nr_cpus ?? 1));
+    k.kasan_shadow = kasan.result;
   }
 
   // --- swiotlb: arm64 mem_init, x86 pci_swiotlb_detect; ARM32 without LPAE has none ---

@@ -75,7 +75,13 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
   });
 });
 
-describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237c04000, x86_64) per era", () => {
+// x86_64 with CONFIG_KASAN (default 8 GiB): since x86_64's kasan_init is modelled (G5 on x86_64) the highest free
+// RAM is the gap its 2 MiB blocks leave under its top pages, [0x237e00000, 0x237fed000) (5.15: 0x237fec000): freed
+// as order 8, 7, 6, 5 (0x237fc0000), 3 (0x237fe0000), 2 (0x237fe8000), 0 blocks; the kernel stack's four pages
+// take the order-0 page and split the order-2 block, so a 16 KiB kmalloc_large splits the order-3 block:
+// 0xffff888237fe0000 (pfn 0x237fe0, struct page 0xffffea0000000000 + 64 × 0x237fe0 = 0xffffea0008dff800);
+// 64 KiB splits the order-5 block: 0xffff888237fc0000. Without KASAN: 0xffff888237c04000 / 0xffff888237c10000.
+describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237fe0000, x86_64 with KASAN) per era", () => {
   const twice = (cfg = "CONFIG_KASAN: y") => y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }`, cfg);
   const run = (v: string, cfg?: string) => runYaml(twice(cfg), { platform: "x86_64", kernel: v });
 
@@ -86,39 +92,42 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237c0
 
   it("5.15: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM; without it the KASAN report and __free_pages(page, 0), which leaves the free page alone", () => {
     const r = run("5.15");
-    expect(r.steps[0]!.result.ret).toBe("0xffff888237c04000");
-    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237c04000", step: 2 })]);
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237fe0000");
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237fe0000", step: 2 })]);
     expect(run("5.15", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.map((f) => f.message)).toEqual([
-      "page:0xffffea0008df0100 refcount:0 pfn:0x237c04; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
+      "page:0xffffea0008dff800 refcount:0 pfn:0x237fe0; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
     ]);
   });
 
+  // 5.19 and 6.1 map the CPU entry area's shadow for NR_CPUS at kasan_init: a 2 MiB block and 59 more top pages, so the
+  // gap is [0x237e00000, 0x237fbc000) — order 8, 7, 5, 4, 3 (0x237fb0000), 2 (0x237fb8000, the kernel stack's): 0x237fb0000
   it.each([
-    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree"],
-    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree"],
-    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree"],
-    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree"],
-  ])("%s: WARN_ON_ONCE(order == 0) at %s, 'object pointer' once, then %s, and the page path still runs", (v, at, kasan) => {
+    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree", "237fb0"],
+    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree", "237fb0"],
+    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree", "237fe0"],
+    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree", "237fe0"],
+  ])("%s: WARN_ON_ONCE(order == 0) at %s, 'object pointer' once, then %s, and the page path still runs", (v, at, kasan, pfn) => {
     const r = run(v);
     expect(r.faults.map((f) => [f.kind, f.kind === "warn" ? f.at : f.message])).toEqual([
       ["warn", at],
       ["kasan", kasan],
     ]);
-    expect((r.log ?? []).filter((l) => l.level === "warn").map((l) => l.message)).toEqual(["object pointer: 0xffff888237c04000"]);
+    expect((r.log ?? []).filter((l) => l.level === "warn").map((l) => l.message)).toEqual([`object pointer: 0xffff888${pfn}000`]);
     // __free_pages(page, 0) → put_page_testzero on a zero refcount: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM
     const dv = run(v, "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.at(-1)!;
     expect(dv.kind).toBe("bug");
-    expect(dv.message).toMatch(/^page:0xffffea0008df0100 refcount:0 pfn:0x237c04; page dumped because: VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\); kernel BUG at include\/linux\/mm.h:\d+!$/);
+    expect(dv.message).toMatch(new RegExp(`^page:0x${(0xffffea0000000000n + 64n * BigInt("0x" + pfn)).toString(16)} refcount:0 pfn:0x${pfn}; page dumped because`));
+    expect(dv.message).toMatch(/ page dumped because: VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\); kernel BUG at include\/linux\/mm.h:\d+!$/);
   });
 });
 
 describe("G3: the page was handed out again before the second kfree", () => {
   it("6.6: the shadow is accessible again (the page allocator unpoisoned it): the WARN, no KASAN report, and the new owner's page is freed under it", () => {
     const r = runYaml(y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`), { platform: "x86_64", kernel: "6.6" });
-    expect(r.steps[2]!.result.pfn).toBe("0x237c04");
+    expect(r.steps[2]!.result.pfn).toBe("0x237fe0");
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slab_common.c:975"]]);
     // __free_pages(page, 0) dropped p's only reference: the next order-0 allocation gets the same page
-    expect(r.steps[4]!.result.pfn).toBe("0x237c04");
+    expect(r.steps[4]!.result.pfn).toBe("0x237fe0");
   });
 });
 
@@ -134,13 +143,14 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
   it("6.18, with and without KASAN: WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) at mm/slub.c:6839 once, dump_page at each kfree, no KASAN report, nothing freed", () => {
     for (const cfg of ["CONFIG_KASAN: y", "CONFIG_DEBUG_VM: y", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y"]) {
       const r = run("6.18", cfg);
-      expect(r.steps[0]!.result.ret, cfg).toBe("0xffff888237c04000");
+      const pfn = cfg.includes("KASAN") ? "0x237fe0" : "0x237c04"; // the KASAN shadow's memblock blocks move it (note above G3)
+      expect(r.steps[0]!.result.ret, cfg).toBe(cfg.includes("KASAN") ? "0xffff888237fe0000" : "0xffff888237c04000");
       expect(r.faults.map((f) => [f.kind, f.at, f.step]), cfg).toEqual([["warn", "mm/slub.c:6839", 2]]);
       expect(r.faults[0]!.message).toBe("WARNING: free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc(folio))");
       expect(r.faults[0]!.report).toContain("WARNING: CPU: 0 PID: 1000 at mm/slub.c:6839 free_large_kmalloc+0x…/0x…");
-      expect(warnLog(r), cfg).toEqual([...DUMP(2, "0x237c04"), ...DUMP(3, "0x237c04")]);
+      expect(warnLog(r), cfg).toEqual([...DUMP(2, pfn), ...DUMP(3, pfn)]);
       // the first kfree gave the 4 pages back once; the next order-0 allocation takes the first of them
-      expect(r.steps[4]!.result.pfn, cfg).toBe("0x237c04");
+      expect(r.steps[4]!.result.pfn, cfg).toBe(pfn);
     }
   });
 
@@ -151,7 +161,7 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
       ["kasan", "BUG: KASAN: double-free in kfree", 2],
       ["kasan", "BUG: KASAN: double-free in kfree", 3],
     ]);
-    expect(warnLog(k)).toEqual([[2, "object pointer: 0xffff888237c04000"]]);
+    expect(warnLog(k)).toEqual([[2, "object pointer: 0xffff888237fe0000"]]);
     const n = run("6.12", "CONFIG_SLAB_FREELIST_HARDENED: y");
     expect(n.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:4711", 2]]);
     expect(warnLog(n)).toEqual([[2, "object pointer: 0xffff888237c04000"]]);
@@ -159,8 +169,8 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
 
   it("6.18, 64 KiB (order 4 > PAGE_ALLOC_COSTLY_ORDER: freed to the buddy lists, not a pcp list): the dump has page_type: f0(buddy)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "64K");
-    expect(r.steps[0]!.result.ret).toBe("0xffff888237c10000");
-    const buddy = (step: number) => [DUMP(step, "0x237c10")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237c10")[1]];
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237fc0000");
+    const buddy = (step: number) => [DUMP(step, "0x237fc0")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237fc0")[1]];
     expect(warnLog(r)).toEqual([...buddy(2), ...buddy(3)]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
   });
@@ -168,11 +178,11 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
   it("6.18 after the page allocator handed the page out again: refcount:1 in the dump and the new owner keeps its page (6.6 frees it under it)", () => {
     const again = y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`);
     const r = runYaml(again, { platform: "x86_64", kernel: "6.18" });
-    expect(r.steps[2]!.result.pfn).toBe("0x237c04");
+    expect(r.steps[2]!.result.pfn).toBe("0x237fe0");
     expect(r.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:6839", 3]]);
-    expect(warnLog(r)).toEqual(DUMP(3, "0x237c04", 1));
-    expect(r.steps[4]!.result.pfn).toBe("0x237c05");
-    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237c04");
+    expect(warnLog(r)).toEqual(DUMP(3, "0x237fe0", 1));
+    expect(r.steps[4]!.result.pfn).toBe("0x237fe1");
+    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237fe0");
   });
 
   it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x29788 of 0xe9788000 (the order-2 block freed last, just below kasan_init's shadow; 0xe5788000 before the boot order audit put CMA in highmem)", () => {
@@ -266,9 +276,12 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     expect(names(bootK("rpi4", "6.18", { mem: "1G" })).slice(2)[0]).toEqual(["32400000", "4000000", "swiotlb buffer"]);
   });
 
-  it("x86_64 boots the same memory map with or without CONFIG_KASAN (its kasan_init is not modelled)", () => {
-    expect(bootK("x86_64", "6.1", { CONFIG_KASAN: "y" }).kasan_shadow).toBeNull();
-    expect(reserved(bootK("x86_64", "6.1", { CONFIG_KASAN: "y" }))).toEqual(reserved(bootK("x86_64", "6.1")));
+  it("x86_64's kasan_init is modelled (test/x86-kasan-init.test.ts): with the default 8 GiB its shadow lies above 4 GiB, so the other reservations stay where they were", () => {
+    const on = bootK("x86_64", "6.1", { CONFIG_KASAN: "y" });
+    // RAM [0, 3 GiB) + [4 GiB, 9 GiB): 192 + 320 2 MiB blocks, the CPU entry area's 1 (NR_CPUS 64 until 6.2) and the image's 2
+    expect(on.kasan_shadow!.ranges.filter((r) => r.size === 0x20_0000)).toHaveLength(192 + 320 + 1 + 2);
+    expect(on.kasan_shadow!.ranges.every((r) => r.start >= 0x1_0000_0000)).toBe(true);
+    expect(reserved(on).filter((r) => !r[2].startsWith("KASAN"))).toEqual(reserved(bootK("x86_64", "6.1")));
   });
 
   it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map (CMA is in highmem, D22)", () => {

@@ -7,12 +7,15 @@
  * caller takes that many pages from memblock.
  */
 
+/** What a shadow page-table entry points to: a table of its own, the shared early-shadow table, or (x86_64, pmd_set_huge / pud_set_huge) a huge shadow block. */
+export type EntryKind = "table" | "early" | "huge";
+
 /** The shadow page tables of a KASAN boot: entry shifts of the levels that point to tables, top first. */
 export class KasanShadowTables {
-  /** per entry shift: runs of entry indices [lo, hi) pointing to a table allocated for them, or to the early-shadow table */
-  private readonly entries = new Map<number, [bigint, bigint, "table" | "early"][]>();
+  /** per entry shift: runs of entry indices [lo, hi) pointing to a table allocated for them, to the early-shadow table, or (x86_64) mapping a huge shadow block */
+  protected readonly entries = new Map<number, [bigint, bigint, EntryKind][]>();
   /** mapped shadow pages (a freshly allocated page or the zero page), [start, end) byte ranges */
-  private readonly ptes: [bigint, bigint][] = [];
+  protected readonly ptes: [bigint, bigint][] = [];
   /** pages taken from memblock: page-table pages (memblock_alloc_try_nid, zeroed) and shadow pages (…_raw) */
   tablePages = 0;
   shadowPages = 0;
@@ -22,13 +25,20 @@ export class KasanShadowTables {
     for (const l of levels) this.entries.set(l, []);
   }
 
-  private none(shift: number, addr: bigint): boolean {
+  protected none(shift: number, addr: bigint): boolean {
     const i = addr >> BigInt(shift);
     return !this.entries.get(shift)!.some(([lo, hi]) => i >= lo && i < hi);
   }
 
+  /** what the entry of a level covering addr points to, null when it is none */
+  protected kindAt(shift: number, addr: bigint): EntryKind | null {
+    const i = addr >> BigInt(shift);
+    for (const [lo, hi, kind] of this.entries.get(shift)!) if (i >= lo && i < hi) return kind;
+    return null;
+  }
+
   /** set entries [lo, hi) of a level (extending the last run when they follow it) */
-  private set(shift: number, lo: bigint, hi: bigint, kind: "table" | "early") {
+  protected set(shift: number, lo: bigint, hi: bigint, kind: EntryKind) {
     const runs = this.entries.get(shift)!;
     const last = runs[runs.length - 1];
     if (last && last[1] === lo && last[2] === kind) last[1] = hi;
@@ -46,14 +56,14 @@ export class KasanShadowTables {
     return !this.ptes.some(([s, e]) => addr >= s && addr < e);
   }
 
-  private setPtes(start: bigint, end: bigint) {
+  protected setPtes(start: bigint, end: bigint) {
     const last = this.ptes[this.ptes.length - 1];
     if (last && last[1] === start) last[1] = end;
     else this.ptes.push([start, end]);
   }
 
   /** the first pte at or after addr (below end) that is already set, or end */
-  private firstSetPte(addr: bigint, end: bigint): bigint {
+  protected firstSetPte(addr: bigint, end: bigint): bigint {
     let stop = end;
     for (const [s, e] of this.ptes) if (e > addr && s < stop) stop = s > addr ? s : addr;
     return stop;

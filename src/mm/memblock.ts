@@ -13,8 +13,15 @@ export class Memblock {
 
   /** memblock_reserve */
   reserve(start: number, size: number, name: string) {
-    this.reserved.push({ start, size, name });
-    this.reserved.sort((a, b) => a.start - b.start);
+    // kept sorted by start: inserted after every entry that starts at or below it (as push + a stable sort)
+    let lo = 0;
+    let hi = this.reserved.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.reserved[mid]!.start <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    this.reserved.splice(lo, 0, { start, size, name });
   }
 
   isReserved(start: number, size: number): boolean {
@@ -49,20 +56,36 @@ export class Memblock {
     return null;
   }
 
-  /** mm/memblock.c memblock_alloc_range_nid (5.6–6.18), top-down: as alloc, null when nothing fits. */
+  /**
+   * mm/memblock.c memblock_alloc_range_nid (5.6–6.18), top-down: as alloc, null when nothing fits —
+   * __memblock_find_range_top_down over the free ranges in reverse (for_each_free_mem_range_reverse):
+   * in the highest free range [lo, hi) clamped to [min, max) with round_down(hi - size, align) >= lo.
+   * One pass over the reservations (merged where they overlap), so hundreds of them stay cheap.
+   */
   tryAlloc(size: number, align: number, min: number, max: number, name: string): number | null {
     const banks = [...this.memory].sort((a, b) => b.start - a.start);
     for (const b of banks) {
+      const lo = Math.max(b.start, min);
       let top = Math.min(b.start + b.size, max);
-      while (top - size >= Math.max(b.start, min)) {
+      if (top - size < lo) continue;
+      // the reservations inside [lo, top), merged, highest first: the free ranges lie between them
+      const busy: [number, number][] = [];
+      for (const r of this.reserved) {
+        const s = r.start;
+        const e = r.start + r.size;
+        if (e <= lo || s >= top) continue;
+        const last = busy[busy.length - 1];
+        if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+        else busy.push([s, e]);
+      }
+      for (let i = busy.length; i >= 0 && top - size >= lo; i--) {
+        const floor = i > 0 ? Math.max(lo, busy[i - 1]![1]) : lo;
         const start = Math.floor((top - size) / align) * align;
-        if (start < Math.max(b.start, min)) break;
-        const clash = this.reserved.find((r) => start < r.start + r.size && r.start < start + size);
-        if (!clash) {
+        if (top - size >= floor && start >= floor) {
           this.reserve(start, size, name);
           return start;
         }
-        top = clash.start;
+        if (i > 0) top = Math.min(top, busy[i - 1]![0]);
       }
     }
     return null;

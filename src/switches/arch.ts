@@ -123,4 +123,30 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.12",
     effect: "arm64 (4 KiB pages) memory sections shrink from 1 GiB (SECTION_SIZE_BITS 30) to 128 MiB (27): sparse_init's one memmap buffer per node counts 128 MiB sections of 2 MiB struct-page maps, aligned to 2 MiB, instead of 1 GiB sections of 16 MiB maps aligned to 16 MiB (rpi4 mem=1G: the vmemmap buffer 0x36000000 in 5.6–5.10, 0x36400000 from 5.13) (checked: 5.10.7 arch/arm64/include/asm/sparsemem.h:10 30; 5.12.9 :27 and 6.18.35 :29 27 for 4K pages; the id from later commits' Fixes: and Commit references)",
   },
+  "7fae4c24a2b8": {
+    commit: "7fae4c24a2b8",
+    title: "x86: Increase exception stack sizes",
+    release: "5.16",
+    effect: "x86_64 EXCEPTION_STACK_ORDER = 1 + KASAN_STACK_ORDER (was 0 + KASAN_STACK_ORDER): with CONFIG_KASAN each of the six IST stacks in struct cea_exception_stacks is 16 KiB instead of 8 KiB, so sizeof(struct cpu_entry_area) grows from 0x3b000 to 0x47000 and, until 6.2, kasan_init's shadow of the CPU entry area for NR_CPUS = 64 from 0x1d9000 to 0x239000 bytes — a whole 2 MiB PMD block plus 57 pages instead of 473 pages (checked: 5.6.4, 5.10.7, 5.12.9 and 5.14-rc5 arch/x86/include/asm/page_64_types.h:18 `(0 + KASAN_STACK_ORDER)`; 5.15.178, 5.19, 6.1.166 … 6.18.35 :18 `(1 + KASAN_STACK_ORDER)`; Peter Zijlstra's patch, the id from the Fixes: tag of Borislav Petkov's \"x86/sev: Make the #VC exception stacks part of the default stacks storage\"; AUTOSEL'd for 5.14/5.10/5.4 in Nov 2021, after the 5.16 merge window)",
+    stable: { "5.15": "5.15.y backport (in 5.15.178 arch/x86/include/asm/page_64_types.h:18; the mirror has no history to name the stable commit)" },
+  },
+  "3f148f331814": {
+    commit: "3f148f331814",
+    title: "x86/kasan: Map shadow for percpu pages on demand",
+    release: "6.2",
+    effect: "x86_64 kasan_init no longer maps the shadow of the whole CPU entry area (NR_CPUS × sizeof(struct cpu_entry_area)); setup_cpu_entry_area maps each possible CPU's with kasan_populate_shadow_for_vaddr, from trap_init (before mm_init's swiotlb pool) — with 97650148a15e \"x86/mm: Populate KASAN shadow for entire per-CPU range of CPU entry area\" (the whole per-CPU area in one call) and 97e3d26b5e5f \"x86/mm: Randomize per-cpu entry area\" (CPU_ENTRY_AREA_MAP_SIZE = P4D_SIZE; without KASLR cea_offset(cpu) = cpu), which ride with it in every modelled tree (checked: 5.10.7 arch/x86/mm/kasan_init_64.c:398–399 and 6.1.166 :396–397 kasan_populate_shadow(shadow_cpu_entry_begin, shadow_cpu_entry_end, 0), cpu_entry_area.c without kasan; 5.15.178 kasan_init_64.c:319–329 kasan_populate_shadow_for_vaddr, cpu_entry_area.c:201, pgtable_areas.h:19; 6.6.63 and 6.18.35 cpu_entry_area.c:196; \"commit 3f148f3318140035e87decc1214795ff0755757b upstream\" in Vasiliy Kovalev's 5.10/5.15/6.1 backport series for CVE-2023-0597, Nov 2024 – Jan 2025; in Dave Hansen's x86_mm_for_6.2 pull; the 6.1.166 tree does not carry it)",
+    stable: { "5.15": "5.15.y backport with 97650148a15e and 97e3d26b5e5f (5.15.178 arch/x86/mm/kasan_init_64.c:319–329, cpu_entry_area.c:34, :201; the mirror has no history to name the stable commits)" },
+  },
+  "1cfaac2400c7": {
+    commit: "1cfaac2400c7",
+    title: "x86/kasan: Populate shadow for shared chunk of the CPU entry area",
+    release: "6.2",
+    effect: "x86_64 kasan_init maps the shadow of the CPU entry area's shared first page (the read-only IDT) itself: kasan_populate_shadow(shadow_cea_begin, shadow_cea_per_cpu_begin, 0) — one shadow page and its pmd and pte tables — before the per-CPU shadows of setup_cpu_entry_areas, whose first page it then already finds mapped (checked: 6.6.63 arch/x86/mm/kasan_init_64.c:419–420, 6.18.35 :418–419; absent in 5.15.178, whose backport of 3f148f331814 did not take it; Sean Christopherson's series, tip x86/mm Commit-ID 1cfaac2400c73378e78182a706be0f3ac8b93cd7, in the x86_mm_for_6.2 pull)",
+  },
+  "kasan/x86: call kasan_init_generic in kasan_init": {
+    commit: "kasan/x86: call kasan_init_generic in kasan_init",
+    title: "kasan/x86: call kasan_init_generic in kasan_init",
+    release: "6.18",
+    effect: "x86_64 kasan_init ends with kasan_init_generic(), whose pr_info prints \"KernelAddressSanitizer initialized (generic)\" (mm/kasan/generic.c:47, no pr_fmt), instead of pr_info(\"KernelAddressSanitizer initialized\\n\") under kasan_init_64.c's pr_fmt \"kasan: \" (checked: 6.18.35 arch/x86/mm/kasan_init_64.c:454; 6.12.19 and 6.6.63 :455 the pr_info; Sabyrzhan Tasbolatov's series unifying kasan_enabled() of mid-2025 — only linux-next ids are in the stored texts, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35])",
+  },
 };

@@ -132,6 +132,10 @@ const FP: Record<string, Fp> = {
   "f227f0faf63b": { files: ["mm/slub.c", "mm/slab_common.c"], re: "free_nonslab_page|free_large_kmalloc" },
   "d0fe47c64152": { files: ["mm/slub.c", "mm/slab_common.c"], re: "object pointer: 0x%p" },
   "9804f8c69b04": { files: ["arch/arm64/mm/init.c"], re: "Reserve the CMA area after arm64_dma_phys_limit" },
+  "7fae4c24a2b8": { files: ["arch/x86/include/asm/page_64_types.h"], re: "define EXCEPTION_STACK_ORDER \\(1 \\+ KASAN_STACK_ORDER\\)" },
+  "3f148f331814": { files: ["arch/x86/mm/cpu_entry_area.c"], re: "kasan_populate_shadow_for_vaddr" },
+  "1cfaac2400c7": { files: ["arch/x86/mm/kasan_init_64.c"], re: "shadow_cea_per_cpu_begin, 0\\)" },
+  "kasan/x86: call kasan_init_generic in kasan_init": { files: ["arch/x86/mm/kasan_init_64.c"], re: "kasan_init_generic\\(\\)" },
 };
 
 const OUT: string[] = [];
