@@ -13,7 +13,10 @@
  * the end of mapped RAM), nid), top-down. kasan_populate_pmd first tries a PMD_SIZE block for a whole,
  * aligned 2 MiB of shadow (boot_cpu_has(X86_FEATURE_PSE)), kasan_populate_pud a PUD_SIZE block for a
  * whole, aligned 1 GiB (X86_FEATURE_GBPAGES) — both features of the modelled PC, whose linear map the
- * model already builds with 1 GiB and 2 MiB leaves (src/init.ts).
+ * model already builds with 1 GiB and 2 MiB leaves (src/init.ts). A Xen PV guest (x86_64-xen-pv) has
+ * neither: Xen's PV CPUID policy leaves out PSE ('S', HVM guests only) and PAGE1GB ('H', HAP guests only)
+ * (xen-project/xen 013a27047ca6 xen/include/public/arch-x86/cpufeatureset.h), so every PMD of shadow
+ * there is a pte table and 512 pages.
  */
 import type { Memblock } from "../../mm/memblock.js";
 import { KasanShadowTables } from "../../mm/kasan_init.js";
@@ -84,13 +87,22 @@ const addrEnd = (addr: bigint, end: bigint, size: bigint) => (roundDown(addr, si
 /** The walk's calls to early_alloc: one-page calls (a table or a shadow page), or a huge block that may fail. */
 type EarlyAlloc = { page(n: number, kind: "table" | "shadow"): void; block(size: bigint): boolean };
 
+/** boot_cpu_has(X86_FEATURE_PSE) and boot_cpu_has(X86_FEATURE_GBPAGES): may kasan_populate_pmd / _pud map a huge block */
+export interface X86CpuFeatures {
+  pse: boolean;
+  gbpages: boolean;
+}
+
 /**
  * The x86_64 shadow page tables during kasan_init (entries at P4D 39, PUD 30, PMD 21: with 4-level paging
  * pgd_none is 0, so the top level that allocates is the p4d), walked by kasan_populate_shadow and by
  * mm/kasan/init.c kasan_populate_early_shadow (KasanShadowTables.populate_early_shadow).
  */
 class X86ShadowTables extends KasanShadowTables {
-  constructor(private readonly early: EarlyAlloc) {
+  constructor(
+    private readonly early: EarlyAlloc,
+    private readonly cpu: X86CpuFeatures,
+  ) {
     super([39, 30, 21]);
   }
 
@@ -122,7 +134,7 @@ class X86ShadowTables extends KasanShadowTables {
   /** arch/x86/mm/kasan_init_64.c kasan_populate_pud (5.6–6.18): a none pud over a whole aligned GiB first tries early_alloc(PUD_SIZE) (GBPAGES), else a pmd table page; then each pmd that is not large */
   private kasan_populate_pud(addr: bigint, end: bigint) {
     if (this.none(30, addr)) {
-      if (end - addr === PUD_SIZE && addr % PUD_SIZE === 0n && this.early.block(PUD_SIZE)) {
+      if (this.cpu.gbpages && end - addr === PUD_SIZE && addr % PUD_SIZE === 0n && this.early.block(PUD_SIZE)) {
         this.set(30, addr >> 30n, (addr >> 30n) + 1n, "huge");
         return;
       }
@@ -140,7 +152,7 @@ class X86ShadowTables extends KasanShadowTables {
   /** arch/x86/mm/kasan_init_64.c kasan_populate_pmd (5.6–6.18): a none pmd over a whole aligned 2 MiB first tries early_alloc(PMD_SIZE) (PSE), else a pte table page; then a page for every pte that is none (a set one is skipped, the loop goes on) */
   private kasan_populate_pmd(addr: bigint, end: bigint) {
     if (this.none(21, addr)) {
-      if (end - addr === PMD_SIZE && addr % PMD_SIZE === 0n && this.early.block(PMD_SIZE)) {
+      if (this.cpu.pse && end - addr === PMD_SIZE && addr % PMD_SIZE === 0n && this.early.block(PMD_SIZE)) {
         this.set(21, addr >> 21n, (addr >> 21n) + 1n, "huge");
         return;
       }
@@ -203,6 +215,8 @@ export class X86Kasan {
     private readonly memblock: Memblock,
     /** memblock.current_limit = get_max_mapped(): the end of the mapped RAM */
     private readonly limit: number,
+    /** the boot CPU's PSE and GBPAGES (both on bare metal; neither in a Xen PV guest) */
+    cpu: X86CpuFeatures = { pse: true, gbpages: true },
   ) {
     const r = this.result;
     this.t = new X86ShadowTables({
@@ -222,7 +236,7 @@ export class X86Kasan {
         r.shadowPages += Number(size / PAGE);
         return true;
       },
-    });
+    }, cpu);
   }
 
   /** the pending one-page early_alloc calls, top-down from current_limit with the 16 MiB floor */
