@@ -26,6 +26,7 @@ import { describe, expect, it } from "vitest";
 import { bootK, runYaml } from "./helpers.js";
 import { CPU_ENTRY_AREA_SIZE, X86_NR_CPUS, kasan_mem_to_shadow, pfn_mapped } from "../src/arch/x86/kasan_init.js";
 import type { X86KasanInitResult } from "../src/arch/x86/kasan_init.js";
+import { ARCH_SWITCHES } from "../src/switches/arch.js";
 
 type K = ReturnType<typeof bootK>;
 const MiB = 1024 * 1024;
@@ -154,6 +155,11 @@ describe("G5 on x86_64: kasan_init's memblock allocations move the swiotlb pool 
       [-1, "info", "software IO TLB: area num 1."],
       [-1, "info", "software IO TLB: mapped [mem 0x0000000069a00000-0x000000006da00000] (64MB)"],
     ]);
+    // the switch is keyed by the title that landed: Sabyrzhan Tasbolatov's v6 2/2 "kasan: call kasan_init_generic in
+    // kasan_init" (one commit for arm, arm64, riscv, s390, x86 and xtensa; the per-arch "kasan/x86: …" patches of v2–v4
+    // were squashed into it), in the 6.18 MM pull
+    expect(ARCH_SWITCHES["kasan: call kasan_init_generic in kasan_init"]?.release).toBe("6.18");
+    expect(Object.keys(ARCH_SWITCHES).filter((id) => id.startsWith("kasan/x86:"))).toEqual([]);
     expect(log("6.18", "n")).toEqual([
       [-1, "info", "software IO TLB: area num 1."],
       [-1, "info", "software IO TLB: mapped [mem 0x000000007a000000-0x000000007e000000] (64MB)"],

@@ -143,10 +143,10 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "x86_64 kasan_init maps the shadow of the CPU entry area's shared first page (the read-only IDT) itself: kasan_populate_shadow(shadow_cea_begin, shadow_cea_per_cpu_begin, 0) — one shadow page and its pmd and pte tables — before the per-CPU shadows of setup_cpu_entry_areas, whose first page it then already finds mapped (checked: 6.6.63 arch/x86/mm/kasan_init_64.c:419–420, 6.18.35 :418–419; absent in 5.15.178, whose backport of 3f148f331814 did not take it; Sean Christopherson's series, tip x86/mm Commit-ID 1cfaac2400c73378e78182a706be0f3ac8b93cd7, in the x86_mm_for_6.2 pull)",
   },
-  "kasan/x86: call kasan_init_generic in kasan_init": {
-    commit: "kasan/x86: call kasan_init_generic in kasan_init",
-    title: "kasan/x86: call kasan_init_generic in kasan_init",
+  "kasan: call kasan_init_generic in kasan_init": {
+    commit: "kasan: call kasan_init_generic in kasan_init",
+    title: "kasan: call kasan_init_generic in kasan_init",
     release: "6.18",
-    effect: "x86_64 kasan_init ends with kasan_init_generic(), whose pr_info prints \"KernelAddressSanitizer initialized (generic)\" (mm/kasan/generic.c:47, no pr_fmt), instead of pr_info(\"KernelAddressSanitizer initialized\\n\") under kasan_init_64.c's pr_fmt \"kasan: \" (checked: 6.18.35 arch/x86/mm/kasan_init_64.c:454; 6.12.19 and 6.6.63 :455 the pr_info; Sabyrzhan Tasbolatov's series unifying kasan_enabled() of mid-2025 — only linux-next ids are in the stored texts, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35])",
+    effect: "x86_64 kasan_init ends with kasan_init_generic(), whose pr_info prints \"KernelAddressSanitizer initialized (generic)\" (mm/kasan/generic.c:47, no pr_fmt), instead of pr_info(\"KernelAddressSanitizer initialized\\n\") under kasan_init_64.c's pr_fmt \"kasan: \" (checked: 6.18.35 arch/x86/mm/kasan_init_64.c:454; 6.12.19 and 6.6.63 :455 the pr_info). The same commit makes arm's and arm64's kasan_init call it too (arm: \"Kernel address sanitizer initialized\" → the generic line; arm64 keeps the same text) — neither line is modelled there. Sabyrzhan Tasbolatov's v6 2/2 of \"kasan: unify kasan_enabled() and remove arch-specific implementations\" (Aug 2025; v2–v4's per-arch patches such as \"kasan/x86: call kasan_init_generic in kasan_init\" squashed into it), in Andrew Morton's \"MM updates for 6.18-rc1\" pull (mm-stable-2025-10-01-19-00); only linux-next ids are in the stored texts, so the switch is keyed by its title (stop 17 review: was keyed by the unlanded per-arch title); bracketed (6.12.19, 6.18.35]",
   },
 };

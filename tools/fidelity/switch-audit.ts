@@ -135,7 +135,7 @@ const FP: Record<string, Fp> = {
   "7fae4c24a2b8": { files: ["arch/x86/include/asm/page_64_types.h"], re: "define EXCEPTION_STACK_ORDER \\(1 \\+ KASAN_STACK_ORDER\\)" },
   "3f148f331814": { files: ["arch/x86/mm/cpu_entry_area.c"], re: "kasan_populate_shadow_for_vaddr" },
   "1cfaac2400c7": { files: ["arch/x86/mm/kasan_init_64.c"], re: "shadow_cea_per_cpu_begin, 0\\)" },
-  "kasan/x86: call kasan_init_generic in kasan_init": { files: ["arch/x86/mm/kasan_init_64.c"], re: "kasan_init_generic\\(\\)" },
+  "kasan: call kasan_init_generic in kasan_init": { files: ["arch/x86/mm/kasan_init_64.c"], re: "kasan_init_generic\\(\\)" },
 };
 
 const OUT: string[] = [];

@@ -189,7 +189,7 @@ export interface X86KasanEra {
   ceaOnDemand: boolean;
   /** 1cfaac2400c7 (6.2; not in 5.15.178): kasan_init maps the shadow of the shared chunk (the read-only IDT page) */
   ceaSharedChunk: boolean;
-  /** "kasan/x86: call kasan_init_generic in kasan_init" (6.18): the closing line is kasan_init_generic's */
+  /** "kasan: call kasan_init_generic in kasan_init" (6.18): the closing line is kasan_init_generic's */
   initGeneric: boolean;
 }
 
