@@ -63,7 +63,7 @@ describe("G5 on x86_64: kasan_init's memblock allocations move the swiotlb pool 
     // 0x7e000000 (memmap) - 64 MiB
     expect(swiotlb(off)).toBe(0x7a00_0000);
     // CPU entry area (NR_CPUS = 64, 0x3b000 each): [0xfffffbc000000000, round_up(shadow(BASE + 0x1000 + 64 × 0x3b000)))
-    //   = 0xec1000 >> 3 = 0x1d8200 → 0x1d9000: one pud-table page, one pte-table page (not a whole PMD), 0x1d9 = 473 pages.
+    //   = 0xec1000 >> 3 = 0x1d8200 → 0x1d9000: one pmd-table page (the pud at 0xfffffbc000000000 is none), one pte-table page (not a whole PMD), 0x1d9 = 473 pages.
     // Call order: 1 page (early shadow), 1 page (RAM's pmd table), 128 × 2 MiB, 1 + 3 + 1 + 475 + 1 pages, 2 × 2 MiB.
     //   pages: 0x7dfff000, 0x7dffe000 (under the memmap)
     //   128 blocks: the first aligned 2 MiB below 0x7dffe000 is [0x7dc00000, 0x7de00000), down to 0x6de00000
@@ -85,7 +85,7 @@ describe("G5 on x86_64: kasan_init's memblock allocations move the swiotlb pool 
   it("6.1 (EXCEPTION_STKSZ 16 KiB, 7fae4c24a2b8; the NR_CPUS shadow still at kasan_init): the CPU entry area's first PMD is a whole 2 MiB block, so the pool moves 2 MiB further, to 0x69800000", () => {
     const on = bootK("x86_64", "6.1", { ...FORCE, CONFIG_KASAN: "y" });
     // CPU entry area: 0x1000 + 64 × 0x47000 = 0x11c1000, >> 3 = 0x238200 → 0x239000: [0, 2 MiB) whole → early_alloc(PMD_SIZE),
-    // then a pte table + 0x39 = 57 pages. Order: 2 pages, 128 blocks, 1 + 3 + 1 + 1 (cea pud table) pages, 1 block (cea),
+    // then a pte table + 0x39 = 57 pages. Order: 2 pages, 128 blocks, 1 + 3 + 1 + 1 (the cea pmd table) pages, 1 block (cea),
     // 1 (pte table) + 57 + 1 pages, 2 blocks.
     //   6 pages: [0x7dff8000, 0x7dffe000); the cea block: the gap [0x7de00000, 0x7dff8000) has no whole aligned 2 MiB → [0x6dc00000, 0x6de00000)
     //   59 pages: [0x7dff8000 - 59 × 4 KiB = 0x7dfbd000, 0x7dff8000); the image: [0x6da00000, 0x6dc00000), [0x6d800000, 0x6da00000)
