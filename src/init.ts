@@ -92,6 +92,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // arch/arm/Kconfig selects HAVE_ARCH_KASAN only from 5.11 (421015713b30): before it CONFIG_KASAN does not exist there
   if (platform.arch === "arm" && cfg.CONFIG_KASAN && !version.switches.has("421015713b30"))
     throw new ConfigNotAvailable("CONFIG_KASAN", `32-bit ARM has no KASAN in Linux ${version.id} (HAVE_ARCH_KASAN from 5.11, 421015713b30 "ARM: 9017/2: Enable KASan for ARM")`, `Linux ${version.id} on ${platform.id}`);
+  // a KASAN kernel does not boot as a Xen PV guest: kasan_early_init, which maps the early shadow, is called only from
+  // x86_64_start_kernel (5.10.7 arch/x86/kernel/head64.c:493, 6.18.35 :264), which xen_start_kernel never enters, and
+  // no tree 5.6.4–6.18.35 has KASAN code in arch/x86/xen or drivers/xen: the first instrumented access faults
+  if (platform.xen === "pv" && cfg.CONFIG_KASAN)
+    throw new ConfigNotAvailable("CONFIG_KASAN", `a KASAN kernel does not boot as a Xen PV domain in Linux ${version.id}: kasan_early_init runs only from x86_64_start_kernel, which a PV guest (xen_start_kernel) never enters, so the first instrumented access finds no shadow`, `Linux ${version.id} on ${platform.id}`);
   // dom0 does not own other domains' memory; no-map reserved-memory is removed from memblock.memory
   let banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
   for (const d of platform.devices) if (d.coherent_pool) banks = dom0Banks(banks, { start: d.coherent_pool.phys, size: d.coherent_pool.size });
@@ -298,9 +303,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // memblock.current_limit is get_max_mapped(), the end of the mapped RAM ---
   if (platform.arch === "x86_64" && cfg.CONFIG_KASAN) {
     const era = { biggerExceptionStacks: !!k.sw["7fae4c24a2b8"], ceaOnDemand: !!k.sw["3f148f331814"], ceaSharedChunk: !!k.sw["1cfaac2400c7"], initGeneric: !!k.sw["kasan: call kasan_init_generic in kasan_init"] };
-    // a Xen PV guest's CPUID has neither PSE nor GBPAGES (Xen's PV policy), so no huge shadow blocks there
-    const pv = platform.xen === "pv";
-    const kasan = new X86Kasan(era, memblock, ramEnd, { pse: !pv, gbpages: !pv });
+    // the model's x86_64 CPUs have PSE and GBPAGES (huge shadow blocks). A Xen PV guest's CPUID has neither (Xen's PV
+    // policy), but a PV kernel never gets here with KASAN: see boot()'s check
+    const kasan = new X86Kasan(era, memblock, ramEnd, { pse: true, gbpages: true });
     kasan.kasan_init(banks, platform.kimage, (m) => k.printk("info", m));
     if (era.ceaOnDemand) kasan.setup_cpu_entry_areas(Math.max(1, cfg.nr_cpus ?? 1));
     k.kasan_shadow = kasan.result;
