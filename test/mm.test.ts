@@ -179,4 +179,42 @@ describe("PhysMem.release: a finished model's RAM slabs serve the next model", (
     expect([...b.read(0x123000, 4)]).toEqual([1, 2, 3, 0]);
     expect(b.read(0x123000, 8)[7]).toBe(0x23);
   });
+
+  it("a model that backs more than 24 full slabs moves its frames into page-aligned arenas: every byte, sparse holes, copies and a later release keep their contents", () => {
+    // frames written in scattered order (two banks, the second beyond the directory's first chunks),
+    // each with its own pattern, so a frame moved to the wrong place shows
+    const a = new PhysMem([{ start: 0, size: 64 << 20 }, { start: 0x1_0000_0000, size: 64 << 20 }]);
+    const pfns: number[] = [];
+    for (let i = 0; i < 4096 + 2048; i++) pfns.push(i < 4096 ? (i * 7919) % 16384 : 0x100000 + ((i * 31) % 16384));
+    const tag = (pfn: number, j: number) => (pfn * 13 + j * 7) & 0xff;
+    const page = (pfn: number) => Uint8Array.from({ length: 4096 }, (_, j) => tag(pfn, j));
+    const seen = new Set<number>();
+    for (const pfn of pfns) {
+      if (seen.has(pfn)) continue;
+      seen.add(pfn);
+      a.write(pfn * 4096, page(pfn));
+    }
+    expect(a.residentPages()).toBe(seen.size); // > 24 × 256 + 240: moved once, no frame lost or doubled
+    const differ = (x: Uint8Array, y: Uint8Array) => x.length !== y.length || x.some((v, j) => v !== y[j]);
+    expect([...seen].filter((pfn) => differ(a.read(pfn * 4096, 4096), page(pfn)))).toEqual([]);
+    expect(a.read(4095 * 4096 + 4000, 16)).toEqual(seen.has(4095) ? page(4095).subarray(4000, 4016) : new Uint8Array(16));
+    // a copy between two moved frames, and a copy into a frame never written
+    const [p, q] = [...seen].slice(0, 2) as [number, number];
+    a.copy(q * 4096 + 64, p * 4096, 128);
+    expect(a.read(q * 4096 + 64, 128)).toEqual(page(p).subarray(0, 128));
+    const hole = [...Array(16384).keys()].find((x) => !seen.has(x))!;
+    a.copy(hole * 4096, p * 4096, 4096);
+    expect(a.read(hole * 4096, 4096)).toEqual(page(p));
+    // released: the next model reads zeros everywhere it did not write, though it gets the arena pieces
+    a.release();
+    const b = new PhysMem([{ start: 0, size: 64 << 20 }]);
+    for (let i = 0; i < 8192; i++) b.write(i * 4096 + 5, new Uint8Array([i & 0xff]));
+    const bad: number[] = [];
+    for (let i = 0; i < 8192; i++) {
+      const want = new Uint8Array(4096);
+      want[5] = i & 0xff;
+      if (differ(b.read(i * 4096, 4096), want)) bad.push(i);
+    }
+    expect(bad).toEqual([]);
+  });
 });
