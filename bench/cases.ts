@@ -205,8 +205,13 @@ export function prepare(what: string, c: MapCase): Prepared {
  * like swiotlb's default pool), one slot further each iteration as the next-fit slot search does.
  */
 export function copyBaseline(size: number, poolBytes: number): (n: number) => void {
-  const pool = new Uint8Array(poolBytes);
-  const buf = new Uint8Array(size);
+  // both in one page-aligned WebAssembly.Memory, as a big model's frames are (src/mm/physmem.ts arenas): the
+  // host memmove's speed depends on the two ends' relative alignment, and an ArrayBuffer's bytes start wherever
+  // malloc puts them — the baseline drew 185–200 or 290–310 ns per process by that alone (stop 17)
+  const pages = (n: number) => Math.ceil(n / 65536);
+  const mem = new WebAssembly.Memory({ initial: pages(size) + pages(poolBytes), maximum: pages(size) + pages(poolBytes) }).buffer;
+  const buf = new Uint8Array(mem, 0, size);
+  const pool = new Uint8Array(mem, pages(size) * 65536, poolBytes);
   for (let i = 0; i < size; i++) buf[i] = (i * 7 + 3) & 0xff;
   const slots = Math.floor(poolBytes / size);
   // first touch of the whole pool outside the timing, as for the model's pool
