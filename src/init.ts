@@ -14,8 +14,8 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
-import { fdt_init_reserved_mem_node_pr } from "./drivers/of/of_reserved_mem.js";
-import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
+import { __reserved_mem_alloc_size_skip_pr, fdt_init_reserved_mem_fail_pr, fdt_init_reserved_mem_node_pr } from "./drivers/of/of_reserved_mem.js";
+import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_bypass_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { X86Kasan } from "./arch/x86/kasan_init.js";
@@ -123,17 +123,34 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const physBits = platform.arch === "arm" ? 32 : 64;
   // (then: the node's "OF: reserved mem:" line, 6.3+ aeb9267eb6b1)
   let cmaMsg: { level: "info" | "err"; message: string; then?: string } | null = null;
+  let cmaSize = cfg.cma;
+  // the reserved-memory lines early_init_fdt_scan_reserved_mem leaves for a bypassed linux,cma-default node
+  const rmemMsgs: { level: "info" | "err"; message: string }[] = [];
   // early_init_fdt_scan_reserved_mem (arm64_memblock_init / arm_memblock_init, 5.6–6.18): a reusable
   // shared-dma-pool "linux,cma-default" node with alloc-ranges (bcm283x.dtsi + bcm2711.dtsi) is placed here,
   // top-down in its range (__reserved_mem_alloc_size), before sparse_init and KASAN in every era;
-  // dma_contiguous_reserve later finds dma_contiguous_default_area set and does nothing
-  if (cfg.cma > 0 && platform.cma_alloc_ranges) {
+  // dma_contiguous_reserve later finds dma_contiguous_default_area set and does nothing.
+  // With cma= on the command line the node is bypassed: 5.6–6.12 allocate it (the DT's size), rmem_cma_setup
+  // returns -EBUSY and fdt_init_reserved_mem(_node) frees it at once, before the next node is allocated;
+  // 6.18.35 (0fd17e598333, stable) skips it before allocating. dma_contiguous_reserve then places the cma= area.
+  const cmaFromNode = !!platform.cma_alloc_ranges && !cfg.cma_cmdline;
+  if (platform.cma_alloc_ranges) {
     const [lo, hi] = platform.cma_alloc_ranges;
-    const base = memblock.tryAlloc(cfg.cma, cmaAlign, lo, hi, "CMA (linux,cma)");
-    if (base === null) throw new ConfigValueError("cma", `${cfg.cma / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
-    cmaBase = base;
-    cmaMsg = rmem_cma_setup_pr(cmaBase, cfg.cma, physBits);
-    if (version.switches.has("aeb9267eb6b1")) cmaMsg.then = fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: cfg.cma, nomap: false, reusable: true }, physBits);
+    const nodeSize = platform.defaults.cma;
+    if (cfg.cma_cmdline && version.switches.has("0fd17e598333")) rmemMsgs.push({ level: "err", message: __reserved_mem_alloc_size_skip_pr() });
+    else {
+      const base = memblock.tryAlloc(nodeSize, cmaAlign, lo, hi, "CMA (linux,cma)");
+      if (base === null) throw new ConfigValueError("cma", `${nodeSize / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
+      if (cfg.cma_cmdline) {
+        rmemMsgs.push(rmem_cma_setup_bypass_pr("linux,cma"), { level: "info", message: fdt_init_reserved_mem_fail_pr("linux,cma") });
+        memblock.free(base, nodeSize);
+      } else {
+        cmaBase = base;
+        cmaSize = nodeSize;
+        cmaMsg = rmem_cma_setup_pr(cmaBase, nodeSize, physBits);
+        if (version.switches.has("aeb9267eb6b1")) cmaMsg.then = fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: nodeSize, nomap: false, reusable: true }, physBits);
+      }
+    }
   }
   /** kernel/dma/contiguous.c dma_contiguous_reserve (5.6–6.18) → cma_declare_contiguous: the default area from cma= / CONFIG_CMA_SIZE */
   const dma_contiguous_reserve = (limit: number, highmem_start: number | null) => {
@@ -275,7 +292,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     k.printk(m.level, m.message);
     if (m.then) k.printk("info", m.then);
   };
-  const cmaLate = platform.arch === "arm64" && !platform.cma_alloc_ranges && k.sw["9804f8c69b04"] === true;
+  const cmaLate = platform.arch === "arm64" && !cmaFromNode && k.sw["9804f8c69b04"] === true;
+  for (const m of rmemMsgs) k.printk(m.level, m.message);
   if (cmaMsg && !cmaLate) printCma(cmaMsg);
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
@@ -355,7 +373,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (end <= b.start) continue;
     if (platform.arch === "arm" && cmaBase >= 0) {
       // arch/arm dma_contiguous_remap: CMA areas in lowmem are mapped with pages so __dma_remap can change them
-      const cmaEnd = cmaBase + cfg.cma;
+      const cmaEnd = cmaBase + cmaSize;
       const parts: [number, number, number[]][] = [[b.start, Math.min(end, cmaBase), blockSizes], [Math.max(b.start, cmaBase), Math.min(end, cmaEnd), [PAGE_SIZE]], [Math.max(b.start, cmaEnd), end, blockSizes]];
       for (const [s, e, sz] of parts) if (e > s) mapRange(pgd, arch.__va(s), s, e - s, sz, "normal");
     } else mapRange(pgd, arch.__va(b.start), b.start, end - b.start, blockSizes, "normal");
@@ -391,8 +409,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (end > cur) buddy.freeRange(pfn(Math.ceil(cur / PAGE_SIZE) * PAGE_SIZE), pfn(end));
   }
   if (cmaBase >= 0) {
-    k.dma_contiguous_default_area = new CmaArea("reserved", pfn(cmaBase), cfg.cma / PAGE_SIZE);
-    k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cfg.cma), PG_cma);
+    k.dma_contiguous_default_area = new CmaArea("reserved", pfn(cmaBase), cmaSize / PAGE_SIZE);
+    k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cmaSize), PG_cma);
   }
 
   // --- user address space and the current task ---

@@ -116,4 +116,11 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.3",
     effect: "after a reserved-memory node's init (success, or no driver for its compatible) fdt_init_reserved_mem prints pr_info \"OF: reserved mem: %pa..%pa (%lu KiB) %s %s %s\" (base, inclusive end, KiB, map/nomap, reusable/non-reusable, name) — rpi4's linux,cma node and a restricted-dma-pool node leave one line each after their own \"Reserved memory: created ...\" line; the KiB spelling is 6ee7afbabcee (\"of: reserved_mem: Use proper binary prefix\", same 6.3 merge) (checked: absent 6.1.166 drivers/of/of_reserved_mem.c; present 6.6.63 :349, 6.12.19 :537 fdt_init_reserved_mem_node, 6.18.35 :604)",
   },
+  "0fd17e598333": {
+    commit: "0fd17e598333",
+    title: "of: reserved_mem: Allow reserved_mem framework detect \"cma=\" kernel param",
+    release: "6.19",
+    effect: "with cma= on the command line, a linux,cma-default reserved-memory node is skipped before anything is allocated: __reserved_mem_alloc_size (and __reserved_mem_reserve_reg for a node with reg) pr_err \"OF: reserved mem: Skipping dt linux,cma-default for \\\"cma=\\\" kernel param.\" and returns -EINVAL, and rmem_cma_setup loses its \"bypass\" branch; 5.6–6.12 first allocate the node (64 MiB on rpi4, in its alloc-ranges), then rmem_cma_setup prints \"Reserved memory: bypass %s node, using cmdline CMA params instead\" and returns -EBUSY, so fdt_init_reserved_mem(_node) prints \"OF: reserved mem: node %s compatible matching fail\" and memblock_free()s it. Either way dma_contiguous_reserve then places the cma= area (checked: 6.18.35 drivers/of/of_reserved_mem.c:174–179, :431–436, kernel/dma/contiguous.c:97–101 and no bypass in rmem_cma_setup :469–500; absent in 6.12.19 (contiguous.c:464–467 the bypass, of_reserved_mem.c:526–531 the free); Oreoluwa Babatunde, upstream commit 0fd17e5983337231dc655e9ca0095d2ca3f47405 rebased onto v6.19-rc1, Fixes: 8a6e02d0c00e and 2c223f7239f3)",
+    stable: { "6.18": "6.18.y backport (\"[PATCH 6.18 049/122]\" of the 6.18-stable review of 4 Feb 2026, \"[ Upstream commit 0fd17e5983337231dc655e9ca0095d2ca3f47405 ]\"; in 6.18.35 drivers/of/of_reserved_mem.c:433–436; the mirror has no history to name the stable commit)" },
+  },
 };
