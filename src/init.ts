@@ -409,7 +409,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (end > cur) buddy.freeRange(pfn(Math.ceil(cur / PAGE_SIZE) * PAGE_SIZE), pfn(end));
   }
   if (cmaBase >= 0) {
-    k.dma_contiguous_default_area = new CmaArea("reserved", pfn(cmaBase), cmaSize / PAGE_SIZE);
+    // cma->name: rmem_cma_setup passes rmem->name, the DT node's name ("linux,cma"); dma_contiguous_reserve's
+    // cma_declare_contiguous passes "reserved" (mm/cma.c cma_init_reserved_mem, 5.6.4 :206, 5.15.178 :193, 6.18.35 :236)
+    k.dma_contiguous_default_area = new CmaArea(cmaFromNode ? "linux,cma" : "reserved", pfn(cmaBase), cmaSize / PAGE_SIZE);
     k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cmaSize), PG_cma);
   }
 

@@ -6,7 +6,7 @@
  * (docs/verified-facts.md "cma= next to a linux,cma-default node (stop 17)").
  */
 import { describe, expect, it } from "vitest";
-import { bootK } from "./helpers.js";
+import { bootK, runYaml } from "./helpers.js";
 
 const MiB = 1 << 20;
 
@@ -82,6 +82,9 @@ describe("cma= bypasses rpi4's DT linux,cma node", () => {
     for (const v of ["5.10", "5.15", "6.1", "6.12", "6.18"]) {
       const b = boot("rpi4", v, { mem: "1G" });
       expect(b.cma, v).toEqual([0x3740_0000]);
+      // rmem_cma_setup → cma_init_reserved_mem(..., rmem->name): the area is named after the DT node (cma_alloc's
+      // trace and its "%s: %s: alloc failed" line show it), where dma_contiguous_reserve's is "reserved"
+      expect(b.k.dma_contiguous_default_area!.name, v).toBe("linux,cma");
       expect(b.lines[0], v).toBe("info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB");
       expect(b.lines.some((l) => /bypass|Skipping|matching fail/.test(l)), v).toBe(false);
     }
@@ -109,5 +112,12 @@ describe("cma= bypasses rpi4's DT linux,cma node", () => {
       expect(b.cma, v).toEqual([0x2800_0000]);
       expect(b.lines, v).toEqual([...(v === "6.18" ? SKIP : BYPASS), "info cma: Reserved 128 MiB at 0x0000000028000000"]);
     }
+  });
+
+  it("cma_alloc's failure line names the area: linux,cma for the DT node, reserved for a cma= area (6.18: a request larger than the area)", () => {
+    const big = "name: t\nsteps:\n  - { op: dma_alloc_coherent, size: 128M, as: b }\n";
+    const errs = (cfg: string) => (runYaml(cfg ? big.replace("steps:", `config: { ${cfg} }\nsteps:`) : big, { platform: "rpi4", kernel: "6.18" }).log ?? []).filter((l) => l.level === "err" && l.step >= 0).map((l) => l.message);
+    expect(errs("")).toEqual(["cma: __cma_alloc: linux,cma: alloc failed, req-size: 32768 pages, ret: -16"]);
+    expect(errs("cma: 64M")).toEqual(["cma: __cma_alloc: reserved: alloc failed, req-size: 32768 pages, ret: -16"]);
   });
 });
