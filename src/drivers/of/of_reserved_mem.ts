@@ -31,3 +31,19 @@ export function fdt_init_reserved_mem_fail_pr(name: string): string {
 export function __reserved_mem_alloc_size_skip_pr(): string {
   return `OF: reserved mem: Skipping dt linux,cma-default for "cma=" kernel param.`;
 }
+
+/** A reserved_mem[] entry as fdt_reserved_mem_save_node keeps it before allocation: a dynamic node has base 0, size 0 */
+export interface RmemOrderNode {
+  name: string;
+  base: number;
+  size: number;
+}
+
+/** drivers/of/of_reserved_mem.c __rmem_cmp (5.6–6.18; 5.15.178 :199–220): by base, then by size (dynamic nodes, base 0 size 0, before a static node at 0) */
+export function __rmem_cmp(a: RmemOrderNode, b: RmemOrderNode): number {
+  if (a.base < b.base) return -1;
+  if (a.base > b.base) return 1;
+  if (a.size < b.size) return -1;
+  if (a.size > b.size) return 1;
+  return 0;
+}
