@@ -27,7 +27,7 @@ export function fdt_init_reserved_mem_fail_pr(name: string): string {
   return `OF: reserved mem: node ${name} compatible matching fail`;
 }
 
-/** drivers/of/of_reserved_mem.c __reserved_mem_alloc_size (6.18.35 with 0fd17e598333's stable backport, :433–436): pr_err "Skipping dt linux,cma-default for \"cma=\" kernel param." for a linux,cma-default node when cma= was given, before any allocation */
+/** drivers/of/of_reserved_mem.c __reserved_mem_alloc_size (6.18; 6.18.35 :433–436, 0fd17e598333's stable backport — absent 5.6–6.12): pr_err "Skipping dt linux,cma-default for \"cma=\" kernel param." for a linux,cma-default node when cma= was given, before any allocation */
 export function __reserved_mem_alloc_size_skip_pr(): string {
   return `OF: reserved mem: Skipping dt linux,cma-default for "cma=" kernel param.`;
 }
