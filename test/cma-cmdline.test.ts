@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { bootK, runYaml } from "./helpers.js";
+import { dmasim } from "./cli-spawn.js";
 
 const MiB = 1 << 20;
 
@@ -130,4 +131,11 @@ describe("cma= bypasses rpi4's DT linux,cma node", () => {
     expect(errs("")).toEqual(["cma: __cma_alloc: linux,cma: alloc failed, req-size: 32768 pages, ret: -16"]);
     expect(errs("cma: 64M")).toEqual(["cma: __cma_alloc: reserved: alloc failed, req-size: 32768 pages, ret: -16"]);
   });
+
+  it("the built CLI: run --json --set cma=128M on rpi4 6.18 carries the skip line and dma_contiguous_reserve's line in its boot log", async () => {
+    const o = await dmasim(["run", "scenarios/seed-mmap.yaml", "--platform", "rpi4", "--kernel", "6.18", "--set", "mem=1G", "--set", "cma=128M", "--json"]);
+    expect(o.stderr).toBe("");
+    const log = (JSON.parse(o.stdout).log as { level: string; message: string; step: number }[]).filter((l) => l.step === -1 && /cma|reserved mem/.test(l.message));
+    expect(log.map((l) => `${l.level} ${l.message}`)).toEqual([...SKIP, "info cma: Reserved 128 MiB at 0x0000000032400000"]);
+  }, 60_000);
 });
