@@ -14,8 +14,9 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
-import { fdt_init_reserved_mem_node_pr } from "./drivers/of/of_reserved_mem.js";
-import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
+import { __reserved_mem_alloc_size_skip_pr, __rmem_cmp, fdt_init_reserved_mem_fail_pr, fdt_init_reserved_mem_node_pr, type RmemOrderNode } from "./drivers/of/of_reserved_mem.js";
+import { sort } from "./lib/sort.js";
+import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_bypass_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { X86Kasan } from "./arch/x86/kasan_init.js";
@@ -128,18 +129,49 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const physBits = platform.arch === "arm" ? 32 : 64;
   // (then: the node's "OF: reserved mem:" line, 6.3+ aeb9267eb6b1)
   let cmaMsg: { level: "info" | "err"; message: string; then?: string } | null = null;
+  let cmaSize = cfg.cma;
+  // the reserved-memory lines early_init_fdt_scan_reserved_mem leaves for a bypassed linux,cma-default node
+  const rmemMsgs: { level: "info" | "err"; message: string }[] = [];
   // early_init_fdt_scan_reserved_mem (arm64_memblock_init / arm_memblock_init, 5.6–6.18): a reusable
   // shared-dma-pool "linux,cma-default" node with alloc-ranges (bcm283x.dtsi + bcm2711.dtsi) is placed here,
   // top-down in its range (__reserved_mem_alloc_size), before sparse_init and KASAN in every era;
-  // dma_contiguous_reserve later finds dma_contiguous_default_area set and does nothing
-  if (cfg.cma > 0 && platform.cma_alloc_ranges) {
+  // dma_contiguous_reserve later finds dma_contiguous_default_area set and does nothing.
+  // With cma= on the command line the node is bypassed: 5.6–6.12 allocate it (the DT's size), rmem_cma_setup
+  // returns -EBUSY and fdt_init_reserved_mem(_node) frees it at once, before the next node is allocated;
+  // 6.18.35 (0fd17e598333, stable) skips it before allocating. dma_contiguous_reserve then places the cma= area.
+  const cmaFromNode = !!platform.cma_alloc_ranges && !cfg.cma_cmdline;
+  // the order the reserved-memory nodes are allocated and initialised in: DT order (rpi4's linux,cma from
+  // bcm283x.dtsi, then the run's restricted-dma-pool, which a board .dts appends). 5.6–6.11: __fdt_scan_reserved_mem
+  // saves each node (a dynamic one with base 0, size 0) and fdt_init_reserved_mem sorts them (__rmem_check_for_overlap,
+  // lib/sort.c's heapsort) before its allocate-then-init loop — two dynamic nodes compare equal and come out swapped;
+  // 6.12+ (8a6e02d0c00e) allocates and inits the dynamic nodes in DT order in fdt_scan_reserved_mem
+  const rmemNodes: RmemOrderNode[] = [];
+  if (platform.cma_alloc_ranges) rmemNodes.push({ name: "linux,cma", base: 0, size: 0 });
+  if (cfg.restricted_dma_pool) rmemNodes.push({ name: "restricted-dma-pool", base: rmemBase ?? 0, size: rmemBase === null ? 0 : cfg.restricted_dma_pool.size });
+  if (!version.switches.has("8a6e02d0c00e")) sort(rmemNodes, __rmem_cmp);
+  const rmemOrder = rmemNodes.map((n) => n.name);
+  const cmaAfterRmem = rmemOrder.indexOf("linux,cma") > rmemOrder.indexOf("restricted-dma-pool") && rmemOrder.includes("restricted-dma-pool");
+  // the linux,cma-default node's turn: drivers/of/of_reserved_mem.c __reserved_mem_alloc_size, then its init (rmem_cma_setup)
+  const cmaNodeAllocInit = () => {
+    if (!platform.cma_alloc_ranges) return;
     const [lo, hi] = platform.cma_alloc_ranges;
-    const base = memblock.tryAlloc(cfg.cma, cmaAlign, lo, hi, "CMA (linux,cma)");
-    if (base === null) throw new ConfigValueError("cma", `${cfg.cma / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
-    cmaBase = base;
-    cmaMsg = rmem_cma_setup_pr(cmaBase, cfg.cma, physBits);
-    if (version.switches.has("aeb9267eb6b1")) cmaMsg.then = fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: cfg.cma, nomap: false, reusable: true }, physBits);
-  }
+    const nodeSize = platform.defaults.cma;
+    if (cfg.cma_cmdline && version.switches.has("0fd17e598333")) rmemMsgs.push({ level: "err", message: __reserved_mem_alloc_size_skip_pr() });
+    else {
+      const base = memblock.tryAlloc(nodeSize, cmaAlign, lo, hi, "CMA (linux,cma)");
+      if (base === null) throw new ConfigValueError("cma", `${nodeSize / MiB} MiB does not fit in the linux,cma alloc-ranges [${hex(lo)}, ${hex(hi)}) of ${platform.id}`);
+      if (cfg.cma_cmdline) {
+        rmemMsgs.push(rmem_cma_setup_bypass_pr("linux,cma"), { level: "info", message: fdt_init_reserved_mem_fail_pr("linux,cma") });
+        memblock.free(base, nodeSize);
+      } else {
+        cmaBase = base;
+        cmaSize = nodeSize;
+        cmaMsg = rmem_cma_setup_pr(cmaBase, nodeSize, physBits);
+        if (version.switches.has("aeb9267eb6b1")) cmaMsg.then = fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: nodeSize, nomap: false, reusable: true }, physBits);
+      }
+    }
+  };
+  if (!cmaAfterRmem) cmaNodeAllocInit();
   /** kernel/dma/contiguous.c dma_contiguous_reserve (5.6–6.18) → cma_declare_contiguous: the default area from cma= / CONFIG_CMA_SIZE */
   const dma_contiguous_reserve = (limit: number, highmem_start: number | null) => {
     if (cfg.cma <= 0 || cmaBase >= 0) return;
@@ -260,6 +292,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const rmemLimit = platform.arch === "arm64" ? dmaEnd : platform.xen === "pv" ? ramEnd : 4 * GiB;
     rmemBase = memblock.alloc(cfg.restricted_dma_pool.size, PAGE_SIZE, banks[0]!.start, rmemLimit, "restricted-dma-pool");
   }
+  // 5.6–6.11 with two dynamic nodes: the linux,cma node after the restricted-dma-pool (nothing else takes memblock in between)
+  if (cmaAfterRmem) cmaNodeAllocInit();
 
   // --- CMA (dma_contiguous_reserve) ---
   // arm64 5.6–5.10: at the end of arm64_memblock_init with arm64_dma32_phys_limit (5.6.4 arch/arm64/mm/init.c:459,
@@ -280,8 +314,29 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     k.printk(m.level, m.message);
     if (m.then) k.printk("info", m.then);
   };
-  const cmaLate = platform.arch === "arm64" && !platform.cma_alloc_ranges && k.sw["9804f8c69b04"] === true;
-  if (cmaMsg && !cmaLate) printCma(cmaMsg);
+  const cmaLate = platform.arch === "arm64" && !cmaFromNode && k.sw["9804f8c69b04"] === true;
+  // the restricted-dma-pool region (5.15+) was reserved or placed by early_init_fdt_scan_reserved_mem above;
+  // rmem_swiotlb_setup is its init (RESERVEDMEM_OF_DECLARE), run there too
+  let rmemInitDone = false;
+  const initRestricted = () => {
+    if (rmemInitDone || !cfg.restricted_dma_pool || rmemBase === null) return;
+    rmemInitDone = true;
+    const r = cfg.restricted_dma_pool;
+    const base = rmemBase;
+    const name = `restricted-dma-pool@${base.toString(16)}`;
+    k.restricted_dma_pool = rmem_swiotlb_setup(k, { name, base, size: r.size, priv: null });
+    // rmem_swiotlb_setup returned 0 (5.15+), or no driver claims the compatible (-ENOENT): the node's line (6.3+)
+    if (k.sw["aeb9267eb6b1"]) k.printk("info", fdt_init_reserved_mem_node_pr({ name, base, size: r.size, nomap: false, reusable: false }, physBits));
+  };
+  // the reserved-memory nodes' lines in the order they were initialised (DT platforms: early_init_fdt_scan_reserved_mem
+  // in arm64_memblock_init / arm_memblock_init, before dma_contiguous_reserve there), then a cma= area's line
+  for (const n of platform.arch === "x86_64" ? ["linux,cma"] : rmemOrder) {
+    if (n === "linux,cma") {
+      for (const m of rmemMsgs) k.printk(m.level, m.message);
+      if (cmaMsg && cmaFromNode) printCma(cmaMsg);
+    } else initRestricted();
+  }
+  if (cmaMsg && !cmaFromNode && !cmaLate) printCma(cmaMsg);
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
   // x86_64 setup_arch: dma_contiguous_reserve, then x86_init.paging.pagetable_init = paging_init →
@@ -339,15 +394,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;
-  // the restricted-dma-pool region (5.15+) was reserved or placed by early_init_fdt_scan_reserved_mem above; rmem_swiotlb_setup
-  if (cfg.restricted_dma_pool && rmemBase !== null) {
-    const r = cfg.restricted_dma_pool;
-    const base = rmemBase;
-    const name = `restricted-dma-pool@${base.toString(16)}`;
-    k.restricted_dma_pool = rmem_swiotlb_setup(k, { name, base, size: r.size, priv: null });
-    // rmem_swiotlb_setup returned 0 (5.15+), or no driver claims the compatible (-ENOENT): the node's line (6.3+)
-    if (k.sw["aeb9267eb6b1"]) k.printk("info", fdt_init_reserved_mem_node_pr({ name, base, size: r.size, nomap: false, reusable: false }, physBits));
-  }
+  // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
+  initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
@@ -362,7 +410,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (end <= b.start) continue;
     if (platform.arch === "arm" && cmaBase >= 0) {
       // arch/arm dma_contiguous_remap: CMA areas in lowmem are mapped with pages so __dma_remap can change them
-      const cmaEnd = cmaBase + cfg.cma;
+      const cmaEnd = cmaBase + cmaSize;
       const parts: [number, number, number[]][] = [[b.start, Math.min(end, cmaBase), blockSizes], [Math.max(b.start, cmaBase), Math.min(end, cmaEnd), [PAGE_SIZE]], [Math.max(b.start, cmaEnd), end, blockSizes]];
       for (const [s, e, sz] of parts) if (e > s) mapRange(pgd, arch.__va(s), s, e - s, sz, "normal");
     } else mapRange(pgd, arch.__va(b.start), b.start, end - b.start, blockSizes, "normal");
@@ -398,8 +446,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (end > cur) buddy.freeRange(pfn(Math.ceil(cur / PAGE_SIZE) * PAGE_SIZE), pfn(end));
   }
   if (cmaBase >= 0) {
-    k.dma_contiguous_default_area = new CmaArea("reserved", pfn(cmaBase), cfg.cma / PAGE_SIZE);
-    k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cfg.cma), PG_cma);
+    // cma->name: rmem_cma_setup passes rmem->name, the DT node's name ("linux,cma"); dma_contiguous_reserve's
+    // cma_declare_contiguous passes "reserved" (mm/cma.c cma_init_reserved_mem, 5.6.4 :206, 5.15.178 :193, 6.18.35 :236)
+    k.dma_contiguous_default_area = new CmaArea(cmaFromNode ? "linux,cma" : "reserved", pfn(cmaBase), cmaSize / PAGE_SIZE);
+    k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cmaSize), PG_cma);
   }
 
   // --- user address space and the current task ---

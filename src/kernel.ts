@@ -27,6 +27,8 @@ export interface KConfig {
   mem: number;
   /** default CMA area size in bytes (0 = none) */
   cma: number;
+  /** cma= was given (a scenario's config or --set): on a platform whose DT has a linux,cma-default node, the kernel bypasses the node for the cma= area */
+  cma_cmdline?: boolean;
   /** coherent_pool= (bytes) or 0 for the default */
   coherent_pool: number;
   /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce */

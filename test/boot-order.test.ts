@@ -98,9 +98,13 @@ describe("boot order: 32-bit ARM's default CMA area is highmem (D22)", () => {
 describe("boot order: a restricted-dma-pool reserved-memory node (D23)", () => {
   it("is placed by early_init_fdt_scan_reserved_mem, before sparse_init's vmemmap, cma= and KASAN", () => {
     const at = (p: string, v: string, set: Record<string, string>) => Object.fromEntries(bootK(p, v, set).memblock.reserved.map((r) => [r.name.split(" ")[0], r.start]));
-    // rpi4 1 GiB: after the DT linux,cma node, before the vmemmap (was 0x36000000 with the vmemmap at 0x36400000)
-    const a = at("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    // rpi4 1 GiB: before the vmemmap (was 0x36000000 with the vmemmap at 0x36400000). 6.12+ (8a6e02d0c00e): in DT order,
+    // after the linux,cma node: 0x37400000 - 4 MiB = 0x37000000; to 6.11 fdt_init_reserved_mem's heapsort swaps the two
+    // dynamic nodes, so the pool takes the top of [0, 0x3b400000), 0x3b000000, and the node goes under it, 0x37000000
+    const a = at("rpi4", "6.12", { mem: "1G", restricted_dma_pool: "4M" });
     expect([a["restricted-dma-pool"], a["vmemmap"], a["CMA"]]).toEqual([0x3700_0000, 0x3600_0000, 0x3740_0000]);
+    const a61 = at("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    expect([a61["restricted-dma-pool"], a61["vmemmap"], a61["CMA"]]).toEqual([0x3b00_0000, 0x3600_0000, 0x3700_0000]);
     // with KASAN the shadow comes after it (was: the pool at 0x2e5fb000 below the shadow)
     const b = at("rpi4", "6.18", { mem: "1G", restricted_dma_pool: "4M", CONFIG_KASAN: "y" });
     expect([b["restricted-dma-pool"], b["KASAN"]]).toEqual([0x3700_0000, 0x2e5f_b000]);
@@ -137,8 +141,11 @@ describe("boot order: the CMA area's printk", () => {
     const c = log("arm64-coherent", "5.15", { restricted_dma_pool: "4M" });
     expect(c[0]).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x00000000ffc00000, size 4 MiB");
     expect(c[1]).toMatch(/^cma: Reserved \d+ MiB at 0x00000000fdc00000$/);
-    const r = log("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    const r = log("rpi4", "6.12", { mem: "1G", restricted_dma_pool: "4M" });
     expect(r.slice(0, 2)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB"]);
+    // to 6.11 in fdt_init_reserved_mem's sorted order: the heapsort swapped the two dynamic nodes
+    const r61 = log("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
+    expect(r61.slice(0, 2)).toEqual(["software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB", "Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB"]);
   });
 });
 
@@ -191,12 +198,21 @@ describe("boot order: the reserved-memory nodes' own line (aeb9267eb6b1, 6.3)", 
   const rmem = (v: string, set: Record<string, string>) => bootK("rpi4", v, set).klog.map((l) => `${l.level} ${l.message}`).filter((m) => /Reserved memory|reserved mem/.test(m));
   it("6.1 prints only the drivers' lines; 6.6+ follow each with base..end (inclusive), KiB, map/nomap, reusable, name", () => {
     const set = { mem: "1G", restricted_dma_pool: "4M" };
+    // 6.1 and 6.6: fdt_init_reserved_mem's sorted order (the heapsort swaps the two dynamic nodes): the pool at the top of
+    // [0, 0x3b400000), 0x3b000000, the linux,cma node under it at 0x37000000
     expect(rmem("6.1", set)).toEqual([
-      "info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB",
-      "info software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB",
+      "info software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB",
+      "info Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB",
     ]);
-    // 0x37000000 + 4 MiB - 1 = 0x373fffff; a restricted-dma-pool is neither reusable nor no-map (rmem_swiotlb_setup's condition)
-    for (const v of ["6.6", "6.12", "6.18"]) {
+    // 0x3b000000 + 4 MiB - 1 = 0x3b3fffff, 0x37000000 + 64 MiB - 1 = 0x3affffff
+    expect(rmem("6.6", set)).toEqual([
+      "info software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB",
+      "info OF: reserved mem: 0x000000003b000000..0x000000003b3fffff (4096 KiB) map non-reusable restricted-dma-pool@3b000000",
+      "info Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB",
+      "info OF: reserved mem: 0x0000000037000000..0x000000003affffff (65536 KiB) map reusable linux,cma",
+    ]);
+    // 6.12+ (8a6e02d0c00e) in DT order. 0x37000000 + 4 MiB - 1 = 0x373fffff; a restricted-dma-pool is neither reusable nor no-map (rmem_swiotlb_setup's condition)
+    for (const v of ["6.12", "6.18"]) {
       expect(rmem(v, set)).toEqual([
         "info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB",
         "info OF: reserved mem: 0x0000000037400000..0x000000003b3fffff (65536 KiB) map reusable linux,cma",

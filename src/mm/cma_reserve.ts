@@ -62,3 +62,8 @@ export function cma_declare_contiguous_pr(sizeBytes: number, base: number | null
 export function rmem_cma_setup_pr(base: number, sizeBytes: number, phys_addr_bits: 32 | 64): { level: "info"; message: string } {
   return { level: "info", message: `Reserved memory: created CMA memory pool at ${pr_pa(base, phys_addr_bits)}, size ${Math.floor(sizeBytes / MiB)} MiB` };
 }
+
+/** kernel/dma/contiguous.c rmem_cma_setup (5.6–6.12; removed by 0fd17e598333, 6.18.35 stable): a linux,cma-default node with cma= given: pr_info "Reserved memory: bypass %s node, using cmdline CMA params instead" (no pr_fmt prefix), -EBUSY (5.6.4 :309–312, 5.10.7 :409–412, 5.15.178 :407–410, 6.1.166 :406–409, 6.12.19 :464–467) */
+export function rmem_cma_setup_bypass_pr(name: string): { level: "info"; message: string } {
+  return { level: "info", message: `Reserved memory: bypass ${name} node, using cmdline CMA params instead` };
+}

@@ -24,6 +24,16 @@ export class Memblock {
     this.reserved.splice(lo, 0, { start, size, name });
   }
 
+  /**
+   * mm/memblock.c memblock_free (5.6–5.15, a phys_addr_t) / memblock_phys_free (5.16+): memblock_remove_range
+   * of [start, start + size) from memblock.reserved — here the one reservation made for exactly that range
+   */
+  free(start: number, size: number) {
+    const i = this.reserved.findIndex((r) => r.start === start && r.size === size);
+    if (i < 0) throw new Error(`memblock: no reservation at ${hex(start)}+${hex(size)} to free`);
+    this.reserved.splice(i, 1);
+  }
+
   isReserved(start: number, size: number): boolean {
     return this.reserved.some((r) => start < r.start + r.size && r.start < start + size);
   }

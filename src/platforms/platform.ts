@@ -31,8 +31,9 @@ export interface Platform {
   /** Xen: machine RAM that belongs to other domains (not in dom0's memory map; grant-mapped pages come from here) */
   xenDomains?: { start: number; size: number };
   /**
-   * the DT's reusable shared-dma-pool "linux,cma-default" node's alloc-ranges [start, end), its size the `cma`
-   * option; absent: the default CMA area comes from dma_contiguous_reserve (cma= / CONFIG_CMA_SIZE) below the arch's limit
+   * the DT's reusable shared-dma-pool "linux,cma-default" node's alloc-ranges [start, end), its size the DT's
+   * (defaults.cma); a `cma` option (cma= on the command line) bypasses the node. Absent, or bypassed: the default
+   * CMA area comes from dma_contiguous_reserve (cma= / CONFIG_CMA_SIZE) below the arch's limit
    */
   cma_alloc_ranges?: [number, number];
   /** physical load address and size of the kernel image */

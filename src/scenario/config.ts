@@ -207,6 +207,7 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
           const c = size(key, v);
           if (c % (4 << 20) !== 0) throw bad("cma", `${v} is not a multiple of 4M`);
           cfg.cma = c;
+          cfg.cma_cmdline = true; // early_param("cma", early_cma): size_cmdline is no longer -1
           break;
         }
         case "coherent_pool": {

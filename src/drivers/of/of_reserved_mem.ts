@@ -21,3 +21,29 @@ export function fdt_init_reserved_mem_node_pr(n: RmemNode, phys_addr_bits: 32 | 
   const end = n.base + n.size - 1;
   return `OF: reserved mem: ${pr_pa(n.base, phys_addr_bits)}..${pr_pa(end, phys_addr_bits)} (${Math.floor(n.size / 1024)} KiB) ${n.nomap ? "nomap" : "map"} ${n.reusable ? "reusable" : "non-reusable"} ${n.name}`;
 }
+
+/** drivers/of/of_reserved_mem.c fdt_init_reserved_mem (5.6–6.11, in its allocate-then-init loop) / fdt_init_reserved_mem_node (6.12): pr_info "node %s compatible matching fail" when the node's init failed with other than -ENOENT — then memblock_free of its region (5.6.4 and 5.10.7 :274, 5.15.178 :280, 6.1.166 :282, 6.6.63 :337, 6.12.19 :527) */
+export function fdt_init_reserved_mem_fail_pr(name: string): string {
+  return `OF: reserved mem: node ${name} compatible matching fail`;
+}
+
+/** drivers/of/of_reserved_mem.c __reserved_mem_alloc_size (6.18; 6.18.35 :433–436, 0fd17e598333's stable backport — absent 5.6–6.12): pr_err "Skipping dt linux,cma-default for \"cma=\" kernel param." for a linux,cma-default node when cma= was given, before any allocation */
+export function __reserved_mem_alloc_size_skip_pr(): string {
+  return `OF: reserved mem: Skipping dt linux,cma-default for "cma=" kernel param.`;
+}
+
+/** A reserved_mem[] entry as fdt_reserved_mem_save_node keeps it before allocation: a dynamic node has base 0, size 0 */
+export interface RmemOrderNode {
+  name: string;
+  base: number;
+  size: number;
+}
+
+/** drivers/of/of_reserved_mem.c __rmem_cmp (5.6–6.18; 5.15.178 :199–220): by base, then by size (dynamic nodes, base 0 size 0, before a static node at 0) */
+export function __rmem_cmp(a: RmemOrderNode, b: RmemOrderNode): number {
+  if (a.base < b.base) return -1;
+  if (a.base > b.base) return 1;
+  if (a.size < b.size) return -1;
+  if (a.size > b.size) return 1;
+  return 0;
+}
