@@ -14,7 +14,7 @@ import { X86_64, x86Layout } from "./arch/x86/memory.js";
 import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
-import { __reserved_mem_alloc_size_skip_pr, __rmem_cmp, fdt_init_reserved_mem_fail_pr, fdt_init_reserved_mem_node_pr, type RmemOrderNode } from "./drivers/of/of_reserved_mem.js";
+import { __reserved_mem_alloc_size_skip_pr, __reserved_mem_init_node_pr, __rmem_cmp, fdt_init_reserved_mem_fail_pr, fdt_init_reserved_mem_node_pr, type RmemOrderNode } from "./drivers/of/of_reserved_mem.js";
 import { sort } from "./lib/sort.js";
 import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous_pr, rmem_cma_setup_bypass_pr, rmem_cma_setup_pr } from "./mm/cma_reserve.js";
 import { kasan_init } from "./arch/arm64/kasan_init.js";
@@ -128,7 +128,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // (phys_addr_t is 32 bits on 32-bit ARM without LPAE, 64 elsewhere: %pa's width)
   const physBits = platform.arch === "arm" ? 32 : 64;
   // (then: the node's "OF: reserved mem:" line, 6.3+ aeb9267eb6b1)
-  let cmaMsg: { level: "info" | "err"; message: string; then?: string } | null = null;
+  let cmaMsg: { level: "info" | "err"; message: string; then?: string[] } | null = null;
   let cmaSize = cfg.cma;
   // the reserved-memory lines early_init_fdt_scan_reserved_mem leaves for a bypassed linux,cma-default node
   const rmemMsgs: { level: "info" | "err"; message: string }[] = [];
@@ -167,7 +167,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
         cmaBase = base;
         cmaSize = nodeSize;
         cmaMsg = rmem_cma_setup_pr(cmaBase, nodeSize, physBits);
-        if (version.switches.has("aeb9267eb6b1")) cmaMsg.then = fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: nodeSize, nomap: false, reusable: true }, physBits);
+        cmaMsg.then = [__reserved_mem_init_node_pr("linux,cma", "shared-dma-pool")];
+        if (version.switches.has("aeb9267eb6b1")) cmaMsg.then.push(fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: nodeSize, nomap: false, reusable: true }, physBits));
       }
     }
   };
@@ -310,9 +311,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // printed where the area is declared: the DT node in early_init_fdt_scan_reserved_mem (in DT order, before a
   // restricted-dma-pool node), cma= in arm_memblock_init / x86 setup_arch / arm64_memblock_init (5.6–5.10) — but on
   // arm64 5.11+ in bootmem_init, after the reserved-memory nodes' lines (below, after rmem_swiotlb_setup)
-  const printCma = (m: { level: "info" | "err"; message: string; then?: string }) => {
+  const printCma = (m: { level: "info" | "err"; message: string; then?: string[] }) => {
     k.printk(m.level, m.message);
-    if (m.then) k.printk("info", m.then);
+    for (const t of m.then ?? []) k.printk("info", t);
   };
   const cmaLate = platform.arch === "arm64" && !cmaFromNode && k.sw["9804f8c69b04"] === true;
   // the restricted-dma-pool region (5.15+) was reserved or placed by early_init_fdt_scan_reserved_mem above;
@@ -325,6 +326,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const base = rmemBase;
     const name = `restricted-dma-pool@${base.toString(16)}`;
     k.restricted_dma_pool = rmem_swiotlb_setup(k, { name, base, size: r.size, priv: null });
+    if (k.restricted_dma_pool) k.printk("info", __reserved_mem_init_node_pr(name, "restricted-dma-pool"));
     // rmem_swiotlb_setup returned 0 (5.15+), or no driver claims the compatible (-ENOENT): the node's line (6.3+)
     if (k.sw["aeb9267eb6b1"]) k.printk("info", fdt_init_reserved_mem_node_pr({ name, base, size: r.size, nomap: false, reusable: false }, physBits));
   };

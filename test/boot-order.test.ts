@@ -122,9 +122,10 @@ describe("boot order: the CMA area's printk", () => {
   const lines = (p: string, v: string, set: Record<string, string> = {}) => bootK(p, v, set).klog.filter((l) => /cma|CMA/.test(l.message)).map((l) => `${l.level} ${l.message}`);
   it("is a pr_info in the log (not a trace note), its %pa 16 hex digits on arm64 / x86_64 and 8 on 32-bit ARM without LPAE", () => {
     // rpi4: rmem_cma_setup for the DT linux,cma node (no pr_fmt prefix)
-    expect(lines("rpi4", "5.10", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
+    // then __reserved_mem_init_node's "initialized node %s, compatible id %s" (every era)
+    expect(lines("rpi4", "5.10", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "info OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool"]);
     // 6.3+ (aeb9267eb6b1): then the node's own "OF: reserved mem:" line — 0x37400000 + 64 MiB - 1 = 0x3b3fffff, 65,536 KiB
-    expect(lines("rpi4", "6.18", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "info OF: reserved mem: 0x0000000037400000..0x000000003b3fffff (65536 KiB) map reusable linux,cma"]);
+    expect(lines("rpi4", "6.18", { mem: "1G" })).toEqual(["info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "info OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool", "info OF: reserved mem: 0x0000000037400000..0x000000003b3fffff (65536 KiB) map reusable linux,cma"]);
     // 32-bit ARM: cma_declare_contiguous's "cma: " line, a 32-bit phys_addr_t
     expect(lines("arm32", "5.15")).toEqual(["info cma: Reserved 64 MiB at 0x38000000"]);
     expect(lines("arm32", "6.1", { mem: "512M" })).toEqual(["info cma: Reserved 64 MiB at 0x1c000000"]);
@@ -140,12 +141,13 @@ describe("boot order: the CMA area's printk", () => {
     const log = (p: string, v: string, set: Record<string, string>) => bootK(p, v, set).klog.map((l) => l.message).filter((m) => /pool|cma:/.test(m));
     const c = log("arm64-coherent", "5.15", { restricted_dma_pool: "4M" });
     expect(c[0]).toBe("software IO TLB: Reserved memory: created restricted DMA pool at 0x00000000ffc00000, size 4 MiB");
-    expect(c[1]).toMatch(/^cma: Reserved \d+ MiB at 0x00000000fdc00000$/);
+    expect(c[1]).toBe("OF: reserved mem: initialized node restricted-dma-pool@ffc00000, compatible id restricted-dma-pool");
+    expect(c[2]).toMatch(/^cma: Reserved \d+ MiB at 0x00000000fdc00000$/);
     const r = log("rpi4", "6.12", { mem: "1G", restricted_dma_pool: "4M" });
-    expect(r.slice(0, 2)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB"]);
+    expect(r.slice(0, 4)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool", "software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB", "OF: reserved mem: initialized node restricted-dma-pool@37000000, compatible id restricted-dma-pool"]);
     // to 6.11 in fdt_init_reserved_mem's sorted order: the heapsort swapped the two dynamic nodes
     const r61 = log("rpi4", "6.1", { mem: "1G", restricted_dma_pool: "4M" });
-    expect(r61.slice(0, 2)).toEqual(["software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB", "Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB"]);
+    expect(r61.slice(0, 4)).toEqual(["software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB", "OF: reserved mem: initialized node restricted-dma-pool@3b000000, compatible id restricted-dma-pool", "Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB", "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool"]);
   });
 });
 
@@ -202,21 +204,27 @@ describe("boot order: the reserved-memory nodes' own line (aeb9267eb6b1, 6.3)", 
     // [0, 0x3b400000), 0x3b000000, the linux,cma node under it at 0x37000000
     expect(rmem("6.1", set)).toEqual([
       "info software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB",
+      "info OF: reserved mem: initialized node restricted-dma-pool@3b000000, compatible id restricted-dma-pool",
       "info Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB",
+      "info OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool",
     ]);
     // 0x3b000000 + 4 MiB - 1 = 0x3b3fffff, 0x37000000 + 64 MiB - 1 = 0x3affffff
     expect(rmem("6.6", set)).toEqual([
       "info software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB",
+      "info OF: reserved mem: initialized node restricted-dma-pool@3b000000, compatible id restricted-dma-pool",
       "info OF: reserved mem: 0x000000003b000000..0x000000003b3fffff (4096 KiB) map non-reusable restricted-dma-pool@3b000000",
       "info Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB",
+      "info OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool",
       "info OF: reserved mem: 0x0000000037000000..0x000000003affffff (65536 KiB) map reusable linux,cma",
     ]);
     // 6.12+ (8a6e02d0c00e) in DT order. 0x37000000 + 4 MiB - 1 = 0x373fffff; a restricted-dma-pool is neither reusable nor no-map (rmem_swiotlb_setup's condition)
     for (const v of ["6.12", "6.18"]) {
       expect(rmem(v, set)).toEqual([
         "info Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB",
+        "info OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool",
         "info OF: reserved mem: 0x0000000037400000..0x000000003b3fffff (65536 KiB) map reusable linux,cma",
         "info software IO TLB: Reserved memory: created restricted DMA pool at 0x0000000037000000, size 4 MiB",
+        "info OF: reserved mem: initialized node restricted-dma-pool@37000000, compatible id restricted-dma-pool",
         "info OF: reserved mem: 0x0000000037000000..0x00000000373fffff (4096 KiB) map non-reusable restricted-dma-pool@37000000",
       ]);
     }

@@ -75,6 +75,7 @@ describe("cma= bypasses rpi4's DT linux,cma node", () => {
     // 6.1: the pool's line first (sorted order), then the node's bypass lines, then bootmem_init's cma= line
     expect(boot("rpi4", "6.1", { mem: "1G", cma: "128M", restricted_dma_pool: "4M" }).k.klog.map((l) => l.message).filter((m) => /cma|reserved mem|Reserved memory/.test(m))).toEqual([
       "software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB",
+      "OF: reserved mem: initialized node restricted-dma-pool@3b000000, compatible id restricted-dma-pool",
       "Reserved memory: bypass linux,cma node, using cmdline CMA params instead",
       "OF: reserved mem: node linux,cma compatible matching fail",
       "cma: Reserved 128 MiB at 0x0000000032000000",
@@ -84,6 +85,7 @@ describe("cma= bypasses rpi4's DT linux,cma node", () => {
       "Reserved memory: bypass linux,cma node, using cmdline CMA params instead",
       "OF: reserved mem: node linux,cma compatible matching fail",
       "software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB",
+      "OF: reserved mem: initialized node restricted-dma-pool@3b000000, compatible id restricted-dma-pool",
       "OF: reserved mem: 0x000000003b000000..0x000000003b3fffff (4096 KiB) map non-reusable restricted-dma-pool@3b000000",
       "cma: Reserved 128 MiB at 0x0000000032000000 on node -1",
     ]);

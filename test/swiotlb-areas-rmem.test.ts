@@ -19,6 +19,7 @@ const AREAS = "scenarios/swiotlb/areas-per-cpu.yaml";
 const RMEM = "scenarios/swiotlb/restricted-dma-pool.yaml";
 const maps = (r: ReturnType<typeof run>) => r.steps.filter((s) => s.op === "dma_map_single").map((s) => s.result.dma_addr);
 const logOf = (r: ReturnType<typeof run>) => (r.log ?? []).map((l) => l.message);
+const INIT_CMA = "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool";
 
 describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
   it("6.1, swiotlb=8192,4 on a 4 GiB Pi 4: CPU 0 takes slot 0, CPU 2 the first slot of area 2 (8 MiB on); the device reads each CPU's bytes", () => {
@@ -27,7 +28,7 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
     expect(maps(r)).toEqual(["0xf6400000", "0xf6c00000"]);
     expect(r.steps.filter((s) => s.op === "device_read").map((s) => s.result.data)).toEqual(['"from cpu 0"', '"from cpu 2"']);
     // parse_early_param first, then the DT linux,cma node (early_init_fdt_scan_reserved_mem), then mem_init's pool
-    expect(logOf(r)).toEqual(["software IO TLB: area num 4.", "Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
+    expect(logOf(r)).toEqual(["software IO TLB: area num 4.", "Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
     expect(r.log!.every((l) => l.step === -1 && l.level === "info")).toBe(true);
   });
 
@@ -36,7 +37,7 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
       const r = run(AREAS, { kernel });
       expect(r.ok, kernel).toBe(true);
       expect(maps(r), kernel).toEqual(["0xf6400000", "0xf6401000"]);
-      expect(logOf(r), kernel).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
+      expect(logOf(r), kernel).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool", "software IO TLB: mapped [mem 0x0000000036400000-0x0000000037400000] (16MB)"]);
     }
   });
 
@@ -44,10 +45,10 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
     expect(maps(run(AREAS, { set: { swiotlb: "8192,1" } }))).toEqual(["0xf6400000", "0xf6401000"]);
     const byCpus = run(AREAS, { set: { swiotlb: "8192" } });
     // without <areas> swiotlb_init_remap adjusts them (mem_init), after the CMA node's line
-    expect(logOf(byCpus).slice(0, 2)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "software IO TLB: area num 4."]);
+    expect(logOf(byCpus).slice(0, 3)).toEqual(["Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool", "software IO TLB: area num 4."]);
     expect(maps(byCpus)).toEqual(["0xf6400000", "0xf6c00000"]);
     const eight = run(AREAS, { set: { swiotlb: "8192", nr_cpus: "8" } });
-    expect(logOf(eight)[1]).toBe("software IO TLB: area num 8.");
+    expect(logOf(eight)[2]).toBe("software IO TLB: area num 8.");
     // 8 areas of 1024 slots: area 2 starts 2 * 1024 * 2 KiB = 4 MiB in
     expect(maps(eight)).toEqual(["0xf6400000", "0xf6800000"]);
   });
@@ -55,8 +56,8 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
   it("swiotlb=1100,3: 3 areas round up to 4 and the pool to a power of two, with the kernel's two lines", () => {
     const r = run(AREAS, { set: { swiotlb: "1100,3" } });
     // both from swiotlb_adjust_nareas in parse_early_param, before the DT linux,cma node's line
-    expect(logOf(r).slice(0, 3)).toEqual(["software IO TLB: area num 4.", "software IO TLB: SWIOTLB bounce buffer size roundup to 4MB", "Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB"]);
-    expect(logOf(r)[3]).toMatch(/^software IO TLB: mapped \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \(4MB\)$/);
+    expect(logOf(r).slice(0, 4)).toEqual(["software IO TLB: area num 4.", "software IO TLB: SWIOTLB bounce buffer size roundup to 4MB", "Reserved memory: created CMA memory pool at 0x0000000037400000, size 64 MiB", "OF: reserved mem: initialized node linux,cma, compatible id shared-dma-pool"]);
+    expect(logOf(r)[4]).toMatch(/^software IO TLB: mapped \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \(4MB\)$/);
     // 2048 slots in 4 areas of 512: CPU 2's first slot is 2 * 512 * 2 KiB = 2 MiB in
     const [a, b] = maps(r).map(h);
     expect(b! - a!).toBe(2 << 20);
@@ -99,7 +100,8 @@ describe("restricted-dma-pool (5.15+)", () => {
       // fdt_init_reserved_mem (to 6.11) sorts the two dynamic nodes (equal: base 0, size 0) with lib/sort.c's heapsort,
       // which swaps them: the restricted-dma-pool is allocated first, at the top of [0, 0x3b400000) = 0x3b000000 (bus
       // 0xc0000000 + 0x3b000000), and the linux,cma node below it, 0x3b000000 - 64 MiB = 0x37000000 (8a6e02d0c00e)
-      expect(logOf(r).slice(0, 2), kernel).toEqual(["software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB", "Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB"]);
+      // each init's own line, then __reserved_mem_init_node's "initialized node %s, compatible id %s"
+      expect(logOf(r).slice(0, 4), kernel).toEqual(["software IO TLB: Reserved memory: created restricted DMA pool at 0x000000003b000000, size 4 MiB", "OF: reserved mem: initialized node restricted-dma-pool@3b000000, compatible id restricted-dma-pool", "Reserved memory: created CMA memory pool at 0x0000000037000000, size 64 MiB", INIT_CMA]);
     }
   });
 

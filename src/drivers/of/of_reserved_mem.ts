@@ -22,6 +22,11 @@ export function fdt_init_reserved_mem_node_pr(n: RmemNode, phys_addr_bits: 32 | 
   return `OF: reserved mem: ${pr_pa(n.base, phys_addr_bits)}..${pr_pa(end, phys_addr_bits)} (${Math.floor(n.size / 1024)} KiB) ${n.nomap ? "nomap" : "map"} ${n.reusable ? "reusable" : "non-reusable"} ${n.name}`;
 }
 
+/** drivers/of/of_reserved_mem.c __reserved_mem_init_node (5.6–6.18): pr_info "initialized node %s, compatible id %s" once a RESERVEDMEM_OF_DECLARE init (rmem_cma_setup "shared-dma-pool", rmem_swiotlb_setup "restricted-dma-pool" 5.15+) returned 0, after that init's own lines (5.6.4 :185, 5.15.178 :191, 6.18.35 :514) */
+export function __reserved_mem_init_node_pr(name: string, compat: string): string {
+  return `OF: reserved mem: initialized node ${name}, compatible id ${compat}`;
+}
+
 /** drivers/of/of_reserved_mem.c fdt_init_reserved_mem (5.6–6.11, in its allocate-then-init loop) / fdt_init_reserved_mem_node (6.12): pr_info "node %s compatible matching fail" when the node's init failed with other than -ENOENT — then memblock_free of its region (5.6.4 and 5.10.7 :274, 5.15.178 :280, 6.1.166 :282, 6.6.63 :337, 6.12.19 :527) */
 export function fdt_init_reserved_mem_fail_pr(name: string): string {
   return `OF: reserved mem: node ${name} compatible matching fail`;
