@@ -233,6 +233,34 @@ describe("fuzz: a run split over threads (--jobs N ≥ 2: epoch k seeded from (s
   });
 });
 
+describe("fuzz: the JIT warm-up before the first epoch (throwaway epochs) changes nothing in the result", () => {
+  const bare = (r: ReturnType<typeof runFuzz>) => ({ ...r, elapsedMs: undefined });
+  it("runFuzz and a split run give the same result with and without it, failures (shrunk scenarios) included; an injected bug's mutate is not called by it", { timeout: 120_000 }, () => {
+    const o = { seed: 11, steps: 3000, platform: "rpi4", kernel: "6.1", epoch: 1000, set: { swiotlb: "force" } };
+    expect(bare(runFuzz(o))).toEqual(bare(runFuzz({ ...o, warm: false })));
+    expect(bare(runFuzzSplit(o))).toEqual(bare(runFuzzSplit({ ...o, warm: false })));
+    // a mutate that keeps state across calls (the leak test's): the same calls with and without the warm-up
+    const leaky = () => {
+      const toDevice = new Set<string>();
+      let calls = 0;
+      const mutate = (s: FuzzStep) => {
+        calls++;
+        if (s.as !== undefined && s.dir === 1) toDevice.add(s.as);
+        return s.op.startsWith("dma_unmap") && toDevice.has(s.map!) ? null : s;
+      };
+      return { mutate, calls: () => calls };
+    };
+    const m = { seed: 9, steps: 1500, platform: "rpi4", epoch: 500, set: { swiotlb: "force" }, shrinkBudget: 200 };
+    const a = leaky();
+    const b = leaky();
+    const ra = runFuzz({ ...m, mutate: a.mutate });
+    const rb = runFuzz({ ...m, mutate: b.mutate, warm: false });
+    expect(ra.ok).toBe(false);
+    expect(bare(ra)).toEqual(bare(rb));
+    expect(a.calls()).toBe(b.calls());
+  });
+});
+
 describe("fuzz --jobs N: the worker threads started before the command line is parsed (src/cli/fuzz-split.ts)", () => {
   it("the early guess of how many workers a command line wants: min(N, epochs) − 1, the last --jobs / --steps as commander takes them", () => {
     const two = () => 2;
