@@ -23,15 +23,25 @@ export interface FuzzWorkerData {
 export type FuzzWorkerMessage = { ok: true; epochs: import("../fuzz/split.js").EpochResult[] } | { ok: false; error: string };
 
 /**
- * V8's budget for inlining into one optimised function, for `dmasim fuzz` (V8 flags are per
- * process: the command's worker threads run with it too). At V8's default (920 bytes of bytecode)
- * TurboFan inlines a good part of the map/unmap path into each of the ~150 functions the fuzzer
- * makes hot, because the fuzzer runs every path of the model in a mix: compiling them cost as much
- * CPU as the first 50,000 operations themselves (≈ 0.33 s on the compiler threads, measured per
- * thread). At 300 that is ≈ 0.22 s, and the operations run as fast within noise, warm or cold
- * (bench/README.md, fifth pass). Set before the engine is loaded (and before a worker starts).
+ * V8 flags for `dmasim fuzz` (V8 flags are per process: the command's worker threads run with them
+ * too). Set before the engine is loaded (and before a worker starts).
+ *
+ * - `--max-inlined-bytecode-size-cumulative=300`: V8's budget for inlining into one optimised
+ *   function. At V8's default (920 bytes of bytecode) TurboFan inlines a good part of the
+ *   map/unmap path into each of the ~150 functions the fuzzer makes hot, because the fuzzer runs
+ *   every path of the model in a mix: compiling them cost as much CPU as the first 50,000
+ *   operations themselves (≈ 0.33 s on the compiler threads, measured per thread). At 300 that is
+ *   ≈ 0.22 s, and the operations run as fast within noise, warm or cold (bench/README.md, fifth
+ *   pass).
+ * - `--semi-space-growth-factor=16`: the young generation (1 MiB semi-spaces when the process
+ *   starts) grows to its 16 MiB maximum at its first growth instead of doubling through the first
+ *   half second (V8 reads the factor when it grows the space, so setting it now still counts for
+ *   this thread's isolate). While it grew, what an operation makes and drops outlived the small
+ *   scavenges, was promoted and brought mark-compacts. Measured over 2M operations, --jobs 1:
+ *   scavenges 90 → 82, mark-compacts up to 22 under load → 5; CPU (interleaved medians of 5, load
+ *   6–9) --jobs 1 2925 → 2865 ms, --jobs 2 3587 → 3460 ms.
  */
-export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300";
+export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300 --semi-space-growth-factor=16";
 
 /**
  * V8 flags read when a worker's isolate is made (so set before each fuzz worker starts): its young
