@@ -18,7 +18,7 @@ import { Session, ShadowPool } from "../src/fuzz/session.js";
 import { Generator } from "../src/fuzz/generator.js";
 import { Rng } from "../src/fuzz/types.js";
 import { fuzzEpochSeed, fuzzEpochs, runFuzzClaimed, runFuzzSplit } from "../src/fuzz/split.js";
-import { sharedClaims, sharedPlan } from "../src/cli/fuzz-split.js";
+import { FUZZ_EPOCH_OPS, fuzzWorkersWanted, prestartFuzzWorkers, sharedClaims, sharedPlan, takeFuzzWorkers } from "../src/cli/fuzz-split.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
 import { DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { PhysMem } from "../src/mm/physmem.js";
@@ -230,6 +230,67 @@ describe("fuzz: a run split over threads (--jobs N ≥ 2: epoch k seeded from (s
     expect(r.epochs).toBe(1);
     expect(r.failures[0]!.kind).toBe("leak");
     expect(r.failures[0]!.message).toMatch(/io_tlb_mem\.used is [1-9]\d* \(slots leaked\)/);
+  });
+});
+
+describe("fuzz: the JIT warm-up before the first epoch (throwaway epochs) changes nothing in the result", () => {
+  const bare = (r: ReturnType<typeof runFuzz>) => ({ ...r, elapsedMs: undefined });
+  it("runFuzz and a split run give the same result with and without it, failures (shrunk scenarios) included; an injected bug's mutate is not called by it", { timeout: 120_000 }, () => {
+    const o = { seed: 11, steps: 3000, platform: "rpi4", kernel: "6.1", epoch: 1000, set: { swiotlb: "force" } };
+    expect(bare(runFuzz(o))).toEqual(bare(runFuzz({ ...o, warm: false })));
+    expect(bare(runFuzzSplit(o))).toEqual(bare(runFuzzSplit({ ...o, warm: false })));
+    // a mutate that keeps state across calls (the leak test's): the same calls with and without the warm-up
+    const leaky = () => {
+      const toDevice = new Set<string>();
+      let calls = 0;
+      const mutate = (s: FuzzStep) => {
+        calls++;
+        if (s.as !== undefined && s.dir === 1) toDevice.add(s.as);
+        return s.op.startsWith("dma_unmap") && toDevice.has(s.map!) ? null : s;
+      };
+      return { mutate, calls: () => calls };
+    };
+    const m = { seed: 9, steps: 1500, platform: "rpi4", epoch: 500, set: { swiotlb: "force" }, shrinkBudget: 200 };
+    const a = leaky();
+    const b = leaky();
+    const ra = runFuzz({ ...m, mutate: a.mutate });
+    const rb = runFuzz({ ...m, mutate: b.mutate, warm: false });
+    expect(ra.ok).toBe(false);
+    expect(bare(ra)).toEqual(bare(rb));
+    expect(a.calls()).toBe(b.calls());
+  });
+});
+
+describe("fuzz --jobs N: the worker threads started before the command line is parsed (src/cli/fuzz-split.ts)", () => {
+  it("the early guess of how many workers a command line wants: min(N, epochs) − 1, the last --jobs / --steps as commander takes them", () => {
+    const two = () => 2;
+    expect(fuzzWorkersWanted(["fuzz", "--jobs", "2", "--steps", "2000000"], two)).toBe(1);
+    expect(fuzzWorkersWanted(["fuzz", "--seed", "7", "--steps=400000", "--jobs=3", "--json"], two)).toBe(2);
+    expect(fuzzWorkersWanted(["fuzz", "--jobs", "auto"], () => 4)).toBe(3); // default --steps 100000: 5 epochs
+    expect(fuzzWorkersWanted(["fuzz", "--jobs", "4", "--steps", "30000"], two)).toBe(1); // 2 epochs: 2 threads
+    expect(fuzzWorkersWanted(["fuzz", "--jobs", "2", "--steps", "2000"], two)).toBe(0); // 1 epoch: this thread alone
+    expect(fuzzWorkersWanted(["fuzz", "--jobs", "2", "--jobs", "3", "--steps", "100000"], two)).toBe(2);
+    for (const a of [["fuzz"], ["fuzz", "--jobs", "1"], ["fuzz", "--jobs", "0"], ["fuzz", "--jobs", "x"], ["fuzz", "--jobs", "999"], ["fuzz", "--jobs", "2", "--steps", "0"], ["run", "--jobs", "2"], ["matrix", "scenarios", "--jobs", "2"], ["fuzz", "--", "--jobs", "2"]])
+      expect(fuzzWorkersWanted(a, two), a.join(" ")).toBe(0);
+    // its epoch length is the engine's default
+    for (const steps of [1, FUZZ_EPOCH_OPS, FUZZ_EPOCH_OPS + 1, 2_000_000]) expect(fuzzEpochs({ seed: 1, steps })).toBe(Math.ceil(steps / FUZZ_EPOCH_OPS));
+  });
+
+  it("a prestarted worker waits for its data, then runs the epochs it claims: the same epochs as this thread runs them; extra ones are terminated", { timeout: 120_000 }, async () => {
+    await prestartFuzzWorkers(["fuzz", "--jobs", "3", "--steps", "60000"]); // 2 workers
+    const ws = await takeFuzzWorkers(1); // the run needs one: the other is terminated
+    expect(ws).toHaveLength(1);
+    expect(await takeFuzzWorkers(0)).toEqual([]); // taken once
+    const o = { seed: 3, steps: 3000, platform: "x86_64", epoch: 1000, set: { swiotlb: "force" } };
+    const shared = sharedPlan(3);
+    ws[0]!.w.postMessage({ o, shared, epochs: 3 });
+    const m = await ws[0]!.result;
+    await ws[0]!.w.terminate();
+    expect(m.ok).toBe(true);
+    if (!m.ok) return;
+    expect(m.epochs.map((e) => e.k)).toEqual([0, 1, 2]); // alone on the counter
+    let i = 0;
+    expect(m.epochs).toEqual(runFuzzClaimed(o, () => (i < 3 ? i++ : -1)));
   });
 });
 

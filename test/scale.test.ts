@@ -132,6 +132,15 @@ describe("worker threads give the in-process results", () => {
     expect(run.stderr.trim()).toBe(line);
   });
 
+  it("fuzz --jobs 2 with bad input after its worker started early: one line, exit 2, the worker does not hold the process", { timeout: 120_000 }, () => {
+    for (const a of [["--seed", "x"], ["--platform", "vax"], ["--set", "swiotlb=sometimes"], ["--device", "nope"]]) {
+      const r = cli("fuzz", "--jobs", "2", "--steps", "100000", ...a);
+      expect(r.code, a.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n"), a.join(" ")).toHaveLength(1);
+    }
+  });
+
   it("--jobs 0 / --jobs x: one line, exit 2", { timeout: 120_000 }, () => {
     for (const a of [["fuzz", "--jobs", "0"], ["matrix", "scenarios/seed-mmap.yaml", "--jobs", "x"]]) {
       const r = cli(...a);

@@ -19,6 +19,7 @@ import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
 import { Progress } from "./progress.js";
 import { startWorker } from "./workers.js";
+import { FUZZ_V8_FLAGS } from "./fuzz-split.js";
 import type { Worker } from "node:worker_threads";
 
 /** Worker threads at most; more -t threads share workers (as kthreads sharing a model). */
@@ -237,19 +238,23 @@ async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: num
   const now = () => performance.now();
   if (jobs <= 1) return (await import("../fuzz/run.js")).runFuzz(fo, now);
   const { fuzzEpochs, mergeEpochs, runFuzzClaimed } = await import("../fuzz/split.js");
-  const { sharedClaims, sharedPlan } = await import("./fuzz-split.js");
-  const { startWorker, resultOf } = await import("./workers.js");
+  const { sharedClaims, sharedPlan, takeFuzzWorkers } = await import("./fuzz-split.js");
   const t0 = now();
   const epochs = fuzzEpochs(fo);
   const shared = sharedPlan(epochs);
   const stop = fo.stopOnFailure ?? true;
-  // N − 1 worker threads (no more than there are epochs for), started before this thread gets busy
+  // N − 1 worker threads (no more than there are epochs for), most already started by main.ts
   const data: import("./fuzz-split.js").FuzzWorkerData = { o: { ...fo, onEpoch: undefined }, shared, epochs };
-  const started = await Promise.all(Array.from({ length: Math.min(jobs, epochs) - 1 }, () => startWorker("fuzz-worker", data)));
-  const workers = started.map(async (w) => {
-    const m = await resultOf<import("./fuzz-split.js").FuzzWorkerMessage>("fuzz-worker", w);
-    if (!m.ok) throw new Error(m.error);
-    return m.epochs;
+  const started = await takeFuzzWorkers(Math.min(jobs, epochs) - 1);
+  const workers = started.map(async ({ w, result }) => {
+    try {
+      w.postMessage(data);
+      const m = await result;
+      if (!m.ok) throw new Error(m.error);
+      return m.epochs;
+    } finally {
+      await w.terminate();
+    }
   });
   const { claim, failed } = sharedClaims(shared, epochs, stop);
   let own: import("../fuzz/split.js").EpochResult[];
@@ -264,16 +269,8 @@ async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: num
   return mergeEpochs(fo, fo.platform!, fo.kernel!, all, now() - t0);
 }
 
-/**
- * V8's budget for inlining into one optimised function, for `dmasim fuzz` (V8 flags are per
- * process: the command's worker threads run with it too). At V8's default (920 bytes of bytecode)
- * TurboFan inlines a good part of the map/unmap path into each of the ~150 functions the fuzzer
- * makes hot, because the fuzzer runs every path of the model in a mix: compiling them cost as much
- * CPU as the first 50,000 operations themselves (≈ 0.33 s on the compiler threads, measured per
- * thread). At 300 that is ≈ 0.22 s, and the operations run as fast within noise, warm or cold
- * (bench/README.md, fifth pass). Set before the engine is loaded.
- */
-export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300";
+/** V8 flags for `dmasim fuzz` (why: src/cli/fuzz-split.ts, where main.ts finds them before the CLI loads). */
+export { FUZZ_V8_FLAGS };
 
 /** `dmasim fuzz`: random valid DMA API sequences with invariant checks; a failure prints a minimal scenario. */
 export function registerFuzz(program: Command, io: Io, state: { code: number }): void {

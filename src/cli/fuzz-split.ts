@@ -2,9 +2,15 @@
  * The counter the threads of `dmasim fuzz --jobs N` share (a SharedArrayBuffer): the next epoch
  * of the plan to claim, and the lowest failing epoch found so far (no thread claims past it). The
  * split itself and why its result does not depend on the threads: src/fuzz/split.ts.
+ *
+ * Also the early start of the worker threads (prestartFuzzWorkers): src/cli/main.ts calls it
+ * before it loads the CLI, so a worker's isolate boots and loads the engine while this thread
+ * parses the command line and loads its own code. This module is loaded on every command: it
+ * imports nothing but node builtins, lazily.
  */
+import type { Worker } from "node:worker_threads";
 
-/** What a fuzz worker thread is given. */
+/** What a fuzz worker thread is given (its one message in: it starts before the options are known). */
 export interface FuzzWorkerData {
   o: import("../fuzz/types.js").FuzzOptions;
   /** two Int32 slots: [next epoch to claim, lowest failing epoch (the plan's length until one fails)] */
@@ -13,8 +19,40 @@ export interface FuzzWorkerData {
   epochs: number;
 }
 
-/** A fuzz worker's one message. */
+/** A fuzz worker's one message out. */
 export type FuzzWorkerMessage = { ok: true; epochs: import("../fuzz/split.js").EpochResult[] } | { ok: false; error: string };
+
+/**
+ * V8 flags for `dmasim fuzz` (V8 flags are per process: the command's worker threads run with them
+ * too). Set before the engine is loaded (and before a worker starts).
+ *
+ * - `--max-inlined-bytecode-size-cumulative=300`: V8's budget for inlining into one optimised
+ *   function. At V8's default (920 bytes of bytecode) TurboFan inlines a good part of the
+ *   map/unmap path into each of the ~150 functions the fuzzer makes hot, because the fuzzer runs
+ *   every path of the model in a mix: compiling them cost as much CPU as the first 50,000
+ *   operations themselves (≈ 0.33 s on the compiler threads, measured per thread). At 300 that is
+ *   ≈ 0.22 s, and the operations run as fast within noise, warm or cold (bench/README.md, fifth
+ *   pass).
+ * - `--semi-space-growth-factor=16`: the young generation (1 MiB semi-spaces when the process
+ *   starts) grows to its 16 MiB maximum at its first growth instead of doubling through the first
+ *   half second (V8 reads the factor when it grows the space, so setting it now still counts for
+ *   this thread's isolate). While it grew, what an operation makes and drops outlived the small
+ *   scavenges, was promoted and brought mark-compacts. Measured over 2M operations, --jobs 1:
+ *   scavenges 90 → 82, mark-compacts up to 22 under load → 5; CPU (interleaved medians of 5, load
+ *   6–9) --jobs 1 2925 → 2865 ms, --jobs 2 3587 → 3460 ms.
+ */
+export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300 --semi-space-growth-factor=16";
+
+/**
+ * V8 flags read when a worker's isolate is made (so set before each fuzz worker starts): its young
+ * generation starts at 16 MiB semi-spaces, the most V8 grows them to on 64-bit hosts, instead of
+ * growing from 1 MiB through the first few hundred milliseconds. While it grew, objects the
+ * fuzzer makes and drops within an operation outlived the small scavenges, went to the old
+ * generation and brought mark-compacts: measured over 2M operations, the worker's mark-compacts
+ * 8–11 → 1–2 and its scavenges 48–55 → 40–42 (`--trace-gc`, load 6–7). The main thread's isolate
+ * exists before any code runs: it keeps V8's default.
+ */
+export const FUZZ_WORKER_V8_FLAGS = "--min-semi-space-size=16";
 
 /** The shared counter for a plan of `epochs` epochs. */
 export function sharedPlan(epochs: number): SharedArrayBuffer {
@@ -39,4 +77,93 @@ export function sharedClaims(shared: SharedArrayBuffer, epochs: number, stopOnFa
       }
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the early start
+
+/** Operations per epoch when the options do not say (src/fuzz/run.ts fuzzSetup; a test checks they agree). */
+export const FUZZ_EPOCH_OPS = 20_000;
+
+/** A started fuzz worker: its one result (listened for from the start, so an early error is not lost) and its end. */
+export interface FuzzWorker {
+  w: Worker;
+  result: Promise<FuzzWorkerMessage>;
+}
+
+/** Start a fuzz worker; it loads the engine and waits for its FuzzWorkerData (`w.postMessage`). */
+export async function startFuzzWorker(): Promise<FuzzWorker> {
+  const { startWorker } = await import("./workers.js");
+  (await import("node:v8")).setFlagsFromString(FUZZ_WORKER_V8_FLAGS);
+  const w = await startWorker("fuzz-worker", undefined);
+  const result = new Promise<FuzzWorkerMessage>((res, rej) => {
+    w.once("message", (m: FuzzWorkerMessage) => res(m));
+    w.once("error", rej);
+    w.once("exit", (code) => rej(new Error(`fuzz-worker exited with code ${code} before its result`)));
+  });
+  result.catch(() => {}); // read (and rethrown) by whoever takes the worker; an unused one is terminated
+  return { w, result };
+}
+
+/** Workers started by prestartFuzzWorkers, not yet taken. */
+let prestarted: Promise<FuzzWorker[]> = Promise.resolve([]);
+
+/**
+ * What `dmasim fuzz` will ask of the threads, read from the raw arguments before the command line
+ * is parsed: the worker threads a `fuzz --jobs N` run will start (min(N, epochs) − 1), or 0. Only
+ * a guess for starting early: the parsed options decide (a wrong guess costs a worker started for
+ * nothing, or one started late).
+ */
+export function fuzzWorkersWanted(args: readonly string[], cores: () => number): number {
+  if (args[0] !== "fuzz") return 0;
+  const opt = (name: string): string | undefined => {
+    let v: string | undefined;
+    for (let i = 1; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === "--") break;
+      if (a === name) v = args[++i];
+      else if (a.startsWith(name + "=")) v = a.slice(name.length + 1);
+    }
+    return v;
+  };
+  const j = opt("--jobs");
+  const jobs = j === "auto" ? cores() : /^\s*\d+\s*$/.test(j ?? "") ? Number(j) : 1;
+  const s = opt("--steps") ?? "100000";
+  const steps = /^\s*\d+\s*$/.test(s) ? Number(s) : 0;
+  if (!(jobs >= 2 && jobs <= 256 && steps >= 1)) return 0;
+  return Math.min(jobs, Math.ceil(steps / FUZZ_EPOCH_OPS)) - 1;
+}
+
+/**
+ * Start the worker threads of a `dmasim fuzz --jobs N` command line at once (see above); they do
+ * not keep the process alive until taken (a command that fails its checks just exits).
+ */
+export async function prestartFuzzWorkers(args: readonly string[]): Promise<void> {
+  if (args[0] !== "fuzz") return; // (no other command loads anything here)
+  const { cores } = await import("./workers.js");
+  const n = fuzzWorkersWanted(args, cores);
+  if (n <= 0) return;
+  (await import("node:v8")).setFlagsFromString(FUZZ_V8_FLAGS);
+  const ws: FuzzWorker[] = [];
+  try {
+    for (let i = 0; i < n; i++) ws.push(await startFuzzWorker());
+  } catch {
+    // started normally (and its error reported) when the run asks for it
+  }
+  for (const f of ws) f.w.unref();
+  prestarted = Promise.resolve(ws);
+}
+
+/**
+ * `n` fuzz workers for a run: the prestarted ones first (extra ones are terminated), then new ones.
+ * Each is sent its data once it is taken.
+ */
+export async function takeFuzzWorkers(n: number): Promise<FuzzWorker[]> {
+  const early = await prestarted;
+  prestarted = Promise.resolve([]);
+  const out = early.slice(0, n);
+  for (const f of early.slice(n)) void f.w.terminate();
+  while (out.length < n) out.push(await startFuzzWorker());
+  for (const f of out) f.w.ref();
+  return out;
 }

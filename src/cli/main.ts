@@ -2,7 +2,11 @@
  * dmasim's command-line entry point: `node --import tsx src/cli/main.ts <command> ...`
  * (bin/dmasim.mjs and `npm run dmasim` start it). The commands are in program.ts.
  */
-import { main } from "./program.js";
+import { prestartFuzzWorkers } from "./fuzz-split.js";
+
+// `fuzz --jobs N`: the worker threads start first, and boot while the CLI below loads (fuzz-split.ts)
+await prestartFuzzWorkers(process.argv.slice(2));
+const { main } = await import("./program.js");
 
 // A closed pipe (dmasim ... | head) is not an error.
 for (const s of [process.stdout, process.stderr])

@@ -96,6 +96,32 @@ export function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boole
   return { ops: r.ops, failure, steps: r.steps, session: ss };
 }
 
+/**
+ * The JIT warm-up of a thread's run: WARM_EPOCHS throwaway epochs of WARM_OPS operations each, on
+ * models of the run's configuration, before its first epoch. The engine's hot code is compiled
+ * while the first real epoch runs; without these, it was compiled having seen one model only, and
+ * the second epoch's fresh model (empty arrays that grow, fields set on first use, slot arrays
+ * shared until written) deoptimised about ten of the largest functions, each then compiled again:
+ * per thread, 14–17 deoptimisations → 4–6, and ≈ 45 ms less CPU (bench/README.md). Each thread
+ * pays it once (`dmasim fuzz --jobs N` runs N of them). Their operations, failures and time are
+ * not part of the result: the run's epochs do not depend on what ran before them in the thread
+ * (split runs already rely on it, src/fuzz/split.ts), so the output is the same with or without.
+ */
+export const WARM_EPOCHS = 2;
+export const WARM_OPS = 250;
+
+/** Run the warm-up (above) when the run has more than one epoch (one epoch has no second model to deoptimise on), unless `o.warm` is false. */
+export function warmUp(s: FuzzSetup, o: FuzzOptions): void {
+  if (o.steps <= s.epochLen || o.warm === false) return;
+  // no injected bug (a mutate function may keep state across its calls) and a pool of its own
+  const eo: EpochOptions = { ...s.eo, mutate: undefined, pool: new ShadowPool() };
+  try {
+    for (let i = 0; i < WARM_EPOCHS; i++) runEpoch(eo, new Rng(0x5eed + i), WARM_OPS, false).session.k.mem.release();
+  } catch {
+    // a boot error: the run's first epoch reports it, placed
+  }
+}
+
 /** What every epoch of a run shares: the model's configuration and the generator's limits. */
 export interface FuzzSetup {
   platform: ReturnType<typeof resolvePlatform>;
@@ -160,6 +186,7 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
   let lastScenario: Scenario | undefined;
   let shrinkMs = 0;
   const command = fuzzCommand(setup, `--seed ${o.seed}`);
+  warmUp(setup, o);
 
   const fail = (epochSteps: FuzzStep[], f: Failure, globalBase: number) => {
     const s0 = now();

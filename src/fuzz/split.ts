@@ -17,7 +17,7 @@
  * Engine core: no node:* imports (the threads and the shared counter live in src/cli/).
  */
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, Rng } from "./types.js";
-import { fuzzCommand, fuzzFailure, fuzzSetup, placeBootError, runEpoch } from "./run.js";
+import { fuzzCommand, fuzzFailure, fuzzSetup, placeBootError, runEpoch, warmUp } from "./run.js";
 import { ShadowPool } from "./session.js";
 
 /** epoch k's PRNG seed: a 32-bit mix of (seed, k) (murmur3's finaliser over seed ^ (k + 1)·φ). */
@@ -57,6 +57,7 @@ export function runFuzzClaimed(o: FuzzOptions, claim: () => number, failed: (k: 
   const setup = fuzzSetup(o);
   const { eo, epochLen } = setup;
   const out: EpochResult[] = [];
+  warmUp(setup, o);
   for (let k = claim(); k >= 0; k = claim()) {
     const budget = Math.min(epochLen, o.steps - k * epochLen);
     const seed = fuzzEpochSeed(o.seed, k);

@@ -146,6 +146,8 @@ export interface FuzzOptions {
   device?: string;
   /** operations per epoch (a fresh boot each); default 20000 */
   epoch?: number;
+  /** false: no JIT warm-up before the first epoch (src/fuzz/run.ts warmUp; the result is the same either way) */
+  warm?: boolean;
   /** most live buffers at a time (default 24) */
   maxBuffers?: number;
   /** largest buffer / mapping in bytes (default 256 KiB, swiotlb's largest mapping) */
