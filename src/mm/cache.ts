@@ -48,6 +48,16 @@ interface Frame {
 const EMPTY = new Uint8Array(0);
 
 /**
+ * An empty array that holds objects from the start: a fresh `[]` has small-integer elements and
+ * changes its hidden class on its first object, which deoptimised the code compiled before that
+ * (Cache.frame, presentScan, invalidate: one recompile each per process). `slice` keeps its
+ * source's elements kind.
+ */
+function objectArray<T>(): T[] {
+  return [null as T].slice(1);
+}
+
+/**
  * Frames the cache keeps copies for before it looks for clean frames identical to RAM (sweep): a
  * short run never sweeps; a long one keeps about this many copies however many lines it caches.
  */
@@ -65,7 +75,7 @@ const SLAB_MAX = 1024;
 
 export class Cache {
   private frames = new Map<number, Frame>();
-  private spare: { buf: Uint8Array; base: number }[] = [];
+  private spare: { buf: Uint8Array; base: number }[] = objectArray();
   private slab: Uint8Array | null = null;
   private slabFrames = 0;
   private slabNext = 0;
@@ -247,7 +257,7 @@ export class Cache {
   // The present frames a maintenance or snoop operation visits (no closure, no tuple per frame):
   // present() fills hitN/hitF and remembers the range for lineLo/lineHi.
   private readonly hitN: number[] = [];
-  private readonly hitF: Frame[] = [];
+  private readonly hitF: Frame[] = objectArray();
   private rf0 = 0;
   private rf1 = 0;
   private rp = 0;
