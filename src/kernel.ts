@@ -329,7 +329,7 @@ export class Kernel {
       if (!this.mem.isRam(phys)) this.oops(a, pc);
       if (prot !== "normal") this.mem.read(phys, n, out, done);
       else if (this.cache.transparent) this.mem.read(phys, n, out, done);
-      else out.set(this.cache.cpuRead(phys, n), done);
+      else this.cache.cpuReadInto(phys, n, out, done);
       done += n;
     }
     return out;

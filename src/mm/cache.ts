@@ -211,8 +211,13 @@ export class Cache {
   /** CPU read through a cacheable alias. */
   cpuRead(phys: number, len: number): Uint8Array {
     if (this.transparent) return this.ram.read(phys, len);
+    return this.cpuReadInto(phys, len, new Uint8Array(len), 0);
+  }
+
+  /** cpuRead into out[at .. at + len) (a caller assembling a longer read passes its own array); returns out. */
+  cpuReadInto(phys: number, len: number, out: Uint8Array, at: number): Uint8Array {
+    if (this.transparent) return this.ram.read(phys, len, out, at);
     if (this.frames.size - this.nshared >= this.sweepAt) this.sweep();
-    const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
       const p = phys + done;
@@ -221,7 +226,7 @@ export class Cache {
       const n = Math.min(len - done, FRAME - off);
       const f = this.frame(fn);
       this.fill(f, fn, off >> this.shift, (off + n - 1) >> this.shift);
-      out.set(f.buf.subarray(f.base + off, f.base + off + n), done);
+      out.set(f.buf.subarray(f.base + off, f.base + off + n), at + done);
       done += n;
     }
     return out;
