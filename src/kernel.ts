@@ -319,7 +319,11 @@ export class Kernel {
 
   /** CPU read through a kernel virtual address (cache model for cacheable aliases). */
   kread(va: number, len: number, pc?: string): Uint8Array {
-    const out = new Uint8Array(len);
+    return this.kreadInto(va, len, new Uint8Array(len), pc);
+  }
+
+  /** kread into out[0 .. len) (out.length ≥ len; a caller that reads often passes a reused array); returns out. */
+  kreadInto(va: number, len: number, out: Uint8Array, pc?: string): Uint8Array {
     let done = 0;
     while (done < len) {
       const a = va + done;

@@ -19,7 +19,7 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from ".
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { type FuzzOp, type FuzzStep } from "./types.js";
-import { type Buf, type Ent, type Env, type Failure, type MapRec, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
+import { type Buf, type Ent, type Env, type Failure, type MapRec, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, readOut, viewDef, viewOut } from "./shadow.js";
 
 // the shadow vocabulary lives in src/fuzz/shadow.ts; its users import it from here too
 export { type Buf, type Ent, type Env, type Failure, type MapRec, type ShadowArrays, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
@@ -367,11 +367,11 @@ export class Session {
     const bytes = b.bytes;
     if (this.record) this.expected.set(s.id, bytes.slice(off, off + n));
     if (ghost) return null;
-    const got = k.kread(b.addr + off, len, "cpu_read");
+    const got = len <= VIEW_SCRATCH ? k.kreadInto(b.addr + off, len, readOut, "cpu_read") : k.kread(b.addr + off, len, "cpu_read");
     for (let i = 0; i < n; i++)
       if (got[i] !== bytes[off + i]) {
         const want = bytes.subarray(off, off + n);
-        return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
+        return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i, len))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
       }
     return null;
   }
