@@ -406,12 +406,12 @@ export class Session {
     if (this.record) this.expected.set(s.id, view.subarray(0, n));
     if (ghost || !m.execLive) return null;
     if (m.sg && this.record) this.resolved.set(s.id, e.dma);
-    const got = this.deviceAccess(s, e.dma + off, len);
+    const got = this.deviceAccess(s, e.dma + off, len, undefined, len <= VIEW_SCRATCH ? readOut : undefined);
     if (!(got instanceof Uint8Array)) return got;
     for (let i = 0; i < n; i++)
       if (got[i] !== view[i]) {
         const want = view.subarray(0, n);
-        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i, len))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
       }
     return null;
   }
@@ -535,8 +535,8 @@ export class Session {
   }
 
   /** runner.ts deviceAccess: the device side of the bus (drivers/dma-master.ts); a bus error is a failure. */
-  private deviceAccess(s: FuzzStep, bus: number, len: number, data?: Uint8Array): Uint8Array | Failure | null {
-    const r = device_access(this.k, this.dev, bus, len, data);
+  private deviceAccess(s: FuzzStep, bus: number, len: number, data?: Uint8Array, out?: Uint8Array): Uint8Array | Failure | null {
+    const r = device_access(this.k, this.dev, bus, len, data, out);
     if (r === null) return { kind: "fault", id: s.id, message: `${s.op}: bus error at bus address ${hexAddr(bus)}` };
     return data ? null : r;
   }

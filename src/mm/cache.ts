@@ -310,9 +310,9 @@ export class Cache {
     return n === this.rf1 ? (this.rp + this.rlen - 1 - n * FRAME) >> this.shift : this.lpf - 1;
   }
 
-  /** What a coherent (snooping) observer sees: dirty lines win over RAM. */
-  snoopRead(phys: number, len: number): Uint8Array {
-    const out = this.ram.read(phys, len);
+  /** What a coherent (snooping) observer sees: dirty lines win over RAM (in `into`[0 .. len) when given). */
+  snoopRead(phys: number, len: number, into?: Uint8Array): Uint8Array {
+    const out = this.ram.read(phys, len, into, 0);
     if (this.ndirty === 0) return out;
     const ls = this.lineSize;
     const c = this.present(phys, len);
