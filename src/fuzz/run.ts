@@ -86,6 +86,8 @@ export function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boole
   // batch: two slots from the start (object elements), so a map's second step (its
   // dma_mapping_error) is never a store past the end that deoptimises the compiled generator
   const r: EpochRun = { ss, gen: new Generator(rng, eo.maxBuffers, eo.maxSize), mutate: eo.mutate, steps: keep ? [] : null, batch: [null, null] as unknown as FuzzStep[], ops: 0, id: 0 };
+  // steps kept or shown to a mutate must stay as they are: only otherwise are they reused
+  r.gen.recycle = !keep && !eo.mutate;
   let failure = runOps(r, budget);
   if (failure === null) {
     for (const s of r.gen.teardown(ss, r.id)) {
