@@ -321,7 +321,11 @@ export class Kernel {
 
   /** CPU read through a kernel virtual address (cache model for cacheable aliases). */
   kread(va: number, len: number, pc?: string): Uint8Array {
-    const out = new Uint8Array(len);
+    return this.kreadInto(va, len, new Uint8Array(len), pc);
+  }
+
+  /** kread into out[0 .. len) (out.length ≥ len; a caller that reads often passes a reused array); returns out. */
+  kreadInto(va: number, len: number, out: Uint8Array, pc?: string): Uint8Array {
     let done = 0;
     while (done < len) {
       const a = va + done;
@@ -331,7 +335,7 @@ export class Kernel {
       if (!this.mem.isRam(phys)) this.oops(a, pc);
       if (prot !== "normal") this.mem.read(phys, n, out, done);
       else if (this.cache.transparent) this.mem.read(phys, n, out, done);
-      else out.set(this.cache.cpuRead(phys, n), done);
+      else this.cache.cpuReadInto(phys, n, out, done);
       done += n;
     }
     return out;

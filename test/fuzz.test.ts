@@ -6,7 +6,7 @@
  * fuzzer's speed depends on behaves exactly like independent cache lines.
  */
 import { CommanderError } from "commander";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { buildProgram, type Io } from "../src/cli/program.js";
 import { registerFuzz } from "../src/cli/bench.js";
 import { InputError } from "../src/core/faults.js";
@@ -17,6 +17,7 @@ import { Cache } from "../src/mm/cache.js";
 import { Session, ShadowPool } from "../src/fuzz/session.js";
 import { Generator } from "../src/fuzz/generator.js";
 import { Rng } from "../src/fuzz/types.js";
+import { runEpoch } from "../src/fuzz/run.js";
 import { fuzzEpochSeed, fuzzEpochs, runFuzzClaimed, runFuzzSplit } from "../src/fuzz/split.js";
 import { FUZZ_EPOCH_OPS, fuzzWorkersWanted, prestartFuzzWorkers, sharedClaims, sharedPlan, takeFuzzWorkers } from "../src/cli/fuzz-split.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
@@ -455,5 +456,36 @@ describe("dmasim fuzz (command)", () => {
       expect(o.stdout).toBe("");
       expect(o.stderr.trim().split("\n")).toHaveLength(1);
     }
+  });
+});
+
+describe("fuzz: an epoch that keeps no steps reuses their objects (Generator.recycle)", () => {
+  it("applies exactly the steps an epoch that keeps them applies (every field, the data bytes, the results)", { timeout: 60_000 }, () => {
+    const p = resolvePlatform("rpi4");
+    const env = { platform: p, version: resolveKernel("5.19"), cfg: buildConfig(p).cfg, devName: p.defaultDevice };
+    const applied = (keep: boolean): string[] => {
+      const seen: string[] = [];
+      const orig = Session.prototype.apply;
+      const spy = vi.spyOn(Session.prototype, "apply").mockImplementation(function (this: Session, s: FuzzStep) {
+        const before = JSON.stringify(s, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
+        const r = orig.call(this, s);
+        seen.push(before + " → " + JSON.stringify(r));
+        return r;
+      });
+      try {
+        const r = runEpoch({ env, maxBuffers: 24, maxSize: 256 * 1024, mutate: undefined, pool: new ShadowPool() }, new Rng(77), 4000, keep);
+        expect(r.failure).toBeNull();
+        expect(r.steps === null).toBe(!keep);
+      } finally {
+        spy.mockRestore();
+      }
+      return seen;
+    };
+    const kept = applied(true);
+    const reused = applied(false);
+    expect(reused.length).toBeGreaterThan(4000);
+    expect(reused.some((x) => x.includes('"entry":'))).toBe(true); // sg device accesses, whose entry a reused step must not keep
+    for (let i = 0; i < kept.length; i++) if (reused[i] !== kept[i]) expect({ i, step: reused[i] }).toEqual({ i, step: kept[i] });
+    expect(reused.length).toBe(kept.length);
   });
 });

@@ -125,6 +125,41 @@ describe("buddy allocator (fast-check)", () => {
       { numRuns: 200 },
     );
   });
+
+  it("free_the_page's one-lookup walk (freeEndBelow / freeHeadEnd) says free exactly where isFree does, also over corrupt heads", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.boolean()), { maxLength: 40 }),
+        // heads a buggy free would leave: any pfn (unaligned too), any order (past MAX_ORDER too);
+        // they and the blocks walked lie mostly in the top 1024 pfns, where the allocations are
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 7168, max: 8191 }), fc.integer({ min: 0, max: 8191 })), fc.integer({ min: 0, max: 12 })), { maxLength: 8 }),
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 7168, max: 8191 }), fc.integer({ min: 0, max: 8191 })), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 20 }),
+        (ops, corrupt, blocks) => {
+          const mm = new MemMap(0, 8192);
+          const b = new BuddyAllocator(mm);
+          b.addZone("Normal", 0, 8192);
+          b.freeRange(0, 8192);
+          const live: [number, number][] = [];
+          for (const [order, doFree] of ops) {
+            if (doFree && live.length) b.free(...live.shift()!);
+            else {
+              const pfn = b.alloc(order, "Normal", "test");
+              if (pfn !== null) live.push([pfn, order]);
+            }
+          }
+          for (const [pfn, o] of corrupt) mm.buddyOrder.set(pfn, o);
+          for (const [pfn, order] of blocks) {
+            let freeTo = b.freeEndBelow(pfn);
+            for (let p = pfn; p < Math.min(8192, pfn + (1 << order)); p++) {
+              freeTo = Math.max(freeTo, b.freeHeadEnd(p));
+              if (p < freeTo !== b.isFree(p)) expect({ pfn, order, p, walk: p < freeTo }).toEqual({ pfn, order, p, walk: b.isFree(p) });
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe("cache model", () => {

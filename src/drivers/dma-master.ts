@@ -40,8 +40,11 @@ function iommu_device_access(k: Kernel, dev: Device, bus: number, len: number, d
   return out;
 }
 
-/** The device reads `len` bytes (data undefined) or writes `data` at bus address `bus`; null on a bus error. */
-export function device_access(k: Kernel, dev: Device, bus: number, len: number, data?: Uint8Array): Uint8Array | null {
+/**
+ * The device reads `len` bytes (data undefined) or writes `data` at bus address `bus`; null on a bus
+ * error. A read fills `out` (length ≥ len) when given, except through an IOMMU: use the result.
+ */
+export function device_access(k: Kernel, dev: Device, bus: number, len: number, data?: Uint8Array, out?: Uint8Array): Uint8Array | null {
   if (dev.iommu && bus !== DMA_MAPPING_ERROR) return iommu_device_access(k, dev, bus, len, data);
   const phys = dma_to_phys(k, dev, bus);
   const n = data ? data.length : len;
@@ -53,7 +56,7 @@ export function device_access(k: Kernel, dev: Device, bus: number, len: number, 
     if (k.tr) device_access_traced(k, "write", bus, phys, n, coherent);
     return data;
   }
-  const r = coherent ? k.cache.snoopRead(phys, len) : k.mem.read(phys, len);
+  const r = coherent ? k.cache.snoopRead(phys, len, out) : k.mem.read(phys, len, out, 0);
   if (k.tr) device_access_traced(k, "read", bus, phys, len, coherent);
   return r;
 }

@@ -8,7 +8,7 @@ import { PAGE_SIZE } from "../core/u64.js";
 import { L1_CACHE_SHIFT } from "../kernel/dma/debug.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
-import { type FuzzStep, type Rng, mk, stepBuf, stepMap } from "./types.js";
+import { type FuzzOp, type FuzzStep, type Rng, mk, stepBuf, stepMap } from "./types.js";
 import { type Buf, type MapRec, type Session, objectArray } from "./session.js";
 // ---------------------------------------------------------------------------------------------
 // the generator
@@ -37,6 +37,15 @@ export const NO_HOT: readonly { off: number; len: number }[] = [];
 
 export class Generator {
   private n = 0;
+  /**
+   * Reuse the step objects of the previous call to next() (set by runEpoch when the epoch keeps no
+   * steps and no mutate sees them): nothing holds a step after Session.apply has run it (it keeps
+   * ids, names and the data view, never the step), and a new object per step was about a sixth of
+   * an epoch's allocations.
+   */
+  recycle = false;
+  private free0: FuzzStep | null = null;
+  private free1: FuzzStep | null = null;
   constructor(
     private readonly rng: Rng,
     private readonly maxBuffers: number,
@@ -202,6 +211,11 @@ export class Generator {
    * dma_mapping_error); returns how many. `id` is the first one's id.
    */
   next(ss: Session, id: number, out: FuzzStep[]): number {
+    if (this.recycle) {
+      // the previous call's steps (run by now); out holds two distinct objects or nulls
+      this.free0 = out[0] ?? null;
+      this.free1 = out[1] ?? null;
+    }
     const nBufs = ss.liveBufs.length;
     const nMaps = ss.liveMaps.length;
     const nUnmapped = ss.nUnmapped;
@@ -257,6 +271,41 @@ export class Generator {
     Generator.prototype.genCpuRead,
   ];
 
+  /** A step with every field present (types.ts mk): a recycled one, its fields reset, when there is one. */
+  private mk(id: number, op: FuzzOp): FuzzStep {
+    const s = this.free0;
+    if (s === null) return mk(id, op);
+    this.free0 = this.free1;
+    this.free1 = null;
+    s.id = id;
+    s.op = op;
+    s.as = undefined;
+    s.buf = undefined;
+    s.map = undefined;
+    s.offset = undefined;
+    s.size = undefined;
+    s.length = undefined;
+    s.order = undefined;
+    s.dir = undefined;
+    s.entries = undefined;
+    s.entry = undefined;
+    s.data = undefined;
+    s.ghost = undefined;
+    return s;
+  }
+
+  private stepBuf(id: number, op: FuzzOp, buf: string): FuzzStep {
+    const s = this.mk(id, op);
+    s.buf = buf;
+    return s;
+  }
+
+  private stepMap(id: number, op: FuzzOp, map: string): FuzzStep {
+    const s = this.mk(id, op);
+    s.map = map;
+    return s;
+  }
+
   /** kmalloc or alloc_pages of a new buffer */
   private genAlloc(_ss: Session, id: number, out: FuzzStep[]): number {
     out[0] = this.allocStep(id);
@@ -266,7 +315,7 @@ export class Generator {
   /** kfree / __free_pages of an unmapped buffer */
   private genFree(ss: Session, id: number, out: FuzzStep[]): number {
     const b = this.pickUnmapped(ss);
-    out[0] = stepBuf(id, b.kind === "kmalloc" ? "kfree" : "__free_pages", b.name);
+    out[0] = this.stepBuf(id, b.kind === "kmalloc" ? "kfree" : "__free_pages", b.name);
     return 1;
   }
 
@@ -276,14 +325,14 @@ export class Generator {
     const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
     const size = this.size(Math.min(this.maxSize, b.size - off));
     const name = `m${this.n++}`;
-    const st = mk(id, this.rnd() < 0.6 ? "dma_map_single" : "dma_map_page");
+    const st = this.mk(id, this.rnd() < 0.6 ? "dma_map_single" : "dma_map_page");
     st.as = name;
     st.buf = b.name;
     st.offset = off;
     st.size = size;
     st.dir = this.ruleDir(ss, this.dir(), null, b, off);
     out[0] = st;
-    out[1] = stepMap(id + 1, "dma_mapping_error", name);
+    out[1] = this.stepMap(id + 1, "dma_mapping_error", name);
     return 2;
   }
 
@@ -295,21 +344,21 @@ export class Generator {
   /** the unmap of any live mapping */
   private genUnmap(ss: Session, id: number, out: FuzzStep[]): number {
     const m = this.pick(ss.liveMaps);
-    out[0] = stepMap(id, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", m.name);
+    out[0] = this.stepMap(id, m.sg ? "dma_unmap_sg" : m.single ? "dma_unmap_single" : "dma_unmap_page", m.name);
     return 1;
   }
 
   /** a sync for the CPU of a device-owned mapping */
   private genSyncForCpu(ss: Session, id: number, out: FuzzStep[]): number {
     const m = this.pickMap(ss, true, ss.nDevMaps);
-    out[0] = stepMap(id, m.sg ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu", m.name);
+    out[0] = this.stepMap(id, m.sg ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu", m.name);
     return 1;
   }
 
   /** a sync for the device of a CPU-owned mapping */
   private genSyncForDevice(ss: Session, id: number, out: FuzzStep[]): number {
     const m = this.pickMap(ss, false, ss.liveMaps.length - ss.nDevMaps);
-    out[0] = stepMap(id, m.sg ? "dma_sync_sg_for_device" : "dma_sync_single_for_device", m.name);
+    out[0] = this.stepMap(id, m.sg ? "dma_sync_sg_for_device" : "dma_sync_single_for_device", m.name);
     return 1;
   }
 
@@ -320,7 +369,7 @@ export class Generator {
     const e = m.ents[ei]!;
     const len = this.dataLen(e.len);
     const off = this.int(0, e.len - len);
-    const st = stepMap(id, "device_write", m.name);
+    const st = this.stepMap(id, "device_write", m.name);
     st.offset = off;
     st.data = this.data(len);
     if (m.sg) st.entry = ei;
@@ -338,7 +387,7 @@ export class Generator {
     const b = this.pickCpuBuf(ss);
     const len = this.dataLen(b.size);
     const off = this.int(0, b.size - len);
-    const st = stepBuf(id, "cpu_write", b.name);
+    const st = this.stepBuf(id, "cpu_write", b.name);
     st.offset = off;
     st.data = this.data(len);
     out[0] = st;
@@ -349,7 +398,7 @@ export class Generator {
   private genCpuRead(ss: Session, id: number, out: FuzzStep[]): number {
     const b = this.pickCpuBuf(ss);
     this.readRange(b.hot, 0, b.size);
-    const st = stepBuf(id, "cpu_read", b.name);
+    const st = this.stepBuf(id, "cpu_read", b.name);
     st.offset = this.rrOff;
     st.length = this.rrLen;
     out[0] = st;
@@ -360,14 +409,14 @@ export class Generator {
   private allocStep(id: number): FuzzStep {
     const name = `b${this.n++}`;
     if (this.rnd() < 0.6) {
-      const st = mk(id, "kmalloc");
+      const st = this.mk(id, "kmalloc");
       st.as = name;
       st.size = this.size(this.maxSize);
       return st;
     }
     let order = 0;
     while (order < 6 && PAGE_SIZE << (order + 1) <= this.maxSize && this.rnd() < 0.45) order++;
-    const st = mk(id, "alloc_pages");
+    const st = this.mk(id, "alloc_pages");
     st.as = name;
     st.order = order;
     return st;
@@ -387,7 +436,7 @@ export class Generator {
       const off = this.rnd() < 0.5 ? 0 : this.int(0, b.size - 1);
       entries.push({ buf: b.name, offset: off, length: this.size(Math.min(this.maxSize, this.maxSeg(ss), b.size - off)) });
     }
-    const st = mk(id, "dma_map_sg");
+    const st = this.mk(id, "dma_map_sg");
     st.as = `s${this.n++}`;
     st.entries = entries;
     const d = this.dir();
@@ -411,7 +460,7 @@ export class Generator {
       off = this.rrOff;
       len = this.rrLen;
     }
-    const st = stepMap(id, "device_read", m.name);
+    const st = this.stepMap(id, "device_read", m.name);
     st.offset = off;
     st.length = len;
     if (m.sg) st.entry = ei;

@@ -10,7 +10,7 @@ import { buildConfigFrom, resolveKernel, resolvePlatform } from "../scenario/con
 import { ConfigValueError, type InputError } from "../core/faults.js";
 import type { Scenario } from "../scenario/types.js";
 import { type FuzzFailure, type FuzzOptions, type FuzzResult, type FuzzStep, Rng } from "./types.js";
-import { type Env, type Failure, Invalid, Session, ShadowPool, objectArray } from "./session.js";
+import { type Env, type Failure, Invalid, Session, ShadowPool } from "./session.js";
 import { Generator, KiB } from "./generator.js";
 import { makeScenario, replay, shrink } from "./shrink.js";
 // ---------------------------------------------------------------------------------------------
@@ -83,7 +83,11 @@ function runOps(r: EpochRun, budget: number): Failure | null {
 /** One epoch: a fresh model, `budget` generated operations, teardown, leak check. Stops at the first failure. */
 export function runEpoch(eo: EpochOptions, rng: Rng, budget: number, keep: boolean): { ops: number; failure: Failure | null; steps: FuzzStep[] | null; session: Session } {
   const ss = new Session(eo.env, eo.pool, keep);
-  const r: EpochRun = { ss, gen: new Generator(rng, eo.maxBuffers, eo.maxSize), mutate: eo.mutate, steps: keep ? [] : null, batch: objectArray(), ops: 0, id: 0 };
+  // batch: two slots from the start (object elements), so a map's second step (its
+  // dma_mapping_error) is never a store past the end that deoptimises the compiled generator
+  const r: EpochRun = { ss, gen: new Generator(rng, eo.maxBuffers, eo.maxSize), mutate: eo.mutate, steps: keep ? [] : null, batch: [null, null] as unknown as FuzzStep[], ops: 0, id: 0 };
+  // steps kept or shown to a mutate must stay as they are: only otherwise are they reused
+  r.gen.recycle = !keep && !eo.mutate;
   let failure = runOps(r, budget);
   if (failure === null) {
     for (const s of r.gen.teardown(ss, r.id)) {

@@ -19,7 +19,7 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from ".
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { type FuzzOp, type FuzzStep } from "./types.js";
-import { type Buf, type Ent, type Env, type Failure, type MapRec, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
+import { type Buf, type Ent, type Env, type Failure, type MapRec, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, readOut, viewDef, viewOut } from "./shadow.js";
 
 // the shadow vocabulary lives in src/fuzz/shadow.ts; its users import it from here too
 export { type Buf, type Ent, type Env, type Failure, type MapRec, type ShadowArrays, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
@@ -367,11 +367,11 @@ export class Session {
     const bytes = b.bytes;
     if (this.record) this.expected.set(s.id, bytes.slice(off, off + n));
     if (ghost) return null;
-    const got = k.kread(b.addr + off, len, "cpu_read");
+    const got = len <= VIEW_SCRATCH ? k.kreadInto(b.addr + off, len, readOut, "cpu_read") : k.kread(b.addr + off, len, "cpu_read");
     for (let i = 0; i < n; i++)
       if (got[i] !== bytes[off + i]) {
         const want = bytes.subarray(off, off + n);
-        return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
+        return { kind: "data", id: s.id, message: `cpu_read of ${b.name}+${hexAddr(off)} (${len} bytes): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i, len))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
       }
     return null;
   }
@@ -406,12 +406,12 @@ export class Session {
     if (this.record) this.expected.set(s.id, view.subarray(0, n));
     if (ghost || !m.execLive) return null;
     if (m.sg && this.record) this.resolved.set(s.id, e.dma);
-    const got = this.deviceAccess(s, e.dma + off, len);
+    const got = this.deviceAccess(s, e.dma + off, len, undefined, len <= VIEW_SCRATCH ? readOut : undefined);
     if (!(got instanceof Uint8Array)) return got;
     for (let i = 0; i < n; i++)
       if (got[i] !== view[i]) {
         const want = view.subarray(0, n);
-        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i, len))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
       }
     return null;
   }
@@ -535,8 +535,8 @@ export class Session {
   }
 
   /** runner.ts deviceAccess: the device side of the bus (drivers/dma-master.ts); a bus error is a failure. */
-  private deviceAccess(s: FuzzStep, bus: number, len: number, data?: Uint8Array): Uint8Array | Failure | null {
-    const r = device_access(this.k, this.dev, bus, len, data);
+  private deviceAccess(s: FuzzStep, bus: number, len: number, data?: Uint8Array, out?: Uint8Array): Uint8Array | Failure | null {
+    const r = device_access(this.k, this.dev, bus, len, data, out);
     if (r === null) return { kind: "fault", id: s.id, message: `${s.op}: bus error at bus address ${hexAddr(bus)}` };
     return data ? null : r;
   }

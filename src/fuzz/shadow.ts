@@ -136,4 +136,6 @@ export interface Env {
  */
 export const VIEW_SCRATCH = 4096;
 export const viewOut = new Uint8Array(VIEW_SCRATCH);
+/** what a cpu_read of up to VIEW_SCRATCH bytes got (a reused array: a new one over 64 bytes is an off-heap allocation) */
+export const readOut = new Uint8Array(VIEW_SCRATCH);
 export const viewDef = new Uint8Array(VIEW_SCRATCH);

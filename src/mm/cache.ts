@@ -48,6 +48,16 @@ interface Frame {
 const EMPTY = new Uint8Array(0);
 
 /**
+ * An empty array that holds objects from the start: a fresh `[]` has small-integer elements and
+ * changes its hidden class on its first object, which deoptimised the code compiled before that
+ * (Cache.frame, presentScan, invalidate: one recompile each per process). `slice` keeps its
+ * source's elements kind.
+ */
+function objectArray<T>(): T[] {
+  return [null as T].slice(1);
+}
+
+/**
  * Frames the cache keeps copies for before it looks for clean frames identical to RAM (sweep): a
  * short run never sweeps; a long one keeps about this many copies however many lines it caches.
  */
@@ -65,7 +75,7 @@ const SLAB_MAX = 1024;
 
 export class Cache {
   private frames = new Map<number, Frame>();
-  private spare: { buf: Uint8Array; base: number }[] = [];
+  private spare: { buf: Uint8Array; base: number }[] = objectArray();
   private slab: Uint8Array | null = null;
   private slabFrames = 0;
   private slabNext = 0;
@@ -201,8 +211,13 @@ export class Cache {
   /** CPU read through a cacheable alias. */
   cpuRead(phys: number, len: number): Uint8Array {
     if (this.transparent) return this.ram.read(phys, len);
+    return this.cpuReadInto(phys, len, new Uint8Array(len), 0);
+  }
+
+  /** cpuRead into out[at .. at + len) (a caller assembling a longer read passes its own array); returns out. */
+  cpuReadInto(phys: number, len: number, out: Uint8Array, at: number): Uint8Array {
+    if (this.transparent) return this.ram.read(phys, len, out, at);
     if (this.frames.size - this.nshared >= this.sweepAt) this.sweep();
-    const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
       const p = phys + done;
@@ -211,7 +226,7 @@ export class Cache {
       const n = Math.min(len - done, FRAME - off);
       const f = this.frame(fn);
       this.fill(f, fn, off >> this.shift, (off + n - 1) >> this.shift);
-      out.set(f.buf.subarray(f.base + off, f.base + off + n), done);
+      out.set(f.buf.subarray(f.base + off, f.base + off + n), at + done);
       done += n;
     }
     return out;
@@ -247,7 +262,7 @@ export class Cache {
   // The present frames a maintenance or snoop operation visits (no closure, no tuple per frame):
   // present() fills hitN/hitF and remembers the range for lineLo/lineHi.
   private readonly hitN: number[] = [];
-  private readonly hitF: Frame[] = [];
+  private readonly hitF: Frame[] = objectArray();
   private rf0 = 0;
   private rf1 = 0;
   private rp = 0;
@@ -295,9 +310,9 @@ export class Cache {
     return n === this.rf1 ? (this.rp + this.rlen - 1 - n * FRAME) >> this.shift : this.lpf - 1;
   }
 
-  /** What a coherent (snooping) observer sees: dirty lines win over RAM. */
-  snoopRead(phys: number, len: number): Uint8Array {
-    const out = this.ram.read(phys, len);
+  /** What a coherent (snooping) observer sees: dirty lines win over RAM (in `into`[0 .. len) when given). */
+  snoopRead(phys: number, len: number, into?: Uint8Array): Uint8Array {
+    const out = this.ram.read(phys, len, into, 0);
     if (this.ndirty === 0) return out;
     const ls = this.lineSize;
     const c = this.present(phys, len);

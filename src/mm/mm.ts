@@ -121,13 +121,23 @@ export function __free_pages(k: Kernel, page: number, order: number): void {
  */
 function free_the_page(k: Kernel, pfn: number, order: number): void {
   const mm = k.memmap;
+  const buddy = k.buddy;
   let bad = 0;
   const n = 2 ** Math.min(order, 30);
+  // isFree(p) for each page with one lookup per page instead of one per order (BuddyAllocator.freeEndBelow)
+  const walk = pfn >= 0 && pfn + n <= 0x7fff_ffff;
+  let freeTo = walk ? buddy.freeEndBelow(pfn) : 0;
   for (let i = 0; i < n; i++) {
     const p = pfn + i;
     if (!mm.has(p)) break;
     const f = mm.flags(p);
-    const reason = k.buddy.isFree(p) ? "nonzero mapcount" : (i > 0 && mm.refcount(p) !== 0) || f & PG_reserved ? "nonzero _refcount" : f & PG_slab ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set" : null;
+    let free: boolean;
+    if (walk) {
+      const e = buddy.freeHeadEnd(p);
+      if (e > freeTo) freeTo = e;
+      free = p < freeTo;
+    } else free = buddy.isFree(p);
+    const reason = free ? "nonzero mapcount" : (i > 0 && mm.refcount(p) !== 0) || f & PG_reserved ? "nonzero _refcount" : f & PG_slab ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set" : null;
     if (reason) {
       if (bad === 0) bad_page(k, p, reason);
       bad++;

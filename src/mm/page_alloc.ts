@@ -292,6 +292,28 @@ export class BuddyAllocator {
     this.__free_one_page(pfn, order, z);
   }
 
+  /**
+   * isFree for the pages of a block walked upwards from `pfn`, one lookup per page (free_the_page):
+   * a page is free when a free block that isFree finds covers it, i.e. an aligned head h ≤ page with
+   * order o and page < h + 2^o. freeEndBelow(pfn) is the largest such end among heads below pfn (the
+   * blocks that contain pfn itself; 0 if none), freeHeadEnd(q) the end of the block headed at q (0 if
+   * none); a page p is free exactly when p is below the largest of these for q in [pfn, p]. Both
+   * use isFree's own bit operations, so they agree with it for pfns below 2^31.
+   */
+  freeEndBelow(pfn: number): number {
+    const orders = this.memmap.buddyOrder;
+    let end = 0;
+    for (let o = 0; o < MAX_ORDER; o++) {
+      const head = pfn & ~((1 << o) - 1);
+      if (head < pfn && orders.get(head) === o && head + (1 << o) > end) end = head + (1 << o);
+    }
+    return end;
+  }
+  freeHeadEnd(pfn: number): number {
+    const o = this.memmap.buddyOrder.get(pfn);
+    return o !== undefined && (o | 0) === o && o >= 0 && o < MAX_ORDER && (pfn & ((1 << o) - 1)) === 0 ? pfn + (1 << o) : 0;
+  }
+
   isFree(pfn: number): boolean {
     // walk down to find a containing free block
     const mm = this.memmap;
