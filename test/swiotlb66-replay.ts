@@ -115,6 +115,9 @@ function withPageAllocator(k: SwiotlbKernel, events: PageEvent[]) {
     },
     zoneOf: () => zone,
     isFree: () => false,
+    // free_the_page's one-lookup walk (no page of the fake is free, as isFree says)
+    freeEndBelow: () => 0,
+    freeHeadEnd: () => 0,
   };
   const kk = k as unknown as Record<string, unknown>;
   kk.buddy = buddy;
