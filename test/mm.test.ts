@@ -176,6 +176,23 @@ describe("PhysMem small writes (the one-page path) and the frame directory's ind
     expect([...m.read(2 ** 40, 6)]).toEqual([...src.subarray(3, 9)]);
     expect([...m.read(last - 4096, 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
+
+  it("copies of one whole frame: the bytes move, an unwritten source zeroes a written destination and backs none, a frame onto itself is unchanged", () => {
+    const m = new PhysMem([{ start: 0, size: 1 << 20 }]);
+    const page = Uint8Array.from({ length: 4096 }, (_, i) => (i * 13 + 1) & 0xff);
+    m.write(0x3000, page);
+    m.copy(0x7000, 0x3000, 4096);
+    expect(m.read(0x7000, 4096)).toEqual(page);
+    expect(m.residentPages()).toBe(2);
+    m.copy(0x7000, 0x9000, 4096); // source never written: reads as zeros
+    expect(m.read(0x7000, 4096)).toEqual(new Uint8Array(4096));
+    m.copy(0xa000, 0xb000, 4096); // neither written: nothing backed
+    expect(m.residentPages()).toBe(2);
+    m.copy(0x3000, 0x3000, 4096);
+    expect(m.read(0x3000, 4096)).toEqual(page);
+    m.copy(0x4800, 0x3000, 4096); // not frame-aligned: across two destination frames
+    expect(m.read(0x4800, 4096)).toEqual(page);
+  });
 });
 
 describe("PhysMem.release: a finished model's RAM slabs serve the next model", () => {

@@ -354,6 +354,18 @@ export class PhysMem {
 
   /** RAM-to-RAM copy (memcpy between two physical ranges; overlapping ranges go through a copy). */
   copy(dst: number, src: number, len: number) {
+    if (len === PAGE_SIZE) {
+      // one whole frame to another (a page-sized bounce): one lookup each, one set()
+      const spfn = Math.floor(src / PAGE_SIZE);
+      const dpfn = Math.floor(dst / PAGE_SIZE);
+      if (src === spfn * PAGE_SIZE && dst === dpfn * PAGE_SIZE && spfn !== dpfn) {
+        if (this.watcher !== null) this.watcher.ramWillChange(dst, len);
+        const s = this.get(spfn);
+        if (s !== undefined) this.page(dpfn).set(s);
+        else this.get(dpfn)?.fill(0);
+        return;
+      }
+    }
     if (Math.abs(dst - src) < len) {
       this.write(dst, this.read(src, len));
       return;
