@@ -343,6 +343,16 @@ export class Kernel {
 
   /** CPU write through a kernel virtual address. */
   kwrite(va: number, data: Uint8Array, pc?: string): void {
+    const len = data.length;
+    if (len > 0 && len <= PAGE_SIZE - offset_in_page(va)) {
+      // within one page (the common case): the loop's first and only round, without its bookkeeping
+      const phys = this.xlate(va, pc, true);
+      const prot = this.pgd.lastProt;
+      if (!this.mem.isRam(phys)) this.oops(va, pc, true);
+      if (prot === "normal") this.cache.cpuWrite(phys, data);
+      else this.mem.write(phys, data);
+      return;
+    }
     let done = 0;
     while (done < data.length) {
       const a = va + done;

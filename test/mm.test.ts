@@ -186,6 +186,50 @@ describe("cache model", () => {
   });
 });
 
+describe("PhysMem small writes (the one-page path) and the frame directory's index", () => {
+  it("writes of 1–16 bytes land byte for byte, across a page end too; an empty write backs no frame; pfns below, inside and above the directory keep their bytes", () => {
+    // banks from 4 MiB + 8 KiB: the directory starts at pfn 1024 (4 MiB), below the first RAM pfn
+    const m = new PhysMem([{ start: (4 << 20) + 8192, size: 8 << 20 }]);
+    const at = (4 << 20) + 8192 + 5 * 4096;
+    m.write(at, new Uint8Array(0));
+    expect(m.residentPages()).toBe(0);
+    const src = Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i);
+    for (let len = 1; len <= 16; len++) {
+      m.write(at + len * 32, src, 2, len);
+      expect([...m.read(at + len * 32 - 1, len + 2)]).toEqual([0, ...src.slice(2, 2 + len), 0]);
+    }
+    expect(m.residentPages()).toBe(1);
+    // 8 bytes straddling the page end: 3 in this frame, 5 in the next
+    m.write(at + 4093, src.subarray(0, 8));
+    expect([...m.read(at + 4093, 8)]).toEqual([...src.subarray(0, 8)]);
+    expect(m.residentPages()).toBe(2);
+    // the last pfn of the banks (the directory's last chunk) and one far above it (the far map)
+    const last = (4 << 20) + 8192 + (8 << 20) - 8;
+    m.write(last, src.subarray(10, 18));
+    m.write(2 ** 40, src.subarray(3, 9));
+    expect([...m.read(last, 8)]).toEqual([...src.subarray(10, 18)]);
+    expect([...m.read(2 ** 40, 6)]).toEqual([...src.subarray(3, 9)]);
+    expect([...m.read(last - 4096, 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it("copies of one whole frame: the bytes move, an unwritten source zeroes a written destination and backs none, a frame onto itself is unchanged", () => {
+    const m = new PhysMem([{ start: 0, size: 1 << 20 }]);
+    const page = Uint8Array.from({ length: 4096 }, (_, i) => (i * 13 + 1) & 0xff);
+    m.write(0x3000, page);
+    m.copy(0x7000, 0x3000, 4096);
+    expect(m.read(0x7000, 4096)).toEqual(page);
+    expect(m.residentPages()).toBe(2);
+    m.copy(0x7000, 0x9000, 4096); // source never written: reads as zeros
+    expect(m.read(0x7000, 4096)).toEqual(new Uint8Array(4096));
+    m.copy(0xa000, 0xb000, 4096); // neither written: nothing backed
+    expect(m.residentPages()).toBe(2);
+    m.copy(0x3000, 0x3000, 4096);
+    expect(m.read(0x3000, 4096)).toEqual(page);
+    m.copy(0x4800, 0x3000, 4096); // not frame-aligned: across two destination frames
+    expect(m.read(0x4800, 4096)).toEqual(page);
+  });
+});
+
 describe("PhysMem.release: a finished model's RAM slabs serve the next model", () => {
   it("the next model reads zeros where the released one wrote (2 MiB written = two full 1 MiB slabs reused), and the released one forgets its frames", () => {
     const a = new PhysMem([{ start: 0, size: 64 << 20 }]);

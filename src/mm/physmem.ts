@@ -29,6 +29,7 @@ const SLAB_MAX = 256;
  * pair). Pfns outside the span (none, for callers that checked isRam) go to a Map.
  */
 const CHUNK = 1024;
+const CHUNK_SHIFT = 10;
 /** Largest directory kept as an array (2^18 chunks = 1 TiB of span); above, every pfn uses the Map. */
 const DIR_MAX = 1 << 18;
 /** Copies of at most this many bytes go byte by byte (a subarray view costs more than the loop). */
@@ -109,6 +110,8 @@ export class PhysMem {
   private dir: (Chunk | undefined)[];
   /** first pfn the directory covers */
   private dirBase: number;
+  /** pfns the directory covers (dir.length * CHUNK ≤ 2^28: below it, pfn − dirBase indexes with int32 shifts and masks) */
+  private dirPfns: number;
   private far = new Map<number, Uint8Array>();
   private npages = 0;
   private slab: ArrayBuffer | null = null;
@@ -138,6 +141,7 @@ export class PhysMem {
     this.dirBase = Math.floor(this.min_pfn / CHUNK) * CHUNK;
     const span = Math.ceil((this.max_pfn - this.dirBase) / CHUNK);
     this.dir = span <= DIR_MAX ? new Array<Chunk | undefined>(span).fill(undefined) : [];
+    this.dirPfns = this.dir.length * CHUNK;
   }
 
   /** memblock_is_memory */
@@ -249,13 +253,15 @@ export class PhysMem {
     this.npages = 0;
   }
 
-  /** The frame of a pfn, if it was ever written. */
+  /**
+   * The frame of a pfn, if it was ever written. Inside the directory the index is split with a
+   * shift and a mask (i < 2^28): `%` on a value V8 cannot prove int32 compiles to an fmod call.
+   */
   private get(pfn: number): Uint8Array | undefined {
     const i = pfn - this.dirBase;
-    if (i >= 0) {
-      const c = this.dir[Math.floor(i / CHUNK)];
-      if (c !== undefined) return c[i % CHUNK];
-      if (i < this.dir.length * CHUNK) return undefined;
+    if (i >= 0 && i < this.dirPfns) {
+      const c = this.dir[i >>> CHUNK_SHIFT];
+      return c === undefined ? undefined : c[i & (CHUNK - 1)];
     }
     return this.far.get(pfn);
   }
@@ -267,11 +273,11 @@ export class PhysMem {
     const n = new Uint8Array(this.slab!, this.slabOff + PAGE_SIZE * this.slabNext++, PAGE_SIZE);
     this.npages++;
     const i = pfn - this.dirBase;
-    if (i >= 0 && i < this.dir.length * CHUNK) {
-      const ci = Math.floor(i / CHUNK);
+    if (i >= 0 && i < this.dirPfns) {
+      const ci = i >>> CHUNK_SHIFT;
       let c = this.dir[ci];
       if (c === undefined) this.dir[ci] = c = new Array<Uint8Array | undefined>(CHUNK).fill(undefined);
-      c[i % CHUNK] = n;
+      c[i & (CHUNK - 1)] = n;
     } else this.far.set(pfn, n);
     return n;
   }
@@ -300,6 +306,16 @@ export class PhysMem {
   /** Raw write of RAM (no cache). */
   write(phys: number, data: Uint8Array, from = 0, len = data.length - from) {
     if (this.watcher !== null) this.watcher.ramWillChange(phys, len);
+    if (len > 0 && len <= SMALL) {
+      // a few bytes in one page (a stamp, a descriptor word): one frame lookup, a byte loop
+      const pfn = Math.floor(phys / PAGE_SIZE);
+      const off = phys - pfn * PAGE_SIZE;
+      if (off + len <= PAGE_SIZE) {
+        const pg = this.page(pfn);
+        for (let i = 0; i < len; i++) pg[off + i] = data[from + i]!;
+        return;
+      }
+    }
     let done = 0;
     while (done < len) {
       const p = phys + done;
@@ -338,6 +354,18 @@ export class PhysMem {
 
   /** RAM-to-RAM copy (memcpy between two physical ranges; overlapping ranges go through a copy). */
   copy(dst: number, src: number, len: number) {
+    if (len === PAGE_SIZE) {
+      // one whole frame to another (a page-sized bounce): one lookup each, one set()
+      const spfn = Math.floor(src / PAGE_SIZE);
+      const dpfn = Math.floor(dst / PAGE_SIZE);
+      if (src === spfn * PAGE_SIZE && dst === dpfn * PAGE_SIZE && spfn !== dpfn) {
+        if (this.watcher !== null) this.watcher.ramWillChange(dst, len);
+        const s = this.get(spfn);
+        if (s !== undefined) this.page(dpfn).set(s);
+        else this.get(dpfn)?.fill(0);
+        return;
+      }
+    }
     if (Math.abs(dst - src) < len) {
       this.write(dst, this.read(src, len));
       return;
