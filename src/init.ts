@@ -143,12 +143,15 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // the order the reserved-memory nodes are allocated and initialised in: DT order (rpi4's linux,cma from
   // bcm283x.dtsi, then the run's restricted-dma-pool, which a board .dts appends). 5.6–6.11: __fdt_scan_reserved_mem
   // saves each node (a dynamic one with base 0, size 0) and fdt_init_reserved_mem sorts them (__rmem_check_for_overlap,
-  // lib/sort.c's heapsort) before its allocate-then-init loop — two dynamic nodes compare equal and come out swapped;
+  // lib/sort.c's heapsort) before its allocate-then-init loop — to 6.4 two dynamic nodes compare equal and come out swapped
+  // (6.5+, 4cea2821882b, the fdt_node tie-break keeps them in DT order);
   // 6.12+ (8a6e02d0c00e) allocates and inits the dynamic nodes in DT order in fdt_scan_reserved_mem
   const rmemNodes: RmemOrderNode[] = [];
-  if (platform.cma_alloc_ranges) rmemNodes.push({ name: "linux,cma", base: 0, size: 0 });
-  if (cfg.restricted_dma_pool) rmemNodes.push({ name: "restricted-dma-pool", base: rmemBase ?? 0, size: rmemBase === null ? 0 : cfg.restricted_dma_pool.size });
-  if (!version.switches.has("8a6e02d0c00e")) sort(rmemNodes, __rmem_cmp);
+  if (platform.cma_alloc_ranges) rmemNodes.push({ name: "linux,cma", base: 0, size: 0, fdt_node: rmemNodes.length });
+  if (cfg.restricted_dma_pool) rmemNodes.push({ name: "restricted-dma-pool", base: rmemBase ?? 0, size: rmemBase === null ? 0 : cfg.restricted_dma_pool.size, fdt_node: rmemNodes.length });
+  // 6.5–6.11 (4cea2821882b): __rmem_cmp breaks a tie by the node's FDT offset, so the sort keeps two dynamic nodes in DT order
+  const fdtNodeTieBreak = version.switches.has("4cea2821882b");
+  if (!version.switches.has("8a6e02d0c00e")) sort(rmemNodes, (a, b) => __rmem_cmp(a, b, fdtNodeTieBreak));
   const rmemOrder = rmemNodes.map((n) => n.name);
   const cmaAfterRmem = rmemOrder.indexOf("linux,cma") > rmemOrder.indexOf("restricted-dma-pool") && rmemOrder.includes("restricted-dma-pool");
   // the linux,cma-default node's turn: drivers/of/of_reserved_mem.c __reserved_mem_alloc_size, then its init (rmem_cma_setup)
@@ -293,7 +296,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const rmemLimit = platform.arch === "arm64" ? dmaEnd : platform.xen === "pv" ? ramEnd : 4 * GiB;
     rmemBase = memblock.alloc(cfg.restricted_dma_pool.size, PAGE_SIZE, banks[0]!.start, rmemLimit, "restricted-dma-pool");
   }
-  // 5.6–6.11 with two dynamic nodes: the linux,cma node after the restricted-dma-pool (nothing else takes memblock in between)
+  // 5.6–6.4 with two dynamic nodes: the linux,cma node after the restricted-dma-pool (nothing else takes memblock in between)
   if (cmaAfterRmem) cmaNodeAllocInit();
 
   // --- CMA (dma_contiguous_reserve) ---

@@ -64,13 +64,14 @@ describe("cma= bypasses rpi4's DT linux,cma node", () => {
     // window [0, 0x3b400000): 0x3b400000 - 4 MiB = 0x3b000000 in every era — to 6.11 the pool even comes first (the
     // heapsort of fdt_init_reserved_mem swaps the two dynamic nodes), 6.12 allocates the node, frees it, then the pool;
     // then (5.11+) vmemmap 0x3b000000 - 16M = 0x3a000000 and the cma= area 0x3a000000 - 128M = 0x32000000
-    for (const v of ["5.15", "6.1", "6.12", "6.18"]) {
+    for (const v of ["5.15", "6.1", "6.6", "6.12", "6.18"]) {
       const b = boot("rpi4", v, { mem: "1G", cma: "128M", restricted_dma_pool: "4M" });
       expect([b.rmem, b.vmemmap, b.cma[0]], v).toEqual([0x3b00_0000, 0x3a00_0000, 0x3200_0000]);
-      // with the node kept: to 6.11 the pool first (0x3b000000) and the node under it (0x3b000000 - 64 MiB = 0x37000000);
-      // 6.12+ (8a6e02d0c00e) the node first (0x37400000) and the pool under it (0x37000000)
+      // with the node kept: to 6.4 the pool first (0x3b000000) and the node under it (0x3b000000 - 64 MiB = 0x37000000);
+      // 6.5–6.11 (4cea2821882b: __rmem_cmp's fdt_node tie-break) and 6.12+ (8a6e02d0c00e) in DT order: the node first
+      // (0x37400000) and the pool under it (0x37000000)
       const kept = boot("rpi4", v, { mem: "1G", restricted_dma_pool: "4M" });
-      expect([kept.rmem, kept.cma[0]], v).toEqual(v === "6.12" || v === "6.18" ? [0x3700_0000, 0x3740_0000] : [0x3b00_0000, 0x3700_0000]);
+      expect([kept.rmem, kept.cma[0]], v).toEqual(v === "5.15" || v === "6.1" ? [0x3b00_0000, 0x3700_0000] : [0x3700_0000, 0x3740_0000]);
     }
     // 6.1: the pool's line first (sorted order), then the node's bypass lines, then bootmem_init's cma= line
     expect(boot("rpi4", "6.1", { mem: "1G", cma: "128M", restricted_dma_pool: "4M" }).k.klog.map((l) => l.message).filter((m) => /cma|reserved mem|Reserved memory/.test(m))).toEqual([

@@ -3,13 +3,13 @@
  * two equal elements always swap).
  */
 
-/** lib/sort.c parent (5.6–6.18; 5.6.4 and 5.15.178 :173, 6.6.63 :184): the heap parent of element i, floor((i - 1) / 2) */
+/** lib/sort.c parent (5.6–6.11; 5.6.4 and 5.15.178 :173, 6.6.63 :184): the heap parent of element i, floor((i - 1) / 2) */
 function parent(i: number): number {
   return (i - 1) >> 1;
 }
 
 /**
- * lib/sort.c sort_r (5.6–6.18; 5.15.178 :199–263, 6.6.63 :210–278; sort() calls it): heapsort with the "bottom-up" sift —
+ * lib/sort.c sort_r (5.6–6.11; 5.15.178 :199–263, 6.6.63 :210–278; sort() calls it — 6.12.19 and 6.18.35 pop two at a time, not modelled: no modelled caller sorts there): heapsort with the "bottom-up" sift —
  * build the heap from num/2 down, then extract the root to the end; each sift follows the larger child to a
  * leaf (one compare per level), then backtracks to where the sifted element belongs.
  */

@@ -126,6 +126,7 @@ const FP: Record<string, Fp> = {
   "aeb9267eb6b1": { files: ["drivers/of/of_reserved_mem.c"], re: "KiB\\) %s %s %s" },
   "0fd17e598333": { files: ["drivers/of/of_reserved_mem.c"], re: "cma_skip_dt_default_reserved_mem\\(\\)" },
   "8a6e02d0c00e": { files: ["drivers/of/of_reserved_mem.c"], re: "void __init fdt_scan_reserved_mem_reg_nodes\\(void\\)" },
+  "4cea2821882b": { files: ["drivers/of/of_reserved_mem.c"], re: "ra->fdt_node < rb->fdt_node" },
   "672cf6df9b8a": { files: ["drivers/iommu/intel/iommu.c"], re: "intel_iommu_init" },
   "e86d1aa8b60f": { files: ["drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c"], re: "arm_smmu_device_probe" },
   "aae4c8e27bd7": { files: ["include/linux/iommu.h"], re: "^static inline void iommu_iotlb_sync\\(" },

@@ -37,18 +37,26 @@ export function __reserved_mem_alloc_size_skip_pr(): string {
   return `OF: reserved mem: Skipping dt linux,cma-default for "cma=" kernel param.`;
 }
 
-/** A reserved_mem[] entry as fdt_reserved_mem_save_node keeps it before allocation: a dynamic node has base 0, size 0 */
+/** A reserved_mem[] entry as fdt_reserved_mem_save_node keeps it before allocation: a dynamic node has base 0, size 0;
+ * fdt_node is the node's offset in the flattened tree, so it grows in DT order */
 export interface RmemOrderNode {
   name: string;
   base: number;
   size: number;
+  fdt_node: number;
 }
 
-/** drivers/of/of_reserved_mem.c __rmem_cmp (5.6–6.18; 5.15.178 :199–220): by base, then by size (dynamic nodes, base 0 size 0, before a static node at 0) */
-export function __rmem_cmp(a: RmemOrderNode, b: RmemOrderNode): number {
+/** drivers/of/of_reserved_mem.c __rmem_cmp (5.6–6.18): by base, then by size (dynamic nodes, base 0 size 0, before a static
+ * node at 0; 5.10.7 :203–211, 5.15.178 :199–220, 6.1.166 :201–222 — 5.6.4 :193–204 compares the base only, the same order for
+ * the model's nodes), then (4cea2821882b, 6.5: 6.6.63 :271–274) by fdt_node, so two dynamic nodes keep their DT order */
+export function __rmem_cmp(a: RmemOrderNode, b: RmemOrderNode, fdtNodeTieBreak: boolean): number {
   if (a.base < b.base) return -1;
   if (a.base > b.base) return 1;
   if (a.size < b.size) return -1;
   if (a.size > b.size) return 1;
+  if (fdtNodeTieBreak) {
+    if (a.fdt_node < b.fdt_node) return -1;
+    if (a.fdt_node > b.fdt_node) return 1;
+  }
   return 0;
 }
