@@ -206,6 +206,25 @@ export class Generator {
     }
   }
 
+  /** a random device-owned mapping the device may read (Session.readable), of ss.nReadable */
+  private pickReadable(ss: Session): MapRec {
+    let k = Math.floor(this.rnd() * ss.nReadable);
+    const maps = ss.liveMaps;
+    for (let i = 0; ; i++) {
+      const m = maps[i]!;
+      if (m.devOwned && ss.readable(m) && k-- === 0) return m;
+    }
+  }
+
+  /**
+   * The DMA segment count of a mapping the device accesses: dma_map_sg's return value (a driver
+   * uses only the first `ret` segments); 1 for a single mapping. Without an IOMMU that is the
+   * entry count.
+   */
+  private static nSegs(m: MapRec): number {
+    return m.segs !== null ? m.segs.length : m.ents.length;
+  }
+
   /**
    * The next operation for a session's state: written to out[0] (and out[1] for a map and its
    * dma_mapping_error); returns how many. `id` is the first one's id.
@@ -233,7 +252,7 @@ export class Generator {
     const w5 = nDev ? 1.5 : 0; // sync for cpu
     const w6 = nCpu ? 1 : 0; // sync for device
     const w7 = nWritable ? 3 : 0; // device write
-    const w8 = nDev ? 1.5 : 0; // device read
+    const w8 = ss.nReadable ? 1.5 : 0; // device read
     const w9 = nCpuBufs ? 3 : 0; // cpu write
     const w10 = nCpuBufs ? 3 : 0; // cpu read
     const total = 0 + w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8 + w9 + w10;
@@ -365,10 +384,10 @@ export class Generator {
   /** the device writes into a mapping it owns and may write */
   private genDeviceWrite(ss: Session, id: number, out: FuzzStep[]): number {
     const m = this.pickWritable(ss);
-    const ei = this.int(0, m.ents.length - 1);
-    const e = m.ents[ei]!;
-    const len = this.dataLen(e.len);
-    const off = this.int(0, e.len - len);
+    const ei = this.int(0, Generator.nSegs(m) - 1);
+    const segLen = m.segs !== null ? m.segs[ei]!.len : m.ents[ei]!.len;
+    const len = this.dataLen(segLen);
+    const off = this.int(0, segLen - len);
     const st = this.stepMap(id, "device_write", m.name);
     st.offset = off;
     st.data = this.data(len);
@@ -378,7 +397,7 @@ export class Generator {
   }
 
   private genDeviceRead(ss: Session, id: number, out: FuzzStep[]): number {
-    out[0] = this.deviceReadStep(ss, id, ss.nDevMaps);
+    out[0] = this.deviceReadStep(ss, id);
     return 1;
   }
 
@@ -444,11 +463,22 @@ export class Generator {
     return st;
   }
 
-  /** device_read of a device-owned mapping, most often where the device wrote */
-  private deviceReadStep(ss: Session, id: number, nDev: number): FuzzStep {
-    const m = this.pickMap(ss, true, nDev);
-    const ei = this.int(0, m.ents.length - 1);
-    const e = m.ents[ei]!;
+  /**
+   * device_read of a device-owned mapping it may read, most often where the device wrote: of DMA
+   * segment ei, in one of the entries the segment covers (the segment's only one unless
+   * dma_map_sg merged entries: then one more draw picks it), at that entry's offset there.
+   */
+  private deviceReadStep(ss: Session, id: number): FuzzStep {
+    const m = this.pickReadable(ss);
+    const ei = this.int(0, Generator.nSegs(m) - 1);
+    const seg = m.segs !== null ? m.segs[ei]! : null;
+    let at = 0;
+    let e = m.ents[ei]!;
+    if (seg !== null) {
+      const p = seg.ents.length === 1 ? 0 : this.int(0, seg.ents.length - 1);
+      e = seg.ents[p]!;
+      at = seg.at[p]!;
+    }
     let off: number;
     let len: number;
     if (e.overlay.length && this.rnd() < 0.7) {
@@ -461,7 +491,7 @@ export class Generator {
       len = this.rrLen;
     }
     const st = this.stepMap(id, "device_read", m.name);
-    st.offset = off;
+    st.offset = at + off;
     st.length = len;
     if (m.sg) st.entry = ei;
     return st;

@@ -19,10 +19,10 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from ".
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { type FuzzOp, type FuzzStep } from "./types.js";
-import { type Buf, type Ent, type Env, type Failure, type MapRec, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, readOut, viewDef, viewOut } from "./shadow.js";
+import { type Buf, type Ent, type Env, type Failure, type MapRec, type Seg, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, readOut, viewDef, viewOut } from "./shadow.js";
 
 // the shadow vocabulary lives in src/fuzz/shadow.ts; its users import it from here too
-export { type Buf, type Ent, type Env, type Failure, type MapRec, type ShadowArrays, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
+export { type Buf, type Ent, type Env, type Failure, type MapRec, type Seg, type ShadowArrays, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
 
 // ---------------------------------------------------------------------------------------------
 // execution state
@@ -48,6 +48,15 @@ export class Session {
   nCpuBufs = 0;
   nDevMaps = 0;
   nWritable = 0;
+  /**
+   * Device-owned mappings the device may read: all of them, except behind a VT-d DMA domain, whose
+   * PTEs for a DMA_FROM_DEVICE mapping lack DMA_PTE_READ (dma_info_to_prot gives IOMMU_WRITE only;
+   * the device's read is a DMAR fault, "PTE Read access is not set"). An SMMU stage-1 PTE cannot
+   * say write-only (AP has no such encoding), so there every device-owned mapping is readable.
+   */
+  nReadable = 0;
+  /** the device may read a DMA_FROM_DEVICE mapping (false: behind a VT-d DMA domain) */
+  readonly readsFromDevice: boolean;
   /** swiotlb occupancy model */
   readonly mem: IoTlbMem | null;
   readonly occ: Uint8Array | null;
@@ -67,6 +76,13 @@ export class Session {
     this.dev = this.k.devices.get(env.devName)!;
     this.mem = this.k.io_tlb_default_mem;
     this.occ = this.mem ? new Uint8Array(this.mem.nslabs) : null;
+    const io = this.dev.iommu;
+    this.readsFromDevice = !(io && io.kind === "vt-d" && io.domain.type === "DMA");
+  }
+
+  /** May the device read this mapping (see nReadable)? */
+  readable(m: MapRec): boolean {
+    return this.readsFromDevice || m.dir !== DMA_FROM_DEVICE;
   }
 
   private buf(name: string | undefined): Buf {
@@ -197,7 +213,7 @@ export class Session {
     if (off + size > b.size || size < 1) throw new Invalid("map outside the buffer");
     const dir = s.dir!;
     const e = this.newEnt(b, off, size, dir);
-    const m: MapRec = { name: s.as!, sg: false, single: s.op === "dma_map_single", dir, ents: [e], devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
+    const m: MapRec = { name: s.as!, sg: false, single: s.op === "dma_map_single", dir, ents: [e], devOwned: true, live: true, cpuWrites: [], segs: null, sgl: null, execLive: true };
     b.map = m;
     this.maps.set(m.name, m);
     this.liveMaps.push(m);
@@ -233,7 +249,7 @@ export class Session {
       if (x.offset + x.length > b.size || x.length < 1) throw new Invalid("sg entry outside the buffer");
       ents.push(this.newEnt(b, x.offset, x.length, dir));
     }
-    const m: MapRec = { name: s.as!, sg: true, single: false, dir, ents, devOwned: true, live: true, cpuWrites: [], sgl: null, execLive: true };
+    const m: MapRec = { name: s.as!, sg: true, single: false, dir, ents, devOwned: true, live: true, cpuWrites: [], segs: null, sgl: null, execLive: true };
     for (let i = 0; i < ents.length; i++) ents[i]!.buf.map = m;
     this.maps.set(m.name, m);
     this.liveMaps.push(m);
@@ -252,8 +268,29 @@ export class Session {
       m.execLive = false;
       return { kind: "map", id: s.id, message: `dma_map_sg of ${sgl.length} entries (${dirName(dir)}) returned 0` };
     }
+    // the n DMA segments: segment i absorbs the next CPU entries until their lengths make up
+    // sg_dma_len(i) (__finalise_sg concatenates an entry only when it starts on an IOVA granule
+    // and the previous one filled its granules, so a segment has no gaps); each entry's own DMA
+    // address is then its segment's plus its offset there
+    const segs: Seg[] = objectArray();
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      const seg: Seg = { dma: sgl[i]!.dma_address, len: sgl[i]!.dma_length, ents: objectArray(), at: [] };
+      let at = 0;
+      while (at < seg.len && j < ents.length) {
+        const e = ents[j++]!;
+        e.dma = seg.dma + at;
+        seg.ents.push(e);
+        seg.at.push(at);
+        at += e.len;
+      }
+      if (at !== seg.len || seg.len === 0)
+        return { kind: "map", id: s.id, message: `dma_map_sg returned ${n} segments: segment ${i} (sg_dma_len ${seg.len}) is not a run of whole entries (${at} bytes)` };
+      segs.push(seg);
+    }
+    if (j !== ents.length) return { kind: "map", id: s.id, message: `dma_map_sg returned ${n} segments covering ${j} of ${ents.length} entries` };
+    m.segs = segs;
     for (let i = 0; i < ents.length; i++) {
-      ents[i]!.dma = sgl[i]!.dma_address;
       const f = this.markTaken(s, ents[i]!);
       if (f) return f;
     }
@@ -379,41 +416,104 @@ export class Session {
   /** device_write (a method of its own: the JIT compiles each operation separately; see step) */
   private op_device_write(s: FuzzStep, ghost: boolean): Failure | null {
     const m = this.mapOf(s.map);
-    const e = m.ents[s.entry ?? 0]!;
-    if (!e) throw new Invalid("no such sg entry");
+    const seg = this.segOf(m, s.entry);
     if (!m.devOwned) throw new Invalid(`device write to '${m.name}' while the CPU owns it`);
     if (m.dir === DMA_TO_DEVICE) throw new Invalid("device write to a DMA_TO_DEVICE mapping");
     const off = s.offset ?? 0;
     const data = s.data!;
-    if (off + data.length > e.len) throw new Invalid("device write outside the mapping");
-    e.overlay.push({ off, data });
+    if (seg === null) {
+      const e = m.ents[s.entry ?? 0]!;
+      if (off + data.length > e.len) throw new Invalid("device write outside the mapping");
+      e.overlay.push({ off, data });
+      if (ghost || !m.execLive) return null;
+      if (m.sg && this.record) this.resolved.set(s.id, e.dma);
+      return this.deviceAccess(s, e.dma + off, 0, data) as Failure | null;
+    }
+    // a merged segment: each entry it covers gets its part of the write
+    if (off + data.length > seg.len) throw new Invalid("device write outside the mapping");
+    for (let j = 0; j < seg.ents.length; j++) {
+      const at = seg.at[j]!;
+      const e = seg.ents[j]!;
+      const a = Math.max(off, at);
+      const z = Math.min(off + data.length, at + e.len);
+      if (a < z) e.overlay.push({ off: a - at, data: data.subarray(a - off, z - off) });
+    }
     if (ghost || !m.execLive) return null;
-    if (m.sg && this.record) this.resolved.set(s.id, e.dma);
-    return this.deviceAccess(s, e.dma + off, 0, data) as Failure | null;
+    if (this.record) this.resolved.set(s.id, seg.dma);
+    return this.deviceAccess(s, seg.dma + off, 0, data) as Failure | null;
   }
 
   /** device_read (a method of its own: the JIT compiles each operation separately; see step) */
   private op_device_read(s: FuzzStep, ghost: boolean): Failure | null {
     const m = this.mapOf(s.map);
-    const e = m.ents[s.entry ?? 0]!;
-    if (!e) throw new Invalid("no such sg entry");
+    const seg = this.segOf(m, s.entry);
     if (!m.devOwned) throw new Invalid(`device read of '${m.name}' while the CPU owns it`);
+    if (!this.readable(m)) throw new Invalid(`device read of '${m.name}', which the IOMMU maps write-only`);
     const off = s.offset ?? 0;
     const len = s.length!;
-    if (off + len > e.len) throw new Invalid("device read outside the mapping");
-    const n = this.deviceView(e, off, len);
+    let n: number;
+    let dma: number;
+    let b: Buf;
+    if (seg === null) {
+      const e = m.ents[s.entry ?? 0]!;
+      if (off + len > e.len) throw new Invalid("device read outside the mapping");
+      n = this.deviceView(e, off, len);
+      dma = e.dma;
+      b = e.buf;
+    } else {
+      if (off + len > seg.len) throw new Invalid("device read outside the mapping");
+      n = this.segView(seg, off, len);
+      dma = seg.dma;
+      b = seg.ents[0]!.buf;
+    }
     const view = this.view;
     if (this.record) this.expected.set(s.id, view.subarray(0, n));
     if (ghost || !m.execLive) return null;
-    if (m.sg && this.record) this.resolved.set(s.id, e.dma);
-    const got = this.deviceAccess(s, e.dma + off, len, undefined, len <= VIEW_SCRATCH ? readOut : undefined);
+    if (m.sg && this.record) this.resolved.set(s.id, dma);
+    const got = this.deviceAccess(s, dma + off, len, undefined, len <= VIEW_SCRATCH ? readOut : undefined);
     if (!(got instanceof Uint8Array)) return got;
     for (let i = 0; i < n; i++)
       if (got[i] !== view[i]) {
         const want = view.subarray(0, n);
-        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i, len))}, expected ${hexBytes(want.subarray(i))}${this.context(e.buf)}` };
+        return { kind: "data", id: s.id, message: `device_read of ${m.name}${m.sg ? ` entry ${s.entry ?? 0}` : ""}+${hexAddr(off)} (${len} bytes, ${dirName(m.dir)}): byte ${i} is ${hexByte(got[i]!)}, the rules say ${hexByte(want[i]!)} — read ${hexBytes(got.subarray(i, len))}, expected ${hexBytes(want.subarray(i))}${this.context(b)}` };
       }
     return null;
+  }
+
+  /**
+   * The DMA segment a device access on an sg mapping names (s.entry: a segment index < the
+   * count dma_map_sg returned); null when segment and entry are one (a single mapping, an
+   * unmerged segment, or a mapping whose map failed: then s.entry names an entry).
+   */
+  private segOf(m: MapRec, entry: number | undefined): Seg | null {
+    const i = entry ?? 0;
+    const segs = m.segs;
+    if (segs === null) {
+      if (i >= m.ents.length) throw new Invalid("no such sg entry");
+      return null;
+    }
+    const seg = segs[i];
+    if (seg === undefined) throw new Invalid("no such sg DMA segment");
+    return seg.ents.length === 1 ? null : seg;
+  }
+
+  /** deviceView over a merged segment: each entry's view at its offset in the segment, up to the first undefined byte. */
+  private segView(seg: Seg, off: number, len: number): number {
+    const out = new Uint8Array(len);
+    let n = 0;
+    for (let j = 0; j < seg.ents.length; j++) {
+      const at = seg.at[j]!;
+      const e = seg.ents[j]!;
+      const a = Math.max(off, at);
+      const z = Math.min(off + len, at + e.len);
+      if (a >= z) continue;
+      const got = this.deviceView(e, a - at, z - a);
+      out.set(this.view.subarray(0, got), a - off);
+      n = a - off + got;
+      if (got < z - a) break;
+    }
+    this.view = out;
+    return n;
   }
 
   /** A live buffer with its shadow arrays from the pool (one object literal: one shape for every Buf). */
@@ -436,6 +536,7 @@ export class Session {
     this.nCpuBufs -= m.ents.length;
     this.nDevMaps++;
     if (m.dir !== DMA_TO_DEVICE) this.nWritable++;
+    if (this.readable(m)) this.nReadable++;
   }
 
   /** Hand a live mapping to the device (true) or to the CPU (false), keeping the generator's counts. */
@@ -446,6 +547,7 @@ export class Session {
     this.nCpuBufs -= d * m.ents.length;
     this.nDevMaps += d;
     if (m.dir !== DMA_TO_DEVICE) this.nWritable += d;
+    if (this.readable(m)) this.nReadable += d;
   }
 
   private newEnt(b: Buf, off: number, len: number, dir: number): Ent {

@@ -82,6 +82,15 @@ export interface Ent {
   lastSlot: number;
 }
 
+/** A DMA segment of an sg mapping: sg_dma_address / sg_dma_len, and the entries at their offsets in it. */
+export interface Seg {
+  dma: number;
+  len: number;
+  ents: Ent[];
+  /** ents[j] starts at at[j] bytes into the segment */
+  at: number[];
+}
+
 export interface MapRec {
   name: string;
   sg: boolean;
@@ -93,6 +102,12 @@ export interface MapRec {
   live: boolean;
   /** shadow: CPU writes to mapped buffers while the CPU owned the mapping (buffer-relative) */
   cpuWrites: { buf: Buf; off: number; len: number }[];
+  /**
+   * exec, dma_map_sg: the DMA segments it returned (the first `ret` of the list), each the
+   * concatenation of the CPU entries it absorbed (iommu_dma_map_sg merges entries into one
+   * segment; without an IOMMU segment i is entry i); null until mapped, or when the map failed
+   */
+  segs: Seg[] | null;
   /** exec */
   sgl: Scatterlist[] | null;
   execLive: boolean;
