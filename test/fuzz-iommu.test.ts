@@ -142,6 +142,51 @@ describe("fuzz on arm64-smmu: device accesses go to the DMA segments dma_map_sg 
     expect(() => ss.apply(bad)).toThrow(/no such sg DMA segment/);
   });
 
+  it("a partly merged list (two whole pages, then 50 bytes inside a third page): segment 1 is the third entry, not entry 1", () => {
+    const ss = session("arm64-smmu", "6.18", true);
+    const steps: FuzzStep[] = [];
+    for (const name of ["pA", "pB", "pC"]) {
+      const s = mk(steps.length, "alloc_pages");
+      s.as = name;
+      s.order = 0;
+      steps.push(s);
+    }
+    const sg = mk(steps.length, "dma_map_sg");
+    sg.as = "sgABC";
+    sg.dir = DMA_FROM_DEVICE;
+    sg.entries = [
+      { buf: "pA", offset: 0, length: 4096 },
+      { buf: "pB", offset: 0, length: 4096 },
+      { buf: "pC", offset: 100, length: 50 },
+    ];
+    steps.push(sg);
+    for (const s of steps) expect(ss.apply(s)).toBeNull();
+    const m = ss.maps.get("sgABC")!;
+    expect(m.segs!.map((g) => [g.len, g.at])).toEqual([
+      [8192, [0, 4096]],
+      [50, [0]],
+    ]);
+    expect(m.segs![1]!.dma).toBe(m.sgl![1]!.dma_address);
+    expect(m.sgl![2]!.dma_address).toBe(DMA_MAPPING_ERROR);
+    const data = Uint8Array.from({ length: 50 }, (_, i) => (i * 11 + 5) & 0xff);
+    const w = mk(10, "device_write");
+    w.map = "sgABC";
+    w.entry = 1;
+    w.offset = 0;
+    w.data = data;
+    expect(ss.apply(w)).toBeNull();
+    expect(ss.resolved.get(10)).toBe(m.sgl![1]!.dma_address);
+    const unmap = mk(11, "dma_unmap_sg");
+    unmap.map = "sgABC";
+    expect(ss.apply(unmap)).toBeNull();
+    const c = mk(12, "cpu_read");
+    c.buf = "pC";
+    c.offset = 100;
+    c.length = 50;
+    expect(ss.apply(c)).toBeNull();
+    expect(Array.from(ss.expected.get(12)!)).toEqual(Array.from(data));
+  });
+
   it("the generator, given a merged mapping, accesses only segment 0 and within its 8 KiB; 3000 operations run clean", { timeout: 60_000 }, () => {
     const ss = session("arm64-smmu", "6.18");
     mergedPair(ss);

@@ -421,8 +421,8 @@ export class Session {
     if (m.dir === DMA_TO_DEVICE) throw new Invalid("device write to a DMA_TO_DEVICE mapping");
     const off = s.offset ?? 0;
     const data = s.data!;
-    if (seg === null) {
-      const e = m.ents[s.entry ?? 0]!;
+    if (seg === null || seg.ents.length === 1) {
+      const e = seg === null ? m.ents[s.entry ?? 0]! : seg.ents[0]!;
       if (off + data.length > e.len) throw new Invalid("device write outside the mapping");
       e.overlay.push({ off, data });
       if (ghost || !m.execLive) return null;
@@ -454,8 +454,8 @@ export class Session {
     let n: number;
     let dma: number;
     let b: Buf;
-    if (seg === null) {
-      const e = m.ents[s.entry ?? 0]!;
+    if (seg === null || seg.ents.length === 1) {
+      const e = seg === null ? m.ents[s.entry ?? 0]! : seg.ents[0]!;
       if (off + len > e.len) throw new Invalid("device read outside the mapping");
       n = this.deviceView(e, off, len);
       dma = e.dma;
@@ -482,8 +482,8 @@ export class Session {
 
   /**
    * The DMA segment a device access on an sg mapping names (s.entry: a segment index < the
-   * count dma_map_sg returned); null when segment and entry are one (a single mapping, an
-   * unmerged segment, or a mapping whose map failed: then s.entry names an entry).
+   * count dma_map_sg returned; with merged entries segment i need not be entry i); null for a
+   * single mapping or a mapping whose map failed (then s.entry names an entry).
    */
   private segOf(m: MapRec, entry: number | undefined): Seg | null {
     const i = entry ?? 0;
@@ -494,7 +494,7 @@ export class Session {
     }
     const seg = segs[i];
     if (seg === undefined) throw new Invalid("no such sg DMA segment");
-    return seg.ents.length === 1 ? null : seg;
+    return seg;
   }
 
   /** deviceView over a merged segment: each entry's view at its offset in the segment, up to the first undefined byte. */
