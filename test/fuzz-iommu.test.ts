@@ -7,7 +7,10 @@
  * concatenation of the entries it absorbed.
  */
 import { describe, expect, it } from "vitest";
-import { runFuzz, type FuzzStep } from "../src/fuzz.js";
+import { runFuzz, scenarioToYaml, type FuzzStep } from "../src/fuzz.js";
+import { makeScenario, replay } from "../src/fuzz/shrink.js";
+import { parseScenarioText } from "../src/scenario/parse.js";
+import { runScenario } from "../src/scenario/runner.js";
 import { Session, ShadowPool } from "../src/fuzz/session.js";
 import { Generator } from "../src/fuzz/generator.js";
 import { Rng, mk } from "../src/fuzz/types.js";
@@ -185,6 +188,32 @@ describe("fuzz on arm64-smmu: device accesses go to the DMA segments dma_map_sg 
     c.length = 50;
     expect(ss.apply(c)).toBeNull();
     expect(Array.from(ss.expected.get(12)!)).toEqual(Array.from(data));
+  });
+
+  it("the exported scenario reaches the merged segment by its dma_addr, and replays under runScenario with every expectation met", () => {
+    const p = resolvePlatform("arm64-smmu");
+    const env = { platform: p, version: resolveKernel("6.18"), cfg: buildConfig(p, undefined).cfg, devName: p.defaultDevice };
+    const steps: FuzzStep[] = [];
+    const add = (op: FuzzStep["op"], f: Partial<FuzzStep>) => steps.push(Object.assign(mk(steps.length, op), f));
+    add("alloc_pages", { as: "pA", order: 0 });
+    add("alloc_pages", { as: "pB", order: 0 });
+    add("dma_map_sg", { as: "sgAB", dir: DMA_BIDIRECTIONAL, entries: [{ buf: "pA", offset: 0, length: 4096 }, { buf: "pB", offset: 0, length: 4096 }] });
+    add("device_write", { map: "sgAB", entry: 0, offset: 4090, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) });
+    add("device_read", { map: "sgAB", entry: 0, offset: 4092, length: 8 });
+    add("dma_unmap_sg", { map: "sgAB" });
+    add("cpu_read", { buf: "pA", offset: 4090, length: 6 });
+    add("cpu_read", { buf: "pB", offset: 0, length: 6 });
+    const r = replay(env, steps, false, true);
+    expect(r.failure).toBeNull();
+    expect(r.invalid).toBe(false);
+    const sc = makeScenario(env, "merged", "merged sg segment", steps, r.session);
+    const seg0 = r.session!.maps.size === 0 ? r.session!.resolved.get(3)! : -1;
+    expect(sc.steps[3]!.args.dma_addr).toBe("0x" + seg0.toString(16));
+    expect(sc.steps[4]!.args.offset).toBe(4092);
+    const rr = runScenario(parseScenarioText(scenarioToYaml(sc), "<fuzz>"));
+    expect(rr.first_failure).toBeNull();
+    expect(rr.ok).toBe(true);
+    expect(rr.expectations.filter((e) => e.what === "data").length).toBe(3);
   });
 
   it("the generator, given a merged mapping, accesses only segment 0 and within its 8 KiB; 3000 operations run clean", { timeout: 60_000 }, () => {
