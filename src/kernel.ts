@@ -202,23 +202,23 @@ export class Kernel {
     return this.tr ? this.tr.stack.slice() : undefined;
   }
 
-  /** WARN(): recorded, the run goes on. */
-  warn(message: string, pc?: string, at?: string): void {
+  /** WARN(): recorded, the run goes on. `inlinedInto`: for a static inline in a header, the function its code is in (named when the run keeps no call chain). */
+  warn(message: string, pc?: string, at?: string, inlinedInto?: string): void {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };
     if (pc) rec.pc = pc;
     at ??= pc ? warn_site(this, pc) : undefined; // the reporting function's one WARN site in this version's tree
     if (at) rec.at = at;
     const printed = warn_printed(message); // none for a bare WARN_ON(cond)
-    rec.report = __warn(this, { ...(printed !== undefined ? { printed } : {}), pc, at, chain: this.tr?.stack });
+    rec.report = __warn(this, { ...(printed !== undefined ? { printed } : {}), pc, at, chain: this.tr?.stack, inlinedInto });
     this.faults.push(rec);
     this.tr?.fault("warn", message);
   }
 
   /** WARN_ONCE / dev_WARN_ONCE / pr_warn_once: only the first time per key. */
-  warnOnce(key: string, message: string, pc?: string, at?: string): void {
+  warnOnce(key: string, message: string, pc?: string, at?: string, inlinedInto?: string): void {
     if (this.warnedOnce.has(key)) return;
     this.warnedOnce.add(key);
-    this.warn(message, pc, at);
+    this.warn(message, pc, at, inlinedInto);
   }
 
   /** The guard of the *_once printks (dev_err_once, pr_warn_once): true the first time `key` is seen. */

@@ -284,3 +284,25 @@ steps:
     expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([]);
   });
 });
+
+describe("a WARN in a header's static inline names the function it was inlined into, with or without --trace", () => {
+  // dma_direct_map_page (kernel/dma/direct.h, 5.10–6.12) / dma_direct_map_phys (6.18) are static inlines: the
+  // overflow dev_WARN_ONCE's RIP is in dma_map_page_attrs / dma_map_phys, or in dma_direct_map_sg for an sg list
+  const doc = (kernel: string, map: string) =>
+    `name: w\nplatform: x86_64\nkernel: "${kernel}"\nconfig: { mem: 2G }\nsteps:\n  - { op: dma_set_mask, bits: 30 }\n  - { op: kmalloc, size: 4K, as: b }\n${map}`;
+  const single = "  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }\n";
+  const sg = "  - { op: dma_map_sg, entries: [{ buf: b, length: 4096 }], dir: DMA_TO_DEVICE, as: s }\n";
+  const where = (kernel: string, map: string, trace: boolean) => {
+    const w = runYaml(doc(kernel, map), { trace }).faults.find((f) => f.kind === "warn")!;
+    return w.report!.filter((l) => /^WARNING: |^RIP: /.test(l));
+  };
+  for (const [kernel, at, api] of [["5.19", "kernel/dma/direct.h:97", "dma_map_page_attrs"], ["6.18", "kernel/dma/direct.h:117", "dma_map_phys"]] as const) {
+    it(`${kernel}: dma_map_single → ${api}, dma_map_sg → dma_direct_map_sg (untraced as traced)`, () => {
+      for (const [map, fn] of [[single, api], [sg, "dma_direct_map_sg"]] as const) {
+        const want = [`WARNING: CPU: 0 PID: 1000 at ${at} ${fn}+0x…/0x…`, `RIP: 0010:${fn}+0x…/0x…`];
+        expect(where(kernel, map, false), `${kernel} ${fn} untraced`).toEqual(want);
+        expect(where(kernel, map, true), `${kernel} ${fn} traced`).toEqual(want);
+      }
+    });
+  }
+});

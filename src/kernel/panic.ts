@@ -214,9 +214,11 @@ function armBacktrace(k: Kernel, fr: string[] | undefined): string[] {
  * own message (WARN(cond, fmt…) / dev_WARN*), absent for a bare WARN_ON(cond). The taint W is
  * added after the report, as add_taint at the end of __warn does.
  */
-export function __warn(k: Kernel, o: { printed?: string; pc?: string; at?: string; chain?: readonly string[] }): string[] {
+export function __warn(k: Kernel, o: { printed?: string; pc?: string; at?: string; chain?: readonly string[]; inlinedInto?: string }): string[] {
   const fr = framesOf(k, o.pc, o.at, o.chain);
-  const sym = fr?.[0] ?? (o.pc ? kernel_symbol(k, o.pc) : "?");
+  // without a call chain, a WARN in a header's static inline is named by the function it was inlined into, as with one
+  const inl = o.at && /\.h:\d+$/.test(o.at) ? o.inlinedInto : undefined;
+  const sym = fr?.[0] ?? (inl ? kernel_symbol(k, inl) : o.pc ? kernel_symbol(k, o.pc) : "?");
   const out = ["------------[ cut here ]------------"];
   if (o.printed) out.push(o.printed);
   out.push(o.at ? `WARNING: CPU: 0 PID: ${k.current.pid} at ${o.at} ${pS(sym)}` : `WARNING: CPU: 0 PID: ${k.current.pid} at ${pS(sym)}`);

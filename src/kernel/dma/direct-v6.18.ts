@@ -39,7 +39,7 @@ function fmtMask(m: bigint | null): string {
  * (dma_kmalloc_needs_bounce), bounces when a swiotlb pool is active, else the dev_WARN_ONCE
  * "DMA addr %pad+%zu overflow". Then arch_sync_dma_for_device unless coherent, SKIP_CPU_SYNC or MMIO.
  */
-export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: number, dir: number, attrs: number): number {
+export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: number, dir: number, attrs: number, inlinedInto?: string): number {
   const t = k.tr;
   t?.enter(S_map_phys, { phys: hex(phys), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const mmio = (attrs & DMA_ATTR_MMIO) !== 0;
@@ -61,7 +61,7 @@ export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: 
     dma_addr = phys;
     const ok = dma_capable(k, dev, dma_addr, size, false);
     t?.decide("dma_capable(dev, dma_addr, size, false)", ok, ok ? `${hex(dma_addr)}+${hex(size)} is within the device's reach` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`);
-    if (!ok) return err_overflow(k, dev, dma_addr, size);
+    if (!ok) return err_overflow(k, dev, dma_addr, size, inlinedInto);
   } else {
     dma_addr = phys_to_dma(k, dev, phys);
     const capable = dma_capable(k, dev, dma_addr, size, true);
@@ -81,7 +81,7 @@ export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: 
         t?.exit(hex(r));
         return r;
       }
-      return err_overflow(k, dev, dma_addr, size);
+      return err_overflow(k, dev, dma_addr, size, inlinedInto);
     }
   }
   if (!dev_is_dma_coherent(k, dev) && !(attrs & (DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_MMIO))) arch_sync_dma_for_device(k, phys, size, dir);
@@ -91,8 +91,8 @@ export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: 
 }
 
 /** dma_direct_map_phys's err_overflow label: dev_WARN_ONCE(dev, 1, "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx).\n") */
-function err_overflow(k: Kernel, dev: Device, dma_addr: number, size: number): number {
-  k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_phys", "kernel/dma/direct.h:117");
+function err_overflow(k: Kernel, dev: Device, dma_addr: number, size: number, inlinedInto: string | undefined): number {
+  k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_phys", "kernel/dma/direct.h:117", inlinedInto ?? "dma_map_phys");
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
 }
@@ -124,7 +124,7 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) {
     const sg = sgl[i]!;
-    sg.dma_address = dma_direct_map_phys(k, dev, k.page_to_phys(sg.page) + sg.offset, sg.length, dir, attrs);
+    sg.dma_address = dma_direct_map_phys(k, dev, k.page_to_phys(sg.page) + sg.offset, sg.length, dir, attrs, "dma_direct_map_sg");
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       dma_direct_unmap_sg(k, dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
       k.tr?.exit("-EIO");

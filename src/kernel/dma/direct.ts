@@ -611,7 +611,7 @@ export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, d
  * also takes that branch when dma_kmalloc_needs_bounce(dev, size, dir). Then cache maintenance
  * for non-coherent devices.
  */
-export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
+export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, inlinedInto?: string): number {
   const t = k.tr;
   if (t) direct_map_page_enter(k, page, offset, size, dir);
   const phys = k.page_to_phys(page) + offset;
@@ -627,7 +627,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   const capable = dma_capable(k, dev, dma_addr, size, true);
   // 370645f41e6e (6.5): an unaligned kmalloc-sized buffer for a non-coherent device bounces too
   const kbounce = capable && k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
-  if (!capable || kbounce) return dma_direct_map_page_unreachable(k, dev, phys, dma_addr, size, dir, attrs, kbounce);
+  if (!capable || kbounce) return dma_direct_map_page_unreachable(k, dev, phys, dma_addr, size, dir, attrs, kbounce, inlinedInto);
   if (t) direct_map_page_capable(k, dev, dma_addr, size, dir);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
   t?.exit(hex(dma_addr));
@@ -653,7 +653,7 @@ function direct_map_page_capable(k: Kernel, dev: Device, dma_addr: number, size:
  * unaligned kmalloc buffer of a non-coherent device): swiotlb_map when swiotlb may bounce, else
  * the overflow dev_WARN_ONCE and DMA_MAPPING_ERROR. (Out of line: the common path stays small.)
  */
-function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, dma_addr: number, size: number, dir: number, attrs: number, kbounce: boolean): number {
+function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, dma_addr: number, size: number, dir: number, attrs: number, kbounce: boolean, inlinedInto: string | undefined): number {
   const t = k.tr;
   const post519 = k.sw["07410559f383"];
   const why = !t ? "" : kbounce ? `${size} bytes could share a cache line with another kmalloc object (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)}, dma_get_cache_alignment ${dma_get_cache_alignment(k)}) and the device is not coherent` : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
@@ -670,7 +670,7 @@ function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, d
   }
   t?.decide(post519 ? "is_swiotlb_active(dev)" : "swiotlb_force != SWIOTLB_NO_FORCE", false, post519 ? "no swiotlb pool: fail" : "swiotlb=noforce: fail");
   if (dev.dma_mask === null) k.oops(0, "dma_direct_map_page"); // before f959dcd6ddfd: the dev_WARN_ONCE's *dev->dma_mask
-  k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"));
+  k.warnOnce(`overflow-${dev.name}`, `${dev.driver} ${dev.name}: DMA addr ${fmtPad(k, dma_addr)}+${size} overflow (mask ${fmtMask(dev.dma_mask)}, bus limit ${fmtMask(dev.bus_dma_limit)}).`, "dma_direct_map_page", warn_site(k, "dma_direct_map_page"), inlinedInto ?? "dma_map_page_attrs");
   t?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
 }
@@ -710,7 +710,7 @@ export function dma_direct_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], ne
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) {
     const sg = sgl[i]!;
-    sg.dma_address = dma_direct_map_page(k, dev, sg.page, sg.offset, sg.length, dir, attrs);
+    sg.dma_address = dma_direct_map_page(k, dev, sg.page, sg.offset, sg.length, dir, attrs, "dma_direct_map_sg");
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       dma_direct_unmap_sg(k, dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
       // c81be74e7d79 (5.15): -EIO instead of 0
