@@ -11,6 +11,7 @@ import { escapingStream, rawStream } from "../src/cli/io.js";
 import { renderRunText } from "../src/format/run.js";
 import { runScenario } from "../src/scenario/runner.js";
 import { mapUnmapLoop } from "./big-scenario.js";
+import { runYaml } from "./helpers.js";
 
 describe("escapeControls", () => {
   it("shows C0, DEL, C1, bidi controls and separators as escapes; keeps text, newline and tab", () => {
@@ -118,4 +119,19 @@ describe("run rendering is linear in the number of steps", () => {
     expect(small.reads).toBeGreaterThan(5_000);
     expect(big.reads / small.reads).toBeLessThan(4.5);
   }, 120_000);
+});
+
+describe("a fault message of several lines (an IOMMU's report) in the run's text", () => {
+  it("is printed once under its step, its driver's lines indented with it, and says what the IOMMU did", () => {
+    const r = runYaml(
+      'name: r\nplatform: x86_64-iommu\nkernel: "6.1"\nsteps:\n  - { op: kmalloc, size: 64, as: b }\n  - { op: dma_map_single, buf: b, size: 64, dir: DMA_FROM_DEVICE, as: m }\n  - { op: device_read, map: m, length: 4 }\n',
+    );
+    const text = renderRunText(r);
+    const step = text.slice(text.indexOf("#2  device_read"), text.indexOf("\nFAULT:"));
+    // VT-d maps DMA_FROM_DEVICE write-only: a permission fault (reason 6), not a missing translation
+    expect(step.split("BUS_ERROR:").length - 1).toBe(1);
+    expect(step).toContain("the IOMMU faults the access at 0xfffff000 (no translation, or not with this permission) and terminates the transaction; its driver prints:");
+    expect(step).toContain("\n        DMAR: [DMA Read NO_PASID] Request device [02:00.0] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set");
+    expect(step).not.toContain("\nDMAR:");
+  });
 });

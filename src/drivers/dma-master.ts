@@ -25,7 +25,7 @@ function iommu_device_access(k: Kernel, dev: Device, bus: number, len: number, d
     const chunk = Math.min(n - done, PAGE_SIZE - (iova % PAGE_SIZE));
     const phys = iommu_translate(k, dev.iommu!, iova, data !== undefined);
     if (typeof phys === "string" || !k.mem.isRamRange(phys, Math.max(chunk, 1))) {
-      k.record("bus_error", `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at IOVA ${hex(bus)}: ${typeof phys === "string" ? `the IOMMU has no translation for ${hex(iova)}; the transaction is terminated and the driver prints:\n${phys}` : `IOVA ${hex(iova)} maps phys ${hex(phys)}, which is not RAM`}`, bus);
+      k.record("bus_error", `device ${dev.name}: ${data ? "write" : "read"} of ${n} bytes at IOVA ${hex(bus)}: ${typeof phys === "string" ? `the IOMMU faults the access at ${hex(iova)} (no translation, or not with this permission) and terminates the transaction; its driver prints:\n${phys}` : `IOVA ${hex(iova)} maps phys ${hex(phys)}, which is not RAM`}`, bus);
       return null;
     }
     if (chunk === 0) break;

@@ -36,9 +36,18 @@ export function resultFields(result: StepResult["result"]): string[] {
  */
 function summaryWithout(summary: string, faultMessages: string[], diagLines: string[]): string {
   if (!summary) return "";
-  return summary
+  // a fault's message may itself hold "; " (and lines): take each one out whole (with its "KIND: " prefix) first
+  let rest = summary;
+  for (const m of faultMessages) {
+    if (!m.includes("; ")) continue;
+    const i = rest.indexOf(m);
+    if (i < 0) continue;
+    const head = rest.slice(0, i).replace(/(^|; )[A-Z_]+: $/, "$1");
+    rest = head + rest.slice(i + m.length);
+  }
+  return rest
     .split("; ")
-    .filter((part) => !diagLines.includes(part) && !faultMessages.some((m) => part.endsWith(m) || part.includes(`: ${m}`)))
+    .filter((part) => part !== "" && !diagLines.includes(part) && !faultMessages.some((m) => part.endsWith(m) || part.includes(`: ${m}`)))
     .join("; ");
 }
 
@@ -105,7 +114,8 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
       out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
     for (const f of stepFaults) {
       const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
-      out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message}${where ? c.dim(` (${where})`) : ""}`);
+      // a message of several lines (an IOMMU's fault report) keeps the step's indentation
+      out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message.replaceAll("\n", `\n${pad}  `)}${where ? c.dim(` (${where})`) : ""}`);
       if (f.report?.length) {
         // the console lines as the version prints them
         for (const l of f.report) out.push(`${pad}  ${c.dim("│")} ${l}`);
