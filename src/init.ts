@@ -129,7 +129,6 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   const physBits = platform.arch === "arm" ? 32 : 64;
   // (then: the node's "OF: reserved mem:" line, 6.3+ aeb9267eb6b1)
   let cmaMsg: { level: "info" | "err"; message: string; then?: string[] } | null = null;
-  let cmaSize = cfg.cma;
   // the reserved-memory lines early_init_fdt_scan_reserved_mem leaves for a bypassed linux,cma-default node
   const rmemMsgs: { level: "info" | "err"; message: string }[] = [];
   // early_init_fdt_scan_reserved_mem (arm64_memblock_init / arm_memblock_init, 5.6–6.18): a reusable
@@ -140,6 +139,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // returns -EBUSY and fdt_init_reserved_mem(_node) frees it at once, before the next node is allocated;
   // 6.18.35 (0fd17e598333, stable) skips it before allocating. dma_contiguous_reserve then places the cma= area.
   const cmaFromNode = !!platform.cma_alloc_ranges && !cfg.cma_cmdline;
+  // the default area's size: the DT node's own (bcm283x.dtsi's 64 MiB, the platform's default) or cma='s
+  const cmaSize = cmaFromNode ? platform.defaults.cma : cfg.cma;
   // the order the reserved-memory nodes are allocated and initialised in: DT order (rpi4's linux,cma from
   // bcm283x.dtsi, then the run's restricted-dma-pool, which a board .dts appends). 5.6–6.11: __fdt_scan_reserved_mem
   // saves each node (a dynamic one with base 0, size 0) and fdt_init_reserved_mem sorts them (__rmem_check_for_overlap,
@@ -168,7 +169,6 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
         memblock.free(base, nodeSize);
       } else {
         cmaBase = base;
-        cmaSize = nodeSize;
         cmaMsg = rmem_cma_setup_pr(cmaBase, nodeSize, physBits);
         cmaMsg.then = [__reserved_mem_init_node_pr("linux,cma", "shared-dma-pool")];
         if (version.switches.has("aeb9267eb6b1")) cmaMsg.then.push(fdt_init_reserved_mem_node_pr({ name: "linux,cma", base: cmaBase, size: nodeSize, nomap: false, reusable: true }, physBits));
@@ -335,12 +335,14 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   };
   // the reserved-memory nodes' lines in the order they were initialised (DT platforms: early_init_fdt_scan_reserved_mem
   // in arm64_memblock_init / arm_memblock_init, before dma_contiguous_reserve there), then a cma= area's line
-  for (const n of platform.arch === "x86_64" ? ["linux,cma"] : rmemOrder) {
-    if (n === "linux,cma") {
-      for (const m of rmemMsgs) k.printk(m.level, m.message);
-      if (cmaMsg && cmaFromNode) printCma(cmaMsg);
-    } else initRestricted();
-  }
+  // (x86_64 has none: its restricted-dma-pool is set up before the swiotlb pool, below)
+  if (platform.arch !== "x86_64")
+    for (const n of rmemOrder) {
+      if (n === "linux,cma") {
+        for (const m of rmemMsgs) k.printk(m.level, m.message);
+        if (cmaMsg && cmaFromNode) printCma(cmaMsg);
+      } else initRestricted();
+    }
   if (cmaMsg && !cmaFromNode && !cmaLate) printCma(cmaMsg);
 
   if (platform.arch === "arm64" && !k.sw["9804f8c69b04"]) vmemmap_populate();
