@@ -143,3 +143,20 @@ describe("G1: cma_alloc's failure message — per version's format, __func__, re
     expect((r.log ?? []).filter((l) => l.level === "err").map((l) => l.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
+
+describe("the page allocator's order WARN names the version's function and line", () => {
+  // __alloc_pages_nodemask until 5.12, __alloc_pages from 5.13 (84172f4bb752), __alloc_pages_noprof from 6.10's
+  // allocation profiling, and 6.18 WARNs in __alloc_frozen_pages_noprof (read in each tree's mm/page_alloc.c)
+  for (const [kernel, line] of [
+    ["5.10", "at mm/page_alloc.c:4933 __alloc_pages_nodemask+0x…/0x…"],
+    ["5.19", "at mm/page_alloc.c:5406 __alloc_pages+0x…/0x…"],
+    ["6.12", "at mm/page_alloc.c:4730 __alloc_pages_noprof+0x…/0x…"],
+    ["6.18", "at mm/page_alloc.c:5215 __alloc_frozen_pages_noprof+0x…/0x…"],
+  ] as const) {
+    it(`${kernel}: ${line.split(" ")[2]}`, () => {
+      const r = runYaml(`name: o\nplatform: rpi4\nkernel: "${kernel}"\nsteps:\n  - { op: kmalloc, size: 1T, as: b }\n`);
+      const w = r.faults.find((f) => f.kind === "warn")!;
+      expect(w.report!.find((l) => l.startsWith("WARNING: CPU:"))).toBe(`WARNING: CPU: 0 PID: 1000 ${line}`);
+    });
+  }
+});

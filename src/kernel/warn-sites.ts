@@ -38,6 +38,8 @@ const SITES: Record<string, Record<string, string>> = {
   "dma_alloc_attrs:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:510", "6.12": "kernel/dma/mapping.c:604", "6.18": "kernel/dma/mapping.c:641" },
   // WARN_ON_ONCE(gfp & __GFP_COMP) in dma_alloc_noncontiguous (3622b86f49f8, 6.2)
   "dma_alloc_noncontiguous:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:654", "6.12": "kernel/dma/mapping.c:761", "6.18": "kernel/dma/mapping.c:808" },
+  // the order >= MAX_ORDER (6.6+: > MAX_ORDER / MAX_PAGE_ORDER) WARN_ON_ONCE(!(gfp & __GFP_NOWARN)) / WARN_ON_ONCE_GFP (5.18+)
+  __alloc_pages_nodemask: { "5.6": "mm/page_alloc.c:4713", "5.10": "mm/page_alloc.c:4933", "5.14": "mm/page_alloc.c:5366", "5.15": "mm/page_alloc.c:5440", "5.19": "mm/page_alloc.c:5406", "6.1": "mm/page_alloc.c:5633", "6.6": "mm/page_alloc.c:4410", "6.12": "mm/page_alloc.c:4730", "6.18": "mm/page_alloc.c:5215" },
 };
 
 /**
@@ -49,6 +51,10 @@ const SITES: Record<string, Record<string, string>> = {
 const SYMBOLS: Record<string, Record<string, string>> = {
   kvmalloc_node: { "6.12": "__kvmalloc_node_noprof", "6.18": "__kvmalloc_node_noprof" },
   dma_direct_map_page: { "6.18": "dma_direct_map_phys" },
+  // 5.13 (84172f4bb752, "combine __alloc_pages and __alloc_pages_nodemask": 5.12.9 has the _nodemask name, 5.14-rc5
+  // :5353 __alloc_pages); 6.10's profiling __alloc_pages_noprof (6.12.19 :4718); 6.18.35 WARNs in the
+  // __alloc_frozen_pages_noprof it calls (:5203, the WARN at :5215)
+  __alloc_pages_nodemask: { "5.13": "__alloc_pages", "5.14": "__alloc_pages", "5.15": "__alloc_pages", "5.19": "__alloc_pages", "6.1": "__alloc_pages", "6.6": "__alloc_pages", "6.12": "__alloc_pages_noprof", "6.18": "__alloc_frozen_pages_noprof" },
 };
 
 /** The symbol this kernel's version prints for a modelled function. */
