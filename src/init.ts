@@ -32,7 +32,7 @@ import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/pr
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { ConfigNotAvailable, ConfigValueError } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
 import { XenHeap, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
@@ -98,6 +98,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // no tree 5.6.4–6.18.35 has KASAN code in arch/x86/xen or drivers/xen: the first instrumented access faults
   if (platform.xen === "pv" && cfg.CONFIG_KASAN)
     throw new ConfigNotAvailable("CONFIG_KASAN", `a KASAN kernel does not boot as a Xen PV domain in Linux ${version.id}: kasan_early_init runs only from x86_64_start_kernel, which a PV guest (xen_start_kernel) never enters, so the first instrumented access finds no shadow`, `Linux ${version.id} on ${platform.id}`);
+  // kernel/dma/Kconfig has SWIOTLB_DYNAMIC only from 6.6 (79636caad361, the transient pools); 6.1.166's Kconfig lacks it
+  if (cfg.CONFIG_SWIOTLB_DYNAMIC && swiotlb_era_for(version.id).name !== "6.6")
+    throw new ConfigNotAvailable("CONFIG_SWIOTLB_DYNAMIC", `Linux ${version.id} has no CONFIG_SWIOTLB_DYNAMIC (kernel/dma/Kconfig gains it in 6.6 with 79636caad361 "swiotlb: if swiotlb is full, fall back to a transient memory pool")`, `Linux ${version.id}`);
   // dom0 does not own other domains' memory; no-map reserved-memory is removed from memblock.memory
   let banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
   for (const d of platform.devices) if (d.coherent_pool) banks = dom0Banks(banks, { start: d.coherent_pool.phys, size: d.coherent_pool.size });

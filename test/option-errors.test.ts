@@ -19,12 +19,24 @@ describe.concurrent("command-line option errors: one line naming the option, exi
     [["matrix", SEED, "--kernels", "5.10,4.19"], "dmasim: --kernels: unknown kernel '4.19' (modelled: 5.6, 5.10, 5.13, 5.14, 5.15, 5.19, 6.1, 6.6, 6.12, 6.18)"],
     [["explain", "dma_alloc_coherent", "--platform", "x86_64", "--device", "camera"], "dmasim: --device: x86_64 has no camera device (roles there: nic, audio, storage)"],
     [["explain", "dma_alloc_coherent", "--platform", "rpi4", "--set", "cma=3M"], "dmasim: --set cma=3M: 3M is not a multiple of 4M"],
+    [["run", SEED, "--kernel", "6.1", "--set", "CONFIG_SWIOTLB_DYNAMIC=y"], `dmasim: --set CONFIG_SWIOTLB_DYNAMIC=y: Linux 6.1 has no CONFIG_SWIOTLB_DYNAMIC (kernel/dma/Kconfig gains it in 6.6 with 79636caad361 "swiotlb: if swiotlb is full, fall back to a transient memory pool")`],
     [["run", SEED, "--platform", "arm32", "--set", "restricted_dma_pool=256M"], "dmasim: --set restricted_dma_pool=256M: does not apply to arm32: CONFIG_DMA_RESTRICTED_POOL depends on SWIOTLB, which 32-bit ARM without LPAE does not have"],
   ];
   it.each(cases)("dmasim %j", async (args, line) => {
     const o = await dmasim(args);
     expect(o.code, o.stderr).toBe(2);
     expect(o.stderr).toBe(line + "\n");
+  });
+
+  it("CONFIG_SWIOTLB_DYNAMIC in a scenario: N/A in the matrix before 6.6, the transient pool from 6.6", async () => {
+    const yaml = "name: x\nplatform: x86_64\nconfig: { swiotlb: \"1024,force\", CONFIG_SWIOTLB_DYNAMIC: y }\nsteps:\n  - {op: kmalloc, size: 64, as: b}\n  - {op: dma_map_single, buf: b, size: 64, dir: DMA_TO_DEVICE}\n";
+    const o = await dmasim(["matrix", "-", "--platforms", "x86_64", "--kernels", "6.1,6.6", "--json"], { input: yaml });
+    expect(o.code, o.stderr).toBe(0);
+    const cells = (JSON.parse(o.stdout) as { cells: { kernel: string; verdict: string }[] }).cells;
+    expect(cells.map((c) => `${c.kernel} ${c.verdict}`)).toEqual(["6.1 N/A", "6.6 PASS"]);
+    const r = await dmasim(["run", "-", "--kernel", "5.15"], { input: yaml });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`<stdin>:3:58: CONFIG_SWIOTLB_DYNAMIC: Linux 5.15 has no CONFIG_SWIOTLB_DYNAMIC (kernel/dma/Kconfig gains it in 6.6 with 79636caad361 "swiotlb: if swiotlb is full, fall back to a transient memory pool")\n`);
   });
 
   it("a --set value overrides the file's and is blamed on the option, not on the file", async () => {

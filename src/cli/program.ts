@@ -199,7 +199,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .command("explain")
     .description("the call path an operation takes: kernel functions, the decision at each branch and why, the kind of address returned")
     .argument("<op>", "DMA API operation, e.g. dma_alloc_coherent")
-    .requiredOption("--platform <id>", "platform")
+    .requiredOption("--platform <id>", "platform (required; `dmasim platforms` lists them)")
     .option("--kernel <version>", KERNEL_HELP)
     .option("--size <n>", "size (decimal, 0x hex, K/M/G suffix)")
     .option("--gfp <flags>", "gfp flags, e.g. GFP_ATOMIC")
