@@ -186,6 +186,27 @@ describe("cache model", () => {
   });
 });
 
+describe("cache model: a released cache's slabs", () => {
+  it("go to the next cache, which shows none of the old bytes: reads, partial-line writes and clean see only its own RAM", () => {
+    const a = new Cache(new PhysMem([{ start: 0, size: 1 << 20 }]));
+    for (let p = 0; p < 48; p++) a.cpuWrite(p * 4096, new Uint8Array(4096).fill(0xaa)); // 48 frames: its first slabs, all 0xaa, dirty
+    const aSlabs = (a as unknown as { slabs: Uint8Array[] }).slabs.slice();
+    expect(aSlabs.length).toBeGreaterThan(1);
+    a.release();
+    const ram = new PhysMem([{ start: 0, size: 1 << 20 }]);
+    ram.write(0x3010, new Uint8Array([1, 2, 3, 4]));
+    const b = new Cache(ram);
+    expect(b.cpuRead(0x3000, 64)).toEqual(Uint8Array.from({ length: 64 }, (_, i) => (i >= 16 && i < 20 ? i - 15 : 0)));
+    expect(aSlabs).toContain((b as unknown as { slabs: Uint8Array[] }).slabs[0]); // it took a released slab
+    b.cpuWrite(0x5001, new Uint8Array([7, 8, 9])); // a partial line: the rest of it comes from RAM (zeros), not the slab
+    expect(b.snoopRead(0x5000, 64)).toEqual(Uint8Array.from({ length: 64 }, (_, i) => (i >= 1 && i <= 3 ? i + 6 : 0)));
+    expect(b.clean(0x5000, 4096)).toBe(1);
+    expect(ram.read(0x5000, 4096)).toEqual(Uint8Array.from({ length: 4096 }, (_, i) => (i >= 1 && i <= 3 ? i + 6 : 0)));
+    expect(b.cpuRead(0x20000, 4096)).toEqual(new Uint8Array(4096)); // a whole frame never written: zeros
+    expect(a.size).toBe(0); // the released cache forgot its lines
+  });
+});
+
 describe("PhysMem small writes (the one-page path) and the frame directory's index", () => {
   it("writes of 1–16 bytes land byte for byte, across a page end too; an empty write backs no frame; pfns below, inside and above the directory keep their bytes", () => {
     // banks from 4 MiB + 8 KiB: the directory starts at pfn 1024 (4 MiB), below the first RAM pfn

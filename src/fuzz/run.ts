@@ -120,7 +120,7 @@ export function warmUp(s: FuzzSetup, o: FuzzOptions): void {
   // no injected bug (a mutate function may keep state across its calls) and a pool of its own
   const eo: EpochOptions = { ...s.eo, mutate: undefined, pool: new ShadowPool() };
   try {
-    for (let i = 0; i < WARM_EPOCHS; i++) runEpoch(eo, new Rng(0x5eed + i), WARM_OPS, false).session.k.mem.release();
+    for (let i = 0; i < WARM_EPOCHS; i++) runEpoch(eo, new Rng(0x5eed + i), WARM_OPS, false).session.release();
   } catch {
     // a boot error: the run's first epoch reports it, placed
   }
@@ -214,7 +214,7 @@ export function runFuzz(o: FuzzOptions, now: () => number = () => 0): FuzzResult
     ops += r.ops;
     o.onEpoch?.(ops, o.steps);
     if (o.keepScenario) lastScenario = makeScenario(env, `fuzz seed ${o.seed} epoch ${epochs}`, `${r.steps!.length} operations`, r.steps!, r.session);
-    else r.session.k.mem.release(); // its RAM slabs go to the next epoch's model
+    else r.session.release(); // its RAM and cache slabs go to the next epoch's model
     if (r.failure) {
       const steps = r.steps ?? runEpoch({ ...eo, pool: new ShadowPool() }, new Rng(start), budget, true).steps!;
       fail(steps, r.failure, base);

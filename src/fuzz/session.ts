@@ -80,6 +80,15 @@ export class Session {
     this.readsFromDevice = !(io && io.kind === "vt-d" && io.domain.type === "DMA");
   }
 
+  /**
+   * The epoch is done and nothing of its model is used again: its RAM slabs (PhysMem.release) and
+   * its cache's slabs (Cache.release) go to the next epoch's model.
+   */
+  release(): void {
+    this.k.mem.release();
+    this.k.cache.release();
+  }
+
   /** May the device read this mapping (see nReadable)? */
   readable(m: MapRec): boolean {
     return this.readsFromDevice || m.dir !== DMA_FROM_DEVICE;
