@@ -7,6 +7,7 @@
  */
 import { CommanderError } from "commander";
 import { describe, expect, it, vi } from "vitest";
+import { cachedDataVersionTag } from "node:v8";
 import { buildProgram, type Io } from "../src/cli/program.js";
 import { registerFuzz } from "../src/cli/bench.js";
 import { InputError } from "../src/core/faults.js";
@@ -278,7 +279,11 @@ describe("fuzz --jobs N: the worker threads started before the command line is p
   });
 
   it("a prestarted worker waits for its data, then runs the epochs it claims: the same epochs as this thread runs them; extra ones are terminated", { timeout: 120_000 }, async () => {
+    // the workers start before any V8 flag is set: V8's flag hash (part of this tag) stays the one
+    // Node's code cache for its built-in modules was made with (FUZZ_V8_FLAGS in fuzz-split.ts)
+    const tag = cachedDataVersionTag();
     await prestartFuzzWorkers(["fuzz", "--jobs", "3", "--steps", "60000"]); // 2 workers
+    expect(cachedDataVersionTag()).toBe(tag);
     const ws = await takeFuzzWorkers(1); // the run needs one: the other is terminated
     expect(ws).toHaveLength(1);
     expect(await takeFuzzWorkers(0)).toEqual([]); // taken once

@@ -40,19 +40,16 @@ export type FuzzWorkerMessage = { ok: true; epochs: import("../fuzz/split.js").E
  *   scavenges, was promoted and brought mark-compacts. Measured over 2M operations, --jobs 1:
  *   scavenges 90 → 82, mark-compacts up to 22 under load → 5; CPU (interleaved medians of 5, load
  *   6–9) --jobs 1 2925 → 2865 ms, --jobs 2 3587 → 3460 ms.
+ *
+ * Set by the fuzz command itself (bench.ts), not before the early workers start: any V8 flag
+ * other than its default changes V8's flag hash (`v8.cachedDataVersionTag()`), and then V8
+ * rejects the code cache Node ships for its own built-in modules, so an isolate made after it
+ * compiles every built-in it loads (a fuzz worker's start: 47 → 73 ms of CPU, measured on a bare
+ * worker that imports the engine). The worker isolates used to get `--min-semi-space-size=16`
+ * as well; with the growth factor above their young generation reaches 16 MiB at its first growth
+ * anyway (scavenges and mark-compacts per 2M operations the same within the runs' spread).
  */
 export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300 --semi-space-growth-factor=16";
-
-/**
- * V8 flags read when a worker's isolate is made (so set before each fuzz worker starts): its young
- * generation starts at 16 MiB semi-spaces, the most V8 grows them to on 64-bit hosts, instead of
- * growing from 1 MiB through the first few hundred milliseconds. While it grew, objects the
- * fuzzer makes and drops within an operation outlived the small scavenges, went to the old
- * generation and brought mark-compacts: measured over 2M operations, the worker's mark-compacts
- * 8–11 → 1–2 and its scavenges 48–55 → 40–42 (`--trace-gc`, load 6–7). The main thread's isolate
- * exists before any code runs: it keeps V8's default.
- */
-export const FUZZ_WORKER_V8_FLAGS = "--min-semi-space-size=16";
 
 /** The shared counter for a plan of `epochs` epochs. */
 export function sharedPlan(epochs: number): SharedArrayBuffer {
@@ -94,7 +91,6 @@ export interface FuzzWorker {
 /** Start a fuzz worker; it loads the engine and waits for its FuzzWorkerData (`w.postMessage`). */
 export async function startFuzzWorker(): Promise<FuzzWorker> {
   const { startWorker } = await import("./workers.js");
-  (await import("node:v8")).setFlagsFromString(FUZZ_WORKER_V8_FLAGS);
   const w = await startWorker("fuzz-worker", undefined);
   const result = new Promise<FuzzWorkerMessage>((res, rej) => {
     w.once("message", (m: FuzzWorkerMessage) => res(m));
@@ -143,7 +139,8 @@ export async function prestartFuzzWorkers(args: readonly string[]): Promise<void
   const { cores } = await import("./workers.js");
   const n = fuzzWorkersWanted(args, cores);
   if (n <= 0) return;
-  (await import("node:v8")).setFlagsFromString(FUZZ_V8_FLAGS);
+  // no V8 flags yet: the workers' isolates start with V8's flag hash, and so with the code cache
+  // of Node's built-in modules (FUZZ_V8_FLAGS above)
   const ws: FuzzWorker[] = [];
   try {
     for (let i = 0; i < n; i++) ws.push(await startFuzzWorker());
