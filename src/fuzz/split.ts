@@ -67,7 +67,7 @@ export function runFuzzClaimed(o: FuzzOptions, claim: () => number, failed: (k: 
     } catch (err) {
       throw placeBootError(setup, err);
     }
-    r.session.k.mem.release(); // its RAM slabs go to the next epoch's model
+    r.session.release(); // its RAM and cache slabs go to the next epoch's model
     const e: EpochResult = { k, ops: r.ops };
     if (r.failure && failed(k)) e.dropped = true;
     else if (r.failure) {
