@@ -258,8 +258,9 @@ export const stepExpectSchema = z
   .strictObject({
     ok: bool("the step succeeds (no failure return, no fault)").optional(),
     returns: z
-      .union([z.string().regex(/^[\x20-\x7e]*$/, { error: "expected a return value in printable characters" }), z.number()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
-      .meta({ description: "the call's return value: NULL, DMA_MAPPING_ERROR, -ENXIO, 0, ...", examples: ["NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0"] })
+      // `returns: NULL` unquoted is YAML's null: it means NULL (the only reading a scenario can have)
+      .union([z.string().regex(/^[\x20-\x7e]*$/, { error: "expected a return value in printable characters" }), z.number(), z.null()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
+      .meta({ description: "the call's return value: NULL (quoted or not), DMA_MAPPING_ERROR, -ENXIO, 0, ...", examples: ["NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0"] })
       .optional(),
     data: dataSpecSchema.optional(),
     addr_kind: enumOf(ADDR_KINDS, "an address kind").meta({ description: "the kind of CPU address returned" }).optional(),

@@ -1,0 +1,95 @@
+/**
+ * Scenario files as a student writes them from the README, through the built CLI (`dmasim run`):
+ * the mistakes one makes get one line with file:line:column at the mistake and exit 2, and what
+ * the README shows is accepted. Also the library's message for a bad platform / kernel option.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dmasim, ensureBuilt } from "./cli-spawn.js";
+import { InputError, OptionError } from "../src/core/faults.js";
+import { parseScenarioText } from "../src/scenario/parse.js";
+import { runScenario } from "../src/scenario/runner.js";
+
+let dir = "";
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), "dmasim-student-"));
+}, 180_000);
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, ...lines: string[]): string {
+  const p = join(dir, name);
+  writeFileSync(p, lines.join("\n") + "\n");
+  return p;
+}
+
+/** `dmasim run FILE`: exit 2 and exactly one stderr line, no stack trace. */
+async function inputError(path: string): Promise<string> {
+  const r = await dmasim(["run", path]);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe("");
+  const err = r.stderr.replace(/\n$/, "");
+  expect(err.split("\n")).toHaveLength(1);
+  expect(err).not.toMatch(/\bat .*\.(m?js|ts):\d+/);
+  return err;
+}
+
+describe("a misspelt argument is named, not reported as a missing one", { timeout: 60_000 }, () => {
+  it("cpu_read with `lenght: 4`: the error is at `lenght`, with did-you-mean 'length'", async () => {
+    const f = file("lenght.yaml", "name: key typo", "steps:", "  - op: kmalloc", "    size: 4K", "    as: b", "  - op: cpu_read", "    buf: b", "    lenght: 4");
+    expect(await inputError(f)).toBe(`${f}:8:5: steps[1].lenght: unknown key 'lenght' for cpu_read (did you mean 'length'?); it takes: buf, offset, length, cpu, expect`);
+  });
+
+  it("`step:` for `steps:` at the top: the error is at `step`, with did-you-mean 'steps'", async () => {
+    const f = file("step.yaml", "name: typo", "step:", "  - op: kmalloc", "    size: 4K", "    as: b");
+    expect(await inputError(f)).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:1: step: unknown key 'step' \\(did you mean 'steps'\\?\\)`));
+  });
+
+  it("a required argument really missing is still reported as missing (kmalloc without size)", async () => {
+    const f = file("nosize.yaml", "name: missing", "steps:", "  - op: kmalloc", "    gfp: GFP_KERNEL", "    as: b");
+    expect(await inputError(f)).toBe(`${f}:3:5: steps[0]: kmalloc needs 'size'`);
+  });
+});
+
+describe("expect: { returns: NULL } as the README writes it", { timeout: 60_000 }, () => {
+  it("unquoted NULL (YAML's null) means NULL: it holds for a NULL return and fails for a pointer", async () => {
+    const f = file("null.yaml", "name: returns NULL", 'kernel: "6.1"', "steps:", "  - op: kmalloc", "    size: 5G", "    gfp: GFP_KERNEL|__GFP_NOWARN", "    as: b", "    expect: { returns: NULL }", "  - op: kmalloc", "    size: 4K", "    as: k", "    expect: { returns: NULL }");
+    const r = await dmasim(["run", f, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1); // the second expectation is wrong: a 4 KiB kmalloc is not NULL
+    const j = JSON.parse(r.stdout) as { expectations: { step: number; what: string; expected: string; actual: string; ok: boolean }[] };
+    expect(j.expectations.map((e) => [e.step, e.what, e.expected, e.ok])).toEqual([
+      [0, "returns", "NULL", true],
+      [1, "returns", "NULL", false],
+    ]);
+    expect(j.expectations[1]!.actual).toMatch(/^0xffff[0-9a-f]{12}$/);
+  });
+
+  it("the JSON Schema accepts it too", async () => {
+    const r = await dmasim(["schema"]);
+    const schema = JSON.parse(r.stdout) as { $defs: Record<string, { properties?: Record<string, { anyOf?: { type?: string }[] }> }> };
+    const returns = schema.$defs.step_expect!.properties!.returns!;
+    expect(returns.anyOf!.map((x) => x.type)).toContain("null");
+  });
+});
+
+describe("the library: a bad platform or kernel option is named as the option, not blamed on the file", () => {
+  const s = parseScenarioText("name: x\nplatform: rpi4\nsteps:\n  - op: kmalloc\n    size: 4K\n    as: b\n", "my.yaml");
+  it("runScenario(s, { platform: 'nope' }) → OptionError 'platform: unknown platform …' without my.yaml", () => {
+    let e: unknown;
+    try {
+      runScenario(s, { platform: "nope" });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(OptionError);
+    expect((e as InputError).format()).toMatch(/^platform: unknown platform 'nope' \(known: rpi4, /);
+  });
+  it("runScenario(s, { kernel: '4.19' }) → OptionError 'kernel: unknown kernel …'", () => {
+    expect(() => runScenario(s, { kernel: "4.19" })).toThrow(/^kernel: unknown kernel '4\.19' \(modelled: 5\.6, /);
+  });
+});
