@@ -3,7 +3,7 @@
  * the mistakes one makes get one line with file:line:column at the mistake and exit 2, and what
  * the README shows is accepted. Also the library's message for a bad platform / kernel option.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,8 @@ import { dmasim, ensureBuilt } from "./cli-spawn.js";
 import { InputError, OptionError } from "../src/core/faults.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
+import { OPS, OP_SPECS } from "../src/scenario/schema.js";
+import { ROOT } from "./helpers.js";
 
 let dir = "";
 beforeAll(() => {
@@ -69,11 +71,23 @@ describe("expect: { returns: NULL } as the README writes it", { timeout: 60_000 
     expect(j.expectations[1]!.actual).toMatch(/^0xffff[0-9a-f]{12}$/);
   });
 
+  it("so does `addr_kind: null` (the kind the README lists), unquoted", async () => {
+    const f = file("kind-null.yaml", "name: addr_kind null", "steps:", "  - op: kmalloc", "    size: 5G", "    gfp: GFP_KERNEL|__GFP_NOWARN", "    as: b", "    expect: { addr_kind: null, returns: NULL }");
+    const r = await dmasim(["run", f, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { steps: { result: Record<string, unknown> }[]; expectations: { what: string; ok: boolean }[] };
+    expect(j.steps[0]!.result).toMatchObject({ ret: "NULL", addr_kind: "null" });
+    expect(j.expectations.map((e) => [e.what, e.ok])).toEqual([["returns", true], ["addr_kind", true]]);
+  });
+
   it("the JSON Schema accepts it too", async () => {
     const r = await dmasim(["schema"]);
     const schema = JSON.parse(r.stdout) as { $defs: Record<string, { properties?: Record<string, { anyOf?: { type?: string }[] }> }> };
     const returns = schema.$defs.step_expect!.properties!.returns!;
     expect(returns.anyOf!.map((x) => x.type)).toContain("null");
+    const kind = schema.$defs.step_expect!.properties!.addr_kind!;
+    expect(kind.anyOf!.map((x) => x.type)).toContain("null");
   });
 });
 
@@ -91,5 +105,34 @@ describe("the library: a bad platform or kernel option is named as the option, n
   });
   it("runScenario(s, { kernel: '4.19' }) → OptionError 'kernel: unknown kernel …'", () => {
     expect(() => runScenario(s, { kernel: "4.19" })).toThrow(/^kernel: unknown kernel '4\.19' \(modelled: 5\.6, /);
+  });
+});
+
+describe("scenarios/README.md describes what the parser accepts", () => {
+  const readme = readFileSync(join(ROOT, "scenarios", "README.md"), "utf8");
+  const rows = new Map<string, string>();
+  for (const m of readme.matchAll(/^\| `([a-z_]+)` \| ([^|]*) \|/gm)) if ((OPS as readonly string[]).includes(m[1]!)) rows.set(m[1]!, m[2]!.trim());
+
+  it("its table has a row for every op, with exactly the op's arguments: required in bold, 'one of' groups", () => {
+    expect([...rows.keys()].sort()).toEqual([...OPS].sort());
+    for (const op of OPS) {
+      const spec = OP_SPECS[op];
+      const cell = rows.get(op)!;
+      const one = (spec.exactlyOne ?? []).flat();
+      const [plain, ...groups] = cell.split("; ");
+      const listed = (plain === "–" ? "" : plain!.startsWith("one of") ? "" : plain!).split(", ").filter(Boolean);
+      const allGroups = [plain!, ...groups].filter((g) => g.startsWith("one of "));
+      expect(allGroups.map((g) => g.replace(/^one of /, "").split(" / ").map((a) => a.replace(/`/g, "")))).toEqual((spec.exactlyOne ?? []).map((g) => [...g]));
+      const names = listed.map((a) => a.replace(/[`*]/g, ""));
+      expect(names, op).toEqual(Object.keys(spec.args).filter((a) => !one.includes(a)));
+      for (const a of listed) expect(a.startsWith("**"), `${op} ${a}`).toBe(spec.required.includes(a.replace(/[`*]/g, "")));
+    }
+  });
+
+  it("its number syntax: 4K, 4k, 4KB, \"4 KiB\", 0x1000, 0b1000000000000 and 4_096 are all 4096", () => {
+    for (const v of ["4K", "4k", "4KB", '"4 KiB"', "0x1000", "0b1000000000000", "4_096"]) {
+      const s = parseScenarioText(`name: n\nsteps:\n  - op: kmalloc\n    size: ${v}\n    as: b\n`, "n.yaml");
+      expect(s.steps[0]!.args.size, v).toBe(4096);
+    }
   });
 });

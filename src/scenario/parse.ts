@@ -206,7 +206,7 @@ function convExpect(e: z.output<typeof stepExpectSchema>): StepExpect {
   if (e.ok !== undefined) out.ok = e.ok;
   if (e.returns !== undefined) out.returns = e.returns === null ? "NULL" : String(e.returns);
   if (e.data !== undefined) out.data = convData(e.data);
-  if (e.addr_kind !== undefined) out.addr_kind = e.addr_kind;
+  if (e.addr_kind !== undefined) out.addr_kind = e.addr_kind ?? "null";
   if (e.fault !== undefined) out.fault = e.fault;
   if (e.diagnostic !== undefined) out.diagnostic = e.diagnostic;
   if (e.bounced !== undefined) out.bounced = e.bounced;
