@@ -57,6 +57,21 @@ describe("a misspelt argument is named, not reported as a missing one", { timeou
   });
 });
 
+describe("wrong indentation is reported at the line that is wrong", { timeout: 60_000 }, () => {
+  it("a key indented one column deeper than the key above: the error names that line and both columns", async () => {
+    const f = file("indent.yaml", "name: bad indentation", "steps:", "  - op: kmalloc", "    size: 4K", "     gfp: GFP_KERNEL", "    as: buf");
+    // the yaml package says "Nested mappings are not allowed in compact mappings" at 4:11 (the value 4K)
+    expect(await inputError(f)).toBe(`${f}:5:6: invalid YAML: this line is indented more than 'size:' on line 4 (column 6, not 5): the keys of one mapping start in the same column`);
+  });
+
+  it("a step's key deeper than its `- op:`, and a top-level key indented by one", async () => {
+    const f = file("indent2.yaml", "name: x", "steps:", "  - op: kmalloc", "      size: 4K");
+    expect(await inputError(f)).toBe(`${f}:4:7: invalid YAML: this line is indented more than 'op:' on line 3 (column 7, not 5): the keys of one mapping start in the same column`);
+    const g = file("indent3.yaml", "name: x", " steps:", "  - op: kmalloc");
+    expect(await inputError(g)).toBe(`${g}:2:2: invalid YAML: this line is indented more than 'name:' on line 1 (column 2, not 1): the keys of one mapping start in the same column`);
+  });
+});
+
 describe("expect: { returns: NULL } as the README writes it", { timeout: 60_000 }, () => {
   it("unquoted NULL (YAML's null) means NULL: it holds for a NULL return and fails for a pointer", async () => {
     const f = file("null.yaml", "name: returns NULL", 'kernel: "6.1"', "steps:", "  - op: kmalloc", "    size: 5G", "    gfp: GFP_KERNEL|__GFP_NOWARN", "    as: b", "    expect: { returns: NULL }", "  - op: kmalloc", "    size: 4K", "    as: k", "    expect: { returns: NULL }");
