@@ -451,6 +451,9 @@ describe("a student's walk: links, long messages, a narrow window (headless Chro
     await expect(a.locator($("step-detail")).getAttribute("data-index")).resolves.toBe(String(fault.step));
     const shown = await a.locator($("step-detail")).locator($("step-fault")).innerText();
     expect(shown).toContain(fault.message);
+    const summary = want.steps[fault.step!]!.summary;
+    expect(summary).toContain("\nDMAR: ");
+    await expect(a.locator($("step-detail")).locator($("step-summary")).innerText()).resolves.toBe(summary);
     await p.close();
   });
 
