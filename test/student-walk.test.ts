@@ -12,6 +12,8 @@ import { InputError, OptionError } from "../src/core/faults.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
 import { OPS, OP_SPECS } from "../src/scenario/schema.js";
+import { explain } from "../src/explain.js";
+import { parseGfp } from "../src/include/gfp.js";
 import { ROOT } from "./helpers.js";
 
 let dir = "";
@@ -120,6 +122,24 @@ describe("the library: a bad platform or kernel option is named as the option, n
   });
   it("runScenario(s, { kernel: '4.19' }) → OptionError 'kernel: unknown kernel …'", () => {
     expect(() => runScenario(s, { kernel: "4.19" })).toThrow(/^kernel: unknown kernel '4\.19' \(modelled: 5\.6, /);
+  });
+});
+
+describe("the library's explain, as the README calls it", { timeout: 60_000 }, () => {
+  it("takes gfp and size as the CLI does (names with the run's kernel's values): the same lines as `dmasim explain --json`", async () => {
+    const e = explain("dma_alloc_coherent", { platform: "rpi4-xen", kernel: "5.13", gfp: "GFP_ATOMIC", size: "64K" });
+    expect(e.lines[0]).toBe("dma_alloc_coherent on rpi4-xen (Linux 5.13), device fe00b000.v4l2: size 0x10000, gfp GFP_ATOMIC, attrs 0");
+    expect(e.lines).toEqual(explain("dma_alloc_coherent", { platform: "rpi4-xen", kernel: "5.13", gfp: parseGfp("GFP_ATOMIC", "5.13"), size: 65536 }).lines);
+    const r = await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.13", "--gfp", "GFP_ATOMIC", "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { lines: string[] }).lines).toEqual(e.lines);
+  });
+
+  it("bad option values throw an OptionError naming the option", () => {
+    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", gfp: "GFP_ATOMC" })).toThrow(OptionError);
+    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", gfp: "GFP_ATOMC" })).toThrow(/^gfp: unknown gfp flag 'GFP_ATOMC'$/);
+    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", size: "64Q" })).toThrow(/^size: '64Q' is not a number/);
+    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "9.9" })).toThrow(/^kernel: unknown kernel '9\.9'/);
   });
 });
 
