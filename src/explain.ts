@@ -3,22 +3,41 @@
  * render the call path — kernel functions with their source files, the decisions taken at each
  * branch and why — plus the kind of address returned. A view of the same stream as `run --trace`.
  */
-import { InputError, type FaultRecord } from "./core/faults.js";
+import { InputError, OptionError, type FaultRecord } from "./core/faults.js";
 import { renderTrace, type TraceEvent } from "./core/trace.js";
-import { attrsName, gfpName, GFP_KERNEL } from "./include/gfp.js";
+import { attrsName, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
+import { resolveKernel } from "./scenario/config.js";
 import { runScenario } from "./scenario/runner.js";
 import type { Scenario, Step } from "./scenario/types.js";
-import { hex } from "./core/u64.js";
+import { hex, parseU64 } from "./core/u64.js";
 
 export interface ExplainOptions {
   platform: string;
   kernel: string;
-  size?: number;
-  gfp?: number;
-  attrs?: number;
+  /** bytes: a number, or a string as the CLI takes it ("64K", "0x1000") */
+  size?: number | string;
+  /** gfp flags: a number (the run's kernel's values), or names as the CLI takes them ("GFP_ATOMIC | __GFP_ZERO") */
+  gfp?: number | string;
+  /** DMA attributes: a number, or names ("DMA_ATTR_NO_KERNEL_MAPPING") */
+  attrs?: number | string;
   device?: string;
   set?: Record<string, string>;
-  dir?: number;
+  /** DMA direction: a number, or its name ("DMA_TO_DEVICE") */
+  dir?: number | string;
+}
+
+/** One explain option, as a number: strings are parsed as the CLI parses them; anything else is an OptionError naming the option. */
+function optNum(name: string, v: unknown, parse: (s: string) => number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === "string") {
+    try {
+      return parse(v);
+    } catch (e) {
+      throw new OptionError(`${name}: ${(e as Error).message}`);
+    }
+  }
+  throw new OptionError(`${name}: expected a number or a string, got ${typeof v === "number" ? v : typeof v}`);
 }
 
 export interface ExplainResult {
@@ -43,10 +62,12 @@ function st(op: string, args: Record<string, unknown>, as?: string): Step {
 /** Explain one operation: which kernel functions it runs, which branches it takes and why. */
 export function explain(op: string, o: ExplainOptions): ExplainResult {
   if (!(EXPLAINABLE as readonly string[]).includes(op)) throw new InputError(`explain: unknown or unsupported op '${op}' (explainable: ${EXPLAINABLE.join(", ")})`);
-  const size = o.size ?? 65536;
-  const gfp = o.gfp ?? GFP_KERNEL;
-  const attrs = o.attrs ?? 0;
-  const dir = o.dir ?? 0;
+  if (typeof o !== "object" || o === null) throw new OptionError("explain: options { platform, kernel } are required");
+  const kernel = resolveKernel(o.kernel, "kernel").id;
+  const size = optNum("size", o.size, (x) => parseU64(x)) ?? 65536;
+  const gfp = optNum("gfp", o.gfp, (x) => parseGfp(x, kernel)) ?? GFP_KERNEL;
+  const attrs = optNum("attrs", o.attrs, (x) => parseAttrs(x)) ?? 0;
+  const dir = optNum("dir", o.dir, (x) => parseDir(x)) ?? 0;
   const alloc = st(op === "dma_alloc_attrs" || op === "dma_free_attrs" || op === "dma_mmap_attrs" ? "dma_alloc_attrs" : "dma_alloc_coherent", { size, gfp, attrs }, "buf");
   const kbuf = st("kmalloc", { size, gfp }, "kbuf");
   const mapOp = op === "dma_map_page" || op === "dma_unmap_page" ? "dma_map_page" : op === "dma_map_phys" || op === "dma_unmap_phys" ? "dma_map_phys" : "dma_map_single";

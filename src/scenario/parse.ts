@@ -85,7 +85,18 @@ function valueAt(root: unknown, path: Path): unknown {
  * `base` is the path of the validated value inside the document; `op` names the step's op.
  */
 function issueError(loc: Locator, issues: z.core.$ZodIssue[], base: Path, value: unknown, op?: OpName): InputError {
-  const errs = issues.map((iss) => issueToError(loc, iss, base, value, op));
+  // A mapping with an unknown key and a missing one is most often a misspelling (`lenght: 4`,
+  // `step:`): name the unknown key (with its "did you mean"), not the missing one.
+  const unknownIn = new Set(issues.filter((i) => i.code === "unrecognized_keys").map((i) => JSON.stringify(i.path)));
+  const missingWithTypo = (iss: z.core.$ZodIssue) => {
+    if (iss.code === "unrecognized_keys" || unknownIn.size === 0) return false;
+    const parentPath = iss.path.slice(0, -1);
+    const parent = valueAt(value, parentPath.filter((p): p is string | number => typeof p !== "symbol"));
+    const last = iss.path[iss.path.length - 1];
+    return isRecord(parent) && typeof last === "string" && !(last in parent) && unknownIn.has(JSON.stringify(parentPath));
+  };
+  const kept = issues.filter((i) => !missingWithTypo(i));
+  const errs = (kept.length ? kept : issues).map((iss) => issueToError(loc, iss, base, value, op));
   const offset = (e: InputError) => (e.where?.line ?? Infinity) * 1e6 + (e.where?.col ?? 0);
   errs.sort((a, b) => offset(a) - offset(b));
   return errs[0]!;
@@ -193,9 +204,9 @@ function convArg(key: string, v: unknown): unknown {
 function convExpect(e: z.output<typeof stepExpectSchema>): StepExpect {
   const out: StepExpect = {};
   if (e.ok !== undefined) out.ok = e.ok;
-  if (e.returns !== undefined) out.returns = String(e.returns);
+  if (e.returns !== undefined) out.returns = e.returns === null ? "NULL" : String(e.returns);
   if (e.data !== undefined) out.data = convData(e.data);
-  if (e.addr_kind !== undefined) out.addr_kind = e.addr_kind;
+  if (e.addr_kind !== undefined) out.addr_kind = e.addr_kind ?? "null";
   if (e.fault !== undefined) out.fault = e.fault;
   if (e.diagnostic !== undefined) out.diagnostic = e.diagnostic;
   if (e.bounced !== undefined) out.bounced = e.bounced;

@@ -91,8 +91,9 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
 }
 
 function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
-  const platform = resolvePlatform(o.platform ?? s.platform);
-  const version = resolveKernel(o.kernel ?? s.kernel);
+  // a platform or kernel the caller gave is named as that option, not blamed on the scenario's file
+  const platform = resolvePlatform(o.platform ?? s.platform, o.platform !== undefined ? "platform" : undefined);
+  const version = resolveKernel(o.kernel ?? s.kernel, o.kernel !== undefined ? "kernel" : undefined);
   const { cfg, shown, place } = buildConfigFrom(platform, [
     { values: s.config, file: s.file, at: (key) => locatePath(s, ["config", key]) },
     { values: o.set, option: "--set" },

@@ -258,11 +258,16 @@ export const stepExpectSchema = z
   .strictObject({
     ok: bool("the step succeeds (no failure return, no fault)").optional(),
     returns: z
-      .union([z.string().regex(/^[\x20-\x7e]*$/, { error: "expected a return value in printable characters" }), z.number()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
-      .meta({ description: "the call's return value: NULL, DMA_MAPPING_ERROR, -ENXIO, 0, ...", examples: ["NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0"] })
+      // `returns: NULL` unquoted is YAML's null: it means NULL (the only reading a scenario can have)
+      .union([z.string().regex(/^[\x20-\x7e]*$/, { error: "expected a return value in printable characters" }), z.number(), z.null()], { error: (iss) => `expected a return value such as NULL, DMA_MAPPING_ERROR, -ENXIO or 0, got ${describe(iss.input)}` })
+      .meta({ description: "the call's return value: NULL (quoted or not), DMA_MAPPING_ERROR, -ENXIO, 0, ...", examples: ["NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0"] })
       .optional(),
     data: dataSpecSchema.optional(),
-    addr_kind: enumOf(ADDR_KINDS, "an address kind").meta({ description: "the kind of CPU address returned" }).optional(),
+    // `addr_kind: null` unquoted is YAML's null: it means the kind "null" (a NULL return)
+    addr_kind: z
+      .union([enumOf(ADDR_KINDS, "an address kind"), z.null()], { error: (iss) => `${describe(iss.input)} is not an address kind (use ${ADDR_KINDS.join(", ")})` })
+      .meta({ description: "the kind of CPU address returned (null: a NULL return, quoted or not)" })
+      .optional(),
     fault: enumOf(FAULT_KINDS, "a fault kind").meta({ description: "the fault this step causes" }).optional(),
     diagnostic: z
       .string({ error: (iss) => `expected a diagnostic id such as D08, got ${describe(iss.input)}` })

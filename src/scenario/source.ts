@@ -434,6 +434,10 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
   const yerr = doc.errors[0];
   if (yerr && /call stack/i.test(yerr.message)) throw depthError(file, { file, ...(deepLine(text, lines) ?? lc.linePos(yerr.pos[0])) });
   if (yerr) {
+    if (yerr.code === "BLOCK_AS_IMPLICIT_KEY") {
+      const deeper = overIndented(text, yerr.pos[0]);
+      if (deeper) throw new InputError(deeper.message, { file, line: deeper.line, col: deeper.col });
+    }
     const { line, col } = lc.linePos(yerr.pos[0]);
     const msg = yerr.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     throw new InputError(cleanMessage(`invalid YAML: ${msg}`), { file, line, col });
@@ -557,4 +561,33 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
     },
     where: (path, key = false) => where(nodeAt(path, key)),
   };
+}
+
+/**
+ * The `yaml` package reports a key indented deeper than the key above it ("Nested mappings are not
+ * allowed in compact mappings") at the value of the key above. Say what is wrong, at the line
+ * that is wrong: the first content line after the one holding `pos`, when it is indented more.
+ */
+function overIndented(text: string, pos: number): { line: number; col: number; message: string } | undefined {
+  const lineStartOf = (i: number) => text.lastIndexOf("\n", i - 1) + 1;
+  const start = lineStartOf(pos);
+  const indentOf = (s: number) => /^ */.exec(text.slice(s, s + 1000))![0].length;
+  // the column of the key on the line above: after a sequence item's "- " when there is one
+  const base = /^ *(?:- +)*/.exec(text.slice(start, start + 1000))![0].length;
+  const lineNo = (i: number) => text.slice(0, i).split("\n").length;
+  let i = text.indexOf("\n", pos);
+  while (i >= 0) {
+    const s = i + 1;
+    const e = text.indexOf("\n", s);
+    const body = text.slice(s, e < 0 ? undefined : e);
+    if (body.trim() !== "" && !body.trimStart().startsWith("#")) {
+      const ind = indentOf(s);
+      if (ind <= base) return undefined;
+      const key = /^\s*(?:-\s+)?([^\s:#][^:#]*?):(?:\s|$)/.exec(text.slice(start, text.indexOf("\n", start)))?.[1];
+      const above = key ? `'${key}:' on line ${lineNo(start)}` : `line ${lineNo(start)}`;
+      return { line: lineNo(s), col: ind + 1, message: `invalid YAML: this line is indented more than ${above} (column ${ind + 1}, not ${base + 1}): the keys of one mapping start in the same column` };
+    }
+    i = e;
+  }
+  return undefined;
 }

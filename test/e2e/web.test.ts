@@ -418,6 +418,69 @@ describe("compare across options (headless Chromium)", { timeout: 90_000 }, () =
   });
 });
 
+describe("a student's walk: links, long messages, a narrow window (headless Chromium)", { timeout: 90_000 }, () => {
+  it("a link naming a platform, kernel or compare target that is not modelled: a notice, and the scenario's own run", async () => {
+    const p = await ctx!.newPage();
+    await p.goto(`${url}#v=2&s=seed-mmap&p=nope&k=9.9&c=rpi5%405.13&step=1`);
+    await p.locator($("run-a")).waitFor();
+    const notice = await p.locator($("notice")).innerText();
+    expect(notice).toContain("platform 'nope' is not modelled");
+    expect(notice).toContain("kernel '9.9' is not modelled");
+    expect(notice).toMatch(/rpi5 5\.13, which is not modelled: compare is off/);
+    await expect(p.locator($("run-error")).count()).resolves.toBe(0);
+    // the selects show what runs: the scenario's platform and kernel (rpi4-xen 5.13)
+    await expect(p.locator($("platform-select")).inputValue()).resolves.toBe("");
+    await expect(p.locator($("kernel-select")).inputValue()).resolves.toBe("");
+    await expect(p.locator($("run-a")).getAttribute("data-platform")).resolves.toBe("rpi4-xen");
+    await expect(p.locator($("run-a")).getAttribute("data-kernel")).resolves.toBe("5.13");
+    await expect(p.locator($("run-b")).count()).resolves.toBe(0);
+    await expect(p.locator($("compare-toggle")).isChecked()).resolves.toBe(false);
+    await p.close();
+  });
+
+  it("a fault message of several lines (the VT-d driver's report) keeps its lines, as `run` prints them", async () => {
+    const file = "scenarios/drivers/wrong-direction.yaml";
+    const want = runScenario(parseScenarioText(readFileSync(join(ROOT, file), "utf8"), file), { platform: "x86_64-iommu", kernel: "5.10" });
+    const fault = want.faults.find((f) => f.kind === "bus_error")!;
+    expect(fault.message).toMatch(/its driver prints:\nDMAR: DRHD: handling fault status reg 2\nDMAR: \[DMA Write\]/);
+    const p = await ctx!.newPage();
+    await p.goto(`${url}#v=2&s=drivers%2Fwrong-direction&p=x86_64-iommu&k=5.10&step=${fault.step}`);
+    await p.locator($("run-a")).waitFor();
+    const a = p.locator($("run-a"));
+    await expect(a.locator($("first-failure")).innerText()).resolves.toBe(want.first_failure);
+    await expect(a.locator($("step-detail")).getAttribute("data-index")).resolves.toBe(String(fault.step));
+    const shown = await a.locator($("step-detail")).locator($("step-fault")).innerText();
+    expect(shown).toContain(fault.message);
+    const summary = want.steps[fault.step!]!.summary;
+    expect(summary).toContain("\nDMAR: ");
+    await expect(a.locator($("step-detail")).locator($("step-summary")).innerText()).resolves.toBe(summary);
+    await p.close();
+  });
+
+  it("on a 360 px window the address table fits (nothing clipped) and the YAML editor does not wrap lines", async () => {
+    const p = await ctx!.newPage();
+    await p.setViewportSize({ width: 360, height: 800 });
+    await p.goto(`${url}#v=2&s=seed-mmap&p=rpi4-xen&k=5.13&step=1`);
+    await p.locator($("run-a")).waitFor();
+    const view = p.locator($("run-a")).locator($("addr-view"));
+    await view.locator($("addr-row")).first().waitFor();
+    const fit = await view.evaluate((v) => {
+      const right = v.getBoundingClientRect().right;
+      return [...v.querySelectorAll("td")].map((td) => td.getBoundingClientRect().right - right);
+    });
+    expect(fit.length).toBeGreaterThan(0);
+    expect(Math.max(...fit)).toBeLessThanOrEqual(1);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // YAML is indentation: a long line scrolls sideways instead of wrapping onto a fake less-indented line
+    const editor = p.locator($("editor"));
+    const ed = await editor.evaluate((t) => ({ ws: getComputedStyle(t).whiteSpace, wrap: t.getAttribute("wrap"), sw: t.scrollWidth, cw: t.clientWidth }));
+    expect(ed.wrap).toBe("off");
+    expect(ed.ws).toMatch(/^pre/);
+    expect(ed.sw).toBeGreaterThan(ed.cw);
+    await p.close();
+  });
+});
+
 /** An RX loop: kmalloc, then n × (map, device writes, sync for the CPU, CPU reads, unmap): 5n + 1 steps. */
 function rxLoop(n: number): string {
   const L = ["name: RX loop of 1000 packets", "platform: rpi4", 'kernel: "5.13"', "steps:", "  - op: kmalloc", "    size: 2K", "    gfp: GFP_KERNEL", "    as: rxbuf"];

@@ -15,7 +15,7 @@ import { decodeHash, encodeHash } from "./hash.js";
 import type { Meta, RunRequest, RunResult, ScenarioInfo } from "./protocol.js";
 import { RunView, configDiff, type RunData } from "./RunView.js";
 import { ControlsPanel, type Actions } from "./Controls.js";
-import { bundledText, cmpSetOf, controlsFromHash, isEdited, setOf, signature, viewOf, type Controls } from "./settings.js";
+import { bundledText, checkAgainstMeta, cmpSetOf, controlsFromHash, isEdited, setOf, signature, viewOf, type Controls } from "./settings.js";
 import { slug, toJson } from "./format.js";
 
 interface Runs {
@@ -136,17 +136,26 @@ export function App() {
 
   // Boot: the engine's platform / kernel lists, then run what the link (or the default) says.
   useEffect(() => {
-    void engine.meta().then((m) => {
+    const metaP = engine.meta();
+    void metaP.then((m) => {
       setMeta(m);
-      void run(init.c, init.step);
+      const checked = checkAgainstMeta(init.c, m);
+      if (checked.warning) {
+        setCtl(checked.c);
+        setNotice([init.warning, checked.warning].filter(Boolean).join("; "));
+      }
+      void run(checked.c, init.step);
     });
     const onHash = () => {
       if (encodeHash(viewOf(ctlRef.current, stepRef.current), bundledText) === location.hash) return;
       const v = decodeHash(location.hash, bundledText);
-      const { c, warning } = controlsFromHash(v);
-      setCtl(c);
-      setNotice(warning ?? null);
-      void run(c, v.step ?? 0);
+      const fromHash = controlsFromHash(v);
+      void metaP.then((m) => {
+        const { c, warning } = checkAgainstMeta(fromHash.c, m);
+        setCtl(c);
+        setNotice([fromHash.warning, warning].filter(Boolean).join("; ") || null);
+        void run(c, v.step ?? 0);
+      });
     };
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);

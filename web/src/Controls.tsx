@@ -73,6 +73,7 @@ export const ControlsPanel = memo(function ControlsPanel({ ctl, meta, info, busy
               data-testid="editor"
               aria-label="scenario YAML"
               spellcheck={false}
+              wrap="off"
               rows={16}
               value={ctl.text}
               onInput={(e) => act.patch({ text: (e.currentTarget as HTMLTextAreaElement).value })}

@@ -75,6 +75,34 @@ export function controlsFromHash(v: ViewState): { c: Controls; warning?: string 
   };
 }
 
+/**
+ * A link may name a platform or kernel this page does not model (a typo, or a link from a newer
+ * dmasim): the selects cannot show it, so the run would fail with an error about a value nobody
+ * can see. Drop it (the scenario's own is used; in compare mode the compare run is turned off)
+ * and say so.
+ */
+export function checkAgainstMeta(c: Controls, meta: { platforms: { id: string }[]; kernels: { id: string }[] }): { c: Controls; warning?: string } {
+  const plats = new Set(meta.platforms.map((p) => p.id));
+  const kerns = new Set(meta.kernels.map((k) => k.id));
+  const notes: string[] = [];
+  const out = { ...c };
+  if (out.platform && !plats.has(out.platform)) {
+    notes.push(`this link's platform '${out.platform}' is not modelled: using the scenario's`);
+    out.platform = "";
+  }
+  if (out.kernel && !kerns.has(out.kernel)) {
+    notes.push(`this link's kernel '${out.kernel}' is not modelled: using the scenario's`);
+    out.kernel = "";
+  }
+  if (out.compare && ((out.cmpPlatform && !plats.has(out.cmpPlatform)) || (out.cmpKernel && !kerns.has(out.cmpKernel)))) {
+    notes.push(`this link compares with ${out.cmpPlatform} ${out.cmpKernel}, which is not modelled: compare is off`);
+    out.compare = false;
+    if (!plats.has(out.cmpPlatform)) out.cmpPlatform = "";
+    if (!kerns.has(out.cmpKernel)) out.cmpKernel = "";
+  }
+  return notes.length ? { c: out, warning: notes.join("; ") } : { c };
+}
+
 /** The first run's --set options. */
 export function setOf(c: Controls): Record<string, string> | undefined {
   const out: Record<string, string> = {};
