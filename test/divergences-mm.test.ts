@@ -157,6 +157,11 @@ describe("the page allocator's order WARN names the version's function and line"
       const r = runYaml(`name: o\nplatform: rpi4\nkernel: "${kernel}"\nsteps:\n  - { op: kmalloc, size: 1T, as: b }\n`);
       const w = r.faults.find((f) => f.kind === "warn")!;
       expect(w.report!.find((l) => l.startsWith("WARNING: CPU:"))).toBe(`WARNING: CPU: 0 PID: 1000 ${line}`);
+      // the one-line summary and its pc name the same function as the report
+      const fn = line.split(" ")[2]!.split("+")[0]!;
+      expect(w.message).toBe(`WARNING: at mm/page_alloc.c ${fn}: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order 28 >= MAX_ORDER (11)`);
+      expect(w.pc).toBe(fn);
+      expect(w.at).toBe(line.split(" ")[1]);
     });
   }
 });

@@ -12,7 +12,7 @@ import { MAX_ORDER, PG_large_kmalloc, PG_reserved, PG_slab } from "./page_alloc.
 import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
-import { warn_site } from "../kernel/warn-sites.js";
+import { kernel_symbol, warn_site } from "../kernel/warn-sites.js";
 
 const S_alloc_pages = sym("alloc_pages", "mm/page_alloc.c");
 const S_free_pages = sym("__free_pages", "mm/page_alloc.c");
@@ -36,8 +36,11 @@ export function gfp_zone(k: Kernel, gfp: number): ZoneName {
 export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "alloc_pages"): number {
   k.tr?.enter(S_alloc_pages, { gfp: gfpName(gfp), order: String(order) });
   if (order >= MAX_ORDER) {
-    // __alloc_pages_nodemask: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)); return NULL
-    if (!(gfp & __GFP_NOWARN)) k.warnOnce("__alloc_pages:order", `WARNING: at mm/page_alloc.c __alloc_pages_nodemask: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order ${order} >= MAX_ORDER (${MAX_ORDER})`, "__alloc_pages_nodemask");
+    // __alloc_pages_nodemask (the version's symbol: __alloc_pages from 5.13, …): WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)); return NULL
+    if (!(gfp & __GFP_NOWARN)) {
+      const fn = kernel_symbol(k, "__alloc_pages_nodemask");
+      k.warnOnce("__alloc_pages:order", `WARNING: at mm/page_alloc.c ${fn}: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order ${order} >= MAX_ORDER (${MAX_ORDER})`, fn, warn_site(k, "__alloc_pages_nodemask"));
+    }
     k.tr?.exit("NULL");
     return 0;
   }
