@@ -306,17 +306,20 @@ export class Kernel {
   private xlate(va: number, pc?: string, write = false): number {
     // swapper_pg_dir maps the kernel half only: a user-half address in kernel context (a kworker,
     // active_mm = init_mm) has no translation (arm64 TTBR0 / x86 lower half / below ARM32 PAGE_OFFSET)
-    if (this.arch.name === "arm" ? va < this.arch.L.PAGE_OFFSET : va >= 0) {
-      this.tr?.walk(this.arch.fmtVa(va), "user-half address: no mapping in swapper_pg_dir");
-      this.oops(va, pc, write);
-    }
+    if (this.arch.name === "arm" ? va < this.arch.L.PAGE_OFFSET : va >= 0) this.xlateUserHalf(va, pc, write);
     const phys = this.pgd.physOf(va);
-    if (phys < 0) {
-      const w = this.pgd.walk(va);
-      this.tr?.walk(this.arch.fmtVa(va), isWalkHit(w) ? "mapped" : w.missing);
-      this.oops(va, pc, write);
-    }
+    if (phys < 0) this.xlateFault(va, pc, write);
     return this.xen ? this.stage2(phys) : phys;
+  }
+  // xlate's two oopses, out of line (the translation stays small enough for V8 to inline)
+  private xlateUserHalf(va: number, pc: string | undefined, write: boolean): never {
+    this.tr?.walk(this.arch.fmtVa(va), "user-half address: no mapping in swapper_pg_dir");
+    this.oops(va, pc, write);
+  }
+  private xlateFault(va: number, pc: string | undefined, write: boolean): never {
+    const w = this.pgd.walk(va);
+    this.tr?.walk(this.arch.fmtVa(va), isWalkHit(w) ? "mapped" : w.missing);
+    this.oops(va, pc, write);
   }
 
   /** CPU read through a kernel virtual address (cache model for cacheable aliases). */
@@ -353,6 +356,11 @@ export class Kernel {
       else this.mem.write(phys, data);
       return;
     }
+    this.kwriteSpan(va, data, pc);
+  }
+
+  /** kwrite across pages (out of line: the one-page case stays small enough for V8 to inline) */
+  private kwriteSpan(va: number, data: Uint8Array, pc?: string): void {
     let done = 0;
     while (done < data.length) {
       const a = va + done;

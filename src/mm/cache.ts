@@ -280,10 +280,12 @@ export class Cache {
 
   /** CPU write through a cacheable alias (write-allocate, write-back). */
   cpuWrite(phys: number, data: Uint8Array) {
-    if (this.transparent) {
-      this.ram.write(phys, data);
-      return;
-    }
+    if (this.transparent) this.ram.write(phys, data);
+    else this.cpuWriteLines(phys, data);
+  }
+
+  /** cpuWrite through the modelled lines (out of line: the transparent case stays small enough for V8 to inline) */
+  private cpuWriteLines(phys: number, data: Uint8Array) {
     if (this.frames.size - this.nshared >= this.sweepAt) this.sweep();
     const len = data.length;
     const ls = this.lineSize;
@@ -444,6 +446,11 @@ export class Cache {
   /** A coherent device write: RAM gets the bytes, CPU lines covering them are updated (snoop). */
   snoopWrite(phys: number, data: Uint8Array) {
     this.ram.write(phys, data);
+    if (this.nlines !== 0) this.snoopWriteLines(phys, data);
+  }
+
+  /** snoopWrite's update of the CPU lines present (out of line: with none, the common case on x86, the write stays small enough for V8 to inline) */
+  private snoopWriteLines(phys: number, data: Uint8Array) {
     const ls = this.lineSize;
     const len = data.length;
     const c = this.present(phys, len);

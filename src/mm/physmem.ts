@@ -269,7 +269,11 @@ export class PhysMem {
 
   private page(pfn: number): Uint8Array {
     const p = this.get(pfn);
-    if (p !== undefined) return p;
+    return p !== undefined ? p : this.newPage(pfn);
+  }
+
+  /** page() of a pfn never written: its frame made (out of line: the lookup stays small enough for V8 to inline) */
+  private newPage(pfn: number): Uint8Array {
     if (this.slabNext === this.slabPages) this.newSlab();
     const n = new Uint8Array(this.slab!, this.slabOff + PAGE_SIZE * this.slabNext++, PAGE_SIZE);
     this.npages++;
@@ -317,6 +321,11 @@ export class PhysMem {
         return;
       }
     }
+    this.writeSpan(phys, data, from, len);
+  }
+
+  /** write() of more than a few bytes or across pages (out of line: the small case stays small enough for V8 to inline) */
+  private writeSpan(phys: number, data: Uint8Array, from: number, len: number) {
     let done = 0;
     while (done < len) {
       const p = phys + done;

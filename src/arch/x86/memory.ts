@@ -56,21 +56,12 @@ export class X86_64 implements Arch {
 
   /** __phys_addr_nodebug: kernel-image addresses via phys_base, everything else minus PAGE_OFFSET */
   __phys_addr_nodebug(a: number): number {
-    if (a >= START_KERNEL_map) return a - START_KERNEL_map + 0; // phys_base 0 without relocation
-    return wrap(a - X86_PAGE_OFFSET);
+    return __phys_addr_nodebug(a);
   }
 
   /** arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL): VIRTUAL_BUG_ON when the result exceeds x86_phys_bits */
   virt_to_phys(k: Kernel, a: number): number {
-    const x = this.__phys_addr_nodebug(a);
-    if (k.cfg.CONFIG_DEBUG_VIRTUAL) {
-      if (a >= START_KERNEL_map) {
-        if (x >= KERNEL_IMAGE_SIZE) k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} beyond the kernel image`, "__phys_addr");
-      } else if (x < 0 || x >= 2 ** X86_PHYS_BITS) {
-        k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} gives phys ${hex64(x)} beyond ${X86_PHYS_BITS} physical address bits`, "__phys_addr");
-      }
-    }
-    return x;
+    return k.cfg.CONFIG_DEBUG_VIRTUAL ? __phys_addr(k, a) : __phys_addr_nodebug(a);
   }
 
   /** virt_to_page = pfn_to_page(__pa(a) >> PAGE_SHIFT) */
@@ -101,4 +92,20 @@ export class X86_64 implements Arch {
     if (a >= 0 && a < PAGE_SIZE) return `BUG: kernel NULL pointer dereference, address: ${hex64(a).slice(2)}`;
     return `BUG: unable to handle page fault for address: ${hex64(a).slice(2)}`;
   }
+}
+
+/** arch/x86/include/asm/page_64.h __phys_addr_nodebug (5.6–6.18): kernel-image addresses via phys_base (0 without relocation), everything else minus PAGE_OFFSET */
+function __phys_addr_nodebug(a: number): number {
+  return a >= START_KERNEL_map ? a - START_KERNEL_map : wrap(a - X86_PAGE_OFFSET);
+}
+
+/** arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL) with its VIRTUAL_BUG_ONs, out of line: virt_to_phys stays small enough for V8 to inline */
+function __phys_addr(k: Kernel, a: number): number {
+  const x = __phys_addr_nodebug(a);
+  if (a >= START_KERNEL_map) {
+    if (x >= KERNEL_IMAGE_SIZE) k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} beyond the kernel image`, "__phys_addr");
+  } else if (x < 0 || x >= 2 ** X86_PHYS_BITS) {
+    k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} gives phys ${hex64(x)} beyond ${X86_PHYS_BITS} physical address bits`, "__phys_addr");
+  }
+  return x;
 }

@@ -25,10 +25,20 @@ export function ult(a: number, b: number): boolean {
 
 /* ---- constants (kernel/dma/debug.c, 5.10–5.14) ---- */
 
-export const HASH_SIZE = 16384;
-export const HASH_FN_SHIFT = 13;
-const HASH_FN_MASK = HASH_SIZE - 1;
-export const HASH_GRANULE = 1 << HASH_FN_SHIFT;
+/**
+ * The hash's geometry as a const enum: the bundles (esbuild) inline enum members as literals, where
+ * a module constant becomes a `var` V8 cannot fold — hash_fn's division by HASH_GRANULE was a real
+ * division, four times a map/unmap pair.
+ */
+const enum Hash {
+  SIZE = 16384,
+  FN_SHIFT = 13,
+  FN_MASK = SIZE - 1,
+  GRANULE = 1 << FN_SHIFT,
+}
+export const HASH_SIZE: number = Hash.SIZE;
+export const HASH_FN_SHIFT: number = Hash.FN_SHIFT;
+export const HASH_GRANULE: number = Hash.GRANULE;
 export const PREALLOC_DMA_DEBUG_ENTRIES = 1 << 16;
 /**
  * DMA_DEBUG_DYNAMIC_ENTRIES = PAGE_SIZE / sizeof(struct dma_debug_entry). The entry is
@@ -194,5 +204,5 @@ export function dir2name(d: number): string {
 /** hash_fn: (dev_addr >> HASH_FN_SHIFT) & HASH_FN_MASK on the 64-bit pattern */
 export function hash_fn(dev_addr: number): number {
   // floor division is the arithmetic shift; `&` takes the low 32 bits of the exact integer
-  return Math.floor(dev_addr / HASH_GRANULE) & HASH_FN_MASK;
+  return Math.floor(dev_addr / Hash.GRANULE) & Hash.FN_MASK;
 }

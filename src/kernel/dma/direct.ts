@@ -5,7 +5,7 @@ import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import type { Scatterlist, SgTable, Vma } from "./ops.js";
 import { ENXIO } from "./ops.js";
-import { sym } from "../../core/trace.js";
+import { sym, type Sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import {
@@ -80,7 +80,11 @@ export function DMA_COHERENT_POOL(k: Kernel): boolean {
  */
 export function phys_to_dma(k: Kernel, dev: Device, paddr: number): number {
   const map = dev.dma_range_map;
-  if (!map) return paddr;
+  return map ? phys_to_dma_ranges(k, map, paddr) : paddr;
+}
+
+// phys_to_dma through dev->dma_range_map (5.10+) or the dma_pfn_offset (5.6), out of line: the no-map case stays small enough for V8 to inline
+function phys_to_dma_ranges(k: Kernel, map: NonNullable<Device["dma_range_map"]>, paddr: number): number {
   if (!k.sw["e0d072782c73"]) return dma_addr_t(k, paddr - dma_pfn_offset_bytes(map));
   for (let i = 0; i < map.length; i++) {
     const r = map[i]!;
@@ -100,7 +104,11 @@ function dma_addr_t(k: Kernel, v: number): number {
  */
 export function dma_to_phys(k: Kernel, dev: Device, dma: number): number {
   const map = dev.dma_range_map;
-  if (!map) return dma;
+  return map ? dma_to_phys_ranges(k, map, dma) : dma;
+}
+
+// dma_to_phys through dev->dma_range_map (5.10+) or the dma_pfn_offset (5.6), out of line: the no-map case stays small enough for V8 to inline
+function dma_to_phys_ranges(k: Kernel, map: NonNullable<Device["dma_range_map"]>, dma: number): number {
   if (!k.sw["e0d072782c73"]) return dma_addr_t(k, dma + dma_pfn_offset_bytes(map));
   for (let i = 0; i < map.length; i++) {
     const r = map[i]!;
@@ -131,13 +139,19 @@ export function dma_direct_to_page(k: Kernel, dev: Device, dma_addr: number): nu
  * for 32-bit dma_addr_t only: ARM32 without LPAE, where min_low_pfn is the first RAM pfn.
  */
 export function dma_capable(k: Kernel, dev: Device, addr: number, size: number, is_ram: boolean): boolean {
-  const arm = k.arch.name === "arm";
-  if (arm && addr === DMA_MAPPING_ERROR) addr = 0xffff_ffff; // (dma_addr_t)~0 is 32 bits wide there
+  if (k.arch.name === "arm") return dma_capable_arm32(k, dev, addr, size, is_ram);
+  // 5.10+ (e0d072782c73): DMA_MAPPING_ERROR fails; 5.6: a device without a dma_mask pointer fails
+  return (k.sw["e0d072782c73"] ? addr !== DMA_MAPPING_ERROR : dev.dma_mask !== null) && addr + size - 1 <= dev._dmaLimit && addr >= 0;
+}
+
+/** dma_capable with ARM32's 32-bit dma_addr_t (no LPAE): the wrap, ~0 as the error, the min_low_pfn test; out of line (the 64-bit one stays small enough for V8 to inline) */
+function dma_capable_arm32(k: Kernel, dev: Device, addr: number, size: number, is_ram: boolean): boolean {
+  if (addr === DMA_MAPPING_ERROR) addr = 0xffff_ffff; // (dma_addr_t)~0 is 32 bits wide there
   const end = dma_addr_t(k, addr + size - 1);
   if (k.sw["e0d072782c73"]) {
-    if (addr === (arm ? 0xffff_ffff : DMA_MAPPING_ERROR)) return false;
+    if (addr === 0xffff_ffff) return false;
   } else if (dev.dma_mask === null) return false;
-  if (is_ram && k.arch.name === "arm" && Math.min(addr, end) < phys_to_dma(k, dev, k.mem.min_pfn * PAGE_SIZE)) return false;
+  if (is_ram && Math.min(addr, end) < phys_to_dma(k, dev, k.mem.min_pfn * PAGE_SIZE)) return false;
   return end <= dev._dmaLimit && addr >= 0;
 }
 
@@ -619,19 +633,23 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   // 5.15+: the device's pool decides (swiotlb=force, or a restricted-dma-pool); before: the global swiotlb_force
   const force = is_swiotlb_force_bounce(k, dev);
   if (t) direct_map_page_force_decided(k, dev, force);
-  if (force) {
-    const r = swiotlb_map(k, dev, phys, size, dir, attrs);
-    t?.exit(hex(r));
-    return r;
-  }
-  const capable = dma_capable(k, dev, dma_addr, size, true);
+  if (force) return direct_map_page_bounce(k, dev, phys, size, dir, attrs);
   // 370645f41e6e (6.5): an unaligned kmalloc-sized buffer for a non-coherent device bounces too
-  const kbounce = capable && k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
-  if (!capable || kbounce) return dma_direct_map_page_unreachable(k, dev, phys, dma_addr, size, dir, attrs, kbounce, inlinedInto);
+  if (!dma_capable(k, dev, dma_addr, size, true) || (k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir))) return dma_direct_map_page_unreachable(k, dev, phys, dma_addr, size, dir, attrs, inlinedInto);
   if (t) direct_map_page_capable(k, dev, dma_addr, size, dir);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
-  t?.exit(hex(dma_addr));
+  if (t) tr_exit_hex(k, dma_addr);
   return dma_addr;
+}
+
+function tr_exit_hex(k: Kernel, v: number): void {
+  k.tr?.exit(hex(v));
+}
+/** dma_direct_map_page's forced bounce (is_swiotlb_force_bounce): swiotlb_map and the trace exit; out of line (the function stays small enough for V8 to inline) */
+function direct_map_page_bounce(k: Kernel, dev: Device, phys: number, size: number, dir: number, attrs: number): number {
+  const r = swiotlb_map(k, dev, phys, size, dir, attrs);
+  if (k.tr) tr_exit_hex(k, r);
+  return r;
 }
 
 // dma_direct_map_page's trace text, out of line (the function stays small enough for V8 to inline)
@@ -653,8 +671,10 @@ function direct_map_page_capable(k: Kernel, dev: Device, dma_addr: number, size:
  * unaligned kmalloc buffer of a non-coherent device): swiotlb_map when swiotlb may bounce, else
  * the overflow dev_WARN_ONCE and DMA_MAPPING_ERROR. (Out of line: the common path stays small.)
  */
-function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, dma_addr: number, size: number, dir: number, attrs: number, kbounce: boolean, inlinedInto: string | undefined): number {
+function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, dma_addr: number, size: number, dir: number, attrs: number, inlinedInto: string | undefined): number {
   const t = k.tr;
+  // (dma_capable already said no when the kmalloc test was not reached)
+  const kbounce = dma_capable(k, dev, dma_addr, size, true) && k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
   const post519 = k.sw["07410559f383"];
   const why = !t ? "" : kbounce ? `${size} bytes could share a cache line with another kmalloc object (kmalloc_size_roundup ${kmalloc_size_roundup(k, size)}, dma_get_cache_alignment ${dma_get_cache_alignment(k)}) and the device is not coherent` : dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"] ? `phys ${hex(phys)} is outside the device's dma-ranges` : `${hex(dma_addr)}+${hex(size)} is beyond min(dma_mask ${hex(dev._dmaLimit)}, bus_dma_limit)`;
   if (kbounce) {
@@ -677,13 +697,18 @@ function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, d
 
 /** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; 5.6: kernel/dma/direct.c, 19c65c3d30bb; the swiotlb double copy-back ends with 9e02977bfad0) */
 export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
-  k.tr?.enter(k.sw["19c65c3d30bb"] ? S_unmap_page : S_unmap_page_56, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) direct_enter(k, S_unmap_page, S_unmap_page_56, addr, size, dir);
   const phys = dma_to_phys(k, dev, addr);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   // 5.10–5.17 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
   // (once by the sync above, once by the unmap); 9e02977bfad0 (5.18) adds SKIP_CPU_SYNC here.
   if (is_swiotlb_buffer(k, phys, dev)) swiotlb_tbl_unmap_single(k, dev, phys, size, dir, k.sw["9e02977bfad0"] ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs);
   k.tr?.exit();
+}
+
+// the trace entry of dma_direct_unmap_page / dma_direct_sync_single_for_cpu (kernel/dma/direct.h since 19c65c3d30bb, direct.c in 5.6), out of line (small enough for V8 to inline)
+function direct_enter(k: Kernel, s: Sym, s56: Sym, addr: number, size: number, dir: number): void {
+  k.tr?.enter(k.sw["19c65c3d30bb"] ? s : s56, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
 }
 
 /** kernel/dma/direct.h dma_direct_sync_single_for_device (5.10–5.14; 5.6: kernel/dma/direct.c, 19c65c3d30bb): bounce first, then clean/invalidate */
@@ -697,7 +722,7 @@ export function dma_direct_sync_single_for_device(k: Kernel, dev: Device, addr: 
 
 /** kernel/dma/direct.h dma_direct_sync_single_for_cpu (5.10–5.14; 5.6: kernel/dma/direct.c, 19c65c3d30bb): invalidate first, then copy back from the bounce buffer */
 export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  k.tr?.enter(k.sw["19c65c3d30bb"] ? S_sync_cpu : S_sync_cpu_56, { addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) direct_enter(k, S_sync_cpu, S_sync_cpu_56, addr, size, dir);
   const paddr = dma_to_phys(k, dev, addr);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
   if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);

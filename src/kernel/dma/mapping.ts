@@ -193,7 +193,11 @@ export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_
 
 /** include/linux/dma-direction.h valid_dma_direction, BUG_ON in the map/sync entry points (5.x) */
 function check_dir(k: Kernel, dir: number, fn: string) {
-  if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
+  if (dir !== 0 && dir !== 1 && dir !== 2) bad_dir(k, dir, fn);
+}
+// check_dir's BUG, out of line (check_dir stays small enough for V8 to inline)
+function bad_dir(k: Kernel, dir: number, fn: string): never {
+  k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
 }
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
@@ -203,13 +207,20 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
-  let addr: number;
-  if (dma_go_direct(ops)) addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
-  else addr = ops!.map_page!(k, dev, page, offset, size, dir, attrs);
+  const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
+  if (k.tr || k.dma_debug) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  return addr;
+}
+
+// the end of dma_map_page_attrs when a run traces or has dma-debug: trace_dma_map, debug_dma_map_page, the trace exit;
+// out of line (the function stays small enough for V8 to inline)
+function map_page_after(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean): void {
   if (k.tr) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
-  return addr;
+}
+function tr_exit_hex(k: Kernel, addr: number): void {
+  k.tr?.exit(hex(addr));
 }
 
 // (dma_map_page_attrs' trace entry and its !dev->dma_mask exit, out of line: the function stays
@@ -229,32 +240,49 @@ function map_page_no_dma_mask(k: Kernel, dev: Device): number {
  * virt_to_page(ptr) — which is wrong for any non-linear address.
  */
 export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
-  k.tr?.enter(S_map_single, { dev: dev.name, ptr: k.arch.fmtVa(ptr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
-  if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) {
-    k.tr?.decide("is_vmalloc_addr(ptr)", true, "DMA must never operate on areas that might be remapped (4544b9f25e70)");
-    k.warnOnce(`vmalloc-map-${dev.name}`, `${dev.driver} ${dev.name}: rejecting DMA map of vmalloc memory`, "dma_map_single_attrs", warn_site(k, "dma_map_single_attrs"));
-    k.tr?.exit("DMA_MAPPING_ERROR");
-    return DMA_MAPPING_ERROR;
-  }
+  if (k.tr) map_single_enter(k, dev, ptr, size, dir);
+  if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
   if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
   const page = k.arch.virt_to_page(k, ptr);
   const off = offset_in_page(ptr);
   const addr = dma_map_page_attrs(k, dev, page, off, size, dir, attrs, true);
-  k.tr?.exit(hex(addr));
+  if (k.tr) tr_exit_hex(k, addr);
   return addr;
+}
+
+// dma_map_single_attrs' trace entry and its vmalloc refusal, out of line (small enough for V8 to inline)
+function map_single_enter(k: Kernel, dev: Device, ptr: number, size: number, dir: number): void {
+  k.tr?.enter(S_map_single, { dev: dev.name, ptr: k.arch.fmtVa(ptr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+}
+function map_single_vmalloc(k: Kernel, dev: Device): number {
+  k.tr?.decide("is_vmalloc_addr(ptr)", true, "DMA must never operate on areas that might be remapped (4544b9f25e70)");
+  k.warnOnce(`vmalloc-map-${dev.name}`, `${dev.driver} ${dev.name}: rejecting DMA map of vmalloc memory`, "dma_map_single_attrs", warn_site(k, "dma_map_single_attrs"));
+  k.tr?.exit("DMA_MAPPING_ERROR");
+  return DMA_MAPPING_ERROR;
 }
 
 /** kernel/dma/mapping.c dma_unmap_page_attrs (5.x–6.6) */
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle = false): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
-  k.tr?.enter(entry(k, S_unmap_page, S_unmap_page_h), { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) unmap_page_enter(k, dev, addr, size, dir);
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
   else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
+  if (k.tr || k.dma_debug) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+}
+
+// the end of dma_unmap_page_attrs when a run traces or has dma-debug: trace_dma_unmap, debug_dma_unmap_page, the trace exit;
+// out of line (the function stays small enough for V8 to inline)
+function unmap_page_after(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean): void {
   trace_dma_unmap(k, dev, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle ? "single" : "page");
   k.tr?.exit();
+}
+
+// dma_unmap_page_attrs' trace entry, out of line (small enough for V8 to inline)
+function unmap_page_enter(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
+  k.tr?.enter(entry(k, S_unmap_page, S_unmap_page_h), { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
 }
 
 /** kernel/dma/mapping.c dma_map_sg_attrs (5.10–5.14): returns 0 on failure, never negative */

@@ -270,6 +270,10 @@ const TWO64 = 2 ** 64;
 
 /** A C size_t / phys_addr_t value of width `bits` as an unsigned number (approximate past 2^53). */
 export function unsignedOf(v: number, bits: 32 | 64): number {
+  return bits === 64 && v >= 0 ? v : unsignedOfWrapped(v, bits);
+}
+// unsignedOf of a 32-bit value or a negative one, out of line (the common case stays small enough for V8 to inline)
+function unsignedOfWrapped(v: number, bits: 32 | 64): number {
   if (bits === 32) return ((v % TWO32) + TWO32) % TWO32;
   return v < 0 ? v + TWO64 : v;
 }
@@ -309,10 +313,13 @@ export interface Boundary {
 let memo: Boundary | null = null;
 
 export function boundaryFor(k: Kernel, dev: Device, tbl_dma_addr: number): Boundary {
+  const m = memo;
+  return m !== null && m.tbl === tbl_dma_addr && m.mask === dev.segment_boundary_mask && m.bits === longBits(k) ? m : boundaryCompute(k, dev, tbl_dma_addr);
+}
+// boundaryFor past its memo (out of line: the memo test stays small enough for V8 to inline)
+function boundaryCompute(k: Kernel, dev: Device, tbl_dma_addr: number): Boundary {
   const bits = longBits(k);
   const m0 = dev.segment_boundary_mask;
-  const m = memo;
-  if (m !== null && m.tbl === tbl_dma_addr && m.mask === m0 && m.bits === bits) return m;
   const B = BigInt(bits);
   const ulongMax = (1n << B) - 1n;
   // dma_get_seg_boundary: the dma_parms mask, or ULONG_MAX when unset
@@ -338,10 +345,15 @@ export function boundaryFor(k: Kernel, dev: Device, tbl_dma_addr: number): Bound
 
 /** include/linux/iommu-helper.h iommu_is_span_boundary (5.6–6.18), with the shift pre-reduced */
 export function iommu_is_span_boundary(k: Kernel, index: number, nr: number, b: Boundary, caller: string): boolean {
-  if (!b.pow2) k.BUG(`at include/linux/iommu-helper.h (iommu_is_span_boundary): BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`, caller);
+  if (!b.pow2) span_boundary_not_pow2(k, b, caller);
   let s = b.shiftMod + index;
   if (s >= b.max) s %= b.max;
   return s + nr > b.max;
+}
+
+// iommu_is_span_boundary's BUG_ON, out of line (the test stays small enough for V8 to inline)
+function span_boundary_not_pow2(k: Kernel, b: Boundary, caller: string): never {
+  k.BUG(`at include/linux/iommu-helper.h (iommu_is_span_boundary): BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`, caller);
 }
 
 /**
@@ -350,8 +362,11 @@ export function iommu_is_span_boundary(k: Kernel, index: number, nr: number, b: 
  * caller does not pass `tbl_dma_addr` itself.
  */
 export function default_tbl_dma_addr(dev: Device, start: number): number {
-  const map = dev.dma_range_map;
-  if (!map) return start;
+  return dev.dma_range_map ? tbl_dma_addr_ranges(dev, start) : start;
+}
+// default_tbl_dma_addr through the dma_range_map, out of line (the no-map case stays small enough for V8 to inline)
+function tbl_dma_addr_ranges(dev: Device, start: number): number {
+  const map = dev.dma_range_map!;
   for (const r of map) if (start >= r.cpu_start && start - r.cpu_start < r.size) return start - r.offset;
   return DMA_MAPPING_ERROR;
 }
@@ -374,8 +389,10 @@ export function swiotlb_search_never_ends(k: Kernel, fn: string, dev: Device, wa
 
 /** nr_slots(mem->slots[index].alloc_size + offset) into an int, with the C types' wrap-around (unmap 5.12–5.14, swiotlb_release_slots 5.15–5.19). */
 export function slotsOfMapping(alloc: number, offset: number, bits: 32 | 64): number {
-  if (alloc >= 0) return nr_slots(alloc + offset);
-  // a wrapped size_t (only for a tlb_addr pointing into the middle of a mapping)
+  return alloc >= 0 ? nr_slots(alloc + offset) : slotsOfWrapped(alloc, offset, bits);
+}
+// slotsOfMapping of a wrapped size_t (only for a tlb_addr pointing into the middle of a mapping), out of line
+function slotsOfWrapped(alloc: number, offset: number, bits: 32 | 64): number {
   const v = BigInt.asUintN(bits, BigInt(alloc) + BigInt(offset));
   const n = BigInt.asUintN(64, v + BigInt(IO_TLB_SIZE - 1)) / BigInt(IO_TLB_SIZE);
   return Number(BigInt.asIntN(32, n));

@@ -105,7 +105,10 @@ export function swiotlb_era_for(id: string): SwiotlbEra {
 
 /** The era this kernel runs: picked once, then kept on the Kernel. */
 export function era(k: Kernel): SwiotlbEra {
-  return k.swiotlb_era ?? (k.swiotlb_era = swiotlb_era_for(k.version.id));
+  return k.swiotlb_era ?? pick_era(k);
+}
+function pick_era(k: Kernel): SwiotlbEra {
+  return (k.swiotlb_era = swiotlb_era_for(k.version.id));
 }
 
 /** kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.14) / swiotlb_init_io_tlb_mem (5.15–5.19) / swiotlb_init_remap (6.0+): install the boot pool */

@@ -57,10 +57,10 @@ const unset = new WeakMap<object, IoTlbMem>();
 
 /** dev->dma_io_tlb_mem (5.15–5.19): the device's own pool, else &io_tlb_default_mem */
 export function dev_io_tlb_mem(k: Kernel, dev?: Device): IoTlbMem {
-  const own = dev?.dma_io_tlb_mem;
-  if (own) return own;
-  const mem = k.io_tlb_default_mem;
-  if (mem) return mem;
+  return dev?.dma_io_tlb_mem || k.io_tlb_default_mem || unset_mem(k);
+}
+// the static struct before it is initialised, out of line (dev_io_tlb_mem stays small enough for V8 to inline)
+function unset_mem(k: Kernel): IoTlbMem {
   let z = unset.get(k);
   if (!z) unset.set(k, (z = new IoTlbMem(0, 0)));
   return z;
@@ -265,7 +265,7 @@ export function swiotlb_tbl_map_single(
   // 5.15 (5.15.178): an empty pool panics: c51ba246cb17 (6.0, backported) tests !mem->nslabs.
   // 463e862ac63e (mainline 5.15–5.19: `if (!mem)` on the static struct; absent in dmasim 5.15) has no such test:
   // the empty static struct then reaches swiotlb_find_slots ("buffer is full", total 0).
-  if (!k.sw["463e862ac63e"] && !mem.nslabs) k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
+  if (!k.sw["463e862ac63e"] && !mem.nslabs) map_single_no_slabs(k);
 
   if (mapping_size > alloc_size) return map_single_invalid_sizes(k, dev, mapping_size, alloc_size);
 
@@ -278,8 +278,14 @@ export function swiotlb_tbl_map_single(
   const tlb_addr = slot_addr(mem.start, index) + offset;
   if (k.tr) map_single_bounce_decided(k, dir, attrs);
   swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE);
-  k.tr?.exit(hex(tlb_addr));
+  if (k.tr) tr_exit_hex(k, tlb_addr);
   return tlb_addr;
+}
+function map_single_no_slabs(k: Kernel): never {
+  k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
+}
+function tr_exit_hex(k: Kernel, v: number): void {
+  k.tr?.exit(hex(v));
 }
 
 // swiotlb_tbl_map_single's trace and its two error exits, out of line (small enough for V8 to inline)
@@ -351,7 +357,7 @@ function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number):
  */
 export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number): void {
   const mem = dev_io_tlb_mem(k, dev);
-  k.tr?.enter(S_release, { tlb_addr: hex(tlb_addr) });
+  if (k.tr) release_enter(k, tlb_addr);
   const offset = swiotlb_align_offset(dev, tlb_addr);
   const index = Math.floor((tlb_addr - offset - mem.start) / IO_TLB_SIZE);
   if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_release_slots", tlb_addr);
@@ -366,16 +372,28 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
   }
   count = mem.renumber(index - 1, count);
   mem.used -= nslots;
+  if (k.tr) release_traced(k, mem, index, nslots, tlb_addr, count);
+}
+// swiotlb_release_slots' trace, out of line (small enough for V8 to inline)
+function release_enter(k: Kernel, tlb_addr: number): void {
+  k.tr?.enter(S_release, { tlb_addr: hex(tlb_addr) });
+}
+function release_traced(k: Kernel, mem: IoTlbMem, index: number, nslots: number, tlb_addr: number, count: number): void {
   k.tr?.swiotlb("unmap", index, nslots, hex(tlb_addr), `freed; run now ${count} slots; used ${mem.used}/${mem.nslabs}`);
   k.tr?.exit();
 }
 
 /** kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (5.15–5.19): copy back for FROM/BIDI unless SKIP_CPU_SYNC, then swiotlb_release_slots */
 export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
-  k.tr?.enter(S_unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) unmap_single_enter(k, tlb_addr, mapping_size, dir, attrs);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
   swiotlb_release_slots(k, dev, tlb_addr);
   k.tr?.exit();
+}
+
+// swiotlb_tbl_unmap_single's trace entry, out of line (small enough for V8 to inline)
+function unmap_single_enter(k: Kernel, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (5.15–5.19): bounce in for TO/BIDI; BUG_ON(dir != DMA_FROM_DEVICE) otherwise */
