@@ -130,7 +130,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
     .option("--json", "print the run result as one JSON object")
     .option("--trace", "print each step's call trace")
-    .option("--trace-events", "print the DMA-API tracepoints each step fires (6.12+), as ftrace's trace file shows them")
+    .option("--trace-events", "print the tracepoints each step fires (events/dma from 6.12, events/swiotlb's swiotlb_bounced in every version), as that version's ftrace trace file shows them")
     .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean; traceEvents?: boolean }) => {
       const set = parseSetArgs(opts.set);
       if (opts.platform !== undefined) await checkPlatforms([opts.platform], "--platform");

@@ -316,4 +316,17 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.6",
     effect: "besides numa_cma=, cma_declare_contiguous_nid's closing printks name the node: \"cma: Reserved %ld MiB at %pa on node %d\" / \"cma: Failed to reserve %ld MiB on node %d\" — \"on node -1\" for the default area (cma_declare_contiguous passes NUMA_NO_NODE) (checked: 6.1.166 mm/cma.c:370 without, 6.6.63 :374/:381 and 6.12.19 :369/:376 with; Yajun Deng's v3 of 12 Jul 2023, the id from a mainline commit link; gone again in 6.15, c009da4258f9)",
   },
+  /* kernel/trace/trace_output.c: the shape of ftrace's context columns (src/kernel/trace/trace_output.ts), which every tracepoint line of the trace file starts with. */
+  "795d6379a47b": {
+    commit: "795d6379a47b",
+    title: "tracing: Make the space reserved for the pid wider",
+    release: "5.9",
+    effect: "trace_print_context prints the pid as %-7d instead of %-5d (checked: 5.6.4 and 5.8.1 kernel/trace/trace_output.c:591 \"%16s-%-5d \", 5.9.1 and 5.10.7 :591 \"%16s-%-7d \"; the id from the 5.9-rc6 era mainline revlist, 5.8.y stable 4ff709d00af4)",
+  },
+  "54357f0c9149": {
+    commit: "54357f0c9149",
+    title: "tracing: Add migrate-disabled counter to tracing output.",
+    release: "5.15",
+    effect: "trace_print_lat_fmt prints a fifth latency column, the migrate-disable depth, after the preempt depth (checked: 5.14-rc5 kernel/trace/trace_output.c:492–498 four columns, 5.15.178 :492–503 five; the id from a Fixes: tag in kernel/trace/trace_osnoise.c's history)",
+  },
 };
