@@ -1,6 +1,6 @@
 /**
  * 32-bit ARM __dma_alloc's CONFIG_DMA_API_DEBUG check (arch/arm/mm/dma-mapping.c, 5.6–6.18: 5.6.4
- * :709, 5.15.178 :684, 6.1.166 :551–556, 6.18.35 :555): limit = (mask + 1) & ~mask of
+ * :709, 5.15.178 :684, 6.1.166 :550–557, 6.18.35 :555): limit = (mask + 1) & ~mask of
  * min_not_zero(coherent_dma_mask, bus_dma_limit); a request of limit bytes or more is refused with
  * dev_warn "coherent allocation too big (requested %#x mask %#llx)" — a log line, not a WARN — and
  * NULL. Before this dmasim allocated it. A driver that assigns dev->coherent_dma_mask itself (as

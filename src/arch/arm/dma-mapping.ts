@@ -178,7 +178,7 @@ export function arm_atomic_pool_init(k: Kernel): void {
 
 /**
  * arch/arm/mm/dma-mapping.c __dma_alloc's CONFIG_DMA_API_DEBUG check (5.6–6.18, its first statement:
- * 5.6.4 :709, 5.15.178 :684, 6.1.166 :551–556, 6.18.35 :555): limit = (mask + 1) & ~mask; a request
+ * 5.6.4 :709, 5.15.178 :684, 6.1.166 :550–557, 6.18.35 :555): limit = (mask + 1) & ~mask; a request
  * of limit bytes or more gets dev_warn "coherent allocation too big (requested %#x mask %#llx)" —
  * the caller's size, before PAGE_ALIGN — and NULL. A log line, not a splat.
  */
