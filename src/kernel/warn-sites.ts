@@ -4,8 +4,8 @@
  * the macro's first line, as GCC expands it). Read in the trees listed in docs/verified-facts.md
  * (5.6.4, 5.10.7, 5.14-rc5, 5.15.178, 5.19, 6.1.166, 6.6.63, 6.12.19, 6.18.35); 5.13 has no stored
  * tree, so no location is claimed for it. In 6.18 the direct.h site is in dma_direct_map_phys (the
- * phys API renamed dma_direct_map_page); 6.1.166 and 6.18.35 also have a "DMA pool exhausted for
- * %s" WARN two lines above the pool.c one (not modelled).
+ * phys API renamed dma_direct_map_page); 6.1.166 and 6.18.35 also have the "DMA pool exhausted for
+ * %s" WARN two lines above the pool.c one (56c430c7f06d, dma_alloc_from_pool:exhausted).
  */
 import type { Kernel } from "../kernel.js";
 
@@ -16,6 +16,7 @@ const SITES: Record<string, Record<string, string>> = {
   __arm_dma_free: { "5.6": "arch/arm/mm/dma-mapping.c:846", "5.10": "arch/arm/mm/dma-mapping.c:818", "5.14": "arch/arm/mm/dma-mapping.c:818", "5.19": "arch/arm/mm/dma-mapping.c:820", "5.15": "arch/arm/mm/dma-mapping.c:818", "6.1": "arch/arm/mm/dma-mapping.c:626", "6.6": "arch/arm/mm/dma-mapping.c:620", "6.12": "arch/arm/mm/dma-mapping.c:620", "6.18": "arch/arm/mm/dma-mapping.c:620" },
   dma_common_free_remap: { "5.6": "kernel/dma/remap.c:93", "5.10": "kernel/dma/remap.c:65", "5.14": "kernel/dma/remap.c:65", "5.19": "kernel/dma/remap.c:65", "5.15": "kernel/dma/remap.c:65", "6.1": "kernel/dma/remap.c:65", "6.6": "kernel/dma/remap.c:65", "6.12": "kernel/dma/remap.c:67", "6.18": "kernel/dma/remap.c:67" },
   dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279", "5.15": "kernel/dma/pool.c:279", "6.1": "kernel/dma/pool.c:282", "6.6": "kernel/dma/pool.c:279", "6.12": "kernel/dma/pool.c:277", "6.18": "kernel/dma/pool.c:284" },
+  "dma_alloc_from_pool:exhausted": { "6.1": "kernel/dma/pool.c:280", "6.18": "kernel/dma/pool.c:282" },
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177", "5.15": "drivers/xen/swiotlb-xen.c:348", "6.1": "drivers/xen/swiotlb-xen.c:186", "6.6": "drivers/xen/swiotlb-xen.c:183", "6.12": "drivers/xen/swiotlb-xen.c:187", "6.18": "drivers/xen/swiotlb-xen.c:187" },
   // WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size > INT_MAX (7661809d493b, 5.15); 6.18 moved it to mm/slub.c
   kvmalloc_node: { "5.15": "mm/util.c:630", "5.19": "mm/util.c:624", "6.1": "mm/util.c:596", "6.6": "mm/util.c:632", "6.12": "mm/util.c:670", "6.18": "mm/slub.c:7199" },

@@ -329,4 +329,11 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.15",
     effect: "trace_print_lat_fmt prints a fifth latency column, the migrate-disable depth, after the preempt depth (checked: 5.14-rc5 kernel/trace/trace_output.c:492–498 four columns, 5.15.178 :492–503 five; the id from a Fixes: tag in kernel/trace/trace_osnoise.c's history)",
   },
+  "56c430c7f06d": {
+    commit: "56c430c7f06d",
+    title: "dma/pool: distinguish between missing and exhausted atomic pools",
+    release: "6.19",
+    effect: "dma_alloc_from_pool keeps WARN(1, \"Failed to get suitable pool for %s\") for a gfp no pool serves, and when a pool was tried but had no chunk prints WARN(!(gfp & __GFP_NOWARN), \"DMA pool exhausted for %s\") instead — so __GFP_NOWARN (or DMA_ATTR_NO_WARN) silences an exhausted pool (checked: 6.1.166 kernel/dma/pool.c:268–285 and 6.18.35 :270–287 have it; 6.6.63 :279 and 6.12.19 :277 the old WARN; upstream id from the 6.12-stable review mail \"[PATCH 6.12 31/87]\" of 4 Feb 2026, Fixes 9420139f516d; the mirrors have no history to name the stable commits)",
+    stable: { "6.1": "6.1.166 tree unifreq/linux-6.1.y: kernel/dma/pool.c:280 (stable commit id not identified)", "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/pool.c:282 (stable commit id not identified)" },
+  },
 };
