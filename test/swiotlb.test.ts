@@ -61,6 +61,9 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     dev_printk(level: string, dev: { driver: string; name: string }, message: string) {
       k.klog.push({ level, message: `${dev.driver} ${dev.name}: ${message}` });
     },
+    printk(level: string, message: string) {
+      k.klog.push({ level, message });
+    },
     firstTime(key: string) {
       if (once.has(key)) return false;
       once.add(key);
@@ -136,7 +139,7 @@ describe("swiotlb_init_with_tbl", () => {
     expect(m.orig_addr.every((v) => v === INVALID_PHYS_ADDR)).toBe(true);
     expect(m.used).toBe(0);
     expect(m.index).toBe(0);
-    expect(k.logs).toEqual(["software IO TLB: mapped [mem 0x0000000048000000-0x000000004c000000] (64MB)"]);
+    expect(k.klog).toEqual([{ level: "info", message: "software IO TLB: mapped [mem 0x0000000048000000-0x000000004c000000] (64MB)" }]); // pr_info
     expect(is_swiotlb_active(k)).toBe(true);
     expect(is_swiotlb_buffer(k, POOL)).toBe(true);
     expect(is_swiotlb_buffer(k, m.end - 1)).toBe(true);
@@ -147,7 +150,7 @@ describe("swiotlb_init_with_tbl", () => {
 
   it("prints %pa with 8 digits on 32-bit ARM (no LPAE)", () => {
     const k = fakeKernel({ arch: { name: "arm" }, banks: [{ start: 0, size: 0x4000_0000 }], pool: 0x2f00_0000, nslabs: 512 });
-    expect(k.logs).toEqual(["software IO TLB: mapped [mem 0x2f000000-0x2f100000] (1MB)"]);
+    expect(k.klog).toEqual([{ level: "info", message: "software IO TLB: mapped [mem 0x2f000000-0x2f100000] (1MB)" }]);
   });
 
   it("swiotlb=noforce gives no pool; a second init WARNs and returns -ENOMEM", () => {

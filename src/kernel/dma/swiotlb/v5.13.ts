@@ -53,14 +53,14 @@ const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
 // ---------------------------------------------------------------------------------------------
 // init and queries
 
-/** kernel/dma/swiotlb.c swiotlb_print_info (5.13–5.14): "software IO TLB: mapped [mem %pa-%pa] (%luMB)" */
+/** kernel/dma/swiotlb.c swiotlb_print_info (5.13–5.14): pr_info "software IO TLB: mapped [mem %pa-%pa] (%luMB)", or pr_warn "No low mem" (5.14-rc5 swiotlb.c:133–138) */
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
-  k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
+  k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
 }
 
 /**

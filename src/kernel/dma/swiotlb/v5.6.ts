@@ -48,18 +48,18 @@ function is56(k: Kernel): boolean {
   return k.version.id === "5.6";
 }
 
-/** kernel/dma/swiotlb.c swiotlb_print_info (5.6: "%#010llx-%#010llx"; 5.10: "%pa-%pa") */
+/** kernel/dma/swiotlb.c swiotlb_print_info (5.6: "%#010llx-%#010llx"; 5.10: "%pa-%pa"): pr_info, or pr_warn "No low mem" (5.6.4 and 5.10.7 swiotlb.c:171–177), a kernel log line as in the later eras */
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
   const mb = Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20));
   if (is56(k)) {
     const f = (a: number) => "0x" + a.toString(16).padStart(8, "0");
-    k.log(`software IO TLB: mapped [mem ${f(mem.start)}-${f(mem.end)}] (${mb}MB)`);
-  } else k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${mb}MB)`);
+    k.printk("info", `software IO TLB: mapped [mem ${f(mem.start)}-${f(mem.end)}] (${mb}MB)`);
+  } else k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${mb}MB)`);
 }
 
 /**
