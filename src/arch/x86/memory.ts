@@ -2,6 +2,7 @@
  * x86_64 4-level kernel layout without KASLR of the bases (arch/x86/include/asm/page_64_types.h,
  * pgtable_64_types.h) and __pa / virt_to_page (arch/x86/mm/physaddr.c).
  */
+import { BUG_at } from "../../mm/mm-debug.js";
 import type { Arch, Layout } from "../arch.js";
 import type { Kernel } from "../../kernel.js";
 import { GEOM_X86_64_L4 } from "../../mm/pgtable.js";
@@ -60,14 +61,24 @@ export class X86_64 implements Arch {
     return wrap(a - X86_PAGE_OFFSET);
   }
 
-  /** arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL): VIRTUAL_BUG_ON when the result exceeds x86_phys_bits */
+  /**
+   * arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL): VIRTUAL_BUG_ON (= BUG_ON) when a
+   * kernel-image address is past the image (physaddr.c:23) or a direct-map one is below PAGE_OFFSET
+   * or beyond x86_phys_bits (:28) — the same lines in 5.6.4, 5.10.7, 5.15.178, 6.1.166 and 6.18.35;
+   * report_bug prints "kernel BUG at arch/x86/mm/physaddr.c:28!" (5.13, no stored tree: no line).
+   */
   virt_to_phys(k: Kernel, a: number): number {
     const x = this.__phys_addr_nodebug(a);
     if (k.cfg.CONFIG_DEBUG_VIRTUAL) {
+      const line = (n: number) => (k.version.id === "5.13" ? undefined : n);
       if (a >= START_KERNEL_map) {
-        if (x >= KERNEL_IMAGE_SIZE) k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} beyond the kernel image`, "__phys_addr");
+        if (x >= KERNEL_IMAGE_SIZE) {
+          k.tr?.note(`__phys_addr(${hex64(a)}): ${hex64(x)} is beyond the kernel image (KERNEL_IMAGE_SIZE)`);
+          BUG_at(k, "arch/x86/mm/physaddr.c", line(23), "__phys_addr");
+        }
       } else if (x < 0 || x >= 2 ** X86_PHYS_BITS) {
-        k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} gives phys ${hex64(x)} beyond ${X86_PHYS_BITS} physical address bits`, "__phys_addr");
+        k.tr?.note(`__phys_addr(${hex64(a)}): ${hex64(x)} is not a valid physical address (${X86_PHYS_BITS} bits)`);
+        BUG_at(k, "arch/x86/mm/physaddr.c", line(28), "__phys_addr");
       }
     }
     return x;
