@@ -335,7 +335,7 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
   k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   let phys = k.page_to_phys(page) + offset;
   let dev_addr = xen_phys_to_dma(k, dev, phys);
-  if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_map_page): dir == DMA_NONE");
+  if (dir === DMA_NONE) k.BUG_ON("xen_swiotlb_map_page", "xen_swiotlb_map_page", "BUG_ON(dir == DMA_NONE)");
   const capable = dma_capable(k, dev, dev_addr, size, true);
   // cd9c05848905 (6.15): a small kmalloc-sized buffer for a non-coherent device bounces, as in dma-direct (370645f41e6e)
   const kbounce = capable && k.sw["cd9c05848905"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
@@ -370,7 +370,7 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
 export function xen_swiotlb_unmap_page(k: Kernel, dev: Device, dev_addr: number, size: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_page, { dev_addr: hex(dev_addr), size: hex(size) });
   const paddr = xen_dma_to_phys(k, dev, dev_addr);
-  if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_unmap_page): dir == DMA_NONE");
+  if (dir === DMA_NONE) k.BUG_ON("xen_swiotlb_unmap_page", "xen_swiotlb_unmap_page", "BUG_ON(dir == DMA_NONE)");
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) sync_for_cpu(k, dev, dev_addr, paddr, size, dir);
   if (is_xen_swiotlb_buffer(k, dev, dev_addr)) swiotlb_tbl_unmap_single(k, dev, paddr, size, dir, attrs);
   k.tr?.exit();

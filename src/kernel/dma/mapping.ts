@@ -193,7 +193,7 @@ export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_
 
 /** include/linux/dma-direction.h valid_dma_direction, BUG_ON in the map/sync entry points (5.x) */
 function check_dir(k: Kernel, dir: number, fn: string) {
-  if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
+  if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG_ON(`valid_dma_direction:${fn}`, fn, `BUG_ON(!valid_dma_direction(${DIR_NAMES[dir] ?? dir}))`);
 }
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
@@ -278,7 +278,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
     k.tr?.exit(ents < 0 ? `0 (ops returned ${ents})` : String(ret));
     return ret;
   }
-  if (ents < 0) k.BUG(`at ${F} (dma_map_sg_attrs): ents < 0`, "dma_map_sg_attrs");
+  if (ents < 0) k.BUG_ON("dma_map_sg_attrs:ents", "dma_map_sg_attrs", `BUG_ON(ents < 0): the ops returned ${ents}`);
   if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
   k.tr?.exit(String(ents));
   return ents;

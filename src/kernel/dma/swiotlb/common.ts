@@ -338,7 +338,7 @@ export function boundaryFor(k: Kernel, dev: Device, tbl_dma_addr: number): Bound
 
 /** include/linux/iommu-helper.h iommu_is_span_boundary (5.6–6.18), with the shift pre-reduced */
 export function iommu_is_span_boundary(k: Kernel, index: number, nr: number, b: Boundary, caller: string): boolean {
-  if (!b.pow2) k.BUG(`at include/linux/iommu-helper.h (iommu_is_span_boundary): BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`, caller);
+  if (!b.pow2) k.BUG_ON("iommu_is_span_boundary", caller, `BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`);
   let s = b.shiftMod + index;
   if (s >= b.max) s %= b.max;
   return s + nr > b.max;

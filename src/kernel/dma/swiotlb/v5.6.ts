@@ -165,7 +165,7 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
   const nslots = Math.ceil(alloc_size / IO_TLB_SIZE);
   const stride = alloc_size >= PAGE_SIZE ? 1 << (PAGE_SHIFT - IO_TLB_SHIFT) : 1;
-  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_map_single): BUG_ON(!nslots)", "swiotlb_tbl_map_single");
+  if (nslots === 0) k.BUG_ON("swiotlb:nslots", "swiotlb_tbl_map_single", "BUG_ON(!nslots)");
 
   const nslabs = mem.nslabs;
   let found = -1;
@@ -268,10 +268,10 @@ export function swiotlb_tbl_sync_single(k: Kernel, dev: Device, tlb_addr: number
   if (longBits(k) === 32) orig_addr %= 2 ** 32;
   if (target === SYNC_FOR_CPU) {
     if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, orig_addr, tlb_addr, size, DMA_FROM_DEVICE);
-    else if (dir !== DMA_TO_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_sync_single): BUG_ON(dir != DMA_TO_DEVICE)", "swiotlb_tbl_sync_single");
+    else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_tbl_sync_single", "BUG_ON(dir != DMA_TO_DEVICE)");
   } else {
     if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, orig_addr, tlb_addr, size, DMA_TO_DEVICE);
-    else if (dir !== DMA_FROM_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_sync_single): BUG_ON(dir != DMA_FROM_DEVICE)", "swiotlb_tbl_sync_single");
+    else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_tbl_sync_single", "BUG_ON(dir != DMA_FROM_DEVICE)");
   }
   k.tr?.exit();
 }
