@@ -36,4 +36,22 @@ describe("kernel BUG at file:line!", () => {
     const r = runYaml(dirNone("5.10"), { trace: true });
     expect(r.steps[1]!.trace.some((e) => e.kind === "note" && e.text === "BUG_ON(!valid_dma_direction(DMA_NONE))")).toBe(true);
   });
+
+  it("a sync with DMA_NONE: 6.10+ BUGs in the out-of-line __dma_sync_* the inline wrapper calls (pc and line), 6.6 in dma_sync_single_for_cpu", () => {
+    // 6.12.19 include/linux/dma-mapping.h:301–306 (dma_dev_need_sync, then __dma_sync_single_for_cpu), kernel/dma/mapping.c:367;
+    // 6.18.35 :386 and :420; 6.6.63 mapping.c:337 in dma_sync_single_for_cpu itself. The rpi4 codec is not coherent, so it needs the sync.
+    const sync = (kernel: string, op: string) => `
+name: sync none
+platform: rpi4
+kernel: "${kernel}"
+steps:
+  - { op: kmalloc, size: 64, gfp: GFP_DMA, as: b }
+  - { op: dma_map_single, buf: b, size: 64, dir: DMA_TO_DEVICE, as: m }
+  - { op: ${op}, map: m, dir: DMA_NONE }
+`;
+    expect(bugs(sync("6.6", "dma_sync_single_for_cpu"))).toEqual([["kernel BUG at kernel/dma/mapping.c:337!", "dma_sync_single_for_cpu"]]);
+    expect(bugs(sync("6.12", "dma_sync_single_for_cpu"))).toEqual([["kernel BUG at kernel/dma/mapping.c:367!", "__dma_sync_single_for_cpu"]]);
+    expect(bugs(sync("6.18", "dma_sync_single_for_cpu"))).toEqual([["kernel BUG at kernel/dma/mapping.c:386!", "__dma_sync_single_for_cpu"]]);
+    expect(bugs(sync("6.18", "dma_sync_single_for_device"))).toEqual([["kernel BUG at kernel/dma/mapping.c:403!", "__dma_sync_single_for_device"]]);
+  });
 });
