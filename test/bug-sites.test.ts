@@ -25,6 +25,8 @@ describe("kernel BUG at file:line!", () => {
       "5.10": ["kernel BUG at kernel/dma/mapping.c:147!", "dma_map_page_attrs"],
       "5.13": ["kernel BUG at kernel/dma/mapping.c!", "dma_map_page_attrs"], // no 5.13 tree: no line claimed
       "5.14": ["kernel BUG at kernel/dma/mapping.c:149!", "dma_map_page_attrs"],
+      // 5.15.178: :149 — the wangshuai199398 mirror shows :148, one line up from its local comment edit 665c7e066
+      "5.15": ["kernel BUG at kernel/dma/mapping.c:149!", "dma_map_page_attrs"],
       "6.1": ["kernel BUG at kernel/dma/mapping.c:150!", "dma_map_page_attrs"],
       "6.12": ["kernel BUG at kernel/dma/mapping.c:162!", "dma_map_page_attrs"],
       "6.18": ["kernel BUG at kernel/dma/mapping.c:162!", "dma_map_phys"],

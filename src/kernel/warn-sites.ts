@@ -6,6 +6,12 @@
  * tree, so no location is claimed for it. In 6.18 the direct.h site is in dma_direct_map_phys (the
  * phys API renamed dma_direct_map_page); 6.1.166 and 6.18.35 also have the "DMA pool exhausted for
  * %s" WARN two lines above the pool.c one (56c430c7f06d, dma_alloc_from_pool:exhausted).
+ *
+ * Three mirrors carry local edits that shift lines, and the tables give the release's own line
+ * (the mirror's with the edit reverse-applied; docs/verified-facts.md, "Review of s18-kdev"):
+ * 5.15.178's kernel/dma/mapping.c (wangshuai199398 665c7e066 rewrote a comment, -1 line between
+ * its :126 and :489), 6.1.166's and 6.12.19's kernel/dma/pool.c (unifreq abe68583f / wishday 74d5b3f5d, the
+ * Armbian "always use 2MiB pool" patch, -2 lines from :192).
  */
 import type { Kernel } from "../kernel.js";
 
@@ -15,17 +21,17 @@ const SITES: Record<string, Record<string, string>> = {
   dma_map_single_attrs: { "5.6": "include/linux/dma-mapping.h:584", "5.10": "include/linux/dma-mapping.h:275", "5.14": "include/linux/dma-mapping.h:318", "5.19": "include/linux/dma-mapping.h:326", "5.15": "include/linux/dma-mapping.h:331", "6.1": "include/linux/dma-mapping.h:332", "6.6": "include/linux/dma-mapping.h:332", "6.12": "include/linux/dma-mapping.h:384", "6.18": "include/linux/dma-mapping.h:506" },
   __arm_dma_free: { "5.6": "arch/arm/mm/dma-mapping.c:846", "5.10": "arch/arm/mm/dma-mapping.c:818", "5.14": "arch/arm/mm/dma-mapping.c:818", "5.19": "arch/arm/mm/dma-mapping.c:820", "5.15": "arch/arm/mm/dma-mapping.c:818", "6.1": "arch/arm/mm/dma-mapping.c:626", "6.6": "arch/arm/mm/dma-mapping.c:620", "6.12": "arch/arm/mm/dma-mapping.c:620", "6.18": "arch/arm/mm/dma-mapping.c:620" },
   dma_common_free_remap: { "5.6": "kernel/dma/remap.c:93", "5.10": "kernel/dma/remap.c:65", "5.14": "kernel/dma/remap.c:65", "5.19": "kernel/dma/remap.c:65", "5.15": "kernel/dma/remap.c:65", "6.1": "kernel/dma/remap.c:65", "6.6": "kernel/dma/remap.c:65", "6.12": "kernel/dma/remap.c:67", "6.18": "kernel/dma/remap.c:67" },
-  dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279", "5.15": "kernel/dma/pool.c:279", "6.1": "kernel/dma/pool.c:282", "6.6": "kernel/dma/pool.c:279", "6.12": "kernel/dma/pool.c:277", "6.18": "kernel/dma/pool.c:284" },
+  dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279", "5.15": "kernel/dma/pool.c:279", "6.1": "kernel/dma/pool.c:284", "6.6": "kernel/dma/pool.c:279", "6.12": "kernel/dma/pool.c:279", "6.18": "kernel/dma/pool.c:284" },
   "__virt_to_phys:arm64": { "5.6": "arch/arm64/mm/physaddr.c:12", "5.10": "arch/arm64/mm/physaddr.c:12", "5.14": "arch/arm64/mm/physaddr.c:12", "5.19": "arch/arm64/mm/physaddr.c:12", "5.15": "arch/arm64/mm/physaddr.c:12", "6.1": "arch/arm64/mm/physaddr.c:12", "6.6": "arch/arm64/mm/physaddr.c:12", "6.12": "arch/arm64/mm/physaddr.c:12", "6.18": "arch/arm64/mm/physaddr.c:12" },
   "__virt_to_phys:arm": { "5.6": "arch/arm/mm/physaddr.c:40", "5.10": "arch/arm/mm/physaddr.c:40", "5.14": "arch/arm/mm/physaddr.c:40", "5.19": "arch/arm/mm/physaddr.c:40", "5.15": "arch/arm/mm/physaddr.c:40", "6.1": "arch/arm/mm/physaddr.c:40", "6.6": "arch/arm/mm/physaddr.c:40", "6.12": "arch/arm/mm/physaddr.c:40", "6.18": "arch/arm/mm/physaddr.c:40" },
-  "dma_alloc_from_pool:exhausted": { "6.1": "kernel/dma/pool.c:280", "6.18": "kernel/dma/pool.c:282" },
+  "dma_alloc_from_pool:exhausted": { "6.1": "kernel/dma/pool.c:282", "6.18": "kernel/dma/pool.c:282" },
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177", "5.15": "drivers/xen/swiotlb-xen.c:348", "6.1": "drivers/xen/swiotlb-xen.c:186", "6.6": "drivers/xen/swiotlb-xen.c:183", "6.12": "drivers/xen/swiotlb-xen.c:187", "6.18": "drivers/xen/swiotlb-xen.c:187" },
   // WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size > INT_MAX (7661809d493b, 5.15); 6.18 moved it to mm/slub.c
   kvmalloc_node: { "5.15": "mm/util.c:630", "5.19": "mm/util.c:624", "6.1": "mm/util.c:596", "6.6": "mm/util.c:632", "6.12": "mm/util.c:670", "6.18": "mm/slub.c:7199" },
   // sites found by the reporting function's name when the caller gives none (one WARN per function in the model)
   dma_alloc_attrs: { "5.6": "kernel/dma/mapping.c:270", "5.10": "kernel/dma/mapping.c:427", "5.14": "kernel/dma/mapping.c:433", "5.15": "kernel/dma/mapping.c:494", "5.19": "kernel/dma/mapping.c:492", "6.1": "kernel/dma/mapping.c:499", "6.6": "kernel/dma/mapping.c:503", "6.12": "kernel/dma/mapping.c:597", "6.18": "kernel/dma/mapping.c:634" },
   // WARN_ON_ONCE(!dev->dma_mask): not in 5.6's inline dma_map_page_attrs; in 6.18 it sits in dma_map_phys (no location claimed)
-  dma_map_page_attrs: { "5.10": "kernel/dma/mapping.c:149", "5.14": "kernel/dma/mapping.c:151", "5.15": "kernel/dma/mapping.c:150", "5.19": "kernel/dma/mapping.c:151", "6.1": "kernel/dma/mapping.c:152", "6.6": "kernel/dma/mapping.c:156", "6.12": "kernel/dma/mapping.c:164" },
+  dma_map_page_attrs: { "5.10": "kernel/dma/mapping.c:149", "5.14": "kernel/dma/mapping.c:151", "5.15": "kernel/dma/mapping.c:151", "5.19": "kernel/dma/mapping.c:151", "6.1": "kernel/dma/mapping.c:152", "6.6": "kernel/dma/mapping.c:156", "6.12": "kernel/dma/mapping.c:164" },
   // 5.15 on the check moved to the static __dma_map_sg_attrs (no location claimed)
   dma_map_sg_attrs: { "5.10": "kernel/dma/mapping.c:188", "5.14": "kernel/dma/mapping.c:192" },
   // "Trying to vfree() nonexistent vm area": __vunmap to 6.1 (for vfree and vunmap), vfree from 6.6 (79311c1fe017, 6.3)
@@ -77,29 +83,29 @@ export function warn_site(k: Kernel, site: string): string | undefined {
  */
 const BUG_SITES: Record<string, Record<string, string>> = {
   /** BUG_ON(!valid_dma_direction(dir)) in dma_map_page_attrs (5.6: the inline one in dma-mapping.h) */
-  "valid_dma_direction:dma_map_page_attrs": { "5.6": "include/linux/dma-mapping.h:281", "5.10": "kernel/dma/mapping.c:147", "5.14": "kernel/dma/mapping.c:149", "5.15": "kernel/dma/mapping.c:148", "5.19": "kernel/dma/mapping.c:149", "6.1": "kernel/dma/mapping.c:150", "6.6": "kernel/dma/mapping.c:154", "6.12": "kernel/dma/mapping.c:162" },
+  "valid_dma_direction:dma_map_page_attrs": { "5.6": "include/linux/dma-mapping.h:281", "5.10": "kernel/dma/mapping.c:147", "5.14": "kernel/dma/mapping.c:149", "5.15": "kernel/dma/mapping.c:149", "5.19": "kernel/dma/mapping.c:149", "6.1": "kernel/dma/mapping.c:150", "6.6": "kernel/dma/mapping.c:154", "6.12": "kernel/dma/mapping.c:162" },
   /** BUG_ON(!valid_dma_direction(dir)) in 6.18's dma_map_phys */
   "valid_dma_direction:dma_map_phys": { "6.18": "kernel/dma/mapping.c:162" },
   /** … in dma_unmap_page_attrs */
-  "valid_dma_direction:dma_unmap_page_attrs": { "5.6": "include/linux/dma-mapping.h:296", "5.10": "kernel/dma/mapping.c:167", "5.14": "kernel/dma/mapping.c:170", "5.15": "kernel/dma/mapping.c:169", "5.19": "kernel/dma/mapping.c:170", "6.1": "kernel/dma/mapping.c:172", "6.6": "kernel/dma/mapping.c:176", "6.12": "kernel/dma/mapping.c:188" },
+  "valid_dma_direction:dma_unmap_page_attrs": { "5.6": "include/linux/dma-mapping.h:296", "5.10": "kernel/dma/mapping.c:167", "5.14": "kernel/dma/mapping.c:170", "5.15": "kernel/dma/mapping.c:170", "5.19": "kernel/dma/mapping.c:170", "6.1": "kernel/dma/mapping.c:172", "6.6": "kernel/dma/mapping.c:176", "6.12": "kernel/dma/mapping.c:188" },
   /** … in 6.18's dma_unmap_phys */
   "valid_dma_direction:dma_unmap_phys": { "6.18": "kernel/dma/mapping.c:220" },
   /** … in dma_map_sg_attrs (__dma_map_sg_attrs from 5.15) */
-  "valid_dma_direction:dma_map_sg_attrs": { "5.6": "include/linux/dma-mapping.h:315", "5.10": "kernel/dma/mapping.c:186", "5.14": "kernel/dma/mapping.c:190", "5.15": "kernel/dma/mapping.c:185", "5.19": "kernel/dma/mapping.c:186", "6.1": "kernel/dma/mapping.c:188", "6.6": "kernel/dma/mapping.c:192", "6.12": "kernel/dma/mapping.c:207", "6.18": "kernel/dma/mapping.c:252" },
+  "valid_dma_direction:dma_map_sg_attrs": { "5.6": "include/linux/dma-mapping.h:315", "5.10": "kernel/dma/mapping.c:186", "5.14": "kernel/dma/mapping.c:190", "5.15": "kernel/dma/mapping.c:186", "5.19": "kernel/dma/mapping.c:186", "6.1": "kernel/dma/mapping.c:188", "6.6": "kernel/dma/mapping.c:192", "6.12": "kernel/dma/mapping.c:207", "6.18": "kernel/dma/mapping.c:252" },
   /** … in dma_unmap_sg_attrs */
-  "valid_dma_direction:dma_unmap_sg_attrs": { "5.6": "include/linux/dma-mapping.h:332", "5.10": "kernel/dma/mapping.c:208", "5.14": "kernel/dma/mapping.c:213", "5.15": "kernel/dma/mapping.c:277", "5.19": "kernel/dma/mapping.c:278", "6.1": "kernel/dma/mapping.c:285", "6.6": "kernel/dma/mapping.c:289", "6.12": "kernel/dma/mapping.c:307", "6.18": "kernel/dma/mapping.c:353" },
+  "valid_dma_direction:dma_unmap_sg_attrs": { "5.6": "include/linux/dma-mapping.h:332", "5.10": "kernel/dma/mapping.c:208", "5.14": "kernel/dma/mapping.c:213", "5.15": "kernel/dma/mapping.c:278", "5.19": "kernel/dma/mapping.c:278", "6.1": "kernel/dma/mapping.c:285", "6.6": "kernel/dma/mapping.c:289", "6.12": "kernel/dma/mapping.c:307", "6.18": "kernel/dma/mapping.c:353" },
   /** … in dma_map_resource (6.18: dma_map_phys) */
-  "valid_dma_direction:dma_map_resource": { "5.6": "include/linux/dma-mapping.h:349", "5.10": "kernel/dma/mapping.c:223", "5.14": "kernel/dma/mapping.c:229", "5.15": "kernel/dma/mapping.c:293", "5.19": "kernel/dma/mapping.c:294", "6.1": "kernel/dma/mapping.c:301", "6.6": "kernel/dma/mapping.c:305", "6.12": "kernel/dma/mapping.c:326" },
+  "valid_dma_direction:dma_map_resource": { "5.6": "include/linux/dma-mapping.h:349", "5.10": "kernel/dma/mapping.c:223", "5.14": "kernel/dma/mapping.c:229", "5.15": "kernel/dma/mapping.c:294", "5.19": "kernel/dma/mapping.c:294", "6.1": "kernel/dma/mapping.c:301", "6.6": "kernel/dma/mapping.c:305", "6.12": "kernel/dma/mapping.c:326" },
   /** … in dma_unmap_resource (6.18: dma_unmap_phys) */
-  "valid_dma_direction:dma_unmap_resource": { "5.6": "include/linux/dma-mapping.h:370", "5.10": "kernel/dma/mapping.c:247", "5.14": "kernel/dma/mapping.c:253", "5.15": "kernel/dma/mapping.c:313", "5.19": "kernel/dma/mapping.c:314", "6.1": "kernel/dma/mapping.c:321", "6.6": "kernel/dma/mapping.c:325", "6.12": "kernel/dma/mapping.c:349" },
+  "valid_dma_direction:dma_unmap_resource": { "5.6": "include/linux/dma-mapping.h:370", "5.10": "kernel/dma/mapping.c:247", "5.14": "kernel/dma/mapping.c:253", "5.15": "kernel/dma/mapping.c:314", "5.19": "kernel/dma/mapping.c:314", "6.1": "kernel/dma/mapping.c:321", "6.6": "kernel/dma/mapping.c:325", "6.12": "kernel/dma/mapping.c:349" },
   /** … in dma_sync_single_for_cpu (__dma_sync_single_for_cpu from 6.10) */
-  "valid_dma_direction:dma_sync_single_for_cpu": { "5.6": "include/linux/dma-mapping.h:382", "5.10": "kernel/dma/mapping.c:259", "5.14": "kernel/dma/mapping.c:265", "5.15": "kernel/dma/mapping.c:325", "5.19": "kernel/dma/mapping.c:326", "6.1": "kernel/dma/mapping.c:333", "6.6": "kernel/dma/mapping.c:337", "6.12": "kernel/dma/mapping.c:367", "6.18": "kernel/dma/mapping.c:386" },
+  "valid_dma_direction:dma_sync_single_for_cpu": { "5.6": "include/linux/dma-mapping.h:382", "5.10": "kernel/dma/mapping.c:259", "5.14": "kernel/dma/mapping.c:265", "5.15": "kernel/dma/mapping.c:326", "5.19": "kernel/dma/mapping.c:326", "6.1": "kernel/dma/mapping.c:333", "6.6": "kernel/dma/mapping.c:337", "6.12": "kernel/dma/mapping.c:367", "6.18": "kernel/dma/mapping.c:386" },
   /** … in dma_sync_single_for_device */
-  "valid_dma_direction:dma_sync_single_for_device": { "5.6": "include/linux/dma-mapping.h:396", "5.10": "kernel/dma/mapping.c:273", "5.14": "kernel/dma/mapping.c:279", "5.15": "kernel/dma/mapping.c:339", "5.19": "kernel/dma/mapping.c:340", "6.1": "kernel/dma/mapping.c:347", "6.6": "kernel/dma/mapping.c:351", "6.12": "kernel/dma/mapping.c:384", "6.18": "kernel/dma/mapping.c:403" },
+  "valid_dma_direction:dma_sync_single_for_device": { "5.6": "include/linux/dma-mapping.h:396", "5.10": "kernel/dma/mapping.c:273", "5.14": "kernel/dma/mapping.c:279", "5.15": "kernel/dma/mapping.c:340", "5.19": "kernel/dma/mapping.c:340", "6.1": "kernel/dma/mapping.c:347", "6.6": "kernel/dma/mapping.c:351", "6.12": "kernel/dma/mapping.c:384", "6.18": "kernel/dma/mapping.c:403" },
   /** … in dma_sync_sg_for_cpu */
-  "valid_dma_direction:dma_sync_sg_for_cpu": { "5.6": "include/linux/dma-mapping.h:410", "5.10": "kernel/dma/mapping.c:287", "5.14": "kernel/dma/mapping.c:293", "5.15": "kernel/dma/mapping.c:353", "5.19": "kernel/dma/mapping.c:354", "6.1": "kernel/dma/mapping.c:361", "6.6": "kernel/dma/mapping.c:365", "6.12": "kernel/dma/mapping.c:401", "6.18": "kernel/dma/mapping.c:420" },
+  "valid_dma_direction:dma_sync_sg_for_cpu": { "5.6": "include/linux/dma-mapping.h:410", "5.10": "kernel/dma/mapping.c:287", "5.14": "kernel/dma/mapping.c:293", "5.15": "kernel/dma/mapping.c:354", "5.19": "kernel/dma/mapping.c:354", "6.1": "kernel/dma/mapping.c:361", "6.6": "kernel/dma/mapping.c:365", "6.12": "kernel/dma/mapping.c:401", "6.18": "kernel/dma/mapping.c:420" },
   /** … in dma_sync_sg_for_device */
-  "valid_dma_direction:dma_sync_sg_for_device": { "5.6": "include/linux/dma-mapping.h:424", "5.10": "kernel/dma/mapping.c:301", "5.14": "kernel/dma/mapping.c:307", "5.15": "kernel/dma/mapping.c:367", "5.19": "kernel/dma/mapping.c:368", "6.1": "kernel/dma/mapping.c:375", "6.6": "kernel/dma/mapping.c:379", "6.12": "kernel/dma/mapping.c:418", "6.18": "kernel/dma/mapping.c:437" },
+  "valid_dma_direction:dma_sync_sg_for_device": { "5.6": "include/linux/dma-mapping.h:424", "5.10": "kernel/dma/mapping.c:301", "5.14": "kernel/dma/mapping.c:307", "5.15": "kernel/dma/mapping.c:368", "5.19": "kernel/dma/mapping.c:368", "6.1": "kernel/dma/mapping.c:375", "6.6": "kernel/dma/mapping.c:379", "6.12": "kernel/dma/mapping.c:418", "6.18": "kernel/dma/mapping.c:437" },
   /** BUG_ON(ents < 0) in dma_map_sg_attrs (to 5.14; c81be74e7d79 returns the error from 5.15) */
   "dma_map_sg_attrs:ents": { "5.6": "include/linux/dma-mapping.h:320", "5.10": "kernel/dma/mapping.c:195", "5.14": "kernel/dma/mapping.c:200" },
   /** BUG_ON(dir == DMA_NONE) in xen_swiotlb_map_page */

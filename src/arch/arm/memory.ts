@@ -67,8 +67,9 @@ export class Arm32 implements Arch {
   /**
    * arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL, 5.6–6.18; physaddr.c:40 in every tree):
    * WARN(!__virt_addr_valid(x), "virt_to_phys used for non-linear address: %pK (%pS)\n", x, x) — %px
-   * in 6.1.166 and 6.18.35. %pK/%px: 8 hex digits, no 0x (no_hash_pointers); %pS of an address that is
-   * no symbol: "0x%lx".
+   * in 6.1.166 and 6.18.35. %px, and the model's %pK: 8 hex digits, no 0x (a real %pK is that with
+   * kptr_restrict=1 for a CAP_SYSLOG task or no_hash_pointers, 5.12+; the default kptr_restrict=0
+   * hashes it); %pS of an address that is no symbol: "0x%lx".
    */
   virt_to_phys(k: Kernel, a: number): number {
     if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.virt_addr_valid(k, a)) {

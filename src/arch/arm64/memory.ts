@@ -171,9 +171,11 @@ export class Arm64 implements Arch {
   /**
    * arch/arm64/mm/physaddr.c __virt_to_phys (CONFIG_DEBUG_VIRTUAL, 5.6–6.18; physaddr.c:12 in every tree):
    * WARN(!__is_lm_address(x), "virt_to_phys used for non-linear address: %pK (%pS)\n", x, x) — %p from
-   * 6.18. Both conversions print the address itself: %pK in its no_hash_pointers form (16 digits, no
-   * 0x, as every %p here) and %pS as kallsyms prints an address that is no symbol, "0x%lx" (the
-   * model's DMA buffers, vmap areas and stacks are none).
+   * 6.18. The model prints %pK as the raw address (16 digits, no 0x, as every %p here) — what %pK
+   * gives with kptr_restrict=1 to a CAP_SYSLOG task in every version, or with no_hash_pointers from
+   * 5.12 (6.18's %p: only the latter); the default kptr_restrict=0 prints a per-boot hash instead
+   * (5.6.4 lib/vsprintf.c:816–822 → ptr_to_id, "00000000" and 8 hash digits). %pS as kallsyms prints
+   * an address that is no symbol, "0x%lx" (the model's DMA buffers, vmap areas and stacks are none).
    */
   virt_to_phys(k: Kernel, a: number): number {
     if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.__is_lm_address(a)) {

@@ -129,7 +129,8 @@ export function dma_guess_pool(k: Kernel, prev: GenPool | null, gfp: number): Ge
  * When none gives a chunk: WARN(1, "Failed to get suitable pool for %s") — until 56c430c7f06d
  * (6.19; stable in 6.1.166 and 6.18.35, not in 6.6.63 or 6.12.19), which keeps that WARN for no
  * pool at all and prints WARN(!(gfp & __GFP_NOWARN), "DMA pool exhausted for %s") when a pool was
- * tried and was full (6.1.166 kernel/dma/pool.c:268–285, 6.18.35 :270–287).
+ * tried and was full (6.1.166 kernel/dma/pool.c:270–287 — the unifreq mirror's :268–285, two lines up from its
+ * downstream 2 MiB-pool patch abe68583f —, 6.18.35 :270–287).
  */
 export function dma_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: number, phys_addr_ok: (phys: number, size: number) => boolean): { vaddr: number; page: number } | null {
   k.tr?.enter(S_alloc, { size: hex(size), gfp: gfpName(gfp) });
