@@ -9,8 +9,8 @@
  *
  * Three mirrors carry local edits that shift lines, and the tables give the release's own line
  * (the mirror's with the edit reverse-applied; docs/verified-facts.md, "Review of s18-kdev"):
- * 5.15.178's kernel/dma/mapping.c (wangshuai199398 665c7e066 rewrote a comment, -1 line between
- * its :126 and :489), 6.1.166's and 6.12.19's kernel/dma/pool.c (unifreq abe68583f / wishday 74d5b3f5d, the
+ * 5.15.178's kernel/dma/mapping.c (wangshuai199398 665c7e066 rewrote a comment and added
+ * comment lines: the release's :129–:490 are the mirror's :128–:489, its :500 on the mirror's :501 on), 6.1.166's and 6.12.19's kernel/dma/pool.c (unifreq abe68583f / wishday 74d5b3f5d, the
  * Armbian "always use 2MiB pool" patch, -2 lines from :192).
  */
 import type { Kernel } from "../kernel.js";
