@@ -20,6 +20,7 @@ import { CMA_MIN_ALIGNMENT_BYTES, cma_declare_contiguous, cma_declare_contiguous
 import { kasan_init } from "./arch/arm64/kasan_init.js";
 import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { X86Kasan } from "./arch/x86/kasan_init.js";
+import { pci_iommu_init_swiotlb_report } from "./arch/x86/pci-dma.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
@@ -490,7 +491,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
 
   // --- swiotlb_init (mem_init) ---
   if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
-  else if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, true);
+  // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
+  else if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
@@ -524,6 +526,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // drivers/of/of_reserved_mem.c → rmem_dma_device_init → dma_init_coherent_memory
     if (spec.coherent_pool) dma_declare_coherent_memory(k, dev, spec.coherent_pool.phys, phys_to_dma(k, dev, spec.coherent_pool.phys), spec.coherent_pool.size);
   }
+  // --- x86: pci_swiotlb_late_init (5.6–5.18) / rootfs_initcall pci_iommu_init (5.19+) ---
+  if (platform.arch === "x86_64") pci_iommu_init_swiotlb_report(k, platform.xen === "pv");
   void DMA_BIT_MASK;
   return k;
 }

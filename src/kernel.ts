@@ -3,7 +3,7 @@
  * the fault and diagnostic records of the run. Built by `boot()` (src/init.ts).
  */
 import { TAINT_BAD_PAGE, __warn, add_taint, die_kernel_fault, warn_printed } from "./kernel/panic.js";
-import { warn_site } from "./kernel/warn-sites.js";
+import { bug_site, warn_site } from "./kernel/warn-sites.js";
 import type { Arch } from "./arch/arch.js";
 import type { Device } from "./drivers/device.js";
 import type { Platform } from "./platforms/platform.js";
@@ -247,6 +247,18 @@ export class Kernel {
     this.printk(level, `${dev.driver} ${dev.name}: ${message}`);
   }
 
+  /**
+   * BUG_ON(cond) at a site of src/kernel/warn-sites.ts BUG_SITES: report_bug's "kernel BUG at
+   * <file>:<line>!" for this version; `why` (the condition as the model evaluated it) is a trace note.
+   */
+  BUG_ON(site: string, pc: string, why: string): never {
+    const message = `kernel BUG at ${bug_site(this, site)}!`;
+    this.tr?.note(why);
+    const rec: FaultRecord = { kind: "bug", message, step: this.step, pc };
+    this.tr?.fault("bug", message);
+    throw new KernelFault(rec);
+  }
+
   /** BUG(): stops the run. */
   BUG(message: string, pc?: string): never {
     const rec: FaultRecord = { kind: "bug", message: `kernel BUG: ${message}`, step: this.step };
@@ -255,8 +267,8 @@ export class Kernel {
     throw new KernelFault(rec);
   }
 
-  /** A fatal report with its own text (soft lockup): stops the run. */
-  fatal(kind: "soft_lockup" | "hang", message: string, pc?: string): never {
+  /** A fatal report with its own text (soft lockup, hang, panic()'s "Kernel panic - not syncing: …"): stops the run. */
+  fatal(kind: "soft_lockup" | "hang" | "panic", message: string, pc?: string): never {
     const rec: FaultRecord = { kind, message, step: this.step };
     if (pc) rec.pc = pc;
     this.tr?.fault(kind, message);

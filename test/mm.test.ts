@@ -59,6 +59,11 @@ describe("virt_to_page on the wrong kind of address (kernel-dma-core.md §8)", (
     expect(k.arch.page_to_pfn(page)).toBe(0x408000001);
     const kd = bootK("x86_64", "5.13", { CONFIG_DEBUG_VIRTUAL: "y" });
     expect(() => kd.arch.virt_to_page(kd, h("0xffffc90000001000"))).toThrow(/kernel BUG/);
+    // VIRTUAL_BUG_ON at arch/x86/mm/physaddr.c:28, as report_bug prints it (5.10.7 and 6.18.35; 5.13 has no stored tree)
+    for (const kernel of ["5.10", "6.18"]) {
+      const kv = bootK("x86_64", kernel, { CONFIG_DEBUG_VIRTUAL: "y" });
+      expect(() => kv.arch.virt_to_page(kv, h("0xffffc90000001000")), kernel).toThrow(/^kernel BUG at arch\/x86\/mm\/physaddr\.c:28!$/);
+    }
   });
 
   it("ARM32: 0xf0812000 → pfn 0x30812, a real highmem page owned by someone else; DEBUG_VIRTUAL checks nothing", () => {
@@ -70,12 +75,29 @@ describe("virt_to_page on the wrong kind of address (kernel-dma-core.md §8)", (
     expect(k.page_deref(page)).toBe(0x30812);
   });
 
+  it("ARM32 DEBUG_VIRTUAL: virt_to_phys of a vmalloc address WARNs at arch/arm/mm/physaddr.c:40, %pK as 8 digits and %pS as 0x%lx", () => {
+    for (const kernel of ["5.10", "6.1"]) {
+      const k = bootK("arm32", kernel, { CONFIG_DEBUG_VIRTUAL: "y" });
+      k.arch.virt_to_phys(k, 0xf0812000);
+      expect(k.faults.map((f) => [f.message, f.report?.find((l) => l.startsWith("WARNING: "))]), kernel).toEqual([
+        ["virt_to_phys used for non-linear address: f0812000 (0xf0812000)", "WARNING: CPU: 0 PID: 1000 at arch/arm/mm/physaddr.c:40 __virt_to_phys+0x…/0x…"],
+      ]);
+    }
+  });
+
   it("arm64 DEBUG_VIRTUAL: WARN, then the kimage translation", () => {
     const k = bootK("rpi4", "5.13", { CONFIG_DEBUG_VIRTUAL: "y" });
     const a = h("0xffff800012345000");
     const page = k.arch.virt_to_page(k, a);
-    expect(k.faults[0]!.message).toBe("virt_to_phys used for non-linear address: 0xffff800012345000 (?)");
+    // %pK (no_hash_pointers form) and %pS of the same address — no symbol, so "0x%lx" (arch/arm64/mm/physaddr.c:12–15)
+    expect(k.faults[0]!.message).toBe("virt_to_phys used for non-linear address: ffff800012345000 (0xffff800012345000)");
     expect(k.arch.page_to_pfn(page)).toBe(Math.floor((a - (h("0xffff800010000000") - 0x200000)) / 4096));
+    // the WARNING line names the file and line (5.13 has no stored tree: none claimed); 5.10.7 and 6.18.35 physaddr.c:12
+    for (const kernel of ["5.10", "6.18"]) {
+      const k2 = bootK("rpi4", kernel, { CONFIG_DEBUG_VIRTUAL: "y" });
+      k2.arch.virt_to_phys(k2, a);
+      expect(k2.faults[0]!.report?.find((l) => l.startsWith("WARNING: ")), kernel).toBe("WARNING: CPU: 0 PID: 1000 at arch/arm64/mm/physaddr.c:12 __virt_to_phys+0x…/0x…");
+    }
   });
 });
 

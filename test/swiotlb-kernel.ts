@@ -7,6 +7,7 @@ import { PhysMem } from "../src/mm/physmem.js";
 import { Cache } from "../src/mm/cache.js";
 import { KernelFault, type FaultRecord } from "../src/core/faults.js";
 import { findVersion } from "../src/versions.js";
+import { bug_site } from "../src/kernel/warn-sites.js";
 
 export type SwiotlbKernel = Kernel & { logs: string[]; faults: FaultRecord[] };
 
@@ -52,6 +53,9 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     },
     BUG(message: string, pc?: string): never {
       throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
+    },
+    BUG_ON(site: string, pc: string): never {
+      throw new KernelFault({ kind: "bug", message: `kernel BUG at ${bug_site({ version: v } as unknown as Kernel, site)}!`, pc });
     },
     current: { comm: "scenario", pid: 1000 },
     fatal(kind: "soft_lockup", message: string, pc?: string): never {

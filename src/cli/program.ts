@@ -15,7 +15,6 @@ import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
 import { InputError, OptionError } from "../core/faults.js";
-import { parseU64 } from "../core/u64.js";
 import { parseAttrs, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
 import type { Scenario } from "../scenario/types.js";
@@ -130,7 +129,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
     .option("--json", "print the run result as one JSON object")
     .option("--trace", "print each step's call trace")
-    .option("--trace-events", "print the DMA-API tracepoints each step fires (6.12+), as ftrace's trace file shows them")
+    .option("--trace-events", "print the tracepoints each step fires (events/dma from 6.12, events/swiotlb's swiotlb_bounced in every version), as that version's ftrace trace file shows them")
     .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean; traceEvents?: boolean }) => {
       const set = parseSetArgs(opts.set);
       if (opts.platform !== undefined) await checkPlatforms([opts.platform], "--platform");
@@ -226,7 +225,13 @@ export function buildProgram(io: Io, state: { code: number }): Command {
           throw new InputError(`${flag}: ${(e as Error).message}`);
         }
       };
-      if (opts.size !== undefined) eo.size = conv("--size", () => parseU64(opts.size!));
+      if (opts.size !== undefined) {
+        // the scenario schema's bounds for an allocation size (the set-up steps allocate `size` bytes): 0 is an input error, as in `run`
+        const { checkNum, MAX_SIZE } = await import("../scenario/schema.js");
+        const v = checkNum(opts.size, { min: 1n, max: MAX_SIZE, tooSmall: "an allocation needs at least 1 byte" });
+        if (typeof v === "string") throw new InputError(`--size: ${v}`);
+        eo.size = Number(v);
+      }
       if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel));
       if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
       if (opts.device !== undefined) {

@@ -28,7 +28,17 @@ export type TraceEvent =
    * fired on, its timestamp in ns (the trace clock), and `text`, its TP_printk output in the
    * running kernel's own format. ftrace's line format is a view (src/format/ftrace.ts).
    */
-  | { kind: "tracepoint"; depth: number; system: string; event: string; comm: string; pid: number; cpu: number; ts_ns: number; text: string };
+  | { kind: "tracepoint"; depth: number; system: string; event: string; comm: string; pid: number; cpu: number; ts_ns: number; text: string; ctx?: FtraceCtx };
+
+/**
+ * The shape of ftrace's context columns where the running kernel's differs from 5.15+'s (pid
+ * printed %-7d, five latency columns): kernel/trace/trace_output.c per version
+ * (src/kernel/trace/trace_output.ts). Absent on 5.15+ events.
+ */
+export interface FtraceCtx {
+  pid_width: 5 | 7;
+  lat_cols: 4 | 5;
+}
 
 export class Tracer {
   readonly events: TraceEvent[] = [];
@@ -90,8 +100,8 @@ export class Tracer {
     this.push({ kind: "diagnostic", depth: this.depth, id, message });
   }
 
-  tracepoint(system: string, event: string, comm: string, pid: number, cpu: number, ts_ns: number, text: string) {
-    this.push({ kind: "tracepoint", depth: this.depth, system, event, comm, pid, cpu, ts_ns, text });
+  tracepoint(system: string, event: string, comm: string, pid: number, cpu: number, ts_ns: number, text: string, ctx?: FtraceCtx) {
+    this.push(ctx ? { kind: "tracepoint", depth: this.depth, system, event, comm, pid, cpu, ts_ns, text, ctx } : { kind: "tracepoint", depth: this.depth, system, event, comm, pid, cpu, ts_ns, text });
   }
 
   /** Events from index `from` on (a step's slice). */

@@ -6,7 +6,8 @@
  *
  *   "%16s-%-7d [%03d] " task-pid and CPU, the five latency columns (irqs-off, need-resched,
  *   hardirq/softirq, preempt-depth, migrate-disable: "....." in process context with interrupts
- *   on), " %5lu.%06lu: " the timestamp.
+ *   on), " %5lu.%06lu: " the timestamp. An event of an older kernel carries its own shape (`ctx`:
+ *   %-5d before 5.9, four latency columns before 5.15; src/kernel/trace/trace_output.ts).
  */
 import type { TraceEvent } from "../core/trace.js";
 
@@ -17,7 +18,9 @@ export function ftraceLine(e: Tp): string {
   const us = Math.floor(e.ts_ns / 1000);
   const secs = Math.floor(us / 1_000_000);
   const usec = us % 1_000_000;
-  return `${e.comm.padStart(16)}-${String(e.pid).padEnd(7)} [${String(e.cpu).padStart(3, "0")}] ..... ${String(secs).padStart(5)}.${String(usec).padStart(6, "0")}: ${e.event}: ${e.text}`;
+  const pidw = e.ctx?.pid_width ?? 7;
+  const lat = ".".repeat(e.ctx?.lat_cols ?? 5);
+  return `${e.comm.padStart(16)}-${String(e.pid).padEnd(pidw)} [${String(e.cpu).padStart(3, "0")}] ${lat} ${String(secs).padStart(5)}.${String(usec).padStart(6, "0")}: ${e.event}: ${e.text}`;
 }
 
 /** The trace-file lines of every tracepoint event among `events`, in order. */

@@ -47,7 +47,8 @@ function summaryWithout(summary: string, faultMessages: string[], diagLines: str
   }
   return rest
     .split("; ")
-    .filter((part) => part !== "" && !diagLines.includes(part) && !faultMessages.some((m) => part.endsWith(m) || part.includes(`: ${m}`)))
+    // (a stopping fault's own summary is its message and " (pc: …)": printed below with the fault)
+    .filter((part) => part !== "" && !diagLines.includes(part) && !faultMessages.some((m) => part.endsWith(m) || part.startsWith(m) || part.includes(`: ${m}`)))
     .join("; ");
 }
 

@@ -4,8 +4,14 @@
  * the macro's first line, as GCC expands it). Read in the trees listed in docs/verified-facts.md
  * (5.6.4, 5.10.7, 5.14-rc5, 5.15.178, 5.19, 6.1.166, 6.6.63, 6.12.19, 6.18.35); 5.13 has no stored
  * tree, so no location is claimed for it. In 6.18 the direct.h site is in dma_direct_map_phys (the
- * phys API renamed dma_direct_map_page); 6.1.166 and 6.18.35 also have a "DMA pool exhausted for
- * %s" WARN two lines above the pool.c one (not modelled).
+ * phys API renamed dma_direct_map_page); 6.1.166 and 6.18.35 also have the "DMA pool exhausted for
+ * %s" WARN two lines above the pool.c one (56c430c7f06d, dma_alloc_from_pool:exhausted).
+ *
+ * Three mirrors carry local edits that shift lines, and the tables give the release's own line
+ * (the mirror's with the edit reverse-applied; docs/verified-facts.md, "Review of s18-kdev"):
+ * 5.15.178's kernel/dma/mapping.c (wangshuai199398 665c7e066 rewrote a comment and added
+ * comment lines: the release's :129–:490 are the mirror's :128–:489, its :500 on the mirror's :501 on), 6.1.166's and 6.12.19's kernel/dma/pool.c (unifreq abe68583f / wishday 74d5b3f5d, the
+ * Armbian "always use 2MiB pool" patch, -2 lines from :192).
  */
 import type { Kernel } from "../kernel.js";
 
@@ -15,14 +21,17 @@ const SITES: Record<string, Record<string, string>> = {
   dma_map_single_attrs: { "5.6": "include/linux/dma-mapping.h:584", "5.10": "include/linux/dma-mapping.h:275", "5.14": "include/linux/dma-mapping.h:318", "5.19": "include/linux/dma-mapping.h:326", "5.15": "include/linux/dma-mapping.h:331", "6.1": "include/linux/dma-mapping.h:332", "6.6": "include/linux/dma-mapping.h:332", "6.12": "include/linux/dma-mapping.h:384", "6.18": "include/linux/dma-mapping.h:506" },
   __arm_dma_free: { "5.6": "arch/arm/mm/dma-mapping.c:846", "5.10": "arch/arm/mm/dma-mapping.c:818", "5.14": "arch/arm/mm/dma-mapping.c:818", "5.19": "arch/arm/mm/dma-mapping.c:820", "5.15": "arch/arm/mm/dma-mapping.c:818", "6.1": "arch/arm/mm/dma-mapping.c:626", "6.6": "arch/arm/mm/dma-mapping.c:620", "6.12": "arch/arm/mm/dma-mapping.c:620", "6.18": "arch/arm/mm/dma-mapping.c:620" },
   dma_common_free_remap: { "5.6": "kernel/dma/remap.c:93", "5.10": "kernel/dma/remap.c:65", "5.14": "kernel/dma/remap.c:65", "5.19": "kernel/dma/remap.c:65", "5.15": "kernel/dma/remap.c:65", "6.1": "kernel/dma/remap.c:65", "6.6": "kernel/dma/remap.c:65", "6.12": "kernel/dma/remap.c:67", "6.18": "kernel/dma/remap.c:67" },
-  dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279", "5.15": "kernel/dma/pool.c:279", "6.1": "kernel/dma/pool.c:282", "6.6": "kernel/dma/pool.c:279", "6.12": "kernel/dma/pool.c:277", "6.18": "kernel/dma/pool.c:284" },
+  dma_alloc_from_pool: { "5.6": "kernel/dma/remap.c:190", "5.10": "kernel/dma/pool.c:282", "5.14": "kernel/dma/pool.c:279", "5.19": "kernel/dma/pool.c:279", "5.15": "kernel/dma/pool.c:279", "6.1": "kernel/dma/pool.c:284", "6.6": "kernel/dma/pool.c:279", "6.12": "kernel/dma/pool.c:279", "6.18": "kernel/dma/pool.c:284" },
+  "__virt_to_phys:arm64": { "5.6": "arch/arm64/mm/physaddr.c:12", "5.10": "arch/arm64/mm/physaddr.c:12", "5.14": "arch/arm64/mm/physaddr.c:12", "5.19": "arch/arm64/mm/physaddr.c:12", "5.15": "arch/arm64/mm/physaddr.c:12", "6.1": "arch/arm64/mm/physaddr.c:12", "6.6": "arch/arm64/mm/physaddr.c:12", "6.12": "arch/arm64/mm/physaddr.c:12", "6.18": "arch/arm64/mm/physaddr.c:12" },
+  "__virt_to_phys:arm": { "5.6": "arch/arm/mm/physaddr.c:40", "5.10": "arch/arm/mm/physaddr.c:40", "5.14": "arch/arm/mm/physaddr.c:40", "5.19": "arch/arm/mm/physaddr.c:40", "5.15": "arch/arm/mm/physaddr.c:40", "6.1": "arch/arm/mm/physaddr.c:40", "6.6": "arch/arm/mm/physaddr.c:40", "6.12": "arch/arm/mm/physaddr.c:40", "6.18": "arch/arm/mm/physaddr.c:40" },
+  "dma_alloc_from_pool:exhausted": { "6.1": "kernel/dma/pool.c:282", "6.18": "kernel/dma/pool.c:282" },
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177", "5.15": "drivers/xen/swiotlb-xen.c:348", "6.1": "drivers/xen/swiotlb-xen.c:186", "6.6": "drivers/xen/swiotlb-xen.c:183", "6.12": "drivers/xen/swiotlb-xen.c:187", "6.18": "drivers/xen/swiotlb-xen.c:187" },
   // WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size > INT_MAX (7661809d493b, 5.15); 6.18 moved it to mm/slub.c
   kvmalloc_node: { "5.15": "mm/util.c:630", "5.19": "mm/util.c:624", "6.1": "mm/util.c:596", "6.6": "mm/util.c:632", "6.12": "mm/util.c:670", "6.18": "mm/slub.c:7199" },
   // sites found by the reporting function's name when the caller gives none (one WARN per function in the model)
   dma_alloc_attrs: { "5.6": "kernel/dma/mapping.c:270", "5.10": "kernel/dma/mapping.c:427", "5.14": "kernel/dma/mapping.c:433", "5.15": "kernel/dma/mapping.c:494", "5.19": "kernel/dma/mapping.c:492", "6.1": "kernel/dma/mapping.c:499", "6.6": "kernel/dma/mapping.c:503", "6.12": "kernel/dma/mapping.c:597", "6.18": "kernel/dma/mapping.c:634" },
   // WARN_ON_ONCE(!dev->dma_mask): not in 5.6's inline dma_map_page_attrs; in 6.18 it sits in dma_map_phys (no location claimed)
-  dma_map_page_attrs: { "5.10": "kernel/dma/mapping.c:149", "5.14": "kernel/dma/mapping.c:151", "5.15": "kernel/dma/mapping.c:150", "5.19": "kernel/dma/mapping.c:151", "6.1": "kernel/dma/mapping.c:152", "6.6": "kernel/dma/mapping.c:156", "6.12": "kernel/dma/mapping.c:164" },
+  dma_map_page_attrs: { "5.10": "kernel/dma/mapping.c:149", "5.14": "kernel/dma/mapping.c:151", "5.15": "kernel/dma/mapping.c:151", "5.19": "kernel/dma/mapping.c:151", "6.1": "kernel/dma/mapping.c:152", "6.6": "kernel/dma/mapping.c:156", "6.12": "kernel/dma/mapping.c:164" },
   // 5.15 on the check moved to the static __dma_map_sg_attrs (no location claimed)
   dma_map_sg_attrs: { "5.10": "kernel/dma/mapping.c:188", "5.14": "kernel/dma/mapping.c:192" },
   // "Trying to vfree() nonexistent vm area": __vunmap to 6.1 (for vfree and vunmap), vfree from 6.6 (79311c1fe017, 6.3)
@@ -65,4 +74,69 @@ export function kernel_symbol(k: Kernel, fn: string): string {
 /** The file:line of a WARN site in this kernel's version, when it was read in a tree. */
 export function warn_site(k: Kernel, site: string): string | undefined {
   return SITES[site]?.[k.version.id];
+}
+
+/**
+ * Where each modelled BUG_ON()/VIRTUAL_BUG_ON() sits in each version's tree: report_bug prints
+ * "kernel BUG at <file>:<line>!" (lib/bug.c; arm64, ARM and x86 alike). Read in the trees above with
+ * a scan for the condition's text; 5.13 has no stored tree: its report names the file only.
+ */
+const BUG_SITES: Record<string, Record<string, string>> = {
+  /** BUG_ON(!valid_dma_direction(dir)) in dma_map_page_attrs (5.6: the inline one in dma-mapping.h) */
+  "valid_dma_direction:dma_map_page_attrs": { "5.6": "include/linux/dma-mapping.h:281", "5.10": "kernel/dma/mapping.c:147", "5.14": "kernel/dma/mapping.c:149", "5.15": "kernel/dma/mapping.c:149", "5.19": "kernel/dma/mapping.c:149", "6.1": "kernel/dma/mapping.c:150", "6.6": "kernel/dma/mapping.c:154", "6.12": "kernel/dma/mapping.c:162" },
+  /** BUG_ON(!valid_dma_direction(dir)) in 6.18's dma_map_phys */
+  "valid_dma_direction:dma_map_phys": { "6.18": "kernel/dma/mapping.c:162" },
+  /** … in dma_unmap_page_attrs */
+  "valid_dma_direction:dma_unmap_page_attrs": { "5.6": "include/linux/dma-mapping.h:296", "5.10": "kernel/dma/mapping.c:167", "5.14": "kernel/dma/mapping.c:170", "5.15": "kernel/dma/mapping.c:170", "5.19": "kernel/dma/mapping.c:170", "6.1": "kernel/dma/mapping.c:172", "6.6": "kernel/dma/mapping.c:176", "6.12": "kernel/dma/mapping.c:188" },
+  /** … in 6.18's dma_unmap_phys */
+  "valid_dma_direction:dma_unmap_phys": { "6.18": "kernel/dma/mapping.c:220" },
+  /** … in dma_map_sg_attrs (__dma_map_sg_attrs from 5.15) */
+  "valid_dma_direction:dma_map_sg_attrs": { "5.6": "include/linux/dma-mapping.h:315", "5.10": "kernel/dma/mapping.c:186", "5.14": "kernel/dma/mapping.c:190", "5.15": "kernel/dma/mapping.c:186", "5.19": "kernel/dma/mapping.c:186", "6.1": "kernel/dma/mapping.c:188", "6.6": "kernel/dma/mapping.c:192", "6.12": "kernel/dma/mapping.c:207", "6.18": "kernel/dma/mapping.c:252" },
+  /** … in dma_unmap_sg_attrs */
+  "valid_dma_direction:dma_unmap_sg_attrs": { "5.6": "include/linux/dma-mapping.h:332", "5.10": "kernel/dma/mapping.c:208", "5.14": "kernel/dma/mapping.c:213", "5.15": "kernel/dma/mapping.c:278", "5.19": "kernel/dma/mapping.c:278", "6.1": "kernel/dma/mapping.c:285", "6.6": "kernel/dma/mapping.c:289", "6.12": "kernel/dma/mapping.c:307", "6.18": "kernel/dma/mapping.c:353" },
+  /** … in dma_map_resource (6.18: dma_map_phys) */
+  "valid_dma_direction:dma_map_resource": { "5.6": "include/linux/dma-mapping.h:349", "5.10": "kernel/dma/mapping.c:223", "5.14": "kernel/dma/mapping.c:229", "5.15": "kernel/dma/mapping.c:294", "5.19": "kernel/dma/mapping.c:294", "6.1": "kernel/dma/mapping.c:301", "6.6": "kernel/dma/mapping.c:305", "6.12": "kernel/dma/mapping.c:326" },
+  /** … in dma_unmap_resource (6.18: dma_unmap_phys) */
+  "valid_dma_direction:dma_unmap_resource": { "5.6": "include/linux/dma-mapping.h:370", "5.10": "kernel/dma/mapping.c:247", "5.14": "kernel/dma/mapping.c:253", "5.15": "kernel/dma/mapping.c:314", "5.19": "kernel/dma/mapping.c:314", "6.1": "kernel/dma/mapping.c:321", "6.6": "kernel/dma/mapping.c:325", "6.12": "kernel/dma/mapping.c:349" },
+  /** … in dma_sync_single_for_cpu (__dma_sync_single_for_cpu from 6.10) */
+  "valid_dma_direction:dma_sync_single_for_cpu": { "5.6": "include/linux/dma-mapping.h:382", "5.10": "kernel/dma/mapping.c:259", "5.14": "kernel/dma/mapping.c:265", "5.15": "kernel/dma/mapping.c:326", "5.19": "kernel/dma/mapping.c:326", "6.1": "kernel/dma/mapping.c:333", "6.6": "kernel/dma/mapping.c:337", "6.12": "kernel/dma/mapping.c:367", "6.18": "kernel/dma/mapping.c:386" },
+  /** … in dma_sync_single_for_device */
+  "valid_dma_direction:dma_sync_single_for_device": { "5.6": "include/linux/dma-mapping.h:396", "5.10": "kernel/dma/mapping.c:273", "5.14": "kernel/dma/mapping.c:279", "5.15": "kernel/dma/mapping.c:340", "5.19": "kernel/dma/mapping.c:340", "6.1": "kernel/dma/mapping.c:347", "6.6": "kernel/dma/mapping.c:351", "6.12": "kernel/dma/mapping.c:384", "6.18": "kernel/dma/mapping.c:403" },
+  /** … in dma_sync_sg_for_cpu */
+  "valid_dma_direction:dma_sync_sg_for_cpu": { "5.6": "include/linux/dma-mapping.h:410", "5.10": "kernel/dma/mapping.c:287", "5.14": "kernel/dma/mapping.c:293", "5.15": "kernel/dma/mapping.c:354", "5.19": "kernel/dma/mapping.c:354", "6.1": "kernel/dma/mapping.c:361", "6.6": "kernel/dma/mapping.c:365", "6.12": "kernel/dma/mapping.c:401", "6.18": "kernel/dma/mapping.c:420" },
+  /** … in dma_sync_sg_for_device */
+  "valid_dma_direction:dma_sync_sg_for_device": { "5.6": "include/linux/dma-mapping.h:424", "5.10": "kernel/dma/mapping.c:301", "5.14": "kernel/dma/mapping.c:307", "5.15": "kernel/dma/mapping.c:368", "5.19": "kernel/dma/mapping.c:368", "6.1": "kernel/dma/mapping.c:375", "6.6": "kernel/dma/mapping.c:379", "6.12": "kernel/dma/mapping.c:418", "6.18": "kernel/dma/mapping.c:437" },
+  /** BUG_ON(ents < 0) in dma_map_sg_attrs (to 5.14; c81be74e7d79 returns the error from 5.15) */
+  "dma_map_sg_attrs:ents": { "5.6": "include/linux/dma-mapping.h:320", "5.10": "kernel/dma/mapping.c:195", "5.14": "kernel/dma/mapping.c:200" },
+  /** BUG_ON(dir == DMA_NONE) in xen_swiotlb_map_page */
+  "xen_swiotlb_map_page": { "5.6": "drivers/xen/swiotlb-xen.c:372", "5.10": "drivers/xen/swiotlb-xen.c:381", "5.14": "drivers/xen/swiotlb-xen.c:368", "5.15": "drivers/xen/swiotlb-xen.c:372", "5.19": "drivers/xen/swiotlb-xen.c:202", "6.1": "drivers/xen/swiotlb-xen.c:212", "6.6": "drivers/xen/swiotlb-xen.c:208", "6.12": "drivers/xen/swiotlb-xen.c:213", "6.18": "drivers/xen/swiotlb-xen.c:213" },
+  /** BUG_ON(dir == DMA_NONE) in xen_swiotlb_unmap_page */
+  "xen_swiotlb_unmap_page": { "5.6": "drivers/xen/swiotlb-xen.c:425", "5.10": "drivers/xen/swiotlb-xen.c:437", "5.14": "drivers/xen/swiotlb-xen.c:424", "5.15": "drivers/xen/swiotlb-xen.c:428", "5.19": "drivers/xen/swiotlb-xen.c:258", "6.1": "drivers/xen/swiotlb-xen.c:268", "6.6": "drivers/xen/swiotlb-xen.c:264", "6.12": "drivers/xen/swiotlb-xen.c:271", "6.18": "drivers/xen/swiotlb-xen.c:272" },
+  /** VIRTUAL_BUG_ON(!is_vmalloc_or_module_addr(vmalloc_addr)) in vmalloc_to_page */
+  "vmalloc_to_page": { "5.6": "mm/vmalloc.c:291", "5.10": "mm/vmalloc.c:362", "5.14": "mm/vmalloc.c:647", "5.15": "mm/vmalloc.c:659", "5.19": "mm/vmalloc.c:660", "6.1": "mm/vmalloc.c:688", "6.6": "mm/vmalloc.c:673", "6.12": "mm/vmalloc.c:753", "6.18": "mm/vmalloc.c:793" },
+  /** BUG_ON(!nslots) in the slot search (swiotlb_tbl_map_single, find_slots, swiotlb_find_slots, swiotlb_do_find_slots, swiotlb_area_find_slots, swiotlb_search_pool_area) */
+  "swiotlb:nslots": { "5.6": "kernel/dma/swiotlb.c:498", "5.10": "kernel/dma/swiotlb.c:497", "5.14": "kernel/dma/swiotlb.c:443", "5.15": "kernel/dma/swiotlb.c:478", "5.19": "kernel/dma/swiotlb.c:505", "6.1": "kernel/dma/swiotlb.c:665", "6.6": "kernel/dma/swiotlb.c:1014", "6.12": "kernel/dma/swiotlb.c:1033", "6.18": "kernel/dma/swiotlb.c:1050" },
+  /** BUG_ON(area_index >= …nareas) in the area search */
+  "swiotlb:area_index": { "6.1": "kernel/dma/swiotlb.c:666", "6.6": "kernel/dma/swiotlb.c:1015", "6.12": "kernel/dma/swiotlb.c:1034", "6.18": "kernel/dma/swiotlb.c:1051" },
+  /** BUG_ON(aindex >= mem->nareas) in swiotlb_release_slots */
+  "swiotlb:aindex": { "6.1": "kernel/dma/swiotlb.c:845", "6.6": "kernel/dma/swiotlb.c:1384", "6.12": "kernel/dma/swiotlb.c:1464", "6.18": "kernel/dma/swiotlb.c:1481" },
+  /** BUG_ON(dir != DMA_FROM_DEVICE) in the sync for the device (swiotlb_tbl_sync_single to 5.11) */
+  "swiotlb:sync_for_device": { "5.6": "kernel/dma/swiotlb.c:652", "5.10": "kernel/dma/swiotlb.c:651", "5.14": "kernel/dma/swiotlb.c:614", "5.15": "kernel/dma/swiotlb.c:671", "5.19": "kernel/dma/swiotlb.c:690", "6.1": "kernel/dma/swiotlb.c:898", "6.6": "kernel/dma/swiotlb.c:1477", "6.12": "kernel/dma/swiotlb.c:1559", "6.18": "kernel/dma/swiotlb.c:1576" },
+  /** BUG_ON(dir != DMA_TO_DEVICE) in the sync for the CPU */
+  "swiotlb:sync_for_cpu": { "5.6": "kernel/dma/swiotlb.c:645", "5.10": "kernel/dma/swiotlb.c:644", "5.14": "kernel/dma/swiotlb.c:623", "5.15": "kernel/dma/swiotlb.c:680", "5.19": "kernel/dma/swiotlb.c:699", "6.1": "kernel/dma/swiotlb.c:907", "6.6": "kernel/dma/swiotlb.c:1486", "6.12": "kernel/dma/swiotlb.c:1569", "6.18": "kernel/dma/swiotlb.c:1586" },
+  /** BUG_ON(!is_power_of_2(boundary_size)) in iommu_is_span_boundary */
+  "iommu_is_span_boundary": { "5.6": "include/linux/iommu-helper.h:21", "5.10": "include/linux/iommu-helper.h:21", "5.14": "include/linux/iommu-helper.h:23", "5.15": "include/linux/iommu-helper.h:23", "5.19": "include/linux/iommu-helper.h:23", "6.1": "include/linux/iommu-helper.h:23", "6.6": "include/linux/iommu-helper.h:23", "6.12": "include/linux/iommu-helper.h:23", "6.18": "include/linux/iommu-helper.h:23" },
+};
+
+/** "file:line" of a modelled BUG_ON in this version's tree; without a tree (5.13), the file alone. */
+export function bug_site(k: Kernel, site: string): string {
+  const t = BUG_SITES[site];
+  if (!t) return "?";
+  const at = t[k.version.id];
+  if (at) return at;
+  // the file of the nearest older version that has the site (5.13: 5.10's), without a line
+  const num = (v: string) => v.split(".").reduce((a, x) => a * 100 + Number(x), 0);
+  const older = Object.keys(t).filter((v) => num(v) < num(k.version.id)).sort((a, b) => num(b) - num(a))[0];
+  const any = t[older ?? Object.keys(t)[0]!];
+  return any ? any.replace(/:\d+$/, "") : "?";
 }

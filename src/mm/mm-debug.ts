@@ -17,8 +17,8 @@ function at(file: string, line: number | undefined): string {
   return line === undefined ? file : `${file}:${line}`;
 }
 
-/** BUG(): "kernel BUG at file:line!" — stops the run. */
-function BUG_at(k: Kernel, file: string, line: number | undefined, pc: string, before?: string): never {
+/** BUG(): "kernel BUG at file:line!" (lib/bug.c report_bug, as every arch prints it) — stops the run. */
+export function BUG_at(k: Kernel, file: string, line: number | undefined, pc: string, before?: string): never {
   const message = `${before ? before + "; " : ""}kernel BUG at ${at(file, line)}!`;
   k.tr?.fault("bug", message);
   throw new KernelFault({ kind: "bug", message, step: k.step, pc });

@@ -231,7 +231,7 @@ function __vunmap(k: Kernel, addr: number, deallocate_pages: boolean): boolean {
  */
 export function vmalloc_to_page(k: Kernel, addr: number): number {
   k.tr?.enter(S_vmalloc_to_page, { addr: k.arch.fmtVa(addr) });
-  if (k.cfg.CONFIG_DEBUG_VIRTUAL && !is_vmalloc_addr(k, addr)) k.BUG(`at mm/vmalloc.c (vmalloc_to_page): VIRTUAL_BUG_ON(!is_vmalloc_or_module_addr(${k.arch.fmtVa(addr)}))`, "vmalloc_to_page");
+  if (k.cfg.CONFIG_DEBUG_VIRTUAL && !is_vmalloc_addr(k, addr)) k.BUG_ON("vmalloc_to_page", "vmalloc_to_page", `VIRTUAL_BUG_ON(!is_vmalloc_or_module_addr(${k.arch.fmtVa(addr)}))`);
   const w = k.pgd.walk(addr);
   if (!isWalkHit(w)) {
     k.tr?.walk(k.arch.fmtVa(addr), w.missing);

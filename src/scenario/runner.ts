@@ -184,7 +184,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     const ex = step.expect;
     const kinds = faultKinds(stepFaults);
     if (ex) {
-      if (ex.ok !== undefined) check("ok", String(ex.ok), String(c.success && !kinds.has("oops") && !kinds.has("bug")), ex.ok === (c.success && !kinds.has("oops") && !kinds.has("bug")));
+      if (ex.ok !== undefined) check("ok", String(ex.ok), String(c.success && !kinds.has("oops") && !kinds.has("bug") && !kinds.has("panic")), ex.ok === (c.success && !kinds.has("oops") && !kinds.has("bug") && !kinds.has("panic")));
       if (ex.returns !== undefined) check("returns", ex.returns, String(c.result.ret ?? "(nothing)"), String(c.result.ret) === ex.returns);
       if (ex.addr_kind !== undefined) check("addr_kind", ex.addr_kind, String(c.result.addr_kind ?? "(none)"), c.result.addr_kind === ex.addr_kind);
       if (ex.data !== undefined) {
@@ -207,12 +207,12 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     }
     // a fatal or user-visible fault nobody expected fails the step
     for (const f of stepFaults) {
-      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "soft_lockup" || f.kind === "hang" || f.kind === "sigbus" || f.kind === "bus_error") && ex?.fault !== f.kind) {
+      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang" || f.kind === "sigbus" || f.kind === "bus_error") && ex?.fault !== f.kind) {
         ok = false;
         fail(`step ${index} ${step.op}: unexpected ${f.kind}: ${f.message}`);
       }
     }
-    for (const f of stepFaults) if (f.kind !== "oops" && f.kind !== "bug" && f.kind !== "soft_lockup" && f.kind !== "hang") c.summary.push(f.kind === "bad_page" || f.kind === "kasan" ? f.message : `${f.kind.toUpperCase()}: ${f.message}`);
+    for (const f of stepFaults) if (f.kind !== "oops" && f.kind !== "bug" && f.kind !== "panic" && f.kind !== "soft_lockup" && f.kind !== "hang") c.summary.push(f.kind === "bad_page" || f.kind === "kasan" ? f.message : `${f.kind.toUpperCase()}: ${f.message}`);
     for (const d of stepDiags) c.summary.push(`${d.id}: ${d.message}`);
     const trace: TraceEvent[] = k.tr ? k.tr.events.slice(traceBefore) : [];
     steps.push({ index, op: step.op, ok, status: "ran", result: c.result, summary: c.summary.join("; "), trace });

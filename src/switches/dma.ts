@@ -316,4 +316,24 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.6",
     effect: "besides numa_cma=, cma_declare_contiguous_nid's closing printks name the node: \"cma: Reserved %ld MiB at %pa on node %d\" / \"cma: Failed to reserve %ld MiB on node %d\" — \"on node -1\" for the default area (cma_declare_contiguous passes NUMA_NO_NODE) (checked: 6.1.166 mm/cma.c:370 without, 6.6.63 :374/:381 and 6.12.19 :369/:376 with; Yajun Deng's v3 of 12 Jul 2023, the id from a mainline commit link; gone again in 6.15, c009da4258f9)",
   },
+  /* kernel/trace/trace_output.c: the shape of ftrace's context columns (src/kernel/trace/trace_output.ts), which every tracepoint line of the trace file starts with. */
+  "795d6379a47b": {
+    commit: "795d6379a47b",
+    title: "tracing: Make the space reserved for the pid wider",
+    release: "5.9",
+    effect: "trace_print_context prints the pid as %-7d instead of %-5d (checked: 5.6.4 and 5.8.1 kernel/trace/trace_output.c:591 \"%16s-%-5d \", 5.9.1 and 5.10.7 :591 \"%16s-%-7d \"; the id from the 5.9-rc6 era mainline revlist, 5.8.y stable 4ff709d00af4)",
+  },
+  "54357f0c9149": {
+    commit: "54357f0c9149",
+    title: "tracing: Add migrate-disabled counter to tracing output.",
+    release: "5.15",
+    effect: "trace_print_lat_fmt prints a fifth latency column, the migrate-disable depth, after the preempt depth (checked: 5.14-rc5 kernel/trace/trace_output.c:492–498 four columns, 5.15.178 :492–503 five; the id from a Fixes: tag in kernel/trace/trace_osnoise.c's history)",
+  },
+  "56c430c7f06d": {
+    commit: "56c430c7f06d",
+    title: "dma/pool: distinguish between missing and exhausted atomic pools",
+    release: "6.19",
+    effect: "dma_alloc_from_pool keeps WARN(1, \"Failed to get suitable pool for %s\") for a gfp no pool serves, and when a pool was tried but had no chunk prints WARN(!(gfp & __GFP_NOWARN), \"DMA pool exhausted for %s\") instead — so __GFP_NOWARN (or DMA_ATTR_NO_WARN) silences an exhausted pool (checked: 6.1.166 kernel/dma/pool.c:270–287 (the unifreq mirror :268–285, see stable) and 6.18.35 :270–287 have it; 6.6.63 :279 and 6.12.19 :277 the old WARN; upstream id from the 6.12-stable review mail \"[PATCH 6.12 31/87]\" of 4 Feb 2026, Fixes 9420139f516d; the mirrors have no history to name the stable commits)",
+    stable: { "6.1": "6.1.166: kernel/dma/pool.c:282 (the unifreq/linux-6.1.y mirror took it with its \"up to 6.1.162\" commit 65b92719b and has it at :280, two lines up from its downstream \"dma-core: always use 2Mib pool\" abe68583f; the linux-stable-rc linux-6.1.y push of 9 Feb 2026 lists it as b2c752fc10ac, an rc id that may have been rebased)", "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/pool.c:282 (stable commit id not identified)" },
+  },
 };

@@ -36,9 +36,11 @@ const S_xen_mm_init = sym("xen_mm_init", "arch/arm/xen/mm.c");
 export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): void {
   if (k.sw["3f70356edf56"]) {
     k.tr?.enter(S_pci_xen_swiotlb_init, {});
-    k.tr?.enter(S_swiotlb_init_remap, { addressing_limit: "true", flags: "SWIOTLB_ANY | SWIOTLB_VERBOSE", remap: "xen_swiotlb_fixup" });
+    // x86_swiotlb_flags: SWIOTLB_ANY (and FORCE with swiotlb=force), never SWIOTLB_VERBOSE (5.19 and 6.18.35
+    // arch/x86/kernel/pci-dma.c pci_xen_swiotlb_init): the pool is reported later by pci_iommu_init
+    k.tr?.enter(S_swiotlb_init_remap, { addressing_limit: "true", flags: k.swiotlb_force === "force" ? "SWIOTLB_FORCE | SWIOTLB_ANY" : "SWIOTLB_ANY", remap: "xen_swiotlb_fixup" });
     xen_swiotlb_fixup(k, base, nslabs);
-    swiotlb_init_with_tbl(k, base, nslabs, true, { any: true, remap: true });
+    swiotlb_init_with_tbl(k, base, nslabs, false, { any: true, remap: true });
     k.tr?.exit();
     k.tr?.exit();
     return;

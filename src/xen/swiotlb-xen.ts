@@ -14,6 +14,7 @@ import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_pa
 import { dma_capable, dma_direct_alloc, dma_direct_free, dma_kmalloc_needs_bounce, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
+import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
@@ -334,7 +335,7 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
   k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   let phys = k.page_to_phys(page) + offset;
   let dev_addr = xen_phys_to_dma(k, dev, phys);
-  if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_map_page): dir == DMA_NONE");
+  if (dir === DMA_NONE) k.BUG_ON("xen_swiotlb_map_page", "xen_swiotlb_map_page", "BUG_ON(dir == DMA_NONE)");
   const capable = dma_capable(k, dev, dev_addr, size, true);
   // cd9c05848905 (6.15): a small kmalloc-sized buffer for a non-coherent device bounces, as in dma-direct (370645f41e6e)
   const kbounce = capable && k.sw["cd9c05848905"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
@@ -346,6 +347,7 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
     k.tr?.decide(cond, true, "no bounce");
   } else {
     k.tr?.decide("bounce", true, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent` : straddle ? "the buffer is not machine-contiguous" : need ? "foreign page without the cache-flush hypercall" : "swiotlb=force");
+    trace_swiotlb_bounced(k, dev, dev_addr, size);
     const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
     if (map === DMA_MAPPING_ERROR) {
       k.tr?.exit("DMA_MAPPING_ERROR");
@@ -368,7 +370,7 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
 export function xen_swiotlb_unmap_page(k: Kernel, dev: Device, dev_addr: number, size: number, dir: number, attrs: number): void {
   k.tr?.enter(S_unmap_page, { dev_addr: hex(dev_addr), size: hex(size) });
   const paddr = xen_dma_to_phys(k, dev, dev_addr);
-  if (dir === DMA_NONE) k.BUG("at drivers/xen/swiotlb-xen.c (xen_swiotlb_unmap_page): dir == DMA_NONE");
+  if (dir === DMA_NONE) k.BUG_ON("xen_swiotlb_unmap_page", "xen_swiotlb_unmap_page", "BUG_ON(dir == DMA_NONE)");
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) sync_for_cpu(k, dev, dev_addr, paddr, size, dir);
   if (is_xen_swiotlb_buffer(k, dev, dev_addr)) swiotlb_tbl_unmap_single(k, dev, paddr, size, dir, attrs);
   k.tr?.exit();

@@ -25,7 +25,7 @@ import { DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_WRITE_COMBINE, __GFP_COMP, __GFP_D
 import type { Prot } from "../../mm/pgtable.js";
 import { dev_get_cma_area } from "../../kernel/dma/contiguous.js";
 import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
-import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, arm_dma_allocator_free, type Allocator } from "./dma-mapping.js";
+import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, arm_dma_alloc_too_big, arm_dma_allocator_free, type Allocator } from "./dma-mapping.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
 const S_arch_dma_alloc = sym("arch_dma_alloc", F);
@@ -46,6 +46,10 @@ function __get_dma_pgprot(attrs: number): Prot {
 function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Prot, is_coherent: boolean, attrs: number, caller: string): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S___dma_alloc, { size: hex(size), gfp: gfpName(gfp), is_coherent: String(is_coherent) });
   const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
+  if (arm_dma_alloc_too_big(k, dev, mask, size)) {
+    k.tr?.exit("NULL");
+    return null;
+  }
   size = PAGE_ALIGN(size);
   if (maskLimit(mask) < 0xffff_ffff) gfp |= __GFP_DMA;
   // the __GFP_COMP "work-around (a.k.a. hack)" (6.1.166); ffcb75458460 (6.2) deletes it here and has

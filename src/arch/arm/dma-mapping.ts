@@ -28,6 +28,7 @@ const S_arm_dma_free = sym("arm_dma_free", F);
 const S_cma = sym("__alloc_from_contiguous", F);
 const S_simple = sym("__alloc_simple_buffer", F);
 const S_remap = sym("__alloc_remap_buffer", F);
+const S_alloc_buffer = sym("__dma_alloc_buffer", F);
 const S_pool = sym("__alloc_from_pool", F);
 const S_dma_remap = sym("__dma_remap", F);
 const S_mmap = sym("arm_dma_mmap", F);
@@ -44,17 +45,23 @@ export function __dma_clear_buffer(k: Kernel, page: number, size: number) {
   k.cache.flush(phys, size);
 }
 
-/** arch/arm/mm/dma-mapping.c __dma_alloc_buffer (5.6–6.18): alloc_pages(order), split, free the excess, clear */
+/** arch/arm/mm/dma-mapping.c __dma_alloc_buffer (5.6–6.18; 5.10.7 :274, 6.1.166 :141): alloc_pages(order), split_page, free the excess, __dma_clear_buffer */
 export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
+  k.tr?.enter(S_alloc_buffer, { size: hex(size), gfp: gfpName(gfp) });
   const order = get_order(size);
   const page = alloc_pages(k, gfp, order, "__dma_alloc_buffer");
-  if (!page) return 0;
+  if (!page) {
+    k.tr?.exit("NULL");
+    return 0;
+  }
   const pfn = k.arch.page_to_pfn(page);
   const count = size / PAGE_SIZE;
   // split_page (every page gets its own reference) + free the tail pages beyond size
   for (let p = pfn + 1; p < pfn + count; p++) k.memmap.setRefcount(p, 1);
   for (let p = pfn + count; p < pfn + (1 << order); p++) k.buddy.free(p, 0);
+  if (k.tr && count < 1 << order) k.tr.note(`split_page(order ${order}); __free_page of the ${(1 << order) - count === 1 ? "page" : `${(1 << order) - count} pages`} past the buffer`);
   __dma_clear_buffer(k, page, size);
+  k.tr?.exit(`page ${k.arch.fmtVa(page)} (pfn ${hex(pfn)})`);
   return page;
 }
 
@@ -169,10 +176,30 @@ export function arm_atomic_pool_init(k: Kernel): void {
   k.log(`DMA: preallocated ${size >> 10} KiB pool for atomic coherent allocations`);
 }
 
+/**
+ * arch/arm/mm/dma-mapping.c __dma_alloc's CONFIG_DMA_API_DEBUG check (5.6–6.18, its first statement:
+ * 5.6.4 :709, 5.15.178 :684, 6.1.166 :550–557, 6.18.35 :555): limit = (mask + 1) & ~mask; a request
+ * of limit bytes or more gets dev_warn "coherent allocation too big (requested %#x mask %#llx)" —
+ * the caller's size, before PAGE_ALIGN — and NULL. A log line, not a splat.
+ */
+export function arm_dma_alloc_too_big(k: Kernel, dev: Device, mask: bigint, size: number): boolean {
+  if (!k.cfg.CONFIG_DMA_API_DEBUG) return false;
+  const limit = BigInt.asUintN(64, mask + 1n) & ~mask;
+  if (limit === 0n || BigInt(size) < limit) return false;
+  const hash = (v: bigint) => (v === 0n ? "0" : "0x" + v.toString(16)); // %#x / %#llx: no 0x for zero
+  k.dev_printk("warn", dev, `coherent allocation too big (requested ${hash(BigInt(size >>> 0))} mask ${hash(mask)})`);
+  k.tr?.decide("CONFIG_DMA_API_DEBUG: limit && size >= limit", true, `limit = (mask + 1) & ~mask = ${hash(limit)}: the request is too big for the mask`);
+  return true;
+}
+
 /** arch/arm/mm/dma-mapping.c __dma_alloc (5.6–5.19, called by arm_dma_alloc): pick cma / simple / remap / pool, record the buffer */
 export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Prot, is_coherent: boolean, attrs: number, caller: string): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S___dma_alloc, { size: hex(size), gfp: gfpName(gfp), is_coherent: String(is_coherent) });
   const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
+  if (arm_dma_alloc_too_big(k, dev, mask, size)) {
+    k.tr?.exit("NULL");
+    return null;
+  }
   if (maskLimit(mask) < 0xffff_ffff) gfp |= __GFP_DMA;
   gfp &= ~__GFP_COMP; // "work-around (a.k.a. hack)": split_page cannot handle compound pages
   size = PAGE_ALIGN(size);

@@ -3,6 +3,7 @@
  * arch/arm/mm/mmu.c, arch/arm/mm/physaddr.c), 3G/1G split, FLATMEM mem_map with 32-byte
  * struct page records allocated in lowmem.
  */
+import { warn_site } from "../../kernel/warn-sites.js";
 import type { Arch, Layout } from "../arch.js";
 import type { Kernel } from "../../kernel.js";
 import { GEOM_ARM32 } from "../../mm/pgtable.js";
@@ -63,10 +64,17 @@ export class Arm32 implements Arch {
     return (a - this.L.PAGE_OFFSET + this.L.PHYS_OFFSET) >>> 0;
   }
 
-  /** arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL): WARN if !__virt_addr_valid, 5.x */
+  /**
+   * arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL, 5.6–6.18; physaddr.c:40 in every tree):
+   * WARN(!__virt_addr_valid(x), "virt_to_phys used for non-linear address: %pK (%pS)\n", x, x) — %px
+   * in 6.1.166 and 6.18.35. %px, and the model's %pK: 8 hex digits, no 0x (a real %pK is that with
+   * kptr_restrict=1 for a CAP_SYSLOG task or no_hash_pointers, 5.12+; the default kptr_restrict=0
+   * hashes it); %pS of an address that is no symbol: "0x%lx".
+   */
   virt_to_phys(k: Kernel, a: number): number {
     if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.virt_addr_valid(k, a)) {
-      k.warn(`virt_to_phys used for non-linear address: ${hex32(a)} (${k.chain()?.at(-1) ?? "?"})`, "__virt_to_phys");
+      const v = (a >>> 0).toString(16);
+      k.warn(`virt_to_phys used for non-linear address: ${v.padStart(8, "0")} (0x${v})`, "__virt_to_phys", warn_site(k, "__virt_to_phys:arm"));
     }
     return this.__virt_to_phys_nodebug(a);
   }

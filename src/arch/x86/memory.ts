@@ -2,6 +2,7 @@
  * x86_64 4-level kernel layout without KASLR of the bases (arch/x86/include/asm/page_64_types.h,
  * pgtable_64_types.h) and __pa / virt_to_page (arch/x86/mm/physaddr.c).
  */
+import { BUG_at } from "../../mm/mm-debug.js";
 import type { Arch, Layout } from "../arch.js";
 import type { Kernel } from "../../kernel.js";
 import { GEOM_X86_64_L4 } from "../../mm/pgtable.js";
@@ -59,7 +60,7 @@ export class X86_64 implements Arch {
     return __phys_addr_nodebug(a);
   }
 
-  /** arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL): VIRTUAL_BUG_ON when the result exceeds x86_phys_bits */
+  /** arch/x86/include/asm/page.h __pa (5.6–6.18): __phys_addr with CONFIG_DEBUG_VIRTUAL, else __phys_addr_nodebug */
   virt_to_phys(k: Kernel, a: number): number {
     return k.cfg.CONFIG_DEBUG_VIRTUAL ? __phys_addr(k, a) : __phys_addr_nodebug(a);
   }
@@ -99,13 +100,24 @@ function __phys_addr_nodebug(a: number): number {
   return a >= START_KERNEL_map ? a - START_KERNEL_map : wrap(a - X86_PAGE_OFFSET);
 }
 
-/** arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL) with its VIRTUAL_BUG_ONs, out of line: virt_to_phys stays small enough for V8 to inline */
+/**
+ * arch/x86/mm/physaddr.c __phys_addr (5.6–6.18, DEBUG_VIRTUAL): VIRTUAL_BUG_ON (= BUG_ON) when a
+ * kernel-image address is past the image (physaddr.c:23) or a direct-map one is below PAGE_OFFSET
+ * or beyond x86_phys_bits (:28) — the same lines in 5.6.4, 5.10.7, 5.15.178, 6.1.166 and 6.18.35;
+ * report_bug prints "kernel BUG at arch/x86/mm/physaddr.c:28!" (5.13, no stored tree: no line).
+ * Out of line: virt_to_phys stays small enough for V8 to inline.
+ */
 function __phys_addr(k: Kernel, a: number): number {
   const x = __phys_addr_nodebug(a);
+  const line = (n: number) => (k.version.id === "5.13" ? undefined : n);
   if (a >= START_KERNEL_map) {
-    if (x >= KERNEL_IMAGE_SIZE) k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} beyond the kernel image`, "__phys_addr");
+    if (x >= KERNEL_IMAGE_SIZE) {
+      k.tr?.note(`__phys_addr(${hex64(a)}): ${hex64(x)} is beyond the kernel image (KERNEL_IMAGE_SIZE)`);
+      BUG_at(k, "arch/x86/mm/physaddr.c", line(23), "__phys_addr");
+    }
   } else if (x < 0 || x >= 2 ** X86_PHYS_BITS) {
-    k.BUG(`at arch/x86/mm/physaddr.c (__phys_addr): ${hex64(a)} gives phys ${hex64(x)} beyond ${X86_PHYS_BITS} physical address bits`, "__phys_addr");
+    k.tr?.note(`__phys_addr(${hex64(a)}): ${hex64(x)} is not a valid physical address (${X86_PHYS_BITS} bits)`);
+    BUG_at(k, "arch/x86/mm/physaddr.c", line(28), "__phys_addr");
   }
   return x;
 }

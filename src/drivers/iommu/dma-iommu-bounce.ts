@@ -18,6 +18,7 @@
  *                        6.1.166, 6.6.63).
  * The 6.10 padding rule (2650073f1b58) and the 6.12 entry points live in dma-iommu-v6.12.ts.
  */
+import { trace_swiotlb_bounced } from "../../include/trace/events/swiotlb.js";
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../device.js";
 import type { Scatterlist } from "../../kernel/dma/ops.js";
@@ -101,10 +102,8 @@ export function iova_align(iovad: IovaDomain, size: number): number {
   return Math.ceil(size / iovad.granule) * iovad.granule;
 }
 
-/** The kernel's trace_swiotlb_bounced(dev, phys, size) line (a63c357b9fd5 in dma-iommu). */
-export function trace_swiotlb_bounced(k: Kernel, dev: Device, phys: number, size: number): void {
-  k.tr?.note(`swiotlb_bounced: dev_name=${dev.name} dma_addr=${hex(phys)} size=${size}`);
-}
+/** dma-iommu's trace_swiotlb_bounced(dev, phys, size[, swiotlb_force]) (a63c357b9fd5): the swiotlb:swiotlb_bounced tracepoint, with the original's phys as its dev_addr */
+export { trace_swiotlb_bounced };
 
 /**
  * The padding of a bounce slot, zeroed so the device never sees stale kernel data there (5.11–6.9):

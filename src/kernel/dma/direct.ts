@@ -25,6 +25,7 @@ import {
 } from "./swiotlb/index.js";
 import * as d618 from "./direct-v6.18.js";
 import { dma_addressing_limited_ool } from "./direct-ram.js";
+import { trace_swiotlb_bounced } from "../../include/trace/events/swiotlb.js";
 import { arch_dma_alloc, arch_dma_free } from "../../arch/arm/dma-mapping-v6.0.js";
 
 const F = "kernel/dma/direct.c";
@@ -559,7 +560,7 @@ export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: num
 
 /** kernel/dma/swiotlb.c swiotlb_map (5.13–6.18; 6.10+ drops alloc_size, 327e2c97c46a: same slots) */
 export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
-  if (k.tr) swiotlb_map_enter(k, paddr, size, dir);
+  if (k.tr) swiotlb_map_enter(k, dev, paddr, size, dir);
   const swiotlb_addr = swiotlb_tbl_map_single(k, dev, paddr, size, size, dir, attrs);
   if (swiotlb_addr === DMA_MAPPING_ERROR) {
     k.tr?.exit("DMA_MAPPING_ERROR");
@@ -573,8 +574,10 @@ export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number,
 }
 
 // swiotlb_map's trace entry and its overflow exit, out of line (the function stays small enough for V8 to inline)
-function swiotlb_map_enter(k: Kernel, paddr: number, size: number, dir: number): void {
+function swiotlb_map_enter(k: Kernel, dev: Device, paddr: number, size: number, dir: number): void {
   k.tr?.enter(S_swiotlb_map, { paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  // swiotlb_map's first statement in 5.6–6.18: trace_swiotlb_bounced(dev, phys_to_dma(dev, paddr), size[, swiotlb_force])
+  trace_swiotlb_bounced(k, dev, phys_to_dma(k, dev, paddr), size);
 }
 /** swiotlb_map when the bounce buffer is out of the device's reach: unmap it (SKIP_CPU_SYNC), the overflow dev_WARN_ONCE, DMA_MAPPING_ERROR */
 function swiotlb_map_overflow(k: Kernel, dev: Device, swiotlb_addr: number, dma_addr: number, size: number, dir: number, attrs: number): number {

@@ -23,7 +23,7 @@ const S_unmap_page = sym("dma_unmap_page_attrs", F);
 
 /** include/linux/dma-direction.h valid_dma_direction: BUG_ON in dma_map_phys / dma_unmap_phys (6.18) */
 function check_dir(k: Kernel, dir: number, fn: string) {
-  if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
+  if (dir !== 0 && dir !== 1 && dir !== 2) k.BUG_ON(`valid_dma_direction:${fn}`, fn, `BUG_ON(!valid_dma_direction(${DIR_NAMES[dir] ?? dir}))`);
 }
 
 /**

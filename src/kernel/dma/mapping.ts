@@ -191,13 +191,17 @@ export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_
   return r;
 }
 
-/** include/linux/dma-direction.h valid_dma_direction, BUG_ON in the map/sync entry points (5.x) */
-function check_dir(k: Kernel, dir: number, fn: string) {
-  if (dir !== 0 && dir !== 1 && dir !== 2) bad_dir(k, dir, fn);
+/**
+ * include/linux/dma-direction.h valid_dma_direction, BUG_ON in the map/sync entry points (5.x);
+ * `pc` is the function the BUG_ON sits in when the version's name differs from the site's (6.10+
+ * f406c8e4b770: the out-of-line __dma_sync_* that the inline wrappers call).
+ */
+function check_dir(k: Kernel, dir: number, fn: string, pc = fn) {
+  if (dir !== 0 && dir !== 1 && dir !== 2) bad_dir(k, dir, fn, pc);
 }
 // check_dir's BUG, out of line (check_dir stays small enough for V8 to inline)
-function bad_dir(k: Kernel, dir: number, fn: string): never {
-  k.BUG(`at ${F} (${fn}): !valid_dma_direction(${DIR_NAMES[dir] ?? dir})`, fn);
+function bad_dir(k: Kernel, dir: number, fn: string, pc: string): never {
+  k.BUG_ON(`valid_dma_direction:${fn}`, pc, `BUG_ON(!valid_dma_direction(${DIR_NAMES[dir] ?? dir}))`);
 }
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
@@ -306,7 +310,7 @@ export function dma_map_sg_attrs(k: Kernel, dev: Device, sgl: Scatterlist[], nen
     k.tr?.exit(ents < 0 ? `0 (ops returned ${ents})` : String(ret));
     return ret;
   }
-  if (ents < 0) k.BUG(`at ${F} (dma_map_sg_attrs): ents < 0`, "dma_map_sg_attrs");
+  if (ents < 0) k.BUG_ON("dma_map_sg_attrs:ents", "dma_map_sg_attrs", `BUG_ON(ents < 0): the ops returned ${ents}`);
   if (k.dma_debug) dbg.debug_dma_map_sg(k, dev, sgl, nents, ents, dir, attrs);
   k.tr?.exit(String(ents));
   return ents;
@@ -362,7 +366,7 @@ export function dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, si
 /** kernel/dma/mapping.c dma_sync_single_for_cpu (5.6–6.9) / __dma_sync_single_for_cpu (6.10+) */
 function __dma_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number, s: typeof S_sync_cpu): void {
   k.tr?.enter(s, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
-  check_dir(k, dir, "dma_sync_single_for_cpu");
+  check_dir(k, dir, "dma_sync_single_for_cpu", s.name);
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   else if (ops!.sync_single_for_cpu) ops!.sync_single_for_cpu(k, dev, addr, size, dir);
@@ -385,7 +389,7 @@ export function dma_sync_single_for_device(k: Kernel, dev: Device, addr: number,
 /** kernel/dma/mapping.c dma_sync_single_for_device (5.6–6.9) / __dma_sync_single_for_device (6.10+) */
 function __dma_sync_single_for_device(k: Kernel, dev: Device, addr: number, size: number, dir: number, s: typeof S_sync_dev): void {
   k.tr?.enter(s, { dev: dev.name, addr: hex(addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
-  check_dir(k, dir, "dma_sync_single_for_device");
+  check_dir(k, dir, "dma_sync_single_for_device", s.name);
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_single_for_device(k, dev, addr, size, dir);
   else if (ops!.sync_single_for_device) ops!.sync_single_for_device(k, dev, addr, size, dir);
@@ -408,7 +412,7 @@ export function dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: n
 /** kernel/dma/mapping.c dma_sync_sg_for_cpu / dma_sync_sg_for_device (5.6–6.9) / the __ versions (6.10+) */
 function __dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean, s: typeof S_sync_sg_cpu): void {
   k.tr?.enter(s, { dev: dev.name, nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
-  check_dir(k, dir, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device");
+  check_dir(k, dir, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device", s.name);
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_sync_sg(k, dev, sgl, nents, dir, forCpu);
   else if (forCpu && ops!.sync_sg_for_cpu) ops!.sync_sg_for_cpu(k, dev, sgl, nents, dir);

@@ -8,7 +8,7 @@ import type { Device } from "../../drivers/device.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { PAGE_SIZE, DMA_BIT_MASK, get_order, hex } from "../../core/u64.js";
-import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32, gfpName } from "../../include/gfp.js";
+import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, gfpName } from "../../include/gfp.js";
 import { GenPool } from "../../mm/genalloc.js";
 import { MAX_ORDER } from "../../mm/page_alloc.js";
 import { alloc_pages, totalram_pages } from "../../mm/mm.js";
@@ -124,17 +124,24 @@ export function dma_guess_pool(k: Kernel, prev: GenPool | null, gfp: number): Ge
 }
 
 /**
- * kernel/dma/pool.c dma_alloc_from_pool (5.10–5.19): try pools in dma_guess_pool order; a chunk
+ * kernel/dma/pool.c dma_alloc_from_pool (5.10–6.18): try pools in dma_guess_pool order; a chunk
  * whose physical address fails phys_addr_ok (dma_coherent_ok) goes back and the next pool is tried.
+ * When none gives a chunk: WARN(1, "Failed to get suitable pool for %s") — until 56c430c7f06d
+ * (6.19; stable in 6.1.166 and 6.18.35, not in 6.6.63 or 6.12.19), which keeps that WARN for no
+ * pool at all and prints WARN(!(gfp & __GFP_NOWARN), "DMA pool exhausted for %s") when a pool was
+ * tried and was full (6.1.166 kernel/dma/pool.c:270–287 — the unifreq mirror's :268–285, two lines up from its
+ * downstream 2 MiB-pool patch abe68583f —, 6.18.35 :270–287).
  */
 export function dma_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: number, phys_addr_ok: (phys: number, size: number) => boolean): { vaddr: number; page: number } | null {
   k.tr?.enter(S_alloc, { size: hex(size), gfp: gfpName(gfp) });
   let pool: GenPool | null = null;
+  let pool_found = false;
   for (;;) {
     k.tr?.enter(S_guess);
     pool = dma_guess_pool(k, pool, gfp);
     k.tr?.exit(pool?.name ?? "NULL");
     if (!pool) break;
+    pool_found = true;
     const vaddr = pool.alloc(size);
     if (!vaddr) {
       k.tr?.note(`${pool.name}: no free chunk of ${hex(size)} (avail ${hex(pool.avail())})`);
@@ -152,7 +159,10 @@ export function dma_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: n
     k.tr?.exit(`${k.arch.fmtVa(vaddr)} from ${pool.name} (phys ${hex(phys)})`);
     return { vaddr, page };
   }
-  k.warn(`Failed to get suitable pool for ${dev.name}`, "dma_alloc_from_pool", warn_site(k, "dma_alloc_from_pool"));
+  if (k.sw["56c430c7f06d"] && pool_found) {
+    k.tr?.decide("WARN(!(gfp & __GFP_NOWARN), \"DMA pool exhausted\")", !(gfp & __GFP_NOWARN), gfp & __GFP_NOWARN ? "__GFP_NOWARN: the exhausted pool is not reported" : "a pool was tried and had no chunk to give");
+    if (!(gfp & __GFP_NOWARN)) k.warn(`DMA pool exhausted for ${dev.name}`, "dma_alloc_from_pool", warn_site(k, "dma_alloc_from_pool:exhausted"));
+  } else k.warn(`Failed to get suitable pool for ${dev.name}`, "dma_alloc_from_pool", warn_site(k, "dma_alloc_from_pool"));
   k.tr?.exit("NULL");
   return null;
 }

@@ -61,7 +61,7 @@ export function decode_dma_attrs(k: Kernel, attrs: number): string {
 }
 
 /** A u64 trace field as %llx (no prefix); ARM32's 32-bit dma_addr_t / phys_addr_t widen without sign extension */
-function llx(k: Kernel, v: number): string {
+export function llx(k: Kernel, v: number): string {
   if (k.arch.name === "arm") return (v >>> 0).toString(16);
   return v >= 0 ? v.toString(16) : toBig(v).toString(16);
 }

@@ -353,7 +353,7 @@ export function iommu_is_span_boundary(k: Kernel, index: number, nr: number, b: 
 
 // iommu_is_span_boundary's BUG_ON, out of line (the test stays small enough for V8 to inline)
 function span_boundary_not_pow2(k: Kernel, b: Boundary, caller: string): never {
-  k.BUG(`at include/linux/iommu-helper.h (iommu_is_span_boundary): BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`, caller);
+  k.BUG_ON("iommu_is_span_boundary", caller, `BUG_ON(!is_power_of_2(${b.max})) for segment_boundary_mask ${b.maskText}`);
 }
 
 /**

@@ -53,14 +53,14 @@ const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
 // ---------------------------------------------------------------------------------------------
 // init and queries
 
-/** kernel/dma/swiotlb.c swiotlb_print_info (5.13–5.14): "software IO TLB: mapped [mem %pa-%pa] (%luMB)" */
+/** kernel/dma/swiotlb.c swiotlb_print_info (5.13–5.14): pr_info "software IO TLB: mapped [mem %pa-%pa] (%luMB)", or pr_warn "No low mem" (5.14-rc5 swiotlb.c:133–138) */
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
-  k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
+  k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20))}MB)`);
 }
 
 /**
@@ -142,7 +142,7 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
   const iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
   const nslots = nr_slots(alloc_size);
-  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (find_slots): BUG_ON(!nslots)", "find_slots");
+  if (nslots === 0) k.BUG_ON("swiotlb:nslots", "find_slots", "BUG_ON(!nslots)");
 
   // For mappings of at least a page, the stride (and so the alignment) is at least a page.
   let stride = (iotlb_align_mask >>> IO_TLB_SHIFT) + 1;
@@ -218,7 +218,7 @@ export function swiotlb_tbl_map_single(
 ): number {
   const mem = k.io_tlb_default_mem;
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
-  if (!mem) k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
+  if (!mem) k.fatal("panic", "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 
   if (mapping_size > alloc_size) {
     if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
@@ -337,7 +337,7 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
 export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   k.tr?.enter(S_sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_TO_DEVICE);
-  else if (dir !== DMA_FROM_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_device): BUG_ON(dir != DMA_FROM_DEVICE)", "swiotlb_sync_single_for_device");
+  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
   k.tr?.exit();
 }
 
@@ -345,7 +345,7 @@ export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr:
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE);
-  else if (dir !== DMA_TO_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_cpu): BUG_ON(dir != DMA_TO_DEVICE)", "swiotlb_sync_single_for_cpu");
+  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
   k.tr?.exit();
 }
 

@@ -177,7 +177,7 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
   } else iotlb_align_mask = (dev.min_align_mask & ~(IO_TLB_SIZE - 1)) >>> 0;
   const nslots = nr_slots(alloc_size);
   const offset = swiotlb_align_offset(dev, orig_addr);
-  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_find_slots): BUG_ON(!nslots)", "swiotlb_find_slots");
+  if (nslots === 0) k.BUG_ON("swiotlb:nslots", "swiotlb_find_slots", "BUG_ON(!nslots)");
 
   let stride = (iotlb_align_mask >>> IO_TLB_SHIFT) + 1;
   if (alloc_size >= PAGE_SIZE) stride = Math.max(stride, stride << (PAGE_SHIFT - IO_TLB_SHIFT));
@@ -282,7 +282,7 @@ export function swiotlb_tbl_map_single(
   return tlb_addr;
 }
 function map_single_no_slabs(k: Kernel): never {
-  k.BUG("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
+  k.fatal("panic", "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 }
 function tr_exit_hex(k: Kernel, v: number): void {
   k.tr?.exit(hex(v));
@@ -400,7 +400,7 @@ function unmap_single_enter(k: Kernel, tlb_addr: number, mapping_size: number, d
 export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   k.tr?.enter(S_sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_TO_DEVICE);
-  else if (dir !== DMA_FROM_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_device): BUG_ON(dir != DMA_FROM_DEVICE)", "swiotlb_sync_single_for_device");
+  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
   k.tr?.exit();
 }
 
@@ -408,7 +408,7 @@ export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr:
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE);
-  else if (dir !== DMA_TO_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_cpu): BUG_ON(dir != DMA_TO_DEVICE)", "swiotlb_sync_single_for_cpu");
+  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
   k.tr?.exit();
 }
 

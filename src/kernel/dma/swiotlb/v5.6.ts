@@ -48,18 +48,18 @@ function is56(k: Kernel): boolean {
   return k.version.id === "5.6";
 }
 
-/** kernel/dma/swiotlb.c swiotlb_print_info (5.6: "%#010llx-%#010llx"; 5.10: "%pa-%pa") */
+/** kernel/dma/swiotlb.c swiotlb_print_info (5.6: "%#010llx-%#010llx"; 5.10: "%pa-%pa"): pr_info, or pr_warn "No low mem" (5.6.4 and 5.10.7 swiotlb.c:171–177), a kernel log line as in the later eras */
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
   if (!mem) {
-    k.log("software IO TLB: No low mem");
+    k.printk("warn", "software IO TLB: No low mem");
     return;
   }
   const mb = Math.floor((mem.nslabs * IO_TLB_SIZE) / (1 << 20));
   if (is56(k)) {
     const f = (a: number) => "0x" + a.toString(16).padStart(8, "0");
-    k.log(`software IO TLB: mapped [mem ${f(mem.start)}-${f(mem.end)}] (${mb}MB)`);
-  } else k.log(`software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${mb}MB)`);
+    k.printk("info", `software IO TLB: mapped [mem ${f(mem.start)}-${f(mem.end)}] (${mb}MB)`);
+  } else k.printk("info", `software IO TLB: mapped [mem ${fmtPa(k, mem.start)}-${fmtPa(k, mem.end)}] (${mb}MB)`);
 }
 
 /**
@@ -165,7 +165,7 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
   const nslots = Math.ceil(alloc_size / IO_TLB_SIZE);
   const stride = alloc_size >= PAGE_SIZE ? 1 << (PAGE_SHIFT - IO_TLB_SHIFT) : 1;
-  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_map_single): BUG_ON(!nslots)", "swiotlb_tbl_map_single");
+  if (nslots === 0) k.BUG_ON("swiotlb:nslots", "swiotlb_tbl_map_single", "BUG_ON(!nslots)");
 
   const nslabs = mem.nslabs;
   let found = -1;
@@ -268,10 +268,10 @@ export function swiotlb_tbl_sync_single(k: Kernel, dev: Device, tlb_addr: number
   if (longBits(k) === 32) orig_addr %= 2 ** 32;
   if (target === SYNC_FOR_CPU) {
     if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, orig_addr, tlb_addr, size, DMA_FROM_DEVICE);
-    else if (dir !== DMA_TO_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_sync_single): BUG_ON(dir != DMA_TO_DEVICE)", "swiotlb_tbl_sync_single");
+    else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_tbl_sync_single", "BUG_ON(dir != DMA_TO_DEVICE)");
   } else {
     if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, orig_addr, tlb_addr, size, DMA_TO_DEVICE);
-    else if (dir !== DMA_FROM_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_tbl_sync_single): BUG_ON(dir != DMA_FROM_DEVICE)", "swiotlb_tbl_sync_single");
+    else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_tbl_sync_single", "BUG_ON(dir != DMA_FROM_DEVICE)");
   }
   k.tr?.exit();
 }

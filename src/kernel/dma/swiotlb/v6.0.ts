@@ -251,8 +251,8 @@ export function swiotlb_do_find_slots(k: Kernel, dev: Device, mem: IoTlbMemAreas
   const b = boundaryFor(k, dev, tbl_dma_addr ?? default_tbl_dma_addr(dev, mem.start));
   const nslots = nr_slots(alloc_size);
   const offset = swiotlb_align_offset(dev, orig_addr);
-  if (nslots === 0) k.BUG("at kernel/dma/swiotlb.c (swiotlb_do_find_slots): BUG_ON(!nslots)", "swiotlb_do_find_slots");
-  if (!area) k.BUG("at kernel/dma/swiotlb.c (swiotlb_do_find_slots): BUG_ON(area_index >= mem->nareas)", "swiotlb_do_find_slots");
+  if (nslots === 0) k.BUG_ON("swiotlb:nslots", "swiotlb_do_find_slots", "BUG_ON(!nslots)");
+  if (!area) k.BUG_ON("swiotlb:area_index", "swiotlb_do_find_slots", "BUG_ON(area_index >= mem->nareas)");
 
   let iotlb_align_mask: number;
   if (k.sw["04867a7a3332"]) {
@@ -379,7 +379,7 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number):
   const nslots = slotsOfMapping(mem.alloc_size[index]!, offset, longBits(k));
   const aindex = Math.floor(index / mem.area_nslabs);
   const area = mem.areas[aindex];
-  if (!area) k.BUG("at kernel/dma/swiotlb.c (swiotlb_release_slots): BUG_ON(aindex >= mem->nareas)", "swiotlb_release_slots");
+  if (!area) k.BUG_ON("swiotlb:aindex", "swiotlb_release_slots", "BUG_ON(aindex >= mem->nareas)");
   const oa = mem.orig_addr;
   const as = mem.alloc_size;
   let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? mem.slot_list(index + nslots) : 0;

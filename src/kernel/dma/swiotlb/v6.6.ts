@@ -133,8 +133,8 @@ export function swiotlb_area_find_slots(k: Kernel, dev: Device, pool: IoTlbPool,
   let iotlb_align_mask = dev.min_align_mask >>> 0;
   const nslots = nr_slots(alloc_size);
   const offset = swiotlb_align_offset(dev, 0, orig_addr);
-  if (nslots === 0) k.BUG(`at kernel/dma/swiotlb.c (${fn}): BUG_ON(!nslots)`, fn);
-  if (area_index >= pool.nareas) k.BUG(`at kernel/dma/swiotlb.c (${fn}): BUG_ON(area_index >= pool->nareas)`, fn);
+  if (nslots === 0) k.BUG_ON("swiotlb:nslots", fn, "BUG_ON(!nslots)");
+  if (area_index >= pool.nareas) k.BUG_ON("swiotlb:area_index", fn, "BUG_ON(area_index >= pool->nareas)");
 
   if (!alloc_align_mask && !iotlb_align_mask && alloc_size >= PAGE_SIZE) alloc_align_mask = PAGE_SIZE - 1;
   alloc_align_mask = (alloc_align_mask | (IO_TLB_SIZE - 1)) >>> 0;
@@ -418,7 +418,7 @@ export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number, 
   index -= pool.pad_slots[index]!;
   const nslots = slotsOfMapping(pool.alloc_size[index]!, offset, longBits(k));
   const aindex = Math.floor(index / pool.area_nslabs);
-  if (aindex >= pool.nareas) k.BUG("at kernel/dma/swiotlb.c (swiotlb_release_slots): BUG_ON(aindex >= mem->nareas)", "swiotlb_release_slots");
+  if (aindex >= pool.nareas) k.BUG_ON("swiotlb:aindex", "swiotlb_release_slots", "BUG_ON(aindex >= mem->nareas)");
   const area = pool.areas[aindex]!;
   let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? pool.slot_list(index + nslots) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
@@ -461,7 +461,7 @@ export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr:
   swiotlb_run_dyn_alloc(k);
   k.tr?.enter(S_sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_TO_DEVICE, poolOf(k, dev, tlb_addr, "swiotlb_sync_single_for_device"));
-  else if (dir !== DMA_FROM_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_device): BUG_ON(dir != DMA_FROM_DEVICE)", "swiotlb_sync_single_for_device");
+  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
   k.tr?.exit();
 }
 
@@ -470,7 +470,7 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
   swiotlb_run_dyn_alloc(k);
   k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE, poolOf(k, dev, tlb_addr, "swiotlb_sync_single_for_cpu"));
-  else if (dir !== DMA_TO_DEVICE) k.BUG("at kernel/dma/swiotlb.c (swiotlb_sync_single_for_cpu): BUG_ON(dir != DMA_TO_DEVICE)", "swiotlb_sync_single_for_cpu");
+  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
   k.tr?.exit();
 }
 
