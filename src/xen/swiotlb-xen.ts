@@ -103,9 +103,14 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
   return false;
 }
 
-/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped */
+/**
+ * drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as
+ * xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped. The
+ * bfn is XEN_PFN_DOWN(dma_to_phys(dev, dma_addr)) from 91ffe4ad534a (5.9; 5.10.7 :98), and
+ * XEN_PFN_DOWN(dma_addr) before it — 5.6.4 :104 reads the bus address as a frame number.
+ */
 export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
-  const bfn = Math.floor(dma_to_phys(k, dev, dma_addr) / XEN_PAGE_SIZE);
+  const bfn = Math.floor((k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, dma_addr) : dma_addr) / XEN_PAGE_SIZE);
   const pfn = bfn_to_pfn(k, bfn);
   if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE, dev); // 5.15+: is_swiotlb_buffer(dev, …) (the 6.6 era looks the pool up on the device)
   return false;
