@@ -40,4 +40,20 @@ steps:
     expect(r.steps[2]!.result.dma_addr).toBe("0x373c0000");
     expect(r.steps[6]!.result.dma_addr).toBe("0x373c0000"); // it was DMA_MAPPING_ERROR: the first mapping's slots had leaked
   });
+  it("5.6's cache maintenance tests pfn_valid(PFN_DOWN(handle)) on the handle itself (arch/arm/xen/mm.c:77, :86): a local page gets arch_sync_dma_for_device/_for_cpu", () => {
+    const y = `
+name: low buffer
+platform: rpi4-xen
+kernel: "5.6"
+steps:
+  - { op: kmalloc, size: 64, gfp: GFP_DMA, as: b }
+  - { op: dma_map_single, buf: b, size: 64, dir: DMA_TO_DEVICE, as: m }
+  - { op: dma_unmap_single, map: m }
+`;
+    const r = runYaml(y, { trace: true });
+    expect(r.steps[1]!.result.dma_addr).toBe("0x1000"); // phys 0x1000 handed out as is
+    // dmasim took dma_to_phys(0x1000) (below the 0xc0000000 window: no pfn) for a foreign page and flushed through the hypercall path
+    expect(calls(r, 1)).toEqual(["dma_map_single_attrs", "dma_map_page_attrs", "xen_swiotlb_map_page", "arch_sync_dma_for_device"]);
+    expect(calls(r, 2)).toEqual(["dma_unmap_page_attrs", "xen_swiotlb_unmap_page", "arch_sync_dma_for_cpu"]);
+  });
 });

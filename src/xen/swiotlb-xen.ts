@@ -119,7 +119,8 @@ export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number):
 /** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
-  const bfn = Math.floor(dma_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
+  // 5.6.4 arch/arm/xen/mm.c:99 XEN_PFN_DOWN(dev_addr); 5.10.7 :100 XEN_PFN_DOWN(dma_to_phys(dev, dev_addr))
+  const bfn = Math.floor(xen_handle_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
   return !k.xen!.hypercall_cflush && xen_pfn !== bfn && !dev_is_dma_coherent(k, dev);
 }
 
@@ -308,16 +309,25 @@ function xen_swiotlb_free_coherent_519(k: Kernel, dev: Device, size: number, vad
   k.tr?.exit();
 }
 
+/**
+ * The frame address arch/arm/xen/mm.c works on for a DMA handle: dma_to_phys(dev, handle) from
+ * 91ffe4ad534a (5.9; 5.10.7 mm.c:51 and swiotlb-xen.c's pfn_valid tests), the handle itself before
+ * (5.6.4 mm.c:48, :77, :86: `pfn_valid(PFN_DOWN(handle))`, `cflush.a.dev_bus_addr = handle & XEN_PAGE_MASK`).
+ */
+function xen_handle_to_phys(k: Kernel, dev: Device, handle: number): number {
+  return k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, handle) : handle;
+}
+
 /** arch/arm/xen/mm.c dma_cache_maint via GNTTABOP_cache_flush for foreign pages (on the machine address) */
 function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: "clean" | "invalidate") {
-  const maddr = dma_to_phys(k, dev, handle);
+  const maddr = xen_handle_to_phys(k, dev, handle);
   const n = op === "clean" ? k.cache.clean(maddr, size) : k.cache.invalidate(maddr, size);
   k.tr?.cache(op, hex(maddr), size, n);
 }
 
-/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18) */
+/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18; 5.6: the same test inside arch/arm/xen/mm.c xen_dma_sync_for_device, on the handle) */
 function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
-  if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
+  if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
   else {
     k.tr?.enter(S_sync_dev_xen, { dev_addr: hex(dev_addr), size: hex(size) });
     xen_cache_op(k, dev, dev_addr, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
@@ -325,9 +335,9 @@ function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number
   }
 }
 
-/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18) */
+/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18; 5.6: arch/arm/xen/mm.c xen_dma_sync_for_cpu, on the handle) */
 function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
-  if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
   else if (dir !== DMA_TO_DEVICE) {
     k.tr?.enter(S_sync_cpu_xen, { dev_addr: hex(dev_addr), size: hex(size) });
     xen_cache_op(k, dev, dev_addr, size, "invalidate");
