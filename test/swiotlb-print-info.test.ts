@@ -42,4 +42,8 @@ describe("software IO TLB: mapped [mem …] in the kernel log of every version (
     expect(dma("5.10")).toEqual(["GFP_KERNEL", "GFP_KERNEL|GFP_DMA", "GFP_KERNEL|GFP_DMA32"].map((g) => `info DMA: preallocated 472 KiB ${g} pool for atomic allocations`)); // 5.10.7 pool.c:185: atomic_pool_size (totalram / 8192 pages), not the 2^order pages each pool gets
     expect(dma("5.10", "arm32")).toEqual(["info DMA: preallocated 256 KiB pool for atomic coherent allocations"]); // 5.10.7 arch/arm/mm/dma-mapping.c
   });
+  it("dma_debug_init's pr_info lines are kernel log lines (5.10.7 kernel/dma/debug.c:901, :915)", () => {
+    const r = runYaml(y("5.10"), { set: { CONFIG_DMA_API_DEBUG: "y" } });
+    expect((r.log ?? []).filter((l) => l.message.startsWith("DMA-API: ")).map((l) => `${l.level} ${l.message}`)).toEqual(["info DMA-API: preallocated 65536 debug entries", "info DMA-API: debugging enabled by kernel config"]);
+  });
 });
