@@ -43,6 +43,9 @@ function st(op: string, args: Record<string, unknown>, as?: string): Step {
 /** Explain one operation: which kernel functions it runs, which branches it takes and why. */
 export function explain(op: string, o: ExplainOptions): ExplainResult {
   if (!(EXPLAINABLE as readonly string[]).includes(op)) throw new InputError(`explain: unknown or unsupported op '${op}' (explainable: ${EXPLAINABLE.join(", ")})`);
+  // the kernel's call has no attrs argument: an --attrs would be printed in the header and then ignored
+  const ATTRS_ALT: Record<string, string> = { dma_alloc_coherent: "dma_alloc_attrs", dma_free_coherent: "dma_free_attrs", dma_mmap_coherent: "dma_mmap_attrs", dma_get_sgtable: "", dma_alloc_pages: "", dma_alloc_noncoherent: "", dma_sync_single_for_cpu: "", dma_sync_single_for_device: "" };
+  if (o.attrs !== undefined && op in ATTRS_ALT) throw new InputError(`--attrs: ${op} takes no DMA attributes${ATTRS_ALT[op] ? ` (${ATTRS_ALT[op]} does)` : ""}`);
   const size = o.size ?? 65536;
   const gfp = o.gfp ?? GFP_KERNEL;
   const attrs = o.attrs ?? 0;
