@@ -325,8 +325,30 @@ function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: 
   k.tr?.cache(op, hex(maddr), size, n);
 }
 
+/**
+ * arch/arm/xen/mm.c xen_dma_sync_for_device (5.6; 5.6.4 mm.c:83–92): swiotlb-xen always calls it, and it
+ * tests pfn_valid(PFN_DOWN(handle)) itself — the arch sync for a local page, dma_cache_maint on the
+ * handle for a foreign one. The 5.9 series keyed on 91ffe4ad534a (with 63f0620cc552 and d7b461caa6cc)
+ * moves the test into swiotlb-xen.c on dma_to_phys(dev, handle) (5.9.1 swiotlb-xen.c:417).
+ */
+function xen_dma_sync_for_device_56(k: Kernel, dev: Device, handle: number, paddr: number, size: number, dir: number) {
+  k.tr?.enter(S_sync_dev_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size) });
+  if (k.pfn_valid(Math.floor(handle / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
+  else xen_cache_op(k, dev, handle, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
+  k.tr?.exit();
+}
+
+/** arch/arm/xen/mm.c xen_dma_sync_for_cpu (5.6; 5.6.4 mm.c:74–81): pfn_valid(PFN_DOWN(handle)) → arch sync, else an invalidate unless DMA_TO_DEVICE */
+function xen_dma_sync_for_cpu_56(k: Kernel, dev: Device, handle: number, paddr: number, size: number, dir: number) {
+  k.tr?.enter(S_sync_cpu_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size) });
+  if (k.pfn_valid(Math.floor(handle / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  else if (dir !== DMA_TO_DEVICE) xen_cache_op(k, dev, handle, size, "invalidate");
+  k.tr?.exit();
+}
+
 /** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18; 5.6: the same test inside arch/arm/xen/mm.c xen_dma_sync_for_device, on the handle) */
 function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
+  if (!k.sw["91ffe4ad534a"]) return xen_dma_sync_for_device_56(k, dev, dev_addr, paddr, size, dir);
   if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
   else {
     k.tr?.enter(S_sync_dev_xen, { dev_addr: hex(dev_addr), size: hex(size) });
@@ -337,6 +359,7 @@ function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number
 
 /** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18; 5.6: arch/arm/xen/mm.c xen_dma_sync_for_cpu, on the handle) */
 function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
+  if (!k.sw["91ffe4ad534a"]) return xen_dma_sync_for_cpu_56(k, dev, dev_addr, paddr, size, dir);
   if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
   else if (dir !== DMA_TO_DEVICE) {
     k.tr?.enter(S_sync_cpu_xen, { dev_addr: hex(dev_addr), size: hex(size) });
