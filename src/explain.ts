@@ -63,6 +63,9 @@ function st(op: string, args: Record<string, unknown>, as?: string): Step {
 export function explain(op: string, o: ExplainOptions): ExplainResult {
   if (!(EXPLAINABLE as readonly string[]).includes(op)) throw new InputError(`explain: unknown or unsupported op '${op}' (explainable: ${EXPLAINABLE.join(", ")})`);
   if (typeof o !== "object" || o === null) throw new OptionError("explain: options { platform, kernel } are required");
+  // the kernel's call has no attrs argument: an --attrs would be printed in the header and then ignored
+  const ATTRS_ALT: Record<string, string> = { dma_alloc_coherent: "dma_alloc_attrs", dma_free_coherent: "dma_free_attrs", dma_mmap_coherent: "dma_mmap_attrs", dma_get_sgtable: "", dma_alloc_pages: "", dma_alloc_noncoherent: "", dma_sync_single_for_cpu: "", dma_sync_single_for_device: "" };
+  if (o.attrs !== undefined && op in ATTRS_ALT) throw new InputError(`--attrs: ${op} takes no DMA attributes${ATTRS_ALT[op] ? ` (${ATTRS_ALT[op]} does)` : ""}`);
   const kernel = resolveKernel(o.kernel, "kernel").id;
   const size = optNum("size", o.size, (x) => parseU64(x)) ?? 65536;
   const gfp = optNum("gfp", o.gfp, (x) => parseGfp(x, kernel)) ?? GFP_KERNEL;

@@ -81,6 +81,10 @@ describe.concurrent("bad input and usage: exit 2 with exactly one stderr line", 
     // the scenario schema's bounds, as `run` applies them: explain used to take 0 and print a note about an ARM32 size_t wrap on arm64
     expect(expectUsageError(await cli("explain", "dma_alloc_coherent", "--platform", "rpi4", "--size", "0"))).toBe("dmasim: --size: '0' is too small (an allocation needs at least 1 byte)");
     expect(expectUsageError(await cli("explain", "dma_map_single", "--platform", "rpi4", "--size", "2T"))).toBe("dmasim: --size: '2T' is too large (at most 1T)");
+    // --attrs on a call without an attrs argument was printed in the header and then ignored (the trace said attrs=0)
+    expect(expectUsageError(await cli("explain", "dma_alloc_coherent", "--platform", "rpi4", "--attrs", "DMA_ATTR_NO_WARN"))).toBe("dmasim: --attrs: dma_alloc_coherent takes no DMA attributes (dma_alloc_attrs does)");
+    // a trailing '|' was dropped silently; the published JSON Schema's pattern rejects it
+    expect(expectUsageError(await cli("explain", "dma_alloc_coherent", "--platform", "rpi4", "--gfp", "GFP_ATOMIC|"))).toBe("dmasim: --gfp: empty flag in 'GFP_ATOMIC|' (flags are joined by '|')");
   });
 });
 

@@ -48,6 +48,7 @@ function fake(opts: DmaDebugOptions = { all_errors: true }, arch: Arch = arm64, 
     dma_debug: null,
     pfn_valid: (pfn: number) => pfn >= 0 && pfn < RAM_PAGES,
     log: (m: string) => void logs.push(m),
+    printk: (_level: string, m: string) => void logs.push(m),
   } as unknown as Kernel;
   const d = new DmaDebug(opts);
   k.dma_debug = d;
@@ -628,6 +629,9 @@ describe("dma-debug setup and dump", () => {
   it("dma_debug_init picks the version's behaviour and the Kconfig knobs", () => {
     const { k } = fake();
     (k.cfg as { dma_debug_num_errors: number }).dma_debug_num_errors = 5;
+    const { k: kl, logs } = fake();
+    dma_debug_init(kl);
+    expect(logs).toEqual(["DMA-API: preallocated 65536 debug entries", "DMA-API: debugging enabled by kernel config"]); // pr_info, 5.10.7 debug.c:901, :915
     const d = dma_debug_init(k)!;
     expect(k.dma_debug).toBe(d);
     expect(d.eexist).toBe("pr_err");

@@ -36,4 +36,14 @@ describe("software IO TLB: mapped [mem …] in the kernel log of every version (
     expect(log("5.10", "x86_64-xen-pv")).toEqual(["software IO TLB: mapped [mem 0x00000000f8000000-0x00000000fc000000] (64MB)"]);
     for (const kernel of ["5.19", "6.1"]) expect(log(kernel, "x86_64-xen-pv"), kernel).toEqual([pci, "software IO TLB: mapped [mem 0x00000000f8000000-0x00000000fc000000] (64MB)"]);
   });
+  it("the atomic pools' pr_info lines are kernel log lines too: 5.6 remap.c's one pool, 5.8+ pool.c's three with %pGg, ARM's own", () => {
+    const dma = (kernel: string, platform = "rpi4") => (runYaml(y(kernel, platform)).log ?? []).filter((l) => l.message.startsWith("DMA: ")).map((l) => `${l.level} ${l.message}`);
+    expect(dma("5.6")).toEqual(["info DMA: preallocated 256 KiB pool for atomic allocations"]); // 5.6.4 kernel/dma/remap.c:157
+    expect(dma("5.10")).toEqual(["GFP_KERNEL", "GFP_KERNEL|GFP_DMA", "GFP_KERNEL|GFP_DMA32"].map((g) => `info DMA: preallocated 472 KiB ${g} pool for atomic allocations`)); // 5.10.7 pool.c:185: atomic_pool_size (totalram / 8192 pages), not the 2^order pages each pool gets
+    expect(dma("5.10", "arm32")).toEqual(["info DMA: preallocated 256 KiB pool for atomic coherent allocations"]); // 5.10.7 arch/arm/mm/dma-mapping.c
+  });
+  it("dma_debug_init's pr_info lines are kernel log lines (5.10.7 kernel/dma/debug.c:901, :915)", () => {
+    const r = runYaml(y("5.10"), { set: { CONFIG_DMA_API_DEBUG: "y" } });
+    expect((r.log ?? []).filter((l) => l.message.startsWith("DMA-API: ")).map((l) => `${l.level} ${l.message}`)).toEqual(["info DMA-API: preallocated 65536 debug entries", "info DMA-API: debugging enabled by kernel config"]);
+  });
 });

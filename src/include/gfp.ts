@@ -175,7 +175,10 @@ export function parseGfp(s: string | number, kernel?: string): number {
   if (typeof s === "number") return s;
   const names = gfpNames(kernel);
   let v = 0;
-  for (const part of s.split("|").map((x) => x.trim()).filter(Boolean)) {
+  // as the published JSON Schema's pattern: flags joined by "|", none empty ("GFP_ATOMIC|" is a typo, not GFP_ATOMIC)
+  const parts = s.split("|").map((x) => x.trim());
+  if (parts.some((p) => p === "")) throw new RangeError(s.trim() === "" ? "no gfp flags given" : `empty flag in '${s}' (flags are joined by '|')`);
+  for (const part of parts) {
     if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) v |= Number(part);
     else if (part in names) v |= names[part]!;
     else if (part in GFP_NAMES) throw new RangeError(`gfp flag '${part}' does not exist in Linux ${kernel} (it does in ${kernelsWith(part).join(", ")})`);
@@ -190,7 +193,9 @@ export function isGfpSpec(s: string | number): boolean {
   return s
     .split("|")
     .map((x) => x.trim())
-    .filter(Boolean)
+    .every((p) => p !== "") && s
+    .split("|")
+    .map((x) => x.trim())
     .every((p) => /^(0x[0-9a-f]+|\d+)$/i.test(p) || p in GFP_NAMES);
 }
 
@@ -229,7 +234,9 @@ export function parseAttrs(s: string | number | undefined): number {
   if (s === undefined) return 0;
   if (typeof s === "number") return s;
   let v = 0;
-  for (const part of s.split("|").map((x) => x.trim()).filter(Boolean)) {
+  const parts = s.split("|").map((x) => x.trim());
+  if (parts.some((p) => p === "")) throw new RangeError(s.trim() === "" ? "no DMA attributes given" : `empty attribute in '${s}' (attributes are joined by '|')`);
+  for (const part of parts) {
     if (part === "0") continue;
     if (part in ATTR_NAMES) v |= ATTR_NAMES[part]!;
     else throw new RangeError(`unknown DMA attribute '${part}'`);

@@ -99,6 +99,6 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
     commit: "c6af2aa9ffc9",
     title: "swiotlb: make the swiotlb_init interface more useful",
     release: "5.19",
-    effect: "the global enum swiotlb_force becomes swiotlb_force_bounce / swiotlb_force_disable, and the swiotlb:swiotlb_bounced tracepoint loses its swiotlb_force argument: its last field is is_swiotlb_force_bounce(dev) ? \"FORCE\" : \"NORMAL\" instead of __print_symbolic(NORMAL, FORCE, NO_FORCE) of the global (checked: 5.15.178 include/trace/events/swiotlb.h:10–45 and kernel/dma/swiotlb.c:693 still pass swiotlb_force; 5.19 and 6.1.166 include/trace/events/swiotlb.h:10–36; Christoph Hellwig's [PATCH 09/15] of 14 Mar 2022 in the 5.19 swiotlb-init cleanup series; the id as the mainline commit is known, not found in a stored text)",
+    effect: "the global enum swiotlb_force becomes swiotlb_force_bounce / swiotlb_force_disable, and the swiotlb:swiotlb_bounced tracepoint loses its swiotlb_force argument: its last field is is_swiotlb_force_bounce(dev) ? \"FORCE\" : \"NORMAL\" instead of __print_symbolic(NORMAL, FORCE, NO_FORCE) of the global (checked: 5.15.178 include/trace/events/swiotlb.h:10–45 and kernel/dma/swiotlb.c:693 still pass swiotlb_force; 5.19 and 6.1.166 include/trace/events/swiotlb.h:10–36; Christoph Hellwig's [PATCH 09/15] of 14 Mar 2022 in the 5.19 swiotlb-init cleanup series; the id c6af2aa9ffc9763826607bc2664ef3ea4475ed18 from a bisect log on the iommu list and Steven Price's follow-up naming it)",
   },
 };

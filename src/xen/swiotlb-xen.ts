@@ -103,9 +103,14 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
   return false;
 }
 
-/** drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped */
+/**
+ * drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as
+ * xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped. The
+ * bfn is XEN_PFN_DOWN(dma_to_phys(dev, dma_addr)) from 91ffe4ad534a (5.9; 5.10.7 :98), and
+ * XEN_PFN_DOWN(dma_addr) before it — 5.6.4 :104 reads the bus address as a frame number.
+ */
 export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
-  const bfn = Math.floor(dma_to_phys(k, dev, dma_addr) / XEN_PAGE_SIZE);
+  const bfn = Math.floor((k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, dma_addr) : dma_addr) / XEN_PAGE_SIZE);
   const pfn = bfn_to_pfn(k, bfn);
   if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE, dev); // 5.15+: is_swiotlb_buffer(dev, …) (the 6.6 era looks the pool up on the device)
   return false;
@@ -114,7 +119,8 @@ export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number):
 /** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
-  const bfn = Math.floor(dma_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
+  // 5.6.4 arch/arm/xen/mm.c:99 XEN_PFN_DOWN(dev_addr); 5.10.7 :100 XEN_PFN_DOWN(dma_to_phys(dev, dev_addr))
+  const bfn = Math.floor(xen_handle_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
   return !k.xen!.hypercall_cflush && xen_pfn !== bfn && !dev_is_dma_coherent(k, dev);
 }
 
@@ -303,16 +309,47 @@ function xen_swiotlb_free_coherent_519(k: Kernel, dev: Device, size: number, vad
   k.tr?.exit();
 }
 
+/**
+ * The frame address arch/arm/xen/mm.c works on for a DMA handle: dma_to_phys(dev, handle) from
+ * 91ffe4ad534a (5.9; 5.10.7 mm.c:51 and swiotlb-xen.c's pfn_valid tests), the handle itself before
+ * (5.6.4 mm.c:48, :77, :86: `pfn_valid(PFN_DOWN(handle))`, `cflush.a.dev_bus_addr = handle & XEN_PAGE_MASK`).
+ */
+function xen_handle_to_phys(k: Kernel, dev: Device, handle: number): number {
+  return k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, handle) : handle;
+}
+
 /** arch/arm/xen/mm.c dma_cache_maint via GNTTABOP_cache_flush for foreign pages (on the machine address) */
 function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: "clean" | "invalidate") {
-  const maddr = dma_to_phys(k, dev, handle);
+  const maddr = xen_handle_to_phys(k, dev, handle);
   const n = op === "clean" ? k.cache.clean(maddr, size) : k.cache.invalidate(maddr, size);
   k.tr?.cache(op, hex(maddr), size, n);
 }
 
-/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18) */
+/**
+ * arch/arm/xen/mm.c xen_dma_sync_for_device (5.6; 5.6.4 mm.c:83–92): swiotlb-xen always calls it, and it
+ * tests pfn_valid(PFN_DOWN(handle)) itself — the arch sync for a local page, dma_cache_maint on the
+ * handle for a foreign one. The 5.9 series keyed on 91ffe4ad534a (with 63f0620cc552 and d7b461caa6cc)
+ * moves the test into swiotlb-xen.c on dma_to_phys(dev, handle) (5.9.1 swiotlb-xen.c:417).
+ */
+function xen_dma_sync_for_device_56(k: Kernel, dev: Device, handle: number, paddr: number, size: number, dir: number) {
+  k.tr?.enter(S_sync_dev_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size) });
+  if (k.pfn_valid(Math.floor(handle / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
+  else xen_cache_op(k, dev, handle, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
+  k.tr?.exit();
+}
+
+/** arch/arm/xen/mm.c xen_dma_sync_for_cpu (5.6; 5.6.4 mm.c:74–81): pfn_valid(PFN_DOWN(handle)) → arch sync, else an invalidate unless DMA_TO_DEVICE */
+function xen_dma_sync_for_cpu_56(k: Kernel, dev: Device, handle: number, paddr: number, size: number, dir: number) {
+  k.tr?.enter(S_sync_cpu_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size) });
+  if (k.pfn_valid(Math.floor(handle / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  else if (dir !== DMA_TO_DEVICE) xen_cache_op(k, dev, handle, size, "invalidate");
+  k.tr?.exit();
+}
+
+/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18; 5.6: the same test inside arch/arm/xen/mm.c xen_dma_sync_for_device, on the handle) */
 function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
-  if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
+  if (!k.sw["91ffe4ad534a"]) return xen_dma_sync_for_device_56(k, dev, dev_addr, paddr, size, dir);
+  if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
   else {
     k.tr?.enter(S_sync_dev_xen, { dev_addr: hex(dev_addr), size: hex(size) });
     xen_cache_op(k, dev, dev_addr, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
@@ -320,9 +357,10 @@ function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number
   }
 }
 
-/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18) */
+/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18; 5.6: arch/arm/xen/mm.c xen_dma_sync_for_cpu, on the handle) */
 function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
-  if (k.pfn_valid(Math.floor(dma_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  if (!k.sw["91ffe4ad534a"]) return xen_dma_sync_for_cpu_56(k, dev, dev_addr, paddr, size, dir);
+  if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
   else if (dir !== DMA_TO_DEVICE) {
     k.tr?.enter(S_sync_cpu_xen, { dev_addr: hex(dev_addr), size: hex(size) });
     xen_cache_op(k, dev, dev_addr, size, "invalidate");

@@ -167,13 +167,13 @@ export function arm_atomic_pool_init(k: Kernel): void {
   const prot: Prot = "nc";
   const r = dev_get_cma_area(k, null) ? __alloc_from_contiguous(k, null, size, prot, 0, "atomic_pool_init") : __alloc_remap_buffer(k, size, GFP_KERNEL | __GFP_DMA, prot, "atomic_pool_init");
   if (!r) {
-    k.log(`DMA: failed to allocate ${size >> 10} KiB pool for atomic coherent allocation`);
+    k.printk("err", `DMA: failed to allocate ${size >> 10} KiB pool for atomic coherent allocation`); // 5.6.4 :400, 6.1.166 :242
     return;
   }
   const pool = new GenPool(12, "arm atomic_pool");
   pool.add_virt(r.ptr, k.page_to_phys(r.page), size);
   k.arm_atomic_pool = pool;
-  k.log(`DMA: preallocated ${size >> 10} KiB pool for atomic coherent allocations`);
+  k.printk("info", `DMA: preallocated ${size >> 10} KiB pool for atomic coherent allocations`); // pr_info, 5.6.4 :391, 6.1.166 :233
 }
 
 /**

@@ -87,11 +87,12 @@ export function dma_debug_init(k: Kernel, opts: DmaDebugOptions = {}): DmaDebug 
   });
   k.dma_debug = d;
   if (d.disabled) {
-    k.log("DMA-API: debugging disabled on kernel command line");
+    k.printk("info", "DMA-API: debugging disabled on kernel command line"); // dma_debug_cmdline's pr_info
     return d;
   }
-  k.log(`DMA-API: preallocated ${d.nr_total_entries} debug entries`);
-  k.log("DMA-API: debugging enabled by kernel config");
+  // dma_debug_init's pr_info lines, pr_fmt "DMA-API: " (5.6.4 kernel/dma/debug.c:948/:962, 5.10.7 :901/:915, 6.18.35 :934/:948)
+  k.printk("info", `DMA-API: preallocated ${d.nr_total_entries} debug entries`);
+  k.printk("info", "DMA-API: debugging enabled by kernel config");
   if (d.driver_filter) k.log(`DMA-API: enable driver filter for driver [${d.driver_filter}]`);
   return d;
 }

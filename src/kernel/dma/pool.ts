@@ -80,7 +80,9 @@ export function dma_atomic_pool_init(k: Kernel): void {
   } else k.atomic_pool_size = 256 << 10;
   const mk = (name: string, gfp: number, label: string) => {
     const pool = new GenPool(12, name);
-    if (atomic_pool_expand(k, pool, k.atomic_pool_size, gfp)) k.log(`DMA: preallocated ${k.atomic_pool_size >> 10} KiB ${label} pool for atomic allocations`);
+    // __dma_atomic_pool_init's pr_info / pr_err, "%pGg" of the pool's gfp (5.10.7 pool.c:180–186, 6.18.35 :177–183)
+    if (atomic_pool_expand(k, pool, k.atomic_pool_size, gfp)) k.printk("info", `DMA: preallocated ${k.atomic_pool_size >> 10} KiB ${label} pool for atomic allocations`);
+    else k.printk("err", `DMA: failed to allocate ${k.atomic_pool_size >> 10} KiB ${label} pool for atomic allocation`);
     return pool;
   };
   k.atomic_pool_kernel = mk("atomic_pool_kernel", GFP_KERNEL, "GFP_KERNEL");
@@ -100,7 +102,7 @@ export function dma_atomic_pool_init_remap(k: Kernel): void {
   let page = k.dma_contiguous_default_area ? dma_alloc_from_contiguous(k, null, n, order) : 0;
   if (!page) page = alloc_pages(k, __GFP_DMA, order, "atomic_pool");
   if (!page) {
-    k.log(`DMA: failed to allocate ${k.atomic_pool_size >> 10} KiB pool for atomic coherent allocation`);
+    k.printk("err", `DMA: failed to allocate ${k.atomic_pool_size >> 10} KiB pool for atomic coherent allocation`); // 5.6.4 remap.c:170
     return;
   }
   arch_dma_prep_coherent(k, page, k.atomic_pool_size);
@@ -108,7 +110,7 @@ export function dma_atomic_pool_init_remap(k: Kernel): void {
   const addr = dma_common_contiguous_remap(k, page, k.atomic_pool_size, pgprot_dmacoherent(k), "dma_atomic_pool_init");
   pool.add_virt(addr, k.page_to_phys(page), k.atomic_pool_size);
   k.atomic_pool = pool;
-  k.log(`DMA: preallocated ${k.atomic_pool_size >> 10} KiB pool for atomic allocations`);
+  k.printk("info", `DMA: preallocated ${k.atomic_pool_size >> 10} KiB pool for atomic allocations`); // 5.6.4 remap.c:157
 }
 
 /** kernel/dma/pool.c dma_guess_pool (5.9+): first pool by gfp, then the fallback order */
