@@ -193,7 +193,7 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     title: "dma-mapping: add dma_opt_mapping_size()",
     release: "6.0",
     effect: "dma_opt_mapping_size(dev) exists: min(dma_max_mapping_size(dev), ops->opt_mapping_size()) (dma-iommu: the IOVA rcache limit); before it the function does not exist (checked: 6.1.166 mapping.c; 5.15.178 has it as a 5.15-stable backport)",
-    stable: { "5.15": "5.15.y backport (\"5.15-stable review patch\", 5.15.178 kernel/dma/mapping.c:781)" },
+    stable: { "5.15": "5.15.y backport (\"5.15-stable review patch\", 5.15.178 kernel/dma/mapping.c:780)" },
   },
   "efa70f2fdc84": {
     commit: "efa70f2fdc84",
