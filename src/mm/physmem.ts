@@ -130,6 +130,11 @@ export class PhysMem {
    * clean frames as references to RAM instead of copies (src/mm/cache.ts), takes its copy first.
    */
   watcher: { ramWillChange(phys: number, len: number): void } | null = null;
+  /**
+   * Bumped when frames move (alignAll) or are forgotten (release): a frame a caller holds (frameOf)
+   * stays this pfn's frame while it is unchanged.
+   */
+  gen = 0;
   /** Highest pfn + 1 of RAM (max_pfn). */
   readonly max_pfn: number;
   readonly min_pfn: number;
@@ -232,6 +237,7 @@ export class PhysMem {
     this.full.pop();
     this.useSlab(m, next);
     this.aligned = true;
+    this.gen++;
     for (const o of old) if (o.aligned && freeSlabs.length < FREE_MAX) freeSlabs.push(o);
     return true;
   }
@@ -246,6 +252,7 @@ export class PhysMem {
     this.full = [];
     this.dir = this.dir.length ? new Array<Chunk | undefined>(this.dir.length).fill(undefined) : [];
     this.far.clear();
+    this.gen++;
     this.slab = null;
     this.slabOff = 0;
     this.aligned = false;
@@ -285,6 +292,19 @@ export class PhysMem {
       c[i & (CHUNK - 1)] = n;
     } else this.far.set(pfn, n);
     return n;
+  }
+
+  /** The frame of a pfn (made if never written), for a caller that keeps it while `gen` is unchanged and writes it with writeIn. */
+  frameOf(pfn: number): Uint8Array {
+    return this.page(pfn);
+  }
+
+  /** write() of data, within one frame, into frame `pg` (frameOf) at `off`; `phys` is that byte's address. */
+  writeIn(pg: Uint8Array, phys: number, off: number, data: Uint8Array): void {
+    const len = data.length;
+    if (this.watcher !== null) this.watcher.ramWillChange(phys, len);
+    if (len <= SMALL) for (let i = 0; i < len; i++) pg[off + i] = data[i]!;
+    else pg.set(data, off);
   }
 
   /** Raw read of RAM (no cache). Caller has checked isRam. */
