@@ -138,6 +138,9 @@ export class PhysMem {
   /** Highest pfn + 1 of RAM (max_pfn). */
   readonly max_pfn: number;
   readonly min_pfn: number;
+  /** the largest bank's [start, end) (isRamRange's first test) */
+  private readonly bigLo: number;
+  private readonly bigHi: number;
 
   constructor(banks: Bank[]) {
     this.banks = [...banks].sort((a, b) => a.start - b.start);
@@ -148,6 +151,9 @@ export class PhysMem {
     const span = Math.ceil((this.max_pfn - this.dirBase) / CHUNK);
     this.dir = span <= DIR_MAX ? new Array<Chunk | undefined>(span).fill(undefined) : [];
     this.dirPfns = this.dir.length * CHUNK;
+    const big = this.banks.reduce((m, b) => (b.size > m.size ? b : m));
+    this.bigLo = big.start;
+    this.bigHi = big.start + big.size;
   }
 
   /** memblock_is_memory */
@@ -164,6 +170,8 @@ export class PhysMem {
   /** Is the whole range RAM (every page)? */
   isRamRange(phys: number, len: number): boolean {
     if (len <= 0) return this.isRam(phys);
+    // inside the largest bank (a device's stamp, a bounce slot): RAM without the bank loop
+    if (phys >= this.bigLo && phys + len <= this.bigHi) return true;
     const banks = this.banks;
     for (let i = 0; i < banks.length; i++) {
       const b = banks[i]!;
@@ -337,7 +345,17 @@ export class PhysMem {
       const off = phys - pfn * PAGE_SIZE;
       if (off + len <= PAGE_SIZE) {
         const pg = this.page(pfn);
-        for (let i = 0; i < len; i++) pg[off + i] = data[from + i]!;
+        if (len === 8) {
+          // a u64 (a device's stamp, a descriptor word, a pointer): straight-line stores, no loop
+          pg[off] = data[from]!;
+          pg[off + 1] = data[from + 1]!;
+          pg[off + 2] = data[from + 2]!;
+          pg[off + 3] = data[from + 3]!;
+          pg[off + 4] = data[from + 4]!;
+          pg[off + 5] = data[from + 5]!;
+          pg[off + 6] = data[from + 6]!;
+          pg[off + 7] = data[from + 7]!;
+        } else for (let i = 0; i < len; i++) pg[off + i] = data[from + i]!;
         return;
       }
     }
