@@ -356,9 +356,29 @@ export class Kernel {
     return out;
   }
 
+  /**
+   * kwrite's one-page memo (dmasim's, for speed; results are the same): the kernel page last written
+   * straight to RAM — a transparent cache (every master snoops: a cacheable store is a store to RAM)
+   * and no Xen stage 2 —, its physical address and its RAM frame. Valid while the page tables
+   * (pgd.gen) and the frames (mem.gen) are unchanged: then a walk would give the same page, which is
+   * RAM and in the kernel half, and the frame is still the pfn's. A write within that page (a stamp,
+   * a descriptor) goes to the frame without the walk, the RAM check and the frame lookup, whose
+   * objects a bounced map/unmap pair's 4 KiB copies had pushed out of the CPU's near caches.
+   */
+  private kwVa = Infinity;
+  private kwPhys = 0;
+  private kwFrame: Uint8Array | null = null;
+  private kwPgdGen = -1;
+  private kwMemGen = -1;
+
   /** CPU write through a kernel virtual address. */
   kwrite(va: number, data: Uint8Array, pc?: string): void {
     const len = data.length;
+    const o = va - this.kwVa;
+    if (o >= 0 && o + len <= PAGE_SIZE && this.kwPgdGen === this.pgd.gen && this.kwMemGen === this.mem.gen) {
+      this.mem.writeIn(this.kwFrame!, this.kwPhys + o, o, data);
+      return;
+    }
     if (len > 0 && len <= PAGE_SIZE - offset_in_page(va)) {
       // within one page (the common case): the loop's first and only round, without its bookkeeping
       const phys = this.xlate(va, pc, true);
@@ -366,9 +386,20 @@ export class Kernel {
       if (!this.mem.isRam(phys)) this.oops(va, pc, true);
       if (prot === "normal") this.cache.cpuWrite(phys, data);
       else this.mem.write(phys, data);
+      if (this.cache.transparent && this.xen === null) this.kwMemo(va, phys);
       return;
     }
     this.kwriteSpan(va, data, pc);
+  }
+
+  /** kwrite's memo of the page of `va` (translated to `phys`, RAM), out of line */
+  private kwMemo(va: number, phys: number): void {
+    const o = offset_in_page(va);
+    this.kwVa = va - o;
+    this.kwPhys = phys - o;
+    this.kwFrame = this.mem.frameOf(Math.floor(phys / PAGE_SIZE));
+    this.kwPgdGen = this.pgd.gen;
+    this.kwMemGen = this.mem.gen;
   }
 
   /** kwrite across pages (out of line: the one-page case stays small enough for V8 to inline) */

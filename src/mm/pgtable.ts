@@ -137,6 +137,8 @@ export class PageTable {
   private tlbLevel = 0;
   /** The memory attributes of the last successful physOf(). */
   lastProt: Prot = "normal";
+  /** Bumped by every map() and unmap(): a caller's memo of a translation is valid while it is unchanged (Kernel.kwrite). */
+  gen = 0;
   constructor(readonly g: Geometry) {
     this.span = 2 ** g.vaBits;
     this.div = g.shifts.map((s) => 2 ** s);
@@ -159,6 +161,7 @@ export class PageTable {
   map(va: number, pfn: number, size: number, prot: Prot, leafSize = 4096) {
     const level = this.div.indexOf(leafSize);
     if (level < 0) throw new Error(`no level maps ${leafSize} bytes`);
+    this.gen++;
     this.tlbLeaf = null;
     this.tlbHi = 0;
     const leaves = Math.ceil(size / leafSize);
@@ -185,6 +188,7 @@ export class PageTable {
 
   /** Clear 4 KiB leaves over [va, va+size). */
   unmap(va: number, size: number) {
+    this.gen++;
     this.tlbLeaf = null;
     this.tlbHi = 0;
     for (let done = 0; done < size; done += 4096) {

@@ -130,9 +130,17 @@ export class PhysMem {
    * clean frames as references to RAM instead of copies (src/mm/cache.ts), takes its copy first.
    */
   watcher: { ramWillChange(phys: number, len: number): void } | null = null;
+  /**
+   * Bumped when frames move (alignAll) or are forgotten (release): a frame a caller holds (frameOf)
+   * stays this pfn's frame while it is unchanged.
+   */
+  gen = 0;
   /** Highest pfn + 1 of RAM (max_pfn). */
   readonly max_pfn: number;
   readonly min_pfn: number;
+  /** the largest bank's [start, end) (isRamRange's first test) */
+  private readonly bigLo: number;
+  private readonly bigHi: number;
 
   constructor(banks: Bank[]) {
     this.banks = [...banks].sort((a, b) => a.start - b.start);
@@ -143,6 +151,9 @@ export class PhysMem {
     const span = Math.ceil((this.max_pfn - this.dirBase) / CHUNK);
     this.dir = span <= DIR_MAX ? new Array<Chunk | undefined>(span).fill(undefined) : [];
     this.dirPfns = this.dir.length * CHUNK;
+    const big = this.banks.reduce((m, b) => (b.size > m.size ? b : m));
+    this.bigLo = big.start;
+    this.bigHi = big.start + big.size;
   }
 
   /** memblock_is_memory */
@@ -159,6 +170,8 @@ export class PhysMem {
   /** Is the whole range RAM (every page)? */
   isRamRange(phys: number, len: number): boolean {
     if (len <= 0) return this.isRam(phys);
+    // inside the largest bank (a device's stamp, a bounce slot): RAM without the bank loop
+    if (phys >= this.bigLo && phys + len <= this.bigHi) return true;
     const banks = this.banks;
     for (let i = 0; i < banks.length; i++) {
       const b = banks[i]!;
@@ -232,6 +245,7 @@ export class PhysMem {
     this.full.pop();
     this.useSlab(m, next);
     this.aligned = true;
+    this.gen++;
     for (const o of old) if (o.aligned && freeSlabs.length < FREE_MAX) freeSlabs.push(o);
     return true;
   }
@@ -246,6 +260,7 @@ export class PhysMem {
     this.full = [];
     this.dir = this.dir.length ? new Array<Chunk | undefined>(this.dir.length).fill(undefined) : [];
     this.far.clear();
+    this.gen++;
     this.slab = null;
     this.slabOff = 0;
     this.aligned = false;
@@ -287,6 +302,19 @@ export class PhysMem {
     return n;
   }
 
+  /** The frame of a pfn (made if never written), for a caller that keeps it while `gen` is unchanged and writes it with writeIn. */
+  frameOf(pfn: number): Uint8Array {
+    return this.page(pfn);
+  }
+
+  /** write() of data, within one frame, into frame `pg` (frameOf) at `off`; `phys` is that byte's address. */
+  writeIn(pg: Uint8Array, phys: number, off: number, data: Uint8Array): void {
+    const len = data.length;
+    if (this.watcher !== null) this.watcher.ramWillChange(phys, len);
+    if (len <= SMALL) for (let i = 0; i < len; i++) pg[off + i] = data[i]!;
+    else pg.set(data, off);
+  }
+
   /** Raw read of RAM (no cache). Caller has checked isRam. */
   read(phys: number, len: number, out?: Uint8Array, outOff = 0): Uint8Array {
     const dst = out ?? new Uint8Array(len);
@@ -317,7 +345,17 @@ export class PhysMem {
       const off = phys - pfn * PAGE_SIZE;
       if (off + len <= PAGE_SIZE) {
         const pg = this.page(pfn);
-        for (let i = 0; i < len; i++) pg[off + i] = data[from + i]!;
+        if (len === 8) {
+          // a u64 (a device's stamp, a descriptor word, a pointer): straight-line stores, no loop
+          pg[off] = data[from]!;
+          pg[off + 1] = data[from + 1]!;
+          pg[off + 2] = data[from + 2]!;
+          pg[off + 3] = data[from + 3]!;
+          pg[off + 4] = data[from + 4]!;
+          pg[off + 5] = data[from + 5]!;
+          pg[off + 6] = data[from + 6]!;
+          pg[off + 7] = data[from + 7]!;
+        } else for (let i = 0; i < len; i++) pg[off + i] = data[from + i]!;
         return;
       }
     }
