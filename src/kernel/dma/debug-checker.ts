@@ -66,11 +66,8 @@ export class DmaDebug extends DmaDebugChecks {
 
   /** body of kernel/dma/debug.c debug_dma_mapping_error (5.10–5.14) */
   mapping_error(dev: Device, dma_addr: number): void {
-    const b = this.bucket(hash_fn(dma_addr));
-    if (b === undefined) return;
     // the first exact match still "not checked" is marked checked
-    for (let i = 0; i < b.length; i++) {
-      const e = b[i]!;
+    for (let e = this.bucket(hash_fn(dma_addr)); e !== null; e = e.next) {
       if (e.dev !== dev || e.dev_addr !== dma_addr) continue;
       if (e.map_err_type === MAP_ERR_NOT_CHECKED) {
         e.map_err_type = MAP_ERR_CHECKED;
@@ -254,9 +251,7 @@ export class DmaDebug extends DmaDebugChecks {
     let count = 0;
     let last: DmaDebugEntry | null = null;
     for (let i = 0; i < HASH_SIZE; i++) {
-      const b = this.bucket(i);
-      if (b === undefined) continue;
-      for (const e of b) {
+      for (let e = this.bucket(i); e !== null; e = e.next) {
         if (e.dev === dev) {
           count++;
           last = e;
@@ -278,9 +273,7 @@ export class DmaDebug extends DmaDebugChecks {
   entries(dev?: Device): DmaDebugEntry[] {
     const out: DmaDebugEntry[] = [];
     for (let i = 0; i < HASH_SIZE; i++) {
-      const b = this.bucket(i);
-      if (b === undefined) continue;
-      for (const e of b) if (dev === undefined || e.dev === dev) out.push(e);
+      for (let e = this.bucket(i); e !== null; e = e.next) if (dev === undefined || e.dev === dev) out.push(e);
     }
     return out;
   }
@@ -302,9 +295,7 @@ export class DmaDebug extends DmaDebugChecks {
   dump_mappings(k: Kernel, dev: Device | null): string[] {
     const out: string[] = [];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
-      const b = this.bucket(idx);
-      if (b === undefined) continue;
-      for (const e of b) {
+      for (let e = this.bucket(idx); e !== null; e = e.next) {
         if (dev !== null && e.dev !== dev) continue;
         out.push(`${dev_id(e.dev)}: ${type2name(k, e.type)} idx ${idx} ${this.dump_fields(k, e)}`);
       }
@@ -317,9 +308,7 @@ export class DmaDebug extends DmaDebugChecks {
     const out: string[] = [];
     const driverFirst = k !== null && k.sw["bd89d69a529f"];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
-      const b = this.bucket(idx);
-      if (b === undefined) continue;
-      for (const e of b) {
+      for (let e = this.bucket(idx); e !== null; e = e.next) {
         const name = e.dev?.name ?? "";
         const drv = e.dev?.driver ?? "";
         out.push(`${driverFirst ? drv : name} ${driverFirst ? name : drv} ${k ? type2name(k, e.type) : e.type} idx ${idx} ${this.dump_fields(k, e)}`);

@@ -27,6 +27,7 @@ const type2name = de.type2name;
 const udec = de.udec;
 const ptr = de.ptr;
 const dir2name = de.dir2name;
+const hash_fn = de.hash_fn;
 
 /** kernel/dma/debug.c's checks (check_unmap, check_sync, check_for_stack, check_for_illegal_area, check_sg_segment) on the shared state (5.10–5.14) */
 export class DmaDebugChecks extends DmaDebugStore {
@@ -34,7 +35,9 @@ export class DmaDebugChecks extends DmaDebugStore {
 
   /** kernel/dma/debug.c check_unmap (5.10–5.14): D01–D08, then the entry is removed */
   check_unmap(k: Kernel, ref: DmaDebugEntry): void {
-    const entry = this.bucket_find_exact(ref);
+    // bucket_find_exact; the entry found is in the same bucket (same dev_addr), hash_bucket_del's
+    const idx = hash_fn(ref.dev_addr);
+    const entry = this.hash_bucket_find(idx, ref, false);
     const dev = ref.dev;
     if (entry === null) {
       if (ref.dev_addr === DMA_MAPPING_ERROR) {
@@ -62,7 +65,7 @@ export class DmaDebugChecks extends DmaDebugStore {
       // the kernel's text has no space before the first '['
       this.err_printk(k, dev, entry, "D08", `device driver failed to check map error[device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}]`);
     }
-    this.hash_bucket_del(entry);
+    this.hash_bucket_del(entry, idx);
     this.dma_entry_free(entry);
   }
 

@@ -59,16 +59,18 @@ export class DmaDebugStore {
   fail_pool_growth = false;
 
   /**
-   * dma_entry_hash: buckets created on first use, list order = kernel list order, in 128 blocks of
-   * 128 buckets made on first use (bucket(idx) reads one): one HASH_SIZE array per boot was
-   * 128 KiB, which V8 puts in its large-object space, a costly allocation every boot paid.
+   * dma_entry_hash: each bucket a list through the entries' own next/prev (struct list_head), in
+   * kernel list order; the table holds each bucket's first entry (null: empty), in 128 blocks of
+   * 128 made on first use (one HASH_SIZE array per boot was 128 KiB, which V8 puts in its
+   * large-object space, a costly allocation every boot paid). A list, not an array per bucket:
+   * an array emptied by its last unmap drops its backing store and the next map reallocates it.
    */
-  private readonly hash: ((DmaDebugEntry[] | undefined)[] | undefined)[] = new Array(HASH_SIZE >> 7);
+  private readonly hash: ((DmaDebugEntry | null)[] | undefined)[] = new Array(HASH_SIZE >> 7);
 
-  /** dma_entry_hash[idx] (undefined: an empty bucket) */
-  protected bucket(idx: number): DmaDebugEntry[] | undefined {
+  /** the first entry of dma_entry_hash[idx] (null: an empty bucket); the rest follow through .next */
+  protected bucket(idx: number): DmaDebugEntry | null {
     const c = this.hash[idx >> 7];
-    return c === undefined ? undefined : c[idx & 127];
+    return c === undefined ? null : c[idx & 127]!;
   }
   /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
   private readonly active = new Map<number, number>();
@@ -246,10 +248,19 @@ export class DmaDebugStore {
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     const idx = hash_fn(entry.dev_addr);
     let c = this.hash[idx >> 7];
-    if (c === undefined) c = this.hash[idx >> 7] = new Array(128);
-    let b = c[idx & 127];
-    if (b === undefined) b = c[idx & 127] = [];
-    b.push(entry);
+    if (c === undefined) c = this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null);
+    // list_add_tail
+    const head = c[idx & 127]!;
+    entry.next = null;
+    if (head === null) {
+      entry.prev = entry;
+      c[idx & 127] = entry;
+    } else {
+      const tail = head.prev!;
+      tail.next = entry;
+      entry.prev = tail;
+      head.prev = entry;
+    }
     const rc = this.active_cacheline_insert(k, entry);
     if (rc === ENOMEM) {
       this.report(k, "D21", "DMA-API: cacheline tracking ENOMEM, dma-debug disabled", true);
@@ -262,18 +273,23 @@ export class DmaDebugStore {
     }
   }
 
-  /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket */
-  protected hash_bucket_del(entry: DmaDebugEntry): void {
-    const b = this.bucket(hash_fn(entry.dev_addr));
-    if (!b) return;
-    for (let i = 0; i < b.length; i++) {
-      if (b[i] === entry) {
-        // list_del, keeping list order (no splice: it allocates the removed-items array)
-        for (let j = i + 1; j < b.length; j++) b[j - 1] = b[j]!;
-        b.pop();
-        return;
-      }
+  /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket (`idx` = hash_fn(entry->dev_addr)) */
+  protected hash_bucket_del(entry: DmaDebugEntry, idx: number): void {
+    const c = this.hash[idx >> 7];
+    if (c === undefined) return;
+    const head = c[idx & 127]!;
+    const next = entry.next;
+    const prev = entry.prev!;
+    if (entry === head) {
+      c[idx & 127] = next;
+      if (next !== null) next.prev = prev;
+    } else {
+      prev.next = next;
+      if (next !== null) next.prev = prev;
+      else head!.prev = prev;
     }
+    entry.next = null;
+    entry.prev = null;
   }
 
   /**
@@ -282,14 +298,11 @@ export class DmaDebugStore {
    * otherwise the best candidate only if it was the sole match — several imperfect matches
    * give "not found".
    */
-  private hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
-    const b = this.bucket(idx);
-    if (b === undefined) return null;
+  protected hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
     let ret: DmaDebugEntry | null = null;
     let matches = 0;
     let last = -1;
-    for (let i = 0; i < b.length; i++) {
-      const e = b[i]!;
+    for (let e = this.bucket(idx); e !== null; e = e.next) {
       if (e.dev !== ref.dev) continue;
       if (contain) {
         // containing_match, in u64 arithmetic
