@@ -32,6 +32,16 @@ const ENOMEM = de.ENOMEM;
 const phys_pa = de.phys_pa;
 const hash_fn = de.hash_fn;
 
+/** the active-cacheline geometry as literals (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
+const enum Cacheline {
+  /** L1_CACHE_BYTES (L1_CACHE_SHIFT 6 on every modelled arch) */
+  BYTES = 64,
+  /** PAGE_SIZE / L1_CACHE_BYTES = 1 << CACHELINE_PER_PAGE_SHIFT */
+  PER_PAGE = 4096 / 64,
+  /** cachelines per block of the model's tree */
+  BLOCK = 1024,
+}
+
 /* ---- the checker state ---- */
 
 /** kernel/dma/debug.c's state: the options, err_printk reporting, the entry pool, the active-cacheline radix tree and the hash table (5.10–5.14) */
@@ -72,8 +82,30 @@ export class DmaDebugStore {
     const c = this.hash[idx >> 7];
     return c === undefined ? null : c[idx & 127]!;
   }
-  /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
-  private readonly active = new Map<number, number>();
+  /**
+   * dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits), held as count + 1
+   * (0: not in the tree) in blocks of 1024 cachelines (16 pages) made on first use, keyed by
+   * cln / 1024; the block used last is kept at hand (a map and its unmap touch the same one), so
+   * the common insert and remove are two compares and a byte, not a Map get and a Map set each.
+   */
+  private readonly active = new Map<number, Int8Array>();
+  private activeKey = -1;
+  private activeBlock: Int8Array = new Int8Array(0);
+
+  /** the active-cacheline block of cacheline numbers [key * 1024, key * 1024 + 1024) */
+  private cachelineBlock(key: number): Int8Array {
+    return key === this.activeKey ? this.activeBlock : this.cachelineBlockSlow(key);
+  }
+  private cachelineBlockSlow(key: number): Int8Array {
+    let b = this.active.get(key);
+    if (b === undefined) {
+      b = new Int8Array(1024);
+      this.active.set(key, b);
+    }
+    this.activeKey = key;
+    this.activeBlock = b;
+    return b;
+  }
   /** recycled entry objects (the free list's memory) */
   private readonly freeObjs: DmaDebugEntry[] = [];
   /** scratch reference entry (struct dma_debug_entry ref on the kernel stack) */
@@ -191,7 +223,7 @@ export class DmaDebugStore {
 
   /** to_cacheline_number: (pfn << CACHELINE_PER_PAGE_SHIFT) + (offset >> L1_CACHE_SHIFT) */
   static to_cacheline_number(entry: DmaDebugEntry): number {
-    return entry.pfn * (PAGE_SIZE / L1_CACHE_BYTES) + Math.floor(entry.offset / L1_CACHE_BYTES);
+    return entry.pfn * Cacheline.PER_PAGE + Math.floor(entry.offset / Cacheline.BYTES);
   }
 
   /**
@@ -202,41 +234,48 @@ export class DmaDebugStore {
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
     if (entry.direction === DMA_TO_DEVICE) return 0;
     const cln = DmaDebugStore.to_cacheline_number(entry);
-    if (this.fail_next_radix_insert) {
-      this.fail_next_radix_insert = false;
-      return ENOMEM;
-    }
-    // -1 marks a cacheline that was active and is not any more (kept, so the map does not churn)
-    const cur = this.active.get(cln);
-    if (cur === undefined || cur < 0) {
-      this.active.set(cln, 0);
+    if (this.fail_next_radix_insert) return this.radix_insert_enomem();
+    const key = Math.floor(cln / Cacheline.BLOCK);
+    const b = this.cachelineBlock(key);
+    const i = cln - key * Cacheline.BLOCK;
+    const cur = b[i]!; // overlap + 1; 0: not in the tree
+    if (cur === 0) {
+      b[i] = 1;
       return 0;
     }
     // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
-    const overlap = cur + 1;
-    if (overlap <= ACTIVE_CACHELINE_MAX_OVERLAP) this.active.set(cln, overlap);
-    else {
-      // WARN_ONCE: a hint of leaked mappings. cln is the cacheline *number*, printed with %pa.
-      const msg = `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline ${phys_pa(k, cln)}`;
-      this.report(k, "D20", msg, !this.overlapWarned);
-      this.overlapWarned = true;
-    }
+    if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
+    else this.overlap_exceeded(k, cln);
     return EEXIST;
+  }
+  // fault injection's -ENOMEM and the WARN_ONCE, out of line (the insert stays small enough for V8 to inline)
+  private radix_insert_enomem(): number {
+    this.fail_next_radix_insert = false;
+    return ENOMEM;
+  }
+  private overlap_exceeded(k: Kernel, cln: number): void {
+    // WARN_ONCE: a hint of leaked mappings. cln is the cacheline *number*, printed with %pa.
+    const msg = `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline ${phys_pa(k, cln)}`;
+    this.report(k, "D20", msg, !this.overlapWarned);
+    this.overlapWarned = true;
   }
 
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–5.14) */
   active_cacheline_remove(entry: DmaDebugEntry): void {
     if (entry.direction === DMA_TO_DEVICE) return;
     const cln = DmaDebugStore.to_cacheline_number(entry);
-    const cur = this.active.get(cln);
-    if (cur === undefined || cur < 0) return;
-    this.active.set(cln, cur - 1); // -1: not active any more
+    const key = Math.floor(cln / Cacheline.BLOCK);
+    const b = this.cachelineBlock(key);
+    const i = cln - key * Cacheline.BLOCK;
+    if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
   }
 
   /** Overlap count of an active cacheline number (undefined = not active). For inspection. */
   cacheline_overlap(cln: number): number | undefined {
-    const v = this.active.get(cln);
-    return v === undefined || v < 0 ? undefined : v;
+    const key = Math.floor(cln / Cacheline.BLOCK);
+    const b = this.active.get(key);
+    const v = b === undefined ? 0 : b[cln - key * Cacheline.BLOCK]!;
+    return v === 0 ? undefined : v - 1;
   }
 
   // ---- hash table ----
