@@ -31,6 +31,11 @@ const ptr = de.ptr;
 const dir2name = de.dir2name;
 const hash_fn = de.hash_fn;
 
+/** PAGE_SIZE as a literal (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
+const enum Page {
+  SIZE = 4096,
+}
+
 /** The checker: the hook bodies the exported debug_dma_* functions call, the unbind notifier and the dumps (kernel/dma/debug.c, 5.10–5.14) */
 export class DmaDebug extends DmaDebugChecks {
   // ---- hook bodies (called through the exported debug_dma_* functions) ----
@@ -50,11 +55,11 @@ export class DmaDebug extends DmaDebugChecks {
     if (dma_addr === DMA_MAPPING_ERROR) return; // failed mappings are not tracked
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
-    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const pfn = Math.floor(paddr / Page.SIZE);
     entry.dev = dev;
     entry.type = type;
     entry.pfn = pfn;
-    entry.offset = paddr - pfn * PAGE_SIZE;
+    entry.offset = paddr - pfn * Page.SIZE;
     entry.paddr = paddr;
     entry.dev_addr = dma_addr;
     entry.size = size;

@@ -185,29 +185,34 @@ export class DmaDebugStore {
 
   /** kernel/dma/debug.c dma_entry_alloc + __dma_entry_alloc_check_leak (5.10–5.14) */
   dma_entry_alloc(k: Kernel): DmaDebugEntry | null {
-    if (this.num_free_entries === 0) {
-      // dma_debug_create_entries(GFP_ATOMIC): one page worth of entries
-      if (this.fail_pool_growth) {
-        this.disabled = true;
-        k.log("DMA-API: debugging out of memory - disabling");
-        return null;
-      }
-      this.num_free_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
-      this.nr_total_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
-      // shout each time the total ticks over a multiple of the initial pool (D25, pr_info)
-      if (this.nr_total_entries % this.nr_prealloc_entries < DMA_DEBUG_DYNAMIC_ENTRIES) {
-        const pct = Math.floor(this.nr_total_entries / this.nr_prealloc_entries);
-        this.report(k, "D25", `DMA-API: dma_debug_entry pool grown to ${this.nr_total_entries} (${pct}00%)`, true);
-      }
-    }
+    if (this.num_free_entries === 0 && !this.dma_debug_create_entries(k)) return null;
     const e = this.freeObjs.pop() ?? new DmaDebugEntry();
     e.reset();
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
     // stack_trace_save(entries, 5, skip 1): innermost first
-    const tr = k.tr;
-    if (tr) e.stack = tr.stack.slice(-DMA_DEBUG_STACKTRACE_ENTRIES).reverse();
+    if (k.tr) this.save_stack(k, e);
     return e;
+  }
+  // the pool's growth and the saved call chain, out of line (dma_entry_alloc stays small enough for V8 to inline)
+  /** kernel/dma/debug.c dma_debug_create_entries(GFP_ATOMIC) as dma_entry_alloc calls it (5.10–5.14): one page worth of entries; false when it fails */
+  private dma_debug_create_entries(k: Kernel): boolean {
+    if (this.fail_pool_growth) {
+      this.disabled = true;
+      k.log("DMA-API: debugging out of memory - disabling");
+      return false;
+    }
+    this.num_free_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
+    this.nr_total_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
+    // shout each time the total ticks over a multiple of the initial pool (D25, pr_info)
+    if (this.nr_total_entries % this.nr_prealloc_entries < DMA_DEBUG_DYNAMIC_ENTRIES) {
+      const pct = Math.floor(this.nr_total_entries / this.nr_prealloc_entries);
+      this.report(k, "D25", `DMA-API: dma_debug_entry pool grown to ${this.nr_total_entries} (${pct}00%)`, true);
+    }
+    return true;
+  }
+  private save_stack(k: Kernel, e: DmaDebugEntry): void {
+    e.stack = k.tr!.stack.slice(-DMA_DEBUG_STACKTRACE_ENTRIES).reverse();
   }
 
   /** kernel/dma/debug.c dma_entry_free (5.10–6.18): untrack the cacheline, back to the free list */
@@ -301,6 +306,10 @@ export class DmaDebugStore {
       head.prev = entry;
     }
     const rc = this.active_cacheline_insert(k, entry);
+    if (rc !== 0) this.add_dma_entry_failed(k, entry, attrs, rc);
+  }
+  // add_dma_entry's -ENOMEM / -EEXIST handling, out of line (add_dma_entry stays small enough for V8 to inline)
+  private add_dma_entry_failed(k: Kernel, entry: DmaDebugEntry, attrs: number, rc: number): void {
     if (rc === ENOMEM) {
       this.report(k, "D21", "DMA-API: cacheline tracking ENOMEM, dma-debug disabled", true);
       this.disabled = true;
