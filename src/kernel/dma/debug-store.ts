@@ -106,8 +106,8 @@ export class DmaDebugStore {
     this.activeBlock = b;
     return b;
   }
-  /** recycled entry objects (the free list's memory) */
-  private readonly freeObjs: DmaDebugEntry[] = [];
+  /** free_entries: recycled entry objects linked through their .next (a list, as the kernel's; an array emptied by each alloc dropped its backing store and the free's push reallocated it) */
+  private freeHead: DmaDebugEntry | null = null;
   /** scratch reference entry (struct dma_debug_entry ref on the kernel stack) */
   protected readonly ref = new DmaDebugEntry();
   private overlapWarned = false;
@@ -186,7 +186,9 @@ export class DmaDebugStore {
   /** kernel/dma/debug.c dma_entry_alloc + __dma_entry_alloc_check_leak (5.10–5.14) */
   dma_entry_alloc(k: Kernel): DmaDebugEntry | null {
     if (this.num_free_entries === 0 && !this.dma_debug_create_entries(k)) return null;
-    const e = this.freeObjs.pop() ?? new DmaDebugEntry();
+    let e = this.freeHead;
+    if (e !== null) this.freeHead = e.next;
+    else e = new DmaDebugEntry();
     e.reset();
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
@@ -220,7 +222,8 @@ export class DmaDebugStore {
     this.active_cacheline_remove(entry);
     entry.dev = null;
     entry.stack = undefined;
-    this.freeObjs.push(entry);
+    entry.next = this.freeHead;
+    this.freeHead = entry;
     this.num_free_entries++;
   }
 
