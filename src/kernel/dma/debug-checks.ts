@@ -115,6 +115,9 @@ export class DmaDebugChecks extends DmaDebugStore {
       this.check_for_lowmem_stack(k, dev, st, pfn, offset);
       return;
     }
+    // the stack's lowest and highest pfn, taken once per task_stack: most pages are outside at once
+    if (st !== this.stackSeen) this.note_stack(st);
+    if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
     const pfns = st.pfns;
     for (let i = 0; i < pfns.length; i++) {
       if (pfns[i] !== pfn) continue;
@@ -128,6 +131,14 @@ export class DmaDebugChecks extends DmaDebugStore {
     if (!k.arch.is_linear(lin)) return; // PageHighMem
     const addr = lin + offset;
     if (ule(st.start, addr) && ult(addr, st.end)) this.stack_mapped(k, dev, addr, false);
+  }
+  private stackSeen: object | null = null;
+  private stackMinPfn = 0;
+  private stackMaxPfn = -1;
+  private note_stack(st: { pfns: number[] }): void {
+    this.stackSeen = st;
+    this.stackMinPfn = Math.min(...st.pfns);
+    this.stackMaxPfn = Math.max(...st.pfns);
   }
   // check_for_stack's and check_for_illegal_area's reports, out of line (the checks stay small enough for V8 to inline)
   private stack_mapped(k: Kernel, dev: Device, addr: number, probable: boolean): void {
@@ -148,11 +159,19 @@ export class DmaDebugChecks extends DmaDebugStore {
   check_for_illegal_area(k: Kernel, dev: Device, addr: number, len: number): void {
     const t = k.kernel_text;
     if (t === null) return;
-    const L = k.arch.L;
-    const start = L.KIMAGE_VADDR + (t.start - k.arch.__va(0) - L.kimage_phys);
-    const end = start + (t.end - t.start);
+    // the image range, computed once per kernel_text
+    if (t !== this.textSeen) this.note_text(k, t);
     // overlap(): !(addr + len <= start || addr >= end)
-    if (!(ule(addr + len, start) || ule(end, addr))) this.illegal_area(k, dev, addr, len);
+    if (!(ule(addr + len, this.textStart) || ule(this.textEnd, addr))) this.illegal_area(k, dev, addr, len);
+  }
+  private textSeen: object | null = null;
+  private textStart = 0;
+  private textEnd = 0;
+  private note_text(k: Kernel, t: { start: number; end: number }): void {
+    const L = k.arch.L;
+    this.textSeen = t;
+    this.textStart = L.KIMAGE_VADDR + (t.start - k.arch.__va(0) - L.kimage_phys);
+    this.textEnd = this.textStart + (t.end - t.start);
   }
 
   /** stack + text checks for one CPU segment (pfn, offset) of length len */
