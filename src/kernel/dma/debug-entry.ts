@@ -164,6 +164,9 @@ export class DmaDebugEntry {
    */
   next: DmaDebugEntry | null = null;
   prev: DmaDebugEntry | null = null;
+  /** the model's active-cacheline counter block and index of to_cacheline_number(entry), set by active_cacheline_insert (null: not looked up) */
+  clnBlock: Int8Array | null = null;
+  clnIndex = 0;
 
   reset(): void {
     this.dev = null;

@@ -242,10 +242,13 @@ export class DmaDebugStore {
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
     if (entry.direction === DMA_TO_DEVICE) return 0;
     const cln = DmaDebugStore.to_cacheline_number(entry);
-    if (this.fail_next_radix_insert) return this.radix_insert_enomem();
     const key = Math.floor(cln / Cacheline.BLOCK);
     const b = this.cachelineBlock(key);
     const i = cln - key * Cacheline.BLOCK;
+    // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
+    entry.clnBlock = b;
+    entry.clnIndex = i;
+    if (this.fail_next_radix_insert) return this.radix_insert_enomem();
     const cur = b[i]!; // overlap + 1; 0: not in the tree
     if (cur === 0) {
       b[i] = 1;
@@ -271,10 +274,15 @@ export class DmaDebugStore {
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–5.14) */
   active_cacheline_remove(entry: DmaDebugEntry): void {
     if (entry.direction === DMA_TO_DEVICE) return;
-    const cln = DmaDebugStore.to_cacheline_number(entry);
-    const key = Math.floor(cln / Cacheline.BLOCK);
-    const b = this.cachelineBlock(key);
-    const i = cln - key * Cacheline.BLOCK;
+    let b = entry.clnBlock;
+    let i = entry.clnIndex;
+    if (b === null) {
+      const cln = DmaDebugStore.to_cacheline_number(entry);
+      const key = Math.floor(cln / Cacheline.BLOCK);
+      b = this.cachelineBlock(key);
+      i = cln - key * Cacheline.BLOCK;
+    }
+    entry.clnBlock = null;
     if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
   }
 
