@@ -31,6 +31,11 @@ const ptr = de.ptr;
 const dir2name = de.dir2name;
 const hash_fn = de.hash_fn;
 
+/** PAGE_SIZE as a literal (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
+const enum Page {
+  SIZE = 4096,
+}
+
 /** The checker: the hook bodies the exported debug_dma_* functions call, the unbind notifier and the dumps (kernel/dma/debug.c, 5.10–5.14) */
 export class DmaDebug extends DmaDebugChecks {
   // ---- hook bodies (called through the exported debug_dma_* functions) ----
@@ -50,11 +55,11 @@ export class DmaDebug extends DmaDebugChecks {
     if (dma_addr === DMA_MAPPING_ERROR) return; // failed mappings are not tracked
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
-    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const pfn = Math.floor(paddr / Page.SIZE);
     entry.dev = dev;
     entry.type = type;
     entry.pfn = pfn;
-    entry.offset = paddr - pfn * PAGE_SIZE;
+    entry.offset = paddr - pfn * Page.SIZE;
     entry.paddr = paddr;
     entry.dev_addr = dma_addr;
     entry.size = size;
@@ -66,11 +71,8 @@ export class DmaDebug extends DmaDebugChecks {
 
   /** body of kernel/dma/debug.c debug_dma_mapping_error (5.10–5.14) */
   mapping_error(dev: Device, dma_addr: number): void {
-    const b = this.bucket(hash_fn(dma_addr));
-    if (b === undefined) return;
     // the first exact match still "not checked" is marked checked
-    for (let i = 0; i < b.length; i++) {
-      const e = b[i]!;
+    for (let e = this.bucket(hash_fn(dma_addr)); e !== null; e = e.next) {
       if (e.dev !== dev || e.dev_addr !== dma_addr) continue;
       if (e.map_err_type === MAP_ERR_NOT_CHECKED) {
         e.map_err_type = MAP_ERR_CHECKED;
@@ -254,9 +256,7 @@ export class DmaDebug extends DmaDebugChecks {
     let count = 0;
     let last: DmaDebugEntry | null = null;
     for (let i = 0; i < HASH_SIZE; i++) {
-      const b = this.bucket(i);
-      if (b === undefined) continue;
-      for (const e of b) {
+      for (let e = this.bucket(i); e !== null; e = e.next) {
         if (e.dev === dev) {
           count++;
           last = e;
@@ -278,9 +278,7 @@ export class DmaDebug extends DmaDebugChecks {
   entries(dev?: Device): DmaDebugEntry[] {
     const out: DmaDebugEntry[] = [];
     for (let i = 0; i < HASH_SIZE; i++) {
-      const b = this.bucket(i);
-      if (b === undefined) continue;
-      for (const e of b) if (dev === undefined || e.dev === dev) out.push(e);
+      for (let e = this.bucket(i); e !== null; e = e.next) if (dev === undefined || e.dev === dev) out.push(e);
     }
     return out;
   }
@@ -302,9 +300,7 @@ export class DmaDebug extends DmaDebugChecks {
   dump_mappings(k: Kernel, dev: Device | null): string[] {
     const out: string[] = [];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
-      const b = this.bucket(idx);
-      if (b === undefined) continue;
-      for (const e of b) {
+      for (let e = this.bucket(idx); e !== null; e = e.next) {
         if (dev !== null && e.dev !== dev) continue;
         out.push(`${dev_id(e.dev)}: ${type2name(k, e.type)} idx ${idx} ${this.dump_fields(k, e)}`);
       }
@@ -317,9 +313,7 @@ export class DmaDebug extends DmaDebugChecks {
     const out: string[] = [];
     const driverFirst = k !== null && k.sw["bd89d69a529f"];
     for (let idx = 0; idx < HASH_SIZE; idx++) {
-      const b = this.bucket(idx);
-      if (b === undefined) continue;
-      for (const e of b) {
+      for (let e = this.bucket(idx); e !== null; e = e.next) {
         const name = e.dev?.name ?? "";
         const drv = e.dev?.driver ?? "";
         out.push(`${driverFirst ? drv : name} ${driverFirst ? name : drv} ${k ? type2name(k, e.type) : e.type} idx ${idx} ${this.dump_fields(k, e)}`);

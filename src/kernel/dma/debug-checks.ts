@@ -14,7 +14,6 @@ import { DmaDebugStore } from "./debug-store.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
-const PAGE_SIZE = u64.PAGE_SIZE;
 const DMA_MAPPING_ERROR = u64.DMA_MAPPING_ERROR;
 const DMA_BIDIRECTIONAL = gfp.DMA_BIDIRECTIONAL;
 const DMA_TO_DEVICE = gfp.DMA_TO_DEVICE;
@@ -27,6 +26,12 @@ const type2name = de.type2name;
 const udec = de.udec;
 const ptr = de.ptr;
 const dir2name = de.dir2name;
+const hash_fn = de.hash_fn;
+
+/** PAGE_SIZE as a literal (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
+const enum Page {
+  SIZE = 4096,
+}
 
 /** kernel/dma/debug.c's checks (check_unmap, check_sync, check_for_stack, check_for_illegal_area, check_sg_segment) on the shared state (5.10–5.14) */
 export class DmaDebugChecks extends DmaDebugStore {
@@ -34,7 +39,9 @@ export class DmaDebugChecks extends DmaDebugStore {
 
   /** kernel/dma/debug.c check_unmap (5.10–5.14): D01–D08, then the entry is removed */
   check_unmap(k: Kernel, ref: DmaDebugEntry): void {
-    const entry = this.bucket_find_exact(ref);
+    // bucket_find_exact; the entry found is in the same bucket (same dev_addr), hash_bucket_del's
+    const idx = hash_fn(ref.dev_addr);
+    const entry = this.hash_bucket_find(idx, ref, false);
     const dev = ref.dev;
     if (entry === null) {
       if (ref.dev_addr === DMA_MAPPING_ERROR) {
@@ -62,7 +69,7 @@ export class DmaDebugChecks extends DmaDebugStore {
       // the kernel's text has no space before the first '['
       this.err_printk(k, dev, entry, "D08", `device driver failed to check map error[device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}]`);
     }
-    this.hash_bucket_del(entry);
+    this.hash_bucket_del(entry, idx);
     this.dma_entry_free(entry);
   }
 
@@ -105,21 +112,40 @@ export class DmaDebugChecks extends DmaDebugStore {
     const st = k.task_stack;
     if (st === null) return;
     if (!st.vmapped) {
-      const lin = k.arch.__va(pfn * PAGE_SIZE);
-      if (!k.arch.is_linear(lin)) return; // PageHighMem
-      const addr = lin + offset;
-      if (ule(st.start, addr) && ult(addr, st.end)) {
-        this.err_printk(k, dev, null, "D15", `device driver maps memory from stack [addr=${ptr(k, addr)}]`);
-      }
+      this.check_for_lowmem_stack(k, dev, st, pfn, offset);
       return;
     }
+    // the stack's lowest and highest pfn, taken once per task_stack: most pages are outside at once
+    if (st !== this.stackSeen) this.note_stack(st);
+    if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
     const pfns = st.pfns;
     for (let i = 0; i < pfns.length; i++) {
       if (pfns[i] !== pfn) continue;
-      const addr = st.start + i * PAGE_SIZE + offset;
-      this.err_printk(k, dev, null, "D15", `device driver maps memory from stack [probable addr=${ptr(k, addr)}]`);
+      this.stack_mapped(k, dev, st.start + i * Page.SIZE + offset, true);
       break;
     }
+  }
+  /** check_for_stack without CONFIG_VMAP_STACK (ARM32): object_is_on_stack of the lowmem address; apart, so the vmapped case stays small enough for V8 to inline */
+  private check_for_lowmem_stack(k: Kernel, dev: Device, st: { start: number; end: number }, pfn: number, offset: number): void {
+    const lin = k.arch.__va(pfn * Page.SIZE);
+    if (!k.arch.is_linear(lin)) return; // PageHighMem
+    const addr = lin + offset;
+    if (ule(st.start, addr) && ult(addr, st.end)) this.stack_mapped(k, dev, addr, false);
+  }
+  private stackSeen: object | null = null;
+  private stackMinPfn = 0;
+  private stackMaxPfn = -1;
+  private note_stack(st: { pfns: number[] }): void {
+    this.stackSeen = st;
+    this.stackMinPfn = Math.min(...st.pfns);
+    this.stackMaxPfn = Math.max(...st.pfns);
+  }
+  // check_for_stack's and check_for_illegal_area's reports, out of line (the checks stay small enough for V8 to inline)
+  private stack_mapped(k: Kernel, dev: Device, addr: number, probable: boolean): void {
+    this.err_printk(k, dev, null, "D15", `device driver maps memory from stack [${probable ? "probable addr" : "addr"}=${ptr(k, addr)}]`);
+  }
+  private illegal_area(k: Kernel, dev: Device, addr: number, len: number): void {
+    this.err_printk(k, dev, null, "D16", `device driver maps memory from kernel text or rodata [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
   }
 
   /**
@@ -133,19 +159,25 @@ export class DmaDebugChecks extends DmaDebugStore {
   check_for_illegal_area(k: Kernel, dev: Device, addr: number, len: number): void {
     const t = k.kernel_text;
     if (t === null) return;
-    const L = k.arch.L;
-    const start = L.KIMAGE_VADDR + (t.start - k.arch.__va(0) - L.kimage_phys);
-    const end = start + (t.end - t.start);
+    // the image range, computed once per kernel_text
+    if (t !== this.textSeen) this.note_text(k, t);
     // overlap(): !(addr + len <= start || addr >= end)
-    if (!(ule(addr + len, start) || ule(end, addr))) {
-      this.err_printk(k, dev, null, "D16", `device driver maps memory from kernel text or rodata [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
-    }
+    if (!(ule(addr + len, this.textStart) || ule(this.textEnd, addr))) this.illegal_area(k, dev, addr, len);
+  }
+  private textSeen: object | null = null;
+  private textStart = 0;
+  private textEnd = 0;
+  private note_text(k: Kernel, t: { start: number; end: number }): void {
+    const L = k.arch.L;
+    this.textSeen = t;
+    this.textStart = L.KIMAGE_VADDR + (t.start - k.arch.__va(0) - L.kimage_phys);
+    this.textEnd = this.textStart + (t.end - t.start);
   }
 
   /** stack + text checks for one CPU segment (pfn, offset) of length len */
   protected check_cpu_segment(k: Kernel, dev: Device, pfn: number, offset: number, len: number): void {
     this.check_for_stack(k, dev, pfn, offset);
-    const lin = k.arch.__va(pfn * PAGE_SIZE);
+    const lin = k.arch.__va(pfn * Page.SIZE);
     if (k.arch.is_linear(lin)) this.check_for_illegal_area(k, dev, lin + offset, len);
   }
 

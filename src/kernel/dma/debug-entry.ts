@@ -158,6 +158,15 @@ export class DmaDebugEntry {
   map_err_type: MapErrType = MAP_ERR_CHECK_NOT_APPLICABLE;
   /** the call chain saved at map time (innermost first, up to 5 frames), when tracing */
   stack: string[] | undefined = undefined;
+  /**
+   * struct list_head list: the next entry of its hash bucket (null at the tail) and the previous
+   * one (the bucket's head holds the tail here, so list_add_tail needs no second table)
+   */
+  next: DmaDebugEntry | null = null;
+  prev: DmaDebugEntry | null = null;
+  /** the model's active-cacheline counter block and index of to_cacheline_number(entry), set by active_cacheline_insert (null: not looked up) */
+  clnBlock: Int8Array | null = null;
+  clnIndex = 0;
 
   reset(): void {
     this.dev = null;

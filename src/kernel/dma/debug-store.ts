@@ -32,6 +32,16 @@ const ENOMEM = de.ENOMEM;
 const phys_pa = de.phys_pa;
 const hash_fn = de.hash_fn;
 
+/** the active-cacheline geometry as literals (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
+const enum Cacheline {
+  /** L1_CACHE_BYTES (L1_CACHE_SHIFT 6 on every modelled arch) */
+  BYTES = 64,
+  /** PAGE_SIZE / L1_CACHE_BYTES = 1 << CACHELINE_PER_PAGE_SHIFT */
+  PER_PAGE = 4096 / 64,
+  /** cachelines per block of the model's tree */
+  BLOCK = 1024,
+}
+
 /* ---- the checker state ---- */
 
 /** kernel/dma/debug.c's state: the options, err_printk reporting, the entry pool, the active-cacheline radix tree and the hash table (5.10–5.14) */
@@ -59,21 +69,45 @@ export class DmaDebugStore {
   fail_pool_growth = false;
 
   /**
-   * dma_entry_hash: buckets created on first use, list order = kernel list order, in 128 blocks of
-   * 128 buckets made on first use (bucket(idx) reads one): one HASH_SIZE array per boot was
-   * 128 KiB, which V8 puts in its large-object space, a costly allocation every boot paid.
+   * dma_entry_hash: each bucket a list through the entries' own next/prev (struct list_head), in
+   * kernel list order; the table holds each bucket's first entry (null: empty), in 128 blocks of
+   * 128 made on first use (one HASH_SIZE array per boot was 128 KiB, which V8 puts in its
+   * large-object space, a costly allocation every boot paid). A list, not a JS array per bucket:
+   * no push/scan/shift per map and unmap (stop 18: the debug pair −5 %).
    */
-  private readonly hash: ((DmaDebugEntry[] | undefined)[] | undefined)[] = new Array(HASH_SIZE >> 7);
+  private readonly hash: ((DmaDebugEntry | null)[] | undefined)[] = new Array(HASH_SIZE >> 7);
 
-  /** dma_entry_hash[idx] (undefined: an empty bucket) */
-  protected bucket(idx: number): DmaDebugEntry[] | undefined {
+  /** the first entry of dma_entry_hash[idx] (null: an empty bucket); the rest follow through .next */
+  protected bucket(idx: number): DmaDebugEntry | null {
     const c = this.hash[idx >> 7];
-    return c === undefined ? undefined : c[idx & 127];
+    return c === undefined ? null : c[idx & 127]!;
   }
-  /** dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits) */
-  private readonly active = new Map<number, number>();
-  /** recycled entry objects (the free list's memory) */
-  private readonly freeObjs: DmaDebugEntry[] = [];
+  /**
+   * dma_active_cacheline: cacheline number → overlap count (radix-tree tag bits), held as count + 1
+   * (0: not in the tree) in blocks of 1024 cachelines (16 pages) made on first use, keyed by
+   * cln / 1024; the block used last is kept at hand (a map and its unmap touch the same one), so
+   * the common insert and remove are two compares and a byte, not a Map get and a Map set each.
+   */
+  private readonly active = new Map<number, Int8Array>();
+  private activeKey = -1;
+  private activeBlock: Int8Array = new Int8Array(0);
+
+  /** the active-cacheline block of cacheline numbers [key * 1024, key * 1024 + 1024) */
+  private cachelineBlock(key: number): Int8Array {
+    return key === this.activeKey ? this.activeBlock : this.cachelineBlockSlow(key);
+  }
+  private cachelineBlockSlow(key: number): Int8Array {
+    let b = this.active.get(key);
+    if (b === undefined) {
+      b = new Int8Array(1024);
+      this.active.set(key, b);
+    }
+    this.activeKey = key;
+    this.activeBlock = b;
+    return b;
+  }
+  /** free_entries: recycled entry objects linked through their .next (a list, as the kernel's) */
+  private freeHead: DmaDebugEntry | null = null;
   /** scratch reference entry (struct dma_debug_entry ref on the kernel stack) */
   protected readonly ref = new DmaDebugEntry();
   private overlapWarned = false;
@@ -151,29 +185,36 @@ export class DmaDebugStore {
 
   /** kernel/dma/debug.c dma_entry_alloc + __dma_entry_alloc_check_leak (5.10–5.14) */
   dma_entry_alloc(k: Kernel): DmaDebugEntry | null {
-    if (this.num_free_entries === 0) {
-      // dma_debug_create_entries(GFP_ATOMIC): one page worth of entries
-      if (this.fail_pool_growth) {
-        this.disabled = true;
-        k.log("DMA-API: debugging out of memory - disabling");
-        return null;
-      }
-      this.num_free_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
-      this.nr_total_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
-      // shout each time the total ticks over a multiple of the initial pool (D25, pr_info)
-      if (this.nr_total_entries % this.nr_prealloc_entries < DMA_DEBUG_DYNAMIC_ENTRIES) {
-        const pct = Math.floor(this.nr_total_entries / this.nr_prealloc_entries);
-        this.report(k, "D25", `DMA-API: dma_debug_entry pool grown to ${this.nr_total_entries} (${pct}00%)`, true);
-      }
-    }
-    const e = this.freeObjs.pop() ?? new DmaDebugEntry();
+    if (this.num_free_entries === 0 && !this.dma_debug_create_entries(k)) return null;
+    let e = this.freeHead;
+    if (e !== null) this.freeHead = e.next;
+    else e = new DmaDebugEntry();
     e.reset();
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
     // stack_trace_save(entries, 5, skip 1): innermost first
-    const tr = k.tr;
-    if (tr) e.stack = tr.stack.slice(-DMA_DEBUG_STACKTRACE_ENTRIES).reverse();
+    if (k.tr) this.save_stack(k, e);
     return e;
+  }
+  // the pool's growth and the saved call chain, out of line (dma_entry_alloc stays small enough for V8 to inline)
+  /** kernel/dma/debug.c dma_debug_create_entries(GFP_ATOMIC) as dma_entry_alloc calls it (5.10–5.14): one page worth of entries; false when it fails */
+  private dma_debug_create_entries(k: Kernel): boolean {
+    if (this.fail_pool_growth) {
+      this.disabled = true;
+      k.log("DMA-API: debugging out of memory - disabling");
+      return false;
+    }
+    this.num_free_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
+    this.nr_total_entries += DMA_DEBUG_DYNAMIC_ENTRIES;
+    // shout each time the total ticks over a multiple of the initial pool (D25, pr_info)
+    if (this.nr_total_entries % this.nr_prealloc_entries < DMA_DEBUG_DYNAMIC_ENTRIES) {
+      const pct = Math.floor(this.nr_total_entries / this.nr_prealloc_entries);
+      this.report(k, "D25", `DMA-API: dma_debug_entry pool grown to ${this.nr_total_entries} (${pct}00%)`, true);
+    }
+    return true;
+  }
+  private save_stack(k: Kernel, e: DmaDebugEntry): void {
+    e.stack = k.tr!.stack.slice(-DMA_DEBUG_STACKTRACE_ENTRIES).reverse();
   }
 
   /** kernel/dma/debug.c dma_entry_free (5.10–6.18): untrack the cacheline, back to the free list */
@@ -181,7 +222,8 @@ export class DmaDebugStore {
     this.active_cacheline_remove(entry);
     entry.dev = null;
     entry.stack = undefined;
-    this.freeObjs.push(entry);
+    entry.next = this.freeHead;
+    this.freeHead = entry;
     this.num_free_entries++;
   }
 
@@ -189,7 +231,7 @@ export class DmaDebugStore {
 
   /** to_cacheline_number: (pfn << CACHELINE_PER_PAGE_SHIFT) + (offset >> L1_CACHE_SHIFT) */
   static to_cacheline_number(entry: DmaDebugEntry): number {
-    return entry.pfn * (PAGE_SIZE / L1_CACHE_BYTES) + Math.floor(entry.offset / L1_CACHE_BYTES);
+    return entry.pfn * Cacheline.PER_PAGE + Math.floor(entry.offset / Cacheline.BYTES);
   }
 
   /**
@@ -200,41 +242,56 @@ export class DmaDebugStore {
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
     if (entry.direction === DMA_TO_DEVICE) return 0;
     const cln = DmaDebugStore.to_cacheline_number(entry);
-    if (this.fail_next_radix_insert) {
-      this.fail_next_radix_insert = false;
-      return ENOMEM;
-    }
-    // -1 marks a cacheline that was active and is not any more (kept, so the map does not churn)
-    const cur = this.active.get(cln);
-    if (cur === undefined || cur < 0) {
-      this.active.set(cln, 0);
+    const key = Math.floor(cln / Cacheline.BLOCK);
+    const b = this.cachelineBlock(key);
+    const i = cln - key * Cacheline.BLOCK;
+    // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
+    entry.clnBlock = b;
+    entry.clnIndex = i;
+    if (this.fail_next_radix_insert) return this.radix_insert_enomem();
+    const cur = b[i]!; // overlap + 1; 0: not in the tree
+    if (cur === 0) {
+      b[i] = 1;
       return 0;
     }
     // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
-    const overlap = cur + 1;
-    if (overlap <= ACTIVE_CACHELINE_MAX_OVERLAP) this.active.set(cln, overlap);
-    else {
-      // WARN_ONCE: a hint of leaked mappings. cln is the cacheline *number*, printed with %pa.
-      const msg = `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline ${phys_pa(k, cln)}`;
-      this.report(k, "D20", msg, !this.overlapWarned);
-      this.overlapWarned = true;
-    }
+    if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
+    else this.overlap_exceeded(k, cln);
     return EEXIST;
+  }
+  // fault injection's -ENOMEM and the WARN_ONCE, out of line (the insert stays small enough for V8 to inline)
+  private radix_insert_enomem(): number {
+    this.fail_next_radix_insert = false;
+    return ENOMEM;
+  }
+  private overlap_exceeded(k: Kernel, cln: number): void {
+    // WARN_ONCE: a hint of leaked mappings. cln is the cacheline *number*, printed with %pa.
+    const msg = `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline ${phys_pa(k, cln)}`;
+    this.report(k, "D20", msg, !this.overlapWarned);
+    this.overlapWarned = true;
   }
 
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–5.14) */
   active_cacheline_remove(entry: DmaDebugEntry): void {
     if (entry.direction === DMA_TO_DEVICE) return;
-    const cln = DmaDebugStore.to_cacheline_number(entry);
-    const cur = this.active.get(cln);
-    if (cur === undefined || cur < 0) return;
-    this.active.set(cln, cur - 1); // -1: not active any more
+    let b = entry.clnBlock;
+    let i = entry.clnIndex;
+    if (b === null) {
+      const cln = DmaDebugStore.to_cacheline_number(entry);
+      const key = Math.floor(cln / Cacheline.BLOCK);
+      b = this.cachelineBlock(key);
+      i = cln - key * Cacheline.BLOCK;
+    }
+    entry.clnBlock = null;
+    if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
   }
 
   /** Overlap count of an active cacheline number (undefined = not active). For inspection. */
   cacheline_overlap(cln: number): number | undefined {
-    const v = this.active.get(cln);
-    return v === undefined || v < 0 ? undefined : v;
+    const key = Math.floor(cln / Cacheline.BLOCK);
+    const b = this.active.get(key);
+    const v = b === undefined ? 0 : b[cln - key * Cacheline.BLOCK]!;
+    return v === 0 ? undefined : v - 1;
   }
 
   // ---- hash table ----
@@ -246,11 +303,24 @@ export class DmaDebugStore {
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     const idx = hash_fn(entry.dev_addr);
     let c = this.hash[idx >> 7];
-    if (c === undefined) c = this.hash[idx >> 7] = new Array(128);
-    let b = c[idx & 127];
-    if (b === undefined) b = c[idx & 127] = [];
-    b.push(entry);
+    if (c === undefined) c = this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null);
+    // list_add_tail
+    const head = c[idx & 127]!;
+    entry.next = null;
+    if (head === null) {
+      entry.prev = entry;
+      c[idx & 127] = entry;
+    } else {
+      const tail = head.prev!;
+      tail.next = entry;
+      entry.prev = tail;
+      head.prev = entry;
+    }
     const rc = this.active_cacheline_insert(k, entry);
+    if (rc !== 0) this.add_dma_entry_failed(k, entry, attrs, rc);
+  }
+  // add_dma_entry's -ENOMEM / -EEXIST handling, out of line (add_dma_entry stays small enough for V8 to inline)
+  private add_dma_entry_failed(k: Kernel, entry: DmaDebugEntry, attrs: number, rc: number): void {
     if (rc === ENOMEM) {
       this.report(k, "D21", "DMA-API: cacheline tracking ENOMEM, dma-debug disabled", true);
       this.disabled = true;
@@ -262,18 +332,23 @@ export class DmaDebugStore {
     }
   }
 
-  /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket */
-  protected hash_bucket_del(entry: DmaDebugEntry): void {
-    const b = this.bucket(hash_fn(entry.dev_addr));
-    if (!b) return;
-    for (let i = 0; i < b.length; i++) {
-      if (b[i] === entry) {
-        // list_del, keeping list order (no splice: it allocates the removed-items array)
-        for (let j = i + 1; j < b.length; j++) b[j - 1] = b[j]!;
-        b.pop();
-        return;
-      }
+  /** kernel/dma/debug.c hash_bucket_del (5.10–6.18): list_del from its bucket (`idx` = hash_fn(entry->dev_addr)) */
+  protected hash_bucket_del(entry: DmaDebugEntry, idx: number): void {
+    const c = this.hash[idx >> 7];
+    if (c === undefined) return;
+    const head = c[idx & 127]!;
+    const next = entry.next;
+    const prev = entry.prev!;
+    if (entry === head) {
+      c[idx & 127] = next;
+      if (next !== null) next.prev = prev;
+    } else {
+      prev.next = next;
+      if (next !== null) next.prev = prev;
+      else head!.prev = prev;
     }
+    entry.next = null;
+    entry.prev = null;
   }
 
   /**
@@ -282,14 +357,11 @@ export class DmaDebugStore {
    * otherwise the best candidate only if it was the sole match — several imperfect matches
    * give "not found".
    */
-  private hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
-    const b = this.bucket(idx);
-    if (b === undefined) return null;
+  protected hash_bucket_find(idx: number, ref: DmaDebugEntry, contain: boolean): DmaDebugEntry | null {
     let ret: DmaDebugEntry | null = null;
     let matches = 0;
     let last = -1;
-    for (let i = 0; i < b.length; i++) {
-      const e = b[i]!;
+    for (let e = this.bucket(idx); e !== null; e = e.next) {
       if (e.dev !== ref.dev) continue;
       if (contain) {
         // containing_match, in u64 arithmetic
