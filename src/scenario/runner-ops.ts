@@ -264,12 +264,18 @@ export const OPS: Record<string, (c: Ctx) => void> = {
   },
   device_write(c) {
     const t = deviceTarget(c);
-    const r = deviceAccess(c, t.bus, num(c, "offset", 0), 0, bytesArg(c));
+    const offset = num(c, "offset", 0);
+    const data = bytesArg(c);
+    busResult(c, t.bus, offset, data.length);
+    const r = deviceAccess(c, t.bus, offset, 0, data);
     c.success = r !== null;
   },
   device_read(c) {
     const t = deviceTarget(c);
-    const r = deviceAccess(c, t.bus, num(c, "offset", 0), num(c, "length"));
+    const offset = num(c, "offset", 0);
+    const len = num(c, "length");
+    busResult(c, t.bus, offset, len);
+    const r = deviceAccess(c, t.bus, offset, len);
     c.success = r !== null;
     if (r) c.read = r;
   },
@@ -360,4 +366,10 @@ export function xenGrantsMissing(p: Platform): string | null {
   if (!p.xen) return `${p.id} is not a Xen platform (grant mapping needs a dom0, e.g. rpi4-xen)`;
   if (!p.xenDomains) return `${p.id} models no other Xen domain to grant pages`;
   return null;
+}
+
+/** A device access step's result: the device address it uses (the handle + offset; a 64-bit bus address stays exact) and its length. */
+function busResult(c: Ctx, bus: number | bigint, offset: number, len: number): void {
+  c.result.bus = typeof bus === "bigint" ? "0x" + (bus + BigInt(offset)).toString(16) : hex(bus + offset);
+  c.result.len = String(len);
 }
