@@ -76,24 +76,29 @@ describe("fuzz on x86_64-iommu: the device reads only what VT-d lets it read", (
 });
 
 describe("fuzz on arm64-smmu: device accesses go to the DMA segments dma_map_sg returned", () => {
-  /** two whole pages in one sg list: iommu_dma_map_sg merges them into one 8 KiB segment */
-  function mergedPair(ss: Session, dir = DMA_BIDIRECTIONAL): void {
+  /** one order-0 page per entry, then one dma_map_sg of them as `as` (every step must apply cleanly) */
+  function pagesThenSg(ss: Session, as: string, dir: number, entries: { offset: number; length: number }[]): void {
     const steps: FuzzStep[] = [];
-    for (const name of ["pA", "pB"]) {
+    const names = entries.map((_, i) => `p${String.fromCharCode(65 + i)}`);
+    for (const name of names) {
       const s = mk(steps.length, "alloc_pages");
       s.as = name;
       s.order = 0;
       steps.push(s);
     }
     const sg = mk(steps.length, "dma_map_sg");
-    sg.as = "sgAB";
+    sg.as = as;
     sg.dir = dir;
-    sg.entries = [
-      { buf: "pA", offset: 0, length: 4096 },
-      { buf: "pB", offset: 0, length: 4096 },
-    ];
+    sg.entries = entries.map((e, i) => ({ buf: names[i]!, ...e }));
     steps.push(sg);
     for (const s of steps) expect(ss.apply(s)).toBeNull();
+  }
+  /** two whole pages in one sg list: iommu_dma_map_sg merges them into one 8 KiB segment */
+  function mergedPair(ss: Session, dir = DMA_BIDIRECTIONAL): void {
+    pagesThenSg(ss, "sgAB", dir, [
+      { offset: 0, length: 4096 },
+      { offset: 0, length: 4096 },
+    ]);
   }
 
   it("two whole pages map to one segment; a device write across the join lands in both buffers, a device read across it reads it back", () => {
@@ -147,23 +152,11 @@ describe("fuzz on arm64-smmu: device accesses go to the DMA segments dma_map_sg 
 
   it("a partly merged list (two whole pages, then 50 bytes inside a third page): segment 1 is the third entry, not entry 1", () => {
     const ss = session("arm64-smmu", "6.18", true);
-    const steps: FuzzStep[] = [];
-    for (const name of ["pA", "pB", "pC"]) {
-      const s = mk(steps.length, "alloc_pages");
-      s.as = name;
-      s.order = 0;
-      steps.push(s);
-    }
-    const sg = mk(steps.length, "dma_map_sg");
-    sg.as = "sgABC";
-    sg.dir = DMA_FROM_DEVICE;
-    sg.entries = [
-      { buf: "pA", offset: 0, length: 4096 },
-      { buf: "pB", offset: 0, length: 4096 },
-      { buf: "pC", offset: 100, length: 50 },
-    ];
-    steps.push(sg);
-    for (const s of steps) expect(ss.apply(s)).toBeNull();
+    pagesThenSg(ss, "sgABC", DMA_FROM_DEVICE, [
+      { offset: 0, length: 4096 },
+      { offset: 0, length: 4096 },
+      { offset: 100, length: 50 },
+    ]);
     const m = ss.maps.get("sgABC")!;
     expect(m.segs!.map((g) => [g.len, g.at])).toEqual([
       [8192, [0, 4096]],
