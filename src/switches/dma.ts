@@ -336,4 +336,22 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     effect: "dma_alloc_from_pool keeps WARN(1, \"Failed to get suitable pool for %s\") for a gfp no pool serves, and when a pool was tried but had no chunk prints WARN(!(gfp & __GFP_NOWARN), \"DMA pool exhausted for %s\") instead — so __GFP_NOWARN (or DMA_ATTR_NO_WARN) silences an exhausted pool (checked: 6.1.166 kernel/dma/pool.c:270–287 (the unifreq mirror :268–285, see stable) and 6.18.35 :270–287 have it; 6.6.63 :279 and 6.12.19 :277 the old WARN; upstream id from the 6.12-stable review mail \"[PATCH 6.12 31/87]\" of 4 Feb 2026, Fixes 9420139f516d; the mirrors have no history to name the stable commits)",
     stable: { "6.1": "6.1.166: kernel/dma/pool.c:282 (the unifreq/linux-6.1.y mirror took it with its \"up to 6.1.162\" commit 65b92719b and has it at :280, two lines up from its downstream \"dma-core: always use 2Mib pool\" abe68583f; the linux-stable-rc linux-6.1.y push of 9 Feb 2026 lists it as b2c752fc10ac, an rc id that may have been rebased)", "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/pool.c:282 (stable commit id not identified)" },
   },
+  "5ead723a20e0": {
+    commit: "5ead723a20e0",
+    title: "lib/vsprintf: no_hash_pointers prints all addresses as unhashed",
+    release: "5.12",
+    effect: "the no_hash_pointers boot option (config no_hash_pointers: y): default_pointer prints %p as the address itself (pointer_string) instead of ptr_to_id's siphash, and no_hash_pointers_enable prints the 13-line NOTICE banner with pr_warn (checked: 5.12.9 and 6.12.19 lib/vsprintf.c no_hash_pointers_enable, 6.12.19 :2232–2255, default_pointer :837–847; absent in 5.10.7, whose ptr_to_id :794 always hashes); Timur Tabi, v5.12-rc1 (the id from later Fixes: tags)",
+  },
+  "a345a6718bd5": {
+    commit: "a345a6718bd5",
+    title: "tracing: Add ptr-hash option to show the hashed pointer value",
+    release: "5.12",
+    effect: "with efbbdaa22bb7 \"tracing: Show real address for trace event arguments\" and 99e22ce73c59 \"tracing: Make hash-ptr option default\" of the same pull: trace_event_printf runs the TP_printk format through trace_event_format, which rewrites %p to %px (the address itself) when the instance's hash-ptr option is off; the option is in TRACE_DEFAULT_FLAGS, so by default %p in /sys/kernel/tracing/trace is hashed as printk's is; trace_options=nohash-ptr (config trace_options: nohash-ptr) shows raw addresses (checked: 5.12.9 kernel/trace/trace.c:406–412 and :3554–3562, 6.12.19 :480–486 and :3747–3785, 6.18.35 :514–520 and :3791; trace_output.c trace_event_printf 6.12.19 :318–327; 5.10.7 trace_output.c:321 prints the format as is, and vsnprintf hashes %p); Masami Hiramatsu's v3 3/3 of 15 Oct 2020, applied Feb 2021 for 5.12 (the ids from the tracing pull's shortlog)",
+  },
+  "slab: Decouple slab_debug and no_hash_pointers": {
+    commit: "slab: Decouple slab_debug and no_hash_pointers",
+    title: "slab: Decouple slab_debug and no_hash_pointers",
+    release: "6.16",
+    effect: "no_hash_pointers becomes an alias of the new hash_pointers=never: the early param prints pr_info \"Hash pointers mode set to never.\" and the NOTICE banner, now with \"Use hash_pointers=always to force this mode off\", moves to hash_pointers_finalize, called from kmem_cache_init (checked: 6.18.35 lib/vsprintf.c:60–75, :2305–2365, mm/slub.c:8508; 6.12.19 has no_hash_pointers_enable printing the banner from the early param); Kees Cook's v2 of 15 Apr 2025, queued by Petr Mladek for 6.16; the id is in no stored text, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35]",
+  },
 };
