@@ -56,12 +56,12 @@ describe("a run-time error about a step's argument: at that argument's value, in
     const dir = "test/hostile";
     const r = await dmasim(["run", "step-kfree-vmalloc.yaml"], { cwd: `${process.cwd()}/${dir}` });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("step-kfree-vmalloc.yaml:5:24: steps: kfree: buf: not a kmalloc buffer (it came from vmalloc)\n");
+    expect(r.stderr).toBe("step-kfree-vmalloc.yaml:5:24: steps[1].buf: not a kmalloc buffer (it came from vmalloc)\n");
     const m = await dmasim(["matrix", "step-kfree-vmalloc.yaml", "step-cpu-beyond-nr-cpus.yaml", "--platforms", "rpi4,x86_64", "--kernels", "5.10,6.1", "--jobs", "2", "--json"], { cwd: `${process.cwd()}/${dir}` });
     expect(m.code).toBe(2);
     const cells = (JSON.parse(m.stdout) as { cells: { error?: string }[] }).cells;
     expect(cells).toHaveLength(8);
     expect(new Set(cells.slice(0, 4).map((c) => c.error))).toEqual(new Set([r.stderr.trimEnd()]));
-    expect(new Set(cells.slice(4).map((c) => c.error))).toEqual(new Set(["step-cpu-beyond-nr-cpus.yaml:8:11: steps: kmalloc: cpu 3 does not exist: nr_cpus is 2 (CPUs 0..1; set config nr_cpus)"]));
+    expect(new Set(cells.slice(4).map((c) => c.error))).toEqual(new Set(["step-cpu-beyond-nr-cpus.yaml:8:11: steps[0].cpu: cpu 3 does not exist: nr_cpus is 2 (CPUs 0..1; set config nr_cpus)"]));
   });
 });
