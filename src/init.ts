@@ -218,7 +218,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // arm64_memblock_init / arm_memblock_init / x86's dma_contiguous_reserve): 6.0+ prints "area num N." when
   // swiotlb= names areas — the first of these boot lines, before the CMA area's
   setup_io_tlb_npages(k);
-  // early_param("no_hash_pointers") (5.12+; 6.16+ an alias of hash_pointers=never), from the same parse_early_param
+  // early_param("no_hash_pointers") (5.12+; 6.17+ an alias of hash_pointers=never, de1c831a7898), from the same parse_early_param
   // (the command line is taken as "swiotlb=… no_hash_pointers")
   no_hash_pointers_enable(k);
   k.memblock = memblock;

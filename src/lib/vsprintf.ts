@@ -99,5 +99,5 @@ export function no_hash_pointers_enable(k: Kernel): void {
   for (const l of lines) k.printk("warn", l);
 }
 
-/** Kees Cook's "slab: Decouple slab_debug and no_hash_pointers" (hash_pointers=; 6.16): keyed by title (src/switches/dma.ts) */
-export const SW_HASH_POINTERS_MODE = "slab: Decouple slab_debug and no_hash_pointers";
+/** de1c831a7898 (6.17) "slab: Decouple slab_debug and no_hash_pointers" (hash_pointers=; src/switches/dma.ts) */
+export const SW_HASH_POINTERS_MODE = "de1c831a7898";

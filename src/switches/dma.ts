@@ -348,10 +348,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.12",
     effect: "with efbbdaa22bb7 \"tracing: Show real address for trace event arguments\" and 99e22ce73c59 \"tracing: Make hash-ptr option default\" of the same pull: trace_event_printf runs the TP_printk format through trace_event_format, which rewrites %p to %px (the address itself) when the instance's hash-ptr option is off; the option is in TRACE_DEFAULT_FLAGS, so by default %p in /sys/kernel/tracing/trace is hashed as printk's is; trace_options=nohash-ptr (config trace_options: nohash-ptr) shows raw addresses (checked: 5.12.9 kernel/trace/trace.c:406–412 and :3554–3562, 6.12.19 :480–486 and :3747–3785, 6.18.35 :514–520 and :3791; trace_output.c trace_event_printf 6.12.19 :318–327; 5.10.7 trace_output.c:321 prints the format as is, and vsnprintf hashes %p); Masami Hiramatsu's v3 3/3 of 15 Oct 2020, applied Feb 2021 for 5.12 (the ids from the tracing pull's shortlog)",
   },
-  "slab: Decouple slab_debug and no_hash_pointers": {
-    commit: "slab: Decouple slab_debug and no_hash_pointers",
+  "de1c831a7898": {
+    commit: "de1c831a7898",
     title: "slab: Decouple slab_debug and no_hash_pointers",
-    release: "6.16",
-    effect: "no_hash_pointers becomes an alias of the new hash_pointers=never: the early param prints pr_info \"Hash pointers mode set to never.\" and the NOTICE banner, now with \"Use hash_pointers=always to force this mode off\", moves to hash_pointers_finalize, called from kmem_cache_init (checked: 6.18.35 lib/vsprintf.c:60–75, :2305–2365, mm/slub.c:8508; 6.12.19 has no_hash_pointers_enable printing the banner from the early param); Kees Cook's v2 of 15 Apr 2025, queued by Petr Mladek for 6.16; the id is in no stored text, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35]",
+    release: "6.17",
+    effect: "no_hash_pointers becomes an alias of the new hash_pointers=never: the early param prints pr_info \"Hash pointers mode set to never.\" and the NOTICE banner, now with \"Use hash_pointers=always to force this mode off\", moves to hash_pointers_finalize, called from kmem_cache_init (checked: 6.18.35 lib/vsprintf.c:60–75, :2305–2365, mm/slub.c:8508; 6.12.19 has no_hash_pointers_enable printing the banner from the early param, lib/vsprintf.c:2232–2255); Kees Cook's v2 of 15 Apr 2025 (Fixes 792702911f58), which Petr Mladek meant to queue for 6.16 but pushed in June 2025 to printk/linux.git branch for-6.17-hash_pointers as de1c831a7898 (his reply <aEbyHeG8qh8GChTh@pathway.suse.cz>: \"As the branch name suggests, I am going to push it for 6.17\"); the printk pull merges that branch (\"Merge branch 'for-6.17-hash_pointers' into for-linus\", 731ae3ad96bc) in the 6.17 merge window, so mainline 6.17 (stop 19 review: was keyed by its title with release 6.16); bracketed (6.12.19, 6.18.35]",
   },
 };
