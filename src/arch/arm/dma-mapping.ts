@@ -197,21 +197,36 @@ export const SW_NO_GET_COHERENT_DMA_MASK = "ARM/dma-mapping: remove get_coherent
 export const SW_ARM_ALLOC_BUS_LIMIT = "ARM/dma-mapping: take the bus limit into account in __dma_alloc";
 
 /**
- * arch/arm/mm/dma-mapping.c __dma_supported(dev, mask, warn) (5.6 only; 5.6.4 :222–240): the mask
- * as a pfn, dma_to_pfn(dev, mask) (dma_addr_t is 32 bits without LPAE), must reach
- * max_dma_pfn = min(max_pfn - 1, arm_dma_pfn_limit); with warn, a refusal prints its own dev_warn.
- * 5.7 drops the warning and the flag (ARM/dma-mapping: remove get_coherent_dma_mask).
+ * arch/arm/mm/dma-mapping.c __dma_supported(dev, mask, warn) (5.6; 5.6.4 :222–240), and its body as
+ * arm_dma_supported (5.7–5.19; 5.7.14 :188–197, 5.10.7 and 5.19 :185–194): the mask as a pfn,
+ * dma_to_pfn(dev, mask) (dma_addr_t is 32 bits without LPAE), must reach
+ * max_dma_pfn = min(max_pfn - 1, arm_dma_pfn_limit); with warn (5.6's get_coherent_dma_mask only), a
+ * refusal prints its own dev_warn. 5.7 drops the warning and the flag (ARM/dma-mapping: remove
+ * get_coherent_dma_mask).
  */
 function __dma_supported(k: Kernel, dev: Device, mask: bigint, warn: boolean): boolean {
-  const arm_dma_pfn_limit = 0xfffff; // arm_dma_limit 0xffffffff >> PAGE_SHIFT (no machine dma_zone_size), or ~0ul >> PAGE_SHIFT without ZONE_DMA
-  const max_dma_pfn = Math.min(k.mem.max_pfn - 1, arm_dma_pfn_limit);
-  const dma_to_pfn = (addr: bigint) => (Math.floor(dma_to_phys(k, dev, Number(BigInt.asUintN(32, addr))) / PAGE_SIZE) >>> 0);
+  const max_dma_pfn = Math.min(k.mem.max_pfn - 1, arm_dma_pfn_limit(k));
+  // dma_to_pfn: a bus address outside every dma-range translates to (phys_addr_t)-1, 32 bits without LPAE
+  const dma_to_pfn = (addr: bigint) => {
+    const phys = dma_to_phys(k, dev, Number(BigInt.asUintN(32, addr)));
+    return Math.floor((phys < 0 ? 0xffff_ffff : phys) / PAGE_SIZE) >>> 0;
+  };
   if (dma_to_pfn(mask) < max_dma_pfn) {
     const lx = (v: number) => (v === 0 ? "0" : "0x" + v.toString(16)); // %#lx
     if (warn) k.dev_printk("warn", dev, `Coherent DMA mask ${mask === 0n ? "0" : "0x" + mask.toString(16)} (pfn ${lx(dma_to_pfn(0n))}-${lx((dma_to_pfn(mask) + 1) >>> 0)}) covers a smaller range of system memory than the DMA zone pfn 0x0-${lx(max_dma_pfn + 1)}`);
     return false;
   }
   return true;
+}
+
+/**
+ * arch/arm/mm/init.c arm_dma_pfn_limit (5.6–5.19; 5.6.4 init.c:109–119 setup_dma_zone, mm.h:85–91): arm_dma_limit >> PAGE_SHIFT,
+ * arm_dma_limit being PHYS_OFFSET + the machine's dma_zone_size - 1, or 0xffffffff without one; without
+ * CONFIG_ZONE_DMA ~0ul >> PAGE_SHIFT. The last two are both 0xfffff.
+ */
+function arm_dma_pfn_limit(k: Kernel): number {
+  const zone = k.platform.arm_dma_zone_size;
+  return zone ? Math.floor((k.arch.L.PHYS_OFFSET + zone - 1) / PAGE_SIZE) : 0xfffff;
 }
 
 /**
@@ -413,9 +428,9 @@ function arm_dma_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: numbe
   return nents;
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_supported: the mask as a pfn must reach max_pfn - 1 */
-function arm_dma_supported(k: Kernel, _dev: Device, mask: bigint): boolean {
-  return mask >> 12n >= BigInt(k.mem.max_pfn - 1);
+/** arch/arm/mm/dma-mapping.c arm_dma_supported (5.6–5.19): 5.6 __dma_supported(dev, mask, false), 5.7–5.19 the same body without the flag */
+function arm_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
+  return __dma_supported(k, dev, mask, false);
 }
 
 /**
