@@ -23,7 +23,7 @@ import { addr_kind, cpuAddrOf, mappingBounced, mappedPhys, pageOf } from "./runn
 
 /** The physical-address API (dma_map_phys, dma_unmap_phys) exists from 6.18 (f7326196a781). */
 export function needPhysApi(c: Ctx): void {
-  if (!c.k.sw["f7326196a781"]) notInVersion(c, `${c.step.op} is not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`);
+  if (!c.k.sw["f7326196a781"]) notInVersion(c, `not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`, "op", `${c.step.op} is `);
 }
 
 /** kernel/dma/mapping.c dma_map_phys (6.18) on a buffer's physical address or a given one */

@@ -199,9 +199,10 @@ export function attrsArg(c: Ctx, dflt = 0): number {
  * 2 from `run`); `matrix` shows the cell as N/A, like a device the platform lacks. At the step (an
  * op the kernel lacks), or at the argument `field`.
  */
-export function notInVersion(c: Ctx, msg: string, field: StepField = "op"): never {
+export function notInVersion(c: Ctx, msg: string, field: StepField = "op", subject = ""): never {
   const text = `steps: ${c.step.op}: ${msg}`;
-  throw withStepMsg(new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text), c.step, msg, field);
+  // `subject` starts the run's line where the message needs it ("dma_map_phys is "); the matrix's N/A reason is msg as is
+  throw withStepMsg(new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text), c.step, subject + msg, field);
 }
 
 export function name(c: Ctx, o: Obj) {
