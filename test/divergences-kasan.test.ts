@@ -12,6 +12,7 @@ import { bootK, runYaml } from "./helpers.js";
 import { NotApplicable } from "../src/core/faults.js";
 import { runMatrix } from "../src/matrix.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
+import { hashP } from "./hash-ptr.js";
 
 const y = (steps: string, cfg = "CONFIG_KASAN: y") => `name: t\ndevice: default\nconfig: { ${cfg} }\nsteps:\n${steps}\n`;
 const AFTER_VFREE = (access: string) => y(`  - { op: vmalloc, size: 8K, as: buf }\n  - { op: vfree, buf: buf }\n  - ${access}`);
@@ -112,7 +113,7 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237fe
       ["warn", at],
       ["kasan", kasan],
     ]);
-    expect((r.log ?? []).filter((l) => l.level === "warn").map((l) => l.message)).toEqual([`object pointer: 0xffff888${pfn}000`]);
+    expect((r.log ?? []).filter((l) => l.level === "warn").map((l) => l.message)).toEqual([`object pointer: 0x${hashP(`0xffff888${pfn}000`)}`]);
     // __free_pages(page, 0) → put_page_testzero on a zero refcount: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM
     const dv = run(v, "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.at(-1)!;
     expect(dv.kind).toBe("bug");
@@ -161,10 +162,10 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
       ["kasan", "BUG: KASAN: double-free in kfree", 2],
       ["kasan", "BUG: KASAN: double-free in kfree", 3],
     ]);
-    expect(warnLog(k)).toEqual([[2, "object pointer: 0xffff888237fe0000"]]);
+    expect(warnLog(k)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237fe0000")}`]]);
     const n = run("6.12", "CONFIG_SLAB_FREELIST_HARDENED: y");
     expect(n.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:4711", 2]]);
-    expect(warnLog(n)).toEqual([[2, "object pointer: 0xffff888237c04000"]]);
+    expect(warnLog(n)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237c04000")}`]]);
   });
 
   it("6.18, 64 KiB (order 4 > PAGE_ALLOC_COSTLY_ORDER: freed to the buddy lists, not a pcp list): the dump has page_type: f0(buddy)", () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { bootK, runYaml } from "./helpers.js";
 import { kmalloc_size_roundup, KMALLOC_MAX_SIZE } from "../src/mm/slab_common.js";
+import { hashP } from "./hash-ptr.js";
 
 const y = (steps: string, head = "") => `name: t\n${head}steps:\n${steps}\n`;
 /** %p / %px of a 64-bit kernel pointer: the 16 hex digits, no 0x */
@@ -27,7 +28,7 @@ describe("D4: vunmap of an area that is gone — __vunmap's \"Trying to vfree()\
     expect(r.steps[0]!.result.addr_kind).toBe("vmalloc");
     const w = r.faults.filter((f) => f.kind === "warn");
     expect(w).toHaveLength(1);
-    expect(w[0]).toMatchObject({ message: `Trying to ${fn}() nonexistent vm area (${px(cpu)})`, step: 2, at: where.split(" ")[0] });
+    expect(w[0]).toMatchObject({ message: `Trying to ${fn}() nonexistent vm area (${hashP(cpu)})`, step: 2, at: where.split(" ")[0] });
     expect(w[0]!.report!.slice(1, 3)).toEqual([w[0]!.message, `WARNING: CPU: 0 PID: 1000 at ${where}+0x…/0x…`]);
   });
 
@@ -36,7 +37,7 @@ describe("D4: vunmap of an area that is gone — __vunmap's \"Trying to vfree()\
     for (const [kernel, where] of [["6.1", "mm/vmalloc.c:2701 __vunmap"], ["6.6", "mm/vmalloc.c:2843 vfree"]] as const) {
       const r = runYaml(twice, { platform: "rpi4", kernel });
       const w = r.faults.find((f) => f.kind === "warn")!;
-      expect(w.message).toBe(`Trying to vfree() nonexistent vm area (${px(r.steps[0]!.result.ret as string)})`);
+      expect(w.message).toBe(`Trying to vfree() nonexistent vm area (${hashP(r.steps[0]!.result.ret as string)})`);
       expect(w.report![2]).toBe(`WARNING: CPU: 0 PID: 1000 at ${where}+0x…/0x…`);
     }
   });

@@ -1,7 +1,9 @@
 /**
  * lib/vsprintf.c: how %p prints a kernel pointer (5.6–6.18), the no_hash_pointers / hash_pointers=
  * boot options, and kernel/trace/trace.c trace_event_format's %p → %px rewrite (the tracefs
- * "hash-ptr" option). Only the tracepoint views print %p today (the 6.12+ DMA-API events' virt_addr).
+ * "hash-ptr" option). The tracepoint views (the 6.12+ DMA-API events' virt_addr) and every console
+ * message whose format has %p or %pK (dma-debug's [addr=%p], vmalloc's "nonexistent vm area (%p)",
+ * "Freeing invalid buffer %p", virt_to_phys's %pK, …) print through default_pointer.
  *
  * The siphash key: the kernel fills ptr_key with get_random_bytes once the RNG is ready
  * (fill_ptr_key / initialize_ptr_random), a new key every boot, so a real kernel's hashed pointers
@@ -56,6 +58,14 @@ export function default_pointer(k: Kernel, va: number): string {
   if (v === 0n || v > errMax - 4095n) return pointer_string(k, v); // IS_ERR_OR_NULL
   if (k.cfg.no_hash_pointers && k.sw[SW_NO_HASH_POINTERS]) return pointer_string(k, v);
   return pointer_string(k, ptr_to_hashval(k, va));
+}
+
+/**
+ * lib/vsprintf.c restricted_pointer (%pK) with the default kptr_restrict = 0 (5.6–6.18; 5.6.4 :816–822 → ptr_to_id,
+ * 6.12.19 :853–859 → default_pointer): the %p form — the hash, or the address with no_hash_pointers.
+ */
+export function restricted_pointer(k: Kernel, va: number): string {
+  return default_pointer(k, va);
 }
 
 /**

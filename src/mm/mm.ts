@@ -4,6 +4,7 @@
  */
 import { KMALLOC_MAX_CACHE_SIZE, type KmallocCaches } from "./slab_common.js";
 import type { Kernel } from "../kernel.js";
+import { default_pointer } from "../lib/vsprintf.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
@@ -195,9 +196,9 @@ export function map_vm_area(k: Kernel, area: VmStruct, prot: Prot, pages: number
   return 0;
 }
 
-/** %p of a kernel pointer in the no_hash_pointers form: the address's hex digits, zero-padded, no 0x. */
+/** %p of a kernel pointer (lib/vsprintf.c default_pointer, 5.6–6.18): its hash, or with no_hash_pointers the address's hex digits, zero-padded, no 0x. */
 function pointer_p(k: Kernel, addr: number): string {
-  return k.arch.fmtVa(addr).slice(2);
+  return default_pointer(k, addr);
 }
 
 /** mm/vmalloc.c vunmap (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 0), whose WARN says "Trying to vfree() nonexistent vm area"; 6.3+ (79311c1fe017) remove_vm_area itself and WARN(1, KERN_ERR "Trying to vunmap() nonexistent vm area (%p)\n"). */
@@ -447,7 +448,7 @@ export function vmalloc(k: Kernel, size: number): number {
   return vm.addr;
 }
 
-/** mm/vmalloc.c vfree (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 1); 6.3+ (79311c1fe017) remove_vm_area, WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n") from vfree itself when there is none, then the area's pages are freed (%p in the no_hash_pointers form). */
+/** mm/vmalloc.c vfree (5.6–6.18): NULL is a no-op; 5.6–6.2 __vunmap(addr, 1); 6.3+ (79311c1fe017) remove_vm_area, WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n") from vfree itself when there is none, then the area's pages are freed. */
 export function vfree(k: Kernel, addr: number): boolean {
   if (addr === 0) return false;
   if (!k.sw["79311c1fe017"]) return __vunmap(k, addr, true);

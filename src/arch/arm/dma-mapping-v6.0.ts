@@ -26,6 +26,7 @@ import type { Prot } from "../../mm/pgtable.js";
 import { dev_get_cma_area } from "../../kernel/dma/contiguous.js";
 import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
 import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, arm_dma_alloc_too_big, arm_dma_allocator_free, type Allocator } from "./dma-mapping.js";
+import { default_pointer } from "../../lib/vsprintf.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
 const S_arch_dma_alloc = sym("arch_dma_alloc", F);
@@ -109,7 +110,7 @@ function __arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, 
   const page = k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE));
   const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
   if (i < 0) {
-    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
+    k.warn(`Freeing invalid buffer ${default_pointer(k, cpu_addr)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
     k.tr?.exit();
     return;
   }

@@ -20,6 +20,7 @@ import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_direct_alloc_pages, dma_direct_free_pages, dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
+import { default_pointer } from "../../lib/vsprintf.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
 const S___dma_alloc = sym("__dma_alloc", F);
@@ -349,7 +350,7 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
   size = PAGE_ALIGN(size);
   const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
   if (i < 0) {
-    k.warn(`Freeing invalid buffer ${k.arch.fmtVa(cpu_addr).slice(2)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
+    k.warn(`Freeing invalid buffer ${default_pointer(k, cpu_addr)}`, "__arm_dma_free", warn_site(k, "__arm_dma_free"));
     k.tr?.exit();
     return;
   }

@@ -9,6 +9,7 @@ import type { Arch, Layout } from "../arch.js";
 import type { Kernel } from "../../kernel.js";
 import { GEOM_ARM64_VA39, GEOM_ARM64_VA48 } from "../../mm/pgtable.js";
 import { PAGE_SIZE, hex64, toBig, wrap } from "../../core/u64.js";
+import { restricted_pointer } from "../../lib/vsprintf.js";
 
 const SZ_256M = 256 * 1024 * 1024;
 const SZ_128M = 128 * 1024 * 1024;
@@ -171,16 +172,15 @@ export class Arm64 implements Arch {
   /**
    * arch/arm64/mm/physaddr.c __virt_to_phys (CONFIG_DEBUG_VIRTUAL, 5.6–6.18; physaddr.c:12 in every tree):
    * WARN(!__is_lm_address(x), "virt_to_phys used for non-linear address: %pK (%pS)\n", x, x) — %p from
-   * 6.18. The model prints %pK as the raw address (16 digits, no 0x, as every %p here) — what %pK
-   * gives with kptr_restrict=1 to a CAP_SYSLOG task in every version, or with no_hash_pointers from
-   * 5.12 (6.18's %p: only the latter); the default kptr_restrict=0 prints a per-boot hash instead
-   * (5.6.4 lib/vsprintf.c:816–822 → ptr_to_id, "00000000" and 8 hash digits). %pS as kallsyms prints
-   * an address that is no symbol, "0x%lx" (the model's DMA buffers, vmap areas and stacks are none).
+   * 6.18. %pK with the default kptr_restrict=0 is %p (restricted_pointer, 5.6.4 lib/vsprintf.c:816–822 →
+   * ptr_to_id): "00000000" and 8 hash digits, the address itself with no_hash_pointers (5.12+); 6.18's %p
+   * the same. %pS as kallsyms prints an address that is no symbol, "0x%lx" — raw (the model's DMA
+   * buffers, vmap areas and stacks are none).
    */
   virt_to_phys(k: Kernel, a: number): number {
     if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.__is_lm_address(a)) {
       const v = BigInt.asUintN(64, BigInt(a)).toString(16);
-      k.warn(`virt_to_phys used for non-linear address: ${v.padStart(16, "0")} (0x${v})`, "__virt_to_phys", warn_site(k, "__virt_to_phys:arm64"));
+      k.warn(`virt_to_phys used for non-linear address: ${restricted_pointer(k, a)} (0x${v})`, "__virt_to_phys", warn_site(k, "__virt_to_phys:arm64"));
     }
     return this.__virt_to_phys_nodebug(a);
   }

@@ -7,6 +7,7 @@ import type { Device } from "../../drivers/device.js";
 import * as gfp from "../../include/gfp.js";
 import * as u64 from "../../core/u64.js";
 import { hex64, toBig } from "../../core/u64.js";
+import { default_pointer } from "../../lib/vsprintf.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
@@ -196,9 +197,9 @@ export function uhex(n: number): string {
   return n >= 0 ? n.toString(16) : toBig(n).toString(16);
 }
 
-/** %p as with no_hash_pointers (= %px): zero-padded to the pointer width, no "0x" */
+/** %p (lib/vsprintf.c default_pointer, 5.6–6.18): the pointer's hash, or with no_hash_pointers (5.12+) the address zero-padded to the pointer width, no "0x" */
 export function ptr(k: Kernel, a: number): string {
-  return k.arch.fmtVa(a).slice(2);
+  return default_pointer(k, a);
 }
 
 /** %pa of a phys_addr_t: "0x" + zero-padded to sizeof(phys_addr_t) (32-bit on ARM32 without LPAE) */

@@ -3,6 +3,7 @@
  * single atomic pool that lived in this file before kernel/dma/pool.c.
  */
 import type { Kernel } from "../../kernel.js";
+import { default_pointer } from "../../lib/vsprintf.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { PAGE_SIZE, hex } from "../../core/u64.js";
@@ -77,7 +78,7 @@ export function dma_common_free_remap(k: Kernel, cpu_addr: number): void {
   k.tr?.enter(S_free_remap, { cpu_addr: k.arch.fmtVa(cpu_addr) });
   const a = k.vmalloc.find_vm_area(cpu_addr);
   if (!a || a.flags !== VM_DMA_COHERENT) {
-    k.warn(`trying to free invalid coherent area: ${k.arch.fmtVa(cpu_addr).slice(2)}`, "dma_common_free_remap", warn_site(k, "dma_common_free_remap")); // %p (no_hash_pointers form)
+    k.warn(`trying to free invalid coherent area: ${default_pointer(k, cpu_addr)}`, "dma_common_free_remap", warn_site(k, "dma_common_free_remap")); // %p
     k.tr?.exit();
     return;
   }
