@@ -161,4 +161,11 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.7",
     effect: "32-bit ARM __dma_alloc's mask is min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit) instead of the coherent mask alone: a bus limit below 4 GiB adds GFP_DMA and tightens the CONFIG_DMA_API_DEBUG size check (checked: 5.7.14, 5.8.1 :665 and 5.10.7 arch/arm/mm/dma-mapping.c:666; 5.6.4 :691 get_coherent_dma_mask). [PATCH 2/3] of the same series, in the dma-mapping-5.7 pull; keyed by its title for the same reason",
   },
+  "ARM: mm: Don't use %pK through printk": {
+    commit: "ARM: mm: Don't use %pK through printk",
+    title: "ARM: mm: Don't use %pK through printk",
+    release: "6.18",
+    effect: "32-bit ARM __virt_to_phys's CONFIG_DEBUG_VIRTUAL WARN prints \"virt_to_phys used for non-linear address: %px (%pS)\" — the address itself — instead of %pK, which with the default kptr_restrict = 0 is hashed as %p (restricted_pointer) unless no_hash_pointers (checked: arch/arm/mm/physaddr.c:41 %pK in 5.6.4, 5.10.7, 5.15.178, 6.6.63 and 6.12.19, %px in 6.1.166 and 6.18.35). Thomas Weißschuh's patch (v1 17 Feb 2025, base 8f5ae30d69d7; v2 of 11 Aug 2025, after the 6.17 merge window, so 6.18 at the earliest); its mainline id is in no stored text, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35] (stop 19 review)",
+    stable: { "6.1": "6.1.166: arch/arm/mm/physaddr.c:41 has %px (stable commit id not identified; the mirror has no history)" },
+  },
 };

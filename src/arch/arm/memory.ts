@@ -8,6 +8,10 @@ import type { Arch, Layout } from "../arch.js";
 import type { Kernel } from "../../kernel.js";
 import { GEOM_ARM32 } from "../../mm/pgtable.js";
 import { PAGE_SIZE, hex32 } from "../../core/u64.js";
+import { restricted_pointer } from "../../lib/vsprintf.js";
+
+/** arch/arm/mm/physaddr.c's WARN prints %px instead of %pK (6.18; keyed by title, src/switches/arch.ts) */
+const SW_ARM_PHYSADDR_PX = "ARM: mm: Don't use %pK through printk";
 
 export const ARM_PAGE_OFFSET = 0xc000_0000;
 export const ARM_VMALLOC_END = 0xff80_0000;
@@ -67,14 +71,15 @@ export class Arm32 implements Arch {
   /**
    * arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL, 5.6–6.18; physaddr.c:40 in every tree):
    * WARN(!__virt_addr_valid(x), "virt_to_phys used for non-linear address: %pK (%pS)\n", x, x) — %px
-   * in 6.1.166 and 6.18.35. %px, and the model's %pK: 8 hex digits, no 0x (a real %pK is that with
-   * kptr_restrict=1 for a CAP_SYSLOG task or no_hash_pointers, 5.12+; the default kptr_restrict=0
-   * hashes it); %pS of an address that is no symbol: "0x%lx".
+   * with "ARM: mm: Don't use %pK through printk" (6.18; 6.1.166 has it too). %px: 8 hex digits, no 0x;
+   * %pK with the default kptr_restrict = 0: the %p hash (restricted_pointer), the address itself with
+   * no_hash_pointers (5.12+); %pS of an address that is no symbol: "0x%lx".
    */
   virt_to_phys(k: Kernel, a: number): number {
     if (k.cfg.CONFIG_DEBUG_VIRTUAL && !this.virt_addr_valid(k, a)) {
       const v = (a >>> 0).toString(16);
-      k.warn(`virt_to_phys used for non-linear address: ${v.padStart(8, "0")} (0x${v})`, "__virt_to_phys", warn_site(k, "__virt_to_phys:arm"));
+      const first = k.sw[SW_ARM_PHYSADDR_PX] ? v.padStart(8, "0") : restricted_pointer(k, a);
+      k.warn(`virt_to_phys used for non-linear address: ${first} (0x${v})`, "__virt_to_phys", warn_site(k, "__virt_to_phys:arm"));
     }
     return this.__virt_to_phys_nodebug(a);
   }
