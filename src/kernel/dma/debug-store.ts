@@ -7,7 +7,7 @@ import type { Device } from "../../drivers/device.js";
 import { dev_id } from "../../drivers/device.js";
 import * as gfp from "../../include/gfp.js";
 import * as u64 from "../../core/u64.js";
-import { DMA_BOUNCE_UNALIGNED_KMALLOC } from "../../mm/slab_common.js";
+import { DMA_BOUNCE_UNALIGNED_KMALLOC, dma_get_cache_alignment } from "../../mm/slab_common.js";
 import { is_swiotlb_active } from "./swiotlb/index.js";
 import type { DmaDebugOptions } from "./debug-entry.js";
 import { DmaDebugEntry } from "./debug-entry.js";
@@ -297,7 +297,7 @@ export class DmaDebugStore {
   // ---- hash table ----
 
   /**
-   * kernel/dma/debug.c add_dma_entry (5.10–5.14; attrs from 5.15): hash it, then track its
+   * kernel/dma/debug.c add_dma_entry (5.10–5.14; attrs from 5.15; 6.18: 03521c892bb8, and 3d48c9fd78dd from 6.18.35): hash it, then track its
    * first cacheline. D19 per `eexist` (see DmaDebugOptions), D21 on -ENOMEM.
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
@@ -327,8 +327,9 @@ export class DmaDebugStore {
     } else if (rc === EEXIST) {
       const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
       if (this.eexist === "pr_err") this.report(k, "D19", "DMA-API: " + text, true);
+      // 3d48c9fd78dd (7.0, in 6.18.35): only where dma_get_cache_alignment() >= L1_CACHE_BYTES (not x86_64);
       // 03521c892bb8 (6.18): no report when small kmalloc buffers may be bounced (6.5's DMA_BOUNCE_UNALIGNED_KMALLOC) and the device has swiotlb
-      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
+      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["3d48c9fd78dd"] && dma_get_cache_alignment(k) < L1_CACHE_BYTES) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
     }
   }
 
