@@ -6,6 +6,7 @@
  * __phys_addr_nodebug.
  */
 import { readFileSync, readdirSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { dma_capable, dma_to_phys, phys_to_dma } from "../src/kernel/dma/direct.js";
 import { of_dma_configure, type Device } from "../src/drivers/device.js";
@@ -15,15 +16,20 @@ import type { Kernel } from "../src/kernel.js";
 import { ROOT, bootK } from "./helpers.js";
 
 const DIR = ROOT + "test/vectors/addr/";
-const MODELLED = ["5.6", "5.10", "5.14", "5.19"];
+const MODELLED = ["5.6", "5.10", "5.14", "5.15", "5.19", "6.1"];
 
 interface Case { fn: string; dev?: string; kind?: string; name?: string; in?: string; size?: string; out: string | boolean }
 interface Vec { tree: { repo: string; commit: string; version: string; header: string }; target: string; cases: Case[]; [k: string]: unknown }
 
+/** `<prefix><version>.json`, or `.json.gz` (the files recorded from stop 19 on are gzipped) */
 function load(prefix: string): [string, Vec][] {
   return readdirSync(DIR)
-    .filter((f) => f.startsWith(prefix) && MODELLED.some((v) => f === `${prefix}${v}.json`))
-    .map((f) => [f.slice(prefix.length, -5), JSON.parse(readFileSync(DIR + f, "utf8")) as Vec]);
+    .filter((f) => f.startsWith(prefix) && MODELLED.some((v) => f === `${prefix}${v}.json` || f === `${prefix}${v}.json.gz`))
+    .map((f): [string, Vec] => {
+      const gz = f.endsWith(".gz");
+      const text = gz ? gunzipSync(readFileSync(DIR + f)).toString("utf8") : readFileSync(DIR + f, "utf8");
+      return [f.slice(prefix.length, gz ? -8 : -5), JSON.parse(text) as Vec];
+    });
 }
 
 /** A kernel hex string → dmasim's number (signed form above 2^63), and back as u64/u32 hex. */
