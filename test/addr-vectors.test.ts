@@ -16,7 +16,7 @@ import type { Kernel } from "../src/kernel.js";
 import { ROOT, bootK } from "./helpers.js";
 
 const DIR = ROOT + "test/vectors/addr/";
-const MODELLED = ["5.6", "5.10", "5.14", "5.15", "5.19", "6.1"];
+const MODELLED = ["5.6", "5.10", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 
 interface Case { fn: string; dev?: string; kind?: string; name?: string; in?: string; size?: string; out: string | boolean }
 interface Vec { tree: { repo: string; commit: string; version: string; header: string }; target: string; cases: Case[]; [k: string]: unknown }
@@ -87,7 +87,8 @@ describe("arch/arm64/include/asm/memory.h vectors", () => {
           PAGE_OFFSET: L.PAGE_OFFSET,
           PAGE_END: L.LINEAR_END,
           KIMAGE_VADDR: L.KIMAGE_VADDR,
-          MODULES_VADDR: L.VMALLOC_START - 128 * 1024 * 1024,
+          // MODULES_VSIZE: SZ_128M, SZ_2G from 3e35d303ab7d (6.5); VMALLOC_START = MODULES_END
+          MODULES_VADDR: L.VMALLOC_START - (k.sw["3e35d303ab7d"] ? 2048 : 128) * 1024 * 1024,
           MODULES_END: L.VMALLOC_START,
           VMEMMAP_START: L.VMEMMAP_START,
           VMEMMAP_SIZE: L.VMEMMAP_END - L.VMEMMAP_START,

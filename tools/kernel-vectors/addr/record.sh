@@ -36,6 +36,8 @@ inc() { # arch
 # 1. include/linux/dma-direct.h: phys_to_dma / dma_to_phys / dma_capable (64-bit and ARM32 dma_addr_t)
 hdr=include/linux/dma-direct.h
 rm_=$(grep -q 'struct bus_dma_region' "$tree/$hdr" && echo 1 || echo 0)
+ro=$(awk '/^struct bus_dma_region \{/{f=1} f&&/^};/{exit} f&&/[[:space:]]offset;/{print 1; exit}' "$tree/$hdr")
+rm_="$rm_ -DKV_RANGE_OFFSET=${ro:-0}"
 "$here/build.sh" dma_direct.c "$tmp/dd64" "$tree" -DKV_DMA64=1 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
 "$tmp/dd64" 0x5eed | wrap dma-direct "$out/dma-direct-$short.json" $hdr
 "$here/build.sh" dma_direct.c "$tmp/dd32" "$tree" -m32 -DKV_ADDR32 -DKV_DMA64=0 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
@@ -44,18 +46,20 @@ rm_=$(grep -q 'struct bus_dma_region' "$tree/$hdr" && echo 1 || echo 0)
 # 2. arch/arm64/include/asm/memory.h (VA_BITS 48, 4K pages, SPARSEMEM_VMEMMAP, no DEBUG_VIRTUAL/KASAN)
 hdr=arch/arm64/include/asm/memory.h
 pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
-"$here/build.sh" arm64_mem.c "$tmp/a64" "$tree" -I"$here/stubs/arm64" $(inc arm64) -DCONFIG_ARM64_VA_BITS=48 \
+"$here/build.sh" arm64_mem.c "$tmp/a64" "$tree" -I"$here/stubs/arm64" $(inc arm64) -DCONFIG_ARM64_VA_BITS=48 -DCONFIG_PAGE_SHIFT=12 \
 	-DCONFIG_ARM64_PAGE_SHIFT=12 -DCONFIG_PGTABLE_LEVELS=4 -DCONFIG_SPARSEMEM_VMEMMAP=1 -DCONFIG_ARM64_4K_PAGES=1 -DKV_PHYSVIRT=$pv
 "$tmp/a64" 0x5eed 0x0 0x200000 0xfc000000 | wrap arm64-memory-rpi4 "$out/arm64-memory-rpi4-$short.json" $hdr
 "$tmp/a64" 0x5eed 0x80000000 0x80200000 0x200000000 | wrap arm64-memory-arm64-coherent "$out/arm64-memory-arm64-coherent-$short.json" $hdr
 
 # 3. arch/arm/include/asm/memory.h (-m32, 3G/1G, PHYS_OFFSET 0, FLATMEM, no ARM_PATCH_PHYS_VIRT)
 hdr=arch/arm/include/asm/memory.h
-"$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) -DCONFIG_PAGE_OFFSET=0xC0000000 \
+# 6.x: memory.h may only be included through asm/page.h, which defines _ASMARM_PAGE_H
+pg=$(grep -q 'Do not include <asm/memory.h> directly' "$tree/$hdr" && echo -D_ASMARM_PAGE_H || true)
+"$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) $pg -DCONFIG_PAGE_OFFSET=0xC0000000 \
 	-DCONFIG_PHYS_OFFSET=0x0 -DCONFIG_MMU=1 -DCONFIG_FLATMEM=1
 "$tmp/arm" 0x5eed 0xef800000 0x30000000 | wrap arm-memory "$out/arm-memory-$short.json" $hdr
 
 # 4. arch/x86/include/asm/page_64.h __phys_addr_nodebug (no DYNAMIC_MEMORY_LAYOUT)
 hdr=arch/x86/include/asm/page_64.h
-"$here/build.sh" x86_mem.c "$tmp/x86" "$tree" -I"$here/stubs/x86" $(inc x86) -DCONFIG_X86_64=1
+"$here/build.sh" x86_mem.c "$tmp/x86" "$tree" -I"$here/stubs/x86" $(inc x86) -DCONFIG_X86_64=1 -DCONFIG_PAGE_SHIFT=12
 "$tmp/x86" 0x5eed 0x0 0x80000000 | wrap x86_64-memory "$out/x86_64-memory-$short.json" $hdr
