@@ -43,6 +43,26 @@ rm_="$rm_ -DKV_RANGE_OFFSET=${ro:-0}"
 "$here/build.sh" dma_direct.c "$tmp/dd32" "$tree" -m32 -DKV_ADDR32 -DKV_DMA64=0 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
 "$tmp/dd32" 0x5eed | wrap dma-direct-arm "$out/dma-direct-arm-$short.json" $hdr
 
+# 1b. kernel/dma/direct.c: dma_direct_optimal_gfp_mask (5.6: __dma_direct_optimal_gfp_mask), phys_to_dma_direct,
+# dma_coherent_ok — extracted at build time (into $tmp, never committed) — over the same header
+src=kernel/dma/direct.c
+if [ -f "$tree/$src" ]; then
+	blk() { awk -v re="$1" 'grab { print; if ($0 ~ /^}/) exit; next } $0 ~ re { print; grab = 1 }' "$tree/$src"; }
+	{ echo "/* extracted at build time from $repo $src (not committed) */"
+	  blk '^static inline dma_addr_t phys_to_dma_direct\('
+	  blk '^static gfp_t (__)?dma_direct_optimal_gfp_mask\('
+	  blk '^(static )?bool dma_coherent_ok\\(' | sed 's/^bool dma_coherent_ok/static bool dma_coherent_ok/'
+	} > "$tmp/kv_direct_extract.h"
+	ga=0; grep -q '^static gfp_t __dma_direct_optimal_gfp_mask' "$tmp/kv_direct_extract.h" && ga=2
+	grep -q '^static gfp_t dma_direct_optimal_gfp_mask(struct device \*dev, u64 dma_mask' "$tmp/kv_direct_extract.h" && ga=1
+	zl=$(grep -q 'zone_dma_limit' "$tmp/kv_direct_extract.h" && echo 1 || echo 0)
+	"$here/build.sh" dma_direct_zone.c "$tmp/ddz" "$tree" -I"$tmp" -DKV_DMA64=1 -DKV_RANGE_MAP=$rm_ -DKV_GFP_MASK_ARG=$ga -DKV_ZONE_LIMIT=$zl "-DKV_HEADER=\"$tree/$hdr\""
+	# ZONE_DMA's limit as on dmasim's x86_64 (24 bits), rpi4 (30) and a 32-bit ZONE_DMA
+	for z in 0xffffff 0x3fffffff 0xffffffff; do
+		"$tmp/ddz" $z | wrap dma-direct-zone "$out/dma-direct-zone-$z-$short.json" $src
+	done
+fi
+
 # 2. arch/arm64/include/asm/memory.h (VA_BITS 48, 4K pages, SPARSEMEM_VMEMMAP, no DEBUG_VIRTUAL/KASAN)
 hdr=arch/arm64/include/asm/memory.h
 pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
