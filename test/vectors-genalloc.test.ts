@@ -11,8 +11,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
-import { GenPool } from "../src/mm/genalloc.js";
-const GEN_POOL_FREE_BUG_LINE: any = {}; type GenPoolFreeBug = string;
+import { GenPool, GEN_POOL_FREE_BUG_LINE, type GenPoolFreeBug } from "../src/mm/genalloc.js";
 import { fromBig, toBig } from "../src/core/u64.js";
 import { runYaml } from "./helpers.js";
 
