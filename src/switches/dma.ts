@@ -343,4 +343,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     effect: "add_dma_entry reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" only when dma_get_cache_alignment() >= L1_CACHE_BYTES: x86_64 (dma_get_cache_alignment() 1, no ARCH_DMA_MINALIGN) no longer reports two mappings sharing a cache line; arm64 (128, or cache_line_size() 64 from 6.5) and ARMv7 (64) still do (checked: 6.18.35 kernel/dma/debug.c:616 has the condition in add_dma_entry's EEXIST branch (:613–621), 6.12.19 :605 and 6.6.63 :604 have not; upstream id and title from the 6.19-stable review mail \"[PATCH 6.19 070/220]\" of 20 Apr 2026, Fixes 2b4bbc6231d7; test/vectors-dma-debug.test.ts replays 6.18.35's add_dma_entry on x86_64)",
     stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:616 (stable commit id not identified; the mirror has no history)" },
   },
+  "2995b8002cef": {
+    commit: "2995b8002cef",
+    title: "dma-debug: improve search for partial syncs",
+    release: "6.0",
+    effect: "bucket_find_contain (check_sync's lookup of the mapping a partial sync falls in) walks back through min(HASH_SIZE, (dev_addr >> HASH_FN_SHIFT) + 1) hash buckets instead of stopping once the distance exceeds dma_get_max_seg_size(dev) (64 KiB without dma_parms): a sync more than 64 KiB + 8 KiB into a large mapping is found, not \"device driver tries to sync DMA memory it has not allocated\" (checked: 5.19 kernel/dma/debug.c:353 max_range, 6.1.166 :354 and 6.18.35 :359 the limit; Robin Murphy's patch of 15 Aug 2022, the id from the 6.0-rc5-era mainline revlists; test/vectors-dma-debug.test.ts)",
+  },
 };

@@ -33,6 +33,19 @@ grep -q '^static void add_dma_entry(struct dma_debug_entry \*entry, unsigned lon
 # so the driver never passes it (is_cache_clean stays false); -DKV_CACHE_CLEAN would
 cache_clean=false; grep -q 'DMA_ATTR_CPU_CACHE_CLEAN' "$tmp/kv_debug_extract.h" && cache_clean=true
 [ -n "${KV_SHOW_EXTRACT:-}" ] && { tail -n +2 "$tmp/kv_debug_extract.h" | md5sum; exit 0; }
+# the hash table's lookups (find.c): its own extraction
+{ echo "/* extracted at build time from $NAME kernel/dma/debug.c (not committed) */"
+  grep -E '^#define (HASH_SIZE|HASH_FN_SHIFT|HASH_FN_MASK)[ (\t]' "$SRC"
+  block '^enum map_err_types \{'
+  block '^struct dma_debug_entry \{'
+  echo 'typedef bool (*match_fn)(struct dma_debug_entry *, struct dma_debug_entry *);'
+  block '^struct hash_bucket \{'
+  echo 'static struct hash_bucket dma_entry_hash[HASH_SIZE];'
+  for fn in hash_fn get_hash_bucket put_hash_bucket exact_match containing_match __hash_bucket_find \
+            bucket_find_exact bucket_find_contain hash_bucket_add hash_bucket_del; do
+    block "^static [a-z_ ]*[ *]$fn\\("
+  done
+} > "$tmp/kv_find_extract.h"
 mkdir -p "$OUT"
 f="$OUT/dma-debug-$ver.json"
 first=1
@@ -48,6 +61,15 @@ first=1
       "$HERE/driver.c" -o "$tmp/driver"
     [ $first = 1 ] || printf ','; first=0
     "$tmp/driver" "$seed" "${KV_OPS:-400}" "$platform"
+  done
+  printf '],"find":['
+  # dma_get_max_seg_size(dev): 64 KiB (no dma_parms, dmasim's default) and 1 MiB; two seeds each
+  first=1
+  for spec in "65536,11" "65536,12" "1048576,13"; do
+    IFS=, read -r maxseg seed <<< "$spec"
+    gcc -O1 -w -std=gnu11 -I "$tmp" -I "$HERE/stubs" -DKV_MAX_SEG="$maxseg" "$HERE/find.c" -o "$tmp/find"
+    [ $first = 1 ] || printf ','; first=0
+    "$tmp/find" "$seed" "${KV_FIND_OPS:-600}"
   done
   printf ']}\n'; } > "$f"
 gzip -9nf "$f"
