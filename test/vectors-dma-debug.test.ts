@@ -20,6 +20,7 @@ import { dev_id } from "../src/drivers/device.js";
 import { dma_get_cache_alignment, DMA_BOUNCE_UNALIGNED_KMALLOC } from "../src/mm/slab_common.js";
 import { is_swiotlb_active } from "../src/kernel/dma/swiotlb/index.js";
 import { fromBig } from "../src/core/u64.js";
+import type { Kernel } from "../src/kernel.js";
 import { of_dma_configure, type Device } from "../src/drivers/device.js";
 import type { DebugType } from "../src/kernel/dma/debug-entry.js";
 
@@ -34,7 +35,7 @@ const TYPES: DebugType[] = ["single", "scather-gather", "coherent", "resource"];
 /** the hash-table lookups of one find run: the entry each bucket_find_exact / bucket_find_contain returned */
 function replayFind(v: VecFile, run: FindRun): { exact: number; contain: number; deep: number } {
   const vid = v.version.split(".").slice(0, 2).join(".");
-  const k = bootK("x86_64", vid);
+  const k = kernelOf("x86_64", vid);
   const devs: Device[] = ["a", "b"].map((name) => {
     const d = of_dma_configure({ name, driver: "kv", description: "", coherent: true, mask_bits: 64 });
     if (run.max_seg_size !== 65536) d.max_segment_size = run.max_seg_size; // dma_set_max_seg_size; none: 64 KiB
@@ -88,12 +89,20 @@ interface Run { platform: string; seed: number; cache_align: number; bounce_unal
 interface FindRun { seed: number; max_seg_size: number; ops: (string | number)[][] }
 interface VecFile { target: string; tree: string; commit: string; version: string; runs: Run[]; find: FindRun[] }
 
+/** one booted kernel per (platform, version): the replays only read its facts and append to its diagnostics */
+const booted = new Map<string, Kernel>();
+function kernelOf(platform: string, vid: string): Kernel {
+  let k = booted.get(`${platform}/${vid}`);
+  if (!k) booted.set(`${platform}/${vid}`, (k = bootK(platform, vid)));
+  return k;
+}
+
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort();
 const load = (f: string): VecFile => JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
 
 function replay(v: VecFile, run: Run): { eexist: number; warns: number } {
   const vid = v.version.split(".").slice(0, 2).join(".");
-  const k = bootK(run.platform, vid);
+  const k = kernelOf(run.platform, vid);
   const dev = [...k.devices.values()][0]!;
   const where = (i: number, op: Op) => `${v.tree} ${v.version} ${run.platform} op ${i} ${JSON.stringify(op).slice(0, 160)}`;
   // the facts the vector was compiled with are the model's for this platform and version
