@@ -8,7 +8,7 @@ import { renderTrace, type TraceEvent } from "./core/trace.js";
 import { attrsName, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
 import { resolveKernel } from "./scenario/config.js";
 import { runScenario } from "./scenario/runner.js";
-import type { Scenario, Step } from "./scenario/types.js";
+import type { Scenario, Step, StepResult } from "./scenario/types.js";
 import { hex, parseU64 } from "./core/u64.js";
 
 export interface ExplainOptions {
@@ -46,8 +46,10 @@ export interface ExplainResult {
   kernel: string;
   device: string;
   lines: string[];
+  /** the kind of the CPU address the operation (or its allocation set-up step) returned; "none" when there is none (a mapping, a sync) */
   addr_kind: string;
-  result: Record<string, string>;
+  /** the operation's step result, as `run --json` gives it: addresses as hex strings, `bounced` a boolean */
+  result: StepResult["result"];
   /** the faults the operation (or its set-up) took; explain expects none */
   faults: FaultRecord[];
   events: TraceEvent[];
@@ -129,10 +131,9 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   const kindStep = r.steps.find((s) => s.result.addr_kind !== undefined && (s.op === "dma_alloc_coherent" || s.op === "dma_alloc_attrs" || s.op === "dma_alloc_pages" || s.op === "dma_alloc_noncoherent"));
   const addrKind = String(kindStep?.result.addr_kind ?? fs.result.addr_kind ?? "none");
   lines.push("");
-  const result: Record<string, string> = {};
-  for (const [k2, v] of Object.entries(fs.result)) result[k2] = String(v);
+  const result: StepResult["result"] = { ...fs.result };
   if (kindStep && kindStep !== fs) {
-    result.cpu_addr = String(kindStep.result.cpu_addr);
+    result.cpu_addr = kindStep.result.cpu_addr ?? null;
     result.addr_kind = addrKind;
   }
   for (const f of r.faults) lines.push(`${f.kind.toUpperCase()}: ${f.message}${f.pc ? ` (pc: ${f.pc})` : ""}`);

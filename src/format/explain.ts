@@ -22,7 +22,7 @@ export function renderExplain(e: ExplainView, c: Colors = makeColors(false)): st
   }
   out.push("");
   out.push(c.bold("result:"));
-  const fields: [string, string][] = Object.entries(e.result);
+  const fields: [string, string][] = Object.entries(e.result).map(([k, v]) => [k, String(v)]);
   if (!("addr_kind" in e.result)) fields.push(["addr_kind", e.addr_kind]);
   const w = Math.max(0, ...fields.map(([k]) => k.length));
   for (const [k, v] of fields) out.push(`  ${k.padEnd(w)}  ${v}`);
