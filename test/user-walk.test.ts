@@ -43,3 +43,22 @@ describe("explain --json and run --json agree on a step's result", () => {
     expect(ej.result.dma_addr).toBe("0xf3400000");
   });
 });
+
+describe("platforms --json names each device's roles, as the text view does", () => {
+  it("rpi4's GENET is the nic, its v4l2 device the video role and the default; x86_64's e1000e the nic; arm32's vpu plays no role", async () => {
+    const o = await dmasim(["platforms", "--json"]);
+    expect(o.code, o.stderr).toBe(0);
+    const j = JSON.parse(o.stdout) as { platforms: { id: string; devices: { name: string; default: boolean; roles: string[] }[] }[] };
+    const dev = (p: string, d: string) => j.platforms.find((x) => x.id === p)!.devices.find((x) => x.name === d)!;
+    expect(dev("rpi4", "fd580000.ethernet").roles).toEqual(["nic"]);
+    expect(dev("rpi4", "fe00b000.v4l2")).toMatchObject({ default: true, roles: ["video"] });
+    expect(dev("x86_64", "0000:00:1f.6").roles).toEqual(["nic"]);
+    expect(dev("arm32", "fe00a000.vpu").roles).toEqual([]);
+    // every role the text view prints in brackets is in the JSON
+    const t = await dmasim(["platforms"]);
+    const bracketed = [...t.stdout.matchAll(/^\s+[-*] (\S+)(?: \(default\))? \[([^\]]+)\]/gm)].map((m) => `${m[1]}=${m[2]}`);
+    const fromJson = j.platforms.flatMap((p) => p.devices.filter((d) => d.roles.length).map((d) => `${d.name}=${d.roles.join(", ")}`));
+    expect(bracketed.length).toBeGreaterThan(20);
+    expect(new Set(fromJson)).toEqual(new Set(bracketed));
+  });
+});
