@@ -62,3 +62,13 @@ describe("platforms --json names each device's roles, as the text view does", ()
     expect(new Set(fromJson)).toEqual(new Set(bracketed));
   });
 });
+
+describe("explain's header names the tree a version follows", () => {
+  it("5.13, which has no stored tree, says so in words (it read 'follows none stored: inferred from ...')", async () => {
+    const o = await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.13"]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(lines(o.stdout)[1]).toBe("(Linux 5.13 as modelled follows no stored tree: inferred from zhangyinjun/linux-5.12.9 and lsk-legends/linux-5.14)");
+    const k = await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.14"]);
+    expect(lines(k.stdout)[1]).toBe("(Linux 5.14 as modelled follows lsk-legends/linux-5.14 (5.14-rc5))");
+  });
+});
