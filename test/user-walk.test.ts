@@ -72,3 +72,15 @@ describe("explain's header names the tree a version follows", () => {
     expect(lines(k.stdout)[1]).toBe("(Linux 5.14 as modelled follows lsk-legends/linux-5.14 (5.14-rc5))");
   });
 });
+
+describe("a newcomer's scenario mistakes get one line that says what is wrong, where", () => {
+  it("a step key indented one column less than the key above it: the line and column of that key, and why (was 'Sequence item without - indicator' at column 1)", async () => {
+    const f = file("indent.yaml", "name: rx buffer on the pi\nplatform: rpi4\nsteps:\n  - op: kmalloc\n    size: 2K\n    as: rx\n  - op: dma_map_single\n    buf: rx\n    size: 2K\n    dir: DMA_FROM_DEVICE\n   as: m\n");
+    expect(usageError(await dmasim(["run", f]))).toBe(`${f}:11:4: invalid YAML: this line is indented less than 'dir:' on line 10 (column 4, not 5): the keys of one mapping start in the same column`);
+  });
+
+  it("a config key indented less than the one above it (was 'All mapping items must start at the same column' at column 1)", async () => {
+    const f = file("indent-config.yaml", "name: t\nconfig:\n    mem: 1G\n   cma: 0\nsteps:\n  - { op: kmalloc, size: 4K }\n");
+    expect(usageError(await dmasim(["run", f]))).toBe(`${f}:4:4: invalid YAML: this line is indented less than 'mem:' on line 3 (column 4, not 5): the keys of one mapping start in the same column`);
+  });
+});
