@@ -84,3 +84,16 @@ describe("a newcomer's scenario mistakes get one line that says what is wrong, w
     expect(usageError(await dmasim(["run", f]))).toBe(`${f}:4:4: invalid YAML: this line is indented less than 'mem:' on line 3 (column 4, not 5): the keys of one mapping start in the same column`);
   });
 });
+
+describe("an unknown op says what the ops are", () => {
+  it("a prefix of some ops lists them; a word near none says where the list is (both said only \"unknown op 'X'\")", async () => {
+    const f = file("op.yaml", "name: t\nplatform: rpi4\nsteps:\n  - op: kmalloc\n    size: 2K\n    as: rx\n  - op: dma_map\n    buf: rx\n");
+    expect(usageError(await dmasim(["run", f]))).toBe(`${f}:7:9: steps[1].op: unknown op 'dma_map' (ops that begin with it: dma_map_single, dma_map_page, dma_map_sg, dma_map_phys, dma_mapping_error, dma_map_resource)`);
+    const g = file("op2.yaml", "name: t\nsteps:\n  - op: allocate\n    size: 2K\n");
+    expect(usageError(await dmasim(["run", g]))).toBe(`${g}:3:9: steps[0].op: unknown op 'allocate' (\`dmasim schema\` lists every op; scenarios/README.md describes them)`);
+    // a near miss keeps its "did you mean"
+    const h = file("op3.yaml", "name: t\nsteps:\n  - op: dma_map_singel\n");
+    expect(usageError(await dmasim(["run", h]))).toBe(`${h}:3:9: steps[0].op: unknown op 'dma_map_singel' (did you mean 'dma_map_single'?)`);
+    expect(usageError(await dmasim(["explain", "dma_sync", "--platform", "rpi4"]))).toBe("dmasim: unknown op 'dma_sync' (ops that begin with it: dma_sync_single_for_cpu, dma_sync_single_for_device, dma_sync_sg_for_cpu, dma_sync_sg_for_device)");
+  });
+});

@@ -208,11 +208,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--json", "print the explanation as JSON")
     .action(async (op: string, opts: { platform: string; kernel?: string; size?: string; gfp?: string; attrs?: string; device?: string; set: string[]; json?: boolean }) => {
       const { isOp, OPS } = await import("../scenario/schema.js");
-      const { suggest } = await import("../scenario/parse.js");
-      if (!isOp(op)) {
-        const near = suggest(op, OPS);
-        throw new InputError(`unknown op '${op}'${near ? ` (did you mean '${near}'?)` : ""}`);
-      }
+      const { opHint } = await import("../scenario/suggest.js");
+      if (!isOp(op)) throw new InputError(`unknown op '${op}'${opHint(op, OPS)}`);
       await checkPlatforms([opts.platform], "--platform");
       const { DEFAULT_KERNEL } = await import("../versions.js");
       const kernel = opts.kernel ?? DEFAULT_KERNEL;

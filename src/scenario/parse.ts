@@ -34,7 +34,7 @@ import { cleanMessage, fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } fr
 import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
 import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
 import { setLocators } from "./locate.js";
-import { suggest } from "./suggest.js";
+import { opHint, suggest } from "./suggest.js";
 import { CONFIG_KEYS, checkDevice } from "./config.js";
 import { PLATFORMS } from "../platforms/index.js";
 
@@ -444,8 +444,7 @@ function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: numb
   if (opv === undefined) throw loc.error(path, "a step needs 'op' (or 'repeat' for a repeat block)");
   if (typeof opv !== "string") throw loc.error([...path, "op"], `expected an op name, got ${describe(opv)}`);
   if (!isOp(opv)) {
-    const near = suggest(opv, OPS);
-    throw loc.error([...path, "op"], `unknown op '${shown(opv)}'${near ? ` (did you mean '${near}'?)` : ""}`);
+    throw loc.error([...path, "op"], `unknown op '${shown(opv)}'${opHint(opv, OPS)}`);
   }
   const op: OpName = opv;
   const spec = OP_SPECS[op];
