@@ -97,3 +97,17 @@ describe("an unknown op says what the ops are", () => {
     expect(usageError(await dmasim(["explain", "dma_sync", "--platform", "rpi4"]))).toBe("dmasim: unknown op 'dma_sync' (ops that begin with it: dma_sync_single_for_cpu, dma_sync_single_for_device, dma_sync_sg_for_cpu, dma_sync_sg_for_device)");
   });
 });
+
+describe("an expectation in the wrong place says where it goes", () => {
+  it("data: beside a read's arguments: 'an expectation: write it under expect' (it said only that cpu_read takes no 'data')", async () => {
+    const f = file("exp1.yaml", "name: t\nsteps:\n  - op: kmalloc\n    size: 2K\n    as: rx\n  - op: cpu_read\n    buf: rx\n    length: 6\n    data: \"packet\"\n");
+    expect(usageError(await dmasim(["run", f]))).toBe(`${f}:9:5: steps[1].data: unknown key 'data' for cpu_read (an expectation: write it under expect, as expect: { data: ... }); it takes: buf, offset, length, cpu, expect`);
+  });
+
+  it("expect: with a bare value: what an expect mapping holds (it said 'expected object, got ...')", async () => {
+    const f = file("exp2.yaml", "name: t\nsteps:\n  - op: kmalloc\n    size: 2K\n    as: rx\n  - op: cpu_read\n    buf: rx\n    length: 6\n    expect: \"packet\"\n");
+    expect(usageError(await dmasim(["run", f]))).toBe(`${f}:9:13: steps[1].expect: expected a mapping such as { data: "hello" } or { ok: true } (its keys: ok, returns, data, addr_kind, fault, diagnostic, bounced, log), got 'packet'`);
+    const g = file("exp3.yaml", "name: t\nexpect: none\nsteps:\n  - { op: kmalloc, size: 4K }\n");
+    expect(usageError(await dmasim(["run", g]))).toBe(`${g}:2:9: expect: expected a mapping such as { faults: none }, got 'none'`);
+  });
+});

@@ -131,7 +131,14 @@ function issueToError(loc: Locator, iss: z.core.$ZodIssue, base: Path, value: un
       const kp = [...path, key];
       if (op && rel.length === 0) {
         if (key === "as") return loc.error(kp, `${op} returns nothing to name; remove 'as'`, true);
-        const hint = key === "attrs" && op.endsWith("_coherent") ? ` (use ${op.replace(/_coherent$/, "_attrs")} to pass attrs)` : "";
+        // an expectation written beside the arguments (`data: "x"` on a read) belongs under expect:
+        const expectKey = key in stepExpectSchema.shape && !stepKeys(op).includes(key);
+        const hint =
+          key === "attrs" && op.endsWith("_coherent")
+            ? ` (use ${op.replace(/_coherent$/, "_attrs")} to pass attrs)`
+            : expectKey
+              ? ` (an expectation: write it under expect, as expect: { ${key}: ... })`
+              : "";
         const near = suggest(key, stepKeys(op));
         return loc.error(kp, `unknown key '${shown(key)}' for ${op}${hint || (near ? ` (did you mean '${near}'?)` : "")}; it takes: ${stepKeys(op).slice(1).join(", ")}`, true);
       }
@@ -146,8 +153,12 @@ function issueToError(loc: Locator, iss: z.core.$ZodIssue, base: Path, value: un
       if (best) return issueError(loc, best, path, valueAt(value, rel), op && rel.length === 0 ? op : undefined);
       return loc.error(path, iss.message);
     }
-    case "invalid_type":
-      return loc.error(path, iss.message.startsWith("Invalid input") ? `expected ${iss.expected}, got ${describe(valueAt(value, rel))}` : iss.message);
+    case "invalid_type": {
+      // `expect: "hello"`: say what an expect mapping holds
+      const last = path[path.length - 1];
+      const eg = last !== "expect" || iss.expected !== "object" ? "" : path.length === 1 ? " such as { faults: none }" : ` such as { data: "hello" } or { ok: true } (its keys: ${Object.keys(stepExpectSchema.shape).join(", ")})`;
+      return loc.error(path, iss.message.startsWith("Invalid input") ? `expected ${iss.expected === "object" && eg ? "a mapping" : iss.expected}${eg}, got ${describe(valueAt(value, rel))}` : iss.message);
+    }
     default:
       return loc.error(path, iss.message);
   }
