@@ -111,3 +111,13 @@ describe("an expectation in the wrong place says where it goes", () => {
     expect(usageError(await dmasim(["run", g]))).toBe(`${g}:2:9: expect: expected a mapping such as { faults: none }, got 'none'`);
   });
 });
+
+describe("a run with no expectation says it checked none", () => {
+  it("the verdict line names what was checked (it read 'PASS: 4/4 steps ran, 0/0 expectations held' for a read that got zeros)", async () => {
+    const f = file("noexpect.yaml", "name: rx\nplatform: rpi4\nsteps:\n  - { op: kmalloc, size: 2K, as: rx }\n  - { op: dma_map_single, buf: rx, size: 2K, dir: DMA_FROM_DEVICE, as: m }\n  - { op: device_write, map: m, data: packet }\n  - { op: cpu_read, buf: rx, length: 6 }\n");
+    const o = await dmasim(["run", f, "--kernel", "6.1"]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(o.stdout).toContain("cpu_read  data=00 00 00 00 00 00"); // no sync: what an expect: { data: packet } would have caught
+    expect(lines(o.stdout).at(-1)).toBe("PASS: 4/4 steps ran, no expectations (only faults were checked: add expect: to a step)");
+  });
+});
