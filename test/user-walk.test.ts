@@ -121,3 +121,20 @@ describe("a run with no expectation says it checked none", () => {
     expect(lines(o.stdout).at(-1)).toBe("PASS: 4/4 steps ran, no expectations (only faults were checked: add expect: to a step)");
   });
 });
+
+describe("fuzz --json names its device and keeps snake_case", () => {
+  it("a failure carries shrunk_from (and shrunkFrom, its name before), the result the device, as bench --json does", async () => {
+    const o = await dmasim(["fuzz", "--seed", "7", "--steps", "200", "--platform", "rpi4-xen", "--kernel", "5.6", "--json"]);
+    expect(o.code, o.stderr).toBe(1);
+    const j = JSON.parse(o.stdout) as { device: string; failures: { step: number; shrunk_from: number; shrunkFrom: number; scenario: { steps: unknown[] } }[] };
+    expect(j.device).toBe("fe00b000.v4l2");
+    const f = j.failures[0]!;
+    expect(f.step).toBe(29);
+    expect(f.shrunk_from).toBe(30);
+    expect(f.shrunkFrom).toBe(f.shrunk_from);
+    expect(f.scenario.steps.length).toBeLessThan(f.shrunk_from);
+    const b = await dmasim(["fuzz", "--seed", "1", "--steps", "50", "--platform", "x86_64", "--device", "0000:00:1f.6", "--json"]);
+    expect(b.code, b.stderr).toBe(0);
+    expect((JSON.parse(b.stdout) as { device: string }).device).toBe("0000:00:1f.6");
+  });
+});

@@ -333,7 +333,11 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const f = r.failures[0];
       if (opts.json) {
         const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
+        // device: the device the sequences ran on (as bench --json names it); a failure's shrunk_from is
+        // snake_case like every other field (shrunkFrom, the name before stop 19, is kept beside it)
+        const device = opts.device === undefined || opts.device === "default" ? platform.defaultDevice : opts.device;
+        const failures = r.failures.map((x) => ({ ...x, shrunk_from: x.shrunkFrom }));
+        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, device, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures }));
       } else {
         const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
         // the threads that ran: no more than there are epochs (runFuzzJobs)
