@@ -138,3 +138,21 @@ describe("fuzz --json names its device and keeps snake_case", () => {
     expect((JSON.parse(b.stdout) as { device: string }).device).toBe("0000:00:1f.6");
   });
 });
+
+describe("--help says the defaults a newcomer needs", () => {
+  it("run --help names the platform and kernel used when neither the scenario nor the option does; fuzz --help says the teardown counts", async () => {
+    const r = await dmasim(["run", "--help"]);
+    expect(r.code).toBe(0);
+    const flat = r.stdout.replace(/\s+/g, " ");
+    expect(flat).toContain("--platform <id> platform (overrides the scenario's; without either: rpi4; `dmasim platforms` lists them)");
+    expect(flat).toContain("6.12, 6.18 (overrides the scenario's; without either: 5.19)");
+    const f = await dmasim(["fuzz", "--help"]);
+    expect(f.stdout.replace(/\s+/g, " ")).toContain("--steps <n> number of operations to generate (each epoch then tears down what is left: its unmaps and frees count in the total printed)");
+    // what it says is what happens: no platform, no kernel → rpi4 5.19; --steps 2000 prints more operations than 2000
+    const o = await dmasim(["run", "-"], { input: "name: t\nsteps:\n  - { op: kmalloc, size: 4K }\n" });
+    expect(lines(o.stdout)[1]).toMatch(/^platform\s+rpi4\s+kernel 5\.19\s/);
+    const z = await dmasim(["fuzz", "--seed", "1", "--steps", "2000"]);
+    const ops = Number(/: (\d+) operations in/.exec(z.stdout)![1]);
+    expect(ops).toBeGreaterThan(2000);
+  });
+});

@@ -294,7 +294,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .command("fuzz")
     .description("random but valid DMA API sequences with invariant checks (data per the DMA-API rules, swiotlb slot accounting, no fault); a failure prints a minimal replayable scenario")
     .option("--seed <n>", "PRNG seed (default: from the clock, printed so the run can be repeated)")
-    .option("--steps <n>", "number of operations", "100000")
+    .option("--steps <n>", "number of operations to generate (each epoch then tears down what is left: its unmaps and frees count in the total printed)", "100000")
     .option("--platform <id>", "platform (default rpi4)")
     .option("--kernel <version>", KERNEL_HELP)
     .option("--device <name>", "device (default: the platform's default device)")
