@@ -156,3 +156,11 @@ describe("--help says the defaults a newcomer needs", () => {
     expect(ops).toBeGreaterThan(2000);
   });
 });
+
+describe("matrix with nothing that applies says why", () => {
+  it("a kernel that lacks the scenario's op is named with its reason (it said 'no scenario applies to the selected platforms (rpi4)', though rpi4 was not the cause)", async () => {
+    const o = await dmasim(["matrix", "scenarios/drivers/noncoherent-rx-buffer.yaml", "--kernels", "5.13", "--platforms", "rpi4"]);
+    expect(o.code).toBe(2);
+    expect(o.stderr).toBe('dmasim: no scenario applies to the selected platforms (rpi4) and kernels (5.13); first: dma_opt_mapping_size does not exist in Linux 5.13 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")\n');
+  });
+});

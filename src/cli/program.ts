@@ -417,7 +417,9 @@ async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[],
     return EXIT_USAGE;
   }
   if (m.cells.length > 0 && m.counts["N/A"] === m.cells.length) {
-    writeLine(io.err, `dmasim: no scenario applies to the selected platforms (${m.platforms.join(", ")})`);
+    // name the kernels too, and why the first cell does not apply (a kernel that lacks an op is as likely as a platform)
+    const why = m.cells[0]!.not_applicable;
+    writeLine(io.err, `dmasim: no scenario applies to the selected platforms (${m.platforms.join(", ")}) and kernels (${m.kernels.join(", ")})${why ? `; first: ${why}` : ""}`);
     return EXIT_USAGE;
   }
   // N/A cells do not fail the run: the verdict is that of the cells that apply
