@@ -4,11 +4,12 @@
  * the platforms' device roles in `platforms --json`, explain's header for a version without a
  * stored tree, and the one-line errors a newcomer's scenario mistakes get.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dmasim, ensureBuilt, lines, type Out } from "./cli-spawn.js";
+import { ROOT } from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -155,6 +156,75 @@ describe("--help says the defaults a newcomer needs", () => {
     const ops = Number(/: (\d+) operations in/.exec(z.stdout)![1]);
     expect(ops).toBeGreaterThan(2000);
   });
+});
+
+describe("README 'JSON output' names every field each --json prints", () => {
+  /** The README table: object → its fields (required, optional), parentheticals dropped. */
+  function documented(): Map<string, { req: Set<string>; opt: Set<string> }> {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const sec = readme.slice(readme.indexOf("### JSON output"), readme.indexOf("### Reading the output"));
+    const m = new Map<string, { req: Set<string>; opt: Set<string> }>();
+    for (const row of sec.split("\n").filter((l) => l.startsWith("| `"))) {
+      const [, label, cell] = row.split("|").map((c) => c.trim());
+      const req = new Set<string>();
+      const opt = new Set<string>();
+      let plain = cell!;
+      while (/\([^()]*\)/.test(plain)) plain = plain.replace(/\([^()]*\)/g, "");
+      for (const t of plain.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)`(\?)?/g)) (t[2] ? opt : req).add(t[1]!);
+      m.set(label!.replaceAll("`", ""), { req, opt });
+    }
+    return m;
+  }
+  async function json(args: string[]): Promise<Record<string, unknown>> {
+    const o = await dmasim([...args, "--json"]);
+    expect([0, 1, 2], o.stderr).toContain(o.code); // 2: matrix with an ERROR cell still prints its JSON
+    expect(o.stdout, o.stderr).not.toBe("");
+    return JSON.parse(o.stdout) as Record<string, unknown>;
+  }
+  const arr = (objs: Record<string, unknown>[], key: string) => objs.flatMap((o) => o[key] as Record<string, unknown>[]);
+
+  it("run, matrix, headline, explain, fuzz, bench, platforms, kernels: each object's keys are the table's, the required ones always", async () => {
+    const doc = documented();
+    const runs = [await json(["run", "scenarios/seed-atomic-free.yaml", "--kernel", "5.6", "--trace"]), await json(["run", "scenarios/drivers/unchecked-mapping-error.yaml"]), await json(["run", "scenarios/seed-mmap.yaml", "--kernel", "5.13"]), await json(["run", "scenarios/drivers/gfp-comp-coherent.yaml", "--kernel", "6.6"])];
+    // an ERROR cell: a run refused at run time (a 1 MiB buffer on x86_64's 16 KiB stack)
+    const big = file("big-stack.yaml", "name: too big for the stack\nsteps:\n  - { op: stack_buffer, size: 1M, as: s }\n");
+    const matrix = await json(["matrix", "scenarios/seed-mmap.yaml", "scenarios/drivers/map-mmio-phys.yaml", big, "--kernels", "5.13,6.18", "--platforms", "rpi4,x86_64"]);
+    const fuzzes = [await json(["fuzz", "--seed", "7", "--steps", "200", "--platform", "rpi4-xen", "--kernel", "5.6"]), await json(["fuzz", "--seed", "1", "--steps", "100", "--jobs", "2", "--set", "swiotlb=force"])];
+    const platforms = await json(["platforms"]);
+    const objects: Record<string, Record<string, unknown>[]> = {
+      run: runs,
+      "run steps[]": arr(runs, "steps"),
+      "run expectations[]": arr(runs, "expectations"),
+      "run diagnostics[]": arr(runs, "diagnostics"),
+      "run faults[]": arr(runs, "faults"),
+      "run log[]": arr(runs, "log"),
+      matrix: [matrix],
+      "matrix cells[]": arr([matrix], "cells"),
+      headline: [await json(["headline"])],
+      explain: [await json(["explain", "dma_map_single", "--platform", "rpi4", "--kernel", "5.13"])],
+      fuzz: fuzzes,
+      "fuzz failures[]": arr(fuzzes, "failures"),
+      bench: [await json(["bench", "-s", "1", "--platform", "x86_64"])],
+      platforms: [platforms],
+      "platforms platforms[]": arr([platforms], "platforms"),
+      "platforms devices[]": arr(arr([platforms], "platforms"), "devices"),
+      kernels: [await json(["kernels"])],
+      "kernels VERSION": [await json(["kernels", "6.1"])],
+    };
+    expect([...doc.keys()].sort()).toEqual(Object.keys(objects).sort());
+    for (const [label, objs] of Object.entries(objects)) {
+      const { req, opt } = doc.get(label)!;
+      expect(objs.length, label).toBeGreaterThan(0);
+      const seen = new Set<string>();
+      for (const o of objs) {
+        for (const k of Object.keys(o)) seen.add(k);
+        expect(Object.keys(o).filter((k) => !req.has(k) && !opt.has(k)), `${label}: not in the README`).toEqual([]);
+        expect([...req].filter((k) => !(k in o)), `${label}: in the README, missing`).toEqual([]);
+      }
+      // every optional field shows up in one of the outputs above (the table names nothing that never appears)
+      expect([...opt].filter((k) => !seen.has(k)), `${label}: optional, never seen`).toEqual([]);
+    }
+  }, 300_000);
 });
 
 describe("matrix with nothing that applies says why", () => {
