@@ -4,7 +4,7 @@
  * the platforms' device roles in `platforms --json`, explain's header for a version without a
  * stored tree, and the one-line errors a newcomer's scenario mistakes get.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -232,5 +232,23 @@ describe("matrix with nothing that applies says why", () => {
     const o = await dmasim(["matrix", "scenarios/drivers/noncoherent-rx-buffer.yaml", "--kernels", "5.13", "--platforms", "rpi4"]);
     expect(o.code).toBe(2);
     expect(o.stderr).toBe('dmasim: no scenario applies to the selected platforms (rpi4) and kernels (5.13); first: dma_opt_mapping_size does not exist in Linux 5.13 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")\n');
+  });
+});
+
+describe("the READMEs' paths resolve", () => {
+  it("every repository path README.md and scenarios/README.md name exists, relative to the file (README named ../shared/reference/, outside the repository)", () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const [doc, dir] of [["README.md", ""], ["scenarios/README.md", "scenarios/"]] as const) {
+      const text = readFileSync(join(ROOT, doc), "utf8");
+      for (const m of text.matchAll(/`((?:\.\.\/)*(?:src|test|scenarios|docs|tools|bench|schema|scripts|web|bin|\.ci|shared)\/[A-Za-z0-9_.\/-]*)`/g)) {
+        const p = m[1]!;
+        if (p.includes("*")) continue;
+        checked++;
+        if (!existsSync(join(ROOT, dir, p))) missing.push(`${doc}: ${p}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
   });
 });
