@@ -252,3 +252,16 @@ describe("the READMEs' paths resolve", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("explain --dir", () => {
+  it("gives a map or sync its direction, as the library's dir option does; an allocation takes none (explain had no --dir: every map was DMA_BIDIRECTIONAL)", async () => {
+    const o = await dmasim(["explain", "dma_sync_single_for_cpu", "--platform", "rpi4", "--kernel", "6.1", "--dir", "DMA_FROM_DEVICE"]);
+    expect(o.code, o.stderr).toBe(0);
+    const l = lines(o.stdout);
+    expect(l[0]).toBe("dma_sync_single_for_cpu on rpi4 (Linux 6.1), device fe00b000.v4l2: size 0x10000, gfp GFP_KERNEL, attrs 0, dir DMA_FROM_DEVICE");
+    expect(o.stdout).toContain("→ dma_sync_single_for_cpu(dev=fe00b000.v4l2, addr=0xf3400000, size=0x10000, dir=DMA_FROM_DEVICE)  [kernel/dma/mapping.c]");
+    expect(o.stdout).toMatch(/· cache invalidate phys 0x33400000 \+65536/);
+    expect(usageError(await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4", "--dir", "DMA_TO_DEVICE"]))).toBe("dmasim: --dir: dma_alloc_coherent takes no DMA direction");
+    expect(usageError(await dmasim(["explain", "dma_map_single", "--platform", "rpi4", "--dir", "TO_DEVICE"]))).toBe("dmasim: --dir: unknown DMA direction 'TO_DEVICE' (use DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_NONE)");
+  });
+});

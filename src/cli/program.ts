@@ -15,7 +15,7 @@ import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
 import { InputError, OptionError } from "../core/faults.js";
-import { parseAttrs, parseGfp } from "../include/gfp.js";
+import { parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
 import type { Scenario } from "../scenario/types.js";
 import { colorsFor, escapingStream, rawStream } from "./io.js";
@@ -203,10 +203,11 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--size <n>", "size (decimal, 0x hex, K/M/G suffix)")
     .option("--gfp <flags>", "gfp flags, e.g. GFP_ATOMIC")
     .option("--attrs <attrs>", "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING")
+    .option("--dir <dir>", "DMA direction of a map, unmap or sync, or of dma_alloc_pages/_noncoherent, e.g. DMA_TO_DEVICE (default: DMA_BIDIRECTIONAL)")
     .option("--device <name>", "device (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable", collect, [] as string[])
     .option("--json", "print the explanation as JSON")
-    .action(async (op: string, opts: { platform: string; kernel?: string; size?: string; gfp?: string; attrs?: string; device?: string; set: string[]; json?: boolean }) => {
+    .action(async (op: string, opts: { platform: string; kernel?: string; size?: string; gfp?: string; attrs?: string; dir?: string; device?: string; set: string[]; json?: boolean }) => {
       const { isOp, OPS } = await import("../scenario/schema.js");
       const { opHint } = await import("../scenario/suggest.js");
       if (!isOp(op)) throw new InputError(`unknown op '${op}'${opHint(op, OPS)}`);
@@ -214,7 +215,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const { DEFAULT_KERNEL } = await import("../versions.js");
       const kernel = opts.kernel ?? DEFAULT_KERNEL;
       await checkKernels([kernel], "--kernel");
-      const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
+      const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; dir?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
       const conv = <T>(flag: string, f: () => T): T => {
         try {
           return f();
@@ -231,6 +232,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       }
       if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel));
       if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
+      if (opts.dir !== undefined) eo.dir = conv("--dir", () => parseDir(opts.dir!));
       if (opts.device !== undefined) {
         const { resolveDevice, resolvePlatform } = await import("../scenario/config.js");
         try {
