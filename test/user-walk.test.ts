@@ -4,7 +4,7 @@
  * the platforms' device roles in `platforms --json`, explain's header for a version without a
  * stored tree, and the one-line errors a newcomer's scenario mistakes get.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -263,5 +263,47 @@ describe("explain --dir", () => {
     expect(o.stdout).toMatch(/· cache invalidate phys 0x33400000 \+65536/);
     expect(usageError(await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4", "--dir", "DMA_TO_DEVICE"]))).toBe("dmasim: --dir: dma_alloc_coherent takes no DMA direction");
     expect(usageError(await dmasim(["explain", "dma_map_single", "--platform", "rpi4", "--dir", "TO_DEVICE"]))).toBe("dmasim: --dir: unknown DMA direction 'TO_DEVICE' (use DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_NONE)");
+  });
+});
+
+describe("the README's commands run as written", () => {
+  /** The `npx dmasim ...` lines of README.md's sh blocks, comments dropped, globs expanded. */
+  function readmeCommands(): string[][] {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const out: string[][] = [];
+    for (const block of readme.matchAll(/```sh\n([\s\S]*?)```/g))
+      for (const line of block[1]!.split("\n")) {
+        const m = /^npx dmasim (.*?)\s*(?:#.*)?$/.exec(line);
+        if (!m) continue;
+        out.push(
+          m[1]!.split(/\s+/).flatMap((a) => {
+            if (!a.includes("*")) return [a];
+            const slash = a.lastIndexOf("/");
+            const re = new RegExp("^" + a.slice(slash + 1).replace(/[.]/g, "\\.").replace(/\*/g, ".*") + "$");
+            return readdirSync(join(ROOT, a.slice(0, slash))).filter((f) => re.test(f)).sort().map((f) => a.slice(0, slash + 1) + f);
+          }),
+        );
+      }
+    return out;
+  }
+
+  it("every `npx dmasim` example but serve exits 0 or 1 (ran), never 2 (a flag or value it does not take)", async () => {
+    const cmds = readmeCommands();
+    expect(cmds.length).toBeGreaterThan(12);
+    for (const args of cmds) {
+      if (args[0] === "serve") continue;
+      const o = await dmasim(args);
+      expect([0, 1], `dmasim ${args.join(" ")}: ${o.stderr}`).toContain(o.code);
+      expect(o.stdout.length, args.join(" ")).toBeGreaterThan(0);
+    }
+  }, 300_000);
+
+  it("every --option the README names is an option of some command", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8").replace(/tsc --noEmit/g, "");
+    const named = new Set([...readme.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!));
+    const known = new Set<string>();
+    for (const c of ["run", "matrix", "explain", "platforms", "kernels", "schema", "headline", "serve", "bench", "fuzz"]) for (const m of (await dmasim([c, "--help"])).stdout.matchAll(/--([a-z][a-z0-9-]*)/g)) known.add(m[1]!);
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((f) => !known.has(f))).toEqual([]);
   });
 });
