@@ -307,3 +307,15 @@ describe("the README's commands run as written", () => {
     expect([...named].filter((f) => !known.has(f))).toEqual([]);
   });
 });
+
+describe("README 'Library use' names only what the package exports", () => {
+  it("every class and type the section lists is exported by src/index.ts (the shipped .d.ts is built from it)", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const sec = readme.slice(readme.indexOf("## Library use"), readme.indexOf("## Tests"));
+    const names = [...sec.slice(sec.indexOf("Both classes are exported")).matchAll(/`([A-Z][A-Za-z]+)`/g)].map((m) => m[1]!);
+    expect(names).toEqual(expect.arrayContaining(["OptionError", "InputError", "RunResult", "MatrixResult", "ExplainResult"]));
+    const index = readFileSync(join(ROOT, "src", "index.ts"), "utf8");
+    const exported = new Set([...index.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((x) => x.trim().replace(/^type /, "").split(/\s+as\s+/).pop()!)));
+    expect(names.filter((n) => !exported.has(n))).toEqual([]);
+  });
+});
