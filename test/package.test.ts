@@ -105,6 +105,14 @@ describe("npx dmasim from the installed package", () => {
     expect(good.stdout.trim().split("\n").at(-1)).toMatch(/^PASS: /);
   });
 
+  it("npx dmasim headline (README, 'From npm'): the headline over the bundled scenarios, its next command naming their installed path", async () => {
+    const o = await sh("npx", ["dmasim", "headline", "--json"], app);
+    expect(o.code, o.stderr).toBe(0);
+    const j = JSON.parse(o.stdout) as { scenarios: { file: string }[]; next: { command: string } };
+    expect(j.scenarios.map((x) => x.file.replace(/^.*node_modules\/dmasim\//, "")).sort()).toEqual(["scenarios/seed-atomic-free.yaml", "scenarios/seed-mmap.yaml", "scenarios/seed-sgtable.yaml"]);
+    expect(j.next.command).toMatch(/^dmasim run \S*node_modules\/dmasim\/scenarios\/seed-\S+\.yaml /);
+  });
+
   it("bad input is one line and exit 2, not a stack trace", async () => {
     const o = await node([join(app, "node_modules", ".bin", "dmasim"), "run", "nosuch.yaml"], app);
     expect(o.code).toBe(2);
