@@ -319,3 +319,15 @@ describe("README 'Library use' names only what the package exports", () => {
     expect(names.filter((n) => !exported.has(n))).toEqual([]);
   });
 });
+
+describe("README 'JSON output': the kernels' gained and lost", () => {
+  it("are commit ids in kernels --json's versions[] and switch objects in kernels VERSION --json, as the table says", async () => {
+    const all = JSON.parse((await dmasim(["kernels", "--json"])).stdout) as { versions: { id: string; gained: unknown[] }[]; switches: { commit: string }[] };
+    const one = JSON.parse((await dmasim(["kernels", "6.1", "--json"])).stdout) as { gained: { commit: string }[]; switches: unknown[] };
+    const v61 = all.versions.find((v) => v.id === "6.1")!;
+    expect(v61.gained.every((g) => typeof g === "string")).toBe(true);
+    expect(one.gained.map((g) => g.commit)).toEqual(v61.gained);
+    expect(one.switches.every((s) => typeof s === "string")).toBe(true);
+    expect(Object.keys(all.switches[0]!).sort()).toEqual(["absent", "commit", "effect", "release", "stable", "subsystem", "title"]);
+  });
+});
