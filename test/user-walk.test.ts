@@ -204,7 +204,7 @@ describe("README 'JSON output' names every field each --json prints", () => {
       explain: [await json(["explain", "dma_map_single", "--platform", "rpi4", "--kernel", "5.13"])],
       fuzz: fuzzes,
       "fuzz failures[]": arr(fuzzes, "failures"),
-      bench: [await json(["bench", "-s", "1", "--platform", "x86_64"])],
+      bench: [await json(["bench", "-s", "1", "--platform", "x86_64"]), await json(["bench", "-s", "1", "--platform", "x86_64", "--set", "mem=2G"])],
       platforms: [platforms],
       "platforms platforms[]": arr([platforms], "platforms"),
       "platforms devices[]": arr(arr([platforms], "platforms"), "devices"),
@@ -329,5 +329,15 @@ describe("README 'JSON output': the kernels' gained and lost", () => {
     expect(one.gained.map((g) => g.commit)).toEqual(v61.gained);
     expect(one.switches.every((s) => typeof s === "string")).toBe(true);
     expect(Object.keys(all.switches[0]!).sort()).toEqual(["absent", "commit", "effect", "release", "stable", "subsystem", "title"]);
+  });
+});
+
+describe("every --json is indented the same way", () => {
+  it("bench --json is indented like run, explain, fuzz and platforms (it was one line)", async () => {
+    for (const args of [["bench", "-s", "1", "--platform", "x86_64"], ["fuzz", "--seed", "1", "--steps", "50"], ["explain", "dma_alloc_coherent", "--platform", "rpi4"], ["platforms"]]) {
+      const o = await dmasim([...args, "--json"]);
+      expect(o.code, o.stderr).toBe(0);
+      expect(o.stdout, args[0]).toBe(JSON.stringify(JSON.parse(o.stdout), null, 2) + "\n");
+    }
   });
 });

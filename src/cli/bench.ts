@@ -207,7 +207,9 @@ export function registerBench(program: Command, io: Io, state: { code: number })
       }
       const bp = { ...job.bp, ...mb.map_benchmark_stats(r.acc) };
       if (opts.json) {
-        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
+        // indented like every other command's --json (it was one line)
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
       } else {
         for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
         // not the kernel tool's line: what these microseconds are
