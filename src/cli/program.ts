@@ -444,7 +444,15 @@ export async function main(args: string[], rawIo: Io = { out: process.stdout, er
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
-      writeLine(io.err, `dmasim: ${oneLine(e.message)}`);
+      // an unknown command commander finds nothing near: the command a newcomer meant, else the list
+      let hint = "";
+      if (e.code === "commander.unknownCommand" && !/Did you mean/i.test(e.message)) {
+        const word = args.find((a) => !a.startsWith("-"))?.toLowerCase() ?? "";
+        const MEANT: Record<string, string> = { web: "serve", ui: "serve", gui: "serve", page: "serve", server: "serve", http: "serve", browser: "serve", trace: "run --trace", test: "run", version: "--version", versions: "kernels", boards: "platforms", devices: "platforms", list: "platforms / kernels" };
+        const cmds = program.commands.map((c) => c.name()).filter((n) => n !== "help");
+        hint = MEANT[word] ? ` (did you mean dmasim ${MEANT[word]}?)` : ` (commands: ${cmds.join(", ")})`;
+      }
+      writeLine(io.err, `dmasim: ${oneLine(e.message)}${hint}`);
       return EXIT_USAGE;
     }
     if (e instanceof InputError) {
