@@ -23,7 +23,7 @@ import { DMA_ATTR_SKIP_CPU_SYNC } from "../../include/gfp.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../../kernel/dma/arch-hooks.js";
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_iova_to_phys } from "./iommu.js";
-import { CORE, iommu_dma_opt_mapping_size, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_resource, iommu_dma_map_sg, iommu_dma_mmap, iommu_dma_unmap_resource, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
+import { CORE, iommu_dma_opt_mapping_size, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_resource, iommu_dma_map_sg, iommu_dma_max_mapping_size, iommu_dma_mmap, iommu_dma_unmap_resource, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
 import { BOUNCE_CHECK_ACTIVE, BOUNCE_TRACE, dev_is_untrusted, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_map_sg_swiotlb, sg_uses_swiotlb, use_why, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, iova_align, iova_offset, trace_swiotlb_bounced } from "./dma-iommu-bounce.js";
 import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
@@ -144,7 +144,8 @@ export const iommu_dma_direct_calls: DmaMapOps = {
   sync_single_for_device: (k, dev, h, size, dir) => iommu_dma_sync_single_for_device_bounce(k, CORE, dev, h, size, dir),
   sync_sg_for_cpu: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, true),
   sync_sg_for_device: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, false),
-  max_mapping_size: () => Number.MAX_SAFE_INTEGER,
+  /* dma_max_mapping_size: `else if (use_dma_iommu(dev)) size = iommu_dma_max_mapping_size(dev)` */
+  max_mapping_size: iommu_dma_max_mapping_size,
   alloc_noncontiguous: iommu_dma_alloc_noncontiguous,
   free_noncontiguous: iommu_dma_free_noncontiguous,
   /* dma_opt_mapping_size: `if (use_dma_iommu(dev)) size = iommu_dma_opt_mapping_size()` */

@@ -38,8 +38,8 @@ import { IovaDepotWork, IovaFlushQueue } from "./iova-fq.js";
 import { KernelIovaCpus, iova_source_note } from "./iova-cpus.js";
 import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
-import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, KMALLOC_BOUNCE, sg_uses_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
-import { is_swiotlb_buffer, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
+import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, dev_is_untrusted, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, KMALLOC_BOUNCE, sg_uses_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
+import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 
 const F = "drivers/iommu/dma-iommu.c";
@@ -711,6 +711,19 @@ export function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], ne
   k.tr?.exit();
 }
 
+/** afc5aa46ed56 (6.9; stable 5.15.178, 6.1.166, 6.6.63) "iommu/dma: Force swiotlb_max_mapping_size on an untrusted device" */
+export const UNTRUSTED_MAX_MAPPING = "afc5aa46ed56";
+
+/**
+ * dma-iommu.c iommu_dma_max_mapping_size (with afc5aa46ed56: 6.9+, 5.15.178, 6.1.166, 6.6.63; 6.12+ called by
+ * mapping.c directly): an untrusted device may be bounced, so its mappings are bounded by swiotlb_max_mapping_size;
+ * any other device SIZE_MAX. Without the commit iommu_dma_ops has no .max_mapping_size: SIZE_MAX for every device.
+ */
+export function iommu_dma_max_mapping_size(k: Kernel, dev: Device): number {
+  if (k.sw[UNTRUSTED_MAX_MAPPING] && dev_is_untrusted(dev)) return swiotlb_max_mapping_size(k, dev);
+  return Number.MAX_SAFE_INTEGER;
+}
+
 /** static const struct dma_map_ops iommu_dma_ops (5.6–6.11; gone with b5c58b2fdc42 in 6.12). */
 export const iommu_dma_ops: DmaMapOps = {
   name: "iommu_dma_ops",
@@ -729,7 +742,7 @@ export const iommu_dma_ops: DmaMapOps = {
   sync_single_for_device: iommu_dma_sync_single_for_device,
   sync_sg_for_cpu: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, true),
   sync_sg_for_device: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, false),
-  max_mapping_size: () => Number.MAX_SAFE_INTEGER,
+  max_mapping_size: iommu_dma_max_mapping_size,
   /* 5.14+ (e817ee5f2f95); mapping.c's dma_alloc_noncontiguous exists only from 7d5b5738d151 (5.14) */
   alloc_noncontiguous: (k, dev, size, dir, gfp, attrs) => iommu_dma_alloc_noncontiguous(k, dev, size, dir, gfp, attrs),
   free_noncontiguous: (k, dev, size, sgt, dir) => iommu_dma_free_noncontiguous(k, dev, size, sgt, dir),
