@@ -3,7 +3,7 @@
  * maintainer's walk"). Each test fails on the code before its fix.
  */
 import { describe, expect, it } from "vitest";
-import { bootK, run } from "./helpers.js";
+import { bootK, run, runYaml } from "./helpers.js";
 import { dma_max_mapping_size, dma_opt_mapping_size } from "../src/kernel/dma/mapping.js";
 
 const SIZE_MAX = Number.MAX_SAFE_INTEGER; // the model's SIZE_MAX
@@ -34,5 +34,34 @@ describe("afc5aa46ed56: dma-iommu's max_mapping_size for an untrusted device", (
     const r519 = run("scenarios/iommu/untrusted-max-mapping.yaml", { kernel: "5.19" });
     expect(r519.ok).toBe(false);
     expect(r519.steps[0]!.result.ret).toBe("SIZE_MAX");
+  });
+});
+
+describe("e93ec87286bd: xen_after_bootmem takes the contiguous-region frame list's page at boot (x86 PV)", () => {
+  it("6.1, 6.12, 6.18 hold an order-9 list in a page of its own after boot; 5.19 and 6.6 the static array", () => {
+    for (const v of ["6.1", "6.12", "6.18"]) {
+      const k = bootK("x86_64-xen-pv", v);
+      const d = k.xen!.discontig_frames!;
+      expect(d, v).toBeDefined();
+      expect(d.order, v).toBe(9);
+      // the page is allocated: a fresh order-0 allocation does not get it
+      const pfn = k.arch.page_to_pfn(d.page);
+      const r = runYaml("name: p\nsteps:\n  - op: alloc_pages\n    order: 0\n", { platform: "x86_64-xen-pv", kernel: v });
+      expect(Number(r.steps[0]!.result.pfn), v).not.toBe(pfn);
+    }
+    for (const v of ["5.19", "6.6"]) expect(bootK("x86_64-xen-pv", v).xen!.discontig_frames, v).toBeUndefined();
+  });
+
+  it("the first order-10 region frees the boot page (order 0) after taking the order-1 list", () => {
+    const r = run("scenarios/xen-pv-4m-coherent.yaml", { kernel: "6.12", trace: true });
+    expect(r.ok).toBe(true);
+    const k = bootK("x86_64-xen-pv", "6.12");
+    const bootPage = k.xen!.discontig_frames!.page;
+    const ev = r.steps[0]!.trace!;
+    const i = ev.findIndex((e) => e.kind === "call" && e.fn === "alloc_discontig_frames");
+    expect(i).toBeGreaterThan(0);
+    const free = ev.slice(i).find((e) => e.kind === "call" && e.fn === "__free_pages");
+    expect(free).toBeDefined();
+    expect((free as { args: Record<string, string> }).args).toEqual({ page: k.arch.fmtVa(bootPage), order: "0" });
   });
 });

@@ -26,7 +26,8 @@ function discontig_frames_order(k: Kernel): number {
 /**
  * arch/x86/xen/mmu_pv.c alloc_discontig_frames (e93ec87286bd, 6.14; stable 6.1.166, 6.12.19): a
  * frame list for 2^order frames from __get_free_pages(GFP_KERNEL, order - MIN_CONTIG_ORDER); the
- * larger list replaces the old one, which is freed (0, or -ENOMEM when the pages are not there)
+ * larger list replaces the old one, which is freed — the boot one too, a page xen_after_bootmem took
+ * (0, or -ENOMEM when the pages are not there)
  */
 function alloc_discontig_frames(k: Kernel, order: number): number {
   k.tr?.enter(S_alloc_discontig, { order: String(order) });
@@ -37,12 +38,27 @@ function alloc_discontig_frames(k: Kernel, order: number): number {
   }
   const x = k.xen!;
   const old = x.discontig_frames;
+  // `if (order > discontig_frames_order || !discontig_frames_dyn)`: the new list replaces the old one (the
+  // static array is not freed), else the new pages go back
   if (!old || order > old.order) {
     x.discontig_frames = { order, page };
     if (old) __free_pages(k, old.page, old.order - MAX_CONTIG_ORDER);
   } else __free_pages(k, page, order - MAX_CONTIG_ORDER);
   k.tr?.exit("0");
   return 0;
+}
+
+/**
+ * arch/x86/xen/mmu_pv.c xen_after_bootmem (x86_init.hyper.init_after_bootmem, called by mem_init right after
+ * memblock_free_all; 5.6–6.18): with e93ec87286bd (6.14; stable 6.1.166, 6.12.19 — 6.1.166 mmu_pv.c:840–849,
+ * 6.12.19 :855–865, 6.18.35 :853–862) it ends with alloc_discontig_frames(MIN_CONTIG_ORDER), BUG() on failure:
+ * the frame list moves from the static __initdata array to a page of its own (discontig_frames_dyn), the
+ * first page the buddy allocator hands out. Before the commit nothing here touches the page allocator (the
+ * pinning it does is not modelled).
+ */
+export function xen_after_bootmem(k: Kernel): void {
+  if (!k.sw["e93ec87286bd"]) return;
+  if (alloc_discontig_frames(k, MAX_CONTIG_ORDER)) throw new Error("xen_after_bootmem: alloc_discontig_frames failed at boot (BUG())");
 }
 
 /**
@@ -166,6 +182,11 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
     // the page allocator runs, so every call the model makes may grow it)
     if (!k.sw["e93ec87286bd"]) {
       k.tr?.exit("-ENOMEM (order > MAX_CONTIG_ORDER)");
+      return { rc: -12, dma_handle: 0 };
+    }
+    if (!x.discontig_frames) {
+      // `if (!discontig_frames_dyn) return -ENOMEM;`: before xen_after_bootmem (the boot-time swiotlb fixup)
+      k.tr?.exit("-ENOMEM (!discontig_frames_dyn)");
       return { rc: -12, dma_handle: 0 };
     }
     if (alloc_discontig_frames(k, order)) {
