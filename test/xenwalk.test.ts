@@ -65,3 +65,30 @@ describe("e93ec87286bd: xen_after_bootmem takes the contiguous-region frame list
     expect((free as { args: Record<string, string> }).args).toEqual({ page: k.arch.fmtVa(bootPage), order: "0" });
   });
 });
+
+describe("arch/arm/xen/mm.c: a foreign page's cache maintenance in the trace (dma_cache_maint, GNTTABOP_cache_flush)", () => {
+  const calls = (ev: { kind: string; fn?: string; args?: Record<string, string> }[]) => ev.filter((e) => e.kind === "call").map((e) => e.fn);
+  it("6.12: the pfn_valid test fails for the foreign frame; one hypercall per Xen page, on dma_to_phys(handle); the device reads the CPU's bytes", () => {
+    const r = run("scenarios/xen-grant-dma.yaml", { kernel: "6.12", trace: true });
+    expect(r.ok).toBe(true);
+    const map = r.steps[2]!.trace!;
+    expect(calls(map)).toEqual(["dma_map_single_attrs", "dma_map_page_attrs", "xen_swiotlb_map_page", "xen_dma_sync_for_device", "dma_cache_maint", "HYPERVISOR_grant_table_op"]);
+    const d = map.find((e) => e.kind === "decision" && e.test.startsWith("pfn_valid(")) as { test: string; taken: boolean } | undefined;
+    expect(d).toEqual(expect.objectContaining({ test: "pfn_valid(PFN_DOWN(dma_to_phys(dev, dev_addr)))", taken: false }));
+    const hc = map.find((e) => e.kind === "call" && e.fn === "HYPERVISOR_grant_table_op") as { args: Record<string, string> };
+    // bus 0xf100b000 through the soc's dma-ranges: machine frame 0x3100b
+    expect(hc.args).toEqual({ cmd: "GNTTABOP_cache_flush", dev_bus_addr: "0x3100b000", offset: "0x0", length: "0x1000", op: "GNTTAB_CACHE_CLEAN" });
+    const unmap = r.steps[6]!.trace!;
+    expect(unmap.find((e) => e.kind === "call" && e.fn === "HYPERVISOR_grant_table_op")).toEqual(expect.objectContaining({ args: expect.objectContaining({ op: "GNTTAB_CACHE_INVAL" }) }));
+  });
+
+  it("5.6: the same test inside xen_dma_sync_for_device, on the handle; dev_bus_addr is the handle itself", () => {
+    const r = run("scenarios/xen-grant-dma.yaml", { kernel: "5.6", trace: true });
+    const map = r.steps[2]!.trace!;
+    const d = map.find((e) => e.kind === "decision" && e.test.startsWith("pfn_valid(")) as { test: string } | undefined;
+    expect(d?.test).toBe("pfn_valid(PFN_DOWN(handle))");
+    const hc = map.find((e) => e.kind === "call" && e.fn === "HYPERVISOR_grant_table_op") as { args: Record<string, string> } | undefined;
+    const ret = r.steps[2]!.result.dma_addr as string;
+    expect(hc?.args.dev_bus_addr).toBe(ret);
+  });
+});
