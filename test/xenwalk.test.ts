@@ -92,3 +92,44 @@ describe("arch/arm/xen/mm.c: a foreign page's cache maintenance in the trace (dm
     expect(hc?.args.dev_bus_addr).toBe(ret);
   });
 });
+
+describe("1369459b2e21 series (6.3): iommu_map_atomic / iommu_map_sg_atomic until 6.2, iommu_map / iommu_map_sg with a gfp after", () => {
+  const yaml = "name: ring\nsteps:\n  - op: dma_alloc_coherent\n    size: 8K\n    as: b\n  - op: kmalloc\n    size: 4096\n    as: k\n  - op: dma_map_single\n    buf: k\n    size: 4096\n    dir: DMA_TO_DEVICE\n";
+  type Ev = { kind: string; fn?: string; args?: Record<string, string> };
+  const calls = (ev: Ev[]) => ev.filter((e) => e.kind === "call").map((e) => e.fn!);
+  const ptGfp = (ev: Ev[], after: string) => {
+    const i = ev.findIndex((e) => e.kind === "call" && e.fn === after);
+    return ev.slice(i).filter((e) => e.kind === "call" && e.fn === "alloc_pages").map((e) => e.args!.gfp);
+  };
+  it("arm64-smmu: the remap path's page-table pages take GFP_KERNEL from 6.3, GFP_ATOMIC before; the streaming map is GFP_ATOMIC in both", () => {
+    const r61 = runYaml(yaml, { platform: "arm64-smmu", kernel: "6.1", trace: true });
+    const a61 = r61.steps[0]!.trace as Ev[];
+    expect(calls(a61)).toContain("__iommu_dma_alloc_noncontiguous");
+    expect(calls(a61)).toContain("iommu_map_sg_atomic");
+    expect(calls(a61)).not.toContain("iommu_map_sg");
+    expect(ptGfp(a61, "__iommu_map").length).toBeGreaterThan(0);
+    expect(new Set(ptGfp(a61, "__iommu_map"))).toEqual(new Set(["GFP_ATOMIC|__GFP_ZERO"]));
+    expect(calls(r61.steps[2]!.trace as Ev[])).toContain("iommu_map_atomic");
+
+    const r66 = runYaml(yaml, { platform: "arm64-smmu", kernel: "6.6", trace: true });
+    const a66 = r66.steps[0]!.trace as Ev[];
+    const sg = a66.find((e) => e.kind === "call" && e.fn === "iommu_map_sg")!;
+    expect(sg.args!.gfp).toBe("GFP_KERNEL|__GFP_ZERO");
+    expect(new Set(ptGfp(a66, "__iommu_map"))).toEqual(new Set(["GFP_KERNEL|__GFP_ZERO"]));
+    const m66 = calls(r66.steps[2]!.trace as Ev[]);
+    expect(m66).toContain("iommu_map");
+    expect(m66).not.toContain("iommu_map_atomic");
+    // the same addresses either way: only the gfp changed
+    expect(r66.steps[0]!.result.dma_handle).toBe(r61.steps[0]!.result.dma_handle);
+  });
+
+  it("x86_64-iommu: VT-d's page tables follow the gfp from 6.3 (2d4d767659ff), GFP_ATOMIC in 5.19; 5.13 has no __iommu_dma_alloc_noncontiguous yet", () => {
+    const r = runYaml(yaml, { platform: "x86_64-iommu", kernel: "6.12", trace: true });
+    expect(new Set(ptGfp(r.steps[0]!.trace as Ev[], "iommu_map_sg"))).toEqual(new Set(["GFP_KERNEL|__GFP_ZERO"]));
+    const r519 = runYaml(yaml, { platform: "x86_64-iommu", kernel: "5.19", trace: true });
+    expect(new Set(ptGfp(r519.steps[0]!.trace as Ev[], "iommu_map_sg_atomic"))).toEqual(new Set(["GFP_ATOMIC|__GFP_ZERO"]));
+    const r513 = runYaml(yaml, { platform: "arm64-smmu", kernel: "5.13", trace: true });
+    expect(calls(r513.steps[0]!.trace as Ev[])).not.toContain("__iommu_dma_alloc_noncontiguous");
+    expect(calls(r513.steps[0]!.trace as Ev[])).toContain("iommu_map_sg_atomic");
+  });
+});

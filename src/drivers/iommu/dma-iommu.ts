@@ -25,7 +25,7 @@ import { ENXIO, ENOMEM } from "../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_PRIVILEGED, DMA_ATTR_SKIP_CPU_SYNC, __GFP_COMP, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../include/gfp.js";
-import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../include/gfp.js";
+import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC } from "../../include/gfp.js";
 import { alloc_pages, __free_pages, is_vmalloc_addr, kvmalloc_node, nr_free_pages_for, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_common_contiguous_remap, dma_common_find_pages, dma_common_free_remap, dma_common_pages_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "../../kernel/dma/remap.js";
@@ -40,7 +40,7 @@ import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_ma
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
 import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, dev_is_untrusted, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, KMALLOC_BOUNCE, sg_uses_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
 import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
-import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
+import { iommu_dma_alloc_noncontiguous, iommu_dma_alloc_remap_514, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 
 const F = "drivers/iommu/dma-iommu.c";
 const FORCEDAC = "3542dcb15cef";
@@ -208,7 +208,7 @@ export function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: numb
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
-  if (iommu_map(k, domain, iova, phys - iova_off, size, prot)) {
+  if (iommu_map(k, domain, iova, phys - iova_off, size, prot, GFP_ATOMIC)) {
     iommu_dma_free_iova(k, cookie, iova, size, false);
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
@@ -254,8 +254,14 @@ export function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): 
   return pages;
 }
 
-/** dma-iommu.c iommu_dma_alloc_remap (5.6–5.19): scattered pages, one IOVA range, one vmap (prot: dma_pgprot(dev, PAGE_KERNEL, attrs) from iommu_dma_alloc, PAGE_KERNEL from 5.10's iommu_dma_alloc_noncoherent). */
+/**
+ * dma-iommu.c iommu_dma_alloc_remap (5.6–6.18): scattered pages, one IOVA range, one vmap (prot:
+ * dma_pgprot(dev, PAGE_KERNEL, attrs) from iommu_dma_alloc, PAGE_KERNEL from 5.10's
+ * iommu_dma_alloc_noncoherent). From 5.14 (e817ee5f2f95, with 7d5b5738d151) the pages, IOVA and mapping come
+ * from __iommu_dma_alloc_noncontiguous (5.14-rc5 dma-iommu.c:717–741), then dma_common_pages_remap.
+ */
 function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number, attrs: number, prot: Prot = dma_pgprot(k, dev, "normal", attrs)): { cpu_addr: number; dma_handle: number } | null {
+  if (k.sw["7d5b5738d151"]) return iommu_dma_alloc_remap_514(k, dev, size, gfp, attrs, prot);
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   const coherent = dev_is_dma_coherent(k, dev);
@@ -277,7 +283,7 @@ function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number
   }
   if (!(ioprot & IOMMU_CACHE)) for (const p of pages) arch_dma_prep_coherent(k, p, PAGE_SIZE);
   const segs = pages.map((p) => ({ phys: k.page_to_phys(p), length: PAGE_SIZE }));
-  if (iommu_map_sg(k, domain, iova, segs, ioprot) < size) {
+  if (iommu_map_sg(k, domain, iova, segs, ioprot, GFP_ATOMIC) < size) {
     iommu_dma_free_iova(k, cookie, iova, size, false);
     for (const p of pages) __free_pages(k, p, 0);
     k.tr?.exit("NULL");
@@ -685,7 +691,7 @@ export function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nent
     return 0;
   }
   const segs = sg.slice(0, nents).map((s) => ({ phys: sg_phys(k, s), length: s.length }));
-  if (iommu_map_sg(k, domain, iova, segs, prot) < iova_len) {
+  if (iommu_map_sg(k, domain, iova, segs, prot, GFP_ATOMIC) < iova_len) {
     iommu_dma_free_iova(k, cookie, iova, iova_len, false);
     restore();
     k.tr?.exit("0");
