@@ -154,3 +154,25 @@ describe("x86 PV: machine vs pseudo-physical addresses in run's output", () => {
     expect(m).not.toHaveProperty("pseudo");
   });
 });
+
+describe("c81be74e7d79 series (5.15): xen_swiotlb_map_sg and iommu_dma_map_sg return an errno, dma_map_sg_attrs 0", () => {
+  // an sg entry the pool cannot bounce: 512 KiB that swiotlb-xen must bounce (machine frames above the 32-bit mask)
+  const yaml = "name: sg\nsteps:\n  - op: alloc_pages\n    order: 7\n    as: a\n  - op: dma_map_sg\n    entries: [{ buf: a, offset: 0, length: 4096 }, { buf: a, offset: 4096, length: 0x7f000 }]\n    dir: DMA_TO_DEVICE\n";
+  type Ev = { kind: string; fn?: string; ret?: string };
+  const ret = (ev: Ev[], fn: string) => ev.find((e) => e.kind === "ret" && e.fn === fn)?.ret;
+  it("x86 PV: -EIO from 5.15, 0 before; the caller sees 0 either way", () => {
+    for (const [v, want] of [["5.14", "0"], ["5.15", "0 (ops returned -5)"], ["6.12", "0 (ops returned -5)"]] as const) {
+      const r = runYaml(yaml, { platform: "x86_64-xen-pv", kernel: v, trace: true });
+      expect(r.steps[1]!.result.ret, v).toBe("0");
+      expect(ret(r.steps[1]!.trace as Ev[], "dma_map_sg_attrs"), v).toBe(want);
+    }
+  });
+  it("x86_64-iommu, the untrusted device: iommu_dma_map_sg_swiotlb -EIO from 5.15, 0 in 5.14", () => {
+    const y = yaml.replace("offset: 4096, length: 0x7f000", "offset: 0x1100, length: 0x7e000").replace("name: sg\n", `name: sg\ndevice: "${TBT}"\n`);
+    for (const [v, want] of [["5.14", "0"], ["5.15", "-EIO"], ["6.12", "-EIO"]] as const) {
+      const r = runYaml(y, { platform: "x86_64-iommu", kernel: v, trace: true });
+      expect(r.steps[1]!.result.ret, v).toBe("0");
+      expect(ret(r.steps[1]!.trace as Ev[], "iommu_dma_map_sg_swiotlb"), v).toBe(want);
+    }
+  });
+});

@@ -465,7 +465,11 @@ function xen_swiotlb_sync_single_for_device(k: Kernel, dev: Device, dma_addr: nu
   if (!dev_is_dma_coherent(k, dev)) sync_for_device(k, dev, dma_addr, paddr, size, dir);
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_sg (5.10–5.14): no merging; 0 on failure */
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_map_sg (5.6–6.18): no merging; on failure the mapped entries are
+ * unmapped, sg_dma_len(sgl) = 0, and 0 is returned to 5.14 (5.14-rc5 :512), -EIO from the c81be74e7d79
+ * series (5.15.178 :516, 5.19 :346, 6.18.35 :366).
+ */
 function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, attrs: number): number {
   for (let i = 0; i < nelems; i++) {
     const sg = sgl[i]!;
@@ -473,7 +477,7 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) xen_swiotlb_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
       sgl[0]!.dma_length = 0;
-      return 0;
+      return k.sw["c81be74e7d79"] ? -5 : 0;
     }
     sg.dma_length = sg.length;
   }

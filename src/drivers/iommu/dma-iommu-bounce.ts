@@ -222,8 +222,10 @@ export function iommu_dma_map_sg_swiotlb(
     s.dma_address = map_page(k, dev, s.page, s.offset, s.length, dir, attrs);
     if (s.dma_address === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) unmap_page(k, dev, sg[j]!.dma_address, sg[j]!.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-      k.tr?.exit("0");
-      return 0;
+      // -EIO from the c81be74e7d79 series (5.15.178 dma-iommu.c:975), 0 before it
+      const errs = k.sw["c81be74e7d79"];
+      k.tr?.exit(errs ? "-EIO" : "0");
+      return errs ? -5 : 0;
     }
     s.dma_length = s.length;
   }

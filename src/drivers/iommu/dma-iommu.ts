@@ -21,7 +21,7 @@ import type { Device } from "../device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "../../kernel/dma/ops.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
-import { ENXIO, ENOMEM } from "../../kernel/dma/ops.js";
+import { EINVAL, ENXIO, ENOMEM } from "../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_PRIVILEGED, DMA_ATTR_SKIP_CPU_SYNC, __GFP_COMP, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../include/gfp.js";
@@ -684,18 +684,21 @@ export function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nent
       sg[i]!.dma_length = 0;
     }
   };
+  // the c81be74e7d79 series (5.15): -ENOMEM without an IOVA, -EINVAL when the map fails (5.15.178
+  // dma-iommu.c:1050–1073); 0 before it
+  const errs = k.sw[SG_ERRNO];
   const iova = iommu_dma_alloc_iova(k, domain, iova_len, dev.dma_mask ?? DMA_BIT_MASK(32), dev);
   if (!iova) {
     restore();
-    k.tr?.exit("0");
-    return 0;
+    k.tr?.exit(errs ? "-ENOMEM" : "0");
+    return errs ? -ENOMEM : 0;
   }
   const segs = sg.slice(0, nents).map((s) => ({ phys: sg_phys(k, s), length: s.length }));
   if (iommu_map_sg(k, domain, iova, segs, prot, GFP_ATOMIC) < iova_len) {
     iommu_dma_free_iova(k, cookie, iova, iova_len, false);
     restore();
-    k.tr?.exit("0");
-    return 0;
+    k.tr?.exit(errs ? "-EINVAL" : "0");
+    return errs ? -EINVAL : 0;
   }
   const n = __finalise_sg(dev, sg, nents, iova, stash);
   k.tr?.exit(`${n} (IOVA ${hex(iova)}+${hex(iova_len)})`);
@@ -716,6 +719,9 @@ export function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], ne
   __iommu_dma_unmap(k, dev, start, last.dma_address + last.dma_length - start);
   k.tr?.exit();
 }
+
+/** c81be74e7d79 (5.15) and its series ("dma-mapping: return error code from dma_map_sg_attrs"): map_sg implementations return a negative errno, not 0 */
+export const SG_ERRNO = "c81be74e7d79";
 
 /** afc5aa46ed56 (6.9; stable 5.15.178, 6.1.166, 6.6.63) "iommu/dma: Force swiotlb_max_mapping_size on an untrusted device" */
 export const UNTRUSTED_MAX_MAPPING = "afc5aa46ed56";
