@@ -13,6 +13,7 @@ import { GFP_KERNEL } from "../include/gfp.js";
 const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_exchange = sym("HYPERVISOR_memory_op", "arch/x86/include/asm/xen/hypercall.h");
+const S_exchange_memory = sym("xen_exchange_memory", "arch/x86/xen/mmu_pv.c");
 
 /** arch/x86/xen/mmu_pv.c MAX_CONTIG_ORDER (≤ 6.13; MIN_CONTIG_ORDER from e93ec87286bd): 2 MiB */
 export const MAX_CONTIG_ORDER = 9;
@@ -198,15 +199,21 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);
   zeroFrames(k, old, n); // the region is zeroed before its frames go back to Xen
+  // xen_zap_pfn_range (remembering the MFNs), then xen_exchange_memory(1UL << order, 0, in_frames, 1, order,
+  // &out_frame, address_bits), then xen_remap_exchanged_ptes with the new extent or the old frames
+  k.tr?.enter(S_exchange_memory, { extents_in: String(n), order_in: "0", extents_out: "1", order_out: String(order), address_bits: String(address_bits) });
   k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `${n} × order 0`, out: `1 × order ${order}`, address_bits: String(address_bits) });
   const first = x.heap!.alloc(order, address_bits);
   if (first === null) {
-    k.tr?.exit("-ENOMEM (no contiguous extent below the limit): the original frames stay");
+    k.tr?.exit("-ENOMEM, nr_exchanged 0 (no contiguous extent below the limit)");
+    k.tr?.exit("0 (not exchanged): xen_remap_exchanged_ptes puts the original frames back");
+    // *dma_handle = virt_to_machine(vstart).maddr: the original first frame's machine address, unused by the callers
     k.tr?.exit("-ENOMEM");
-    return { rc: -12, dma_handle: 0 };
+    return { rc: -12, dma_handle: old[0]! * PAGE_SIZE };
   }
   exchanged(k, pfn0, n, old, first);
   k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
+  k.tr?.exit("1 (exchanged): xen_remap_exchanged_ptes maps the new extent");
   k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
   return { rc: 0, dma_handle: first * PAGE_SIZE };
 }
@@ -273,9 +280,14 @@ export function xen_destroy_contiguous_region(k: Kernel, pstart: number, order: 
   const n = 2 ** order;
   for (let i = 0; i < n; i++) k.mem.fill(x.p2m!.get(pfn0 + i) * PAGE_SIZE, 0, PAGE_SIZE);
   const extent = x.p2m!.get(pfn0);
+  // xen_exchange_memory(1, order, &in_frame, 1UL << order, 0, out_frames, 0): any single frames, no address limit
+  k.tr?.enter(S_exchange_memory, { extents_in: "1", order_in: String(order), extents_out: String(n), order_out: "0", address_bits: "0" });
+  k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `1 × order ${order} (mfn ${hex(extent)})`, out: `${n} × order 0`, address_bits: "0" });
   const fresh: number[] = [];
   for (let i = 0; i < n; i++) fresh.push(x.heap!.allocOne()!);
   for (let i = 0; i < n; i++) x.p2m!.setRange(pfn0 + i, 1, fresh[i]!);
   x.heap!.release(extent, n);
+  k.tr?.exit("0");
+  k.tr?.exit("1 (exchanged)");
   k.tr?.exit();
 }
