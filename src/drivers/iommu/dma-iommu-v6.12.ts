@@ -53,7 +53,7 @@ export function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset:
   const dma_mask = dev.dma_mask ?? DMA_BIT_MASK(32);
   const want = dev_use_swiotlb(dev, k, size, dir);
   const use = want && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
-  k.tr?.decide("dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)", use, use_why(dev, want, use, size));
+  k.tr?.decide("dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)", use, use_why(k, dev, want, use, size, dir));
   if (use) {
     if (k.sw[BOUNCE_CHECK_ACTIVE] && !is_swiotlb_active(k, dev)) {
       if (!dev.iommu!.bounce_inactive_warned) {
