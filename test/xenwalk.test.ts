@@ -176,3 +176,20 @@ describe("c81be74e7d79 series (5.15): xen_swiotlb_map_sg and iommu_dma_map_sg re
     }
   });
 });
+
+describe("scenarios/iommu/atomic-pool-mmap.yaml: dma-iommu's GFP_ATOMIC buffer for a non-coherent device is a vmap address its own mmap and get_sgtable handle", () => {
+  it("arm64-smmu, every version: vmalloc address from the atomic pool; user space and the sg-table user read the device's bytes", () => {
+    for (const v of ["5.6", "5.10", "5.13", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"]) {
+      const r = run("scenarios/iommu/atomic-pool-mmap.yaml", { kernel: v, trace: true });
+      expect(r.ok, v).toBe(true);
+      expect(r.steps[0]!.result.addr_kind, v).toBe("vmalloc");
+      // the pool chunk, the user mapping and the sg entry name the same frame
+      expect(r.steps[2]!.result.pfn, v).toBe(r.steps[2]!.result.buffer_pfn);
+      expect(r.steps[4]!.result.pfn, v).toBe(r.steps[2]!.result.pfn);
+      const calls = r.steps[2]!.trace!.filter((e) => e.kind === "call").map((e) => (e as { fn: string }).fn);
+      expect(calls, v).toContain("iommu_dma_mmap");
+      expect(calls, v).toContain("vmalloc_to_page");
+      expect(calls, v).not.toContain("dma_common_mmap");
+    }
+  });
+});
