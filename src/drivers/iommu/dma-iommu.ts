@@ -348,7 +348,7 @@ export function iommu_dma_alloc(k: Kernel, dev: Device, size: number, gfp: numbe
   let cpu_addr = 0;
   let page = 0;
   const pool = DMA_DIRECT_REMAP(k) && !blocking && !coherent;
-  k.tr?.decide("!gfpflags_allow_blocking(gfp) && !coherent", pool, pool ? "the atomic pool (already remapped uncached)" : "a contiguous block");
+  k.tr?.decide("IS_ENABLED(CONFIG_DMA_DIRECT_REMAP) && !gfpflags_allow_blocking(gfp) && !coherent", pool, pool ? "the atomic pool (already remapped uncached)" : !DMA_DIRECT_REMAP(k) ? `CONFIG_DMA_DIRECT_REMAP is not set on ${k.arch.name}: a contiguous block (iommu_dma_alloc_pages)` : coherent ? "a coherent device: a contiguous block (iommu_dma_alloc_pages)" : "may sleep: a contiguous block (iommu_dma_alloc_pages)");
   if (pool) {
     const p = k.sw["e860c299ac0d"] ? dma_alloc_from_pool(k, dev, PAGE_ALIGN(size), gfp, () => true) : dma_alloc_from_pool_remap(k, PAGE_ALIGN(size));
     if (p) { cpu_addr = p.vaddr; page = p.page; }
