@@ -193,3 +193,16 @@ describe("scenarios/iommu/atomic-pool-mmap.yaml: dma-iommu's GFP_ATOMIC buffer f
     }
   });
 });
+
+describe("scenarios/xen-pv-straddle.yaml: range_straddles_page_boundary on the PV P2M", () => {
+  it("every version: 8 KiB across a 2 MiB pseudo-physical boundary bounces for a 64-bit device, inside one chunk it is mapped at its machine address", () => {
+    for (const v of ["5.6", "5.10", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"]) {
+      const r = run("scenarios/xen-pv-straddle.yaml", { kernel: v, trace: true });
+      expect(r.ok, v).toBe(true);
+      const d = r.steps[3]!.trace!.find((e) => e.kind === "decision" && e.fn === "xen_swiotlb_map_page") as { why: string } | undefined;
+      expect(d?.why, v).toMatch(/^range_straddles_page_boundary: its Xen pages are not machine-contiguous/);
+      // in place: the bus address is the machine address of the pseudo-physical page (above 4 GiB on this layout)
+      expect(Number(r.steps[7]!.result.dma_addr), v).toBeGreaterThan(2 ** 32);
+    }
+  });
+});

@@ -118,6 +118,14 @@ export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number):
   return false;
 }
 
+/** For the trace: which of range_straddles_page_boundary's tests failed (the buffer's Xen pages are not machine-contiguous, or 9f40ec84a797's alignment). */
+function straddle_why(k: Kernel, p: number, size: number): string {
+  const algn = 2 ** (get_order(size) + 12);
+  const first = pfn_to_bfn(k, Math.floor(p / XEN_PAGE_SIZE));
+  if (k.sw["9f40ec84a797"] && !k.sw["85fcb57c983f"] && p % algn === 0 && (first * XEN_PAGE_SIZE) % algn !== 0) return `aligned to its order in pseudo-physical space (${hex(algn)}) but its first machine frame ${hex(first)} is not (9f40ec84a797)`;
+  return "its Xen pages are not machine-contiguous (pfn_to_bfn of a later page is not the first's + i)";
+}
+
 /** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
@@ -421,7 +429,7 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
   if (capable && !kbounce && !straddle && !need && !force) {
     k.tr?.decide(cond, true, `bus ${hex(dev_addr)} is reachable and machine-contiguous: no bounce`);
   } else {
-    k.tr?.decide(cond, false, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device: bounce` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent: bounce` : straddle ? "range_straddles_page_boundary: the buffer is not machine-contiguous (or, 9f40ec84a797 without 85fcb57c983f, not machine-aligned to its order): bounce" : need ? "xen_arch_need_swiotlb: a foreign page, no GNTTABOP_cache_flush, a non-coherent device: bounce" : "swiotlb=force: bounce");
+    k.tr?.decide(cond, false, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device: bounce` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent: bounce` : straddle ? `range_straddles_page_boundary: ${straddle_why(k, phys, size)}: bounce` : need ? "xen_arch_need_swiotlb: a foreign page, no GNTTABOP_cache_flush, a non-coherent device: bounce" : "swiotlb=force: bounce");
     trace_swiotlb_bounced(k, dev, dev_addr, size);
     const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
     if (map === DMA_MAPPING_ERROR) {
