@@ -158,7 +158,8 @@ export function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: numbe
   } else {
     const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
     const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
-    k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
+    // the kernel's order of the terms: 5.10.7 dma-iommu.c:431, 5.15.178 :468 (3542dcb15cef puts !iommu_dma_forcedac second)
+    k.tr?.decide(k.sw[FORCEDAC] ? "dma_limit > DMA_BIT_MASK(32) && !iommu_dma_forcedac && dev_is_pci(dev)" : "dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)", sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
     if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
   }
   if (!pfn) pfn = iovad.alloc_iova_fast(iova_len, Number(dma_limit >> shift), true);
