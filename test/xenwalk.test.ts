@@ -206,3 +206,20 @@ describe("scenarios/xen-pv-straddle.yaml: range_straddles_page_boundary on the P
     }
   });
 });
+
+describe("6.18: mapping.c's dma_map_phys / dma_unmap_phys call iommu_dma_map_phys / iommu_dma_unmap_phys (dma-iommu-v6.18.ts)", () => {
+  type Ev = { kind: string; fn?: string; test?: string; args?: Record<string, string> };
+  const calls = (ev: Ev[]) => ev.filter((e) => e.kind === "call").map((e) => e.fn!);
+  const yaml = `name: mmio\ndevice: "${TBT}"\nsteps:\n  - op: kmalloc\n    size: 100\n    as: b\n  - op: dma_map_single\n    buf: b\n    size: 100\n    dir: DMA_TO_DEVICE\n    as: m\n  - op: dma_unmap_single\n    map: m\n  - op: dma_map_phys\n    phys: "0xfed00100"\n    size: 0x100\n    dir: DMA_TO_DEVICE\n    attrs: DMA_ATTR_MMIO\n  - op: dma_map_phys\n    phys: "0xfed00000"\n    size: 0x1000\n    dir: DMA_TO_DEVICE\n    attrs: DMA_ATTR_MMIO\n    as: r\n  - op: dma_unmap_phys\n    map: r\n`;
+  it("the untrusted device's bounce goes through iommu_dma_map_swiotlb; an unaligned MMIO range cannot be bounced: DMA_MAPPING_ERROR (6.18.35 dma-iommu.c:1212–1215)", () => {
+    const r = runYaml(yaml, { platform: "x86_64-iommu", kernel: "6.18", trace: true });
+    const map = calls(r.steps[1]!.trace as Ev[]);
+    expect(map).toEqual(expect.arrayContaining(["dma_map_phys", "iommu_dma_map_phys", "iommu_dma_map_swiotlb", "swiotlb_tbl_map_single"]));
+    expect(map).not.toContain("iommu_dma_map_page");
+    expect(calls(r.steps[2]!.trace as Ev[])).toContain("iommu_dma_unmap_phys");
+    expect(r.steps[3]!.result.ret).toBe("DMA_MAPPING_ERROR");
+    const ok = r.steps[4]!.trace as Ev[];
+    expect(ok.find((e) => e.kind === "call" && e.fn === "iommu_map")!.args!.prot).toBe("17"); // IOMMU_READ | IOMMU_MMIO
+    expect(calls(r.steps[5]!.trace as Ev[])).toEqual(expect.arrayContaining(["iommu_dma_unmap_phys", "__iommu_dma_unmap"]));
+  });
+});
