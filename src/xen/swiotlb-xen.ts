@@ -201,8 +201,9 @@ export function xen_swiotlb_alloc_coherent(k: Kernel, dev: Device, size: number,
   if (dev.coherent_dma_mask) dma_mask = dev.coherent_dma_mask;
   const phys = k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, r.dma_handle) : r.dma_handle;
   const dev_addr = xen_phys_to_dma(k, dev, phys);
-  const fits = BigInt(dev_addr + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size);
-  k.tr?.decide("dev_addr + size - 1 <= dma_mask && !range_straddles_page_boundary(phys, size)", fits, fits ? `bus ${hex(dev_addr)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  const overMask = BigInt(dev_addr + size - 1) > dma_mask;
+  const fits = !overMask && !range_straddles_page_boundary(k, phys, size);
+  k.tr?.decide("dev_addr + size - 1 <= dma_mask && !range_straddles_page_boundary(phys, size)", fits, fits ? `bus ${hex(dev_addr)} is reachable and machine-contiguous: no exchange` : `${overMask ? `bus ${hex(dev_addr)}+${hex(size)} is beyond the coherent mask 0x${dma_mask.toString(16)}` : straddle_why(k, phys, size)}: exchange for one contiguous machine extent below the mask`);
   let dma_handle = dev_addr;
   if (!fits) {
     const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
@@ -276,8 +277,11 @@ function xen_swiotlb_alloc_coherent_519(k: Kernel, dev: Device, size: number, fl
   const phys = k.arch.virt_to_phys(k, ret);
   let dma_handle = xen_phys_to_dma(k, dev, phys);
   const relax = k.sw["85fcb57c983f"];
-  const fits = BigInt(dma_handle + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size) && !(relax && range_requires_alignment(k, phys, size));
-  k.tr?.decide(`*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)${relax ? " || range_requires_alignment(phys, size)" : ""}`, !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  const overMask = BigInt(dma_handle + size - 1) > dma_mask;
+  const straddles = range_straddles_page_boundary(k, phys, size);
+  const misaligned = relax && range_requires_alignment(k, phys, size);
+  const fits = !overMask && !straddles && !misaligned;
+  k.tr?.decide(`*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)${relax ? " || range_requires_alignment(phys, size)" : ""}`, !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : `${overMask ? `bus ${hex(dma_handle)}+${hex(size)} is beyond the coherent mask 0x${dma_mask.toString(16)}` : straddles ? straddle_why(k, phys, size) : `aligned to its order in pseudo-physical space, its first machine frame ${hex(pfn_to_bfn(k, Math.floor(phys / XEN_PAGE_SIZE)))} is not (85fcb57c983f)`}: exchange for one contiguous machine extent below the mask`);
   if (!fits) {
     const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
     if (c.rc) {
