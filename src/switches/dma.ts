@@ -85,7 +85,7 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "c81be74e7d79",
     title: "dma-direct: return appropriate error code from dma_direct_map_sg()",
     release: "5.15",
-    effect: "dma_direct_map_sg returns -EIO on a failed entry (0 before); with the same series dma_map_sg_attrs turns a negative count into 0 and calls debug_dma_map_sg only for a positive one (before: BUG_ON(ents < 0))",
+    effect: "dma_direct_map_sg returns -EIO on a failed entry (0 before); with the same series dma_map_sg_attrs turns a negative count into 0 and calls debug_dma_map_sg only for a positive one (before: BUG_ON(ents < 0)), and the other map_sg implementations return an errno too: xen_swiotlb_map_sg -EIO, iommu_dma_map_sg -ENOMEM (no IOVA) or -EINVAL (the map failed), iommu_dma_map_sg_swiotlb -EIO (checked: 5.14-rc5 drivers/xen/swiotlb-xen.c:512 and dma-iommu.c:1058–1064 return 0; 5.15.178 swiotlb-xen.c:516, dma-iommu.c:975, :1050–1073)",
   },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
