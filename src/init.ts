@@ -33,6 +33,7 @@ import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/pr
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { ConfigNotAvailable, ConfigValueError } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
+import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
@@ -102,6 +103,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // kernel/dma/Kconfig has SWIOTLB_DYNAMIC only from 6.6 (79636caad361, the transient pools); 6.1.166's Kconfig lacks it
   if (cfg.CONFIG_SWIOTLB_DYNAMIC && swiotlb_era_for(version.id).name !== "6.6")
     throw new ConfigNotAvailable("CONFIG_SWIOTLB_DYNAMIC", `Linux ${version.id} has no CONFIG_SWIOTLB_DYNAMIC (kernel/dma/Kconfig gains it in 6.6 with 79636caad361 "swiotlb: if swiotlb is full, fall back to a transient memory pool")`, `Linux ${version.id}`);
+  // lib/vsprintf.c has no_hash_pointers only from 5.12 (5ead723a20e0); the tracefs hash-ptr option (trace_options=) from 5.12 too (a345a6718bd5)
+  if (cfg.no_hash_pointers && !version.switches.has(SW_NO_HASH_POINTERS))
+    throw new ConfigNotAvailable("no_hash_pointers", `Linux ${version.id} has no no_hash_pointers boot option (lib/vsprintf.c gains it in 5.12 with 5ead723a20e0 "lib/vsprintf: no_hash_pointers prints all addresses as unhashed")`, `Linux ${version.id}`);
+  if (cfg.trace_hash_ptr !== undefined && !version.switches.has(SW_TRACE_HASH_PTR))
+    throw new ConfigNotAvailable("trace_options", `Linux ${version.id} has no hash-ptr trace option (kernel/trace/trace.c gains it in 5.12 with a345a6718bd5 "tracing: Add ptr-hash option to show the hashed pointer value")`, `Linux ${version.id}`);
   // dom0 does not own other domains' memory; no-map reserved-memory is removed from memblock.memory
   let banks = dom0Banks(platform.banks(cfg.mem), platform.xenDomains);
   for (const d of platform.devices) if (d.coherent_pool) banks = dom0Banks(banks, { start: d.coherent_pool.phys, size: d.coherent_pool.size });
@@ -212,6 +218,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // arm64_memblock_init / arm_memblock_init / x86's dma_contiguous_reserve): 6.0+ prints "area num N." when
   // swiotlb= names areas — the first of these boot lines, before the CMA area's
   setup_io_tlb_npages(k);
+  // early_param("no_hash_pointers") (5.12+; 6.16+ an alias of hash_pointers=never), from the same parse_early_param
+  // (the command line is taken as "swiotlb=… no_hash_pointers")
+  no_hash_pointers_enable(k);
   k.memblock = memblock;
   const L = arch.L;
 

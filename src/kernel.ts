@@ -66,6 +66,10 @@ export interface KConfig {
   CONFIG_SLAB_FREELIST_HARDENED: boolean;
   /** CONFIG_SWIOTLB_DYNAMIC (6.6+, default n): swiotlb grows by new pools and serves a full pool from transient pools */
   CONFIG_SWIOTLB_DYNAMIC?: boolean;
+  /** the no_hash_pointers boot option (5.12+, 5ead723a20e0): %p prints the address itself instead of its siphash */
+  no_hash_pointers?: boolean;
+  /** trace_options=hash-ptr / nohash-ptr (the tracefs option, 5.12+, a345a6718bd5; on by default, 99e22ce73c59): off → %p in trace events prints as %px */
+  trace_hash_ptr?: boolean;
 }
 
 export interface Diagnostic {

@@ -122,7 +122,7 @@ describe.concurrent("matrix DIR: recursive, N/A cells, file names in errors", ()
     expect(m.stdout).toContain(`**ERROR** — ${p.slice(0, 20)}`);
     expect(m.stdout).not.toContain("<input>");
     expect(lines(m.stderr)).toHaveLength(1);
-    expect(m.stderr).toContain(`${p}:6:11: steps: stack_buffer: size 1048576 does not fit on a`);
+    expect(m.stderr).toContain(`${p}:6:11: steps[0].size: size 1048576 does not fit on a`);
     expect(usageError(na)).toBe(`${ROOT}scenarios/xen-grant-dma.yaml:14:5: does not apply to rpi4: gnttab_map: rpi4 is not a Xen platform (grant mapping needs a dom0, e.g. rpi4-xen)`);
   });
 });

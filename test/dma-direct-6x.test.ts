@@ -323,10 +323,10 @@ describe("dma_alloc_pages / dma_alloc_noncoherent, dma_map_resource, dma_opt_map
     writeFileSync(f, ["name: o", "platform: rpi4", "steps:", "  - op: dma_alloc_pages", "    size: 4096", "    dir: DMA_FROM_DEVICE", "  - op: dma_opt_mapping_size"].join("\n") + "\n");
     const a = await runCli(["run", f, "--kernel", "5.6"]);
     expect(a.code).toBe(2);
-    expect(a.stderr.trim().split("\n")).toEqual([`${f}:4:5: steps: dma_alloc_pages: dma_alloc_pages does not exist in Linux 5.6 (added in 5.10 by efa70f2fdc84 "dma-mapping: add a new dma_alloc_pages API")`]);
+    expect(a.stderr.trim().split("\n")).toEqual([`${f}:4:9: steps[0].op: dma_alloc_pages does not exist in Linux 5.6 (added in 5.10 by efa70f2fdc84 "dma-mapping: add a new dma_alloc_pages API")`]);
     const b = await runCli(["run", f, "--kernel", "5.10"]);
     expect(b.code).toBe(2);
-    expect(b.stderr.trim()).toBe(`${f}:7:5: steps: dma_opt_mapping_size: dma_opt_mapping_size does not exist in Linux 5.10 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")`);
+    expect(b.stderr.trim()).toBe(`${f}:7:9: steps[1].op: dma_opt_mapping_size does not exist in Linux 5.10 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")`);
     // 5.15 carries the 5.15.y backport
     const c = await runCli(["run", f, "--kernel", "5.15"]);
     expect(c.code).toBe(0);

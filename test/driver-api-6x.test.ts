@@ -41,8 +41,10 @@ describe("a non-coherent receive buffer sized with dma_opt_mapping_size", () => 
     await ensureBuilt();
     const o = await dmasim(["run", F, "--kernel", "5.19"]);
     expect(o.code).toBe(2);
-    const line = readFileSync(F, "utf8").split("\n").findIndex((l) => l.includes("op: dma_opt_mapping_size")) + 1;
-    expect(o.stderr.trim().split("\n")).toEqual([`${F}:${line}:5: steps: dma_opt_mapping_size: dma_opt_mapping_size does not exist in Linux 5.19 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")`]);
+    const src = readFileSync(F, "utf8").split("\n");
+    const line = src.findIndex((l) => l.includes("op: dma_opt_mapping_size")) + 1;
+    const col = src[line - 1]!.indexOf("dma_opt_mapping_size") + 1; // at the op's value
+    expect(o.stderr.trim().split("\n")).toEqual([`${F}:${line}:${col}: steps[0].op: dma_opt_mapping_size does not exist in Linux 5.19 (added in 6.0 by a229cc14f339 "dma-mapping: add dma_opt_mapping_size()")`]);
   });
 });
 

@@ -14,7 +14,7 @@ describe.concurrent("command-line option errors: one line naming the option, exi
     [["run", SEED, "--platform", "x86_64", "--set", "iommu.strict=0"], "dmasim: --set iommu.strict=0: x86_64 has no IOMMU"],
     [["run", SEED, "--set", "restricted_dma_pool=lots"], "dmasim: --set restricted_dma_pool=lots: 'lots' is not a number (use decimal, 0x hex, or a K/M/G suffix)"],
     [["run", SEED, "--kernel", "6.1", "--set", "restricted_dma_pool=4M@0x200000"], "dmasim: --set restricted_dma_pool=4M@0x200000: 0x200000+0x400000 overlaps kernel image at 0x200000"],
-    [["run", SEED, "--set", "CONFIG_DMA_API_DEBGU=y"], "dmasim: --set CONFIG_DMA_API_DEBGU=y: unknown config key 'CONFIG_DMA_API_DEBGU' (known: mem, cma, coherent_pool, swiotlb, CONFIG_DEBUG_VIRTUAL, CONFIG_DMA_API_DEBUG, CONFIG_DMA_API_DEBUG_SG, va_bits, dma_debug_all_errors, dma_debug_num_errors, dma_debug_entries, xen_cache_flush, iommu.strict, iommu.passthrough, iommu.forcedac, CONFIG_DEBUG_VM, CONFIG_KASAN, CONFIG_SLAB_FREELIST_HARDENED, CONFIG_SWIOTLB_DYNAMIC, nr_cpus, restricted_dma_pool)"],
+    [["run", SEED, "--set", "CONFIG_DMA_API_DEBGU=y"], "dmasim: --set CONFIG_DMA_API_DEBGU=y: unknown config key 'CONFIG_DMA_API_DEBGU' (known: mem, cma, coherent_pool, swiotlb, CONFIG_DEBUG_VIRTUAL, CONFIG_DMA_API_DEBUG, CONFIG_DMA_API_DEBUG_SG, va_bits, dma_debug_all_errors, dma_debug_num_errors, dma_debug_entries, xen_cache_flush, iommu.strict, iommu.passthrough, iommu.forcedac, CONFIG_DEBUG_VM, CONFIG_KASAN, CONFIG_SLAB_FREELIST_HARDENED, CONFIG_SWIOTLB_DYNAMIC, nr_cpus, restricted_dma_pool, no_hash_pointers, trace_options)"],
     [["run", SEED, "--platform", "rpi5"], "dmasim: --platform: unknown platform 'rpi5' (did you mean 'rpi4'?) (known: rpi4, rpi4-xen, arm64-coherent, arm64-smmu, arm32, x86_64, x86_64-iommu, x86_64-xen-pv, arm64-ram32g)"],
     [["matrix", SEED, "--kernels", "5.10,4.19"], "dmasim: --kernels: unknown kernel '4.19' (modelled: 5.6, 5.10, 5.13, 5.14, 5.15, 5.19, 6.1, 6.6, 6.12, 6.18)"],
     [["explain", "dma_alloc_coherent", "--platform", "x86_64", "--device", "camera"], "dmasim: --device: x86_64 has no camera device (roles there: nic, audio, storage)"],
@@ -56,12 +56,12 @@ describe("a run-time error about a step's argument: at that argument's value, in
     const dir = "test/hostile";
     const r = await dmasim(["run", "step-kfree-vmalloc.yaml"], { cwd: `${process.cwd()}/${dir}` });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("step-kfree-vmalloc.yaml:5:24: steps: kfree: buf: not a kmalloc buffer (it came from vmalloc)\n");
+    expect(r.stderr).toBe("step-kfree-vmalloc.yaml:5:24: steps[1].buf: not a kmalloc buffer (it came from vmalloc)\n");
     const m = await dmasim(["matrix", "step-kfree-vmalloc.yaml", "step-cpu-beyond-nr-cpus.yaml", "--platforms", "rpi4,x86_64", "--kernels", "5.10,6.1", "--jobs", "2", "--json"], { cwd: `${process.cwd()}/${dir}` });
     expect(m.code).toBe(2);
     const cells = (JSON.parse(m.stdout) as { cells: { error?: string }[] }).cells;
     expect(cells).toHaveLength(8);
     expect(new Set(cells.slice(0, 4).map((c) => c.error))).toEqual(new Set([r.stderr.trimEnd()]));
-    expect(new Set(cells.slice(4).map((c) => c.error))).toEqual(new Set(["step-cpu-beyond-nr-cpus.yaml:8:11: steps: kmalloc: cpu 3 does not exist: nr_cpus is 2 (CPUs 0..1; set config nr_cpus)"]));
+    expect(new Set(cells.slice(4).map((c) => c.error))).toEqual(new Set(["step-cpu-beyond-nr-cpus.yaml:8:11: steps[0].cpu: cpu 3 does not exist: nr_cpus is 2 (CPUs 0..1; set config nr_cpus)"]));
   });
 });

@@ -243,7 +243,7 @@ steps:
 });
 
 describe("version gates: one input error naming the version", () => {
-  it("dma_map_phys before 6.18, DMA_ATTR_MMIO before 6.18: NotApplicable (an InputError) at the step's line:col", () => {
+  it("dma_map_phys before 6.18, DMA_ATTR_MMIO before 6.18: NotApplicable (an InputError) at the op's line:col", () => {
     const op = `
 name: phys on 6.12
 platform: x86_64
@@ -260,10 +260,10 @@ steps:
     }
     expect(e).toBeInstanceOf(NotApplicable);
     expect(e).toBeInstanceOf(InputError);
-    expect((e as InputError).message).toBe("steps: dma_map_phys: not in Linux 6.12: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page");
-    expect((e as InputError).where).toMatchObject({ line: 7, col: 5 });
+    expect((e as InputError).message).toBe("steps[1].op: dma_map_phys is not in Linux 6.12: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page");
+    expect((e as InputError).where).toMatchObject({ line: 7, col: 11 }); // at the op's value, as the parser's steps[N].op errors
     expect(() => runYaml(op.replace("dma_map_phys, buf: b", "dma_map_single, buf: b").replace("DMA_TO_DEVICE", "DMA_TO_DEVICE, attrs: DMA_ATTR_MMIO"))).toThrow(
-      "steps: dma_map_single: attrs: DMA_ATTR_MMIO is not in Linux 6.12 (it came in 6.18 with eadaa8b255f3)",
+      "steps[1].attrs: DMA_ATTR_MMIO is not in Linux 6.12 (it came in 6.18 with eadaa8b255f3)",
     );
   });
 });
@@ -281,6 +281,6 @@ describe("CLI (the built bundle)", () => {
     const bad = await dmasim(["run", "scenarios/drivers/map-mmio-phys.yaml", "--kernel", "6.12"]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
-    expect(lines(bad.stderr)).toEqual(["scenarios/drivers/map-mmio-phys.yaml:15:5: steps: dma_map_phys: not in Linux 6.12: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page"]);
+    expect(lines(bad.stderr)).toEqual(["scenarios/drivers/map-mmio-phys.yaml:15:9: steps[0].op: dma_map_phys is not in Linux 6.12: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page"]);
   });
 });

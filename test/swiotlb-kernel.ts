@@ -15,13 +15,17 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
   const v = findVersion(version);
   if (!v) throw new Error(`no modelled version ${version}`);
   const mem = new PhysMem([ram]);
+  const cache = new Cache(mem);
+  const pagingFault = (addr: number, pc?: string): never => {
+    throw new KernelFault({ kind: "oops", message: `Unable to handle kernel paging request at virtual address ${addr.toString(16)}`, ...(pc ? { pc } : {}) });
+  };
   const faults: FaultRecord[] = [];
   const logs: string[] = [];
   const once = new Set<string>();
   const warn = (message: string, pc?: string) => faults.push({ kind: "warn", message, ...(pc ? { pc } : {}) });
   return {
     mem,
-    cache: new Cache(mem),
+    cache,
     tr: undefined,
     step: 0,
     faults,
@@ -61,8 +65,16 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     fatal(kind: "soft_lockup", message: string, pc?: string): never {
       throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
     },
-    oops(addr: number, pc?: string): never {
-      throw new KernelFault({ kind: "oops", message: `Unable to handle kernel paging request at virtual address ${addr.toString(16)}`, ...(pc ? { pc } : {}) });
+    oops: pagingFault,
+    // no page tables: kernel virtual addresses are physical ones (identity), and an access to a
+    // frame that is not RAM faults as the paging request would
+    kread(va: number, n: number, pc?: string): Uint8Array {
+      for (let a = va; a < va + n; a += 1) if (!mem.isRam(a)) pagingFault(a, pc);
+      return cache.cpuRead(va, n);
+    },
+    kwrite(va: number, data: Uint8Array, pc?: string): void {
+      for (let a = va; a < va + data.length; a += 1) if (!mem.isRam(a)) pagingFault(a, pc);
+      cache.cpuWrite(va, data);
     },
   } as unknown as SwiotlbKernel;
 }

@@ -50,7 +50,8 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     io_tlb_default_mem: null as IoTlbMem | null,
     swiotlb_force: "normal",
     version: findVersion("5.14")!,
-    arch: opts.arch,
+    // an arch stub without __va maps virt = phys
+    arch: opts.arch ? { __va: (p: number) => p, ...(opts.arch as object) } : undefined,
     memmap: opts.memmap,
     warn,
     warnOnce(key: string, message: string, pc?: string) {
@@ -89,6 +90,17 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     },
     oops(addr: number, pc?: string): never {
       throw new KernelFault({ kind: "oops", message: `Unable to handle kernel paging request at virtual address ${addr.toString(16)}`, ...(pc ? { pc } : {}) });
+    },
+    // the "page tables": a linear map of every physical address at __va(0) + phys; a frame that is not RAM faults
+    kread(va: number, n: number, pc?: string): Uint8Array {
+      const phys = va - (k.arch ? k.arch.__va(0) : 0);
+      if (!mem.isRamRange(phys, n)) k.oops(va, pc);
+      return k.cache.cpuRead(phys, n);
+    },
+    kwrite(va: number, data: Uint8Array, pc?: string): void {
+      const phys = va - (k.arch ? k.arch.__va(0) : 0);
+      if (!mem.isRamRange(phys, data.length)) k.oops(va, pc);
+      k.cache.cpuWrite(phys, data);
     },
   } as unknown as FakeKernel;
   if (opts.init !== false) swiotlb_init_with_tbl(k, opts.pool ?? POOL, opts.nslabs ?? 32768, true);

@@ -22,7 +22,7 @@ steps:
 
 describe("dma_alloc / dma_free tracepoints", () => {
   it("6.12: no dir field; the flags in 6.12's table order", () => {
-    const r = runYaml(yaml("6.12"), { trace: true });
+    const r = runYaml(yaml("6.12"), { trace: true, set: { no_hash_pointers: "y" } }) // %p as the address (the boot option); hashed by default: test/trace-hash-ptr.test.ts;
     expect(r.ok).toBe(true);
     expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
       TASK + "dma_alloc: fe00b000.v4l2 dma_addr=f7580000 size=8192 virt_addr=ffff800081b88000 flags=GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO attrs=",
@@ -32,7 +32,7 @@ describe("dma_alloc / dma_free tracepoints", () => {
   });
 
   it("6.18: dir=BIDIRECTIONAL, and the single bits in bit order (__GFP_ZERO before __GFP_NOWARN)", () => {
-    const r = runYaml(yaml("6.18"), { trace: true });
+    const r = runYaml(yaml("6.18"), { trace: true, set: { no_hash_pointers: "y" } });
     expect(r.ok).toBe(true);
     expect(r.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
       TASK + "dma_alloc: fe00b000.v4l2 dir=BIDIRECTIONAL dma_addr=f7580000 size=8192 virt_addr=ffff800081b88000 flags=GFP_KERNEL|__GFP_ZERO|__GFP_NOWARN attrs=",

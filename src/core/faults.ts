@@ -45,6 +45,18 @@ export class KernelFault extends Error {
   }
 }
 
+/**
+ * A state no kernel reaches (every caller of the kernel function rules it out), met by the model or
+ * a library caller: a dmasim bug, never kernel output. The CLI prints "dmasim: internal error: …"
+ * (exit 3), the matrix a CRASH cell.
+ */
+export class DmasimInternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DmasimInternalError";
+  }
+}
+
 /** Bad input (scenario, option, op): the CLI prints one line and exits 2. */
 export class InputError extends Error {
   constructor(message: string, readonly where?: { file?: string; line?: number; col?: number }) {

@@ -11,7 +11,7 @@ import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
 
-export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC", "nr_cpus", "restricted_dma_pool"] as const;
+export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC", "nr_cpus", "restricted_dma_pool", "no_hash_pointers", "trace_options"] as const;
 
 /** The platform `id` (default rpi4); `option` names the command-line option that gave it, for the message. */
 export function resolvePlatform(id: string | undefined, option?: string): Platform {
@@ -274,6 +274,18 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
         case "CONFIG_SWIOTLB_DYNAMIC":
           cfg.CONFIG_SWIOTLB_DYNAMIC = bool(key, v);
           break;
+        case "no_hash_pointers":
+          cfg.no_hash_pointers = bool(key, v);
+          break;
+        case "trace_options": {
+          // trace_options=<opt>[,<opt>...] (kernel/trace/trace.c set_trace_boot_options): only hash-ptr is modelled
+          for (const opt of String(v).split(",").map((x) => x.trim())) {
+            if (opt === "hash-ptr") cfg.trace_hash_ptr = true;
+            else if (opt === "nohash-ptr") cfg.trace_hash_ptr = false;
+            else throw bad("trace_options", `'${shown(opt)}' is not a modelled trace option (use hash-ptr or nohash-ptr)`);
+          }
+          break;
+        }
         case "dma_debug_all_errors":
           cfg.dma_debug_all_errors = bool(key, v);
           break;

@@ -10,11 +10,13 @@ type At = { line: number; col: number };
 
 let pathLocator: (s: Scenario, path: Path) => At | undefined = () => undefined;
 let stepFieldLocator: (s: Scenario, at: At, field: Path) => At | undefined = () => undefined;
+let stepItemLocator: (s: Scenario, at: At) => Path | undefined = () => undefined;
 
 /** parse.ts: the functions that read a scenario's source again */
-export function setLocators(path: typeof pathLocator, stepField: typeof stepFieldLocator): void {
+export function setLocators(path: typeof pathLocator, stepField: typeof stepFieldLocator, stepItem: typeof stepItemLocator): void {
   pathLocator = path;
   stepFieldLocator = stepField;
+  stepItemLocator = stepItem;
 }
 
 /** Where the node at document path `path` (e.g. ["config", "swiotlb"]) is written; undefined without a source. */
@@ -25,4 +27,9 @@ export function locatePath(s: Scenario, path: Path): At | undefined {
 /** Where argument `field` of the step item that starts at `at` is written; undefined without a source. */
 export function locateStepField(s: Scenario, at: At, field: Path): At | undefined {
   return s.source === undefined ? undefined : stepFieldLocator(s, at, field);
+}
+
+/** The document path of the step item that starts at `at` (["steps", 2]; inside a repeat block ["steps", 1, "steps", 0]); undefined without a source. */
+export function locateStepItem(s: Scenario, at: At): Path | undefined {
+  return s.source === undefined ? undefined : stepItemLocator(s, at);
 }

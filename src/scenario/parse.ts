@@ -339,6 +339,12 @@ function locatePath(s: Scenario, path: Path): { line: number; col: number } | un
  * source (read again, once, on the first run-time message that needs it); undefined without one.
  */
 function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
+  const item = stepItemPath(s, at);
+  return item ? locatePath(s, [...item, ...field]) : undefined;
+}
+
+/** The document path of the step item that starts at `at` (e.g. ["steps", 2], or ["steps", 1, "steps", 0] inside a repeat block); undefined without a source. */
+function stepItemPath(s: Scenario, at: { line: number; col: number }): Path | undefined {
   const src = sourceOf(s);
   if (!src) return undefined;
   const seen = new Set<object>();
@@ -362,8 +368,7 @@ function locateStepField(s: Scenario, at: { line: number; col: number }, field: 
     }
     return undefined;
   };
-  const item = find(src.value, []);
-  return item ? locatePath(s, [...item, ...field]) : undefined;
+  return find(src.value, []);
 }
 
 /** Parse a step list, expanding repeat blocks. */
@@ -517,4 +522,4 @@ function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: numb
   return step;
 }
 
-setLocators(locatePath, locateStepField); // the runner asks through src/scenario/locate.ts
+setLocators(locatePath, locateStepField, stepItemPath); // the runner asks through src/scenario/locate.ts

@@ -18,12 +18,12 @@ import { iommu_iova_to_phys } from "../drivers/iommu/iommu.js";
 import { NONCONTIG_API } from "../kernel/dma/noncontig.js";
 import { isWalkHit } from "../mm/pgtable.js";
 import type { Obj, Ctx } from "./runner-objects.js";
-import { err, num, nullRef, ref, gfpArg, dirArg, attrsArg, notInVersion, name } from "./runner-objects.js";
+import { err, num, nullRef, ref, gfpArg, dirArg, attrsArg, notInVersion, name, withStepMsg } from "./runner-objects.js";
 import { addr_kind, cpuAddrOf, mappingBounced, mappedPhys, pageOf } from "./runner-access.js";
 
 /** The physical-address API (dma_map_phys, dma_unmap_phys) exists from 6.18 (f7326196a781). */
 export function needPhysApi(c: Ctx): void {
-  if (!c.k.sw["f7326196a781"]) notInVersion(c, `not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`);
+  if (!c.k.sw["f7326196a781"]) notInVersion(c, `not in Linux ${c.k.version.id}: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page`, "op", `${c.step.op} is `);
 }
 
 /** kernel/dma/mapping.c dma_map_phys (6.18) on a buffer's physical address or a given one */
@@ -65,7 +65,7 @@ export function noncontigApi(c: Ctx): void {
   if (c.k.sw[NONCONTIG_API]) return;
   /* an input error for `run` (exit 2, one line); an N/A cell in a matrix over kernels */
   const why = `Linux ${c.k.version.id} has no ${c.step.op} (added in 5.14 by ${NONCONTIG_API} "dma-mapping: add a dma_alloc_noncontiguous API")`;
-  throw new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`);
+  throw withStepMsg(new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`), c.step, why, "op");
 }
 
 /**
@@ -244,7 +244,7 @@ export function needs(c: Ctx, commit: string, what: string) {
   const sw = SWITCHES[commit]!;
   /* an input error for `run` (exit 2, one line); an N/A cell in a matrix over kernels */
   const why = `${what} does not exist in Linux ${c.k.version.id} (added in ${sw.release} by ${commit} "${sw.title}")`;
-  throw new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`);
+  throw withStepMsg(new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`), c.step, why, "op");
 }
 
 /** An ops-based device whose dma_map_ops method the model does not implement: not applicable rather than a made-up result. */

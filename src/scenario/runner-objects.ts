@@ -77,10 +77,47 @@ export interface Ctx {
 /** The step argument an error is about (a key, or a path such as ["entries", 2, "buf"]): the runner places the error there when it can (runner.ts). */
 export type StepField = string | readonly (string | number)[];
 
-/** Bad input found while running a step: `steps: <op>: msg`, at the step (and, given `field`, at that argument's value). */
+/**
+ * What a run-time step error is about, for the runner to word its line as the parser does: `steps[N].field: msg`
+ * (the step's path in the file, or its index in the run without a source), or `steps[N]: <op>: msg` for the step as a whole.
+ */
+export interface StepMsg {
+  op: string;
+  msg: string;
+  field?: readonly (string | number)[];
+  /** the step's index in the run (set by the runner) */
+  index?: number;
+}
+
+/** An InputError (or NotApplicable) raised for a step: its message is worded by stepMessage once the step's index is known. */
+export function withStepMsg<E extends InputError>(e: E, step: Step, msg: string, field?: StepField): E {
+  const f = field === undefined ? undefined : typeof field === "string" ? [field] : field;
+  return Object.assign(e, { stepMsg: { op: step.op, msg, ...(f ? { field: f } : {}) } as StepMsg }, f ? { field: f } : {});
+}
+
+/**
+ * The line for a step error, in the parser's form: `<path>.<field>: msg` (a leading "<field>: " of msg is
+ * not repeated), or `<path>: <op>: msg` without a field. `item` is the step's document path (["steps", 2],
+ * or inside a repeat block ["steps", 1, "steps", 0]); without a source, ["steps", index].
+ */
+export function stepMessage(m: StepMsg, item: readonly (string | number)[] | undefined): string {
+  const base = item ?? ["steps", m.index ?? 0];
+  if (!m.field) return `${fmtStepPath(base)}: ${m.op}: ${m.msg}`;
+  const last = m.field[m.field.length - 1];
+  const msg = typeof last === "string" && m.msg.startsWith(`${last}: `) ? m.msg.slice(last.length + 2) : m.msg;
+  return `${fmtStepPath([...base, ...m.field])}: ${msg}`;
+}
+
+/** steps[2].entries[0].buf (parse.ts fmtPath's form, without loading the reader) */
+function fmtStepPath(path: readonly (string | number)[]): string {
+  let s = "";
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
+  return s;
+}
+
+/** Bad input found while running a step: `steps[N].field: msg` at that argument's value, or `steps[N]: <op>: msg` at the step. */
 export function err(step: Step, msg: string, field?: StepField): never {
-  const e = new InputError(`steps: ${step.op}: ${msg}`, { line: step.line, col: step.col });
-  throw field === undefined ? e : Object.assign(e, { field: typeof field === "string" ? [field] : field });
+  throw withStepMsg(new InputError(`steps: ${step.op}: ${msg}`, { line: step.line, col: step.col }), step, msg, field);
 }
 
 export function arg<T = unknown>(c: Ctx, name: string): T | undefined {
@@ -162,10 +199,10 @@ export function attrsArg(c: Ctx, dflt = 0): number {
  * 2 from `run`); `matrix` shows the cell as N/A, like a device the platform lacks. At the step (an
  * op the kernel lacks), or at the argument `field`.
  */
-export function notInVersion(c: Ctx, msg: string, field?: StepField): never {
+export function notInVersion(c: Ctx, msg: string, field: StepField = "op", subject = ""): never {
   const text = `steps: ${c.step.op}: ${msg}`;
-  const e = new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text);
-  throw field === undefined ? e : Object.assign(e, { field: typeof field === "string" ? [field] : field });
+  // `subject` starts the run's line where the message needs it ("dma_map_phys is "); the matrix's N/A reason is msg as is
+  throw withStepMsg(new NotApplicable(c.k.platform.id, msg, { line: c.step.line, col: c.step.col }, text), c.step, subject + msg, field);
 }
 
 export function name(c: Ctx, o: Obj) {

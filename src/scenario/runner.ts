@@ -15,9 +15,9 @@ import { resolveDevice, buildConfigFrom, resolveKernel, resolvePlatform } from "
 import { dataBytes, fmtBytes } from "./data.js";
 import type { AddrKind, ExpectationResult, RunOptions, RunResult, Scenario, StepResult } from "./types.js";
 import type { Obj, Ctx } from "./runner-objects.js";
-import { PRODUCES, NotRun, err } from "./runner-objects.js";
+import { PRODUCES, NotRun, err, stepMessage, type StepMsg } from "./runner-objects.js";
 import { OPS, xenGrantsMissing } from "./runner-ops.js";
-import { locatePath, locateStepField } from "./locate.js";
+import { locatePath, locateStepField, locateStepItem } from "./locate.js";
 export { addr_kind } from "./runner-access.js";
 
 function faultKinds(faults: FaultRecord[]): Set<string> {
@@ -78,6 +78,9 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
   } catch (e) {
     if (!(e instanceof InputError) || e instanceof OptionError || (e as { fromOption?: true }).fromOption) throw e;
     let where = e.where;
+    // a step's error worded as the parser words one: steps[N].field (the step's path in the file) — the step's start is where's line:col
+    const sm = (e as { stepMsg?: StepMsg }).stepMsg;
+    const message = sm ? stepMessage(sm, where?.line !== undefined && where.col !== undefined ? locateStepItem(s, { line: where.line, col: where.col }) : undefined) : e.message;
     // an error about one argument of a step: at that argument's value, when the source can say where
     const field = (e as { field?: readonly (string | number)[] }).field;
     if (field && where?.line !== undefined && where.col !== undefined) {
@@ -85,8 +88,8 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
       if (at) where = { ...where, ...at };
     }
     if (s.file !== undefined && !where?.file) where = { ...where, file: s.file };
-    if (where === e.where) throw e;
-    throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, e.message) : new InputError(e.message, where);
+    if (where === e.where && message === e.message) throw e;
+    throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, message) : new InputError(message, where);
   }
 }
 
@@ -100,7 +103,15 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
   ]);
   for (const st of s.steps) if (!(st.op in OPS)) throw new InputError(`unknown op '${st.op}'`, { line: st.line, col: st.col });
   // a step's `cpu:` must be a possible CPU (nr_cpus)
-  for (const st of s.steps) if (st.cpu !== undefined && st.cpu >= (cfg.nr_cpus ?? 1)) err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`, "cpu");
+  s.steps.forEach((st, index) => {
+    if (st.cpu === undefined || st.cpu < (cfg.nr_cpus ?? 1)) return;
+    try {
+      err(st, `cpu ${st.cpu} does not exist: nr_cpus is ${cfg.nr_cpus ?? 1} (CPUs 0..${(cfg.nr_cpus ?? 1) - 1}; set config nr_cpus)`, "cpu");
+    } catch (e) {
+      (e as { stepMsg: StepMsg }).stepMsg.index = index;
+      throw e;
+    }
+  });
   const na = applicability(s, platform, o.set);
   if (na) throw na;
   const devName = resolveDevice(platform, s.device, s.deviceAt && { file: s.file, ...s.deviceAt });
@@ -160,7 +171,11 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
         c.success = false;
         c.summary.push(`${rec.kind === "oops" ? "Oops: " : rec.kind === "bug" && !rec.message.includes("kernel BUG") ? "BUG: " : ""}${rec.message}${rec.pc ? ` (pc: ${rec.pc})` : ""}`);
         stopped = true;
-      } else throw e;
+      } else {
+        const sm = (e as { stepMsg?: StepMsg }).stepMsg;
+        if (sm) sm.index = index; // for its steps[N] when the source cannot name the step's path
+        throw e;
+      }
     }
     if (notRun !== null) {
       const pass = !step.expect;

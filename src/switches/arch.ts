@@ -149,4 +149,16 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.18",
     effect: "x86_64 kasan_init ends with kasan_init_generic(), whose pr_info prints \"KernelAddressSanitizer initialized (generic)\" (mm/kasan/generic.c:47, no pr_fmt), instead of pr_info(\"KernelAddressSanitizer initialized\\n\") under kasan_init_64.c's pr_fmt \"kasan: \" (checked: 6.18.35 arch/x86/mm/kasan_init_64.c:454; 6.12.19 and 6.6.63 :455 the pr_info). The same commit makes arm's and arm64's kasan_init call it too (arm: \"Kernel address sanitizer initialized\" → the generic line; arm64 keeps the same text) — neither line is modelled there. Sabyrzhan Tasbolatov's v6 2/2 of \"kasan: unify kasan_enabled() and remove arch-specific implementations\" (Aug 2025; v2–v4's per-arch patches such as \"kasan/x86: call kasan_init_generic in kasan_init\" squashed into it), in Andrew Morton's \"MM updates for 6.18-rc1\" pull (mm-stable-2025-10-01-19-00); only linux-next ids are in the stored texts, so the switch is keyed by its title (stop 17 review: was keyed by the unlanded per-arch title); bracketed (6.12.19, 6.18.35]",
   },
+  "ARM/dma-mapping: remove get_coherent_dma_mask": {
+    commit: "ARM/dma-mapping: remove get_coherent_dma_mask",
+    title: "ARM/dma-mapping: remove get_coherent_dma_mask",
+    release: "5.7",
+    effect: "32-bit ARM __dma_alloc takes dev->coherent_dma_mask as is instead of get_coherent_dma_mask(dev), which returned 0 after dev_warn \"coherent DMA mask is unset\" for a zero mask, or after __dma_supported(dev, mask, true)'s dev_warn \"Coherent DMA mask %#llx (pfn %#lx-%#lx) covers a smaller range of system memory than the DMA zone pfn 0x0-%#lx\" for a mask whose pfn is below min(max_pfn - 1, arm_dma_pfn_limit); the `if (!mask) return NULL` after the CONFIG_DMA_API_DEBUG check goes too (checked: 5.6.4 arch/arm/mm/dma-mapping.c:222–263, :691, :713–714; 5.7.14 :188–197 and :665 without them). Christoph Hellwig's [PATCH 1/3] of 18 Feb 2020, in the dma-mapping-5.7 pull (tip fd27a526bb38 \"ARM/dma-mapping: merge __dma_supported into arm_dma_supported\"); its own id is not in the stored texts, so the switch is keyed by its title",
+  },
+  "ARM/dma-mapping: take the bus limit into account in __dma_alloc": {
+    commit: "ARM/dma-mapping: take the bus limit into account in __dma_alloc",
+    title: "ARM/dma-mapping: take the bus limit into account in __dma_alloc",
+    release: "5.7",
+    effect: "32-bit ARM __dma_alloc's mask is min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit) instead of the coherent mask alone: a bus limit below 4 GiB adds GFP_DMA and tightens the CONFIG_DMA_API_DEBUG size check (checked: 5.7.14, 5.8.1 :665 and 5.10.7 arch/arm/mm/dma-mapping.c:666; 5.6.4 :691 get_coherent_dma_mask). [PATCH 2/3] of the same series, in the dma-mapping-5.7 pull; keyed by its title for the same reason",
+  },
 };

@@ -349,4 +349,22 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.0",
     effect: "bucket_find_contain (check_sync's lookup of the mapping a partial sync falls in) walks back through min(HASH_SIZE, (dev_addr >> HASH_FN_SHIFT) + 1) hash buckets instead of stopping once the distance exceeds dma_get_max_seg_size(dev) (64 KiB without dma_parms): a sync more than 64 KiB + 8 KiB into a large mapping is found, not \"device driver tries to sync DMA memory it has not allocated\" (checked: 5.19 kernel/dma/debug.c:353 max_range, 6.1.166 :354 and 6.18.35 :359 the limit; Robin Murphy's patch of 15 Aug 2022, the id from the 6.0-rc5-era mainline revlists; test/vectors-dma-debug.test.ts)",
   },
+  "5ead723a20e0": {
+    commit: "5ead723a20e0",
+    title: "lib/vsprintf: no_hash_pointers prints all addresses as unhashed",
+    release: "5.12",
+    effect: "the no_hash_pointers boot option (config no_hash_pointers: y): default_pointer prints %p as the address itself (pointer_string) instead of ptr_to_id's siphash, and no_hash_pointers_enable prints the 13-line NOTICE banner with pr_warn (checked: 5.12.9 and 6.12.19 lib/vsprintf.c no_hash_pointers_enable, 6.12.19 :2232–2255, default_pointer :837–847; absent in 5.10.7, whose ptr_to_id :794 always hashes); Timur Tabi, v5.12-rc1 (the id from later Fixes: tags)",
+  },
+  "a345a6718bd5": {
+    commit: "a345a6718bd5",
+    title: "tracing: Add ptr-hash option to show the hashed pointer value",
+    release: "5.12",
+    effect: "with efbbdaa22bb7 \"tracing: Show real address for trace event arguments\" and 99e22ce73c59 \"tracing: Make hash-ptr option default\" of the same pull: trace_event_printf runs the TP_printk format through trace_event_format, which rewrites %p to %px (the address itself) when the instance's hash-ptr option is off; the option is in TRACE_DEFAULT_FLAGS, so by default %p in /sys/kernel/tracing/trace is hashed as printk's is; trace_options=nohash-ptr (config trace_options: nohash-ptr) shows raw addresses (checked: 5.12.9 kernel/trace/trace.c:406–412 and :3554–3562, 6.12.19 :480–486 and :3747–3785, 6.18.35 :514–520 and :3791; trace_output.c trace_event_printf 6.12.19 :318–327; 5.10.7 trace_output.c:321 prints the format as is, and vsnprintf hashes %p); Masami Hiramatsu's v3 3/3 of 15 Oct 2020, applied Feb 2021 for 5.12 (the ids from the tracing pull's shortlog)",
+  },
+  "slab: Decouple slab_debug and no_hash_pointers": {
+    commit: "slab: Decouple slab_debug and no_hash_pointers",
+    title: "slab: Decouple slab_debug and no_hash_pointers",
+    release: "6.16",
+    effect: "no_hash_pointers becomes an alias of the new hash_pointers=never: the early param prints pr_info \"Hash pointers mode set to never.\" and the NOTICE banner, now with \"Use hash_pointers=always to force this mode off\", moves to hash_pointers_finalize, called from kmem_cache_init (checked: 6.18.35 lib/vsprintf.c:60–75, :2305–2365, mm/slub.c:8508; 6.12.19 has no_hash_pointers_enable printing the banner from the early param); Kees Cook's v2 of 15 Apr 2025, queued by Petr Mladek for 6.16; the id is in no stored text, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35]",
+  },
 };

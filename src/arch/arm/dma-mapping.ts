@@ -192,11 +192,60 @@ export function arm_dma_alloc_too_big(k: Kernel, dev: Device, mask: bigint, size
   return true;
 }
 
-/** arch/arm/mm/dma-mapping.c __dma_alloc (5.6–5.19, called by arm_dma_alloc): pick cma / simple / remap / pool, record the buffer */
+/** The 5.7 commits that change __dma_alloc's mask (ids not in the stored texts: keyed by their titles; the series' pull, dma-mapping-5.7, ends at fd27a526bb38). */
+export const SW_NO_GET_COHERENT_DMA_MASK = "ARM/dma-mapping: remove get_coherent_dma_mask";
+export const SW_ARM_ALLOC_BUS_LIMIT = "ARM/dma-mapping: take the bus limit into account in __dma_alloc";
+
+/**
+ * arch/arm/mm/dma-mapping.c __dma_supported(dev, mask, warn) (5.6 only; 5.6.4 :222–240): the mask
+ * as a pfn, dma_to_pfn(dev, mask) (dma_addr_t is 32 bits without LPAE), must reach
+ * max_dma_pfn = min(max_pfn - 1, arm_dma_pfn_limit); with warn, a refusal prints its own dev_warn.
+ * 5.7 drops the warning and the flag (ARM/dma-mapping: remove get_coherent_dma_mask).
+ */
+function __dma_supported(k: Kernel, dev: Device, mask: bigint, warn: boolean): boolean {
+  const arm_dma_pfn_limit = 0xfffff; // arm_dma_limit 0xffffffff >> PAGE_SHIFT (no machine dma_zone_size), or ~0ul >> PAGE_SHIFT without ZONE_DMA
+  const max_dma_pfn = Math.min(k.mem.max_pfn - 1, arm_dma_pfn_limit);
+  const dma_to_pfn = (addr: bigint) => (Math.floor(dma_to_phys(k, dev, Number(BigInt.asUintN(32, addr))) / PAGE_SIZE) >>> 0);
+  if (dma_to_pfn(mask) < max_dma_pfn) {
+    const lx = (v: number) => (v === 0 ? "0" : "0x" + v.toString(16)); // %#lx
+    if (warn) k.dev_printk("warn", dev, `Coherent DMA mask ${mask === 0n ? "0" : "0x" + mask.toString(16)} (pfn ${lx(dma_to_pfn(0n))}-${lx((dma_to_pfn(mask) + 1) >>> 0)}) covers a smaller range of system memory than the DMA zone pfn 0x0-${lx(max_dma_pfn + 1)}`);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * arch/arm/mm/dma-mapping.c get_coherent_dma_mask (5.6 only; 5.6.4 :242–263): dev->coherent_dma_mask,
+ * or 0 after a dev_warn when it is unset ("coherent DMA mask is unset") or __dma_supported refuses it.
+ */
+function get_coherent_dma_mask(k: Kernel, dev: Device): bigint {
+  const mask = dev.coherent_dma_mask;
+  if (mask === 0n) {
+    k.dev_printk("warn", dev, "coherent DMA mask is unset");
+    k.tr?.decide("get_coherent_dma_mask: mask == 0", true, "coherent_dma_mask is unset: __dma_alloc gets mask 0");
+    return 0n;
+  }
+  if (!__dma_supported(k, dev, mask, true)) {
+    k.tr?.decide("get_coherent_dma_mask: !__dma_supported(dev, mask, true)", true, "the mask covers less memory than the DMA zone: __dma_alloc gets mask 0");
+    return 0n;
+  }
+  return mask;
+}
+
+/**
+ * arch/arm/mm/dma-mapping.c __dma_alloc (5.6–5.19, called by arm_dma_alloc): pick cma / simple / remap / pool, record the buffer.
+ * The mask: 5.6 get_coherent_dma_mask(dev) (0 → NULL after the debug check, 5.6.4 :691, :713–714);
+ * 5.7–5.19 dev->coherent_dma_mask, then min_not_zero with dev->bus_dma_limit (5.7.14 and 5.10.7 :665–666).
+ */
 export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Prot, is_coherent: boolean, attrs: number, caller: string): { cpu_addr: number; dma_handle: number } | null {
   k.tr?.enter(S___dma_alloc, { size: hex(size), gfp: gfpName(gfp), is_coherent: String(is_coherent) });
-  const mask = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
+  const mask = !k.sw[SW_NO_GET_COHERENT_DMA_MASK] ? get_coherent_dma_mask(k, dev) : k.sw[SW_ARM_ALLOC_BUS_LIMIT] ? min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit) : dev.coherent_dma_mask;
   if (arm_dma_alloc_too_big(k, dev, mask, size)) {
+    k.tr?.exit("NULL");
+    return null;
+  }
+  if (mask === 0n && !k.sw[SW_NO_GET_COHERENT_DMA_MASK]) {
+    // 5.6: if (!mask) return NULL; (get_coherent_dma_mask refused the mask; 5.7 drops the test)
     k.tr?.exit("NULL");
     return null;
   }

@@ -20,6 +20,7 @@ import type { Device } from "../../../drivers/device.js";
 import type { Scatterlist } from "../../../kernel/dma/ops.js";
 import { toBig } from "../../../core/u64.js";
 import { show_gfp_flags } from "./mmflags.js";
+import { trace_pointer } from "../../../lib/vsprintf.js";
 
 /** include/trace/events/dma.h DMA_TRACE_MAX_ENTRIES (daafcc0ef0b3) */
 export const DMA_TRACE_MAX_ENTRIES = 128;
@@ -160,7 +161,7 @@ export function trace_dma_sync_sg(k: Kernel, forCpu: boolean, dev: Device, sgl: 
 /**
  * TRACE_EVENT(dma_alloc) (6.12): "%s dma_addr=%llx size=%zu virt_addr=%p flags=%s attrs=%s";
  * 6.13+ (3afff779a725) the dma_alloc_class event with "dir=%s" after the device. virt_addr is
- * printed in its no_hash_pointers form, as the model prints every %p.
+ * %p: hashed as trace_event_format leaves it by default (see ptr).
  */
 export function trace_dma_alloc(k: Kernel, dev: Device, virt_addr: number, dma_addr: number, size: number, dir: number, flags: number, attrs: number): void {
   if (!on(k)) return;
@@ -213,7 +214,7 @@ export function trace_dma_free_sgt(k: Kernel, dev: Device, sgl: readonly Scatter
   emit(k, "dma_free_sgt", `${dev.name} dir=${decode_dma_data_direction(dir)} dma_addr=${llx(k, sgl[0]!.dma_address)} size=${size} phys_addrs=${trace_print_array_seq(phys)}`);
 }
 
-/** %p of a kernel pointer (no_hash_pointers: hex digits, no 0x; NULL as 0000000000000000 / 00000000) */
+/** %p of a kernel pointer in the trace file: lib/vsprintf.ts trace_pointer (hashed by default; raw with no_hash_pointers or trace_options=nohash-ptr; NULL as 0000000000000000 / 00000000) */
 function ptr(k: Kernel, va: number): string {
-  return va ? k.arch.fmtVa(va).slice(2) : "0".repeat(k.arch.name === "arm" ? 8 : 16);
+  return trace_pointer(k, va);
 }

@@ -17,7 +17,8 @@ import { sym } from "../../../core/trace.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DIR_NAMES } from "../../../include/gfp.js";
 import type { Device } from "../../../drivers/device.js";
-import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
+import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex, offset_in_page } from "../../../core/u64.js";
+import { DmasimInternalError } from "../../../core/faults.js";
 
 /* include/linux/swiotlb.h (5.6–5.19) */
 export const IO_TLB_SHIFT = 11;
@@ -429,9 +430,16 @@ export function swiotlb_full_ratelimit_state(k: Kernel): { printed: number; supp
   return { ...(fullRatelimit.get(k) ?? { printed: 0, suppressed: 0 }) };
 }
 
-/** A slot index the kernel would read out of bounds of the slot arrays: stop rather than guess. */
-export function outOfPool(k: Kernel, fn: string, tlb_addr: number): never {
-  k.BUG(`${fn}: tlb_addr ${hex(tlb_addr)} is outside the swiotlb pool (the kernel would index the slot arrays out of bounds)`, fn);
+/**
+ * A swiotlb function handed an address outside its pool. No kernel reaches this: every caller of
+ * swiotlb_tbl_unmap_single / swiotlb_tbl_sync_single / swiotlb_sync_single_for_* (dma-direct,
+ * swiotlb-xen, dma-iommu) first asks is_swiotlb_buffer (5.6–6.5: the pool's [start, end); 6.6+:
+ * swiotlb_find_pool), and the map path's tlb_addr comes from the slot search. So it is a dmasim
+ * internal error (a model or library-caller bug), not kernel output: the CLI prints
+ * "dmasim: internal error: …" (exit 3), the matrix a CRASH cell.
+ */
+export function outOfPool(_k: Kernel, fn: string, tlb_addr: number): never {
+  throw new DmasimInternalError(`${fn}: tlb_addr ${hex(tlb_addr)} is outside the swiotlb pool; every caller checks is_swiotlb_buffer first, so no kernel gets here`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,9 +475,8 @@ function bounce_copy_other(k: Kernel, tlb_addr: number, orig_addr: number, pfn: 
   }
   if (size <= 0) return;
   if (!k.mem.isRamRange(k.xen ? k.stage2(src_phys) : src_phys, size)) {
-    // memcpy through phys_to_virt() of memory that is not RAM: a kernel paging fault.
-    if (k.arch) k.oops(k.arch.__va(src_phys), "swiotlb_bounce");
-    k.BUG(`swiotlb_bounce: original ${hex(src_phys)}+${size} is not RAM`, "swiotlb_bounce");
+    bounce_copy_via_va(k, tlb_addr, src_phys, size, toDevice, bits);
+    return;
   }
   const cache = k.cache;
   if (k.xen) {
@@ -483,6 +490,29 @@ function bounce_copy_other(k: Kernel, tlb_addr: number, orig_addr: number, pfn: 
     }
   } else if (toDevice) cache.cpuCopy(tlb_addr, src_phys, size);
   else cache.cpuCopy(src_phys, tlb_addr, size);
+}
+
+/**
+ * swiotlb_bounce's memcpy(phys_to_virt(dst), phys_to_virt(src), size) (5.6–6.18) when the original
+ * is not all RAM (a wrapped tlb_offset, a stale or bogus original): the CPU's loads and stores go
+ * through the kernel page tables page by page, as the memcpy's would, so the arch's own fault
+ * (a paging request to an unmapped linear address, or an access to a frame that is not RAM) comes
+ * from the first page that has no RAM behind it, after the pages before it were copied. Where the
+ * address is mapped RAM the copy just lands there (someone else's memory, silently).
+ * phys_to_virt wraps as unsigned long does (32 bits on ARM).
+ */
+function bounce_copy_via_va(k: Kernel, tlb_addr: number, src_phys: number, size: number, toDevice: boolean, bits: 32 | 64): void {
+  const va = (p: number) => {
+    const v = k.arch ? k.arch.__va(p) : p; // a harness kernel without page tables: identity
+    return bits === 32 ? v >>> 0 : v;
+  };
+  const [dst, src] = toDevice ? [va(tlb_addr), va(src_phys)] : [va(src_phys), va(tlb_addr)];
+  k.tr?.note(`the original ${hex(src_phys)}+${size} is not all RAM: memcpy through phys_to_virt, page by page`);
+  for (let done = 0; done < size; ) {
+    const n = Math.min(size - done, PAGE_SIZE - offset_in_page(dst + done), PAGE_SIZE - offset_in_page(src + done));
+    k.kwrite(dst + done, k.kread(src + done, n, "swiotlb_bounce"), "swiotlb_bounce");
+    done += n;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

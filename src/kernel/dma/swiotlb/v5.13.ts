@@ -134,7 +134,7 @@ export function swiotlb_max_mapping_size(_dev?: Device): number {
  * The 5.13 search loop can spin forever when a device has a min_align_mask ≥ IO_TLB_SIZE, the
  * original's bit(s) above the slot size differ from the start index's, and no fitting run
  * exists (the CPU then hangs holding mem->lock with interrupts off). dmasim detects the cycle
- * and stops the run with k.BUG, naming the hang.
+ * and stops the run with the watchdog's soft-lockup report (common.ts swiotlb_search_never_ends).
  */
 export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size: number, tbl_dma_addr?: number): number {
   const mem = k.io_tlb_default_mem!;
@@ -203,7 +203,7 @@ export function find_slots(k: Kernel, dev: Device, orig_addr: number, alloc_size
  * kernel/dma/swiotlb.c swiotlb_tbl_map_single (5.13–5.14): take slots for `alloc_size` bytes,
  * remember the original per slot and, for TO_DEVICE / BIDIRECTIONAL without SKIP_CPU_SYNC,
  * copy the original in. Returns the bounce buffer's physical address or DMA_MAPPING_ERROR.
- * The kernel panics when there is no pool; dmasim stops the run with k.BUG and that text.
+ * The kernel panics when there is no pool: dmasim stops the run with panic()'s line (k.fatal "panic").
  * `tbl_dma_addr`: see find_slots.
  */
 export function swiotlb_tbl_map_single(

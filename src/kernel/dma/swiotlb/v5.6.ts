@@ -218,8 +218,9 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
  * kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (5.6–5.11): nslots comes from the `alloc_size`
  * the caller passes, not from the mapping — a wrong size frees too few slots (the rest stay used
  * for good) or too many (a neighbour's live slots go back on the free list, and io_tlb_used,
- * an unsigned long, can drop below zero). Copy back for FROM_DEVICE/BIDIRECTIONAL unless
- * SKIP_CPU_SYNC (only if the first slot has an original), then merge with the free run after
+ * an unsigned long, can drop below zero; past the pool's end the last slots' counters claim
+ * slots after io_tlb_end, which a later map hands out: 5.6.4 swiotlb.c:581–626, 5.10.7 :580–625).
+ * Copy back for FROM_DEVICE/BIDIRECTIONAL unless SKIP_CPU_SYNC (only if the first slot has an original), then merge with the free run after
  * (same segment only) and renumber the run before.
  */
 export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, alloc_size: number, dir: number, attrs: number): void {
@@ -228,7 +229,11 @@ export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: numbe
   void dev;
   const nslots = Math.ceil(alloc_size / IO_TLB_SIZE) | 0;
   const index = Math.floor((tlb_addr - mem.start) / IO_TLB_SIZE);
-  if (index < 0 || index >= mem.nslabs || index + nslots > mem.nslabs) outOfPool(k, "swiotlb_tbl_unmap_single", tlb_addr);
+  if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_tbl_unmap_single", tlb_addr);
+  // index + nslots > nslabs (a caller's size larger than what is left of the pool): the loop below
+  // runs as in C. Its writes past the end of io_tlb_list / io_tlb_orig_addr land in the memory after
+  // those arrays (not modelled: dmasim keeps them outside physical memory, so those stores are lost);
+  // the slots inside the pool get counters that run past its end, and a later search takes them.
   const orig_addr = mem.orig_addr[index]!;
 
   if (orig_addr !== INVALID_PHYS_ADDR && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {

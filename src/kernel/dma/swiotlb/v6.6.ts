@@ -297,7 +297,7 @@ export function swiotlb_find_slots(k: Kernel, dev: Device, orig_addr: number, al
 // ---------------------------------------------------------------------------------------------
 // map, bounce, release
 
-/** The pool holding tlb_addr, or a BUG like the kernel's NULL dereference would be (dmasim stops rather than guess). */
+/** The pool holding tlb_addr. Every kernel caller found it first (is_swiotlb_buffer → swiotlb_find_pool), so none is a dmasim internal error (common.ts outOfPool), not kernel output. */
 function poolOf(k: Kernel, dev: Device, tlb_addr: number, fn: string): IoTlbPool {
   const pool = swiotlb_find_pool(k, dev, tlb_addr);
   if (!pool) outOfPool(k, fn, tlb_addr);
