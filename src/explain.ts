@@ -5,10 +5,10 @@
  */
 import { InputError, OptionError, type FaultRecord } from "./core/faults.js";
 import { renderTrace, type TraceEvent } from "./core/trace.js";
-import { attrsName, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
+import { attrsName, DIR_NAMES, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
 import { resolveKernel } from "./scenario/config.js";
 import { runScenario } from "./scenario/runner.js";
-import type { Scenario, Step } from "./scenario/types.js";
+import type { Scenario, Step, StepResult } from "./scenario/types.js";
 import { hex, parseU64 } from "./core/u64.js";
 
 export interface ExplainOptions {
@@ -46,8 +46,10 @@ export interface ExplainResult {
   kernel: string;
   device: string;
   lines: string[];
+  /** the kind of the CPU address the operation (or its allocation set-up step) returned; "none" when there is none (a mapping, a sync) */
   addr_kind: string;
-  result: Record<string, string>;
+  /** the operation's step result, as `run --json` gives it: addresses as hex strings, `bounced` a boolean */
+  result: StepResult["result"];
   /** the faults the operation (or its set-up) took; explain expects none */
   faults: FaultRecord[];
   events: TraceEvent[];
@@ -66,6 +68,9 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   // the kernel's call has no attrs argument: an --attrs would be printed in the header and then ignored
   const ATTRS_ALT: Record<string, string> = { dma_alloc_coherent: "dma_alloc_attrs", dma_free_coherent: "dma_free_attrs", dma_mmap_coherent: "dma_mmap_attrs", dma_get_sgtable: "", dma_alloc_pages: "", dma_alloc_noncoherent: "", dma_sync_single_for_cpu: "", dma_sync_single_for_device: "" };
   if (o.attrs !== undefined && op in ATTRS_ALT) throw new InputError(`--attrs: ${op} takes no DMA attributes${ATTRS_ALT[op] ? ` (${ATTRS_ALT[op]} does)` : ""}`);
+  // likewise a direction for an operation that takes none (the allocations and what uses them)
+  const NO_DIR = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable"];
+  if (o.dir !== undefined && NO_DIR.includes(op)) throw new InputError(`--dir: ${op} takes no DMA direction`);
   const kernel = resolveKernel(o.kernel, "kernel").id;
   const size = optNum("size", o.size, (x) => parseU64(x)) ?? 65536;
   const gfp = optNum("gfp", o.gfp, (x) => parseGfp(x, kernel)) ?? GFP_KERNEL;
@@ -122,17 +127,16 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   const r = runScenario(scenario, { platform: o.platform, kernel: o.kernel, trace: true, ...(o.set ? { set: o.set } : {}) });
   const fs = r.steps[focus]!;
   const lines: string[] = [];
-  lines.push(`${op} on ${r.platform} (Linux ${r.kernel}), device ${r.device}: size ${hex(size)}, gfp ${gfpName(gfp, r.kernel)}, attrs ${attrsName(attrs)}`);
+  lines.push(`${op} on ${r.platform} (Linux ${r.kernel}), device ${r.device}: size ${hex(size)}, gfp ${gfpName(gfp, r.kernel)}, attrs ${attrsName(attrs)}${NO_DIR.includes(op) ? "" : `, dir ${DIR_NAMES[dir] ?? dir}`}`);
   if (focus > 0) lines.push(`(set-up steps: ${steps.slice(0, focus).map((s) => s.op).join(", ")}; their path is in run --trace)`);
   lines.push("");
   lines.push(...renderTrace(fs.trace.filter((e) => e.kind !== "mem")));
   const kindStep = r.steps.find((s) => s.result.addr_kind !== undefined && (s.op === "dma_alloc_coherent" || s.op === "dma_alloc_attrs" || s.op === "dma_alloc_pages" || s.op === "dma_alloc_noncoherent"));
   const addrKind = String(kindStep?.result.addr_kind ?? fs.result.addr_kind ?? "none");
   lines.push("");
-  const result: Record<string, string> = {};
-  for (const [k2, v] of Object.entries(fs.result)) result[k2] = String(v);
+  const result: StepResult["result"] = { ...fs.result };
   if (kindStep && kindStep !== fs) {
-    result.cpu_addr = String(kindStep.result.cpu_addr);
+    result.cpu_addr = kindStep.result.cpu_addr ?? null;
     result.addr_kind = addrKind;
   }
   for (const f of r.faults) lines.push(`${f.kind.toUpperCase()}: ${f.message}${f.pc ? ` (pc: ${f.pc})` : ""}`);

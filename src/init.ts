@@ -37,7 +37,7 @@ import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from 
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
-import { XenHeap, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
+import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
 import { phys_to_dma } from "./kernel/dma/direct.js";
@@ -472,6 +472,15 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cmaSize), PG_cma);
   }
 
+  // --- x86 PV: the P2M of scattered machine frames (xen_swiotlb_fixup below exchanges the pool's frames);
+  // mem_init's memblock_free_all is followed by x86_init.hyper.init_after_bootmem = xen_after_bootmem, the
+  // first page-allocator user after it (6.14+, e93ec87286bd: the contiguous-region frame list's own page) ---
+  if (platform.xen === "pv") {
+    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
+    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
+    xen_after_bootmem(k);
+  }
+
   // --- user address space and the current task ---
   k.user_pgd = new PageTable(L.geometry);
   k.user_mmap_cursor = L.MMAP_BASE;
@@ -490,12 +499,6 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
       vm.pages = pages;
       k.task_stack = { start: vm.addr, end: vm.addr + THREAD_SIZE, vmapped: true, pfns: pages.map((p) => arch.page_to_pfn(p)) };
     }
-  }
-
-  // --- x86 PV: the P2M of scattered machine frames, then xen_swiotlb_init_early's fixup ---
-  if (platform.xen === "pv") {
-    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
-    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
   }
 
   // --- swiotlb_init (mem_init) ---

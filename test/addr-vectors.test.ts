@@ -6,8 +6,10 @@
  * __phys_addr_nodebug.
  */
 import { readFileSync, readdirSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { dma_capable, dma_to_phys, phys_to_dma } from "../src/kernel/dma/direct.js";
+import { dma_capable, dma_coherent_ok, dma_direct_optimal_gfp_mask, dma_to_phys, phys_to_dma } from "../src/kernel/dma/direct.js";
+import { __GFP_DMA, __GFP_DMA32 } from "../src/include/gfp.js";
 import { of_dma_configure, type Device } from "../src/drivers/device.js";
 import type { Arm64 } from "../src/arch/arm64/memory.js";
 import type { Arm32 } from "../src/arch/arm/memory.js";
@@ -15,15 +17,20 @@ import type { Kernel } from "../src/kernel.js";
 import { ROOT, bootK } from "./helpers.js";
 
 const DIR = ROOT + "test/vectors/addr/";
-const MODELLED = ["5.6", "5.10", "5.14", "5.19"];
+const MODELLED = ["5.6", "5.10", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 
 interface Case { fn: string; dev?: string; kind?: string; name?: string; in?: string; size?: string; out: string | boolean }
 interface Vec { tree: { repo: string; commit: string; version: string; header: string }; target: string; cases: Case[]; [k: string]: unknown }
 
+/** `<prefix><version>.json`, or `.json.gz` (the files recorded from stop 19 on are gzipped) */
 function load(prefix: string): [string, Vec][] {
   return readdirSync(DIR)
-    .filter((f) => f.startsWith(prefix) && MODELLED.some((v) => f === `${prefix}${v}.json`))
-    .map((f) => [f.slice(prefix.length, -5), JSON.parse(readFileSync(DIR + f, "utf8")) as Vec]);
+    .filter((f) => f.startsWith(prefix) && MODELLED.some((v) => f === `${prefix}${v}.json` || f === `${prefix}${v}.json.gz`))
+    .map((f): [string, Vec] => {
+      const gz = f.endsWith(".gz");
+      const text = gz ? gunzipSync(readFileSync(DIR + f)).toString("utf8") : readFileSync(DIR + f, "utf8");
+      return [f.slice(prefix.length, gz ? -8 : -5), JSON.parse(text) as Vec];
+    });
 }
 
 /** A kernel hex string → dmasim's number (signed form above 2^63), and back as u64/u32 hex. */
@@ -81,7 +88,8 @@ describe("arch/arm64/include/asm/memory.h vectors", () => {
           PAGE_OFFSET: L.PAGE_OFFSET,
           PAGE_END: L.LINEAR_END,
           KIMAGE_VADDR: L.KIMAGE_VADDR,
-          MODULES_VADDR: L.VMALLOC_START - 128 * 1024 * 1024,
+          // MODULES_VSIZE: SZ_128M, SZ_2G from 3e35d303ab7d (6.5); VMALLOC_START = MODULES_END
+          MODULES_VADDR: L.VMALLOC_START - (k.sw["3e35d303ab7d"] ? 2048 : 128) * 1024 * 1024,
           MODULES_END: L.VMALLOC_START,
           VMEMMAP_START: L.VMEMMAP_START,
           VMEMMAP_SIZE: L.VMEMMAP_END - L.VMEMMAP_START,
@@ -143,6 +151,53 @@ describe("arch/x86/include/asm/page_64.h vectors (__phys_addr_nodebug)", () => {
         }
         expect(u(k.arch.virt_to_phys(k, num(c.in!))), where).toBe(c.out);
       }
+    });
+  }
+});
+
+describe("kernel/dma/direct.c vectors: dma_direct_optimal_gfp_mask and dma_coherent_ok", () => {
+  const files = readdirSync(DIR)
+    .map((f) => /^dma-direct-zone-(0x[0-9a-f]+)-(\d+\.\d+)\.json\.gz$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null);
+  it("the zone vectors are there: 5.6, 5.10, 6.6, 6.12 and 6.18, three ZONE_DMA limits each", () => {
+    expect(files.map((m) => m[2]).sort()).toEqual(["5.10", "5.10", "5.10", "5.6", "5.6", "5.6", "6.12", "6.12", "6.12", "6.18", "6.18", "6.18", "6.6", "6.6", "6.6"]);
+  });
+  const ranges: Record<string, { cpu_start: number; dma_start: number; size: number }[] | undefined> = {
+    none: undefined,
+    "rpi4-emmc2": [{ cpu_start: 0, dma_start: 0xc000_0000, size: 0x4000_0000 }],
+    "two-ranges": [
+      { cpu_start: 0, dma_start: 0, size: 0x4000_0000 },
+      { cpu_start: 0x4000_0000, dma_start: 0x8000_0000, size: 0x4000_0000 },
+    ],
+    "high-down": [{ cpu_start: 0x1_0000_0000, dma_start: 0, size: 0x1_0000_0000 }],
+  };
+  for (const [f, zhex, ver] of files) {
+    it(`${ver}, ZONE_DMA limit ${zhex}`, () => {
+      const v = JSON.parse(gunzipSync(readFileSync(DIR + f)).toString("utf8")) as Vec;
+      const k = bootK("rpi4", ver!);
+      // ZONE_DMA's limit as the tree's code reads it: DMA_BIT_MASK(zone_dma_bits) (5.6–6.11) or zone_dma_limit (6.12+)
+      const z = Number(BigInt(zhex!));
+      k.zone_dma_bits = Math.log2(z + 1);
+      k.zone_dma_limit = z;
+      const devs = new Map<string, Device>();
+      let n = 0;
+      for (const c of v.cases as (Case & { ranges: string; mask_bits: number; phys_limit?: string })[]) {
+        const key = `${c.ranges}/${c.mask_bits}`;
+        let dev = devs.get(key);
+        if (!dev) {
+          const r = ranges[c.ranges];
+          dev = of_dma_configure({ name: key, driver: "kv", description: "", coherent: false, mask_bits: c.mask_bits, ...(r ? { dma_ranges: r } : {}) });
+          devs.set(key, dev);
+        }
+        const where = `${v.tree.repo}@${v.tree.commit.slice(0, 12)} ${c.fn}(${key}${c.in ? `, ${c.in}, ${c.size}` : ""}) zone ${zhex}`;
+        if (c.fn === "dma_direct_optimal_gfp_mask") {
+          const r = dma_direct_optimal_gfp_mask(k, dev);
+          expect([r.gfp === __GFP_DMA ? "GFP_DMA" : r.gfp === __GFP_DMA32 ? "GFP_DMA32" : String(r.gfp), u(r.phys_limit)], where).toEqual([c.out, c.phys_limit]);
+        } else if (c.fn === "dma_coherent_ok") expect(dma_coherent_ok(k, dev, num(c.in!), Number(BigInt(c.size!))), where).toBe(c.out);
+        else throw new Error(c.fn);
+        n++;
+      }
+      expect(n).toBe(468);
     });
   }
 });

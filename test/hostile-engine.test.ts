@@ -88,7 +88,7 @@ describe("misuse sweep: every pattern × platform × kernel, no internal error",
     const pv = p.xen === "pv";
     const debug = pv ? DEBUG_NO_KASAN : DEBUG_ALL;
     const configs: [string, Record<string, string>][] = [...VERSIONS.map((v): [string, Record<string, string>] => [v.id, {}]), ["5.6", p.arch === "arm" ? DEBUG_NO_KASAN : debug], ["5.13", debug], ["5.19", debug]];
-    it(`${p.id}: ${files.length} patterns × every kernel, and 5.6, 5.13, 5.19 with every debug option`, { timeout: 120_000 }, () => {
+    it(`${p.id}: ${files.length} patterns × every kernel, and 5.6, 5.13, 5.19 with every debug option`, { timeout: 300_000 }, () => {
       const internal: string[] = [];
       const inputErrors: string[] = [];
       let ran = 0;

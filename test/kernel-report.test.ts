@@ -214,6 +214,8 @@ describe("explain shows the console lines; a function a version renamed is print
       "Call trace:",
       " kvmalloc_node+0x…/0x…",
       " __iommu_dma_alloc_pages+0x…/0x…",
+      // 5.14+: iommu_dma_alloc_remap → __iommu_dma_alloc_noncontiguous → __iommu_dma_alloc_pages (5.19 dma-iommu.c:845–869)
+      " __iommu_dma_alloc_noncontiguous+0x…/0x…",
       " iommu_dma_alloc_remap+0x…/0x…",
       " iommu_dma_alloc+0x…/0x…",
       " dma_alloc_attrs+0x…/0x…",

@@ -105,6 +105,14 @@ describe("npx dmasim from the installed package", () => {
     expect(good.stdout.trim().split("\n").at(-1)).toMatch(/^PASS: /);
   });
 
+  it("npx dmasim headline (README, 'From npm'): the headline over the bundled scenarios, its next command naming their installed path", async () => {
+    const o = await sh("npx", ["dmasim", "headline", "--json"], app);
+    expect(o.code, o.stderr).toBe(0);
+    const j = JSON.parse(o.stdout) as { scenarios: { file: string }[]; next: { command: string } };
+    expect(j.scenarios.map((x) => x.file.replace(/^.*node_modules\/dmasim\//, "")).sort()).toEqual(["scenarios/seed-atomic-free.yaml", "scenarios/seed-mmap.yaml", "scenarios/seed-sgtable.yaml"]);
+    expect(j.next.command).toMatch(/^dmasim run \S*node_modules\/dmasim\/scenarios\/seed-\S+\.yaml /);
+  });
+
   it("bad input is one line and exit 2, not a stack trace", async () => {
     const o = await node([join(app, "node_modules", ".bin", "dmasim"), "run", "nosuch.yaml"], app);
     expect(o.code).toBe(2);
@@ -181,7 +189,7 @@ describe("the library from the installed package", () => {
   it("require() from CommonJS gets the same module (Node ≥ 20.19 loads ES modules with require)", async () => {
     const o = await node(["--input-type=commonjs", "--no-warnings", "-e", `const d = require("dmasim"); console.log(JSON.stringify(Object.keys(d).sort()))`], app);
     expect(o.code, o.stderr).toBe(0);
-    expect(JSON.parse(o.stdout)).toEqual(expect.arrayContaining(["runScenario", "parseScenarioText", "explain", "runMatrix", "boot", "PLATFORMS", "VERSIONS", "dma"]));
+    expect(JSON.parse(o.stdout)).toEqual(expect.arrayContaining(["runScenario", "parseScenarioText", "explain", "runMatrix", "boot", "PLATFORMS", "VERSIONS", "dma", "InputError", "OptionError"]));
   });
 
   it("dmasim/schema resolves to the scenario JSON schema", async () => {
@@ -207,12 +215,37 @@ describe("the library from the installed package", () => {
     // The @ts-expect-error lines fail the check if the types were `any`: the .d.ts must be real.
     writeFileSync(
       join(app, "consumer.ts"),
-      `import { runScenario, parseScenarioText, explain, PLATFORMS, VERSIONS, hex64, type RunResult, type Scenario, type TraceEvent } from "dmasim";
+      `import { runScenario, parseScenarioText, explain, runMatrix, PLATFORMS, VERSIONS, DEFAULT_KERNEL, hex64, InputError, OptionError, type RunResult, type Scenario, type TraceEvent } from "dmasim";
+import type { StepResult, ExpectationResult, DiagnosticResult, AddrKind, DataSpec, StepExpect, MatrixResult, MatrixCell, Verdict, Platform, DeviceRole, KernelVersion, FaultKind, ExplainResult } from "dmasim";
 const s: Scenario = parseScenarioText("name: t\\nsteps:\\n  - op: dma_alloc_coherent\\n    size: 4K\\n", "t.yaml");
 const r: RunResult = runScenario(s, { platform: "rpi4", kernel: "5.14" });
 const first = r.steps[0];
 const events: TraceEvent[] = first ? first.trace : [];
 export const summary: [boolean, string | undefined, number, number, number, string, string] = [r.ok, first?.op, events.length, PLATFORMS.length, VERSIONS.length, typeof explain, hex64(0)];
+// the types a tool builder names when it keeps results (README "Library use"), and OptionError, which the README says explain throws
+const step: StepResult | undefined = first;
+const kind: AddrKind | null = r.first_alloc_kind;
+const checks: [ExpectationResult[], DiagnosticResult[]] = [r.expectations, r.diagnostics];
+const data: DataSpec = { hex: "de ad" };
+const exp: StepExpect = { bounced: false, addr_kind: "linear" };
+const m: MatrixResult = runMatrix([s], ["rpi4"], [DEFAULT_KERNEL]);
+const cell: MatrixCell | undefined = m.cells[0];
+const verdict: Verdict | undefined = cell?.verdict;
+const p: Platform | undefined = PLATFORMS[0];
+const nic: DeviceRole = "nic";
+const role: string | undefined = p?.roles[nic];
+const v: KernelVersion | undefined = VERSIONS[0];
+const fk: FaultKind | undefined = r.faults[0]?.kind;
+const e: ExplainResult = explain("dma_map_single", { platform: "rpi4", kernel: "5.13" });
+const bounced: string | number | boolean | null | undefined = e.result.bounced;
+let optionError: string | undefined;
+try {
+  explain("dma_map_single", { platform: "nosuch", kernel: "5.13" });
+} catch (err) {
+  if (err instanceof OptionError) optionError = err.format();
+  else if (err instanceof InputError) optionError = "not an OptionError: " + err.format();
+}
+export const kept = [step, kind, checks, data, exp, verdict, role, v, fk, bounced, optionError];
 // @ts-expect-error ok is a boolean
 export const wrong: string = r.ok;
 // @ts-expect-error runScenario takes a Scenario, not its text

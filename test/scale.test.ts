@@ -15,6 +15,8 @@ import { PLATFORMS } from "../src/platforms/index.js";
 import { InputError } from "../src/core/faults.js";
 import { VERSIONS } from "../src/versions.js";
 import { runFuzzSplit } from "../src/fuzz/split.js";
+import { matrixWorkersWanted } from "../src/cli/matrix-prestart.js";
+import { defaultJobs } from "../src/cli/matrix-jobs.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TiB = 2 ** 40;
@@ -49,6 +51,34 @@ describe("mem up to 1 TiB on every 64-bit platform", () => {
 });
 
 describe("worker threads give the in-process results", () => {
+  it("matrix's early workers: the command line's guess of the threads it will start", () => {
+    const all = { platforms: 9, kernels: 10 };
+    const files: Record<string, number> = { scenarios: 40, "one.yaml": 1, "three": 3 };
+    const want = (cores: number, ...args: string[]) => matrixWorkersWanted(args, () => cores, (p) => files[p] ?? 0, all, (cells) => (cells < 300 ? 1 : Math.min(cores, 8)));
+    expect(want(2, "matrix", "scenarios")).toBe(1); // 3,600 cells
+    expect(want(4, "matrix", "scenarios", "--json")).toBe(3);
+    expect(want(2, "matrix", "one.yaml")).toBe(0); // 90 cells: in-process
+    expect(want(2, "matrix", "three")).toBe(0); // 270
+    expect(want(2, "matrix", "three", "one.yaml")).toBe(1); // 360
+    expect(want(2, "matrix", "scenarios", "--platforms", "rpi4", "--kernels=5.6,5.10")).toBe(0); // 80
+    expect(want(2, "matrix", "one.yaml", "--jobs", "3")).toBe(2);
+    expect(want(8, "matrix", "one.yaml", "--jobs=auto")).toBe(7);
+    expect(want(2, "matrix", "scenarios", "--jobs", "1")).toBe(0);
+    expect(want(2, "matrix", "scenarios", "--jobs", "x")).toBe(0);
+    expect(want(2, "matrix", "scenarios", "--help")).toBe(0);
+    expect(want(2, "fuzz", "--jobs", "2")).toBe(0);
+    // a value that looks like a path is an option's value, not a scenario
+    expect(want(2, "matrix", "--format", "scenarios", "one.yaml")).toBe(0);
+    expect(defaultJobs(299)).toBe(1);
+  });
+
+  it("matrix: workers started early and not used do not keep a refused command alive", { timeout: 120_000 }, () => {
+    const r = cli("matrix", "scenarios", "--jobs", "2", "--kernels", "9.9");
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/--kernels/);
+  });
+
   it("matrix --jobs 2 prints what --jobs 1 prints", { timeout: 300_000 }, () => {
     const args = ["matrix", "scenarios/seed-mmap.yaml", "scenarios/drivers/missing-sync.yaml", "--platforms", "rpi4,rpi4-xen,x86_64", "--format", "json"];
     const one = cli(...args, "--jobs", "1");

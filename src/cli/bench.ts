@@ -207,7 +207,9 @@ export function registerBench(program: Command, io: Io, state: { code: number })
       }
       const bp = { ...job.bp, ...mb.map_benchmark_stats(r.acc) };
       if (opts.json) {
-        writeLine(io.out, JSON.stringify({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
+        // indented like every other command's --json (it was one line)
+        const { toJson } = await import("../format/json.js");
+        writeLine(io.out, toJson({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
       } else {
         for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
         // not the kernel tool's line: what these microseconds are
@@ -294,7 +296,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .command("fuzz")
     .description("random but valid DMA API sequences with invariant checks (data per the DMA-API rules, swiotlb slot accounting, no fault); a failure prints a minimal replayable scenario")
     .option("--seed <n>", "PRNG seed (default: from the clock, printed so the run can be repeated)")
-    .option("--steps <n>", "number of operations", "100000")
+    .option("--steps <n>", "number of operations to generate (each epoch then tears down what is left: its unmaps and frees count in the total printed)", "100000")
     .option("--platform <id>", "platform (default rpi4)")
     .option("--kernel <version>", KERNEL_HELP)
     .option("--device <name>", "device (default: the platform's default device)")
@@ -333,7 +335,11 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const f = r.failures[0];
       if (opts.json) {
         const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures: r.failures }));
+        // device: the device the sequences ran on (as bench --json names it); a failure's shrunk_from is
+        // snake_case like every other field (shrunkFrom, the name before stop 19, is kept beside it)
+        const device = opts.device === undefined || opts.device === "default" ? platform.defaultDevice : opts.device;
+        const failures = r.failures.map((x) => ({ ...x, shrunk_from: x.shrunkFrom }));
+        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, device, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures }));
       } else {
         const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
         // the threads that ran: no more than there are epochs (runFuzzJobs)

@@ -7,7 +7,8 @@
  */
 import { VERDICTS, type MatrixCell, type MatrixOptions, type MatrixResult, type Verdict } from "../matrix.js";
 import type { Scenario } from "../scenario/types.js";
-import { cores, resultOf, startWorker } from "./workers.js";
+import { resultOf } from "./workers.js";
+import { takeMatrixWorkers } from "./matrix-prestart.js";
 
 /**
  * V8 flags for `dmasim matrix` (set by the command before the engine loads; process-wide, so
@@ -22,13 +23,7 @@ import { cores, resultOf, startWorker } from "./workers.js";
  */
 export const MATRIX_V8_FLAGS = "--interrupt-budget=800000";
 
-/** Below this many cells the default is the in-process path (a worker's start-up costs more than it saves). */
-export const PARALLEL_MIN_CELLS = 300;
-
-/** The default number of workers for a matrix of `cells` runs. */
-export function defaultJobs(cells: number): number {
-  return cells < PARALLEL_MIN_CELLS ? 1 : Math.min(cores(), 8);
-}
+export { PARALLEL_MIN_CELLS, defaultJobs } from "./matrix-jobs.js";
 
 export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, jobs: number, o: MatrixOptions = {}): Promise<MatrixResult> {
   const { runMatrix, runCells } = await import("../matrix.js");
@@ -54,7 +49,10 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
     });
   // parts 1..n-1 in worker threads, part 0 in this thread meanwhile (its modules are loaded and
   // it would otherwise only wait): one thread start-up fewer
-  const started = await Promise.all(parts.slice(1).map((idx) => startWorker("matrix-worker", { scenarios, sources: scenarios.map((s) => s.source), platforms, kernels, set, cells: idx })));
+  // (started early, before this command's V8 flags, when the command line asked for them: matrix-prestart.ts)
+  const started = await takeMatrixWorkers(n - 1);
+  const sources = scenarios.map((s) => s.source);
+  started.forEach((w, i) => w.postMessage({ scenarios, sources, platforms, kernels, set, cells: parts[i + 1]! }));
   const workers = started.map(async (w, i) => put(parts[i + 1]!, await resultOf<MatrixCell[]>("matrix-worker", w)));
   try {
     put(parts[0]!, runCells(scenarios, platforms, kernels, set, parts[0]!));

@@ -15,7 +15,7 @@ import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Option } from "commander";
 import { InputError, OptionError } from "../core/faults.js";
-import { parseAttrs, parseGfp } from "../include/gfp.js";
+import { parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
 import type { Scenario } from "../scenario/types.js";
 import { colorsFor, escapingStream, rawStream } from "./io.js";
@@ -124,8 +124,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .command("run")
     .description("run one scenario file and print each step, its results, faults, diagnostics and the verdict")
     .argument("<file>", "scenario file (YAML or JSON); - reads standard input")
-    .option("--platform <id>", "platform (overrides the scenario's)")
-    .option("--kernel <version>", `${KERNEL_HELP.replace(/ \(default: .*\)$/, "")} (overrides the scenario's)`)
+    .option("--platform <id>", "platform (overrides the scenario's; without either: rpi4; `dmasim platforms` lists them)")
+    .option("--kernel <version>", `${KERNEL_HELP.replace(/ \(default: (.*)\)$/, " (overrides the scenario's; without either: $1)")}`)
     .option("--set <key=value>", "boot/Kconfig option, repeatable (mem, cma, swiotlb, CONFIG_DEBUG_VIRTUAL, ...)", collect, [] as string[])
     .option("--json", "print the run result as one JSON object")
     .option("--trace", "print each step's call trace")
@@ -203,21 +203,19 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--size <n>", "size (decimal, 0x hex, K/M/G suffix)")
     .option("--gfp <flags>", "gfp flags, e.g. GFP_ATOMIC")
     .option("--attrs <attrs>", "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING")
+    .option("--dir <dir>", "DMA direction of a map, unmap or sync, or of dma_alloc_pages/_noncoherent, e.g. DMA_TO_DEVICE (default: DMA_BIDIRECTIONAL)")
     .option("--device <name>", "device (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable", collect, [] as string[])
     .option("--json", "print the explanation as JSON")
-    .action(async (op: string, opts: { platform: string; kernel?: string; size?: string; gfp?: string; attrs?: string; device?: string; set: string[]; json?: boolean }) => {
+    .action(async (op: string, opts: { platform: string; kernel?: string; size?: string; gfp?: string; attrs?: string; dir?: string; device?: string; set: string[]; json?: boolean }) => {
       const { isOp, OPS } = await import("../scenario/schema.js");
-      const { suggest } = await import("../scenario/parse.js");
-      if (!isOp(op)) {
-        const near = suggest(op, OPS);
-        throw new InputError(`unknown op '${op}'${near ? ` (did you mean '${near}'?)` : ""}`);
-      }
+      const { opHint } = await import("../scenario/suggest.js");
+      if (!isOp(op)) throw new InputError(`unknown op '${op}'${opHint(op, OPS)}`);
       await checkPlatforms([opts.platform], "--platform");
       const { DEFAULT_KERNEL } = await import("../versions.js");
       const kernel = opts.kernel ?? DEFAULT_KERNEL;
       await checkKernels([kernel], "--kernel");
-      const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
+      const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; dir?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
       const conv = <T>(flag: string, f: () => T): T => {
         try {
           return f();
@@ -234,6 +232,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       }
       if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel));
       if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
+      if (opts.dir !== undefined) eo.dir = conv("--dir", () => parseDir(opts.dir!));
       if (opts.device !== undefined) {
         const { resolveDevice, resolvePlatform } = await import("../scenario/config.js");
         try {
@@ -420,7 +419,9 @@ async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[],
     return EXIT_USAGE;
   }
   if (m.cells.length > 0 && m.counts["N/A"] === m.cells.length) {
-    writeLine(io.err, `dmasim: no scenario applies to the selected platforms (${m.platforms.join(", ")})`);
+    // name the kernels too, and why the first cell does not apply (a kernel that lacks an op is as likely as a platform)
+    const why = m.cells[0]!.not_applicable;
+    writeLine(io.err, `dmasim: no scenario applies to the selected platforms (${m.platforms.join(", ")}) and kernels (${m.kernels.join(", ")})${why ? `; first: ${why}` : ""}`);
     return EXIT_USAGE;
   }
   // N/A cells do not fail the run: the verdict is that of the cells that apply
@@ -443,7 +444,15 @@ export async function main(args: string[], rawIo: Io = { out: process.stdout, er
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
-      writeLine(io.err, `dmasim: ${oneLine(e.message)}`);
+      // an unknown command commander finds nothing near: the command a newcomer meant, else the list
+      let hint = "";
+      if (e.code === "commander.unknownCommand" && !/Did you mean/i.test(e.message)) {
+        const word = args.find((a) => !a.startsWith("-"))?.toLowerCase() ?? "";
+        const MEANT: Record<string, string> = { web: "serve", ui: "serve", gui: "serve", page: "serve", server: "serve", http: "serve", browser: "serve", trace: "run --trace", test: "run", version: "--version", versions: "kernels", boards: "platforms", devices: "platforms", list: "platforms / kernels" };
+        const cmds = program.commands.map((c) => c.name()).filter((n) => n !== "help");
+        hint = MEANT[word] ? ` (did you mean dmasim ${MEANT[word]}?)` : ` (commands: ${cmds.join(", ")})`;
+      }
+      writeLine(io.err, `dmasim: ${oneLine(e.message)}${hint}`);
       return EXIT_USAGE;
     }
     if (e instanceof InputError) {

@@ -17,7 +17,8 @@ export type TraceEvent =
   | { kind: "ret"; depth: number; fn: string; ret?: string }
   | { kind: "decision"; depth: number; fn: string; test: string; taken: boolean; why: string }
   | { kind: "note"; depth: number; text: string }
-  | { kind: "mem"; depth: number; op: "read" | "write"; who: "cpu" | "device" | "user"; addr: string; phys: string; len: number; via: string }
+  /** `phys` is the address RAM is accessed at; on an x86 PV dom0 that is a machine address, and `pseudo` the pseudo-physical address the kernel knows it by (absent: -1 when the frame is not dom0's) */
+  | { kind: "mem"; depth: number; op: "read" | "write"; who: "cpu" | "device" | "user"; addr: string; phys: string; len: number; via: string; pseudo?: string }
   | { kind: "cache"; depth: number; op: "clean" | "invalidate" | "flush"; phys: string; len: number; lines: number }
   | { kind: "walk"; depth: number; va: string; result: string }
   | { kind: "swiotlb"; depth: number; op: "map" | "unmap" | "bounce"; index: number; nslots: number; tlb_addr: string; detail: string }
@@ -76,8 +77,9 @@ export class Tracer {
     this.push({ kind: "note", depth: this.depth, text });
   }
 
-  mem(op: "read" | "write", who: "cpu" | "device" | "user", addr: string, phys: string, len: number, via: string) {
-    this.push({ kind: "mem", depth: this.depth, op, who, addr, phys, len, via });
+  mem(op: "read" | "write", who: "cpu" | "device" | "user", addr: string, phys: string, len: number, via: string, pseudo?: string) {
+    if (pseudo === undefined) this.push({ kind: "mem", depth: this.depth, op, who, addr, phys, len, via });
+    else this.push({ kind: "mem", depth: this.depth, op, who, addr, phys, len, via, pseudo });
   }
 
   cache(op: "clean" | "invalidate" | "flush", phys: string, len: number, lines: number) {
@@ -136,10 +138,10 @@ export function renderTrace(events: readonly TraceEvent[], fmtFile = true): stri
         out.push(`${pad}· ${e.text}`);
         break;
       case "mem":
-        out.push(`${pad}· ${e.who} ${e.op} ${e.len} B at ${e.addr} (phys ${e.phys}, ${e.via})`);
+        out.push(`${pad}· ${e.who} ${e.op} ${e.len} B at ${e.addr} (${e.pseudo === undefined ? `phys ${e.phys}` : `machine ${e.phys}, pseudo-phys ${e.pseudo}`}, ${e.via})`);
         break;
       case "cache":
-        out.push(`${pad}· cache ${e.op} phys ${e.phys} +${e.len} (${e.lines} lines)`);
+        out.push(`${pad}· cache ${e.op} phys ${e.phys} +${e.len} (${e.lines} line${e.lines === 1 ? "" : "s"})`);
         break;
       case "walk":
         out.push(`${pad}· walk ${e.va}: ${e.result}`);

@@ -10,6 +10,7 @@ import { DMA_MAPPING_ERROR, EXACT, PAGE_SIZE, TWO64, fromBig, hex } from "../cor
 import { dma_to_phys } from "../kernel/dma/direct.js";
 import { dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { iommu_translate } from "./iommu/probe.js";
+import { pseudo_phys_of } from "../xen/p2m.js";
 
 /**
  * A device behind an IOMMU: every page of the access is translated by the IOMMU (its IOTLB, else a
@@ -67,7 +68,7 @@ function device_bus_error(k: Kernel, dev: Device, bus: number, phys: number, n: 
   return null;
 }
 function device_access_traced(k: Kernel, what: "read" | "write", bus: number, phys: number, n: number, coherent: boolean): void {
-  k.tr?.mem(what, "device", hex(bus), hex(phys), n, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)");
+  k.tr?.mem(what, "device", hex(bus), hex(phys), n, coherent ? "coherent (snoops the CPU cache)" : "non-coherent (RAM only)", pseudo_phys_of(k, phys));
 }
 
 /**

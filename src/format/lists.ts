@@ -39,7 +39,8 @@ export function platformsJson(platforms: readonly Platform[]) {
       default_device: p.defaultDevice,
       defaults: p.defaults,
       mem_sizes: p.memSizes,
-      devices: p.devices.map((d) => ({ name: d.name, driver: d.driver, description: d.description, coherent: d.coherent, mask_bits: d.mask_bits ?? 32, default: d.name === p.defaultDevice })),
+      // roles: what `device: <role>` in a scenario resolves to on this platform (the text view's [role])
+      devices: p.devices.map((d) => ({ name: d.name, driver: d.driver, description: d.description, coherent: d.coherent, mask_bits: d.mask_bits ?? 32, default: d.name === p.defaultDevice, roles: Object.entries(p.roles).filter(([, n]) => n === d.name).map(([r]) => r) })),
     })),
   };
 }

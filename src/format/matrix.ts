@@ -161,8 +161,9 @@ export function compactTables(m: MatrixResult, c: Colors, title: (s: string) => 
 
 /** The compact form's key: what a cell's tokens mean. */
 export const COMPACT_KEY =
-  "cell: the kind of address the first dma_alloc_coherent returned (linear map or vmalloc); under it, only where the run went wrong, " +
-  "what: a fault (OOPS, SIGBUS, BUS ERR, BUG) or WRONG data; in lower case a fault the scenario expects; n/a: does not apply.";
+  "cell: the kind of address the first dma_alloc_coherent returned (linear map or vmalloc; - when the scenario allocates none); " +
+  "under it, only where the run went wrong, what: a fault (OOPS, SIGBUS, BUS ERR, BUG), WRONG (or NO DATA) for data that was not " +
+  "the device's, FAIL for another unmet expectation; in lower case a fault the scenario expects; n/a: does not apply.";
 
 function kindText(cell: MatrixCell): string {
   return cell.first_alloc_kind ?? "";

@@ -62,7 +62,9 @@ export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string
   const failed = r.expectations.filter((e) => !e.ok).length;
   const held = r.expectations.length - failed;
   const ran = r.steps.filter((s) => s.status === "ran").length;
-  const parts = [`${ran}/${r.steps.length} steps ran`, `${held}/${r.expectations.length} expectations held`];
+  // a run with no expectation checked nothing but that no fault happened: say so (it read "0/0 expectations held")
+  const checked = r.expectations.length ? `${held}/${r.expectations.length} expectations held` : "no expectations (only faults were checked: add expect: to a step)";
+  const parts = [`${ran}/${r.steps.length} steps ran`, checked];
   if (r.faults.length) parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${[...new Set(r.faults.map((f) => f.kind))].join(", ")})`);
   if (r.diagnostics.length) parts.push(`${r.diagnostics.length} diagnostic${r.diagnostics.length > 1 ? "s" : ""}`);
   const stopping = r.faults.some((f) => f.kind !== "warn" && f.kind !== "bad_page" && f.kind !== "kasan");

@@ -14,6 +14,7 @@ import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_ref
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
 import { kernel_symbol, warn_site } from "../kernel/warn-sites.js";
+import { pseudo_phys_of } from "../xen/p2m.js";
 
 const S_alloc_pages = sym("alloc_pages", "mm/page_alloc.c");
 const S_free_pages = sym("__free_pages", "mm/page_alloc.c");
@@ -503,7 +504,7 @@ function user_access(k: Kernel, va: number, len: number, data?: Uint8Array): Uin
       if (w.prot === "normal") k.cache.cpuWrite(phys, chunk);
       else k.mem.write(phys, chunk);
     } else out.set(w.prot === "normal" ? k.cache.cpuRead(phys, n) : k.mem.read(phys, n), done);
-    k.tr?.mem(data ? "write" : "read", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`);
+    k.tr?.mem(data ? "write" : "read", "user", hex(a), hex(phys), n, `user PTE pfn ${hex(w.pfn)} ${w.prot}`, pseudo_phys_of(k, phys));
     done += n;
   }
   return out;

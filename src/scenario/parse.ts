@@ -34,7 +34,7 @@ import { cleanMessage, fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } fr
 import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
 import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
 import { setLocators } from "./locate.js";
-import { suggest } from "./suggest.js";
+import { opHint, suggest } from "./suggest.js";
 import { CONFIG_KEYS, checkDevice } from "./config.js";
 import { PLATFORMS } from "../platforms/index.js";
 
@@ -131,7 +131,14 @@ function issueToError(loc: Locator, iss: z.core.$ZodIssue, base: Path, value: un
       const kp = [...path, key];
       if (op && rel.length === 0) {
         if (key === "as") return loc.error(kp, `${op} returns nothing to name; remove 'as'`, true);
-        const hint = key === "attrs" && op.endsWith("_coherent") ? ` (use ${op.replace(/_coherent$/, "_attrs")} to pass attrs)` : "";
+        // an expectation written beside the arguments (`data: "x"` on a read) belongs under expect:
+        const expectKey = key in stepExpectSchema.shape && !stepKeys(op).includes(key);
+        const hint =
+          key === "attrs" && op.endsWith("_coherent")
+            ? ` (use ${op.replace(/_coherent$/, "_attrs")} to pass attrs)`
+            : expectKey
+              ? ` (an expectation: write it under expect, as expect: { ${key}: ... })`
+              : "";
         const near = suggest(key, stepKeys(op));
         return loc.error(kp, `unknown key '${shown(key)}' for ${op}${hint || (near ? ` (did you mean '${near}'?)` : "")}; it takes: ${stepKeys(op).slice(1).join(", ")}`, true);
       }
@@ -146,8 +153,12 @@ function issueToError(loc: Locator, iss: z.core.$ZodIssue, base: Path, value: un
       if (best) return issueError(loc, best, path, valueAt(value, rel), op && rel.length === 0 ? op : undefined);
       return loc.error(path, iss.message);
     }
-    case "invalid_type":
-      return loc.error(path, iss.message.startsWith("Invalid input") ? `expected ${iss.expected}, got ${describe(valueAt(value, rel))}` : iss.message);
+    case "invalid_type": {
+      // `expect: "hello"`: say what an expect mapping holds
+      const last = path[path.length - 1];
+      const eg = last !== "expect" || iss.expected !== "object" ? "" : path.length === 1 ? " such as { faults: none }" : ` such as { data: "hello" } or { ok: true } (its keys: ${Object.keys(stepExpectSchema.shape).join(", ")})`;
+      return loc.error(path, iss.message.startsWith("Invalid input") ? `expected ${iss.expected === "object" && eg ? "a mapping" : iss.expected}${eg}, got ${describe(valueAt(value, rel))}` : iss.message);
+    }
     default:
       return loc.error(path, iss.message);
   }
@@ -449,8 +460,7 @@ function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: numb
   if (opv === undefined) throw loc.error(path, "a step needs 'op' (or 'repeat' for a repeat block)");
   if (typeof opv !== "string") throw loc.error([...path, "op"], `expected an op name, got ${describe(opv)}`);
   if (!isOp(opv)) {
-    const near = suggest(opv, OPS);
-    throw loc.error([...path, "op"], `unknown op '${shown(opv)}'${near ? ` (did you mean '${near}'?)` : ""}`);
+    throw loc.error([...path, "op"], `unknown op '${shown(opv)}'${opHint(opv, OPS)}`);
   }
   const op: OpName = opv;
   const spec = OP_SPECS[op];

@@ -16,6 +16,7 @@ import { VM_IOREMAP } from "../mm/vmalloc.js";
 import type { AddrKind } from "./types.js";
 import type { Obj, Ctx } from "./runner-objects.js";
 import { err, num, nullRef, ref, bytesArg } from "./runner-objects.js";
+import { pseudo_phys_of } from "../xen/p2m.js";
 
 /** Classify a CPU address the way the kernel would have to: which region of the kernel VA space it lies in. */
 export function addr_kind(k: Kernel, a: number): AddrKind {
@@ -51,11 +52,11 @@ export function cpuAccess(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" | 
   const va = cpuAddrOf(o) + offset;
   if (data) {
     k.kwrite(va, data, c.step.op);
-    k.tr?.mem("write", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), data.length, k.translate(va).prot);
+    k.tr?.mem("write", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), data.length, k.translate(va).prot, pseudo_phys_of(k, k.translate(va).phys));
     return undefined;
   }
   const r = k.kread(va, len, c.step.op);
-  k.tr?.mem("read", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), len, k.translate(va).prot);
+  k.tr?.mem("read", "cpu", k.arch.fmtVa(va), hex(k.translate(va).phys), len, k.translate(va).prot, pseudo_phys_of(k, k.translate(va).phys));
   return r;
 }
 

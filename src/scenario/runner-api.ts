@@ -68,9 +68,14 @@ export function noncontigApi(c: Ctx): void {
   throw withStepMsg(new NotApplicable(`Linux ${c.k.version.id}`, why, { line: c.step.line, col: c.step.col }, `steps: ${c.step.op}: ${why}`), c.step, why, "op");
 }
 
-/** The pfn of a coherent buffer's first byte, from its DMA handle: through the IOMMU's page table when there is one. */
+/**
+ * The pfn of a coherent buffer's first byte, from its DMA handle: through the IOMMU's page table when there is
+ * one; on Xen through xen_dma_to_phys (the bus address is a machine address: on an x86 PV dom0 the M2P gives the
+ * pseudo-physical frame the kernel's pfns — and user PTEs before xen_make_pte — are in).
+ */
 export function bufferPfn(c: Ctx, dma_handle: number): number {
   if (c.dev.iommu) return Math.floor(iommu_iova_to_phys(c.k, c.dev.iommu.domain, dma_handle) / PAGE_SIZE);
+  if (c.k.xen) return Math.floor(xen_dma_to_phys(c.k, c.dev, dma_handle) / PAGE_SIZE);
   return Math.floor(dma_to_phys(c.k, c.dev, dma_handle) / PAGE_SIZE);
 }
 

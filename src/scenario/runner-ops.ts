@@ -14,6 +14,7 @@ import type { Ctx } from "./runner-objects.js";
 import { NotRun, err, arg, num, nullRef, ref, gfpArg, dirArg, attrsArg, name, bytesArg } from "./runner-objects.js";
 import { addr_kind, cpuAddrOf, cpuAccess, kasanCheck, nullDeref, deviceTarget, deviceAccess, mappingBounced, pageOf } from "./runner-access.js";
 import { mapPhys, unmapPhys, noncontigApi, bufferPfn, alloc, free, mmap, mapSingle, unmapSingle, pastLastSg, syncSg, sync, needs, opsMethod, allocPages, freePages, setMask } from "./runner-api.js";
+import { pseudo_phys_of } from "../xen/p2m.js";
 
 export const OPS: Record<string, (c: Ctx) => void> = {
   dma_alloc_coherent: (c) => alloc(c, 0),
@@ -308,7 +309,7 @@ export const OPS: Record<string, (c: Ctx) => void> = {
     // Xen through the P2M (PV) or stage 2 (ARM) to the machine frame
     const mphys = k.stage2(phys);
     c.read = k.cache.snoopRead(mphys, len);
-    k.tr?.mem("read", "cpu", k.arch.fmtVa(sg.page), hex(mphys), len, "sg_phys(sg): the frame the table names");
+    k.tr?.mem("read", "cpu", k.arch.fmtVa(sg.page), hex(mphys), len, "sg_phys(sg): the frame the table names", pseudo_phys_of(k, mphys));
   },
   driver_unbind(c) {
     if (c.k.dma_debug) dbg.dma_debug_device_change(c.k, c.dev);

@@ -438,6 +438,10 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
       const deeper = overIndented(text, yerr.pos[0]);
       if (deeper) throw new InputError(deeper.message, { file, line: deeper.line, col: deeper.col });
     }
+    if (yerr.code === "MISSING_CHAR" || yerr.code === "BAD_INDENT") {
+      const shallower = underIndented(text, yerr.pos[0]);
+      if (shallower) throw new InputError(shallower.message, { file, line: shallower.line, col: shallower.col });
+    }
     const { line, col } = lc.linePos(yerr.pos[0]);
     const msg = yerr.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     throw new InputError(cleanMessage(`invalid YAML: ${msg}`), { file, line, col });
@@ -561,6 +565,36 @@ function readYaml(text: string, file: string, lines: Lines): SourceDoc {
     },
     where: (path, key = false) => where(nodeAt(path, key)),
   };
+}
+
+/**
+ * A key indented less than the key above it, but not back to an enclosing mapping's column, makes
+ * the `yaml` package say "Sequence item without - indicator" (under a list item) or "All mapping
+ * items must start at the same column", at column 1. Say what is wrong, at the key: the line
+ * holding `pos` is indented less than the content line above it, which is a `key:` line.
+ */
+function underIndented(text: string, pos: number): { line: number; col: number; message: string } | undefined {
+  const start = text.lastIndexOf("\n", pos - 1) + 1;
+  const end = text.indexOf("\n", start);
+  const body = text.slice(start, end < 0 ? undefined : end);
+  if (!/^ *[^\s#-]/.test(body)) return undefined;
+  const ind = /^ */.exec(body)![0].length;
+  const lineNo = (i: number) => text.slice(0, i).split("\n").length;
+  // the content line above (skipping blank and comment lines)
+  let e = start - 1;
+  while (e > 0) {
+    const s = text.lastIndexOf("\n", e - 1) + 1;
+    const above = text.slice(s, e);
+    if (above.trim() !== "" && !above.trimStart().startsWith("#")) {
+      const m = /^( *(?:- +)*)([^\s:#][^:#]*?):(?:\s|$)/.exec(above);
+      if (!m) return undefined;
+      const base = m[1]!.length;
+      if (ind >= base) return undefined;
+      return { line: lineNo(start), col: ind + 1, message: `invalid YAML: this line is indented less than '${m[2]}:' on line ${lineNo(s)} (column ${ind + 1}, not ${base + 1}): the keys of one mapping start in the same column` };
+    }
+    e = s - 1;
+  }
+  return undefined;
 }
 
 /**

@@ -46,3 +46,19 @@ export function suggest(word: string, options: Iterable<string>): string | undef
   }
   return bestD <= limit ? best : undefined;
 }
+
+/**
+ * What to say after "unknown op 'X'": the nearest op ("did you mean"), else the ops that begin with
+ * X when it is a prefix of some (`dma_map` → dma_map_single, dma_map_page, ...), else where the
+ * list of ops is.
+ */
+export function opHint(word: string, ops: readonly string[]): string {
+  const near = suggest(word, ops);
+  if (near) return ` (did you mean '${near}'?)`;
+  // a word that is no C identifier (escapes, a megabyte of text) gets no list
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(word) || word.length > MAX_SUGGEST) return "";
+  const w = word.toLowerCase();
+  const starting = w.length >= 3 ? ops.filter((o) => o.startsWith(w)) : [];
+  if (starting.length) return ` (ops that begin with it: ${starting.slice(0, 8).join(", ")}${starting.length > 8 ? ", ..." : ""})`;
+  return " (`dmasim schema` lists every op; scenarios/README.md describes them)";
+}

@@ -85,7 +85,7 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "c81be74e7d79",
     title: "dma-direct: return appropriate error code from dma_direct_map_sg()",
     release: "5.15",
-    effect: "dma_direct_map_sg returns -EIO on a failed entry (0 before); with the same series dma_map_sg_attrs turns a negative count into 0 and calls debug_dma_map_sg only for a positive one (before: BUG_ON(ents < 0))",
+    effect: "dma_direct_map_sg returns -EIO on a failed entry (0 before); with the same series dma_map_sg_attrs turns a negative count into 0 and calls debug_dma_map_sg only for a positive one (before: BUG_ON(ents < 0)), and the other map_sg implementations return an errno too: xen_swiotlb_map_sg -EIO, iommu_dma_map_sg -ENOMEM (no IOVA) or -EINVAL (the map failed), iommu_dma_map_sg_swiotlb -EIO (checked: 5.14-rc5 drivers/xen/swiotlb-xen.c:512 and dma-iommu.c:1058–1064 return 0; 5.15.178 swiotlb-xen.c:516, dma-iommu.c:975, :1050–1073)",
   },
   "9e02977bfad0": {
     commit: "9e02977bfad0",
@@ -335,6 +335,19 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.19",
     effect: "dma_alloc_from_pool keeps WARN(1, \"Failed to get suitable pool for %s\") for a gfp no pool serves, and when a pool was tried but had no chunk prints WARN(!(gfp & __GFP_NOWARN), \"DMA pool exhausted for %s\") instead — so __GFP_NOWARN (or DMA_ATTR_NO_WARN) silences an exhausted pool (checked: 6.1.166 kernel/dma/pool.c:270–287 (the unifreq mirror :268–285, see stable) and 6.18.35 :270–287 have it; 6.6.63 :279 and 6.12.19 :277 the old WARN; upstream id from the 6.12-stable review mail \"[PATCH 6.12 31/87]\" of 4 Feb 2026, Fixes 9420139f516d; the mirrors have no history to name the stable commits)",
     stable: { "6.1": "6.1.166: kernel/dma/pool.c:282 (the unifreq/linux-6.1.y mirror took it with its \"up to 6.1.162\" commit 65b92719b and has it at :280, two lines up from its downstream \"dma-core: always use 2Mib pool\" abe68583f; the linux-stable-rc linux-6.1.y push of 9 Feb 2026 lists it as b2c752fc10ac, an rc id that may have been rebased)", "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/pool.c:282 (stable commit id not identified)" },
+  },
+  "3d48c9fd78dd": {
+    commit: "3d48c9fd78dd",
+    title: "dma-debug: suppress cacheline overlap warning when arch has no DMA alignment requirement",
+    release: "7.0",
+    effect: "add_dma_entry reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" only when dma_get_cache_alignment() >= L1_CACHE_BYTES: x86_64 (dma_get_cache_alignment() 1, no ARCH_DMA_MINALIGN) no longer reports two mappings sharing a cache line; arm64 (128, or cache_line_size() 64 from 6.5) and ARMv7 (64) still do (checked: 6.18.35 kernel/dma/debug.c:616 has the condition in add_dma_entry's EEXIST branch (:613–621), 6.12.19 :605 and 6.6.63 :604 have not; upstream id and title from the 6.19-stable review mail \"[PATCH 6.19 070/220]\" of 20 Apr 2026, Fixes 2b4bbc6231d7; test/vectors-dma-debug.test.ts replays 6.18.35's add_dma_entry on x86_64)",
+    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:616 (stable commit id not identified; the mirror has no history)" },
+  },
+  "2995b8002cef": {
+    commit: "2995b8002cef",
+    title: "dma-debug: improve search for partial syncs",
+    release: "6.0",
+    effect: "bucket_find_contain (check_sync's lookup of the mapping a partial sync falls in) walks back through min(HASH_SIZE, (dev_addr >> HASH_FN_SHIFT) + 1) hash buckets instead of stopping once the distance exceeds dma_get_max_seg_size(dev) (64 KiB without dma_parms): a sync more than 64 KiB + 8 KiB into a large mapping is found, not \"device driver tries to sync DMA memory it has not allocated\" (checked: 5.19 kernel/dma/debug.c:353 max_range, 6.1.166 :354 and 6.18.35 :359 the limit; Robin Murphy's patch of 15 Aug 2022, the id from the 6.0-rc5-era mainline revlists; test/vectors-dma-debug.test.ts)",
   },
   "5ead723a20e0": {
     commit: "5ead723a20e0",

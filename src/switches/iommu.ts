@@ -181,4 +181,17 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.5",
     effect: "dma-iommu bounces through swiotlb also when dma_kmalloc_needs_bounce(dev, size, dir): dev_use_swiotlb(dev, size, dir) for iommu_dma_map_page and the single syncs, dev_use_sg_swiotlb(dev, sg, nents, dir) for map_sg (any segment whose length is not kmalloc-safe), and the sg list is marked (sg_dma_mark_swiotlb) so unmap_sg and the sg syncs go segment by segment — a small kmalloc buffer mapped DMA_FROM_DEVICE for a non-coherent device behind an arm64 IOMMU goes through a bounce slot instead of sharing a cache line (checked: 6.6.63 drivers/iommu/dma-iommu.c:524–556, :970, :986, :1004, :1020, :1046, :1217, :1263, :1368; absent in 6.1.166; Catalin Marinas's series with 370645f41e6e and b035f5a6d852, 6.5)",
   },
+  "afc5aa46ed56": {
+    commit: "afc5aa46ed56",
+    title: "iommu/dma: Force swiotlb_max_mapping_size on an untrusted device",
+    release: "6.9",
+    effect: "iommu_dma_ops.max_mapping_size = iommu_dma_max_mapping_size (6.12+: mapping.c calls it under use_dma_iommu): an untrusted device's dma_max_mapping_size() is swiotlb_max_mapping_size(dev) (256 KiB, less the min_align_mask round-up), not SIZE_MAX — the bound its bounce slots impose; a trusted device still gets SIZE_MAX (checked: 5.15.178 drivers/iommu/dma-iommu.c:1299–1305, 6.1.166 :1550–1556, 6.6.63 :1605–1611, 6.12.19 :1739–1745, 6.18.35 :1738–1744; absent in 5.14-rc5 and 5.19; \"[ Upstream commit afc5aa46ed56… ]\" in the \"[PATCH 6.8 260/399]\" stable review of 1 Apr 2024, so mainline 6.9)",
+    stable: { "5.15": "5.15.178: backport present (drivers/iommu/dma-iommu.c:1299)", "6.1": "6.1.166: backport present (:1550)", "6.6": "6.6.63: backport present (:1605)" },
+  },
+  "1369459b2e21": {
+    commit: "1369459b2e21",
+    title: "iommu: Add a gfp parameter to iommu_map()",
+    release: "6.3",
+    effect: "with its series (4dc6376af596 \"iommu: Remove iommu_map_atomic()\", f2b2c051be62 \"iommu: Add a gfp parameter to iommu_map_sg()\", 96d578088085 \"iommu/dma: Use the gfp parameter in __iommu_dma_alloc_noncontiguous()\", 2552d3a2292a and 2d4d767659ff for VT-d's page tables): dma-iommu's __iommu_dma_map calls iommu_map(…, GFP_ATOMIC) instead of iommu_map_atomic, map_sg and the remap / noncontiguous path iommu_map_sg(…, gfp) instead of iommu_map_sg_atomic — the remap path with the caller's gfp less its zone bits (GFP_KERNEL | __GFP_ZERO for a blocking dma_alloc_coherent), so the IOMMU's page-table pages (io-pgtable-arm's, and VT-d's through intel_iommu_map_pages) are allocated with that gfp instead of GFP_ATOMIC (checked: 6.1.166 drivers/iommu/dma-iommu.c:717 iommu_map_atomic, :840 and :1290 iommu_map_sg_atomic, iommu.c:2360, :2514; 6.6.63 dma-iommu.c:764 iommu_map(…, GFP_ATOMIC), :891 iommu_map_sg(…, gfp), :1345 (…, GFP_ATOMIC), iommu.c :2505, :2615, intel/iommu.c:942 alloc_pgtable_page(domain->nid, gfp); the ids from the 6.3 iommu-updates merge's shortlog)",
+  },
 };

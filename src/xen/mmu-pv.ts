@@ -13,6 +13,7 @@ import { GFP_KERNEL } from "../include/gfp.js";
 const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_exchange = sym("HYPERVISOR_memory_op", "arch/x86/include/asm/xen/hypercall.h");
+const S_exchange_memory = sym("xen_exchange_memory", "arch/x86/xen/mmu_pv.c");
 
 /** arch/x86/xen/mmu_pv.c MAX_CONTIG_ORDER (≤ 6.13; MIN_CONTIG_ORDER from e93ec87286bd): 2 MiB */
 export const MAX_CONTIG_ORDER = 9;
@@ -26,7 +27,8 @@ function discontig_frames_order(k: Kernel): number {
 /**
  * arch/x86/xen/mmu_pv.c alloc_discontig_frames (e93ec87286bd, 6.14; stable 6.1.166, 6.12.19): a
  * frame list for 2^order frames from __get_free_pages(GFP_KERNEL, order - MIN_CONTIG_ORDER); the
- * larger list replaces the old one, which is freed (0, or -ENOMEM when the pages are not there)
+ * larger list replaces the old one, which is freed — the boot one too, a page xen_after_bootmem took
+ * (0, or -ENOMEM when the pages are not there)
  */
 function alloc_discontig_frames(k: Kernel, order: number): number {
   k.tr?.enter(S_alloc_discontig, { order: String(order) });
@@ -37,12 +39,27 @@ function alloc_discontig_frames(k: Kernel, order: number): number {
   }
   const x = k.xen!;
   const old = x.discontig_frames;
+  // `if (order > discontig_frames_order || !discontig_frames_dyn)`: the new list replaces the old one (the
+  // static array is not freed), else the new pages go back
   if (!old || order > old.order) {
     x.discontig_frames = { order, page };
     if (old) __free_pages(k, old.page, old.order - MAX_CONTIG_ORDER);
   } else __free_pages(k, page, order - MAX_CONTIG_ORDER);
   k.tr?.exit("0");
   return 0;
+}
+
+/**
+ * arch/x86/xen/mmu_pv.c xen_after_bootmem (x86_init.hyper.init_after_bootmem, called by mem_init right after
+ * memblock_free_all; 5.6–6.18): with e93ec87286bd (6.14; stable 6.1.166, 6.12.19 — 6.1.166 mmu_pv.c:840–849,
+ * 6.12.19 :855–865, 6.18.35 :853–862) it ends with alloc_discontig_frames(MIN_CONTIG_ORDER), BUG() on failure:
+ * the frame list moves from the static __initdata array to a page of its own (discontig_frames_dyn), the
+ * first page the buddy allocator hands out. Before the commit nothing here touches the page allocator (the
+ * pinning it does is not modelled).
+ */
+export function xen_after_bootmem(k: Kernel): void {
+  if (!k.sw["e93ec87286bd"]) return;
+  if (alloc_discontig_frames(k, MAX_CONTIG_ORDER)) throw new Error("xen_after_bootmem: alloc_discontig_frames failed at boot (BUG())");
 }
 
 /**
@@ -168,6 +185,11 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
       k.tr?.exit("-ENOMEM (order > MAX_CONTIG_ORDER)");
       return { rc: -12, dma_handle: 0 };
     }
+    if (!x.discontig_frames) {
+      // `if (!discontig_frames_dyn) return -ENOMEM;`: before xen_after_bootmem (the boot-time swiotlb fixup)
+      k.tr?.exit("-ENOMEM (!discontig_frames_dyn)");
+      return { rc: -12, dma_handle: 0 };
+    }
     if (alloc_discontig_frames(k, order)) {
       k.tr?.exit("-ENOMEM (alloc_discontig_frames)");
       return { rc: -12, dma_handle: 0 };
@@ -177,15 +199,21 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);
   zeroFrames(k, old, n); // the region is zeroed before its frames go back to Xen
+  // xen_zap_pfn_range (remembering the MFNs), then xen_exchange_memory(1UL << order, 0, in_frames, 1, order,
+  // &out_frame, address_bits), then xen_remap_exchanged_ptes with the new extent or the old frames
+  k.tr?.enter(S_exchange_memory, { extents_in: String(n), order_in: "0", extents_out: "1", order_out: String(order), address_bits: String(address_bits) });
   k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `${n} × order 0`, out: `1 × order ${order}`, address_bits: String(address_bits) });
   const first = x.heap!.alloc(order, address_bits);
   if (first === null) {
-    k.tr?.exit("-ENOMEM (no contiguous extent below the limit): the original frames stay");
+    k.tr?.exit("-ENOMEM, nr_exchanged 0 (no contiguous extent below the limit)");
+    k.tr?.exit("0 (not exchanged): xen_remap_exchanged_ptes puts the original frames back");
+    // *dma_handle = virt_to_machine(vstart).maddr: the original first frame's machine address, unused by the callers
     k.tr?.exit("-ENOMEM");
-    return { rc: -12, dma_handle: 0 };
+    return { rc: -12, dma_handle: old[0]! * PAGE_SIZE };
   }
   exchanged(k, pfn0, n, old, first);
   k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
+  k.tr?.exit("1 (exchanged): xen_remap_exchanged_ptes maps the new extent");
   k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
   return { rc: 0, dma_handle: first * PAGE_SIZE };
 }
@@ -252,9 +280,14 @@ export function xen_destroy_contiguous_region(k: Kernel, pstart: number, order: 
   const n = 2 ** order;
   for (let i = 0; i < n; i++) k.mem.fill(x.p2m!.get(pfn0 + i) * PAGE_SIZE, 0, PAGE_SIZE);
   const extent = x.p2m!.get(pfn0);
+  // xen_exchange_memory(1, order, &in_frame, 1UL << order, 0, out_frames, 0): any single frames, no address limit
+  k.tr?.enter(S_exchange_memory, { extents_in: "1", order_in: String(order), extents_out: String(n), order_out: "0", address_bits: "0" });
+  k.tr?.enter(S_exchange, { cmd: "XENMEM_exchange", in: `1 × order ${order} (mfn ${hex(extent)})`, out: `${n} × order 0`, address_bits: "0" });
   const fresh: number[] = [];
   for (let i = 0; i < n; i++) fresh.push(x.heap!.allocOne()!);
   for (let i = 0; i < n; i++) x.p2m!.setRange(pfn0 + i, 1, fresh[i]!);
   x.heap!.release(extent, n);
+  k.tr?.exit("0");
+  k.tr?.exit("1 (exchanged)");
   k.tr?.exit();
 }

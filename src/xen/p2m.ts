@@ -256,3 +256,14 @@ export function clear_phys_to_machine(k: Kernel, pfn: number): void {
   const x = k.xen!;
   x.phys_to_mach = x.phys_to_mach.filter((e) => e.pfn !== pfn);
 }
+
+/**
+ * For the trace: the pseudo-physical address behind machine address `maddr` on an x86 PV dom0 (the M2P,
+ * mfn_to_pfn's round trip), "-1" for a frame dom0 does not own; undefined elsewhere (no machine/pseudo split).
+ */
+export function pseudo_phys_of(k: Kernel, maddr: number): string | undefined {
+  const x = k.xen;
+  if (!x || !x.p2m) return undefined;
+  const pfn = bfn_to_pfn(k, Math.floor(maddr / XEN_PAGE_SIZE));
+  return pfn < 0 ? "-1" : "0x" + (pfn * XEN_PAGE_SIZE + (maddr % XEN_PAGE_SIZE)).toString(16);
+}

@@ -15,7 +15,7 @@ import { dma_capable, dma_direct_alloc, dma_direct_free, dma_kmalloc_needs_bounc
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
-import { default_swiotlb_limit, is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
+import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
@@ -33,6 +33,8 @@ const S_unmap_page = sym("xen_swiotlb_unmap_page", F);
 const S_create = sym("xen_create_contiguous_region", "arch/arm/xen/mm.c");
 const S_sync_dev_xen = sym("xen_dma_sync_for_device", "arch/arm/xen/mm.c");
 const S_sync_cpu_xen = sym("xen_dma_sync_for_cpu", "arch/arm/xen/mm.c");
+const S_cache_maint = sym("dma_cache_maint", "arch/arm/xen/mm.c");
+const S_grant_table_op = sym("HYPERVISOR_grant_table_op", "arch/arm/xen/hypercall.S");
 
 /** xen_phys_to_bus (5.9+ takes dev): bfn from the P2M, in-page offset kept */
 export function xen_phys_to_bus(k: Kernel, p: number): number {
@@ -116,6 +118,14 @@ export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number):
   return false;
 }
 
+/** For the trace: which of range_straddles_page_boundary's tests failed (the buffer's Xen pages are not machine-contiguous, or 9f40ec84a797's alignment). */
+function straddle_why(k: Kernel, p: number, size: number): string {
+  const algn = 2 ** (get_order(size) + 12);
+  const first = pfn_to_bfn(k, Math.floor(p / XEN_PAGE_SIZE));
+  if (k.sw["9f40ec84a797"] && !k.sw["85fcb57c983f"] && p % algn === 0 && (first * XEN_PAGE_SIZE) % algn !== 0) return `aligned to its order in pseudo-physical space (${hex(algn)}) but its first machine frame ${hex(first)} is not (9f40ec84a797)`;
+  return "its Xen pages are not machine-contiguous (pfn_to_bfn of a later page is not the first's + i)";
+}
+
 /** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
@@ -191,8 +201,9 @@ export function xen_swiotlb_alloc_coherent(k: Kernel, dev: Device, size: number,
   if (dev.coherent_dma_mask) dma_mask = dev.coherent_dma_mask;
   const phys = k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, r.dma_handle) : r.dma_handle;
   const dev_addr = xen_phys_to_dma(k, dev, phys);
-  const fits = BigInt(dev_addr + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size);
-  k.tr?.decide("dev_addr + size - 1 <= dma_mask && !range_straddles_page_boundary(phys, size)", fits, fits ? `bus ${hex(dev_addr)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  const overMask = BigInt(dev_addr + size - 1) > dma_mask;
+  const fits = !overMask && !range_straddles_page_boundary(k, phys, size);
+  k.tr?.decide("dev_addr + size - 1 <= dma_mask && !range_straddles_page_boundary(phys, size)", fits, fits ? `bus ${hex(dev_addr)} is reachable and machine-contiguous: no exchange` : `${overMask ? `bus ${hex(dev_addr)}+${hex(size)} is beyond the coherent mask 0x${dma_mask.toString(16)}` : straddle_why(k, phys, size)}: exchange for one contiguous machine extent below the mask`);
   let dma_handle = dev_addr;
   if (!fits) {
     const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
@@ -266,8 +277,11 @@ function xen_swiotlb_alloc_coherent_519(k: Kernel, dev: Device, size: number, fl
   const phys = k.arch.virt_to_phys(k, ret);
   let dma_handle = xen_phys_to_dma(k, dev, phys);
   const relax = k.sw["85fcb57c983f"];
-  const fits = BigInt(dma_handle + size - 1) <= dma_mask && !range_straddles_page_boundary(k, phys, size) && !(relax && range_requires_alignment(k, phys, size));
-  k.tr?.decide(`*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)${relax ? " || range_requires_alignment(phys, size)" : ""}`, !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : "needs a contiguous, reachable machine region");
+  const overMask = BigInt(dma_handle + size - 1) > dma_mask;
+  const straddles = range_straddles_page_boundary(k, phys, size);
+  const misaligned = relax && range_requires_alignment(k, phys, size);
+  const fits = !overMask && !straddles && !misaligned;
+  k.tr?.decide(`*dma_handle + size - 1 > dma_mask || range_straddles_page_boundary(phys, size)${relax ? " || range_requires_alignment(phys, size)" : ""}`, !fits, fits ? `bus ${hex(dma_handle)} is reachable and machine-contiguous: no exchange` : `${overMask ? `bus ${hex(dma_handle)}+${hex(size)} is beyond the coherent mask 0x${dma_mask.toString(16)}` : straddles ? straddle_why(k, phys, size) : `aligned to its order in pseudo-physical space, its first machine frame ${hex(pfn_to_bfn(k, Math.floor(phys / XEN_PAGE_SIZE)))} is not (85fcb57c983f)`}: exchange for one contiguous machine extent below the mask`);
   if (!fits) {
     const c = xen_create_contiguous_region(k, phys, order, fls64(dma_mask));
     if (c.rc) {
@@ -318,11 +332,34 @@ function xen_handle_to_phys(k: Kernel, dev: Device, handle: number): number {
   return k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, handle) : handle;
 }
 
-/** arch/arm/xen/mm.c dma_cache_maint via GNTTABOP_cache_flush for foreign pages (on the machine address) */
-function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: "clean" | "invalidate") {
-  const maddr = xen_handle_to_phys(k, dev, handle);
-  const n = op === "clean" ? k.cache.clean(maddr, size) : k.cache.invalidate(maddr, size);
-  k.tr?.cache(op, hex(maddr), size, n);
+/**
+ * arch/arm/xen/mm.c dma_cache_maint (5.6–6.18): one GNTTABOP_cache_flush per Xen page — the hypervisor maps
+ * the frame `dev_bus_addr >> XEN_PAGE_SHIFT` and cleans or invalidates [offset, offset + length) of it. The
+ * handle is masked to its page and then advanced by each length, so a range that starts inside a page and
+ * crosses into the next names the first frame again (`(handle & XEN_PAGE_MASK) + XEN_PAGE_SIZE - offset`):
+ * the kernel's arithmetic, followed here ("buffers in highmem or foreign pages cannot cross page
+ * boundaries", its comment says). dev_bus_addr is the address itself in 5.6 (mm.c:49) and dma_to_phys(dev,
+ * handle) per page from the 5.9 series keyed on 91ffe4ad534a (d7b461caa6cc; 5.10.7 mm.c:57).
+ */
+function dma_cache_maint(k: Kernel, dev: Device, handle: number, size: number, op: "clean" | "invalidate") {
+  const opName = op === "clean" ? "GNTTAB_CACHE_CLEAN" : "GNTTAB_CACHE_INVAL";
+  k.tr?.enter(S_cache_maint, { handle: hex(handle), size: hex(size), op: opName });
+  let offset = handle % XEN_PAGE_SIZE;
+  let h = handle - offset;
+  do {
+    const dev_bus_addr = xen_handle_to_phys(k, dev, h);
+    const length = size + offset > XEN_PAGE_SIZE ? XEN_PAGE_SIZE - offset : size;
+    k.tr?.enter(S_grant_table_op, { cmd: "GNTTABOP_cache_flush", dev_bus_addr: hex(dev_bus_addr), offset: hex(offset), length: hex(length), op: opName });
+    // xen/common/grant_table.c cache_flush: mfn = dev_bus_addr >> PAGE_SHIFT, then [offset, offset + length) of it
+    const maddr = Math.floor(dev_bus_addr / XEN_PAGE_SIZE) * XEN_PAGE_SIZE + offset;
+    const n = op === "clean" ? k.cache.clean(maddr, length) : k.cache.invalidate(maddr, length);
+    k.tr?.cache(op, hex(maddr), length, n);
+    k.tr?.exit("0");
+    offset = 0;
+    h += length;
+    size -= length;
+  } while (size > 0);
+  k.tr?.exit();
 }
 
 /**
@@ -332,38 +369,48 @@ function xen_cache_op(k: Kernel, dev: Device, handle: number, size: number, op: 
  * moves the test into swiotlb-xen.c on dma_to_phys(dev, handle) (5.9.1 swiotlb-xen.c:417).
  */
 function xen_dma_sync_for_device_56(k: Kernel, dev: Device, handle: number, paddr: number, size: number, dir: number) {
-  k.tr?.enter(S_sync_dev_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size) });
-  if (k.pfn_valid(Math.floor(handle / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
-  else xen_cache_op(k, dev, handle, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
+  k.tr?.enter(S_sync_dev_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (local_frame(k, handle, "pfn_valid(PFN_DOWN(handle))")) arch_sync_dma_for_device(k, paddr, size, dir);
+  else dma_cache_maint(k, dev, handle, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
   k.tr?.exit();
 }
 
 /** arch/arm/xen/mm.c xen_dma_sync_for_cpu (5.6; 5.6.4 mm.c:74–81): pfn_valid(PFN_DOWN(handle)) → arch sync, else an invalidate unless DMA_TO_DEVICE */
 function xen_dma_sync_for_cpu_56(k: Kernel, dev: Device, handle: number, paddr: number, size: number, dir: number) {
-  k.tr?.enter(S_sync_cpu_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size) });
-  if (k.pfn_valid(Math.floor(handle / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
-  else if (dir !== DMA_TO_DEVICE) xen_cache_op(k, dev, handle, size, "invalidate");
+  k.tr?.enter(S_sync_cpu_xen, { handle: hex(handle), paddr: hex(paddr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (local_frame(k, handle, "pfn_valid(PFN_DOWN(handle))")) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  else if (dir !== DMA_TO_DEVICE) dma_cache_maint(k, dev, handle, size, "invalidate");
   k.tr?.exit();
 }
 
-/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–5.18; 5.6: the same test inside arch/arm/xen/mm.c xen_dma_sync_for_device, on the handle) */
+/** The pfn_valid test that splits local from foreign frames (swiotlb-xen.c from 5.9, arch/arm/xen/mm.c in 5.6), with its decision in the trace. */
+function local_frame(k: Kernel, frameAddr: number, test: string): boolean {
+  const pfn = Math.floor(frameAddr / PAGE_SIZE);
+  const local = k.pfn_valid(pfn);
+  k.tr?.decide(test, local, local ? `pfn ${hex(pfn)} is dom0's: the arch's own cache maintenance` : `pfn ${hex(pfn)} is not dom0's (a foreign frame): Xen's cache maintenance by hypercall`);
+  return local;
+}
+
+/** drivers/xen/swiotlb-xen.c: the cache step of map/sync for the device — arch_sync_dma_for_device for local pages, xen_dma_sync_for_device (GNTTABOP_cache_flush) for foreign ones (5.10–6.18; 5.6: the same test inside arch/arm/xen/mm.c xen_dma_sync_for_device, on the handle) */
 function sync_for_device(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
   if (!k.sw["91ffe4ad534a"]) return xen_dma_sync_for_device_56(k, dev, dev_addr, paddr, size, dir);
-  if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_device(k, paddr, size, dir);
+  if (local_frame(k, xen_handle_to_phys(k, dev, dev_addr), "pfn_valid(PFN_DOWN(dma_to_phys(dev, dev_addr)))")) arch_sync_dma_for_device(k, paddr, size, dir);
   else {
-    k.tr?.enter(S_sync_dev_xen, { dev_addr: hex(dev_addr), size: hex(size) });
-    xen_cache_op(k, dev, dev_addr, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
+    // arch/arm/xen/mm.c xen_dma_sync_for_device (5.9–6.18; 6.12.19 mm.c:84–91)
+    k.tr?.enter(S_sync_dev_xen, { handle: hex(dev_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+    dma_cache_maint(k, dev, dev_addr, size, dir === DMA_FROM_DEVICE ? "invalidate" : "clean");
     k.tr?.exit();
   }
 }
 
-/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–5.18; 5.6: arch/arm/xen/mm.c xen_dma_sync_for_cpu, on the handle) */
+/** drivers/xen/swiotlb-xen.c: the cache step of unmap/sync for the CPU — arch_sync_dma_for_cpu for local pages, xen_dma_sync_for_cpu for foreign ones (5.10–6.18; 5.6: arch/arm/xen/mm.c xen_dma_sync_for_cpu, on the handle) */
 function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, size: number, dir: number) {
   if (!k.sw["91ffe4ad534a"]) return xen_dma_sync_for_cpu_56(k, dev, dev_addr, paddr, size, dir);
-  if (k.pfn_valid(Math.floor(xen_handle_to_phys(k, dev, dev_addr) / PAGE_SIZE))) arch_sync_dma_for_cpu(k, paddr, size, dir);
-  else if (dir !== DMA_TO_DEVICE) {
-    k.tr?.enter(S_sync_cpu_xen, { dev_addr: hex(dev_addr), size: hex(size) });
-    xen_cache_op(k, dev, dev_addr, size, "invalidate");
+  if (local_frame(k, xen_handle_to_phys(k, dev, dev_addr), "pfn_valid(PFN_DOWN(dma_to_phys(dev, dev_addr)))")) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  else {
+    // arch/arm/xen/mm.c xen_dma_sync_for_cpu (5.9–6.18; 6.12.19 mm.c:77–82): only an invalidate, and not for DMA_TO_DEVICE
+    k.tr?.enter(S_sync_cpu_xen, { handle: hex(dev_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+    if (dir !== DMA_TO_DEVICE) dma_cache_maint(k, dev, dev_addr, size, "invalidate");
     k.tr?.exit();
   }
 }
@@ -379,12 +426,14 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
   const kbounce = capable && k.sw["cd9c05848905"] && dma_kmalloc_needs_bounce(k, dev, size, dir);
   const straddle = range_straddles_page_boundary(k, phys, size);
   const need = xen_arch_need_swiotlb(k, dev, phys, dev_addr);
-  const force = k.swiotlb_force === "force";
-  const cond = k.sw["cd9c05848905"] ? "dma_capable && !dma_kmalloc_needs_bounce && !straddles && !xen_arch_need_swiotlb && !swiotlb_force" : "dma_capable && !straddles && !xen_arch_need_swiotlb && !swiotlb_force";
+  // 5.6–5.14: the global `swiotlb_force != SWIOTLB_FORCE`; 5.15+ (per-device io_tlb_mem): !is_swiotlb_force_bounce(dev)
+  const globalForce = era(k).name === "5.6" || era(k).name === "5.13";
+  const force = is_swiotlb_force_bounce(k, dev);
+  const cond = `dma_capable(dev, dev_addr, size, true)${k.sw["cd9c05848905"] ? " && !dma_kmalloc_needs_bounce(dev, size, dir)" : ""} && !range_straddles_page_boundary(phys, size) && !xen_arch_need_swiotlb(dev, phys, dev_addr) && ${globalForce ? "swiotlb_force != SWIOTLB_FORCE" : "!is_swiotlb_force_bounce(dev)"}`;
   if (capable && !kbounce && !straddle && !need && !force) {
-    k.tr?.decide(cond, true, "no bounce");
+    k.tr?.decide(cond, true, `bus ${hex(dev_addr)} is reachable and machine-contiguous: no bounce`);
   } else {
-    k.tr?.decide("bounce", true, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent` : straddle ? "the buffer is not machine-contiguous" : need ? "foreign page without the cache-flush hypercall" : "swiotlb=force");
+    k.tr?.decide(cond, false, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device: bounce` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent: bounce` : straddle ? `range_straddles_page_boundary: ${straddle_why(k, phys, size)}: bounce` : need ? "xen_arch_need_swiotlb: a foreign page, no GNTTABOP_cache_flush, a non-coherent device: bounce" : "swiotlb=force: bounce");
     trace_swiotlb_bounced(k, dev, dev_addr, size);
     const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
     if (map === DMA_MAPPING_ERROR) {
@@ -428,7 +477,11 @@ function xen_swiotlb_sync_single_for_device(k: Kernel, dev: Device, dma_addr: nu
   if (!dev_is_dma_coherent(k, dev)) sync_for_device(k, dev, dma_addr, paddr, size, dir);
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_sg (5.10–5.14): no merging; 0 on failure */
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_map_sg (5.6–6.18): no merging; on failure the mapped entries are
+ * unmapped, sg_dma_len(sgl) = 0, and 0 is returned to 5.14 (5.14-rc5 :512), -EIO from the c81be74e7d79
+ * series (5.15.178 :516, 5.19 :346, 6.18.35 :366).
+ */
 function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: number, dir: number, attrs: number): number {
   for (let i = 0; i < nelems; i++) {
     const sg = sgl[i]!;
@@ -436,7 +489,7 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
     if (sg.dma_address === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) xen_swiotlb_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
       sgl[0]!.dma_length = 0;
-      return 0;
+      return k.sw["c81be74e7d79"] ? -5 : 0;
     }
     sg.dma_length = sg.length;
   }

@@ -53,13 +53,13 @@ function Line({ e }: { e: TraceEvent }) {
       return (
         <li class="ev ev-mem" style={pad}>
           <span class="sym">· </span>
-          {e.who} {e.op} {e.len} B at <span class="addr">{e.addr}</span> (phys <span class="addr">{e.phys}</span>, {e.via})
+          {e.who} {e.op} {e.len} B at <span class="addr">{e.addr}</span> ({e.pseudo === undefined ? "phys" : "machine"} <span class="addr">{e.phys}</span>{e.pseudo === undefined ? "" : ", pseudo-phys "}{e.pseudo === undefined ? null : <span class="addr">{e.pseudo}</span>}, {e.via})
         </li>
       );
     case "cache":
       return (
         <li class="ev ev-cache" style={pad}>
-          <span class="sym">· </span>cache {e.op} phys <span class="addr">{e.phys}</span> +{e.len} ({e.lines} lines)
+          <span class="sym">· </span>cache {e.op} phys <span class="addr">{e.phys}</span> +{e.len} ({e.lines} line{e.lines === 1 ? "" : "s"})
         </li>
       );
     case "walk":

@@ -12,7 +12,7 @@ import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
-import { GenPool } from "../../mm/genalloc.js";
+import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
 import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";
@@ -317,7 +317,7 @@ function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs:
 export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Allocator, cpu_addr: number, page: number, size: number, want_vaddr: boolean): void {
   switch (allocator) {
     case "pool":
-      k.arm_atomic_pool?.free(cpu_addr, size);
+      if (k.arm_atomic_pool) gen_pool_free(k, k.arm_atomic_pool, cpu_addr, size);
       break;
     case "remap":
       if (want_vaddr) dma_common_free_remap(k, cpu_addr);

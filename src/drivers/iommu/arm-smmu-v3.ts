@@ -10,7 +10,7 @@
 import type { Kernel } from "../../kernel.js";
 import { PAGE_SIZE, hex } from "../../core/u64.js";
 import { sym, type Sym } from "../../core/trace.js";
-import { __GFP_ZERO, GFP_ATOMIC } from "../../include/gfp.js";
+import { __GFP_ZERO, GFP_KERNEL } from "../../include/gfp.js";
 import { alloc_pages, __free_pages } from "../../mm/mm.js";
 import { arm_64_lpae_alloc_pgtable_s1, arm_lpae_iova_to_phys, iopte_leaf, iopte_to_paddr, lvlIdx, blockSize, ARM_LPAE_MAX_LEVELS, ARM_LPAE_PTE_AP_RDONLY, type ArmLpaeIoPgtable, type IoPgtableCfg, type IoPgtableMem, type IommuFlushOps, type IommuIotlbGather } from "./io-pgtable-arm/common.js";
 import * as pgt56 from "./io-pgtable-arm/v5.6.js";
@@ -71,10 +71,16 @@ function key(asid: number, iova: number): number {
 
 /** The tables live in pages from the page allocator; the CPU writes descriptors through its cache. */
 class SmmuPgtableMem implements IoPgtableMem {
+  /**
+   * the gfp of the __arm_lpae_alloc_pages in progress: GFP_KERNEL for the pgd (arm_64_lpae_alloc_pgtable_s1,
+   * 5.6.4 io-pgtable-arm.c:867, 6.12.19 :1026), then the map call's (arm_lpae_map_pages(…, gfp, …)): GFP_ATOMIC
+   * from dma-iommu up to 6.2, the caller's from 6.3 (1369459b2e21)
+   */
+  gfp = GFP_KERNEL;
   constructor(readonly k: Kernel, readonly smmu: ArmSmmuDevice) {}
   allocPages(size: number): number | null {
     const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
-    const page = alloc_pages(this.k, GFP_ATOMIC | __GFP_ZERO, order, "io-pgtable-arm");
+    const page = alloc_pages(this.k, this.gfp | __GFP_ZERO, order, "io-pgtable-arm");
     return page ? this.k.page_to_phys(page) : null;
   }
   freePages(phys: number, size: number): void {
@@ -135,8 +141,10 @@ function arm_smmu_tlb_inv_context(k: Kernel, dom: ArmSmmuDomain): void {
 export const arm_smmu_domain_ops: IommuDomainOps = {
   name: "arm_smmu_ops",
   file: FILE,
-  map(k, d, iova, paddr, pgsize, pgcount, prot, mapped) {
+  map(k, d, iova, paddr, pgsize, pgcount, prot, gfp, mapped) {
     const dom = d.priv as ArmSmmuDomain;
+    const mem = dom.pgtbl.mem as SmmuPgtableMem;
+    mem.gfp = gfp;
     if (!k.sw[MAP_PAGES]) {
       k.tr?.enter(inFile(k, S_map), { iova: hex(iova), paddr: hex(paddr), size: hex(pgsize) });
       const r = pgt56.arm_lpae_map(dom.pgtbl, iova, paddr, pgsize, prot);

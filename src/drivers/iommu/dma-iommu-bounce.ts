@@ -30,6 +30,7 @@ import { dma_kmalloc_needs_bounce, dma_kmalloc_safe, dma_kmalloc_size_aligned } 
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_iova_to_phys, type IommuDomain } from "./iommu.js";
 import type { IovaDomain } from "./iova.js";
+import { dma_get_cache_alignment, kmalloc_size_roundup } from "../../mm/slab_common.js";
 
 const F = "drivers/iommu/dma-iommu.c";
 export const UNTRUSTED_BOUNCE = "82612d66d51d";
@@ -86,10 +87,14 @@ export function sg_uses_swiotlb(k: Kernel, dev: Device, sg: Scatterlist[]): bool
 export const KMALLOC_BOUNCE = "861370f49ce4";
 
 /** dmasim's own: why iommu_dma_map_page bounces or not, for the trace */
-export function use_why(dev: Device, want: boolean, use: boolean, size: number): string {
+export function use_why(k: Kernel, dev: Device, want: boolean, use: boolean, size: number, dir: number): string {
   const who = dev_is_untrusted(dev) ? "an untrusted device" : `${size} bytes could share a cache line with another kmalloc object and the device is not coherent (dma_kmalloc_needs_bounce)`;
   if (use) return `${who}, and the buffer does not fill whole IOVA granules: bounce it`;
-  return want ? "granule-aligned start and size: mapped in place" : "a trusted device, kmalloc-safe for this direction: mapped in place";
+  if (want) return "granule-aligned start and size: mapped in place";
+  // a trusted device: dev_use_swiotlb is the 6.5+ kmalloc test (861370f49ce4), or nothing before it
+  if (!k.sw[KMALLOC_BOUNCE]) return "a trusted device: mapped in place";
+  if (dma_kmalloc_safe(k, dev, dir)) return `a trusted device, and kmalloc memory is DMA-safe for it here (${dev_is_dma_coherent(k, dev) ? "a coherent device" : "DMA_TO_DEVICE only cleans"}): mapped in place`;
+  return `a trusted device; ${size} bytes come from a kmalloc cache whose objects are aligned to dma_get_cache_alignment() (${kmalloc_size_roundup(k, size)} bytes, ${dma_get_cache_alignment(k)}-byte lines): mapped in place`;
 }
 
 /** dma-iommu.c iova_offset(iovad, x): x's offset within its IOVA granule. */
@@ -172,7 +177,7 @@ export function iommu_dma_bounce_v516(k: Kernel, core: DmaIommuCore, dev: Device
   const iovad = core.iovad(dev);
   const want = dev_use_swiotlb(dev, k, size, dir);
   const use = want && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
-  k.tr?.decide(k.sw[KMALLOC_BOUNCE] ? "dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)" : "dev_use_swiotlb(dev) && iova_offset(iovad, phys | size)", use, use_why(dev, want, use, size));
+  k.tr?.decide(k.sw[KMALLOC_BOUNCE] ? "dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)" : "dev_use_swiotlb(dev) && iova_offset(iovad, phys | size)", use, use_why(k, dev, want, use, size, dir));
   if (!use) return phys;
   if (k.sw[BOUNCE_CHECK_ACTIVE] && !is_swiotlb_active(k, dev)) {
     if (!dev.iommu!.bounce_inactive_warned) {
@@ -222,8 +227,10 @@ export function iommu_dma_map_sg_swiotlb(
     s.dma_address = map_page(k, dev, s.page, s.offset, s.length, dir, attrs);
     if (s.dma_address === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) unmap_page(k, dev, sg[j]!.dma_address, sg[j]!.dma_length, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-      k.tr?.exit("0");
-      return 0;
+      // -EIO from the c81be74e7d79 series (5.15.178 dma-iommu.c:975), 0 before it
+      const errs = k.sw["c81be74e7d79"];
+      k.tr?.exit(errs ? "-EIO" : "0");
+      return errs ? -5 : 0;
     }
     s.dma_length = s.length;
   }

@@ -23,10 +23,11 @@ import { DMA_ATTR_SKIP_CPU_SYNC } from "../../include/gfp.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../../kernel/dma/arch-hooks.js";
 import { is_swiotlb_active, is_swiotlb_buffer, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
 import { iommu_iova_to_phys } from "./iommu.js";
-import { CORE, iommu_dma_opt_mapping_size, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_resource, iommu_dma_map_sg, iommu_dma_mmap, iommu_dma_unmap_resource, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
+import { CORE, iommu_dma_opt_mapping_size, __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc, iommu_dma_free, iommu_dma_get_sgtable, iommu_dma_map_resource, iommu_dma_map_sg, iommu_dma_max_mapping_size, iommu_dma_mmap, iommu_dma_unmap_resource, iommu_dma_sync_sg, iommu_dma_unmap_sg } from "./dma-iommu.js";
 import { BOUNCE_CHECK_ACTIVE, BOUNCE_TRACE, dev_is_untrusted, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_map_sg_swiotlb, sg_uses_swiotlb, use_why, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, iova_align, iova_offset, trace_swiotlb_bounced } from "./dma-iommu-bounce.js";
 import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
+import { iommu_dma_map_phys, iommu_dma_unmap_phys } from "./dma-iommu-v6.18.js";
 
 const F = "drivers/iommu/dma-iommu.c";
 /** b5c58b2fdc42 (6.12): no iommu_dma_ops; mapping.c's use_dma_iommu() branch */
@@ -53,7 +54,7 @@ export function iommu_dma_map_page(k: Kernel, dev: Device, page: number, offset:
   const dma_mask = dev.dma_mask ?? DMA_BIT_MASK(32);
   const want = dev_use_swiotlb(dev, k, size, dir);
   const use = want && (iova_offset(iovad, phys) !== 0 || iova_offset(iovad, size) !== 0);
-  k.tr?.decide("dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)", use, use_why(dev, want, use, size));
+  k.tr?.decide("dev_use_swiotlb(dev, size, dir) && iova_offset(iovad, phys | size)", use, use_why(k, dev, want, use, size, dir));
   if (use) {
     if (k.sw[BOUNCE_CHECK_ACTIVE] && !is_swiotlb_active(k, dev)) {
       if (!dev.iommu!.bounce_inactive_warned) {
@@ -108,15 +109,19 @@ export function iommu_dma_unmap_page(k: Kernel, dev: Device, dma_handle: number,
   k.tr?.exit();
 }
 
-/** dma-iommu.c iommu_dma_map_sg (6.12+): an untrusted device's list segment by segment through iommu_dma_map_page, else one IOVA range. */
+/** 6.18 (f7326196a781): the sg bounce path goes segment by segment through iommu_dma_map_phys / iommu_dma_unmap_phys (6.18.35 dma-iommu.c:1354, :1367) */
+const PHYS_API = "f7326196a781";
+const map_phys_page = (k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number) => iommu_dma_map_phys(k, dev, k.page_to_phys(page) + offset, size, dir, attrs);
+
+/** dma-iommu.c iommu_dma_map_sg (6.12+): an untrusted device's list segment by segment through iommu_dma_map_page (6.18: iommu_dma_map_phys), else one IOVA range. */
 function iommu_dma_map_sg_612(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): number {
-  if (dev_use_sg_swiotlb(k, dev, sg, nents, dir)) return iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
+  if (dev_use_sg_swiotlb(k, dev, sg, nents, dir)) return k.sw[PHYS_API] ? iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, map_phys_page, iommu_dma_unmap_phys) : iommu_dma_map_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_map_page, iommu_dma_unmap_page);
   return iommu_dma_map_sg(k, dev, sg, nents, dir, attrs);
 }
 
 /** dma-iommu.c iommu_dma_unmap_sg (6.12+). */
 function iommu_dma_unmap_sg_612(k: Kernel, dev: Device, sg: Scatterlist[], nents: number, dir: number, attrs: number): void {
-  if (sg_uses_swiotlb(k, dev, sg)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
+  if (sg_uses_swiotlb(k, dev, sg)) return iommu_dma_unmap_sg_swiotlb(k, dev, sg, nents, dir, attrs, k.sw[PHYS_API] ? iommu_dma_unmap_phys : iommu_dma_unmap_page);
   iommu_dma_unmap_sg(k, dev, sg, nents, dir, attrs);
 }
 
@@ -144,7 +149,8 @@ export const iommu_dma_direct_calls: DmaMapOps = {
   sync_single_for_device: (k, dev, h, size, dir) => iommu_dma_sync_single_for_device_bounce(k, CORE, dev, h, size, dir),
   sync_sg_for_cpu: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, true),
   sync_sg_for_device: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, false),
-  max_mapping_size: () => Number.MAX_SAFE_INTEGER,
+  /* dma_max_mapping_size: `else if (use_dma_iommu(dev)) size = iommu_dma_max_mapping_size(dev)` */
+  max_mapping_size: iommu_dma_max_mapping_size,
   alloc_noncontiguous: iommu_dma_alloc_noncontiguous,
   free_noncontiguous: iommu_dma_free_noncontiguous,
   /* dma_opt_mapping_size: `if (use_dma_iommu(dev)) size = iommu_dma_opt_mapping_size()` */

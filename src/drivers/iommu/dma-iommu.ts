@@ -21,11 +21,11 @@ import type { Device } from "../device.js";
 import type { DmaMapOps, Scatterlist, SgTable, Vma } from "../../kernel/dma/ops.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { dma_common_alloc_pages, dma_common_free_pages } from "../../kernel/dma/ops-helpers.js";
-import { ENXIO, ENOMEM } from "../../kernel/dma/ops.js";
+import { EINVAL, ENXIO, ENOMEM } from "../../kernel/dma/ops.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_PRIVILEGED, DMA_ATTR_SKIP_CPU_SYNC, __GFP_COMP, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../include/gfp.js";
-import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../include/gfp.js";
+import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC } from "../../include/gfp.js";
 import { alloc_pages, __free_pages, is_vmalloc_addr, kvmalloc_node, nr_free_pages_for, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_common_contiguous_remap, dma_common_find_pages, dma_common_free_remap, dma_common_pages_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "../../kernel/dma/remap.js";
@@ -38,9 +38,9 @@ import { IovaDepotWork, IovaFlushQueue } from "./iova-fq.js";
 import { KernelIovaCpus, iova_source_note } from "./iova-cpus.js";
 import { iommu_iotlb_gather_init, iommu_iotlb_sync, iommu_iova_to_phys, iommu_map, iommu_map_sg, iommu_unmap_fast, MAP_PAGES, type IommuDomain } from "./iommu.js";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE, IOMMU_MMIO } from "./io-pgtable-arm/common.js";
-import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, KMALLOC_BOUNCE, sg_uses_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
-import { is_swiotlb_buffer, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
-import { iommu_dma_alloc_noncontiguous, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
+import { BOUNCE_FOLDED, UNTRUSTED_BOUNCE, dev_is_untrusted, __iommu_dma_map_swiotlb, __iommu_dma_unmap_swiotlb, dev_use_sg_swiotlb, dev_use_swiotlb, iommu_dma_bounce_v516, iommu_dma_map_sg_swiotlb, KMALLOC_BOUNCE, sg_uses_swiotlb, iommu_dma_sync_single_for_cpu_bounce, iommu_dma_sync_single_for_device_bounce, iommu_dma_unmap_sg_swiotlb, type DmaIommuCore } from "./dma-iommu-bounce.js";
+import { is_swiotlb_buffer, swiotlb_max_mapping_size, swiotlb_tbl_unmap_single } from "../../kernel/dma/swiotlb/index.js";
+import { iommu_dma_alloc_noncontiguous, iommu_dma_alloc_remap_514, iommu_dma_free_noncontiguous } from "./dma-iommu-noncontig.js";
 
 const F = "drivers/iommu/dma-iommu.c";
 const FORCEDAC = "3542dcb15cef";
@@ -158,7 +158,8 @@ export function iommu_dma_alloc_iova(k: Kernel, domain: IommuDomain, size: numbe
   } else {
     const forcedac = k.sw[FORCEDAC] && k.cfg.iommu_forcedac;
     const sac = dma_limit > DMA_BIT_MASK(32) && dev.is_pci && !forcedac;
-    k.tr?.decide("dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)" + (k.sw[FORCEDAC] ? " && !iommu_dma_forcedac" : ""), sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
+    // the kernel's order of the terms: 5.10.7 dma-iommu.c:431, 5.15.178 :468 (3542dcb15cef puts !iommu_dma_forcedac second)
+    k.tr?.decide(k.sw[FORCEDAC] ? "dma_limit > DMA_BIT_MASK(32) && !iommu_dma_forcedac && dev_is_pci(dev)" : "dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)", sac, sac ? "a PCI device gets a 32-bit (SAC) IOVA first" : dev.is_pci ? (forcedac ? "iommu.forcedac=1" : "the mask is 32-bit anyway") : "not a PCI device");
     if (sac) pfn = iovad.alloc_iova_fast(iova_len, Number(DMA_BIT_MASK(32) >> shift), false);
   }
   if (!pfn) pfn = iovad.alloc_iova_fast(iova_len, Number(dma_limit >> shift), true);
@@ -208,7 +209,7 @@ export function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: numb
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
   }
-  if (iommu_map(k, domain, iova, phys - iova_off, size, prot)) {
+  if (iommu_map(k, domain, iova, phys - iova_off, size, prot, GFP_ATOMIC)) {
     iommu_dma_free_iova(k, cookie, iova, size, false);
     k.tr?.exit("DMA_MAPPING_ERROR");
     return DMA_MAPPING_ERROR;
@@ -254,8 +255,14 @@ export function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): 
   return pages;
 }
 
-/** dma-iommu.c iommu_dma_alloc_remap (5.6–5.19): scattered pages, one IOVA range, one vmap (prot: dma_pgprot(dev, PAGE_KERNEL, attrs) from iommu_dma_alloc, PAGE_KERNEL from 5.10's iommu_dma_alloc_noncoherent). */
+/**
+ * dma-iommu.c iommu_dma_alloc_remap (5.6–6.18): scattered pages, one IOVA range, one vmap (prot:
+ * dma_pgprot(dev, PAGE_KERNEL, attrs) from iommu_dma_alloc, PAGE_KERNEL from 5.10's
+ * iommu_dma_alloc_noncoherent). From 5.14 (e817ee5f2f95, with 7d5b5738d151) the pages, IOVA and mapping come
+ * from __iommu_dma_alloc_noncontiguous (5.14-rc5 dma-iommu.c:717–741), then dma_common_pages_remap.
+ */
 function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number, attrs: number, prot: Prot = dma_pgprot(k, dev, "normal", attrs)): { cpu_addr: number; dma_handle: number } | null {
+  if (k.sw["7d5b5738d151"]) return iommu_dma_alloc_remap_514(k, dev, size, gfp, attrs, prot);
   const domain = domainOf(dev);
   const cookie = cookieOf(dev);
   const coherent = dev_is_dma_coherent(k, dev);
@@ -277,7 +284,7 @@ function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number
   }
   if (!(ioprot & IOMMU_CACHE)) for (const p of pages) arch_dma_prep_coherent(k, p, PAGE_SIZE);
   const segs = pages.map((p) => ({ phys: k.page_to_phys(p), length: PAGE_SIZE }));
-  if (iommu_map_sg(k, domain, iova, segs, ioprot) < size) {
+  if (iommu_map_sg(k, domain, iova, segs, ioprot, GFP_ATOMIC) < size) {
     iommu_dma_free_iova(k, cookie, iova, size, false);
     for (const p of pages) __free_pages(k, p, 0);
     k.tr?.exit("NULL");
@@ -342,7 +349,7 @@ export function iommu_dma_alloc(k: Kernel, dev: Device, size: number, gfp: numbe
   let cpu_addr = 0;
   let page = 0;
   const pool = DMA_DIRECT_REMAP(k) && !blocking && !coherent;
-  k.tr?.decide("!gfpflags_allow_blocking(gfp) && !coherent", pool, pool ? "the atomic pool (already remapped uncached)" : "a contiguous block");
+  k.tr?.decide("IS_ENABLED(CONFIG_DMA_DIRECT_REMAP) && !gfpflags_allow_blocking(gfp) && !coherent", pool, pool ? "the atomic pool (already remapped uncached)" : !DMA_DIRECT_REMAP(k) ? `CONFIG_DMA_DIRECT_REMAP is not set on ${k.arch.name}: a contiguous block (iommu_dma_alloc_pages)` : coherent ? "a coherent device: a contiguous block (iommu_dma_alloc_pages)" : "may sleep: a contiguous block (iommu_dma_alloc_pages)");
   if (pool) {
     const p = k.sw["e860c299ac0d"] ? dma_alloc_from_pool(k, dev, PAGE_ALIGN(size), gfp, () => true) : dma_alloc_from_pool_remap(k, PAGE_ALIGN(size));
     if (p) { cpu_addr = p.vaddr; page = p.page; }
@@ -678,18 +685,21 @@ export function iommu_dma_map_sg(k: Kernel, dev: Device, sg: Scatterlist[], nent
       sg[i]!.dma_length = 0;
     }
   };
+  // the c81be74e7d79 series (5.15): -ENOMEM without an IOVA, -EINVAL when the map fails (5.15.178
+  // dma-iommu.c:1050–1073); 0 before it
+  const errs = k.sw[SG_ERRNO];
   const iova = iommu_dma_alloc_iova(k, domain, iova_len, dev.dma_mask ?? DMA_BIT_MASK(32), dev);
   if (!iova) {
     restore();
-    k.tr?.exit("0");
-    return 0;
+    k.tr?.exit(errs ? "-ENOMEM" : "0");
+    return errs ? -ENOMEM : 0;
   }
   const segs = sg.slice(0, nents).map((s) => ({ phys: sg_phys(k, s), length: s.length }));
-  if (iommu_map_sg(k, domain, iova, segs, prot) < iova_len) {
+  if (iommu_map_sg(k, domain, iova, segs, prot, GFP_ATOMIC) < iova_len) {
     iommu_dma_free_iova(k, cookie, iova, iova_len, false);
     restore();
-    k.tr?.exit("0");
-    return 0;
+    k.tr?.exit(errs ? "-EINVAL" : "0");
+    return errs ? -EINVAL : 0;
   }
   const n = __finalise_sg(dev, sg, nents, iova, stash);
   k.tr?.exit(`${n} (IOVA ${hex(iova)}+${hex(iova_len)})`);
@@ -711,6 +721,22 @@ export function iommu_dma_unmap_sg(k: Kernel, dev: Device, sg: Scatterlist[], ne
   k.tr?.exit();
 }
 
+/** c81be74e7d79 (5.15) and its series ("dma-mapping: return error code from dma_map_sg_attrs"): map_sg implementations return a negative errno, not 0 */
+export const SG_ERRNO = "c81be74e7d79";
+
+/** afc5aa46ed56 (6.9; stable 5.15.178, 6.1.166, 6.6.63) "iommu/dma: Force swiotlb_max_mapping_size on an untrusted device" */
+export const UNTRUSTED_MAX_MAPPING = "afc5aa46ed56";
+
+/**
+ * dma-iommu.c iommu_dma_max_mapping_size (with afc5aa46ed56: 6.9+, 5.15.178, 6.1.166, 6.6.63; 6.12+ called by
+ * mapping.c directly): an untrusted device may be bounced, so its mappings are bounded by swiotlb_max_mapping_size;
+ * any other device SIZE_MAX. Without the commit iommu_dma_ops has no .max_mapping_size: SIZE_MAX for every device.
+ */
+export function iommu_dma_max_mapping_size(k: Kernel, dev: Device): number {
+  if (k.sw[UNTRUSTED_MAX_MAPPING] && dev_is_untrusted(dev)) return swiotlb_max_mapping_size(k, dev);
+  return Number.MAX_SAFE_INTEGER;
+}
+
 /** static const struct dma_map_ops iommu_dma_ops (5.6–6.11; gone with b5c58b2fdc42 in 6.12). */
 export const iommu_dma_ops: DmaMapOps = {
   name: "iommu_dma_ops",
@@ -729,7 +755,7 @@ export const iommu_dma_ops: DmaMapOps = {
   sync_single_for_device: iommu_dma_sync_single_for_device,
   sync_sg_for_cpu: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, true),
   sync_sg_for_device: (k, dev, sgl, n, dir) => iommu_dma_sync_sg(k, dev, sgl, n, dir, false),
-  max_mapping_size: () => Number.MAX_SAFE_INTEGER,
+  max_mapping_size: iommu_dma_max_mapping_size,
   /* 5.14+ (e817ee5f2f95); mapping.c's dma_alloc_noncontiguous exists only from 7d5b5738d151 (5.14) */
   alloc_noncontiguous: (k, dev, size, dir, gfp, attrs) => iommu_dma_alloc_noncontiguous(k, dev, size, dir, gfp, attrs),
   free_noncontiguous: (k, dev, size, sgt, dir) => iommu_dma_free_noncontiguous(k, dev, size, sgt, dir),

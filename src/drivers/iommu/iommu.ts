@@ -10,6 +10,7 @@ import type { Kernel } from "../../kernel.js";
 import { hex } from "../../core/u64.js";
 import { sym } from "../../core/trace.js";
 import type { IommuIotlbGather } from "./io-pgtable-arm/common.js";
+import { GFP_ATOMIC, gfpName } from "../../include/gfp.js";
 
 /** The era boundary: map_pages/unmap_pages (io-pgtable-arm 4a77b12deb25 and its series, 5.15). */
 export const MAP_PAGES = "4a77b12deb25";
@@ -18,7 +19,8 @@ export const MAP_PAGES = "4a77b12deb25";
 export interface IommuDomainOps {
   name: string;
   file: string;
-  map(k: Kernel, d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, mapped: { n: number }): number;
+  /** gfp: what iommu_map passed on (6.3+: the caller's; before it GFP_ATOMIC from dma-iommu's *_atomic calls) */
+  map(k: Kernel, d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: number, mapped: { n: number }): number;
   unmap(k: Kernel, d: IommuDomain, iova: number, pgsize: number, pgcount: number, gather: IommuIotlbGather): number;
   iotlb_sync(k: Kernel, d: IommuDomain, gather: IommuIotlbGather): void;
   flush_iotlb_all(k: Kernel, d: IommuDomain): void;
@@ -51,6 +53,13 @@ export interface IommuDomain {
 }
 
 const S_map = sym("iommu_map", "drivers/iommu/iommu.c");
+/** 5.6–6.2: dma-iommu's atomic callers (gone with 4dc6376af596, the 1369459b2e21 series, 6.3) */
+const S_map_atomic = sym("iommu_map_atomic", "drivers/iommu/iommu.c");
+const S___map = sym("__iommu_map", "drivers/iommu/iommu.c");
+const S_map_sg = sym("iommu_map_sg", "drivers/iommu/iommu.c");
+const S_map_sg_atomic = sym("iommu_map_sg_atomic", "drivers/iommu/iommu.c");
+/** 6.3 (1369459b2e21 and its series): iommu_map / iommu_map_sg take a gfp; iommu_map_atomic / iommu_map_sg_atomic are gone */
+export const IOMMU_MAP_GFP = "1369459b2e21";
 const S_unmap = sym("iommu_unmap_fast", "drivers/iommu/iommu.c");
 const S_sync = sym("iommu_iotlb_sync", "include/linux/iommu.h");
 /** its name before aae4c8e27bd7 (5.10) */
@@ -110,9 +119,17 @@ export const MODEL_MAX_MAP_CALLS = 65536;
 /** The same bound counted in descriptors written (5.15+ writes up to a table's worth per call). */
 export const MODEL_MAX_MAP_PTES = 65536;
 
-/** iommu.c __iommu_map (5.6–5.19): map [iova, iova+size) to [paddr, …) in page-size chunks; on failure unmap what was mapped. */
-export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
-  k.tr?.enter(S_map, { iova: hex(iova), paddr: hex(paddr), size: hex(size), prot: String(prot) });
+/**
+ * iommu.c iommu_map (5.6–6.18) as dma-iommu calls it: iommu_map_atomic(domain, …) up to 6.2 (GFP_ATOMIC inside),
+ * iommu_map(domain, …, gfp) from 6.3 (1369459b2e21) — then __iommu_map's loop.
+ */
+export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number, prot: number, gfp: number): number {
+  return __iommu_map(k, d, iova, paddr, size, prot, k.sw[IOMMU_MAP_GFP] ? gfp : GFP_ATOMIC, k.sw[IOMMU_MAP_GFP] ? S_map : S_map_atomic);
+}
+
+/** iommu.c __iommu_map (5.6–6.18): map [iova, iova+size) to [paddr, …) in page-size chunks; on failure unmap what was mapped. `s`: the frame the trace shows. */
+function __iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number, prot: number, gfp: number, s: typeof S_map): number {
+  k.tr?.enter(s, { iova: hex(iova), paddr: hex(paddr), size: hex(size), prot: String(prot) });
   const min_pagesz = 2 ** ffs(d.pgsize_bitmap);
   if (iova % min_pagesz || paddr % min_pagesz || size % min_pagesz) {
     k.log(`unaligned: iova 0x${iova.toString(16)} pa ${hex(paddr)} size 0x${size.toString(16)} min_pagesz 0x${min_pagesz.toString(16)}`);
@@ -132,7 +149,7 @@ export function iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number
     }
     const { pgsize, count } = iommu_pgsize(k, d, iova, paddr, size);
     const mapped = { n: 0 };
-    ret = d.ops.map(k, d, iova, paddr, pgsize, count, prot, mapped);
+    ret = d.ops.map(k, d, iova, paddr, pgsize, count, prot, gfp, mapped);
     if (!k.sw[MAP_PAGES] && !ret) mapped.n = pgsize;
     ptes += Math.max(1, mapped.n / pgsize);
     size -= mapped.n;
@@ -213,16 +230,24 @@ export function iommu_iova_to_phys(k: Kernel, d: IommuDomain, iova: number): num
   return d.ops.iova_to_phys(k, d, iova);
 }
 
-/** iommu.c __iommu_map_sg (5.6–5.19): map the segments back to back from iova, merging physically contiguous ones; the bytes mapped or 0. */
-export function iommu_map_sg(k: Kernel, d: IommuDomain, iova: number, segs: { phys: number; length: number }[], prot: number): number {
+/**
+ * iommu.c iommu_map_sg_atomic → __iommu_map_sg (5.6–6.2) / iommu_map_sg(…, gfp) (6.3+, f2b2c051be62): map the
+ * segments back to back from iova, merging physically contiguous ones, one __iommu_map per run; the bytes
+ * mapped, or 0 after unmapping what was mapped.
+ */
+export function iommu_map_sg(k: Kernel, d: IommuDomain, iova: number, segs: { phys: number; length: number }[], prot: number, gfp: number): number {
+  const withGfp = k.sw[IOMMU_MAP_GFP];
+  if (!withGfp) gfp = GFP_ATOMIC;
+  k.tr?.enter(withGfp ? S_map_sg : S_map_sg_atomic, withGfp ? { iova: hex(iova), nents: String(segs.length), prot: String(prot), gfp: gfpName(gfp) } : { iova: hex(iova), nents: String(segs.length), prot: String(prot) });
   let len = 0;
   let mapped = 0;
   let start = 0;
   for (let i = 0; i <= segs.length; i++) {
     const s = segs[i];
     if (len && (!s || s.phys !== start + len)) {
-      if (iommu_map(k, d, iova + mapped, start, len, prot)) {
+      if (__iommu_map(k, d, iova + mapped, start, len, prot, gfp, S___map)) {
         iommu_unmap(k, d, iova, mapped);
+        k.tr?.exit("0");
         return 0;
       }
       mapped += len;
@@ -232,5 +257,6 @@ export function iommu_map_sg(k: Kernel, d: IommuDomain, iova: number, segs: { ph
     if (len) len += s.length;
     else { len = s.length; start = s.phys; }
   }
+  k.tr?.exit(hex(mapped));
   return mapped;
 }

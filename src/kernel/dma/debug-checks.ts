@@ -78,7 +78,7 @@ export class DmaDebugChecks extends DmaDebugStore {
    * check after D10 (including the sg count, D14).
    */
   check_sync(k: Kernel, dev: Device, ref: DmaDebugEntry, to_cpu: boolean): void {
-    const entry = this.bucket_find_contain(ref);
+    const entry = this.bucket_find_contain(k, ref);
     if (entry === null) {
       this.err_printk(k, dev, null, "D09", `device driver tries to sync DMA memory it has not allocated [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes]`);
       return;

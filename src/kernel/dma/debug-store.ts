@@ -7,7 +7,7 @@ import type { Device } from "../../drivers/device.js";
 import { dev_id } from "../../drivers/device.js";
 import * as gfp from "../../include/gfp.js";
 import * as u64 from "../../core/u64.js";
-import { DMA_BOUNCE_UNALIGNED_KMALLOC } from "../../mm/slab_common.js";
+import { DMA_BOUNCE_UNALIGNED_KMALLOC, dma_get_cache_alignment } from "../../mm/slab_common.js";
 import { is_swiotlb_active } from "./swiotlb/index.js";
 import type { DmaDebugOptions } from "./debug-entry.js";
 import { DmaDebugEntry } from "./debug-entry.js";
@@ -297,7 +297,7 @@ export class DmaDebugStore {
   // ---- hash table ----
 
   /**
-   * kernel/dma/debug.c add_dma_entry (5.10–5.14; attrs from 5.15): hash it, then track its
+   * kernel/dma/debug.c add_dma_entry (5.10–5.14; attrs from 5.15; 6.18: 03521c892bb8, and 3d48c9fd78dd from 6.18.35): hash it, then track its
    * first cacheline. D19 per `eexist` (see DmaDebugOptions), D21 on -ENOMEM.
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
@@ -327,8 +327,9 @@ export class DmaDebugStore {
     } else if (rc === EEXIST) {
       const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
       if (this.eexist === "pr_err") this.report(k, "D19", "DMA-API: " + text, true);
+      // 3d48c9fd78dd (7.0, in 6.18.35): only where dma_get_cache_alignment() >= L1_CACHE_BYTES (not x86_64);
       // 03521c892bb8 (6.18): no report when small kmalloc buffers may be bounced (6.5's DMA_BOUNCE_UNALIGNED_KMALLOC) and the device has swiotlb
-      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
+      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["3d48c9fd78dd"] && dma_get_cache_alignment(k) < L1_CACHE_BYTES) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
     }
   }
 
@@ -388,16 +389,29 @@ export class DmaDebugStore {
   }
 
   /**
-   * kernel/dma/debug.c bucket_find_contain (5.10–5.14): an entry of the same device containing
-   * [dev_addr, dev_addr + size). Steps back one 8 KiB bucket at a time while the distance
-   * covered is ≤ dma_get_max_seg_size(dev) (dev.max_segment_size; 64 KiB without dma_parms).
-   * With max_seg_size = UINT_MAX the C loop's unsigned counter wraps and never ends when nothing
-   * matches; here the walk stops after every bucket was visited once (then "not found").
+   * kernel/dma/debug.c bucket_find_contain: an entry of the same device containing
+   * [dev_addr, dev_addr + size), stepping back one 8 KiB bucket at a time. 5.6–5.19: while the
+   * distance covered is ≤ dma_get_max_seg_size(dev) (dev.max_segment_size; 64 KiB without
+   * dma_parms); with max_seg_size = UINT_MAX the C loop's unsigned counter wraps and never ends
+   * when nothing matches — here the walk stops after every bucket was visited once (then "not
+   * found"). 2995b8002cef (6.0): through min(HASH_SIZE, (dev_addr >> HASH_FN_SHIFT) + 1) buckets,
+   * every bucket down to address 0, whatever max_seg_size says (6.1.166 debug.c:354, 6.18.35 :359;
+   * 5.19 :353 max_range). Checked against the extracted functions (test/vectors-dma-debug.test.ts).
    */
-  bucket_find_contain(ref: DmaDebugEntry): DmaDebugEntry | null {
+  bucket_find_contain(k: Kernel, ref: DmaDebugEntry): DmaDebugEntry | null {
+    let addr = ref.dev_addr;
+    if (k.sw["2995b8002cef"]) {
+      // dev_addr >> 13 of the u64: at or above 2^63 (negative here) it is more than HASH_SIZE
+      const limit = addr < 0 ? HASH_SIZE : Math.min(HASH_SIZE, Math.floor(addr / HASH_GRANULE) + 1);
+      for (let i = 0; i < limit; i++) {
+        const e = this.hash_bucket_find(hash_fn(addr), ref, true);
+        if (e) return e;
+        addr -= HASH_GRANULE;
+      }
+      return null;
+    }
     const dev = ref.dev;
     const max_range = dev ? (dev.max_segment_size || SZ_64K) : SZ_64K;
-    let addr = ref.dev_addr;
     let steps = 0;
     for (let range = 0; range <= max_range && steps <= HASH_SIZE; range += HASH_GRANULE, steps++) {
       const e = this.hash_bucket_find(hash_fn(addr), ref, true);

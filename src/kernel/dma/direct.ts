@@ -7,7 +7,7 @@ import type { Scatterlist, SgTable, Vma } from "./ops.js";
 import { ENXIO } from "./ops.js";
 import { sym, type Sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
-import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, EXACT, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero, ule } from "../../core/u64.js";
 import {
   DIR_NAMES, DMA_TO_DEVICE, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE,
   __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, __GFP_ZERO, attrsName, gfpName, gfpflags_allow_blocking,
@@ -156,11 +156,24 @@ function dma_capable_arm32(k: Kernel, dev: Device, addr: number, size: number, i
   return end <= dev._dmaLimit && addr >= 0;
 }
 
-/** kernel/dma/direct.c dma_coherent_ok */
+/**
+ * kernel/dma/direct.c dma_coherent_ok (5.6–6.18): phys_to_dma_direct(dev, phys) + size - 1 <=
+ * min_not_zero(coherent_dma_mask, bus_dma_limit), an unsigned u64 comparison — 5.6's
+ * dma_pfn_offset arithmetic wraps below 0 into huge addresses, which fail; the DMA_MAPPING_ERROR
+ * test came with the range map (e0d072782c73, 5.10: not in 5.9.1 direct.c:71–75, in 5.10.7 :68–76).
+ * Checked against the extracted function of 5.6.4–6.18.35 (test/addr-vectors.test.ts).
+ */
 export function dma_coherent_ok(k: Kernel, dev: Device, phys: number, size: number): boolean {
   const dma_addr = phys_to_dma_direct(k, dev, phys);
-  if (dma_addr === DMA_MAPPING_ERROR) return false;
-  return dma_addr + size - 1 <= dev._coherentLimit;
+  if (dma_addr === DMA_MAPPING_ERROR && k.sw["e0d072782c73"]) return false;
+  const end = dma_addr + size - 1;
+  if (end >= 0) return end <= dev._coherentLimit;
+  return dma_end_wrapped_ok(k, dev, end);
+}
+// an end at or above 2^63 (negative in dmasim's form), or a 5.6 DMA_MAPPING_ERROR that wraps to size - 2: out of line
+function dma_end_wrapped_ok(k: Kernel, dev: Device, end: number): boolean {
+  const u = BigInt.asUintN(64, BigInt(end));
+  return u <= min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
 }
 
 /** ZONE_DMA's limit as dma-direct compares it: zone_dma_limit (6.12, ba0fb44aed47) or DMA_BIT_MASK(zone_dma_bits) (5.6–6.11) */
@@ -168,15 +181,30 @@ export function zone_dma_limit(k: Kernel): number {
   return k.sw["ba0fb44aed47"] ? k.zone_dma_limit : maskLimit(DMA_BIT_MASK(k.zone_dma_bits));
 }
 
-/** kernel/dma/direct.c dma_direct_optimal_gfp_mask (5.6–6.11 against DMA_BIT_MASK(zone_dma_bits), 6.12 against zone_dma_limit) */
-export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: number; phys_limit: number } {
-  const dma_limit = min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit);
+/**
+ * dma_to_phys(dev, dma_limit) as the u64 dma_direct_optimal_gfp_mask keeps, in dmasim's signed form:
+ * -1 is ~0 (untranslatable, or no limit at all); 5.6's dma_pfn_offset arithmetic wraps (the Pi 4
+ * emmc2 window maps a 24-bit limit to 0xffffffff40ffffff), which stays below DMA_BIT_MASK(64).
+ * A limit in [2^53, 2^64 - 1) is above every modelled address: EXACT (2^53) stands for it.
+ */
+function dma_limit_to_phys(k: Kernel, dev: Device, dma_limit: bigint): number {
   const lim = maskLimit(dma_limit);
-  const phys_limit = lim === Infinity ? Infinity : dma_to_phys(k, dev, lim);
-  const pl = phys_limit < 0 ? Infinity : phys_limit;
-  if (pl <= zone_dma_limit(k)) return { gfp: __GFP_DMA, phys_limit: pl };
-  if (pl <= maskLimit(DMA_BIT_MASK(32))) return { gfp: __GFP_DMA32, phys_limit: pl };
-  return { gfp: 0, phys_limit: pl };
+  if (lim !== Infinity) return dma_to_phys(k, dev, lim);
+  if (dma_limit === DMA_BIT_MASK(64)) return dma_to_phys(k, dev, -1);
+  return dev.dma_range_map && k.sw["e0d072782c73"] ? -1 : EXACT;
+}
+
+/**
+ * kernel/dma/direct.c dma_direct_optimal_gfp_mask (5.6–6.11 against DMA_BIT_MASK(zone_dma_bits), 6.12 against zone_dma_limit):
+ * phys_limit is the kernel's u64 (unsigned comparisons), -1 for ~0 (checked against the
+ * extracted function of 5.6.4–6.18.35, test/addr-vectors.test.ts "dma_direct_optimal_gfp_mask")
+ */
+export function dma_direct_optimal_gfp_mask(k: Kernel, dev: Device): { gfp: number; phys_limit: number } {
+  const phys_limit = dma_limit_to_phys(k, dev, min_not_zero(dev.coherent_dma_mask, dev.bus_dma_limit));
+  const zl = zone_dma_limit(k);
+  if (zl === Infinity || ule(phys_limit, zl)) return { gfp: __GFP_DMA, phys_limit };
+  if (ule(phys_limit, 0xffff_ffff)) return { gfp: __GFP_DMA32, phys_limit };
+  return { gfp: 0, phys_limit };
 }
 
 /**
@@ -187,7 +215,7 @@ export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, g
   k.tr?.enter(S___alloc_pages, { size: hex(size), gfp: gfpName(gfp) });
   const { gfp: zoneFlag, phys_limit } = dma_direct_optimal_gfp_mask(k, dev);
   gfp |= zoneFlag;
-  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === Infinity ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (${k.sw["ba0fb44aed47"] ? `zone_dma_limit ${zone_dma_limit(k) === Infinity ? "PHYS_ADDR_MAX" : hex(zone_dma_limit(k))}` : `zone_dma_bits ${k.zone_dma_bits}`})`);
+  k.tr?.decide("dma_direct_optimal_gfp_mask", zoneFlag !== 0, `phys_limit ${phys_limit === -1 ? "none" : hex(phys_limit)} → ${zoneFlag === __GFP_DMA ? "GFP_DMA" : zoneFlag === __GFP_DMA32 ? "GFP_DMA32" : "no zone flag"} (${k.sw["ba0fb44aed47"] ? `zone_dma_limit ${zone_dma_limit(k) === Infinity ? "PHYS_ADDR_MAX" : hex(zone_dma_limit(k))}` : `zone_dma_bits ${k.zone_dma_bits}`})`);
   // restricted DMA pools (5.15+): a for_alloc io_tlb_mem is the only source
   if (is_swiotlb_for_alloc(k, dev)) {
     k.tr?.decide("IS_ENABLED(CONFIG_DMA_RESTRICTED_POOL) && is_swiotlb_for_alloc(dev)", true, "the device has a restricted-dma-pool: allocate its slots (swiotlb_alloc)");
@@ -212,7 +240,8 @@ export function __dma_direct_alloc_pages(k: Kernel, dev: Device, size: number, g
     if (page && !dma_coherent_ok(k, dev, k.page_to_phys(page), size)) {
       __free_pages(k, page, get_order(size));
       page = 0;
-      if (phys_limit < 2 ** 64 && !(gfp & (__GFP_DMA32 | __GFP_DMA)) && k.buddy.zones.some((z) => z.name === "DMA32")) {
+      // phys_limit < DMA_BIT_MASK(64): -1 is ~0
+      if (phys_limit !== -1 && !(gfp & (__GFP_DMA32 | __GFP_DMA)) && k.buddy.zones.some((z) => z.name === "DMA32")) {
         gfp |= __GFP_DMA32;
         continue;
       }

@@ -14,6 +14,7 @@ import { get_dma_ops } from "./mapping.js";
 import { dma_direct_map_phys, dma_direct_unmap_phys } from "./direct-v6.18.js";
 import { debug_dma_map_phys, debug_dma_unmap_phys } from "./debug-v6.18.js";
 import { iommu_dma_map_resource, iommu_dma_ops, iommu_dma_unmap_resource } from "../../drivers/iommu/dma-iommu.js";
+import { iommu_dma_map_phys, iommu_dma_unmap_phys } from "../../drivers/iommu/dma-iommu-v6.18.js";
 
 const F = "kernel/dma/mapping.c";
 const S_map_phys = sym("dma_map_phys", F);
@@ -30,8 +31,8 @@ function check_dir(k: Kernel, dir: number, fn: string) {
  * kernel/dma/mapping.c dma_map_phys (6.18.35). dma-direct for a device without dma_map_ops
  * (dma_map_direct); otherwise the device's ops: DMA_ATTR_MMIO through ops->map_resource
  * (without one: DMA_MAPPING_ERROR at once, before the tracepoint and dma-debug), RAM through
- * ops->map_page(phys_to_page(phys), offset_in_page(phys)). The model's IOMMU devices reach dma-iommu through their ops (6.18 calls
- * iommu_dma_map_phys directly; the result is the same mapping). Then trace_dma_map_phys and
+ * ops->map_page(phys_to_page(phys), offset_in_page(phys)); a device behind an IOMMU (use_dma_iommu) goes to
+ * iommu_dma_map_phys (src/drivers/iommu/dma-iommu-v6.18.ts) for RAM and MMIO. Then trace_dma_map_phys and
  * debug_dma_map_phys, also for a failed mapping.
  */
 export function dma_map_phys(k: Kernel, dev: Device, phys: number, size: number, dir: number, attrs: number): number {
@@ -45,10 +46,12 @@ export function dma_map_phys(k: Kernel, dev: Device, phys: number, size: number,
   }
   const ops = get_dma_ops(dev);
   const mmio = (attrs & DMA_ATTR_MMIO) !== 0;
-  t?.decide("dma_map_direct(dev, ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : `dev->dma_ops = ${ops.name} (${ops.file})`);
+  t?.decide("dma_map_direct(dev, ops)", ops === null, ops === null ? "the device has no dma_map_ops: dma-direct" : ops.direct_call === true ? "dev->dma_ops is NULL but dev->dma_iommu is set: use_dma_iommu(dev), iommu_dma_map_phys" : `dev->dma_ops = ${ops.name} (${ops.file})`);
   let addr: number;
   if (ops === null) addr = dma_direct_map_phys(k, dev, phys, size, dir, attrs);
-  else if (mmio && (ops.name === iommu_dma_ops.name || ops.direct_call === true)) {
+  // `else if (use_dma_iommu(dev)) addr = iommu_dma_map_phys(dev, phys, size, dir, attrs);` (6.18.35 mapping.c:170–171), RAM and MMIO
+  else if (ops.direct_call === true) addr = iommu_dma_map_phys(k, dev, phys, size, dir, attrs);
+  else if (mmio && ops.name === iommu_dma_ops.name) {
     // use_dma_iommu(dev): iommu_dma_map_phys maps MMIO with prot IOMMU_MMIO | the direction bits, no
     // swiotlb, no sync: what iommu_dma_map_resource does (the untrusted-device unaligned case that
     // fails in 6.18 is not modelled)
@@ -82,7 +85,9 @@ export function dma_unmap_phys(k: Kernel, dev: Device, addr: number, size: numbe
   check_dir(k, dir, "dma_unmap_phys");
   const ops = get_dma_ops(dev);
   if (ops === null) dma_direct_unmap_phys(k, dev, addr, size, dir, attrs);
-  else if (attrs & DMA_ATTR_MMIO && (ops.name === iommu_dma_ops.name || ops.direct_call === true)) iommu_dma_unmap_resource(k, dev, addr, size, dir, attrs);
+  // `else if (use_dma_iommu(dev)) iommu_dma_unmap_phys(dev, addr, size, dir, attrs);` (6.18.35 mapping.c:224–225)
+  else if (ops.direct_call === true) iommu_dma_unmap_phys(k, dev, addr, size, dir, attrs);
+  else if (attrs & DMA_ATTR_MMIO && ops.name === iommu_dma_ops.name) iommu_dma_unmap_resource(k, dev, addr, size, dir, attrs);
   else if (attrs & DMA_ATTR_MMIO) ops.unmap_resource?.(k, dev, addr, size, dir, attrs);
   else ops.unmap_page?.(k, dev, addr, size, dir, attrs);
   trace_dma_unmap(k, dev, addr, size, dir, attrs);

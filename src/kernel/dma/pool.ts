@@ -9,7 +9,7 @@ import { sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
 import { PAGE_SIZE, DMA_BIT_MASK, get_order, hex } from "../../core/u64.js";
 import { GFP_KERNEL, __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, gfpName } from "../../include/gfp.js";
-import { GenPool } from "../../mm/genalloc.js";
+import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import { MAX_ORDER } from "../../mm/page_alloc.js";
 import { alloc_pages, totalram_pages } from "../../mm/mm.js";
 import { dma_alloc_from_contiguous } from "./contiguous.js";
@@ -152,7 +152,7 @@ export function dma_alloc_from_pool(k: Kernel, dev: Device, size: number, gfp: n
     const phys = pool.virt_to_phys(vaddr);
     if (!phys_addr_ok(phys, size)) {
       k.tr?.note(`${pool.name}: chunk at phys ${hex(phys)} is not reachable by the device (dma_coherent_ok), trying the next pool`);
-      pool.free(vaddr, size);
+      gen_pool_free(k, pool, vaddr, size);
       continue;
     }
     if (pool.avail() < k.atomic_pool_size) k.tr?.note(`${pool.name} below its target size: the expansion worker is scheduled`);
@@ -174,7 +174,7 @@ export function dma_free_from_pool(k: Kernel, _dev: Device, start: number, size:
   for (const pool of [k.atomic_pool_kernel, k.atomic_pool_dma32, k.atomic_pool_dma]) {
     if (pool && pool.has_addr(start, size)) {
       k.tr?.enter(S_free, { start: k.arch.fmtVa(start), pool: pool.name });
-      pool.free(start, size);
+      gen_pool_free(k, pool, start, size);
       k.tr?.exit("true");
       return true;
     }

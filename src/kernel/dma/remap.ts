@@ -11,6 +11,7 @@ import type { Prot } from "../../mm/pgtable.js";
 import { VM_DMA_COHERENT } from "../../mm/vmalloc.js";
 import { get_vm_area_caller, map_vm_area, vmap, vunmap } from "../../mm/mm.js";
 import type { VmStruct } from "../../mm/vmalloc.js";
+import { gen_pool_free } from "../../mm/genalloc.js";
 
 const S_contig = sym("dma_common_contiguous_remap", "kernel/dma/remap.c");
 const S_pages_remap = sym("dma_common_pages_remap", "kernel/dma/remap.c");
@@ -119,7 +120,7 @@ export function dma_alloc_from_pool_remap(k: Kernel, size: number): { vaddr: num
 export function dma_free_from_pool_remap(k: Kernel, start: number, size: number): boolean {
   if (!dma_in_atomic_pool(k, start, size)) return false;
   k.tr?.enter(S_free_from_pool, { start: k.arch.fmtVa(start) });
-  k.atomic_pool!.free(start, size);
+  gen_pool_free(k, k.atomic_pool!, start, size);
   k.tr?.exit("true");
   return true;
 }

@@ -17,7 +17,9 @@ static inline u8 page_kasan_tag(const struct page *page) { (void)page; return 0x
 s64 memstart_addr;
 u64 kimage_vaddr;
 u64 kimage_voffset;
+#ifndef vabits_actual /* 6.x without 52-bit VAs: a macro, ((u64)VA_BITS) */
 u64 vabits_actual;
+#endif
 #if KV_PHYSVIRT
 s64 physvirt_offset;
 #endif
@@ -55,7 +57,9 @@ int main(int argc, char **argv)
 	memstart_addr = (s64)strtoull(argv[2], NULL, 0);
 	u64 kimage_phys = strtoull(argv[3], NULL, 0);
 	u64 ram = strtoull(argv[4], NULL, 0);
+#ifndef vabits_actual
 	vabits_actual = VA_BITS;
+#endif
 	kimage_vaddr = KIMAGE_VADDR;
 	kimage_voffset = KIMAGE_VADDR - kimage_phys;
 #if KV_PHYSVIRT

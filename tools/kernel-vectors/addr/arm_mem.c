@@ -10,6 +10,9 @@
 #include <linux/kv-types.h>
 struct page { unsigned long kv_words[8]; }; /* sizeof(struct page) == 32 on ARM32 */
 #include <asm/memory.h>
+#ifndef pfn_to_page /* 6.x: asm/page.h, not memory.h, includes it (record.sh defines _ASMARM_PAGE_H for those trees) */
+#include <asm-generic/memory_model.h>
+#endif
 
 struct page *mem_map;
 

@@ -3,7 +3,8 @@
  * include/linux/dma-direct.h (phys_to_dma, dma_to_phys, dma_capable) in user space, against our
  * stub headers (stubs/), with seeded inputs, and prints JSON vectors on stdout.
  * Build: see record.sh. KV_HEADER is the tree's include/linux/dma-direct.h; KV_RANGE_MAP is 1 when
- * the tree has struct bus_dma_region (5.10+), else the device carries a dma_pfn_offset (5.6).
+ * the tree has struct bus_dma_region (5.10+), else the device carries a dma_pfn_offset (5.6);
+ * KV_RANGE_OFFSET is 1 when that struct has an `offset` member (5.10 until 6.9 removed it).
  * This file is dmasim's own code (MIT); it includes kernel source only from the path given.
  */
 #include <stdio.h>
@@ -63,7 +64,9 @@ static void run_dev(const struct kv_dev *kd)
 			map[i].cpu_start = kd->r[i].cpu_start;
 			map[i].dma_start = kd->r[i].dma_start;
 			map[i].size = kd->r[i].size;
+#if KV_RANGE_OFFSET /* 5.10–6.8: the map keeps cpu_start - dma_start; 6.9+ computes it */
 			map[i].offset = kd->r[i].cpu_start - kd->r[i].dma_start;
+#endif
 #endif
 		}
 #if KV_RANGE_MAP

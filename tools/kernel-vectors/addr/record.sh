@@ -36,26 +36,50 @@ inc() { # arch
 # 1. include/linux/dma-direct.h: phys_to_dma / dma_to_phys / dma_capable (64-bit and ARM32 dma_addr_t)
 hdr=include/linux/dma-direct.h
 rm_=$(grep -q 'struct bus_dma_region' "$tree/$hdr" && echo 1 || echo 0)
+ro=$(awk '/^struct bus_dma_region \{/{f=1} f&&/^};/{exit} f&&/[[:space:]]offset;/{print 1; exit}' "$tree/$hdr")
+rm_="$rm_ -DKV_RANGE_OFFSET=${ro:-0}"
 "$here/build.sh" dma_direct.c "$tmp/dd64" "$tree" -DKV_DMA64=1 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
 "$tmp/dd64" 0x5eed | wrap dma-direct "$out/dma-direct-$short.json" $hdr
 "$here/build.sh" dma_direct.c "$tmp/dd32" "$tree" -m32 -DKV_ADDR32 -DKV_DMA64=0 -DKV_RANGE_MAP=$rm_ "-DKV_HEADER=\"$tree/$hdr\""
 "$tmp/dd32" 0x5eed | wrap dma-direct-arm "$out/dma-direct-arm-$short.json" $hdr
 
+# 1b. kernel/dma/direct.c: dma_direct_optimal_gfp_mask (5.6: __dma_direct_optimal_gfp_mask), phys_to_dma_direct,
+# dma_coherent_ok — extracted at build time (into $tmp, never committed) — over the same header
+src=kernel/dma/direct.c
+if [ -f "$tree/$src" ]; then
+	blk() { awk -v re="$1" 'grab { print; if ($0 ~ /^}/) exit; next } $0 ~ re { print; grab = 1 }' "$tree/$src"; }
+	{ echo "/* extracted at build time from $repo $src (not committed) */"
+	  blk '^static inline dma_addr_t phys_to_dma_direct\('
+	  blk '^static gfp_t (__)?dma_direct_optimal_gfp_mask\('
+	  blk '^(static )?bool dma_coherent_ok\\(' | sed 's/^bool dma_coherent_ok/static bool dma_coherent_ok/'
+	} > "$tmp/kv_direct_extract.h"
+	ga=0; grep -q '^static gfp_t __dma_direct_optimal_gfp_mask' "$tmp/kv_direct_extract.h" && ga=2
+	grep -q '^static gfp_t dma_direct_optimal_gfp_mask(struct device \*dev, u64 dma_mask' "$tmp/kv_direct_extract.h" && ga=1
+	zl=$(grep -q 'zone_dma_limit' "$tmp/kv_direct_extract.h" && echo 1 || echo 0)
+	"$here/build.sh" dma_direct_zone.c "$tmp/ddz" "$tree" -I"$tmp" -DKV_DMA64=1 -DKV_RANGE_MAP=$rm_ -DKV_GFP_MASK_ARG=$ga -DKV_ZONE_LIMIT=$zl "-DKV_HEADER=\"$tree/$hdr\""
+	# ZONE_DMA's limit as on dmasim's x86_64 (24 bits), rpi4 (30) and a 32-bit ZONE_DMA
+	for z in 0xffffff 0x3fffffff 0xffffffff; do
+		"$tmp/ddz" $z | wrap dma-direct-zone "$out/dma-direct-zone-$z-$short.json" $src
+	done
+fi
+
 # 2. arch/arm64/include/asm/memory.h (VA_BITS 48, 4K pages, SPARSEMEM_VMEMMAP, no DEBUG_VIRTUAL/KASAN)
 hdr=arch/arm64/include/asm/memory.h
 pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
-"$here/build.sh" arm64_mem.c "$tmp/a64" "$tree" -I"$here/stubs/arm64" $(inc arm64) -DCONFIG_ARM64_VA_BITS=48 \
+"$here/build.sh" arm64_mem.c "$tmp/a64" "$tree" -I"$here/stubs/arm64" $(inc arm64) -DCONFIG_ARM64_VA_BITS=48 -DCONFIG_PAGE_SHIFT=12 \
 	-DCONFIG_ARM64_PAGE_SHIFT=12 -DCONFIG_PGTABLE_LEVELS=4 -DCONFIG_SPARSEMEM_VMEMMAP=1 -DCONFIG_ARM64_4K_PAGES=1 -DKV_PHYSVIRT=$pv
 "$tmp/a64" 0x5eed 0x0 0x200000 0xfc000000 | wrap arm64-memory-rpi4 "$out/arm64-memory-rpi4-$short.json" $hdr
 "$tmp/a64" 0x5eed 0x80000000 0x80200000 0x200000000 | wrap arm64-memory-arm64-coherent "$out/arm64-memory-arm64-coherent-$short.json" $hdr
 
 # 3. arch/arm/include/asm/memory.h (-m32, 3G/1G, PHYS_OFFSET 0, FLATMEM, no ARM_PATCH_PHYS_VIRT)
 hdr=arch/arm/include/asm/memory.h
-"$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) -DCONFIG_PAGE_OFFSET=0xC0000000 \
+# 6.x: memory.h may only be included through asm/page.h, which defines _ASMARM_PAGE_H
+pg=$(grep -q 'Do not include <asm/memory.h> directly' "$tree/$hdr" && echo -D_ASMARM_PAGE_H || true)
+"$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) $pg -DCONFIG_PAGE_OFFSET=0xC0000000 \
 	-DCONFIG_PHYS_OFFSET=0x0 -DCONFIG_MMU=1 -DCONFIG_FLATMEM=1
 "$tmp/arm" 0x5eed 0xef800000 0x30000000 | wrap arm-memory "$out/arm-memory-$short.json" $hdr
 
 # 4. arch/x86/include/asm/page_64.h __phys_addr_nodebug (no DYNAMIC_MEMORY_LAYOUT)
 hdr=arch/x86/include/asm/page_64.h
-"$here/build.sh" x86_mem.c "$tmp/x86" "$tree" -I"$here/stubs/x86" $(inc x86) -DCONFIG_X86_64=1
+"$here/build.sh" x86_mem.c "$tmp/x86" "$tree" -I"$here/stubs/x86" $(inc x86) -DCONFIG_X86_64=1 -DCONFIG_PAGE_SHIFT=12
 "$tmp/x86" 0x5eed 0x0 0x80000000 | wrap x86_64-memory "$out/x86_64-memory-$short.json" $hdr

@@ -24,6 +24,10 @@ int main(int argc, char **argv)
 	rng_state = strtoull(argv[1], NULL, 0);
 	u64 seed = rng_state;
 	phys_base = strtoul(argv[2], NULL, 0);
+#ifdef __PAGE_OFFSET_BASE_L4
+	/* arch/x86/kernel/head64.c's initial value, kept without KASLR; 6.18's __PAGE_OFFSET is always page_offset_base */
+	page_offset_base = __PAGE_OFFSET_BASE_L4;
+#endif
 	unsigned long ram = strtoul(argv[3], NULL, 0);
 	printf("{\n  \"kind\": \"x86_64-memory\",\n  \"seed\": \"0x%llx\",\n  \"phys_base\": \"0x%lx\",\n  \"ram\": \"0x%lx\",\n  \"cases\": [\n", (unsigned long long)seed, phys_base, ram);
 	sep(); printf("    {\"fn\": \"const\", \"name\": \"__PAGE_OFFSET\", \"out\": \"0x%lx\"}", (unsigned long)__PAGE_OFFSET);

@@ -26,7 +26,7 @@ import { dma_alloc_from_contiguous } from "../../../kernel/dma/contiguous.js";
 import { IovaDomain, roundup_pow_of_two } from "../iova.js";
 import { KernelIovaCpus, iova_source_note } from "../iova-cpus.js";
 import { IovaFlushQueue } from "../iova-fq.js";
-import { MAP_PAGES, MODEL_MAX_MAP_CALLS, type IommuDomain, type IommuDomainOps } from "../iommu.js";
+import { IOMMU_MAP_GFP, MAP_PAGES, MODEL_MAX_MAP_CALLS, type IommuDomain, type IommuDomainOps } from "../iommu.js";
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from "../io-pgtable-arm/common.js";
 
 const F = "drivers/iommu/intel/iommu.c";
@@ -77,9 +77,13 @@ function levelIndex(pfn: number, level: number): number {
   return Math.floor(pfn / 2 ** (9 * (level - 1))) % 512;
 }
 
-/** intel/iommu.c alloc_pgtable_page (5.6–5.19): a zeroed page for a table; its phys. */
-function alloc_pgtable_page(k: Kernel): number {
-  const page = alloc_pages(k, GFP_ATOMIC | __GFP_ZERO, 0, "intel-iommu pgtable");
+/**
+ * intel/iommu.c alloc_pgtable_page (5.6–6.18): a zeroed page for a table; its phys. GFP_ATOMIC inside up to 6.2;
+ * from 6.3 (2552d3a2292a, 2d4d767659ff in the 1369459b2e21 series) pfn_to_dma_pte passes the gfp the map was
+ * given (6.6.63 intel/iommu.c:375, :942), | __GFP_ZERO.
+ */
+function alloc_pgtable_page(k: Kernel, gfp: number = GFP_ATOMIC): number {
+  const page = alloc_pages(k, (k.sw[IOMMU_MAP_GFP] ? gfp : GFP_ATOMIC) | __GFP_ZERO, 0, "intel-iommu pgtable");
   if (!page) throw new Error("alloc_pgtable_page: out of memory");
   return k.page_to_phys(page);
 }
@@ -91,13 +95,13 @@ export function intel_domain_alloc(k: Kernel, unit: string, id: number): DmarDom
 }
 
 /** intel/iommu.c pfn_to_dma_pte (5.6–5.19): the leaf entry for pfn, allocating the tables on the way (intermediate entries are R|W). */
-function pfn_to_dma_pte(k: Kernel, d: DmarDomain, pfn: number): number {
+function pfn_to_dma_pte(k: Kernel, d: DmarDomain, pfn: number, gfp: number): number {
   let table = d.pgd;
   for (let level = LEVELS; level > 1; level--) {
     const p = table + 8 * levelIndex(pfn, level);
     const [lo, hi] = rd(k, p);
     if (!(lo & (DMA_PTE_READ | DMA_PTE_WRITE))) {
-      const t = alloc_pgtable_page(k);
+      const t = alloc_pgtable_page(k, gfp);
       wr(k, p, (t % 2 ** 32) | DMA_PTE_READ | DMA_PTE_WRITE, Math.floor(t / 2 ** 32));
       k.tr?.note(`intel-iommu: level ${level} entry at phys ${hex(p)} → table at ${hex(t)}`);
       table = t;
@@ -111,13 +115,13 @@ function pfn_to_dma_pte(k: Kernel, d: DmarDomain, pfn: number): number {
  * pages from iov_pfn to phys_pfn with prot (R/W[/SNP]). A leaf already set keeps its value: pr_crit
  * "ERROR: DMA PTE for vPFN … already set (to … not …)", WARN_ON(1), and the mapping goes on (returns 0).
  */
-export function domain_pfn_mapping(k: Kernel, d: DmarDomain, iov_pfn: number, phys_pfn: number, nr: number, prot: number): number {
+export function domain_pfn_mapping(k: Kernel, d: DmarDomain, iov_pfn: number, phys_pfn: number, nr: number, prot: number, gfp: number = GFP_ATOMIC): number {
   if (nr > MODEL_MAX_MAP_CALLS) {
     k.tr?.note(`model bound: ${nr} pages in one mapping; failing it with -ENOMEM as the kernel's GFP_ATOMIC page-table allocations eventually would`);
     return -12;
   }
   for (let i = 0; i < nr; i++) {
-    const p = pfn_to_dma_pte(k, d, iov_pfn + i);
+    const p = pfn_to_dma_pte(k, d, iov_pfn + i, gfp);
     const [lo, hi] = rd(k, p);
     const addr = (phys_pfn + i) * PAGE_SIZE;
     if (lo !== 0 || hi !== 0) {
@@ -220,7 +224,7 @@ export function dmar_translate(k: Kernel, d: DmarDomain, bdf: { bus: number; dev
 export const intel_domain_ops: IommuDomainOps = {
     name: "intel_iommu_ops",
     file: F,
-    map(k, dom, iova, paddr, pgsize, pgcount, iommu_prot, mapped) {
+    map(k, dom, iova, paddr, pgsize, pgcount, iommu_prot, gfp, mapped) {
       const d = dom.priv as DmarDomain;
       k.tr?.enter(inFile(k, sym(k.sw[MAP_PAGES] ? "intel_iommu_map_pages" : "intel_iommu_map", F)), { iova: hex(iova), hpa: hex(paddr), size: hex(pgsize * pgcount) });
       let prot = 0;
@@ -228,7 +232,7 @@ export const intel_domain_ops: IommuDomainOps = {
       if (iommu_prot & IOMMU_WRITE) prot |= DMA_PTE_WRITE;
       if (iommu_prot & IOMMU_CACHE) prot |= DMA_PTE_SNP;
       const size = pgsize * pgcount;
-      const r = domain_pfn_mapping(k, d, iova / PAGE_SIZE, paddr / PAGE_SIZE, size / PAGE_SIZE, prot);
+      const r = domain_pfn_mapping(k, d, iova / PAGE_SIZE, paddr / PAGE_SIZE, size / PAGE_SIZE, prot, gfp);
       if (!r) mapped.n += size;
       k.tr?.exit(String(r));
       return r;

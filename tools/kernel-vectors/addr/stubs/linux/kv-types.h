@@ -27,7 +27,11 @@ typedef u64 dma_addr_t;
 #define KV_IS_ENABLED_CONFIG_MMU 1
 #define KV_IS_ENABLED_CONFIG_DEBUG_VIRTUAL 0
 #define KV_IS_ENABLED_CONFIG_SPARSEMEM_VMEMMAP 1
+#define KV_IS_ENABLED_CONFIG_ZONE_DMA 1 /* 6.1+ arm64 memory.h (crash kernel reservation); no effect on the conversions */
+#define KV_IS_ENABLED_CONFIG_ZONE_DMA32 1
 #define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b)) /* 6.12+ dma-direct.h dma_range_map_max */
+#define U64_MAX ((u64)~0ULL)
 #define min_not_zero(x, y) ({ __typeof__(x) __x = (x); __typeof__(y) __y = (y); __x == 0 ? __y : ((__y == 0) ? __x : min(__x, __y)); })
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
