@@ -206,14 +206,18 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   const first = x.heap!.alloc(order, address_bits);
   if (first === null) {
     k.tr?.exit("-ENOMEM, nr_exchanged 0 (no contiguous extent below the limit)");
-    k.tr?.exit("0 (not exchanged): xen_remap_exchanged_ptes puts the original frames back");
+    k.tr?.exit("0 (not exchanged)");
+    // the caller's step 3 (5.6.4 mmu_pv.c:2618–2621): xen_remap_exchanged_ptes(vstart, order, in_frames, 0)
+    k.tr?.note("xen_remap_exchanged_ptes: the original frames back in the region's PTEs and P2M entries");
     // *dma_handle = virt_to_machine(vstart).maddr: the original first frame's machine address, unused by the callers
     k.tr?.exit("-ENOMEM");
     return { rc: -12, dma_handle: old[0]! * PAGE_SIZE };
   }
   exchanged(k, pfn0, n, old, first);
   k.tr?.exit(`0: mfn ${hex(first)}..${hex(first + n - 1)}`);
-  k.tr?.exit("1 (exchanged): xen_remap_exchanged_ptes maps the new extent");
+  k.tr?.exit("1 (exchanged)");
+  // the caller's step 3 (5.6.4 mmu_pv.c:2618–2619): xen_remap_exchanged_ptes(vstart, order, NULL, out_frame)
+  k.tr?.note(`xen_remap_exchanged_ptes: the region's PTEs and P2M entries name the new extent, mfn ${hex(first)}..${hex(first + n - 1)}`);
   k.tr?.exit(`0, *dma_handle = ${hex(first * PAGE_SIZE)}`);
   return { rc: 0, dma_handle: first * PAGE_SIZE };
 }
@@ -289,5 +293,7 @@ export function xen_destroy_contiguous_region(k: Kernel, pstart: number, order: 
   x.heap!.release(extent, n);
   k.tr?.exit("0");
   k.tr?.exit("1 (exchanged)");
+  // xen_destroy_contiguous_region's step 3 (5.6.4 mmu_pv.c:2655–2656): xen_remap_exchanged_ptes(vstart, order, out_frames, 0)
+  k.tr?.note("xen_remap_exchanged_ptes: the region's PTEs and P2M entries name the single frames Xen gave back");
   k.tr?.exit();
 }
