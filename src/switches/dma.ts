@@ -340,8 +340,8 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     commit: "3d48c9fd78dd",
     title: "dma-debug: suppress cacheline overlap warning when arch has no DMA alignment requirement",
     release: "7.0",
-    effect: "add_dma_entry reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" only when dma_get_cache_alignment() >= L1_CACHE_BYTES: x86_64 (dma_get_cache_alignment() 1, no ARCH_DMA_MINALIGN) no longer reports two mappings sharing a cache line; arm64 (128, or cache_line_size() 64 from 6.5) and ARMv7 (64) still do (checked: 6.18.35 kernel/dma/debug.c:616 has the condition in add_dma_entry's EEXIST branch (:613–621), 6.12.19 :605 and 6.6.63 :604 have not; upstream id and title from the 6.19-stable review mail \"[PATCH 6.19 070/220]\" of 20 Apr 2026, Fixes 2b4bbc6231d7; test/vectors-dma-debug.test.ts replays 6.18.35's add_dma_entry on x86_64)",
-    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:616 (stable commit id not identified; the mirror has no history)" },
+    effect: "add_dma_entry reports \"cacheline tracking EEXIST, overlapping mappings aren't supported\" only when dma_get_cache_alignment() >= L1_CACHE_BYTES: x86_64 (dma_get_cache_alignment() 1, no ARCH_DMA_MINALIGN) no longer reports two mappings sharing a cache line; arm64 (128, or cache_line_size() 64 from 6.5) and ARMv7 (64) still do (checked: 6.18.35 kernel/dma/debug.c:617 has the condition in add_dma_entry's EEXIST branch (:614–622; stop 19 review: was :616 in :613–621), 6.12.19 :605 and 6.6.63 :604 have not; upstream id and title from the 6.19-stable review mail \"[PATCH 6.19 070/220]\" of 20 Apr 2026, Fixes 2b4bbc6231d7; test/vectors-dma-debug.test.ts replays 6.18.35's add_dma_entry on x86_64)",
+    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:617 (stable commit id not identified; the mirror has no history)" },
   },
   "2995b8002cef": {
     commit: "2995b8002cef",
