@@ -206,8 +206,9 @@ function bad_dir(k: Kernel, dir: number, fn: string, pc: string | undefined): ne
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle?: boolean): number {
-  // 6.18's own (mapping-v6.18.ts) and a traced run: out of line (this body stays small enough for V8 to inline)
-  if (k.tr || k.sw["f7326196a781"]) return dma_map_page_attrs_other(k, dev, page, offset, size, dir, attrs, isSingle);
+  if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
+  // a traced run: out of line (this body stays small enough for V8 to inline)
+  if (k.tr) return dma_map_page_attrs_traced(k, dev, page, offset, size, dir, attrs, isSingle);
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
@@ -216,10 +217,9 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   return addr;
 }
 
-/** dma_map_page_attrs on 6.18 (mapping-v6.18.ts), and with the trace: the same steps as its body */
-function dma_map_page_attrs_other(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): number {
-  if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
-  if (k.tr) map_page_enter(k, dev, page, offset, size, dir);
+/** dma_map_page_attrs with its trace: the same steps as its body */
+function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): number {
+  map_page_enter(k, dev, page, offset, size, dir);
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
@@ -287,8 +287,9 @@ function map_single_vmalloc(k: Kernel, dev: Device): number {
 
 /** kernel/dma/mapping.c dma_unmap_page_attrs (5.x–6.6) */
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle?: boolean): void {
-  // 6.18's own (mapping-v6.18.ts) and a traced run: out of line (this body stays small enough for V8 to inline)
-  if (k.tr || k.sw["f7326196a781"]) return dma_unmap_page_attrs_other(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
+  // a traced run: out of line (this body stays small enough for V8 to inline)
+  if (k.tr) return dma_unmap_page_attrs_traced(k, dev, addr, size, dir, attrs, isSingle);
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
@@ -296,10 +297,9 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
   if (k.tr || k.dma_debug) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
 }
 
-/** dma_unmap_page_attrs on 6.18 (mapping-v6.18.ts), and with the trace: the same steps as its body */
-function dma_unmap_page_attrs_other(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
-  if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
-  if (k.tr) unmap_page_enter(k, dev, addr, size, dir);
+/** dma_unmap_page_attrs with its trace: the same steps as its body */
+function dma_unmap_page_attrs_traced(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
+  unmap_page_enter(k, dev, addr, size, dir);
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);

@@ -169,9 +169,9 @@ export function swiotlb_tbl_map_single(
   dir: number,
   attrs: number,
   tbl_dma_addr?: number,
-  alloc_align_mask = 0,
+  alloc_align_mask?: number,
 ): number {
-  return era(k).map_single(k, dev, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs, tbl_dma_addr);
+  return k.swiotlb_era.map_single(k, dev, orig_addr, mapping_size, alloc_size, alloc_align_mask ?? 0, dir, attrs, tbl_dma_addr);
 }
 
 /**
@@ -179,18 +179,18 @@ export function swiotlb_tbl_map_single(
  * argument — that era frees as many slots as it says; callers then passed their mapping size
  * for both (dma-direct, swiotlb-xen), hence the default. Later eras read the size from the slot.
  */
-export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size = mapping_size): void {
-  era(k).unmap_single(k, dev, tlb_addr, mapping_size, dir, attrs, alloc_size);
+export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size?: number): void {
+  k.swiotlb_era.unmap_single(k, dev, tlb_addr, mapping_size, dir, attrs, alloc_size ?? mapping_size);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_DEVICE) (5.6–5.11) */
 export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
-  era(k).sync_for_device(k, dev, tlb_addr, size, dir);
+  k.swiotlb_era.sync_for_device(k, dev, tlb_addr, size, dir);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_CPU) (5.6–5.11) */
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
-  era(k).sync_for_cpu(k, dev, tlb_addr, size, dir);
+  k.swiotlb_era.sync_for_cpu(k, dev, tlb_addr, size, dir);
 }
 
 /** kernel/dma/swiotlb.c setup_io_tlb_npages: the swiotlb= early parameter (6.0+: may print "area num N."); earlier eras print nothing */
@@ -249,5 +249,5 @@ export function rmem_swiotlb_setup(k: Kernel, rmem: ReservedMem): ReservedMem | 
  * pools test the global swiotlb_force == SWIOTLB_FORCE. Each era's own (SwiotlbEra.is_swiotlb_force_bounce).
  */
 export function is_swiotlb_force_bounce(k: Kernel, dev: Device): boolean {
-  return era(k).is_swiotlb_force_bounce(k, dev);
+  return k.swiotlb_era.is_swiotlb_force_bounce(k, dev);
 }
