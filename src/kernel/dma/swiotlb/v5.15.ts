@@ -442,10 +442,16 @@ function release_traced(k: Kernel, mem: IoTlbMem, index: number, nslots: number,
 
 /** kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (5.15–5.19): copy back for FROM/BIDI unless SKIP_CPU_SYNC, then swiotlb_release_slots */
 export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
-  if (k.tr) unmap_single_enter(k, tlb_addr, mapping_size, dir, attrs);
+  if (k.tr) return unmap_single_traced(k, dev, tlb_addr, mapping_size, dir, attrs);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
   swiotlb_release_slots(k, dev, tlb_addr);
-  if (k.tr) k.tr.exit();
+}
+// swiotlb_tbl_unmap_single with its trace entry and exit: the same steps (out of line: the body stays small enough for V8 to inline)
+function unmap_single_traced(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
+  unmap_single_enter(k, tlb_addr, mapping_size, dir, attrs);
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
+  swiotlb_release_slots(k, dev, tlb_addr);
+  k.tr?.exit();
 }
 
 // swiotlb_tbl_unmap_single's trace entry, out of line (small enough for V8 to inline)
