@@ -37,8 +37,8 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ENOMEM, INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr,
   fmtPa, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  slotsOfMapping, swiotlb_search_never_ends, unsignedOf,
-is_swiotlb_force_bounce_global, } from "./common.js";
+  slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global,
+} from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";

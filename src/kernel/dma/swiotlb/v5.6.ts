@@ -23,8 +23,8 @@ import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa, fmtUlong,
-  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit,
-is_swiotlb_force_bounce_global, } from "./common.js";
+  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit, is_swiotlb_force_bounce_global,
+} from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
