@@ -512,7 +512,7 @@ export function poolAreas(pool: IoTlbPool): { used: number; index: number }[] {
 }
 
 /** The 6.6–6.18 era as index.ts dispatches to it. */
-export const era_v6_6: SwiotlbEra = {
+export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   name: "6.6",
   pool: (k, dev) => {
     const mem = dev_io_tlb_mem(k, dev);
@@ -527,7 +527,7 @@ export const era_v6_6: SwiotlbEra = {
   is_swiotlb_buffer,
   swiotlb_max_mapping_size,
   map_single: (k, dev, orig, mapping_size, alloc_size, align, dir, attrs) => swiotlb_tbl_map_single(k, dev, orig, mapping_size, alloc_size, align, dir, attrs),
-  unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
+  unmap_single: swiotlb_tbl_unmap_single,
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
   // the front door speaks physical addresses (-1 for NULL); the kernel's functions take struct pages
@@ -538,7 +538,7 @@ export const era_v6_6: SwiotlbEra = {
   swiotlb_free: (k, dev, tlb_addr, size) => swiotlb_free(k, dev, k.arch.pfn_to_page(Math.floor(tlb_addr / PAGE_SIZE)), size),
   rmem_swiotlb_device_init,
   is_swiotlb_force_bounce,
-};
+});
 
 /**
  * kernel/dma/swiotlb.c rmem_swiotlb_device_init (6.6–6.18): a highmem region is refused with
