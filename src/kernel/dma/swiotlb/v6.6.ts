@@ -344,7 +344,9 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
 
 // swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
 function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
-  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  // 6.10+ (327e2c97c46a) has no alloc_size argument: the trace names the version's own parameters
+  if (k.sw["327e2c97c46a"]) k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  else k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
 function map_single_align_warn(k: Kernel, dev: Device): void {
   k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
