@@ -11,6 +11,7 @@ import { SWITCHES, type KernelVersion } from "./versions.js";
 import { KernelFault, type FaultRecord } from "./core/faults.js";
 import type { Tracer } from "./core/trace.js";
 import { PhysMem } from "./mm/physmem.js";
+import { swiotlb_era_for, type SwiotlbEra } from "./kernel/dma/swiotlb/index.js";
 import { Cache } from "./mm/cache.js";
 import type { Memblock } from "./mm/memblock.js";
 import type { KasanInitResult } from "./arch/arm64/kasan_init.js";
@@ -153,8 +154,12 @@ export class Kernel {
   arm_atomic_pool: GenPool | null = null;
   /** kernel/dma/swiotlb.c io_tlb_default_mem: the boot pool (5.6–5.11: the io_tlb_* globals) */
   io_tlb_default_mem: import("./kernel/dma/swiotlb/common.js").IoTlbMem | null = null;
-  /** the swiotlb era module this version runs (kernel/dma/swiotlb/index.ts picks it once) */
-  swiotlb_era: import("./kernel/dma/swiotlb/index.js").SwiotlbEra | null = null;
+  /**
+   * The swiotlb era module this version runs (kernel/dma/swiotlb/index.ts), resolved once here: the
+   * streaming paths call its members (swiotlb_tbl_map_single, is_swiotlb_buffer, …) without a
+   * per-call version test.
+   */
+  readonly swiotlb_era: SwiotlbEra;
   swiotlb_force: "normal" | "force" | "noforce" = "normal";
   /** raw_smp_processor_id(): the CPU the current step runs on (a step's `cpu:`; 0 until one says otherwise) */
   cpu = 0;
@@ -184,6 +189,7 @@ export class Kernel {
       switchObjects.set(version, sw);
     }
     this.sw = sw; // never written: one object per version serves every boot of it
+    this.swiotlb_era = swiotlb_era_for(version.id);
     this.mem = new PhysMem(platform.machineBanks ? platform.machineBanks(cfg.mem) : platform.banks(cfg.mem));
     this.cache = new Cache(this.mem);
     this.cache.transparent = arch.allDmaCoherent;

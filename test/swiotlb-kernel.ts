@@ -7,6 +7,7 @@ import { PhysMem } from "../src/mm/physmem.js";
 import { Cache } from "../src/mm/cache.js";
 import { KernelFault, type FaultRecord } from "../src/core/faults.js";
 import { findVersion } from "../src/versions.js";
+import { swiotlb_era_for } from "../src/kernel/dma/swiotlb/index.js";
 import { bug_site } from "../src/kernel/warn-sites.js";
 
 export type SwiotlbKernel = Kernel & { logs: string[]; faults: FaultRecord[] };
@@ -31,7 +32,7 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
     faults,
     logs,
     io_tlb_default_mem: null,
-    swiotlb_era: null,
+    swiotlb_era: swiotlb_era_for(v.id),
     swiotlb_force: force,
     version: v,
     sw: Object.fromEntries([...v.switches].map((c) => [c, true])),

@@ -17,6 +17,7 @@
  * and invalidate before unmap (arch_sync_dma_for_cpu).
  */
 import { findVersion } from "../src/versions.js";
+import { swiotlb_era_for } from "../src/kernel/dma/swiotlb/index.js";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Kernel } from "../src/kernel.js";
@@ -49,6 +50,7 @@ function fakeKernel(): Kernel & { warnings: string[] } {
     io_tlb_default_mem: null,
     swiotlb_force: "normal",
     version: findVersion("5.14")!,
+    swiotlb_era: swiotlb_era_for("5.14"),
     warn(m: string) {
       warnings.push(m);
     },

@@ -5,6 +5,7 @@
  * reference/xen-swiotlb.md §4.4.
  */
 import { findVersion } from "../src/versions.js";
+import { swiotlb_era_for } from "../src/kernel/dma/swiotlb/index.js";
 import { bug_site } from "../src/kernel/warn-sites.js";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel.js";
@@ -50,6 +51,7 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     io_tlb_default_mem: null as IoTlbMem | null,
     swiotlb_force: "normal",
     version: findVersion("5.14")!,
+    swiotlb_era: swiotlb_era_for("5.14"),
     // an arch stub without __va maps virt = phys
     arch: opts.arch ? { __va: (p: number) => p, ...(opts.arch as object) } : undefined,
     memmap: opts.memmap,

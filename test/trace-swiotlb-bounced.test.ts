@@ -65,3 +65,16 @@ describe("swiotlb:swiotlb_bounced", () => {
     }
   });
 });
+
+describe("swiotlb_tbl_map_single's trace entry names the version's parameters", () => {
+  it("6.6 has alloc_size; 6.12 and 6.18 have not (327e2c97c46a, 6.10: the size is computed inside)", () => {
+    const args = (kernel: string) => {
+      const s = runYaml(map(kernel), { trace: true, set: { swiotlb: "force" } }).steps[1]!;
+      const call = s.trace.find((e) => e.kind === "call" && e.fn === "swiotlb_tbl_map_single") as { args?: Record<string, string> } | undefined;
+      expect(call, kernel).toBeDefined();
+      return Object.keys(call!.args ?? {});
+    };
+    expect(args("6.6")).toEqual(["orig_addr", "mapping_size", "alloc_size", "alloc_align_mask", "dir", "attrs"]);
+    for (const kernel of ["6.12", "6.18"]) expect(args(kernel), kernel).toEqual(["orig_addr", "mapping_size", "alloc_align_mask", "dir", "attrs"]);
+  });
+});

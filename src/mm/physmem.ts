@@ -169,9 +169,12 @@ export class PhysMem {
 
   /** Is the whole range RAM (every page)? */
   isRamRange(phys: number, len: number): boolean {
-    if (len <= 0) return this.isRam(phys);
     // inside the largest bank (a device's stamp, a bounce slot): RAM without the bank loop
-    if (phys >= this.bigLo && phys + len <= this.bigHi) return true;
+    return (len > 0 && phys >= this.bigLo && phys + len <= this.bigHi) || this.isRamRangeOther(phys, len);
+  }
+  // isRamRange past the largest bank, out of line (the common test stays small enough for V8 to inline into the bounce copies)
+  private isRamRangeOther(phys: number, len: number): boolean {
+    if (len <= 0) return this.isRam(phys);
     const banks = this.banks;
     for (let i = 0; i < banks.length; i++) {
       const b = banks[i]!;

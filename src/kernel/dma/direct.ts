@@ -587,9 +587,24 @@ export function dma_direct_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: num
 
 // ---- streaming ----
 
-/** kernel/dma/swiotlb.c swiotlb_map (5.13–6.18; 6.10+ drops alloc_size, 327e2c97c46a: same slots) */
+/**
+ * kernel/dma/swiotlb.c swiotlb_map (5.13–6.18; 6.10+ drops alloc_size, 327e2c97c46a: same slots).
+ * A traced run takes swiotlb_map_traced (the same steps with the trace); this body stays small
+ * enough for V8 to inline whole into dma_direct_map_page.
+ */
 export function swiotlb_map(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
-  if (k.tr) swiotlb_map_enter(k, dev, paddr, size, dir);
+  if (k.tr) return swiotlb_map_traced(k, dev, paddr, size, dir, attrs);
+  const swiotlb_addr = k.swiotlb_era.map_single(k, dev, paddr, size, size, 0, dir, attrs);
+  if (swiotlb_addr === DMA_MAPPING_ERROR) return DMA_MAPPING_ERROR;
+  const dma_addr = phys_to_dma(k, dev, swiotlb_addr);
+  if (!dma_capable(k, dev, dma_addr, size, true)) return swiotlb_map_overflow(k, dev, swiotlb_addr, dma_addr, size, dir, attrs);
+  if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, swiotlb_addr, size, dir);
+  return dma_addr;
+}
+
+/** swiotlb_map with its trace (entry, swiotlb:swiotlb_bounced, exit): the same steps as swiotlb_map's body */
+function swiotlb_map_traced(k: Kernel, dev: Device, paddr: number, size: number, dir: number, attrs: number): number {
+  swiotlb_map_enter(k, dev, paddr, size, dir);
   const swiotlb_addr = swiotlb_tbl_map_single(k, dev, paddr, size, size, dir, attrs);
   if (swiotlb_addr === DMA_MAPPING_ERROR) {
     k.tr?.exit("DMA_MAPPING_ERROR");
@@ -658,6 +673,20 @@ export function dma_kmalloc_needs_bounce(k: Kernel, dev: Device, size: number, d
  * for non-coherent devices.
  */
 export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, inlinedInto?: string): number {
+  const phys = k.page_to_phys(page) + offset;
+  const dma_addr = phys_to_dma(k, dev, phys);
+  // 5.15+: the device's pool decides (swiotlb=force, or a restricted-dma-pool); before: the global swiotlb_force
+  const force = k.swiotlb_era.is_swiotlb_force_bounce(k, dev);
+  if (force && !k.tr) return swiotlb_map(k, dev, phys, size, dir, attrs);
+  // a traced run, and a buffer out of the device's reach (370645f41e6e, 6.5: or an unaligned kmalloc-sized one of a
+  // non-coherent device): dma_direct_map_page_slow, every step with its trace (this body stays small enough for V8 to inline)
+  if (k.tr || !dma_capable(k, dev, dma_addr, size, true) || (k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir))) return dma_direct_map_page_slow(k, dev, page, offset, size, dir, attrs, inlinedInto);
+  if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
+  return dma_addr;
+}
+
+/** dma_direct_map_page's every step with its trace (entry, the decisions, exit) and the out-of-reach branch */
+function dma_direct_map_page_slow(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, inlinedInto?: string): number {
   const t = k.tr;
   if (t) direct_map_page_enter(k, page, offset, size, dir);
   const phys = k.page_to_phys(page) + offset;
@@ -729,7 +758,17 @@ function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, d
 
 /** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; 5.6: kernel/dma/direct.c, 19c65c3d30bb; the swiotlb double copy-back ends with 9e02977bfad0) */
 export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
-  if (k.tr) direct_enter(k, S_unmap_page, S_unmap_page_56, addr, size, dir);
+  if (k.tr) return dma_direct_unmap_page_traced(k, dev, addr, size, dir, attrs);
+  const phys = dma_to_phys(k, dev, addr);
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
+  // 5.10–5.17 pass attrs unchanged (the bounce is copied back twice); 9e02977bfad0 (5.18) adds SKIP_CPU_SYNC
+  const e = k.swiotlb_era;
+  if (e.is_swiotlb_buffer(k, phys, dev)) e.unmap_single(k, dev, phys, size, dir, k.sw["9e02977bfad0"] ? attrs | DMA_ATTR_SKIP_CPU_SYNC : attrs, size);
+}
+
+/** dma_direct_unmap_page with its trace entry and exit: the same steps as its body; out of line (the body stays small enough for V8 to inline) */
+function dma_direct_unmap_page_traced(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
+  direct_enter(k, S_unmap_page, S_unmap_page_56, addr, size, dir);
   const phys = dma_to_phys(k, dev, addr);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   // 5.10–5.17 pass attrs unchanged, so a FROM_DEVICE/BIDIRECTIONAL bounce is copied back twice
@@ -754,7 +793,16 @@ export function dma_direct_sync_single_for_device(k: Kernel, dev: Device, addr: 
 
 /** kernel/dma/direct.h dma_direct_sync_single_for_cpu (5.10–5.14; 5.6: kernel/dma/direct.c, 19c65c3d30bb): invalidate first, then copy back from the bounce buffer */
 export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  if (k.tr) direct_enter(k, S_sync_cpu, S_sync_cpu_56, addr, size, dir);
+  if (k.tr) return dma_direct_sync_single_for_cpu_traced(k, dev, addr, size, dir);
+  const paddr = dma_to_phys(k, dev, addr);
+  if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
+  const e = k.swiotlb_era;
+  if (e.is_swiotlb_buffer(k, paddr, dev)) e.sync_for_cpu(k, dev, paddr, size, dir);
+}
+
+/** dma_direct_sync_single_for_cpu with its trace entry and exit: the same steps as its body; out of line (the body stays small enough for V8 to inline) */
+function dma_direct_sync_single_for_cpu_traced(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
+  direct_enter(k, S_sync_cpu, S_sync_cpu_56, addr, size, dir);
   const paddr = dma_to_phys(k, dev, addr);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
   if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_cpu(k, dev, paddr, size, dir);

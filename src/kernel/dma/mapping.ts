@@ -196,18 +196,30 @@ export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_
  * `pc` is the function the BUG_ON sits in when the version's name differs from the site's (6.10+
  * f406c8e4b770: the out-of-line __dma_sync_* that the inline wrappers call).
  */
-function check_dir(k: Kernel, dir: number, fn: string, pc = fn) {
+function check_dir(k: Kernel, dir: number, fn: string, pc?: string) {
   if (dir !== 0 && dir !== 1 && dir !== 2) bad_dir(k, dir, fn, pc);
 }
 // check_dir's BUG, out of line (check_dir stays small enough for V8 to inline)
-function bad_dir(k: Kernel, dir: number, fn: string, pc: string): never {
-  k.BUG_ON(`valid_dma_direction:${fn}`, pc, `BUG_ON(!valid_dma_direction(${DIR_NAMES[dir] ?? dir}))`);
+function bad_dir(k: Kernel, dir: number, fn: string, pc: string | undefined): never {
+  k.BUG_ON(`valid_dma_direction:${fn}`, pc ?? fn, `BUG_ON(!valid_dma_direction(${DIR_NAMES[dir] ?? dir}))`);
 }
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
-export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle = false): number {
+export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle?: boolean): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
-  if (k.tr) map_page_enter(k, dev, page, offset, size, dir);
+  // a traced run: out of line (this body stays small enough for V8 to inline)
+  if (k.tr) return dma_map_page_attrs_traced(k, dev, page, offset, size, dir, attrs, isSingle);
+  check_dir(k, dir, "dma_map_page_attrs");
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
+  const ops = get_dma_ops(dev);
+  const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
+  if (k.tr || k.dma_debug) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  return addr;
+}
+
+/** dma_map_page_attrs with its trace: the same steps as its body */
+function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): number {
+  map_page_enter(k, dev, page, offset, size, dir);
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
@@ -218,7 +230,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
 
 // the end of dma_map_page_attrs when a run traces or has dma-debug: trace_dma_map, debug_dma_map_page, the trace exit;
 // out of line (the function stays small enough for V8 to inline)
-function map_page_after(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean): void {
+function map_page_after(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean | undefined): void {
   if (k.tr) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
@@ -244,13 +256,21 @@ function map_page_no_dma_mask(k: Kernel, dev: Device): number {
  * virt_to_page(ptr) — which is wrong for any non-linear address.
  */
 export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
-  if (k.tr) map_single_enter(k, dev, ptr, size, dir);
+  if (k.tr) return dma_map_single_attrs_traced(k, dev, ptr, size, dir, attrs);
+  if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
+  if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
+  return dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, ptr), offset_in_page(ptr), size, dir, attrs, true);
+}
+
+/** dma_map_single_attrs with its trace entry and exit: the same steps as its body (out of line: the body stays small enough for V8 to inline) */
+function dma_map_single_attrs_traced(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
+  map_single_enter(k, dev, ptr, size, dir);
   if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
   if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
   const page = k.arch.virt_to_page(k, ptr);
   const off = offset_in_page(ptr);
   const addr = dma_map_page_attrs(k, dev, page, off, size, dir, attrs, true);
-  if (k.tr) tr_exit_hex(k, addr);
+  tr_exit_hex(k, addr);
   return addr;
 }
 
@@ -266,9 +286,20 @@ function map_single_vmalloc(k: Kernel, dev: Device): number {
 }
 
 /** kernel/dma/mapping.c dma_unmap_page_attrs (5.x–6.6) */
-export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle = false): void {
+export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle?: boolean): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
-  if (k.tr) unmap_page_enter(k, dev, addr, size, dir);
+  // a traced run: out of line (this body stays small enough for V8 to inline)
+  if (k.tr) return dma_unmap_page_attrs_traced(k, dev, addr, size, dir, attrs, isSingle);
+  check_dir(k, dir, "dma_unmap_page_attrs");
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
+  else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
+  if (k.tr || k.dma_debug) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+}
+
+/** dma_unmap_page_attrs with its trace: the same steps as its body */
+function dma_unmap_page_attrs_traced(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
+  unmap_page_enter(k, dev, addr, size, dir);
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
@@ -278,7 +309,7 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
 
 // the end of dma_unmap_page_attrs when a run traces or has dma-debug: trace_dma_unmap, debug_dma_unmap_page, the trace exit;
 // out of line (the function stays small enough for V8 to inline)
-function unmap_page_after(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean): void {
+function unmap_page_after(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
   trace_dma_unmap(k, dev, addr, size, dir, attrs);
   if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle ? "single" : "page");
   k.tr?.exit();

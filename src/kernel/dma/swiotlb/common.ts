@@ -289,6 +289,21 @@ export function fmtPa(k: Kernel, a: number): string {
   return "0x" + unsignedOf(a, longBits(k)).toString(16).padStart(longBits(k) / 4, "0");
 }
 
+/** include/linux/swiotlb.h is_swiotlb_force_bounce before per-device pools (5.6–5.14): swiotlb_force == SWIOTLB_FORCE */
+export function is_swiotlb_force_bounce_global(k: Kernel, _dev: Device): boolean {
+  return k.swiotlb_force === "force";
+}
+
+/**
+ * include/linux/swiotlb.h is_swiotlb_force_bounce (5.15–6.5): dev->dma_io_tlb_mem->force_bounce —
+ * set by swiotlb=force on the default pool and always on a restricted-dma-pool; with no pool at
+ * all, swiotlb_force == SWIOTLB_FORCE (the model's io_tlb_default_mem is null then).
+ */
+export function is_swiotlb_force_bounce_pool(k: Kernel, dev: Device): boolean {
+  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
+  return mem ? mem.force_bounce : k.swiotlb_force === "force";
+}
+
 // ---------------------------------------------------------------------------------------------
 // the segment-boundary test
 
@@ -453,7 +468,7 @@ export function outOfPool(_k: Kernel, fn: string, tlb_addr: number): never {
  * era's unadjusted orig_addr) and the in-page offset from `orig_addr`. Memory that is not RAM
  * is a kernel paging fault.
  */
-export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64 = longBits(k)): void {
+export function bounce_copy(k: Kernel, tlb_addr: number, orig_addr: number, pfn: number, size: number, toDevice: boolean, bits: 32 | 64): void {
   // the common case in a few lines (V8 inlines it): 64-bit, no Xen, RAM
   if (bits === 64 && k.xen === null && size > 0 && k.mem.isRamRange(orig_addr, size)) {
     if (toDevice) k.cache.cpuCopy(tlb_addr, orig_addr, size);

@@ -15,6 +15,11 @@
  *                       CONFIG_SWIOTLB_DYNAMIC (growth worker, transient pools), pad_slots;
  *                       structures, boot and dynamic pools in v6.6-pools.ts
  *
+ * The Kernel constructor sets `k.swiotlb_era` (src/kernel.ts), so the streaming hot paths
+ * (dma-direct's map/unmap/sync) call `k.swiotlb_era.<member>` without testing the version on
+ * every call; every member's signature is the same in every era (an era whose kernel function
+ * takes its arguments in another order supplies a one-line adapter).
+ *
  * Shared code (constants, slot arrays, boundary test, memcpy, statistics): common.ts.
  */
 import type { Kernel } from "../../../kernel.js";
@@ -45,7 +50,8 @@ export interface SwiotlbEra {
   is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean;
   swiotlb_max_mapping_size(k: Kernel, dev?: Device): number;
   map_single(k: Kernel, dev: Device, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number, tbl_dma_addr?: number): number;
-  unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, alloc_size: number, dir: number, attrs: number): void;
+  /** swiotlb_tbl_unmap_single; `alloc_size` last: only 5.6–5.11 take it (later eras read it from the slot) */
+  unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size: number): void;
   sync_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
   sync_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
   /** swiotlb= parsing with its boot messages (eras whose parser prints: 6.0+ areas) */
@@ -57,8 +63,8 @@ export interface SwiotlbEra {
   swiotlb_free?(k: Kernel, dev: Device, tlb_addr: number, size: number): boolean;
   /** a restricted-dma-pool reserved-memory region's device_init (5.15+) */
   rmem_swiotlb_device_init?(k: Kernel, rmem: ReservedMem, dev: Device): number;
-  /** is_swiotlb_force_bounce when the era keeps it elsewhere than dev->dma_io_tlb_mem->force_bounce (6.6: the io_tlb_mem around the pool) */
-  is_swiotlb_force_bounce?(k: Kernel, dev: Device): boolean;
+  /** include/linux/swiotlb.h is_swiotlb_force_bounce, the era's own (common.ts for 5.6–6.5; 6.6: the io_tlb_mem around the pool) */
+  is_swiotlb_force_bounce(k: Kernel, dev: Device): boolean;
   /** the page-allocator blocks a late init (swiotlb_late_init_with_tbl / swiotlb_init_late) takes for its metadata after the buffer, in order */
   late_metadata?(nslabs: number): LateBlock[];
   /** a late init's pool setup when it differs from the boot one (6.0: late_alloc and the limited area count); absent: swiotlb_init_with_tbl, verbose */
@@ -103,12 +109,9 @@ export function swiotlb_era_for(id: string): SwiotlbEra {
   return era_v6_6;
 }
 
-/** The era this kernel runs: picked once, then kept on the Kernel. */
+/** The era this kernel runs (set once by the Kernel constructor). */
 export function era(k: Kernel): SwiotlbEra {
-  return k.swiotlb_era ?? pick_era(k);
-}
-function pick_era(k: Kernel): SwiotlbEra {
-  return (k.swiotlb_era = swiotlb_era_for(k.version.id));
+  return k.swiotlb_era;
 }
 
 /** kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.14) / swiotlb_init_io_tlb_mem (5.15–5.19) / swiotlb_init_remap (6.0+): install the boot pool */
@@ -144,7 +147,7 @@ export function is_swiotlb_active(k: Kernel, dev?: Device): boolean {
 
 /** include/linux/swiotlb.h is_swiotlb_buffer (5.6–5.14: the global pool; 5.15+: dev->dma_io_tlb_mem) */
 export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boolean {
-  return (k.swiotlb_era ?? era(k)).is_swiotlb_buffer(k, paddr, dev);
+  return k.swiotlb_era.is_swiotlb_buffer(k, paddr, dev);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_max_mapping_size (5.6–5.14: 256 KiB; 5.19: less the min_align_mask round-up) */
@@ -166,9 +169,9 @@ export function swiotlb_tbl_map_single(
   dir: number,
   attrs: number,
   tbl_dma_addr?: number,
-  alloc_align_mask = 0,
+  alloc_align_mask?: number,
 ): number {
-  return era(k).map_single(k, dev, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs, tbl_dma_addr);
+  return k.swiotlb_era.map_single(k, dev, orig_addr, mapping_size, alloc_size, alloc_align_mask ?? 0, dir, attrs, tbl_dma_addr);
 }
 
 /**
@@ -176,18 +179,18 @@ export function swiotlb_tbl_map_single(
  * argument — that era frees as many slots as it says; callers then passed their mapping size
  * for both (dma-direct, swiotlb-xen), hence the default. Later eras read the size from the slot.
  */
-export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size = mapping_size): void {
-  era(k).unmap_single(k, dev, tlb_addr, mapping_size, alloc_size, dir, attrs);
+export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size?: number): void {
+  k.swiotlb_era.unmap_single(k, dev, tlb_addr, mapping_size, dir, attrs, alloc_size ?? mapping_size);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_DEVICE) (5.6–5.11) */
 export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
-  era(k).sync_for_device(k, dev, tlb_addr, size, dir);
+  k.swiotlb_era.sync_for_device(k, dev, tlb_addr, size, dir);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (5.12+) / swiotlb_tbl_sync_single(SYNC_FOR_CPU) (5.6–5.11) */
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
-  era(k).sync_for_cpu(k, dev, tlb_addr, size, dir);
+  k.swiotlb_era.sync_for_cpu(k, dev, tlb_addr, size, dir);
 }
 
 /** kernel/dma/swiotlb.c setup_io_tlb_npages: the swiotlb= early parameter (6.0+: may print "area num N."); earlier eras print nothing */
@@ -243,13 +246,8 @@ export function rmem_swiotlb_setup(k: Kernel, rmem: ReservedMem): ReservedMem | 
 /**
  * include/linux/swiotlb.h is_swiotlb_force_bounce (5.15+: dev->dma_io_tlb_mem->force_bounce — set
  * by swiotlb=force on the default pool and always on a restricted-dma-pool); the eras before per-device
- * pools test the global swiotlb_force == SWIOTLB_FORCE.
+ * pools test the global swiotlb_force == SWIOTLB_FORCE. Each era's own (SwiotlbEra.is_swiotlb_force_bounce).
  */
 export function is_swiotlb_force_bounce(k: Kernel, dev: Device): boolean {
-  const e = era(k);
-  if (e.is_swiotlb_force_bounce) return e.is_swiotlb_force_bounce(k, dev);
-  if (e.name === "5.6" || e.name === "5.13") return k.swiotlb_force === "force";
-  const mem = dev.dma_io_tlb_mem ?? k.io_tlb_default_mem;
-  return mem ? mem.force_bounce : k.swiotlb_force === "force";
+  return k.swiotlb_era.is_swiotlb_force_bounce(k, dev);
 }
-

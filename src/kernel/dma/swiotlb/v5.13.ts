@@ -37,7 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ENOMEM, INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr,
   fmtPa, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  slotsOfMapping, swiotlb_search_never_ends, unsignedOf,
+  slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -356,7 +356,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: 64 + 24 * nslabs, zero: false, what: "io_tlb_mem" }];
 }
 
-export const era_v5_13: SwiotlbEra = {
+export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
   late_metadata: swiotlb_late_metadata,
   name: "5.13",
   pool: (k) => k.io_tlb_default_mem,
@@ -368,7 +368,8 @@ export const era_v5_13: SwiotlbEra = {
   is_swiotlb_buffer,
   swiotlb_max_mapping_size: () => swiotlb_max_mapping_size(),
   map_single: (k, dev, orig, mapping_size, alloc_size, _align, dir, attrs, tbl) => swiotlb_tbl_map_single(k, dev, orig, mapping_size, alloc_size, dir, attrs, tbl),
-  unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
+  unmap_single: swiotlb_tbl_unmap_single,
+  is_swiotlb_force_bounce: is_swiotlb_force_bounce_global,
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
-};
+});

@@ -38,7 +38,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, unsignedOf, ALIGN,
+  swiotlb_search_never_ends, unsignedOf, ALIGN, is_swiotlb_force_bounce_pool,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -139,11 +139,6 @@ export function is_swiotlb_buffer(k: Kernel, paddr: number, dev?: Device): boole
   // (the unset static struct has start == end == 0: never a buffer)
   const mem = dev?.dma_io_tlb_mem ?? k.io_tlb_default_mem;
   return !!mem && paddr >= mem.start && paddr < mem.end;
-}
-
-/** include/linux/swiotlb.h is_swiotlb_force_bounce (5.15–5.19; 5.15.178 carries the 5.16 force_bounce): mem->force_bounce */
-export function is_swiotlb_force_bounce(k: Kernel, dev?: Device): boolean {
-  return dev_io_tlb_mem(k, dev).force_bounce;
 }
 
 /**
@@ -260,6 +255,32 @@ export function swiotlb_tbl_map_single(
   tbl_dma_addr?: number,
 ): number {
   const mem = dev_io_tlb_mem(k, dev);
+  // a traced run, an empty pool or bad sizes: the full path (swiotlb_tbl_map_single_slow); this body stays small enough for V8 to inline
+  if (k.tr || mem.nslabs === 0 || mapping_size > alloc_size) return swiotlb_tbl_map_single_slow(k, dev, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs, tbl_dma_addr);
+  const offset = swiotlb_align_offset(dev, orig_addr);
+  const index = swiotlb_find_slots(k, dev, orig_addr, alloc_size + offset, alloc_align_mask, tbl_dma_addr);
+  if (index === -1) return map_single_full(k, dev, mem, alloc_size, attrs);
+  const n = nr_slots(alloc_size + offset);
+  const oa = mem.orig_addr;
+  for (let i = 0; i < n; i++) oa[index + i] = slot_addr(orig_addr, i);
+  const tlb_addr = slot_addr(mem.start, index) + offset;
+  swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_TO_DEVICE);
+  return tlb_addr;
+}
+
+/** swiotlb_tbl_map_single with its trace, the empty-pool panic and the "Invalid sizes" exit: every step of the function */
+function swiotlb_tbl_map_single_slow(
+  k: Kernel,
+  dev: Device,
+  orig_addr: number,
+  mapping_size: number,
+  alloc_size: number,
+  alloc_align_mask: number,
+  dir: number,
+  attrs: number,
+  tbl_dma_addr?: number,
+): number {
+  const mem = dev_io_tlb_mem(k, dev);
   if (k.tr) map_single_enter(k, orig_addr, mapping_size, alloc_size, alloc_align_mask, dir, attrs);
   const offset = swiotlb_align_offset(dev, orig_addr);
   // 5.15 (5.15.178): an empty pool panics: c51ba246cb17 (6.0, backported) tests !mem->nslabs.
@@ -316,6 +337,22 @@ function map_single_bounce_decided(k: Kernel, dir: number, attrs: number): void 
  */
 export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   const mem = dev_io_tlb_mem(k, dev);
+  // the common case (untraced, 64-bit, no Xen, inside the pool, an original, within its allocation,
+  // RAM): the copy; anything else takes swiotlb_bounce_slow, which tests and reports every case
+  const inPool = tlb_addr >= mem.start && tlb_addr < mem.end;
+  const index = inPool ? ((tlb_addr - mem.start) / IO_TLB_SIZE) | 0 : 0;
+  const orig_addr = inPool ? mem.orig_addr[index]! : INVALID_PHYS_ADDR;
+  const tlb_offset = (tlb_addr & (IO_TLB_SIZE - 1)) - swiotlb_align_offset(dev, orig_addr);
+  const orig = orig_addr + tlb_offset;
+  if (k.tr || orig_addr === INVALID_PHYS_ADDR || tlb_offset < 0 || size <= 0 || size > mem.alloc_size[index]! - tlb_offset || k.xen !== null || longBits(k) === 32 || !k.mem.isRamRange(orig, size))
+    return swiotlb_bounce_slow(k, dev, tlb_addr, size, dir);
+  const toDevice = dir === DMA_TO_DEVICE;
+  k.cache.cpuCopy(toDevice ? tlb_addr : orig, toDevice ? orig : tlb_addr, size);
+}
+
+/** swiotlb_bounce with its trace and every check that can report: out of the pool, no original, before the mapping start, past the allocation (clamped), 32-bit, Xen, not RAM */
+function swiotlb_bounce_slow(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  const mem = dev_io_tlb_mem(k, dev);
   if (k.tr) bounce_enter(k, tlb_addr, size, dir);
   const index = Math.floor((tlb_addr - mem.start) / IO_TLB_SIZE);
   if (index < 0 || index >= mem.nslabs) outOfPool(k, "swiotlb_bounce", tlb_addr);
@@ -357,6 +394,26 @@ function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number):
  */
 export function swiotlb_release_slots(k: Kernel, dev: Device, tlb_addr: number): void {
   const mem = dev_io_tlb_mem(k, dev);
+  const offset = swiotlb_align_offset(dev, tlb_addr);
+  const index = Math.floor((tlb_addr - offset - mem.start) / IO_TLB_SIZE);
+  // a traced run, or an address outside the pool: the full path (this body stays small enough for V8 to inline)
+  if (k.tr || index < 0 || index >= mem.nslabs) return swiotlb_release_slots_slow(k, dev, tlb_addr);
+  const nslots = slotsOfMapping(mem.alloc_size[index]!, offset, longBits(k));
+  const oa = mem.orig_addr;
+  const as = mem.alloc_size;
+  let count = index + nslots < ((index + IO_TLB_SEGSIZE) & ~(IO_TLB_SEGSIZE - 1)) ? mem.slot_list(index + nslots) : 0;
+  for (let i = index + nslots - 1; i >= index; i--) {
+    mem.set_slot_list(i, ++count);
+    oa[i] = INVALID_PHYS_ADDR;
+    as[i] = 0;
+  }
+  mem.renumber(index - 1, count);
+  mem.used -= nslots;
+}
+
+/** swiotlb_release_slots with its trace, and the out-of-pool stop: every step of the function */
+function swiotlb_release_slots_slow(k: Kernel, dev: Device, tlb_addr: number): void {
+  const mem = dev_io_tlb_mem(k, dev);
   if (k.tr) release_enter(k, tlb_addr);
   const offset = swiotlb_align_offset(dev, tlb_addr);
   const index = Math.floor((tlb_addr - offset - mem.start) / IO_TLB_SIZE);
@@ -385,7 +442,13 @@ function release_traced(k: Kernel, mem: IoTlbMem, index: number, nslots: number,
 
 /** kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (5.15–5.19): copy back for FROM/BIDI unless SKIP_CPU_SYNC, then swiotlb_release_slots */
 export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
-  if (k.tr) unmap_single_enter(k, tlb_addr, mapping_size, dir, attrs);
+  if (k.tr) return unmap_single_traced(k, dev, tlb_addr, mapping_size, dir, attrs);
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
+  swiotlb_release_slots(k, dev, tlb_addr);
+}
+// swiotlb_tbl_unmap_single with its trace entry and exit: the same steps (out of line: the body stays small enough for V8 to inline)
+function unmap_single_traced(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
+  unmap_single_enter(k, tlb_addr, mapping_size, dir, attrs);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE);
   swiotlb_release_slots(k, dev, tlb_addr);
   k.tr?.exit();
@@ -406,6 +469,11 @@ export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr:
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (5.15–5.19): bounce out for FROM/BIDI; BUG_ON(dir != DMA_TO_DEVICE) otherwise */
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
+  if (k.tr || (dir !== DMA_FROM_DEVICE && dir !== DMA_BIDIRECTIONAL)) return sync_single_for_cpu_slow(k, dev, tlb_addr, size, dir);
+  swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE);
+}
+// swiotlb_sync_single_for_cpu with its trace, and the directions that do not copy (TO_DEVICE: nothing; any other: the BUG_ON), out of line (small enough for V8 to inline)
+function sync_single_for_cpu_slow(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE);
   else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
@@ -463,7 +531,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: 24 * nslabs, zero: true, what: "swiotlb slots" }];
 }
 
-export const era_v5_15: SwiotlbEra = {
+export const era_v5_15: SwiotlbEra = Object.freeze<SwiotlbEra>({
   late_metadata: swiotlb_late_metadata,
   name: "5.15",
   pool: (k, dev) => {
@@ -478,10 +546,11 @@ export const era_v5_15: SwiotlbEra = {
   is_swiotlb_buffer,
   swiotlb_max_mapping_size,
   map_single: swiotlb_tbl_map_single,
-  unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
+  unmap_single: swiotlb_tbl_unmap_single,
+  is_swiotlb_force_bounce: is_swiotlb_force_bounce_pool,
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
   swiotlb_alloc,
   swiotlb_free,
   rmem_swiotlb_device_init,
-};
+});

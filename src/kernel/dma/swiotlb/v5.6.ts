@@ -23,7 +23,7 @@ import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa, fmtUlong,
-  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit,
+  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit, is_swiotlb_force_bounce_global,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -137,7 +137,7 @@ export function swiotlb_bounce(k: Kernel, orig_addr: number, tlb_addr: number, s
     const index = Math.floor((tlb_addr - mem.start) / IO_TLB_SIZE);
     k.tr.swiotlb("bounce", index, Math.ceil(((tlb_addr & (IO_TLB_SIZE - 1)) + size) / IO_TLB_SIZE), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
   }
-  bounce_copy(k, tlb_addr, orig_addr, Math.floor(orig_addr / PAGE_SIZE), size, toDevice);
+  bounce_copy(k, tlb_addr, orig_addr, Math.floor(orig_addr / PAGE_SIZE), size, toDevice, longBits(k));
   k.tr?.exit();
 }
 
@@ -287,7 +287,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: nslabs * 4, zero: false, what: "io_tlb_list" }, { bytes: nslabs * 8, zero: false, what: "io_tlb_orig_addr" }];
 }
 
-export const era_v5_6: SwiotlbEra = {
+export const era_v5_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   late_metadata: swiotlb_late_metadata,
   name: "5.6",
   pool: (k) => k.io_tlb_default_mem,
@@ -299,7 +299,8 @@ export const era_v5_6: SwiotlbEra = {
   is_swiotlb_buffer,
   swiotlb_max_mapping_size: () => swiotlb_max_mapping_size(),
   map_single: (k, dev, orig, mapping_size, alloc_size, _align, dir, attrs, tbl) => swiotlb_tbl_map_single(k, dev, orig, mapping_size, alloc_size, dir, attrs, tbl),
-  unmap_single: swiotlb_tbl_unmap_single,
+  unmap_single: (k, dev, tlb, mapping_size, dir, attrs, alloc_size) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, alloc_size, dir, attrs),
+  is_swiotlb_force_bounce: is_swiotlb_force_bounce_global,
   sync_for_device: (k, dev, tlb, size, dir) => swiotlb_tbl_sync_single(k, dev, tlb, size, dir, SYNC_FOR_DEVICE),
   sync_for_cpu: (k, dev, tlb, size, dir) => swiotlb_tbl_sync_single(k, dev, tlb, size, dir, SYNC_FOR_CPU),
-};
+});

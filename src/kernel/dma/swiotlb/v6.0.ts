@@ -37,7 +37,8 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ALIGN, INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_DEFAULT_SIZE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, } from "./common.js";
+  swiotlb_search_never_ends, is_swiotlb_force_bounce_pool,
+} from "./common.js";
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_bounce, swiotlb_max_mapping_size, swiotlb_max_segment, swiotlb_sync_single_for_cpu,
   swiotlb_sync_single_for_device,
@@ -459,7 +460,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: 64, zero: true, what: "swiotlb areas" }, { bytes: 24 * nslabs, zero: true, what: "swiotlb slots" }];
 }
 
-export const era_v6_0: SwiotlbEra = {
+export const era_v6_0: SwiotlbEra = Object.freeze<SwiotlbEra>({
   init_late: swiotlb_init_late_mem,
   late_metadata: swiotlb_late_metadata,
   name: "6.0",
@@ -475,7 +476,8 @@ export const era_v6_0: SwiotlbEra = {
   is_swiotlb_buffer,
   swiotlb_max_mapping_size,
   map_single: swiotlb_tbl_map_single,
-  unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
+  unmap_single: swiotlb_tbl_unmap_single,
+  is_swiotlb_force_bounce: is_swiotlb_force_bounce_pool,
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
   boot_nslabs: swiotlb_boot_nslabs,
@@ -483,4 +485,4 @@ export const era_v6_0: SwiotlbEra = {
   swiotlb_alloc,
   swiotlb_free,
   rmem_swiotlb_device_init,
-};
+});

@@ -344,7 +344,9 @@ export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number
 
 // swiotlb_tbl_map_single's trace and its error exits, out of line (small enough for V8 to inline)
 function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, alloc_size: number, alloc_align_mask: number, dir: number, attrs: number): void {
-  k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  // 6.10+ (327e2c97c46a) has no alloc_size argument: the trace names the version's own parameters
+  if (k.sw["327e2c97c46a"]) k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  else k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
 function map_single_align_warn(k: Kernel, dev: Device): void {
   k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
@@ -512,7 +514,7 @@ export function poolAreas(pool: IoTlbPool): { used: number; index: number }[] {
 }
 
 /** The 6.6–6.18 era as index.ts dispatches to it. */
-export const era_v6_6: SwiotlbEra = {
+export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   name: "6.6",
   pool: (k, dev) => {
     const mem = dev_io_tlb_mem(k, dev);
@@ -527,7 +529,7 @@ export const era_v6_6: SwiotlbEra = {
   is_swiotlb_buffer,
   swiotlb_max_mapping_size,
   map_single: (k, dev, orig, mapping_size, alloc_size, align, dir, attrs) => swiotlb_tbl_map_single(k, dev, orig, mapping_size, alloc_size, align, dir, attrs),
-  unmap_single: (k, dev, tlb, mapping_size, _alloc_size, dir, attrs) => swiotlb_tbl_unmap_single(k, dev, tlb, mapping_size, dir, attrs),
+  unmap_single: swiotlb_tbl_unmap_single,
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
   // the front door speaks physical addresses (-1 for NULL); the kernel's functions take struct pages
@@ -538,7 +540,7 @@ export const era_v6_6: SwiotlbEra = {
   swiotlb_free: (k, dev, tlb_addr, size) => swiotlb_free(k, dev, k.arch.pfn_to_page(Math.floor(tlb_addr / PAGE_SIZE)), size),
   rmem_swiotlb_device_init,
   is_swiotlb_force_bounce,
-};
+});
 
 /**
  * kernel/dma/swiotlb.c rmem_swiotlb_device_init (6.6–6.18): a highmem region is refused with
