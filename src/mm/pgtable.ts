@@ -57,8 +57,16 @@ interface Run {
   readonly size: number;
 }
 
+/**
+ * An empty entries array whose elements kind is HOLEY_ELEMENTS from the start (`slice` keeps its
+ * source's kind): a fresh `[]` starts with small-integer elements and ends PACKED or HOLEY
+ * depending on the order its entries are set, so tables' arrays had up to three hidden classes and
+ * the walk's `t.entries[i]` deoptimised ("wrong map", once per kind met: entryAt, leafAt, physOf, unmap).
+ */
+const HOLEY_EMPTY: Entry[] = [, null].slice(0, 0);
+
 function newTable(): Table {
-  return { leaf: false, entries: [], run: null };
+  return { leaf: false, entries: HOLEY_EMPTY.slice(), run: null };
 }
 
 /** t.entries[i], the run's leaf made (and kept) when i is one. */
