@@ -16,6 +16,7 @@
  * clean, dirty) — so a page-sized access is one lookup and one copy instead of 64 line objects.
  * The semantics are those of independent lines.
  */
+import { F64_ZERO } from "../core/u64.js";
 import type { PhysMem } from "./physmem.js";
 
 export const L1_CACHE_SHIFT = 6;
@@ -313,8 +314,8 @@ export class Cache {
   private readonly hitF: Frame[] = objectArray();
   private rf0 = 0;
   private rf1 = 0;
-  private rp = 0;
-  private rlen = 0;
+  private rp = F64_ZERO; // (an address and a length: F64_ZERO, src/core/u64.ts)
+  private rlen = F64_ZERO;
 
   /** Present frames overlapping [phys, phys+len) into hitN/hitF; returns how many. */
   private present(phys: number, len: number): number {

@@ -7,7 +7,7 @@
  * Leaves may sit at any level (block / huge / section mappings), as the linear map and vmemmap use.
  */
 import { IMMUTABLE } from "../core/clone.js";
-import { hex64 } from "../core/u64.js";
+import { F64_ZERO, hex64 } from "../core/u64.js";
 
 /** Memory attributes that matter to the model. */
 export type Prot = "normal" | "nc" | "wc" | "device";
@@ -139,8 +139,8 @@ export class PageTable {
    * not have): the leaf the last walk ended on and the VA offsets [tlbLo, tlbHi) it maps. map()
    * and unmap() empty it, so a cached answer is always what a full walk would give.
    */
-  private tlbLo = 0;
-  private tlbHi = 0;
+  private tlbLo = F64_ZERO; // (VA offsets: F64_ZERO, src/core/u64.ts)
+  private tlbHi = F64_ZERO;
   private tlbLeaf: Leaf | null = null;
   private tlbLevel = 0;
   /** The memory attributes of the last successful physOf(). */
