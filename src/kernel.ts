@@ -20,7 +20,7 @@ import type { PageTable, Prot } from "./mm/pgtable.js";
 import { isWalkHit } from "./mm/pgtable.js";
 import type { VmallocSpace } from "./mm/vmalloc.js";
 import type { CmaArea, GenPool } from "./mm/genalloc.js";
-import { PAGE_SIZE, hex, offset_in_page } from "./core/u64.js";
+import { F64_ZERO, PAGE_SIZE, hex, offset_in_page } from "./core/u64.js";
 
 /** Boot and Kconfig options a run can set. */
 export interface KConfig {
@@ -131,14 +131,14 @@ export class Kernel {
   /** user page table of the scenario's process and its VMAs */
   user_pgd!: PageTable;
   user_vmas: UserMapping[] = [];
-  user_mmap_cursor = 0;
+  user_mmap_cursor = F64_ZERO; // (an address: F64_ZERO, src/core/u64.ts)
   zone_dma_bits = 24;
   /**
    * kernel/dma/direct.c zone_dma_limit (6.12, ba0fb44aed47): the highest physical address of
    * ZONE_DMA as dma-direct sees it (Infinity: PHYS_ADDR_MAX). Before 6.12 it is
    * DMA_BIT_MASK(zone_dma_bits), kept here in the same form.
    */
-  zone_dma_limit = 0xff_ffff;
+  zone_dma_limit = 0xff_ffff + F64_ZERO; // (Infinity or a 32-bit mask in some eras: a double from the start)
   /** zone limits (exclusive end pfns), for describing */
   dma_contiguous_default_area: CmaArea | null = null;
   /** kernel/dma/pool.c pools (5.8+) or the single 5.6 remap.c pool (atomic_pool) */
@@ -376,7 +376,7 @@ export class Kernel {
    * objects a bounced map/unmap pair's 4 KiB copies had pushed out of the CPU's near caches.
    */
   private kwVa = Infinity;
-  private kwPhys = 0;
+  private kwPhys = F64_ZERO;
   private kwFrame: Uint8Array | null = null;
   private kwPgdGen = -1;
   private kwMemGen = -1;

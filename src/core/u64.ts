@@ -176,3 +176,12 @@ export function alignDown(v: number, a: number): number {
 export function addr(v: string | number | bigint): Addr {
   return parseU64(v);
 }
+
+/**
+ * The initial value of a number field that later holds values beyond int32 (addresses, lengths,
+ * ±Infinity): -0 is a heap number, so V8 gives the field its double representation at the
+ * object's first store. A field that starts as a small integer changes representation at its
+ * first large value, which retires the class's hidden class and deoptimises every function
+ * compiled for it ("wrong map"). -0 equals 0 in every comparison and sum, and prints as 0.
+ */
+export const F64_ZERO = -0;

@@ -3,7 +3,7 @@
  */
 import type { DmaMapOps } from "../kernel/dma/ops.js";
 import type { CmaArea } from "../mm/genalloc.js";
-import { DMA_BIT_MASK, maskLimit, min_not_zero } from "../core/u64.js";
+import { DMA_BIT_MASK, F64_ZERO, maskLimit, min_not_zero } from "../core/u64.js";
 
 /** struct bus_dma_region (include/linux/dma-direct.h) */
 export interface BusDmaRegion {
@@ -129,8 +129,12 @@ export function of_dma_configure(spec: DeviceSpec): Device {
     min_align_mask: 0,
     max_segment_size: 65536,
     segment_boundary_mask: DMA_BIT_MASK(32),
-    _dmaLimit: 0,
-    _coherentLimit: 0,
+    // every field from the start, the limits as doubles (F64_ZERO, src/core/u64.ts): a device whose
+    // mask fits a small integer (30 bits) and one whose does not, or one that later gets a
+    // restricted pool, would otherwise give Device objects other hidden classes than the first's
+    dma_io_tlb_mem: undefined,
+    _dmaLimit: F64_ZERO,
+    _coherentLimit: F64_ZERO,
   };
   dev_update_limits(dev);
   return dev;

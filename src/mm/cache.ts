@@ -16,6 +16,7 @@
  * clean, dirty) — so a page-sized access is one lookup and one copy instead of 64 line objects.
  * The semantics are those of independent lines.
  */
+import { F64_ZERO } from "../core/u64.js";
 import type { PhysMem } from "./physmem.js";
 
 export const L1_CACHE_SHIFT = 6;
@@ -313,8 +314,8 @@ export class Cache {
   private readonly hitF: Frame[] = objectArray();
   private rf0 = 0;
   private rf1 = 0;
-  private rp = 0;
-  private rlen = 0;
+  private rp = F64_ZERO; // (an address and a length: F64_ZERO, src/core/u64.ts)
+  private rlen = F64_ZERO;
 
   /** Present frames overlapping [phys, phys+len) into hitN/hitF; returns how many. */
   private present(phys: number, len: number): number {
@@ -420,27 +421,29 @@ export class Cache {
     }
   }
 
-  /** Mark lines [first, last] of a frame present and dirty. */
+  /**
+   * Mark lines [first, last] of a frame present and dirty. One loop for every range, the whole
+   * frame included: a whole-frame branch of its own (st.fill and the counters) was taken first by
+   * the first page-sized CPU write or copy, usually after V8 had optimised this function on partial
+   * writes, and that deoptimised it ("insufficient type feedback": fuzz seeds 11-13, each in its
+   * first 50k operations).
+   */
   private dirty(f: Frame, first: number, last: number) {
     const st = f.st;
-    if (first === 0 && last === this.lpf - 1) {
-      this.nlines += this.lpf - f.n;
-      this.ndirty += this.lpf - f.nd;
-      f.n = f.nd = this.lpf;
-      st.fill(DIRTY);
-      return;
-    }
+    let absent = 0;
+    let notDirty = 0;
     for (let l = first; l <= last; l++) {
       const s = st[l];
-      if (s === DIRTY) continue;
-      if (s === ABSENT) {
-        f.n++;
-        this.nlines++;
+      if (s !== DIRTY) {
+        notDirty++;
+        if (s === ABSENT) absent++;
+        st[l] = DIRTY;
       }
-      st[l] = DIRTY;
-      f.nd++;
-      this.ndirty++;
     }
+    f.n += absent;
+    f.nd += notDirty;
+    this.nlines += absent;
+    this.ndirty += notDirty;
   }
 
   /** A coherent device write: RAM gets the bytes, CPU lines covering them are updated (snoop). */

@@ -7,7 +7,7 @@
  * Leaves may sit at any level (block / huge / section mappings), as the linear map and vmemmap use.
  */
 import { IMMUTABLE } from "../core/clone.js";
-import { hex64 } from "../core/u64.js";
+import { F64_ZERO, hex64 } from "../core/u64.js";
 
 /** Memory attributes that matter to the model. */
 export type Prot = "normal" | "nc" | "wc" | "device";
@@ -57,8 +57,16 @@ interface Run {
   readonly size: number;
 }
 
+/**
+ * An empty entries array whose elements kind is HOLEY_ELEMENTS from the start (`slice` keeps its
+ * source's kind): a fresh `[]` starts with small-integer elements and ends PACKED or HOLEY
+ * depending on the order its entries are set, so tables' arrays had up to three hidden classes and
+ * the walk's `t.entries[i]` deoptimised ("wrong map", once per kind met: entryAt, leafAt, physOf, unmap).
+ */
+const HOLEY_EMPTY: Entry[] = [, null].slice(0, 0);
+
 function newTable(): Table {
-  return { leaf: false, entries: [], run: null };
+  return { leaf: false, entries: HOLEY_EMPTY.slice(), run: null };
 }
 
 /** t.entries[i], the run's leaf made (and kept) when i is one. */
@@ -131,8 +139,8 @@ export class PageTable {
    * not have): the leaf the last walk ended on and the VA offsets [tlbLo, tlbHi) it maps. map()
    * and unmap() empty it, so a cached answer is always what a full walk would give.
    */
-  private tlbLo = 0;
-  private tlbHi = 0;
+  private tlbLo = F64_ZERO; // (VA offsets: F64_ZERO, src/core/u64.ts)
+  private tlbHi = F64_ZERO;
   private tlbLeaf: Leaf | null = null;
   private tlbLevel = 0;
   /** The memory attributes of the last successful physOf(). */

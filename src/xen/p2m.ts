@@ -5,6 +5,7 @@
  * - x86 PV dom0 (arch/x86/xen/p2m.c, include/xen/page.h): a flat P2M array pfn → mfn with
  *   scattered machine frames, and the hypervisor's M2P table mfn → pfn.
  */
+import { F64_ZERO } from "../core/u64.js";
 import type { Kernel } from "../kernel.js";
 
 export const XEN_PAGE_SHIFT = 12;
@@ -52,8 +53,8 @@ class RunMap {
   private vals: number[] = [];
   /** the last lookup's answer, for the next one (lookups go frame by frame): a run's index, or a gap [gapLo, gapHi) between runs */
   private hit = -1;
-  private gapLo = 0;
-  private gapHi = 0;
+  private gapLo = F64_ZERO; // (±Infinity at the ends: F64_ZERO, src/core/u64.ts)
+  private gapHi = F64_ZERO;
 
   get(key: number): number | undefined {
     const h = this.hit;
