@@ -218,7 +218,9 @@ describe("cache model: a released cache's slabs", () => {
     const a = new Cache(new PhysMem([{ start: 0, size: 1 << 20 }]));
     for (let p = 0; p < 48; p++) a.cpuWrite(p * 4096, new Uint8Array(4096).fill(0xaa)); // 48 frames: its first slabs, all 0xaa, dirty
     const aSlabs = (a as unknown as { slabs: Uint8Array[] }).slabs.slice();
-    expect(aSlabs.length).toBeGreaterThan(1);
+    // two fresh slabs (16 + 32 frames), or one taken from a cache an earlier test file released (the
+    // suite runs with isolate: false, so this module's free list may not be empty)
+    expect(aSlabs.length).toBeGreaterThan(0);
     a.release();
     const ram = new PhysMem([{ start: 0, size: 1 << 20 }]);
     ram.write(0x3010, new Uint8Array([1, 2, 3, 4]));
