@@ -134,9 +134,11 @@ export function warmUp(s: FuzzSetup, o: FuzzOptions): void {
  * configuration the command line names, while `idle()` says the options have not come; the
  * operations it would otherwise run unoptimised in its first real epochs then run compiled.
  * Nothing of it reaches a result (see warmUp). Returns whether warmUp's part was done (then the
- * run's own warmUp is skipped: `warm: false`).
+ * run's own warmUp is skipped: `warm: false`). Worth it only on a core that would idle: measured
+ * in one isolate (thread CPU, rpi4), 24 such epochs cost ≈ 98 ms and save ≈ 55 ms of the first 8
+ * real epochs, 6 cost ≈ 35 and save ≈ 22 (bench/README.md, stop 19); hence the cap.
  */
-export const PREWARM_EPOCHS = 24;
+export const PREWARM_EPOCHS = 12;
 export const PREWARM_OPS = 500;
 export function prewarm(s: FuzzSetup, o: FuzzOptions, idle: () => boolean): boolean {
   if (o.steps <= s.epochLen) return false;
