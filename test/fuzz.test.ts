@@ -18,9 +18,9 @@ import { Cache } from "../src/mm/cache.js";
 import { Session, ShadowPool } from "../src/fuzz/session.js";
 import { Generator } from "../src/fuzz/generator.js";
 import { Rng } from "../src/fuzz/types.js";
-import { runEpoch } from "../src/fuzz/run.js";
+import { fuzzSetup, prewarm, PREWARM_EPOCHS, runEpoch, warmKey } from "../src/fuzz/run.js";
 import { fuzzEpochSeed, fuzzEpochs, runFuzzClaimed, runFuzzSplit } from "../src/fuzz/split.js";
-import { FUZZ_EPOCH_OPS, fuzzWorkersWanted, prestartFuzzWorkers, sharedClaims, sharedPlan, takeFuzzWorkers } from "../src/cli/fuzz-split.js";
+import { FUZZ_EPOCH_OPS, fuzzWarmGuess, fuzzWorkersWanted, prestartFuzzWorkers, sharedClaims, sharedPlan, takeFuzzWorkers } from "../src/cli/fuzz-split.js";
 import { buildConfig, resolveKernel, resolvePlatform } from "../src/scenario/config.js";
 import { DMA_TO_DEVICE } from "../src/include/gfp.js";
 import { PhysMem } from "../src/mm/physmem.js";
@@ -276,6 +276,51 @@ describe("fuzz --jobs N: the worker threads started before the command line is p
       expect(fuzzWorkersWanted(a, two), a.join(" ")).toBe(0);
     // its epoch length is the engine's default
     for (const steps of [1, FUZZ_EPOCH_OPS, FUZZ_EPOCH_OPS + 1, 2_000_000]) expect(fuzzEpochs({ seed: 1, steps })).toBe(Math.ceil(steps / FUZZ_EPOCH_OPS));
+  });
+
+  it("the configuration a command line names, read early for the workers' warm-up: the last --platform / --kernel / --device / --steps, every --set", () => {
+    expect(fuzzWarmGuess(["fuzz", "--seed", "7", "--steps", "2000000", "--jobs", "2", "--json"])).toEqual({ set: [], steps: 2_000_000 });
+    expect(fuzzWarmGuess(["fuzz", "--platform=x86_64", "--kernel", "6.1", "--set", "swiotlb=force", "--set=CONFIG_DMA_API_DEBUG=y", "--device", "nvme", "--platform", "arm32", "--jobs", "2"])).toEqual({
+      platform: "arm32",
+      kernel: "6.1",
+      device: "nvme",
+      set: ["swiotlb=force", "CONFIG_DMA_API_DEBUG=y"],
+      steps: 100_000,
+    });
+    expect(fuzzWarmGuess(["fuzz", "--steps", "x", "--", "--platform", "arm32"])).toEqual({ set: [], steps: 0 });
+    expect(fuzzWarmGuess(["run", "--platform", "arm32"])).toBeNull();
+  });
+
+  it("prewarm: the run's warm-up, then throwaway epochs while the options have not come (at most PREWARM_EPOCHS); a run after it is the same as one without", () => {
+    const o = { seed: 5, steps: 3000, platform: "rpi4", epoch: 1000, set: { swiotlb: "force" } };
+    const s = fuzzSetup(o);
+    let asked = 0;
+    expect(prewarm(s, o, () => ++asked < 3)).toBe(true);
+    expect(asked).toBe(3); // two epochs, then told to stop
+    asked = 0;
+    expect(prewarm(s, o, () => (asked++, true))).toBe(true);
+    expect(asked).toBe(PREWARM_EPOCHS);
+    expect(prewarm(fuzzSetup({ ...o, steps: 1000 }), { ...o, steps: 1000 }, () => true)).toBe(false); // one epoch: no warm-up
+    const bare = (r: ReturnType<typeof runFuzz>) => ({ ...r, elapsedMs: 0 });
+    expect(bare(runFuzz({ ...o, warm: false }))).toEqual(bare(runFuzz(o)));
+    // the key says when a prewarm serves a run: the same configuration, whatever the seed and length
+    expect(warmKey(fuzzSetup({ ...o, seed: 9, steps: 99_000 }))).toBe(warmKey(s));
+    for (const other of [{ ...o, set: undefined }, { ...o, platform: "x86_64" }, { ...o, kernel: "6.1" }, { ...o, maxBuffers: 8 }]) expect(warmKey(fuzzSetup(other))).not.toBe(warmKey(s));
+  });
+
+  it("a prestarted worker that warmed up on the command line's configuration runs its claimed epochs as this thread does", { timeout: 120_000 }, async () => {
+    await prestartFuzzWorkers(["fuzz", "--jobs", "2", "--steps", "60000", "--platform", "x86_64", "--set", "swiotlb=force"]);
+    const ws = await takeFuzzWorkers(1);
+    expect(ws).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 200)); // let it warm up before its data comes
+    const o = { seed: 4, steps: 3000, platform: "x86_64", epoch: 1000, set: { swiotlb: "force" } };
+    ws[0]!.w.postMessage({ o, shared: sharedPlan(3), epochs: 3 });
+    const m = await ws[0]!.result;
+    await ws[0]!.w.terminate();
+    expect(m.ok).toBe(true);
+    if (!m.ok) return;
+    let i = 0;
+    expect(m.epochs).toEqual(runFuzzClaimed(o, () => (i < 3 ? i++ : -1)));
   });
 
   it("a prestarted worker waits for its data, then runs the epochs it claims: the same epochs as this thread runs them; extra ones are terminated", { timeout: 120_000 }, async () => {

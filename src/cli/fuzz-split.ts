@@ -88,10 +88,43 @@ export interface FuzzWorker {
   result: Promise<FuzzWorkerMessage>;
 }
 
-/** Start a fuzz worker; it loads the engine and waits for its FuzzWorkerData (`w.postMessage`). */
-export async function startFuzzWorker(): Promise<FuzzWorker> {
+/**
+ * What a prestarted worker is given (its workerData): the command line's run configuration as the
+ * raw arguments name it, so it can warm its JIT up on that configuration while it waits for the
+ * options (prewarm in src/fuzz/run.ts). Only a guess: a worker whose options turn out to name
+ * another configuration warms up again for them, as a worker started without a guess does.
+ */
+export interface FuzzWarmGuess {
+  platform?: string;
+  kernel?: string;
+  device?: string;
+  set: string[];
+  steps: number;
+}
+
+/** The run configuration a `dmasim fuzz` command line names (see FuzzWarmGuess), read without commander; null for another command. */
+export function fuzzWarmGuess(args: readonly string[]): FuzzWarmGuess | null {
+  if (args[0] !== "fuzz") return null;
+  const g: FuzzWarmGuess = { set: [], steps: 100_000 };
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") break;
+    const eq = a.indexOf("=");
+    const name = a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a;
+    if (name !== "--platform" && name !== "--kernel" && name !== "--device" && name !== "--set" && name !== "--steps") continue;
+    const v = eq > 0 && name !== a ? a.slice(eq + 1) : args[++i];
+    if (v === undefined) break;
+    if (name === "--set") g.set.push(v);
+    else if (name === "--steps") g.steps = /^\s*\d+\s*$/.test(v) ? Number(v) : 0;
+    else g[name.slice(2) as "platform" | "kernel" | "device"] = v;
+  }
+  return g;
+}
+
+/** Start a fuzz worker; it loads the engine and waits for its FuzzWorkerData (`w.postMessage`), warming up on `guess` meanwhile when given. */
+export async function startFuzzWorker(guess?: FuzzWarmGuess): Promise<FuzzWorker> {
   const { startWorker } = await import("./workers.js");
-  const w = await startWorker("fuzz-worker", undefined);
+  const w = await startWorker("fuzz-worker", guess ?? null);
   const result = new Promise<FuzzWorkerMessage>((res, rej) => {
     w.once("message", (m: FuzzWorkerMessage) => res(m));
     w.once("error", rej);
@@ -143,7 +176,8 @@ export async function prestartFuzzWorkers(args: readonly string[]): Promise<void
   // of Node's built-in modules (FUZZ_V8_FLAGS above)
   const ws: FuzzWorker[] = [];
   try {
-    for (let i = 0; i < n; i++) ws.push(await startFuzzWorker());
+    const guess = fuzzWarmGuess(args) ?? undefined;
+    for (let i = 0; i < n; i++) ws.push(await startFuzzWorker(guess));
   } catch {
     // started normally (and its error reported) when the run asks for it
   }

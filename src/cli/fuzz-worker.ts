@@ -5,17 +5,45 @@
  * other threads, runs them (its own models), and posts their results. See runFuzzJobs in
  * src/cli/bench.ts and src/fuzz/split.ts. It imports the engine's fuzz run and nothing of the CLI.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { runFuzzClaimed } from "../fuzz/split.js";
-import { type FuzzWorkerData, type FuzzWorkerMessage, sharedClaims } from "./fuzz-split.js";
+import { fuzzSetup, prewarm, warmKey } from "../fuzz/run.js";
+import { parseSets } from "../scenario/config.js";
+import type { FuzzOptions } from "../fuzz/types.js";
+import { type FuzzWarmGuess, type FuzzWorkerData, type FuzzWorkerMessage, sharedClaims } from "./fuzz-split.js";
 
-parentPort!.once("message", (d: FuzzWorkerData) => {
+/** The run, given its options; `warmed`: the warmUp key of the configuration prewarm ran on (then the run's own warmUp is skipped). */
+function run(d: FuzzWorkerData, warmed: string | null): void {
   let msg: FuzzWorkerMessage;
   try {
     const { claim, failed } = sharedClaims(d.shared, d.epochs, d.o.stopOnFailure ?? true);
-    msg = { ok: true, epochs: runFuzzClaimed(d.o, claim, failed, () => performance.now()) };
+    const o = warmed !== null && warmKey(fuzzSetup(d.o)) === warmed ? { ...d.o, warm: false } : d.o;
+    msg = { ok: true, epochs: runFuzzClaimed(o, claim, failed, () => performance.now()) };
   } catch (e) {
     msg = { ok: false, error: (e as Error)?.message ?? String(e) };
   }
   parentPort!.postMessage(msg);
-});
+}
+
+// Started early (prestartFuzzWorkers) with the command line's configuration: warm the JIT up on it
+// until the options come (prewarm). A guess that names no valid configuration warms nothing.
+let early: FuzzWorkerData | undefined;
+let warmed: string | null = null;
+const guess = workerData as FuzzWarmGuess | null;
+if (guess) {
+  try {
+    const o: FuzzOptions = { seed: 0, steps: guess.steps, platform: guess.platform, kernel: guess.kernel, device: guess.device };
+    const set = parseSets(guess.set);
+    if (set) o.set = set;
+    const s = fuzzSetup(o);
+    const idle = () => {
+      early ??= receiveMessageOnPort(parentPort!)?.message as FuzzWorkerData | undefined;
+      return early === undefined;
+    };
+    if (prewarm(s, o, idle)) warmed = warmKey(s);
+  } catch {
+    // a bad command line: the CLI reports it
+  }
+}
+if (early) run(early, warmed);
+else parentPort!.once("message", (d: FuzzWorkerData) => run(d, warmed));

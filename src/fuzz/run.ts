@@ -126,6 +126,37 @@ export function warmUp(s: FuzzSetup, o: FuzzOptions): void {
   }
 }
 
+/**
+ * More warm-up, for a thread that would otherwise wait: a `dmasim fuzz --jobs N` worker, started
+ * before the command line is parsed, idles until this thread sends its options (the CLI loading:
+ * 60–170 ms, load-dependent). It runs warmUp, then up to PREWARM_EPOCHS more throwaway epochs of
+ * PREWARM_OPS operations (seeds of their own, no injected bug, a pool of its own) on the
+ * configuration the command line names, while `idle()` says the options have not come; the
+ * operations it would otherwise run unoptimised in its first real epochs then run compiled.
+ * Nothing of it reaches a result (see warmUp). Returns whether warmUp's part was done (then the
+ * run's own warmUp is skipped: `warm: false`). Worth it only on a core that would idle: measured
+ * in one isolate (thread CPU, rpi4), 24 such epochs cost ≈ 98 ms and save ≈ 55 ms of the first 8
+ * real epochs, 6 cost ≈ 35 and save ≈ 22 (bench/README.md, stop 19); hence the cap.
+ */
+export const PREWARM_EPOCHS = 12;
+export const PREWARM_OPS = 500;
+export function prewarm(s: FuzzSetup, o: FuzzOptions, idle: () => boolean): boolean {
+  if (o.steps <= s.epochLen) return false;
+  warmUp(s, o);
+  const eo: EpochOptions = { ...s.eo, mutate: undefined, pool: new ShadowPool() };
+  try {
+    for (let i = 0; i < PREWARM_EPOCHS && idle(); i++) runEpoch(eo, new Rng(0x5eed + WARM_EPOCHS + i), PREWARM_OPS, false).session.release();
+  } catch {
+    // a boot error: the run's first epoch reports it, placed
+  }
+  return true;
+}
+
+/** What makes two runs' warm-ups the same (the model's configuration and the generator's limits): prewarm's for one run serves another with the same key. */
+export function warmKey(s: FuzzSetup): string {
+  return JSON.stringify([s.platform.id, s.version.id, s.env.devName, s.env.set ?? null, s.eo.maxBuffers, s.eo.maxSize]);
+}
+
 /** What every epoch of a run shares: the model's configuration and the generator's limits. */
 export interface FuzzSetup {
   platform: ReturnType<typeof resolvePlatform>;
