@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BIN, cliEnv, dmasim, ensureBuilt, lines, type Out } from "./cli-spawn.js";
+import { BIN, cliEnv, dmasim, ensureBuilt, lines, usageError, type Out } from "./cli-spawn.js";
 import { ROOT } from "./helpers.js";
 import { PLATFORMS } from "../src/platforms/index.js";
 import { VERSIONS } from "../src/versions.js";
@@ -27,14 +27,6 @@ function file(rel: string, text: string): string {
   return p;
 }
 
-/** Exit 2, nothing on stdout, one line on stderr, no stack trace. */
-function usageError(o: Out): string {
-  expect(o.code, o.stderr).toBe(2);
-  expect(o.stdout).toBe("");
-  expect(lines(o.stderr), o.stderr).toHaveLength(1);
-  expect(o.stderr).not.toMatch(/\n\s+at /);
-  return lines(o.stderr)[0]!;
-}
 
 const MAP_UNMAP = `name: map and unmap
 platform: x86_64

@@ -3,6 +3,7 @@
  * tests: stdout, stderr and the exit code, with optional standard input; colour variables cleared.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { expect } from "vitest";
 import { ROOT } from "./helpers.js";
 
 export interface Out {
@@ -46,4 +47,13 @@ export function dmasim(args: string[], o: { input?: string; cwd?: string } = {})
 /** Non-empty lines. */
 export function lines(s: string): string[] {
   return s.split("\n").filter((l) => l.length > 0);
+}
+
+/** Exit 2, nothing on stdout, one line on stderr, no stack trace: that line. */
+export function usageError(o: Out): string {
+  expect(o.code, o.stderr).toBe(2);
+  expect(o.stdout).toBe("");
+  expect(lines(o.stderr), o.stderr).toHaveLength(1);
+  expect(o.stderr).not.toMatch(/\n\s+at /);
+  return lines(o.stderr)[0]!;
 }

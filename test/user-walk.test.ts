@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dmasim, ensureBuilt, lines, type Out } from "./cli-spawn.js";
+import { dmasim, ensureBuilt, lines, usageError, type Out } from "./cli-spawn.js";
 import { ROOT } from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
@@ -20,14 +20,6 @@ function file(name: string, text: string): string {
   return p;
 }
 
-/** Exit 2, nothing on stdout, one line on stderr, no stack trace: that line. */
-function usageError(o: Out): string {
-  expect(o.code, o.stderr).toBe(2);
-  expect(o.stdout).toBe("");
-  expect(lines(o.stderr), o.stderr).toHaveLength(1);
-  expect(o.stderr).not.toMatch(/\n\s+at /);
-  return lines(o.stderr)[0]!;
-}
 
 describe("explain --json and run --json agree on a step's result", () => {
   it("a bounced dma_map_single: the same dma_addr, and bounced is the boolean true in both (explain gave the string \"true\")", async () => {
