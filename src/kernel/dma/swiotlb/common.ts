@@ -555,8 +555,19 @@ export interface SwiotlbStats {
 export function swiotlbStats(k: Kernel, perSegment = false): SwiotlbStats | null {
   const mem = k.io_tlb_default_mem;
   if (!mem) return null;
-  const list = mem.list;
-  const nseg = mem.nslabs / IO_TLB_SEGSIZE;
+  // the pool's fields read once, before the loop: the pool's class differs by era (IoTlbMem,
+  // IoTlbMemAreas, IoTlbPool), and a read after a loop V8 optimised for one era's class deopted on
+  // every later era's pool (111-113 bailouts per `matrix scenarios`)
+  const { nslabs, used, index } = mem;
+  const r = segmentRuns(mem.list, nslabs / IO_TLB_SEGSIZE, perSegment);
+  const st: SwiotlbStats = { nslabs, used, free: nslabs - used, index, largestFreeRun: r.largest, freeRuns: r.runs, fullSegments: r.fullSegments };
+  if (r.runsPer) st.freeRunsPerSegment = r.runsPer;
+  if (r.largestPer) st.largestRunPerSegment = r.largestPer;
+  return st;
+}
+
+/** swiotlbStats' walk over the slot list (free-run lengths per slot, 0 = used), segment by segment */
+function segmentRuns(list: ArrayLike<number>, nseg: number, perSegment: boolean) {
   let largest = 0;
   let runs = 0;
   let fullSegments = 0;
@@ -581,18 +592,7 @@ export function swiotlbStats(k: Kernel, perSegment = false): SwiotlbStats | null
     if (runsPer) runsPer[s] = segRuns;
     if (largestPer) largestPer[s] = segLargest;
   }
-  const st: SwiotlbStats = {
-    nslabs: mem.nslabs,
-    used: mem.used,
-    free: mem.nslabs - mem.used,
-    index: mem.index,
-    largestFreeRun: largest,
-    freeRuns: runs,
-    fullSegments,
-  };
-  if (runsPer) st.freeRunsPerSegment = runsPer;
-  if (largestPer) st.largestRunPerSegment = largestPer;
-  return st;
+  return { largest, runs, fullSegments, runsPer, largestPer };
 }
 
 export type SwiotlbFullCause = "oversize" | "exhausted" | "fragmented";
