@@ -207,11 +207,6 @@ export class Kernel {
    */
   readonly sw: Readonly<Record<string, boolean>>;
 
-  /** The current call chain (from the tracer), innermost last. */
-  chain(): string[] | undefined {
-    return this.tr ? this.tr.stack.slice() : undefined;
-  }
-
   /** WARN(): recorded, the run goes on. `inlinedInto`: for a static inline in a header, the function its code is in (named when the run keeps no call chain). */
   warn(message: string, pc?: string, at?: string, inlinedInto?: string): void {
     const rec: FaultRecord = { kind: "warn", message, step: this.step };

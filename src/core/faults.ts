@@ -31,8 +31,6 @@ export interface FaultRecord {
    * src/kernel/panic.ts. Values the model does not have (registers, symbol offsets) are left out.
    */
   report?: string[];
-  /** Call chain at the fault, innermost last. */
-  chain?: string[];
   /** Index of the scenario step during which it happened; filled by the runner. */
   step?: number;
 }

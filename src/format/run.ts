@@ -124,7 +124,6 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
         for (const l of f.report) out.push(`${pad}  ${c.dim("│")} ${l}`);
         if (!o.trace && !f.report.some((l) => /^Call [Tt]race:$/.test(l))) out.push(`${pad}  ${c.dim("(no call trace: the run kept no call chain; --trace keeps it)")}`);
       } else for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
-      if (f.chain?.length) out.push(`${pad}  ${c.dim("call chain: " + f.chain.join(" → "))}`);
     }
     for (const d of stepDiags)
       out.push(`${pad}${c.yellow(d.id)}: ${d.message}${d.printed ? "" : c.dim(" (not printed by the kernel)")}`);

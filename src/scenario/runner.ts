@@ -166,7 +166,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
         if (step.as && PRODUCES[step.op]) objs.set(step.as, { kind: "null", of: PRODUCES[step.op]!, op: e.src.op, index: e.src.index, ret: e.src.ret });
       } else if (e instanceof KernelFault) {
         k.tr?.unwindTo(depth);
-        const rec = { ...e.record, step: index, ...(k.tr ? { chain: undefined } : {}) };
+        const rec = { ...e.record, step: index };
         k.faults.push(rec);
         c.success = false;
         c.summary.push(`${rec.kind === "oops" ? "Oops: " : rec.kind === "bug" && !rec.message.includes("kernel BUG") ? "BUG: " : ""}${rec.message}${rec.pc ? ` (pc: ${rec.pc})` : ""}`);
