@@ -16,9 +16,6 @@ import type { Worker } from "node:worker_threads";
 /** The options of `dmasim matrix` that take a value (program.ts): the rest of the arguments are scenario paths. */
 const VALUE_OPTIONS = new Set(["--platforms", "--kernels", "--set", "--format", "--jobs"]);
 
-/** A scenario file, as src/cli/load.ts reads them. */
-const SCENARIO_FILE = /\.(ya?ml|json)$/i;
-
 /**
  * What `dmasim matrix` will ask of the threads, read from the raw arguments before the command
  * line is parsed: the worker threads it will start (jobs − 1), or 0. Only a guess for starting
@@ -63,19 +60,10 @@ export function matrixWorkersWanted(
 
 /** The scenario files at `path`: 1 for a file, those in a directory and its subfolders (as load.ts expandScenarioArgs), 0 if unreadable. */
 async function scenarioFilesUnder(path: string): Promise<number> {
-  const { readdirSync, statSync } = await import("node:fs");
-  const { join } = await import("node:path");
-  const walk = (dir: string): number => {
-    let n = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) {
-        if (!e.name.startsWith(".") && e.name !== "node_modules") n += walk(join(dir, e.name));
-      } else if (SCENARIO_FILE.test(e.name)) n++;
-    }
-    return n;
-  };
+  const { statSync } = await import("node:fs");
+  const { scenarioFilesIn } = await import("./scenario-files.js");
   try {
-    return statSync(path).isDirectory() ? walk(path) : 1;
+    return statSync(path).isDirectory() ? scenarioFilesIn(path, undefined, true).length : 1;
   } catch {
     return 0;
   }
