@@ -1,7 +1,8 @@
 /**
  * The matrix over worker threads: the cells (scenario × platform × kernel) are split by
- * configuration among `jobs` threads (src/cli/matrix-worker.ts), each running its cells with runMatrix, and put
- * back in scenario-major order. The result is the one runMatrix gives in-process; with jobs = 1
+ * configuration among `jobs` threads (src/cli/matrix-worker.ts), which claim the configurations
+ * as they go (matrix-claim.ts) and run their cells with runMatrix; the cells are put back in
+ * scenario-major order. The result is the one runMatrix gives in-process; with jobs = 1
  * (or a small matrix) the matrix runs in this thread, since starting a worker costs a bundle
  * load and a cold JIT.
  */
@@ -9,6 +10,7 @@ import { VERDICTS, type MatrixCell, type MatrixOptions, type MatrixResult, type 
 import type { Scenario } from "../scenario/types.js";
 import { resultOf } from "./workers.js";
 import { takeMatrixWorkers } from "./matrix-prestart.js";
+import { MAX_CLAIM_COLUMNS, cellsOfColumn, claimColumn, columnSegments } from "./matrix-claim.js";
 
 /**
  * V8 flags for `dmasim matrix` (set by the command before the engine loads; process-wide, so
@@ -34,15 +36,16 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
   // thread, so its booted template serves them all), in contiguous runs of whole platforms
   // (n ≤ platforms; else of columns): a thread then JIT-compiles the code of fewer platforms and
   // sees fewer object shapes than with columns dealt round-robin (−0.2 s wall, −0.3 s CPU of
-  // 3,330 runs on 2 threads). Part 0, this thread's, is the larger: the workers start later.
+  // 3,330 runs on 2 threads). Part 0 is this thread's.
   const parts: number[][] = Array.from({ length: n }, () => []);
   const np = platforms.length;
   const nk = kernels.length;
-  const partOf = (col: number) => (n <= np ? Math.floor((Math.floor(col / nk) * n) / np) : Math.floor((col * n) / (np * nk)));
-  for (let col = 0; col < np * nk; col++) for (let si = 0; si < scenarios.length; si++) parts[partOf(col)]!.push(si * np * nk + col);
+  const ns = scenarios.length;
+  const columns = np * nk;
+  const partOf = (col: number) => (n <= np ? Math.floor((Math.floor(col / nk) * n) / np) : Math.floor((col * n) / columns));
   const cells: MatrixCell[] = new Array(total);
   let done = 0;
-  const put = (idx: number[], out: MatrixCell[]) =>
+  const put = (idx: readonly number[], out: readonly MatrixCell[]) =>
     out.forEach((c, j) => {
       cells[idx[j]!] = c;
       o.onCell?.(++done, total, c);
@@ -52,12 +55,33 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
   // (started early, before this command's V8 flags, when the command line asked for them: matrix-prestart.ts)
   const started = await takeMatrixWorkers(n - 1);
   const sources = scenarios.map((s) => s.source);
-  started.forEach((w, i) => w.postMessage({ scenarios, sources, platforms, kernels, set, cells: parts[i + 1]! }));
-  const workers = started.map(async (w, i) => put(parts[i + 1]!, await resultOf<MatrixCell[]>("matrix-worker", w)));
-  try {
-    put(parts[0]!, runCells(scenarios, platforms, kernels, set, parts[0]!));
-  } finally {
-    await Promise.all(workers);
+  const job = { scenarios, sources, platforms, kernels, set };
+  if (columns <= MAX_CLAIM_COLUMNS) {
+    // the segments are claimed column by column (matrix-claim.ts): a worker that starts late, or
+    // a thread slowed by the machine's load, runs fewer columns
+    const state = columnSegments(n, columns, partOf);
+    started.forEach((w, i) => w.postMessage({ ...job, state, own: i + 1 }));
+    const workers = started.map(async (w) => {
+      const r = await resultOf<{ cols: number[]; cells: MatrixCell[] }>("matrix-worker", w);
+      r.cols.forEach((col, j) => put(cellsOfColumn(col, ns, columns), r.cells.slice(j * ns, (j + 1) * ns)));
+    });
+    try {
+      for (let col; (col = claimColumn(state, 0)) >= 0; ) {
+        const idx = cellsOfColumn(col, ns, columns);
+        put(idx, runCells(scenarios, platforms, kernels, set, idx));
+      }
+    } finally {
+      await Promise.all(workers);
+    }
+  } else {
+    for (let col = 0; col < columns; col++) for (let si = 0; si < ns; si++) parts[partOf(col)]!.push(si * columns + col);
+    started.forEach((w, i) => w.postMessage({ ...job, cells: parts[i + 1]! }));
+    const workers = started.map(async (w, i) => put(parts[i + 1]!, await resultOf<MatrixCell[]>("matrix-worker", w)));
+    try {
+      put(parts[0]!, runCells(scenarios, platforms, kernels, set, parts[0]!));
+    } finally {
+      await Promise.all(workers);
+    }
   }
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const c of cells) counts[c.verdict]++;
