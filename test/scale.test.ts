@@ -113,6 +113,50 @@ describe("worker threads give the in-process results", () => {
     expect(one.stdout.split("\n")[0]).toMatch(/^dmasim fuzz: seed 5 per epoch \(1 thread\), rpi4 5\.19: \d+ operations in /);
   });
 
+  it("DMASIM_FUZZ_TIMELINE=1 (bench/fuzz-timeline.mjs): each thread's marks on stderr, every epoch claimed once; the result unchanged", { timeout: 300_000 }, () => {
+    const timed = (...args: string[]) => spawnSync(process.execPath, ["bin/dmasim.mjs", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", DMASIM_FUZZ_TIMELINE: "1" } });
+    const bare = (out: string) => ({ ...(JSON.parse(out) as Record<string, unknown>), seconds: 0, ops_per_s: 0 });
+    type Mark = { thread: string; ev: string; k: number; t: number; cpu: number };
+    const marks = (stderr: string): Mark[] =>
+      stderr
+        .split("\n")
+        .filter((l) => l.startsWith("fuzz-timeline "))
+        .map((l) => {
+          const [, thread, ev, k, t, cpu] = l.split(" ");
+          return { thread: thread!, ev: ev!, k: Number(k), t: Number(t), cpu: Number(cpu) };
+        });
+    for (const jobs of ["1", "3"]) {
+      const args = ["fuzz", "--seed", "5", "--steps", "60000", "--jobs", jobs, "--json"];
+      const plain = cli(...args);
+      const r = timed(...args);
+      expect(r.status, r.stderr).toBe(0);
+      expect(bare(r.stdout)).toEqual(bare(plain.stdout));
+      expect(plain.stderr).not.toContain("fuzz-timeline");
+      const m = marks(r.stderr);
+      const threads = [...new Set(m.map((x) => x.thread))].sort();
+      expect(threads).toEqual(jobs === "1" ? ["main"] : ["main", expect.stringMatching(/^worker\d+$/), expect.stringMatching(/^worker\d+$/)]);
+      // the epochs: --jobs 1 marks each one's end in order; --jobs 3's threads claim 0, 1, 2 once between them, each ending on -1
+      if (jobs === "1") expect(m.filter((x) => x.ev === "epoch").map((x) => x.k)).toEqual([0, 1, 2]);
+      else {
+        const claims = m.filter((x) => x.ev === "claim");
+        expect(claims.filter((x) => x.k >= 0).map((x) => x.k).sort()).toEqual([0, 1, 2]);
+        for (const th of threads) expect(claims.filter((x) => x.thread === th).at(-1)!.k).toBe(-1);
+        for (const th of threads.filter((x) => x !== "main")) expect(m.filter((x) => x.thread === th).map((x) => x.ev)).toEqual(expect.arrayContaining(["loaded", "warmed", "options", "posted"]));
+      }
+      // each thread's marks in time order, its CPU time not decreasing (Linux: /proc/thread-self)
+      for (const th of threads) {
+        const own = m.filter((x) => x.thread === th && x.ev !== "origin");
+        for (let i = 1; i < own.length; i++) {
+          expect(own[i]!.t).toBeGreaterThanOrEqual(own[i - 1]!.t);
+          expect(own[i]!.cpu).toBeGreaterThanOrEqual(own[i - 1]!.cpu);
+        }
+      }
+      const main = m.filter((x) => x.thread === "main").map((x) => x.ev);
+      expect(main[0]).toBe("origin");
+      expect(main.slice(-2)).toEqual(["result", "exit"]);
+    }
+  });
+
   it("fuzz --jobs 2 finds 5.6's own swiotlb-xen bug on rpi4-xen, as --jobs 3 does; the printed command replays it", { timeout: 300_000 }, () => {
     const args = ["fuzz", "--seed", "1", "--steps", "60000", "--platform", "rpi4-xen", "--kernel", "5.6", "--json"];
     type R = { ok: boolean; ops: number; epochs: number; failures: { step: number; kind: string; message: string; scenario: { description: string; steps: unknown[] } }[] };

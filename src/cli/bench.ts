@@ -236,9 +236,17 @@ interface FuzzOpts {
  * (seed, k), so the result does not depend on which thread ran what). A thread that starts late
  * or runs slower simply runs fewer epochs. --jobs 1 is runFuzz: one PRNG stream.
  */
-async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: number): Promise<import("../fuzz/types.js").FuzzResult> {
+async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: number, mark: import("./fuzz-timeline.js").Mark | null = null): Promise<import("../fuzz/types.js").FuzzResult> {
   const now = () => performance.now();
-  if (jobs <= 1) return (await import("../fuzz/run.js")).runFuzz(fo, now);
+  if (jobs <= 1) {
+    const { runFuzz } = await import("../fuzz/run.js");
+    if (!mark) return runFuzz(fo, now);
+    // the timeline (fuzz-timeline.ts): each epoch's end, progress kept
+    const progress = fo.onEpoch;
+    let k = 0;
+    mark("run");
+    return runFuzz({ ...fo, onEpoch: (ops, total) => (mark("epoch", k++), progress?.(ops, total)) }, now);
+  }
   const { fuzzEpochs, mergeEpochs, runFuzzClaimed } = await import("../fuzz/split.js");
   const { sharedClaims, sharedPlan, takeFuzzWorkers } = await import("./fuzz-split.js");
   const t0 = now();
@@ -261,7 +269,7 @@ async function runFuzzJobs(fo: import("../fuzz/types.js").FuzzOptions, jobs: num
   const { claim, failed } = sharedClaims(shared, epochs, stop);
   let own: import("../fuzz/split.js").EpochResult[];
   try {
-    own = runFuzzClaimed(fo, claim, failed, now);
+    own = runFuzzClaimed(fo, mark ? (await import("./fuzz-timeline.js")).markedClaim(claim, mark) : claim, failed, now);
   } catch (e) {
     Atomics.store(new Int32Array(shared), 1, 0); // the workers claim no more epochs
     await Promise.allSettled(workers);
@@ -305,6 +313,8 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .option("--jobs <n>", "threads sharing the run's epochs (20,000 operations, a fresh model each), each taking the next epoch when free; with n ≥ 2 epoch k's PRNG is seeded from (seed, k), so the result is the same for every n ≥ 2 (default 1: this thread, one PRNG stream through all epochs)", "1")
     .action(async (opts: FuzzOpts) => {
       (await import("node:v8")).setFlagsFromString(FUZZ_V8_FLAGS);
+      // DMASIM_FUZZ_TIMELINE=1: per-thread marks on stderr for bench/fuzz-timeline.mjs (fuzz-timeline.ts)
+      const mark = process.env.DMASIM_FUZZ_TIMELINE === "1" ? (await import("./fuzz-timeline.js")).mainFuzzTimeline() : null;
       const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
       if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
       if (jobs === 1) (await import("node:v8")).setFlagsFromString(FUZZ_TIER_FLAGS);
@@ -326,10 +336,11 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       else if (progress.enabled) progress.update(`fuzz: seed ${seed} per epoch, ${platform.id} ${kernel.id}: ${fo.steps} operations over ${jobs} threads`);
       let r;
       try {
-        r = await runFuzzJobs(fo, jobs);
+        r = await runFuzzJobs(fo, jobs, mark);
       } finally {
         progress.done();
       }
+      mark?.("result");
       const secs = (r.elapsedMs ?? 0) / 1000;
       const rate = secs > 0 ? Math.round(r.ops / secs) : 0;
       const f = r.failures[0];

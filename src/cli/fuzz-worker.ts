@@ -11,17 +11,25 @@ import { fuzzSetup, prewarm, warmKey } from "../fuzz/run.js";
 import { parseSets } from "../scenario/config.js";
 import type { FuzzOptions } from "../fuzz/types.js";
 import { type FuzzWarmGuess, type FuzzWorkerData, type FuzzWorkerMessage, sharedClaims } from "./fuzz-split.js";
+import { fuzzTimeline, markedClaim } from "./fuzz-timeline.js";
+
+// DMASIM_FUZZ_TIMELINE=1: this thread's marks, written before its result is posted (fuzz-timeline.ts)
+const timeline = fuzzTimeline();
+timeline?.mark("loaded");
 
 /** The run, given its options; `warmed`: the warmUp key of the configuration prewarm ran on (then the run's own warmUp is skipped). */
 function run(d: FuzzWorkerData, warmed: string | null): void {
   let msg: FuzzWorkerMessage;
   try {
+    timeline?.mark("options");
     const { claim, failed } = sharedClaims(d.shared, d.epochs, d.o.stopOnFailure ?? true);
     const o = warmed !== null && warmKey(fuzzSetup(d.o)) === warmed ? { ...d.o, warm: false } : d.o;
-    msg = { ok: true, epochs: runFuzzClaimed(o, claim, failed, () => performance.now()) };
+    msg = { ok: true, epochs: runFuzzClaimed(o, markedClaim(claim, timeline?.mark ?? null), failed, () => performance.now()) };
   } catch (e) {
     msg = { ok: false, error: (e as Error)?.message ?? String(e) };
   }
+  timeline?.mark("posted");
+  timeline?.flush();
   parentPort!.postMessage(msg);
 }
 
@@ -45,5 +53,6 @@ if (guess) {
     // a bad command line: the CLI reports it
   }
 }
+timeline?.mark("warmed");
 if (early) run(early, warmed);
 else parentPort!.once("message", (d: FuzzWorkerData) => run(d, warmed));
