@@ -36,10 +36,10 @@ const S_sync_cpu_xen = sym("xen_dma_sync_for_cpu", "arch/arm/xen/mm.c");
 const S_cache_maint = sym("dma_cache_maint", "arch/arm/xen/mm.c");
 const S_grant_table_op = sym("HYPERVISOR_grant_table_op", "arch/arm/xen/hypercall.S");
 
-/** xen_phys_to_bus (5.9+ takes dev): bfn from the P2M, in-page offset kept */
+/** drivers/xen/swiotlb-xen.c xen_phys_to_bus (5.6–6.18; 5.9+ takes dev): bfn from the P2M, in-page offset kept (the offset of a negative — ≥ 2^63 — address taken modulo the page, as the kernel's `& ~XEN_PAGE_MASK`) */
 export function xen_phys_to_bus(k: Kernel, p: number): number {
-  const bfn = pfn_to_bfn(k, Math.floor(p / XEN_PAGE_SIZE));
-  return bfn * XEN_PAGE_SIZE + (p % XEN_PAGE_SIZE);
+  const pfn = Math.floor(p / XEN_PAGE_SIZE);
+  return pfn_to_bfn(k, pfn) * XEN_PAGE_SIZE + (p - pfn * XEN_PAGE_SIZE);
 }
 
 /** xen_phys_to_dma (5.9+, 91ffe4ad534a): phys_to_dma(dev, xen_phys_to_bus(p)); before it the bus address itself */
@@ -48,9 +48,10 @@ export function xen_phys_to_dma(k: Kernel, dev: Device, p: number): number {
   return k.sw["91ffe4ad534a"] ? phys_to_dma(k, dev, b) : b;
 }
 
-/** xen_bus_to_phys */
+/** drivers/xen/swiotlb-xen.c xen_bus_to_phys (5.6–6.18): bfn_to_pfn of the frame, in-page offset kept (modulo the page for a negative — ≥ 2^63 — address: DMA_MAPPING_ERROR stays ~0) */
 export function xen_bus_to_phys(k: Kernel, b: number): number {
-  return bfn_to_pfn(k, Math.floor(b / XEN_PAGE_SIZE)) * XEN_PAGE_SIZE + (b % XEN_PAGE_SIZE);
+  const bfn = Math.floor(b / XEN_PAGE_SIZE);
+  return bfn_to_pfn(k, bfn) * XEN_PAGE_SIZE + (b - bfn * XEN_PAGE_SIZE);
 }
 
 /** xen_dma_to_phys (5.9+): xen_bus_to_phys(dma_to_phys(dev, dma)); before it xen_bus_to_phys(dma) */
@@ -126,8 +127,26 @@ function straddle_why(k: Kernel, p: number, size: number): string {
   return "its Xen pages are not machine-contiguous (pfn_to_bfn of a later page is not the first's + i)";
 }
 
-/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
+/**
+ * The arch's xen_arch_need_swiotlb, as drivers/xen/swiotlb-xen.c xen_swiotlb_map_page calls it (5.6–6.18):
+ * ARM's out-of-line one (include/xen/arm/page.h declares it, arch/arm/xen/mm.c defines it), or x86's
+ * static inline in arch/x86/include/asm/xen/page.h.
+ */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
+  return k.arch.name === "x86_64" ? xen_arch_need_swiotlb_x86(k, dev, phys, dev_addr) : xen_arch_need_swiotlb_arm(k, dev, phys, dev_addr);
+}
+
+/**
+ * arch/x86/include/asm/xen/page.h xen_arch_need_swiotlb (5.6–6.18: `return false;` — 5.6.4 page.h:362–367,
+ * 5.10.7–5.15.178 :361–366, 5.19/6.1.166 :350–355, 6.6.63–6.18.35 :353–358): x86 never bounces for the arch's
+ * sake (its devices snoop the caches, and a foreign frame needs no cache maintenance by hypercall)
+ */
+export function xen_arch_need_swiotlb_x86(_k: Kernel, _dev: Device, _phys: number, _dev_addr: number): boolean {
+  return false;
+}
+
+/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.6–6.18; 5.6.4 mm.c:94, 6.18.35 :93): foreign first page, no cache-flush hypercall, non-coherent device */
+export function xen_arch_need_swiotlb_arm(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
   // 5.6.4 arch/arm/xen/mm.c:99 XEN_PFN_DOWN(dev_addr); 5.10.7 :100 XEN_PFN_DOWN(dma_to_phys(dev, dev_addr))
   const bfn = Math.floor(xen_handle_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
