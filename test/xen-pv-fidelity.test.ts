@@ -16,6 +16,9 @@ import { bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
 import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
 import { bootK, runYaml } from "./helpers.js";
+import { cloneKernel } from "../src/boot-cache.js";
+import { Tracer } from "../src/core/trace.js";
+import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 const GiB = 2 ** 30;
@@ -104,5 +107,23 @@ describe("xen_after_bootmem's BUG() (6.1.166 mmu_pv.c:849, 6.12.19 :864, 6.18.35
     const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G" });
     for (let order = 10; order >= 0; order--) while (alloc_pages(k, GFP_KERNEL, order, "drain")) {}
     expect(() => xen_after_bootmem(k)).toThrow(DmasimInternalError);
+  });
+});
+
+describe("xen_swiotlb_fixup: dma_bits is set once, before the loop over the chunks (5.6.4 swiotlb-xen.c:127, 6.18.35 :120)", () => {
+  it.each(["5.10", "6.18"])("%s: a chunk asks Xen from the bits the chunk before it needed, never from 18 again", (kernel) => {
+    const k0 = bootK("x86_64-xen-pv", kernel);
+    const pool = k0.io_tlb_default_mem!;
+    const k = cloneKernel(k0);
+    k.tr = new Tracer();
+    expect(xen_swiotlb_fixup(k, pool.start, pool.nslabs)).toBe(0);
+    const bits = k.tr.events
+      .filter((e) => e.kind === "call" && (e as { fn: string }).fn === "xen_create_contiguous_region")
+      .map((e) => Number((e as unknown as { args: Record<string, string> }).args.address_bits));
+    // Xen's free memory starts at 64 MiB: the first chunk tries 18 … 27, every later one starts at 27 or above
+    expect(bits.slice(0, 10)).toEqual([18, 19, 20, 21, 22, 23, 24, 25, 26, 27]);
+    for (let i = 1; i < bits.length; i++) expect(bits[i]!).toBeGreaterThanOrEqual(bits[i - 1]!);
+    // one call per chunk once the bits are found (the pool's 64 MiB: 256 chunks, at most 5 more limits up to 32)
+    expect(bits.length).toBeLessThanOrEqual(pool.nslabs / 128 + 9 + 5);
   });
 });

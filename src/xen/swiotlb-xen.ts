@@ -530,19 +530,27 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
 }
 
 /**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_fixup (5.x, x86 PV): make each 128-slab chunk (order 6)
- * machine-contiguous, asking for dma_bits from 18 upwards until Xen finds an extent (≤ 32).
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_fixup (5.6–6.18, x86 PV): make each 128-slab chunk (order 6)
+ * machine-contiguous, asking Xen for an extent below 2^dma_bits, dma_bits from 18 (order + PAGE_SHIFT)
+ * up to MAX_DMA_BITS (32). dma_bits is set once, before the loop over the chunks (5.6.4 swiotlb-xen.c:127,
+ * 5.15.178 :117, 6.18.35 :120), so a chunk starts at the bits the chunk before it needed: after the first
+ * chunk found Xen's free memory below 2^27, no later chunk asks below it again. (nslabs is a multiple of
+ * IO_TLB_SEGSIZE in every era — 5.6–5.14 round it up, 5.15+ BUG_ON otherwise — so every chunk is order 6.)
  */
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
   const order = Math.log2(IO_TLB_SEGSIZE << IO_TLB_SHIFT) - 12; // 6
+  let dma_bits = order + 12;
   if (!k.tr) {
     // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
-    for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) if (create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, order + 12, 32) === 0) return -12;
+    for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
+      const calls = create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, dma_bits, 32);
+      if (calls === 0) return -12;
+      dma_bits += calls - 1;
+    }
     return 0;
   }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
-    let dma_bits = order + 12;
     for (;;) {
       const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), order, dma_bits);
       if (r.rc === 0) break;
