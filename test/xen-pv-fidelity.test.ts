@@ -127,3 +127,25 @@ describe("xen_swiotlb_fixup: dma_bits is set once, before the loop over the chun
     expect(bits.length).toBeLessThanOrEqual(pool.nslabs / 128 + 9 + 5);
   });
 });
+
+describe("xen_swiotlb_dma_supported without a pool (rpi4-xen mem=1G, swiotlb=noforce: no mem_init pool, none late either)", () => {
+  const y = `
+name: dma_set_mask on a Xen device without a swiotlb pool
+platform: rpi4-xen
+steps:
+  - { op: dma_set_mask, bits: 32 }
+  - { op: dma_set_mask, bits: 64 }
+`;
+  it("5.14: io_tlb_default_mem is NULL and ->end (offset 8) oopses (5.14-rc5 swiotlb-xen.c:550)", () => {
+    const r = runYaml(y, { kernel: "5.14", set: { mem: "1G", swiotlb: "noforce" } });
+    expect(r.faults.map((f) => [f.kind, f.message, f.pc])).toEqual([["oops", "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008", "xen_swiotlb_dma_supported"]]);
+  });
+  it.each(["5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: the static io_tlb_default_mem's end - 1 is ~0: a 32-bit mask is -EIO, a 64-bit one is accepted", (kernel) => {
+    const r = runYaml(y, { kernel, set: { mem: "1G", swiotlb: "noforce" } });
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["-EIO", "0"]);
+  });
+  it("6.6 with CONFIG_SWIOTLB_DYNAMIC: phys_limit was never set (swiotlb_init_remap returns before it on swiotlb_force_disable): 0 fits any mask", () => {
+    const r = runYaml(y, { kernel: "6.6", set: { mem: "1G", swiotlb: "noforce", CONFIG_SWIOTLB_DYNAMIC: "y" } });
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["0", "0"]);
+  });
+});

@@ -7,7 +7,7 @@ import type { Device } from "../drivers/device.js";
 import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
 import { sym } from "../core/trace.js";
 import { warn_site } from "../kernel/warn-sites.js";
-import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, get_order, hex } from "../core/u64.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, fromBig, get_order, hex, toBig } from "../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
@@ -231,7 +231,9 @@ export function xen_swiotlb_alloc_coherent(k: Kernel, dev: Device, size: number,
       k.tr?.exit("NULL");
       return null;
     }
-    dma_handle = phys_to_dma(k, dev, c.dma_handle);
+    // 91ffe4ad534a (5.9; 5.10.7 swiotlb-xen.c:326): *dma_handle = phys_to_dma(hwdev, *dma_handle); 5.6.4 (:320–325)
+    // keeps what xen_create_contiguous_region wrote
+    dma_handle = k.sw["91ffe4ad534a"] ? phys_to_dma(k, dev, c.dma_handle) : c.dma_handle;
     // SetPageXenRemapped(virt_to_page(ret)): still virt_to_page in every version on this path
     k.SetPageFlag(virt_to_page(k, r.cpu_addr), PG_xen_remapped, "xen_swiotlb_alloc_coherent");
   }
@@ -515,18 +517,42 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
   return nelems;
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.18): the default pool's last byte (5.13–6.5) or, from 6.6,
- * default_swiotlb_limit() — with CONFIG_SWIOTLB_DYNAMIC mem->phys_limit, on x86 PV the last byte of RAM
- * whatever machine frame backs it — must translate to a bus address within the mask.
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.18): the default pool's last byte must
+ * translate to a bus address within the mask — 5.13–5.14 `io_tlb_default_mem->end - 1` through the
+ * pointer (5.14-rc5 :550; NULL, and an oops reading `end` at offset 8, when no pool was set up), 5.15–6.5
+ * `io_tlb_default_mem.end - 1` of the static struct (5.15.178 :554, 6.1.166 :394: ~0 without a pool, so
+ * only a 64-bit mask passes), 6.6+ default_swiotlb_limit() (6.6.63 :390, 6.18.35 :423; with
+ * CONFIG_SWIOTLB_DYNAMIC mem->phys_limit — on x86 PV the last byte of RAM whatever machine frame backs it
+ * — else defpool.end - 1). The comparison is unsigned. 5.6–5.12 read swiotlb-xen's own xen_io_tlb_end
+ * (5.10.7 :563), which is the pool's end whenever the model has one.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   const mem = k.io_tlb_default_mem;
-  if (!mem) return true;
   const limit = default_swiotlb_limit(k);
-  const phys = limit === null ? mem.end - 1 : Number(limit);
+  const e = era(k).name;
+  let phys: number;
+  let what: string;
+  if (limit !== null) {
+    phys = fromBig(limit);
+    what = "default_swiotlb_limit()";
+  } else if (mem) {
+    phys = mem.end - 1;
+    what = "io_tlb_default_mem.end - 1";
+  } else if (e === "5.13") {
+    // struct io_tlb_mem { phys_addr_t start; phys_addr_t end; … } (5.14-rc5 include/linux/swiotlb.h:87–89)
+    k.tr?.note("io_tlb_default_mem is NULL (no pool was set up): io_tlb_default_mem->end reads address 0x8");
+    k.oops(8, "xen_swiotlb_dma_supported");
+  } else if (e === "5.6") {
+    // xen_io_tlb_end NULL: virt_to_phys(NULL - 1) of a non-linear address — not modelled
+    return true;
+  } else {
+    phys = -1; // io_tlb_default_mem.end (0) - 1: the static struct of a kernel without a pool
+    what = "io_tlb_default_mem.end - 1 (no pool: 0 - 1)";
+  }
   const dma = xen_phys_to_dma(k, dev, phys);
-  k.tr?.note(`xen_phys_to_dma(${limit === null ? "io_tlb_default_mem.end - 1" : "default_swiotlb_limit()"} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
-  return BigInt(dma) <= mask;
+  k.tr?.note(`xen_phys_to_dma(${what} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
+  return toBig(dma) <= mask;
 }
 
 /**
