@@ -12,7 +12,7 @@ import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { GFP_KERNEL } from "../src/include/gfp.js";
 import { alloc_pages } from "../src/mm/mm.js";
 import { phys_to_dma } from "../src/kernel/dma/direct.js";
-import { bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
+import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
 import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
 import { bootK, runYaml } from "./helpers.js";
@@ -69,6 +69,9 @@ describe("mfn_to_pfn (arch/x86/include/asm/xen/page.h, 5.6–6.18): the M2P, its
       expect(bfn_to_pfn(k, m)).toBe(m);
     }
     expect(bfn_to_pfn(k, 0x14_0000)).toBe(0x14_0000);
+    // bfn_to_local_pfn (is_xen_swiotlb_buffer / xen_swiotlb_find_pool) keeps its own round trip: an identity frame is not local
+    expect(bfn_to_local_pfn(k, 0x14_0000)).toBe(-1);
+    expect(bfn_to_local_pfn(k, mfn)).toBe(pfn);
     // beyond the P2M pfn_to_mfn is the identity too
     expect(pfn_to_bfn(k, len + 5)).toBe(len + 5);
     // DMA_MAPPING_ERROR (~0): frame 0xfffffffffffff is beyond everything, so xen_bus_to_phys gives ~0 back

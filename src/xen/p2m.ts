@@ -221,7 +221,8 @@ export class PvP2M {
 
   /**
    * arch/x86/include/asm/xen/page.h mfn_to_pfn (5.6–6.18, unchanged: 5.6.4 page.h:213–237, 5.10.7–5.15.178
-   * :212–236, 5.19–6.18.35 :204–228) for a PV domain (XENFEAT_auto_translated_physmap clear):
+   * :212–236, 5.19–6.18.35 :204–228) for a PV domain (its first test, `xen_feature(XENFEAT_auto_translated_physmap)`
+   * to 6.1.166 and `!xen_pv_domain()` from 6.6.63, returns mfn unchanged only for a non-PV domain):
    * mfn_to_pfn_no_overrides reads the M2P (~0 beyond machine_to_phys_nr or for a frame that is not
    * dom0's); the answer stands only if __pfn_to_mfn(pfn) gives mfn back, else ~0; and a ~0 becomes mfn
    * itself when __pfn_to_mfn(mfn) == IDENTITY_FRAME(mfn) (:233) — a machine frame beyond dom0's P2M
@@ -263,6 +264,18 @@ export function bfn_to_pfn(k: Kernel, bfn: number): number {
   const x = k.xen;
   if (!x || !x.p2m) return bfn;
   return x.p2m.mfn_to_pfn(bfn);
+}
+
+/**
+ * include/xen/arm/page.h bfn_to_local_pfn (5.6–6.18: bfn_to_pfn, the identity); x86 PV:
+ * arch/x86/include/asm/xen/page.h bfn_to_local_pfn (5.6.4 page.h:292–305, 6.18.35 :283–294): mfn_to_pfn,
+ * then -1 ("force !pfn_valid()") unless __pfn_to_mfn gives mfn back — so an identity frame is not local
+ */
+export function bfn_to_local_pfn(k: Kernel, bfn: number): number {
+  const x = k.xen;
+  if (!x || !x.p2m) return bfn;
+  const pfn = x.p2m.mfn_to_pfn(bfn);
+  return pfn < 0 || x.p2m.identity(pfn) || x.p2m.get(pfn) !== bfn ? -1 : pfn;
 }
 
 /** arch/arm/xen/p2m.c set_foreign_p2m_mapping → __set_phys_to_machine_multi → xen_add_phys_to_mach_entry (5.6–6.18: a pfn already in the tree is a pr_warn and false) */

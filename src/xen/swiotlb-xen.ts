@@ -16,7 +16,7 @@ import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, 
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
-import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
+import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
 
@@ -108,13 +108,13 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
 
 /**
  * drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as
- * xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped. The
+ * xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only (bfn_to_local_pfn), in-page offset dropped. The
  * bfn is XEN_PFN_DOWN(dma_to_phys(dev, dma_addr)) from 91ffe4ad534a (5.9; 5.10.7 :98), and
  * XEN_PFN_DOWN(dma_addr) before it — 5.6.4 :104 reads the bus address as a frame number.
  */
 export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
   const bfn = Math.floor((k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, dma_addr) : dma_addr) / XEN_PAGE_SIZE);
-  const pfn = bfn_to_pfn(k, bfn);
+  const pfn = bfn_to_local_pfn(k, bfn);
   if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE, dev); // 5.15+: is_swiotlb_buffer(dev, …) (the 6.6 era looks the pool up on the device)
   return false;
 }
