@@ -152,3 +152,20 @@ steps:
     expect(r.steps.map((s) => s.result.ret)).toEqual(["0", "0"]);
   });
 });
+
+describe("rpi4-xen 5.6–5.12 with swiotlb=noforce (mem=1G: no mem_init pool): xen_swiotlb_init(1, false) starts from io_tlb_nslabs = 1", () => {
+  it.each(["5.6", "5.10"])("%s: one slab is below the 1 MiB floor, 'Lowering to 2MB', then a 2 MiB pool — swiotlb_late_init_with_tbl has no NO_FORCE test before 5.13", (kernel) => {
+    const k = bootK("rpi4-xen", kernel, { mem: "1G", swiotlb: "noforce" });
+    const lines = k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => `${l.level}: ${l.message}`);
+    expect(lines[0]).toBe("info: xen:swiotlb_xen: Lowering to 2MB");
+    expect(lines[1]).toMatch(/^info: software IO TLB: mapped \[mem 0x(0{8})?37000000-0x(0{8})?37200000\] \(2MB\)$/);
+    expect(lines).toHaveLength(2);
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.start, mem.nslabs, mem.max_segment]).toEqual([0x3700_0000, 1024, 4096]); // swiotlb_set_max_segment(PAGE_SIZE)
+  });
+  it("5.13+: the 64 MiB default, 4 MiB found, and swiotlb_late_init_with_tbl returns 0 without a pool (5.14-rc5 / 5.15.178: `if (swiotlb_force == SWIOTLB_NO_FORCE) return 0;`)", () => {
+    const k = bootK("rpi4-xen", "5.15", { mem: "1G", swiotlb: "noforce" });
+    expect(k.klog.filter((l) => /swiotlb/.test(l.message)).map((l) => l.message)).toEqual(["xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"]);
+    expect(k.io_tlb_default_mem).toBeNull();
+  });
+});
