@@ -476,7 +476,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // mem_init's memblock_free_all is followed by x86_init.hyper.init_after_bootmem = xen_after_bootmem, the
   // first page-allocator user after it (6.14+, e93ec87286bd: the contiguous-region frame list's own page) ---
   if (platform.xen === "pv") {
-    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: true, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
+    // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
+    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
     xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
     xen_after_bootmem(k);
   }

@@ -121,11 +121,16 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs —
  * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
  * pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
+ * 5.6–5.12 start from swiotlb_nr_tbl() — io_tlb_nslabs, which swiotlb=noforce sets to 1 (5.10.7
+ * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156), so
+ * noforce gets no pool: order 0 is below the loop's 1 MiB floor, and so is the 1,024-slab retry (three
+ * "Lowering to 2MB", then the error) — and test `order != get_order(bytes)` whether or not a block was
+ * found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after `if (!start)`).
  */
 function xen_swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_xen_swiotlb_init, {});
   const v513 = !!k.sw["97729b653de5"];
-  let nslabs = swiotlb_boot_nslabs(k);
+  let nslabs = !v513 && k.cfg.swiotlb_force === "noforce" ? 1 : swiotlb_boot_nslabs(k);
   for (let repeat = 3; ; ) {
     let order = get_order(nslabs << IO_TLB_SHIFT);
     const want = order;
@@ -134,6 +139,11 @@ function xen_swiotlb_init_late(k: Kernel): number {
       start = xen_get_swiotlb_free_pages(k, order);
       if (start >= 0) break;
       order--;
+    }
+    if (!v513 && start < 0 && order !== want) {
+      // 5.6–5.12: the warning and the smaller count even when no block was found
+      k.printk("warn", `xen:swiotlb_xen: Warning: only able to allocate ${(PAGE_SIZE << order) >> 20} MB for software IO TLB`);
+      nslabs = SLABS_PER_PAGE << order;
     }
     if (start >= 0) {
       if (order !== want) {

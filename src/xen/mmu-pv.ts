@@ -9,6 +9,7 @@ import { PAGE_SIZE, hex } from "../core/u64.js";
 import { PvP2M } from "./p2m.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL } from "../include/gfp.js";
+import { DmasimInternalError } from "../core/faults.js";
 
 const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
@@ -56,10 +57,20 @@ function alloc_discontig_frames(k: Kernel, order: number): number {
  * the frame list moves from the static __initdata array to a page of its own (discontig_frames_dyn), the
  * first page the buddy allocator hands out. Before the commit nothing here touches the page allocator (the
  * pinning it does is not modelled).
+ *
+ * The BUG() (kernel BUG at arch/x86/xen/mmu_pv.c:849 in 6.1.166, :864 in 6.12.19, :862 in 6.18.35) is
+ * unreachable in the model: the order-0 GFP_KERNEL page comes from a page allocator that has just been
+ * given every free memblock page. x86_64-xen-pv's RAM is [1 MiB, 16 MiB) below the kernel image and one
+ * region above it that is more than half of RAM; the only allocations a scenario sizes are CMA (at most
+ * half of RAM: src/scenario/config.ts) and the one contiguous swiotlb buffer, placed top-down. After CMA
+ * the region above keeps free bytes; the buffer takes them only if it fits there, and then the region
+ * below stays free; else it goes below (or the boot is refused as not fitting) and the region above
+ * keeps them. (mem=1G with the largest pool that boots, swiotlb=491520: 3,835 free pages.) So a
+ * failure here is a dmasim bug (DmasimInternalError), not kernel output.
  */
 export function xen_after_bootmem(k: Kernel): void {
   if (!k.sw["e93ec87286bd"]) return;
-  if (alloc_discontig_frames(k, MAX_CONTIG_ORDER)) throw new Error("xen_after_bootmem: alloc_discontig_frames failed at boot (BUG())");
+  if (alloc_discontig_frames(k, MAX_CONTIG_ORDER)) throw new DmasimInternalError("xen_after_bootmem: alloc_discontig_frames(MIN_CONTIG_ORDER) found no free page right after memblock_free_all; the page allocator always holds RAM below the kernel image there, so no kernel reaches this BUG()");
 }
 
 /**
@@ -254,7 +265,8 @@ function exchanged(k: Kernel, pfn0: number, n: number, old: readonly number[], f
  */
 export function create_contiguous_region_lowest(k: Kernel, pstart: number, order: number, minBits: number, maxBits: number): number {
   const x = k.xen!;
-  if (order > discontig_frames_order(k)) throw new Error("create_contiguous_region_lowest: order above the frame list");
+  // its one caller, xen_swiotlb_fixup, asks for order 6 (IO_TLB_SEGSIZE slabs), never above MAX_CONTIG_ORDER
+  if (order > discontig_frames_order(k)) throw new DmasimInternalError(`create_contiguous_region_lowest: order ${order} above the frame list (xen_swiotlb_fixup asks for order 6)`);
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);

@@ -208,6 +208,33 @@ export class PvP2M {
     this.m2pChanged.set(mfn, n, pfn);
   }
 
+  /**
+   * arch/x86/include/asm/xen/page.h __pfn_to_mfn's third branch (5.6–6.18; 5.6.4 page.h:142–157, 6.18.35
+   * :133–148): a pfn at or beyond xen_max_p2m_pfn is IDENTITY_FRAME(pfn). The model's xen_p2m_size and
+   * xen_max_p2m_pfn are both `length` and it sets no identity entries inside the P2M (the e820 holes
+   * xen_set_identity_and_remap marks are not modelled), so this is the one identity answer. A negative
+   * pfn is dmasim's signed form of one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
+   */
+  identity(pfn: number): boolean {
+    return pfn < 0 || pfn >= this.length;
+  }
+
+  /**
+   * arch/x86/include/asm/xen/page.h mfn_to_pfn (5.6–6.18, unchanged: 5.6.4 page.h:213–237, 5.10.7–5.15.178
+   * :212–236, 5.19–6.18.35 :204–228) for a PV domain (its first test, `xen_feature(XENFEAT_auto_translated_physmap)`
+   * to 6.1.166 and `!xen_pv_domain()` from 6.6.63, returns mfn unchanged only for a non-PV domain):
+   * mfn_to_pfn_no_overrides reads the M2P (~0 beyond machine_to_phys_nr or for a frame that is not
+   * dom0's); the answer stands only if __pfn_to_mfn(pfn) gives mfn back, else ~0; and a ~0 becomes mfn
+   * itself when __pfn_to_mfn(mfn) == IDENTITY_FRAME(mfn) (:233) — a machine frame beyond dom0's P2M
+   * (Xen's heap, another domain, MMIO) reads as the identity. ~0 is -1 here (dmasim's signed ~0UL).
+   */
+  mfn_to_pfn(mfn: number): number {
+    let pfn = mfn < 0 ? -1 : this.m2p(mfn);
+    if (pfn < 0 || this.identity(pfn) || this.get(pfn) !== mfn) pfn = -1;
+    if (pfn === -1 && this.identity(mfn)) pfn = mfn;
+    return pfn;
+  }
+
   /** machine_to_phys_mapping[mfn], or -1 */
   m2p(mfn: number): number {
     const p = this.m2pChanged.get(mfn);
@@ -218,23 +245,37 @@ export class PvP2M {
   }
 }
 
-/** include/xen/arm/page.h pfn_to_bfn (5.x–6.18): the rbtree entry covering pfn, else identity; x86 PV: pfn_to_mfn from the P2M */
+/**
+ * include/xen/arm/page.h pfn_to_bfn (5.6–6.18): the rbtree entry covering pfn, else identity; x86 PV:
+ * arch/x86/include/asm/xen/page.h pfn_to_mfn (5.6–6.18; 6.18.35 page.h:156–174): __pfn_to_mfn with
+ * FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT masked off — the P2M entry, or the pfn itself for an identity frame
+ */
 export function pfn_to_bfn(k: Kernel, pfn: number): number {
   const x = k.xen;
-  if (x && x.p2m) return pfn < x.p2m.length ? x.p2m.get(pfn) : pfn; // beyond the P2M: identity frames
+  if (x && x.p2m) return x.p2m.identity(pfn) ? pfn : x.p2m.get(pfn);
   if (x && x.phys_to_mach.length) {
     for (const e of x.phys_to_mach) if (pfn >= e.pfn && pfn < e.pfn + e.nr_pages) return e.mfn + (pfn - e.pfn);
   }
   return pfn;
 }
 
-/** include/xen/arm/page.h bfn_to_pfn (5.6–6.18): identity on ARM; x86 PV mfn_to_pfn: M2P, checked by a round trip through the P2M (else ~0) */
+/** include/xen/arm/page.h bfn_to_pfn (5.6–6.18): identity on ARM; x86 PV: arch/x86/include/asm/xen/page.h gfn_to_pfn → mfn_to_pfn (PvP2M.mfn_to_pfn) */
 export function bfn_to_pfn(k: Kernel, bfn: number): number {
   const x = k.xen;
   if (!x || !x.p2m) return bfn;
-  const pfn = x.p2m.m2p(bfn);
-  if (pfn < 0 || pfn >= x.p2m.length || x.p2m.get(pfn) !== bfn) return -1;
-  return pfn;
+  return x.p2m.mfn_to_pfn(bfn);
+}
+
+/**
+ * include/xen/arm/page.h bfn_to_local_pfn (5.6–6.18: bfn_to_pfn, the identity); x86 PV:
+ * arch/x86/include/asm/xen/page.h bfn_to_local_pfn (5.6.4 page.h:292–305, 6.18.35 :283–294): mfn_to_pfn,
+ * then -1 ("force !pfn_valid()") unless __pfn_to_mfn gives mfn back — so an identity frame is not local
+ */
+export function bfn_to_local_pfn(k: Kernel, bfn: number): number {
+  const x = k.xen;
+  if (!x || !x.p2m) return bfn;
+  const pfn = x.p2m.mfn_to_pfn(bfn);
+  return pfn < 0 || x.p2m.identity(pfn) || x.p2m.get(pfn) !== bfn ? -1 : pfn;
 }
 
 /** arch/arm/xen/p2m.c set_foreign_p2m_mapping → __set_phys_to_machine_multi → xen_add_phys_to_mach_entry (5.6–6.18: a pfn already in the tree is a pr_warn and false) */
@@ -259,8 +300,9 @@ export function clear_phys_to_machine(k: Kernel, pfn: number): void {
 }
 
 /**
- * For the trace: the pseudo-physical address behind machine address `maddr` on an x86 PV dom0 (the M2P,
- * mfn_to_pfn's round trip), "-1" for a frame dom0 does not own; undefined elsewhere (no machine/pseudo split).
+ * For the trace: the pseudo-physical address behind machine address `maddr` on an x86 PV dom0, as
+ * machine_to_phys computes it (mfn_to_pfn: the M2P with its round trip, the identity beyond the P2M),
+ * "-1" for ~0 (a frame below the P2M's end that dom0 does not own); undefined elsewhere (no machine/pseudo split).
  */
 export function pseudo_phys_of(k: Kernel, maddr: number): string | undefined {
   const x = k.xen;

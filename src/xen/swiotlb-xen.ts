@@ -7,7 +7,7 @@ import type { Device } from "../drivers/device.js";
 import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
 import { sym } from "../core/trace.js";
 import { warn_site } from "../kernel/warn-sites.js";
-import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, get_order, hex } from "../core/u64.js";
+import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, fromBig, get_order, hex, toBig } from "../core/u64.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
@@ -16,7 +16,7 @@ import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, 
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
-import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
+import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
 
@@ -36,10 +36,10 @@ const S_sync_cpu_xen = sym("xen_dma_sync_for_cpu", "arch/arm/xen/mm.c");
 const S_cache_maint = sym("dma_cache_maint", "arch/arm/xen/mm.c");
 const S_grant_table_op = sym("HYPERVISOR_grant_table_op", "arch/arm/xen/hypercall.S");
 
-/** xen_phys_to_bus (5.9+ takes dev): bfn from the P2M, in-page offset kept */
+/** drivers/xen/swiotlb-xen.c xen_phys_to_bus (5.6–6.18; 5.9+ takes dev): bfn from the P2M, in-page offset kept (the offset of a negative — ≥ 2^63 — address taken modulo the page, as the kernel's `& ~XEN_PAGE_MASK`) */
 export function xen_phys_to_bus(k: Kernel, p: number): number {
-  const bfn = pfn_to_bfn(k, Math.floor(p / XEN_PAGE_SIZE));
-  return bfn * XEN_PAGE_SIZE + (p % XEN_PAGE_SIZE);
+  const pfn = Math.floor(p / XEN_PAGE_SIZE);
+  return pfn_to_bfn(k, pfn) * XEN_PAGE_SIZE + (p - pfn * XEN_PAGE_SIZE);
 }
 
 /** xen_phys_to_dma (5.9+, 91ffe4ad534a): phys_to_dma(dev, xen_phys_to_bus(p)); before it the bus address itself */
@@ -48,9 +48,10 @@ export function xen_phys_to_dma(k: Kernel, dev: Device, p: number): number {
   return k.sw["91ffe4ad534a"] ? phys_to_dma(k, dev, b) : b;
 }
 
-/** xen_bus_to_phys */
+/** drivers/xen/swiotlb-xen.c xen_bus_to_phys (5.6–6.18): bfn_to_pfn of the frame, in-page offset kept (modulo the page for a negative — ≥ 2^63 — address: DMA_MAPPING_ERROR stays ~0) */
 export function xen_bus_to_phys(k: Kernel, b: number): number {
-  return bfn_to_pfn(k, Math.floor(b / XEN_PAGE_SIZE)) * XEN_PAGE_SIZE + (b % XEN_PAGE_SIZE);
+  const bfn = Math.floor(b / XEN_PAGE_SIZE);
+  return bfn_to_pfn(k, bfn) * XEN_PAGE_SIZE + (b - bfn * XEN_PAGE_SIZE);
 }
 
 /** xen_dma_to_phys (5.9+): xen_bus_to_phys(dma_to_phys(dev, dma)); before it xen_bus_to_phys(dma) */
@@ -107,13 +108,13 @@ export function range_straddles_page_boundary(k: Kernel, p: number, size: number
 
 /**
  * drivers/xen/swiotlb-xen.c is_xen_swiotlb_buffer (5.6–6.6; 6.12–6.18 the same test returns the pool as
- * xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only, in-page offset dropped. The
+ * xen_swiotlb_find_pool, 6.12.19 swiotlb-xen.c:99): local frames only (bfn_to_local_pfn), in-page offset dropped. The
  * bfn is XEN_PFN_DOWN(dma_to_phys(dev, dma_addr)) from 91ffe4ad534a (5.9; 5.10.7 :98), and
  * XEN_PFN_DOWN(dma_addr) before it — 5.6.4 :104 reads the bus address as a frame number.
  */
 export function is_xen_swiotlb_buffer(k: Kernel, dev: Device, dma_addr: number): boolean {
   const bfn = Math.floor((k.sw["91ffe4ad534a"] ? dma_to_phys(k, dev, dma_addr) : dma_addr) / XEN_PAGE_SIZE);
-  const pfn = bfn_to_pfn(k, bfn);
+  const pfn = bfn_to_local_pfn(k, bfn);
   if (k.pfn_valid(pfn)) return is_swiotlb_buffer(k, pfn * XEN_PAGE_SIZE, dev); // 5.15+: is_swiotlb_buffer(dev, …) (the 6.6 era looks the pool up on the device)
   return false;
 }
@@ -126,8 +127,26 @@ function straddle_why(k: Kernel, p: number, size: number): string {
   return "its Xen pages are not machine-contiguous (pfn_to_bfn of a later page is not the first's + i)";
 }
 
-/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.x–6.18): foreign first page, no cache-flush hypercall, non-coherent device */
+/**
+ * The arch's xen_arch_need_swiotlb, as drivers/xen/swiotlb-xen.c xen_swiotlb_map_page calls it (5.6–6.18):
+ * ARM's out-of-line one (include/xen/arm/page.h declares it, arch/arm/xen/mm.c defines it), or x86's
+ * static inline in arch/x86/include/asm/xen/page.h.
+ */
 export function xen_arch_need_swiotlb(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
+  return k.arch.name === "x86_64" ? xen_arch_need_swiotlb_x86(k, dev, phys, dev_addr) : xen_arch_need_swiotlb_arm(k, dev, phys, dev_addr);
+}
+
+/**
+ * arch/x86/include/asm/xen/page.h xen_arch_need_swiotlb (5.6–6.18: `return false;` — 5.6.4 page.h:362–367,
+ * 5.10.7–5.15.178 :361–366, 5.19/6.1.166 :350–355, 6.6.63–6.18.35 :353–358): x86 never bounces for the arch's
+ * sake (its devices snoop the caches, and a foreign frame needs no cache maintenance by hypercall)
+ */
+export function xen_arch_need_swiotlb_x86(_k: Kernel, _dev: Device, _phys: number, _dev_addr: number): boolean {
+  return false;
+}
+
+/** arch/arm/xen/mm.c xen_arch_need_swiotlb (5.6–6.18; 5.6.4 mm.c:94, 6.18.35 :93): foreign first page, no cache-flush hypercall, non-coherent device */
+export function xen_arch_need_swiotlb_arm(k: Kernel, dev: Device, phys: number, dev_addr: number): boolean {
   const xen_pfn = Math.floor(phys / XEN_PAGE_SIZE);
   // 5.6.4 arch/arm/xen/mm.c:99 XEN_PFN_DOWN(dev_addr); 5.10.7 :100 XEN_PFN_DOWN(dma_to_phys(dev, dev_addr))
   const bfn = Math.floor(xen_handle_to_phys(k, dev, dev_addr) / XEN_PAGE_SIZE);
@@ -212,7 +231,9 @@ export function xen_swiotlb_alloc_coherent(k: Kernel, dev: Device, size: number,
       k.tr?.exit("NULL");
       return null;
     }
-    dma_handle = phys_to_dma(k, dev, c.dma_handle);
+    // 91ffe4ad534a (5.9; 5.10.7 swiotlb-xen.c:326): *dma_handle = phys_to_dma(hwdev, *dma_handle); 5.6.4 (:320–325)
+    // keeps what xen_create_contiguous_region wrote
+    dma_handle = k.sw["91ffe4ad534a"] ? phys_to_dma(k, dev, c.dma_handle) : c.dma_handle;
     // SetPageXenRemapped(virt_to_page(ret)): still virt_to_page in every version on this path
     k.SetPageFlag(virt_to_page(k, r.cpu_addr), PG_xen_remapped, "xen_swiotlb_alloc_coherent");
   }
@@ -496,34 +517,66 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
   return nelems;
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.18): the default pool's last byte (5.13–6.5) or, from 6.6,
- * default_swiotlb_limit() — with CONFIG_SWIOTLB_DYNAMIC mem->phys_limit, on x86 PV the last byte of RAM
- * whatever machine frame backs it — must translate to a bus address within the mask.
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.13–6.18): the default pool's last byte must
+ * translate to a bus address within the mask — 5.13–5.14 `io_tlb_default_mem->end - 1` through the
+ * pointer (5.14-rc5 :550; NULL, and an oops reading `end` at offset 8, when no pool was set up), 5.15–6.5
+ * `io_tlb_default_mem.end - 1` of the static struct (5.15.178 :554, 6.1.166 :394: ~0 without a pool, so
+ * only a 64-bit mask passes), 6.6+ default_swiotlb_limit() (6.6.63 :390, 6.18.35 :423; with
+ * CONFIG_SWIOTLB_DYNAMIC mem->phys_limit — on x86 PV the last byte of RAM whatever machine frame backs it
+ * — else defpool.end - 1). The comparison is unsigned. 5.6–5.12 read swiotlb-xen's own xen_io_tlb_end
+ * (5.10.7 :563), which is the pool's end whenever the model has one.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   const mem = k.io_tlb_default_mem;
-  if (!mem) return true;
   const limit = default_swiotlb_limit(k);
-  const phys = limit === null ? mem.end - 1 : Number(limit);
+  const e = era(k).name;
+  let phys: number;
+  let what: string;
+  if (limit !== null) {
+    phys = fromBig(limit);
+    what = "default_swiotlb_limit()";
+  } else if (mem) {
+    phys = mem.end - 1;
+    what = "io_tlb_default_mem.end - 1";
+  } else if (e === "5.13") {
+    // struct io_tlb_mem { phys_addr_t start; phys_addr_t end; … } (5.14-rc5 include/linux/swiotlb.h:87–89)
+    k.tr?.note("io_tlb_default_mem is NULL (no pool was set up): io_tlb_default_mem->end reads address 0x8");
+    k.oops(8, "xen_swiotlb_dma_supported");
+  } else if (e === "5.6") {
+    // xen_io_tlb_end NULL: virt_to_phys(NULL - 1) of a non-linear address — not modelled
+    return true;
+  } else {
+    phys = -1; // io_tlb_default_mem.end (0) - 1: the static struct of a kernel without a pool
+    what = "io_tlb_default_mem.end - 1 (no pool: 0 - 1)";
+  }
   const dma = xen_phys_to_dma(k, dev, phys);
-  k.tr?.note(`xen_phys_to_dma(${limit === null ? "io_tlb_default_mem.end - 1" : "default_swiotlb_limit()"} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
-  return BigInt(dma) <= mask;
+  k.tr?.note(`xen_phys_to_dma(${what} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
+  return toBig(dma) <= mask;
 }
 
 /**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_fixup (5.x, x86 PV): make each 128-slab chunk (order 6)
- * machine-contiguous, asking for dma_bits from 18 upwards until Xen finds an extent (≤ 32).
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_fixup (5.6–6.18, x86 PV): make each 128-slab chunk (order 6)
+ * machine-contiguous, asking Xen for an extent below 2^dma_bits, dma_bits from 18 (order + PAGE_SHIFT)
+ * up to MAX_DMA_BITS (32). dma_bits is set once, before the loop over the chunks (5.6.4 swiotlb-xen.c:127,
+ * 5.15.178 :117, 6.18.35 :120), so a chunk starts at the bits the chunk before it needed: after the first
+ * chunk found Xen's free memory below 2^27, no later chunk asks below it again. (nslabs is a multiple of
+ * IO_TLB_SEGSIZE in every era — 5.6–5.14 round it up, 5.15+ BUG_ON otherwise — so every chunk is order 6.)
  */
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
   const order = Math.log2(IO_TLB_SEGSIZE << IO_TLB_SHIFT) - 12; // 6
+  let dma_bits = order + 12;
   if (!k.tr) {
     // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
-    for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) if (create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, order + 12, 32) === 0) return -12;
+    for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
+      const calls = create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, dma_bits, 32);
+      if (calls === 0) return -12;
+      dma_bits += calls - 1;
+    }
     return 0;
   }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
-    let dma_bits = order + 12;
     for (;;) {
       const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), order, dma_bits);
       if (r.rc === 0) break;

@@ -87,6 +87,22 @@ export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: num
   return 0;
 }
 
+/**
+ * kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.12; 5.6.4 :330–378, 5.10.7 :331–383), the pool
+ * itself (its io_tlb_list / io_tlb_orig_addr pages are swiotlb_late_metadata): no SWIOTLB_NO_FORCE test
+ * in this era — swiotlb=noforce only stops dma-direct from bouncing; 5.14-rc5's starts with one — the
+ * buffer zeroed (:342), swiotlb_print_info, late_alloc, swiotlb_set_max_segment(nslabs << IO_TLB_SHIFT).
+ */
+function swiotlb_late_init_with_tbl(k: Kernel, start_phys: number, nslabs: number): void {
+  const mem = new IoTlbMem(start_phys, nslabs, true);
+  const bytes = nslabs * IO_TLB_SIZE;
+  k.mem.fill(start_phys, 0, bytes);
+  k.cache.invalidate(start_phys, bytes);
+  k.io_tlb_default_mem = mem;
+  swiotlb_print_info(k);
+  swiotlb_set_max_segment(k, bytes);
+}
+
 /** kernel/dma/swiotlb.c swiotlb_set_max_segment (5.6–5.11): 1 with swiotlb=force, else rounddown(val, PAGE_SIZE) */
 export function swiotlb_set_max_segment(k: Kernel, val: number): void {
   const mem = k.io_tlb_default_mem;
@@ -289,6 +305,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 
 export const era_v5_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   late_metadata: swiotlb_late_metadata,
+  init_late: swiotlb_late_init_with_tbl,
   name: "5.6",
   pool: (k) => k.io_tlb_default_mem,
   swiotlb_init_with_tbl,

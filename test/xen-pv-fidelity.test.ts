@@ -1,0 +1,171 @@
+/**
+ * Stop 20: the x86 PV defects stop 19's Xen walk found (docs/verified-facts.md "Xen x86 PV, stop 20"):
+ * x86's own xen_arch_need_swiotlb, mfn_to_pfn's identity fallback, and xen_after_bootmem's BUG().
+ * Facts from arch/x86/include/asm/xen/page.h and arch/x86/xen/mmu_pv.c of 5.6.4, 5.10.7, 5.14-rc5,
+ * 5.15.178, 5.19, 6.1.166, 6.6.63, 6.12.19, 6.18.35.
+ */
+import { describe, expect, it } from "vitest";
+import type { Kernel } from "../src/kernel.js";
+import type { Device } from "../src/drivers/device.js";
+import { DmasimInternalError } from "../src/core/faults.js";
+import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
+import { GFP_KERNEL } from "../src/include/gfp.js";
+import { alloc_pages } from "../src/mm/mm.js";
+import { phys_to_dma } from "../src/kernel/dma/direct.js";
+import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
+import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
+import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
+import { bootK, runYaml } from "./helpers.js";
+import { cloneKernel } from "../src/boot-cache.js";
+import { Tracer } from "../src/core/trace.js";
+import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
+
+const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
+const GiB = 2 ** 30;
+
+describe("xen_arch_need_swiotlb: each arch runs its own", () => {
+  it.each(ALL)("%s x86_64-xen-pv: arch/x86/include/asm/xen/page.h's `return false`, whatever ARM's test would say", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel);
+    const dev = k.devices.values().next().value as Device;
+    // a dom0 page: its machine frame is not its pseudo-physical frame (ARM's "foreign" test is true)
+    const phys = 0x4000_0000;
+    const dev_addr = pfn_to_bfn(k, phys / 4096) * 4096;
+    expect(dev_addr).not.toBe(phys);
+    // The same kernel seen by an arch whose devices do not snoop: arch/arm/xen/mm.c's test
+    // (!hypercall_cflush && pfn != bfn && !dev_is_dma_coherent) would bounce; x86's function ignores it all.
+    const nonCoherentArch = Object.create(k.arch, { allDmaCoherent: { value: false } }) as Kernel["arch"];
+    const kk = Object.create(k, { arch: { value: nonCoherentArch }, xen: { value: { ...k.xen!, hypercall_cflush: false } } }) as Kernel;
+    expect(xen_arch_need_swiotlb(kk, { ...dev, dma_coherent: false }, phys, dev_addr)).toBe(false);
+    expect(k.xen!.hypercall_cflush).toBe(false); // x86 has no GNTTABOP_cache_flush probe (the field is arch/arm/xen/mm.c's)
+  });
+
+  it("rpi4-xen keeps arch/arm/xen/mm.c's: a foreign page without GNTTABOP_cache_flush bounces for a non-coherent device", () => {
+    const k = bootK("rpi4-xen", "5.10", { xen_cache_flush: "n" });
+    const dev = [...k.devices.values()].find((d) => !d.dma_coherent)!;
+    // 5.10 (91ffe4ad534a): bfn = XEN_PFN_DOWN(dma_to_phys(dev, dev_addr)) — the bus address through dma-ranges
+    expect(xen_arch_need_swiotlb(k, dev, 0x1000_0000, phys_to_dma(k, dev, 0x1000_0000))).toBe(false); // local: pfn == bfn
+    expect(xen_arch_need_swiotlb(k, dev, 0x1000_0000, phys_to_dma(k, dev, 0x2000_0000))).toBe(true); // foreign
+  });
+});
+
+describe("mfn_to_pfn (arch/x86/include/asm/xen/page.h, 5.6–6.18): the M2P, its round trip, and the identity beyond the P2M", () => {
+  it.each(ALL)("%s x86_64-xen-pv (4 GiB dom0, 16 GiB machine)", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel);
+    const len = k.xen!.p2m!.length;
+    expect(len).toBe(4 * GiB / 4096);
+    // dom0's own frame: the M2P entry, checked by the P2M
+    const pfn = 0x12345;
+    const mfn = pfn_to_bfn(k, pfn);
+    expect(bfn_to_pfn(k, mfn)).toBe(pfn);
+    // a machine frame below the P2M's end that dom0 does not own (Xen's heap): M2P ~0, and
+    // __pfn_to_mfn(mfn) is dom0's frame there, not IDENTITY_FRAME(mfn): ~0
+    const heap = 0x4_0000; // 1 GiB
+    expect(k.xen!.p2m!.m2p(heap)).toBe(-1);
+    expect(bfn_to_pfn(k, heap)).toBe(-1);
+    // a machine frame at or beyond xen_max_p2m_pfn that dom0 does not own: __pfn_to_mfn(mfn) is
+    // IDENTITY_FRAME(mfn), so mfn_to_pfn answers mfn itself (page.h :233 in 5.6.4, :224 in 6.18.35)
+    for (const m of [len, 0x14_0000, 0x3ff_fff]) {
+      if (k.xen!.p2m!.m2p(m) >= 0) continue; // dom0's chunks sit at the top of machine memory
+      expect(bfn_to_pfn(k, m)).toBe(m);
+    }
+    expect(bfn_to_pfn(k, 0x14_0000)).toBe(0x14_0000);
+    // bfn_to_local_pfn (is_xen_swiotlb_buffer / xen_swiotlb_find_pool) keeps its own round trip: an identity frame is not local
+    expect(bfn_to_local_pfn(k, 0x14_0000)).toBe(-1);
+    expect(bfn_to_local_pfn(k, mfn)).toBe(pfn);
+    // beyond the P2M pfn_to_mfn is the identity too
+    expect(pfn_to_bfn(k, len + 5)).toBe(len + 5);
+    // DMA_MAPPING_ERROR (~0): frame 0xfffffffffffff is beyond everything, so xen_bus_to_phys gives ~0 back
+    expect(xen_bus_to_phys(k, DMA_MAPPING_ERROR)).toBe(DMA_MAPPING_ERROR);
+    // the trace's pseudo-physical address of a machine address (machine_to_phys)
+    expect(pseudo_phys_of(k, 0x1_4000_0123)).toBe("0x140000123");
+    expect(pseudo_phys_of(k, 0x4000_0123)).toBe("-1");
+    expect(pseudo_phys_of(k, mfn * 4096 + 0x10)).toBe("0x" + (pfn * 4096 + 0x10).toString(16));
+  });
+
+  it("run --trace: a device write to Xen's memory beyond dom0's P2M reads back as the identity, one below it as ~0", () => {
+    const r = runYaml(
+      `
+name: stray device writes on a PV dom0
+platform: x86_64-xen-pv
+kernel: "6.18"
+steps:
+  - { op: device_write, dma_addr: 0x140000000, data: "beyond the P2M" }
+  - { op: device_write, dma_addr: 0x40000000, data: "below its end" }
+`,
+      { trace: true },
+    );
+    const mems = r.steps.map((s) => s.trace.filter((e) => e.kind === "mem").map((e) => (e as { phys: string; pseudo?: string })));
+    expect(mems[0]).toEqual([expect.objectContaining({ phys: "0x140000000", pseudo: "0x140000000" })]);
+    expect(mems[1]).toEqual([expect.objectContaining({ phys: "0x40000000", pseudo: "-1" })]);
+  });
+});
+
+describe("xen_after_bootmem's BUG() (6.1.166 mmu_pv.c:849, 6.12.19 :864, 6.18.35 :862)", () => {
+  it("is unreachable: the largest swiotlb buffer that boots with mem=1G still leaves free pages at xen_after_bootmem", () => {
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "491520" });
+    expect(k.xen!.discontig_frames).toEqual({ order: 9, page: expect.any(Number) });
+  });
+
+  it("a failure there is a DmasimInternalError, not a plain Error", () => {
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G" });
+    for (let order = 10; order >= 0; order--) while (alloc_pages(k, GFP_KERNEL, order, "drain")) {}
+    expect(() => xen_after_bootmem(k)).toThrow(DmasimInternalError);
+  });
+});
+
+describe("xen_swiotlb_fixup: dma_bits is set once, before the loop over the chunks (5.6.4 swiotlb-xen.c:127, 6.18.35 :120)", () => {
+  it.each(["5.10", "6.18"])("%s: a chunk asks Xen from the bits the chunk before it needed, never from 18 again", (kernel) => {
+    const k0 = bootK("x86_64-xen-pv", kernel);
+    const pool = k0.io_tlb_default_mem!;
+    const k = cloneKernel(k0);
+    k.tr = new Tracer();
+    expect(xen_swiotlb_fixup(k, pool.start, pool.nslabs)).toBe(0);
+    const bits = k.tr.events
+      .filter((e) => e.kind === "call" && (e as { fn: string }).fn === "xen_create_contiguous_region")
+      .map((e) => Number((e as unknown as { args: Record<string, string> }).args.address_bits));
+    // Xen's free memory starts at 64 MiB: the first chunk tries 18 … 27, every later one starts at 27 or above
+    expect(bits.slice(0, 10)).toEqual([18, 19, 20, 21, 22, 23, 24, 25, 26, 27]);
+    for (let i = 1; i < bits.length; i++) expect(bits[i]!).toBeGreaterThanOrEqual(bits[i - 1]!);
+    // one call per chunk once the bits are found (the pool's 64 MiB: 256 chunks, at most 5 more limits up to 32)
+    expect(bits.length).toBeLessThanOrEqual(pool.nslabs / 128 + 9 + 5);
+  });
+});
+
+describe("xen_swiotlb_dma_supported without a pool (rpi4-xen mem=1G, swiotlb=noforce: no mem_init pool, none late either)", () => {
+  const y = `
+name: dma_set_mask on a Xen device without a swiotlb pool
+platform: rpi4-xen
+steps:
+  - { op: dma_set_mask, bits: 32 }
+  - { op: dma_set_mask, bits: 64 }
+`;
+  it("5.14: io_tlb_default_mem is NULL and ->end (offset 8) oopses (5.14-rc5 swiotlb-xen.c:550)", () => {
+    const r = runYaml(y, { kernel: "5.14", set: { mem: "1G", swiotlb: "noforce" } });
+    expect(r.faults.map((f) => [f.kind, f.message, f.pc])).toEqual([["oops", "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008", "xen_swiotlb_dma_supported"]]);
+  });
+  it.each(["5.15", "5.19", "6.1", "6.6", "6.12", "6.18"])("%s: the static io_tlb_default_mem's end - 1 is ~0: a 32-bit mask is -EIO, a 64-bit one is accepted", (kernel) => {
+    const r = runYaml(y, { kernel, set: { mem: "1G", swiotlb: "noforce" } });
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["-EIO", "0"]);
+  });
+  it("6.6 with CONFIG_SWIOTLB_DYNAMIC: phys_limit was never set (swiotlb_init_remap returns before it on swiotlb_force_disable): 0 fits any mask", () => {
+    const r = runYaml(y, { kernel: "6.6", set: { mem: "1G", swiotlb: "noforce", CONFIG_SWIOTLB_DYNAMIC: "y" } });
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["0", "0"]);
+  });
+});
+
+describe("rpi4-xen 5.6–5.12 with swiotlb=noforce (mem=1G: no mem_init pool): xen_swiotlb_init(1, false) starts from io_tlb_nslabs = 1", () => {
+  it.each(["5.6", "5.10"])("%s: one slab is below the 1 MiB floor, 'Lowering to 2MB', then a 2 MiB pool — swiotlb_late_init_with_tbl has no NO_FORCE test before 5.13", (kernel) => {
+    const k = bootK("rpi4-xen", kernel, { mem: "1G", swiotlb: "noforce" });
+    const lines = k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => `${l.level}: ${l.message}`);
+    expect(lines[0]).toBe("info: xen:swiotlb_xen: Lowering to 2MB");
+    expect(lines[1]).toMatch(/^info: software IO TLB: mapped \[mem 0x(0{8})?37000000-0x(0{8})?37200000\] \(2MB\)$/);
+    expect(lines).toHaveLength(2);
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.start, mem.nslabs, mem.max_segment]).toEqual([0x3700_0000, 1024, 4096]); // swiotlb_set_max_segment(PAGE_SIZE)
+  });
+  it("5.13+: the 64 MiB default, 4 MiB found, and swiotlb_late_init_with_tbl returns 0 without a pool (5.14-rc5 / 5.15.178: `if (swiotlb_force == SWIOTLB_NO_FORCE) return 0;`)", () => {
+    const k = bootK("rpi4-xen", "5.15", { mem: "1G", swiotlb: "noforce" });
+    expect(k.klog.filter((l) => /swiotlb/.test(l.message)).map((l) => l.message)).toEqual(["xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"]);
+    expect(k.io_tlb_default_mem).toBeNull();
+  });
+});
