@@ -14,7 +14,7 @@ import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, mi
 import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
-import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
+import { __free_pages, alloc_pages, remap_pfn_range, split_page } from "../../mm/mm.js";
 import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
@@ -57,8 +57,8 @@ export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number
   }
   const pfn = k.arch.page_to_pfn(page);
   const count = size / PAGE_SIZE;
-  // split_page (every page gets its own reference) + free the tail pages beyond size
-  for (let p = pfn + 1; p < pfn + count; p++) k.memmap.setRefcount(p, 1);
+  // split_page (every page gets its own reference) + __free_page of the pages beyond size
+  split_page(k, page, order);
   for (let p = pfn + count; p < pfn + (1 << order); p++) k.buddy.free(p, 0);
   if (k.tr && count < 1 << order) k.tr.note(`split_page(order ${order}); __free_page of the ${(1 << order) - count === 1 ? "page" : `${(1 << order) - count} pages`} past the buffer`);
   __dma_clear_buffer(k, page, size);
