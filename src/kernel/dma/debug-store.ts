@@ -292,7 +292,7 @@ export class DmaDebugStore {
     }
     entry.clnBlock = null;
     if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
-    if (b[i] === 0 && this.treeEntry !== null) this.treeEntry.delete(DmaDebugStore.to_cacheline_number(entry));
+    if (this.treeEntry !== null && b[i] === 0) this.treeEntry.delete(DmaDebugStore.to_cacheline_number(entry));
   }
 
   /** Overlap count of an active cacheline number (undefined = not active). For inspection. */
