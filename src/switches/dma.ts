@@ -367,4 +367,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.17",
     effect: "no_hash_pointers becomes an alias of the new hash_pointers=never: the early param prints pr_info \"Hash pointers mode set to never.\" and the NOTICE banner, now with \"Use hash_pointers=always to force this mode off\", moves to hash_pointers_finalize, called from kmem_cache_init (checked: 6.18.35 lib/vsprintf.c:60–75, :2305–2365, mm/slub.c:8508; 6.12.19 has no_hash_pointers_enable printing the banner from the early param, lib/vsprintf.c:2232–2255); Kees Cook's v2 of 15 Apr 2025 (Fixes 792702911f58), which Petr Mladek meant to queue for 6.16 but pushed in June 2025 to printk/linux.git branch for-6.17-hash_pointers as de1c831a7898 (his reply <aEbyHeG8qh8GChTh@pathway.suse.cz>: \"As the branch name suggests, I am going to push it for 6.17\"); the printk pull merges that branch (\"Merge branch 'for-6.17-hash_pointers' into for-linus\", 731ae3ad96bc) in the 6.17 merge window, so mainline 6.17 (stop 19 review: was keyed by its title with release 6.16); bracketed (6.12.19, 6.18.35]",
   },
+  "dma-debug: type2name spells dma_debug_sg scatter-gather": {
+    commit: "dma-debug: type2name spells dma_debug_sg scatter-gather",
+    title: "dma-debug: type2name spells dma_debug_sg scatter-gather",
+    release: "6.12",
+    effect: "dma-debug's type name of a scatter-gather entry, printed by check_unmap's \"[mapped as %s] [unmapped as %s]\" and \"failed to check map error … [mapped as %s]\" and by the mapping dumps, is \"scatter-gather\" instead of \"scather-gather\" (checked: 5.10.7 … 6.6.63 kernel/dma/debug.c:141–142 \"scather-gather\"; 6.12.19 :143 and 6.18.35 :145 \"scatter-gather\"; the kernel-vectors dma-debug-checks target records both from each tree's own check_unmap). The commit that fixed the spelling is in no stored text: the switch is keyed by what it changes, its release bracketed (6.6.63, 6.12.19]",
+  },
 };
