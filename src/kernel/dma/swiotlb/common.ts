@@ -90,9 +90,11 @@ export class IoTlbMem {
   for_alloc = false;
 
   constructor(start: number, nslabs: number, late_alloc = false) {
-    if (!Number.isInteger(nslabs) || nslabs < 0 || nslabs % IO_TLB_SEGSIZE !== 0) {
+    if (!Number.isInteger(nslabs) || nslabs < 0 || (nslabs % IO_TLB_SEGSIZE !== 0 && nslabs !== 1)) {
       // The kernel always sizes the pool in whole segments (setup_io_tlb_npages ALIGNs to
       // IO_TLB_SEGSIZE); a partial last segment would let the search allocate past the end.
+      // The one exception: 5.6–5.11's swiotlb=noforce pool of io_tlb_nslabs = 1 (v5.6.ts), whose
+      // slot 0 says 128 free like any slot 0 (the search's `nslots > nslabs - used` keeps it to one).
       throw new RangeError(`swiotlb: nslabs ${nslabs} must be a multiple of IO_TLB_SEGSIZE (${IO_TLB_SEGSIZE})`);
     }
     if (start % IO_TLB_SIZE !== 0) throw new RangeError(`swiotlb: pool start ${hex(start)} is not IO_TLB_SIZE aligned`);

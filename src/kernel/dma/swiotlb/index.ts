@@ -58,6 +58,8 @@ export interface SwiotlbEra {
   setup_io_tlb_npages?(k: Kernel): void;
   /** the slots swiotlb_init allocates (default_nslabs after the era's adjustments); absent: common.ts swiotlb_default_nslabs */
   boot_nslabs?(k: Kernel): number;
+  /** the slots swiotlb_init allocates with swiotlb=noforce: 5.6–5.11 (setup_io_tlb_npages sets io_tlb_nslabs = 1) 1; absent: 0, swiotlb_init returns without a pool (5.12–5.18 SWIOTLB_NO_FORCE, 5.19+ swiotlb_force_disable) */
+  readonly noforce_nslabs?: number;
   /** CONFIG_DMA_RESTRICTED_POOL (5.15+): slots of dev->dma_io_tlb_mem as a coherent allocation; the physical address or -1 */
   swiotlb_alloc?(k: Kernel, dev: Device, size: number): number;
   swiotlb_free?(k: Kernel, dev: Device, tlb_addr: number, size: number): boolean;
@@ -202,6 +204,16 @@ export function setup_io_tlb_npages(k: Kernel): void {
 export function swiotlb_boot_nslabs(k: Kernel): number {
   const e = era(k);
   return e.boot_nslabs ? e.boot_nslabs(k) : swiotlb_default_nslabs(k);
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init with swiotlb=noforce: the slabs it allocates — 1 in 5.6–5.11
+ * (setup_io_tlb_npages sets io_tlb_nslabs = 1, and swiotlb_init has no NO_FORCE test: a one-slab
+ * pool, "(0MB)"), 0 from 5.12 (swiotlb_init returns first: 5.14-rc5 and 5.15.178 `swiotlb_force ==
+ * SWIOTLB_NO_FORCE`, 5.19+ swiotlb_force_disable).
+ */
+export function swiotlb_noforce_nslabs(k: Kernel): number {
+  return era(k).noforce_nslabs ?? 0;
 }
 
 /** include/linux/swiotlb.h is_swiotlb_for_alloc (5.15+, CONFIG_DMA_RESTRICTED_POOL): dev->dma_io_tlb_mem->for_alloc */

@@ -66,16 +66,16 @@ export function swiotlb_print_info(k: Kernel): void {
  * kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.11): set io_tlb_start/end/nslabs, the free
  * list (IO_TLB_SEGSIZE - OFFSET(i, IO_TLB_SEGSIZE)) and io_tlb_orig_addr (INVALID_PHYS_ADDR),
  * io_tlb_index = 0; print; swiotlb_set_max_segment. No double-init check in this era: a second
- * call simply replaces the globals. The pool memory is memblock_alloc_low'ed (zeroed).
+ * call simply replaces the globals. The pool memory is memblock_alloc_low'ed (zeroed). With
+ * swiotlb=noforce the pool is one slab: setup_io_tlb_npages sets io_tlb_nslabs = 1 (5.6.4 and
+ * 5.10.7 swiotlb.c:124–127) and swiotlb_init (5.6.4 :246–270, 5.10.7 :245–272) allocates
+ * PAGE_ALIGN(1 << IO_TLB_SHIFT) low and calls this (5.6.4 :201, 5.10.7 :199), which sets
+ * io_tlb_list[0] = IO_TLB_SEGSIZE as for any slot 0.
  */
 export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number {
   k.tr?.enter(S_init, { tlb: hex(start_phys), nslabs: String(nslabs) });
-  if (k.swiotlb_force === "noforce") {
-    // setup_io_tlb_npages: "noforce" sets io_tlb_nslabs = 1 and SWIOTLB_NO_FORCE; dma-direct never bounces
-    k.tr?.decide("swiotlb_force == SWIOTLB_NO_FORCE", true, "swiotlb=noforce: no bounce pool");
-    k.tr?.exit("0");
-    return 0;
-  }
+  // no swiotlb_force test here: swiotlb=noforce made setup_io_tlb_npages set io_tlb_nslabs = 1, so
+  // swiotlb_init hands over a one-slab pool (era_v5_6.noforce_nslabs), which dma-direct never bounces into
   const mem = new IoTlbMem(start_phys, nslabs, false);
   const bytes = nslabs * IO_TLB_SIZE;
   k.mem.fill(start_phys, 0, bytes);
@@ -290,6 +290,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 export const era_v5_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   late_metadata: swiotlb_late_metadata,
   name: "5.6",
+  noforce_nslabs: 1,
   pool: (k) => k.io_tlb_default_mem,
   swiotlb_init_with_tbl,
   swiotlb_print_info,

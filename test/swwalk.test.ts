@@ -1,0 +1,52 @@
+/**
+ * A swiotlb / dma-direct maintainer's walk (stop 20, branch s20-swwalk): divergences found by
+ * reading dmasim's output next to each version's kernel/dma/swiotlb.c, each fixed with a test that
+ * fails on the old code. Facts and line numbers: docs/verified-facts.md, "swiotlb / dma-direct
+ * maintainer's walk (stop 20)".
+ */
+import { describe, expect, it } from "vitest";
+import { bootK, runYaml } from "./helpers.js";
+import { is_swiotlb_active, is_swiotlb_buffer } from "../src/kernel/dma/swiotlb/index.js";
+
+const boot = (kernel: string, platform = "rpi4", extra = "") => `
+name: noforce
+platform: ${platform}
+kernel: "${kernel}"
+config: { swiotlb: noforce${extra} }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }
+  - { op: dma_max_mapping_size }
+`;
+
+describe("swiotlb=noforce: 5.6–5.11 still allocate a one-slab pool (setup_io_tlb_npages sets io_tlb_nslabs = 1); 5.12+ none", () => {
+  it("rpi4: 5.6 and 5.10 report a 2 KiB pool at the top of the low GiB, (0MB); 5.14 on print nothing", () => {
+    const tlb = (kernel: string) => (runYaml(boot(kernel)).log ?? []).filter((l) => l.message.startsWith("software IO TLB")).map((l) => l.message);
+    expect(tlb("5.6")).toEqual(["software IO TLB: mapped [mem 0x373ff000-0x373ff800] (0MB)"]);
+    expect(tlb("5.10")).toEqual(["software IO TLB: mapped [mem 0x00000000373ff000-0x00000000373ff800] (0MB)"]);
+    for (const kernel of ["5.14", "5.15", "5.19", "6.1", "6.6"]) expect(tlb(kernel), kernel).toEqual([]);
+  });
+  it("the pool is active (dma_max_mapping_size is swiotlb's 256 KiB for the addressing-limited codec) but never bounced into: the map still fails", () => {
+    for (const kernel of ["5.6", "5.10"]) {
+      const r = runYaml(boot(kernel));
+      expect(r.steps[1]!.result?.ret, kernel).toBe("DMA_MAPPING_ERROR");
+      expect(r.steps[1]!.result?.bounced, kernel).toBe(false);
+      expect(r.steps[2]!.result?.ret, kernel).toBe("262144");
+    }
+    for (const kernel of ["5.14", "5.19", "6.1"]) expect(runYaml(boot(kernel)).steps[2]!.result?.ret, kernel).toBe("SIZE_MAX");
+  });
+  it("the slot is the pool: is_swiotlb_buffer covers [0x373ff000, 0x373ff800) only; a number before noforce is overridden", () => {
+    const k = bootK("rpi4", "5.10", { swiotlb: "4096,noforce" });
+    expect(is_swiotlb_active(k)).toBe(true);
+    expect(k.io_tlb_default_mem!.nslabs).toBe(1);
+    expect(is_swiotlb_buffer(k, 0x373ff000)).toBe(true);
+    expect(is_swiotlb_buffer(k, 0x373ff7ff)).toBe(true);
+    expect(is_swiotlb_buffer(k, 0x373ff800)).toBe(false);
+    expect(is_swiotlb_active(bootK("rpi4", "5.14", { swiotlb: "noforce" }))).toBe(false);
+  });
+  it("x86_64 with 8 GiB: 5.10 reports the one slab late, after the PCI-DMA line", () => {
+    const log = (runYaml(boot("5.10", "x86_64", ", mem: 8G")).log ?? []).map((l) => l.message);
+    expect(log).toEqual(["PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "software IO TLB: mapped [mem 0x00000000bffff000-0x00000000bffff800] (0MB)"]);
+    expect((runYaml(boot("5.19", "x86_64", ", mem: 8G")).log ?? []).filter((m) => m.message.includes("IO TLB"))).toEqual([]);
+  });
+});
