@@ -29,6 +29,7 @@
  * arguments are only built when a tracer is attached (`k.tr?.f(...)` skips argument evaluation).
  */
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import type { Device } from "../../../drivers/device.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
@@ -77,7 +78,7 @@ export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: num
     return 0;
   }
   if (k.io_tlb_default_mem) {
-    k.warnOnce("swiotlb_init_with_tbl:double-init", "WARNING: at kernel/dma/swiotlb.c swiotlb_init_with_tbl: WARN_ON_ONCE(io_tlb_default_mem)", "swiotlb_init_with_tbl");
+    k.warnOnce("swiotlb_init_with_tbl:double-init", "WARNING: at kernel/dma/swiotlb.c swiotlb_init_with_tbl: WARN_ON_ONCE(io_tlb_default_mem)", "swiotlb_init_with_tbl", warn_site(k, "swiotlb_init_with_tbl:double-init"));
     k.tr?.exit("-ENOMEM");
     return -ENOMEM;
   }
@@ -287,7 +288,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
   const alloc = unsignedOf(mem.alloc_size[index]! - tlb_offset, bits);
 
   if (size > alloc) {
-    k.warnOnce("swiotlb_bounce:overflow", `${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+    k.warnOnce("swiotlb_bounce:overflow", `${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow"));
     size = alloc;
   }
 

@@ -28,6 +28,7 @@
  * (so k.io_tlb_default_mem keeps naming the boot pool) with the areas added.
  */
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import type { Device } from "../../../drivers/device.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, get_order, hex, min_not_zero } from "../../../core/u64.js";
@@ -349,7 +350,7 @@ function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, al
   else k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
 function map_single_align_warn(k: Kernel, dev: Device): void {
-  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
+  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single", warn_site(k, "swiotlb_tbl_map_single:align"));
 }
 /** "buffer is full" (`sz` is 6.10+'s aligned size, or alloc_size) */
 function map_single_full(k: Kernel, dev: Device, mem: IoTlbMem66, sz: number, attrs: number): number {
@@ -400,7 +401,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
 
 // swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
 function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
-  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow"));
 }
 function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number, toDevice: boolean, orig_addr: number): void {
   k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
@@ -492,7 +493,7 @@ export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
   if (index === -1 || !pool) return 0;
   const tlb_addr = slot_addr(pool.start, index);
   if (tlb_addr % PAGE_SIZE !== 0) {
-    k.warnOnce("swiotlb_alloc:unaligned", `WARNING: at kernel/dma/swiotlb.c swiotlb_alloc: ${dev_id(dev)}: Cannot allocate pages from non page-aligned swiotlb addr ${fmtPa(k, tlb_addr)}.`, "swiotlb_alloc");
+    k.warnOnce("swiotlb_alloc:unaligned", `WARNING: at kernel/dma/swiotlb.c swiotlb_alloc: ${dev_id(dev)}: Cannot allocate pages from non page-aligned swiotlb addr 0x${fmtPa(k, tlb_addr)}.`, "swiotlb_alloc", warn_site(k, "swiotlb_alloc:unaligned"));
     swiotlb_release_slots(k, dev, tlb_addr, pool);
     return 0;
   }
