@@ -87,3 +87,29 @@ describe("swiotlb_bounce's dev_WARN_ONCEs print their own file:line in the WARNI
     expect(runYaml(ma("5.10", "{ op: dma_sync_single_for_cpu, map: m, size: 8K }")).faults).toEqual([]);
   });
 });
+
+describe("6.18 dma_direct_map_phys asks is_swiotlb_force_bounce(dev), the device's pool (was: the swiotlb= option alone)", () => {
+  const rmem = (kernel: string) => `
+name: restricted
+platform: rpi4
+kernel: "${kernel}"
+config: { restricted_dma_pool: "4M" }
+steps:
+  - { op: dma_alloc_coherent, size: 16K, as: ring }
+  - { op: kmalloc, size: 2K, gfp: GFP_DMA, as: pkt }
+  - { op: cpu_write, buf: pkt, data: "packet" }
+  - { op: dma_map_single, buf: pkt, size: 2K, dir: DMA_TO_DEVICE, as: m }
+  - { op: device_read, map: m, length: 6 }
+  - { op: dma_unmap_single, map: m }
+`;
+  it("a restricted-dma-pool device bounces a reachable buffer through its pool, slot 8 after the 16 KiB ring, as 6.6 and 6.12 do", () => {
+    for (const kernel of ["6.6", "6.12", "6.18"]) {
+      const r = runYaml(rmem(kernel));
+      expect(r.steps[0]!.result?.dma_handle, kernel).toBe("0xf7000000");
+      expect(r.steps[3]!.result?.ret, kernel).toBe("0xf7004000");
+      expect(r.steps[3]!.result?.bounced, kernel).toBe(true);
+      expect(r.steps[4]!.result?.data, kernel).toBe('"packet"');
+      expect(r.faults, kernel).toEqual([]);
+    }
+  });
+});
