@@ -113,3 +113,20 @@ steps:
     }
   });
 });
+
+describe("swiotlb=<n> below one segment: setup_io_tlb_npages ALIGNs it up to 128 slots in every version (was refused)", () => {
+  it("swiotlb=100 on 5.6 and 5.10: a 128-slot (256 KiB) pool at 0x373c0000", () => {
+    const y = (kernel: string) => `
+name: small
+platform: rpi4
+kernel: "${kernel}"
+config: { swiotlb: "100" }
+steps:
+  - { op: kmalloc, size: 64, as: b }
+`;
+    const tlb = (kernel: string) => (runYaml(y(kernel)).log ?? []).filter((l) => l.message.startsWith("software IO TLB")).map((l) => l.message);
+    expect(tlb("5.6")).toEqual(["software IO TLB: mapped [mem 0x373c0000-0x37400000] (0MB)"]);
+    expect(tlb("5.10")).toEqual(["software IO TLB: mapped [mem 0x00000000373c0000-0x0000000037400000] (0MB)"]);
+    expect(bootK("rpi4", "5.15", { swiotlb: "1" }).io_tlb_default_mem!.nslabs).toBe(128);
+  });
+});
