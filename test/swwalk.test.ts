@@ -130,3 +130,40 @@ steps:
     expect(bootK("rpi4", "5.15", { swiotlb: "1" }).io_tlb_default_mem!.nslabs).toBe(128);
   });
 });
+
+describe("6.6+ swiotlb_init_remap allocates default_nslabs after the area round-up, and swiotlb=<n>,<areas> says 'area num' at the early param (as 6.1)", () => {
+  const y = (kernel: string, swiotlb: string, cpus = 1) => `
+name: areas
+platform: rpi4
+kernel: "${kernel}"
+config: { swiotlb: "${swiotlb}", nr_cpus: ${cpus} }
+steps:
+  - { op: kmalloc, size: 64, as: b }
+`;
+  const tlb = (kernel: string, swiotlb: string, cpus = 1) => (runYaml(y(kernel, swiotlb, cpus)).log ?? []).filter((l) => l.message.startsWith("software IO TLB")).map((l) => l.message);
+  it("swiotlb=100 on 4 CPUs: 4 areas of at least 128 slots, so a 512-slot (1 MiB) pool at 0x37300000 in 6.1, 6.6, 6.12 and 6.18 (was 128 slots from 6.6)", () => {
+    for (const kernel of ["6.1", "6.6", "6.12", "6.18"]) {
+      expect(tlb(kernel, "100", 4), kernel).toEqual([
+        "software IO TLB: area num 4.",
+        "software IO TLB: SWIOTLB bounce buffer size roundup to 1MB",
+        "software IO TLB: mapped [mem 0x0000000037300000-0x0000000037400000] (1MB)",
+      ]);
+    }
+  });
+  it("swiotlb=1100 on one CPU: ALIGN to 1152, not a power of two, rounded up to 2048 slots (4 MiB)", () => {
+    for (const kernel of ["6.1", "6.6", "6.18"]) {
+      expect(tlb(kernel, "1100"), kernel).toEqual([
+        "software IO TLB: area num 1.",
+        "software IO TLB: SWIOTLB bounce buffer size roundup to 4MB",
+        "software IO TLB: mapped [mem 0x0000000037000000-0x0000000037400000] (4MB)",
+      ]);
+    }
+  });
+  it("swiotlb=1024,4: 'area num 4.' is the first boot line (early_param), before the CMA area's", () => {
+    for (const kernel of ["6.1", "6.6", "6.12", "6.18"]) {
+      const log = (runYaml(y(kernel, "1024,4")).log ?? []).map((l) => l.message);
+      expect(log[0], kernel).toBe("software IO TLB: area num 4.");
+      expect(log.filter((m) => m.includes("area num")).length, kernel).toBe(1);
+    }
+  });
+});

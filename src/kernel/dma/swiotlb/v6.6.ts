@@ -59,7 +59,7 @@ const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
 export * from "./v6.6-pools.js";
 import {
   IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
-  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc,
+  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc, setup_io_tlb_npages_early, swiotlb_boot_nslabs,
 } from "./v6.6-pools.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -541,6 +541,8 @@ export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   swiotlb_free: (k, dev, tlb_addr, size) => swiotlb_free(k, dev, k.arch.pfn_to_page(Math.floor(tlb_addr / PAGE_SIZE)), size),
   rmem_swiotlb_device_init,
   is_swiotlb_force_bounce,
+  setup_io_tlb_npages: setup_io_tlb_npages_early,
+  boot_nslabs: swiotlb_boot_nslabs,
 });
 
 /**
