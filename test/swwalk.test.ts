@@ -167,3 +167,33 @@ steps:
     }
   });
 });
+
+describe("dma_sync_sg_for_cpu / _for_device reach dma_direct_sync_sg_for_cpu / _for_device (kernel/dma/direct.c), whose own loop calls the arch and swiotlb syncs (was: a dma_direct_sync_single_* frame per entry)", () => {
+  const y = (kernel: string) => `
+name: sg sync
+platform: rpi4
+kernel: "${kernel}"
+config: { swiotlb: force }
+steps:
+  - { op: kmalloc, size: 8K, as: b }
+  - { op: dma_map_sg, entries: [{ buf: b, length: 1K }, { buf: b, offset: 4K, length: 1K }], dir: DMA_BIDIRECTIONAL, as: s }
+  - { op: device_write, map: s, data: "second" }
+  - { op: dma_sync_sg_for_cpu, map: s, nents: 2 }
+  - { op: cpu_read, buf: b, length: 6 }
+  - { op: dma_sync_sg_for_device, map: s, nents: 2 }
+`;
+  it.each(["5.6", "5.10", "5.15", "6.1", "6.12", "6.18"])("%s: the frames, the two bounces per sync, and the device's bytes back in the buffer", (kernel) => {
+    const r = runYaml(y(kernel), { trace: true });
+    expect(r.faults, kernel).toEqual([]);
+    expect(r.steps[4]!.result?.data).toBe('"second"');
+    for (const [step, fn, arch] of [[3, "dma_direct_sync_sg_for_cpu", "arch_sync_dma_for_cpu"], [5, "dma_direct_sync_sg_for_device", "arch_sync_dma_for_device"]] as const) {
+      const calls = r.steps[step]!.trace.filter((e) => e.kind === "call").map((e) => (e as { fn: string; depth: number; file: string }));
+      const top = calls.find((c) => c.fn === fn);
+      expect(top?.file, `${kernel} ${fn}`).toBe("kernel/dma/direct.c");
+      expect(calls.some((c) => c.fn.startsWith("dma_direct_sync_single")), kernel).toBe(false);
+      // the arch sync runs once per entry, right under dma_direct_sync_sg_*
+      expect(calls.filter((c) => c.fn === arch && c.depth === top!.depth + 1).length, kernel).toBe(2);
+      expect(r.steps[step]!.trace.filter((e) => e.kind === "swiotlb" && e.op === "bounce").length, kernel).toBe(2);
+    }
+  });
+});
