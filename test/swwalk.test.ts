@@ -197,3 +197,53 @@ steps:
     }
   });
 });
+
+describe("a swiotlb= buffer that does not fit below the low limit: each era's failure (was: the boot refused as a config error, or a 32-bit overflow of nslabs << 11)", () => {
+  const y = (kernel: string, slabs: number, platform = "rpi4", mem = "") => `
+name: big pool
+platform: ${platform}
+kernel: "${kernel}"
+config: { swiotlb: "${slabs}"${mem} }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }
+`;
+  const tlb = (r: ReturnType<typeof runYaml>) => (r.log ?? []).filter((l) => /IO TLB|PCI-DMA/.test(l.message)).map((l) => `${l.level} ${l.message}`);
+  it("rpi4, 1 GiB (524288 slabs) under a 1 GiB ZONE_DMA: 5.10–5.15 'Cannot allocate buffer' then the map panics; 5.19 'failed to allocate tlb structure' and the unreachable buffer fails with the overflow WARN", () => {
+    for (const kernel of ["5.6", "5.10", "5.14", "5.15"]) {
+      const r = runYaml(y(kernel, 524288));
+      expect(tlb(r), kernel).toEqual(["warn software IO TLB: Cannot allocate buffer"]);
+      expect(r.faults.map((f) => f.kind), kernel).toEqual(["panic"]);
+      expect(r.faults[0]!.message, kernel).toContain("Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");
+    }
+    const r = runYaml(y("5.19", 524288));
+    expect(tlb(r)).toEqual(["warn software IO TLB: swiotlb_init_remap: failed to allocate tlb structure"]);
+    expect(r.steps[1]!.result?.ret).toBe("DMA_MAPPING_ERROR");
+    expect(r.faults.map((f) => f.kind)).toEqual(["warn"]);
+  });
+  it("6.1, 6.6, 6.18: swiotlb_memblock_alloc fails once, the loop halves to 262144 slabs: a 512 MiB pool at 0x17400000, and the map bounces into it", () => {
+    for (const kernel of ["6.1", "6.6", "6.18"]) {
+      const r = runYaml(y(kernel, 524288));
+      expect(tlb(r), kernel).toEqual([
+        "info software IO TLB: area num 4.",
+        "warn software IO TLB: swiotlb_memblock_alloc: Failed to allocate 1073741824 bytes tlb structure",
+        "info software IO TLB: SWIOTLB bounce buffer size adjusted 524288 -> 262144 slabs",
+        "info software IO TLB: mapped [mem 0x0000000017400000-0x0000000037400000] (512MB)",
+      ]);
+      expect(r.steps[1]!.result?.ret, kernel).toBe("0xd7400000");
+      expect(r.faults, kernel).toEqual([]);
+    }
+  });
+  it("2 GiB (1048576 slabs): no 32-bit overflow of nslabs << IO_TLB_SHIFT; 6.1 halves twice", () => {
+    const r = runYaml(y("6.1", 1048576));
+    expect(tlb(r).filter((l) => l.includes("Failed to allocate"))).toEqual([
+      "warn software IO TLB: swiotlb_memblock_alloc: Failed to allocate 2147483648 bytes tlb structure",
+      "warn software IO TLB: swiotlb_memblock_alloc: Failed to allocate 1073741824 bytes tlb structure",
+    ]);
+    expect(tlb(r)).toContain("info software IO TLB: SWIOTLB bounce buffer size adjusted 1048576 -> 262144 slabs");
+  });
+  it("x86_64 with 8 GiB, a 4 GiB buffer below 4 GiB: 5.10 reports the PCI-DMA line and 'No low mem'", () => {
+    const r = runYaml(y("5.10", 2097152, "x86_64", ", mem: 8G"));
+    expect(tlb(r)).toEqual(["warn software IO TLB: Cannot allocate buffer", "info PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "warn software IO TLB: No low mem"]);
+  });
+});

@@ -667,3 +667,42 @@ export function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: n
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
 }
+
+// ---------------------------------------------------------------------------------------------
+// the boot buffer's memblock allocation (swiotlb_init / swiotlb_init_remap), each era's failure
+
+/** PAGE_ALIGN(nslabs << IO_TLB_SHIFT) */
+export function swiotlb_buffer_bytes(nslabs: number): number {
+  return Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init (5.6–5.18) / swiotlb_init_remap (5.19): one memblock_alloc_low of
+ * the whole buffer; on failure the era's pr_warn (`failMsg`, after the "software IO TLB: " pr_fmt)
+ * and no pool.
+ */
+export function swiotlb_boot_alloc_once(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, failMsg: string): { base: number; nslabs: number } | null {
+  const base = alloc(swiotlb_buffer_bytes(nslabs));
+  if (base !== null) return { base, nslabs };
+  k.printk("warn", `software IO TLB: ${failMsg}`);
+  k.tr?.note(`memblock could not place ${swiotlb_buffer_bytes(nslabs)} bytes for ${nslabs} slabs: no bounce pool`);
+  return null;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap's allocation loop (6.0+, 639205ed206f "swiotlb: don't
+ * panic!"; 6.1.166 :382–387 with swiotlb_memblock_alloc :327–357, 6.6.63 :385, :318, 6.18.35 :386, :319): each failed try prints
+ * "swiotlb_memblock_alloc: Failed to allocate %zu bytes tlb structure"; give up at IO_TLB_MIN_SLABS,
+ * else halve (ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) and retry. The caller then says "SWIOTLB bounce
+ * buffer size adjusted" when the slabs changed.
+ */
+export function swiotlb_boot_alloc_halving(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): { base: number; nslabs: number } | null {
+  for (;;) {
+    const bytes = swiotlb_buffer_bytes(nslabs);
+    const base = alloc(bytes);
+    if (base !== null) return { base, nslabs };
+    k.printk("warn", `software IO TLB: swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
+    if (nslabs <= IO_TLB_MIN_SLABS) return null;
+    nslabs = Math.ceil(Math.floor(nslabs / 2) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  }
+}

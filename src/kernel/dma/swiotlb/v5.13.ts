@@ -38,7 +38,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ENOMEM, INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr,
   fmtPa, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global,
+  slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -358,6 +358,8 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 }
 
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  // kernel/dma/swiotlb.c swiotlb_init (5.13–5.14): memblock_alloc_low fails → pr_warn "Cannot allocate buffer" (5.14-rc5 :231), no pool
+  boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, "Cannot allocate buffer"),
   late_metadata: swiotlb_late_metadata,
   name: "5.13",
   pool: (k) => k.io_tlb_default_mem,

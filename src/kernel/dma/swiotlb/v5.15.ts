@@ -39,7 +39,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, unsignedOf, ALIGN, is_swiotlb_force_bounce_pool,
+  swiotlb_search_never_ends, unsignedOf, ALIGN, is_swiotlb_force_bounce_pool, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -533,6 +533,9 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 }
 
 export const era_v5_15: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  // kernel/dma/swiotlb.c swiotlb_init (5.15.178 :252: pr_warn "Cannot allocate buffer") / swiotlb_init_remap (5.19 :257,
+  // 1521c607cabe: pr_warn "%s: failed to allocate tlb structure\n" and return): one try, no pool
+  boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, k.sw["1521c607cabe"] ? "swiotlb_init_remap: failed to allocate tlb structure" : "Cannot allocate buffer"),
   late_metadata: swiotlb_late_metadata,
   name: "5.15",
   pool: (k, dev) => {

@@ -298,9 +298,8 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
   setup_io_tlb_npages_early(k);
   if (!mem.default_nareas) swiotlb_adjust_nareas(k, mem, num_possible_cpus(k));
   if (mem.default_nslabs !== nslabs) {
-    // the caller's memblock allocation was sized before the area round-up (init.ts); the kernel
-    // would have allocated default_nslabs: the model keeps the buffer it was given
-    k.tr?.note(`the buffer given has ${nslabs} slabs where default_nslabs is ${mem.default_nslabs}`);
+    // the allocation loop halved the buffer (swiotlb_boot_alloc_halving), or a vector's boot gave another size (6.6.63 :392–396)
+    k.printk("info", `software IO TLB: SWIOTLB bounce buffer size adjusted ${mem.default_nslabs} -> ${nslabs} slabs`);
   }
   const nareas = limit_nareas(mem.default_nareas, nslabs);
   mem.default_nslabs = nslabs;

@@ -40,7 +40,7 @@ import {
 import {
   INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
-  swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
+  swiotlb_full_ratelimit, unsignedOf, swiotlb_boot_alloc_halving, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
@@ -542,6 +542,7 @@ export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   rmem_swiotlb_device_init,
   is_swiotlb_force_bounce,
   setup_io_tlb_npages: setup_io_tlb_npages_early,
+  boot_alloc: swiotlb_boot_alloc_halving,
   boot_nslabs: swiotlb_boot_nslabs,
 });
 
