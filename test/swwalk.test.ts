@@ -266,3 +266,25 @@ steps:
     expect(log("5.10")).toEqual(["info PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "info software IO TLB: mapped [mem 0x00000000bffff000-0x00000000bffff800] (0MB)"]);
   });
 });
+
+describe("'swiotlb buffer is full' is ratelimited by ___ratelimit on the run's clock: 10 per 5 s, then 'swiotlb_tbl_map_single: N callbacks suppressed' (was: 10 per run)", () => {
+  it.each(["5.10", "5.14", "6.1", "6.6", "6.18"])("%s: 12 failures, msleep 6000, one more: 10 lines, the suppressed count 2, then the 11th line", (kernel) => {
+    const fail = "  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE }\n";
+    const r = runYaml(`
+name: ratelimit
+platform: x86_64
+kernel: "${kernel}"
+config: { swiotlb: "128,force", mem: 2G }
+steps:
+  - { op: kmalloc, size: 256K, as: a }
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: a, size: 256K, dir: DMA_TO_DEVICE, as: ma }
+${fail.repeat(12)}  - { op: msleep, ms: 4000 }
+${fail}  - { op: msleep, ms: 2000 }
+${fail}`);
+    const lines = (r.log ?? []).filter((l) => /buffer is full|callbacks suppressed/.test(l.message)).map((l) => l.message.replace(/^.*swiotlb buffer is full.*$/, "FULL"));
+    // 4 s later the window (5 s) is still open: the 13th is suppressed too; at 6 s it restarts
+    expect(lines).toEqual([...Array(10).fill("FULL"), "swiotlb_tbl_map_single: 3 callbacks suppressed", "FULL"]);
+    expect(r.log!.find((l) => l.message.includes("callbacks suppressed"))!.level).toBe("warn");
+  });
+});
