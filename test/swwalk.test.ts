@@ -288,3 +288,34 @@ ${fail}`);
     expect(r.log!.find((l) => l.message.includes("callbacks suppressed"))!.level).toBe("warn");
   });
 });
+
+describe("6.11+ (7296f2301a05): swiotlb_tbl_unmap_single / swiotlb_sync_single_for_* are include/linux/swiotlb.h inlines over the exported __ functions", () => {
+  const y = (kernel: string) => `
+name: frames
+platform: x86_64
+kernel: "${kernel}"
+config: { swiotlb: "1024,force", mem: 2G }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_BIDIRECTIONAL, as: m }
+  - { op: device_write, map: m, data: "frames" }
+  - { op: dma_sync_single_for_cpu, map: m }
+  - { op: dma_sync_single_for_device, map: m }
+  - { op: dma_unmap_single, map: m }
+  - { op: cpu_read, buf: b, length: 6 }
+`;
+  const frames = (r: ReturnType<typeof runYaml>, step: number) =>
+    r.steps[step]!.trace.filter((e) => e.kind === "call").map((e) => e as { fn: string; file: string; depth: number }).filter((c) => /swiotlb_(tbl_unmap_single|sync_single_for)/.test(c.fn)).map((c) => `${c.fn} ${c.file}`);
+  it("6.12 and 6.18: both frames; 6.6: the exported function alone; the bytes come back either way", () => {
+    for (const kernel of ["6.12", "6.18"]) {
+      const r = runYaml(y(kernel), { trace: true });
+      expect(frames(r, 3), kernel).toEqual(["swiotlb_sync_single_for_cpu include/linux/swiotlb.h", "__swiotlb_sync_single_for_cpu kernel/dma/swiotlb.c"]);
+      expect(frames(r, 4), kernel).toEqual(["swiotlb_sync_single_for_device include/linux/swiotlb.h", "__swiotlb_sync_single_for_device kernel/dma/swiotlb.c"]);
+      expect(frames(r, 5), kernel).toEqual(["swiotlb_sync_single_for_cpu include/linux/swiotlb.h", "__swiotlb_sync_single_for_cpu kernel/dma/swiotlb.c", "swiotlb_tbl_unmap_single include/linux/swiotlb.h", "__swiotlb_tbl_unmap_single kernel/dma/swiotlb.c"]);
+      expect(r.steps[6]!.result?.data, kernel).toBe('"frames"');
+    }
+    const r = runYaml(y("6.6"), { trace: true });
+    expect(frames(r, 5)).toEqual(["swiotlb_sync_single_for_cpu kernel/dma/swiotlb.c", "swiotlb_tbl_unmap_single kernel/dma/swiotlb.c"]);
+    expect(r.steps[6]!.result?.data).toBe('"frames"');
+  });
+});
