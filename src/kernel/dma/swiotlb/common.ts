@@ -13,6 +13,7 @@
 import { soft_lockup } from "../../../mm/mm-debug.js";
 import { COW_FIELDS } from "../../../core/clone.js";
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import { sym } from "../../../core/trace.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DIR_NAMES } from "../../../include/gfp.js";
@@ -90,9 +91,11 @@ export class IoTlbMem {
   for_alloc = false;
 
   constructor(start: number, nslabs: number, late_alloc = false) {
-    if (!Number.isInteger(nslabs) || nslabs < 0 || nslabs % IO_TLB_SEGSIZE !== 0) {
+    if (!Number.isInteger(nslabs) || nslabs < 0 || (nslabs % IO_TLB_SEGSIZE !== 0 && nslabs !== 1)) {
       // The kernel always sizes the pool in whole segments (setup_io_tlb_npages ALIGNs to
       // IO_TLB_SEGSIZE); a partial last segment would let the search allocate past the end.
+      // The one exception: 5.6–5.11's swiotlb=noforce pool of io_tlb_nslabs = 1 (v5.6.ts), whose
+      // slot 0 says 128 free like any slot 0 (the search's `nslots > nslabs - used` keeps it to one).
       throw new RangeError(`swiotlb: nslabs ${nslabs} must be a multiple of IO_TLB_SEGSIZE (${IO_TLB_SEGSIZE})`);
     }
     if (start % IO_TLB_SIZE !== 0) throw new RangeError(`swiotlb: pool start ${hex(start)} is not IO_TLB_SIZE aligned`);
@@ -419,30 +422,73 @@ function slotsOfWrapped(alloc: number, offset: number, bits: 32 | 64): number {
 
 /**
  * The ratelimit in front of "swiotlb buffer is full": printk_ratelimit() (5.6–5.11, the global
- * printk_ratelimit_state) or dev_warn_ratelimited (5.12+, per call site). Both allow a burst of
- * 10 messages per 5 s. dmasim has no clock, so it models this as "at most 10 messages per run"
- * (per Kernel); later ones are counted and only noted in the trace, as the kernel's
- * "callbacks suppressed" line would report them.
+ * printk_ratelimit_state) or dev_warn_ratelimited (5.12+, the call site's own state). Both are
+ * lib/ratelimit.c ___ratelimit with DEFAULT_RATELIMIT_INTERVAL (5 * HZ) and DEFAULT_RATELIMIT_BURST
+ * (10), and `func` the caller (__func__: swiotlb_tbl_map_single), on the run's clock (k.now_ms,
+ * advanced by msleep steps).
  */
 export const SWIOTLB_FULL_RATELIMIT_BURST = 10;
-const fullRatelimit = new WeakMap<object, { printed: number; suppressed: number }>();
+const DEFAULT_RATELIMIT_INTERVAL_MS = 5000;
 
-/** One ratelimit check: true if the message may be printed. */
-export function swiotlb_full_ratelimit(k: Kernel): boolean {
-  let rl = fullRatelimit.get(k);
-  if (!rl) fullRatelimit.set(k, (rl = { printed: 0, suppressed: 0 }));
-  if (rl.printed < SWIOTLB_FULL_RATELIMIT_BURST) {
-    rl.printed++;
+/** struct ratelimit_state as ___ratelimit uses it (plus the run's totals) */
+export interface RatelimitState {
+  init: boolean;
+  begin: number;
+  printed: number;
+  missed: number;
+  total_printed: number;
+  total_suppressed: number;
+}
+
+export function ratelimit_state(): RatelimitState {
+  return { init: false, begin: 0, printed: 0, missed: 0, total_printed: 0, total_suppressed: 0 };
+}
+
+/**
+ * lib/ratelimit.c ___ratelimit (5.10.7 :27–66; 6.18.35 :31–99, the same outcome for one caller at a time):
+ * the window starts at the first call; once more than the interval has passed (time_is_before_jiffies(begin
+ * + interval)) it restarts and, if messages were missed, prints KERN_WARNING "%s: %d callbacks suppressed\n"
+ * with the caller's name; then up to `burst` messages pass per window.
+ */
+export function ___ratelimit(k: Kernel, rs: RatelimitState, func: string): boolean {
+  const now = k.now_ms;
+  if (!rs.init) {
+    rs.init = true;
+    rs.begin = now;
+  }
+  if (now - rs.begin > DEFAULT_RATELIMIT_INTERVAL_MS) {
+    if (rs.missed) {
+      k.printk("warn", `${func}: ${rs.missed} callbacks suppressed`);
+      rs.missed = 0;
+    }
+    rs.begin = now;
+    rs.printed = 0;
+  }
+  if (rs.printed < SWIOTLB_FULL_RATELIMIT_BURST) {
+    rs.printed++;
+    rs.total_printed++;
     return true;
   }
-  rl.suppressed++;
-  k.tr?.note(`ratelimited: "swiotlb buffer is full" suppressed (${rl.suppressed} so far)`);
+  rs.missed++;
+  rs.total_suppressed++;
   return false;
+}
+
+const fullRatelimit = new WeakMap<object, RatelimitState>();
+
+/** One ratelimit check of "swiotlb buffer is full" (swiotlb_tbl_map_single): true if the message may be printed. */
+export function swiotlb_full_ratelimit(k: Kernel): boolean {
+  let rl = fullRatelimit.get(k);
+  if (!rl) fullRatelimit.set(k, (rl = ratelimit_state()));
+  const ok = ___ratelimit(k, rl, "swiotlb_tbl_map_single");
+  if (!ok) k.tr?.note(`ratelimited: "swiotlb buffer is full" suppressed (${rl.missed} in this 5 s window)`);
+  return ok;
 }
 
 /** How many "swiotlb buffer is full" messages were printed / suppressed in this run. */
 export function swiotlb_full_ratelimit_state(k: Kernel): { printed: number; suppressed: number } {
-  return { ...(fullRatelimit.get(k) ?? { printed: 0, suppressed: 0 }) };
+  const rl = fullRatelimit.get(k);
+  return rl ? { printed: rl.total_printed, suppressed: rl.total_suppressed } : { printed: 0, suppressed: 0 };
 }
 
 /**
@@ -641,21 +687,21 @@ export function bounce_no_original(k: Kernel, index: number, tlb_addr: number): 
   k.tr?.exit();
 }
 export function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:before-start"));
   k.tr?.exit();
 }
 export function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow-offset"));
   k.tr?.exit();
 }
 
 // swiotlb_tbl_map_single's error exits for the 6.0 and 6.6 eras (v6.0.ts, v6.6.ts): the same texts in 6.1.166–6.18.35
-/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.1.166, 6.6.63 swiotlb.c:1315, 6.18.35 :1400): burst 10 per run, not shared with "buffer is full". */
-const noPoolRatelimit = new WeakMap<object, number>();
+/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.1.166, 6.6.63 swiotlb.c:1315, 6.18.35 :1400): ___ratelimit, not shared with "buffer is full". */
+const noPoolRatelimit = new WeakMap<object, RatelimitState>();
 export function map_single_no_pool(k: Kernel, dev: Device): number {
-  const n = noPoolRatelimit.get(k) ?? 0;
-  noPoolRatelimit.set(k, n + 1);
-  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  let rl = noPoolRatelimit.get(k);
+  if (!rl) noPoolRatelimit.set(k, (rl = ratelimit_state()));
+  if (___ratelimit(k, rl, "swiotlb_tbl_map_single")) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
 }
@@ -663,4 +709,43 @@ export function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: n
   if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the boot buffer's memblock allocation (swiotlb_init / swiotlb_init_remap), each era's failure
+
+/** PAGE_ALIGN(nslabs << IO_TLB_SHIFT) */
+export function swiotlb_buffer_bytes(nslabs: number): number {
+  return Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init (5.6–5.18) / swiotlb_init_remap (5.19): one memblock_alloc_low of
+ * the whole buffer; on failure the era's pr_warn (`failMsg`, after the "software IO TLB: " pr_fmt)
+ * and no pool.
+ */
+export function swiotlb_boot_alloc_once(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, failMsg: string): { base: number; nslabs: number } | null {
+  const base = alloc(swiotlb_buffer_bytes(nslabs));
+  if (base !== null) return { base, nslabs };
+  k.printk("warn", `software IO TLB: ${failMsg}`);
+  k.tr?.note(`memblock could not place ${swiotlb_buffer_bytes(nslabs)} bytes for ${nslabs} slabs: no bounce pool`);
+  return null;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap's allocation loop (6.0+, 639205ed206f "swiotlb: don't
+ * panic!"; 6.1.166 :382–387 with swiotlb_memblock_alloc :327–357, 6.6.63 :385, :318, 6.18.35 :386, :319): each failed try prints
+ * "swiotlb_memblock_alloc: Failed to allocate %zu bytes tlb structure"; give up at IO_TLB_MIN_SLABS,
+ * else halve (ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) and retry. The caller then says "SWIOTLB bounce
+ * buffer size adjusted" when the slabs changed.
+ */
+export function swiotlb_boot_alloc_halving(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): { base: number; nslabs: number } | null {
+  for (;;) {
+    const bytes = swiotlb_buffer_bytes(nslabs);
+    const base = alloc(bytes);
+    if (base !== null) return { base, nslabs };
+    k.printk("warn", `software IO TLB: swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
+    if (nslabs <= IO_TLB_MIN_SLABS) return null;
+    nslabs = Math.ceil(Math.floor(nslabs / 2) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  }
 }

@@ -28,6 +28,7 @@
  * (so k.io_tlb_default_mem keeps naming the boot pool) with the areas added.
  */
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import type { Device } from "../../../drivers/device.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, get_order, hex, min_not_zero } from "../../../core/u64.js";
@@ -39,7 +40,7 @@ import {
 import {
   INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
-  swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
+  swiotlb_full_ratelimit, unsignedOf, swiotlb_boot_alloc_halving, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
@@ -54,11 +55,33 @@ const S_unmap = sym("swiotlb_tbl_unmap_single", FILE);
 const S_bounce = sym("swiotlb_bounce", FILE);
 const S_sync_dev = sym("swiotlb_sync_single_for_device", FILE);
 const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
+// 7296f2301a05 "swiotlb: reduce swiotlb pool lookups" (6.11): the three are static inlines in include/linux/swiotlb.h
+// that look the pool up (swiotlb_find_pool) and call the exported __ functions of kernel/dma/swiotlb.c
+// (6.12.19 include/linux/swiotlb.h:245–282, kernel/dma/swiotlb.c:1535, :1552, :1562)
+const H = "include/linux/swiotlb.h";
+const S_unmap_inl = sym("swiotlb_tbl_unmap_single", H);
+const S_sync_dev_inl = sym("swiotlb_sync_single_for_device", H);
+const S_sync_cpu_inl = sym("swiotlb_sync_single_for_cpu", H);
+const S___unmap = sym("__swiotlb_tbl_unmap_single", FILE);
+const S___sync_dev = sym("__swiotlb_sync_single_for_device", FILE);
+const S___sync_cpu = sym("__swiotlb_sync_single_for_cpu", FILE);
+
+/** The trace entry of an unmap/sync: 6.6 the function itself; 6.11+ (7296f2301a05) the swiotlb.h inline, then the __ function it calls (two frames, two exits) */
+function enter_inl(k: Kernel, s66: typeof S_unmap, inl: typeof S_unmap, fn: typeof S_unmap, args: Record<string, string>): void {
+  const t = k.tr!;
+  if (!k.sw["7296f2301a05"]) return t.enter(s66, args);
+  t.enter(inl, args);
+  t.enter(fn, args);
+}
+function exit_inl(k: Kernel): void {
+  k.tr?.exit();
+  if (k.sw["7296f2301a05"]) k.tr?.exit();
+}
 
 export * from "./v6.6-pools.js";
 import {
   IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
-  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc,
+  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc, setup_io_tlb_npages_early, swiotlb_boot_nslabs,
 } from "./v6.6-pools.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -349,7 +372,7 @@ function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, al
   else k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
 function map_single_align_warn(k: Kernel, dev: Device): void {
-  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
+  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single", warn_site(k, "swiotlb_tbl_map_single:align"));
 }
 /** "buffer is full" (`sz` is 6.10+'s aligned size, or alloc_size) */
 function map_single_full(k: Kernel, dev: Device, mem: IoTlbMem66, sz: number, attrs: number): number {
@@ -400,7 +423,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
 
 // swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
 function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
-  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow"));
 }
 function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number, toDevice: boolean, orig_addr: number): void {
   k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
@@ -451,29 +474,29 @@ function swiotlb_del_transient(k: Kernel, dev: Device, pool: IoTlbPool): boolean
 /** kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (6.6) / __swiotlb_tbl_unmap_single (6.12+): copy back for FROM/BIDI, then the transient pool or the slots */
 export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
   swiotlb_run_dyn_alloc(k);
-  k.tr?.enter(S_unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) enter_inl(k, S_unmap, S_unmap_inl, S___unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const pool = poolOf(k, dev, tlb_addr, "swiotlb_tbl_unmap_single");
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE, pool);
   if (!swiotlb_del_transient(k, dev, pool)) swiotlb_release_slots(k, dev, tlb_addr, pool);
-  k.tr?.exit();
+  if (k.tr) exit_inl(k);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (6.6) / __swiotlb_sync_single_for_device (6.12+) */
 export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   swiotlb_run_dyn_alloc(k);
-  k.tr?.enter(S_sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) enter_inl(k, S_sync_dev, S_sync_dev_inl, S___sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_TO_DEVICE, poolOf(k, dev, tlb_addr, "swiotlb_sync_single_for_device"));
-  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
-  k.tr?.exit();
+  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", k.sw["7296f2301a05"] ? "__swiotlb_sync_single_for_device" : "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
+  if (k.tr) exit_inl(k);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (6.6) / __swiotlb_sync_single_for_cpu (6.12+) */
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   swiotlb_run_dyn_alloc(k);
-  k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) enter_inl(k, S_sync_cpu, S_sync_cpu_inl, S___sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE, poolOf(k, dev, tlb_addr, "swiotlb_sync_single_for_cpu"));
-  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
-  k.tr?.exit();
+  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", k.sw["7296f2301a05"] ? "__swiotlb_sync_single_for_cpu" : "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
+  if (k.tr) exit_inl(k);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,7 +515,7 @@ export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
   if (index === -1 || !pool) return 0;
   const tlb_addr = slot_addr(pool.start, index);
   if (tlb_addr % PAGE_SIZE !== 0) {
-    k.warnOnce("swiotlb_alloc:unaligned", `WARNING: at kernel/dma/swiotlb.c swiotlb_alloc: ${dev_id(dev)}: Cannot allocate pages from non page-aligned swiotlb addr ${fmtPa(k, tlb_addr)}.`, "swiotlb_alloc");
+    k.warnOnce("swiotlb_alloc:unaligned", `WARNING: at kernel/dma/swiotlb.c swiotlb_alloc: ${dev_id(dev)}: Cannot allocate pages from non page-aligned swiotlb addr 0x${fmtPa(k, tlb_addr)}.`, "swiotlb_alloc", warn_site(k, "swiotlb_alloc:unaligned"));
     swiotlb_release_slots(k, dev, tlb_addr, pool);
     return 0;
   }
@@ -540,6 +563,9 @@ export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   swiotlb_free: (k, dev, tlb_addr, size) => swiotlb_free(k, dev, k.arch.pfn_to_page(Math.floor(tlb_addr / PAGE_SIZE)), size),
   rmem_swiotlb_device_init,
   is_swiotlb_force_bounce,
+  setup_io_tlb_npages: setup_io_tlb_npages_early,
+  boot_alloc: swiotlb_boot_alloc_halving,
+  boot_nslabs: swiotlb_boot_nslabs,
 });
 
 /**
