@@ -1,6 +1,6 @@
 #!/bin/bash
 # The fuzz window's work in instructions (valgrind's callgrind), which the machine's load hardly
-# move: one process of bench/.build-window/<variant>.mjs (node bench/fuzz-window.mjs [rev] builds
+# moves: one process of bench/.build-window/<variant>.mjs (node bench/fuzz-window.mjs [rev] builds
 # after.mjs and before.mjs) with every TurboFan job on the main thread (--no-concurrent-recompilation),
 # split into TurboFan's jobs (PipelineCompilationJob::ExecuteJobImpl, inclusive: the same build gives
 # the same count to ±0.02 %), garbage collection (Heap::CollectGarbage, inclusive: it varies, V8's
