@@ -664,16 +664,15 @@ export class Session {
     const offset = phys & this.dev.min_align_mask & (IO_TLB_SIZE - 1);
     const index = Math.floor((phys - offset - mem.start) / IO_TLB_SIZE);
     const nslots = Math.ceil((e.len + offset) / IO_TLB_SIZE);
-    const bad = (msg: string): Failure => ({ kind: "swiotlb", id: s.id, message: `${s.op} ${e.buf.name}: ${msg}` });
-    if (mem.start + index * IO_TLB_SIZE + offset !== phys) return bad(`bounce address ${hexAddr(phys)} is not slot-aligned`);
-    if (index + nslots > mem.nslabs) return bad(`slots ${index}..${index + nslots - 1} run past the pool (${mem.nslabs} slots)`);
-    if (Math.floor(index / IO_TLB_SEGSIZE) !== Math.floor((index + nslots - 1) / IO_TLB_SEGSIZE)) return bad(`slots ${index}..${index + nslots - 1} cross a segment boundary`);
+    if (mem.start + index * IO_TLB_SIZE + offset !== phys) return slotFailure(s, e, `bounce address ${hexAddr(phys)} is not slot-aligned`);
+    if (index + nslots > mem.nslabs) return slotFailure(s, e, `slots ${index}..${index + nslots - 1} run past the pool (${mem.nslabs} slots)`);
+    if (Math.floor(index / IO_TLB_SEGSIZE) !== Math.floor((index + nslots - 1) / IO_TLB_SEGSIZE)) return slotFailure(s, e, `slots ${index}..${index + nslots - 1} cross a segment boundary`);
     const occ = this.occ;
     for (let i = index; i < index + nslots; i++) {
-      if (occ[i]) return bad(`slot ${i} handed out while a live mapping holds it`);
+      if (occ[i]) return slotFailure(s, e, `slot ${i} handed out while a live mapping holds it`);
       occ[i] = 1;
       const want = e.buf.phys + e.off + (i - index) * IO_TLB_SIZE;
-      if (mem.orig_addr[i] !== want) return bad(`slot ${i} orig_addr ${hexAddr(mem.orig_addr[i]!)}, expected ${hexAddr(want)}`);
+      if (mem.orig_addr[i] !== want) return slotFailure(s, e, `slot ${i} orig_addr ${hexAddr(mem.orig_addr[i]!)}, expected ${hexAddr(want)}`);
     }
     e.slot = index;
     e.nslots = nslots;
@@ -749,6 +748,14 @@ export class Session {
     }
     return null;
   }
+}
+
+/**
+ * markTaken's failure for entry `e` of step `s` (a function of its own, not a closure made on every
+ * call: a closure would keep `s` and `e` in a context object for the whole of markTaken).
+ */
+function slotFailure(s: FuzzStep, e: Ent, msg: string): Failure {
+  return { kind: "swiotlb", id: s.id, message: `${s.op} ${e.buf.name}: ${msg}` };
 }
 
 /** Slots checkNoLeak hands to firstLeak at a time. */
