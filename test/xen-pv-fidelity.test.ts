@@ -101,8 +101,8 @@ steps:
 });
 
 describe("xen_after_bootmem's BUG() (6.1.166 mmu_pv.c:849, 6.12.19 :864, 6.18.35 :862)", () => {
-  it("is unreachable: the largest swiotlb buffer that boots with mem=1G still leaves free pages at xen_after_bootmem", () => {
-    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "491520" });
+  it("is unreachable: the largest swiotlb buffer that boots with mem=1G (6.18 rounds swiotlb= up to a power of two: 2^18 slabs) still leaves free pages at xen_after_bootmem", () => {
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "262144" });
     expect(k.xen!.discontig_frames).toEqual({ order: 9, page: expect.any(Number) });
   });
 
