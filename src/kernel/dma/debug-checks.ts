@@ -111,13 +111,17 @@ export class DmaDebugChecks extends DmaDebugStore {
   check_for_stack(k: Kernel, dev: Device, pfn: number, offset: number): void {
     const st = k.task_stack;
     if (st === null) return;
-    if (!st.vmapped) {
+    if (st.vmapped !== true) {
       this.check_for_lowmem_stack(k, dev, st, pfn, offset);
       return;
     }
     // the stack's lowest and highest pfn, taken once per task_stack: most pages are outside at once
     if (st !== this.stackSeen) this.note_stack(st);
     if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
+    this.check_for_vmapped_stack(k, dev, st, pfn, offset);
+  }
+  /** check_for_stack's walk over the vmapped stack's pages (only for a pfn within their range); apart, so check_for_stack stays small enough for V8 to inline */
+  private check_for_vmapped_stack(k: Kernel, dev: Device, st: { start: number; pfns: number[] }, pfn: number, offset: number): void {
     const pfns = st.pfns;
     for (let i = 0; i < pfns.length; i++) {
       if (pfns[i] !== pfn) continue;

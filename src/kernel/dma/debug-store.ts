@@ -241,19 +241,25 @@ export class DmaDebugStore {
    */
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
     if (entry.direction === DMA_TO_DEVICE) return 0;
-    const cln = DmaDebugStore.to_cacheline_number(entry);
+    // to_cacheline_number, written out (the bundles reach the static method through the class binding)
+    const cln = entry.pfn * Cacheline.PER_PAGE + Math.floor(entry.offset / Cacheline.BYTES);
     const key = Math.floor(cln / Cacheline.BLOCK);
     const b = this.cachelineBlock(key);
     const i = cln - key * Cacheline.BLOCK;
     // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
     entry.clnBlock = b;
     entry.clnIndex = i;
-    if (this.fail_next_radix_insert) return this.radix_insert_enomem();
-    const cur = b[i]!; // overlap + 1; 0: not in the tree
-    if (cur === 0) {
+    if (this.fail_next_radix_insert === true) return this.radix_insert_enomem();
+    if (b[i] === 0) {
+      // overlap + 1; 0: not in the tree
       b[i] = 1;
       return 0;
     }
+    return this.active_cacheline_inc_overlap(k, b, i, cln);
+  }
+  /** kernel/dma/debug.c active_cacheline_inc_overlap (5.10–5.14): the cacheline is already in the tree; -EEXIST. Apart, so the insert stays small enough for V8 to inline */
+  private active_cacheline_inc_overlap(k: Kernel, b: Int8Array, i: number, cln: number): number {
+    const cur = b[i]!;
     // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
     if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
     else this.overlap_exceeded(k, cln);
@@ -302,8 +308,7 @@ export class DmaDebugStore {
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     const idx = hash_fn(entry.dev_addr);
-    let c = this.hash[idx >> 7];
-    if (c === undefined) c = this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null);
+    const c = this.hash[idx >> 7] ?? this.hash_block(idx);
     // list_add_tail
     const head = c[idx & 127]!;
     entry.next = null;
@@ -318,6 +323,10 @@ export class DmaDebugStore {
     }
     const rc = this.active_cacheline_insert(k, entry);
     if (rc !== 0) this.add_dma_entry_failed(k, entry, attrs, rc);
+  }
+  /** the hash table's block of bucket idx, made on its first use (out of line: add_dma_entry stays small enough for V8 to inline) */
+  private hash_block(idx: number): (DmaDebugEntry | null)[] {
+    return (this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null));
   }
   // add_dma_entry's -ENOMEM / -EEXIST handling, out of line (add_dma_entry stays small enough for V8 to inline)
   private add_dma_entry_failed(k: Kernel, entry: DmaDebugEntry, attrs: number, rc: number): void {
