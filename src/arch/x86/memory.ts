@@ -71,7 +71,7 @@ export class X86_64 implements Arch {
 
   /** virt_to_page = pfn_to_page(__pa(a) >> PAGE_SHIFT) */
   virt_to_page(k: Kernel, a: number): number {
-    return this.pfn_to_page(Math.floor(this.virt_to_phys(k, a) / PAGE_SIZE));
+    return this.pfn_to_page(Math.floor(this.virt_to_phys(k, a) / Page.SIZE));
   }
 
   page_to_pfn(page: number): number {

@@ -17,7 +17,6 @@ import * as de from "./debug-entry.js";
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
 const PAGE_SIZE = u64.PAGE_SIZE;
 const DMA_ATTR_SKIP_CPU_SYNC = gfp.DMA_ATTR_SKIP_CPU_SYNC;
-const DMA_TO_DEVICE = gfp.DMA_TO_DEVICE;
 const ule = de.ule;
 const HASH_SIZE = de.HASH_SIZE;
 const HASH_GRANULE = de.HASH_GRANULE;
@@ -40,6 +39,8 @@ const enum Cacheline {
   PER_PAGE = 4096 / 64,
   /** cachelines per block of the model's tree */
   BLOCK = 1024,
+  /** include/linux/dma-direction.h DMA_TO_DEVICE */
+  DMA_TO_DEVICE = 1,
 }
 
 /* ---- the checker state ---- */
@@ -240,7 +241,7 @@ export class DmaDebugStore {
    * Returns 0, -EEXIST (overlap counted) or -ENOMEM (injected).
    */
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
-    if (entry.direction === DMA_TO_DEVICE) return 0;
+    if (entry.direction === Cacheline.DMA_TO_DEVICE) return 0;
     // to_cacheline_number, written out (the bundles reach the static method through the class binding)
     const cln = entry.pfn * Cacheline.PER_PAGE + Math.floor(entry.offset / Cacheline.BYTES);
     const key = Math.floor(cln / Cacheline.BLOCK);
@@ -279,7 +280,7 @@ export class DmaDebugStore {
 
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–5.14) */
   active_cacheline_remove(entry: DmaDebugEntry): void {
-    if (entry.direction === DMA_TO_DEVICE) return;
+    if (entry.direction === Cacheline.DMA_TO_DEVICE) return;
     let b = entry.clnBlock;
     let i = entry.clnIndex;
     if (b === null) {
