@@ -114,17 +114,18 @@ export class DmaDebugChecks extends DmaDebugStore {
   check_for_stack(k: Kernel, dev: Device, pfn: number, offset: number): void {
     const st = k.task_stack;
     if (st === null) return;
+    // the stack's lowest and highest pfn, taken once per task_stack (every pfn for a lowmem stack, which is
+    // tested by address): most pages are outside at once
+    if (st !== this.stackSeen) this.note_stack(st);
+    if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
+    this.check_for_stack_pages(k, dev, st, pfn, offset);
+  }
+  /** check_for_stack past the pfn range test: the walk over the vmapped stack's pages, or the lowmem test; apart, so check_for_stack stays small enough for V8 to inline */
+  private check_for_stack_pages(k: Kernel, dev: Device, st: { start: number; end: number; vmapped: boolean; pfns: number[] }, pfn: number, offset: number): void {
     if (st.vmapped !== true) {
       this.check_for_lowmem_stack(k, dev, st, pfn, offset);
       return;
     }
-    // the stack's lowest and highest pfn, taken once per task_stack: most pages are outside at once
-    if (st !== this.stackSeen) this.note_stack(st);
-    if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
-    this.check_for_vmapped_stack(k, dev, st, pfn, offset);
-  }
-  /** check_for_stack's walk over the vmapped stack's pages (only for a pfn within their range); apart, so check_for_stack stays small enough for V8 to inline */
-  private check_for_vmapped_stack(k: Kernel, dev: Device, st: { start: number; pfns: number[] }, pfn: number, offset: number): void {
     const pfns = st.pfns;
     for (let i = 0; i < pfns.length; i++) {
       if (pfns[i] !== pfn) continue;
@@ -142,10 +143,11 @@ export class DmaDebugChecks extends DmaDebugStore {
   private stackSeen: object | null = null;
   private stackMinPfn = 0;
   private stackMaxPfn = -1;
-  private note_stack(st: { pfns: number[] }): void {
+  private note_stack(st: { vmapped: boolean; pfns: number[] }): void {
     this.stackSeen = st;
-    this.stackMinPfn = Math.min(...st.pfns);
-    this.stackMaxPfn = Math.max(...st.pfns);
+    // a lowmem stack's test is by address: no pfn is outside at once
+    this.stackMinPfn = st.vmapped === true ? Math.min(...st.pfns) : -Infinity;
+    this.stackMaxPfn = st.vmapped === true ? Math.max(...st.pfns) : Infinity;
   }
   // check_for_stack's and check_for_illegal_area's reports, out of line (the checks stay small enough for V8 to inline)
   private stack_mapped(k: Kernel, dev: Device, addr: number, probable: boolean): void {
