@@ -10,6 +10,11 @@ import { GEOM_ARM32 } from "../../mm/pgtable.js";
 import { PAGE_SIZE, hex32 } from "../../core/u64.js";
 import { restricted_pointer } from "../../lib/vsprintf.js";
 
+/** PAGE_SIZE as a literal (a const enum: the bundles inline its members; a module constant is a `var` V8 cannot fold, and x / PAGE_SIZE is a real division) */
+const enum Page {
+  SIZE = 4096,
+}
+
 /** arch/arm/mm/physaddr.c's WARN prints %px instead of %pK (6.18; keyed by title, src/switches/arch.ts) */
 const SW_ARM_PHYSADDR_PX = "ARM: mm: Don't use %pK through printk";
 
@@ -109,8 +114,9 @@ export class Arm32 implements Arch {
     return 0;
   }
 
+  /** arch/arm/include/asm/memory.h virt_addr_valid (5.6–6.18): a lowmem (PAGE_OFFSET..high_memory) address whose pfn is valid */
   virt_addr_valid(k: Kernel, a: number): boolean {
-    return this.is_linear(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
+    return this.is_linear(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / Page.SIZE));
   }
 
   /** arch/arm/mm/fault.c __do_kernel_fault (5.6–6.18): "NULL pointer dereference" below PAGE_SIZE, else "paging request" (no KFENCE), printed by die_kernel_fault (5.17+) or by itself */

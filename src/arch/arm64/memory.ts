@@ -11,6 +11,11 @@ import { GEOM_ARM64_VA39, GEOM_ARM64_VA48 } from "../../mm/pgtable.js";
 import { PAGE_SIZE, hex64, toBig, wrap } from "../../core/u64.js";
 import { restricted_pointer } from "../../lib/vsprintf.js";
 
+/** PAGE_SIZE as a literal (a const enum: the bundles inline its members; a module constant is a `var` V8 cannot fold, and x / PAGE_SIZE is a real division) */
+const enum Page {
+  SIZE = 4096,
+}
+
 const SZ_256M = 256 * 1024 * 1024;
 const SZ_128M = 128 * 1024 * 1024;
 const SZ_2G = 2 * 1024 * 1024 * 1024;
@@ -215,7 +220,7 @@ export class Arm64 implements Arch {
 
   /** virt_addr_valid = __is_lm_address && pfn_is_map_memory(virt_to_pfn) */
   virt_addr_valid(k: Kernel, a: number): boolean {
-    return this.__is_lm_address(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / PAGE_SIZE));
+    return this.__is_lm_address(a) && k.pfn_valid(Math.floor(this.__virt_to_phys_nodebug(a) / Page.SIZE));
   }
 
   /** arch/arm64/mm/fault.c die_kernel_fault (5.6–6.18): its first line, "Unable to handle kernel %s at virtual address %016lx", with the %s __do_kernel_fault picks */

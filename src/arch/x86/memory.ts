@@ -13,6 +13,10 @@ export const X86_VMALLOC_START = parseU64("0xffffc90000000000");
 export const X86_VMALLOC_END = parseU64("0xffffe8ffffffffff");
 export const X86_VMEMMAP_START = parseU64("0xffffea0000000000");
 export const START_KERNEL_map = parseU64("0xffffffff80000000");
+/** PAGE_SIZE as a literal (a const enum: the bundles inline its members; a module constant is a `var` V8 cannot fold, and x / PAGE_SIZE is a real division) */
+const enum Page {
+  SIZE = 4096,
+}
 const KERNEL_IMAGE_SIZE = 1024 * 1024 * 1024;
 /** boot_cpu_data.x86_phys_bits of the modelled PC (a client CPU) */
 export const X86_PHYS_BITS = 39;
@@ -67,7 +71,7 @@ export class X86_64 implements Arch {
 
   /** virt_to_page = pfn_to_page(__pa(a) >> PAGE_SHIFT) */
   virt_to_page(k: Kernel, a: number): number {
-    return this.pfn_to_page(Math.floor(this.virt_to_phys(k, a) / PAGE_SIZE));
+    return this.pfn_to_page(Math.floor(this.virt_to_phys(k, a) / Page.SIZE));
   }
 
   page_to_pfn(page: number): number {
@@ -82,10 +86,11 @@ export class X86_64 implements Arch {
     return this.__va(this.page_to_pfn(page) * PAGE_SIZE);
   }
 
+  /** arch/x86/mm/physaddr.c __virt_addr_valid (5.6–6.18): __phys_addr_nodebug within x86_phys_bits and pfn_valid */
   virt_addr_valid(k: Kernel, a: number): boolean {
     const x = this.__phys_addr_nodebug(a);
     if (x < 0 || x >= PHYS_LIMIT) return false;
-    return k.pfn_valid(Math.floor(x / PAGE_SIZE));
+    return k.pfn_valid(Math.floor(x / Page.SIZE));
   }
 
   /** arch/x86/mm/fault.c show_fault_oops */

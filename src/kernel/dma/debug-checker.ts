@@ -18,11 +18,9 @@ import { DmaDebugStore } from "./debug-store.js";
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
 const PAGE_SIZE = u64.PAGE_SIZE;
-const DMA_MAPPING_ERROR = u64.DMA_MAPPING_ERROR;
 const DMA_BIDIRECTIONAL = gfp.DMA_BIDIRECTIONAL;
 const HASH_SIZE = de.HASH_SIZE;
 const MAP_ERR_NOT_CHECKED = de.MAP_ERR_NOT_CHECKED;
-const MAP_ERR_CHECKED = de.MAP_ERR_CHECKED;
 const maperr2str = de.maperr2str;
 const type2name = de.type2name;
 const udec = de.udec;
@@ -34,6 +32,13 @@ const hash_fn = de.hash_fn;
 /** PAGE_SIZE as a literal (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
 const enum Page {
   SIZE = 4096,
+}
+
+/** the checker's hot constants as literals (a const enum: the bundles inline its members, a module constant is a `var` V8 loads and checks at each use) */
+const enum K {
+  DMA_MAPPING_ERROR = -1,
+  MAP_ERR_NOT_CHECKED = 1,
+  MAP_ERR_CHECKED = 2,
 }
 
 /** The checker: the hook bodies the exported debug_dma_* functions call, the unbind notifier and the dumps (kernel/dma/debug.c, 5.10–5.14) */
@@ -52,7 +57,7 @@ export class DmaDebug extends DmaDebugChecks {
 
   /** body of kernel/dma/debug.c debug_dma_map_page (5.10–5.14): untracked on the error cookie, D15/D16, add_dma_entry */
   map_page(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, type: DebugType, attrs: number): void {
-    if (dma_addr === DMA_MAPPING_ERROR) return; // failed mappings are not tracked
+    if (dma_addr === K.DMA_MAPPING_ERROR) return; // failed mappings are not tracked
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
     const pfn = Math.floor(paddr / Page.SIZE);
@@ -64,7 +69,7 @@ export class DmaDebug extends DmaDebugChecks {
     entry.dev_addr = dma_addr;
     entry.size = size;
     entry.direction = direction;
-    entry.map_err_type = MAP_ERR_NOT_CHECKED;
+    entry.map_err_type = K.MAP_ERR_NOT_CHECKED;
     this.check_cpu_segment(k, dev, pfn, entry.offset, size);
     this.add_dma_entry(k, entry, attrs);
   }
@@ -74,8 +79,8 @@ export class DmaDebug extends DmaDebugChecks {
     // the first exact match still "not checked" is marked checked
     for (let e = this.bucket(hash_fn(dma_addr)); e !== null; e = e.next) {
       if (e.dev !== dev || e.dev_addr !== dma_addr) continue;
-      if (e.map_err_type === MAP_ERR_NOT_CHECKED) {
-        e.map_err_type = MAP_ERR_CHECKED;
+      if (e.map_err_type === K.MAP_ERR_NOT_CHECKED) {
+        e.map_err_type = K.MAP_ERR_CHECKED;
         break;
       }
     }

@@ -6,7 +6,6 @@ import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
 import type { Scatterlist } from "./ops.js";
 import * as gfp from "../../include/gfp.js";
-import * as u64 from "../../core/u64.js";
 import { hex64, toBig } from "../../core/u64.js";
 import { DmaDebugEntry } from "./debug-entry.js";
 import * as de from "./debug-entry.js";
@@ -14,7 +13,6 @@ import { DmaDebugStore } from "./debug-store.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
-const DMA_MAPPING_ERROR = u64.DMA_MAPPING_ERROR;
 const DMA_BIDIRECTIONAL = gfp.DMA_BIDIRECTIONAL;
 const DMA_TO_DEVICE = gfp.DMA_TO_DEVICE;
 const DMA_FROM_DEVICE = gfp.DMA_FROM_DEVICE;
@@ -32,6 +30,11 @@ const hash_fn = de.hash_fn;
 const enum Page {
   SIZE = 4096,
 }
+/** check_unmap's constants as literals (as Page) */
+const enum K {
+  DMA_MAPPING_ERROR = -1,
+  MAP_ERR_NOT_CHECKED = 1,
+}
 
 /** kernel/dma/debug.c's checks (check_unmap, check_sync, check_for_stack, check_for_illegal_area, check_sg_segment) on the shared state (5.10–5.14) */
 export class DmaDebugChecks extends DmaDebugStore {
@@ -44,7 +47,7 @@ export class DmaDebugChecks extends DmaDebugStore {
     const entry = this.hash_bucket_find(idx, ref, false);
     const dev = ref.dev;
     if (entry === null) {
-      if (ref.dev_addr === DMA_MAPPING_ERROR) {
+      if (ref.dev_addr === K.DMA_MAPPING_ERROR) {
         this.err_printk(k, dev, null, "D01", "device driver tries to free an invalid DMA memory address");
       } else {
         this.err_printk(k, dev, null, "D02", `device driver tries to free DMA memory it has not allocated [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes]`);
@@ -67,7 +70,7 @@ export class DmaDebugChecks extends DmaDebugStore {
     if (ref.direction !== entry.direction) {
       this.err_printk(k, dev, entry, "D07", `device driver frees DMA memory with different direction [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped with ${dir2name(entry.direction)}] [unmapped with ${dir2name(ref.direction)}]`);
     }
-    if (entry.map_err_type === MAP_ERR_NOT_CHECKED) {
+    if (entry.map_err_type === K.MAP_ERR_NOT_CHECKED) {
       // the kernel's text has no space before the first '['
       this.err_printk(k, dev, entry, "D08", `device driver failed to check map error[device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}]`);
     }
@@ -113,13 +116,18 @@ export class DmaDebugChecks extends DmaDebugStore {
   check_for_stack(k: Kernel, dev: Device, pfn: number, offset: number): void {
     const st = k.task_stack;
     if (st === null) return;
-    if (!st.vmapped) {
+    // the stack's lowest and highest pfn, taken once per task_stack (every pfn for a lowmem stack, which is
+    // tested by address): most pages are outside at once
+    if (st !== this.stackSeen) this.note_stack(st);
+    if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
+    this.check_for_stack_pages(k, dev, st, pfn, offset);
+  }
+  /** check_for_stack past the pfn range test: the walk over the vmapped stack's pages, or the lowmem test; apart, so check_for_stack stays small enough for V8 to inline */
+  private check_for_stack_pages(k: Kernel, dev: Device, st: { start: number; end: number; vmapped: boolean; pfns: number[] }, pfn: number, offset: number): void {
+    if (st.vmapped !== true) {
       this.check_for_lowmem_stack(k, dev, st, pfn, offset);
       return;
     }
-    // the stack's lowest and highest pfn, taken once per task_stack: most pages are outside at once
-    if (st !== this.stackSeen) this.note_stack(st);
-    if (pfn < this.stackMinPfn || pfn > this.stackMaxPfn) return;
     const pfns = st.pfns;
     for (let i = 0; i < pfns.length; i++) {
       if (pfns[i] !== pfn) continue;
@@ -137,10 +145,11 @@ export class DmaDebugChecks extends DmaDebugStore {
   private stackSeen: object | null = null;
   private stackMinPfn = 0;
   private stackMaxPfn = -1;
-  private note_stack(st: { pfns: number[] }): void {
+  private note_stack(st: { vmapped: boolean; pfns: number[] }): void {
     this.stackSeen = st;
-    this.stackMinPfn = Math.min(...st.pfns);
-    this.stackMaxPfn = Math.max(...st.pfns);
+    // a lowmem stack's test is by address: no pfn is outside at once
+    this.stackMinPfn = st.vmapped === true ? Math.min(...st.pfns) : -Infinity;
+    this.stackMaxPfn = st.vmapped === true ? Math.max(...st.pfns) : Infinity;
   }
   // check_for_stack's and check_for_illegal_area's reports, out of line (the checks stay small enough for V8 to inline)
   private stack_mapped(k: Kernel, dev: Device, addr: number, probable: boolean): void {

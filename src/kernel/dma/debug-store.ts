@@ -17,7 +17,6 @@ import * as de from "./debug-entry.js";
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
 const PAGE_SIZE = u64.PAGE_SIZE;
 const DMA_ATTR_SKIP_CPU_SYNC = gfp.DMA_ATTR_SKIP_CPU_SYNC;
-const DMA_TO_DEVICE = gfp.DMA_TO_DEVICE;
 const ule = de.ule;
 const HASH_SIZE = de.HASH_SIZE;
 const HASH_GRANULE = de.HASH_GRANULE;
@@ -40,6 +39,8 @@ const enum Cacheline {
   PER_PAGE = 4096 / 64,
   /** cachelines per block of the model's tree */
   BLOCK = 1024,
+  /** include/linux/dma-direction.h DMA_TO_DEVICE */
+  DMA_TO_DEVICE = 1,
 }
 
 /* ---- the checker state ---- */
@@ -247,21 +248,27 @@ export class DmaDebugStore {
    * Returns 0, -EEXIST (overlap counted) or -ENOMEM (injected).
    */
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
-    if (entry.direction === DMA_TO_DEVICE) return 0;
-    const cln = DmaDebugStore.to_cacheline_number(entry);
+    if (entry.direction === Cacheline.DMA_TO_DEVICE) return 0;
+    // to_cacheline_number, written out (the bundles reach the static method through the class binding)
+    const cln = entry.pfn * Cacheline.PER_PAGE + Math.floor(entry.offset / Cacheline.BYTES);
     const key = Math.floor(cln / Cacheline.BLOCK);
     const b = this.cachelineBlock(key);
     const i = cln - key * Cacheline.BLOCK;
     // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
     entry.clnBlock = b;
     entry.clnIndex = i;
-    if (this.fail_next_radix_insert) return this.radix_insert_enomem();
-    const cur = b[i]!; // overlap + 1; 0: not in the tree
-    if (cur === 0) {
+    if (this.fail_next_radix_insert === true) return this.radix_insert_enomem();
+    if (b[i] === 0) {
+      // overlap + 1; 0: not in the tree
       b[i] = 1;
       if (this.treeEntry !== null) this.treeEntry.set(cln, entry);
       return 0;
     }
+    return this.active_cacheline_inc_overlap(k, b, i, cln);
+  }
+  /** kernel/dma/debug.c active_cacheline_inc_overlap (5.10–5.14): the cacheline is already in the tree; -EEXIST. Apart, so the insert stays small enough for V8 to inline */
+  private active_cacheline_inc_overlap(k: Kernel, b: Int8Array, i: number, cln: number): number {
+    const cur = b[i]!;
     // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
     if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
     else if (!entry.is_cache_clean) this.overlap_exceeded(k, cln);
@@ -281,7 +288,7 @@ export class DmaDebugStore {
 
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–6.18): at overlap -1 the line leaves the radix tree */
   active_cacheline_remove(entry: DmaDebugEntry): void {
-    if (entry.direction === DMA_TO_DEVICE) return;
+    if (entry.direction === Cacheline.DMA_TO_DEVICE) return;
     let b = entry.clnBlock;
     let i = entry.clnIndex;
     if (b === null) {
@@ -313,8 +320,7 @@ export class DmaDebugStore {
     // 6.18.35 :604: entry->is_cache_clean = !!(attrs & DMA_ATTR_CPU_CACHE_CLEAN) (treeEntry is set on the versions that have it)
     if (this.treeEntry !== null) entry.is_cache_clean = (attrs & gfp.DMA_ATTR_CPU_CACHE_CLEAN) !== 0;
     const idx = hash_fn(entry.dev_addr);
-    let c = this.hash[idx >> 7];
-    if (c === undefined) c = this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null);
+    const c = this.hash[idx >> 7] ?? this.hash_block(idx);
     // list_add_tail
     const head = c[idx & 127]!;
     entry.next = null;
@@ -329,6 +335,10 @@ export class DmaDebugStore {
     }
     const rc = this.active_cacheline_insert(k, entry);
     if (rc !== 0) this.add_dma_entry_failed(k, entry, attrs, rc);
+  }
+  /** the hash table's block of bucket idx, made on its first use (out of line: add_dma_entry stays small enough for V8 to inline) */
+  private hash_block(idx: number): (DmaDebugEntry | null)[] {
+    return (this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null));
   }
   // add_dma_entry's -ENOMEM / -EEXIST handling, out of line (add_dma_entry stays small enough for V8 to inline)
   private add_dma_entry_failed(k: Kernel, entry: DmaDebugEntry, attrs: number, rc: number): void {

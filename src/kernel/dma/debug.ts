@@ -64,7 +64,7 @@ const S_device_change = sym("dma_debug_device_change", F);
 /** dma_debug_disabled() at a hook's entry: the checker, or null when absent or disabled */
 function active(k: Kernel): DmaDebug | null {
   const d = k.dma_debug;
-  return d !== null && !d.disabled ? d : null;
+  return d !== null && d.disabled === false ? d : null;
 }
 
 /**
@@ -126,7 +126,7 @@ export function debug_dma_map_page(k: Kernel, dev: Device, paddr: number, size: 
   if (d === null) return;
   k.tr?.enter(S_map_page, { paddr: hex64(paddr), size: String(size), dir: dir2name(direction), dma_addr: hex64(dma_addr) });
   if (cpuVa !== null) d.map_single(k, dev, cpuVa, size);
-  d.map_page(k, dev, paddr, size, direction, dma_addr, d.pageType ? mapType : "single", attrs);
+  d.map_page(k, dev, paddr, size, direction, dma_addr, d.pageType === true ? mapType : "single", attrs);
   k.tr?.exit();
 }
 
@@ -144,7 +144,7 @@ export function debug_dma_unmap_page(k: Kernel, dev: Device, addr: number, size:
   const d = active(k);
   if (d === null) return;
   k.tr?.enter(S_unmap_page, { addr: hex64(addr), size: String(size), dir: dir2name(direction) });
-  d.unmap(k, dev, addr, size, direction, d.pageType ? unmapType : "single", 0);
+  d.unmap(k, dev, addr, size, direction, d.pageType === true ? unmapType : "single", 0);
   k.tr?.exit();
 }
 

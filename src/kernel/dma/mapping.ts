@@ -213,7 +213,7 @@ export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset:
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
   const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
-  if (k.tr || k.dma_debug) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  if (k.tr || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
   return addr;
 }
 
@@ -224,7 +224,7 @@ function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset:
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
   const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
-  if (k.tr || k.dma_debug) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  if (k.tr || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
   return addr;
 }
 
@@ -232,7 +232,7 @@ function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset:
 // out of line (the function stays small enough for V8 to inline)
 function map_page_after(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean | undefined): void {
   if (k.tr) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
-  if (k.dma_debug) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle ? "single" : "page", null, attrs);
+  if (k.dma_debug !== null) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle === true ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
 }
 function tr_exit_hex(k: Kernel, addr: number): void {
@@ -258,7 +258,7 @@ function map_page_no_dma_mask(k: Kernel, dev: Device): number {
 export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
   if (k.tr) return dma_map_single_attrs_traced(k, dev, ptr, size, dir, attrs);
   if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
-  if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
+  if (k.dma_debug !== null) dbg.debug_dma_map_single(k, dev, ptr, size);
   return dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, ptr), offset_in_page(ptr), size, dir, attrs, true);
 }
 
@@ -266,7 +266,7 @@ export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: 
 function dma_map_single_attrs_traced(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
   map_single_enter(k, dev, ptr, size, dir);
   if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
-  if (k.dma_debug) dbg.debug_dma_map_single(k, dev, ptr, size);
+  if (k.dma_debug !== null) dbg.debug_dma_map_single(k, dev, ptr, size);
   const page = k.arch.virt_to_page(k, ptr);
   const off = offset_in_page(ptr);
   const addr = dma_map_page_attrs(k, dev, page, off, size, dir, attrs, true);
@@ -294,7 +294,7 @@ export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size:
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
   else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
-  if (k.tr || k.dma_debug) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.tr || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
 }
 
 /** dma_unmap_page_attrs with its trace: the same steps as its body */
@@ -304,14 +304,14 @@ function dma_unmap_page_attrs_traced(k: Kernel, dev: Device, addr: number, size:
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
   else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
-  if (k.tr || k.dma_debug) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.tr || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
 }
 
 // the end of dma_unmap_page_attrs when a run traces or has dma-debug: trace_dma_unmap, debug_dma_unmap_page, the trace exit;
 // out of line (the function stays small enough for V8 to inline)
 function unmap_page_after(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
   trace_dma_unmap(k, dev, addr, size, dir, attrs);
-  if (k.dma_debug) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle ? "single" : "page");
+  if (k.dma_debug !== null) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle === true ? "single" : "page");
   k.tr?.exit();
 }
 
@@ -458,7 +458,7 @@ function __dma_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number
 
 /** include/linux/dma-mapping.h dma_mapping_error: debug hook, then compare with DMA_MAPPING_ERROR */
 export function dma_mapping_error(k: Kernel, dev: Device, dma_addr: number): number {
-  if (k.dma_debug) dbg.debug_dma_mapping_error(k, dev, dma_addr);
+  if (k.dma_debug !== null) dbg.debug_dma_mapping_error(k, dev, dma_addr);
   return dma_addr === DMA_MAPPING_ERROR ? -12 : 0;
 }
 
