@@ -59,6 +59,22 @@ describe("6.18 DMA_ATTR_CPU_CACHE_CLEAN: dma-debug's overlapping-cacheline repor
 `;
     expect(eexist(runYaml(scenario("6.18", CC, CC, direct)))).toEqual([]);
   });
+  it("a cache-clean mapping past the overlap limit gets no 'exceeded … overlapping mappings' WARN (6.18.35 :456–468 active_cacheline_inc_overlap(cln, is_cache_clean))", () => {
+    // ACTIVE_CACHELINE_MAX_OVERLAP is 7: the 9th mapping of one line overflows the counter
+    const maps = (attrs: string) =>
+      `
+name: nine maps in one cache line
+platform: arm32
+kernel: "6.18"
+config: { CONFIG_DMA_API_DEBUG: y }
+steps:
+  - { op: kmalloc, size: 64, as: b }
+${Array.from({ length: 9 }, (_, i) => `  - { op: dma_map_single, buf: b, offset: ${i * 4}, size: 4, dir: DMA_FROM_DEVICE, attrs: ${attrs}, as: m${i} }`).join("\n")}
+`;
+    const warn = (r: ReturnType<typeof runYaml>) => r.diagnostics.filter((d) => d.id === "D20").map((d) => d.step);
+    expect(warn(runYaml(maps("0")))).toEqual([9]);
+    expect(warn(runYaml(maps(CC)))).toEqual([]);
+  });
   it("the attribute shows in the dma_map_phys trace event's flags as CACHE_CLEAN (include/trace/events/dma.h:36)", () => {
     const r = runYaml(scenario("6.18", CC, CC), { trace: true });
     expect(ftraceLines(r.steps[1]!.trace).map((l) => l.replace(/^.*dma_map_phys: /, ""))).toEqual([expect.stringMatching(/ attrs=CACHE_CLEAN$/)]);

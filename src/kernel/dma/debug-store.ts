@@ -264,14 +264,14 @@ export class DmaDebugStore {
       if (this.treeEntry !== null) this.treeEntry.set(cln, entry);
       return 0;
     }
-    return this.active_cacheline_inc_overlap(k, b, i, cln);
+    return this.active_cacheline_inc_overlap(k, b, i, cln, entry.is_cache_clean);
   }
-  /** kernel/dma/debug.c active_cacheline_inc_overlap (5.10–5.14): the cacheline is already in the tree; -EEXIST. Apart, so the insert stays small enough for V8 to inline */
-  private active_cacheline_inc_overlap(k: Kernel, b: Int8Array, i: number, cln: number): number {
+  /** kernel/dma/debug.c active_cacheline_inc_overlap (5.10–6.18; 6.18.35 :456 takes is_cache_clean and skips the WARN_ONCE for a cache-clean mapping): the cacheline is already in the tree; -EEXIST. Apart, so the insert stays small enough for V8 to inline */
+  private active_cacheline_inc_overlap(k: Kernel, b: Int8Array, i: number, cln: number, cacheClean: boolean): number {
     const cur = b[i]!;
     // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
     if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
-    else if (!entry.is_cache_clean) this.overlap_exceeded(k, cln);
+    else if (!cacheClean) this.overlap_exceeded(k, cln);
     return EEXIST;
   }
   // fault injection's -ENOMEM and the WARN_ONCE, out of line (the insert stays small enough for V8 to inline)
