@@ -34,7 +34,7 @@ import { dma_common_contiguous_remap, dma_common_find_pages, dma_common_free_rem
 import { dma_alloc_from_pool, dma_free_from_pool } from "../../kernel/dma/pool.js";
 import { dma_alloc_contiguous, dma_free_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
-import { DMA_DIRECT_REMAP, DMA_REMAP } from "../../kernel/dma/direct.js";
+import { DMA_DIRECT_REMAP, DMA_REMAP } from "../../kernel/dma/direct-alloc.js";
 import { IovaDomain, IOVA_RANGE_CACHE_MAX_SIZE, IOVA_SWITCHES, roundup_pow_of_two } from "./iova.js";
 import { IovaDepotWork, IovaFlushQueue } from "./iova-fq.js";
 import { KernelIovaCpus, iova_source_note } from "./iova-cpus.js";
