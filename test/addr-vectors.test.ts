@@ -8,7 +8,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { dma_capable, dma_coherent_ok, dma_direct_optimal_gfp_mask, dma_to_phys, phys_to_dma } from "../src/kernel/dma/direct.js";
+import { dma_capable, dma_to_phys, phys_to_dma } from "../src/kernel/dma/direct.js";
+import { dma_coherent_ok, dma_direct_optimal_gfp_mask } from "../src/kernel/dma/direct-alloc.js";
 import { __GFP_DMA, __GFP_DMA32 } from "../src/include/gfp.js";
 import { of_dma_configure, type Device } from "../src/drivers/device.js";
 import type { Arm64 } from "../src/arch/arm64/memory.js";

@@ -11,7 +11,8 @@ import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, fromBig, get_order, 
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
-import { dma_capable, dma_direct_alloc, dma_direct_free, dma_kmalloc_needs_bounce, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
+import { dma_capable, dma_kmalloc_needs_bounce, dma_to_phys, phys_to_dma } from "../kernel/dma/direct.js";
+import { dma_direct_alloc, dma_direct_free } from "../kernel/dma/direct-alloc.js";
 import { dma_common_alloc_pages, dma_common_free_pages, dma_common_get_sgtable, dma_common_mmap } from "../kernel/dma/ops-helpers.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } from "../kernel/dma/arch-hooks.js";
 import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";

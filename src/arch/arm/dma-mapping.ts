@@ -18,7 +18,8 @@ import { __free_pages, alloc_pages, remap_pfn_range, split_page } from "../../mm
 import { dev_get_cma_area, dma_alloc_from_contiguous, dma_release_from_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
-import { dma_direct_alloc_pages, dma_direct_free_pages, dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
+import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
+import { dma_direct_alloc_pages, dma_direct_free_pages } from "../../kernel/dma/direct-alloc.js";
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
 import { default_pointer } from "../../lib/vsprintf.js";
 

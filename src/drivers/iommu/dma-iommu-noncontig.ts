@@ -16,7 +16,8 @@ import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_BIDIRECTIONAL, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM } from "../../include/gfp.js";
 import { __free_pages } from "../../mm/mm.js";
 import { arch_dma_prep_coherent, dev_is_dma_coherent } from "../../kernel/dma/arch-hooks.js";
-import { __iommu_dma_alloc_pages, iommu_dma_alloc_order_mask, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc_iova, iommu_dma_free_iova } from "./dma-iommu.js";
+import { __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc_iova, iommu_dma_free_iova } from "./dma-iommu.js";
+import { __iommu_dma_alloc_pages, iommu_dma_alloc_order_mask } from "./dma-iommu-alloc.js";
 import { iommu_map_sg } from "./iommu.js";
 import { IOMMU_CACHE } from "./io-pgtable-arm/common.js";
 

@@ -13,6 +13,7 @@ import { warn_site } from "../warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
 import { DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
+import { dma_direct_alloc, dma_direct_alloc_pages, dma_direct_free, dma_direct_free_pages, dma_direct_get_sgtable, dma_direct_mmap } from "./direct-alloc.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
 import { is_vmalloc_addr, virt_to_page } from "../../mm/mm.js";
 import * as dbg from "./debug.js";
@@ -119,7 +120,7 @@ export function dma_alloc_attrs(k: Kernel, dev: Device, size: number, gfp: numbe
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
   let r: { cpu_addr: number; dma_handle: number } | null = null;
-  if (dma_go_direct(ops)) r = direct.dma_direct_alloc(k, dev, size, gfp, attrs);
+  if (dma_go_direct(ops)) r = dma_direct_alloc(k, dev, size, gfp, attrs);
   else if (ops!.alloc) r = ops!.alloc(k, dev, size, gfp, attrs);
   else if (!k.sw["3afff779a725"]) {
     k.tr?.exit("NULL"); // 6.12: return NULL before the tracepoint
@@ -160,7 +161,7 @@ export function dma_free_attrs(k: Kernel, dev: Device, size: number, cpu_addr: n
   if (k.dma_debug) dbg.debug_dma_free_coherent(k, dev, size, cpu_addr, dma_handle, virt_to_paddr(k, cpu_addr));
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
-  if (dma_go_direct(ops)) direct.dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
+  if (dma_go_direct(ops)) dma_direct_free(k, dev, size, cpu_addr, dma_handle, attrs);
   else if (ops!.free) ops!.free(k, dev, size, cpu_addr, dma_handle, attrs);
   k.tr?.exit();
 }
@@ -171,7 +172,7 @@ export function dma_mmap_attrs(k: Kernel, dev: Device, vma: Vma, cpu_addr: numbe
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
   let r: number;
-  if (dma_go_direct(ops)) r = direct.dma_direct_mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
+  if (dma_go_direct(ops)) r = dma_direct_mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
   else if (ops!.mmap) r = ops!.mmap(k, dev, vma, cpu_addr, dma_addr, size, attrs);
   else r = -ENXIO;
   k.tr?.exit(String(r));
@@ -184,7 +185,7 @@ export function dma_get_sgtable_attrs(k: Kernel, dev: Device, sgt: SgTable, cpu_
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
   let r: number;
-  if (dma_go_direct(ops)) r = direct.dma_direct_get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
+  if (dma_go_direct(ops)) r = dma_direct_get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
   else if (ops!.get_sgtable) r = ops!.get_sgtable(k, dev, sgt, cpu_addr, dma_addr, size, attrs);
   else r = -ENXIO;
   k.tr?.exit(String(r));
@@ -543,7 +544,7 @@ function __dma_alloc_pages(k: Kernel, dev: Device, size: number, dir: number, gf
   size = PAGE_ALIGN(size);
   const ops = get_dma_ops(dev);
   ops_trace(k, ops);
-  if (dma_go_direct(ops)) return direct.dma_direct_alloc_pages(k, dev, size, dir, gfp);
+  if (dma_go_direct(ops)) return dma_direct_alloc_pages(k, dev, size, dir, gfp);
   if (!ops!.alloc_pages) return null;
   // the member is .alloc_pages_op in the 6.12.19 and 6.18.35 trees (.alloc_pages in 6.6.63)
   k.tr?.note(`${ops!.name}.alloc_pages: the ops table's page allocator`);
@@ -586,7 +587,7 @@ export function dma_free_pages(k: Kernel, dev: Device, size: number, page: numbe
     else dbg.debug_dma_unmap_page(k, dev, dma_handle, size, dir, "page");
   }
   const ops = get_dma_ops(dev);
-  if (dma_go_direct(ops)) direct.dma_direct_free_pages(k, dev, size, page, dma_handle, dir);
+  if (dma_go_direct(ops)) dma_direct_free_pages(k, dev, size, page, dma_handle, dir);
   else if (ops!.free_pages) {
     k.tr?.note(`${ops!.name}.free_pages: the ops table's page release`);
     ops!.free_pages(k, dev, size, page, dma_handle, dir);

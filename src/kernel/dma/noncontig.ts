@@ -17,7 +17,7 @@ import { warn_site } from "../warn-sites.js";
 import { vmap, vunmap } from "../../mm/mm.js";
 import { VM_MAP } from "../../mm/vmalloc.js";
 import { get_dma_ops } from "./mapping.js";
-import { dma_direct_alloc_pages } from "./direct.js";
+import { dma_direct_alloc_pages } from "./direct-alloc.js";
 import { dma_free_contiguous } from "./contiguous.js";
 import * as dbg from "./debug.js";
 
