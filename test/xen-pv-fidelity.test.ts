@@ -19,6 +19,7 @@ import { bootK, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
 import { Tracer } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
+import { swiotlb_max_segment } from "../src/kernel/dma/swiotlb/index.js";
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 const GiB = 2 ** 30;
@@ -167,5 +168,17 @@ describe("rpi4-xen 5.6–5.12 with swiotlb=noforce (mem=1G: no mem_init pool): x
     const k = bootK("rpi4-xen", "5.15", { mem: "1G", swiotlb: "noforce" });
     expect(k.klog.filter((l) => /swiotlb/.test(l.message)).map((l) => l.message)).toEqual(["xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"]);
     expect(k.io_tlb_default_mem).toBeNull();
+  });
+});
+
+describe("rpi4-xen 5.6–5.12 with arm64's mem_init pool: xen_swiotlb_init(1, false) reuses it through `goto end` with rc = -ENOMEM", () => {
+  it.each(["5.6", "5.10"])("%s: max_segment stays swiotlb_init_with_tbl's (rounddown(bytes, PAGE_SIZE); 1 with swiotlb=force), never PAGE_SIZE", (kernel) => {
+    const k = bootK("rpi4-xen", kernel);
+    expect([k.io_tlb_default_mem!.nslabs, swiotlb_max_segment(k)]).toEqual([32768, 64 * 2 ** 20]);
+    expect(swiotlb_max_segment(bootK("rpi4-xen", kernel, { swiotlb: "force" }))).toBe(1);
+  });
+  it("x86 PV 5.10 (xen_swiotlb_init(1, true): its own pool, rc = 0) and rpi4-xen 5.10's late pool do set PAGE_SIZE", () => {
+    expect(swiotlb_max_segment(bootK("x86_64-xen-pv", "5.10"))).toBe(4096);
+    expect(swiotlb_max_segment(bootK("rpi4-xen", "5.10", { mem: "1G" }))).toBe(4096);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * How swiotlb-xen gets its bounce pool at boot, per era:
  * - 5.6–5.12: xen_swiotlb_init(verbose, early) keeps its own xen_io_tlb_start; an existing generic
- *   pool is reused ("IO TLB memory already allocated. Just use it.") and max_segment set to PAGE_SIZE.
+ *   pool is reused ("IO TLB memory already allocated. Just use it.": rc stays -ENOMEM, so max_segment
+ *   keeps swiotlb_init's value); its own pool (x86 PV, or ARM's late one) gets max_segment PAGE_SIZE.
  * - 5.13–5.18: xen_swiotlb_init() / xen_swiotlb_init_early(); on ARM an existing pool makes
  *   xen_swiotlb_init pr_warn "swiotlb buffer already initialized" and return -EEXIST, which
  *   xen_mm_init ignores (97729b653de5, 5.13).
@@ -54,8 +55,8 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
 
 /**
  * arch/arm/xen/mm.c xen_mm_init (arch_initcall) for an ARM dom0 whose generic pool arm64's
- * mem_init already set up: 5.6–5.12 xen_swiotlb_init(1, false) reuses it and sets max_segment to
- * PAGE_SIZE; 5.13–5.18 (97729b653de5) xen_swiotlb_init() warns "swiotlb buffer already
+ * mem_init already set up: 5.6–5.12 xen_swiotlb_init(1, false) reuses it and returns -ENOMEM without
+ * touching max_segment (rc is never set on that path); 5.13–5.18 (97729b653de5) xen_swiotlb_init() warns "swiotlb buffer already
  * initialized" and returns -EEXIST ("we can work with the default swiotlb"); 5.19+ (3f70356edf56)
  * nothing (swiotlb_init_late only without a pool). The GNTTABOP_cache_flush probe (k.xen's
  * hypercall_cflush) follows in every version.
@@ -79,9 +80,11 @@ export function xen_mm_init(k: Kernel): void {
       k.printk("warn", "swiotlb buffer already initialized");
       k.tr?.exit("-EEXIST");
     } else {
-      // "IO TLB memory already allocated. Just use it."
-      swiotlb_set_max_segment(k, PAGE_SIZE);
-      k.tr?.exit("0");
+      // "IO TLB memory already allocated. Just use it.": `goto end` with rc still -ENOMEM, so `if (!rc)
+      // swiotlb_set_max_segment(PAGE_SIZE)` is skipped — max_segment stays what swiotlb_init_with_tbl set
+      // (5.6.4 swiotlb-xen.c:181, :193–196, :253–258; 5.10.7 and 5.12.9 :183, :195–198, :254–259); xen_mm_init
+      // ignores the return (5.10.7 arch/arm/xen/mm.c:143)
+      k.tr?.exit("-ENOMEM");
     }
   }
   k.tr?.exit("0");
