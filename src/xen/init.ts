@@ -125,10 +125,12 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
  * pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
  * 5.6–5.12 start from swiotlb_nr_tbl() — io_tlb_nslabs, which swiotlb=noforce sets to 1 (5.10.7
- * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156), so
- * noforce gets no pool: order 0 is below the loop's 1 MiB floor, and so is the 1,024-slab retry (three
- * "Lowering to 2MB", then the error) — and test `order != get_order(bytes)` whether or not a block was
- * found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after `if (!start)`).
+ * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156):
+ * one slab is order 0, below the loop's floor (SLABS_PER_PAGE << order must exceed IO_TLB_MIN_SLABS = 512),
+ * so nothing is tried, "Lowering to 2MB", and the 1,024-slab retry (order 9) gets its 2 MiB; this era's
+ * swiotlb_late_init_with_tbl has no NO_FORCE test, so that is the pool. They test `order !=
+ * get_order(bytes)` whether or not a block was found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after
+ * `if (!start)`).
  */
 function xen_swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_xen_swiotlb_init, {});
