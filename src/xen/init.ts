@@ -16,7 +16,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, era, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -179,9 +179,20 @@ function late_metadata(k: Kernel, nslabs: number): void {
   for (const b of swiotlb_late_metadata(k, nslabs)) alloc_pages(k, b.zero ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL, get_order(b.bytes), b.what);
 }
 
-/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.18) on a late buffer: its metadata from the page allocator after the buffer (the era's list), then the pool is set up and printed. */
+/**
+ * kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.18) on a late buffer: its metadata from the page
+ * allocator after the buffer (the era's list), then the pool is set up and printed. From the 5.13 era it
+ * starts with `if (swiotlb_force == SWIOTLB_NO_FORCE) return 0;` (5.14-rc5 swiotlb.c:288–289, 5.15.178
+ * :309–310), before any allocation: swiotlb=noforce leaves the buffer xen_swiotlb_init found and nothing
+ * else; 5.6–5.12's has no such test (5.10.7 :331–342, 5.12.9 :366–377).
+ */
 function swiotlb_late_init_with_tbl(k: Kernel, start: number, nslabs: number): void {
   k.tr?.enter(S_swiotlb_late_init_with_tbl, { tlb: hex(start), nslabs: String(nslabs) });
+  if (era(k).name !== "5.6" && k.swiotlb_force === "noforce") {
+    k.tr?.decide("swiotlb_force == SWIOTLB_NO_FORCE", true, "swiotlb=noforce: return 0 before the metadata and the pool");
+    k.tr?.exit("0");
+    return;
+  }
   late_metadata(k, nslabs);
   swiotlb_init_late_pool(k, start, nslabs);
   k.tr?.exit("0");
