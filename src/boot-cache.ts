@@ -4,15 +4,18 @@
  * boot (test/boot-cache.test.ts runs every bundled scenario both ways and compares the JSON results
  * byte for byte); the template itself is never run.
  *
- * A template pays only when its boot is slow: a copy costs its share of the plan (built once per
+ * A template pays only when its boot is expensive: a copy costs its share of the plan (built once per
  * template, about a boot's work) plus the copy itself, and the scenario then runs ≈ 30 % slower on
  * a copy than on a boot (a copy's objects are made by spread + prototype, so the engine's hot code
  * sees other hidden classes than a boot's; measured on the bundled matrix: 3,330 runs on copies
  * 3.1–3.5 s CPU, on their own boots 2.6 s, and mixing both slower than either). Most boots take
- * well under a millisecond (bench/README.md), so by default (`setBootCache(true)`) a configuration
- * gets a template when one of its boots takes longer than SLOW_BOOT_MS (large memory: `mem=1T`
- * boots take hundreds of ms); `setBootCache("always")` makes a template of every configuration at
- * its first run, `setBootCache(false)` never. The immutable descriptions (platform, kernel
+ * well under a millisecond (bench/README.md). A boot's cost grows with the memory it hands to the page
+ * allocator (memblock_free_all: one free-list block per 4 MiB, the memmap's flags, the P2M on Xen PV), so
+ * by default (`setBootCache(true)`) a configuration gets a template when its boot gave the zones more
+ * than SLOW_BOOT_PAGES pages (totalram_pages: 512 GiB and up; such boots take 15–100 ms, a copy ≈ 1 ms).
+ * The decision reads the booted model only, never a clock: the same configuration is treated the same
+ * way on an idle and on a loaded machine (it used to be a boot's wall time > 100 ms, so load decided).
+ * `setBootCache("always")` makes a template of every configuration at its first run, `setBootCache(false)` never. The immutable descriptions (platform, kernel
  * version) are shared with the template, not copied. At most MAX_TEMPLATES models are kept (least
  * recently used goes first): callers that sweep many configurations run the runs of one
  * configuration together (runMatrix does).
@@ -22,6 +25,7 @@ import type { Kernel, KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
 import type { KernelVersion } from "./versions.js";
 import { deepClone, reachable } from "./core/clone.js";
+import { totalram_pages } from "./mm/mm.js";
 
 export const MAX_TEMPLATES = 16;
 
@@ -40,31 +44,29 @@ export function cloneKernel(k: Kernel, shared: WeakSet<object> = reachable(k.pla
   return deepClone(k, (o) => shared.has(o), template);
 }
 
-/** A configuration whose boot took longer than this (wall ms) gets a template at its next run. */
-export const SLOW_BOOT_MS = 100;
+/** A configuration whose boot handed the page allocator more pages than this (2^27: 512 GiB of 4 KiB pages) gets a template. */
+export const SLOW_BOOT_PAGES = 2 ** 27;
 
-/** true: templates for slow boots (the default); "always": for every configuration; false: none. */
+/** true: templates for expensive boots (the default); "always": for every configuration; false: none. */
 export type BootCacheMode = boolean | "always";
 let mode: BootCacheMode = true;
-/** configurations whose boot was slow (forgotten past MAX_SLOW) */
+/** configurations whose boot was expensive (forgotten past MAX_SLOW) */
 const slow = new Set<string>();
 const MAX_SLOW = 1024;
 
-let slowMs = SLOW_BOOT_MS;
+let slowPages = SLOW_BOOT_PAGES;
 
-/** Set when bootCached keeps templates (see above; `slowBootMs` for SLOW_BOOT_MS); returns the previous setting. */
-export function setBootCache(on: BootCacheMode, slowBootMs = SLOW_BOOT_MS): BootCacheMode {
+/** Set when bootCached keeps templates (see above; `slowBootPages` for SLOW_BOOT_PAGES); returns the previous setting. */
+export function setBootCache(on: BootCacheMode, slowBootPages = SLOW_BOOT_PAGES): BootCacheMode {
   const was = mode;
   mode = on;
-  slowMs = slowBootMs;
+  slowPages = slowBootPages;
   if (on !== was) {
     templates.clear();
     slow.clear();
   }
   return was;
 }
-
-const now = (): number => globalThis.performance?.now() ?? Date.now();
 
 /** How many boots and copies of templates bootCached has made (tests, benchmarks). */
 export const bootCacheStats = { boots: 0, copies: 0 };
@@ -81,12 +83,11 @@ export function bootCached(platform: Platform, version: KernelVersion, cfg: KCon
     templates.delete(key); // most recently used last
     templates.set(key, t);
   } else {
-    const t0 = now();
     const k = boot(platform, version, cfg);
     bootCacheStats.boots++;
     if (mode === true && !slow.has(key)) {
-      if (now() - t0 <= slowMs) return k; // cheap: this run runs on its own boot
-      // slow: this boot becomes the template (the run gets a copy), and so does the next boot of the configuration
+      if (totalram_pages(k) <= slowPages) return k; // cheap: this run runs on its own boot
+      // expensive: this boot becomes the template (the run gets a copy), and so does the next boot of the configuration
       if (slow.size >= MAX_SLOW) slow.clear();
       slow.add(key);
     }

@@ -5,7 +5,7 @@
  * results, traces included, must be the same bytes.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { expandScenarioArgs } from "../src/cli/load.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
@@ -284,5 +284,36 @@ describe("boot cache policy", () => {
     } finally {
       setBootCache(was);
     }
+  });
+});
+
+describe("boot cache policy: the decision reads the booted model, not a clock", () => {
+  function runs(clock: () => number, mem: string) {
+    const p = resolvePlatform("x86_64");
+    const v = resolveKernel("5.19");
+    const { cfg } = buildConfig(p, { mem });
+    const spy = vi.spyOn(globalThis.performance, "now").mockImplementation(clock);
+    const was = setBootCache(false);
+    setBootCache(true); // a fresh default policy: no templates, nothing remembered
+    try {
+      const s0 = { ...bootCacheStats };
+      bootCached(p, v, cfg);
+      bootCached(p, v, cfg);
+      return { boots: bootCacheStats.boots - s0.boots, copies: bootCacheStats.copies - s0.copies };
+    } finally {
+      setBootCache(was);
+      spy.mockRestore();
+    }
+  }
+  let t = 0;
+  const crawling = () => (t += 1000); // every reading a second later: each boot "takes" 1,000 ms
+  const frozen = () => 0; // each boot "takes" 0 ms
+  it("a 2 GiB boot (≈ 0.5 Mi pages) is cheap whatever the clock says: two runs, two boots, no copy", () => {
+    expect(runs(crawling, "2G")).toEqual({ boots: 2, copies: 0 });
+    expect(runs(frozen, "2G")).toEqual({ boots: 2, copies: 0 });
+  });
+  it("a 1 TiB boot (> SLOW_BOOT_PAGES = 2^27 pages) becomes the template whatever the clock says: one boot, two copies", () => {
+    expect(runs(frozen, "1T")).toEqual({ boots: 1, copies: 2 });
+    expect(runs(crawling, "1T")).toEqual({ boots: 1, copies: 2 });
   });
 });

@@ -224,10 +224,13 @@ export const DMA_ATTR_NO_WARN = 1 << 8;
 export const DMA_ATTR_PRIVILEGED = 1 << 9;
 /** 6.18 (eadaa8b255f3): the address is MMIO; the runner refuses it on older kernels */
 export const DMA_ATTR_MMIO = 1 << 10;
+/** 6.18.35 (61868dc55a11, mainline 7.0): the CPU will not dirty a cache line of the buffer while it is mapped; only dma-debug reads it */
+export const DMA_ATTR_CPU_CACHE_CLEAN = 1 << 11;
 
 export const ATTR_NAMES: Record<string, number> = {
   DMA_ATTR_WEAK_ORDERING, DMA_ATTR_WRITE_COMBINE, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC,
   DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_NO_WARN, DMA_ATTR_PRIVILEGED, DMA_ATTR_MMIO,
+  DMA_ATTR_CPU_CACHE_CLEAN,
 };
 
 export function parseAttrs(s: string | number | undefined): number {

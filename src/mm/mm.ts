@@ -62,6 +62,20 @@ export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "allo
 }
 
 /**
+ * mm/page_alloc.c split_page (5.6–6.18; 5.19 page_alloc.c:3526–3537): a non-compound
+ * order-N block becomes 2^N order-0 pages, each with its own reference (set_page_refcounted) and the head's
+ * page_owner record (split_page_owner), so each can be freed with __free_page.
+ */
+export function split_page(k: Kernel, page: number, order: number): void {
+  const pfn = k.arch.page_to_pfn(page);
+  const owner = k.memmap.owner.get(pfn);
+  for (let p = pfn + 1; p < pfn + (1 << order); p++) {
+    k.memmap.setRefcount(p, 1);
+    if (owner !== undefined) k.memmap.owner.set(p, owner);
+  }
+}
+
+/**
  * mm/page_alloc.c nr_free_zone_pages-style count (5.6–5.19): the order-0 pages alloc_pages(gfp)
  * can still hand out, i.e. the free pages of the zones in its zonelist (the model has no watermarks).
  */

@@ -8,7 +8,7 @@ import type { Kernel } from "../kernel.js";
 import type { Device } from "../drivers/device.js";
 import type { Scatterlist, SgTable } from "../kernel/dma/ops.js";
 import type { GrantMapping } from "../xen/grant-table.js";
-import { DMA_ATTR_MMIO, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
+import { DMA_ATTR_CPU_CACHE_CLEAN, DMA_ATTR_MMIO, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { dataBytes } from "./data.js";
 import type { DataSpec, Step } from "./types.js";
 
@@ -191,6 +191,8 @@ export function attrsArg(c: Ctx, dflt = 0): number {
   }
   // include/linux/dma-mapping.h: DMA_ATTR_MMIO exists from 6.18 (eadaa8b255f3)
   if (a & DMA_ATTR_MMIO && !c.k.sw["eadaa8b255f3"]) notInVersion(c, `attrs: DMA_ATTR_MMIO is not in Linux ${c.k.version.id} (it came in 6.18 with eadaa8b255f3)`, "attrs");
+  // include/linux/dma-mapping.h: DMA_ATTR_CPU_CACHE_CLEAN exists in 6.18.35 (61868dc55a11, mainline 7.0, backported)
+  if (a & DMA_ATTR_CPU_CACHE_CLEAN && !c.k.sw["61868dc55a11"]) notInVersion(c, `attrs: DMA_ATTR_CPU_CACHE_CLEAN is not in Linux ${c.k.version.id} (61868dc55a11, mainline 7.0; backported to 6.18)`, "attrs");
   return a;
 }
 

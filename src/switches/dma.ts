@@ -367,4 +367,18 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.17",
     effect: "no_hash_pointers becomes an alias of the new hash_pointers=never: the early param prints pr_info \"Hash pointers mode set to never.\" and the NOTICE banner, now with \"Use hash_pointers=always to force this mode off\", moves to hash_pointers_finalize, called from kmem_cache_init (checked: 6.18.35 lib/vsprintf.c:60–75, :2305–2365, mm/slub.c:8508; 6.12.19 has no_hash_pointers_enable printing the banner from the early param, lib/vsprintf.c:2232–2255); Kees Cook's v2 of 15 Apr 2025 (Fixes 792702911f58), which Petr Mladek meant to queue for 6.16 but pushed in June 2025 to printk/linux.git branch for-6.17-hash_pointers as de1c831a7898 (his reply <aEbyHeG8qh8GChTh@pathway.suse.cz>: \"As the branch name suggests, I am going to push it for 6.17\"); the printk pull merges that branch (\"Merge branch 'for-6.17-hash_pointers' into for-linus\", 731ae3ad96bc) in the 6.17 merge window, so mainline 6.17 (stop 19 review: was keyed by its title with release 6.16); bracketed (6.12.19, 6.18.35]",
   },
+  "61868dc55a11": {
+    commit: "61868dc55a11",
+    title: "dma-mapping: add DMA_ATTR_CPU_CACHE_CLEAN",
+    release: "7.0",
+    effect: "DMA_ATTR_CPU_CACHE_CLEAN = 1UL << 11 exists: a driver's promise that the CPU will not dirty a cache line overlapping the buffer while it is mapped; only dma-debug reads it (scenarios may pass it; before, the attribute is refused as not in the version) (checked: 6.18.35 include/linux/dma-mapping.h:82–87, its only users kernel/dma/debug.c and the trace decoder include/trace/events/dma.h:36 \"CACHE_CLEAN\"; absent in 6.12.19; Michael S. Tsirkin's v2 03/15 of 5 Jan 2026, upstream id from the \"[PATCH AUTOSEL 6.18]\" mail of 20 Apr 2026, Stable-dep-of 3d48c9fd78dd)",
+    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: include/linux/dma-mapping.h:87 (AUTOSEL for 6.18; stable commit id not identified, the mirror has no history)" },
+  },
+  "dma-debug: track cache clean flag in entries": {
+    commit: "dma-debug: track cache clean flag in entries",
+    title: "dma-debug: track cache clean flag in entries",
+    release: "7.0",
+    effect: "add_dma_entry sets entry->is_cache_clean from DMA_ATTR_CPU_CACHE_CLEAN; active_cacheline_insert reports the is_cache_clean of the entry the radix tree holds for the line (the first mapping inserted there, or whatever mapping reuses that entry after it was unmapped); the EEXIST err_printk is skipped when the new and the held entry are both cache-clean, and the overlap counter's WARN_ONCE when the new one is (checked: 6.18.35 kernel/dma/debug.c:66, :81, :456–468, :477–508, :604, :614–622; absent in 6.12.19; v2 05/15 of the same series; upstream id not identified, keyed by title)",
+    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:604 (stable commit id not identified)" },
+  },
 };

@@ -194,4 +194,22 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.3",
     effect: "with its series (4dc6376af596 \"iommu: Remove iommu_map_atomic()\", f2b2c051be62 \"iommu: Add a gfp parameter to iommu_map_sg()\", 96d578088085 \"iommu/dma: Use the gfp parameter in __iommu_dma_alloc_noncontiguous()\", 2552d3a2292a and 2d4d767659ff for VT-d's page tables): dma-iommu's __iommu_dma_map calls iommu_map(…, GFP_ATOMIC) instead of iommu_map_atomic, map_sg and the remap / noncontiguous path iommu_map_sg(…, gfp) instead of iommu_map_sg_atomic — the remap path with the caller's gfp less its zone bits (GFP_KERNEL | __GFP_ZERO for a blocking dma_alloc_coherent), so the IOMMU's page-table pages (io-pgtable-arm's, and VT-d's through intel_iommu_map_pages) are allocated with that gfp instead of GFP_ATOMIC (checked: 6.1.166 drivers/iommu/dma-iommu.c:717 iommu_map_atomic, :840 and :1290 iommu_map_sg_atomic, iommu.c:2360, :2514; 6.6.63 dma-iommu.c:764 iommu_map(…, GFP_ATOMIC), :891 iommu_map_sg(…, gfp), :1345 (…, GFP_ATOMIC), iommu.c :2505, :2615, intel/iommu.c:942 alloc_pgtable_page(domain->nid, gfp); the ids from the 6.3 iommu-updates merge's shortlog)",
   },
+  "iommu/dma: Remove broken huge page handling": {
+    commit: "iommu/dma: Remove broken huge page handling",
+    title: "iommu/dma: Remove broken huge page handling",
+    release: "5.10",
+    effect: "__iommu_dma_alloc_pages clears __GFP_COMP (\"It makes no sense to muck about with huge pages\") and split_page()s every higher-order block; before it a compound block (the caller's __GFP_COMP) went to split_huge_page, which fails with -EBUSY for a page that is neither anonymous nor in a mapping (VM_BUG_ON_PAGE(!PageLocked) with CONFIG_DEBUG_VM), so the block was freed and the next smaller order tried (checked: 5.6.4 drivers/iommu/dma-iommu.c:510–561, mm/huge_memory.c:2706–2749; 5.10.7 dma-iommu.c:512–560; Robin Murphy's patch of 3 Sep 2020, in the IOMMU pull for 5.10 (its shortlog); the id is not in the stored texts: keyed by title)",
+  },
+  "a886d5a7e67b": {
+    commit: "a886d5a7e67b",
+    title: "iommu/vt-d: Report real pgsize bitmap to iommu core",
+    release: "5.15",
+    effect: "a VT-d domain's pgsize_bitmap is SZ_4K plus the superpage sizes the hardware reports (domain_super_pgsize_bitmap: 2 MiB with one level of superpages, 2 MiB | 1 GiB with two) instead of INTEL_IOMMU_PGSIZES (~0xFFF, every size from 4 KiB); the modelled DMAR reports no superpages (its page tables have 4 KiB leaves), so 4 KiB only: iommu_map calls map_pages with 4 KiB pages, and __iommu_dma_alloc_pages takes order-0 pages only (checked: 5.14-rc5 drivers/iommu/intel/iommu.c:104 INTEL_IOMMU_PGSIZES, :5614; 5.15.178 :714–756, :5623 SZ_4K; 5.19 :573–614, :4896; 6.18.35 :357, :3304–3306; the id from the IOMMU pull for 5.15, with 3f34f1259776 and 75cc1018a9e1)",
+  },
+  "61883d3c3241": {
+    commit: "61883d3c3241",
+    title: "iommu: fix MAX_ORDER usage in __iommu_dma_alloc_pages()",
+    release: "6.4",
+    effect: "with 23baf831a32c \"mm, treewide: redefine MAX_ORDER sanely\" (the same mm pull): __iommu_dma_alloc_pages masks order_mask to orders 0–10 (GENMASK(MAX_ORDER, 0), MAX_ORDER now 10; 6.8+ MAX_PAGE_ORDER) instead of 0–11 ((2U << MAX_ORDER) - 1 with MAX_ORDER 11, whose order 11 the buddy allocator refuses quietly under __GFP_NOWARN) (checked: 6.1.166 drivers/iommu/dma-iommu.c:737, 6.6.63 :784, 6.12.19 :892, 6.18.35 :879; the ids from the 6.4 mm-stable revlist)",
+  },
 };

@@ -14,7 +14,7 @@ import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, mi
 import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
-import { __free_pages, alloc_pages, remap_pfn_range } from "../../mm/mm.js";
+import { __free_pages, alloc_pages, remap_pfn_range, split_page } from "../../mm/mm.js";
 import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
@@ -57,8 +57,8 @@ export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number
   }
   const pfn = k.arch.page_to_pfn(page);
   const count = size / PAGE_SIZE;
-  // split_page (every page gets its own reference) + free the tail pages beyond size
-  for (let p = pfn + 1; p < pfn + count; p++) k.memmap.setRefcount(p, 1);
+  // split_page (every page gets its own reference) + __free_page of the pages beyond size
+  split_page(k, page, order);
   for (let p = pfn + count; p < pfn + (1 << order); p++) k.buddy.free(p, 0);
   if (k.tr && count < 1 << order) k.tr.note(`split_page(order ${order}); __free_page of the ${(1 << order) - count === 1 ? "page" : `${(1 << order) - count} pages`} past the buffer`);
   __dma_clear_buffer(k, page, size);
@@ -198,6 +198,26 @@ export const SW_NO_GET_COHERENT_DMA_MASK = "ARM/dma-mapping: remove get_coherent
 export const SW_ARM_ALLOC_BUS_LIMIT = "ARM/dma-mapping: take the bus limit into account in __dma_alloc";
 
 /**
+ * arch/arm/include/asm/dma-mapping.h dma_to_pfn (5.6; 5.6.4 :43–51) and asm/dma-direct.h dma_to_pfn (5.10–5.19;
+ * 5.10.7, 5.15.178, 5.19 :19–26). The u64 argument becomes a 32-bit dma_addr_t (no LPAE), then __bus_to_pfn
+ * (addr >> PAGE_SHIFT). 5.6 adds dev->dma_pfn_offset (PFN_DOWN(cpu - bus) of the first dma-ranges entry,
+ * an unsigned long) in pfn space: the sum wraps at 2^32 pfns, not at 4 GiB of bytes. 5.10+ (e0d072782c73)
+ * PFN_DOWN(translate_dma_to_phys(dev, PFN_PHYS(pfn))): the page's bus address through the dma_range_map,
+ * (phys_addr_t)-1 (pfn 0xfffff) when no range holds it, the 32-bit phys_addr_t sum wrapping.
+ */
+function dma_to_pfn(k: Kernel, dev: Device, addr: bigint): number {
+  const pfn = Number(BigInt.asUintN(32, addr)) >>> 12;
+  const map = dev.dma_range_map;
+  if (!map) return pfn;
+  if (!k.sw["e0d072782c73"]) {
+    const dma_pfn_offset = (((Math.floor(map[0]!.offset / PAGE_SIZE) % 2 ** 32) + 2 ** 32) % 2 ** 32);
+    return (pfn + dma_pfn_offset) % 2 ** 32;
+  }
+  const phys = dma_to_phys(k, dev, pfn * PAGE_SIZE);
+  return Math.floor((phys < 0 ? 0xffff_ffff : phys) / PAGE_SIZE) >>> 0;
+}
+
+/**
  * arch/arm/mm/dma-mapping.c __dma_supported(dev, mask, warn) (5.6; 5.6.4 :222–240), and its body as
  * arm_dma_supported (5.7–5.19; 5.7.14 :188–197, 5.10.7 and 5.19 :185–194): the mask as a pfn,
  * dma_to_pfn(dev, mask) (dma_addr_t is 32 bits without LPAE), must reach
@@ -207,14 +227,9 @@ export const SW_ARM_ALLOC_BUS_LIMIT = "ARM/dma-mapping: take the bus limit into 
  */
 function __dma_supported(k: Kernel, dev: Device, mask: bigint, warn: boolean): boolean {
   const max_dma_pfn = Math.min(k.mem.max_pfn - 1, arm_dma_pfn_limit(k));
-  // dma_to_pfn: a bus address outside every dma-range translates to (phys_addr_t)-1, 32 bits without LPAE
-  const dma_to_pfn = (addr: bigint) => {
-    const phys = dma_to_phys(k, dev, Number(BigInt.asUintN(32, addr)));
-    return Math.floor((phys < 0 ? 0xffff_ffff : phys) / PAGE_SIZE) >>> 0;
-  };
-  if (dma_to_pfn(mask) < max_dma_pfn) {
+  if (dma_to_pfn(k, dev, mask) < max_dma_pfn) {
     const lx = (v: number) => (v === 0 ? "0" : "0x" + v.toString(16)); // %#lx
-    if (warn) k.dev_printk("warn", dev, `Coherent DMA mask ${mask === 0n ? "0" : "0x" + mask.toString(16)} (pfn ${lx(dma_to_pfn(0n))}-${lx((dma_to_pfn(mask) + 1) >>> 0)}) covers a smaller range of system memory than the DMA zone pfn 0x0-${lx(max_dma_pfn + 1)}`);
+    if (warn) k.dev_printk("warn", dev, `Coherent DMA mask ${mask === 0n ? "0" : "0x" + mask.toString(16)} (pfn ${lx(dma_to_pfn(k, dev, 0n))}-${lx((dma_to_pfn(k, dev, mask) + 1) >>> 0)}) covers a smaller range of system memory than the DMA zone pfn 0x0-${lx(max_dma_pfn + 1)}`);
     return false;
   }
   return true;

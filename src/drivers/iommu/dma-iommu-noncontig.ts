@@ -16,7 +16,7 @@ import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_BIDIRECTIONAL, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM } from "../../include/gfp.js";
 import { __free_pages } from "../../mm/mm.js";
 import { arch_dma_prep_coherent, dev_is_dma_coherent } from "../../kernel/dma/arch-hooks.js";
-import { __iommu_dma_alloc_pages, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc_iova, iommu_dma_free_iova } from "./dma-iommu.js";
+import { __iommu_dma_alloc_pages, iommu_dma_alloc_order_mask, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainOf, iommu_dma_alloc_iova, iommu_dma_free_iova } from "./dma-iommu.js";
 import { iommu_map_sg } from "./iommu.js";
 import { IOMMU_CACHE } from "./io-pgtable-arm/common.js";
 
@@ -54,9 +54,10 @@ export function __iommu_dma_alloc_noncontiguous(k: Kernel, dev: Device, size: nu
   const coherent = dev_is_dma_coherent(k, dev);
   const ioprot = dma_info_to_prot(DMA_BIDIRECTIONAL, coherent, attrs);
   k.tr?.enter(S.alloc, { size: hex(size), attrs: attrs & DMA_ATTR_ALLOC_SINGLE_PAGES ? "DMA_ATTR_ALLOC_SINGLE_PAGES" : "0" });
-  /* min_size = the IOMMU's smallest page (4 KiB here, the CPU page size): size stays, only page-aligned below */
+  const alloc = iommu_dma_alloc_order_mask(domain, size, attrs);
+  size = alloc.size;
   const count = PAGE_ALIGN(size) / PAGE_SIZE;
-  const pages = __iommu_dma_alloc_pages(k, count, gfp);
+  const pages = __iommu_dma_alloc_pages(k, count, alloc.order_mask, gfp);
   if (!pages) {
     k.tr?.exit("NULL");
     return null;

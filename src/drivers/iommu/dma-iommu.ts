@@ -26,7 +26,9 @@ import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex,
 import { sym } from "../../core/trace.js";
 import { DMA_ATTR_ALLOC_SINGLE_PAGES, DMA_ATTR_FORCE_CONTIGUOUS, DMA_ATTR_PRIVILEGED, DMA_ATTR_SKIP_CPU_SYNC, __GFP_COMP, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_ATOMIC } from "../../include/gfp.js";
-import { alloc_pages, __free_pages, is_vmalloc_addr, kvmalloc_node, nr_free_pages_for, remap_pfn_range, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
+import { alloc_pages, __free_pages, is_vmalloc_addr, kvmalloc_node, nr_free_pages_for, remap_pfn_range, split_page, virt_to_page, vmalloc_to_page } from "../../mm/mm.js";
+import { MAX_ORDER } from "../../mm/page_alloc.js";
+import { BUG_at } from "../../mm/mm-debug.js";
 import { arch_dma_prep_coherent, arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_common_contiguous_remap, dma_common_find_pages, dma_common_free_remap, dma_common_pages_remap, dma_alloc_from_pool_remap, dma_free_from_pool_remap } from "../../kernel/dma/remap.js";
 import { dma_alloc_from_pool, dma_free_from_pool } from "../../kernel/dma/pool.js";
@@ -44,6 +46,10 @@ import { iommu_dma_alloc_noncontiguous, iommu_dma_alloc_remap_514, iommu_dma_fre
 
 const F = "drivers/iommu/dma-iommu.c";
 const FORCEDAC = "3542dcb15cef";
+/** "iommu/dma: Remove broken huge page handling" (5.10): __GFP_COMP cleared, every block split_page()d */
+const NO_HUGE_PAGES = "iommu/dma: Remove broken huge page handling";
+/** 61883d3c3241 (6.4, with 23baf831a32c): order_mask cut to orders 0–10 */
+const MAX_ORDER_FIX = "61883d3c3241";
 const FQ_IN_DMA_IOMMU = "f7f07484542f";
 /** 791c2b17fb40 (6.6) "iommu: Optimise PCI SAC address trick" */
 export const SAC_TRICK = "791c2b17fb40";
@@ -218,41 +224,105 @@ export function __iommu_dma_map(k: Kernel, dev: Device, phys: number, size: numb
   return iova + iova_off;
 }
 
+/** mm/huge_memory.c split_huge_page_to_list's VM_BUG_ON_PAGE(!PageLocked(head), head), per tree (5.6.4 :2719; the only modelled version that reaches it) */
+const SPLIT_HUGE_PAGE_LOCKED_LINE: Record<string, number> = { "5.6": 2719 };
+
 /**
- * dma-iommu.c __iommu_dma_alloc_pages (5.6–5.19): `count` pages, the largest orders the IOMMU can map
- * first. Order-0 allocations are what buffers under 2 MiB get (the only order in the mask that fits);
- * larger buffers are also built from order-0 pages here (split_page of an order-9 block is not modelled).
+ * The order_mask iommu_dma_alloc_remap (5.6–5.13) and __iommu_dma_alloc_noncontiguous (5.14–6.18) pass to
+ * __iommu_dma_alloc_pages (5.10.7 dma-iommu.c:596–608, 6.18.35 :936–957): alloc_sizes is the domain's
+ * pgsize_bitmap as an unsigned int, PAGE_SIZE added when the IOMMU's smallest page is smaller, only the smallest
+ * with DMA_ATTR_ALLOC_SINGLE_PAGES, then >> PAGE_SHIFT. Also returns the size rounded up to that smallest page.
  */
-export function __iommu_dma_alloc_pages(k: Kernel, count: number, gfp: number): number[] | null {
-  k.tr?.enter(S.alloc_pages, { count: String(count) });
-  // pages = kvzalloc(count * sizeof(*pages), GFP_KERNEL): the array of page pointers
+export function iommu_dma_alloc_order_mask(domain: IommuDomain, size: number, attrs: number): { order_mask: number; size: number } {
+  let alloc_sizes = domain.pgsize_bitmap % 2 ** 32; // unsigned int alloc_sizes = domain->pgsize_bitmap
+  let min_size = alloc_sizes & -alloc_sizes;
+  if (min_size >>> 0 < PAGE_SIZE) {
+    min_size = PAGE_SIZE;
+    alloc_sizes = (alloc_sizes | PAGE_SIZE) >>> 0;
+  } else size = Math.ceil(size / min_size) * min_size;
+  if (attrs & DMA_ATTR_ALLOC_SINGLE_PAGES) alloc_sizes = min_size >>> 0;
+  return { order_mask: alloc_sizes >>> 12, size };
+}
+
+/**
+ * dma-iommu.c __iommu_dma_alloc_pages (5.6–6.18; 5.6.4 :510–561, 5.10.7 :512–560, 5.19 :719–770, 6.18.35 :873–930):
+ * `count` pages, the largest orders the IOMMU can map first. order_mask (the IOMMU's page sizes as orders) is cut to
+ * the orders the buddy allocator has (0–11 up to 6.3, 0–10 from 61883d3c3241); for what is left of count the loop
+ * tries the largest order ≤ __fls(count), with __GFP_NORETRY while a smaller order remains, and drops an order that
+ * failed from the mask for good. A higher-order block is split_page()d into order-0 pages (5.10+, after "iommu/dma:
+ * Remove broken huge page handling" clears __GFP_COMP); 5.6 hands a compound block (the caller's __GFP_COMP) to
+ * split_huge_page, which refuses it (-EBUSY), and frees it. On the SMMU (4 KiB | 2 MiB | 1 GiB) a buffer of 2 MiB and
+ * more takes order-9 blocks; VT-d's INTEL_IOMMU_PGSIZES (5.11–5.14) allows every order.
+ */
+export function __iommu_dma_alloc_pages(k: Kernel, count: number, order_mask: number, gfp: number): number[] | null {
+  k.tr?.enter(S.alloc_pages, { count: String(count), order_mask: hex(order_mask) });
+  // 5.6–6.3: order_mask &= (2U << MAX_ORDER) - 1 (MAX_ORDER 11); 6.4+: GENMASK(MAX_ORDER, 0) with MAX_ORDER 10
+  order_mask &= k.sw[MAX_ORDER_FIX] ? (1 << MAX_ORDER) - 1 : (2 << MAX_ORDER) - 1;
+  if (!order_mask) {
+    k.tr?.exit("NULL (no page size the allocator has)");
+    return null;
+  }
+  // pages = kvzalloc(count * sizeof(*pages), GFP_KERNEL) (kvcalloc from 5.19): the array of page pointers
   if (!kvmalloc_node(k, count * 8, 0)) {
     k.tr?.exit("NULL (kvzalloc of the page array failed)");
     return null;
   }
-  gfp = (gfp | __GFP_NOWARN | __GFP_HIGHMEM) & ~__GFP_COMP;
-  // Model bound: order-0 pages can come only from the free pages of the zones; when count is more,
-  // the loop fails after taking them all and frees them again (the same free blocks afterwards).
-  const avail = nr_free_pages_for(k, gfp & ~__GFP_NORETRY);
+  gfp |= __GFP_NOWARN | __GFP_HIGHMEM;
+  if (k.sw[NO_HUGE_PAGES]) gfp &= ~__GFP_COMP;
+  // Model bound: every order's pages come from the free pages of the zones; when count is more, the loop
+  // fails after taking them all and frees them again (the same free blocks afterwards).
+  const avail = nr_free_pages_for(k, gfp);
   if (count > avail) {
     k.tr?.note(`${count} pages asked, ${avail} free: the loop would fail after taking them all (model bound: not walked)`);
     k.tr?.exit("NULL");
     return null;
   }
   const pages: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const page = alloc_pages(k, gfp & ~__GFP_NORETRY, 0, "iommu_dma");
+  const blocks: number[] = [];
+  let left = count;
+  while (left) {
+    let page = 0;
+    let order_size = 0;
+    for (order_mask &= (2 ** (__fls(left) + 1) - 1) >>> 0; order_mask; order_mask &= ~order_size) {
+      const order = __fls(order_mask);
+      order_size = 1 << order;
+      // higher-order allocations are a convenience: __GFP_NORETRY until the minimum order
+      const alloc_flags = order_mask > order_size ? gfp | __GFP_NORETRY : gfp;
+      page = alloc_pages(k, alloc_flags, order, "iommu_dma");
+      if (!page) continue;
+      if (!order) break;
+      if (!(alloc_flags & __GFP_COMP)) {
+        split_page(k, page, order);
+        break;
+      }
+      // 5.6: a compound block (PageCompound: prep_compound_page of an order > 0 __GFP_COMP allocation) → split_huge_page
+      if (k.cfg.CONFIG_DEBUG_VM) BUG_at(k, "mm/huge_memory.c", SPLIT_HUGE_PAGE_LOCKED_LINE[k.version.id], "split_huge_page_to_list", `page:${k.arch.fmtVa(page)} refcount:1 pfn:0x${k.arch.page_to_pfn(page).toString(16)}; page dumped because: VM_BUG_ON_PAGE(!PageLocked(head))`);
+      k.tr?.note(`split_huge_page of the compound order-${order} block: -EBUSY (neither anonymous nor in a mapping); freed, the next order is tried`);
+      __free_pages(k, page, order);
+      page = 0;
+    }
     if (!page) {
-      for (const p of pages) __free_pages(k, p, 0);
+      for (let i = pages.length - 1; i >= 0; i--) __free_pages(k, pages[i]!, 0);
       k.tr?.exit("NULL");
       return null;
     }
-    pages.push(page);
+    left -= order_size;
+    blocks.push(order_size);
+    const pfn = k.arch.page_to_pfn(page);
+    for (let i = 0; i < order_size; i++) pages.push(k.arch.pfn_to_page(pfn + i));
   }
-  const pfns = pages.map((p) => k.arch.page_to_pfn(p));
-  const contiguous = pfns.every((p, i) => i === 0 || p === pfns[i - 1]! + 1);
-  k.tr?.exit(`${count} page${count === 1 ? "" : "s"}${contiguous ? "" : " (not physically contiguous)"}: pfn ${pfns.slice(0, 4).map(hex).join(", ")}${count > 4 ? ", …" : ""}`);
+  if (k.tr) {
+    const pfns = pages.map((p) => k.arch.page_to_pfn(p));
+    const contiguous = pfns.every((p, i) => i === 0 || p === pfns[i - 1]! + 1);
+    const big = blocks.filter((b) => b > 1);
+    k.tr.exit(`${count} page${count === 1 ? "" : "s"}${big.length ? ` (${big.length} block${big.length === 1 ? "" : "s"} of order ${[...new Set(big.map((b) => Math.log2(b)))].join("/")}${big.length < blocks.length ? ` + ${blocks.length - big.length} single page${blocks.length - big.length === 1 ? "" : "s"}` : ""})` : ""}${contiguous ? "" : " (not physically contiguous)"}: pfn ${pfns.slice(0, 4).map(hex).join(", ")}${count > 4 ? ", …" : ""}`);
+  }
   return pages;
+}
+
+/** include/asm-generic/bitops/__fls.h __fls: the index of the highest set bit (x ≠ 0, below 2^32) */
+function __fls(x: number): number {
+  return 31 - Math.clz32(x);
 }
 
 /**
@@ -268,9 +338,10 @@ function iommu_dma_alloc_remap(k: Kernel, dev: Device, size: number, gfp: number
   const coherent = dev_is_dma_coherent(k, dev);
   const ioprot = dma_info_to_prot(DMA_BIDIRECTIONAL, coherent, attrs);
   k.tr?.enter(S.alloc_remap, { size: hex(size) });
-  void DMA_ATTR_ALLOC_SINGLE_PAGES;
+  const alloc = iommu_dma_alloc_order_mask(domain, size, attrs);
+  size = alloc.size;
   const count = PAGE_ALIGN(size) / PAGE_SIZE;
-  const pages = __iommu_dma_alloc_pages(k, count, gfp);
+  const pages = __iommu_dma_alloc_pages(k, count, alloc.order_mask, gfp);
   if (!pages) {
     k.tr?.exit("NULL");
     return null;

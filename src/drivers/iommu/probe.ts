@@ -58,7 +58,7 @@ export function intel_iommu_probe_device(k: Kernel, dev: Device, unit: string, s
   const id = 1 + [...k.devices.values()].filter((x) => x.iommu?.kind === "vt-d").length;
   const d = intel_domain_alloc(k, unit, id);
   const lazy = !k.cfg.iommu_strict && !dev.untrusted;
-  const domain = intel_iommu_domain(d);
+  const domain = intel_iommu_domain(k, d);
   dev.iommu = { domain, kind: "vt-d", sid };
   if (!k.sw[INTEL_DMA_OPS_ERA_END]) {
     if (lazy) intel_init_flush_queue(k, d, domain);

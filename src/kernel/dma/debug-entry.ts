@@ -157,6 +157,12 @@ export class DmaDebugEntry {
   /** phys_addr(entry) = pfn * PAGE_SIZE + offset */
   paddr = 0;
   map_err_type: MapErrType = MAP_ERR_CHECK_NOT_APPLICABLE;
+  /**
+   * is_cache_clean (6.18.35): the mapping carried DMA_ATTR_CPU_CACHE_CLEAN. dma_entry_alloc's memset clears it and
+   * add_dma_entry sets it for every mapping; dmasim does only the latter (on 6.18 the same value; reset stays short).
+   * dma_entry_free leaves it: the radix tree may still hold the freed entry.
+   */
+  is_cache_clean = false;
   /** the call chain saved at map time (innermost first, up to 5 frames), when tracing */
   stack: string[] | undefined = undefined;
   /**

@@ -111,6 +111,12 @@ export class DmaDebugStore {
   /** scratch reference entry (struct dma_debug_entry ref on the kernel stack) */
   protected readonly ref = new DmaDebugEntry();
   private overlapWarned = false;
+  /**
+   * 6.18.35 ("dma-debug: track cache clean flag in entries"): the entry the radix tree holds for each active
+   * cacheline (radix_tree_insert's item: the first mapping inserted there; after that mapping is unmapped the
+   * entry object may serve another mapping, as the kernel's struct does). Null on versions without it.
+   */
+  treeEntry: Map<number, DmaDebugEntry> | null = null;
 
   /** kernel/dma/debug.c dma_debug_init's state setup (5.10–5.14): preallocates whole pages of entries */
   constructor(opts: DmaDebugOptions = {}) {
@@ -235,7 +241,8 @@ export class DmaDebugStore {
   }
 
   /**
-   * kernel/dma/debug.c active_cacheline_insert + active_cacheline_inc_overlap (5.10–5.14).
+   * kernel/dma/debug.c active_cacheline_insert + active_cacheline_inc_overlap (5.10–6.18; 6.18.35 :456–508 also
+   * keeps the inserted entry, whose is_cache_clean the EEXIST path reads, and skips the WARN_ONCE for a cache-clean one).
    * Only the first cacheline of a mapping is tracked; DMA_TO_DEVICE is never inserted.
    * Returns 0, -EEXIST (overlap counted) or -ENOMEM (injected).
    */
@@ -252,11 +259,12 @@ export class DmaDebugStore {
     const cur = b[i]!; // overlap + 1; 0: not in the tree
     if (cur === 0) {
       b[i] = 1;
+      if (this.treeEntry !== null) this.treeEntry.set(cln, entry);
       return 0;
     }
     // active_cacheline_set_overlap leaves the tags alone when the new count is out of range
     if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
-    else this.overlap_exceeded(k, cln);
+    else if (!entry.is_cache_clean) this.overlap_exceeded(k, cln);
     return EEXIST;
   }
   // fault injection's -ENOMEM and the WARN_ONCE, out of line (the insert stays small enough for V8 to inline)
@@ -271,7 +279,7 @@ export class DmaDebugStore {
     this.overlapWarned = true;
   }
 
-  /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–5.14) */
+  /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–6.18): at overlap -1 the line leaves the radix tree */
   active_cacheline_remove(entry: DmaDebugEntry): void {
     if (entry.direction === DMA_TO_DEVICE) return;
     let b = entry.clnBlock;
@@ -284,6 +292,7 @@ export class DmaDebugStore {
     }
     entry.clnBlock = null;
     if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
+    if (this.treeEntry !== null && b[i] === 0) this.treeEntry.delete(DmaDebugStore.to_cacheline_number(entry));
   }
 
   /** Overlap count of an active cacheline number (undefined = not active). For inspection. */
@@ -301,6 +310,8 @@ export class DmaDebugStore {
    * first cacheline. D19 per `eexist` (see DmaDebugOptions), D21 on -ENOMEM.
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
+    // 6.18.35 :604: entry->is_cache_clean = !!(attrs & DMA_ATTR_CPU_CACHE_CLEAN) (treeEntry is set on the versions that have it)
+    if (this.treeEntry !== null) entry.is_cache_clean = (attrs & gfp.DMA_ATTR_CPU_CACHE_CLEAN) !== 0;
     const idx = hash_fn(entry.dev_addr);
     let c = this.hash[idx >> 7];
     if (c === undefined) c = this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null);
@@ -329,7 +340,8 @@ export class DmaDebugStore {
       if (this.eexist === "pr_err") this.report(k, "D19", "DMA-API: " + text, true);
       // 3d48c9fd78dd (7.0, in 6.18.35): only where dma_get_cache_alignment() >= L1_CACHE_BYTES (not x86_64);
       // 03521c892bb8 (6.18): no report when small kmalloc buffers may be bounced (6.5's DMA_BOUNCE_UNALIGNED_KMALLOC) and the device has swiotlb
-      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(k.sw["3d48c9fd78dd"] && dma_get_cache_alignment(k) < L1_CACHE_BYTES) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
+      // 6.18.35 :616: !(entry->is_cache_clean && overlap_cache_clean), the latter the tree's entry's flag
+      else if (this.eexist === "err_printk" && !(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !(entry.is_cache_clean && this.treeEntry!.get(DmaDebugStore.to_cacheline_number(entry))!.is_cache_clean) && !(k.sw["3d48c9fd78dd"] && dma_get_cache_alignment(k) < L1_CACHE_BYTES) && !(k.sw["03521c892bb8"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && entry.dev !== null && is_swiotlb_active(k, entry.dev))) this.err_printk(k, entry.dev, entry, "D19", text);
     }
   }
 

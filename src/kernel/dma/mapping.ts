@@ -10,7 +10,7 @@ import type { DmaMapOps, Scatterlist, SgTable, Vma } from "./ops.js";
 import { EIO, ENXIO, opsMember } from "./ops.js";
 import { sym, type Sym } from "../../core/trace.js";
 import { warn_site } from "../warn-sites.js";
-import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
+import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, offset_in_page } from "../../core/u64.js";
 import { DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, attrsName, gfpName } from "../../include/gfp.js";
 import * as direct from "./direct.js";
 import { dma_alloc_from_dev_coherent, dma_release_from_dev_coherent } from "./coherent.js";
@@ -462,6 +462,11 @@ export function dma_mapping_error(k: Kernel, dev: Device, dma_addr: number): num
   return dma_addr === DMA_MAPPING_ERROR ? -12 : 0;
 }
 
+/** A u64 cast to the arch's dma_addr_t: 32 bits on ARM without LPAE (no CONFIG_ARCH_DMA_ADDR_T_64BIT), 64 elsewhere. */
+function dma_addr_t_of(k: Kernel, v: bigint): bigint {
+  return BigInt.asUintN(k.arch.name === "arm" ? 32 : 64, v);
+}
+
 /** kernel/dma/mapping.c dma_supported (5.x) */
 export function dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   const ops = get_dma_ops(dev);
@@ -470,10 +475,13 @@ export function dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   return ops.dma_supported(k, dev, mask);
 }
 
-/** kernel/dma/mapping.c dma_set_mask (5.x–6.6): truncate to dma_addr_t, -EIO without dma_mask or when unsupported */
+/**
+ * kernel/dma/mapping.c dma_set_mask (5.6–6.18; 5.6.4 :335–351, 6.18.35 :914–930): `mask = (dma_addr_t)mask`
+ * (32 bits on ARM without LPAE), -EIO without dma_mask or when unsupported, else *dev->dma_mask = the truncated mask
+ */
 export function dma_set_mask(k: Kernel, dev: Device, mask: bigint): number {
   k.tr?.enter(S_set_mask, { dev: dev.name, mask: "0x" + mask.toString(16) });
-  mask &= DMA_BIT_MASK(64);
+  mask = dma_addr_t_of(k, mask);
   if (dev.dma_mask === null || !dma_supported(k, dev, mask)) {
     k.tr?.exit("-EIO");
     return -EIO;
@@ -498,10 +506,10 @@ export function dma_setup_need_sync(k: Kernel, dev: Device): void {
   k.tr?.note(`dma_setup_need_sync: dev->dma_skip_sync = ${dev.dma_skip_sync ? 1 : 0}`);
 }
 
-/** kernel/dma/mapping.c dma_set_coherent_mask (5.x–6.18) */
+/** kernel/dma/mapping.c dma_set_coherent_mask (5.6–6.18; 5.6.4 :353–367, 6.18.35 :933–947): `mask = (dma_addr_t)mask` as dma_set_mask, then dma_supported */
 export function dma_set_coherent_mask(k: Kernel, dev: Device, mask: bigint): number {
   k.tr?.enter(S_set_coherent_mask, { dev: dev.name, mask: "0x" + mask.toString(16) });
-  mask &= DMA_BIT_MASK(64);
+  mask = dma_addr_t_of(k, mask);
   if (!dma_supported(k, dev, mask)) {
     k.tr?.exit("-EIO");
     return -EIO;

@@ -267,9 +267,13 @@ export const intel_domain_ops: IommuDomainOps = {
     },
 };
 
-/** A struct iommu_domain around a dmar_domain (5.11+). INTEL_IOMMU_PGSIZES is ~0xFFF: every size from 4 KiB. */
-export function intel_iommu_domain(d: DmarDomain): IommuDomain {
-  return { type: "DMA", pgsize_bitmap: 2 ** 53 - 4096, geometry: { aperture_start: 0, aperture_end: 2 ** 48 - 1, force_aperture: true }, ops: intel_domain_ops, iova_cookie: null, priv: d };
+/**
+ * intel/iommu.c: a struct iommu_domain around a dmar_domain (5.11+). pgsize_bitmap: INTEL_IOMMU_PGSIZES (~0xFFF: every
+ * size from 4 KiB) in 5.11–5.14; from a886d5a7e67b (5.15) SZ_4K | domain_super_pgsize_bitmap(), which is 0 for the
+ * modelled DMAR (no superpages: 4 KiB leaves only).
+ */
+export function intel_iommu_domain(k: Kernel, d: DmarDomain): IommuDomain {
+  return { type: "DMA", pgsize_bitmap: k.sw["a886d5a7e67b"] ? 0x1000 : 2 ** 53 - 4096, geometry: { aperture_start: 0, aperture_end: 2 ** 48 - 1, force_aperture: true }, ops: intel_domain_ops, iova_cookie: null, priv: d };
 }
 
 /* ---------------- 5.6–5.10: intel_dma_ops ---------------- */

@@ -36,7 +36,8 @@ function attrTable(k: Kernel): readonly [number, string][] {
     [1 << 1, "WEAK_ORDERING"], [1 << 2, "WRITE_COMBINE"], [1 << 4, "NO_KERNEL_MAPPING"], [1 << 5, "SKIP_CPU_SYNC"],
     [1 << 6, "FORCE_CONTIGUOUS"], [1 << 7, "ALLOC_SINGLE_PAGES"], [1 << 8, "NO_WARN"], [1 << 9, "PRIVILEGED"],
   ];
-  if (k.sw["eadaa8b255f3"]) base.push([1 << 10, "MMIO"], [1 << 11, "CACHE_CLEAN"]);
+  if (k.sw["eadaa8b255f3"]) base.push([1 << 10, "MMIO"]);
+  if (k.sw["61868dc55a11"]) base.push([1 << 11, "CACHE_CLEAN"]); // 6f45b1604cf4 "dma-mapping: handle DMA_ATTR_CPU_CACHE_CLEAN in trace output", in 6.18.35 with the attribute
   return base;
 }
 
