@@ -34,7 +34,7 @@ import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { ConfigNotAvailable, ConfigValueError } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl } from "./kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
@@ -411,7 +411,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // below 4 GiB): memblock_alloc, SWIOTLB_ANY from 5.19; bare metal: memblock_alloc_low
     lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
-  if (cfg.swiotlb_force === "noforce") wantSwiotlb = false;
+  // swiotlb=noforce: from 5.12 swiotlb_init returns without a pool; 5.6–5.11's allocates the one slab
+  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs). A Xen kernel's own pool sizing
+  // with noforce (xen_set_nslabs(1) in 5.6–5.11) is not modelled: no pool, as from 5.12
+  const noforceSlabs = cfg.swiotlb_force === "noforce" && platform.xen === null ? swiotlb_noforce_nslabs(k) : 0;
+  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0) wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
@@ -419,8 +423,19 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (cmaMsg && cmaLate) printCma(cmaMsg);
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
-    nslabs = swiotlb_boot_nslabs(k);
-    swiotlbBase = memblock.alloc(nslabs << IO_TLB_SHIFT, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
+    nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
+    if (platform.xen === "pv") {
+      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup): its failure paths are not modelled
+      swiotlbBase = memblock.alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
+    } else {
+      // swiotlb_init / swiotlb_init_remap: memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5
+      // :214, :221; 6.1.166 swiotlb_memblock_alloc), and each era's failure (a warning; 6.0+: halve and retry)
+      const buf = swiotlb_boot_alloc(k, nslabs, (bytes) => memblock.tryAlloc(bytes, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer"));
+      if (buf) {
+        swiotlbBase = buf.base;
+        nslabs = buf.nslabs;
+      }
+    }
   }
 
   // --- the linear map (lowmem only on ARM32) ---
@@ -505,7 +520,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // --- swiotlb_init (mem_init) ---
   if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
-  else if (wantSwiotlb) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
+  else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
@@ -540,7 +555,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (spec.coherent_pool) dma_declare_coherent_memory(k, dev, spec.coherent_pool.phys, phys_to_dma(k, dev, spec.coherent_pool.phys), spec.coherent_pool.size);
   }
   // --- x86: pci_swiotlb_late_init (5.6–5.18) / rootfs_initcall pci_iommu_init (5.19+) ---
-  if (platform.arch === "x86_64") pci_iommu_init_swiotlb_report(k, platform.xen === "pv");
+  if (platform.arch === "x86_64") pci_iommu_init_swiotlb_report(k, platform.xen === "pv", wantSwiotlb);
   void DMA_BIT_MASK;
   return k;
 }

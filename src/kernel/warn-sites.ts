@@ -39,6 +39,17 @@ const SITES: Record<string, Record<string, string>> = {
   vfree: { "6.6": "mm/vmalloc.c:2843", "6.12": "mm/vmalloc.c:3361", "6.18": "mm/vmalloc.c:3430" },
   // "Trying to vunmap() nonexistent vm area" (79311c1fe017, 6.3)
   vunmap: { "6.6": "mm/vmalloc.c:2888", "6.12": "mm/vmalloc.c:3408", "6.18": "mm/vmalloc.c:3478" },
+  // kernel/dma/swiotlb.c swiotlb_bounce's dev_WARN_ONCEs: "Access before mapping start detected" and "… Mapping size: %zu+%u."
+  // (868c9ddc182b, 5.15; gone with e8068f2d756d, 6.9), "Buffer overflow detected. … Mapping size: %zu." (5.14 on)
+  "swiotlb_bounce:before-start": { "5.15": "kernel/dma/swiotlb.c:383", "5.19": "kernel/dma/swiotlb.c:412", "6.1": "kernel/dma/swiotlb.c:568", "6.6": "kernel/dma/swiotlb.c:874" },
+  "swiotlb_bounce:overflow-offset": { "5.15": "kernel/dma/swiotlb.c:391", "5.19": "kernel/dma/swiotlb.c:420", "6.1": "kernel/dma/swiotlb.c:576", "6.6": "kernel/dma/swiotlb.c:882" },
+  "swiotlb_bounce:overflow": { "5.14": "kernel/dma/swiotlb.c:369", "5.15": "kernel/dma/swiotlb.c:401", "5.19": "kernel/dma/swiotlb.c:430", "6.1": "kernel/dma/swiotlb.c:586", "6.6": "kernel/dma/swiotlb.c:892", "6.12": "kernel/dma/swiotlb.c:889", "6.18": "kernel/dma/swiotlb.c:890" },
+  // WARN_ON_ONCE(io_tlb_default_mem) in swiotlb_init_with_tbl (5.13–5.14)
+  "swiotlb_init_with_tbl:double-init": { "5.14": "kernel/dma/swiotlb.c:181" },
+  // dev_WARN_ONCE(dev, alloc_align_mask > ~PAGE_MASK, …) in swiotlb_tbl_map_single (327e2c97c46a, 6.10)
+  "swiotlb_tbl_map_single:align": { "6.12": "kernel/dma/swiotlb.c:1398", "6.18": "kernel/dma/swiotlb.c:1415" },
+  // "Cannot allocate pages from non page-aligned swiotlb addr 0x%pa." in swiotlb_alloc (6.6+)
+  "swiotlb_alloc:unaligned": { "6.6": "kernel/dma/swiotlb.c:1668", "6.12": "kernel/dma/swiotlb.c:1769", "6.18": "kernel/dma/swiotlb.c:1786" },
   // WARN_ON_ONCE(order == 0) (d0fe47c64152, 5.16; free_large_kmalloc from 5.17)
   free_large_kmalloc: { "5.19": "mm/slub.c:3569", "6.1": "mm/slab_common.c:904", "6.6": "mm/slab_common.c:975", "6.12": "mm/slub.c:4711", "6.18": "mm/slub.c:6844" },
   // WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) (a6687c8ff613, 6.15)

@@ -226,7 +226,10 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
             if (part === "force" || part === "noforce") cfg.swiotlb_force = part;
             else if (numbers === 0) {
               const n = size(key, part);
-              if (n < 128 || n > 1 << 22) throw bad("swiotlb", `${part} slabs is out of range (128..4194304 slabs of 2 KiB)`);
+              // setup_io_tlb_npages ALIGNs any number up to whole IO_TLB_SEGSIZE (128-slot) segments in every
+              // version (5.6.4 swiotlb.c:115–119, 6.18.35 :188–192): 1..127 is a 128-slot pool. 0 means different
+              // things per version (5.6–5.11: the 64 MiB default; 5.12+: an empty default_nslabs): refused
+              if (n < 1 || n > 1 << 22) throw bad("swiotlb", `${part} slabs is out of range (1..4194304 slabs of 2 KiB, rounded up to whole 128-slot segments)`);
               cfg.swiotlb_slabs = n;
               numbers++;
             } else if (numbers === 1) {

@@ -101,4 +101,10 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "the global enum swiotlb_force becomes swiotlb_force_bounce / swiotlb_force_disable, and the swiotlb:swiotlb_bounced tracepoint loses its swiotlb_force argument: its last field is is_swiotlb_force_bounce(dev) ? \"FORCE\" : \"NORMAL\" instead of __print_symbolic(NORMAL, FORCE, NO_FORCE) of the global (checked: 5.15.178 include/trace/events/swiotlb.h:10–45 and kernel/dma/swiotlb.c:693 still pass swiotlb_force; 5.19 and 6.1.166 include/trace/events/swiotlb.h:10–36; Christoph Hellwig's [PATCH 09/15] of 14 Mar 2022 in the 5.19 swiotlb-init cleanup series; the id c6af2aa9ffc9763826607bc2664ef3ea4475ed18 from a bisect log on the iommu list and Steven Price's follow-up naming it)",
   },
+  "1521c607cabe": {
+    commit: "1521c607cabe",
+    title: "swiotlb: don't panic when the swiotlb buffer can't be allocated",
+    release: "5.19",
+    effect: "swiotlb_init_remap's failed memblock allocation of the boot buffer prints \"swiotlb_init_remap: failed to allocate tlb structure\" (5.19 kernel/dma/swiotlb.c:257) where 5.6–5.18's swiotlb_init printed \"Cannot allocate buffer\" (5.15.178 :252); either way no pool (Christoph Hellwig's [PATCH 1/3] of 11 May 2022, Tested-by Conor Dooley; the id from the linux-next revlist that carries it)",
+  },
 };

@@ -11,9 +11,13 @@
 import type { Kernel } from "../../kernel.js";
 import { swiotlb_print_info } from "../../kernel/dma/swiotlb/index.js";
 
-/** pci_swiotlb_late_init (5.6–5.18, bare metal) / pci_iommu_init's swiotlb report (5.19–6.18, bare metal and PV): the pool still in use is reported */
-export function pci_iommu_init_swiotlb_report(k: Kernel, pv: boolean): void {
-  if (!k.io_tlb_default_mem) return;
+/**
+ * pci_swiotlb_late_init (5.6–5.18, bare metal) / pci_iommu_init's swiotlb report (5.19–6.18, bare metal and PV):
+ * when swiotlb was enabled (`swiotlb` / x86_swiotlb_enable, `enabled`) the line and swiotlb_print_info — which
+ * says "No low mem" when swiotlb_init could not allocate the buffer (5.6.4 pci-swiotlb.c:68–78, 6.18.35 pci-dma.c:179–180)
+ */
+export function pci_iommu_init_swiotlb_report(k: Kernel, pv: boolean, enabled = !!k.io_tlb_default_mem): void {
+  if (!enabled) return;
   if (pv && !k.sw["3f70356edf56"]) return;
   k.printk("info", "PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
   swiotlb_print_info(k);

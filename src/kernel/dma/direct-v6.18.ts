@@ -31,7 +31,8 @@ function fmtMask(m: bigint | null): string {
 }
 
 /**
- * kernel/dma/direct.h dma_direct_map_phys (6.18.35). Forced bouncing: DMA_ATTR_MMIO fails
+ * kernel/dma/direct.h dma_direct_map_phys (6.18.35 :83–127). Forced bouncing (is_swiotlb_force_bounce(dev): the
+ * device's io_tlb_mem — swiotlb=force, or a restricted-dma-pool): DMA_ATTR_MMIO fails
  * (47322c469d4a, in 6.18.y), anything else goes to swiotlb_map. DMA_ATTR_MMIO: the physical
  * address is the DMA address as is (no phys_to_dma), checked with dma_capable(..., false), never
  * bounced, never cache-maintained. Otherwise phys_to_dma; an address the device cannot reach, or
@@ -43,8 +44,10 @@ export function dma_direct_map_phys(k: Kernel, dev: Device, phys: number, size: 
   const t = k.tr;
   t?.enter(S_map_phys, { phys: hex(phys), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const mmio = (attrs & DMA_ATTR_MMIO) !== 0;
-  const force = k.swiotlb_force === "force";
-  t?.decide("is_swiotlb_force_bounce(dev)", force, force ? "swiotlb=force: every mapping bounces" : "no forced bouncing");
+  // include/linux/swiotlb.h is_swiotlb_force_bounce (6.18.35 :172–177): the device's pool decides (swiotlb=force
+  // on the default pool, always on a restricted-dma-pool), not the swiotlb= option alone
+  const force = k.swiotlb_era.is_swiotlb_force_bounce(k, dev);
+  t?.decide("is_swiotlb_force_bounce(dev)", force, force ? (dev.dma_io_tlb_mem?.for_alloc ? "a restricted-dma-pool device: every mapping bounces through its pool" : "swiotlb=force: every mapping bounces") : "no forced bouncing");
   if (force) {
     if (mmio) {
       t?.decide("attrs & DMA_ATTR_MMIO", true, "MMIO cannot be bounced: fail (47322c469d4a)");

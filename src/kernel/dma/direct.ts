@@ -49,6 +49,8 @@ const S_sync_cpu = sym("dma_direct_sync_single_for_cpu", "kernel/dma/direct.h");
 const S_sync_dev_56 = sym("dma_direct_sync_single_for_device", F);
 const S_sync_cpu_56 = sym("dma_direct_sync_single_for_cpu", F);
 const S_swiotlb_map = sym("swiotlb_map", "kernel/dma/swiotlb.c");
+const S_sync_sg_dev = sym("dma_direct_sync_sg_for_device", F);
+const S_sync_sg_cpu = sym("dma_direct_sync_sg_for_cpu", F);
 
 /** Kconfig of the arch: which generic DMA options it selects. */
 export function DMA_DIRECT_REMAP(k: Kernel): boolean {
@@ -837,13 +839,28 @@ export function dma_direct_unmap_sg(k: Kernel, dev: Device, sgl: Scatterlist[], 
   k.tr?.exit();
 }
 
-/** kernel/dma/direct.c dma_direct_sync_sg_for_device / _for_cpu (5.10–5.14) */
+/**
+ * kernel/dma/direct.c dma_direct_sync_sg_for_device / dma_direct_sync_sg_for_cpu (5.6–6.18; 5.6.4
+ * direct.c:261, :300; 6.18.35 :394, :415): one function with its own loop over the entries, by
+ * sg->length — for the device the swiotlb copy then arch_sync_dma_for_device, for the CPU
+ * arch_sync_dma_for_cpu then the swiotlb copy (arch_dma_mark_clean and arch_sync_dma_for_cpu_all:
+ * no-ops on the modelled arches). No dma_direct_sync_single_* frame in between.
+ */
 export function dma_direct_sync_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, forCpu: boolean): void {
+  k.tr?.enter(forCpu ? S_sync_sg_cpu : S_sync_sg_dev, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  const coherent = dev_is_dma_coherent(k, dev);
   for (let i = 0; i < nents; i++) {
     const sg = sgl[i]!;
-    if (forCpu) dma_direct_sync_single_for_cpu(k, dev, sg.dma_address, sg.length, dir);
-    else dma_direct_sync_single_for_device(k, dev, sg.dma_address, sg.length, dir);
+    const paddr = dma_to_phys(k, dev, sg.dma_address);
+    if (forCpu) {
+      if (!coherent) arch_sync_dma_for_cpu(k, paddr, sg.length, dir);
+      if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_cpu(k, dev, paddr, sg.length, dir);
+    } else {
+      if (is_swiotlb_buffer(k, paddr, dev)) swiotlb_sync_single_for_device(k, dev, paddr, sg.length, dir);
+      if (!coherent) arch_sync_dma_for_device(k, paddr, sg.length, dir);
+    }
   }
+  k.tr?.exit();
 }
 
 /** kernel/dma/direct.c dma_direct_max_mapping_size (5.10–5.14) */

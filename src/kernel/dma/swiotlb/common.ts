@@ -13,6 +13,7 @@
 import { soft_lockup } from "../../../mm/mm-debug.js";
 import { COW_FIELDS } from "../../../core/clone.js";
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import { sym } from "../../../core/trace.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DIR_NAMES } from "../../../include/gfp.js";
@@ -90,9 +91,11 @@ export class IoTlbMem {
   for_alloc = false;
 
   constructor(start: number, nslabs: number, late_alloc = false) {
-    if (!Number.isInteger(nslabs) || nslabs < 0 || nslabs % IO_TLB_SEGSIZE !== 0) {
+    if (!Number.isInteger(nslabs) || nslabs < 0 || (nslabs % IO_TLB_SEGSIZE !== 0 && nslabs !== 1)) {
       // The kernel always sizes the pool in whole segments (setup_io_tlb_npages ALIGNs to
       // IO_TLB_SEGSIZE); a partial last segment would let the search allocate past the end.
+      // The one exception: 5.6–5.11's swiotlb=noforce pool of io_tlb_nslabs = 1 (v5.6.ts), whose
+      // slot 0 says 128 free like any slot 0 (the search's `nslots > nslabs - used` keeps it to one).
       throw new RangeError(`swiotlb: nslabs ${nslabs} must be a multiple of IO_TLB_SEGSIZE (${IO_TLB_SEGSIZE})`);
     }
     if (start % IO_TLB_SIZE !== 0) throw new RangeError(`swiotlb: pool start ${hex(start)} is not IO_TLB_SIZE aligned`);
@@ -641,11 +644,11 @@ export function bounce_no_original(k: Kernel, index: number, tlb_addr: number): 
   k.tr?.exit();
 }
 export function bounce_warn_before_start(k: Kernel, dev: Device, orig_addr_offset: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:before-start", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Access before mapping start detected. orig offset ${orig_addr_offset}, requested offset ${tlb_offset}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:before-start"));
   k.tr?.exit();
 }
 export function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: number, size: number, tlb_offset: number): void {
-  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:overflow-offset", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}+${tlb_offset}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow-offset"));
   k.tr?.exit();
 }
 
@@ -663,4 +666,43 @@ export function map_single_invalid_sizes(k: Kernel, dev: Device, mapping_size: n
   if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the boot buffer's memblock allocation (swiotlb_init / swiotlb_init_remap), each era's failure
+
+/** PAGE_ALIGN(nslabs << IO_TLB_SHIFT) */
+export function swiotlb_buffer_bytes(nslabs: number): number {
+  return Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init (5.6–5.18) / swiotlb_init_remap (5.19): one memblock_alloc_low of
+ * the whole buffer; on failure the era's pr_warn (`failMsg`, after the "software IO TLB: " pr_fmt)
+ * and no pool.
+ */
+export function swiotlb_boot_alloc_once(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, failMsg: string): { base: number; nslabs: number } | null {
+  const base = alloc(swiotlb_buffer_bytes(nslabs));
+  if (base !== null) return { base, nslabs };
+  k.printk("warn", `software IO TLB: ${failMsg}`);
+  k.tr?.note(`memblock could not place ${swiotlb_buffer_bytes(nslabs)} bytes for ${nslabs} slabs: no bounce pool`);
+  return null;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap's allocation loop (6.0+, 639205ed206f "swiotlb: don't
+ * panic!"; 6.1.166 :382–387 with swiotlb_memblock_alloc :327–357, 6.6.63 :385, :318, 6.18.35 :386, :319): each failed try prints
+ * "swiotlb_memblock_alloc: Failed to allocate %zu bytes tlb structure"; give up at IO_TLB_MIN_SLABS,
+ * else halve (ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) and retry. The caller then says "SWIOTLB bounce
+ * buffer size adjusted" when the slabs changed.
+ */
+export function swiotlb_boot_alloc_halving(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): { base: number; nslabs: number } | null {
+  for (;;) {
+    const bytes = swiotlb_buffer_bytes(nslabs);
+    const base = alloc(bytes);
+    if (base !== null) return { base, nslabs };
+    k.printk("warn", `software IO TLB: swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
+    if (nslabs <= IO_TLB_MIN_SLABS) return null;
+    nslabs = Math.ceil(Math.floor(nslabs / 2) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  }
 }

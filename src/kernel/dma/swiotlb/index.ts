@@ -24,7 +24,8 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import { fmtPa, swiotlb_default_nslabs, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
+import { IO_TLB_SIZE, fmtPa, swiotlb_default_nslabs, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
+import { PAGE_SIZE } from "../../../core/u64.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
 import { era_v5_15 } from "./v5.15.js";
@@ -58,6 +59,10 @@ export interface SwiotlbEra {
   setup_io_tlb_npages?(k: Kernel): void;
   /** the slots swiotlb_init allocates (default_nslabs after the era's adjustments); absent: common.ts swiotlb_default_nslabs */
   boot_nslabs?(k: Kernel): number;
+  /** swiotlb_init's / swiotlb_init_remap's memblock allocation of the boot buffer, with the era's way of failing (its message; 6.0+: halving); absent: one try, no message */
+  boot_alloc?(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): BootBuffer | null;
+  /** the slots swiotlb_init allocates with swiotlb=noforce: 5.6–5.11 (setup_io_tlb_npages sets io_tlb_nslabs = 1) 1; absent: 0, swiotlb_init returns without a pool (5.12–5.18 SWIOTLB_NO_FORCE, 5.19+ swiotlb_force_disable) */
+  readonly noforce_nslabs?: number;
   /** CONFIG_DMA_RESTRICTED_POOL (5.15+): slots of dev->dma_io_tlb_mem as a coherent allocation; the physical address or -1 */
   swiotlb_alloc?(k: Kernel, dev: Device, size: number): number;
   swiotlb_free?(k: Kernel, dev: Device, tlb_addr: number, size: number): boolean;
@@ -69,6 +74,24 @@ export interface SwiotlbEra {
   late_metadata?(nslabs: number): LateBlock[];
   /** a late init's pool setup when it differs from the boot one (6.0: late_alloc and the limited area count); absent: swiotlb_init_with_tbl, verbose */
   init_late?(k: Kernel, start: number, nslabs: number): void;
+}
+
+/** The boot buffer swiotlb_init / swiotlb_init_remap got from memblock: its physical address and slabs. */
+export interface BootBuffer {
+  base: number;
+  nslabs: number;
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init (5.6–5.18) / swiotlb_init_remap (5.19+): the memblock allocation
+ * of the boot buffer, PAGE_ALIGN(nslabs << IO_TLB_SHIFT) bytes by `alloc` (memblock_alloc_low, or
+ * memblock_alloc for SWIOTLB_ANY), and what each era does when it fails: null, no pool.
+ */
+export function swiotlb_boot_alloc(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): BootBuffer | null {
+  const e = era(k);
+  if (e.boot_alloc) return e.boot_alloc(k, nslabs, alloc);
+  const base = alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE);
+  return base === null ? null : { base, nslabs };
 }
 
 /** One metadata block of a late swiotlb init: its size in bytes (rounded to an order by the caller), __GFP_ZERO or not, what it holds. */
@@ -202,6 +225,16 @@ export function setup_io_tlb_npages(k: Kernel): void {
 export function swiotlb_boot_nslabs(k: Kernel): number {
   const e = era(k);
   return e.boot_nslabs ? e.boot_nslabs(k) : swiotlb_default_nslabs(k);
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init with swiotlb=noforce: the slabs it allocates — 1 in 5.6–5.11
+ * (setup_io_tlb_npages sets io_tlb_nslabs = 1, and swiotlb_init has no NO_FORCE test: a one-slab
+ * pool, "(0MB)"), 0 from 5.12 (swiotlb_init returns first: 5.14-rc5 and 5.15.178 `swiotlb_force ==
+ * SWIOTLB_NO_FORCE`, 5.19+ swiotlb_force_disable).
+ */
+export function swiotlb_noforce_nslabs(k: Kernel): number {
+  return era(k).noforce_nslabs ?? 0;
 }
 
 /** include/linux/swiotlb.h is_swiotlb_for_alloc (5.15+, CONFIG_DMA_RESTRICTED_POOL): dev->dma_io_tlb_mem->for_alloc */

@@ -29,6 +29,7 @@
  * arguments are only built when a tracer is attached (`k.tr?.f(...)` skips argument evaluation).
  */
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import type { Device } from "../../../drivers/device.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
@@ -37,7 +38,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ENOMEM, INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr,
   fmtPa, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global,
+  slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -77,7 +78,7 @@ export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: num
     return 0;
   }
   if (k.io_tlb_default_mem) {
-    k.warnOnce("swiotlb_init_with_tbl:double-init", "WARNING: at kernel/dma/swiotlb.c swiotlb_init_with_tbl: WARN_ON_ONCE(io_tlb_default_mem)", "swiotlb_init_with_tbl");
+    k.warnOnce("swiotlb_init_with_tbl:double-init", "WARNING: at kernel/dma/swiotlb.c swiotlb_init_with_tbl: WARN_ON_ONCE(io_tlb_default_mem)", "swiotlb_init_with_tbl", warn_site(k, "swiotlb_init_with_tbl:double-init"));
     k.tr?.exit("-ENOMEM");
     return -ENOMEM;
   }
@@ -287,7 +288,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
   const alloc = unsignedOf(mem.alloc_size[index]! - tlb_offset, bits);
 
   if (size > alloc) {
-    k.warnOnce("swiotlb_bounce:overflow", `${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+    k.warnOnce("swiotlb_bounce:overflow", `${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow"));
     size = alloc;
   }
 
@@ -357,6 +358,8 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 }
 
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  // kernel/dma/swiotlb.c swiotlb_init (5.13–5.14): memblock_alloc_low fails → pr_warn "Cannot allocate buffer" (5.14-rc5 :231), no pool
+  boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, "Cannot allocate buffer"),
   late_metadata: swiotlb_late_metadata,
   name: "5.13",
   pool: (k) => k.io_tlb_default_mem,

@@ -30,6 +30,7 @@
  * slabs (switch 463e862ac63e, mainline 5.15, is `absent` in 5.15: 5.15.178 has the fix c51ba246cb17).
  */
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import type { Device } from "../../../drivers/device.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, hex } from "../../../core/u64.js";
@@ -38,7 +39,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, TWO32, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, unsignedOf, ALIGN, is_swiotlb_force_bounce_pool,
+  swiotlb_search_never_ends, unsignedOf, ALIGN, is_swiotlb_force_bounce_pool, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
@@ -384,7 +385,7 @@ function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number,
   k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
 }
 function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
-  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow"));
 }
 
 /**
@@ -532,6 +533,9 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 }
 
 export const era_v5_15: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  // kernel/dma/swiotlb.c swiotlb_init (5.15.178 :252: pr_warn "Cannot allocate buffer") / swiotlb_init_remap (5.19 :257,
+  // 1521c607cabe: pr_warn "%s: failed to allocate tlb structure\n" and return): one try, no pool
+  boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, k.sw["1521c607cabe"] ? "swiotlb_init_remap: failed to allocate tlb structure" : "Cannot allocate buffer"),
   late_metadata: swiotlb_late_metadata,
   name: "5.15",
   pool: (k, dev) => {

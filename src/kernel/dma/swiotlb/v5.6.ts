@@ -23,7 +23,7 @@ import { sym } from "../../../core/trace.js";
 import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, attrsName } from "../../../include/gfp.js";
 import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, bounce_copy, default_tbl_dma_addr, fmtPa, fmtUlong,
-  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit, is_swiotlb_force_bounce_global,
+  iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit, is_swiotlb_force_bounce_global, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 
@@ -66,16 +66,16 @@ export function swiotlb_print_info(k: Kernel): void {
  * kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.11): set io_tlb_start/end/nslabs, the free
  * list (IO_TLB_SEGSIZE - OFFSET(i, IO_TLB_SEGSIZE)) and io_tlb_orig_addr (INVALID_PHYS_ADDR),
  * io_tlb_index = 0; print; swiotlb_set_max_segment. No double-init check in this era: a second
- * call simply replaces the globals. The pool memory is memblock_alloc_low'ed (zeroed).
+ * call simply replaces the globals. The pool memory is memblock_alloc_low'ed (zeroed). With
+ * swiotlb=noforce the pool is one slab: setup_io_tlb_npages sets io_tlb_nslabs = 1 (5.6.4 and
+ * 5.10.7 swiotlb.c:124–127) and swiotlb_init (5.6.4 :246–270, 5.10.7 :245–272) allocates
+ * PAGE_ALIGN(1 << IO_TLB_SHIFT) low and calls this (5.6.4 :201, 5.10.7 :199), which sets
+ * io_tlb_list[0] = IO_TLB_SEGSIZE as for any slot 0.
  */
 export function swiotlb_init_with_tbl(k: Kernel, start_phys: number, nslabs: number, verbose: boolean): number {
   k.tr?.enter(S_init, { tlb: hex(start_phys), nslabs: String(nslabs) });
-  if (k.swiotlb_force === "noforce") {
-    // setup_io_tlb_npages: "noforce" sets io_tlb_nslabs = 1 and SWIOTLB_NO_FORCE; dma-direct never bounces
-    k.tr?.decide("swiotlb_force == SWIOTLB_NO_FORCE", true, "swiotlb=noforce: no bounce pool");
-    k.tr?.exit("0");
-    return 0;
-  }
+  // no swiotlb_force test here: swiotlb=noforce made setup_io_tlb_npages set io_tlb_nslabs = 1, so
+  // swiotlb_init hands over a one-slab pool (era_v5_6.noforce_nslabs), which dma-direct never bounces into
   const mem = new IoTlbMem(start_phys, nslabs, false);
   const bytes = nslabs * IO_TLB_SIZE;
   k.mem.fill(start_phys, 0, bytes);
@@ -171,6 +171,8 @@ export function swiotlb_bounce(k: Kernel, orig_addr: number, tlb_addr: number, s
 export function swiotlb_tbl_map_single(k: Kernel, dev: Device, orig_addr: number, mapping_size: number, alloc_size: number, dir: number, attrs: number, tbl_dma_addr?: number): number {
   const mem = globals(k);
   k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  // swiotlb_init could not allocate the buffer (5.6.4 swiotlb.c:463–464, 5.10.7 :462–463)
+  if (!k.io_tlb_default_mem && noIotlbMemory.has(k)) k.fatal("panic", "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", "swiotlb_tbl_map_single");
 
   if (mapping_size > alloc_size) {
     if (k.firstTime("swiotlb_tbl_map_single:invalid-sizes")) k.dev_printk("warn", dev, `Invalid sizes (mapping: ${mapping_size} bytes, alloc: ${alloc_size} bytes)`); // dev_warn_once
@@ -303,10 +305,26 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: nslabs * 4, zero: false, what: "io_tlb_list" }, { bytes: nslabs * 8, zero: false, what: "io_tlb_orig_addr" }];
 }
 
+/** no_iotlb_memory (5.6–5.11), per Kernel: set when swiotlb_init could not allocate its buffer */
+const noIotlbMemory = new WeakSet<object>();
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init (5.6–5.11) when memblock_alloc_low fails: pr_warn "Cannot allocate
+ * buffer" and no_iotlb_memory = true (5.6.4 :266–269, 5.10.7 :264–270), so swiotlb_tbl_map_single
+ * panics later; io_tlb_end stays 0 (is_swiotlb_active false).
+ */
+function swiotlb_boot_alloc(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): { base: number; nslabs: number } | null {
+  const got = swiotlb_boot_alloc_once(k, nslabs, alloc, "Cannot allocate buffer");
+  if (!got) noIotlbMemory.add(k);
+  return got;
+}
+
 export const era_v5_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  boot_alloc: swiotlb_boot_alloc,
   late_metadata: swiotlb_late_metadata,
   init_late: swiotlb_late_init_with_tbl,
   name: "5.6",
+  noforce_nslabs: 1,
   pool: (k) => k.io_tlb_default_mem,
   swiotlb_init_with_tbl,
   swiotlb_print_info,

@@ -37,7 +37,7 @@ import { DIR_NAMES, DMA_ATTR_NO_WARN, DMA_ATTR_SKIP_CPU_SYNC, DMA_BIDIRECTIONAL,
 import {
   ALIGN, INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_DEFAULT_SIZE, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, IoTlbMem, boundaryFor, default_tbl_dma_addr, fmtPa,
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
-  swiotlb_search_never_ends, is_swiotlb_force_bounce_pool,
+  swiotlb_search_never_ends, is_swiotlb_force_bounce_pool, swiotlb_boot_alloc_halving,
 } from "./common.js";
 import {
   is_swiotlb_active, is_swiotlb_buffer, swiotlb_bounce, swiotlb_max_mapping_size, swiotlb_max_segment, swiotlb_sync_single_for_cpu,
@@ -461,6 +461,7 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
 }
 
 export const era_v6_0: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  boot_alloc: swiotlb_boot_alloc_halving,
   init_late: swiotlb_init_late_mem,
   late_metadata: swiotlb_late_metadata,
   name: "6.0",

@@ -216,6 +216,27 @@ export function setup_io_tlb_npages(k: Kernel, slabs: number, areas?: number): v
   if (areas !== undefined) swiotlb_adjust_nareas(k, mem, areas);
 }
 
+/** early_param("swiotlb", setup_io_tlb_npages) (6.6–6.18) as parse_early_param runs it, once: `swiotlb=<n>,<areas>` prints "area num" there, first of the boot lines */
+export function setup_io_tlb_npages_early(k: Kernel): void {
+  const mem = io_tlb_default_mem(k);
+  if (mem.parsed) return;
+  mem.parsed = true;
+  setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, k.cfg?.swiotlb_nareas);
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap (6.6–6.18) up to the memblock allocation (6.6.63 :380–384):
+ * one area per possible CPU unless swiotlb= named them (swiotlb_adjust_nareas, whose
+ * round_up_default_nslabs may grow default_nslabs), then `nslabs = default_nslabs` — the slots
+ * dmasim's boot (init.ts) reserves and hands to swiotlb_init_remap.
+ */
+export function swiotlb_boot_nslabs(k: Kernel): number {
+  setup_io_tlb_npages_early(k);
+  const mem = io_tlb_default_mem(k);
+  if (!mem.default_nareas) swiotlb_adjust_nareas(k, mem, num_possible_cpus(k));
+  return mem.default_nslabs;
+}
+
 /** kernel/dma/swiotlb.c swiotlb_init_io_tlb_pool (6.6–6.18): areas zeroed, runs capped at the pool end, memset 0 */
 export function swiotlb_init_io_tlb_pool(k: Kernel, pool: IoTlbPool, nareas: number): void {
   pool.nareas = nareas;
@@ -273,16 +294,12 @@ export function swiotlb_init_remap(k: Kernel, start_phys: number, nslabs: number
     // SWIOTLB_ANY: high_memory is __va(max_pfn << PAGE_SHIFT) (x86_64 setup_arch): the last byte of (pseudo-physical) RAM
     mem.phys_limit = flags.any ? BigInt(k.memmap.max_pfn * PAGE_SIZE - 1) : arch_low_address_limit(k);
   }
-  // the swiotlb= early parameter ran before (setup_io_tlb_npages)
-  if (!mem.parsed) {
-    mem.parsed = true;
-    setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, k.cfg?.swiotlb_nareas);
-  }
+  // the swiotlb= early parameter ran before (setup_io_tlb_npages; a vector's boot gets here without it)
+  setup_io_tlb_npages_early(k);
   if (!mem.default_nareas) swiotlb_adjust_nareas(k, mem, num_possible_cpus(k));
   if (mem.default_nslabs !== nslabs) {
-    // the caller's memblock allocation was sized before the area round-up (init.ts); the kernel
-    // would have allocated default_nslabs: the model keeps the buffer it was given
-    k.tr?.note(`the buffer given has ${nslabs} slabs where default_nslabs is ${mem.default_nslabs}`);
+    // the allocation loop halved the buffer (swiotlb_boot_alloc_halving), or a vector's boot gave another size (6.6.63 :392–396)
+    k.printk("info", `software IO TLB: SWIOTLB bounce buffer size adjusted ${mem.default_nslabs} -> ${nslabs} slabs`);
   }
   const nareas = limit_nareas(mem.default_nareas, nslabs);
   mem.default_nslabs = nslabs;

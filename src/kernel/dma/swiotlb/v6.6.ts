@@ -28,6 +28,7 @@
  * (so k.io_tlb_default_mem keeps naming the boot pool) with the areas added.
  */
 import type { Kernel } from "../../../kernel.js";
+import { warn_site } from "../../warn-sites.js";
 import type { Device } from "../../../drivers/device.js";
 import { dev_id } from "../../../drivers/device.js";
 import { DMA_MAPPING_ERROR, PAGE_SHIFT, PAGE_SIZE, get_order, hex, min_not_zero } from "../../../core/u64.js";
@@ -39,7 +40,7 @@ import {
 import {
   INVALID_PHYS_ADDR, map_single_no_pool, map_single_invalid_sizes, IO_TLB_SEGSIZE, bounce_enter, bounce_no_original, bounce_warn_before_start, bounce_warn_overflow_offset, IO_TLB_SHIFT, IO_TLB_SIZE, boundaryFor, bounce_copy,
   default_tbl_dma_addr, fmtPa, fmtUlong, io_tlb_offset, iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr,
-  swiotlb_full_ratelimit, unsignedOf, } from "./common.js";
+  swiotlb_full_ratelimit, unsignedOf, swiotlb_boot_alloc_halving, } from "./common.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 
 const FILE = "kernel/dma/swiotlb.c";
@@ -58,7 +59,7 @@ const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
 export * from "./v6.6-pools.js";
 import {
   IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
-  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc,
+  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc, setup_io_tlb_npages_early, swiotlb_boot_nslabs,
 } from "./v6.6-pools.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -349,7 +350,7 @@ function map_single_enter(k: Kernel, orig_addr: number, mapping_size: number, al
   else k.tr?.enter(S_map, { orig_addr: hex(orig_addr), mapping_size: hex(mapping_size), alloc_size: hex(alloc_size), alloc_align_mask: hex(alloc_align_mask), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
 }
 function map_single_align_warn(k: Kernel, dev: Device): void {
-  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single");
+  k.warnOnce("swiotlb_tbl_map_single:align", `WARNING: at kernel/dma/swiotlb.c swiotlb_tbl_map_single: ${dev_id(dev)}: Alloc alignment may prevent fulfilling requests with max mapping_size`, "swiotlb_tbl_map_single", warn_site(k, "swiotlb_tbl_map_single:align"));
 }
 /** "buffer is full" (`sz` is 6.10+'s aligned size, or alloc_size) */
 function map_single_full(k: Kernel, dev: Device, mem: IoTlbMem66, sz: number, attrs: number): number {
@@ -400,7 +401,7 @@ export function swiotlb_bounce(k: Kernel, dev: Device, tlb_addr: number, size: n
 
 // swiotlb_bounce's trace and dev_WARN_ONCEs, out of line (the copy path stays small enough for V8 to inline)
 function bounce_clamp_warn(k: Kernel, dev: Device, alloc: number, size: number): void {
-  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce");
+  k.warnOnce("swiotlb_bounce:overflow", `WARNING: at kernel/dma/swiotlb.c swiotlb_bounce: ${dev_id(dev)}: Buffer overflow detected. Allocation size: ${alloc}. Mapping size: ${size}.`, "swiotlb_bounce", warn_site(k, "swiotlb_bounce:overflow"));
 }
 function bounce_traced(k: Kernel, index: number, tlb_addr: number, size: number, toDevice: boolean, orig_addr: number): void {
   k.tr?.swiotlb("bounce", index, nr_slots((tlb_addr & (IO_TLB_SIZE - 1)) + size), hex(tlb_addr), `${toDevice ? "orig → slot" : "slot → orig"} ${size} B, orig ${hex(orig_addr)}`);
@@ -492,7 +493,7 @@ export function swiotlb_alloc(k: Kernel, dev: Device, size: number): number {
   if (index === -1 || !pool) return 0;
   const tlb_addr = slot_addr(pool.start, index);
   if (tlb_addr % PAGE_SIZE !== 0) {
-    k.warnOnce("swiotlb_alloc:unaligned", `WARNING: at kernel/dma/swiotlb.c swiotlb_alloc: ${dev_id(dev)}: Cannot allocate pages from non page-aligned swiotlb addr ${fmtPa(k, tlb_addr)}.`, "swiotlb_alloc");
+    k.warnOnce("swiotlb_alloc:unaligned", `WARNING: at kernel/dma/swiotlb.c swiotlb_alloc: ${dev_id(dev)}: Cannot allocate pages from non page-aligned swiotlb addr 0x${fmtPa(k, tlb_addr)}.`, "swiotlb_alloc", warn_site(k, "swiotlb_alloc:unaligned"));
     swiotlb_release_slots(k, dev, tlb_addr, pool);
     return 0;
   }
@@ -540,6 +541,9 @@ export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   swiotlb_free: (k, dev, tlb_addr, size) => swiotlb_free(k, dev, k.arch.pfn_to_page(Math.floor(tlb_addr / PAGE_SIZE)), size),
   rmem_swiotlb_device_init,
   is_swiotlb_force_bounce,
+  setup_io_tlb_npages: setup_io_tlb_npages_early,
+  boot_alloc: swiotlb_boot_alloc_halving,
+  boot_nslabs: swiotlb_boot_nslabs,
 });
 
 /**
