@@ -24,7 +24,7 @@ import { pci_iommu_init_swiotlb_report } from "./arch/x86/pci-dma.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
-import { CmaArea } from "./mm/genalloc.js";
+import { CmaArea } from "./mm/cma.js";
 import { Slab, alloc_pages, vmap } from "./mm/mm.js";
 import { kasan_vmalloc_enabled } from "./mm/mm-debug.js";
 import { of_dma_configure, type Device } from "./drivers/device.js";

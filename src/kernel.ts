@@ -19,7 +19,8 @@ import type { BuddyAllocator, MemMap } from "./mm/page_alloc.js";
 import type { PageTable, Prot } from "./mm/pgtable.js";
 import { isWalkHit } from "./mm/pgtable.js";
 import type { VmallocSpace } from "./mm/vmalloc.js";
-import type { CmaArea, GenPool } from "./mm/genalloc.js";
+import type { GenPool } from "./mm/genalloc.js";
+import type { CmaArea } from "./mm/cma.js";
 import { F64_ZERO, PAGE_SIZE, hex, offset_in_page } from "./core/u64.js";
 
 /** Boot and Kconfig options a run can set. */

@@ -149,6 +149,16 @@ describe("dma-debug unmap checks (check_unmap)", () => {
     expect(msg(k, "D05")).toBe("DMA-API: mydrv fe300000.mmc: device driver frees DMA memory with different CPU address [device address=0x0000000000200000] [size=4096 bytes] [cpu alloc address=0x0000000000200000] [cpu free address=0x0000000000201000]");
   });
 
+  it("D05 from 6.13 (9d4f645a1fd4): \"[cpu alloc address=0x%pa]\" — %pa prints its own 0x, so the addresses read 0x0x… (6.18.35 kernel/dma/debug.c:1026–1030; 6.12.19 :1011–1012 0x%016llx)", () => {
+    for (const [versionId, pre] of [["6.12", "0x"], ["6.18", "0x0x"]] as const) {
+      const { k } = fake({ all_errors: true }, arm64, {}, versionId);
+      const dev = mkdev();
+      debug_dma_alloc_coherent(k, dev, 4096, 0x200000, lin(0x200000), 0x200000);
+      debug_dma_free_coherent(k, dev, 4096, lin(0x201000), 0x200000, 0x201000);
+      expect(msg(k, "D05"), versionId).toBe(`DMA-API: mydrv fe300000.mmc: device driver frees DMA memory with different CPU address [device address=0x0000000000200000] [size=4096 bytes] [cpu alloc address=${pre}0000000000200000] [cpu free address=${pre}0000000000201000]`);
+    }
+  });
+
   it("coherent alloc/free with matching arguments is clean; a NO_KERNEL_MAPPING cookie is not tracked (R-COH-07)", () => {
     const { k, d } = fake();
     const dev = mkdev();

@@ -2,7 +2,7 @@
  * struct device, as far as DMA mapping uses it (include/linux/device.h, dma-mapping.h).
  */
 import type { DmaMapOps } from "../kernel/dma/ops.js";
-import type { CmaArea } from "../mm/genalloc.js";
+import type { CmaArea } from "../mm/cma.js";
 import { DMA_BIT_MASK, F64_ZERO, maskLimit, min_not_zero } from "../core/u64.js";
 
 /** struct bus_dma_region (include/linux/dma-direct.h) */

@@ -34,11 +34,11 @@ function find_next_bit(map: Uint8Array, size: number, start: number): number {
   return size;
 }
 
-/** lib/bitmap.c bitmap_find_next_zero_area_off with align_offset 0, as include/linux/bitmap.h bitmap_find_next_zero_area calls it (5.6–6.18) */
-export function bitmap_find_next_zero_area(map: Uint8Array, size: number, start: number, nr: number, align_mask: number): number {
+/** lib/bitmap.c bitmap_find_next_zero_area_off (5.6–6.18): the first run of nr clear bits at or after start whose index + align_offset is a multiple of align_mask + 1; a value past size when there is none */
+export function bitmap_find_next_zero_area_off(map: Uint8Array, size: number, start: number, nr: number, align_mask: number, align_offset: number): number {
   for (;;) {
     let index = find_next_zero_bit(map, size, start);
-    index = (index + align_mask) & ~align_mask; // __ALIGN_MASK
+    index = ((index + align_offset + align_mask) & ~align_mask) - align_offset; // __ALIGN_MASK(index + align_offset, align_mask) - align_offset
     const end = index + nr;
     if (end > size) return end;
     const i = find_next_bit(map, end, index);
@@ -48,6 +48,11 @@ export function bitmap_find_next_zero_area(map: Uint8Array, size: number, start:
     }
     return index;
   }
+}
+
+/** include/linux/bitmap.h bitmap_find_next_zero_area (5.6–6.18): bitmap_find_next_zero_area_off with align_offset 0 */
+export function bitmap_find_next_zero_area(map: Uint8Array, size: number, start: number, nr: number, align_mask: number): number {
+  return bitmap_find_next_zero_area_off(map, size, start, nr, align_mask, 0);
 }
 
 /** lib/genalloc.c gen_pool_first_fit_order_align (5.6–6.18): align_mask = roundup_pow_of_two(nr) - 1 */
@@ -157,48 +162,4 @@ export function gen_pool_free(k: Kernel, pool: GenPool, addr: number, size: numb
   const cond = bug === "end_addr" ? "BUG_ON(addr + size - 1 > chunk->end_addr)" : bug === "remain" ? "BUG_ON(remain)" : "BUG()";
   k.tr?.note(`gen_pool_free(${pool.name}, ${k.arch.fmtVa(addr)}, ${hex(size)}): ${cond}`);
   BUG_at(k, "lib/genalloc.c", GEN_POOL_FREE_BUG_LINE[k.version.id]?.[bug], "gen_pool_free_owner");
-}
-
-/** mm/cma.c: a contiguous area with an allocation bitmap (order_per_bit 0). */
-export class CmaArea {
-  readonly bitmap: Uint8Array;
-  constructor(readonly name: string, readonly base_pfn: number, readonly count: number) {
-    this.bitmap = new Uint8Array(count);
-  }
-
-  get end_pfn(): number {
-    return this.base_pfn + this.count;
-  }
-
-  /** cma_alloc(cma, count, align): first fit aligned to 1 << align pages (absolute pfn alignment). */
-  alloc(count: number, align: number): number | null {
-    const a = 2 ** align;
-    let start = Math.ceil(this.base_pfn / a) * a - this.base_pfn;
-    for (; start + count <= this.count; start += a) {
-      let free = true;
-      for (let i = 0; i < count; i++)
-        if (this.bitmap[start + i]) {
-          free = false;
-          break;
-        }
-      if (free) {
-        this.bitmap.fill(1, start, start + count);
-        return this.base_pfn + start;
-      }
-    }
-    return null;
-  }
-
-  /** cma_release: false if the pages are not in this area. */
-  release(pfn: number, count: number): boolean {
-    if (pfn < this.base_pfn || pfn + count > this.end_pfn) return false;
-    this.bitmap.fill(0, pfn - this.base_pfn, pfn - this.base_pfn + count);
-    return true;
-  }
-
-  used(): number {
-    let n = 0;
-    for (const b of this.bitmap) n += b;
-    return n;
-  }
 }

@@ -135,4 +135,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.5",
     effect: "__rmem_cmp compares the nodes' FDT offsets (fdt_node) after base and size, so fdt_init_reserved_mem's heapsort (__rmem_check_for_overlap) keeps dynamic reserved-memory nodes (base 0, size 0) in DT order: rpi4's linux,cma node is allocated before a restricted-dma-pool without a base (top of its range, the pool under it) and its lines come first; before it the heapsort swaps two such nodes (checked: 6.6.63 drivers/of/of_reserved_mem.c:271–274; absent 6.1.166 :201–222; Stephan Gerhold, \"[PATCH v2 2/2]\" of 14 Jun 2023, in Rob Herring's \"Devicetree updates for v6.5\" pull with 83ba7361e168 \"of: reserved_mem: Try to keep range allocations contiguous\"; kept by 8a6e02d0c00e's restructure in 6.12.19 and 6.18.35)",
   },
+  "mm/cma: Drop CONFIG_CMA_DEBUG": {
+    commit: "mm/cma: Drop CONFIG_CMA_DEBUG",
+    title: "mm/cma: Drop CONFIG_CMA_DEBUG",
+    release: "6.9",
+    effect: "cma_debug_show_areas is no longer compiled only with CONFIG_CMA_DEBUG (default n): after cma_alloc's failure message (also when pr_err_ratelimited suppressed it) the free runs of the area's bitmap are printed — 6.12: one info line \"cma: number of available pages: <n>@<bit>+…=> <free> free of <count> total pages\"; 6.18 (c009da4258f9's per-range form): \"cma: number of available pages: \", \"cma: range 0: …\" (\"+\" before every run not at bit 0), \"cma: \", and \"=> <available_count> free of <count> total pages\" (a pr_cont after a finished line: its own record at the default level) (checked: 5.6.4 mm/cma.c:376–403, 6.6.63 :386–412 under #ifdef CONFIG_CMA_DEBUG; 6.12.19 :381–403 and 6.18.35 :752–777 without it; the kernel-vectors cma target records the lines from each tree's own code). Anshuman Khandual's patch of 5 Feb 2024 on v6.8-rc3 (\"All pr_debug() prints … Besides cma_debug_show_areas() should always be called during cma_alloc() failure path\"); its mainline id is in no stored text, so the switch is keyed by its title; release bracketed (6.6.63, 6.12.19]",
+  },
 };

@@ -15,7 +15,7 @@ import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERN
 import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range, split_page } from "../../mm/mm.js";
-import { dev_get_cma_area, dma_alloc_from_contiguous } from "../../kernel/dma/contiguous.js";
+import { dev_get_cma_area, dma_alloc_from_contiguous, dma_release_from_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
 import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
 import { dma_direct_alloc_pages, dma_direct_free_pages, dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
@@ -347,8 +347,7 @@ export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Alloca
         if (k.memmap.PageHighMem(pfn)) dma_common_free_remap(k, cpu_addr);
         else __dma_remap(k, page, size, "normal");
       }
-      const cma = dev_get_cma_area(k, dev);
-      if (!cma || !cma.release(pfn, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));
+      if (!dma_release_from_contiguous(k, dev, page, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));
       break;
     }
   }

@@ -57,7 +57,9 @@ export class DmaDebugChecks extends DmaDebugStore {
     if (ref.type !== entry.type) {
       this.err_printk(k, dev, entry, "D04", `device driver frees DMA memory with wrong function [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}] [unmapped as ${type2name(k, ref.type)}]`);
     } else if ((entry.type === "coherent" || entry.type === "noncoherent") && ref.paddr !== entry.paddr) {
-      this.err_printk(k, dev, entry, "D05", `device driver frees DMA memory with different CPU address [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [cpu alloc address=${hex64(entry.paddr)}] [cpu free address=${hex64(ref.paddr)}]`);
+      // "0x%016llx" of phys_addr(entry) to 6.12; "0x%pa" of entry->paddr from 9d4f645a1fd4 (6.13): %pa prints its own "0x" (6.18.35 debug.c:1026–1030)
+      const cpu = (p: number) => (k.sw["9d4f645a1fd4"] ? "0x" + de.phys_pa(k, p) : hex64(p));
+      this.err_printk(k, dev, entry, "D05", `device driver frees DMA memory with different CPU address [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [cpu alloc address=${cpu(entry.paddr)}] [cpu free address=${cpu(ref.paddr)}]`);
     }
     if (ref.sg_call_ents && ref.type === "scather-gather" && ref.sg_call_ents !== entry.sg_call_ents) {
       this.err_printk(k, dev, entry, "D06", `device driver frees DMA sg list with different entry count [map count=${entry.sg_call_ents}] [unmap count=${ref.sg_call_ents}]`);

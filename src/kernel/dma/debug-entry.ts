@@ -71,15 +71,20 @@ export const maperr2str = ["dma map error check not applicable", "dma map error 
  */
 export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource" | "noncoherent" | "phy";
 
+/** The switch that spells dma_debug_sg's name "scatter-gather" in type2name (src/switches/dma.ts). */
+export const SCATTER_GATHER_SPELLING = "dma-debug: type2name spells dma_debug_sg scatter-gather";
+
 /**
  * kernel/dma/debug.c type2name[entry->type] as printed. Since 9bb50ed74709 (5.7) the table uses
  * named initializers. 5.6 still has the five-entry table { "single", "page", "scather-gather",
  * "coherent", "resource" } indexed by the four-member enum (dma_debug_page was removed by
  * 2e05ea5cdc1a), so an sg entry prints "page", a coherent one "scather-gather" and a resource
- * one "coherent".
+ * one "coherent". The sg name reads "scather-gather" to 6.6 and "scatter-gather" from 6.12 (switch
+ * SCATTER_GATHER_SPELLING).
  */
 export function type2name(k: Kernel, t: DebugType): string {
-  if (k.sw["9bb50ed74709"]) return t;
+  // the sg name is spelled "scatter-gather" from 6.12.19 (6.6.63 kernel/dma/debug.c:142 "scather-gather", 6.12.19 :143)
+  if (k.sw["9bb50ed74709"]) return t === "scather-gather" && k.sw[SCATTER_GATHER_SPELLING] ? "scatter-gather" : t;
   switch (t) {
     case "scather-gather":
       return "page";
