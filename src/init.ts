@@ -412,9 +412,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
   // swiotlb=noforce: from 5.12 swiotlb_init returns without a pool; 5.6–5.11's allocates the one slab
-  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs). A Xen kernel's own pool sizing
-  // with noforce (xen_set_nslabs(1) in 5.6–5.11) is not modelled: no pool, as from 5.12
-  const noforceSlabs = cfg.swiotlb_force === "noforce" && platform.xen === null ? swiotlb_noforce_nslabs(k) : 0;
+  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs) — on a Xen dom0 too: arm64's mem_init
+  // is the same swiotlb_init (xen_mm_init then reuses that pool), and x86 PV's xen_swiotlb_init(1, true) starts
+  // from swiotlb_nr_tbl() = 1, which xen_set_nslabs keeps (5.10.7 drivers/xen/swiotlb-xen.c:150–156, :187):
+  // a one-page memblock buffer, one order-0 exchange, a one-slab pool (5.6.4 :185–252)
+  const noforceSlabs = cfg.swiotlb_force === "noforce" ? swiotlb_noforce_nslabs(k) : 0;
   if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0) wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;

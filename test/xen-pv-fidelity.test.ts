@@ -103,7 +103,8 @@ steps:
 
 describe("xen_after_bootmem's BUG() (6.1.166 mmu_pv.c:849, 6.12.19 :864, 6.18.35 :862)", () => {
   it("is unreachable: the largest swiotlb buffer that boots with mem=1G still leaves free pages at xen_after_bootmem", () => {
-    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "491520" });
+    // 6.18 rounds the slabs up to a power of two (round_up_default_nslabs): 2^18 - 1 becomes 2^18, 512 MiB
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "262143" });
     expect(k.xen!.discontig_frames).toEqual({ order: 9, page: expect.any(Number) });
   });
 
@@ -190,3 +191,42 @@ describe("rpi4-xen 5.13–5.18 late pool with swiotlb=noforce: swiotlb_late_init
     expect(free({ swiotlb: "noforce" }) - free({})).toBe(16);
   });
 });
+
+describe("swiotlb=noforce on 5.6–5.11 (io_tlb_nslabs = 1): native and Xen alike get a one-slab pool", () => {
+  const ioTlbLines = (k: Kernel) => k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => l.message);
+  it.each(["5.6", "5.10"])("%s rpi4 and rpi4-xen (RAM above the DMA limit): arm64 mem_init's swiotlb_init(1) allocates one slab; xen_mm_init reuses it", (kernel) => {
+    for (const p of ["rpi4", "rpi4-xen"]) {
+      const k = bootK(p, kernel, { swiotlb: "noforce" });
+      const mem = k.io_tlb_default_mem!;
+      expect([mem.nslabs, mem.end - mem.start, mem.start % 4096]).toEqual([1, 2048, 0]);
+      expect(mem.start).toBeLessThan(2 ** 30); // memblock_alloc_low below arm64_dma_phys_limit
+      expect(ioTlbLines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem 0x[0-9a-f]+-0x[0-9a-f]+800\] \(0MB\)$/)]);
+      // swiotlb_set_max_segment(rounddown(2048, PAGE_SIZE)) = 0; Xen's reuse ('goto end', rc -ENOMEM) keeps it
+      expect(swiotlb_max_segment(k)).toBe(0);
+    }
+  });
+  it.each(["5.6", "5.10"])("%s x86_64-xen-pv: xen_swiotlb_init(1, true) from swiotlb_nr_tbl() = 1 — one page of memblock, one order-0 exchange below 2^27, a one-slab pool", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "noforce" });
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.nslabs, mem.end - mem.start, mem.start % 4096]).toEqual([1, 2048, 0]);
+    const pfn = mem.start / 4096;
+    // xen_swiotlb_fixup: slabs = min(1, IO_TLB_SEGSIZE), get_order(2048) = 0, dma_bits from 18 up to Xen's 2^27
+    const mfn = pfn_to_bfn(k, pfn);
+    expect(mfn * 4096).toBeLessThan(2 ** 27);
+    expect(mfn * 4096).toBeGreaterThanOrEqual(2 ** 26);
+    expect(pfn_to_bfn(k, pfn + 1)).not.toBe(mfn + 1); // the next page was not exchanged with it (not an order-6 chunk)
+    expect(ioTlbLines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem 0x[0-9a-f]+-0x[0-9a-f]+800\] \(0MB\)$/)]);
+    expect(swiotlb_max_segment(k)).toBe(4096); // rc = 0 on the early path: swiotlb_set_max_segment(PAGE_SIZE)
+    const kt = cloneKernel(k);
+    kt.tr = new Tracer();
+    expect(xen_swiotlb_fixup(kt, mem.start, 1)).toBe(0);
+    const calls = kt.tr.events.filter((e) => e.kind === "call" && (e as { fn: string }).fn === "xen_create_contiguous_region").map((e) => (e as unknown as { args: Record<string, string> }).args);
+    expect(calls.every((a) => a.order === "0")).toBe(true);
+    expect(calls[0]!.address_bits).toBe("18");
+  });
+  it("5.13+ x86_64-xen-pv and 5.12+ native: still no pool (swiotlb_init_with_tbl / swiotlb_init return on SWIOTLB_NO_FORCE)", () => {
+    expect(bootK("x86_64-xen-pv", "5.15", { swiotlb: "noforce" }).io_tlb_default_mem).toBeNull();
+    expect(bootK("rpi4", "5.15", { swiotlb: "noforce" }).io_tlb_default_mem).toBeNull();
+  });
+});
+
