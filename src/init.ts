@@ -426,8 +426,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
-    if (platform.xen === "pv") {
-      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup): its failure paths are not modelled
+    if (platform.xen === "pv" && !k.sw["3f70356edf56"]) {
+      // 5.6–5.18: the PV dom0's own pool (xen_swiotlb_init(1, true) / xen_swiotlb_init_early): memblock_alloc, and a
+      // failure is their panic("%s: Failed to allocate %lu bytes align=0x%lx\n") — not modelled: the boot is refused
+      // (runner.ts "do not fit"); a failing xen_swiotlb_fixup is not modelled either
       swiotlbBase = memblock.alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
     } else {
       // swiotlb_init / swiotlb_init_remap: memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5
@@ -520,7 +522,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   // --- swiotlb_init (mem_init) ---
-  if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  // 5.19+ (3f70356edf56): pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTLB_ANY, xen_swiotlb_fixup), the same
+  // allocation loop as bare metal above (each era's failure: 5.19 a warning, 6.0+ halving), anywhere in RAM
+  if (wantSwiotlb && platform.xen === "pv" && swiotlbBase >= 0) xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
   else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 

@@ -103,9 +103,11 @@ steps:
 
 describe("xen_after_bootmem's BUG() (6.1.166 mmu_pv.c:849, 6.12.19 :864, 6.18.35 :862)", () => {
   it("is unreachable: the largest swiotlb buffer that boots with mem=1G still leaves free pages at xen_after_bootmem", () => {
-    // 6.18 rounds the slabs up to a power of two (round_up_default_nslabs): 2^18 - 1 becomes 2^18, 512 MiB
-    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "262143" });
+    // 6.18 rounds 491520 slabs up to 2^19 (round_up_default_nslabs), which does not fit: swiotlb_init_remap halves to 2^18
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "491520" });
     expect(k.xen!.discontig_frames).toEqual({ order: 9, page: expect.any(Number) });
+    const k2 = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "262143" }); // 2^18 - 1: rounded up to 2^18, fits
+    expect([k2.io_tlb_default_mem!.nslabs, k2.xen!.discontig_frames?.order]).toEqual([262144, 9]);
   });
 
   it("a failure there is a DmasimInternalError, not a plain Error", () => {
@@ -230,3 +232,21 @@ describe("swiotlb=noforce on 5.6–5.11 (io_tlb_nslabs = 1): native and Xen alik
   });
 });
 
+describe("x86 PV 5.19+: pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTLB_ANY, xen_swiotlb_fixup) runs the bare-metal allocation loop", () => {
+  it.each(["6.1", "6.6", "6.18"])("%s mem=1G swiotlb=491520: 2^19 slabs do not fit, 'Failed to allocate … tlb structure', halved to 2^18 and fixed up", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel, { mem: "1G", swiotlb: "491520" });
+    const lines = k.klog.map((l) => l.message);
+    expect(lines).toContain("software IO TLB: swiotlb_memblock_alloc: Failed to allocate 1073741824 bytes tlb structure");
+    expect(lines).toContain("software IO TLB: SWIOTLB bounce buffer size adjusted 524288 -> 262144 slabs");
+    const mem = k.io_tlb_default_mem!;
+    expect(mem.nslabs).toBe(262144);
+    // xen_swiotlb_fixup made each 128-slab chunk machine-contiguous below 4 GiB
+    const pfn = mem.start / 4096;
+    const mfn = pfn_to_bfn(k, pfn);
+    expect(mfn * 4096).toBeLessThan(2 ** 32);
+    for (let i = 1; i < 64; i++) expect(pfn_to_bfn(k, pfn + i)).toBe(mfn + i);
+  });
+  it("5.19 mem=1G swiotlb=491520: no round-up in that era, the 960 MiB buffer fits", () => {
+    expect(bootK("x86_64-xen-pv", "5.19", { mem: "1G", swiotlb: "491520" }).io_tlb_default_mem!.nslabs).toBe(491520);
+  });
+});
