@@ -417,7 +417,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // from swiotlb_nr_tbl() = 1, which xen_set_nslabs keeps (5.10.7 drivers/xen/swiotlb-xen.c:150–156, :187):
   // a one-page memblock buffer, one order-0 exchange, a one-slab pool (5.6.4 :185–252)
   const noforceSlabs = cfg.swiotlb_force === "noforce" ? swiotlb_noforce_nslabs(k) : 0;
-  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0) wantSwiotlb = false;
+  // x86 PV 5.13–5.18: xen_swiotlb_init_early allocates swiotlb_size_or_default() and fixes it up whatever swiotlb_force;
+  // swiotlb_init_with_tbl then returns 0 on SWIOTLB_NO_FORCE without a pool (5.14-rc5 drivers/xen/swiotlb-xen.c:224–260,
+  // kernel/dma/swiotlb.c:177; 5.15.178 :227–264, :207): the buffer and its machine frames are taken, no pool
+  const xenEarlyOwnPool = platform.xen === "pv" && !k.sw["3f70356edf56"];
+  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0 && !xenEarlyOwnPool) wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here

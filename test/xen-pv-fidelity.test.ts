@@ -250,3 +250,18 @@ describe("x86 PV 5.19+: pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTL
     expect(bootK("x86_64-xen-pv", "5.19", { mem: "1G", swiotlb: "491520" }).io_tlb_default_mem!.nslabs).toBe(491520);
   });
 });
+
+describe("x86 PV 5.13–5.18 with swiotlb=noforce: xen_swiotlb_init_early allocates and fixes up the buffer, swiotlb_init_with_tbl then returns without a pool", () => {
+  it.each(["5.13", "5.14", "5.15"])("%s: the 64 MiB buffer is taken and exchanged below 4 GiB; no pool", (kernel) => {
+    const k0 = bootK("x86_64-xen-pv", kernel);
+    const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "noforce" });
+    expect(k.io_tlb_default_mem).toBeNull();
+    const pfn = k0.io_tlb_default_mem!.start / 4096;
+    for (const i of [0, 1, 8191, 16383]) expect(pfn_to_bfn(k, pfn + i) * 4096).toBeLessThan(2 ** 32);
+    expect(pfn_to_bfn(k, pfn + 16383)).toBe(pfn_to_bfn(k0, pfn + 16383));
+    const diff = nr_free_pages_for(k, GFP_KERNEL) - nr_free_pages_for(k0, GFP_KERNEL);
+    // the 16,384-page buffer is gone either way (the model keeps no memblock block for the early slot metadata)
+    expect(diff).toBeGreaterThanOrEqual(0);
+    expect(diff).toBeLessThan(256);
+  });
+});
