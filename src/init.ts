@@ -393,6 +393,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // "swiotlb=force" means nothing (it matters from 6.0, when arm32 devices run dma-direct)
   if (platform.arch === "arm") k.swiotlb_force = "noforce";
   let wantSwiotlb = false;
+  let x86SwiotlbEnable = false;
   let lowLimit = 4 * GiB;
   if (platform.arch === "arm64") {
     // arch/arm64/mm/init.c mem_init (5.6.4 :562–566, 5.15.178 :472–476, 6.1.166 :454): a pool for swiotlb=force
@@ -407,6 +408,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   } else if (platform.arch === "x86_64") {
     // pci_swiotlb_detect_4gb, and pci_xen_swiotlb_detect for a PV initial domain
     wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > (4 * GiB) / PAGE_SIZE || platform.xen === "pv";
+    // the `swiotlb` / x86_swiotlb_enable flag pci_swiotlb_late_init / pci_iommu_init report from: swiotlb=noforce
+    // does not clear it (5.15.178 arch/x86/kernel/pci-swiotlb.c:41–55, :68–78; 6.18.35 pci-dma.c:41–63, :178)
+    x86SwiotlbEnable = wantSwiotlb;
     // a PV dom0's pool may lie anywhere (xen_swiotlb_fixup exchanges its frames for machine frames
     // below 4 GiB): memblock_alloc, SWIOTLB_ANY from 5.19; bare metal: memblock_alloc_low
     lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
@@ -565,7 +569,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     if (spec.coherent_pool) dma_declare_coherent_memory(k, dev, spec.coherent_pool.phys, phys_to_dma(k, dev, spec.coherent_pool.phys), spec.coherent_pool.size);
   }
   // --- x86: pci_swiotlb_late_init (5.6–5.18) / rootfs_initcall pci_iommu_init (5.19+) ---
-  if (platform.arch === "x86_64") pci_iommu_init_swiotlb_report(k, platform.xen === "pv", wantSwiotlb);
+  if (platform.arch === "x86_64") pci_iommu_init_swiotlb_report(k, platform.xen === "pv", x86SwiotlbEnable);
   void DMA_BIT_MASK;
   return k;
 }

@@ -47,7 +47,8 @@ describe("swiotlb=noforce: 5.6–5.11 still allocate a one-slab pool (setup_io_t
   it("x86_64 with 8 GiB: 5.10 reports the one slab late, after the PCI-DMA line", () => {
     const log = (runYaml(boot("5.10", "x86_64", ", mem: 8G")).log ?? []).map((l) => l.message);
     expect(log).toEqual(["PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "software IO TLB: mapped [mem 0x00000000bffff000-0x00000000bffff800] (0MB)"]);
-    expect((runYaml(boot("5.19", "x86_64", ", mem: 8G")).log ?? []).filter((m) => m.message.includes("IO TLB"))).toEqual([]);
+    // 5.19: no pool (swiotlb_force_disable), but x86_swiotlb_enable still reports: "No low mem" (see the x86 noforce test below)
+    expect((runYaml(boot("5.19", "x86_64", ", mem: 8G")).log ?? []).filter((m) => m.message.includes("IO TLB")).map((m) => m.message)).toEqual(["software IO TLB: No low mem"]);
   });
 });
 
@@ -245,5 +246,76 @@ steps:
   it("x86_64 with 8 GiB, a 4 GiB buffer below 4 GiB: 5.10 reports the PCI-DMA line and 'No low mem'", () => {
     const r = runYaml(y("5.10", 2097152, "x86_64", ", mem: 8G"));
     expect(tlb(r)).toEqual(["warn software IO TLB: Cannot allocate buffer", "info PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "warn software IO TLB: No low mem"]);
+  });
+});
+
+describe("x86_64 with 8 GiB and swiotlb=noforce: the `swiotlb` / x86_swiotlb_enable flag still reports (was: nothing)", () => {
+  it("5.14, 5.15, 5.19, 6.6: 'PCI-DMA: Using software bounce buffering' then 'No low mem'; 5.10 reports its one-slab pool", () => {
+    const y = (kernel: string) => `
+name: x86 noforce
+platform: x86_64
+kernel: "${kernel}"
+config: { swiotlb: noforce, mem: 8G }
+steps:
+  - { op: dma_max_mapping_size }
+`;
+    const log = (kernel: string) => (runYaml(y(kernel)).log ?? []).map((l) => `${l.level} ${l.message}`);
+    for (const kernel of ["5.14", "5.15", "5.19", "6.6", "6.18"]) {
+      expect(log(kernel), kernel).toEqual(["info PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "warn software IO TLB: No low mem"]);
+    }
+    expect(log("5.10")).toEqual(["info PCI-DMA: Using software bounce buffering for IO (SWIOTLB)", "info software IO TLB: mapped [mem 0x00000000bffff000-0x00000000bffff800] (0MB)"]);
+  });
+});
+
+describe("'swiotlb buffer is full' is ratelimited by ___ratelimit on the run's clock: 10 per 5 s, then 'swiotlb_tbl_map_single: N callbacks suppressed' (was: 10 per run)", () => {
+  it.each(["5.10", "5.14", "6.1", "6.6", "6.18"])("%s: 12 failures, msleep 6000, one more: 10 lines, the suppressed count 2, then the 11th line", (kernel) => {
+    const fail = "  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE }\n";
+    const r = runYaml(`
+name: ratelimit
+platform: x86_64
+kernel: "${kernel}"
+config: { swiotlb: "128,force", mem: 2G }
+steps:
+  - { op: kmalloc, size: 256K, as: a }
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: a, size: 256K, dir: DMA_TO_DEVICE, as: ma }
+${fail.repeat(12)}  - { op: msleep, ms: 4000 }
+${fail}  - { op: msleep, ms: 2000 }
+${fail}`);
+    const lines = (r.log ?? []).filter((l) => /buffer is full|callbacks suppressed/.test(l.message)).map((l) => l.message.replace(/^.*swiotlb buffer is full.*$/, "FULL"));
+    // 4 s later the window (5 s) is still open: the 13th is suppressed too; at 6 s it restarts
+    expect(lines).toEqual([...Array(10).fill("FULL"), "swiotlb_tbl_map_single: 3 callbacks suppressed", "FULL"]);
+    expect(r.log!.find((l) => l.message.includes("callbacks suppressed"))!.level).toBe("warn");
+  });
+});
+
+describe("6.11+ (7296f2301a05): swiotlb_tbl_unmap_single / swiotlb_sync_single_for_* are include/linux/swiotlb.h inlines over the exported __ functions", () => {
+  const y = (kernel: string) => `
+name: frames
+platform: x86_64
+kernel: "${kernel}"
+config: { swiotlb: "1024,force", mem: 2G }
+steps:
+  - { op: kmalloc, size: 4K, as: b }
+  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_BIDIRECTIONAL, as: m }
+  - { op: device_write, map: m, data: "frames" }
+  - { op: dma_sync_single_for_cpu, map: m }
+  - { op: dma_sync_single_for_device, map: m }
+  - { op: dma_unmap_single, map: m }
+  - { op: cpu_read, buf: b, length: 6 }
+`;
+  const frames = (r: ReturnType<typeof runYaml>, step: number) =>
+    r.steps[step]!.trace.filter((e) => e.kind === "call").map((e) => e as { fn: string; file: string; depth: number }).filter((c) => /swiotlb_(tbl_unmap_single|sync_single_for)/.test(c.fn)).map((c) => `${c.fn} ${c.file}`);
+  it("6.12 and 6.18: both frames; 6.6: the exported function alone; the bytes come back either way", () => {
+    for (const kernel of ["6.12", "6.18"]) {
+      const r = runYaml(y(kernel), { trace: true });
+      expect(frames(r, 3), kernel).toEqual(["swiotlb_sync_single_for_cpu include/linux/swiotlb.h", "__swiotlb_sync_single_for_cpu kernel/dma/swiotlb.c"]);
+      expect(frames(r, 4), kernel).toEqual(["swiotlb_sync_single_for_device include/linux/swiotlb.h", "__swiotlb_sync_single_for_device kernel/dma/swiotlb.c"]);
+      expect(frames(r, 5), kernel).toEqual(["swiotlb_sync_single_for_cpu include/linux/swiotlb.h", "__swiotlb_sync_single_for_cpu kernel/dma/swiotlb.c", "swiotlb_tbl_unmap_single include/linux/swiotlb.h", "__swiotlb_tbl_unmap_single kernel/dma/swiotlb.c"]);
+      expect(r.steps[6]!.result?.data, kernel).toBe('"frames"');
+    }
+    const r = runYaml(y("6.6"), { trace: true });
+    expect(frames(r, 5)).toEqual(["swiotlb_sync_single_for_cpu kernel/dma/swiotlb.c", "swiotlb_tbl_unmap_single kernel/dma/swiotlb.c"]);
+    expect(r.steps[6]!.result?.data).toBe('"frames"');
   });
 });

@@ -107,4 +107,10 @@ export const SWIOTLB_SWITCHES: Record<string, Switch> = {
     release: "5.19",
     effect: "swiotlb_init_remap's failed memblock allocation of the boot buffer prints \"swiotlb_init_remap: failed to allocate tlb structure\" (5.19 kernel/dma/swiotlb.c:257) where 5.6–5.18's swiotlb_init printed \"Cannot allocate buffer\" (5.15.178 :252); either way no pool (Christoph Hellwig's [PATCH 1/3] of 11 May 2022, Tested-by Conor Dooley; the id from the linux-next revlist that carries it)",
   },
+  "7296f2301a05": {
+    commit: "7296f2301a05",
+    title: "swiotlb: reduce swiotlb pool lookups",
+    release: "6.11",
+    effect: "swiotlb_tbl_unmap_single and swiotlb_sync_single_for_{device,cpu} become static inlines in include/linux/swiotlb.h that look the pool up (swiotlb_find_pool) and call the exported __swiotlb_tbl_unmap_single / __swiotlb_sync_single_for_* (6.12.19 include/linux/swiotlb.h:245–282, kernel/dma/swiotlb.c:1535–1570): the call path shows both frames; 6.6.63 exports the plain names (swiotlb.c:1455). Michael Kelley, dma-mapping updates for Linux 6.11; id from linux-next's dma-mapping/for-next merge and a later report citing it",
+  },
 };

@@ -422,30 +422,73 @@ function slotsOfWrapped(alloc: number, offset: number, bits: 32 | 64): number {
 
 /**
  * The ratelimit in front of "swiotlb buffer is full": printk_ratelimit() (5.6–5.11, the global
- * printk_ratelimit_state) or dev_warn_ratelimited (5.12+, per call site). Both allow a burst of
- * 10 messages per 5 s. dmasim has no clock, so it models this as "at most 10 messages per run"
- * (per Kernel); later ones are counted and only noted in the trace, as the kernel's
- * "callbacks suppressed" line would report them.
+ * printk_ratelimit_state) or dev_warn_ratelimited (5.12+, the call site's own state). Both are
+ * lib/ratelimit.c ___ratelimit with DEFAULT_RATELIMIT_INTERVAL (5 * HZ) and DEFAULT_RATELIMIT_BURST
+ * (10), and `func` the caller (__func__: swiotlb_tbl_map_single), on the run's clock (k.now_ms,
+ * advanced by msleep steps).
  */
 export const SWIOTLB_FULL_RATELIMIT_BURST = 10;
-const fullRatelimit = new WeakMap<object, { printed: number; suppressed: number }>();
+const DEFAULT_RATELIMIT_INTERVAL_MS = 5000;
 
-/** One ratelimit check: true if the message may be printed. */
-export function swiotlb_full_ratelimit(k: Kernel): boolean {
-  let rl = fullRatelimit.get(k);
-  if (!rl) fullRatelimit.set(k, (rl = { printed: 0, suppressed: 0 }));
-  if (rl.printed < SWIOTLB_FULL_RATELIMIT_BURST) {
-    rl.printed++;
+/** struct ratelimit_state as ___ratelimit uses it (plus the run's totals) */
+export interface RatelimitState {
+  init: boolean;
+  begin: number;
+  printed: number;
+  missed: number;
+  total_printed: number;
+  total_suppressed: number;
+}
+
+export function ratelimit_state(): RatelimitState {
+  return { init: false, begin: 0, printed: 0, missed: 0, total_printed: 0, total_suppressed: 0 };
+}
+
+/**
+ * lib/ratelimit.c ___ratelimit (5.10.7 :27–66; 6.18.35 :31–99, the same outcome for one caller at a time):
+ * the window starts at the first call; once more than the interval has passed (time_is_before_jiffies(begin
+ * + interval)) it restarts and, if messages were missed, prints KERN_WARNING "%s: %d callbacks suppressed\n"
+ * with the caller's name; then up to `burst` messages pass per window.
+ */
+export function ___ratelimit(k: Kernel, rs: RatelimitState, func: string): boolean {
+  const now = k.now_ms;
+  if (!rs.init) {
+    rs.init = true;
+    rs.begin = now;
+  }
+  if (now - rs.begin > DEFAULT_RATELIMIT_INTERVAL_MS) {
+    if (rs.missed) {
+      k.printk("warn", `${func}: ${rs.missed} callbacks suppressed`);
+      rs.missed = 0;
+    }
+    rs.begin = now;
+    rs.printed = 0;
+  }
+  if (rs.printed < SWIOTLB_FULL_RATELIMIT_BURST) {
+    rs.printed++;
+    rs.total_printed++;
     return true;
   }
-  rl.suppressed++;
-  k.tr?.note(`ratelimited: "swiotlb buffer is full" suppressed (${rl.suppressed} so far)`);
+  rs.missed++;
+  rs.total_suppressed++;
   return false;
+}
+
+const fullRatelimit = new WeakMap<object, RatelimitState>();
+
+/** One ratelimit check of "swiotlb buffer is full" (swiotlb_tbl_map_single): true if the message may be printed. */
+export function swiotlb_full_ratelimit(k: Kernel): boolean {
+  let rl = fullRatelimit.get(k);
+  if (!rl) fullRatelimit.set(k, (rl = ratelimit_state()));
+  const ok = ___ratelimit(k, rl, "swiotlb_tbl_map_single");
+  if (!ok) k.tr?.note(`ratelimited: "swiotlb buffer is full" suppressed (${rl.missed} in this 5 s window)`);
+  return ok;
 }
 
 /** How many "swiotlb buffer is full" messages were printed / suppressed in this run. */
 export function swiotlb_full_ratelimit_state(k: Kernel): { printed: number; suppressed: number } {
-  return { ...(fullRatelimit.get(k) ?? { printed: 0, suppressed: 0 }) };
+  const rl = fullRatelimit.get(k);
+  return rl ? { printed: rl.total_printed, suppressed: rl.total_suppressed } : { printed: 0, suppressed: 0 };
 }
 
 /**
@@ -653,12 +696,12 @@ export function bounce_warn_overflow_offset(k: Kernel, dev: Device, alloc: numbe
 }
 
 // swiotlb_tbl_map_single's error exits for the 6.0 and 6.6 eras (v6.0.ts, v6.6.ts): the same texts in 6.1.166–6.18.35
-/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.1.166, 6.6.63 swiotlb.c:1315, 6.18.35 :1400): burst 10 per run, not shared with "buffer is full". */
-const noPoolRatelimit = new WeakMap<object, number>();
+/** The call site's own ratelimit state of dev_warn_ratelimited "Can not allocate SWIOTLB buffer earlier …" (6.1.166, 6.6.63 swiotlb.c:1315, 6.18.35 :1400): ___ratelimit, not shared with "buffer is full". */
+const noPoolRatelimit = new WeakMap<object, RatelimitState>();
 export function map_single_no_pool(k: Kernel, dev: Device): number {
-  const n = noPoolRatelimit.get(k) ?? 0;
-  noPoolRatelimit.set(k, n + 1);
-  if (n < 10) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
+  let rl = noPoolRatelimit.get(k);
+  if (!rl) noPoolRatelimit.set(k, (rl = ratelimit_state()));
+  if (___ratelimit(k, rl, "swiotlb_tbl_map_single")) k.dev_printk("warn", dev, `Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer`);
   k.tr?.exit("DMA_MAPPING_ERROR");
   return DMA_MAPPING_ERROR;
 }

@@ -55,6 +55,28 @@ const S_unmap = sym("swiotlb_tbl_unmap_single", FILE);
 const S_bounce = sym("swiotlb_bounce", FILE);
 const S_sync_dev = sym("swiotlb_sync_single_for_device", FILE);
 const S_sync_cpu = sym("swiotlb_sync_single_for_cpu", FILE);
+// 7296f2301a05 "swiotlb: reduce swiotlb pool lookups" (6.11): the three are static inlines in include/linux/swiotlb.h
+// that look the pool up (swiotlb_find_pool) and call the exported __ functions of kernel/dma/swiotlb.c
+// (6.12.19 include/linux/swiotlb.h:245–282, kernel/dma/swiotlb.c:1535, :1552, :1562)
+const H = "include/linux/swiotlb.h";
+const S_unmap_inl = sym("swiotlb_tbl_unmap_single", H);
+const S_sync_dev_inl = sym("swiotlb_sync_single_for_device", H);
+const S_sync_cpu_inl = sym("swiotlb_sync_single_for_cpu", H);
+const S___unmap = sym("__swiotlb_tbl_unmap_single", FILE);
+const S___sync_dev = sym("__swiotlb_sync_single_for_device", FILE);
+const S___sync_cpu = sym("__swiotlb_sync_single_for_cpu", FILE);
+
+/** The trace entry of an unmap/sync: 6.6 the function itself; 6.11+ (7296f2301a05) the swiotlb.h inline, then the __ function it calls (two frames, two exits) */
+function enter_inl(k: Kernel, s66: typeof S_unmap, inl: typeof S_unmap, fn: typeof S_unmap, args: Record<string, string>): void {
+  const t = k.tr!;
+  if (!k.sw["7296f2301a05"]) return t.enter(s66, args);
+  t.enter(inl, args);
+  t.enter(fn, args);
+}
+function exit_inl(k: Kernel): void {
+  k.tr?.exit();
+  if (k.sw["7296f2301a05"]) k.tr?.exit();
+}
 
 export * from "./v6.6-pools.js";
 import {
@@ -452,29 +474,29 @@ function swiotlb_del_transient(k: Kernel, dev: Device, pool: IoTlbPool): boolean
 /** kernel/dma/swiotlb.c swiotlb_tbl_unmap_single (6.6) / __swiotlb_tbl_unmap_single (6.12+): copy back for FROM/BIDI, then the transient pool or the slots */
 export function swiotlb_tbl_unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number): void {
   swiotlb_run_dyn_alloc(k);
-  k.tr?.enter(S_unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
+  if (k.tr) enter_inl(k, S_unmap, S_unmap_inl, S___unmap, { tlb_addr: hex(tlb_addr), mapping_size: hex(mapping_size), dir: DIR_NAMES[dir] ?? String(dir), attrs: attrsName(attrs) });
   const pool = poolOf(k, dev, tlb_addr, "swiotlb_tbl_unmap_single");
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) swiotlb_bounce(k, dev, tlb_addr, mapping_size, DMA_FROM_DEVICE, pool);
   if (!swiotlb_del_transient(k, dev, pool)) swiotlb_release_slots(k, dev, tlb_addr, pool);
-  k.tr?.exit();
+  if (k.tr) exit_inl(k);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_device (6.6) / __swiotlb_sync_single_for_device (6.12+) */
 export function swiotlb_sync_single_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   swiotlb_run_dyn_alloc(k);
-  k.tr?.enter(S_sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) enter_inl(k, S_sync_dev, S_sync_dev_inl, S___sync_dev, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_TO_DEVICE, poolOf(k, dev, tlb_addr, "swiotlb_sync_single_for_device"));
-  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
-  k.tr?.exit();
+  else if (dir !== DMA_FROM_DEVICE) k.BUG_ON("swiotlb:sync_for_device", k.sw["7296f2301a05"] ? "__swiotlb_sync_single_for_device" : "swiotlb_sync_single_for_device", "BUG_ON(dir != DMA_FROM_DEVICE)");
+  if (k.tr) exit_inl(k);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_sync_single_for_cpu (6.6) / __swiotlb_sync_single_for_cpu (6.12+) */
 export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void {
   swiotlb_run_dyn_alloc(k);
-  k.tr?.enter(S_sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  if (k.tr) enter_inl(k, S_sync_cpu, S_sync_cpu_inl, S___sync_cpu, { tlb_addr: hex(tlb_addr), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) swiotlb_bounce(k, dev, tlb_addr, size, DMA_FROM_DEVICE, poolOf(k, dev, tlb_addr, "swiotlb_sync_single_for_cpu"));
-  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
-  k.tr?.exit();
+  else if (dir !== DMA_TO_DEVICE) k.BUG_ON("swiotlb:sync_for_cpu", k.sw["7296f2301a05"] ? "__swiotlb_sync_single_for_cpu" : "swiotlb_sync_single_for_cpu", "BUG_ON(dir != DMA_TO_DEVICE)");
+  if (k.tr) exit_inl(k);
 }
 
 // ---------------------------------------------------------------------------------------------
