@@ -416,10 +416,16 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
   // swiotlb=noforce: from 5.12 swiotlb_init returns without a pool; 5.6–5.11's allocates the one slab
-  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs). A Xen kernel's own pool sizing
-  // with noforce (xen_set_nslabs(1) in 5.6–5.11) is not modelled: no pool, as from 5.12
-  const noforceSlabs = cfg.swiotlb_force === "noforce" && platform.xen === null ? swiotlb_noforce_nslabs(k) : 0;
-  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0) wantSwiotlb = false;
+  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs) — on a Xen dom0 too: arm64's mem_init
+  // is the same swiotlb_init (xen_mm_init then reuses that pool), and x86 PV's xen_swiotlb_init(1, true) starts
+  // from swiotlb_nr_tbl() = 1, which xen_set_nslabs keeps (5.10.7 drivers/xen/swiotlb-xen.c:150–156, :187):
+  // a one-page memblock buffer, one order-0 exchange, a one-slab pool (5.6.4 :185–252)
+  const noforceSlabs = cfg.swiotlb_force === "noforce" ? swiotlb_noforce_nslabs(k) : 0;
+  // x86 PV 5.13–5.18: xen_swiotlb_init_early allocates swiotlb_size_or_default() and fixes it up whatever swiotlb_force;
+  // swiotlb_init_with_tbl then returns 0 on SWIOTLB_NO_FORCE without a pool (5.14-rc5 drivers/xen/swiotlb-xen.c:224–260,
+  // kernel/dma/swiotlb.c:177; 5.15.178 :227–264, :207): the buffer and its machine frames are taken, no pool
+  const xenEarlyOwnPool = platform.xen === "pv" && !k.sw["3f70356edf56"];
+  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0 && !xenEarlyOwnPool) wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
@@ -428,8 +434,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
-    if (platform.xen === "pv") {
-      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup): its failure paths are not modelled
+    if (platform.xen === "pv" && !k.sw["3f70356edf56"]) {
+      // 5.6–5.18: the PV dom0's own pool (xen_swiotlb_init(1, true) / xen_swiotlb_init_early): memblock_alloc, and a
+      // failure is their panic("%s: Failed to allocate %lu bytes align=0x%lx\n") — not modelled: the boot is refused
+      // (runner.ts "do not fit"); a failing xen_swiotlb_fixup is not modelled either
       swiotlbBase = memblock.alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
     } else {
       // swiotlb_init / swiotlb_init_remap: memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5
@@ -522,7 +530,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   // --- swiotlb_init (mem_init) ---
-  if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  // 5.19+ (3f70356edf56): pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTLB_ANY, xen_swiotlb_fixup), the same
+  // allocation loop as bare metal above (each era's failure: 5.19 a warning, 6.0+ halving), anywhere in RAM
+  if (wantSwiotlb && platform.xen === "pv" && swiotlbBase >= 0) xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
   else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 

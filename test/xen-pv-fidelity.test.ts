@@ -10,7 +10,7 @@ import type { Device } from "../src/drivers/device.js";
 import { DmasimInternalError } from "../src/core/faults.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
 import { GFP_KERNEL } from "../src/include/gfp.js";
-import { alloc_pages } from "../src/mm/mm.js";
+import { alloc_pages, nr_free_pages_for } from "../src/mm/mm.js";
 import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
 import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
@@ -19,6 +19,7 @@ import { bootK, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
 import { Tracer } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
+import { swiotlb_max_segment } from "../src/kernel/dma/swiotlb/index.js";
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 const GiB = 2 ** 30;
@@ -101,9 +102,12 @@ steps:
 });
 
 describe("xen_after_bootmem's BUG() (6.1.166 mmu_pv.c:849, 6.12.19 :864, 6.18.35 :862)", () => {
-  it("is unreachable: the largest swiotlb buffer that boots with mem=1G (6.18 rounds swiotlb= up to a power of two: 2^18 slabs) still leaves free pages at xen_after_bootmem", () => {
-    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "262144" });
+  it("is unreachable: the largest swiotlb buffer that boots with mem=1G still leaves free pages at xen_after_bootmem", () => {
+    // 6.18 rounds 491520 slabs up to 2^19 (round_up_default_nslabs), which does not fit: swiotlb_init_remap halves to 2^18
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "491520" });
     expect(k.xen!.discontig_frames).toEqual({ order: 9, page: expect.any(Number) });
+    const k2 = bootK("x86_64-xen-pv", "6.18", { mem: "1G", swiotlb: "262143" }); // 2^18 - 1: rounded up to 2^18, fits
+    expect([k2.io_tlb_default_mem!.nslabs, k2.xen!.discontig_frames?.order]).toEqual([262144, 9]);
   });
 
   it("a failure there is a DmasimInternalError, not a plain Error", () => {
@@ -167,5 +171,97 @@ describe("rpi4-xen 5.6–5.12 with swiotlb=noforce (mem=1G: no mem_init pool): x
     const k = bootK("rpi4-xen", "5.15", { mem: "1G", swiotlb: "noforce" });
     expect(k.klog.filter((l) => /swiotlb/.test(l.message)).map((l) => l.message)).toEqual(["xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB"]);
     expect(k.io_tlb_default_mem).toBeNull();
+  });
+});
+
+describe("rpi4-xen 5.6–5.12 with arm64's mem_init pool: xen_swiotlb_init(1, false) reuses it through `goto end` with rc = -ENOMEM", () => {
+  it.each(["5.6", "5.10"])("%s: max_segment stays swiotlb_init_with_tbl's (rounddown(bytes, PAGE_SIZE); 1 with swiotlb=force), never PAGE_SIZE", (kernel) => {
+    const k = bootK("rpi4-xen", kernel);
+    expect([k.io_tlb_default_mem!.nslabs, swiotlb_max_segment(k)]).toEqual([32768, 64 * 2 ** 20]);
+    expect(swiotlb_max_segment(bootK("rpi4-xen", kernel, { swiotlb: "force" }))).toBe(1);
+  });
+  it("x86 PV 5.10 (xen_swiotlb_init(1, true): its own pool, rc = 0) and rpi4-xen 5.10's late pool do set PAGE_SIZE", () => {
+    expect(swiotlb_max_segment(bootK("x86_64-xen-pv", "5.10"))).toBe(4096);
+    expect(swiotlb_max_segment(bootK("rpi4-xen", "5.10", { mem: "1G" }))).toBe(4096);
+  });
+});
+
+describe("rpi4-xen 5.13–5.18 late pool with swiotlb=noforce: swiotlb_late_init_with_tbl returns 0 before allocating (5.14-rc5 swiotlb.c:288, 5.15.178 :309)", () => {
+  it.each(["5.13", "5.14", "5.15"])("%s: the 4 MiB buffer is taken (and leaked), the slot metadata is not", (kernel) => {
+    const free = (set: Record<string, string>) => nr_free_pages_for(bootK("rpi4-xen", kernel, { mem: "1G", ...set }), GFP_KERNEL);
+    // both boots take the same 4 MiB buffer; only the pool boot takes the order-4 metadata block (64 + 24 × 2048 or 24 × 2048 bytes)
+    expect(free({ swiotlb: "noforce" }) - free({})).toBe(16);
+  });
+});
+
+describe("swiotlb=noforce on 5.6–5.11 (io_tlb_nslabs = 1): native and Xen alike get a one-slab pool", () => {
+  const ioTlbLines = (k: Kernel) => k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => l.message);
+  it.each(["5.6", "5.10"])("%s rpi4 and rpi4-xen (RAM above the DMA limit): arm64 mem_init's swiotlb_init(1) allocates one slab; xen_mm_init reuses it", (kernel) => {
+    for (const p of ["rpi4", "rpi4-xen"]) {
+      const k = bootK(p, kernel, { swiotlb: "noforce" });
+      const mem = k.io_tlb_default_mem!;
+      expect([mem.nslabs, mem.end - mem.start, mem.start % 4096]).toEqual([1, 2048, 0]);
+      expect(mem.start).toBeLessThan(2 ** 30); // memblock_alloc_low below arm64_dma_phys_limit
+      expect(ioTlbLines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem 0x[0-9a-f]+-0x[0-9a-f]+800\] \(0MB\)$/)]);
+      // swiotlb_set_max_segment(rounddown(2048, PAGE_SIZE)) = 0; Xen's reuse ('goto end', rc -ENOMEM) keeps it
+      expect(swiotlb_max_segment(k)).toBe(0);
+    }
+  });
+  it.each(["5.6", "5.10"])("%s x86_64-xen-pv: xen_swiotlb_init(1, true) from swiotlb_nr_tbl() = 1 — one page of memblock, one order-0 exchange below 2^27, a one-slab pool", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "noforce" });
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.nslabs, mem.end - mem.start, mem.start % 4096]).toEqual([1, 2048, 0]);
+    const pfn = mem.start / 4096;
+    // xen_swiotlb_fixup: slabs = min(1, IO_TLB_SEGSIZE), get_order(2048) = 0, dma_bits from 18 up to Xen's 2^27
+    const mfn = pfn_to_bfn(k, pfn);
+    expect(mfn * 4096).toBeLessThan(2 ** 27);
+    expect(mfn * 4096).toBeGreaterThanOrEqual(2 ** 26);
+    expect(pfn_to_bfn(k, pfn + 1)).not.toBe(mfn + 1); // the next page was not exchanged with it (not an order-6 chunk)
+    expect(ioTlbLines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem 0x[0-9a-f]+-0x[0-9a-f]+800\] \(0MB\)$/)]);
+    expect(swiotlb_max_segment(k)).toBe(4096); // rc = 0 on the early path: swiotlb_set_max_segment(PAGE_SIZE)
+    const kt = cloneKernel(k);
+    kt.tr = new Tracer();
+    expect(xen_swiotlb_fixup(kt, mem.start, 1)).toBe(0);
+    const calls = kt.tr.events.filter((e) => e.kind === "call" && (e as { fn: string }).fn === "xen_create_contiguous_region").map((e) => (e as unknown as { args: Record<string, string> }).args);
+    expect(calls.every((a) => a.order === "0")).toBe(true);
+    expect(calls[0]!.address_bits).toBe("18");
+  });
+  it("5.13+ x86_64-xen-pv and 5.12+ native: still no pool (swiotlb_init_with_tbl / swiotlb_init return on SWIOTLB_NO_FORCE)", () => {
+    expect(bootK("x86_64-xen-pv", "5.15", { swiotlb: "noforce" }).io_tlb_default_mem).toBeNull();
+    expect(bootK("rpi4", "5.15", { swiotlb: "noforce" }).io_tlb_default_mem).toBeNull();
+  });
+});
+
+describe("x86 PV 5.19+: pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTLB_ANY, xen_swiotlb_fixup) runs the bare-metal allocation loop", () => {
+  it.each(["6.1", "6.6", "6.18"])("%s mem=1G swiotlb=491520: 2^19 slabs do not fit, 'Failed to allocate … tlb structure', halved to 2^18 and fixed up", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel, { mem: "1G", swiotlb: "491520" });
+    const lines = k.klog.map((l) => l.message);
+    expect(lines).toContain("software IO TLB: swiotlb_memblock_alloc: Failed to allocate 1073741824 bytes tlb structure");
+    expect(lines).toContain("software IO TLB: SWIOTLB bounce buffer size adjusted 524288 -> 262144 slabs");
+    const mem = k.io_tlb_default_mem!;
+    expect(mem.nslabs).toBe(262144);
+    // xen_swiotlb_fixup made each 128-slab chunk machine-contiguous below 4 GiB
+    const pfn = mem.start / 4096;
+    const mfn = pfn_to_bfn(k, pfn);
+    expect(mfn * 4096).toBeLessThan(2 ** 32);
+    for (let i = 1; i < 64; i++) expect(pfn_to_bfn(k, pfn + i)).toBe(mfn + i);
+  });
+  it("5.19 mem=1G swiotlb=491520: no round-up in that era, the 960 MiB buffer fits", () => {
+    expect(bootK("x86_64-xen-pv", "5.19", { mem: "1G", swiotlb: "491520" }).io_tlb_default_mem!.nslabs).toBe(491520);
+  });
+});
+
+describe("x86 PV 5.13–5.18 with swiotlb=noforce: xen_swiotlb_init_early allocates and fixes up the buffer, swiotlb_init_with_tbl then returns without a pool", () => {
+  it.each(["5.13", "5.14", "5.15"])("%s: the 64 MiB buffer is taken and exchanged below 4 GiB; no pool", (kernel) => {
+    const k0 = bootK("x86_64-xen-pv", kernel);
+    const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "noforce" });
+    expect(k.io_tlb_default_mem).toBeNull();
+    const pfn = k0.io_tlb_default_mem!.start / 4096;
+    for (const i of [0, 1, 8191, 16383]) expect(pfn_to_bfn(k, pfn + i) * 4096).toBeLessThan(2 ** 32);
+    expect(pfn_to_bfn(k, pfn + 16383)).toBe(pfn_to_bfn(k0, pfn + 16383));
+    const diff = nr_free_pages_for(k, GFP_KERNEL) - nr_free_pages_for(k0, GFP_KERNEL);
+    // the 16,384-page buffer is gone either way (the model keeps no memblock block for the early slot metadata)
+    expect(diff).toBeGreaterThanOrEqual(0);
+    expect(diff).toBeLessThan(256);
   });
 });

@@ -8,8 +8,12 @@ import type { Kernel } from "../kernel.js";
 import { bitmap_find_next_zero_area_off } from "./genalloc.js";
 import { sym } from "../core/trace.js";
 import { hex } from "../core/u64.js";
+import { BUG_at } from "./mm-debug.js";
 
 const S_cma_alloc = sym("cma_alloc", "mm/cma.c");
+
+/** mm/cma.c cma_release's VM_BUG_ON(pfn + count > cma->base_pfn + cma->count), per tree (5.6.4 :526, 5.10.7 :522, 5.14-rc5 :552, 5.15.178 :540, 5.19 :567, 6.1.166 :563, 6.6.63 :568, 6.12.19 :574) */
+const CMA_RELEASE_VM_BUG_ON: Record<string, number> = { "5.6": 526, "5.10": 522, "5.14": 552, "5.15": 540, "5.19": 567, "6.1": 563, "6.6": 568, "6.12": 574 };
 
 /** mm/cma.h struct cma (5.6–6.18; one range: 6.15+'s ranges[0]) with its bitmap of (1 << order_per_bit)-page chunks, one byte per bit (1 = allocated). */
 export class CmaArea {
@@ -175,13 +179,16 @@ export function cma_alloc(k: Kernel, cma: CmaArea, count: number, align: number,
 }
 
 /** mm/cma.c cma_release (5.6–6.18) by pfn: false unless the first page is in the area; 5.6–6.14 then
- * clear the bits even when the pages run past the area's end (VM_BUG_ON is off; cma_pages_valid, 5.17+,
- * checks the first page only); 6.15+ cma_pages_valid (c009da4258f9) also refuses count > cma->count and
- * a range that does not end inside the area. Double releases are not detected (the bits are cleared again).
+ * clear the bits even when the pages run past the area's end (cma_pages_valid, 5.17+, checks the first page
+ * only) unless CONFIG_DEBUG_VM makes `VM_BUG_ON(pfn + count > cma->base_pfn + cma->count)` a BUG (the line
+ * per tree: CMA_RELEASE_VM_BUG_ON); 6.15+ cma_pages_valid (c009da4258f9) also refuses count > cma->count and
+ * a range that does not end inside the area, so its VM_BUG_ON (6.18.35 :1004) cannot fire. Double releases
+ * are not detected (the bits are cleared again).
  */
 export function cma_release(k: Kernel, cma: CmaArea, pfn: number, count: number): boolean {
   if (pfn < cma.base_pfn || pfn >= cma.end_pfn) return false;
   if (k.sw["c009da4258f9"] && (count > cma.count || pfn + count > cma.end_pfn)) return false;
+  if (k.cfg.CONFIG_DEBUG_VM && pfn + count > cma.end_pfn) BUG_at(k, "mm/cma.c", CMA_RELEASE_VM_BUG_ON[k.version.id], "cma_release");
   cma_clear_bitmap(k, cma, pfn, count);
   return true;
 }

@@ -30,7 +30,7 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     commit: "97729b653de5",
     title: "xen/swiotlb: check if the swiotlb has already been initialized",
     release: "5.13",
-    effect: "ARM dom0: xen_mm_init → xen_swiotlb_init() finds arm64's pool, pr_warn \"swiotlb buffer already initialized\" and returns -EEXIST, which xen_mm_init ignores (5.6–5.12 reused the pool silently and set swiotlb max_segment to PAGE_SIZE); x86 PV boots through xen_swiotlb_init_early",
+    effect: "ARM dom0: xen_mm_init → xen_swiotlb_init() finds arm64's pool, pr_warn \"swiotlb buffer already initialized\" and returns -EEXIST, which xen_mm_init ignores (5.6–5.12 reused the pool silently, returning -ENOMEM without touching swiotlb max_segment); x86 PV boots through xen_swiotlb_init_early",
   },
   "3f70356edf56": {
     commit: "3f70356edf56",

@@ -1,7 +1,8 @@
 /**
  * How swiotlb-xen gets its bounce pool at boot, per era:
  * - 5.6–5.12: xen_swiotlb_init(verbose, early) keeps its own xen_io_tlb_start; an existing generic
- *   pool is reused ("IO TLB memory already allocated. Just use it.") and max_segment set to PAGE_SIZE.
+ *   pool is reused ("IO TLB memory already allocated. Just use it.": rc stays -ENOMEM, so max_segment
+ *   keeps swiotlb_init's value); its own pool (x86 PV, or ARM's late one) gets max_segment PAGE_SIZE.
  * - 5.13–5.18: xen_swiotlb_init() / xen_swiotlb_init_early(); on ARM an existing pool makes
  *   xen_swiotlb_init pr_warn "swiotlb buffer already initialized" and return -EEXIST, which
  *   xen_mm_init ignores (97729b653de5, 5.13).
@@ -15,7 +16,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, era, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -54,8 +55,8 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
 
 /**
  * arch/arm/xen/mm.c xen_mm_init (arch_initcall) for an ARM dom0 whose generic pool arm64's
- * mem_init already set up: 5.6–5.12 xen_swiotlb_init(1, false) reuses it and sets max_segment to
- * PAGE_SIZE; 5.13–5.18 (97729b653de5) xen_swiotlb_init() warns "swiotlb buffer already
+ * mem_init already set up: 5.6–5.12 xen_swiotlb_init(1, false) reuses it and returns -ENOMEM without
+ * touching max_segment (rc is never set on that path); 5.13–5.18 (97729b653de5) xen_swiotlb_init() warns "swiotlb buffer already
  * initialized" and returns -EEXIST ("we can work with the default swiotlb"); 5.19+ (3f70356edf56)
  * nothing (swiotlb_init_late only without a pool). The GNTTABOP_cache_flush probe (k.xen's
  * hypercall_cflush) follows in every version.
@@ -79,9 +80,11 @@ export function xen_mm_init(k: Kernel): void {
       k.printk("warn", "swiotlb buffer already initialized");
       k.tr?.exit("-EEXIST");
     } else {
-      // "IO TLB memory already allocated. Just use it."
-      swiotlb_set_max_segment(k, PAGE_SIZE);
-      k.tr?.exit("0");
+      // "IO TLB memory already allocated. Just use it.": `goto end` with rc still -ENOMEM, so `if (!rc)
+      // swiotlb_set_max_segment(PAGE_SIZE)` is skipped — max_segment stays what swiotlb_init_with_tbl set
+      // (5.6.4 swiotlb-xen.c:181, :193–196, :253–258; 5.10.7 and 5.12.9 :183, :195–198, :254–259); xen_mm_init
+      // ignores the return (5.10.7 arch/arm/xen/mm.c:143)
+      k.tr?.exit("-ENOMEM");
     }
   }
   k.tr?.exit("0");
@@ -122,10 +125,12 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
  * pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
  * 5.6–5.12 start from swiotlb_nr_tbl() — io_tlb_nslabs, which swiotlb=noforce sets to 1 (5.10.7
- * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156), so
- * noforce gets no pool: order 0 is below the loop's 1 MiB floor, and so is the 1,024-slab retry (three
- * "Lowering to 2MB", then the error) — and test `order != get_order(bytes)` whether or not a block was
- * found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after `if (!start)`).
+ * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156):
+ * one slab is order 0, below the loop's floor (SLABS_PER_PAGE << order must exceed IO_TLB_MIN_SLABS = 512),
+ * so nothing is tried, "Lowering to 2MB", and the 1,024-slab retry (order 9) gets its 2 MiB; this era's
+ * swiotlb_late_init_with_tbl has no NO_FORCE test, so that is the pool. They test `order !=
+ * get_order(bytes)` whether or not a block was found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after
+ * `if (!start)`).
  */
 function xen_swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_xen_swiotlb_init, {});
@@ -174,9 +179,20 @@ function late_metadata(k: Kernel, nslabs: number): void {
   for (const b of swiotlb_late_metadata(k, nslabs)) alloc_pages(k, b.zero ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL, get_order(b.bytes), b.what);
 }
 
-/** kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.18) on a late buffer: its metadata from the page allocator after the buffer (the era's list), then the pool is set up and printed. */
+/**
+ * kernel/dma/swiotlb.c swiotlb_late_init_with_tbl (5.6–5.18) on a late buffer: its metadata from the page
+ * allocator after the buffer (the era's list), then the pool is set up and printed. From the 5.13 era it
+ * starts with `if (swiotlb_force == SWIOTLB_NO_FORCE) return 0;` (5.14-rc5 swiotlb.c:288–289, 5.15.178
+ * :309–310), before any allocation: swiotlb=noforce leaves the buffer xen_swiotlb_init found and nothing
+ * else; 5.6–5.12's has no such test (5.10.7 :331–342, 5.12.9 :366–377).
+ */
 function swiotlb_late_init_with_tbl(k: Kernel, start: number, nslabs: number): void {
   k.tr?.enter(S_swiotlb_late_init_with_tbl, { tlb: hex(start), nslabs: String(nslabs) });
+  if (era(k).name !== "5.6" && k.swiotlb_force === "noforce") {
+    k.tr?.decide("swiotlb_force == SWIOTLB_NO_FORCE", true, "swiotlb=noforce: return 0 before the metadata and the pool");
+    k.tr?.exit("0");
+    return;
+  }
   late_metadata(k, nslabs);
   swiotlb_init_late_pool(k, start, nslabs);
   k.tr?.exit("0");

@@ -222,7 +222,7 @@ export class PvP2M {
   /**
    * arch/x86/include/asm/xen/page.h mfn_to_pfn (5.6–6.18, unchanged: 5.6.4 page.h:213–237, 5.10.7–5.15.178
    * :212–236, 5.19–6.18.35 :204–228) for a PV domain (its first test, `xen_feature(XENFEAT_auto_translated_physmap)`
-   * to 6.1.166 and `!xen_pv_domain()` from 6.6.63, returns mfn unchanged only for a non-PV domain):
+   * to 6.12.19 and `!xen_pv_domain()` in 6.18.35, returns mfn unchanged only for a non-PV domain):
    * mfn_to_pfn_no_overrides reads the M2P (~0 beyond machine_to_phys_nr or for a frame that is not
    * dom0's); the answer stands only if __pfn_to_mfn(pfn) gives mfn back, else ~0; and a ~0 becomes mfn
    * itself when __pfn_to_mfn(mfn) == IDENTITY_FRAME(mfn) (:233) — a machine frame beyond dom0's P2M

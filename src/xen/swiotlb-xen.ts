@@ -561,17 +561,21 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
  * machine-contiguous, asking Xen for an extent below 2^dma_bits, dma_bits from 18 (order + PAGE_SHIFT)
  * up to MAX_DMA_BITS (32). dma_bits is set once, before the loop over the chunks (5.6.4 swiotlb-xen.c:127,
  * 5.15.178 :117, 6.18.35 :120), so a chunk starts at the bits the chunk before it needed: after the first
- * chunk found Xen's free memory below 2^27, no later chunk asks below it again. (nslabs is a multiple of
- * IO_TLB_SEGSIZE in every era — 5.6–5.14 round it up, 5.15+ BUG_ON otherwise — so every chunk is order 6.)
+ * chunk found Xen's free memory below 2^27, no later chunk asks below it again. A chunk is min(nslabs - i,
+ * IO_TLB_SEGSIZE) slabs at get_order of its bytes (5.6–5.14; 5.15+ BUG_ON(nslabs % IO_TLB_SEGSIZE) and order 6):
+ * order 6 except for 5.6–5.11's swiotlb=noforce pool of one slab (io_tlb_nslabs = 1, kept by xen_set_nslabs),
+ * one order-0 exchange starting at dma_bits 18.
  */
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
-  const order = Math.log2(IO_TLB_SEGSIZE << IO_TLB_SHIFT) - 12; // 6
-  let dma_bits = order + 12;
+  let dma_bits = get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + 12; // 18
+  // 5.6–5.14: each chunk is min(nslabs - i, IO_TLB_SEGSIZE) slabs at get_order(slabs << IO_TLB_SHIFT) (5.10.7
+  // swiotlb-xen.c:133–139) — only 5.6–5.11's swiotlb=noforce pool of one slab is not whole segments (order 0)
+  const chunkOrder = (i: number) => get_order(Math.min(nslabs - i, IO_TLB_SEGSIZE) << IO_TLB_SHIFT);
   if (!k.tr) {
     // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
     for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
-      const calls = create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, dma_bits, 32);
+      const calls = create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), chunkOrder(i), dma_bits, 32);
       if (calls === 0) return -12;
       dma_bits += calls - 1;
     }
@@ -579,7 +583,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
     for (;;) {
-      const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), order, dma_bits);
+      const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), chunkOrder(i), dma_bits);
       if (r.rc === 0) break;
       if (++dma_bits > 32) {
         k.tr?.exit("-ENOMEM");
