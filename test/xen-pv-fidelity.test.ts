@@ -169,3 +169,23 @@ describe("rpi4-xen 5.6–5.12 with swiotlb=noforce (mem=1G: no mem_init pool): x
     expect(k.io_tlb_default_mem).toBeNull();
   });
 });
+
+describe("swiotlb-xen's pool sizes from 2 GiB of slabs up: nslabs << IO_TLB_SHIFT is 64-bit in the kernel (unsigned long), not int32", () => {
+  const lines = (k: Kernel) => k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => l.message);
+  it("5.10 rpi4-xen swiotlb=1048576 (2 GiB): get_order(2 GiB) = 19, the loop finds 4 MiB — no 'Lowering to' retry (5.10.7 swiotlb-xen.c:190, :212–223)", () => {
+    const k = bootK("rpi4-xen", "5.10", { mem: "1G", swiotlb: "1048576" });
+    expect(lines(k)[0]).toBe("xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB");
+    expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
+  });
+  it("5.15 rpi4-xen swiotlb=2097152 (4 GiB): no 'Lowering to -2048MB'", () => {
+    const k = bootK("rpi4-xen", "5.15", { mem: "1G", swiotlb: "2097152" });
+    expect(lines(k)).not.toContainEqual(expect.stringMatching(/Lowering/));
+    expect(lines(k)[0]).toBe("xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB");
+    expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
+  });
+  it("6.1 rpi4-xen swiotlb=2097152: swiotlb_init_late from order 20 down finds 4 MiB (it used to find none)", () => {
+    const k = bootK("rpi4-xen", "6.1", { mem: "1G", swiotlb: "2097152" });
+    expect(lines(k)).toContain("software IO TLB: only able to allocate 4 MB");
+    expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
+  });
+});

@@ -15,7 +15,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -132,7 +132,7 @@ function xen_swiotlb_init_late(k: Kernel): number {
   const v513 = !!k.sw["97729b653de5"];
   let nslabs = !v513 && k.cfg.swiotlb_force === "noforce" ? 1 : swiotlb_boot_nslabs(k);
   for (let repeat = 3; ; ) {
-    let order = get_order(nslabs << IO_TLB_SHIFT);
+    let order = get_order(nslabs * IO_TLB_SIZE);
     const want = order;
     let start = -1;
     while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
@@ -157,7 +157,7 @@ function xen_swiotlb_init_late(k: Kernel): number {
     }
     if (v513 ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
       nslabs = Math.max(1024, v513 ? Math.ceil((nslabs >> 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : nslabs >> 1);
-      k.printk("info", `xen:swiotlb_xen: Lowering to ${(nslabs << IO_TLB_SHIFT) >> 20}MB`);
+      k.printk("info", `xen:swiotlb_xen: Lowering to ${Math.floor((nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
       continue;
     }
     // pr_err("%s (rc:%d)\n", xen_swiotlb_error(m_ret), rc): the error string ends in "\n" itself, so the
@@ -198,7 +198,7 @@ function swiotlb_init_late(k: Kernel): number {
     return 0;
   }
   let nslabs = Math.ceil(swiotlb_boot_nslabs(k) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
-  let order = get_order(nslabs << IO_TLB_SHIFT);
+  let order = get_order(nslabs * IO_TLB_SIZE);
   nslabs = SLABS_PER_PAGE << order;
   let retried = false;
   let start = -1;

@@ -18,7 +18,7 @@ import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE } from "../kernel/dma/swiotlb/index.js";
 
 const F = "drivers/xen/swiotlb-xen.c";
 const S_alloc = sym("xen_swiotlb_alloc_coherent", F);
@@ -570,7 +570,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   if (!k.tr) {
     // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
     for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
-      const calls = create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), order, dma_bits, 32);
+      const calls = create_contiguous_region_lowest(k, buf + i * IO_TLB_SIZE, order, dma_bits, 32);
       if (calls === 0) return -12;
       dma_bits += calls - 1;
     }
@@ -578,7 +578,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
     for (;;) {
-      const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), order, dma_bits);
+      const r = pv_create_contiguous_region(k, buf + i * IO_TLB_SIZE, order, dma_bits);
       if (r.rc === 0) break;
       if (++dma_bits > 32) {
         k.tr?.exit("-ENOMEM");
