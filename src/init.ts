@@ -36,7 +36,7 @@ import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/p
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
-import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
+import { xen_mm_init, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
@@ -416,9 +416,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
   // swiotlb=noforce: from 5.12 swiotlb_init returns without a pool; 5.6–5.11's allocates the one slab
-  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs). A Xen kernel's own pool sizing
-  // with noforce (xen_set_nslabs(1) in 5.6–5.11) is not modelled: no pool, as from 5.12
-  const noforceSlabs = cfg.swiotlb_force === "noforce" && platform.xen === null ? swiotlb_noforce_nslabs(k) : 0;
+  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs) — an ARM dom0's mem_init pool too
+  // (5.10.7 arch/arm64/mm/init.c:505–507 calls the same swiotlb_init). A PV dom0 sizes its own pool
+  // (xen_pv_swiotlb_nslabs: xen_set_nslabs(1) in 5.6–5.12, the default in 5.13–5.18, none from 5.19)
+  const noforceSlabs = cfg.swiotlb_force !== "noforce" ? 0 : platform.xen === "pv" ? xen_pv_swiotlb_nslabs(k) : swiotlb_noforce_nslabs(k);
   if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0) wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;

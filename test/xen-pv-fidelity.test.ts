@@ -189,3 +189,35 @@ describe("swiotlb-xen's pool sizes from 2 GiB of slabs up: nslabs << IO_TLB_SHIF
     expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
   });
 });
+
+describe("swiotlb=noforce on a Xen dom0, 5.6–5.12: io_tlb_nslabs = 1 makes a one-slab pool (5.10.7 swiotlb.c:124–126, swiotlb-xen.c:187)", () => {
+  const swlines = (k: Kernel) => k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => l.message);
+  it.each(["5.6", "5.10"])("%s x86_64-xen-pv: xen_swiotlb_init(1, true) allocates one page, fixes up one order-0 chunk below 4 GiB, swiotlb_init_with_tbl(…, 1, 1)", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "noforce" });
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.nslabs, mem.end - mem.start, mem.max_segment]).toEqual([1, 2048, 4096]);
+    expect(swlines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem 0x[0-9a-f]{8,16}-0x[0-9a-f]{8,16}\] \(0MB\)$/)]);
+    // the slab's frame was exchanged for a machine frame below 4 GiB (xen_swiotlb_fixup, order get_order(1 << IO_TLB_SHIFT) = 0)
+    expect(pfn_to_bfn(k, mem.start / 4096) * 4096).toBeLessThan(4 * GiB);
+    expect(pfn_to_bfn(k, mem.start / 4096)).not.toBe(mem.start / 4096);
+  });
+  it("5.10 rpi4-xen (8 GiB: a mem_init pool): arm64 mem_init's swiotlb_init(1) gives the one slab, xen_mm_init reuses it ('already allocated') with max_segment PAGE_SIZE", () => {
+    const k = bootK("rpi4-xen", "5.10", { swiotlb: "noforce", mem: "8G" });
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.nslabs, mem.max_segment]).toEqual([1, 4096]);
+    expect(mem.end).toBeLessThanOrEqual(GiB); // memblock_alloc_low: below arm64_dma_phys_limit
+    expect(swlines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem .*\] \(0MB\)$/)]);
+  });
+  it.each(["5.15", "5.19", "6.18"])("%s: no pool (5.13–5.18 swiotlb_init_with_tbl returns 0 on SWIOTLB_NO_FORCE; 5.19+ swiotlb_force_disable)", (kernel) => {
+    for (const p of ["x86_64-xen-pv", "rpi4-xen"]) expect(bootK(p, kernel, { swiotlb: "noforce", mem: "8G" }).io_tlb_default_mem).toBeNull();
+  });
+  it("5.15 x86_64-xen-pv: xen_swiotlb_init_early still takes swiotlb_size_or_default() from memblock (5.15.178 swiotlb-xen.c:229–239)", () => {
+    const noforce = bootK("x86_64-xen-pv", "5.15", { swiotlb: "noforce" });
+    const pooled = bootK("x86_64-xen-pv", "5.15");
+    const free = (k: Kernel) => k.buddy!.totalFree();
+    // both took the 64 MiB buffer; only the pooled one took its metadata too (less than 1 MiB)
+    expect(noforce.io_tlb_default_mem).toBeNull();
+    expect(free(noforce) - free(pooled)).toBeGreaterThanOrEqual(0);
+    expect(free(noforce) - free(pooled)).toBeLessThan((1 << 20) / 4096);
+  });
+});

@@ -15,7 +15,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -50,6 +50,21 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
   swiotlb_init_with_tbl(k, base, nslabs, true);
   swiotlb_set_max_segment(k, PAGE_SIZE);
   k.tr?.exit();
+}
+
+/**
+ * The slabs an x86 PV dom0's own pool code allocates, 0 for none: 5.6–5.12 drivers/xen/swiotlb-xen.c
+ * xen_swiotlb_init(1, true) takes xen_set_nslabs(swiotlb_nr_tbl()), io_tlb_nslabs — 1 after
+ * swiotlb=noforce (5.10.7 swiotlb-xen.c:148–156, :187; kernel/dma/swiotlb.c:124–126); 5.13–5.18
+ * xen_swiotlb_init_early swiotlb_size_or_default() >> IO_TLB_SHIFT whatever noforce says (5.15.178
+ * swiotlb-xen.c:229–230: its buffer is allocated and fixed up, swiotlb_init_with_tbl then returns 0
+ * without a pool); 5.19+ swiotlb_init_remap returns first on swiotlb_force_disable (5.19 swiotlb.c:242).
+ */
+export function xen_pv_swiotlb_nslabs(k: Kernel): number {
+  if (k.swiotlb_force !== "noforce") return swiotlb_boot_nslabs(k);
+  if (k.sw["3f70356edf56"]) return 0;
+  if (k.sw["97729b653de5"]) return swiotlb_boot_nslabs(k);
+  return swiotlb_noforce_nslabs(k);
 }
 
 /**
