@@ -31,12 +31,12 @@ import { of_dma_configure, type Device } from "./drivers/device.js";
 import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";
 import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/probe.js";
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
-import { ConfigNotAvailable, ConfigValueError } from "./core/faults.js";
+import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
-import { xen_mm_init, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
+import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
@@ -430,8 +430,19 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
     if (platform.xen === "pv") {
-      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup): its failure paths are not modelled
-      swiotlbBase = memblock.alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
+      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup) and its era's failure: a
+      // 5.6–5.18 panic is a boot fault (the run's result, no step run); the fixup's own failure is not modelled
+      let buf;
+      try {
+        buf = xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer"));
+      } catch (e) {
+        if (e instanceof KernelFault) throw new BootFault(e.record, k.klog.map((l) => ({ ...l })));
+        throw e;
+      }
+      if (buf) {
+        swiotlbBase = buf.base;
+        nslabs = buf.nslabs;
+      }
     } else {
       // swiotlb_init / swiotlb_init_remap: memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5
       // :214, :221; 6.1.166 swiotlb_memblock_alloc), and each era's failure (a warning; 6.0+: halve and retry)
@@ -523,7 +534,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   // --- swiotlb_init (mem_init) ---
-  if (wantSwiotlb && platform.xen === "pv") xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  if (wantSwiotlb && platform.xen === "pv") {
+    if (swiotlbBase >= 0) xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  }
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
   else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 

@@ -221,3 +221,38 @@ describe("swiotlb=noforce on a Xen dom0, 5.6–5.12: io_tlb_nslabs = 1 makes a o
     expect(free(noforce) - free(pooled)).toBeLessThan((1 << 20) / 4096);
   });
 });
+
+describe("an x86 PV dom0 whose swiotlb buffer does not fit in RAM (mem=1G, swiotlb=1048576: 2 GiB): each era's failure, a result", () => {
+  const y = `
+name: PV dom0 with a swiotlb buffer larger than its RAM
+platform: x86_64-xen-pv
+steps:
+  - { op: dma_set_mask, bits: 32 }
+`;
+  const run = (kernel: string) => runYaml(y, { kernel, set: { mem: "1G", swiotlb: "1048576" } });
+  it.each([
+    ["5.6", "Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000"],
+    ["5.10", "Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000"],
+    ["5.14", "Kernel panic - not syncing: xen_swiotlb_init_early: Failed to allocate 2147483648 bytes align=0x1000"],
+    ["5.15", "Kernel panic - not syncing: xen_swiotlb_init_early: Failed to allocate 2147483648 bytes"],
+  ])("%s: memblock_alloc fails and the kernel panics at boot (5.10.7 swiotlb-xen.c:204–208, 5.14-rc5 :236–239, 5.15.178 :239–243): a fault, no step run", (kernel, msg) => {
+    const r = run(kernel);
+    expect(r.ok).toBe(false);
+    expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["panic", msg]]);
+    expect(r.steps.map((s) => s.status)).toEqual(["not run"]);
+    expect(r.first_failure).toBe(`boot: panic: ${msg}`);
+  });
+  it("5.19: swiotlb_init_remap pr_warns and returns (5.19 swiotlb.c:256–258): no pool, the 32-bit mask is refused by xen_swiotlb_dma_supported", () => {
+    const r = run("5.19");
+    expect(r.faults).toEqual([]);
+    expect(r.log!.map((l) => l.message)).toContain("software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["-EIO"]);
+  });
+  it("6.1: swiotlb_memblock_alloc halves until 512 MiB fits (6.1.166 swiotlb.c:382–392), then xen_swiotlb_fixup", () => {
+    const r = run("6.1");
+    const log = r.log!.map((l) => l.message);
+    expect(log).toContain("software IO TLB: swiotlb_memblock_alloc: Failed to allocate 2147483648 bytes tlb structure");
+    expect(log).toContain("software IO TLB: SWIOTLB bounce buffer size adjusted 1048576 -> 262144 slabs");
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["0"]);
+  });
+});

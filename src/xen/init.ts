@@ -15,7 +15,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_boot_alloc, swiotlb_buffer_bytes, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -50,6 +50,25 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
   swiotlb_init_with_tbl(k, base, nslabs, true);
   swiotlb_set_max_segment(k, PAGE_SIZE);
   k.tr?.exit();
+}
+
+/**
+ * The x86 PV dom0's boot buffer from memblock (anywhere in RAM) and each era's failure, as `tryAlloc(bytes,
+ * align)` gives: 5.6–5.12 drivers/xen/swiotlb-xen.c xen_swiotlb_init(1, true) and 5.13–5.18 xen_swiotlb_init_early
+ * memblock_alloc(PAGE_ALIGN(bytes), PAGE_SIZE) — 5.15+ aligned to IO_TLB_SEGSIZE << IO_TLB_SHIFT — or panic
+ * "%s: Failed to allocate %lu bytes align=0x%lx" (5.10.7 :204–208, 5.14-rc5 :236–239; 5.15.178 :239–243 without
+ * the align); 5.19+ kernel/dma/swiotlb.c swiotlb_init_remap with SWIOTLB_ANY (swiotlb_boot_alloc: 5.19 pr_warn
+ * and no pool, 6.0+ halve and retry).
+ */
+export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null): { base: number; nslabs: number } | null {
+  if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE));
+  const bytes = swiotlb_buffer_bytes(nslabs);
+  const segAligned = !!k.sw["swiotlb-xen: xen_swiotlb_init_early allocates IO_TLB_SEGSIZE-aligned"];
+  const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
+  if (base !== null) return { base, nslabs };
+  const fn = k.sw["97729b653de5"] ? "xen_swiotlb_init_early" : "xen_swiotlb_init";
+  k.tr?.note(`memblock could not place ${bytes} bytes anywhere in RAM for ${nslabs} slabs`);
+  k.fatal("panic", `Kernel panic - not syncing: ${fn}: Failed to allocate ${bytes} bytes${segAligned ? "" : ` align=0x${PAGE_SIZE.toString(16)}`}`, fn);
 }
 
 /**
