@@ -15,7 +15,7 @@ import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
 import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
-import { bootK, runYaml } from "./helpers.js";
+import { bootK, runCli, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
 import { Tracer } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
@@ -255,4 +255,18 @@ steps:
     expect(log).toContain("software IO TLB: SWIOTLB bounce buffer size adjusted 1048576 -> 262144 slabs");
     expect(r.steps.map((s) => s.result.ret)).toEqual(["0"]);
   });
+});
+
+describe("the CLI with an x86 PV dom0 that panics at boot (5.10, mem=1G, swiotlb=1048576)", () => {
+  const args = ["--platform", "x86_64-xen-pv", "--kernel", "5.10", "--set", "mem=1G", "--set", "swiotlb=1048576"];
+  it("fuzz refuses the options in one line (exit 2), naming the panic", async () => {
+    const r = await runCli(["fuzz", ...args, "--steps", "100"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("dmasim: these boot options make x86_64-xen-pv's kernel panic at boot: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
+  }, 60_000);
+  it("explain shows the panic as the result, no stack trace", async () => {
+    const r = await runCli(["explain", "dma_map_page", ...args]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("PANIC: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
+  }, 60_000);
 });
