@@ -63,7 +63,7 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
 export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null): { base: number; nslabs: number } | null {
   if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE));
   const bytes = swiotlb_buffer_bytes(nslabs);
-  const segAligned = !!k.sw["swiotlb-xen: xen_swiotlb_init_early allocates IO_TLB_SEGSIZE-aligned"];
+  const segAligned = !!k.sw["swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment"];
   const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
   if (base !== null) return { base, nslabs };
   const fn = k.sw["97729b653de5"] ? "xen_swiotlb_init_early" : "xen_swiotlb_init";
