@@ -31,12 +31,12 @@ import { of_dma_configure, type Device } from "./drivers/device.js";
 import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";
 import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/probe.js";
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
-import { ConfigNotAvailable, ConfigValueError } from "./core/faults.js";
+import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
-import { xen_mm_init, xen_pv_swiotlb_init } from "./xen/init.js";
+import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
@@ -416,16 +416,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     lowLimit = platform.xen === "pv" ? ramEnd : 4 * GiB;
   }
   // swiotlb=noforce: from 5.12 swiotlb_init returns without a pool; 5.6–5.11's allocates the one slab
-  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs) — on a Xen dom0 too: arm64's mem_init
-  // is the same swiotlb_init (xen_mm_init then reuses that pool), and x86 PV's xen_swiotlb_init(1, true) starts
-  // from swiotlb_nr_tbl() = 1, which xen_set_nslabs keeps (5.10.7 drivers/xen/swiotlb-xen.c:150–156, :187):
-  // a one-page memblock buffer, one order-0 exchange, a one-slab pool (5.6.4 :185–252)
-  const noforceSlabs = cfg.swiotlb_force === "noforce" ? swiotlb_noforce_nslabs(k) : 0;
-  // x86 PV 5.13–5.18: xen_swiotlb_init_early allocates swiotlb_size_or_default() and fixes it up whatever swiotlb_force;
-  // swiotlb_init_with_tbl then returns 0 on SWIOTLB_NO_FORCE without a pool (5.14-rc5 drivers/xen/swiotlb-xen.c:224–260,
-  // kernel/dma/swiotlb.c:177; 5.15.178 :227–264, :207): the buffer and its machine frames are taken, no pool
-  const xenEarlyOwnPool = platform.xen === "pv" && !k.sw["3f70356edf56"];
-  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0 && !xenEarlyOwnPool) wantSwiotlb = false;
+  // setup_io_tlb_npages left in io_tlb_nslabs (swiotlb_noforce_nslabs) — an ARM dom0's mem_init pool too
+  // (5.10.7 arch/arm64/mm/init.c:505–507 calls the same swiotlb_init). A PV dom0 sizes its own pool
+  // (xen_pv_swiotlb_nslabs: xen_set_nslabs(1) in 5.6–5.12, the default in 5.13–5.18, none from 5.19)
+  const noforceSlabs = cfg.swiotlb_force !== "noforce" ? 0 : platform.xen === "pv" ? xen_pv_swiotlb_nslabs(k) : swiotlb_noforce_nslabs(k);
+  if (cfg.swiotlb_force === "noforce" && noforceSlabs === 0) wantSwiotlb = false;
   let swiotlbBase = -1;
   let nslabs = 0;
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
@@ -434,11 +429,20 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
-    if (platform.xen === "pv" && !k.sw["3f70356edf56"]) {
-      // 5.6–5.18: the PV dom0's own pool (xen_swiotlb_init(1, true) / xen_swiotlb_init_early): memblock_alloc, and a
-      // failure is their panic("%s: Failed to allocate %lu bytes align=0x%lx\n") — not modelled: the boot is refused
-      // (runner.ts "do not fit"); a failing xen_swiotlb_fixup is not modelled either
-      swiotlbBase = memblock.alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
+    if (platform.xen === "pv") {
+      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup) and its era's failure: a
+      // 5.6–5.18 panic is a boot fault (the run's result, no step run); the fixup's own failure is not modelled
+      let buf;
+      try {
+        buf = xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer"));
+      } catch (e) {
+        if (e instanceof KernelFault) throw new BootFault(e.record, k.klog.map((l) => ({ ...l })));
+        throw e;
+      }
+      if (buf) {
+        swiotlbBase = buf.base;
+        nslabs = buf.nslabs;
+      }
     } else {
       // swiotlb_init / swiotlb_init_remap: memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5
       // :214, :221; 6.1.166 swiotlb_memblock_alloc), and each era's failure (a warning; 6.0+: halve and retry)
@@ -530,9 +534,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   }
 
   // --- swiotlb_init (mem_init) ---
-  // 5.19+ (3f70356edf56): pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTLB_ANY, xen_swiotlb_fixup), the same
-  // allocation loop as bare metal above (each era's failure: 5.19 a warning, 6.0+ halving), anywhere in RAM
-  if (wantSwiotlb && platform.xen === "pv" && swiotlbBase >= 0) xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  if (wantSwiotlb && platform.xen === "pv") {
+    if (swiotlbBase >= 0) xen_pv_swiotlb_init(k, swiotlbBase, nslabs);
+  }
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
   else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 

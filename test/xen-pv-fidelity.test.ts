@@ -15,7 +15,7 @@ import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
 import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
-import { bootK, runYaml } from "./helpers.js";
+import { bootK, runCli, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
 import { Tracer } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
@@ -264,4 +264,104 @@ describe("x86 PV 5.13–5.18 with swiotlb=noforce: xen_swiotlb_init_early alloca
     expect(diff).toBeGreaterThanOrEqual(0);
     expect(diff).toBeLessThan(256);
   });
+});
+describe("swiotlb-xen's pool sizes from 2 GiB of slabs up: nslabs << IO_TLB_SHIFT is 64-bit in the kernel (unsigned long), not int32", () => {
+  const lines = (k: Kernel) => k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => l.message);
+  it("5.10 rpi4-xen swiotlb=1048576 (2 GiB): get_order(2 GiB) = 19, the loop finds 4 MiB — no 'Lowering to' retry (5.10.7 swiotlb-xen.c:190, :212–223)", () => {
+    const k = bootK("rpi4-xen", "5.10", { mem: "1G", swiotlb: "1048576" });
+    expect(lines(k)[0]).toBe("xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB");
+    expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
+  });
+  it("5.15 rpi4-xen swiotlb=2097152 (4 GiB): no 'Lowering to -2048MB'", () => {
+    const k = bootK("rpi4-xen", "5.15", { mem: "1G", swiotlb: "2097152" });
+    expect(lines(k)).not.toContainEqual(expect.stringMatching(/Lowering/));
+    expect(lines(k)[0]).toBe("xen:swiotlb_xen: Warning: only able to allocate 4 MB for software IO TLB");
+    expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
+  });
+  it("6.1 rpi4-xen swiotlb=2097152: swiotlb_init_late from order 20 down finds 4 MiB (it used to find none)", () => {
+    const k = bootK("rpi4-xen", "6.1", { mem: "1G", swiotlb: "2097152" });
+    expect(lines(k)).toContain("software IO TLB: only able to allocate 4 MB");
+    expect(k.io_tlb_default_mem!.nslabs).toBe(2048);
+  });
+});
+
+describe("swiotlb=noforce on a Xen dom0, 5.6–5.12: io_tlb_nslabs = 1 makes a one-slab pool (5.10.7 swiotlb.c:124–126, swiotlb-xen.c:187)", () => {
+  const swlines = (k: Kernel) => k.klog.filter((l) => /swiotlb|IO TLB/.test(l.message)).map((l) => l.message);
+  it.each(["5.6", "5.10"])("%s x86_64-xen-pv: xen_swiotlb_init(1, true) allocates one page, fixes up one order-0 chunk below 4 GiB, swiotlb_init_with_tbl(…, 1, 1)", (kernel) => {
+    const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "noforce" });
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.nslabs, mem.end - mem.start, mem.max_segment]).toEqual([1, 2048, 4096]);
+    expect(swlines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem 0x[0-9a-f]{8,16}-0x[0-9a-f]{8,16}\] \(0MB\)$/)]);
+    // the slab's frame was exchanged for a machine frame below 4 GiB (xen_swiotlb_fixup, order get_order(1 << IO_TLB_SHIFT) = 0)
+    expect(pfn_to_bfn(k, mem.start / 4096) * 4096).toBeLessThan(4 * GiB);
+    expect(pfn_to_bfn(k, mem.start / 4096)).not.toBe(mem.start / 4096);
+  });
+  it("5.10 rpi4-xen (8 GiB: a mem_init pool): arm64 mem_init's swiotlb_init(1) gives the one slab, xen_mm_init reuses it ('already allocated') with max_segment PAGE_SIZE", () => {
+    const k = bootK("rpi4-xen", "5.10", { swiotlb: "noforce", mem: "8G" });
+    const mem = k.io_tlb_default_mem!;
+    expect([mem.nslabs, mem.max_segment]).toEqual([1, 4096]);
+    expect(mem.end).toBeLessThanOrEqual(GiB); // memblock_alloc_low: below arm64_dma_phys_limit
+    expect(swlines(k)).toEqual([expect.stringMatching(/^software IO TLB: mapped \[mem .*\] \(0MB\)$/)]);
+  });
+  it.each(["5.15", "5.19", "6.18"])("%s: no pool (5.13–5.18 swiotlb_init_with_tbl returns 0 on SWIOTLB_NO_FORCE; 5.19+ swiotlb_force_disable)", (kernel) => {
+    for (const p of ["x86_64-xen-pv", "rpi4-xen"]) expect(bootK(p, kernel, { swiotlb: "noforce", mem: "8G" }).io_tlb_default_mem).toBeNull();
+  });
+  it("5.15 x86_64-xen-pv: xen_swiotlb_init_early still takes swiotlb_size_or_default() from memblock (5.15.178 swiotlb-xen.c:229–239)", () => {
+    const noforce = bootK("x86_64-xen-pv", "5.15", { swiotlb: "noforce" });
+    const pooled = bootK("x86_64-xen-pv", "5.15");
+    const free = (k: Kernel) => k.buddy!.totalFree();
+    // both took the 64 MiB buffer; only the pooled one took its metadata too (less than 1 MiB)
+    expect(noforce.io_tlb_default_mem).toBeNull();
+    expect(free(noforce) - free(pooled)).toBeGreaterThanOrEqual(0);
+    expect(free(noforce) - free(pooled)).toBeLessThan((1 << 20) / 4096);
+  });
+});
+
+describe("an x86 PV dom0 whose swiotlb buffer does not fit in RAM (mem=1G, swiotlb=1048576: 2 GiB): each era's failure, a result", () => {
+  const y = `
+name: PV dom0 with a swiotlb buffer larger than its RAM
+platform: x86_64-xen-pv
+steps:
+  - { op: dma_set_mask, bits: 32 }
+`;
+  const run = (kernel: string) => runYaml(y, { kernel, set: { mem: "1G", swiotlb: "1048576" } });
+  it.each([
+    ["5.6", "Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000"],
+    ["5.10", "Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000"],
+    ["5.14", "Kernel panic - not syncing: xen_swiotlb_init_early: Failed to allocate 2147483648 bytes align=0x1000"],
+    ["5.15", "Kernel panic - not syncing: xen_swiotlb_init_early: Failed to allocate 2147483648 bytes"],
+  ])("%s: memblock_alloc fails and the kernel panics at boot (5.10.7 swiotlb-xen.c:204–208, 5.14-rc5 :236–239, 5.15.178 :239–243): a fault, no step run", (kernel, msg) => {
+    const r = run(kernel);
+    expect(r.ok).toBe(false);
+    expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["panic", msg]]);
+    expect(r.steps.map((s) => s.status)).toEqual(["not run"]);
+    expect(r.first_failure).toBe(`boot: panic: ${msg}`);
+  });
+  it("5.19: swiotlb_init_remap pr_warns and returns (5.19 swiotlb.c:256–258): no pool, the 32-bit mask is refused by xen_swiotlb_dma_supported", () => {
+    const r = run("5.19");
+    expect(r.faults).toEqual([]);
+    expect(r.log!.map((l) => l.message)).toContain("software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["-EIO"]);
+  });
+  it("6.1: swiotlb_memblock_alloc halves until 512 MiB fits (6.1.166 swiotlb.c:382–392), then xen_swiotlb_fixup", () => {
+    const r = run("6.1");
+    const log = r.log!.map((l) => l.message);
+    expect(log).toContain("software IO TLB: swiotlb_memblock_alloc: Failed to allocate 2147483648 bytes tlb structure");
+    expect(log).toContain("software IO TLB: SWIOTLB bounce buffer size adjusted 1048576 -> 262144 slabs");
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["0"]);
+  });
+});
+
+describe("the CLI with an x86 PV dom0 that panics at boot (5.10, mem=1G, swiotlb=1048576)", () => {
+  const args = ["--platform", "x86_64-xen-pv", "--kernel", "5.10", "--set", "mem=1G", "--set", "swiotlb=1048576"];
+  it("fuzz refuses the options in one line (exit 2), naming the panic", async () => {
+    const r = await runCli(["fuzz", ...args, "--steps", "100"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("dmasim: these boot options make x86_64-xen-pv's kernel panic at boot: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
+  }, 60_000);
+  it("explain shows the panic as the result, no stack trace", async () => {
+    const r = await runCli(["explain", "dma_map_page", ...args]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("PANIC: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
+  }, 60_000);
 });

@@ -43,6 +43,17 @@ export class KernelFault extends Error {
   }
 }
 
+/** A KernelFault during boot (a modelled panic before any step): the fault and the boot log up to it. The runner makes it a result whose steps are not run. */
+export class BootFault extends KernelFault {
+  constructor(
+    record: FaultRecord,
+    readonly log: { level: string; message: string; step: number }[],
+  ) {
+    super(record);
+    this.name = "BootFault";
+  }
+}
+
 /**
  * A state no kernel reaches (every caller of the kernel function rules it out), met by the model or
  * a library caller: a dmasim bug, never kernel output. The CLI prints "dmasim: internal error: …"

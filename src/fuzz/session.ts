@@ -5,7 +5,7 @@
  *
  * Engine core: no node:* imports. Part of `dmasim fuzz` (src/fuzz.ts).
  */
-import { KernelFault } from "../core/faults.js";
+import { BootFault, InputError, KernelFault } from "../core/faults.js";
 import { DMA_MAPPING_ERROR, PAGE_SIZE } from "../core/u64.js";
 import type { Device } from "../drivers/device.js";
 import { boot } from "../init.js";
@@ -72,7 +72,13 @@ export class Session {
     /** keep what export needs (expected read data, sg entries' bus addresses) */
     private readonly record = false,
   ) {
-    this.k = boot(env.platform, env.version, env.cfg);
+    try {
+      this.k = boot(env.platform, env.version, env.cfg);
+    } catch (e) {
+      // a modelled panic at boot (an x86 PV dom0's swiotlb buffer that does not fit): nothing to fuzz, the options are the cause
+      if (e instanceof BootFault) throw new InputError(`these boot options make ${env.platform.id}'s kernel panic at boot: ${e.record.message}`);
+      throw e;
+    }
     this.dev = this.k.devices.get(env.devName)!;
     this.mem = this.k.io_tlb_default_mem;
     this.occ = this.mem ? new Uint8Array(this.mem.nslabs) : null;

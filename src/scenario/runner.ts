@@ -5,7 +5,7 @@
  * The run loop lives here; runner-objects.ts (names, arguments), runner-access.ts (CPU and device
  * accesses), runner-api.ts (DMA-API steps) and runner-ops.ts (the op table) hold the rest.
  */
-import { ConfigValueError, InputError, KernelFault, NotApplicable, OptionError, type FaultRecord } from "../core/faults.js";
+import { BootFault, ConfigValueError, InputError, KernelFault, NotApplicable, OptionError, type FaultRecord } from "../core/faults.js";
 import { PLATFORMS } from "../platforms/index.js";
 import type { Platform } from "../platforms/platform.js";
 import { Tracer, type TraceEvent } from "../core/trace.js";
@@ -121,6 +121,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     k = bootCached(platform, version, cfg); // a boot, or a copy of the configuration's template when its boot is slow (src/boot-cache.ts)
   } catch (e) {
     if (e instanceof ConfigValueError) throw place(e); // a value only the boot can check (restricted_dma_pool's base)
+    if (e instanceof BootFault) return bootFaultResult(s, platform.id, version.id, devName, shown, e); // a modelled panic at boot
     // early allocations that do not fit (the kernel would panic in memblock_alloc): the options are the cause
     if (e instanceof Error && e.message.startsWith("memblock: cannot allocate")) throw new InputError(`these boot options do not fit in ${platform.id}'s RAM: ${e.message}`);
     throw e;
@@ -263,6 +264,31 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     first_alloc_kind: firstAllocKind,
     first_failure: firstFailure,
     log: k.klog.map((l) => ({ ...l })),
+  };
+  if (s.file) result.file = s.file;
+  return result;
+}
+
+/** The result of a run whose kernel panicked while booting (a BootFault): the fault, the boot log up to it, every step not run. */
+function bootFaultResult(s: Scenario, platform: string, kernel: string, device: string, config: RunResult["config"], e: BootFault): RunResult {
+  const rec: FaultRecord = { ...e.record };
+  const steps: StepResult[] = s.steps.map((step, index) => ({ index, op: step.op, ok: !step.expect, status: "not run", result: {}, summary: `not run (the kernel panicked at boot: ${rec.message})`, trace: [] }));
+  const expectations: ExpectationResult[] = [];
+  if (s.expect?.faults === "none") expectations.push({ step: null, what: "faults", expected: "none", actual: rec.kind, ok: false });
+  const result: RunResult = {
+    scenario: s.name,
+    platform,
+    kernel,
+    device,
+    config,
+    ok: false, // no step ran: nothing the scenario meant to show happened
+    steps,
+    faults: [rec],
+    diagnostics: [],
+    expectations,
+    first_alloc_kind: null,
+    first_failure: `boot: ${rec.kind}: ${rec.message}`,
+    log: e.log.map((l) => ({ ...l })) as RunResult["log"],
   };
   if (s.file) result.file = s.file;
   return result;

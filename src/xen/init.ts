@@ -16,7 +16,7 @@
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, SLABS_PER_PAGE, era, swiotlb_boot_nslabs, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -51,6 +51,40 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
   swiotlb_init_with_tbl(k, base, nslabs, true);
   swiotlb_set_max_segment(k, PAGE_SIZE);
   k.tr?.exit();
+}
+
+/**
+ * The x86 PV dom0's boot buffer from memblock (anywhere in RAM) and each era's failure, as `tryAlloc(bytes,
+ * align)` gives: 5.6–5.12 drivers/xen/swiotlb-xen.c xen_swiotlb_init(1, true) and 5.13–5.18 xen_swiotlb_init_early
+ * memblock_alloc(PAGE_ALIGN(bytes), PAGE_SIZE) — 5.15+ aligned to IO_TLB_SEGSIZE << IO_TLB_SHIFT — or panic
+ * "%s: Failed to allocate %lu bytes align=0x%lx" (5.10.7 :204–208, 5.14-rc5 :236–239; 5.15.178 :239–243 without
+ * the align); 5.19+ kernel/dma/swiotlb.c swiotlb_init_remap with SWIOTLB_ANY (swiotlb_boot_alloc: 5.19 pr_warn
+ * and no pool, 6.0+ halve and retry).
+ */
+export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null): { base: number; nslabs: number } | null {
+  if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE));
+  const bytes = swiotlb_buffer_bytes(nslabs);
+  const segAligned = !!k.sw["swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment"];
+  const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
+  if (base !== null) return { base, nslabs };
+  const fn = k.sw["97729b653de5"] ? "xen_swiotlb_init_early" : "xen_swiotlb_init";
+  k.tr?.note(`memblock could not place ${bytes} bytes anywhere in RAM for ${nslabs} slabs`);
+  k.fatal("panic", `Kernel panic - not syncing: ${fn}: Failed to allocate ${bytes} bytes${segAligned ? "" : ` align=0x${PAGE_SIZE.toString(16)}`}`, fn);
+}
+
+/**
+ * The slabs an x86 PV dom0's own pool code allocates, 0 for none: 5.6–5.12 drivers/xen/swiotlb-xen.c
+ * xen_swiotlb_init(1, true) takes xen_set_nslabs(swiotlb_nr_tbl()), io_tlb_nslabs — 1 after
+ * swiotlb=noforce (5.10.7 swiotlb-xen.c:148–156, :187; kernel/dma/swiotlb.c:124–126); 5.13–5.18
+ * xen_swiotlb_init_early swiotlb_size_or_default() >> IO_TLB_SHIFT whatever noforce says (5.15.178
+ * swiotlb-xen.c:229–230: its buffer is allocated and fixed up, swiotlb_init_with_tbl then returns 0
+ * without a pool); 5.19+ swiotlb_init_remap returns first on swiotlb_force_disable (5.19 swiotlb.c:242).
+ */
+export function xen_pv_swiotlb_nslabs(k: Kernel): number {
+  if (k.swiotlb_force !== "noforce") return swiotlb_boot_nslabs(k);
+  if (k.sw["3f70356edf56"]) return 0;
+  if (k.sw["97729b653de5"]) return swiotlb_boot_nslabs(k);
+  return swiotlb_noforce_nslabs(k);
 }
 
 /**
@@ -137,7 +171,7 @@ function xen_swiotlb_init_late(k: Kernel): number {
   const v513 = !!k.sw["97729b653de5"];
   let nslabs = !v513 && k.cfg.swiotlb_force === "noforce" ? 1 : swiotlb_boot_nslabs(k);
   for (let repeat = 3; ; ) {
-    let order = get_order(nslabs << IO_TLB_SHIFT);
+    let order = get_order(nslabs * IO_TLB_SIZE);
     const want = order;
     let start = -1;
     while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
@@ -162,7 +196,7 @@ function xen_swiotlb_init_late(k: Kernel): number {
     }
     if (v513 ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
       nslabs = Math.max(1024, v513 ? Math.ceil((nslabs >> 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : nslabs >> 1);
-      k.printk("info", `xen:swiotlb_xen: Lowering to ${(nslabs << IO_TLB_SHIFT) >> 20}MB`);
+      k.printk("info", `xen:swiotlb_xen: Lowering to ${Math.floor((nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
       continue;
     }
     // pr_err("%s (rc:%d)\n", xen_swiotlb_error(m_ret), rc): the error string ends in "\n" itself, so the
@@ -214,7 +248,7 @@ function swiotlb_init_late(k: Kernel): number {
     return 0;
   }
   let nslabs = Math.ceil(swiotlb_boot_nslabs(k) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
-  let order = get_order(nslabs << IO_TLB_SHIFT);
+  let order = get_order(nslabs * IO_TLB_SIZE);
   nslabs = SLABS_PER_PAGE << order;
   let retried = false;
   let start = -1;

@@ -19,7 +19,7 @@ import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE } from "../kernel/dma/swiotlb/index.js";
 
 const F = "drivers/xen/swiotlb-xen.c";
 const S_alloc = sym("xen_swiotlb_alloc_coherent", F);
@@ -561,21 +561,19 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
  * machine-contiguous, asking Xen for an extent below 2^dma_bits, dma_bits from 18 (order + PAGE_SHIFT)
  * up to MAX_DMA_BITS (32). dma_bits is set once, before the loop over the chunks (5.6.4 swiotlb-xen.c:127,
  * 5.15.178 :117, 6.18.35 :120), so a chunk starts at the bits the chunk before it needed: after the first
- * chunk found Xen's free memory below 2^27, no later chunk asks below it again. A chunk is min(nslabs - i,
- * IO_TLB_SEGSIZE) slabs at get_order of its bytes (5.6–5.14; 5.15+ BUG_ON(nslabs % IO_TLB_SEGSIZE) and order 6):
- * order 6 except for 5.6–5.11's swiotlb=noforce pool of one slab (io_tlb_nslabs = 1, kept by xen_set_nslabs),
- * one order-0 exchange starting at dma_bits 18.
+ * chunk found Xen's free memory below 2^27, no later chunk asks below it again. A chunk is
+ * min(nslabs - i, IO_TLB_SEGSIZE) slabs of order get_order(slabs << IO_TLB_SHIFT) (5.6.4 :131–136,
+ * 5.10.7 :133–138): only 5.6–5.12's one-slab pool after swiotlb=noforce has a short one (order 0);
+ * 5.15+ BUG_ON a count that is not a multiple of IO_TLB_SEGSIZE, which no caller passes.
  */
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
-  let dma_bits = get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + 12; // 18
-  // 5.6–5.14: each chunk is min(nslabs - i, IO_TLB_SEGSIZE) slabs at get_order(slabs << IO_TLB_SHIFT) (5.10.7
-  // swiotlb-xen.c:133–139) — only 5.6–5.11's swiotlb=noforce pool of one slab is not whole segments (order 0)
-  const chunkOrder = (i: number) => get_order(Math.min(nslabs - i, IO_TLB_SEGSIZE) << IO_TLB_SHIFT);
+  const orderOf = (i: number) => get_order(Math.min(nslabs - i, IO_TLB_SEGSIZE) * IO_TLB_SIZE); // 6 for a whole chunk
+  let dma_bits = Math.log2(IO_TLB_SEGSIZE * IO_TLB_SIZE); // get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + PAGE_SHIFT: 18
   if (!k.tr) {
     // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
     for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
-      const calls = create_contiguous_region_lowest(k, buf + (i << IO_TLB_SHIFT), chunkOrder(i), dma_bits, 32);
+      const calls = create_contiguous_region_lowest(k, buf + i * IO_TLB_SIZE, orderOf(i), dma_bits, 32);
       if (calls === 0) return -12;
       dma_bits += calls - 1;
     }
@@ -583,7 +581,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
     for (;;) {
-      const r = pv_create_contiguous_region(k, buf + (i << IO_TLB_SHIFT), chunkOrder(i), dma_bits);
+      const r = pv_create_contiguous_region(k, buf + i * IO_TLB_SIZE, orderOf(i), dma_bits);
       if (r.rc === 0) break;
       if (++dma_bits > 32) {
         k.tr?.exit("-ENOMEM");
