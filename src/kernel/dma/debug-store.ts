@@ -200,7 +200,7 @@ export class DmaDebugStore {
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
     // stack_trace_save(entries, 5, skip 1): innermost first
-    if (k.tr) this.save_stack(k, e);
+    if (k.tr !== undefined) this.save_stack(k, e);
     return e;
   }
   // the pool's growth and the saved call chain, out of line (dma_entry_alloc stays small enough for V8 to inline)
