@@ -496,7 +496,8 @@ export class Kernel {
   }
 
   page_to_phys(page: number): number {
-    return this.arch.page_to_pfn(page) * PAGE_SIZE;
+    // PAGE_SIZE as a literal: the module constant is a `var` V8 loads and checks at each use
+    return this.arch.page_to_pfn(page) * 4096;
   }
 
   /** Describe what a pfn is (for results): RAM and who owns it, or not RAM. */

@@ -17,10 +17,24 @@ export const START_KERNEL_map = parseU64("0xffffffff80000000");
 const enum Page {
   SIZE = 4096,
 }
+/**
+ * The bases the per-pair paths (__va, __phys_addr_nodebug, page_to_pfn, pfn_to_page) use, as literals in dmasim's
+ * signed u64 form (= the parseU64 exports above; test/x86-layout-literals.test.ts compares them): a const enum, so the
+ * bundles inline them; a module constant is a `var` V8 loads and checks (Smi or HeapNumber) at each use.
+ */
+export const enum X86Base {
+  /** 0xffff888000000000 */
+  PAGE_OFFSET = -0x778000000000,
+  /** 0xffffea0000000000 */
+  VMEMMAP_START = -0x160000000000,
+  /** 0xffffffff80000000 */
+  START_KERNEL_map = -0x80000000,
+  /** 2 ** X86_PHYS_BITS (virt_addr_valid's bound) */
+  PHYS_LIMIT = 0x8000000000,
+}
 const KERNEL_IMAGE_SIZE = 1024 * 1024 * 1024;
 /** boot_cpu_data.x86_phys_bits of the modelled PC (a client CPU) */
 export const X86_PHYS_BITS = 39;
-const PHYS_LIMIT = 2 ** X86_PHYS_BITS;
 
 export function x86Layout(kimagePhys: number, kimageSize: number): Layout {
   return {
@@ -56,7 +70,7 @@ export class X86_64 implements Arch {
   }
 
   __va(phys: number): number {
-    return phys + X86_PAGE_OFFSET;
+    return phys + X86Base.PAGE_OFFSET;
   }
 
   /** __phys_addr_nodebug: kernel-image addresses via phys_base, everything else minus PAGE_OFFSET */
@@ -75,11 +89,11 @@ export class X86_64 implements Arch {
   }
 
   page_to_pfn(page: number): number {
-    return Math.floor((page - X86_VMEMMAP_START) / 64);
+    return Math.floor((page - X86Base.VMEMMAP_START) / 64);
   }
 
   pfn_to_page(pfn: number): number {
-    return wrap(X86_VMEMMAP_START + pfn * 64);
+    return wrap(X86Base.VMEMMAP_START + pfn * 64);
   }
 
   page_address(_k: Kernel, page: number): number {
@@ -89,7 +103,7 @@ export class X86_64 implements Arch {
   /** arch/x86/mm/physaddr.c __virt_addr_valid (5.6–6.18): __phys_addr_nodebug within x86_phys_bits and pfn_valid */
   virt_addr_valid(k: Kernel, a: number): boolean {
     const x = this.__phys_addr_nodebug(a);
-    if (x < 0 || x >= PHYS_LIMIT) return false;
+    if (x < 0 || x >= X86Base.PHYS_LIMIT) return false;
     return k.pfn_valid(Math.floor(x / Page.SIZE));
   }
 
@@ -102,7 +116,7 @@ export class X86_64 implements Arch {
 
 /** arch/x86/include/asm/page_64.h __phys_addr_nodebug (5.6–6.18): kernel-image addresses via phys_base (0 without relocation), everything else minus PAGE_OFFSET */
 function __phys_addr_nodebug(a: number): number {
-  return a >= START_KERNEL_map ? a - START_KERNEL_map : wrap(a - X86_PAGE_OFFSET);
+  return a >= X86Base.START_KERNEL_map ? a - X86Base.START_KERNEL_map : wrap(a - X86Base.PAGE_OFFSET);
 }
 
 /**

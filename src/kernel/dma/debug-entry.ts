@@ -191,7 +191,8 @@ export class DmaDebugEntry {
     this.pfn = 0;
     this.offset = 0;
     this.paddr = 0;
-    this.map_err_type = MAP_ERR_CHECK_NOT_APPLICABLE;
+    // MAP_ERR_CHECK_NOT_APPLICABLE as a literal (the module constant is a `var` V8 loads and checks at each use)
+    this.map_err_type = 0;
     this.stack = undefined;
   }
 }

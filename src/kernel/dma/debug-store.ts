@@ -43,6 +43,16 @@ const enum Cacheline {
   DMA_TO_DEVICE = 1,
 }
 
+/**
+ * An array of n copies of v built by push: V8 keeps it PACKED (new Array(n), filled or not, is HOLEY, and every load
+ * from a holey array tests for the hole: the bucket walks load from two of them per lookup)
+ */
+function packed<T>(n: number, v: T): T[] {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
+}
+
 /* ---- the checker state ---- */
 
 /** kernel/dma/debug.c's state: the options, err_printk reporting, the entry pool, the active-cacheline radix tree and the hash table (5.10–5.14) */
@@ -76,7 +86,7 @@ export class DmaDebugStore {
    * large-object space, a costly allocation every boot paid). A list, not a JS array per bucket:
    * no push/scan/shift per map and unmap (stop 18: the debug pair −5 %).
    */
-  private readonly hash: ((DmaDebugEntry | null)[] | undefined)[] = new Array(HASH_SIZE >> 7);
+  private readonly hash: ((DmaDebugEntry | null)[] | undefined)[] = packed(HASH_SIZE >> 7, undefined);
 
   /** the first entry of dma_entry_hash[idx] (null: an empty bucket); the rest follow through .next */
   protected bucket(idx: number): DmaDebugEntry | null {
@@ -200,7 +210,7 @@ export class DmaDebugStore {
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
     // stack_trace_save(entries, 5, skip 1): innermost first
-    if (k.tr) this.save_stack(k, e);
+    if (k.tr !== undefined) this.save_stack(k, e);
     return e;
   }
   // the pool's growth and the saved call chain, out of line (dma_entry_alloc stays small enough for V8 to inline)
@@ -338,7 +348,7 @@ export class DmaDebugStore {
   }
   /** the hash table's block of bucket idx, made on its first use (out of line: add_dma_entry stays small enough for V8 to inline) */
   private hash_block(idx: number): (DmaDebugEntry | null)[] {
-    return (this.hash[idx >> 7] = new Array<DmaDebugEntry | null>(128).fill(null));
+    return (this.hash[idx >> 7] = packed<DmaDebugEntry | null>(128, null));
   }
   // add_dma_entry's -ENOMEM / -EEXIST handling, out of line (add_dma_entry stays small enough for V8 to inline)
   private add_dma_entry_failed(k: Kernel, entry: DmaDebugEntry, attrs: number, rc: number): void {

@@ -242,7 +242,7 @@ export function dma_direct_map_page(k: Kernel, dev: Device, page: number, offset
   if (force && !k.tr) return swiotlb_map(k, dev, phys, size, dir, attrs);
   // a traced run, and a buffer out of the device's reach (370645f41e6e, 6.5: or an unaligned kmalloc-sized one of a
   // non-coherent device): dma_direct_map_page_slow, every step with its trace (this body stays small enough for V8 to inline)
-  if (k.tr || !dma_capable(k, dev, dma_addr, size, true) || (k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir))) return dma_direct_map_page_slow(k, dev, page, offset, size, dir, attrs, inlinedInto);
+  if (k.tr !== undefined || !dma_capable(k, dev, dma_addr, size, true) || (k.sw["370645f41e6e"] && dma_kmalloc_needs_bounce(k, dev, size, dir))) return dma_direct_map_page_slow(k, dev, page, offset, size, dir, attrs, inlinedInto);
   if (!dev_is_dma_coherent(k, dev) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) arch_sync_dma_for_device(k, phys, size, dir);
   return dma_addr;
 }
@@ -271,7 +271,7 @@ function tr_exit_hex(k: Kernel, v: number): void {
 /** dma_direct_map_page's forced bounce (is_swiotlb_force_bounce): swiotlb_map and the trace exit; out of line (the function stays small enough for V8 to inline) */
 function direct_map_page_bounce(k: Kernel, dev: Device, phys: number, size: number, dir: number, attrs: number): number {
   const r = swiotlb_map(k, dev, phys, size, dir, attrs);
-  if (k.tr) tr_exit_hex(k, r);
+  if (k.tr !== undefined) tr_exit_hex(k, r);
   return r;
 }
 
@@ -320,7 +320,7 @@ function dma_direct_map_page_unreachable(k: Kernel, dev: Device, phys: number, d
 
 /** kernel/dma/direct.h dma_direct_unmap_page (5.10–6.6; 5.6: kernel/dma/direct.c, 19c65c3d30bb; the swiotlb double copy-back ends with 9e02977bfad0) */
 export function dma_direct_unmap_page(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number): void {
-  if (k.tr) return dma_direct_unmap_page_traced(k, dev, addr, size, dir, attrs);
+  if (k.tr !== undefined) return dma_direct_unmap_page_traced(k, dev, addr, size, dir, attrs);
   const phys = dma_to_phys(k, dev, addr);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) dma_direct_sync_single_for_cpu(k, dev, addr, size, dir);
   // 5.10–5.17 pass attrs unchanged (the bounce is copied back twice); 9e02977bfad0 (5.18) adds SKIP_CPU_SYNC
@@ -355,7 +355,7 @@ export function dma_direct_sync_single_for_device(k: Kernel, dev: Device, addr: 
 
 /** kernel/dma/direct.h dma_direct_sync_single_for_cpu (5.10–5.14; 5.6: kernel/dma/direct.c, 19c65c3d30bb): invalidate first, then copy back from the bounce buffer */
 export function dma_direct_sync_single_for_cpu(k: Kernel, dev: Device, addr: number, size: number, dir: number): void {
-  if (k.tr) return dma_direct_sync_single_for_cpu_traced(k, dev, addr, size, dir);
+  if (k.tr !== undefined) return dma_direct_sync_single_for_cpu_traced(k, dev, addr, size, dir);
   const paddr = dma_to_phys(k, dev, addr);
   if (!dev_is_dma_coherent(k, dev)) arch_sync_dma_for_cpu(k, paddr, size, dir);
   const e = k.swiotlb_era;

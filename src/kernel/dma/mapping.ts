@@ -209,12 +209,12 @@ function bad_dir(k: Kernel, dir: number, fn: string, pc: string | undefined): ne
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle?: boolean): number {
   if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
   // a traced run: out of line (this body stays small enough for V8 to inline)
-  if (k.tr) return dma_map_page_attrs_traced(k, dev, page, offset, size, dir, attrs, isSingle);
+  if (k.tr !== undefined) return dma_map_page_attrs_traced(k, dev, page, offset, size, dir, attrs, isSingle);
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
   const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
-  if (k.tr || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  if (k.tr !== undefined || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
   return addr;
 }
 
@@ -225,14 +225,14 @@ function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset:
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
   const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
-  if (k.tr || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  if (k.tr !== undefined || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
   return addr;
 }
 
 // the end of dma_map_page_attrs when a run traces or has dma-debug: trace_dma_map, debug_dma_map_page, the trace exit;
 // out of line (the function stays small enough for V8 to inline)
 function map_page_after(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean | undefined): void {
-  if (k.tr) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
+  if (k.tr !== undefined) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
   if (k.dma_debug !== null) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle === true ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
 }
@@ -257,7 +257,7 @@ function map_page_no_dma_mask(k: Kernel, dev: Device): number {
  * virt_to_page(ptr) — which is wrong for any non-linear address.
  */
 export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
-  if (k.tr) return dma_map_single_attrs_traced(k, dev, ptr, size, dir, attrs);
+  if (k.tr !== undefined) return dma_map_single_attrs_traced(k, dev, ptr, size, dir, attrs);
   if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
   if (k.dma_debug !== null) dbg.debug_dma_map_single(k, dev, ptr, size);
   return dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, ptr), offset_in_page(ptr), size, dir, attrs, true);
@@ -290,12 +290,12 @@ function map_single_vmalloc(k: Kernel, dev: Device): number {
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle?: boolean): void {
   if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
   // a traced run: out of line (this body stays small enough for V8 to inline)
-  if (k.tr) return dma_unmap_page_attrs_traced(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.tr !== undefined) return dma_unmap_page_attrs_traced(k, dev, addr, size, dir, attrs, isSingle);
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
   else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
-  if (k.tr || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.tr !== undefined || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
 }
 
 /** dma_unmap_page_attrs with its trace: the same steps as its body */
@@ -305,7 +305,7 @@ function dma_unmap_page_attrs_traced(k: Kernel, dev: Device, addr: number, size:
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
   else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
-  if (k.tr || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.tr !== undefined || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
 }
 
 // the end of dma_unmap_page_attrs when a run traces or has dma-debug: trace_dma_unmap, debug_dma_unmap_page, the trace exit;
