@@ -365,3 +365,18 @@ describe("the CLI with an x86 PV dom0 that panics at boot (5.10, mem=1G, swiotlb
     expect(r.stdout).toContain("PANIC: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
   }, 60_000);
 });
+
+describe("x86 PV 5.13–5.14: xen_swiotlb_init_early calls swiotlb_init_with_tbl(start, nslabs, false) — no 'mapped' line until 7fd880a38cfe (5.15)", () => {
+  const mapped = (k: Kernel) => k.klog.filter((l) => /^software IO TLB: mapped /.test(l.message)).length;
+  it.each([
+    ["5.10", 1], // xen_swiotlb_init(1, true): verbose 1 (5.10.7 swiotlb-xen.c:246)
+    ["5.13", 0],
+    ["5.14", 0], // 5.14-rc5 swiotlb-xen.c:257 `swiotlb_init_with_tbl(start, nslabs, false)`
+    ["5.15", 1], // 5.15.178 swiotlb-xen.c:261 `true` ("swiotlb-xen: arrange to have buffer info logged")
+    ["5.19", 1], // pci_iommu_init's swiotlb_print_info (x86_swiotlb_enable)
+  ])("%s: %i 'software IO TLB: mapped' line(s), and the pool exists either way", (kernel, n) => {
+    const k = bootK("x86_64-xen-pv", kernel);
+    expect(mapped(k)).toBe(n);
+    expect(k.io_tlb_default_mem!.nslabs).toBe(32768);
+  });
+});

@@ -31,8 +31,8 @@ const S_xen_mm_init = sym("xen_mm_init", "arch/arm/xen/mm.c");
  * The x86 PV dom0 boot pool at [base, base + nslabs << 11) (memblock, anywhere in RAM: SWIOTLB_ANY
  * in 5.19+, plain memblock_alloc before): 5.19+ (3f70356edf56) pci_xen_swiotlb_init →
  * swiotlb_init_remap with xen_swiotlb_fixup as the remap callback; 5.13–5.18 xen_swiotlb_init_early
- * and 5.6–5.12 xen_swiotlb_init(1, true): xen_swiotlb_fixup, swiotlb_init_with_tbl, then
- * swiotlb_set_max_segment(PAGE_SIZE).
+ * and 5.6–5.12 xen_swiotlb_init(1, true): xen_swiotlb_fixup, swiotlb_init_with_tbl (verbose in 5.6–5.12 and
+ * from 7fd880a38cfe, 5.15; not in 5.13–5.14), then swiotlb_set_max_segment(PAGE_SIZE).
  */
 export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): void {
   if (k.sw["3f70356edf56"]) {
@@ -48,7 +48,8 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
   }
   k.tr?.enter(k.sw["97729b653de5"] ? S_xen_swiotlb_init_early : S_xen_swiotlb_init, { start: hex(base), nslabs: String(nslabs) });
   xen_swiotlb_fixup(k, base, nslabs);
-  swiotlb_init_with_tbl(k, base, nslabs, true);
+  // verbose: xen_swiotlb_init(1, true)'s 1 (5.6–5.12); xen_swiotlb_init_early's false (5.13–5.14), true from 7fd880a38cfe
+  swiotlb_init_with_tbl(k, base, nslabs, !k.sw["97729b653de5"] || !!k.sw["7fd880a38cfe"]);
   swiotlb_set_max_segment(k, PAGE_SIZE);
   k.tr?.exit();
 }
@@ -64,7 +65,7 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
 export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null): { base: number; nslabs: number } | null {
   if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE));
   const bytes = swiotlb_buffer_bytes(nslabs);
-  const segAligned = !!k.sw["swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment"];
+  const segAligned = !!k.sw["9074c79b62b6"];
   const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
   if (base !== null) return { base, nslabs };
   const fn = k.sw["97729b653de5"] ? "xen_swiotlb_init_early" : "xen_swiotlb_init";
