@@ -91,4 +91,10 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     release: "5.15",
     effect: "x86 PV xen_swiotlb_init_early calls swiotlb_init_with_tbl(start, nslabs, true) instead of false: the boot log gains \"software IO TLB: mapped [mem …] (…MB)\" (5.14-rc5 drivers/xen/swiotlb-xen.c:257 false; 5.15.178 :261 and 5.17 :255 true; 5.6–5.12 xen_swiotlb_init(1, true) passed its verbose 1)",
   },
+  "d9a688add3d4": {
+    commit: "d9a688add3d4",
+    title: "swiotlb-xen: maintain slab count properly",
+    release: "5.15",
+    effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128)",
+  },
 };
