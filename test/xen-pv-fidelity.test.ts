@@ -403,3 +403,14 @@ describe("xen_swiotlb_fixup's chunk address `p + (i << IO_TLB_SHIFT)` in C's int
     expect(bootK("x86_64-xen-pv", "5.15", { mem: "4G", swiotlb: "1048704" }).io_tlb_default_mem!.nslabs).toBe(1048704);
   });
 });
+
+describe("an x86 PV boot buffer xen_swiotlb_fixup cannot exchange below 4 GiB: the kernel's retry is not modelled, so the options are refused", () => {
+  it.each(["5.10", "5.15", "6.1"])("%s mem=16G swiotlb=2097152 (a 4 GiB buffer cannot all be machine memory below 4 GiB): one line, no pool of non-contiguous chunks", (kernel) => {
+    expect(() => bootK("x86_64-xen-pv", kernel, { mem: "16G", swiotlb: "2097152" })).toThrow(/^these boot options are not modelled: xen_swiotlb_fixup could not exchange the 2097152-slab swiotlb buffer/);
+  });
+  it("the default 64 MiB buffer is exchanged whole (every 128-slab chunk below 4 GiB)", () => {
+    const k = bootK("x86_64-xen-pv", "5.10");
+    const m = k.io_tlb_default_mem!;
+    for (let a = m.start; a < m.end; a += 128 * 2048) expect(pfn_to_bfn(k, a / 4096)).toBeLessThan(2 ** 20);
+  });
+});

@@ -15,6 +15,7 @@
  */
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
+import { InputError } from "../core/faults.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
 import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
@@ -26,6 +27,19 @@ const S_swiotlb_init_remap = sym("swiotlb_init_remap", "kernel/dma/swiotlb.c");
 const S_xen_swiotlb_init_early = sym("xen_swiotlb_init_early", "drivers/xen/swiotlb-xen.c");
 const S_xen_swiotlb_init = sym("xen_swiotlb_init", "drivers/xen/swiotlb-xen.c");
 const S_xen_mm_init = sym("xen_mm_init", "arch/arm/xen/mm.c");
+
+/**
+ * What follows a failed boot xen_swiotlb_fixup is not modelled: 5.6–5.12 memblock_free and "Lowering to %luMB" up to
+ * three times, then panic "%s (rc:%d)" (5.10.7 drivers/xen/swiotlb-xen.c:232–243, :261–270); 5.13–5.18 the same in
+ * xen_swiotlb_init_early (5.15.178 :248–258, while nslabs > 1024 from d9a688add3d4); 5.19 swiotlb_init_remap halves
+ * and retries, panicking below IO_TLB_MIN_SLABS (5.19 kernel/dma/swiotlb.c:261–268); 6.0+ swiotlb_memblock_alloc
+ * pr_warns "Failed to remap" and the caller halves (6.1.166 :350–352). The options are refused, not run on a pool
+ * whose chunks are not all machine-contiguous below 4 GiB.
+ */
+function fixup_or_refuse(k: Kernel, base: number, nslabs: number): void {
+  const rc = xen_swiotlb_fixup(k, base, nslabs);
+  if (rc !== 0) throw new InputError(`these boot options are not modelled: xen_swiotlb_fixup could not exchange the ${nslabs}-slab swiotlb buffer for machine memory below 4 GiB (rc ${rc}), and the kernel's retry that follows is not modelled`);
+}
 
 /**
  * The x86 PV dom0 boot pool at [base, base + nslabs << 11) (memblock, anywhere in RAM: SWIOTLB_ANY
@@ -40,14 +54,14 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
     // x86_swiotlb_flags: SWIOTLB_ANY (and FORCE with swiotlb=force), never SWIOTLB_VERBOSE (5.19 and 6.18.35
     // arch/x86/kernel/pci-dma.c pci_xen_swiotlb_init): the pool is reported later by pci_iommu_init
     k.tr?.enter(S_swiotlb_init_remap, { addressing_limit: "true", flags: k.swiotlb_force === "force" ? "SWIOTLB_FORCE | SWIOTLB_ANY" : "SWIOTLB_ANY", remap: "xen_swiotlb_fixup" });
-    xen_swiotlb_fixup(k, base, nslabs);
+    fixup_or_refuse(k, base, nslabs);
     swiotlb_init_with_tbl(k, base, nslabs, false, { any: true, remap: true });
     k.tr?.exit();
     k.tr?.exit();
     return;
   }
   k.tr?.enter(k.sw["97729b653de5"] ? S_xen_swiotlb_init_early : S_xen_swiotlb_init, { start: hex(base), nslabs: String(nslabs) });
-  xen_swiotlb_fixup(k, base, nslabs);
+  fixup_or_refuse(k, base, nslabs);
   // verbose: xen_swiotlb_init(1, true)'s 1 (5.6–5.12); xen_swiotlb_init_early's false (5.13–5.14), true from 7fd880a38cfe
   swiotlb_init_with_tbl(k, base, nslabs, !k.sw["97729b653de5"] || !!k.sw["7fd880a38cfe"]);
   swiotlb_set_max_segment(k, PAGE_SIZE);
