@@ -365,3 +365,52 @@ describe("the CLI with an x86 PV dom0 that panics at boot (5.10, mem=1G, swiotlb
     expect(r.stdout).toContain("PANIC: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
   }, 60_000);
 });
+
+describe("x86 PV 5.13–5.14: xen_swiotlb_init_early calls swiotlb_init_with_tbl(start, nslabs, false) — no 'mapped' line until 7fd880a38cfe (5.15)", () => {
+  const mapped = (k: Kernel) => k.klog.filter((l) => /^software IO TLB: mapped /.test(l.message)).length;
+  it.each([
+    ["5.10", 1], // xen_swiotlb_init(1, true): verbose 1 (5.10.7 swiotlb-xen.c:246)
+    ["5.13", 0],
+    ["5.14", 0], // 5.14-rc5 swiotlb-xen.c:257 `swiotlb_init_with_tbl(start, nslabs, false)`
+    ["5.15", 1], // 5.15.178 swiotlb-xen.c:261 `true` ("swiotlb-xen: arrange to have buffer info logged")
+    ["5.19", 1], // pci_iommu_init's swiotlb_print_info (x86_swiotlb_enable)
+  ])("%s: %i 'software IO TLB: mapped' line(s), and the pool exists either way", (kernel, n) => {
+    const k = bootK("x86_64-xen-pv", kernel);
+    expect(mapped(k)).toBe(n);
+    expect(k.io_tlb_default_mem!.nslabs).toBe(32768);
+  });
+});
+
+describe("xen_swiotlb_fixup's chunk address `p + (i << IO_TLB_SHIFT)` in C's int (5.6–5.14) or unsigned int (d9a688add3d4, 5.15+): a 2.5 GiB x86 PV pool", () => {
+  // mem=8G swiotlb=1310720: 1,310,720 slabs; from slab 2^20 the int shift wraps to -2^31 (5.10.7 swiotlb-xen.c:124, :137)
+  const pf = (a: number) => Math.floor(a / 4096);
+  it.each([
+    ["5.10", false],
+    ["5.15", true],
+  ])("%s: the chunk at slab 2^20 is exchanged below 4 GiB: %s; the one 4 GiB below it is instead: the opposite", (kernel, unsignedI) => {
+    const k = bootK("x86_64-xen-pv", kernel, { mem: "8G", swiotlb: "1310720" });
+    const m = k.io_tlb_default_mem!;
+    expect(m.nslabs).toBe(1310720);
+    const atSlab2_20 = pf(m.start + 2 ** 31);
+    const wrapped = pf(m.start + 2 ** 31 - 2 ** 32);
+    expect(wrapped).toBeGreaterThanOrEqual(0);
+    expect(pfn_to_bfn(k, atSlab2_20) < pf(4 * GiB)).toBe(unsignedI);
+    expect(pfn_to_bfn(k, wrapped) < pf(4 * GiB)).toBe(!unsignedI);
+    // slab 2^20 - 128, the last chunk before the wrap, is exchanged in both
+    expect(pfn_to_bfn(k, pf(m.start + (2 ** 20 - 128) * 2048))).toBeLessThan(pf(4 * GiB));
+  });  it("5.10 mem=4G swiotlb=1048704: the wrapped chunk would lie below physical 0 (the kernel's sign-extended address): refused as not modelled, one line", () => {
+    expect(() => bootK("x86_64-xen-pv", "5.10", { mem: "4G", swiotlb: "1048704" })).toThrow(/^these boot options are not modelled: xen_swiotlb_fixup's int slab offset wraps at slab 1048576 /);
+    expect(bootK("x86_64-xen-pv", "5.15", { mem: "4G", swiotlb: "1048704" }).io_tlb_default_mem!.nslabs).toBe(1048704);
+  });
+});
+
+describe("an x86 PV boot buffer xen_swiotlb_fixup cannot exchange below 4 GiB: the kernel's retry is not modelled, so the options are refused", () => {
+  it.each(["5.10", "5.15", "6.1"])("%s mem=16G swiotlb=2097152 (a 4 GiB buffer cannot all be machine memory below 4 GiB): one line, no pool of non-contiguous chunks", (kernel) => {
+    expect(() => bootK("x86_64-xen-pv", kernel, { mem: "16G", swiotlb: "2097152" })).toThrow(/^these boot options are not modelled: xen_swiotlb_fixup could not exchange the 2097152-slab swiotlb buffer/);
+  });
+  it("the default 64 MiB buffer is exchanged whole (every 128-slab chunk below 4 GiB)", () => {
+    const k = bootK("x86_64-xen-pv", "5.10");
+    const m = k.io_tlb_default_mem!;
+    for (let a = m.start; a < m.end; a += 128 * 2048) expect(pfn_to_bfn(k, a / 4096)).toBeLessThan(2 ** 20);
+  });
+});

@@ -79,10 +79,22 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     release: "6.15",
     effect: "xen_swiotlb_map_page bounces a reachable buffer when dma_kmalloc_needs_bounce(dev, size, dir), as dma_direct_map_page does since 370645f41e6e (6.5): a small kmalloc buffer mapped DMA_FROM_DEVICE/BIDIRECTIONAL for a non-coherent device behind Xen goes through swiotlb instead of sharing a cache line (checked: 6.18.35 drivers/xen/swiotlb-xen.c:219–224; absent in 6.12.19 :219–223, 6.6.63 and 6.1.166; John Ernberg, merged for 6.15-rc; stable shortlogs list backports, none of them in the point releases modelled here)",
   },
-  "swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment": {
-    commit: "swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment",
-    title: "swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment",
+  "9074c79b62b6": {
+    commit: "9074c79b62b6",
+    title: "swiotlb-xen: ensure to issue well-formed XENMEM_exchange requests",
     release: "5.15",
-    effect: "the x86 PV dom0's boot buffer is memblock_alloc(PAGE_ALIGN(bytes), IO_TLB_SEGSIZE << IO_TLB_SHIFT) (256 KiB) instead of PAGE_SIZE, and its failure panics \"%s: Failed to allocate %lu bytes\" without the align=0x%lx (checked: 5.15.178 drivers/xen/swiotlb-xen.c:239–243; 5.14-rc5 :236–239 the older; Jan Beulich's swiotlb-xen series in v5.15-rc2, one of ce6a80d1b2f9 / 4c092c59015f / d9a688add3d4 / 79ca5f778aaf / cabb7f89b24e — which one was not read: keyed by what it does)",
+    effect: "the x86 PV dom0's boot buffer is memblock_alloc(PAGE_ALIGN(bytes), IO_TLB_SEGSIZE << IO_TLB_SHIFT) (256 KiB) instead of PAGE_SIZE, and its failure panics \"%s: Failed to allocate %lu bytes\" without the align=0x%lx (checked: 5.15.178 drivers/xen/swiotlb-xen.c:239–243; 5.14-rc5 :236–239 the older; the commit is Jan Beulich's patch 04/12 of the v5.15-rc2 swiotlb-xen series, merged for 5.15-rc3 as 9074c79b62b6 — its v1 mail's diff changes exactly this memblock_alloc)",
+  },
+  "7fd880a38cfe": {
+    commit: "7fd880a38cfe",
+    title: "swiotlb-xen: arrange to have buffer info logged",
+    release: "5.15",
+    effect: "x86 PV xen_swiotlb_init_early calls swiotlb_init_with_tbl(start, nslabs, true) instead of false: the boot log gains \"software IO TLB: mapped [mem …] (…MB)\" (5.14-rc5 drivers/xen/swiotlb-xen.c:257 false; 5.15.178 :261 and 5.17 :255 true; 5.6–5.12 xen_swiotlb_init(1, true) passed its verbose 1)",
+  },
+  "d9a688add3d4": {
+    commit: "d9a688add3d4",
+    title: "swiotlb-xen: maintain slab count properly",
+    release: "5.15",
+    effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128)",
   },
 };

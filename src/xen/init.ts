@@ -15,6 +15,7 @@
  */
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
+import { InputError } from "../core/faults.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
 import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
@@ -28,11 +29,24 @@ const S_xen_swiotlb_init = sym("xen_swiotlb_init", "drivers/xen/swiotlb-xen.c");
 const S_xen_mm_init = sym("xen_mm_init", "arch/arm/xen/mm.c");
 
 /**
+ * What follows a failed boot xen_swiotlb_fixup is not modelled: 5.6–5.12 memblock_free and "Lowering to %luMB" up to
+ * three times, then panic "%s (rc:%d)" (5.10.7 drivers/xen/swiotlb-xen.c:232–243, :261–270); 5.13–5.18 the same in
+ * xen_swiotlb_init_early (5.15.178 :248–258, while nslabs > 1024 from d9a688add3d4); 5.19 swiotlb_init_remap halves
+ * and retries, panicking below IO_TLB_MIN_SLABS (5.19 kernel/dma/swiotlb.c:261–268); 6.0+ swiotlb_memblock_alloc
+ * pr_warns "Failed to remap" and the caller halves (6.1.166 :350–352). The options are refused, not run on a pool
+ * whose chunks are not all machine-contiguous below 4 GiB.
+ */
+function fixup_or_refuse(k: Kernel, base: number, nslabs: number): void {
+  const rc = xen_swiotlb_fixup(k, base, nslabs);
+  if (rc !== 0) throw new InputError(`these boot options are not modelled: xen_swiotlb_fixup could not exchange the ${nslabs}-slab swiotlb buffer for machine memory below 4 GiB (rc ${rc}), and the kernel's retry that follows is not modelled`);
+}
+
+/**
  * The x86 PV dom0 boot pool at [base, base + nslabs << 11) (memblock, anywhere in RAM: SWIOTLB_ANY
  * in 5.19+, plain memblock_alloc before): 5.19+ (3f70356edf56) pci_xen_swiotlb_init →
  * swiotlb_init_remap with xen_swiotlb_fixup as the remap callback; 5.13–5.18 xen_swiotlb_init_early
- * and 5.6–5.12 xen_swiotlb_init(1, true): xen_swiotlb_fixup, swiotlb_init_with_tbl, then
- * swiotlb_set_max_segment(PAGE_SIZE).
+ * and 5.6–5.12 xen_swiotlb_init(1, true): xen_swiotlb_fixup, swiotlb_init_with_tbl (verbose in 5.6–5.12 and
+ * from 7fd880a38cfe, 5.15; not in 5.13–5.14), then swiotlb_set_max_segment(PAGE_SIZE).
  */
 export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): void {
   if (k.sw["3f70356edf56"]) {
@@ -40,15 +54,16 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
     // x86_swiotlb_flags: SWIOTLB_ANY (and FORCE with swiotlb=force), never SWIOTLB_VERBOSE (5.19 and 6.18.35
     // arch/x86/kernel/pci-dma.c pci_xen_swiotlb_init): the pool is reported later by pci_iommu_init
     k.tr?.enter(S_swiotlb_init_remap, { addressing_limit: "true", flags: k.swiotlb_force === "force" ? "SWIOTLB_FORCE | SWIOTLB_ANY" : "SWIOTLB_ANY", remap: "xen_swiotlb_fixup" });
-    xen_swiotlb_fixup(k, base, nslabs);
+    fixup_or_refuse(k, base, nslabs);
     swiotlb_init_with_tbl(k, base, nslabs, false, { any: true, remap: true });
     k.tr?.exit();
     k.tr?.exit();
     return;
   }
   k.tr?.enter(k.sw["97729b653de5"] ? S_xen_swiotlb_init_early : S_xen_swiotlb_init, { start: hex(base), nslabs: String(nslabs) });
-  xen_swiotlb_fixup(k, base, nslabs);
-  swiotlb_init_with_tbl(k, base, nslabs, true);
+  fixup_or_refuse(k, base, nslabs);
+  // verbose: xen_swiotlb_init(1, true)'s 1 (5.6–5.12); xen_swiotlb_init_early's false (5.13–5.14), true from 7fd880a38cfe
+  swiotlb_init_with_tbl(k, base, nslabs, !k.sw["97729b653de5"] || !!k.sw["7fd880a38cfe"]);
   swiotlb_set_max_segment(k, PAGE_SIZE);
   k.tr?.exit();
 }
@@ -64,7 +79,7 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
 export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null): { base: number; nslabs: number } | null {
   if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE));
   const bytes = swiotlb_buffer_bytes(nslabs);
-  const segAligned = !!k.sw["swiotlb-xen: xen_swiotlb_init_early's memblock_alloc aligned to a segment"];
+  const segAligned = !!k.sw["9074c79b62b6"];
   const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
   if (base !== null) return { base, nslabs };
   const fn = k.sw["97729b653de5"] ? "xen_swiotlb_init_early" : "xen_swiotlb_init";

@@ -8,6 +8,7 @@ import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
 import { sym } from "../core/trace.js";
 import { warn_site } from "../kernel/warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, fromBig, get_order, hex, toBig } from "../core/u64.js";
+import { InputError } from "../core/faults.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
@@ -19,7 +20,7 @@ import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
 import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE } from "../kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE } from "../kernel/dma/swiotlb/index.js";
 
 const F = "drivers/xen/swiotlb-xen.c";
 const S_alloc = sym("xen_swiotlb_alloc_coherent", F);
@@ -565,15 +566,27 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
  * min(nslabs - i, IO_TLB_SEGSIZE) slabs of order get_order(slabs << IO_TLB_SHIFT) (5.6.4 :131–136,
  * 5.10.7 :133–138): only 5.6–5.12's one-slab pool after swiotlb=noforce has a short one (order 0);
  * 5.15+ BUG_ON a count that is not a multiple of IO_TLB_SEGSIZE, which no caller passes.
+ * A chunk starts at `p + (i << IO_TLB_SHIFT)` with `i` an int (5.6.4 :122, :135; 5.10.7 :124, :137; 5.14-rc5
+ * :109, :122) — from slab 2^20 (a pool over 2 GiB) the shift wraps negative (the kernel builds with
+ * -fno-strict-overflow) and the chunk is 4 GiB below the one meant — and an unsigned int from d9a688add3d4
+ * (5.15.178 :117, :128; 6.1.166 :119, :130), which wraps from slab 2^21 (4 GiB).
  */
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
   const orderOf = (i: number) => get_order(Math.min(nslabs - i, IO_TLB_SEGSIZE) * IO_TLB_SIZE); // 6 for a whole chunk
+  const unsignedI = !!k.sw["d9a688add3d4"];
+  // p + (i << IO_TLB_SHIFT) in C's int (JS's << is the same 32-bit two's complement) or unsigned int
+  const chunkAt = (i: number): number => {
+    const p = buf + (unsignedI ? (i << IO_TLB_SHIFT) >>> 0 : i << IO_TLB_SHIFT);
+    // the kernel adds the sign-extended offset to p: a physical address near 2^64 that phys_to_virt and xen_zap_pfn_range then use (not modelled: refused)
+    if (p < 0) throw new InputError(`these boot options are not modelled: xen_swiotlb_fixup's int slab offset wraps at slab ${i} of the buffer at ${hex(buf)} to an address below physical 0`);
+    return p;
+  };
   let dma_bits = Math.log2(IO_TLB_SEGSIZE * IO_TLB_SIZE); // get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + PAGE_SHIFT: 18
   if (!k.tr) {
     // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
     for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
-      const calls = create_contiguous_region_lowest(k, buf + i * IO_TLB_SIZE, orderOf(i), dma_bits, 32);
+      const calls = create_contiguous_region_lowest(k, chunkAt(i), orderOf(i), dma_bits, 32);
       if (calls === 0) return -12;
       dma_bits += calls - 1;
     }
@@ -581,7 +594,7 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   }
   for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
     for (;;) {
-      const r = pv_create_contiguous_region(k, buf + i * IO_TLB_SIZE, orderOf(i), dma_bits);
+      const r = pv_create_contiguous_region(k, chunkAt(i), orderOf(i), dma_bits);
       if (r.rc === 0) break;
       if (++dma_bits > 32) {
         k.tr?.exit("-ENOMEM");
