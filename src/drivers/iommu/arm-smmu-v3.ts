@@ -87,13 +87,16 @@ class SmmuPgtableMem implements IoPgtableMem {
     const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
     __free_pages(this.k, this.k.arch.pfn_to_page(phys / PAGE_SIZE), order);
   }
+  /** one descriptor half read through the CPU's cache into a reused buffer (no allocation per read) */
+  private readonly half = new Uint8Array(4);
+  private readonly halfView = new DataView(this.half.buffer);
   readLo(phys: number): number {
-    const b = this.k.cache.cpuRead(phys, 4);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+    this.k.cache.cpuReadInto(phys, 4, this.half, 0);
+    return this.halfView.getUint32(0, true);
   }
   readHi(phys: number): number {
-    const b = this.k.cache.cpuRead(phys + 4, 4);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+    this.k.cache.cpuReadInto(phys + 4, 4, this.half, 0);
+    return this.halfView.getUint32(0, true);
   }
   write(phys: number, lo: number, hi: number): void {
     const rw = new Uint8Array(8);

@@ -78,10 +78,15 @@ function fls(x: number): number {
   return n;
 }
 /** The supported page sizes (bits of pgsize_bitmap) between 2^lo and 2^hi, as a sorted list. */
-function sizesIn(bitmap: number, lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let b = lo; b <= hi; b++) if (Math.floor(bitmap / 2 ** b) % 2) out.push(b);
-  return out;
+/** The highest bit b in lo..hi set in bitmap (a page-size bitmap, up to 2^63), or -1. */
+function largestSizeIn(bitmap: number, lo: number, hi: number): number {
+  for (let b = hi; b >= lo; b--) if (Math.floor(bitmap / 2 ** b) % 2) return b;
+  return -1;
+}
+/** The lowest bit b in lo..hi set in bitmap, or -1. */
+function smallestSizeIn(bitmap: number, lo: number, hi: number): number {
+  for (let b = lo; b <= hi; b++) if (Math.floor(bitmap / 2 ** b) % 2) return b;
+  return -1;
 }
 
 /**
@@ -92,14 +97,13 @@ function sizesIn(bitmap: number, lo: number, hi: number): number[] {
 export function iommu_pgsize(k: Kernel, d: IommuDomain, iova: number, paddr: number, size: number): { pgsize: number; count: number } {
   let hi = fls(size);
   if (iova || paddr) hi = Math.min(hi, Math.min(iova ? ffs(iova) : 64, paddr ? ffs(paddr) : 64));
-  const fit = sizesIn(d.pgsize_bitmap, 0, hi);
-  if (!fit.length) throw new Error(`iommu_pgsize: BUG_ON(!pgsizes) size ${size}`);
-  const pgsize_idx = fit[fit.length - 1]!;
+  const pgsize_idx = largestSizeIn(d.pgsize_bitmap, 0, hi);
+  if (pgsize_idx < 0) throw new Error(`iommu_pgsize: BUG_ON(!pgsizes) size ${size}`);
   const pgsize = 2 ** pgsize_idx;
   if (!k.sw[MAP_PAGES]) return { pgsize, count: 1 };
-  const larger = sizesIn(d.pgsize_bitmap, pgsize_idx + 1, 63);
-  if (larger.length) {
-    const next = 2 ** larger[0]!;
+  const larger = smallestSizeIn(d.pgsize_bitmap, pgsize_idx + 1, 63);
+  if (larger >= 0) {
+    const next = 2 ** larger;
     if ((iova % next) === (paddr % next)) {
       /* addr_merge & (pgsize_next - 1): the low bits of iova | paddr, which are equal here */
       const offset = next - (iova % next);
