@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
-import { cellsOfColumn, claimColumn, columnSegments } from "../src/cli/matrix-claim.js";
+import { cellsOfUnit, claimColumn, claimUnit, columnSegments } from "../src/cli/matrix-claim.js";
 
 /** The matrix's own split: 9 platforms × 10 kernels on 2 threads, whole platforms (matrix-run.ts). */
 const partOf2 = (col: number) => Math.floor((Math.floor(col / 10) * 2) / 9);
@@ -51,7 +51,23 @@ describe("matrix column claiming", () => {
   });
 
   it("the cells of a column are its scenarios' indices, scenario-major", () => {
-    expect(cellsOfColumn(7, 3, 90)).toEqual([7, 97, 187]);
+    expect(claimUnit(90)).toBe(1);
+    expect(cellsOfUnit(7, 1, 3, 90)).toEqual([7, 97, 187]);
+  });
+
+  it("past 2^15 − 1 columns a claim takes several consecutive columns, the last unit the rest", () => {
+    const columns = 70_000;
+    const unit = claimUnit(columns);
+    expect(unit).toBe(3);
+    const units = Math.ceil(columns / unit);
+    expect(units).toBeLessThanOrEqual(0x7fff);
+    expect(cellsOfUnit(1, unit, 2, columns)).toEqual([3, 70_003, 4, 70_004, 5, 70_005]);
+    expect(cellsOfUnit(units - 1, unit, 1, columns)).toEqual([69_999]);
+    // every cell once, whoever claims
+    const s = columnSegments(2, units, (u) => (u * 2 < units ? 0 : 1));
+    const seen = new Uint8Array(columns);
+    for (let t = 0, u; (u = claimColumn(s, t)) >= 0; t ^= 1) for (const c of cellsOfUnit(u, unit, 1, columns)) seen[c]!++;
+    expect(seen.every((x) => x === 1)).toBe(true);
   });
 
   it("threads claiming at once over shared memory take each column exactly once", { timeout: 60_000 }, async () => {

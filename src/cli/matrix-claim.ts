@@ -7,12 +7,18 @@
  * threads finish together whatever each one's start-up and load, and the worker that starts
  * late simply runs fewer columns. The cells are put back by index, so the result is the same.
  *
- * The state lives in a SharedArrayBuffer: one Int32 per segment, front | back << 16 (a column
- * index is below 2^15; larger matrices use a fixed split, matrix-run.ts). No node:* imports.
+ * The state lives in a SharedArrayBuffer: one Int32 per segment, front | back << 16. What is claimed
+ * is a unit of `claimUnit(columns)` consecutive columns — one column up to 2^15 − 1 columns, so a
+ * unit index always fits a segment's 16-bit halves. No node:* imports.
  */
 
-/** Columns above this have no room in a segment's 16-bit halves. */
-export const MAX_CLAIM_COLUMNS = 0x7fff;
+/** Units above this have no room in a segment's 16-bit halves. */
+const MAX_UNITS = 0x7fff;
+
+/** How many consecutive columns one claim takes: 1, unless there are more columns than a segment can count. */
+export function claimUnit(columns: number): number {
+  return Math.ceil(columns / MAX_UNITS);
+}
 
 /** The segments' state for `threads` threads over `columns` columns, the thread of `col` given by `partOf`. */
 export function columnSegments(threads: number, columns: number, partOf: (col: number) => number): Int32Array {
@@ -56,9 +62,9 @@ export function claimColumn(state: Int32Array, own: number): number {
   }
 }
 
-/** The cells of column `col` (every scenario on one platform × kernel), as indices into the scenario-major matrix. */
-export function cellsOfColumn(col: number, scenarios: number, columns: number): number[] {
-  const out = new Array<number>(scenarios);
-  for (let si = 0; si < scenarios; si++) out[si] = si * columns + col;
+/** The cells of claimed unit `u` (every scenario on each of its `unit` columns), as indices into the scenario-major matrix. */
+export function cellsOfUnit(u: number, unit: number, scenarios: number, columns: number): number[] {
+  const out: number[] = [];
+  for (let col = u * unit; col < Math.min(columns, (u + 1) * unit); col++) for (let si = 0; si < scenarios; si++) out.push(si * columns + col);
   return out;
 }

@@ -10,7 +10,7 @@ import { VERDICTS, type MatrixCell, type MatrixOptions, type MatrixResult, type 
 import type { Scenario } from "../scenario/types.js";
 import { resultOf } from "./workers.js";
 import { takeMatrixWorkers } from "./matrix-prestart.js";
-import { MAX_CLAIM_COLUMNS, cellsOfColumn, claimColumn, columnSegments } from "./matrix-claim.js";
+import { cellsOfUnit, claimColumn, claimUnit, columnSegments } from "./matrix-claim.js";
 
 /**
  * V8 flags for `dmasim matrix` (set by the command before the engine loads; process-wide, so
@@ -37,7 +37,6 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
   // (n ≤ platforms; else of columns): a thread then JIT-compiles the code of fewer platforms and
   // sees fewer object shapes than with columns dealt round-robin (−0.2 s wall, −0.3 s CPU of
   // 3,330 runs on 2 threads). Part 0 is this thread's.
-  const parts: number[][] = Array.from({ length: n }, () => []);
   const np = platforms.length;
   const nk = kernels.length;
   const ns = scenarios.length;
@@ -56,32 +55,27 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
   const started = await takeMatrixWorkers(n - 1);
   const sources = scenarios.map((s) => s.source);
   const job = { scenarios, sources, platforms, kernels, set };
-  if (columns <= MAX_CLAIM_COLUMNS) {
-    // the segments are claimed column by column (matrix-claim.ts): a worker that starts late, or
-    // a thread slowed by the machine's load, runs fewer columns
-    const state = columnSegments(n, columns, partOf);
-    started.forEach((w, i) => w.postMessage({ ...job, state, own: i + 1 }));
-    const workers = started.map(async (w) => {
-      const r = await resultOf<{ cols: number[]; cells: MatrixCell[] }>("matrix-worker", w);
-      r.cols.forEach((col, j) => put(cellsOfColumn(col, ns, columns), r.cells.slice(j * ns, (j + 1) * ns)));
-    });
-    try {
-      for (let col; (col = claimColumn(state, 0)) >= 0; ) {
-        const idx = cellsOfColumn(col, ns, columns);
-        put(idx, runCells(scenarios, platforms, kernels, set, idx));
-      }
-    } finally {
-      await Promise.all(workers);
+  // the segments are claimed a column at a time (matrix-claim.ts): a worker that starts late, or a
+  // thread slowed by the machine's load, runs fewer columns
+  const unit = claimUnit(columns);
+  const units = Math.ceil(columns / unit);
+  const state = columnSegments(n, units, (u) => partOf(u * unit));
+  started.forEach((w, i) => w.postMessage({ ...job, state, own: i + 1, unit }));
+  const workers = started.map(async (w) => {
+    const r = await resultOf<{ units: number[]; cells: MatrixCell[] }>("matrix-worker", w);
+    let at = 0;
+    for (const u of r.units) {
+      const idx = cellsOfUnit(u, unit, ns, columns);
+      put(idx, r.cells.slice(at, (at += idx.length)));
     }
-  } else {
-    for (let col = 0; col < columns; col++) for (let si = 0; si < ns; si++) parts[partOf(col)]!.push(si * columns + col);
-    started.forEach((w, i) => w.postMessage({ ...job, cells: parts[i + 1]! }));
-    const workers = started.map(async (w, i) => put(parts[i + 1]!, await resultOf<MatrixCell[]>("matrix-worker", w)));
-    try {
-      put(parts[0]!, runCells(scenarios, platforms, kernels, set, parts[0]!));
-    } finally {
-      await Promise.all(workers);
+  });
+  try {
+    for (let u; (u = claimColumn(state, 0)) >= 0; ) {
+      const idx = cellsOfUnit(u, unit, ns, columns);
+      put(idx, runCells(scenarios, platforms, kernels, set, idx));
     }
+  } finally {
+    await Promise.all(workers);
   }
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const c of cells) counts[c.verdict]++;
