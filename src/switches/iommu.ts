@@ -194,11 +194,11 @@ export const IOMMU_SWITCHES: Record<string, Switch> = {
     release: "6.3",
     effect: "with its series (4dc6376af596 \"iommu: Remove iommu_map_atomic()\", f2b2c051be62 \"iommu: Add a gfp parameter to iommu_map_sg()\", 96d578088085 \"iommu/dma: Use the gfp parameter in __iommu_dma_alloc_noncontiguous()\", 2552d3a2292a and 2d4d767659ff for VT-d's page tables): dma-iommu's __iommu_dma_map calls iommu_map(…, GFP_ATOMIC) instead of iommu_map_atomic, map_sg and the remap / noncontiguous path iommu_map_sg(…, gfp) instead of iommu_map_sg_atomic — the remap path with the caller's gfp less its zone bits (GFP_KERNEL | __GFP_ZERO for a blocking dma_alloc_coherent), so the IOMMU's page-table pages (io-pgtable-arm's, and VT-d's through intel_iommu_map_pages) are allocated with that gfp instead of GFP_ATOMIC (checked: 6.1.166 drivers/iommu/dma-iommu.c:717 iommu_map_atomic, :840 and :1290 iommu_map_sg_atomic, iommu.c:2360, :2514; 6.6.63 dma-iommu.c:764 iommu_map(…, GFP_ATOMIC), :891 iommu_map_sg(…, gfp), :1345 (…, GFP_ATOMIC), iommu.c :2505, :2615, intel/iommu.c:942 alloc_pgtable_page(domain->nid, gfp); the ids from the 6.3 iommu-updates merge's shortlog)",
   },
-  "iommu/dma: Remove broken huge page handling": {
-    commit: "iommu/dma: Remove broken huge page handling",
+  "4604393ca0c6": {
+    commit: "4604393ca0c6",
     title: "iommu/dma: Remove broken huge page handling",
     release: "5.10",
-    effect: "__iommu_dma_alloc_pages clears __GFP_COMP (\"It makes no sense to muck about with huge pages\") and split_page()s every higher-order block; before it a compound block (the caller's __GFP_COMP) went to split_huge_page, which fails with -EBUSY for a page that is neither anonymous nor in a mapping (VM_BUG_ON_PAGE(!PageLocked) with CONFIG_DEBUG_VM), so the block was freed and the next smaller order tried (checked: 5.6.4 drivers/iommu/dma-iommu.c:510–561, mm/huge_memory.c:2706–2749; 5.10.7 dma-iommu.c:512–560; Robin Murphy's patch of 3 Sep 2020, in the IOMMU pull for 5.10 (its shortlog); the id is not in the stored texts: keyed by title)",
+    effect: "__iommu_dma_alloc_pages clears __GFP_COMP (\"It makes no sense to muck about with huge pages\") and split_page()s every higher-order block; before it a compound block (the caller's __GFP_COMP) went to split_huge_page, which fails with -EBUSY for a page that is neither anonymous nor in a mapping (VM_BUG_ON_PAGE(!PageLocked) with CONFIG_DEBUG_VM), so the block was freed and the next smaller order tried (checked: 5.6.4 drivers/iommu/dma-iommu.c:510–561, mm/huge_memory.c:2706–2749; 5.10.7 dma-iommu.c:512–560; Robin Murphy's patch of 3 Sep 2020, in the IOMMU pull for 5.10 (its shortlog); the id from a 0-day report's blame of dma-iommu.c, where 4604393ca0c6e4, Robin Murphy, 2020-09-03, owns the `if (order) split_page(page, order);` line the patch brought)",
   },
   "a886d5a7e67b": {
     commit: "a886d5a7e67b",

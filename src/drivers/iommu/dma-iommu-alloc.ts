@@ -36,8 +36,8 @@ import { __iommu_dma_map, __iommu_dma_unmap, cookieOf, dma_info_to_prot, domainO
 import { iommu_dma_alloc_remap_514 } from "./dma-iommu-noncontig.js";
 
 const F = "drivers/iommu/dma-iommu.c";
-/** "iommu/dma: Remove broken huge page handling" (5.10): __GFP_COMP cleared, every block split_page()d */
-const NO_HUGE_PAGES = "iommu/dma: Remove broken huge page handling";
+/** 4604393ca0c6 "iommu/dma: Remove broken huge page handling" (5.10): __GFP_COMP cleared, every block split_page()d */
+const NO_HUGE_PAGES = "4604393ca0c6";
 /** 61883d3c3241 (6.4, with 23baf831a32c): order_mask cut to orders 0–10 */
 const MAX_ORDER_FIX = "61883d3c3241";
 
