@@ -40,6 +40,13 @@ export interface XenState {
    * dom0 page backing it; absent: the static 2 MiB (order 9) array
    */
   discontig_frames?: { order: number; page: number };
+  /**
+   * 5.6–5.12 drivers/xen/swiotlb-xen.c's own `static char *xen_io_tlb_start, *xen_io_tlb_end` (5.10.7
+   * swiotlb-xen.c:49): kernel virtual addresses, 0 (NULL) until xen_swiotlb_init reaches its `end:` label — they
+   * stay NULL when it fails. Unused from 5.13 (97729b653de5 and the io_tlb_default_mem series).
+   */
+  xen_io_tlb_start?: number;
+  xen_io_tlb_end?: number;
 }
 
 /**

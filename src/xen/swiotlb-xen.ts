@@ -526,10 +526,15 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
  * `io_tlb_default_mem.end - 1` of the static struct (5.15.178 :554, 6.1.166 :394: ~0 without a pool, so
  * only a 64-bit mask passes), 6.6+ default_swiotlb_limit() (6.6.63 :390, 6.18.35 :423; with
  * CONFIG_SWIOTLB_DYNAMIC mem->phys_limit — on x86 PV the last byte of RAM whatever machine frame backs it
- * — else defpool.end - 1). The comparison is unsigned. 5.6–5.12 read swiotlb-xen's own xen_io_tlb_end
- * (5.10.7 :563), which is the pool's end whenever the model has one.
+ * — else defpool.end - 1). The comparison is unsigned. 5.6–5.12 read swiotlb-xen's own xen_io_tlb_end:
+ * `xen_virt_to_bus(xen_io_tlb_end - 1) <= mask` (5.6.4 :537–539; 5.10.7 and 5.12.9 :561–563 with hwdev),
+ * xen_virt_to_bus being xen_phys_to_dma(virt_to_phys(address)) (5.10.7 :83–86; 5.6.4 xen_phys_to_bus). After a
+ * failed xen_swiotlb_init the pointer is NULL and `NULL - 1` is ~0: arm64's virt_to_phys takes it for a kernel
+ * image address (bit VA_BITS - 1 set in 5.6/5.10, outside [PAGE_OFFSET, PAGE_END) in 5.12: ~0 - kimage_voffset,
+ * with CONFIG_DEBUG_VIRTUAL's WARN), and that bus address decides.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
+  if (!k.sw["97729b653de5"]) return xen_swiotlb_dma_supported_56(k, dev, mask);
   const mem = k.io_tlb_default_mem;
   const limit = default_swiotlb_limit(k);
   const e = era(k).name;
@@ -545,15 +550,26 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
     // struct io_tlb_mem { phys_addr_t start; phys_addr_t end; … } (5.14-rc5 include/linux/swiotlb.h:87–89)
     k.tr?.note("io_tlb_default_mem is NULL (no pool was set up): io_tlb_default_mem->end reads address 0x8");
     k.oops(8, "xen_swiotlb_dma_supported");
-  } else if (e === "5.6") {
-    // xen_io_tlb_end NULL: virt_to_phys(NULL - 1) of a non-linear address — not modelled
-    return true;
   } else {
     phys = -1; // io_tlb_default_mem.end (0) - 1: the static struct of a kernel without a pool
     what = "io_tlb_default_mem.end - 1 (no pool: 0 - 1)";
   }
   const dma = xen_phys_to_dma(k, dev, phys);
   k.tr?.note(`xen_phys_to_dma(${what} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
+  return toBig(dma) <= mask;
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.6–5.12; 5.6.4 :537–539, 5.10.7 / 5.12.9 :561–563):
+ * `xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask` on swiotlb-xen's own pointer — NULL (0) when
+ * xen_swiotlb_init failed, so the address is ~0 (-1 in dmasim's signed form) and virt_to_phys runs on it.
+ */
+function xen_swiotlb_dma_supported_56(k: Kernel, dev: Device, mask: bigint): boolean {
+  const end = k.xen!.xen_io_tlb_end ?? 0;
+  const va = end === 0 ? -1 : end - 1;
+  const phys = k.arch.virt_to_phys(k, va);
+  const dma = xen_phys_to_dma(k, dev, phys);
+  k.tr?.note(`xen_virt_to_bus(xen_io_tlb_end - 1 = ${end === 0 ? "NULL - 1 (xen_swiotlb_init set up no pool)" : k.arch.fmtVa(va)}): virt_to_phys ${hex(phys)}, bus ${hex(dma)} vs mask 0x${mask.toString(16)}`);
   return toBig(dma) <= mask;
 }
 
