@@ -197,12 +197,12 @@ export class PvP2M {
   }
 
   /**
-   * __set_phys_to_machine(pfn, INVALID_P2M_ENTRY) for pfns whose machine frame went back to Xen
-   * (XENMEM_decrease_reservation): the P2M entry is ~0 and the frame's M2P entry no longer names dom0
+   * __set_phys_to_machine(pfn, INVALID_P2M_ENTRY) for n pfns from pfn whose machine frames mfn.. went back to
+   * Xen (XENMEM_decrease_reservation): the P2M entries are ~0 and the frames' M2P entries no longer name dom0
    */
-  setInvalid(pfn: number, mfn: number): void {
-    this.p2mChanged.set(pfn, 1, -1);
-    this.m2pChanged.set(mfn, 1, -1);
+  setInvalid(pfn: number, mfn: number, n: number): void {
+    this.p2mChanged.set(pfn, n, -1);
+    this.m2pChanged.set(mfn, n, -1);
     this.framesAt = -1;
   }
 

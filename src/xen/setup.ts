@@ -44,13 +44,27 @@ function xen_set_identity_and_release_chunk(k: Kernel, start_pfn: number, end_pf
   const x = k.xen!;
   const p2m = x.p2m!;
   const end = Math.min(end_pfn, nr_pages);
-  for (let pfn = start_pfn; pfn < end; pfn++) {
-    const mfn = p2m.identity(pfn) ? pfn : p2m.get(pfn);
-    if (mfn < 0 || p2m.mfn_to_pfn(mfn) !== pfn) continue;
-    // xen_free_mfn: XENMEM_decrease_reservation of one extent, which Xen's heap takes back (ret 1)
-    x.heap!.release(mfn, 1);
-    released.n++;
-    p2m.setInvalid(pfn, mfn);
+  // pfn by pfn as the kernel goes, its effects applied a machine-contiguous run at a time (the same heap and P2M)
+  const n = Math.max(0, end - start_pfn);
+  const frames = n > 0 ? p2m.frames(start_pfn, n).slice() : [];
+  const owned = (i: number): boolean => {
+    const pfn = start_pfn + i;
+    const mfn = p2m.identity(pfn) ? pfn : frames[i]!;
+    return mfn >= 0 && p2m.mfn_to_pfn(mfn) === pfn;
+  };
+  for (let i = 0; i < n; ) {
+    if (p2m.identity(start_pfn + i) || !owned(i)) {
+      i++;
+      continue;
+    }
+    const mfn = frames[i]!;
+    let r = 1;
+    while (i + r < n && frames[i + r] === mfn + r && !p2m.identity(start_pfn + i + r) && owned(i + r)) r++;
+    // xen_free_mfn: XENMEM_decrease_reservation of one extent per pfn, which Xen's heap takes back (ret 1)
+    x.heap!.release(mfn, r);
+    released.n += r;
+    p2m.setInvalid(start_pfn + i, mfn, r);
+    i += r;
   }
   p2m.set_phys_range_identity(start_pfn, end_pfn);
   k.tr?.note(`set_phys_range_identity(${hex(start_pfn)}, ${hex(end_pfn)}): pfn_to_mfn is the pfn itself there`);
