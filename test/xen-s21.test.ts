@@ -124,3 +124,34 @@ steps:
     expect(mem).toEqual([expect.objectContaining({ phys: "0xa0010", pseudo: "0xa0010" })]); // was "-1" (a frame dom0 did not own)
   });
 });
+
+/**
+ * 3. The swiotlb-xen walk: 5.6's xen_swiotlb_map_page hands swiotlb_tbl_map_single its own start_dma_addr
+ *    (5.6.4 drivers/xen/swiotlb-xen.c:55, :244, :389–390), removed by ae4f0a17ee59 (5.9).
+ */
+describe("5.6 xen_swiotlb_map_page: tbl_dma_addr is swiotlb-xen's start_dma_addr", () => {
+  const y = (platform: string, kernel: string) => `
+name: a bounced map
+platform: ${platform}
+kernel: "${kernel}"
+steps:
+  - { op: dma_set_mask, bits: 32 }
+  - { op: kmalloc, size: 4096, as: b }
+  - { op: dma_map_single, buf: b, size: 4096, dir: DMA_TO_DEVICE }
+`;
+  const note = (r: ReturnType<typeof runYaml>) => r.steps[2]!.trace.filter((e) => e.kind === "note").map((e) => (e as { text: string }).text).find((t) => t.startsWith("swiotlb_tbl_map_single(dev, start_dma_addr"));
+  it("x86 PV: xen_virt_to_bus(xen_io_tlb_start) after the fixup — the pool's first machine address, not its pseudo-physical 0xf8000000", () => {
+    const k = bootK("x86_64-xen-pv", "5.6");
+    expect([k.io_tlb_default_mem!.start, k.xen!.start_dma_addr]).toEqual([0xf800_0000, 0x7fc_0000]);
+    expect(pfn_to_bfn(k, 0xf8000)).toBe(0x7fc0);
+    const r = runYaml(y("x86_64-xen-pv", "5.6"), { trace: true, set: { swiotlb: "force" } });
+    expect(note(r)).toBe("swiotlb_tbl_map_single(dev, start_dma_addr = 0x7fc0000, phys, …): the segment-boundary search's tbl_dma_addr");
+  });
+  it("rpi4-xen: xen_swiotlb_init reused arm64's pool (goto end), so start_dma_addr stays 0; 5.10 has none", () => {
+    expect(bootK("rpi4-xen", "5.6").xen!.start_dma_addr).toBeUndefined();
+    const r = runYaml(y("rpi4-xen", "5.6"), { trace: true, set: { swiotlb: "force" } });
+    expect(note(r)).toBe("swiotlb_tbl_map_single(dev, start_dma_addr = 0x0, phys, …): the segment-boundary search's tbl_dma_addr");
+    expect(note(runYaml(y("rpi4-xen", "5.10"), { trace: true, set: { swiotlb: "force" } }))).toBeUndefined();
+    expect(bootK("x86_64-xen-pv", "5.10").xen!.start_dma_addr).toBeUndefined();
+  });
+});

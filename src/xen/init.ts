@@ -20,7 +20,7 @@ import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
 import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
-import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
+import { xen_phys_to_bus, xen_swiotlb_fixup } from "./swiotlb-xen.js";
 
 const S_pci_xen_swiotlb_init = sym("pci_xen_swiotlb_init", "arch/x86/kernel/pci-dma.c");
 const S_swiotlb_init_remap = sym("swiotlb_init_remap", "kernel/dma/swiotlb.c");
@@ -62,6 +62,8 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
   }
   k.tr?.enter(k.sw["97729b653de5"] ? S_xen_swiotlb_init_early : S_xen_swiotlb_init, { start: hex(base), nslabs: String(nslabs) });
   fixup_or_refuse(k, base, nslabs);
+  // 5.6–5.8: start_dma_addr = xen_virt_to_bus(xen_io_tlb_start), the pool's machine address after the fixup (5.6.4 :244)
+  if (!k.sw["ae4f0a17ee59"]) k.xen!.start_dma_addr = xen_phys_to_bus(k, base);
   // verbose: xen_swiotlb_init(1, true)'s 1 (5.6–5.12); xen_swiotlb_init_early's false (5.13–5.14), true from 7fd880a38cfe
   swiotlb_init_with_tbl(k, base, nslabs, !k.sw["97729b653de5"] || !!k.sw["7fd880a38cfe"]);
   // 5.6–5.12 `end:` xen_io_tlb_end = xen_io_tlb_start + bytes, the memblock_alloc'd linear address (5.10.7 swiotlb-xen.c:204, :255)
@@ -219,6 +221,8 @@ function xen_swiotlb_init_late(k: Kernel): number {
         k.printk("warn", `xen:swiotlb_xen: Warning: only able to allocate ${(PAGE_SIZE << order) >> 20} MB for software IO TLB`);
         nslabs = SLABS_PER_PAGE << order;
       }
+      // 5.6–5.8: start_dma_addr = xen_virt_to_bus(xen_io_tlb_start) after the fixup (5.6.4 :244; ARM's P2M: the address itself)
+      if (!k.sw["ae4f0a17ee59"]) k.xen!.start_dma_addr = xen_phys_to_bus(k, start);
       swiotlb_late_init_with_tbl(k, start, nslabs);
       if (!v513) set_xen_io_tlb(k, start, nslabs); // 5.6–5.12 `end:` (5.13+ has no xen_io_tlb_end)
       swiotlb_set_max_segment(k, PAGE_SIZE);

@@ -47,6 +47,11 @@ export interface XenState {
    */
   xen_io_tlb_start?: number;
   xen_io_tlb_end?: number;
+  /**
+   * 5.6–5.8 drivers/xen/swiotlb-xen.c `static u64 start_dma_addr` (5.6.4 :55): xen_virt_to_bus(xen_io_tlb_start) set
+   * after the fixup (:244) — the pool's first machine address — and never on the reuse path (0). Gone with ae4f0a17ee59 (5.9).
+   */
+  start_dma_addr?: number;
 }
 
 /**

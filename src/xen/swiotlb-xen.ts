@@ -438,7 +438,7 @@ function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, s
   }
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.10–6.18; cd9c05848905, 6.15: dma_kmalloc_needs_bounce also bounces, as in 6.18.35 swiotlb-xen.c:219–224) */
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.6–6.18; 5.6 passes start_dma_addr as tbl_dma_addr until ae4f0a17ee59; cd9c05848905, 6.15: dma_kmalloc_needs_bounce also bounces, as in 6.18.35 swiotlb-xen.c:219–224) */
 export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   let phys = k.page_to_phys(page) + offset;
@@ -458,7 +458,11 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
   } else {
     k.tr?.decide(cond, false, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device: bounce` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent: bounce` : straddle ? `range_straddles_page_boundary: ${straddle_why(k, phys, size)}: bounce` : need ? "xen_arch_need_swiotlb: a foreign page, no GNTTABOP_cache_flush, a non-coherent device: bounce" : "swiotlb=force: bounce");
     trace_swiotlb_bounced(k, dev, dev_addr, size);
-    const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
+    // 5.6–5.8: swiotlb_tbl_map_single(dev, start_dma_addr, phys, …) — swiotlb-xen's own tbl_dma_addr (0 when
+    // xen_swiotlb_init reused a pool; 5.6.4 :389–390); ae4f0a17ee59 (5.9) drops it, 5.10+ compute it inside
+    const tbl = k.sw["ae4f0a17ee59"] ? undefined : (k.xen!.start_dma_addr ?? 0);
+    if (tbl !== undefined) k.tr?.note(`swiotlb_tbl_map_single(dev, start_dma_addr = ${hex(tbl)}, phys, …): the segment-boundary search's tbl_dma_addr`);
+    const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs, tbl);
     if (map === DMA_MAPPING_ERROR) {
       k.tr?.exit("DMA_MAPPING_ERROR");
       return DMA_MAPPING_ERROR;
