@@ -38,6 +38,7 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, s
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
+import { xen_set_identity_and_remap } from "./xen/setup.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
 import { phys_to_dma } from "./kernel/dma/direct.js";
@@ -279,6 +280,14 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
 
   // --- memmap (struct pages) and the kernel page table; ARM32's mem_map was placed above ---
   const max_pfn = ramEnd / PAGE_SIZE;
+  // --- x86 PV: the P2M of scattered machine frames (xen_swiotlb_fixup at mem_init exchanges the pool's frames), and
+  // setup_arch's xen_memory_setup making dom0's e820 holes identity frames (src/xen/setup.ts), before anything prints ---
+  if (platform.xen === "pv") {
+    // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
+    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
+    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
+    xen_set_identity_and_remap(k, banks, max_pfn);
+  }
   const min_pfn = banks[0]!.start / PAGE_SIZE;
   k.memmap = new MemMap(min_pfn, max_pfn);
   const pgd = new PageTable(L.geometry);
@@ -503,15 +512,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     k.memmap.addRangeFlag(pfn(cmaBase), pfn(cmaBase + cmaSize), PG_cma);
   }
 
-  // --- x86 PV: the P2M of scattered machine frames (xen_swiotlb_fixup below exchanges the pool's frames);
-  // mem_init's memblock_free_all is followed by x86_init.hyper.init_after_bootmem = xen_after_bootmem, the
+  // --- x86 PV: mem_init's memblock_free_all is followed by x86_init.hyper.init_after_bootmem = xen_after_bootmem, the
   // first page-allocator user after it (6.14+, e93ec87286bd: the contiguous-region frame list's own page) ---
-  if (platform.xen === "pv") {
-    // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
-    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
-    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
-    xen_after_bootmem(k);
-  }
+  if (platform.xen === "pv") xen_after_bootmem(k);
 
   // --- user address space and the current task ---
   k.user_pgd = new PageTable(L.geometry);

@@ -485,9 +485,10 @@ export class Kernel {
     const x = this.xen;
     if (!x) return phys;
     if (x.p2m) {
-      // x86 PV: the guest's PTEs hold machine frames (xen_make_pte does pfn_to_mfn)
+      // x86 PV: the guest's PTEs hold machine frames (xen_make_pte does pfn_to_mfn: the pfn itself for an identity frame —
+      // beyond the P2M, or an e820 hole, which 5.6–5.18 map 1:1 and 5.19+ leave unmapped in the linear map)
       const pfn = Math.floor(phys / PAGE_SIZE);
-      return pfn < x.p2m.length ? x.p2m.get(pfn) * PAGE_SIZE + (phys - pfn * PAGE_SIZE) : phys;
+      return x.p2m.identity(pfn) ? phys : x.p2m.get(pfn) * PAGE_SIZE + (phys - pfn * PAGE_SIZE);
     }
     if (x.stage2.size === 0) return phys;
     const pfn = Math.floor(phys / PAGE_SIZE);

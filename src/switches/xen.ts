@@ -97,4 +97,10 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     release: "5.15",
     effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128)",
   },
+  "ae4f0a17ee59": {
+    commit: "ae4f0a17ee59",
+    title: "swiotlb-xen: remove start_dma_addr",
+    release: "5.9",
+    effect: "xen_swiotlb_map_page no longer passes swiotlb-xen's start_dma_addr (xen_virt_to_bus(xen_io_tlb_start), set after the fixup — and left 0 when xen_swiotlb_init reuses an existing pool) to swiotlb_tbl_map_single as tbl_dma_addr, whose segment-boundary search takes its offset from it (5.6.4 drivers/xen/swiotlb-xen.c:55, :244, :389–390; 5.9.1 :398 passes virt_to_phys(xen_io_tlb_start); from 5.10 swiotlb_tbl_map_single computes phys_to_dma_unencrypted(hwdev, io_tlb_start) itself, 5.10.7 kernel/dma/swiotlb.c:452)",
+  },
 };

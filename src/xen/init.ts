@@ -20,7 +20,7 @@ import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
 import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
-import { xen_swiotlb_fixup } from "./swiotlb-xen.js";
+import { xen_phys_to_bus, xen_swiotlb_fixup } from "./swiotlb-xen.js";
 
 const S_pci_xen_swiotlb_init = sym("pci_xen_swiotlb_init", "arch/x86/kernel/pci-dma.c");
 const S_swiotlb_init_remap = sym("swiotlb_init_remap", "kernel/dma/swiotlb.c");
@@ -62,10 +62,25 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
   }
   k.tr?.enter(k.sw["97729b653de5"] ? S_xen_swiotlb_init_early : S_xen_swiotlb_init, { start: hex(base), nslabs: String(nslabs) });
   fixup_or_refuse(k, base, nslabs);
+  // 5.6–5.8: start_dma_addr = xen_virt_to_bus(xen_io_tlb_start), the pool's machine address after the fixup (5.6.4 :244)
+  if (!k.sw["ae4f0a17ee59"]) k.xen!.start_dma_addr = xen_phys_to_bus(k, base);
   // verbose: xen_swiotlb_init(1, true)'s 1 (5.6–5.12); xen_swiotlb_init_early's false (5.13–5.14), true from 7fd880a38cfe
   swiotlb_init_with_tbl(k, base, nslabs, !k.sw["97729b653de5"] || !!k.sw["7fd880a38cfe"]);
+  // 5.6–5.12 `end:` xen_io_tlb_end = xen_io_tlb_start + bytes, the memblock_alloc'd linear address (5.10.7 swiotlb-xen.c:204, :255)
+  if (!k.sw["97729b653de5"]) set_xen_io_tlb(k, base, nslabs);
   swiotlb_set_max_segment(k, PAGE_SIZE);
   k.tr?.exit();
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_init's `end:` label (5.6–5.12; 5.6.4 :254, 5.10.7 and 5.12.9 :255):
+ * xen_io_tlb_start (phys_to_virt(io_tlb_start) when reusing, else the buffer's linear address) and
+ * xen_io_tlb_end = xen_io_tlb_start + bytes, bytes = xen_io_tlb_nslabs << IO_TLB_SHIFT (xen_set_nslabs).
+ */
+function set_xen_io_tlb(k: Kernel, phys: number, nslabs: number): void {
+  const start = k.arch.__va(phys);
+  k.xen!.xen_io_tlb_start = start;
+  k.xen!.xen_io_tlb_end = start + nslabs * IO_TLB_SIZE;
 }
 
 /**
@@ -132,7 +147,9 @@ export function xen_mm_init(k: Kernel): void {
       // "IO TLB memory already allocated. Just use it.": `goto end` with rc still -ENOMEM, so `if (!rc)
       // swiotlb_set_max_segment(PAGE_SIZE)` is skipped — max_segment stays what swiotlb_init_with_tbl set
       // (5.6.4 swiotlb-xen.c:181, :193–196, :253–258; 5.10.7 and 5.12.9 :183, :195–198, :254–259); xen_mm_init
-      // ignores the return (5.10.7 arch/arm/xen/mm.c:143)
+      // ignores the return (5.10.7 arch/arm/xen/mm.c:143). xen_io_tlb_nslabs = swiotlb_nr_tbl() = io_tlb_nslabs
+      // (:187), so xen_io_tlb_end is the generic pool's end
+      set_xen_io_tlb(k, k.io_tlb_default_mem!.start, k.io_tlb_default_mem!.nslabs);
       k.tr?.exit("-ENOMEM");
     }
   }
@@ -204,7 +221,10 @@ function xen_swiotlb_init_late(k: Kernel): number {
         k.printk("warn", `xen:swiotlb_xen: Warning: only able to allocate ${(PAGE_SIZE << order) >> 20} MB for software IO TLB`);
         nslabs = SLABS_PER_PAGE << order;
       }
+      // 5.6–5.8: start_dma_addr = xen_virt_to_bus(xen_io_tlb_start) after the fixup (5.6.4 :244; ARM's P2M: the address itself)
+      if (!k.sw["ae4f0a17ee59"]) k.xen!.start_dma_addr = xen_phys_to_bus(k, start);
       swiotlb_late_init_with_tbl(k, start, nslabs);
+      if (!v513) set_xen_io_tlb(k, start, nslabs); // 5.6–5.12 `end:` (5.13+ has no xen_io_tlb_end)
       swiotlb_set_max_segment(k, PAGE_SIZE);
       k.tr?.exit("0");
       return 0;

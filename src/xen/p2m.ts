@@ -40,6 +40,18 @@ export interface XenState {
    * dom0 page backing it; absent: the static 2 MiB (order 9) array
    */
   discontig_frames?: { order: number; page: number };
+  /**
+   * 5.6–5.12 drivers/xen/swiotlb-xen.c's own `static char *xen_io_tlb_start, *xen_io_tlb_end` (5.10.7
+   * swiotlb-xen.c:49): kernel virtual addresses, 0 (NULL) until xen_swiotlb_init reaches its `end:` label — they
+   * stay NULL when it fails. Unused from 5.13 (97729b653de5 and the io_tlb_default_mem series).
+   */
+  xen_io_tlb_start?: number;
+  xen_io_tlb_end?: number;
+  /**
+   * 5.6–5.8 drivers/xen/swiotlb-xen.c `static u64 start_dma_addr` (5.6.4 :55): xen_virt_to_bus(xen_io_tlb_start) set
+   * after the fixup (:244) — the pool's first machine address — and never on the reuse path (0). Gone with ae4f0a17ee59 (5.9).
+   */
+  start_dma_addr?: number;
 }
 
 /**
@@ -162,7 +174,42 @@ class RunMap {
 export class PvP2M {
   private readonly p2mChanged = new RunMap();
   private readonly m2pChanged = new RunMap();
+  /**
+   * IDENTITY_FRAME(pfn) entries below the P2M's end, as [start, end) pfn runs, sorted (set_phys_range_identity
+   * for dom0's e820 holes, src/xen/setup.ts): few, set once at boot
+   */
+  private idStart: number[] = [];
+  private idEnd: number[] = [];
   constructor(readonly length: number, private readonly topChunk: number) {}
+
+  /**
+   * arch/x86/xen/p2m.c set_phys_range_identity (5.6–6.18, unchanged: 5.6.4 p2m.c:634–652, 5.10.7 :630–648,
+   * 6.18.35 :619–637): nothing when pfn_s >= xen_p2m_size or pfn_s > pfn_e; pfn_e clipped to xen_p2m_size;
+   * xen_p2m_addr[pfn] = IDENTITY_FRAME(pfn) for each pfn; returns how many were set
+   */
+  set_phys_range_identity(pfn_s: number, pfn_e: number): number {
+    if (pfn_s >= this.length || pfn_s > pfn_e) return 0;
+    if (pfn_e > this.length) pfn_e = this.length;
+    if (pfn_e > pfn_s) {
+      this.p2mChanged.set(pfn_s, pfn_e - pfn_s, -1); // the old entries are gone (the M2P is the caller's business)
+      let i = 0;
+      while (i < this.idStart.length && this.idStart[i]! < pfn_s) i++;
+      this.idStart.splice(i, 0, pfn_s);
+      this.idEnd.splice(i, 0, pfn_e);
+      this.framesAt = -1;
+    }
+    return pfn_e - pfn_s;
+  }
+
+  /**
+   * __set_phys_to_machine(pfn, INVALID_P2M_ENTRY) for n pfns from pfn whose machine frames mfn.. went back to
+   * Xen (XENMEM_decrease_reservation): the P2M entries are ~0 and the frames' M2P entries no longer name dom0
+   */
+  setInvalid(pfn: number, mfn: number, n: number): void {
+    this.p2mChanged.set(pfn, n, -1);
+    this.m2pChanged.set(mfn, n, -1);
+    this.framesAt = -1;
+  }
 
   /** xen_p2m_addr[pfn] */
   get(pfn: number): number {
@@ -209,14 +256,16 @@ export class PvP2M {
   }
 
   /**
-   * arch/x86/include/asm/xen/page.h __pfn_to_mfn's third branch (5.6–6.18; 5.6.4 page.h:142–157, 6.18.35
-   * :133–148): a pfn at or beyond xen_max_p2m_pfn is IDENTITY_FRAME(pfn). The model's xen_p2m_size and
-   * xen_max_p2m_pfn are both `length` and it sets no identity entries inside the P2M (the e820 holes
-   * xen_set_identity_and_remap marks are not modelled), so this is the one identity answer. A negative
-   * pfn is dmasim's signed form of one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
+   * arch/x86/include/asm/xen/page.h __pfn_to_mfn (5.6–6.18; 5.6.4 page.h:142–157, 6.18.35 :133–148) answers
+   * IDENTITY_FRAME(pfn): a pfn at or beyond xen_max_p2m_pfn (the model's xen_p2m_size and xen_max_p2m_pfn are
+   * both `length`), or an entry set_phys_range_identity wrote (dom0's e820 holes below its last RAM pfn,
+   * src/xen/setup.ts). A negative pfn is dmasim's signed form of one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
    */
   identity(pfn: number): boolean {
-    return pfn < 0 || pfn >= this.length;
+    if (pfn < 0 || pfn >= this.length) return true;
+    const st = this.idStart;
+    for (let i = 0; i < st.length; i++) if (pfn >= st[i]! && pfn < this.idEnd[i]!) return true;
+    return false;
   }
 
   /**

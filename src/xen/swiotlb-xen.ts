@@ -438,7 +438,7 @@ function sync_for_cpu(k: Kernel, dev: Device, dev_addr: number, paddr: number, s
   }
 }
 
-/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.10–6.18; cd9c05848905, 6.15: dma_kmalloc_needs_bounce also bounces, as in 6.18.35 swiotlb-xen.c:219–224) */
+/** drivers/xen/swiotlb-xen.c xen_swiotlb_map_page (5.6–6.18; 5.6 passes start_dma_addr as tbl_dma_addr until ae4f0a17ee59; cd9c05848905, 6.15: dma_kmalloc_needs_bounce also bounces, as in 6.18.35 swiotlb-xen.c:219–224) */
 export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
   let phys = k.page_to_phys(page) + offset;
@@ -458,7 +458,11 @@ export function xen_swiotlb_map_page(k: Kernel, dev: Device, page: number, offse
   } else {
     k.tr?.decide(cond, false, !capable ? `bus ${hex(dev_addr)}+${hex(size)} is not reachable by the device: bounce` : kbounce ? `dma_kmalloc_needs_bounce: ${size} bytes could share a cache line with another kmalloc object and the device is not coherent: bounce` : straddle ? `range_straddles_page_boundary: ${straddle_why(k, phys, size)}: bounce` : need ? "xen_arch_need_swiotlb: a foreign page, no GNTTABOP_cache_flush, a non-coherent device: bounce" : "swiotlb=force: bounce");
     trace_swiotlb_bounced(k, dev, dev_addr, size);
-    const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs);
+    // 5.6–5.8: swiotlb_tbl_map_single(dev, start_dma_addr, phys, …) — swiotlb-xen's own tbl_dma_addr (0 when
+    // xen_swiotlb_init reused a pool; 5.6.4 :389–390); ae4f0a17ee59 (5.9) drops it, 5.10+ compute it inside
+    const tbl = k.sw["ae4f0a17ee59"] ? undefined : (k.xen!.start_dma_addr ?? 0);
+    if (tbl !== undefined) k.tr?.note(`swiotlb_tbl_map_single(dev, start_dma_addr = ${hex(tbl)}, phys, …): the segment-boundary search's tbl_dma_addr`);
+    const map = swiotlb_tbl_map_single(k, dev, phys, size, size, dir, attrs, tbl);
     if (map === DMA_MAPPING_ERROR) {
       k.tr?.exit("DMA_MAPPING_ERROR");
       return DMA_MAPPING_ERROR;
@@ -526,10 +530,15 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
  * `io_tlb_default_mem.end - 1` of the static struct (5.15.178 :554, 6.1.166 :394: ~0 without a pool, so
  * only a 64-bit mask passes), 6.6+ default_swiotlb_limit() (6.6.63 :390, 6.18.35 :423; with
  * CONFIG_SWIOTLB_DYNAMIC mem->phys_limit — on x86 PV the last byte of RAM whatever machine frame backs it
- * — else defpool.end - 1). The comparison is unsigned. 5.6–5.12 read swiotlb-xen's own xen_io_tlb_end
- * (5.10.7 :563), which is the pool's end whenever the model has one.
+ * — else defpool.end - 1). The comparison is unsigned. 5.6–5.12 read swiotlb-xen's own xen_io_tlb_end:
+ * `xen_virt_to_bus(xen_io_tlb_end - 1) <= mask` (5.6.4 :537–539; 5.10.7 and 5.12.9 :561–563 with hwdev),
+ * xen_virt_to_bus being xen_phys_to_dma(virt_to_phys(address)) (5.10.7 :83–86; 5.6.4 xen_phys_to_bus). After a
+ * failed xen_swiotlb_init the pointer is NULL and `NULL - 1` is ~0: arm64's virt_to_phys takes it for a kernel
+ * image address (bit VA_BITS - 1 set in 5.6/5.10, outside [PAGE_OFFSET, PAGE_END) in 5.12: ~0 - kimage_voffset,
+ * with CONFIG_DEBUG_VIRTUAL's WARN), and that bus address decides.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
+  if (!k.sw["97729b653de5"]) return xen_swiotlb_dma_supported_56(k, dev, mask);
   const mem = k.io_tlb_default_mem;
   const limit = default_swiotlb_limit(k);
   const e = era(k).name;
@@ -545,15 +554,26 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
     // struct io_tlb_mem { phys_addr_t start; phys_addr_t end; … } (5.14-rc5 include/linux/swiotlb.h:87–89)
     k.tr?.note("io_tlb_default_mem is NULL (no pool was set up): io_tlb_default_mem->end reads address 0x8");
     k.oops(8, "xen_swiotlb_dma_supported");
-  } else if (e === "5.6") {
-    // xen_io_tlb_end NULL: virt_to_phys(NULL - 1) of a non-linear address — not modelled
-    return true;
   } else {
     phys = -1; // io_tlb_default_mem.end (0) - 1: the static struct of a kernel without a pool
     what = "io_tlb_default_mem.end - 1 (no pool: 0 - 1)";
   }
   const dma = xen_phys_to_dma(k, dev, phys);
   k.tr?.note(`xen_phys_to_dma(${what} = ${hex(phys)}) = ${hex(dma)} vs mask 0x${mask.toString(16)}`);
+  return toBig(dma) <= mask;
+}
+
+/**
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.6–5.12; 5.6.4 :537–539, 5.10.7 / 5.12.9 :561–563):
+ * `xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask` on swiotlb-xen's own pointer — NULL (0) when
+ * xen_swiotlb_init failed, so the address is ~0 (-1 in dmasim's signed form) and virt_to_phys runs on it.
+ */
+function xen_swiotlb_dma_supported_56(k: Kernel, dev: Device, mask: bigint): boolean {
+  const end = k.xen!.xen_io_tlb_end ?? 0;
+  const va = end === 0 ? -1 : end - 1;
+  const phys = k.arch.virt_to_phys(k, va);
+  const dma = xen_phys_to_dma(k, dev, phys);
+  k.tr?.note(`xen_virt_to_bus(xen_io_tlb_end - 1 = ${end === 0 ? "NULL - 1 (xen_swiotlb_init set up no pool)" : k.arch.fmtVa(va)}): virt_to_phys ${hex(phys)}, bus ${hex(dma)} vs mask 0x${mask.toString(16)}`);
   return toBig(dma) <= mask;
 }
 
