@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { expect } from "vitest";
+import { describe, expect } from "vitest";
 import { VERSIONS } from "../src/versions.js";
 import { ROOT } from "./helpers.js";
 
@@ -65,4 +65,12 @@ export function expectDistinctBehaviours<V extends VectorHeader>(set: VectorSet<
   }
   // every sameAs key names a file of the set
   for (const version of Object.keys(sameAs)) expect(set.files, `sameAs ${version}`).toContain(`${set.target}-${version}.json.gz`);
+}
+
+/** One describe block per file and modelled version it is replayed as, titled "<version> (<tree> <commit>) as <vid>". */
+export function describeReplays<V extends VectorHeader>(set: VectorSet<V>, sameAs: Readonly<Record<string, readonly string[]>>, body: (v: V, vid: string) => void): void {
+  for (const f of set.files) {
+    const v = set.load(f);
+    for (const vid of replayedAs(v, sameAs)) describe(`${v.version} (${v.tree} ${v.commit.slice(0, 12)}) as ${vid}`, () => body(v, vid));
+  }
 }

@@ -13,7 +13,7 @@ import { DmaDebug, dmaDebugOptionsFor } from "../src/kernel/dma/debug.js";
 import { DmaDebugEntry, type DebugType } from "../src/kernel/dma/debug-entry.js";
 import { of_dma_configure, type Device } from "../src/drivers/device.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
-import { expectDistinctBehaviours, replayedAs, vectorSet } from "./vector-files.js";
+import { describeReplays, expectDistinctBehaviours, vectorSet } from "./vector-files.js";
 
 type Addr = number | "err";
 type Op = (string | number | string[])[];
@@ -21,7 +21,6 @@ interface Run { seed: number; all_errors: number; ops: Op[] }
 interface VecFile { target: string; tree: string; commit: string; version: string; runs: Run[] }
 
 const SET = vectorSet<VecFile>("dma-debug-checks");
-const { files, load } = SET;
 /** versions whose trees recorded byte-identical runs (checked when recording; README "dma-debug-checks") */
 const SAME_AS: Record<string, string[]> = { "5.15.178": ["5.10", "5.14", "5.19"], "6.1.166": ["6.6"] };
 
@@ -93,18 +92,14 @@ describe("dma-debug-checks vectors: the trees' own check_unmap / check_sync repl
     expectDistinctBehaviours(SET, ["dma-debug-checks-5.15.178.json.gz", "dma-debug-checks-6.1.166.json.gz", "dma-debug-checks-6.12.19.json.gz", "dma-debug-checks-6.18.35.json.gz"], SAME_AS);
   });
 
-  for (const f of files) {
-    const v = load(f);
-    for (const vid of replayedAs(v, SAME_AS))
-      describe(`${v.version} (${v.tree} ${v.commit.slice(0, 12)}) as ${vid}`, () => {
-        for (const run of v.runs)
-          it(`seed ${run.seed}, all_errors ${run.all_errors}: ${run.ops.length} calls`, () => {
-            const n = replay(v, run, vid);
-            expect(n.unmaps).toBeGreaterThan(50);
-            expect(n.syncs).toBeGreaterThan(20);
-            expect(n.removed).toBeGreaterThan(20);
-            expect(n.msgs).toBeGreaterThan(run.all_errors ? 50 : 0);
-          });
+  describeReplays(SET, SAME_AS, (v, vid) => {
+    for (const run of v.runs)
+      it(`seed ${run.seed}, all_errors ${run.all_errors}: ${run.ops.length} calls`, () => {
+        const n = replay(v, run, vid);
+        expect(n.unmaps).toBeGreaterThan(50);
+        expect(n.syncs).toBeGreaterThan(20);
+        expect(n.removed).toBeGreaterThan(20);
+        expect(n.msgs).toBeGreaterThan(run.all_errors ? 50 : 0);
       });
-  }
+  });
 });

@@ -13,14 +13,14 @@ import { IovaDomain } from "../src/drivers/iommu/iova.js";
 import { KernelIovaCpus } from "../src/drivers/iommu/iova-cpus.js";
 import type { IommuDomain } from "../src/drivers/iommu/iommu.js";
 import type { Device } from "../src/drivers/device.js";
-import { expectDistinctBehaviours, replayedAs, vectorSet } from "./vector-files.js";
+import { describeReplays, expectDistinctBehaviours, vectorSet } from "./vector-files.js";
 
 type Op = ["a", number, number, string, number, string[]] | ["f", number, number];
 interface Run { mode: string; seed: number; granule: number; aperture_end: string; forcedac: number; devices: { name: string; pci: number; bus_dma_limit: string }[]; ops: Op[] }
 interface VecFile { target: string; tree: string; commit: string; version: string; runs: Run[] }
 
 const SET = vectorSet<VecFile>("dma-iommu");
-const { files, load } = SET;
+const { load } = SET;
 
 /**
  * Modelled versions whose trees recorded byte-identical runs to a committed file (checked when the
@@ -63,19 +63,15 @@ describe("dma-iommu vectors: the trees' own iommu_dma_alloc_iova over their iova
     expectDistinctBehaviours(SET, ["dma-iommu-5.10.7.json.gz", "dma-iommu-5.14.0.json.gz", "dma-iommu-5.15.178.json.gz", "dma-iommu-6.6.63.json.gz"], SAME_AS);
   });
 
-  for (const f of files) {
-    const v = load(f);
-    for (const vid of replayedAs(v, SAME_AS))
-      describe(`${v.version} (${v.tree} ${v.commit.slice(0, 12)}) as ${vid}`, () => {
-        for (const run of v.runs)
-          it(`${run.mode}: ${run.ops.length} calls`, () => {
-            const n = replay(v, run, vid);
-            expect(n.allocs).toBeGreaterThan(100);
-            expect(n.fails, "failed allocations").toBeGreaterThan(0);
-            if (run.mode !== "aperture-32") expect(n.high, "IOVAs above 4 GiB").toBeGreaterThan(5);
-          });
+  describeReplays(SET, SAME_AS, (v, vid) => {
+    for (const run of v.runs)
+      it(`${run.mode}: ${run.ops.length} calls`, () => {
+        const n = replay(v, run, vid);
+        expect(n.allocs).toBeGreaterThan(100);
+        expect(n.fails, "failed allocations").toBeGreaterThan(0);
+        if (run.mode !== "aperture-32") expect(n.high, "IOVAs above 4 GiB").toBeGreaterThan(5);
       });
-  }
+  });
 
   it("6.6's pci_32bit_workaround: after the first failed 32-bit try a PCI device says 'Using N-bit DMA addresses' once and never tries 32 bits again", () => {
     const run = load("dma-iommu-6.6.63.json.gz").runs.find((r) => r.mode === "fill-32")!;

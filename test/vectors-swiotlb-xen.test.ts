@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { bootK } from "./helpers.js";
 import { clear_phys_to_machine, set_phys_to_machine } from "../src/xen/p2m.js";
 import { range_requires_alignment, range_straddles_page_boundary, xen_dma_to_phys, xen_phys_to_dma } from "../src/xen/swiotlb-xen.js";
-import { expectDistinctBehaviours, replayedAs, vectorSet } from "./vector-files.js";
+import { describeReplays, expectDistinctBehaviours, vectorSet } from "./vector-files.js";
 
 type Op = (string | number | null | [string, string][])[];
 interface Run { mode: string; seed: number; device: string; ops: Op[] }
@@ -90,19 +90,15 @@ describe("swiotlb-xen vectors: the trees' own P2M and address helpers replayed t
     }
   });
 
-  for (const f of files) {
-    const v = load(f);
-    for (const vid of replayedAs(v, SAME_AS))
-      describe(`${v.version} (${v.tree} ${v.commit.slice(0, 12)}) as ${vid}`, () => {
-        for (const run of v.runs)
-          it(`${run.mode}: ${run.ops.length} calls`, () => {
-            const n = replay(v, run, vid);
-            expect(n.refused, "sets of a pfn already mapped").toBeGreaterThan(0);
-            expect(n.straddles, "ranges that are not machine-contiguous").toBeGreaterThan(20);
-            expect(n.foreign, "bus addresses of foreign frames").toBeGreaterThan(2);
-          });
+  describeReplays(SET, SAME_AS, (v, vid) => {
+    for (const run of v.runs)
+      it(`${run.mode}: ${run.ops.length} calls`, () => {
+        const n = replay(v, run, vid);
+        expect(n.refused, "sets of a pfn already mapped").toBeGreaterThan(0);
+        expect(n.straddles, "ranges that are not machine-contiguous").toBeGreaterThan(20);
+        expect(n.foreign, "bus addresses of foreign frames").toBeGreaterThan(2);
       });
-  }
+  });
 
   it("the alignment test: in range_straddles_page_boundary for 5.15.178 (and 6.6.63: 9f40ec84a797's backport), its own function in 6.1.166 (6.12.19, 6.18.35), nowhere else", () => {
     const aligned = (f: string) => load(f).runs.flatMap((r) => r.ops).filter((o) => o[0] === "s");
