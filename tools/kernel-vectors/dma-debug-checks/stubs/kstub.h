@@ -13,21 +13,12 @@
  */
 #ifndef DMASIM_KSTUB_CHECKS_H
 #define DMASIM_KSTUB_CHECKS_H
-#include <stddef.h>
-#include <stdint.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../../common/kv-types.h" /* the C headers, u8…s64, dma_addr_t, phys_addr_t, gfp_t, likely/unlikely */
 
-typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
-typedef u64 dma_addr_t; typedef u64 phys_addr_t;
 #define ____cacheline_aligned_in_smp
 #define __read_mostly
 #define __acquires(x)
 #define __releases(x)
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
 #define min(a, b) ((a) < (b) ? (a) : (b))
