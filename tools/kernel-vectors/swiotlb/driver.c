@@ -115,15 +115,7 @@ static void state_json(void)
 #endif
 }
 
-static void end_op(const char *fault)
-{
-	printf(",\"msgs\":[%s]", kv_msgs);
-	if (fault) {
-		printf(",\"fault\":{\"kind\":\"%s\",\"text\":", kv_fault_kind);
-		char b[1024]; size_t l = 0; json_str(b, sizeof b, &l, kv_fault_msg); printf("%s}", b);
-	}
-	printf("}");
-}
+static void end_op(const char *fault) { end_op_msgs(fault); }
 
 
 int main(int argc, char **argv)

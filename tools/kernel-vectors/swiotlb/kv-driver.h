@@ -2,7 +2,7 @@
  * kv-driver.h — what tools/kernel-vectors/swiotlb's two drivers (driver.c for the 5.x–6.1 trees,
  * driver66.c for the pool era) share: the byte hash, the seeded generator (xorshift64*, upper 32
  * bits) and the choices made with it (pick_size, pick_orig), the device the kernel maps for, the
- * table of live mappings and the originals' window in the arena. Included once by each driver,
+ * table of live mappings, the originals' window in the arena and the end of an operation's record. Included once by each driver,
  * after the tree's swiotlb.c and kv-messages.h. The committed vectors depend on this exact
  * sequence: change it and every swiotlb vector must be recorded again. Our own code (MIT).
  */
@@ -63,6 +63,17 @@ static phys_addr_t pick_orig(size_t size)
 	case 2: return a + (below(2) ? IO_TLB_SIZE : 0) + below(8) * 512;
 	default: return a + below(PAGE_SIZE);
 	}
+}
+
+/* the end of an operation's record: the messages it printed, the fault it ended in, if any */
+static void end_op_msgs(const char *fault)
+{
+	printf(",\"msgs\":[%s]", kv_msgs);
+	if (fault) {
+		printf(",\"fault\":{\"kind\":\"%s\",\"text\":", kv_fault_kind);
+		char b[1024]; size_t l = 0; json_str(b, sizeof b, &l, kv_fault_msg); printf("%s}", b);
+	}
+	printf("}");
 }
 
 #endif /* KV_DRIVER_H */
