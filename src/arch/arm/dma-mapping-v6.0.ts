@@ -72,7 +72,7 @@ function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Pr
   }[which]);
   let r: { ptr: number; page: number } | null;
   switch (which) {
-    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller); break;
+    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller, gfp); break;
     case "simple": r = __alloc_simple_buffer(k, size, gfp); break;
     case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller, want_vaddr); break;
     case "pool": r = __alloc_from_pool(k, size); break;

@@ -11,7 +11,7 @@ import { ENXIO } from "../../kernel/dma/ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
-import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, __GFP_NOWARN, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range, split_page } from "../../mm/mm.js";
@@ -40,15 +40,33 @@ const S_unmap_page = sym("arm_dma_unmap_page", F);
 
 export type Allocator = "cma" | "simple" | "remap" | "pool";
 
-/** arch/arm/mm/dma-mapping.c __dma_clear_buffer (5.6–6.18, unchanged by the 6.0 move to dma-direct): zero through the linear alias (or kmap for highmem) and flush it out of the cache */
-export function __dma_clear_buffer(k: Kernel, page: number, size: number) {
+/** arch/arm/mm/dma-mapping.c coherent_flag values (5.6–6.18): NORMAL for a non-coherent device's buffer, COHERENT for arm_coherent_dma_ops (5.x) */
+export const NORMAL = 0;
+export const COHERENT = 1;
+
+/**
+ * arch/arm/mm/dma-mapping.c __dma_clear_buffer (5.6–6.18, unchanged by the 6.0 move to dma-direct;
+ * 5.10.7 :240–268, 6.18.35 :107–135): memset(0) through the cacheable linear alias (kmap_atomic per
+ * page for highmem), then, unless COHERENT, dmac_flush_range + outer_flush_range. The memset makes
+ * every line of the range hold zeros (dirty), the flush writes them back and drops them: RAM holds
+ * zeros and no line is left, whatever dirty line the page kept from its earlier life (that line is
+ * overwritten by the memset, never written back over the zeros). COHERENT keeps the zeroed lines dirty.
+ */
+export function __dma_clear_buffer(k: Kernel, page: number, size: number, coherent_flag = NORMAL) {
   const phys = k.page_to_phys(page);
+  if (coherent_flag === COHERENT) {
+    // memset through the cache, no flush: the zeros sit in dirty lines a coherent device snoops
+    const zero = new Uint8Array(PAGE_SIZE);
+    for (let off = 0; off < size; off += PAGE_SIZE) k.cache.cpuWrite(phys + off, zero.subarray(0, Math.min(PAGE_SIZE, size - off)));
+    return;
+  }
+  // memset + dmac_flush_range/outer_flush_range: the net effect, without making 64-byte lines only to drop them
+  k.cache.invalidate(phys, size);
   k.mem.fill(phys, 0, size);
-  k.cache.flush(phys, size);
 }
 
-/** arch/arm/mm/dma-mapping.c __dma_alloc_buffer (5.6–6.18; 5.10.7 :274, 6.1.166 :141): alloc_pages(order), split_page, free the excess, __dma_clear_buffer */
-export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number {
+/** arch/arm/mm/dma-mapping.c __dma_alloc_buffer (5.6–6.18; 5.10.7 :274, 6.1.166 :141): alloc_pages(order), split_page, __free_page of the excess, __dma_clear_buffer */
+export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number, coherent_flag = NORMAL): number {
   k.tr?.enter(S_alloc_buffer, { size: hex(size), gfp: gfpName(gfp) });
   const order = get_order(size);
   const page = alloc_pages(k, gfp, order, "__dma_alloc_buffer");
@@ -60,17 +78,21 @@ export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number): number
   const count = size / PAGE_SIZE;
   // split_page (every page gets its own reference) + __free_page of the pages beyond size
   split_page(k, page, order);
-  for (let p = pfn + count; p < pfn + (1 << order); p++) k.buddy.free(p, 0);
   if (k.tr && count < 1 << order) k.tr.note(`split_page(order ${order}); __free_page of the ${(1 << order) - count === 1 ? "page" : `${(1 << order) - count} pages`} past the buffer`);
-  __dma_clear_buffer(k, page, size);
+  for (let p = pfn + count; p < pfn + (1 << order); p++) __free_pages(k, k.arch.pfn_to_page(p), 0);
+  __dma_clear_buffer(k, page, size, coherent_flag);
   k.tr?.exit(`page ${k.arch.fmtVa(page)} (pfn ${hex(pfn)})`);
   return page;
 }
 
-/** arch/arm/mm/dma-mapping.c __dma_free_buffer (5.6–6.18): free the pages one by one (the buffer was split) */
+/**
+ * arch/arm/mm/dma-mapping.c __dma_free_buffer (5.6–6.18; 5.10.7 :299–307, 6.18.35 :166–174): __free_page of
+ * each of the size >> PAGE_SHIFT pages (the buffer was split): each put drops that page's own reference, so a
+ * size larger than the allocation puts pages the buffer does not own (a free page's refcount goes below zero).
+ */
 export function __dma_free_buffer(k: Kernel, page: number, size: number) {
   const pfn = k.arch.page_to_pfn(page);
-  for (let i = 0; i < size / PAGE_SIZE; i++) k.buddy.free(pfn + i, 0);
+  for (let i = 0; i < Math.floor(size / PAGE_SIZE); i++) __free_pages(k, k.arch.pfn_to_page(pfn + i), 0);
 }
 
 /** arch/arm/mm/dma-mapping.c __dma_remap (5.6–6.18): rewrite the existing linear-map PTEs of lowmem pages to the DMA prot (and flush the TLB) */
@@ -108,10 +130,14 @@ export function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot:
   return { ptr, page };
 }
 
-/** arch/arm/mm/dma-mapping.c __alloc_from_contiguous (5.6–6.18): CMA pages; lowmem → remapped in place (linear address), highmem → vmap */
-export function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string): { ptr: number; page: number } | null {
+/**
+ * arch/arm/mm/dma-mapping.c __alloc_from_contiguous (5.6–6.18; 5.10.7 :520–553, 6.18.35 :391–424): CMA pages,
+ * dma_alloc_from_contiguous(dev, count, order, gfp & __GFP_NOWARN) (a failure is reported unless the caller's
+ * gfp has __GFP_NOWARN); lowmem → remapped in place (linear address), highmem → vmap
+ */
+export function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string, gfp: number): { ptr: number; page: number } | null {
   k.tr?.enter(S_cma, { size: hex(size) });
-  const page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, get_order(size));
+  const page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, get_order(size), (gfp & __GFP_NOWARN) !== 0);
   if (!page) {
     k.tr?.exit("NULL");
     return null;
@@ -130,10 +156,10 @@ export function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: num
   return { ptr, page };
 }
 
-/** arch/arm/mm/dma-mapping.c __alloc_simple_buffer (5.6–6.18): coherent devices, linear address */
+/** arch/arm/mm/dma-mapping.c __alloc_simple_buffer (5.6–6.18): coherent devices, linear address, __dma_alloc_buffer(COHERENT) */
 export function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { ptr: number; page: number } | null {
   k.tr?.enter(S_simple, { size: hex(size) });
-  const page = __dma_alloc_buffer(k, size, gfp);
+  const page = __dma_alloc_buffer(k, size, gfp, COHERENT);
   if (!page) {
     k.tr?.exit("NULL");
     return null;
@@ -143,7 +169,12 @@ export function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { p
   return { ptr, page };
 }
 
-/** arch/arm/mm/dma-mapping.c __alloc_from_pool (5.6–6.18): the 256 KiB atomic pool */
+/**
+ * arch/arm/mm/dma-mapping.c __alloc_from_pool (5.6–6.18; 5.6.4 :509–528, 5.10.7 :484–503, 6.18.35 :355–374):
+ * gen_pool_alloc from the atomic pool, *ret_page = phys_to_page(gen_pool_virt_to_phys). No memset: the pool
+ * was zeroed once at atomic_pool_init, so a buffer handed out again after a free keeps the previous
+ * owner's bytes (unlike kernel/dma/pool.c dma_alloc_from_pool, which zeroes).
+ */
 export function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page: number } | null {
   k.tr?.enter(S_pool, { size: hex(size) });
   const pool = k.arm_atomic_pool;
@@ -158,7 +189,6 @@ export function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page:
     return null;
   }
   const page = k.arch.pfn_to_page(pool.virt_to_phys(ptr) / PAGE_SIZE);
-  k.kmemset(ptr, 0, size);
   k.tr?.exit(k.arch.fmtVa(ptr));
   return { ptr, page };
 }
@@ -167,7 +197,7 @@ export function __alloc_from_pool(k: Kernel, size: number): { ptr: number; page:
 export function arm_atomic_pool_init(k: Kernel): void {
   const size = k.cfg.coherent_pool || 256 << 10;
   const prot: Prot = "nc";
-  const r = dev_get_cma_area(k, null) ? __alloc_from_contiguous(k, null, size, prot, 0, "atomic_pool_init") : __alloc_remap_buffer(k, size, GFP_KERNEL | __GFP_DMA, prot, "atomic_pool_init");
+  const r = dev_get_cma_area(k, null) ? __alloc_from_contiguous(k, null, size, prot, 0, "atomic_pool_init", GFP_KERNEL) : __alloc_remap_buffer(k, size, GFP_KERNEL | __GFP_DMA, prot, "atomic_pool_init");
   if (!r) {
     k.printk("err", `DMA: failed to allocate ${size >> 10} KiB pool for atomic coherent allocation`); // 5.6.4 :400, 6.1.166 :242
     return;
@@ -300,7 +330,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   }[which]);
   let r: { ptr: number; page: number } | null;
   switch (which) {
-    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller); break;
+    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller, gfp); break;
     case "simple": r = __alloc_simple_buffer(k, size, gfp); break;
     case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller, want_vaddr); break;
     case "pool": r = __alloc_from_pool(k, size); break;
@@ -326,6 +356,21 @@ function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs:
 }
 
 /**
+ * arch/arm/mm/dma-mapping.c __free_from_pool (5.6–6.18; 5.10.7 :510–518, 6.18.35 :381–389): nothing unless
+ * __in_atomic_pool(start, size) (gen_pool_has_addr: the chunk holding start also holds start + size - 1),
+ * then gen_pool_free. A size that runs past the pool frees nothing, silently.
+ */
+function __free_from_pool(k: Kernel, start: number, size: number): number {
+  const pool = k.arm_atomic_pool;
+  if (!pool || !pool.has_addr(start, size)) {
+    k.tr?.note(`__in_atomic_pool(${k.arch.fmtVa(start)}, ${hex(size)}): false — nothing freed`);
+    return 0;
+  }
+  gen_pool_free(k, pool, start, size);
+  return 1;
+}
+
+/**
  * arch/arm/mm/dma-mapping.c the allocators' .free callbacks (5.6–6.18, the same bodies on both sides
  * of the 6.0 move to dma-direct): pool_allocator_free, remap_allocator_free,
  * simple_allocator_free, cma_allocator_free — chosen by arm_dma_buffer_find's record.
@@ -333,7 +378,7 @@ function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs:
 export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Allocator, cpu_addr: number, page: number, size: number, want_vaddr: boolean): void {
   switch (allocator) {
     case "pool":
-      if (k.arm_atomic_pool) gen_pool_free(k, k.arm_atomic_pool, cpu_addr, size);
+      __free_from_pool(k, cpu_addr, size);
       break;
     case "remap":
       if (want_vaddr) dma_common_free_remap(k, cpu_addr);
@@ -348,7 +393,8 @@ export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Alloca
         if (k.memmap.PageHighMem(pfn)) dma_common_free_remap(k, cpu_addr);
         else __dma_remap(k, page, size, "normal");
       }
-      if (!dma_release_from_contiguous(k, dev, page, size / PAGE_SIZE)) __free_pages(k, page, get_order(size));
+      // __free_from_contiguous ignores dma_release_from_contiguous's result: pages CMA refuses stay allocated
+      if (!dma_release_from_contiguous(k, dev, page, size / PAGE_SIZE)) k.tr?.note("dma_release_from_contiguous: false (the CMA area does not take the range back); __free_from_contiguous ignores it: the pages stay allocated");
       break;
     }
   }

@@ -1,0 +1,166 @@
+/**
+ * A 32-bit ARM maintainer's walk of arch/arm/mm/dma-mapping.c's allocators against the trees (stop 21,
+ * docs/verified-facts.md "32-bit ARM allocators: stop 21 walk"). The same code in 5.6.4, 5.10.7,
+ * 5.15.178, 5.19, 6.1.166, 6.6.63, 6.12.19 and 6.18.35, reached through arm_dma_alloc (5.x) or
+ * dma_direct_alloc → arch_dma_alloc (6.0+):
+ * - __alloc_from_pool hands out atomic-pool memory without a memset (R-COH-01's zeroing promise is
+ *   kept by __dma_clear_buffer at atomic_pool_init only);
+ * - __dma_clear_buffer zeroes through the cacheable alias and then flushes, so a dirty line the page
+ *   kept from its earlier life never lands over the zeros;
+ * - __alloc_from_contiguous passes gfp & __GFP_NOWARN to dma_alloc_from_contiguous;
+ * - __free_from_pool does nothing unless __in_atomic_pool(start, size);
+ * - __free_from_contiguous ignores dma_release_from_contiguous's result (no __free_pages fallback);
+ * - __dma_free_buffer puts each page with __free_page (its own reference).
+ */
+import { describe, expect, it } from "vitest";
+import { runYaml } from "./helpers.js";
+
+const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
+
+describe("arm32 __alloc_from_pool: no memset (5.6.4 :510–528 … 6.18.35 :355–374)", () => {
+  const yaml = `
+name: atomic pool reuse
+platform: arm32
+steps:
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: a }
+  - { op: cpu_write, buf: a, data: "previous owner" }
+  - { op: dma_free_coherent, buf: a }
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: b }
+  - { op: cpu_read, buf: b, length: 14 }
+  - { op: device_read, buf: b, length: 14 }
+`;
+  it.each(ALL)("%s: the second GFP_ATOMIC buffer is the first one's chunk, holding the first owner's bytes", (kernel) => {
+    const r = runYaml(yaml, { kernel });
+    expect(r.faults).toEqual([]);
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xf0800000");
+    expect(r.steps[3]!.result.cpu_addr).toBe("0xf0800000");
+    expect(r.steps[3]!.result.dma_handle).toBe("0x38000000");
+    expect(r.steps[4]!.result.data).toBe('"previous owner"');
+    expect(r.steps[5]!.result.data).toBe('"previous owner"');
+  });
+});
+
+describe("arm32 __dma_clear_buffer: memset through the cache, then dmac_flush_range (5.10.7 :240–268, 6.18.35 :107–135)", () => {
+  const yaml = `
+name: a page with a dirty line becomes a coherent buffer
+platform: arm32
+config: { cma: 0 }
+steps:
+  - { op: alloc_pages, order: 0, gfp: GFP_KERNEL, as: old }
+  - { op: cpu_write, buf: old, data: "dirty line" }
+  - { op: __free_pages, buf: old }
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_KERNEL, as: b }
+  - { op: device_read, buf: b, length: 10 }
+  - { op: cpu_read, buf: b, length: 10 }
+  - { op: dma_get_sgtable, buf: b, as: sgt }
+  - { op: sg_read, sgt: sgt, offset: 0, length: 10 }
+`;
+  it.each(ALL)("%s: the remap allocator's page reads zeros by bus address, through the vmap and through the linear map", (kernel) => {
+    const r = runYaml(yaml, { kernel });
+    expect(r.faults).toEqual([]);
+    expect(r.steps[0]!.result.pfn).toBe("0x100a");
+    expect(r.steps[3]!.result.dma_handle).toBe("0x100a000");
+    expect(r.steps[3]!.result.cpu_addr).toBe("0xf0841000");
+    const zeros = "00 00 00 00 00 00 00 00 00 00";
+    expect(r.steps[4]!.result.data).toBe(zeros);
+    expect(r.steps[5]!.result.data).toBe(zeros);
+    expect(r.steps[7]!.result.data).toBe(zeros);
+  });
+});
+
+describe("arm32 __alloc_from_contiguous: dma_alloc_from_contiguous(..., gfp & __GFP_NOWARN)", () => {
+  // 64 MiB from the 64 MiB CMA area whose first 256 KiB hold the atomic pool: cma_alloc fails
+  const yaml = (gfp: string) => `
+name: a CMA request that cannot fit
+platform: arm32
+steps:
+  - { op: dma_alloc_coherent, size: 64M, gfp: "${gfp}", as: a, expect: { returns: NULL } }
+`;
+  it.each(ALL)("%s: __GFP_NOWARN silences cma_alloc's failure report; without it the report is printed", (kernel) => {
+    const quiet = runYaml(yaml("GFP_KERNEL | __GFP_NOWARN"), { kernel });
+    expect(quiet.ok).toBe(true);
+    expect((quiet.log ?? []).filter((l) => l.step === 0)).toEqual([]);
+    const loud = runYaml(yaml("GFP_KERNEL"), { kernel });
+    expect(loud.ok).toBe(true);
+    const msgs = (loud.log ?? []).filter((l) => l.step === 0).map((l) => l.message);
+    expect(msgs.some((m) => /^cma: (__)?cma_alloc: (reserved: )?alloc failed, req-size: 16384 pages, ret: -1[26]$/.test(m)), msgs.join("\n")).toBe(true);
+    if (kernel === "5.10") expect(msgs[0]).toBe("cma: cma_alloc: alloc failed, req-size: 16384 pages, ret: -12");
+  });
+});
+
+describe("arm32 free paths with a size larger than the allocation (dma_free_coherent misuse)", () => {
+  it.each(ALL)("%s: __free_from_pool: __in_atomic_pool(start, 512K) is false, nothing is freed, no BUG; the chunk stays taken", (kernel) => {
+    const r = runYaml(`
+name: pool free too big
+platform: arm32
+steps:
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: a }
+  - { op: dma_free_coherent, buf: a, size: 512K }
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: b }
+`, { kernel });
+    expect(r.faults).toEqual([]);
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xf0800000");
+    expect(r.steps[2]!.result.cpu_addr).toBe("0xf0801000");
+    expect(r.steps[2]!.result.dma_handle).toBe("0x38001000");
+  });
+
+  it("6.18: __free_from_contiguous ignores cma_release's false (6.15+ cma_pages_valid refuses the range): no __free_pages, no Bad page state", () => {
+    const r = runYaml(`
+name: cma free too big
+platform: arm32
+kernel: "6.18"
+steps:
+  - { op: dma_alloc_coherent, size: 64K, gfp: GFP_KERNEL, as: a }
+  - { op: dma_free_coherent, buf: a, size: 128M }
+  - { op: dma_alloc_coherent, size: 64K, gfp: GFP_KERNEL, as: b }
+`, { trace: true });
+    expect(r.faults).toEqual([]);
+    expect(r.steps[0]!.result.dma_handle).toBe("0x38040000");
+    // the leaked range stays allocated in the CMA bitmap: the next buffer comes after it
+    expect(r.steps[2]!.result.dma_handle).toBe("0x38050000");
+    expect(JSON.stringify(r.steps[1]!.trace)).not.toContain("__free_pages");
+  });
+
+  it.each(ALL)("%s: __dma_free_buffer puts each page with __free_page: 8K for a 4K remap buffer puts pfn 0x100b, a free page (VM_BUG_ON_PAGE with CONFIG_DEBUG_VM)", (kernel) => {
+    const yaml = `
+name: remap free too big
+platform: arm32
+config: { cma: 0 }
+steps:
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_KERNEL, as: a }
+  - { op: dma_free_coherent, buf: a, size: 8K }
+`;
+    const r = runYaml(yaml, { kernel, set: { CONFIG_DEBUG_VM: "y" } });
+    expect(r.steps[0]!.result.dma_handle).toBe("0x100a000");
+    expect(r.faults.length).toBe(1);
+    expect(r.faults[0]!.kind).toBe("bug");
+    expect(r.faults[0]!.step).toBe(1);
+    expect(r.faults[0]!.message).toContain("page:0xef820160 refcount:0 pfn:0x100b");
+    expect(r.faults[0]!.message).toContain("VM_BUG_ON_PAGE(page_ref_count(page) == 0)");
+    // without CONFIG_DEBUG_VM the put takes the free page's refcount below zero and frees nothing
+    const quiet = runYaml(yaml, { kernel });
+    expect(quiet.faults).toEqual([]);
+  });
+});
+
+describe("arm32 atomic_pool_init failure, then __alloc_from_pool's WARN(1, \"coherent pool not initialised!\\n\")", () => {
+  // cma=32M cannot hold coherent_pool=64M: atomic_pool_init's pr_err, then a GFP_ATOMIC request WARNs at the tree's line
+  const SITE: Record<string, string | null> = { "5.6": "arch/arm/mm/dma-mapping.c:515", "5.10": "arch/arm/mm/dma-mapping.c:490", "5.13": null, "5.14": "arch/arm/mm/dma-mapping.c:490", "5.15": "arch/arm/mm/dma-mapping.c:490", "5.19": "arch/arm/mm/dma-mapping.c:492", "6.1": "arch/arm/mm/dma-mapping.c:359", "6.6": "arch/arm/mm/dma-mapping.c:361", "6.12": "arch/arm/mm/dma-mapping.c:361", "6.18": "arch/arm/mm/dma-mapping.c:361" };
+  it.each(ALL)("%s: the WARNING line names the tree's file:line (5.13: no stored tree, no line claimed)", (kernel) => {
+    const r = runYaml(`
+name: no atomic pool
+platform: arm32
+config: { cma: 32M, coherent_pool: 64M }
+steps:
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: a, expect: { returns: NULL } }
+`, { kernel });
+    expect((r.log ?? []).filter((l) => l.step === -1).map((l) => l.message)).toContain("DMA: failed to allocate 65536 KiB pool for atomic coherent allocation");
+    expect(r.faults.length).toBe(1);
+    const f = r.faults[0]!;
+    expect(f.kind).toBe("warn");
+    expect(f.message).toBe("coherent pool not initialised!");
+    const site = SITE[kernel];
+    const line = f.report!.find((l) => l.startsWith("WARNING:"));
+    expect(line).toBe(`WARNING: CPU: 0 PID: 1000 at ${site ? site + " " : ""}__alloc_from_pool+0x…/0x…`);
+  });
+});
