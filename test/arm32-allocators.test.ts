@@ -164,3 +164,37 @@ steps:
     expect(line).toBe(`WARNING: CPU: 0 PID: 1000 at ${site ? site + " " : ""}__alloc_from_pool+0x…/0x…`);
   });
 });
+
+describe("arm32 DMA_ATTR_WRITE_COMBINE: ARM's __get_dma_pgprot honours it, kernel/dma/mapping.c dma_pgprot does not (no ARCH_HAS_DMA_WRITE_COMBINE on ARMv7)", () => {
+  const yaml = `
+name: a write-combined buffer mapped to user space
+platform: arm32
+steps:
+  - { op: dma_alloc_attrs, size: 64K, gfp: GFP_KERNEL, attrs: DMA_ATTR_WRITE_COMBINE, as: a }
+  - { op: dma_mmap_attrs, buf: a, attrs: DMA_ATTR_WRITE_COMBINE, as: u }
+`;
+  it.each(ALL)("%s: the kernel alias is write-combine (__get_dma_pgprot); the user one too up to 5.19 (arm_dma_mmap), pgprot_dmacoherent from 6.0 (dma_direct_mmap)", (kernel) => {
+    const r = runYaml(yaml, { kernel, trace: true });
+    expect(r.faults).toEqual([]);
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xf0841000");
+    expect(JSON.stringify(r.steps[0]!.trace)).toContain(`"fn":"dma_common_contiguous_remap","file":"kernel/dma/remap.c","args":{"page":"0xeff00800","size":"0x10000","prot":"wc"}`);
+    expect(r.steps[1]!.result.pfn).toBe("0x38040");
+    expect(r.steps[1]!.result.prot).toBe(kernel.startsWith("6.") ? "nc" : "wc");
+  });
+});
+
+describe("arm32 5.x call path: arm_dma_mmap → __arm_dma_mmap, arm_dma_free → __arm_dma_free (5.10.7 :759–829)", () => {
+  it.each(["5.6", "5.10", "5.19"])("%s", (kernel) => {
+    const r = runYaml(`
+name: mmap and free
+platform: arm32
+steps:
+  - { op: dma_alloc_coherent, size: 64K, gfp: GFP_KERNEL, as: a }
+  - { op: dma_mmap_coherent, buf: a, as: u }
+  - { op: dma_free_coherent, buf: a }
+`, { kernel, trace: true });
+    const calls = (i: number) => r.steps[i]!.trace.flatMap((e) => (e.kind === "call" ? [e.fn] : []));
+    expect(calls(1).slice(0, 4)).toEqual(["dma_mmap_attrs", "arm_dma_mmap", "__arm_dma_mmap", "remap_pfn_range"]);
+    expect(calls(2).slice(0, 5)).toEqual(["dma_free_attrs", "arm_dma_free", "__arm_dma_free", "dma_common_free_remap", "vunmap"]);
+  });
+});

@@ -11,13 +11,13 @@ import { ENXIO } from "../../kernel/dma/ops.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { DMA_MAPPING_ERROR, PAGE_ALIGN, PAGE_SIZE, get_order, hex, maskLimit, min_not_zero } from "../../core/u64.js";
-import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, GFP_KERNEL, __GFP_COMP, __GFP_DMA, __GFP_NOWARN, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { DIR_NAMES, DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_SKIP_CPU_SYNC, DMA_ATTR_WRITE_COMBINE, GFP_KERNEL, __GFP_COMP, __GFP_DMA, __GFP_NOWARN, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import { GenPool, gen_pool_free } from "../../mm/genalloc.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { __free_pages, alloc_pages, remap_pfn_range, split_page } from "../../mm/mm.js";
 import { dev_get_cma_area, dma_alloc_from_contiguous, dma_release_from_contiguous } from "../../kernel/dma/contiguous.js";
 import { dma_common_contiguous_remap, dma_common_free_remap } from "../../kernel/dma/remap.js";
-import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dma_pgprot } from "../../kernel/dma/arch-hooks.js";
+import { arch_sync_dma_for_cpu, arch_sync_dma_for_device } from "../../kernel/dma/arch-hooks.js";
 import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
 import { dma_direct_alloc_pages, dma_direct_free_pages } from "../../kernel/dma/direct-alloc.js";
 import { dma_mmap_from_dev_coherent } from "../../kernel/dma/coherent.js";
@@ -34,6 +34,8 @@ const S_alloc_buffer = sym("__dma_alloc_buffer", F);
 const S_pool = sym("__alloc_from_pool", F);
 const S_dma_remap = sym("__dma_remap", F);
 const S_mmap = sym("arm_dma_mmap", F);
+const S___arm_dma_mmap = sym("__arm_dma_mmap", F);
+const S___arm_dma_free = sym("__arm_dma_free", F);
 const S_sgt = sym("arm_dma_get_sgtable", F);
 const S_map_page = sym("arm_dma_map_page", F);
 const S_unmap_page = sym("arm_dma_unmap_page", F);
@@ -347,10 +349,19 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   return { cpu_addr: ret, dma_handle };
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_alloc (5.6–5.19) */
+/**
+ * arch/arm/mm/dma-mapping.c __get_dma_pgprot (5.6–6.18; 5.10.7 :567–573, 6.18.35 :438–444):
+ * pgprot_writecombine for DMA_ATTR_WRITE_COMBINE, else pgprot_dmacoherent (unlike kernel/dma/mapping.c
+ * dma_pgprot, which ignores the attribute on ARMv7: no ARCH_HAS_DMA_WRITE_COMBINE)
+ */
+export function __get_dma_pgprot(attrs: number): Prot {
+  return attrs & DMA_ATTR_WRITE_COMBINE ? "wc" : "nc";
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_alloc (5.6–5.19): __dma_alloc(dev, size, handle, gfp, __get_dma_pgprot(attrs, PAGE_KERNEL), false, attrs, caller) */
 function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs: number) {
   k.tr?.enter(S_arm_dma_alloc, { size: hex(size) });
-  const r = __dma_alloc(k, dev, size, gfp, dma_pgprot(k, dev, "normal", attrs), false, attrs, "arm_dma_alloc");
+  const r = __dma_alloc(k, dev, size, gfp, __get_dma_pgprot(attrs), false, attrs, "arm_dma_alloc");
   k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
   return r;
 }
@@ -401,13 +412,13 @@ export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Alloca
 }
 
 /**
- * arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19): the allocator is found from the buffer list
- * by cpu_addr (WARN "Freeing invalid buffer %p" when it is not there); without want_vaddr
- * (DMA_ATTR_NO_KERNEL_MAPPING) the remap and CMA allocators undo no mapping.
+ * arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19; 5.10.7 :803–823): page = pfn_to_page(dma_to_pfn(dev,
+ * handle)); the allocator is found from the buffer list by cpu_addr (WARN "Freeing invalid buffer %p" when
+ * it is not there); without want_vaddr (DMA_ATTR_NO_KERNEL_MAPPING) the remap and CMA allocators undo no mapping.
  */
-function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
+function __arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
   const want_vaddr = (attrs & DMA_ATTR_NO_KERNEL_MAPPING) === 0;
-  k.tr?.enter(S_arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
+  k.tr?.enter(S___arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
   size = PAGE_ALIGN(size);
   const i = k.arm_dma_bufs.findIndex((b) => b.virt === cpu_addr);
   if (i < 0) {
@@ -416,21 +427,31 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
     return;
   }
   const buf = k.arm_dma_bufs.splice(i, 1)[0]!;
+  k.tr?.note(`arm_dma_buffer_find(${k.arch.fmtVa(cpu_addr)}): ${buf.allocator}_allocator`);
   const page = k.arch.pfn_to_page(Math.floor(dma_to_phys(k, dev, handle) / PAGE_SIZE));
   arm_dma_allocator_free(k, dev, buf.allocator, cpu_addr, page, size, want_vaddr);
   k.tr?.exit();
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_mmap (5.6–5.19) → __arm_dma_mmap: the pfn from the DMA handle */
-function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
-  k.tr?.enter(S_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
-  vma.vm_page_prot = dma_pgprot(k, dev, "normal", attrs);
+/** arch/arm/mm/dma-mapping.c arm_dma_free (5.6–5.19; 5.10.7 :825–829): __arm_dma_free(dev, size, cpu_addr, handle, attrs, false) */
+function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
+  k.tr?.enter(S_arm_dma_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
+  __arm_dma_free(k, dev, size, cpu_addr, handle, attrs);
+  k.tr?.exit();
+}
+
+/**
+ * arch/arm/mm/dma-mapping.c __arm_dma_mmap (5.6–5.19; 5.10.7 :759–780): the pfn from the DMA handle
+ * (dma_to_pfn), dma_mmap_from_dev_coherent first, then remap_pfn_range if the vma fits, else -ENXIO
+ */
+function __arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number): number {
+  k.tr?.enter(S___arm_dma_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
   const nr_vma_pages = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
   const nr_pages = PAGE_ALIGN(size) / PAGE_SIZE;
   const pfn = Math.floor(dma_to_phys(k, dev, dma_addr) / PAGE_SIZE);
   k.tr?.note(`pfn = dma_to_pfn(dev, ${hex(dma_addr)}) = ${hex(pfn)}: taken from the DMA handle`);
   const off = vma.vm_pgoff;
-  const dc = dma_mmap_from_dev_coherent(k, dev, vma, _cpu_addr, size);
+  const dc = dma_mmap_from_dev_coherent(k, dev, vma, cpu_addr, size);
   if (dc.handled) {
     k.tr?.exit(String(dc.ret));
     return dc.ret;
@@ -442,6 +463,15 @@ function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, _cpu_addr: number, dma_a
   }
   k.tr?.exit("-ENXIO");
   return -ENXIO;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_mmap (5.6–5.19; 5.10.7 :792–798): vm_page_prot = __get_dma_pgprot(attrs, vm_page_prot), then __arm_dma_mmap */
+function arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, attrs: number): number {
+  k.tr?.enter(S_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
+  vma.vm_page_prot = __get_dma_pgprot(attrs);
+  const r = __arm_dma_mmap(k, dev, vma, cpu_addr, dma_addr, size);
+  k.tr?.exit(String(r));
+  return r;
 }
 
 /** arch/arm/mm/dma-mapping.c arm_dma_get_sgtable (5.6–5.19): the page from the DMA handle, -ENXIO if !pfn_valid */
