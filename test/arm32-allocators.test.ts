@@ -198,3 +198,30 @@ steps:
     expect(calls(2).slice(0, 5)).toEqual(["dma_free_attrs", "arm_dma_free", "__arm_dma_free", "dma_common_free_remap", "vunmap"]);
   });
 });
+
+describe("arm32 GFP_ATOMIC with DMA_ATTR_NO_KERNEL_MAPPING: the pool allocator's cookie is the struct page, which __in_atomic_pool does not hold", () => {
+  const yaml = `
+name: an atomic buffer without a kernel mapping
+platform: arm32
+steps:
+  - { op: dma_alloc_attrs, size: 4K, gfp: GFP_ATOMIC, attrs: DMA_ATTR_NO_KERNEL_MAPPING, as: a }
+  - { op: dma_free_attrs, buf: a, attrs: DMA_ATTR_NO_KERNEL_MAPPING }
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: b }
+`;
+  it.each(ALL)("%s", (kernel) => {
+    const r = runYaml(yaml, { kernel });
+    expect(r.faults).toEqual([]);
+    if (kernel.startsWith("5.")) {
+      // __dma_alloc returns the page (buf->virt = page) of the pool chunk at 0x38000000; pool_allocator_free →
+      // __free_from_pool(page pointer): not in the pool, nothing freed (no gen_pool_free BUG); the chunk leaks
+      expect(r.steps[0]!.result.cpu_addr).toBe("0xeff00000");
+      expect(r.steps[0]!.result.dma_handle).toBe("0x38000000");
+      expect(r.steps[2]!.result.cpu_addr).toBe("0xf0801000");
+    } else {
+      // 6.0+: dma_direct_alloc_no_mapping comes first (page allocator, GFP_ATOMIC: no CMA); the pool is untouched
+      expect(r.steps[0]!.result.cpu_addr).toBe("0xef820140");
+      expect(r.steps[0]!.result.dma_handle).toBe("0x100a000");
+      expect(r.steps[2]!.result.cpu_addr).toBe("0xf0800000");
+    }
+  });
+});
