@@ -225,3 +225,30 @@ steps:
     }
   });
 });
+
+describe("arm32 5.x streaming call path: the ops' own functions (5.10.7 :163–177, :978–1060)", () => {
+  it.each(["5.6", "5.10", "5.15", "5.19"])("%s: map_sg → arm_dma_map_sg → arm_dma_map_page; sync_sg → arm_dma_sync_sg_for_* → arm_dma_sync_single_for_*; unmap_sg → arm_dma_unmap_sg", (kernel) => {
+    const r = runYaml(`
+name: streaming
+platform: arm32
+steps:
+  - { op: kmalloc, size: 8K, gfp: GFP_KERNEL, as: k }
+  - { op: dma_map_sg, entries: [{ buf: k, offset: 0, length: 4K }, { buf: k, offset: 4K, length: 4K }], dir: DMA_FROM_DEVICE, as: sg }
+  - { op: dma_sync_sg_for_cpu, map: sg }
+  - { op: dma_sync_sg_for_device, map: sg }
+  - { op: dma_unmap_sg, map: sg }
+  - { op: dma_map_single, buf: k, size: 64, dir: DMA_BIDIRECTIONAL, as: m }
+  - { op: dma_sync_single_for_cpu, map: m, offset: 0, size: 64, dir: DMA_BIDIRECTIONAL }
+  - { op: dma_sync_single_for_device, map: m, offset: 0, size: 64, dir: DMA_BIDIRECTIONAL }
+`, { kernel, trace: true });
+    expect(r.faults).toEqual([]);
+    const calls = (i: number) => r.steps[i]!.trace.flatMap((e) => (e.kind === "call" ? [e.fn] : []));
+    expect(r.steps[1]!.result.dma_addr).toBe("0x100a000,0x100b000");
+    expect(calls(1)).toEqual(["dma_map_sg_attrs", "arm_dma_map_sg", "arm_dma_map_page", "__dma_page_cpu_to_dev", "arm_dma_map_page", "__dma_page_cpu_to_dev"]);
+    expect(calls(2)).toEqual(["dma_sync_sg_for_cpu", "arm_dma_sync_sg_for_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu"]);
+    expect(calls(3)).toEqual(["dma_sync_sg_for_device", "arm_dma_sync_sg_for_device", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev"]);
+    expect(calls(4)).toEqual(["dma_unmap_sg_attrs", "arm_dma_unmap_sg", "arm_dma_unmap_page", "__dma_page_dev_to_cpu", "arm_dma_unmap_page", "__dma_page_dev_to_cpu"]);
+    expect(calls(6)).toEqual(["dma_sync_single_for_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu"]);
+    expect(calls(7)).toEqual(["dma_sync_single_for_device", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev"]);
+  });
+});

@@ -39,6 +39,12 @@ const S___arm_dma_free = sym("__arm_dma_free", F);
 const S_sgt = sym("arm_dma_get_sgtable", F);
 const S_map_page = sym("arm_dma_map_page", F);
 const S_unmap_page = sym("arm_dma_unmap_page", F);
+const S_map_sg = sym("arm_dma_map_sg", F);
+const S_unmap_sg = sym("arm_dma_unmap_sg", F);
+const S_sync_cpu = sym("arm_dma_sync_single_for_cpu", F);
+const S_sync_dev = sym("arm_dma_sync_single_for_device", F);
+const S_sync_sg_cpu = sym("arm_dma_sync_sg_for_cpu", F);
+const S_sync_sg_dev = sym("arm_dma_sync_sg_for_device", F);
 
 export type Allocator = "cma" | "simple" | "remap" | "pool";
 
@@ -506,18 +512,56 @@ function arm_dma_unmap_page(k: Kernel, dev: Device, handle: number, size: number
   k.tr?.exit();
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_map_sg: each entry through map_page; undo and 0 on failure */
+/** arch/arm/mm/dma-mapping.c arm_dma_map_sg (5.6–5.19; 5.10.7 :978–1000): each entry through ops->map_page; on a DMA_MAPPING_ERROR the mapped entries are unmapped and 0 returned (-EIO from 6506932b3268, 5.15: not reachable here, arm_dma_map_page cannot fail without LPAE) */
 function arm_dma_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
+  k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) {
     const s = sgl[i]!;
     s.dma_address = arm_dma_map_page(k, dev, s.page, s.offset, s.length, dir, attrs);
     if (s.dma_address === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) arm_dma_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs);
+      k.tr?.exit("0");
       return 0;
     }
     s.dma_length = s.length;
   }
+  k.tr?.exit(String(nents));
   return nents;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_unmap_sg (5.6–5.19; 5.10.7 :1012–1022): ops->unmap_page of each entry's sg_dma_address / sg_dma_len */
+function arm_dma_unmap_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): void {
+  k.tr?.enter(S_unmap_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  for (let i = 0; i < nents; i++) arm_dma_unmap_page(k, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, attrs);
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_sync_single_for_cpu (5.6–5.19; 5.10.7 :163–169): __dma_page_dev_to_cpu(page of handle - offset, offset, size, dir) */
+function arm_dma_sync_single_for_cpu(k: Kernel, dev: Device, handle: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_cpu, { handle: hex(handle), size: hex(size) });
+  arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, handle), size, dir);
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_sync_single_for_device (5.6–5.19; 5.10.7 :171–177): __dma_page_cpu_to_dev(page of handle - offset, offset, size, dir) */
+function arm_dma_sync_single_for_device(k: Kernel, dev: Device, handle: number, size: number, dir: number): void {
+  k.tr?.enter(S_sync_dev, { handle: hex(handle), size: hex(size) });
+  arch_sync_dma_for_device(k, dma_to_phys(k, dev, handle), size, dir);
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_sync_sg_for_cpu (5.6–5.19; 5.10.7 :1031–1040): ops->sync_single_for_cpu of each entry's sg_dma_address, with s->length */
+function arm_dma_sync_sg_for_cpu(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void {
+  k.tr?.enter(S_sync_sg_cpu, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  for (let i = 0; i < nents; i++) arm_dma_sync_single_for_cpu(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_dma_sync_sg_for_device (5.6–5.19; 5.10.7 :1050–1059): ops->sync_single_for_device of each entry's sg_dma_address, with s->length */
+function arm_dma_sync_sg_for_device(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void {
+  k.tr?.enter(S_sync_sg_dev, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  for (let i = 0; i < nents; i++) arm_dma_sync_single_for_device(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
+  k.tr?.exit();
 }
 
 /** arch/arm/mm/dma-mapping.c arm_dma_supported (5.6–5.19): 5.6 __dma_supported(dev, mask, false), 5.7–5.19 the same body without the flag */
@@ -544,17 +588,11 @@ export function arm_dma_ops(): DmaMapOps {
     map_page: arm_dma_map_page,
     unmap_page: arm_dma_unmap_page,
     map_sg: arm_dma_map_sg,
-    unmap_sg: (k, dev, sgl, n, dir, attrs) => {
-      for (let i = 0; i < n; i++) arm_dma_unmap_page(k, dev, sgl[i]!.dma_address, sgl[i]!.dma_length, dir, attrs);
-    },
-    sync_single_for_cpu: (k, dev, h, size, dir) => arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, h), size, dir),
-    sync_single_for_device: (k, dev, h, size, dir) => arch_sync_dma_for_device(k, dma_to_phys(k, dev, h), size, dir),
-    sync_sg_for_cpu: (k, dev, sgl, n, dir) => {
-      for (let i = 0; i < n; i++) arch_sync_dma_for_cpu(k, dma_to_phys(k, dev, sgl[i]!.dma_address), sgl[i]!.length, dir);
-    },
-    sync_sg_for_device: (k, dev, sgl, n, dir) => {
-      for (let i = 0; i < n; i++) arch_sync_dma_for_device(k, dma_to_phys(k, dev, sgl[i]!.dma_address), sgl[i]!.length, dir);
-    },
+    unmap_sg: arm_dma_unmap_sg,
+    sync_single_for_cpu: arm_dma_sync_single_for_cpu,
+    sync_single_for_device: arm_dma_sync_single_for_device,
+    sync_sg_for_cpu: arm_dma_sync_sg_for_cpu,
+    sync_sg_for_device: arm_dma_sync_sg_for_device,
     dma_supported: arm_dma_supported,
   };
 }
