@@ -88,6 +88,21 @@ steps:
   });
 });
 
+describe("arm32 DMA_ATTR_NO_WARN: ignored by 5.x arm_dma_alloc, turned into __GFP_NOWARN by 6.x dma_direct_alloc (6.1.166 kernel/dma/direct.c:216) before arch_dma_alloc", () => {
+  it.each(ALL)("%s", (kernel) => {
+    const r = runYaml(`
+name: a CMA request that cannot fit, DMA_ATTR_NO_WARN
+platform: arm32
+steps:
+  - { op: dma_alloc_attrs, size: 64M, gfp: GFP_KERNEL, attrs: DMA_ATTR_NO_WARN, as: a, expect: { returns: NULL } }
+`, { kernel });
+    expect(r.ok).toBe(true);
+    const msgs = (r.log ?? []).filter((l) => l.step === 0).map((l) => l.message);
+    if (kernel.startsWith("6.")) expect(msgs).toEqual([]);
+    else expect(msgs.some((m) => m.includes("alloc failed, req-size: 16384 pages, ret: -12")), msgs.join("\n")).toBe(true);
+  });
+});
+
 describe("arm32 free paths with a size larger than the allocation (dma_free_coherent misuse)", () => {
   it.each(ALL)("%s: __free_from_pool: __in_atomic_pool(start, 512K) is false, nothing is freed, no BUG; the chunk stays taken", (kernel) => {
     const r = runYaml(`
