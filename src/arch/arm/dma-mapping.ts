@@ -31,6 +31,7 @@ const S_cma = sym("__alloc_from_contiguous", F);
 const S_simple = sym("__alloc_simple_buffer", F);
 const S_remap = sym("__alloc_remap_buffer", F);
 const S_alloc_buffer = sym("__dma_alloc_buffer", F);
+const S_clear = sym("__dma_clear_buffer", F);
 const S_pool = sym("__alloc_from_pool", F);
 const S_dma_remap = sym("__dma_remap", F);
 const S_mmap = sym("arm_dma_mmap", F);
@@ -62,15 +63,22 @@ export const COHERENT = 1;
  */
 export function __dma_clear_buffer(k: Kernel, page: number, size: number, coherent_flag = NORMAL) {
   const phys = k.page_to_phys(page);
+  const highmem = k.memmap.PageHighMem(k.arch.page_to_pfn(page));
+  k.tr?.enter(S_clear, { page: k.arch.fmtVa(page), size: hex(size), coherent_flag: coherent_flag === COHERENT ? "COHERENT" : "NORMAL" });
+  k.tr?.note(highmem ? "PageHighMem: memset(0) of each page through kmap_atomic" : `memset(page_address(page) = ${k.arch.fmtVa(k.arch.page_address(k, page))}, 0, ${hex(size)})`);
   if (coherent_flag === COHERENT) {
     // memset through the cache, no flush: the zeros sit in dirty lines a coherent device snoops
     const zero = new Uint8Array(PAGE_SIZE);
     for (let off = 0; off < size; off += PAGE_SIZE) k.cache.cpuWrite(phys + off, zero.subarray(0, Math.min(PAGE_SIZE, size - off)));
+    k.tr?.exit();
     return;
   }
-  // memset + dmac_flush_range/outer_flush_range: the net effect, without making 64-byte lines only to drop them
+  // memset + dmac_flush_range/outer_flush_range: the net effect (every line of the range written back with
+  // zeros and dropped), without making 64-byte lines only to drop them
   k.cache.invalidate(phys, size);
   k.mem.fill(phys, 0, size);
+  k.tr?.cache("flush", hex(phys), size, Math.ceil(size / k.cache.lineSize));
+  k.tr?.exit();
 }
 
 /** arch/arm/mm/dma-mapping.c __dma_alloc_buffer (5.6–6.18; 5.10.7 :274, 6.1.166 :141): alloc_pages(order), split_page, __free_page of the excess, __dma_clear_buffer */
