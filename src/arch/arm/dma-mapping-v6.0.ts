@@ -94,8 +94,8 @@ export function arch_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number
   return r;
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __arm_dma_free (6.0–6.18): page = phys_to_page(dma_to_phys(dev, handle));
+/** arch/arm/mm/dma-mapping.c __arm_dma_free (6.0–6.18; 6.1.166 :611–631, 6.18.35 :605–625):
+ * page = phys_to_page(dma_to_phys(dev, handle));
  * the allocator from arm_dma_buffer_find(cpu_addr), WARN "Freeing invalid buffer %p" if absent.
  */
 function __arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {

@@ -49,13 +49,12 @@ const S_sync_sg_dev = sym("arm_dma_sync_sg_for_device", F);
 
 export type Allocator = "cma" | "simple" | "remap" | "pool";
 
-/** arch/arm/mm/dma-mapping.c coherent_flag values (5.6–6.18): NORMAL for a non-coherent device's buffer, COHERENT for arm_coherent_dma_ops (5.x) */
+/** The coherent_flag values of arch/arm/mm/dma-mapping.c (5.6–6.18): NORMAL for a non-coherent device's buffer, COHERENT for arm_coherent_dma_ops (5.x) */
 export const NORMAL = 0;
 export const COHERENT = 1;
 
-/**
- * arch/arm/mm/dma-mapping.c __dma_clear_buffer (5.6–6.18, unchanged by the 6.0 move to dma-direct;
- * 5.10.7 :240–268, 6.18.35 :107–135): memset(0) through the cacheable linear alias (kmap_atomic per
+/** arch/arm/mm/dma-mapping.c __dma_clear_buffer (5.6–6.18; 5.10.7 :240–268, 6.18.35 :107–135; unchanged by the 6.0 move to dma-direct):
+ * memset(0) through the cacheable linear alias (kmap_atomic per
  * page for highmem), then, unless COHERENT, dmac_flush_range + outer_flush_range. The memset makes
  * every line of the range hold zeros (dirty), the flush writes them back and drops them: RAM holds
  * zeros and no line is left, whatever dirty line the page kept from its earlier life (that line is
@@ -101,8 +100,7 @@ export function __dma_alloc_buffer(k: Kernel, size: number, gfp: number, coheren
   return page;
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __dma_free_buffer (5.6–6.18; 5.10.7 :299–307, 6.18.35 :166–174): __free_page of
+/** arch/arm/mm/dma-mapping.c __dma_free_buffer (5.6–6.18; 5.10.7 :299–307, 6.18.35 :166–174): __free_page of
  * each of the size >> PAGE_SHIFT pages (the buffer was split): each put drops that page's own reference, so a
  * size larger than the allocation puts pages the buffer does not own (a free page's refcount goes below zero).
  */
@@ -146,8 +144,7 @@ export function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot:
   return { ptr, page };
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __alloc_from_contiguous (5.6–6.18; 5.10.7 :520–553, 6.18.35 :391–424): CMA pages,
+/** arch/arm/mm/dma-mapping.c __alloc_from_contiguous (5.6–6.18; 5.10.7 :520–553, 6.18.35 :391–424): CMA pages,
  * dma_alloc_from_contiguous(dev, count, order, gfp & __GFP_NOWARN) (a failure is reported unless the caller's
  * gfp has __GFP_NOWARN); lowmem → remapped in place (linear address), highmem → vmap
  */
@@ -185,8 +182,7 @@ export function __alloc_simple_buffer(k: Kernel, size: number, gfp: number): { p
   return { ptr, page };
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __alloc_from_pool (5.6–6.18; 5.6.4 :509–528, 5.10.7 :484–503, 6.18.35 :355–374):
+/** arch/arm/mm/dma-mapping.c __alloc_from_pool (5.6–6.18; 5.6.4 :509–528, 5.10.7 :484–503, 6.18.35 :355–374):
  * gen_pool_alloc from the atomic pool, *ret_page = phys_to_page(gen_pool_virt_to_phys). No memset: the pool
  * was zeroed once at atomic_pool_init, so a buffer handed out again after a free keeps the previous
  * owner's bytes (unlike kernel/dma/pool.c dma_alloc_from_pool, which zeroes).
@@ -363,8 +359,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   return { cpu_addr: ret, dma_handle };
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __get_dma_pgprot (5.6–6.18; 5.10.7 :567–573, 6.18.35 :438–444):
+/** arch/arm/mm/dma-mapping.c __get_dma_pgprot (5.6–6.18; 5.10.7 :567–573, 6.18.35 :438–444):
  * pgprot_writecombine for DMA_ATTR_WRITE_COMBINE, else pgprot_dmacoherent (unlike kernel/dma/mapping.c
  * dma_pgprot, which ignores the attribute on ARMv7: no ARCH_HAS_DMA_WRITE_COMBINE)
  */
@@ -380,8 +375,7 @@ function arm_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs:
   return r;
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __free_from_pool (5.6–6.18; 5.10.7 :510–518, 6.18.35 :381–389): nothing unless
+/** arch/arm/mm/dma-mapping.c __free_from_pool (5.6–6.18; 5.10.7 :510–518, 6.18.35 :381–389): nothing unless
  * __in_atomic_pool(start, size) (gen_pool_has_addr: the chunk holding start also holds start + size - 1),
  * then gen_pool_free. A size that runs past the pool frees nothing, silently.
  */
@@ -425,8 +419,7 @@ export function arm_dma_allocator_free(k: Kernel, dev: Device, allocator: Alloca
   }
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19; 5.10.7 :803–823): page = pfn_to_page(dma_to_pfn(dev,
+/** arch/arm/mm/dma-mapping.c __arm_dma_free (5.6–5.19; 5.10.7 :803–823): page = pfn_to_page(dma_to_pfn(dev,
  * handle)); the allocator is found from the buffer list by cpu_addr (WARN "Freeing invalid buffer %p" when
  * it is not there); without want_vaddr (DMA_ATTR_NO_KERNEL_MAPPING) the remap and CMA allocators undo no mapping.
  */
@@ -454,8 +447,7 @@ function arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, ha
   k.tr?.exit();
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __arm_dma_mmap (5.6–5.19; 5.10.7 :759–780): the pfn from the DMA handle
+/** arch/arm/mm/dma-mapping.c __arm_dma_mmap (5.6–5.19; 5.10.7 :759–780): the pfn from the DMA handle
  * (dma_to_pfn), dma_mmap_from_dev_coherent first, then remap_pfn_range if the vma fits, else -ENXIO
  */
 function __arm_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number): number {
@@ -558,14 +550,14 @@ function arm_dma_sync_single_for_device(k: Kernel, dev: Device, handle: number, 
   k.tr?.exit();
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_sync_sg_for_cpu (5.6–5.19; 5.10.7 :1031–1040): ops->sync_single_for_cpu of each entry's sg_dma_address, with s->length */
+/** arch/arm/mm/dma-mapping.c arm_dma_sync_sg_for_cpu (5.6–5.19; 5.10.7 :1031–1041): ops->sync_single_for_cpu of each entry's sg_dma_address, with s->length */
 function arm_dma_sync_sg_for_cpu(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void {
   k.tr?.enter(S_sync_sg_cpu, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) arm_dma_sync_single_for_cpu(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
   k.tr?.exit();
 }
 
-/** arch/arm/mm/dma-mapping.c arm_dma_sync_sg_for_device (5.6–5.19; 5.10.7 :1050–1059): ops->sync_single_for_device of each entry's sg_dma_address, with s->length */
+/** arch/arm/mm/dma-mapping.c arm_dma_sync_sg_for_device (5.6–5.19; 5.10.7 :1050–1060): ops->sync_single_for_device of each entry's sg_dma_address, with s->length */
 function arm_dma_sync_sg_for_device(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number): void {
   k.tr?.enter(S_sync_sg_dev, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
   for (let i = 0; i < nents; i++) arm_dma_sync_single_for_device(k, dev, sgl[i]!.dma_address, sgl[i]!.length, dir);
