@@ -14,6 +14,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runYaml } from "./helpers.js";
+import { PLATFORMS, arm32 } from "../src/platforms/index.js";
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 
@@ -265,5 +266,64 @@ steps:
     expect(calls(4)).toEqual(["dma_unmap_sg_attrs", "arm_dma_unmap_sg", "arm_dma_unmap_page", "__dma_page_dev_to_cpu", "arm_dma_unmap_page", "__dma_page_dev_to_cpu"]);
     expect(calls(6)).toEqual(["dma_sync_single_for_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu"]);
     expect(calls(7)).toEqual(["dma_sync_single_for_device", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev"]);
+  });
+});
+
+describe("arm32 5.x arm_coherent_dma_ops for a dma-coherent device (arm_get_dma_map_ops(coherent), 5.10.7 :225–237, :1064–1075)", () => {
+  // No bundled arm32 board has a dma-coherent master; this variant of the arm32 platform gives its DMA engine one.
+  const id = "arm32-coherent-test";
+  if (!PLATFORMS.some((p) => p.id === id)) {
+    PLATFORMS.push({ ...arm32, id, devices: arm32.devices.map((d) => (d.name === "12680000.dma-controller" ? { ...d, coherent: true } : d)) });
+  }
+  const yaml = (kernel: string, cma: string) => `
+name: a coherent master on 32-bit ARM
+platform: ${id}
+kernel: "${kernel}"
+device: "12680000.dma-controller"
+config: { cma: ${cma} }
+steps:
+  - { op: dma_alloc_coherent, size: 4K, gfp: GFP_ATOMIC, as: a }
+  - { op: dma_alloc_coherent, size: 64K, gfp: GFP_KERNEL, as: b }
+  - { op: kmalloc, size: 64, gfp: GFP_KERNEL, as: k }
+  - { op: cpu_write, buf: k, data: "cpu line" }
+  - { op: dma_map_single, buf: k, size: 64, dir: DMA_TO_DEVICE, as: m }
+  - { op: device_read, map: m, length: 8 }
+  - { op: dma_unmap_single, map: m }
+  - { op: dma_free_coherent, buf: a }
+  - { op: dma_free_coherent, buf: b }
+`;
+  it.each(["5.6", "5.10", "5.15", "5.19"])("%s: simple allocator (linear, cacheable) even for GFP_ATOMIC; CMA stays cacheable; no cache maintenance on map", (kernel) => {
+    const r = runYaml(yaml(kernel, "64M"), { trace: true });
+    expect(r.faults).toEqual([]);
+    const calls = (i: number) => r.steps[i]!.trace.flatMap((e) => (e.kind === "call" ? [e.fn] : []));
+    // GFP_ATOMIC: `else if (is_coherent) simple_allocator` comes before the pool
+    expect(calls(0).slice(0, 4)).toEqual(["dma_alloc_attrs", "arm_coherent_dma_alloc", "__dma_alloc", "__alloc_simple_buffer"]);
+    expect(r.steps[0]!.result.addr_kind).toBe("linear");
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xc100a000");
+    expect(r.steps[0]!.result.dma_handle).toBe("0x100a000");
+    // GFP_KERNEL: the CMA area (highmem) remapped with PAGE_KERNEL, cleared without a flush (COHERENT)
+    expect(calls(1)).toContain("__alloc_from_contiguous");
+    expect(JSON.stringify(r.steps[1]!.trace)).toContain('"coherent_flag":"COHERENT"');
+    expect(JSON.stringify(r.steps[1]!.trace)).toContain('"prot":"normal"');
+    expect(r.steps[1]!.result.dma_handle).toBe("0x38040000");
+    // map_single: arm_coherent_dma_map_page, no __dma_page_cpu_to_dev; the device snoops the dirty line
+    expect(calls(4)).toEqual(["dma_map_single_attrs", "dma_map_page_attrs", "arm_coherent_dma_map_page"]);
+    expect(r.steps[5]!.result.data).toBe('"cpu line"');
+    expect(calls(6)).toEqual(["dma_unmap_page_attrs"]);
+  });
+
+  it("5.10 with cma=0: the same simple allocator for GFP_KERNEL (no remap, no vmalloc address)", () => {
+    const r = runYaml(yaml("5.10", "0"), { trace: true });
+    expect(r.faults).toEqual([]);
+    expect(r.steps[1]!.result.addr_kind).toBe("linear");
+    expect(JSON.stringify(r.steps[1]!.trace)).toContain("__alloc_simple_buffer");
+  });
+
+  it("6.1: dma-direct for the coherent device: page_address, no arch_dma_alloc", () => {
+    const r = runYaml(yaml("6.1", "64M"), { trace: true });
+    expect(r.faults).toEqual([]);
+    const text = JSON.stringify(r.steps[0]!.trace);
+    expect(text).not.toContain("arch_dma_alloc");
+    expect(r.steps[0]!.result.addr_kind).toBe("linear");
   });
 });

@@ -41,6 +41,10 @@ const S_sgt = sym("arm_dma_get_sgtable", F);
 const S_map_page = sym("arm_dma_map_page", F);
 const S_unmap_page = sym("arm_dma_unmap_page", F);
 const S_map_sg = sym("arm_dma_map_sg", F);
+const S_coh_map_page = sym("arm_coherent_dma_map_page", F);
+const S_coh_alloc = sym("arm_coherent_dma_alloc", F);
+const S_coh_free = sym("arm_coherent_dma_free", F);
+const S_coh_mmap = sym("arm_coherent_dma_mmap", F);
 const S_unmap_sg = sym("arm_dma_unmap_sg", F);
 const S_sync_cpu = sym("arm_dma_sync_single_for_cpu", F);
 const S_sync_dev = sym("arm_dma_sync_single_for_device", F);
@@ -148,14 +152,14 @@ export function __alloc_remap_buffer(k: Kernel, size: number, gfp: number, prot:
  * dma_alloc_from_contiguous(dev, count, order, gfp & __GFP_NOWARN) (a failure is reported unless the caller's
  * gfp has __GFP_NOWARN); lowmem → remapped in place (linear address), highmem → vmap
  */
-export function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string, gfp: number): { ptr: number; page: number } | null {
+export function __alloc_from_contiguous(k: Kernel, dev: Device | null, size: number, prot: Prot, attrs: number, caller: string, gfp: number, coherent_flag = NORMAL): { ptr: number; page: number } | null {
   k.tr?.enter(S_cma, { size: hex(size) });
   const page = dma_alloc_from_contiguous(k, dev, size / PAGE_SIZE, get_order(size), (gfp & __GFP_NOWARN) !== 0);
   if (!page) {
     k.tr?.exit("NULL");
     return null;
   }
-  __dma_clear_buffer(k, page, size);
+  __dma_clear_buffer(k, page, size, coherent_flag);
   const highmem = k.memmap.PageHighMem(k.arch.page_to_pfn(page));
   k.tr?.decide("PageHighMem(page)", highmem, highmem ? "no linear alias: remap it" : "lowmem CMA page: rewrite its linear-map PTEs and return the linear address");
   let ptr: number;
@@ -342,7 +346,7 @@ export function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, p
   }[which]);
   let r: { ptr: number; page: number } | null;
   switch (which) {
-    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller, gfp); break;
+    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller, gfp, is_coherent ? COHERENT : NORMAL); break;
     case "simple": r = __alloc_simple_buffer(k, size, gfp); break;
     case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller, want_vaddr); break;
     case "pool": r = __alloc_from_pool(k, size); break;
@@ -515,11 +519,13 @@ function arm_dma_unmap_page(k: Kernel, dev: Device, handle: number, size: number
 /** arch/arm/mm/dma-mapping.c arm_dma_map_sg (5.6–5.19; 5.10.7 :978–1000): each entry through ops->map_page; on a DMA_MAPPING_ERROR the mapped entries are unmapped and 0 returned (-EIO from 6506932b3268, 5.15: not reachable here, arm_dma_map_page cannot fail without LPAE) */
 function arm_dma_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nents: number, dir: number, attrs: number): number {
   k.tr?.enter(S_map_sg, { nents: String(nents), dir: DIR_NAMES[dir] ?? String(dir) });
+  // ops = get_dma_ops(dev): arm_dma_ops or arm_coherent_dma_ops (whose map_page does no cache maintenance, and which has no unmap_page)
+  const coherent = dev.dma_ops?.name === "arm_coherent_dma_ops";
   for (let i = 0; i < nents; i++) {
     const s = sgl[i]!;
-    s.dma_address = arm_dma_map_page(k, dev, s.page, s.offset, s.length, dir, attrs);
+    s.dma_address = coherent ? arm_coherent_dma_map_page(k, dev, s.page, s.offset, s.length, dir, attrs) : arm_dma_map_page(k, dev, s.page, s.offset, s.length, dir, attrs);
     if (s.dma_address === DMA_MAPPING_ERROR) {
-      for (let j = 0; j < i; j++) arm_dma_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs);
+      if (!coherent) for (let j = 0; j < i; j++) arm_dma_unmap_page(k, dev, sgl[j]!.dma_address, sgl[j]!.dma_length, dir, attrs);
       k.tr?.exit("0");
       return 0;
     }
@@ -567,6 +573,60 @@ function arm_dma_sync_sg_for_device(k: Kernel, dev: Device, sgl: Scatterlist[], 
 /** arch/arm/mm/dma-mapping.c arm_dma_supported (5.6–5.19): 5.6 __dma_supported(dev, mask, false), 5.7–5.19 the same body without the flag */
 function arm_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
   return __dma_supported(k, dev, mask, false);
+}
+
+/** arch/arm/mm/dma-mapping.c arm_coherent_dma_map_page (5.6–5.19; 5.10.7 :134–139): pfn_to_dma(dev, page_to_pfn(page)) + offset, no cache maintenance */
+function arm_coherent_dma_map_page(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, _attrs: number): number {
+  k.tr?.enter(S_coh_map_page, { page: k.arch.fmtVa(page), offset: hex(offset), size: hex(size), dir: DIR_NAMES[dir] ?? String(dir) });
+  const dma = phys_to_dma(k, dev, k.page_to_phys(page) + offset);
+  k.tr?.exit(hex(dma));
+  return dma;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_coherent_dma_alloc (5.6–5.19; 5.10.7 :752–757): __dma_alloc(dev, size, handle, gfp, PAGE_KERNEL, true, attrs, caller): CMA or the simple allocator, cacheable, no flush */
+function arm_coherent_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, attrs: number) {
+  k.tr?.enter(S_coh_alloc, { size: hex(size) });
+  const r = __dma_alloc(k, dev, size, gfp, "normal", true, attrs, "arm_coherent_dma_alloc");
+  k.tr?.exit(r ? k.arch.fmtVa(r.cpu_addr) : "NULL");
+  return r;
+}
+
+/** arch/arm/mm/dma-mapping.c arm_coherent_dma_free (5.6–5.19; 5.10.7 :831–835): __arm_dma_free(dev, size, cpu_addr, handle, attrs, true) */
+function arm_coherent_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {
+  k.tr?.enter(S_coh_free, { cpu_addr: k.arch.fmtVa(cpu_addr), handle: hex(handle) });
+  __arm_dma_free(k, dev, size, cpu_addr, handle, attrs);
+  k.tr?.exit();
+}
+
+/** arch/arm/mm/dma-mapping.c arm_coherent_dma_mmap (5.6–5.19; 5.10.7 :785–790): __arm_dma_mmap with the vma's own (cacheable) prot */
+function arm_coherent_dma_mmap(k: Kernel, dev: Device, vma: Vma, cpu_addr: number, dma_addr: number, size: number, _attrs: number): number {
+  k.tr?.enter(S_coh_mmap, { dma_addr: hex(dma_addr), size: hex(size) });
+  const r = __arm_dma_mmap(k, dev, vma, cpu_addr, dma_addr, size);
+  k.tr?.exit(String(r));
+  return r;
+}
+
+/**
+ * arch/arm/mm/dma-mapping.c arm_coherent_dma_ops (5.6–5.19; 5.10.7 :225–237): what arm_get_dma_map_ops(coherent)
+ * gives a dma-coherent device without LPAE. alloc/free/mmap as above, get_sgtable = arm_dma_get_sgtable,
+ * map_page = arm_coherent_dma_map_page, map_sg = arm_dma_map_sg; no unmap_page, unmap_sg or sync members
+ * (mapping.c skips them), alloc_pages / free_pages = dma-direct's from efa70f2fdc84 as in arm_dma_ops.
+ */
+export function arm_coherent_dma_ops(): DmaMapOps {
+  return {
+    name: "arm_coherent_dma_ops",
+    file: F,
+    alloc: arm_coherent_dma_alloc,
+    free: arm_coherent_dma_free,
+    alloc_pages: dma_direct_alloc_pages,
+    free_pages: dma_direct_free_pages,
+    present: (k, member) => (member === "alloc_pages" || member === "free_pages" ? k.sw["efa70f2fdc84"] === true : true),
+    mmap: arm_coherent_dma_mmap,
+    get_sgtable: arm_dma_get_sgtable,
+    map_page: arm_coherent_dma_map_page,
+    map_sg: arm_dma_map_sg,
+    dma_supported: arm_dma_supported,
+  };
 }
 
 /**
