@@ -12,7 +12,7 @@
  * - __free_from_contiguous ignores dma_release_from_contiguous's result (no __free_pages fallback);
  * - __dma_free_buffer puts each page with __free_page (its own reference).
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runYaml } from "./helpers.js";
 import { PLATFORMS, arm32 } from "../src/platforms/index.js";
 
@@ -271,10 +271,15 @@ steps:
 
 describe("arm32 5.x arm_coherent_dma_ops for a dma-coherent device (arm_get_dma_map_ops(coherent), 5.10.7 :225–237, :1064–1075)", () => {
   // No bundled arm32 board has a dma-coherent master; this variant of the arm32 platform gives its DMA engine one.
+  // vitest runs with isolate: false (one module graph per worker): the variant is registered for this block only
   const id = "arm32-coherent-test";
-  if (!PLATFORMS.some((p) => p.id === id)) {
+  beforeAll(() => {
     PLATFORMS.push({ ...arm32, id, devices: arm32.devices.map((d) => (d.name === "12680000.dma-controller" ? { ...d, coherent: true } : d)) });
-  }
+  });
+  afterAll(() => {
+    const i = PLATFORMS.findIndex((p) => p.id === id);
+    if (i >= 0) PLATFORMS.splice(i, 1);
+  });
   const yaml = (kernel: string, cma: string) => `
 name: a coherent master on 32-bit ARM
 platform: ${id}
@@ -317,6 +322,10 @@ steps:
     expect(r.faults).toEqual([]);
     expect(r.steps[1]!.result.addr_kind).toBe("linear");
     expect(JSON.stringify(r.steps[1]!.trace)).toContain("__alloc_simple_buffer");
+  });
+
+  it("the variant is registered once, for this block only", () => {
+    expect(PLATFORMS.filter((p) => p.id === id).length).toBe(1);
   });
 
   it("6.1: dma-direct for the coherent device: page_address, no arch_dma_alloc", () => {
