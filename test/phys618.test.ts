@@ -137,11 +137,12 @@ describe("DMA_ATTR_MMIO (6.18): no translation, no bounce, no cache maintenance;
     expect(r.steps[0]!.trace.some((e) => e.kind === "cache" || e.kind === "swiotlb")).toBe(false);
     expect(ftraceLines(r.steps[0]!.trace)).toEqual([TASK + "dma_map_phys: fe00b000.v4l2 dir=TO_DEVICE dma_addr=fe204000 size=4 phys_addr=fe204000 attrs=MMIO"]);
     expect(renderTrace(r.steps[2]!.trace, false).join("\n")).toContain("? attrs & DMA_ATTR_MMIO: yes — nothing to do: uncached and no swiotlb");
-    // RAM at phys 0x1000 mapped as MMIO: dma_addr = phys (not 0xc0001000), no cache clean of the CPU's bytes
-    expect(r.steps[5]!.result.dma_addr).toBe("0x1000");
+    // RAM at phys 0x8000 (kmalloc-4k's first order-3 slab: page 0 is reserved) mapped as MMIO: dma_addr = phys
+    // (not 0xc0008000), no cache clean of the CPU's bytes
+    expect(r.steps[5]!.result.dma_addr).toBe("0x8000");
     expect(r.steps[5]!.trace.some((e) => e.kind === "cache")).toBe(false);
-    expect(r.diagnostics.map((d) => [d.id, d.message, d.step])).toEqual([["D27", "DMA-API: bcm2835-codec fe00b000.v4l2: dma_map_resource called for RAM address 0x0000000000001000", 5]]);
-    expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["bus_error", "device fe00b000.v4l2: read of 13 bytes at bus address 0x1000 is outside its dma-ranges: bus error"]]);
+    expect(r.diagnostics.map((d) => [d.id, d.message, d.step])).toEqual([["D27", "DMA-API: bcm2835-codec fe00b000.v4l2: dma_map_resource called for RAM address 0x0000000000008000", 5]]);
+    expect(r.faults.map((f) => [f.kind, f.message])).toEqual([["bus_error", "device fe00b000.v4l2: read of 13 bytes at bus address 0x8000 is outside its dma-ranges: bus error"]]);
   });
 
   it("dma_map_page with DMA_ATTR_MMIO is refused before dma_map_phys (18c9cbb042c9): DMA_MAPPING_ERROR, no event, not tracked", () => {

@@ -7,7 +7,8 @@ import type { Kernel } from "../kernel.js";
 import { default_pointer } from "../lib/vsprintf.js";
 import { sym } from "../core/trace.js";
 import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
-import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
+import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIM, __GFP_ZERO, gfpName } from "../include/gfp.js";
+import { calculate_order, order_objects } from "./slub_order.js";
 import type { ZoneName } from "./page_alloc.js";
 import { MAX_ORDER, PG_large_kmalloc, PG_reserved, PG_slab } from "./page_alloc.js";
 import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
@@ -308,14 +309,14 @@ export class Slab {
     const c = this.cacheSize(size);
     let free = this.partial.get(c);
     if (!free || free.length === 0) {
-      const order = c > PAGE_SIZE ? get_order(c) : 0;
-      const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, `kmalloc-${c}`);
-      if (!page) return 0;
-      const pfn = k.arch.page_to_pfn(page);
+      const slab = this.allocate_slab(k, c, gfp & ~__GFP_HIGHMEM);
+      if (!slab) return 0;
+      const pfn = k.arch.page_to_pfn(slab.page);
       k.memmap.setFlag(pfn, PG_slab);
-      const base = k.arch.page_address(k, page);
+      const base = k.arch.page_address(k, slab.page);
       free = [];
-      const n = Math.floor((PAGE_SIZE << order) / c);
+      // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
+      const n = order_objects(slab.order, c);
       for (let i = n - 1; i >= 0; i--) free.push(base + i * c);
       this.partial.set(c, free);
     }
@@ -324,6 +325,41 @@ export class Slab {
     this.live.set(addr, { addr, size, cache: c });
     if (gfp & __GFP_ZERO) k.kmemset(addr, 0, size);
     return addr;
+  }
+
+  /** kmem_cache->oo's order per cache size (calculate_sizes → calculate_order at kmem_cache_init) */
+  private readonly oo = new Map<number, number>();
+
+  /** mm/slub.c calculate_sizes (5.6–6.18): the slab order of the cache whose s->size is `size` (oo_make(calculate_order(size), size)) */
+  oo_order(k: Kernel, size: number): number {
+    let order = this.oo.get(size);
+    if (order === undefined) {
+      order = calculate_order(k, size);
+      this.oo.set(size, order);
+    }
+    return order;
+  }
+
+  /**
+   * mm/slub.c allocate_slab (5.6–6.18): alloc_slab_page with s->oo, (flags | __GFP_NOWARN | __GFP_NORETRY) &
+   * ~__GFP_NOFAIL, minus __GFP_RECLAIM (plus __GFP_NOMEMALLOC) when it may block and oo is above s->min; if
+   * that fails, s->min (get_order(s->size)) with the caller's flags.
+   */
+  private allocate_slab(k: Kernel, size: number, flags: number): { page: number; order: number } | null {
+    let order = this.oo_order(k, size);
+    const min = get_order(size);
+    // flags |= s->allocflags: __GFP_COMP when the oo order is above 0 (5.6–6.6 calculate_sizes; 6.12.19 and
+    // 6.18.35 set it always — "slub: Set __GFP_COMP in kmem_cache by default", not modelled: only the trace's gfp text)
+    if (order > 0) flags |= __GFP_COMP;
+    let alloc_gfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+    if (alloc_gfp & __GFP_DIRECT_RECLAIM && order > min) alloc_gfp = (alloc_gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+    let page = alloc_pages(k, alloc_gfp, order, `kmalloc-${size}`);
+    if (!page) {
+      order = min;
+      page = alloc_pages(k, flags, order, `kmalloc-${size}`);
+      if (!page) return null;
+    }
+    return { page, order };
   }
 
   /** objects freed and not reused (for double-free and use-after-free reports): address → cache */

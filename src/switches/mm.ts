@@ -141,4 +141,10 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.9",
     effect: "cma_debug_show_areas is no longer compiled only with CONFIG_CMA_DEBUG (default n): after cma_alloc's failure message (also when pr_err_ratelimited suppressed it) the free runs of the area's bitmap are printed — 6.12: one info line \"cma: number of available pages: <n>@<bit>+…=> <free> free of <count> total pages\"; 6.18 (c009da4258f9's per-range form): \"cma: number of available pages: \", \"cma: range 0: …\" (\"+\" before every run not at bit 0), \"cma: \", and \"=> <available_count> free of <count> total pages\" (a pr_cont after a finished line: its own record at the default level) (checked: 5.6.4 mm/cma.c:376–403, 6.6.63 :386–412 under #ifdef CONFIG_CMA_DEBUG; 6.12.19 :381–403 and 6.18.35 :752–777 without it; the kernel-vectors cma target records the lines from each tree's own code). Anshuman Khandual's patch of 5 Feb 2024 on v6.8-rc3 (\"All pr_debug() prints … Besides cma_debug_show_areas() should always be called during cma_alloc() failure path\"); its mainline id is in no stored text, so the switch is keyed by its title; release bracketed (6.6.63, 6.12.19]",
   },
+  "7abe7ed1e2a3": {
+    commit: "7abe7ed1e2a3",
+    title: "mm/slub: refactor calculate_order() and calc_slab_order()",
+    release: "6.7",
+    effect: "calculate_order computes min_order = max(slub_min_order, get_order(min_objects * size)) once (c3e7ba7ca102 \"mm/slub: remove min_objects loop from calculate_order()\") and tries fractions 16 down to 2 (d8fa84dcc055 \"… up to 1/2 waste\"), calc_slab_order takes min_order, the last resort is get_order(size) (8d1390cb442c); before it (5.6–6.6) the min_objects loop counted down with fractions 16, 8, 4. The order of every kmalloc cache (8 … 8192) is the same in both eras (checked: 6.6.63 mm/slub.c:4112–4200 the old loop; 6.12.19 :5055–5135 and 6.18.35 :7600–7680 the new one; Vlastimil Babka's slab/for-6.7/orders-cleanup branch, ids from the linux-next revlist that merges it)",
+  },
 };
