@@ -250,7 +250,7 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
 
   it("the first kmalloc and alloc_pages come from below the shadow; dma_alloc_coherent from CMA (reserved before kasan_init) does not move", () => {
     const steps = "  - { op: kmalloc, size: 4K, as: a }\n  - { op: dma_alloc_coherent, size: 64K, as: b }\n  - { op: alloc_pages, order: 0, as: c }";
-    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7c04000", "0xffff0000d8d04000", "0xd8d05"], ["6.18", "0xffff0000f7c04000", "0xffff0000d8d39000", "0xd8d3a"]] as const) {
+    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7c08000", "0xffff0000d8d08000", "0xd8d04"], ["6.18", "0xffff0000f7c08000", "0xffff0000d8d30000", "0xd8d39"]] as const) {
       const off = runYaml(y(steps, "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: v });
       const on = runYaml(y(steps), { platform: "rpi4", kernel: v });
       expect(off.steps[0]!.result.ret, v).toBe(kmallocOff);

@@ -28,11 +28,11 @@ steps:
 describe("dma_direct_map_page with no swiotlb pool (x86_64, 2 GiB, 30-bit mask): per version", () => {
   it("5.19 (07410559f383): is_swiotlb_active(dev) is false, so the dev_WARN_ONCE overflow with a 16-digit %pad and DMA_MAPPING_ERROR", () => {
     const r = runYaml(x86Low("5.19"), { set: { mem: "2G" }, trace: true });
-    expect(r.steps[1]!.result.ret).toBe("0xffff88807dc04000");
+    expect(r.steps[1]!.result.ret).toBe("0xffff88807dc08000");
     expect(r.steps[2]!.result.ret).toBe("DMA_MAPPING_ERROR");
     expect(r.faults).toHaveLength(1);
     expect(r.faults[0]!.kind).toBe("warn");
-    expect(r.faults[0]!.message).toBe("snd_hda_intel 0000:02:00.0: DMA addr 0x000000007dc04000+4096 overflow (mask 3fffffff, bus limit 0).");
+    expect(r.faults[0]!.message).toBe("snd_hda_intel 0000:02:00.0: DMA addr 0x000000007dc08000+4096 overflow (mask 3fffffff, bus limit 0).");
     const text = renderTrace(r.steps[2]!.trace).join("\n");
     expect(text).toContain("is_swiotlb_active(dev): no");
     expect(text).not.toContain("swiotlb_map");
@@ -53,7 +53,7 @@ describe("dma_direct_map_page with no swiotlb pool (x86_64, 2 GiB, 30-bit mask):
     for (const kernel of ["5.6", "5.10"]) {
       const r = runYaml(x86Low(kernel), { set: { mem: "2G" }, trace: true });
       const text = renderTrace(r.steps[2]!.trace).join("\n");
-      expect(text, kernel).toContain("dma_capable(dev, dma_addr, size, true): no — 0x7dc04000+0x1000 is beyond min(dma_mask 0x3fffffff, bus_dma_limit)");
+      expect(text, kernel).toContain("dma_capable(dev, dma_addr, size, true): no — 0x7dc08000+0x1000 is beyond min(dma_mask 0x3fffffff, bus_dma_limit)");
       expect(text, kernel).toContain("swiotlb_force != SWIOTLB_NO_FORCE: yes — swiotlb_map is called although no swiotlb pool was ever set up");
       expect(text, kernel).not.toContain("DMA addr");
     }

@@ -32,7 +32,7 @@ steps:
     const r = runYaml(y("6.18"), { trace: true });
     expect(r.ok).toBe(true);
     expect(calls(r.steps[1]!.trace)).toEqual(["dma_map_single_attrs", "dma_map_page_attrs", "dma_map_phys", "dma_direct_map_phys", "arch_sync_dma_for_device"]);
-    expect(r.steps[1]!.result.dma_addr).toBe("0xc0001000");
+    expect(r.steps[1]!.result.dma_addr).toBe("0xc0008000");
     expect(calls(r.steps[2]!.trace)).toEqual(["dma_unmap_page_attrs", "dma_unmap_phys", "dma_direct_unmap_phys", "dma_direct_sync_single_for_cpu", "arch_sync_dma_for_cpu"]);
     expect(calls(r.steps[3]!.trace)).toEqual(["dma_map_sg_attrs", "dma_direct_map_sg", "dma_direct_map_phys", "arch_sync_dma_for_device"]);
     expect(calls(r.steps[4]!.trace)).toContain("dma_direct_unmap_phys");
@@ -40,7 +40,7 @@ steps:
   it("6.12: the page API of before (dma_map_page_attrs → dma_direct_map_page), no dma_map_phys", () => {
     const r = runYaml(y("6.12"), { trace: true });
     expect(calls(r.steps[1]!.trace)).toEqual(["dma_map_single_attrs", "dma_map_page_attrs", "dma_direct_map_page", "arch_sync_dma_for_device"]);
-    expect(r.steps[1]!.result.dma_addr).toBe("0xc0001000");
+    expect(r.steps[1]!.result.dma_addr).toBe("0xc0008000");
   });
 });
 
@@ -50,16 +50,16 @@ describe("events/dma tracepoints: 6.12 (038eb433dc14) and 6.18's renamed events 
     const r612 = ev("6.12");
     expect(r612.ok).toBe(true);
     expect(r612.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
-      TASK + "dma_map_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500 phys_addr=1000 attrs=",
-      TASK + "dma_sync_single_for_device: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500",
-      TASK + "dma_unmap_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500 attrs=",
+      TASK + "dma_map_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 phys_addr=8000 attrs=",
+      TASK + "dma_sync_single_for_device: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500",
+      TASK + "dma_unmap_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 attrs=",
     ]);
     const r618 = ev("6.18");
     expect(r618.ok).toBe(true);
     expect(r618.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
-      TASK + "dma_map_phys: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500 phys_addr=1000 attrs=",
-      TASK + "dma_sync_single_for_device: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500",
-      TASK + "dma_unmap_phys: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500 attrs=",
+      TASK + "dma_map_phys: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 phys_addr=8000 attrs=",
+      TASK + "dma_sync_single_for_device: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500",
+      TASK + "dma_unmap_phys: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 attrs=",
     ]);
     for (const kernel of ["5.19", "6.6"]) {
       const r = ev(kernel);
@@ -83,13 +83,13 @@ ${extra}`;
   it("dma_map_sg: 6.12 prints the three arrays; 6.18.35 (daafcc0ef0b3 in 6.18.y) first the counts; the timestamp is the model clock", () => {
     const r612 = runYaml(sg("6.12"), { trace: true });
     expect(r612.steps.flatMap((s) => ftraceLines(s.trace))).toEqual([
-      T15 + "dma_map_sg: fe00b000.v4l2 dir=FROM_DEVICE dma_addrs={0xc0001000,0xc0001800} sizes={0x200,0x100} phys_addrs={0x1000,0x1800} attrs=WEAK_ORDERING|SKIP_CPU_SYNC",
-      T15 + "dma_sync_sg_for_cpu: fe00b000.v4l2 dir=FROM_DEVICE dma_addrs={0xc0001000,0xc0001800} sizes={0x200,0x100}",
-      T15 + "dma_unmap_sg: fe00b000.v4l2 dir=FROM_DEVICE phys_addrs={0x1000,0x1800} attrs=WEAK_ORDERING|SKIP_CPU_SYNC",
+      T15 + "dma_map_sg: fe00b000.v4l2 dir=FROM_DEVICE dma_addrs={0xc0008000,0xc0008800} sizes={0x200,0x100} phys_addrs={0x8000,0x8800} attrs=WEAK_ORDERING|SKIP_CPU_SYNC",
+      T15 + "dma_sync_sg_for_cpu: fe00b000.v4l2 dir=FROM_DEVICE dma_addrs={0xc0008000,0xc0008800} sizes={0x200,0x100}",
+      T15 + "dma_unmap_sg: fe00b000.v4l2 dir=FROM_DEVICE phys_addrs={0x8000,0x8800} attrs=WEAK_ORDERING|SKIP_CPU_SYNC",
     ]);
     const r618 = runYaml(sg("6.18"), { trace: true });
     expect(ftraceLines(r618.steps[2]!.trace)).toEqual([
-      T15 + "dma_map_sg: fe00b000.v4l2 dir=FROM_DEVICE nents=2/2 ents=2/2 dma_addrs={0xc0001000,0xc0001800} sizes={0x200,0x100} phys_addrs={0x1000,0x1800} attrs=WEAK_ORDERING|SKIP_CPU_SYNC",
+      T15 + "dma_map_sg: fe00b000.v4l2 dir=FROM_DEVICE nents=2/2 ents=2/2 dma_addrs={0xc0008000,0xc0008800} sizes={0x200,0x100} phys_addrs={0x8000,0x8800} attrs=WEAK_ORDERING|SKIP_CPU_SYNC",
     ]);
   });
 
@@ -275,9 +275,9 @@ describe("CLI (the built bundle)", () => {
     const ok = await dmasim(["run", "scenarios/drivers/trace-map-unmap.yaml", "--kernel", "6.12", "--trace-events"]);
     expect(ok.code).toBe(0);
     expect(lines(ok.stdout).map((l) => l.trimStart()).filter((l) => l.startsWith("scenario-"))).toEqual([
-      "scenario-1000    [000] .....     0.000000: dma_map_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500 phys_addr=1000 attrs=",
-      "scenario-1000    [000] .....     0.000000: dma_sync_single_for_device: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500",
-      "scenario-1000    [000] .....     0.000000: dma_unmap_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0001000 size=1500 attrs=",
+      "scenario-1000    [000] .....     0.000000: dma_map_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 phys_addr=8000 attrs=",
+      "scenario-1000    [000] .....     0.000000: dma_sync_single_for_device: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500",
+      "scenario-1000    [000] .....     0.000000: dma_unmap_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 attrs=",
     ]);
     const bad = await dmasim(["run", "scenarios/drivers/map-mmio-phys.yaml", "--kernel", "6.12"]);
     expect(bad.code).toBe(2);

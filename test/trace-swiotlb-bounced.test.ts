@@ -34,24 +34,24 @@ describe("swiotlb:swiotlb_bounced", () => {
     };
     for (const [kernel, ctx] of Object.entries(want)) {
       const l = lines(map(kernel), { swiotlb: "force" });
-      expect(l, kernel).toEqual([ctx + "swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0001000 size=1500 FORCE"]);
+      expect(l, kernel).toEqual([ctx + "swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0008000 size=1500 FORCE"]);
     }
     // 6.12 and 6.18 also fire events/dma; swiotlb_bounced comes first (inside the map), then the map event
     const l612 = lines(map("6.12"), { swiotlb: "force" });
-    expect(l612[0]).toBe("        scenario-1000    [000] .....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0001000 size=1500 FORCE");
-    expect(l612[1]).toMatch(/: dma_map_page: fe00b000\.v4l2 dir=TO_DEVICE dma_addr=f3400000 size=1500 phys_addr=1000 attrs=$/);
+    expect(l612[0]).toBe("        scenario-1000    [000] .....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0008000 size=1500 FORCE");
+    expect(l612[1]).toMatch(/: dma_map_page: fe00b000\.v4l2 dir=TO_DEVICE dma_addr=f3400000 size=1500 phys_addr=8000 attrs=$/);
   });
 
   it("no bounce (a GFP_DMA buffer inside the window), no event; 5.6 on a buffer above it: dma_pfn_offset arithmetic, no range check", () => {
-    expect(lines(map("5.6", "rpi4", "GFP_KERNEL"))).toEqual(["        scenario-1000  [000] ....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=1b7c04000 size=1500 NORMAL"]);
+    expect(lines(map("5.6", "rpi4", "GFP_KERNEL"))).toEqual(["        scenario-1000  [000] ....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=1b7c08000 size=1500 NORMAL"]);
     for (const kernel of ["5.10", "6.1"]) expect(lines(map(kernel)), kernel).toEqual([]);
   });
 
   it("a restricted-dma-pool device: 5.15.178 still prints the global swiotlb_force (NORMAL), 6.1 the device's force_bounce (FORCE) — c6af2aa9ffc9", () => {
     const y = readFileSync(new URL("../scenarios/swiotlb/restricted-dma-pool.yaml", import.meta.url), "utf8");
     const ev = (kernel: string) => lines(y.replace('kernel: "6.1"', `kernel: "${kernel}"`)).filter((l) => l.includes("swiotlb_bounced"));
-    expect(ev("5.15")).toEqual(["        scenario-1000    [000] .....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0001000 size=2048 NORMAL"]);
-    expect(ev("6.1")).toEqual(["        scenario-1000    [000] .....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0001000 size=2048 FORCE"]);
+    expect(ev("5.15")).toEqual(["        scenario-1000    [000] .....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0008000 size=2048 NORMAL"]);
+    expect(ev("6.1")).toEqual(["        scenario-1000    [000] .....     0.000000: swiotlb_bounced: dev_name: fe00b000.v4l2 dma_mask=ffffffff dev_addr=c0008000 size=2048 FORCE"]);
   });
 
   it("swiotlb-xen on rpi4-xen: fired before the slot is taken, with xen_phys_to_dma of the original (all ones: outside the v4l2 dma-ranges)", () => {
