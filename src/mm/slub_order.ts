@@ -52,7 +52,7 @@ function calc_slab_order_v5_6(size: number, min_objects: number, max_order: numb
   return order;
 }
 
-/** mm/slub.c calculate_order (5.6–6.6): min_objects from slub_max_order down to 2, fraction 16, 8, 4 each; then one object; then up to MAX_ORDER */
+/** mm/slub.c calculate_order (5.6–6.6): min_objects (capped by what fits at slub_max_order) down to 2, fractions 16, 8, 4 each; then one object; then up to MAX_ORDER */
 export function calculate_order_v5_6(k: Kernel, size: number): number {
   let min_objects = default_min_objects(k);
   const max_objects = order_objects(slub_max_order, size);

@@ -145,6 +145,6 @@ export const MM_SWITCHES: Record<string, Switch> = {
     commit: "7abe7ed1e2a3",
     title: "mm/slub: refactor calculate_order() and calc_slab_order()",
     release: "6.7",
-    effect: "calculate_order computes min_order = max(slub_min_order, get_order(min_objects * size)) once (c3e7ba7ca102 \"mm/slub: remove min_objects loop from calculate_order()\") and tries fractions 16 down to 2 (d8fa84dcc055 \"… up to 1/2 waste\"), calc_slab_order takes min_order, the last resort is get_order(size) (8d1390cb442c); before it (5.6–6.6) the min_objects loop counted down with fractions 16, 8, 4. The order of every kmalloc cache (8 … 8192) is the same in both eras (checked: 6.6.63 mm/slub.c:4112–4200 the old loop; 6.12.19 :5055–5135 and 6.18.35 :7600–7680 the new one; Vlastimil Babka's slab/for-6.7/orders-cleanup branch, ids from the linux-next revlist that merges it)",
+    effect: "calculate_order computes min_order = max(slub_min_order, get_order(min_objects * size)) once (c3e7ba7ca102 \"mm/slub: remove min_objects loop from calculate_order()\") and tries fractions 16 down to 2 (d8fa84dcc055 \"… up to 1/2 waste\"), calc_slab_order takes min_order, the last resort is get_order(size) (8d1390cb442c); before it (5.6–6.6) the min_objects loop counted down with fractions 16, 8, 4. The order of every kmalloc cache (8 … 8192) is the same in both eras (checked: 6.6.63 mm/slub.c:4112–4200 the old loop; 6.12.19 :5055–5136 and 6.18.35 :7600–7681 the new one; Vlastimil Babka's slab/for-6.7/orders-cleanup branch, ids from the linux-next revlist that merges it)",
   },
 };
