@@ -74,3 +74,20 @@ describe("kmalloc places a cache's objects in one slab of its order (shuffle_fre
     expect(b - a).toBe(0x1000);
   });
 });
+
+describe("allocate_slab: s->oo first, s->min (get_order(s->size)) when the page allocator has no block of oo's order", () => {
+  it("rpi4 5.19 with no free order ≥ 3 block: kmalloc(4096) takes order-0 slabs of one object each", () => {
+    const k = bootK("rpi4", "5.19");
+    while (k.buddy.alloc(3, "Normal", "hog") !== null);
+    const free = () => k.buddy.zones.reduce((n, z) => n + z.free_pages, 0);
+    const before = free();
+    expect(before).toBeGreaterThan(0);
+    const a = k.slab.kmalloc(k, 4096, GFP_KERNEL);
+    expect(a).not.toBe(0);
+    expect(free()).toBe(before - 1); // one page: s->min, not an order-3 slab
+    expect(k.memmap.owner.get(k.arch.page_to_pfn(k.arch.virt_to_page(k, a)))).toBe("kmalloc-4096");
+    const b = k.slab.kmalloc(k, 4096, GFP_KERNEL);
+    expect(free()).toBe(before - 2); // the order-0 slab held one object: a new slab
+    expect(Math.abs(b - a)).toBeGreaterThanOrEqual(0x1000);
+  });
+});
