@@ -38,7 +38,7 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, s
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
-import { xen_set_identity_and_remap } from "./xen/setup.js";
+import { xen_remap_memory, xen_set_identity_and_remap } from "./xen/setup.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
 import { phys_to_dma } from "./kernel/dma/direct.js";
@@ -286,7 +286,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
     k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
     xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
-    xen_set_identity_and_remap(k, banks, max_pfn);
+    // dom0's xen_e820_table is XENMEM_machine_memory_map: the machine's map (platform.machineBanks), not its own RAM
+    xen_set_identity_and_remap(k, platform.machineBanks ? platform.machineBanks(cfg.mem) : banks, max_pfn);
+    // x86_init.paging.pagetable_init = xen_pagetable_init → xen_remap_memory, later in setup_arch
+    xen_remap_memory(k);
   }
   const min_pfn = banks[0]!.start / PAGE_SIZE;
   k.memmap = new MemMap(min_pfn, max_pfn);

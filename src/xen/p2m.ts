@@ -52,6 +52,11 @@ export interface XenState {
    * after the fixup (:244) — the pool's first machine address — and never on the reuse path (0). Gone with ae4f0a17ee59 (5.9).
    */
   start_dma_addr?: number;
+  /**
+   * x86 PV: pages xen_do_set_identity_and_remap_chunk queued on the xen_remap_mfn list for xen_remap_memory
+   * (arch/x86/xen/setup.c; the remap itself is not modelled, so this stays 0 on every boot that completes)
+   */
+  xen_remap_pages?: number;
 }
 
 /**
