@@ -66,6 +66,26 @@ describe("5.6–5.12 xen_swiotlb_dma_supported: xen_virt_to_bus(hwdev, xen_io_tl
   });
 });
 
+describe("the 5.6–5.12 xen_io_tlb_end test is keyed by the commit that removed it, 6223d1cef7b4 (5.13), not 97729b653de5", () => {
+  // Kernel.sw is a frozen per-version object: a test swaps in a copy with one switch changed
+  const withSw = (k: Kernel, commit: string, on: boolean) => ((k as unknown as { sw: Record<string, boolean> }).sw = { ...k.sw, [commit]: on });
+  const note = (k: Kernel, mask: bigint) => {
+    k.tr = new Tracer();
+    dma_set_mask(k, k.devices.get("fd580000.ethernet")!, mask);
+    return k.tr.events.filter((e) => e.kind === "note").map((e) => (e as { text: string }).text)[0];
+  };
+  it("5.10 with 6223d1cef7b4 applied reads swiotlb's pool (io_tlb_default_mem.end - 1), not xen_io_tlb_end; 5.13 without it reads xen_io_tlb_end", () => {
+    const k = bootK("rpi4-xen", "5.10", { mem: "1G" });
+    expect(note(k, M32)).toMatch(/^xen_virt_to_bus\(xen_io_tlb_end - 1 = /);
+    withSw(k, "6223d1cef7b4", true);
+    expect(note(k, M32)).toBe("xen_phys_to_dma(io_tlb_default_mem.end - 1 = 0x373fffff) = 0x373fffff vs mask 0xffffffff");
+    const k13 = bootK("rpi4-xen", "5.13", { mem: "1G" });
+    expect(note(k13, M32)).toMatch(/^xen_phys_to_dma\(/);
+    withSw(k13, "6223d1cef7b4", false);
+    expect(note(k13, M32)).toMatch(/^xen_virt_to_bus\(xen_io_tlb_end - 1 = NULL - 1/); // 5.13 sets no xen_io_tlb_end
+  });
+});
+
 /**
  * 2. x86 PV dom0's e820 holes are identity frames in the P2M: arch/x86/xen/setup.c xen_memory_setup's
  *    xen_foreach_remap_area(max_pfn, xen_set_identity_and_remap_chunk) (5.6.4 setup.c:453–490, :916–918; 6.18.35

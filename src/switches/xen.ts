@@ -103,4 +103,10 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     release: "5.9",
     effect: "xen_swiotlb_map_page no longer passes swiotlb-xen's start_dma_addr (xen_virt_to_bus(xen_io_tlb_start), set after the fixup — and left 0 when xen_swiotlb_init reuses an existing pool) to swiotlb_tbl_map_single as tbl_dma_addr, whose segment-boundary search takes its offset from it (5.6.4 drivers/xen/swiotlb-xen.c:55, :244, :389–390; 5.9.1 :398 passes virt_to_phys(xen_io_tlb_start); from 5.10 swiotlb_tbl_map_single computes phys_to_dma_unencrypted(hwdev, io_tlb_start) itself, 5.10.7 kernel/dma/swiotlb.c:452)",
   },
+  "6223d1cef7b4": {
+    commit: "6223d1cef7b4",
+    title: "xen-swiotlb: use io_tlb_end in xen_swiotlb_dma_supported",
+    release: "5.13",
+    effect: "xen_swiotlb_dma_supported stops reading swiotlb-xen's own xen_io_tlb_end (`xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask`, NULL - 1 after a failed xen_swiotlb_init: 5.6.4 drivers/xen/swiotlb-xen.c:537–539, 5.10.7 / 5.12.9 :561–563) for swiotlb's io_tlb_end, then io_tlb_default_mem (5.14-rc5); Christoph Hellwig's xen-swiotlb cleanup series, in neither 5.12.9 nor after 5.14-rc5",
+  },
 };

@@ -538,7 +538,7 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
  * with CONFIG_DEBUG_VIRTUAL's WARN), and that bus address decides.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
-  if (!k.sw["97729b653de5"]) return xen_swiotlb_dma_supported_56(k, dev, mask);
+  if (!k.sw["6223d1cef7b4"]) return xen_swiotlb_dma_supported_56(k, dev, mask);
   const mem = k.io_tlb_default_mem;
   const limit = default_swiotlb_limit(k);
   const e = era(k).name;
@@ -564,7 +564,7 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
 }
 
 /**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.6–5.12; 5.6.4 :537–539, 5.10.7 / 5.12.9 :561–563):
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.6–5.12, until 6223d1cef7b4; 5.6.4 :537–539, 5.10.7 / 5.12.9 :561–563):
  * `xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask` on swiotlb-xen's own pointer — NULL (0) when
  * xen_swiotlb_init failed, so the address is ~0 (-1 in dmasim's signed form) and virt_to_phys runs on it.
  */
