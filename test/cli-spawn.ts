@@ -2,9 +2,9 @@
  * Spawning the built CLI (`node bin/dmasim.mjs ...`, the package's bin) for the CLI contract
  * tests: stdout, stderr and the exit code, with optional standard input; colour variables cleared.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { expect } from "vitest";
-import { ROOT } from "./helpers.js";
+import { ROOT, spawnCollect } from "./helpers.js";
 
 export interface Out {
   code: number | null;
@@ -29,19 +29,7 @@ export function ensureBuilt(): void {
 
 /** Run `dmasim ARGS` in the project root; `input` is written to its standard input. */
 export function dmasim(args: string[], o: { input?: string; cwd?: string } = {}): Promise<Out> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: cliEnv() });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-    p.stdin.on("error", () => {
-      /* the CLI may exit before reading */
-    });
-    p.stdin.end(o.input ?? "");
-  });
+  return spawnCollect(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: cliEnv(), input: o.input });
 }
 
 /** Non-empty lines. */

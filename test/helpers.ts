@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { expect } from "vitest";
+import { InputError } from "../src/core/faults.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,23 +36,45 @@ export interface CliOptions {
   input?: string;
 }
 
-/** `node bin/dmasim.mjs ...args`: exit code, stdout and stderr. */
-export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.FORCE_COLOR;
-  delete env.NO_COLOR;
-  delete env.DMASIM_DEBUG;
+/**
+ * Spawn `cmd args` and collect its exit code, stdout and stderr (UTF-8); `input` is written to its
+ * stdin, which is then closed (default: closed at once). A program that exits before reading its
+ * input is not an error (the EPIPE on stdin is ignored).
+ */
+export function spawnCollect(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cliPath(), ...args], { cwd: opts.cwd ?? ROOT, env: { ...env, ...opts.env } });
+    const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env });
     let stdout = "";
     let stderr = "";
     p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     p.on("error", reject);
     p.on("close", (code) => resolve({ code, stdout, stderr }));
-    p.stdin.on("error", () => {}); // the CLI may exit before reading its input
+    p.stdin.on("error", () => {}); // the program may exit before reading its input
     p.stdin.end(opts.input ?? "");
   });
+}
+
+/** `node bin/dmasim.mjs ...args`: exit code, stdout and stderr. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const env = { ...process.env };
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  delete env.DMASIM_DEBUG;
+  return spawnCollect(process.execPath, [cliPath(), ...args], { cwd: opts.cwd ?? ROOT, env: { ...env, ...opts.env }, input: opts.input });
+}
+
+/** The InputError a scenario text raises, formatted (one line: "file:line:column: …"); fails if it parses. */
+export function errorOf(text: string, file = "t.yaml"): string {
+  try {
+    parseScenarioText(text, file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    const f = (e as InputError).format();
+    expect(f).not.toContain("\n");
+    return f;
+  }
+  throw new Error("expected an InputError");
 }
 
 export function loadScenario(rel: string): Scenario {

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, run } from "./helpers.js";
+import { ROOT, run, spawnCollect } from "./helpers.js";
 
 interface Out {
   code: number | null;
@@ -30,16 +30,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 function sh(cmd: string, args: string[], cwd: string, input?: string): Promise<Out> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd, env: cleanEnv() });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(input ?? "");
-  });
+  return spawnCollect(cmd, args, { cwd, env: cleanEnv(), input });
 }
 
 const node = (args: string[], cwd: string) => sh(process.execPath, args, cwd);

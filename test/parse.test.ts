@@ -4,26 +4,13 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../src/core/faults.js";
 import { fromBig } from "../src/core/u64.js";
 import { DMA_ATTR_SKIP_CPU_SYNC, DMA_TO_DEVICE, GFP_ATOMIC, __GFP_ZERO, parseGfp } from "../src/include/gfp.js";
 import { dataBytes, fmtBytes } from "../src/scenario/data.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { OP_SPECS, OPS, scenarioJsonSchema } from "../src/scenario/schema.js";
-import { ROOT } from "./helpers.js";
+import { ROOT, errorOf } from "./helpers.js";
 
-/** The InputError a text raises, formatted. */
-function errorOf(text: string, file = "t.yaml"): string {
-  try {
-    parseScenarioText(text, file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    const f = (e as InputError).format();
-    expect(f).not.toContain("\n");
-    return f;
-  }
-  throw new Error("expected an InputError");
-}
 
 const y = (...lines: string[]) => lines.join("\n") + "\n";
 

@@ -11,21 +11,10 @@ import { runScenario } from "../src/scenario/runner.js";
 import { suggest } from "../src/scenario/suggest.js";
 import { fastYaml } from "../src/scenario/yaml-fast.js";
 import { PLATFORMS } from "../src/platforms/index.js";
-import { ROOT } from "./helpers.js";
+import { ROOT, errorOf } from "./helpers.js";
 
 const y = (...lines: string[]) => lines.join("\n") + "\n";
 
-function errorOf(text: string, file = "t.yaml"): string {
-  try {
-    parseScenarioText(text, file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    const f = (e as InputError).format();
-    expect(f).not.toContain("\n");
-    return f;
-  }
-  throw new Error("expected an InputError");
-}
 
 /** What the `yaml` package makes of a text, integers normalised as parse.ts does. */
 function viaYaml(text: string): unknown {

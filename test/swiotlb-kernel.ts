@@ -12,6 +12,19 @@ import { bug_site } from "../src/kernel/warn-sites.js";
 
 export type SwiotlbKernel = Kernel & { logs: string[]; faults: FaultRecord[] };
 
+/** What every fake kernel of the swiotlb tests shares: the current task, and fatal() / BUG() raising a KernelFault. */
+export function fakeFaults() {
+  return {
+    current: { comm: "scenario", pid: 1000 },
+    fatal(kind: "soft_lockup", message: string, pc?: string): never {
+      throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
+    },
+    BUG(message: string, pc?: string): never {
+      throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
+    },
+  };
+}
+
 export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size: 64 << 20 }, force: "normal" | "force" = "normal"): SwiotlbKernel {
   const v = findVersion(version);
   if (!v) throw new Error(`no modelled version ${version}`);
@@ -56,15 +69,9 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
       once.add(key);
       return true;
     },
-    BUG(message: string, pc?: string): never {
-      throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
-    },
+    ...fakeFaults(),
     BUG_ON(site: string, pc: string): never {
       throw new KernelFault({ kind: "bug", message: `kernel BUG at ${bug_site({ version: v } as unknown as Kernel, site)}!`, pc });
-    },
-    current: { comm: "scenario", pid: 1000 },
-    fatal(kind: "soft_lockup", message: string, pc?: string): never {
-      throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
     },
     oops: pagingFault,
     // no page tables: kernel virtual addresses are physical ones (identity), and an access to a

@@ -31,6 +31,7 @@ import {
   INVALID_PHYS_ADDR, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, type IoTlbMem, classifyFull, nr_slots, swiotlbStats,
   swiotlb_init_with_tbl, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
+import { fakeFaults } from "./swiotlb-kernel.js";
 
 const RAM = 0x4000_0000;
 const POOL = 0x4800_0000;
@@ -70,16 +71,10 @@ function fakeKernel(): Kernel & { warnings: string[] } {
       once.add(key);
       return true;
     },
-    current: { comm: "scenario", pid: 1000 },
     // the 5.13 search (with min_align_mask, 1f221a0d0dbf)
     has: (commit: string) => commit === "1f221a0d0dbf",
     sw: { "1f221a0d0dbf": true },
-    fatal(kind: "soft_lockup", message: string, pc?: string): never {
-      throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
-    },
-    BUG(message: string, pc?: string): never {
-      throw new KernelFault({ kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) });
-    },
+    ...fakeFaults(),
   } as unknown as Kernel & { warnings: string[] };
   swiotlb_init_with_tbl(k, POOL, NSLABS, false);
   return k;

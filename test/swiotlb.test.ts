@@ -25,6 +25,7 @@ import {
   swiotlb_tbl_unmap_single,
 } from "../src/kernel/dma/swiotlb/index.js";
 import { MemMap, PG_highmem } from "../src/mm/page_alloc.js";
+import { fakeFaults, faultOf } from "./swiotlb-kernel.js";
 
 type FakeKernel = Kernel & { logs: string[]; faults: FaultRecord[]; klog: { level: string; message: string }[] };
 
@@ -76,17 +77,10 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
     log(message: string) {
       logs.push(message);
     },
-    current: { comm: "scenario", pid: 1000 },
     // the 5.13/5.14 search (with min_align_mask, 1f221a0d0dbf)
     has: (commit: string) => commit === "1f221a0d0dbf",
     sw: { "1f221a0d0dbf": true },
-    fatal(kind: "soft_lockup", message: string, pc?: string): never {
-      throw new KernelFault({ kind, message, ...(pc ? { pc } : {}) });
-    },
-    BUG(message: string, pc?: string): never {
-      const rec: FaultRecord = { kind: "bug", message: `kernel BUG: ${message}`, ...(pc ? { pc } : {}) };
-      throw new KernelFault(rec);
-    },
+    ...fakeFaults(),
     BUG_ON(site: string, pc: string): never {
       throw new KernelFault({ kind: "bug", message: `kernel BUG at ${bug_site(k, site)}!`, pc });
     },
@@ -133,15 +127,7 @@ const warnings = (k: FakeKernel) => k.faults.filter((f) => f.kind === "warn").ma
 /** dev_warn / dev_warn_ratelimited / dev_warn_once lines: kernel log lines, not WARN splats */
 const devWarns = (k: FakeKernel) => k.klog.filter((l) => l.level === "warn").map((l) => l.message);
 
-function catchFault(fn: () => unknown): FaultRecord {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelFault) return e.record;
-    throw e;
-  }
-  throw new Error("expected a kernel fault");
-}
+const catchFault = faultOf;
 
 describe("swiotlb_init_with_tbl", () => {
   it("lays out 128,127,…,1 per segment, INVALID originals, and logs the pool", () => {

@@ -26,9 +26,30 @@ const ARENA_SIZE = 64 << 20;
 const PAGES_BASE = ARENA + (16 << 20);
 const PAGES_END = ARENA + (32 << 20);
 
-interface Msg {
+/** A message of an operation's record: its printk level and text. */
+export interface Msg {
   level: string;
   text: string;
+}
+/** The fields of an operation's record that both swiotlb drivers (driver.c, driver66.c) write. */
+export interface SwiotlbOpBase {
+  orig?: string;
+  tlb?: string;
+  mapping_size?: number;
+  alloc_size?: number;
+  size?: number;
+  dir: string;
+  attrs?: number;
+  alloc_align_mask?: string;
+  wrong?: boolean;
+  /** unmap/sync: the mapping's start in the pool and its mapping size */
+  base?: string;
+  mapped?: number;
+  slot?: number;
+  tlbsum?: string;
+  origsum?: string;
+  msgs: Msg[];
+  fault?: { kind: string; text: string };
 }
 interface PoolState {
   start: string;
@@ -46,27 +67,11 @@ interface State {
   dev_pools?: PoolState[];
 }
 type PageEvent = { alloc?: string; free?: string; fail?: string; order: number };
-interface Op extends Partial<State> {
+interface Op extends SwiotlbOpBase, Partial<State> {
   op: "map" | "unmap" | "sync_for_cpu" | "sync_for_device" | "work";
-  orig?: string;
-  tlb?: string;
-  mapping_size?: number;
-  alloc_size?: number;
-  size?: number;
-  dir: string;
-  attrs?: number;
-  alloc_align_mask?: string;
-  wrong?: boolean;
-  base?: string;
-  mapped?: number;
   result?: string;
   pool?: string;
-  slot?: number;
-  tlbsum?: string;
-  origsum?: string;
   pages: PageEvent[];
-  msgs: Msg[];
-  fault?: { kind: string; text: string };
 }
 export interface Vector66 {
   driver: string;

@@ -7,21 +7,17 @@
  * cma_debug_show_areas (compiled out to 6.8, printed from 6.9).
  */
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { join } from "node:path";
 import { bootK, runYaml } from "./helpers.js";
 import { CmaArea, cma_alloc, cma_release } from "../src/mm/cma.js";
-import { VERSIONS } from "../src/versions.js";
+import { expectDistinctBehaviours, vectorSet, versionId } from "./vector-files.js";
 
-const DIR = join(__dirname, "vectors", "cma");
 type Msg = [string, string];
 type Op = ["a", number, number, number, number | null, number, number | null, string, Msg[]] | ["r", number, number, number, number, number | null, string, Msg[]];
 interface Run { mode: string; seed: number; base_pfn: number; count: number; order_per_bit: number; ops: Op[] }
 interface VecFile { target: string; tree: string; commit: string; version: string; file: string; runs: Run[] }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort();
-const load = (f: string): VecFile => JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
+const SET = vectorSet<VecFile>("cma");
+const { files, load } = SET;
 
 /** the driver's hash: FNV-1a over the bitmap's cma_bitmap_maxno bits, one byte (0/1) each */
 function bitmapHash(a: CmaArea): string {
@@ -57,7 +53,7 @@ function lines(msgs: Msg[]): { level: string; message: string }[] {
 }
 
 function replay(v: VecFile, run: Run): { allocs: number; fails: number; releases: number; refused: number; lines: number } {
-  const vid = v.version.split(".").slice(0, 2).join(".");
+  const vid = versionId(v.version);
   const k = bootK("rpi4", vid);
   const area = new CmaArea("reserved", run.base_pfn, run.count, run.order_per_bit);
   const n = { allocs: 0, fails: 0, releases: 0, refused: 0, lines: 0 };
@@ -90,13 +86,7 @@ function replay(v: VecFile, run: Run): { allocs: number; fails: number; releases
 
 describe("cma vectors: the trees' own cma_alloc / cma_release replayed through dmasim", () => {
   it("the vector files are the four distinct behaviours, each of a modelled version", () => {
-    expect(files).toEqual(["cma-5.15.178.json.gz", "cma-5.6.4.json.gz", "cma-6.12.19.json.gz", "cma-6.18.35.json.gz"]);
-    for (const f of files) {
-      const v = load(f);
-      expect(v.target).toBe("cma");
-      expect(v.commit, f).toMatch(/^[0-9a-f]{40}$/);
-      expect(VERSIONS.map((x) => x.id), f).toContain(v.version.split(".").slice(0, 2).join("."));
-    }
+    expectDistinctBehaviours(SET, ["cma-5.15.178.json.gz", "cma-5.6.4.json.gz", "cma-6.12.19.json.gz", "cma-6.18.35.json.gz"]);
   });
 
   for (const f of files) {

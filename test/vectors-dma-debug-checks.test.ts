@@ -8,25 +8,19 @@
  * cacheline tracking's EEXIST report off: only the hash matters here).
  */
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { join } from "node:path";
 import { bootK } from "./helpers.js";
 import { DmaDebug, dmaDebugOptionsFor } from "../src/kernel/dma/debug.js";
 import { DmaDebugEntry, type DebugType } from "../src/kernel/dma/debug-entry.js";
 import { of_dma_configure, type Device } from "../src/drivers/device.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
-import { VERSIONS } from "../src/versions.js";
+import { describeReplays, expectDistinctBehaviours, vectorSet } from "./vector-files.js";
 
-const DIR = join(__dirname, "vectors", "dma-debug-checks");
 type Addr = number | "err";
 type Op = (string | number | string[])[];
 interface Run { seed: number; all_errors: number; ops: Op[] }
 interface VecFile { target: string; tree: string; commit: string; version: string; runs: Run[] }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort();
-const load = (f: string): VecFile => JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
-const vidOf = (version: string) => version.split(".").slice(0, 2).join(".");
+const SET = vectorSet<VecFile>("dma-debug-checks");
 /** versions whose trees recorded byte-identical runs (checked when recording; README "dma-debug-checks") */
 const SAME_AS: Record<string, string[]> = { "5.15.178": ["5.10", "5.14", "5.19"], "6.1.166": ["6.6"] };
 
@@ -95,26 +89,17 @@ function replay(v: VecFile, run: Run, vid: string) {
 
 describe("dma-debug-checks vectors: the trees' own check_unmap / check_sync replayed through dmasim", () => {
   it("four distinct behaviours, each a modelled version's tree", () => {
-    expect(files).toEqual(["dma-debug-checks-5.15.178.json.gz", "dma-debug-checks-6.1.166.json.gz", "dma-debug-checks-6.12.19.json.gz", "dma-debug-checks-6.18.35.json.gz"]);
-    for (const f of files) {
-      const v = load(f);
-      expect(v.commit, f).toMatch(/^[0-9a-f]{40}$/);
-      for (const vid of [vidOf(v.version), ...(SAME_AS[v.version] ?? [])]) expect(VERSIONS.map((x) => x.id), f).toContain(vid);
-    }
+    expectDistinctBehaviours(SET, ["dma-debug-checks-5.15.178.json.gz", "dma-debug-checks-6.1.166.json.gz", "dma-debug-checks-6.12.19.json.gz", "dma-debug-checks-6.18.35.json.gz"], SAME_AS);
   });
 
-  for (const f of files) {
-    const v = load(f);
-    for (const vid of [vidOf(v.version), ...(SAME_AS[v.version] ?? [])])
-      describe(`${v.version} (${v.tree} ${v.commit.slice(0, 12)}) as ${vid}`, () => {
-        for (const run of v.runs)
-          it(`seed ${run.seed}, all_errors ${run.all_errors}: ${run.ops.length} calls`, () => {
-            const n = replay(v, run, vid);
-            expect(n.unmaps).toBeGreaterThan(50);
-            expect(n.syncs).toBeGreaterThan(20);
-            expect(n.removed).toBeGreaterThan(20);
-            expect(n.msgs).toBeGreaterThan(run.all_errors ? 50 : 0);
-          });
+  describeReplays(SET, SAME_AS, (v, vid) => {
+    for (const run of v.runs)
+      it(`seed ${run.seed}, all_errors ${run.all_errors}: ${run.ops.length} calls`, () => {
+        const n = replay(v, run, vid);
+        expect(n.unmaps).toBeGreaterThan(50);
+        expect(n.syncs).toBeGreaterThan(20);
+        expect(n.removed).toBeGreaterThan(20);
+        expect(n.msgs).toBeGreaterThan(run.all_errors ? 50 : 0);
       });
-  }
+  });
 });

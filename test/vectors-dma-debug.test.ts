@@ -9,10 +9,8 @@
  * overlapping mappings" WARN_ONCE); per unmap the same after active_cacheline_remove.
  */
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { join } from "node:path";
 import { bootK, runYaml } from "./helpers.js";
+import { expectDistinctBehaviours, vectorSet, versionId } from "./vector-files.js";
 import { DmaDebug, dmaDebugOptionsFor } from "../src/kernel/dma/debug.js";
 import { DmaDebugEntry, hash_fn } from "../src/kernel/dma/debug-entry.js";
 import { DmaDebugStore } from "../src/kernel/dma/debug-store.js";
@@ -34,7 +32,7 @@ const TYPES: DebugType[] = ["single", "scather-gather", "coherent", "resource"];
 
 /** the hash-table lookups of one find run: the entry each bucket_find_exact / bucket_find_contain returned */
 function replayFind(v: VecFile, run: FindRun): { exact: number; contain: number; deep: number } {
-  const vid = v.version.split(".").slice(0, 2).join(".");
+  const vid = versionId(v.version);
   const k = kernelOf("x86_64", vid);
   const devs: Device[] = ["a", "b"].map((name) => {
     const d = of_dma_configure({ name, driver: "kv", description: "", coherent: true, mask_bits: 64 });
@@ -82,7 +80,6 @@ function replayFind(v: VecFile, run: FindRun): { exact: number; contain: number;
   return { exact, contain, deep };
 }
 
-const DIR = join(__dirname, "vectors", "dma-debug");
 type Log = [string, string];
 type Op = (string | number | Log[])[];
 interface Run { platform: string; seed: number; cache_align: number; bounce_unaligned_kmalloc: number; swiotlb_active: number; ops: Op[] }
@@ -97,11 +94,11 @@ function kernelOf(platform: string, vid: string): Kernel {
   return k;
 }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort();
-const load = (f: string): VecFile => JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
+const SET = vectorSet<VecFile>("dma-debug");
+const { files, load } = SET;
 
 function replay(v: VecFile, run: Run): { eexist: number; warns: number } {
-  const vid = v.version.split(".").slice(0, 2).join(".");
+  const vid = versionId(v.version);
   const k = kernelOf(run.platform, vid);
   const dev = [...k.devices.values()][0]!;
   const where = (i: number, op: Op) => `${v.tree} ${v.version} ${run.platform} op ${i} ${JSON.stringify(op).slice(0, 160)}`;
@@ -177,18 +174,16 @@ describe("dma-debug vectors: the hash table's lookups (__hash_bucket_find, bucke
 });
 
 describe("dma-debug vectors: active-cacheline tracking and add_dma_entry against kernel/dma/debug.c", () => {
-  it("the vector files are there, each naming its tree and commit", () => {
-    expect(files.map((f) => load(f).version).sort()).toEqual(["5.10.7", "5.14.0", "5.15.178", "5.6.4", "6.18.35", "6.6.63"]);
-    for (const f of files) expect(load(f).commit).toMatch(/^[0-9a-f]{40}$/);
+  it("the vector files are there, each naming its tree and commit: six distinct behaviours", () => {
+    expectDistinctBehaviours(SET, ["5.10.7", "5.14.0", "5.15.178", "5.6.4", "6.18.35", "6.6.63"].map((v) => `dma-debug-${v}.json.gz`));
   });
   for (const f of files) {
     it(`replays ${f}`, () => {
       const v = load(f);
-      expect(v.target).toBe("dma-debug");
       const got = Object.fromEntries(v.runs.map((r) => [r.platform, replay(v, r)]));
       // what the runs reach: the overlap WARN somewhere, and EEXIST reports where the version prints them
       expect(Object.values(got).some((g) => g.warns === 1)).toBe(true);
-      const vid = v.version.split(".").slice(0, 2).join(".");
+      const vid = versionId(v.version);
       if (vid === "5.6" || vid === "5.10") expect(Object.values(got).every((g) => g.eexist === 0)).toBe(true);
       else expect(got["arm32"]!.eexist).toBeGreaterThan(50);
     });

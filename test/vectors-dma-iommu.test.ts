@@ -7,25 +7,20 @@
  * (SAC) first try for PCI devices, iommu.forcedac, 6.6's pci_32bit_workaround and its notice).
  */
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { join } from "node:path";
 import { bootK } from "./helpers.js";
 import { iommu_dma_alloc_iova, iommu_dma_free_iova, SAC_TRICK, type IommuDmaCookie } from "../src/drivers/iommu/dma-iommu.js";
 import { IovaDomain } from "../src/drivers/iommu/iova.js";
 import { KernelIovaCpus } from "../src/drivers/iommu/iova-cpus.js";
 import type { IommuDomain } from "../src/drivers/iommu/iommu.js";
 import type { Device } from "../src/drivers/device.js";
-import { VERSIONS } from "../src/versions.js";
+import { describeReplays, expectDistinctBehaviours, vectorSet } from "./vector-files.js";
 
-const DIR = join(__dirname, "vectors", "dma-iommu");
 type Op = ["a", number, number, string, number, string[]] | ["f", number, number];
 interface Run { mode: string; seed: number; granule: number; aperture_end: string; forcedac: number; devices: { name: string; pci: number; bus_dma_limit: string }[]; ops: Op[] }
 interface VecFile { target: string; tree: string; commit: string; version: string; runs: Run[] }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort();
-const load = (f: string): VecFile => JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
-const vidOf = (version: string) => version.split(".").slice(0, 2).join(".");
+const SET = vectorSet<VecFile>("dma-iommu");
+const { load } = SET;
 
 /**
  * Modelled versions whose trees recorded byte-identical runs to a committed file (checked when the
@@ -65,27 +60,18 @@ function replay(v: VecFile, run: Run, vid: string) {
 
 describe("dma-iommu vectors: the trees' own iommu_dma_alloc_iova over their iova.c, replayed through dmasim", () => {
   it("four distinct behaviours, each a modelled version's tree", () => {
-    expect(files).toEqual(["dma-iommu-5.10.7.json.gz", "dma-iommu-5.14.0.json.gz", "dma-iommu-5.15.178.json.gz", "dma-iommu-6.6.63.json.gz"]);
-    for (const f of files) {
-      const v = load(f);
-      expect(v.commit, f).toMatch(/^[0-9a-f]{40}$/);
-      for (const vid of [vidOf(v.version), ...(SAME_AS[v.version] ?? [])]) expect(VERSIONS.map((x) => x.id), f).toContain(vid);
-    }
+    expectDistinctBehaviours(SET, ["dma-iommu-5.10.7.json.gz", "dma-iommu-5.14.0.json.gz", "dma-iommu-5.15.178.json.gz", "dma-iommu-6.6.63.json.gz"], SAME_AS);
   });
 
-  for (const f of files) {
-    const v = load(f);
-    for (const vid of [vidOf(v.version), ...(SAME_AS[v.version] ?? [])])
-      describe(`${v.version} (${v.tree} ${v.commit.slice(0, 12)}) as ${vid}`, () => {
-        for (const run of v.runs)
-          it(`${run.mode}: ${run.ops.length} calls`, () => {
-            const n = replay(v, run, vid);
-            expect(n.allocs).toBeGreaterThan(100);
-            expect(n.fails, "failed allocations").toBeGreaterThan(0);
-            if (run.mode !== "aperture-32") expect(n.high, "IOVAs above 4 GiB").toBeGreaterThan(5);
-          });
+  describeReplays(SET, SAME_AS, (v, vid) => {
+    for (const run of v.runs)
+      it(`${run.mode}: ${run.ops.length} calls`, () => {
+        const n = replay(v, run, vid);
+        expect(n.allocs).toBeGreaterThan(100);
+        expect(n.fails, "failed allocations").toBeGreaterThan(0);
+        if (run.mode !== "aperture-32") expect(n.high, "IOVAs above 4 GiB").toBeGreaterThan(5);
       });
-  }
+  });
 
   it("6.6's pci_32bit_workaround: after the first failed 32-bit try a PCI device says 'Using N-bit DMA addresses' once and never tries 32 bits again", () => {
     const run = load("dma-iommu-6.6.63.json.gz").runs.find((r) => r.mode === "fill-32")!;

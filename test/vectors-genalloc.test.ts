@@ -8,20 +8,17 @@
  * an atomic-pool buffer.
  */
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { join } from "node:path";
 import { GenPool, GEN_POOL_FREE_BUG_LINE, type GenPoolFreeBug } from "../src/mm/genalloc.js";
 import { fromBig, toBig } from "../src/core/u64.js";
 import { runYaml } from "./helpers.js";
+import { expectDistinctBehaviours, vectorSet, versionId } from "./vector-files.js";
 
-const DIR = join(__dirname, "vectors", "genalloc");
 type Op = (string | number | null)[];
 interface Run { mode: string; seed: number; order: number; ops: Op[]; avail: number; size: number; warns: number }
 interface VecFile { target: string; tree: string; commit: string; version: string; file: string; runs: Run[] }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort();
-const load = (f: string): VecFile => JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
+const SET = vectorSet<VecFile>("genalloc");
+const { files, load } = SET;
 const va = (s: unknown): number => fromBig(BigInt(s as string));
 const u64 = (n: number): string => "0x" + toBig(n).toString(16);
 
@@ -44,7 +41,7 @@ const BUG_KIND: Record<string, GenPoolFreeBug> = { "BUG_ON(addr + size - 1 > chu
 function replay(v: VecFile, run: Run): { bugs: string[] } {
   const where = (i: number, op: Op) => `${v.tree} ${v.version} ${run.mode} seed ${run.seed} op ${i} ${JSON.stringify(op)}`;
   const p = new GenPool(run.order, "vector");
-  const mm = v.version.split(".").slice(0, 2).join(".");
+  const mm = versionId(v.version);
   const bugs: string[] = [];
   for (let i = 0; i < run.ops.length; i++) {
     const op = run.ops[i]!;
@@ -89,13 +86,11 @@ function replay(v: VecFile, run: Run): { bugs: string[] } {
 
 describe("genalloc vectors: dmasim's GenPool against lib/genalloc.c", () => {
   it("the vector files are there: seven trees, each naming its tree and commit", () => {
-    expect(files.map((f) => load(f).version).sort()).toEqual(["5.10.7", "5.14.0", "5.19.0", "5.6.4", "6.1.166", "6.18.35", "6.6.63"]);
-    for (const f of files) expect(load(f).commit).toMatch(/^[0-9a-f]{40}$/);
+    expectDistinctBehaviours(SET, ["5.10.7", "5.14.0", "5.19.0", "5.6.4", "6.1.166", "6.18.35", "6.6.63"].map((v) => `genalloc-${v}.json.gz`));
   });
   for (const f of files) {
     it(`replays ${f}`, () => {
       const v = load(f);
-      expect(v.target).toBe("genalloc");
       const kinds = new Set<string>();
       let allocs = 0;
       for (const run of v.runs) {

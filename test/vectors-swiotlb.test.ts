@@ -22,43 +22,22 @@ import {
 import { swiotlbKernel, type SwiotlbKernel } from "./swiotlb-kernel.js";
 import { findVersion } from "../src/versions.js";
 import { ROOT } from "./helpers.js";
-import { replay66, type Replayed66 } from "./swiotlb66-replay.js";
+import { replay66, type Msg, type Replayed66, type SwiotlbOpBase } from "./swiotlb66-replay.js";
 
 const DIR = `${ROOT}test/vectors/swiotlb/`;
 /** the driver's arena: 64 MiB of RAM at 2 GiB, the upper half holds the originals */
 const ARENA = 0x8000_0000;
 const ARENA_SIZE = 64 << 20;
 
-interface Msg {
-  level: string;
-  text: string;
-}
-interface Op {
+interface Op extends SwiotlbOpBase {
   /** alloc/free: swiotlb_alloc/swiotlb_free on a restricted-dma-pool device (5.15+) */
   op: "map" | "unmap" | "sync_for_cpu" | "sync_for_device" | "alloc" | "free";
-  orig?: string;
-  tlb?: string;
-  mapping_size?: number;
-  alloc_size?: number;
-  size?: number;
-  dir: string;
-  attrs?: number;
-  alloc_align_mask?: string;
-  wrong?: boolean;
-  /** unmap/sync: the mapping's start in the pool, its original and its mapping size */
-  base?: string;
-  mapped?: number;
   /** a bounce or allocation address, DMA_MAPPING_ERROR / NULL, "fault"; free: swiotlb_free's bool */
   result?: string | boolean;
-  slot?: number;
   offset?: number;
-  tlbsum?: string;
-  origsum?: string;
   used?: number;
   index?: number;
   list?: string;
-  msgs: Msg[];
-  fault?: { kind: string; text: string };
   /** 6.0+ (areas): the CPU the map ran on, and every area's next index and used count after the op */
   cpu?: number;
   areas?: { index: number; used: number }[];

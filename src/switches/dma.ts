@@ -381,10 +381,10 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     effect: "add_dma_entry sets entry->is_cache_clean from DMA_ATTR_CPU_CACHE_CLEAN; active_cacheline_insert reports the is_cache_clean of the entry the radix tree holds for the line (the first mapping inserted there, or whatever mapping reuses that entry after it was unmapped); the EEXIST err_printk is skipped when the new and the held entry are both cache-clean, and the overlap counter's WARN_ONCE when the new one is (checked: 6.18.35 kernel/dma/debug.c:66, :81, :456–468, :477–508, :604, :614–622; absent in 6.12.19; v2 05/15 of the same series; upstream id not identified, keyed by title)",
     stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:604 (stable commit id not identified)" },
   },
-  "dma-debug: type2name spells dma_debug_sg scatter-gather": {
-    commit: "dma-debug: type2name spells dma_debug_sg scatter-gather",
-    title: "dma-debug: type2name spells dma_debug_sg scatter-gather",
-    release: "6.12",
-    effect: "dma-debug's type name of a scatter-gather entry, printed by check_unmap's \"[mapped as %s] [unmapped as %s]\" and \"failed to check map error … [mapped as %s]\" and by the mapping dumps, is \"scatter-gather\" instead of \"scather-gather\" (checked: 5.10.7 … 6.6.63 kernel/dma/debug.c:141–142 \"scather-gather\"; 6.12.19 :143 and 6.18.35 :145 \"scatter-gather\"; the kernel-vectors dma-debug-checks target records both from each tree's own check_unmap). The commit that fixed the spelling is in no stored text: the switch is keyed by what it changes, its release bracketed (6.6.63, 6.12.19]",
+  "36d91e851598": {
+    commit: "36d91e851598",
+    title: "dma-debug: Fix a typo in a debugging eye-catcher",
+    release: "6.7",
+    effect: "dma-debug's type name of a scatter-gather entry, printed by check_unmap's \"[mapped as %s] [unmapped as %s]\" and \"failed to check map error … [mapped as %s]\" and by the mapping dumps, is \"scatter-gather\" instead of \"scather-gather\" (checked: 5.10.7 … 6.6.63 kernel/dma/debug.c:141–142 \"scather-gather\"; 6.12.19 :143 and 6.18.35 :145 \"scatter-gather\"; the kernel-vectors dma-debug-checks target records both from each tree's own check_unmap). Chuck Lever's patch, the last commit of Christoph Hellwig's dma-mapping-6.7-2023-10-30 pull (\"fix a type in dma-debug output (Chuck Lever)\"); the id is the pull's tip and linux-next's dma-mapping/for-next head of Oct 2023; the 6.6.63 → 6.12.19 diff of kernel/dma/debug.c changes no other string (stop 21: was keyed by a description, release bracketed 6.12)",
   },
 };

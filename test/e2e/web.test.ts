@@ -71,14 +71,14 @@ function startServe(): Promise<string> {
 
 const $ = (testid: string) => `[data-testid="${testid}"]`;
 
-/** Click Run and wait until a new run is on the page. */
-async function run(p: Page = page) {
+/** Click Run and wait until a new run is on the page (up to `timeout` ms: Playwright's default unless given). */
+async function run(p: Page = page, timeout?: number) {
   const before = await p.locator($("runs")).getAttribute("data-run-seq").catch(() => null);
   await p.locator($("run-button")).click();
   await p.waitForFunction((b) => {
     const el = document.querySelector('[data-testid="runs"]');
     return !!el && el.getAttribute("data-run-seq") !== b && el.getAttribute("data-busy") === "false";
-  }, before);
+  }, before, timeout === undefined ? {} : { timeout });
 }
 
 beforeAll(async () => {
@@ -534,12 +534,7 @@ describe("5,001 steps (headless Chromium)", { timeout: 240_000 }, () => {
     await expect.poll(() => page.locator($("editor")).inputValue().then((v) => v.length)).toBe(yaml.length);
     await page.locator($("platform-select")).selectOption("");
     await page.locator($("kernel-select")).selectOption("");
-    const before = await page.locator($("runs")).getAttribute("data-run-seq");
-    await page.locator($("run-button")).click();
-    await page.waitForFunction((b) => {
-      const el = document.querySelector('[data-testid="runs"]');
-      return !!el && el.getAttribute("data-run-seq") !== b && el.getAttribute("data-busy") === "false";
-    }, before, { timeout: 180_000 });
+    await run(page, 180_000);
     const a = page.locator($("run-a"));
     await expect(a.locator($("verdict")).innerText()).resolves.toBe("PASS");
     await expect(a.locator($("steps-a")).getAttribute("data-count")).resolves.toBe(String(N));
@@ -601,12 +596,7 @@ describe("5,001 steps (headless Chromium)", { timeout: 240_000 }, () => {
     }, edited);
     await page.locator($("step-input")).fill("39");
     await page.locator($("step-input")).press("Enter");
-    const before = await page.locator($("runs")).getAttribute("data-run-seq");
-    await page.locator($("run-button")).click();
-    await page.waitForFunction((b) => {
-      const el = document.querySelector('[data-testid="runs"]');
-      return !!el && el.getAttribute("data-run-seq") !== b && el.getAttribute("data-busy") === "false";
-    }, before, { timeout: 180_000 });
+    await run(page, 180_000);
     const a = page.locator($("run-a"));
     await expect(a.locator($("step-39")).locator($("result-data")).getAttribute("data-value")).resolves.toBe('"PACKET-7"');
     await expect.poll(() => page.url()).toMatch(/[#&]step=39(&|$)/);
@@ -633,12 +623,7 @@ describe("5,001 steps (headless Chromium)", { timeout: 240_000 }, () => {
     await page.locator($("compare-platform")).selectOption("rpi4");
     await page.locator($("compare-kernel")).selectOption("5.13");
     await page.locator($("compare-options")).fill("swiotlb=force");
-    const before = await page.locator($("runs")).getAttribute("data-run-seq");
-    await page.locator($("run-button")).click();
-    await page.waitForFunction((b) => {
-      const el = document.querySelector('[data-testid="runs"]');
-      return !!el && el.getAttribute("data-run-seq") !== b && el.getAttribute("data-busy") === "false";
-    }, before, { timeout: 180_000 });
+    await run(page, 180_000);
     await expect(page.locator($("run-b")).locator($("steps-b")).getAttribute("data-count")).resolves.toBe(String(N));
     await expect(page.locator($("compare-diff")).getAttribute("data-key")).resolves.toBe("swiotlb");
     const keys = (await page.evaluate(`(${STEP_TIMER})({ n: 20, how: "key" })`)) as { dom: number; painted: number }[];

@@ -142,7 +142,7 @@ const FP: Record<string, Fp> = {
   "1cfaac2400c7": { files: ["arch/x86/mm/kasan_init_64.c"], re: "shadow_cea_per_cpu_begin, 0\\)" },
   "kasan: call kasan_init_generic in kasan_init": { files: ["arch/x86/mm/kasan_init_64.c"], re: "kasan_init_generic\\(\\)" },
   "mm/cma: Drop CONFIG_CMA_DEBUG": { files: ["mm/cma.c"], re: "CONFIG_CMA_DEBUG\\b", gone: true },
-  "dma-debug: type2name spells dma_debug_sg scatter-gather": { files: ["kernel/dma/debug.c"], re: "\\[dma_debug_sg\\] = \"scatter-gather\"" },
+  "36d91e851598": { files: ["kernel/dma/debug.c"], re: "\\[dma_debug_sg\\] = \"scatter-gather\"" },
 };
 
 const OUT: string[] = [];

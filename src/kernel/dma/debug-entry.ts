@@ -67,24 +67,21 @@ export const maperr2str = ["dma map error check not applicable", "dma map error 
  * type2name. 5.10–5.14 record dma_map_page and dma_map_single alike as "single"
  * (dma_debug_single); the separate "page" type (dma_debug_page) belongs to older (4.x)
  * kernels and is only used with DmaDebugOptions.pageType. "scather-gather" is the kernel's
- * own spelling in these versions (corrected to "scatter-gather" much later).
+ * own spelling in these versions (corrected to "scatter-gather" by 36d91e851598, 6.7).
  */
 export type DebugType = "single" | "page" | "scather-gather" | "coherent" | "resource" | "noncoherent" | "phy";
-
-/** The switch that spells dma_debug_sg's name "scatter-gather" in type2name (src/switches/dma.ts). */
-export const SCATTER_GATHER_SPELLING = "dma-debug: type2name spells dma_debug_sg scatter-gather";
 
 /**
  * kernel/dma/debug.c type2name[entry->type] as printed. Since 9bb50ed74709 (5.7) the table uses
  * named initializers. 5.6 still has the five-entry table { "single", "page", "scather-gather",
  * "coherent", "resource" } indexed by the four-member enum (dma_debug_page was removed by
  * 2e05ea5cdc1a), so an sg entry prints "page", a coherent one "scather-gather" and a resource
- * one "coherent". The sg name reads "scather-gather" to 6.6 and "scatter-gather" from 6.12 (switch
- * SCATTER_GATHER_SPELLING).
+ * one "coherent". The sg name reads "scather-gather" to 6.6 and "scatter-gather" from 6.7 (switch
+ * 36d91e851598, "dma-debug: Fix a typo in a debugging eye-catcher").
  */
 export function type2name(k: Kernel, t: DebugType): string {
-  // the sg name is spelled "scatter-gather" from 6.12.19 (6.6.63 kernel/dma/debug.c:142 "scather-gather", 6.12.19 :143)
-  if (k.sw["9bb50ed74709"]) return t === "scather-gather" && k.sw[SCATTER_GATHER_SPELLING] ? "scatter-gather" : t;
+  // the sg name is spelled "scatter-gather" from 6.7 (6.6.63 kernel/dma/debug.c:142 "scather-gather", 6.12.19 :143)
+  if (k.sw["9bb50ed74709"]) return t === "scather-gather" && k.sw["36d91e851598"] ? "scatter-gather" : t;
   switch (t) {
     case "scather-gather":
       return "page";

@@ -9,9 +9,7 @@
 # Nothing from the tree is copied into this repository.
 #   tools/kernel-vectors/cma/record.sh TREE OUT [COMMIT] [NAME]
 set -euo pipefail
-TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
+. "$(dirname "$0")/../common/record-args.sh" "$@" # TREE OUT COMMIT NAME HERE ver, kv_block
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/linux"
 ln -s "$TREE/include/linux/cma.h" "$tmp/linux/cma.h"

@@ -42,14 +42,7 @@ void kv_warn(const char *fmt, ...) {
 	msglen += snprintf(msgs + msglen, sizeof msgs - msglen, "%s\"%s\"", nmsg++ ? "," : "", t);
 }
 
-static uint64_t rng;
-static uint64_t next(void) { /* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-static unsigned long pick(unsigned long n) { return n ? (unsigned long)(next() % n) : 0; }
+#include "../common/kv-rng.h" /* rng, next(), pick() */
 
 static struct device devs[2] = { { "fe300000.mmc", "mydrv" }, { "0000:01:00.0", "nvme" } };
 #ifdef KV_PHY

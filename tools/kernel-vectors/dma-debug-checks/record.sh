@@ -7,13 +7,11 @@
 # checks.c against ./stubs and writes OUT/dma-debug-checks-<x.y.z>.json.gz. Never committed: the tree's text.
 #   tools/kernel-vectors/dma-debug-checks/record.sh TREE OUT [COMMIT] [NAME]
 set -euo pipefail
-TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
-HERE=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/../common/record-args.sh" "$@" # TREE OUT COMMIT NAME HERE ver, kv_block
 SRC="$TREE/kernel/dma/debug.c"
-ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-# a definition: from the line matching RE down to the first line starting with "}"
-block() { awk -v re="$1" 'grab { print; if ($0 ~ /^}/) exit; next } $0 ~ re { print; grab = 1 }' "$SRC"; }
+# a definition of debug.c: from the line matching RE down to the first line starting with "}"
+block() { kv_block "$SRC" "$1"; }
 # a multi-line #define: down to the first line not ending in a backslash
 define() { awk -v re="$1" 'grab { print; if ($0 !~ /\\[ \t]*$/) exit; next } $0 ~ re { print; grab = 1; if ($0 !~ /\\[ \t]*$/) exit }' "$SRC"; }
 { echo "/* extracted at build time from $NAME kernel/dma/debug.c (not committed) */"

@@ -17,14 +17,7 @@
 #include "kstub-find.h"
 #include "kv_find_extract.h"
 
-static uint64_t rng;
-static uint64_t next(void) { /* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-static unsigned long pick(unsigned long n) { return (unsigned long)(next() % n); }
+#include "../common/kv-rng.h" /* rng, next(), pick() */
 
 static struct device devs[2] = { { "a" }, { "b" } };
 struct kv { struct dma_debug_entry e; int id; int live; };

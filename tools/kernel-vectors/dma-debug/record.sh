@@ -9,13 +9,11 @@
 # CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC, is_swiotlb_active(dev)).
 #   tools/kernel-vectors/dma-debug/record.sh TREE OUT [COMMIT] [NAME]
 set -euo pipefail
-TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
-HERE=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/../common/record-args.sh" "$@" # TREE OUT COMMIT NAME HERE ver, kv_block
 SRC="$TREE/kernel/dma/debug.c"
-ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-# a definition: from the line matching RE down to the first line starting with "}"
-block() { awk -v re="$1" 'grab { print; if ($0 ~ /^}/) exit; next } $0 ~ re { print; grab = 1 }' "$SRC"; }
+# a definition of debug.c: from the line matching RE down to the first line starting with "}"
+block() { kv_block "$SRC" "$1"; }
 { echo "/* extracted at build time from $NAME kernel/dma/debug.c (not committed) */"
   grep -E '^#define (pr_fmt|HASH_SIZE|HASH_FN_SHIFT|HASH_FN_MASK|ACTIVE_CACHELINE_MAX_OVERLAP|CACHELINE_PER_PAGE_SHIFT|CACHELINES_PER_PAGE)[ (\t]' "$SRC"
   block '^enum map_err_types \{'

@@ -7,9 +7,7 @@
 # repository.
 #   tools/kernel-vectors/dma-iommu/record.sh TREE OUT [COMMIT] [NAME]
 set -euo pipefail
-TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
+. "$(dirname "$0")/../common/record-args.sh" "$@" # TREE OUT COMMIT NAME HERE ver, kv_block
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # the function: from its column-0 line down to the first line that is a lone "}"
 awk 'grab { print; if ($0 ~ /^}/) exit; next } /^static dma_addr_t iommu_dma_alloc_iova\(/ { print "/* extracted at build time (not committed) */"; print; grab = 1 }' \

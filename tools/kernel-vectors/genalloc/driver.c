@@ -29,14 +29,7 @@ static jmp_buf kv_jmp;
 static int bug_line; static const char *bug_cond;
 void kv_bug(int line, const char *cond) { bug_line = line; bug_cond = cond; longjmp(kv_jmp, 1); }
 
-static uint64_t rng;
-static uint64_t next(void) { /* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-static unsigned long pick(unsigned long n) { return (unsigned long)(next() % n); }
+#include "../common/kv-rng.h" /* rng, next(), pick() */
 
 static struct gen_pool *pool;
 static int order;

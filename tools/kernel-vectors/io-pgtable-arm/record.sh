@@ -4,9 +4,7 @@
 # and writes one JSON vector file per (seed, mode) into OUT. Nothing from the tree is copied here.
 #   tools/kernel-vectors/io-pgtable-arm/record.sh TREE OUT [COMMIT] [NAME]
 set -euo pipefail
-TREE=$(cd "$1" && pwd); OUT=$2; COMMIT=${3:-unknown}; NAME=${4:-$(basename "$TREE")}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ver=$(awk -F' = ' '/^VERSION =/{v=$2} /^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v"."p"."s}' "$TREE/Makefile")
+. "$(dirname "$0")/../common/record-args.sh" "$@" # TREE OUT COMMIT NAME HERE ver, kv_block
 defs=""
 grep -q "map_pages" "$TREE/include/linux/io-pgtable.h" && defs="$defs -DKV_MAP_PAGES"
 grep -q "size_t size, int prot);" "$TREE/include/linux/io-pgtable.h" && defs="$defs -DKV_MAP_NO_GFP"

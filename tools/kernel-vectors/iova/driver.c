@@ -27,14 +27,7 @@ int kstub_warns;
 int kv_cpu;
 unsigned long jiffies;
 
-static uint64_t rng;
-static uint64_t next(void) { /* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-static unsigned long pick(unsigned long n) { return (unsigned long)(next() % n); }
+#include "../common/kv-rng.h" /* rng, next(), pick() */
 
 struct live { unsigned long pfn, size; int fast; };
 static struct live lives[100000];

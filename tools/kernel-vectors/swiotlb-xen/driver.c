@@ -43,14 +43,7 @@ void kv_log(const char *level, const char *fmt, ...) {
 
 #include "kv_xen_extract.h"
 
-static uint64_t rng;
-static uint64_t next(void) { /* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-static unsigned long pick(unsigned long n) { return n ? (unsigned long)(next() % n) : 0; }
+#include "../common/kv-rng.h" /* rng, next(), pick() */
 
 static struct device dev = { "fd580000.ethernet" };
 static unsigned long mapped[8192]; static int nmapped;

@@ -13,21 +13,12 @@
  */
 #ifndef DMASIM_KSTUB_CHECKS_H
 #define DMASIM_KSTUB_CHECKS_H
-#include <stddef.h>
-#include <stdint.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../../common/kv-types.h" /* the C headers, u8…s64, dma_addr_t, phys_addr_t, gfp_t, likely/unlikely */
 
-typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
-typedef u64 dma_addr_t; typedef u64 phys_addr_t;
 #define ____cacheline_aligned_in_smp
 #define __read_mostly
 #define __acquires(x)
 #define __releases(x)
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
 #define min(a, b) ((a) < (b) ? (a) : (b))
@@ -50,18 +41,5 @@ static inline void dma_entry_free(struct dma_debug_entry *e) { (void)e; }
 void kv_warn(const char *fmt, ...);
 #define WARN(cond, fmt, ...) ({ int __c = !!(cond); if (__c) kv_warn(fmt, ##__VA_ARGS__); __c; })
 
-typedef struct { int unused; } spinlock_t;
-#define spin_lock_irqsave(l, f) do { (f) = 0; } while (0)
-#define spin_unlock_irqrestore(l, f) do { (void)(f); } while (0)
-
-struct list_head { struct list_head *next, *prev; };
-#define INIT_LIST_HEAD(l) do { (l)->next = (l); (l)->prev = (l); } while (0)
-static inline void list_add_tail(struct list_head *n, struct list_head *head)
-{ n->prev = head->prev; n->next = head; head->prev->next = n; head->prev = n; }
-static inline void list_del(struct list_head *e) { e->prev->next = e->next; e->next->prev = e->prev; e->next = e->prev = NULL; }
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
-#define list_entry(ptr, type, member) container_of(ptr, type, member)
-#define list_for_each_entry(pos, head, member) \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member); &pos->member != (head); \
-	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
+#include "../../common/kv-list.h" /* no-op spinlocks, struct list_head and its operations */
 #endif

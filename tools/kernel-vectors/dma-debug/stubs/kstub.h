@@ -12,17 +12,10 @@
  */
 #ifndef DMASIM_KSTUB_H
 #define DMASIM_KSTUB_H
-#include <stddef.h>
-#include <stdint.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../../common/kv-types.h" /* the C headers, u8…s64, dma_addr_t, phys_addr_t, gfp_t, likely/unlikely */
 #include <errno.h>
 #include <stdarg.h>
 
-typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
-typedef u64 dma_addr_t; typedef u64 phys_addr_t;
 #define ____cacheline_aligned_in_smp
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)

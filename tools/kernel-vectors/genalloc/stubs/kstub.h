@@ -9,27 +9,16 @@
  */
 #ifndef DMASIM_KSTUB_H
 #define DMASIM_KSTUB_H
-#include <stddef.h>
-#include <stdint.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../../common/kv-types.h" /* the C headers, u8…s64, dma_addr_t, phys_addr_t, gfp_t, likely/unlikely */
 #include <limits.h>
 #include <errno.h>
 
-typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
-typedef int32_t s32; typedef int64_t s64;
-typedef u64 dma_addr_t; typedef u64 phys_addr_t;
-typedef unsigned int gfp_t;
 #define GFP_KERNEL 0u
 #define __user
 #define __rcu
 #define __init
 #define __always_inline inline __attribute__((always_inline))
 #define __must_check
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 #define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) do { *(volatile __typeof__(x) *)&(x) = (v); } while (0)
 #define cpu_relax() do { } while (0)

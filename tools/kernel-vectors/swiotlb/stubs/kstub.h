@@ -15,41 +15,7 @@
 #ifndef KV_KSTUB_H
 #define KV_KSTUB_H
 
-#include <stdint.h>
-#include <stddef.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <stdarg.h>
-#include <setjmp.h>
-#include <ctype.h>
-#include <errno.h>
-
-/* ---- types ---- */
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef int32_t s32;
-typedef u64 phys_addr_t;
-typedef u64 dma_addr_t;
-typedef unsigned int gfp_t;
-typedef struct { int dummy; } spinlock_t;
-struct dentry { int dummy; };
-struct page { int dummy; };
-struct scatterlist { int dummy; };
-
-enum dma_data_direction { DMA_BIDIRECTIONAL = 0, DMA_TO_DEVICE = 1, DMA_FROM_DEVICE = 2, DMA_NONE = 3 };
-
-
-struct device_dma_parameters {
-	unsigned int max_segment_size;
-	unsigned int min_align_mask;
-	unsigned long segment_boundary_mask;
-};
-struct io_tlb_mem;
+#include "../kstub-types.h" /* C headers, u8…s64, spinlock_t, dma_data_direction, device_dma_parameters */
 struct device {
 	const char *name;
 	u64 *dma_mask;
@@ -80,44 +46,7 @@ static inline void *memremap(phys_addr_t p, size_t s, unsigned long f) { (void)p
 static inline void *kzalloc(size_t s, gfp_t g) { (void)g; return calloc(1, s); }
 static inline void kfree(const void *p) { free((void *)p); }
 
-/* ---- debugfs / tracing: off ---- */
-#define debugfs_create_dir(n, p) ((struct dentry *)NULL)
-#define debugfs_create_ulong(...) do { } while (0)
-#define trace_swiotlb_bounced(...) do { } while (0)
-
-/* ---- dma helpers (generic dma-direct, no dma-ranges, identity) ---- */
-static inline unsigned long dma_get_seg_boundary(struct device *dev)
-{
-	if (dev->dma_parms && dev->dma_parms->segment_boundary_mask)
-		return dev->dma_parms->segment_boundary_mask;
-	return ~0UL;
-}
-static inline unsigned int dma_get_min_align_mask(struct device *dev)
-{
-	if (dev->dma_parms)
-		return dev->dma_parms->min_align_mask;
-	return 0;
-}
-static inline dma_addr_t phys_to_dma(struct device *d, phys_addr_t p) { (void)d; return p; }
-static inline dma_addr_t __phys_to_dma(struct device *d, phys_addr_t p) { (void)d; return p; }
-static inline dma_addr_t phys_to_dma_unencrypted(struct device *d, phys_addr_t p) { (void)d; return p; }
-static inline bool dma_capable(struct device *d, dma_addr_t a, size_t s, bool is_ram) { (void)d; (void)a; (void)s; (void)is_ram; return true; }
-static inline bool dev_is_dma_coherent(struct device *d) { return d->dma_coherent; }
-static inline void arch_sync_dma_for_device(phys_addr_t p, size_t s, enum dma_data_direction d) { (void)p; (void)s; (void)d; }
-
-/* include/linux/iommu-helper.h iommu_is_span_boundary, with the driver's loop counter:
- * the slot search calls it once per aligned candidate, so a search that calls it more
- * often than a bound is not going to end (the min_align_mask livelock). */
-extern unsigned long kv_span_calls, kv_span_bound;
-static inline int iommu_is_span_boundary(unsigned int index, unsigned int nr,
-					 unsigned long shift, unsigned long boundary_size)
-{
-	if (++kv_span_calls > kv_span_bound)
-		kv_fault("livelock", "slot search still running after %lu candidate slots", kv_span_calls - 1);
-	BUG_ON(!is_power_of_2(boundary_size));
-	shift = (shift + index) & (boundary_size - 1);
-	return shift + nr > boundary_size;
-}
+#include "../kstub-dma.h" /* debugfs/tracing off, dma helpers, iommu_is_span_boundary */
 
 /* ---- SMP: the driver chooses the CPU each call runs on (swiotlb areas, 6.0+) ---- */
 #define SMP_CACHE_BYTES 64
