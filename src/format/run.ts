@@ -3,6 +3,7 @@
  * failures, faults and diagnostics, then the verdict. Addresses are printed exactly as the
  * result carries them (the engine formats them the kernel's way).
  */
+import { runVerdict } from "../core/faults.js";
 import { renderTrace } from "../core/trace.js";
 import { ftraceLines } from "./ftrace.js";
 import type { RunResult, StepResult } from "../scenario/types.js";
@@ -67,8 +68,8 @@ export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string
   const parts = [`${ran}/${r.steps.length} steps ran`, checked];
   if (r.faults.length) parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${[...new Set(r.faults.map((f) => f.kind))].join(", ")})`);
   if (r.diagnostics.length) parts.push(`${r.diagnostics.length} diagnostic${r.diagnostics.length > 1 ? "s" : ""}`);
-  const stopping = r.faults.some((f) => f.kind !== "warn" && f.kind !== "bad_page" && f.kind !== "kasan");
-  const word = r.ok ? c.green(c.bold("PASS")) : stopping ? c.red(c.bold("FAULT")) : c.yellow(c.bold("FAIL"));
+  const v = runVerdict(r);
+  const word = v === "PASS" ? c.green(c.bold(v)) : v === "FAULT" ? c.red(c.bold(v)) : c.yellow(c.bold(v));
   const why = !r.ok && r.first_failure ? ` — ${r.first_failure}` : "";
   return `${word}: ${parts.join(", ")}${why}`;
 }
