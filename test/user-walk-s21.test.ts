@@ -46,6 +46,19 @@ describe("one verdict for one run: run, matrix and the web page (runVerdict)", (
   });
 });
 
+describe("a run without expectations says what it checked, and what it did not", () => {
+  it("a double kfree under KASAN passes without expectations and the verdict line says the report was not checked; expect: { faults: none } fails on it (it said 'only faults were checked' beside a fault that passed)", async () => {
+    const steps = "steps:\n  - { op: kmalloc, size: 1K, as: b }\n  - { op: kfree, buf: b }\n  - { op: kfree, buf: b }\n";
+    const o = await dmasim(["run", file("dbl.yaml", "name: x\n" + steps), "--set", "CONFIG_KASAN=y", "--kernel", "6.1"]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(o.stdout).toContain("BUG: KASAN: double-free in kfree");
+    expect(lines(o.stdout).at(-1)).toBe("PASS: 3/3 steps ran, no expectations (only checked that nothing oopsed, panicked, hung or hit what is not RAM: add expect: to a step), 1 fault (kasan, not checked: expect: { faults: none } fails on it)");
+    const e = await dmasim(["run", file("dbl-none.yaml", "name: x\nexpect: { faults: none }\n" + steps), "--set", "CONFIG_KASAN=y", "--kernel", "6.1"]);
+    expect(e.code, e.stderr).toBe(1);
+    expect(lines(e.stdout).at(-1)).toMatch(/^FAIL: 3\/3 steps ran, 0\/1 expectations held, 1 fault \(kasan\) — faults: kasan: BUG: KASAN: double-free in kfree/);
+  });
+});
+
 describe("--help prints defaults as a user types them", () => {
   it("numbers unquoted, no '(default: [])' after --set, fuzz and bench name rpi4 as run does, and fuzz --jobs says its default once", async () => {
     for (const cmd of ["run", "matrix", "explain", "platforms", "kernels", "schema", "headline", "serve", "bench", "fuzz"]) {
