@@ -59,6 +59,19 @@ describe("a run without expectations says what it checked, and what it did not",
   });
 });
 
+describe("JSON on standard input gets JSON's errors", () => {
+  it("text opening with {\" on stdin is JSON: a missing comma or a trailing one is 'invalid JSON' at its line:column (it was read as YAML flow: a YAML message, or a trailing comma accepted); {name: x} stays YAML", async () => {
+    expect(usageError(await dmasim(["run", "-"], { input: '{"name":"x" "steps":[]}' }))).toBe("<stdin>:1:13: invalid JSON: expected ',' or '}', found '\"'");
+    expect(usageError(await dmasim(["run", "-"], { input: '{"name":"x",\n "steps":[{"op":"kmalloc","size":1024,"as":"b"}\n}' }))).toBe("<stdin>:3:1: invalid JSON: expected ',' or ']', found '}'");
+    expect(usageError(await dmasim(["run", "-"], { input: '{"name":"x","steps":[{"op":"kmalloc","size":1024,"as":"b"},]}' }))).toBe("<stdin>:1:60: invalid JSON: expected a value, found ']'");
+    const y = await dmasim(["run", "-"], { input: "{name: x, steps: [{op: kmalloc, size: 1K, as: b}]}" });
+    expect(y.code, y.stderr).toBe(0);
+    const j = await dmasim(["run", "-", "--json"], { input: '{"name":"x","steps":[{"op":"kmalloc","size":1024,"as":"b"}]}' });
+    expect(j.code, j.stderr).toBe(0);
+    expect((JSON.parse(j.stdout) as { steps: { op: string }[] }).steps.map((x) => x.op)).toEqual(["kmalloc"]);
+  });
+});
+
 describe("--help prints defaults as a user types them", () => {
   it("numbers unquoted, no '(default: [])' after --set, fuzz and bench name rpi4 as run does, and fuzz --jobs says its default once", async () => {
     for (const cmd of ["run", "matrix", "explain", "platforms", "kernels", "schema", "headline", "serve", "bench", "fuzz"]) {
