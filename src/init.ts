@@ -11,7 +11,7 @@ import type { Arch } from "./arch/arch.js";
 import { Arm64, arm64Era, arm64Layout } from "./arch/arm64/memory.js";
 import { Arm32, armLayout, armLowmemLimit } from "./arch/arm/memory.js";
 import { X86_64, x86Layout } from "./arch/x86/memory.js";
-import { arm_atomic_pool_init, arm_dma_ops } from "./arch/arm/dma-mapping.js";
+import { arm_atomic_pool_init, arm_coherent_dma_ops, arm_dma_ops } from "./arch/arm/dma-mapping.js";
 import { arch_setup_dma_ops as arm_arch_setup_dma_ops_v60 } from "./arch/arm/dma-mapping-v6.0.js";
 import { Memblock } from "./mm/memblock.js";
 import { __reserved_mem_alloc_size_skip_pr, __reserved_mem_init_node_pr, __rmem_cmp, fdt_init_reserved_mem_fail_pr, fdt_init_reserved_mem_node_pr, type RmemOrderNode } from "./drivers/of/of_reserved_mem.js";
@@ -566,11 +566,12 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // ARM32: arm_dma_ops until 5.19; 6.0+ (ae626eb97376) no ops, dma-direct
   const armDirect = platform.arch === "arm" && k.sw["ae626eb97376"];
   const armOps = platform.arch === "arm" && !armDirect ? arm_dma_ops() : null;
+  const armCoherentOps = platform.arch === "arm" && !armDirect ? arm_coherent_dma_ops() : null;
   const smmu = platform.iommu?.kind === "smmu-v3" ? arm_smmu_device_probe(platform.iommu.name, platform.iommu.oas, platform.iommu.coherent) : null;
   for (const spec of platform.devices) {
     const dev: Device = of_dma_configure(spec);
     if (armDirect) arm_arch_setup_dma_ops_v60(k, dev);
-    else if (platform.arch === "arm") dev.dma_ops = armOps; // arm_get_dma_map_ops(coherent) without LPAE
+    else if (platform.arch === "arm") dev.dma_ops = dev.dma_coherent ? armCoherentOps : armOps; // arm_get_dma_map_ops(coherent) without LPAE
     if (xenOps) dev.dma_ops = xenOps; // arm64 arch_setup_dma_ops: xen_swiotlb_detect() overrides
     k.devices.set(spec.name, dev);
     if (smmu && spec.iommu_sid !== undefined) iommu_probe_device(k, dev, smmu, spec.iommu_sid);

@@ -27,8 +27,8 @@ describe("arm32 dma_alloc_coherent, cma=0 (the seed's remap allocator)", () => {
   it.each(SIX)("%s: dma_direct_alloc → arch_dma_alloc → __dma_alloc → __alloc_remap_buffer → dma_common_contiguous_remap → vmap, the same vmap address", (kernel) => {
     const r = explain("dma_alloc_coherent", { platform: "arm32", kernel, set: { cma: "0" } });
     const c = calls(r.lines);
-    // __alloc_remap_buffer → __dma_alloc_buffer → alloc_pages (6.1.166 arch/arm/mm/dma-mapping.c:336, :141–160)
-    expect(c.slice(0, 8)).toEqual(["dma_alloc_attrs", "dma_direct_alloc", "arch_dma_alloc", "__dma_alloc", "__alloc_remap_buffer", "__dma_alloc_buffer", "alloc_pages", "dma_common_contiguous_remap"]);
+    // __alloc_remap_buffer → __dma_alloc_buffer → alloc_pages, __dma_clear_buffer (6.1.166 arch/arm/mm/dma-mapping.c:336, :141–160)
+    expect(c.slice(0, 9)).toEqual(["dma_alloc_attrs", "dma_direct_alloc", "arch_dma_alloc", "__dma_alloc", "__alloc_remap_buffer", "__dma_alloc_buffer", "alloc_pages", "__dma_clear_buffer", "dma_common_contiguous_remap"]);
     expect(c).toContain("vmap");
     expect(c).not.toContain("arm_dma_alloc");
     const text = r.lines.join("\n");

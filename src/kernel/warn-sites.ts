@@ -60,6 +60,8 @@ const SITES: Record<string, Record<string, string>> = {
   "dma_alloc_noncontiguous:__GFP_COMP": { "6.6": "kernel/dma/mapping.c:654", "6.12": "kernel/dma/mapping.c:761", "6.18": "kernel/dma/mapping.c:808" },
   // the order >= MAX_ORDER (6.6+: > MAX_ORDER / MAX_PAGE_ORDER) WARN_ON_ONCE(!(gfp & __GFP_NOWARN)) / WARN_ON_ONCE_GFP (5.18+)
   __alloc_pages_nodemask: { "5.6": "mm/page_alloc.c:4713", "5.10": "mm/page_alloc.c:4933", "5.14": "mm/page_alloc.c:5366", "5.15": "mm/page_alloc.c:5440", "5.19": "mm/page_alloc.c:5406", "6.1": "mm/page_alloc.c:5633", "6.6": "mm/page_alloc.c:4410", "6.12": "mm/page_alloc.c:4730", "6.18": "mm/page_alloc.c:5215" },
+  // WARN(1, "coherent pool not initialised!\n") in ARM's __alloc_from_pool (5.6.4 :515; 5.10.7, 5.12.9, 5.14-rc5, 5.15.178 :490; 5.19 :492; 6.1.166 :359; 6.6.63, 6.12.19, 6.18.35 :361)
+  __alloc_from_pool: { "5.6": "arch/arm/mm/dma-mapping.c:515", "5.10": "arch/arm/mm/dma-mapping.c:490", "5.14": "arch/arm/mm/dma-mapping.c:490", "5.15": "arch/arm/mm/dma-mapping.c:490", "5.19": "arch/arm/mm/dma-mapping.c:492", "6.1": "arch/arm/mm/dma-mapping.c:359", "6.6": "arch/arm/mm/dma-mapping.c:361", "6.12": "arch/arm/mm/dma-mapping.c:361", "6.18": "arch/arm/mm/dma-mapping.c:361" },
 };
 
 /**

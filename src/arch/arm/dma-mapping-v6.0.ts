@@ -21,11 +21,11 @@ import type { Device } from "../../drivers/device.js";
 import { sym } from "../../core/trace.js";
 import { warn_site } from "../../kernel/warn-sites.js";
 import { PAGE_ALIGN, PAGE_SIZE, hex, maskLimit, min_not_zero } from "../../core/u64.js";
-import { DMA_ATTR_NO_KERNEL_MAPPING, DMA_ATTR_WRITE_COMBINE, __GFP_COMP, __GFP_DMA, attrsName, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
+import { DMA_ATTR_NO_KERNEL_MAPPING, __GFP_COMP, __GFP_DMA, attrsName, gfpName, gfpflags_allow_blocking } from "../../include/gfp.js";
 import type { Prot } from "../../mm/pgtable.js";
 import { dev_get_cma_area } from "../../kernel/dma/contiguous.js";
 import { dma_to_phys, phys_to_dma } from "../../kernel/dma/direct.js";
-import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, arm_dma_alloc_too_big, arm_dma_allocator_free, type Allocator } from "./dma-mapping.js";
+import { __alloc_from_contiguous, __alloc_from_pool, __alloc_remap_buffer, __alloc_simple_buffer, __get_dma_pgprot, arm_dma_alloc_too_big, arm_dma_allocator_free, type Allocator } from "./dma-mapping.js";
 import { default_pointer } from "../../lib/vsprintf.js";
 
 const F = "arch/arm/mm/dma-mapping.c";
@@ -33,11 +33,6 @@ const S_arch_dma_alloc = sym("arch_dma_alloc", F);
 const S_arch_dma_free = sym("arch_dma_free", F);
 const S___dma_alloc = sym("__dma_alloc", F);
 const S___arm_dma_free = sym("__arm_dma_free", F);
-
-/** arch/arm/mm/dma-mapping.c __get_dma_pgprot (5.6–6.18): write-combine for DMA_ATTR_WRITE_COMBINE, else pgprot_dmacoherent */
-function __get_dma_pgprot(attrs: number): Prot {
-  return attrs & DMA_ATTR_WRITE_COMBINE ? "wc" : "nc";
-}
 
 /**
  * arch/arm/mm/dma-mapping.c __dma_alloc (6.0–6.18): the 5.x allocator choice, reached only through
@@ -72,7 +67,7 @@ function __dma_alloc(k: Kernel, dev: Device, size: number, gfp: number, prot: Pr
   }[which]);
   let r: { ptr: number; page: number } | null;
   switch (which) {
-    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller); break;
+    case "cma": r = __alloc_from_contiguous(k, dev, size, prot, attrs, caller, gfp); break;
     case "simple": r = __alloc_simple_buffer(k, size, gfp); break;
     case "remap": r = __alloc_remap_buffer(k, size, gfp, prot, caller, want_vaddr); break;
     case "pool": r = __alloc_from_pool(k, size); break;
@@ -99,8 +94,8 @@ export function arch_dma_alloc(k: Kernel, dev: Device, size: number, gfp: number
   return r;
 }
 
-/**
- * arch/arm/mm/dma-mapping.c __arm_dma_free (6.0–6.18): page = phys_to_page(dma_to_phys(dev, handle));
+/** arch/arm/mm/dma-mapping.c __arm_dma_free (6.0–6.18; 6.1.166 :611–631, 6.18.35 :605–625):
+ * page = phys_to_page(dma_to_phys(dev, handle));
  * the allocator from arm_dma_buffer_find(cpu_addr), WARN "Freeing invalid buffer %p" if absent.
  */
 function __arm_dma_free(k: Kernel, dev: Device, size: number, cpu_addr: number, handle: number, attrs: number) {

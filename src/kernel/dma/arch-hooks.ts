@@ -7,7 +7,7 @@ import type { Device } from "../../drivers/device.js";
 import { sym } from "../../core/trace.js";
 import { hex, DIR_NAMES_SAFE } from "./names.js";
 import type { Prot } from "../../mm/pgtable.js";
-import { DMA_ATTR_WRITE_COMBINE, DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../include/gfp.js";
+import { DMA_FROM_DEVICE, DMA_TO_DEVICE } from "../../include/gfp.js";
 
 const S_sync_dev_arm64 = sym("arch_sync_dma_for_device", "arch/arm64/mm/dma-mapping.c");
 const S_sync_cpu_arm64 = sym("arch_sync_dma_for_cpu", "arch/arm64/mm/dma-mapping.c");
@@ -28,10 +28,16 @@ export function pgprot_dmacoherent(_k: Kernel): Prot {
   return "nc";
 }
 
-/** kernel/dma/mapping.c dma_pgprot (5.x–6.18): coherent devices keep the prot; else write-combine or dmacoherent */
-export function dma_pgprot(k: Kernel, dev: Device, prot: Prot, attrs: number): Prot {
+/**
+ * kernel/dma/mapping.c dma_pgprot (5.x–6.18): coherent devices keep the prot; else pgprot_dmacoherent.
+ * DMA_ATTR_WRITE_COMBINE counts only under CONFIG_ARCH_HAS_DMA_WRITE_COMBINE, which no modelled arch
+ * selects: ARM selects it only `if !ARM_DMA_MEM_BUFFERABLE`, and ARMv7 forces ARM_DMA_MEM_BUFFERABLE
+ * (arch/arm/Kconfig:9 and arch/arm/mm/Kconfig:1089–1091 in 5.10.7; :11 / :1117 in 6.1.166; :15 / :1098
+ * in 6.18.35); arm64 and x86 never select it. ARM's own __get_dma_pgprot (arch/arm/dma-mapping.ts) does
+ * honour the attribute.
+ */
+export function dma_pgprot(k: Kernel, dev: Device, prot: Prot, _attrs: number): Prot {
   if (dev_is_dma_coherent(k, dev)) return prot;
-  if (k.arch.name === "arm" && attrs & DMA_ATTR_WRITE_COMBINE) return "wc";
   return pgprot_dmacoherent(k);
 }
 
