@@ -109,6 +109,12 @@ describe("x86 PV: xen_memory_setup walks the machine memory map", () => {
     expect(range_straddles_page_boundary(k, 0xf_f000, 0x2000)).toBe(false);
   });
 
+  it("6.6 (6.6.63's backport), 6.12, 6.18: xen_remap_memory then runs xen_do_remap_nonram (be35d91c8880) — 'Remapped 0 non-RAM page(s)'; 6.1 has none", () => {
+    const lines = (kernel: string) => bootK("x86_64-xen-pv", kernel).klog.filter((l) => l.message.startsWith("Remapped")).map((l) => `${l.level}: ${l.message}`);
+    for (const kernel of ["6.6", "6.12", "6.18"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 0 page(s)", "info: Remapped 0 non-RAM page(s)"]);
+    for (const kernel of ["5.6", "5.19", "6.1"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 0 page(s)"]);
+  });
+
   it("a machine map whose RAM ends at dom0's last pfn (RAM [1 MiB, 4 GiB), nr_pages 2^20): the hole [0, 1 MiB) has no RAM to be remapped into — pr_warn, 256 frames released to Xen, identity pfns", () => {
     const k = bootK("x86_64-xen-pv", "6.18");
     const n = k.klog.length;

@@ -109,4 +109,11 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     release: "5.13",
     effect: "xen_swiotlb_dma_supported stops reading swiotlb-xen's own xen_io_tlb_end (`xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask`, NULL - 1 after a failed xen_swiotlb_init: 5.6.4 drivers/xen/swiotlb-xen.c:537–539, 5.10.7 / 5.12.9 :561–563) for swiotlb's io_tlb_end, then io_tlb_default_mem (5.14-rc5); Christoph Hellwig's xen-swiotlb cleanup series, in neither 5.12.9 nor after 5.14-rc5",
   },
+  "be35d91c8880": {
+    commit: "be35d91c8880",
+    title: "xen: tolerate ACPI NVS memory overlapping with Xen allocated memory",
+    release: "6.12",
+    effect: "x86 PV: xen_remap_memory ends with xen_do_remap_nonram (added by d05208cf7f05), which applies the non-RAM remaps xen_e820_swap_entry_with_ram recorded for ACPI NVS entries overlapping the kernel, start info or page tables and prints pr_info \"Remapped %u non-RAM page(s)\" on every PV boot (6.6.63 arch/x86/xen/setup.c:500, p2m.c:813–838; 6.12.19 setup.c:499, p2m.c:811–836; 6.18.35 setup.c:496, p2m.c:805–830)",
+    stable: { "6.6": "6.6.y backport with d05208cf7f05 (in 6.6.63 arch/x86/xen/setup.c:500, p2m.c:813–838; the mirror has no history to name the stable commits)" },
+  },
 };

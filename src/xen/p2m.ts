@@ -57,6 +57,12 @@ export interface XenState {
    * (arch/x86/xen/setup.c; the remap itself is not modelled, so this stays 0 on every boot that completes)
    */
   xen_remap_pages?: number;
+  /**
+   * 6.12+ (be35d91c8880; 6.6.y backport) arch/x86/xen/p2m.c xen_nonram_remap[]: the non-RAM areas
+   * xen_e820_swap_entry_with_ram moved (ACPI NVS overlapping Xen-allocated memory); the machine maps modelled have
+   * no NVS entry, so it stays empty
+   */
+  xen_nonram_remap?: { maddr: number; paddr: number; size: number }[];
 }
 
 /**

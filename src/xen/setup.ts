@@ -133,9 +133,21 @@ export function xen_set_identity_and_remap(k: Kernel, e820: readonly Bank[], nr_
  * arch/x86/xen/setup.c xen_remap_memory (5.6–6.18; 5.10.7 setup.c:499–541, 6.18.35 :453–494), from
  * xen_pagetable_init (arch/x86/xen/mmu_pv.c, x86_init.paging.pagetable_init): walks the xen_remap_mfn list
  * xen_do_set_identity_and_remap_chunk built and pr_info("Remapped %ld page(s)\n", remapped) — on every PV boot,
- * "Remapped 0 page(s)" when nothing was queued. (6.6.63, 6.12 and 6.18 then run xen_do_remap_nonram, whose
- * "Remapped %u non-RAM page(s)" the model does not print.)
+ * "Remapped 0 page(s)" when nothing was queued; then (be35d91c8880, 6.12; 6.6.63 by backport) xen_do_remap_nonram.
  */
 export function xen_remap_memory(k: Kernel): void {
   k.printk("info", `Remapped ${k.xen!.xen_remap_pages ?? 0} page(s)`);
+  if (k.sw["be35d91c8880"]) xen_do_remap_nonram(k);
+}
+
+/**
+ * arch/x86/xen/p2m.c xen_do_remap_nonram (6.12+ and 6.6.63; 6.12.19 p2m.c:811–836, 6.18.35 :805–830): set_phys_to_machine
+ * for each page of each xen_nonram_remap[] entry (PFN_DOWN(paddr) .. PFN_UP(paddr + size), from PFN_DOWN(maddr)), then
+ * pr_info("Remapped %u non-RAM page(s)\n", remapped)
+ */
+function xen_do_remap_nonram(k: Kernel): void {
+  const remaps = k.xen!.xen_nonram_remap ?? [];
+  // the P2M update of a recorded remap is not modelled: no modelled machine map has an ACPI NVS entry to move
+  if (remaps.length) throw new DmasimInternalError("xen_do_remap_nonram: a recorded non-RAM remap is not modelled");
+  k.printk("info", `Remapped ${remaps.length} non-RAM page(s)`);
 }
