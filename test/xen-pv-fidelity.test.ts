@@ -9,7 +9,7 @@ import type { Kernel } from "../src/kernel.js";
 import type { Device } from "../src/drivers/device.js";
 import { DmasimInternalError, KernelFault } from "../src/core/faults.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
-import { GFP_KERNEL } from "../src/include/gfp.js";
+import { GFP_KERNEL, __GFP_DMA32 } from "../src/include/gfp.js";
 import { alloc_pages, nr_free_pages_for } from "../src/mm/mm.js";
 import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
@@ -17,10 +17,10 @@ import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
 import { bootK, runCli, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
-import { Tracer } from "../src/core/trace.js";
+import { Tracer, renderTrace } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
 import { swiotlb_max_segment } from "../src/kernel/dma/swiotlb/index.js";
-import { xen_pv_swiotlb_alloc } from "../src/xen/init.js";
+import { xen_pv_swiotlb_alloc, xen_swiotlb_init_late } from "../src/xen/init.js";
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 const GiB = 2 ** 30;
@@ -535,5 +535,32 @@ describe("xen_pv_swiotlb_alloc when Xen has no machine memory left below 4 GiB: 
     expect(r.calls).toEqual(tries([32768, 16384, 8192, 4096, 2048, 1024, 512], 4096));
     expect(r.log).toEqual([32768, 16384, 8192, 4096, 2048, 1024, 512].map((n) => `warn: software IO TLB: swiotlb_memblock_alloc: Failed to remap ${n * 2048} bytes`));
     expect([r.fault, r.got]).toEqual([null, null]);
+  });
+});
+
+describe("the late xen_swiotlb_init (an ARM dom0 without a mem_init pool) when no 4 MiB–2 MiB block is free: each era's retry", () => {
+  /** rpi4-xen mem=1G booted, every order-9 and order-10 block taken, then xen_swiotlb_init again: its log and the orders it asked */
+  const attempt = (kernel: string) => {
+    const k = bootK("rpi4-xen", kernel, { mem: "1G" });
+    for (let o = 10; o >= 9; o--) while (alloc_pages(k, GFP_KERNEL | __GFP_DMA32, o, "drain"));
+    const before = k.klog.length;
+    k.tr = new Tracer();
+    const rc = xen_swiotlb_init_late(k);
+    const orders = renderTrace(k.tr.events).flatMap((l) => /→ alloc_pages\(gfp=[^)]*order=(\d+)\)/.exec(l)?.[1] ?? []).map(Number);
+    return { rc, log: k.klog.slice(before).map((l) => l.message), orders };
+  };
+  const ROUND = [14, 13, 12, 11, 10, 9]; // get_order(64 MiB) down to the last order above IO_TLB_MIN_SLABS
+  const ERR = ["xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer", " (rc:-12)"];
+  it("5.13 and 5.14: `if (!start) goto error;` — 'Lowering to' three times, each retry asking the same orders (bytes unchanged: 5.14-rc5 swiotlb-xen.c:172–174, :187–188, :210–217)", () => {
+    for (const kernel of ["5.13", "5.14"]) {
+      const r = attempt(kernel);
+      expect(r.rc, kernel).toBe(-12);
+      expect(r.log, kernel).toEqual(["xen:swiotlb_xen: Lowering to 32MB", "xen:swiotlb_xen: Lowering to 16MB", "xen:swiotlb_xen: Lowering to 8MB", ...ERR]);
+      expect(r.orders, kernel).toEqual([...ROUND, ...ROUND, ...ROUND, ...ROUND]);
+    }
+  });
+  it("5.15 (79ca5f778aaf 'suppress certain init retries'): `if (!start) goto exit;` — one round, no retry (5.15.178 :190–191, :221–223)", () => {
+    const r = attempt("5.15");
+    expect([r.rc, r.log, r.orders]).toEqual([-12, ERR, ROUND]);
   });
 });

@@ -201,9 +201,9 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * dom0 without a pool: from get_order(bytes) down, the first order the page allocator gives (at most
  * MAX_ORDER - 1: 4 MiB of the default 64), pr_warn "Warning: only able to allocate %ld MB for software IO
  * TLB" when smaller, xen_swiotlb_fixup (nothing on ARM), swiotlb_late_init_with_tbl (its metadata from the
- * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs —
- * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
- * pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
+ * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs, at
+ * least 1,024 ("Lowering to %luMB"), three times — 5.13–5.14 asking the same orders again (bytes unchanged), 5.15+
+ * not at all (79ca5f778aaf) — then pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
  * 5.6–5.12 start from swiotlb_nr_tbl() — io_tlb_nslabs, which swiotlb=noforce sets to 1 (5.10.7
  * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156):
  * one slab is order 0, below the loop's floor (SLABS_PER_PAGE << order must exceed IO_TLB_MIN_SLABS = 512),
@@ -212,12 +212,16 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * get_order(bytes)` whether or not a block was found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after
  * `if (!start)`).
  */
-function xen_swiotlb_init_late(k: Kernel): number {
+export function xen_swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_xen_swiotlb_init, {});
   const v513 = !!k.sw["97729b653de5"];
   let nslabs = !v513 && k.cfg.swiotlb_force === "noforce" ? 1 : swiotlb_boot_nslabs(k);
+  // 5.13+: `bytes = swiotlb_size_or_default()`, and `order = get_order(bytes)` at each retry — the error path halves
+  // nslabs only, so a retry asks the same orders (5.14-rc5 :161–174, :210–217); 5.6–5.12 recompute it from the halved
+  // xen_io_tlb_nslabs (5.10.7 :188–190)
+  let bytes = nslabs * IO_TLB_SIZE;
   for (let repeat = 3; ; ) {
-    let order = get_order(nslabs * IO_TLB_SIZE);
+    let order = get_order(v513 ? bytes : nslabs * IO_TLB_SIZE);
     const want = order;
     let start = -1;
     while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
@@ -234,14 +238,18 @@ function xen_swiotlb_init_late(k: Kernel): number {
       if (order !== want) {
         k.printk("warn", `xen:swiotlb_xen: Warning: only able to allocate ${(PAGE_SIZE << order) >> 20} MB for software IO TLB`);
         nslabs = SLABS_PER_PAGE << order;
+        bytes = nslabs * IO_TLB_SIZE;
       }
       swiotlb_late_init_with_tbl(k, start, nslabs);
       swiotlb_set_max_segment(k, PAGE_SIZE);
       k.tr?.exit("0");
       return 0;
     }
-    if (v513 ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
-      nslabs = Math.max(1024, v513 ? Math.ceil((nslabs >> 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : nslabs >> 1);
+    // 79ca5f778aaf (5.15): a failed allocation goes to `exit` (5.15.178 :190–191), no retry — the `error:` retry
+    // (ALIGNed, while nslabs > 1024: d9a688add3d4, cabb7f89b24e) follows only a failed fixup, which ARM's never is;
+    // 5.6–5.14: `if (repeat--)`, max(1024UL, nslabs >> 1) and "Lowering to %luMB" (5.10.7 :260–266, 5.14-rc5 :210–216)
+    if (!k.sw["79ca5f778aaf"] && repeat-- > 0) {
+      nslabs = Math.max(1024, Math.floor(nslabs / 2));
       k.printk("info", `xen:swiotlb_xen: Lowering to ${Math.floor((nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
       continue;
     }
