@@ -435,13 +435,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
   initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
-  // --- x86 PV: the P2M of scattered machine frames (built in setup_arch, long before mem_init): the swiotlb
-  // buffer's xen_swiotlb_fixup below exchanges frames in it ---
-  if (platform.xen === "pv") {
-    // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
-    k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
-    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
-  }
+  // (x86 PV: the P2M, which the swiotlb buffer's xen_swiotlb_fixup below exchanges frames in, was built above, in setup_arch)
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
