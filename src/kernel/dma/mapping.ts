@@ -207,18 +207,20 @@ function bad_dir(k: Kernel, dir: number, fn: string, pc: string | undefined): ne
 
 /** kernel/dma/mapping.c dma_map_page_attrs (5.10–6.17; 5.6: the inline include/linux/dma-mapping.h one, without the !dev->dma_mask check of f959dcd6ddfd) */
 export function dma_map_page_attrs(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle?: boolean): number {
-  // all but an untraced dma-direct map with a valid direction and a dma_mask (6.18's era, a trace, a BUG_ON, the
-  // !dma_mask WARN, dma_map_ops): out of line, the same steps in the same order (this body stays small enough for V8 to inline)
-  if (k.tr !== undefined || dev.dma_ops !== null || dev.dma_mask === null || (dir !== 0 && dir !== 1 && dir !== 2) || k.sw["f7326196a781"]) return dma_map_page_attrs_other(k, dev, page, offset, size, dir, attrs, isSingle);
-  const addr = direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs);
-  if (k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
+  // a traced run: out of line (this body stays small enough for V8 to inline)
+  if (k.tr !== undefined) return dma_map_page_attrs_traced(k, dev, page, offset, size, dir, attrs, isSingle);
+  check_dir(k, dir, "dma_map_page_attrs");
+  if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
+  const ops = get_dma_ops(dev);
+  const addr = dma_go_direct(ops) ? direct.dma_direct_map_page(k, dev, page, offset, size, dir, attrs) : ops!.map_page!(k, dev, page, offset, size, dir, attrs);
+  if (k.tr !== undefined || k.dma_debug !== null) map_page_after(k, dev, page, offset, size, dir, attrs, addr, isSingle);
   return addr;
 }
 
-/** dma_map_page_attrs' every step, with its trace: 6.18's era, then the trace entry, the direction's BUG_ON, the !dma_mask WARN, dma-direct or ops->map_page, the hooks */
-function dma_map_page_attrs_other(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): number {
-  if (k.sw["f7326196a781"]) return v618.dma_map_page_attrs(k, dev, page, offset, size, dir, attrs);
-  if (k.tr !== undefined) map_page_enter(k, dev, page, offset, size, dir);
+/** dma_map_page_attrs with its trace: the same steps as its body */
+function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): number {
+  map_page_enter(k, dev, page, offset, size, dir);
   check_dir(k, dir, "dma_map_page_attrs");
   if (k.sw["f959dcd6ddfd"] && dev.dma_mask === null) return map_page_no_dma_mask(k, dev);
   const ops = get_dma_ops(dev);
@@ -260,15 +262,15 @@ function map_page_no_dma_mask(k: Kernel, dev: Device): number {
  * virt_to_page(ptr) — which is wrong for any non-linear address.
  */
 export function dma_map_single_attrs(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
-  // a traced run or a refused vmalloc address: out of line, the same steps (this body stays small enough for V8 to inline)
-  if (k.tr !== undefined || (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr))) return dma_map_single_attrs_other(k, dev, ptr, size, dir, attrs);
+  if (k.tr !== undefined) return dma_map_single_attrs_traced(k, dev, ptr, size, dir, attrs);
+  if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
   if (k.dma_debug !== null) dbg.debug_dma_map_single(k, dev, ptr, size);
   return dma_map_page_attrs(k, dev, k.arch.virt_to_page(k, ptr), offset_in_page(ptr), size, dir, attrs, true);
 }
 
-/** dma_map_single_attrs with its trace entry and exit and the vmalloc refusal: the same steps as its body */
-function dma_map_single_attrs_other(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
-  if (k.tr !== undefined) map_single_enter(k, dev, ptr, size, dir);
+/** dma_map_single_attrs with its trace entry and exit: the same steps as its body (out of line: the body stays small enough for V8 to inline) */
+function dma_map_single_attrs_traced(k: Kernel, dev: Device, ptr: number, size: number, dir: number, attrs: number): number {
+  map_single_enter(k, dev, ptr, size, dir);
   if (k.sw["4544b9f25e70"] && is_vmalloc_addr(k, ptr)) return map_single_vmalloc(k, dev);
   if (k.dma_debug !== null) dbg.debug_dma_map_single(k, dev, ptr, size);
   const page = k.arch.virt_to_page(k, ptr);
@@ -291,17 +293,19 @@ function map_single_vmalloc(k: Kernel, dev: Device): number {
 
 /** kernel/dma/mapping.c dma_unmap_page_attrs (5.x–6.6) */
 export function dma_unmap_page_attrs(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle?: boolean): void {
-  // all but an untraced dma-direct unmap with a valid direction (6.18's era, a trace, a BUG_ON, dma_map_ops): out of
-  // line, the same steps in the same order (this body stays small enough for V8 to inline)
-  if (k.tr !== undefined || dev.dma_ops !== null || (dir !== 0 && dir !== 1 && dir !== 2) || k.sw["f7326196a781"]) return dma_unmap_page_attrs_other(k, dev, addr, size, dir, attrs, isSingle);
-  direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
-  if (k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
+  // a traced run: out of line (this body stays small enough for V8 to inline)
+  if (k.tr !== undefined) return dma_unmap_page_attrs_traced(k, dev, addr, size, dir, attrs, isSingle);
+  check_dir(k, dir, "dma_unmap_page_attrs");
+  const ops = get_dma_ops(dev);
+  if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
+  else if (ops!.unmap_page) ops!.unmap_page(k, dev, addr, size, dir, attrs);
+  if (k.tr !== undefined || k.dma_debug !== null) unmap_page_after(k, dev, addr, size, dir, attrs, isSingle);
 }
 
-/** dma_unmap_page_attrs' every step, with its trace: 6.18's era, then the trace entry, the direction's BUG_ON, dma-direct or ops->unmap_page, the hooks */
-function dma_unmap_page_attrs_other(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
-  if (k.sw["f7326196a781"]) return v618.dma_unmap_page_attrs(k, dev, addr, size, dir, attrs);
-  if (k.tr !== undefined) unmap_page_enter(k, dev, addr, size, dir);
+/** dma_unmap_page_attrs with its trace: the same steps as its body */
+function dma_unmap_page_attrs_traced(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
+  unmap_page_enter(k, dev, addr, size, dir);
   check_dir(k, dir, "dma_unmap_page_attrs");
   const ops = get_dma_ops(dev);
   if (dma_go_direct(ops)) direct.dma_direct_unmap_page(k, dev, addr, size, dir, attrs);
