@@ -45,6 +45,13 @@ function int(flag: string, v: string): number {
   return n;
 }
 
+/** fuzz --seed: the PRNG's 32-bit seed as given (a negative or wider number was wrapped silently before stop 21) */
+function seed32(v: string): number {
+  const n = int("--seed", v);
+  if (n < 0 || n > 0xffff_ffff) throw new InputError(`--seed: ${n} is not a 32-bit seed (0..4294967295)`);
+  return n;
+}
+
 /** What the options ask for, validated; used by the worker protocol too. */
 export interface BenchJob {
   platform: string;
@@ -318,7 +325,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
       if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
       if (jobs === 1) (await import("node:v8")).setFlagsFromString(FUZZ_TIER_FLAGS);
-      const seed = opts.seed !== undefined ? int("--seed", opts.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+      const seed = opts.seed !== undefined ? seed32(opts.seed) : (Date.now() ^ (process.pid << 16)) >>> 0;
       const steps = int("--steps", opts.steps);
       if (steps < 1) throw new InputError(`--steps: ${steps} is not a positive number of operations`);
       const set = parseSets(opts.set);

@@ -95,7 +95,19 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     commit: "d9a688add3d4",
     title: "swiotlb-xen: maintain slab count properly",
     release: "5.15",
-    effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128)",
+    effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128); the init retries halve to max(1024, ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) instead of max(1024, nslabs >> 1) (5.14-rc5 :249, 5.15.178 :253; the v1 mail's diff changes both retries)",
+  },
+  "cabb7f89b24e": {
+    commit: "cabb7f89b24e",
+    title: "swiotlb-xen: limit init retries",
+    release: "5.15",
+    effect: "x86 PV xen_swiotlb_init_early (and the late xen_swiotlb_init) retry a refused xen_swiotlb_fixup only while nslabs > 1024: `if (nslabs > 1024 && repeat--)` instead of `if (repeat--)`, so a 2 MiB buffer the hypervisor cannot exchange panics at once instead of printing \"Lowering to 2MB\" up to three times (5.14-rc5 drivers/xen/swiotlb-xen.c:247, 5.15.178 :251, 5.17 :245; Jan Beulich's patch 06/12 of the v5.15-rc2 series, mainline cabb7f89b24e in the for-linus-5.15b-rc2 shortlog)",
+  },
+  "79ca5f778aaf": {
+    commit: "79ca5f778aaf",
+    title: "swiotlb-xen: suppress certain init retries",
+    release: "5.15",
+    effect: "the late xen_swiotlb_init (an ARM dom0 without a mem_init pool) no longer retries a failed page allocation: `if (!start) goto exit;` prints \"Cannot allocate Xen-SWIOTLB buffer\" (rc:-12) at once, where 5.13–5.14 went to `error:` and printed \"Lowering to %luMB\" three times, asking the same orders again (bytes unchanged) (5.14-rc5 drivers/xen/swiotlb-xen.c:187–188, :210–220; 5.15.178 :190–191, :221–223; Jan Beulich's patch 05/12 of the v5.15-rc2 series, mainline 79ca5f778aaf in the for-linus-5.15b-rc2 shortlog)",
   },
   "ae4f0a17ee59": {
     commit: "ae4f0a17ee59",

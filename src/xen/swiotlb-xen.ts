@@ -8,7 +8,7 @@ import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
 import { sym } from "../core/trace.js";
 import { warn_site } from "../kernel/warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, fromBig, get_order, hex, toBig } from "../core/u64.js";
-import { InputError } from "../core/faults.js";
+import { DmasimInternalError } from "../core/faults.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
@@ -598,8 +598,13 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   // p + (i << IO_TLB_SHIFT) in C's int (JS's << is the same 32-bit two's complement) or unsigned int
   const chunkAt = (i: number): number => {
     const p = buf + (unsignedI ? (i << IO_TLB_SHIFT) >>> 0 : i << IO_TLB_SHIFT);
-    // the kernel adds the sign-extended offset to p: a physical address near 2^64 that phys_to_virt and xen_zap_pfn_range then use (not modelled: refused)
-    if (p < 0) throw new InputError(`these boot options are not modelled: xen_swiotlb_fixup's int slab offset wraps at slab ${i} of the buffer at ${hex(buf)} to an address below physical 0`);
+    // the kernel adds the sign-extended offset to p: a physical address near 2^64, whose phys_to_virt lies below
+    // PAGE_OFFSET (the LDT remap hole, unmapped in a PV guest, which runs without PTI: 5.10.7 arch/x86/mm/pti.c:86–88);
+    // xen_create_contiguous_region's memset of the chunk (5.10.7 arch/x86/xen/mmu_pv.c:2286) oopses there
+    if (p < 0) {
+      k.kmemset(k.arch.L.PAGE_OFFSET + p, 0, PAGE_SIZE << orderOf(i), "xen_create_contiguous_region");
+      throw new DmasimInternalError(`xen_swiotlb_fixup: the wrapped chunk at slab ${i} of the buffer at ${hex(buf)} is mapped below PAGE_OFFSET`);
+    }
     return p;
   };
   let dma_bits = Math.log2(IO_TLB_SEGSIZE * IO_TLB_SIZE); // get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + PAGE_SHIFT: 18
