@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // dmasim launcher. Runs dist/dmasim.mjs, the prebuilt esbuild bundle of src/cli/main.ts (the
-// package ships it; `npm ci` in a clone builds it through the `prepare` script). In a clone, where
-// src/ exists, a bundle older than any file under src/ is rebuilt first (about 0.2 s, with the
-// esbuild devDependency). DMASIM_TSX=1 runs the TypeScript sources through tsx instead (a clone
+// package ships it). In a clone, where src/ exists, a bundle that is missing (the first run after
+// `npm ci`: the package has no install-time scripts) or older than any file under src/ is built
+// first (about 0.3 s of esbuild, a devDependency). DMASIM_TSX=1 runs the TypeScript sources through tsx instead (a clone
 // only; for debugging with source maps). Whatever is missing, the launcher says so in one line
 // and exits 2: never a stack trace.
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -53,6 +53,6 @@ if (process.env.DMASIM_TSX === "1") {
       process.stderr.write(`dmasim: warning: dist/dmasim.mjs is older than src/ and esbuild is not installed to rebuild it\n`);
     }
   }
-  if (!existsSync(out)) fail(`${out} is missing: this copy of dmasim was not built (run npm ci, or npm run build, in the dmasim folder)`);
+  if (!existsSync(out)) fail(`${out} is missing: this copy of dmasim is not built (reinstall the package; in a clone of the repository, run npm ci)`);
   await import(pathToFileURL(out).href);
 }

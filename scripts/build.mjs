@@ -1,11 +1,14 @@
-// The package build (npm's `prepare` on `npm ci`/`npm install` in a clone, and `prepack` before
-// `npm pack`/`npm publish`), into dist/:
+// The package build (`npm run build`, and npm's `prepack` before `npm pack`/`npm publish`), into dist/.
+// There is no `prepare` or install script: in a clone each part is built where it is first needed —
+// the bundle by bin/dmasim.mjs (and the test suite's globalSetup), the page by `dmasim serve`, the
+// declarations by test/package.test.ts — and an installed package ships all of dist/ prebuilt, so
+// npm never runs a script of ours at install time (npm 11 warns about packages that have one).
 //   dist/dmasim.mjs, dist/bench-worker.mjs, dist/index.mjs, dist/chunks/  esbuild (scripts/bundle.mjs), with source maps
 //   dist/types/**/*.d.ts                                                   tsc -p tsconfig.build.json (declarations only)
 //   dist/web/                                                              the web page, Vite (web/vite.config.ts)
 // `node scripts/build.mjs [--if-stale] [bundle|types|web ...]` builds the parts named (default: all);
 // `--if-stale` only those older than their sources (the test suite's globalSetup brings the bundle
-// up to date so, test/package.test.ts the types and the page before it packs). Everything here is a
+// up to date, test/package.test.ts the types and the page before it packs). Everything here is a
 // devDependency: the packed package ships dist/ and needs none of them.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -77,9 +80,11 @@ export async function build({ ifStale = false, parts = PARTS.map((p) => p.name) 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // In an installed package (no src/; npm may run `prepare` for a tarball or git install) dist/
-  // is prebuilt: nothing to do.
-  if (!existsSync(join(root, "src"))) process.exit(0);
+  // No src/ (not a clone: an installed package ships dist/ prebuilt and not this script): nothing to build from.
+  if (!existsSync(join(root, "src"))) {
+    console.error("dmasim build: no src/ here, nothing to build (an installed package ships dist/ prebuilt)");
+    process.exit(0);
+  }
   const t = performance.now();
   try {
     const names = process.argv.slice(2).filter((a) => !a.startsWith("--"));

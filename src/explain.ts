@@ -7,6 +7,7 @@ import { InputError, OptionError, type FaultRecord } from "./core/faults.js";
 import { renderTrace, type TraceEvent } from "./core/trace.js";
 import { attrsName, DIR_NAMES, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
 import { resolveKernel } from "./scenario/config.js";
+import { flagMessage } from "./scenario/suggest.js";
 import { runScenario } from "./scenario/runner.js";
 import type { Scenario, Step, StepResult } from "./scenario/types.js";
 import { hex, parseU64 } from "./core/u64.js";
@@ -27,14 +28,14 @@ export interface ExplainOptions {
 }
 
 /** One explain option, as a number: strings are parsed as the CLI parses them; anything else is an OptionError naming the option. */
-function optNum(name: string, v: unknown, parse: (s: string) => number): number | undefined {
+function optNum(name: string, v: unknown, parse: (s: string) => number, hint?: "gfp" | "attrs"): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
   if (typeof v === "string") {
     try {
       return parse(v);
     } catch (e) {
-      throw new OptionError(`${name}: ${(e as Error).message}`);
+      throw new OptionError(`${name}: ${hint ? flagMessage(e, hint) : (e as Error).message}`);
     }
   }
   throw new OptionError(`${name}: expected a number or a string, got ${typeof v === "number" ? v : typeof v}`);
@@ -73,8 +74,8 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   if (o.dir !== undefined && NO_DIR.includes(op)) throw new InputError(`--dir: ${op} takes no DMA direction`);
   const kernel = resolveKernel(o.kernel, "kernel").id;
   const size = optNum("size", o.size, (x) => parseU64(x)) ?? 65536;
-  const gfp = optNum("gfp", o.gfp, (x) => parseGfp(x, kernel)) ?? GFP_KERNEL;
-  const attrs = optNum("attrs", o.attrs, (x) => parseAttrs(x)) ?? 0;
+  const gfp = optNum("gfp", o.gfp, (x) => parseGfp(x, kernel), "gfp") ?? GFP_KERNEL;
+  const attrs = optNum("attrs", o.attrs, (x) => parseAttrs(x), "attrs") ?? 0;
   const dir = optNum("dir", o.dir, (x) => parseDir(x)) ?? 0;
   const alloc = st(op === "dma_alloc_attrs" || op === "dma_free_attrs" || op === "dma_mmap_attrs" ? "dma_alloc_attrs" : "dma_alloc_coherent", { size, gfp, attrs }, "buf");
   const kbuf = st("kmalloc", { size, gfp }, "kbuf");

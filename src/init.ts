@@ -34,11 +34,11 @@ import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
-import { xen_set_identity_and_remap } from "./xen/setup.js";
+import { xen_remap_memory, xen_set_identity_and_remap } from "./xen/setup.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
 import { phys_to_dma } from "./kernel/dma/direct.js";
@@ -286,7 +286,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
     k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
     xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
-    xen_set_identity_and_remap(k, banks, max_pfn);
+    // dom0's xen_e820_table is XENMEM_machine_memory_map: the machine's map (platform.machineBanks), not its own RAM
+    xen_set_identity_and_remap(k, platform.machineBanks ? platform.machineBanks(cfg.mem) : banks, max_pfn);
+    // x86_init.paging.pagetable_init = xen_pagetable_init → xen_remap_memory, later in setup_arch
+    xen_remap_memory(k);
   }
   const min_pfn = banks[0]!.start / PAGE_SIZE;
   k.memmap = new MemMap(min_pfn, max_pfn);
@@ -435,31 +438,30 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
   initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
+  // (x86 PV: the P2M, which the swiotlb buffer's xen_swiotlb_fixup below exchanges frames in, was built above, in setup_arch)
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
-    if (platform.xen === "pv") {
-      // the PV dom0's own pool (xen_swiotlb_init / swiotlb_init_remap with xen_swiotlb_fixup) and its era's failure: a
-      // 5.6–5.18 panic is a boot fault (the run's result, no step run); the fixup's own failure is not modelled
-      let buf;
-      try {
-        buf = xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer"));
-      } catch (e) {
-        if (e instanceof KernelFault) throw new BootFault(e.record, k.klog.map((l) => ({ ...l })));
-        throw e;
-      }
-      if (buf) {
+    // the pool's metadata right after its buffer: memblock_alloc, anywhere below memblock.current_limit (the top of
+    // RAM: arm64 never lowers it, x86 setup_arch sets get_max_mapped())
+    const metaAlloc = (bytes: number, align: number, what: string) => memblock.tryAlloc(bytes, align, banks[0]!.start, ramEnd, what);
+    try {
+      // the PV dom0's own pool (xen_swiotlb_init / xen_swiotlb_init_early / swiotlb_init_remap with xen_swiotlb_fixup):
+      // the buffer and its fixup in one place, with the era's retry; else swiotlb_init / swiotlb_init_remap:
+      // memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5 :214, :221; 6.1.166
+      // swiotlb_memblock_alloc), and each era's failure (a warning; 6.0+: halve and retry)
+      const buf =
+        platform.xen === "pv"
+          ? xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer"), (base, bytes) => memblock.free(base, bytes))
+          : swiotlb_boot_alloc(k, nslabs, (bytes) => memblock.tryAlloc(bytes, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer"));
+      if (buf && swiotlb_boot_metadata(k, buf.nslabs, metaAlloc)) {
         swiotlbBase = buf.base;
         nslabs = buf.nslabs;
       }
-    } else {
-      // swiotlb_init / swiotlb_init_remap: memblock_alloc_low(PAGE_ALIGN(bytes), PAGE_SIZE) (5.6.4 swiotlb.c:261; 5.14-rc5
-      // :214, :221; 6.1.166 swiotlb_memblock_alloc), and each era's failure (a warning; 6.0+: halve and retry)
-      const buf = swiotlb_boot_alloc(k, nslabs, (bytes) => memblock.tryAlloc(bytes, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer"));
-      if (buf) {
-        swiotlbBase = buf.base;
-        nslabs = buf.nslabs;
-      }
+    } catch (e) {
+      // a panic (or an oops in the idle task) at boot: the run's result, no step run
+      if (e instanceof KernelFault) throw new BootFault(e.record, k.klog.map((l) => ({ ...l })));
+      throw e;
     }
   }
 
@@ -500,7 +502,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
     const end = b.start + b.size;
     for (const r of memblock.reserved) {
       if (r.start + r.size <= cur || r.start >= end) continue;
-      if (r.start > cur) buddy.freeRange(pfn(cur), pfn(r.start));
+      // __free_memory_core (5.6–6.18): PFN_UP of a free range's start, PFN_DOWN of its end — a page a small
+      // reservation shares (6.0+'s swiotlb areas array) is not freed
+      if (r.start > cur && Math.ceil(cur / PAGE_SIZE) < pfn(r.start)) buddy.freeRange(Math.ceil(cur / PAGE_SIZE), pfn(r.start));
       cur = Math.max(cur, r.start + r.size);
     }
     if (end > cur) buddy.freeRange(pfn(Math.ceil(cur / PAGE_SIZE) * PAGE_SIZE), pfn(end));

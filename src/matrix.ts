@@ -3,7 +3,7 @@
  * failure and the kind of address the first allocation returned. No node:* imports (the web
  * page can build the same matrix); renderers are in src/format/matrix.ts.
  */
-import { InputError, NotApplicable, type FaultKind } from "./core/faults.js";
+import { InputError, NotApplicable, runVerdict, type FaultKind } from "./core/faults.js";
 import { runScenario } from "./scenario/runner.js";
 import type { AddrKind, RunOptions, RunResult, Scenario } from "./scenario/types.js";
 
@@ -74,12 +74,10 @@ export interface MatrixOptions {
   run?: (s: Scenario, o: RunOptions) => RunResult;
 }
 
-const STOPPING: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "hang", "sigbus", "bus_error"]);
-
 /** Condense one run into a cell. */
 export function cellFromResult(s: Scenario, r: RunResult): MatrixCell {
   const faults = r.faults.map((f) => f.kind);
-  const verdict: Verdict = r.ok ? "PASS" : faults.some((k) => STOPPING.has(k)) ? "FAULT" : "FAIL";
+  const verdict: Verdict = runVerdict(r);
   const failures: CellFailure[] = r.expectations
     .filter((e) => !e.ok)
     .map((e) => ({ step: e.step, op: e.step === null ? null : (r.steps[e.step]?.op ?? s.steps[e.step]?.op ?? null), what: e.what, expected: e.expected, actual: e.actual }));

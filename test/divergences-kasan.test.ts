@@ -77,12 +77,13 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
 });
 
 // x86_64 with CONFIG_KASAN (default 8 GiB): since x86_64's kasan_init is modelled (G5 on x86_64) the highest free
-// RAM is the gap its 2 MiB blocks leave under its top pages, [0x237e00000, 0x237fed000) (5.15: 0x237fec000): freed
-// as order 8, 7, 6, 5 (0x237fc0000), 3 (0x237fe0000), 2 (0x237fe8000), 0 blocks; the kernel stack's four pages
-// take the order-0 page and split the order-2 block, so a 16 KiB kmalloc_large splits the order-3 block:
-// 0xffff888237fe0000 (pfn 0x237fe0, struct page 0xffffea0000000000 + 64 × 0x237fe0 = 0xffffea0008dff800);
-// 64 KiB splits the order-5 block: 0xffff888237fc0000. Without KASAN: 0xffff888237c04000 / 0xffff888237c10000.
-describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237fe0000, x86_64 with KASAN) per era", () => {
+// RAM is the gap its 2 MiB blocks leave under its top pages, [0x237e00000, 0x237fed000) (5.15: 0x237fec000), less
+// what mem_init's swiotlb pool then takes from its top for its metadata (memblock, after kasan_init: 192 pages of
+// slots on 5.15, and 6.x's areas page; test/swiotlb-boot-metadata.test.ts), so a 16 KiB kmalloc_large lands at
+// 0xffff888237f20000 on 5.15 (pfn 0x237f20, struct page 0xffffea0000000000 + 64 × 0x237f20 = 0xffffea0008dfc800) and
+// 0xffff888237f24000 on 6.6–6.18; 64 KiB at 0xffff888237f00000. Without KASAN: 0xffff888237f04000 (5.15) /
+// 0xffff888237f30000 (6.x). (Before the metadata was modelled: 0xffff888237fe0000 / 0xffff888237fc0000.)
+describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237f20000 on 5.15, x86_64 with KASAN) per era", () => {
   const twice = (cfg = "CONFIG_KASAN: y") => y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }`, cfg);
   const run = (v: string, cfg?: string) => runYaml(twice(cfg), { platform: "x86_64", kernel: v });
 
@@ -93,20 +94,20 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237fe
 
   it("5.15: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM; without it the KASAN report and __free_pages(page, 0), which leaves the free page alone", () => {
     const r = run("5.15");
-    expect(r.steps[0]!.result.ret).toBe("0xffff888237fe0000");
-    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237fe0000", step: 2 })]);
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237f20000");
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237f20000", step: 2 })]);
     expect(run("5.15", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.map((f) => f.message)).toEqual([
-      "page:0xffffea0008dff800 refcount:0 pfn:0x237fe0; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
+      "page:0xffffea0008dfc800 refcount:0 pfn:0x237f20; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
     ]);
   });
 
   // 5.19 and 6.1 map the CPU entry area's shadow for NR_CPUS at kasan_init: a 2 MiB block and 59 more top pages, so the
-  // gap is [0x237e00000, 0x237fbc000) — order 8, 7, 5, 4, 3 (0x237fb0000), 2 (0x237fb8000, the kernel stack's): 0x237fb0000
+  // gap is [0x237e00000, 0x237fbc000) less the swiotlb metadata below its top: 0x237ef0000 (5.19), 0x237ef4000 (6.1)
   it.each([
-    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree", "237fb0"],
-    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree", "237fb0"],
-    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree", "237fe0"],
-    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree", "237fe0"],
+    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree", "237ef0"],
+    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree", "237ef4"],
+    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree", "237f24"],
+    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree", "237f24"],
   ])("%s: WARN_ON_ONCE(order == 0) at %s, 'object pointer' once, then %s, and the page path still runs", (v, at, kasan, pfn) => {
     const r = run(v);
     expect(r.faults.map((f) => [f.kind, f.kind === "warn" ? f.at : f.message])).toEqual([
@@ -123,17 +124,20 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237fe
 });
 
 describe("G3: the page was handed out again before the second kfree", () => {
+  // p is an order-2 request, the kmalloc_large's own size: the page allocator hands back the block kfree just freed
+  // (an order-0 request would take a smaller free block below the swiotlb metadata first)
   it("6.6: the shadow is accessible again (the page allocator unpoisoned it): the WARN, no KASAN report, and the new owner's page is freed under it", () => {
-    const r = runYaml(y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`), { platform: "x86_64", kernel: "6.6" });
-    expect(r.steps[2]!.result.pfn).toBe("0x237fe0");
+    const r = runYaml(y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 2, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`), { platform: "x86_64", kernel: "6.6" });
+    expect(r.steps[2]!.result.pfn).toBe("0x237f24");
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slab_common.c:975"]]);
     // __free_pages(page, 0) dropped p's only reference: the next order-0 allocation gets the same page
-    expect(r.steps[4]!.result.pfn).toBe("0x237fe0");
+    expect(r.steps[4]!.result.pfn).toBe("0x237f24");
   });
 });
 
 describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging purposes\"): the PGTY_large_kmalloc test comes first", () => {
-  const steps = (size: string, extra = "") => `  - { op: kmalloc, size: ${size}, as: a }\n  - { op: kfree, buf: a }\n${extra}  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`;
+  // q is an order-2 request: the block the first kfree gave back (an order-0 request takes a smaller free block first)
+  const steps = (size: string, extra = "") => `  - { op: kmalloc, size: ${size}, as: a }\n  - { op: kfree, buf: a }\n${extra}  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 2, as: q }`;
   const run = (v: string, cfg: string, size = "16K", platform = "x86_64") => runYaml(y(steps(size), cfg), { platform, kernel: v });
   const warnLog = (r: ReturnType<typeof runYaml>) => (r.log ?? []).filter((l) => l.level === "warn").map((l) => [l.step, l.message]);
   const DUMP = (step: number, pfn: string, refcount = 0) => [
@@ -144,13 +148,13 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
   it("6.18, with and without KASAN: WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) at mm/slub.c:6839 once, dump_page at each kfree, no KASAN report, nothing freed", () => {
     for (const cfg of ["CONFIG_KASAN: y", "CONFIG_DEBUG_VM: y", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y"]) {
       const r = run("6.18", cfg);
-      const pfn = cfg.includes("KASAN") ? "0x237fe0" : "0x237c04"; // the KASAN shadow's memblock blocks move it (note above G3)
-      expect(r.steps[0]!.result.ret, cfg).toBe(cfg.includes("KASAN") ? "0xffff888237fe0000" : "0xffff888237c04000");
+      const pfn = cfg.includes("KASAN") ? "0x237f24" : "0x237f30"; // the KASAN shadow's memblock blocks move it (note above G3)
+      expect(r.steps[0]!.result.ret, cfg).toBe(cfg.includes("KASAN") ? "0xffff888237f24000" : "0xffff888237f30000");
       expect(r.faults.map((f) => [f.kind, f.at, f.step]), cfg).toEqual([["warn", "mm/slub.c:6839", 2]]);
       expect(r.faults[0]!.message).toBe("WARNING: free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc(folio))");
       expect(r.faults[0]!.report).toContain("WARNING: CPU: 0 PID: 1000 at mm/slub.c:6839 free_large_kmalloc+0x…/0x…");
       expect(warnLog(r), cfg).toEqual([...DUMP(2, pfn), ...DUMP(3, pfn)]);
-      // the first kfree gave the 4 pages back once; the next order-0 allocation takes the first of them
+      // the first kfree gave the 4 pages back once; the next order-2 allocation takes them
       expect(r.steps[4]!.result.pfn, cfg).toBe(pfn);
     }
   });
@@ -162,28 +166,28 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
       ["kasan", "BUG: KASAN: double-free in kfree", 2],
       ["kasan", "BUG: KASAN: double-free in kfree", 3],
     ]);
-    expect(warnLog(k)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237fe0000")}`]]);
+    expect(warnLog(k)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237f24000")}`]]);
     const n = run("6.12", "CONFIG_SLAB_FREELIST_HARDENED: y");
     expect(n.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:4711", 2]]);
-    expect(warnLog(n)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237c04000")}`]]);
+    expect(warnLog(n)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237f30000")}`]]);
   });
 
   it("6.18, 64 KiB (order 4 > PAGE_ALLOC_COSTLY_ORDER: freed to the buddy lists, not a pcp list): the dump has page_type: f0(buddy)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "64K");
-    expect(r.steps[0]!.result.ret).toBe("0xffff888237fc0000");
-    const buddy = (step: number) => [DUMP(step, "0x237fc0")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237fc0")[1]];
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237f00000");
+    const buddy = (step: number) => [DUMP(step, "0x237f00")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237f00")[1]];
     expect(warnLog(r)).toEqual([...buddy(2), ...buddy(3)]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
   });
 
   it("6.18 after the page allocator handed the page out again: refcount:1 in the dump and the new owner keeps its page (6.6 frees it under it)", () => {
-    const again = y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`);
+    const again = y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 2, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`);
     const r = runYaml(again, { platform: "x86_64", kernel: "6.18" });
-    expect(r.steps[2]!.result.pfn).toBe("0x237fe0");
+    expect(r.steps[2]!.result.pfn).toBe("0x237f24");
     expect(r.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:6839", 3]]);
-    expect(warnLog(r)).toEqual(DUMP(3, "0x237fe0", 1));
-    expect(r.steps[4]!.result.pfn).toBe("0x237fe1");
-    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237fe0");
+    expect(warnLog(r)).toEqual(DUMP(3, "0x237f24", 1));
+    expect(r.steps[4]!.result.pfn).toBe("0x237f21"); // p keeps its page
+    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237f24");
   });
 
   it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x29788 of 0xe9788000 (the order-2 block freed last, just below kasan_init's shadow; 0xe5788000 before the boot order audit put CMA in highmem)", () => {
@@ -217,6 +221,8 @@ describe("G4: arm64 with generic KASAN — where the shadow sits in the kernel V
 
 describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, with its page tables, from memblock", () => {
   const reserved = (k: ReturnType<typeof bootK>) => k.memblock.reserved.map((r) => [r.start, r.size, r.name] as const);
+  // the boot swiotlb pool's metadata (memblock, mem_init — after kasan_init: test/swiotlb-boot-metadata.test.ts)
+  const isMeta = (r: readonly [number, number, string]) => r[2] === "swiotlb slots" || r[2] === "swiotlb areas";
   const free = (k: ReturnType<typeof bootK>) => k.buddy.zones.reduce((n, z) => n + z.free_pages, 0);
   // rpi4, 4 GiB: memblock.memory is [0, 0x3b400000) and [0x40000000, 0xfc000000); the kernel image 0x1a00000 bytes
   const RAM = 0x3b40_0000 + 0xbc00_0000;
@@ -230,9 +236,14 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
       expect(on.kasan_shadow, v).toEqual({ shadowPages: SHADOW_PAGES, tablePages: tables, ranges: [{ start, size: (SHADOW_PAGES + tables) * 4096 }] });
       // the shadow ends where the vmemmap (sparse_init, before kasan_init) begins
       expect(start + (SHADOW_PAGES + tables) * 4096, v).toBe(0xf800_0000);
-      expect(reserved(on), v).toEqual([...reserved(off).slice(0, 4), [start, (SHADOW_PAGES + tables) * 4096, "KASAN shadow (kasan_init)"], ...reserved(off).slice(4)]);
+      const early = (k: ReturnType<typeof bootK>) => reserved(k).filter((r) => !isMeta(r));
+      expect(early(on), v).toEqual([...early(off).slice(0, 4), [start, (SHADOW_PAGES + tables) * 4096, "KASAN shadow (kasan_init)"], ...early(off).slice(4)]);
       // one sparse_init buffer for the node's 32 present sections (D24, boot order audit: was one per bank)
-      expect(reserved(off).map((r) => r[2]), v).toEqual(["armstub spin tables (/memreserve/)", "kernel image", "swiotlb buffer", "CMA (linux,cma)", "vmemmap (struct pages)"]);
+      expect(early(off).map((r) => r[2]), v).toEqual(["armstub spin tables (/memreserve/)", "kernel image", "swiotlb buffer", "CMA (linux,cma)", "vmemmap (struct pages)"]);
+      // mem_init's swiotlb metadata comes after: the highest free pages, below the vmemmap without KASAN, below the shadow with it
+      const slots = (k: ReturnType<typeof bootK>) => reserved(k).find((r) => r[2] === "swiotlb slots")!;
+      expect(slots(off)[0] + slots(off)[1], v).toBe(0xf800_0000);
+      expect(slots(on)[0] + slots(on)[1], v).toBe(start);
       // the buddy allocator gets exactly that many pages fewer (≈ RAM/8: 127680 pages = 498.75 MiB of 3956 MiB)
       expect(free(off) - free(on), v).toBe(SHADOW_PAGES + tables);
     }
@@ -250,7 +261,9 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
 
   it("the first kmalloc and alloc_pages come from below the shadow; dma_alloc_coherent from CMA (reserved before kasan_init) does not move", () => {
     const steps = "  - { op: kmalloc, size: 4K, as: a }\n  - { op: dma_alloc_coherent, size: 64K, as: b }\n  - { op: alloc_pages, order: 0, as: c }";
-    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7c08000", "0xffff0000d8d08000", "0xd8d04"], ["6.18", "0xffff0000f7c08000", "0xffff0000d8d30000", "0xd8d39"]] as const) {
+    // kmalloc-4k takes an order-3 slab (32 KiB-aligned block), so the order-0 alloc_pages gets the page below it that the 4 KiB kmalloc had taken before
+    // (and from below mem_init's swiotlb metadata, which lies below the shadow or, without KASAN, below the vmemmap)
+    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7f08000", "0xffff0000d8c08000", "0xd8c04"], ["6.18", "0xffff0000f7f30000", "0xffff0000d8c70000", "0xd8c7a"]] as const) {
       const off = runYaml(y(steps, "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: v });
       const on = runYaml(y(steps), { platform: "rpi4", kernel: v });
       expect(off.steps[0]!.result.ret, v).toBe(kmallocOff);
@@ -269,20 +282,25 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
     expect(names(bootK("rpi4", "5.10", { mem: "1G" })).slice(2)).toEqual([["36000000", "1000000", "vmemmap (struct pages)"], ["37400000", "4000000", "CMA (linux,cma)"]]);
     expect(names(bootK("rpi4", "5.15", { mem: "1G" })).slice(2)).toEqual([["36400000", "1000000", "vmemmap (struct pages)"], ["37400000", "4000000", "CMA (linux,cma)"]]);
     expect(names(bootK("rpi4", "6.18", { mem: "1G", CONFIG_KASAN: "y" })).slice(2)).toEqual([
+      ["2a93afc0", "40", "swiotlb areas"],
+      ["2a93b000", "c0000", "swiotlb slots"],
       ["2a9fb000", "4000000", "swiotlb buffer"],
       ["2e9fb000", "7a05000", "KASAN shadow (kasan_init)"],
       ["36400000", "1000000", "vmemmap (struct pages)"],
       ["37400000", "4000000", "CMA (linux,cma)"],
     ]);
-    expect(names(bootK("rpi4", "6.18", { mem: "1G" })).slice(2)[0]).toEqual(["32400000", "4000000", "swiotlb buffer"]);
+    expect(names(bootK("rpi4", "6.18", { mem: "1G" })).slice(2).slice(0, 3)).toEqual([["3233ffc0", "40", "swiotlb areas"], ["32340000", "c0000", "swiotlb slots"], ["32400000", "4000000", "swiotlb buffer"]]);
   });
 
-  it("x86_64's kasan_init is modelled (test/x86-kasan-init.test.ts): with the default 8 GiB its shadow lies above 4 GiB, so the other reservations stay where they were", () => {
+  it("x86_64's kasan_init is modelled (test/x86-kasan-init.test.ts): with the default 8 GiB its shadow lies above 4 GiB, so the other reservations stay where they were — but mem_init's swiotlb metadata, allocated after it, goes below its top pages", () => {
     const on = bootK("x86_64", "6.1", { CONFIG_KASAN: "y" });
     // RAM [0, 3 GiB) + [4 GiB, 9 GiB): 192 + 320 2 MiB blocks, the CPU entry area's 1 (NR_CPUS 64 until 6.2) and the image's 2
     expect(on.kasan_shadow!.ranges.filter((r) => r.size === 0x20_0000)).toHaveLength(192 + 320 + 1 + 2);
     expect(on.kasan_shadow!.ranges.every((r) => r.start >= 0x1_0000_0000)).toBe(true);
-    expect(reserved(on).filter((r) => !r[2].startsWith("KASAN"))).toEqual(reserved(bootK("x86_64", "6.1")));
+    const off = bootK("x86_64", "6.1");
+    expect(reserved(on).filter((r) => !r[2].startsWith("KASAN") && !isMeta(r))).toEqual(reserved(off).filter((r) => !isMeta(r)));
+    expect(reserved(off).filter(isMeta).map((r) => r[0].toString(16))).toEqual(["237f3ffc0", "237f40000"]);
+    expect(reserved(on).filter(isMeta).map((r) => r[0].toString(16))).toEqual(["237efbfc0", "237efc000"]);
   });
 
   it("32-bit ARM (5.11+): kasan_init after paging_init takes the shadow of lowmem, its pte tables and the module/pkmap shadow from the top of lowmem, below mem_map (CMA is in highmem, D22)", () => {

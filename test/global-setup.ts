@@ -1,8 +1,8 @@
 /**
  * vitest globalSetup: bring the CLI bundle (dist/dmasim.mjs and its chunks, which every test that
  * spawns bin/dmasim.mjs runs) up to date before any test runs: `node scripts/build.mjs --if-stale
- * bundle`, about 0.3 s when src/ changed, nothing after `npm ci` (whose `prepare` script builds
- * everything). The declarations and the web page are brought up to date by test/package.test.ts,
+ * bundle`, about 0.3 s when src/ changed or on the first run in a fresh clone (`npm ci` builds
+ * nothing: the package has no install-time scripts), nothing otherwise. The declarations and the web page are brought up to date by test/package.test.ts,
  * the only test that needs them, so a single test file run after an edit stays fast.
  */
 import { spawnSync } from "node:child_process";

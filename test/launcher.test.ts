@@ -2,10 +2,11 @@
  * bin/dmasim.mjs, the launcher, where the build is missing or cannot be made: one line on stderr
  * and exit 2, never a stack trace. Each case is a copy of the launcher in a temp directory laid out
  * like a clone or an installed package, with node_modules holding everything but esbuild (as when
- * the devDependencies are not installed).
+ * the devDependencies are not installed) — and, last, a fresh clone after `npm ci` (which builds
+ * nothing: the package has no prepare script), where the launcher builds dist/ itself.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,20 +18,23 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A directory with bin/dmasim.mjs, package.json and node_modules without esbuild; `src` and `dist` as asked. */
-function layout(o: { src: boolean; dist: boolean }): string {
+/** A directory with bin/dmasim.mjs, package.json and node_modules without esbuild (unless `esbuild`); `src` (a stub, or with `esbuild` the real sources) and `dist` as asked. */
+function layout(o: { src: boolean; dist: boolean; esbuild?: boolean }): string {
   const dir = mkdtempSync(join(tmpdir(), "dmasim-launcher-"));
   dirs.push(dir);
   mkdirSync(join(dir, "bin"));
   copyFileSync(join(ROOT, "bin", "dmasim.mjs"), join(dir, "bin", "dmasim.mjs"));
   copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
   mkdirSync(join(dir, "node_modules"));
-  for (const e of readdirSync(join(ROOT, "node_modules"))) if (e !== "esbuild" && e !== "@esbuild" && e !== ".bin") symlinkSync(join(ROOT, "node_modules", e), join(dir, "node_modules", e));
+  for (const e of readdirSync(join(ROOT, "node_modules"))) if ((o.esbuild || (e !== "esbuild" && e !== "@esbuild")) && e !== ".bin") symlinkSync(join(ROOT, "node_modules", e), join(dir, "node_modules", e));
   if (o.src) {
     mkdirSync(join(dir, "scripts"));
     copyFileSync(join(ROOT, "scripts", "bundle.mjs"), join(dir, "scripts", "bundle.mjs"));
-    mkdirSync(join(dir, "src"));
-    writeFileSync(join(dir, "src", "index.ts"), "export {};\n");
+    if (o.esbuild) cpSync(join(ROOT, "src"), join(dir, "src"), { recursive: true });
+    else {
+      mkdirSync(join(dir, "src"));
+      writeFileSync(join(dir, "src", "index.ts"), "export {};\n");
+    }
   }
   if (o.dist) {
     cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true, filter: (s) => !s.includes(join("dist", "web")) && !s.includes(join("dist", "types")) });
@@ -65,7 +69,7 @@ describe("bin/dmasim.mjs without a usable build", () => {
   it("a package without dist/: one line, exit 2", () => {
     const o = launch(layout({ src: false, dist: false }), ["platforms"]);
     expect(o.code).toBe(2);
-    expect(o.stderr).toMatch(/^dmasim: .*dist\/dmasim\.mjs is missing: this copy of dmasim was not built \(run npm ci, or npm run build, in the dmasim folder\)\n$/);
+    expect(o.stderr).toMatch(/^dmasim: .*dist\/dmasim\.mjs is missing: this copy of dmasim is not built \(reinstall the package; in a clone of the repository, run npm ci\)\n$/);
   });
 
   it("DMASIM_TSX=1 in a package (no sources): one line, exit 2", () => {
@@ -78,4 +82,17 @@ describe("bin/dmasim.mjs without a usable build", () => {
     const o = launch(layout({ src: false, dist: true }), ["--version"]);
     expect(o).toEqual({ code: 0, stdout: VERSION + "\n", stderr: "" });
   });
+});
+
+describe("bin/dmasim.mjs in a fresh clone after npm ci", () => {
+  it("no dist/ yet (npm ci builds nothing): the first command builds the bundle and the library, quietly, and runs", () => {
+    const dir = layout({ src: true, dist: false, esbuild: true });
+    const o = launch(dir, ["--version"]);
+    expect(o).toEqual({ code: 0, stdout: VERSION + "\n", stderr: "" });
+    for (const f of ["dmasim.mjs", "index.mjs", "bench-worker.mjs", "fuzz-worker.mjs", "matrix-worker.mjs"]) expect(existsSync(join(dir, "dist", f)), f).toBe(true);
+    // the second run finds the bundle current and builds nothing
+    const again = launch(dir, ["platforms", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { platforms: { id: string }[] }).platforms.map((p) => p.id)).toContain("rpi4-xen");
+  }, 120_000);
 });

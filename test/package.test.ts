@@ -40,6 +40,7 @@ const tmp = mkdtempSync(join(tmpdir(), "dmasim-pkg-"));
 const app = join(tmp, "app");
 const pkgDir = join(app, "node_modules", "dmasim");
 let files: string[] = [];
+let installOutput = "";
 
 beforeAll(async () => {
   // the CLI bundle is current (test/global-setup.ts); the declarations and the web page may not be
@@ -53,15 +54,16 @@ beforeAll(async () => {
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }));
   const inst = await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(tmp, info.filename)], app);
   expect(inst.code, inst.stdout + inst.stderr).toBe(0);
+  installOutput = inst.stdout + inst.stderr;
 }, 600_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("npm pack", () => {
   it("ships the built package: bin, dist (JS, maps, .d.ts, the web page), schema, scenarios, README; no sources, tests, CI or bench", () => {
-    for (const f of ["package.json", "README.md", "bin/dmasim.mjs", "dist/dmasim.mjs", "dist/dmasim.mjs.map", "dist/bench-worker.mjs", "dist/index.mjs", "dist/index.mjs.map", "dist/types/index.d.ts", "dist/web/index.html", "schema/scenario.schema.json", "scenarios/seed-mmap.yaml", "scripts/build.mjs"])
+    for (const f of ["package.json", "README.md", "bin/dmasim.mjs", "dist/dmasim.mjs", "dist/dmasim.mjs.map", "dist/bench-worker.mjs", "dist/index.mjs", "dist/index.mjs.map", "dist/types/index.d.ts", "dist/web/index.html", "schema/scenario.schema.json", "scenarios/seed-mmap.yaml"])
       expect(files, f).toContain(f);
-    const allowed = /^(package\.json|README\.md|bin\/dmasim\.mjs|scripts\/build\.mjs|dist\/|schema\/|scenarios\/)/;
+    const allowed = /^(package\.json|README\.md|bin\/dmasim\.mjs|dist\/|schema\/|scenarios\/)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => /\.tmp$/.test(f))).toEqual([]);
@@ -96,7 +98,7 @@ describe("npx dmasim from the installed package", () => {
     expect(good.stdout.trim().split("\n").at(-1)).toMatch(/^PASS: /);
   });
 
-  it("npx dmasim headline (README, 'From npm'): the headline over the bundled scenarios, its next command naming their installed path", async () => {
+  it("npx dmasim headline (README, 'As a package'): the headline over the bundled scenarios, its next command naming their installed path", async () => {
     const o = await sh("npx", ["dmasim", "headline", "--json"], app);
     expect(o.code, o.stderr).toBe(0);
     const j = JSON.parse(o.stdout) as { scenarios: { file: string }[]; next: { command: string } };
@@ -145,9 +147,14 @@ describe("npx dmasim from the installed package", () => {
     }
   });
 
-  it("the prepare script npm may run for a tarball install does nothing in the package", async () => {
-    const o = await node([join(pkgDir, "scripts", "build.mjs"), "--if-stale"], pkgDir);
-    expect(o).toEqual({ code: 0, stdout: "", stderr: "" });
+  it("installing the tarball runs no script of ours: no prepare or install scripts, no npm warning about them", () => {
+    // npm 11 skips a dependency's install-time scripts unless the consumer approves them
+    // (allowScripts) and ends `npm install` with an "install-scripts" warning naming them; a
+    // prebuilt package has nothing to run at install time, so it has none.
+    const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    for (const s of ["preinstall", "install", "postinstall", "prepare"]) expect(pkg.scripts?.[s], s).toBeUndefined();
+    expect(installOutput).not.toMatch(/install-scripts|dmasim@[0-9.]+ \(/);
+    expect(existsSync(join(pkgDir, "scripts"))).toBe(false);
   });
 });
 

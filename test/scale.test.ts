@@ -215,6 +215,18 @@ describe("worker threads give the in-process results", () => {
     }
   });
 
+  it("fuzz --seed -1 / --seed 4294967296: one line naming the 32-bit range, exit 2 (they wrapped to 4294967295 / 0 before)", { timeout: 120_000 }, () => {
+    for (const s of ["-1", "4294967296"]) {
+      const r = cli("fuzz", "--steps", "10", "--seed", s);
+      expect(r.code, s).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim()).toBe(`dmasim: --seed: ${s} is not a 32-bit seed (0..4294967295)`);
+    }
+    const ok = cli("fuzz", "--steps", "10", "--seed", "4294967295", "--json");
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).seed).toBe(4294967295);
+  });
+
   it("--jobs 0 / --jobs x: one line, exit 2", { timeout: 120_000 }, () => {
     for (const a of [["fuzz", "--jobs", "0"], ["matrix", "scenarios/seed-mmap.yaml", "--jobs", "x"]]) {
       const r = cli(...a);

@@ -137,7 +137,7 @@ describe("the library's explain, as the README calls it", { timeout: 60_000 }, (
 
   it("bad option values throw an OptionError naming the option", () => {
     expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", gfp: "GFP_ATOMC" })).toThrow(OptionError);
-    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", gfp: "GFP_ATOMC" })).toThrow(/^gfp: unknown gfp flag 'GFP_ATOMC'$/);
+    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", gfp: "GFP_ATOMC" })).toThrow(/^gfp: unknown gfp flag 'GFP_ATOMC' \(did you mean 'GFP_ATOMIC'\?\)$/);
     expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "5.13", size: "64Q" })).toThrow(/^size: '64Q' is not a number/);
     expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "9.9" })).toThrow(/^kernel: unknown kernel '9\.9'/);
   });

@@ -111,7 +111,7 @@ describe("a run with no expectation says it checked none", () => {
     const o = await dmasim(["run", f, "--kernel", "6.1"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toContain("cpu_read  data=00 00 00 00 00 00"); // no sync: what an expect: { data: packet } would have caught
-    expect(lines(o.stdout).at(-1)).toBe("PASS: 4/4 steps ran, no expectations (only faults were checked: add expect: to a step)");
+    expect(lines(o.stdout).at(-1)).toBe("PASS: 4/4 steps ran, no expectations (only checked that nothing oopsed, panicked, hung or hit what is not RAM: add expect: to a step)");
   });
 });
 
@@ -338,6 +338,6 @@ describe("an unknown command says which one was meant", () => {
   it("dmasim web → serve; a word near no command lists them; a near miss keeps commander's suggestion (it said only \"unknown command 'web'\")", async () => {
     expect(usageError(await dmasim(["web"]))).toBe("dmasim: unknown command 'web' (did you mean dmasim serve?)");
     expect(usageError(await dmasim(["frobnicate"]))).toBe("dmasim: unknown command 'frobnicate' (commands: run, matrix, explain, platforms, kernels, schema, headline, serve, bench, fuzz)");
-    expect(usageError(await dmasim(["explian"]))).toBe("dmasim: unknown command 'explian' (Did you mean explain?)");
+    expect(usageError(await dmasim(["explian"]))).toBe("dmasim: unknown command 'explian' (did you mean explain?)");
   });
 });

@@ -7,9 +7,9 @@
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel.js";
 import type { Device } from "../src/drivers/device.js";
-import { DmasimInternalError } from "../src/core/faults.js";
+import { DmasimInternalError, KernelFault } from "../src/core/faults.js";
 import { DMA_MAPPING_ERROR } from "../src/core/u64.js";
-import { GFP_KERNEL } from "../src/include/gfp.js";
+import { GFP_KERNEL, __GFP_DMA32 } from "../src/include/gfp.js";
 import { alloc_pages, nr_free_pages_for } from "../src/mm/mm.js";
 import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
@@ -17,9 +17,10 @@ import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
 import { bootK, runCli, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
-import { Tracer } from "../src/core/trace.js";
+import { Tracer, renderTrace } from "../src/core/trace.js";
 import { xen_swiotlb_fixup } from "../src/xen/swiotlb-xen.js";
 import { swiotlb_max_segment } from "../src/kernel/dma/swiotlb/index.js";
+import { xen_pv_swiotlb_alloc, xen_swiotlb_init_late } from "../src/xen/init.js";
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 const GiB = 2 ** 30;
@@ -398,19 +399,168 @@ describe("xen_swiotlb_fixup's chunk address `p + (i << IO_TLB_SHIFT)` in C's int
     expect(pfn_to_bfn(k, wrapped) < pf(4 * GiB)).toBe(!unsignedI);
     // slab 2^20 - 128, the last chunk before the wrap, is exchanged in both
     expect(pfn_to_bfn(k, pf(m.start + (2 ** 20 - 128) * 2048))).toBeLessThan(pf(4 * GiB));
-  });  it("5.10 mem=4G swiotlb=1048704: the wrapped chunk would lie below physical 0 (the kernel's sign-extended address): refused as not modelled, one line", () => {
-    expect(() => bootK("x86_64-xen-pv", "5.10", { mem: "4G", swiotlb: "1048704" })).toThrow(/^these boot options are not modelled: xen_swiotlb_fixup's int slab offset wraps at slab 1048576 /);
-    expect(bootK("x86_64-xen-pv", "5.15", { mem: "4G", swiotlb: "1048704" }).io_tlb_default_mem!.nslabs).toBe(1048704);
+  });
+  it("5.10 mem=4G swiotlb=1048704: the wrapped chunk's address is below physical 0, its phys_to_virt below PAGE_OFFSET (the LDT remap hole, unmapped without PTI): xen_create_contiguous_region's memset oopses in the idle task, which panics", () => {
+    const y = "name: wrap\nplatform: x86_64-xen-pv\nsteps:\n  - { op: dma_set_mask, bits: 32 }\n";
+    const r = runYaml(y, { kernel: "5.10", set: { mem: "4G", swiotlb: "1048704" } });
+    // 5.15 places the same buffer (its 256 KiB alignment changes nothing here) and, its i unsigned, does not wrap
+    const p = bootK("x86_64-xen-pv", "5.15", { mem: "4G", swiotlb: "1048704" }).io_tlb_default_mem!.start;
+    expect(p).toBe(0x7bfc0000);
+    // p + (int)(2^20 << 11) = p - 2^31 (sign-extended), + PAGE_OFFSET 0xffff888000000000
+    const va = (0xffff888000000000n + BigInt(p) - 2n ** 31n).toString(16);
+    expect(va).toBe("ffff887ffbfc0000");
+    expect(r.faults).toEqual([
+      expect.objectContaining({
+        kind: "oops",
+        message: `BUG: unable to handle page fault for address: ${va}`,
+        pc: "xen_create_contiguous_region",
+        lines: ["Kernel panic - not syncing: Attempted to kill the idle task!"],
+      }),
+    ]);
+    expect(r.steps.map((s) => s.status)).toEqual(["not run"]);
+    expect(r.first_failure).toBe(`boot: oops: BUG: unable to handle page fault for address: ${va}`);
   });
 });
 
-describe("an x86 PV boot buffer xen_swiotlb_fixup cannot exchange below 4 GiB: the kernel's retry is not modelled, so the options are refused", () => {
-  it.each(["5.10", "5.15", "6.1"])("%s mem=16G swiotlb=2097152 (a 4 GiB buffer cannot all be machine memory below 4 GiB): one line, no pool of non-contiguous chunks", (kernel) => {
-    expect(() => bootK("x86_64-xen-pv", kernel, { mem: "16G", swiotlb: "2097152" })).toThrow(/^these boot options are not modelled: xen_swiotlb_fixup could not exchange the 2097152-slab swiotlb buffer/);
+describe("an x86 PV boot buffer xen_swiotlb_fixup cannot exchange below 4 GiB (mem=16G swiotlb=2097152): each era's retry, then its panic or no pool", () => {
+  const y = "name: retry\nplatform: x86_64-xen-pv\nsteps:\n  - { op: dma_set_mask, bits: 32 }\n";
+  const run = (kernel: string) => runYaml(y, { kernel, set: { mem: "16G", swiotlb: "2097152" } });
+  const lines = (r: ReturnType<typeof run>) => r.log!.filter((l) => /swiotlb|You either/.test(l.message)).map((l) => `${l.level}: ${l.message}`);
+  const EFIXUP = "Failed to get contiguous memory for DMA from Xen!";
+  const EFIXUP2 = "You either: don't have the permissions, do not have enough free memory under 4GB, or the hypervisor memory is too fragmented! (rc:-12)";
+  // the first try exchanges chunks below 4 GiB until Xen has none left there; the freed buffer keeps those machine
+  // frames, so every smaller retry (placed top-down in the freed range, chunks not exchanged yet) fails too
+  it.each([
+    { kernel: "5.10", fn: "xen_swiotlb_init", log: ["info: xen:swiotlb_xen: Lowering to 2048MB", "info: xen:swiotlb_xen: Lowering to 1024MB", "info: xen:swiotlb_xen: Lowering to 512MB", `err: xen:swiotlb_xen: ${EFIXUP}`, `err: ${EFIXUP2}`]},
+    { kernel: "5.14", fn: "xen_swiotlb_init_early", log: ["info: xen:swiotlb_xen: Lowering to 2048MB", "info: xen:swiotlb_xen: Lowering to 1024MB", "info: xen:swiotlb_xen: Lowering to 512MB"]},
+    { kernel: "5.15", fn: "xen_swiotlb_init_early", log: ["info: xen:swiotlb_xen: Lowering to 2048MB", "info: xen:swiotlb_xen: Lowering to 1024MB", "info: xen:swiotlb_xen: Lowering to 512MB"]},
+  ])("$kernel $fn: memblock_free, 'Lowering to <n>MB' three times, then the panic of xen_swiotlb_error(EFIXUP) and rc (5.10.7 swiotlb-xen.c:232–244, :260–270; 5.14-rc5 :244–254; 5.15.178 :248–258)", ({ kernel, fn, log }) => {
+    const r = run(kernel);
+    expect(lines(r)).toEqual(log);
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "panic", message: `Kernel panic - not syncing: ${EFIXUP}`, lines: [EFIXUP2], pc: fn })]);
+    expect(r.steps.map((s) => s.status)).toEqual(["not run"]);
+  });
+  it("5.19: swiotlb_init_remap frees and halves on each refused remap, and panics \"%s: Failed to remap %zu bytes\" with the last size once nslabs < IO_TLB_MIN_SLABS (5.19 swiotlb.c:250–269)", () => {
+    const r = run("5.19");
+    expect(lines(r)).toEqual([]);
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "panic", message: "Kernel panic - not syncing: swiotlb_init_remap: Failed to remap 1048576 bytes" })]);
+  });
+  it.each(["6.1", "6.6"])("%s: swiotlb_memblock_alloc frees and pr_warns \"Failed to remap\" at each size down to IO_TLB_MIN_SLABS, then no pool (6.1.166 swiotlb.c:350–354, :382–387; 6.6.63 :341–345, :385–390)", (kernel) => {
+    const r = run(kernel);
+    const sizes = Array.from({ length: 13 }, (_, i) => 2 ** (32 - i));
+    expect(lines(r).filter((l) => /remap/.test(l))).toEqual(sizes.map((b) => `warn: software IO TLB: swiotlb_memblock_alloc: Failed to remap ${b} bytes`));
+    expect(r.faults).toEqual([]);
+    // no pool: xen_swiotlb_dma_supported of a 32-bit mask is refused
+    expect(r.steps.map((s) => s.result.ret)).toEqual(["-EIO"]);
+    const k = bootK("x86_64-xen-pv", kernel, { mem: "16G", swiotlb: "2097152" });
+    expect(k.io_tlb_default_mem).toBeNull();
+    expect(k.memblock!.reserved.filter((x) => /swiotlb/.test(x.name))).toEqual([]);
   });
   it("the default 64 MiB buffer is exchanged whole (every 128-slab chunk below 4 GiB)", () => {
     const k = bootK("x86_64-xen-pv", "5.10");
     const m = k.io_tlb_default_mem!;
     for (let a = m.start; a < m.end; a += 128 * 2048) expect(pfn_to_bfn(k, a / 4096)).toBeLessThan(2 ** 20);
+  });
+});
+
+describe("xen_pv_swiotlb_alloc when Xen has no machine memory left below 4 GiB: the buffer's memblock allocation, its free and each era's retry", () => {
+  /** a booted x86 PV dom0 whose hypervisor heap below 4 GiB is used up, then the boot buffer's allocation again with `nslabs` */
+  const attempt = (kernel: string, nslabs: number) => {
+    const k = bootK("x86_64-xen-pv", kernel);
+    for (let order = 20; order >= 0; order--) while (k.xen!.heap!.alloc(order, 32) !== null);
+    const calls: string[] = [];
+    const before = k.klog.length;
+    const ramEnd = k.memmap.max_pfn * 4096;
+    let fault: KernelFault | null = null;
+    let got: { base: number; nslabs: number } | null = null;
+    try {
+      got = xen_pv_swiotlb_alloc(
+        k,
+        nslabs,
+        (bytes, align) => {
+          calls.push(`memblock_alloc(${bytes}, ${align})`);
+          return k.memblock!.tryAlloc(bytes, align, 1 << 20, ramEnd, "swiotlb buffer");
+        },
+        (base, bytes) => {
+          calls.push(`memblock_free(${bytes})`);
+          k.memblock!.free(base, bytes);
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof KernelFault)) throw e;
+      fault = e;
+    }
+    const log = k.klog.slice(before).map((l) => `${l.level}: ${l.message}`);
+    return { calls, log, fault: fault && { message: fault.record.message, lines: fault.record.lines, pc: fault.record.pc }, got, left: k.memblock!.reserved.filter((r) => r.name === "swiotlb buffer").length };
+  };
+  const PANIC = { message: "Kernel panic - not syncing: Failed to get contiguous memory for DMA from Xen!", lines: ["You either: don't have the permissions, do not have enough free memory under 4GB, or the hypervisor memory is too fragmented! (rc:-12)"] };
+  const tries = (slabs: number[], align: number) => slabs.flatMap((n) => [`memblock_alloc(${n * 2048}, ${align})`, `memblock_free(${n * 2048})`]);
+
+  it("5.14 (32,896 slabs): max(1024, nslabs >> 1) — 16,448, 8,224, 4,112 — page-aligned, 'Lowering to' each time, then the panic without a pr_err", () => {
+    const r = attempt("5.14", 32896);
+    expect(r.calls).toEqual(tries([32896, 16448, 8224, 4112], 4096));
+    expect(r.log).toEqual(["info: xen:swiotlb_xen: Lowering to 32MB", "info: xen:swiotlb_xen: Lowering to 16MB", "info: xen:swiotlb_xen: Lowering to 8MB"]);
+    expect(r.fault).toEqual({ ...PANIC, pc: "xen_swiotlb_init_early" });
+    expect(r.left).toBe(1); // only the boot's own buffer: every retry's was freed
+  });
+  it("5.15 (d9a688add3d4, 9074c79b62b6): ALIGN(nslabs >> 1, IO_TLB_SEGSIZE) — 16,512, 8,320, 4,224 — aligned to 256 KiB", () => {
+    const r = attempt("5.15", 32896);
+    expect(r.calls).toEqual(tries([32896, 16512, 8320, 4224], 262144));
+    expect(r.log).toEqual(["info: xen:swiotlb_xen: Lowering to 32MB", "info: xen:swiotlb_xen: Lowering to 16MB", "info: xen:swiotlb_xen: Lowering to 8MB"]);
+    expect(r.fault).toEqual({ ...PANIC, pc: "xen_swiotlb_init_early" });
+  });
+  it("5.10: xen_swiotlb_init(1, true) — the same halving, then pr_err(\"%s (rc:%d)\\n\") before the panic", () => {
+    const r = attempt("5.10", 32896);
+    expect(r.calls).toEqual(tries([32896, 16448, 8224, 4112], 4096));
+    expect(r.log.slice(3)).toEqual(["err: xen:swiotlb_xen: Failed to get contiguous memory for DMA from Xen!", `err: ${PANIC.lines[0]}`]);
+    expect(r.fault).toEqual({ ...PANIC, pc: "xen_swiotlb_init" });
+  });
+  it.each([
+    ["5.14", [1024, 1024, 1024, 1024], ["info: xen:swiotlb_xen: Lowering to 2MB", "info: xen:swiotlb_xen: Lowering to 2MB", "info: xen:swiotlb_xen: Lowering to 2MB"]],
+    ["5.15", [1024], []],
+  ])("a 2 MiB buffer (1,024 slabs), %s: 'Lowering to 2MB' three times before cabb7f89b24e ('limit init retries', 5.15), none after", (kernel, slabs, log) => {
+    const r = attempt(kernel, 1024);
+    expect(r.calls).toEqual(tries(slabs, kernel === "5.15" ? 262144 : 4096));
+    expect(r.log).toEqual(log);
+    expect(r.fault).toEqual({ ...PANIC, pc: "xen_swiotlb_init_early" });
+  });
+  it("5.19: swiotlb_init_remap halves (ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) without a message and panics below IO_TLB_MIN_SLABS with the size it last tried", () => {
+    const r = attempt("5.19", 32768);
+    expect(r.calls).toEqual(tries([32768, 16384, 8192, 4096, 2048, 1024, 512], 4096));
+    expect(r.log).toEqual([]);
+    expect(r.fault).toEqual({ message: "Kernel panic - not syncing: swiotlb_init_remap: Failed to remap 1048576 bytes", lines: undefined, pc: "swiotlb_init_remap" });
+  });
+  it("6.18: swiotlb_memblock_alloc's pr_warn at each size, then no buffer and no panic", () => {
+    const r = attempt("6.18", 32768);
+    expect(r.calls).toEqual(tries([32768, 16384, 8192, 4096, 2048, 1024, 512], 4096));
+    expect(r.log).toEqual([32768, 16384, 8192, 4096, 2048, 1024, 512].map((n) => `warn: software IO TLB: swiotlb_memblock_alloc: Failed to remap ${n * 2048} bytes`));
+    expect([r.fault, r.got]).toEqual([null, null]);
+  });
+});
+
+describe("the late xen_swiotlb_init (an ARM dom0 without a mem_init pool) when no 4 MiB–2 MiB block is free: each era's retry", () => {
+  /** rpi4-xen mem=1G booted, every order-9 and order-10 block taken, then xen_swiotlb_init again: its log and the orders it asked */
+  const attempt = (kernel: string) => {
+    const k = bootK("rpi4-xen", kernel, { mem: "1G" });
+    for (let o = 10; o >= 9; o--) while (alloc_pages(k, GFP_KERNEL | __GFP_DMA32, o, "drain"));
+    const before = k.klog.length;
+    k.tr = new Tracer();
+    const rc = xen_swiotlb_init_late(k);
+    const orders = renderTrace(k.tr.events).flatMap((l) => /→ alloc_pages\(gfp=[^)]*order=(\d+)\)/.exec(l)?.[1] ?? []).map(Number);
+    return { rc, log: k.klog.slice(before).map((l) => l.message), orders };
+  };
+  const ROUND = [14, 13, 12, 11, 10, 9]; // get_order(64 MiB) down to the last order above IO_TLB_MIN_SLABS
+  const ERR = ["xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer", " (rc:-12)"];
+  it("5.13 and 5.14: `if (!start) goto error;` — 'Lowering to' three times, each retry asking the same orders (bytes unchanged: 5.14-rc5 swiotlb-xen.c:172–174, :187–188, :210–217)", () => {
+    for (const kernel of ["5.13", "5.14"]) {
+      const r = attempt(kernel);
+      expect(r.rc, kernel).toBe(-12);
+      expect(r.log, kernel).toEqual(["xen:swiotlb_xen: Lowering to 32MB", "xen:swiotlb_xen: Lowering to 16MB", "xen:swiotlb_xen: Lowering to 8MB", ...ERR]);
+      expect(r.orders, kernel).toEqual([...ROUND, ...ROUND, ...ROUND, ...ROUND]);
+    }
+  });
+  it("5.15 (79ca5f778aaf 'suppress certain init retries'): `if (!start) goto exit;` — one round, no retry (5.15.178 :190–191, :221–223)", () => {
+    const r = attempt("5.15");
+    expect([r.rc, r.log, r.orders]).toEqual([-12, ERR, ROUND]);
   });
 });

@@ -8,11 +8,11 @@ import type { Kernel } from "../src/kernel.js";
 import { Tracer } from "../src/core/trace.js";
 import { GFP_KERNEL, __GFP_DMA32 } from "../src/include/gfp.js";
 import { alloc_pages } from "../src/mm/mm.js";
-import * as api from "../src/kernel/dma/mapping.js";
 import { dma_set_mask } from "../src/kernel/dma/mapping.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
 import { range_straddles_page_boundary, xen_phys_to_bus } from "../src/xen/swiotlb-xen.js";
 import { xen_mm_init } from "../src/xen/init.js";
+import { xen_set_identity_and_remap } from "../src/xen/setup.js";
 import { bootK, runYaml } from "./helpers.js";
 
 const M32 = (1n << 32n) - 1n;
@@ -66,51 +66,78 @@ describe("5.6–5.12 xen_swiotlb_dma_supported: xen_virt_to_bus(hwdev, xen_io_tl
   });
 });
 
+describe("the 5.6–5.12 xen_io_tlb_end test is keyed by the commit that removed it, 6223d1cef7b4 (5.13), not 97729b653de5", () => {
+  // Kernel.sw is a frozen per-version object: a test swaps in a copy with one switch changed
+  const withSw = (k: Kernel, commit: string, on: boolean) => ((k as unknown as { sw: Record<string, boolean> }).sw = { ...k.sw, [commit]: on });
+  const note = (k: Kernel, mask: bigint) => {
+    k.tr = new Tracer();
+    dma_set_mask(k, k.devices.get("fd580000.ethernet")!, mask);
+    return k.tr.events.filter((e) => e.kind === "note").map((e) => (e as { text: string }).text)[0];
+  };
+  it("5.10 with 6223d1cef7b4 applied reads swiotlb's pool (io_tlb_default_mem.end - 1), not xen_io_tlb_end; 5.13 without it reads xen_io_tlb_end", () => {
+    const k = bootK("rpi4-xen", "5.10", { mem: "1G" });
+    expect(note(k, M32)).toMatch(/^xen_virt_to_bus\(xen_io_tlb_end - 1 = /);
+    withSw(k, "6223d1cef7b4", true);
+    expect(note(k, M32)).toBe("xen_phys_to_dma(io_tlb_default_mem.end - 1 = 0x373fffff) = 0x373fffff vs mask 0xffffffff");
+    const k13 = bootK("rpi4-xen", "5.13", { mem: "1G" });
+    expect(note(k13, M32)).toMatch(/^xen_phys_to_dma\(/);
+    withSw(k13, "6223d1cef7b4", false);
+    expect(note(k13, M32)).toMatch(/^xen_virt_to_bus\(xen_io_tlb_end - 1 = NULL - 1/); // 5.13 sets no xen_io_tlb_end
+  });
+});
+
 /**
  * 2. x86 PV dom0's e820 holes are identity frames in the P2M: arch/x86/xen/setup.c xen_memory_setup's
  *    xen_foreach_remap_area(max_pfn, xen_set_identity_and_remap_chunk) (5.6.4 setup.c:453–490, :916–918; 6.18.35
  *    :408–444, :975–977) and arch/x86/xen/p2m.c set_phys_range_identity (5.6.4 :634–652, 6.18.35 :619–637).
- *    x86_64-xen-pv's e820 is RAM [1 MiB, mem) with dom0_mem = mem: the hole [0, 1 MiB) is below dom0's 2^20 pages, its
- *    frames have no e820 RAM past the allocation to be remapped into, so they are released to Xen.
+ *    dom0's xen_e820_table is XENMEM_machine_memory_map (5.10.7 setup.c:752–755): x86_64-xen-pv's machine map is
+ *    RAM [0, 16 GiB), with no hole and RAM far past dom0's pages, so nothing is identity, nothing is released, and
+ *    xen_pagetable_init's xen_remap_memory (5.10.7 setup.c:540, mmu_pv.c:1204) prints "Remapped 0 page(s)".
+ *    (Review of s21-xen, which took the platform's own RAM [1 MiB, mem) for the e820.)
  */
-describe("x86 PV: the e820 hole below 1 MiB is IDENTITY_FRAME in the P2M, its builder frames back in Xen's heap", () => {
+describe("x86 PV: xen_memory_setup walks the machine memory map", () => {
   const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
-  it.each(ALL)("%s: xen_set_identity_and_release_chunk's messages, pfn_to_mfn / mfn_to_pfn / xen_phys_to_bus on hole frames", (kernel) => {
+  it.each(ALL)("%s x86_64-xen-pv: no hole in the machine map — 'Released 0 page(s)', 'Remapped 0 page(s)', pfns 0–0xff keep the builder's frames", (kernel) => {
     const k = bootK("x86_64-xen-pv", kernel);
-    // setup_arch's xen_memory_setup prints before anything else of the boot
-    expect(k.klog.slice(0, 2).map((l) => `${l.level}: ${l.message}`)).toEqual(["warn: Unable to find available pfn range, not remapping identity pages", "info: Released 256 page(s)"]);
+    // setup_arch: xen_memory_setup's pr_info, then xen_pagetable_init's, before mem_init's swiotlb lines
+    expect(k.klog.slice(0, 2).map((l) => `${l.level}: ${l.message}`)).toEqual(["info: Released 0 page(s)", "info: Remapped 0 page(s)"]);
+    expect(k.klog.some((l) => l.message.startsWith("Unable to find available pfn range"))).toBe(false);
+    // pfn_to_mfn: the domain builder's frames (top of machine memory, 2 MiB chunks high to low), not IDENTITY_FRAME
+    expect([pfn_to_bfn(k, 0), pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0x100)]).toEqual([0x3ffe00, 0x3ffe9f, 0x3ffeff, 0x3fff00]);
+    expect(xen_phys_to_bus(k, 0xa_0123)).toBe(0x3ffe_a012_3);
+    expect(k.xen!.p2m!.m2p(0x3ffe00)).toBe(0);
+    expect(range_straddles_page_boundary(k, 0xf_f000, 0x2000)).toBe(false);
+  });
+
+  it("6.6 (6.6.63's backport), 6.12, 6.18: xen_remap_memory then runs xen_do_remap_nonram (be35d91c8880) — 'Remapped 0 non-RAM page(s)'; 6.1 has none", () => {
+    const lines = (kernel: string) => bootK("x86_64-xen-pv", kernel).klog.filter((l) => l.message.startsWith("Remapped")).map((l) => `${l.level}: ${l.message}`);
+    for (const kernel of ["6.6", "6.12", "6.18"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 0 page(s)", "info: Remapped 0 non-RAM page(s)"]);
+    for (const kernel of ["5.6", "5.19", "6.1"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 0 page(s)"]);
+  });
+
+  it("a machine map whose RAM ends at dom0's last pfn (RAM [1 MiB, 4 GiB), nr_pages 2^20): the hole [0, 1 MiB) has no RAM to be remapped into — pr_warn, 256 frames released to Xen, identity pfns", () => {
+    const k = bootK("x86_64-xen-pv", "6.18");
+    const n = k.klog.length;
+    xen_set_identity_and_remap(k, [{ start: 0x10_0000, size: 0x1_0000_0000 - 0x10_0000 }], 0x10_0000);
+    expect(k.klog.slice(n).map((l) => `${l.level}: ${l.message}`)).toEqual(["warn: Unable to find available pfn range, not remapping identity pages", "info: Released 256 page(s)"]);
     // pfn_to_mfn: IDENTITY_FRAME(pfn) with the bit masked off — the pfn itself; the first RAM pfn keeps the builder's frame
     expect([pfn_to_bfn(k, 0), pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0x100)]).toEqual([0, 0x9f, 0xff, 0x3fff00]);
-    expect(xen_phys_to_bus(k, 0xa_0123)).toBe(0xa_0123); // the VGA hole's bus address is its pseudo-physical one
-    // mfn_to_pfn(0x9f): the M2P does not name dom0 (Xen's own memory), but __pfn_to_mfn(0x9f) == IDENTITY_FRAME(0x9f): 0x9f
+    expect(xen_phys_to_bus(k, 0xa_0123)).toBe(0xa_0123);
+    // mfn_to_pfn(0x9f): the M2P does not name dom0, but __pfn_to_mfn(0x9f) == IDENTITY_FRAME(0x9f): 0x9f
     expect(bfn_to_pfn(k, 0x9f)).toBe(0x9f);
     expect(pseudo_phys_of(k, 0x9_f010)).toBe("0x9f010");
-    // bfn_to_local_pfn keeps its round trip (__pfn_to_mfn is IDENTITY_FRAME(pfn), not mfn): not local
     expect(bfn_to_local_pfn(k, 0x9f)).toBe(-1);
-    // the frames the builder had put at pfns 0..255 (machine 0x3ffe00..0x3ffeff) are Xen's again: the M2P names no
-    // pfn, and as pfns they lie beyond dom0's 2^20-page P2M, so mfn_to_pfn falls back to the identity
+    // the builder's frames for pfns 0..255 (machine 0x3ffe00..0x3ffeff) are Xen's again
     expect(k.xen!.p2m!.m2p(0x3ffe00)).toBe(-1);
     expect(bfn_to_pfn(k, 0x3ffe00)).toBe(0x3ffe00);
-    // range_straddles_page_boundary: inside the hole machine-contiguous; across its end (pfn 0xff → 0x100) not
     expect(range_straddles_page_boundary(k, 0x9_e000, 0x2000)).toBe(false);
     expect(range_straddles_page_boundary(k, 0xf_f000, 0x2000)).toBe(true);
   });
 
-  it("5.13: xen_destroy_contiguous_region's single frames now come from the top of machine memory, the released hole frames", () => {
-    const k = bootK("x86_64-xen-pv", "5.13");
-    const dev = k.devices.get(k.platform.defaultDevice)!;
-    const r = api.dma_alloc_attrs(k, dev, 8192, GFP_KERNEL, 0)!;
-    const pfn = k.arch.virt_to_phys(k, r.cpu_addr) / 4096;
-    expect([pfn, r.dma_handle]).toEqual([0xf7c04, 0xffffe000]); // exchanged below 4 GiB
-    api.dma_free_attrs(k, dev, 8192, r.cpu_addr, r.dma_handle, 0);
-    // XENMEM_exchange out with address_bits 0: Xen's highest free frames, 0x3ffeff down (dmasim without the hole: 0x308205)
-    expect([pfn_to_bfn(k, pfn), pfn_to_bfn(k, pfn + 1)]).toEqual([0x3ffeff, 0x3ffefe]);
-  });
-
-  it("6.18 run --trace: dma_map_resource of the hole is its physical address (xen_swiotlb_direct_map_resource), and a device write there reads back as that pseudo-physical address", () => {
+  it("6.18 run --trace: a device write at bus 0xa0010 lands in machine frame 0xa0, Xen's own memory (the first 64 MiB), not dom0's", () => {
     const r = runYaml(
       `
-name: a PV dom0 device writes into the legacy VGA hole
+name: a PV dom0 device writes at bus 0xa0000
 platform: x86_64-xen-pv
 kernel: "6.18"
 steps:
@@ -121,7 +148,7 @@ steps:
     );
     expect(r.steps[0]!.result.ret).toBe("0xa0000");
     const mem = r.steps[1]!.trace.filter((e) => e.kind === "mem").map((e) => e as { phys: string; pseudo?: string });
-    expect(mem).toEqual([expect.objectContaining({ phys: "0xa0010", pseudo: "0xa0010" })]); // was "-1" (a frame dom0 did not own)
+    expect(mem).toEqual([expect.objectContaining({ phys: "0xa0010", pseudo: "-1" })]);
   });
 });
 

@@ -138,17 +138,17 @@ describe("x86 PV: machine vs pseudo-physical addresses in run's output", () => {
   it("dma_mmap_coherent's buffer pfn is the pseudo-physical frame (xen_dma_to_phys), not the machine frame of the handle", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel: "5.13", trace: true });
     const m = r.steps[1]!;
-    expect(m.result.pfn).toBe("0xf7c10");
-    expect(m.result.buffer_pfn).toBe("0xf7c10"); // was the machine frame 0xffff0: "but the buffer is at pfn 0xffff0"
-    expect(m.summary).toBe("user 0x7efffffef000 maps the buffer's pfn 0xf7c10");
+    expect(m.result.pfn).toBe("0xf7f20");
+    expect(m.result.buffer_pfn).toBe("0xf7f20"); // was the machine frame 0xffff0: "but the buffer is at pfn 0xffff0"
+    expect(m.summary).toBe("user 0x7efffffef000 maps the buffer's pfn 0xf7f20");
   });
 
   it("memory events name the machine address and the pseudo-physical one on x86 PV, phys elsewhere", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel: "5.13", trace: true });
     const dw = r.steps[2]!.trace!.find((e) => e.kind === "mem")!;
-    expect(dw).toEqual(expect.objectContaining({ who: "device", phys: "0xffff0000", pseudo: "0xf7c10000" }));
+    expect(dw).toEqual(expect.objectContaining({ who: "device", phys: "0xffff0000", pseudo: "0xf7f20000" }));
     const ur = r.steps[3]!.trace!.find((e) => e.kind === "mem")!;
-    expect(ur).toEqual(expect.objectContaining({ who: "user", phys: "0xffff0000", pseudo: "0xf7c10000" }));
+    expect(ur).toEqual(expect.objectContaining({ who: "user", phys: "0xffff0000", pseudo: "0xf7f20000" }));
     const arm = run("scenarios/seed-mmap.yaml", { platform: "rpi4-xen", kernel: "5.14", trace: true });
     const m = arm.steps[2]!.trace!.find((e) => e.kind === "mem")!;
     expect(m).not.toHaveProperty("pseudo");

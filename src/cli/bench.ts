@@ -45,6 +45,13 @@ function int(flag: string, v: string): number {
   return n;
 }
 
+/** fuzz --seed: the PRNG's 32-bit seed as given (a negative or wider number was wrapped silently before stop 21) */
+function seed32(v: string): number {
+  const n = int("--seed", v);
+  if (n < 0 || n > 0xffff_ffff) throw new InputError(`--seed: ${n} is not a 32-bit seed (0..4294967295)`);
+  return n;
+}
+
 /** What the options ask for, validated; used by the worker protocol too. */
 export interface BenchJob {
   platform: string;
@@ -179,7 +186,7 @@ export function registerBench(program: Command, io: Io, state: { code: number })
     .option("-d, --dir <n>", "direction: 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE", "0")
     .option("-x, --dma-trans-ns <n>", "simulated transfer time between map and unmap, ns (0..10000000)", "0")
     .option("-g, --granule <n>", "pages per mapping (1..1024)", "1")
-    .option("--platform <id>", "platform (default rpi4)")
+    .option("--platform <id>", "platform (default: rpi4; `dmasim platforms` lists them)")
     .option("--kernel <version>", KERNEL_HELP)
     .option("--device <name>", "device bound to dma_map_benchmark (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, mem=8G, ...)", collect, [] as string[])
@@ -305,12 +312,12 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
     .description("random but valid DMA API sequences with invariant checks (data per the DMA-API rules, swiotlb slot accounting, no fault); a failure prints a minimal replayable scenario")
     .option("--seed <n>", "PRNG seed (default: from the clock, printed so the run can be repeated)")
     .option("--steps <n>", "number of operations to generate (each epoch then tears down what is left: its unmaps and frees count in the total printed)", "100000")
-    .option("--platform <id>", "platform (default rpi4)")
+    .option("--platform <id>", "platform (default: rpi4; `dmasim platforms` lists them)")
     .option("--kernel <version>", KERNEL_HELP)
     .option("--device <name>", "device (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, ...)", collect, [] as string[])
     .option("--json", "print the result (and any failure's scenario) as one JSON object")
-    .option("--jobs <n>", "threads sharing the run's epochs (20,000 operations, a fresh model each), each taking the next epoch when free; with n ≥ 2 epoch k's PRNG is seeded from (seed, k), so the result is the same for every n ≥ 2 (default 1: this thread, one PRNG stream through all epochs)", "1")
+    .option("--jobs <n>", "threads sharing the run's epochs (20,000 operations, a fresh model each), each taking the next epoch when free; with n ≥ 2 epoch k's PRNG is seeded from (seed, k), so the result is the same for every n ≥ 2; 1: this thread, one PRNG stream through all epochs", "1")
     .action(async (opts: FuzzOpts) => {
       (await import("node:v8")).setFlagsFromString(FUZZ_V8_FLAGS);
       // DMASIM_FUZZ_TIMELINE=1: per-thread marks on stderr for bench/fuzz-timeline.mjs (fuzz-timeline.ts)
@@ -318,7 +325,7 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
       if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
       if (jobs === 1) (await import("node:v8")).setFlagsFromString(FUZZ_TIER_FLAGS);
-      const seed = opts.seed !== undefined ? int("--seed", opts.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+      const seed = opts.seed !== undefined ? seed32(opts.seed) : (Date.now() ^ (process.pid << 16)) >>> 0;
       const steps = int("--steps", opts.steps);
       if (steps < 1) throw new InputError(`--steps: ${steps} is not a positive number of operations`);
       const set = parseSets(opts.set);

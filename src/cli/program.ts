@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { ROOT } from "./root.js";
 import { parseSets } from "../scenario/config.js";
 import { registerBench, registerFuzz } from "./bench.js";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Help, Option } from "commander";
 import { InputError, OptionError } from "../core/faults.js";
 import { parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
 import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
@@ -100,7 +100,21 @@ function oneLine(s: string): string {
     .split("\n")
     .map((x) => x.trim())
     .filter(Boolean)
-    .join(" ");
+    .join(" ")
+    .replace("(Did you mean", "(did you mean");
+}
+
+/**
+ * An option's help line as commander writes it, with defaults as a user types them: `(default: 20)`,
+ * not `(default: "20")` (options parse their text themselves, so their defaults are strings), and
+ * no `(default: [])` after a repeatable option.
+ */
+function optionDescription(this: Help, option: Option): string {
+  return Help.prototype.optionDescription
+    .call(this, option)
+    .replace(/ ?\(default: \[\]\)/, "")
+    .replace(/\(default: "(-?[0-9][0-9.]*)"\)/, "(default: $1)")
+    .replace(/, default: "(-?[0-9][0-9.]*)"\)/, ", default: $1)");
 }
 
 /** Build the program; actions store their exit code in `state.code`. */
@@ -118,6 +132,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       },
     })
     .showSuggestionAfterError(true)
+    .configureHelp({ optionDescription })
     .allowExcessArguments(false);
 
   program
@@ -216,11 +231,11 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const kernel = opts.kernel ?? DEFAULT_KERNEL;
       await checkKernels([kernel], "--kernel");
       const eo: { platform: string; kernel: string; size?: number; gfp?: number; attrs?: number; dir?: number; device?: string; set?: Record<string, string> } = { platform: opts.platform, kernel };
-      const conv = <T>(flag: string, f: () => T): T => {
+      const conv = <T>(flag: string, f: () => T, message: (e: unknown) => string = (e) => (e as Error).message): T => {
         try {
           return f();
         } catch (e) {
-          throw new InputError(`${flag}: ${(e as Error).message}`);
+          throw new InputError(`${flag}: ${message(e)}`);
         }
       };
       if (opts.size !== undefined) {
@@ -230,8 +245,9 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         if (typeof v === "string") throw new InputError(`--size: ${v}`);
         eo.size = Number(v);
       }
-      if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel));
-      if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!));
+      const { flagMessage } = await import("../scenario/suggest.js");
+      if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel), (e) => flagMessage(e, "gfp"));
+      if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!), (e) => flagMessage(e, "attrs"));
       if (opts.dir !== undefined) eo.dir = conv("--dir", () => parseDir(opts.dir!));
       if (opts.device !== undefined) {
         const { resolveDevice, resolvePlatform } = await import("../scenario/config.js");

@@ -13,6 +13,20 @@
  */
 export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic" | "soft_lockup" | "hang" | "bad_page" | "kasan";
 
+/**
+ * The fault kinds that make a failed run a FAULT rather than a FAIL (every view uses this: `run`'s
+ * verdict line, the matrix cells, the web page): the run stopped (oops, BUG, panic, soft lockup,
+ * hang) or an access reached something that is not RAM (SIGBUS, bus error). A WARN, a bad-page
+ * report or a KASAN report alone leaves a failed run a FAIL.
+ */
+export const STOPPING_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "hang", "sigbus", "bus_error"]);
+
+/** A run's verdict: PASS (every expectation held, no unexpected fault), FAULT (failed with a STOPPING_FAULTS fault), else FAIL. */
+export function runVerdict(r: { readonly ok: boolean; readonly faults: readonly { readonly kind: FaultKind }[] }): "PASS" | "FAIL" | "FAULT" {
+  if (r.ok) return "PASS";
+  return r.faults.some((f) => STOPPING_FAULTS.has(f.kind)) ? "FAULT" : "FAIL";
+}
+
 export interface FaultRecord {
   kind: FaultKind;
   /** The kernel's message text (e.g. "Unable to handle kernel paging request at virtual address ..."). */

@@ -3,6 +3,7 @@
  * failures, faults and diagnostics, then the verdict. Addresses are printed exactly as the
  * result carries them (the engine formats them the kernel's way).
  */
+import { runVerdict, STOPPING_FAULTS } from "../core/faults.js";
 import { renderTrace } from "../core/trace.js";
 import { ftraceLines } from "./ftrace.js";
 import type { RunResult, StepResult } from "../scenario/types.js";
@@ -62,13 +63,20 @@ export function verdictLine(r: RunResult, c: Colors = makeColors(false)): string
   const failed = r.expectations.filter((e) => !e.ok).length;
   const held = r.expectations.length - failed;
   const ran = r.steps.filter((s) => s.status === "ran").length;
-  // a run with no expectation checked nothing but that no fault happened: say so (it read "0/0 expectations held")
-  const checked = r.expectations.length ? `${held}/${r.expectations.length} expectations held` : "no expectations (only faults were checked: add expect: to a step)";
+  // a run with no expectation checked only that nothing oopsed, hung or hit what is not RAM (runVerdict's
+  // FAULT kinds, which fail a step unasked): say so (it read "0/0 expectations held", then "only faults
+  // were checked" beside a KASAN report that had passed)
+  const checked = r.expectations.length ? `${held}/${r.expectations.length} expectations held` : "no expectations (only checked that nothing oopsed, panicked, hung or hit what is not RAM: add expect: to a step)";
   const parts = [`${ran}/${r.steps.length} steps ran`, checked];
-  if (r.faults.length) parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${[...new Set(r.faults.map((f) => f.kind))].join(", ")})`);
+  if (r.faults.length) {
+    const kinds = [...new Set(r.faults.map((f) => f.kind))];
+    // a WARN, bad-page or KASAN report fails nothing unless an expectation says so
+    const unchecked = r.expectations.length === 0 && kinds.every((k) => !STOPPING_FAULTS.has(k)) ? ", not checked: expect: { faults: none } fails on it" : "";
+    parts.push(`${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${kinds.join(", ")}${unchecked})`);
+  }
   if (r.diagnostics.length) parts.push(`${r.diagnostics.length} diagnostic${r.diagnostics.length > 1 ? "s" : ""}`);
-  const stopping = r.faults.some((f) => f.kind !== "warn" && f.kind !== "bad_page" && f.kind !== "kasan");
-  const word = r.ok ? c.green(c.bold("PASS")) : stopping ? c.red(c.bold("FAULT")) : c.yellow(c.bold("FAIL"));
+  const v = runVerdict(r);
+  const word = v === "PASS" ? c.green(c.bold(v)) : v === "FAULT" ? c.red(c.bold(v)) : c.yellow(c.bold(v));
   const why = !r.ok && r.first_failure ? ` — ${r.first_failure}` : "";
   return `${word}: ${parts.join(", ")}${why}`;
 }

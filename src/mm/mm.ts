@@ -292,39 +292,56 @@ export class Slab {
     return this.caches.objectSize(size);
   }
 
-  /** mm/slab_common.c kmalloc: linear-map address or 0 */
+  /**
+   * mm/slab_common.c kmalloc: linear-map address or 0. Its rarer paths are methods of their own, as
+   * in the kernel (kmalloc_large, new_slab): TurboFan compiles this one without them (bench/README.md, stop 21).
+   */
   kmalloc(k: Kernel, size: number, gfp: number): number {
     if (size === 0) return 16; // ZERO_SIZE_PTR
-    if (size > KMALLOC_MAX_CACHE_SIZE) {
-      const order = get_order(size);
-      const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
-      if (!page) return 0;
-      const addr = k.arch.page_address(k, page);
-      // ___kmalloc_large_node: __folio_set_large_kmalloc (6.15+, a6687c8ff613)
-      if (k.sw["a6687c8ff613"]) k.memmap.setFlag(k.arch.page_to_pfn(page), PG_large_kmalloc);
-      this.freed.delete(addr);
-      this.live.set(addr, { addr, size, cache: -order - 1 });
-      return addr;
-    }
+    if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmalloc_large(k, size, gfp);
     const c = this.cacheSize(size);
-    let free = this.partial.get(c);
+    let free: number[] | null | undefined = this.partial.get(c);
     if (!free || free.length === 0) {
-      const slab = this.allocate_slab(k, c, gfp & ~__GFP_HIGHMEM);
-      if (!slab) return 0;
-      const pfn = k.arch.page_to_pfn(slab.page);
-      k.memmap.setFlag(pfn, PG_slab);
-      const base = k.arch.page_address(k, slab.page);
-      free = [];
-      // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
-      const n = order_objects(slab.order, c);
-      for (let i = n - 1; i >= 0; i--) free.push(base + i * c);
-      this.partial.set(c, free);
+      free = this.new_slab(k, c, gfp);
+      if (!free) return 0;
     }
     const addr = free.pop()!;
     this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: c });
     if (gfp & __GFP_ZERO) k.kmemset(addr, 0, size);
     return addr;
+  }
+
+  /**
+   * kmalloc_large (5.6–6.18): a request above KMALLOC_MAX_CACHE_SIZE straight from the page
+   * allocator; address or 0. include/linux/slab.h's inline kmalloc_large (5.6–5.19), mm/slab_common.c
+   * kmalloc_large (6.1), mm/slub.c __kmalloc_large_noprof → ___kmalloc_large_node (6.18).
+   */
+  private kmalloc_large(k: Kernel, size: number, gfp: number): number {
+    const order = get_order(size);
+    const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
+    if (!page) return 0;
+    const addr = k.arch.page_address(k, page);
+    // ___kmalloc_large_node: __folio_set_large_kmalloc (6.15+, a6687c8ff613)
+    if (k.sw["a6687c8ff613"]) k.memmap.setFlag(k.arch.page_to_pfn(page), PG_large_kmalloc);
+    this.freed.delete(addr);
+    this.live.set(addr, { addr, size, cache: -order - 1 });
+    return addr;
+  }
+
+  /** mm/slub.c new_slab (5.6–6.18): a slab of cache size `c` from the page allocator, its objects the cache's free list (offsets 0, c, 2c … handed out in that order); null when the allocation fails (the model's slab, not SLUB's struct slab) */
+  private new_slab(k: Kernel, c: number, gfp: number): number[] | null {
+    const slab = this.allocate_slab(k, c, gfp & ~__GFP_HIGHMEM);
+    if (!slab) return null;
+    const pfn = k.arch.page_to_pfn(slab.page);
+    k.memmap.setFlag(pfn, PG_slab);
+    const base = k.arch.page_address(k, slab.page);
+    const free: number[] = [];
+    // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
+    const n = order_objects(slab.order, c);
+    for (let i = n - 1; i >= 0; i--) free.push(base + i * c);
+    this.partial.set(c, free);
+    return free;
   }
 
   /** kmem_cache->oo's order per cache size (calculate_sizes → calculate_order at kmem_cache_init) */

@@ -191,7 +191,14 @@ export class BuddyAllocator {
   }
 
   zoneOf(pfn: number): Zone | undefined {
-    return this.zones.find((z) => pfn >= z.start_pfn && pfn < z.end_pfn);
+    // an indexed loop, not find() with a closure: it is inlined into the hot free paths, and the
+    // closure and the builtin made each of those a larger graph for TurboFan (bench/README.md, stop 21)
+    const zones = this.zones;
+    for (let i = 0; i < zones.length; i++) {
+      const z = zones[i]!;
+      if (pfn >= z.start_pfn && pfn < z.end_pfn) return z;
+    }
+    return undefined;
   }
 
   /** Boot: hand free RAM [start, end) pfns to the allocator (memblock_free_all → __free_pages_core). */
@@ -255,7 +262,13 @@ export class BuddyAllocator {
 
   /** __alloc_pages: first zone in the zonelist with a free block of at least `order`. */
   alloc(order: number, highest: ZoneName, owner: string): number | null {
-    for (const z of this.zonelist(highest)) {
+    // the zonelist (above) walked in place: the zones in reverse, those up to `highest` (no array,
+    // closure or iterator per allocation: a smaller graph for TurboFan, bench/README.md stop 21)
+    const lim = ZONE_ORDER.indexOf(highest);
+    const zones = this.zones;
+    for (let zi = zones.length - 1; zi >= 0; zi--) {
+      const z = zones[zi]!;
+      if (ZONE_ORDER.indexOf(z.name) > lim) continue;
       for (let o = order; o < MAX_ORDER; o++) {
         const list = z.free_area[o]!;
         if (list.length === 0) continue;

@@ -31,6 +31,7 @@ import { VERSIONS } from "../versions.js";
 import { parseHexBytes } from "./data.js";
 import { MAX_NAME, MAX_STEPS, shown } from "./limits.js";
 import { DEVICE_ROLES } from "../platforms/platform.js";
+import { ATTRS_USE, flagHint, GFP_USE } from "./suggest.js";
 
 /* ------------------------------------------------------------------------------------------ */
 /* Ops                                                                                          */
@@ -190,7 +191,7 @@ const gfp = z
     try {
       parseGfp(v);
     } catch (e) {
-      ctx.addIssue({ code: "custom", message: `${(e as Error).message} (use ${Object.keys(GFP_NAMES).slice(0, 7).join(", ")}, __GFP_* flags, joined with |)` });
+      ctx.addIssue({ code: "custom", message: `${(e as Error).message}${flagHint(e, Object.keys(GFP_NAMES), GFP_USE)}` });
     }
   })
   .meta({ id: "gfp", description: "gfp flags, e.g. GFP_KERNEL or GFP_ATOMIC|__GFP_ZERO (default GFP_KERNEL)", pattern: flagPattern(Object.keys(GFP_NAMES)), examples: ["GFP_KERNEL", "GFP_ATOMIC"] });
@@ -201,7 +202,7 @@ const attrs = z
     try {
       parseAttrs(v);
     } catch (e) {
-      ctx.addIssue({ code: "custom", message: `${(e as Error).message} (use ${Object.keys(ATTR_NAMES).join(", ")}, joined with |)` });
+      ctx.addIssue({ code: "custom", message: `${(e as Error).message}${flagHint(e, Object.keys(ATTR_NAMES), ATTRS_USE)}` });
     }
   })
   .meta({ id: "attrs", description: "DMA attributes, e.g. DMA_ATTR_NO_KERNEL_MAPPING|DMA_ATTR_WRITE_COMBINE (default 0)", pattern: flagPattern(["0", ...Object.keys(ATTR_NAMES)]), examples: ["DMA_ATTR_NO_KERNEL_MAPPING"] });

@@ -66,10 +66,14 @@ class Lines {
 /** Parse scenario text. Throws InputError (with a position) for malformed text and exceeded limits. */
 export function readSource(text: string, file: string): SourceDoc {
   const lines = new Lines(text);
-  const first = /\S/.exec(text.length > 4096 ? text.slice(0, 4096) : text)?.[0];
+  const head = text.length > 4096 ? text.slice(0, 4096) : text;
+  const first = /\S/.exec(head)?.[0];
   const isJsonName = /\.json$/i.test(file);
+  // by content where the name says neither (standard input): `{"` (or `{}`) opens JSON, whose errors are
+  // then JSON's (they were YAML's: "Flow sequence in block collection ..."); `{name: x}` is YAML flow
+  const jsonByContent = !/\.ya?ml$/i.test(file) && /^\s*\{\s*["}]/.test(head);
   if (isJsonName || first === "{") {
-    const r = readJson(text, file, lines, isJsonName);
+    const r = readJson(text, file, lines, isJsonName || jsonByContent);
     if (r) return r;
   }
   let fast: ReturnType<typeof fastYaml>;
@@ -132,14 +136,14 @@ function depthError(file: string, where: Where | undefined): InputError {
   return new InputError(`the document nests deeper than ${MAX_DEPTH} levels (a scenario needs a handful)`, where ?? { file });
 }
 
-function readJson(text: string, file: string, lines: Lines, isJsonName: boolean): SourceDoc | null {
+function readJson(text: string, file: string, lines: Lines, isJson: boolean): SourceDoc | null {
   // integers of 16+ digits may not be exact as doubles: the yaml reader keeps them exact
   if (/[0-9]{16}/.test(text)) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    if (!isJsonName) return null; // `{name: x}` is YAML flow, not JSON
+    if (!isJson) return null; // `{name: x}` is YAML flow, not JSON
     void e;
     const bad = jsonError(text);
     throw new InputError(cleanMessage(`invalid JSON: ${bad.message}`), { file, ...lines.pos(bad.at) });

@@ -6,6 +6,7 @@
  * O(candidates × MAX_SUGGEST × band) whatever the input.
  */
 import { MAX_SUGGEST } from "./limits.js";
+import { ATTR_NAMES, GFP_NAMES } from "../include/gfp.js";
 
 /** Distance between a and b, or `limit + 1` as soon as it must exceed `limit`. */
 export function boundedDistance(a: string, b: string, limit: number): number {
@@ -61,4 +62,25 @@ export function opHint(word: string, ops: readonly string[]): string {
   const starting = w.length >= 3 ? ops.filter((o) => o.startsWith(w)) : [];
   if (starting.length) return ` (ops that begin with it: ${starting.slice(0, 8).join(", ")}${starting.length > 8 ? ", ..." : ""})`;
   return " (`dmasim schema` lists every op; scenarios/README.md describes them)";
+}
+
+/**
+ * What to say after a flag parser's "unknown gfp flag 'X'" or "unknown DMA attribute 'X'" (src/include/gfp.ts):
+ * the nearest of `names` ("did you mean"), else `otherwise` (the list to choose from).
+ */
+export function flagHint(e: unknown, names: Iterable<string>, otherwise: string): string {
+  const m = /^unknown (?:gfp flag|DMA attribute) '([^']*)'$/.exec(e instanceof Error ? e.message : "");
+  const near = m ? suggest(m[1]!, names) : undefined;
+  return near ? ` (did you mean '${near}'?)` : otherwise;
+}
+
+/** What an unknown gfp flag or DMA attribute near no name is told to use (scenarios, `explain --gfp/--attrs`, the library's explain). */
+export const GFP_USE = ` (use ${Object.keys(GFP_NAMES).slice(0, 7).join(", ")}, __GFP_* flags, joined with |)`;
+export const ATTRS_USE = ` (use ${Object.keys(ATTR_NAMES).join(", ")}, joined with |)`;
+
+/** The message of a gfp (`kind` "gfp") or attrs parse error; an unknown name gets flagHint's hint. */
+export function flagMessage(e: unknown, kind: "gfp" | "attrs"): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!/^unknown (gfp flag|DMA attribute) /.test(msg)) return msg;
+  return kind === "gfp" ? msg + flagHint(e, Object.keys(GFP_NAMES), GFP_USE) : msg + flagHint(e, Object.keys(ATTR_NAMES), ATTRS_USE);
 }

@@ -95,12 +95,37 @@ export const XEN_SWITCHES: Record<string, Switch> = {
     commit: "d9a688add3d4",
     title: "swiotlb-xen: maintain slab count properly",
     release: "5.15",
-    effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128)",
+    effect: "xen_swiotlb_fixup's slab index `i` becomes an unsigned int (was int): `p + (i << IO_TLB_SHIFT)` of a pool over 2 GiB no longer wraps negative at slab 2^20 (it wraps at 2^21, 4 GiB); every chunk is order 6 with BUG_ON(nslabs % IO_TLB_SEGSIZE) (5.14-rc5 drivers/xen/swiotlb-xen.c:109, :122; 5.15.178 :117, :128); the init retries halve to max(1024, ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) instead of max(1024, nslabs >> 1) (5.14-rc5 :249, 5.15.178 :253; the v1 mail's diff changes both retries)",
+  },
+  "cabb7f89b24e": {
+    commit: "cabb7f89b24e",
+    title: "swiotlb-xen: limit init retries",
+    release: "5.15",
+    effect: "x86 PV xen_swiotlb_init_early (and the late xen_swiotlb_init) retry a refused xen_swiotlb_fixup only while nslabs > 1024: `if (nslabs > 1024 && repeat--)` instead of `if (repeat--)`, so a 2 MiB buffer the hypervisor cannot exchange panics at once instead of printing \"Lowering to 2MB\" up to three times (5.14-rc5 drivers/xen/swiotlb-xen.c:247, 5.15.178 :251, 5.17 :245; Jan Beulich's patch 06/12 of the v5.15-rc2 series, mainline cabb7f89b24e in the for-linus-5.15b-rc2 shortlog)",
+  },
+  "79ca5f778aaf": {
+    commit: "79ca5f778aaf",
+    title: "swiotlb-xen: suppress certain init retries",
+    release: "5.15",
+    effect: "the late xen_swiotlb_init (an ARM dom0 without a mem_init pool) no longer retries a failed page allocation: `if (!start) goto exit;` prints \"Cannot allocate Xen-SWIOTLB buffer\" (rc:-12) at once, where 5.13–5.14 went to `error:` and printed \"Lowering to %luMB\" three times, asking the same orders again (bytes unchanged) (5.14-rc5 drivers/xen/swiotlb-xen.c:187–188, :210–220; 5.15.178 :190–191, :221–223; Jan Beulich's patch 05/12 of the v5.15-rc2 series, mainline 79ca5f778aaf in the for-linus-5.15b-rc2 shortlog)",
   },
   "ae4f0a17ee59": {
     commit: "ae4f0a17ee59",
     title: "swiotlb-xen: remove start_dma_addr",
     release: "5.9",
     effect: "xen_swiotlb_map_page no longer passes swiotlb-xen's start_dma_addr (xen_virt_to_bus(xen_io_tlb_start), set after the fixup — and left 0 when xen_swiotlb_init reuses an existing pool) to swiotlb_tbl_map_single as tbl_dma_addr, whose segment-boundary search takes its offset from it (5.6.4 drivers/xen/swiotlb-xen.c:55, :244, :389–390; 5.9.1 :398 passes virt_to_phys(xen_io_tlb_start); from 5.10 swiotlb_tbl_map_single computes phys_to_dma_unencrypted(hwdev, io_tlb_start) itself, 5.10.7 kernel/dma/swiotlb.c:452)",
+  },
+  "6223d1cef7b4": {
+    commit: "6223d1cef7b4",
+    title: "xen-swiotlb: use io_tlb_end in xen_swiotlb_dma_supported",
+    release: "5.13",
+    effect: "xen_swiotlb_dma_supported stops reading swiotlb-xen's own xen_io_tlb_end (`xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask`, NULL - 1 after a failed xen_swiotlb_init: 5.6.4 drivers/xen/swiotlb-xen.c:537–539, 5.10.7 / 5.12.9 :561–563) for swiotlb's io_tlb_end, then io_tlb_default_mem (5.14-rc5); Christoph Hellwig's xen-swiotlb cleanup series, in neither 5.12.9 nor after 5.14-rc5",
+  },
+  "be35d91c8880": {
+    commit: "be35d91c8880",
+    title: "xen: tolerate ACPI NVS memory overlapping with Xen allocated memory",
+    release: "6.12",
+    effect: "x86 PV: xen_remap_memory ends with xen_do_remap_nonram (added by d05208cf7f05), which applies the non-RAM remaps xen_e820_swap_entry_with_ram recorded for ACPI NVS entries overlapping the kernel, start info or page tables and prints pr_info \"Remapped %u non-RAM page(s)\" on every PV boot (6.6.63 arch/x86/xen/setup.c:500, p2m.c:813–838; 6.12.19 setup.c:499, p2m.c:811–836; 6.18.35 setup.c:496, p2m.c:805–830)",
+    stable: { "6.6": "6.6.y backport with d05208cf7f05 (in 6.6.63 arch/x86/xen/setup.c:500, p2m.c:813–838; the mirror has no history to name the stable commits)" },
   },
 };

@@ -10,12 +10,12 @@
  *   no pool code of its own. x86 PV: pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTLB_ANY,
  *   xen_swiotlb_fixup); ARM: xen_mm_init calls swiotlb_init_late only when there is no pool yet.
  *   swiotlb_set_max_segment is gone: swiotlb_max_segment() is computed from the pool's size.
- * Not modelled: a xen_swiotlb_fixup that fails (retry with half the slabs, then panic) — the
- * model's hypervisor heap always has the 256 KiB extents below 4 GiB it asks for.
+ * The x86 PV boot buffer's memblock allocation and its xen_swiotlb_fixup are one step here
+ * (xen_pv_swiotlb_alloc), so a refused fixup frees the buffer and the era's retry reallocates it.
  */
 import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
-import { InputError } from "../core/faults.js";
+import { KernelFault } from "../core/faults.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
 import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
@@ -29,24 +29,12 @@ const S_xen_swiotlb_init = sym("xen_swiotlb_init", "drivers/xen/swiotlb-xen.c");
 const S_xen_mm_init = sym("xen_mm_init", "arch/arm/xen/mm.c");
 
 /**
- * What follows a failed boot xen_swiotlb_fixup is not modelled: 5.6–5.12 memblock_free and "Lowering to %luMB" up to
- * three times, then panic "%s (rc:%d)" (5.10.7 drivers/xen/swiotlb-xen.c:232–243, :261–270); 5.13–5.18 the same in
- * xen_swiotlb_init_early (5.15.178 :248–258, while nslabs > 1024 from d9a688add3d4); 5.19 swiotlb_init_remap halves
- * and retries, panicking below IO_TLB_MIN_SLABS (5.19 kernel/dma/swiotlb.c:261–268); 6.0+ swiotlb_memblock_alloc
- * pr_warns "Failed to remap" and the caller halves (6.1.166 :350–352). The options are refused, not run on a pool
- * whose chunks are not all machine-contiguous below 4 GiB.
- */
-function fixup_or_refuse(k: Kernel, base: number, nslabs: number): void {
-  const rc = xen_swiotlb_fixup(k, base, nslabs);
-  if (rc !== 0) throw new InputError(`these boot options are not modelled: xen_swiotlb_fixup could not exchange the ${nslabs}-slab swiotlb buffer for machine memory below 4 GiB (rc ${rc}), and the kernel's retry that follows is not modelled`);
-}
-
-/**
  * The x86 PV dom0 boot pool at [base, base + nslabs << 11) (memblock, anywhere in RAM: SWIOTLB_ANY
- * in 5.19+, plain memblock_alloc before): 5.19+ (3f70356edf56) pci_xen_swiotlb_init →
- * swiotlb_init_remap with xen_swiotlb_fixup as the remap callback; 5.13–5.18 xen_swiotlb_init_early
- * and 5.6–5.12 xen_swiotlb_init(1, true): xen_swiotlb_fixup, swiotlb_init_with_tbl (verbose in 5.6–5.12 and
- * from 7fd880a38cfe, 5.15; not in 5.13–5.14), then swiotlb_set_max_segment(PAGE_SIZE).
+ * in 5.19+, plain memblock_alloc before), its frames already exchanged by xen_swiotlb_fixup and its
+ * metadata taken from memblock (xen_pv_swiotlb_alloc, swiotlb_boot_metadata): 5.19+ (3f70356edf56)
+ * pci_xen_swiotlb_init → swiotlb_init_remap with xen_swiotlb_fixup as the remap callback; 5.13–5.18
+ * xen_swiotlb_init_early and 5.6–5.12 xen_swiotlb_init(1, true): swiotlb_init_with_tbl (verbose in 5.6–5.12
+ * and from 7fd880a38cfe, 5.15; not in 5.13–5.14), then swiotlb_set_max_segment(PAGE_SIZE).
  */
 export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): void {
   if (k.sw["3f70356edf56"]) {
@@ -54,14 +42,12 @@ export function xen_pv_swiotlb_init(k: Kernel, base: number, nslabs: number): vo
     // x86_swiotlb_flags: SWIOTLB_ANY (and FORCE with swiotlb=force), never SWIOTLB_VERBOSE (5.19 and 6.18.35
     // arch/x86/kernel/pci-dma.c pci_xen_swiotlb_init): the pool is reported later by pci_iommu_init
     k.tr?.enter(S_swiotlb_init_remap, { addressing_limit: "true", flags: k.swiotlb_force === "force" ? "SWIOTLB_FORCE | SWIOTLB_ANY" : "SWIOTLB_ANY", remap: "xen_swiotlb_fixup" });
-    fixup_or_refuse(k, base, nslabs);
     swiotlb_init_with_tbl(k, base, nslabs, false, { any: true, remap: true });
     k.tr?.exit();
     k.tr?.exit();
     return;
   }
   k.tr?.enter(k.sw["97729b653de5"] ? S_xen_swiotlb_init_early : S_xen_swiotlb_init, { start: hex(base), nslabs: String(nslabs) });
-  fixup_or_refuse(k, base, nslabs);
   // 5.6–5.8: start_dma_addr = xen_virt_to_bus(xen_io_tlb_start), the pool's machine address after the fixup (5.6.4 :244)
   if (!k.sw["ae4f0a17ee59"]) k.xen!.start_dma_addr = xen_phys_to_bus(k, base);
   // verbose: xen_swiotlb_init(1, true)'s 1 (5.6–5.12); xen_swiotlb_init_early's false (5.13–5.14), true from 7fd880a38cfe
@@ -84,22 +70,67 @@ function set_xen_io_tlb(k: Kernel, phys: number, nslabs: number): void {
 }
 
 /**
- * The x86 PV dom0's boot buffer from memblock (anywhere in RAM) and each era's failure, as `tryAlloc(bytes,
- * align)` gives: 5.6–5.12 drivers/xen/swiotlb-xen.c xen_swiotlb_init(1, true) and 5.13–5.18 xen_swiotlb_init_early
- * memblock_alloc(PAGE_ALIGN(bytes), PAGE_SIZE) — 5.15+ aligned to IO_TLB_SEGSIZE << IO_TLB_SHIFT — or panic
- * "%s: Failed to allocate %lu bytes align=0x%lx" (5.10.7 :204–208, 5.14-rc5 :236–239; 5.15.178 :239–243 without
- * the align); 5.19+ kernel/dma/swiotlb.c swiotlb_init_remap with SWIOTLB_ANY (swiotlb_boot_alloc: 5.19 pr_warn
- * and no pool, 6.0+ halve and retry).
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_error(XEN_SWIOTLB_EFIXUP) (5.6–5.18): two lines (the string holds a "\n";
+ * 5.6.4 :168–172, 5.10.7 :170–174, 5.14-rc5 :145–149, 5.15.178 :150–154)
  */
-export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null): { base: number; nslabs: number } | null {
-  if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE));
-  const bytes = swiotlb_buffer_bytes(nslabs);
+const EFIXUP = ["Failed to get contiguous memory for DMA from Xen!", "You either: don't have the permissions, do not have enough free memory under 4GB, or the hypervisor memory is too fragmented!"];
+
+/**
+ * The x86 PV dom0's boot buffer: its memblock allocation (anywhere in RAM) and xen_swiotlb_fixup in one place, with
+ * each era's retry and failure (`tryAlloc(bytes, align)` gives memblock's address or null, `free` is memblock_free):
+ * - 5.6–5.12 drivers/xen/swiotlb-xen.c xen_swiotlb_init(1, true) (5.6.4 :178–273, 5.10.7 :180–274): `retry:` —
+ *   memblock_alloc(PAGE_ALIGN(bytes), PAGE_SIZE) or panic "%s: Failed to allocate %lu bytes align=0x%lx"; a failed
+ *   fixup memblock_frees the buffer and, while `repeat--` (3 times), takes max(1024, nslabs >> 1) slabs with pr_info
+ *   "Lowering to %luMB"; then pr_err("%s (rc:%d)\n") and panic("%s (rc:%d)") with xen_swiotlb_error(EFIXUP).
+ * - 5.13–5.18 xen_swiotlb_init_early (5.14-rc5 :224–260, 5.15.178 :227–264, 5.17 :221–258): the same loop without
+ *   the pr_err; from 9074c79b62b6 (5.15) aligned to IO_TLB_SEGSIZE << IO_TLB_SHIFT and the panic without the align;
+ *   from d9a688add3d4 the halving is ALIGN(nslabs >> 1, IO_TLB_SEGSIZE); from cabb7f89b24e only while nslabs > 1024.
+ * - 5.19+ kernel/dma/swiotlb.c swiotlb_init_remap with SWIOTLB_ANY and xen_swiotlb_fixup as its remap callback
+ *   (swiotlb_boot_alloc: 5.19 halves on a refused remap and panics below IO_TLB_MIN_SLABS, 6.0+ pr_warns and halves).
+ * An oops in the fixup (5.6–5.14: a chunk address wrapped below physical 0) happens in mem_init, in the idle task:
+ * oops_end → rewind_stack_do_exit → do_exit panics "Attempted to kill the idle task!" (5.10.7 kernel/exit.c:728–729).
+ */
+export function xen_pv_swiotlb_alloc(k: Kernel, nslabs: number, tryAlloc: (bytes: number, align: number) => number | null, free: (base: number, bytes: number) => void): { base: number; nslabs: number } | null {
+  const fixup = (base: number, n: number): number => {
+    try {
+      return xen_swiotlb_fixup(k, base, n);
+    } catch (e) {
+      if (e instanceof KernelFault && e.record.kind === "oops") throw new KernelFault({ ...e.record, lines: [...(e.record.lines ?? []), "Kernel panic - not syncing: Attempted to kill the idle task!"] });
+      throw e;
+    }
+  };
+  if (k.sw["3f70356edf56"]) return swiotlb_boot_alloc(k, nslabs, (bytes) => tryAlloc(bytes, PAGE_SIZE), { remap: fixup, free });
+  const early = !!k.sw["97729b653de5"];
+  const fn = early ? "xen_swiotlb_init_early" : "xen_swiotlb_init";
   const segAligned = !!k.sw["9074c79b62b6"];
-  const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
-  if (base !== null) return { base, nslabs };
-  const fn = k.sw["97729b653de5"] ? "xen_swiotlb_init_early" : "xen_swiotlb_init";
-  k.tr?.note(`memblock could not place ${bytes} bytes anywhere in RAM for ${nslabs} slabs`);
-  k.fatal("panic", `Kernel panic - not syncing: ${fn}: Failed to allocate ${bytes} bytes${segAligned ? "" : ` align=0x${PAGE_SIZE.toString(16)}`}`, fn);
+  let repeat = 3;
+  for (;;) {
+    const bytes = swiotlb_buffer_bytes(nslabs);
+    const base = tryAlloc(bytes, segAligned ? IO_TLB_SEGSIZE * IO_TLB_SIZE : PAGE_SIZE);
+    if (base === null) {
+      k.tr?.note(`memblock could not place ${bytes} bytes anywhere in RAM for ${nslabs} slabs`);
+      k.fatal("panic", `Kernel panic - not syncing: ${fn}: Failed to allocate ${bytes} bytes${segAligned ? "" : ` align=0x${PAGE_SIZE.toString(16)}`}`, fn);
+    }
+    const rc = fixup(base, nslabs);
+    if (rc === 0) return { base, nslabs };
+    free(base, bytes);
+    if (k.sw["cabb7f89b24e"] ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
+      // "Min is 2MB": max(1024UL, nslabs >> 1), ALIGNed to IO_TLB_SEGSIZE from d9a688add3d4
+      const half = Math.floor(nslabs / 2);
+      nslabs = Math.max(1024, k.sw["d9a688add3d4"] ? Math.ceil(half / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : half);
+      k.printk("info", `xen:swiotlb_xen: Lowering to ${Math.floor((nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
+      continue;
+    }
+    if (!early) {
+      // 5.6–5.12: pr_err("%s (rc:%d)\n", xen_swiotlb_error(m_ret), rc) before the panic
+      k.printk("err", `xen:swiotlb_xen: ${EFIXUP[0]}`);
+      k.printk("err", `${EFIXUP[1]} (rc:${rc})`);
+    }
+    // panic("%s (rc:%d)", xen_swiotlb_error(XEN_SWIOTLB_EFIXUP), rc): the message's second line follows on the console
+    const message = `Kernel panic - not syncing: ${EFIXUP[0]}`;
+    k.tr?.fault("panic", message);
+    throw new KernelFault({ kind: "panic", message, lines: [`${EFIXUP[1]} (rc:${rc})`], step: k.step, pc: fn });
+  }
 }
 
 /**
@@ -187,9 +218,9 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * dom0 without a pool: from get_order(bytes) down, the first order the page allocator gives (at most
  * MAX_ORDER - 1: 4 MiB of the default 64), pr_warn "Warning: only able to allocate %ld MB for software IO
  * TLB" when smaller, xen_swiotlb_fixup (nothing on ARM), swiotlb_late_init_with_tbl (its metadata from the
- * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs —
- * 5.6–5.12 three times, at least 1,024 ("Lowering to %luMB"); 5.13–5.18 only while above 1,024 — then
- * pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
+ * page allocator too), swiotlb_set_max_segment(PAGE_SIZE). A failed loop retries with half the slabs, at
+ * least 1,024 ("Lowering to %luMB"), three times — 5.13–5.14 asking the same orders again (bytes unchanged), 5.15+
+ * not at all (79ca5f778aaf) — then pr_err "%s (rc:%d)" with xen_swiotlb_error's "Cannot allocate Xen-SWIOTLB buffer\n".
  * 5.6–5.12 start from swiotlb_nr_tbl() — io_tlb_nslabs, which swiotlb=noforce sets to 1 (5.10.7
  * kernel/dma/swiotlb.c:124–126, swiotlb-xen.c:187; xen_set_nslabs keeps any non-zero count, :148–156):
  * one slab is order 0, below the loop's floor (SLABS_PER_PAGE << order must exceed IO_TLB_MIN_SLABS = 512),
@@ -198,12 +229,16 @@ function xen_get_swiotlb_free_pages(k: Kernel, order: number): number {
  * get_order(bytes)` whether or not a block was found (5.10.7 :218–222; 5.14-rc5 and 5.15.178 only after
  * `if (!start)`).
  */
-function xen_swiotlb_init_late(k: Kernel): number {
+export function xen_swiotlb_init_late(k: Kernel): number {
   k.tr?.enter(S_xen_swiotlb_init, {});
   const v513 = !!k.sw["97729b653de5"];
   let nslabs = !v513 && k.cfg.swiotlb_force === "noforce" ? 1 : swiotlb_boot_nslabs(k);
+  // 5.13+: `bytes = swiotlb_size_or_default()`, and `order = get_order(bytes)` at each retry — the error path halves
+  // nslabs only, so a retry asks the same orders (5.14-rc5 :161–174, :210–217); 5.6–5.12 recompute it from the halved
+  // xen_io_tlb_nslabs (5.10.7 :188–190)
+  let bytes = nslabs * IO_TLB_SIZE;
   for (let repeat = 3; ; ) {
-    let order = get_order(nslabs * IO_TLB_SIZE);
+    let order = get_order(v513 ? bytes : nslabs * IO_TLB_SIZE);
     const want = order;
     let start = -1;
     while ((SLABS_PER_PAGE << order) > IO_TLB_MIN_SLABS) {
@@ -220,6 +255,7 @@ function xen_swiotlb_init_late(k: Kernel): number {
       if (order !== want) {
         k.printk("warn", `xen:swiotlb_xen: Warning: only able to allocate ${(PAGE_SIZE << order) >> 20} MB for software IO TLB`);
         nslabs = SLABS_PER_PAGE << order;
+        bytes = nslabs * IO_TLB_SIZE;
       }
       // 5.6–5.8: start_dma_addr = xen_virt_to_bus(xen_io_tlb_start) after the fixup (5.6.4 :244; ARM's P2M: the address itself)
       if (!k.sw["ae4f0a17ee59"]) k.xen!.start_dma_addr = xen_phys_to_bus(k, start);
@@ -229,8 +265,11 @@ function xen_swiotlb_init_late(k: Kernel): number {
       k.tr?.exit("0");
       return 0;
     }
-    if (v513 ? nslabs > 1024 && repeat-- > 0 : repeat-- > 0) {
-      nslabs = Math.max(1024, v513 ? Math.ceil((nslabs >> 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : nslabs >> 1);
+    // 79ca5f778aaf (5.15): a failed allocation goes to `exit` (5.15.178 :190–191), no retry — the `error:` retry
+    // (ALIGNed, while nslabs > 1024: d9a688add3d4, cabb7f89b24e) follows only a failed fixup, which ARM's never is;
+    // 5.6–5.14: `if (repeat--)`, max(1024UL, nslabs >> 1) and "Lowering to %luMB" (5.10.7 :260–266, 5.14-rc5 :210–216)
+    if (!k.sw["79ca5f778aaf"] && repeat-- > 0) {
+      nslabs = Math.max(1024, Math.floor(nslabs / 2));
       k.printk("info", `xen:swiotlb_xen: Lowering to ${Math.floor((nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
       continue;
     }

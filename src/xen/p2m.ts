@@ -52,6 +52,17 @@ export interface XenState {
    * after the fixup (:244) — the pool's first machine address — and never on the reuse path (0). Gone with ae4f0a17ee59 (5.9).
    */
   start_dma_addr?: number;
+  /**
+   * x86 PV: pages xen_do_set_identity_and_remap_chunk queued on the xen_remap_mfn list for xen_remap_memory
+   * (arch/x86/xen/setup.c; the remap itself is not modelled, so this stays 0 on every boot that completes)
+   */
+  xen_remap_pages?: number;
+  /**
+   * 6.12+ (be35d91c8880; 6.6.y backport) arch/x86/xen/p2m.c xen_nonram_remap[]: the non-RAM areas
+   * xen_e820_swap_entry_with_ram moved (ACPI NVS overlapping Xen-allocated memory); the machine maps modelled have
+   * no NVS entry, so it stays empty
+   */
+  xen_nonram_remap?: { maddr: number; paddr: number; size: number }[];
 }
 
 /**

@@ -2,7 +2,8 @@
  * arch/x86/xen/setup.c for an x86 PV dom0: xen_memory_setup's identity step — every non-RAM stretch of the
  * e820 map below dom0's initial allocation becomes IDENTITY_FRAME entries in the P2M, and the RAM frames the
  * domain builder had put there are remapped past the allocation or, with no e820 RAM to remap them into,
- * given back to Xen. The function bodies are unchanged from 5.6.4 to 6.18.35 except for the nr_pages
+ * given back to Xen. dom0's e820 (xen_e820_table) is XENMEM_machine_memory_map — the machine's map, which
+ * holds RAM far past dom0's allocation whenever Xen keeps memory of its own. The function bodies are unchanged from 5.6.4 to 6.18.35 except for the nr_pages
  * argument, which 6.6 replaced by the global ini_nr_pages, and the VA mapping of the hole (1:1 until 5.18,
  * zapped from 5.19), which the model does not keep.
  */
@@ -96,7 +97,8 @@ function xen_set_identity_and_remap_chunk(k: Kernel, e820: readonly Bank[], star
       xen_set_identity_and_release_chunk(k, cur_pfn, cur_pfn + left, nr_pages, released);
       break;
     }
-    // xen_do_set_identity_and_remap_chunk: e820 RAM past dom0's allocation, which no modelled platform has
+    // xen_do_set_identity_and_remap_chunk (queueing the frames for xen_remap_memory): a machine map with a hole below
+    // dom0_mem and RAM past it, which no modelled platform has (x86_64-xen-pv's machine map is one RAM entry from 0)
     throw new DmasimInternalError(`xen_set_identity_and_remap_chunk: the e820 has RAM at pfn ${hex(at.v)} past dom0's ${hex(nr_pages)} pages; remapping a hole's frames there is not modelled`);
   }
   k.tr?.exit(hex(remap_pfn));
@@ -107,9 +109,10 @@ function xen_set_identity_and_remap_chunk(k: Kernel, e820: readonly Bank[], star
  * arch/x86/xen/setup.c xen_memory_setup's `xen_foreach_remap_area(max_pfn, xen_set_identity_and_remap_chunk)` and
  * its closing pr_info("Released %ld page(s)\n", xen_released_pages) (5.6.4 setup.c:453–490 and :916–918, 5.10.7
  * :453–490 and :904–906, 6.18.35 :408–444 and :975–977): xen_foreach_remap_area hands each run of non-RAM
- * entries and gaps before a RAM entry (page-rounded outwards) to the function. dom0's e820 here is the
- * platform's RAM banks (memblock.memory), nr_pages its last RAM pfn (dom0_mem = mem); the stretch past the last
- * entry is identity by __pfn_to_mfn's xen_max_p2m_pfn test (PvP2M.identity).
+ * entries and gaps before a RAM entry (page-rounded outwards) to the function. `e820` is xen_e820_table: for the
+ * initial domain XENMEM_machine_memory_map (5.10.7 setup.c:752–755, 6.18.35 :813–816), the platform's machine
+ * banks; nr_pages is xen_start_info->nr_pages (dom0_mem). The stretch past the last entry is identity by
+ * __pfn_to_mfn's xen_max_p2m_pfn test (PvP2M.identity).
  */
 export function xen_set_identity_and_remap(k: Kernel, e820: readonly Bank[], nr_pages: number): void {
   k.tr?.enter(S_foreach, { nr_pages: hex(nr_pages), func: "xen_set_identity_and_remap_chunk" });
@@ -124,4 +127,27 @@ export function xen_set_identity_and_remap(k: Kernel, e820: readonly Bank[], nr_
   }
   k.tr?.exit();
   k.printk("info", `Released ${released.n} page(s)`);
+}
+
+/**
+ * arch/x86/xen/setup.c xen_remap_memory (5.6–6.18; 5.10.7 setup.c:499–541, 6.18.35 :453–494), from
+ * xen_pagetable_init (arch/x86/xen/mmu_pv.c, x86_init.paging.pagetable_init): walks the xen_remap_mfn list
+ * xen_do_set_identity_and_remap_chunk built and pr_info("Remapped %ld page(s)\n", remapped) — on every PV boot,
+ * "Remapped 0 page(s)" when nothing was queued; then (be35d91c8880, 6.12; 6.6.63 by backport) xen_do_remap_nonram.
+ */
+export function xen_remap_memory(k: Kernel): void {
+  k.printk("info", `Remapped ${k.xen!.xen_remap_pages ?? 0} page(s)`);
+  if (k.sw["be35d91c8880"]) xen_do_remap_nonram(k);
+}
+
+/**
+ * arch/x86/xen/p2m.c xen_do_remap_nonram (6.12+ and 6.6.63; 6.12.19 p2m.c:811–836, 6.18.35 :805–830): set_phys_to_machine
+ * for each page of each xen_nonram_remap[] entry (PFN_DOWN(paddr) .. PFN_UP(paddr + size), from PFN_DOWN(maddr)), then
+ * pr_info("Remapped %u non-RAM page(s)\n", remapped)
+ */
+function xen_do_remap_nonram(k: Kernel): void {
+  const remaps = k.xen!.xen_nonram_remap ?? [];
+  // the P2M update of a recorded remap is not modelled: no modelled machine map has an ACPI NVS entry to move
+  if (remaps.length) throw new DmasimInternalError("xen_do_remap_nonram: a recorded non-RAM remap is not modelled");
+  k.printk("info", `Remapped ${remaps.length} non-RAM page(s)`);
 }

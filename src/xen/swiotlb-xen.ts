@@ -8,7 +8,7 @@ import type { DmaMapOps, Scatterlist } from "../kernel/dma/ops.js";
 import { sym } from "../core/trace.js";
 import { warn_site } from "../kernel/warn-sites.js";
 import { DMA_BIT_MASK, DMA_MAPPING_ERROR, PAGE_SIZE, fls64, fromBig, get_order, hex, toBig } from "../core/u64.js";
-import { InputError } from "../core/faults.js";
+import { DmasimInternalError } from "../core/faults.js";
 import { DIR_NAMES, DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, __GFP_DMA, __GFP_HIGHMEM, gfpName } from "../include/gfp.js";
 import { PG_xen_remapped } from "../mm/page_alloc.js";
 import { __free_pages, alloc_pages, is_vmalloc_addr, virt_to_page, vmalloc_to_page } from "../mm/mm.js";
@@ -538,7 +538,7 @@ function xen_swiotlb_map_sg(k: Kernel, dev: Device, sgl: Scatterlist[], nelems: 
  * with CONFIG_DEBUG_VIRTUAL's WARN), and that bus address decides.
  */
 function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolean {
-  if (!k.sw["97729b653de5"]) return xen_swiotlb_dma_supported_56(k, dev, mask);
+  if (!k.sw["6223d1cef7b4"]) return xen_swiotlb_dma_supported_56(k, dev, mask);
   const mem = k.io_tlb_default_mem;
   const limit = default_swiotlb_limit(k);
   const e = era(k).name;
@@ -564,7 +564,7 @@ function xen_swiotlb_dma_supported(k: Kernel, dev: Device, mask: bigint): boolea
 }
 
 /**
- * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.6–5.12; 5.6.4 :537–539, 5.10.7 / 5.12.9 :561–563):
+ * drivers/xen/swiotlb-xen.c xen_swiotlb_dma_supported (5.6–5.12, until 6223d1cef7b4; 5.6.4 :537–539, 5.10.7 / 5.12.9 :561–563):
  * `xen_virt_to_bus(hwdev, xen_io_tlb_end - 1) <= mask` on swiotlb-xen's own pointer — NULL (0) when
  * xen_swiotlb_init failed, so the address is ~0 (-1 in dmasim's signed form) and virt_to_phys runs on it.
  */
@@ -598,8 +598,13 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
   // p + (i << IO_TLB_SHIFT) in C's int (JS's << is the same 32-bit two's complement) or unsigned int
   const chunkAt = (i: number): number => {
     const p = buf + (unsignedI ? (i << IO_TLB_SHIFT) >>> 0 : i << IO_TLB_SHIFT);
-    // the kernel adds the sign-extended offset to p: a physical address near 2^64 that phys_to_virt and xen_zap_pfn_range then use (not modelled: refused)
-    if (p < 0) throw new InputError(`these boot options are not modelled: xen_swiotlb_fixup's int slab offset wraps at slab ${i} of the buffer at ${hex(buf)} to an address below physical 0`);
+    // the kernel adds the sign-extended offset to p: a physical address near 2^64, whose phys_to_virt lies below
+    // PAGE_OFFSET (the LDT remap hole, unmapped in a PV guest, which runs without PTI: 5.10.7 arch/x86/mm/pti.c:86–88);
+    // xen_create_contiguous_region's memset of the chunk (5.10.7 arch/x86/xen/mmu_pv.c:2286) oopses there
+    if (p < 0) {
+      k.kmemset(k.arch.L.PAGE_OFFSET + p, 0, PAGE_SIZE << orderOf(i), "xen_create_contiguous_region");
+      throw new DmasimInternalError(`xen_swiotlb_fixup: the wrapped chunk at slab ${i} of the buffer at ${hex(buf)} is mapped below PAGE_OFFSET`);
+    }
     return p;
   };
   let dma_bits = Math.log2(IO_TLB_SEGSIZE * IO_TLB_SIZE); // get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + PAGE_SHIFT: 18

@@ -64,6 +64,8 @@ const FP: Record<string, Fp> = {
   "f7326196a781": { files: ["kernel/dma/mapping.c"], re: "EXPORT_SYMBOL_GPL\\(dma_map_phys\\)" },
   "8b1e868f6607": { files: ["drivers/xen/swiotlb-xen.c"], re: "vmalloc_to_page", until: "5.19" },
   "ae4f0a17ee59": { files: ["drivers/xen/swiotlb-xen.c"], re: "start_dma_addr", gone: true },
+  "6223d1cef7b4": { files: ["drivers/xen/swiotlb-xen.c"], re: "xen_io_tlb_end - 1", gone: true },
+  "be35d91c8880": { files: ["arch/x86/xen/setup.c"], re: "xen_do_remap_nonram\\(\\);" },
   "91ffe4ad534a": { files: ["drivers/xen/swiotlb-xen.c"], re: "xen_phys_to_dma" },
   "566fb90e050d": { files: ["drivers/xen/swiotlb-xen.c"], re: "xen_alloc_coherent_pages", gone: true },
   "bff2a2d453a1": { files: ["drivers/xen/swiotlb-xen.c"], re: "max_mapping_size" },

@@ -13,6 +13,8 @@ export interface RunData {
   result: RunResult;
   layout: LayoutInfo;
   ms: number;
+  /** each step's arguments on one line, as the scenario gives them (the worker's stepArgs) */
+  args?: string[];
 }
 
 interface Props {
@@ -32,7 +34,7 @@ function StepRef({ step, onSelect }: { step: number | null | undefined; onSelect
   );
 }
 
-function StepDetail({ run, step, other, layout }: { run: RunResult; step: StepResult; other?: StepResult | undefined; layout: LayoutInfo }) {
+function StepDetail({ run, step, other, layout, args }: { run: RunResult; step: StepResult; other?: StepResult | undefined; layout: LayoutInfo; args?: string | undefined }) {
   const diff = other ? stepDiff(step, other) : new Set<string>();
   const faults = run.faults.filter((f) => f.step === step.index);
   const diags = run.diagnostics.filter((d) => d.step === step.index);
@@ -43,6 +45,11 @@ function StepDetail({ run, step, other, layout }: { run: RunResult; step: StepRe
       <h3>
         <span class="step-index">#{step.index}</span> {step.op} <span class={`badge badge-${badge.replace(" ", "-")}`}>{badge}</span>
       </h3>
+      {args && (
+        <p class="step-args mono small" data-testid="step-args" title="the step's arguments, as the scenario gives them">
+          {step.op}({args})
+        </p>
+      )}
       {step.summary && (
         <p class="summary" data-testid="step-summary">
           {step.summary}
@@ -217,7 +224,7 @@ export function RunView({ data, other, selected, onSelect, side }: Props) {
           <StepList run={run} other={other?.result} selected={selected} onSelect={onSelect} side={side} />
           <Findings run={run} onSelect={onSelect} />
         </div>
-        {step && <StepDetail run={run} step={step} other={other?.result.steps[step.index]} layout={data.layout} />}
+        {step && <StepDetail run={run} step={step} other={other?.result.steps[step.index]} layout={data.layout} args={data.args?.[step.index]} />}
       </div>
     </article>
   );

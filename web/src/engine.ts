@@ -46,7 +46,7 @@ export class Engine {
     return { error: r.type === "error" ? r.error : "unexpected answer" };
   }
 
-  async run(req: RunRequest): Promise<{ result: RunResult; layout: LayoutInfo; ms: number } | { error: string }> {
+  async run(req: RunRequest): Promise<{ result: RunResult; layout: LayoutInfo; ms: number; args: string[] } | { error: string }> {
     const r = await this.ask({ type: "run", ...req });
     if (r.type === "run") return r;
     return { error: r.type === "error" ? r.error : "unexpected answer" };

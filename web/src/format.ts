@@ -2,6 +2,7 @@
  * Small display helpers shared by the views.
  */
 import type { RunResult, StepResult } from "./protocol.js";
+import { runVerdict } from "../../src/core/faults.js";
 
 /** Result keys in the order a reader wants them; others follow in their own order. */
 export const KEY_ORDER = ["cpu_addr", "dma_handle", "dma_addr", "page", "pfn", "buffer_pfn", "phys", "addr_kind", "bounced", "data", "ret", "vm_start", "prot"];
@@ -41,10 +42,10 @@ export function stepDiff(a: StepResult | undefined, b: StepResult | undefined): 
   return out;
 }
 
+/** The run's verdict as `dmasim run` and `matrix` give it (runVerdict: SIGBUS and bus errors make a FAULT too). */
 export function verdict(r: RunResult): { label: string; tone: "ok" | "fail" | "fault" } {
-  const fatal = r.faults.some((f) => f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang");
-  if (r.ok) return { label: "PASS", tone: "ok" };
-  return fatal ? { label: "FAULT", tone: "fault" } : { label: "FAIL", tone: "fail" };
+  const v = runVerdict(r);
+  return { label: v, tone: v === "PASS" ? "ok" : v === "FAULT" ? "fault" : "fail" };
 }
 
 /** JSON with bigints as hex (the engine's own JSON rule). */

@@ -82,5 +82,5 @@ export type Request =
 export type Response =
   | { id: number; type: "meta"; meta: Meta }
   | { id: number; type: "inspect"; scenario?: ScenarioInfo; error?: string }
-  | { id: number; type: "run"; result: RunResult; layout: LayoutInfo; ms: number }
+  | { id: number; type: "run"; result: RunResult; layout: LayoutInfo; ms: number; args: string[] }
   | { id: number; type: "error"; error: string };

@@ -9,7 +9,8 @@ import { PLATFORMS } from "../../src/platforms/index.js";
 import { CONFIG_KEYS, buildConfig, parseSets, resolveKernel, resolvePlatform } from "../../src/scenario/config.js";
 import { parseScenarioText } from "../../src/scenario/parse.js";
 import { runScenario } from "../../src/scenario/runner.js";
-import type { Scenario } from "../../src/scenario/types.js";
+import type { Scenario, Step } from "../../src/scenario/types.js";
+import { DIR_NAMES } from "../../src/include/gfp.js";
 import { DEFAULT_KERNEL, VERSIONS } from "../../src/versions.js";
 import type { Band, LayoutInfo, Meta, Request, Response, RunRequest } from "./protocol.js";
 
@@ -49,6 +50,24 @@ function meta(): Meta {
     defaultKernel: DEFAULT_KERNEL,
     configKeys: [...CONFIG_KEYS],
   };
+}
+
+/** One argument as the scenario gives it (after repeat expansion): names and flags bare, text quoted, directions by name, data as written. */
+function argText(key: string, v: unknown): string {
+  if (typeof v === "bigint") return "0x" + BigInt.asUintN(64, v).toString(16);
+  if (key === "dir" && typeof v === "number") return DIR_NAMES[v] ?? String(v);
+  if (typeof v === "number") return /addr|mask/.test(key) ? uhex(v) : String(v);
+  if (typeof v === "string") return /^[\w.|$-]+$/.test(v) ? v : JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => argText(key, x)).join(", ")}]`;
+  if (v && typeof v === "object") return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${argText(k, x)}`).join(", ")} }`;
+  return String(v);
+}
+
+/** A step's arguments on one line (`buf=buf offset=0 data="hello"`): what the step asked, beside what it returned. */
+function stepArgs(s: Step): string {
+  const parts = Object.entries(s.args).map(([k, v]) => `${k}=${argText(k, v)}`);
+  if (s.as) parts.push(`as=${s.as}`);
+  return parts.join(" ");
 }
 
 const layouts = new Map<string, LayoutInfo>();
@@ -151,7 +170,7 @@ function handle(req: Request): Response {
         const s = parse(req.text, req.file);
         const result = runScenario(s, { ...(req.platform ? { platform: req.platform } : {}), ...(req.kernel ? { kernel: req.kernel } : {}), ...(req.set ? { set: req.set } : {}), trace: true });
         const layout = layoutFor(s, req);
-        return { id: req.id, type: "run", result, layout, ms: performance.now() - t0 };
+        return { id: req.id, type: "run", result, layout, ms: performance.now() - t0, args: s.steps.map(stepArgs) };
       } catch (e) {
         return { id: req.id, type: "error", error: message(e, req.file) };
       }

@@ -20,7 +20,8 @@ export interface IommuDomainOps {
   name: string;
   file: string;
   /** gfp: what iommu_map passed on (6.3+: the caller's; before it GFP_ATOMIC from dma-iommu's *_atomic calls) */
-  map(k: Kernel, d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: number, mapped: { n: number }): number;
+  /** `mapped.ptes`: the leaf descriptors written, when the driver writes more than one per pgsize (VT-d's 4 KiB leaves under INTEL_IOMMU_PGSIZES); the model's map bound counts them */
+  map(k: Kernel, d: IommuDomain, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: number, mapped: { n: number; ptes?: number }): number;
   unmap(k: Kernel, d: IommuDomain, iova: number, pgsize: number, pgcount: number, gather: IommuIotlbGather): number;
   iotlb_sync(k: Kernel, d: IommuDomain, gather: IommuIotlbGather): void;
   flush_iotlb_all(k: Kernel, d: IommuDomain): void;
@@ -152,10 +153,10 @@ function __iommu_map(k: Kernel, d: IommuDomain, iova: number, paddr: number, siz
       break;
     }
     const { pgsize, count } = iommu_pgsize(k, d, iova, paddr, size);
-    const mapped = { n: 0 };
+    const mapped: { n: number; ptes?: number } = { n: 0 };
     ret = d.ops.map(k, d, iova, paddr, pgsize, count, prot, gfp, mapped);
     if (!k.sw[MAP_PAGES] && !ret) mapped.n = pgsize;
-    ptes += Math.max(1, mapped.n / pgsize);
+    ptes += mapped.ptes ?? Math.max(1, mapped.n / pgsize);
     size -= mapped.n;
     if (ret) break;
     iova += mapped.n;

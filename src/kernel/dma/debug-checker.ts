@@ -47,12 +47,15 @@ export class DmaDebug extends DmaDebugChecks {
 
   /** body of kernel/dma/debug.c debug_dma_map_single (5.10–5.14): D17, D18 */
   map_single(k: Kernel, dev: Device, addr: number, len: number): void {
-    if (!k.arch.virt_addr_valid(k, addr)) {
-      this.err_printk(k, dev, null, "D17", `device driver maps memory from invalid area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
-    }
-    if (addr >= k.arch.L.VMALLOC_START && addr < k.arch.L.VMALLOC_END) {
-      this.err_printk(k, dev, null, "D18", `device driver maps memory from vmalloc area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
-    }
+    if (!k.arch.virt_addr_valid(k, addr)) this.map_single_invalid(k, dev, addr, len);
+    if (addr >= k.arch.L.VMALLOC_START && addr < k.arch.L.VMALLOC_END) this.map_single_vmalloc(k, dev, addr, len);
+  }
+  // map_single's reports, out of line (map_single stays small enough for V8 to inline)
+  private map_single_invalid(k: Kernel, dev: Device, addr: number, len: number): void {
+    this.err_printk(k, dev, null, "D17", `device driver maps memory from invalid area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
+  }
+  private map_single_vmalloc(k: Kernel, dev: Device, addr: number, len: number): void {
+    this.err_printk(k, dev, null, "D18", `device driver maps memory from vmalloc area [addr=${ptr(k, addr)}] [len=${udec(len)}]`);
   }
 
   /** body of kernel/dma/debug.c debug_dma_map_page (5.10–5.14): untracked on the error cookie, D15/D16, add_dma_entry */

@@ -45,15 +45,29 @@ export class DmaDebugChecks extends DmaDebugStore {
     // bucket_find_exact; the entry found is in the same bucket (same dev_addr), hash_bucket_del's
     const idx = hash_fn(ref.dev_addr);
     const entry = this.hash_bucket_find(idx, ref, false);
-    const dev = ref.dev;
     if (entry === null) {
-      if (ref.dev_addr === K.DMA_MAPPING_ERROR) {
-        this.err_printk(k, dev, null, "D01", "device driver tries to free an invalid DMA memory address");
-      } else {
-        this.err_printk(k, dev, null, "D02", `device driver tries to free DMA memory it has not allocated [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes]`);
-      }
+      this.check_unmap_not_found(k, ref);
       return;
     }
+    // D03–D08 in check_unmap_reports, in their order, whenever one of them can fire (a coherent or noncoherent entry:
+    // D05 compares the CPU addresses); apart, so check_unmap stays small enough for V8 to inline
+    const et = entry.type;
+    if (ref.size !== entry.size || ref.type !== et || et === "coherent" || et === "noncoherent" || ref.sg_call_ents !== 0 || ref.direction !== entry.direction || entry.map_err_type === K.MAP_ERR_NOT_CHECKED) this.check_unmap_reports(k, ref, entry);
+    this.hash_bucket_del(entry, idx);
+    this.dma_entry_free(entry);
+  }
+  /** check_unmap without a matching entry: D01 for the error cookie, D02 otherwise */
+  private check_unmap_not_found(k: Kernel, ref: DmaDebugEntry): void {
+    const dev = ref.dev;
+    if (ref.dev_addr === K.DMA_MAPPING_ERROR) {
+      this.err_printk(k, dev, null, "D01", "device driver tries to free an invalid DMA memory address");
+    } else {
+      this.err_printk(k, dev, null, "D02", `device driver tries to free DMA memory it has not allocated [device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes]`);
+    }
+  }
+  /** check_unmap's checks of the entry found, D03–D08 in the kernel's order */
+  private check_unmap_reports(k: Kernel, ref: DmaDebugEntry, entry: DmaDebugEntry): void {
+    const dev = ref.dev;
     if (ref.size !== entry.size) {
       this.err_printk(k, dev, entry, "D03", `device driver frees DMA memory with different size [device address=${hex64(ref.dev_addr)}] [map size=${udec(entry.size)} bytes] [unmap size=${udec(ref.size)} bytes]`);
     }
@@ -74,8 +88,6 @@ export class DmaDebugChecks extends DmaDebugStore {
       // the kernel's text has no space before the first '['
       this.err_printk(k, dev, entry, "D08", `device driver failed to check map error[device address=${hex64(ref.dev_addr)}] [size=${udec(ref.size)} bytes] [mapped as ${type2name(k, entry.type)}]`);
     }
-    this.hash_bucket_del(entry, idx);
-    this.dma_entry_free(entry);
   }
 
   /**

@@ -67,6 +67,21 @@ function active(k: Kernel): DmaDebug | null {
   return d !== null && d.disabled === false ? d : null;
 }
 
+// the trace entries of the four hooks a map/unmap pair reaches, out of line: each hook stays small enough for V8 to
+// inline its checker body (the argument objects are built only when somebody records)
+function map_single_enter(k: Kernel, addr: number, len: number): void {
+  k.tr?.enter(S_map_single, { addr: k.arch.fmtVa(addr), len: String(len) });
+}
+function map_page_enter(k: Kernel, paddr: number, size: number, direction: number, dma_addr: number): void {
+  k.tr?.enter(S_map_page, { paddr: hex64(paddr), size: String(size), dir: dir2name(direction), dma_addr: hex64(dma_addr) });
+}
+function mapping_error_enter(k: Kernel, dma_addr: number): void {
+  k.tr?.enter(S_mapping_error, { dma_addr: hex64(dma_addr) });
+}
+function unmap_page_enter(k: Kernel, addr: number, size: number, direction: number): void {
+  k.tr?.enter(S_unmap_page, { addr: hex64(addr), size: String(size), dir: dir2name(direction) });
+}
+
 /**
  * kernel/dma/debug.c dma_debug_init (5.10–5.14 core_initcall): builds the checker from the
  * Kconfig / boot options and the kernel version, stores it in k.dma_debug. Null without
@@ -108,7 +123,7 @@ export function dma_debug_init(k: Kernel, opts: DmaDebugOptions = {}): DmaDebug 
 export function debug_dma_map_single(k: Kernel, dev: Device, addr: number, len: number): void {
   const d = active(k);
   if (d === null) return;
-  k.tr?.enter(S_map_single, { addr: k.arch.fmtVa(addr), len: String(len) });
+  if (k.tr !== undefined) map_single_enter(k, addr, len);
   d.map_single(k, dev, addr, len);
   k.tr?.exit();
 }
@@ -121,12 +136,14 @@ export function debug_dma_map_single(k: Kernel, dev: Device, addr: number, len: 
  * called debug_dma_map_single. A failed mapping (DMA_MAPPING_ERROR) is not tracked. `attrs`
  * matters only with eexist "err_printk" (DMA_ATTR_SKIP_CPU_SYNC, 5.15).
  */
-export function debug_dma_map_page(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, mapType: "single" | "page" = "page", cpuVa: number | null = null, attrs = 0): void {
+export function debug_dma_map_page(k: Kernel, dev: Device, paddr: number, size: number, direction: number, dma_addr: number, mapType?: "single" | "page", cpuVa?: number | null, attrs?: number): void {
+  // (the defaults "page", null and 0 applied where used: a parameter default costs V8 a copy of every argument, and the
+  // hook's size decides whether V8 inlines its checker body)
   const d = active(k);
   if (d === null) return;
-  k.tr?.enter(S_map_page, { paddr: hex64(paddr), size: String(size), dir: dir2name(direction), dma_addr: hex64(dma_addr) });
-  if (cpuVa !== null) d.map_single(k, dev, cpuVa, size);
-  d.map_page(k, dev, paddr, size, direction, dma_addr, d.pageType === true ? mapType : "single", attrs);
+  if (k.tr !== undefined) map_page_enter(k, paddr, size, direction, dma_addr);
+  if (cpuVa !== undefined && cpuVa !== null) d.map_single(k, dev, cpuVa, size);
+  d.map_page(k, dev, paddr, size, direction, dma_addr, d.pageType === true ? (mapType === undefined ? "page" : mapType) : "single", attrs === undefined ? 0 : attrs);
   k.tr?.exit();
 }
 
@@ -134,17 +151,17 @@ export function debug_dma_map_page(k: Kernel, dev: Device, paddr: number, size: 
 export function debug_dma_mapping_error(k: Kernel, dev: Device, dma_addr: number): void {
   const d = active(k);
   if (d === null) return;
-  k.tr?.enter(S_mapping_error, { dma_addr: hex64(dma_addr) });
+  if (k.tr !== undefined) mapping_error_enter(k, dma_addr);
   d.mapping_error(dev, dma_addr);
   k.tr?.exit();
 }
 
 /** kernel/dma/debug.c debug_dma_unmap_page (5.10–6.1): check_unmap with type "single" */
-export function debug_dma_unmap_page(k: Kernel, dev: Device, addr: number, size: number, direction: number, unmapType: "single" | "page" = "page"): void {
+export function debug_dma_unmap_page(k: Kernel, dev: Device, addr: number, size: number, direction: number, unmapType?: "single" | "page"): void {
   const d = active(k);
   if (d === null) return;
-  k.tr?.enter(S_unmap_page, { addr: hex64(addr), size: String(size), dir: dir2name(direction) });
-  d.unmap(k, dev, addr, size, direction, d.pageType === true ? unmapType : "single", 0);
+  if (k.tr !== undefined) unmap_page_enter(k, addr, size, direction);
+  d.unmap(k, dev, addr, size, direction, d.pageType === true ? (unmapType === undefined ? "page" : unmapType) : "single", 0);
   k.tr?.exit();
 }
 

@@ -232,7 +232,12 @@ function dma_map_page_attrs_traced(k: Kernel, dev: Device, page: number, offset:
 // the end of dma_map_page_attrs when a run traces or has dma-debug: trace_dma_map, debug_dma_map_page, the trace exit;
 // out of line (the function stays small enough for V8 to inline)
 function map_page_after(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean | undefined): void {
-  if (k.tr !== undefined) trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
+  if (k.tr !== undefined) return map_page_after_traced(k, dev, page, offset, size, dir, attrs, addr, isSingle);
+  if (k.dma_debug !== null) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle === true ? "single" : "page", null, attrs);
+}
+/** map_page_after in a traced run: the same steps with the tracepoint and the trace exit (out of line: map_page_after stays small enough for V8 to inline the hook) */
+function map_page_after_traced(k: Kernel, dev: Device, page: number, offset: number, size: number, dir: number, attrs: number, addr: number, isSingle: boolean | undefined): void {
+  trace_dma_map(k, dev, k.page_to_phys(page) + offset, addr, size, dir, attrs);
   if (k.dma_debug !== null) dbg.debug_dma_map_page(k, dev, k.page_to_phys(page) + offset, size, dir, addr, isSingle === true ? "single" : "page", null, attrs);
   k.tr?.exit(hex(addr));
 }
@@ -311,6 +316,12 @@ function dma_unmap_page_attrs_traced(k: Kernel, dev: Device, addr: number, size:
 // the end of dma_unmap_page_attrs when a run traces or has dma-debug: trace_dma_unmap, debug_dma_unmap_page, the trace exit;
 // out of line (the function stays small enough for V8 to inline)
 function unmap_page_after(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
+  // untraced, trace_dma_unmap returns at once: only the hook
+  if (k.tr !== undefined) return unmap_page_after_traced(k, dev, addr, size, dir, attrs, isSingle);
+  if (k.dma_debug !== null) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle === true ? "single" : "page");
+}
+/** unmap_page_after in a traced run: the tracepoint, the hook, the trace exit (out of line: unmap_page_after stays small enough for V8 to inline the hook) */
+function unmap_page_after_traced(k: Kernel, dev: Device, addr: number, size: number, dir: number, attrs: number, isSingle: boolean | undefined): void {
   trace_dma_unmap(k, dev, addr, size, dir, attrs);
   if (k.dma_debug !== null) dbg.debug_dma_unmap_page(k, dev, addr, size, dir, isSingle === true ? "single" : "page");
   k.tr?.exit();

@@ -234,6 +234,9 @@ export const intel_domain_ops: IommuDomainOps = {
       const size = pgsize * pgcount;
       const r = domain_pfn_mapping(k, d, iova / PAGE_SIZE, paddr / PAGE_SIZE, size / PAGE_SIZE, prot, gfp);
       if (!r) mapped.n += size;
+      // __domain_mapping writes 4 KiB leaves whatever pgsize iommu_pgsize chose (5.11–5.14 INTEL_IOMMU_PGSIZES): the
+      // model's map bound (MODEL_MAX_MAP_PTES) counts those writes
+      mapped.ptes = size / PAGE_SIZE;
       k.tr?.exit(String(r));
       return r;
     },

@@ -735,17 +735,49 @@ export function swiotlb_boot_alloc_once(k: Kernel, nslabs: number, alloc: (bytes
 /**
  * kernel/dma/swiotlb.c swiotlb_init_remap's allocation loop (6.0+, 639205ed206f "swiotlb: don't
  * panic!"; 6.1.166 :382–387 with swiotlb_memblock_alloc :327–357, 6.6.63 :385, :318, 6.18.35 :386, :319): each failed try prints
- * "swiotlb_memblock_alloc: Failed to allocate %zu bytes tlb structure"; give up at IO_TLB_MIN_SLABS,
+ * "swiotlb_memblock_alloc: Failed to allocate %zu bytes tlb structure" (or, when the remap callback refuses the
+ * buffer, frees it and prints "Failed to remap %zu bytes"); give up at IO_TLB_MIN_SLABS,
  * else halve (ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) and retry. The caller then says "SWIOTLB bounce
  * buffer size adjusted" when the slabs changed.
  */
-export function swiotlb_boot_alloc_halving(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): { base: number; nslabs: number } | null {
+export function swiotlb_boot_alloc_halving(
+  k: Kernel,
+  nslabs: number,
+  alloc: (bytes: number) => number | null,
+  remap?: { remap(base: number, nslabs: number): number; free(base: number, bytes: number): void },
+): { base: number; nslabs: number } | null {
   for (;;) {
     const bytes = swiotlb_buffer_bytes(nslabs);
     const base = alloc(bytes);
-    if (base !== null) return { base, nslabs };
-    k.printk("warn", `software IO TLB: swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
+    if (base === null) k.printk("warn", `software IO TLB: swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
+    else if (remap && remap.remap(base, nslabs) < 0) {
+      // swiotlb_memblock_alloc (6.1.166 :350–354, 6.6.63 / 6.12.19 :341–345, 6.18.35 :342–346): memblock_free(tlb,
+      // PAGE_ALIGN(bytes)), pr_warn("%s: Failed to remap %zu bytes\n"), NULL — the caller halves as for a failed allocation
+      remap.free(base, bytes);
+      k.printk("warn", `software IO TLB: swiotlb_memblock_alloc: Failed to remap ${bytes} bytes`);
+    } else return { base, nslabs };
     if (nslabs <= IO_TLB_MIN_SLABS) return null;
     nslabs = Math.ceil(Math.floor(nslabs / 2) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   }
+}
+
+/**
+ * One memblock_alloc(bytes, align) the boot pool's set-up makes for its metadata after the buffer (5.6–5.11
+ * io_tlb_list / io_tlb_orig_addr, 5.13–5.14 the io_tlb_mem with its slots, 5.15+ mem->slots, 6.0+ mem->areas),
+ * and what a failure does: "panic" (5.6–5.19: panic("%s: Failed to allocate %zu bytes align=0x%lx\n")) or
+ * "warn" (6.0+: pr_warn and return, no pool, what was allocated stays reserved); `message` is the text after
+ * "Kernel panic - not syncing: " / the "software IO TLB: " pr_fmt.
+ */
+export interface BootMetaBlock {
+  bytes: number;
+  align: number;
+  what: string;
+  fail: "panic" | "warn";
+  fn: string;
+  message: string;
+}
+
+/** kernel/dma/swiotlb.c's panic / pr_warn on a failed metadata memblock_alloc (5.6–6.18): "%s: Failed to allocate %zu bytes align=0x%lx" */
+export function boot_meta_block(fn: string, what: string, bytes: number, align: number, fail: "panic" | "warn"): BootMetaBlock {
+  return { bytes, align, what, fail, fn, message: `${fn}: Failed to allocate ${bytes} bytes align=0x${align.toString(16)}` };
 }

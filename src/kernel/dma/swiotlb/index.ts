@@ -24,7 +24,7 @@
  */
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
-import { IO_TLB_SIZE, fmtPa, swiotlb_default_nslabs, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
+import { IO_TLB_SIZE, fmtPa, swiotlb_default_nslabs, type BootMetaBlock, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
 import { PAGE_SIZE } from "../../../core/u64.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
@@ -59,8 +59,10 @@ export interface SwiotlbEra {
   setup_io_tlb_npages?(k: Kernel): void;
   /** the slots swiotlb_init allocates (default_nslabs after the era's adjustments); absent: common.ts swiotlb_default_nslabs */
   boot_nslabs?(k: Kernel): number;
-  /** swiotlb_init's / swiotlb_init_remap's memblock allocation of the boot buffer, with the era's way of failing (its message; 6.0+: halving); absent: one try, no message */
-  boot_alloc?(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): BootBuffer | null;
+  /** swiotlb_init's / swiotlb_init_remap's memblock allocation of the boot buffer, with the era's way of failing (its message; 6.0+: halving) and, for swiotlb_init_remap (5.19+), the remap callback's; absent: one try, no message */
+  boot_alloc?(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, remap?: BootRemap): BootBuffer | null;
+  /** the memblock allocations swiotlb_init_with_tbl / swiotlb_init_remap makes for the boot pool's metadata after its buffer, in order (none: nothing is allocated) */
+  boot_metadata?(k: Kernel, nslabs: number): BootMetaBlock[];
   /** the slots swiotlb_init allocates with swiotlb=noforce: 5.6–5.11 (setup_io_tlb_npages sets io_tlb_nslabs = 1) 1; absent: 0, swiotlb_init returns without a pool (5.12–5.18 SWIOTLB_NO_FORCE, 5.19+ swiotlb_force_disable) */
   readonly noforce_nslabs?: number;
   /** CONFIG_DMA_RESTRICTED_POOL (5.15+): slots of dev->dma_io_tlb_mem as a coherent allocation; the physical address or -1 */
@@ -83,16 +85,46 @@ export interface BootBuffer {
 }
 
 /**
+ * swiotlb_init_remap's `remap` callback (5.19+; x86 PV: xen_swiotlb_fixup) on a buffer memblock gave it, 0 or
+ * -errno, and memblock_free of a buffer the callback refused (the allocator's, so a retry reallocates).
+ */
+export interface BootRemap {
+  remap(base: number, nslabs: number): number;
+  free(base: number, bytes: number): void;
+}
+
+/**
  * kernel/dma/swiotlb.c swiotlb_init (5.6–5.18) / swiotlb_init_remap (5.19+): the memblock allocation
  * of the boot buffer, PAGE_ALIGN(nslabs << IO_TLB_SHIFT) bytes by `alloc` (memblock_alloc_low, or
- * memblock_alloc for SWIOTLB_ANY), and what each era does when it fails: null, no pool.
+ * memblock_alloc for SWIOTLB_ANY), then (5.19+) the remap callback, and what each era does when either
+ * fails: 5.19 halves on a failed remap and panics below IO_TLB_MIN_SLABS, 6.0+ halves on both; null, no pool.
  */
-export function swiotlb_boot_alloc(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null): BootBuffer | null {
+export function swiotlb_boot_alloc(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, remap?: BootRemap): BootBuffer | null {
   const e = era(k);
-  if (e.boot_alloc) return e.boot_alloc(k, nslabs, alloc);
+  if (e.boot_alloc) return e.boot_alloc(k, nslabs, alloc, remap);
   const base = alloc(Math.ceil((nslabs * IO_TLB_SIZE) / PAGE_SIZE) * PAGE_SIZE);
   return base === null ? null : { base, nslabs };
 }
+
+/**
+ * The boot pool's metadata from memblock, as the era's swiotlb_init_with_tbl (5.6–5.18) / swiotlb_init_remap
+ * (5.19+) allocates it right after the buffer (and, 5.19+, the remap): each block by `alloc(bytes, align, what)`
+ * (memblock_alloc: anywhere below memblock.current_limit), in the era's order. A failure panics (a
+ * KernelFault: 5.6–5.19) or pr_warns and returns false (6.0+: no pool).
+ */
+export function swiotlb_boot_metadata(k: Kernel, nslabs: number, alloc: (bytes: number, align: number, what: string) => number | null): boolean {
+  const blocks = era(k).boot_metadata?.(k, nslabs);
+  if (!blocks) return true;
+  for (const b of blocks) {
+    if (alloc(b.bytes, b.align, b.what) !== null) continue;
+    k.tr?.note(`memblock could not place ${b.bytes} bytes (align ${b.align}) for ${b.what}`);
+    if (b.fail === "panic") k.fatal("panic", `Kernel panic - not syncing: ${b.message}`, b.fn);
+    k.printk("warn", `software IO TLB: ${b.message}`);
+    return false;
+  }
+  return true;
+}
+
 
 /** One metadata block of a late swiotlb init: its size in bytes (rounded to an order by the caller), __GFP_ZERO or not, what it holds. */
 export interface LateBlock {

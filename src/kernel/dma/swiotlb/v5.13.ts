@@ -41,6 +41,7 @@ import {
   slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
+import { boot_meta_block, type BootMetaBlock } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_with_tbl", FILE);
@@ -357,7 +358,20 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: 64 + 24 * nslabs, zero: false, what: "io_tlb_mem" }];
 }
 
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.13–5.14) on the boot buffer: SWIOTLB_NO_FORCE returns 0 first
+ * (nothing allocated), else one memblock_alloc(PAGE_ALIGN(struct_size(mem, slots, nslabs)), PAGE_SIZE) — the
+ * struct io_tlb_mem (start, end, nslabs, used, index, lock, debugfs, late_alloc: 56 bytes on a 64-bit kernel
+ * without spinlock debugging) followed by its 24-byte slots — or panic "%s: Failed to allocate %zu bytes
+ * align=0x%lx" (5.14-rc5 swiotlb.c:177–188, include/linux/swiotlb.h:87–101; 5.13 inferred: no stored tree).
+ */
+function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
+  if (k.swiotlb_force === "noforce") return [];
+  return [boot_meta_block("swiotlb_init_with_tbl", "swiotlb io_tlb_mem", Math.ceil((56 + 24 * nslabs) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, "panic")];
+}
+
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  boot_metadata: swiotlb_boot_metadata,
   // kernel/dma/swiotlb.c swiotlb_init (5.13–5.14): memblock_alloc_low fails → pr_warn "Cannot allocate buffer" (5.14-rc5 :231), no pool
   boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, "Cannot allocate buffer"),
   late_metadata: swiotlb_late_metadata,

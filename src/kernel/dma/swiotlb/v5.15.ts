@@ -41,7 +41,8 @@ import {
   iommu_is_span_boundary, longBits, nr_slots, outOfPool, slotsOfMapping, slot_addr, swiotlb_align_offset, swiotlb_full_ratelimit,
   swiotlb_search_never_ends, unsignedOf, ALIGN, is_swiotlb_force_bounce_pool, swiotlb_boot_alloc_once,
 } from "./common.js";
-import type { ReservedMem, SwiotlbEra } from "./index.js";
+import type { BootRemap, ReservedMem, SwiotlbEra } from "./index.js";
+import { IO_TLB_MIN_SLABS, boot_meta_block, swiotlb_buffer_bytes, type BootMetaBlock } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
@@ -532,10 +533,42 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: 24 * nslabs, zero: true, what: "swiotlb slots" }];
 }
 
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.15–5.18; SWIOTLB_NO_FORCE returns 0 first, nothing allocated) /
+ * swiotlb_init_remap (5.19) on the boot buffer: mem->slots = memblock_alloc(PAGE_ALIGN(array_size(24, nslabs)),
+ * PAGE_SIZE) — io_tlb_default_mem itself is static — or panic "%s: Failed to allocate %zu bytes align=0x%lx"
+ * (5.15.178 :207–218, 5.19 :271–275).
+ */
+function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
+  if (k.swiotlb_force === "noforce") return [];
+  const fn = k.sw["3f70356edf56"] ? "swiotlb_init_remap" : "swiotlb_init_with_tbl";
+  return [boot_meta_block(fn, "swiotlb slots", Math.ceil((24 * nslabs) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, "panic")];
+}
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap (5.19) with a remap callback (x86 PV: xen_swiotlb_fixup): `retry:` —
+ * memblock_alloc the buffer (failure: pr_warn "%s: failed to allocate tlb structure" and return, no pool); a
+ * refused remap memblock_frees it, halves nslabs (ALIGN(nslabs >> 1, IO_TLB_SEGSIZE)) and retries, or below
+ * IO_TLB_MIN_SLABS panics "%s: Failed to remap %zu bytes" with the refused size (5.19 swiotlb.c:250–269).
+ */
+function swiotlb_init_remap_alloc(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, remap: BootRemap): { base: number; nslabs: number } | null {
+  for (;;) {
+    const bytes = swiotlb_buffer_bytes(nslabs);
+    const got = swiotlb_boot_alloc_once(k, nslabs, alloc, "swiotlb_init_remap: failed to allocate tlb structure");
+    if (!got) return null;
+    if (remap.remap(got.base, nslabs) >= 0) return got;
+    remap.free(got.base, bytes);
+    nslabs = Math.ceil(Math.floor(nslabs / 2) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE; // ALIGN(nslabs >> 1, IO_TLB_SEGSIZE), unsigned long
+    if (nslabs < IO_TLB_MIN_SLABS) k.fatal("panic", `Kernel panic - not syncing: swiotlb_init_remap: Failed to remap ${bytes} bytes`, "swiotlb_init_remap");
+  }
+}
+
 export const era_v5_15: SwiotlbEra = Object.freeze<SwiotlbEra>({
   // kernel/dma/swiotlb.c swiotlb_init (5.15.178 :252: pr_warn "Cannot allocate buffer") / swiotlb_init_remap (5.19 :257,
-  // 1521c607cabe: pr_warn "%s: failed to allocate tlb structure\n" and return): one try, no pool
-  boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, k.sw["1521c607cabe"] ? "swiotlb_init_remap: failed to allocate tlb structure" : "Cannot allocate buffer"),
+  // 1521c607cabe: pr_warn "%s: failed to allocate tlb structure\n" and return): one try, no pool; 5.19's remap retry
+  boot_alloc: (k, nslabs, alloc, remap) =>
+    remap && k.sw["3f70356edf56"] ? swiotlb_init_remap_alloc(k, nslabs, alloc, remap) : swiotlb_boot_alloc_once(k, nslabs, alloc, k.sw["1521c607cabe"] ? "swiotlb_init_remap: failed to allocate tlb structure" : "Cannot allocate buffer"),
+  boot_metadata: swiotlb_boot_metadata,
   late_metadata: swiotlb_late_metadata,
   name: "5.15",
   pool: (k, dev) => {

@@ -26,6 +26,7 @@ import {
   iommu_is_span_boundary, longBits, outOfPool, swiotlb_full_ratelimit, is_swiotlb_force_bounce_global, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
+import { boot_meta_block, type BootMetaBlock } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_with_tbl", FILE);
@@ -319,8 +320,21 @@ function swiotlb_boot_alloc(k: Kernel, nslabs: number, alloc: (bytes: number) =>
   return got;
 }
 
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_with_tbl (5.6–5.11) on the boot buffer: memblock_alloc of io_tlb_list
+ * (PAGE_ALIGN(nslabs * sizeof(int))) and then io_tlb_orig_addr (PAGE_ALIGN(nslabs * sizeof(phys_addr_t))), each
+ * PAGE_SIZE-aligned, each panicking "%s: Failed to allocate %zu bytes align=0x%lx" (5.6.4 :217–227, 5.10.7 :215–225;
+ * 5.12.9 :243–259 adds io_tlb_orig_size, no modelled version). No SWIOTLB_NO_FORCE test: the one-slab pool of
+ * swiotlb=noforce takes a page of each.
+ */
+function swiotlb_boot_metadata(_k: Kernel, nslabs: number): BootMetaBlock[] {
+  const page = (b: number) => Math.ceil(b / PAGE_SIZE) * PAGE_SIZE;
+  return [boot_meta_block("swiotlb_init_with_tbl", "swiotlb io_tlb_list", page(nslabs * 4), PAGE_SIZE, "panic"), boot_meta_block("swiotlb_init_with_tbl", "swiotlb io_tlb_orig_addr", page(nslabs * 8), PAGE_SIZE, "panic")];
+}
+
 export const era_v5_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   boot_alloc: swiotlb_boot_alloc,
+  boot_metadata: swiotlb_boot_metadata,
   late_metadata: swiotlb_late_metadata,
   init_late: swiotlb_late_init_with_tbl,
   name: "5.6",

@@ -44,6 +44,7 @@ import {
   swiotlb_sync_single_for_device,
 } from "./v5.15.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
+import { boot_meta_block, type BootMetaBlock } from "./common.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
@@ -460,8 +461,28 @@ function swiotlb_late_metadata(nslabs: number): import("./index.js").LateBlock[]
   return [{ bytes: 64, zero: true, what: "swiotlb areas" }, { bytes: 24 * nslabs, zero: true, what: "swiotlb slots" }];
 }
 
+/** SMP_CACHE_BYTES = L1_CACHE_BYTES: 64 on arm64 (asm/cache.h L1_CACHE_SHIFT 6) and x86_64 (X86_L1_CACHE_SHIFT 6 for GENERIC_CPU) */
+const SMP_CACHE_BYTES = 64;
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap (6.0–6.5) after the buffer: mem->slots = memblock_alloc(PAGE_ALIGN(
+ * array_size(24, nslabs)), PAGE_SIZE), then mem->areas = memblock_alloc(array_size(sizeof(struct io_tlb_area)
+ * = 16, default_nareas), SMP_CACHE_BYTES) — default_nareas, not the limit_nareas value the loop computed — each
+ * failure a pr_warn and return without a pool (6.1.166 swiotlb.c:395–408, struct io_tlb_area :91–95).
+ */
+function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
+  if (k.swiotlb_force === "noforce") return [];
+  const nareas = boot(k).default_nareas || 1;
+  const areas = 16 * nareas;
+  return [
+    boot_meta_block("swiotlb_init_remap", "swiotlb slots", Math.ceil((24 * nslabs) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, "warn"),
+    { bytes: areas, align: SMP_CACHE_BYTES, what: "swiotlb areas", fail: "warn", fn: "swiotlb_init_remap", message: "swiotlb_init_remap: Failed to allocate mem->areas." },
+  ];
+}
+
 export const era_v6_0: SwiotlbEra = Object.freeze<SwiotlbEra>({
   boot_alloc: swiotlb_boot_alloc_halving,
+  boot_metadata: swiotlb_boot_metadata,
   init_late: swiotlb_init_late_mem,
   late_metadata: swiotlb_late_metadata,
   name: "6.0",

@@ -82,7 +82,28 @@ export * from "./v6.6-pools.js";
 import {
   IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
   default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc, setup_io_tlb_npages_early, swiotlb_boot_nslabs,
+  io_tlb_default_mem, limit_nareas,
 } from "./v6.6-pools.js";
+import { boot_meta_block, type BootMetaBlock } from "./common.js";
+
+/** SMP_CACHE_BYTES = L1_CACHE_BYTES: 64 on arm64 (asm/cache.h L1_CACHE_SHIFT 6) and x86_64 (X86_L1_CACHE_SHIFT 6 for GENERIC_CPU) */
+const SMP_CACHE_BYTES = 64;
+
+/**
+ * kernel/dma/swiotlb.c swiotlb_init_remap (6.6–6.18) after the buffer: the default pool's slots =
+ * memblock_alloc(PAGE_ALIGN(array_size(24, nslabs)), PAGE_SIZE), then its areas = memblock_alloc(array_size(16,
+ * nareas), SMP_CACHE_BYTES) with nareas = limit_nareas(default_nareas, nslabs); each failure a pr_warn and return
+ * without a pool (6.6.63 swiotlb.c:398–411, 6.12.19 :398–411, 6.18.35 :399–412). The pool struct is
+ * io_tlb_default_mem.defpool, static: no allocation.
+ */
+function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
+  if (k.swiotlb_force === "noforce") return [];
+  const nareas = limit_nareas(io_tlb_default_mem(k).default_nareas || 1, nslabs);
+  return [
+    boot_meta_block("swiotlb_init_remap", "swiotlb slots", Math.ceil((24 * nslabs) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, "warn"),
+    { bytes: 16 * nareas, align: SMP_CACHE_BYTES, what: "swiotlb areas", fail: "warn", fn: "swiotlb_init_remap", message: "swiotlb_init_remap: Failed to allocate mem->areas." },
+  ];
+}
 
 // ---------------------------------------------------------------------------------------------
 // is_swiotlb_buffer and friends
@@ -565,6 +586,7 @@ export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   is_swiotlb_force_bounce,
   setup_io_tlb_npages: setup_io_tlb_npages_early,
   boot_alloc: swiotlb_boot_alloc_halving,
+  boot_metadata: swiotlb_boot_metadata,
   boot_nslabs: swiotlb_boot_nslabs,
 });
 
