@@ -59,8 +59,8 @@ steps:
   it.each(ALL)("%s: the remap allocator's page reads zeros by bus address, through the vmap and through the linear map", (kernel) => {
     const r = runYaml(yaml, { kernel });
     expect(r.faults).toEqual([]);
-    expect(r.steps[0]!.result.pfn).toBe("0x100a");
-    expect(r.steps[3]!.result.dma_handle).toBe("0x100a000");
+    expect(r.steps[0]!.result.pfn).toBe("0x2");
+    expect(r.steps[3]!.result.dma_handle).toBe("0x2000");
     expect(r.steps[3]!.result.cpu_addr).toBe("0xf0841000");
     const zeros = "00 00 00 00 00 00 00 00 00 00";
     expect(r.steps[4]!.result.data).toBe(zeros);
@@ -137,7 +137,7 @@ steps:
     expect(JSON.stringify(r.steps[1]!.trace)).not.toContain("__free_pages");
   });
 
-  it.each(ALL)("%s: __dma_free_buffer puts each page with __free_page: 8K for a 4K remap buffer puts pfn 0x100b, a free page (VM_BUG_ON_PAGE with CONFIG_DEBUG_VM)", (kernel) => {
+  it.each(ALL)("%s: __dma_free_buffer puts each page with __free_page: 8K for a 4K remap buffer puts pfn 0x3, a free page (VM_BUG_ON_PAGE with CONFIG_DEBUG_VM)", (kernel) => {
     const yaml = `
 name: remap free too big
 platform: arm32
@@ -147,11 +147,11 @@ steps:
   - { op: dma_free_coherent, buf: a, size: 8K }
 `;
     const r = runYaml(yaml, { kernel, set: { CONFIG_DEBUG_VM: "y" } });
-    expect(r.steps[0]!.result.dma_handle).toBe("0x100a000");
+    expect(r.steps[0]!.result.dma_handle).toBe("0x2000");
     expect(r.faults.length).toBe(1);
     expect(r.faults[0]!.kind).toBe("bug");
     expect(r.faults[0]!.step).toBe(1);
-    expect(r.faults[0]!.message).toContain("page:0xef820160 refcount:0 pfn:0x100b");
+    expect(r.faults[0]!.message).toContain("page:0xef800060 refcount:0 pfn:0x3");
     expect(r.faults[0]!.message).toContain("VM_BUG_ON_PAGE(page_ref_count(page) == 0)");
     // without CONFIG_DEBUG_VM the put takes the free page's refcount below zero and frees nothing
     const quiet = runYaml(yaml, { kernel });
@@ -235,8 +235,8 @@ steps:
       expect(r.steps[2]!.result.cpu_addr).toBe("0xf0801000");
     } else {
       // 6.0+: dma_direct_alloc_no_mapping comes first (page allocator, GFP_ATOMIC: no CMA); the pool is untouched
-      expect(r.steps[0]!.result.cpu_addr).toBe("0xef820140");
-      expect(r.steps[0]!.result.dma_handle).toBe("0x100a000");
+      expect(r.steps[0]!.result.cpu_addr).toBe("0xef800040");
+      expect(r.steps[0]!.result.dma_handle).toBe("0x2000");
       expect(r.steps[2]!.result.cpu_addr).toBe("0xf0800000");
     }
   });
@@ -259,7 +259,7 @@ steps:
 `, { kernel, trace: true });
     expect(r.faults).toEqual([]);
     const calls = (i: number) => r.steps[i]!.trace.flatMap((e) => (e.kind === "call" ? [e.fn] : []));
-    expect(r.steps[1]!.result.dma_addr).toBe("0x100a000,0x100b000");
+    expect(r.steps[1]!.result.dma_addr).toBe("0x1008000,0x1009000");
     expect(calls(1)).toEqual(["dma_map_sg_attrs", "arm_dma_map_sg", "arm_dma_map_page", "__dma_page_cpu_to_dev", "arm_dma_map_page", "__dma_page_cpu_to_dev"]);
     expect(calls(2)).toEqual(["dma_sync_sg_for_cpu", "arm_dma_sync_sg_for_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu"]);
     expect(calls(3)).toEqual(["dma_sync_sg_for_device", "arm_dma_sync_sg_for_device", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev"]);
@@ -304,8 +304,8 @@ steps:
     // GFP_ATOMIC: `else if (is_coherent) simple_allocator` comes before the pool
     expect(calls(0).slice(0, 4)).toEqual(["dma_alloc_attrs", "arm_coherent_dma_alloc", "__dma_alloc", "__alloc_simple_buffer"]);
     expect(r.steps[0]!.result.addr_kind).toBe("linear");
-    expect(r.steps[0]!.result.cpu_addr).toBe("0xc100a000");
-    expect(r.steps[0]!.result.dma_handle).toBe("0x100a000");
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xc0002000");
+    expect(r.steps[0]!.result.dma_handle).toBe("0x2000");
     // GFP_KERNEL: the CMA area (highmem) remapped with PAGE_KERNEL, cleared without a flush (COHERENT)
     expect(calls(1)).toContain("__alloc_from_contiguous");
     expect(JSON.stringify(r.steps[1]!.trace)).toContain('"coherent_flag":"COHERENT"');

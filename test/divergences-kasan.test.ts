@@ -261,8 +261,8 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
 
   it("the first kmalloc and alloc_pages come from below the shadow; dma_alloc_coherent from CMA (reserved before kasan_init) does not move", () => {
     const steps = "  - { op: kmalloc, size: 4K, as: a }\n  - { op: dma_alloc_coherent, size: 64K, as: b }\n  - { op: alloc_pages, order: 0, as: c }";
-    // kmalloc-4k takes an order-3 slab (32 KiB-aligned block), so the order-0 alloc_pages gets the page below it that the 4 KiB kmalloc had taken before
     // (and from below mem_init's swiotlb metadata, which lies below the shadow or, without KASAN, below the vmemmap)
+    // kmalloc-4k takes an order-3 slab (32 KiB-aligned block), so the order-0 alloc_pages gets the page below it that the 4 KiB kmalloc had taken before
     for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7f08000", "0xffff0000d8c08000", "0xd8c04"], ["6.18", "0xffff0000f7f30000", "0xffff0000d8c70000", "0xd8c7a"]] as const) {
       const off = runYaml(y(steps, "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: v });
       const on = runYaml(y(steps), { platform: "rpi4", kernel: v });

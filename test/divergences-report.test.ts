@@ -42,10 +42,10 @@ describe("D1/D2: debug_dma_dump_mappings and debugfs dma-api/dump per version", 
 
   it("ARM32 (32-bit phys_addr_t): %pa is 0x and 8 digits", () => {
     const d = dumps("arm32", "6.6", "fe00b000.v4l2");
-    expect(d.phys).toBe(0x100a040);
-    expect(d.printed).toEqual(["bcm2835-codec fe00b000.v4l2: single idx 2053 P=100a040 N=100a D=100a040 L=100 cln=0x00040281 DMA_FROM_DEVICE dma map error not checked"]);
-    expect(dumps("arm32", "6.18", "fe00b000.v4l2").debugfs).toEqual(["bcm2835-codec fe00b000.v4l2 phy idx 2053 P=0x0100a040 D=100a040 L=100 cln=0x00040281 DMA_FROM_DEVICE dma map error not checked"]);
-    expect(dumps("arm32", "6.1", "fe00b000.v4l2").debugfs).toEqual(["fe00b000.v4l2 bcm2835-codec single idx 2053 P=100a040 N=100a D=100a040 L=100 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(d.phys).toBe(0x1008040);
+    expect(d.printed).toEqual(["bcm2835-codec fe00b000.v4l2: single idx 2052 P=1008040 N=1008 D=1008040 L=100 cln=0x00040201 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(dumps("arm32", "6.18", "fe00b000.v4l2").debugfs).toEqual(["bcm2835-codec fe00b000.v4l2 phy idx 2052 P=0x01008040 D=1008040 L=100 cln=0x00040201 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(dumps("arm32", "6.1", "fe00b000.v4l2").debugfs).toEqual(["fe00b000.v4l2 bcm2835-codec single idx 2052 P=1008040 N=1008 D=1008040 L=100 DMA_FROM_DEVICE dma map error not checked"]);
   });
 });
 

@@ -134,6 +134,10 @@ export const arm32: Platform = {
   roles: { nic: "fd580000.ethernet", video: "fe00b000.v4l2", "dma-engine": "12680000.dma-controller" },
   xen: null,
   kimage: { phys: 0x8000, size: 0x100_0000 },
+  // arch/arm/mm/mmu.c arm_mm_memblock_reserve: memblock_reserve(__pa(swapper_pg_dir), SWAPPER_PG_DIR_SIZE) —
+  // the 16 KiB first-level table at KERNEL_RAM_VADDR - PG_DIR_SIZE (head.S), phys 0x4000–0x7fff below the
+  // image at 0x8000 (5.10.7 mmu.c:1293–1299, 6.18.35 :1342–1348; head.S :44–49)
+  reserved: [{ start: 0x4000, size: 0x4000, name: "swapper_pg_dir" }],
   arm_dma_zone_size: 0,
 };
 
