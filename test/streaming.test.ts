@@ -207,7 +207,7 @@ describe("bundled driver bugs and their evidence", () => {
     expect(big.log!.find((l) => l.step === 2)!.message).toContain("(sz: 266240 bytes), total 32768 (slots), used 0 (slots)");
   });
 
-  it("arm64-ram32g 6.6: the pool at the top of RAM is outside the 30-bit window; a full pool told from fragmentation (6.6.63 swiotlb.c:1052–1058)", () => {
+  it("arm64-ram32g 6.6: the pool at the top of RAM is outside the 30-bit window; a full pool told from fragmentation (6.6.63 swiotlb.c:1053–1061)", () => {
     // 6.6.63: ZONE_DMA = all RAM (max_zone_phys, DRAM above 4 GiB), swiotlb forced by DMA_BOUNCE_UNALIGNED_KMALLOC,
     // memblock_alloc_low below arm64_dma_phys_limit - 1: the pool at 0x8f8000000, outside bus 0-1 GiB = phys 32-33 GiB
     const r = run("scenarios/drivers/rx-ring.yaml", { platform: "arm64-ram32g", kernel: "6.6" });

@@ -169,7 +169,7 @@ export function swiotlbFullCause(c: Ctx, size: number) {
   const nslots = nr_slots(size);
   // a pool outside the device's dma-ranges: swiotlb_area_find_slots' tbl_dma_addr is DMA_MAPPING_ERROR & the segment
   // boundary mask (translate_phys_to_dma, 6.6.63 include/linux/dma-direct.h:27–38), an all-ones value whose slot
-  // addresses fail the `tlb_addr & alloc_align_mask` test (6.6.63 kernel/dma/swiotlb.c:1052–1058): no slot is ever found
+  // addresses fail the `tlb_addr & alloc_align_mask` test (6.6.63 kernel/dma/swiotlb.c:1053–1061): no slot is ever found
   const unreachable = c.dev.dma_range_map ? default_tbl_dma_addr(c.dev, mem.start) === DMA_MAPPING_ERROR : false;
   const cls = classifyFull(mem, nslots);
   const cause = cls === "fragmented" && unreachable ? "unreachable" : cls;
