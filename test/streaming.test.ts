@@ -206,4 +206,26 @@ describe("bundled driver bugs and their evidence", () => {
     expect(big.steps[2]!.result.swiotlb_full).toBe("oversize");
     expect(big.log!.find((l) => l.step === 2)!.message).toContain("(sz: 266240 bytes), total 32768 (slots), used 0 (slots)");
   });
+
+  it("arm64-ram32g 6.6: the pool at the top of RAM is outside the 30-bit window; a full pool told from fragmentation (6.6.63 swiotlb.c:1053–1061)", () => {
+    // 6.6.63: ZONE_DMA = all RAM (max_zone_phys, DRAM above 4 GiB), swiotlb forced by DMA_BOUNCE_UNALIGNED_KMALLOC,
+    // memblock_alloc_low below arm64_dma_phys_limit - 1: the pool at 0x8f8000000, outside bus 0-1 GiB = phys 32-33 GiB
+    const r = run("scenarios/drivers/rx-ring.yaml", { platform: "arm64-ram32g", kernel: "6.6" });
+    expect(r.log!.find((l) => l.step === -1 && l.message.startsWith("software IO TLB: mapped"))!.message).toBe(
+      "software IO TLB: mapped [mem 0x00000008f8000000-0x00000008fc000000] (64MB)",
+    );
+    expect(r.steps[1]!.result.dma_addr).toBe("0xffffffffffffffff");
+    expect(r.steps[1]!.result.swiotlb_full).toBe("unreachable");
+    expect(r.steps[1]!.summary).toContain("the pool at phys 0x8f8000000 is outside the device's dma-ranges");
+    expect(r.log!.find((l) => l.step === 1)!.message).toContain("swiotlb buffer is full (sz: 2048 bytes), total 32768 (slots), used 0 (slots)");
+    // 6.12.19: zone_dma_limit follows the dma-ranges (ZONE_DMA = 32-33 GiB): the pool lands inside the window and bounces
+    const r12 = run("scenarios/drivers/rx-ring.yaml", { platform: "arm64-ram32g", kernel: "6.12" });
+    expect(r12.log!.find((l) => l.step === -1 && l.message.startsWith("software IO TLB: mapped"))!.message).toBe(
+      "software IO TLB: mapped [mem 0x000000083c000000-0x0000000840000000] (64MB)",
+    );
+    expect(r12.steps[1]!.result.dma_addr).toBe("0x3c000000");
+    // 6.1.166: no pool (max_pfn is not above arm64_dma_phys_limit = end of RAM, no kmalloc bouncing before 6.5)
+    const r61 = run("scenarios/drivers/rx-ring.yaml", { platform: "arm64-ram32g", kernel: "6.1" });
+    expect(r61.log!.some((l) => l.message.startsWith("software IO TLB"))).toBe(false);
+  });
 });

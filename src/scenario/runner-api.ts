@@ -10,6 +10,7 @@ import { dev_update_limits } from "../drivers/device.js";
 import * as api from "../kernel/dma/mapping.js";
 import { dma_to_phys } from "../kernel/dma/direct.js";
 import { IO_TLB_SEGSIZE, classifyFull, nr_slots, swiotlbStats } from "../kernel/dma/swiotlb/index.js";
+import { default_tbl_dma_addr } from "../kernel/dma/swiotlb/common.js";
 import { xen_dma_to_phys } from "../xen/swiotlb-xen.js";
 import { DMA_ATTR_MMIO } from "../include/gfp.js";
 import * as v618 from "../kernel/dma/mapping-v6.18.js";
@@ -166,7 +167,12 @@ export function swiotlbFullCause(c: Ctx, size: number) {
   const mem = k.io_tlb_default_mem;
   if (!mem || !k.klog.some((l) => l.step === k.step && l.message.includes("swiotlb buffer is full"))) return; // the dev_warn_ratelimited line
   const nslots = nr_slots(size);
-  const cause = classifyFull(mem, nslots);
+  // a pool outside the device's dma-ranges: swiotlb_area_find_slots' tbl_dma_addr is DMA_MAPPING_ERROR & the segment
+  // boundary mask (translate_phys_to_dma, 6.6.63 include/linux/dma-direct.h:27–38), an all-ones value whose slot
+  // addresses fail the `tlb_addr & alloc_align_mask` test (6.6.63 kernel/dma/swiotlb.c:1053–1061): no slot is ever found
+  const unreachable = c.dev.dma_range_map ? default_tbl_dma_addr(c.dev, mem.start) === DMA_MAPPING_ERROR : false;
+  const cls = classifyFull(mem, nslots);
+  const cause = cls === "fragmented" && unreachable ? "unreachable" : cls;
   const live = [...c.objs.values()].filter((o) => o.kind === "map" && o.bounced && !o.unmapped).length;
   const st = swiotlbStats(k);
   c.result.swiotlb_full = cause;
@@ -175,7 +181,9 @@ export function swiotlbFullCause(c: Ctx, size: number) {
       ? `swiotlb buffer is full: an oversize request — ${nslots} slots, but no bounce buffer is larger than ${IO_TLB_SEGSIZE} slots (${IO_TLB_SEGSIZE * 2} KiB)`
       : cause === "exhausted"
         ? `swiotlb buffer is full: the pool is exhausted — ${mem.used} of ${mem.nslabs} slots are held by ${live} live mapping${live === 1 ? "" : "s"} of this scenario${live ? " (a leak if they are never unmapped)" : ""}`
-        : `swiotlb buffer is full: fragmentation — ${mem.nslabs - mem.used} slots are free but the largest free run is ${st?.largestFreeRun ?? "?"} slots, fewer than the ${nslots} needed`,
+        : cause === "unreachable"
+          ? `swiotlb buffer is full: the pool at phys ${hex(mem.start)} is outside the device's dma-ranges — its DMA address is DMA_MAPPING_ERROR, so every slot fails the slot search's alignment test (${mem.nslabs - mem.used} slots are free)`
+          : `swiotlb buffer is full: fragmentation — ${mem.nslabs - mem.used} slots are free but the largest free run is ${st?.largestFreeRun ?? "?"} slots, fewer than the ${nslots} needed`,
   );
 }
 

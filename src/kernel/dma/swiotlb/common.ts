@@ -641,7 +641,7 @@ function segmentRuns(list: ArrayLike<number>, nseg: number, perSegment: boolean)
   return { largest, runs, fullSegments, runsPer, largestPer };
 }
 
-export type SwiotlbFullCause = "oversize" | "exhausted" | "fragmented";
+export type SwiotlbFullCause = "oversize" | "exhausted" | "fragmented" | "unreachable";
 
 /**
  * Why a request for `nslots` slots found no room: larger than a segment can ever hold
