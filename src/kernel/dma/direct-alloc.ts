@@ -308,20 +308,8 @@ function dma_direct_alloc_517(k: Kernel, dev: Device, size: number, gfp: number,
     remap = true;
   }
   const handle = phys_to_dma_direct(k, dev, k.page_to_phys(page));
-  if (remap) {
-    arch_dma_prep_coherent(k, page, size);
-    const ret = dma_common_contiguous_remap(k, page, size, dma_pgprot(k, dev, "normal", attrs), "dma_direct_alloc");
-    if (!ret) {
-      dma_free_contiguous(k, dev, page, size);
-      return null;
-    }
-    k.kmemset(ret, 0, size, "dma_direct_alloc");
-    return { cpu_addr: ret, dma_handle: handle };
-  }
-  const ret = k.arch.page_address(k, page);
-  t?.note(`page_address(page) = ${k.arch.fmtVa(ret)} (linear map)`);
-  k.kmemset(ret, 0, size, "dma_direct_alloc");
-  return { cpu_addr: ret, dma_handle: handle };
+  const ret = remap ? remapped_alloc(k, dev, page, size, attrs) : linear_alloc(k, page, size);
+  return ret ? { cpu_addr: ret, dma_handle: handle } : null;
 }
 
 /** The remap / linear tail of dma_direct_alloc (5.10–5.14), and of 5.6 dma_direct_alloc_pages steps 3–7. */
@@ -339,24 +327,38 @@ function finish_alloc(k: Kernel, dev: Device, page: number, size: number, attrs:
   t?.decide("(DMA_DIRECT_REMAP && !dev_is_dma_coherent(dev)) || (DMA_REMAP && PageHighMem(page))", remap,
     remap ? (DMA_DIRECT_REMAP(k) ? "arm64 selects DMA_DIRECT_REMAP and the device is not coherent: give the CPU an uncached vmap alias" : "the page is highmem") : DMA_DIRECT_REMAP(k) ? "the device is coherent: the cacheable linear map is fine" : `${k.arch.name} does not select DMA_DIRECT_REMAP: use the linear map`);
   if (remap) {
-    arch_dma_prep_coherent(k, page, size);
-    const ret = dma_common_contiguous_remap(k, page, size, dma_pgprot(k, dev, "normal", attrs), "dma_direct_alloc");
-    if (!ret) {
-      dma_free_contiguous(k, dev, page, size);
-      return null;
-    }
-    k.kmemset(ret, 0, size, "dma_direct_alloc");
-    return { cpu_addr: ret, dma_handle: handle() };
+    const ret = remapped_alloc(k, dev, page, size, attrs);
+    return ret ? { cpu_addr: ret, dma_handle: handle() } : null;
   }
   if (highmem) {
     k.dev_printk("info", dev, "Rejecting highmem page from CMA.");
     dma_free_contiguous(k, dev, page, size);
     return null;
   }
-  const ret = k.arch.page_address(k, page);
-  t?.note(`page_address(page) = ${k.arch.fmtVa(ret)} (linear map)`);
+  return { cpu_addr: linear_alloc(k, page, size), dma_handle: handle() };
+}
+
+/**
+ * kernel/dma/direct.c dma_direct_alloc's remap tail (5.10–6.18): arch_dma_prep_coherent,
+ * dma_common_contiguous_remap with dma_pgprot, on failure dma_free_contiguous (0); the vmap alias zeroed.
+ */
+function remapped_alloc(k: Kernel, dev: Device, page: number, size: number, attrs: number): number {
+  arch_dma_prep_coherent(k, page, size);
+  const ret = dma_common_contiguous_remap(k, page, size, dma_pgprot(k, dev, "normal", attrs), "dma_direct_alloc");
+  if (!ret) {
+    dma_free_contiguous(k, dev, page, size);
+    return 0;
+  }
   k.kmemset(ret, 0, size, "dma_direct_alloc");
-  return { cpu_addr: ret, dma_handle: handle() };
+  return ret;
+}
+
+/** kernel/dma/direct.c dma_direct_alloc's linear tail (5.10–6.18): ret = page_address(page), zeroed */
+function linear_alloc(k: Kernel, page: number, size: number): number {
+  const ret = k.arch.page_address(k, page);
+  k.tr?.note(`page_address(page) = ${k.arch.fmtVa(ret)} (linear map)`);
+  k.kmemset(ret, 0, size, "dma_direct_alloc");
+  return ret;
 }
 
 /** kernel/dma/direct.c dma_direct_free (5.6–6.6; f5ff79fddf0e drops DMA_REMAP from the vunmap test): the page comes from the DMA handle, never from cpu_addr */
