@@ -60,10 +60,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("npm pack", () => {
-  it("ships the built package: bin, dist (JS, maps, .d.ts, the web page), schema, scenarios, README; no sources, tests, CI or bench", () => {
-    for (const f of ["package.json", "README.md", "bin/dmasim.mjs", "dist/dmasim.mjs", "dist/dmasim.mjs.map", "dist/bench-worker.mjs", "dist/index.mjs", "dist/index.mjs.map", "dist/types/index.d.ts", "dist/web/index.html", "schema/scenario.schema.json", "scenarios/seed-mmap.yaml"])
+  it("ships the built package: bin, dist (JS, maps, .d.ts, the web page), schema, scenarios, README, LICENSE; no sources, tests, CI or bench", () => {
+    for (const f of ["package.json", "README.md", "LICENSE", "bin/dmasim.mjs", "dist/dmasim.mjs", "dist/dmasim.mjs.map", "dist/bench-worker.mjs", "dist/index.mjs", "dist/index.mjs.map", "dist/types/index.d.ts", "dist/web/index.html", "schema/scenario.schema.json", "scenarios/seed-mmap.yaml"])
       expect(files, f).toContain(f);
-    const allowed = /^(package\.json|README\.md|bin\/dmasim\.mjs|dist\/|schema\/|scenarios\/)/;
+    const allowed = /^(package\.json|README\.md|LICENSE|bin\/dmasim\.mjs|dist\/|schema\/|scenarios\/)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => /\.tmp$/.test(f))).toEqual([]);
