@@ -263,10 +263,8 @@ export function swiotlb_size_or_default(k: Kernel): number {
   return e?.swiotlb_size_or_default ? e.swiotlb_size_or_default(k) : swiotlb_default_nslabs(k) * IO_TLB_SIZE;
 }
 
-/**
- * kernel/dma/swiotlb.c swiotlb_adjust_size (5.11+): a new default buffer size in bytes unless swiotlb= gave one.
- * Its modelled caller is arm64 mem_init (6.7+, 65033574ade9), so only the 6.6 era has it; another era's caller is a model bug.
- */
+/** kernel/dma/swiotlb.c swiotlb_adjust_size (6.6–6.18 modelled; the function is 5.11+): a new default buffer size in bytes unless swiotlb= gave one */
+// its only modelled caller is arm64 mem_init (6.7+, 65033574ade9), so only the 6.6 era has it; another era's caller is a model bug
 export function swiotlb_adjust_size(k: Kernel, size: number): void {
   const e = era(k);
   if (!e.swiotlb_adjust_size) throw new Error(`swiotlb_adjust_size is not modelled in the ${e.name} era (no modelled caller before 6.7)`);

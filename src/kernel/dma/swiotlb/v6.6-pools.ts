@@ -230,12 +230,10 @@ export function swiotlb_size_or_default(k: Kernel): number {
   return io_tlb_default_mem(k).default_nslabs * IO_TLB_SIZE;
 }
 
-/**
- * kernel/dma/swiotlb.c swiotlb_adjust_size (6.6–6.18; 6.12.19 :212–227, 6.18.35 :213–228): nothing when
- * swiotlb= changed default_nslabs; else default_nslabs = ALIGN(ALIGN(size, IO_TLB_SIZE) >> IO_TLB_SHIFT,
- * IO_TLB_SEGSIZE), round_up_default_nslabs when swiotlb= already named areas, and pr_info of the byte size
- * (the IO_TLB_SIZE-aligned request, or the rounded-up pool) >> 20 — 0 for a request under 1 MiB.
- */
+/** kernel/dma/swiotlb.c swiotlb_adjust_size (6.6–6.18): nothing after a swiotlb=<slabs>, else default_nslabs from `size` bytes and "adjusted to %luMB" */
+// (6.12.19 :212–227, 6.18.35 :213–228) default_nslabs = ALIGN(ALIGN(size, IO_TLB_SIZE) >> IO_TLB_SHIFT, IO_TLB_SEGSIZE);
+// round_up_default_nslabs when swiotlb= already named areas; the message prints the IO_TLB_SIZE-aligned request (or the
+// rounded-up pool) >> 20 — 0 for a request under 1 MiB
 export function swiotlb_adjust_size(k: Kernel, size: number): void {
   setup_io_tlb_npages_early(k);
   const mem = io_tlb_default_mem(k);
