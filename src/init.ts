@@ -34,7 +34,7 @@ import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs, swiotlb_adjust_size, swiotlb_size_or_default } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
@@ -407,11 +407,17 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let wantSwiotlb = false;
   let x86SwiotlbEnable = false;
   let lowLimit = 4 * GiB;
+  // arm64 mem_init's (6.18: arch_mm_preinit's) swiotlb_adjust_size, 6.7+ (65033574ade9): the buffer is kept only for kmalloc bouncing
+  let adjustForKmalloc = false;
   if (platform.arch === "arm64") {
     // arch/arm64/mm/init.c mem_init (5.6.4 :562–566, 5.15.178 :472–476, 6.1.166 :454): a pool for swiotlb=force
     // or RAM above the DMA limit — not for Xen, whose xen_mm_init makes a late one (src/xen/init.ts, D25);
     // 6.5+: IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) sets swiotlb = true
     wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || DMA_BOUNCE_UNALIGNED_KMALLOC(k);
+    // 6.7+ (6.12.19 arch/arm64/mm/init.c:368–379, 6.18.35 :341–357): `swiotlb = max_pfn > PFN_DOWN(arm64_dma_phys_limit)`;
+    // when that is false and DMA_BOUNCE_UNALIGNED_KMALLOC sets it, the buffer is first cut to 1 MiB per GiB of RAM
+    // (swiotlb=force is not part of that test: it still gets the cut)
+    adjustForKmalloc = !!k.sw["65033574ade9"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && !(max_pfn > Math.floor(dmaEnd / PAGE_SIZE));
     lowLimit = dmaEnd;
     // mem_init's else branch: SWIOTLB_NO_FORCE — in 5.14-rc5 and 5.15.178 (:476) only without Xen (`else if
     // (!xen_swiotlb_detect())`); a Xen dom0 keeps its setting for the late pool of xen_mm_init (5.6.4 and
@@ -438,6 +444,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
   initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
+  // mem_init (6.7–6.17) / arch_mm_preinit (6.18): swiotlb_adjust_size(min(swiotlb_size_or_default(),
+  // DIV_ROUND_UP(memblock_phys_mem_size(), 1024))) before swiotlb_init — also with swiotlb=noforce, whose
+  // swiotlb_init_remap then returns without a pool; a swiotlb=<slabs> makes it a no-op
+  if (adjustForKmalloc) swiotlb_adjust_size(k, Math.min(swiotlb_size_or_default(k), Math.ceil(memblock.phys_mem_size() / 1024)));
   // (x86 PV: the P2M, which the swiotlb buffer's xen_swiotlb_fixup below exchanges frames in, was built above, in setup_arch)
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)

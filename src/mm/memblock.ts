@@ -34,6 +34,13 @@ export class Memblock {
     this.reserved.splice(i, 1);
   }
 
+  /** mm/memblock.c memblock_phys_mem_size (5.6–6.18): memblock.memory.total_size, the bytes of every memory bank */
+  phys_mem_size(): number {
+    let total = 0;
+    for (const b of this.memory) total += b.size;
+    return total;
+  }
+
   isReserved(start: number, size: number): boolean {
     return this.reserved.some((r) => start < r.start + r.size && r.start < start + size);
   }

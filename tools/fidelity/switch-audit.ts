@@ -53,6 +53,7 @@ const FP: Record<string, Fp> = {
   "ffcb75458460": { files: ["kernel/dma/mapping.c"], re: "flag & __GFP_COMP" },
   "370645f41e6e": { files: ["include/linux/dma-map-ops.h"], re: "dma_kmalloc_needs_bounce" },
   "b035f5a6d852": { files: ["mm/slab_common.c"], re: "DMA_BOUNCE_UNALIGNED_KMALLOC" },
+  "65033574ade9": { files: ["arch/arm64/mm/init.c"], re: "swiotlb_adjust_size\\(min\\(swiotlb_size_or_default\\(\\)" },
   "2c8ed1b960fb": { files: ["kernel/dma/Kconfig"], re: "ARCH_HAS_DMA_ALLOC" },
   "63f067e33c99": { files: ["kernel/dma/direct.c"], re: "coherent DMA allocations not supported on this platform" },
   "f406c8e4b770": { files: ["include/linux/device.h"], re: "dma_skip_sync" },
