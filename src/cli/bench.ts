@@ -158,8 +158,10 @@ export async function benchJob(o: BenchOpts): Promise<BenchJob> {
       dma_dir: "0 BIDIRECTIONAL, 1 TO_DEVICE or 2 FROM_DEVICE",
       dma_bits: "20..64",
     }[bad.field];
-    throw new InputError(`dma_map_benchmark: ${bad.message} (${flag}; must be ${range})`);
+    // the kernel's pr_err line (pr_fmt "map_benchmark: ")
+    throw new InputError(`${mb.MAP_BENCHMARK_PR_FMT}${bad.message} (${flag}; must be ${range})`);
   }
+  // the selftest tool's own check (tools/testing/selftests/dma/dma_map_benchmark: its name, then its message)
   const tool = mb.map_benchmark_tool_check(bp);
   if (tool) throw new InputError(`dma_map_benchmark: ${tool.message} (-b ${bp.dma_bits})`);
   const { buildConfigFrom, resolveKernel, resolvePlatform } = await import("../scenario/config.js");
