@@ -35,3 +35,17 @@ describe("explain: an op or attribute the kernel lacks names the option, not a s
     expect(explain("dma_map_phys", { platform: "rpi4", kernel: "6.18", size: 4096, dir: "DMA_TO_DEVICE" }).result.dma_addr).toBe("0xf3400000");
   });
 });
+
+describe("bench: a kernel without kernel/dma/map_benchmark.c (5.6, 5.10) is a usage error", () => {
+  for (const k of ["5.6", "5.10"])
+    it(`--kernel ${k}: one line naming --kernel, exit 2 (it ran a benchmark the kernel does not have)`, async () => {
+      const l = usageError(await dmasim(["bench", "-s", "1", "--kernel", k]));
+      expect(l).toBe(`dmasim: --kernel: Linux ${k} has no dma_map_benchmark (kernel/dma/map_benchmark.c came in 5.11; use 5.13 or later)`);
+    });
+
+  it("--kernel 5.13 runs it", { timeout: 60_000 }, async () => {
+    const o = await dmasim(["bench", "-s", "1", "--kernel", "5.13", "--platform", "x86_64", "--json"]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(JSON.parse(o.stdout)).toMatchObject({ kernel: "5.13", platform: "x86_64", time: "model" });
+  });
+});

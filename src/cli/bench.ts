@@ -13,7 +13,7 @@
  */
 import { KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
-import { InputError } from "../core/faults.js";
+import { InputError, OptionError } from "../core/faults.js";
 import { parseSets } from "../scenario/config.js";
 import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
@@ -167,6 +167,10 @@ export async function benchJob(o: BenchOpts): Promise<BenchJob> {
   const { buildConfigFrom, resolveKernel, resolvePlatform } = await import("../scenario/config.js");
   const platform = resolvePlatform(o.platform ?? "rpi4", "--platform");
   const kernel = resolveKernel(o.kernel, "--kernel");
+  // kernel/dma/map_benchmark.c came in 5.11: the 5.6.4 and 5.10.7 trees have neither it nor the selftest tool
+  const { versionNumber } = await import("../versions.js");
+  if (versionNumber(kernel.id) < versionNumber("5.11"))
+    throw new OptionError(`--kernel: Linux ${kernel.id} has no dma_map_benchmark (kernel/dma/map_benchmark.c came in 5.11; use 5.13 or later)`);
   const set = parseSets(o.set);
   buildConfigFrom(platform, [{ values: set, option: "--set" }]);
   const device = o.device && o.device !== "default" ? o.device : platform.defaultDevice;
