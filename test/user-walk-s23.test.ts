@@ -3,9 +3,12 @@
  * (`node bin/dmasim.mjs`) — explain's errors for an op or attribute the version lacks, and the
  * dma_map_benchmark lines `dmasim bench` prints.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { explain, OptionError } from "../src/index.js";
+import { explain, OptionError, parseScenarioText, PLATFORMS, runScenario } from "../src/index.js";
 import { dmasim, ensureBuilt, usageError } from "./cli-spawn.js";
+import { ROOT } from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -47,5 +50,34 @@ describe("bench: a kernel without kernel/dma/map_benchmark.c (5.6, 5.10) is a us
     const o = await dmasim(["bench", "-s", "1", "--kernel", "5.13", "--platform", "x86_64", "--json"]);
     expect(o.code, o.stderr).toBe(0);
     expect(JSON.parse(o.stdout)).toMatchObject({ kernel: "5.13", platform: "x86_64", time: "model" });
+  });
+});
+
+describe("README's version-by-version table: every row's scenario runs on the platform in its brackets", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const table = readme.slice(readme.indexOf("**Version by version"), readme.indexOf("The driver-bug scenarios"));
+  const rows = [...table.matchAll(/^\| ((?:`[^`]+`(?:, )?)+) \(([^)]+)\) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((n) => ({ name: n[1]!, platform: m[2]! })));
+  const text = (name: string) => readFileSync(join(ROOT, "scenarios", `${name}.yaml`), "utf8");
+
+  it("names 23 bundled scenarios, each with a platform dmasim models", () => {
+    expect(rows.length).toBe(23);
+    for (const r of rows) {
+      expect(existsSync(join(ROOT, "scenarios", `${r.name}.yaml`)), r.name).toBe(true);
+      expect(PLATFORMS.some((p) => p.id === r.platform), r.platform).toBe(true);
+    }
+  });
+
+  it("the one row whose platform is not the file's own says so, and its claim holds there: x86_64-iommu works up to 5.15, SIGBUS from 5.19", () => {
+    const other = rows.filter((r) => (/^platform:\s*(\S+)/m.exec(text(r.name))?.[1] ?? "rpi4") !== r.platform);
+    expect(other).toEqual([{ name: "iommu/native-virt-to-phys", platform: "x86_64-iommu" }]);
+    expect(table).toContain("but for `iommu/native-virt-to-phys`, written for arm64-smmu");
+    const s = parseScenarioText(text("iommu/native-virt-to-phys"), "native-virt-to-phys.yaml");
+    const at = (kernel: string) => runScenario(s, { platform: "x86_64-iommu", kernel });
+    expect(at("5.15").ok).toBe(true);
+    const r = at("5.19");
+    expect(r.ok).toBe(false);
+    expect(r.faults.map((f) => f.kind)).toEqual(["sigbus"]);
+    // on its own platform it fails on every version: the table's row is about x86_64-iommu
+    expect(runScenario(s, { platform: "arm64-smmu", kernel: "5.6" }).ok).toBe(false);
   });
 });
