@@ -81,3 +81,24 @@ describe("README's version-by-version table: every row's scenario runs on the pl
     expect(runScenario(s, { platform: "arm64-smmu", kernel: "5.6" }).ok).toBe(false);
   });
 });
+
+describe("bench and fuzz take --device as explain does: a role, default or a name; a bad one names --device", () => {
+  it("bench --device nic runs on rpi4's GENET (was 'unknown device')", { timeout: 60_000 }, async () => {
+    const o = await dmasim(["bench", "-s", "1", "--device", "nic", "--json"]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(JSON.parse(o.stdout).device).toBe("fd580000.ethernet");
+  });
+
+  it("fuzz --device nic: the same device, named in the JSON", async () => {
+    const o = await dmasim(["fuzz", "--seed", "1", "--steps", "50", "--device", "nic", "--json"]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(JSON.parse(o.stdout)).toMatchObject({ ok: true, device: "fd580000.ethernet" });
+  });
+
+  it("an unknown device or a role the platform lacks: one line naming --device, exit 2", async () => {
+    for (const cmd of [["bench"], ["fuzz", "--steps", "10"]]) {
+      expect(usageError(await dmasim([...cmd, "--device", "nope"]))).toMatch(/^dmasim: --device: unknown device 'nope' on rpi4 \(devices: default, nic, /);
+      expect(usageError(await dmasim([...cmd, "--platform", "x86_64", "--device", "camera"]))).toBe("dmasim: --device: x86_64 has no camera device (roles there: nic, audio, storage)");
+    }
+  });
+});
