@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { explain, OptionError, parseScenarioText, PLATFORMS, runScenario } from "../src/index.js";
+import { explain, type InputError, OptionError, parseScenarioText, PLATFORMS, runScenario } from "../src/index.js";
 import { dmasim, ensureBuilt, usageError } from "./cli-spawn.js";
 import { ROOT } from "./helpers.js";
 
@@ -100,5 +100,23 @@ describe("bench and fuzz take --device as explain does: a role, default or a nam
       expect(usageError(await dmasim([...cmd, "--device", "nope"]))).toMatch(/^dmasim: --device: unknown device 'nope' on rpi4 \(devices: default, nic, /);
       expect(usageError(await dmasim([...cmd, "--platform", "x86_64", "--device", "camera"]))).toBe("dmasim: --device: x86_64 has no camera device (roles there: nic, audio, storage)");
     }
+  });
+});
+
+describe("a YAML-tagged value is described as what it is, not 'a mapping'", () => {
+  const err = (yaml: string) => {
+    try {
+      parseScenarioText(yaml, "t.yaml");
+    } catch (e) {
+      return (e as InputError).format();
+    }
+    return "parsed";
+  };
+  it("!!binary: binary data; !!timestamp: a date", () => {
+    expect(err("name: x\nsteps: !!binary aGVsbG8=\n")).toBe("t.yaml:2:17: steps: expected a list of steps, got binary data (!!binary)");
+    expect(err("name: x\nsteps:\n  - { op: kmalloc, size: !!binary aGVsbG8= }\n")).toBe('t.yaml:3:35: steps[0].size: expected a number or a string such as "64K" or "0x1000", got binary data (!!binary)');
+    expect(err("name: x\nsteps:\n  - { op: cpu_write, buf: !!timestamp 2001-12-14, data: x }\n")).toBe("t.yaml:3:39: steps[0].buf: expected a name, got a date (!!timestamp)");
+    // a real mapping is still one
+    expect(err("name: x\nsteps: { op: kmalloc }\n")).toBe("t.yaml:2:8: steps: expected a list of steps, got a mapping");
   });
 });

@@ -158,6 +158,9 @@ export function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "an empty value";
   if (Array.isArray(v)) return "a list";
+  // YAML's !!binary and !!timestamp tags give bytes and a Date, not a mapping
+  if (v instanceof Uint8Array) return "binary data (!!binary)";
+  if (v instanceof Date) return "a date (!!timestamp)";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return `'${shown(v)}'`;
   return String(v);
