@@ -138,3 +138,10 @@ describe("README's fuzz finding on rpi4-xen 5.6: seed 7 at operation 29, the buf
     expect(r.ok).toBe(false);
   });
 });
+
+describe("msleep's bound is said in milliseconds", () => {
+  it("ms past an hour: 'at most 3600000 ms, an hour' (was 'at most 0x36ee80')", () => {
+    expect(() => parseScenarioText("name: x\nsteps:\n  - { op: msleep, ms: 99999999999999 }\n", "t.yaml")).toThrow("steps[0].ms: 99999999999999 is too large (at most 3600000 ms, an hour)");
+    expect(parseScenarioText("name: x\nsteps:\n  - { op: msleep, ms: 3600000 }\n", "t.yaml").steps).toHaveLength(1);
+  });
+});
