@@ -5,7 +5,7 @@
  */
 import { InputError, OptionError, type FaultRecord } from "./core/faults.js";
 import { renderTrace, type TraceEvent } from "./core/trace.js";
-import { attrsName, DIR_NAMES, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
+import { attrsName, DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
 import { resolveKernel } from "./scenario/config.js";
 import { flagMessage } from "./scenario/suggest.js";
 import { runScenario } from "./scenario/runner.js";
@@ -136,7 +136,9 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
       focus = 2;
       break;
     default:
-      steps = [kbuf, map, st(op, { map: "map", offset: 0, size, dir })];
+      // a sync's --dir is the sync's: an invalid one (DMA_NONE) must BUG in the sync, so the set-up map is bidirectional then
+      // (every sync direction is legal on a DMA_BIDIRECTIONAL mapping: check_sync)
+      steps = [kbuf, dir === DMA_NONE ? st(mapOp, { buf: "kbuf", size, dir: DMA_BIDIRECTIONAL, attrs }, "map") : map, st(op, { map: "map", offset: 0, size, dir })];
       focus = 2;
   }
   const scenario: Scenario = { name: `explain ${op}`, platform: o.platform, kernel: o.kernel, steps, ...(o.device ? { device: o.device } : {}) };

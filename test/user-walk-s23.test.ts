@@ -145,3 +145,15 @@ describe("msleep's bound is said in milliseconds", () => {
     expect(parseScenarioText("name: x\nsteps:\n  - { op: msleep, ms: 3600000 }\n", "t.yaml").steps).toHaveLength(1);
   });
 });
+
+describe("explain of a sync with --dir DMA_NONE shows the sync's BUG, not its set-up map's", () => {
+  it("dma_sync_single_for_cpu / _for_device: kernel BUG at mapping.c:326 / :340 (5.19), pc the sync (was mapping.c:149 in dma_map_page_attrs)", () => {
+    for (const [op, line] of [["dma_sync_single_for_cpu", 326], ["dma_sync_single_for_device", 340]] as const) {
+      const e = explain(op, { platform: "rpi4", kernel: "5.19", size: 4096, dir: "DMA_NONE" });
+      expect(e.faults.map((f) => [f.kind, f.message, f.pc])).toEqual([["bug", `kernel BUG at kernel/dma/mapping.c:${line}!`, op]]);
+    }
+    // a valid direction keeps the set-up map in that direction, and nothing faults
+    const ok = explain("dma_sync_single_for_cpu", { platform: "rpi4", kernel: "5.19", size: 4096, dir: "DMA_FROM_DEVICE" });
+    expect(ok.faults).toEqual([]);
+  });
+});
