@@ -358,7 +358,7 @@ describe("the CLI with an x86 PV dom0 that panics at boot (5.10, mem=1G, swiotlb
   it("fuzz refuses the options in one line (exit 2), naming the panic", async () => {
     const r = await runCli(["fuzz", ...args, "--steps", "100"]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("dmasim: these boot options make x86_64-xen-pv's kernel panic at boot: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
+    expect(r.stderr.trim()).toBe("dmasim: --set mem=1G --set swiotlb=1048576: these boot options make x86_64-xen-pv's kernel panic at boot: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
   }, 60_000);
   it("explain shows the panic as the result, no stack trace", async () => {
     const r = await runCli(["explain", "dma_map_page", ...args]);

@@ -76,7 +76,11 @@ export class Session {
       this.k = boot(env.platform, env.version, env.cfg);
     } catch (e) {
       // a modelled panic at boot (an x86 PV dom0's swiotlb buffer that does not fit): nothing to fuzz, the options are the cause
-      if (e instanceof BootFault) throw new InputError(`these boot options make ${env.platform.id}'s kernel panic at boot: ${e.record.message}`);
+      if (e instanceof BootFault) {
+        // named as the options that cause it, like every other bad --set (the README's "a bad --set … names the option")
+        const opts = env.set ? Object.entries(env.set).map(([key, v]) => `--set ${key}=${v}`).join(" ") + ": " : "";
+        throw new InputError(`${opts}these boot options make ${env.platform.id}'s kernel panic at boot: ${e.record.message}`);
+      }
       throw e;
     }
     this.dev = this.k.devices.get(env.devName)!;

@@ -89,7 +89,9 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
     }
     if (s.file !== undefined && !where?.file) where = { ...where, file: s.file };
     if (where === e.where && message === e.message) throw e;
-    throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, message) : new InputError(message, where);
+    const out = e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, message) : new InputError(message, where);
+    // what the step error is about stays readable for a caller that words it otherwise (explain names its option)
+    throw sm ? Object.assign(out, { stepMsg: sm }) : out;
   }
 }
 
