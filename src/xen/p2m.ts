@@ -53,10 +53,11 @@ export interface XenState {
    */
   start_dma_addr?: number;
   /**
-   * x86 PV: pages xen_do_set_identity_and_remap_chunk queued on the xen_remap_mfn list for xen_remap_memory
-   * (arch/x86/xen/setup.c; the remap itself is not modelled, so this stays 0 on every boot that completes)
+   * x86 PV: the xen_remap_mfn list xen_do_set_identity_and_remap_chunk builds for xen_remap_memory (arch/x86/xen/setup.c):
+   * one xen_remap_buf a REMAP_SIZE chunk, newest first as the list is walked — its target pfn and its frames, as
+   * machine-contiguous runs [mfn, n]
    */
-  xen_remap_pages?: number;
+  xen_remap_list?: { target_pfn: number; size: number; runs: number[] }[];
   /**
    * 6.12+ (be35d91c8880; 6.6.y backport) arch/x86/xen/p2m.c xen_nonram_remap[]: the non-RAM areas
    * xen_e820_swap_entry_with_ram moved (ACPI NVS overlapping Xen-allocated memory); the machine maps modelled have
@@ -179,8 +180,14 @@ class RunMap {
 /**
  * x86 PV: the P2M (pfn → mfn) and the M2P (mfn → pfn). The domain builder's layout — 2 MiB
  * chunks handed out high-to-low, pseudo-physical chunk c backed by machine chunk top-1-c — is
- * computed; runs changed since (memory exchange) are kept as runs. Same answers as the flat
- * arrays, without a 1M-entry array per boot.
+ * computed; runs changed since (the remap of e820 holes' RAM, memory exchange) are kept as runs. Same
+ * answers as the flat arrays, without a 1M-entry array per boot.
+ *
+ * Past the builder's list (`length`, xen_p2m_size at xen_memory_setup: ALIGN(nr_pages, P2M_PER_PAGE)) the P2M
+ * xen_vmalloc_p2m_tree rebuilt (arch/x86/xen/p2m.c, 5.6–6.18; 5.10.7 p2m.c:412–433) holds identity entries
+ * (xen_rebuild_p2m_list maps p2m_identity pages for every pfn xen_p2m_elem_type calls P2M_TYPE_IDENTITY, all
+ * pfns >= the old xen_p2m_size), INVALID_P2M_ENTRY for the extra memory (xen_inv_extra_mem), and whatever
+ * set_phys_to_machine wrote since (xen_remap_memory's targets, exchanged regions).
  */
 export class PvP2M {
   private readonly p2mChanged = new RunMap();
@@ -191,7 +198,15 @@ export class PvP2M {
    */
   private idStart: number[] = [];
   private idEnd: number[] = [];
+  /** xen_extra_mem[] (arch/x86/xen/setup.c): [start_pfn, start_pfn + n_pfns) runs, INVALID_P2M_ENTRY in the P2M */
+  readonly extra: { start_pfn: number; n_pfns: number }[] = [];
   constructor(readonly length: number, private readonly topChunk: number) {}
+
+  /** arch/x86/xen/setup.c xen_chk_extra_mem's test (5.6–6.18): pfn inside an xen_extra_mem[] region */
+  inExtra(pfn: number): boolean {
+    for (const r of this.extra) if (pfn >= r.start_pfn && pfn < r.start_pfn + r.n_pfns) return true;
+    return false;
+  }
 
   /**
    * arch/x86/xen/p2m.c set_phys_range_identity (5.6–6.18, unchanged: 5.6.4 p2m.c:634–652, 5.10.7 :630–648,
@@ -226,6 +241,8 @@ export class PvP2M {
   get(pfn: number): number {
     const m = this.p2mChanged.get(pfn);
     if (m !== undefined) return m;
+    // past the builder's list: INVALID_P2M_ENTRY (the extra memory; an identity entry's caller asked identity() first)
+    if (pfn >= this.length) return -1;
     return (this.topChunk - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
   }
 
@@ -242,7 +259,7 @@ export class PvP2M {
       const p = pfn + i;
       const m = this.p2mChanged.get(p);
       const len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
-      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = (this.topChunk - 1 - Math.floor((p + j) / 512)) * 512 + ((p + j) % 512);
+      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = p + j >= this.length ? -1 : (this.topChunk - 1 - Math.floor((p + j) / 512)) * 512 + ((p + j) % 512);
       else for (let j = 0; j < len; j++) out[i + j] = m < 0 ? -1 : m + j;
       i += len;
     }
@@ -267,13 +284,29 @@ export class PvP2M {
   }
 
   /**
+   * arch/x86/xen/setup.c xen_update_mem_tables (5.6–6.18; 5.10.7 setup.c:288–316, 6.18.35 :248–276) for n pfns from pfn:
+   * set_phys_to_machine(pfn, mfn) and the M2P entry (MMU_MACHPHYS_UPDATE) mfn → pfn, machine frames mfn.. on
+   */
+  remap(pfn: number, n: number, mfn: number): void {
+    this.p2mChanged.set(pfn, n, mfn);
+    this.m2pChanged.set(mfn, n, pfn);
+    this.framesAt = -1;
+  }
+
+  /**
    * arch/x86/include/asm/xen/page.h __pfn_to_mfn (5.6–6.18; 5.6.4 page.h:142–157, 6.18.35 :133–148) answers
-   * IDENTITY_FRAME(pfn): a pfn at or beyond xen_max_p2m_pfn (the model's xen_p2m_size and xen_max_p2m_pfn are
-   * both `length`), or an entry set_phys_range_identity wrote (dom0's e820 holes below its last RAM pfn,
-   * src/xen/setup.ts). A negative pfn is dmasim's signed form of one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
+   * IDENTITY_FRAME(pfn): an entry set_phys_range_identity wrote below the builder's list (dom0's e820 holes below
+   * nr_pages, src/xen/setup.ts), or one past it that is neither extra memory nor written since (the rebuilt P2M's
+   * identity pages, and past xen_max_p2m_pfn the identity by definition). A negative pfn is dmasim's signed form of
+   * one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
    */
   identity(pfn: number): boolean {
-    if (pfn < 0 || pfn >= this.length) return true;
+    if (pfn < 0) return true;
+    if (pfn >= this.length) {
+      // the rebuilt P2M past the builder's list: identity unless set_phys_to_machine wrote the entry or it is extra memory
+      if (this.p2mChanged.get(pfn) !== undefined) return false;
+      return !this.inExtra(pfn);
+    }
     const st = this.idStart;
     for (let i = 0; i < st.length; i++) if (pfn >= st[i]! && pfn < this.idEnd[i]!) return true;
     return false;
