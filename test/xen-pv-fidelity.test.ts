@@ -13,7 +13,7 @@ import { GFP_KERNEL, __GFP_DMA32 } from "../src/include/gfp.js";
 import { alloc_pages, nr_free_pages_for } from "../src/mm/mm.js";
 import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
-import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
+import { xen_after_bootmem, xen_create_contiguous_region as pv_create_contiguous_region } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
 import { bootK, runCli, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
@@ -587,5 +587,38 @@ describe("the late xen_swiotlb_init (an ARM dom0 without a mem_init pool) when n
   it("5.15 (79ca5f778aaf 'suppress certain init retries'): `if (!start) goto exit;` — one round, no retry (5.15.178 :190–191, :221–223)", () => {
     const r = attempt("5.15");
     expect([r.rc, r.log, r.orders]).toEqual([-12, ERR, ROUND]);
+  });
+});
+
+describe("stop 23: xen_create_contiguous_region on the PC map — a region holding an identity or extra-memory pfn is never exchanged", () => {
+  // arch/x86/xen/mmu_pv.c xen_create_contiguous_region (5.10.7 :2268–2309, 6.18.35 :2361–2403) has no identity test of its
+  // own: its memset((void *)vstart, 0, PAGE_SIZE << order) runs through the linear map first, which holds neither the PCI
+  // hole (not memblock.memory) nor the extra memory (pte_pfn_to_mfn of INVALID_P2M_ENTRY: not present)
+  it.each([
+    ["5.10", 0xbffff, "ffff8880c0000000"], // the last RAM page below 3 GiB and the hole's first
+    ["6.18", 0xbffff, "ffff8880c0000000"],
+    ["6.18", 0x14_0060, "ffff888140061000"], // the last remapped page and the extra memory's first
+  ])("%s: order 1 at pfn %i: the memset faults at %s; the P2M and Xen's heap are untouched", (kernel, pfn, va) => {
+    const k = bootK("x86_64-xen-pv", kernel as string);
+    const p2m = k.xen!.p2m!;
+    const before = [p2m.get(pfn as number), p2m.get((pfn as number) + 1), p2m.identity((pfn as number) + 1)];
+    const bits = k.xen!.heap!.lowestBits(1, 20);
+    let fault: KernelFault | null = null;
+    try {
+      pv_create_contiguous_region(k, (pfn as number) * 4096, 1, 32);
+    } catch (e) {
+      if (!(e instanceof KernelFault)) throw e;
+      fault = e;
+    }
+    expect(fault && [fault.record.kind, fault.record.message, fault.record.pc]).toEqual(["oops", `BUG: unable to handle page fault for address: ${va}`, "xen_create_contiguous_region"]);
+    expect([p2m.get(pfn as number), p2m.get((pfn as number) + 1), p2m.identity((pfn as number) + 1)]).toEqual(before);
+    expect(k.xen!.heap!.lowestBits(1, 20)).toBe(bits);
+  });
+  it("6.18: the same order-1 call on two RAM pfns of the remapped RAM is exchanged below 4 GiB", () => {
+    const k = bootK("x86_64-xen-pv", "6.18");
+    const r = pv_create_contiguous_region(k, 0x13_0000 * 4096, 1, 32);
+    expect(r.rc).toBe(0);
+    expect(r.dma_handle).toBeLessThan(3 * GiB); // Xen's RAM below 4 GiB ends at the hole
+    expect(pfn_to_bfn(k, 0x13_0001)).toBe(pfn_to_bfn(k, 0x13_0000) + 1);
   });
 });

@@ -54,7 +54,7 @@ export interface XenState {
   start_dma_addr?: number;
   /**
    * x86 PV: the xen_remap_mfn list xen_do_set_identity_and_remap_chunk builds for xen_remap_memory (arch/x86/xen/setup.c):
-   * one xen_remap_buf a REMAP_SIZE chunk, newest first as the list is walked — its target pfn and its frames, as
+   * one xen_remap_buf a REMAP_SIZE chunk, oldest first (the kernel's list is walked from its head, the newest) — its target pfn and its frames, as
    * machine-contiguous runs [mfn, n]
    */
   xen_remap_list?: { target_pfn: number; size: number; runs: number[] }[];
@@ -218,10 +218,19 @@ export class PvP2M {
     if (pfn_e > this.length) pfn_e = this.length;
     if (pfn_e > pfn_s) {
       this.p2mChanged.set(pfn_s, pfn_e - pfn_s, -1); // the old entries are gone (the M2P is the caller's business)
+      // kept as disjoint sorted runs, adjacent ones merged (xen_do_set_identity_and_remap_chunk sets a hole REMAP_SIZE pages at a time)
       let i = 0;
-      while (i < this.idStart.length && this.idStart[i]! < pfn_s) i++;
-      this.idStart.splice(i, 0, pfn_s);
-      this.idEnd.splice(i, 0, pfn_e);
+      while (i < this.idStart.length && this.idEnd[i]! < pfn_s) i++;
+      let j = i;
+      let s = pfn_s;
+      let e = pfn_e;
+      while (j < this.idStart.length && this.idStart[j]! <= e) {
+        s = Math.min(s, this.idStart[j]!);
+        e = Math.max(e, this.idEnd[j]!);
+        j++;
+      }
+      this.idStart.splice(i, j - i, s);
+      this.idEnd.splice(i, j - i, e);
       this.framesAt = -1;
     }
     return pfn_e - pfn_s;
@@ -266,6 +275,31 @@ export class PvP2M {
     this.framesAt = pfn;
     this.framesOut = out;
     return out;
+  }
+
+  /**
+   * xen_p2m_addr[pfn .. pfn + n) as machine-contiguous runs, pushed on `out` as [mfn, count] pairs (mfn -1: no
+   * machine frame) — a changed run or a builder's 2 MiB chunk at a time, not frame by frame
+   */
+  runs(pfn: number, n: number, out: number[]): void {
+    const push = (mfn: number, c: number) => {
+      const l = out.length;
+      if (l >= 2 && ((mfn < 0 && out[l - 2]! < 0) || (mfn >= 0 && out[l - 2]! >= 0 && out[l - 2]! + out[l - 1]! === mfn))) out[l - 1] = out[l - 1]! + c;
+      else out.push(mfn, c);
+    };
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const m = this.p2mChanged.get(p);
+      let len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
+      if (m !== undefined) push(m < 0 ? -1 : m, len);
+      else if (p >= this.length) push(-1, len);
+      else {
+        // the builder's layout: to the end of this 2 MiB chunk (or of the list)
+        len = Math.min(len, 512 - (p % 512), this.length - p);
+        push((this.topChunk - 1 - Math.floor(p / 512)) * 512 + (p % 512), len);
+      }
+      i += len;
+    }
   }
 
   /** __set_phys_to_machine for n frames from pfn → mfn.., with the hypervisor's M2P update */

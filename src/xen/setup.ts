@@ -92,23 +92,31 @@ function xen_do_set_identity_and_remap_chunk(k: Kernel, start_pfn: number, size:
   k.tr?.enter(S_do_remap_chunk, { start_pfn: hex(start_pfn), size: hex(size), remap_pfn: hex(remap_pfn) });
   const x = k.xen!;
   const p2m = x.p2m!;
+  // the list is kept oldest first here (xen_remap_memory walks it from the newest)
   const list = (x.xen_remap_list ??= []);
-  let left = size;
+  // the frames of the whole chunk as machine-contiguous runs, cut into REMAP_SIZE buffers
+  const all: number[] = [];
+  p2m.runs(start_pfn, size, all);
+  let r = 0;
+  let used = 0; // frames of all[r] already put in a buffer
   for (let ident = start_pfn, remap = remap_pfn; ident < start_pfn + size; ident += REMAP_SIZE, remap += REMAP_SIZE) {
-    const chunk = Math.min(left, REMAP_SIZE);
-    const frames = p2m.frames(ident, chunk);
+    const chunk = Math.min(start_pfn + size - ident, REMAP_SIZE);
     const runs: number[] = [];
-    for (let i = 0; i < chunk; ) {
-      let r = 1;
-      while (i + r < chunk && frames[i + r] === frames[i]! + r) r++;
-      runs.push(frames[i]!, r);
-      i += r;
+    for (let need = chunk; need > 0; ) {
+      const take = Math.min(need, all[r + 1]! - used);
+      runs.push(all[r]! < 0 ? -1 : all[r]! + used, take);
+      need -= take;
+      used += take;
+      if (used === all[r + 1]!) {
+        r += 2;
+        used = 0;
+      }
     }
-    list.unshift({ target_pfn: remap, size: chunk, runs });
-    p2m.set_phys_range_identity(ident, ident + chunk);
-    left -= chunk;
+    list.push({ target_pfn: remap, size: chunk, runs });
   }
-  k.tr?.note(`queued ${size} frame(s) for pfn ${hex(remap_pfn)}..; set_phys_range_identity(${hex(start_pfn)}, ${hex(start_pfn + size)})`);
+  // set_phys_range_identity piece by piece in the kernel: the same entries as the whole chunk at once
+  p2m.set_phys_range_identity(start_pfn, start_pfn + size);
+  k.tr?.note(`queued ${size} frame(s) in ${Math.ceil(size / REMAP_SIZE)} xen_remap_buf(s) for pfn ${hex(remap_pfn)}..; set_phys_range_identity(${hex(start_pfn)}, ${hex(start_pfn + size)})`);
   k.tr?.exit();
 }
 
@@ -215,7 +223,9 @@ export function xen_remap_memory(k: Kernel): void {
   let remapped = 0;
   let pfn_s = -1;
   let len = 0;
-  for (const buf of x.xen_remap_list ?? []) {
+  const list = x.xen_remap_list ?? [];
+  for (let b = list.length - 1; b >= 0; b--) {
+    const buf = list[b]!;
     let pfn = buf.target_pfn;
     for (let j = 0; j < buf.runs.length; j += 2) {
       p2m.remap(pfn, buf.runs[j + 1]!, buf.runs[j]!);
