@@ -3,7 +3,7 @@
  * e820 (XENMEM_machine_memory_map) and the domain builder's allocation (xen_start_info->nr_pages = dom0_mem): which
  * pseudo-physical ranges are dom0's e820 RAM, which of them are extra memory (xen_extra_mem[], memblock-reserved until
  * the balloon driver takes them), and the non-RAM areas xen_foreach_remap_area walks. The same in 5.6.4–6.18.35 for
- * the maps modelled (5.10.7 setup.c:743–906, 6.18.35 :789–977): 6.6 (ini_nr_pages) only moved nr_pages into a
+ * the maps modelled (5.10.7 setup.c:728–906, 6.18.35 :789–977): 6.6 (ini_nr_pages) only moved nr_pages into a
  * global; 6.12's xen_e820_swap_entry_with_ram acts only on a non-RAM entry over the kernel, start info or page
  * tables, which the PC map has not; CONFIG_ISCSI_IBFT_FIND's 512 KiB–1 MiB entry (6.18.35 :844–849) is below the
  * model's RAM (x86 RAM starts at 1 MiB here) and not configured.
@@ -46,7 +46,7 @@ export function xen_foreach_remap_area(e820: readonly E820Entry[], func: (start_
   return ret_val;
 }
 
-/** arch/x86/xen/setup.c xen_count_remap_pages (5.6–6.18): the pages of a non-RAM area below nr_pages, which must be remapped */
+/** arch/x86/xen/setup.c xen_count_remap_pages (5.6–6.18; 5.10.7 setup.c:443–451, 6.18.35 :398–406): the pages of a non-RAM area below nr_pages, which must be remapped */
 function xen_count_remap_pages(start_pfn: number, end_pfn: number, nr_pages: number, remap_pages: number): number {
   if (start_pfn >= nr_pages) return remap_pages;
   return remap_pages + Math.min(end_pfn, nr_pages) - start_pfn;

@@ -84,7 +84,7 @@ function xen_set_identity_and_release_chunk(k: Kernel, start_pfn: number, end_pf
 const REMAP_SIZE = 512 - 3;
 
 /**
- * arch/x86/xen/setup.c xen_do_set_identity_and_remap_chunk (5.6–6.18; 5.10.7 setup.c:329–372, 6.18.35 :289–332): for
+ * arch/x86/xen/setup.c xen_do_set_identity_and_remap_chunk (5.6–6.18; 5.10.7 setup.c:333–372, 6.18.35 :289–332): for
  * each REMAP_SIZE piece of [start_pfn, start_pfn + size), a xen_remap_buf with the target pfn and the pieces' frames
  * (pfn_to_mfn) is put at the head of the xen_remap_mfn list, and the piece is made identity (set_phys_range_identity)
  */
@@ -181,7 +181,7 @@ export function xen_set_identity_and_remap(k: Kernel, e820: readonly E820Entry[]
 }
 
 /**
- * arch/x86/xen/setup.c xen_del_extra_mem (5.6–6.18; 5.10.7 setup.c:114–146, 6.18.35 :83–116): the pfns leave their
+ * arch/x86/xen/setup.c xen_del_extra_mem (5.6–6.18; 5.10.7 setup.c:123–157, 6.18.35 :83–117): the pfns leave their
  * xen_extra_mem[] region (its start, its end, or its middle, which splits it) and memblock_free / memblock_phys_free
  * takes their reservation away
  */
