@@ -252,17 +252,11 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
  * never reached. Else the frames old[0..n) are zeroed, a machine-contiguous stretch at a time.
  */
 function memsetRegion(k: Kernel, pstart: number, old: readonly number[], n: number): void {
-  for (let i = 0; i < n; i++) {
-    if (old[i]! >= 0) continue;
-    k.kmemset(k.arch.L.PAGE_OFFSET + pstart, 0, n * PAGE_SIZE, "xen_create_contiguous_region");
-    throw new DmasimInternalError(`xen_create_contiguous_region: pfn ${hex(Math.floor(pstart / PAGE_SIZE) + i)} has no machine frame but is mapped`);
-  }
-  zeroFrames(k, old, n);
-}
-
-/** Zero the n frames old[0..n) (xen_create_contiguous_region's memset before the exchange), a machine-contiguous stretch at a time. */
-function zeroFrames(k: Kernel, old: readonly number[], n: number): void {
   for (let i = 0; i < n; ) {
+    if (old[i]! < 0) {
+      k.kmemset(k.arch.L.PAGE_OFFSET + pstart, 0, n * PAGE_SIZE, "xen_create_contiguous_region");
+      throw new DmasimInternalError(`xen_create_contiguous_region: pfn ${hex(Math.floor(pstart / PAGE_SIZE) + i)} has no machine frame but is mapped`);
+    }
     const r = machineRun(old, i);
     k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
     i += r;

@@ -55,9 +55,9 @@ export interface XenState {
   /**
    * x86 PV: the xen_remap_mfn list xen_do_set_identity_and_remap_chunk builds for xen_remap_memory (arch/x86/xen/setup.c):
    * one xen_remap_buf a REMAP_SIZE chunk, oldest first (the kernel's list is walked from its head, the newest) — its target pfn and its frames, as
-   * machine-contiguous runs [mfn, n]
+   * machine-contiguous runs [mfn, n]; `from`: the pfn the frames came from when they were the builder's untouched ones
    */
-  xen_remap_list?: { target_pfn: number; size: number; runs: number[] }[];
+  xen_remap_list?: { target_pfn: number; size: number; runs: number[]; from?: number }[];
   /**
    * 6.12+ (be35d91c8880; 6.6.y backport) arch/x86/xen/p2m.c xen_nonram_remap[]: the non-RAM areas
    * xen_e820_swap_entry_with_ram moved (ACPI NVS overlapping Xen-allocated memory); the machine maps modelled have
@@ -116,6 +116,53 @@ class RunMap {
     const h = this.hit;
     if (h >= 0 && key >= this.keys[h]! && key < this.keys[h]! + this.ns[h]!) return this.keys[h]! + this.ns[h]! - key;
     return this.gapHi - key;
+  }
+
+  /**
+   * set() of many runs at once, given as [key, n, val] triples sorted by key and disjoint: when none overlaps a
+   * run already here, one merge of the two sorted lists (set() one by one inserts at the front each time when
+   * the keys come in descending order: quadratic for xen_remap_memory's thousand buffers); else one by one
+   */
+  setMany(t: readonly number[]): void {
+    const ks = this.keys;
+    const ns = this.ns;
+    const vs = this.vals;
+    // any overlap with an existing run: each new run's [key, key + n) against the runs around it
+    let j = 0;
+    for (let i = 0; i < t.length; i += 3) {
+      while (j < ks.length && ks[j]! + ns[j]! <= t[i]!) j++;
+      if (j < ks.length && ks[j]! < t[i]! + t[i + 1]!) {
+        for (let q = 0; q < t.length; q += 3) this.set(t[q]!, t[q + 1]!, t[q + 2]!);
+        return;
+      }
+    }
+    this.hit = -1;
+    this.gapLo = this.gapHi = 0;
+    const rk: number[] = [];
+    const rn: number[] = [];
+    const rv: number[] = [];
+    const put = (k: number, n: number, v: number) => {
+      const p = rk.length - 1;
+      // continues the run before it (the same merge set() makes)
+      if (p >= 0 && rk[p]! + rn[p]! === k && (v < 0 ? rv[p]! < 0 : rv[p]! >= 0 && rv[p]! + rn[p]! === v)) rn[p] = rn[p]! + n;
+      else {
+        rk.push(k);
+        rn.push(n);
+        rv.push(v);
+      }
+    };
+    let a = 0;
+    for (let i = 0; i < t.length; i += 3) {
+      while (a < ks.length && ks[a]! < t[i]!) {
+        put(ks[a]!, ns[a]!, vs[a]!);
+        a++;
+      }
+      put(t[i]!, t[i + 1]!, t[i + 2]!);
+    }
+    for (; a < ks.length; a++) put(ks[a]!, ns[a]!, vs[a]!);
+    this.keys = rk;
+    this.ns = rn;
+    this.vals = rv;
   }
 
   set(key: number, n: number, val: number): void {
@@ -200,6 +247,50 @@ export class PvP2M {
   private idEnd: number[] = [];
   /** xen_extra_mem[] (arch/x86/xen/setup.c): [start_pfn, start_pfn + n_pfns) runs, INVALID_P2M_ENTRY in the P2M */
   readonly extra: { start_pfn: number; n_pfns: number }[] = [];
+  /**
+   * xen_remap_memory's moves of the builder's frames, kept as the layout shifted: pfns [pfn, pfn + n) hold the frames
+   * the builder gave pfns [from, from + n), and those frames' M2P entries name the new pfns (a run per 2 MiB chunk
+   * otherwise, in the P2M and in the M2P, which every copy of a booted model would copy). Changed runs take precedence.
+   */
+  private shifts: { pfn: number; n: number; from: number }[] = [];
+
+  /** The builder's frame for pfn q (q below the list's end) */
+  private layout(q: number): number {
+    return (this.topChunk - 1 - Math.floor(q / 512)) * 512 + (q % 512);
+  }
+
+  /** The P2M entry without the changed runs: a shifted builder's frame, the builder's, or INVALID_P2M_ENTRY past the list */
+  private base(pfn: number): number {
+    const sh = this.shifts;
+    for (let i = 0; i < sh.length; i++) {
+      const s = sh[i]!;
+      if (pfn >= s.pfn && pfn < s.pfn + s.n) return this.layout(s.from + (pfn - s.pfn));
+    }
+    return pfn >= this.length ? -1 : this.layout(pfn);
+  }
+
+  /**
+   * xen_update_mem_tables for n pfns from pfn of the builder's untouched frames of pfns from.. (no changed run there):
+   * recorded as a shift, merged with the one it continues
+   */
+  remapLayout(pfn: number, n: number, from: number): void {
+    const last = this.shifts[this.shifts.length - 1];
+    if (last && last.pfn + last.n === pfn && last.from + last.n === from) last.n += n;
+    else {
+      const prev = this.shifts.find((s) => s.pfn === pfn + n && s.from === from + n);
+      if (prev) {
+        prev.pfn = pfn;
+        prev.from = from;
+        prev.n += n;
+      } else this.shifts.push({ pfn, n, from });
+    }
+    this.framesAt = -1;
+  }
+
+  /** No changed run in [pfn, pfn + n): the builder's frames (or a shift of them) as they were */
+  untouched(pfn: number, n: number): boolean {
+    return this.p2mChanged.get(pfn) === undefined && this.p2mChanged.spanAfterGet(pfn) >= n;
+  }
   constructor(readonly length: number, private readonly topChunk: number) {}
 
   /** arch/x86/xen/setup.c xen_chk_extra_mem's test (5.6–6.18): pfn inside an xen_extra_mem[] region */
@@ -251,8 +342,7 @@ export class PvP2M {
     const m = this.p2mChanged.get(pfn);
     if (m !== undefined) return m;
     // past the builder's list: INVALID_P2M_ENTRY (the extra memory; an identity entry's caller asked identity() first)
-    if (pfn >= this.length) return -1;
-    return (this.topChunk - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
+    return this.base(pfn);
   }
 
   /** the last frames() answer, until the next setRange */
@@ -268,7 +358,7 @@ export class PvP2M {
       const p = pfn + i;
       const m = this.p2mChanged.get(p);
       const len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
-      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = p + j >= this.length ? -1 : (this.topChunk - 1 - Math.floor((p + j) / 512)) * 512 + ((p + j) % 512);
+      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = this.base(p + j);
       else for (let j = 0; j < len; j++) out[i + j] = m < 0 ? -1 : m + j;
       i += len;
     }
@@ -292,11 +382,19 @@ export class PvP2M {
       const m = this.p2mChanged.get(p);
       let len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
       if (m !== undefined) push(m < 0 ? -1 : m, len);
-      else if (p >= this.length) push(-1, len);
       else {
-        // the builder's layout: to the end of this 2 MiB chunk (or of the list)
-        len = Math.min(len, 512 - (p % 512), this.length - p);
-        push((this.topChunk - 1 - Math.floor(p / 512)) * 512 + (p % 512), len);
+        // the builder's layout (perhaps shifted): to the end of its 2 MiB chunk, of the shift, of the list
+        const s = this.shifts.find((x) => p >= x.pfn && p < x.pfn + x.n);
+        const q = s ? s.from + (p - s.pfn) : p;
+        if (s) len = Math.min(len, s.pfn + s.n - p);
+        if (q >= this.length) {
+          // INVALID_P2M_ENTRY up to the next shift
+          for (const x of this.shifts) if (x.pfn > p) len = Math.min(len, x.pfn - p);
+          push(-1, len);
+        } else {
+          len = Math.min(len, 512 - (q % 512), this.length - q);
+          push(this.layout(q), len);
+        }
       }
       i += len;
     }
@@ -327,6 +425,19 @@ export class PvP2M {
     this.framesAt = -1;
   }
 
+  /** remap() of many [pfn, n, mfn] triples with disjoint pfns and frames, in any order (the same P2M and M2P) */
+  remapMany(t: readonly number[]): void {
+    const idx: number[] = [];
+    for (let i = 0; i < t.length; i += 3) idx.push(i);
+    const byPfn: number[] = [];
+    for (const i of idx.sort((x, y) => t[x]! - t[y]!)) byPfn.push(t[i]!, t[i + 1]!, t[i + 2]!);
+    const byMfn: number[] = [];
+    for (const i of idx.sort((x, y) => t[x + 2]! - t[y + 2]!)) if (t[i + 2]! >= 0) byMfn.push(t[i + 2]!, t[i + 1]!, t[i]!);
+    this.p2mChanged.setMany(byPfn);
+    this.m2pChanged.setMany(byMfn);
+    this.framesAt = -1;
+  }
+
   /**
    * arch/x86/include/asm/xen/page.h __pfn_to_mfn (5.6–6.18; 5.6.4 page.h:142–157, 6.18.35 :133–148) answers
    * IDENTITY_FRAME(pfn): an entry set_phys_range_identity wrote below the builder's list (dom0's e820 holes below
@@ -339,6 +450,7 @@ export class PvP2M {
     if (pfn >= this.length) {
       // the rebuilt P2M past the builder's list: identity unless set_phys_to_machine wrote the entry or it is extra memory
       if (this.p2mChanged.get(pfn) !== undefined) return false;
+      for (const s of this.shifts) if (pfn >= s.pfn && pfn < s.pfn + s.n) return false;
       return !this.inExtra(pfn);
     }
     const st = this.idStart;
@@ -368,7 +480,15 @@ export class PvP2M {
     if (p !== undefined) return p;
     const c = this.topChunk - 1 - Math.floor(mfn / 512);
     const chunks = Math.ceil(this.length / 512);
-    return c >= 0 && c < chunks ? c * 512 + (mfn % 512) : -1;
+    if (c < 0 || c >= chunks) return -1;
+    const q = c * 512 + (mfn % 512);
+    // a frame xen_remap_memory moved names its new pfn
+    const sh = this.shifts;
+    for (let i = 0; i < sh.length; i++) {
+      const s = sh[i]!;
+      if (q >= s.from && q < s.from + s.n) return s.pfn + (q - s.from);
+    }
+    return q;
   }
 }
 

@@ -97,6 +97,7 @@ function xen_do_set_identity_and_remap_chunk(k: Kernel, start_pfn: number, size:
   // the frames of the whole chunk as machine-contiguous runs, cut into REMAP_SIZE buffers
   const all: number[] = [];
   p2m.runs(start_pfn, size, all);
+  const untouched = p2m.untouched(start_pfn, size);
   let r = 0;
   let used = 0; // frames of all[r] already put in a buffer
   for (let ident = start_pfn, remap = remap_pfn; ident < start_pfn + size; ident += REMAP_SIZE, remap += REMAP_SIZE) {
@@ -112,7 +113,7 @@ function xen_do_set_identity_and_remap_chunk(k: Kernel, start_pfn: number, size:
         used = 0;
       }
     }
-    list.push({ target_pfn: remap, size: chunk, runs });
+    list.push(untouched ? { target_pfn: remap, size: chunk, runs, from: ident } : { target_pfn: remap, size: chunk, runs });
   }
   // set_phys_range_identity piece by piece in the kernel: the same entries as the whole chunk at once
   p2m.set_phys_range_identity(start_pfn, start_pfn + size);
@@ -224,13 +225,20 @@ export function xen_remap_memory(k: Kernel): void {
   let pfn_s = -1;
   let len = 0;
   const list = x.xen_remap_list ?? [];
+  // every buffer's xen_update_mem_tables, gathered: the resulting P2M and M2P do not depend on the order
+  const all: number[] = [];
   for (let b = list.length - 1; b >= 0; b--) {
     const buf = list[b]!;
     let pfn = buf.target_pfn;
-    for (let j = 0; j < buf.runs.length; j += 2) {
-      p2m.remap(pfn, buf.runs[j + 1]!, buf.runs[j]!);
-      pfn += buf.runs[j + 1]!;
-    }
+    if (buf.from !== undefined) {
+      // the builder's frames as they were: the same entries as a shift of its layout
+      p2m.remapLayout(pfn, buf.size, buf.from);
+      pfn += buf.size;
+    } else
+      for (let j = 0; j < buf.runs.length; j += 2) {
+        all.push(pfn, buf.runs[j + 1]!, buf.runs[j]!);
+        pfn += buf.runs[j + 1]!;
+      }
     remapped += buf.size;
     if (pfn_s === -1 || pfn === pfn_s) {
       pfn_s = buf.target_pfn;
@@ -243,6 +251,7 @@ export function xen_remap_memory(k: Kernel): void {
     }
   }
   if (pfn_s !== -1 && len) xen_del_extra_mem(k, pfn_s, len);
+  p2m.remapMany(all);
   x.xen_remap_list = [];
   k.printk("info", `Remapped ${remapped} page(s)`);
   if (k.sw["be35d91c8880"]) xen_do_remap_nonram(k);
