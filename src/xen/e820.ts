@@ -15,7 +15,10 @@ const PAGE = 4096;
 const PFN_DOWN = (a: number) => Math.floor(a / PAGE);
 const PFN_UP = (a: number) => Math.ceil(a / PAGE);
 
-/** arch/x86/xen/setup.c EXTRA_MEM_RATIO (5.6–6.18): extra memory at most 10 × the initial allocation */
+/**
+ * arch/x86/xen/setup.c EXTRA_MEM_RATIO (5.6–6.1; 5.10.7 setup.c:72): extra memory at most 10 × the initial allocation.
+ * Later trees define the same (10) in arch/x86/xen/xen-ops.h for PVH's use too (6.18.35 xen-ops.h:184); setup.c's use is unchanged.
+ */
 export const EXTRA_MEM_RATIO = 10;
 /** arch/x86/include/asm/pgtable_64_types.h MAXMEM with 4-level paging (a PV guest has no LA57): 2^46 bytes, in pages */
 const MAXMEM_PAGES = 2 ** 46 / PAGE;
