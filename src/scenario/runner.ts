@@ -225,7 +225,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     }
     // a fatal or user-visible fault nobody expected fails the step
     for (const f of stepFaults) {
-      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang" || f.kind === "sigbus" || f.kind === "bus_error") && ex?.fault !== f.kind) {
+      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang" || f.kind === "sigbus" || f.kind === "sigsegv" || f.kind === "bus_error") && ex?.fault !== f.kind) {
         ok = false;
         fail(`step ${index} ${step.op}: unexpected ${f.kind}: ${f.message}`);
       }
