@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runYaml } from "./helpers.js";
-import type { RunResult } from "../src/scenario/runner.js";
+import type { RunResult } from "../src/scenario/types.js";
 
 function scenario(platform: string, kernel: string, steps: string, config = "CONFIG_DMA_API_DEBUG: y") {
   return `
