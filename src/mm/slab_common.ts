@@ -156,6 +156,8 @@ export class KmallocCaches {
     for (let type = KMALLOC_NORMAL; type <= (zone_dma ? KMALLOC_DMA : KMALLOC_RECLAIM); type++) {
       const byIdx = this.kmalloc_caches[type]!;
       for (let idx = 1; idx < KMALLOC_INFO.length; idx++) {
+        // KMALLOC_SHIFT_LOW … KMALLOC_SHIFT_HIGH, kmalloc-96 only when KMALLOC_MIN_SIZE <= 32, kmalloc-192 when <= 64
+        if (idx === 1 ? this.KMALLOC_MIN_SIZE > 32 : idx === 2 ? this.KMALLOC_MIN_SIZE > 64 : KMALLOC_INFO[idx]! < this.KMALLOC_MIN_SIZE) continue;
         const size = this.alias.get(idx)!;
         const real = KMALLOC_INFO.indexOf(size);
         byIdx[real] ??= create_kmalloc_cache(k, KMALLOC_NAME_PREFIX[type]! + KMALLOC_SHORT_SIZE[real]!, size, type, this.arch_kmalloc_minalign);
