@@ -1,16 +1,16 @@
 /**
  * The mm API the DMA code calls: page allocation by gfp zone, vmap/vunmap, vmalloc_to_page,
- * is_vmalloc_addr, kmalloc/kfree, vmalloc/vfree, remap_pfn_range and user-space access.
+ * is_vmalloc_addr, vmalloc/vfree, remap_pfn_range and user-space access; the kmalloc_large double-free
+ * path (free_large_kmalloc_again). kmalloc/kfree themselves are src/mm/slub.ts.
  */
 import type { Kernel } from "../kernel.js";
 import { default_pointer } from "../lib/vsprintf.js";
 import { sym } from "../core/trace.js";
-import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
-import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIM, __GFP_ZERO, gfpName } from "../include/gfp.js";
-import { calculate_order, order_objects } from "./slub_order.js";
+import { PAGE_SIZE, alignUp, hex } from "../core/u64.js";
+import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
 import type { ZoneName } from "./page_alloc.js";
 import { MAX_ORDER, PG_large_kmalloc, PG_reserved, PG_slab } from "./page_alloc.js";
-import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
+import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
 import { kernel_symbol, warn_site } from "../kernel/warn-sites.js";

@@ -1,7 +1,9 @@
 /**
  * mm/slab_common.c and include/linux/slab.h: the kmalloc size classes (SLUB), the per-arch
  * minimum alignment, size_index (setup_kmalloc_cache_index_table), the 6.5 runtime minimum
- * alignment (__kmalloc_minalign, new_kmalloc_cache's aliasing) and kmalloc_size_roundup.
+ * alignment (__kmalloc_minalign, new_kmalloc_cache's aliasing) and kmalloc_size_roundup; the
+ * kmalloc caches per kmalloc_type (kmalloc_caches[type][index], create_kmalloc_caches, kmalloc_slab),
+ * GFP_SLAB_BUG_MASK and kmalloc_fix_flags. The caches themselves (struct kmem_cache) are src/mm/slub.ts.
  *
  * Facts (docs/verified-facts.md §kmalloc): ARCH_KMALLOC_MINALIGN is ARCH_DMA_MINALIGN (arm64 128,
  * ARMv7 64) when the arch does not define it; x86 keeps __alignof__(unsigned long long) = 8.
@@ -94,7 +96,8 @@ export function kmalloc_fix_flags(k: Kernel, flags: number): number {
   flags = (flags & ~mask) >>> 0;
   const v = k.version.id;
   k.printk("warn", `Unexpected gfp: ${pct_hash_x(invalid_mask)} (${gfpName(invalid_mask, v)}). Fixing up to gfp: ${pct_hash_x(flags)} (${gfpName(flags, v)}). Fix your code!`);
-  // dump_stack(): dump_stack_print_info's lines and the call trace, at KERN_DEFAULT (the model keeps the header lines)
+  // dump_stack(): KERN_DEFAULT, which printk logs at MESSAGE_LOGLEVEL_DEFAULT (4, warning); the model prints
+  // dump_stack_print_info's lines and no call trace
   for (const line of dump_stack_print_info(k)) k.printk("warn", line);
   return flags;
 }

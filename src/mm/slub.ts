@@ -9,7 +9,7 @@
  * Facts: docs/verified-facts.md §"SLUB slab order" (stop 21) and §"kmalloc caches per kmalloc_type" (stop 23).
  */
 import type { Kernel } from "../kernel.js";
-import { PAGE_SIZE, get_order } from "../core/u64.js";
+import { get_order } from "../core/u64.js";
 import {
   GFP_DMA,
   __GFP_ATOMIC,
@@ -300,7 +300,3 @@ export class Slab {
   }
 }
 
-/** The slab size in bytes of a cache (PAGE_SIZE << oo) */
-export function slab_bytes(s: KmemCache): number {
-  return PAGE_SIZE << s.oo;
-}
