@@ -9,7 +9,8 @@
  * Facts: docs/verified-facts.md §"SLUB slab order" (stop 21) and §"kmalloc caches per kmalloc_type" (stop 23).
  */
 import type { Kernel } from "../kernel.js";
-import { get_order } from "../core/u64.js";
+import { get_order, hex } from "../core/u64.js";
+import { sym } from "../core/trace.js";
 import {
   GFP_DMA,
   __GFP_ATOMIC,
@@ -30,6 +31,7 @@ import {
   __GFP_RETRY_MAYFAIL,
   __GFP_THISNODE,
   __GFP_ZERO,
+  gfpName,
 } from "../include/gfp.js";
 import { calculate_order, order_objects } from "./slub_order.js";
 import { PG_large_kmalloc, PG_slab } from "./page_alloc.js";
@@ -40,6 +42,8 @@ import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZ
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
 const GFP_RECLAIM_CONSTRAINT_MASK =
   __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_ATOMIC | __GFP_HARDWALL | __GFP_THISNODE;
+
+const S_new_slab = sym("new_slab", "mm/slub.c");
 
 /** The model's struct kmem_cache of a kmalloc cache (mm/slab.h / include/linux/slub_def.h). */
 export class KmemCache {
@@ -223,15 +227,20 @@ export class Slab {
    * s->size, … handed out in that order; false when the allocation fails.
    */
   private new_slab(k: Kernel, s: KmemCache, flags: number): boolean {
+    k.tr?.enter(S_new_slab, { s: s.name, flags: gfpName(flags, k.version.id) });
     if (flags & GFP_SLAB_BUG_MASK(k)) flags = kmalloc_fix_flags(k, flags);
     const slab = this.allocate_slab(k, s, flags & GFP_RECLAIM_CONSTRAINT_MASK);
-    if (!slab) return false;
+    if (!slab) {
+      k.tr?.exit("NULL");
+      return false;
+    }
     const pfn = k.arch.page_to_pfn(slab.page);
     k.memmap.setFlag(pfn, PG_slab);
     const base = k.arch.page_address(k, slab.page);
     // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
     const n = order_objects(slab.order, s.size);
     for (let i = n - 1; i >= 0; i--) s.free.push(base + i * s.size);
+    k.tr?.exit(`slab ${k.arch.fmtVa(slab.page)} (pfn ${hex(pfn)}, order ${slab.order}): ${n} objects, s->size ${s.size}, from ${k.arch.fmtVa(base)}`);
     return true;
   }
 
