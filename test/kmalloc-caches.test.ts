@@ -226,10 +226,13 @@ describe("kmalloc_fix_flags: \"Unexpected gfp … Fix your code!\" for GFP_SLAB_
     expect(k.klog[i + 1]!.message).toMatch(/^CPU: 0 /);
   });
 
-  it("__GFP_DMA32 is a bug flag too: kmalloc(64, GFP_KERNEL|__GFP_DMA32) → 0x4 (__GFP_DMA32)", () => {
+  it("__GFP_DMA32 is a bug flag too: kmalloc(4K, GFP_KERNEL|__GFP_DMA32) → 0x4 (__GFP_DMA32), and the slab is not below 4 GiB", () => {
     const k = bootK("x86_64", "6.18");
-    k.slab.kmalloc(k, 64, GFP_KERNEL | __GFP_DMA32);
+    const a = k.slab.kmalloc(k, 4096, GFP_KERNEL | __GFP_DMA32);
     expect(lines(k)).toEqual(["warn Unexpected gfp: 0x4 (__GFP_DMA32). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!"]);
+    expect(ownerOf(k, a)).toBe("kmalloc-4k");
+    expect(zoneOf(k, a)).toBe("Normal");
+    expect(phys(k, a)).toBeGreaterThanOrEqual(2 ** 32);
   });
 
   it("kmalloc_large: 5.6 passes __GFP_HIGHMEM to alloc_pages silently; from 444050990db4 (5.9) kmalloc_fix_flags warns first", () => {
