@@ -109,15 +109,15 @@ function calculate_sizes(k: Kernel, s: KmemCache): void {
   if (s.type === KMALLOC_RECLAIM) s.allocflags |= __GFP_RECLAIMABLE;
 }
 
-/** mm/kasan/kasan.h sizeof(struct kasan_alloc_meta) (generic, 5.6–6.18): alloc_track (u32 pid, u32 stack) + free_track[1] (5.6–5.8) or aux_stack[2] (5.9+): 16 bytes */
+/** The size of generic KASAN's struct kasan_alloc_meta (mm/kasan/kasan.h, 5.6–6.18): alloc_track (u32 pid, u32 stack) + free_track[1] (5.6–5.8) or aux_stack[2] (5.9+): 16 bytes */
 const KASAN_ALLOC_META_SIZE = 16;
 
-/** mm/kasan/kasan.h sizeof(struct kasan_free_meta) (generic): the quarantine link (a pointer); from e4b7818b9aa8 (5.9) also free_track (8 bytes) */
+/** The size of generic KASAN's struct kasan_free_meta (mm/kasan/kasan.h): the quarantine link (a pointer); from e4b7818b9aa8 (5.9) also free_track (8 bytes) */
 function kasan_free_meta_size(k: Kernel): number {
   return k.sw["e4b7818b9aa8"] ? ptr_size(k) + 8 : ptr_size(k);
 }
 
-/** mm/kasan/common.c optimal_redzone (5.6–6.18, generic): the redzone an object of this size gets at least */
+/** mm/kasan/common.c optimal_redzone (5.6–6.0; mm/kasan/generic.c 6.1–6.18, the same table), generic KASAN: the redzone an object of this size gets at least */
 function optimal_redzone(object_size: number): number {
   return object_size <= 64 - 16 ? 16 : object_size <= 128 - 32 ? 32 : object_size <= 512 - 64 ? 64 : object_size <= 4096 - 128 ? 128 : object_size <= (1 << 14) - 256 ? 256 : object_size <= (1 << 15) - 512 ? 512 : object_size <= (1 << 16) - 1024 ? 1024 : 2048;
 }
