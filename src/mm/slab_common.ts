@@ -67,6 +67,8 @@ export const KMALLOC_DMA = 2;
 const KMALLOC_NAME_PREFIX = ["kmalloc-", "kmalloc-rcl-", "dma-kmalloc-"] as const;
 /** mm/slab_common.c INIT_KMALLOC_INFO's __short_size for index 0..13 */
 const KMALLOC_SHORT_SIZE = ["0", "96", "192", "8", "16", "32", "64", "128", "256", "512", "1k", "2k", "4k", "8k"] as const;
+/** kmalloc_info[index].name[type] */
+const KMALLOC_NAMES: readonly (readonly string[])[] = KMALLOC_NAME_PREFIX.map((prefix) => KMALLOC_SHORT_SIZE.map((short) => prefix + short));
 
 /**
  * include/linux/slab.h kmalloc_type (5.6–6.18; 5.14+ spells it with KMALLOC_NOT_NORMAL_BITS, 494c1dfe855e's
@@ -163,7 +165,7 @@ export class KmallocCaches {
         if (idx === 1 ? this.KMALLOC_MIN_SIZE > 32 : idx === 2 ? this.KMALLOC_MIN_SIZE > 64 : KMALLOC_INFO[idx]! < this.KMALLOC_MIN_SIZE) continue;
         const size = this.alias.get(idx)!;
         const real = KMALLOC_INFO.indexOf(size);
-        byIdx[real] ??= create_kmalloc_cache(k, KMALLOC_NAME_PREFIX[type]! + KMALLOC_SHORT_SIZE[real]!, size, type, this.arch_kmalloc_minalign);
+        byIdx[real] ??= create_kmalloc_cache(k, KMALLOC_NAMES[type]![real]!, size, type, this.arch_kmalloc_minalign);
         byIdx[idx] = byIdx[real]!;
       }
     }

@@ -102,11 +102,22 @@ function calculate_sizes(k: Kernel, s: KmemCache): void {
   if (k.cfg.CONFIG_KASAN) size = k.sw["a5989d4ed40c"] ? kasan_cache_create_v6_8(k, s, size) : kasan_cache_create_v5_6(k, s, size);
   size = Math.ceil(size / s.align) * s.align;
   s.size = size;
-  s.oo = calculate_order(k, size);
+  s.oo = calculate_order_cached(k, size);
   s.min = get_order(size);
   s.allocflags = k.sw["5b15f3fb89fc"] || s.oo > 0 ? __GFP_COMP : 0;
   if (s.type === KMALLOC_DMA) s.allocflags |= GFP_DMA;
   if (s.type === KMALLOC_RECLAIM) s.allocflags |= __GFP_RECLAIMABLE;
+}
+
+/** calculate_order's answers (a pure function of the era, the CPU count and the size), kept across boots: every boot creates ~40 kmalloc caches */
+const ORDER_MEMO = new Map<number, number>();
+
+/** mm/slub.c calculate_order (slub_order.ts), memoised by (era, nr_cpus, size) */
+function calculate_order_cached(k: Kernel, size: number): number {
+  const key = (size * 1024 + Math.min(k.cfg?.nr_cpus ?? 1, 511)) * 2 + (k.sw["7abe7ed1e2a3"] ? 1 : 0);
+  let order = ORDER_MEMO.get(key);
+  if (order === undefined) ORDER_MEMO.set(key, (order = calculate_order(k, size)));
+  return order;
 }
 
 /** The size of generic KASAN's struct kasan_alloc_meta (mm/kasan/kasan.h, 5.6–6.18): alloc_track (u32 pid, u32 stack) + free_track[1] (5.6–5.8) or aux_stack[2] (5.9+): 16 bytes */
