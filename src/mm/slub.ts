@@ -204,7 +204,8 @@ export class Slab {
     const addr = free.pop()!;
     this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: s, order: 0 });
-    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, size);
+    // slab_alloc_node → slab_want_init_on_alloc: memset(object, 0, s->object_size) (5.6–6.18 without slub_debug)
+    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, s.object_size);
     return addr;
   }
 
