@@ -5,10 +5,11 @@
  */
 import { InputError, OptionError, type FaultRecord } from "./core/faults.js";
 import { renderTrace, type TraceEvent } from "./core/trace.js";
-import { attrsName, DIR_NAMES, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
+import { attrsName, DIR_NAMES, DMA_BIDIRECTIONAL, DMA_NONE, gfpName, GFP_KERNEL, parseAttrs, parseDir, parseGfp } from "./include/gfp.js";
 import { resolveKernel } from "./scenario/config.js";
 import { flagMessage } from "./scenario/suggest.js";
 import { runScenario } from "./scenario/runner.js";
+import type { StepMsg } from "./scenario/runner-objects.js";
 import type { Scenario, Step, StepResult } from "./scenario/types.js";
 import { hex, parseU64 } from "./core/u64.js";
 
@@ -57,6 +58,20 @@ export interface ExplainResult {
 }
 
 const EXPLAINABLE = ["dma_alloc_coherent", "dma_alloc_attrs", "dma_free_coherent", "dma_free_attrs", "dma_mmap_coherent", "dma_mmap_attrs", "dma_get_sgtable", "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_map_phys", "dma_unmap_phys", "dma_alloc_pages", "dma_alloc_noncoherent"] as const;
+
+/**
+ * A step error of explain's own set-up scenario (e.g. "dma_map_phys is not in Linux 6.12", "DMA_ATTR_MMIO is
+ * not in Linux 6.12"): the user wrote no step, file or line, so it names the option that asked for it — the
+ * kernel for an op the version lacks, else the argument (`attrs`, `gfp`, `size`, `dir`) — as an OptionError.
+ */
+function asOptionError(e: unknown): unknown {
+  const m = e instanceof InputError ? (e as InputError & { stepMsg?: StepMsg }).stepMsg : undefined;
+  if (!m) return e;
+  const field = m.field?.[0];
+  const option = field === undefined || field === "op" ? "kernel" : String(field);
+  const msg = m.msg.startsWith(`${option}: `) ? m.msg.slice(option.length + 2) : m.msg;
+  return new OptionError(`${option}: ${msg}`);
+}
 
 function st(op: string, args: Record<string, unknown>, as?: string): Step {
   return as ? { op, as, args } : { op, args };
@@ -121,11 +136,18 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
       focus = 2;
       break;
     default:
-      steps = [kbuf, map, st(op, { map: "map", offset: 0, size, dir })];
+      // a sync's --dir is the sync's: an invalid one (DMA_NONE) must BUG in the sync, so the set-up map is bidirectional then
+      // (every sync direction is legal on a DMA_BIDIRECTIONAL mapping: check_sync)
+      steps = [kbuf, dir === DMA_NONE ? st(mapOp, { buf: "kbuf", size, dir: DMA_BIDIRECTIONAL, attrs }, "map") : map, st(op, { map: "map", offset: 0, size, dir })];
       focus = 2;
   }
   const scenario: Scenario = { name: `explain ${op}`, platform: o.platform, kernel: o.kernel, steps, ...(o.device ? { device: o.device } : {}) };
-  const r = runScenario(scenario, { platform: o.platform, kernel: o.kernel, trace: true, ...(o.set ? { set: o.set } : {}) });
+  let r;
+  try {
+    r = runScenario(scenario, { platform: o.platform, kernel: o.kernel, trace: true, ...(o.set ? { set: o.set } : {}) });
+  } catch (e) {
+    throw asOptionError(e);
+  }
   const fs = r.steps[focus]!;
   const lines: string[] = [];
   lines.push(`${op} on ${r.platform} (Linux ${r.kernel}), device ${r.device}: size ${hex(size)}, gfp ${gfpName(gfp, r.kernel)}, attrs ${attrsName(attrs)}${NO_DIR.includes(op) ? "" : `, dir ${DIR_NAMES[dir] ?? dir}`}`);

@@ -6,6 +6,7 @@
 import { DMA_BOUNCE_UNALIGNED_KMALLOC, kmalloc_caches_of } from "./mm/slab_common.js";
 import { Kernel, type KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
+import type { Bank } from "./mm/physmem.js";
 import type { KernelVersion } from "./versions.js";
 import type { Arch } from "./arch/arch.js";
 import { Arm64, arm64Era, arm64Layout } from "./arch/arm64/memory.js";
@@ -35,7 +36,7 @@ import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs } from "./kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs, swiotlb_adjust_size, swiotlb_size_or_default } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
@@ -89,6 +90,25 @@ function dom0Banks(machine: { start: number; size: number }[], other: { start: n
       if (other.start > b.start) out.push({ start: b.start, size: other.start - b.start });
       if (oEnd < end) out.push({ start: oEnd, size: end - oEnd });
     }
+  }
+  return out;
+}
+
+/** banks minus the given ranges */
+function withoutRanges(banks: readonly Bank[], cut: readonly Bank[]): Bank[] {
+  let out: Bank[] = banks.map((b) => ({ ...b }));
+  for (const c of cut) {
+    const next: Bank[] = [];
+    for (const b of out) {
+      const bEnd = b.start + b.size;
+      const cEnd = c.start + c.size;
+      if (cEnd <= b.start || c.start >= bEnd) next.push(b);
+      else {
+        if (c.start > b.start) next.push({ start: b.start, size: c.start - b.start });
+        if (bEnd > cEnd) next.push({ start: cEnd, size: bEnd - cEnd });
+      }
+    }
+    out = next;
   }
   return out;
 }
@@ -286,11 +306,13 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   if (platform.xen === "pv") {
     // hypercall_cflush is arch/arm/xen/mm.c's GNTTABOP_cache_flush probe: x86 has none (never read on x86)
     k.xen = { kind: "pv", phys_to_mach: [], hypercall_cflush: false, initial_domain: true, grants: new Map(), stage2: new Map(), domains: null, p2m: null, heap: new XenHeap() };
-    xen_pv_setup_p2m(k, max_pfn, k.mem.max_pfn);
-    // dom0's xen_e820_table is XENMEM_machine_memory_map: the machine's map (platform.machineBanks), not its own RAM
-    xen_set_identity_and_remap(k, platform.machineBanks ? platform.machineBanks(cfg.mem) : banks, max_pfn);
-    // x86_init.paging.pagetable_init = xen_pagetable_init → xen_remap_memory, later in setup_arch
-    xen_remap_memory(k);
+    // xen_start_info->nr_pages: dom0_mem
+    const nr_pages = cfg.mem / PAGE_SIZE;
+    xen_pv_setup_p2m(k, nr_pages, platform.machineBanks!(cfg.mem));
+    // dom0's xen_e820_table is XENMEM_machine_memory_map: the machine's map (platform.machineE820), not its own RAM
+    xen_set_identity_and_remap(k, platform.machineE820!(cfg.mem), nr_pages);
+    // xen_add_extra_mem's memblock_reserve: the extra memory is e820 RAM (dom0's banks) the kernel must not use
+    for (const r of k.xen.p2m!.extra) memblock.reserve(r.start_pfn * PAGE_SIZE, r.n_pfns * PAGE_SIZE, "Xen extra memory");
   }
   const min_pfn = banks[0]!.start / PAGE_SIZE;
   k.memmap = new MemMap(min_pfn, max_pfn);
@@ -376,6 +398,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // sparse_init (5.15.178 arch/x86/kernel/setup.c:1137, :1153; arch/x86/mm/init_64.c:816): the
   // memmap is taken long before mem_init's pci_iommu_alloc (init_64.c:1333) places the swiotlb pool
   if (platform.arch === "x86_64") vmemmap_populate();
+  // x86 PV: x86_init.paging.pagetable_init = xen_pagetable_init — paging_init (sparse_init above), then xen_remap_memory,
+  // which maps the e820 holes' frames at their new pfns and takes those out of the extra memory (memblock_free)
+  // (5.10.7 arch/x86/xen/mmu_pv.c:1193–1206, 6.18.35 :1257–1277)
+  if (platform.xen === "pv") xen_remap_memory(k);
 
   // --- arm64 setup_arch: kasan_init after bootmem_init — generic KASAN's shadow of the kernel image and of RAM ---
   if (platform.arch === "arm64" && cfg.CONFIG_KASAN) {
@@ -408,11 +434,17 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   let wantSwiotlb = false;
   let x86SwiotlbEnable = false;
   let lowLimit = 4 * GiB;
+  // arm64 mem_init's (6.18: arch_mm_preinit's) swiotlb_adjust_size, 6.7+ (65033574ade9): the buffer is kept only for kmalloc bouncing
+  let adjustForKmalloc = false;
   if (platform.arch === "arm64") {
     // arch/arm64/mm/init.c mem_init (5.6.4 :562–566, 5.15.178 :472–476, 6.1.166 :454): a pool for swiotlb=force
     // or RAM above the DMA limit — not for Xen, whose xen_mm_init makes a late one (src/xen/init.ts, D25);
     // 6.5+: IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) sets swiotlb = true
     wantSwiotlb = cfg.swiotlb_force === "force" || max_pfn > dmaEnd / PAGE_SIZE || DMA_BOUNCE_UNALIGNED_KMALLOC(k);
+    // 6.7+ (6.12.19 arch/arm64/mm/init.c:368–379, 6.18.35 :341–357): `swiotlb = max_pfn > PFN_DOWN(arm64_dma_phys_limit)`;
+    // when that is false and DMA_BOUNCE_UNALIGNED_KMALLOC sets it, the buffer is first cut to 1 MiB per GiB of RAM
+    // (swiotlb=force is not part of that test: it still gets the cut)
+    adjustForKmalloc = !!k.sw["65033574ade9"] && DMA_BOUNCE_UNALIGNED_KMALLOC(k) && !(max_pfn > Math.floor(dmaEnd / PAGE_SIZE));
     lowLimit = dmaEnd;
     // mem_init's else branch: SWIOTLB_NO_FORCE — in 5.14-rc5 and 5.15.178 (:476) only without Xen (`else if
     // (!xen_swiotlb_detect())`); a Xen dom0 keeps its setting for the late pool of xen_mm_init (5.6.4 and
@@ -439,6 +471,10 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
   initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
+  // mem_init (6.7–6.17) / arch_mm_preinit (6.18): swiotlb_adjust_size(min(swiotlb_size_or_default(),
+  // DIV_ROUND_UP(memblock_phys_mem_size(), 1024))) before swiotlb_init — also with swiotlb=noforce, whose
+  // swiotlb_init_remap then returns without a pool; a swiotlb=<slabs> makes it a no-op
+  if (adjustForKmalloc) swiotlb_adjust_size(k, Math.min(swiotlb_size_or_default(k), Math.ceil(memblock.phys_mem_size() / 1024)));
   // (x86 PV: the P2M, which the swiotlb buffer's xen_swiotlb_fixup below exchanges frames in, was built above, in setup_arch)
   if (wantSwiotlb) {
     // default_nslabs after swiotlb= (and 6.0+: one area per possible CPU, the power-of-two round-up)
@@ -468,7 +504,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): 
 
   // --- the linear map (lowmem only on ARM32) ---
   const blockSizes = platform.arch === "arm" ? [MiB, PAGE_SIZE] : [GiB, 2 * MiB, PAGE_SIZE];
-  for (const b of banks) {
+  // x86 PV: the extra memory's PTEs are not present (pte_pfn_to_mfn of INVALID_P2M_ENTRY, arch/x86/xen/mmu_pv.c): not mapped
+  const linearBanks = platform.xen === "pv" ? withoutRanges(banks, k.xen!.p2m!.extra.map((r) => ({ start: r.start_pfn * PAGE_SIZE, size: r.n_pfns * PAGE_SIZE }))) : banks;
+  for (const b of linearBanks) {
     const end = Math.min(b.start + b.size, normalEnd);
     if (end <= b.start) continue;
     if (platform.arch === "arm" && cmaBase >= 0) {

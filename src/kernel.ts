@@ -304,8 +304,8 @@ export class Kernel {
     throw new KernelFault(rec);
   }
 
-  /** Non-fatal fault records (SIGBUS for a user process, bus error for a device). */
-  record(kind: "sigbus" | "bus_error", message: string, addr?: number): void {
+  /** Non-fatal fault records (SIGBUS or SIGSEGV for a user process, bus error for a device). */
+  record(kind: "sigbus" | "sigsegv" | "bus_error", message: string, addr?: number): void {
     const rec: FaultRecord = { kind, message, step: this.step };
     if (addr !== undefined) rec.addr = hex(addr);
     this.faults.push(rec);

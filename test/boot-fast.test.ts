@@ -190,4 +190,58 @@ describe("x86 PV P2M runs", () => {
       { numRuns: 150 },
     );
   });
+
+  it("with a hole's frames remapped past the list (xen_remap_memory's shifted layout), then random exchanges: get, frames, runs and m2p as flat arrays", () => {
+    const LEN = 4096;
+    const TOP = 16;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: LEN - 600 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.array(fc.record({ pfn: fc.nat(LEN + 600 - 1), n: fc.integer({ min: 1, max: 300 }), mfn: fc.nat(TOP * 512 - 1) }), { maxLength: 30 }),
+        (hole, holeN, writes) => {
+          const p2m = new PvP2M(LEN, TOP);
+          const END = LEN + holeN;
+          const flat: number[] = [];
+          const m2p = new Map<number, number>();
+          for (let pfn = 0; pfn < LEN; pfn++) {
+            flat[pfn] = (TOP - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
+            m2p.set(flat[pfn]!, pfn);
+          }
+          // the hole: identity (no frame through get), its frames at LEN.. (the remap target right past the list)
+          p2m.set_phys_range_identity(hole, hole + holeN);
+          p2m.remapLayout(LEN, holeN, hole);
+          for (let i = 0; i < holeN; i++) {
+            flat[LEN + i] = flat[hole + i]!;
+            m2p.set(flat[hole + i]!, LEN + i);
+            flat[hole + i] = -1;
+          }
+          for (const w of writes) {
+            const n = Math.min(w.n, END - w.pfn);
+            if (n <= 0 || (w.pfn < hole + holeN && w.pfn + n > hole)) continue; // inside the map, never an identity pfn
+            const mfn = Math.min(w.mfn, TOP * 512 - n);
+            p2m.setRange(w.pfn, n, mfn);
+            for (let i = 0; i < n; i++) m2p.set(flat[w.pfn + i]!, -1);
+            for (let i = 0; i < n; i++) {
+              flat[w.pfn + i] = mfn + i;
+              m2p.set(mfn + i, w.pfn + i);
+            }
+          }
+          const wrong: string[] = [];
+          for (let pfn = 0; pfn < END + 10; pfn++) if (p2m.get(pfn) !== (flat[pfn] ?? -1)) wrong.push(`get ${pfn}`);
+          const f = p2m.frames(0, END + 10);
+          for (let i = 0; i < END + 10; i++) if (f[i] !== (flat[i] ?? -1)) wrong.push(`frames ${i}`);
+          const runs: number[] = [];
+          p2m.runs(0, END + 10, runs);
+          const expanded: number[] = [];
+          for (let r = 0; r < runs.length; r += 2) for (let i = 0; i < runs[r + 1]!; i++) expanded.push(runs[r]! < 0 ? -1 : runs[r]! + i);
+          for (let i = 0; i < END + 10; i++) if (expanded[i] !== (flat[i] ?? -1)) wrong.push(`runs ${i}`);
+          for (let pfn = LEN; pfn < END; pfn++) if (p2m.identity(pfn)) wrong.push(`identity ${pfn}`);
+          for (let mfn = 0; mfn < TOP * 512; mfn++) if (p2m.m2p(mfn) !== (m2p.get(mfn) ?? -1)) wrong.push(`m2p ${mfn}: ${p2m.m2p(mfn)} vs ${m2p.get(mfn) ?? -1}`);
+          expect(wrong.slice(0, 5)).toEqual([]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
 });

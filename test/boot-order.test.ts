@@ -188,10 +188,25 @@ describe("boot order: an arm64 Xen dom0 with all RAM below the DMA limit gets sw
   });
 
   it("6.6 (DMA_BOUNCE_UNALIGNED_KMALLOC) and every era with RAM above the DMA limit: mem_init's 64 MiB memblock pool", () => {
-    for (const [v, mem] of [["6.6", "1G"], ["6.18", "1G"], ["5.15", undefined], ["5.6", undefined]] as const) {
+    for (const [v, mem] of [["6.6", "1G"], ["6.18", undefined], ["5.15", undefined], ["5.6", undefined]] as const) {
       const p = pool(v, mem);
       expect([p.start, p.nslabs, p.owner], `${v} ${mem ?? "default"}`).toEqual([0x2c000000, 32768, "swiotlb buffer"]);
       expect(p.warn.filter((w) => w.includes("only able")), v).toEqual([]);
+    }
+  });
+  it("6.12 and 6.18 at mem=1G (all RAM below the DMA limit): 65033574ade9's 1 MiB per GiB — 512 slots from memblock, not 64 MiB", () => {
+    // (this case asserted the 64 MiB pool for 6.18 before 65033574ade9 was modelled.) dom0's memblock.memory is
+    // [0, 0x30000000) + [0x34000000, 0x3b400000) = 884 MiB: DIV_ROUND_UP(0x37400000, 1024) = 905,216 bytes → 442
+    // slabs → ALIGN(, IO_TLB_SEGSIZE) = 512; "adjusted to 0MB" (905,216 >> 20); 4 areas of 128 need no round-up
+    for (const v of ["6.12", "6.18"]) {
+      const p = pool(v, "1G");
+      expect([p.start, p.end - p.start, p.nslabs, p.owner], v).toEqual([0x36300000, 1 << 20, 512, "swiotlb buffer"]);
+      const k = bootK("rpi4-xen", v, { mem: "1G" });
+      expect(k.klog.map((l) => l.message).filter((m) => m.startsWith("software IO TLB:")), v).toEqual([
+        "software IO TLB: SWIOTLB bounce buffer size adjusted to 0MB",
+        "software IO TLB: area num 4.",
+        "software IO TLB: mapped [mem 0x0000000036300000-0x0000000036400000] (1MB)",
+      ]);
     }
   });
 });

@@ -148,11 +148,14 @@ describe("G1: cma_alloc's failure message — per version's format, __func__, re
 describe("the page allocator's order WARN names the version's function and line", () => {
   // __alloc_pages_nodemask until 5.12, __alloc_pages from 5.13 (84172f4bb752), __alloc_pages_noprof from 6.10's
   // allocation profiling, and 6.18 WARNs in __alloc_frozen_pages_noprof (read in each tree's mm/page_alloc.c)
-  for (const [kernel, line] of [
-    ["5.10", "at mm/page_alloc.c:4933 __alloc_pages_nodemask+0x…/0x…"],
-    ["5.19", "at mm/page_alloc.c:5406 __alloc_pages+0x…/0x…"],
-    ["6.12", "at mm/page_alloc.c:4730 __alloc_pages_noprof+0x…/0x…"],
-    ["6.18", "at mm/page_alloc.c:5215 __alloc_frozen_pages_noprof+0x…/0x…"],
+  // the summary quotes each tree's check (stop 23: it said "WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) … >= MAX_ORDER (11)" everywhere)
+  for (const [kernel, line, cond] of [
+    ["5.10", "at mm/page_alloc.c:4933 __alloc_pages_nodemask+0x…/0x…", "WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order 28 >= MAX_ORDER (11)"],
+    ["5.15", "at mm/page_alloc.c:5440 __alloc_pages+0x…/0x…", "WARN_ON_ONCE(!(gfp & __GFP_NOWARN)) for order 28 >= MAX_ORDER (11)"],
+    ["5.19", "at mm/page_alloc.c:5406 __alloc_pages+0x…/0x…", "WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp) for order 28 (MAX_ORDER 11)"],
+    ["6.6", "at mm/page_alloc.c:4410 __alloc_pages+0x…/0x…", "WARN_ON_ONCE_GFP(order > MAX_ORDER, gfp) for order 28 (MAX_ORDER 10)"],
+    ["6.12", "at mm/page_alloc.c:4730 __alloc_pages_noprof+0x…/0x…", "WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) for order 28 (MAX_PAGE_ORDER 10)"],
+    ["6.18", "at mm/page_alloc.c:5215 __alloc_frozen_pages_noprof+0x…/0x…", "WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) for order 28 (MAX_PAGE_ORDER 10)"],
   ] as const) {
     it(`${kernel}: ${line.split(" ")[2]}`, () => {
       const r = runYaml(`name: o\nplatform: rpi4\nkernel: "${kernel}"\nsteps:\n  - { op: kmalloc, size: 1T, as: b }\n`);
@@ -160,7 +163,7 @@ describe("the page allocator's order WARN names the version's function and line"
       expect(w.report!.find((l) => l.startsWith("WARNING: CPU:"))).toBe(`WARNING: CPU: 0 PID: 1000 ${line}`);
       // the one-line summary and its pc name the same function as the report
       const fn = line.split(" ")[2]!.split("+")[0]!;
-      expect(w.message).toBe(`WARNING: at mm/page_alloc.c ${fn}: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order 28 >= MAX_ORDER (11)`);
+      expect(w.message).toBe(`WARNING: at mm/page_alloc.c ${fn}: ${cond}`);
       expect(w.pc).toBe(fn);
       expect(w.at).toBe(line.split(" ")[1]);
     });

@@ -24,13 +24,25 @@ describe("rpi4-xen boot: xen_mm_init and arm64's existing pool", () => {
 });
 
 describe("x86_64-xen-pv boot: the pool anywhere in RAM, its frames exchanged below 4 GiB", () => {
-  it.each(["5.15", "5.19", "6.1", "6.18"])("%s with mem=8G: pseudo-physical pool at the top of RAM below the memmap, machine frames below 4 GiB", (kernel) => {
+  it.each([
+    ["5.15", 0x2_4004_0000], // xen_swiotlb_init_early: memblock_alloc aligned to IO_TLB_SEGSIZE << IO_TLB_SHIFT (9074c79b62b6)
+    ["5.19", 0x2_4006_1000],
+    ["6.1", 0x2_4006_1000],
+    ["6.18", 0x2_4006_1000],
+  ])("%s with mem=8G on the 16 GiB PC: the pool at the top of the remapped RAM, the memmap below nr_pages, machine frames below 4 GiB", (kernel, end) => {
     const k = bootK("x86_64-xen-pv", kernel, { mem: "8G" });
     const mem = k.io_tlb_default_mem!;
-    // sparse_init (setup_arch → paging_init) took the top 128 MiB (64 sections × 2 MiB) before mem_init's pool
+    // xen_memory_setup: the PCI hole's 2^18 pfns and the 97 below 1 MiB are remapped to [8 GiB, 9 GiB + 97 pages); the
+    // RAM from there to the machine's 17 GiB is extra memory (memblock-reserved)
+    expect(k.xen!.p2m!.extra).toEqual([{ start_pfn: 0x24_0061, n_pfns: 0x44_0000 - 0x24_0061 }]);
+    expect(k.memblock.owner(0x2_4006_1000)).toBe("Xen extra memory");
+    // sparse_init (paging_init) ran before xen_remap_memory, while [8 GiB, 17 GiB) was all extra memory: the memmap
+    // (128 sections × 2 MiB, extra memory's sections included) lies below nr_pages
     expect(k.memblock.owner(0x1_ffff_f000)).toBe("vmemmap (struct pages)");
-    expect(mem.start).toBe(0x1f4000000);
-    expect(mem.end).toBe(0x1f8000000);
+    expect(k.memblock.owner(0x1_f000_0000)).toBe("vmemmap (struct pages)");
+    // mem_init's pool, top-down, in the remapped RAM
+    expect(mem.end).toBe(end);
+    expect(mem.start).toBe(end - 64 * 2 ** 20);
     for (let p = mem.start; p < mem.end; p += 256 << 10) expect(pfn_to_bfn(k, p / 4096) * 4096, `${kernel} ${p.toString(16)}`).toBeLessThan(2 ** 32);
   });
 });
@@ -48,12 +60,14 @@ describe("scenarios/xen-pv-4m-coherent.yaml: orders above 9 (e93ec87286bd, 6.14;
   it.each(["6.1", "6.12", "6.18"])("%s: alloc_discontig_frames(10), one exchange, the device's bytes at the last page", (kernel) => {
     const r = run("scenarios/xen-pv-4m-coherent.yaml", { kernel, trace: true });
     expect(r.ok).toBe(true);
-    expect(r.steps[0]!.result.cpu_addr).toBe("0xffff8880f7800000");
-    expect(r.steps[0]!.result.dma_handle).toBe("0xffc00000");
+    // the pages: the top of the remapped RAM (the PCI hole's frames at [4 GiB, 5 GiB + 97 pages)); the extent: Xen's
+    // highest free 4 MiB below the device's 4 GiB limit — below the hole, its RAM ends at 3 GiB
+    expect(r.steps[0]!.result.cpu_addr).toBe("0xffff88813b800000");
+    expect(r.steps[0]!.result.dma_handle).toBe("0xbfc00000");
     expect(r.steps[2]!.result.data).toBe('"last page"');
     const t = renderTrace(r.steps[0]!.trace).join("\n");
     expect(t).toContain("→ alloc_discontig_frames(order=10)  [arch/x86/xen/mmu_pv.c]");
-    expect(t).toContain("HYPERVISOR_memory_op = 0: mfn 0xffc00..0xfffff");
+    expect(t).toContain("HYPERVISOR_memory_op = 0: mfn 0xbfc00..0xbffff");
   });
 });
 

@@ -13,7 +13,7 @@ import { GFP_KERNEL, __GFP_DMA32 } from "../src/include/gfp.js";
 import { alloc_pages, nr_free_pages_for } from "../src/mm/mm.js";
 import { phys_to_dma } from "../src/kernel/dma/direct.js";
 import { bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn, pseudo_phys_of } from "../src/xen/p2m.js";
-import { xen_after_bootmem } from "../src/xen/mmu-pv.js";
+import { xen_after_bootmem, xen_create_contiguous_region as pv_create_contiguous_region } from "../src/xen/mmu-pv.js";
 import { xen_arch_need_swiotlb, xen_bus_to_phys } from "../src/xen/swiotlb-xen.js";
 import { bootK, runCli, runYaml } from "./helpers.js";
 import { cloneKernel } from "../src/boot-cache.js";
@@ -64,41 +64,47 @@ describe("mfn_to_pfn (arch/x86/include/asm/xen/page.h, 5.6–6.18): the M2P, its
     const heap = 0x4_0000; // 1 GiB
     expect(k.xen!.p2m!.m2p(heap)).toBe(-1);
     expect(bfn_to_pfn(k, heap)).toBe(-1);
-    // a machine frame at or beyond xen_max_p2m_pfn that dom0 does not own: __pfn_to_mfn(mfn) is
-    // IDENTITY_FRAME(mfn), so mfn_to_pfn answers mfn itself (page.h :233 in 5.6.4, :224 in 6.18.35)
-    for (const m of [len, 0x14_0000, 0x3ff_fff]) {
-      if (k.xen!.p2m!.m2p(m) >= 0) continue; // dom0's chunks sit at the top of machine memory
-      expect(bfn_to_pfn(k, m)).toBe(m);
-    }
-    expect(bfn_to_pfn(k, 0x14_0000)).toBe(0x14_0000);
+    // a machine frame in the PCI hole (MMIO): no M2P entry, and __pfn_to_mfn(mfn) is IDENTITY_FRAME(mfn) — xen_memory_setup
+    // made the hole identity — so mfn_to_pfn answers mfn itself (page.h :233 in 5.6.4, :224 in 6.18.35)
+    for (const m of [0xc_0000, 0xf_ffff]) expect([k.xen!.p2m!.m2p(m), bfn_to_pfn(k, m)]).toEqual([-1, m]);
+    // Xen's heap above 4 GiB: as pfns those frame numbers are the remapped RAM (0x100000–0x140060: dom0's entries there
+    // name other frames) or the extra memory (INVALID_P2M_ENTRY): ~0 either way
+    for (const m of [0x10_0000, 0x14_0000, 0x20_0000]) expect([k.xen!.p2m!.m2p(m), bfn_to_pfn(k, m)]).toEqual([-1, -1]);
+    // a frame past the P2M and the extra memory (16 TiB): identity
+    expect(bfn_to_pfn(k, 0x3ff_ffff)).toBe(0x3ff_ffff);
     // bfn_to_local_pfn (is_xen_swiotlb_buffer / xen_swiotlb_find_pool) keeps its own round trip: an identity frame is not local
-    expect(bfn_to_local_pfn(k, 0x14_0000)).toBe(-1);
+    expect(bfn_to_local_pfn(k, 0xc_0000)).toBe(-1);
     expect(bfn_to_local_pfn(k, mfn)).toBe(pfn);
-    // beyond the P2M pfn_to_mfn is the identity too
-    expect(pfn_to_bfn(k, len + 5)).toBe(len + 5);
+    // past the P2M: the remapped RAM has entries, the extra memory INVALID_P2M_ENTRY (pfn_to_mfn masks nothing: ~0)
+    expect(pfn_to_bfn(k, len + 5)).toBe(0x44_0000 - 512 + 0xa4); // the builder gave pfn 0xa4 (now identity) this frame: remapped to 0x100005
+    expect(pfn_to_bfn(k, 0x20_0000)).toBe(-1);
+    expect(pfn_to_bfn(k, 0x3ff_ffff)).toBe(0x3ff_ffff);
     // DMA_MAPPING_ERROR (~0): frame 0xfffffffffffff is beyond everything, so xen_bus_to_phys gives ~0 back
     expect(xen_bus_to_phys(k, DMA_MAPPING_ERROR)).toBe(DMA_MAPPING_ERROR);
     // the trace's pseudo-physical address of a machine address (machine_to_phys)
-    expect(pseudo_phys_of(k, 0x1_4000_0123)).toBe("0x140000123");
+    expect(pseudo_phys_of(k, 0xc000_0123)).toBe("0xc0000123");
+    expect(pseudo_phys_of(k, 0x1_4000_0123)).toBe("-1");
     expect(pseudo_phys_of(k, 0x4000_0123)).toBe("-1");
     expect(pseudo_phys_of(k, mfn * 4096 + 0x10)).toBe("0x" + (pfn * 4096 + 0x10).toString(16));
   });
 
-  it("run --trace: a device write to Xen's memory beyond dom0's P2M reads back as the identity, one below it as ~0", () => {
+  it("run --trace, dom0_mem 1 GiB: a device write to Xen's memory past the extra memory (12 GiB) reads back as the identity, one in it (8 GiB) or below nr_pages as ~0", () => {
     const r = runYaml(
       `
 name: stray device writes on a PV dom0
 platform: x86_64-xen-pv
 kernel: "6.18"
 steps:
-  - { op: device_write, dma_addr: 0x140000000, data: "beyond the P2M" }
-  - { op: device_write, dma_addr: 0x40000000, data: "below its end" }
+  - { op: device_write, dma_addr: 0x300000000, data: "beyond the P2M" }
+  - { op: device_write, dma_addr: 0x200000000, data: "extra memory" }
+  - { op: device_write, dma_addr: 0x20000000, data: "below its end" }
 `,
-      { trace: true },
+      { trace: true, set: { mem: "1G" } },
     );
     const mems = r.steps.map((s) => s.trace.filter((e) => e.kind === "mem").map((e) => (e as { phys: string; pseudo?: string })));
-    expect(mems[0]).toEqual([expect.objectContaining({ phys: "0x140000000", pseudo: "0x140000000" })]);
-    expect(mems[1]).toEqual([expect.objectContaining({ phys: "0x40000000", pseudo: "-1" })]);
+    expect(mems[0]).toEqual([expect.objectContaining({ phys: "0x300000000", pseudo: "0x300000000" })]);
+    expect(mems[1]).toEqual([expect.objectContaining({ phys: "0x200000000", pseudo: "-1" })]);
+    expect(mems[2]).toEqual([expect.objectContaining({ phys: "0x20000000", pseudo: "-1" })]);
   });
 });
 
@@ -247,8 +253,14 @@ describe("x86 PV 5.19+: pci_xen_swiotlb_init → swiotlb_init_remap(true, SWIOTL
     expect(mfn * 4096).toBeLessThan(2 ** 32);
     for (let i = 1; i < 64; i++) expect(pfn_to_bfn(k, pfn + i)).toBe(mfn + i);
   });
-  it("5.19 mem=1G swiotlb=491520: no round-up in that era, the 960 MiB buffer fits", () => {
-    expect(bootK("x86_64-xen-pv", "5.19", { mem: "1G", swiotlb: "491520" }).io_tlb_default_mem!.nslabs).toBe(491520);
+  it("5.19 mem=2G swiotlb=491520: no round-up in that era, the 960 MiB buffer is taken as asked", () => {
+    expect(bootK("x86_64-xen-pv", "5.19", { mem: "2G", swiotlb: "491520" }).io_tlb_default_mem!.nslabs).toBe(491520);
+  });
+  it("5.19 mem=1G swiotlb=491520: the buffer fits, its slot array does not — the extra memory's memmap (8 GiB past 4 GiB and 2 GiB below 3 GiB: 88 sections × 2 MiB) took dom0's RAM — 'failed to allocate tlb structure', 'No low mem'", () => {
+    const k = bootK("x86_64-xen-pv", "5.19", { mem: "1G", swiotlb: "491520" });
+    expect(k.io_tlb_default_mem).toBeNull();
+    expect(k.klog.filter((l) => /IO TLB/.test(l.message)).map((l) => l.message)).toEqual(["software IO TLB: swiotlb_init_remap: failed to allocate tlb structure", "software IO TLB: No low mem"]);
+    expect(k.memblock.reserved.filter((r) => r.name === "vmemmap (struct pages)").map((r) => r.size)).toEqual([88 * 2 * 2 ** 20]);
   });
 });
 
@@ -358,7 +370,7 @@ describe("the CLI with an x86 PV dom0 that panics at boot (5.10, mem=1G, swiotlb
   it("fuzz refuses the options in one line (exit 2), naming the panic", async () => {
     const r = await runCli(["fuzz", ...args, "--steps", "100"]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("dmasim: these boot options make x86_64-xen-pv's kernel panic at boot: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
+    expect(r.stderr.trim()).toBe("dmasim: --set mem=1G --set swiotlb=1048576: these boot options make x86_64-xen-pv's kernel panic at boot: Kernel panic - not syncing: xen_swiotlb_init: Failed to allocate 2147483648 bytes align=0x1000");
   }, 60_000);
   it("explain shows the panic as the result, no stack trace", async () => {
     const r = await runCli(["explain", "dma_map_page", ...args]);
@@ -385,30 +397,43 @@ describe("x86 PV 5.13–5.14: xen_swiotlb_init_early calls swiotlb_init_with_tbl
 describe("xen_swiotlb_fixup's chunk address `p + (i << IO_TLB_SHIFT)` in C's int (5.6–5.14) or unsigned int (d9a688add3d4, 5.15+): a 2.5 GiB x86 PV pool", () => {
   // mem=8G swiotlb=1310720: 1,310,720 slabs; from slab 2^20 the int shift wraps to -2^31 (5.10.7 swiotlb-xen.c:124, :137)
   const pf = (a: number) => Math.floor(a / 4096);
-  it.each([
-    ["5.10", false],
-    ["5.15", true],
-  ])("%s: the chunk at slab 2^20 is exchanged below 4 GiB: %s; the one 4 GiB below it is instead: the opposite", (kernel, unsignedI) => {
-    const k = bootK("x86_64-xen-pv", kernel, { mem: "8G", swiotlb: "1310720" });
+  it("5.15: the chunk at slab 2^20 is exchanged below 4 GiB; the address 4 GiB below it, which 5.10 computes, is in the PCI hole (identity, never exchanged)", () => {
+    const k = bootK("x86_64-xen-pv", "5.15", { mem: "8G", swiotlb: "1310720" });
     const m = k.io_tlb_default_mem!;
     expect(m.nslabs).toBe(1310720);
+    // the 2.5 GiB buffer, top-down under the memmap in dom0's RAM above 4 GiB
+    expect(m.start).toBe(0x1_5000_0000);
     const atSlab2_20 = pf(m.start + 2 ** 31);
     const wrapped = pf(m.start + 2 ** 31 - 2 ** 32);
-    expect(wrapped).toBeGreaterThanOrEqual(0);
-    expect(pfn_to_bfn(k, atSlab2_20) < pf(4 * GiB)).toBe(unsignedI);
-    expect(pfn_to_bfn(k, wrapped) < pf(4 * GiB)).toBe(!unsignedI);
-    // slab 2^20 - 128, the last chunk before the wrap, is exchanged in both
+    expect(wrapped).toBe(0xd_0000);
+    expect(pfn_to_bfn(k, atSlab2_20)).toBeLessThan(pf(4 * GiB));
+    expect(pfn_to_bfn(k, wrapped)).toBe(wrapped);
+    // slab 2^20 - 128, the last chunk before the wrap, is exchanged
     expect(pfn_to_bfn(k, pf(m.start + (2 ** 20 - 128) * 2048))).toBeLessThan(pf(4 * GiB));
+  });
+  it("5.10: the chunk at slab 2^20 wraps to 4 GiB below it — into the PCI hole, which the linear map does not hold: xen_create_contiguous_region's memset oopses in the idle task, which panics", () => {
+    const y = "name: wrap\nplatform: x86_64-xen-pv\nsteps:\n  - { op: dma_set_mask, bits: 32 }\n";
+    const r = runYaml(y, { kernel: "5.10", set: { mem: "8G", swiotlb: "1310720" } });
+    // p = 0x150000000 (as 5.15 places it; 5.10's page alignment changes nothing here): p + (int)(2^20 << 11) = p - 2^31
+    expect(r.faults).toEqual([
+      expect.objectContaining({
+        kind: "oops",
+        message: "BUG: unable to handle page fault for address: ffff8880d0000000",
+        pc: "xen_create_contiguous_region",
+        lines: ["Kernel panic - not syncing: Attempted to kill the idle task!"],
+      }),
+    ]);
   });
   it("5.10 mem=4G swiotlb=1048704: the wrapped chunk's address is below physical 0, its phys_to_virt below PAGE_OFFSET (the LDT remap hole, unmapped without PTI): xen_create_contiguous_region's memset oopses in the idle task, which panics", () => {
     const y = "name: wrap\nplatform: x86_64-xen-pv\nsteps:\n  - { op: dma_set_mask, bits: 32 }\n";
     const r = runYaml(y, { kernel: "5.10", set: { mem: "4G", swiotlb: "1048704" } });
     // 5.15 places the same buffer (its 256 KiB alignment changes nothing here) and, its i unsigned, does not wrap
     const p = bootK("x86_64-xen-pv", "5.15", { mem: "4G", swiotlb: "1048704" }).io_tlb_default_mem!.start;
-    expect(p).toBe(0x7bfc0000);
+    // (below the hole: dom0's RAM above 4 GiB is [4 GiB, 5 GiB + 97 pages) after the remap, under 2 GiB)
+    expect(p).toBe(0x2ffc0000);
     // p + (int)(2^20 << 11) = p - 2^31 (sign-extended), + PAGE_OFFSET 0xffff888000000000
     const va = (0xffff888000000000n + BigInt(p) - 2n ** 31n).toString(16);
-    expect(va).toBe("ffff887ffbfc0000");
+    expect(va).toBe("ffff887faffc0000");
     expect(r.faults).toEqual([
       expect.objectContaining({
         kind: "oops",
@@ -562,5 +587,38 @@ describe("the late xen_swiotlb_init (an ARM dom0 without a mem_init pool) when n
   it("5.15 (79ca5f778aaf 'suppress certain init retries'): `if (!start) goto exit;` — one round, no retry (5.15.178 :190–191, :221–223)", () => {
     const r = attempt("5.15");
     expect([r.rc, r.log, r.orders]).toEqual([-12, ERR, ROUND]);
+  });
+});
+
+describe("stop 23: xen_create_contiguous_region on the PC map — a region holding an identity or extra-memory pfn is never exchanged", () => {
+  // arch/x86/xen/mmu_pv.c xen_create_contiguous_region (5.10.7 :2268–2309, 6.18.35 :2361–2403) has no identity test of its
+  // own: its memset((void *)vstart, 0, PAGE_SIZE << order) runs through the linear map first, which holds neither the PCI
+  // hole (not memblock.memory) nor the extra memory (pte_pfn_to_mfn of INVALID_P2M_ENTRY: not present)
+  it.each([
+    ["5.10", 0xbffff, "ffff8880c0000000"], // the last RAM page below 3 GiB and the hole's first
+    ["6.18", 0xbffff, "ffff8880c0000000"],
+    ["6.18", 0x14_0060, "ffff888140061000"], // the last remapped page and the extra memory's first
+  ])("%s: order 1 at pfn %i: the memset faults at %s; the P2M and Xen's heap are untouched", (kernel, pfn, va) => {
+    const k = bootK("x86_64-xen-pv", kernel as string);
+    const p2m = k.xen!.p2m!;
+    const before = [p2m.get(pfn as number), p2m.get((pfn as number) + 1), p2m.identity((pfn as number) + 1)];
+    const bits = k.xen!.heap!.lowestBits(1, 20);
+    let fault: KernelFault | null = null;
+    try {
+      pv_create_contiguous_region(k, (pfn as number) * 4096, 1, 32);
+    } catch (e) {
+      if (!(e instanceof KernelFault)) throw e;
+      fault = e;
+    }
+    expect(fault && [fault.record.kind, fault.record.message, fault.record.pc]).toEqual(["oops", `BUG: unable to handle page fault for address: ${va}`, "xen_create_contiguous_region"]);
+    expect([p2m.get(pfn as number), p2m.get((pfn as number) + 1), p2m.identity((pfn as number) + 1)]).toEqual(before);
+    expect(k.xen!.heap!.lowestBits(1, 20)).toBe(bits);
+  });
+  it("6.18: the same order-1 call on two RAM pfns of the remapped RAM is exchanged below 4 GiB", () => {
+    const k = bootK("x86_64-xen-pv", "6.18");
+    const r = pv_create_contiguous_region(k, 0x13_0000 * 4096, 1, 32);
+    expect(r.rc).toBe(0);
+    expect(r.dma_handle).toBeLessThan(3 * GiB); // Xen's RAM below 4 GiB ends at the hole
+    expect(pfn_to_bfn(k, 0x13_0001)).toBe(pfn_to_bfn(k, 0x13_0000) + 1);
   });
 });

@@ -90,65 +90,86 @@ describe("the 5.6–5.12 xen_io_tlb_end test is keyed by the commit that removed
  * 2. x86 PV dom0's e820 holes are identity frames in the P2M: arch/x86/xen/setup.c xen_memory_setup's
  *    xen_foreach_remap_area(max_pfn, xen_set_identity_and_remap_chunk) (5.6.4 setup.c:453–490, :916–918; 6.18.35
  *    :408–444, :975–977) and arch/x86/xen/p2m.c set_phys_range_identity (5.6.4 :634–652, 6.18.35 :619–637).
- *    dom0's xen_e820_table is XENMEM_machine_memory_map (5.10.7 setup.c:752–755): x86_64-xen-pv's machine map is
- *    RAM [0, 16 GiB), with no hole and RAM far past dom0's pages, so nothing is identity, nothing is released, and
- *    xen_pagetable_init's xen_remap_memory (5.10.7 setup.c:540, mmu_pv.c:1204) prints "Remapped 0 page(s)".
- *    (Review of s21-xen, which took the platform's own RAM [1 MiB, mem) for the e820.)
+ *    dom0's xen_e820_table is XENMEM_machine_memory_map (5.10.7 setup.c:752–755): x86_64-xen-pv's machine is a PC —
+ *    RAM to 0x9fc00, RAM [1 MiB, 3 GiB), the PCI hole, RAM from 4 GiB — so (stop 23) pfns 0x9f–0xff and the hole
+ *    below dom0_mem are identity, and their frames are remapped past nr_pages by xen_pagetable_init's
+ *    xen_remap_memory (5.10.7 setup.c:499–541, mmu_pv.c:1204).
  */
 describe("x86 PV: xen_memory_setup walks the machine memory map", () => {
   const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
-  it.each(ALL)("%s x86_64-xen-pv: no hole in the machine map — 'Released 0 page(s)', 'Remapped 0 page(s)', pfns 0–0xff keep the builder's frames", (kernel) => {
+  const top = (17 * 2 ** 30) / 4096; // the 16 GiB PC's RAM ends at 17 GiB
+  it.each(ALL)("%s x86_64-xen-pv (dom0_mem 4 GiB): 'Released 0 page(s)', 'Remapped 262241 page(s)' — pfns 0x9f–0xff and 0xc0000–0xfffff identity, their frames at 0x100000–0x140060", (kernel) => {
     const k = bootK("x86_64-xen-pv", kernel);
     // setup_arch: xen_memory_setup's pr_info, then xen_pagetable_init's, before mem_init's swiotlb lines
-    expect(k.klog.slice(0, 2).map((l) => `${l.level}: ${l.message}`)).toEqual(["info: Released 0 page(s)", "info: Remapped 0 page(s)"]);
+    expect(k.klog.slice(0, 2).map((l) => `${l.level}: ${l.message}`)).toEqual(["info: Released 0 page(s)", "info: Remapped 262241 page(s)"]);
     expect(k.klog.some((l) => l.message.startsWith("Unable to find available pfn range"))).toBe(false);
-    // pfn_to_mfn: the domain builder's frames (top of machine memory, 2 MiB chunks high to low), not IDENTITY_FRAME
-    expect([pfn_to_bfn(k, 0), pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0x100)]).toEqual([0x3ffe00, 0x3ffe9f, 0x3ffeff, 0x3fff00]);
-    expect(xen_phys_to_bus(k, 0xa_0123)).toBe(0x3ffe_a012_3);
-    expect(k.xen!.p2m!.m2p(0x3ffe00)).toBe(0);
-    expect(range_straddles_page_boundary(k, 0xf_f000, 0x2000)).toBe(false);
+    // pfn_to_mfn: the builder's frames (top of machine memory, 2 MiB chunks high to low), IDENTITY_FRAME in the holes
+    expect([pfn_to_bfn(k, 0), pfn_to_bfn(k, 0x9e), pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0x100)]).toEqual([top - 512, top - 512 + 0x9e, 0x9f, 0xff, top - 512 + 0x100]);
+    expect(xen_phys_to_bus(k, 0xa_0123)).toBe(0xa_0123);
+    // the M2P follows the remap: pfn 0x9f's builder frame is pfn 0x100000's now, the hole's first one pfn 0x100061's
+    expect([k.xen!.p2m!.m2p(top - 512), k.xen!.p2m!.m2p(top - 512 + 0x9f), k.xen!.p2m!.m2p(top - 0xc0200)]).toEqual([0, 0x10_0000, 0x10_0061]);
+    expect(bfn_to_pfn(k, top - 512 + 0x9f)).toBe(0x10_0000);
+    // the identity pfn 0xff and the builder's frame of pfn 0x100 are not machine-contiguous
+    expect(range_straddles_page_boundary(k, 0xf_f000, 0x2000)).toBe(true);
+    expect(range_straddles_page_boundary(k, 0x9_e000, 0x2000)).toBe(true);
+    // xen_del_extra_mem took the remapped pfns out of the extra memory: what is left is [0x140061, 17 GiB)
+    expect(k.xen!.p2m!.extra).toEqual([{ start_pfn: 0x14_0061, n_pfns: top - 0x14_0061 }]);
   });
 
   it("6.6 (6.6.63's backport), 6.12, 6.18: xen_remap_memory then runs xen_do_remap_nonram (be35d91c8880) — 'Remapped 0 non-RAM page(s)'; 6.1 has none", () => {
     const lines = (kernel: string) => bootK("x86_64-xen-pv", kernel).klog.filter((l) => l.message.startsWith("Remapped")).map((l) => `${l.level}: ${l.message}`);
-    for (const kernel of ["6.6", "6.12", "6.18"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 0 page(s)", "info: Remapped 0 non-RAM page(s)"]);
-    for (const kernel of ["5.6", "5.19", "6.1"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 0 page(s)"]);
+    for (const kernel of ["6.6", "6.12", "6.18"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 262241 page(s)", "info: Remapped 0 non-RAM page(s)"]);
+    for (const kernel of ["5.6", "5.19", "6.1"]) expect(lines(kernel), kernel).toEqual(["info: Remapped 262241 page(s)"]);
   });
 
-  it("a machine map whose RAM ends at dom0's last pfn (RAM [1 MiB, 4 GiB), nr_pages 2^20): the hole [0, 1 MiB) has no RAM to be remapped into — pr_warn, 256 frames released to Xen, identity pfns", () => {
+  it("dom0_mem 1 GiB: the PCI hole is past nr_pages (identity only); only the 97 pages below 1 MiB are remapped", () => {
+    const k = bootK("x86_64-xen-pv", "6.18", { mem: "1G" });
+    expect(k.klog.slice(0, 2).map((l) => l.message)).toEqual(["Released 0 page(s)", "Remapped 97 page(s)"]);
+    expect([pfn_to_bfn(k, 0xc0000), bfn_to_pfn(k, 0xc0000)]).toEqual([0xc0000, 0xc0000]);
+    // extra memory: RAM [1 GiB, 3 GiB) of the first entry, then 8 GiB from 4 GiB — EXTRA_MEM_RATIO × 1 GiB in all
+    expect(k.xen!.p2m!.extra).toEqual([
+      { start_pfn: 0x4_0061, n_pfns: 0xc_0000 - 0x4_0061 },
+      { start_pfn: 0x10_0000, n_pfns: 0x20_0000 },
+    ]);
+    // the machine RAM past it was discarded from dom0's e820: dom0's RAM ends at 12 GiB
+    const mb = k.memblock.memory;
+    expect(mb[mb.length - 1]!.start + mb[mb.length - 1]!.size).toBe(12 * 2 ** 30);
+  });
+
+  it("a machine map whose RAM ends at dom0's last pfn (RAM [1 MiB, 4 GiB), nr_pages 2^20): the hole [0, 1 MiB) has no RAM to be remapped into — pr_warn, the 159 frames dom0 still has there released to Xen, identity pfns", () => {
     const k = bootK("x86_64-xen-pv", "6.18");
     const n = k.klog.length;
-    xen_set_identity_and_remap(k, [{ start: 0x10_0000, size: 0x1_0000_0000 - 0x10_0000 }], 0x10_0000);
-    expect(k.klog.slice(n).map((l) => `${l.level}: ${l.message}`)).toEqual(["warn: Unable to find available pfn range, not remapping identity pages", "info: Released 256 page(s)"]);
+    xen_set_identity_and_remap(k, [{ start: 0x10_0000, size: 0x1_0000_0000 - 0x10_0000, type: "ram" }], 0x10_0000);
+    // pfns 0x9f–0xff are identity already (the boot's remap): their frames are not dom0's there, only 0–0x9e are released
+    expect(k.klog.slice(n).map((l) => `${l.level}: ${l.message}`)).toEqual(["warn: Unable to find available pfn range, not remapping identity pages", "info: Released 159 page(s)"]);
     // pfn_to_mfn: IDENTITY_FRAME(pfn) with the bit masked off — the pfn itself; the first RAM pfn keeps the builder's frame
-    expect([pfn_to_bfn(k, 0), pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0x100)]).toEqual([0, 0x9f, 0xff, 0x3fff00]);
-    expect(xen_phys_to_bus(k, 0xa_0123)).toBe(0xa_0123);
-    // mfn_to_pfn(0x9f): the M2P does not name dom0, but __pfn_to_mfn(0x9f) == IDENTITY_FRAME(0x9f): 0x9f
-    expect(bfn_to_pfn(k, 0x9f)).toBe(0x9f);
-    expect(pseudo_phys_of(k, 0x9_f010)).toBe("0x9f010");
-    expect(bfn_to_local_pfn(k, 0x9f)).toBe(-1);
-    // the builder's frames for pfns 0..255 (machine 0x3ffe00..0x3ffeff) are Xen's again
-    expect(k.xen!.p2m!.m2p(0x3ffe00)).toBe(-1);
-    expect(bfn_to_pfn(k, 0x3ffe00)).toBe(0x3ffe00);
+    expect([pfn_to_bfn(k, 0), pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0x100)]).toEqual([0, 0x9f, 0xff, top - 512 + 0x100]);
+    // mfn_to_pfn(0x9e): the M2P does not name dom0, but __pfn_to_mfn(0x9e) == IDENTITY_FRAME(0x9e): 0x9e
+    expect(bfn_to_pfn(k, 0x9e)).toBe(0x9e);
+    expect(pseudo_phys_of(k, 0x9_e010)).toBe("0x9e010");
+    expect(bfn_to_local_pfn(k, 0x9e)).toBe(-1);
+    // the builder's frame for pfn 0 is Xen's again; as a pfn it is extra memory (INVALID_P2M_ENTRY): ~0
+    expect(k.xen!.p2m!.m2p(top - 512)).toBe(-1);
+    expect(bfn_to_pfn(k, top - 512)).toBe(-1);
     expect(range_straddles_page_boundary(k, 0x9_e000, 0x2000)).toBe(false);
     expect(range_straddles_page_boundary(k, 0xf_f000, 0x2000)).toBe(true);
   });
 
-  it("6.18 run --trace: a device write at bus 0xa0010 lands in machine frame 0xa0, Xen's own memory (the first 64 MiB), not dom0's", () => {
+  it("6.18 run --trace: a device write at bus 0x9e010 lands in machine frame 0x9e, Xen's own memory (the first 64 MiB), not dom0's", () => {
     const r = runYaml(
       `
-name: a PV dom0 device writes at bus 0xa0000
+name: a PV dom0 device writes at bus 0x9e000
 platform: x86_64-xen-pv
 kernel: "6.18"
 steps:
-  - { op: dma_map_resource, phys_addr: 0xa0000, size: 4096, dir: DMA_FROM_DEVICE }
-  - { op: device_write, dma_addr: 0xa0010, data: "vga" }
+  - { op: dma_map_resource, phys_addr: 0x9e000, size: 4096, dir: DMA_FROM_DEVICE }
+  - { op: device_write, dma_addr: 0x9e010, data: "ebda" }
 `,
       { trace: true },
     );
-    expect(r.steps[0]!.result.ret).toBe("0xa0000");
+    expect(r.steps[0]!.result.ret).toBe("0x9e000");
     const mem = r.steps[1]!.trace.filter((e) => e.kind === "mem").map((e) => e as { phys: string; pseudo?: string });
-    expect(mem).toEqual([expect.objectContaining({ phys: "0xa0010", pseudo: "-1" })]);
+    expect(mem).toEqual([expect.objectContaining({ phys: "0x9e010", pseudo: "-1" })]);
   });
 });
 
@@ -167,10 +188,10 @@ steps:
   - { op: dma_map_single, buf: b, size: 4096, dir: DMA_TO_DEVICE }
 `;
   const note = (r: ReturnType<typeof runYaml>) => r.steps[2]!.trace.filter((e) => e.kind === "note").map((e) => (e as { text: string }).text).find((t) => t.startsWith("swiotlb_tbl_map_single(dev, start_dma_addr"));
-  it("x86 PV: xen_virt_to_bus(xen_io_tlb_start) after the fixup — the pool's first machine address, not its pseudo-physical 0xf8000000", () => {
+  it("x86 PV: xen_virt_to_bus(xen_io_tlb_start) after the fixup — the pool's first machine address, not its pseudo-physical 0x13c061000", () => {
     const k = bootK("x86_64-xen-pv", "5.6");
-    expect([k.io_tlb_default_mem!.start, k.xen!.start_dma_addr]).toEqual([0xf800_0000, 0x7fc_0000]);
-    expect(pfn_to_bfn(k, 0xf8000)).toBe(0x7fc0);
+    expect([k.io_tlb_default_mem!.start, k.xen!.start_dma_addr]).toEqual([0x1_3c06_1000, 0x7fc_0000]);
+    expect(pfn_to_bfn(k, 0x13_c061)).toBe(0x7fc0);
     const r = runYaml(y("x86_64-xen-pv", "5.6"), { trace: true, set: { swiotlb: "force" } });
     expect(note(r)).toBe("swiotlb_tbl_map_single(dev, start_dma_addr = 0x7fc0000, phys, …): the segment-boundary search's tbl_dma_addr");
   });

@@ -41,13 +41,20 @@ describe("x86_64-xen-pv: scattered machine frames and XENMEM_exchange", () => {
   it("dom0's low pfns sit in high machine memory, in 2 MiB chunks handed out high-to-low", () => {
     const k = bootK("x86_64-xen-pv", "5.13");
     const x = k.xen!;
-    // pfn chunk 0 is the top 2 MiB machine chunk of 16 GiB; pfn 511 → 512 crosses chunks backwards (the machine
-    // memory map xen_memory_setup walks has no hole below 1 MiB: no identity pfns there)
-    expect(pfn_to_bfn(k, 0)).toBe(16 * 262144 - 512);
-    expect(pfn_to_bfn(k, 256)).toBe(16 * 262144 - 512 + 256);
-    expect(pfn_to_bfn(k, 512)).toBe(16 * 262144 - 1024);
+    // pfn chunk 0 is the top 2 MiB machine chunk of the 16 GiB PC's RAM, which ends at 17 GiB (1 GiB of it lies
+    // above 4 GiB for the PCI hole); pfn 511 → 512 crosses chunks backwards
+    const top = (17 * 2 ** 30) / 4096;
+    expect(k.mem.max_pfn).toBe(top);
+    expect(pfn_to_bfn(k, 0x100)).toBe(top - 512 + 0x100);
+    expect(pfn_to_bfn(k, 512)).toBe(top - 1024);
+    expect(pfn_to_bfn(k, 0xbffff)).toBe(top - 0xc0000 + 0x1ff);
     expect(x.p2m!.length).toBe((4 * 2 ** 30) / 4096); // dom0_mem = 4 GiB of pseudo-physical frames
-    expect(k.mem.max_pfn).toBe((16 * 2 ** 30) / 4096); // on a 16 GiB machine
+    // the e820 holes below nr_pages are identity (pfn_to_mfn gives the pfn): 0x9f–0xff and the PCI hole
+    expect([pfn_to_bfn(k, 0x9f), pfn_to_bfn(k, 0xff), pfn_to_bfn(k, 0xc0000), pfn_to_bfn(k, 0xfffff)]).toEqual([0x9f, 0xff, 0xc0000, 0xfffff]);
+    // and their frames were remapped past nr_pages, the low ones first: pfn 0x100000 has pfn 0x9f's builder frame,
+    // pfn 0x100061 pfn 0xc0000's
+    expect(pfn_to_bfn(k, 0x10_0000)).toBe(top - 512 + 0x9f);
+    expect(pfn_to_bfn(k, 0x10_0061)).toBe(top - 0xc0200);
   });
 
   it("dma_alloc_coherent: the buffer is exchanged for machine-contiguous frames below 4 GiB and PageXenRemapped is set; free gives them back", () => {

@@ -138,17 +138,19 @@ describe("x86 PV: machine vs pseudo-physical addresses in run's output", () => {
   it("dma_mmap_coherent's buffer pfn is the pseudo-physical frame (xen_dma_to_phys), not the machine frame of the handle", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel: "5.13", trace: true });
     const m = r.steps[1]!;
-    expect(m.result.pfn).toBe("0xf7f20");
-    expect(m.result.buffer_pfn).toBe("0xf7f20"); // was the machine frame 0xffff0: "but the buffer is at pfn 0xffff0"
-    expect(m.summary).toBe("user 0x7efffffef000 maps the buffer's pfn 0xf7f20");
+    // the pages: the top of the RAM remapped from the PCI hole; the extent: Xen's highest free frames below 4 GiB, under the hole
+    expect(m.result.pfn).toBe("0x13bf90");
+    expect(m.result.buffer_pfn).toBe("0x13bf90"); // was the machine frame: "but the buffer is at pfn 0xbfff0"
+    expect(r.steps[0]!.result.dma_handle).toBe("0xbfff0000");
+    expect(m.summary).toBe("user 0x7efffffef000 maps the buffer's pfn 0x13bf90");
   });
 
   it("memory events name the machine address and the pseudo-physical one on x86 PV, phys elsewhere", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel: "5.13", trace: true });
     const dw = r.steps[2]!.trace!.find((e) => e.kind === "mem")!;
-    expect(dw).toEqual(expect.objectContaining({ who: "device", phys: "0xffff0000", pseudo: "0xf7f20000" }));
+    expect(dw).toEqual(expect.objectContaining({ who: "device", phys: "0xbfff0000", pseudo: "0x13bf90000" }));
     const ur = r.steps[3]!.trace!.find((e) => e.kind === "mem")!;
-    expect(ur).toEqual(expect.objectContaining({ who: "user", phys: "0xffff0000", pseudo: "0xf7f20000" }));
+    expect(ur).toEqual(expect.objectContaining({ who: "user", phys: "0xbfff0000", pseudo: "0x13bf90000" }));
     const arm = run("scenarios/seed-mmap.yaml", { platform: "rpi4-xen", kernel: "5.14", trace: true });
     const m = arm.steps[2]!.trace!.find((e) => e.kind === "mem")!;
     expect(m).not.toHaveProperty("pseudo");
@@ -195,12 +197,13 @@ describe("scenarios/iommu/atomic-pool-mmap.yaml: dma-iommu's GFP_ATOMIC buffer f
 });
 
 describe("scenarios/xen-pv-straddle.yaml: range_straddles_page_boundary on the PV P2M", () => {
-  it("every version: 8 KiB across a 2 MiB pseudo-physical boundary bounces for a 64-bit device, inside one chunk it is mapped at its machine address", () => {
+  it("every version: 8 KiB across a machine chunk boundary (97 pages past a 2 MiB pseudo-physical one in the remapped RAM) bounces for a 64-bit device, across the 2 MiB boundary inside one chunk it is mapped at its machine address", () => {
     for (const v of ["5.6", "5.10", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"]) {
       const r = run("scenarios/xen-pv-straddle.yaml", { kernel: v, trace: true });
       expect(r.ok, v).toBe(true);
       const d = r.steps[3]!.trace!.find((e) => e.kind === "decision" && e.fn === "xen_swiotlb_map_page") as { why: string } | undefined;
-      expect(d?.why, v).toMatch(/^range_straddles_page_boundary: its Xen pages are not machine-contiguous/);
+      // 5.15 and 6.6 (the alignment check of 9f40ec84a797, see "streaming maps of a machine-contiguous but misaligned buffer" in xen-eras) test the first machine frame first: odd here
+      expect(d?.why, v).toMatch(["5.15", "6.6"].includes(v) ? /^range_straddles_page_boundary: aligned to its order in pseudo-physical space \(0x2000\) but its first machine frame 0x[0-9a-f]+ is not/ : /^range_straddles_page_boundary: its Xen pages are not machine-contiguous/);
       // in place: the bus address is the machine address of the pseudo-physical page (above 4 GiB on this layout)
       expect(Number(r.steps[7]!.result.dma_addr), v).toBeGreaterThan(2 ** 32);
     }

@@ -13,7 +13,7 @@
  */
 import { KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
-import { InputError } from "../core/faults.js";
+import { InputError, OptionError } from "../core/faults.js";
 import { parseSets } from "../scenario/config.js";
 import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
@@ -135,6 +135,19 @@ interface BenchOpts {
   json?: boolean;
 }
 
+/**
+ * `--device` as explain and a scenario's `device:` take it — a role (`nic`, `storage`, ...), `default`, or a
+ * device name — resolved to the platform's device; an unknown one is --device's one-line error.
+ */
+async function cliDevice(platform: import("../platforms/platform.js").Platform, device: string | undefined): Promise<string> {
+  const { resolveDevice } = await import("../scenario/config.js");
+  try {
+    return resolveDevice(platform, device);
+  } catch (e) {
+    throw e instanceof InputError ? new OptionError(`--device: ${e.message.replace(/^device: /, "")}`) : e;
+  }
+}
+
 /** Validate the options the way the ioctl does (kernel order and messages); the tool's own dma_bits check last. */
 export async function benchJob(o: BenchOpts): Promise<BenchJob> {
   const mb = await import("../kernel/dma/map-benchmark.js");
@@ -158,17 +171,22 @@ export async function benchJob(o: BenchOpts): Promise<BenchJob> {
       dma_dir: "0 BIDIRECTIONAL, 1 TO_DEVICE or 2 FROM_DEVICE",
       dma_bits: "20..64",
     }[bad.field];
-    throw new InputError(`dma_map_benchmark: ${bad.message} (${flag}; must be ${range})`);
+    // the kernel's pr_err line (pr_fmt "map_benchmark: ")
+    throw new InputError(`${mb.MAP_BENCHMARK_PR_FMT}${bad.message} (${flag}; must be ${range})`);
   }
+  // the selftest tool's own check (tools/testing/selftests/dma/dma_map_benchmark: its name, then its message)
   const tool = mb.map_benchmark_tool_check(bp);
   if (tool) throw new InputError(`dma_map_benchmark: ${tool.message} (-b ${bp.dma_bits})`);
   const { buildConfigFrom, resolveKernel, resolvePlatform } = await import("../scenario/config.js");
   const platform = resolvePlatform(o.platform ?? "rpi4", "--platform");
   const kernel = resolveKernel(o.kernel, "--kernel");
+  // kernel/dma/map_benchmark.c came in 5.11: the 5.6.4 and 5.10.7 trees have neither it nor the selftest tool
+  const { versionNumber } = await import("../versions.js");
+  if (versionNumber(kernel.id) < versionNumber("5.11"))
+    throw new OptionError(`--kernel: Linux ${kernel.id} has no dma_map_benchmark (kernel/dma/map_benchmark.c came in 5.11; use 5.13 or later)`);
   const set = parseSets(o.set);
   buildConfigFrom(platform, [{ values: set, option: "--set" }]);
-  const device = o.device && o.device !== "default" ? o.device : platform.defaultDevice;
-  if (!platform.devices.some((d) => d.name === device)) throw new InputError(`unknown device '${o.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+  const device = await cliDevice(platform, o.device);
   const job: BenchJob = { platform: platform.id, kernel: kernel.id, device, bp };
   if (set) job.set = set;
   return job;
@@ -333,11 +351,10 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const platform = resolvePlatform(opts.platform ?? "rpi4", "--platform");
       const kernel = resolveKernel(opts.kernel, "--kernel");
       buildConfigFrom(platform, [{ values: set, option: "--set" }]);
-      if (opts.device !== undefined && opts.device !== "default" && !platform.devices.some((d) => d.name === opts.device))
-        throw new InputError(`unknown device '${opts.device}' on ${platform.id} (devices: default, ${platform.devices.map((d) => d.name).join(", ")})`);
+      const device = opts.device !== undefined ? await cliDevice(platform, opts.device) : undefined;
       const fo: import("../fuzz/types.js").FuzzOptions = { seed, steps, platform: platform.id, kernel: kernel.id };
       if (set) fo.set = set;
-      if (opts.device !== undefined) fo.device = opts.device;
+      if (device !== undefined) fo.device = device;
       const progress = new Progress(rawStream(io.err));
       if (progress.enabled && jobs <= 1) fo.onEpoch = (ops, total) => progress.update(`fuzz: seed ${seed}, ${platform.id} ${kernel.id}: ${ops}/${total} operations`, true); // once per epoch (20,000 operations): not throttled, so a fast run shows every epoch
       else if (progress.enabled) progress.update(`fuzz: seed ${seed} per epoch, ${platform.id} ${kernel.id}: ${fo.steps} operations over ${jobs} threads`);
@@ -355,9 +372,8 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
         const { toJson } = await import("../format/json.js");
         // device: the device the sequences ran on (as bench --json names it); a failure's shrunk_from is
         // snake_case like every other field (shrunkFrom, the name before stop 19, is kept beside it)
-        const device = opts.device === undefined || opts.device === "default" ? platform.defaultDevice : opts.device;
         const failures = r.failures.map((x) => ({ ...x, shrunk_from: x.shrunkFrom }));
-        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, device, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures }));
+        writeLine(io.out, toJson({ ok: r.ok, seed, ...(jobs > 1 ? { jobs } : {}), platform: r.platform, kernel: r.kernel, device: device ?? platform.defaultDevice, ...(set ? { config: set } : {}), ops: r.ops, epochs: r.epochs, seconds: secs, ops_per_s: rate, failures }));
       } else {
         const cfg = set ? " " + Object.entries(set).map(([a, b]) => `${a}=${b}`).join(" ") : "";
         // the threads that ran: no more than there are epochs (runFuzzJobs)

@@ -261,7 +261,14 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       const set = parseSetArgs(opts.set);
       if (set) eo.set = set;
       const { explain } = await import("../explain.js");
-      const e = explain(op, eo);
+      let e;
+      try {
+        e = explain(op, eo);
+      } catch (err) {
+        // the library names its options without dashes ("kernel: dma_map_phys is not in Linux 6.12 ..."): here they are flags
+        if (err instanceof OptionError && /^(kernel|attrs|gfp|size|dir): /.test(err.message)) throw new OptionError(`--${err.message}`);
+        throw err;
+      }
       if (opts.json) {
         const { toJson } = await import("../format/json.js");
         writeLine(io.out, toJson(e));

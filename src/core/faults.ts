@@ -1,6 +1,6 @@
 /**
  * Modelled kernel faults. They are results, not crashes of dmasim: an oops or BUG is thrown as a
- * `KernelFault` and caught by the step runner, which records it and stops the run; WARN, SIGBUS,
+ * `KernelFault` and caught by the step runner, which records it and stops the run; WARN, SIGBUS, SIGSEGV,
  * bus errors and swiotlb/overflow warnings are recorded and the run goes on.
  */
 
@@ -11,15 +11,16 @@
  * bad_page: mm's "BUG: Bad page state" (printed with a backtrace, the page is leaked, the run goes on);
  * kasan: a KASAN report (printed, the run goes on).
  */
-export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "bus_error" | "panic" | "soft_lockup" | "hang" | "bad_page" | "kasan";
+export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "sigsegv" | "bus_error" | "panic" | "soft_lockup" | "hang" | "bad_page" | "kasan";
 
 /**
  * The fault kinds that make a failed run a FAULT rather than a FAIL (every view uses this: `run`'s
  * verdict line, the matrix cells, the web page): the run stopped (oops, BUG, panic, soft lockup,
- * hang) or an access reached something that is not RAM (SIGBUS, bus error). A WARN, a bad-page
+ * hang) or an access reached something that is not RAM (SIGBUS, bus error) or nothing at all (SIGSEGV: a user
+ * access with no mapping). A WARN, a bad-page
  * report or a KASAN report alone leaves a failed run a FAIL.
  */
-export const STOPPING_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "hang", "sigbus", "bus_error"]);
+export const STOPPING_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "hang", "sigbus", "sigsegv", "bus_error"]);
 
 /** A run's verdict: PASS (every expectation held, no unexpected fault), FAULT (failed with a STOPPING_FAULTS fault), else FAIL. */
 export function runVerdict(r: { readonly ok: boolean; readonly faults: readonly { readonly kind: FaultKind }[] }): "PASS" | "FAIL" | "FAULT" {

@@ -98,7 +98,7 @@ export function wrap(text: string, width: number, first: string, rest = first): 
 
 
 /** Fault kinds as a compact cell's second line spells them (at most 7 characters). */
-const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", bus_error: "BUS ERR", soft_lockup: "LOCKUP", hang: "HANG", bad_page: "BADPAGE", kasan: "KASAN", warn: "WARN" };
+const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", sigsegv: "SIGSEGV", bus_error: "BUS ERR", soft_lockup: "LOCKUP", hang: "HANG", bad_page: "BADPAGE", kasan: "KASAN", warn: "WARN" };
 
 /** Address kinds in a compact cell: the AddrKind names, cut to the column. */
 const KIND_TOKEN: Record<string, string> = { linear: "linear", vmalloc: "vmalloc", page_cookie: "cookie", ioremap: "ioremap" };

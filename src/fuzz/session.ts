@@ -19,10 +19,10 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, INVALID_PHYS_ADDR, type IoTlbMem } from ".
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, GFP_KERNEL } from "../include/gfp.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { type FuzzOp, type FuzzStep } from "./types.js";
-import { type Buf, type Ent, type Env, type Failure, type MapRec, type Seg, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, readOut, viewDef, viewOut } from "./shadow.js";
+import { type Buf, type Ent, type Env, type Failure, type MapRec, type Seg, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, readOut, viewDef, viewOut, hasEnt, pageOff, hotAdd, hexByte, objectArray } from "./shadow.js";
 
 // the shadow vocabulary lives in src/fuzz/shadow.ts; its users import it from here too
-export { type Buf, type Ent, type Env, type Failure, type MapRec, type Seg, type ShadowArrays, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut } from "./shadow.js";
+export { type Buf, type Ent, type Env, type Failure, type MapRec, type Seg, type ShadowArrays, Invalid, ShadowPool, VIEW_SCRATCH, dirName, hexAddr, hexBytes, viewDef, viewOut, objectArray, hotAdd, hexByte } from "./shadow.js";
 
 // ---------------------------------------------------------------------------------------------
 // execution state
@@ -76,7 +76,11 @@ export class Session {
       this.k = boot(env.platform, env.version, env.cfg);
     } catch (e) {
       // a modelled panic at boot (an x86 PV dom0's swiotlb buffer that does not fit): nothing to fuzz, the options are the cause
-      if (e instanceof BootFault) throw new InputError(`these boot options make ${env.platform.id}'s kernel panic at boot: ${e.record.message}`);
+      if (e instanceof BootFault) {
+        // named as the options that cause it, like every other bad --set (the README's "a bad --set … names the option")
+        const opts = env.set ? Object.entries(env.set).map(([key, v]) => `--set ${key}=${v}`).join(" ") + ": " : "";
+        throw new InputError(`${opts}these boot options make ${env.platform.id}'s kernel panic at boot: ${e.record.message}`);
+      }
       throw e;
     }
     this.dev = this.k.devices.get(env.devName)!;
@@ -778,34 +782,4 @@ function firstLeak(list: ArrayLike<number>, orig: ArrayLike<number>, from: numbe
   for (let i = from, want = IO_TLB_SEGSIZE - (from % IO_TLB_SEGSIZE); i < to; i++, want = want === 1 ? IO_TLB_SEGSIZE : want - 1)
     if (list[i] !== want || orig[i] !== INVALID_PHYS_ADDR) return i;
   return -1;
-}
-
-/**
- * An empty array that holds objects from the start. A fresh `[]` starts with small-integer
- * elements and changes its hidden class on its first push of an object, so code the JIT compiled
- * while the previous epoch's Session was in use would deoptimise on the next epoch's new arrays;
- * `slice` keeps its source's elements kind.
- */
-export function objectArray<T>(): T[] {
-  return [null as T].slice(1);
-}
-
-/** Does an entry of `ents` cover buffer `b`? */
-function hasEnt(ents: readonly Ent[], b: Buf): boolean {
-  for (let i = 0; i < ents.length; i++) if (ents[i]!.buf === b) return true;
-  return false;
-}
-
-/** The offset of a linear address in its page (floor arithmetic: `%` on 64-bit addresses compiles to fmod; addresses may be negative). */
-function pageOff(va: number): number {
-  return va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
-}
-
-export function hotAdd(b: Buf, off: number, len: number) {
-  if (b.hot.length >= 8) b.hot.shift();
-  b.hot.push({ off, len });
-}
-
-export function hexByte(b: number): string {
-  return b.toString(16).padStart(2, "0");
 }

@@ -6,6 +6,7 @@
  *
  * Engine core: no node:* imports. Part of `dmasim fuzz` (src/fuzz.ts).
  */
+import { PAGE_SIZE } from "../core/u64.js";
 import type { Device } from "../drivers/device.js";
 import type { KConfig } from "../kernel.js";
 import type { Scatterlist } from "../kernel/dma/ops.js";
@@ -154,3 +155,33 @@ export const viewOut = new Uint8Array(VIEW_SCRATCH);
 /** what a cpu_read of up to VIEW_SCRATCH bytes got (a reused array: a new one over 64 bytes is an off-heap allocation) */
 export const readOut = new Uint8Array(VIEW_SCRATCH);
 export const viewDef = new Uint8Array(VIEW_SCRATCH);
+
+/**
+ * An empty array that holds objects from the start. A fresh `[]` starts with small-integer
+ * elements and changes its hidden class on its first push of an object, so code the JIT compiled
+ * while the previous epoch's Session was in use would deoptimise on the next epoch's new arrays;
+ * `slice` keeps its source's elements kind.
+ */
+export function objectArray<T>(): T[] {
+  return [null as T].slice(1);
+}
+
+/** Does an entry of `ents` cover buffer `b`? */
+export function hasEnt(ents: readonly Ent[], b: Buf): boolean {
+  for (let i = 0; i < ents.length; i++) if (ents[i]!.buf === b) return true;
+  return false;
+}
+
+/** The offset of a linear address in its page (floor arithmetic: `%` on 64-bit addresses compiles to fmod; addresses may be negative). */
+export function pageOff(va: number): number {
+  return va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
+}
+
+export function hotAdd(b: Buf, off: number, len: number) {
+  if (b.hot.length >= 8) b.hot.shift();
+  b.hot.push({ off, len });
+}
+
+export function hexByte(b: number): string {
+  return b.toString(16).padStart(2, "0");
+}

@@ -79,6 +79,29 @@ const SYMBOLS: Record<string, Record<string, string>> = {
   __alloc_pages_nodemask: { "5.13": "__alloc_pages", "5.14": "__alloc_pages", "5.15": "__alloc_pages", "5.19": "__alloc_pages", "6.1": "__alloc_pages", "6.6": "__alloc_pages", "6.12": "__alloc_pages_noprof", "6.18": "__alloc_frozen_pages_noprof" },
 };
 
+/**
+ * The order check in __alloc_pages_nodemask / __alloc_pages as each tree writes it (mm/page_alloc.c: 5.6.4 :4712,
+ * 5.10.7 :4932, 5.12.9 :4988, 5.14-rc5 :5365, 5.15.178 :5439, 5.19 :5406, 6.1.166 :5633, 6.6.63 :4410, 6.12.19 :4730,
+ * 6.18.35 :5215): `if (unlikely(order >= MAX_ORDER)) { WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)); …` to 5.12 (the
+ * argument is `gfp` once 5.13 merged __alloc_pages_nodemask into __alloc_pages), WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp)
+ * from 5.18, `order > MAX_ORDER` once MAX_ORDER became inclusive (6.4: 10), `order > MAX_PAGE_ORDER` from 6.8.
+ * The one-line summary of the WARN (the splat prints no message: WARN_ON has none).
+ */
+export function alloc_pages_order_warn(k: Kernel, fn: string, order: number): string {
+  const v = k.version.id;
+  const cond =
+    v === "5.6" || v === "5.10"
+      ? `WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order ${order} >= MAX_ORDER (11)`
+      : v === "5.13" || v === "5.14" || v === "5.15"
+        ? `WARN_ON_ONCE(!(gfp & __GFP_NOWARN)) for order ${order} >= MAX_ORDER (11)`
+        : v === "5.19" || v === "6.1"
+          ? `WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp) for order ${order} (MAX_ORDER 11)`
+          : v === "6.6"
+            ? `WARN_ON_ONCE_GFP(order > MAX_ORDER, gfp) for order ${order} (MAX_ORDER 10)`
+            : `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) for order ${order} (MAX_PAGE_ORDER 10)`;
+  return `WARNING: at mm/page_alloc.c ${fn}: ${cond}`;
+}
+
 /** The symbol this kernel's version prints for a modelled function. */
 export function kernel_symbol(k: Kernel, fn: string): string {
   return SYMBOLS[fn]?.[k.version.id] ?? fn;

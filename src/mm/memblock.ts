@@ -34,6 +34,32 @@ export class Memblock {
     this.reserved.splice(i, 1);
   }
 
+  /** mm/memblock.c memblock_phys_mem_size (5.6–6.18): memblock.memory.total_size, the bytes of every memory bank */
+  phys_mem_size(): number {
+    let total = 0;
+    for (const b of this.memory) total += b.size;
+    return total;
+  }
+
+  /**
+   * mm/memblock.c memblock_free / memblock_phys_free (5.6–6.18) of a range that need not be one reservation:
+   * memblock_remove_range cuts [start, start + size) out of every reserved region it overlaps (the rest stays)
+   */
+  freeRange(start: number, size: number) {
+    const end = start + size;
+    const out: Reserved[] = [];
+    for (const r of this.reserved) {
+      const rEnd = r.start + r.size;
+      if (rEnd <= start || r.start >= end) {
+        out.push(r);
+        continue;
+      }
+      if (r.start < start) out.push({ start: r.start, size: start - r.start, name: r.name });
+      if (rEnd > end) out.push({ start: end, size: rEnd - end, name: r.name });
+    }
+    this.reserved.splice(0, this.reserved.length, ...out);
+  }
+
   isReserved(start: number, size: number): boolean {
     return this.reserved.some((r) => start < r.start + r.size && r.start < start + size);
   }

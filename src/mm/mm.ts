@@ -13,7 +13,7 @@ import { MAX_ORDER, PG_large_kmalloc, PG_reserved, PG_slab } from "./page_alloc.
 import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
-import { kernel_symbol, warn_site } from "../kernel/warn-sites.js";
+import { alloc_pages_order_warn, kernel_symbol, warn_site } from "../kernel/warn-sites.js";
 import { pseudo_phys_of } from "../xen/p2m.js";
 
 const S_alloc_pages = sym("alloc_pages", "mm/page_alloc.c");
@@ -41,7 +41,7 @@ export function alloc_pages(k: Kernel, gfp: number, order: number, owner = "allo
     // __alloc_pages_nodemask (the version's symbol: __alloc_pages from 5.13, …): WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)); return NULL
     if (!(gfp & __GFP_NOWARN)) {
       const fn = kernel_symbol(k, "__alloc_pages_nodemask");
-      k.warnOnce("__alloc_pages:order", `WARNING: at mm/page_alloc.c ${fn}: WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN)) for order ${order} >= MAX_ORDER (${MAX_ORDER})`, fn, warn_site(k, "__alloc_pages_nodemask"));
+      k.warnOnce("__alloc_pages:order", alloc_pages_order_warn(k, fn, order), fn, warn_site(k, "__alloc_pages_nodemask"));
     }
     k.tr?.exit("NULL");
     return 0;
@@ -399,7 +399,7 @@ function user_access(k: Kernel, va: number, len: number, data?: Uint8Array): Uin
     const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
     const w = k.user_pgd.walk(a);
     if (!isWalkHit(w)) {
-      k.record("sigbus", `no mapping (SIGSEGV) at user address ${hex(a)}`, a);
+      k.record("sigsegv", `no mapping at user address ${hex(a)}: SIGSEGV (SEGV_MAPERR)`, a);
       return null;
     }
     const phys = k.stage2(w.phys);

@@ -1,7 +1,8 @@
 /**
  * The modelled platforms.
  */
-import { DEVICE_ROLES, type DeviceRole, type Platform } from "./platform.js";
+import { DEVICE_ROLES, type DeviceRole, type E820Entry, type Platform } from "./platform.js";
+import { xen_pv_dom0_e820 } from "../xen/e820.js";
 import type { Bank } from "../mm/physmem.js";
 import type { DeviceSpec } from "../drivers/device.js";
 
@@ -187,12 +188,44 @@ export const x86_64Iommu: Platform = {
   iommu: { kind: "vt-d", name: "dmar0", strict_default: false },
 };
 
+/**
+ * The machine under x86_64-xen-pv: a PC's e820 with max(16 GiB, 2 × dom0_mem) of RAM — conventional memory to
+ * 0x9fc00 (the EBDA and the BIOS area reserved up to 1 MiB), RAM from 1 MiB to 3 GiB, the PCI hole from 3 to
+ * 4 GiB (no entry: a gap, as most firmware leaves it), and RAM from 4 GiB to 1 GiB past the nominal size.
+ */
+function pcMachineE820(mem: number): E820Entry[] {
+  const ram = Math.max(16 * GiB, 2 * mem);
+  const low = 0x9_fc00;
+  return [
+    { start: 0, size: low, type: "ram" },
+    { start: low, size: 0xa_0000 - low, type: "reserved" },
+    { start: 0xf_0000, size: MiB - 0xf_0000, type: "reserved" },
+    { start: MiB, size: 3 * GiB - MiB, type: "ram" },
+    { start: 4 * GiB, size: ram - 3 * GiB, type: "ram" },
+  ];
+}
+
+/** The machine e820's RAM entries, page-rounded inwards (the frames that hold RAM) */
+function e820RamBanks(e820: E820Entry[]): Bank[] {
+  const out: Bank[] = [];
+  for (const e of e820) {
+    if (e.type !== "ram") continue;
+    const s = Math.ceil(e.start / 4096) * 4096;
+    const t = Math.floor((e.start + e.size) / 4096) * 4096;
+    if (t > s) out.push({ start: s, size: t - s });
+  }
+  return out;
+}
+
 export const x86_64XenPv: Platform = {
   ...x86_64,
   id: "x86_64-xen-pv",
-  description: "x86_64 PV dom0 (dom0_mem = mem) on a 16 GiB machine (twice dom0_mem when that is more): pseudo-physical frames backed by scattered machine frames (high-to-low 2 MiB chunks), every device on xen_swiotlb_dma_ops",
-  banks: (mem) => [{ start: MiB, size: mem - MiB }],
-  machineBanks: (mem) => [{ start: 0, size: Math.max(16 * GiB, 2 * mem) }],
+  description: "x86_64 PV dom0 (dom0_mem = mem) on a PC with max(16 GiB, 2 × mem) of RAM (RAM below 3 GiB, the PCI hole, RAM above 4 GiB): pseudo-physical frames backed by scattered machine frames (high-to-low 2 MiB chunks), the hole's frames identity-mapped and their RAM remapped above dom0_mem, every device on xen_swiotlb_dma_ops",
+  // dom0's memblock.memory: xen_memory_setup's e820 RAM (its allocation, then the extra memory) from 1 MiB (below it
+  // x86 keeps the first MiB reserved; the model's x86 RAM starts there)
+  banks: (mem) => xen_pv_dom0_e820(pcMachineE820(mem), mem / 4096).ram.filter((b) => b.start + b.size > MiB).map((b) => (b.start < MiB ? { start: MiB, size: b.start + b.size - MiB } : b)),
+  machineBanks: (mem) => e820RamBanks(pcMachineE820(mem)),
+  machineE820: pcMachineE820,
   defaults: { mem: 4 * GiB, cma: 0 },
   memSizes: [1 * GiB, 2 * GiB, 4 * GiB, ...upTo1T(8 * GiB)],
   xen: "pv",

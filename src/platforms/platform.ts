@@ -10,6 +10,13 @@ import type { DeviceSpec } from "../drivers/device.js";
 export const DEVICE_ROLES = ["nic", "storage", "camera", "firmware", "gpu", "video", "audio", "dma-engine"] as const;
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
+/** An e820 entry (arch/x86/include/asm/e820/types.h struct e820_entry): E820_TYPE_RAM or a reserved type */
+export interface E820Entry {
+  start: number;
+  size: number;
+  type: "ram" | "reserved";
+}
+
 export interface Platform {
   id: string;
   arch: ArchName;
@@ -26,8 +33,10 @@ export interface Platform {
   roles: Partial<Record<DeviceRole, string>>;
   /** Linux as a Xen dom0: "arm" (1:1 dom0) or "pv" (x86 PV dom0, scattered machine frames) */
   xen: "arm" | "pv" | null;
-  /** x86 PV: the machine's RAM (dom0's `banks` are pseudo-physical) */
+  /** x86 PV: the machine's RAM (dom0's `banks` are pseudo-physical): the RAM entries of machineE820, page-rounded inwards */
   machineBanks?: (mem: number) => Bank[];
+  /** x86 PV: the machine's e820 (what XENMEM_machine_memory_map gives the initial domain), sorted, gaps are holes */
+  machineE820?: (mem: number) => E820Entry[];
   /** Xen: machine RAM that belongs to other domains (not in dom0's memory map; grant-mapped pages come from here) */
   xenDomains?: { start: number; size: number };
   /**

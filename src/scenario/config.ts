@@ -224,6 +224,8 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
           delete cfg.swiotlb_nareas; // a later layer's swiotlb= replaces the areas an earlier one named
           for (const part of parts) {
             if (part === "force" || part === "noforce") cfg.swiotlb_force = part;
+            // "swiotlb=,<areas>": setup_io_tlb_npages skips a missing <slabs> (isdigit fails, then the ',' is stepped over)
+            else if (numbers === 0 && part === "" && parts.length > 1) numbers++;
             else if (numbers === 0) {
               const n = size(key, part);
               // setup_io_tlb_npages ALIGNs any number up to whole IO_TLB_SEGSIZE (128-slot) segments in every

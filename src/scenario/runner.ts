@@ -89,7 +89,9 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunResult {
     }
     if (s.file !== undefined && !where?.file) where = { ...where, file: s.file };
     if (where === e.where && message === e.message) throw e;
-    throw e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, message) : new InputError(message, where);
+    const out = e instanceof NotApplicable ? new NotApplicable(e.platform, e.reason, where, message) : new InputError(message, where);
+    // what the step error is about stays readable for a caller that words it otherwise (explain names its option)
+    throw sm ? Object.assign(out, { stepMsg: sm }) : out;
   }
 }
 
@@ -223,7 +225,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
     }
     // a fatal or user-visible fault nobody expected fails the step
     for (const f of stepFaults) {
-      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang" || f.kind === "sigbus" || f.kind === "bus_error") && ex?.fault !== f.kind) {
+      if ((f.kind === "oops" || f.kind === "bug" || f.kind === "panic" || f.kind === "soft_lockup" || f.kind === "hang" || f.kind === "sigbus" || f.kind === "sigsegv" || f.kind === "bus_error") && ex?.fault !== f.kind) {
         ok = false;
         fail(`step ${index} ${step.op}: unexpected ${f.kind}: ${f.message}`);
       }

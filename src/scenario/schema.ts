@@ -158,6 +158,9 @@ export function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "an empty value";
   if (Array.isArray(v)) return "a list";
+  // YAML's !!binary and !!timestamp tags give bytes and a Date, not a mapping
+  if (v instanceof Uint8Array) return "binary data (!!binary)";
+  if (v instanceof Date) return "a date (!!timestamp)";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return `'${shown(v)}'`;
   return String(v);
@@ -248,7 +251,7 @@ export const dataSpecSchema = z
   .meta({ id: "data", description: "bytes: text, { hex: \"de ad be ef\" } or { fill: 0xa5, length: 4096 }" });
 
 export const ADDR_KINDS = ["linear", "vmalloc", "page_cookie", "ioremap", "null", "other"] as const;
-export const FAULT_KINDS = ["none", "oops", "bug", "panic", "warn", "sigbus", "bus_error", "soft_lockup", "hang", "bad_page", "kasan"] as const;
+export const FAULT_KINDS = ["none", "oops", "bug", "panic", "warn", "sigbus", "sigsegv", "bus_error", "soft_lockup", "hang", "bad_page", "kasan"] as const;
 
 const enumOf = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `${describe(iss.input)} is not ${what} (use ${values.join(", ")})` });
@@ -422,7 +425,7 @@ export const OP_SPECS: Record<OpName, OpSpec> = {
   driver_unbind: { summary: "unbind the scenario's device's driver (dma-debug reports leaks)", args: {}, required: [] },
   gnttab_map: { summary: "map a foreign domain's granted page into dom0 (Xen)", args: { domain, gref }, required: ["domain", "gref"], produces: "grant" },
   gnttab_unmap: { summary: "unmap a granted foreign page (Xen)", args: { buf: bufRef }, required: ["buf"], refs: { buf: ["grant"] } },
-  msleep: { summary: "let model time pass (milliseconds): timers that expire meanwhile fire (e.g. the IOVA flush queue's 10 ms flush)", args: { ms: num({ id: "ms", min: 0n, max: 3600000n, description: "milliseconds", examples: [10] }) }, required: ["ms"] },
+  msleep: { summary: "let model time pass (milliseconds): timers that expire meanwhile fire (e.g. the IOVA flush queue's 10 ms flush)", args: { ms: num({ id: "ms", min: 0n, max: 3600000n, tooBig: "at most 3600000 ms, an hour", description: "milliseconds", examples: [10] }) }, required: ["ms"] },
   remap_pfn_range: {
     summary: "a driver's own mmap: remap_pfn_range of the pfn it computed from the buffer's CPU address (pfn_from: virt_to_phys, the cxgb4/exanic pattern; virt_to_page; vmalloc_to_page)",
     args: { buf: bufRef, pfn_from: enumOf(["virt_to_phys", "virt_to_page", "vmalloc_to_page"] as const, "a way to get a pfn").meta({ description: "how the driver computed the pfn from the buffer's CPU address" }), length: mmapLength },

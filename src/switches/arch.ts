@@ -2,6 +2,12 @@
 import type { Switch } from "../versions.js";
 
 export const ARCH_SWITCHES: Record<string, Switch> = {
+  "65033574ade9": {
+    commit: "65033574ade9",
+    title: "arm64: swiotlb: Reduce the default size if no ZONE_DMA bouncing needed",
+    release: "6.7",
+    effect: "arm64 mem_init (6.18: arch_mm_preinit) sizes the swiotlb buffer it keeps only for kmalloc bouncing (CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC and max_pfn <= PFN_DOWN(arm64_dma_phys_limit)) at 1 MiB per GiB of RAM: swiotlb_adjust_size(min(swiotlb_size_or_default(), DIV_ROUND_UP(memblock_phys_mem_size(), 1024))), which prints \"software IO TLB: SWIOTLB bounce buffer size adjusted to %luMB\" and does nothing after a swiotlb=<slabs>; before it (6.5, 6.6) the buffer is the 64 MiB default there too (checked: 6.12.19 arch/arm64/mm/init.c:366–381, 6.18.35 :338–359; 6.6.63 :492–499 sets swiotlb = true with no adjustment; full id 65033574ade97afccba074d837fd269903a83a9a from arm64 for-next/misc logs and the linux-next merge; OpenWrt backported it to 6.6 as \"in kernel 6.7\")",
+  },
   "8c96400d6a39": {
     commit: "8c96400d6a39",
     title: "arm64: mm: make vmemmap region a projection of the linear region",

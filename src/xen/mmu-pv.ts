@@ -10,6 +10,7 @@ import { PvP2M } from "./p2m.js";
 import { __free_pages, alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL } from "../include/gfp.js";
 import { DmasimInternalError } from "../core/faults.js";
+import type { Bank } from "../mm/physmem.js";
 
 const S_create = sym("xen_create_contiguous_region", "arch/x86/xen/mmu_pv.c");
 const S_destroy = sym("xen_destroy_contiguous_region", "arch/x86/xen/mmu_pv.c");
@@ -166,18 +167,27 @@ export class XenHeap {
 }
 
 /**
- * arch/x86/xen/p2m.c + the domain builder: dom0's pseudo-physical frames are backed by machine
- * frames handed out high-to-low in 2 MiB chunks, so pfn+1 need not be mfn+1 across a chunk and
- * low pfns sit in high machine memory. The rest of machine RAM (above Xen's own 64 MiB) is free.
+ * The domain builder (Xen's dom0 construction) and arch/x86/xen/p2m.c xen_build_dynamic_phys_to_machine: dom0's
+ * nr_pages pseudo-physical frames are backed by machine frames handed out high-to-low in 2 MiB chunks from the top
+ * of machine RAM, so pfn+1 need not be mfn+1 across a chunk and low pfns sit in high machine memory; the P2M list
+ * covers ALIGN(nr_pages, P2M_PER_PAGE). Xen's heap is the rest of the machine's RAM above Xen's own 64 MiB. On the
+ * PC map the top of RAM is above 4 GiB, and max(16 GiB, 2 × dom0_mem) of RAM leaves at least dom0_mem there.
  */
-export function xen_pv_setup_p2m(k: Kernel, max_pfn: number, machine_frames: number): void {
+export function xen_pv_setup_p2m(k: Kernel, nr_pages: number, machineRam: readonly Bank[]): void {
   const x = k.xen!;
   const CH = 512;
-  const chunks = Math.ceil(max_pfn / CH);
-  const topChunk = Math.floor(machine_frames / CH);
-  x.p2m = new PvP2M(max_pfn, topChunk);
+  const chunks = Math.ceil(nr_pages / CH);
+  const top = machineRam[machineRam.length - 1]!;
+  const topChunk = Math.floor((top.start + top.size) / PAGE_SIZE / CH);
+  const dom0Start = (topChunk - chunks) * CH;
+  if (dom0Start * PAGE_SIZE < top.start) throw new DmasimInternalError(`xen_pv_setup_p2m: dom0's ${nr_pages} pages do not fit in the machine's top RAM entry`);
+  x.p2m = new PvP2M(Math.ceil(nr_pages / CH) * CH, topChunk);
   const xenOwn = (64 * 1024 * 1024) / PAGE_SIZE;
-  x.heap!.add(xenOwn, (topChunk - chunks) * CH);
+  for (const b of machineRam) {
+    const s = Math.max(xenOwn, Math.ceil(b.start / PAGE_SIZE));
+    const e = Math.min(dom0Start, Math.floor((b.start + b.size) / PAGE_SIZE));
+    if (e > s) x.heap!.add(s, e);
+  }
 }
 
 /**
@@ -209,7 +219,7 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);
-  zeroFrames(k, old, n); // the region is zeroed before its frames go back to Xen
+  memsetRegion(k, pstart, old, n); // the region is zeroed before its frames go back to Xen
   // xen_zap_pfn_range (remembering the MFNs), then xen_exchange_memory(1UL << order, 0, in_frames, 1, order,
   // &out_frame, address_bits), then xen_remap_exchanged_ptes with the new extent or the old frames
   k.tr?.enter(S_exchange_memory, { extents_in: String(n), order_in: "0", extents_out: "1", order_out: String(order), address_bits: String(address_bits) });
@@ -233,9 +243,20 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
   return { rc: 0, dma_handle: first * PAGE_SIZE };
 }
 
-/** Zero the n frames old[0..n) (xen_create_contiguous_region's memset before the exchange), a machine-contiguous stretch at a time. */
-function zeroFrames(k: Kernel, old: readonly number[], n: number): void {
+/**
+ * xen_create_contiguous_region's memset((void *)vstart, 0, PAGE_SIZE << order) (5.10.7 mmu_pv.c:2286, 6.18.35 :2378),
+ * through the linear map, which holds only pfns the P2M backs with a machine frame: an e820 hole's identity pfn is
+ * never mapped (init_mem_mapping maps memblock.memory; the remap loop's 1:1 PTEs reach only max_pfn_mapped, below
+ * 1 MiB) and an extra-memory pfn's PTE is not present (pte_pfn_to_mfn of INVALID_P2M_ENTRY) — the memset faults
+ * there, so a region holding either is never exchanged. The kernel has no test of its own: XENMEM_exchange is
+ * never reached. Else the frames old[0..n) are zeroed, a machine-contiguous stretch at a time.
+ */
+function memsetRegion(k: Kernel, pstart: number, old: readonly number[], n: number): void {
   for (let i = 0; i < n; ) {
+    if (old[i]! < 0) {
+      k.kmemset(k.arch.L.PAGE_OFFSET + pstart, 0, n * PAGE_SIZE, "xen_create_contiguous_region");
+      throw new DmasimInternalError(`xen_create_contiguous_region: pfn ${hex(Math.floor(pstart / PAGE_SIZE) + i)} has no machine frame but is mapped`);
+    }
     const r = machineRun(old, i);
     k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
     i += r;
@@ -270,7 +291,7 @@ export function create_contiguous_region_lowest(k: Kernel, pstart: number, order
   const pfn0 = Math.floor(pstart / PAGE_SIZE);
   const n = 2 ** order;
   const old = x.p2m!.frames(pfn0, n);
-  zeroFrames(k, old, n);
+  memsetRegion(k, pstart, old, n);
   const bits = x.heap!.lowestBits(order, minBits);
   if (bits > maxBits) return 0;
   exchanged(k, pfn0, n, old, x.heap!.alloc(order, bits)!);

@@ -53,10 +53,11 @@ export interface XenState {
    */
   start_dma_addr?: number;
   /**
-   * x86 PV: pages xen_do_set_identity_and_remap_chunk queued on the xen_remap_mfn list for xen_remap_memory
-   * (arch/x86/xen/setup.c; the remap itself is not modelled, so this stays 0 on every boot that completes)
+   * x86 PV: the xen_remap_mfn list xen_do_set_identity_and_remap_chunk builds for xen_remap_memory (arch/x86/xen/setup.c):
+   * one xen_remap_buf a REMAP_SIZE chunk, oldest first (the kernel's list is walked from its head, the newest) — its target pfn and its frames, as
+   * machine-contiguous runs [mfn, n]; `from`: the pfn the frames came from when they were the builder's untouched ones
    */
-  xen_remap_pages?: number;
+  xen_remap_list?: { target_pfn: number; size: number; runs: number[]; from?: number }[];
   /**
    * 6.12+ (be35d91c8880; 6.6.y backport) arch/x86/xen/p2m.c xen_nonram_remap[]: the non-RAM areas
    * xen_e820_swap_entry_with_ram moved (ACPI NVS overlapping Xen-allocated memory); the machine maps modelled have
@@ -115,6 +116,53 @@ class RunMap {
     const h = this.hit;
     if (h >= 0 && key >= this.keys[h]! && key < this.keys[h]! + this.ns[h]!) return this.keys[h]! + this.ns[h]! - key;
     return this.gapHi - key;
+  }
+
+  /**
+   * set() of many runs at once, given as [key, n, val] triples sorted by key and disjoint: when none overlaps a
+   * run already here, one merge of the two sorted lists (set() one by one inserts at the front each time when
+   * the keys come in descending order: quadratic for xen_remap_memory's thousand buffers); else one by one
+   */
+  setMany(t: readonly number[]): void {
+    const ks = this.keys;
+    const ns = this.ns;
+    const vs = this.vals;
+    // any overlap with an existing run: each new run's [key, key + n) against the runs around it
+    let j = 0;
+    for (let i = 0; i < t.length; i += 3) {
+      while (j < ks.length && ks[j]! + ns[j]! <= t[i]!) j++;
+      if (j < ks.length && ks[j]! < t[i]! + t[i + 1]!) {
+        for (let q = 0; q < t.length; q += 3) this.set(t[q]!, t[q + 1]!, t[q + 2]!);
+        return;
+      }
+    }
+    this.hit = -1;
+    this.gapLo = this.gapHi = 0;
+    const rk: number[] = [];
+    const rn: number[] = [];
+    const rv: number[] = [];
+    const put = (k: number, n: number, v: number) => {
+      const p = rk.length - 1;
+      // continues the run before it (the same merge set() makes)
+      if (p >= 0 && rk[p]! + rn[p]! === k && (v < 0 ? rv[p]! < 0 : rv[p]! >= 0 && rv[p]! + rn[p]! === v)) rn[p] = rn[p]! + n;
+      else {
+        rk.push(k);
+        rn.push(n);
+        rv.push(v);
+      }
+    };
+    let a = 0;
+    for (let i = 0; i < t.length; i += 3) {
+      while (a < ks.length && ks[a]! < t[i]!) {
+        put(ks[a]!, ns[a]!, vs[a]!);
+        a++;
+      }
+      put(t[i]!, t[i + 1]!, t[i + 2]!);
+    }
+    for (; a < ks.length; a++) put(ks[a]!, ns[a]!, vs[a]!);
+    this.keys = rk;
+    this.ns = rn;
+    this.vals = rv;
   }
 
   set(key: number, n: number, val: number): void {
@@ -179,8 +227,14 @@ class RunMap {
 /**
  * x86 PV: the P2M (pfn → mfn) and the M2P (mfn → pfn). The domain builder's layout — 2 MiB
  * chunks handed out high-to-low, pseudo-physical chunk c backed by machine chunk top-1-c — is
- * computed; runs changed since (memory exchange) are kept as runs. Same answers as the flat
- * arrays, without a 1M-entry array per boot.
+ * computed; runs changed since (the remap of e820 holes' RAM, memory exchange) are kept as runs. Same
+ * answers as the flat arrays, without a 1M-entry array per boot.
+ *
+ * Past the builder's list (`length`, xen_p2m_size at xen_memory_setup: ALIGN(nr_pages, P2M_PER_PAGE)) the P2M
+ * xen_vmalloc_p2m_tree rebuilt (arch/x86/xen/p2m.c, 5.6–6.18; 5.10.7 p2m.c:412–433) holds identity entries
+ * (xen_rebuild_p2m_list maps p2m_identity pages for every pfn xen_p2m_elem_type calls P2M_TYPE_IDENTITY, all
+ * pfns >= the old xen_p2m_size), INVALID_P2M_ENTRY for the extra memory (xen_inv_extra_mem), and whatever
+ * set_phys_to_machine wrote since (xen_remap_memory's targets, exchanged regions).
  */
 export class PvP2M {
   private readonly p2mChanged = new RunMap();
@@ -191,7 +245,59 @@ export class PvP2M {
    */
   private idStart: number[] = [];
   private idEnd: number[] = [];
+  /** xen_extra_mem[] (arch/x86/xen/setup.c): [start_pfn, start_pfn + n_pfns) runs, INVALID_P2M_ENTRY in the P2M */
+  readonly extra: { start_pfn: number; n_pfns: number }[] = [];
+  /**
+   * xen_remap_memory's moves of the builder's frames, kept as the layout shifted: pfns [pfn, pfn + n) hold the frames
+   * the builder gave pfns [from, from + n), and those frames' M2P entries name the new pfns (a run per 2 MiB chunk
+   * otherwise, in the P2M and in the M2P, which every copy of a booted model would copy). Changed runs take precedence.
+   */
+  private shifts: { pfn: number; n: number; from: number }[] = [];
+
+  /** The builder's frame for pfn q (q below the list's end) */
+  private layout(q: number): number {
+    return (this.topChunk - 1 - Math.floor(q / 512)) * 512 + (q % 512);
+  }
+
+  /** The P2M entry without the changed runs: a shifted builder's frame, the builder's, or INVALID_P2M_ENTRY past the list */
+  private base(pfn: number): number {
+    const sh = this.shifts;
+    for (let i = 0; i < sh.length; i++) {
+      const s = sh[i]!;
+      if (pfn >= s.pfn && pfn < s.pfn + s.n) return this.layout(s.from + (pfn - s.pfn));
+    }
+    return pfn >= this.length ? -1 : this.layout(pfn);
+  }
+
+  /**
+   * xen_update_mem_tables for n pfns from pfn of the builder's untouched frames of pfns from.. (no changed run there):
+   * recorded as a shift, merged with the one it continues
+   */
+  remapLayout(pfn: number, n: number, from: number): void {
+    const last = this.shifts[this.shifts.length - 1];
+    if (last && last.pfn + last.n === pfn && last.from + last.n === from) last.n += n;
+    else {
+      const prev = this.shifts.find((s) => s.pfn === pfn + n && s.from === from + n);
+      if (prev) {
+        prev.pfn = pfn;
+        prev.from = from;
+        prev.n += n;
+      } else this.shifts.push({ pfn, n, from });
+    }
+    this.framesAt = -1;
+  }
+
+  /** No changed run in [pfn, pfn + n): the builder's frames (or a shift of them) as they were */
+  untouched(pfn: number, n: number): boolean {
+    return this.p2mChanged.get(pfn) === undefined && this.p2mChanged.spanAfterGet(pfn) >= n;
+  }
   constructor(readonly length: number, private readonly topChunk: number) {}
+
+  /** arch/x86/xen/setup.c xen_chk_extra_mem's test (5.6–6.18): pfn inside an xen_extra_mem[] region */
+  inExtra(pfn: number): boolean {
+    for (const r of this.extra) if (pfn >= r.start_pfn && pfn < r.start_pfn + r.n_pfns) return true;
+    return false;
+  }
 
   /**
    * arch/x86/xen/p2m.c set_phys_range_identity (5.6–6.18, unchanged: 5.6.4 p2m.c:634–652, 5.10.7 :630–648,
@@ -203,10 +309,19 @@ export class PvP2M {
     if (pfn_e > this.length) pfn_e = this.length;
     if (pfn_e > pfn_s) {
       this.p2mChanged.set(pfn_s, pfn_e - pfn_s, -1); // the old entries are gone (the M2P is the caller's business)
+      // kept as disjoint sorted runs, adjacent ones merged (xen_do_set_identity_and_remap_chunk sets a hole REMAP_SIZE pages at a time)
       let i = 0;
-      while (i < this.idStart.length && this.idStart[i]! < pfn_s) i++;
-      this.idStart.splice(i, 0, pfn_s);
-      this.idEnd.splice(i, 0, pfn_e);
+      while (i < this.idStart.length && this.idEnd[i]! < pfn_s) i++;
+      let j = i;
+      let s = pfn_s;
+      let e = pfn_e;
+      while (j < this.idStart.length && this.idStart[j]! <= e) {
+        s = Math.min(s, this.idStart[j]!);
+        e = Math.max(e, this.idEnd[j]!);
+        j++;
+      }
+      this.idStart.splice(i, j - i, s);
+      this.idEnd.splice(i, j - i, e);
       this.framesAt = -1;
     }
     return pfn_e - pfn_s;
@@ -226,7 +341,8 @@ export class PvP2M {
   get(pfn: number): number {
     const m = this.p2mChanged.get(pfn);
     if (m !== undefined) return m;
-    return (this.topChunk - 1 - Math.floor(pfn / 512)) * 512 + (pfn % 512);
+    // past the builder's list: INVALID_P2M_ENTRY (the extra memory; an identity entry's caller asked identity() first)
+    return this.base(pfn);
   }
 
   /** the last frames() answer, until the next setRange */
@@ -242,13 +358,46 @@ export class PvP2M {
       const p = pfn + i;
       const m = this.p2mChanged.get(p);
       const len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
-      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = (this.topChunk - 1 - Math.floor((p + j) / 512)) * 512 + ((p + j) % 512);
+      if (m === undefined) for (let j = 0; j < len; j++) out[i + j] = this.base(p + j);
       else for (let j = 0; j < len; j++) out[i + j] = m < 0 ? -1 : m + j;
       i += len;
     }
     this.framesAt = pfn;
     this.framesOut = out;
     return out;
+  }
+
+  /**
+   * xen_p2m_addr[pfn .. pfn + n) as machine-contiguous runs, pushed on `out` as [mfn, count] pairs (mfn -1: no
+   * machine frame) — a changed run or a builder's 2 MiB chunk at a time, not frame by frame
+   */
+  runs(pfn: number, n: number, out: number[]): void {
+    const push = (mfn: number, c: number) => {
+      const l = out.length;
+      if (l >= 2 && ((mfn < 0 && out[l - 2]! < 0) || (mfn >= 0 && out[l - 2]! >= 0 && out[l - 2]! + out[l - 1]! === mfn))) out[l - 1] = out[l - 1]! + c;
+      else out.push(mfn, c);
+    };
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const m = this.p2mChanged.get(p);
+      let len = Math.min(n - i, this.p2mChanged.spanAfterGet(p));
+      if (m !== undefined) push(m < 0 ? -1 : m, len);
+      else {
+        // the builder's layout (perhaps shifted): to the end of its 2 MiB chunk, of the shift, of the list
+        const s = this.shifts.find((x) => p >= x.pfn && p < x.pfn + x.n);
+        const q = s ? s.from + (p - s.pfn) : p;
+        if (s) len = Math.min(len, s.pfn + s.n - p);
+        if (q >= this.length) {
+          // INVALID_P2M_ENTRY up to the next shift
+          for (const x of this.shifts) if (x.pfn > p) len = Math.min(len, x.pfn - p);
+          push(-1, len);
+        } else {
+          len = Math.min(len, 512 - (q % 512), this.length - q);
+          push(this.layout(q), len);
+        }
+      }
+      i += len;
+    }
   }
 
   /** __set_phys_to_machine for n frames from pfn → mfn.., with the hypervisor's M2P update */
@@ -267,13 +416,43 @@ export class PvP2M {
   }
 
   /**
+   * arch/x86/xen/setup.c xen_update_mem_tables (5.6–6.18; 5.10.7 setup.c:288–316, 6.18.35 :248–276) for n pfns from pfn:
+   * set_phys_to_machine(pfn, mfn) and the M2P entry (MMU_MACHPHYS_UPDATE) mfn → pfn, machine frames mfn.. on
+   */
+  remap(pfn: number, n: number, mfn: number): void {
+    this.p2mChanged.set(pfn, n, mfn);
+    this.m2pChanged.set(mfn, n, pfn);
+    this.framesAt = -1;
+  }
+
+  /** remap() of many [pfn, n, mfn] triples with disjoint pfns and frames, in any order (the same P2M and M2P) */
+  remapMany(t: readonly number[]): void {
+    const idx: number[] = [];
+    for (let i = 0; i < t.length; i += 3) idx.push(i);
+    const byPfn: number[] = [];
+    for (const i of idx.sort((x, y) => t[x]! - t[y]!)) byPfn.push(t[i]!, t[i + 1]!, t[i + 2]!);
+    const byMfn: number[] = [];
+    for (const i of idx.sort((x, y) => t[x + 2]! - t[y + 2]!)) if (t[i + 2]! >= 0) byMfn.push(t[i + 2]!, t[i + 1]!, t[i]!);
+    this.p2mChanged.setMany(byPfn);
+    this.m2pChanged.setMany(byMfn);
+    this.framesAt = -1;
+  }
+
+  /**
    * arch/x86/include/asm/xen/page.h __pfn_to_mfn (5.6–6.18; 5.6.4 page.h:142–157, 6.18.35 :133–148) answers
-   * IDENTITY_FRAME(pfn): a pfn at or beyond xen_max_p2m_pfn (the model's xen_p2m_size and xen_max_p2m_pfn are
-   * both `length`), or an entry set_phys_range_identity wrote (dom0's e820 holes below its last RAM pfn,
-   * src/xen/setup.ts). A negative pfn is dmasim's signed form of one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
+   * IDENTITY_FRAME(pfn): an entry set_phys_range_identity wrote below the builder's list (dom0's e820 holes below
+   * nr_pages, src/xen/setup.ts), or one past it that is neither extra memory nor written since (the rebuilt P2M's
+   * identity pages, and past xen_max_p2m_pfn the identity by definition). A negative pfn is dmasim's signed form of
+   * one ≥ 2^63 (src/core/u64.ts): beyond the P2M too.
    */
   identity(pfn: number): boolean {
-    if (pfn < 0 || pfn >= this.length) return true;
+    if (pfn < 0) return true;
+    if (pfn >= this.length) {
+      // the rebuilt P2M past the builder's list: identity unless set_phys_to_machine wrote the entry or it is extra memory
+      if (this.p2mChanged.get(pfn) !== undefined) return false;
+      for (const s of this.shifts) if (pfn >= s.pfn && pfn < s.pfn + s.n) return false;
+      return !this.inExtra(pfn);
+    }
     const st = this.idStart;
     for (let i = 0; i < st.length; i++) if (pfn >= st[i]! && pfn < this.idEnd[i]!) return true;
     return false;
@@ -301,7 +480,15 @@ export class PvP2M {
     if (p !== undefined) return p;
     const c = this.topChunk - 1 - Math.floor(mfn / 512);
     const chunks = Math.ceil(this.length / 512);
-    return c >= 0 && c < chunks ? c * 512 + (mfn % 512) : -1;
+    if (c < 0 || c >= chunks) return -1;
+    const q = c * 512 + (mfn % 512);
+    // a frame xen_remap_memory moved names its new pfn
+    const sh = this.shifts;
+    for (let i = 0; i < sh.length; i++) {
+      const s = sh[i]!;
+      if (q >= s.from && q < s.from + s.n) return s.pfn + (q - s.from);
+    }
+    return q;
   }
 }
 

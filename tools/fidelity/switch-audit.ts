@@ -57,6 +57,7 @@ const FP: Record<string, Fp> = {
   "e4b7818b9aa8": { files: ["mm/kasan/kasan.h"], re: "struct kasan_track free_track;" },
   "a5989d4ed40c": { files: ["mm/kasan/generic.c"], re: "rem_free_meta_size" },
   "5b15f3fb89fc": { files: ["mm/slub.c"], re: "s->allocflags = __GFP_COMP;" },
+  "65033574ade9": { files: ["arch/arm64/mm/init.c"], re: "swiotlb_adjust_size\\(min\\(swiotlb_size_or_default\\(\\)" },
   "2c8ed1b960fb": { files: ["kernel/dma/Kconfig"], re: "ARCH_HAS_DMA_ALLOC" },
   "63f067e33c99": { files: ["kernel/dma/direct.c"], re: "coherent DMA allocations not supported on this platform" },
   "f406c8e4b770": { files: ["include/linux/device.h"], re: "dma_skip_sync" },

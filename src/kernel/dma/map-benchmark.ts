@@ -70,7 +70,14 @@ export function map_benchmark_defaults(): MapBenchmark {
   return { avg_map_100ns: 0, map_stddev: 0, avg_unmap_100ns: 0, unmap_stddev: 0, threads: 1, seconds: 20, node: NUMA_NO_NODE, dma_bits: 32, dma_dir: DMA_MAP_BIDIRECTIONAL, dma_trans_ns: 0, granule: 1 };
 }
 
-/** A refused request: the errno the ioctl returns and the kernel's pr_err text (without the "dma_map_benchmark: " prefix). */
+/**
+ * kernel/dma/map_benchmark.c's `#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt` (5.11–6.18): the object is
+ * map_benchmark.o, so its pr_err lines read "map_benchmark: invalid thread number" (checked: 5.14-rc5,
+ * 5.15.178, 5.19, 6.12.19 map_benchmark.c:6 and kernel/dma/Makefile `obj-$(CONFIG_DMA_MAP_BENCHMARK) += map_benchmark.o`).
+ */
+export const MAP_BENCHMARK_PR_FMT = "map_benchmark: ";
+
+/** A refused request: the errno the ioctl returns and the kernel's pr_err text (without the pr_fmt prefix, MAP_BENCHMARK_PR_FMT). */
 export interface MapBenchmarkError {
   errno: number;
   message: string;
@@ -208,7 +215,7 @@ export interface MapBenchmarkRunResult {
   /** 0, or the first thread error (-ENOMEM) */
   ret: number;
   acc: MapBenchmarkAcc;
-  /** kernel log lines (pr_err texts, with the "dma_map_benchmark: " prefix) */
+  /** kernel log lines (pr_err texts, with the pr_fmt prefix "map_benchmark: ") */
   log: string[];
 }
 
@@ -254,7 +261,7 @@ export function map_benchmark_run(k: Kernel, dev: Device, bp: Readonly<MapBenchm
         const dma_addr = dma_map_single_attrs(k, dev, th.buf, size, dir, 0);
         const m1 = now();
         if (dma_mapping_error(k, dev, dma_addr) !== 0) {
-          log.push(`dma_map_benchmark: dma_map_single failed on ${dev.name}`);
+          log.push(`${MAP_BENCHMARK_PR_FMT}dma_map_single failed on ${dev.name}`);
           ret = -ENOMEM;
           break outer;
         }
@@ -296,12 +303,12 @@ export interface MapBenchmarkIoctlResult {
 /**
  * kernel/dma/map_benchmark.c map_benchmark_ioctl (DMA_MAP_BENCHMARK) + do_map_benchmark:
  * validate, save the old mask, dma_set_mask(DMA_BIT_MASK(dma_bits)) ("failed to set dma_mask on
- * device" → -EINVAL), run, restore the old mask, compute the statistics into the struct.
+ * device %s" → -EINVAL), run, restore the old mask, compute the statistics into the struct.
  */
 export function map_benchmark_ioctl(k: Kernel, dev: Device, req: Readonly<MapBenchmark>, o: MapBenchmarkRunOptions): MapBenchmarkIoctlResult {
   const bp: MapBenchmark = { ...req };
   const bad = map_benchmark_check(bp);
-  if (bad) return { ret: -bad.errno, bp, log: [`dma_map_benchmark: ${bad.message}`], acc: map_benchmark_acc() };
+  if (bad) return { ret: -bad.errno, bp, log: [`${MAP_BENCHMARK_PR_FMT}${bad.message}`], acc: map_benchmark_acc() };
   const set = map_benchmark_set_mask(k, dev, bp.dma_bits);
   if (set.ret !== 0) return { ret: set.ret, bp, log: set.log, acc: map_benchmark_acc() };
   const r = map_benchmark_run(k, dev, bp, o);
@@ -313,7 +320,7 @@ export function map_benchmark_ioctl(k: Kernel, dev: Device, req: Readonly<MapBen
 /** The mask step of the ioctl: returns the old mask to restore, or -EINVAL with the kernel's message. */
 export function map_benchmark_set_mask(k: Kernel, dev: Device, dma_bits: number): { ret: number; old: bigint | null; log: string[] } {
   const old = dev.dma_mask;
-  if (dma_set_mask(k, dev, DMA_BIT_MASK(dma_bits)) !== 0) return { ret: -EINVAL, old, log: ["dma_map_benchmark: failed to set dma_mask on device"] };
+  if (dma_set_mask(k, dev, DMA_BIT_MASK(dma_bits)) !== 0) return { ret: -EINVAL, old, log: [`${MAP_BENCHMARK_PR_FMT}failed to set dma_mask on device ${dev.name}`] };
   return { ret: 0, old, log: [] };
 }
 

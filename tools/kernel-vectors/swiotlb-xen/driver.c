@@ -23,22 +23,13 @@
 #include <stdarg.h>
 #include <linux/rbtree.h>
 
-static char logbuf[4096]; static int loglen;
+#include "../common/kv-format.h" /* kv_logjson */
+static char logbuf[4096]; static size_t loglen;
 void kv_log(const char *level, const char *fmt, ...) {
-	char text[512]; int n = 0; const char *p; va_list ap;
+	va_list ap;
 	va_start(ap, fmt);
-	for (p = fmt; *p && n < 480; p++) {
-		if (p[0] == '%' && p[1] == 'p' && p[2] == 'a') { unsigned long *a = va_arg(ap, unsigned long *); n += snprintf(text + n, sizeof(text) - n, "0x%016llx", (unsigned long long)*a); p += 2; }
-		else if (p[0] == '%' && p[1] == 's') { n += snprintf(text + n, sizeof(text) - n, "%s", va_arg(ap, const char *)); p++; }
-		else if (p[0] == '%' && p[1] == 'd') { n += snprintf(text + n, sizeof(text) - n, "%d", va_arg(ap, int)); p++; }
-		else if (p[0] == '%' && p[1] == 'l' && (p[2] == 'u' || p[2] == 'x')) { n += snprintf(text + n, sizeof(text) - n, p[2] == 'u' ? "%lu" : "%lx", va_arg(ap, unsigned long)); p += 2; }
-		else if (*p == '\n') { }
-		else if (*p == '"' || *p == '\\') { text[n++] = '\\'; text[n++] = *p; }
-		else text[n++] = *p;
-	}
-	text[n] = 0;
+	kv_logjson(logbuf, sizeof(logbuf), &loglen, level, fmt, ap);
 	va_end(ap);
-	loglen += snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "%s[\"%s\",\"%s\"]", loglen ? "," : "", level, text);
 }
 
 #include "kv_xen_extract.h"

@@ -661,11 +661,6 @@ export function swiotlb_default_nslabs(k: Kernel): number {
   return IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
 }
 
-/** kernel/dma/swiotlb.c swiotlb_size_or_default (5.6–6.18): the swiotlb= size in bytes, or 64 MiB */
-export function swiotlb_size_or_default(k: Kernel): number {
-  return swiotlb_default_nslabs(k) * IO_TLB_SIZE;
-}
-
 /**
  * What swiotlb_init_remap's caller passes besides the buffer (5.19+): SWIOTLB_ANY (the buffer may
  * sit anywhere in RAM) and a remap callback (x86 PV's xen_swiotlb_fixup). Only the 6.6+ era reads

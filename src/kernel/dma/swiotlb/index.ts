@@ -57,6 +57,10 @@ export interface SwiotlbEra {
   sync_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
   /** swiotlb= parsing with its boot messages (eras whose parser prints: 6.0+ areas) */
   setup_io_tlb_npages?(k: Kernel): void;
+  /** swiotlb_size_or_default from the era's own default_nslabs (6.6+: after swiotlb_adjust_size); absent: common.ts swiotlb_default_nslabs */
+  swiotlb_size_or_default?(k: Kernel): number;
+  /** swiotlb_adjust_size (5.11+; modelled in the 6.6 era, the only one a modelled caller reaches: arm64 mem_init 6.7+, 65033574ade9) */
+  swiotlb_adjust_size?(k: Kernel, size: number): void;
   /** the slots swiotlb_init allocates (default_nslabs after the era's adjustments); absent: common.ts swiotlb_default_nslabs */
   boot_nslabs?(k: Kernel): number;
   /** swiotlb_init's / swiotlb_init_remap's memblock allocation of the boot buffer, with the era's way of failing (its message; 6.0+: halving) and, for swiotlb_init_remap (5.19+), the remap callback's; absent: one try, no message */
@@ -251,6 +255,20 @@ export function swiotlb_sync_single_for_cpu(k: Kernel, dev: Device, tlb_addr: nu
 /** kernel/dma/swiotlb.c setup_io_tlb_npages: the swiotlb= early parameter (6.0+: may print "area num N."); earlier eras print nothing */
 export function setup_io_tlb_npages(k: Kernel): void {
   era(k).setup_io_tlb_npages?.(k);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_size_or_default (5.6–6.18): default_nslabs << IO_TLB_SHIFT — the swiotlb= size, the 64 MiB default, or (6.7+ arm64) what swiotlb_adjust_size made it */
+export function swiotlb_size_or_default(k: Kernel): number {
+  const e = k.swiotlb_era as SwiotlbEra | undefined;
+  return e?.swiotlb_size_or_default ? e.swiotlb_size_or_default(k) : swiotlb_default_nslabs(k) * IO_TLB_SIZE;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_adjust_size (6.6–6.18 modelled; the function is 5.11+): a new default buffer size in bytes unless swiotlb= gave one */
+// its only modelled caller is arm64 mem_init (6.7+, 65033574ade9), so only the 6.6 era has it; another era's caller is a model bug
+export function swiotlb_adjust_size(k: Kernel, size: number): void {
+  const e = era(k);
+  if (!e.swiotlb_adjust_size) throw new Error(`swiotlb_adjust_size is not modelled in the ${e.name} era (no modelled caller before 6.7)`);
+  e.swiotlb_adjust_size(k, size);
 }
 
 /** The number of slots swiotlb_init allocates on this kernel: default_nslabs after swiotlb= and (6.0+) the area round-up */

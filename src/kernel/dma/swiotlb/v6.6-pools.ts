@@ -224,6 +224,29 @@ export function setup_io_tlb_npages_early(k: Kernel): void {
   setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, k.cfg?.swiotlb_nareas);
 }
 
+/** kernel/dma/swiotlb.c swiotlb_size_or_default (6.6–6.18): default_nslabs << IO_TLB_SHIFT, after swiotlb= (and any adjustment) */
+export function swiotlb_size_or_default(k: Kernel): number {
+  setup_io_tlb_npages_early(k);
+  return io_tlb_default_mem(k).default_nslabs * IO_TLB_SIZE;
+}
+
+/** kernel/dma/swiotlb.c swiotlb_adjust_size (6.6–6.18): nothing after a swiotlb=<slabs>, else default_nslabs from `size` bytes and "adjusted to %luMB" */
+// (6.12.19 :212–227, 6.18.35 :213–228) default_nslabs = ALIGN(ALIGN(size, IO_TLB_SIZE) >> IO_TLB_SHIFT, IO_TLB_SEGSIZE);
+// round_up_default_nslabs when swiotlb= already named areas; the message prints the IO_TLB_SIZE-aligned request (or the
+// rounded-up pool) >> 20 — 0 for a request under 1 MiB
+export function swiotlb_adjust_size(k: Kernel, size: number): void {
+  setup_io_tlb_npages_early(k);
+  const mem = io_tlb_default_mem(k);
+  if (mem.default_nslabs !== IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT) {
+    k.tr?.note(`swiotlb_adjust_size(${size}): swiotlb= set default_nslabs to ${mem.default_nslabs}: no adjustment`);
+    return;
+  }
+  size = Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
+  mem.default_nslabs = Math.ceil(size / IO_TLB_SIZE / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  if (round_up_default_nslabs(mem)) size = mem.default_nslabs * IO_TLB_SIZE;
+  k.printk("info", `software IO TLB: SWIOTLB bounce buffer size adjusted to ${Math.floor(size / 2 ** 20)}MB`);
+}
+
 /**
  * kernel/dma/swiotlb.c swiotlb_init_remap (6.6–6.18) up to the memblock allocation (6.6.63 :380–384):
  * one area per possible CPU unless swiotlb= named them (swiotlb_adjust_nareas, whose

@@ -7,7 +7,7 @@
  * One thread: rwlocks are no-ops. kzalloc is calloc. phys_to_dma / dma_to_phys are the identity (a
  * device without dma-ranges: the addr target checks the dma-ranges arithmetic). get_order is
  * include/asm-generic/getorder.h's meaning written our own way (size > 0 only). pr_warn is recorded
- * (kv_log in driver.c, which formats %pa, %s, %d, %lu, %lx).
+ * (kv_log in driver.c, formatted by common/kv-format.h: the kernel's %pa and the C library's conversions).
  */
 #ifndef DMASIM_KSTUB_H
 #define DMASIM_KSTUB_H
