@@ -399,7 +399,7 @@ function user_access(k: Kernel, va: number, len: number, data?: Uint8Array): Uin
     const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
     const w = k.user_pgd.walk(a);
     if (!isWalkHit(w)) {
-      k.record("sigsegv", `no mapping at user address ${hex(a)}: SIGSEGV (SEGV_MAPERR)`, a);
+      k.record("sigsegv", `no mapping at user address ${hex(a)} (SEGV_MAPERR)`, a);
       return null;
     }
     const phys = k.stage2(w.phys);
