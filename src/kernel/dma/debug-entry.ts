@@ -173,15 +173,18 @@ export class DmaDebugEntry {
    */
   next: DmaDebugEntry | null = null;
   prev: DmaDebugEntry | null = null;
-  /** the model's active-cacheline counter block and index of to_cacheline_number(entry), set by active_cacheline_insert (null: not looked up) */
+  /** the model's active-cacheline counter block and index of to_cacheline_number(entry), set by active_cacheline_insert and kept after the remove, the next insert of the recycled entry overwrites them (null: never inserted) */
   clnBlock: Int8Array | null = null;
   clnIndex = 0;
 
+  /**
+   * dma_entry_alloc's memset, but for `dev` and `type`: every caller of dma_entry_alloc sets both at once (a store of
+   * an object field costs V8 a write barrier; the hooks store them only when they differ from what the recycled
+   * entry holds)
+   */
   reset(): void {
-    this.dev = null;
     this.dev_addr = 0;
     this.size = 0;
-    this.type = "single";
     this.direction = 0;
     this.sg_call_ents = 0;
     this.sg_mapped_ents = 0;

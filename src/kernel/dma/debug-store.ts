@@ -204,8 +204,12 @@ export class DmaDebugStore {
   dma_entry_alloc(k: Kernel): DmaDebugEntry | null {
     if (this.num_free_entries === 0 && !this.dma_debug_create_entries(k)) return null;
     let e = this.freeHead;
-    if (e !== null) this.freeHead = e.next;
-    else e = new DmaDebugEntry();
+    if (e !== null) {
+      // (the list's end stored as the constant null: V8 needs no write barrier for it)
+      const next = e.next;
+      if (next === null) this.freeHead = null;
+      else this.freeHead = next;
+    } else e = new DmaDebugEntry();
     e.reset();
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
@@ -237,9 +241,12 @@ export class DmaDebugStore {
   /** kernel/dma/debug.c dma_entry_free (5.10–6.18): untrack the cacheline, back to the free list */
   dma_entry_free(entry: DmaDebugEntry): void {
     this.active_cacheline_remove(entry);
-    entry.dev = null;
+    // (dev stays: the next dma_entry_alloc's caller sets it, and stores it only when it differs)
     entry.stack = undefined;
-    entry.next = this.freeHead;
+    const head = this.freeHead;
+    // (an empty list's null stored as the constant: no write barrier)
+    if (head === null) entry.next = null;
+    else entry.next = head;
     this.freeHead = entry;
     this.num_free_entries++;
   }
@@ -265,7 +272,9 @@ export class DmaDebugStore {
     const b = this.cachelineBlock(key);
     const i = cln - key * Cacheline.BLOCK;
     // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
-    entry.clnBlock = b;
+    // (stored only when it differs: a recycled entry often holds this block already, and active_cacheline_remove
+    // leaves it; every entry in the hash went through this insert, which sets both before any return)
+    if (entry.clnBlock !== b) entry.clnBlock = b;
     entry.clnIndex = i;
     if (this.fail_next_radix_insert === true) return this.radix_insert_enomem();
     if (b[i] === 0) {
@@ -307,7 +316,6 @@ export class DmaDebugStore {
       b = this.cachelineBlock(key);
       i = cln - key * Cacheline.BLOCK;
     }
-    entry.clnBlock = null;
     if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
     if (this.treeEntry !== null && b[i] === 0) this.treeEntry.delete(DmaDebugStore.to_cacheline_number(entry));
   }
@@ -373,7 +381,9 @@ export class DmaDebugStore {
     const next = entry.next;
     const prev = entry.prev!;
     if (entry === head) {
-      c[idx & 127] = next;
+      // (an emptied bucket's null stored as the constant: no write barrier)
+      if (next === null) c[idx & 127] = null;
+      else c[idx & 127] = next;
       if (next !== null) next.prev = prev;
     } else {
       prev.next = next;

@@ -44,8 +44,9 @@ export function debug_dma_map_phys(k: Kernel, dev: Device, phys: number, size: n
     return;
   }
   const pfn = Math.floor(phys / PAGE_SIZE);
-  entry.dev = dev;
-  entry.type = "phy";
+  // (dev and type: stored only when the recycled entry holds another; reset leaves them to the callers)
+  if (entry.dev !== dev) entry.dev = dev;
+  if (entry.type !== "phy") entry.type = "phy";
   entry.paddr = phys;
   entry.pfn = pfn;
   entry.offset = phys - pfn * PAGE_SIZE;
