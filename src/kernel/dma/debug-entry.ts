@@ -178,19 +178,15 @@ export class DmaDebugEntry {
   clnIndex = 0;
 
   /**
-   * dma_entry_alloc's memset, but for `dev` and `type`: every caller of dma_entry_alloc sets both at once (a store of
-   * an object field costs V8 a write barrier; the hooks store them only when they differ from what the recycled
-   * entry holds)
+   * dma_entry_alloc's memset, for the fields not every caller of dma_entry_alloc fills at once: every hook that takes an
+   * entry (map_page, map_sg, alloc_coherent, alloc_pages, map_resource, 6.18's map_phys) sets dev, type, dev_addr, size,
+   * direction, pfn, offset and paddr right after it, so only the rest is cleared here (the same values, fewer stores:
+   * an object field's store costs V8 a write barrier, and a smaller tree lets V8 inline the whole map hook; the hooks
+   * store dev and type only when they differ from what the recycled entry holds)
    */
   reset(): void {
-    this.dev_addr = 0;
-    this.size = 0;
-    this.direction = 0;
     this.sg_call_ents = 0;
     this.sg_mapped_ents = 0;
-    this.pfn = 0;
-    this.offset = 0;
-    this.paddr = 0;
     // MAP_ERR_CHECK_NOT_APPLICABLE as a literal (the module constant is a `var` V8 loads and checks at each use)
     this.map_err_type = 0;
     this.stack = undefined;
