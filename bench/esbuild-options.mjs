@@ -7,7 +7,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 /** Options for bundling the suite into `outdir`. */
 export function suiteBuildOptions(outdir) {
   return {
-    entryPoints: { run: here + "run.ts", "rss-child": here + "rss-child.ts", "boot-child": here + "boot-child.ts", "pairs-cpu": here + "pairs-cpu.ts" },
+    entryPoints: { run: here + "run.ts", "rss-child": here + "rss-child.ts", "boot-child": here + "boot-child.ts", "pairs-cpu": here + "pairs-cpu.ts", "pairs-callgrind": here + "pairs-callgrind.ts" },
     outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,

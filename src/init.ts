@@ -26,7 +26,8 @@ import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js"
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
 import { CmaArea } from "./mm/cma.js";
-import { Slab, alloc_pages, vmap } from "./mm/mm.js";
+import { alloc_pages, vmap } from "./mm/mm.js";
+import { Slab } from "./mm/slub.js";
 import { kasan_vmalloc_enabled } from "./mm/mm-debug.js";
 import { of_dma_configure, type Device } from "./drivers/device.js";
 import { arm_smmu_device_probe } from "./drivers/iommu/arm-smmu-v3.js";

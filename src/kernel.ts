@@ -150,7 +150,7 @@ export class Kernel {
   /** kernel/dma/remap.c atomic_pool (5.4–5.7: the single pool before pool.c) */
   atomic_pool: GenPool | null = null;
   /** kmalloc caches */
-  slab!: import("./mm/mm.js").Slab;
+  slab!: import("./mm/slub.js").Slab;
   /** arch/arm coherent pool for the pool_allocator */
   arm_atomic_pool: GenPool | null = null;
   /** kernel/dma/swiotlb.c io_tlb_default_mem: the boot pool (5.6–5.11: the io_tlb_* globals) */

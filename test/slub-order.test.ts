@@ -48,7 +48,7 @@ describe("kmalloc places a cache's objects in one slab of its order (shuffle_fre
     const a = k.slab.kmalloc(k, 4096, GFP_KERNEL);
     const pfn = k.arch.page_to_pfn(k.arch.virt_to_page(k, a));
     expect(pfn % 8).toBe(0); // an order-3 block
-    expect(k.memmap.owner.get(pfn)).toBe("kmalloc-4096");
+    expect(k.memmap.owner.get(pfn)).toBe("kmalloc-4k");
     const objs = [a];
     for (let i = 1; i < 9; i++) objs.push(k.slab.kmalloc(k, 4096, GFP_KERNEL));
     expect(objs.slice(0, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => a + i * 0x1000));
@@ -85,7 +85,7 @@ describe("allocate_slab: s->oo first, s->min (get_order(s->size)) when the page 
     const a = k.slab.kmalloc(k, 4096, GFP_KERNEL);
     expect(a).not.toBe(0);
     expect(free()).toBe(before - 1); // one page: s->min, not an order-3 slab
-    expect(k.memmap.owner.get(k.arch.page_to_pfn(k.arch.virt_to_page(k, a)))).toBe("kmalloc-4096");
+    expect(k.memmap.owner.get(k.arch.page_to_pfn(k.arch.virt_to_page(k, a)))).toBe("kmalloc-4k");
     const b = k.slab.kmalloc(k, 4096, GFP_KERNEL);
     expect(free()).toBe(before - 2); // the order-0 slab held one object: a new slab
     expect(Math.abs(b - a)).toBeGreaterThanOrEqual(0x1000);

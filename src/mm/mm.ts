@@ -1,17 +1,16 @@
 /**
  * The mm API the DMA code calls: page allocation by gfp zone, vmap/vunmap, vmalloc_to_page,
- * is_vmalloc_addr, kmalloc/kfree, vmalloc/vfree, remap_pfn_range and user-space access.
+ * is_vmalloc_addr, vmalloc/vfree, remap_pfn_range and user-space access; the kmalloc_large double-free
+ * path (free_large_kmalloc_again). kmalloc/kfree themselves are src/mm/slub.ts.
  */
-import { KMALLOC_MAX_CACHE_SIZE, type KmallocCaches } from "./slab_common.js";
 import type { Kernel } from "../kernel.js";
 import { default_pointer } from "../lib/vsprintf.js";
 import { sym } from "../core/trace.js";
-import { PAGE_SIZE, alignUp, get_order, hex } from "../core/u64.js";
-import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIM, __GFP_ZERO, gfpName } from "../include/gfp.js";
-import { calculate_order, order_objects } from "./slub_order.js";
+import { PAGE_SIZE, alignUp, hex } from "../core/u64.js";
+import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, gfpName } from "../include/gfp.js";
 import type { ZoneName } from "./page_alloc.js";
 import { MAX_ORDER, PG_large_kmalloc, PG_reserved, PG_slab } from "./page_alloc.js";
-import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
+import { BUG_at_slub, VM_BUG_ON_PAGE_not_compound, dump_page, VM_BUG_ON_PAGE_refcount_zero, bad_page, kasan_report_invalid_free } from "./mm-debug.js";
 import { isWalkHit, type Prot } from "./pgtable.js";
 import { VM_ALLOC, VM_MAP, type VmStruct } from "./vmalloc.js";
 import { alloc_pages_order_warn, kernel_symbol, warn_site } from "../kernel/warn-sites.js";
@@ -268,164 +267,6 @@ export function virt_to_page(k: Kernel, addr: number): number {
   return page;
 }
 
-// ---- slab ----
-
-interface SlabObj {
-  addr: number;
-  size: number;
-  cache: number;
-}
-
-/**
- * SLUB kmalloc (mm/slab_common.c kmalloc, mm/slub.c): the size classes of this boot's
- * KmallocCaches (src/mm/slab_common.ts: 8 … 8192 with 96 and 192, per-version minimum alignment),
- * each slab carved from pages with objects at offsets 0, size, 2·size … handed out in that order;
- * sizes above KMALLOC_MAX_CACHE_SIZE from the page allocator (kmalloc_large).
- */
-export class Slab {
-  private partial = new Map<number, number[]>(); // cache size -> free object addresses (next to hand out last)
-  readonly live = new Map<number, SlabObj>();
-  constructor(readonly caches: KmallocCaches) {}
-
-  /** kmalloc_slab(size)->object_size */
-  cacheSize(size: number): number {
-    return this.caches.objectSize(size);
-  }
-
-  /**
-   * mm/slab_common.c kmalloc: linear-map address or 0. Its rarer paths are methods of their own, as
-   * in the kernel (kmalloc_large, new_slab): TurboFan compiles this one without them (bench/README.md, stop 21).
-   */
-  kmalloc(k: Kernel, size: number, gfp: number): number {
-    if (size === 0) return 16; // ZERO_SIZE_PTR
-    if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmalloc_large(k, size, gfp);
-    const c = this.cacheSize(size);
-    let free: number[] | null | undefined = this.partial.get(c);
-    if (!free || free.length === 0) {
-      free = this.new_slab(k, c, gfp);
-      if (!free) return 0;
-    }
-    const addr = free.pop()!;
-    this.freed.delete(addr);
-    this.live.set(addr, { addr, size, cache: c });
-    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, size);
-    return addr;
-  }
-
-  /**
-   * kmalloc_large (5.6–6.18): a request above KMALLOC_MAX_CACHE_SIZE straight from the page
-   * allocator; address or 0. include/linux/slab.h's inline kmalloc_large (5.6–5.19), mm/slab_common.c
-   * kmalloc_large (6.1), mm/slub.c __kmalloc_large_noprof → ___kmalloc_large_node (6.18).
-   */
-  private kmalloc_large(k: Kernel, size: number, gfp: number): number {
-    const order = get_order(size);
-    const page = alloc_pages(k, gfp & ~__GFP_HIGHMEM, order, "kmalloc_large");
-    if (!page) return 0;
-    const addr = k.arch.page_address(k, page);
-    // ___kmalloc_large_node: __folio_set_large_kmalloc (6.15+, a6687c8ff613)
-    if (k.sw["a6687c8ff613"]) k.memmap.setFlag(k.arch.page_to_pfn(page), PG_large_kmalloc);
-    this.freed.delete(addr);
-    this.live.set(addr, { addr, size, cache: -order - 1 });
-    return addr;
-  }
-
-  /** mm/slub.c new_slab (5.6–6.18): a slab of cache size `c` from the page allocator, its objects the cache's free list (offsets 0, c, 2c … handed out in that order); null when the allocation fails (the model's slab, not SLUB's struct slab) */
-  private new_slab(k: Kernel, c: number, gfp: number): number[] | null {
-    const slab = this.allocate_slab(k, c, gfp & ~__GFP_HIGHMEM);
-    if (!slab) return null;
-    const pfn = k.arch.page_to_pfn(slab.page);
-    k.memmap.setFlag(pfn, PG_slab);
-    const base = k.arch.page_address(k, slab.page);
-    const free: number[] = [];
-    // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
-    const n = order_objects(slab.order, c);
-    for (let i = n - 1; i >= 0; i--) free.push(base + i * c);
-    this.partial.set(c, free);
-    return free;
-  }
-
-  /** kmem_cache->oo's order per cache size (calculate_sizes → calculate_order at kmem_cache_init) */
-  private readonly oo = new Map<number, number>();
-
-  /** mm/slub.c calculate_sizes (5.6–6.18): the slab order of the cache whose s->size is `size` (oo_make(calculate_order(size), size)) */
-  oo_order(k: Kernel, size: number): number {
-    let order = this.oo.get(size);
-    if (order === undefined) {
-      order = calculate_order(k, size);
-      this.oo.set(size, order);
-    }
-    return order;
-  }
-
-  /**
-   * mm/slub.c allocate_slab (5.6–6.18): alloc_slab_page with s->oo, (flags | __GFP_NOWARN | __GFP_NORETRY) &
-   * ~__GFP_NOFAIL, minus __GFP_RECLAIM (plus __GFP_NOMEMALLOC) when it may block and oo is above s->min; if
-   * that fails, s->min (get_order(s->size)) with the caller's flags.
-   */
-  private allocate_slab(k: Kernel, size: number, flags: number): { page: number; order: number } | null {
-    let order = this.oo_order(k, size);
-    const min = get_order(size);
-    // flags |= s->allocflags: __GFP_COMP when the oo order is above 0 (5.6–6.6 calculate_sizes; 6.12.19 and
-    // 6.18.35 set it always — "slub: Set __GFP_COMP in kmem_cache by default", not modelled: only the trace's gfp text)
-    if (order > 0) flags |= __GFP_COMP;
-    let alloc_gfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-    if (alloc_gfp & __GFP_DIRECT_RECLAIM && order > min) alloc_gfp = (alloc_gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-    let page = alloc_pages(k, alloc_gfp, order, `kmalloc-${size}`);
-    if (!page) {
-      order = min;
-      page = alloc_pages(k, flags, order, `kmalloc-${size}`);
-      if (!page) return null;
-    }
-    return { page, order };
-  }
-
-  /** objects freed and not reused (for double-free and use-after-free reports): address → cache */
-  readonly freed = new Map<number, number>();
-
-  /**
-   * mm/slub.c kfree (5.6–6.18): NULL / ZERO_SIZE_PTR are no-ops. A kmalloc_large buffer freed before
-   * takes its era's non-slab path (free_large_kmalloc_again). A slab object that is not allocated:
-   * KASAN reports it (mm-debug.ts kasan_report_invalid_free) and skips the free; else with
-   * CONFIG_SLAB_FREELIST_HARDENED set_freepointer's BUG_ON(object == fp) fires when the object is
-   * the freelist head (freed last); otherwise the free goes through silently and the object is on
-   * the freelist twice (it will be handed out twice).
-   */
-  kfree(k: Kernel, addr: number): boolean {
-    if (addr === 0 || addr === 16) return false; // ZERO_OR_NULL_PTR
-    const o = this.live.get(addr);
-    if (!o) {
-      const c = this.freed.get(addr);
-      if (c === undefined) return false;
-      if (c < 0) {
-        free_large_kmalloc_again(k, addr, -c - 1);
-        return false;
-      }
-      if (k.cfg.CONFIG_KASAN) {
-        // ____kasan_slab_free: the object's shadow is poisoned (freed), so !kasan_byte_accessible:
-        // KASAN_REPORT_DOUBLE_FREE (6.1+); slab_free_hook returns true and the free is skipped
-        kasan_report_invalid_free(k, addr, "kfree", "double-free");
-        return false;
-      }
-      const list = this.partial.get(c)!;
-      if (k.cfg.CONFIG_SLAB_FREELIST_HARDENED && list[list.length - 1] === addr) slub_freelist_double_free(k);
-      list.push(addr);
-      k.tr?.note(`kfree: ${k.arch.fmtVa(addr)} is already free: it is now on the kmalloc-${c} freelist twice`);
-      return false;
-    }
-    this.freed.set(addr, o.cache);
-    this.live.delete(addr);
-    if (o.cache < 0) {
-      // free_large_kmalloc: __folio_clear_large_kmalloc (6.15+, a6687c8ff613), then the pages go back
-      const page = k.arch.virt_to_page(k, addr);
-      if (k.sw["a6687c8ff613"]) k.memmap.clearFlag(k.arch.page_to_pfn(page), PG_large_kmalloc);
-      __free_pages(k, page, -o.cache - 1);
-      return true;
-    }
-    this.partial.get(o.cache)!.push(addr);
-    return true;
-  }
-}
-
 /** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER: the highest order mm/page_alloc.c pcp_allowed_order keeps on the per-cpu lists (without THP). */
 const PAGE_ALLOC_COSTLY_ORDER = 3;
 
@@ -450,7 +291,7 @@ const FREE_NONSLAB_VM_BUG_LINE: Record<string, number> = { "5.14": 3243, "5.15":
  * its head while it stays one); the model has no pcp lists and reads the buddy state for the larger ones
  * only. Not modelled: a page that became a tail of a later kmalloc_large folio (kfree would free that folio).
  */
-function free_large_kmalloc_again(k: Kernel, addr: number, order: number): void {
+export function free_large_kmalloc_again(k: Kernel, addr: number, order: number): void {
   const page = k.arch.virt_to_page(k, addr);
   const pfn = k.arch.page_to_pfn(page);
   if (k.sw["a6687c8ff613"] && !(k.memmap.flags(pfn) & PG_large_kmalloc)) {
@@ -558,7 +399,7 @@ function user_access(k: Kernel, va: number, len: number, data?: Uint8Array): Uin
     const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
     const w = k.user_pgd.walk(a);
     if (!isWalkHit(w)) {
-      k.record("sigsegv", `no mapping at user address ${hex(a)}: SIGSEGV (SEGV_MAPERR)`, a);
+      k.record("sigsegv", `no mapping at user address ${hex(a)} (SEGV_MAPERR)`, a);
       return null;
     }
     const phys = k.stage2(w.phys);

@@ -1,7 +1,9 @@
 /**
  * mm/slab_common.c and include/linux/slab.h: the kmalloc size classes (SLUB), the per-arch
  * minimum alignment, size_index (setup_kmalloc_cache_index_table), the 6.5 runtime minimum
- * alignment (__kmalloc_minalign, new_kmalloc_cache's aliasing) and kmalloc_size_roundup.
+ * alignment (__kmalloc_minalign, new_kmalloc_cache's aliasing) and kmalloc_size_roundup; the
+ * kmalloc caches per kmalloc_type (kmalloc_caches[type][index], create_kmalloc_caches, kmalloc_slab),
+ * GFP_SLAB_BUG_MASK and kmalloc_fix_flags. The caches themselves (struct kmem_cache) are src/mm/slub.ts.
  *
  * Facts (docs/verified-facts.md §kmalloc): ARCH_KMALLOC_MINALIGN is ARCH_DMA_MINALIGN (arm64 128,
  * ARMv7 64) when the arch does not define it; x86 keeps __alignof__(unsigned long long) = 8.
@@ -13,6 +15,9 @@
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE, get_order } from "../core/u64.js";
 import { MAX_ORDER } from "./page_alloc.js";
+import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_RECLAIMABLE, gfpBitsMask, gfpName } from "../include/gfp.js";
+import { dump_stack_print_info } from "../kernel/panic.js";
+import { type KmemCache, create_kmalloc_cache } from "./slub.js";
 
 /** mm/slab_common.c kmalloc_info[]: the SLUB kmalloc caches, index → object size (index 1 = 96, 2 = 192) */
 export const KMALLOC_INFO: readonly number[] = [0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
@@ -53,11 +58,63 @@ export function __kmalloc_index(size: number, minSize: number): number {
   return Math.ceil(Math.log2(size));
 }
 
+/** include/linux/slab.h enum kmalloc_cache_type: the types the modelled configurations have (no CONFIG_MEMCG(_KMEM), so KMALLOC_CGROUP is KMALLOC_NORMAL; no CONFIG_RANDOM_KMALLOC_CACHES, no CONFIG_SLUB_TINY); KMALLOC_DMA with CONFIG_ZONE_DMA */
+export const KMALLOC_NORMAL = 0;
+export const KMALLOC_RECLAIM = 1;
+export const KMALLOC_DMA = 2;
+
+/** mm/slab_common.c kmalloc_info[].name per type (5.6–6.18): "kmalloc-", "kmalloc-rcl-", "dma-kmalloc-" and the short size */
+const KMALLOC_NAME_PREFIX = ["kmalloc-", "kmalloc-rcl-", "dma-kmalloc-"] as const;
+/** mm/slab_common.c INIT_KMALLOC_INFO's __short_size for index 0..13 */
+const KMALLOC_SHORT_SIZE = ["0", "96", "192", "8", "16", "32", "64", "128", "256", "512", "1k", "2k", "4k", "8k"] as const;
+/** kmalloc_info[index].name[type] */
+const KMALLOC_NAMES: readonly (readonly string[])[] = KMALLOC_NAME_PREFIX.map((prefix) => KMALLOC_SHORT_SIZE.map((short) => prefix + short));
+
+/**
+ * include/linux/slab.h kmalloc_type (5.6–6.18; 5.14+ spells it with KMALLOC_NOT_NORMAL_BITS, 494c1dfe855e's
+ * KMALLOC_CGROUP being KMALLOC_NORMAL without CONFIG_MEMCG_KMEM, the same result for every gfp): no __GFP_DMA or
+ * __GFP_RECLAIMABLE → KMALLOC_NORMAL; else __GFP_DMA first (with CONFIG_ZONE_DMA), then KMALLOC_RECLAIM.
+ */
+export function kmalloc_type(flags: number, zone_dma: boolean): number {
+  const notNormal = zone_dma ? __GFP_RECLAIMABLE | __GFP_DMA : __GFP_RECLAIMABLE;
+  if ((flags & notNormal) === 0) return KMALLOC_NORMAL;
+  if (zone_dma && flags & __GFP_DMA) return KMALLOC_DMA;
+  return KMALLOC_RECLAIM;
+}
+
+/** mm/internal.h GFP_SLAB_BUG_MASK (5.6–6.18): __GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK (the version's bits, no CONFIG_LOCKDEP) */
+export function GFP_SLAB_BUG_MASK(k: Kernel): number {
+  return (__GFP_DMA32 | __GFP_HIGHMEM | ~gfpBitsMask(k.version.id)) >>> 0;
+}
+
+/**
+ * mm/slab_common.c kmalloc_fix_flags (5.9+, 444050990db4; 5.6 has the same lines inline in mm/slub.c new_slab):
+ * pr_warn("Unexpected gfp: %#x (%pGg). Fixing up to gfp: %#x (%pGg). Fix your code!\n"), dump_stack(), and the
+ * flags without GFP_SLAB_BUG_MASK.
+ */
+export function kmalloc_fix_flags(k: Kernel, flags: number): number {
+  const mask = GFP_SLAB_BUG_MASK(k);
+  const invalid_mask = (flags & mask) >>> 0;
+  flags = (flags & ~mask) >>> 0;
+  const v = k.version.id;
+  k.printk("warn", `Unexpected gfp: ${pct_hash_x(invalid_mask)} (${gfpName(invalid_mask, v)}). Fixing up to gfp: ${pct_hash_x(flags)} (${gfpName(flags, v)}). Fix your code!`);
+  // dump_stack(): KERN_DEFAULT, which printk logs at MESSAGE_LOGLEVEL_DEFAULT (4, warning); the model prints
+  // dump_stack_print_info's lines and no call trace
+  for (const line of dump_stack_print_info(k)) k.printk("warn", line);
+  return flags;
+}
+
+/** printf's %#x: "0" for 0, else 0x and lower-case hex */
+function pct_hash_x(v: number): string {
+  return v === 0 ? "0" : "0x" + v.toString(16);
+}
+
 /**
  * The kmalloc caches one boot builds: kmalloc_slab(size)->object_size for each size, after
  * setup_kmalloc_cache_index_table (KMALLOC_MIN_SIZE ≥ 64 drops kmalloc-96, ≥ 128 kmalloc-192) and,
  * since b035f5a6d852 (6.5), new_kmalloc_cache's aliasing of the classes below the runtime
- * __kmalloc_minalign() to the next aligned one.
+ * __kmalloc_minalign() to the next aligned one; and mm/slab_common.c kmalloc_caches[type][index]:
+ * one kmem_cache per type and size (src/mm/slub.ts), shared by the indices that alias it.
  */
 export class KmallocCaches {
   /** include/linux/slab.h KMALLOC_MIN_SIZE */
@@ -66,8 +123,12 @@ export class KmallocCaches {
   readonly minalign: number;
   /** kmalloc_info index → object size of the cache kmalloc_caches[KMALLOC_NORMAL][index] points to */
   private readonly alias = new Map<number, number>();
+  /** IS_ENABLED(CONFIG_ZONE_DMA): the boot has a ZONE_DMA (arm64, x86; 32-bit ARM with a DMA zone) */
+  zone_dma = false;
+  /** mm/slab_common.c kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1] (filled by create_kmalloc_caches) */
+  readonly kmalloc_caches: KmemCache[][] = [[], [], []];
 
-  constructor(arch_kmalloc_minalign: number, minalign: number) {
+  constructor(readonly arch_kmalloc_minalign: number, minalign: number) {
     this.KMALLOC_MIN_SIZE = Math.max(8, arch_kmalloc_minalign);
     this.minalign = minalign;
     for (let idx = 1; idx < KMALLOC_INFO.length; idx++) {
@@ -81,6 +142,33 @@ export class KmallocCaches {
   /** mm/slab_common.c kmalloc_slab(size)->object_size: the cache a kmalloc of `size` (1..KMALLOC_MAX_CACHE_SIZE) is served from */
   objectSize(size: number): number {
     return this.alias.get(__kmalloc_index(size, this.KMALLOC_MIN_SIZE))!;
+  }
+
+  /** mm/slab_common.c kmalloc_slab (5.6–6.18): kmalloc_caches[kmalloc_type(flags)][index of size] */
+  kmalloc_slab(size: number, flags: number): KmemCache {
+    const type = (flags & (__GFP_DMA | __GFP_RECLAIMABLE)) === 0 ? KMALLOC_NORMAL : kmalloc_type(flags, this.zone_dma);
+    return this.kmalloc_caches[type]![__kmalloc_index(size, this.KMALLOC_MIN_SIZE)]!;
+  }
+
+  /**
+   * mm/slab_common.c create_kmalloc_caches → new_kmalloc_cache (5.6–6.18): for each type the boot has
+   * (KMALLOC_DMA only with CONFIG_ZONE_DMA) and each index whose cache exists, create_kmalloc_cache
+   * (kmalloc_info[i].name[type], size, SLAB_RECLAIM_ACCOUNT / SLAB_CACHE_DMA); indices below
+   * KMALLOC_MIN_SIZE and 6.5's unaligned ones point to the cache they alias.
+   */
+  create_kmalloc_caches(k: Kernel, zone_dma: boolean): void {
+    this.zone_dma = zone_dma;
+    for (let type = KMALLOC_NORMAL; type <= (zone_dma ? KMALLOC_DMA : KMALLOC_RECLAIM); type++) {
+      const byIdx = this.kmalloc_caches[type]!;
+      for (let idx = 1; idx < KMALLOC_INFO.length; idx++) {
+        // KMALLOC_SHIFT_LOW … KMALLOC_SHIFT_HIGH, kmalloc-96 only when KMALLOC_MIN_SIZE <= 32, kmalloc-192 when <= 64
+        if (idx === 1 ? this.KMALLOC_MIN_SIZE > 32 : idx === 2 ? this.KMALLOC_MIN_SIZE > 64 : KMALLOC_INFO[idx]! < this.KMALLOC_MIN_SIZE) continue;
+        const size = this.alias.get(idx)!;
+        const real = KMALLOC_INFO.indexOf(size);
+        byIdx[real] ??= create_kmalloc_cache(k, KMALLOC_NAMES[type]![real]!, size, type, this.arch_kmalloc_minalign);
+        byIdx[idx] = byIdx[real]!;
+      }
+    }
   }
 }
 
@@ -106,5 +194,8 @@ export function kmalloc_caches_of(k: Kernel, swiotlb_allocated: boolean): Kmallo
     if (DMA_BOUNCE_UNALIGNED_KMALLOC(k) && swiotlb_allocated) minalign = archMin;
     minalign = Math.max(minalign, 8);
   }
-  return new KmallocCaches(archMin, minalign);
+  const caches = new KmallocCaches(archMin, minalign);
+  // IS_ENABLED(CONFIG_ZONE_DMA) as the booted zones show it (arm64, x86; 32-bit ARM only with arm_dma_zone_size)
+  caches.create_kmalloc_caches(k, k.buddy.zones.some((z) => z.name === "DMA"));
+  return caches;
 }

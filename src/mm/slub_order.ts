@@ -5,9 +5,9 @@
  * slub_min_order 0, slub_min_objects 0 (no slub_min_objects= on the command line) in every modelled tree;
  * min_objects = 4 * (fls(nr_cpus) + 1). 5.6–5.10 read nr_cpu_ids; 5.11+ num_present_cpus(), falling back
  * to nr_cpu_ids when it is ≤ 1 (arm64 marks only the boot CPU present before kmem_cache_init): both are
- * config nr_cpus in the model (every possible CPU is present). The object size fed in is s->size:
- * ALIGN(object_size, ARCH_KMALLOC_MINALIGN) with the free pointer inside the object (no slub_debug,
- * no KASAN metadata — the model's default configuration).
+ * config nr_cpus in the model (every possible CPU is present). The size fed in is s->size, as
+ * src/mm/slub.ts calculate_sizes computes it: the object with the free pointer inside it (no slub_debug),
+ * plus generic KASAN's metadata and redzone when CONFIG_KASAN, aligned to s->align.
  */
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE, get_order } from "../core/u64.js";

@@ -76,10 +76,10 @@ export function kasanCheck(c: Ctx, o: Extract<Obj, { kind: "coherent" | "kbuf" |
     return;
   }
   if (o.kind !== "kbuf" || !o.freed || (o.alloc !== "kmalloc" && o.alloc !== "pages") || o.addr === 0) return;
-  // a kmalloc object is a slab object unless kmalloc_large gave it pages (Slab.freed: cache < 0)
+  // a kmalloc object is a slab object unless kmalloc_large gave it pages (Slab.freed: its cache, or the order)
   const freedCache = o.alloc === "kmalloc" ? k.slab.freed.get(o.addr) : undefined;
   const stillFree = o.alloc === "kmalloc" ? freedCache !== undefined : k.memmap.refcount(k.arch.page_to_pfn(o.page)) <= 0;
-  if (stillFree) kasan_report_uaf(k, o.addr + offset, len, write, c.step.op, freedCache !== undefined && freedCache > 0 ? "slab" : "page");
+  if (stillFree) kasan_report_uaf(k, o.addr + offset, len, write, c.step.op, typeof freedCache === "object" ? "slab" : "page");
 }
 
 /** A CPU access through a NULL kmalloc/vmalloc/coherent pointer: the driver dereferences NULL (+ offset). */

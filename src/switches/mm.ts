@@ -14,6 +14,30 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "5.15",
     effect: "kvmalloc of more than INT_MAX bytes WARN_ON_ONCEs and returns NULL instead of falling back to vmalloc (checked: absent in 5.14, present in 5.19 mm/util.c)",
   },
+  "444050990db4": {
+    commit: "444050990db4",
+    title: "mm, slab: check GFP_SLAB_BUG_MASK before alloc_pages in kmalloc_order",
+    release: "5.9",
+    effect: "kmalloc_fix_flags (mm/slab_common.c) prints \"Unexpected gfp: %#x (%pGg). Fixing up to gfp: %#x (%pGg). Fix your code!\" with dump_stack and drops __GFP_DMA32 / __GFP_HIGHMEM / bits above __GFP_BITS_MASK for kmalloc_large too; before it only new_slab fixed them (the same lines inline in mm/slub.c) and kmalloc_order passed them to alloc_pages (checked: 5.6.4 mm/slub.c:1718–1724, slab_common.c:1318–1334 kmalloc_order without the check; 5.10.7 slab_common.c:810–833, slub.c:1816; 6.18.35 slab_common.c:1022–1033, slub.c:3360, :5644; id and title in a 5.9 mm revlist next to e4b7818b9aa8)",
+  },
+  "e4b7818b9aa8": {
+    commit: "e4b7818b9aa8",
+    title: "kasan: record and print the free track",
+    release: "5.9",
+    effect: "generic KASAN's struct kasan_free_meta gains free_track: 16 bytes (8 + 8) instead of 8, so a kmalloc cache whose object is smaller (kmalloc-8) puts it after the alloc meta: x86 kmalloc-8's s->size 24 → 40 (checked: 5.6.4 mm/kasan/kasan.h:94–122 free_track in kasan_alloc_meta; 5.10.7 kasan.h:96–135 in kasan_free_meta; torvalds/linux e4b7818b9aa8 on code.googlesource.com)",
+  },
+  "a5989d4ed40c": {
+    commit: "a5989d4ed40c",
+    title: "kasan: improve free meta storage in Generic KASAN",
+    release: "6.8",
+    effect: "kasan_cache_create keeps the free meta inside the object when it fits and, for a smaller object without slub_debug, only its remainder (sizeof(kasan_free_meta) - object_size) in the redzone before the alloc meta: x86 kmalloc-8's s->size 40 → 32 (checked: 6.6.63 mm/kasan/generic.c:359–429 the old placement; 6.12.19 :353–, 6.18.35 :364–455 the new; Andrey Konovalov's follow-up names it \"Fixes: a5989d4ed40c\")",
+  },
+  "5b15f3fb89fc": {
+    commit: "5b15f3fb89fc",
+    title: "slub: Set __GFP_COMP in kmem_cache by default",
+    release: "6.10",
+    effect: "calculate_sizes sets s->allocflags = __GFP_COMP for every cache, order-0 slabs included (before: only when the order is above 0): the slab's alloc_pages gfp in the trace (checked: 6.6.63 mm/slub.c:4487–4489 `if (order) s->allocflags |= __GFP_COMP`; 6.12.19 :5425, 6.18.35 :8006 `s->allocflags = __GFP_COMP`; id from the slab/for-6.10/cleanup push log)",
+  },
   "b035f5a6d852": {
     commit: "b035f5a6d852",
     title: "mm: slab: reduce the kmalloc() minimum alignment if DMA bouncing possible",

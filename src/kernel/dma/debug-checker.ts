@@ -64,8 +64,9 @@ export class DmaDebug extends DmaDebugChecks {
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
     const pfn = Math.floor(paddr / Page.SIZE);
-    entry.dev = dev;
-    entry.type = type;
+    // (dev and type: stored only when the recycled entry holds another; reset leaves them to the callers)
+    if (entry.dev !== dev) entry.dev = dev;
+    if (entry.type !== type) entry.type = type;
     entry.pfn = pfn;
     entry.offset = paddr - pfn * Page.SIZE;
     entry.paddr = paddr;
@@ -105,6 +106,22 @@ export class DmaDebug extends DmaDebugChecks {
 
   /** body of kernel/dma/debug.c debug_dma_unmap_page / debug_dma_unmap_resource (5.10–5.14): check_unmap on a reference entry */
   unmap(k: Kernel, dev: Device, addr: number, size: number, direction: number, type: DebugType, paddr: number): void {
+    // check_unmap's common case without filling the reference entry: __hash_bucket_find's first match of (dev, dev_addr)
+    // is a perfect one (size, type, direction, sg_call_ents 0: it returns it at once) and none of D03–D08 can fire;
+    // then hash_bucket_del and dma_entry_free, as check_unmap does. Anything else (no match, an imperfect first match,
+    // a report to make) takes check_unmap itself, whose bucket walk finds the same entry (nothing has changed yet).
+    const idx = hash_fn(addr);
+    let e = this.bucket(idx);
+    while (e !== null && (e.dev !== dev || e.dev_addr !== addr)) e = e.next;
+    if (e !== null && e.size === size && e.type === type && e.direction === direction && e.sg_call_ents === 0 && e.map_err_type !== K.MAP_ERR_NOT_CHECKED && type !== "coherent" && type !== "noncoherent") {
+      this.hash_bucket_del(e, idx);
+      this.dma_entry_free(e);
+      return;
+    }
+    this.unmap_ref(k, dev, addr, size, direction, type, paddr);
+  }
+  /** unmap through check_unmap on the reference entry (struct dma_debug_entry ref); apart, so unmap stays small enough for V8 to inline */
+  private unmap_ref(k: Kernel, dev: Device, addr: number, size: number, direction: number, type: DebugType, paddr: number): void {
     const r = this.setRef(dev, type, addr, size, direction, 0);
     r.paddr = paddr;
     this.check_unmap(k, r);

@@ -184,8 +184,12 @@ export class DmaDebugChecks extends DmaDebugStore {
     if (t === null) return;
     // the image range, computed once per kernel_text
     if (t !== this.textSeen) this.note_text(k, t);
-    // overlap(): !(addr + len <= start || addr >= end)
-    if (!(ule(addr + len, this.textStart) || ule(this.textEnd, addr))) this.illegal_area(k, dev, addr, len);
+    // overlap(): !(addr + len <= start || addr >= end), the two unsigned compares written out (ule: one sign test
+    // each, no boolean to materialise)
+    const a = addr + len;
+    const s = this.textStart;
+    const e = this.textEnd;
+    if (!((a < 0) === (s < 0) ? a <= s : s < 0) && !((e < 0) === (addr < 0) ? e <= addr : addr < 0)) this.illegal_area(k, dev, addr, len);
   }
   private textSeen: object | null = null;
   private textStart = 0;

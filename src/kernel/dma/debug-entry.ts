@@ -173,21 +173,20 @@ export class DmaDebugEntry {
    */
   next: DmaDebugEntry | null = null;
   prev: DmaDebugEntry | null = null;
-  /** the model's active-cacheline counter block and index of to_cacheline_number(entry), set by active_cacheline_insert (null: not looked up) */
+  /** the model's active-cacheline counter block and index of to_cacheline_number(entry), set by active_cacheline_insert and kept after the remove, the next insert of the recycled entry overwrites them (null: never inserted) */
   clnBlock: Int8Array | null = null;
   clnIndex = 0;
 
+  /**
+   * dma_entry_alloc's memset, for the fields not every caller of dma_entry_alloc fills at once: every hook that takes an
+   * entry (map_page, map_sg, alloc_coherent, alloc_pages, map_resource, 6.18's map_phys) sets dev, type, dev_addr, size,
+   * direction, pfn, offset and paddr right after it, so only the rest is cleared here (the same values, fewer stores:
+   * an object field's store costs V8 a write barrier, and a smaller tree lets V8 inline the whole map hook; the hooks
+   * store dev and type only when they differ from what the recycled entry holds)
+   */
   reset(): void {
-    this.dev = null;
-    this.dev_addr = 0;
-    this.size = 0;
-    this.type = "single";
-    this.direction = 0;
     this.sg_call_ents = 0;
     this.sg_mapped_ents = 0;
-    this.pfn = 0;
-    this.offset = 0;
-    this.paddr = 0;
     // MAP_ERR_CHECK_NOT_APPLICABLE as a literal (the module constant is a `var` V8 loads and checks at each use)
     this.map_err_type = 0;
     this.stack = undefined;

@@ -43,6 +43,9 @@ const enum Cacheline {
   BLOCK = 1024,
   /** include/linux/dma-direction.h DMA_TO_DEVICE */
   DMA_TO_DEVICE = 1,
+  /** the hash's geometry (debug-entry.ts's Hash: 1 << HASH_FN_SHIFT, HASH_SIZE - 1), for hash_fn written out in add_dma_entry */
+  HASH_GRANULE = 1 << 13,
+  HASH_FN_MASK = 16384 - 1,
 }
 
 /**
@@ -213,8 +216,10 @@ export class DmaDebugStore {
   dma_entry_alloc(k: Kernel): DmaDebugEntry | null {
     if (this.num_free_entries === 0 && !this.dma_debug_create_entries(k)) return null;
     let e = this.freeHead;
-    if (e !== null) this.freeHead = e.next;
-    else e = new DmaDebugEntry();
+    if (e === null) e = new DmaDebugEntry();
+    // (the list's end stored as the constant null: V8 needs no write barrier for it)
+    else if (e.next === null) this.freeHead = null;
+    else this.freeHead = e.next;
     e.reset();
     this.num_free_entries--;
     if (this.num_free_entries < this.min_free_entries) this.min_free_entries = this.num_free_entries;
@@ -246,9 +251,12 @@ export class DmaDebugStore {
   /** kernel/dma/debug.c dma_entry_free (5.10–6.18): untrack the cacheline, back to the free list */
   dma_entry_free(entry: DmaDebugEntry): void {
     this.active_cacheline_remove(entry);
-    entry.dev = null;
+    // (dev stays: the next dma_entry_alloc's caller sets it, and stores it only when it differs)
     entry.stack = undefined;
-    entry.next = this.freeHead;
+    const head = this.freeHead;
+    // (an empty list's null stored as the constant: no write barrier)
+    if (head === null) entry.next = null;
+    else entry.next = head;
     this.freeHead = entry;
     this.num_free_entries++;
   }
@@ -274,13 +282,15 @@ export class DmaDebugStore {
     const b = this.cachelineBlock(key);
     const i = cln - key * Cacheline.BLOCK;
     // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
-    entry.clnBlock = b;
+    // (stored only when it differs: a recycled entry often holds this block already, and active_cacheline_remove
+    // leaves it; every entry in the hash went through this insert, which sets both before any return)
+    if (entry.clnBlock !== b) entry.clnBlock = b;
     entry.clnIndex = i;
     if (this.fail_next_radix_insert === true) return this.radix_insert_enomem();
     if (b[i] === 0) {
       // overlap + 1; 0: not in the tree
       b[i] = 1;
-      if (this.treeEntry !== null) this.treeEntry.set(cln, entry);
+      if (this.treeEntry !== null) this.tree_insert(cln, entry);
       return 0;
     }
     return this.active_cacheline_inc_overlap(k, b, i, cln, entry.is_cache_clean);
@@ -292,6 +302,10 @@ export class DmaDebugStore {
     if (cur <= ACTIVE_CACHELINE_MAX_OVERLAP) b[i] = cur + 1;
     else if (!cacheClean) this.overlap_exceeded(k, cln);
     return EEXIST;
+  }
+  /** radix_tree_insert's item (6.18.35): the entry kept for the cacheline; apart, so the insert stays small enough for V8 to inline */
+  private tree_insert(cln: number, entry: DmaDebugEntry): void {
+    this.treeEntry!.set(cln, entry);
   }
   // fault injection's -ENOMEM and the WARN_ONCE, out of line (the insert stays small enough for V8 to inline)
   private radix_insert_enomem(): number {
@@ -316,7 +330,6 @@ export class DmaDebugStore {
       b = this.cachelineBlock(key);
       i = cln - key * Cacheline.BLOCK;
     }
-    entry.clnBlock = null;
     if (b[i]! > 0) b[i]!--; // at overlap 0: out of the tree
     if (this.treeEntry !== null && b[i] === 0) this.treeEntry.delete(DmaDebugStore.to_cacheline_number(entry));
   }
@@ -337,8 +350,9 @@ export class DmaDebugStore {
    */
   add_dma_entry(k: Kernel, entry: DmaDebugEntry, attrs: number): void {
     // 6.18.35 :604: entry->is_cache_clean = !!(attrs & DMA_ATTR_CPU_CACHE_CLEAN) (treeEntry is set on the versions that have it)
-    if (this.treeEntry !== null) entry.is_cache_clean = (attrs & gfp.DMA_ATTR_CPU_CACHE_CLEAN) !== 0;
-    const idx = hash_fn(entry.dev_addr);
+    if (this.treeEntry !== null) this.note_cache_clean(entry, attrs);
+    // hash_fn, written out: with active_cacheline_insert inlined, map_page's tree has no room left for the call's 30 bytes
+    const idx = Math.floor(entry.dev_addr / Cacheline.HASH_GRANULE) & Cacheline.HASH_FN_MASK;
     const c = this.hash[idx >> 7] ?? this.hash_block(idx);
     // list_add_tail
     const head = c[idx & 127]!;
@@ -354,6 +368,10 @@ export class DmaDebugStore {
     }
     const rc = this.active_cacheline_insert(k, entry);
     if (rc !== 0) this.add_dma_entry_failed(k, entry, attrs, rc);
+  }
+  /** add_dma_entry's is_cache_clean (6.18.35 :604); apart, so add_dma_entry stays small enough for V8 to inline */
+  private note_cache_clean(entry: DmaDebugEntry, attrs: number): void {
+    entry.is_cache_clean = (attrs & gfp.DMA_ATTR_CPU_CACHE_CLEAN) !== 0;
   }
   /** the hash table's block of bucket idx, made on its first use (out of line: add_dma_entry stays small enough for V8 to inline) */
   private hash_block(idx: number): (DmaDebugEntry | null)[] {
@@ -382,7 +400,9 @@ export class DmaDebugStore {
     const next = entry.next;
     const prev = entry.prev!;
     if (entry === head) {
-      c[idx & 127] = next;
+      // (an emptied bucket's null stored as the constant: no write barrier)
+      if (next === null) c[idx & 127] = null;
+      else c[idx & 127] = next;
       if (next !== null) next.prev = prev;
     } else {
       prev.next = next;
