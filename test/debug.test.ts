@@ -45,6 +45,10 @@ function fake(opts: DmaDebugOptions = { all_errors: true }, arch: Arch = arm64, 
     sw: Object.fromEntries(Object.keys(SWITCHES).map((c) => [c, findVersion(versionId)!.switches.has(c)])),
     arch,
     task_stack: null,
+    current: { pid: 1000, comm: "test" }, // err_printk's WARN splat (__warn) reads the task, taint and platform
+    tainted_mask: 0,
+    oops_id: 0n,
+    platform: { id: "fake" },
     kernel_text: null,
     dma_debug: null,
     pfn_valid: (pfn: number) => pfn >= 0 && pfn < RAM_PAGES,
@@ -631,7 +635,22 @@ describe("dma-debug reporting rules (err_printk)", () => {
     tr.exit();
     debug_dma_unmap_page(k, dev, 0x100000, 4096, DMA_TO_DEVICE);
     expect(ids(k)).toEqual(["D08"]);
-    expect(logs).toEqual(["DMA-API: Mapped at:", " debug_dma_map_page", " dma_map_page_attrs", " mydrv_start_xmit"]);
+    expect(logs).toEqual([
+      // err_printk's WARN(1, …) first (5.14-rc5 kernel/dma/debug.c:1025 in check_unmap), then dump_entry_trace
+      "------------[ cut here ]------------",
+      "DMA-API: mydrv fe300000.mmc: device driver failed to check map error[device address=0x0000000000100000] [size=4096 bytes] [mapped as single]",
+      "WARNING: CPU: 0 PID: 1000 at kernel/dma/debug.c:1025 check_unmap+0x…/0x…",
+      "Modules linked in:",
+      "CPU: 0 PID: 1000 Comm: test Not tainted 5.14.0-rc5 #1",
+      "pc : check_unmap+0x…/0x…",
+      "lr : debug_dma_unmap_page+0x…/0x…",
+      "Call trace:",
+      " check_unmap+0x…/0x…",
+      " debug_dma_unmap_page+0x…/0x…",
+      "---[ end trace 3f1c2d9e8a7b6051 ]---",
+      "DMA-API: Mapped at:", " debug_dma_map_page", " dma_map_page_attrs", " mydrv_start_xmit",
+    ]);
+    expect(k.tainted_mask).toBe(1 << 9); // TAINT_WARN
     expect(tr.events.some((e) => e.kind === "diagnostic" && e.id === "D08")).toBe(true);
   });
 });

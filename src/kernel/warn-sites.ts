@@ -62,6 +62,33 @@ const SITES: Record<string, Record<string, string>> = {
   __alloc_pages_nodemask: { "5.6": "mm/page_alloc.c:4713", "5.10": "mm/page_alloc.c:4933", "5.14": "mm/page_alloc.c:5366", "5.15": "mm/page_alloc.c:5440", "5.19": "mm/page_alloc.c:5406", "6.1": "mm/page_alloc.c:5633", "6.6": "mm/page_alloc.c:4410", "6.12": "mm/page_alloc.c:4730", "6.18": "mm/page_alloc.c:5215" },
   // WARN(1, "coherent pool not initialised!\n") in ARM's __alloc_from_pool (5.6.4 :515; 5.10.7, 5.12.9, 5.14-rc5, 5.15.178 :490; 5.19 :492; 6.1.166 :359; 6.6.63, 6.12.19, 6.18.35 :361)
   __alloc_from_pool: { "5.6": "arch/arm/mm/dma-mapping.c:515", "5.10": "arch/arm/mm/dma-mapping.c:490", "5.14": "arch/arm/mm/dma-mapping.c:490", "5.15": "arch/arm/mm/dma-mapping.c:490", "5.19": "arch/arm/mm/dma-mapping.c:492", "6.1": "arch/arm/mm/dma-mapping.c:359", "6.6": "arch/arm/mm/dma-mapping.c:361", "6.12": "arch/arm/mm/dma-mapping.c:361", "6.18": "arch/arm/mm/dma-mapping.c:361" },
+  // kernel/dma/debug.c err_printk: a macro whose WARN(1, pr_fmt("%s %s: ") format, …) takes __LINE__ from the
+  // err_printk call (its first line); keyed by finding id, D15a/D15p the [addr=] and [probable addr=] calls of check_for_stack
+  // (the call sites' functions: ERR_PRINTK_FN; 5.6.4, 5.10.7, 5.14-rc5, 5.15.178, 5.19, 6.1.166, 6.6.63, 6.12.19, 6.18.35)
+  "err_printk:D01": { "5.6": "kernel/dma/debug.c:1006", "5.10": "kernel/dma/debug.c:959", "5.14": "kernel/dma/debug.c:957", "5.15": "kernel/dma/debug.c:972", "5.19": "kernel/dma/debug.c:959", "6.1": "kernel/dma/debug.c:970", "6.6": "kernel/dma/debug.c:977", "6.12": "kernel/dma/debug.c:978", "6.18": "kernel/dma/debug.c:992" },
+  "err_printk:D02": { "5.6": "kernel/dma/debug.c:1010", "5.10": "kernel/dma/debug.c:963", "5.14": "kernel/dma/debug.c:961", "5.15": "kernel/dma/debug.c:976", "5.19": "kernel/dma/debug.c:963", "6.1": "kernel/dma/debug.c:974", "6.6": "kernel/dma/debug.c:981", "6.12": "kernel/dma/debug.c:982", "6.18": "kernel/dma/debug.c:996" },
+  "err_printk:D03": { "5.6": "kernel/dma/debug.c:1020", "5.10": "kernel/dma/debug.c:973", "5.14": "kernel/dma/debug.c:971", "5.15": "kernel/dma/debug.c:986", "5.19": "kernel/dma/debug.c:973", "6.1": "kernel/dma/debug.c:984", "6.6": "kernel/dma/debug.c:991", "6.12": "kernel/dma/debug.c:992", "6.18": "kernel/dma/debug.c:1006" },
+  "err_printk:D04": { "5.6": "kernel/dma/debug.c:1028", "5.10": "kernel/dma/debug.c:981", "5.14": "kernel/dma/debug.c:979", "5.15": "kernel/dma/debug.c:994", "5.19": "kernel/dma/debug.c:981", "6.1": "kernel/dma/debug.c:992", "6.6": "kernel/dma/debug.c:999", "6.12": "kernel/dma/debug.c:1000", "6.18": "kernel/dma/debug.c:1014" },
+  "err_printk:D05": { "5.6": "kernel/dma/debug.c:1036", "5.10": "kernel/dma/debug.c:989", "5.14": "kernel/dma/debug.c:987", "5.15": "kernel/dma/debug.c:1002", "5.19": "kernel/dma/debug.c:989", "6.1": "kernel/dma/debug.c:1000", "6.6": "kernel/dma/debug.c:1007", "6.12": "kernel/dma/debug.c:1008", "6.18": "kernel/dma/debug.c:1023" },
+  "err_printk:D06": { "5.6": "kernel/dma/debug.c:1048", "5.10": "kernel/dma/debug.c:1001", "5.14": "kernel/dma/debug.c:999", "5.15": "kernel/dma/debug.c:1014", "5.19": "kernel/dma/debug.c:1001", "6.1": "kernel/dma/debug.c:1012", "6.6": "kernel/dma/debug.c:1019", "6.12": "kernel/dma/debug.c:1020", "6.18": "kernel/dma/debug.c:1035" },
+  "err_printk:D07": { "5.6": "kernel/dma/debug.c:1059", "5.10": "kernel/dma/debug.c:1012", "5.14": "kernel/dma/debug.c:1010", "5.15": "kernel/dma/debug.c:1025", "5.19": "kernel/dma/debug.c:1012", "6.1": "kernel/dma/debug.c:1023", "6.6": "kernel/dma/debug.c:1030", "6.12": "kernel/dma/debug.c:1031", "6.18": "kernel/dma/debug.c:1046" },
+  "err_printk:D08": { "5.6": "kernel/dma/debug.c:1074", "5.10": "kernel/dma/debug.c:1027", "5.14": "kernel/dma/debug.c:1025", "5.15": "kernel/dma/debug.c:1040", "5.19": "kernel/dma/debug.c:1027", "6.1": "kernel/dma/debug.c:1038", "6.6": "kernel/dma/debug.c:1045", "6.12": "kernel/dma/debug.c:1046", "6.18": "kernel/dma/debug.c:1061" },
+  "err_printk:D09": { "5.6": "kernel/dma/debug.c:1146", "5.10": "kernel/dma/debug.c:1099", "5.14": "kernel/dma/debug.c:1097", "5.15": "kernel/dma/debug.c:1106", "5.19": "kernel/dma/debug.c:1089", "6.1": "kernel/dma/debug.c:1104", "6.6": "kernel/dma/debug.c:1107", "6.12": "kernel/dma/debug.c:1112", "6.18": "kernel/dma/debug.c:1128" },
+  "err_printk:D10": { "5.6": "kernel/dma/debug.c:1154", "5.10": "kernel/dma/debug.c:1107", "5.14": "kernel/dma/debug.c:1105", "5.15": "kernel/dma/debug.c:1114", "5.19": "kernel/dma/debug.c:1097", "6.1": "kernel/dma/debug.c:1112", "6.6": "kernel/dma/debug.c:1115", "6.12": "kernel/dma/debug.c:1120", "6.18": "kernel/dma/debug.c:1136" },
+  "err_printk:D11": { "5.6": "kernel/dma/debug.c:1167", "5.10": "kernel/dma/debug.c:1120", "5.14": "kernel/dma/debug.c:1118", "5.15": "kernel/dma/debug.c:1127", "5.19": "kernel/dma/debug.c:1110", "6.1": "kernel/dma/debug.c:1125", "6.6": "kernel/dma/debug.c:1128", "6.12": "kernel/dma/debug.c:1133", "6.18": "kernel/dma/debug.c:1149" },
+  "err_printk:D12": { "5.6": "kernel/dma/debug.c:1178", "5.10": "kernel/dma/debug.c:1131", "5.14": "kernel/dma/debug.c:1129", "5.15": "kernel/dma/debug.c:1138", "5.19": "kernel/dma/debug.c:1121", "6.1": "kernel/dma/debug.c:1136", "6.6": "kernel/dma/debug.c:1139", "6.12": "kernel/dma/debug.c:1144", "6.18": "kernel/dma/debug.c:1160" },
+  "err_printk:D13": { "5.6": "kernel/dma/debug.c:1188", "5.10": "kernel/dma/debug.c:1141", "5.14": "kernel/dma/debug.c:1139", "5.15": "kernel/dma/debug.c:1148", "5.19": "kernel/dma/debug.c:1131", "6.1": "kernel/dma/debug.c:1146", "6.6": "kernel/dma/debug.c:1149", "6.12": "kernel/dma/debug.c:1154", "6.18": "kernel/dma/debug.c:1170" },
+  "err_printk:D14": { "5.6": "kernel/dma/debug.c:1198", "5.10": "kernel/dma/debug.c:1151", "5.14": "kernel/dma/debug.c:1149", "5.15": "kernel/dma/debug.c:1158", "5.19": "kernel/dma/debug.c:1141", "6.1": "kernel/dma/debug.c:1156", "6.6": "kernel/dma/debug.c:1159", "6.12": "kernel/dma/debug.c:1164", "6.18": "kernel/dma/debug.c:1180" },
+  "err_printk:D15a": { "5.6": "kernel/dma/debug.c:1100", "5.10": "kernel/dma/debug.c:1053", "5.14": "kernel/dma/debug.c:1051", "5.15": "kernel/dma/debug.c:1070", "5.19": "kernel/dma/debug.c:1053", "6.1": "kernel/dma/debug.c:1068", "6.6": "kernel/dma/debug.c:1071", "6.12": "kernel/dma/debug.c:1076", "6.18": "kernel/dma/debug.c:1090" },
+  "err_printk:D15p": { "5.6": "kernel/dma/debug.c:1110", "5.10": "kernel/dma/debug.c:1063", "5.14": "kernel/dma/debug.c:1061", "5.15": "kernel/dma/debug.c:1080", "5.19": "kernel/dma/debug.c:1063", "6.1": "kernel/dma/debug.c:1078", "6.6": "kernel/dma/debug.c:1081", "6.12": "kernel/dma/debug.c:1086", "6.18": "kernel/dma/debug.c:1102" },
+  "err_printk:D16": { "5.6": "kernel/dma/debug.c:1130", "5.10": "kernel/dma/debug.c:1083", "5.14": "kernel/dma/debug.c:1081", "5.15": "kernel/dma/debug.c:1090", "5.19": "kernel/dma/debug.c:1073", "6.1": "kernel/dma/debug.c:1088", "6.6": "kernel/dma/debug.c:1091", "6.12": "kernel/dma/debug.c:1096", "6.18": "kernel/dma/debug.c:1112" },
+  "err_printk:D17": { "5.6": "kernel/dma/debug.c:1241", "5.10": "kernel/dma/debug.c:1194", "5.14": "kernel/dma/debug.c:1192", "5.15": "kernel/dma/debug.c:1201", "5.19": "kernel/dma/debug.c:1184", "6.1": "kernel/dma/debug.c:1199", "6.6": "kernel/dma/debug.c:1202", "6.12": "kernel/dma/debug.c:1207", "6.18": "kernel/dma/debug.c:1221" },
+  "err_printk:D18": { "5.6": "kernel/dma/debug.c:1245", "5.10": "kernel/dma/debug.c:1198", "5.14": "kernel/dma/debug.c:1196", "5.15": "kernel/dma/debug.c:1205", "5.19": "kernel/dma/debug.c:1188", "6.1": "kernel/dma/debug.c:1203", "6.6": "kernel/dma/debug.c:1206", "6.12": "kernel/dma/debug.c:1211", "6.18": "kernel/dma/debug.c:1225" },
+  "err_printk:D19": { "5.15": "kernel/dma/debug.c:573", "5.19": "kernel/dma/debug.c:570", "6.1": "kernel/dma/debug.c:571", "6.6": "kernel/dma/debug.c:605", "6.12": "kernel/dma/debug.c:606", "6.18": "kernel/dma/debug.c:620" },
+  "err_printk:D22": { "5.6": "kernel/dma/debug.c:893", "5.10": "kernel/dma/debug.c:846", "5.14": "kernel/dma/debug.c:844", "5.15": "kernel/dma/debug.c:861", "5.19": "kernel/dma/debug.c:848", "6.1": "kernel/dma/debug.c:859", "6.6": "kernel/dma/debug.c:866", "6.12": "kernel/dma/debug.c:867", "6.18": "kernel/dma/debug.c:881" },
+  "err_printk:D23": { "5.6": "kernel/dma/debug.c:1219", "5.10": "kernel/dma/debug.c:1172", "5.14": "kernel/dma/debug.c:1170", "5.15": "kernel/dma/debug.c:1179", "5.19": "kernel/dma/debug.c:1162", "6.1": "kernel/dma/debug.c:1177", "6.6": "kernel/dma/debug.c:1180", "6.12": "kernel/dma/debug.c:1185", "6.18": "kernel/dma/debug.c:1200" },
+  "err_printk:D24": { "5.6": "kernel/dma/debug.c:1229", "5.10": "kernel/dma/debug.c:1182", "5.14": "kernel/dma/debug.c:1180", "5.15": "kernel/dma/debug.c:1189", "5.19": "kernel/dma/debug.c:1172", "6.1": "kernel/dma/debug.c:1187", "6.6": "kernel/dma/debug.c:1190", "6.12": "kernel/dma/debug.c:1195", "6.18": "kernel/dma/debug.c:1210" },
+  "err_printk:D27": { "6.18": "kernel/dma/debug.c:1257" },
 };
 
 /**
@@ -100,6 +127,23 @@ export function alloc_pages_order_warn(k: Kernel, fn: string, order: number): st
             ? `WARN_ON_ONCE_GFP(order > MAX_ORDER, gfp) for order ${order} (MAX_ORDER 10)`
             : `WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) for order ${order} (MAX_PAGE_ORDER 10)`;
   return `WARNING: at mm/page_alloc.c ${fn}: ${cond}`;
+}
+
+/**
+ * kernel/dma/debug.c: the function each err_printk call sits in (the "%pS" of its WARN), by finding id;
+ * the same in every tree from 5.6.4 to 6.18.35 (D27 is 6.18's debug_dma_map_phys only). The model names
+ * the source function; a build that inlines a static one (check_sg_segment…) would print its caller.
+ */
+const ERR_PRINTK_FN: Record<string, string> = {
+  D01: "check_unmap", D02: "check_unmap", D03: "check_unmap", D04: "check_unmap", D05: "check_unmap", D06: "check_unmap", D07: "check_unmap", D08: "check_unmap",
+  D09: "check_sync", D10: "check_sync", D11: "check_sync", D12: "check_sync", D13: "check_sync", D14: "check_sync",
+  D15: "check_for_stack", D16: "check_for_illegal_area", D17: "debug_dma_map_single", D18: "debug_dma_map_single", D19: "add_dma_entry",
+  D22: "dma_debug_device_change", D23: "check_sg_segment", D24: "check_sg_segment", D27: "debug_dma_map_phys",
+};
+
+/** kernel/dma/debug.c err_printk's WARN site (5.6–6.18): the function and, where read in this version's tree, file:line; `site` is the finding id (D15a/D15p for check_for_stack's two calls). */
+export function err_printk_site(k: Kernel, site: string): { fn: string; at: string | undefined } {
+  return { fn: ERR_PRINTK_FN[site.slice(0, 3)] ?? "err_printk", at: SITES["err_printk:" + site]?.[k.version.id] };
 }
 
 /** The symbol this kernel's version prints for a modelled function. */

@@ -12,6 +12,8 @@ import { is_swiotlb_active } from "./swiotlb/index.js";
 import type { DmaDebugOptions } from "./debug-entry.js";
 import { DmaDebugEntry } from "./debug-entry.js";
 import * as de from "./debug-entry.js";
+import { __warn } from "../panic.js";
+import { err_printk_site } from "../warn-sites.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
@@ -176,13 +178,20 @@ export class DmaDebugStore {
    * and num_errors > 0, num_errors is decremented — also for an error the filter hid (the
    * decrement sits outside the print condition).
    * `prefix` overrides "<driver> <device>" (the unbind notifier sees dev->driver == NULL).
+   * A printed error is a WARN (5.6–6.18): the splat (message first, WARNING at the call's
+   * kernel/dma/debug.c line, taint W), then dump_entry_trace; the diagnostic record is the same either way.
    */
   err_printk(k: Kernel, dev: Device | null, entry: DmaDebugEntry | null, id: string, text: string, prefix?: string, filterDriver?: string | null): void {
     this.error_count++;
     const printed = this.driver_filter_ok(dev, filterDriver === undefined ? (dev ? dev.driver : null) : filterDriver) && (this.all_errors || this.num_errors > 0);
     if (!this.all_errors && this.num_errors > 0) this.num_errors--;
-    this.report(k, id, "DMA-API: " + (prefix ?? dev_id(dev)) + ": " + text, printed);
-    if (printed && entry?.stack) {
+    const message = "DMA-API: " + (prefix ?? dev_id(dev)) + ": " + text;
+    this.report(k, id, message, printed);
+    if (!printed) return;
+    // WARN(1, pr_fmt("%s %s: ") format, …): the splat at the err_printk call's line, taint W
+    const site = err_printk_site(k, id === "D15" && text.includes("[probable addr=") ? "D15p" : id === "D15" ? "D15a" : id);
+    for (const line of __warn(k, { printed: message, pc: site.fn, ...(site.at ? { at: site.at } : {}), chain: k.tr?.stack })) for (const l of line.split("\n")) k.log(l);
+    if (entry?.stack) {
       // dump_entry_trace: pr_warn("Mapped at:") + the saved frames
       k.log("DMA-API: Mapped at:");
       for (const f of entry.stack) k.log(" " + f);

@@ -23,7 +23,11 @@
  * - D26 "cpu touching an active dma mapped cacheline" (debug_dma_assert_idle, called from the
  *   CoW path in mm/memory.c): 5.6 has it (5.6.4 kernel/dma/debug.c:552), it was removed in 5.9
  *   (5848dc5b1b76); the model has no copy-on-write path that could call it.
- * - The WARN backtrace itself (only the message line and the saved "Mapped at:" frames).
+ *
+ * A printed error is err_printk's WARN(1, …): the splat (message, "WARNING: … at
+ * kernel/dma/debug.c:<line of the err_printk call> <function>", regs, call trace) goes to the
+ * kernel log before dump_entry_trace's "Mapped at:" frames, and taints the kernel W. It is not a
+ * fault record: a step's outcome and the matrix go by the diagnostic, as before.
  */
 import type { Kernel } from "../../kernel.js";
 import type { Device } from "../../drivers/device.js";
