@@ -79,19 +79,8 @@ function mapRange(pgd: PageTable, va: number, phys: number, size: number, sizes:
 }
 
 /** Xen: dom0's memory map is the machine's RAM minus what other domains own. */
-function dom0Banks(machine: { start: number; size: number }[], other: { start: number; size: number } | undefined) {
-  if (!other) return machine;
-  const out: { start: number; size: number }[] = [];
-  for (const b of machine) {
-    const end = b.start + b.size;
-    const oEnd = other.start + other.size;
-    if (oEnd <= b.start || other.start >= end) out.push(b);
-    else {
-      if (other.start > b.start) out.push({ start: b.start, size: other.start - b.start });
-      if (oEnd < end) out.push({ start: oEnd, size: end - oEnd });
-    }
-  }
-  return out;
+function dom0Banks(machine: Bank[], other: Bank | undefined): Bank[] {
+  return other ? withoutRanges(machine, [other]) : machine;
 }
 
 /** banks minus the given ranges */
