@@ -6,7 +6,7 @@
 import { DMA_BOUNCE_UNALIGNED_KMALLOC, kmalloc_caches_of } from "./mm/slab_common.js";
 import { Kernel, type KConfig } from "./kernel.js";
 import type { Platform } from "./platforms/platform.js";
-import type { Bank } from "./mm/physmem.js";
+import { type Bank, cutRange } from "./mm/physmem.js";
 import type { KernelVersion } from "./versions.js";
 import type { Arch } from "./arch/arch.js";
 import { Arm64, arm64Era, arm64Layout } from "./arch/arm64/memory.js";
@@ -86,19 +86,7 @@ function dom0Banks(machine: Bank[], other: Bank | undefined): Bank[] {
 /** banks minus the given ranges */
 function withoutRanges(banks: readonly Bank[], cut: readonly Bank[]): Bank[] {
   let out: Bank[] = banks.map((b) => ({ ...b }));
-  for (const c of cut) {
-    const next: Bank[] = [];
-    for (const b of out) {
-      const bEnd = b.start + b.size;
-      const cEnd = c.start + c.size;
-      if (cEnd <= b.start || c.start >= bEnd) next.push(b);
-      else {
-        if (c.start > b.start) next.push({ start: b.start, size: c.start - b.start });
-        if (bEnd > cEnd) next.push({ start: cEnd, size: bEnd - cEnd });
-      }
-    }
-    out = next;
-  }
+  for (const c of cut) out = cutRange(out, c.start, c.size);
   return out;
 }
 

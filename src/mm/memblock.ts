@@ -3,7 +3,7 @@
  * Allocations are top-down within [min, max) like the kernel's default, first fit from the top.
  */
 import { hex } from "../core/u64.js";
-import type { Bank, Reserved } from "./physmem.js";
+import { type Bank, type Reserved, cutRange } from "./physmem.js";
 
 const PAGE = 4096;
 
@@ -46,19 +46,9 @@ export class Memblock {
    * memblock_remove_range cuts [start, start + size) out of every reserved region it overlaps (the rest stays)
    */
   freeRange(start: number, size: number) {
-    const end = start + size;
-    const out: Reserved[] = [];
-    for (const r of this.reserved) {
-      const rEnd = r.start + r.size;
-      if (rEnd <= start || r.start >= end) {
-        out.push(r);
-        continue;
-      }
-      if (r.start < start) out.push({ start: r.start, size: start - r.start, name: r.name });
-      if (rEnd > end) out.push({ start: end, size: rEnd - end, name: r.name });
-    }
-    this.reserved.splice(0, this.reserved.length, ...out);
+    this.reserved.splice(0, this.reserved.length, ...cutRange(this.reserved, start, size));
   }
+
 
   isReserved(start: number, size: number): boolean {
     return this.reserved.some((r) => start < r.start + r.size && r.start < start + size);

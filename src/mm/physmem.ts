@@ -17,6 +17,25 @@ export interface Reserved {
 }
 
 /**
+ * [start, start + size) cut out of a list of ranges (banks, reservations): a range it overlaps keeps the parts
+ * before and after it (with its other fields), the rest are kept as they are — mm/memblock.c memblock_remove_range's
+ * effect on a region list, written once for memblock.reserved, dom0's banks and the linear map's banks.
+ */
+export function cutRange<T extends Bank>(list: readonly T[], start: number, size: number): T[] {
+  const end = start + size;
+  const out: T[] = [];
+  for (const r of list) {
+    const rEnd = r.start + r.size;
+    if (rEnd <= start || r.start >= end) out.push(r);
+    else {
+      if (r.start < start) out.push({ ...r, start: r.start, size: start - r.start });
+      if (rEnd > end) out.push({ ...r, start: end, size: rEnd - end });
+    }
+  }
+  return out;
+}
+
+/**
  * Page frames are views into slabs that start at 16 pages and double up to 256 pages (1 MiB): a
  * small ArrayBuffer per page costs microseconds in V8, and a short run must not pay for a big slab.
  */

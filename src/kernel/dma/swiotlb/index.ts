@@ -22,6 +22,7 @@
  *
  * Shared code (constants, slot arrays, boundary test, memcpy, statistics): common.ts.
  */
+import { DmasimInternalError } from "../../../core/faults.js";
 import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
 import { IO_TLB_SIZE, fmtPa, swiotlb_default_nslabs, type BootMetaBlock, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
@@ -267,7 +268,7 @@ export function swiotlb_size_or_default(k: Kernel): number {
 // its only modelled caller is arm64 mem_init (6.7+, 65033574ade9), so only the 6.6 era has it; another era's caller is a model bug
 export function swiotlb_adjust_size(k: Kernel, size: number): void {
   const e = era(k);
-  if (!e.swiotlb_adjust_size) throw new Error(`swiotlb_adjust_size is not modelled in the ${e.name} era (no modelled caller before 6.7)`);
+  if (!e.swiotlb_adjust_size) throw new DmasimInternalError(`swiotlb_adjust_size is not modelled in the ${e.name} era (no modelled caller before 6.7)`);
   e.swiotlb_adjust_size(k, size);
 }
 
