@@ -36,7 +36,7 @@ import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
 import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs, swiotlb_adjust_size, swiotlb_size_or_default } from "./kernel/dma/swiotlb/index.js";
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs, swiotlb_adjust_size, swiotlb_size_or_default, type SwiotlbParam } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
@@ -90,7 +90,21 @@ function withoutRanges(banks: readonly Bank[], cut: readonly Bank[]): Bank[] {
   return out;
 }
 
-export function boot(platform: Platform, version: KernelVersion, cfg: KConfig): Kernel {
+/**
+ * parse_early_param's setup_io_tlb_npages call (kernel/dma/swiotlb.c, each era's parser: swiotlb/param.ts) on the
+ * run's swiotlb= option: the slab count, areas and force/noforce this version reads from it.
+ */
+function swiotlb_early_param(version: KernelVersion, cfg: KConfig): KConfig {
+  if (cfg.swiotlb_param === undefined) return cfg;
+  const st: SwiotlbParam = { slabs: cfg.swiotlb_slabs, force: cfg.swiotlb_force, ...(cfg.swiotlb_nareas !== undefined ? { nareas: cfg.swiotlb_nareas } : {}) };
+  swiotlb_era_for(version.id).parse_param(cfg.swiotlb_param, st, version.switches.has("c6af2aa9ffc9"));
+  const out: KConfig = { ...cfg, swiotlb_slabs: st.slabs, swiotlb_force: st.force };
+  if (st.nareas !== undefined) out.swiotlb_nareas = st.nareas;
+  return out;
+}
+
+export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig): Kernel {
+  const cfg = swiotlb_early_param(version, cfg0);
   // arch/arm/Kconfig selects HAVE_ARCH_KASAN only from 5.11 (421015713b30): before it CONFIG_KASAN does not exist there
   if (platform.arch === "arm" && cfg.CONFIG_KASAN && !version.switches.has("421015713b30"))
     throw new ConfigNotAvailable("CONFIG_KASAN", `32-bit ARM has no KASAN in Linux ${version.id} (HAVE_ARCH_KASAN from 5.11, 421015713b30 "ARM: 9017/2: Enable KASan for ARM")`, `Linux ${version.id} on ${platform.id}`);

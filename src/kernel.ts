@@ -33,7 +33,9 @@ export interface KConfig {
   cma_cmdline?: boolean;
   /** coherent_pool= (bytes) or 0 for the default */
   coherent_pool: number;
-  /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce */
+  /** the swiotlb= option as given (--set's replaces the scenario's): boot() runs the version's setup_io_tlb_npages on it into the three fields below */
+  swiotlb_param?: string;
+  /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce, as the version's parser read swiotlb_param */
   swiotlb_slabs: number;
   swiotlb_force: "normal" | "force" | "noforce";
   /** swiotlb=<slabs>,<areas> (6.0+): the areas given, or undefined (then one per possible CPU) */

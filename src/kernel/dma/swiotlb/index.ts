@@ -27,6 +27,7 @@ import type { Kernel } from "../../../kernel.js";
 import type { Device } from "../../../drivers/device.js";
 import { IO_TLB_SIZE, fmtPa, swiotlb_default_nslabs, type BootMetaBlock, type IoTlbMem, type SwiotlbInitFlags } from "./common.js";
 import { PAGE_SIZE } from "../../../core/u64.js";
+import type { SwiotlbParam } from "./param.js";
 import { era_v5_6 } from "./v5.6.js";
 import { era_v5_13 } from "./v5.13.js";
 import { era_v5_15 } from "./v5.15.js";
@@ -34,6 +35,7 @@ import { era_v6_6 } from "./v6.6.js";
 import { era_v6_0 } from "./v6.0.js";
 
 export * from "./common.js";
+export { simple_strtoul, type SwiotlbParam } from "./param.js";
 export { find_slots } from "./v5.13.js";
 
 /** What an era module provides (each function carries its own kernel name and versions). */
@@ -56,6 +58,8 @@ export interface SwiotlbEra {
   unmap_single(k: Kernel, dev: Device, tlb_addr: number, mapping_size: number, dir: number, attrs: number, alloc_size: number): void;
   sync_for_device(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
   sync_for_cpu(k: Kernel, dev: Device, tlb_addr: number, size: number, dir: number): void;
+  /** early_param("swiotlb", setup_io_tlb_npages): one occurrence of swiotlb= read as the era's parser reads it (param.ts); `twoFlags`: 5.19+ swiotlb_force_bounce / swiotlb_force_disable (c6af2aa9ffc9) */
+  parse_param(str: string, st: SwiotlbParam, twoFlags: boolean): void;
   /** swiotlb= parsing with its boot messages (eras whose parser prints: 6.0+ areas) */
   setup_io_tlb_npages?(k: Kernel): void;
   /** swiotlb_size_or_default from the era's own default_nslabs (6.6+: after swiotlb_adjust_size); absent: common.ts swiotlb_default_nslabs */

@@ -42,6 +42,7 @@ import {
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 import { boot_meta_block, type BootMetaBlock } from "./common.js";
+import { setup_io_tlb_npages_v5 } from "./param.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_with_tbl", FILE);
@@ -371,6 +372,7 @@ function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
 }
 
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  parse_param: setup_io_tlb_npages_v5,
   boot_metadata: swiotlb_boot_metadata,
   // kernel/dma/swiotlb.c swiotlb_init (5.13–5.14): memblock_alloc_low fails → pr_warn "Cannot allocate buffer" (5.14-rc5 :231), no pool
   boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, "Cannot allocate buffer"),

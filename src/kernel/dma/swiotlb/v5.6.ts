@@ -27,6 +27,7 @@ import {
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
 import { boot_meta_block, type BootMetaBlock } from "./common.js";
+import { setup_io_tlb_npages_v5 } from "./param.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_with_tbl", FILE);
@@ -333,6 +334,7 @@ function swiotlb_boot_metadata(_k: Kernel, nslabs: number): BootMetaBlock[] {
 }
 
 export const era_v5_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  parse_param: setup_io_tlb_npages_v5,
   boot_alloc: swiotlb_boot_alloc,
   boot_metadata: swiotlb_boot_metadata,
   late_metadata: swiotlb_late_metadata,

@@ -45,6 +45,7 @@ import {
 } from "./v5.15.js";
 import type { ReservedMem, SwiotlbEra } from "./index.js";
 import { boot_meta_block, type BootMetaBlock } from "./common.js";
+import { setup_io_tlb_npages_v6 } from "./param.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
@@ -481,6 +482,7 @@ function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
 }
 
 export const era_v6_0: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  parse_param: setup_io_tlb_npages_v6,
   boot_alloc: swiotlb_boot_alloc_halving,
   boot_metadata: swiotlb_boot_metadata,
   init_late: swiotlb_init_late_mem,

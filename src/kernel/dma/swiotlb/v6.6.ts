@@ -85,6 +85,7 @@ import {
   swiotlb_adjust_size, swiotlb_size_or_default, io_tlb_default_mem, limit_nareas,
 } from "./v6.6-pools.js";
 import { boot_meta_block, type BootMetaBlock } from "./common.js";
+import { setup_io_tlb_npages_v6 } from "./param.js";
 
 /** SMP_CACHE_BYTES = L1_CACHE_BYTES: 64 on arm64 (asm/cache.h L1_CACHE_SHIFT 6) and x86_64 (X86_L1_CACHE_SHIFT 6 for GENERIC_CPU) */
 const SMP_CACHE_BYTES = 64;
@@ -559,6 +560,7 @@ export function poolAreas(pool: IoTlbPool): { used: number; index: number }[] {
 
 /** The 6.6–6.18 era as index.ts dispatches to it. */
 export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
+  parse_param: setup_io_tlb_npages_v6,
   name: "6.6",
   pool: (k, dev) => {
     const mem = dev_io_tlb_mem(k, dev);
