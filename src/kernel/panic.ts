@@ -209,7 +209,8 @@ function armBacktrace(k: Kernel, fr: string[] | undefined): string[] {
 
 /**
  * kernel/panic.c __warn as reached on each arch (5.6–6.18): arm64 and x86 take the BUG-table
- * path (report_bug with regs: show_regs), ARM32 warn_slowpath_fmt (no regs: dump_stack; its
+ * path (__warn_printk's message first, then report_bug with regs: show_regs), ARM32 warn_slowpath_fmt
+ * (the message after the WARNING line; no regs: dump_stack; its
  * backtrace before 5.17 prints addresses the model does not have and is left out). `printed` is the WARN's
  * own message (WARN(cond, fmt…) / dev_WARN*), absent for a bare WARN_ON(cond). The taint W is
  * added after the report, as add_taint at the end of __warn does.
@@ -220,8 +221,14 @@ export function __warn(k: Kernel, o: { printed?: string; pc?: string; at?: strin
   const inl = o.at && /\.h:\d+$/.test(o.at) ? o.inlinedInto : undefined;
   const sym = fr?.[0] ?? (inl ? kernel_symbol(k, inl) : o.pc ? kernel_symbol(k, o.pc) : "?");
   const out = ["------------[ cut here ]------------"];
-  if (o.printed) out.push(o.printed);
+  // where the WARN's own message lands (include/asm-generic/bug.h __WARN_printf, 5.6.4–6.18.35): arm64 and x86 define
+  // __WARN_FLAGS (arch/*/include/asm/bug.h), so __warn_printk prints CUT_HERE and the message before the BRK / UD2 trap
+  // whose report_bug calls __warn; ARM32 defines none, so warn_slowpath_fmt prints CUT_HERE and passes the message to
+  // __warn as args, which vprintk's it after the "WARNING: CPU:" line (5.6.4 kernel/panic.c :563–572, 6.18.35 :877–890)
+  const warnFlags = k.arch.name !== "arm";
+  if (o.printed && warnFlags) out.push(o.printed);
   out.push(o.at ? `WARNING: CPU: 0 PID: ${k.current.pid} at ${o.at} ${pS(sym)}` : `WARNING: CPU: 0 PID: ${k.current.pid} at ${pS(sym)}`);
+  if (o.printed && !warnFlags) out.push(o.printed);
   out.push("Modules linked in:");
   out.push(...dump_stack_print_info(k));
   if (k.arch.name === "arm64") out.push(...arm64Regs(k, fr, sym));
