@@ -13,7 +13,7 @@ import type { DmaDebugOptions } from "./debug-entry.js";
 import { DmaDebugEntry } from "./debug-entry.js";
 import * as de from "./debug-entry.js";
 import { __warn } from "../panic.js";
-import { err_printk_site } from "../warn-sites.js";
+import { err_printk_site, warn_site } from "../warn-sites.js";
 
 // Module-local copies of the constants and helpers the hot paths use: transpiled module
 // bindings (tsx, vitest) turn every imported-name access into a getter call.
@@ -312,11 +312,20 @@ export class DmaDebugStore {
     this.fail_next_radix_insert = false;
     return ENOMEM;
   }
+  /**
+   * kernel/dma/debug.c active_cacheline_inc_overlap's WARN_ONCE(overlap > ACTIVE_CACHELINE_MAX_OVERLAP, pr_fmt("exceeded %d
+   * overlapping mappings of cacheline %pa\n"), …) (5.6.4–6.18.35; 6.18.35 :465 adds !is_cache_clean): a hint of leaked
+   * mappings. A plain WARN_ONCE, not err_printk: neither num_errors nor the driver filter applies; the splat (taint W) comes
+   * once per boot, at the WARN_ONCE's line. cln is the cacheline *number*, printed with %pa.
+   */
   private overlap_exceeded(k: Kernel, cln: number): void {
-    // WARN_ONCE: a hint of leaked mappings. cln is the cacheline *number*, printed with %pa.
     const msg = `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline ${phys_pa(k, cln)}`;
-    this.report(k, "D20", msg, !this.overlapWarned);
+    const first = !this.overlapWarned;
+    this.report(k, "D20", msg, first);
     this.overlapWarned = true;
+    if (!first) return;
+    const at = warn_site(k, "active_cacheline_inc_overlap");
+    for (const line of __warn(k, { printed: msg, pc: "active_cacheline_inc_overlap", ...(at ? { at } : {}), chain: k.tr?.stack })) for (const l of line.split("\n")) k.log(l);
   }
 
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–6.18): at overlap -1 the line leaves the radix tree */
