@@ -396,6 +396,14 @@ export class DmaDebugStore {
   protected hash_bucket_del(entry: DmaDebugEntry, idx: number): void {
     const c = this.hash[idx >> 7];
     if (c === undefined) return;
+    this.hash_bucket_del_in(c, idx, entry);
+  }
+  /** the block of dma_entry_hash holding bucket idx (undefined: no bucket of it used yet); the bucket is its slot idx & 127 */
+  protected hash_block_of(idx: number): (DmaDebugEntry | null)[] | undefined {
+    return this.hash[idx >> 7];
+  }
+  /** hash_bucket_del's list_del on the bucket's block `c` (hash_block_of(idx)), for a caller that holds it already */
+  protected hash_bucket_del_in(c: (DmaDebugEntry | null)[], idx: number, entry: DmaDebugEntry): void {
     const head = c[idx & 127]!;
     const next = entry.next;
     const prev = entry.prev!;
