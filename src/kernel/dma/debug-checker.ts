@@ -32,7 +32,6 @@ const hash_fn = de.hash_fn;
 /** PAGE_SIZE as a literal (a const enum: the bundles inline its members, a module constant is a `var` V8 cannot fold) */
 const enum Page {
   SIZE = 4096,
-  SHIFT = 12,
 }
 
 /** the checker's hot constants as literals (a const enum: the bundles inline its members, a module constant is a `var` V8 loads and checks at each use) */
@@ -64,16 +63,10 @@ export class DmaDebug extends DmaDebugChecks {
     if (dma_addr === K.DMA_MAPPING_ERROR) return; // failed mappings are not tracked
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
-    // page_to_pfn / offset of paddr: as integer shifts while paddr is an int32 (the same values as the floor division,
-    // without the double arithmetic and its conversions back)
-    let pfn: number, offset: number;
-    if ((paddr | 0) === paddr) {
-      pfn = paddr >> Page.SHIFT;
-      offset = paddr & (Page.SIZE - 1);
-    } else {
-      pfn = Math.floor(paddr / Page.SIZE);
-      offset = paddr - pfn * Page.SIZE;
-    }
+    // the pfn and offset of paddr: the offset as the low bits (`&` takes the low 32 bits of the exact integer), the pfn as
+    // an exact division (the same values as Math.floor(paddr / PAGE_SIZE), with no double arithmetic while paddr fits an int32)
+    const offset = paddr & (Page.SIZE - 1);
+    const pfn = (paddr - offset) / Page.SIZE;
     // (dev and type: stored only when the recycled entry holds another; reset leaves them to the callers)
     if (entry.dev !== dev) entry.dev = dev;
     if (entry.type !== type) entry.type = type;
