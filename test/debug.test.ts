@@ -14,6 +14,9 @@ import type { Scatterlist } from "../src/kernel/dma/ops.js";
 import { Tracer, sym } from "../src/core/trace.js";
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC } from "../src/include/gfp.js";
 import { hashP } from "./hash-ptr.js";
+import { fromBig } from "../src/core/u64.js";
+import { hash_fn } from "../src/kernel/dma/debug-entry.js";
+import { DmaDebugStore } from "../src/kernel/dma/debug-store.js";
 import {
   DmaDebug, type DmaDebugOptions, dma_debug_init, dmaDebugOptionsFor,
   debug_dma_map_single, debug_dma_map_page, debug_dma_unmap_page, debug_dma_mapping_error,
@@ -450,6 +453,34 @@ describe("dma-debug map-time address checks", () => {
 });
 
 describe("dma-debug cacheline tracking", () => {
+  it("the hash bucket and the tracked cacheline past the int32 range are the kernel's u64 shifts (hash_fn, to_cacheline_number)", () => {
+    const { k, d } = fake();
+    const dev = mkdev();
+    // [paddr, dma_addr]: an int32 address, paddr past 2^31, the first pfn whose cacheline number exceeds an int32
+    // (2^25), a pfn beyond 32 bits, and device addresses with bit 63 set (negative in dmasim's signed form)
+    const cases: [bigint, bigint][] = [
+      [0x7fff_f040n, 0x7fff_f040n],
+      [0x8000_0fc0n, 0xffff_ffff_ffff_e000n],
+      [(1n << 37n) + 0x40n, 0x1_0000_2000n],
+      [(1n << 45n) + 0x1fc0n, 0xffe0_0000_0000_6000n],
+    ];
+    for (const [p, a] of cases) {
+      const paddr = fromBig(p);
+      const dma = fromBig(a);
+      // kernel/dma/debug.c hash_fn: (dev_addr >> HASH_FN_SHIFT) & HASH_FN_MASK; to_cacheline_number: (pfn << 6) + (offset >> 6)
+      expect(hash_fn(dma), `${a}`).toBe(Number((a >> 13n) & 16383n));
+      const cln = Number(((p >> 12n) << 6n) + ((p & 4095n) >> 6n));
+      mapChecked(k, dev, paddr, 64, DMA_FROM_DEVICE, dma);
+      const e = d.entries(dev).find((x) => x.dev_addr === dma)!;
+      expect([e.pfn, e.offset, DmaDebugStore.to_cacheline_number(e)], `${p}`).toEqual([Number(p >> 12n), Number(p & 4095n), cln]);
+      expect(d.cacheline_overlap(cln), `${p}`).toBe(0);
+      debug_dma_unmap_page(k, dev, dma, 64, DMA_FROM_DEVICE);
+      expect(d.cacheline_overlap(cln), `${p}`).toBeUndefined();
+    }
+    expect(ids(k)).toEqual([]);
+    expect(d.entries()).toHaveLength(0);
+  });
+
   it("D19 overlapping mappings, 5.14 default: plain pr_err, not counted (R-ADDR-07)", () => {
     const { k, d } = fake({ num_errors: 0 });
     const dev = mkdev();

@@ -63,18 +63,21 @@ export class DmaDebug extends DmaDebugChecks {
     if (dma_addr === K.DMA_MAPPING_ERROR) return; // failed mappings are not tracked
     const entry = this.dma_entry_alloc(k);
     if (entry === null) return;
-    const pfn = Math.floor(paddr / Page.SIZE);
+    // the pfn and offset of paddr: the offset as the low bits (`&` takes the low 32 bits of the exact integer), the pfn as
+    // an exact division (the same values as Math.floor(paddr / PAGE_SIZE), with no double arithmetic while paddr fits an int32)
+    const offset = paddr & (Page.SIZE - 1);
+    const pfn = (paddr - offset) / Page.SIZE;
     // (dev and type: stored only when the recycled entry holds another; reset leaves them to the callers)
     if (entry.dev !== dev) entry.dev = dev;
     if (entry.type !== type) entry.type = type;
     entry.pfn = pfn;
-    entry.offset = paddr - pfn * Page.SIZE;
+    entry.offset = offset;
     entry.paddr = paddr;
     entry.dev_addr = dma_addr;
     entry.size = size;
     entry.direction = direction;
     entry.map_err_type = K.MAP_ERR_NOT_CHECKED;
-    this.check_cpu_segment(k, dev, pfn, entry.offset, size);
+    this.check_cpu_segment(k, dev, pfn, offset, size);
     this.add_dma_entry(k, entry, attrs);
   }
 
@@ -111,10 +114,12 @@ export class DmaDebug extends DmaDebugChecks {
     // then hash_bucket_del and dma_entry_free, as check_unmap does. Anything else (no match, an imperfect first match,
     // a report to make) takes check_unmap itself, whose bucket walk finds the same entry (nothing has changed yet).
     const idx = hash_fn(addr);
-    let e = this.bucket(idx);
+    // (the bucket's block kept for the list_del: one lookup of the table, not two)
+    const c = this.hash_block_of(idx);
+    let e = c === undefined ? null : c[idx & 127]!;
     while (e !== null && (e.dev !== dev || e.dev_addr !== addr)) e = e.next;
     if (e !== null && e.size === size && e.type === type && e.direction === direction && e.sg_call_ents === 0 && e.map_err_type !== K.MAP_ERR_NOT_CHECKED && type !== "coherent" && type !== "noncoherent") {
-      this.hash_bucket_del(e, idx);
+      this.hash_bucket_del_in(c!, idx, e);
       this.dma_entry_free(e);
       return;
     }

@@ -41,10 +41,12 @@ const enum Cacheline {
   PER_PAGE = 4096 / 64,
   /** cachelines per block of the model's tree */
   BLOCK = 1024,
+  /** L1_CACHE_SHIFT */
+  SHIFT = 6,
   /** include/linux/dma-direction.h DMA_TO_DEVICE */
   DMA_TO_DEVICE = 1,
-  /** the hash's geometry (debug-entry.ts's Hash: 1 << HASH_FN_SHIFT, HASH_SIZE - 1), for hash_fn written out in add_dma_entry */
-  HASH_GRANULE = 1 << 13,
+  /** the hash's geometry (debug-entry.ts's Hash: HASH_FN_SHIFT, HASH_SIZE - 1), for hash_fn written out in add_dma_entry */
+  HASH_FN_SHIFT = 13,
   HASH_FN_MASK = 16384 - 1,
 }
 
@@ -276,11 +278,14 @@ export class DmaDebugStore {
    */
   active_cacheline_insert(k: Kernel, entry: DmaDebugEntry): number {
     if (entry.direction === Cacheline.DMA_TO_DEVICE) return 0;
-    // to_cacheline_number, written out (the bundles reach the static method through the class binding)
-    const cln = entry.pfn * Cacheline.PER_PAGE + Math.floor(entry.offset / Cacheline.BYTES);
-    const key = Math.floor(cln / Cacheline.BLOCK);
+    // to_cacheline_number, written out (the bundles reach the static method through the class binding), in integer
+    // operations: offset >> L1_CACHE_SHIFT as the kernel's unsigned shift (the offset is an unsigned int), the index in
+    // the block as the low bits (`&` of an exact integer), the block number as an exact division — the same values as
+    // the floor divisions, with no double arithmetic while the numbers fit an int32
+    const cln = entry.pfn * Cacheline.PER_PAGE + (entry.offset >>> Cacheline.SHIFT);
+    const i = cln & (Cacheline.BLOCK - 1);
+    const key = (cln - i) / Cacheline.BLOCK;
     const b = this.cachelineBlock(key);
-    const i = cln - key * Cacheline.BLOCK;
     // kept for active_cacheline_remove: the same cacheline's counter without a second lookup
     // (stored only when it differs: a recycled entry often holds this block already, and active_cacheline_remove
     // leaves it; every entry in the hash went through this insert, which sets both before any return)
@@ -361,7 +366,7 @@ export class DmaDebugStore {
     // 6.18.35 :604: entry->is_cache_clean = !!(attrs & DMA_ATTR_CPU_CACHE_CLEAN) (treeEntry is set on the versions that have it)
     if (this.treeEntry !== null) this.note_cache_clean(entry, attrs);
     // hash_fn, written out: with active_cacheline_insert inlined, map_page's tree has no room left for the call's 30 bytes
-    const idx = Math.floor(entry.dev_addr / Cacheline.HASH_GRANULE) & Cacheline.HASH_FN_MASK;
+    const idx = (entry.dev_addr >> Cacheline.HASH_FN_SHIFT) & Cacheline.HASH_FN_MASK;
     const c = this.hash[idx >> 7] ?? this.hash_block(idx);
     // list_add_tail
     const head = c[idx & 127]!;
@@ -405,6 +410,14 @@ export class DmaDebugStore {
   protected hash_bucket_del(entry: DmaDebugEntry, idx: number): void {
     const c = this.hash[idx >> 7];
     if (c === undefined) return;
+    this.hash_bucket_del_in(c, idx, entry);
+  }
+  /** the block of dma_entry_hash holding bucket idx (undefined: no bucket of it used yet); the bucket is its slot idx & 127 */
+  protected hash_block_of(idx: number): (DmaDebugEntry | null)[] | undefined {
+    return this.hash[idx >> 7];
+  }
+  /** hash_bucket_del's list_del on the bucket's block `c` (hash_block_of(idx)), for a caller that holds it already */
+  protected hash_bucket_del_in(c: (DmaDebugEntry | null)[], idx: number, entry: DmaDebugEntry): void {
     const head = c[idx & 127]!;
     const next = entry.next;
     const prev = entry.prev!;

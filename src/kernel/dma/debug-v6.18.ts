@@ -64,13 +64,16 @@ export function debug_dma_map_phys(k: Kernel, dev: Device, phys: number, size: n
     k.tr?.exit();
     return;
   }
-  const pfn = Math.floor(phys / K.PAGE_SIZE);
+  // the pfn and offset of phys: the offset as the low bits (`&` takes the low 32 bits of the exact integer), the pfn as an
+  // exact division (the same values as Math.floor(phys / PAGE_SIZE), with no double arithmetic while phys fits an int32)
+  const offset = phys & (K.PAGE_SIZE - 1);
+  const pfn = (phys - offset) / K.PAGE_SIZE;
   // (dev and type: stored only when the recycled entry holds another; reset leaves them to the callers)
   if (entry.dev !== dev) entry.dev = dev;
   if (entry.type !== "phy") entry.type = "phy";
   entry.paddr = phys;
   entry.pfn = pfn;
-  entry.offset = phys - pfn * K.PAGE_SIZE;
+  entry.offset = offset;
   entry.dev_addr = dma_addr;
   entry.size = size;
   entry.direction = direction;
@@ -78,10 +81,10 @@ export function debug_dma_map_phys(k: Kernel, dev: Device, phys: number, size: n
   if ((attrs & K.DMA_ATTR_MMIO) !== 0) {
     if (k.pfn_valid(pfn) && !(k.memmap.flags(pfn) & PG_reserved)) d.err_printk(k, dev, entry, "D27", `dma_map_resource called for RAM address ${phys_pa(k, phys)}`);
   } else {
-    d.check_for_stack(k, dev, pfn, entry.offset);
+    d.check_for_stack(k, dev, pfn, offset);
     // !PhysHighMem(phys): phys_to_virt(phys) is a linear-map address
     const lin = k.arch.__va(pfn * K.PAGE_SIZE);
-    if (k.arch.is_linear(lin)) d.check_for_illegal_area(k, dev, lin + entry.offset, size);
+    if (k.arch.is_linear(lin)) d.check_for_illegal_area(k, dev, lin + offset, size);
   }
   d.add_dma_entry(k, entry, attrs);
   k.tr?.exit();
