@@ -8,8 +8,8 @@ import { VERDICTS, type MatrixCell, type MatrixResult, type Verdict } from "../m
 import { toJson } from "./json.js";
 import { clip, makeColors, tableStyle, type Colors } from "./style.js";
 
-export type MatrixFormat = "table" | "json" | "markdown";
-export const MATRIX_FORMATS: readonly MatrixFormat[] = ["table", "json", "markdown"];
+export { MATRIX_FORMATS, type MatrixFormat } from "./matrix-formats.js";
+import type { MatrixFormat } from "./matrix-formats.js";
 
 function cellAt(m: MatrixResult, scenarioIndex: number, platform: string, kernel: string): MatrixCell | undefined {
   const per = m.platforms.length * m.kernels.length;
