@@ -10,9 +10,7 @@
  * action, so `--version`, `--help` and usage errors load little (bin/dmasim.mjs → dist/dmasim.mjs,
  * which imports this module's chunk; the engine's chunks load on demand).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT } from "./root.js";
+import { packageVersion } from "./root.js";
 import { parseSets } from "../scenario/sets.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Help, Option } from "commander";
@@ -33,15 +31,6 @@ export interface Io {
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
-}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -123,7 +112,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
   const program = new Command("dmasim");
   program
     .description("An executable model of the Linux kernel's DMA-mapping layer, per kernel version and platform")
-    .version(version(), "-V, --version", "print the dmasim version")
+    .version(packageVersion(), "-V, --version", "print the dmasim version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out.write(s),
