@@ -128,15 +128,21 @@ const tmp = mkdtempSync(join(tmpdir(), "dmasim-bench-"));
 // largest (the 64 MiB swiotlb pools fill), so one figure's garbage does not land in another's
 // timing. The table prints in the canonical order.
 
-// `dmasim --version` as a whole process
+// `dmasim --version` as a whole process; `--help` (commander and every command's definition: what
+// any other command loads before its own modules) and `node -e 0` (the floor) in the same minutes
 if (want("startup_ms")) {
-  const once = () => {
-    const r = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`dmasim --version exited ${r.status}: ${r.stderr}`);
+  const spawn = (argv: string[]) => () => {
+    const r = spawnSync(process.execPath, argv, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`node ${argv.join(" ")} exited ${r.status}: ${r.stderr}`);
   };
-  once(); // a stale bundle is rebuilt by the first start
-  const v = await msMedian("startup_ms", QUICK ? 3 : 9, once);
+  const version = spawn([BIN, "--version"]);
+  version(); // a stale bundle is rebuilt by the first start
+  const v = await msMedian("startup_ms", QUICK ? 3 : 9, version);
   put("startup_ms", v, "ms", "≤ 150", v <= 150);
+  const h = await msMedian("startup_help_ms", QUICK ? 3 : 9, spawn([BIN, "--help"]));
+  put("startup_help_ms", h, "ms", "–", null, "dmasim --help: commander and the command definitions");
+  const n = await msMedian("startup_node_ms", QUICK ? 3 : 9, spawn(["-e", "0"]));
+  put("startup_node_ms", n, "ms", "(baseline)", null, "node -e 0, same run");
 }
 
 // boot with mem=1T on every 64-bit platform (child processes): the slowest platform's median
@@ -428,6 +434,8 @@ const order = [
   "boot_1t_ms",
   "boot_1t_rss_mb",
   "startup_ms",
+  "startup_help_ms",
+  "startup_node_ms",
   "rss_8g_mb",
 ];
 const list = order.filter((n) => results.has(n)).map((n) => results.get(n)!);

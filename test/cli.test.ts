@@ -5,7 +5,7 @@
  * dist/ bundle test/global-setup.ts keeps up to date).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -111,6 +111,13 @@ describe.concurrent("listing commands", () => {
     const v = await cli("--version");
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // `--version` alone is answered before commander loads (main.ts); with another argument
+    // commander answers it (program.ts): the same line, the package's version
+    const pkg = JSON.parse(readFileSync(join(cliPath(), "..", "..", "package.json"), "utf8")) as { version: string };
+    for (const args of [["--version"], ["-V"], ["--version", "run"], ["-V", "--version"]]) {
+      const o = await cli(...args);
+      expect([o.code, o.stdout, o.stderr], args.join(" ")).toEqual([0, `${pkg.version}\n`, ""]);
+    }
     const h = await cli("--help");
     expect(h.code).toBe(0);
     expect(h.stdout).toContain("matrix");

@@ -14,11 +14,10 @@
 import { KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
 import { InputError, OptionError } from "../core/faults.js";
-import { parseSets } from "../scenario/config.js";
+import { parseSets } from "../scenario/sets.js";
 import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
 import { Progress } from "./progress.js";
-import { startWorker } from "./workers.js";
 import { FUZZ_V8_FLAGS } from "./fuzz-split.js";
 import type { Worker } from "node:worker_threads";
 
@@ -82,6 +81,7 @@ export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{
   const log: string[] = [];
   let ret = 0;
   try {
+    const { startWorker } = await import("./workers.js");
     const ready: Promise<void>[] = [];
     const done: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 /**
  * Terminal helpers: colour decisions, JSON output (bigints never reach JSON.stringify raw).
  */
-import { makeColors, type Colors } from "../format/style.js";
+import type { Colors } from "../format/style.js";
 import { escapeControls, escapeControlsKeepColor } from "../format/escape.js";
 
 /** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). FORCE_COLOR forces them. */
@@ -11,7 +11,9 @@ export function wantColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
   return stream.isTTY === true;
 }
 
-export function colorsFor(stream: NodeJS.WriteStream): Colors {
+/** The colour functions for `stream` (picocolors, loaded here: a command that prints no colours never loads it). */
+export async function colorsFor(stream: NodeJS.WriteStream): Promise<Colors> {
+  const { makeColors } = await import("../format/style.js");
   return makeColors(wantColor(stream));
 }
 

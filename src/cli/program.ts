@@ -5,18 +5,17 @@
  *   2  bad input or usage: exactly one line on stderr, never a stack trace
  *   3  internal error (a dmasim bug): one line on stderr (DMASIM_DEBUG=1 adds the stack)
  *
- * The engine is imported lazily, per command, so `platforms`, `kernels`, `schema` and `--help`
- * start fast.
+ * This module imports only commander and small modules (faults, the version table, option
+ * parsing, output streams): every command imports its implementation, and the engine, in its
+ * action, so `--version`, `--help` and usage errors load little (bin/dmasim.mjs → dist/dmasim.mjs,
+ * which imports this module's chunk; the engine's chunks load on demand).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT } from "./root.js";
-import { parseSets } from "../scenario/config.js";
+import { packageVersion } from "./root.js";
+import { parseSets } from "../scenario/sets.js";
 import { registerBench, registerFuzz } from "./bench.js";
 import { Command, CommanderError, Help, Option } from "commander";
 import { InputError, OptionError } from "../core/faults.js";
-import { parseAttrs, parseDir, parseGfp } from "../include/gfp.js";
-import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix.js";
+import { MATRIX_FORMATS, type MatrixFormat } from "../format/matrix-formats.js";
 import type { Scenario } from "../scenario/types.js";
 import { colorsFor, escapingStream, rawStream } from "./io.js";
 import { Progress } from "./progress.js";
@@ -32,15 +31,6 @@ export interface Io {
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
-}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -122,7 +112,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
   const program = new Command("dmasim");
   program
     .description("An executable model of the Linux kernel's DMA-mapping layer, per kernel version and platform")
-    .version(version(), "-V, --version", "print the dmasim version")
+    .version(packageVersion(), "-V, --version", "print the dmasim version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out.write(s),
@@ -173,7 +163,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         writeLine(io.out, part);
       } else {
         const { renderRunText } = await import("../format/run.js");
-        writeLine(io.out, renderRunText(r, { colors: colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents }));
+        writeLine(io.out, renderRunText(r, { colors: await colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents }));
       }
       state.code = r.ok ? EXIT_OK : EXIT_FAILED;
     });
@@ -246,6 +236,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         eo.size = Number(v);
       }
       const { flagMessage } = await import("../scenario/suggest.js");
+      const { parseAttrs, parseDir, parseGfp } = await import("../include/gfp.js");
       if (opts.gfp !== undefined) eo.gfp = conv("--gfp", () => parseGfp(opts.gfp!, kernel), (e) => flagMessage(e, "gfp"));
       if (opts.attrs !== undefined) eo.attrs = conv("--attrs", () => parseAttrs(opts.attrs!), (e) => flagMessage(e, "attrs"));
       if (opts.dir !== undefined) eo.dir = conv("--dir", () => parseDir(opts.dir!));
@@ -274,7 +265,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         writeLine(io.out, toJson(e));
       } else {
         const { renderExplain } = await import("../format/explain.js");
-        writeLine(io.out, renderExplain(e, colorsFor(io.out)));
+        writeLine(io.out, renderExplain(e, await colorsFor(io.out)));
       }
       // explain expects the operation to succeed: an oops, BUG, panic, SIGBUS or bus error is unexpected
       state.code = e.faults.some((f) => f.kind !== "warn") ? EXIT_FAILED : EXIT_OK;
@@ -290,7 +281,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       if (opts.json) {
         const { toJson } = await import("../format/json.js");
         writeLine(io.out, toJson(platformsJson(PLATFORMS)));
-      } else writeLine(io.out, renderPlatforms(PLATFORMS, colorsFor(io.out)));
+      } else writeLine(io.out, renderPlatforms(PLATFORMS, await colorsFor(io.out)));
     });
 
   program
@@ -305,8 +296,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       if (id !== undefined) {
         await checkKernels([id]);
         const v = findVersion(id)!;
-        writeLine(io.out, opts.json ? toJson(lists.kernelJson(VERSIONS, SWITCHES, DEFAULT_KERNEL, v)) : lists.renderKernel(VERSIONS, SWITCHES, DEFAULT_KERNEL, v, colorsFor(io.out)));
-      } else writeLine(io.out, opts.json ? toJson(lists.kernelsJson(VERSIONS, SWITCHES, DEFAULT_KERNEL)) : lists.renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, colorsFor(io.out)));
+        writeLine(io.out, opts.json ? toJson(lists.kernelJson(VERSIONS, SWITCHES, DEFAULT_KERNEL, v)) : lists.renderKernel(VERSIONS, SWITCHES, DEFAULT_KERNEL, v, await colorsFor(io.out)));
+      } else writeLine(io.out, opts.json ? toJson(lists.kernelsJson(VERSIONS, SWITCHES, DEFAULT_KERNEL)) : lists.renderKernels(VERSIONS, SWITCHES, DEFAULT_KERNEL, await colorsFor(io.out)));
     });
 
   program
@@ -368,7 +359,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
       if (format === "json") {
         const { toJson } = await import("../format/json.js");
         writeLine(io.out, toJson(headlineJson(m, PLATFORMS, variants, native)));
-      } else writeLine(io.out, renderHeadline(m, PLATFORMS, format, colorsFor(io.out), variants, native));
+      } else writeLine(io.out, renderHeadline(m, PLATFORMS, format, await colorsFor(io.out), variants, native));
       // The headline shows the bugs: failing cells are its content, not an error of the command.
       const all = [m, ...variants.map((v) => v.matrix)];
       state.code = all.some((x) => x.counts.CRASH > 0) ? EXIT_INTERNAL : all.some((x) => x.counts.ERROR > 0) ? EXIT_USAGE : EXIT_OK;
@@ -430,7 +421,7 @@ async function computeMatrix(io: Io, scenarios: Scenario[], platforms: string[],
 async function matrixCommand(io: Io, scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, format: MatrixFormat, jobs?: number): Promise<number> {
   const m = await computeMatrix(io, scenarios, platforms, kernels, set, { jobs });
   const { renderMatrix } = await import("../format/matrix.js");
-  writeLine(io.out, renderMatrix(m, format, colorsFor(io.out), io.out.isTTY && io.out.columns ? io.out.columns : 100));
+  writeLine(io.out, renderMatrix(m, format, await colorsFor(io.out), io.out.isTTY && io.out.columns ? io.out.columns : 100));
   if (m.counts.CRASH > 0) {
     const c = m.cells.find((x) => x.verdict === "CRASH")!;
     writeLine(io.err, `dmasim: ${m.counts.CRASH} run(s) crashed, first on ${c.platform} ${c.kernel}: ${c.error}`);

@@ -24,3 +24,13 @@ function findRoot(start: string): string {
 }
 
 export const ROOT = findRoot(fileURLToPath(import.meta.url));
+
+/** The package's version (its package.json; "0.0.0" when it cannot be read): `dmasim --version`. */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}

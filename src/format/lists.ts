@@ -9,8 +9,7 @@ import { DMA_SWITCHES } from "../switches/dma.js";
 import { SWIOTLB_SWITCHES } from "../switches/swiotlb.js";
 import { XEN_SWITCHES } from "../switches/xen.js";
 import { IOMMU_SWITCHES } from "../switches/iommu.js";
-import { wrap } from "./headline.js";
-import { makeColors, type Colors } from "./style.js";
+import { makeColors, wrap, type Colors } from "./style.js";
 
 export function renderPlatforms(platforms: readonly Platform[], c: Colors = makeColors(false)): string {
   const out: string[] = [];

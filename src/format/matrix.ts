@@ -6,10 +6,11 @@
 import Table from "cli-table3";
 import { VERDICTS, type MatrixCell, type MatrixResult, type Verdict } from "../matrix.js";
 import { toJson } from "./json.js";
-import { clip, makeColors, tableStyle, type Colors } from "./style.js";
+import { clip, makeColors, tableStyle, wrap, type Colors } from "./style.js";
 
-export type MatrixFormat = "table" | "json" | "markdown";
-export const MATRIX_FORMATS: readonly MatrixFormat[] = ["table", "json", "markdown"];
+export { MATRIX_FORMATS, type MatrixFormat } from "./matrix-formats.js";
+export { wrap };
+import type { MatrixFormat } from "./matrix-formats.js";
 
 function cellAt(m: MatrixResult, scenarioIndex: number, platform: string, kernel: string): MatrixCell | undefined {
   const per = m.platforms.length * m.kernels.length;
@@ -80,22 +81,6 @@ export function kernelList(kernels: readonly string[], all: readonly string[]): 
   }
   return runs.map((r) => (r.length >= 4 ? `${r[0]}–${r[r.length - 1]}` : r.join(", "))).join(", ");
 }
-
-/** Wrap a paragraph to `width` columns: `first` before the first line, `rest` before the others. */
-export function wrap(text: string, width: number, first: string, rest = first): string[] {
-  const out: string[] = [];
-  let line = "";
-  const indent = () => (out.length === 0 ? first : rest);
-  for (const word of text.split(/\s+/)) {
-    if (line && indent().length + line.length + 1 + word.length > width) {
-      out.push(indent() + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(indent() + line);
-  return out;
-}
-
 
 /** Fault kinds as a compact cell's second line spells them (at most 7 characters). */
 const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", sigsegv: "SIGSEGV", bus_error: "BUS ERR", soft_lockup: "LOCKUP", hang: "HANG", bad_page: "BADPAGE", kasan: "KASAN", warn: "WARN" };

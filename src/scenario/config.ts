@@ -323,14 +323,5 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
   return { cfg, shown: given };
 }
 
-/** Parse repeated --set k=v options (undefined when there are none). */
-export function parseSets(sets: readonly string[] | undefined): Record<string, string> | undefined {
-  if (!sets || sets.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const s of sets) {
-    const i = s.indexOf("=");
-    if (i <= 0) throw new OptionError(`--set ${s}: expected key=value (e.g. --set CONFIG_DEBUG_VIRTUAL=y)`);
-    out[s.slice(0, i).trim()] = s.slice(i + 1).trim();
-  }
-  return out;
-}
+/** Parse repeated --set k=v options (sets.ts). */
+export { parseSets } from "./sets.js";
