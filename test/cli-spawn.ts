@@ -32,6 +32,22 @@ export function dmasim(args: string[], o: { input?: string; cwd?: string } = {})
   return spawnCollect(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: cliEnv(), input: o.input });
 }
 
+const once = new Map<string, Promise<Out>>();
+
+/**
+ * `dmasim ARGS` in the project root, no input, spawned once per worker: later calls with the same
+ * arguments get the first call's result. For a command whose output depends on its arguments
+ * alone (--help, platforms, kernels, a run of a repository file), which several tests check for
+ * different things: each spawn costs about 0.3–0.5 s of CPU. Not for commands on files a test
+ * changes, nor where a fresh process is the point.
+ */
+export function dmasimOnce(args: string[]): Promise<Out> {
+  const key = JSON.stringify(args);
+  let p = once.get(key);
+  if (!p) once.set(key, (p = dmasim(args)));
+  return p;
+}
+
 /** Non-empty lines. */
 export function lines(s: string): string[] {
   return s.split("\n").filter((l) => l.length > 0);
