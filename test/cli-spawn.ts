@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { expect } from "vitest";
-import { ROOT, spawnCollect } from "./helpers.js";
+import { ROOT, runCliOnce, spawnCollect } from "./helpers.js";
 
 export interface Out {
   code: number | null;
@@ -22,9 +22,13 @@ export function cliEnv(): NodeJS.ProcessEnv {
 
 export const BIN = ROOT + "bin/dmasim.mjs";
 
-/** Build the bundle once (the launcher rebuilds it when stale) so concurrent spawns do not race to. */
+let built = false;
+
+/** Build the bundle once (the launcher rebuilds it when stale) so concurrent spawns do not race to; once per worker. */
 export function ensureBuilt(): void {
+  if (built) return;
   spawnSync(process.execPath, [BIN, "--version"], { cwd: ROOT, env: cliEnv(), timeout: 120_000 });
+  built = true;
 }
 
 /** Run `dmasim ARGS` in the project root; `input` is written to its standard input. */
@@ -32,21 +36,8 @@ export function dmasim(args: string[], o: { input?: string; cwd?: string } = {})
   return spawnCollect(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: cliEnv(), input: o.input });
 }
 
-const once = new Map<string, Promise<Out>>();
-
-/**
- * `dmasim ARGS` in the project root, no input, spawned once per worker: later calls with the same
- * arguments get the first call's result. For a command whose output depends on its arguments
- * alone (--help, platforms, kernels, a run of a repository file), which several tests check for
- * different things: each spawn costs about 0.3–0.5 s of CPU. Not for commands on files a test
- * changes, nor where a fresh process is the point.
- */
-export function dmasimOnce(args: string[]): Promise<Out> {
-  const key = JSON.stringify(args);
-  let p = once.get(key);
-  if (!p) once.set(key, (p = dmasim(args)));
-  return p;
-}
+/** `dmasim ARGS` in the project root, no input, spawned once per worker (test/helpers.ts runCliOnce). */
+export const dmasimOnce: (args: string[]) => Promise<Out> = runCliOnce;
 
 /** Non-empty lines. */
 export function lines(s: string): string[] {

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliPath, runCli, type CliResult } from "./helpers.js";
+import { cliPath, runCli, runCliOnce, type CliResult } from "./helpers.js";
 
 type Out = CliResult;
 
@@ -90,7 +90,7 @@ describe.concurrent("bad input and usage: exit 2 with exactly one stderr line", 
 
 describe.concurrent("listing commands", () => {
   it("platforms lists rpi4 with its default device", async () => {
-    const o = await cli("platforms");
+    const o = await runCliOnce(["platforms"]);
     expect(o.code).toBe(0);
     expect(o.stderr).toBe("");
     expect(o.stdout).toMatch(/^rpi4\s+arm64/m);
@@ -100,7 +100,7 @@ describe.concurrent("listing commands", () => {
   });
 
   it("kernels lists 5.14 and its switch 40ac971eab89", async () => {
-    const o = await cli("kernels");
+    const o = await runCliOnce(["kernels"]);
     expect(o.code).toBe(0);
     expect(o.stdout).toMatch(/^5\.14\b/m);
     expect(o.stdout).toContain("40ac971eab89");
@@ -108,7 +108,7 @@ describe.concurrent("listing commands", () => {
   });
 
   it("--version and --help exit 0", async () => {
-    const v = await cli("--version");
+    const v = await runCliOnce(["--version"]);
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const h = await cli("--help");
@@ -117,7 +117,7 @@ describe.concurrent("listing commands", () => {
   });
 
   it("schema prints the JSON Schema", async () => {
-    const o = await cli("schema");
+    const o = await runCliOnce(["schema"]);
     expect(o.code).toBe(0);
     const js = JSON.parse(o.stdout) as { $defs: Record<string, unknown> };
     expect(js.$defs.dma_alloc_coherent).toBeDefined();
