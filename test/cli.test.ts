@@ -211,7 +211,7 @@ describe.concurrent("explain", () => {
 
 describe.concurrent("headline (npm start)", () => {
   it("one table of the seed scenarios and a legend answering the thread's questions", async () => {
-    const o = await cli("headline");
+    const o = await runCliOnce(["headline"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toContain("Which configurations return vmalloc addresses");
     expect(o.stdout).toContain("Where do user space / sg-table readers see the wrong page");
