@@ -108,7 +108,7 @@ describe.concurrent("listing commands", () => {
   });
 
   it("--version and --help exit 0", async () => {
-    const v = await runCliOnce(["--version"]);
+    const v = await cli("--version");
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const h = await cli("--help");
