@@ -19,13 +19,13 @@
  *   swiotlb_search_pool_area and drops swiotlb_pool_find_slots (6.18.35 swiotlb.c:1274–1290).
  */
 import { describe, expect, it } from "vitest";
-import { runCli, runYaml } from "./helpers.js";
+import { runCliOnce, runYaml } from "./helpers.js";
 
 const T = 120_000;
 
 /** The trace lines of one run, call lines only, with the tree-drawing prefix and padding removed. */
 async function traceCalls(args: string[]): Promise<string[]> {
-  const r = await runCli(["run", ...args, "--trace"]);
+  const r = await runCliOnce(["run", ...args, "--trace"]); // two claims read the same run
   expect(r.stderr).toBe("");
   return r.stdout
     .split("\n")

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BIN, cliEnv, dmasim, ensureBuilt, lines, usageError, type Out } from "./cli-spawn.js";
+import { BIN, cliEnv, dmasim, dmasimOnce, ensureBuilt, lines, usageError, type Out } from "./cli-spawn.js";
 import { ROOT } from "./helpers.js";
 import { PLATFORMS } from "../src/platforms/index.js";
 import { VERSIONS } from "../src/versions.js";
@@ -39,7 +39,7 @@ steps:
 
 describe.concurrent("--json on every command", () => {
   it("platforms and kernels print data; schema accepts --json", async () => {
-    const [p, k, s] = await Promise.all([dmasim(["platforms", "--json"]), dmasim(["kernels", "--json"]), dmasim(["schema", "--json"])]);
+    const [p, k, s] = await Promise.all([dmasimOnce(["platforms", "--json"]), dmasimOnce(["kernels", "--json"]), dmasimOnce(["schema", "--json"])]);
     expect(p.code, p.stderr).toBe(0);
     const pj = JSON.parse(p.stdout) as { platforms: { id: string; xen: string | null; default_device: string; devices: { name: string; default: boolean }[] }[] };
     const xen = pj.platforms.find((x) => x.id === "rpi4-xen")!;

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { expect } from "vitest";
-import { ROOT, spawnCollect } from "./helpers.js";
+import { ROOT, runCliOnce, spawnCollect } from "./helpers.js";
 
 export interface Out {
   code: number | null;
@@ -22,15 +22,22 @@ export function cliEnv(): NodeJS.ProcessEnv {
 
 export const BIN = ROOT + "bin/dmasim.mjs";
 
-/** Build the bundle once (the launcher rebuilds it when stale) so concurrent spawns do not race to. */
+let built = false;
+
+/** Build the bundle once (the launcher rebuilds it when stale) so concurrent spawns do not race to; once per worker. */
 export function ensureBuilt(): void {
+  if (built) return;
   spawnSync(process.execPath, [BIN, "--version"], { cwd: ROOT, env: cliEnv(), timeout: 120_000 });
+  built = true;
 }
 
 /** Run `dmasim ARGS` in the project root; `input` is written to its standard input. */
 export function dmasim(args: string[], o: { input?: string; cwd?: string } = {}): Promise<Out> {
   return spawnCollect(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: cliEnv(), input: o.input });
 }
+
+/** `dmasim ARGS` in the project root, no input, spawned once per worker (test/helpers.ts runCliOnce). */
+export const dmasimOnce: (args: string[]) => Promise<Out> = runCliOnce;
 
 /** Non-empty lines. */
 export function lines(s: string): string[] {

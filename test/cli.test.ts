@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliPath, runCli, type CliResult } from "./helpers.js";
+import { cliPath, runCli, runCliOnce, type CliResult } from "./helpers.js";
 
 type Out = CliResult;
 
@@ -90,7 +90,7 @@ describe.concurrent("bad input and usage: exit 2 with exactly one stderr line", 
 
 describe.concurrent("listing commands", () => {
   it("platforms lists rpi4 with its default device", async () => {
-    const o = await cli("platforms");
+    const o = await runCliOnce(["platforms"]);
     expect(o.code).toBe(0);
     expect(o.stderr).toBe("");
     expect(o.stdout).toMatch(/^rpi4\s+arm64/m);
@@ -100,7 +100,7 @@ describe.concurrent("listing commands", () => {
   });
 
   it("kernels lists 5.14 and its switch 40ac971eab89", async () => {
-    const o = await cli("kernels");
+    const o = await runCliOnce(["kernels"]);
     expect(o.code).toBe(0);
     expect(o.stdout).toMatch(/^5\.14\b/m);
     expect(o.stdout).toContain("40ac971eab89");
@@ -124,7 +124,7 @@ describe.concurrent("listing commands", () => {
   });
 
   it("schema prints the JSON Schema", async () => {
-    const o = await cli("schema");
+    const o = await runCliOnce(["schema"]);
     expect(o.code).toBe(0);
     const js = JSON.parse(o.stdout) as { $defs: Record<string, unknown> };
     expect(js.$defs.dma_alloc_coherent).toBeDefined();
@@ -218,7 +218,7 @@ describe.concurrent("explain", () => {
 
 describe.concurrent("headline (npm start)", () => {
   it("one table of the seed scenarios and a legend answering the thread's questions", async () => {
-    const o = await cli("headline");
+    const o = await runCliOnce(["headline"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toContain("Which configurations return vmalloc addresses");
     expect(o.stdout).toContain("Where do user space / sg-table readers see the wrong page");

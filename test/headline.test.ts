@@ -4,7 +4,7 @@
  * "silent"), 566fb90e050d explained, the next command to run, and JSON that keeps the legend.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { dmasim, ensureBuilt } from "./cli-spawn.js";
+import { dmasim, dmasimOnce, ensureBuilt } from "./cli-spawn.js";
 import { PLATFORMS } from "../src/platforms/index.js";
 import { VERSIONS } from "../src/versions.js";
 
@@ -20,7 +20,7 @@ const QUESTIONS = [
 
 describe.concurrent("headline", () => {
   it("text: ≤ 100 columns, every question once, SIGBUS/bus error named, 566fb90e050d, the next command", async () => {
-    const o = await dmasim(["headline"]);
+    const o = await dmasimOnce(["headline"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stderr).toBe(""); // no progress on a pipe
     const out = o.stdout;
@@ -56,7 +56,7 @@ describe.concurrent("headline", () => {
   });
 
   it("--json (≡ --format json) keeps the legend's questions and answers and the next command", async () => {
-    const [j, f, md] = await Promise.all([dmasim(["headline", "--json"]), dmasim(["headline", "--format", "json"]), dmasim(["headline", "--format", "markdown"])]);
+    const [j, f, md] = await Promise.all([dmasimOnce(["headline", "--json"]), dmasim(["headline", "--format", "json"]), dmasim(["headline", "--format", "markdown"])]);
     expect(j.code, j.stderr).toBe(0);
     expect(j.stdout).toBe(f.stdout);
     const h = JSON.parse(j.stdout) as {

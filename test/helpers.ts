@@ -64,6 +64,23 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   return spawnCollect(process.execPath, [cliPath(), ...args], { cwd: opts.cwd ?? ROOT, env: { ...env, ...opts.env }, input: opts.input });
 }
 
+const once = new Map<string, Promise<CliResult>>();
+
+/**
+ * runCli(args) in the project root with no input and no added environment, spawned once per
+ * worker: later calls with the same arguments get the first call's result (test/cli-spawn.ts's
+ * dmasimOnce is this). For a command whose output depends on its arguments alone (--help,
+ * platforms, kernels, a run of a repository file) that several tests check for different things:
+ * each spawn costs about 0.3–0.5 s of CPU. Not for commands on files a test changes, nor where a
+ * fresh process is the point.
+ */
+export function runCliOnce(args: string[]): Promise<CliResult> {
+  const key = JSON.stringify(args);
+  let p = once.get(key);
+  if (!p) once.set(key, (p = runCli(args)));
+  return p;
+}
+
 /** The InputError a scenario text raises, formatted (one line: "file:line:column: …"); fails if it parses. */
 export function errorOf(text: string, file = "t.yaml"): string {
   try {

@@ -5,7 +5,7 @@
  * version; stable backports are shown on the switch; every command's help lists the versions.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { dmasim, ensureBuilt } from "./cli-spawn.js";
+import { dmasim, dmasimOnce, ensureBuilt } from "./cli-spawn.js";
 import { SWITCHES, VERSIONS, versionNumber, type KernelVersion, type Switch } from "../src/versions.js";
 import { ARCH_SWITCHES } from "../src/switches/arch.js";
 import { DMA_SWITCHES } from "../src/switches/dma.js";
@@ -29,7 +29,7 @@ const TABLES: [string, Record<string, Switch>][] = [
 
 describe.concurrent("dmasim kernels", () => {
   it("text: 5.6 → 6.18 with trees and notes, then every change once under its subsystem", async () => {
-    const o = await dmasim(["kernels"]);
+    const o = await dmasimOnce(["kernels"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stderr).toBe("");
     const out = o.stdout;
@@ -83,7 +83,7 @@ describe.concurrent("dmasim kernels", () => {
   });
 
   it("kernels --json: every version with tree, previous and gained; the subsystems; every switch", async () => {
-    const o = await dmasim(["kernels", "--json"]);
+    const o = await dmasimOnce(["kernels", "--json"]);
     expect(o.code, o.stderr).toBe(0);
     const k = JSON.parse(o.stdout) as { default: string; versions: { id: string; tree: string; previous: string | null; gained: string[] }[]; subsystems: { id: string; switches: string[] }[]; switches: { commit: string; release: string; subsystem: string }[] };
     expect(k.default).toBe("5.19");
@@ -102,7 +102,7 @@ describe.concurrent("dmasim kernels", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(`dmasim: unknown kernel '7.0' (modelled: ${VERSIONS.map((v) => v.id).join(", ")})\n`);
     const ids = VERSIONS.map((v) => v.id).join(", ");
-    const helps = await Promise.all(["run", "matrix", "explain", "bench", "fuzz", "kernels"].map((c) => dmasim([c, "--help"])));
+    const helps = await Promise.all(["run", "matrix", "explain", "bench", "fuzz", "kernels"].map((c) => dmasimOnce([c, "--help"])));
     for (const h of helps) {
       expect(h.code).toBe(0);
       expect(h.stdout.replace(/\s+/g, " ")).toContain(ids);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runVerdict, type FaultKind } from "../src/core/faults.js";
-import { dmasim, ensureBuilt, lines, usageError } from "./cli-spawn.js";
+import { dmasim, dmasimOnce, ensureBuilt, lines, usageError } from "./cli-spawn.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -75,12 +75,12 @@ describe("JSON on standard input gets JSON's errors", () => {
 describe("--help prints defaults as a user types them", () => {
   it("numbers unquoted, no '(default: [])' after --set, fuzz and bench name rpi4 as run does, and fuzz --jobs says its default once", async () => {
     for (const cmd of ["run", "matrix", "explain", "platforms", "kernels", "schema", "headline", "serve", "bench", "fuzz"]) {
-      const h = await dmasim([cmd, "--help"]);
+      const h = await dmasimOnce([cmd, "--help"]);
       expect(h.code, cmd).toBe(0);
       expect(h.stdout, cmd).not.toMatch(/\(default: "/);
       expect(h.stdout, cmd).not.toContain("(default: [])");
     }
-    const flat = async (cmd: string) => (await dmasim([cmd, "--help"])).stdout.replace(/\s+/g, " ");
+    const flat = async (cmd: string) => (await dmasimOnce([cmd, "--help"])).stdout.replace(/\s+/g, " ");
     const fuzz = await flat("fuzz");
     expect(fuzz).toContain("count in the total printed) (default: 100000)");
     expect(fuzz).toContain("--platform <id> platform (default: rpi4; `dmasim platforms` lists them)");

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dmasim, ensureBuilt, lines, usageError, type Out } from "./cli-spawn.js";
+import { dmasim, dmasimOnce, ensureBuilt, lines, usageError, type Out } from "./cli-spawn.js";
 import { ROOT } from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
@@ -39,7 +39,7 @@ describe("explain --json and run --json agree on a step's result", () => {
 
 describe("platforms --json names each device's roles, as the text view does", () => {
   it("rpi4's GENET is the nic, its v4l2 device the video role and the default; x86_64's e1000e the nic; arm32's vpu plays no role", async () => {
-    const o = await dmasim(["platforms", "--json"]);
+    const o = await dmasimOnce(["platforms", "--json"]);
     expect(o.code, o.stderr).toBe(0);
     const j = JSON.parse(o.stdout) as { platforms: { id: string; devices: { name: string; default: boolean; roles: string[] }[] }[] };
     const dev = (p: string, d: string) => j.platforms.find((x) => x.id === p)!.devices.find((x) => x.name === d)!;
@@ -48,7 +48,7 @@ describe("platforms --json names each device's roles, as the text view does", ()
     expect(dev("x86_64", "0000:00:1f.6").roles).toEqual(["nic"]);
     expect(dev("arm32", "fe00a000.vpu").roles).toEqual([]);
     // every role the text view prints in brackets is in the JSON
-    const t = await dmasim(["platforms"]);
+    const t = await dmasimOnce(["platforms"]);
     const bracketed = [...t.stdout.matchAll(/^\s+[-*] (\S+)(?: \(default\))? \[([^\]]+)\]/gm)].map((m) => `${m[1]}=${m[2]}`);
     const fromJson = j.platforms.flatMap((p) => p.devices.filter((d) => d.roles.length).map((d) => `${d.name}=${d.roles.join(", ")}`));
     expect(bracketed.length).toBeGreaterThan(20);
@@ -58,7 +58,7 @@ describe("platforms --json names each device's roles, as the text view does", ()
 
 describe("explain's header names the tree a version follows", () => {
   it("5.13, which has no stored tree, says so in words (it read 'follows none stored: inferred from ...')", async () => {
-    const o = await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.13"]);
+    const o = await dmasimOnce(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.13"]);
     expect(o.code, o.stderr).toBe(0);
     expect(lines(o.stdout)[1]).toBe("(Linux 5.13 as modelled follows no stored tree: inferred from zhangyinjun/linux-5.12.9 and lsk-legends/linux-5.14)");
     const k = await dmasim(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.14"]);
@@ -117,7 +117,7 @@ describe("a run with no expectation says it checked none", () => {
 
 describe("fuzz --json names its device and keeps snake_case", () => {
   it("a failure carries shrunk_from (and shrunkFrom, its name before), the result the device, as bench --json does", async () => {
-    const o = await dmasim(["fuzz", "--seed", "7", "--steps", "200", "--platform", "rpi4-xen", "--kernel", "5.6", "--json"]);
+    const o = await dmasimOnce(["fuzz", "--seed", "7", "--steps", "200", "--platform", "rpi4-xen", "--kernel", "5.6", "--json"]);
     expect(o.code, o.stderr).toBe(1);
     const j = JSON.parse(o.stdout) as { device: string; failures: { step: number; shrunk_from: number; shrunkFrom: number; scenario: { steps: unknown[] } }[] };
     expect(j.device).toBe("fe00b000.v4l2");
@@ -134,12 +134,12 @@ describe("fuzz --json names its device and keeps snake_case", () => {
 
 describe("--help says the defaults a newcomer needs", () => {
   it("run --help names the platform and kernel used when neither the scenario nor the option does; fuzz --help says the teardown counts", async () => {
-    const r = await dmasim(["run", "--help"]);
+    const r = await dmasimOnce(["run", "--help"]);
     expect(r.code).toBe(0);
     const flat = r.stdout.replace(/\s+/g, " ");
     expect(flat).toContain("--platform <id> platform (overrides the scenario's; without either: rpi4; `dmasim platforms` lists them)");
     expect(flat).toContain("6.12, 6.18 (overrides the scenario's; without either: 5.19)");
-    const f = await dmasim(["fuzz", "--help"]);
+    const f = await dmasimOnce(["fuzz", "--help"]);
     expect(f.stdout.replace(/\s+/g, " ")).toContain("--steps <n> number of operations to generate (each epoch then tears down what is left: its unmaps and frees count in the total printed)");
     // what it says is what happens: no platform, no kernel → rpi4 5.19; --steps 2000 prints more operations than 2000
     const o = await dmasim(["run", "-"], { input: "name: t\nsteps:\n  - { op: kmalloc, size: 4K }\n" });
@@ -168,7 +168,7 @@ describe("README 'JSON output' names every field each --json prints", () => {
     return m;
   }
   async function json(args: string[]): Promise<Record<string, unknown>> {
-    const o = await dmasim([...args, "--json"]);
+    const o = await dmasimOnce([...args, "--json"]);
     expect([0, 1, 2], o.stderr).toContain(o.code); // 2: matrix with an ERROR cell still prints its JSON
     expect(o.stdout, o.stderr).not.toBe("");
     return JSON.parse(o.stdout) as Record<string, unknown>;
@@ -284,7 +284,7 @@ describe("the README's commands run as written", () => {
     expect(cmds.length).toBeGreaterThan(12);
     for (const args of cmds) {
       if (args[0] === "serve") continue;
-      const o = await dmasim(args);
+      const o = await dmasimOnce(args);
       expect([0, 1], `dmasim ${args.join(" ")}: ${o.stderr}`).toContain(o.code);
       expect(o.stdout.length, args.join(" ")).toBeGreaterThan(0);
     }
@@ -294,7 +294,7 @@ describe("the README's commands run as written", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8").replace(/tsc --noEmit/g, "");
     const named = new Set([...readme.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!));
     const known = new Set<string>();
-    for (const c of ["run", "matrix", "explain", "platforms", "kernels", "schema", "headline", "serve", "bench", "fuzz"]) for (const m of (await dmasim([c, "--help"])).stdout.matchAll(/--([a-z][a-z0-9-]*)/g)) known.add(m[1]!);
+    for (const c of ["run", "matrix", "explain", "platforms", "kernels", "schema", "headline", "serve", "bench", "fuzz"]) for (const m of (await dmasimOnce([c, "--help"])).stdout.matchAll(/--([a-z][a-z0-9-]*)/g)) known.add(m[1]!);
     expect(named.size).toBeGreaterThan(10);
     expect([...named].filter((f) => !known.has(f))).toEqual([]);
   });
@@ -314,8 +314,8 @@ describe("README 'Library use' names only what the package exports", () => {
 
 describe("README 'JSON output': the kernels' gained and lost", () => {
   it("are commit ids in kernels --json's versions[] and switch objects in kernels VERSION --json, as the table says", async () => {
-    const all = JSON.parse((await dmasim(["kernels", "--json"])).stdout) as { versions: { id: string; gained: unknown[] }[]; switches: { commit: string }[] };
-    const one = JSON.parse((await dmasim(["kernels", "6.1", "--json"])).stdout) as { gained: { commit: string }[]; switches: unknown[] };
+    const all = JSON.parse((await dmasimOnce(["kernels", "--json"])).stdout) as { versions: { id: string; gained: unknown[] }[]; switches: { commit: string }[] };
+    const one = JSON.parse((await dmasimOnce(["kernels", "6.1", "--json"])).stdout) as { gained: { commit: string }[]; switches: unknown[] };
     const v61 = all.versions.find((v) => v.id === "6.1")!;
     expect(v61.gained.every((g) => typeof g === "string")).toBe(true);
     expect(one.gained.map((g) => g.commit)).toEqual(v61.gained);
@@ -327,7 +327,7 @@ describe("README 'JSON output': the kernels' gained and lost", () => {
 describe("every --json is indented the same way", () => {
   it("bench --json is indented like run, explain, fuzz and platforms (it was one line)", async () => {
     for (const args of [["bench", "-s", "1", "--platform", "x86_64"], ["fuzz", "--seed", "1", "--steps", "50"], ["explain", "dma_alloc_coherent", "--platform", "rpi4"], ["platforms"]]) {
-      const o = await dmasim([...args, "--json"]);
+      const o = await dmasimOnce([...args, "--json"]);
       expect(o.code, o.stderr).toBe(0);
       expect(o.stdout, args[0]).toBe(JSON.stringify(JSON.parse(o.stdout), null, 2) + "\n");
     }

@@ -98,12 +98,13 @@ class SmmuPgtableMem implements IoPgtableMem {
     this.k.cache.cpuReadInto(phys + 4, 4, this.half, 0);
     return this.halfView.getUint32(0, true);
   }
+  /** one descriptor written through the CPU's cache from a reused buffer (cpuWrite copies it; no allocation per write) */
+  private readonly word = new Uint8Array(8);
+  private readonly wordView = new DataView(this.word.buffer);
   write(phys: number, lo: number, hi: number): void {
-    const rw = new Uint8Array(8);
-    const dv = new DataView(rw.buffer);
-    dv.setUint32(0, lo, true);
-    dv.setUint32(4, hi, true);
-    this.k.cache.cpuWrite(phys, rw);
+    this.wordView.setUint32(0, lo, true);
+    this.wordView.setUint32(4, hi, true);
+    this.k.cache.cpuWrite(phys, this.word);
   }
   syncPte(phys: number, n: number): void {
     if (!this.smmu.coherent) this.k.cache.clean(phys, 8 * n);
@@ -119,8 +120,8 @@ class ArmSmmuFlushOps implements IommuFlushOps {
   tlb_add_page(_g: IommuIotlbGather | null, iova: number, granule: number): void {
     if (this.dom.gather) iommu_iotlb_gather_add_page(this.k, this.domain, this.dom.gather, iova, granule);
   }
-  note(text: string): void {
-    this.k.tr?.note(text.replace("level -1 ", ""));
+  note(text: () => string): void {
+    if (this.k.tr) this.k.tr.note(text().replace("level -1 ", ""));
   }
 }
 

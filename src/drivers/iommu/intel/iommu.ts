@@ -58,17 +58,17 @@ export interface DmarDomain {
   unit: string;
 }
 
+/** scratch for one descriptor read or write: every use fills all 8 bytes first (cpuWrite copies; no allocation per descriptor) */
+const word = new Uint8Array(8);
+const wordView = new DataView(word.buffer);
 function rd(k: Kernel, p: number): [number, number] {
-  const b = k.cache.cpuRead(p, 8);
-  const v = new DataView(b.buffer, b.byteOffset, 8);
-  return [v.getUint32(0, true), v.getUint32(4, true)];
+  k.cache.cpuReadInto(p, 8, word, 0);
+  return [wordView.getUint32(0, true), wordView.getUint32(4, true)];
 }
 function wr(k: Kernel, p: number, lo: number, hi: number): void {
-  const b = new Uint8Array(8);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, lo >>> 0, true);
-  v.setUint32(4, hi >>> 0, true);
-  k.cache.cpuWrite(p, b);
+  wordView.setUint32(0, lo >>> 0, true);
+  wordView.setUint32(4, hi >>> 0, true);
+  k.cache.cpuWrite(p, word);
 }
 function pteAddr(lo: number, hi: number): number {
   return (hi & 0xfffff) * 2 ** 32 + ((lo & 0xfffff000) >>> 0);

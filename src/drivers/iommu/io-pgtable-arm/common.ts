@@ -67,7 +67,8 @@ export interface IoPgtableMem {
 export interface IommuFlushOps {
   tlb_flush_walk(iova: number, size: number, granule: number): void;
   tlb_add_page(gather: IommuIotlbGather | null, iova: number, granule: number): void;
-  note?(text: string): void;
+  /** `text` builds the line; called only when a trace keeps it (most runs have none: a descriptor write then costs no string) */
+  note?(text: () => string): void;
 }
 
 /** struct iommu_iotlb_gather (5.15+ has `queued`: the unmap is deferred to a flush queue). */
@@ -245,7 +246,7 @@ export function arm_lpae_install_table(d: ArmLpaeIoPgtable, table: number, ptep:
   const newHi = paddrHi(table);
   if (oldLo === currLo && oldHi === currHi) {
     d.mem.write(ptep, newLo, newHi);
-    d.tlb.note?.(describePte(-1, ptep, newLo, newHi, `table descriptor → next-level table at 0x${table.toString(16)}`));
+    d.tlb.note?.(() => describePte(-1, ptep, newLo, newHi, `table descriptor → next-level table at 0x${table.toString(16)}`));
   }
   if (d.cfg.coherent_walk || oldHi & ARM_LPAE_PTE_SW_SYNC_HI) return [oldLo, oldHi];
   d.mem.syncPte?.(ptep, 1);

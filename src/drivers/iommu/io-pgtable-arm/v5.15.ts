@@ -17,7 +17,7 @@ function __arm_lpae_init_pte(d: ArmLpaeIoPgtable, paddr: number, protLo: number,
   const type = lvl === ARM_LPAE_MAX_LEVELS - 1 ? ARM_LPAE_PTE_TYPE_PAGE : ARM_LPAE_PTE_TYPE_BLOCK;
   const sz = blockSize(lvl, d);
   for (let i = 0; i < num_entries; i++) d.mem.write(ptep + 8 * i, (protLo | type | paddrLo(paddr + i * sz)) >>> 0, (protHi | paddrHi(paddr + i * sz)) >>> 0);
-  d.tlb.note?.(describePte(lvl, ptep, (protLo | type | paddrLo(paddr)) >>> 0, (protHi | paddrHi(paddr)) >>> 0, num_entries > 1 ? `${type === ARM_LPAE_PTE_TYPE_PAGE ? "page" : "block"} descriptor (first of ${num_entries})` : type === ARM_LPAE_PTE_TYPE_PAGE ? "page descriptor" : "block descriptor"));
+  d.tlb.note?.(() => describePte(lvl, ptep, (protLo | type | paddrLo(paddr)) >>> 0, (protHi | paddrHi(paddr)) >>> 0, num_entries > 1 ? `${type === ARM_LPAE_PTE_TYPE_PAGE ? "page" : "block"} descriptor (first of ${num_entries})` : type === ARM_LPAE_PTE_TYPE_PAGE ? "page descriptor" : "block descriptor"));
   if (!d.cfg.coherent_walk) d.mem.syncPte?.(ptep, num_entries);
 }
 

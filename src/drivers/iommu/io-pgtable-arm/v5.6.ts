@@ -16,7 +16,7 @@ const EINVAL = 22, EEXIST = 17, ENOMEM = 12, ERANGE = 34;
 function __arm_lpae_init_pte(d: ArmLpaeIoPgtable, paddr: number, protLo: number, protHi: number, lvl: number, ptep: number): void {
   const type = lvl === ARM_LPAE_MAX_LEVELS - 1 ? ARM_LPAE_PTE_TYPE_PAGE : ARM_LPAE_PTE_TYPE_BLOCK;
   d.mem.write(ptep, (protLo | type | paddrLo(paddr)) >>> 0, (protHi | paddrHi(paddr)) >>> 0);
-  d.tlb.note?.(describePte(lvl, ptep, (protLo | type | paddrLo(paddr)) >>> 0, (protHi | paddrHi(paddr)) >>> 0, type === ARM_LPAE_PTE_TYPE_PAGE ? "page descriptor" : "block descriptor"));
+  d.tlb.note?.(() => describePte(lvl, ptep, (protLo | type | paddrLo(paddr)) >>> 0, (protHi | paddrHi(paddr)) >>> 0, type === ARM_LPAE_PTE_TYPE_PAGE ? "page descriptor" : "block descriptor"));
   if (!d.cfg.coherent_walk) d.mem.syncPte?.(ptep, 1);
 }
 
