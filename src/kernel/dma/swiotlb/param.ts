@@ -45,6 +45,16 @@ export function simple_strtoul(s: string, i: number): { value: number; end: numb
   return { value, end: i };
 }
 
+/** one field of setup_io_tlb_npages: `if (isdigit(*str))` a simple_strtoul number handed to `put`, then `if (*str == ',') ++str`; returns where the next field starts */
+function numberField(str: string, i: number, put: (v: number) => void): number {
+  if (isdigit(str[i])) {
+    const r = simple_strtoul(str, i);
+    put(r.value);
+    i = r.end;
+  }
+  return str[i] === "," ? i + 1 : i;
+}
+
 /** the force / noforce tail: strcmp, the whole rest of the string; 5.19+ (c6af2aa9ffc9) two booleans, of which swiotlb_force_disable wins in swiotlb_init_remap */
 function forceTail(rest: string, st: SwiotlbParam, twoFlags: boolean): void {
   if (rest === "force") {
@@ -61,13 +71,7 @@ function forceTail(rest: string, st: SwiotlbParam, twoFlags: boolean): void {
  * (5.6–5.12 `noforce` also sets io_tlb_nslabs = 1: the era's noforce_nslabs.)
  */
 export function setup_io_tlb_npages_v5(str: string, st: SwiotlbParam, twoFlags: boolean): void {
-  let i = 0;
-  if (isdigit(str[i])) {
-    const r = simple_strtoul(str, i);
-    st.slabs = r.value;
-    i = r.end;
-  }
-  if (str[i] === ",") i++;
+  const i = numberField(str, 0, (v) => (st.slabs = v));
   forceTail(str.slice(i), st, twoFlags);
 }
 
@@ -77,18 +81,7 @@ export function setup_io_tlb_npages_v5(str: string, st: SwiotlbParam, twoFlags: 
  * then strcmp against "force" / "noforce" — so `,,force` and `,4` parse.
  */
 export function setup_io_tlb_npages_v6(str: string, st: SwiotlbParam): void {
-  let i = 0;
-  if (isdigit(str[i])) {
-    const r = simple_strtoul(str, i);
-    st.slabs = r.value;
-    i = r.end;
-  }
-  if (str[i] === ",") i++;
-  if (isdigit(str[i])) {
-    const r = simple_strtoul(str, i);
-    st.nareas = r.value;
-    i = r.end;
-  }
-  if (str[i] === ",") i++;
+  let i = numberField(str, 0, (v) => (st.slabs = v));
+  i = numberField(str, i, (v) => (st.nareas = v));
   forceTail(str.slice(i), st, true);
 }
