@@ -13,8 +13,10 @@ import { takeMatrixWorkers } from "./matrix-prestart.js";
 import { cellsOfUnit, claimColumn, claimUnit, columnSegments } from "./matrix-claim.js";
 
 /**
- * V8 flags for `dmasim matrix` (set by the command before the engine loads; process-wide, so
- * every worker isolate gets them). The matrix runs each of ~100 configurations (platform ×
+ * V8 flags for `dmasim matrix` (set by the command after importing this module, which loads the
+ * engine's code through ../matrix.js, but before any of it runs: the budget applies to functions
+ * not yet called; process-wide, so every worker isolate gets them; moving the flags before the
+ * import was measured slower, 9.1 s against 8.3–8.5 s of CPU for `matrix scenarios`, stop 24). The matrix runs each of ~100 configurations (platform ×
  * kernel: different classes, eras and object shapes) for a few milliseconds, so with V8's
  * default budget (67,584 bytecode bytes) TurboFan optimises a hot function on the first
  * configuration's feedback, deoptimises it on the next ("wrong map": 184 of 247 bailouts in
