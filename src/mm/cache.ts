@@ -107,6 +107,8 @@ export class Cache {
   /** frames with a copy at which the next sweep runs */
   private sweepAt: number;
   private scratch: Uint8Array | null = null;
+  /** sweep's 32-bit views of the slabs (windows are 4 KiB-aligned in them) */
+  private views = new WeakMap<Uint8Array, Int32Array>();
   /**
    * A machine where every DMA master snoops (x86: no ARCH_HAS_SYNC_DMA_*) cannot observe its CPU
    * caches: a cacheable access then behaves exactly like an access to RAM, and the model keeps no
@@ -184,12 +186,15 @@ export class Cache {
       this.ram.read(n * FRAME, FRAME, scratch, 0);
       const st = f.st;
       const buf = f.buf;
-      const b32 = new Int32Array(buf.buffer, buf.byteOffset + f.base, FRAME / 4);
+      // the slab's words (one view per slab, not one per frame); the frame's start at o
+      let b32 = this.views.get(buf);
+      if (b32 === undefined) this.views.set(buf, (b32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)));
+      const o = f.base >> 2;
       let same = true;
       for (let l = 0; l < this.lpf && same; l++) {
         if (st === null ? f.n === 0 : st[l] === ABSENT) continue;
         for (let i = l * w, e = i + w; i < e; i++)
-          if (b32[i] !== s32[i]) {
+          if (b32[o + i] !== s32[i]) {
             same = false;
             break;
           }
