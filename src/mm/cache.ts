@@ -107,8 +107,6 @@ export class Cache {
   /** frames with a copy at which the next sweep runs */
   private sweepAt: number;
   private scratch: Uint8Array | null = null;
-  /** sweep's 32-bit views of the slabs (windows are 4 KiB-aligned in them) */
-  private views = new WeakMap<Uint8Array, Int32Array>();
   /**
    * A machine where every DMA master snoops (x86: no ARCH_HAS_SYNC_DMA_*) cannot observe its CPU
    * caches: a cacheable access then behaves exactly like an access to RAM, and the model keeps no
@@ -181,14 +179,16 @@ export class Cache {
     const scratch = (this.scratch ??= new Uint8Array(FRAME));
     const s32 = new Int32Array(scratch.buffer, scratch.byteOffset, FRAME / 4);
     const w = this.lineSize / 4; // 32-bit words per line (lines are ≥ 4 bytes, windows 4 KiB-aligned)
+    // this sweep's 32-bit views of the slabs, one per slab (a local: the boot cache's deepClone copies the Cache)
+    const views = new Map<Uint8Array, Int32Array>();
     for (const [n, f] of this.frames) {
       if (f.shared || f.nd !== 0) continue;
       this.ram.read(n * FRAME, FRAME, scratch, 0);
       const st = f.st;
       const buf = f.buf;
       // the slab's words (one view per slab, not one per frame); the frame's start at o
-      let b32 = this.views.get(buf);
-      if (b32 === undefined) this.views.set(buf, (b32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)));
+      let b32 = views.get(buf);
+      if (b32 === undefined) views.set(buf, (b32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)));
       const o = f.base >> 2;
       let same = true;
       for (let l = 0; l < this.lpf && same; l++) {
