@@ -101,11 +101,21 @@ function diff(a: Uint8Array, b: Uint8Array): string {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `byte ${i}: ${a[i]} vs ${b[i]}`;
   return "";
 }
-const op: fc.Arbitrary<Op> = fc.oneof(
+/** the operations over given address and length arbitraries */
+const opsOver = (addr: fc.Arbitrary<number>, len: fc.Arbitrary<number>): fc.Arbitrary<Op> => fc.oneof(
   fc.tuple(fc.constantFrom("read", "snoopRead", "clean", "invalidate", "flush", "dirtyIn" as const), addr, len).map(([k, p, n]) => ({ k, p, len: fit(p, n) }) as Op),
   fc.tuple(fc.constantFrom("write", "write", "snoopWrite", "ramWrite" as const), addr, len, fc.integer({ min: 0, max: 1 << 20 })).map(([k, p, n, seed]) => ({ k, p, n: fit(p, n), seed }) as Op),
   fc.tuple(fc.constantFrom("copy", "copy", "ramCopy" as const), addr, addr, len).map(([k, dst, src, n]) => ({ k, dst, src, len: Math.min(fit(dst, n), fit(src, n)) }) as Op),
   fc.tuple(addr, fc.integer({ min: 0, max: 2 }), len).map(([p, v, n]) => ({ k: "ramFill", p, v, len: fit(p, n) }) as Op),
+);
+const op = opsOver(addr, len);
+/**
+ * Mostly whole frames (a bulk copy's pattern: a frame whose lines are all in one state keeps no
+ * per-line states until one line differs), with a line-sized or unaligned op now and then.
+ */
+const pageOp = opsOver(
+  fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 15 }).map((f) => f * 4096) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: RAM - 1 }) }),
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(4096, 8192, 3 * 4096) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 130 }) }),
 );
 
 function run(ops: Op[], sweepMin: number) {
@@ -177,6 +187,12 @@ describe("cache model: the same lines, bytes and counts as a one-object-per-line
     );
   });
 
+  it("random sequences of mostly whole-frame operations, with sweeps forced often", { timeout: 120_000 }, () => {
+    fc.assert(
+      fc.property(fc.array(pageOp, { minLength: 1, maxLength: 80 }), fc.constantFrom(1, 2, 8, 2048), (ops, sweepMin) => run(ops, sweepMin)),
+      { numRuns: 300 },
+    );
+  });
   it("a bounce's pattern: the CPU writes a buffer, copies it to a slot, cleans, a device writes RAM, invalidate, copy back", () => {
     const ram = new PhysMem([{ start: 0, size: RAM }]);
     const c = new Cache(ram, LS, 2);

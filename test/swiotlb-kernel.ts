@@ -80,6 +80,10 @@ export function swiotlbKernel(version: string, ram = { start: 0x8000_0000, size:
       for (let a = va; a < va + n; a += 1) if (!mem.isRam(a)) pagingFault(a, pc);
       return cache.cpuRead(va, n);
     },
+    kreadInto(va: number, n: number, out: Uint8Array, pc?: string): Uint8Array {
+      for (let a = va; a < va + n; a += 1) if (!mem.isRam(a)) pagingFault(a, pc);
+      return cache.cpuReadInto(va, n, out, 0);
+    },
     kwrite(va: number, data: Uint8Array, pc?: string): void {
       for (let a = va; a < va + data.length; a += 1) if (!mem.isRam(a)) pagingFault(a, pc);
       cache.cpuWrite(va, data);

@@ -93,6 +93,11 @@ function fakeKernel(opts: { nslabs?: number; pool?: number; banks?: { start: num
       if (!mem.isRamRange(phys, n)) k.oops(va, pc);
       return k.cache.cpuRead(phys, n);
     },
+    kreadInto(va: number, n: number, out: Uint8Array, pc?: string): Uint8Array {
+      const phys = va - (k.arch ? k.arch.__va(0) : 0);
+      if (!mem.isRamRange(phys, n)) k.oops(va, pc);
+      return k.cache.cpuReadInto(phys, n, out, 0);
+    },
     kwrite(va: number, data: Uint8Array, pc?: string): void {
       const phys = va - (k.arch ? k.arch.__va(0) : 0);
       if (!mem.isRamRange(phys, data.length)) k.oops(va, pc);

@@ -32,8 +32,12 @@ interface Frame {
   /** line contents (meaningful where the line is present): buf[base .. base + 4096) */
   buf: Uint8Array;
   base: number;
-  /** per line: ABSENT, CLEAN or DIRTY */
-  st: Uint8Array;
+  /**
+   * per line: ABSENT, CLEAN or DIRTY; null while every line has the same state, which the counts
+   * then give (n 0: all absent; nd lpf: all dirty; else all clean) — a frame a whole-page copy
+   * filled or wrote keeps no array (stOf makes one when a line is to differ)
+   */
+  st: Uint8Array | null;
   /** present lines */
   n: number;
   /** dirty lines */
@@ -127,10 +131,16 @@ export class Cache {
     let f = this.frames.get(fn);
     if (!f) {
       const w = this.spare.pop() ?? this.window();
-      f = { buf: w.buf, base: w.base, st: new Uint8Array(this.lpf), n: 0, nd: 0, shared: false };
+      f = { buf: w.buf, base: w.base, st: null, n: 0, nd: 0, shared: false };
       this.frames.set(fn, f);
     } else if (f.shared) this.own(f, fn);
     return f;
+  }
+
+  /** The frame's per-line states, made from its counts while they are all the same (Frame.st). */
+  private stOf(f: Frame): Uint8Array {
+    if (f.st === null) f.st = new Uint8Array(this.lpf).fill(f.n === 0 ? ABSENT : f.nd === 0 ? CLEAN : DIRTY);
+    return f.st;
   }
 
   /** Give a shared frame its own copy of its lines: RAM's page as it is now. */
@@ -169,17 +179,22 @@ export class Cache {
     const scratch = (this.scratch ??= new Uint8Array(FRAME));
     const s32 = new Int32Array(scratch.buffer, scratch.byteOffset, FRAME / 4);
     const w = this.lineSize / 4; // 32-bit words per line (lines are ≥ 4 bytes, windows 4 KiB-aligned)
+    // this sweep's 32-bit views of the slabs, one per slab (a local: the boot cache's deepClone copies the Cache)
+    const views = new Map<Uint8Array, Int32Array>();
     for (const [n, f] of this.frames) {
       if (f.shared || f.nd !== 0) continue;
       this.ram.read(n * FRAME, FRAME, scratch, 0);
       const st = f.st;
       const buf = f.buf;
-      const b32 = new Int32Array(buf.buffer, buf.byteOffset + f.base, FRAME / 4);
+      // the slab's words (one view per slab, not one per frame); the frame's start at o
+      let b32 = views.get(buf);
+      if (b32 === undefined) views.set(buf, (b32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)));
+      const o = f.base >> 2;
       let same = true;
       for (let l = 0; l < this.lpf && same; l++) {
-        if (st[l] === ABSENT) continue;
+        if (st === null ? f.n === 0 : st[l] === ABSENT) continue;
         for (let i = l * w, e = i + w; i < e; i++)
-          if (b32[i] !== s32[i]) {
+          if (b32[o + i] !== s32[i]) {
             same = false;
             break;
           }
@@ -241,8 +256,15 @@ export class Cache {
   /** Make lines [first, last] of a frame present, filling absent ones from RAM. */
   private fill(f: Frame, fn: number, first: number, last: number) {
     if (f.n === this.lpf) return;
-    const st = f.st;
     const ls = this.lineSize;
+    if (f.st === null && first === 0 && last === this.lpf - 1) {
+      // (no line present: Frame.st) the whole frame from RAM, all lines clean
+      this.ram.read(fn * FRAME, FRAME, f.buf, f.base);
+      f.n = this.lpf;
+      this.nlines += this.lpf;
+      return;
+    }
+    const st = this.stOf(f);
     for (let l = first; l <= last; l++) {
       if (st[l] !== ABSENT) continue;
       let e = l;
@@ -273,7 +295,11 @@ export class Cache {
       const n = Math.min(len - done, FRAME - off);
       const f = this.frame(fn);
       this.fill(f, fn, off >> this.shift, (off + n - 1) >> this.shift);
-      out.set(f.buf.subarray(f.base + off, f.base + off + n), at + done);
+      const b = f.buf;
+      const s = f.base + off;
+      // a descriptor word (an io-pgtable PTE half): a byte loop, no subarray object per read
+      if (n <= 16) for (let i = 0, o = at + done; i < n; i++) out[o + i] = b[s + i]!;
+      else out.set(b.subarray(s, s + n), at + done);
       done += n;
     }
     return out;
@@ -371,7 +397,7 @@ export class Cache {
       const n = this.hitN[i]!;
       const base = n * FRAME;
       for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
-        if (f.st[l] !== DIRTY) continue;
+        if (this.stOf(f)[l] !== DIRTY) continue;
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
         out.set(f.buf.subarray(f.base + s - base, f.base + e - base), s - phys);
@@ -429,7 +455,14 @@ export class Cache {
    * first 50k operations).
    */
   private dirty(f: Frame, first: number, last: number) {
-    const st = f.st;
+    if (f.st === null && first === 0 && last === this.lpf - 1) {
+      // every line, all in one state (Frame.st): all dirty, still one state
+      this.nlines += this.lpf - f.n;
+      this.ndirty += this.lpf - f.nd;
+      f.n = f.nd = this.lpf;
+      return;
+    }
+    const st = this.stOf(f);
     let absent = 0;
     let notDirty = 0;
     for (let l = first; l <= last; l++) {
@@ -462,7 +495,7 @@ export class Cache {
       const n = this.hitN[i]!;
       const base = n * FRAME;
       for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
-        if (f.st[l] === ABSENT) continue;
+        if (this.stOf(f)[l] === ABSENT) continue;
         if (f.shared) this.own(f, n); // (RAM's watcher has already done it)
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
@@ -481,7 +514,7 @@ export class Cache {
       const f = this.hitF[i]!;
       if (f.nd === 0) continue;
       const n = this.hitN[i]!;
-      const st = f.st;
+      const st = this.stOf(f);
       for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
         if (st[l] !== DIRTY) continue;
         let e = l;
@@ -504,7 +537,6 @@ export class Cache {
     for (let i = 0; i < c; i++) {
       const f = this.hitF[i]!;
       const n = this.hitN[i]!;
-      const st = f.st;
       const a = this.lineLo(n);
       const z = this.lineHi(n);
       if (a === 0 && z === this.lpf - 1) {
@@ -512,7 +544,8 @@ export class Cache {
         dropped += f.n;
         this.ndirty -= f.nd;
         f.n = f.nd = 0;
-      } else
+      } else {
+        const st = this.stOf(f);
         for (let l = a; l <= z; l++) {
           const s = st[l];
           if (s === ABSENT) continue;
@@ -524,6 +557,7 @@ export class Cache {
           f.n--;
           dropped++;
         }
+      }
       if (f.n === 0) {
         if (!f.shared) this.spare.push({ buf: f.buf, base: f.base });
         else if (--this.nshared === 0) this.ram.watcher = null;
@@ -549,7 +583,7 @@ export class Cache {
       const f = this.hitF[i]!;
       if (f.nd === 0) continue;
       const n = this.hitN[i]!;
-      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) if (f.st[l] === DIRTY) return true;
+      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) if (this.stOf(f)[l] === DIRTY) return true;
     }
     return false;
   }

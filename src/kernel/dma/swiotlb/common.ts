@@ -571,10 +571,16 @@ function bounce_copy_via_va(k: Kernel, tlb_addr: number, src_phys: number, size:
   k.tr?.note(`the original ${hex(src_phys)}+${size} is not all RAM: memcpy through phys_to_virt, page by page`);
   for (let done = 0; done < size; ) {
     const n = Math.min(size - done, PAGE_SIZE - offset_in_page(dst + done), PAGE_SIZE - offset_in_page(src + done));
-    k.kwrite(dst + done, k.kread(src + done, n, "swiotlb_bounce"), "swiotlb_bounce");
+    // one reused page buffer (kwrite copies out of it): a 1 TiB bounce copies up to RAM's end, and
+    // a fresh array per page made most of its time garbage collection
+    const buf = k.kreadInto(src + done, n, viaVaPage, "swiotlb_bounce");
+    k.kwrite(dst + done, n === PAGE_SIZE ? buf : buf.subarray(0, n), "swiotlb_bounce");
     done += n;
   }
 }
+
+/** bounce_copy_via_va's page buffer (n ≤ PAGE_SIZE bytes a round) */
+const viaVaPage = new Uint8Array(PAGE_SIZE);
 
 // ---------------------------------------------------------------------------------------------
 // statistics and explanations (dmasim's own; no kernel counterpart)
