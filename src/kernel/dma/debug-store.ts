@@ -192,7 +192,7 @@ export class DmaDebugStore {
     if (!printed) return;
     // WARN(1, pr_fmt("%s %s: ") format, …): the splat at the err_printk call's line, taint W
     const site = err_printk_site(k, id === "D15" && text.includes("[probable addr=") ? "D15p" : id === "D15" ? "D15a" : id);
-    for (const line of __warn(k, { printed: message, pc: site.fn, ...(site.at ? { at: site.at } : {}), chain: k.tr?.stack })) for (const l of line.split("\n")) k.log(l);
+    this.warn_splat(k, message, site.fn, site.at);
     if (entry?.stack) {
       // dump_entry_trace: pr_warn("Mapped at:") + the saved frames
       k.log("DMA-API: Mapped at:");
@@ -317,6 +317,10 @@ export class DmaDebugStore {
     this.fail_next_radix_insert = false;
     return ENOMEM;
   }
+  /** a WARN from kernel/dma/debug.c (err_printk's WARN(1, …), active_cacheline_inc_overlap's WARN_ONCE): kernel/panic.c __warn's splat for `message` at `at`, logged line by line */
+  private warn_splat(k: Kernel, message: string, pc: string, at: string | undefined): void {
+    for (const line of __warn(k, { printed: message, pc, ...(at ? { at } : {}), chain: k.tr?.stack })) for (const l of line.split("\n")) k.log(l);
+  }
   /**
    * kernel/dma/debug.c active_cacheline_inc_overlap's WARN_ONCE(overlap > ACTIVE_CACHELINE_MAX_OVERLAP, pr_fmt("exceeded %d
    * overlapping mappings of cacheline %pa\n"), …) (5.6.4–6.18.35; 6.18.35 :465 adds !is_cache_clean): a hint of leaked
@@ -329,8 +333,7 @@ export class DmaDebugStore {
     this.report(k, "D20", msg, first);
     this.overlapWarned = true;
     if (!first) return;
-    const at = warn_site(k, "active_cacheline_inc_overlap");
-    for (const line of __warn(k, { printed: msg, pc: "active_cacheline_inc_overlap", ...(at ? { at } : {}), chain: k.tr?.stack })) for (const l of line.split("\n")) k.log(l);
+    this.warn_splat(k, msg, "active_cacheline_inc_overlap", warn_site(k, "active_cacheline_inc_overlap"));
   }
 
   /** kernel/dma/debug.c active_cacheline_remove + active_cacheline_dec_overlap (5.10–6.18): at overlap -1 the line leaves the radix tree */
