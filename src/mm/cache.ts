@@ -396,8 +396,9 @@ export class Cache {
       if (f.nd === 0) continue;
       const n = this.hitN[i]!;
       const base = n * FRAME;
+      const st = this.stOf(f);
       for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
-        if (this.stOf(f)[l] !== DIRTY) continue;
+        if (st[l] !== DIRTY) continue;
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
         out.set(f.buf.subarray(f.base + s - base, f.base + e - base), s - phys);
@@ -494,8 +495,9 @@ export class Cache {
       const f = this.hitF[i]!;
       const n = this.hitN[i]!;
       const base = n * FRAME;
+      const st = this.stOf(f);
       for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) {
-        if (this.stOf(f)[l] === ABSENT) continue;
+        if (st[l] === ABSENT) continue;
         if (f.shared) this.own(f, n); // (RAM's watcher has already done it)
         const s = Math.max(phys, base + l * ls);
         const e = Math.min(phys + len, base + (l + 1) * ls);
@@ -583,7 +585,8 @@ export class Cache {
       const f = this.hitF[i]!;
       if (f.nd === 0) continue;
       const n = this.hitN[i]!;
-      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) if (this.stOf(f)[l] === DIRTY) return true;
+      const st = this.stOf(f);
+      for (let l = this.lineLo(n), z = this.lineHi(n); l <= z; l++) if (st[l] === DIRTY) return true;
     }
     return false;
   }
