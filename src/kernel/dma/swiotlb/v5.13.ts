@@ -378,7 +378,8 @@ function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
  * of no slabs; 5.6–5.12 read io_tlb_nslabs 0 as "not set" instead)
  */
 export function default_nslabs(k: Kernel): number {
-  return k.cfg?.swiotlb_slabs_set ? k.cfg.swiotlb_slabs : IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
+  // (the ALIGN is the parser's; repeated here for a config made without it)
+  return k.cfg?.swiotlb_slabs_set ? Math.ceil(k.cfg.swiotlb_slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
 }
 
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
