@@ -122,6 +122,10 @@ const SWIOTLB_MAX_MODELLED_NAREAS = 1 << 20;
  */
 function swiotlb_early_param(platform: Platform, version: KernelVersion, cfg: KConfig): KConfig {
   if (cfg.swiotlb_param === undefined) return cfg;
+  // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (6.1.166 arch/arm/mm/Kconfig ARM_LPAE, arch/arm/Kconfig XEN):
+  // without it kernel/dma/swiotlb.c is not built (kernel/dma/Makefile obj-$(CONFIG_SWIOTLB)), no early_param("swiotlb")
+  // exists, and the option is handed to user space — no "area num", nothing refused (that line is not modelled)
+  if (platform.arch === "arm") return { ...cfg, swiotlb_param: undefined };
   const era = swiotlb_era_for(version.id);
   const st: SwiotlbParam = { force: cfg.swiotlb_force };
   era.parse_param(cfg.swiotlb_param, st, version.switches.has("c6af2aa9ffc9"));

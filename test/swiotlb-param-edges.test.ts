@@ -145,6 +145,16 @@ describe("slab counts beyond 1 << 22: no era caps them; the buffer does not fit"
   });
 });
 
+describe("32-bit ARM without LPAE or Xen builds no kernel/dma/swiotlb.c: swiotlb= is no early parameter there", () => {
+  it("arm32 6.1 / 6.18: swiotlb=0,4 prints no 'area num' line; a slab count dmasim refuses elsewhere boots (nothing parses it)", () => {
+    for (const kernel of ["6.1", "6.18"]) {
+      const k = bootK("arm32", kernel, { swiotlb: "0,4" });
+      expect([pool(k), lines(k)], kernel).toEqual([null, []]);
+      expect(lines(bootK("arm32", kernel, { swiotlb: "0x40000000001,2000000" })), kernel).toEqual([]);
+    }
+  });
+});
+
 describe("the CLI", () => {
   it("--set swiotlb=0 runs on 5.15 with the modelled panic as the result (exit 1, a failed run); not-modelled values are one error line, exit 2", async () => {
     const ok = await runCli(["run", "-", "--kernel", "5.15", "--set", "swiotlb=0", "--json"], { input: MAP("rpi4", "force") });
