@@ -372,8 +372,8 @@ function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
 }
 
 /**
- * kernel/dma/swiotlb.c default_nslabs after setup_io_tlb_npages (5.13–5.19; 5.14-rc5 :74–90, 5.15.178 :81–97, 5.19
- * :72–88): `static unsigned long default_nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT`, which a leading number
+ * kernel/dma/swiotlb.c default_nslabs after setup_io_tlb_npages (5.13–5.19; 5.14-rc5 :74, :77–93; 5.15.178 :81, :84–100;
+ * 5.19 :72, :75–91): `static unsigned long default_nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT`, which a leading number
  * replaces with its ALIGN — 0 included (swiotlb=0 keeps 0: swiotlb_init's memblock_alloc_low(PAGE_ALIGN(0)) and a pool
  * of no slabs; 5.6–5.12 read io_tlb_nslabs 0 as "not set" instead)
  */
@@ -385,7 +385,7 @@ export function default_nslabs(k: Kernel): number {
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
   parse_param: setup_io_tlb_npages_v5,
   boot_nslabs: default_nslabs,
-  // kernel/dma/swiotlb.c swiotlb_size_or_default (5.13–5.19): default_nslabs << IO_TLB_SHIFT
+  // kernel/dma/swiotlb.c swiotlb_size_or_default (5.13–5.19; 5.14-rc5 :109–112): default_nslabs << IO_TLB_SHIFT
   swiotlb_size_or_default: (k) => default_nslabs(k) * IO_TLB_SIZE,
   boot_metadata: swiotlb_boot_metadata,
   // kernel/dma/swiotlb.c swiotlb_init (5.13–5.14): memblock_alloc_low fails → pr_warn "Cannot allocate buffer" (5.14-rc5 :231), no pool

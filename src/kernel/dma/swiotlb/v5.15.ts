@@ -567,7 +567,7 @@ function swiotlb_init_remap_alloc(k: Kernel, nslabs: number, alloc: (bytes: numb
 
 export const era_v5_15: SwiotlbEra = Object.freeze<SwiotlbEra>({
   parse_param: setup_io_tlb_npages_v5,
-  // default_nslabs and swiotlb_size_or_default read as in 5.13–5.14 (5.15.178 swiotlb.c:81–97, :117–120; 5.19 :72–88)
+  // default_nslabs and swiotlb_size_or_default read as in 5.13–5.14 (5.15.178 swiotlb.c:81, :84–100, :116–119; 5.19 :72, :75–91, :101–104)
   boot_nslabs: default_nslabs,
   swiotlb_size_or_default: (k) => default_nslabs(k) * IO_TLB_SIZE,
   // kernel/dma/swiotlb.c swiotlb_init (5.15.178 :252: pr_warn "Cannot allocate buffer") / swiotlb_init_remap (5.19 :257,

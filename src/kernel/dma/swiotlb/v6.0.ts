@@ -137,7 +137,7 @@ export function setup_io_tlb_npages(k: Kernel): void {
   const s = boot(k);
   if (s.parsed) return;
   s.parsed = true;
-  // default_nslabs = ALIGN(simple_strtoul(), IO_TLB_SEGSIZE) whenever a number leads — 0 included (6.1.166 :164–168)
+  // default_nslabs = ALIGN(simple_strtoul(), IO_TLB_SEGSIZE) whenever a number leads — 0 included (6.1.166 :165–166)
   if (k.cfg?.swiotlb_slabs_set) s.default_nslabs = Math.ceil(k.cfg.swiotlb_slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   const areas = k.cfg?.swiotlb_nareas;
   if (areas !== undefined && areas >= 0) swiotlb_adjust_nareas(k, areas);

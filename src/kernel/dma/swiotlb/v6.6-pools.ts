@@ -214,7 +214,7 @@ export function limit_nareas(nareas: number, nslots: number): number {
  */
 export function setup_io_tlb_npages(k: Kernel, slabs: number | undefined, areas?: number): void {
   const mem = io_tlb_default_mem(k);
-  // default_nslabs = ALIGN(simple_strtoul(), IO_TLB_SEGSIZE) whenever a number leads — 0 included (6.6.63 :188–192)
+  // default_nslabs = ALIGN(simple_strtoul(), IO_TLB_SEGSIZE) whenever a number leads — 0 included (6.6.63 :189–190, 6.18.35 :190–191)
   if (slabs !== undefined) mem.default_nslabs = Math.ceil(slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   if (areas !== undefined) swiotlb_adjust_nareas(k, mem, areas);
 }
