@@ -120,7 +120,7 @@ const SWIOTLB_MAX_MODELLED_NAREAS = 1 << 20;
  * nothing; dmasim refuses only what it does not model: a slab count past 2^42, more than 2^20 areas (6.0+), and
  * (5.13+) a slab count of 0 on a Xen dom0, whose swiotlb-xen pool would be sized from swiotlb_size_or_default() = 0.
  */
-function swiotlb_early_param(platform: Platform, version: KernelVersion, cfg: KConfig): KConfig {
+export function swiotlb_early_param(platform: Platform, version: KernelVersion, cfg: KConfig): KConfig {
   if (cfg.swiotlb_param === undefined) return cfg;
   // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (6.1.166 arch/arm/mm/Kconfig ARM_LPAE, arch/arm/Kconfig XEN):
   // without it kernel/dma/swiotlb.c is not built (kernel/dma/Makefile obj-$(CONFIG_SWIOTLB)), no early_param("swiotlb")

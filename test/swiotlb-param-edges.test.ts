@@ -165,5 +165,8 @@ describe("the CLI", () => {
     expect([areas.code, areas.stderr]).toEqual([2, "dmasim: --set swiotlb=8192,2000000: 2000000 areas (swiotlb_adjust_nareas rounds to 2097152) is not modelled: dmasim models up to 1048576 areas\n"]);
     const slabs = await runCli(["run", "-", "--set", "swiotlb=0x40000000001"], { input: MAP("rpi4", "force") });
     expect([slabs.code, slabs.stderr]).toEqual([2, "dmasim: --set swiotlb=0x40000000001: a slab count of 4398046511232 (after ALIGN to 128) is not modelled: dmasim models up to 4398046511104 slabs (8 PiB), where nslabs << IO_TLB_SHIFT stays exact\n"]);
+    // bench boots in worker threads: the refusal comes first, from the main thread (bench.ts), placed the same way
+    const bench = await runCli(["bench", "--platform", "rpi4", "-s", "1", "--set", "swiotlb=0x40000000001"]);
+    expect([bench.code, bench.stdout, bench.stderr]).toEqual([2, "", "dmasim: --set swiotlb=0x40000000001: a slab count of 4398046511232 (after ALIGN to 128) is not modelled: dmasim models up to 4398046511104 slabs (8 PiB), where nslabs << IO_TLB_SHIFT stays exact\n"]);
   }, 60_000);
 });
