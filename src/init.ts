@@ -91,20 +91,66 @@ function withoutRanges(banks: readonly Bank[], cut: readonly Bank[]): Bank[] {
 }
 
 /**
- * parse_early_param's setup_io_tlb_npages call (kernel/dma/swiotlb.c, each era's parser: swiotlb/param.ts) on the
- * run's swiotlb= option: the slab count, areas and force/noforce this version reads from it.
+ * mm/memblock.c memblock_alloc_range_nid (5.6–6.18) of 0 bytes — swiotlb=0's buffer and slot array (5.13–5.19):
+ * memblock_find_in_range_node → __memblock_find_range_top_down (5.15.178 mm/memblock.c:245–266, 6.18.35 :269–290)
+ * walks the free ranges from the top, each clamped to [max(start, PAGE_SIZE), end], and returns the first
+ * round_down(this_end - 0, align) >= this_start: the (rounded) end of the highest free range under the limit; then
+ * memblock_reserve(found, 0) reserves nothing (memblock_add_range: `if (!size) return 0`, 5.15.178 :583). `end` is the
+ * limit the kernel compares with (memblock_alloc_low: ARCH_LOW_ADDRESS_LIMIT, at most memblock.current_limit). null: none.
  */
-function swiotlb_early_param(version: KernelVersion, cfg: KConfig): KConfig {
+function memblock_alloc_zero(memblock: Memblock, end: number, align: number): number | null {
+  const free = withoutRanges(memblock.memory, memblock.reserved).sort((a, b) => b.start - a.start);
+  const clamp = (x: number) => Math.min(Math.max(x, PAGE_SIZE), end);
+  for (const r of free) {
+    if (r.size <= 0) continue;
+    const cand = Math.floor(clamp(r.start + r.size) / align) * align;
+    if (cand >= clamp(r.start)) return cand || null;
+  }
+  return null;
+}
+
+/** The largest io_tlb_nslabs / default_nslabs dmasim models: 2^42 slabs, so that nslabs << IO_TLB_SHIFT (2^53 bytes) stays exact */
+const SWIOTLB_MAX_MODELLED_NSLABS = 1n << 42n;
+/** The most swiotlb areas dmasim models (6.0+, after swiotlb_adjust_nareas' power-of-two rounding): one object each */
+const SWIOTLB_MAX_MODELLED_NAREAS = 1 << 20;
+
+/**
+ * parse_early_param's setup_io_tlb_npages call (kernel/dma/swiotlb.c, each era's parser: swiotlb/param.ts) on the
+ * run's swiotlb= option: the slab count, areas and force/noforce this version reads from it. The kernel refuses
+ * nothing; dmasim refuses only what it does not model: a slab count past 2^42, more than 2^20 areas (6.0+), and
+ * (5.13+) a slab count of 0 on a Xen dom0, whose swiotlb-xen pool would be sized from swiotlb_size_or_default() = 0.
+ */
+export function swiotlb_early_param(platform: Platform, version: KernelVersion, cfg: KConfig): KConfig {
   if (cfg.swiotlb_param === undefined) return cfg;
-  const st: SwiotlbParam = { slabs: cfg.swiotlb_slabs, force: cfg.swiotlb_force, ...(cfg.swiotlb_nareas !== undefined ? { nareas: cfg.swiotlb_nareas } : {}) };
-  swiotlb_era_for(version.id).parse_param(cfg.swiotlb_param, st, version.switches.has("c6af2aa9ffc9"));
-  const out: KConfig = { ...cfg, swiotlb_slabs: st.slabs, swiotlb_force: st.force };
-  if (st.nareas !== undefined) out.swiotlb_nareas = st.nareas;
+  // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (6.1.166 arch/arm/mm/Kconfig ARM_LPAE, arch/arm/Kconfig XEN):
+  // without it kernel/dma/swiotlb.c is not built (kernel/dma/Makefile obj-$(CONFIG_SWIOTLB)), no early_param("swiotlb")
+  // exists, and the option is handed to user space — no "area num", nothing refused (that line is not modelled)
+  if (platform.arch === "arm") return { ...cfg, swiotlb_param: undefined };
+  const era = swiotlb_era_for(version.id);
+  const st: SwiotlbParam = { force: cfg.swiotlb_force };
+  era.parse_param(cfg.swiotlb_param, st, version.switches.has("c6af2aa9ffc9"));
+  const out: KConfig = { ...cfg, swiotlb_force: st.force };
+  if (st.nslabs !== undefined) {
+    if (st.nslabs > SWIOTLB_MAX_MODELLED_NSLABS)
+      throw new ConfigValueError("swiotlb", `a slab count of ${st.nslabs} (after ALIGN to 128) is not modelled: dmasim models up to ${SWIOTLB_MAX_MODELLED_NSLABS} slabs (8 PiB), where nslabs << IO_TLB_SHIFT stays exact`);
+    // 5.6–5.12 (era 5.6): io_tlb_nslabs 0 is "not set", swiotlb_init takes the 64 MiB default (5.10.7 swiotlb.c:252–255)
+    if (st.nslabs === 0n && platform.xen !== null && era.name !== "5.6")
+      throw new ConfigValueError("swiotlb", `a slab count of 0 on a Xen dom0 is not modelled in Linux ${version.id}: swiotlb-xen would size its pool from swiotlb_size_or_default() = 0 bytes`);
+    out.swiotlb_slabs = Number(st.nslabs);
+    out.swiotlb_slabs_set = true;
+  }
+  if (st.nareas !== undefined) {
+    // swiotlb_adjust_nareas: 0 → 1, else roundup_pow_of_two (an unsigned long: 2^32 for more than 2^31) into the unsigned int
+    const rounded = st.nareas <= 1 ? 1 : 2 ** Math.ceil(Math.log2(st.nareas)) % 2 ** 32;
+    if (rounded > SWIOTLB_MAX_MODELLED_NAREAS)
+      throw new ConfigValueError("swiotlb", `${st.nareas} areas (swiotlb_adjust_nareas rounds to ${rounded}) is not modelled: dmasim models up to ${SWIOTLB_MAX_MODELLED_NAREAS} areas`);
+    out.swiotlb_nareas = st.nareas;
+  }
   return out;
 }
 
 export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig): Kernel {
-  const cfg = swiotlb_early_param(version, cfg0);
+  const cfg = swiotlb_early_param(platform, version, cfg0);
   // arch/arm/Kconfig selects HAVE_ARCH_KASAN only from 5.11 (421015713b30): before it CONFIG_KASAN does not exist there
   if (platform.arch === "arm" && cfg.CONFIG_KASAN && !version.switches.has("421015713b30"))
     throw new ConfigNotAvailable("CONFIG_KASAN", `32-bit ARM has no KASAN in Linux ${version.id} (HAVE_ARCH_KASAN from 5.11, 421015713b30 "ARM: 9017/2: Enable KASan for ARM")`, `Linux ${version.id} on ${platform.id}`);
@@ -472,7 +518,12 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
     nslabs = noforceSlabs || swiotlb_boot_nslabs(k);
     // the pool's metadata right after its buffer: memblock_alloc, anywhere below memblock.current_limit (the top of
     // RAM: arm64 never lowers it, x86 setup_arch sets get_max_mapped())
-    const metaAlloc = (bytes: number, align: number, what: string) => memblock.tryAlloc(bytes, align, banks[0]!.start, ramEnd, what);
+    // (5.13–5.19 swiotlb=0 asks for 0 bytes of both: memblock_alloc_zero)
+    const metaAlloc = (bytes: number, align: number, what: string) => (bytes === 0 ? memblock_alloc_zero(memblock, ramEnd, align) : memblock.tryAlloc(bytes, align, banks[0]!.start, ramEnd, what));
+    // memblock_alloc_low's limit: ARCH_LOW_ADDRESS_LIMIT (arm64_dma_phys_limit - 1; x86 0xffffffff), at most x86's
+    // memblock.current_limit (get_max_mapped(): the top of RAM); arm64 leaves current_limit at MEMBLOCK_ALLOC_ANYWHERE
+    const lowAlloc = (bytes: number) =>
+      bytes === 0 ? memblock_alloc_zero(memblock, platform.arch === "x86_64" ? Math.min(lowLimit - 1, ramEnd) : lowLimit - 1, PAGE_SIZE) : memblock.tryAlloc(bytes, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer");
     try {
       // the PV dom0's own pool (xen_swiotlb_init / xen_swiotlb_init_early / swiotlb_init_remap with xen_swiotlb_fixup):
       // the buffer and its fixup in one place, with the era's retry; else swiotlb_init / swiotlb_init_remap:
@@ -481,7 +532,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
       const buf =
         platform.xen === "pv"
           ? xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer"), (base, bytes) => memblock.free(base, bytes))
-          : swiotlb_boot_alloc(k, nslabs, (bytes) => memblock.tryAlloc(bytes, PAGE_SIZE, banks[0]!.start, lowLimit, "swiotlb buffer"));
+          : swiotlb_boot_alloc(k, nslabs, lowAlloc);
       if (buf && swiotlb_boot_metadata(k, buf.nslabs, metaAlloc)) {
         swiotlbBase = buf.base;
         nslabs = buf.nslabs;

@@ -35,8 +35,13 @@ export interface KConfig {
   coherent_pool: number;
   /** the swiotlb= option as given (--set's replaces the scenario's): boot() runs the version's setup_io_tlb_npages on it into the three fields below */
   swiotlb_param?: string;
-  /** swiotlb=: number of slabs (0 = default 64 MiB), and force/noforce, as the version's parser read swiotlb_param */
+  /**
+   * swiotlb=: io_tlb_nslabs (5.6–5.12) / default_nslabs (5.13+) as the version's setup_io_tlb_npages left it (ALIGNed to
+   * IO_TLB_SEGSIZE) when swiotlb_slabs_set, and force/noforce, as the version's parser read swiotlb_param
+   */
   swiotlb_slabs: number;
+  /** swiotlb= began with a slab count (0 included: 5.13+ keep default_nslabs 0; 5.6–5.12 read io_tlb_nslabs 0 as the default) */
+  swiotlb_slabs_set?: boolean;
   swiotlb_force: "normal" | "force" | "noforce";
   /** swiotlb=<slabs>,<areas> (6.0+): the areas given, or undefined (then one per possible CPU) */
   swiotlb_nareas?: number;

@@ -501,7 +501,7 @@ describe("dmasim fuzz (command)", () => {
   });
 
   it("bad input: one line, exit 2", async () => {
-    for (const args of [["--steps", "0"], ["--seed", "x"], ["--platform", "vax"], ["--set", "swiotlb=0"]]) {
+    for (const args of [["--steps", "0"], ["--seed", "x"], ["--platform", "vax"], ["--set", "swiotlb=0x40000000001"]]) {
       const o = await fuzzCli(...args);
       expect(o.code, args.join(" ")).toBe(2);
       expect(o.stdout).toBe("");

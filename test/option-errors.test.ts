@@ -10,7 +10,7 @@ const SEED = "scenarios/seed-mmap.yaml";
 
 describe.concurrent("command-line option errors: one line naming the option, exit 2", () => {
   const cases: [string[], string][] = [
-    [["run", SEED, "--set", "swiotlb=0,4"], "dmasim: --set swiotlb=0,4: 0 slabs is out of range (1..4194304 slabs of 2 KiB, rounded up to whole 128-slot segments)"],
+    [["run", SEED, "--set", "swiotlb=0x40000000001,4"], "dmasim: --set swiotlb=0x40000000001,4: a slab count of 4398046511232 (after ALIGN to 128) is not modelled: dmasim models up to 4398046511104 slabs (8 PiB), where nslabs << IO_TLB_SHIFT stays exact"],
     [["run", SEED, "--platform", "x86_64", "--set", "iommu.strict=0"], "dmasim: --set iommu.strict=0: x86_64 has no IOMMU"],
     [["run", SEED, "--set", "restricted_dma_pool=lots"], "dmasim: --set restricted_dma_pool=lots: 'lots' is not a number (use decimal, 0x hex, or a K/M/G suffix)"],
     [["run", SEED, "--kernel", "6.1", "--set", "restricted_dma_pool=4M@0x200000"], "dmasim: --set restricted_dma_pool=4M@0x200000: 0x200000+0x400000 overlaps kernel image at 0x200000"],

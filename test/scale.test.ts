@@ -215,7 +215,7 @@ describe("worker threads give the in-process results", () => {
   });
 
   it("fuzz --jobs 2 with bad input after its worker started early: one line, exit 2, the worker does not hold the process", { timeout: 120_000 }, () => {
-    for (const a of [["--seed", "x"], ["--platform", "vax"], ["--set", "swiotlb=0"], ["--device", "nope"]]) {
+    for (const a of [["--seed", "x"], ["--platform", "vax"], ["--set", "swiotlb=0x40000000001"], ["--device", "nope"]]) {
       const r = cli("fuzz", "--jobs", "2", "--steps", "100000", ...a);
       expect(r.code, a.join(" ")).toBe(2);
       expect(r.stdout).toBe("");

@@ -85,7 +85,7 @@ describe("swiotlb areas: the CPU picks the first area searched (6.0+)", () => {
     const yaml = `name: x\nplatform: rpi4\nkernel: "6.1"\nsteps:\n  - op: kmalloc\n    size: 64\n    cpu: 4\n    as: b\n`;
     expect(() => runYaml(yaml)).toThrow(InputError);
     expect(() => runYaml(yaml)).toThrow(/cpu 4 does not exist: nr_cpus is 4/);
-    expect(() => runYaml(yaml.replace("cpu: 4", "cpu: 3"), { set: { swiotlb: "8192,2000" } })).toThrow(/--set swiotlb=8192,2000: 2000 areas is out of range for 6.0\+/);
+    expect(() => runYaml(yaml.replace("cpu: 4", "cpu: 3"), { set: { swiotlb: "8192,2000000" } })).toThrow(/--set swiotlb=8192,2000000: 2000000 areas \(swiotlb_adjust_nareas rounds to 2097152\) is not modelled/);
     // 6.1 setup_io_tlb_npages: isdigit('x') fails, so no swiotlb_adjust_nareas at parse time: swiotlb_init_remap's
     // swiotlb_adjust_nareas(num_possible_cpus()) prints "area num 4." after the CMA node's lines, as with swiotlb=8192
     const r = runYaml(yaml.replace("cpu: 4", "cpu: 3"), { set: { swiotlb: "8192,x" } });
@@ -189,16 +189,16 @@ describe("swiotlb_max_segment", () => {
 });
 
 describe("the CLI", () => {
-  it("dmasim run --json: the areas scenario's slots and boot lines; --set swiotlb=8192,2000 is one clear error line, exit 2", async () => {
+  it("dmasim run --json: the areas scenario's slots and boot lines; --set swiotlb=8192,2000000 (more areas than dmasim models) is one clear error line, exit 2", async () => {
     const ok = await runCli(["run", AREAS, "--json"]);
     expect(ok.code, ok.stderr).toBe(0);
     const j = JSON.parse(ok.stdout) as { kernel: string; log: { message: string }[]; steps: { op: string; result: Record<string, string> }[] };
     expect(j.kernel).toBe("6.1");
     expect(j.steps.filter((s) => s.op === "dma_map_single").map((s) => s.result.dma_addr)).toEqual(["0xf6400000", "0xf6c00000"]);
     expect(j.log.map((l) => l.message)).toContain("software IO TLB: area num 4.");
-    const bad = await runCli(["run", AREAS, "--set", "swiotlb=8192,2000"]);
+    const bad = await runCli(["run", AREAS, "--set", "swiotlb=8192,2000000"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(bad.stderr).toBe("dmasim: --set swiotlb=8192,2000: 2000 areas is out of range for 6.0+ (0..1024)\n");
+    expect(bad.stderr).toBe("dmasim: --set swiotlb=8192,2000000: 2000000 areas (swiotlb_adjust_nareas rounds to 2097152) is not modelled: dmasim models up to 1048576 areas\n");
   }, 60_000);
 });

@@ -176,7 +176,7 @@ describe("swiotlb_init_with_tbl", () => {
 
   it("swiotlb=<n> rounds up to whole segments", () => {
     const k = fakeKernel({ init: false });
-    (k as unknown as { cfg: { swiotlb_slabs: number } }).cfg = { swiotlb_slabs: 1000 };
+    (k as unknown as { cfg: { swiotlb_slabs: number; swiotlb_slabs_set: boolean } }).cfg = { swiotlb_slabs: 1000, swiotlb_slabs_set: true };
     expect(swiotlb_size_or_default(k)).toBe(1024 * IO_TLB_SIZE);
   });
 });

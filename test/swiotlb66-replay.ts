@@ -191,7 +191,7 @@ export function replay66(path: string, modelVersion: string): Replayed66 {
   withPageAllocator(k, events);
   const [slabs, areas] = boot.param.split(",").map((x) => parseInt(x, 10));
   const kk = k as unknown as Record<string, unknown>;
-  kk.cfg = { swiotlb_slabs: slabs, swiotlb_nareas: areas, nr_cpus: boot.ncpus, CONFIG_SWIOTLB_DYNAMIC: boot.dynamic, CONFIG_DEBUG_VM: false };
+  kk.cfg = { swiotlb_slabs: slabs, swiotlb_slabs_set: !Number.isNaN(slabs), swiotlb_nareas: areas, nr_cpus: boot.ncpus, CONFIG_SWIOTLB_DYNAMIC: boot.dynamic, CONFIG_DEBUG_VM: false };
   // pr_info / pr_warn lines: the replay kernel keeps them with its other log lines
   kk.printk = (_level: string, message: string) => k.logs.push(message);
   kk.sw = Object.fromEntries([...k.version.switches].map((c) => [c, true]));

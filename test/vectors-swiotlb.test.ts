@@ -123,7 +123,7 @@ function replay(file: string): Replayed {
   if (boot.swiotlb !== undefined) {
     // the areas era: the tree's swiotlb= text and CPU count, through dmasim's own parser state
     const [slabs, areas] = boot.swiotlb.split(",");
-    Object.assign(k, { cfg: { swiotlb_slabs: Number(slabs), ...(areas !== undefined ? { swiotlb_nareas: Number(areas) } : {}), nr_cpus: boot.nr_cpus } });
+    Object.assign(k, { cfg: { swiotlb_slabs: Number(slabs), swiotlb_slabs_set: slabs !== "", ...(areas !== undefined ? { swiotlb_nareas: Number(areas) } : {}), nr_cpus: boot.nr_cpus } });
     defaultSlabs = swiotlb_boot_nslabs(k);
     // (with a restricted pool the recorded pool is the device's; the default one is checked by its boot line)
     if (!boot.rmem) expect(defaultSlabs, `${file} boot: slots allocated`).toBe(boot.nslabs);

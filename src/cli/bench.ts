@@ -13,7 +13,7 @@
  */
 import { KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
-import { InputError, OptionError } from "../core/faults.js";
+import { ConfigValueError, InputError, OptionError } from "../core/faults.js";
 import { parseSets } from "../scenario/sets.js";
 import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
@@ -185,7 +185,16 @@ export async function benchJob(o: BenchOpts): Promise<BenchJob> {
   if (versionNumber(kernel.id) < versionNumber("5.11"))
     throw new OptionError(`--kernel: Linux ${kernel.id} has no dma_map_benchmark (kernel/dma/map_benchmark.c came in 5.11; use 5.13 or later)`);
   const set = parseSets(o.set);
-  buildConfigFrom(platform, [{ values: set, option: "--set" }]);
+  const { cfg, place } = buildConfigFrom(platform, [{ values: set, option: "--set" }]);
+  // swiotlb= is read by the run's version at boot (init.ts swiotlb_early_param): its refusals here, before a worker boots
+  if (cfg.swiotlb_param !== undefined) {
+    const { swiotlb_early_param } = await import("../init.js");
+    try {
+      swiotlb_early_param(platform, kernel, cfg);
+    } catch (e) {
+      throw e instanceof ConfigValueError ? place(e) : e;
+    }
+  }
   const device = await cliDevice(platform, o.device);
   const job: BenchJob = { platform: platform.id, kernel: kernel.id, device, bp };
   if (set) job.set = set;

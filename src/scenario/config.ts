@@ -10,7 +10,6 @@ import { shown } from "./limits.js";
 import { PLATFORMS, findPlatform } from "../platforms/index.js";
 import { DEFAULT_KERNEL, VERSIONS, findVersion, type KernelVersion } from "../versions.js";
 import { parseU64 } from "../core/u64.js";
-import { setup_io_tlb_npages_v6, simple_strtoul, type SwiotlbParam } from "../kernel/dma/swiotlb/param.js";
 
 export const CONFIG_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "CONFIG_DEBUG_VIRTUAL", "CONFIG_DMA_API_DEBUG", "CONFIG_DMA_API_DEBUG_SG", "va_bits", "dma_debug_all_errors", "dma_debug_num_errors", "dma_debug_entries", "xen_cache_flush", "iommu.strict", "iommu.passthrough", "iommu.forcedac", "CONFIG_DEBUG_VM", "CONFIG_KASAN", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SWIOTLB_DYNAMIC", "nr_cpus", "restricted_dma_pool", "no_hash_pointers", "trace_options"] as const;
 
@@ -220,19 +219,9 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
         case "swiotlb": {
           // swiotlb= is an early_param call of setup_io_tlb_npages, which each version reads its own way
           // (kernel/dma/swiotlb/param.ts: `[<slabs>][,]force|noforce` to 5.19, `[<slabs>][,][<areas>][,]force|noforce` from
-          // 6.0) at boot and never refuses; here only the numbers dmasim cannot model are refused, read as every version
-          // reads them (the leading slab count is the same in every parser; the areas field is 6.0+'s, ignored before)
-          const str = String(v);
-          const st: SwiotlbParam = { slabs: 0, force: "normal" };
-          setup_io_tlb_npages_v6(str, st);
-          const lead = /^[0-9]/.test(str) ? str.slice(0, simple_strtoul(str, 0).end) : undefined;
-          // setup_io_tlb_npages ALIGNs any number up to whole IO_TLB_SEGSIZE (128-slot) segments in every
-          // version (5.6.4 swiotlb.c:115–119, 6.18.35 :188–192): 1..127 is a 128-slot pool. 0 means different
-          // things per version (5.6–5.12: io_tlb_nslabs 0, the 64 MiB default; 5.13+: default_nslabs 0, a pool of
-          // no slabs from memblock_alloc(0)): refused
-          if (lead !== undefined && (st.slabs < 1 || st.slabs > 1 << 22)) throw bad("swiotlb", `${lead} slabs is out of range (1..4194304 slabs of 2 KiB, rounded up to whole 128-slot segments)`);
-          if (st.nareas !== undefined && st.nareas > 1024) throw bad("swiotlb", `${st.nareas} areas is out of range for 6.0+ (0..1024)`);
-          cfg.swiotlb_param = str; // a later layer's swiotlb= replaces the earlier one: the run's command line has one
+          // 6.0) and never refuses: the string is kept as given and parsed once, at boot, by the run's version
+          // (init.ts swiotlb_early_param, which also refuses the few values dmasim does not model)
+          cfg.swiotlb_param = String(v); // a later layer's swiotlb= replaces the earlier one: the run's command line has one
           break;
         }
         case "nr_cpus": {

@@ -10,13 +10,22 @@
  * field that does not match is skipped or ends the parse, and the rest of the string is ignored.
  */
 
-/** What the swiotlb= occurrences so far have set. `slabs` is simple_strtoul's value before the ALIGN (0: none given). */
+/** What the swiotlb= occurrences so far have set. */
 export interface SwiotlbParam {
-  slabs: number;
-  /** the areas number swiotlb_adjust_nareas was last called with (6.0+), before its power-of-two rounding */
+  /**
+   * io_tlb_nslabs (5.6–5.12) / default_nslabs (5.13+) as setup_io_tlb_npages left it: ALIGN(simple_strtoul(str, &str, 0),
+   * IO_TLB_SEGSIZE), an unsigned long (64-bit: both the number and the ALIGN wrap modulo 2^64); undefined: no slab count given
+   */
+  nslabs?: bigint;
+  /** the unsigned int swiotlb_adjust_nareas was last called with (6.0+): simple_strtoul's unsigned long truncated, before the power-of-two rounding */
   nareas?: number;
   force: "normal" | "force" | "noforce";
 }
+
+/** unsigned long on the 64-bit kernels that build kernel/dma/swiotlb.c here (arm64, x86_64; 32-bit ARM selects SWIOTLB only with LPAE or Xen) */
+const ULONG_MAX = (1n << 64n) - 1n;
+/** IO_TLB_SEGSIZE (include/linux/swiotlb.h, 5.6–6.18) */
+const SEGSIZE = 128n;
 
 function isdigit(c: string | undefined): boolean {
   return c !== undefined && c >= "0" && c <= "9";
@@ -29,26 +38,39 @@ function isxdigit(c: string | undefined): boolean {
 /**
  * lib/vsprintf.c simple_strtoul(cp, &endp, 0) (5.6–6.18, lib/kstrtox.c _parse_integer_fixup_radix): "0x"
  * followed by a hex digit is base 16, a leading "0" base 8, else base 10; then the digits of that base.
- * The value saturates at Number.MAX_SAFE_INTEGER (the callers refuse anything that large anyway).
+ * _parse_integer (5.6–5.x) / _parse_integer_limit (6.x) flag an overflow but keep `res = res * base + val`
+ * in an unsigned long long, so the value is the number modulo 2^64 (then unsigned long: the same on 64-bit).
  */
-export function simple_strtoul(s: string, i: number): { value: number; end: number } {
+export function simple_strtoull(s: string, i: number): { value: bigint; end: number } {
   let base = 10;
   if (s[i] === "0") base = (s[i + 1] === "x" || s[i + 1] === "X") && isxdigit(s[i + 2]) ? 16 : 8;
   if (base === 16) i += 2;
-  let value = 0;
+  const B = BigInt(base);
+  let value = 0n;
   for (; i < s.length; i++) {
     const c = s[i]!;
     const d = isdigit(c) ? c.charCodeAt(0) - 48 : isxdigit(c) ? (c.toLowerCase().charCodeAt(0) - 87) : 99;
     if (d >= base) break;
-    value = Math.min(value * base + d, Number.MAX_SAFE_INTEGER);
+    value = (value * B + BigInt(d)) & ULONG_MAX;
   }
   return { value, end: i };
 }
 
+/** simple_strtoull as a number (exact below 2^53) */
+export function simple_strtoul(s: string, i: number): { value: number; end: number } {
+  const r = simple_strtoull(s, i);
+  return { value: Number(r.value), end: r.end };
+}
+
+/** ALIGN(x, IO_TLB_SEGSIZE) on an unsigned long (include/linux/align.h __ALIGN_KERNEL): ((x + 127) & ~127) modulo 2^64 — so 2^64 - 127 and above wrap to 0 */
+function ALIGN_SEGSIZE(x: bigint): bigint {
+  return (x + SEGSIZE - 1n) & ~(SEGSIZE - 1n) & ULONG_MAX;
+}
+
 /** one field of setup_io_tlb_npages: `if (isdigit(*str))` a simple_strtoul number handed to `put`, then `if (*str == ',') ++str`; returns where the next field starts */
-function numberField(str: string, i: number, put: (v: number) => void): number {
+function numberField(str: string, i: number, put: (v: bigint) => void): number {
   if (isdigit(str[i])) {
-    const r = simple_strtoul(str, i);
+    const r = simple_strtoull(str, i);
     put(r.value);
     i = r.end;
   }
@@ -71,7 +93,7 @@ function forceTail(rest: string, st: SwiotlbParam, twoFlags: boolean): void {
  * (5.6–5.12 `noforce` also sets io_tlb_nslabs = 1: the era's noforce_nslabs.)
  */
 export function setup_io_tlb_npages_v5(str: string, st: SwiotlbParam, twoFlags: boolean): void {
-  const i = numberField(str, 0, (v) => (st.slabs = v));
+  const i = numberField(str, 0, (v) => (st.nslabs = ALIGN_SEGSIZE(v)));
   forceTail(str.slice(i), st, twoFlags);
 }
 
@@ -81,7 +103,8 @@ export function setup_io_tlb_npages_v5(str: string, st: SwiotlbParam, twoFlags: 
  * then strcmp against "force" / "noforce" — so `,,force` and `,4` parse.
  */
 export function setup_io_tlb_npages_v6(str: string, st: SwiotlbParam): void {
-  let i = numberField(str, 0, (v) => (st.slabs = v));
-  i = numberField(str, i, (v) => (st.nareas = v));
+  let i = numberField(str, 0, (v) => (st.nslabs = ALIGN_SEGSIZE(v)));
+  // swiotlb_adjust_nareas(unsigned int nareas): the unsigned long truncated to 32 bits
+  i = numberField(str, i, (v) => (st.nareas = Number(v & 0xffffffffn)));
   forceTail(str.slice(i), st, true);
 }

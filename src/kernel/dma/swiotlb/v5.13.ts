@@ -41,7 +41,7 @@ import {
   slotsOfMapping, swiotlb_search_never_ends, unsignedOf, is_swiotlb_force_bounce_global, swiotlb_boot_alloc_once,
 } from "./common.js";
 import type { SwiotlbEra } from "./index.js";
-import { boot_meta_block, type BootMetaBlock } from "./common.js";
+import { IO_TLB_DEFAULT_SIZE, boot_meta_block, type BootMetaBlock } from "./common.js";
 import { setup_io_tlb_npages_v5 } from "./param.js";
 
 const FILE = "kernel/dma/swiotlb.c";
@@ -371,8 +371,22 @@ function swiotlb_boot_metadata(k: Kernel, nslabs: number): BootMetaBlock[] {
   return [boot_meta_block("swiotlb_init_with_tbl", "swiotlb io_tlb_mem", Math.ceil((56 + 24 * nslabs) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE, "panic")];
 }
 
+/**
+ * kernel/dma/swiotlb.c default_nslabs after setup_io_tlb_npages (5.13–5.19; 5.14-rc5 :74, :77–93; 5.15.178 :81, :84–100;
+ * 5.19 :72, :75–91): `static unsigned long default_nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT`, which a leading number
+ * replaces with its ALIGN — 0 included (swiotlb=0 keeps 0: swiotlb_init's memblock_alloc_low(PAGE_ALIGN(0)) and a pool
+ * of no slabs; 5.6–5.12 read io_tlb_nslabs 0 as "not set" instead)
+ */
+export function default_nslabs(k: Kernel): number {
+  // (the ALIGN is the parser's; repeated here for a config made without it)
+  return k.cfg?.swiotlb_slabs_set ? Math.ceil(k.cfg.swiotlb_slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE : IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
+}
+
 export const era_v5_13: SwiotlbEra = Object.freeze<SwiotlbEra>({
   parse_param: setup_io_tlb_npages_v5,
+  boot_nslabs: default_nslabs,
+  // kernel/dma/swiotlb.c swiotlb_size_or_default (5.13–5.19; 5.14-rc5 :109–112): default_nslabs << IO_TLB_SHIFT
+  swiotlb_size_or_default: (k) => default_nslabs(k) * IO_TLB_SIZE,
   boot_metadata: swiotlb_boot_metadata,
   // kernel/dma/swiotlb.c swiotlb_init (5.13–5.14): memblock_alloc_low fails → pr_warn "Cannot allocate buffer" (5.14-rc5 :231), no pool
   boot_alloc: (k, nslabs, alloc) => swiotlb_boot_alloc_once(k, nslabs, alloc, "Cannot allocate buffer"),

@@ -44,6 +44,7 @@ import {
 import type { BootRemap, ReservedMem, SwiotlbEra } from "./index.js";
 import { IO_TLB_MIN_SLABS, boot_meta_block, swiotlb_buffer_bytes, type BootMetaBlock } from "./common.js";
 import { setup_io_tlb_npages_v5 } from "./param.js";
+import { default_nslabs } from "./v5.13.js";
 
 const FILE = "kernel/dma/swiotlb.c";
 const S_init = sym("swiotlb_init_io_tlb_mem", FILE);
@@ -566,6 +567,9 @@ function swiotlb_init_remap_alloc(k: Kernel, nslabs: number, alloc: (bytes: numb
 
 export const era_v5_15: SwiotlbEra = Object.freeze<SwiotlbEra>({
   parse_param: setup_io_tlb_npages_v5,
+  // default_nslabs and swiotlb_size_or_default read as in 5.13–5.14 (5.15.178 swiotlb.c:81, :84–100, :116–119; 5.19 :72, :75–91, :101–104)
+  boot_nslabs: default_nslabs,
+  swiotlb_size_or_default: (k) => default_nslabs(k) * IO_TLB_SIZE,
   // kernel/dma/swiotlb.c swiotlb_init (5.15.178 :252: pr_warn "Cannot allocate buffer") / swiotlb_init_remap (5.19 :257,
   // 1521c607cabe: pr_warn "%s: failed to allocate tlb structure\n" and return): one try, no pool; 5.19's remap retry
   boot_alloc: (k, nslabs, alloc, remap) =>

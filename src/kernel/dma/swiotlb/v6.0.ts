@@ -93,7 +93,8 @@ function boot(k: Kernel): BootState {
   return s;
 }
 
-const is_power_of_2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+/** include/linux/log2.h is_power_of_2 (on an unsigned long: default_nslabs may exceed 32 bits) */
+const is_power_of_2 = (n: number) => n > 0 && Number.isInteger(Math.log2(n));
 /** include/linux/log2.h roundup_pow_of_two */
 function roundup_pow_of_two(n: number): number {
   let p = 1;
@@ -114,7 +115,8 @@ function round_up_default_nslabs(s: BootState): boolean {
 export function swiotlb_adjust_nareas(k: Kernel, nareas: number): void {
   const s = boot(k);
   if (!nareas) nareas = 1;
-  else if (!is_power_of_2(nareas)) nareas = roundup_pow_of_two(nareas);
+  // roundup_pow_of_two is an unsigned long (1UL << fls_long(n - 1)): 2^32 for more than 2^31 areas, 0 in the unsigned int
+  else if (!is_power_of_2(nareas)) nareas = roundup_pow_of_two(nareas) % 2 ** 32;
   s.default_nareas = nareas;
   k.printk("info", `software IO TLB: area num ${nareas}.`);
   if (round_up_default_nslabs(s)) k.printk("info", `software IO TLB: SWIOTLB bounce buffer size roundup to ${Math.floor((s.default_nslabs * IO_TLB_SIZE) / (1 << 20))}MB`);
@@ -135,8 +137,8 @@ export function setup_io_tlb_npages(k: Kernel): void {
   const s = boot(k);
   if (s.parsed) return;
   s.parsed = true;
-  const slabs = k.cfg?.swiotlb_slabs ?? 0;
-  if (slabs > 0) s.default_nslabs = Math.ceil(slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  // default_nslabs = ALIGN(simple_strtoul(), IO_TLB_SEGSIZE) whenever a number leads — 0 included (6.1.166 :165–166)
+  if (k.cfg?.swiotlb_slabs_set) s.default_nslabs = Math.ceil(k.cfg.swiotlb_slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   const areas = k.cfg?.swiotlb_nareas;
   if (areas !== undefined && areas >= 0) swiotlb_adjust_nareas(k, areas);
 }

@@ -177,7 +177,8 @@ export function raw_smp_processor_id(k: Kernel): number {
 }
 
 const roundup_pow_of_two = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-const is_power_of_2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+/** include/linux/log2.h is_power_of_2 (on an unsigned long: default_nslabs may exceed 32 bits) */
+const is_power_of_2 = (n: number) => n > 0 && Number.isInteger(Math.log2(n));
 
 // ---------------------------------------------------------------------------------------------
 // boot: areas, pool init, print
@@ -194,7 +195,8 @@ function round_up_default_nslabs(mem: IoTlbMem66): boolean {
 /** kernel/dma/swiotlb.c swiotlb_adjust_nareas (6.6–6.18): "area num %d.", and the round-up message */
 export function swiotlb_adjust_nareas(k: Kernel, mem: IoTlbMem66, nareas: number): void {
   if (!nareas) nareas = 1;
-  else if (!is_power_of_2(nareas)) nareas = roundup_pow_of_two(nareas);
+  // roundup_pow_of_two is an unsigned long (1UL << fls_long(n - 1)): 2^32 for more than 2^31 areas, 0 in the unsigned int
+  else if (!is_power_of_2(nareas)) nareas = roundup_pow_of_two(nareas) % 2 ** 32;
   mem.default_nareas = nareas;
   k.printk("info", `software IO TLB: area num ${nareas}.`);
   if (round_up_default_nslabs(mem)) k.printk("info", `software IO TLB: SWIOTLB bounce buffer size roundup to ${Math.floor((mem.default_nslabs * IO_TLB_SIZE) / 2 ** 20)}MB`);
@@ -210,9 +212,10 @@ export function limit_nareas(nareas: number, nslots: number): number {
  * kernel/dma/swiotlb.c setup_io_tlb_npages (6.6–6.18), the swiotlb= early parameter:
  * `<slabs>[,<areas>][,force|noforce]`; the areas part calls swiotlb_adjust_nareas at once.
  */
-export function setup_io_tlb_npages(k: Kernel, slabs: number, areas?: number): void {
+export function setup_io_tlb_npages(k: Kernel, slabs: number | undefined, areas?: number): void {
   const mem = io_tlb_default_mem(k);
-  if (slabs > 0) mem.default_nslabs = Math.ceil(slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  // default_nslabs = ALIGN(simple_strtoul(), IO_TLB_SEGSIZE) whenever a number leads — 0 included (6.6.63 :189–190, 6.18.35 :190–191)
+  if (slabs !== undefined) mem.default_nslabs = Math.ceil(slabs / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   if (areas !== undefined) swiotlb_adjust_nareas(k, mem, areas);
 }
 
@@ -221,7 +224,7 @@ export function setup_io_tlb_npages_early(k: Kernel): void {
   const mem = io_tlb_default_mem(k);
   if (mem.parsed) return;
   mem.parsed = true;
-  setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs ?? 0, k.cfg?.swiotlb_nareas);
+  setup_io_tlb_npages(k, k.cfg?.swiotlb_slabs_set ? k.cfg.swiotlb_slabs : undefined, k.cfg?.swiotlb_nareas);
 }
 
 /** kernel/dma/swiotlb.c swiotlb_size_or_default (6.6–6.18): default_nslabs << IO_TLB_SHIFT, after swiotlb= (and any adjustment) */
