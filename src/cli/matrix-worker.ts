@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { runCells, type MatrixCell } from "../matrix.js";
 import { cellsOfUnit, claimColumn } from "./matrix-claim.js";
 import type { Scenario } from "../scenario/types.js";
-import { attachSource } from "../scenario/parse.js";
+import { attachSource } from "../scenario/source-locate.js"; // not parse.ts: the validator (zod) is the main thread's
 import { flushMatrixTimeline, matrixMark } from "./matrix-timeline.js";
 
 matrixMark("loaded");
