@@ -11,6 +11,7 @@ import type { Scenario } from "../scenario/types.js";
 import { resultOf } from "./workers.js";
 import { takeMatrixWorkers } from "./matrix-prestart.js";
 import { cellsOfUnit, claimColumn, claimUnit, columnSegments } from "./matrix-claim.js";
+import { matrixMark } from "./matrix-timeline.js";
 
 /**
  * V8 flags for `dmasim matrix` (set by the command after importing this module, which loads the
@@ -30,10 +31,16 @@ export const MATRIX_V8_FLAGS = "--interrupt-budget=800000";
 export { PARALLEL_MIN_CELLS, defaultJobs } from "./matrix-jobs.js";
 
 export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], kernels: string[], set: Record<string, string> | undefined, jobs: number, o: MatrixOptions = {}): Promise<MatrixResult> {
+  matrixMark("cli");
   const { runMatrix, runCells } = await import("../matrix.js");
   const total = scenarios.length * platforms.length * kernels.length;
   const n = Math.max(1, Math.min(jobs, total));
-  if (n <= 1) return runMatrix(scenarios, platforms, kernels, set, o);
+  if (n <= 1) {
+    matrixMark("job");
+    const m = runMatrix(scenarios, platforms, kernels, set, o);
+    matrixMark("cells");
+    return m;
+  }
   // each thread takes whole platform × kernel columns (all scenarios of a configuration in one
   // thread, so its booted template serves them all), in contiguous runs of whole platforms
   // (n ≤ platforms; else of columns): a thread then JIT-compiles the code of fewer platforms and
@@ -72,13 +79,17 @@ export async function runMatrixJobs(scenarios: Scenario[], platforms: string[], 
     }
   });
   try {
+    matrixMark("job");
     for (let u; (u = claimColumn(state, 0)) >= 0; ) {
+      matrixMark("claim", u);
       const idx = cellsOfUnit(u, unit, ns, columns);
       put(idx, runCells(scenarios, platforms, kernels, set, idx));
     }
+    matrixMark("claim", -1);
   } finally {
     await Promise.all(workers);
   }
+  matrixMark("cells");
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const c of cells) counts[c.verdict]++;
   return {

@@ -33,10 +33,12 @@ import type { DataSpec, Scenario, Step, StepExpect } from "./types.js";
 import { cleanMessage, fmtCount, MAX_FILE_BYTES, MAX_NAME, MAX_STEPS, shown } from "./limits.js";
 import { interpolate, interpolateValue, isVarName, TemplateError } from "./repeat.js";
 import { readSource, type Path, type SourceDoc, type Where } from "./source.js";
-import { setLocators } from "./locate.js";
+import { attachSource } from "./source-locate.js"; // and, loaded, installs the runner's locators (locate.ts)
 import { opHint, suggest } from "./suggest.js";
 import { CONFIG_KEYS, checkDevice } from "./config.js";
 import { PLATFORMS } from "../platforms/index.js";
+
+export { attachSource };
 
 /** steps[2].entries[0].buf */
 export function fmtPath(path: Path): string {
@@ -310,66 +312,6 @@ export function parseScenarioText(text: string, file: string): Scenario {
   return s;
 }
 
-/** Keep the text a scenario came from (not enumerable: see Scenario.source). */
-export function attachSource(s: Scenario, text: string | undefined): void {
-  if (text !== undefined) Object.defineProperty(s, "source", { value: text, enumerable: false, writable: true, configurable: true });
-}
-
-/** The re-read source of a scenario, once per scenario object, for run-time messages. */
-const reread = new WeakMap<Scenario, SourceDoc>();
-
-function sourceOf(s: Scenario): SourceDoc | undefined {
-  if (s.source === undefined) return undefined;
-  let doc = reread.get(s);
-  if (!doc) {
-    doc = readSource(s.source, s.file ?? "<input>");
-    reread.set(s, doc);
-  }
-  return doc;
-}
-
-/** Where the node at document path `path` (e.g. ["config", "swiotlb"]) is written, from the scenario's source; undefined without one. */
-function locatePath(s: Scenario, path: Path): { line: number; col: number } | undefined {
-  const w = sourceOf(s)?.where(path);
-  return w?.line === undefined ? undefined : { line: w.line, col: w.col ?? 1 };
-}
-
-/**
- * Where argument `field` of the step item that starts at `at` is written, from the scenario's
- * source (read again, once, on the first run-time message that needs it); undefined without one.
- */
-function locateStepField(s: Scenario, at: { line: number; col: number }, field: Path): { line: number; col: number } | undefined {
-  const item = stepItemPath(s, at);
-  return item ? locatePath(s, [...item, ...field]) : undefined;
-}
-
-/** The document path of the step item that starts at `at` (e.g. ["steps", 2], or ["steps", 1, "steps", 0] inside a repeat block); undefined without a source. */
-function stepItemPath(s: Scenario, at: { line: number; col: number }): Path | undefined {
-  const src = sourceOf(s);
-  if (!src) return undefined;
-  const seen = new Set<object>();
-  const find = (v: unknown, path: Path): Path | undefined => {
-    if (v === null || typeof v !== "object" || seen.has(v)) return undefined;
-    seen.add(v);
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const w = src.itemStart(v, i);
-        if (w && w.line === at.line && w.col === at.col) return [...path, i];
-      }
-      for (let i = 0; i < v.length; i++) {
-        const r = find(v[i], [...path, i]);
-        if (r) return r;
-      }
-      return undefined;
-    }
-    for (const [k, x] of Object.entries(v)) {
-      const r = find(x, [...path, k]);
-      if (r) return r;
-    }
-    return undefined;
-  };
-  return find(src.value, []);
-}
 
 /** Parse a step list, expanding repeat blocks. */
 function expand(ctx: Ctx, list: unknown[], path: Path): void {
@@ -522,4 +464,3 @@ function parseStep(ctx: Ctx, st: unknown, listPath: Path, j: number, index: numb
   return step;
 }
 
-setLocators(locatePath, locateStepField, stepItemPath); // the runner asks through src/scenario/locate.ts
