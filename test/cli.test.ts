@@ -67,7 +67,7 @@ describe.concurrent("bad input and usage: exit 2 with exactly one stderr line", 
 
   it("usage errors: no command, unknown command, unknown option, missing argument, bad --format, bad --set", async () => {
     expect(expectUsageError(await cli())).toMatch(/missing command/);
-    expect(expectUsageError(await cli("frobnicate"))).toMatch(/unknown command 'frobnicate'/);
+    expect(expectUsageError(await runCliOnce(["frobnicate"]))).toMatch(/unknown command 'frobnicate'/);
     expect(expectUsageError(await cli("run", "--bogus", "x"))).toMatch(/unknown option '--bogus'/);
     expect(expectUsageError(await cli("run"))).toMatch(/missing required argument 'file'/);
     expect(expectUsageError(await cli("matrix", "scenarios/seed-mmap.yaml", "--format", "csv"))).toMatch(/'csv' is invalid/);
@@ -193,7 +193,7 @@ describe.concurrent("matrix", () => {
   });
 
   it("table and markdown", async () => {
-    const t = await cli("matrix", "scenarios/seed-mmap.yaml", "--platforms", "rpi4-xen", "--kernels", "5.13,5.14");
+    const t = await runCliOnce(["matrix", "scenarios/seed-mmap.yaml", "--platforms", "rpi4-xen", "--kernels", "5.13,5.14"]);
     expect(t.stdout).toMatch(/rpi4-xen\s+│ (FAIL|FAULT) vmalloc/);
     const md = await cli("matrix", "scenarios/seed-mmap.yaml", "scenarios/seed-sgtable.yaml", "--platforms", "rpi4-xen", "--kernels", "5.14", "--format", "markdown");
     expect(md.code).toBe(0);
@@ -204,7 +204,7 @@ describe.concurrent("matrix", () => {
 
 describe.concurrent("explain", () => {
   it("prints the call path then result fields; --json gives lines and result", async () => {
-    const o = await cli("explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.13", "--gfp", "GFP_ATOMIC");
+    const o = await runCliOnce(["explain", "dma_alloc_coherent", "--platform", "rpi4-xen", "--kernel", "5.13", "--gfp", "GFP_ATOMIC"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toContain("xen_swiotlb_alloc_coherent");
     expect(o.stdout).toMatch(/^result:$/m);

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
 import { InputError } from "../src/core/faults.js";
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseScenarioText } from "../src/scenario/parse.js";
@@ -67,18 +68,53 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 const once = new Map<string, Promise<CliResult>>();
 
 /**
- * runCli(args) in the project root with no input and no added environment, spawned once per
- * worker: later calls with the same arguments get the first call's result (test/cli-spawn.ts's
- * dmasimOnce is this). For a command whose output depends on its arguments alone (--help,
- * platforms, kernels, a run of a repository file) that several tests check for different things:
- * each spawn costs about 0.3–0.5 s of CPU. Not for commands on files a test changes, nor where a
- * fresh process is the point.
+ * runCli(args) in the project root with no input and no added environment, spawned once per test
+ * run: later calls with the same arguments get the first call's result (test/cli-spawn.ts's
+ * dmasimOnce is this), in this worker from memory and in the other worker from the run's result
+ * directory (test/global-setup.ts makes it; the first caller claims the arguments with a lock file,
+ * a second caller elsewhere waits for the result file). For a command whose output depends on its
+ * arguments alone (--help, platforms, kernels, a run of a repository file) that several tests
+ * check for different things: each spawn costs about 0.2–0.6 s of CPU. Not for commands on files
+ * a test changes, nor where a fresh process is the point.
  */
 export function runCliOnce(args: string[]): Promise<CliResult> {
   const key = JSON.stringify(args);
   let p = once.get(key);
-  if (!p) once.set(key, (p = runCli(args)));
+  if (!p) once.set(key, (p = sharedRun(key, () => runCli(args))));
   return p;
+}
+
+/** The run's shared result directory (test/global-setup.ts), or undefined outside vitest's run. */
+function sharedDir(): string | undefined {
+  try {
+    return inject("cliOnceDir") || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function sharedRun(key: string, run: () => Promise<CliResult>): Promise<CliResult> {
+  const dir = sharedDir();
+  if (!dir) return run();
+  const base = join(dir, createHash("sha256").update(key).digest("hex").slice(0, 24));
+  let claimed = false;
+  try {
+    writeFileSync(base + ".lock", key, { flag: "wx" });
+    claimed = true;
+  } catch {
+    // another worker has claimed it: wait for its result (or, if it never comes, run it here)
+  }
+  if (claimed) {
+    const r = await run();
+    writeFileSync(base + ".tmp", JSON.stringify(r));
+    renameSync(base + ".tmp", base + ".json");
+    return r;
+  }
+  for (let waited = 0; waited < 300_000; waited += 50) {
+    if (existsSync(base + ".json")) return JSON.parse(readFileSync(base + ".json", "utf8")) as CliResult;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return run();
 }
 
 /** The InputError a scenario text raises, formatted (one line: "file:line:column: …"); fails if it parses. */

@@ -7,13 +7,15 @@
  *
  * `npm pack --ignore-scripts`: npm's `prepack` would rebuild all of dist/ (scripts/build.mjs)
  * under the other test files' feet; instead test/global-setup.ts has brought the CLI bundle up to
- * date and beforeAll does the same for the declarations and the web page (nothing else reads them).
+ * date and beforeAll does the same for the declarations and the web page (test/build-parts.ts: the
+ * page is built once for this file and test/e2e/web.test.ts, which serves it).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildParts } from "./build-parts.js";
 import { ROOT, run, spawnCollect } from "./helpers.js";
 
 interface Out {
@@ -44,7 +46,8 @@ let installOutput = "";
 
 beforeAll(async () => {
   // the CLI bundle is current (test/global-setup.ts); the declarations and the web page may not be
-  const b = await node([join(ROOT, "scripts", "build.mjs"), "--if-stale", "types", "web"], ROOT);
+  // (test/build-parts.ts: the page under a lock shared with test/e2e/web.test.ts, which serves it)
+  const b = await buildParts(["types", "web"]);
   expect(b.code, b.stderr).toBe(0);
   const pack = await sh("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], ROOT);
   expect(pack.code, pack.stderr).toBe(0);

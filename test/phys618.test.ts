@@ -11,7 +11,7 @@ import { InputError, NotApplicable } from "../src/core/faults.js";
 import { kmalloc_size_roundup } from "../src/mm/slab_common.js";
 import { decode_dma_attrs } from "../src/include/trace/events/dma.js";
 import { bootK, run, runYaml } from "./helpers.js";
-import { dmasim, ensureBuilt, lines } from "./cli-spawn.js";
+import { dmasim, dmasimOnce, ensureBuilt, lines } from "./cli-spawn.js";
 
 const calls = (ev: readonly TraceEvent[]) => ev.filter((e) => e.kind === "call").map((e) => (e as { fn: string }).fn);
 const TASK = "        scenario-1000    [000] .....     0.000000: ";
@@ -272,7 +272,7 @@ steps:
 describe("CLI (the built bundle)", () => {
   beforeAll(() => ensureBuilt(), 180_000);
   it("run --trace-events prints the trace-file lines under each step; the 6.18-only scenario on 6.12 is one error line, exit 2", { timeout: 120_000 }, async () => {
-    const ok = await dmasim(["run", "scenarios/drivers/trace-map-unmap.yaml", "--kernel", "6.12", "--trace-events"]);
+    const ok = await dmasimOnce(["run", "scenarios/drivers/trace-map-unmap.yaml", "--kernel", "6.12", "--trace-events"]);
     expect(ok.code).toBe(0);
     expect(lines(ok.stdout).map((l) => l.trimStart()).filter((l) => l.startsWith("scenario-"))).toEqual([
       "scenario-1000    [000] .....     0.000000: dma_map_page: fe00b000.v4l2 dir=TO_DEVICE dma_addr=c0008000 size=1500 phys_addr=8000 attrs=",

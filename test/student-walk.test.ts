@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dmasim, ensureBuilt } from "./cli-spawn.js";
+import { dmasim, dmasimOnce, ensureBuilt } from "./cli-spawn.js";
 import { InputError, OptionError } from "../src/core/faults.js";
 import { parseScenarioText } from "../src/scenario/parse.js";
 import { runScenario } from "../src/scenario/runner.js";
@@ -99,7 +99,7 @@ describe("expect: { returns: NULL } as the README writes it", { timeout: 60_000 
   });
 
   it("the JSON Schema accepts it too", async () => {
-    const r = await dmasim(["schema"]);
+    const r = await dmasimOnce(["schema"]);
     const schema = JSON.parse(r.stdout) as { $defs: Record<string, { properties?: Record<string, { anyOf?: { type?: string }[] }> }> };
     const returns = schema.$defs.step_expect!.properties!.returns!;
     expect(returns.anyOf!.map((x) => x.type)).toContain("null");

@@ -23,7 +23,7 @@ function file(name: string, text: string): string {
 
 describe("one verdict for one run: run, matrix and the web page (runVerdict)", () => {
   it("seed-mmap on rpi4-xen 5.13 (SIGBUS) is a FAULT in run's verdict line and in the matrix cell; missing-sync (stale data, no fault) a FAIL in both", async () => {
-    const r = await dmasim(["run", "scenarios/seed-mmap.yaml", "--platform", "rpi4-xen", "--kernel", "5.13"]);
+    const r = await dmasimOnce(["run", "scenarios/seed-mmap.yaml", "--platform", "rpi4-xen", "--kernel", "5.13"]);
     expect(r.code).toBe(1);
     expect(lines(r.stdout).at(-1)).toMatch(/^FAULT: 5\/5 steps ran, 0\/2 expectations held, 1 fault \(sigbus\) — step 3 user_read/);
     const m = await dmasim(["matrix", "scenarios/seed-mmap.yaml", "--platforms", "rpi4-xen", "--kernels", "5.13", "--json"]);

@@ -1,6 +1,7 @@
 /**
- * The web page in a real headless Chromium (driven by playwright-core; no browser download). Builds the page with Vite into a temp dir, starts `dmasim serve --port 0` on
- * it, and checks what a student does: run the seed thread's mmap scenario on a Xen dom0 before and
+ * The web page in a real headless Chromium (driven by playwright-core; no browser download). Brings
+ * the page in dist/web up to date (test/build-parts.ts: built once per run, shared with
+ * test/package.test.ts, which packs it), starts `dmasim serve --port 0` on it, and checks what a student does: run the seed thread's mmap scenario on a Xen dom0 before and
  * after 40ac971eab89, step through it, compare the two kernels side by side, share a link,
  * download the JSON; compare one scenario across options (swiotlb=force against noforce); and
  * step through a generated 5,001-step scenario (timed step changes, the selected step kept in
@@ -18,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { CHROMIUM_FLAGS, findChromium } from "./browser.js";
-import { buildWeb } from "../../src/cli/serve.js";
+import { buildParts } from "../build-parts.js";
 import { parseScenarioText } from "../../src/scenario/parse.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import type { RunResult } from "../../src/scenario/types.js";
@@ -45,7 +46,7 @@ let url = "";
 let ctx: BrowserContext | undefined;
 let page: Page;
 
-/** Start `dmasim serve --port 0` on the temp build; resolve with the URL it prints. */
+/** Start `dmasim serve --port 0` on dist/web; resolve with the URL it prints. */
 function startServe(): Promise<string> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [join(ROOT, "bin", "dmasim.mjs"), "serve", "--port", "0"], { cwd: ROOT, env: { ...process.env, DMASIM_WEB_DIR: webDir }, stdio: ["ignore", "pipe", "pipe"] });
@@ -83,9 +84,10 @@ async function run(p: Page = page, timeout?: number) {
 
 beforeAll(async () => {
   const browser = await findChromium();
-  webDir = mkdtempSync(join(tmpdir(), "dmasim-web-"));
+  webDir = join(ROOT, "dist", "web");
   profileDir = mkdtempSync(join(tmpdir(), "dmasim-chromium-"));
-  await buildWeb(webDir);
+  const b = await buildParts(["web"]);
+  expect(b.code, b.stderr).toBe(0);
   url = await startServe();
   ctx = await chromium.launchPersistentContext(profileDir, { executablePath: browser.executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
   page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -95,7 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx?.close();
   if (server && server.exitCode === null) server.kill("SIGTERM");
-  for (const d of [webDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe("dmasim serve", { timeout: 60_000 }, () => {
