@@ -71,7 +71,7 @@ const FREE_MAX = 64;
  * log2(pages / SLAB_FIRST)): every model starts with them, and a new one is fresh memory. At most
  * FREE_SMALL_MAX of each size are kept.
  */
-const freeSmall: SlabMem[][] = [[], [], [], []];
+const freeSmall: SlabMem[][] = Array.from({ length: Math.log2(SLAB_MAX / SLAB_FIRST) }, () => []);
 const FREE_SMALL_MAX = 4;
 
 /**

@@ -213,9 +213,10 @@ export class IoTlbMem {
   }
 
   /**
-   * The model this pool belongs to is done (its caller keeps no reference to anything in it: the
-   * fuzzer's epochs, src/fuzz/session.ts): slot arrays of its own go to the next fresh pool of as
-   * many slots (see freeSlots), and the pool's slots are a fresh pool's again (made when next used).
+   * The model this pool belongs to is done (its caller keeps no reference to anything in it: a
+   * fuzzer's epoch, src/fuzz/session.ts; a scenario's run, src/scenario/runner.ts): slot arrays of
+   * its own go to the next fresh pool of as many slots (see freeSlots), and the pool's slots are a
+   * fresh pool's again (made when next used).
    */
   releaseSlots(): void {
     if (!this.cowShared && this._list !== NO_I32) {
@@ -243,7 +244,8 @@ const NO_F64 = new Float64Array(0);
  * Slot arrays of pools whose model is done (IoTlbMem.releaseSlots), by nslabs: the next fresh()
  * of that size writes a fresh pool's values into them instead of making new ones. A 64 MiB pool's
  * three arrays are 0.5 MiB, fresh host memory (a page fault per 4 KiB on first touch) for every
- * model that bounces; the fuzzer boots a model per epoch. At most FREE_SLOTS_MAX per size.
+ * model that bounces; the fuzzer boots a model per epoch, the matrix one per cell. At most
+ * FREE_SLOTS_MAX per size.
  */
 const freeSlots = new Map<number, { list: Int32Array; orig_addr: Float64Array; alloc_size: Int32Array }[]>();
 const FREE_SLOTS_MAX = 2;
