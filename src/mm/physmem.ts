@@ -336,7 +336,7 @@ export class PhysMem {
     for (const b of this.full) if (freeSlabs.length < FREE_MAX) freeSlabs.push(b);
     this.full = [];
     this.releaseSmall();
-    this.dir = this.dir.length ? new Array<Chunk | undefined>(this.dir.length).fill(undefined) : [];
+    this.dir.fill(undefined); // (the same array: a matrix releases every cell's model, src/scenario/runner.ts)
     this.far.clear();
     this.gen++;
     this.slab = null;
