@@ -363,3 +363,43 @@ describe("PhysMem.release: a finished model's RAM slabs serve the next model", (
     expect(bad).toEqual([]);
   });
 });
+
+describe("PhysMem.release: small slabs and a partly used full slab (stop 25)", () => {
+  it("a model that backed 240 small-slab pages and part of a full slab leaves the next two models nothing but zeros, and hands them its slabs", () => {
+    const pattern = new Uint8Array(4096).fill(0x5a);
+    // 16 + 32 + 64 + 128 pages in the small slabs, then 100 pages of a full 1 MiB slab
+    const a = new PhysMem([{ start: 0, size: 64 << 20 }]);
+    for (let i = 0; i < 340; i++) a.write(i * 4096, pattern);
+    const aSmall = (a as unknown as { small: { buf: ArrayBuffer }[] }).small.map((m) => m.buf);
+    expect(aSmall.map((b) => b.byteLength)).toEqual([16, 32, 64, 128].map((n) => n * 4096));
+    a.release();
+    // b: one byte in each of 600 pages (its small slabs, all of a full slab, part of a second);
+    // the pages a did not hand out were never zeroed by the release, and must read zero as well
+    const check = (m: PhysMem, pages: number, tag: number) => {
+      const wrong: string[] = [];
+      for (let i = 0; i < pages; i++) {
+        const pg = m.read(i * 4096, 4096);
+        for (let j = 0; j < 4096; j++) {
+          const want = j === 9 ? (i + tag) & 0xff : 0;
+          if (pg[j] !== want) {
+            wrong.push(`page ${i} byte ${j}: ${pg[j]} (want ${want})`);
+            break;
+          }
+        }
+      }
+      return wrong;
+    };
+    const b = new PhysMem([{ start: 0, size: 64 << 20 }]);
+    for (let i = 0; i < 600; i++) b.write(i * 4096 + 9, new Uint8Array([i & 0xff]));
+    expect(check(b, 600, 0)).toEqual([]);
+    // b's small slabs are released ones (a's, unless the free lists were full from earlier files: isolate false)
+    const bSmall = (b as unknown as { small: { buf: ArrayBuffer }[] }).small.map((m) => m.buf);
+    expect(bSmall.map((x) => x.byteLength)).toEqual([16, 32, 64, 128].map((n) => n * 4096));
+    b.release();
+    // c writes whole pages of another pattern over fewer pages, then one byte per page further on
+    const c = new PhysMem([{ start: 0, size: 64 << 20 }]);
+    for (let i = 0; i < 700; i++) c.write(i * 4096 + 9, new Uint8Array([(i + 3) & 0xff]));
+    expect(check(c, 700, 3)).toEqual([]);
+    c.release();
+  });
+});

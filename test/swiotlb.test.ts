@@ -181,6 +181,31 @@ describe("swiotlb_init_with_tbl", () => {
   });
 });
 
+describe("IoTlbMem.releaseSlots: a done model's slot arrays serve the next pool of as many slots (stop 25)", () => {
+  it("the next pool gets them back with a fresh pool's values: free runs to each segment's end, no orig_addr, alloc_size 0", () => {
+    const n = 384; // three segments: a size no other test's pool has, so the free list holds this one's arrays
+    const a = new IoTlbMem(0x4000_0000, n);
+    a.renumber(200, 0); // a renumbering left pending
+    a.set_slot_list(5, 0);
+    a.orig_addr[5] = 0x1234_5000;
+    a.alloc_size[5] = 4096;
+    a.orig_addr[383] = 0x9000;
+    const arrays = [a.list, a.orig_addr, a.alloc_size];
+    a.releaseSlots();
+    const b = new IoTlbMem(0x4100_0000, n);
+    expect(b.list).toBe(arrays[0]); // the same arrays, rewritten
+    expect(b.orig_addr).toBe(arrays[1]);
+    expect(b.alloc_size).toBe(arrays[2]);
+    expect(Array.from(b.list)).toEqual(Array.from({ length: n }, (_, i) => IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE)));
+    expect(Array.from(b.orig_addr).every((x) => x === INVALID_PHYS_ADDR)).toBe(true);
+    expect(Array.from(b.alloc_size).every((x) => x === 0)).toBe(true);
+    for (let i = 0; i < n; i++) expect(b.slot_list(i)).toBe(IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE));
+    // the released pool is a fresh pool again (new arrays when next used), not b's
+    expect(a.slot_list(5)).toBe(IO_TLB_SEGSIZE - 5);
+    expect(a.list).not.toBe(b.list);
+  });
+});
+
 describe("free lists: the worked example of xen-swiotlb.md §4.4", () => {
   it("map 5000 B, map 100 B, unmap both: every list value", () => {
     const k = fakeKernel();

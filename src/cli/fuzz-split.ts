@@ -33,23 +33,24 @@ export type FuzzWorkerMessage = { ok: true; epochs: import("../fuzz/split.js").E
  *   operations themselves (≈ 0.33 s on the compiler threads, measured per thread). At 300 that is
  *   ≈ 0.22 s, and the operations run as fast within noise, warm or cold (bench/README.md, fifth
  *   pass).
- * - `--semi-space-growth-factor=16`: the young generation (1 MiB semi-spaces when the process
- *   starts) grows to its 16 MiB maximum at its first growth instead of doubling through the first
- *   half second (V8 reads the factor when it grows the space, so setting it now still counts for
- *   this thread's isolate). While it grew, what an operation makes and drops outlived the small
- *   scavenges, was promoted and brought mark-compacts. Measured over 2M operations, --jobs 1:
- *   scavenges 90 → 82, mark-compacts up to 22 under load → 5; CPU (interleaved medians of 5, load
- *   6–9) --jobs 1 2925 → 2865 ms, --jobs 2 3587 → 3460 ms.
+ * - No `--semi-space-growth-factor=16` any more (stop 25): it made the young generation grow from
+ *   1 MiB to its 16 MiB maximum at its first growth (fewer scavenges and mark-compacts while it
+ *   grew, measured in stop 19), but every page of the two 16 MiB semi-spaces is then fresh memory,
+ *   ≈ 10.5 µs of page fault each on the Firecracker VM the benchmarks run on: without it the first
+ *   50,000 operations took ≈ 3,900 page faults fewer (17.3k → 14.4k with glibc's thresholds
+ *   raised, src/mm/physmem.ts MALLOC_NUDGE) and ≈ 37 ms less main-thread CPU (406 → 369 ms,
+ *   medians of 5 interleaved runs). Over 2M operations the CPU is the same or lower (--jobs 1
+ *   4.10 → 3.94 s, --jobs 2 6.2 → 5.5 s, medians of 5 at load 8–12; scavenges 51 → 64,
+ *   mark-compacts 1 → 2; stop 25, bench/README.md).
  *
  * Set by the fuzz command itself (bench.ts), not before the early workers start: any V8 flag
  * other than its default changes V8's flag hash (`v8.cachedDataVersionTag()`), and then V8
  * rejects the code cache Node ships for its own built-in modules, so an isolate made after it
  * compiles every built-in it loads (a fuzz worker's start: 47 → 73 ms of CPU, measured on a bare
- * worker that imports the engine). The worker isolates used to get `--min-semi-space-size=16`
- * as well; with the growth factor above their young generation reaches 16 MiB at its first growth
- * anyway (scavenges and mark-compacts per 2M operations the same within the runs' spread).
+ * worker that imports the engine). (The worker isolates got `--min-semi-space-size=16` until
+ * stop 19, the growth factor above until stop 25: their young generation now grows as V8's does.)
  */
-export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300 --semi-space-growth-factor=16";
+export const FUZZ_V8_FLAGS = "--max-inlined-bytecode-size-cumulative=300";
 
 /** The shared counter for a plan of `epochs` epochs. */
 export function sharedPlan(epochs: number): SharedArrayBuffer {
@@ -169,6 +170,10 @@ export function fuzzWorkersWanted(args: readonly string[], cores: () => number):
  */
 export async function prestartFuzzWorkers(args: readonly string[]): Promise<void> {
   if (args[0] !== "fuzz") return; // (no other command loads anything here)
+  // glibc's dynamic malloc thresholds raised now, before the CLI and the engine load (src/mm/physmem.ts
+  // MALLOC_NUDGE, which the engine does when it loads: here ≈ 900 page faults fewer in the first
+  // 50,000 operations than there)
+  if (process.platform === "linux") void new ArrayBuffer(8 << 20);
   const { cores } = await import("./workers.js");
   const n = fuzzWorkersWanted(args, cores);
   if (n <= 0) return;

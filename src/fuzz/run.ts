@@ -117,8 +117,10 @@ export const WARM_OPS = 250;
 /** Run the warm-up (above) when the run has more than one epoch (one epoch has no second model to deoptimise on), unless `o.warm` is false. */
 export function warmUp(s: FuzzSetup, o: FuzzOptions): void {
   if (o.steps <= s.epochLen || o.warm === false) return;
-  // no injected bug (a mutate function may keep state across its calls) and a pool of its own
-  const eo: EpochOptions = { ...s.eo, mutate: undefined, pool: new ShadowPool() };
+  // no injected bug (a mutate function may keep state across its calls); the run's pool (results do
+  // not depend on its state, EpochOptions): the shadow arrays the warm-up made are the run's, not
+  // fresh memory again in its first epoch
+  const eo: EpochOptions = { ...s.eo, mutate: undefined };
   try {
     for (let i = 0; i < WARM_EPOCHS; i++) runEpoch(eo, new Rng(0x5eed + i), WARM_OPS, false).session.release();
   } catch {
@@ -130,7 +132,7 @@ export function warmUp(s: FuzzSetup, o: FuzzOptions): void {
  * More warm-up, for a thread that would otherwise wait: a `dmasim fuzz --jobs N` worker, started
  * before the command line is parsed, idles until this thread sends its options (the CLI loading:
  * 60–170 ms, load-dependent). It runs warmUp, then up to PREWARM_EPOCHS more throwaway epochs of
- * PREWARM_OPS operations (seeds of their own, no injected bug, a pool of its own) on the
+ * PREWARM_OPS operations (seeds of their own, no injected bug, the run's pool) on the
  * configuration the command line names, while `idle()` says the options have not come; the
  * operations it would otherwise run unoptimised in its first real epochs then run compiled.
  * Nothing of it reaches a result (see warmUp). Returns whether warmUp's part was done (then the
@@ -143,7 +145,7 @@ export const PREWARM_OPS = 500;
 export function prewarm(s: FuzzSetup, o: FuzzOptions, idle: () => boolean): boolean {
   if (o.steps <= s.epochLen) return false;
   warmUp(s, o);
-  const eo: EpochOptions = { ...s.eo, mutate: undefined, pool: new ShadowPool() };
+  const eo: EpochOptions = { ...s.eo, mutate: undefined };
   try {
     for (let i = 0; i < PREWARM_EPOCHS && idle(); i++) runEpoch(eo, new Rng(0x5eed + WARM_EPOCHS + i), PREWARM_OPS, false).session.release();
   } catch {

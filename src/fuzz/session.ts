@@ -91,12 +91,14 @@ export class Session {
   }
 
   /**
-   * The epoch is done and nothing of its model is used again: its RAM slabs (PhysMem.release) and
-   * its cache's slabs (Cache.release) go to the next epoch's model.
+   * The epoch is done and nothing of its model is used again: its RAM slabs (PhysMem.release), its
+   * cache's slabs (Cache.release) and its swiotlb pool's slot arrays (IoTlbMem.releaseSlots) go to
+   * the next epoch's model.
    */
   release(): void {
     this.k.mem.release();
     this.k.cache.release();
+    this.mem?.releaseSlots();
   }
 
   /** May the device read this mapping (see nReadable)? */

@@ -60,15 +60,45 @@ type Chunk = (Uint8Array | undefined)[];
  * Full-size slabs of models that are done (PhysMem.release): the next model's page() takes them,
  * zeroed, before it asks V8 for a new ArrayBuffer. A run that boots model after model (the fuzzer's
  * epochs) then stops making V8 collect for external memory. At most FREE_MAX are kept (64 MiB).
+ * Only the pages a slab handed out (SlabMem.used) are zeroed: the rest are zeros still, and host
+ * memory never touched (a fill of the whole slab made every page of it fresh memory, a page fault
+ * each on first touch).
  */
 const freeSlabs: SlabMem[] = [];
 const FREE_MAX = 64;
+/**
+ * The small slabs (SLAB_FIRST .. SLAB_MAX / 2 pages) of models that are done, by size (index
+ * log2(pages / SLAB_FIRST)): every model starts with them, and a new one is fresh memory. At most
+ * FREE_SMALL_MAX of each size are kept.
+ */
+const freeSmall: SlabMem[][] = Array.from({ length: Math.log2(SLAB_MAX / SLAB_FIRST) }, () => []);
+const FREE_SMALL_MAX = 4;
 
-/** A full-size slab's bytes: [off, off + SLAB_MAX pages) of `buf`, an arena piece (`aligned`) or an ArrayBuffer of its own. */
+/**
+ * Host memory that malloc gives back to the kernel costs a page fault per 4 KiB when it is used
+ * again (≈ 10.5 µs each on a Firecracker VM). glibc's malloc keeps at most 128 KiB free at the top
+ * of a heap (M_TRIM_THRESHOLD) and gives the rest back at every free — and the engine's frames, the
+ * cache's windows, an operation's buffers and V8's compiler zones (per thread) are malloc'd and
+ * freed by the megabyte: `dmasim fuzz --steps 50000` took ≈ 22.5k faults, 5k of them on memory
+ * glibc had just returned. glibc raises both thresholds when a block it mmap'd is freed (its
+ * dynamic threshold: mmap threshold = that block's size, trim threshold twice that, for blocks up
+ * to 32 MiB). So the engine, when loaded, makes one MALLOC_NUDGE ArrayBuffer and drops it: V8
+ * callocs it (glibc mmaps it, untouched: one page fault), frees it at its first scavenge, and from
+ * then on glibc keeps up to 16 MiB free per heap. Nothing else depends on it (results are the
+ * same with or without); other C libraries ignore it (Linux only: elsewhere it is not made).
+ */
+const MALLOC_NUDGE = 8 << 20;
+if ((globalThis as { process?: { platform?: string } }).process?.platform === "linux") void new ArrayBuffer(MALLOC_NUDGE);
+
+/** A slab's bytes: [off, off + pages) of `buf`, an arena piece (`aligned`, full-size only) or an ArrayBuffer of its own. */
 interface SlabMem {
   buf: ArrayBuffer;
   off: number;
   aligned: boolean;
+  /** pages in it (SLAB_MAX for a full-size slab) */
+  pages: number;
+  /** pages [0, used) may hold bytes (handed out as frames); the rest are zeros */
+  used: number;
 }
 
 /**
@@ -109,7 +139,7 @@ function arenaPiece(): SlabMem | null {
       return null;
     }
   }
-  const m = { buf: arena, off: arenaNext, aligned: true };
+  const m: SlabMem = { buf: arena, off: arenaNext, aligned: true, pages: SLAB_MAX, used: 0 };
   arenaNext += bytes;
   return m;
 }
@@ -120,10 +150,22 @@ function reuseSlab(aligned: boolean): SlabMem | undefined {
     const m = freeSlabs[i]!;
     if (aligned && !m.aligned) continue;
     freeSlabs.splice(i, 1);
-    new Uint8Array(m.buf, m.off, SLAB_MAX * PAGE_SIZE).fill(0);
-    return m;
+    return zeroed(m);
   }
   return undefined;
+}
+
+/** A recycled slab's pages that were handed out zeroed (the others are zeros already). */
+function zeroed(m: SlabMem): SlabMem {
+  if (m.used > 0) new Uint8Array(m.buf, m.off, m.used * PAGE_SIZE).fill(0);
+  m.used = 0;
+  return m;
+}
+
+/** A small slab of `pages` pages (recycled, or a new ArrayBuffer). */
+function smallSlab(pages: number): SlabMem {
+  const m = freeSmall[Math.log2(pages / SLAB_FIRST)]?.pop();
+  return m !== undefined ? zeroed(m) : { buf: new ArrayBuffer(pages * PAGE_SIZE), off: 0, aligned: false, pages, used: 0 };
 }
 
 export class PhysMem {
@@ -143,6 +185,10 @@ export class PhysMem {
   private slabNext = 0;
   /** the full-size (SLAB_MAX) slabs this model's frames live in, for release() */
   private full: SlabMem[] = [];
+  /** the small slabs this model's frames live in, for release() */
+  private small: SlabMem[] = [];
+  /** the current slab (its `used` is set from slabNext when the model is released) */
+  private cur: SlabMem | null = null;
   readonly banks: Bank[];
   /**
    * Told before RAM changes (write, fill, copy's destination): the CPU cache model, while it keeps
@@ -214,15 +260,19 @@ export class PhysMem {
   }
 
   private newSlab(): void {
+    if (this.cur !== null) this.cur.used = this.cur.pages; // (a slab is left only when full)
     this.slabPages = this.slabPages === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.slabPages * 2);
     this.slabNext = 0;
     this.slabOff = 0;
     if (this.slabPages < SLAB_MAX) {
-      this.slab = new ArrayBuffer(this.slabPages * PAGE_SIZE);
+      const m = smallSlab(this.slabPages);
+      this.slab = m.buf;
+      this.small.push(m);
+      this.cur = m;
       return;
     }
     if (!this.aligned && this.full.length >= ALIGN_AFTER && this.alignAll() && this.slabNext < SLAB_MAX) return;
-    const m = reuseSlab(this.aligned) ?? (this.aligned ? arenaPiece() : null) ?? { buf: new ArrayBuffer(SLAB_MAX * PAGE_SIZE), off: 0, aligned: false };
+    const m = reuseSlab(this.aligned) ?? (this.aligned ? arenaPiece() : null) ?? { buf: new ArrayBuffer(SLAB_MAX * PAGE_SIZE), off: 0, aligned: false, pages: SLAB_MAX, used: 0 };
     this.useSlab(m, 0);
   }
 
@@ -232,6 +282,7 @@ export class PhysMem {
     this.slabPages = SLAB_MAX;
     this.slabNext = next;
     this.full.push(m);
+    this.cur = m;
   }
 
   /**
@@ -247,7 +298,8 @@ export class PhysMem {
     let next = 0;
     const move = (f: Uint8Array): Uint8Array => {
       if (next === SLAB_MAX) {
-        m = arenaPiece() ?? { buf: new ArrayBuffer(SLAB_MAX * PAGE_SIZE), off: 0, aligned: false };
+        m.used = SLAB_MAX;
+        m = arenaPiece() ?? { buf: new ArrayBuffer(SLAB_MAX * PAGE_SIZE), off: 0, aligned: false, pages: SLAB_MAX, used: 0 };
         this.full.push(m);
         next = 0;
       }
@@ -269,6 +321,7 @@ export class PhysMem {
     this.aligned = true;
     this.gen++;
     for (const o of old) if (o.aligned && freeSlabs.length < FREE_MAX) freeSlabs.push(o);
+    this.releaseSmall();
     return true;
   }
 
@@ -278,9 +331,12 @@ export class PhysMem {
    * fresh slabs — never into another model's memory.
    */
   release(): void {
+    if (this.cur !== null) this.cur.used = this.slabNext;
+    this.cur = null;
     for (const b of this.full) if (freeSlabs.length < FREE_MAX) freeSlabs.push(b);
     this.full = [];
-    this.dir = this.dir.length ? new Array<Chunk | undefined>(this.dir.length).fill(undefined) : [];
+    this.releaseSmall();
+    this.dir.fill(undefined); // (the same array: a matrix releases every cell's model, src/scenario/runner.ts)
     this.far.clear();
     this.gen++;
     this.slab = null;
@@ -289,6 +345,15 @@ export class PhysMem {
     this.slabPages = 0;
     this.slabNext = 0;
     this.npages = 0;
+  }
+
+  /** The small slabs to the free lists (release, or alignAll: every frame has moved out of them). */
+  private releaseSmall(): void {
+    for (const m of this.small) {
+      const l = freeSmall[Math.log2(m.pages / SLAB_FIRST)]!;
+      if (l.length < FREE_SMALL_MAX) l.push(m);
+    }
+    this.small = [];
   }
 
   /**

@@ -200,15 +200,31 @@ export class IoTlbMem {
    */
   private fresh(): void {
     const n = this.nslabs;
-    const list = new Int32Array(n);
+    const r = freeSlots.get(n)?.pop();
+    const list = r?.list ?? new Int32Array(n);
     const whole = n - (n & (IO_TLB_SEGSIZE - 1));
     // the whole segments: one written, then copied
     for (let i = 0; i < Math.min(whole, IO_TLB_SEGSIZE); i++) list[i] = IO_TLB_SEGSIZE - io_tlb_offset(i);
     for (let done = IO_TLB_SEGSIZE; done < whole; done *= 2) list.copyWithin(done, 0, Math.min(done, whole - done));
     for (let i = whole; i < n; i++) list[i] = Math.min(IO_TLB_SEGSIZE - io_tlb_offset(i), n - i);
     this._list = list;
-    this._orig_addr = new Float64Array(n).fill(INVALID_PHYS_ADDR);
-    this._alloc_size = new Int32Array(n);
+    this._orig_addr = (r?.orig_addr ?? new Float64Array(n)).fill(INVALID_PHYS_ADDR);
+    this._alloc_size = r !== undefined ? r.alloc_size.fill(0) : new Int32Array(n);
+  }
+
+  /**
+   * The model this pool belongs to is done (its caller keeps no reference to anything in it: a
+   * fuzzer's epoch, src/fuzz/session.ts; a scenario's run, src/scenario/runner.ts): slot arrays of
+   * its own go to the next fresh pool of as many slots (see freeSlots), and the pool's slots are a
+   * fresh pool's again (made when next used).
+   */
+  releaseSlots(): void {
+    if (!this.cowShared && this._list !== NO_I32) {
+      let l = freeSlots.get(this.nslabs);
+      if (l === undefined) freeSlots.set(this.nslabs, (l = []));
+      if (l.length < FREE_SLOTS_MAX) l.push({ list: this._list, orig_addr: this._orig_addr, alloc_size: this._alloc_size });
+    }
+    this.resetSlots();
   }
 
   /** The slot arrays back to a fresh pool's (made again when next used): what a pool's initialisation writes. */
@@ -224,6 +240,15 @@ export class IoTlbMem {
 /** Slot arrays not made yet (IoTlbMem.fresh makes them). */
 const NO_I32 = new Int32Array(0);
 const NO_F64 = new Float64Array(0);
+/**
+ * Slot arrays of pools whose model is done (IoTlbMem.releaseSlots), by nslabs: the next fresh()
+ * of that size writes a fresh pool's values into them instead of making new ones. A 64 MiB pool's
+ * three arrays are 0.5 MiB, fresh host memory (a page fault per 4 KiB on first touch) for every
+ * model that bounces; the fuzzer boots a model per epoch, the matrix one per cell. At most
+ * FREE_SLOTS_MAX per size.
+ */
+const freeSlots = new Map<number, { list: Int32Array; orig_addr: Float64Array; alloc_size: Int32Array }[]>();
+const FREE_SLOTS_MAX = 2;
 (IoTlbMem.prototype as unknown as Record<symbol, unknown>)[COW_FIELDS] = { fields: ["_list", "_orig_addr", "_alloc_size"], flag: "cowShared" };
 
 // ---------------------------------------------------------------------------------------------
