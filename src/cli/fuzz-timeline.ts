@@ -19,37 +19,11 @@
  * has the merged result), `exit` with k = the CPU ms of the process's other threads still alive
  * then (V8's compiler and GC threads; a worker's thread has ended by then).
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { threadCpuMs, otherThreadsCpuMs } from "./thread-cpu.js";
 import { threadId } from "node:worker_threads";
 
 /** Record a mark (event, k); null when the timeline is off. */
 export type Mark = (event: string, k?: number) => void;
-
-/** This thread's own CPU time in ms, or -1 where /proc is not there. */
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
-  } catch {
-    return -1;
-  }
-}
-
-/** CPU ms of this process's threads other than the main one (/proc/self/task/<tid>/stat utime + stime). */
-function otherThreadsCpuMs(): number {
-  try {
-    const tick = 10; // USER_HZ = 100 on Linux
-    let ms = 0;
-    for (const t of readdirSync("/proc/self/task")) {
-      if (Number(t) === process.pid) continue;
-      const s = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
-      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      ms += (Number(f[11]) + Number(f[12])) * tick;
-    }
-    return ms;
-  } catch {
-    return -1;
-  }
-}
 
 let marks: string[] | null = null;
 

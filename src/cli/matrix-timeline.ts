@@ -17,46 +17,11 @@
  * `cells` (this thread has every cell), `faults` k (the process's minor page faults so far), `exit` with k = the CPU ms of the process's other threads still alive then (V8's
  * compiler and GC threads; a worker's thread has ended by then).
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { threadCpuMs, minorFaults, otherThreadsCpuMs } from "./thread-cpu.js";
 import { threadId } from "node:worker_threads";
 
 /** Record a mark (event, k). */
 export type Mark = (event: string, k?: number) => void;
-
-/** This thread's own CPU time in ms, or -1 where /proc is not there. */
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
-  } catch {
-    return -1;
-  }
-}
-
-/** The process's minor page faults so far (/proc/self/stat minflt), or -1. */
-function minorFaults(): number {
-  try {
-    const s = readFileSync("/proc/self/stat", "utf8");
-    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[7]);
-  } catch {
-    return -1;
-  }
-}
-
-/** CPU ms of this process's threads other than the main one (/proc/self/task/<tid>/stat utime + stime). */
-function otherThreadsCpuMs(): number {
-  try {
-    let ms = 0;
-    for (const t of readdirSync("/proc/self/task")) {
-      if (Number(t) === process.pid) continue;
-      const s = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
-      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      ms += (Number(f[11]) + Number(f[12])) * 10; // USER_HZ = 100
-    }
-    return ms;
-  } catch {
-    return -1;
-  }
-}
 
 const on = process.env.DMASIM_MATRIX_TIMELINE === "1";
 const marks: string[] = [];
