@@ -9,44 +9,22 @@
 //   node bench/fuzz-timeline.mjs [--pairs 5] [--steps 2000000] [--seed 7] [--bin bin/dmasim.mjs] [--json]
 //
 // --bin: another build's launcher (e.g. a copy of an older build's bin/ and dist/) for A/B runs.
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
+import { median, opt as optIn, timelineRun } from "./timeline-common.mjs";
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const opt = (name, dflt) => optIn(args, name, dflt);
 const pairs = Number(opt("--pairs", "5"));
 const steps = opt("--steps", "2000000");
 const seed = opt("--seed", "7");
 const bin = opt("--bin", new URL("../bin/dmasim.mjs", import.meta.url).pathname);
 const asJson = args.includes("--json");
 
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /** One run: its marks per thread, and the figures derived from them. */
 function run(jobs) {
-  const t0 = performance.timeOrigin + performance.now();
-  const r = spawnSync(process.execPath, [bin, "fuzz", "--seed", seed, "--steps", steps, "--jobs", String(jobs), "--json"], {
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-    env: { ...process.env, DMASIM_FUZZ_TIMELINE: "1" },
-  });
-  const wall = performance.timeOrigin + performance.now() - t0;
+  const { r, wall, threads: th } = timelineRun([bin, "fuzz", "--seed", seed, "--steps", steps, "--jobs", String(jobs), "--json"], "fuzz-timeline", "DMASIM_FUZZ_TIMELINE");
   if (r.status !== 0) throw new Error(`fuzz --jobs ${jobs} exited ${r.status}: ${r.stderr.slice(-400)}`);
   const out = JSON.parse(r.stdout);
-  const th = new Map();
-  for (const l of r.stderr.split("\n")) {
-    const m = /^fuzz-timeline (\S+) (\S+) (-?\d+) (\S+) (\S+)$/.exec(l);
-    if (!m) continue;
-    if (!th.has(m[1])) th.set(m[1], []);
-    th.get(m[1]).push({ ev: m[2], k: Number(m[3]), t: Number(m[4]), cpu: Number(m[5]) });
-  }
   const main = th.get("main");
   if (!main) throw new Error("no timeline: is this build older than DMASIM_FUZZ_TIMELINE?");
   const origin = main.find((e) => e.ev === "origin").t;

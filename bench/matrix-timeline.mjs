@@ -8,15 +8,12 @@
 // little when other processes share the cores.
 //
 //   node bench/matrix-timeline.mjs [--runs 5] [--jobs 2] [--bin A/bin/dmasim.mjs --bin B/...] [--set K=V] [--json]
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { median, opt as optIn, timelineRun } from "./timeline-common.mjs";
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const opt = (name, dflt) => optIn(args, name, dflt);
 const all = (name) => args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(opt("--runs", "5"));
@@ -25,29 +22,9 @@ const bins = all("--bin").length ? all("--bin") : [root + "bin/dmasim.mjs"];
 const sets = all("--set").flatMap((s) => ["--set", s]);
 const asJson = args.includes("--json");
 
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /** One run of `bin`: the figures from its marks. */
 function run(bin) {
-  const t0 = performance.timeOrigin + performance.now();
-  const r = spawnSync(process.execPath, [bin, "matrix", "scenarios", "--json", ...(jobs ? ["--jobs", jobs] : []), ...sets], {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-    env: { ...process.env, DMASIM_MATRIX_TIMELINE: "1" },
-  });
-  const wall = performance.timeOrigin + performance.now() - t0;
-  const th = new Map();
-  for (const l of r.stderr.split("\n")) {
-    const m = /^matrix-timeline (\S+) (\S+) (\S+) (\S+) (\S+)$/.exec(l);
-    if (!m) continue;
-    if (!th.has(m[1])) th.set(m[1], []);
-    th.get(m[1]).push({ ev: m[2], k: Number(m[3]), t: Number(m[4]), cpu: Number(m[5]) });
-  }
+  const { wall, threads: th } = timelineRun([bin, "matrix", "scenarios", "--json", ...(jobs ? ["--jobs", jobs] : []), ...sets], "matrix-timeline", "DMASIM_MATRIX_TIMELINE", { cwd: root });
   const main = th.get("main") ?? [];
   const at = (marks, ev) => marks.find((x) => x.ev === ev);
   const origin = at(main, "origin")?.t ?? t0;
