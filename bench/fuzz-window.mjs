@@ -16,7 +16,12 @@ if (rev) {
       b.onLoad({ filter: /\.ts$/ }, (a) => {
         const rel = a.path.slice(root.length);
         if (!rel.startsWith("src/")) return undefined;
-        return { contents: execFileSync("git", ["show", `${rev}:${rel}`], { cwd: root, encoding: "utf8" }), loader: "ts" };
+        // a file the revision does not have (src/cli/helper-nice.ts before stop 26): the working tree's
+        try {
+          return { contents: execFileSync("git", ["show", `${rev}:${rel}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }), loader: "ts" };
+        } catch {
+          return undefined;
+        }
       });
     },
   };

@@ -3,7 +3,8 @@
  * operations of `dmasim fuzz --seed S`), in CPU time, which the machine's load moves far less
  * than its wall: the main thread's CPU (/proc/thread-self/schedstat), the process's (all threads:
  * TurboFan's jobs, GC helpers), the main thread's minor page faults and the wall, with the CLI's
- * V8 flags for `fuzz --jobs 1` (FUZZ_V8_FLAGS, FUZZ_TIER_FLAGS). One JSON line per run.
+ * V8 flags for `fuzz --jobs 1` (FUZZ_V8_FLAGS, FUZZ_TIER_FLAGS) and its helper threads' priority
+ * (src/cli/helper-nice.ts; WINDOW_NICE=0 leaves it, WINDOW_NICE=n sets n steps). One JSON line per run.
  *   node bench/fuzz-window.mjs [rev]    builds bench/.build-window/after.mjs (the working tree)
  *                                       and, given a git revision, before.mjs (src/ as at rev)
  *   node bench/.build-window/after.mjs [seed=11] [steps=50000] [platform=rpi4]
@@ -15,12 +16,15 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { FUZZ_V8_FLAGS } from "../src/cli/fuzz-split.js";
 import { FUZZ_TIER_FLAGS } from "../src/cli/bench.js";
+import { niceHelperThreads } from "../src/cli/helper-nice.js";
 import { runFuzz } from "../src/fuzz/run.js";
 
 setFlagsFromString(FUZZ_V8_FLAGS);
 setFlagsFromString(FUZZ_TIER_FLAGS);
 // more V8 flags for an experiment, set after the CLI's (which they can override)
 if (process.env.WINDOW_FLAGS) setFlagsFromString(process.env.WINDOW_FLAGS);
+// the helper threads' priority as `dmasim fuzz --jobs 1` sets it (WINDOW_NICE=0: unchanged; another number: that many steps)
+if (process.env.WINDOW_NICE !== "0") niceHelperThreads(process.env.WINDOW_NICE ? Number(process.env.WINDOW_NICE) : undefined);
 const threadNs = () => Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]);
 /** minor page faults of this thread (field 10 of /proc/thread-self/stat, after the parenthesised name) */
 const faults = () => Number(readFileSync("/proc/thread-self/stat", "utf8").split(") ")[1]!.split(" ")[7]);

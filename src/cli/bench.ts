@@ -351,7 +351,11 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       const mark = process.env.DMASIM_FUZZ_TIMELINE === "1" ? (await import("./fuzz-timeline.js")).mainFuzzTimeline() : null;
       const jobs = opts.jobs === "auto" ? (await import("./workers.js")).cores() : int("--jobs", opts.jobs ?? "1");
       if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
-      if (jobs === 1) (await import("node:v8")).setFlagsFromString(FUZZ_TIER_FLAGS);
+      if (jobs === 1) {
+        (await import("node:v8")).setFlagsFromString(FUZZ_TIER_FLAGS);
+        // V8's compile and GC helper threads below this one, which runs the operations (helper-nice.ts)
+        (await import("./helper-nice.js")).niceHelperThreads();
+      }
       const seed = opts.seed !== undefined ? seed32(opts.seed) : (Date.now() ^ (process.pid << 16)) >>> 0;
       const steps = int("--steps", opts.steps);
       if (steps < 1) throw new InputError(`--steps: ${steps} is not a positive number of operations`);

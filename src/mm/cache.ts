@@ -137,9 +137,17 @@ export class Cache {
     return f;
   }
 
-  /** The frame's per-line states, made from its counts while they are all the same (Frame.st). */
+  /**
+   * The frame's per-line states, made from its counts while they are all the same (Frame.st). (Both
+   * counts are read and compared before the choice: a read or compare that only some frames reach
+   * had no type feedback when V8 optimised the callers this is inlined into, and deoptimised them.)
+   */
   private stOf(f: Frame): Uint8Array {
-    if (f.st === null) f.st = new Uint8Array(this.lpf).fill(f.n === 0 ? ABSENT : f.nd === 0 ? CLEAN : DIRTY);
+    if (f.st === null) {
+      const none = f.n === 0;
+      const clean = f.nd === 0;
+      f.st = new Uint8Array(this.lpf).fill(none ? ABSENT : clean ? CLEAN : DIRTY);
+    }
     return f.st;
   }
 
@@ -253,24 +261,31 @@ export class Cache {
     if (this.ram.watcher === this) this.ram.watcher = null;
   }
 
-  /** Make lines [first, last] of a frame present, filling absent ones from RAM. */
+  /**
+   * Make lines [first, last] of a frame present, filling absent ones from RAM. A frame with no
+   * line present and no state array (Frame.st) that is filled whole keeps none (st null): its one
+   * run goes through the same read and counts as any run. (Not a branch of its own: its first
+   * whole-frame fill came after V8 had optimised this function on partial fills, and its property
+   * accesses, never run, deoptimised it — "insufficient type feedback", every fuzz run's first
+   * 50,000 operations.)
+   */
   private fill(f: Frame, fn: number, first: number, last: number) {
-    if (f.n === this.lpf) return;
+    const lpf = this.lpf;
+    if (f.n === lpf) return;
     const ls = this.lineSize;
-    if (f.st === null && first === 0 && last === this.lpf - 1) {
-      // (no line present: Frame.st) the whole frame from RAM, all lines clean
-      this.ram.read(fn * FRAME, FRAME, f.buf, f.base);
-      f.n = this.lpf;
-      this.nlines += this.lpf;
-      return;
-    }
-    const st = this.stOf(f);
+    const st0 = f.st;
+    const whole = last - first === lpf - 1; // (on every call, not only when st0 is null: the same)
+    // (st0 null and f.n < lpf: every line absent)
+    const st = st0 === null && whole ? null : this.stOf(f);
     for (let l = first; l <= last; l++) {
-      if (st[l] !== ABSENT) continue;
-      let e = l;
-      while (e < last && st[e + 1] === ABSENT) e++;
+      let e = last;
+      if (st !== null) {
+        if (st[l] !== ABSENT) continue;
+        e = l;
+        while (e < last && st[e + 1] === ABSENT) e++;
+        st.fill(CLEAN, l, e + 1);
+      }
       this.ram.read(fn * FRAME + l * ls, (e - l + 1) * ls, f.buf, f.base + l * ls);
-      st.fill(CLEAN, l, e + 1);
       f.n += e - l + 1;
       this.nlines += e - l + 1;
       l = e;
@@ -453,29 +468,37 @@ export class Cache {
    * frame included: a whole-frame branch of its own (st.fill and the counters) was taken first by
    * the first page-sized CPU write or copy, usually after V8 had optimised this function on partial
    * writes, and that deoptimised it ("insufficient type feedback": fuzz seeds 11-13, each in its
-   * first 50k operations).
+   * first 50k operations). The same held for the frame without a state array written whole (its
+   * counters), until they too were made on every call (below).
    */
   private dirty(f: Frame, first: number, last: number) {
-    if (f.st === null && first === 0 && last === this.lpf - 1) {
-      // every line, all in one state (Frame.st): all dirty, still one state
-      this.nlines += this.lpf - f.n;
-      this.ndirty += this.lpf - f.nd;
-      f.n = f.nd = this.lpf;
-      return;
-    }
-    const st = this.stOf(f);
+    const lpf = this.lpf;
+    const st0 = f.st;
+    const n0 = f.n;
+    const nd0 = f.nd;
+    // every line, all in one state (Frame.st): all dirty, still one state (no array). Its counts are
+    // made here on every call, not in a branch of its own: that branch's operations, never run
+    // before V8 optimised this function, deoptimised it ("insufficient type feedback")
+    const wholeAbsent = lpf - n0;
+    const wholeNotDirty = lpf - nd0;
+    const whole = last - first === lpf - 1;
+    const st = st0 === null && whole ? null : this.stOf(f);
     let absent = 0;
     let notDirty = 0;
-    for (let l = first; l <= last; l++) {
-      const s = st[l];
-      if (s !== DIRTY) {
-        notDirty++;
-        if (s === ABSENT) absent++;
-        st[l] = DIRTY;
+    if (st === null) {
+      absent = wholeAbsent;
+      notDirty = wholeNotDirty;
+    } else
+      for (let l = first; l <= last; l++) {
+        const s = st[l];
+        if (s !== DIRTY) {
+          notDirty++;
+          if (s === ABSENT) absent++;
+          st[l] = DIRTY;
+        }
       }
-    }
-    f.n += absent;
-    f.nd += notDirty;
+    f.n = n0 + absent;
+    f.nd = nd0 + notDirty;
     this.nlines += absent;
     this.ndirty += notDirty;
   }
