@@ -72,6 +72,20 @@ function startServe(): Promise<string> {
 
 const $ = (testid: string) => `[data-testid="${testid}"]`;
 
+/**
+ * Choose a bundled scenario and wait until the page has shown what it parsed from it: its description
+ * appears above the controls ≥ 150 ms later (the editor's parse is debounced and runs in the engine's
+ * worker), and the controls below move down. A click in between can land beside its target: under load
+ * the compare checkbox once stayed unticked ("Clicking the checkbox did not change its state").
+ */
+async function chooseScenario(key: string, p: Page = page) {
+  await p.locator($("scenario-select")).selectOption(key);
+  const s = parseScenarioText(readFileSync(join(ROOT, "scenarios", `${key}.yaml`), "utf8"), `scenarios/${key}.yaml`);
+  const desc = p.locator("p.description");
+  if (s.description) await expect.poll(async () => (await desc.first().textContent().catch(() => null))?.trim(), { timeout: 30_000 }).toBe(s.description.trim());
+  else await expect.poll(() => desc.count(), { timeout: 30_000 }).toBe(0);
+}
+
 /** Click Run and wait until a new run is on the page (up to `timeout` ms: Playwright's default unless given). */
 async function run(p: Page = page, timeout?: number) {
   const before = await p.locator($("runs")).getAttribute("data-run-seq").catch(() => null);
@@ -135,7 +149,7 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(url);
     await page.locator($("runs")).waitFor();
-    await page.locator($("scenario-select")).selectOption("seed-mmap");
+    await chooseScenario("seed-mmap");
     // the kernel selector lists VERSIONS (5.6 → 6.18), each with its notes, after "the scenario's"
     const kopts = page.locator($("kernel-select")).locator("option");
     expect(await kopts.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", ...VERSIONS.map((v) => v.id)]);
@@ -369,7 +383,7 @@ describe("web page (headless Chromium)", { timeout: 60_000 }, () => {
 
 describe("compare across options (headless Chromium)", { timeout: 90_000 }, () => {
   it("runs missing-sync on rpi4 5.13 with swiotlb=force against swiotlb=noforce; the header names the option; the link carries it", async () => {
-    await page.locator($("scenario-select")).selectOption("drivers/missing-sync");
+    await chooseScenario("drivers/missing-sync");
     await page.locator($("platform-select")).selectOption("rpi4");
     await page.locator($("kernel-select")).selectOption("5.13");
     await page.locator("details.options > summary").click();
