@@ -11,7 +11,7 @@
  * merges the accumulators and prints the tool's three lines. More threads than workers are run as
  * kthreads sharing a worker's model, one loop iteration at a time.
  */
-import { KERNEL_HELP } from "./kernel-help.js";
+import { BENCH_KERNEL_HELP, KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
 import { ConfigValueError, InputError, OptionError, STOPPING_FAULTS, type FaultRecord } from "../core/faults.js";
 import { parseSets } from "../scenario/sets.js";
@@ -244,7 +244,7 @@ export function registerBench(program: Command, io: Io, state: { code: number })
     .option("-x, --dma-trans-ns <n>", "simulated transfer time between map and unmap, ns (0..10000000)", "0")
     .option("-g, --granule <n>", "pages per mapping (1..1024)", "1")
     .option("--platform <id>", "platform (default: rpi4; `dmasim platforms` lists them)")
-    .option("--kernel <version>", KERNEL_HELP)
+    .option("--kernel <version>", BENCH_KERNEL_HELP)
     .option("--device <name>", "device bound to dma_map_benchmark (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, mem=8G, ...)", collect, [] as string[])
     .option("--json", "print the struct map_benchmark results as one JSON object")
