@@ -95,7 +95,7 @@ export function kernel_cmdline(given: Readonly<Record<string, string | number | 
   return out;
 }
 
-/** lib/cmdline.c parameqn: the first n characters equal, '-' and '_' alike (5.6–6.18). */
+/** kernel/params.c parameqn: the first n characters equal, '-' and '_' alike (dash2underscore; 5.15.178 :84–93, 5.6–6.18). */
 function parameqn(a: string, b: string, n: number): boolean {
   for (let i = 0; i < n; i++) {
     const x = a[i] === "-" ? "_" : a[i];
