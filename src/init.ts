@@ -573,7 +573,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   k.vmalloc.kasan = kasan_vmalloc_enabled(k);
 
   // --- zones + buddy: free everything memblock did not reserve ---
-  const buddy = new BuddyAllocator(k.memmap);
+  const buddy = new BuddyAllocator(k.memmap, k.sw["7fef431be9c9"] === true);
   k.buddy = buddy;
   const pfn = (x: number) => Math.floor(x / PAGE_SIZE);
   if (dmaEnd > banks[0]!.start) buddy.addZone("DMA", min_pfn, pfn(Math.min(dmaEnd, ramEnd)));

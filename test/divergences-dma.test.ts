@@ -293,7 +293,7 @@ describe("a WARN in a header's static inline names the function it was inlined i
   // dma_direct_map_page (kernel/dma/direct.h, 5.10–6.12) / dma_direct_map_phys (6.18) are static inlines: the
   // overflow dev_WARN_ONCE's RIP is in dma_map_page_attrs / dma_map_phys, or in dma_direct_map_sg for an sg list
   const doc = (kernel: string, map: string) =>
-    `name: w\nplatform: x86_64\nkernel: "${kernel}"\nconfig: { mem: 2G }\nsteps:\n  - { op: dma_set_mask, bits: 30 }\n  - { op: kmalloc, size: 4K, as: b }\n${map}`;
+    `name: w\nplatform: x86_64\nkernel: "${kernel}"\nconfig: { mem: 2G }\nsteps:\n  - { op: dma_set_mask, bits: 24 }\n  - { op: kmalloc, size: 4K, as: b }\n${map}`;
   const single = "  - { op: dma_map_single, buf: b, size: 4K, dir: DMA_TO_DEVICE, as: m }\n";
   const sg = "  - { op: dma_map_sg, entries: [{ buf: b, length: 4096 }], dir: DMA_TO_DEVICE, as: s }\n";
   const where = (kernel: string, map: string, trace: boolean) => {

@@ -176,7 +176,7 @@ name: mask below RAM without swiotlb
 device: default
 config: { mem: 2G }
 steps:
-  - { op: dma_set_mask, bits: 30 }
+  - { op: dma_set_mask, bits: 24 }
   - { op: kmalloc, size: 4096, gfp: GFP_KERNEL, as: b }
   - { op: dma_map_single, buf: b, size: 4096, dir: DMA_TO_DEVICE, as: m }
 `;

@@ -16,7 +16,7 @@ const MSG = "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier
 const scenario = readFileSync(new URL("../scenarios/drivers/mask-below-ram-no-swiotlb.yaml", import.meta.url), "utf8");
 
 describe("panic()", () => {
-  it("x86_64 with 2 GiB and a 30-bit mask: 5.13, 5.14 and 5.15 panic in swiotlb_tbl_map_single; 5.19 WARNs", () => {
+  it("x86_64 with 2 GiB and a 24-bit mask: 5.13, 5.14 and 5.15 panic in swiotlb_tbl_map_single; 5.19 WARNs", () => {
     for (const kernel of ["5.13", "5.14", "5.15"]) {
       const r = runYaml(scenario, { kernel });
       expect(r.faults.map((f) => [f.kind, f.message, f.pc, f.step]), kernel).toEqual([["panic", MSG, "swiotlb_tbl_map_single", 2]]);

@@ -3,8 +3,12 @@
  *
  * mm/page_alloc.c: zones ZONE_DMA / ZONE_DMA32 / ZONE_NORMAL / ZONE_HIGHMEM, free_area[order]
  * lists per zone, split on allocation (expand) and buddy merge on free (__free_one_page).
- * Freed blocks go to the head of their list and allocation takes the head, so after boot (which
- * frees memory in ascending order) the highest free block of the preferred zone is used first.
+ * Allocation takes the head of a list (__rmqueue_smallest, and __rmqueue_fallback's head block of
+ * the largest order). Boot frees memory in ascending order (memblock_free_all → __free_pages_core):
+ * to the head of the lists until 5.9, so the highest free block of the preferred zone is used
+ * first; with FPI_TO_TAIL (7fef431be9c9, 5.10) to the tail, so the lowest is. A free after boot
+ * goes to the head. Not modelled: the per-cpu page lists (a pcp-sized free comes back first, as
+ * from the head here), migratetypes, and buddy_merge_likely's tail placement.
  */
 import { PAGE_SIZE, hex } from "../core/u64.js";
 
@@ -181,7 +185,11 @@ const ZONE_ORDER: ZoneName[] = ["DMA", "DMA32", "Normal", "HighMem"];
 
 export class BuddyAllocator {
   readonly zones: Zone[] = [];
-  constructor(readonly memmap: MemMap) {}
+  /**
+   * @param fpi_to_tail __free_pages_core passes FPI_TO_TAIL (7fef431be9c9 "mm/page_alloc: place pages
+   *   to tail in __free_pages_core()", 5.10): boot's free blocks go to the tail of their lists
+   */
+  constructor(readonly memmap: MemMap, readonly fpi_to_tail = false) {}
 
   addZone(name: ZoneName, start_pfn: number, end_pfn: number) {
     if (end_pfn <= start_pfn) return;
@@ -201,7 +209,10 @@ export class BuddyAllocator {
     return undefined;
   }
 
-  /** Boot: hand free RAM [start, end) pfns to the allocator (memblock_free_all → __free_pages_core). */
+  /**
+   * Boot: hand free RAM [start, end) pfns to the allocator: mm/memblock.c __free_pages_memory →
+   * mm/page_alloc.c __free_pages_core (5.6–6.18; to the list tails from 5.10, `fpi_to_tail`).
+   */
   freeRange(start: number, end: number) {
     let pfn = start;
     while (pfn < end) {
@@ -218,9 +229,22 @@ export class BuddyAllocator {
         const list = z.free_area[order]!;
         const orders = this.memmap.buddyOrder;
         let n = 0;
-        for (; pfn + step <= last; pfn += step, n++) {
-          orders.set(pfn, order);
-          list.push(pfn);
+        if (this.fpi_to_tail) {
+          // each block to the tail (the array's start: its last element is the list's head), so the
+          // list reads lowest first from the head: the blocks of this run, descending, before the old tail
+          n = Math.max(0, Math.floor((last - pfn) / step));
+          const old = list.length;
+          list.length = old + n;
+          list.copyWithin(n, 0, old);
+          for (let i = 0; i < n; i++, pfn += step) {
+            orders.set(pfn, order);
+            list[n - 1 - i] = pfn;
+          }
+        } else {
+          for (; pfn + step <= last; pfn += step, n++) {
+            orders.set(pfn, order);
+            list.push(pfn);
+          }
         }
         z.managed_pages += n * step;
         z.free_pages += n * step;
@@ -228,14 +252,17 @@ export class BuddyAllocator {
       }
       if (z) {
         z.managed_pages += 1 << order;
-        this.__free_one_page(pfn, order, z);
+        this.__free_one_page(pfn, order, z, this.fpi_to_tail);
       }
       pfn += 1 << order;
     }
   }
 
-  /** mm/page_alloc.c __free_one_page: merge with free buddies, put on the list head. */
-  private __free_one_page(pfn: number, order: number, z: Zone) {
+  /**
+   * mm/page_alloc.c __free_one_page (5.6–6.18): merge with free buddies, put the block on its list's
+   * head, or its tail with FPI_TO_TAIL (5.10+; buddy_merge_likely's tail choice is not modelled).
+   */
+  private __free_one_page(pfn: number, order: number, z: Zone, to_tail = false) {
     const mm = this.memmap;
     while (order < MAX_ORDER - 1) {
       const buddy = pfn ^ (1 << order);
@@ -250,7 +277,8 @@ export class BuddyAllocator {
       order++;
     }
     mm.buddyOrder.set(pfn, order);
-    z.free_area[order]!.push(pfn);
+    if (to_tail) z.free_area[order]!.unshift(pfn);
+    else z.free_area[order]!.push(pfn);
     z.free_pages += 1 << order;
   }
 

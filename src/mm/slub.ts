@@ -37,6 +37,7 @@ import { calculate_order, order_objects } from "./slub_order.js";
 import { PG_large_kmalloc, PG_slab } from "./page_alloc.js";
 import { kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
 import { __free_pages, alloc_pages, free_large_kmalloc_again } from "./mm.js";
+import { KasanQuarantine } from "./kasan_quarantine.js";
 import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_RECLAIM, type KmallocCaches, kmalloc_fix_flags } from "./slab_common.js";
 
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
@@ -183,6 +184,8 @@ export class Slab {
   readonly live = new Map<number, SlabObj>();
   /** objects freed and not reused (for double-free and use-after-free reports): address → its cache, or the kmalloc_large order */
   readonly freed = new Map<number, KmemCache | number>();
+  /** generic KASAN's quarantine (CONFIG_KASAN): kfree'd objects wait there instead of on their freelist */
+  readonly quarantine = new KasanQuarantine();
   constructor(readonly caches: KmallocCaches) {}
 
   /** kmalloc_slab(size)->object_size */
@@ -200,13 +203,28 @@ export class Slab {
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmalloc_large(k, size, gfp);
     const s = this.caches.kmalloc_slab(size, gfp);
     const free = s.free;
-    if (free.length === 0 && !this.new_slab(k, s, gfp)) return 0;
+    if (free.length === 0 && !this.new_slab(k, s, gfp)) {
+      if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
+      return 0;
+    }
     const addr = free.pop()!;
     this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: s, order: 0 });
     // slab_alloc_node → slab_want_init_on_alloc: memset(object, 0, s->object_size) (5.6–6.18 without slub_debug)
     if (gfp & __GFP_ZERO) k.kmemset(addr, 0, s.object_size);
+    // the KASAN hooks after the allocation, each `if (gfpflags_allow_blocking(flags)) kasan_quarantine_reduce()`
+    // before its NULL test: slab_post_alloc_hook's kasan_slab_alloc, then kmalloc's kasan_kmalloc
+    if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
     return addr;
+  }
+
+  /**
+   * mm/kasan/common.c: __kasan_kmalloc (5.6–6.18), __kasan_slab_alloc (5.12–6.18; 5.6 kasan_slab_alloc calls
+   * __kasan_kmalloc) and __kasan_kmalloc_large each start with `if (gfpflags_allow_blocking(flags))
+   * kasan_quarantine_reduce();` — `calls` of them, each giving back at most one batch.
+   */
+  private kasan_quarantine_reduce(k: Kernel, calls: number): void {
+    for (let i = 0; i < calls; i++) this.quarantine.quarantine_reduce(k, ___cache_free);
   }
 
   /**
@@ -220,14 +238,23 @@ export class Slab {
     const order = get_order(size);
     if (k.sw["444050990db4"] && gfp & GFP_SLAB_BUG_MASK(k)) gfp = kmalloc_fix_flags(k, gfp);
     const page = alloc_pages(k, gfp, order, "kmalloc_large");
-    if (!page) return 0;
+    if (!page) {
+      if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 1);
+      return 0;
+    }
     const pfn = k.arch.page_to_pfn(page);
-    if (gfp & __GFP_HIGHMEM && k.memmap.PageHighMem(pfn)) return 0;
+    if (gfp & __GFP_HIGHMEM && k.memmap.PageHighMem(pfn)) {
+      // page_address of an unmapped highmem page is NULL, which kasan_kmalloc_large gets too
+      if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 1);
+      return 0;
+    }
     const addr = k.arch.page_address(k, page);
     // ___kmalloc_large_node: __folio_set_large_kmalloc (6.15+, a6687c8ff613)
     if (k.sw["a6687c8ff613"]) k.memmap.setFlag(pfn, PG_large_kmalloc);
     this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: null, order });
+    // kasan_kmalloc_large (5.6) / __kasan_kmalloc_large (6.18)
+    if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 1);
     return addr;
   }
 
@@ -316,8 +343,20 @@ export class Slab {
       return true;
     }
     this.freed.set(addr, s);
+    // slab_free_hook → __kasan_slab_free: generic KASAN poisons the object and parks it in the quarantine
+    // (quarantine_put / kasan_quarantine_put returns true: the slab does not get it back now)
+    if (k.cfg.CONFIG_KASAN) {
+      this.quarantine.quarantine_put(k, s, addr);
+      k.tr?.note(`KASAN: ${k.arch.fmtVa(addr)} is poisoned and quarantined (${this.quarantine.objects} in quarantine), not back on the ${s.name} freelist`);
+      return true;
+    }
     s.free.push(addr);
     return true;
   }
+}
+
+/** mm/slub.c ___cache_free → do_slab_free (5.6–6.18): the object goes to the head of its cache's freelist (from the quarantine) */
+function ___cache_free(cache: KmemCache, object: number): void {
+  cache.free.push(object);
 }
 

@@ -68,6 +68,12 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.12",
     effect: "arm64 zone_sizes_init sets zone_dma_limit = min(of_dma_get_max_cpu_address(NULL), IORT) (a physical address, not a bit count) and ZONE_DMA ends at min(zone_dma_limit, end of DRAM - 1) + 1: on a board whose RAM starts above 4 GiB and whose devices reach only its first GiB, ZONE_DMA is that GiB instead of all RAM. The 6.12.19 tree also clamps zone_dma_limit to U32_MAX when DRAM starts below 4 GiB (\"arm64: mm: fix zone_dma_limit calculation\", a 6.13 fix Cc stable 6.12+, modelled as the 6.12.19 tree has it) (checked: 6.12.19 arch/arm64/mm/init.c max_zone_phys / zone_sizes_init; 6.6.63 max_zone_phys(zone_bits))",
   },
+  "3fbd56f0e7c1": {
+    commit: "3fbd56f0e7c1",
+    title: "ARM64: Dynamically allocate cpumasks and increase supported CPUs to 512",
+    release: "6.8",
+    effect: "arm64's CONFIG_NR_CPUS defaults to 512 instead of 256, so generic KASAN's QUARANTINE_BATCHES (max(1024, 4 * CONFIG_NR_CPUS)) is 2048: the quarantine's batch size max(1 MiB, 2 × RAM/32 / batches) halves above 32 GiB of RAM (checked: arch/arm64/Kconfig NR_CPUS default \"256\" in 5.6.4 :944, 5.10.7 :982, 6.1.166 :1400, 6.6.63 :1467; \"512\" in 6.12.19 :1509, 6.18.35 :1526; id and subject from the infradead linux.git commitdiff; release not checked against a tree: only that it lies after 6.6 and by 6.12)",
+  },
   "07b742a4d912": {
     commit: "07b742a4d912",
     title: "arm64: mm: log potential KASAN shadow alias",

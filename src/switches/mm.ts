@@ -2,6 +2,12 @@
 import type { Switch } from "../versions.js";
 
 export const MM_SWITCHES: Record<string, Switch> = {
+  "7fef431be9c9": {
+    commit: "7fef431be9c9",
+    title: "mm/page_alloc: place pages to tail in __free_pages_core()",
+    release: "5.10",
+    effect: "memblock_free_all's blocks go to the tail of the zone's free lists (__free_pages_ok(page, order, FPI_TO_TAIL)) instead of the head, so the first allocations after boot take the lowest free block of the zone instead of the highest (checked: 5.6.4 mm/page_alloc.c:1447 __free_pages_core → __free_pages, :1002 add_to_free_area at the head; 5.9.1 has no FPI_TO_TAIL; 5.10.7 :107, :1066–1074, :1558; 6.18.35 :89, :1052–1059, :1671; allocation takes the list head: 6.18.35 __rmqueue_claim :2417–2431)",
+  },
   "e320d3012d25": {
     commit: "e320d3012d25",
     title: "mm/page_alloc.c: fix freeing non-compound pages",
