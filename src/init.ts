@@ -42,6 +42,7 @@ import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_
 import { XenHeap, xen_after_bootmem, xen_pv_setup_p2m } from "./xen/mmu-pv.js";
 import { xen_remap_memory, xen_set_identity_and_remap } from "./xen/setup.js";
 import { dma_debug_init } from "./kernel/dma/debug.js";
+import { print_unknown_bootoptions } from "./init-main.js";
 import { dma_declare_coherent_memory } from "./kernel/dma/coherent.js";
 import { phys_to_dma } from "./kernel/dma/direct.js";
 import { GFP_KERNEL } from "./include/gfp.js";
@@ -124,7 +125,7 @@ export function swiotlb_early_param(platform: Platform, version: KernelVersion, 
   if (cfg.swiotlb_param === undefined) return cfg;
   // 32-bit ARM selects SWIOTLB only with ARM_LPAE or XEN (6.1.166 arch/arm/mm/Kconfig ARM_LPAE, arch/arm/Kconfig XEN):
   // without it kernel/dma/swiotlb.c is not built (kernel/dma/Makefile obj-$(CONFIG_SWIOTLB)), no early_param("swiotlb")
-  // exists, and the option is handed to user space — no "area num", nothing refused (that line is not modelled)
+  // exists, and the option is handed to user space — no "area num", nothing refused (5.14+ print it: init-main.ts)
   if (platform.arch === "arm") return { ...cfg, swiotlb_param: undefined };
   const era = swiotlb_era_for(version.id);
   const st: SwiotlbParam = { force: cfg.swiotlb_force };
@@ -508,6 +509,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   // x86_64 (no early_init_fdt_scan_reserved_mem in its setup_arch): the model's restricted-dma-pool is set up here
   initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
+  // start_kernel, after setup_arch (whose parse_early_param ran the early params above): parse_args of the rest, then
+  // print_unknown_bootoptions (5.14+) — before mm_init's mem_init, whose swiotlb lines follow
+  print_unknown_bootoptions(k, platform, cfg);
   // mem_init (6.7–6.17) / arch_mm_preinit (6.18): swiotlb_adjust_size(min(swiotlb_size_or_default(),
   // DIV_ROUND_UP(memblock_phys_mem_size(), 1024))) before swiotlb_init — also with swiotlb=noforce, whose
   // swiotlb_init_remap then returns without a pool; a swiotlb=<slabs> makes it a no-op

@@ -33,6 +33,8 @@ export interface KConfig {
   cma_cmdline?: boolean;
   /** coherent_pool= (bytes) or 0 for the default */
   coherent_pool: number;
+  /** the boot options given, as words of the kernel command line ("swiotlb=1024", "no_hash_pointers"): init-main.ts checks each against the build's __setup / early_param entries */
+  cmdline?: string[];
   /** the swiotlb= option as given (--set's replaces the scenario's): boot() runs the version's setup_io_tlb_npages on it into the three fields below */
   swiotlb_param?: string;
   /**

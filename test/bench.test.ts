@@ -21,6 +21,7 @@ import {
   type MapBenchmark,
 } from "../src/kernel/dma/map-benchmark.js";
 import { bootK } from "./helpers.js";
+import { dmasim } from "./cli-spawn.js";
 
 interface Out {
   code: number;
@@ -143,12 +144,54 @@ describe("dmasim bench: output (the selftest tool's lines)", () => {
     expect(map_benchmark_format(r)[0]).toBe("dma mapping benchmark: threads:2 seconds:1 node:0 dir:FROM_DEVICE granule: 4");
   });
 
-  it("a mapping that fails ends the run: \"dma_map_single failed on <dev>\", exit 1", { timeout: 60_000 }, async () => {
+  it("a mapping that fails ends the run: the kernel's \"dma_map_single failed on <dev>\" line and a FAIL verdict on stdout, exit 1", { timeout: 60_000 }, async () => {
     // -g 1024: a 4 MiB buffer above the rpi4 soc window must bounce, and swiotlb maps at most 256 KiB
     const o = await cli("bench", "-g", "1024", "-s", "1");
     expect(o.code).toBe(1);
-    expect(lines(o.stderr)).toEqual(["dmasim: map_benchmark: dma_map_single failed on fe00b000.v4l2"]);
-    expect(o.stdout).toBe("");
+    expect(o.stderr).toBe("");
+    expect(lines(o.stdout)).toEqual([
+      "log (KERN_ERR): map_benchmark: dma_map_single failed on fe00b000.v4l2",
+      "FAIL: dma_map_benchmark did not complete — map_benchmark_thread: dma_map_single failed on fe00b000.v4l2 (the ioctl returned -ENOMEM)",
+    ]);
+  });
+});
+
+describe("dmasim bench: a modelled kernel fault is a result, reported as run reports it (the built CLI)", () => {
+  // x86_64 with 2 GiB: no swiotlb pool (pci_swiotlb_detect_4gb), so a 24-bit mask (ZONE_DMA's 16 MiB) makes every map
+  // of a buffer above 16 MiB bounce into nothing
+  const noPool = ["--platform", "x86_64", "--set", "mem=2G", "-b", "24", "-s", "1", "-t", "2"];
+  it("5.13: swiotlb_tbl_map_single panics in the benchmark kthread: the PANIC line and a FAULT verdict on stdout, exit 1 (it was 'dmasim: Kernel panic: Kernel panic - not syncing: …' on stderr)", { timeout: 60_000 }, async () => {
+    const o = await dmasim(["bench", ...noPool, "--kernel", "5.13"]);
+    expect(o.stderr).toBe("");
+    expect(o.code).toBe(1);
+    const msg = "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer";
+    // two workers, one machine: the panic is shown once
+    expect(lines(o.stdout)).toEqual([`PANIC: ${msg} (pc swiotlb_tbl_map_single)`, `FAULT: dma_map_benchmark did not complete, 1 fault (panic) — map_benchmark_thread: panic: ${msg}`]);
+    const j = await dmasim(["bench", ...noPool, "--kernel", "5.13", "--json"]);
+    expect(j.code).toBe(1);
+    expect(j.stderr).toBe("");
+    const r = JSON.parse(j.stdout) as Record<string, unknown>;
+    expect(r).toMatchObject({ ok: false, platform: "x86_64", kernel: "5.13", loops: 0, avg_map_100ns: 0, faults: [{ kind: "panic", message: msg, pc: "swiotlb_tbl_map_single" }], first_failure: `map_benchmark_thread: panic: ${msg}` });
+  });
+  it("5.19: the dev_WARN_ONCE splat, in the benchmark kthread's name (comm cut to 15 characters), then -ENOMEM: FAIL, exit 1", { timeout: 60_000 }, async () => {
+    const o = await dmasim(["bench", ...noPool, "--kernel", "5.19"]);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toBe("");
+    const l = lines(o.stdout);
+    expect(l[0]).toBe("WARN: snd_hda_intel 0000:02:00.0: DMA addr 0x0000000003004000+4096 overflow (mask ffffff, bus limit 0). (pc dma_direct_map_page, at kernel/dma/direct.h:97)");
+    expect(l).toContain("  │ CPU: 0 PID: 1000 Comm: dma-map-benchma Not tainted 5.19.0 #1");
+    expect(l.filter((x) => x.startsWith("WARN: "))).toHaveLength(1);
+    expect(l.slice(-2)).toEqual([
+      "log (KERN_ERR): map_benchmark: dma_map_single failed on 0000:02:00.0",
+      "FAIL: dma_map_benchmark did not complete, 1 fault (warn) — map_benchmark_thread: dma_map_single failed on 0000:02:00.0 (the ioctl returned -ENOMEM)",
+    ]);
+  });
+  it("a panic at boot (x86 PV dom0, 5.13, mem=1G swiotlb=1048576): the PANIC line and FAULT 'boot: panic: …', exit 1, no stack trace", { timeout: 60_000 }, async () => {
+    const o = await dmasim(["bench", "-s", "1", "--platform", "x86_64-xen-pv", "--kernel", "5.13", "--set", "mem=1G", "--set", "swiotlb=1048576"]);
+    expect(o.stderr).toBe("");
+    expect(o.code).toBe(1);
+    const msg = "Kernel panic - not syncing: xen_swiotlb_init_early: Failed to allocate 2147483648 bytes align=0x1000";
+    expect(lines(o.stdout)).toEqual([`PANIC: ${msg} (pc xen_swiotlb_init_early)`, `FAULT: dma_map_benchmark did not complete, 1 fault (panic) — boot: panic: ${msg}`]);
   });
 });
 

@@ -11,9 +11,9 @@
  * merges the accumulators and prints the tool's three lines. More threads than workers are run as
  * kthreads sharing a worker's model, one loop iteration at a time.
  */
-import { KERNEL_HELP } from "./kernel-help.js";
+import { BENCH_KERNEL_HELP, KERNEL_HELP } from "./kernel-help.js";
 import type { Command } from "commander";
-import { ConfigValueError, InputError, OptionError } from "../core/faults.js";
+import { ConfigValueError, InputError, OptionError, STOPPING_FAULTS, type FaultRecord } from "../core/faults.js";
 import { parseSets } from "../scenario/sets.js";
 import type { Io } from "./program.js";
 import { rawStream } from "./io.js";
@@ -63,22 +63,38 @@ export interface BenchJob {
 /** Messages between the main thread and a bench worker. */
 export type WorkerToMain =
   | { type: "ready" }
-  | { type: "error"; ret: number; log: string[] }
-  | { type: "done"; ret: number; log: string[]; acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc };
+  | { type: "error"; ret: number; log: string[]; faults: FaultRecord[] }
+  | { type: "done"; ret: number; log: string[]; faults: FaultRecord[]; acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc };
 export type MainToWorker = { type: "go"; durationMs: number };
 export interface WorkerData {
   job: BenchJob;
   kthreads: number;
 }
 
+/** What the workers' runs add up to: the first error (0 or -errno), its log lines, the faults the models recorded (each once), the merged accumulators. */
+export interface BenchOutcome {
+  ret: number;
+  log: string[];
+  faults: FaultRecord[];
+  acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc;
+}
+
 /** Run a validated job on `workers` worker threads; resolves with the merged accumulators or the first error. */
-export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{ ret: number; log: string[]; acc: import("../kernel/dma/map-benchmark.js").MapBenchmarkAcc }> {
+export async function runBenchWorkers(job: BenchJob, workers: number): Promise<BenchOutcome> {
   const mb = await import("../kernel/dma/map-benchmark.js");
   const n = Math.max(1, Math.min(workers, job.bp.threads));
   const share = (i: number) => Math.floor(job.bp.threads / n) + (i < job.bp.threads % n ? 1 : 0);
   const ws: Worker[] = [];
   const acc = mb.map_benchmark_acc();
   const log: string[] = [];
+  // every worker boots the same machine: a fault they all hit (a boot panic, a WARN_ONCE) is shown once
+  const faults = new Map<string, FaultRecord>();
+  const addFaults = (fs: FaultRecord[]) => {
+    for (const f of fs) {
+      const key = JSON.stringify([f.kind, f.message, f.pc, f.at, f.addr, f.step]);
+      if (!faults.has(key)) faults.set(key, f);
+    }
+  };
   let ret = 0;
   try {
     const { startWorker } = await import("./workers.js");
@@ -97,10 +113,12 @@ export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{
             if (m.type === "ready") onReady();
             else if (m.type === "error") {
               if (ret === 0) ((ret = m.ret), log.push(...m.log));
+              addFaults(m.faults);
               onReady();
               res();
             } else {
               if (m.ret !== 0 && ret === 0) ((ret = m.ret), log.push(...m.log));
+              addFaults(m.faults);
               mb.map_benchmark_merge(acc, m.acc);
               res();
             }
@@ -117,7 +135,7 @@ export async function runBenchWorkers(job: BenchJob, workers: number): Promise<{
   } finally {
     await Promise.all(ws.map((w) => w.terminate()));
   }
-  return { ret, log, acc };
+  return { ret, log, faults: [...faults.values()], acc };
 }
 
 interface BenchOpts {
@@ -201,6 +219,18 @@ export async function benchJob(o: BenchOpts): Promise<BenchJob> {
   return job;
 }
 
+/**
+ * Why a bench run failed, in `run`'s first_failure form: where (`boot`, or the benchmark kthread,
+ * kernel/dma/map_benchmark.c map_benchmark_thread), then the fault that stopped it or the ioctl's error.
+ */
+function benchFirstFailure(r: BenchOutcome): string {
+  const stop = r.faults.find((f) => STOPPING_FAULTS.has(f.kind));
+  if (stop) return `${stop.step === -1 ? "boot" : "map_benchmark_thread"}: ${stop.kind}: ${stop.message}`;
+  const errno: Record<number, string> = { [-12]: "-ENOMEM", [-14]: "-EFAULT", [-22]: "-EINVAL" };
+  const why = r.log[0]?.replace(/^map_benchmark: /, "") ?? "the ioctl failed";
+  return `map_benchmark_thread: ${why} (the ioctl returned ${errno[r.ret] ?? r.ret})`;
+}
+
 /** `dmasim bench`: the dma_map_benchmark selftest's interface on the model. */
 export function registerBench(program: Command, io: Io, state: { code: number }): void {
   program
@@ -214,7 +244,7 @@ export function registerBench(program: Command, io: Io, state: { code: number })
     .option("-x, --dma-trans-ns <n>", "simulated transfer time between map and unmap, ns (0..10000000)", "0")
     .option("-g, --granule <n>", "pages per mapping (1..1024)", "1")
     .option("--platform <id>", "platform (default: rpi4; `dmasim platforms` lists them)")
-    .option("--kernel <version>", KERNEL_HELP)
+    .option("--kernel <version>", BENCH_KERNEL_HELP)
     .option("--device <name>", "device bound to dma_map_benchmark (default: the platform's default device)")
     .option("--set <key=value>", "boot/Kconfig option, repeatable (swiotlb=force, CONFIG_DMA_API_DEBUG=y, mem=8G, ...)", collect, [] as string[])
     .option("--json", "print the struct map_benchmark results as one JSON object")
@@ -233,23 +263,41 @@ export function registerBench(program: Command, io: Io, state: { code: number })
         if (timer) clearInterval(timer);
         progress.done();
       }
-      if (r.ret !== 0) {
+      // -EINVAL: the ioctl refused the request (a mask the device cannot take): bad input, one line
+      if (r.ret === -22 && r.faults.length === 0) {
         for (const l of r.log) writeLine(io.err, `dmasim: ${l}`);
         if (r.log.length === 0) writeLine(io.err, `dmasim: dma_map_benchmark: ioctl failed (${r.ret})`);
-        state.code = r.ret === -22 ? EXIT_USAGE : EXIT_FAILED;
+        state.code = EXIT_USAGE;
         return;
       }
-      const bp = { ...job.bp, ...mb.map_benchmark_stats(r.acc) };
+      const ok = r.ret === 0;
+      // a failed ioctl (-ENOMEM: a mapping failed) or a modelled kernel fault is the run's result, as `run` reports one:
+      // on stdout, the kernel's reports and log lines, then the verdict; exit 1 (it was "dmasim: Kernel panic: …" on stderr)
+      const first = ok ? undefined : benchFirstFailure(r);
+      const bp = { ...job.bp, ...(ok ? mb.map_benchmark_stats(r.acc) : {}) };
       if (opts.json) {
         // indented like every other command's --json (it was one line)
         const { toJson } = await import("../format/json.js");
-        writeLine(io.out, toJson({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ...bp, loops: r.acc.loops, time: "model" }));
+        writeLine(io.out, toJson({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ok, ...bp, loops: r.acc.loops, time: "model", faults: r.faults, ...(first ? { first_failure: first } : {}) }));
       } else {
-        for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
-        // not the kernel tool's line: what these microseconds are
-        writeLine(io.out, `(model time: the simulator's code on this host, ${r.acc.loops} map/unmap loops in ${job.bp.threads} thread${job.bp.threads === 1 ? "" : "s"}; not a device's latency)`);
+        const { faultLines } = await import("../format/run.js");
+        const { colorsFor } = await import("./io.js");
+        const c = await colorsFor(io.out);
+        if (ok) {
+          for (const l of mb.map_benchmark_format(bp)) writeLine(io.out, l);
+          // not the kernel tool's line: what these microseconds are
+          writeLine(io.out, `(model time: the simulator's code on this host, ${r.acc.loops} map/unmap loops in ${job.bp.threads} thread${job.bp.threads === 1 ? "" : "s"}; not a device's latency)`);
+        }
+        for (const f of r.faults) for (const l of faultLines(f, "", c, false)) writeLine(io.out, l);
+        for (const l of r.log) writeLine(io.out, `${c.dim("log (KERN_ERR):")} ${l}`);
+        if (!ok) {
+          const kinds = [...new Set(r.faults.map((f) => f.kind))];
+          const v = r.faults.some((f) => STOPPING_FAULTS.has(f.kind)) ? "FAULT" : "FAIL";
+          const counts = r.faults.length ? `, ${r.faults.length} fault${r.faults.length > 1 ? "s" : ""} (${kinds.join(", ")})` : "";
+          writeLine(io.out, `${v === "FAULT" ? c.red(c.bold(v)) : c.yellow(c.bold(v))}: dma_map_benchmark did not complete${counts} — ${first}`);
+        }
       }
-      state.code = EXIT_OK;
+      state.code = ok ? EXIT_OK : EXIT_FAILED;
     });
 }
 

@@ -147,7 +147,11 @@ export function compactTables(m: MatrixResult, c: Colors, title: (s: string) => 
 /** The compact form's key: what a cell's tokens mean. */
 export const COMPACT_KEY =
   "cell: the kind of address the first dma_alloc_coherent returned (linear map or vmalloc; - when the scenario allocates none); " +
-  "under it, only where the run went wrong, what: a fault (OOPS, SIGBUS, BUS ERR, BUG), WRONG (or NO DATA) for data that was not " +
+  // every fault token a cell can show (a PANIC or LOCKUP cell went unexplained: the key named only OOPS, SIGBUS, BUS ERR and BUG)
+  `under it, only where the run went wrong, what: a fault (${Object.entries(FAULT_TOKEN)
+    .filter(([k]) => k !== "warn")
+    .map(([, t]) => t)
+    .join(", ")}), WRONG (or NO DATA) for data that was not ` +
   "the device's, FAIL for another unmet expectation; in lower case a fault the scenario expects; n/a: does not apply.";
 
 function kindText(cell: MatrixCell): string {

@@ -3,7 +3,7 @@
  * failures, faults and diagnostics, then the verdict. Addresses are printed exactly as the
  * result carries them (the engine formats them the kernel's way).
  */
-import { runVerdict, STOPPING_FAULTS } from "../core/faults.js";
+import { runVerdict, STOPPING_FAULTS, type FaultRecord } from "../core/faults.js";
 import { renderTrace } from "../core/trace.js";
 import { ftraceLines } from "./ftrace.js";
 import type { RunResult, StepResult } from "../scenario/types.js";
@@ -94,6 +94,24 @@ function byStep<T>(items: readonly T[], step: (x: T) => number | null | undefine
   return m;
 }
 
+/**
+ * One fault as `run` prints it under its step: `KIND: message (pc …, at …, addr …)`, then the
+ * console lines as the version prints them (or the message's further lines). `bench` prints its
+ * faults the same way.
+ */
+export function faultLines(f: FaultRecord, pad: string, c: Colors, trace: boolean): string[] {
+  const out: string[] = [];
+  const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
+  // a message of several lines (an IOMMU's fault report) keeps the step's indentation
+  out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message.replaceAll("\n", `\n${pad}  `)}${where ? c.dim(` (${where})`) : ""}`);
+  if (f.report?.length) {
+    // the console lines as the version prints them
+    for (const l of f.report) out.push(`${pad}  ${c.dim("│")} ${l}`);
+    if (!trace && !f.report.some((l) => /^Call [Tt]race:$/.test(l))) out.push(`${pad}  ${c.dim("(no call trace: the run kept no call chain; --trace keeps it)")}`);
+  } else for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
+  return out;
+}
+
 export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
   const c = o.colors ?? makeColors(false);
   const out: string[] = [];
@@ -123,16 +141,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     if (summary) out.push(`${pad}${summary}`);
     for (const e of failedAt.get(s.index) ?? [])
       out.push(`${pad}${c.red("expected")} ${e.what} ${e.expected}, ${c.red("got")} ${e.actual}`);
-    for (const f of stepFaults) {
-      const where = [f.pc ? `pc ${f.pc}` : "", f.at ? `at ${f.at}` : "", f.addr ? `addr ${f.addr}` : ""].filter(Boolean).join(", ");
-      // a message of several lines (an IOMMU's fault report) keeps the step's indentation
-      out.push(`${pad}${c.red(c.bold(f.kind.toUpperCase()))}: ${f.message.replaceAll("\n", `\n${pad}  `)}${where ? c.dim(` (${where})`) : ""}`);
-      if (f.report?.length) {
-        // the console lines as the version prints them
-        for (const l of f.report) out.push(`${pad}  ${c.dim("│")} ${l}`);
-        if (!o.trace && !f.report.some((l) => /^Call [Tt]race:$/.test(l))) out.push(`${pad}  ${c.dim("(no call trace: the run kept no call chain; --trace keeps it)")}`);
-      } else for (const l of f.lines ?? []) out.push(`${pad}  ${l}`);
-    }
+    for (const f of stepFaults) out.push(...faultLines(f, pad, c, !!o.trace));
     for (const d of stepDiags)
       out.push(`${pad}${c.yellow(d.id)}: ${d.message}${d.printed ? "" : c.dim(" (not printed by the kernel)")}`);
     // printk at a log level (dev_warn, pr_err …): a kernel log line, no splat, no taint

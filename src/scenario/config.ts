@@ -2,6 +2,7 @@
  * Run configuration: platform and kernel lookup, boot / Kconfig options from a scenario's
  * `config:` and the command line's `--set key=value`.
  */
+import { kernel_cmdline } from "../init-main.js";
 import { ConfigNotAvailable, ConfigValueError, InputError, NotApplicable, OptionError } from "../core/faults.js";
 import type { KConfig } from "../kernel.js";
 import { DEVICE_ROLES, type DeviceRole, type Platform } from "../platforms/platform.js";
@@ -309,6 +310,9 @@ function applyLayers(p: Platform, layers: readonly ConfigLayer[], setting: (key:
       }
     }
   }
+  // the kernel command line these options make (init-main.ts): only when there is one, so a run with none keeps its config as before
+  const cmdline = kernel_cmdline(given);
+  if (cmdline.length) cfg.cmdline = cmdline;
   return { cfg, shown: given };
 }
 

@@ -349,6 +349,33 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "6.0",
     effect: "bucket_find_contain (check_sync's lookup of the mapping a partial sync falls in) walks back through min(HASH_SIZE, (dev_addr >> HASH_FN_SHIFT) + 1) hash buckets instead of stopping once the distance exceeds dma_get_max_seg_size(dev) (64 KiB without dma_parms): a sync more than 64 KiB + 8 KiB into a large mapping is found, not \"device driver tries to sync DMA memory it has not allocated\" (checked: 5.19 kernel/dma/debug.c:353 max_range, 6.1.166 :354 and 6.18.35 :359 the limit; Robin Murphy's patch of 15 Aug 2022, the id from the 6.0-rc5-era mainline revlists; test/vectors-dma-debug.test.ts)",
   },
+  "86d1919a4fb0": {
+    commit: "86d1919a4fb0",
+    title: "init: print out unknown kernel parameters",
+    release: "5.14",
+    effect: "start_kernel calls print_unknown_bootoptions after parse_args: the command-line options no __setup / early_param took (and with no '.') are printed in one pr_notice, \"Unknown command line parameters: swiotlb=1024\" — e.g. swiotlb= on 32-bit ARM without LPAE or Xen, where kernel/dma/swiotlb.c is not built (src/init-main.ts) (checked: 5.14-rc5 init/main.c:868–908, :951; absent in 5.12.9, 5.10.7, 5.8.1 and 5.6.4 init/main.c); Andrew Halaney, May 2021 (the id from later Fixes: tags)",
+  },
+  "init: make unknown command line param message clearer": {
+    commit: "init: make unknown command line param message clearer",
+    title: "init: make unknown command line param message clearer",
+    release: "5.16",
+    effect: "print_unknown_bootoptions says \"Unknown kernel command line parameters \\\"%s\\\", will be passed to user space.\" (without the first option's leading space) instead of \"Unknown command line parameters:%s\" (checked: 5.15.178 init/main.c:933–935, 6.1.166 :946, 6.18.35 :890; 5.14-rc5 :907 the old text); Andrew Halaney's patch of 12 Oct 2021; only linux-next and stable ids are in the stored texts, so the switch is keyed by its title",
+    stable: { "5.15": "5.15.3 (stable review \"[PATCH 5.15 829/917] init: make unknown command line param message clearer\", Nov 2021; 5.15.178 init/main.c:933–935)" },
+  },
+  "80e439098161": {
+    commit: "80e439098161",
+    title: "dma-debug: fix return value of __setup handlers",
+    release: "5.18",
+    effect: "dma_debug_cmdline and dma_debug_entries_cmdline return 1 (taken) instead of 0, which obsolete_checksetup read as \"not taken\": before it a dma_debug_entries=N option was also handed to init as an environment variable and, from 5.14, listed by print_unknown_bootoptions (checked: 5.14-rc5 kernel/dma/debug.c:937 `return 0`; 5.15.178 :952, 6.1.166 :950, 6.18.35 :972 `return 1`); Randy Dunlap, Feb 2022",
+    stable: { "5.15": "5.15.y backport (5.15.178 kernel/dma/debug.c:952 `return 1`; the mirror has no history to name the stable commit)" },
+  },
+  "1d02b444b8d1": {
+    commit: "1d02b444b8d1",
+    title: "tracing: Fix return value of __setup handlers",
+    release: "5.17",
+    effect: "set_trace_boot_options (trace_options=) and the other tracing __setup handlers return 1 instead of 0: before it trace_options=... was also handed to init and, from 5.14, listed by print_unknown_bootoptions (checked: 5.14-rc5 kernel/trace/trace.c:238 `return 0`; 5.15.178 :239, 6.1.166 :249, 6.18.35 :337 `return 1`); Randy Dunlap, Mar 2022",
+    stable: { "5.15": "5.15.y backport (5.15.178 kernel/trace/trace.c:239 `return 1`; the mirror has no history to name the stable commit)" },
+  },
   "5ead723a20e0": {
     commit: "5ead723a20e0",
     title: "lib/vsprintf: no_hash_pointers prints all addresses as unhashed",
