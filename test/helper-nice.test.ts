@@ -5,9 +5,11 @@
  * theirs; the child reports each thread's nice value from /proc/self/task/<tid>/stat.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { buildProgram, type Io } from "../src/cli/program.js";
+import { ownsProcess } from "../src/cli/helper-nice.js";
 
 const chunks = fileURLToPath(new URL("../dist/chunks/", import.meta.url));
 
@@ -51,5 +53,28 @@ describe("niceHelperThreads", () => {
     if (process.platform !== "linux") return;
     const main = String(r.pid);
     for (const t of Object.keys(r.after)) if (t !== main) expect(r.after[t]).toBe(19);
+  });
+});
+
+describe("fuzz run inside another program (this test runner) leaves its threads' priorities alone", () => {
+  /** this process's threads' nice values */
+  const nices = () =>
+    Object.fromEntries(
+      readdirSync("/proc/self/task").map((t) => {
+        const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+        return [t, Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[16])];
+      }),
+    );
+  it("fuzz --jobs 1 through buildProgram: no thread of the runner is lowered (they were, to nice 19, and the CLI tests spawned from them inherited it)", { timeout: 60_000 }, async () => {
+    expect(ownsProcess()).toBe(false);
+    if (process.platform !== "linux") return;
+    const before = nices();
+    const sink = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+    const io: Io = { out: sink, err: sink, env: {} };
+    const state = { code: 0 };
+    await buildProgram(io, state).parseAsync(["fuzz", "--seed", "1", "--steps", "500", "--jobs", "1", "--json"], { from: "user" });
+    expect(state.code).toBe(0);
+    const after = nices();
+    for (const t of Object.keys(before)) if (t in after) expect(after[t], `thread ${t}`).toBe(before[t]);
   });
 });

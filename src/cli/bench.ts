@@ -401,8 +401,10 @@ export function registerFuzz(program: Command, io: Io, state: { code: number }):
       if (jobs < 1 || jobs > 256) throw new InputError(`--jobs: ${jobs} is not a number of worker threads (1..256 or auto)`);
       if (jobs === 1) {
         (await import("node:v8")).setFlagsFromString(FUZZ_TIER_FLAGS);
-        // V8's compile and GC helper threads below this one, which runs the operations (helper-nice.ts)
-        (await import("./helper-nice.js")).niceHelperThreads();
+        // V8's compile and GC helper threads below this one, which runs the operations (helper-nice.ts);
+        // only in dmasim's own process, never in a program that runs the command in-process
+        const nice = await import("./helper-nice.js");
+        if (nice.ownsProcess()) nice.niceHelperThreads();
       }
       const seed = opts.seed !== undefined ? seed32(opts.seed) : (Date.now() ^ (process.pid << 16)) >>> 0;
       const steps = int("--steps", opts.steps);

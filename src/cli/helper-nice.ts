@@ -21,6 +21,25 @@
  */
 import { readdirSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
+import { isMainThread } from "node:worker_threads";
+
+let ownProcess = false;
+
+/**
+ * Called by src/cli/main.ts, the process's entry point: this process is dmasim's own, so its threads
+ * are ours to reprioritise. Code that runs the CLI's commands inside another program (the test
+ * suite runs `fuzz` through buildProgram in a vitest worker thread) must not lower that program's
+ * threads: a thread's nice value is inherited by the processes it spawns, and the suite's CLI tests,
+ * spawned from a niced worker thread, then ran at nice 19 — starved on a busy machine (stop 26).
+ */
+export function claimProcess(): void {
+  ownProcess = true;
+}
+
+/** Whether the running code is dmasim's own process, on its main thread (claimProcess was called there). */
+export function ownsProcess(): boolean {
+  return ownProcess && isMainThread;
+}
 
 /** How much lower (in nice steps) the helper threads run than the main thread. */
 export const HELPER_NICE = 10;

@@ -17,6 +17,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // loading commander and the command definitions (about a third of the start of any command)
   process.stdout.write(`${packageVersion()}\n`);
 } else {
+  // this process is dmasim's own: `fuzz` may lower V8's helper threads below the main one (helper-nice.ts)
+  if (args[0] === "fuzz") (await import("./helper-nice.js")).claimProcess();
   // `fuzz --jobs N`: the worker threads start first, and boot while the CLI below loads (fuzz-split.ts)
   if (args[0] === "fuzz") await (await import("./fuzz-split.js")).prestartFuzzWorkers(args);
   // `matrix` over worker threads: the same, for its workers (matrix-prestart.ts)
