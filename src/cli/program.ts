@@ -135,7 +135,8 @@ export function buildProgram(io: Io, state: { code: number }): Command {
     .option("--json", "print the run result as one JSON object")
     .option("--trace", "print each step's call trace")
     .option("--trace-events", "print the tracepoints each step fires (events/dma from 6.12, events/swiotlb's swiotlb_bounced in every version), as that version's ftrace trace file shows them")
-    .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean; traceEvents?: boolean }) => {
+    .option("--boot-log", "print the kernel's messages from boot first (swiotlb's pool, CMA, the atomic pools, unknown command-line parameters …); --json always has them, in log at step -1")
+    .action(async (file: string, opts: { platform?: string; kernel?: string; set: string[]; json?: boolean; trace?: boolean; traceEvents?: boolean; bootLog?: boolean }) => {
       const set = parseSetArgs(opts.set);
       if (opts.platform !== undefined) await checkPlatforms([opts.platform], "--platform");
       if (opts.kernel !== undefined) await checkKernels([opts.kernel], "--kernel");
@@ -163,7 +164,7 @@ export function buildProgram(io: Io, state: { code: number }): Command {
         writeLine(io.out, part);
       } else {
         const { renderRunText } = await import("../format/run.js");
-        writeLine(io.out, renderRunText(r, { colors: await colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents }));
+        writeLine(io.out, renderRunText(r, { colors: await colorsFor(io.out), trace: !!opts.trace, ftrace: !!opts.traceEvents, bootLog: !!opts.bootLog }));
       }
       state.code = r.ok ? EXIT_OK : EXIT_FAILED;
     });

@@ -15,6 +15,13 @@ export interface RunTextOptions {
   trace?: boolean;
   /** print each step's tracepoint events under it, as lines of ftrace's trace file */
   ftrace?: boolean;
+  /** print the kernel's messages from boot (before the first step), at their log levels */
+  bootLog?: boolean;
+}
+
+/** A printk level as the log lines name it: KERN_WARNING for "warn", else KERN_ + the level. */
+function kernLevel(level: string): string {
+  return `KERN_${level.toUpperCase() === "WARN" ? "WARNING" : level.toUpperCase()}`;
 }
 
 /** Result fields printed first, in this order; the rest follow in the engine's order. */
@@ -119,6 +126,13 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
   out.push(`${c.bold("platform")}  ${r.platform}   ${c.bold("kernel")} ${r.kernel}   ${c.bold("device")} ${r.device}`);
   out.push(`${c.bold("config")}    ${configText(r.config)}`);
   out.push("");
+  if (o.bootLog) {
+    // the boot's printk lines (the run's log before step 0), in the order the kernel printed them
+    const boot = (r.log ?? []).filter((l) => l.step < 0);
+    out.push(`${c.bold("boot log")}  ${c.dim(`(${boot.length} line${boot.length === 1 ? "" : "s"}: the kernel's messages before the first step)`)}`);
+    for (const l of boot) out.push(`  ${c.dim(`${kernLevel(l.level)}:`)} ${l.message}`);
+    out.push("");
+  }
 
   const width = String(Math.max(0, r.steps.length - 1)).length;
   const faultsAt = byStep(r.faults, (f) => f.step);
@@ -145,7 +159,7 @@ export function renderRunText(r: RunResult, o: RunTextOptions = {}): string {
     for (const d of stepDiags)
       out.push(`${pad}${c.yellow(d.id)}: ${d.message}${d.printed ? "" : c.dim(" (not printed by the kernel)")}`);
     // printk at a log level (dev_warn, pr_err …): a kernel log line, no splat, no taint
-    for (const l of logAt.get(s.index) ?? []) out.push(`${pad}${c.dim(`log (KERN_${l.level.toUpperCase() === "WARN" ? "WARNING" : l.level.toUpperCase()}):`)} ${l.message}`);
+    for (const l of logAt.get(s.index) ?? []) out.push(`${pad}${c.dim(`log (${kernLevel(l.level)}):`)} ${l.message}`);
     if (o.trace && s.trace.length) {
       for (const line of renderTrace(s.trace)) out.push(`${pad}${c.dim("│")} ${line}`);
     }
