@@ -18,6 +18,11 @@ describe("explain: an op or attribute the kernel lacks names the option, not a s
     expect(l).toBe("dmasim: --kernel: dma_map_phys is not in Linux 6.12: the physical-address API came in 6.18 (f7326196a781); use dma_map_page / dma_unmap_page");
   });
 
+  it("dma_unmap_phys on 6.1 names dma_unmap_phys, not its set-up step dma_map_phys (stop 26)", async () => {
+    const l = usageError(await dmasim(["explain", "dma_unmap_phys", "--platform", "rpi4", "--kernel", "6.1"]));
+    expect(l).toBe("dmasim: --kernel: dma_unmap_phys is not in Linux 6.1: the physical-address API came in 6.18 (f7326196a781); use dma_unmap_page");
+  });
+
   it("dma_alloc_pages on 5.6 (the only step of its scenario: was 'steps[0].op: ...')", async () => {
     const l = usageError(await dmasim(["explain", "dma_alloc_pages", "--platform", "rpi4", "--kernel", "5.6", "--size", "4096", "--dir", "DMA_TO_DEVICE"]));
     expect(l).toMatch(/^dmasim: --kernel: dma_alloc_pages does not exist in Linux 5\.6 \(added in 5\.10 by efa70f2fdc84 /);
