@@ -91,7 +91,7 @@ export function explain(op: string, o: ExplainOptions): ExplainResult {
   const kernel = version.id;
   // named for the operation asked about, not for the set-up step that would meet it first (dma_unmap_phys maps with dma_map_phys)
   if ((op === "dma_map_phys" || op === "dma_unmap_phys") && !version.switches.has("f7326196a781"))
-    throw new InputError(`--kernel: ${op} is not in Linux ${kernel}: the physical-address API came in 6.18 (f7326196a781); use ${op === "dma_map_phys" ? "dma_map_page / dma_unmap_page" : "dma_unmap_page"}`);
+    throw new OptionError(`kernel: ${op} is not in Linux ${kernel}: the physical-address API came in 6.18 (f7326196a781); use ${op === "dma_map_phys" ? "dma_map_page / dma_unmap_page" : "dma_unmap_page"}`);
   const size = optNum("size", o.size, (x) => parseU64(x)) ?? 65536;
   const gfp = optNum("gfp", o.gfp, (x) => parseGfp(x, kernel), "gfp") ?? GFP_KERNEL;
   const attrs = optNum("attrs", o.attrs, (x) => parseAttrs(x), "attrs") ?? 0;

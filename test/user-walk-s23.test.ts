@@ -37,7 +37,7 @@ describe("explain: an op or attribute the kernel lacks names the option, not a s
   it("the library throws an OptionError naming the option (kernel, attrs) without dashes", () => {
     const call = () => explain("dma_unmap_phys", { platform: "rpi4", kernel: "6.1" });
     expect(call).toThrow(OptionError);
-    expect(call).toThrow(/^kernel: dma_map_phys is not in Linux 6\.1: /);
+    expect(call).toThrow(/^kernel: dma_unmap_phys is not in Linux 6\.1: /);
     expect(() => explain("dma_map_single", { platform: "rpi4", kernel: "6.12", attrs: "DMA_ATTR_MMIO" })).toThrow(/^attrs: DMA_ATTR_MMIO is not in Linux 6\.12 /);
     // where the version has them, the same calls run
     expect(explain("dma_map_phys", { platform: "rpi4", kernel: "6.18", size: 4096, dir: "DMA_TO_DEVICE" }).result.dma_addr).toBe("0xf3400000");
