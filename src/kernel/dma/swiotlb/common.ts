@@ -154,16 +154,8 @@ export class IoTlbMem {
     }
     if (m === i) return count;
     if (this.cowShared) this.unshare();
-    // the C loop wrote list[x] = count + (i - x + 1) for x in (m, i]. A pending run the new one
-    // does not cover is written out first; otherwise the same loop stores one value at slot i,
-    // which the new run covers (a slot under a pending run is never read from the array, and is
-    // written out before the run is replaced). One store loop on every call, not a branch calling
-    // writePending: that call, first reached after V8 had optimised this function, deoptimised it
-    // ("insufficient type feedback", fuzz seed 11 in its first 50,000 operations).
-    const out = pHi >= pLo && (pLo <= m || pHi > i);
-    const dst = this._list;
-    const base = this.pendBase;
-    for (let x = out ? pLo : i, hi = out ? pHi : i; x <= hi; x++) dst[x] = base - x;
+    // the C loop wrote list[x] = count + (i - x + 1) for x in (m, i]
+    if (pHi >= pLo && (pLo <= m || pHi > i)) this.writePending();
     this.pendLo = m + 1;
     this.pendHi = i;
     this.pendBase = count + i + 1;
