@@ -280,7 +280,7 @@ export function registerBench(program: Command, io: Io, state: { code: number })
         const { toJson } = await import("../format/json.js");
         writeLine(io.out, toJson({ platform: job.platform, kernel: job.kernel, device: job.device, ...(job.set ? { config: job.set } : {}), ok, ...bp, loops: r.acc.loops, time: "model", faults: r.faults, ...(first ? { first_failure: first } : {}) }));
       } else {
-        const { faultLines } = await import("../format/run.js");
+        const { faultLines, kernLevel } = await import("../format/run.js");
         const { colorsFor } = await import("./io.js");
         const c = await colorsFor(io.out);
         if (ok) {
@@ -289,7 +289,7 @@ export function registerBench(program: Command, io: Io, state: { code: number })
           writeLine(io.out, `(model time: the simulator's code on this host, ${r.acc.loops} map/unmap loops in ${job.bp.threads} thread${job.bp.threads === 1 ? "" : "s"}; not a device's latency)`);
         }
         for (const f of r.faults) for (const l of faultLines(f, "", c, false)) writeLine(io.out, l);
-        for (const l of r.log) writeLine(io.out, `${c.dim("log (KERN_ERR):")} ${l}`);
+        for (const l of r.log) writeLine(io.out, `${c.dim(`log (${kernLevel("err")}):`)} ${l}`);
         if (!ok) {
           const kinds = [...new Set(r.faults.map((f) => f.kind))];
           const v = r.faults.some((f) => STOPPING_FAULTS.has(f.kind)) ? "FAULT" : "FAIL";

@@ -20,7 +20,7 @@ export interface RunTextOptions {
 }
 
 /** A printk level as the log lines name it: KERN_WARNING for "warn", else KERN_ + the level. */
-function kernLevel(level: string): string {
+export function kernLevel(level: string): string {
   return `KERN_${level.toUpperCase() === "WARN" ? "WARNING" : level.toUpperCase()}`;
 }
 
