@@ -23,6 +23,7 @@ import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { X86Kasan } from "./arch/x86/kasan_init.js";
 import { pci_iommu_init_swiotlb_report } from "./arch/x86/pci-dma.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
+import { init_per_zone_wmark_min, pcpConfigOf, setup_per_cpu_pageset } from "./mm/pcp.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
 import { CmaArea } from "./mm/cma.js";
@@ -610,6 +611,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   k.user_mmap_cursor = L.MMAP_BASE;
   // mm_core_init: mem_init (swiotlb_init) runs before kmem_cache_init, so 6.5's __kmalloc_minalign sees the buffer
   k.slab = new Slab(kmalloc_caches_of(k, swiotlbBase >= 0));
+  // start_kernel: setup_per_cpu_pageset after mm_init (the zones leave boot_pageset)
+  buddy.pcp = pcpConfigOf(k);
+  setup_per_cpu_pageset(buddy.pcp, buddy.zones);
   const THREAD_SIZE = platform.arch === "arm" ? 8192 : 16384;
   if (platform.arch === "arm") {
     const page = alloc_pages(k, GFP_KERNEL, 1, "kernel stack");
@@ -631,6 +635,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   }
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
   else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
+
+  // --- core_initcall: init_per_zone_wmark_min (the watermarks; 5.14+ pcp->high from them) ---
+  init_per_zone_wmark_min(buddy.pcp, buddy.zones, k.sw["ee8eb9a5fe86"] ? 262144 : 65536);
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {

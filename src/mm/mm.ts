@@ -76,11 +76,15 @@ export function split_page(k: Kernel, page: number, order: number): void {
 }
 
 /**
- * mm/page_alloc.c nr_free_zone_pages-style count (5.6–5.19): the order-0 pages alloc_pages(gfp)
- * can still hand out, i.e. the free pages of the zones in its zonelist (the model has no watermarks).
+ * mm/page_alloc.c nr_free_zone_pages-style count (5.6–6.18): the order-0 pages alloc_pages(gfp)
+ * can still hand out, i.e. the free pages of the zones in its zonelist, in the buddy lists or on
+ * CPU 0's per-cpu lists (the model has no watermarks). The model bounds that use it skip a loop that
+ * would take them all and free them again; in the kernel that loop leaves the freed pages on the
+ * per-cpu lists (up to high), in the model the lists stay as they were.
  */
 export function nr_free_pages_for(k: Kernel, gfp: number): number {
-  return k.buddy.freeIn(gfp_zone(k, gfp));
+  const z = gfp_zone(k, gfp);
+  return k.buddy.freeIn(z) + k.buddy.pcpCount(z);
 }
 
 /** include/linux/mm.h totalram_pages (5.6–6.18): the pages the zones manage. */
@@ -267,9 +271,6 @@ export function virt_to_page(k: Kernel, addr: number): number {
   return page;
 }
 
-/** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER: the highest order mm/page_alloc.c pcp_allowed_order keeps on the per-cpu lists (without THP). */
-const PAGE_ALLOC_COSTLY_ORDER = 3;
-
 /** The line, per tree, of the BUG_ON(!PageCompound(page)) in kfree (mm/slub.c, 5.6–5.13); no 5.13 tree was read. */
 const KFREE_NONSLAB_BUG_LINE: Record<string, number> = { "5.6": 3988, "5.10": 4117 };
 /** mm/slub.c free_nonslab_page VM_BUG_ON_PAGE(!PageCompound(page), page) (5.14–5.15, f227f0faf63b): its line per tree. */
@@ -287,16 +288,16 @@ const FREE_NONSLAB_VM_BUG_LINE: Record<string, number> = { "5.14": 3243, "5.15":
  * which a page the page allocator handed out again never has): WARN_ON_ONCE(!folio_test_large_kmalloc(folio)),
  * dump_page(…, "Not a kmalloc allocation") and return — no KASAN report, no free (6.18.35 mm/slub.c:6839–6842).
  * `order` is the buffer's kmalloc_large order: 6.18's free_frozen_pages put a block of order ≤
- * PAGE_ALLOC_COSTLY_ORDER (3) on a pcp list (no page type), a larger one in the buddy lists (PGTY_buddy on
- * its head while it stays one); the model has no pcp lists and reads the buddy state for the larger ones
- * only. Not modelled: a page that became a tail of a later kmalloc_large folio (kfree would free that folio).
+ * PAGE_ALLOC_COSTLY_ORDER (3) on a pcp list (no page type) until a drain gave it to the buddy lists, a
+ * larger one in the buddy lists (PGTY_buddy on its head while it stays one): dump_page reads the buddy
+ * state (src/mm/pcp.ts). Not modelled: a page that became a tail of a later kmalloc_large folio (kfree would free that folio).
  */
 export function free_large_kmalloc_again(k: Kernel, addr: number, order: number): void {
   const page = k.arch.virt_to_page(k, addr);
   const pfn = k.arch.page_to_pfn(page);
   if (k.sw["a6687c8ff613"] && !(k.memmap.flags(pfn) & PG_large_kmalloc)) {
     k.warnOnce("free_large_kmalloc:large_kmalloc", "WARNING: free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc(folio))", "free_large_kmalloc", warn_site(k, "free_large_kmalloc:large_kmalloc"));
-    dump_page(k, pfn, "Not a kmalloc allocation", order > PAGE_ALLOC_COSTLY_ORDER && k.memmap.buddyOrder.has(pfn));
+    dump_page(k, pfn, "Not a kmalloc allocation", k.memmap.buddyOrder.has(pfn));
     return;
   }
   if (!k.sw["f227f0faf63b"]) BUG_at_slub(k, KFREE_NONSLAB_BUG_LINE[k.version.id], "kfree");
@@ -324,9 +325,9 @@ export function vmalloc(k: Kernel, size: number): number {
     k.log(`${k.current.comm}: vmalloc: allocation failure: ${size} bytes, mode:0xcc0(GFP_KERNEL), nodemask=(null)`);
     return 0;
   }
-  // Model bound: the order-0 loop below can take at most the free pages of the zones; when n is
-  // more, it fails after taking them all and gives them back (the same free blocks, buddy merges
-  // eagerly), so the model reports that failure without walking the allocator page by page.
+  // Model bound: the order-0 loop below can take at most the free pages of the zones (buddy and
+  // per-cpu lists); when n is more, it fails after taking them all and gives them back, so the model
+  // reports that failure without walking the allocator page by page (nr_free_pages_for).
   const avail = nr_free_pages_for(k, __GFP_HIGHMEM);
   if (n > avail) {
     k.log(`${k.current.comm}: vmalloc: allocation failure, allocated ${avail * PAGE_SIZE} of ${size} bytes, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null)`);

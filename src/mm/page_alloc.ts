@@ -7,10 +7,12 @@
  * the largest order). Boot frees memory in ascending order (memblock_free_all → __free_pages_core):
  * to the head of the lists until 5.9, so the highest free block of the preferred zone is used
  * first; with FPI_TO_TAIL (7fef431be9c9, 5.10) to the tail, so the lowest is. A free after boot
- * goes to the head. Not modelled: the per-cpu page lists (a pcp-sized free comes back first, as
- * from the head here), migratetypes, and buddy_merge_likely's tail placement.
+ * goes to the head, or to the tail when buddy_merge_likely says its merged block's buddy is free.
+ * After setup_per_cpu_pageset, orders the per-cpu lists take (src/mm/pcp.ts) go through them.
+ * Not modelled: migratetypes (every allocation is unmovable: one list per order).
  */
 import { PAGE_SIZE, hex } from "../core/u64.js";
+import { type PcpConfig, type PerCpuPages, free_unref_page_commit, pcp_allowed_order, rmqueue_pcplist } from "./pcp.js";
 
 export const MAX_ORDER = 11;
 
@@ -34,6 +36,10 @@ export interface Zone {
   free_area: number[][]; // per order: stack of block head pfns (last = head of list)
   free_pages: number;
   managed_pages: number;
+  /** CPU 0's struct per_cpu_pages; null while the zone uses boot_pageset (before setup_per_cpu_pageset) */
+  pcp: PerCpuPages | null;
+  /** _watermark[WMARK_MIN, WMARK_LOW, WMARK_HIGH] (0 until init_per_zone_wmark_min) */
+  watermark: number[];
 }
 
 /**
@@ -190,10 +196,12 @@ export class BuddyAllocator {
    *   to tail in __free_pages_core()", 5.10): boot's free blocks go to the tail of their lists
    */
   constructor(readonly memmap: MemMap, readonly fpi_to_tail = false) {}
+  /** the per-cpu lists' code (src/mm/pcp.ts), set by setup_per_cpu_pageset; null before it (boot_pageset) */
+  pcp: PcpConfig | null = null;
 
   addZone(name: ZoneName, start_pfn: number, end_pfn: number) {
     if (end_pfn <= start_pfn) return;
-    this.zones.push({ name, start_pfn, end_pfn, free_area: Array.from({ length: MAX_ORDER }, () => []), free_pages: 0, managed_pages: 0 });
+    this.zones.push({ name, start_pfn, end_pfn, free_area: Array.from({ length: MAX_ORDER }, () => []), free_pages: 0, managed_pages: 0, pcp: null, watermark: [0, 0, 0] });
     this.zones.sort((a, b) => ZONE_ORDER.indexOf(a.name) - ZONE_ORDER.indexOf(b.name));
     if (name === "HighMem") this.memmap.addRangeFlag(start_pfn, end_pfn, PG_highmem);
   }
@@ -259,24 +267,35 @@ export class BuddyAllocator {
   }
 
   /**
-   * mm/page_alloc.c __free_one_page (5.6–6.18): merge with free buddies, put the block on its list's
-   * head, or its tail with FPI_TO_TAIL (5.10+; buddy_merge_likely's tail choice is not modelled).
+   * mm/page_alloc.c __free_one_page (5.6–6.18): merge with free buddies, then put the block on its list's
+   * head, or its tail with FPI_TO_TAIL (5.10+) or when buddy_merge_likely: below order MAX_ORDER - 2,
+   * the buddy of the block it would merge into next is a free block of that order (5.6.4 :1011–1027
+   * inline; 5.10.7 :942–960, :1066–1074; 6.18.35 :927–940, :1052–1059). `buddy` is the last buddy
+   * pfn the merge loop computed (the block's own buddy at its final order).
    */
-  private __free_one_page(pfn: number, order: number, z: Zone, to_tail = false) {
+  __free_one_page(pfn: number, order: number, z: Zone, to_tail = false) {
     const mm = this.memmap;
+    const orders = mm.buddyOrder;
+    let buddy = pfn ^ (1 << order);
     while (order < MAX_ORDER - 1) {
-      const buddy = pfn ^ (1 << order);
-      if (buddy < z.start_pfn || buddy + (1 << order) > z.end_pfn || mm.buddyOrder.get(buddy) !== order) break;
+      buddy = pfn ^ (1 << order);
+      if (buddy < z.start_pfn || buddy + (1 << order) > z.end_pfn || orders.get(buddy) !== order) break;
       // remove buddy from its list
       const list = z.free_area[order]!;
       const at = list.lastIndexOf(buddy);
       list.splice(at, 1);
-      mm.buddyOrder.delete(buddy);
+      orders.delete(buddy);
       z.free_pages -= 1 << order;
       pfn = Math.min(pfn, buddy);
       order++;
     }
-    mm.buddyOrder.set(pfn, order);
+    orders.set(pfn, order);
+    if (!to_tail && order < MAX_ORDER - 2) {
+      // buddy_merge_likely: page_is_buddy(higher_page, higher_buddy, order + 1), same zone
+      const higher = buddy & pfn;
+      const hb = higher ^ (1 << (order + 1));
+      to_tail = hb >= z.start_pfn && hb + (1 << (order + 1)) <= z.end_pfn && orders.get(hb) === order + 1;
+    }
     if (to_tail) z.free_area[order]!.unshift(pfn);
     else z.free_area[order]!.push(pfn);
     z.free_pages += 1 << order;
@@ -288,49 +307,74 @@ export class BuddyAllocator {
     return this.zones.filter((z) => ZONE_ORDER.indexOf(z.name) <= lim).reverse();
   }
 
-  /** __alloc_pages: first zone in the zonelist with a free block of at least `order`. */
+  /**
+   * mm/page_alloc.c __rmqueue → __rmqueue_smallest (5.6–6.18): the head block of the smallest order ≥
+   * `order` with one, split (expand: the upper halves back to the heads of their lists). Returns its
+   * pfn, or -1. Not refcounted: rmqueue_bulk puts it on a pcp list, the callers of alloc hand it out.
+   */
+  __rmqueue(z: Zone, order: number): number {
+    for (let o = order; o < MAX_ORDER; o++) {
+      const list = z.free_area[o]!;
+      if (list.length === 0) continue;
+      const pfn = list.pop()!;
+      const orders = this.memmap.buddyOrder;
+      orders.delete(pfn);
+      z.free_pages -= 1 << o;
+      // expand: give back the upper halves
+      let size = 1 << o;
+      let cur = o;
+      while (cur > order) {
+        cur--;
+        size >>= 1;
+        const upper = pfn + size;
+        orders.set(upper, cur);
+        z.free_area[cur]!.push(upper);
+        z.free_pages += size;
+      }
+      return pfn;
+    }
+    return -1;
+  }
+
+  /**
+   * __alloc_pages → get_page_from_freelist → rmqueue (5.6–6.18): the first zone of the zonelist that
+   * gives a block: from CPU 0's per-cpu list for the orders pcp_allowed_order takes (rmqueue_pcplist),
+   * else from the buddy lists.
+   */
   alloc(order: number, highest: ZoneName, owner: string): number | null {
     // the zonelist (above) walked in place: the zones in reverse, those up to `highest` (no array,
     // closure or iterator per allocation: a smaller graph for TurboFan, bench/README.md stop 21)
     const lim = ZONE_ORDER.indexOf(highest);
     const zones = this.zones;
+    const cfg = this.pcp;
     for (let zi = zones.length - 1; zi >= 0; zi--) {
       const z = zones[zi]!;
       if (ZONE_ORDER.indexOf(z.name) > lim) continue;
-      for (let o = order; o < MAX_ORDER; o++) {
-        const list = z.free_area[o]!;
-        if (list.length === 0) continue;
-        const pfn = list.pop()!;
-        const mm = this.memmap;
-        mm.buddyOrder.delete(pfn);
-        z.free_pages -= 1 << o;
-        // expand: give back the upper halves
-        let size = 1 << o;
-        let cur = o;
-        while (cur > order) {
-          cur--;
-          size >>= 1;
-          const upper = pfn + size;
-          mm.buddyOrder.set(upper, cur);
-          z.free_area[cur]!.push(upper);
-          z.free_pages += size;
-        }
-        mm.setRefcount(pfn, 1);
-        mm.owner.set(pfn, owner);
-        return pfn;
-      }
+      const pfn = cfg !== null && z.pcp !== null && pcp_allowed_order(cfg, order) ? rmqueue_pcplist(cfg, this, z, order) : this.__rmqueue(z, order);
+      if (pfn < 0) continue;
+      const mm = this.memmap;
+      mm.setRefcount(pfn, 1);
+      mm.owner.set(pfn, owner);
+      return pfn;
     }
     return null;
   }
 
-  /** __free_pages */
+  /** __free_pages → free_the_page (5.6–6.18): to CPU 0's per-cpu list (free_unref_page) for the orders it takes, else __free_pages_ok → __free_one_page */
   free(pfn: number, order: number) {
     const z = this.zoneOf(pfn);
     if (!z) throw new Error(`free of pfn ${hex(pfn)} outside every zone`);
     const mm = this.memmap;
     mm.setRefcount(pfn, 0);
     mm.owner.delete(pfn);
-    this.__free_one_page(pfn, order, z);
+    const cfg = this.pcp;
+    if (cfg !== null && z.pcp !== null && pcp_allowed_order(cfg, order)) free_unref_page_commit(cfg, this, z, pfn, order);
+    else this.__free_one_page(pfn, order, z);
+  }
+
+  /** The pages on the zones' per-cpu lists (free, but not in NR_FREE_PAGES) of a zonelist. */
+  pcpCount(highest: ZoneName): number {
+    return this.zonelist(highest).reduce((s, z) => s + (z.pcp?.count ?? 0), 0);
   }
 
   /**

@@ -2,6 +2,61 @@
 import type { Switch } from "../versions.js";
 
 export const MM_SWITCHES: Record<string, Switch> = {
+  "ee8eb9a5fe86": {
+    commit: "ee8eb9a5fe86",
+    title: "mm/page_alloc: increase default min_free_kbytes bound",
+    release: "5.7",
+    effect: "init_per_zone_wmark_min clamps min_free_kbytes to 262144 instead of 65536 (lowmem above 256 GiB gets larger watermarks, so a larger pcp->high from 5.14) (checked: 5.6.4 mm/page_alloc.c:7833–7836 65536; 5.10.7 262144; 5.19 calculate_min_free_kbytes clamp(…, 128, 262144); id from Joel Savitz's follow-up \"When I increased the upper bound … in ee8eb9a5fe863\")",
+  },
+  "44042b449872": {
+    commit: "44042b449872",
+    title: "mm/page_alloc: allow high-order pages to be stored on the per-cpu lists",
+    release: "5.14",
+    effect: "pcp_allowed_order: blocks of order ≤ PAGE_ALLOC_COSTLY_ORDER (3) are allocated from and freed to the per-cpu lists (order_to_pindex: order × MIGRATE_PCPTYPES + migratetype, NR_PCP_LISTS 12, 15 with THP), a refill takes max(batch >> order, 2) blocks; before it only order 0 (src/mm/pcp.ts era v5.14; with b92ca18e8ca5 and 3b12e7e97938 of the same series) (checked: absent in 5.12.9 mm/page_alloc.c rmqueue `if (likely(order == 0))`; 5.14-rc5 :693–701, :3656–3700, include/linux/mmzone.h:341–345; in the 5.14-rc1 merge revlist)",
+  },
+  "b92ca18e8ca5": {
+    commit: "b92ca18e8ca5",
+    title: "mm/page_alloc: disassociate the pcp->high from pcp->batch",
+    release: "5.14",
+    effect: "pcp->high = zone_highsize: the zone's low watermark split over the node's CPUs, at least 4 × batch, set again when init_per_zone_wmark_min sets the watermarks; before it 6 × batch (with 74f44822097c / 04f8cfeaed08 of the series) (checked: 5.12.9 zone_set_pageset_high_and_batch :6400–6420 6 * new_batch; 5.14-rc5 :6806–6848, :8416–8428; 5.14-rc1 merge revlist)",
+  },
+  "3b12e7e97938": {
+    commit: "3b12e7e97938",
+    title: "mm/page_alloc: scale the number of pages that are batch freed",
+    release: "5.14",
+    effect: "a drain frees nr_pcp_free pages: batch << free_factor clamped to [batch, high - batch], free_factor growing on each drain and halved on each pcp allocation; before it pcp->batch pages (checked: 5.14-rc5 mm/page_alloc.c:3340–3362, :3672; 5.14-rc1 merge revlist)",
+  },
+  "8b10b465d0e1": {
+    commit: "8b10b465d0e1",
+    title: "mm/page_alloc: free pages in a single pass during bulk free",
+    release: "5.18",
+    effect: "free_pcppages_bulk empties the list it picked before moving round-robin to the next (no batch_free count), and with d61372bc41cf (\"drain the requested list first during bulk free\") starts at the list just freed to (checked: 5.15.178 mm/page_alloc.c:1442–1545 the batch_free walk; 5.19 :1457–1526; ids from a mainline revlist next to f26b3fa04611)",
+  },
+  "f26b3fa04611": {
+    commit: "f26b3fa04611",
+    title: "mm/page_alloc: limit number of high-order pages on PCP during bulk free",
+    release: "5.18",
+    effect: "free_high: a free of order 1..3 while free_factor is non-zero (frees since the last allocation) drains the whole pcp (nr_pcp_high 0, nr_pcp_free pcp->count) (checked: 5.15.178 free_unref_page_commit :3366–3385 without it; 5.19 :3398–3430)",
+  },
+  "52166607ecc9": {
+    commit: "52166607ecc9",
+    title: "mm: restrict the pcp batch scale factor to avoid too long latency",
+    release: "6.10",
+    effect: "nr_pcp_free stops growing free_factor at CONFIG_PCP_BATCH_SCALE_MAX (5) (checked: 6.1.166 mm/page_alloc.c nr_pcp_free and mm/Kconfig:643; 6.6.63 :2330–2357, mm/Kconfig:720; 5.19 without it; mainline id from the 6.7-cycle revlist with 51a755c56dc0)",
+    stable: { "6.1": "6.1.y backport (in 6.1.166 nr_pcp_free; the mirror has no history to name the stable commit)", "6.6": "6.6.y backport (in 6.6.63 nr_pcp_free, since 6.6.45; the mirror has no history to name the stable commit)" },
+  },
+  "51a755c56dc0": {
+    commit: "51a755c56dc0",
+    title: "mm: tune PCP high automatically",
+    release: "6.7",
+    effect: "the pcp era of Huang Ying's series (with 90b41691b988 \"add framework for PCP high auto-tuning\", c0a242394cb9 \"scale the number of pages that are batch allocated\", 362d37a106dd, 6ccdcb6d3a74, 57c0419c5f0e): pcp->high moves between high_min (low watermark split) and high_max (managed / 8 split), refills take nr_pcp_alloc (batch << alloc_factor for order 0) and raise high, drains free free_count clamped to [batch, high - batch] (src/mm/pcp.ts era v6.7) (checked: 6.6.63 mm/page_alloc.c without high_min; 6.12.19 :2522–2645, :2940–2985, :5641–5720; ids from a mainline revlist)",
+  },
+  "c544a952ba61": {
+    commit: "c544a952ba61",
+    title: "mm: pcp: increase pcp->free_count threshold to trigger free_high",
+    release: "6.16",
+    effect: "free_high needs free_count ≥ batch + high_min / 2 instead of ≥ batch (checked: 6.12.19 mm/page_alloc.c:2622; 6.18.35 :2887; mm-stable-2025-05-27 pull)",
+  },
   "7fef431be9c9": {
     commit: "7fef431be9c9",
     title: "mm/page_alloc: place pages to tail in __free_pages_core()",
