@@ -15,6 +15,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runYaml } from "./helpers.js";
 import { PLATFORMS, arm32 } from "../src/platforms/index.js";
+import { versionNumber } from "../src/versions.js";
+/** 5.14+ (44042b449872): the boot task's order-1 stack refilled the order-1 pcp list with 31 blocks (pfns 0x0, 0x2, 0x1000–0x103c), so order-0 pages start at 0x1042 instead of 0x2 and the next blocks 0x40 pages higher */
+const PCP_HI = (kernel: string) => versionNumber(kernel) >= versionNumber("5.14");
 
 const ALL = ["5.6", "5.10", "5.13", "5.14", "5.15", "5.19", "6.1", "6.6", "6.12", "6.18"];
 
@@ -59,8 +62,8 @@ steps:
   it.each(ALL)("%s: the remap allocator's page reads zeros by bus address, through the vmap and through the linear map", (kernel) => {
     const r = runYaml(yaml, { kernel });
     expect(r.faults).toEqual([]);
-    expect(r.steps[0]!.result.pfn).toBe("0x2");
-    expect(r.steps[3]!.result.dma_handle).toBe("0x2000");
+    expect(r.steps[0]!.result.pfn).toBe(PCP_HI(kernel) ? "0x1042" : "0x2");
+    expect(r.steps[3]!.result.dma_handle).toBe(PCP_HI(kernel) ? "0x1042000" : "0x2000");
     expect(r.steps[3]!.result.cpu_addr).toBe("0xf0841000");
     const zeros = "00 00 00 00 00 00 00 00 00 00";
     expect(r.steps[4]!.result.data).toBe(zeros);
@@ -137,7 +140,7 @@ steps:
     expect(JSON.stringify(r.steps[1]!.trace)).not.toContain("__free_pages");
   });
 
-  it.each(ALL)("%s: __dma_free_buffer puts each page with __free_page: 8K for a 4K remap buffer puts pfn 0x3, a free page (VM_BUG_ON_PAGE with CONFIG_DEBUG_VM)", (kernel) => {
+  it.each(ALL)("%s: __dma_free_buffer puts each page with __free_page: 8K for a 4K remap buffer puts the next pfn (0x3; 0x1043 from 5.14), a free page (VM_BUG_ON_PAGE with CONFIG_DEBUG_VM)", (kernel) => {
     const yaml = `
 name: remap free too big
 platform: arm32
@@ -147,11 +150,11 @@ steps:
   - { op: dma_free_coherent, buf: a, size: 8K }
 `;
     const r = runYaml(yaml, { kernel, set: { CONFIG_DEBUG_VM: "y" } });
-    expect(r.steps[0]!.result.dma_handle).toBe("0x2000");
+    expect(r.steps[0]!.result.dma_handle).toBe(PCP_HI(kernel) ? "0x1042000" : "0x2000");
     expect(r.faults.length).toBe(1);
     expect(r.faults[0]!.kind).toBe("bug");
     expect(r.faults[0]!.step).toBe(1);
-    expect(r.faults[0]!.message).toContain("page:0xef800060 refcount:0 pfn:0x3");
+    expect(r.faults[0]!.message).toContain(PCP_HI(kernel) ? "page:0xef820860 refcount:0 pfn:0x1043" : "page:0xef800060 refcount:0 pfn:0x3");
     expect(r.faults[0]!.message).toContain("VM_BUG_ON_PAGE(page_ref_count(page) == 0)");
     // without CONFIG_DEBUG_VM the put takes the free page's refcount below zero and frees nothing
     const quiet = runYaml(yaml, { kernel });
@@ -235,8 +238,8 @@ steps:
       expect(r.steps[2]!.result.cpu_addr).toBe("0xf0801000");
     } else {
       // 6.0+: dma_direct_alloc_no_mapping comes first (page allocator, GFP_ATOMIC: no CMA); the pool is untouched
-      expect(r.steps[0]!.result.cpu_addr).toBe("0xef800040");
-      expect(r.steps[0]!.result.dma_handle).toBe("0x2000");
+      expect(r.steps[0]!.result.cpu_addr).toBe("0xef820840");
+      expect(r.steps[0]!.result.dma_handle).toBe("0x1042000");
       expect(r.steps[2]!.result.cpu_addr).toBe("0xf0800000");
     }
   });
@@ -259,7 +262,7 @@ steps:
 `, { kernel, trace: true });
     expect(r.faults).toEqual([]);
     const calls = (i: number) => r.steps[i]!.trace.flatMap((e) => (e.kind === "call" ? [e.fn] : []));
-    expect(r.steps[1]!.result.dma_addr).toBe("0x1008000,0x1009000");
+    expect(r.steps[1]!.result.dma_addr).toBe(PCP_HI(kernel) ? "0x1048000,0x1049000" : "0x1008000,0x1009000");
     expect(calls(1)).toEqual(["dma_map_sg_attrs", "arm_dma_map_sg", "arm_dma_map_page", "__dma_page_cpu_to_dev", "arm_dma_map_page", "__dma_page_cpu_to_dev"]);
     expect(calls(2)).toEqual(["dma_sync_sg_for_cpu", "arm_dma_sync_sg_for_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu", "arm_dma_sync_single_for_cpu", "__dma_page_dev_to_cpu"]);
     expect(calls(3)).toEqual(["dma_sync_sg_for_device", "arm_dma_sync_sg_for_device", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev", "arm_dma_sync_single_for_device", "__dma_page_cpu_to_dev"]);
@@ -304,8 +307,8 @@ steps:
     // GFP_ATOMIC: `else if (is_coherent) simple_allocator` comes before the pool
     expect(calls(0).slice(0, 4)).toEqual(["dma_alloc_attrs", "arm_coherent_dma_alloc", "__dma_alloc", "__alloc_simple_buffer"]);
     expect(r.steps[0]!.result.addr_kind).toBe("linear");
-    expect(r.steps[0]!.result.cpu_addr).toBe("0xc0002000");
-    expect(r.steps[0]!.result.dma_handle).toBe("0x2000");
+    expect(r.steps[0]!.result.cpu_addr).toBe(PCP_HI(kernel) ? "0xc1042000" : "0xc0002000");
+    expect(r.steps[0]!.result.dma_handle).toBe(PCP_HI(kernel) ? "0x1042000" : "0x2000");
     // GFP_KERNEL: the CMA area (highmem) remapped with PAGE_KERNEL, cleared without a flush (COHERENT)
     expect(calls(1)).toContain("__alloc_from_contiguous");
     expect(JSON.stringify(r.steps[1]!.trace)).toContain('"coherent_flag":"COHERENT"');
