@@ -83,7 +83,7 @@ describe("G2: KASAN_VMALLOC — a CPU access to a vfree'd area reports vmalloc-o
 // 0xffff888237f20000 on 5.15 (pfn 0x237f20, struct page 0xffffea0000000000 + 64 × 0x237f20 = 0xffffea0008dfc800) and
 // 0xffff888237f24000 on 6.6–6.18; 64 KiB at 0xffff888237f00000. Without KASAN: 0xffff888237f04000 (5.15) /
 // 0xffff888237f30000 (6.x). (Before the metadata was modelled: 0xffff888237fe0000 / 0xffff888237fc0000.)
-describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237f20000 on 5.15, x86_64 with KASAN) per era", () => {
+describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237e14000 on 5.15, x86_64 with KASAN) per era", () => {
   const twice = (cfg = "CONFIG_KASAN: y") => y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }`, cfg);
   const run = (v: string, cfg?: string) => runYaml(twice(cfg), { platform: "x86_64", kernel: v });
 
@@ -94,20 +94,20 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237f2
 
   it("5.15: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM; without it the KASAN report and __free_pages(page, 0), which leaves the free page alone", () => {
     const r = run("5.15");
-    expect(r.steps[0]!.result.ret).toBe("0xffff888237f20000");
-    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237f20000", step: 2 })]);
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237e14000");
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "kasan", message: "BUG: KASAN: double-free or invalid-free in kfree", addr: "0xffff888237e14000", step: 2 })]);
     expect(run("5.15", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y").faults.map((f) => f.message)).toEqual([
-      "page:0xffffea0008dfc800 refcount:0 pfn:0x237f20; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
+      "page:0xffffea0008df8500 refcount:0 pfn:0x237e14; page dumped because: VM_BUG_ON_PAGE(!PageCompound(page)); kernel BUG at mm/slub.c:3532!",
     ]);
   });
 
-  // 5.19 and 6.1 map the CPU entry area's shadow for NR_CPUS at kasan_init: a 2 MiB block and 59 more top pages, so the
-  // gap is [0x237e00000, 0x237fbc000) less the swiotlb metadata below its top: 0x237ef0000 (5.19), 0x237ef4000 (6.1)
+  // the 16 KiB buffer is the head of an order-2 pcp refill (5.14+, 44042b449872: 15 blocks) taken after the 63-page
+  // order-0 refill; 5.19 and 6.1 also map the CPU entry area's shadow for NR_CPUS at kasan_init, which moves the free blocks
   it.each([
-    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree", "237ef0"],
-    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree", "237ef4"],
-    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree", "237f24"],
-    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree", "237f24"],
+    ["5.19", "mm/slub.c:3569", "BUG: KASAN: double-free or invalid-free in kfree", "237e84"],
+    ["6.1", "mm/slab_common.c:904", "BUG: KASAN: double-free in kfree", "237e84"],
+    ["6.6", "mm/slab_common.c:975", "BUG: KASAN: double-free in kfree", "237e14"],
+    ["6.12", "mm/slub.c:4711", "BUG: KASAN: double-free in kfree", "237e14"],
   ])("%s: WARN_ON_ONCE(order == 0) at %s, 'object pointer' once, then %s, and the page path still runs", (v, at, kasan, pfn) => {
     const r = run(v);
     expect(r.faults.map((f) => [f.kind, f.kind === "warn" ? f.at : f.message])).toEqual([
@@ -124,19 +124,19 @@ describe("G3: a second kfree of a kmalloc_large buffer (16 KiB at 0xffff888237f2
 });
 
 describe("G3: the page was handed out again before the second kfree", () => {
-  // p is an order-2 request, the kmalloc_large's own size: the page allocator hands back the block kfree just freed
-  // (an order-0 request would take a smaller free block below the swiotlb metadata first)
+  // p is an order-2 request, the kmalloc_large's own size: the head of the order-2 pcp list is the block kfree just freed
+  // (an order-0 request takes the head of the order-0 list)
   it("6.6: the shadow is accessible again (the page allocator unpoisoned it): the WARN, no KASAN report, and the new owner's page is freed under it", () => {
     const r = runYaml(y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 2, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`), { platform: "x86_64", kernel: "6.6" });
-    expect(r.steps[2]!.result.pfn).toBe("0x237f24");
+    expect(r.steps[2]!.result.pfn).toBe("0x237e14");
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slab_common.c:975"]]);
-    // __free_pages(page, 0) dropped p's only reference: the next order-0 allocation gets the same page
-    expect(r.steps[4]!.result.pfn).toBe("0x237f24");
+    // __free_pages(page, 0) dropped p's only reference: the page is the head of the order-0 pcp list, the next order-0 allocation gets it
+    expect(r.steps[4]!.result.pfn).toBe("0x237e14");
   });
 });
 
 describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging purposes\"): the PGTY_large_kmalloc test comes first", () => {
-  // q is an order-2 request: the block the first kfree gave back (an order-0 request takes a smaller free block first)
+  // q is an order-2 request: the block the first kfree gave back, the head of the order-2 pcp list (an order-0 request takes the order-0 list's head)
   const steps = (size: string, extra = "") => `  - { op: kmalloc, size: ${size}, as: a }\n  - { op: kfree, buf: a }\n${extra}  - { op: kfree, buf: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 2, as: q }`;
   const run = (v: string, cfg: string, size = "16K", platform = "x86_64") => runYaml(y(steps(size), cfg), { platform, kernel: v });
   const warnLog = (r: ReturnType<typeof runYaml>) => (r.log ?? []).filter((l) => l.level === "warn").map((l) => [l.step, l.message]);
@@ -148,8 +148,8 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
   it("6.18, with and without KASAN: WARN_ON_ONCE(!folio_test_large_kmalloc(folio)) at mm/slub.c:6839 once, dump_page at each kfree, no KASAN report, nothing freed", () => {
     for (const cfg of ["CONFIG_KASAN: y", "CONFIG_DEBUG_VM: y", "CONFIG_KASAN: y, CONFIG_DEBUG_VM: y"]) {
       const r = run("6.18", cfg);
-      const pfn = cfg.includes("KASAN") ? "0x237f24" : "0x237f30"; // the KASAN shadow's memblock blocks move it (note above G3)
-      expect(r.steps[0]!.result.ret, cfg).toBe(cfg.includes("KASAN") ? "0xffff888237f24000" : "0xffff888237f30000");
+      const pfn = cfg.includes("KASAN") ? "0x237e14" : "0x237e00"; // the KASAN shadow's memblock blocks move it (note above G3)
+      expect(r.steps[0]!.result.ret, cfg).toBe(cfg.includes("KASAN") ? "0xffff888237e14000" : "0xffff888237e00000");
       expect(r.faults.map((f) => [f.kind, f.at, f.step]), cfg).toEqual([["warn", "mm/slub.c:6839", 2]]);
       expect(r.faults[0]!.message).toBe("WARNING: free_large_kmalloc: WARN_ON_ONCE(!folio_test_large_kmalloc(folio))");
       expect(r.faults[0]!.report).toContain("WARNING: CPU: 0 PID: 1000 at mm/slub.c:6839 free_large_kmalloc+0x…/0x…");
@@ -166,16 +166,16 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
       ["kasan", "BUG: KASAN: double-free in kfree", 2],
       ["kasan", "BUG: KASAN: double-free in kfree", 3],
     ]);
-    expect(warnLog(k)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237f24000")}`]]);
+    expect(warnLog(k)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237e14000")}`]]);
     const n = run("6.12", "CONFIG_SLAB_FREELIST_HARDENED: y");
     expect(n.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:4711", 2]]);
-    expect(warnLog(n)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237f30000")}`]]);
+    expect(warnLog(n)).toEqual([[2, `object pointer: 0x${hashP("0xffff888237e00000")}`]]);
   });
 
   it("6.18, 64 KiB (order 4 > PAGE_ALLOC_COSTLY_ORDER: freed to the buddy lists, not a pcp list): the dump has page_type: f0(buddy)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "64K");
-    expect(r.steps[0]!.result.ret).toBe("0xffff888237f00000");
-    const buddy = (step: number) => [DUMP(step, "0x237f00")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237f00")[1]];
+    expect(r.steps[0]!.result.ret).toBe("0xffff888237e20000");
+    const buddy = (step: number) => [DUMP(step, "0x237e20")[0], [step, "page_type: f0(buddy)"], DUMP(step, "0x237e20")[1]];
     expect(warnLog(r)).toEqual([...buddy(2), ...buddy(3)]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
   });
@@ -183,18 +183,18 @@ describe("G3 from 6.15 (a6687c8ff613 \"slab: Mark large folios for debugging pur
   it("6.18 after the page allocator handed the page out again: refcount:1 in the dump and the new owner keeps its page (6.6 frees it under it)", () => {
     const again = y(`  - { op: kmalloc, size: 16K, as: a }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 2, as: p }\n  - { op: kfree, buf: a }\n  - { op: alloc_pages, order: 0, as: q }`);
     const r = runYaml(again, { platform: "x86_64", kernel: "6.18" });
-    expect(r.steps[2]!.result.pfn).toBe("0x237f24");
+    expect(r.steps[2]!.result.pfn).toBe("0x237e14");
     expect(r.faults.map((f) => [f.kind, f.at, f.step])).toEqual([["warn", "mm/slub.c:6839", 3]]);
-    expect(warnLog(r)).toEqual(DUMP(3, "0x237f24", 1));
-    expect(r.steps[4]!.result.pfn).toBe("0x237f21"); // p keeps its page
-    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237f24");
+    expect(warnLog(r)).toEqual(DUMP(3, "0x237e14", 1));
+    expect(r.steps[4]!.result.pfn).toBe("0x237f21"); // p keeps its page: the head of the order-0 pcp list
+    expect(runYaml(again, { platform: "x86_64", kernel: "6.6" }).steps[4]!.result.pfn).toBe("0x237e14");
   });
 
-  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x0 of 0xc0000000 (the lowest order-2 block, the 16 KiB below swapper_pg_dir: boot memory went to the free lists' tails, 7fef431be9c9; 0xe9788000, the block freed last, when it went to the heads)", () => {
+  it("6.18 on 32-bit ARM: %p of the NULL mapping is 8 digits; pfn 0x1014 of 0xc1014000 (the head of the order-2 pcp refill, 44042b449872)", () => {
     const r = run("6.18", "CONFIG_KASAN: y", "16K", "arm32");
-    expect(r.steps[0]!.result.ret).toBe("0xc0000000");
+    expect(r.steps[0]!.result.ret).toBe("0xc1014000");
     expect(warnLog(r).slice(0, 2)).toEqual([
-      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x0"],
+      [2, "page: refcount:0 mapcount:0 mapping:00000000 index:0x0 pfn:0x1014"],
       [2, "page dumped because: Not a kmalloc allocation"],
     ]);
     expect(r.faults.map((f) => [f.kind, f.at])).toEqual([["warn", "mm/slub.c:6839"]]);
@@ -262,8 +262,8 @@ describe("G5: arm64 kasan_init takes the shadow of RAM and of the kernel image, 
   it("the first kmalloc and alloc_pages come from below the shadow; dma_alloc_coherent from CMA (reserved before kasan_init) does not move", () => {
     const steps = "  - { op: kmalloc, size: 4K, as: a }\n  - { op: dma_alloc_coherent, size: 64K, as: b }\n  - { op: alloc_pages, order: 0, as: c }";
     // (and from below mem_init's swiotlb metadata, which lies below the shadow or, without KASAN, below the vmemmap)
-    // kmalloc-4k takes an order-3 slab (32 KiB-aligned block), so the order-0 alloc_pages gets the page below it that the 4 KiB kmalloc had taken before
-    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7f08000", "0xffff0000d8c08000", "0xd8c04"], ["6.18", "0xffff0000f7f30000", "0xffff0000d8c70000", "0xd8c7a"]] as const) {
+    // kmalloc-4k takes an order-3 slab, the head of an order-3 pcp refill (5.14+: 7 blocks, past the 63-page order-0 refill), the order-0 alloc_pages the head of the order-0 list
+    for (const [v, kmallocOff, kmallocOn, pageOn] of [["5.15", "0xffff0000f7e00000", "0xffff0000d8c40000", "0xd8c04"], ["6.18", "0xffff0000f7e00000", "0xffff0000d8c08000", "0xd8c7a"]] as const) {
       const off = runYaml(y(steps, "CONFIG_DEBUG_VM: y"), { platform: "rpi4", kernel: v });
       const on = runYaml(y(steps), { platform: "rpi4", kernel: v });
       expect(off.steps[0]!.result.ret, v).toBe(kmallocOff);
