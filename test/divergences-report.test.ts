@@ -25,27 +25,27 @@ function dumps(platform: string, kernel: string, device: string) {
 describe("D1/D2: debug_dma_dump_mappings and debugfs dma-api/dump per version", () => {
   it("rpi4: no cln= through 6.1; cln=%pa (phys >> L1_CACHE_SHIFT, 16 digits) and the driver first in dma-api/dump from 6.6; 6.18 prints P=%pa and no N=", () => {
     const d61 = dumps("rpi4", "6.1", "soc:firmware");
-    expect(d61.phys).toBe(0xf7f30040); // kmalloc-4k: an order-3 slab (32 KiB-aligned) just below the boot pool's memblock metadata (slots, areas) at the top of RAM
+    expect(d61.phys).toBe(0xf7e00040); // kmalloc-4k: an order-3 slab, the head of the order-3 pcp refill (44042b449872), below the boot pool's memblock metadata at the top of RAM
     expect(d61.dma).toBe(0xf3400000); // bounced: the entry still records the caller's page
-    expect(d61.printed).toEqual(["raspberrypi-firmware soc:firmware: single idx 6656 P=f7f30040 N=f7f30 D=f3400000 L=100 DMA_FROM_DEVICE dma map error not checked"]);
-    expect(d61.debugfs).toEqual(["soc:firmware raspberrypi-firmware single idx 6656 P=f7f30040 N=f7f30 D=f3400000 L=100 DMA_FROM_DEVICE dma map error not checked"]);
-    // to_cacheline_number: (pfn << (PAGE_SHIFT - L1_CACHE_SHIFT)) + (offset >> L1_CACHE_SHIFT) = 0xf7f30040 >> 6 = 0x3dfcc01
+    expect(d61.printed).toEqual(["raspberrypi-firmware soc:firmware: single idx 6656 P=f7e00040 N=f7e00 D=f3400000 L=100 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(d61.debugfs).toEqual(["soc:firmware raspberrypi-firmware single idx 6656 P=f7e00040 N=f7e00 D=f3400000 L=100 DMA_FROM_DEVICE dma map error not checked"]);
+    // to_cacheline_number: (pfn << (PAGE_SHIFT - L1_CACHE_SHIFT)) + (offset >> L1_CACHE_SHIFT) = 0xf7e00040 >> 6 = 0x3df8001
     for (const v of ["6.6", "6.12"]) {
       const d = dumps("rpi4", v, "soc:firmware");
-      expect(d.printed, v).toEqual(["raspberrypi-firmware soc:firmware: single idx 6656 P=f7f30040 N=f7f30 D=f3400000 L=100 cln=0x0000000003dfcc01 DMA_FROM_DEVICE dma map error not checked"]);
-      expect(d.debugfs, v).toEqual(["raspberrypi-firmware soc:firmware single idx 6656 P=f7f30040 N=f7f30 D=f3400000 L=100 cln=0x0000000003dfcc01 DMA_FROM_DEVICE dma map error not checked"]);
+      expect(d.printed, v).toEqual(["raspberrypi-firmware soc:firmware: single idx 6656 P=f7e00040 N=f7e00 D=f3400000 L=100 cln=0x0000000003df8001 DMA_FROM_DEVICE dma map error not checked"]);
+      expect(d.debugfs, v).toEqual(["raspberrypi-firmware soc:firmware single idx 6656 P=f7e00040 N=f7e00 D=f3400000 L=100 cln=0x0000000003df8001 DMA_FROM_DEVICE dma map error not checked"]);
     }
     const d618 = dumps("rpi4", "6.18", "soc:firmware");
-    expect(d618.printed).toEqual(["raspberrypi-firmware soc:firmware: phy idx 6656 P=0x00000000f7f30040 D=f3400000 L=100 cln=0x0000000003dfcc01 DMA_FROM_DEVICE dma map error not checked"]);
-    expect(d618.debugfs).toEqual(["raspberrypi-firmware soc:firmware phy idx 6656 P=0x00000000f7f30040 D=f3400000 L=100 cln=0x0000000003dfcc01 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(d618.printed).toEqual(["raspberrypi-firmware soc:firmware: phy idx 6656 P=0x00000000f7e00040 D=f3400000 L=100 cln=0x0000000003df8001 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(d618.debugfs).toEqual(["raspberrypi-firmware soc:firmware phy idx 6656 P=0x00000000f7e00040 D=f3400000 L=100 cln=0x0000000003df8001 DMA_FROM_DEVICE dma map error not checked"]);
   });
 
   it("ARM32 (32-bit phys_addr_t): %pa is 0x and 8 digits", () => {
     const d = dumps("arm32", "6.6", "fe00b000.v4l2");
-    expect(d.phys).toBe(0x1008040);
-    expect(d.printed).toEqual(["bcm2835-codec fe00b000.v4l2: single idx 2052 P=1008040 N=1008 D=1008040 L=100 cln=0x00040201 DMA_FROM_DEVICE dma map error not checked"]);
-    expect(dumps("arm32", "6.18", "fe00b000.v4l2").debugfs).toEqual(["bcm2835-codec fe00b000.v4l2 phy idx 2052 P=0x01008040 D=1008040 L=100 cln=0x00040201 DMA_FROM_DEVICE dma map error not checked"]);
-    expect(dumps("arm32", "6.1", "fe00b000.v4l2").debugfs).toEqual(["fe00b000.v4l2 bcm2835-codec single idx 2052 P=1008040 N=1008 D=1008040 L=100 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(d.phys).toBe(0x1048040);
+    expect(d.printed).toEqual(["bcm2835-codec fe00b000.v4l2: single idx 2084 P=1048040 N=1048 D=1048040 L=100 cln=0x00041201 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(dumps("arm32", "6.18", "fe00b000.v4l2").debugfs).toEqual(["bcm2835-codec fe00b000.v4l2 phy idx 2084 P=0x01048040 D=1048040 L=100 cln=0x00041201 DMA_FROM_DEVICE dma map error not checked"]);
+    expect(dumps("arm32", "6.1", "fe00b000.v4l2").debugfs).toEqual(["fe00b000.v4l2 bcm2835-codec single idx 2084 P=1048040 N=1048 D=1048040 L=100 DMA_FROM_DEVICE dma map error not checked"]);
   });
 });
 

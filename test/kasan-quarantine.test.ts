@@ -22,11 +22,11 @@ steps:
 
 describe("KASAN quarantine: the freed object is not handed out again", () => {
   it.each([
-    ["5.6", "0xffff0000d8cc4000", "use-after-free"],
-    ["5.10", "0xffff0000d8cc4000", "use-after-free"],
-    ["5.15", "0xffff0000d8c04000", "use-after-free"],
-    ["6.1", "0xffff0000d8c70000", "use-after-free"],
-    ["6.18", "0xffff0000d8c70000", "slab-use-after-free"],
+    ["5.6", "0xffff0000d8ca0000", "use-after-free"],
+    ["5.10", "0xffff0000d8ca0000", "use-after-free"],
+    ["5.15", "0xffff0000d8c40000", "use-after-free"],
+    ["6.1", "0xffff0000d8c00000", "use-after-free"],
+    ["6.18", "0xffff0000d8c04000", "slab-use-after-free"],
   ])("%s: b is the next object of kmalloc-512 (s->size 1024 with KASAN's metadata), and the write through a is reported", (kernel, a, bug) => {
     const r = runYaml(UAF, { kernel, set: { CONFIG_KASAN: "y" }, trace: true });
     expect(r.steps[0]!.result.ret).toBe(a);
