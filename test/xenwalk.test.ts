@@ -139,18 +139,18 @@ describe("x86 PV: machine vs pseudo-physical addresses in run's output", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel: "5.13", trace: true });
     const m = r.steps[1]!;
     // the pages: the top of the RAM remapped from the PCI hole; the extent: Xen's highest free frames below 4 GiB, under the hole
-    expect(m.result.pfn).toBe("0x13bf90");
-    expect(m.result.buffer_pfn).toBe("0x13bf90"); // was the machine frame: "but the buffer is at pfn 0xbfff0"
+    expect(m.result.pfn).toBe("0x13bf20");
+    expect(m.result.buffer_pfn).toBe("0x13bf20"); // was the machine frame: "but the buffer is at pfn 0xbfff0"
     expect(r.steps[0]!.result.dma_handle).toBe("0xbfff0000");
-    expect(m.summary).toBe("user 0x7efffffef000 maps the buffer's pfn 0x13bf90");
+    expect(m.summary).toBe("user 0x7efffffef000 maps the buffer's pfn 0x13bf20");
   });
 
   it("memory events name the machine address and the pseudo-physical one on x86 PV, phys elsewhere", () => {
     const r = run("scenarios/seed-mmap.yaml", { platform: "x86_64-xen-pv", kernel: "5.13", trace: true });
     const dw = r.steps[2]!.trace!.find((e) => e.kind === "mem")!;
-    expect(dw).toEqual(expect.objectContaining({ who: "device", phys: "0xbfff0000", pseudo: "0x13bf90000" }));
+    expect(dw).toEqual(expect.objectContaining({ who: "device", phys: "0xbfff0000", pseudo: "0x13bf20000" }));
     const ur = r.steps[3]!.trace!.find((e) => e.kind === "mem")!;
-    expect(ur).toEqual(expect.objectContaining({ who: "user", phys: "0xbfff0000", pseudo: "0x13bf90000" }));
+    expect(ur).toEqual(expect.objectContaining({ who: "user", phys: "0xbfff0000", pseudo: "0x13bf20000" }));
     const arm = run("scenarios/seed-mmap.yaml", { platform: "rpi4-xen", kernel: "5.14", trace: true });
     const m = arm.steps[2]!.trace!.find((e) => e.kind === "mem")!;
     expect(m).not.toHaveProperty("pseudo");
