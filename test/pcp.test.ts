@@ -13,7 +13,7 @@ import { GFP_KERNEL } from "../src/include/gfp.js";
 import { bootK } from "./helpers.js";
 import { hex64 } from "../src/core/u64.js";
 
-const V56: PcpConfig = { era: "v5.6", nr_pcp_lists: 3, single_pass: false, free_high: false, scale_max: false, free_high_half_min: false, nr_cpus: 1 };
+const V56: PcpConfig = { era: "v5.6", nr_pcp_lists: 3, single_pass: false, free_high: false, scale_max: false, free_high_half_min: false, nr_cpus: 1, thp_order: -1 };
 const V514: PcpConfig = { ...V56, era: "v5.14", nr_pcp_lists: 12 };
 const V519: PcpConfig = { ...V514, single_pass: true, free_high: true };
 const V612: PcpConfig = { ...V519, era: "v6.7", scale_max: true };

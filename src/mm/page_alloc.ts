@@ -269,7 +269,7 @@ export class BuddyAllocator {
   /**
    * mm/page_alloc.c __free_one_page (5.6–6.18): merge with free buddies, then put the block on its list's
    * head, or its tail with FPI_TO_TAIL (5.10+) or when buddy_merge_likely: below order MAX_ORDER - 2,
-   * the buddy of the block it would merge into next is a free block of that order (5.6.4 :1011–1027
+   * the buddy of the block it would merge into next is a free block of that order (5.6.4 :983–996
    * inline; 5.10.7 :942–960, :1066–1074; 6.18.35 :927–940, :1052–1059). `buddy` is the last buddy
    * pfn the merge loop computed (the block's own buddy at its final order).
    */

@@ -54,6 +54,8 @@ export interface PcpConfig {
   free_high_half_min: boolean;
   /** online CPUs (nr_cpus), all on node 0 */
   nr_cpus: number;
+  /** 5.14+ with CONFIG_TRANSPARENT_HUGEPAGE: pageblock_order (9), which pcp_allowed_order also takes (its own list); else -1 */
+  thp_order: number;
 }
 
 /** struct per_cpu_pages, CPU 0's, of one zone */
@@ -74,19 +76,21 @@ export interface PerCpuPages {
   lists: number[][];
 }
 
-/** mm/page_alloc.c pcp_allowed_order (5.14–6.18; 5.6–5.13: order 0 only, the `order == 0` test in rmqueue / free_the_page) */
+/** mm/page_alloc.c pcp_allowed_order (5.14–6.18: order ≤ PAGE_ALLOC_COSTLY_ORDER, or pageblock_order with THP; 5.6–5.13: order 0 only, the `order == 0` test in rmqueue / free_the_page) */
 export function pcp_allowed_order(cfg: PcpConfig, order: number): boolean {
-  return cfg.era === "v5.6" ? order === 0 : order <= PAGE_ALLOC_COSTLY_ORDER;
+  return cfg.era === "v5.6" ? order === 0 : order <= PAGE_ALLOC_COSTLY_ORDER || order === cfg.thp_order;
 }
 
-/** mm/page_alloc.c order_to_pindex for MIGRATE_UNMOVABLE (5.14–6.18; 5.6–5.13 the list is lists[migratetype]) */
+/** mm/page_alloc.c order_to_pindex for MIGRATE_UNMOVABLE (5.14–6.18: order × MIGRATE_PCPTYPES, the THP order after the low orders; 5.6–5.13 the list is lists[migratetype]) */
 function order_to_pindex(order: number): number {
-  return order * MIGRATE_PCPTYPES;
+  return order > PAGE_ALLOC_COSTLY_ORDER ? MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1) : order * MIGRATE_PCPTYPES;
 }
 
-/** mm/page_alloc.c pindex_to_order (5.14–6.18) */
+/** mm/page_alloc.c pindex_to_order (5.14–6.18: above PAGE_ALLOC_COSTLY_ORDER it is pageblock_order) */
 function pindex_to_order(cfg: PcpConfig, pindex: number): number {
-  return cfg.era === "v5.6" ? 0 : Math.floor(pindex / MIGRATE_PCPTYPES);
+  if (cfg.era === "v5.6") return 0;
+  const order = Math.floor(pindex / MIGRATE_PCPTYPES);
+  return order > PAGE_ALLOC_COSTLY_ORDER ? cfg.thp_order : order;
 }
 
 /** rounddown_pow_of_two */
@@ -119,7 +123,7 @@ function zone_highsize(cfg: PcpConfig, z: Zone, batch: number, cpu_online: numbe
 
 /**
  * mm/page_alloc.c zone_set_pageset_high_and_batch → __zone_set_pageset_high_and_batch → pageset_update:
- * 5.6–5.13 high = 6 × batch (pageset_set_batch; 5.12.9 :6400–6420); 5.14–6.6 high = zone_highsize
+ * 5.6–5.13 high = 6 × batch (5.6.4 pageset_set_batch :6114; 5.12.9 :6484); 5.14–6.6 high = zone_highsize
  * (b92ca18e8ca5); 6.7+ high_min = zone_highsize(low watermark), high_max = zone_highsize(managed /
  * MIN_PERCPU_PAGELIST_HIGH_FRACTION) (90b41691b988, 51a755c56dc0; 6.12.19 :5691–5720), pcp->high kept.
  * `online_cpus`: the CPUs of the node online at the time (1 at setup_per_cpu_pageset, nr_cpus later).
@@ -165,11 +169,11 @@ function int_sqrt(x: number): number {
  * mm/page_alloc.c init_per_zone_wmark_min (core_initcall; 5.19+ through calculate_min_free_kbytes) →
  * setup_per_zone_wmarks → __setup_per_zone_wmarks, then (5.14+, b92ca18e8ca5) zone_pcp_update(zone, 0)
  * for each zone. min_free_kbytes = int_sqrt(lowmem_kbytes × 16) clamped to [128, 262144] (65536 in
- * 5.6.4 :7833–7836; 262144 in 5.10.7, 6.18.35 calculate_min_free_kbytes), lowmem_kbytes from
+ * 5.6.4 :7870–7871; 262144 in 5.10.7, 6.18.35 calculate_min_free_kbytes), lowmem_kbytes from
  * nr_free_buffer_pages (the managed pages of the zones below HighMem: the watermarks are 0 here).
  * Each zone: min = pages_min × managed / lowmem_pages (HighMem: clamp(managed / 1024, 32, 128)); low =
  * min + max(tmp / 4, managed × watermark_scale_factor (10) / 10000); high = min + 2 × that (5.6.4
- * :7740–7790; 6.18.35 the same, high = low + tmp).
+ * :7756–7810; 6.18.35 the same, high = low + tmp).
  */
 export function init_per_zone_wmark_min(cfg: PcpConfig | null, zones: Zone[], min_free_kbytes_max: number): void {
   let lowmem_pages = 0;
@@ -204,7 +208,7 @@ function rmqueue_bulk(buddy: BuddyAllocator, z: Zone, order: number, count: numb
 }
 
 /**
- * mm/page_alloc.c nr_pcp_alloc (6.7+, c0a242394cb9; 6.12.19 :2940–2985): the refill size, batch <<
+ * mm/page_alloc.c nr_pcp_alloc (6.7+, c0a242394cb9; 6.12.19 :2938–2985): the refill size, batch <<
  * alloc_factor for order 0 (doubling on consecutive refills up to CONFIG_PCP_BATCH_SCALE_MAX), raising
  * pcp->high by it towards high_max; then max(batch >> order, 2).
  */
@@ -382,9 +386,11 @@ export function free_unref_page_commit(cfg: PcpConfig, buddy: BuddyAllocator, z:
 
 /**
  * The version's pcp code: era by 44042b449872 (5.14) and 51a755c56dc0 (6.7), the smaller switches,
- * NR_PCP_LISTS (5.14–5.17 walk all of them; THP adds MIGRATE_PCPTYPES lists in 5.14–5.15: the arm64
- * defconfig sets CONFIG_TRANSPARENT_HUGEPAGE, 5.14 / 5.15.178 arch/arm64/configs/defconfig:138; the
- * x86_64 defconfig does not; 32-bit ARM without LPAE cannot), and the online CPUs (config nr_cpus).
+ * NR_PCP_LISTS (5.14–5.17 walk all of them; THP adds MIGRATE_PCPTYPES lists, include/linux/mmzone.h
+ * 5.14 :341–345, 5.19 :362–366; 6.12.19 :661–666 two, which single-pass drains never count), the THP
+ * order (the arm64 defconfig sets CONFIG_TRANSPARENT_HUGEPAGE, 5.14 / 5.15.178
+ * arch/arm64/configs/defconfig:138; the x86_64 defconfig does not; 32-bit ARM without LPAE cannot: with
+ * 4 KiB pages pageblock_order = HPAGE_PMD_ORDER = 9), and the online CPUs (config nr_cpus).
  */
 export function pcpConfigOf(k: Kernel): PcpConfig {
   const era = k.sw["51a755c56dc0"] ? "v6.7" : k.sw["44042b449872"] ? "v5.14" : "v5.6";
@@ -397,5 +403,6 @@ export function pcpConfigOf(k: Kernel): PcpConfig {
     scale_max: k.sw["52166607ecc9"] === true,
     free_high_half_min: k.sw["c544a952ba61"] === true,
     nr_cpus: Math.max(1, k.cfg.nr_cpus ?? 1),
+    thp_order: era !== "v5.6" && thp ? 9 : -1,
   };
 }

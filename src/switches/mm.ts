@@ -6,19 +6,19 @@ export const MM_SWITCHES: Record<string, Switch> = {
     commit: "ee8eb9a5fe86",
     title: "mm/page_alloc: increase default min_free_kbytes bound",
     release: "5.7",
-    effect: "init_per_zone_wmark_min clamps min_free_kbytes to 262144 instead of 65536 (lowmem above 256 GiB gets larger watermarks, so a larger pcp->high from 5.14) (checked: 5.6.4 mm/page_alloc.c:7833–7836 65536; 5.10.7 262144; 5.19 calculate_min_free_kbytes clamp(…, 128, 262144); id from Joel Savitz's follow-up \"When I increased the upper bound … in ee8eb9a5fe863\")",
+    effect: "init_per_zone_wmark_min clamps min_free_kbytes to 262144 instead of 65536 (lowmem above 256 GiB gets larger watermarks, so a larger pcp->high from 5.14) (checked: 5.6.4 mm/page_alloc.c:7870–7871 65536; 5.10.7 262144; 5.19 calculate_min_free_kbytes clamp(…, 128, 262144); id from Joel Savitz's follow-up \"When I increased the upper bound … in ee8eb9a5fe863\")",
   },
   "44042b449872": {
     commit: "44042b449872",
     title: "mm/page_alloc: allow high-order pages to be stored on the per-cpu lists",
     release: "5.14",
-    effect: "pcp_allowed_order: blocks of order ≤ PAGE_ALLOC_COSTLY_ORDER (3) are allocated from and freed to the per-cpu lists (order_to_pindex: order × MIGRATE_PCPTYPES + migratetype, NR_PCP_LISTS 12, 15 with THP), a refill takes max(batch >> order, 2) blocks; before it only order 0 (src/mm/pcp.ts era v5.14; with b92ca18e8ca5 and 3b12e7e97938 of the same series) (checked: absent in 5.12.9 mm/page_alloc.c rmqueue `if (likely(order == 0))`; 5.14-rc5 :693–701, :3656–3700, include/linux/mmzone.h:341–345; in the 5.14-rc1 merge revlist)",
+    effect: "pcp_allowed_order: blocks of order ≤ PAGE_ALLOC_COSTLY_ORDER (3) are allocated from and freed to the per-cpu lists (order_to_pindex: order × MIGRATE_PCPTYPES + migratetype, NR_PCP_LISTS 12, 15 with THP), a refill takes max(batch >> order, 2) blocks; before it only order 0 (src/mm/pcp.ts era v5.14; with b92ca18e8ca5 and 3b12e7e97938 of the same series) (checked: absent in 5.12.9 mm/page_alloc.c rmqueue `if (likely(order == 0))`; 5.14-rc5 :693–701, :3610–3700 (:3637 max(batch >> order, 2)), include/linux/mmzone.h:341–345; in the 5.14-rc1 merge revlist)",
   },
   "b92ca18e8ca5": {
     commit: "b92ca18e8ca5",
     title: "mm/page_alloc: disassociate the pcp->high from pcp->batch",
     release: "5.14",
-    effect: "pcp->high = zone_highsize: the zone's low watermark split over the node's CPUs, at least 4 × batch, set again when init_per_zone_wmark_min sets the watermarks; before it 6 × batch (with 74f44822097c / 04f8cfeaed08 of the series) (checked: 5.12.9 zone_set_pageset_high_and_batch :6400–6420 6 * new_batch; 5.14-rc5 :6806–6848, :8416–8428; 5.14-rc1 merge revlist)",
+    effect: "pcp->high = zone_highsize: the zone's low watermark split over the node's CPUs, at least 4 × batch, set again when init_per_zone_wmark_min sets the watermarks; before it 6 × batch (with 74f44822097c / 04f8cfeaed08 of the series) (checked: 5.12.9 zone_set_pageset_high_and_batch :6484 6 * new_batch; 5.14-rc5 :6806–6848, :8427; 5.14-rc1 merge revlist)",
   },
   "3b12e7e97938": {
     commit: "3b12e7e97938",
