@@ -123,7 +123,7 @@ function zone_highsize(cfg: PcpConfig, z: Zone, batch: number, cpu_online: numbe
 
 /**
  * mm/page_alloc.c zone_set_pageset_high_and_batch → __zone_set_pageset_high_and_batch → pageset_update:
- * 5.6–5.13 high = 6 × batch (5.6.4 pageset_set_batch :6114; 5.12.9 :6484); 5.14–6.6 high = zone_highsize
+ * 5.6–5.13 high = 6 × zone_batchsize, batch = max(1, zone_batchsize) (5.6.4 pageset_set_batch :6114; 5.12.9 :6484); 5.14–6.6 high = zone_highsize
  * (b92ca18e8ca5); 6.7+ high_min = zone_highsize(low watermark), high_max = zone_highsize(managed /
  * MIN_PERCPU_PAGELIST_HIGH_FRACTION) (90b41691b988, 51a755c56dc0; 6.12.19 :5691–5720), pcp->high kept.
  * `online_cpus`: the CPUs of the node online at the time (1 at setup_per_cpu_pageset, nr_cpus later).
@@ -131,9 +131,11 @@ function zone_highsize(cfg: PcpConfig, z: Zone, batch: number, cpu_online: numbe
 export function zone_set_pageset_high_and_batch(cfg: PcpConfig, z: Zone, online_cpus: number): void {
   const pcp = z.pcp;
   if (!pcp) return;
-  const batch = Math.max(1, zone_batchsize(z));
+  const zb = zone_batchsize(z);
+  const batch = Math.max(1, zb);
   if (cfg.era === "v5.6") {
-    pcp.high = 6 * batch;
+    // 6 × zone_batchsize before the max(1, …): a zone below 16 MiB (batch 0) gets high 0, every free drains
+    pcp.high = 6 * zb;
     pcp.batch = batch;
   } else if (cfg.era === "v5.14") {
     pcp.high = zone_highsize(cfg, z, batch, 0, 0, online_cpus);
