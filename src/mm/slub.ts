@@ -269,6 +269,7 @@ export class Slab {
       this.freed.delete(addr);
       this.live.set(addr, { addr, size, cache: s, order: 0 });
       if (gfp & __GFP_ZERO) k.kmemset(addr, 0, zero_size(k, s, size));
+      k.tr?.note(`slub_debug: ${k.arch.fmtVa(addr)} from ${s.name} (s->size ${s.size}, red_left_pad ${s.red_left_pad}, inuse ${s.inuse}): init_object(SLUB_RED_ACTIVE)`);
       return addr;
     }
   }
@@ -401,7 +402,10 @@ export class Slab {
     }
     const s = o.cache;
     // slub_debug: free_debug_processing's checks; an object that fails them is not freed ("Object at … not freed")
-    if (s !== null && s.flags !== 0 && !free_debug_processing(k, s, addr, false)) return false;
+    if (s !== null && s.flags !== 0) {
+      if (!free_debug_processing(k, s, addr, false)) return false;
+      k.tr?.note(`slub_debug: ${k.arch.fmtVa(addr)} back on the ${s.name} freelist, init_object(SLUB_RED_INACTIVE)`);
+    }
     this.live.delete(addr);
     if (s === null) {
       this.freed.set(addr, o.order);
