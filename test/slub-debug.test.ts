@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, bootK, run, runCli, runYaml } from "./helpers.js";
 import { hashP } from "./hash-ptr.js";
-import { GFP_KERNEL } from "../src/include/gfp.js";
+import { GFP_KERNEL, __GFP_ZERO } from "../src/include/gfp.js";
 import type { Kernel } from "../src/kernel.js";
 
 const OVERRUN = "scenarios/drivers/slub-debug-rx-overrun.yaml";
@@ -99,10 +99,10 @@ describe("slub_debug: the poison and redzone bytes in RAM (init_object, setup_sl
 
   it("kzalloc: 6.6 zeroes only the requested size, the rest stays kmalloc redzone; 6.1 zeroes the object", () => {
     const k = bootK("x86_64", "6.6", { slub_debug: "" });
-    const a = k.slab.kmalloc(k, 56, GFP_KERNEL | 0x100); // __GFP_ZERO
+    const a = k.slab.kmalloc(k, 56, GFP_KERNEL | __GFP_ZERO);
     expect(bytes(k, a, 72)).toEqual([...fill(0, 56), ...fill(0xcc, 16)]);
     const k1 = bootK("x86_64", "6.1", { slub_debug: "" });
-    const b = k1.slab.kmalloc(k1, 56, GFP_KERNEL | 0x100);
+    const b = k1.slab.kmalloc(k1, 56, GFP_KERNEL | __GFP_ZERO);
     expect(bytes(k1, b, 72)).toEqual([...fill(0, 64), ...fill(0xcc, 8)]);
   });
 
