@@ -177,4 +177,97 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.7",
     effect: "calculate_order computes min_order = max(slub_min_order, get_order(min_objects * size)) once (c3e7ba7ca102 \"mm/slub: remove min_objects loop from calculate_order()\") and tries fractions 16 down to 2 (d8fa84dcc055 \"… up to 1/2 waste\"), calc_slab_order takes min_order, the last resort is get_order(size) (8d1390cb442c); before it (5.6–6.6) the min_objects loop counted down with fractions 16, 8, 4. The order of every kmalloc cache (8 … 8192) is the same in both eras (checked: 6.6.63 mm/slub.c:4112–4200 the old loop; 6.12.19 :5055–5136 and 6.18.35 :7600–7681 the new one; Vlastimil Babka's slab/for-6.7/orders-cleanup branch, ids from the linux-next revlist that merges it)",
   },
+
+  // ---- SLUB debugging (slub_debug=; src/mm/slub_debug.ts, docs/verified-facts.md §"SLUB debugging (slub_debug=)") ----
+  "e17f1dfba37b": {
+    commit: "e17f1dfba37b",
+    title: "mm, slub: extend slub_debug syntax for multiple blocks",
+    release: "5.9",
+    effect: "slub_debug= takes ';'-separated blocks '<flags>[,<slab>,...]' (parse_slub_debug_flags): a block without a slab list sets the global flags, the first block whose list names a cache gives that cache its flags; before it one block, and a slab list applied the global flags (checked: 5.6.4 mm/slub.c:1248–1310 setup_slub_debug, :1324–1359 kmem_cache_flags; 5.10.7 :1283–1393; 6.18.35 :1806–1923, :1935–1985); Vlastimil Babka, the id from the Fixes: tag of Stephen Boyd's static-key fix and the 5.9 mm revlist",
+  },
+  "96b94abc12e6": {
+    commit: "96b94abc12e6",
+    title: "mm, slub: don't combine pr_err with INFO",
+    release: "5.13",
+    effect: "check_bytes_and_report's \"0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x\" (and the other trailer lines) lose their \"INFO: \" prefix (checked: 5.12.9 mm/slub.c:802 with it; 5.14-rc5 :843 and 5.15.178 without); Yafang Shao, printk tree for-5.13-vsprintf-pgp (ids from its revlist, with 4a8ef190c16f and c244297acbe5)",
+  },
+  "8669dbab2ae5": {
+    commit: "8669dbab2ae5",
+    title: "mm/slub: clarify verification reporting",
+    release: "5.13",
+    effect: "check_object names the zone: \"Left Redzone\" / \"Right Redzone\" instead of \"Redzone\" twice, \"End Poison\" for the last byte instead of a second \"Poison\", and print_trailer pads its section labels (\"Redzone  \", \"Object   \", \"Padding  \") (checked: 5.12.9 mm/slub.c:713–721 the old labels; 5.14-rc5 :743–751, :953, :972; Kees Cook's v4 1/3 of 8 Jun 2021, mainline id from the 5.13-rc7 fixes revlist with 74c1d3e08153 and e41a49fadbc8)",
+  },
+  "1a88ef87f861": {
+    commit: "1a88ef87f861",
+    title: "slub: actually use 'message' in restore_bytes()",
+    release: "5.14",
+    effect: "restore_bytes prints \"FIX %s: Restoring %s 0x%p-0x%p=0x%x\" with the zone's name, and no longer ends its format with \"\\n\" (which printed an empty line after the FIX line) (checked: 5.12.9 mm/slub.c:779 `\"Restoring 0x%p-0x%p=0x%x\\n\"`; 5.14-rc5 :817, 6.18.35 the new text; the id from the 5.14 mm revlist)",
+  },
+  "65ebdeef103f": {
+    commit: "65ebdeef103f",
+    title: "mm/slub: add taint after the errors are printed",
+    release: "5.14",
+    effect: "slab_bug no longer adds TAINT_BAD_PAGE itself: check_bytes_and_report / object_err add it after print_trailer, so the report's own dump_stack line still shows the earlier taint (checked: 5.10.7 mm/slub.c slab_bug ends with add_taint; 5.15.178 the taint after print_trailer; id from the 5.14 mm revlist)",
+  },
+  "792702911f58": {
+    commit: "792702911f58",
+    title: "slub: force on no_hash_pointers when slub_debug is enabled",
+    release: "5.14",
+    effect: "kmem_cache_init calls no_hash_pointers_enable(NULL) when __slub_debug_enabled(): with slub_debug= every %p prints the address and the NOTICE banner is printed (6.17+: hash_pointers_finalize(true), de1c831a7898) (checked: absent in 5.12.9 mm/slub.c; 5.14-rc5 :4510, 5.15.178 :4812, 6.12.19 :5923; 6.18.35 :8508 hash_pointers_finalize; the id from the 5.14 mm revlist next to 65ebdeef103f and 1a88ef87f861, and from de1c831a7898's Fixes: tag)",
+  },
+  "788691464c29": {
+    commit: "788691464c29",
+    title: "mm/slub: use stackdepot to save stack trace in objects",
+    release: "5.17",
+    effect: "struct track keeps a depot_stack_handle_t instead of addrs[TRACK_ADDRS_COUNT] and SLUB_DEBUG selects STACKDEPOT if STACKTRACE_SUPPORT: SLAB_STORE_USER's two tracks are 2 × 32 bytes on 64-bit (2 × 20 on ARM) instead of 2 × 152 with CONFIG_STACKTRACE (x86_64 defconfig) or 2 × 24 without (arm64 defconfig without KASAN) (checked: 5.15.178 mm/slub.c:264–273, init/Kconfig:1887–1895; 5.19 :267–275, lib/Kconfig.debug:56–60; 6.18.35 :340–348, mm/Kconfig.debug:48–52; merged for 5.14 then reverted (ae14c63a9f20), re-merged as 788691464c29 for 5.17: the id from a kernel test robot report on torvalds master)",
+  },
+  "6edf2576a6cc": {
+    commit: "6edf2576a6cc",
+    title: "mm/slub: enable debugging memory wasting of kmalloc",
+    release: "6.1",
+    effect: "a kmalloc cache (SLAB_KMALLOC) with SLAB_STORE_USER stores each object's requested size (orig_size, unsigned int) after the two tracks: calculate_sizes adds the word, alloc_debug_processing sets it (checked: 5.19 mm/slub.c calculate_sizes without it; 6.1.166 :4188–4196, set_orig_size; the id from the Fixes: tags of later orig_size fixes)",
+  },
+  "946fa0dbf2d8": {
+    commit: "946fa0dbf2d8",
+    title: "mm/slub: extend redzone check to extra allocated kmalloc space than requested",
+    release: "6.2",
+    effect: "with orig_size tracking, init_object of an allocated kmalloc object poisons only the requested size and makes the rest up to s->inuse redzone (SLUB_RED_ACTIVE), and check_object at free checks it as \"kmalloc Redzone\": a write past the requested size but inside the kmalloc object is caught; with the same series (\"mm/slub: only zero the requested size of buffer for kzalloc\", id not verified) __GFP_ZERO zeroes only the requested size when SLAB_STORE_USER or SLAB_RED_ZONE is on, and calculate_sizes puts the free pointer outside the object when orig_size is tracked (checked: 6.1.166 mm/slub.c init_object / check_object without it; 6.6.63 :893–920, :1197–1260, calculate_sizes :4439–4443, mm/slab.h:739–741; the id from Peng Fan's and Andrey Konovalov's later references \"commit 946fa0dbf2d8\")",
+  },
+  "mm/slub: unify all sl[au]b parameters with \"slab_$param\"": {
+    commit: "mm/slub: unify all sl[au]b parameters with \"slab_$param\"",
+    title: "mm/slub: unify all sl[au]b parameters with \"slab_$param\"",
+    release: "6.8",
+    effect: "slab_debug= becomes the option's name (slub_debug= kept through __setup_param) and an unknown letter prints \"slab_debug option '%c' unknown. skipped\" (checked: 6.6.63 mm/slub.c:1564 \"slub_debug option\", 6.12.19 :1710 and :1793–1794, 6.18.35 :1839, :1922–1923); Xiongwei Song's v4 2/4 of 15 Dec 2023; its mainline id is in no stored text, so the switch is keyed by its title",
+  },
+  "47d911b02cbe": {
+    commit: "47d911b02cbe",
+    title: "slab: make check_object() more consistent",
+    release: "6.11",
+    effect: "check_object runs every check instead of returning at the first bad one, each printing its slab_bug header, First byte line and FIX line, and prints print_trailer once at the end (after the restores), then the taint (checked: 6.6.63 mm/slub.c:1197–1260 the early returns and a trailer per report; 6.12.19 check_object and check_bytes_and_report; the id from the slab/for-6.11 revlist and Hyesoo Yu's later \"After commit 47d911b02cbe\")",
+  },
+  "adef2aeaa2b9": {
+    commit: "adef2aeaa2b9",
+    title: "slab: don't put freepointer outside of object if only orig_size",
+    release: "6.11",
+    effect: "calculate_sizes moves the free pointer out of the object for orig_size tracking only with SLAB_RED_ZONE (6.2–6.10: whenever orig_size is tracked): slub_debug=U / FU kmalloc objects keep it inside, a word less per object (checked: 6.6.63 mm/slub.c calculate_sizes `slub_debug_orig_size(s) ||`; 6.12.19 and 6.18.35 `(flags & SLAB_RED_ZONE) && (… || slub_debug_orig_size(s))`; the id from the slab/for-6.11 revlist next to 47d911b02cbe)",
+  },
+  "ed5ec2e95259": {
+    commit: "ed5ec2e95259",
+    title: "mm: slub: Print the broken data before restoring them",
+    release: "6.15",
+    effect: "check_bytes_and_report prints \"[%s overwritten] 0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x\" and, for check_object's first bad check (and every pad check), object_err(\"Object corrupt\") — header and trailer with the bytes still wrong — before restoring; check_object prints no trailer of its own (checked: 6.12.19 mm/slub.c check_bytes_and_report with slab_bug per report; 6.18.35 :1320–1352, check_pad_bytes :1394–1411, check_object :1450–1520; ids from the slab/for-6.15 revlist, with 3f6f32b14ab3 and 4b183dd9359d; 6.12.y took them later, after 6.12.19)",
+  },
+  "3f6f32b14ab3": {
+    commit: "3f6f32b14ab3",
+    title: "mm: slub: call WARN() when detecting a slab corruption",
+    release: "6.15",
+    effect: "object_err and slab_err end with WARN_ON(1) (a WARNING splat at mm/slub.c:1231 in 6.18.35) and print_trailer no longer calls dump_stack (checked: 6.18.35 mm/slub.c:1176–1231; 6.12.19 print_trailer ends with dump_stack, object_err without WARN; ids from the slab/for-6.15 revlist)",
+  },
+  "mm/slab: use unsigned long for orig_size to ensure proper metadata align": {
+    commit: "mm/slab: use unsigned long for orig_size to ensure proper metadata align",
+    title: "mm/slab: use unsigned long for orig_size to ensure proper metadata align",
+    release: "7.0",
+    effect: "orig_size becomes unsigned long: 8 bytes after the tracks on 64-bit instead of 4 (the same 4 on 32-bit ARM), shifting check_pad_bytes' padding (checked: 6.12.19 mm/slub.c `sizeof(unsigned int)`; 6.18.35 :864–885, :1205–1206, :1401–1402, calculate_sizes `sizeof(unsigned long)`); Harry Yoo, Fixes 6edf2576a6cc, Cc stable; several mainline/stable ids in the revlists (222afcca91f3, b85f369b81ae, …) without one that is surely mainline's, so the switch is keyed by its title",
+    stable: { "6.18": "6.18.35 mm/slub.c:864–885 (a 6.18.y backport; the mirror has no history to name the stable commit)" },
+  },
 };
