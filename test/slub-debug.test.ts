@@ -57,6 +57,22 @@ describe("slub_debug: the kmalloc caches' layout (calculate_sizes) and the addre
     expect([s0.size, s0.red_left_pad]).toEqual([name === "kmalloc-128" ? 128 : 64, 0]);
   });
 
+  it("kmalloc-96's align is 8 up to 6.10 and 32 from ad59baa31695 (6.11): red_left_pad and the stride follow with Z", () => {
+    // x86_64 slub_debug=FZPU kmalloc-96: 96 + 8 = inuse 104, free pointer 104..112, 2 × 32 tracks, 4 orig_size = 180,
+    // + 8 padding word; + red_left_pad ALIGN(8, 8) = 8 → 196 → ALIGN 8 = 200 (6.6); ALIGN(8, 32) = 32 → 220 → 224 (6.12)
+    for (const [kernel, align, pad, size] of [["6.6", 8, 8, 200], ["6.12", 32, 32, 224], ["6.18", 32, 32, 224]] as const) {
+      const k = bootK("x86_64", kernel, { slub_debug: "FZPU" });
+      const s = k.slab.caches.kmalloc_slab(96, GFP_KERNEL);
+      expect([s.name, s.align, s.red_left_pad, s.size]).toEqual(["kmalloc-96", align, pad, size]);
+      const a = k.slab.kmalloc(k, 96, GFP_KERNEL);
+      expect(k.slab.kmalloc(k, 96, GFP_KERNEL) - a).toBe(size);
+      expect(k.arch.fmtVa(a).slice(-3)).toBe(pad.toString(16).padStart(3, "0")); // a fresh slab's first object, after its left redzone
+      // without slub_debug the larger align changes nothing: 96 bytes apart
+      const k0 = bootK("x86_64", kernel);
+      expect(k0.slab.caches.kmalloc_slab(96, GFP_KERNEL).size).toBe(96);
+    }
+  });
+
   it("slub_debug=O drops the metadata of a cache whose minimum order it would raise (x86 kmalloc-4k) and keeps it on kmalloc-64", () => {
     const k = bootK("x86_64", "6.6", { slub_debug: "FZPO" });
     const big = k.slab.caches.kmalloc_slab(4096, GFP_KERNEL);
@@ -264,6 +280,16 @@ describe("slub_debug=: the option as each version parses it", () => {
     expect(k.slab.caches.kmalloc_slab(2048, GFP_KERNEL).flags & 4).toBe(4);
     expect(k.slab.caches.kmalloc_slab(256, GFP_KERNEL).flags & 4).toBe(4);
     expect(k.slab.caches.kmalloc_slab(64, GFP_KERNEL).flags).toBe(0);
+  });
+
+  it("5.9+: an entry ends at next_block - 1, so a list followed by ';;' or a trailing ';' does not name its last cache", () => {
+    // kmem_cache_flags compares "kmalloc-64;" (5.10.7 mm/slub.c:1428–1436, 6.18.35 :1966–1974)
+    expect(bootK("x86_64", "6.6", { slub_debug: "Z,kmalloc-64;;P" }).slab.caches.kmalloc_slab(64, GFP_KERNEL).flags).toBe(4 | 0x40);
+    expect(bootK("x86_64", "6.6", { slub_debug: "Z,kmalloc-64;P" }).slab.caches.kmalloc_slab(64, GFP_KERNEL).flags).toBe(2);
+    expect(bootK("x86_64", "6.18", { slub_debug: "Z,kmalloc-64;" }).slab.caches.kmalloc_slab(64, GFP_KERNEL).flags).toBe(0);
+    expect(bootK("x86_64", "6.18", { slub_debug: "Z,kmalloc-32,kmalloc-64;" }).slab.caches.kmalloc_slab(32, GFP_KERNEL).flags).toBe(2);
+    // a glob stops at its '*': "kmalloc-6*;" still names kmalloc-64
+    expect(bootK("x86_64", "6.18", { slub_debug: "Z,kmalloc-6*;" }).slab.caches.kmalloc_slab(64, GFP_KERNEL).flags).toBe(2);
   });
 
   it("5.6 has one block: ';' is an unknown option letter, and the list after ',' gets the global flags", () => {

@@ -82,6 +82,9 @@ export class KmemCache {
   constructor(readonly name: string, readonly object_size: number, readonly type: number) {}
 }
 
+/** ad59baa31695 "slab, rust: extend kmalloc() alignment guarantees to remove Rust padding" (6.11) */
+const SW_KMALLOC_ALIGN_DIVISOR = "ad59baa31695";
+
 /** sizeof(void *) */
 function ptr_size(k: Kernel): number {
   return k.arch.name === "arm" ? 4 : 8;
@@ -89,14 +92,16 @@ function ptr_size(k: Kernel): number {
 
 /**
  * mm/slab_common.c create_kmalloc_cache → create_boot_cache (5.6–6.18) and mm/slub.c kmem_cache_open →
- * calculate_sizes: align = ARCH_KMALLOC_MINALIGN, raised to the size itself for a power of two (5.6–6.10;
- * 6.11+ the largest power-of-two divisor, which gives kmalloc-96/-192 a larger align but the same s->size
- * for every modelled kmalloc cache: not modelled), calculate_alignment's max(align, ARCH_SLAB_MINALIGN 8).
+ * calculate_sizes: align = ARCH_KMALLOC_MINALIGN, raised to the size itself for a power of two (5.6–6.10),
+ * 6.11+ (ad59baa31695) to the size's largest power-of-two divisor (kmalloc-96 32, kmalloc-192 64: the same
+ * s->size without slub_debug, but a larger red_left_pad and stride with SLAB_RED_ZONE), calculate_alignment's
+ * max(align, ARCH_SLAB_MINALIGN 8).
  */
 export function create_kmalloc_cache(k: Kernel, name: string, size: number, type: number, arch_kmalloc_minalign: number): KmemCache {
   const s = new KmemCache(name, size, type);
   let align = arch_kmalloc_minalign;
-  if ((size & (size - 1)) === 0) align = Math.max(align, size);
+  if (k.sw[SW_KMALLOC_ALIGN_DIVISOR]) align = Math.max(align, size & -size);
+  else if ((size & (size - 1)) === 0) align = Math.max(align, size);
   s.align = Math.ceil(Math.max(align, 8) / ptr_size(k)) * ptr_size(k);
   // kmem_cache_open: s->flags = kmem_cache_flags(...) (the slub_debug= flags for this cache)
   if (k.slub_debug) s.flags = kmem_cache_flags(k, name);

@@ -205,7 +205,10 @@ function nameMatches(name: string, entry: string): boolean {
 /**
  * mm/slub.c kmem_cache_flags (5.6–6.18) for a kmalloc cache: 5.6 slub_debug for every cache, or only for
  * those slub_debug_slabs names; 5.9+ the flags of the first block whose slab list names the cache, else
- * the global slub_debug.
+ * the global slub_debug. 5.9+ ends a list's entry at the next ',' or, when the next block starts before
+ * that, at next_block - 1 (its last ';'): "FZ,kmalloc-64;;U" compares "kmalloc-64;" and a trailing
+ * "FZ,kmalloc-64;" (no next block) the whole "kmalloc-64;", so neither names kmalloc-64 (5.10.7
+ * :1424–1445, 6.18.35 :1962–1983).
  */
 export function kmem_cache_flags(k: Kernel, name: string): number {
   const d = k.slub_debug;
@@ -220,9 +223,14 @@ export function kmem_cache_flags(k: Kernel, name: string): number {
     const b = parse_slub_debug_flags(null, str!, i, false);
     i = b.next;
     if (b.slabs < 0) continue;
-    const end = str!.indexOf(";", b.slabs);
-    const list = str!.slice(b.slabs, end < 0 ? str!.length : end);
-    if (list.split(",").some((e) => nameMatches(name, e))) return b.flags;
+    for (let iter = b.slabs; iter < str!.length; ) {
+      let end = str!.indexOf(",", iter);
+      if (end < 0) end = str!.length;
+      if (b.next >= 0 && b.next < end) end = b.next - 1;
+      if (nameMatches(name, str!.slice(iter, end))) return b.flags;
+      if (end >= str!.length || str![end] === ";") break;
+      iter = end + 1;
+    }
   }
   return d.slub_debug;
 }

@@ -245,6 +245,12 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.11",
     effect: "check_object runs every check instead of returning at the first bad one, each printing its slab_bug header, First byte line and FIX line, and prints print_trailer once at the end (after the restores), then the taint (checked: 6.6.63 mm/slub.c:1197–1260 the early returns and a trailer per report; 6.12.19 check_object and check_bytes_and_report; the id from the slab/for-6.11 revlist and Hyesoo Yu's later \"After commit 47d911b02cbe\")",
   },
+  "ad59baa31695": {
+    commit: "ad59baa31695",
+    title: "slab, rust: extend kmalloc() alignment guarantees to remove Rust padding",
+    release: "6.11",
+    effect: "create_boot_cache gives a SLAB_KMALLOC cache the largest power-of-two divisor of its size as alignment (5.6–6.10: the size itself only for a power of two): kmalloc-96 32 and kmalloc-192 64 instead of ARCH_KMALLOC_MINALIGN. s->size is unchanged without slub_debug; with SLAB_RED_ZONE red_left_pad = ALIGN(sizeof(void *), s->align) grows, and the stride with it: x86_64 slub_debug=FZPU kmalloc-96 s->size 200 → 224, the object at +32 (checked: 6.6.63 mm/slab_common.c:624–626 is_power_of_2; 6.12.19 :658–660 and 6.18.35 :668–670 `align = max(align, 1U << (ffs(size) - 1))`; the id and title from the slab/for-6.11/buckets push log and Vlastimil Babka's later \"We extended the alignment guarantees in commit ad59baa31695\")",
+  },
   "adef2aeaa2b9": {
     commit: "adef2aeaa2b9",
     title: "slab: don't put freepointer outside of object if only orig_size",
