@@ -39,7 +39,7 @@ import { kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug
 import { __free_pages, alloc_pages, free_large_kmalloc_again } from "./mm.js";
 import { KasanQuarantine } from "./kasan_quarantine.js";
 import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_RECLAIM, type KmallocCaches, kmalloc_fix_flags } from "./slab_common.js";
-import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_of, zero_size } from "./slub_debug.js";
+import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_inuse, slab_of, zero_size } from "./slub_debug.js";
 
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
 const GFP_RECLAIM_CONSTRAINT_MASK =
@@ -388,8 +388,9 @@ export class Slab {
         free_large_kmalloc_again(k, addr, c);
         return false;
       }
-      // slub_debug=F: free_consistency_checks' on_freelist finds it: "Object already free", not freed again
-      if (c.flags & SLAB_CONSISTENCY_CHECKS) {
+      // slub_debug=F: free_consistency_checks' on_freelist finds it: "Object already free", not freed again;
+      // 6.0+ (c7323a5ad078) any debug flag: the slab's inuse check first ("Slab has 0 allocated objects …")
+      if (c.flags & SLAB_CONSISTENCY_CHECKS || (c.flags & SLAB_DEBUG_FLAGS && k.sw["c7323a5ad078"] && slab_inuse(c, addr) < 1)) {
         free_debug_processing(k, c, addr, true);
         return false;
       }

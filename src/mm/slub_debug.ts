@@ -16,6 +16,7 @@ import { PAGE_SIZE } from "../core/u64.js";
 import { add_taint, dump_stack_print_info, print_tainted, TAINT_BAD_PAGE } from "../kernel/panic.js";
 import { default_pointer } from "../lib/vsprintf.js";
 import { warn_site } from "../kernel/warn-sites.js";
+import { order_objects } from "./slub_order.js";
 
 // ---- flags (include/linux/slab.h; the model's own bit values) ----
 export const SLAB_CONSISTENCY_CHECKS = 0x1;
@@ -65,6 +66,8 @@ const SW_SLAB_PARAM = "mm/slub: unify all sl[au]b parameters with \"slab_$param\
 const SW_CHECK_ALL = "47d911b02cbe";
 /** adef2aeaa2b9 "slab: don't put freepointer outside of object if only orig_size" (6.11) */
 const SW_FP_ORIG_SIZE_RZ = "adef2aeaa2b9";
+/** c7323a5ad078 "mm/slub: restrict sysfs validation to debug caches and make it safe" (6.0): free_debug_processing's slab->inuse check */
+const SW_FREE_INUSE = "c7323a5ad078";
 /** ed5ec2e95259 "mm: slub: Print the broken data before restoring them" (6.15) */
 const SW_PRINT_BEFORE_RESTORE = "ed5ec2e95259";
 /** 3f6f32b14ab3 "mm: slub: call WARN() when detecting a slab corruption" (6.15) */
@@ -415,8 +418,8 @@ interface Report {
   addr: number;
   /** the first "BUG %s (%s): …" line, the record's message */
   bug?: string;
-  /** 6.15+: object_err's WARN_ON(1) follows */
-  warn?: boolean;
+  /** 6.15+: object_err's (or slab_err's) WARN_ON(1) follows */
+  warn?: "object_err" | "__slab_err";
 }
 
 /** mm/slub.c slab_bug (5.6–6.18; 6.15+ __slab_bug): the '=' line, "BUG %s (%s): %pV" with print_tainted(), the '-' line and an empty one; before 65ebdeef103f (5.14) it adds TAINT_BAD_PAGE itself. */
@@ -452,12 +455,44 @@ function print_trailer(k: Kernel, s: KmemCache, r: Report, object: number): void
   if (!k.sw[SW_WARN]) r.out.push(...dump_stack_print_info(k));
 }
 
+/**
+ * mm/slub.c slab_err (5.6–6.18) as far as the model has its values: slab_bug with the message (printed through
+ * a 100-byte buffer, so a format's trailing "\n" leaves an empty line after the BUG line); 5.6–6.14 then
+ * print_page_info / print_slab_info (left out, as in print_trailer: the model keeps no struct slab) and
+ * dump_stack, 6.1+ the taint after it; 6.15+ (3f6f32b14ab3) __slab_err: print_slab_info, the taint, WARN_ON(1).
+ */
+function slab_err(k: Kernel, s: KmemCache, r: Report, msg: string): void {
+  const nl = msg.endsWith("\n");
+  slab_bug(k, s, r, nl ? msg.slice(0, -1) : msg);
+  if (nl) r.out.splice(r.out.length - 2, 0, "");
+  if (k.sw[SW_WARN]) {
+    add_taint(k, TAINT_BAD_PAGE);
+    r.warn = "__slab_err";
+    return;
+  }
+  r.out.push(...dump_stack_print_info(k));
+  add_taint(k, TAINT_BAD_PAGE);
+}
+
+/**
+ * The slab's in-use objects (slab->inuse): its objects (order_objects) less those on the cache's freelist
+ * (the model's one LIFO list); "Marking all objects used" took a failed slab's free objects off it.
+ */
+export function slab_inuse(s: KmemCache, object: number): number {
+  const base = slab_of(s, object);
+  const order = s.slabs.get(base) ?? 0;
+  const end = base + (PAGE_SIZE << order);
+  let free = 0;
+  for (const o of s.free) if (o >= base && o < end) free++;
+  return order_objects(order, s.size) - free;
+}
+
 /** mm/slub.c object_err (5.6–6.18): slab_bug(reason), print_trailer, the taint; 6.15+ (3f6f32b14ab3) then WARN_ON(1). */
 function object_err(k: Kernel, s: KmemCache, r: Report, object: number, reason: string): void {
   slab_bug(k, s, r, reason);
   print_trailer(k, s, r, object);
   add_taint(k, TAINT_BAD_PAGE);
-  if (k.sw[SW_WARN]) r.warn = true;
+  if (k.sw[SW_WARN]) r.warn = "object_err";
 }
 
 /**
@@ -558,7 +593,7 @@ function check_object(k: Kernel, s: KmemCache, r: Report, object: number, val: n
 function emit(k: Kernel, r: Report, object: number, pc: string): void {
   if (!r.out.length) return;
   k.report("slub", r.bug ?? r.out[0]!, pc, { addr: object, report: r.out });
-  if (r.warn) k.warn("WARNING: object_err: WARN_ON(1)", "object_err", warn_site(k, "object_err"));
+  if (r.warn) k.warn(`WARNING: ${r.warn}: WARN_ON(1)`, r.warn, warn_site(k, r.warn));
 }
 
 /** The slab an object is in: `slabs` maps each slab's base to its order */
@@ -587,12 +622,24 @@ export function alloc_debug_processing(k: Kernel, s: KmemCache, object: number, 
 }
 
 /**
- * mm/slub.c free_debug_processing (5.6–6.18) for one object: with SLAB_CONSISTENCY_CHECKS,
- * free_consistency_checks — on_freelist ("Object already free", object_err) and check_object(SLUB_RED_ACTIVE);
- * a failure prints "FIX %s: Object at 0x%p not freed" and the object is not freed; else
- * init_object(SLUB_RED_INACTIVE). `alreadyFree`: the object is on its slab's freelist.
+ * mm/slub.c free_debug_processing (5.6–6.18) for one object: 6.0+ (c7323a5ad078), with any debug flag, a slab
+ * with fewer objects in use than are freed (the last one freed twice) gets slab_err("Slab has %d allocated
+ * objects but %d are to be freed\n"); with SLAB_CONSISTENCY_CHECKS, free_consistency_checks — on_freelist
+ * ("Object already free", object_err) and check_object(SLUB_RED_ACTIVE); a failure prints "FIX %s: Object at
+ * 0x%p not freed" and the object is not freed; else init_object(SLUB_RED_INACTIVE). `alreadyFree`: the object
+ * is on its slab's freelist.
  */
 export function free_debug_processing(k: Kernel, s: KmemCache, object: number, alreadyFree: boolean): boolean {
+  if (alreadyFree && k.sw[SW_FREE_INUSE]) {
+    const inuse = slab_inuse(s, object);
+    if (inuse < 1) {
+      const r: Report = { out: [], addr: slab_of(s, object) };
+      slab_err(k, s, r, `Slab has ${inuse} allocated objects but 1 are to be freed\n`);
+      slab_fix(s, r, `Object at 0x${p(k, object)} not freed`);
+      emit(k, r, object, "free_debug_processing");
+      return false;
+    }
+  }
   if (s.flags & SLAB_CONSISTENCY_CHECKS) {
     const r: Report = { out: [], addr: slab_of(s, object) };
     let ok: boolean;

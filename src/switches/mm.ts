@@ -245,6 +245,12 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.11",
     effect: "check_object runs every check instead of returning at the first bad one, each printing its slab_bug header, First byte line and FIX line, and prints print_trailer once at the end (after the restores), then the taint (checked: 6.6.63 mm/slub.c:1197–1260 the early returns and a trailer per report; 6.12.19 check_object and check_bytes_and_report; the id from the slab/for-6.11 revlist and Hyesoo Yu's later \"After commit 47d911b02cbe\")",
   },
+  "c7323a5ad078": {
+    commit: "c7323a5ad078",
+    title: "mm/slub: restrict sysfs validation to debug caches and make it safe",
+    release: "6.0",
+    effect: "free_debug_processing checks slab->inuse against the objects to be freed before free_consistency_checks, for every debug cache (slub_debug with or without F): freeing the last in-use object of a slab a second time prints slab_err \"Slab has 0 allocated objects but 1 are to be freed\" (and \"FIX … Object at 0x%p not freed\") instead of on_freelist's object_err \"Object already free\"; an empty slab stays on the partial list while n->nr_partial < s->min_partial (checked: absent in 5.19 mm/slub.c; 6.1.166 :2836–2852 and free_to_partial_list :3412–3475, 6.6.63 :2921, 6.12.19 :3432, 6.18.35 :4308; id and title from the slab 6.0 revlists and Vlastimil Babka's RFC)",
+  },
   "ad59baa31695": {
     commit: "ad59baa31695",
     title: "slab, rust: extend kmalloc() alignment guarantees to remove Rust padding",
