@@ -26,7 +26,7 @@ export const SW_DMA_DEBUG_SETUP_RETURN = "80e439098161";
 export const SW_TRACE_SETUP_RETURN = "1d02b444b8d1";
 
 /** The boot options dmasim's configuration puts on the kernel command line, in the order they are printed there. */
-export const CMDLINE_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "nr_cpus", "no_hash_pointers", "trace_options", "dma_debug_entries", "iommu.strict", "iommu.passthrough", "iommu.forcedac"] as const;
+export const CMDLINE_KEYS = ["mem", "cma", "coherent_pool", "swiotlb", "nr_cpus", "no_hash_pointers", "slub_debug", "trace_options", "dma_debug_entries", "iommu.strict", "iommu.passthrough", "iommu.forcedac"] as const;
 
 interface Ctx {
   platform: Platform;
@@ -68,6 +68,9 @@ const SETUP_PARAMS: readonly ObsKernelParam[] = [
   { str: "nr_cpus", early: true, file: "kernel/smp.c", built: always },
   // lib/vsprintf.c no_hash_pointers_enable, 5.12+ (5ead723a20e0; boot() refuses the option before)
   { str: "no_hash_pointers", early: true, file: "lib/vsprintf.c", built: (c) => c.version.switches.has(SW_NO_HASH_POINTERS) },
+  // mm/slub.c setup_slub_debug: __setup("slub_debug") returning 1 (5.6.4 :1310, 5.15.178 :1542); 6.8+ __setup("slab_debug") with
+  // __setup_param("slub_debug", …) for the old name (6.12.19 :1793–1794, 6.18.35 :1922–1923); CONFIG_SLUB_DEBUG is default y
+  { str: "slub_debug", early: false, file: "mm/slub.c", built: always, setup: () => 1 },
   // kernel/trace/trace.c set_trace_boot_options: `return 0` until 1d02b444b8d1 (5.14-rc5 :238), then `return 1` (5.15.178 :239, 6.18.35 :337)
   { str: "trace_options=", early: false, file: "kernel/trace/trace.c", built: always, setup: (c) => (c.version.switches.has(SW_TRACE_SETUP_RETURN) ? 1 : 0) },
   // kernel/dma/debug.c dma_debug_entries_cmdline: obj-$(CONFIG_DMA_API_DEBUG); `return 0` until 80e4390981618 (5.14-rc5 :937),
@@ -88,6 +91,11 @@ export function kernel_cmdline(given: Readonly<Record<string, string | number | 
     // a flag: on the command line when set (no_hash_pointers: y), absent when not
     if (key === "no_hash_pointers") {
       if (v === true || v === "y" || v === "yes" || v === "true" || v === 1) out.push(key);
+      continue;
+    }
+    // slub_debug: the bare option for YAML true, absent for false, else slub_debug=<value>
+    if (key === "slub_debug" && typeof v === "boolean") {
+      if (v) out.push(key);
       continue;
     }
     out.push(`${key}=${String(v)}`);

@@ -36,7 +36,8 @@ import { intel_iommu_probe_device, iommu_probe_device } from "./drivers/iommu/pr
 import { DMA_BIT_MASK, PAGE_SIZE, fls64, hex } from "./core/u64.js";
 import { BootFault, ConfigNotAvailable, ConfigValueError, KernelFault } from "./core/faults.js";
 import { dma_atomic_pool_init, dma_atomic_pool_init_remap } from "./kernel/dma/pool.js";
-import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable } from "./lib/vsprintf.js";
+import { SW_NO_HASH_POINTERS, SW_TRACE_HASH_PTR, no_hash_pointers_enable, slub_debug_no_hash_pointers } from "./lib/vsprintf.js";
+import { SW_SLUB_NO_HASH, setup_slub_debug } from "./mm/slub_debug.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, rmem_swiotlb_setup, setup_io_tlb_npages, swiotlb_boot_alloc, swiotlb_boot_metadata, swiotlb_boot_nslabs, swiotlb_era_for, swiotlb_init_with_tbl, swiotlb_noforce_nslabs, swiotlb_adjust_size, swiotlb_size_or_default, type SwiotlbParam } from "./kernel/dma/swiotlb/index.js";
 import { xen_swiotlb_dma_ops, xen_swiotlb_fixup } from "./xen/swiotlb-xen.js";
 import { xen_mm_init, xen_pv_swiotlb_alloc, xen_pv_swiotlb_init, xen_pv_swiotlb_nslabs } from "./xen/init.js";
@@ -511,7 +512,9 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   initRestricted();
   if (cmaMsg && cmaLate) printCma(cmaMsg);
   // start_kernel, after setup_arch (whose parse_early_param ran the early params above): parse_args of the rest, then
-  // print_unknown_bootoptions (5.14+) — before mm_init's mem_init, whose swiotlb lines follow
+  // print_unknown_bootoptions (5.14+) — before mm_init's mem_init, whose swiotlb lines follow. parse_args runs
+  // __setup("slub_debug", setup_slub_debug) (mm/slub.c): its "option '%c' unknown" lines come first
+  if (cfg.slub_debug !== undefined) k.slub_debug = setup_slub_debug(k, cfg.slub_debug === true ? null : cfg.slub_debug);
   print_unknown_bootoptions(k, platform, cfg);
   // mem_init (6.7–6.17) / arch_mm_preinit (6.18): swiotlb_adjust_size(min(swiotlb_size_or_default(),
   // DIV_ROUND_UP(memblock_phys_mem_size(), 1024))) before swiotlb_init — also with swiotlb=noforce, whose
@@ -610,6 +613,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   k.user_pgd = new PageTable(L.geometry);
   k.user_mmap_cursor = L.MMAP_BASE;
   // mm_core_init: mem_init (swiotlb_init) runs before kmem_cache_init, so 6.5's __kmalloc_minalign sees the buffer
+  // kmem_cache_init: with slub_debug, 5.14+ turns no_hash_pointers on (792702911f58) before the caches are made
+  if (k.slub_debug?.enabled && k.sw[SW_SLUB_NO_HASH]) slub_debug_no_hash_pointers(k);
   k.slab = new Slab(kmalloc_caches_of(k, swiotlbBase >= 0));
   // start_kernel: setup_per_cpu_pageset after mm_init (the zones leave boot_pageset)
   buddy.pcp = pcpConfigOf(k);

@@ -79,6 +79,11 @@ export interface KConfig {
   CONFIG_SWIOTLB_DYNAMIC?: boolean;
   /** the no_hash_pointers boot option (5.12+, 5ead723a20e0): %p prints the address itself instead of its siphash */
   no_hash_pointers?: boolean;
+  /**
+   * slub_debug[=<value>] (mm/slub.c setup_slub_debug, src/mm/slub_debug.ts): the text after "slub_debug=", or
+   * true for the bare option (full debugging); parsed at boot by the run's version
+   */
+  slub_debug?: string | true;
   /** trace_options=hash-ptr / nohash-ptr (the tracefs option, 5.12+, a345a6718bd5; on by default, 99e22ce73c59): off → %p in trace events prints as %px */
   trace_hash_ptr?: boolean;
 }
@@ -160,6 +165,10 @@ export class Kernel {
   atomic_pool: GenPool | null = null;
   /** kmalloc caches */
   slab!: import("./mm/slub.js").Slab;
+  /** the slub_debug= boot option as setup_slub_debug parsed it (src/mm/slub_debug.ts), or null */
+  slub_debug: import("./mm/slub_debug.js").SlubDebug | null = null;
+  /** mm/slub.c kmem_cache_init (5.14+, 792702911f58): slub_debug turned no_hash_pointers on */
+  slub_no_hash_pointers = false;
   /** arch/arm coherent pool for the pool_allocator */
   arm_atomic_pool: GenPool | null = null;
   /** kernel/dma/swiotlb.c io_tlb_default_mem: the boot pool (5.6–5.11: the io_tlb_* globals) */
@@ -291,15 +300,17 @@ export class Kernel {
   }
 
   /** A non-fatal report printed with a backtrace (bad page state, KASAN): recorded, the run goes on. `lines`: the report's further lines; `addr`: the address it is about. */
-  report(kind: "bad_page" | "kasan", message: string, pc?: string, more?: { lines?: string[]; addr?: number }): void {
+  report(kind: "bad_page" | "kasan" | "slub", message: string, pc?: string, more?: { lines?: string[]; addr?: number; report?: string[] }): void {
     const rec: FaultRecord = { kind, message, step: this.step };
     if (pc) rec.pc = pc;
     if (more?.addr !== undefined) rec.addr = this.arch.fmtVa(more.addr);
     if (more?.lines?.length) rec.lines = more.lines;
+    if (more?.report?.length) rec.report = more.report;
     this.faults.push(rec);
     this.tr?.fault(kind, message);
     // mm/page_alloc.c bad_page and mm/kasan/report.c end_report (5.6–6.18): add_taint(TAINT_BAD_PAGE, …) — 'B' in later reports
-    add_taint(this, TAINT_BAD_PAGE);
+    // (mm/slub.c's reports add it themselves, at their era's point: src/mm/slub_debug.ts)
+    if (kind !== "slub") add_taint(this, TAINT_BAD_PAGE);
   }
 
   /** An oops on a bad kernel memory access (a store when `write`): stops the run. */

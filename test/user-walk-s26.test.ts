@@ -14,7 +14,7 @@ describe("matrix's compact key names every fault token a cell can show", () => {
     expect(lines[2]).toBe("x86_64-xen-pv  -       -       -       -       -       linear  linear  linear  linear  linear");
     expect(lines[3]).toBe("               PANIC   PANIC   PANIC   PANIC   PANIC");
     const key = lines.slice(lines.findIndex((l) => l.startsWith("cell: "))).join(" ");
-    expect(key).toContain("a fault (OOPS, BUG, PANIC, SIGBUS, SIGSEGV, BUS ERR, LOCKUP, HANG, BADPAGE, KASAN), WRONG (or NO DATA)");
+    expect(key).toContain("a fault (OOPS, BUG, PANIC, SIGBUS, SIGSEGV, BUS ERR, LOCKUP, HANG, BADPAGE, KASAN, SLUB), WRONG (or NO DATA)");
   });
 });
 

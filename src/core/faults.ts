@@ -9,16 +9,17 @@
  * hang: the task never returns and the kernel prints nothing (a preemptible loop: CONFIG_PREEMPT lets
  *   the watchdog's stopper run, so no soft lockup is reported); the message is dmasim's, the run stops;
  * bad_page: mm's "BUG: Bad page state" (printed with a backtrace, the page is leaked, the run goes on);
- * kasan: a KASAN report (printed, the run goes on).
+ * kasan: a KASAN report (printed, the run goes on);
+ * slub: a SLUB debugging report, slub_debug= (mm/slub.c slab_bug "BUG <cache> (<taint>): …": printed, the bytes restored, the run goes on).
  */
-export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "sigsegv" | "bus_error" | "panic" | "soft_lockup" | "hang" | "bad_page" | "kasan";
+export type FaultKind = "oops" | "bug" | "warn" | "sigbus" | "sigsegv" | "bus_error" | "panic" | "soft_lockup" | "hang" | "bad_page" | "kasan" | "slub";
 
 /**
  * The fault kinds that make a failed run a FAULT rather than a FAIL (every view uses this: `run`'s
  * verdict line, the matrix cells, the web page): the run stopped (oops, BUG, panic, soft lockup,
  * hang) or an access reached something that is not RAM (SIGBUS, bus error) or nothing at all (SIGSEGV: a user
  * access with no mapping). A WARN, a bad-page
- * report or a KASAN report alone leaves a failed run a FAIL.
+ * report, a KASAN or a SLUB debugging report alone leaves a failed run a FAIL.
  */
 export const STOPPING_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>(["oops", "bug", "panic", "soft_lockup", "hang", "sigbus", "sigsegv", "bus_error"]);
 

@@ -83,7 +83,7 @@ export function kernelList(kernels: readonly string[], all: readonly string[]): 
 }
 
 /** Fault kinds as a compact cell's second line spells them (at most 7 characters). */
-const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", sigsegv: "SIGSEGV", bus_error: "BUS ERR", soft_lockup: "LOCKUP", hang: "HANG", bad_page: "BADPAGE", kasan: "KASAN", warn: "WARN" };
+const FAULT_TOKEN: Record<string, string> = { oops: "OOPS", bug: "BUG", panic: "PANIC", sigbus: "SIGBUS", sigsegv: "SIGSEGV", bus_error: "BUS ERR", soft_lockup: "LOCKUP", hang: "HANG", bad_page: "BADPAGE", kasan: "KASAN", slub: "SLUB", warn: "WARN" };
 
 /** Address kinds in a compact cell: the AddrKind names, cut to the column. */
 const KIND_TOKEN: Record<string, string> = { linear: "linear", vmalloc: "vmalloc", page_cookie: "cookie", ioremap: "ioremap" };

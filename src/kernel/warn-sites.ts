@@ -27,6 +27,10 @@ const SITES: Record<string, Record<string, string>> = {
   "dma_alloc_from_pool:exhausted": { "6.1": "kernel/dma/pool.c:282", "6.18": "kernel/dma/pool.c:282" },
   xen_swiotlb_free_coherent: { "5.6": "drivers/xen/swiotlb-xen.c:349", "5.10": "drivers/xen/swiotlb-xen.c:357", "5.14": "drivers/xen/swiotlb-xen.c:344", "5.19": "drivers/xen/swiotlb-xen.c:177", "5.15": "drivers/xen/swiotlb-xen.c:348", "6.1": "drivers/xen/swiotlb-xen.c:186", "6.6": "drivers/xen/swiotlb-xen.c:183", "6.12": "drivers/xen/swiotlb-xen.c:187", "6.18": "drivers/xen/swiotlb-xen.c:187" },
   // WARN_ON_ONCE(!(flags & __GFP_NOWARN)) for size > INT_MAX (7661809d493b, 5.15); 6.18 moved it to mm/slub.c
+  // mm/slub.c object_err's WARN_ON(1) (3f6f32b14ab3, 6.15): 6.18.35 :1231
+  object_err: { "6.18": "mm/slub.c:1231" },
+  // mm/slub.c __slab_err's WARN_ON(1) (slab_err's tail, 3f6f32b14ab3, 6.15): 6.18.35 :1256
+  __slab_err: { "6.18": "mm/slub.c:1256" },
   kvmalloc_node: { "5.15": "mm/util.c:630", "5.19": "mm/util.c:624", "6.1": "mm/util.c:596", "6.6": "mm/util.c:632", "6.12": "mm/util.c:670", "6.18": "mm/slub.c:7199" },
   // sites found by the reporting function's name when the caller gives none (one WARN per function in the model)
   dma_alloc_attrs: { "5.6": "kernel/dma/mapping.c:270", "5.10": "kernel/dma/mapping.c:427", "5.14": "kernel/dma/mapping.c:433", "5.15": "kernel/dma/mapping.c:494", "5.19": "kernel/dma/mapping.c:492", "6.1": "kernel/dma/mapping.c:499", "6.6": "kernel/dma/mapping.c:503", "6.12": "kernel/dma/mapping.c:597", "6.18": "kernel/dma/mapping.c:634" },

@@ -56,7 +56,7 @@ export function default_pointer(k: Kernel, va: number): string {
   const v = ulong(k, va);
   const errMax = k.arch.name === "arm" ? 0xffff_ffffn : 0xffff_ffff_ffff_ffffn;
   if (v === 0n || v > errMax - 4095n) return pointer_string(k, v); // IS_ERR_OR_NULL
-  if (k.cfg.no_hash_pointers && k.sw[SW_NO_HASH_POINTERS]) return pointer_string(k, v);
+  if ((k.cfg.no_hash_pointers && k.sw[SW_NO_HASH_POINTERS]) || k.slub_no_hash_pointers) return pointer_string(k, v);
   return pointer_string(k, ptr_to_hashval(k, va));
 }
 
@@ -88,8 +88,26 @@ export function trace_pointer(k: Kernel, va: number): string {
  */
 export function no_hash_pointers_enable(k: Kernel): void {
   if (!k.cfg.no_hash_pointers || !k.sw[SW_NO_HASH_POINTERS]) return;
+  if (k.sw[SW_HASH_POINTERS_MODE]) k.printk("info", "Hash pointers mode set to never.");
+  no_hash_pointers_banner(k);
+}
+
+/**
+ * mm/slub.c kmem_cache_init with slub_debug on (__slub_debug_enabled()): 5.14–6.16 (792702911f58)
+ * no_hash_pointers_enable(NULL) — %p prints addresses from here on, with the NOTICE banner unless the
+ * no_hash_pointers option already printed it; 6.17+ hash_pointers_finalize(true) in the default
+ * hash_pointers=auto mode, the same (6.18.35 mm/slub.c:8508, lib/vsprintf.c:2305–2337).
+ */
+export function slub_debug_no_hash_pointers(k: Kernel): void {
+  if (k.slub_no_hash_pointers) return;
+  k.slub_no_hash_pointers = true;
+  if (k.cfg.no_hash_pointers && k.sw[SW_NO_HASH_POINTERS]) return;
+  no_hash_pointers_banner(k);
+}
+
+/** lib/vsprintf.c's NOTICE banner (pr_warn): 13 lines, 15 with 6.17+'s "Use hash_pointers=always to force this mode off" */
+function no_hash_pointers_banner(k: Kernel): void {
   const sixEighteen = !!k.sw[SW_HASH_POINTERS_MODE];
-  if (sixEighteen) k.printk("info", "Hash pointers mode set to never.");
   const star = "*".repeat(58);
   const row = (t: string) => `**${t.padEnd(54)}**`;
   const notice = row("   NOTICE NOTICE NOTICE NOTICE NOTICE NOTICE NOTICE");

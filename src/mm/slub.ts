@@ -9,7 +9,7 @@
  * Facts: docs/verified-facts.md §"SLUB slab order" (stop 21) and §"kmalloc caches per kmalloc_type" (stop 23).
  */
 import type { Kernel } from "../kernel.js";
-import { get_order, hex } from "../core/u64.js";
+import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
 import { sym } from "../core/trace.js";
 import {
   GFP_DMA,
@@ -39,6 +39,7 @@ import { kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug
 import { __free_pages, alloc_pages, free_large_kmalloc_again } from "./mm.js";
 import { KasanQuarantine } from "./kasan_quarantine.js";
 import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_RECLAIM, type KmallocCaches, kmalloc_fix_flags } from "./slab_common.js";
+import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_inuse, slab_of, zero_size } from "./slub_debug.js";
 
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
 const GFP_RECLAIM_CONSTRAINT_MASK =
@@ -62,6 +63,16 @@ export class KmemCache {
   alloc_meta_offset = 0;
   /** s->kasan_info.free_meta_offset (0: in the object; -1: no KASAN free meta, KASAN_NO_FREE_META) */
   free_meta_offset = -1;
+  /** s->flags' slub_debug part (kmem_cache_flags: SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER, __OBJECT_POISON; src/mm/slub_debug.ts); 0 without slub_debug */
+  flags = 0;
+  /** s->inuse: the object rounded to a word, plus the right redzone word (calculate_sizes; set with debug flags) */
+  inuse = 0;
+  /** s->offset: the free pointer's offset (outside the object, at s->inuse, when poisoning) */
+  offset = 0;
+  /** s->red_left_pad: the left redzone before each object (SLAB_RED_ZONE) */
+  red_left_pad = 0;
+  /** with debug flags: each slab's base address and order (for slab_address and "Marking all objects used") */
+  readonly slabs = new Map<number, number>();
   /**
    * The objects the next kmallocs get, the next one last: the cpu slab's and the partial slabs' freelists as one
    * LIFO list (a kfree'd object is the next one handed out, as set_freepointer puts it at the cpu freelist's head).
@@ -71,6 +82,9 @@ export class KmemCache {
   constructor(readonly name: string, readonly object_size: number, readonly type: number) {}
 }
 
+/** ad59baa31695 "slab, rust: extend kmalloc() alignment guarantees to remove Rust padding" (6.11) */
+const SW_KMALLOC_ALIGN_DIVISOR = "ad59baa31695";
+
 /** sizeof(void *) */
 function ptr_size(k: Kernel): number {
   return k.arch.name === "arm" ? 4 : 8;
@@ -78,16 +92,26 @@ function ptr_size(k: Kernel): number {
 
 /**
  * mm/slab_common.c create_kmalloc_cache → create_boot_cache (5.6–6.18) and mm/slub.c kmem_cache_open →
- * calculate_sizes: align = ARCH_KMALLOC_MINALIGN, raised to the size itself for a power of two (5.6–6.10;
- * 6.11+ the largest power-of-two divisor, which gives kmalloc-96/-192 a larger align but the same s->size
- * for every modelled kmalloc cache: not modelled), calculate_alignment's max(align, ARCH_SLAB_MINALIGN 8).
+ * calculate_sizes: align = ARCH_KMALLOC_MINALIGN, raised to the size itself for a power of two (5.6–6.10),
+ * 6.11+ (ad59baa31695) to the size's largest power-of-two divisor (kmalloc-96 32, kmalloc-192 64: the same
+ * s->size without slub_debug, but a larger red_left_pad and stride with SLAB_RED_ZONE), calculate_alignment's
+ * max(align, ARCH_SLAB_MINALIGN 8).
  */
 export function create_kmalloc_cache(k: Kernel, name: string, size: number, type: number, arch_kmalloc_minalign: number): KmemCache {
   const s = new KmemCache(name, size, type);
   let align = arch_kmalloc_minalign;
-  if ((size & (size - 1)) === 0) align = Math.max(align, size);
+  if (k.sw[SW_KMALLOC_ALIGN_DIVISOR]) align = Math.max(align, size & -size);
+  else if ((size & (size - 1)) === 0) align = Math.max(align, size);
   s.align = Math.ceil(Math.max(align, 8) / ptr_size(k)) * ptr_size(k);
+  // kmem_cache_open: s->flags = kmem_cache_flags(...) (the slub_debug= flags for this cache)
+  if (k.slub_debug) s.flags = kmem_cache_flags(k, name);
   calculate_sizes(k, s);
+  // kmem_cache_open: slub_debug=O drops the metadata flags of a cache whose minimum order they raise
+  if (s.flags & DEBUG_METADATA_FLAGS && k.slub_debug?.disable_higher_order_debug && get_order(s.size) > get_order(s.object_size)) {
+    s.flags &= ~DEBUG_METADATA_FLAGS;
+    s.offset = 0;
+    calculate_sizes(k, s);
+  }
   return s;
 }
 
@@ -100,6 +124,9 @@ export function create_kmalloc_cache(k: Kernel, name: string, size: number, type
  */
 function calculate_sizes(k: Kernel, s: KmemCache): void {
   let size = Math.ceil(s.object_size / ptr_size(k)) * ptr_size(k);
+  s.inuse = size;
+  // slub_debug= flags: redzones, the free pointer out of a poisoned object, the tracks (src/mm/slub_debug.ts)
+  if (s.flags & SLAB_DEBUG_FLAGS) size = calculate_sizes_debug(k, s);
   if (k.cfg.CONFIG_KASAN) size = k.sw["a5989d4ed40c"] ? kasan_cache_create_v6_8(k, s, size) : kasan_cache_create_v5_6(k, s, size);
   size = Math.ceil(size / s.align) * s.align;
   s.size = size;
@@ -202,6 +229,7 @@ export class Slab {
     if (size === 0) return 16; // ZERO_SIZE_PTR
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmalloc_large(k, size, gfp);
     const s = this.caches.kmalloc_slab(size, gfp);
+    if (s.flags !== 0) return this.kmalloc_debug(k, s, size, gfp);
     const free = s.free;
     if (free.length === 0 && !this.new_slab(k, s, gfp)) {
       if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
@@ -216,6 +244,39 @@ export class Slab {
     // before its NULL test: slab_post_alloc_hook's kasan_slab_alloc, then kmalloc's kasan_kmalloc
     if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
     return addr;
+  }
+
+  /**
+   * kmalloc from a cache with slub_debug= flags (mm/slub.c ___slab_alloc's debug path, 5.6–6.18; 6.2+
+   * alloc_single_from_partial / alloc_single_from_new_slab): each object goes through
+   * alloc_debug_processing; when its checks fail the slab's free objects are given up ("Marking all objects
+   * used": slab->freelist = NULL) and the next slab is tried. With __GFP_ZERO, slab_post_alloc_hook's
+   * memset (6.2+: only the requested size). Model bound: one LIFO freelist per cache stands for the
+   * slabs' freelists and the partial list.
+   */
+  private kmalloc_debug(k: Kernel, s: KmemCache, size: number, gfp: number): number {
+    for (;;) {
+      if (s.free.length === 0 && !this.new_slab(k, s, gfp)) return 0;
+      const addr = s.free.pop()!;
+      if (!alloc_debug_processing(k, s, addr, size)) {
+        const base = slab_of(s, addr);
+        const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+        this.freed.delete(addr);
+        for (let i = s.free.length - 1; i >= 0; i--) {
+          const o = s.free[i]!;
+          if (o >= base && o < end) {
+            s.free.splice(i, 1);
+            this.freed.delete(o);
+          }
+        }
+        continue;
+      }
+      this.freed.delete(addr);
+      this.live.set(addr, { addr, size, cache: s, order: 0 });
+      if (gfp & __GFP_ZERO) k.kmemset(addr, 0, zero_size(k, s, size));
+      k.tr?.note(`slub_debug: ${k.arch.fmtVa(addr)} from ${s.name} (s->size ${s.size}, red_left_pad ${s.red_left_pad}, inuse ${s.inuse}): init_object(SLUB_RED_ACTIVE)`);
+      return addr;
+    }
   }
 
   /**
@@ -278,7 +339,14 @@ export class Slab {
     const base = k.arch.page_address(k, slab.page);
     // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
     const n = order_objects(slab.order, s.size);
-    for (let i = n - 1; i >= 0; i--) s.free.push(base + i * s.size);
+    if (s.flags !== 0) {
+      // slub_debug: each object after its left redzone (fixup_red_left); setup_slab_debug writes the poison and redzones
+      const objects: number[] = [];
+      for (let i = 0; i < n; i++) objects.push(base + i * s.size + s.red_left_pad);
+      s.slabs.set(base, slab.order);
+      setup_slab_debug(k, s, base, slab.order, objects);
+      for (let i = n - 1; i >= 0; i--) s.free.push(objects[i]!);
+    } else for (let i = n - 1; i >= 0; i--) s.free.push(base + i * s.size);
     k.tr?.exit(`slab ${k.arch.fmtVa(slab.page)} (pfn ${hex(pfn)}, order ${slab.order}): ${n} objects, s->size ${s.size}, from ${k.arch.fmtVa(base)}`);
     return true;
   }
@@ -320,6 +388,12 @@ export class Slab {
         free_large_kmalloc_again(k, addr, c);
         return false;
       }
+      // slub_debug=F: free_consistency_checks' on_freelist finds it: "Object already free", not freed again;
+      // 6.0+ (c7323a5ad078) any debug flag: the slab's inuse check first ("Slab has 0 allocated objects …")
+      if (c.flags & SLAB_CONSISTENCY_CHECKS || (c.flags & SLAB_DEBUG_FLAGS && k.sw["c7323a5ad078"] && slab_inuse(c, addr) < 1)) {
+        free_debug_processing(k, c, addr, true);
+        return false;
+      }
       if (k.cfg.CONFIG_KASAN) {
         // ____kasan_slab_free: the object's shadow is poisoned (freed), so !kasan_byte_accessible:
         // KASAN_REPORT_DOUBLE_FREE (6.1+); slab_free_hook returns true and the free is skipped
@@ -332,8 +406,13 @@ export class Slab {
       k.tr?.note(`kfree: ${k.arch.fmtVa(addr)} is already free: it is now on the ${c.name} freelist twice`);
       return false;
     }
-    this.live.delete(addr);
     const s = o.cache;
+    // slub_debug: free_debug_processing's checks; an object that fails them is not freed ("Object at … not freed")
+    if (s !== null && s.flags !== 0) {
+      if (!free_debug_processing(k, s, addr, false)) return false;
+      k.tr?.note(`slub_debug: ${k.arch.fmtVa(addr)} back on the ${s.name} freelist, init_object(SLUB_RED_INACTIVE)`);
+    }
+    this.live.delete(addr);
     if (s === null) {
       this.freed.set(addr, o.order);
       // free_large_kmalloc: __folio_clear_large_kmalloc (6.15+, a6687c8ff613), then the pages go back

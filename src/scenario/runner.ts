@@ -230,7 +230,7 @@ function runScenarioIn(s: Scenario, o: RunOptions): RunResult {
         fail(`step ${index} ${step.op}: unexpected ${f.kind}: ${f.message}`);
       }
     }
-    for (const f of stepFaults) if (f.kind !== "oops" && f.kind !== "bug" && f.kind !== "panic" && f.kind !== "soft_lockup" && f.kind !== "hang") c.summary.push(f.kind === "bad_page" || f.kind === "kasan" ? f.message : `${f.kind.toUpperCase()}: ${f.message}`);
+    for (const f of stepFaults) if (f.kind !== "oops" && f.kind !== "bug" && f.kind !== "panic" && f.kind !== "soft_lockup" && f.kind !== "hang") c.summary.push(f.kind === "bad_page" || f.kind === "kasan" || f.kind === "slub" ? f.message : `${f.kind.toUpperCase()}: ${f.message}`);
     for (const d of stepDiags) c.summary.push(`${d.id}: ${d.message}`);
     const trace: TraceEvent[] = k.tr ? k.tr.events.slice(traceBefore) : [];
     steps.push({ index, op: step.op, ok, status: "ran", result: c.result, summary: c.summary.join("; "), trace });

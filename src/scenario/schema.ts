@@ -251,7 +251,7 @@ export const dataSpecSchema = z
   .meta({ id: "data", description: "bytes: text, { hex: \"de ad be ef\" } or { fill: 0xa5, length: 4096 }" });
 
 export const ADDR_KINDS = ["linear", "vmalloc", "page_cookie", "ioremap", "null", "other"] as const;
-export const FAULT_KINDS = ["none", "oops", "bug", "panic", "warn", "sigbus", "sigsegv", "bus_error", "soft_lockup", "hang", "bad_page", "kasan"] as const;
+export const FAULT_KINDS = ["none", "oops", "bug", "panic", "warn", "sigbus", "sigsegv", "bus_error", "soft_lockup", "hang", "bad_page", "kasan", "slub"] as const;
 
 const enumOf = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `${describe(iss.input)} is not ${what} (use ${values.join(", ")})` });

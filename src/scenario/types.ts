@@ -14,7 +14,7 @@ export interface StepExpect {
   returns?: string; // "NULL", "DMA_MAPPING_ERROR", "-ENXIO", "0", ...
   data?: DataSpec;
   addr_kind?: AddrKind;
-  fault?: "none" | "oops" | "bug" | "panic" | "warn" | "sigbus" | "sigsegv" | "bus_error" | "soft_lockup" | "hang" | "bad_page" | "kasan";
+  fault?: "none" | "oops" | "bug" | "panic" | "warn" | "sigbus" | "sigsegv" | "bus_error" | "soft_lockup" | "hang" | "bad_page" | "kasan" | "slub";
   diagnostic?: string; // a D-id, e.g. "D08", or "none"
   bounced?: boolean;
   /** text of a kernel log line this step prints (printk / dev_printk, not a WARN), or "none" */
