@@ -22,7 +22,8 @@
  * Not modelled: ZONE_RECLAIM_ACTIVE and ZONE_BELOW_HIGH (the model has no watermark checks on
  * allocation and no kswapd: zones count as above their high watermark), the vmstat worker's periodic
  * drain_zone_pages / decay_pcp_high (the model has no time), PCPF_FREE_HIGH_BATCH (set from the CPU's
- * cache size, taken as unknown: unset), khugepaged's set_recommended_min_free_kbytes.
+ * cache size, taken as unknown: unset), khugepaged's set_recommended_min_free_kbytes (arm64 with THP: larger
+ * watermarks, so a larger pcp->high from 5.14 than modelled; docs/verified-facts.md "Per-cpu page lists").
  */
 import type { BuddyAllocator, Zone } from "./page_alloc.js";
 import type { Kernel } from "../kernel.js";
