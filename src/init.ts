@@ -23,7 +23,7 @@ import { kasan_init as arm_kasan_init } from "./arch/arm/kasan_init.js";
 import { X86Kasan } from "./arch/x86/kasan_init.js";
 import { pci_iommu_init_swiotlb_report } from "./arch/x86/pci-dma.js";
 import { BuddyAllocator, MemMap, PG_cma, PG_reserved } from "./mm/page_alloc.js";
-import { init_per_zone_wmark_min, pcpConfigOf, setup_per_cpu_pageset } from "./mm/pcp.js";
+import { hugepage_init, init_per_zone_wmark_min, pcpConfigOf, setup_per_cpu_pageset } from "./mm/pcp.js";
 import { PageTable } from "./mm/pgtable.js";
 import { VmallocSpace, VM_KERNEL_IMAGE, VM_ALLOC } from "./mm/vmalloc.js";
 import { CmaArea } from "./mm/cma.js";
@@ -641,8 +641,8 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   // arm64 mem_init: swiotlb_init(1) / SWIOTLB_VERBOSE; x86: not verbose (pci_iommu_init reports it later)
   else if (wantSwiotlb && swiotlbBase >= 0) swiotlb_init_with_tbl(k, swiotlbBase, nslabs, platform.arch !== "x86_64");
 
-  // --- core_initcall: init_per_zone_wmark_min (the watermarks; 5.14+ pcp->high from them) ---
-  init_per_zone_wmark_min(buddy.pcp, buddy.zones, k.sw["ee8eb9a5fe86"] ? 262144 : 65536);
+  // --- core_initcall (5.6) / postcore_initcall (5.10+): init_per_zone_wmark_min (the watermarks; 5.14+ pcp->high from them) ---
+  buddy.min_free_kbytes = init_per_zone_wmark_min(buddy.pcp, buddy.zones, k.sw["ee8eb9a5fe86"] ? 262144 : 65536);
 
   // --- postcore_initcall: atomic pools ---
   if (platform.arch === "arm64") {
@@ -655,6 +655,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
     k.xen = { kind: "arm", phys_to_mach: [], hypercall_cflush: cfg.xen_cache_flush, initial_domain: true, grants: new Map(), stage2: new Map(), domains: platform.xenDomains ?? null, p2m: null, heap: null };
     xen_mm_init(k);
   }
+
+  // --- subsys_initcall: hugepage_init → start_stop_khugepaged → set_recommended_min_free_kbytes (arm64 defconfig:
+  // CONFIG_TRANSPARENT_HUGEPAGE=y, default "always"; x86_64_defconfig and multi_v7 have no THP). pageblock_order =
+  // HUGETLB_PAGE_ORDER = 9 with 4 KiB pages. Raises min_free_kbytes, the watermarks and (5.14+) pcp->high. ---
+  buddy.min_free_kbytes = hugepage_init(platform.arch === "arm64", buddy.pcp, buddy.zones, buddy.min_free_kbytes, 9);
 
   // --- dma-debug ---
   if (cfg.CONFIG_DMA_API_DEBUG) dma_debug_init(k, cfg.dma_debug_entries ? { nr_prealloc_entries: cfg.dma_debug_entries } : {});

@@ -198,6 +198,8 @@ export class BuddyAllocator {
   constructor(readonly memmap: MemMap, readonly fpi_to_tail = false) {}
   /** the per-cpu lists' code (src/mm/pcp.ts), set by setup_per_cpu_pageset; null before it (boot_pageset) */
   pcp: PcpConfig | null = null;
+  /** min_free_kbytes (mm/page_alloc.c), 0 until init_per_zone_wmark_min; khugepaged's hugepage_init may raise it */
+  min_free_kbytes = 0;
 
   addZone(name: ZoneName, start_pfn: number, end_pfn: number) {
     if (end_pfn <= start_pfn) return;

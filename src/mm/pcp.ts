@@ -22,8 +22,9 @@
  * Not modelled: ZONE_RECLAIM_ACTIVE and ZONE_BELOW_HIGH (the model has no watermark checks on
  * allocation and no kswapd: zones count as above their high watermark), the vmstat worker's periodic
  * drain_zone_pages / decay_pcp_high (the model has no time), PCPF_FREE_HIGH_BATCH (set from the CPU's
- * cache size, taken as unknown: unset), khugepaged's set_recommended_min_free_kbytes (arm64 with THP: larger
- * watermarks, so a larger pcp->high from 5.14 than modelled; docs/verified-facts.md "Per-cpu page lists").
+ * cache size, taken as unknown: unset). khugepaged's set_recommended_min_free_kbytes (hugepage_init,
+ * subsys_initcall, arm64 with THP) raises min_free_kbytes and so the watermarks and, from 5.14, pcp->high
+ * (docs/verified-facts.md "khugepaged's min_free_kbytes").
  */
 import type { BuddyAllocator, Zone } from "./page_alloc.js";
 import type { Kernel } from "../kernel.js";
@@ -169,20 +170,40 @@ function int_sqrt(x: number): number {
 }
 
 /**
- * mm/page_alloc.c init_per_zone_wmark_min (core_initcall; 5.19+ through calculate_min_free_kbytes) →
- * setup_per_zone_wmarks → __setup_per_zone_wmarks, then (5.14+, b92ca18e8ca5) zone_pcp_update(zone, 0)
- * for each zone. min_free_kbytes = int_sqrt(lowmem_kbytes × 16) clamped to [128, 262144] (65536 in
- * 5.6.4 :7870–7871; 262144 in 5.10.7, 6.18.35 calculate_min_free_kbytes), lowmem_kbytes from
- * nr_free_buffer_pages (the managed pages of the zones below HighMem: the watermarks are 0 here).
- * Each zone: min = pages_min × managed / lowmem_pages (HighMem: clamp(managed / 1024, 32, 128)); low =
- * min + max(tmp / 4, managed × watermark_scale_factor (10) / 10000); high = min + 2 × that (5.6.4
- * :7756–7810; 6.18.35 the same, high = low + tmp).
+ * mm/page_alloc.c nr_free_buffer_pages → nr_free_zone_pages(gfp_zone(GFP_USER)) (5.6–6.18; 5.6.4 :5021–5052,
+ * 6.18.35 :5496–5527): over the zones up to ZONE_NORMAL, the managed pages above the high watermark.
  */
-export function init_per_zone_wmark_min(cfg: PcpConfig | null, zones: Zone[], min_free_kbytes_max: number): void {
+export function nr_free_buffer_pages(zones: Zone[]): number {
+  let sum = 0;
+  for (const z of zones) {
+    if (z.name === "HighMem") continue;
+    const size = z.managed_pages;
+    const high = z.watermark[2]!;
+    if (size > high) sum += size - high;
+  }
+  return sum;
+}
+
+/**
+ * mm/page_alloc.c calculate_min_free_kbytes (5.19+ its own function; 5.6–5.15 inline in
+ * init_per_zone_wmark_min): int_sqrt(nr_free_buffer_pages in KiB × 16) clamped to [128, max] (65536 in
+ * 5.6.4 :7870–7871, 262144 from ee8eb9a5fe86).
+ */
+export function calculate_min_free_kbytes(zones: Zone[], min_free_kbytes_max: number): number {
+  const lowmem_kbytes = nr_free_buffer_pages(zones) * 4;
+  return Math.min(Math.max(int_sqrt(lowmem_kbytes * 16), 128), min_free_kbytes_max);
+}
+
+/**
+ * mm/page_alloc.c setup_per_zone_wmarks → __setup_per_zone_wmarks, then (5.14+, b92ca18e8ca5)
+ * zone_pcp_update(zone, 0) for each zone (5.14 :8413–8428, 6.18.35 :6471–6486). Each zone: min = pages_min ×
+ * managed / lowmem_pages (HighMem: clamp(managed / 1024, 32, 128)); low = min + max(tmp / 4, managed ×
+ * watermark_scale_factor (10) / 10000); high = min + 2 × that (5.6.4 :7756–7810; 6.18.35 the same, high =
+ * low + tmp). 5.6–5.13 leave pcp->high alone (6 × batch).
+ */
+export function setup_per_zone_wmarks(cfg: PcpConfig | null, zones: Zone[], min_free_kbytes: number): void {
   let lowmem_pages = 0;
   for (const z of zones) if (z.name !== "HighMem") lowmem_pages += z.managed_pages;
-  const lowmem_kbytes = lowmem_pages * 4;
-  const min_free_kbytes = Math.min(Math.max(int_sqrt(lowmem_kbytes * 16), 128), min_free_kbytes_max);
   const pages_min = min_free_kbytes >> 2;
   for (const z of zones) {
     const tmp = lowmem_pages ? Math.floor((pages_min * z.managed_pages) / lowmem_pages) : 0;
@@ -191,6 +212,58 @@ export function init_per_zone_wmark_min(cfg: PcpConfig | null, zones: Zone[], mi
     z.watermark = [min, min + delta, min + 2 * delta];
   }
   if (cfg && cfg.era !== "v5.6") for (const z of zones) zone_set_pageset_high_and_batch(cfg, z, cfg.nr_cpus);
+}
+
+/**
+ * mm/page_alloc.c init_per_zone_wmark_min (core_initcall in 5.6.4 :7887, postcore_initcall from 5.10.7
+ * :7963 to 6.18.35 :6544): calculate_min_free_kbytes (the watermarks are still 0, so nr_free_buffer_pages is
+ * the managed pages below HighMem), then setup_per_zone_wmarks. Returns min_free_kbytes. (Its 5.10+ call to
+ * khugepaged_min_free_kbytes_update does nothing here: khugepaged is not started until subsys_initcall.)
+ */
+export function init_per_zone_wmark_min(cfg: PcpConfig | null, zones: Zone[], min_free_kbytes_max: number): number {
+  const min_free_kbytes = calculate_min_free_kbytes(zones, min_free_kbytes_max);
+  setup_per_zone_wmarks(cfg, zones, min_free_kbytes);
+  return min_free_kbytes;
+}
+
+/**
+ * mm/khugepaged.c set_recommended_min_free_kbytes (5.6–6.18; 5.6.4 :2141–2183, 5.14 :2288–2330, 6.18.35
+ * :2622–2667), the THP-enabled path: nr_zones = the populated zones with zone_idx ≤ gfp_zone(GFP_USER)
+ * (ZONE_NORMAL); recommended_min = pageblock_nr_pages × nr_zones × (2 + MIGRATE_PCPTYPES²), at most
+ * nr_free_buffer_pages() / 20 (with the watermarks of init_per_zone_wmark_min subtracted), in KiB; it replaces
+ * min_free_kbytes only when larger (the "raising min_free_kbytes" pr_info prints only with
+ * user_min_free_kbytes >= 0: never without a sysctl write), then setup_per_zone_wmarks runs whatever the
+ * outcome. Returns the new min_free_kbytes. (5.19+'s THP-disabled branch, calculate_min_free_kbytes, is not
+ * reached at boot: hugepage_init does not call start_stop_khugepaged then.)
+ */
+export function set_recommended_min_free_kbytes(cfg: PcpConfig | null, zones: Zone[], min_free_kbytes: number, pageblock_order: number): number {
+  let nr_zones = 0;
+  for (const z of zones) if (z.name !== "HighMem" && z.managed_pages > 0) nr_zones++;
+  const pageblock_nr_pages = 1 << pageblock_order;
+  let recommended_min = pageblock_nr_pages * nr_zones * 2;
+  recommended_min += pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
+  recommended_min = Math.min(recommended_min, Math.floor(nr_free_buffer_pages(zones) / 20));
+  recommended_min *= 4; // <<= PAGE_SHIFT - 10
+  if (recommended_min > min_free_kbytes) min_free_kbytes = recommended_min;
+  setup_per_zone_wmarks(cfg, zones, min_free_kbytes);
+  return min_free_kbytes;
+}
+
+/**
+ * mm/huge_memory.c hugepage_init (subsys_initcall, 5.6–6.18; 5.6.4 :390–451, 5.19 :394–459, 6.18.35
+ * :906–957) → start_stop_khugepaged: with CONFIG_TRANSPARENT_HUGEPAGE and its Kconfig default
+ * TRANSPARENT_HUGEPAGE_ALWAYS, khugepaged_enabled() (5.6–5.19) / hugepage_flags_enabled() (6.1, 6.6) /
+ * hugepage_pmd_enabled() (6.12, 6.18: PMD_ORDER inherits "always") is true, so it calls
+ * set_recommended_min_free_kbytes — unless totalram_pages() < 512 MiB, where THP is switched off and
+ * start_stop_khugepaged is not called. `thp`: the kernel has CONFIG_TRANSPARENT_HUGEPAGE and
+ * has_transparent_hugepage() (arm64 defconfig). Returns min_free_kbytes.
+ */
+export function hugepage_init(thp: boolean, cfg: PcpConfig | null, zones: Zone[], min_free_kbytes: number, pageblock_order: number): number {
+  if (!thp) return min_free_kbytes;
+  let totalram_pages = 0;
+  for (const z of zones) totalram_pages += z.managed_pages;
+  if (totalram_pages < 512 * 256) return min_free_kbytes;
+  return set_recommended_min_free_kbytes(cfg, zones, min_free_kbytes, pageblock_order);
 }
 
 /**
