@@ -24,7 +24,7 @@
  * drain_zone_pages / decay_pcp_high (the model has no time), PCPF_FREE_HIGH_BATCH (set from the CPU's
  * cache size, taken as unknown: unset). khugepaged's set_recommended_min_free_kbytes (hugepage_init,
  * subsys_initcall, arm64 with THP) raises min_free_kbytes and so the watermarks and, from 5.14, pcp->high
- * (docs/verified-facts.md "khugepaged's min_free_kbytes").
+ * (docs/verified-facts.md "khugepaged's min_free_kbytes raise").
  */
 import type { BuddyAllocator, Zone } from "./page_alloc.js";
 import type { Kernel } from "../kernel.js";
