@@ -156,7 +156,10 @@ export function zone_set_pageset_high_and_batch(cfg: PcpConfig, z: Zone, online_
  */
 export function setup_per_cpu_pageset(cfg: PcpConfig, zones: Zone[]): void {
   for (const z of zones) {
-    z.pcp = { count: 0, high: 0, batch: 1, high_min: 0, high_max: 0, free_factor: 0, free_count: 0, alloc_factor: 0, flags: 0, lists: Array.from({ length: cfg.nr_pcp_lists }, () => []) };
+    // (a plain loop, not Array.from with a callback: this runs at every boot, 3,870 in a matrix)
+    const lists: number[][] = new Array<number[]>(cfg.nr_pcp_lists);
+    for (let i = 0; i < lists.length; i++) lists[i] = [];
+    z.pcp = { count: 0, high: 0, batch: 1, high_min: 0, high_max: 0, free_factor: 0, free_count: 0, alloc_factor: 0, flags: 0, lists };
     zone_set_pageset_high_and_batch(cfg, z, 1);
   }
 }
