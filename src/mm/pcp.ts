@@ -28,6 +28,7 @@
  */
 import type { BuddyAllocator, Zone } from "./page_alloc.js";
 import type { Kernel } from "../kernel.js";
+import { ilog2 } from "../core/u64.js";
 
 /** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER */
 export const PAGE_ALLOC_COSTLY_ORDER = 3;
@@ -95,9 +96,9 @@ function pindex_to_order(cfg: PcpConfig, pindex: number): number {
   return order > PAGE_ALLOC_COSTLY_ORDER ? cfg.thp_order : order;
 }
 
-/** rounddown_pow_of_two */
+/** include/linux/log2.h rounddown_pow_of_two: 1UL << ilog2(n) */
 function rounddown_pow_of_two(n: number): number {
-  return 2 ** Math.floor(Math.log2(n));
+  return 2 ** ilog2(n);
 }
 
 /**

@@ -88,6 +88,7 @@ export interface SlubDebug {
   enabled: boolean;
 }
 
+/** mm/slub.c parse_slub_debug_flags (5.9–6.18; setup_slub_debug's switch in 5.6): one option letter, case-insensitive, to its SLAB_* flag ("o" and "-" handled by the caller; null: unknown) */
 function flagOf(c: string): number | "o" | "-" | null {
   switch (c.toLowerCase()) {
     case "-":
