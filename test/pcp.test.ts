@@ -185,3 +185,67 @@ describe("pcp on booted models: real addresses", () => {
     expect(pcp("rpi4", "6.18")).toEqual([["DMA", 63, 0, 747, 6351], ["DMA32", 63, 315, 2771, 23545]]);
   });
 });
+
+describe("pcp: rmqueue_bulk's batch (BuddyAllocator.__rmqueue_bulk) is __rmqueue called per block", () => {
+  /** a 1 GiB Normal zone fragmented by a seeded pseudo-random run of buddy allocations and frees (no pcp) */
+  function fragmented(seed: number) {
+    const b = new BuddyAllocator(new MemMap(0, 0x40000), seed % 2 === 0);
+    b.addZone("Normal", 0, 0x40000);
+    b.freeRange(0, 0x40000);
+    let x = seed;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    const held: [number, number][] = [];
+    for (let i = 0; i < 600; i++) {
+      if (held.length && rnd(3) === 0) {
+        const [pfn, order] = held.splice(rnd(held.length), 1)[0]!;
+        b.free(pfn, order);
+      } else {
+        const order = rnd(11);
+        const pfn = b.alloc(order, "Normal", "t");
+        if (pfn !== null) held.push([pfn, order]);
+      }
+    }
+    return b;
+  }
+  const state = (b: BuddyAllocator) => {
+    const z = b.zones[0]!;
+    return { lists: z.free_area.map((l) => l.join(",")), orders: [...b.memmap.buddyOrder].sort((p, q) => p[0] - q[0]).join(";"), free: z.free_pages };
+  };
+  it("the same pfns in the same order, the same lists, buddyOrder and free_pages, for orders 0–3 and 9 and counts 1–700", () => {
+    let checked = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      for (const order of [0, 1, 2, 3, 9]) {
+        for (const count of [1, 2, 3, 7, 15, 31, 63, 64, 65, 700]) {
+          const a = fragmented(seed);
+          const b = fragmented(seed);
+          const za = a.zones[0]!;
+          const one: number[] = [];
+          for (let i = 0; i < count; i++) {
+            const pfn = a.__rmqueue(za, order);
+            if (pfn < 0) break;
+            one.push(pfn);
+          }
+          const bulk: number[] = [];
+          const got = b.__rmqueue_bulk(b.zones[0]!, order, count, bulk);
+          expect(got).toBe(one.length);
+          expect(bulk).toEqual(one);
+          expect(state(b)).toEqual(state(a));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(12 * 5 * 10);
+  });
+  it("a zone that runs out: every block taken, the count short", () => {
+    const b = new BuddyAllocator(new MemMap(0, 64), true);
+    b.addZone("Normal", 0, 64);
+    b.freeRange(0, 64);
+    const out: number[] = [];
+    expect(b.__rmqueue_bulk(b.zones[0]!, 2, 100, out)).toBe(16);
+    expect(out).toEqual(Array.from({ length: 16 }, (_, i) => i * 4));
+    expect(b.zones[0]!.free_pages).toBe(0);
+  });
+});

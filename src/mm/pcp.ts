@@ -273,15 +273,12 @@ export function hugepage_init(thp: boolean, cfg: PcpConfig | null, zones: Zone[]
 /**
  * mm/page_alloc.c rmqueue_bulk (5.6–6.18): `count` blocks of `order` from the zone's buddy lists
  * (__rmqueue), each put at the tail of the list, so the list reads in the order they came (ascending
- * pfn from a split block). Only called on an empty list. Returns how many it got.
+ * pfn from a split block). Only called on an empty list. Returns how many it got. The `count` __rmqueue
+ * calls are made as one BuddyAllocator.__rmqueue_bulk (the same blocks in the same order, the same
+ * buddy lists after).
  */
 function rmqueue_bulk(buddy: BuddyAllocator, z: Zone, order: number, count: number, list: number[]): number {
-  let i = 0;
-  for (; i < count; i++) {
-    const pfn = buddy.__rmqueue(z, order);
-    if (pfn < 0) break;
-    list.push(pfn);
-  }
+  const i = buddy.__rmqueue_bulk(z, order, count, list);
   // list_add_tail each: the first taken is the head (the array's end)
   list.reverse();
   return i;

@@ -71,8 +71,12 @@ export class KmemCache {
   offset = 0;
   /** s->red_left_pad: the left redzone before each object (SLAB_RED_ZONE) */
   red_left_pad = 0;
-  /** with debug flags: each slab's base address and order (for slab_address and "Marking all objects used") */
-  readonly slabs = new Map<number, number>();
+  /** with debug flags: each slab's base address and order (for slab_address and "Marking all objects used"); made at first use */
+  private slabs_: Map<number, number> | null = null;
+  get slabs(): Map<number, number> {
+    // (not a field initializer: a boot makes ≈ 30 kmalloc caches, and only slub_debug's caches use this map)
+    return (this.slabs_ ??= new Map<number, number>());
+  }
   /**
    * The objects the next kmallocs get, the next one last: the cpu slab's and the partial slabs' freelists as one
    * LIFO list (a kfree'd object is the next one handed out, as set_freepointer puts it at the cpu freelist's head).
