@@ -225,7 +225,11 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   // 6.5–6.11 (4cea2821882b): __rmem_cmp breaks a tie by the node's FDT offset, so the sort keeps two dynamic nodes in DT order
   const fdtNodeTieBreak = version.switches.has("4cea2821882b");
   if (!version.switches.has("8a6e02d0c00e")) sort(rmemNodes, (a, b) => __rmem_cmp(a, b, fdtNodeTieBreak));
-  const rmemOrder = rmemNodes.map((n) => n.name);
+  // (plain loops here and for the kernel stack's pages, not Array.prototype.map: the arrays TurboFan's inlined map
+  // made had other maps than the interpreter's, so boot's optimized code deoptimized on them ("wrong map") and boot,
+  // the largest TurboFan compile of a matrix, was compiled again)
+  const rmemOrder: string[] = [];
+  for (const n of rmemNodes) rmemOrder.push(n.name);
   const cmaAfterRmem = rmemOrder.indexOf("linux,cma") > rmemOrder.indexOf("restricted-dma-pool") && rmemOrder.includes("restricted-dma-pool");
   // the linux,cma-default node's turn: drivers/of/of_reserved_mem.c __reserved_mem_alloc_size, then its init (rmem_cma_setup)
   const cmaNodeAllocInit = () => {
@@ -626,11 +630,14 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
     k.task_stack = { start, end: start + THREAD_SIZE, vmapped: false, pfns: [arch.page_to_pfn(page), arch.page_to_pfn(page) + 1] };
   } else {
     // CONFIG_VMAP_STACK: the stack is a vmalloc area
-    const pages = [0, 1, 2, 3].map(() => alloc_pages(k, GFP_KERNEL, 0, "kernel stack (vmap)"));
+    const pages: number[] = [];
+    for (let i = 0; i < 4; i++) pages.push(alloc_pages(k, GFP_KERNEL, 0, "kernel stack (vmap)"));
     const vm = vmap(k, pages, VM_ALLOC, "normal", "kernel stack");
     if (vm) {
       vm.pages = pages;
-      k.task_stack = { start: vm.addr, end: vm.addr + THREAD_SIZE, vmapped: true, pfns: pages.map((p) => arch.page_to_pfn(p)) };
+      const pfns: number[] = [];
+      for (const p of pages) pfns.push(arch.page_to_pfn(p));
+      k.task_stack = { start: vm.addr, end: vm.addr + THREAD_SIZE, vmapped: true, pfns };
     }
   }
 
