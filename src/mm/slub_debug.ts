@@ -60,8 +60,8 @@ const SW_STACKDEPOT = "788691464c29";
 const SW_ORIG_SIZE = "6edf2576a6cc";
 /** 946fa0dbf2d8 "mm/slub: extend redzone check to extra allocated kmalloc space than requested" (6.2) */
 const SW_KMALLOC_REDZONE = "946fa0dbf2d8";
-/** "mm/slub: unify all sl[au]b parameters with "slab_$param"" (6.8): "slab_debug option '%c' unknown" */
-const SW_SLAB_PARAM = "mm/slub: unify all sl[au]b parameters with \"slab_$param\"";
+/** 671776b32b26 "mm/slub: unify all sl[au]b parameters with "slab_$param"" (6.9): "slab_debug option '%c' unknown" */
+const SW_SLAB_PARAM = "671776b32b26";
 /** 47d911b02cbe "slab: make check_object() more consistent" (6.11) */
 const SW_CHECK_ALL = "47d911b02cbe";
 /** adef2aeaa2b9 "slab: don't put freepointer outside of object if only orig_size" (6.11) */

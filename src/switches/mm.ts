@@ -288,11 +288,11 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "with orig_size tracking, init_object of an allocated kmalloc object poisons only the requested size and makes the rest up to s->inuse redzone (SLUB_RED_ACTIVE), and check_object at free checks it as \"kmalloc Redzone\": a write past the requested size but inside the kmalloc object is caught; with the same series (\"mm/slub: only zero the requested size of buffer for kzalloc\", id not verified) __GFP_ZERO zeroes only the requested size when SLAB_STORE_USER or SLAB_RED_ZONE is on, and calculate_sizes puts the free pointer outside the object when orig_size is tracked (checked: 6.1.166 mm/slub.c init_object / check_object without it; 6.6.63 :893–920, :1197–1260, calculate_sizes :4439–4443, mm/slab.h:739–741; the id from Peng Fan's and Andrey Konovalov's later references \"commit 946fa0dbf2d8\")",
   },
-  "mm/slub: unify all sl[au]b parameters with \"slab_$param\"": {
-    commit: "mm/slub: unify all sl[au]b parameters with \"slab_$param\"",
+  "671776b32b26": {
+    commit: "671776b32b26",
     title: "mm/slub: unify all sl[au]b parameters with \"slab_$param\"",
-    release: "6.8",
-    effect: "slab_debug= becomes the option's name (slub_debug= kept through __setup_param) and an unknown letter prints \"slab_debug option '%c' unknown. skipped\" (checked: 6.6.63 mm/slub.c:1564 \"slub_debug option\", 6.12.19 :1710 and :1793–1794, 6.18.35 :1839, :1922–1923); Xiongwei Song's v4 2/4 of 15 Dec 2023; its mainline id is in no stored text, so the switch is keyed by its title",
+    release: "6.9",
+    effect: "slab_debug= becomes the option's name (slub_debug= kept through __setup_param) and an unknown letter prints \"slab_debug option '%c' unknown. skipped\" (checked: 6.6.63 mm/slub.c:1564 \"slub_debug option\", 6.12.19 :1710 and :1793–1794, 6.18.35 :1839, :1922–1923); Xiongwei Song's v4 2/4 of 15 Dec 2023; mainline 671776b32b26d0cb625bf834170e982fda712cab, in the post-receive log of torvalds/linux master of 13 Mar 2024 (the slab-for-6.9 merge 0ea680eda6c9): first released in 6.9, not 6.8 as this entry said until stop 28)",
   },
   "47d911b02cbe": {
     commit: "47d911b02cbe",
