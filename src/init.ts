@@ -454,7 +454,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   // setup_cpu_entry_areas maps each possible CPU's cpu_entry_area shadow — both before mem_init's swiotlb pool.
   // memblock.current_limit is get_max_mapped(), the end of the mapped RAM ---
   if (platform.arch === "x86_64" && cfg.CONFIG_KASAN) {
-    const era = { biggerExceptionStacks: !!k.sw["7fae4c24a2b8"], ceaOnDemand: !!k.sw["3f148f331814"], ceaSharedChunk: !!k.sw["1cfaac2400c7"], initGeneric: !!k.sw["kasan: call kasan_init_generic in kasan_init"] };
+    const era = { biggerExceptionStacks: !!k.sw["7fae4c24a2b8"], ceaOnDemand: !!k.sw["3f148f331814"], ceaSharedChunk: !!k.sw["1cfaac2400c7"], initGeneric: !!k.sw["e45085f2673b"] };
     // the model's x86_64 CPUs have PSE and GBPAGES (huge shadow blocks). A Xen PV guest's CPUID has neither (Xen's PV
     // policy), but a PV kernel never gets here with KASAN: see boot()'s check
     const kasan = new X86Kasan(era, memblock, ramEnd, { pse: true, gbpages: true });

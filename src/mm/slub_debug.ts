@@ -73,7 +73,7 @@ const SW_PRINT_BEFORE_RESTORE = "ed5ec2e95259";
 /** 3f6f32b14ab3 "mm: slub: call WARN() when detecting a slab corruption" (6.15) */
 const SW_WARN = "3f6f32b14ab3";
 /** "mm/slab: use unsigned long for orig_size to ensure proper metadata align" (7.0; 6.18.y) */
-const SW_ORIG_SIZE_LONG = "mm/slab: use unsigned long for orig_size to ensure proper metadata align";
+const SW_ORIG_SIZE_LONG = "b85f369b81ae";
 
 /** The parsed slub_debug= option of a boot (mm/slub.c's slub_debug, slub_debug_string / slub_debug_slabs, disable_higher_order_debug). */
 export interface SlubDebug {
