@@ -17,6 +17,7 @@ import { add_taint, dump_stack_print_info, print_tainted, TAINT_BAD_PAGE } from 
 import { default_pointer } from "../lib/vsprintf.js";
 import { warn_site } from "../kernel/warn-sites.js";
 import { order_objects } from "./slub_order.js";
+import { freeptr_offset_in_object } from "./slub_freeptr.js";
 
 // ---- flags (include/linux/slab.h; the model's own bit values) ----
 export const SLAB_CONSISTENCY_CHECKS = 0x1;
@@ -316,8 +317,8 @@ export function calculate_sizes_debug(k: Kernel, s: KmemCache): number {
     s.offset = size;
     size += P;
   } else {
-    // the free pointer inside the object (5.6: offset 0; 5.7+: its middle): the model keeps no free pointer bytes
-    s.offset = 0;
+    // the free pointer inside the object (5.6: offset 0; 5.7+: its middle)
+    s.offset = freeptr_offset_in_object(k, s.object_size);
   }
   if (flags & SLAB_STORE_USER) {
     size += 2 * track_size(k);
