@@ -6,7 +6,7 @@
  * after loads from the garbage head — the arch's fault — or hands out a mapped address as an object.
  */
 import { describe, expect, it } from "vitest";
-import { bootK, runCli } from "./helpers.js";
+import { bootK, runCli, runYaml } from "./helpers.js";
 import { GFP_KERNEL } from "../src/include/gfp.js";
 import { KernelFault } from "../src/core/faults.js";
 import type { Kernel } from "../src/kernel.js";
@@ -163,5 +163,42 @@ describe("the bundled scenario through the CLI", () => {
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/OOPS: Unable to handle kernel paging request at virtual address [0-9a-f]{16} /);
     expect(h.stdout).toContain("address between user and kernel address ranges");
+  });
+});
+
+describe("slub_debug's check_object: the free pointer check (check_valid_pointer, \"Freepointer corrupt\")", () => {
+  // slub_debug=FZ: no poisoning, so the free pointer stays in the object (5.6 +0, 6.x +32) where the device writes
+  const yaml = (kernel: string) => `
+name: fz
+platform: x86_64
+kernel: "${kernel}"
+config: { slub_debug: FZ }
+steps:
+  - { op: dma_set_mask_and_coherent, bits: 64 }
+  - { op: kmalloc, size: 64, as: rxbuf }
+  - { op: dma_map_single, buf: rxbuf, size: 64, dir: DMA_FROM_DEVICE, as: rx }
+  - { op: kfree, buf: rxbuf }
+  - { op: device_write, map: rx, offset: 0, data: "late packet: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }
+  - { op: dma_unmap_single, map: rx }
+  - { op: kmalloc, size: 64, as: next, expect: { fault: slub } }
+`;
+  it.each([
+    ["5.6", "0xffff888237f84040", "0xffff888237f85040", 1],
+    ["6.6", "0xffff888237f39040", "0xffff888237f3a040", 1],
+    ["6.12", "0xffff888237f39040", "0xffff888237f3a040", 2], // 47d911b02cbe: print_trailer again at the end of check_object
+  ] as const)("%s: the allocation finds the object's free pointer outside its slab, zaps it and takes a new slab", (kernel, obj, fresh, trailers) => {
+    const r = runYaml(yaml(kernel));
+    expect(r.ok).toBe(true);
+    expect(r.steps[1]!.result.ret).toBe(obj);
+    expect(r.steps[6]!.result.ret).toBe(fresh);
+    const f = r.faults.find((x) => x.kind === "slub")!;
+    expect(f.message).toBe("BUG kmalloc-64 (Not tainted): Freepointer corrupt");
+    expect(f.report).toContain("FIX kmalloc-64: Marking all objects used");
+    const lastObjectRows = f.report!.filter((l) => /^Object +[0-9a-f]+: /.test(l));
+    expect(lastObjectRows.length).toBe(4 * trailers);
+    if (trailers === 2) {
+      // the second trailer shows set_freepointer(s, p, NULL): eight zero bytes at +32
+      expect(lastObjectRows[6]).toBe("Object   ffff888237f39060: 00 00 00 00 00 00 00 00 41 41 41 41 41 41 41 41  ........AAAAAAAA");
+    }
   });
 });

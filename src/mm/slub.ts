@@ -491,7 +491,9 @@ export class Slab {
 /**
  * mm/slub.c do_slab_free's fast path (5.6–6.18; from the quarantine ___cache_free → do_slab_free): the
  * object becomes the cpu freelist head, set_freepointer(s, tail_obj, freelist) linking it to the old head
- * (the model's list top, or the head a corrupted free pointer left).
+ * (the model's list top, or the head a corrupted free pointer left). A cache with slub_debug= flags frees
+ * through __slab_free (free_debug_processing): `prior = slab->freelist; set_freepointer(s, tail, prior)`,
+ * the object linked within its own slab (check_object's check_valid_pointer reads that link).
  */
 function do_slab_free(k: Kernel, s: KmemCache, object: number): void {
   if (s.head !== null) {
@@ -500,7 +502,19 @@ function do_slab_free(k: Kernel, s: KmemCache, object: number): void {
     return;
   }
   const list = s.free;
-  set_freepointer(k, s, object, list.length === 0 ? 0 : list[list.length - 1]!);
+  set_freepointer(k, s, object, s.flags !== 0 ? slab_freelist(s, object) : list.length === 0 ? 0 : list[list.length - 1]!);
   list.push(object);
+}
+
+/** slab->freelist of the object's slab (a cache with slub_debug= flags): its free object nearest the list's top, or NULL */
+function slab_freelist(s: KmemCache, object: number): number {
+  const base = slab_of(s, object);
+  const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+  const list = s.free;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const o = list[i]!;
+    if (o >= base && o < end) return o;
+  }
+  return 0;
 }
 
