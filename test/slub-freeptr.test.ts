@@ -143,6 +143,18 @@ describe("a free object written after kfree: the corrupted freelist", () => {
     expect(k.slab.kmalloc(k, 128, GFP_KERNEL)).toBe(live); // the live object a second time
   });
 
+  it("x86_64 6.6: a NULL word ends the cpu freelist: the slab's other free objects are lost, the next kmalloc takes a new slab", () => {
+    const k = bootK("x86_64", "6.6");
+    const s = k.slab.caches.kmalloc_slab(128, GFP_KERNEL);
+    const a = k.slab.kmalloc(k, 128, GFP_KERNEL);
+    k.slab.kfree(k, a);
+    k.kwrite(a + s.offset, new Uint8Array(8));
+    expect(k.slab.kmalloc(k, 128, GFP_KERNEL)).toBe(a);
+    const b = k.slab.kmalloc(k, 128, GFP_KERNEL);
+    expect(b).not.toBe(a + 128); // the next object of a's slab is lost with the rest of the cpu freelist
+    expect(b % 4096).toBe(0); // a new slab's first object
+  });
+
   it("hardened, the same bytes decode to another word: x86_64 still non-canonical", () => {
     const { k, a, err } = corrupt("x86_64", "6.6", A8, setHardened(true));
     const s = k.slab.caches.kmalloc_slab(128, GFP_KERNEL);

@@ -82,7 +82,7 @@ export class KmemCache {
   head: number | bigint | null = null;
   /** s->red_left_pad: the left redzone before each object (SLAB_RED_ZONE) */
   red_left_pad = 0;
-  /** with debug flags: each slab's base address and order (for slab_address and "Marking all objects used") */
+  /** each slab's base address and order (slab_address: "Marking all objects used", check_valid_pointer, a freelist cut short) */
   readonly slabs = new Map<number, number>();
   /**
    * The objects the next kmallocs get, the next one last: the cpu slab's and the partial slabs' freelists as one
@@ -269,11 +269,24 @@ export class Slab {
   /**
    * mm/slub.c slab_alloc_node's fast path (5.6–6.18): the free pointer of the object handed out decoded to
    * something else than the next free object (RAM written after the kfree: a device's DMA, a stray store).
-   * The kernel has no check here in any modelled era (no slub_debug): that word becomes c->freelist.
+   * The kernel has no check here in any modelled era (no slub_debug): that word becomes c->freelist, and the
+   * free objects the cpu freelist linked after the object (the model: the list's other objects of its slab)
+   * are lost — a NULL word sends the next allocation to another slab.
    */
   private freelist_diverged(k: Kernel, s: KmemCache, object: number, next: number): void {
     s.head = Number.isNaN(next) ? wide_freepointer : next;
-    k.tr?.note(`slab_alloc_node: ${k.arch.fmtVa(object)}'s free pointer (at +${s.offset}) decodes to ${fmt_freepointer(k, s.head)}, not a free ${s.name} object: it is the cpu freelist head now`);
+    const base = slab_of(s, object);
+    const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+    const free = s.free;
+    let lost = 0;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const o = free[i]!;
+      if (o >= base && o < end) {
+        free.splice(i, 1);
+        lost++;
+      }
+    }
+    k.tr?.note(`slab_alloc_node: ${k.arch.fmtVa(object)}'s free pointer (at +${s.offset}) decodes to ${fmt_freepointer(k, s.head)}, not a free ${s.name} object: it is the cpu freelist head now; the slab's ${lost} other free objects are lost`);
     if (s.head === 0) s.head = null;
   }
 
@@ -389,11 +402,11 @@ export class Slab {
     const base = k.arch.page_address(k, slab.page);
     // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
     const n = order_objects(slab.order, s.size);
+    s.slabs.set(base, slab.order);
     if (s.flags !== 0) {
       // slub_debug: each object after its left redzone (fixup_red_left); setup_slab_debug writes the poison and redzones
       const objects: number[] = [];
       for (let i = 0; i < n; i++) objects.push(base + i * s.size + s.red_left_pad);
-      s.slabs.set(base, slab.order);
       setup_slab_debug(k, s, base, slab.order, objects);
       for (let i = 0; i < n; i++) set_freepointer(k, s, objects[i]!, i + 1 < n ? objects[i + 1]! : 0);
       for (let i = n - 1; i >= 0; i--) s.free.push(objects[i]!);
