@@ -214,3 +214,19 @@ steps:
     }
   });
 });
+
+describe("kfree onto a corrupted head", () => {
+  it("x86_64 6.6: the freed object is linked to the non-canonical head (the word stored as is), handed out next, then the fault", () => {
+    const k = bootK("x86_64", "6.6");
+    const s = k.slab.caches.kmalloc_slab(128, GFP_KERNEL);
+    const a = k.slab.kmalloc(k, 128, GFP_KERNEL);
+    const b = k.slab.kmalloc(k, 128, GFP_KERNEL);
+    k.slab.kfree(k, a);
+    k.kwrite(a + s.offset, new Uint8Array([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]));
+    expect(k.slab.kmalloc(k, 128, GFP_KERNEL)).toBe(a); // the head is now 0x8877665544332211
+    k.slab.kfree(k, b); // set_freepointer(b, 0x8877665544332211)
+    expect(bytes(k, b + s.offset, 8)).toEqual([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+    expect(k.slab.kmalloc(k, 128, GFP_KERNEL)).toBe(b);
+    expect(() => k.slab.kmalloc(k, 128, GFP_KERNEL)).toThrow("general protection fault, probably for non-canonical address 0x8877665544332251");
+  });
+});
