@@ -70,7 +70,18 @@ function swab32(x: number): number {
 // one reused word for the loads and stores (kwrite / kreadInto copy)
 const word8 = new Uint8Array(8);
 const word4 = word8.subarray(0, 4);
-const view = new DataView(word8.buffer);
+
+/** word8[i … i + 3] as a little-endian u32 */
+function u32le(i: number): number {
+  return (word8[i]! | (word8[i + 1]! << 8) | (word8[i + 2]! << 16) | (word8[i + 3]! << 24)) >>> 0;
+}
+/** word8[i … i + 3] = v, little-endian */
+function put32le(i: number, v: number): void {
+  word8[i] = v;
+  word8[i + 1] = v >>> 8;
+  word8[i + 2] = v >>> 16;
+  word8[i + 3] = v >>> 24;
+}
 
 /** The decoded free pointer of the last get_freepointer that did not fit a number (|value| ≥ 2^53): a non-canonical 64-bit address */
 export let wide_freepointer = 0n;
@@ -98,7 +109,7 @@ export function set_freepointer(k: Kernel, s: KmemCache, object: number, fp: num
   }
   if (ptr_size(k) === 4) {
     if (hardened) lo = (lo ^ s.random_lo ^ swab32(a >>> 0)) >>> 0;
-    view.setUint32(0, lo, true);
+    put32le(0, lo);
     k.kwrite(a, word4, "set_freepointer");
     return;
   }
@@ -109,8 +120,8 @@ export function set_freepointer(k: Kernel, s: KmemCache, object: number, fp: num
     lo = (lo ^ s.random_lo ^ swab32(ahi)) >>> 0;
     hi = (hi ^ s.random_hi ^ swab32(alo)) >>> 0;
   }
-  view.setUint32(0, lo, true);
-  view.setUint32(4, hi, true);
+  put32le(0, lo);
+  put32le(4, hi);
   k.kwrite(a, word8, "set_freepointer");
 }
 
@@ -125,13 +136,13 @@ export function get_freepointer(k: Kernel, s: KmemCache, object: number): number
   const hardened = k.cfg.CONFIG_SLAB_FREELIST_HARDENED;
   if (ptr_size(k) === 4) {
     k.kreadInto(a, 4, word4, "get_freepointer");
-    let lo = view.getUint32(0, true);
+    let lo = u32le(0);
     if (hardened) lo = (lo ^ s.random_lo ^ swab32(a >>> 0)) >>> 0;
     return lo;
   }
   k.kreadInto(a, 8, word8, "get_freepointer");
-  let lo = view.getUint32(0, true);
-  let hi = view.getUint32(4, true);
+  let lo = u32le(0);
+  let hi = u32le(4);
   if (hardened) {
     const alo = a >>> 0;
     const ahi = ((a - alo) / TWO32) >>> 0;
