@@ -246,6 +246,18 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "5.13",
     effect: "check_bytes_and_report's \"0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x\" (and the other trailer lines) lose their \"INFO: \" prefix (checked: 5.12.9 mm/slub.c:802 with it; 5.14-rc5 :843 and 5.15.178 without); Yafang Shao, printk tree for-5.13-vsprintf-pgp (ids from its revlist, with 4a8ef190c16f and c244297acbe5)",
   },
+  "3202fa62fb43": {
+    commit: "3202fa62fb43",
+    title: "slub: relocate freelist pointer to middle of object",
+    release: "5.7",
+    effect: "calculate_sizes puts the free pointer of an object without ctor / RCU / poisoning in the middle of the object instead of its first word; with 89b83f282d8b (\"slub: avoid redzone when choosing freepointer location\", 5.7) at ALIGN(freepointer_area / 2, sizeof(void *)), freepointer_area = ALIGN(object_size, sizeof(void *)), when that is above one word (a kmalloc-N object: N / 2) (checked: 5.6.4 mm/slub.c:3570–3584 s->offset only set for RCU / poison / ctor, else 0; 5.10.7 :3660, :3707–3714; 5.12.9 :3758; ids from Kees Cook's \"Fixes: 89b83f282d8b\" and the 5.8 reports naming 3202fa62fb43)",
+  },
+  "e41a49fadbc8": {
+    commit: "e41a49fadbc8",
+    title: "mm/slub: actually fix freelist pointer vs redzoning",
+    release: "5.13",
+    effect: "calculate_sizes' free pointer in the object at ALIGN_DOWN(s->object_size / 2, sizeof(void *)) (no freepointer_area; the same offset for every kmalloc size) (checked: 5.12.9 mm/slub.c:3758 the ALIGN form; 5.14-rc5 :3805, 5.15.178 :4099, 6.1.166 :4256, 6.18.35 :7958 ALIGN_DOWN; id from the 5.13-rc7 fixes revlist with 8669dbab2ae5 and 74c1d3e08153)",
+  },
   "8669dbab2ae5": {
     commit: "8669dbab2ae5",
     title: "mm/slub: clarify verification reporting",
