@@ -19,7 +19,7 @@ import { SW_NO_HASH_POINTERS } from "./lib/vsprintf.js";
 /** 86d1919a4fb0 "init: print out unknown kernel parameters" (5.14) */
 export const SW_PRINT_UNKNOWN_BOOTOPTIONS = "86d1919a4fb0";
 /** "init: make unknown command line param message clearer" (5.16; 5.15.y backport) */
-export const SW_UNKNOWN_PARAM_MESSAGE_CLEARER = "init: make unknown command line param message clearer";
+export const SW_UNKNOWN_PARAM_MESSAGE_CLEARER = "8bc2b3dca729";
 /** 80e4390981618 "dma-debug: fix return value of __setup handlers" (5.18; 5.15.y backport) */
 export const SW_DMA_DEBUG_SETUP_RETURN = "80e439098161";
 /** 1d02b444b8d1 "tracing: Fix return value of __setup handlers" (5.17; 5.15.y backport) */

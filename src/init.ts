@@ -120,8 +120,8 @@ const SWIOTLB_MAX_MODELLED_NAREAS = 1 << 20;
 /**
  * parse_early_param's setup_io_tlb_npages call (kernel/dma/swiotlb.c, each era's parser: swiotlb/param.ts) on the
  * run's swiotlb= option: the slab count, areas and force/noforce this version reads from it. The kernel refuses
- * nothing; dmasim refuses only what it does not model: a slab count past 2^42, more than 2^20 areas (6.0+), and
- * (5.13+) a slab count of 0 on a Xen dom0, whose swiotlb-xen pool would be sized from swiotlb_size_or_default() = 0.
+ * nothing; dmasim refuses only what it does not model: a slab count past 2^42 and more than 2^20 areas (6.0+).
+ * (A slab count of 0 on a Xen dom0, 5.13+, boots as each era's swiotlb-xen code takes it: src/xen/init.ts.)
  */
 export function swiotlb_early_param(platform: Platform, version: KernelVersion, cfg: KConfig): KConfig {
   if (cfg.swiotlb_param === undefined) return cfg;
@@ -137,8 +137,6 @@ export function swiotlb_early_param(platform: Platform, version: KernelVersion, 
     if (st.nslabs > SWIOTLB_MAX_MODELLED_NSLABS)
       throw new ConfigValueError("swiotlb", `a slab count of ${st.nslabs} (after ALIGN to 128) is not modelled: dmasim models up to ${SWIOTLB_MAX_MODELLED_NSLABS} slabs (8 PiB), where nslabs << IO_TLB_SHIFT stays exact`);
     // 5.6–5.12 (era 5.6): io_tlb_nslabs 0 is "not set", swiotlb_init takes the 64 MiB default (5.10.7 swiotlb.c:252–255)
-    if (st.nslabs === 0n && platform.xen !== null && era.name !== "5.6")
-      throw new ConfigValueError("swiotlb", `a slab count of 0 on a Xen dom0 is not modelled in Linux ${version.id}: swiotlb-xen would size its pool from swiotlb_size_or_default() = 0 bytes`);
     out.swiotlb_slabs = Number(st.nslabs);
     out.swiotlb_slabs_set = true;
   }
@@ -460,7 +458,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
   // setup_cpu_entry_areas maps each possible CPU's cpu_entry_area shadow — both before mem_init's swiotlb pool.
   // memblock.current_limit is get_max_mapped(), the end of the mapped RAM ---
   if (platform.arch === "x86_64" && cfg.CONFIG_KASAN) {
-    const era = { biggerExceptionStacks: !!k.sw["7fae4c24a2b8"], ceaOnDemand: !!k.sw["3f148f331814"], ceaSharedChunk: !!k.sw["1cfaac2400c7"], initGeneric: !!k.sw["kasan: call kasan_init_generic in kasan_init"] };
+    const era = { biggerExceptionStacks: !!k.sw["7fae4c24a2b8"], ceaOnDemand: !!k.sw["3f148f331814"], ceaSharedChunk: !!k.sw["1cfaac2400c7"], initGeneric: !!k.sw["e45085f2673b"] };
     // the model's x86_64 CPUs have PSE and GBPAGES (huge shadow blocks). A Xen PV guest's CPUID has neither (Xen's PV
     // policy), but a PV kernel never gets here with KASAN: see boot()'s check
     const kasan = new X86Kasan(era, memblock, ramEnd, { pse: true, gbpages: true });
@@ -543,7 +541,7 @@ export function boot(platform: Platform, version: KernelVersion, cfg0: KConfig):
       // swiotlb_memblock_alloc), and each era's failure (a warning; 6.0+: halve and retry)
       const buf =
         platform.xen === "pv"
-          ? xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer"), (base, bytes) => memblock.free(base, bytes))
+          ? xen_pv_swiotlb_alloc(k, nslabs, (bytes, align) => (bytes === 0 ? memblock_alloc_zero(memblock, ramEnd, align) : memblock.tryAlloc(bytes, align, banks[0]!.start, lowLimit, "swiotlb buffer")), (base, bytes) => memblock.free(base, bytes))
           : swiotlb_boot_alloc(k, nslabs, lowAlloc);
       if (buf && swiotlb_boot_metadata(k, buf.nslabs, metaAlloc)) {
         swiotlbBase = buf.base;

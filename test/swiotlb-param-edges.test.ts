@@ -5,7 +5,7 @@
  * physical range), the boot lines and what a later bounce does.
  */
 import { describe, expect, it } from "vitest";
-import { bootK, runCli, runYaml } from "./helpers.js";
+import { bootK, h, runCli, runYaml } from "./helpers.js";
 import type { Kernel } from "../src/kernel.js";
 
 /** nslabs / start / end of the boot pool (null: none) and the swiotlb and PCI-DMA boot lines */
@@ -79,10 +79,86 @@ describe("swiotlb=0 per era (x86_64 with RAM above 4 GiB, rpi4: both boot a pool
     }
   });
 
-  it("a Xen dom0 with swiotlb=0 on 5.13+ is refused (swiotlb-xen's pool from swiotlb_size_or_default() = 0 is not modelled); 5.10 boots the default", () => {
-    expect(() => bootK("rpi4-xen", "5.15", { swiotlb: "0" })).toThrow(/a slab count of 0 on a Xen dom0 is not modelled in Linux 5.15/);
-    expect(() => bootK("x86_64-xen-pv", "6.1", { swiotlb: "0" })).toThrow(/not modelled in Linux 6.1/);
+  it("a Xen dom0 with swiotlb=0: 5.10 boots the default pool", () => {
     expect(pool(bootK("x86_64-xen-pv", "5.10", { swiotlb: "0" }))).toEqual(pool(bootK("x86_64-xen-pv", "5.10")));
+  });
+});
+
+/** the swiotlb, Xen and PCI-DMA boot lines of a dom0 */
+const xlines = (k: Kernel) => k.klog.filter((l) => /software IO TLB|PCI-DMA|swiotlb/.test(l.message) || l.message.startsWith(" (rc:")).map((l) => l.message);
+
+describe("swiotlb=0 on a Xen dom0, 5.13+ (each era's swiotlb-xen code with a 0-byte size: get_order(0) = 52)", () => {
+  it("x86 PV 5.13/5.14: xen_swiotlb_fixup's do-while asks order get_order(0) = 52 for the 0-slab chunk, refused (> MAX_CONTIG_ORDER) at every dma_bits; 'Lowering to 2MB' and a 1,024-slab pool under the top of RAM", () => {
+    for (const kernel of ["5.13", "5.14"]) {
+      const k = bootK("x86_64-xen-pv", kernel, { swiotlb: "0" });
+      // memblock_alloc(2 MiB, PAGE_SIZE) top-down: the end of dom0's RAM after the remap is 0x140061000
+      expect(pool(k), kernel).toEqual({ nslabs: 1024, start: 0x1_3fe6_1000, end: 0x1_4006_1000 });
+      expect(xlines(k), kernel).toEqual(["xen:swiotlb_xen: Lowering to 2MB"]);
+    }
+    // the trace: the first xen_create_contiguous_region call is order 52, and the retry's are order 6
+    const r = runYaml("name: t\nplatform: x86_64-xen-pv\nconfig: { swiotlb: \"0\" }\nsteps:\n  - {op: kmalloc, size: 64, as: b}\n  - {op: dma_map_single, buf: b, size: 64, dir: DMA_TO_DEVICE}\n", { kernel: "5.14" });
+    expect(r.steps[1]!.result).toMatchObject({ bounced: true });
+    expect(h(r.steps[1]!.result.ret)).toBeLessThan(2 ** 32);
+  });
+
+  it("x86 PV 5.15 and 5.19: from d9a688add3d4 the do-while's one chunk is order 6 at the 0-byte buffer itself, the top of dom0's RAM: the memset runs off its end and oopses in the idle task", () => {
+    for (const kernel of ["5.15", "5.19"]) {
+      const r = runYaml("name: t\nplatform: x86_64-xen-pv\nconfig: { swiotlb: \"0\" }\nsteps:\n  - {op: kmalloc, size: 64, as: b}\n", { kernel });
+      // 5.15: memblock_alloc(0, 256 KiB) = round_down(0x140061000, 256 KiB) = 0x140040000, the fault 0x21000 bytes on;
+      // 5.19: memblock_alloc(0, PAGE_SIZE) = 0x140061000, the fault at its first byte
+      expect(r.faults, kernel).toEqual([
+        expect.objectContaining({
+          kind: "oops",
+          message: "BUG: unable to handle page fault for address: ffff888140061000",
+          pc: "xen_create_contiguous_region",
+          lines: ["Kernel panic - not syncing: Attempted to kill the idle task!"],
+        }),
+      ]);
+      expect(r.steps.map((s) => s.status), kernel).toEqual(["not run"]);
+    }
+  });
+
+  it("x86 PV 6.1: swiotlb_init_remap's area round-up makes it 128 slabs (one CPU), fixed up and bounced through", () => {
+    const k = bootK("x86_64-xen-pv", "6.1", { swiotlb: "0" });
+    expect(pool(k)).toEqual({ nslabs: 128, start: 0x1_4002_1000, end: 0x1_4006_1000 });
+    expect(xlines(k)).toEqual(["software IO TLB: area num 1.", "software IO TLB: SWIOTLB bounce buffer size roundup to 0MB", PCI, "software IO TLB: mapped [mem 0x0000000140021000-0x0000000140061000] (0MB)"]);
+  });
+
+  it("rpi4-xen 5.14: mem_init's 0-slab pool is a pool (io_tlb_default_mem != NULL): 'swiotlb buffer already initialized', and a bounce finds no slot", () => {
+    const k = bootK("rpi4-xen", "5.14", { swiotlb: "0" });
+    expect(pool(k)).toEqual({ nslabs: 0, start: 0x3740_0000, end: 0x3740_0000 });
+    expect(xlines(k)).toEqual(["software IO TLB: mapped [mem 0x0000000037400000-0x0000000037400000] (0MB)", "swiotlb buffer already initialized"]);
+    expect(k.xen!.hypercall_cflush).toBe(true);
+  });
+
+  it("rpi4-xen 5.15: `io_tlb_default_mem.nslabs` is 0, so xen_swiotlb_init runs: get_order(0) = 52, the int shift tries orders 52..41 (all ≥ MAX_ORDER) and stops at 40: 'Cannot allocate Xen-SWIOTLB buffer', no cache-flush probe; a bounce panics", () => {
+    const k = bootK("rpi4-xen", "5.15", { swiotlb: "0" });
+    expect(pool(k)!.nslabs).toBe(0);
+    expect(xlines(k)).toEqual(["software IO TLB: No low mem", "xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer", " (rc:-12)"]);
+    // xen_mm_init: `if (rc < 0 && rc != -EEXIST) return rc;` before GNTTABOP_cache_flush
+    expect(k.xen!.hypercall_cflush).toBe(false);
+    const r = runYaml("name: t\nplatform: rpi4-xen\nconfig: { swiotlb: \"0\" }\nsteps:\n  - {op: kmalloc, size: 64, as: b}\n  - {op: dma_map_single, buf: b, size: 64, dir: DMA_TO_DEVICE}\n", { kernel: "5.15" });
+    expect(r.faults).toEqual([expect.objectContaining({ kind: "panic", message: "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" })]);
+  });
+
+  it("rpi4-xen 5.19: xen_mm_init's swiotlb_init_late(0) fails silently (-ENOMEM: orders 52..41): the 0-slab pool stays, no cache-flush probe", () => {
+    const k = bootK("rpi4-xen", "5.19", { swiotlb: "0" });
+    expect(pool(k)!.nslabs).toBe(0);
+    expect(xlines(k)).toEqual(["software IO TLB: No low mem"]);
+    expect(k.xen!.hypercall_cflush).toBe(false);
+  });
+
+  it("rpi4-xen mem=1G (no mem_init pool) 5.13: the late xen_swiotlb_init asks the same orders after each 'Lowering to 2MB' (bytes stays 0), then gives up", () => {
+    const k = bootK("rpi4-xen", "5.13", { swiotlb: "0", mem: "1G" });
+    expect(pool(k)).toBe(null);
+    expect(xlines(k)).toEqual(["xen:swiotlb_xen: Lowering to 2MB", "xen:swiotlb_xen: Lowering to 2MB", "xen:swiotlb_xen: Lowering to 2MB", "xen:swiotlb_xen: Cannot allocate Xen-SWIOTLB buffer", " (rc:-12)"]);
+  });
+
+  it("rpi4-xen mem=1G 6.1: swiotlb_init_late takes nslabs from size 0 before the area round-up it prints: no pool", () => {
+    const k = bootK("rpi4-xen", "6.1", { swiotlb: "0", mem: "1G" });
+    expect(pool(k)).toBe(null);
+    expect(xlines(k)).toEqual(["software IO TLB: area num 4.", "software IO TLB: SWIOTLB bounce buffer size roundup to 1MB"]);
+    expect(k.xen!.hypercall_cflush).toBe(false);
   });
 });
 

@@ -139,8 +139,13 @@ export function PAGE_ALIGN(size: number): number {
   return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
 }
 
-/** get_order(size): smallest order with (PAGE_SIZE << order) >= size. */
+/**
+ * include/asm-generic/getorder.h get_order(size) (5.6–6.18): smallest order with (PAGE_SIZE << order) >= size; a
+ * size of 0 (not a compile-time constant) is `size--` wrapping to ULONG_MAX, so fls64(ULONG_MAX >> PAGE_SHIFT) =
+ * BITS_PER_LONG - PAGE_SHIFT: 52 on the 64-bit kernels that ask it (swiotlb-xen and swiotlb_init_late with swiotlb=0).
+ */
 export function get_order(size: number): number {
+  if (size === 0) return 64 - PAGE_SHIFT;
   let order = 0;
   let s = PAGE_SIZE;
   while (s < size) {

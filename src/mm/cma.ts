@@ -77,7 +77,7 @@ export function cma_clear_bitmap(k: Kernel, cma: CmaArea, pfn: number, count: nu
  * makes that continuation a record of its own at the default level (warn).
  */
 export function cma_debug_show_areas(k: Kernel, cma: CmaArea): void {
-  if (!k.sw["mm/cma: Drop CONFIG_CMA_DEBUG"]) return;
+  if (!k.sw["fe58582c0e36"]) return;
   const nbits = cma.bitmap.length;
   const bits = cma.bitmap;
   const ranges = !!k.sw["c009da4258f9"];

@@ -29,6 +29,8 @@ export class Memblock {
    * of [start, start + size) from memblock.reserved — here the one reservation made for exactly that range
    */
   free(start: number, size: number) {
+    // memblock_isolate_range: `if (!size) return 0;` (5.15.178 mm/memblock.c:730): freeing 0 bytes does nothing
+    if (size === 0) return;
     const i = this.reserved.findIndex((r) => r.start === start && r.size === size);
     if (i < 0) throw new Error(`memblock: no reservation at ${hex(start)}+${hex(size)} to free`);
     this.reserved.splice(i, 1);

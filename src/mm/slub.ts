@@ -35,10 +35,11 @@ import {
 } from "../include/gfp.js";
 import { calculate_order, order_objects } from "./slub_order.js";
 import { PG_large_kmalloc, PG_slab } from "./page_alloc.js";
-import { kasan_report_invalid_free, slub_freelist_double_free } from "./mm-debug.js";
+import { kasan_report_invalid_free } from "./mm-debug.js";
 import { __free_pages, alloc_pages, free_large_kmalloc_again } from "./mm.js";
 import { KasanQuarantine } from "./kasan_quarantine.js";
 import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_RECLAIM, type KmallocCaches, kmalloc_fix_flags } from "./slab_common.js";
+import { fmt_freepointer, freeptr_offset_in_object, get_freepointer, get_freepointer_safe_at, init_freelist_random, set_freepointer, wide_freepointer } from "./slub_freeptr.js";
 import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_inuse, slab_of, zero_size } from "./slub_debug.js";
 
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
@@ -67,19 +68,31 @@ export class KmemCache {
   flags = 0;
   /** s->inuse: the object rounded to a word, plus the right redzone word (calculate_sizes; set with debug flags) */
   inuse = 0;
-  /** s->offset: the free pointer's offset (outside the object, at s->inuse, when poisoning) */
+  /** s->offset: the free pointer's offset (in the object: src/mm/slub_freeptr.ts freeptr_offset_in_object; outside, at s->inuse, when poisoning) */
   offset = 0;
+  /** s->random (CONFIG_SLAB_FREELIST_HARDENED): its low and high 32 bits (slub_freeptr.ts init_freelist_random) */
+  random_lo = 0;
+  random_hi = 0;
+  /**
+   * The cpu freelist head (c->freelist) when the free pointers in RAM no longer describe `free`: a word a
+   * free object's free pointer decoded to that is not the next object on the list (a device or a stray
+   * store wrote the free object), then what kfree pushed on it; a bigint for a non-canonical 64-bit word.
+   * null: `free`'s top is the head.
+   */
+  head: number | bigint | null = null;
   /** s->red_left_pad: the left redzone before each object (SLAB_RED_ZONE) */
   red_left_pad = 0;
-  /** with debug flags: each slab's base address and order (for slab_address and "Marking all objects used"); made at first use */
+  /** each slab's base address and order (slab_address: "Marking all objects used", check_valid_pointer, a freelist cut short); made at first use */
   private slabs_: Map<number, number> | null = null;
   get slabs(): Map<number, number> {
-    // (not a field initializer: a boot makes ≈ 30 kmalloc caches, and only slub_debug's caches use this map)
+    // (not a field initializer: a boot makes ≈ 30 kmalloc caches, most of which never get a slab)
     return (this.slabs_ ??= new Map<number, number>());
   }
   /**
    * The objects the next kmallocs get, the next one last: the cpu slab's and the partial slabs' freelists as one
    * LIFO list (a kfree'd object is the next one handed out, as set_freepointer puts it at the cpu freelist's head).
+   * Each one's free pointer in RAM (set_freepointer) holds the one below it, the bottom one NULL: a new slab's
+   * chain base → base + s->size → … → NULL, a kfree'd object linked to the head it displaced.
    */
   readonly free: number[] = [];
   /** `type`: the kmalloc_cache_type it was created for (KMALLOC_DMA → SLAB_CACHE_DMA, KMALLOC_RECLAIM → SLAB_RECLAIM_ACCOUNT) */
@@ -110,6 +123,8 @@ export function create_kmalloc_cache(k: Kernel, name: string, size: number, type
   // kmem_cache_open: s->flags = kmem_cache_flags(...) (the slub_debug= flags for this cache)
   if (k.slub_debug) s.flags = kmem_cache_flags(k, name);
   calculate_sizes(k, s);
+  // kmem_cache_open: s->random = get_random_long() (CONFIG_SLAB_FREELIST_HARDENED)
+  if (k.cfg.CONFIG_SLAB_FREELIST_HARDENED) init_freelist_random(k, s);
   // kmem_cache_open: slub_debug=O drops the metadata flags of a cache whose minimum order they raise
   if (s.flags & DEBUG_METADATA_FLAGS && k.slub_debug?.disable_higher_order_debug && get_order(s.size) > get_order(s.object_size)) {
     s.flags &= ~DEBUG_METADATA_FLAGS;
@@ -129,6 +144,7 @@ export function create_kmalloc_cache(k: Kernel, name: string, size: number, type
 function calculate_sizes(k: Kernel, s: KmemCache): void {
   let size = Math.ceil(s.object_size / ptr_size(k)) * ptr_size(k);
   s.inuse = size;
+  s.offset = freeptr_offset_in_object(k, s.object_size);
   // slub_debug= flags: redzones, the free pointer out of a poisoned object, the tracks (src/mm/slub_debug.ts)
   if (s.flags & SLAB_DEBUG_FLAGS) size = calculate_sizes_debug(k, s);
   if (k.cfg.CONFIG_KASAN) size = k.sw["a5989d4ed40c"] ? kasan_cache_create_v6_8(k, s, size) : kasan_cache_create_v5_6(k, s, size);
@@ -234,18 +250,65 @@ export class Slab {
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmalloc_large(k, size, gfp);
     const s = this.caches.kmalloc_slab(size, gfp);
     if (s.flags !== 0) return this.kmalloc_debug(k, s, size, gfp);
+    if (s.head !== null) return this.kmalloc_freelist_head(k, s, size, gfp);
     const free = s.free;
     if (free.length === 0 && !this.new_slab(k, s, gfp)) {
       if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
       return 0;
     }
     const addr = free.pop()!;
+    // slab_alloc_node: next_object = get_freepointer_safe(s, object), the next head as the object's free pointer in RAM has it
+    const next = get_freepointer(k, s, addr);
+    if (next !== (free.length === 0 ? 0 : free[free.length - 1]!)) this.freelist_diverged(k, s, addr, next);
     this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: s, order: 0 });
     // slab_alloc_node → slab_want_init_on_alloc: memset(object, 0, s->object_size) (5.6–6.18 without slub_debug)
     if (gfp & __GFP_ZERO) k.kmemset(addr, 0, s.object_size);
     // the KASAN hooks after the allocation, each `if (gfpflags_allow_blocking(flags)) kasan_quarantine_reduce()`
     // before its NULL test: slab_post_alloc_hook's kasan_slab_alloc, then kmalloc's kasan_kmalloc
+    if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
+    return addr;
+  }
+
+  /**
+   * mm/slub.c slab_alloc_node's fast path (5.6–6.18): the free pointer of the object handed out decoded to
+   * something else than the next free object (RAM written after the kfree: a device's DMA, a stray store).
+   * The kernel has no check here in any modelled era (no slub_debug): that word becomes c->freelist, and the
+   * free objects the cpu freelist linked after the object (the model: the list's other objects of its slab)
+   * are lost — a NULL word sends the next allocation to another slab.
+   */
+  private freelist_diverged(k: Kernel, s: KmemCache, object: number, next: number): void {
+    s.head = Number.isNaN(next) ? wide_freepointer : next;
+    const base = slab_of(s, object);
+    const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+    const free = s.free;
+    let lost = 0;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const o = free[i]!;
+      if (o >= base && o < end) {
+        free.splice(i, 1);
+        lost++;
+      }
+    }
+    k.tr?.note(`slab_alloc_node: ${k.arch.fmtVa(object)}'s free pointer (at +${s.offset}) decodes to ${fmt_freepointer(k, s.head)}, not a free ${s.name} object: it is the cpu freelist head now; the slab's ${lost} other free objects are lost`);
+    if (s.head === 0) s.head = null;
+  }
+
+  /**
+   * mm/slub.c slab_alloc_node's fast path (5.6–6.18) on a cpu freelist head the model's list does not have
+   * (freelist_diverged): the object is the head itself, next_object = get_freepointer_safe(s, object) loads
+   * from object + s->offset (the arch's fault when that address has no translation), and the object is
+   * handed out (a NULL next sends the next allocation to the slabs again).
+   */
+  private kmalloc_freelist_head(k: Kernel, s: KmemCache, size: number, gfp: number): number {
+    const object = s.head!;
+    const next = get_freepointer_safe_at(k, s, object);
+    const addr = object as number;
+    s.head = Number.isNaN(next) ? wide_freepointer : next === 0 ? null : next;
+    k.tr?.note(`slab_alloc_node: ${s.name} hands out its cpu freelist head ${k.arch.fmtVa(addr)}; its free pointer decodes to ${fmt_freepointer(k, s.head ?? 0)}`);
+    this.freed.delete(addr);
+    this.live.set(addr, { addr, size, cache: s, order: 0 });
+    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, s.object_size);
     if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
     return addr;
   }
@@ -289,7 +352,7 @@ export class Slab {
    * kasan_quarantine_reduce();` — `calls` of them, each giving back at most one batch.
    */
   private kasan_quarantine_reduce(k: Kernel, calls: number): void {
-    for (let i = 0; i < calls; i++) this.quarantine.quarantine_reduce(k, ___cache_free);
+    for (let i = 0; i < calls; i++) this.quarantine.quarantine_reduce(k, (s, object) => do_slab_free(k, s, object));
   }
 
   /**
@@ -343,14 +406,19 @@ export class Slab {
     const base = k.arch.page_address(k, slab.page);
     // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
     const n = order_objects(slab.order, s.size);
+    s.slabs.set(base, slab.order);
     if (s.flags !== 0) {
       // slub_debug: each object after its left redzone (fixup_red_left); setup_slab_debug writes the poison and redzones
       const objects: number[] = [];
       for (let i = 0; i < n; i++) objects.push(base + i * s.size + s.red_left_pad);
-      s.slabs.set(base, slab.order);
       setup_slab_debug(k, s, base, slab.order, objects);
+      for (let i = 0; i < n; i++) set_freepointer(k, s, objects[i]!, i + 1 < n ? objects[i + 1]! : 0);
       for (let i = n - 1; i >= 0; i--) s.free.push(objects[i]!);
-    } else for (let i = n - 1; i >= 0; i--) s.free.push(base + i * s.size);
+    } else {
+      // allocate_slab: set_freepointer(s, p, next) along the slab, the last one NULL
+      for (let i = 0; i < n; i++) set_freepointer(k, s, base + i * s.size, i + 1 < n ? base + (i + 1) * s.size : 0);
+      for (let i = n - 1; i >= 0; i--) s.free.push(base + i * s.size);
+    }
     k.tr?.exit(`slab ${k.arch.fmtVa(slab.page)} (pfn ${hex(pfn)}, order ${slab.order}): ${n} objects, s->size ${s.size}, from ${k.arch.fmtVa(base)}`);
     return true;
   }
@@ -404,9 +472,8 @@ export class Slab {
         kasan_report_invalid_free(k, addr, "kfree", "double-free");
         return false;
       }
-      const list = c.free;
-      if (k.cfg.CONFIG_SLAB_FREELIST_HARDENED && list[list.length - 1] === addr) slub_freelist_double_free(k);
-      list.push(addr);
+      // set_freepointer's BUG_ON(object == fp) with CONFIG_SLAB_FREELIST_HARDENED when it is the head
+      do_slab_free(k, c, addr);
       k.tr?.note(`kfree: ${k.arch.fmtVa(addr)} is already free: it is now on the ${c.name} freelist twice`);
       return false;
     }
@@ -433,13 +500,38 @@ export class Slab {
       k.tr?.note(`KASAN: ${k.arch.fmtVa(addr)} is poisoned and quarantined (${this.quarantine.objects} in quarantine), not back on the ${s.name} freelist`);
       return true;
     }
-    s.free.push(addr);
+    do_slab_free(k, s, addr);
     return true;
   }
 }
 
-/** mm/slub.c ___cache_free → do_slab_free (5.6–6.18): the object goes to the head of its cache's freelist (from the quarantine) */
-function ___cache_free(cache: KmemCache, object: number): void {
-  cache.free.push(object);
+/**
+ * mm/slub.c do_slab_free's fast path (5.6–6.18; from the quarantine ___cache_free → do_slab_free): the
+ * object becomes the cpu freelist head, set_freepointer(s, tail_obj, freelist) linking it to the old head
+ * (the model's list top, or the head a corrupted free pointer left). A cache with slub_debug= flags frees
+ * through __slab_free (free_debug_processing): `prior = slab->freelist; set_freepointer(s, tail, prior)`,
+ * the object linked within its own slab (check_object's check_valid_pointer reads that link).
+ */
+function do_slab_free(k: Kernel, s: KmemCache, object: number): void {
+  if (s.head !== null) {
+    set_freepointer(k, s, object, s.head);
+    s.head = object;
+    return;
+  }
+  const list = s.free;
+  set_freepointer(k, s, object, s.flags !== 0 ? slab_freelist(s, object) : list.length === 0 ? 0 : list[list.length - 1]!);
+  list.push(object);
+}
+
+/** slab->freelist of the object's slab (a cache with slub_debug= flags): its free object nearest the list's top, or NULL */
+function slab_freelist(s: KmemCache, object: number): number {
+  const base = slab_of(s, object);
+  const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+  const list = s.free;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const o = list[i]!;
+    if (o >= base && o < end) return o;
+  }
+  return 0;
 }
 

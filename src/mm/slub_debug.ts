@@ -17,6 +17,7 @@ import { add_taint, dump_stack_print_info, print_tainted, TAINT_BAD_PAGE } from 
 import { default_pointer } from "../lib/vsprintf.js";
 import { warn_site } from "../kernel/warn-sites.js";
 import { order_objects } from "./slub_order.js";
+import { freeptr_offset_in_object, get_freepointer, set_freepointer } from "./slub_freeptr.js";
 
 // ---- flags (include/linux/slab.h; the model's own bit values) ----
 export const SLAB_CONSISTENCY_CHECKS = 0x1;
@@ -60,8 +61,8 @@ const SW_STACKDEPOT = "788691464c29";
 const SW_ORIG_SIZE = "6edf2576a6cc";
 /** 946fa0dbf2d8 "mm/slub: extend redzone check to extra allocated kmalloc space than requested" (6.2) */
 const SW_KMALLOC_REDZONE = "946fa0dbf2d8";
-/** "mm/slub: unify all sl[au]b parameters with "slab_$param"" (6.8): "slab_debug option '%c' unknown" */
-const SW_SLAB_PARAM = "mm/slub: unify all sl[au]b parameters with \"slab_$param\"";
+/** 671776b32b26 "mm/slub: unify all sl[au]b parameters with "slab_$param"" (6.9): "slab_debug option '%c' unknown" */
+const SW_SLAB_PARAM = "671776b32b26";
 /** 47d911b02cbe "slab: make check_object() more consistent" (6.11) */
 const SW_CHECK_ALL = "47d911b02cbe";
 /** adef2aeaa2b9 "slab: don't put freepointer outside of object if only orig_size" (6.11) */
@@ -73,7 +74,7 @@ const SW_PRINT_BEFORE_RESTORE = "ed5ec2e95259";
 /** 3f6f32b14ab3 "mm: slub: call WARN() when detecting a slab corruption" (6.15) */
 const SW_WARN = "3f6f32b14ab3";
 /** "mm/slab: use unsigned long for orig_size to ensure proper metadata align" (7.0; 6.18.y) */
-const SW_ORIG_SIZE_LONG = "mm/slab: use unsigned long for orig_size to ensure proper metadata align";
+const SW_ORIG_SIZE_LONG = "b85f369b81ae";
 
 /** The parsed slub_debug= option of a boot (mm/slub.c's slub_debug, slub_debug_string / slub_debug_slabs, disable_higher_order_debug). */
 export interface SlubDebug {
@@ -316,8 +317,8 @@ export function calculate_sizes_debug(k: Kernel, s: KmemCache): number {
     s.offset = size;
     size += P;
   } else {
-    // the free pointer inside the object (5.6: offset 0; 5.7+: its middle): the model keeps no free pointer bytes
-    s.offset = 0;
+    // the free pointer inside the object (5.6: offset 0; 5.7+: its middle)
+    s.offset = freeptr_offset_in_object(k, s.object_size);
   }
   if (flags & SLAB_STORE_USER) {
     size += 2 * track_size(k);
@@ -543,13 +544,14 @@ function check_pad_bytes(k: Kernel, s: KmemCache, r: Report, object: number): bo
 }
 
 /**
- * mm/slub.c check_object (5.6–6.18) without the free-pointer check (the model keeps no free pointers):
- * the left and right redzone against `val`; 6.2+ (946fa0dbf2d8) for an allocated kmalloc object with
+ * mm/slub.c check_object (5.6–6.18): the left and right redzone against `val`; 6.2+ (946fa0dbf2d8) for an allocated kmalloc object with
  * orig_size the "kmalloc Redzone" between the requested size and object_size; without SLAB_RED_ZONE the
  * "Alignment padding" (POISON_INUSE); with SLAB_POISON, for a free object, "Poison" (POISON_FREE) and
  * "End Poison" (POISON_END; 5.6–5.12 both "Poison", 8669dbab2ae5), then the padding. 5.6–6.10 stop at the
  * first wrong check (but the alignment and pad checks); 6.11+ (47d911b02cbe) run all and print the
- * trailer once at the end, with the taint.
+ * trailer once at the end, with the taint. Last the free pointer — unless the object is allocated and
+ * the pointer inside it (5.6 `!s->offset && val == SLUB_RED_ACTIVE`, 5.10+ `!freeptr_outside_object(s)`, the
+ * same caches) —: check_valid_pointer fails → object_err("Freepointer corrupt"), set_freepointer(s, p, NULL).
  */
 function check_object(k: Kernel, s: KmemCache, r: Report, object: number, val: number): boolean {
   const all = !!k.sw[SW_CHECK_ALL];
@@ -583,11 +585,30 @@ function check_object(k: Kernel, s: KmemCache, r: Report, object: number, val: n
     // check_pad_bytes "cleans up on its own": 5.6–6.10 ignore its result
     if (!check_pad_bytes(k, s, r, object) && all) ret = false;
   }
+  if ((freeptr_outside_object(s) || val !== SLUB_RED_ACTIVE) && !check_valid_pointer(k, s, r.addr, get_freepointer(k, s, object))) {
+    object_err(k, s, r, object, "Freepointer corrupt");
+    // "No choice but to zap it and thus lose the remainder of the free objects in this slab."
+    set_freepointer(k, s, object, 0);
+    ret = false;
+  }
   if (!ret && all && !k.sw[SW_PRINT_BEFORE_RESTORE]) {
     print_trailer(k, s, r, object);
     add_taint(k, TAINT_BAD_PAGE);
   }
   return ret;
+}
+
+/**
+ * mm/slub.c check_valid_pointer (5.6–6.18): NULL is valid; else, after restore_red_left, the address must lie
+ * in the slab (base … base + slab->objects × s->size) on an s->size boundary. NaN: a 64-bit word no
+ * address of the model can be (non-canonical), never valid.
+ */
+function check_valid_pointer(k: Kernel, s: KmemCache, base: number, object: number): boolean {
+  if (object === 0) return true;
+  if (Number.isNaN(object)) return false;
+  if (s.flags & SLAB_RED_ZONE) object -= s.red_left_pad;
+  const objects = order_objects(s.slabs.get(base) ?? 0, s.size);
+  return !(object < base || object >= base + objects * s.size || (object - base) % s.size !== 0);
 }
 
 /** A report of this check, recorded as a "slub" fault (and 6.15+'s WARN_ON(1) of object_err), if anything was printed. */

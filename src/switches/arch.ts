@@ -155,11 +155,11 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "x86_64 kasan_init maps the shadow of the CPU entry area's shared first page (the read-only IDT) itself: kasan_populate_shadow(shadow_cea_begin, shadow_cea_per_cpu_begin, 0) — one shadow page and its pmd and pte tables — before the per-CPU shadows of setup_cpu_entry_areas, whose first page it then already finds mapped (checked: 6.6.63 arch/x86/mm/kasan_init_64.c:419–420, 6.18.35 :418–419; absent in 5.15.178, whose backport of 3f148f331814 did not take it; Sean Christopherson's series, tip x86/mm Commit-ID 1cfaac2400c73378e78182a706be0f3ac8b93cd7, in the x86_mm_for_6.2 pull)",
   },
-  "kasan: call kasan_init_generic in kasan_init": {
-    commit: "kasan: call kasan_init_generic in kasan_init",
+  "e45085f2673b": {
+    commit: "e45085f2673b",
     title: "kasan: call kasan_init_generic in kasan_init",
     release: "6.18",
-    effect: "x86_64 kasan_init ends with kasan_init_generic(), whose pr_info prints \"KernelAddressSanitizer initialized (generic)\" (mm/kasan/generic.c:47, no pr_fmt), instead of pr_info(\"KernelAddressSanitizer initialized\\n\") under kasan_init_64.c's pr_fmt \"kasan: \" (checked: 6.18.35 arch/x86/mm/kasan_init_64.c:454; 6.12.19 and 6.6.63 :455 the pr_info). The same commit makes arm's and arm64's kasan_init call it too (arm: \"Kernel address sanitizer initialized\" → the generic line; arm64 keeps the same text) — neither line is modelled there. Sabyrzhan Tasbolatov's v6 2/2 of \"kasan: unify kasan_enabled() and remove arch-specific implementations\" (Aug 2025; v2–v4's per-arch patches such as \"kasan/x86: call kasan_init_generic in kasan_init\" squashed into it), in Andrew Morton's \"MM updates for 6.18-rc1\" pull (mm-stable-2025-10-01-19-00); only linux-next ids are in the stored texts, so the switch is keyed by its title (stop 17 review: was keyed by the unlanded per-arch title); bracketed (6.12.19, 6.18.35]",
+    effect: "x86_64 kasan_init ends with kasan_init_generic(), whose pr_info prints \"KernelAddressSanitizer initialized (generic)\" (mm/kasan/generic.c:47, no pr_fmt), instead of pr_info(\"KernelAddressSanitizer initialized\\n\") under kasan_init_64.c's pr_fmt \"kasan: \" (checked: 6.18.35 arch/x86/mm/kasan_init_64.c:454; 6.12.19 and 6.6.63 :455 the pr_info). The same commit makes arm's and arm64's kasan_init call it too (arm: \"Kernel address sanitizer initialized\" → the generic line; arm64 keeps the same text) — neither line is modelled there. Sabyrzhan Tasbolatov's v6 2/2 of \"kasan: unify kasan_enabled() and remove arch-specific implementations\" (Aug 2025; v2–v4's per-arch patches such as \"kasan/x86: call kasan_init_generic in kasan_init\" squashed into it), in Andrew Morton's \"MM updates for 6.18-rc1\" pull (mm-stable-2025-10-01-19-00); mainline e45085f2673b165687a3874d8e868437683fa8e4 (the author's bugzilla 217049 comment linking torvalds/linux.git, the id in akpm's mm-stable merge of 22 Sep 2025 before 6.17's release; keyed by its title until stop 28); bracketed (6.12.19, 6.18.35]",
   },
   "ARM/dma-mapping: remove get_coherent_dma_mask": {
     commit: "ARM/dma-mapping: remove get_coherent_dma_mask",
@@ -173,11 +173,14 @@ export const ARCH_SWITCHES: Record<string, Switch> = {
     release: "5.7",
     effect: "32-bit ARM __dma_alloc's mask is min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit) instead of the coherent mask alone: a bus limit below 4 GiB adds GFP_DMA and tightens the CONFIG_DMA_API_DEBUG size check (checked: 5.7.14, 5.8.1 :665 and 5.10.7 arch/arm/mm/dma-mapping.c:666; 5.6.4 :691 get_coherent_dma_mask). [PATCH 2/3] of the same series, in the dma-mapping-5.7 pull; keyed by its title for the same reason",
   },
-  "ARM: mm: Don't use %pK through printk": {
-    commit: "ARM: mm: Don't use %pK through printk",
+  "012ea376a594": {
+    commit: "012ea376a594",
     title: "ARM: mm: Don't use %pK through printk",
-    release: "6.18",
-    effect: "32-bit ARM __virt_to_phys's CONFIG_DEBUG_VIRTUAL WARN prints \"virt_to_phys used for non-linear address: %px (%pS)\" — the address itself — instead of %pK, which with the default kptr_restrict = 0 is hashed as %p (restricted_pointer) unless no_hash_pointers (checked: arch/arm/mm/physaddr.c:41 %pK in 5.6.4, 5.10.7, 5.15.178, 6.6.63 and 6.12.19, %px in 6.1.166 and 6.18.35). Thomas Weißschuh's patch (v1 17 Feb 2025, base 8f5ae30d69d7; v2 of 11 Aug 2025, after the 6.17 merge window, so 6.18 at the earliest); its mainline id is in no stored text, so the switch is keyed by its title; bracketed (6.12.19, 6.18.35] (stop 19 review)",
-    stable: { "6.1": "6.1.166: arch/arm/mm/physaddr.c:41 has %px (stable commit id not identified; the mirror has no history)" },
+    release: "7.0",
+    effect: "32-bit ARM __virt_to_phys's CONFIG_DEBUG_VIRTUAL WARN prints \"virt_to_phys used for non-linear address: %px (%pS)\" — the address itself — instead of %pK, which with the default kptr_restrict = 0 is hashed as %p (restricted_pointer) unless no_hash_pointers (checked: arch/arm/mm/physaddr.c:41 %pK in 5.6.4, 5.10.7, 5.15.178, 6.6.63 and 6.12.19, %px in 6.1.166 and 6.18.35). Thomas Weißschuh's patch (v1 17 Feb 2025; v2 of 11 Aug 2025), committed through Russell King's tree as \"ARM: 9467/1: mm: Don't use %pK through printk\": mainline 012ea376a5948b025f260aa45d2a6ec5d96674ea in the 7.0 merge window (the AUTOSEL mail of 23 Feb 2026 for 6.19 down to 5.10, \"[ Upstream commit 012ea376a594… ]\", stable base 6.19.3); until stop 28 keyed by its title with release 6.18 — the 6.18.35 and 6.1.166 trees carry it as stable backports",
+    stable: {
+      "6.1": "6.1.166: arch/arm/mm/physaddr.c:41 has %px (AUTOSEL backport of Feb 2026; stable commit id not identified, the mirror has no history)",
+      "6.18": "6.18.35: arch/arm/mm/physaddr.c:41 has %px (AUTOSEL backport of Feb 2026; stable commit id not identified)",
+    },
   },
 };

@@ -355,11 +355,11 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     release: "5.14",
     effect: "start_kernel calls print_unknown_bootoptions after parse_args: the command-line options no __setup / early_param took (and with no '.') are printed in one pr_notice, \"Unknown command line parameters: swiotlb=1024\" — e.g. swiotlb= on 32-bit ARM without LPAE or Xen, where kernel/dma/swiotlb.c is not built (src/init-main.ts) (checked: 5.14-rc5 init/main.c:868–908, :951; absent in 5.12.9, 5.10.7, 5.8.1 and 5.6.4 init/main.c); Andrew Halaney, May 2021 (the id from later Fixes: tags)",
   },
-  "init: make unknown command line param message clearer": {
-    commit: "init: make unknown command line param message clearer",
+  "8bc2b3dca729": {
+    commit: "8bc2b3dca729",
     title: "init: make unknown command line param message clearer",
     release: "5.16",
-    effect: "print_unknown_bootoptions says \"Unknown kernel command line parameters \\\"%s\\\", will be passed to user space.\" (without the first option's leading space) instead of \"Unknown command line parameters:%s\" (checked: 5.15.178 init/main.c:933–935, 6.1.166 :946, 6.18.35 :890; 5.14-rc5 :907 the old text); Andrew Halaney's patch of 12 Oct 2021; only linux-next and stable ids are in the stored texts, so the switch is keyed by its title",
+    effect: "print_unknown_bootoptions says \"Unknown kernel command line parameters \\\"%s\\\", will be passed to user space.\" (without the first option's leading space) instead of \"Unknown command line parameters:%s\" (checked: 5.15.178 init/main.c:933–935, 6.1.166 :946, 6.18.35 :890; 5.14-rc5 :907 the old text); Andrew Halaney's patch of 12 Oct 2021; mainline 8bc2b3dca7292347d8e715fb723c587134abe013 (\"[ Upstream commit 8bc2b3dca729… ]\" in the stable review \"[PATCH 5.15 829/917]\", 15 Nov 2021; keyed by its title until stop 28)",
     stable: { "5.15": "5.15.3 (stable review \"[PATCH 5.15 829/917] init: make unknown command line param message clearer\", Nov 2021; 5.15.178 init/main.c:933–935)" },
   },
   "80e439098161": {
@@ -401,12 +401,12 @@ export const DMA_SWITCHES: Record<string, Switch> = {
     effect: "DMA_ATTR_CPU_CACHE_CLEAN = 1UL << 11 exists: a driver's promise that the CPU will not dirty a cache line overlapping the buffer while it is mapped; only dma-debug reads it (scenarios may pass it; before, the attribute is refused as not in the version) (checked: 6.18.35 include/linux/dma-mapping.h:82–87, its only users kernel/dma/debug.c and the trace decoder include/trace/events/dma.h:36 \"CACHE_CLEAN\"; absent in 6.12.19; Michael S. Tsirkin's v2 03/15 of 5 Jan 2026, upstream id from the \"[PATCH AUTOSEL 6.18]\" mail of 20 Apr 2026, Stable-dep-of 3d48c9fd78dd)",
     stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: include/linux/dma-mapping.h:87 (AUTOSEL for 6.18; stable commit id not identified, the mirror has no history)" },
   },
-  "dma-debug: track cache clean flag in entries": {
-    commit: "dma-debug: track cache clean flag in entries",
+  "d5d846513128": {
+    commit: "d5d846513128",
     title: "dma-debug: track cache clean flag in entries",
     release: "7.0",
-    effect: "add_dma_entry sets entry->is_cache_clean from DMA_ATTR_CPU_CACHE_CLEAN; active_cacheline_insert reports the is_cache_clean of the entry the radix tree holds for the line (the first mapping inserted there, or whatever mapping reuses that entry after it was unmapped); the EEXIST err_printk is skipped when the new and the held entry are both cache-clean, and the overlap counter's WARN_ONCE when the new one is (checked: 6.18.35 kernel/dma/debug.c:66, :81, :456–468, :477–508, :604, :614–622; absent in 6.12.19; v2 05/15 of the same series; upstream id not identified, keyed by title)",
-    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:604 (stable commit id not identified)" },
+    effect: "add_dma_entry sets entry->is_cache_clean from DMA_ATTR_CPU_CACHE_CLEAN; active_cacheline_insert reports the is_cache_clean of the entry the radix tree holds for the line (the first mapping inserted there, or whatever mapping reuses that entry after it was unmapped); the EEXIST err_printk is skipped when the new and the held entry are both cache-clean, and the overlap counter's WARN_ONCE when the new one is (checked: 6.18.35 kernel/dma/debug.c:66, :81, :456–468, :477–508, :604, :614–622; absent in 6.12.19; v2 05/15 of the same series; mainline d5d846513128c1a3bc2f2d371f6e903177dea443, through mst/vhost's for_linus tag of 13 Feb 2026 in the 7.0 merge window (\"[ Upstream commit d5d846513128… ]\" in the 6.18-stable review of 20 Apr 2026; keyed by its title until stop 28))",
+    stable: { "6.18": "6.18.35 tree leftymods/linux-6.18.y: kernel/dma/debug.c:604 (6.18.y commit ad187e0506ab, the linux-6.18.y push of 22 Apr 2026)" },
   },
   "36d91e851598": {
     commit: "36d91e851598",

@@ -220,11 +220,11 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.5",
     effect: "__rmem_cmp compares the nodes' FDT offsets (fdt_node) after base and size, so fdt_init_reserved_mem's heapsort (__rmem_check_for_overlap) keeps dynamic reserved-memory nodes (base 0, size 0) in DT order: rpi4's linux,cma node is allocated before a restricted-dma-pool without a base (top of its range, the pool under it) and its lines come first; before it the heapsort swaps two such nodes (checked: 6.6.63 drivers/of/of_reserved_mem.c:271–274; absent 6.1.166 :201–222; Stephan Gerhold, \"[PATCH v2 2/2]\" of 14 Jun 2023, in Rob Herring's \"Devicetree updates for v6.5\" pull with 83ba7361e168 \"of: reserved_mem: Try to keep range allocations contiguous\"; kept by 8a6e02d0c00e's restructure in 6.12.19 and 6.18.35)",
   },
-  "mm/cma: Drop CONFIG_CMA_DEBUG": {
-    commit: "mm/cma: Drop CONFIG_CMA_DEBUG",
+  "fe58582c0e36": {
+    commit: "fe58582c0e36",
     title: "mm/cma: Drop CONFIG_CMA_DEBUG",
     release: "6.9",
-    effect: "cma_debug_show_areas is no longer compiled only with CONFIG_CMA_DEBUG (default n): after cma_alloc's failure message (also when pr_err_ratelimited suppressed it) the free runs of the area's bitmap are printed — 6.12: one info line \"cma: number of available pages: <n>@<bit>+…=> <free> free of <count> total pages\"; 6.18 (c009da4258f9's per-range form): \"cma: number of available pages: \", \"cma: range 0: …\" (\"+\" before every run not at bit 0), \"cma: \", and \"=> <available_count> free of <count> total pages\" (a pr_cont after a finished line: its own record at the default level) (checked: 5.6.4 mm/cma.c:376–403, 6.6.63 :386–412 under #ifdef CONFIG_CMA_DEBUG; 6.12.19 :381–403 and 6.18.35 :752–777 without it; the kernel-vectors cma target records the lines from each tree's own code). Anshuman Khandual's patch of 5 Feb 2024 on v6.8-rc3 (\"All pr_debug() prints … Besides cma_debug_show_areas() should always be called during cma_alloc() failure path\"); its mainline id is in no stored text, so the switch is keyed by its title; release bracketed (6.6.63, 6.12.19]",
+    effect: "cma_debug_show_areas is no longer compiled only with CONFIG_CMA_DEBUG (default n): after cma_alloc's failure message (also when pr_err_ratelimited suppressed it) the free runs of the area's bitmap are printed — 6.12: one info line \"cma: number of available pages: <n>@<bit>+…=> <free> free of <count> total pages\"; 6.18 (c009da4258f9's per-range form): \"cma: number of available pages: \", \"cma: range 0: …\" (\"+\" before every run not at bit 0), \"cma: \", and \"=> <available_count> free of <count> total pages\" (a pr_cont after a finished line: its own record at the default level) (checked: 5.6.4 mm/cma.c:376–403, 6.6.63 :386–412 under #ifdef CONFIG_CMA_DEBUG; 6.12.19 :381–403 and 6.18.35 :752–777 without it; the kernel-vectors cma target records the lines from each tree's own code). Anshuman Khandual's patch of 5 Feb 2024 on v6.8-rc3 (\"All pr_debug() prints … Besides cma_debug_show_areas() should always be called during cma_alloc() failure path\"); mainline fe58582c0e362d5e52b97985142b0dcef920b745 (the torvalds/linux master post-receive log of 15 Mar 2024, 6.9's merge window; acc2f3e42d4a, cited in a Feb 2024 mail, is a linux-next id; keyed by its title until stop 28); release bracketed (6.6.63, 6.12.19]",
   },
   "7abe7ed1e2a3": {
     commit: "7abe7ed1e2a3",
@@ -245,6 +245,18 @@ export const MM_SWITCHES: Record<string, Switch> = {
     title: "mm, slub: don't combine pr_err with INFO",
     release: "5.13",
     effect: "check_bytes_and_report's \"0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x\" (and the other trailer lines) lose their \"INFO: \" prefix (checked: 5.12.9 mm/slub.c:802 with it; 5.14-rc5 :843 and 5.15.178 without); Yafang Shao, printk tree for-5.13-vsprintf-pgp (ids from its revlist, with 4a8ef190c16f and c244297acbe5)",
+  },
+  "3202fa62fb43": {
+    commit: "3202fa62fb43",
+    title: "slub: relocate freelist pointer to middle of object",
+    release: "5.7",
+    effect: "calculate_sizes puts the free pointer of an object without ctor / RCU / poisoning in the middle of the object instead of its first word; with 89b83f282d8b (\"slub: avoid redzone when choosing freepointer location\", 5.7) at ALIGN(freepointer_area / 2, sizeof(void *)), freepointer_area = ALIGN(object_size, sizeof(void *)), when that is above one word (a kmalloc-N object: N / 2) (checked: 5.6.4 mm/slub.c:3570–3584 s->offset only set for RCU / poison / ctor, else 0; 5.10.7 :3660, :3707–3714; 5.12.9 :3758; ids from Kees Cook's \"Fixes: 89b83f282d8b\" and the 5.8 reports naming 3202fa62fb43)",
+  },
+  "e41a49fadbc8": {
+    commit: "e41a49fadbc8",
+    title: "mm/slub: actually fix freelist pointer vs redzoning",
+    release: "5.13",
+    effect: "calculate_sizes' free pointer in the object at ALIGN_DOWN(s->object_size / 2, sizeof(void *)) (no freepointer_area; the same offset for every kmalloc size) (checked: 5.12.9 mm/slub.c:3758 the ALIGN form; 5.14-rc5 :3805, 5.15.178 :4099, 6.1.166 :4256, 6.18.35 :7958 ALIGN_DOWN; id from the 5.13-rc7 fixes revlist with 8669dbab2ae5 and 74c1d3e08153)",
   },
   "8669dbab2ae5": {
     commit: "8669dbab2ae5",
@@ -288,11 +300,11 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.2",
     effect: "with orig_size tracking, init_object of an allocated kmalloc object poisons only the requested size and makes the rest up to s->inuse redzone (SLUB_RED_ACTIVE), and check_object at free checks it as \"kmalloc Redzone\": a write past the requested size but inside the kmalloc object is caught; with the same series (\"mm/slub: only zero the requested size of buffer for kzalloc\", id not verified) __GFP_ZERO zeroes only the requested size when SLAB_STORE_USER or SLAB_RED_ZONE is on, and calculate_sizes puts the free pointer outside the object when orig_size is tracked (checked: 6.1.166 mm/slub.c init_object / check_object without it; 6.6.63 :893–920, :1197–1260, calculate_sizes :4439–4443, mm/slab.h:739–741; the id from Peng Fan's and Andrey Konovalov's later references \"commit 946fa0dbf2d8\")",
   },
-  "mm/slub: unify all sl[au]b parameters with \"slab_$param\"": {
-    commit: "mm/slub: unify all sl[au]b parameters with \"slab_$param\"",
+  "671776b32b26": {
+    commit: "671776b32b26",
     title: "mm/slub: unify all sl[au]b parameters with \"slab_$param\"",
-    release: "6.8",
-    effect: "slab_debug= becomes the option's name (slub_debug= kept through __setup_param) and an unknown letter prints \"slab_debug option '%c' unknown. skipped\" (checked: 6.6.63 mm/slub.c:1564 \"slub_debug option\", 6.12.19 :1710 and :1793–1794, 6.18.35 :1839, :1922–1923); Xiongwei Song's v4 2/4 of 15 Dec 2023; its mainline id is in no stored text, so the switch is keyed by its title",
+    release: "6.9",
+    effect: "slab_debug= becomes the option's name (slub_debug= kept through __setup_param) and an unknown letter prints \"slab_debug option '%c' unknown. skipped\" (checked: 6.6.63 mm/slub.c:1564 \"slub_debug option\", 6.12.19 :1710 and :1793–1794, 6.18.35 :1839, :1922–1923); Xiongwei Song's v4 2/4 of 15 Dec 2023; mainline 671776b32b26d0cb625bf834170e982fda712cab, in the post-receive log of torvalds/linux master of 13 Mar 2024 (the slab-for-6.9 merge 0ea680eda6c9): first released in 6.9, not 6.8 as this entry said until stop 28)",
   },
   "47d911b02cbe": {
     commit: "47d911b02cbe",
@@ -330,11 +342,11 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.15",
     effect: "object_err and slab_err end with WARN_ON(1) (a WARNING splat at mm/slub.c:1231 in 6.18.35) and print_trailer no longer calls dump_stack (checked: 6.18.35 mm/slub.c:1176–1231; 6.12.19 print_trailer ends with dump_stack, object_err without WARN; ids from the slab/for-6.15 revlist)",
   },
-  "mm/slab: use unsigned long for orig_size to ensure proper metadata align": {
-    commit: "mm/slab: use unsigned long for orig_size to ensure proper metadata align",
+  "b85f369b81ae": {
+    commit: "b85f369b81ae",
     title: "mm/slab: use unsigned long for orig_size to ensure proper metadata align",
     release: "7.0",
-    effect: "orig_size becomes unsigned long: 8 bytes after the tracks on 64-bit instead of 4 (the same 4 on 32-bit ARM), shifting check_pad_bytes' padding (checked: 6.12.19 mm/slub.c `sizeof(unsigned int)`; 6.18.35 :864–885, :1205–1206, :1401–1402, calculate_sizes `sizeof(unsigned long)`); Harry Yoo, Fixes 6edf2576a6cc, Cc stable; several mainline/stable ids in the revlists (222afcca91f3, b85f369b81ae, …) without one that is surely mainline's, so the switch is keyed by its title",
+    effect: "orig_size becomes unsigned long: 8 bytes after the tracks on 64-bit instead of 4 (the same 4 on 32-bit ARM), shifting check_pad_bytes' padding (checked: 6.12.19 mm/slub.c `sizeof(unsigned int)`; 6.18.35 :864–885, :1205–1206, :1401–1402, calculate_sizes `sizeof(unsigned long)`); Harry Yoo, Fixes 6edf2576a6cc, Cc stable; mainline b85f369b81aed457acbea4ad3314218254a72fd2 (the stable FAILED mail of 1 Mar 2026 quotes it as the \"original commit in Linus's tree\", and the 6.18 stable patch's \"[ Upstream commit … ]\"; slab/for-7.0/obj_metadata; keyed by its title until stop 28)",
     stable: { "6.18": "6.18.35 mm/slub.c:864–885 (a 6.18.y backport; the mirror has no history to name the stable commit)" },
   },
 };

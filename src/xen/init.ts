@@ -17,7 +17,7 @@ import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { KernelFault } from "../core/faults.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment } from "../kernel/dma/swiotlb/index.js";
+import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment, swiotlb_size_or_default } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_phys_to_bus, xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -158,7 +158,12 @@ export function xen_pv_swiotlb_nslabs(k: Kernel): number {
  */
 export function xen_mm_init(k: Kernel): void {
   k.tr?.enter(S_xen_mm_init, {});
-  const pool = k.io_tlb_default_mem !== null;
+  // 5.6–5.14 test the pool's existence (5.14-rc5 xen_swiotlb_init `io_tlb_default_mem != NULL`, swiotlb-xen.c:167);
+  // the swiotlb eras from 5.15 keep the static struct of 463e862ac63e and test `io_tlb_default_mem.nslabs` (5.15.178
+  // swiotlb-xen.c:170; 5.19 and 6.1.166 arch/arm/xen/mm.c:128) — so the 0-slab pool swiotlb=0 leaves (5.15–5.19 "No
+  // low mem") counts as none. (The switch 463e862ac63e itself is marked absent in dmasim 5.15 for its map path only.)
+  const staticMem = era(k).name !== "5.6" && era(k).name !== "5.13";
+  const pool = k.io_tlb_default_mem !== null && (!staticMem || k.io_tlb_default_mem.nslabs > 0);
   if (!pool) {
     // no mem_init pool (arm64 with all RAM below the DMA limit, 5.6–6.4): the late one (D25)
     const rc = k.sw["3f70356edf56"] ? swiotlb_init_late(k) : xen_swiotlb_init_late(k);
@@ -321,7 +326,13 @@ function swiotlb_init_late(k: Kernel): number {
     k.tr?.exit("0");
     return 0;
   }
-  let nslabs = Math.ceil(swiotlb_boot_nslabs(k) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
+  // `nslabs = ALIGN(size >> IO_TLB_SHIFT, IO_TLB_SEGSIZE)` of the caller's swiotlb_size_or_default(), taken before 6.0+'s
+  // `if (!default_nareas) swiotlb_adjust_nareas(num_possible_cpus())` (6.1.166 swiotlb.c:431, :441–442; 6.6.63 :434,
+  // :460–461) rounds default_nslabs up: swiotlb=0 asks get_order(0) = 52, and `SLABS_PER_PAGE << order`, an int shifted
+  // by 52, is what the compiled 32-bit shift gives (the count masked to 5 bits, as JS's <<): orders 52..41 fail
+  const size = swiotlb_size_or_default(k);
+  swiotlb_boot_nslabs(k); // the 6.0+ era's area round-up (its only effect here)
+  let nslabs = Math.ceil(Math.floor(size / IO_TLB_SIZE) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   let order = get_order(nslabs * IO_TLB_SIZE);
   nslabs = SLABS_PER_PAGE << order;
   let retried = false;

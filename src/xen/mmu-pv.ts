@@ -253,10 +253,10 @@ export function xen_create_contiguous_region(k: Kernel, pstart: number, order: n
  */
 function memsetRegion(k: Kernel, pstart: number, old: readonly number[], n: number): void {
   for (let i = 0; i < n; ) {
-    if (old[i]! < 0) {
-      k.kmemset(k.arch.L.PAGE_OFFSET + pstart, 0, n * PAGE_SIZE, "xen_create_contiguous_region");
-      throw new DmasimInternalError(`xen_create_contiguous_region: pfn ${hex(Math.floor(pstart / PAGE_SIZE) + i)} has no machine frame but is mapped`);
-    }
+    // a pfn past the dom0's RAM (swiotlb=0's 0-byte memblock_alloc sits at its top, 5.15–5.19): no frame and no
+    // direct-map PTE (xen_setup_kernel_pagetable / init_mem_mapping map RAM only) — memset faults at its first byte,
+    // after zeroing the frames before it
+    if (old[i]! < 0) k.oops(k.arch.L.PAGE_OFFSET + pstart + i * PAGE_SIZE, "xen_create_contiguous_region", true);
     const r = machineRun(old, i);
     k.mem.fill(old[i]! * PAGE_SIZE, 0, r * PAGE_SIZE);
     i += r;

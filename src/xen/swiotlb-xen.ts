@@ -19,7 +19,7 @@ import { arch_sync_dma_for_cpu, arch_sync_dma_for_device, dev_is_dma_coherent } 
 import { trace_swiotlb_bounced } from "../include/trace/events/swiotlb.js";
 import { default_swiotlb_limit, era, is_swiotlb_buffer, is_swiotlb_force_bounce, swiotlb_max_mapping_size, swiotlb_sync_single_for_cpu, swiotlb_sync_single_for_device, swiotlb_tbl_map_single, swiotlb_tbl_unmap_single } from "../kernel/dma/swiotlb/index.js";
 import { XEN_PAGE_SHIFT, XEN_PAGE_SIZE, bfn_to_local_pfn, bfn_to_pfn, pfn_to_bfn } from "./p2m.js";
-import { create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
+import { MAX_CONTIG_ORDER, create_contiguous_region_lowest, xen_create_contiguous_region as pv_create_contiguous_region, xen_destroy_contiguous_region } from "./mmu-pv.js";
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE } from "../kernel/dma/swiotlb/index.js";
 
 const F = "drivers/xen/swiotlb-xen.c";
@@ -590,11 +590,16 @@ function xen_swiotlb_dma_supported_56(k: Kernel, dev: Device, mask: bigint): boo
  * :109, :122) — from slab 2^20 (a pool over 2 GiB) the shift wraps negative (the kernel builds with
  * -fno-strict-overflow) and the chunk is 4 GiB below the one meant — and an unsigned int from d9a688add3d4
  * (5.15.178 :117, :128; 6.1.166 :119, :130), which wraps from slab 2^21 (4 GiB).
+ * The loop is a do-while (5.14-rc5 :116–130, 5.15.178 :125–135): swiotlb=0's nslabs 0 (5.13–5.19) still runs one
+ * chunk — before d9a688add3d4 of min(0, 128) = 0 slabs, order get_order(0) = 52, which xen_create_contiguous_region
+ * refuses (> MAX_CONTIG_ORDER) at every dma_bits: -ENOMEM; from d9a688add3d4 its fixed order 6 at the buffer itself.
  */
 export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): number {
   k.tr?.enter(S_fixup, { buf: hex(buf), nslabs: String(nslabs) });
-  const orderOf = (i: number) => get_order(Math.min(nslabs - i, IO_TLB_SEGSIZE) * IO_TLB_SIZE); // 6 for a whole chunk
   const unsignedI = !!k.sw["d9a688add3d4"];
+  // d9a688add3d4: `order = get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT)` for every chunk; before it the chunk's
+  // `slabs = min(nslabs - i, IO_TLB_SEGSIZE)` and get_order(slabs << IO_TLB_SHIFT) — 6 for a whole chunk
+  const orderOf = (i: number) => get_order((unsignedI ? IO_TLB_SEGSIZE : Math.min(nslabs - i, IO_TLB_SEGSIZE)) * IO_TLB_SIZE);
   // p + (i << IO_TLB_SHIFT) in C's int (JS's << is the same 32-bit two's complement) or unsigned int
   const chunkAt = (i: number): number => {
     const p = buf + (unsignedI ? (i << IO_TLB_SHIFT) >>> 0 : i << IO_TLB_SHIFT);
@@ -608,16 +613,21 @@ export function xen_swiotlb_fixup(k: Kernel, buf: number, nslabs: number): numbe
     return p;
   };
   let dma_bits = Math.log2(IO_TLB_SEGSIZE * IO_TLB_SIZE); // get_order(IO_TLB_SEGSIZE << IO_TLB_SHIFT) + PAGE_SHIFT: 18
+  // the chunk count of the do-while: at least one
+  const chunks = Math.max(1, Math.ceil(nslabs / IO_TLB_SEGSIZE));
   if (!k.tr) {
-    // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap)
-    for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
+    // untraced: each chunk's calls at once (create_contiguous_region_lowest: the same frames, P2M and heap); an order
+    // above MAX_CONTIG_ORDER is refused before anything is touched, at every dma_bits (no frame list to grow: the
+    // one order xen_swiotlb_fixup asks after e93ec87286bd, 6, never exceeds it)
+    for (let c = 0, i = 0; c < chunks; c++, i += IO_TLB_SEGSIZE) {
+      if (orderOf(i) > MAX_CONTIG_ORDER) return -12;
       const calls = create_contiguous_region_lowest(k, chunkAt(i), orderOf(i), dma_bits, 32);
       if (calls === 0) return -12;
       dma_bits += calls - 1;
     }
     return 0;
   }
-  for (let i = 0; i < nslabs; i += IO_TLB_SEGSIZE) {
+  for (let c = 0, i = 0; c < chunks; c++, i += IO_TLB_SEGSIZE) {
     for (;;) {
       const r = pv_create_contiguous_region(k, chunkAt(i), orderOf(i), dma_bits);
       if (r.rc === 0) break;

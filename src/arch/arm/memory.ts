@@ -15,8 +15,8 @@ const enum Page {
   SIZE = 4096,
 }
 
-/** arch/arm/mm/physaddr.c's WARN prints %px instead of %pK (6.18; keyed by title, src/switches/arch.ts) */
-const SW_ARM_PHYSADDR_PX = "ARM: mm: Don't use %pK through printk";
+/** 012ea376a594 "ARM: mm: Don't use %pK through printk" (7.0; the 6.1.166 and 6.18.35 trees as stable backports): arch/arm/mm/physaddr.c's WARN prints %px instead of %pK */
+const SW_ARM_PHYSADDR_PX = "012ea376a594";
 
 export const ARM_PAGE_OFFSET = 0xc000_0000;
 export const ARM_VMALLOC_END = 0xff80_0000;
@@ -76,7 +76,7 @@ export class Arm32 implements Arch {
   /**
    * arch/arm/mm/physaddr.c __virt_to_phys (DEBUG_VIRTUAL, 5.6–6.18; physaddr.c:40 in every tree):
    * WARN(!__virt_addr_valid(x), "virt_to_phys used for non-linear address: %pK (%pS)\n", x, x) — %px
-   * with "ARM: mm: Don't use %pK through printk" (6.18; 6.1.166 has it too). %px: 8 hex digits, no 0x;
+   * with 012ea376a594 "ARM: mm: Don't use %pK through printk" (7.0; the 6.1.166 and 6.18.35 trees have it). %px: 8 hex digits, no 0x;
    * %pK with the default kptr_restrict = 0: the %p hash (restricted_pointer), the address itself with
    * no_hash_pointers (5.12+); %pS of an address that is no symbol: "0x%lx".
    */

@@ -105,7 +105,7 @@ export function dma_debug_init(k: Kernel, opts: DmaDebugOptions = {}): DmaDebug 
     ...opts,
   });
   // 6.18.35 ("dma-debug: track cache clean flag in entries"): active_cacheline_insert keeps the tree's entry for each line
-  if (k.sw["dma-debug: track cache clean flag in entries"]) d.treeEntry = new Map();
+  if (k.sw["d5d846513128"]) d.treeEntry = new Map();
   k.dma_debug = d;
   if (d.disabled) {
     k.printk("info", "DMA-API: debugging disabled on kernel command line"); // dma_debug_cmdline's pr_info

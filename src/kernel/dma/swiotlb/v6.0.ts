@@ -507,6 +507,12 @@ export const era_v6_0: SwiotlbEra = Object.freeze<SwiotlbEra>({
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
   boot_nslabs: swiotlb_boot_nslabs,
+  // kernel/dma/swiotlb.c swiotlb_size_or_default (6.0–6.5; 6.1.166 :189–192): default_nslabs << IO_TLB_SHIFT, as
+  // setup_io_tlb_npages and any area round-up so far left it (xen_mm_init passes it to swiotlb_init_late)
+  swiotlb_size_or_default: (k) => {
+    setup_io_tlb_npages(k);
+    return boot(k).default_nslabs * IO_TLB_SIZE;
+  },
   setup_io_tlb_npages,
   swiotlb_alloc,
   swiotlb_free,
