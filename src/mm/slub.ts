@@ -40,7 +40,7 @@ import { __free_pages, alloc_pages, free_large_kmalloc_again } from "./mm.js";
 import { KasanQuarantine } from "./kasan_quarantine.js";
 import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_RECLAIM, type KmallocCaches, kmalloc_fix_flags } from "./slab_common.js";
 import { fmt_freepointer, freeptr_offset_in_object, get_freepointer, get_freepointer_safe_at, init_freelist_random, set_freepointer, wide_freepointer } from "./slub_freeptr.js";
-import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_inuse, slab_of, zero_size } from "./slub_debug.js";
+import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_end, slab_inuse, slab_of, zero_size } from "./slub_debug.js";
 
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
 const GFP_RECLAIM_CONSTRAINT_MASK =
@@ -260,14 +260,35 @@ export class Slab {
     // slab_alloc_node: next_object = get_freepointer_safe(s, object), the next head as the object's free pointer in RAM has it
     const next = get_freepointer(k, s, addr);
     if (next !== (free.length === 0 ? 0 : free[free.length - 1]!)) this.freelist_diverged(k, s, addr, next);
+    return this.slab_post_alloc(k, s, addr, size, gfp);
+  }
+
+  /**
+   * mm/slub.c slab_alloc_node's tail after the fast path took `addr` (5.6–6.18 without slub_debug): the object is
+   * live; slab_want_init_on_alloc's memset(object, 0, s->object_size) with __GFP_ZERO; then the KASAN hooks, each
+   * `if (gfpflags_allow_blocking(flags)) kasan_quarantine_reduce()` before its NULL test (slab_post_alloc_hook's
+   * kasan_slab_alloc, then kmalloc's kasan_kmalloc).
+   */
+  private slab_post_alloc(k: Kernel, s: KmemCache, addr: number, size: number, gfp: number): number {
     this.freed.delete(addr);
     this.live.set(addr, { addr, size, cache: s, order: 0 });
-    // slab_alloc_node → slab_want_init_on_alloc: memset(object, 0, s->object_size) (5.6–6.18 without slub_debug)
     if (gfp & __GFP_ZERO) k.kmemset(addr, 0, s.object_size);
-    // the KASAN hooks after the allocation, each `if (gfpflags_allow_blocking(flags)) kasan_quarantine_reduce()`
-    // before its NULL test: slab_post_alloc_hook's kasan_slab_alloc, then kmalloc's kasan_kmalloc
     if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
     return addr;
+  }
+
+  /** The cache's free objects (the model's one list) inside [base, end), taken off the list: those a slab loses */
+  private take_slab_free(s: KmemCache, base: number, end: number): number[] {
+    const free = s.free;
+    const taken: number[] = [];
+    for (let i = free.length - 1; i >= 0; i--) {
+      const o = free[i]!;
+      if (o >= base && o < end) {
+        free.splice(i, 1);
+        taken.push(o);
+      }
+    }
+    return taken;
   }
 
   /**
@@ -280,16 +301,7 @@ export class Slab {
   private freelist_diverged(k: Kernel, s: KmemCache, object: number, next: number): void {
     s.head = Number.isNaN(next) ? wide_freepointer : next;
     const base = slab_of(s, object);
-    const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
-    const free = s.free;
-    let lost = 0;
-    for (let i = free.length - 1; i >= 0; i--) {
-      const o = free[i]!;
-      if (o >= base && o < end) {
-        free.splice(i, 1);
-        lost++;
-      }
-    }
+    const lost = this.take_slab_free(s, base, slab_end(s, base)).length;
     k.tr?.note(`slab_alloc_node: ${k.arch.fmtVa(object)}'s free pointer (at +${s.offset}) decodes to ${fmt_freepointer(k, s.head)}, not a free ${s.name} object: it is the cpu freelist head now; the slab's ${lost} other free objects are lost`);
     if (s.head === 0) s.head = null;
   }
@@ -306,11 +318,7 @@ export class Slab {
     const addr = object as number;
     s.head = Number.isNaN(next) ? wide_freepointer : next === 0 ? null : next;
     k.tr?.note(`slab_alloc_node: ${s.name} hands out its cpu freelist head ${k.arch.fmtVa(addr)}; its free pointer decodes to ${fmt_freepointer(k, s.head ?? 0)}`);
-    this.freed.delete(addr);
-    this.live.set(addr, { addr, size, cache: s, order: 0 });
-    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, s.object_size);
-    if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
-    return addr;
+    return this.slab_post_alloc(k, s, addr, size, gfp);
   }
 
   /**
@@ -327,15 +335,8 @@ export class Slab {
       const addr = s.free.pop()!;
       if (!alloc_debug_processing(k, s, addr, size)) {
         const base = slab_of(s, addr);
-        const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
         this.freed.delete(addr);
-        for (let i = s.free.length - 1; i >= 0; i--) {
-          const o = s.free[i]!;
-          if (o >= base && o < end) {
-            s.free.splice(i, 1);
-            this.freed.delete(o);
-          }
-        }
+        for (const o of this.take_slab_free(s, base, slab_end(s, base))) this.freed.delete(o);
         continue;
       }
       this.freed.delete(addr);
@@ -526,7 +527,7 @@ function do_slab_free(k: Kernel, s: KmemCache, object: number): void {
 /** slab->freelist of the object's slab (a cache with slub_debug= flags): its free object nearest the list's top, or NULL */
 function slab_freelist(s: KmemCache, object: number): number {
   const base = slab_of(s, object);
-  const end = base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+  const end = slab_end(s, base);
   const list = s.free;
   for (let i = list.length - 1; i >= 0; i--) {
     const o = list[i]!;

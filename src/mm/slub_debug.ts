@@ -483,7 +483,7 @@ function slab_err(k: Kernel, s: KmemCache, r: Report, msg: string): void {
 export function slab_inuse(s: KmemCache, object: number): number {
   const base = slab_of(s, object);
   const order = s.slabs.get(base) ?? 0;
-  const end = base + (PAGE_SIZE << order);
+  const end = slab_end(s, base);
   let free = 0;
   for (const o of s.free) if (o >= base && o < end) free++;
   return order_objects(order, s.size) - free;
@@ -622,6 +622,11 @@ function emit(k: Kernel, r: Report, object: number, pc: string): void {
 export function slab_of(s: KmemCache, object: number): number {
   for (const [base, order] of s.slabs) if (object >= base && object < base + (PAGE_SIZE << order)) return base;
   return object - (object % PAGE_SIZE);
+}
+
+/** The end of the slab at `base` (slab_address + PAGE_SIZE << its order; one page for a slab not recorded) */
+export function slab_end(s: KmemCache, base: number): number {
+  return base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
 }
 
 /**
