@@ -17,7 +17,7 @@ import type { Kernel } from "../kernel.js";
 import { sym } from "../core/trace.js";
 import { KernelFault } from "../core/faults.js";
 import { PAGE_SIZE, get_order, hex } from "../core/u64.js";
-import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_noforce_nslabs, swiotlb_set_max_segment, swiotlb_size_or_default } from "../kernel/dma/swiotlb/index.js";
+import { era, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE, SLABS_PER_PAGE, swiotlb_boot_alloc, swiotlb_boot_nslabs, swiotlb_buffer_bytes, swiotlb_init_late_pool, swiotlb_init_with_tbl, swiotlb_late_metadata, swiotlb_late_nareas, swiotlb_noforce_nslabs, swiotlb_set_max_segment, swiotlb_size_or_default } from "../kernel/dma/swiotlb/index.js";
 import { alloc_pages } from "../mm/mm.js";
 import { GFP_KERNEL, __GFP_DMA32, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_ZERO } from "../include/gfp.js";
 import { xen_phys_to_bus, xen_swiotlb_fixup } from "./swiotlb-xen.js";
@@ -331,7 +331,7 @@ function swiotlb_init_late(k: Kernel): number {
   // :460–461) rounds default_nslabs up: swiotlb=0 asks get_order(0) = 52, and `SLABS_PER_PAGE << order`, an int shifted
   // by 52, is what the compiled 32-bit shift gives (the count masked to 5 bits, as JS's <<): orders 52..41 fail
   const size = swiotlb_size_or_default(k);
-  swiotlb_boot_nslabs(k); // the 6.0+ era's area round-up (its only effect here)
+  swiotlb_late_nareas(k);
   let nslabs = Math.ceil(Math.floor(size / IO_TLB_SIZE) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE;
   let order = get_order(nslabs * IO_TLB_SIZE);
   nslabs = SLABS_PER_PAGE << order;

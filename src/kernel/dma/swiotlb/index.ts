@@ -68,6 +68,8 @@ export interface SwiotlbEra {
   swiotlb_adjust_size?(k: Kernel, size: number): void;
   /** the slots swiotlb_init allocates (default_nslabs after the era's adjustments); absent: common.ts swiotlb_default_nslabs */
   boot_nslabs?(k: Kernel): number;
+  /** swiotlb_init_late's `if (!default_nareas) swiotlb_adjust_nareas(num_possible_cpus())` (6.0+ areas; its round-up may grow default_nslabs); absent: no areas */
+  late_nareas?(k: Kernel): void;
   /** swiotlb_init's / swiotlb_init_remap's memblock allocation of the boot buffer, with the era's way of failing (its message; 6.0+: halving) and, for swiotlb_init_remap (5.19+), the remap callback's; absent: one try, no message */
   boot_alloc?(k: Kernel, nslabs: number, alloc: (bytes: number) => number | null, remap?: BootRemap): BootBuffer | null;
   /** the memblock allocations swiotlb_init_with_tbl / swiotlb_init_remap makes for the boot pool's metadata after its buffer, in order (none: nothing is allocated) */
@@ -280,6 +282,11 @@ export function swiotlb_adjust_size(k: Kernel, size: number): void {
 export function swiotlb_boot_nslabs(k: Kernel): number {
   const e = era(k);
   return e.boot_nslabs ? e.boot_nslabs(k) : swiotlb_default_nslabs(k);
+}
+
+/** kernel/dma/swiotlb.c swiotlb_init_late's area set-up (6.0–6.18: one area per possible CPU unless swiotlb= named them; 5.6–5.19 have no areas) */
+export function swiotlb_late_nareas(k: Kernel): void {
+  era(k).late_nareas?.(k);
 }
 
 /**

@@ -165,6 +165,12 @@ export function swiotlb_boot_nslabs(k: Kernel): number {
   return s.default_nslabs;
 }
 
+/** kernel/dma/swiotlb.c swiotlb_init_late (6.0–6.5; 6.1.166 :441–442): `if (!default_nareas) swiotlb_adjust_nareas(num_possible_cpus())` after the swiotlb= early parameter */
+function swiotlb_late_nareas(k: Kernel): void {
+  setup_io_tlb_npages(k);
+  if (!boot(k).default_nareas) swiotlb_adjust_nareas(k, num_possible_cpus(k));
+}
+
 /** kernel/dma/swiotlb.c swiotlb_print_info (6.0–6.5): as 5.15 ("mapped [mem %pa-%pa] (%luMB)" or "No low mem") */
 export function swiotlb_print_info(k: Kernel): void {
   const mem = k.io_tlb_default_mem;
@@ -507,6 +513,7 @@ export const era_v6_0: SwiotlbEra = Object.freeze<SwiotlbEra>({
   sync_for_device: swiotlb_sync_single_for_device,
   sync_for_cpu: swiotlb_sync_single_for_cpu,
   boot_nslabs: swiotlb_boot_nslabs,
+  late_nareas: swiotlb_late_nareas,
   // kernel/dma/swiotlb.c swiotlb_size_or_default (6.0–6.5; 6.1.166 :189–192): default_nslabs << IO_TLB_SHIFT, as
   // setup_io_tlb_npages and any area round-up so far left it (xen_mm_init passes it to swiotlb_init_late)
   swiotlb_size_or_default: (k) => {

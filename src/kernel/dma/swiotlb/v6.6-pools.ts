@@ -263,6 +263,13 @@ export function swiotlb_boot_nslabs(k: Kernel): number {
   return mem.default_nslabs;
 }
 
+/** kernel/dma/swiotlb.c swiotlb_init_late (6.6–6.18; 6.6.63 :460–461): `if (!default_nareas) swiotlb_adjust_nareas(num_possible_cpus())` after the swiotlb= early parameter */
+export function swiotlb_late_nareas(k: Kernel): void {
+  setup_io_tlb_npages_early(k);
+  const mem = io_tlb_default_mem(k);
+  if (!mem.default_nareas) swiotlb_adjust_nareas(k, mem, num_possible_cpus(k));
+}
+
 /** kernel/dma/swiotlb.c swiotlb_init_io_tlb_pool (6.6–6.18): areas zeroed, runs capped at the pool end, memset 0 */
 export function swiotlb_init_io_tlb_pool(k: Kernel, pool: IoTlbPool, nareas: number): void {
   pool.nareas = nareas;

@@ -81,7 +81,7 @@ function exit_inl(k: Kernel): void {
 export * from "./v6.6-pools.js";
 import {
   IoTlbMem66, IoTlbPool, dev_io_tlb_mem, devTlb, memOf, raw_smp_processor_id, rmem_swiotlb_mem, swiotlb_init_io_tlb_pool, swiotlb_alloc_pool, swiotlb_del_pool, swiotlb_dyn_free,
-  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc, setup_io_tlb_npages_early, swiotlb_boot_nslabs,
+  default_swiotlb_limit, swiotlb_find_pool, swiotlb_init_remap, swiotlb_print_info, swiotlb_run_dyn_alloc, setup_io_tlb_npages_early, swiotlb_boot_nslabs, swiotlb_late_nareas,
   swiotlb_adjust_size, swiotlb_size_or_default, io_tlb_default_mem, limit_nareas,
 } from "./v6.6-pools.js";
 import { boot_meta_block, type BootMetaBlock } from "./common.js";
@@ -590,6 +590,7 @@ export const era_v6_6: SwiotlbEra = Object.freeze<SwiotlbEra>({
   boot_alloc: swiotlb_boot_alloc_halving,
   boot_metadata: swiotlb_boot_metadata,
   boot_nslabs: swiotlb_boot_nslabs,
+  late_nareas: swiotlb_late_nareas,
   swiotlb_size_or_default,
   swiotlb_adjust_size,
 });
