@@ -142,10 +142,12 @@ export function PAGE_ALIGN(size: number): number {
 /**
  * include/asm-generic/getorder.h get_order(size) (5.6–6.18): smallest order with (PAGE_SIZE << order) >= size; a
  * size of 0 (not a compile-time constant) is `size--` wrapping to ULONG_MAX, so fls64(ULONG_MAX >> PAGE_SHIFT) =
- * BITS_PER_LONG - PAGE_SHIFT: 52 on the 64-bit kernels that ask it (swiotlb-xen and swiotlb_init_late with swiotlb=0).
+ * BITS_PER_LONG - PAGE_SHIFT: 52 on the 64-bit kernels that ask it (swiotlb-xen and swiotlb_init_late with swiotlb=0),
+ * 20 with a 32-bit unsigned long (`bits_per_long` 32; the constant branch returns the same). Exact for every size a
+ * double holds exactly (test/vectors-getorder.test.ts replays the recorded vectors of every modelled tree).
  */
-export function get_order(size: number): number {
-  if (size === 0) return 64 - PAGE_SHIFT;
+export function get_order(size: number, bits_per_long = 64): number {
+  if (size === 0) return bits_per_long - PAGE_SHIFT;
   let order = 0;
   let s = PAGE_SIZE;
   while (s < size) {

@@ -7,7 +7,10 @@
 # inline functions and macros the drivers here call). The kernel version is read from TREE's
 # Makefile; REPO and COMMIT name where the tree came from (defaults: "local" and the tree's git
 # HEAD when it is a checkout). Writes OUTDIR/<target>-<version>.json (default OUTDIR:
-# test/vectors/addr). Needs gcc with -m32 support (gcc-multilib) for the ARM32 targets.
+# test/vectors/addr). Needs gcc with -m32 support (gcc-multilib) for the ARM32 targets (getorder alone falls
+# back to an ILP32 emulation without it).
+# KV_ADDR_ONLY=<section> (dma-direct with dma-direct-zone, arm64-memory, arm-memory, x86_64-memory, getorder) records
+# that section alone (e.g. getorder where -m32 binaries cannot run).
 # The seeds and the platform parameters below are the ones dmasim boots with; change them only
 # together with test/addr-vectors.test.ts.
 set -e
@@ -29,10 +32,12 @@ wrap() { # target file header
 	sed "1s|^{|{\n  \"tree\": { \"repo\": \"$repo\", \"commit\": \"$commit\", \"version\": \"$version\", \"header\": \"$3\" },\n  \"target\": \"$1\",|" > "$2"
 	echo "wrote $2"
 }
+want() { [ -z "${KV_ADDR_ONLY:-}" ] || [ "$KV_ADDR_ONLY" = "$1" ]; }
 inc() { # arch
 	echo "-I$tree/arch/$1/include -I$tree/include -I$tree/arch/$1/include/uapi -I$tree/include/uapi -D__KERNEL__"
 }
 
+if want dma-direct; then
 # 1. include/linux/dma-direct.h: phys_to_dma / dma_to_phys / dma_capable (64-bit and ARM32 dma_addr_t)
 hdr=include/linux/dma-direct.h
 rm_=$(grep -q 'struct bus_dma_region' "$tree/$hdr" && echo 1 || echo 0)
@@ -62,7 +67,9 @@ if [ -f "$tree/$src" ]; then
 		"$tmp/ddz" $z | wrap dma-direct-zone "$out/dma-direct-zone-$z-$short.json" $src
 	done
 fi
+fi
 
+if want arm64-memory; then
 # 2. arch/arm64/include/asm/memory.h (VA_BITS 48, 4K pages, SPARSEMEM_VMEMMAP, no DEBUG_VIRTUAL/KASAN)
 hdr=arch/arm64/include/asm/memory.h
 pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
@@ -70,7 +77,9 @@ pv=$(grep -q physvirt_offset "$tree/$hdr" && echo 1 || echo 0)
 	-DCONFIG_ARM64_PAGE_SHIFT=12 -DCONFIG_PGTABLE_LEVELS=4 -DCONFIG_SPARSEMEM_VMEMMAP=1 -DCONFIG_ARM64_4K_PAGES=1 -DKV_PHYSVIRT=$pv
 "$tmp/a64" 0x5eed 0x0 0x200000 0xfc000000 | wrap arm64-memory-rpi4 "$out/arm64-memory-rpi4-$short.json" $hdr
 "$tmp/a64" 0x5eed 0x80000000 0x80200000 0x200000000 | wrap arm64-memory-arm64-coherent "$out/arm64-memory-arm64-coherent-$short.json" $hdr
+fi
 
+if want arm-memory; then
 # 3. arch/arm/include/asm/memory.h (-m32, 3G/1G, PHYS_OFFSET 0, FLATMEM, no ARM_PATCH_PHYS_VIRT)
 hdr=arch/arm/include/asm/memory.h
 # 6.x: memory.h may only be included through asm/page.h, which defines _ASMARM_PAGE_H
@@ -78,8 +87,26 @@ pg=$(grep -q 'Do not include <asm/memory.h> directly' "$tree/$hdr" && echo -D_AS
 "$here/build.sh" arm_mem.c "$tmp/arm" "$tree" -m32 -DKV_ADDR32 -I"$here/stubs/arm" $(inc arm) $pg -DCONFIG_PAGE_OFFSET=0xC0000000 \
 	-DCONFIG_PHYS_OFFSET=0x0 -DCONFIG_MMU=1 -DCONFIG_FLATMEM=1
 "$tmp/arm" 0x5eed 0xef800000 0x30000000 | wrap arm-memory "$out/arm-memory-$short.json" $hdr
+fi
 
+if want x86_64-memory; then
 # 4. arch/x86/include/asm/page_64.h __phys_addr_nodebug (no DYNAMIC_MEMORY_LAYOUT)
 hdr=arch/x86/include/asm/page_64.h
 "$here/build.sh" x86_mem.c "$tmp/x86" "$tree" -I"$here/stubs/x86" $(inc x86) -DCONFIG_X86_64=1 -DCONFIG_PAGE_SHIFT=12
 "$tmp/x86" 0x5eed 0x0 0x80000000 | wrap x86_64-memory "$out/x86_64-memory-$short.json" $hdr
+fi
+
+if want getorder; then
+# 5. include/asm-generic/getorder.h get_order (with the tree's linux/log2.h and asm-generic/bitops/fls*.h), PAGE_SHIFT 12,
+# -O2 as the kernel builds: BITS_PER_LONG 64, then 32 — -m32 where a 32-bit binary runs, else the ILP32 emulation
+# (getorder.c: the same headers with `long` defined to `int`; the JSON's "abi" says which)
+hdr=include/asm-generic/getorder.h
+"$here/build.sh" getorder.c "$tmp/go64" "$tree" -O2 -I"$here/stubs/getorder" -I"$tree/include"
+"$tmp/go64" 0x5eed | wrap getorder "$out/getorder-$short.json" $hdr
+if "$here/build.sh" getorder.c "$tmp/go32" "$tree" -O2 -m32 -I"$here/stubs/getorder" -I"$tree/include" 2>/dev/null && "$tmp/go32" 0x5eed > "$tmp/go32.json" 2>/dev/null; then
+	wrap getorder-ilp32 "$out/getorder-ilp32-$short.json" $hdr < "$tmp/go32.json"
+else
+	"$here/build.sh" getorder.c "$tmp/go32" "$tree" -O2 -DKV_ILP32_EMUL -I"$here/stubs/getorder" -I"$tree/include"
+	"$tmp/go32" 0x5eed | wrap getorder-ilp32 "$out/getorder-ilp32-$short.json" $hdr
+fi
+fi
