@@ -76,9 +76,12 @@ steps:
     const [b, c, d] = [8000, 8001, 8002].map((i) => r.steps[i]!.result.ret);
     // b is taken before its hooks run: the freelist is empty, a new slab
     expect(a).not.toContain(b);
-    // b's hooks freed batches 0 and 1 (a0–a64, a65–a129), in free order to the freelist's head: c = a129
-    expect(c).toBe(a[129]);
-    // c's hooks freed batches 2 and 3: d = a259
+    // b's hooks freed batches 0 and 1 (a0–a64, a65–a129) to their own slabs (__slab_free: none is the cpu slab;
+    // 2-object slabs of 16 KiB, frozen onto c->partial, drained to the node, the empty ones beyond min_partial 7
+    // discarded): c is the cpu slab's other object, b's neighbour
+    expect(BigInt(c as string) - BigInt(b as string)).toBe(16384n);
+    // c's hooks freed batches 2 and 3 (to a259); the cpu slab used up, d comes from c->partial's head: a259's slab,
+    // its last-freed object first
     expect(d).toBe(a[259]);
     const spill = renderTrace(r.steps[4000 + 64]!.trace).join("\n");
     expect(spill).toContain("KASAN quarantine: CPU 0's queue passed 1048576 bytes: 65 objects (1064960 bytes) to global batch 0; 1064960 bytes quarantined");

@@ -39,8 +39,9 @@ import { kasan_report_invalid_free } from "./mm-debug.js";
 import { __free_pages, alloc_pages, free_large_kmalloc_again } from "./mm.js";
 import { KasanQuarantine } from "./kasan_quarantine.js";
 import { GFP_SLAB_BUG_MASK, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_RECLAIM, type KmallocCaches, kmalloc_fix_flags } from "./slab_common.js";
-import { fmt_freepointer, freeptr_offset_in_object, get_freepointer, get_freepointer_safe_at, init_freelist_random, set_freepointer, wide_freepointer } from "./slub_freeptr.js";
-import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_end, slab_inuse, slab_of, zero_size } from "./slub_debug.js";
+import { freeptr_offset_in_object, get_freepointer_safe_at, init_freelist_random, set_freepointer, wide_freepointer } from "./slub_freeptr.js";
+import { DEBUG_METADATA_FLAGS, SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, alloc_debug_processing, calculate_sizes_debug, free_debug_processing, kmem_cache_flags, setup_slab_debug, slab_inuse, zero_size } from "./slub_debug.js";
+import { SlabRec, ___slab_alloc, account_slab, do_slab_free, note_stray_head, set_partial_limits, slab_alloc_debug } from "./slub_cpu.js";
 
 /** mm/internal.h GFP_RECLAIM_MASK (5.6–6.18; __GFP_ATOMIC until 6.4, __GFP_NOLOCKDEP 0 without CONFIG_LOCKDEP) | GFP_CONSTRAINT_MASK: what new_slab passes on */
 const GFP_RECLAIM_CONSTRAINT_MASK =
@@ -73,28 +74,23 @@ export class KmemCache {
   /** s->random (CONFIG_SLAB_FREELIST_HARDENED): its low and high 32 bits (slub_freeptr.ts init_freelist_random) */
   random_lo = 0;
   random_hi = 0;
-  /**
-   * The cpu freelist head (c->freelist) when the free pointers in RAM no longer describe `free`: a word a
-   * free object's free pointer decoded to that is not the next object on the list (a device or a stray
-   * store wrote the free object), then what kfree pushed on it; a bigint for a non-canonical 64-bit word.
-   * null: `free`'s top is the head.
-   */
-  head: number | bigint | null = null;
   /** s->red_left_pad: the left redzone before each object (SLAB_RED_ZONE) */
   red_left_pad = 0;
-  /** each slab's base address and order (slab_address: "Marking all objects used", check_valid_pointer, a freelist cut short); made at first use */
-  private slabs_: Map<number, number> | null = null;
-  get slabs(): Map<number, number> {
-    // (not a field initializer: a boot makes ≈ 30 kmalloc caches, most of which never get a slab)
-    return (this.slabs_ ??= new Map<number, number>());
-  }
-  /**
-   * The objects the next kmallocs get, the next one last: the cpu slab's and the partial slabs' freelists as one
-   * LIFO list (a kfree'd object is the next one handed out, as set_freepointer puts it at the cpu freelist's head).
-   * Each one's free pointer in RAM (set_freepointer) holds the one below it, the bottom one NULL: a new slab's
-   * chain base → base + s->size → … → NULL, a kfree'd object linked to the head it displaced.
-   */
-  readonly free: number[] = [];
+  /** s->min_partial (set_min_partial: src/mm/slub_cpu.ts set_partial_limits) */
+  min_partial = 5;
+  /** s->cpu_partial (objects) and, 5.16+, s->cpu_partial_slabs (slub_set_cpu_partial) */
+  cpu_partial = 0;
+  cpu_partial_slabs = 0;
+  /** this_cpu(s->cpu_slab)->freelist: the lockless freelist (0: NULL; a bigint: a non-canonical word a corrupted free pointer left) */
+  cpu_freelist: number | bigint = 0;
+  /** c->page (5.6–5.16) / c->slab (5.17+): the cpu slab */
+  cpu_slab: SlabRec | null = null;
+  /** c->partial: the cpu partial list's head (CONFIG_SLUB_CPU_PARTIAL), linked by slab->next */
+  cpu_partial_list: SlabRec | null = null;
+  /** get_node(s, 0)->partial, head first (n->nr_partial: its length) */
+  readonly node_partial: SlabRec[] = [];
+  /** the memmap's slab fields: each page index (address / PAGE_SIZE) of a slab of this cache → its struct slab */
+  readonly slab_pages = new Map<number, SlabRec>();
   /** `type`: the kmalloc_cache_type it was created for (KMALLOC_DMA → SLAB_CACHE_DMA, KMALLOC_RECLAIM → SLAB_RECLAIM_ACCOUNT) */
   constructor(readonly name: string, readonly object_size: number, readonly type: number) {}
 }
@@ -131,6 +127,7 @@ export function create_kmalloc_cache(k: Kernel, name: string, size: number, type
     s.offset = 0;
     calculate_sizes(k, s);
   }
+  set_partial_limits(k, s);
   return s;
 }
 
@@ -241,26 +238,31 @@ export class Slab {
   }
 
   /**
-   * mm/slab_common.c kmalloc → kmalloc_slab (kmalloc_caches[kmalloc_type(flags)][index]) → slab_alloc: the
-   * linear-map address of the cache's next free object, or 0. Its rarer paths are methods of their own, as in
-   * the kernel (kmalloc_large, new_slab): TurboFan compiles this one without them (bench/README.md, stop 21).
+   * mm/slab_common.c kmalloc → kmalloc_slab (kmalloc_caches[kmalloc_type(flags)][index]) → slab_alloc_node: the
+   * fast path takes c->freelist's head and makes its free pointer (get_freepointer_safe, read from RAM) the new
+   * head; an empty cpu freelist goes to ___slab_alloc (src/mm/slub_cpu.ts). The linear-map address, or 0. Its
+   * rarer paths are functions of their own, as in the kernel (kmalloc_large, ___slab_alloc, new_slab): TurboFan
+   * compiles this one without them (bench/README.md, stop 21).
    */
   kmalloc(k: Kernel, size: number, gfp: number): number {
     if (size === 0) return 16; // ZERO_SIZE_PTR
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmalloc_large(k, size, gfp);
     const s = this.caches.kmalloc_slab(size, gfp);
     if (s.flags !== 0) return this.kmalloc_debug(k, s, size, gfp);
-    if (s.head !== null) return this.kmalloc_freelist_head(k, s, size, gfp);
-    const free = s.free;
-    if (free.length === 0 && !this.new_slab(k, s, gfp)) {
-      if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
-      return 0;
+    let object = s.cpu_freelist;
+    if (object === 0 || s.cpu_slab === null) {
+      object = ___slab_alloc(k, s, () => this.new_slab(k, s, gfp));
+      if (object === 0) {
+        if (k.cfg.CONFIG_KASAN && gfp & __GFP_DIRECT_RECLAIM) this.kasan_quarantine_reduce(k, 2);
+        return 0;
+      }
+    } else {
+      // slab_alloc_node: next_object = get_freepointer_safe(s, object), whatever the word in RAM decodes to
+      const next = get_freepointer_safe_at(k, s, object);
+      s.cpu_freelist = Number.isNaN(next) ? wide_freepointer : next;
     }
-    const addr = free.pop()!;
-    // slab_alloc_node: next_object = get_freepointer_safe(s, object), the next head as the object's free pointer in RAM has it
-    const next = get_freepointer(k, s, addr);
-    if (next !== (free.length === 0 ? 0 : free[free.length - 1]!)) this.freelist_diverged(k, s, addr, next);
-    return this.slab_post_alloc(k, s, addr, size, gfp);
+    if (k.tr) note_stray_head(k, s, object as number);
+    return this.slab_post_alloc(k, s, object as number, size, gfp);
   }
 
   /**
@@ -277,74 +279,21 @@ export class Slab {
     return addr;
   }
 
-  /** The cache's free objects (the model's one list) inside [base, end), taken off the list: those a slab loses */
-  private take_slab_free(s: KmemCache, base: number, end: number): number[] {
-    const free = s.free;
-    const taken: number[] = [];
-    for (let i = free.length - 1; i >= 0; i--) {
-      const o = free[i]!;
-      if (o >= base && o < end) {
-        free.splice(i, 1);
-        taken.push(o);
-      }
-    }
-    return taken;
-  }
-
   /**
-   * mm/slub.c slab_alloc_node's fast path (5.6–6.18): the free pointer of the object handed out decoded to
-   * something else than the next free object (RAM written after the kfree: a device's DMA, a stray store).
-   * The kernel has no check here in any modelled era (no slub_debug): that word becomes c->freelist, and the
-   * free objects the cpu freelist linked after the object (the model: the list's other objects of its slab)
-   * are lost — a NULL word sends the next allocation to another slab.
-   */
-  private freelist_diverged(k: Kernel, s: KmemCache, object: number, next: number): void {
-    s.head = Number.isNaN(next) ? wide_freepointer : next;
-    const base = slab_of(s, object);
-    const lost = this.take_slab_free(s, base, slab_end(s, base)).length;
-    k.tr?.note(`slab_alloc_node: ${k.arch.fmtVa(object)}'s free pointer (at +${s.offset}) decodes to ${fmt_freepointer(k, s.head)}, not a free ${s.name} object: it is the cpu freelist head now; the slab's ${lost} other free objects are lost`);
-    if (s.head === 0) s.head = null;
-  }
-
-  /**
-   * mm/slub.c slab_alloc_node's fast path (5.6–6.18) on a cpu freelist head the model's list does not have
-   * (freelist_diverged): the object is the head itself, next_object = get_freepointer_safe(s, object) loads
-   * from object + s->offset (the arch's fault when that address has no translation), and the object is
-   * handed out (a NULL next sends the next allocation to the slabs again).
-   */
-  private kmalloc_freelist_head(k: Kernel, s: KmemCache, size: number, gfp: number): number {
-    const object = s.head!;
-    const next = get_freepointer_safe_at(k, s, object);
-    const addr = object as number;
-    s.head = Number.isNaN(next) ? wide_freepointer : next === 0 ? null : next;
-    k.tr?.note(`slab_alloc_node: ${s.name} hands out its cpu freelist head ${k.arch.fmtVa(addr)}; its free pointer decodes to ${fmt_freepointer(k, s.head ?? 0)}`);
-    return this.slab_post_alloc(k, s, addr, size, gfp);
-  }
-
-  /**
-   * kmalloc from a cache with slub_debug= flags (mm/slub.c ___slab_alloc's debug path, 5.6–6.18; 6.2+
-   * alloc_single_from_partial / alloc_single_from_new_slab): each object goes through
-   * alloc_debug_processing; when its checks fail the slab's free objects are given up ("Marking all objects
-   * used": slab->freelist = NULL) and the next slab is tried. With __GFP_ZERO, slab_post_alloc_hook's
-   * memset (6.2+: only the requested size). Model bound: one LIFO freelist per cache stands for the
-   * slabs' freelists and the partial list.
+   * kmalloc from a cache with slub_debug= flags (mm/slub.c ___slab_alloc's debug path, 5.6–6.18; 6.1+
+   * alloc_single_from_partial / alloc_single_from_new_slab: src/mm/slub_cpu.ts slab_alloc_debug): each object
+   * goes through alloc_debug_processing; when its checks fail the slab's free objects are given up ("Marking
+   * all objects used") and the next slab is tried. With __GFP_ZERO, slab_post_alloc_hook's memset (6.2+: only
+   * the requested size).
    */
   private kmalloc_debug(k: Kernel, s: KmemCache, size: number, gfp: number): number {
-    for (;;) {
-      if (s.free.length === 0 && !this.new_slab(k, s, gfp)) return 0;
-      const addr = s.free.pop()!;
-      if (!alloc_debug_processing(k, s, addr, size)) {
-        const base = slab_of(s, addr);
-        this.freed.delete(addr);
-        for (const o of this.take_slab_free(s, base, slab_end(s, base))) this.freed.delete(o);
-        continue;
-      }
-      this.freed.delete(addr);
-      this.live.set(addr, { addr, size, cache: s, order: 0 });
-      if (gfp & __GFP_ZERO) k.kmemset(addr, 0, zero_size(k, s, size));
-      k.tr?.note(`slub_debug: ${k.arch.fmtVa(addr)} from ${s.name} (s->size ${s.size}, red_left_pad ${s.red_left_pad}, inuse ${s.inuse}): init_object(SLUB_RED_ACTIVE)`);
-      return addr;
-    }
+    const addr = slab_alloc_debug(k, s, () => this.new_slab(k, s, gfp), (object) => alloc_debug_processing(k, s, object, size), this);
+    if (addr === 0) return 0;
+    this.freed.delete(addr);
+    this.live.set(addr, { addr, size, cache: s, order: 0 });
+    if (gfp & __GFP_ZERO) k.kmemset(addr, 0, zero_size(k, s, size));
+    k.tr?.note(`slub_debug: ${k.arch.fmtVa(addr)} from ${s.name} (s->size ${s.size}, red_left_pad ${s.red_left_pad}, inuse ${s.inuse}): init_object(SLUB_RED_ACTIVE)`);
+    return addr;
   }
 
   /**
@@ -353,7 +302,7 @@ export class Slab {
    * kasan_quarantine_reduce();` — `calls` of them, each giving back at most one batch.
    */
   private kasan_quarantine_reduce(k: Kernel, calls: number): void {
-    for (let i = 0; i < calls; i++) this.quarantine.quarantine_reduce(k, (s, object) => do_slab_free(k, s, object));
+    for (let i = 0; i < calls; i++) this.quarantine.quarantine_reduce(k, (s, object) => do_slab_free(k, s, object, this));
   }
 
   /**
@@ -391,37 +340,36 @@ export class Slab {
    * mm/slub.c new_slab (5.6–6.18): GFP_SLAB_BUG_MASK flags fixed up with the "Unexpected gfp" warning (5.6
    * inline, kmalloc_fix_flags from 444050990db4), then allocate_slab with only the GFP_RECLAIM_MASK |
    * GFP_CONSTRAINT_MASK bits of the caller's flags (its __GFP_DMA and __GFP_ZERO do not reach the page
-   * allocator: the zone is s->allocflags'). The slab's objects become the cache's freelist, base, base +
-   * s->size, … handed out in that order; false when the allocation fails.
+   * allocator: the zone is s->allocflags'). The slab's freelist runs base, base + s->size, … (each object's
+   * free pointer in RAM); null when the allocation fails.
    */
-  private new_slab(k: Kernel, s: KmemCache, flags: number): boolean {
+  private new_slab(k: Kernel, s: KmemCache, flags: number): SlabRec | null {
     k.tr?.enter(S_new_slab, { s: s.name, flags: gfpName(flags, k.version.id) });
     if (flags & GFP_SLAB_BUG_MASK(k)) flags = kmalloc_fix_flags(k, flags);
-    const slab = this.allocate_slab(k, s, flags & GFP_RECLAIM_CONSTRAINT_MASK);
-    if (!slab) {
+    const got = this.allocate_slab(k, s, flags & GFP_RECLAIM_CONSTRAINT_MASK);
+    if (!got) {
       k.tr?.exit("NULL");
-      return false;
+      return null;
     }
-    const pfn = k.arch.page_to_pfn(slab.page);
+    const pfn = k.arch.page_to_pfn(got.page);
     k.memmap.setFlag(pfn, PG_slab);
-    const base = k.arch.page_address(k, slab.page);
+    const base = k.arch.page_address(k, got.page);
     // shuffle_freelist off (no CONFIG_SLAB_FREELIST_RANDOM): the freelist runs base, base + s->size, …
-    const n = order_objects(slab.order, s.size);
-    s.slabs.set(base, slab.order);
+    const n = order_objects(got.order, s.size);
+    const slab = new SlabRec(got.page, base, got.order, n);
+    account_slab(s, slab);
+    // slub_debug: each object after its left redzone (fixup_red_left); setup_slab_debug writes the poison and redzones
+    const pad = s.red_left_pad;
     if (s.flags !== 0) {
-      // slub_debug: each object after its left redzone (fixup_red_left); setup_slab_debug writes the poison and redzones
       const objects: number[] = [];
-      for (let i = 0; i < n; i++) objects.push(base + i * s.size + s.red_left_pad);
-      setup_slab_debug(k, s, base, slab.order, objects);
-      for (let i = 0; i < n; i++) set_freepointer(k, s, objects[i]!, i + 1 < n ? objects[i + 1]! : 0);
-      for (let i = n - 1; i >= 0; i--) s.free.push(objects[i]!);
-    } else {
-      // allocate_slab: set_freepointer(s, p, next) along the slab, the last one NULL
-      for (let i = 0; i < n; i++) set_freepointer(k, s, base + i * s.size, i + 1 < n ? base + (i + 1) * s.size : 0);
-      for (let i = n - 1; i >= 0; i--) s.free.push(base + i * s.size);
+      for (let i = 0; i < n; i++) objects.push(base + i * s.size + pad);
+      setup_slab_debug(k, s, base, got.order, objects);
     }
-    k.tr?.exit(`slab ${k.arch.fmtVa(slab.page)} (pfn ${hex(pfn)}, order ${slab.order}): ${n} objects, s->size ${s.size}, from ${k.arch.fmtVa(base)}`);
-    return true;
+    // allocate_slab: set_freepointer(s, p, next) along the slab, the last one NULL
+    for (let i = 0; i < n; i++) set_freepointer(k, s, base + i * s.size + pad, i + 1 < n ? base + (i + 1) * s.size + pad : 0);
+    slab.freelist = base + pad;
+    k.tr?.exit(`slab ${k.arch.fmtVa(got.page)} (pfn ${hex(pfn)}, order ${got.order}): ${n} objects, s->size ${s.size}, from ${k.arch.fmtVa(base)}`);
+    return slab;
   }
 
   /**
@@ -474,7 +422,7 @@ export class Slab {
         return false;
       }
       // set_freepointer's BUG_ON(object == fp) with CONFIG_SLAB_FREELIST_HARDENED when it is the head
-      do_slab_free(k, c, addr);
+      do_slab_free(k, c, addr, this);
       k.tr?.note(`kfree: ${k.arch.fmtVa(addr)} is already free: it is now on the ${c.name} freelist twice`);
       return false;
     }
@@ -501,38 +449,7 @@ export class Slab {
       k.tr?.note(`KASAN: ${k.arch.fmtVa(addr)} is poisoned and quarantined (${this.quarantine.objects} in quarantine), not back on the ${s.name} freelist`);
       return true;
     }
-    do_slab_free(k, s, addr);
+    do_slab_free(k, s, addr, this);
     return true;
   }
 }
-
-/**
- * mm/slub.c do_slab_free's fast path (5.6–6.18; from the quarantine ___cache_free → do_slab_free): the
- * object becomes the cpu freelist head, set_freepointer(s, tail_obj, freelist) linking it to the old head
- * (the model's list top, or the head a corrupted free pointer left). A cache with slub_debug= flags frees
- * through __slab_free (free_debug_processing): `prior = slab->freelist; set_freepointer(s, tail, prior)`,
- * the object linked within its own slab (check_object's check_valid_pointer reads that link).
- */
-function do_slab_free(k: Kernel, s: KmemCache, object: number): void {
-  if (s.head !== null) {
-    set_freepointer(k, s, object, s.head);
-    s.head = object;
-    return;
-  }
-  const list = s.free;
-  set_freepointer(k, s, object, s.flags !== 0 ? slab_freelist(s, object) : list.length === 0 ? 0 : list[list.length - 1]!);
-  list.push(object);
-}
-
-/** slab->freelist of the object's slab (a cache with slub_debug= flags): its free object nearest the list's top, or NULL */
-function slab_freelist(s: KmemCache, object: number): number {
-  const base = slab_of(s, object);
-  const end = slab_end(s, base);
-  const list = s.free;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const o = list[i]!;
-    if (o >= base && o < end) return o;
-  }
-  return 0;
-}
-

@@ -476,17 +476,9 @@ function slab_err(k: Kernel, s: KmemCache, r: Report, msg: string): void {
   add_taint(k, TAINT_BAD_PAGE);
 }
 
-/**
- * The slab's in-use objects (slab->inuse): its objects (order_objects) less those on the cache's freelist
- * (the model's one LIFO list); "Marking all objects used" took a failed slab's free objects off it.
- */
+/** The slab's in-use objects (slab->inuse, src/mm/slub_cpu.ts SlabRec); 0 for an address in no slab of the cache */
 export function slab_inuse(s: KmemCache, object: number): number {
-  const base = slab_of(s, object);
-  const order = s.slabs.get(base) ?? 0;
-  const end = slab_end(s, base);
-  let free = 0;
-  for (const o of s.free) if (o >= base && o < end) free++;
-  return order_objects(order, s.size) - free;
+  return s.slab_pages.get(Math.floor(object / PAGE_SIZE))?.inuse ?? 0;
 }
 
 /** mm/slub.c object_err (5.6–6.18): slab_bug(reason), print_trailer, the taint; 6.15+ (3f6f32b14ab3) then WARN_ON(1). */
@@ -607,7 +599,7 @@ function check_valid_pointer(k: Kernel, s: KmemCache, base: number, object: numb
   if (object === 0) return true;
   if (Number.isNaN(object)) return false;
   if (s.flags & SLAB_RED_ZONE) object -= s.red_left_pad;
-  const objects = order_objects(s.slabs.get(base) ?? 0, s.size);
+  const objects = s.slab_pages.get(Math.floor(base / PAGE_SIZE))?.objects ?? order_objects(0, s.size);
   return !(object < base || object >= base + objects * s.size || (object - base) % s.size !== 0);
 }
 
@@ -618,15 +610,34 @@ function emit(k: Kernel, r: Report, object: number, pc: string): void {
   if (r.warn) k.warn(`WARNING: ${r.warn}: WARN_ON(1)`, r.warn, warn_site(k, r.warn));
 }
 
-/** The slab an object is in: `slabs` maps each slab's base to its order */
+/** slab_address(virt_to_slab(object)): the base of the slab an object is in (its page for an address in no slab of the cache) */
 export function slab_of(s: KmemCache, object: number): number {
-  for (const [base, order] of s.slabs) if (object >= base && object < base + (PAGE_SIZE << order)) return base;
-  return object - (object % PAGE_SIZE);
+  return s.slab_pages.get(Math.floor(object / PAGE_SIZE))?.base ?? Math.floor(object / PAGE_SIZE) * PAGE_SIZE;
 }
 
-/** The end of the slab at `base` (slab_address + PAGE_SIZE << its order; one page for a slab not recorded) */
-export function slab_end(s: KmemCache, base: number): number {
-  return base + (PAGE_SIZE << (s.slabs.get(base) ?? 0));
+/**
+ * mm/slub.c freelist_corrupted (5.8–6.18, 52f23478081a; deactivate_slab's walk of a cpu freelist): with
+ * SLAB_CONSISTENCY_CHECKS a next free pointer check_valid_pointer rejects gets object_err(object, "Freechain
+ * corrupt") and slab_fix("Isolate corrupted freechain"): true, the walk stops there. `nextfree`: a bigint for a
+ * non-canonical word.
+ */
+export function freelist_corrupted(k: Kernel, s: KmemCache, base: number, object: number | bigint, nextfree: number | bigint): boolean {
+  if (!(s.flags & SLAB_CONSISTENCY_CHECKS) || check_valid_pointer(k, s, base, typeof nextfree === "bigint" ? NaN : nextfree)) return false;
+  const r: Report = { out: [], addr: base };
+  object_err(k, s, r, object as number, "Freechain corrupt");
+  slab_fix(s, r, "Isolate corrupted freechain");
+  emit(k, r, object as number, "deactivate_slab");
+  return true;
+}
+
+/** mm/slub.c free_slab's SLAB_CONSISTENCY_CHECKS pass (5.6–6.18): check_object(SLUB_RED_INACTIVE) on each object of a slab being discarded (slab_pad_check: model bound) */
+export function free_slab_checks(k: Kernel, s: KmemCache, base: number, objects: number): void {
+  for (let i = 0; i < objects; i++) {
+    const object = base + i * s.size + s.red_left_pad;
+    const r: Report = { out: [], addr: base };
+    check_object(k, s, r, object, SLUB_RED_INACTIVE);
+    emit(k, r, object, "free_slab");
+  }
 }
 
 /**

@@ -199,12 +199,12 @@ function freeptr_noncanonical_fault(k: Kernel, a: number | bigint, pc: string): 
  * mm/slub.c slab_alloc_node's fast path (5.6–6.18) on a freelist head the free pointers no longer describe:
  * `next_object = get_freepointer_safe(s, object)` — a load from object + s->offset, which faults when that
  * address has no translation (non-canonical, unmapped, not RAM) — and the object is handed out. Returns
- * the next head (NaN: wide_freepointer).
+ * the next head (NaN: wide_freepointer). `pc`: the loading function (the slow paths' get_freepointer).
  */
-export function get_freepointer_safe_at(k: Kernel, s: KmemCache, object: number | bigint): number {
+export function get_freepointer_safe_at(k: Kernel, s: KmemCache, object: number | bigint, pc = "get_freepointer_safe"): number {
   if (typeof object === "bigint" || noncanonical(k, object + s.offset)) {
     const a = typeof object === "bigint" ? BigInt.asIntN(64, object + BigInt(s.offset)) : object + s.offset;
-    freeptr_noncanonical_fault(k, a, "get_freepointer_safe");
+    freeptr_noncanonical_fault(k, a, pc);
   }
   return get_freepointer(k, s, object);
 }

@@ -312,6 +312,30 @@ export const MM_SWITCHES: Record<string, Switch> = {
     release: "6.11",
     effect: "check_object runs every check instead of returning at the first bad one, each printing its slab_bug header, First byte line and FIX line, and prints print_trailer once at the end (after the restores), then the taint (checked: 6.6.63 mm/slub.c:1197–1260 the early returns and a trailer per report; 6.12.19 check_object and check_bytes_and_report; the id from the slab/for-6.11 revlist and Hyesoo Yu's later \"After commit 47d911b02cbe\")",
   },
+  "52f23478081a": {
+    commit: "52f23478081a",
+    title: "mm/slub.c: fix corrupted freechain in deactivate_slab()",
+    release: "5.8",
+    effect: "deactivate_slab's walk of the cpu freelist calls freelist_corrupted on each next pointer: with SLAB_CONSISTENCY_CHECKS one check_valid_pointer rejects prints object_err \"Freechain corrupt\" and \"FIX …: Isolate corrupted freechain\" and the walk stops (that object and the rest are lost); before it the walk follows the word (src/mm/slub_cpu.ts deactivate_slab; reached by every slub_debug allocation up to 6.0) (checked: absent in 5.6.4 mm/slub.c:2056–2199; 5.10.7 :2149–2200 freelist_corrupted in the per-object loop, 5.15.178 :807–816 and :2350; id and title from Eugeniu Rosca's follow-up \"Fixes: 52f23478081ae0\")",
+  },
+  "d930ff03c4d1": {
+    commit: "d930ff03c4d1",
+    title: "mm, slub: splice cpu and page freelists in deactivate_slab()",
+    release: "5.12",
+    effect: "deactivate_slab counts the cpu freelist and splices it whole in front of slab->freelist (the order kept); before it each object was pushed on page->freelist in turn (the order reversed: with slub_debug, whose every allocation ends in deactivate_slab up to 6.0, a new slab hands out its first object, then its last, then its second …) (checked: 5.10.7 mm/slub.c:2149–2200 the per-object loop; 5.12.9 (zhangyinjun/linux-5.12.9 38c16b0cce67) :2171–2210 freelist_tail; id and title from the mm revlist next to 59450bbc12be)",
+  },
+  "b47291ef02b0": {
+    commit: "b47291ef02b0",
+    title: "mm, slub: change percpu partial accounting from objects to pages",
+    release: "5.16",
+    effect: "put_cpu_partial drains c->partial to the node when it holds s->cpu_partial_slabs slabs (slub_set_cpu_partial: DIV_ROUND_UP(cpu_partial * 2, oo_objects(s->oo))), get_partial_node stops after more than cpu_partial_slabs / 2 slabs went to c->partial; before it both counted free objects (pobjects > s->cpu_partial, available > s->cpu_partial / 2) (checked: 5.15.178 mm/slub.c:2148, :2548–2590; 5.19 :420–434, :2200, :2589–2630; 6.6.63 :487–500, :2319, :2696–2735; id and title from the mm revlist next to 23e98ad1ce89)",
+  },
+  "23e98ad1ce89": {
+    commit: "23e98ad1ce89",
+    title: "mm/slub: increase default cpu partial list sizes",
+    release: "5.16",
+    effect: "set_cpu_partial's objects by s->size: 6 / 24 / 52 / 120 (≥ PAGE_SIZE, ≥ 1024, ≥ 256, smaller) instead of 2 / 6 / 13 / 30 (checked: 5.6.4 mm/slub.c:3494–3520, 5.15.178 :3996–4026; 5.19 :4030–4060, 6.6.63 :4335–4365, 6.18.35 :7850–7880; id and title from the mm revlist next to b47291ef02b0)",
+  },
   "c7323a5ad078": {
     commit: "c7323a5ad078",
     title: "mm/slub: restrict sysfs validation to debug caches and make it safe",
